@@ -1,0 +1,114 @@
+# tproxyd - top-level, non-recursive Makefile.
+#
+#   make            build/tproxyd and build/tproxyctl
+#   make test       unit tests (cmocka) and black-box tests (pytest)
+#   make demo       start tproxyd on etc/tproxyd.conf and show it working
+#   make install    binaries, config, man pages and systemd unit under PREFIX
+#   make SAN=1 ...  build with AddressSanitizer + UndefinedBehaviorSanitizer
+#
+# Objects go to build/ (build/san/ with SAN=1); `make build/src/http/h1.o`
+# builds one object.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+CC       ?= cc
+PYTHON   ?= /usr/bin/python3
+
+ifeq ($(SAN),1)
+B        := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+OPT      := -O1
+else
+B        := build
+SANFLAGS :=
+OPT      := -O2
+endif
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
+            -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+            -Wno-format-nonliteral
+VERSION  := 0.1.0
+CPPFLAGS += -Isrc -D_GNU_SOURCE -DTPROXYD_VERSION=\"$(VERSION)\" -MMD -MP
+CFLAGS   ?= $(OPT) -g
+CFLAGS   += -std=gnu11 $(WARN) $(SANFLAGS) -fno-strict-aliasing
+LDFLAGS  += $(SANFLAGS)
+LIBS     := -lev -lcares -lcap -lm
+
+# Everything under src/ except the entry point is linked into the unit
+# tests too.
+SRCS     := $(sort $(wildcard src/*/*.c))
+MAIN_SRC := src/core/main.c
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+CTL_SRCS := $(sort $(wildcard tools/tproxyctl/*.c))
+CTL_OBJS := $(CTL_SRCS:%.c=$(B)/%.o)
+UT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+UT_BINS  := $(UT_SRCS:tests/unit/%.c=$(B)/tests/%)
+FUZZ_SRCS:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/tests/replay_%)
+
+all: deps-build $(B)/tproxyd $(B)/tproxyctl
+
+deps-build:
+	@sh scripts/deps.sh build
+deps-test:
+	@sh scripts/deps.sh test
+.PHONY: all deps-build deps-test
+
+$(B)/tproxyd: $(LIB_OBJS) $(B)/src/core/main.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tproxyctl: $(CTL_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Unit tests: one binary per tests/unit/test_<module>.c.
+$(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+# Fuzz targets replayed over their corpus by a plain driver (regression).
+$(B)/tests/replay_%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(B)/tests/fuzz/replay.o: tests/fuzz/replay.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+unit: deps-test $(UT_BINS) $(FUZZ_REPLAY)
+	@set -e; for t in $(UT_BINS); do echo "== $$t"; $$t; done
+	@set -e; for t in $(FUZZ_REPLAY); do \
+		n=$${t##*/replay_fuzz_}; \
+		echo "== $$t tests/fuzz/corpus/$$n"; $$t tests/fuzz/corpus/$$n; done
+
+blackbox: deps-test all
+	$(PYTHON) -m pytest -q -ra tests/blackbox $(PYTEST_ARGS)
+
+test: unit blackbox
+.PHONY: unit blackbox test
+
+demo: deps-build all
+	@sh scripts/demo.sh $(B)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/tproxyd \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 755 $(B)/tproxyd $(B)/tproxyctl $(DESTDIR)$(PREFIX)/sbin/
+	test -e $(DESTDIR)$(SYSCONFDIR)/tproxyd/tproxyd.conf || \
+		install -m 644 etc/tproxyd.conf $(DESTDIR)$(SYSCONFDIR)/tproxyd/
+	install -m 644 doc/tproxyd.8 doc/tproxyctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 doc/tproxyd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		packaging/tproxyd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/tproxyd.service
+
+clean:
+	rm -rf build
+.PHONY: demo install clean
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Install the Debian packages tproxyd needs to build, test and demo.
+# Idempotent: asks dpkg what is already installed and calls apt-get only for
+# what is missing; prints nothing when everything is there.
+#
+#   scripts/deps.sh [build|test|demo|bench]   (default: test, a superset of build)
+set -eu
+
+build="gcc make pkg-config libev-dev libc-ares-dev libcap-dev"
+test="$build libcmocka-dev python3 python3-pytest curl iproute2 nftables iptables procps libcap2-bin util-linux"
+demo="$build curl iproute2 nftables iptables procps"
+bench="$test wrk haproxy nginx squid gnuplot-nox"
+
+case "${1:-test}" in
+build) want=$build ;;
+test) want=$test ;;
+demo) want=$demo ;;
+bench) want=$bench ;;
+*) echo "usage: $0 [build|test|demo|bench]" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then
+	sudo=sudo
+	command -v sudo >/dev/null || {
+		echo "deps: need root to install:$missing" >&2; exit 1; }
+else
+	sudo=
+fi
+export DEBIAN_FRONTEND=noninteractive
+# An empty package list (fresh container) makes install fail: update first.
+if ! $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null; then
+	$sudo apt-get update -qq
+	$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

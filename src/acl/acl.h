@@ -1,0 +1,23 @@
+/*
+ * acl.h - ACL matching and access lists.
+ */
+#ifndef TPROXYD_ACL_ACL_H
+#define TPROXYD_ACL_ACL_H
+
+#include "acl/acl-t.h"
+
+/* Matching an ACL gives 1 (match), 0 (no match), or -1 when it needs the
+ * destination address and ctx->dst is NULL. */
+int acl_match(const struct acl *acl, const struct acl_ctx *ctx);
+
+/*
+ * Walk an access list: the first rule whose ACLs all match decides. When no
+ * rule matches, the answer is the opposite of the last rule (Squid); an empty
+ * list gives dflt. Returns ACL_ALLOW, ACL_DENY or ACL_NEED_DST. When rule is
+ * not NULL it receives the deciding rule (NULL when none matched).
+ */
+enum acl_verdict acl_check(const struct access_list *list,
+			   const struct acl_ctx *ctx, int dflt,
+			   const struct access_rule **rule);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * config-t.h - the parsed configuration (squid.conf syntax and names).
+ *
+ * A struct cfg is immutable once loaded. Connections hold a reference
+ * (cfg_ref/cfg_unref) so that -k reconfigure can swap in a new one while
+ * transfers that started under the old one finish with it.
+ */
+#ifndef TPROXYD_CONFIG_CONFIG_T_H
+#define TPROXYD_CONFIG_CONFIG_T_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "acl/acl-t.h"
+
+enum port_mode {
+	PORT_FORWARD,		/* plain forward proxy (absolute-form URLs) */
+	PORT_INTERCEPT,		/* NAT REDIRECT: SO_ORIGINAL_DST */
+	PORT_TPROXY,		/* TPROXY: IP_TRANSPARENT, getsockname() */
+	PORT_ACCEL,		/* reverse proxy (parsed, not served yet) */
+};
+
+struct cfg_port {
+	struct sockaddr_storage addr;	/* port set; address any when the
+					   line named none */
+	socklen_t       addrlen;
+	int             wildcard;	/* no ADDR: listen on both families */
+	enum port_mode  mode;
+	char           *name;		/* name=, default "PORT" or "ADDR:PORT" */
+	const char     *file;
+	int             line;
+};
+
+enum fwd_for {
+	FWD_FOR_ON,		/* append the client address */
+	FWD_FOR_OFF,		/* append "unknown" */
+	FWD_FOR_TRANSPARENT,	/* leave the header as it came */
+	FWD_FOR_DELETE,		/* remove the header */
+	FWD_FOR_TRUNCATE,	/* replace with the client address only */
+};
+
+/* tcp_outgoing_address ADDR [acl...] */
+struct cfg_outgoing {
+	struct sockaddr_storage addr;	/* port 0 */
+	socklen_t       addrlen;
+	size_t          nref;
+	struct acl_ref *ref;
+};
+
+/* cache_peer HOST parent HTTP_PORT ICP_PORT [options] */
+struct cfg_peer {
+	char           *host;
+	char           *name;		/* name=, default host */
+	unsigned        port;
+	int             no_tproxy;	/* do not spoof toward this peer */
+	struct access_list access;	/* cache_peer_access NAME ... */
+	const char     *file;
+	int             line;
+};
+
+struct cfg {
+	int             refs;
+	char           *path;		/* main file, as given */
+
+	struct cfg_port *port;		/* http_port lines */
+	size_t          nport;
+
+	struct acl     *acls;		/* all acl definitions, incl. builtin */
+	struct access_list http_access;
+
+	char           *access_log;	/* path, or NULL for "none" */
+	char           *cache_log;
+	char           *pid_filename;
+	char           *dns_nameservers;/* "a,b,c" for c-ares, or NULL */
+	char           *visible_hostname;/* for Via and error pages */
+
+	enum fwd_for    forwarded_for;
+	int             via;
+
+	/* Timeouts in seconds (Squid units are converted while parsing). */
+	double          connect_timeout;
+	double          read_timeout;
+	double          request_timeout;
+	double          client_idle_pconn_timeout;
+	double          server_idle_pconn_timeout;
+	double          shutdown_lifetime;
+
+	size_t          request_header_max_size;
+	size_t          reply_header_max_size;
+
+	/* Interception (issue 4); parsed here, used by forward/ and core/. */
+	char           *cache_effective_user;	/* NULL: default "proxy" */
+	struct access_list spoof_client_ip;	/* default allow */
+	int             spoof_client_port;
+	int             host_verify_strict;
+	struct cfg_outgoing *outgoing;		/* tcp_outgoing_address */
+	size_t          noutgoing;
+	struct cfg_peer *peer;			/* cache_peer */
+	size_t          npeer;
+	struct access_list never_direct;
+	struct access_list always_direct;
+
+	/* Every string above points into memory owned by the cfg. */
+	void           *arena;
+};
+
+/* Diagnostics from loading a configuration, each "FILE:LINE: message". */
+enum cfg_level { CFG_WARN, CFG_ERR };
+
+struct cfg_msg {
+	enum cfg_level level;
+	char          *text;
+};
+
+struct cfg_msgs {
+	size_t          n;
+	size_t          nerr;
+	struct cfg_msg *msg;
+};
+
+#endif

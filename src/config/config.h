@@ -1,0 +1,36 @@
+/*
+ * config.h - loading, checking and freeing the configuration.
+ */
+#ifndef TPROXYD_CONFIG_CONFIG_H
+#define TPROXYD_CONFIG_CONFIG_H
+
+#include "config/config-t.h"
+
+/*
+ * Load and check the configuration in path (following include lines).
+ * Every problem found is added to msgs as "FILE:LINE: message" (warnings
+ * too); parsing goes on after an error so that all of them are reported.
+ * Returns the new configuration with refs == 1, or NULL when msgs->nerr > 0.
+ */
+struct cfg *cfg_load(const char *path, struct cfg_msgs *msgs);
+
+/* Same, from a string; name stands for the file name in messages. */
+struct cfg *cfg_load_mem(const char *text, const char *name,
+			 struct cfg_msgs *msgs);
+
+struct cfg *cfg_ref(struct cfg *c);
+/* Drop a reference; frees the configuration with the last one. */
+void cfg_unref(struct cfg *c);
+
+void cfg_msgs_free(struct cfg_msgs *msgs);
+
+/* The ACL named name, or NULL. */
+const struct acl *cfg_acl_find(const struct cfg *c, const char *name);
+
+/* Parse a Squid time value ("30 seconds", "2 minutes", "1.5 hours", a bare
+ * number means seconds) into seconds. Returns 0 or -1. Exposed for tests. */
+int cfg_parse_time(const char *num, const char *unit, double *out);
+/* Parse a Squid size ("64 KB", "1 MB", bare number = bytes) into bytes. */
+int cfg_parse_size(const char *num, const char *unit, size_t *out);
+
+#endif

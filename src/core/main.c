@@ -1,0 +1,431 @@
+/*
+ * main.c - tproxyd's entry point: command line (Squid's flags), start-up,
+ * reconfiguration and shutdown.
+ *
+ *   tproxyd [-N] [-d LEVEL] [-f FILE]       run (detached unless -N)
+ *   tproxyd -k parse|reconfigure|rotate|shutdown|interrupt|kill|check
+ *   tproxyd -v
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "core/daemon.h"
+#include "event/loop.h"
+#include "forward/dns.h"
+#include "forward/fwd.h"
+#include "intercept/listener.h"
+#include "log/access_log.h"
+#include "log/log.h"
+
+#ifndef TPROXYD_CONF
+#define TPROXYD_CONF "/usr/local/etc/tproxyd/tproxyd.conf"
+#endif
+
+extern const char *fwd_hostname;
+
+static const char *conf_path = TPROXYD_CONF;
+static struct cfg *cur;
+static struct lsn *listeners;
+static struct evl_signal sig_hup, sig_term, sig_int, sig_usr1;
+static struct evl_timer tick;
+static int shutting_down;
+static double shutdown_deadline;
+static char hostname[256];
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tproxyd [-N] [-d level] [-f config] [-k signal] [-v]\n"
+		"  -f file    configuration file (default %s)\n"
+		"  -N         stay in the foreground\n"
+		"  -d level   also write cache.log messages up to level to "
+		"stderr\n"
+		"  -k parse   check the configuration and exit\n"
+		"  -k reconfigure|rotate|shutdown|interrupt|kill|check\n"
+		"             signal the running instance (via pid_filename)\n"
+		"  -v         print the version and exit\n", TPROXYD_CONF);
+}
+
+/* Print configuration diagnostics; returns the number of errors. */
+static size_t
+print_msgs(const struct cfg_msgs *m, int to_log)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		if (to_log)
+			log_msg(LOG_CRIT, "%s%s", m->msg[i].level == CFG_ERR ?
+				"ERROR: " : "", m->msg[i].text);
+		else
+			fprintf(stderr, "%s\n", m->msg[i].text);
+	}
+	return m->nerr;
+}
+
+static void
+set_hostname(const struct cfg *c)
+{
+	if (c->visible_hostname) {
+		snprintf(hostname, sizeof(hostname), "%s", c->visible_hostname);
+	} else if (gethostname(hostname, sizeof(hostname) - 1) < 0 ||
+		   hostname[0] == '\0') {
+		snprintf(hostname, sizeof(hostname), "localhost");
+	}
+	fwd_hostname = hostname;
+}
+
+/*
+ * Make the listeners match c: keep the sockets of ports that stay (so no
+ * client is refused during a reload), open the new ones, close the rest.
+ * Returns 0, or -1 with the reason logged (then nothing was changed).
+ */
+static int
+apply_listeners(struct cfg *c)
+{
+	struct lsn *next_list = NULL, *l, **pl, *nl;
+	char err[256], where[80];
+	size_t i;
+
+	for (i = 0; i < c->nport; i++) {
+		for (pl = &listeners; (l = *pl) != NULL; pl = &l->next)
+			if (lsn_matches(l, &c->port[i]))
+				break;
+		if (l != NULL) {
+			*pl = l->next;	/* keep it */
+		} else {
+			l = lsn_open(&c->port[i], err, sizeof(err));
+			if (l == NULL) {
+				log_msg(LOG_CRIT, "ERROR: %s:%d: %s",
+					c->port[i].file, c->port[i].line, err);
+				/* Undo: put back what we took. */
+				while ((nl = next_list) != NULL) {
+					next_list = nl->next;
+					if (nl->cfg == NULL) {
+						lsn_close(nl);
+					} else {
+						nl->next = listeners;
+						listeners = nl;
+					}
+				}
+				return -1;
+			}
+		}
+		l->next = next_list;
+		next_list = l;
+		l->port = &c->port[i];
+	}
+	while ((l = listeners) != NULL) {	/* ports that went away */
+		listeners = l->next;
+		log_msg(LOG_INFO, "Closing HTTP port %s",
+			lsn_port_text(l->port, where, sizeof(where)));
+		lsn_close(l);
+	}
+	listeners = next_list;
+	for (l = listeners; l; l = l->next) {
+		if (l->cfg == NULL)
+			log_msg(LOG_CRIT, "Accepting %s HTTP Socket connections "
+				"at %s, FD %d",
+				l->port->mode == PORT_TPROXY ? "TPROXY "
+				"intercepted" : l->port->mode == PORT_INTERCEPT
+				? "NAT intercepted" : "forward-proxy",
+				lsn_port_text(l->port, where, sizeof(where)),
+				l->fd);
+		lsn_start(l, c, l->port);
+	}
+	return 0;
+}
+
+static void
+reconfigure(void)
+{
+	struct cfg_msgs m = { 0 };
+	struct cfg *c;
+	const char *err;
+
+	log_msg(LOG_CRIT, "Reconfiguring tproxyd from %s", conf_path);
+	c = cfg_load(conf_path, &m);
+	print_msgs(&m, 1);
+	cfg_msgs_free(&m);
+	if (c == NULL) {
+		log_msg(LOG_CRIT, "ERROR: the new configuration has errors; "
+			"still running with the previous one");
+		return;
+	}
+	if (apply_listeners(c) < 0) {
+		log_msg(LOG_CRIT, "ERROR: cannot apply the new configuration; "
+			"still running with the previous one");
+		cfg_unref(c);
+		return;
+	}
+	if (c->cache_log && log_open(c->cache_log, -2) < 0)
+		log_msg(LOG_CRIT, "WARNING: cannot open cache_log %s",
+			c->cache_log);
+	if (alog_open(c->access_log) < 0)
+		log_msg(LOG_CRIT, "WARNING: cannot open access_log %s",
+			c->access_log);
+	if (dns_init(c->dns_nameservers, &err) < 0)
+		log_msg(LOG_CRIT, "WARNING: DNS resolver: %s", err);
+	set_hostname(c);
+	cfg_unref(cur);	/* connections keep the old one until they end */
+	cur = c;
+}
+
+static void
+begin_shutdown(void)
+{
+	struct lsn *l;
+
+	if (shutting_down) {
+		log_msg(LOG_CRIT, "Shutdown: second signal, closing now");
+		fwd_close_all();
+		evl_break();
+		return;
+	}
+	shutting_down = 1;
+	while ((l = listeners) != NULL) {
+		listeners = l->next;
+		lsn_close(l);
+	}
+	fwd_drain();
+	shutdown_deadline = evl_now() + cur->shutdown_lifetime;
+	log_msg(LOG_CRIT, "Preparing for shutdown: waiting up to %.0f seconds "
+		"for %u active connections to finish", cur->shutdown_lifetime,
+		fwd_nclients());
+	if (fwd_nclients() == 0)
+		evl_break();
+}
+
+static void
+signal_cb(struct evl_signal *s)
+{
+	int sig = s->w.signum;
+
+	switch (sig) {
+	case SIGHUP:
+		if (!shutting_down)
+			reconfigure();
+		break;
+	case SIGUSR1:	/* -k rotate: reopen the logs */
+		alog_open(cur->access_log);
+		if (cur->cache_log)
+			log_open(cur->cache_log, -2);
+		break;
+	default:
+		begin_shutdown();
+		break;
+	}
+}
+
+static void
+tick_cb(struct evl_timer *t)
+{
+	alog_flush();
+	if (shutting_down) {
+		if (fwd_nclients() == 0) {
+			evl_break();
+			return;
+		}
+		if (evl_now() >= shutdown_deadline) {
+			log_msg(LOG_CRIT, "Shutdown: shutdown_lifetime reached, "
+				"closing %u connections", fwd_nclients());
+			fwd_close_all();
+			evl_break();
+			return;
+		}
+	}
+	evl_timer_arm(t, shutting_down ? 0.1 : 1.0);
+}
+
+/* -k ACTION: signal the instance whose pid file the configuration names. */
+static int
+signal_running(const char *action)
+{
+	static const struct { const char *name; int sig; } acts[] = {
+		{ "reconfigure", SIGHUP }, { "rotate", SIGUSR1 },
+		{ "shutdown", SIGTERM }, { "interrupt", SIGINT },
+		{ "kill", SIGKILL }, { "check", 0 },
+	};
+	struct cfg_msgs m = { 0 };
+	struct cfg *c;
+	size_t i;
+	pid_t pid;
+
+	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
+		if (strcmp(action, acts[i].name) == 0)
+			break;
+	if (i == sizeof(acts) / sizeof(acts[0])) {
+		fprintf(stderr, "tproxyd: unknown -k action '%s'\n", action);
+		usage(stderr);
+		return 2;
+	}
+	c = cfg_load(conf_path, &m);
+	if (c == NULL) {
+		print_msgs(&m, 0);
+		cfg_msgs_free(&m);
+		fprintf(stderr, "tproxyd: %s has errors; not sending '%s'\n",
+			conf_path, action);
+		return 1;
+	}
+	cfg_msgs_free(&m);
+	if (c->pid_filename == NULL) {
+		fprintf(stderr, "tproxyd: pid_filename is none; cannot find "
+			"the running instance\n");
+		cfg_unref(c);
+		return 1;
+	}
+	pid = daemon_read_pid(c->pid_filename);
+	if (pid < 0) {
+		fprintf(stderr, "tproxyd: no running copy (pid file %s: %s)\n",
+			c->pid_filename, strerror((int)-pid));
+		cfg_unref(c);
+		return 1;
+	}
+	cfg_unref(c);
+	if (kill(pid, acts[i].sig) < 0) {
+		fprintf(stderr, "tproxyd: cannot signal pid %ld: %s\n",
+			(long)pid, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int
+run(int foreground, int debug_level)
+{
+	struct cfg_msgs m = { 0 };
+	const char *err;
+	int rc;
+
+	cur = cfg_load(conf_path, &m);
+	print_msgs(&m, 0);
+	if (cur == NULL) {
+		fprintf(stderr, "tproxyd: %zu error(s) in %s\n", m.nerr,
+			conf_path);
+		cfg_msgs_free(&m);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (!foreground && daemon_detach() < 0) {
+		perror("tproxyd: fork");
+		return 1;
+	}
+	if (evl_init() < 0) {
+		fprintf(stderr, "tproxyd: cannot create the event loop\n");
+		daemon_ready(1);
+		return 1;
+	}
+	if (cur->cache_log && (rc = log_open(cur->cache_log, debug_level)) < 0)
+		fprintf(stderr, "tproxyd: WARNING: cannot open cache_log %s: "
+			"%s; logging to stderr\n", cur->cache_log,
+			strerror(-rc));
+	if (cur->cache_log == NULL)
+		log_open(NULL, debug_level);
+	log_msg(LOG_CRIT, "Starting tproxyd version %s", TPROXYD_VERSION);
+	log_msg(LOG_CRIT, "Process ID %ld", (long)getpid());
+	log_msg(LOG_CRIT, "Configuration: %s", conf_path);
+	print_msgs(&m, 1);
+	cfg_msgs_free(&m);
+	if ((rc = alog_open(cur->access_log)) < 0)
+		log_msg(LOG_CRIT, "WARNING: cannot open access_log %s: %s",
+			cur->access_log, strerror(-rc));
+	if (dns_init(cur->dns_nameservers, &err) < 0) {
+		log_msg(LOG_CRIT, "FATAL: DNS resolver: %s", err);
+		fprintf(stderr, "tproxyd: FATAL: DNS resolver: %s\n", err);
+		daemon_ready(1);
+		return 1;
+	}
+	set_hostname(cur);
+	if (apply_listeners(cur) < 0) {
+		fprintf(stderr, "tproxyd: FATAL: cannot open the http_port "
+			"listeners (see %s)\n", cur->cache_log ? cur->cache_log
+			: "stderr");
+		daemon_ready(1);
+		return 1;
+	}
+	if (cur->pid_filename &&
+	    (rc = daemon_write_pid(cur->pid_filename)) < 0) {
+		log_msg(LOG_CRIT, "FATAL: pid file %s: %s", cur->pid_filename,
+			rc == -EEXIST ? "another tproxyd is running" :
+			strerror(-rc));
+		fprintf(stderr, "tproxyd: FATAL: pid file %s: %s\n",
+			cur->pid_filename, rc == -EEXIST ?
+			"another tproxyd is running" : strerror(-rc));
+		daemon_ready(1);
+		return 1;
+	}
+	evl_signal_start(&sig_hup, SIGHUP, signal_cb, NULL);
+	evl_signal_start(&sig_term, SIGTERM, signal_cb, NULL);
+	evl_signal_start(&sig_int, SIGINT, signal_cb, NULL);
+	evl_signal_start(&sig_usr1, SIGUSR1, signal_cb, NULL);
+	evl_timer_init(&tick, tick_cb, NULL);
+	evl_timer_arm(&tick, 1.0);
+	daemon_ready(0);
+
+	evl_run();
+
+	log_msg(LOG_CRIT, "tproxyd is shutting down");
+	alog_close();
+	dns_shutdown();
+	if (cur->pid_filename)
+		daemon_remove_pid(cur->pid_filename);
+	cfg_unref(cur);
+	log_close();
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *action = NULL;
+	int foreground = 0, debug_level = -1, c;
+
+	while ((c = getopt(argc, argv, "f:Nk:d:vhX")) != -1) {
+		switch (c) {
+		case 'f':
+			conf_path = optarg;
+			break;
+		case 'N':
+			foreground = 1;
+			break;
+		case 'k':
+			action = optarg;
+			break;
+		case 'd':
+			debug_level = atoi(optarg);
+			break;
+		case 'v':
+			printf("tproxyd version %s\n", TPROXYD_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (action && strcmp(action, "parse") == 0) {
+		struct cfg_msgs m = { 0 };
+		struct cfg *cf = cfg_load(conf_path, &m);
+		size_t nerr = print_msgs(&m, 0);
+
+		cfg_msgs_free(&m);
+		if (cf)
+			cfg_unref(cf);
+		return nerr ? 1 : 0;
+	}
+	if (action)
+		return signal_running(action);
+	return run(foreground, debug_level);
+}

@@ -1,0 +1,300 @@
+/*
+ * dns.c - c-ares driven by the event loop, and a positive answer cache.
+ *
+ * c-ares tells us which sockets it wants watched (sock_state_cb); we keep
+ * one evl_io per such socket and one timer for its retransmissions.
+ */
+#include <ares.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "event/loop.h"
+#include "forward/dns.h"
+
+#define DNS_MAX_SOCKS   16
+#define DNS_CACHE_SIZE  1024		/* entries, power of two */
+#define DNS_CACHE_MAXTTL 300.0
+#define DNS_CACHE_DEFTTL 60.0		/* answers without a TTL (hosts) */
+
+struct dns_query {
+	dns_cb                 *cb;	/* NULL once cancelled */
+	void                   *arg;
+	int                     err;
+	int                     n;
+	struct sockaddr_storage addrs[DNS_MAX_ADDRS];
+	struct evl_defer        deliver;
+	char                    host[];
+};
+
+struct dns_sock {
+	struct evl_io io;
+	int           used;
+};
+
+struct cache_ent {
+	char                   *host;
+	double                  expires;
+	int                     n;
+	struct sockaddr_storage addrs[DNS_MAX_ADDRS];
+};
+
+static ares_channel chan;
+static int chan_ok;
+static struct dns_sock socks[DNS_MAX_SOCKS];
+static struct evl_timer tmr;
+static struct cache_ent cache[DNS_CACHE_SIZE];
+
+static void rearm_timer(void);
+
+static unsigned
+hash_name(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)(*s | 0x20)) * 16777619u;
+	return h & (DNS_CACHE_SIZE - 1);
+}
+
+static void
+sock_cb(struct evl_io *io, int revents)
+{
+	int fd = io->w.fd;
+
+	ares_process_fd(chan, (revents & EVL_READ) ? fd : ARES_SOCKET_BAD,
+			(revents & EVL_WRITE) ? fd : ARES_SOCKET_BAD);
+	rearm_timer();
+}
+
+static void
+timer_cb(struct evl_timer *t)
+{
+	(void)t;
+	ares_process_fd(chan, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	rearm_timer();
+}
+
+static void
+rearm_timer(void)
+{
+	struct timeval tv, *tvp;
+
+	if (!chan_ok)
+		return;
+	tvp = ares_timeout(chan, NULL, &tv);
+	if (tvp == NULL)
+		evl_timer_stop(&tmr);
+	else
+		evl_timer_arm(&tmr, (double)tvp->tv_sec + tvp->tv_usec / 1e6);
+}
+
+/* c-ares opens, closes and changes interest in its sockets through this. */
+static void
+sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
+{
+	int i, free_i = -1, ev = (readable ? EVL_READ : 0) |
+				 (writable ? EVL_WRITE : 0);
+
+	(void)data;
+	for (i = 0; i < DNS_MAX_SOCKS; i++) {
+		if (socks[i].used && socks[i].io.w.fd == fd)
+			break;
+		if (!socks[i].used && free_i < 0)
+			free_i = i;
+	}
+	if (i == DNS_MAX_SOCKS) {
+		if (ev == 0 || free_i < 0)
+			return;
+		i = free_i;
+		socks[i].used = 1;
+		evl_io_init(&socks[i].io, sock_cb, fd, NULL);
+	}
+	evl_io_want(&socks[i].io, ev);
+	if (ev == 0)
+		socks[i].used = 0;
+}
+
+int
+dns_init(const char *servers, const char **err)
+{
+	struct ares_options opt;
+	int rc;
+
+	if (chan_ok)
+		dns_shutdown();
+	rc = ares_library_init(ARES_LIB_INIT_ALL);
+	if (rc != ARES_SUCCESS) {
+		*err = ares_strerror(rc);
+		return -1;
+	}
+	memset(&opt, 0, sizeof(opt));
+	opt.sock_state_cb = sock_state_cb;
+	/* Squid waits up to dns_timeout (30 s); 2 s x 3 tries is closer to
+	 * what a user behind an intercepting proxy will wait for. */
+	opt.timeout = 2000;
+	opt.tries = 3;
+	rc = ares_init_options(&chan, &opt, ARES_OPT_SOCK_STATE_CB |
+			       ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+	if (rc != ARES_SUCCESS) {
+		*err = ares_strerror(rc);
+		return -1;
+	}
+	if (servers != NULL) {
+		rc = ares_set_servers_ports_csv(chan, servers);
+		if (rc != ARES_SUCCESS) {
+			*err = ares_strerror(rc);
+			ares_destroy(chan);
+			return -1;
+		}
+	}
+	evl_timer_init(&tmr, timer_cb, NULL);
+	chan_ok = 1;
+	return 0;
+}
+
+void
+dns_shutdown(void)
+{
+	int i;
+
+	if (!chan_ok)
+		return;
+	ares_destroy(chan);	/* runs callbacks with ARES_EDESTRUCTION */
+	evl_timer_stop(&tmr);
+	for (i = 0; i < DNS_MAX_SOCKS; i++) {
+		if (socks[i].used)
+			evl_io_stop(&socks[i].io);
+		socks[i].used = 0;
+	}
+	for (i = 0; i < DNS_CACHE_SIZE; i++) {
+		free(cache[i].host);
+		cache[i].host = NULL;
+	}
+	chan_ok = 0;
+}
+
+static void
+deliver(void *arg)
+{
+	struct dns_query *q = arg;
+
+	if (q->cb != NULL)
+		q->cb(q->arg, q->err, q->addrs, q->n);
+	free(q);
+}
+
+static void
+cache_put(const char *host, const struct dns_query *q, double ttl)
+{
+	struct cache_ent *e = &cache[hash_name(host)];
+	char *copy = strdup(host);
+
+	if (copy == NULL)
+		return;
+	free(e->host);
+	e->host = copy;
+	e->expires = evl_now() + ttl;
+	e->n = q->n;
+	memcpy(e->addrs, q->addrs, sizeof(e->addrs[0]) * (size_t)q->n);
+}
+
+static void
+addrinfo_cb(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+	struct dns_query *q = arg;
+	struct ares_addrinfo_node *nd;
+	double ttl = DNS_CACHE_MAXTTL;
+
+	(void)timeouts;
+	q->n = 0;
+	if (status == ARES_SUCCESS && res != NULL) {
+		for (nd = res->nodes; nd && q->n < DNS_MAX_ADDRS;
+		     nd = nd->ai_next) {
+			if (nd->ai_family != AF_INET &&
+			    nd->ai_family != AF_INET6)
+				continue;
+			memset(&q->addrs[q->n], 0, sizeof(q->addrs[0]));
+			memcpy(&q->addrs[q->n], nd->ai_addr, nd->ai_addrlen);
+			if (nd->ai_ttl > 0 && nd->ai_ttl < ttl)
+				ttl = nd->ai_ttl;
+			q->n++;
+		}
+		if (ttl == DNS_CACHE_MAXTTL)
+			ttl = DNS_CACHE_DEFTTL;
+	}
+	if (res != NULL)
+		ares_freeaddrinfo(res);
+	if (q->n > 0) {
+		q->err = 0;
+		cache_put(q->host, q, ttl);
+	} else if (status == ARES_ENOTFOUND || status == ARES_ENODATA ||
+		   status == ARES_SUCCESS) {
+		q->err = DNS_E_NXDOMAIN;
+	} else if (status == ARES_ETIMEOUT) {
+		q->err = DNS_E_TIMEOUT;
+	} else {
+		q->err = DNS_E_FAIL;
+	}
+	evl_defer(&q->deliver, deliver, q);
+}
+
+struct dns_query *
+dns_lookup(const char *host, dns_cb *cb, void *arg)
+{
+	struct ares_addrinfo_hints hints;
+	struct cache_ent *e = &cache[hash_name(host)];
+	size_t len = strlen(host);
+	struct dns_query *q;
+
+	q = calloc(1, sizeof(*q) + len + 1);
+	if (q == NULL)
+		return NULL;
+	q->cb = cb;
+	q->arg = arg;
+	memcpy(q->host, host, len + 1);
+	if (e->host != NULL && strcasecmp(e->host, host) == 0 &&
+	    e->expires > evl_now()) {
+		q->n = e->n;
+		memcpy(q->addrs, e->addrs, sizeof(e->addrs[0]) * (size_t)e->n);
+		evl_defer(&q->deliver, deliver, q);
+		return q;
+	}
+	if (!chan_ok) {
+		q->err = DNS_E_FAIL;
+		evl_defer(&q->deliver, deliver, q);
+		return q;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	/* NOSORT: RFC 6724 sorting would connect a UDP socket per answer. */
+	hints.ai_flags = ARES_AI_NOSORT;
+	ares_getaddrinfo(chan, q->host, NULL, &hints, addrinfo_cb, q);
+	rearm_timer();
+	return q;
+}
+
+void
+dns_cancel(struct dns_query *q)
+{
+	if (q != NULL)
+		q->cb = NULL;
+}
+
+const char *
+dns_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "no error";
+	case DNS_E_NXDOMAIN:
+		return "name not found";
+	case DNS_E_TIMEOUT:
+		return "DNS timeout";
+	default:
+		return "DNS failure";
+	}
+}

@@ -1,0 +1,44 @@
+/*
+ * dns.h - asynchronous name resolution (c-ares behind this seam), with a
+ * small positive cache.
+ *
+ * Results are always delivered from a deferred call, never from inside
+ * dns_lookup() itself, so the caller's state is consistent when its
+ * callback runs.
+ */
+#ifndef TPROXYD_FORWARD_DNS_H
+#define TPROXYD_FORWARD_DNS_H
+
+#include <sys/socket.h>
+
+struct dns_query;
+
+#define DNS_MAX_ADDRS 8
+
+/* err is 0 with n >= 1 addresses (port 0), or a negative code:
+ * DNS_E_NXDOMAIN, DNS_E_TIMEOUT, DNS_E_FAIL. */
+typedef void dns_cb(void *arg, int err, const struct sockaddr_storage *addrs,
+		    int n);
+
+enum {
+	DNS_E_NXDOMAIN = -1,
+	DNS_E_TIMEOUT  = -2,
+	DNS_E_FAIL     = -3,
+};
+
+/* Start the resolver; servers is a comma-separated list of addresses, or
+ * NULL for /etc/resolv.conf. Returns 0, or -1 with *err set to a static
+ * message. Calling it again replaces the resolver (queries in flight
+ * complete with DNS_E_FAIL). */
+int dns_init(const char *servers, const char **err);
+void dns_shutdown(void);
+
+/* Resolve host. Returns a handle to pass to dns_cancel() until cb has run,
+ * or NULL when out of memory (cb will not run). */
+struct dns_query *dns_lookup(const char *host, dns_cb *cb, void *arg);
+/* The callback will not run; the query finishes in the background. */
+void dns_cancel(struct dns_query *q);
+
+const char *dns_strerror(int err);
+
+#endif

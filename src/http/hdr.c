@@ -1,0 +1,199 @@
+/*
+ * hdr.c - header block rewriting (see hdr.h).
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "http/errpage.h"
+#include "http/h1.h"
+#include "http/hdr.h"
+
+#define MAX_CONN_TOKENS 16
+
+/* Field names that are hop-by-hop by definition (RFC 9110 7.6.1), plus
+ * Proxy-Connection (a de-facto one) and Proxy-Authorization (meant for us,
+ * never for the next hop unless a peer login passes it on). */
+enum hop { HOP_NO, HOP_YES, HOP_UPGRADE };
+
+static enum hop
+static_hop(struct str n)
+{
+	switch (n.len) {
+	case 2:
+		return str_ieq(n, "te") ? HOP_YES : HOP_NO;
+	case 7:
+		if (str_ieq(n, "upgrade"))
+			return HOP_UPGRADE;
+		return str_ieq(n, "trailer") ? HOP_YES : HOP_NO;
+	case 10:
+		return (str_ieq(n, "connection") || str_ieq(n, "keep-alive")) ?
+		       HOP_YES : HOP_NO;
+	case 16:
+		return str_ieq(n, "proxy-connection") ? HOP_YES : HOP_NO;
+	case 19:
+		return str_ieq(n, "proxy-authorization") ? HOP_YES : HOP_NO;
+	default:
+		return HOP_NO;
+	}
+}
+
+/* Collect the tokens of every Connection field. */
+static size_t
+conn_tokens(const struct h1_header *hdr, size_t nhdr, struct str *tok)
+{
+	size_t i, n = 0;
+	const char *p, *e, *s;
+
+	for (i = 0; i < nhdr; i++) {
+		if (!str_ieq(hdr[i].name, "connection"))
+			continue;
+		p = hdr[i].value.p;
+		e = p + hdr[i].value.len;
+		while (p < e && n < MAX_CONN_TOKENS) {
+			while (p < e && (*p == ',' || *p == ' ' || *p == '\t'))
+				p++;
+			s = p;
+			while (p < e && *p != ',' && *p != ' ' && *p != '\t')
+				p++;
+			if (p > s)
+				tok[n++] = str_make(s, (size_t)(p - s));
+		}
+	}
+	return n;
+}
+
+static int
+named_in(struct str name, const struct str *tok, size_t ntok)
+{
+	size_t i;
+
+	for (i = 0; i < ntok; i++)
+		if (tok[i].len == name.len &&
+		    strncasecmp(tok[i].p, name.p, name.len) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+put_field(struct buf *out, struct str name, struct str value)
+{
+	if (buf_room(out) < name.len + value.len + 4) {
+		buf_compact(out);
+		if (buf_room(out) < name.len + value.len + 4)
+			return -ENOSPC;
+	}
+	memcpy(buf_tail(out), name.p, name.len);
+	out->tail += name.len;
+	memcpy(buf_tail(out), ": ", 2);
+	out->tail += 2;
+	memcpy(buf_tail(out), value.p, value.len);
+	out->tail += value.len;
+	memcpy(buf_tail(out), "\r\n", 2);
+	out->tail += 2;
+	return 0;
+}
+
+int
+hdr_build_req(struct buf *out, const struct h1_req *req,
+	      const struct hdr_req_opts *o)
+{
+	struct str tok[MAX_CONN_TOKENS], n;
+	size_t ntok, i;
+	int rc = 0, xff_seen = 0;
+	enum hop h;
+
+	ntok = conn_tokens(req->hdr, req->nhdr, tok);
+	rc |= buf_appendf(out, "%.*s %.*s HTTP/1.1\r\nHost: %.*s\r\n",
+			  (int)o->method.len, o->method.p,
+			  (int)o->target.len, o->target.p,
+			  (int)o->host.len, o->host.p);
+	for (i = 0; i < req->nhdr && rc == 0; i++) {
+		n = req->hdr[i].name;
+		h = static_hop(n);
+		if (h == HOP_YES || (h == HOP_UPGRADE && !o->upgrade))
+			continue;
+		if (named_in(n, tok, ntok) &&
+		    !(o->upgrade && str_ieq(n, "upgrade")))
+			continue;
+		if (n.len == 4 && str_ieq(n, "host"))
+			continue;	/* replaced from the target */
+		if (o->drop_expect && str_ieq(n, "expect"))
+			continue;
+		if (n.len == 15 && str_ieq(n, "x-forwarded-for")) {
+			switch (o->xff) {
+			case HDR_XFF_ON:
+			case HDR_XFF_OFF:
+				/* Append ours to the first one; there is
+				 * normally only one. */
+				if (xff_seen)
+					break;
+				xff_seen = 1;
+				rc |= buf_appendf(out,
+					"X-Forwarded-For: %.*s, %s\r\n",
+					(int)req->hdr[i].value.len,
+					req->hdr[i].value.p,
+					o->xff == HDR_XFF_ON ? o->client :
+					"unknown");
+				continue;
+			case HDR_XFF_TRANSPARENT:
+				break;
+			default:
+				continue;	/* delete, truncate */
+			}
+		}
+		rc |= put_field(out, n, req->hdr[i].value);
+	}
+	if (o->upgrade)
+		rc |= buf_append(out, "Connection: Upgrade\r\n", 21);
+	if (!xff_seen && (o->xff == HDR_XFF_ON || o->xff == HDR_XFF_TRUNCATE))
+		rc |= buf_appendf(out, "X-Forwarded-For: %s\r\n", o->client);
+	else if (!xff_seen && o->xff == HDR_XFF_OFF)
+		rc |= buf_append(out, "X-Forwarded-For: unknown\r\n", 26);
+	if (o->via_name)
+		rc |= buf_appendf(out, "Via: 1.%d %s (tproxyd/" TPROXYD_VERSION
+				  ")\r\n", req->minor, o->via_name);
+	rc |= buf_append(out, "\r\n", 2);
+	return rc ? -ENOSPC : 0;
+}
+
+int
+hdr_build_resp(struct buf *out, const struct h1_resp *resp,
+	       const struct hdr_resp_opts *o)
+{
+	struct str tok[MAX_CONN_TOKENS], n;
+	size_t ntok, i;
+	int rc = 0;
+	enum hop h;
+
+	ntok = conn_tokens(resp->hdr, resp->nhdr, tok);
+	rc |= buf_appendf(out, "HTTP/1.1 %d %.*s\r\n", resp->status,
+			  (int)resp->reason.len, resp->reason.p);
+	for (i = 0; i < resp->nhdr && rc == 0; i++) {
+		n = resp->hdr[i].name;
+		h = static_hop(n);
+		if (h == HOP_YES || (h == HOP_UPGRADE && !o->upgrade))
+			continue;
+		if (named_in(n, tok, ntok) &&
+		    !(o->upgrade && str_ieq(n, "upgrade")))
+			continue;
+		if ((o->drop_cl || o->drop_framing) &&
+		    str_ieq(n, "content-length"))
+			continue;
+		if (o->drop_framing && str_ieq(n, "transfer-encoding"))
+			continue;
+		rc |= put_field(out, n, resp->hdr[i].value);
+	}
+	if (o->via_name)
+		rc |= buf_appendf(out, "Via: 1.%d %s (tproxyd/" TPROXYD_VERSION
+				  ")\r\n", resp->minor, o->via_name);
+	if (o->upgrade)
+		rc |= buf_append(out, "Connection: Upgrade\r\n", 21);
+	else if (!o->keepalive)
+		rc |= buf_append(out, "Connection: close\r\n", 19);
+	else if (o->client_minor == 0)
+		rc |= buf_append(out, "Connection: keep-alive\r\n", 24);
+	rc |= buf_append(out, "\r\n", 2);
+	return rc ? -ENOSPC : 0;
+}

@@ -1,0 +1,162 @@
+/*
+ * listener.c - http_port sockets: open, bind, listen, accept.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "event/loop.h"
+#include "forward/fwd.h"
+#include "intercept/listener.h"
+#include "log/log.h"
+
+#define ACCEPT_BATCH 64		/* accepts per wake-up, for fairness */
+#define EMFILE_PAUSE 0.1	/* seconds to stop accepting when out of fds */
+
+const char *
+lsn_port_text(const struct cfg_port *p, char *out, size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&p->addr;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&p->addr;
+
+	if (p->addr.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		snprintf(out, n, "%s:%u", a, ntohs(s4->sin_port));
+	} else {
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		snprintf(out, n, "[%s]:%u", a, ntohs(s6->sin6_port));
+	}
+	return out;
+}
+
+static void
+accept_cb(struct evl_io *io, int revents)
+{
+	struct lsn *l = io->data;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int i, fd;
+
+	(void)revents;
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		len = sizeof(ss);
+		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			fwd_accept(fd, (struct sockaddr *)&ss, len, l->cfg,
+				   l->port);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			/* Out of descriptors: stop accepting for a moment
+			 * instead of spinning on a listener that stays
+			 * readable. Pending clients wait in the backlog. */
+			log_msg(LOG_WARN, "WARNING: cannot accept: %s; pausing "
+				"accepts", strerror(errno));
+			evl_io_stop(&l->io);
+			evl_timer_arm(&l->resume, EMFILE_PAUSE);
+		}
+		return;
+	}
+}
+
+static void
+resume_cb(struct evl_timer *t)
+{
+	struct lsn *l = t->data;
+
+	evl_io_want(&l->io, EVL_READ);
+}
+
+struct lsn *
+lsn_open(const struct cfg_port *p, char *err, size_t errlen)
+{
+	struct lsn *l;
+	char where[INET6_ADDRSTRLEN + 16];
+	int fd, one = 1, zero = 0;
+	socklen_t alen = p->addr.ss_family == AF_INET ?
+			 sizeof(struct sockaddr_in) :
+			 sizeof(struct sockaddr_in6);
+
+	lsn_port_text(p, where, sizeof(where));
+	fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket for %s: %s", where,
+			 strerror(errno));
+		return NULL;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* No address on the line: one socket for both families. */
+	if (p->addr.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+			   p->wildcard ? &zero : &one, sizeof(int));
+	if (bind(fd, (const struct sockaddr *)&p->addr, alen) < 0) {
+		snprintf(err, errlen, "cannot bind %s: %s", where,
+			 strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (listen(fd, 4096) < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", where,
+			 strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	l = calloc(1, sizeof(*l));
+	if (l == NULL) {
+		snprintf(err, errlen, "out of memory");
+		close(fd);
+		return NULL;
+	}
+	l->fd = fd;
+	l->port = p;
+	evl_io_init(&l->io, accept_cb, fd, l);
+	evl_timer_init(&l->resume, resume_cb, l);
+	return l;
+}
+
+void
+lsn_start(struct lsn *l, struct cfg *cfg, const struct cfg_port *p)
+{
+	l->cfg = cfg;
+	l->port = p;
+	evl_io_want(&l->io, EVL_READ);
+}
+
+void
+lsn_close(struct lsn *l)
+{
+	evl_io_stop(&l->io);
+	evl_timer_stop(&l->resume);
+	close(l->fd);
+	free(l);
+}
+
+int
+lsn_matches(const struct lsn *l, const struct cfg_port *p)
+{
+	const struct cfg_port *q = l->port;
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&q->addr;
+	const struct sockaddr_in *b4 = (const struct sockaddr_in *)&p->addr;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&q->addr;
+	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)&p->addr;
+
+	if (q->mode != p->mode || q->wildcard != p->wildcard ||
+	    q->addr.ss_family != p->addr.ss_family)
+		return 0;
+	if (q->addr.ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		       a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port == b6->sin6_port &&
+	       memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+}

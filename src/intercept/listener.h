@@ -1,0 +1,33 @@
+/*
+ * listener.h - the http_port listening sockets and their accept loop.
+ */
+#ifndef TPROXYD_INTERCEPT_LISTENER_H
+#define TPROXYD_INTERCEPT_LISTENER_H
+
+#include <stddef.h>
+
+#include "config/config-t.h"
+#include "event/loop-t.h"
+
+struct lsn {
+	int                    fd;
+	struct evl_io          io;
+	struct evl_timer       resume;	/* after EMFILE */
+	struct cfg            *cfg;	/* current configuration (not a ref:
+					   main keeps it alive) */
+	const struct cfg_port *port;	/* its line in cfg */
+	struct lsn            *next;
+};
+
+/* Open, bind and listen for port p. Returns the listener (not yet
+ * accepting) or NULL with a message in err. */
+struct lsn *lsn_open(const struct cfg_port *p, char *err, size_t errlen);
+/* Start accepting with cfg / p as the configuration for new clients. */
+void lsn_start(struct lsn *l, struct cfg *cfg, const struct cfg_port *p);
+void lsn_close(struct lsn *l);
+/* Whether l listens where p asks (same address, port and mode). */
+int lsn_matches(const struct lsn *l, const struct cfg_port *p);
+/* "ADDR:PORT" text of a port line. */
+const char *lsn_port_text(const struct cfg_port *p, char *out, size_t n);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * log.c - cache.log: timestamped, levelled diagnostics in Squid's layout.
+ *
+ * Lines are written with one write(2) each on an O_APPEND descriptor, so
+ * that several processes (workers) can share the file without interleaving
+ * inside a line, and nothing is lost in a stdio buffer on a crash.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log/log.h"
+
+static int log_fd = -1;
+static int log_level = 1;
+static int log_stderr = 0;	/* highest level copied to stderr, -1 none */
+static int log_kid = 1;
+
+int
+log_open(const char *path, int stderr_level)
+{
+	int fd;
+
+	if (stderr_level >= -1)	/* below -1: keep the current setting */
+		log_stderr = stderr_level;
+	if (path == NULL)
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = fd;
+	return 0;
+}
+
+void
+log_close(void)
+{
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = -1;
+}
+
+void
+log_set_level(int level)
+{
+	log_level = level;
+}
+
+void
+log_set_kid(int kid)
+{
+	log_kid = kid;
+}
+
+int
+log_enabled(int level)
+{
+	return level <= log_level || level <= log_stderr;
+}
+
+void
+log_vmsg(int level, const char *fmt, va_list ap)
+{
+	char line[2048];
+	struct tm tm;
+	time_t now;
+	size_t n;
+	int r;
+
+	if (!log_enabled(level))
+		return;
+	now = time(NULL);
+	localtime_r(&now, &tm);
+	n = strftime(line, sizeof(line), "%Y/%m/%d %H:%M:%S", &tm);
+	r = snprintf(line + n, sizeof(line) - n, " kid%d| ", log_kid);
+	if (r > 0)
+		n += (size_t)r;
+	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if (r < 0)
+		r = 0;
+	n += (size_t)r;
+	if (n > sizeof(line) - 2)
+		n = sizeof(line) - 2;	/* truncated: keep the newline */
+	line[n++] = '\n';
+	if (level <= log_level && log_fd >= 0)
+		(void)!write(log_fd, line, n);
+	if (level <= log_stderr || (log_fd < 0 && level <= log_level))
+		(void)!write(STDERR_FILENO, line, n);
+}
+
+void
+log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}
