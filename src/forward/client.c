@@ -1369,16 +1369,11 @@ cli_run(struct fwd_cli *cli)
 			p |= cli_parse(cli);
 			break;
 		case CS_WAIT:
+			/* A client that half-closed after a complete request
+			 * still gets its answer (HAProxy's default, no
+			 * abortonclose); a closed one is noticed when the
+			 * response cannot be written. */
 			p |= cli_scan_req(cli);
-			if (cli->eof && t->req_scanned &&
-			    cli->state == CS_WAIT) {
-				/* Squid's half_closed_clients off: a client
-				 * that closed is not waiting any more. */
-				t->code = "TCP_MISS";
-				t->aborted = 1;
-				cli_abort(cli);
-				return;
-			}
 			break;
 		case CS_FORWARD:
 			p |= cli_scan_req(cli);
@@ -1393,11 +1388,6 @@ cli_run(struct fwd_cli *cli)
 			p |= cli_send_resp(cli);
 			if (cli->state != CS_FORWARD)
 				break;
-			if (cli->eof && t->req_scanned && !t->resp_scanned) {
-				t->aborted = 1;
-				cli_abort(cli);
-				return;
-			}
 			if (t->resp_scanned && cli->srv && cli->srv->fwd == 0 &&
 			    buf_empty(&cli->obuf)) {
 				if (t->aborted) {

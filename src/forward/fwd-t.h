@@ -83,7 +83,7 @@ struct fwd_srv {
 /* One request/response exchange on a client connection. */
 struct fwd_txn {
 	double              start;	/* first byte of the request head */
-	int                 meth;	/* enum h1_method */
+	enum h1_method      meth;
 	char                method[24];	/* for the log; longer are cut */
 	char               *url;	/* absolute URL, owned (reused) */
 	size_t              url_cap;

@@ -79,6 +79,7 @@ static void
 srv_io_cb(struct evl_io *io, int revents)
 {
 	struct fwd_srv *srv = io->data;
+	struct fwd_cli *cli;
 	char c;
 	ssize_t n;
 
@@ -96,8 +97,12 @@ srv_io_cb(struct evl_io *io, int revents)
 		srv_close(srv);
 		return;
 	case SS_CONNECT:
+		/* The client side acts on the outcome (or on the error page
+		 * it queued) in its own run. */
+		cli = srv->cli;
 		if (revents & EVL_WRITE)
 			srv_connect_done(srv);
+		cli_run(cli);
 		return;
 	case SS_CLOSED:
 		return;

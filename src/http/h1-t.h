@@ -44,14 +44,21 @@ enum h1_rc {
 	H1_E_CHUNK_SIZE = -17,	/* chunk size overflows 63 bits */
 };
 
+/* Method classification. */
+enum h1_method {
+	H1_M_OTHER, H1_M_GET, H1_M_HEAD, H1_M_POST, H1_M_PUT, H1_M_DELETE,
+	H1_M_CONNECT, H1_M_OPTIONS, H1_M_TRACE, H1_M_PATCH,
+};
+
 struct h1_header {
 	struct str name;
 	struct str value;	/* leading and trailing whitespace trimmed */
 };
 
 /* State kept by the caller between calls on a growing buffer, so that the
- * search for the end of the header block never rescans old bytes. Zero it
- * before the first call of each message. */
+ * search for the end of the header block does not rescan old bytes (it
+ * resumes two bytes back, where "\n\r\n" may straddle the old end). Zero
+ * it before the first call of each message. */
 struct h1_scan {
 	size_t scanned;
 };

@@ -13,7 +13,9 @@
 /*
  * Parse a request head from p[0..len). max bounds the size of the whole head
  * (request line, fields and the empty line); leading empty lines before the
- * request line are skipped (RFC 9112 2.2) and count in the returned length.
+ * request line are skipped (RFC 9112 2.2, at most 64 bytes of them) and
+ * count in the returned length. Lines end in CRLF or a bare LF; a CR not
+ * followed by LF is H1_E_BARE_CR, obs-fold is H1_E_OBS_FOLD.
  * Returns the number of bytes of the head (> 0) once complete; H1_INCOMPLETE
  * when more bytes are needed (st remembers how far it looked); or a negative
  * H1_E_* code. Views in req point into p.
@@ -59,6 +61,15 @@ int h1_resp_framing(const struct h1_resp *resp, const struct h1_info *info,
  */
 ssize_t h1_body_scan(struct h1_body *body, const char *p, size_t n, int *done);
 
+/*
+ * For an H1_BODY_CHUNKED body: how many chunk-data bytes come next, before
+ * any framing; 0 while the scanner is on framing (size line, CRLF after the
+ * data, trailers) and for other body kinds. A caller that removes chunk
+ * framing can hand exactly that many bytes to h1_body_scan() and copy them
+ * in bulk, and feed framing bytes otherwise.
+ */
+uint64_t h1_chunk_data_left(const struct h1_body *body);
+
 /* 1 when the comma-separated list value contains token (case-insensitive,
  * optional whitespace and ;parameters ignored), else 0. */
 int h1_list_has(struct str value, const char *token);
@@ -68,11 +79,6 @@ int h1_list_has(struct str value, const char *token);
 int h1_hdr_find(const struct h1_header *hdr, size_t nhdr, size_t from,
 		const char *name);
 
-/* Method classification. */
-enum h1_method {
-	H1_M_OTHER, H1_M_GET, H1_M_HEAD, H1_M_POST, H1_M_PUT, H1_M_DELETE,
-	H1_M_CONNECT, H1_M_OPTIONS, H1_M_TRACE, H1_M_PATCH,
-};
 enum h1_method h1_method_of(struct str m);
 /* Safe to replay on a fresh connection (RFC 9110 9.2.2 idempotent). */
 int h1_method_idempotent(enum h1_method m);
