@@ -26,7 +26,8 @@ enum acl_type {
 	ACL_URLPATH_REGEX,	/* regex on the path */
 };
 
-/* One address range: addresses a with (a & mask) == net, same family. */
+/* One address range lo..hi, both ends included, compared as big-endian
+ * byte strings; a CIDR net/N is stored as its first and last address. */
 struct acl_ip {
 	int             family;		/* AF_INET or AF_INET6 */
 	struct in6_addr lo, hi;		/* inclusive range (v4 in first 4 bytes) */
@@ -46,7 +47,10 @@ struct acl {
 		struct acl_ip    *ip;	/* SRC, DST */
 		struct acl_range *range;/* PORT, LOCALPORT */
 		char            **word;	/* METHOD, PROTO, MYPORTNAME,
-					   DSTDOMAIN (lowercased) */
+					   DSTDOMAIN (lowercased, no
+					   trailing dot, sorted by strcmp
+					   and unique: acl.c searches them
+					   with a binary search) */
 		regex_t          *re;	/* *_REGEX */
 	} v;
 	struct acl   *next;

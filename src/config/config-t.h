@@ -64,6 +64,9 @@ struct cfg {
 
 	struct cfg_port *port;		/* http_port lines */
 	size_t          nport;
+	int             tproxy;		/* some port is in tproxy mode: the
+					   daemon must keep the capability
+					   IP_TRANSPARENT needs */
 
 	struct acl     *acls;		/* all acl definitions, incl. builtin */
 	struct access_list http_access;

@@ -8,9 +8,12 @@
 
 /*
  * Load and check the configuration in path (following include lines).
- * Every problem found is added to msgs as "FILE:LINE: message" (warnings
- * too); parsing goes on after an error so that all of them are reported.
- * Returns the new configuration with refs == 1, or NULL when msgs->nerr > 0.
+ * Every problem found is appended to msgs as "FILE:LINE: message" (warnings
+ * as "FILE:LINE: WARNING: message"; problems with the whole file as
+ * "FILE: message"); parsing goes on after an error so that all of them are
+ * reported. msgs must be zeroed before its first use; the caller frees it
+ * with cfg_msgs_free(). Returns the new configuration with refs == 1, or
+ * NULL when this load added an error (msgs->nerr grew).
  */
 struct cfg *cfg_load(const char *path, struct cfg_msgs *msgs);
 

@@ -23,12 +23,15 @@
 #include "acl/acl.h"
 #include "config/config.h"
 #include "core/buf.h"
+#include "core/sa.h"
 #include "event/loop.h"
 #include "forward/dns.h"
 #include "forward/fwd.h"
 #include "http/errpage.h"
 #include "http/h1.h"
 #include "http/hdr.h"
+#include "intercept/listener.h"
+#include "intercept/origdst.h"
 #include "log/access_log.h"
 #include "log/log.h"
 
@@ -217,6 +220,8 @@ txn_log(struct fwd_cli *cli)
 	    strcmp(t->hier, "HIER_NONE") != 0)
 		peer = (const struct sockaddr *)&t->addr[t->addr_idx];
 	r.peer = peer;
+	if (t->peer != NULL && peer != NULL)
+		r.peer_name = t->peer->host;
 	r.type = str_make(t->ctype, strlen(t->ctype));
 	alog_write(&r);
 }
@@ -280,8 +285,8 @@ valid_host(const char *p, size_t n)
 }
 
 /*
- * Split an authority "host[:port]" into t->hostbuf and t->port. Returns 0
- * or -1 when malformed.
+ * Split an authority "host[:port]" into t->hostbuf and t->port. Returns 1
+ * when it named a port, 0 when dflt was used, or -1 when malformed.
  */
 static int
 parse_authority(struct fwd_txn *t, const char *p, size_t n, unsigned dflt)
@@ -333,7 +338,7 @@ parse_authority(struct fwd_txn *t, const char *p, size_t n, unsigned dflt)
 	}
 	t->host = t->hostbuf;
 	t->port = (unsigned)port;
-	return 0;
+	return colon != NULL;
 }
 
 /* Fill the ACL context of the current transaction. */
@@ -344,8 +349,14 @@ txn_acl_ctx(struct fwd_cli *cli, struct acl_ctx *ctx)
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->client = (const struct sockaddr *)&cli->addr;
-	ctx->dst = t->naddr > 0 ? (const struct sockaddr *)&t->addr[0] : NULL;
-	ctx->dst_port = t->port;
+	if (cli->intercepted) {
+		ctx->dst = (const struct sockaddr *)&cli->odst;
+		ctx->dst_port = sa_port(ctx->dst);
+	} else {
+		ctx->dst = t->origin_resolved || (t->naddr > 0 && !t->peer) ?
+			   (const struct sockaddr *)&t->addr[0] : NULL;
+		ctx->dst_port = t->port;
+	}
 	ctx->local_port = ntohs(((struct sockaddr_in *)&cli->local)->sin_port);
 	ctx->method = str_make(t->method, strlen(t->method));
 	ctx->proto = t->meth == H1_M_CONNECT ? STR_LIT("HTTPS") :
@@ -357,31 +368,6 @@ txn_acl_ctx(struct fwd_cli *cli, struct acl_ctx *ctx)
 	ctx->port_name = cli->port->name;
 }
 
-/* Numeric host literal to candidate address; 1 when it was one. */
-static int
-host_literal(struct fwd_txn *t)
-{
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&t->addr[0];
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&t->addr[0];
-
-	memset(&t->addr[0], 0, sizeof(t->addr[0]));
-	if (inet_pton(AF_INET, t->host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)t->port);
-		t->addrlen[0] = sizeof(*s4);
-		t->naddr = 1;
-		return 1;
-	}
-	if (inet_pton(AF_INET6, t->host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)t->port);
-		t->addrlen[0] = sizeof(*s6);
-		t->naddr = 1;
-		return 1;
-	}
-	return 0;
-}
-
 static void
 cli_access_denied(struct fwd_cli *cli)
 {
@@ -391,23 +377,66 @@ cli_access_denied(struct fwd_cli *cli)
 		  "being allowed at this time.");
 }
 
-/* Run http_access. Returns 1 to go on, 0 when the request was refused or
- * must wait for the destination address. */
-static int
-cli_check_access(struct fwd_cli *cli)
-{
-	struct acl_ctx ctx;
-	enum acl_verdict v;
+static void cli_prepare(struct fwd_cli *cli);
+static void cli_route_try(struct fwd_cli *cli);
 
-	txn_acl_ctx(cli, &ctx);
-	v = acl_check(&cli->cfg->http_access, &ctx, ACL_DENY, NULL);
-	if (v == ACL_ALLOW) {
-		cli->txn.access_done = 1;
-		return 1;
+/* Fill t->addr from DNS answers (or one literal) with port. */
+static void
+txn_set_addrs(struct fwd_txn *t, const struct sockaddr_storage *addrs,
+	      int n, unsigned port)
+{
+	int i;
+
+	for (i = 0; i < n && i < FWD_MAX_ADDRS; i++) {
+		t->addr[i] = addrs[i];
+		sa_set_port((struct sockaddr *)&t->addr[i], port);
+		t->addrlen[i] = sa_len((struct sockaddr *)&t->addr[i]);
 	}
-	if (v == ACL_NEED_DST)
-		return 0;	/* resolve first, then ask again */
-	cli_access_denied(cli);
+	t->naddr = i;
+	t->addr_idx = 0;
+}
+
+/* Numeric host to one candidate address; 1 when it was numeric. */
+static int
+txn_literal(struct fwd_txn *t, const char *host, unsigned port)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1)
+		s4->sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1)
+		s6->sin6_family = AF_INET6;
+	else
+		return 0;
+	txn_set_addrs(t, &ss, 1, port);
+	return 1;
+}
+
+/* Intercepted request whose Host does not match where the client was
+ * going (Squid's host_verify_strict; CVE-2009-0801). */
+static int
+cli_host_forgery(struct fwd_cli *cli, const char *why)
+{
+	char c[INET6_ADDRSTRLEN + 8], d[INET6_ADDRSTRLEN + 8];
+
+	log_msg(LOG_CRIT, "SECURITY ALERT: Host header forgery detected on "
+		"local=%s remote=%s (%s): Host: %s URL: %s",
+		sa_text((struct sockaddr *)&cli->odst, d, sizeof(d)),
+		sa_text((struct sockaddr *)&cli->addr, c, sizeof(c)), why,
+		cli->txn.host, cli->txn.url);
+	if (cli->cfg->host_verify_strict) {
+		cli->txn.hier = "HIER_NONE";
+		cli_error(cli, 409, "ERR_CONFLICT_HOST",
+			  "The Host header does not match the address your "
+			  "request was sent to.");
+		return -1;
+	}
+	/* Not strict: still go where the client was going, never where
+	 * Host says, and never through a parent (which would use Host). */
+	cli->txn.host_forged = 1;
 	return 0;
 }
 
@@ -416,57 +445,455 @@ dns_done(void *arg, int err, const struct sockaddr_storage *addrs, int n)
 {
 	struct fwd_cli *cli = arg;
 	struct fwd_txn *t = &cli->txn;
-	int i;
+	enum dns_for what = t->dns_for;
+	int i, found = 0;
 
 	t->dns = NULL;
-	if (err != 0) {
-		cli_error(cli, 503, "ERR_DNS_FAIL", dns_strerror(err));
-		cli_run(cli);
-		return;
-	}
-	for (i = 0; i < n && i < FWD_MAX_ADDRS; i++) {
-		t->addr[i] = addrs[i];
-		if (addrs[i].ss_family == AF_INET) {
-			((struct sockaddr_in *)&t->addr[i])->sin_port =
-				htons((uint16_t)t->port);
-			t->addrlen[i] = sizeof(struct sockaddr_in);
-		} else {
-			((struct sockaddr_in6 *)&t->addr[i])->sin6_port =
-				htons((uint16_t)t->port);
-			t->addrlen[i] = sizeof(struct sockaddr_in6);
+	t->dns_for = DNS_FOR_NONE;
+	switch (what) {
+	case DNS_FOR_VERIFY:
+		t->verify_pending = 0;
+		for (i = 0; i < n; i++)
+			if (sa_same_ip((const struct sockaddr *)&addrs[i],
+				       (struct sockaddr *)&cli->odst))
+				found = 1;
+		if (!found && cli_host_forgery(cli, err ? "Host does not "
+			"resolve" : "local IP does not match any domain IP")
+		    < 0)
+			break;
+		cli_prepare(cli);
+		break;
+	case DNS_FOR_ORIGIN:
+	case DNS_FOR_PEER:
+		if (err != 0) {
+			if (what == DNS_FOR_PEER || t->route_idx + 1 <
+			    t->nroute) {
+				log_msg(LOG_INFO, "cannot resolve %s: %s",
+					t->peer ? t->peer->host : t->host,
+					dns_strerror(err));
+				t->route_idx++;
+				cli_route_try(cli);
+				break;
+			}
+			cli_error(cli, 503, "ERR_DNS_FAIL", dns_strerror(err));
+			break;
 		}
+		txn_set_addrs(t, addrs, n, what == DNS_FOR_PEER ?
+			      t->peer->port : t->port);
+		t->origin_resolved = what == DNS_FOR_ORIGIN;
+		if (what == DNS_FOR_ORIGIN && !t->access_done) {
+			cli_prepare(cli);	/* dst ACLs can decide now */
+			break;
+		}
+		srv_acquire(cli);
+		break;
+	default:
+		break;
 	}
-	t->naddr = i;
-	if (!t->access_done && !cli_check_access(cli)) {
-		if (cli->state != CS_LOCAL)	/* still undecided: deny */
-			cli_access_denied(cli);
-		cli_run(cli);
-		return;
-	}
-	srv_acquire(cli);
 	cli_run(cli);
 }
 
-/* Resolve (unless literal) and connect. */
 static void
-cli_start_server(struct fwd_cli *cli)
+cli_lookup(struct fwd_cli *cli, const char *name, enum dns_for what)
+{
+	cli->txn.dns_for = what;
+	cli->txn.dns = dns_lookup(name, dns_done, cli);
+	if (cli->txn.dns == NULL)
+		cli_error(cli, 503, "ERR_DNS_FAIL", "out of memory");
+}
+
+/* All refs of a tcp_outgoing_address line match. */
+static int
+refs_match(const struct acl_ref *ref, size_t n, const struct acl_ctx *ctx)
+{
+	size_t i;
+	int m;
+
+	for (i = 0; i < n; i++) {
+		m = acl_match(ref[i].acl, ctx);
+		if (m < 0)
+			return 0;
+		if (m == ref[i].negate)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The source address of the next server connection: the client's own
+ * address on tproxy ports (unless spoof_client_ip denies it or the parent
+ * is no-tproxy), else the first matching tcp_outgoing_address of the right
+ * family, else whatever the system picks.
+ */
+void
+cli_choose_source(struct fwd_cli *cli, int family)
+{
+	struct fwd_txn *t = &cli->txn;
+	const struct cfg *c = cli->cfg;
+	struct acl_ctx ctx;
+	size_t i;
+
+	t->srclen = 0;
+	t->spoofed = 0;
+	memset(&t->src, 0, sizeof(t->src));
+	txn_acl_ctx(cli, &ctx);
+	if (cli->port->mode == PORT_TPROXY &&
+	    cli->addr.ss_family == family &&
+	    !(t->peer != NULL && t->peer->no_tproxy) &&
+	    acl_check(&c->spoof_client_ip, &ctx, ACL_ALLOW, NULL) ==
+	    ACL_ALLOW) {
+		t->src = cli->addr;
+		t->srclen = cli->addrlen;
+		if (!c->spoof_client_port)
+			sa_set_port((struct sockaddr *)&t->src, 0);
+		t->spoofed = 1;
+		return;
+	}
+	for (i = 0; i < c->noutgoing; i++) {
+		if (c->outgoing[i].addr.ss_family != family ||
+		    !refs_match(c->outgoing[i].ref, c->outgoing[i].nref,
+				&ctx))
+			continue;
+		t->src = c->outgoing[i].addr;
+		t->srclen = c->outgoing[i].addrlen;
+		return;
+	}
+}
+
+/* Rewrite the request line of reqhead to absolute-form (toward a parent)
+ * or origin-form (toward the origin). */
+static int
+reqhead_set_form(struct fwd_cli *cli, int absolute)
+{
+	struct fwd_txn *t = &cli->txn;
+	struct buf *b = &cli->reqhead;
+	const char *target, *slash = "";
+	size_t restlen, tlen;
+	char *eol, *tmp;
+
+	eol = memchr(buf_head(b), '\n', buf_len(b));
+	if (eol == NULL)
+		return -1;
+	restlen = (size_t)(buf_tail(b) - (eol + 1));
+	if (absolute) {
+		target = t->url;
+		tlen = t->url_len;
+	} else {
+		/* "http://h" is "/", "http://h?x" is "/?x" (RFC 9112
+		 * 3.2.1). */
+		target = t->url + t->path_off;
+		tlen = t->url_len - t->path_off;
+		if (tlen == 0 || target[0] != '/')
+			slash = "/";
+	}
+	if (strlen(t->method) + tlen + 13 + restlen > b->size)
+		return -1;
+	tmp = malloc(restlen + 1);
+	if (tmp == NULL)
+		return -1;
+	memcpy(tmp, eol + 1, restlen);
+	buf_reset(b);
+	if (buf_appendf(b, "%s %s%.*s HTTP/1.1\r\n", t->method, slash,
+			(int)tlen, target) < 0 ||
+	    buf_append(b, tmp, restlen) < 0) {
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+/* Routes in order: parents allowed by cache_peer_access (unless
+ * always_direct, or the Host was forged), then direct (unless
+ * never_direct). */
+static void
+txn_routes(struct fwd_cli *cli)
+{
+	struct fwd_txn *t = &cli->txn;
+	const struct cfg *c = cli->cfg;
+	struct acl_ctx ctx;
+	int direct = 1, peers = 1;
+	size_t i;
+
+	txn_acl_ctx(cli, &ctx);
+	if (c->npeer == 0 || t->host_forged || t->meth == H1_M_CONNECT)
+		peers = 0;
+	else if (acl_check(&c->always_direct, &ctx, ACL_DENY, NULL) ==
+		 ACL_ALLOW)
+		peers = 0;
+	else if (acl_check(&c->never_direct, &ctx, ACL_DENY, NULL) ==
+		 ACL_ALLOW)
+		direct = 0;
+	t->nroute = 0;
+	for (i = 0; peers && i < c->npeer && t->nroute < FWD_MAX_ROUTES - 1;
+	     i++)
+		if (acl_check(&c->peer[i].access, &ctx, ACL_ALLOW, NULL) ==
+		    ACL_ALLOW)
+			t->route[t->nroute++] = (int)i;
+	if (direct)
+		t->route[t->nroute++] = -1;
+	t->route_idx = 0;
+	t->routes_done = 1;
+}
+
+/* Try the current route; srv_acquire() reports back. */
+static void
+cli_route_try(struct fwd_cli *cli)
+{
+	struct fwd_txn *t = &cli->txn;
+	const struct cfg_peer *pe;
+	int r;
+
+	if (t->route_idx >= t->nroute) {
+		t->hier = "HIER_NONE";
+		cli_error(cli, 503, t->nroute ? "ERR_CONNECT_FAIL" :
+			  "ERR_CANNOT_FORWARD", t->nroute ?
+			  "No server could be reached." :
+			  "never_direct forbids going direct and no "
+			  "cache_peer is allowed.");
+		return;
+	}
+	r = t->route[t->route_idx];
+	if (r >= 0) {
+		pe = &cli->cfg->peer[r];
+		t->peer = pe;
+		t->origin_resolved = 0;
+		if (t->meth != H1_M_CONNECT && reqhead_set_form(cli, 1) < 0) {
+			cli_error(cli, 431, "ERR_TOO_BIG",
+				  "The request headers are too large.");
+			return;
+		}
+		if (!txn_literal(t, pe->host, pe->port)) {
+			cli_lookup(cli, pe->host, DNS_FOR_PEER);
+			return;
+		}
+	} else {
+		if (t->peer != NULL && t->meth != H1_M_CONNECT)
+			reqhead_set_form(cli, 0);
+		t->peer = NULL;
+		if (cli->intercepted) {
+			/* Where the client was going: never a fresh DNS
+			 * answer for Host (CVE-2009-0801). */
+			txn_set_addrs(t, &cli->odst, 1,
+				      sa_port((struct sockaddr *)&cli->odst));
+		} else if (!t->origin_resolved &&
+			   !txn_literal(t, t->host, t->port)) {
+			cli_lookup(cli, t->host, DNS_FOR_ORIGIN);
+			return;
+		}
+	}
+	srv_acquire(cli);
+}
+
+void
+cli_route_failed(struct fwd_cli *cli, int err)
 {
 	struct fwd_txn *t = &cli->txn;
 
-	cli_set_state(cli, CS_WAIT);
-	cli_deadline(cli, cli->cfg->connect_timeout);
-	if (host_literal(t)) {
-		if (!t->access_done && !cli_check_access(cli)) {
-			if (cli->state != CS_LOCAL)
-				cli_access_denied(cli);
-			return;
-		}
-		srv_acquire(cli);
+	t->route_idx++;
+	if (t->route_idx < t->nroute) {
+		log_msg(LOG_INFO, "%s unreachable (%s), trying the next route",
+			t->peer ? t->peer->host : t->host, strerror(err));
+		t->naddr = 0;
+		t->addr_idx = 0;
+		cli_route_try(cli);
 		return;
 	}
-	t->dns = dns_lookup(t->host, dns_done, cli);
-	if (t->dns == NULL)
-		cli_error(cli, 503, "ERR_DNS_FAIL", "out of memory");
+	t->hier = "HIER_NONE";
+	cli_error(cli, 503, "ERR_CONNECT_FAIL", strerror(err));
+}
+
+/*
+ * Everything between a parsed request and a connection: access control
+ * (which may need the destination address), Host verification on
+ * intercepted ports, then the routes. Each asynchronous step calls back
+ * here when done.
+ */
+static void
+cli_prepare(struct fwd_cli *cli)
+{
+	struct fwd_txn *t = &cli->txn;
+	struct acl_ctx ctx;
+	enum acl_verdict v;
+
+	if (!t->access_done) {
+		txn_acl_ctx(cli, &ctx);
+		v = acl_check(&cli->cfg->http_access, &ctx, ACL_DENY, NULL);
+		if (v == ACL_NEED_DST && !t->origin_resolved &&
+		    !cli->intercepted && !txn_literal(t, t->host, t->port)) {
+			cli_lookup(cli, t->host, DNS_FOR_ORIGIN);
+			return;
+		}
+		if (v != ACL_ALLOW) {
+			cli_access_denied(cli);
+			return;
+		}
+		t->access_done = 1;
+	}
+	if (t->verify_pending) {
+		cli_lookup(cli, t->host, DNS_FOR_VERIFY);
+		return;
+	}
+	if (!t->routes_done)
+		txn_routes(cli);
+	cli_route_try(cli);
+}
+
+static void
+cli_start_server(struct fwd_cli *cli)
+{
+	cli_set_state(cli, CS_WAIT);
+	cli_deadline(cli, cli->cfg->connect_timeout);
+	cli_prepare(cli);
+}
+
+/* The end of the authority of an absolute "http://..." URL at p (n
+ * bytes): *end points at the first '/', '?' or the end. Returns 0, or -1
+ * when the authority is empty or has userinfo (RFC 9110 4.2.4). */
+static int
+url_authority(const char *p, size_t n, const char **end)
+{
+	const char *a = p + 7, *e = p + n, *q;
+
+	for (q = a; q < e && *q != '/' && *q != '?'; q++)
+		if (*q == '@')
+			return -1;
+	if (q == a)
+		return -1;
+	*end = q;
+	return 0;
+}
+
+/* Via already names this proxy: the request went round in a loop. */
+static int
+via_loop(const struct h1_req *req)
+{
+	char needle[300];
+	size_t i, nl;
+	int k;
+
+	k = snprintf(needle, sizeof(needle), " %s (tproxyd/", fwd_hostname);
+	if (k < 0 || (size_t)k >= sizeof(needle))
+		return 0;
+	nl = (size_t)k;
+	for (i = 0; i < req->nhdr; i++) {
+		if (!str_ieq(req->hdr[i].name, "via"))
+			continue;
+		if (memmem(req->hdr[i].value.p, req->hdr[i].value.len, needle,
+			   nl) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Target of a request on an intercepted port (origin-form, built into a URL
+ * from Host, or from the original destination when Host is missing, as in
+ * HTTP/1.0). Checks Host against the original destination. Returns 0 to go
+ * on, 1 when the request was answered here, -1 when malformed.
+ */
+static int
+txn_intercepted_target(struct fwd_cli *cli, const struct h1_req *req,
+		       const struct h1_info *info)
+{
+	struct fwd_txn *t = &cli->txn;
+	const struct sockaddr *od = (const struct sockaddr *)&cli->odst;
+	char otext[INET6_ADDRSTRLEN + 8];
+	const char *path, *slash, *auth;
+	size_t plen, alen;
+	int explicit_port;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (t->meth == H1_M_CONNECT || req->target.len == 0)
+		return -1;
+	if (lsn_is_own(od)) {
+		/* The connection reached our port directly, not through
+		 * interception: forwarding it would be to ourselves. */
+		log_msg(LOG_CRIT, "ERROR: %s from %s was sent straight to "
+			"this proxy's %s port %s, not intercepted: clients "
+			"must not be configured to use an interception port "
+			"(use a forward-proxy http_port for that), and "
+			"routing must deliver intercepted traffic with the "
+			"TPROXY/REDIRECT rules",
+			t->method, addr_text(&cli->addr, otext, sizeof(otext)),
+			cli->port->mode == PORT_TPROXY ? "tproxy" :
+			"intercept", cli->port->name);
+		t->code = "TCP_DENIED";
+		cli_error(cli, 403, "ERR_ACCESS_DENIED",
+			  "This port only serves intercepted traffic.");
+		return 1;
+	}
+	path = req->target.p;
+	plen = req->target.len;
+	if (plen >= 7 && strncasecmp(path, "http://", 7) == 0) {
+		/* absolute-form is allowed here too (RFC 9112 3.2.2) */
+		if (url_authority(path, plen, &slash) < 0)
+			return -1;
+		auth = path + 7;
+		alen = (size_t)(slash - auth);
+		plen -= (size_t)(slash - path);
+		path = slash;
+	} else if (path[0] == '/') {
+		if (info->nhost > 1)
+			return -1;
+		if (info->host >= 0) {
+			auth = req->hdr[info->host].value.p;
+			alen = req->hdr[info->host].value.len;
+		} else {
+			auth = NULL;
+			alen = 0;
+		}
+	} else {
+		return -1;
+	}
+	if (auth != NULL && alen > 0) {
+		explicit_port = parse_authority(t, auth, alen, 80);
+		if (explicit_port < 0)
+			return -1;
+		if (txn_set_url(t, "http://%.*s%.*s", (int)alen, auth,
+				(int)plen, path) < 0)
+			return -1;
+		t->path_off = 7 + alen;
+		/* Host check (Squid's hostHeaderVerify). */
+		if (explicit_port && t->port != sa_port(od)) {
+			if (cli_host_forgery(cli, "intercepted port does not "
+					     "match the Host port") < 0)
+				return 1;
+		} else if (inet_pton(AF_INET, t->host, &a4) == 1 ||
+			   inet_pton(AF_INET6, t->host, &a6) == 1) {
+			struct sockaddr_storage h;
+
+			txn_literal(t, t->host, t->port);
+			h = t->addr[0];
+			t->naddr = 0;
+			if (!sa_same_ip((struct sockaddr *)&h, od) &&
+			    cli_host_forgery(cli, "local IP does not match "
+					     "the Host IP") < 0)
+				return 1;
+		} else {
+			t->verify_pending = 1;
+		}
+	} else {
+		/* No Host (HTTP/1.0): the original destination names the
+		 * server. */
+		char ip[INET6_ADDRSTRLEN];
+
+		sa_ip_text(od, ip, sizeof(ip));
+		memcpy(t->hostbuf, ip, strlen(ip) + 1);
+		t->host = t->hostbuf;
+		t->port = sa_port(od);
+		snprintf(otext, sizeof(otext), od->sa_family == AF_INET6 ?
+			 "[%s]" : "%s", ip);
+		if (t->port != 80 && txn_set_url(t, "http://%s:%u%.*s", otext,
+						 t->port, (int)plen, path) < 0)
+			return -1;
+		if (t->port == 80 && txn_set_url(t, "http://%s%.*s", otext,
+						 (int)plen, path) < 0)
+			return -1;
+		t->path_off = t->url_len - plen;
+	}
+	return 0;
 }
 
 /*
@@ -511,15 +938,33 @@ cli_start_request(struct fwd_cli *cli, struct h1_req *req, size_t hlen)
 	if (draining)
 		t->cli_keepalive = 0;
 
-	/* The target: authority-form for CONNECT, absolute-form otherwise
-	 * (this is a forward-proxy port). */
+	if (via_loop(req)) {
+		buf_consume(&cli->ibuf, hlen);
+		t->code = "TCP_DENIED";
+		log_msg(LOG_CRIT, "WARNING: Forwarding loop detected for: %s "
+			"(Via names this proxy, %s)", t->url, fwd_hostname);
+		cli_error(cli, 403, "ERR_ACCESS_DENIED",
+			  "Forwarding loop detected: this request already "
+			  "passed through this proxy.");
+		return;
+	}
 	p = req->target.p;
 	n = req->target.len;
-	if (t->meth == H1_M_CONNECT) {
+	if (cli->intercepted) {
+		rc = txn_intercepted_target(cli, req, &info);
+		if (rc < 0)
+			goto bad_url;
+		if (rc > 0) {
+			buf_consume(&cli->ibuf, hlen);
+			return;	/* answered (409 or loop) */
+		}
+	} else if (t->meth == H1_M_CONNECT) {
+		/* authority-form */
 		if (parse_authority(t, p, n, 0) < 0 || t->port == 0)
 			goto bad_url;
 		t->path_off = t->url_len;
 	} else {
+		/* absolute-form: this is a forward-proxy port */
 		if (n < 8 || strncasecmp(p, "http://", 7) != 0) {
 			buf_consume(&cli->ibuf, hlen);
 			t->code = "TAG_NONE";
@@ -533,22 +978,11 @@ cli_start_request(struct fwd_cli *cli, struct h1_req *req, size_t hlen)
 					  "an absolute http:// URL.");
 			return;
 		}
-		p += 7;
-		n -= 7;
-		slash = memchr(p, '/', n);
-		{
-			const char *q = memchr(p, '?', n);
-
-			if (q && (!slash || q < slash))
-				slash = q;
-		}
-		if (memchr(p, '@', slash ? (size_t)(slash - p) : n))
-			goto bad_url;	/* userinfo: RFC 9110 4.2.4 */
-		if (parse_authority(t, p, slash ? (size_t)(slash - p) : n,
-				    80) < 0)
+		if (url_authority(p, n, &slash) < 0 ||
+		    parse_authority(t, p + 7, (size_t)(slash - p) - 7, 80) < 0)
 			goto bad_url;
-		/* path_off indexes into the URL copy: "http://" + authority */
-		t->path_off = 7 + (slash ? (size_t)(slash - p) : n);
+		/* path_off indexes into the URL copy, which is the target */
+		t->path_off = (size_t)(slash - p);
 	}
 	t->upgrade = info.conn_upgrade && info.upgrade >= 0;
 
@@ -559,32 +993,21 @@ cli_start_request(struct fwd_cli *cli, struct h1_req *req, size_t hlen)
 			goto fail500;
 		memset(&o, 0, sizeof(o));
 		o.method = req->method;
-		if (t->path_off < t->url_len)
+		/* Origin-form: the path as sent when there is one; otherwise
+		 * reqhead_set_form() below writes "/" or "/?query". */
+		if (t->path_off < t->url_len && t->url[t->path_off] == '/')
 			o.target = str_make(t->url + t->path_off,
 					    t->url_len - t->path_off);
 		else
-			o.target = STR_LIT("/");
+			o.target = STR_LIT("*");
 		o.host = str_make(t->url + 7, t->path_off - 7);
 		o.via_name = cli->cfg->via ? fwd_hostname : NULL;
 		o.xff = (int)cli->cfg->forwarded_for;
 		o.client = addr_text(&cli->addr, client, sizeof(client));
 		o.upgrade = t->upgrade;
-		if (t->path_off < t->url_len && t->url[t->path_off] == '?') {
-			/* "http://h?x" means "/?x" (RFC 9112 3.2.1). */
-			char *tmp = NULL;
-			size_t ql = t->url_len - t->path_off;
-
-			tmp = malloc(ql + 2);
-			if (tmp == NULL)
-				goto fail500;
-			tmp[0] = '/';
-			memcpy(tmp + 1, t->url + t->path_off, ql);
-			o.target = str_make(tmp, ql + 1);
-			rc = hdr_build_req(&cli->reqhead, req, &o);
-			free(tmp);
-		} else {
-			rc = hdr_build_req(&cli->reqhead, req, &o);
-		}
+		rc = hdr_build_req(&cli->reqhead, req, &o);
+		if (rc == 0 && o.target.p[0] == '*')
+			rc = reqhead_set_form(cli, 0);
 		if (rc < 0) {
 			buf_consume(&cli->ibuf, hlen);
 			t->code = "TAG_NONE";
@@ -598,8 +1021,6 @@ cli_start_request(struct fwd_cli *cli, struct h1_req *req, size_t hlen)
 	if (t->req_body.kind == H1_BODY_NONE)
 		t->req_scanned = 1;
 
-	if (!cli_check_access(cli) && cli->state == CS_LOCAL)
-		return;
 	cli_start_server(cli);
 	return;
 
@@ -702,7 +1123,8 @@ cli_server_ready(struct fwd_cli *cli)
 {
 	struct fwd_txn *t = &cli->txn;
 
-	t->hier = "HIER_DIRECT";
+	t->hier = t->peer ? "FIRSTUP_PARENT" : cli->intercepted ?
+		  "ORIGINAL_DST" : "HIER_DIRECT";
 	cli_touch(cli);
 	if (t->meth == H1_M_CONNECT) {
 		if (ensure_buf(&cli->obuf, 8192) < 0 ||
@@ -1555,9 +1977,20 @@ fwd_accept(int fd, const struct sockaddr *addr, socklen_t addrlen,
 	cli->fd = fd;
 	memcpy(&cli->addr, addr, addrlen);
 	cli->addrlen = addrlen;
+	sa_unmap(&cli->addr, &cli->addrlen);
 	cli->locallen = sizeof(cli->local);
 	if (getsockname(fd, (struct sockaddr *)&cli->local, &cli->locallen) < 0)
 		cli->locallen = 0;
+	sa_unmap(&cli->local, &cli->locallen);
+	if (port->mode == PORT_TPROXY || port->mode == PORT_INTERCEPT) {
+		cli->intercepted = 1;
+		if (origdst_get(fd, port->mode, &cli->odst, &cli->odstlen) < 0) {
+			/* No NAT entry: the client came straight to us;
+			 * the loop guard will refuse it. */
+			cli->odst = cli->local;
+			cli->odstlen = cli->locallen;
+		}
+	}
 	cli->cfg = cfg_ref(cfg);
 	cli->port = port;
 	cli->txn.host = cli->txn.hostbuf;

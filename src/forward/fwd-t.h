@@ -52,7 +52,17 @@ enum ss_state {
 	SS_CLOSED,	/* closed; freed after the running callback */
 };
 
-#define FWD_MAX_ADDRS 8
+#define FWD_MAX_ADDRS  8
+#define FWD_MAX_ROUTES 8	/* parents tried, plus direct */
+
+/* What an outstanding DNS query of a transaction is for. */
+enum dns_for {
+	DNS_FOR_NONE,
+	DNS_FOR_ORIGIN,		/* the URL's host, to connect or for dst ACLs */
+	DNS_FOR_VERIFY,		/* intercepted: does Host resolve to the
+				   original destination? */
+	DNS_FOR_PEER,		/* a cache_peer's host name */
+};
 
 struct fwd_srv {
 	int                 fd;
@@ -117,11 +127,24 @@ struct fwd_txn {
 	const char         *errname;	/* ERR_* when answered locally */
 
 	struct dns_query   *dns;
+	enum dns_for        dns_for;
 	struct sockaddr_storage addr[FWD_MAX_ADDRS];	/* candidates */
 	socklen_t           addrlen[FWD_MAX_ADDRS];
 	int                 naddr;
 	int                 addr_idx;
-	int                 access_done;	/* http_access allowed */
+	unsigned            access_done:1;	/* http_access allowed */
+	unsigned            origin_resolved:1;	/* addr[] holds the host's */
+	unsigned            verify_pending:1;	/* Host check to do */
+	unsigned            host_forged:1;	/* Host != original dst */
+	unsigned            routes_done:1;
+	unsigned            spoofed:1;		/* src is the client's */
+	int                 route[FWD_MAX_ROUTES];	/* -1 direct, else a
+						   cfg->peer index */
+	int                 nroute;
+	int                 route_idx;
+	const struct cfg_peer *peer;	/* the route being tried, if a parent */
+	struct sockaddr_storage src;	/* source to bind, family 0: any */
+	socklen_t           srclen;
 };
 
 struct fwd_cli {
@@ -135,8 +158,12 @@ struct fwd_cli {
 	const struct cfg_port *port;
 	struct sockaddr_storage addr;	/* client address */
 	socklen_t           addrlen;
-	struct sockaddr_storage local;	/* our address (or original dst) */
+	struct sockaddr_storage local;	/* our address */
 	socklen_t           locallen;
+	struct sockaddr_storage odst;	/* original destination (tproxy and
+					   intercept ports) */
+	socklen_t           odstlen;
+	int                 intercepted;/* port is tproxy or intercept */
 	struct buf          ibuf;	/* request bytes from the client */
 	uint64_t            fwd;	/* bytes at ibuf head approved for
 					   the server */

@@ -24,6 +24,12 @@ unsigned fwd_nclients(void);
 /* client.c, called by the server side */
 void cli_run(struct fwd_cli *cli);
 void cli_server_ready(struct fwd_cli *cli);
+/* Every address of the current route failed (err: the last errno): try
+ * the next route, or answer 503. */
+void cli_route_failed(struct fwd_cli *cli, int err);
+/* Set txn.src for a connection of the given family: the client's address
+ * on tproxy ports (spoof_client_ip), else tcp_outgoing_address, else none. */
+void cli_choose_source(struct fwd_cli *cli, int family);
 void cli_server_failed(struct fwd_cli *cli, int status, const char *errname,
 		       const char *detail);
 

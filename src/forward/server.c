@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "event/loop.h"
 #include "forward/fwd.h"
+#include "forward/spoof.h"
 #include "log/log.h"
 
 static void
@@ -72,7 +73,7 @@ srv_connect_done(struct fwd_srv *srv)
 		srv_acquire(cli);
 		return;
 	}
-	cli_server_failed(cli, 503, "ERR_CONNECT_FAIL", strerror(err));
+	cli_route_failed(cli, err);
 }
 
 static void
@@ -119,11 +120,14 @@ srv_idle_timeout(struct evl_timer *t)
 	srv_close(t->data);
 }
 
-/* Open a non-blocking connection to dst. Returns the new server side in
- * SS_CONNECT (or SS_HEAD when connect completed at once), or NULL with
- * *err set to an errno. */
+/* Open a non-blocking connection to dst, from src when src is given
+ * (spoofed: the client's address, transparent). Returns the new server
+ * side in SS_CONNECT (or SS_HEAD when connect completed at once), or NULL
+ * with *err set to an errno. */
 static struct fwd_srv *
-srv_open(const struct sockaddr *dst, socklen_t dstlen, int *err)
+srv_open(const struct sockaddr *dst, socklen_t dstlen,
+	 const struct sockaddr_storage *src, socklen_t srclen, int spoofed,
+	 int *err)
 {
 	struct fwd_srv *srv;
 	int fd, one = 1;
@@ -137,6 +141,15 @@ srv_open(const struct sockaddr *dst, socklen_t dstlen, int *err)
 	/* Heads and small bodies leave in one write: Nagle only adds
 	 * latency for a proxy. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (srclen > 0 && (*err = -spoof_bind(fd, (const struct sockaddr *)src,
+					      srclen, spoofed)) != 0) {
+		if (*err == EPERM)
+			log_msg(LOG_CRIT, "ERROR: cannot spoof the client "
+				"address: IP_TRANSPARENT needs CAP_NET_ADMIN "
+				"(or CAP_NET_RAW)");
+		close(fd);
+		return NULL;
+	}
 	srv = calloc(1, sizeof(*srv));
 	if (srv == NULL) {
 		close(fd);
@@ -146,6 +159,10 @@ srv_open(const struct sockaddr *dst, socklen_t dstlen, int *err)
 	srv->fd = fd;
 	memcpy(&srv->dst, dst, dstlen);
 	srv->dstlen = dstlen;
+	if (srclen > 0) {
+		srv->src = *src;
+		srv->srclen = srclen;
+	}
 	evl_io_init(&srv->io, srv_io_cb, fd, srv);
 	evl_timer_init(&srv->idle_timer, srv_idle_timeout, srv);
 	if (connect(fd, dst, dstlen) == 0) {
@@ -176,8 +193,13 @@ srv_acquire(struct fwd_cli *cli)
 		dst = (const struct sockaddr *)&t->addr[t->addr_idx];
 		/* A retry after a reused connection failed must not pick
 		 * another idle one that may be just as stale. */
-		if (!t->retried && (srv = pool_get(dst, t->addrlen[t->addr_idx],
-						    NULL, 0, NULL)) != NULL) {
+		/* Per address: the family decides whether the client's
+		 * address can be the source. */
+		cli_choose_source(cli, dst->sa_family);
+		if (!t->retried &&
+		    (srv = pool_get(dst, t->addrlen[t->addr_idx],
+				    t->srclen ? (struct sockaddr *)&t->src :
+				    NULL, t->srclen, t->peer)) != NULL) {
 			srv->cli = cli;
 			srv->state = SS_HEAD;
 			srv->wr_ready = 1;
@@ -186,16 +208,18 @@ srv_acquire(struct fwd_cli *cli)
 			cli_server_ready(cli);
 			return;
 		}
-		srv = srv_open(dst, t->addrlen[t->addr_idx], &err);
+		srv = srv_open(dst, t->addrlen[t->addr_idx], &t->src,
+			       t->srclen, t->spoofed, &err);
 		if (srv == NULL)
 			continue;
+		srv->peer = t->peer;
 		srv->cli = cli;
 		cli->srv = srv;
 		if (srv->state == SS_HEAD)
 			cli_server_ready(cli);
 		return;
 	}
-	cli_server_failed(cli, 503, "ERR_CONNECT_FAIL", strerror(err));
+	cli_route_failed(cli, err);
 }
 
 void

@@ -11,9 +11,13 @@
 #include <unistd.h>
 
 #include "event/loop.h"
+#include "core/sa.h"
 #include "forward/fwd.h"
+#include "forward/spoof.h"
 #include "intercept/listener.h"
 #include "log/log.h"
+
+static struct lsn *all;	/* every open listener, for lsn_is_own() */
 
 #define ACCEPT_BATCH 64		/* accepts per wake-up, for fairness */
 #define EMFILE_PAUSE 0.1	/* seconds to stop accepting when out of fds */
@@ -82,7 +86,7 @@ lsn_open(const struct cfg_port *p, char *err, size_t errlen)
 {
 	struct lsn *l;
 	char where[INET6_ADDRSTRLEN + 16];
-	int fd, one = 1, zero = 0;
+	int fd, one = 1, zero = 0, rc;
 	socklen_t alen = p->addr.ss_family == AF_INET ?
 			 sizeof(struct sockaddr_in) :
 			 sizeof(struct sockaddr_in6);
@@ -100,6 +104,18 @@ lsn_open(const struct cfg_port *p, char *err, size_t errlen)
 	if (p->addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 			   p->wildcard ? &zero : &one, sizeof(int));
+	/* TPROXY delivers connections for any address to this socket only
+	 * when it is transparent (kernel tproxy.txt). */
+	if (p->mode == PORT_TPROXY &&
+	    (rc = spoof_make_transparent(fd, p->addr.ss_family)) < 0) {
+		snprintf(err, errlen, "cannot make %s transparent "
+			 "(IP_TRANSPARENT): %s%s", where, strerror(-rc),
+			 rc == -EPERM ? ": tproxy ports need CAP_NET_ADMIN or "
+			 "CAP_NET_RAW (run as root, or grant it with systemd "
+			 "AmbientCapabilities= or setcap)" : "");
+		close(fd);
+		return NULL;
+	}
 	if (bind(fd, (const struct sockaddr *)&p->addr, alen) < 0) {
 		snprintf(err, errlen, "cannot bind %s: %s", where,
 			 strerror(errno));
@@ -120,6 +136,9 @@ lsn_open(const struct cfg_port *p, char *err, size_t errlen)
 	}
 	l->fd = fd;
 	l->port = p;
+	memcpy(&l->addr, &p->addr, sizeof(l->addr));
+	l->all_next = all;
+	all = l;
 	evl_io_init(&l->io, accept_cb, fd, l);
 	evl_timer_init(&l->resume, resume_cb, l);
 	return l;
@@ -136,6 +155,13 @@ lsn_start(struct lsn *l, struct cfg *cfg, const struct cfg_port *p)
 void
 lsn_close(struct lsn *l)
 {
+	struct lsn **pl;
+
+	for (pl = &all; *pl; pl = &(*pl)->all_next)
+		if (*pl == l) {
+			*pl = l->all_next;
+			break;
+		}
 	evl_io_stop(&l->io);
 	evl_timer_stop(&l->resume);
 	close(l->fd);
@@ -159,4 +185,44 @@ lsn_matches(const struct lsn *l, const struct cfg_port *p)
 		       a4->sin_addr.s_addr == b4->sin_addr.s_addr;
 	return a6->sin6_port == b6->sin6_port &&
 	       memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+}
+
+/* Whether ip is assigned to this host: binding a plain socket to it
+ * succeeds only then. */
+static int
+ip_is_local(const struct sockaddr *sa)
+{
+	struct sockaddr_storage ss;
+	int fd, ok;
+
+	memcpy(&ss, sa, sa_len(sa));
+	sa_set_port((struct sockaddr *)&ss, 0);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	ok = bind(fd, (struct sockaddr *)&ss, sa_len(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+int
+lsn_is_own(const struct sockaddr *sa)
+{
+	struct sockaddr_storage a;
+	socklen_t alen;
+	struct lsn *l;
+
+	for (l = all; l; l = l->all_next) {
+		a = l->addr;
+		alen = sa_len((struct sockaddr *)&a);
+		sa_unmap(&a, &alen);
+		if (sa_port((struct sockaddr *)&a) != sa_port(sa))
+			continue;
+		if (sa_same_ip((struct sockaddr *)&a, sa))
+			return 1;
+		if (l->port->wildcard || sa_is_any((struct sockaddr *)&a))
+			if (ip_is_local(sa))
+				return 1;
+	}
+	return 0;
 }

@@ -16,7 +16,9 @@ struct lsn {
 	struct cfg            *cfg;	/* current configuration (not a ref:
 					   main keeps it alive) */
 	const struct cfg_port *port;	/* its line in cfg */
-	struct lsn            *next;
+	struct sockaddr_storage addr;	/* where it listens */
+	struct lsn            *next;	/* main's list */
+	struct lsn            *all_next;/* every open listener */
 };
 
 /* Open, bind and listen for port p. Returns the listener (not yet
@@ -27,6 +29,9 @@ void lsn_start(struct lsn *l, struct cfg *cfg, const struct cfg_port *p);
 void lsn_close(struct lsn *l);
 /* Whether l listens where p asks (same address, port and mode). */
 int lsn_matches(const struct lsn *l, const struct cfg_port *p);
+/* Whether sa (address and port) is where one of our listeners listens:
+ * a connection "intercepted" to it reached us directly. */
+int lsn_is_own(const struct sockaddr *sa);
 /* "ADDR:PORT" text of a port line. */
 const char *lsn_port_text(const struct cfg_port *p, char *out, size_t n);
 

@@ -1,0 +1,326 @@
+/*
+ * acl.c - matching one ACL against a request, and walking access lists.
+ *
+ * Pure functions over a loaded configuration and a struct acl_ctx: no
+ * allocation except for regex subjects longer than a stack buffer, no I/O,
+ * no name resolution (a dst ACL on an unresolved name says "unknown" and
+ * the caller resolves, then asks again).
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl/acl.h"
+
+/*
+ * The client or server address as an (family, 16 bytes) pair in the form
+ * struct acl_ip uses. IPv4-mapped IPv6 (::ffff:a.b.c.d from a dual-stack
+ * listener) is turned into IPv4, so IPv4 ranges cover those clients.
+ * Returns 0, or -1 for other families.
+ */
+static int
+addr_key(const struct sockaddr *sa, int *family, struct in6_addr *a,
+	 int *mapped)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+	memset(a, 0, sizeof(*a));
+	*mapped = 0;
+	if (sa->sa_family == AF_INET) {
+		*family = AF_INET;
+		memcpy(a->s6_addr, &s4->sin_addr, 4);
+		return 0;
+	}
+	if (sa->sa_family != AF_INET6)
+		return -1;
+	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		*family = AF_INET;
+		*mapped = 1;
+		memcpy(a->s6_addr, &s6->sin6_addr.s6_addr[12], 4);
+		return 0;
+	}
+	*family = AF_INET6;
+	*a = s6->sin6_addr;
+	return 0;
+}
+
+static int
+ip_in(const struct acl *acl, int family, const struct in6_addr *a)
+{
+	const struct acl_ip *r;
+	size_t i, len = family == AF_INET ? 4 : 16;
+
+	for (i = 0; i < acl->n; i++) {
+		r = &acl->v.ip[i];
+		if (r->family == family &&
+		    memcmp(a->s6_addr, r->lo.s6_addr, len) >= 0 &&
+		    memcmp(a->s6_addr, r->hi.s6_addr, len) <= 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+match_ip(const struct acl *acl, const struct sockaddr *sa)
+{
+	struct in6_addr a, m;
+	int family, mapped;
+
+	if (sa == NULL || addr_key(sa, &family, &a, &mapped) < 0)
+		return 0;
+	if (ip_in(acl, family, &a))
+		return 1;
+	/* A mapped address is also an IPv6 address: ::ffff:0:0/96 covers it. */
+	if (mapped) {
+		m = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+		return ip_in(acl, AF_INET6, &m);
+	}
+	return 0;
+}
+
+/* A host that is an IP literal ("192.0.2.1", "::1", "[::1]") as an
+ * address, for dst ACLs before resolution. Returns 1 if it was one. */
+static int
+host_literal(struct str host, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	char buf[INET6_ADDRSTRLEN + 2];
+	const char *p = host.p;
+	size_t len = host.len;
+
+	if (len >= 2 && p[0] == '[' && p[len - 1] == ']') {
+		p++;
+		len -= 2;
+	}
+	if (p == NULL || len == 0 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, buf, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		return 1;
+	}
+	if (inet_pton(AF_INET6, buf, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+match_range(const struct acl *acl, unsigned v)
+{
+	size_t i;
+
+	for (i = 0; i < acl->n; i++)
+		if (v >= acl->v.range[i].lo && v <= acl->v.range[i].hi)
+			return 1;
+	return 0;
+}
+
+/*
+ * Compare the key ("." if dot, then the lowercased s[0..len)) with the
+ * stored, already lowercased word, like strcmp.
+ */
+static int
+dom_cmp(int dot, const char *s, size_t len, const char *w)
+{
+	size_t i;
+	unsigned char c;
+
+	if (dot) {
+		if (*w != '.')
+			return (unsigned char)'.' - (unsigned char)*w;
+		w++;
+	}
+	for (i = 0; i < len; i++, w++) {
+		c = (unsigned char)tolower((unsigned char)s[i]);
+		if (*w == '\0' || c != (unsigned char)*w)
+			return *w == '\0' ? 1 : c - (unsigned char)*w;
+	}
+	return *w == '\0' ? 0 : -1;
+}
+
+/* Binary search in the sorted dstdomain values (cfg_acl_finish()). */
+static int
+dom_find(const struct acl *acl, int dot, const char *s, size_t len)
+{
+	size_t lo = 0, hi = acl->n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = dom_cmp(dot, s, len, acl->v.word[mid]);
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+/*
+ * host matches "example.com" exactly, or ".example.com" when it is
+ * example.com or any name under it. So for a.b.example.com we look up
+ * a.b.example.com, .a.b.example.com, .b.example.com, .example.com, .com.
+ */
+static int
+match_domain(const struct acl *acl, struct str host)
+{
+	struct sockaddr_storage ss;
+	const char *s = host.p;
+	size_t len = host.len, i;
+
+	if (s == NULL || len == 0)
+		return 0;
+	/* Squid would reverse-resolve a literal; tproxyd does not. */
+	if (host_literal(host, &ss) || memchr(s, ':', len) != NULL)
+		return 0;
+	if (s[len - 1] == '.')
+		len--;
+	if (len == 0)
+		return 0;
+	if (dom_find(acl, 0, s, len))
+		return 1;
+	for (i = 0; i < len; i++)
+		if ((i == 0 || s[i - 1] == '.') &&
+		    dom_find(acl, 1, s + i, len - i))
+			return 1;
+	return 0;
+}
+
+/* regexec() wants a C string: copy the view, lowercased for hosts (Squid
+ * matches dstdom_regex against the normalized, lowercase host). */
+static int
+match_regex(const struct acl *acl, struct str s, int lower)
+{
+	char sbuf[1024], *buf = sbuf;
+	size_t i;
+	int m = 0;
+
+	if (s.p == NULL)
+		return 0;
+	if (s.len >= sizeof(sbuf)) {
+		buf = malloc(s.len + 1);
+		if (buf == NULL)
+			return 0;
+	}
+	for (i = 0; i < s.len; i++)
+		buf[i] = lower ? (char)tolower((unsigned char)s.p[i]) : s.p[i];
+	buf[s.len] = '\0';
+	for (i = 0; i < acl->n && !m; i++)
+		m = regexec(&acl->v.re[i], buf, 0, NULL, 0) == 0;
+	if (buf != sbuf)
+		free(buf);
+	return m;
+}
+
+static int
+match_word(const struct acl *acl, struct str s, int icase)
+{
+	size_t i;
+
+	if (s.p == NULL)
+		return 0;
+	for (i = 0; i < acl->n; i++)
+		if (icase ? str_ieq(s, acl->v.word[i]) :
+		    str_eq(s, acl->v.word[i]))
+			return 1;
+	return 0;
+}
+
+int
+acl_match(const struct acl *acl, const struct acl_ctx *ctx)
+{
+	struct sockaddr_storage ss;
+
+	switch (acl->type) {
+	case ACL_SRC:
+		return match_ip(acl, ctx->client);
+	case ACL_DST:
+		if (ctx->dst != NULL)
+			return match_ip(acl, ctx->dst);
+		if (host_literal(ctx->host, &ss))
+			return match_ip(acl, (const struct sockaddr *)&ss);
+		return -1;
+	case ACL_PORT:
+		return match_range(acl, ctx->dst_port);
+	case ACL_LOCALPORT:
+		return match_range(acl, ctx->local_port);
+	case ACL_MYPORTNAME:
+		return ctx->port_name != NULL &&
+		    match_word(acl, str_make(ctx->port_name,
+					     strlen(ctx->port_name)), 0);
+	case ACL_METHOD:
+		/* Methods are case-sensitive (RFC 9110), as in Squid. */
+		return match_word(acl, ctx->method, 0);
+	case ACL_PROTO:
+		return match_word(acl, ctx->proto, 1);
+	case ACL_DSTDOMAIN:
+		return match_domain(acl, ctx->host);
+	case ACL_DSTDOM_REGEX:
+		return match_regex(acl, ctx->host, 1);
+	case ACL_URL_REGEX:
+		return match_regex(acl, ctx->url, 0);
+	case ACL_URLPATH_REGEX:
+		return match_regex(acl, ctx->path, 0);
+	}
+	return 0;
+}
+
+/*
+ * One rule: 1 when every acl matches, 0 when one does not, -1 when none
+ * fails but one is unknown (needs the destination). A definite mismatch
+ * anywhere settles it, so "deny !localnet to_host" does not ask for a DNS
+ * lookup for clients outside localnet.
+ */
+static int
+rule_match(const struct access_rule *r, const struct acl_ctx *ctx)
+{
+	size_t i;
+	int m, unknown = 0;
+
+	for (i = 0; i < r->nref; i++) {
+		m = acl_match(r->ref[i].acl, ctx);
+		if (m < 0) {
+			unknown = 1;
+			continue;
+		}
+		if (r->ref[i].negate)
+			m = !m;
+		if (!m)
+			return 0;
+	}
+	return unknown ? -1 : 1;
+}
+
+enum acl_verdict
+acl_check(const struct access_list *list, const struct acl_ctx *ctx, int dflt,
+	  const struct access_rule **rule)
+{
+	size_t i;
+	int m;
+
+	if (rule != NULL)
+		*rule = NULL;
+	if (list->n == 0)
+		return dflt ? ACL_ALLOW : ACL_DENY;
+	for (i = 0; i < list->n; i++) {
+		m = rule_match(&list->rule[i], ctx);
+		if (m < 0)
+			return ACL_NEED_DST;
+		if (m > 0) {
+			if (rule != NULL)
+				*rule = &list->rule[i];
+			return list->rule[i].allow ? ACL_ALLOW : ACL_DENY;
+		}
+	}
+	/* Squid: no rule matched, so do the opposite of the last one. */
+	return list->rule[list->n - 1].allow ? ACL_DENY : ACL_ALLOW;
+}

@@ -1,0 +1,26 @@
+/*
+ * spoof.h - transparent sockets: the one place (with the listener, which
+ * calls spoof_make_transparent()) that sets IP_TRANSPARENT.
+ */
+#ifndef TPROXYD_FORWARD_SPOOF_H
+#define TPROXYD_FORWARD_SPOOF_H
+
+#include <sys/socket.h>
+
+/* Set IP_TRANSPARENT (AF_INET) or IPV6_TRANSPARENT (AF_INET6) on fd.
+ * Returns 0 or -errno (-EPERM: no CAP_NET_ADMIN/CAP_NET_RAW). */
+int spoof_make_transparent(int fd, int family);
+
+/*
+ * Give the not yet connected fd the source address src before connect().
+ * transparent: src is a client's address, not ours (spoof_client_ip): the
+ * socket gets IP_TRANSPARENT first. With port 0 the port is left to
+ * connect() (IP_BIND_ADDRESS_NO_PORT), which picks one that makes the whole
+ * 4-tuple unique: spoofed connections share the client's address with the
+ * client's own connections, and a port chosen at bind() time could collide
+ * with one of them or with a TIME_WAIT. Returns 0 or -errno.
+ */
+int spoof_bind(int fd, const struct sockaddr *src, socklen_t len,
+	       int transparent);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * origdst.h - where an intercepted client meant to go.
+ */
+#ifndef TPROXYD_INTERCEPT_ORIGDST_H
+#define TPROXYD_INTERCEPT_ORIGDST_H
+
+#include <sys/socket.h>
+
+#include "config/config-t.h"
+
+/*
+ * The original destination of a connection accepted on a port of the given
+ * mode, IPv4-mapped addresses unmapped. Returns 0 or a negative errno
+ * (-ENOENT when the connection was not NAT-redirected on an intercept
+ * port).
+ */
+int origdst_get(int fd, enum port_mode mode, struct sockaddr_storage *out,
+		socklen_t *len);
+
+#endif

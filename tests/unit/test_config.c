@@ -1,0 +1,979 @@
+/*
+ * test_config.c - squid.conf parsing: every directive valid and invalid,
+ * the "FILE:LINE: message" format, continuation lines, includes, quoted
+ * acl value files, units, defaults, and the shipped etc/tproxyd.conf.
+ *
+ * Run from the repository root (etc/tproxyd.conf is opened relative to it).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/config.h"
+
+/* Assertions that show both sides, then fail the test. */
+#define EXPECT_INT(got, want, what) do {				\
+	long long g_ = (long long)(got), w_ = (long long)(want);	\
+	if (g_ != w_) {							\
+		print_error("%s: got %lld, want %lld\n", (what), g_, w_);\
+		fail();							\
+	}								\
+} while (0)
+
+#define EXPECT_STR(got, want, what) do {				\
+	const char *g_ = (got), *w_ = (want);				\
+	if ((g_ == NULL) != (w_ == NULL) ||				\
+	    (g_ != NULL && strcmp(g_, w_) != 0)) {			\
+		print_error("%s: got '%s', want '%s'\n", (what),	\
+			    g_ ? g_ : "(null)", w_ ? w_ : "(null)");	\
+		fail();							\
+	}								\
+} while (0)
+
+#define EXPECT_DBL(got, want, what) do {				\
+	double g_ = (got), w_ = (want);					\
+	if (g_ < w_ - 1e-9 || g_ > w_ + 1e-9) {				\
+		print_error("%s: got %g, want %g\n", (what), g_, w_);	\
+		fail();							\
+	}								\
+} while (0)
+
+static void
+dump_msgs(const struct cfg_msgs *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		print_error("    msg[%zu] %s\n", i, m->msg[i].text);
+}
+
+/* ------------------------------------------------------------ load table */
+
+/*
+ * One configuration and what loading it must give. Unless noport is set,
+ * "http_port 65001" is appended as a last line so that cases need not
+ * repeat it (and the line numbers of the case text are unchanged).
+ * nwarn < 0: not checked. msg: a substring of the first message (NULL: no
+ * message at all).
+ */
+struct load_case {
+	const char *text;
+	int         nerr;
+	int         nwarn;
+	const char *msg;
+	int         noport;
+};
+
+static const struct load_case load_cases[] = {
+	/* --- lexing --- */
+	{ "", 0, 0, NULL, 0 },
+	{ "# only a comment\n\n   \t\n", 0, 0, NULL, 0 },
+	{ "http_port 3128 # trailing comment\n", 0, 0, NULL, 0 },
+	{ "acl a src 10.0.0.1 \\\n  10.0.0.2 \\\n  bogus\n", 1, 0,
+	  "t.conf:3: acl a: invalid address 'bogus'", 0 },
+	{ "acl a src 10.0.0.1\\\n0.0.0.0/0\n", 1, 0,
+	  "t.conf:1: acl a: invalid address '10.0.0.10.0.0.0/0'", 0 },
+	{ "http_port 3128\r\nhtp_port 1\r\n", 1, 0,
+	  "t.conf:2: unknown directive 'htp_port'", 0 },
+	{ "acl q src \"unterminated\n", 1, 0,
+	  "t.conf:1: unterminated quoted value", 0 },
+	{ "include\n", 1, 0, "t.conf:1: include: missing file name", 0 },
+	{ "include /nonexistent-dir-xyz/*.conf\n", 1, 0,
+	  "t.conf:1: include: no file matches '/nonexistent-dir-xyz/*.conf'",
+	  0 },
+	{ "include /nonexistent-file-xyz.conf\n", 1, 0,
+	  "t.conf:1: include: cannot read '/nonexistent-file-xyz.conf': No "
+	  "such file", 0 },
+	{ "\n\nhtp_port 3128\n", 1, 0,
+	  "t.conf:3: unknown directive 'htp_port'", 0 },
+
+	/* --- http_port --- */
+	{ "http_port 3128\n", 0, 0, NULL, 1 },
+	{ "", 1, 0, "t.conf: no http_port configured", 1 },
+	{ "http_port 99999\n", 1, 0, "t.conf:1: http_port: invalid port "
+	  "'99999'", 0 },
+	{ "http_port 0\n", 1, 0, "http_port: invalid port '0'", 0 },
+	{ "http_port 3128x\n", 1, 0, "http_port: invalid port '3128x'", 0 },
+	{ "http_port 1.2.3.4:\n", 1, 0, "http_port: invalid port ''", 0 },
+	{ "http_port\n", 1, 0, "t.conf:1: http_port: missing argument", 0 },
+	{ "http_port proxy.example.com:3128\n", 1, 0,
+	  "http_port: invalid address 'proxy.example.com' (only numeric", 0 },
+	{ "http_port ::1:3128\n", 1, 0, "IPv6 addresses need brackets", 0 },
+	{ "http_port [::1\n", 1, 0, "http_port: invalid address '[::1'", 0 },
+	{ "http_port [::1]:3128 name=lo6\nhttp_port 127.0.0.1:3128\n", 0, 0,
+	  NULL, 0 },
+	{ "http_port 3129 tproxy\nhttp_port 3130 intercept\n"
+	  "http_port 3131 transparent\nhttp_port 3132 accel\n", 0, 0, NULL,
+	  0 },
+	{ "http_port 3129 tproxy intercept\n", 1, 0,
+	  "t.conf:1: http_port: 'tproxy' and 'intercept' cannot be used on "
+	  "the same port", 0 },
+	{ "http_port 3129 intercept accel\n", 1, 0,
+	  "http_port: 'accel' cannot be combined with 'intercept'", 0 },
+	{ "http_port 3129 tproxy accel\n", 1, 0,
+	  "http_port: 'accel' cannot be combined with 'tproxy'", 0 },
+	{ "http_port 80 transparent tproxy\n", 0, 1,
+	  "t.conf:1: WARNING: http_port: 'transparent tproxy' is old Balabit "
+	  "advice", 0 },
+	{ "http_port 3128\nhttp_port 3128 tproxy\n", 1, 0,
+	  "t.conf:2: http_port: '3128' is already used by the http_port at "
+	  "t.conf:1", 0 },
+	{ "http_port 10.0.0.1:3128\nhttp_port 10.0.0.1:3128\n", 1, 0,
+	  "at t.conf:1", 0 },
+	{ "http_port 3128 ssl-bump connection-auth=off vhost\n", 0, 3,
+	  "t.conf:1: WARNING: http_port: option 'ssl-bump' is not supported "
+	  "by tproxyd; ignored", 0 },
+
+	/* --- acl --- */
+	{ "acl\n", 1, 0, "t.conf:1: acl: missing acl name", 0 },
+	{ "acl a\n", 1, 0, "t.conf:1: acl a: missing acl type", 0 },
+	{ "acl a src\n", 1, 0, "t.conf:1: acl a: missing values", 0 },
+	{ "acl a$b src 1.2.3.4\n", 1, 0, "acl: invalid acl name 'a$b'", 0 },
+	{ "acl foo bogus_type x\n", 1, 0,
+	  "t.conf:1: acl foo: unsupported acl type 'bogus_type'", 0 },
+	{ "acl all src 1.2.3.4\n", 1, 0,
+	  "t.conf:1: acl 'all' is predefined", 0 },
+	{ "acl localhost src 127.0.0.1\n", 1, 0, "acl 'localhost' is "
+	  "predefined", 0 },
+	{ "acl a src 1.2.3.4\nacl a dst 1.2.3.4\n", 1, 0,
+	  "t.conf:2: acl a: already defined as type 'src' at t.conf:1", 0 },
+	{ "acl a src 1.2.3.4\nacl a src 5.6.7.8\n", 0, 0, NULL, 0 },
+	{ "acl a src 10.0.0.0/8 10.1.0.0/255.255.0.0 1.2.3.4-1.2.3.9 "
+	  "::1 2001:db8::/32 [::2] all\n", 0, 0, NULL, 0 },
+	{ "acl a src 10.0.0.1/8\n", 0, 1, "WARNING: acl a: '10.0.0.1/8' has "
+	  "bits set outside its mask; using 10.0.0.0/8", 0 },
+	{ "acl a src 10.0.0.0/33\n", 1, 0, "acl a: invalid mask in "
+	  "'10.0.0.0/33'", 0 },
+	{ "acl a src 10.0.0.0/255.0.255.0\n", 1, 0, "invalid mask", 0 },
+	{ "acl a src 1.2.3.9-1.2.3.4\n", 1, 0, "invalid address range", 0 },
+	{ "acl a src 1.2.3.4-::1\n", 1, 0, "invalid address range", 0 },
+	{ "acl a src 1.2.3.256\n", 1, 0, "acl a: invalid address '1.2.3.256'",
+	  0 },
+	{ "acl a src host.example.com\n", 1, 0, "acl a: invalid address", 0 },
+	{ "acl a dst www.example.com\n", 1, 0,
+	  "t.conf:1: acl a: dst acl values must be addresses", 0 },
+	{ "acl a dst -n 192.0.2.0/24\n", 0, 0, NULL, 0 },
+	{ "acl p port 80 8000-8080 0\n", 0, 0, NULL, 0 },
+	{ "acl p port 65536\n", 1, 0, "acl p: invalid port or port range "
+	  "'65536'", 0 },
+	{ "acl p port 90-80\n", 1, 0, "invalid port or port range '90-80'",
+	  0 },
+	{ "acl p localport http\n", 1, 0, "invalid port or port range 'http'",
+	  0 },
+	{ "acl p myport 3128\n", 0, 0, NULL, 0 },
+	{ "acl n myportname lo6\nacl m method GET CONNECT\n"
+	  "acl pr proto HTTP HTTPS\n", 0, 0, NULL, 0 },
+	{ "acl d dstdomain .Example.COM example.org. .example.com\n", 0, 0,
+	  NULL, 0 },
+	{ "acl d dstdomain a..b\n", 1, 0, "acl d: invalid domain 'a..b'", 0 },
+	{ "acl d dstdomain .\n", 1, 0, "acl d: invalid domain '.'", 0 },
+	{ "acl r url_regex -i ^http://(foo\n", 1, 0,
+	  "t.conf:1: acl r: invalid regular expression '^http://(foo'", 0 },
+	{ "acl r url_regex -i ^http:// +i \\.exe$\n"
+	  "acl s urlpath_regex ^/cgi-bin/\nacl t dstdom_regex ^www\\.\n",
+	  0, 0, NULL, 0 },
+
+	/* --- access lists --- */
+	{ "http_access allow all\nhttp_access deny !all\n", 0, 0, NULL, 0 },
+	{ "http_access allow foo\n", 1, 0,
+	  "t.conf:1: http_access: undefined acl 'foo'", 0 },
+	{ "http_access allow !foo\n", 1, 0, "http_access: undefined acl "
+	  "'foo'", 0 },
+	{ "http_access allow ! all\n", 1, 0, "'!' must be followed by an acl "
+	  "name", 0 },
+	{ "http_access allow\n", 1, 0,
+	  "t.conf:1: http_access: rule without acls", 0 },
+	{ "http_access\n", 1, 0, "http_access: missing 'allow' or 'deny'",
+	  0 },
+	{ "http_access permit all\n", 1, 0,
+	  "http_access: expected 'allow' or 'deny', got 'permit'", 0 },
+	{ "http_access allow localnet\nacl localnet src 10.0.0.0/8\n", 1, 0,
+	  "http_access: undefined acl 'localnet'", 0 },
+	{ "spoof_client_ip deny localhost\nspoof_client_ip allow all\n", 0, 0,
+	  NULL, 0 },
+	{ "spoof_client_ip deny nope\n", 1, 0,
+	  "t.conf:1: spoof_client_ip: undefined acl 'nope'", 0 },
+	{ "never_direct allow all\nalways_direct deny manager\n", 0, 0, NULL,
+	  0 },
+	{ "never_direct allow\n", 1, 0, "never_direct: rule without acls",
+	  0 },
+	{ "always_direct maybe all\n", 1, 0, "always_direct: expected "
+	  "'allow' or 'deny'", 0 },
+
+	/* --- logs and process --- */
+	{ "access_log stdio:/var/log/a.log squid\n", 0, 0, NULL, 0 },
+	{ "access_log none\n", 0, 0, NULL, 0 },
+	{ "access_log /var/log/a.log combined\n", 0, 1,
+	  "t.conf:1: WARNING: access_log: only the squid format is supported;"
+	  " using it", 0 },
+	{ "access_log daemon:/var/log/a.log logformat=combined\n", 0, 1,
+	  "only the squid format is supported; using it", 0 },
+	{ "access_log /a\naccess_log /b\n", 0, 1,
+	  "t.conf:2: WARNING: access_log: only the first access_log is used",
+	  0 },
+	{ "access_log syslog:daemon.info\n", 0, 1,
+	  "access_log: log module 'syslog' is not supported", 0 },
+	{ "access_log stdio:\n", 1, 0, "access_log: missing path", 0 },
+	{ "access_log\n", 1, 0, "t.conf:1: access_log: missing argument", 0 },
+	{ "access_log /a squid localnet\n", 0, 1, "acl conditions are not "
+	  "supported", 0 },
+	{ "cache_log /tmp/c.log\npid_filename none\n", 0, 0, NULL, 0 },
+	{ "cache_log\n", 1, 0, "t.conf:1: cache_log: missing argument", 0 },
+	{ "cache_log /a /b\n", 1, 0, "cache_log: unexpected argument '/b'",
+	  0 },
+	{ "pid_filename\n", 1, 0, "pid_filename: missing argument", 0 },
+	{ "dns_nameservers 192.0.2.1 2001:db8::1\n", 0, 0, NULL, 0 },
+	{ "dns_nameservers 192.0.2.1 ns.example.com\n", 1, 0,
+	  "t.conf:1: dns_nameservers: invalid address 'ns.example.com'", 0 },
+	{ "dns_nameservers\n", 1, 0, "dns_nameservers: missing argument", 0 },
+	{ "visible_hostname proxy.example.net\n", 0, 0, NULL, 0 },
+	{ "visible_hostname\n", 1, 0, "visible_hostname: missing argument",
+	  0 },
+	{ "cache_effective_user proxy\n", 0, 0, NULL, 0 },
+	{ "cache_effective_user a b\n", 1, 0, "cache_effective_user: "
+	  "unexpected argument 'b'", 0 },
+
+	/* --- HTTP --- */
+	{ "forwarded_for transparent\nvia off\n", 0, 0, NULL, 0 },
+	{ "forwarded_for maybe\n", 1, 0, "t.conf:1: forwarded_for: expected "
+	  "on, off, transparent, delete or truncate, got 'maybe'", 0 },
+	{ "via yes\n", 1, 0, "t.conf:1: via: expected 'on' or 'off', got "
+	  "'yes'", 0 },
+	{ "via\n", 1, 0, "via: missing argument", 0 },
+	{ "request_header_max_size 32 KB\nreply_header_max_size 1 MB\n", 0, 0,
+	  NULL, 0 },
+	{ "request_header_max_size 2048\n", 0, 1,
+	  "WARNING: request_header_max_size: no units on '2048', assuming "
+	  "bytes", 0 },
+	{ "request_header_max_size 2 MB\n", 1, 0,
+	  "t.conf:1: request_header_max_size: '2 MB' is out of range: must "
+	  "be between 1 KB and 1 MB", 0 },
+	{ "reply_header_max_size 512 bytes\n", 1, 0,
+	  "reply_header_max_size: '512 bytes' is out of range", 0 },
+	{ "reply_header_max_size 64 parsecs\n", 1, 0,
+	  "reply_header_max_size: unknown size unit 'parsecs'", 0 },
+	{ "reply_header_max_size lots KB\n", 1, 0,
+	  "reply_header_max_size: invalid size 'lots'", 0 },
+
+	/* --- timeouts --- */
+	{ "connect_timeout 30 seconds\nread_timeout 15 minutes\n"
+	  "request_timeout 1 hour\nclient_idle_pconn_timeout 500 msec\n"
+	  "server_idle_pconn_timeout 1.5 minutes\n"
+	  "shutdown_lifetime 1 day\n", 0, 0, NULL, 0 },
+	{ "connect_timeout 5\n", 0, 1,
+	  "t.conf:1: WARNING: connect_timeout: no units on '5', assuming "
+	  "seconds", 0 },
+	{ "read_timeout 5 parsecs\n", 1, 0,
+	  "t.conf:1: read_timeout: unknown time unit 'parsecs'", 0 },
+	{ "request_timeout -1 seconds\n", 1, 0,
+	  "request_timeout: invalid time value '-1'", 0 },
+	{ "shutdown_lifetime\n", 1, 0, "shutdown_lifetime: missing argument",
+	  0 },
+	{ "shutdown_lifetime 1 second extra\n", 1, 0,
+	  "shutdown_lifetime: unexpected argument 'extra'", 0 },
+
+	/* --- interception --- */
+	{ "spoof_client_port on\nhost_verify_strict off\n", 0, 0, NULL, 0 },
+	{ "spoof_client_port sometimes\n", 1, 0,
+	  "spoof_client_port: expected 'on' or 'off', got 'sometimes'", 0 },
+	{ "host_verify_strict\n", 1, 0, "host_verify_strict: missing "
+	  "argument", 0 },
+	{ "tcp_outgoing_address 192.0.2.10\n"
+	  "tcp_outgoing_address 2001:db8::10 !localhost\n", 0, 0, NULL, 0 },
+	{ "tcp_outgoing_address out.example.com\n", 1, 0,
+	  "tcp_outgoing_address: invalid address 'out.example.com'", 0 },
+	{ "tcp_outgoing_address 192.0.2.10 nope\n", 1, 0,
+	  "tcp_outgoing_address: undefined acl 'nope'", 0 },
+	{ "cache_peer 192.0.2.1 parent 3128 0 no-query no-tproxy name=up\n"
+	  "cache_peer_access up allow all\n", 0, 1,
+	  "cache_peer: option 'no-query' is not supported by tproxyd; "
+	  "ignored", 0 },
+	{ "cache_peer 192.0.2.1 sibling 3128 0 no-tproxy\n", 0, 1,
+	  "t.conf:1: WARNING: cache_peer: sibling peers are not used by tproxyd", 0 },
+	{ "cache_peer 192.0.2.1 cousin 3128 0\n", 1, 0,
+	  "t.conf:1: cache_peer: peer type must be parent", 0 },
+	{ "cache_peer 192.0.2.1 parent 3128\n", 1, 0,
+	  "cache_peer: missing argument", 0 },
+	{ "cache_peer 192.0.2.1 parent 0 0\n", 1, 0,
+	  "cache_peer: invalid port '0'", 0 },
+	{ "cache_peer 192.0.2.1 parent 3128 x\n", 1, 0,
+	  "cache_peer: invalid ICP port 'x'", 0 },
+	{ "cache_peer p.example parent 3128 0\n"
+	  "cache_peer p.example parent 3129 0\n", 1, 0,
+	  "t.conf:2: cache_peer: peer name 'p.example' is already used at "
+	  "t.conf:1", 0 },
+	{ "cache_peer_access nope allow all\n", 1, 0,
+	  "t.conf:1: cache_peer_access: unknown cache_peer 'nope'", 0 },
+	{ "cache_peer p parent 3128 0\ncache_peer_access p allow\n", 1, 0,
+	  "cache_peer_access: rule without acls", 0 },
+
+	/* --- ignored and unknown --- */
+	{ "cache_dir ufs /var/spool/squid 100 16 256\n", 0, 1,
+	  "t.conf:1: WARNING: 'cache_dir' is not implemented by tproxyd; "
+	  "ignored", 0 },
+	{ "wccp2_router 192.0.2.1\nwccp2_forwarding_method gre\n"
+	  "wccp2_return_method gre\nwccp2_service dynamic 80\n"
+	  "wccp2_service_info 80 protocol=tcp flags=src_ip_hash priority=240 "
+	  "ports=80\n", 0, 5, "'wccp2_router' is not implemented", 0 },
+	{ "refresh_pattern . 0 20% 4320\ncoredump_dir /var/spool/squid\n", 0,
+	  2, "'refresh_pattern' is not implemented", 0 },
+	{ "frobnicate yes\n", 1, 0, "t.conf:1: unknown directive "
+	  "'frobnicate'", 0 },
+
+	/* --- errors keep parsing --- */
+	{ "htp_port 1\nhttp_port 99999\nacl x bogus y\nhttp_access allow z\n",
+	  4, 0, "t.conf:1: unknown directive 'htp_port'", 0 },
+};
+
+static void
+test_load_table(void **state)
+{
+	const struct load_case *lc;
+	struct cfg_msgs m;
+	struct cfg *c;
+	char text[4096];
+	size_t i, w;
+	int failed = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(load_cases) / sizeof(load_cases[0]); i++) {
+		lc = &load_cases[i];
+		snprintf(text, sizeof(text), "%s%s", lc->text,
+			 lc->noport ? "" : "http_port 65001\n");
+		memset(&m, 0, sizeof(m));
+		c = cfg_load_mem(text, "t.conf", &m);
+		w = m.n - m.nerr;
+		if ((int)m.nerr != lc->nerr ||
+		    (lc->nwarn >= 0 && (int)w != lc->nwarn) ||
+		    (lc->msg == NULL && m.n != 0) ||
+		    (lc->msg != NULL && (m.n == 0 ||
+					 strstr(m.msg[0].text, lc->msg) == NULL))
+		    || (c == NULL) != (lc->nerr > 0)) {
+			print_error("case %zu: ---\n%s---\n"
+				    "  got nerr %zu nwarn %zu cfg %s; want nerr "
+				    "%d nwarn %d first msg containing '%s'\n",
+				    i, lc->text, m.nerr, w, c ? "set" : "NULL",
+				    lc->nerr, lc->nwarn,
+				    lc->msg ? lc->msg : "(none)");
+			dump_msgs(&m);
+			failed = 1;
+		}
+		cfg_unref(c);
+		cfg_msgs_free(&m);
+	}
+	if (failed)
+		fail();
+}
+
+/* ------------------------------------------------------------ values */
+
+static struct cfg *
+load_ok(const char *text)
+{
+	struct cfg_msgs m;
+	struct cfg *c;
+
+	memset(&m, 0, sizeof(m));
+	c = cfg_load_mem(text, "v.conf", &m);
+	if (c == NULL || m.n != 0) {
+		print_error("unexpected messages loading:\n%s", text);
+		dump_msgs(&m);
+		cfg_msgs_free(&m);
+		cfg_unref(c);
+		fail();
+	}
+	cfg_msgs_free(&m);
+	return c;
+}
+
+static void
+test_defaults(void **state)
+{
+	struct cfg *c = load_ok("http_port 3128\n");
+
+	(void)state;
+	EXPECT_STR(c->access_log, "/var/log/tproxyd/access.log", "access_log");
+	EXPECT_STR(c->cache_log, "/var/log/tproxyd/cache.log", "cache_log");
+	EXPECT_STR(c->pid_filename, "/run/tproxyd.pid", "pid_filename");
+	EXPECT_STR(c->dns_nameservers, NULL, "dns_nameservers");
+	EXPECT_STR(c->visible_hostname, NULL, "visible_hostname");
+	EXPECT_STR(c->cache_effective_user, NULL, "cache_effective_user");
+	EXPECT_STR(c->path, "v.conf", "path");
+	EXPECT_INT(c->forwarded_for, FWD_FOR_ON, "forwarded_for");
+	EXPECT_INT(c->via, 1, "via");
+	EXPECT_DBL(c->connect_timeout, 60, "connect_timeout");
+	EXPECT_DBL(c->read_timeout, 900, "read_timeout");
+	EXPECT_DBL(c->request_timeout, 300, "request_timeout");
+	EXPECT_DBL(c->client_idle_pconn_timeout, 120, "client_idle");
+	EXPECT_DBL(c->server_idle_pconn_timeout, 60, "server_idle");
+	EXPECT_DBL(c->shutdown_lifetime, 30, "shutdown_lifetime");
+	EXPECT_INT(c->request_header_max_size, 65536, "request_header");
+	EXPECT_INT(c->reply_header_max_size, 65536, "reply_header");
+	EXPECT_INT(c->spoof_client_ip.n, 0, "spoof_client_ip rules");
+	EXPECT_INT(c->http_access.n, 0, "http_access rules");
+	EXPECT_INT(c->spoof_client_port, 0, "spoof_client_port");
+	EXPECT_INT(c->tproxy, 0, "tproxy");
+	EXPECT_INT(c->npeer, 0, "npeer");
+	EXPECT_INT(c->noutgoing, 0, "noutgoing");
+	EXPECT_INT(c->refs, 1, "refs");
+	/* Predefined acls. */
+	EXPECT_INT(cfg_acl_find(c, "all") != NULL, 1, "acl all");
+	EXPECT_INT(cfg_acl_find(c, "localhost")->type, ACL_SRC, "localhost");
+	EXPECT_INT(cfg_acl_find(c, "to_localhost")->type, ACL_DST,
+		   "to_localhost");
+	EXPECT_INT(cfg_acl_find(c, "to_linklocal")->n, 2, "to_linklocal n");
+	EXPECT_INT(cfg_acl_find(c, "manager")->type, ACL_URLPATH_REGEX,
+		   "manager");
+	EXPECT_INT(cfg_acl_find(c, "nope") == NULL, 1, "undefined acl");
+	cfg_unref(c);
+}
+
+static void
+test_values(void **state)
+{
+	struct cfg *c;
+	const struct sockaddr_in *s4;
+	const struct sockaddr_in6 *s6;
+	char buf[64];
+
+	(void)state;
+	c = load_ok(
+	    "acl lan src 10.0.0.0/8\n"
+	    "http_port 3128\n"
+	    "http_port 192.0.2.1:3129 tproxy name=tp\n"
+	    "http_port [2001:db8::1]:3130 intercept\n"
+	    "http_port 3131 transparent\n"
+	    "access_log daemon:/var/log/x/access.log squid\n"
+	    "cache_log /tmp/cache.log\n"
+	    "pid_filename none\n"
+	    "dns_nameservers 192.0.2.53 2001:db8::53 198.51.100.53\n"
+	    "visible_hostname proxy.example.net\n"
+	    "forwarded_for truncate\n"
+	    "via off\n"
+	    "connect_timeout 1.5 minutes\n"
+	    "read_timeout 2 hours\n"
+	    "request_timeout 250 milliseconds\n"
+	    "client_idle_pconn_timeout 1 week\n"
+	    "server_idle_pconn_timeout 3 days\n"
+	    "shutdown_lifetime 1 second\n"
+	    "request_header_max_size 1 MB\n"
+	    "reply_header_max_size 2 KB\n"
+	    "cache_effective_user squid\n"
+	    "spoof_client_ip deny lan\n"
+	    "spoof_client_port on\n"
+	    "host_verify_strict on\n"
+	    "tcp_outgoing_address 192.0.2.7 !lan all\n"
+	    "cache_peer parent.example parent 8080 0 no-tproxy\n"
+	    "cache_peer 192.0.2.9 parent 3128 3130 name=second\n"
+	    "cache_peer_access second deny lan\n"
+	    "never_direct allow lan\n"
+	    "always_direct deny all\n");
+	EXPECT_INT(c->nport, 4, "nport");
+	EXPECT_INT(c->tproxy, 1, "tproxy");
+	s6 = (const struct sockaddr_in6 *)&c->port[0].addr;
+	EXPECT_INT(c->port[0].wildcard, 1, "port0 wildcard");
+	EXPECT_INT(s6->sin6_family, AF_INET6, "port0 family");
+	EXPECT_INT(IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr), 1, "port0 any");
+	EXPECT_INT(ntohs(s6->sin6_port), 3128, "port0 port");
+	EXPECT_INT(c->port[0].addrlen, sizeof(struct sockaddr_in6), "addrlen");
+	EXPECT_INT(c->port[0].mode, PORT_FORWARD, "port0 mode");
+	EXPECT_STR(c->port[0].name, "3128", "port0 name");
+	EXPECT_INT(c->port[0].line, 2, "port0 line");
+	EXPECT_STR(c->port[0].file, "v.conf", "port0 file");
+	s4 = (const struct sockaddr_in *)&c->port[1].addr;
+	EXPECT_INT(c->port[1].wildcard, 0, "port1 wildcard");
+	EXPECT_INT(s4->sin_family, AF_INET, "port1 family");
+	EXPECT_STR(inet_ntop(AF_INET, &s4->sin_addr, buf, sizeof(buf)),
+		   "192.0.2.1", "port1 addr");
+	EXPECT_INT(ntohs(s4->sin_port), 3129, "port1 port");
+	EXPECT_INT(c->port[1].mode, PORT_TPROXY, "port1 mode");
+	EXPECT_STR(c->port[1].name, "tp", "port1 name");
+	s6 = (const struct sockaddr_in6 *)&c->port[2].addr;
+	EXPECT_STR(inet_ntop(AF_INET6, &s6->sin6_addr, buf, sizeof(buf)),
+		   "2001:db8::1", "port2 addr");
+	EXPECT_INT(c->port[2].mode, PORT_INTERCEPT, "port2 mode");
+	EXPECT_STR(c->port[2].name, "[2001:db8::1]:3130", "port2 name");
+	EXPECT_INT(c->port[3].mode, PORT_INTERCEPT, "transparent = intercept");
+
+	EXPECT_STR(c->access_log, "/var/log/x/access.log", "access_log");
+	EXPECT_STR(c->cache_log, "/tmp/cache.log", "cache_log");
+	EXPECT_STR(c->pid_filename, NULL, "pid_filename none");
+	EXPECT_STR(c->dns_nameservers, "192.0.2.53,2001:db8::53,198.51.100.53",
+		   "dns_nameservers");
+	EXPECT_STR(c->visible_hostname, "proxy.example.net", "visible");
+	EXPECT_INT(c->forwarded_for, FWD_FOR_TRUNCATE, "forwarded_for");
+	EXPECT_INT(c->via, 0, "via");
+	EXPECT_DBL(c->connect_timeout, 90, "connect_timeout");
+	EXPECT_DBL(c->read_timeout, 7200, "read_timeout");
+	EXPECT_DBL(c->request_timeout, 0.25, "request_timeout");
+	EXPECT_DBL(c->client_idle_pconn_timeout, 604800, "client_idle");
+	EXPECT_DBL(c->server_idle_pconn_timeout, 259200, "server_idle");
+	EXPECT_DBL(c->shutdown_lifetime, 1, "shutdown_lifetime");
+	EXPECT_INT(c->request_header_max_size, 1048576, "request hdr");
+	EXPECT_INT(c->reply_header_max_size, 2048, "reply hdr");
+	EXPECT_STR(c->cache_effective_user, "squid", "user");
+	EXPECT_INT(c->spoof_client_ip.n, 1, "spoof rules");
+	EXPECT_INT(c->spoof_client_ip.rule[0].allow, 0, "spoof deny");
+	EXPECT_STR(c->spoof_client_ip.rule[0].ref[0].acl->name, "lan",
+		   "spoof acl");
+	EXPECT_INT(c->spoof_client_ip.rule[0].line, 22, "spoof line");
+	EXPECT_INT(c->spoof_client_port, 1, "spoof_client_port");
+	EXPECT_INT(c->host_verify_strict, 1, "host_verify_strict");
+	EXPECT_INT(c->noutgoing, 1, "noutgoing");
+	EXPECT_INT(c->outgoing[0].addr.ss_family, AF_INET, "outgoing family");
+	EXPECT_INT(c->outgoing[0].nref, 2, "outgoing nref");
+	EXPECT_INT(c->outgoing[0].ref[0].negate, 1, "outgoing !lan");
+	EXPECT_STR(c->outgoing[0].ref[1].acl->name, "all", "outgoing all");
+	EXPECT_INT(c->npeer, 2, "npeer");
+	EXPECT_STR(c->peer[0].host, "parent.example", "peer0 host");
+	EXPECT_STR(c->peer[0].name, "parent.example", "peer0 name");
+	EXPECT_INT(c->peer[0].port, 8080, "peer0 port");
+	EXPECT_INT(c->peer[0].no_tproxy, 1, "peer0 no-tproxy");
+	EXPECT_INT(c->peer[0].line, 26, "peer0 line");
+	EXPECT_STR(c->peer[1].name, "second", "peer1 name");
+	EXPECT_INT(c->peer[1].no_tproxy, 0, "peer1 no-tproxy");
+	EXPECT_INT(c->peer[1].access.n, 1, "peer1 access");
+	EXPECT_INT(c->peer[0].access.n, 0, "peer0 access");
+	EXPECT_INT(c->never_direct.n, 1, "never_direct");
+	EXPECT_INT(c->always_direct.n, 1, "always_direct");
+	EXPECT_INT(c->always_direct.rule[0].allow, 0, "always_direct deny");
+	cfg_unref(c);
+
+	c = load_ok("http_port 3128\naccess_log none\n");
+	EXPECT_STR(c->access_log, NULL, "access_log none");
+	cfg_unref(c);
+}
+
+/* Several acl lines with one name add up; values keep file order except
+ * dstdomain (sorted, unique). */
+static void
+test_acl_values(void **state)
+{
+	struct cfg *c;
+	const struct acl *a;
+	char lo[64], hi[64];
+
+	(void)state;
+	c = load_ok("http_port 3128\n"
+		    "acl a src 10.0.0.0/8\n"
+		    "acl a src 192.168.1.0/255.255.255.0 fe80::/10\n"
+		    "acl d dstdomain .b.example a.example .B.EXAMPLE. c.example\n"
+		    "acl p port 80 1025-65535\n"
+		    "acl n src all\n");
+	a = cfg_acl_find(c, "a");
+	EXPECT_INT(a->n, 3, "a values");
+	EXPECT_INT(a->line, 2, "a line (first definition)");
+	EXPECT_INT(a->v.ip[1].family, AF_INET, "netmask family");
+	EXPECT_STR(inet_ntop(AF_INET, &a->v.ip[1].lo, lo, sizeof(lo)),
+		   "192.168.1.0", "netmask lo");
+	EXPECT_STR(inet_ntop(AF_INET, &a->v.ip[1].hi, hi, sizeof(hi)),
+		   "192.168.1.255", "netmask hi");
+	EXPECT_STR(inet_ntop(AF_INET6, &a->v.ip[2].hi, hi, sizeof(hi)),
+		   "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "v6 hi");
+	a = cfg_acl_find(c, "d");
+	EXPECT_INT(a->n, 3, "dstdomain unique");
+	EXPECT_STR(a->v.word[0], ".b.example", "d[0]");
+	EXPECT_STR(a->v.word[1], "a.example", "d[1]");
+	EXPECT_STR(a->v.word[2], "c.example", "d[2]");
+	a = cfg_acl_find(c, "p");
+	EXPECT_INT(a->n, 2, "port values");
+	EXPECT_INT(a->v.range[1].lo, 1025, "port lo");
+	EXPECT_INT(a->v.range[1].hi, 65535, "port hi");
+	EXPECT_INT(cfg_acl_find(c, "n")->n, 2, "src all: v4 and v6");
+	cfg_unref(c);
+}
+
+/* ------------------------------------------------------------ units */
+
+struct unit_case {
+	const char *num, *unit;
+	int         rc;
+	double      want;
+};
+
+static const struct unit_case time_cases[] = {
+	{ "30", NULL, 0, 30 },
+	{ "30", "seconds", 0, 30 },
+	{ "1", "second", 0, 1 },
+	{ "2", "minutes", 0, 120 },
+	{ "1.5", "hours", 0, 5400 },
+	{ "1", "day", 0, 86400 },
+	{ "2", "weeks", 0, 1209600 },
+	{ "1", "fortnight", 0, 1209600 },
+	{ "250", "msec", 0, 0.25 },
+	{ "500", "milliseconds", 0, 0.5 },
+	{ "0", "seconds", 0, 0 },
+	{ "1", "secondss", -1, 0 },
+	{ "1", "sec", -1, 0 },
+	{ "1", "Seconds", -1, 0 },
+	{ "-1", "seconds", -1, 0 },
+	{ "1e3", NULL, -1, 0 },
+	{ "inf", NULL, -1, 0 },
+	{ "0x10", NULL, -1, 0 },
+	{ "1.2.3", NULL, -1, 0 },
+	{ ".", NULL, -1, 0 },
+	{ "", NULL, -1, 0 },
+};
+
+static const struct unit_case size_cases[] = {
+	{ "100", NULL, 0, 100 },
+	{ "100", "bytes", 0, 100 },
+	{ "64", "KB", 0, 65536 },
+	{ "64", "kb", 0, 65536 },
+	{ "1", "MB", 0, 1048576 },
+	{ "2", "GB", 0, 2147483648.0 },
+	{ "1.5", "KB", 0, 1536 },
+	{ "1", "TB", -1, 0 },
+	{ "x", "KB", -1, 0 },
+	{ "-1", "KB", -1, 0 },
+	{ "99999999999", "GB", -1, 0 },
+};
+
+static void
+test_units(void **state)
+{
+	const struct unit_case *u;
+	double d;
+	size_t i, sz;
+	int rc, failed = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(time_cases) / sizeof(time_cases[0]); i++) {
+		u = &time_cases[i];
+		d = -1;
+		rc = cfg_parse_time(u->num, u->unit, &d);
+		if (rc != u->rc || (rc == 0 && (d < u->want - 1e-9 ||
+						d > u->want + 1e-9))) {
+			print_error("time '%s' '%s': got rc %d value %g, want "
+				    "rc %d value %g\n", u->num,
+				    u->unit ? u->unit : "(none)", rc, d, u->rc,
+				    u->want);
+			failed = 1;
+		}
+	}
+	for (i = 0; i < sizeof(size_cases) / sizeof(size_cases[0]); i++) {
+		u = &size_cases[i];
+		sz = 0;
+		rc = cfg_parse_size(u->num, u->unit, &sz);
+		if (rc != u->rc || (rc == 0 && (double)sz != u->want)) {
+			print_error("size '%s' '%s': got rc %d value %zu, want "
+				    "rc %d value %.0f\n", u->num,
+				    u->unit ? u->unit : "(none)", rc, sz, u->rc,
+				    u->want);
+			failed = 1;
+		}
+	}
+	if (failed)
+		fail();
+}
+
+/* ------------------------------------------------------------ files */
+
+/* Short and fixed-size, so that paths built from it always fit. */
+static char tmpdir[64];
+
+static void
+write_file(const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int
+setup_tmp(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_config.XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+teardown_tmp(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	/* Only files this test wrote, in a directory it made. */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Load text (with %s replaced by the temp dir, up to 4 times). */
+static struct cfg *
+load_fmt(struct cfg_msgs *m, const char *fmt)
+{
+	char text[8192];
+
+	snprintf(text, sizeof(text), fmt, tmpdir, tmpdir, tmpdir, tmpdir);
+	memset(m, 0, sizeof(*m));
+	return cfg_load_mem(text, "main.conf", m);
+}
+
+static void
+expect_first(const struct cfg_msgs *m, size_t nerr, const char *sub)
+{
+	char want[PATH_MAX + 256];
+
+	want[0] = '\0';
+	if (sub != NULL)
+		snprintf(want, sizeof(want), sub, tmpdir, tmpdir);
+	if (m->nerr != nerr || (sub != NULL && (m->n == 0 ||
+	    strstr(m->msg[0].text, want) == NULL)) || (sub == NULL && m->n)) {
+		print_error("got nerr %zu, want %zu and first message "
+			    "containing '%s'\n", m->nerr, nerr,
+			    sub ? want : "(none)");
+		dump_msgs(m);
+		fail();
+	}
+}
+
+static void
+test_include(void **state)
+{
+	struct cfg_msgs m;
+	struct cfg *c;
+
+	(void)state;
+	write_file("10-acl.conf", "# acls\nacl lan src 10.0.0.0/8\n");
+	write_file("20-access.conf", "http_access allow lan\n"
+		   "http_access deny all\n");
+	write_file("ports.inc", "http_port 3128\n\nhttp_port 99999\n");
+
+	/* Glob order: 10-acl.conf defines lan before 20-access.conf uses
+	 * it; the main file then continues after the include line. */
+	c = load_fmt(&m, "include %s/*-*.conf\nhttp_port 3128\n"
+		     "http_access allow lan\n");
+	expect_first(&m, 0, NULL);
+	EXPECT_INT(c->http_access.n, 3, "rules from includes and main");
+	EXPECT_INT(c->http_access.rule[2].line, 3, "main line after include");
+	EXPECT_INT(c->http_access.rule[0].line, 1, "included rule line");
+	EXPECT_INT(strstr(c->http_access.rule[0].file, "20-access.conf") !=
+		   NULL, 1, "included rule file");
+	cfg_unref(c);
+	cfg_msgs_free(&m);
+
+	/* Errors name the included file and its line. */
+	c = load_fmt(&m, "include %s/ports.inc\n");
+	expect_first(&m, 1, "%s/ports.inc:3: http_port: invalid port "
+		     "'99999'");
+	EXPECT_INT(c == NULL, 1, "cfg NULL on error");
+	cfg_msgs_free(&m);
+
+	/* A file including itself stops at the depth limit. */
+	write_file("self.conf", "");
+	{
+		char path[PATH_MAX], text[PATH_MAX + 32];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/self.conf", tmpdir);
+		snprintf(text, sizeof(text), "include %s\n", path);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(text, f);
+		fclose(f);
+	}
+	c = load_fmt(&m, "http_port 3128\ninclude %s/self.conf\n");
+	expect_first(&m, 1, "%s/self.conf:1: include: cannot include");
+	EXPECT_INT(strstr(m.msg[0].text, "nested too deeply (more than 16")
+		   != NULL, 1, "depth message");
+	cfg_msgs_free(&m);
+
+	/* Exactly 16 levels are fine: d1 includes d2 ... d16 is empty. */
+	{
+		char name[32], text[PATH_MAX + 32];
+		int k;
+
+		for (k = 1; k <= 16; k++) {
+			snprintf(name, sizeof(name), "d%d.conf", k);
+			if (k < 16)
+				snprintf(text, sizeof(text),
+					 "include %s/d%d.conf\n", tmpdir,
+					 k + 1);
+			else
+				snprintf(text, sizeof(text), "http_port 1\n");
+			write_file(name, text);
+		}
+	}
+	c = load_fmt(&m, "include %s/d1.conf\n");
+	expect_first(&m, 0, NULL);
+	EXPECT_INT(c->nport, 1, "port from depth 16");
+	cfg_unref(c);
+	cfg_msgs_free(&m);
+	write_file("d16.conf", "include %s/never\n");
+	c = load_fmt(&m, "http_port 2\ninclude %s/d1.conf\n");
+	expect_first(&m, 1, "d16.conf:1: include: cannot include");
+	cfg_msgs_free(&m);
+
+	/* A directory is not a configuration file. */
+	c = load_fmt(&m, "http_port 3128\ninclude %s\n");
+	expect_first(&m, 1, "main.conf:2: include: cannot read");
+	cfg_msgs_free(&m);
+}
+
+static void
+test_quoted_acl_file(void **state)
+{
+	struct cfg_msgs m;
+	struct cfg *c;
+	const struct acl *a;
+
+	(void)state;
+	write_file("domains.txt", "# blocked\n.Ads.example tracker.example\n"
+		   "\n  evil.example # trailing comment\n");
+	write_file("bad.txt", "10.0.0.0/8\n\nnot-an-address\n");
+	write_file("empty.txt", "# nothing here\n");
+
+	c = load_fmt(&m, "http_port 3128\n"
+		     "acl blocked dstdomain \"%s/domains.txt\" more.example\n"
+		     "http_access deny blocked\n");
+	expect_first(&m, 0, NULL);
+	a = cfg_acl_find(c, "blocked");
+	EXPECT_INT(a->n, 4, "values from file and line");
+	EXPECT_STR(a->v.word[0], ".ads.example", "lowercased, sorted");
+	cfg_unref(c);
+	cfg_msgs_free(&m);
+
+	c = load_fmt(&m, "http_port 3128\nacl n src \"%s/bad.txt\"\n");
+	expect_first(&m, 1, "%s/bad.txt:3: acl n: invalid address "
+		     "'not-an-address'");
+	EXPECT_INT(c == NULL, 1, "cfg NULL");
+	cfg_msgs_free(&m);
+
+	c = load_fmt(&m, "http_port 3128\nacl n src \"%s/missing.txt\"\n");
+	expect_first(&m, 1, "main.conf:2: cannot read acl values from "
+		     "\"%s/missing.txt\": No such file");
+	cfg_msgs_free(&m);
+
+	/* An empty value file is legal (a list may be empty today) but
+	 * worth a warning. */
+	c = load_fmt(&m, "http_port 3128\nacl n src \"%s/empty.txt\"\n"
+		     "http_access allow n\n");
+	expect_first(&m, 0, "main.conf:2: WARNING: acl n: file "
+		     "\"%s/empty.txt\" has no values");
+	EXPECT_INT(c != NULL, 1, "empty file: loads");
+	EXPECT_INT(cfg_acl_find(c, "n")->n, 0, "empty file: no values");
+	cfg_unref(c);
+	cfg_msgs_free(&m);
+}
+
+static void
+test_load_file(void **state)
+{
+	struct cfg_msgs m;
+	struct cfg *c;
+	char path[PATH_MAX];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	c = cfg_load("/nonexistent/tproxyd.conf", &m);
+	EXPECT_INT(c == NULL, 1, "missing file");
+	EXPECT_INT(m.nerr, 1, "missing file nerr");
+	EXPECT_STR(m.msg[0].text, "/nonexistent/tproxyd.conf: cannot read "
+		   "configuration: No such file or directory", "message");
+	cfg_msgs_free(&m);
+
+	write_file("x.conf", "http_port 3128\nacl a src 10.0.0.0/8\n"
+		   "\nhttp_access allow a\nhttp_access deny foo\n");
+	snprintf(path, sizeof(path), "%s/x.conf", tmpdir);
+	memset(&m, 0, sizeof(m));
+	c = cfg_load(path, &m);
+	EXPECT_INT(c == NULL, 1, "x.conf fails");
+	expect_first(&m, 1, "%s/x.conf:5: http_access: undefined acl 'foo'");
+	cfg_msgs_free(&m);
+}
+
+/* The shipped default must load with no message at all. */
+static void
+test_shipped_config(void **state)
+{
+	struct cfg_msgs m;
+	struct cfg *c;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	c = cfg_load("etc/tproxyd.conf", &m);
+	if (c == NULL || m.n != 0) {
+		dump_msgs(&m);
+		fail_msg("etc/tproxyd.conf: %zu messages (%zu errors)", m.n,
+			 m.nerr);
+	}
+	EXPECT_INT(c->nport, 1, "one port");
+	EXPECT_INT(c->http_access.n, 5, "five http_access rules");
+	EXPECT_INT(c->http_access.rule[4].allow, 0, "last rule denies");
+	EXPECT_INT(cfg_acl_find(c, "localnet")->n, 5, "localnet ranges");
+	EXPECT_INT(cfg_acl_find(c, "Safe_ports")->n, 10, "Safe_ports");
+	cfg_unref(c);
+	cfg_msgs_free(&m);
+}
+
+static void
+test_refs(void **state)
+{
+	struct cfg *c = load_ok("http_port 3128\n");
+
+	(void)state;
+	EXPECT_INT(cfg_ref(c) == c, 1, "cfg_ref returns c");
+	EXPECT_INT(c->refs, 2, "refs after ref");
+	cfg_unref(c);
+	EXPECT_INT(c->refs, 1, "refs after unref");
+	cfg_unref(c);		/* freed: LeakSanitizer checks the rest */
+	cfg_unref(NULL);
+}
+
+/* Messages accumulate: nerr counts the errors of every load. */
+static void
+test_msgs_accumulate(void **state)
+{
+	struct cfg_msgs m;
+	struct cfg *c;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	c = cfg_load_mem("htp_port 1\n", "a.conf", &m);
+	EXPECT_INT(c == NULL, 1, "first fails");
+	c = cfg_load_mem("http_port 1\nconnect_timeout 5\n", "b.conf", &m);
+	EXPECT_INT(c != NULL, 1, "second loads despite earlier errors");
+	EXPECT_INT(m.n, 3, "messages");
+	EXPECT_INT(m.nerr, 2, "errors");
+	EXPECT_INT(m.msg[2].level, CFG_WARN, "warning level");
+	EXPECT_INT(m.msg[0].level, CFG_ERR, "error level");
+	cfg_unref(c);
+	cfg_msgs_free(&m);
+	EXPECT_INT(m.n, 0, "freed");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_load_table),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_acl_values),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_include),
+		cmocka_unit_test(test_quoted_acl_file),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_shipped_config),
+		cmocka_unit_test(test_refs),
+		cmocka_unit_test(test_msgs_accumulate),
+	};
+
+	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
+}
