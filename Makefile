@@ -80,13 +80,18 @@ $(B)/tests/fuzz/replay.o: tests/fuzz/replay.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# Driver for tests/blackbox/test_priv.py: calls priv_drop() and reports.
+$(B)/tests/priv_check: $(B)/tests/priv/priv_check.o $(B)/src/core/priv.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcap
+
 unit: deps-test $(UT_BINS) $(FUZZ_REPLAY)
 	@set -e; for t in $(UT_BINS); do echo "== $$t"; $$t; done
 	@set -e; for t in $(FUZZ_REPLAY); do \
 		n=$${t##*/replay_fuzz_}; \
 		echo "== $$t tests/fuzz/corpus/$$n"; $$t tests/fuzz/corpus/$$n; done
 
-blackbox: deps-test all
+blackbox: deps-test all $(B)/tests/priv_check
 	$(PYTHON) -m pytest -q -ra tests/blackbox $(PYTEST_ARGS)
 
 test: unit blackbox

@@ -146,6 +146,12 @@ evl_timer_arm(struct evl_timer *t, double seconds)
 	ev_timer_start(loop, &t->w);
 }
 
+double
+evl_timer_remaining(struct evl_timer *t)
+{
+	return ev_timer_remaining(loop, &t->w);
+}
+
 void
 evl_timer_stop(struct evl_timer *t)
 {

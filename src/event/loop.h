@@ -32,6 +32,8 @@ void evl_timer_init(struct evl_timer *t, evl_timer_cb *cb, void *data);
 /* (Re)arm to fire once after seconds. */
 void evl_timer_arm(struct evl_timer *t, double seconds);
 void evl_timer_stop(struct evl_timer *t);
+/* Seconds until an active timer fires. */
+double evl_timer_remaining(struct evl_timer *t);
 static inline int evl_timer_active(const struct evl_timer *t)
 {
 	return ev_is_active(&t->w);

@@ -83,7 +83,7 @@ cli_deadline(struct fwd_cli *cli, double secs)
 
 	cli->deadline = now + secs;
 	if (!evl_timer_active(&cli->timer) ||
-	    cli->timer.w.at > secs)	/* at: remaining when armed */
+	    evl_timer_remaining(&cli->timer) > secs)
 		evl_timer_arm(&cli->timer, secs);
 }
 
@@ -1125,7 +1125,7 @@ cli_server_ready(struct fwd_cli *cli)
 
 	t->hier = t->peer ? "FIRSTUP_PARENT" : cli->intercepted ?
 		  "ORIGINAL_DST" : "HIER_DIRECT";
-	cli_touch(cli);
+	cli_deadline(cli, cli->cfg->read_timeout);
 	if (t->meth == H1_M_CONNECT) {
 		if (ensure_buf(&cli->obuf, 8192) < 0 ||
 		    buf_append(&cli->obuf,
@@ -1496,7 +1496,9 @@ cli_parse_resp(struct fwd_cli *cli)
 	if (resp.status == 101) {
 		t->code = "TCP_TUNNEL";
 		srv->state = SS_TUNNEL;
+		/* From now on req_sent means "client EOF passed on". */
 		t->req_scanned = 1;
+		t->req_sent = 0;
 		cli_set_state(cli, CS_TUNNEL);
 		return 1;
 	}
@@ -1743,6 +1745,12 @@ cli_tunnel(struct fwd_cli *cli)
 	return progress;
 }
 
+/*
+ * Event interest from what is left to do. The loop is level-triggered:
+ * interest is registered whenever there is something to read or write,
+ * even when the last step did not drain the socket (cli_run() stops after
+ * RUN_MAX_STEPS for fairness), so the kernel wakes us again at once.
+ */
 static void
 cli_update_events(struct fwd_cli *cli)
 {
@@ -1751,20 +1759,19 @@ cli_update_events(struct fwd_cli *cli)
 
 	if (cli->state == CS_CLOSED)
 		return;
-	if (cli_want_read(cli) && !cli->rd_ready)
+	if (cli_want_read(cli))
 		ev |= EVL_READ;
-	if (!cli->wr_ready &&
-	    ((cli->obuf.area && !buf_empty(&cli->obuf)) ||
-	     (srv && srv->fwd > 0)))
+	if ((cli->obuf.area && !buf_empty(&cli->obuf)) ||
+	    (srv && srv->fwd > 0))
 		ev |= EVL_WRITE;
 	evl_io_want(&cli->io, ev);
 	if (srv == NULL || srv->state == SS_CLOSED ||
 	    srv->state == SS_CONNECT || srv->state == SS_IDLE)
 		return;
 	ev = 0;
-	if (srv_want_read(srv) && !srv->rd_ready)
+	if (srv_want_read(srv))
 		ev |= EVL_READ;
-	if (!srv->wr_ready && !cli->txn.req_sent &&
+	if (!cli->txn.req_sent &&
 	    (buf_len(&cli->reqhead) > cli->reqhead_sent || cli->fwd > 0))
 		ev |= EVL_WRITE;
 	evl_io_want(&srv->io, ev);
