@@ -16,6 +16,8 @@
 
 #include "config/config.h"
 #include "core/daemon.h"
+#include "core/priv.h"
+#include "core/sa.h"
 #include "event/loop.h"
 #include "forward/dns.h"
 #include "forward/fwd.h"
@@ -67,6 +69,64 @@ print_msgs(const struct cfg_msgs *m, int to_log)
 			fprintf(stderr, "%s\n", m->msg[i].text);
 	}
 	return m->nerr;
+}
+
+/* Whether any http_port is below 1024 (re-opening it on reconfigure then
+ * needs CAP_NET_BIND_SERVICE after the privilege drop). */
+static int
+has_low_port(const struct cfg *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nport; i++)
+		if (sa_port((const struct sockaddr *)&c->port[i].addr) < 1024)
+			return 1;
+	return 0;
+}
+
+/*
+ * Before serving: when a tproxy port is configured, check that transparent
+ * sockets can really be made (Squid's start-up probe), so a missing
+ * capability is found before the first client and not as a silent
+ * half-working mode; then drop to cache_effective_user keeping only what is
+ * needed. Returns 0, or -1 after printing why.
+ */
+static int
+drop_privileges(const struct cfg *c)
+{
+	char err[512], desc[256];
+	int rc, v6 = 0;
+	size_t i;
+
+	if (c->tproxy) {
+		for (i = 0; i < c->nport; i++)
+			if (c->port[i].mode == PORT_TPROXY &&
+			    c->port[i].addr.ss_family == AF_INET6)
+				v6 = 1;
+		if ((rc = priv_probe_transparent(AF_INET, err,
+						 sizeof(err))) < 0 ||
+		    (v6 && (rc = priv_probe_transparent(AF_INET6, err,
+							sizeof(err))) < 0 &&
+		     rc != -EAFNOSUPPORT)) {
+			log_msg(LOG_CRIT, "FATAL: Stopping full transparency: "
+				"%s", err);
+			fprintf(stderr, "tproxyd: FATAL: Stopping full "
+				"transparency: %s\n", err);
+			return -1;
+		}
+	}
+	rc = priv_drop(c->cache_effective_user, c->tproxy, has_low_port(c),
+		       err, sizeof(err));
+	if (rc < 0) {
+		log_msg(LOG_CRIT, "FATAL: cannot drop privileges: %s", err);
+		fprintf(stderr, "tproxyd: FATAL: cannot drop privileges: %s\n",
+			err);
+		return -1;
+	}
+	priv_describe(desc, sizeof(desc));
+	log_msg(LOG_CRIT, "Running as %s%s", desc, c->tproxy ?
+		" (kept for IP_TRANSPARENT: client address spoofing)" : "");
+	return 0;
 }
 
 static void
@@ -357,6 +417,11 @@ run(int foreground, int debug_level)
 		fprintf(stderr, "tproxyd: FATAL: pid file %s: %s\n",
 			cur->pid_filename, rc == -EEXIST ?
 			"another tproxyd is running" : strerror(-rc));
+		daemon_ready(1);
+		return 1;
+	}
+	if (drop_privileges(cur) < 0) {
+		daemon_remove_pid(cur->pid_filename);
 		daemon_ready(1);
 		return 1;
 	}

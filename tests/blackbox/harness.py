@@ -20,6 +20,7 @@ Every wait is bounded: helpers take a timeout and fail with what they saw.
 
 import hashlib
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -391,6 +392,26 @@ def require_tproxyd():
     return str(b)
 
 
+def share_with_daemon_user(d):
+    """Started as root, tproxyd drops to cache_effective_user (`proxy`)
+    after start-up, and then still reads its configuration (-k reconfigure)
+    and removes its pid file: give that user the directory, and let it
+    through the (root-only) pytest temporary directories above it, as an
+    operator does with /etc and /run/tproxyd."""
+    if os.geteuid() != 0:
+        return
+    try:
+        pw = pwd.getpwnam("proxy")
+    except KeyError:
+        pw = pwd.getpwnam("nobody")
+    os.chown(d, pw.pw_uid, pw.pw_gid)
+    for parent in Path(d).resolve().parents:
+        if str(parent) in ("/", "/tmp"):
+            break
+        st = parent.stat()
+        os.chmod(parent, (st.st_mode & 0o7777) | 0o011)
+
+
 class Tproxyd:
     """One tproxyd process on a config written into `dir`.
 
@@ -404,6 +425,7 @@ class Tproxyd:
     def __init__(self, dir, lines=(), port=None, base=True):
         self.dir = Path(dir)
         self.dir.mkdir(parents=True, exist_ok=True)
+        share_with_daemon_user(self.dir)
         self.port = port or free_port()
         self.conf = self.dir / "tproxyd.conf"
         self.pid_file = self.dir / "tproxyd.pid"

@@ -11,7 +11,7 @@ from harness import RawClient, get_req
 def test_connect_echo(tproxyd, echo_server):
     p = tproxyd()
     target = "127.0.0.1:%d" % echo_server.port
-    with RawClient(p.port) as c:
+    with RawClient(p.port, timeout=5) as c:
         c.send(("CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n" %
                 (target, target)).encode())
         r = c.read_response("CONNECT")
@@ -34,7 +34,7 @@ def test_connect_refused_port(tproxyd):
     from harness import closed_port
     p = tproxyd()
     target = "127.0.0.1:%d" % closed_port()
-    with RawClient(p.port) as c:
+    with RawClient(p.port, timeout=5) as c:
         c.send(("CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n" %
                 (target, target)).encode())
         r = c.read_response()
@@ -44,7 +44,7 @@ def test_connect_refused_port(tproxyd):
 
 def test_upgrade_websocket(tproxyd, origin):
     p = tproxyd()
-    with RawClient(p.port) as c:
+    with RawClient(p.port, timeout=5) as c:
         c.send(get_req(origin.url("/upgrade"), headers=[
             "Connection: Upgrade", "Upgrade: websocket",
             "Sec-WebSocket-Version: 13",
