@@ -30,7 +30,8 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
             -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
             -Wno-format-nonliteral
 VERSION  := 0.1.0
-CPPFLAGS += -Isrc -D_GNU_SOURCE -DTPROXYD_VERSION=\"$(VERSION)\" -MMD -MP
+CPPFLAGS += -Isrc -D_GNU_SOURCE -DTPROXYD_VERSION=\"$(VERSION)\" \
+            -DTPROXYD_CONF=\"$(SYSCONFDIR)/tproxyd/tproxyd.conf\" -MMD -MP
 CFLAGS   ?= $(OPT) -g
 CFLAGS   += -std=gnu11 $(WARN) $(SANFLAGS) -fno-strict-aliasing
 LDFLAGS  += $(SANFLAGS)
@@ -97,7 +98,7 @@ blackbox: deps-test all $(B)/tests/priv_check
 test: unit blackbox
 .PHONY: unit blackbox test
 
-demo: deps-build all
+demo: all
 	@sh scripts/demo.sh $(B)
 
 install: all

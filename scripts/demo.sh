@@ -1,71 +1,128 @@
 #!/bin/sh
-# make demo: run tproxyd on the shipped default configuration (etc/tproxyd.conf,
-# with its log and pid paths moved to a temporary directory) and show it
-# working as a forward proxy with curl, all on loopback.
+# make demo: a three-namespace network (client / router / server), tproxyd
+# intercepting the client's plain HTTP with TPROXY in the router, and the
+# origin reporting which address it saw. Everything lives in namespaces
+# created here (198.18.0.0/15, 2001:db8::/32) and is removed at the end.
+#
+#   client 198.18.1.2 ---- 198.18.1.1 router 198.18.2.1 ---- 198.18.2.2 server
+#   2001:db8:1::2          (tproxyd, http_port 3129 tproxy)   2001:db8:2::2
 set -eu
 B=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 sh scripts/deps.sh demo
+[ "$(id -u)" -eq 0 ] || { echo "make demo needs root (network namespaces)" >&2; exit 1; }
 
+P=tpxdemo$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+CLI=$P-cli RTR=$P-rtr SRV=$P-srv
 d=$(mktemp -d /tmp/tproxyd-demo.XXXXXX)
-origin_pid= ; proxy_pid=
+chmod 755 "$d"
 cleanup() {
-	[ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null || true
-	[ -n "$origin_pid" ] && kill "$origin_pid" 2>/dev/null || true
-	wait 2>/dev/null || true
+	for ns in $CLI $RTR $SRV; do
+		pids=$(ip netns pids "$ns" 2>/dev/null || true)
+		[ -n "$pids" ] && kill $pids 2>/dev/null || true
+	done
+	sleep 0.2
+	for ns in $CLI $RTR $SRV; do
+		pids=$(ip netns pids "$ns" 2>/dev/null || true)
+		[ -n "$pids" ] && kill -9 $pids 2>/dev/null || true
+		ip netns del "$ns" 2>/dev/null || true
+	done
 	rm -rf "$d"
 }
 trap cleanup EXIT INT TERM
+nsx() { ns=$1; shift; ip netns exec "$ns" "$@"; }
 
-# Free loopback ports for the proxy and a small origin.
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-oport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+echo "== network: $CLI -- $RTR -- $SRV"
+for ns in $CLI $RTR $SRV; do ip netns add "$ns"; nsx "$ns" ip link set lo up; done
+ip link add c0 netns "$CLI" type veth peer name r0 netns "$RTR"
+ip link add s0 netns "$SRV" type veth peer name r1 netns "$RTR"
+nsx "$CLI" ip addr add 198.18.1.2/24 dev c0
+nsx "$CLI" ip addr add 2001:db8:1::2/64 dev c0 nodad
+nsx "$RTR" ip addr add 198.18.1.1/24 dev r0
+nsx "$RTR" ip addr add 2001:db8:1::1/64 dev r0 nodad
+nsx "$RTR" ip addr add 198.18.2.1/24 dev r1
+nsx "$RTR" ip addr add 2001:db8:2::1/64 dev r1 nodad
+nsx "$SRV" ip addr add 198.18.2.2/24 dev s0
+nsx "$SRV" ip addr add 2001:db8:2::2/64 dev s0 nodad
+for l in "$CLI c0" "$RTR r0" "$RTR r1" "$SRV s0"; do set -- $l; nsx "$1" ip link set "$2" up; done
+nsx "$CLI" ip route add default via 198.18.1.1
+nsx "$CLI" ip -6 route add default via 2001:db8:1::1
+nsx "$SRV" ip route add default via 198.18.2.1
+nsx "$SRV" ip -6 route add default via 2001:db8:2::1
+nsx "$RTR" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 
-sed -e "s|^http_port .*|http_port 127.0.0.1:$port|" \
-    -e "s|^access_log .*|access_log $d/access.log|" \
-    -e "s|^cache_log .*|cache_log $d/cache.log|" \
-    -e "s|^pid_filename .*|pid_filename $d/tproxyd.pid|" \
-    etc/tproxyd.conf > "$d/tproxyd.conf"
-grep -q "^access_log" "$d/tproxyd.conf" || echo "access_log $d/access.log" >> "$d/tproxyd.conf"
-grep -q "^cache_log" "$d/tproxyd.conf" || echo "cache_log $d/cache.log" >> "$d/tproxyd.conf"
-grep -q "^pid_filename" "$d/tproxyd.conf" || echo "pid_filename $d/tproxyd.pid" >> "$d/tproxyd.conf"
+echo "== origin server on 198.18.2.2:80 and [2001:db8:2::2]:80"
+nsx "$SRV" /usr/bin/python3 tests/blackbox/origin.py --listen 198.18.2.2:80 \
+	--listen '[2001:db8:2::2]:80' > "$d/origin.out" 2>&1 &
 
-mkdir -p "$d/www"
-echo "Hello from the origin server behind tproxyd" > "$d/www/index.html"
-head -c 1048576 /dev/urandom > "$d/www/big.bin"
-(cd "$d/www" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 "$oport" >/dev/null 2>&1) &
-origin_pid=$!
-
-echo "== tproxyd -k parse -f $d/tproxyd.conf (the shipped etc/tproxyd.conf)"
-"$B/tproxyd" -k parse -f "$d/tproxyd.conf" && echo "configuration OK"
-
-"$B/tproxyd" -N -f "$d/tproxyd.conf" &
-proxy_pid=$!
-for i in $(seq 1 50); do
-	curl -s -o /dev/null "http://127.0.0.1:$oport/" 2>/dev/null &&
-	curl -s -o /dev/null -x "http://127.0.0.1:$port" "http://127.0.0.1:$oport/" 2>/dev/null && break
-	sleep 0.1
+echo "== router: the kernel side, as the Squid TPROXY v4 wiki describes it"
+cat > "$d/rules.nft" <<'NFT'
+table inet tproxyd_demo {
+	chain prerouting {
+		type filter hook prerouting priority mangle; policy accept;
+		# replies to our spoofed connections: to the local socket
+		meta l4proto tcp socket transparent 1 meta mark set 0x1 accept
+		# new connections to port 80: to tproxyd's port 3129
+		meta nfproto ipv4 tcp dport 80 tproxy ip to :3129 meta mark set 0x1 accept
+		meta nfproto ipv6 tcp dport 80 tproxy ip6 to :3129 meta mark set 0x1 accept
+	}
+}
+NFT
+sed 's/^/    /' "$d/rules.nft"
+nsx "$RTR" nft -f "$d/rules.nft"
+for f in "" -6; do
+	echo "    ip $f rule add fwmark 1 lookup 100; ip $f route add local default dev lo table 100"
+	nsx "$RTR" ip $f rule add fwmark 1 lookup 100
+	nsx "$RTR" ip $f route add local default dev lo table 100
 done
 
+cat > "$d/tproxyd.conf" <<CONF
+http_port 3129 tproxy
+acl clients src 198.18.1.0/24 2001:db8:1::/64
+http_access allow clients
+http_access deny all
+visible_hostname demo-router
+access_log $d/access.log
+cache_log $d/cache.log
+pid_filename $d/tproxyd.pid
+CONF
+chown proxy "$d" 2>/dev/null || true
+echo "== tproxyd.conf"
+sed 's/^/    /' "$d/tproxyd.conf"
+nsx "$RTR" "$B/tproxyd" -N -f "$d/tproxyd.conf" &
+for i in $(seq 1 50); do
+	nsx "$RTR" ss -ltn 2>/dev/null | grep -q ':3129 ' &&
+	nsx "$SRV" ss -ltn 2>/dev/null | grep -q ':80 ' && break
+	sleep 0.1
+done
+pid=$(cat "$d/tproxyd.pid")
+echo "    running as: $(grep -E '^Uid' /proc/$pid/status | awk '{print "uid " $2}'), CapEff $(grep CapEff /proc/$pid/status | awk '{print $2}') (CAP_NET_RAW only)"
+
+# IPv6 neighbour discovery costs about a second on the first packets of
+# each hop: warm the caches so the times below are the proxy's.
+for a in 2001:db8:1::1 2001:db8:2::2; do
+	nsx "$CLI" ping -6 -c1 -W2 "$a" >/dev/null 2>&1 || true
+done
+nsx "$RTR" ping -6 -c1 -W2 2001:db8:2::2 >/dev/null 2>&1 || true
+nsx "$SRV" ping -6 -c1 -W2 2001:db8:2::1 >/dev/null 2>&1 || true
+
 echo
-echo "== curl -x http://127.0.0.1:$port http://127.0.0.1:$oport/index.html"
-curl -sS -i -x "http://127.0.0.1:$port" "http://127.0.0.1:$oport/index.html"
-echo
-echo "== 1 MiB through the proxy: checksums must match"
-a=$(curl -sS -x "http://127.0.0.1:$port" "http://127.0.0.1:$oport/big.bin" | sha256sum | cut -c1-16)
-b=$(sha256sum < "$d/www/big.bin" | cut -c1-16)
-echo "through proxy: $a   on disk: $b"
+printf "%-44s %-22s %s\n" "the client ($CLI) ran" "the origin saw" "time, status"
+for url in http://198.18.2.2/peer 'http://[2001:db8:2::2]/peer'; do
+	out=$(nsx "$CLI" curl -sS -m 10 -w ' %{time_total}s %{http_code}' "$url")
+	saw=$(echo "$out" | sed -n 's/.*"addr": *"\([^"]*\)".*/\1/p')
+	printf '%-44s %-22s %s\n' "curl $url" "$saw" "${out#*\} }"
+done
+head -c 1048576 /dev/urandom > "$d/up.bin"
+a=$(nsx "$CLI" curl -sS -m 10 --data-binary @"$d/up.bin" -H 'Content-Type: application/octet-stream' http://198.18.2.2/echo | sha256sum | cut -c1-16)
+b=$(sha256sum < "$d/up.bin" | cut -c1-16)
+printf '%-44s %-22s %s\n' "1 MiB POST /echo, sha256 of the reply" "$a" "(sent $b)"
 [ "$a" = "$b" ]
-echo
-echo "== CONNECT to port 25 is denied by the default rules (Squid's SSL_ports)"
-curl -sS -o /dev/null -w "HTTP %{http_code}\n" -p -x "http://127.0.0.1:$port" "http://127.0.0.1:25/" || true
-echo
+
 sleep 1.2	# access.log is flushed every second
-echo "== access.log (Squid native format)"
-cat "$d/access.log"
 echo
+echo "== access.log (hierarchy ORIGINAL_DST: sent where the client was going)"
+sed 's/^/    /' "$d/access.log"
 echo "== cache.log"
-cat "$d/cache.log"
-"$B/tproxyd" -k shutdown -f "$d/tproxyd.conf"
-wait "$proxy_pid" && proxy_pid= && echo && echo "tproxyd stopped cleanly (-k shutdown)"
+sed 's/^/    /' "$d/cache.log"

@@ -8,7 +8,7 @@ set -eu
 
 build="gcc make pkg-config libev-dev libc-ares-dev libcap-dev"
 test="$build libcmocka-dev python3 python3-pytest curl iproute2 nftables iptables procps libcap2-bin util-linux"
-demo="$build curl iproute2 nftables iptables procps"
+demo="$build curl iproute2 nftables iptables procps iputils-ping python3"
 bench="$test wrk haproxy nginx squid gnuplot-nox"
 
 case "${1:-test}" in

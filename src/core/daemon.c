@@ -2,6 +2,8 @@
  * daemon.c - pid file, detaching, finding a running instance.
  */
 #include <errno.h>
+#include <libgen.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -132,4 +134,27 @@ daemon_ready(int status)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
+}
+
+int
+daemon_prepare_dir(const char *file, const char *user)
+{
+	char path[4096];
+	struct passwd *pw;
+	char *dir;
+
+	if (file == NULL || snprintf(path, sizeof(path), "%s", file) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	dir = dirname(path);
+	if (mkdir(dir, 0755) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	if (geteuid() != 0)
+		return 0;
+	pw = getpwnam(user ? user : "proxy");
+	if (pw == NULL && user == NULL)
+		pw = getpwnam("nobody");
+	if (pw != NULL && chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+		return -errno;
+	return 0;
 }

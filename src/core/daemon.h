@@ -19,4 +19,10 @@ pid_t daemon_read_pid(const char *path);
 int daemon_detach(void);
 void daemon_ready(int status);
 
+/* Create the directory that will hold file (pid file, logs) when it does
+ * not exist, and when running as root give it to user (NULL: "proxy", else
+ * "nobody"), the account tproxyd serves as after start-up, so it can
+ * still remove its pid file and reopen its logs. Returns 0 or -errno. */
+int daemon_prepare_dir(const char *file, const char *user);
+
 #endif

@@ -372,6 +372,10 @@ run(int foreground, int debug_level)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* /run/tproxyd and /var/log/tproxyd on a fresh install. */
+	daemon_prepare_dir(cur->pid_filename, cur->cache_effective_user);
+	daemon_prepare_dir(cur->cache_log, cur->cache_effective_user);
+	daemon_prepare_dir(cur->access_log, cur->cache_effective_user);
 	if (!foreground && daemon_detach() < 0) {
 		perror("tproxyd: fork");
 		return 1;
