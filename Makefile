@@ -93,7 +93,7 @@ unit: deps-test $(UT_BINS) $(FUZZ_REPLAY)
 		echo "== $$t tests/fuzz/corpus/$$n"; $$t tests/fuzz/corpus/$$n; done
 
 blackbox: deps-test all $(B)/tests/priv_check
-	$(PYTHON) -m pytest -q -ra tests/blackbox $(PYTEST_ARGS)
+	TPROXYD_BUILD=$(B) $(PYTHON) -m pytest -q -ra -p no:cacheprovider tests/blackbox $(PYTEST_ARGS)
 
 test: unit blackbox
 .PHONY: unit blackbox test

@@ -530,6 +530,18 @@ class Tproxyd:
         if rc is not None and rc < 0 and not self.killed:
             problems.append("tproxyd died from signal %d (%s)\n%s" % (
                 -rc, signal.Signals(-rc).name, self.diagnostics()))
+        # Under `make test SAN=1` a memory error, undefined behaviour or a
+        # leak is a failure of the test that ran the daemon.
+        try:
+            err = self.stderr.read_text(errors="replace")
+        except FileNotFoundError:
+            err = ""
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                       "runtime error:"):
+            if marker in err:
+                problems.append("sanitizer report in tproxyd's stderr:\n%s"
+                                % err[-4000:])
+                break
         return problems
 
     # -- access.log -------------------------------------------------------
