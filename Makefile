@@ -95,7 +95,47 @@ unit: deps-test $(UT_BINS) $(FUZZ_REPLAY)
 blackbox: deps-test all $(B)/tests/priv_check
 	TPROXYD_BUILD=$(B) $(PYTHON) -m pytest -q -ra -p no:cacheprovider tests/blackbox $(PYTEST_ARGS)
 
-test: unit blackbox
+# libFuzzer targets (clang, ASan + UBSan). `make fuzz` runs each for
+# FUZZ_TIME seconds (default 60) on a scratch corpus seeded from
+# tests/fuzz/corpus/<target>; `make test` runs each for 7 s so that a
+# regression fails CI. Crashes land in build/fuzz/ as crash-* files.
+FUZZ_TARGETS := h1_req h1_resp chunked config
+FUZZ_TIME    ?= 60
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE
+FUZZ_SRCS_h1_req  := src/http/h1.c
+FUZZ_SRCS_h1_resp := src/http/h1.c
+FUZZ_SRCS_chunked := src/http/h1.c
+FUZZ_SRCS_config  := $(wildcard src/config/*.c) src/acl/acl.c
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c)
+	@mkdir -p build/fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*)
+
+fuzz-run: deps-fuzz $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus-$$t; \
+		echo "== fuzz_$$t for $(FUZZ_TIME) s"; \
+		rc=0; build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+			-dict=tests/fuzz/http.dict -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/ build/fuzz/corpus-$$t \
+			tests/fuzz/corpus/$$t > build/fuzz/$$t.log 2>&1 || rc=$$?; \
+		grep -E 'stat::number_of_executed_units' build/fuzz/$$t.log || true; \
+		if [ $$rc -ne 0 ]; then \
+			grep -E -A30 'ERROR|SUMMARY|crash-' build/fuzz/$$t.log; \
+			echo "fuzz_$$t FAILED (exit $$rc): see build/fuzz/$$t.log"; \
+			exit 1; \
+		fi; \
+	done
+fuzz:
+	$(MAKE) fuzz-run FUZZ_TIME=$(FUZZ_TIME)
+fuzz-quick:
+	$(MAKE) fuzz-run FUZZ_TIME=7
+deps-fuzz:
+	@sh scripts/deps.sh fuzz
+.PHONY: fuzz fuzz-run fuzz-quick deps-fuzz
+
+test: unit fuzz-quick blackbox
 .PHONY: unit blackbox test
 
 demo: all

@@ -3,20 +3,22 @@
 # Idempotent: asks dpkg what is already installed and calls apt-get only for
 # what is missing; prints nothing when everything is there.
 #
-#   scripts/deps.sh [build|test|demo|bench]   (default: test, a superset of build)
+#   scripts/deps.sh [build|test|demo|fuzz|bench]   (default: test, a superset of build)
 set -eu
 
 build="gcc make pkg-config libev-dev libc-ares-dev libcap-dev"
-test="$build libcmocka-dev python3 python3-pytest curl iproute2 nftables iptables procps libcap2-bin util-linux"
+test="$build libcmocka-dev python3 python3-pytest curl iproute2 nftables iptables procps libcap2-bin util-linux clang iputils-ping"
 demo="$build curl iproute2 nftables iptables procps iputils-ping python3"
+fuzz="clang"
 bench="$test wrk haproxy nginx squid gnuplot-nox"
 
 case "${1:-test}" in
 build) want=$build ;;
 test) want=$test ;;
+fuzz) want=$fuzz ;;
 demo) want=$demo ;;
 bench) want=$bench ;;
-*) echo "usage: $0 [build|test|demo|bench]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|test|demo|fuzz|bench]" >&2; exit 2 ;;
 esac
 
 missing=
