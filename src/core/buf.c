@@ -82,3 +82,21 @@ buf_appendf(struct buf *b, const char *fmt, ...)
 	b->tail += (size_t)n;
 	return 0;
 }
+
+int
+buf_reserve(struct buf *b, size_t size)
+{
+	char *p;
+
+	if (b->area != NULL && b->size >= size)
+		return 0;
+	if (b->area == NULL)
+		return buf_init(b, size);
+	buf_compact(b);
+	p = realloc(b->area, size);
+	if (p == NULL)
+		return -ENOMEM;
+	b->area = p;
+	b->size = size;
+	return 0;
+}

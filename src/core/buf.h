@@ -10,6 +10,10 @@
 
 /* Allocate size bytes of storage. Returns 0 or -ENOMEM. */
 int buf_init(struct buf *b, size_t size);
+/* Make room for at least size bytes of storage in all: allocates when the
+ * buffer has none, grows it (keeping pending bytes) when it is smaller.
+ * Returns 0 or -ENOMEM (the buffer is unchanged then). */
+int buf_reserve(struct buf *b, size_t size);
 /* Release the storage; the buffer becomes empty and may be re-initialised. */
 void buf_free(struct buf *b);
 /* Move pending bytes to the start of the area so that all room is at the end.

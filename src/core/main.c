@@ -85,39 +85,46 @@ has_low_port(const struct cfg *c)
 }
 
 /*
- * Before serving: when a tproxy port is configured, check that transparent
- * sockets can really be made (Squid's start-up probe), so a missing
- * capability is found before the first client and not as a silent
- * half-working mode; then drop to cache_effective_user keeping only what is
- * needed. Returns 0, or -1 after printing why.
+ * When a tproxy port is configured, check that transparent sockets can
+ * really be made (Squid's start-up probe) before anything else, so a
+ * missing capability is reported with how to grant it, before the first
+ * client and not as a silent half-working mode. Returns 0, or -1 after
+ * printing why.
  */
+static int
+probe_transparent(const struct cfg *c)
+{
+	char err[512];
+	int rc, v6 = 0;
+	size_t i;
+
+	if (!c->tproxy)
+		return 0;
+	for (i = 0; i < c->nport; i++)
+		if (c->port[i].mode == PORT_TPROXY &&
+		    c->port[i].addr.ss_family == AF_INET6)
+			v6 = 1;
+	if ((rc = priv_probe_transparent(AF_INET, err, sizeof(err))) < 0 ||
+	    (v6 && (rc = priv_probe_transparent(AF_INET6, err,
+						sizeof(err))) < 0 &&
+	     rc != -EAFNOSUPPORT)) {
+		log_msg(LOG_CRIT, "FATAL: Stopping full transparency: %s", err);
+		fprintf(stderr, "tproxyd: FATAL: Stopping full transparency: "
+			"%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Drop to cache_effective_user keeping only what is needed. Returns 0,
+ * or -1 after printing why. */
 static int
 drop_privileges(const struct cfg *c)
 {
 	char err[512], desc[256];
-	int rc, v6 = 0;
-	size_t i;
 
-	if (c->tproxy) {
-		for (i = 0; i < c->nport; i++)
-			if (c->port[i].mode == PORT_TPROXY &&
-			    c->port[i].addr.ss_family == AF_INET6)
-				v6 = 1;
-		if ((rc = priv_probe_transparent(AF_INET, err,
-						 sizeof(err))) < 0 ||
-		    (v6 && (rc = priv_probe_transparent(AF_INET6, err,
-							sizeof(err))) < 0 &&
-		     rc != -EAFNOSUPPORT)) {
-			log_msg(LOG_CRIT, "FATAL: Stopping full transparency: "
-				"%s", err);
-			fprintf(stderr, "tproxyd: FATAL: Stopping full "
-				"transparency: %s\n", err);
-			return -1;
-		}
-	}
-	rc = priv_drop(c->cache_effective_user, c->tproxy, has_low_port(c),
-		       err, sizeof(err));
-	if (rc < 0) {
+	if (priv_drop(c->cache_effective_user, c->tproxy, has_low_port(c),
+		      err, sizeof(err)) < 0) {
 		log_msg(LOG_CRIT, "FATAL: cannot drop privileges: %s", err);
 		fprintf(stderr, "tproxyd: FATAL: cannot drop privileges: %s\n",
 			err);
@@ -164,6 +171,10 @@ apply_listeners(struct cfg *c)
 			if (l == NULL) {
 				log_msg(LOG_CRIT, "ERROR: %s:%d: %s",
 					c->port[i].file, c->port[i].line, err);
+				if (cur == c)	/* start-up: say it here too */
+					fprintf(stderr, "tproxyd: %s:%d: %s\n",
+						c->port[i].file,
+						c->port[i].line, err);
 				/* Undo: put back what we took. */
 				while ((nl = next_list) != NULL) {
 					next_list = nl->next;
@@ -406,6 +417,10 @@ run(int foreground, int debug_level)
 		return 1;
 	}
 	set_hostname(cur);
+	if (probe_transparent(cur) < 0) {
+		daemon_ready(1);
+		return 1;
+	}
 	if (apply_listeners(cur) < 0) {
 		fprintf(stderr, "tproxyd: FATAL: cannot open the http_port "
 			"listeners (see %s)\n", cur->cache_log ? cur->cache_log

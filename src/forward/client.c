@@ -988,8 +988,11 @@ cli_start_request(struct fwd_cli *cli, struct h1_req *req, size_t hlen)
 
 	/* Rewrite the head for the server now: req views die with it. */
 	if (t->meth != H1_M_CONNECT) {
-		if (ensure_buf(&cli->reqhead, cli->cfg->request_header_max_size
-			       + 4096) < 0)
+		/* The rewritten head is the received one, less hop-by-hop
+		 * fields, plus Host, Via and X-Forwarded-For, and the URL
+		 * again if it goes to a parent in absolute-form. */
+		if (buf_reserve(&cli->reqhead, hlen + 2 * t->url_len + 1024)
+		    < 0)
 			goto fail500;
 		memset(&o, 0, sizeof(o));
 		o.method = req->method;
@@ -1074,7 +1077,7 @@ cli_error(struct fwd_cli *cli, int status, const char *errname,
 		t->start = evl_now();
 	if (t->method[0] == '\0')
 		memcpy(t->method, "NONE", 5);
-	if (ensure_buf(&cli->obuf, 8192) < 0) {
+	if (buf_reserve(&cli->obuf, 8192) < 0) {
 		cli_close(cli);
 		return;
 	}
@@ -1127,7 +1130,7 @@ cli_server_ready(struct fwd_cli *cli)
 		  "ORIGINAL_DST" : "HIER_DIRECT";
 	cli_deadline(cli, cli->cfg->read_timeout);
 	if (t->meth == H1_M_CONNECT) {
-		if (ensure_buf(&cli->obuf, 8192) < 0 ||
+		if (buf_reserve(&cli->obuf, 64) < 0 ||
 		    buf_append(&cli->obuf,
 			       "HTTP/1.1 200 Connection established\r\n\r\n",
 			       39) < 0) {
@@ -1423,7 +1426,8 @@ cli_parse_resp(struct fwd_cli *cli)
 		cli_error(cli, 502, "ERR_INVALID_RESP", h1_strerror(k));
 		return 1;
 	}
-	if (ensure_buf(&cli->obuf, cli->cfg->reply_header_max_size + 4096)
+	/* Interim responses may still be queued ahead of this head. */
+	if (buf_reserve(&cli->obuf, buf_len(&cli->obuf) + (size_t)rc + 1024)
 	    < 0) {
 		cli_error(cli, 500, "ERR_INTERNAL", "Out of memory.");
 		return 1;

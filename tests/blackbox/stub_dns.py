@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""
+stub_dns.py - a tiny authoritative-looking DNS responder for the
+interception tests (tproxyd's Host verification resolves non-IP Host
+names). It answers A/AAAA from a fixed table and NXDOMAIN for every other
+name, at once, so a failed lookup never waits for a timeout.
+
+    /usr/bin/python3 stub_dns.py --listen 127.0.0.1:53 \
+        --name good.example=198.18.2.2,2001:db8:2::2 ...
+"""
+
+import argparse
+import socket
+import struct
+import sys
+
+QTYPE = {1: socket.AF_INET, 28: socket.AF_INET6}
+
+
+def answer(q, table):
+    qid, _flags, qdcount = struct.unpack("!HHH", q[:6])
+    if qdcount != 1:
+        return None
+    i, labels = 12, []
+    while q[i]:
+        n = q[i]
+        labels.append(q[i + 1:i + 1 + n].decode("ascii", "replace"))
+        i += 1 + n
+    i += 1
+    qtype, _qclass = struct.unpack("!HH", q[i:i + 4])
+    question = q[12:i + 4]
+    name = ".".join(labels).lower().rstrip(".")
+    addrs = []
+    if name in table and qtype in QTYPE:
+        fam = QTYPE[qtype]
+        addrs = [socket.inet_pton(fam, a) for a in table[name]
+                 if (":" in a) == (fam == socket.AF_INET6)]
+    rcode = 0 if name in table else 3           # NXDOMAIN
+    out = struct.pack("!HHHHHH", qid, 0x8580 | rcode, 1, len(addrs), 0, 0)
+    out += question
+    for rd in addrs:
+        out += struct.pack("!HHHIH", 0xC00C, qtype, 1, 60, len(rd)) + rd
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--listen", default="127.0.0.1:53")
+    ap.add_argument("--name", action="append", default=[],
+                    help="NAME=ADDR[,ADDR...]")
+    a = ap.parse_args(argv)
+    table = {}
+    for spec in a.name:
+        n, _, addrs = spec.partition("=")
+        table[n.lower()] = [x for x in addrs.split(",") if x]
+    host, _, port = a.listen.rpartition(":")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((host, int(port)))
+    print("READY", flush=True)
+    while True:
+        q, peer = s.recvfrom(4096)
+        try:
+            r = answer(q, table)
+        except (IndexError, struct.error, ValueError):
+            r = None
+        if r:
+            s.sendto(r, peer)
+
+
+if __name__ == "__main__":
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    sys.exit(main())
