@@ -86,3 +86,29 @@ def test_no_capability_exits_naming_it(env, daemons):
         assert not env.topo.listening(env.topo.rtr, TPROXY_PORT)
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_unprivileged_user_with_ambient_cap_net_raw_works(env, daemons):
+    """The systemd unit's way (User=proxy, AmbientCapabilities=CAP_NET_RAW):
+    started as `proxy` holding exactly CAP_NET_RAW, tproxyd opens its
+    tproxy port, spoofs client addresses on both families, and keeps no
+    other capability."""
+    install_tproxy(env.topo, "nft")
+    d = tempfile.mkdtemp(prefix="tpx-ambient-")
+    try:
+        os.chmod(d, 0o777)
+        t = daemons(BASE, dir=d, wrap=[
+            "setpriv", "--reuid=proxy", "--regid=proxy", "--clear-groups",
+            "--inh-caps=-all,+net_raw", "--ambient-caps=-all,+net_raw",
+            "--bounding-set=-all,+net_raw", "--"])
+        proxy = pwd.getpwnam("proxy")
+        st = status(t.pid())
+        assert [int(x) for x in st["Uid"].split()] == [proxy.pw_uid] * 4, st
+        assert int(st["CapEff"], 16) == 1 << CAP_NET_RAW, st["CapEff"]
+        assert int(st["CapAmb"], 16) == 0, st["CapAmb"]	# not inherited
+        for family in (4, 6):
+            r = client_curl(env.topo, url(family, "/peer"))
+            assert r.rc == 0 and r.status == 200, r
+            assert r.json()["addr"] == FAM[family]["cli"], r.json()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
