@@ -18,6 +18,7 @@ enum port_mode {
 	PORT_INTERCEPT,		/* NAT REDIRECT: SO_ORIGINAL_DST */
 	PORT_TPROXY,		/* TPROXY: IP_TRANSPARENT, getsockname() */
 	PORT_ACCEL,		/* reverse proxy (parsed, not served yet) */
+	PORT_STATS,		/* stats_port: Prometheus /metrics only */
 };
 
 struct cfg_port {
@@ -102,6 +103,11 @@ struct cfg {
 	size_t          npeer;
 	struct access_list never_direct;
 	struct access_list always_direct;
+
+	/* Overload and observability (issue 6). */
+	unsigned        max_filedescriptors;	/* 0: the system's limit */
+	unsigned        client_connection_limit;/* 0: none */
+	struct access_list stats_access;	/* empty: localhost only */
 
 	/* Every string above points into memory owned by the cfg. */
 	void           *arena;

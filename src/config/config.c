@@ -78,7 +78,7 @@ set_defaults(struct cfg_parse *p)
 
 	c->access_log = ar_strdup(p->ar, "/var/log/tproxyd/access.log");
 	c->cache_log = ar_strdup(p->ar, "/var/log/tproxyd/cache.log");
-	c->pid_filename = ar_strdup(p->ar, "/run/tproxyd.pid");
+	c->pid_filename = ar_strdup(p->ar, "/run/tproxyd/tproxyd.pid");
 	c->forwarded_for = FWD_FOR_ON;
 	c->via = 1;
 	c->connect_timeout = 60;

@@ -318,6 +318,77 @@ set_http_port(struct cfg_parse *p, const struct tok *t, size_t n)
 	*AR_PUSH(p->ar, p->c->port, p->c->nport) = port;
 }
 
+/*
+ * stats_port [ADDR:]PORT: the Prometheus /metrics endpoint. Without an
+ * address it listens on 127.0.0.1 only: metrics are not for the world.
+ */
+static void
+set_stats_port(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	struct cfg_port port;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&port.addr;
+	unsigned pn;
+	size_t i;
+
+	if (nargs(p, t, n, 1, 1) < 0)
+		return;
+	memset(&port, 0, sizeof(port));
+	if (port_addr(p, &t[1], &port) < 0)
+		return;
+	if (port.wildcard) {
+		pn = ntohs(((struct sockaddr_in6 *)&port.addr)->sin6_port);
+		memset(&port.addr, 0, sizeof(port.addr));
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		s4->sin_port = htons((uint16_t)pn);
+		port.addrlen = sizeof(*s4);
+		port.wildcard = 0;
+	}
+	for (i = 0; i < p->c->nport; i++) {
+		if (same_addr(&p->c->port[i].addr, &port.addr)) {
+			cfg_err(p, &t[1], "stats_port: '%s' is already used by "
+				"the http_port at %s:%d", t[1].s,
+				p->c->port[i].file, p->c->port[i].line);
+			return;
+		}
+	}
+	port.mode = PORT_STATS;
+	port.name = ar_strdup(p->ar, "stats");
+	port.file = t[0].file;
+	port.line = t[0].line;
+	*AR_PUSH(p->ar, p->c->port, p->c->nport) = port;
+}
+
+/* A positive count (max_filedescriptors, client_connection_limit). */
+static void
+set_count(struct cfg_parse *p, const struct tok *t, size_t n,
+	  unsigned long lo, unsigned *out)
+{
+	unsigned long v;
+
+	if (nargs(p, t, n, 1, 1) < 0)
+		return;
+	if (number(t[1].s, lo, 10000000, &v) < 0) {
+		cfg_err(p, &t[1], "%s: expected a number from %lu to 10000000, "
+			"got '%s'", t[0].s, lo, t[1].s);
+		return;
+	}
+	*out = (unsigned)v;
+}
+
+static void
+set_max_filedescriptors(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	set_count(p, t, n, 64, &p->c->max_filedescriptors);
+}
+
+static void
+set_client_connection_limit(struct cfg_parse *p, const struct tok *t,
+			    size_t n)
+{
+	set_count(p, t, n, 1, &p->c->client_connection_limit);
+}
+
 /* ---------------------------------------------------------------- access */
 
 static void
@@ -336,6 +407,12 @@ static void
 set_spoof_client_ip(struct cfg_parse *p, const struct tok *t, size_t n)
 {
 	access_line(p, t, n, 1, t[0].s, &p->c->spoof_client_ip);
+}
+
+static void
+set_stats_access(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	access_line(p, t, n, 1, t[0].s, &p->c->stats_access);
 }
 
 static void
@@ -865,6 +942,10 @@ static const struct directive {
 	{ "cache_peer",			set_cache_peer },
 	{ "cache_peer_access",		set_cache_peer_access },
 	{ "never_direct",		set_never_direct },
+	{ "max_filedescriptors",	set_max_filedescriptors },
+	{ "client_connection_limit",	set_client_connection_limit },
+	{ "stats_port",			set_stats_port },
+	{ "stats_access",		set_stats_access },
 	{ "always_direct",		set_always_direct },
 
 	/* Squid directives accepted and ignored (warning). */
@@ -905,7 +986,6 @@ static const struct directive {
 	{ "negative_ttl", NULL },
 	{ "workers", NULL },
 	{ "cpu_affinity_map", NULL },
-	{ "max_filedescriptors", NULL },
 	/* WCCP: planned; ignored for now. */
 	{ "wccp2_router", NULL },
 	{ "wccp2_address", NULL },

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -136,6 +137,33 @@ drop_privileges(const struct cfg *c)
 	return 0;
 }
 
+/*
+ * max_filedescriptors: raise (or lower) RLIMIT_NOFILE, then tell the
+ * forwarder the limit it must stay under, so it stops accepting before
+ * running out (instead of failing accept() or a server connect()).
+ */
+static void
+apply_limits(const struct cfg *c)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && c->max_filedescriptors) {
+		rl.rlim_cur = c->max_filedescriptors;
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max &&
+		    geteuid() == 0)
+			rl.rlim_max = rl.rlim_cur;
+		if (rl.rlim_cur > rl.rlim_max)
+			rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_msg(LOG_CRIT, "WARNING: max_filedescriptors %u: %s",
+				c->max_filedescriptors, strerror(errno));
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		fwd_set_fd_limit(rl.rlim_cur == RLIM_INFINITY ? 0 :
+				 (unsigned)rl.rlim_cur);
+	fwd_set_conn_limit(c->client_connection_limit);
+}
+
 static void
 set_hostname(const struct cfg *c)
 {
@@ -205,7 +233,9 @@ apply_listeners(struct cfg *c)
 				"at %s, FD %d",
 				l->port->mode == PORT_TPROXY ? "TPROXY "
 				"intercepted" : l->port->mode == PORT_INTERCEPT
-				? "NAT intercepted" : "forward-proxy",
+				? "NAT intercepted" : l->port->mode ==
+				PORT_STATS ? "metrics (/metrics)" :
+				"forward-proxy",
 				lsn_port_text(l->port, where, sizeof(where)),
 				l->fd);
 		lsn_start(l, c, l->port);
@@ -244,6 +274,7 @@ reconfigure(void)
 	if (dns_init(c->dns_nameservers, &err) < 0)
 		log_msg(LOG_CRIT, "WARNING: DNS resolver: %s", err);
 	set_hostname(c);
+	fwd_set_conn_limit(c->client_connection_limit);
 	cfg_unref(cur);	/* connections keep the old one until they end */
 	cur = c;
 }
@@ -417,6 +448,7 @@ run(int foreground, int debug_level)
 		return 1;
 	}
 	set_hostname(cur);
+	apply_limits(cur);
 	if (probe_transparent(cur) < 0) {
 		daemon_ready(1);
 		return 1;

@@ -102,6 +102,12 @@ evl_now(void)
 	return ev_now(loop);
 }
 
+double
+evl_time(void)
+{
+	return ev_time();
+}
+
 void
 evl_now_update(void)
 {

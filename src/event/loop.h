@@ -15,6 +15,8 @@ void evl_break(void);
 void evl_after_fork(void);
 /* Cached time of the current iteration, in seconds since the epoch. */
 double evl_now(void);
+/* The current time, not the iteration's cached one (for measurements). */
+double evl_time(void);
 /* Refresh the cached time (after a long blocking operation). */
 void evl_now_update(void);
 

@@ -34,6 +34,7 @@
 #include "intercept/origdst.h"
 #include "log/access_log.h"
 #include "log/log.h"
+#include "stats/stats.h"
 
 #define MIN_BUF        16384
 #define LINGER_TIME    2.0	/* seconds to drain input after a close */
@@ -110,7 +111,8 @@ ensure_buf(struct buf *b, size_t size)
 /* One read into b. Returns 1 when bytes arrived, 0 otherwise; sets *eof on
  * end of stream or error and clears *rd when the socket is drained. */
 static int
-recv_into(int fd, struct buf *b, unsigned *rd, unsigned *eof)
+recv_into(int fd, struct buf *b, unsigned *rd, unsigned *eof,
+	  uint64_t *count)
 {
 	size_t room;
 	ssize_t n;
@@ -124,6 +126,7 @@ recv_into(int fd, struct buf *b, unsigned *rd, unsigned *eof)
 	n = read(fd, buf_tail(b), room);
 	if (n > 0) {
 		buf_commit(b, (size_t)n);
+		*count += (uint64_t)n;
 		/* A short read drained the socket: wait for the next event
 		 * rather than spend a read() on EAGAIN. */
 		if ((size_t)n < room)
@@ -210,6 +213,9 @@ txn_log(struct fwd_cli *cli)
 	r.code = t->code ? t->code : "TCP_MISS";
 	r.status = t->status;
 	r.aborted = t->aborted;
+	stats_status(t->aborted ? 0 : t->status);
+	if (t->aborted)
+		stats.aborted++;
 	r.bytes = t->bytes_out;
 	r.method = str_make(t->method, strlen(t->method));
 	r.url = str_make(t->url ? t->url : "", t->url ? t->url_len : 0);
@@ -422,6 +428,7 @@ cli_host_forgery(struct fwd_cli *cli, const char *why)
 {
 	char c[INET6_ADDRSTRLEN + 8], d[INET6_ADDRSTRLEN + 8];
 
+	stats.host_forgery++;
 	log_msg(LOG_CRIT, "SECURITY ALERT: Host header forgery detected on "
 		"local=%s remote=%s (%s): Host: %s URL: %s",
 		sa_text((struct sockaddr *)&cli->odst, d, sizeof(d)),
@@ -897,6 +904,84 @@ txn_intercepted_target(struct fwd_cli *cli, const struct h1_req *req,
 }
 
 /*
+ * A request on the stats_port: GET /metrics answers the Prometheus text
+ * format, for clients stats_access allows (localhost when it is empty).
+ */
+static void
+cli_stats(struct fwd_cli *cli, struct h1_req *req, size_t hlen)
+{
+	struct fwd_txn *t = &cli->txn;
+	struct stats_gauges g;
+	struct acl_ctx ctx;
+	struct buf body = { 0 };
+	enum acl_verdict v;
+	const struct acl *lh;
+	struct acl_ref ref;
+	struct access_rule rule;
+	struct access_list local;
+
+	memcpy(t->method, "GET", 4);
+	t->meth = h1_method_of(req->method);
+	t->code = "TCP_MISS";
+	if (txn_set_url(t, "%.*s", (int)req->target.len, req->target.p) < 0)
+		t->url_len = 0;
+	buf_consume(&cli->ibuf, hlen);
+	t->req_scanned = 1;
+	t->cli_keepalive = !draining;
+	txn_acl_ctx(cli, &ctx);
+	if (cli->cfg->stats_access.n > 0) {
+		v = acl_check(&cli->cfg->stats_access, &ctx, ACL_DENY, NULL);
+	} else {
+		/* Default: the local host only. */
+		lh = cfg_acl_find(cli->cfg, "localhost");
+		ref.acl = lh;
+		ref.negate = 0;
+		memset(&rule, 0, sizeof(rule));
+		rule.allow = 1;
+		rule.nref = 1;
+		rule.ref = &ref;
+		local.n = lh ? 1 : 0;
+		local.rule = &rule;
+		v = acl_check(&local, &ctx, ACL_DENY, NULL);
+	}
+	if (v != ACL_ALLOW) {
+		cli_access_denied(cli);
+		return;
+	}
+	if (t->meth != H1_M_GET ||
+	    !(req->target.len == 8 && memcmp(req->target.p, "/metrics", 8) == 0)) {
+		cli_error(cli, 404, "ERR_INVALID_URL",
+			  "This port serves GET /metrics only.");
+		return;
+	}
+	memset(&g, 0, sizeof(g));
+	g.clients = nclients;
+	g.servers_idle = pool_count();
+	g.servers_active = srv_count() - g.servers_idle;
+	g.accepting = !lsn_paused();
+	if (buf_init(&body, 16384) < 0 || stats_render(&body, &g) < 0 ||
+	    buf_reserve(&cli->obuf, buf_len(&body) + 256) < 0) {
+		buf_free(&body);
+		cli_error(cli, 500, "ERR_INTERNAL", "Out of memory.");
+		return;
+	}
+	buf_reset(&cli->obuf);
+	buf_appendf(&cli->obuf, "HTTP/1.1 200 OK\r\nServer: tproxyd\r\n"
+		    "Content-Type: text/plain; version=0.0.4\r\n"
+		    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s"
+		    "\r\n", buf_len(&body), t->cli_keepalive ? "" :
+		    "Connection: close\r\n");
+	buf_append(&cli->obuf, buf_head(&body), buf_len(&body));
+	buf_free(&body);
+	t->status = 200;
+	t->resp_close = !t->cli_keepalive;
+	t->hier = "HIER_NONE";
+	memcpy(t->ctype, "text/plain", 11);
+	cli_set_state(cli, CS_LOCAL);
+	cli_deadline(cli, cli->cfg->read_timeout);
+}
+
+/*
  * A complete request head of hlen bytes is at the head of cli->ibuf:
  * decide what to do with it. Views into ibuf are used only here; what the
  * rest of the transaction needs is copied or rewritten into reqhead.
@@ -912,6 +997,10 @@ cli_start_request(struct fwd_cli *cli, struct h1_req *req, size_t hlen)
 	size_t n, ml;
 	int rc;
 
+	if (cli->port->mode == PORT_STATS) {
+		cli_stats(cli, req, hlen);
+		return;
+	}
 	t->meth = h1_method_of(req->method);
 	ml = req->method.len < sizeof(t->method) - 1 ? req->method.len :
 	     sizeof(t->method) - 1;
@@ -1102,6 +1191,7 @@ cli_error(struct fwd_cli *cli, int status, const char *errname,
 	}
 	t->status = status;
 	t->errname = errname;
+	stats_error(errname);
 	memcpy(t->ctype, "text/html", 10);
 	if (t->code == NULL)
 		t->code = "TCP_MISS";
@@ -1182,7 +1272,7 @@ cli_recv(struct fwd_cli *cli)
 	}
 	if (cli->state == CS_LINGER)
 		buf_reset(&cli->ibuf);	/* discard */
-	r = recv_into(cli->fd, &cli->ibuf, &rd, &eof);
+	r = recv_into(cli->fd, &cli->ibuf, &rd, &eof, &stats.client_bytes_in);
 	cli->rd_ready = rd;
 	cli->eof = eof;
 	if (r && cli->state >= CS_WAIT)
@@ -1329,6 +1419,7 @@ cli_send_req(struct fwd_cli *cli)
 		t->resp_close = 1;
 		return 1;
 	}
+	stats.server_bytes_out += (uint64_t)w;
 	if ((size_t)w < hl + bl)
 		srv->wr_ready = 0;
 	if ((size_t)w <= hl) {
@@ -1369,7 +1460,7 @@ cli_recv_resp(struct fwd_cli *cli)
 	}
 	rd = srv->rd_ready;
 	eof = srv->eof;
-	r = recv_into(srv->fd, &srv->ibuf, &rd, &eof);
+	r = recv_into(srv->fd, &srv->ibuf, &rd, &eof, &stats.server_bytes_in);
 	srv->rd_ready = rd;
 	srv->eof = eof;
 	if (r)
@@ -1641,6 +1732,7 @@ cli_send_resp(struct fwd_cli *cli)
 	if ((size_t)w < hl + bl)
 		cli->wr_ready = 0;
 	cli->txn.bytes_out += (uint64_t)w;
+	stats.client_bytes_out += (uint64_t)w;
 	if ((size_t)w <= hl) {
 		buf_consume(&cli->obuf, (size_t)w);
 	} else {
@@ -2011,6 +2103,7 @@ fwd_accept(int fd, const struct sockaddr *addr, socklen_t addrlen,
 	cli->state = CS_IDLE;
 	cli->wr_ready = 1;
 	cli->rd_ready = 1;	/* accept: the request is often there already */
+	stats.client_accepted++;
 	cli->next = clients;
 	if (clients)
 		clients->prev = cli;
@@ -2046,4 +2139,32 @@ unsigned
 fwd_nclients(void)
 {
 	return nclients;
+}
+
+/* Descriptors kept free for what one more client needs (its server
+ * connection, a DNS socket, a log reopen). */
+#define FD_RESERVE 16
+
+static unsigned fd_limit;
+static unsigned conn_limit;
+
+void
+fwd_set_fd_limit(unsigned limit)
+{
+	fd_limit = limit;
+}
+
+void
+fwd_set_conn_limit(unsigned limit)
+{
+	conn_limit = limit;
+}
+
+int
+fwd_over_limit(void)
+{
+	/* Every client may need a server connection: count both. */
+	if (fd_limit && nclients + srv_count() + FD_RESERVE >= fd_limit)
+		return 1;
+	return conn_limit && nclients >= conn_limit;
 }

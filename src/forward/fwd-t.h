@@ -81,6 +81,7 @@ struct fwd_srv {
 	const struct cfg_peer *peer;	/* parent, or NULL when direct */
 	struct fwd_cli     *cli;	/* owner while serving, NULL in pool */
 	unsigned            reused;	/* requests served before this one */
+	double              t_connect;	/* when connect() started */
 	unsigned            rd_ready:1;	/* readable per last event */
 	unsigned            wr_ready:1;	/* writable (speculative) */
 	unsigned            eof:1;	/* server closed its side */

@@ -43,9 +43,15 @@ void srv_close(struct fwd_srv *srv);
 /* Return a server connection to the idle pool (or close it when the pool
  * is full). */
 void srv_release(struct fwd_srv *srv, double idle_timeout);
-/* Read/write one step; return 1 on progress. */
-int srv_recv(struct fwd_srv *srv);
-void srv_update_events(struct fwd_srv *srv);
+/* Open server connections, pooled or serving. */
+unsigned srv_count(void);
+/* Over max_filedescriptors (with a reserve) or client_connection_limit:
+ * the listeners pause accepting. */
+int fwd_over_limit(void);
+/* The descriptor limit (RLIMIT_NOFILE) to account against. */
+void fwd_set_fd_limit(unsigned limit);
+/* client_connection_limit (0: none). */
+void fwd_set_conn_limit(unsigned limit);
 
 /* pool.c */
 struct fwd_srv *pool_get(const struct sockaddr *dst, socklen_t dstlen,

@@ -17,12 +17,22 @@
 #include "forward/fwd.h"
 #include "forward/spoof.h"
 #include "log/log.h"
+#include "stats/stats.h"
+
+static unsigned nservers;	/* open server connections, pooled or not */
+
+unsigned
+srv_count(void)
+{
+	return nservers;
+}
 
 static void
 srv_free(void *arg)
 {
 	struct fwd_srv *srv = arg;
 
+	nservers--;
 	buf_free(&srv->ibuf);
 	free(srv);
 }
@@ -43,12 +53,6 @@ srv_close(struct fwd_srv *srv)
 	evl_defer(&srv->free_later, srv_free, srv);
 }
 
-void
-srv_update_events(struct fwd_srv *srv)
-{
-	(void)srv;
-}
-
 static void
 srv_connect_done(struct fwd_srv *srv)
 {
@@ -59,11 +63,13 @@ srv_connect_done(struct fwd_srv *srv)
 	if (getsockopt(srv->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err == 0) {
+		stats_connect_time(evl_time() - srv->t_connect);
 		srv->state = SS_HEAD;
 		srv->wr_ready = 1;
 		cli_server_ready(cli);
 		return;
 	}
+	stats.server_connect_failed++;
 	/* This address failed: try the next candidate, if any. */
 	log_msg(LOG_DEBUG, "connect to server failed: %s", strerror(err));
 	cli->srv = NULL;
@@ -156,6 +162,10 @@ srv_open(const struct sockaddr *dst, socklen_t dstlen,
 		*err = ENOMEM;
 		return NULL;
 	}
+	nservers++;
+	stats.server_opened++;
+	stats.server_spoofed += spoofed != 0;
+	srv->t_connect = evl_time();
 	srv->fd = fd;
 	memcpy(&srv->dst, dst, dstlen);
 	srv->dstlen = dstlen;
@@ -166,12 +176,15 @@ srv_open(const struct sockaddr *dst, socklen_t dstlen,
 	evl_io_init(&srv->io, srv_io_cb, fd, srv);
 	evl_timer_init(&srv->idle_timer, srv_idle_timeout, srv);
 	if (connect(fd, dst, dstlen) == 0) {
+		stats_connect_time(evl_time() - srv->t_connect);
 		srv->state = SS_HEAD;
 		srv->wr_ready = 1;
 		return srv;
 	}
 	if (errno != EINPROGRESS) {
 		*err = errno;
+		stats.server_connect_failed++;
+		nservers--;
 		close(fd);
 		free(srv);
 		return NULL;
@@ -200,6 +213,7 @@ srv_acquire(struct fwd_cli *cli)
 		    (srv = pool_get(dst, t->addrlen[t->addr_idx],
 				    t->srclen ? (struct sockaddr *)&t->src :
 				    NULL, t->srclen, t->peer)) != NULL) {
+			stats.server_reused++;
 			srv->cli = cli;
 			srv->state = SS_HEAD;
 			srv->wr_ready = 1;

@@ -16,6 +16,7 @@
 #include "forward/spoof.h"
 #include "intercept/listener.h"
 #include "log/log.h"
+#include "stats/stats.h"
 
 static struct lsn *all;	/* every open listener, for lsn_is_own() */
 
@@ -39,6 +40,49 @@ lsn_port_text(const struct cfg_port *p, char *out, size_t n)
 	return out;
 }
 
+static int paused;		/* accepts stopped at a limit */
+static double pause_logged;
+
+/* Stop or restart accepting on every listener. While paused, clients wait
+ * in the listen backlog; nothing spins on a listener that stays readable. */
+static void
+set_paused(int on)
+{
+	struct lsn *l;
+
+	if (paused == on)
+		return;
+	paused = on;
+	for (l = all; l; l = l->all_next) {
+		/* Not started yet; or the stats port, which stays open so
+		 * that an overloaded proxy can still be watched. */
+		if (l->cfg == NULL || l->port->mode == PORT_STATS)
+			continue;
+		if (on) {
+			evl_io_stop(&l->io);
+			evl_timer_arm(&l->resume, EMFILE_PAUSE);
+		} else {
+			evl_io_want(&l->io, EVL_READ);
+		}
+	}
+	if (on) {
+		stats.client_refused++;
+		if (evl_now() - pause_logged > 10) {
+			pause_logged = evl_now();
+			log_msg(LOG_WARN, "WARNING: connection limit reached "
+				"(%u clients): not accepting new connections "
+				"until some close (max_filedescriptors, "
+				"client_connection_limit)", fwd_nclients());
+		}
+	}
+}
+
+int
+lsn_paused(void)
+{
+	return paused;
+}
+
 static void
 accept_cb(struct evl_io *io, int revents)
 {
@@ -49,6 +93,10 @@ accept_cb(struct evl_io *io, int revents)
 
 	(void)revents;
 	for (i = 0; i < ACCEPT_BATCH; i++) {
+		if (l->port->mode != PORT_STATS && fwd_over_limit()) {
+			set_paused(1);
+			return;
+		}
 		len = sizeof(ss);
 		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -61,13 +109,11 @@ accept_cb(struct evl_io *io, int revents)
 			continue;
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM) {
-			/* Out of descriptors: stop accepting for a moment
-			 * instead of spinning on a listener that stays
-			 * readable. Pending clients wait in the backlog. */
-			log_msg(LOG_WARN, "WARNING: cannot accept: %s; pausing "
-				"accepts", strerror(errno));
-			evl_io_stop(&l->io);
-			evl_timer_arm(&l->resume, EMFILE_PAUSE);
+			/* Out of descriptors anyway (something else holds
+			 * them): pause the same way. */
+			log_msg(LOG_WARN, "WARNING: cannot accept: %s",
+				strerror(errno));
+			set_paused(1);
 		}
 		return;
 	}
@@ -76,9 +122,11 @@ accept_cb(struct evl_io *io, int revents)
 static void
 resume_cb(struct evl_timer *t)
 {
-	struct lsn *l = t->data;
-
-	evl_io_want(&l->io, EVL_READ);
+	if (fwd_over_limit()) {
+		evl_timer_arm(t, EMFILE_PAUSE);
+		return;
+	}
+	set_paused(0);
 }
 
 struct lsn *
@@ -149,7 +197,10 @@ lsn_start(struct lsn *l, struct cfg *cfg, const struct cfg_port *p)
 {
 	l->cfg = cfg;
 	l->port = p;
-	evl_io_want(&l->io, EVL_READ);
+	if (paused)
+		evl_timer_arm(&l->resume, EMFILE_PAUSE);
+	else
+		evl_io_want(&l->io, EVL_READ);
 }
 
 void

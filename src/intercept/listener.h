@@ -32,6 +32,8 @@ int lsn_matches(const struct lsn *l, const struct cfg_port *p);
 /* Whether sa (address and port) is where one of our listeners listens:
  * a connection "intercepted" to it reached us directly. */
 int lsn_is_own(const struct sockaddr *sa);
+/* 1 while accepting is paused at a limit. */
+int lsn_paused(void);
 /* "ADDR:PORT" text of a port line. */
 const char *lsn_port_text(const struct cfg_port *p, char *out, size_t n);
 

@@ -404,7 +404,7 @@ test_defaults(void **state)
 	(void)state;
 	EXPECT_STR(c->access_log, "/var/log/tproxyd/access.log", "access_log");
 	EXPECT_STR(c->cache_log, "/var/log/tproxyd/cache.log", "cache_log");
-	EXPECT_STR(c->pid_filename, "/run/tproxyd.pid", "pid_filename");
+	EXPECT_STR(c->pid_filename, "/run/tproxyd/tproxyd.pid", "pid_filename");
 	EXPECT_STR(c->dns_nameservers, NULL, "dns_nameservers");
 	EXPECT_STR(c->visible_hostname, NULL, "visible_hostname");
 	EXPECT_STR(c->cache_effective_user, NULL, "cache_effective_user");
