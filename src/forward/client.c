@@ -1372,6 +1372,7 @@ cli_retry(struct fwd_cli *cli)
 	cli->srv = NULL;
 	t->retried = 1;
 	cli->reqhead_sent = 0;
+	t->req_sent = 0;	/* all of it goes again */
 	cli_set_state(cli, CS_WAIT);
 	srv_acquire(cli);
 	return 1;
