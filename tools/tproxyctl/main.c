@@ -2,39 +2,408 @@
  * tproxyctl - sets up, removes and diagnoses the kernel side of
  * interception (netfilter rules, policy routing, sysctls).
  *
- * This first version only prints its usage: setup, teardown and doctor
- * arrive with their own issue. It exits 2 for every command so that no
- * script mistakes it for having done something.
+ * This file only reads argv (and the configuration named by -f) into a
+ * struct plan_opts; plan.c turns that into steps, apply.c carries them out
+ * or reverses them, doctor.c checks the result. Exit status: 0 done,
+ * 1 failed (doctor: something FAILed), 2 usage error.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+
+#include "apply.h"
+#include "doctor.h"
+#include "plan.h"
+#include "state.h"
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tproxyctl setup [-f tproxyd.conf] [--port PORT] "
-		"[--dry-run] ...\n"
-		"       tproxyctl teardown\n"
-		"       tproxyctl doctor [-f tproxyd.conf] [--json]\n"
+		"[--ports 80,8080]\n"
+		"           [--mark 0x1/0x1] [--table 100] [--iface IF...] "
+		"[--bypass CIDR...]\n"
+		"           [--family ipv4|ipv6|both] [--backend nft|iptables]\n"
+		"           [--bridge CLIENT_IF INET_IF] [--state FILE] "
+		"[--dry-run]\n"
+		"       tproxyctl teardown [--state FILE]\n"
+		"       tproxyctl doctor [-f tproxyd.conf] [--json] "
+		"[setup options]\n"
 		"       tproxyctl -v\n");
+}
+
+struct cli {
+	const char *conf;
+	const char *state;
+	int         dry_run;
+	int         json;
+	int         family_given;
+	int         port_given;
+};
+
+static int
+bad(const char *fmt, const char *arg)
+{
+	fputs("tproxyctl: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\n", stderr);
+	usage(stderr);
+	return -1;
+}
+
+/* The words after a list option, up to the next option. */
+static int
+words(int argc, char **argv, int *i)
+{
+	int n = 0;
+
+	while (*i + 1 < argc && argv[*i + 1][0] != '-') {
+		(*i)++;
+		n++;
+	}
+	return n;
+}
+
+static int
+parse(int argc, char **argv, int doctor, struct cli *cli,
+      struct plan_opts *o)
+{
+	int i, first_iface = 1, first_bypass = 1;
+
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--dry-run") && !doctor) {
+			cli->dry_run = 1;
+		} else if (!strcmp(a, "--json") && doctor) {
+			cli->json = 1;
+		} else if (!strcmp(a, "-f") || !strcmp(a, "--state") ||
+			   !strcmp(a, "--port") || !strcmp(a, "--ports") ||
+			   !strcmp(a, "--mark") || !strcmp(a, "--table") ||
+			   !strcmp(a, "--family") || !strcmp(a, "--backend")) {
+			if (v == NULL)
+				return bad("%s needs a value", a);
+			i++;
+			if (!strcmp(a, "-f")) {
+				cli->conf = v;
+			} else if (!strcmp(a, "--state")) {
+				cli->state = v;
+			} else if (!strcmp(a, "--port")) {
+				char *end;
+				unsigned long p = strtoul(v, &end, 10);
+
+				if (*end || p == 0 || p > 65535)
+					return bad("bad port '%s'", v);
+				o->to[0].port = o->to[1].port = (unsigned)p;
+				cli->port_given = 1;
+			} else if (!strcmp(a, "--ports")) {
+				if (plan_parse_ports(v, o->dport,
+						     PLAN_MAX_PORTS,
+						     &o->ndport) < 0)
+					return bad("bad port list '%s'", v);
+			} else if (!strcmp(a, "--mark")) {
+				if (plan_parse_mark(v, &o->mark, &o->mask) < 0)
+					return bad("bad mark '%s' (want VALUE "
+						   "or VALUE/MASK, value inside "
+						   "the mask)", v);
+			} else if (!strcmp(a, "--table")) {
+				char *end;
+				unsigned long t = strtoul(v, &end, 10);
+
+				if (*end || t == 0 || t > 251)
+					return bad("bad table '%s' (1..251)",
+						   v);
+				o->table = (unsigned)t;
+			} else if (!strcmp(a, "--family")) {
+				if (!strcmp(v, "ipv4"))
+					o->families = PLAN_V4;
+				else if (!strcmp(v, "ipv6"))
+					o->families = PLAN_V6;
+				else if (!strcmp(v, "both"))
+					o->families = PLAN_BOTH;
+				else
+					return bad("bad family '%s'", v);
+				cli->family_given = 1;
+			} else {
+				if (!strcmp(v, "nft") || !strcmp(v, "nftables"))
+					o->backend = PLAN_NFT;
+				else if (!strcmp(v, "iptables"))
+					o->backend = PLAN_IPT;
+				else
+					return bad("bad backend '%s'", v);
+			}
+		} else if (!strcmp(a, "--iface")) {
+			int k, n = words(argc, argv, &i);
+
+			if (n == 0)
+				return bad("%s needs interface names", a);
+			if (first_iface)
+				o->niface = 0;
+			first_iface = 0;
+			for (k = i - n + 1; k <= i; k++) {
+				if (o->niface == PLAN_MAX_IFACES ||
+				    strlen(argv[k]) >= IFNAMSIZ)
+					return bad("bad interface '%s'",
+						   argv[k]);
+				snprintf(o->iface[o->niface++], IFNAMSIZ, "%s",
+					 argv[k]);
+			}
+		} else if (!strcmp(a, "--bypass")) {
+			int k, n = words(argc, argv, &i), fam;
+
+			if (n == 0)
+				return bad("%s needs CIDRs", a);
+			if (first_bypass)
+				o->nbypass = 0;
+			first_bypass = 0;
+			for (k = i - n + 1; k <= i; k++) {
+				if (o->nbypass == PLAN_MAX_BYPASS ||
+				    plan_parse_cidr(argv[k], &fam) < 0)
+					return bad("bad bypass '%s' (want a "
+						   "CIDR)", argv[k]);
+				snprintf(o->bypass[o->nbypass++], 64, "%s",
+					 argv[k]);
+			}
+		} else if (!strcmp(a, "--bridge")) {
+			if (i + 2 >= argc)
+				return bad("%s needs CLIENT_IF INET_IF", a);
+			if (strlen(argv[i + 1]) >= IFNAMSIZ ||
+			    strlen(argv[i + 2]) >= IFNAMSIZ)
+				return bad("bad interface in %s", a);
+			o->bridge = 1;
+			snprintf(o->br_client, IFNAMSIZ, "%s", argv[i + 1]);
+			snprintf(o->br_inet, IFNAMSIZ, "%s", argv[i + 2]);
+			i += 2;
+		} else {
+			return bad("unknown option '%s'", a);
+		}
+	}
+	return 0;
+}
+
+/* The bridge both ports belong to, and its MAC address (sysfs). */
+static int
+resolve_bridge(struct plan_opts *o)
+{
+	char path[128], m1[128] = "", m2[128] = "", *b1, *b2;
+	struct sbuf mac = { 0 };
+	ssize_t r;
+
+	if (!o->bridge)
+		return 0;
+	if (if_nametoindex(o->br_client) == 0 ||
+	    if_nametoindex(o->br_inet) == 0) {
+		fprintf(stderr, "tproxyctl: interface '%s' does not exist "
+			"(see `ip link`)\n", if_nametoindex(o->br_client) ?
+			o->br_inet : o->br_client);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master", o->br_client);
+	r = readlink(path, m1, sizeof(m1) - 1);
+	if (r > 0)
+		m1[r] = '\0';
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master", o->br_inet);
+	r = readlink(path, m2, sizeof(m2) - 1);
+	if (r > 0)
+		m2[r] = '\0';
+	b1 = strrchr(m1, '/');
+	b2 = strrchr(m2, '/');
+	if (b1 == NULL || b2 == NULL || strcmp(b1, b2) != 0) {
+		fprintf(stderr, "tproxyctl: --bridge %s %s: both must be ports "
+			"of the same bridge (`ip link set IF master BR`)\n",
+			o->br_client, o->br_inet);
+		return -1;
+	}
+	snprintf(o->br_dev, sizeof(o->br_dev), "%s", b1 + 1);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", o->br_dev);
+	if (read_file(path, &mac) < 0) {
+		fprintf(stderr, "tproxyctl: cannot read %s\n", path);
+		sbuf_free(&mac);
+		return -1;
+	}
+	snprintf(o->br_mac, sizeof(o->br_mac), "%s", sbuf_str(&mac));
+	rstrip(o->br_mac);
+	sbuf_free(&mac);
+	return 0;
+}
+
+static unsigned
+port_of(const struct cfg_port *p)
+{
+	if (p->addr.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)
+			      (const void *)&p->addr)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)
+		      (const void *)&p->addr)->sin6_port);
+}
+
+/* The tproxy ports (and addresses) of the configuration into o. */
+static void
+from_config(const struct cfg *c, int family_locked, struct plan_opts *o)
+{
+	int seen = 0;
+	size_t i;
+
+	for (i = 0; i < c->nport; i++) {
+		const struct cfg_port *p = &c->port[i];
+		int af = p->addr.ss_family;
+
+		if (p->mode != PORT_TPROXY)
+			continue;
+		if ((p->wildcard || af == AF_INET) && !(seen & PLAN_V4)) {
+			seen |= PLAN_V4;
+			o->to[0].port = port_of(p);
+			o->to[0].addr[0] = '\0';
+			if (!p->wildcard && af == AF_INET)
+				inet_ntop(AF_INET, &((const struct sockaddr_in *)
+					  (const void *)&p->addr)->sin_addr,
+					  o->to[0].addr, sizeof(o->to[0].addr));
+			if (!strcmp(o->to[0].addr, "0.0.0.0"))
+				o->to[0].addr[0] = '\0';
+		}
+		if ((p->wildcard || af == AF_INET6) && !(seen & PLAN_V6)) {
+			seen |= PLAN_V6;
+			o->to[1].port = port_of(p);
+			o->to[1].addr[0] = '\0';
+			if (!p->wildcard && af == AF_INET6)
+				inet_ntop(AF_INET6,
+					  &((const struct sockaddr_in6 *)
+					  (const void *)&p->addr)->sin6_addr,
+					  o->to[1].addr, sizeof(o->to[1].addr));
+			if (!strcmp(o->to[1].addr, "::"))
+				o->to[1].addr[0] = '\0';
+		}
+	}
+	if (seen && !family_locked)
+		o->families = seen;
+}
+
+static struct cfg *
+load_config(const char *path, char *err, size_t errlen)
+{
+	struct cfg_msgs msgs;
+	struct cfg *c;
+	size_t i;
+
+	memset(&msgs, 0, sizeof(msgs));
+	c = cfg_load(path, &msgs);
+	err[0] = '\0';
+	for (i = 0; i < msgs.n; i++)
+		if (msgs.msg[i].level == CFG_ERR && err[0] == '\0')
+			snprintf(err, errlen, "%s", msgs.msg[i].text);
+	cfg_msgs_free(&msgs);
+	return c;
+}
+
+static const char *
+state_arg(int argc, char **argv)
+{
+	int i;
+
+	for (i = 2; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--state"))
+			return argv[i + 1];
+	return STATE_DEFAULT;
 }
 
 int
 main(int argc, char **argv)
 {
+	struct plan_opts o;
+	struct cli cli;
+	struct cfg *c = NULL;
+	char cerr[512] = "";
+	int doctor, rc, from_state = 0;
+
 	if (argc == 2 && strcmp(argv[1], "-v") == 0) {
 		printf("tproxyctl version %s\n", TPROXYD_VERSION);
 		return 0;
 	}
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
 			  strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);
 		return 0;
 	}
-	if (argc >= 2)
-		fprintf(stderr, "tproxyctl: '%s' is not available in this "
-			"version\n", argv[1]);
-	usage(stderr);
-	return 2;
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	memset(&cli, 0, sizeof(cli));
+	plan_opts_default(&o);
+	if (strcmp(argv[1], "teardown") == 0) {
+		if (parse(argc, argv, 0, &cli, &o) < 0)
+			return 2;
+		return apply_teardown(cli.state ? cli.state : STATE_DEFAULT);
+	}
+	doctor = strcmp(argv[1], "doctor") == 0;
+	if (!doctor && strcmp(argv[1], "setup") != 0) {
+		fprintf(stderr, "tproxyctl: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	if (doctor) {
+		/* Doctor checks what the last setup did, unless told
+		 * otherwise on the command line. */
+		struct state st = { 0 };
+		struct sbuf e = { 0 };
+
+		if (state_load(state_arg(argc, argv), &st, &e) == 0 &&
+		    st.have_opts) {
+			o = st.opts;
+			from_state = 1;
+		}
+		state_free(&st);
+		sbuf_free(&e);
+	}
+	if (parse(argc, argv, doctor, &cli, &o) < 0)
+		return 2;
+	if (cli.conf) {
+		c = load_config(cli.conf, cerr, sizeof(cerr));
+		if (c == NULL && !doctor) {
+			fprintf(stderr, "tproxyctl: %s\n", cerr[0] ? cerr :
+				"cannot load the configuration");
+			return 1;
+		}
+		/* --family (or, for doctor, the last setup's) wins over
+		 * the families the configuration's tproxy lines cover. */
+		if (c && !cli.port_given)
+			from_config(c, cli.family_given || from_state, &o);
+	}
+	if (resolve_bridge(&o) < 0) {
+		if (c)
+			cfg_unref(c);
+		return 1;
+	}
+	if (doctor) {
+		rc = doctor_run(&o, c, cli.conf, cerr[0] ? cerr : NULL,
+				cli.json);
+	} else if (cli.dry_run) {
+		struct plan p = { 0 };
+		struct sbuf out = { 0 };
+		char err[512];
+
+		if (plan_build(&o, &p, err, sizeof(err)) < 0) {
+			fprintf(stderr, "tproxyctl: %s\n", err);
+			rc = 1;
+		} else {
+			plan_render(&p, &out);
+			fputs(sbuf_str(&out), stdout);
+			rc = 0;
+		}
+		plan_free(&p);
+		sbuf_free(&out);
+	} else {
+		rc = apply_setup(&o, cli.state ? cli.state : STATE_DEFAULT);
+	}
+	if (c)
+		cfg_unref(c);
+	return rc;
 }

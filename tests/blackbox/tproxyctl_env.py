@@ -1,0 +1,188 @@
+"""
+tproxyctl_env.py - helpers of the tproxyctl black-box tests
+(test_tproxyctl*.py): running tproxyctl, tproxyd and the origin inside a
+topology's namespaces, snapshots of the router's rule/route/sysctl state,
+and a bridge topology (client and server on one L2 segment through a
+bridging namespace that runs tproxyd).
+
+Everything runs inside per-run namespaces created here or by netns.py;
+addresses only from 198.18.0.0/15 and 2001:db8::/32.
+
+    <prefix>-cli               <prefix>-rtr (bridge br0)           <prefix>-srv
+    c0 198.18.3.2/24 ---- b0 [br0 198.18.3.1/24] b1 ---- s0 198.18.3.3/24
+       2001:db8:3::2/64         2001:db8:3::1/64            2001:db8:3::3/64
+"""
+
+import json
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import harness
+import netns
+
+HERE = Path(__file__).resolve().parent
+ORIGIN = str(HERE / "origin.py")
+PY = "/usr/bin/python3"
+CTL = str(harness.BUILD / "tproxyctl")
+TPROXYD = str(harness.BUILD / "tproxyd")
+TPORT = 3129
+
+BR_CLI4, BR4, BR_SRV4 = "198.18.3.2", "198.18.3.1", "198.18.3.3"
+BR_CLI6, BR6, BR_SRV6 = "2001:db8:3::2", "2001:db8:3::1", "2001:db8:3::3"
+
+
+class BridgeTopology(netns.Topology):
+    """Same names and API as netns.Topology; the middle namespace bridges
+    instead of routing (its bridge br0 has ports b0 and b1)."""
+
+    def _setup(self):
+        for ns in self.namespaces:
+            self._ip("netns", "add", ns)
+            self._ip("-n", ns, "link", "set", "lo", "up")
+            self.sysctl(ns, "net.ipv6.conf.all.accept_dad", "0")
+            self.sysctl(ns, "net.ipv6.conf.default.accept_dad", "0")
+        self._ip("-n", self.cli, "link", "add", "c0", "type", "veth",
+                 "peer", "name", "b0", "netns", self.rtr)
+        self._ip("-n", self.srv, "link", "add", "s0", "type", "veth",
+                 "peer", "name", "b1", "netns", self.rtr)
+        self._ip("-n", self.rtr, "link", "add", "br0", "type", "bridge")
+        for dev in ("b0", "b1"):
+            self._ip("-n", self.rtr, "link", "set", dev, "master", "br0")
+            self._ip("-n", self.rtr, "link", "set", dev, "up")
+        for ns, dev, a4, a6 in [(self.cli, "c0", BR_CLI4, BR_CLI6),
+                                (self.rtr, "br0", BR4, BR6),
+                                (self.srv, "s0", BR_SRV4, BR_SRV6)]:
+            self._ip("-n", ns, "addr", "add", a4 + "/24", "dev", dev)
+            self._ip("-n", ns, "-6", "addr", "add", a6 + "/64", "dev", dev,
+                     "nodad")
+            self._ip("-n", ns, "link", "set", dev, "up")
+
+
+def ctl(t, *args, timeout=60):
+    return t.run(t.rtr, [CTL] + [str(a) for a in args], timeout=timeout)
+
+
+def start_origin(t, addrs, port=80):
+    argv = [PY, ORIGIN]
+    for a in addrs:
+        argv += ["--listen", ("[%s]:%d" if ":" in a else "%s:%d") % (a, port)]
+    p = t.popen(t.srv, argv, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+    t.wait_listen(t.srv, port, proc=p)
+    return p
+
+
+def write_conf(d, extra=()):
+    d = Path(d)
+    d.mkdir(parents=True, exist_ok=True)
+    harness.share_with_daemon_user(d)
+    conf = d / "tproxyd.conf"
+    conf.write_text("\n".join([
+        "http_port %d tproxy" % TPORT,
+        "http_access allow all",
+        "access_log %s" % (d / "access.log"),
+        "cache_log %s" % (d / "cache.log"),
+        "pid_filename %s" % (d / "tproxyd.pid"),
+        "dns_nameservers 127.0.0.1",
+    ] + list(extra)) + "\n")
+    return conf
+
+
+def start_tproxyd(t, conf, prefix=()):
+    p = t.popen(t.rtr, list(prefix) + [TPROXYD, "-N", "-f", str(conf)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t.wait_listen(t.rtr, TPORT, proc=p)
+    return p
+
+
+def stop(p):
+    p.terminate()
+    try:
+        p.wait(5)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait(5)
+
+
+def url(addr, path="/peer", port=80):
+    host = "[%s]" % addr if ":" in addr else addr
+    return "http://%s:%d%s" % (host, port, path)
+
+
+def fetch_peer(t, addr):
+    """GET /peer on the origin from the client; the peer it saw."""
+    p = t.run(t.cli, ["curl", "-sS", "--noproxy", "*", "--max-time", "5",
+                      url(addr)], timeout=20)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)["addr"]
+
+
+def access_count(conf):
+    log = Path(conf).parent / "access.log"
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def wait_access(conf, n, timeout=5.0):
+    """Wait until access.log has at least n lines (flushed each second)."""
+    end = time.monotonic() + timeout
+    while access_count(conf) < n and time.monotonic() < end:
+        time.sleep(0.1)
+    return access_count(conf)
+
+
+SYSCTLS = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding",
+           "net.bridge.bridge-nf-call-iptables",
+           "net.bridge.bridge-nf-call-ip6tables",
+           "net.bridge.bridge-nf-call-arptables"]
+
+
+def snapshot(t):
+    """The router's netfilter, policy-routing and sysctl state, as text
+    that compares equal when the state is the same."""
+    r = {}
+
+    def run(key, argv):
+        p = t.run(t.rtr, argv, timeout=20)
+        r[key] = p.stdout
+
+    run("nft", ["nft", "list", "ruleset"])
+    for tool in ("iptables-save", "ip6tables-save"):
+        p = t.run(t.rtr, [tool], timeout=20)
+        lines = [re.sub(r"\[\d+:\d+\]", "[]", ln)
+                 for ln in p.stdout.splitlines() if not ln.startswith("#")]
+        r[tool] = "\n".join(lines)
+    run("rule4", ["ip", "-4", "rule"])
+    run("rule6", ["ip", "-6", "rule"])
+    run("route4", ["ip", "-4", "route", "show", "table", "all"])
+    run("route6", ["ip", "-6", "route", "show", "table", "all"])
+    p = t.run(t.rtr, ["sysctl", "-a"], timeout=20)
+    r["sysctl"] = "\n".join(sorted(
+        ln for ln in p.stdout.splitlines()
+        if ln.split(" = ")[0] in SYSCTLS or ".rp_filter" in ln))
+    # Bridge MACs differ between topologies; neighbour state is not ours.
+    r["nft"] = re.sub(r"([0-9a-f]{2}:){5}[0-9a-f]{2}", "MAC", r["nft"])
+    r["nft"] = re.sub(r"counter packets \d+ bytes \d+", "counter", r["nft"])
+    # Link-local addresses come from random MACs: not ours, and they
+    # differ between two topologies.
+    r["route6"] = "\n".join(ln for ln in r["route6"].splitlines()
+                            if "expires" not in ln and "fe80:" not in ln)
+    return r
+
+
+def doctor(t, *args):
+    """Run doctor; (exit status, {id: (status, message)}, raw output)."""
+    p = ctl(t, "doctor", "--json", *args)
+    data = json.loads(p.stdout)
+    return (p.returncode, {c["id"]: (c["status"], c["message"])
+                           for c in data["checks"]}, p)
+
+
+def fails(checks):
+    return sorted(k for k, v in checks.items() if v[0] == "FAIL")
+
+
+def not_pass(checks):
+    return sorted("%s %s: %s" % (v[0], k, v[1]) for k, v in checks.items()
+                  if v[0] != "PASS")

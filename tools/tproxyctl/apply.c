@@ -1,0 +1,309 @@
+/*
+ * apply.c - setup and teardown.
+ *
+ * Setup checks first (privileges, interfaces, kernel support, conflicts)
+ * and changes nothing when a check fails. It then runs the plan's steps in
+ * order and records in the state file, after every step, what it
+ * changed: a failure half-way leaves a state file that teardown can use.
+ * Teardown runs the recorded undo commands in reverse order, then puts
+ * back the sysctls it changed, and removes the state file.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "backend.h"
+#include "nft.h"
+#include "state.h"
+
+int
+have_net_admin(void)
+{
+	struct sbuf st = { 0 };
+	const char *p;
+	unsigned long long eff = 0;
+
+	if (read_file("/proc/self/status", &st) == 0 &&
+	    (p = strstr(sbuf_str(&st), "CapEff:")) != NULL)
+		eff = strtoull(p + 7, NULL, 16);
+	sbuf_free(&st);
+	return (eff >> 12) & 1;	/* CAP_NET_ADMIN */
+}
+
+static int
+check_ifaces(const struct plan_opts *o, struct sbuf *err)
+{
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < o->niface; i++)
+		if (if_nametoindex(o->iface[i]) == 0) {
+			sbuf_printf(err, "tproxyctl: interface '%s' does not "
+				    "exist (see `ip link`)\n", o->iface[i]);
+			bad = 1;
+		}
+	return bad ? -1 : 0;
+}
+
+static int
+do_sysctl(struct state *st, const struct step *s, struct sbuf *err)
+{
+	struct state_sysctl *rec = state_find_sysctl(st, s->key);
+	char cur[64];
+	int rc;
+
+	rc = sysctl_read(s->key, cur, sizeof(cur));
+	if (rc < 0) {
+		sbuf_printf(err, "tproxyctl: cannot read sysctl %s: %s%s\n",
+			    s->key, strerror(-rc), strncmp(s->key,
+			    "net.bridge.", 11) == 0 ? " (the kernel lacks "
+			    "CONFIG_BRIDGE_NETFILTER)" : "");
+		return -1;
+	}
+	if (strcmp(cur, s->value) == 0) {
+		if (rec)
+			free(rec->value), rec->value = xstrdup(s->value);
+		return 1;
+	}
+	rc = sysctl_write(s->key, s->value);
+	if (rc < 0) {
+		sbuf_printf(err, "tproxyctl: cannot set %s=%s: %s%s\n", s->key,
+			    s->value, strerror(-rc), rc == -EACCES ||
+			    rc == -EPERM ? " (run as root)" : "");
+		return -1;
+	}
+	if (rec) {
+		free(rec->value);
+		rec->value = xstrdup(s->value);
+	} else {
+		state_add_sysctl(st, s->key, cur, s->value);
+	}
+	return 0;
+}
+
+int
+apply_setup(const struct plan_opts *o, const char *state_path)
+{
+	struct plan p = { 0 };
+	struct state st = { 0 };
+	struct sbuf err = { 0 };
+	char msg[512];
+	size_t i;
+	int rc, made_mangle[2] = { 0, 0 };
+
+	if (plan_build(o, &p, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "tproxyctl: %s\n", msg);
+		plan_free(&p);
+		return 1;
+	}
+	if (!have_net_admin()) {
+		fprintf(stderr, "tproxyctl: setup needs CAP_NET_ADMIN "
+			"(missing privileges: run it as root)\n");
+		plan_free(&p);
+		return 1;
+	}
+	rc = check_ifaces(o, &err);
+	if (rc == 0)
+		rc = doctor_kernel_preflight(o, &err);
+	if (rc == 0) {
+		rc = route_conflicts(o, &err);
+		if (doctor_foreign_capture(o, &err) < 0)
+			rc = -1;
+	}
+	rc = rc < 0 ? rc : state_load(state_path, &st, &err);
+	if (rc < 0 && rc != -ENOENT) {
+		fputs(sbuf_str(&err), stderr);
+		fputs("tproxyctl: nothing was changed\n", stderr);
+		goto fail;
+	}
+	st.have_opts = 1;
+	st.opts = *o;
+	if (o->backend == PLAN_IPT && ipt_is_nft()) {
+		/* iptables-nft creates `table ip mangle` on first use:
+		 * note whether it was there, to take it away again. */
+		made_mangle[0] = nft_table_exists("ip", "mangle") == 0;
+		made_mangle[1] = nft_table_exists("ip6", "mangle") == 0;
+		if (made_mangle[0] && (o->families & PLAN_V4))
+			state_add_undo(&st, (char *[]){ (char *)"tproxyctl",
+				(char *)"drop-empty-table", (char *)"ip",
+				(char *)"mangle", NULL });
+		if (made_mangle[1] && (o->families & PLAN_V6))
+			state_add_undo(&st, (char *[]){ (char *)"tproxyctl",
+				(char *)"drop-empty-table", (char *)"ip6",
+				(char *)"mangle", NULL });
+	}
+	for (i = 0; i < p.n; i++) {
+		const struct step *s = &p.step[i];
+
+		switch (s->kind) {
+		case STEP_SYSCTL:
+			rc = do_sysctl(&st, s, &err);
+			break;
+		case STEP_NFT:
+			rc = nft_apply(s->input, &err);
+			break;
+		case STEP_IP_RULE:
+		case STEP_IP_ROUTE:
+			rc = route_apply(s, &err);
+			break;
+		default:
+			rc = ipt_apply(s, &err);
+			break;
+		}
+		if (rc < 0) {
+			fputs(sbuf_str(&err), stderr);
+			fprintf(stderr, "tproxyctl: setup failed at: %s; what "
+				"was done so far is recorded in %s (undo it with "
+				"`tproxyctl teardown --state %s`)\n", s->what,
+				state_path, state_path);
+			state_save(state_path, &st, &err);
+			goto fail;
+		}
+		/* Something that was already there before (and not by an
+		 * earlier setup) is not ours to remove. */
+		if (s->undo && (rc == 0 || s->kind == STEP_NFT ||
+				s->kind == STEP_IPT_CHAIN ||
+				s->kind == STEP_IPT_RULE))
+			state_add_undo(&st, s->undo);
+		if (state_save(state_path, &st, &err) < 0) {
+			fputs(sbuf_str(&err), stderr);
+			goto fail;
+		}
+	}
+	printf("tproxyctl: setup done (%s, %s, ports ",
+	       o->backend == PLAN_NFT ? "nftables" : "iptables",
+	       plan_family_name(o->families));
+	for (i = 0; i < o->ndport; i++)
+		printf("%s%u", i ? "," : "", o->dport[i]);
+	printf(" -> %u%s); state in %s\n", o->to[o->families & PLAN_V4 ? 0 :
+	       1].port, o->bridge ? ", bridged" : "", state_path);
+	plan_free(&p);
+	state_free(&st);
+	sbuf_free(&err);
+	return 0;
+fail:
+	plan_free(&p);
+	state_free(&st);
+	sbuf_free(&err);
+	return 1;
+}
+
+/* Errors meaning "already gone", which teardown does not mind. */
+static int
+already_gone(const char *msg)
+{
+	return strstr(msg, "No such file") || strstr(msg, "does not exist") ||
+		strstr(msg, "No chain/target/match") ||
+		strstr(msg, "Bad rule") || strstr(msg, "No such process");
+}
+
+static void
+remove_own_objects(void)
+{
+	static char *const fams[] = { "iptables", "ip6tables" };
+	size_t i;
+
+	nft_cmd("delete table inet " PLAN_NFT_TABLE, NULL, NULL);
+	nft_cmd("delete table bridge " PLAN_NFT_TABLE, NULL, NULL);
+	for (i = 0; i < 2; i++) {
+		char *jump[] = { fams[i], (char *)"-w", (char *)"-t",
+				 (char *)"mangle", (char *)"-D",
+				 (char *)"PREROUTING", (char *)"-j",
+				 (char *)PLAN_IPT_CHAIN, NULL };
+		char *flush[] = { fams[i], (char *)"-w", (char *)"-t",
+				  (char *)"mangle", (char *)"-F", NULL, NULL };
+		char *del[] = { fams[i], (char *)"-w", (char *)"-t",
+				(char *)"mangle", (char *)"-X", NULL, NULL };
+
+		while (run_cmd(jump, NULL, NULL, NULL) == 0)
+			;
+		flush[5] = del[5] = (char *)PLAN_IPT_CHAIN;
+		run_cmd(flush, NULL, NULL, NULL);
+		run_cmd(del, NULL, NULL, NULL);
+		flush[5] = del[5] = (char *)PLAN_IPT_DIVERT;
+		run_cmd(flush, NULL, NULL, NULL);
+		run_cmd(del, NULL, NULL, NULL);
+	}
+}
+
+int
+apply_teardown(const char *state_path)
+{
+	struct state st = { 0 };
+	struct sbuf err = { 0 };
+	size_t i;
+	int rc, bad = 0;
+
+	if (!have_net_admin()) {
+		fprintf(stderr, "tproxyctl: teardown needs CAP_NET_ADMIN "
+			"(missing privileges: run it as root)\n");
+		return 1;
+	}
+	rc = state_load(state_path, &st, &err);
+	if (rc == -ENOENT) {
+		/* Without a record only what is ours by name can go. */
+		fprintf(stderr, "tproxyctl: no state file %s: removing only "
+			"tproxyctl's own table and chains; routes, rules and "
+			"sysctls are left as they are\n", state_path);
+		remove_own_objects();
+		return 0;
+	}
+	if (rc < 0) {
+		fputs(sbuf_str(&err), stderr);
+		sbuf_free(&err);
+		return 1;
+	}
+	for (i = st.nundo; i-- > 0;) {
+		char **u = st.undo[i];
+		struct sbuf e = { 0 };
+
+		if (strcmp(u[0], "tproxyctl") == 0) {
+			if (argv_len(u) == 4 && strcmp(u[1],
+						       "drop-empty-table") == 0)
+				ipt_drop_empty_mangle(strcmp(u[2], "ip") == 0 ?
+						      PLAN_V4 : PLAN_V6);
+			continue;
+		}
+		rc = run_cmd(u, NULL, NULL, &e);
+		if (rc != 0 && !already_gone(sbuf_str(&e))) {
+			fputs("tproxyctl: ", stderr);
+			argv_render(u, &err);
+			fprintf(stderr, "%s: %s", sbuf_str(&err), sbuf_str(&e));
+			sbuf_reset(&err);
+			bad = 1;
+		}
+		sbuf_free(&e);
+	}
+	for (i = st.nsys; i-- > 0;) {
+		struct state_sysctl *s = &st.sys[i];
+		char cur[64];
+
+		if (sysctl_read(s->key, cur, sizeof(cur)) < 0)
+			continue;	/* interface gone */
+		if (strcmp(cur, s->value) != 0) {
+			fprintf(stderr, "tproxyctl: %s is %s, not the %s setup "
+				"wrote: someone changed it since; left as it "
+				"is\n", s->key, cur, s->value);
+			continue;
+		}
+		rc = sysctl_write(s->key, s->prev);
+		if (rc < 0) {
+			fprintf(stderr, "tproxyctl: cannot restore %s=%s: "
+				"%s\n", s->key, s->prev, strerror(-rc));
+			bad = 1;
+		}
+	}
+	if (!bad && unlink(state_path) < 0)
+		fprintf(stderr, "tproxyctl: cannot remove %s: %s\n",
+			state_path, strerror(errno));
+	if (!bad)
+		printf("tproxyctl: teardown done; everything recorded in %s "
+		       "was removed or restored\n", state_path);
+	state_free(&st);
+	sbuf_free(&err);
+	return bad ? 1 : 0;
+}

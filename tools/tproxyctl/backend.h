@@ -1,0 +1,31 @@
+/*
+ * backend.h - executing plan steps: one function per backend (ipt.c,
+ * route.c, sysctl.c; nft.c has nft.h). Each returns 0 when it changed
+ * the system, 1 when what the step wants was already there (setup is
+ * idempotent), or -1 with a message in err.
+ */
+#ifndef TPROXYCTL_BACKEND_H
+#define TPROXYCTL_BACKEND_H
+
+#include "plan.h"
+#include "util.h"
+
+int ipt_apply(const struct step *s, struct sbuf *err);
+/* 1 if iptables is the nf_tables variant (its tables appear in nft). */
+int ipt_is_nft(void);
+/* Delete iptables-nft's `table ip|ip6 mangle` if it holds no rule and no
+ * user chain (used when setup created it). */
+void ipt_drop_empty_mangle(int family);
+/* iptables-save -t mangle (or ip6tables-save) into out; 0 or -1. */
+int ipt_save(int family, struct sbuf *out);
+
+int route_apply(const struct step *s, struct sbuf *err);
+/* Before changing anything: is the fwmark rule or the routing table
+ * already used differently? 0, or -1 with the conflict in err. */
+int route_conflicts(const struct plan_opts *o, struct sbuf *err);
+
+/* /proc/sys access; keys in dotted form ("net.ipv4.ip_forward"). */
+int sysctl_read(const char *key, char *val, size_t n);
+int sysctl_write(const char *key, const char *val);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * doctor.h - `tproxyctl doctor`: every item of the seeds'
+ * troubleshooting, checked on the running system.
+ */
+#ifndef TPROXYCTL_DOCTOR_H
+#define TPROXYCTL_DOCTOR_H
+
+#include "plan.h"
+
+struct cfg;
+
+/*
+ * Run all checks for the setup described by o (from the state file and the
+ * command line) and the configuration c (may be NULL; conf_path names it
+ * in fixes). Prints PASS / WARN / FAIL lines (or JSON) on stdout. Returns
+ * the exit status: 1 if anything FAILed, else 0.
+ */
+int doctor_run(const struct plan_opts *o, const struct cfg *c,
+	       const char *conf_path, const char *cfg_error, int json);
+
+#endif

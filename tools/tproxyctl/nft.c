@@ -1,0 +1,242 @@
+/*
+ * nft.c - the nftables backend.
+ *
+ * Everything lives in tproxyctl's own `table inet tproxyd` (and, with
+ * --bridge, `table bridge tproxyd`), so that teardown is "delete the
+ * table" and nothing written by anyone else is ever touched. The script
+ * starts with the create-then-delete idiom so that running it again
+ * replaces the table instead of adding a second copy of every rule, and
+ * `nft -f -` applies the whole file as one transaction: either the new
+ * ruleset is in place or the old one still is.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "nft.h"
+#include "plan.h"
+
+/* "meta mark set ..." giving TPROXY's --tproxy-mark semantics:
+ * mark = (mark & ~mask) | value. */
+static void
+mark_set(const struct plan_opts *o, struct sbuf *b)
+{
+	if (o->mask == 0xffffffffU)
+		sbuf_printf(b, "meta mark set 0x%08x", o->mark);
+	else
+		sbuf_printf(b, "meta mark set meta mark & 0x%08x | 0x%08x",
+			    ~o->mask, o->mark);
+}
+
+static void
+port_set(const unsigned *port, size_t n, struct sbuf *b)
+{
+	size_t i;
+
+	if (n == 1) {
+		sbuf_printf(b, "%u", port[0]);
+		return;
+	}
+	sbuf_add(b, "{ ");
+	for (i = 0; i < n; i++)
+		sbuf_printf(b, "%s%u", i ? ", " : "", port[i]);
+	sbuf_add(b, " }");
+}
+
+static void
+iface_set(const struct plan_opts *o, struct sbuf *b)
+{
+	size_t i, n = o->niface + (o->bridge && o->niface ? 1 : 0);
+
+	if (o->niface == 0)
+		return;
+	sbuf_add(b, n == 1 ? "iifname " : "iifname { ");
+	for (i = 0; i < o->niface; i++)
+		sbuf_printf(b, "%s\"%s\"", i ? ", " : "", o->iface[i]);
+	if (o->bridge)	/* diverted frames arrive on the bridge itself */
+		sbuf_printf(b, ", \"%s\"", o->br_dev);
+	sbuf_add(b, n == 1 ? " " : " } ");
+}
+
+static void
+bypass_rules(const struct plan_opts *o, const char *indent, struct sbuf *b)
+{
+	size_t i;
+	int fam;
+
+	for (i = 0; i < o->nbypass; i++) {
+		const char *kw;
+
+		if (plan_parse_cidr(o->bypass[i], &fam) < 0 ||
+		    !(fam & o->families))
+			continue;
+		kw = fam == PLAN_V4 ? "ip" : "ip6";
+		sbuf_printf(b, "%s%s daddr %s accept\n", indent, kw,
+			    o->bypass[i]);
+		sbuf_printf(b, "%s%s saddr %s accept\n", indent, kw,
+			    o->bypass[i]);
+	}
+}
+
+static void
+tproxy_rule(const struct plan_opts *o, int fam, struct sbuf *b)
+{
+	const struct plan_target *t = &o->to[fam == PLAN_V4 ? 0 : 1];
+
+	sbuf_printf(b, "\t\tmeta nfproto %s ", fam == PLAN_V4 ? "ipv4" :
+		    "ipv6");
+	iface_set(o, b);
+	sbuf_add(b, "tcp dport ");
+	port_set(o->dport, o->ndport, b);
+	sbuf_printf(b, " tproxy %s to ", fam == PLAN_V4 ? "ip" : "ip6");
+	if (t->addr[0] && fam == PLAN_V6)
+		sbuf_printf(b, "[%s]", t->addr);
+	else if (t->addr[0])
+		sbuf_add(b, t->addr);
+	sbuf_printf(b, ":%u ", t->port);
+	mark_set(o, b);
+	sbuf_add(b, " accept\n");
+}
+
+static void
+bridge_table(const struct plan_opts *o, struct sbuf *b)
+{
+	static const struct { int fam; const char *et; } fams[] = {
+		{ PLAN_V4, "ip" }, { PLAN_V6, "ip6" } };
+	size_t i;
+
+	sbuf_add(b, "table bridge " PLAN_NFT_TABLE "\n"
+		 "delete table bridge " PLAN_NFT_TABLE "\n"
+		 "table bridge " PLAN_NFT_TABLE " {\n"
+		 "\t# Frames for the intercepted ports are addressed to the\n"
+		 "\t# bridge itself and marked for this host, so that they\n"
+		 "\t# leave the bridging path for the IP layer, where the\n"
+		 "\t# tproxy rules see them (the seeds' ebtables broute DROP).\n"
+		 "\tchain prerouting {\n"
+		 "\t\ttype filter hook prerouting priority -200; "
+		 "policy accept;\n");
+	bypass_rules(o, "\t\t", b);
+	for (i = 0; i < 2; i++) {
+		if (!(o->families & fams[i].fam))
+			continue;
+		sbuf_printf(b, "\t\tiifname \"%s\" ether type %s tcp dport ",
+			    o->br_client, fams[i].et);
+		port_set(o->dport, o->ndport, b);
+		sbuf_printf(b, " ether daddr set %s meta pkttype set host "
+			    "accept\n", o->br_mac);
+	}
+	for (i = 0; i < 2; i++) {
+		if (!(o->families & fams[i].fam))
+			continue;
+		sbuf_printf(b, "\t\tiifname \"%s\" ether type %s tcp sport ",
+			    o->br_inet, fams[i].et);
+		port_set(o->dport, o->ndport, b);
+		sbuf_printf(b, " ether daddr set %s meta pkttype set host "
+			    "accept\n", o->br_mac);
+	}
+	sbuf_add(b, "\t}\n}\n");
+}
+
+void
+nft_ruleset(const struct plan_opts *o, struct sbuf *b)
+{
+	if (o->backend == PLAN_NFT) {
+		sbuf_add(b, "table inet " PLAN_NFT_TABLE "\n"
+			 "delete table inet " PLAN_NFT_TABLE "\n"
+			 "table inet " PLAN_NFT_TABLE " {\n"
+			 "\tchain prerouting {\n"
+			 "\t\ttype filter hook prerouting priority mangle; "
+			 "policy accept;\n");
+		/* 1. bypass: before everything else (seeds, "Bypassing"). */
+		bypass_rules(o, "\t\t", b);
+		/* 2. packets of connections tproxyd already holds: mark
+		 * and accept, so they are not sent through TPROXY twice. */
+		sbuf_add(b, "\t\t");
+		if (o->families != PLAN_BOTH)
+			sbuf_printf(b, "meta nfproto %s ", o->families ==
+				    PLAN_V4 ? "ipv4" : "ipv6");
+		sbuf_add(b, "meta l4proto tcp socket transparent 1 ");
+		mark_set(o, b);
+		sbuf_add(b, " accept\n");
+		/* 3. new connections to the intercepted ports. */
+		if (o->families & PLAN_V4)
+			tproxy_rule(o, PLAN_V4, b);
+		if (o->families & PLAN_V6)
+			tproxy_rule(o, PLAN_V6, b);
+		sbuf_add(b, "\t}\n}\n");
+	}
+	if (o->bridge)
+		bridge_table(o, b);
+}
+
+/* Make nft's terse kernel errors say what is missing. */
+static void
+explain(const char *msg, struct sbuf *err)
+{
+	sbuf_add(err, msg);
+	if (strstr(msg, "Operation not permitted"))
+		sbuf_add(err, "tproxyctl: changing netfilter rules needs "
+			 "CAP_NET_ADMIN (run as root)\n");
+	else if (strstr(msg, "No such file or directory") ||
+		 strstr(msg, "Operation not supported") ||
+		 strstr(msg, "not supported"))
+		sbuf_add(err, "tproxyctl: the kernel lacks nftables support "
+			 "for this ruleset (CONFIG_NFT_TPROXY, "
+			 "CONFIG_NFT_SOCKET, CONFIG_NF_TABLES_INET; with "
+			 "--bridge also CONFIG_NF_TABLES_BRIDGE); run "
+			 "`tproxyctl doctor`\n");
+}
+
+int
+nft_apply(const char *script, struct sbuf *err)
+{
+	char *argv[] = { (char *)"nft", (char *)"-f", (char *)"-", NULL };
+	struct sbuf e = { 0 };
+	int rc = run_cmd(argv, script, NULL, &e);
+
+	if (rc == 127)
+		sbuf_add(err, "tproxyctl: cannot run nft (install the "
+			 "nftables package, or use --backend iptables)\n");
+	else if (rc != 0)
+		explain(sbuf_str(&e), err);
+	sbuf_free(&e);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+nft_cmd(const char *cmd, struct sbuf *out, struct sbuf *err)
+{
+	char **argv = argv_new("nft", cmd, NULL);
+	int rc = run_cmd(argv, NULL, out, err);
+
+	argv_free(argv);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+nft_table_exists(const char *family, const char *name)
+{
+	char **argv = argv_new("nft", "list", "table", family, name, NULL);
+	int rc = run_cmd(argv, NULL, NULL, NULL);
+
+	argv_free(argv);
+	if (rc == 127 || rc < 0)
+		return -1;
+	return rc == 0;
+}
+
+int
+nft_probe(struct sbuf *err)
+{
+	static const char probe[] =
+		"table inet tproxyctl_probe {\n"
+		" chain p { type filter hook prerouting priority mangle;\n"
+		"  meta l4proto tcp socket transparent 1 accept\n"
+		"  meta nfproto ipv4 tcp dport 9 tproxy ip to :9 accept\n"
+		"  meta nfproto ipv6 tcp dport 9 tproxy ip6 to :9 accept\n"
+		" }\n}\n";
+	char *argv[] = { (char *)"nft", (char *)"-c", (char *)"-f",
+			 (char *)"-", NULL };
+	int rc = run_cmd(argv, probe, NULL, err);
+
+	return rc == 0 ? 0 : -1;
+}

@@ -1,0 +1,304 @@
+/*
+ * plan.c - the pure plan: options -> ordered steps -> shell text.
+ *
+ * Order matters and follows the seeds: the sysctls first (so that nothing
+ * is forwarded with rp_filter still on), then policy routing (so that a
+ * marked packet already has somewhere to go), then the netfilter rules
+ * that start marking packets. Teardown runs the undo commands in reverse.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+
+void
+plan_opts_default(struct plan_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->backend = PLAN_NFT;
+	o->families = PLAN_BOTH;
+	o->to[0].port = o->to[1].port = 3129;
+	o->dport[0] = 80;
+	o->ndport = 1;
+	o->mark = 0x1;
+	o->mask = 0x1;
+	o->table = 100;
+}
+
+struct step *
+plan_add(struct plan *p, enum step_kind kind, int family, const char *what,
+	 char **argv, char **undo)
+{
+	struct step *s, *n;
+
+	n = realloc(p->step, (p->n + 1) * sizeof(*p->step));
+	if (n == NULL) {
+		fputs("tproxyctl: out of memory\n", stderr);
+		exit(1);
+	}
+	p->step = n;
+	s = &p->step[p->n++];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->family = family;
+	s->what = xstrdup(what);
+	s->argv = argv;
+	s->undo = undo;
+	return s;
+}
+
+void
+plan_free(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		free(p->step[i].what);
+		argv_free(p->step[i].argv);
+		argv_free(p->step[i].undo);
+		free(p->step[i].input);
+		free(p->step[i].key);
+		free(p->step[i].value);
+	}
+	free(p->step);
+	p->step = NULL;
+	p->n = 0;
+}
+
+int
+plan_parse_mark(const char *s, uint32_t *mark, uint32_t *mask)
+{
+	char *end;
+	unsigned long v, m = 0xffffffffUL;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || v > 0xffffffffUL)
+		return -1;
+	if (*end == '/') {
+		const char *ms = end + 1;
+
+		m = strtoul(ms, &end, 0);
+		if (errno || end == ms || m > 0xffffffffUL)
+			return -1;
+	}
+	if (*end != '\0' || v == 0 || (v & ~m) != 0)
+		return -1;
+	*mark = (uint32_t)v;
+	*mask = (uint32_t)m;
+	return 0;
+}
+
+void
+plan_format_mark(uint32_t mark, uint32_t mask, char *out, size_t n)
+{
+	if (mask == 0xffffffffU)
+		snprintf(out, n, "0x%x", mark);
+	else
+		snprintf(out, n, "0x%x/0x%x", mark, mask);
+}
+
+int
+plan_parse_ports(const char *s, unsigned *port, size_t max, size_t *n)
+{
+	const char *p = s;
+	char *end;
+
+	*n = 0;
+	while (*p) {
+		unsigned long v;
+		size_t i;
+
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno || end == p || v == 0 || v > 65535 ||
+		    (*end != ',' && *end != '\0'))
+			return -1;
+		for (i = 0; i < *n; i++)
+			if (port[i] == v)
+				break;
+		if (i == *n) {
+			if (*n == max)
+				return -1;
+			port[(*n)++] = (unsigned)v;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return *n ? 0 : -1;
+}
+
+/* "198.18.9.0/24" or "2001:db8:9::/48" (a bare address is a /32 or
+ * /128). Sets *family to PLAN_V4 or PLAN_V6. */
+int
+plan_parse_cidr(const char *s, int *family)
+{
+	char a[64], *slash, *end;
+	unsigned char buf[16];
+	long len = -1;
+	int af;
+
+	if (strlen(s) >= sizeof(a))
+		return -1;
+	memcpy(a, s, strlen(s) + 1);
+	slash = strchr(a, '/');
+	if (slash) {
+		*slash = '\0';
+		len = strtol(slash + 1, &end, 10);
+		if (*end || end == slash + 1 || len < 0)
+			return -1;
+	}
+	af = strchr(a, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(af, a, buf) != 1)
+		return -1;
+	if (len > (af == AF_INET ? 32 : 128))
+		return -1;
+	*family = af == AF_INET ? PLAN_V4 : PLAN_V6;
+	return 0;
+}
+
+const char *
+plan_family_name(int families)
+{
+	switch (families) {
+	case PLAN_V4:
+		return "ipv4";
+	case PLAN_V6:
+		return "ipv6";
+	default:
+		return "both";
+	}
+}
+
+static int
+check_opts(const struct plan_opts *o, char *err, size_t errlen)
+{
+	size_t i;
+	int fam;
+
+	if (!(o->families & PLAN_BOTH)) {
+		snprintf(err, errlen, "no address family selected");
+		return -1;
+	}
+	if (o->ndport == 0) {
+		snprintf(err, errlen, "no port to intercept (--ports)");
+		return -1;
+	}
+	if (((o->families & PLAN_V4) && (o->to[0].port == 0 ||
+					 o->to[0].port > 65535)) ||
+	    ((o->families & PLAN_V6) && (o->to[1].port == 0 ||
+					 o->to[1].port > 65535))) {
+		snprintf(err, errlen, "no tproxy port (--port, or a "
+			 "`http_port ... tproxy` line in the configuration) "
+			 "for %s", plan_family_name(o->families));
+		return -1;
+	}
+	if (o->mark == 0 || (o->mark & ~o->mask)) {
+		snprintf(err, errlen, "mark 0x%x is not inside its mask 0x%x",
+			 o->mark, o->mask);
+		return -1;
+	}
+	if (o->table == 0 || o->table >= 252) {
+		/* 253..255 are default/main/local; 252 is "compat". */
+		snprintf(err, errlen, "routing table %u is reserved; use "
+			 "1..251", o->table);
+		return -1;
+	}
+	for (i = 0; i < o->nbypass; i++)
+		if (plan_parse_cidr(o->bypass[i], &fam) < 0) {
+			snprintf(err, errlen, "bypass '%s' is not a CIDR",
+				 o->bypass[i]);
+			return -1;
+		}
+	if (o->bridge && (!o->br_client[0] || !o->br_inet[0] ||
+			  !o->br_dev[0] || !o->br_mac[0])) {
+		snprintf(err, errlen, "--bridge needs two bridge ports of one "
+			 "bridge");
+		return -1;
+	}
+	return 0;
+}
+
+int
+plan_build(const struct plan_opts *o, struct plan *p, char *err,
+	   size_t errlen)
+{
+	if (check_opts(o, err, errlen) < 0)
+		return -1;
+	sysctl_plan(o, p);
+	route_plan(o, p);
+	if (o->backend == PLAN_IPT)
+		ipt_plan(o, p);
+	if (o->backend == PLAN_NFT || o->bridge) {
+		struct sbuf b = { 0 };
+		struct step *s;
+		char **undo;
+
+		nft_ruleset(o, &b);
+		/* Deleting the table(s) in one transaction is the whole undo. */
+		if (o->backend == PLAN_NFT && o->bridge)
+			undo = argv_new("nft", "delete table inet "
+					PLAN_NFT_TABLE "; delete table bridge "
+					PLAN_NFT_TABLE, NULL);
+		else if (o->backend == PLAN_NFT)
+			undo = argv_new("nft", "delete table inet "
+					PLAN_NFT_TABLE, NULL);
+		else
+			undo = argv_new("nft", "delete table bridge "
+					PLAN_NFT_TABLE, NULL);
+		s = plan_add(p, STEP_NFT, 0, o->backend == PLAN_NFT ?
+			     "netfilter rules: table inet " PLAN_NFT_TABLE
+			     " (one atomic transaction)" :
+			     "bridge: hand frames for the intercepted ports to "
+			     "the routing path (table bridge " PLAN_NFT_TABLE
+			     ")", argv_new("nft", "-f", "-", NULL), undo);
+		s->input = xstrdup(sbuf_str(&b));
+		sbuf_free(&b);
+	}
+	return 0;
+}
+
+void
+plan_render_step(const struct step *s, struct sbuf *out)
+{
+	sbuf_printf(out, "# %s\n", s->what);
+	switch (s->kind) {
+	case STEP_SYSCTL:
+		sbuf_printf(out, "sysctl -w %s=%s\n", s->key, s->value);
+		return;
+	case STEP_NFT:
+		argv_render(s->argv, out);
+		sbuf_printf(out, " <<'EOF'\n%sEOF\n", s->input);
+		return;
+	default:
+		argv_render(s->argv, out);
+		sbuf_add(out, "\n");
+	}
+}
+
+void
+plan_render(const struct plan *p, struct sbuf *out)
+{
+	size_t i;
+
+	sbuf_add(out, "#!/bin/sh\n# generated by tproxyctl setup --dry-run\n"
+		 "set -e\n");
+	for (i = 0; i < p->n; i++)
+		plan_render_step(&p->step[i], out);
+}
+
+void
+plan_render_undo(const struct step *s, const char *prev, struct sbuf *out)
+{
+	if (s->kind == STEP_SYSCTL) {
+		sbuf_printf(out, "sysctl -w %s=%s\n", s->key, prev ? prev :
+			    "PREVIOUS");
+		return;
+	}
+	if (s->undo) {
+		argv_render(s->undo, out);
+		sbuf_add(out, "\n");
+	}
+}

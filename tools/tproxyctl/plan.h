@@ -1,0 +1,129 @@
+/*
+ * plan.h - what `tproxyctl setup` does, as data.
+ *
+ * plan_build() is a pure function: options in, an ordered list of steps
+ * out. It reads no file, runs no command and looks at no kernel state, so
+ * that `--dry-run`, the unit tests and the real setup all see the same
+ * plan. Each step knows how to print itself (the exact command an
+ * administrator would type) and how to undo itself (the command that
+ * removes exactly what it added). Executing a step is the job of the
+ * backend that owns its kind (nft.c, ipt.c, route.c, sysctl.c), driven by
+ * apply.c.
+ */
+#ifndef TPROXYCTL_PLAN_H
+#define TPROXYCTL_PLAN_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define PLAN_MAX_PORTS  32
+#define PLAN_MAX_IFACES 16
+#define PLAN_MAX_BYPASS 32
+
+/* Names of everything tproxyctl owns in the kernel. */
+#define PLAN_NFT_TABLE    "tproxyd"
+#define PLAN_IPT_DIVERT   "TPROXYD_DIVERT"
+#define PLAN_IPT_CHAIN    "TPROXYD_PREROUTING"
+
+enum plan_backend { PLAN_NFT, PLAN_IPT };
+
+/* Address families, as a bit set. */
+enum { PLAN_V4 = 1, PLAN_V6 = 2, PLAN_BOTH = 3 };
+
+/* Where TPROXY hands connections: tproxyd's listening port, and its
+ * address when the tproxy http_port line names one ("" = any: the
+ * kernel then uses the primary address of the incoming interface). */
+struct plan_target {
+	unsigned port;
+	char     addr[INET6_ADDRSTRLEN];
+};
+
+struct plan_opts {
+	enum plan_backend backend;
+	int               families;	/* PLAN_V4 | PLAN_V6 */
+	struct plan_target to[2];	/* [0] IPv4, [1] IPv6 */
+	unsigned          dport[PLAN_MAX_PORTS];	/* ports intercepted */
+	size_t            ndport;
+	uint32_t          mark, mask;	/* fwmark value/mask */
+	unsigned          table;	/* policy routing table */
+	char              iface[PLAN_MAX_IFACES][IFNAMSIZ];
+	size_t            niface;	/* 0: capture on every interface */
+	char              bypass[PLAN_MAX_BYPASS][64];	/* CIDRs */
+	size_t            nbypass;
+	int               bridge;	/* --bridge given */
+	char              br_client[IFNAMSIZ];	/* bridge port facing clients */
+	char              br_inet[IFNAMSIZ];	/* bridge port facing servers */
+	char              br_dev[IFNAMSIZ];	/* the bridge (their master) */
+	char              br_mac[18];	/* the bridge's MAC address */
+};
+
+enum step_kind {
+	STEP_NFT,	/* nft -f - with script; undo deletes our tables */
+	STEP_IPT_CHAIN,	/* iptables -N CHAIN (flushed when it exists) */
+	STEP_IPT_RULE,	/* iptables -A in one of our chains */
+	STEP_IPT_JUMP,	/* iptables -I PREROUTING 1 -j TPROXYD_PREROUTING */
+	STEP_IP_RULE,	/* ip rule add fwmark ... lookup TABLE */
+	STEP_IP_ROUTE,	/* ip route add local default dev lo table TABLE */
+	STEP_SYSCTL,	/* sysctl -w key=value (undo: the previous value) */
+};
+
+struct step {
+	enum step_kind kind;
+	int            family;	/* PLAN_V4, PLAN_V6, or 0 for both/none */
+	char          *what;	/* one line saying why (printed as comment) */
+	char         **argv;	/* the command, as an administrator runs it */
+	char          *input;	/* STEP_NFT: the ruleset fed to nft -f - */
+	char         **undo;	/* the command removing it (NULL: sysctl) */
+	char          *key;	/* STEP_SYSCTL: e.g. net.ipv4.ip_forward */
+	char          *value;	/* STEP_SYSCTL: the value setup wants */
+};
+
+struct plan {
+	struct step *step;
+	size_t       n;
+};
+
+/* Defaults: nft, both families, port 3129, dport 80, mark 0x1/0x1,
+ * table 100. */
+void plan_opts_default(struct plan_opts *o);
+
+/*
+ * Build the plan for o into p (zeroed by the caller). Pure. Returns 0, or
+ * -1 with a message in err for options that cannot make a plan (no port,
+ * a mark value outside its mask, a bypass CIDR that is not one, ...).
+ * The caller frees p with plan_free() either way.
+ */
+int plan_build(const struct plan_opts *o, struct plan *p, char *err,
+	       size_t errlen);
+void plan_free(struct plan *p);
+
+/* Print one step as shell text (comment line, then the command). */
+void plan_render_step(const struct step *s, struct sbuf *out);
+/* The whole plan as a shell script an administrator can run as is. */
+void plan_render(const struct plan *p, struct sbuf *out);
+/* The command undoing s, as shell text (sysctls: with value prev). */
+void plan_render_undo(const struct step *s, const char *prev,
+		      struct sbuf *out);
+
+/* Option parsing shared by setup and doctor; each returns 0 or -1. */
+int plan_parse_mark(const char *s, uint32_t *mark, uint32_t *mask);
+int plan_parse_ports(const char *s, unsigned *port, size_t max, size_t *n);
+int plan_parse_cidr(const char *s, int *family);
+void plan_format_mark(uint32_t mark, uint32_t mask, char *out, size_t n);
+const char *plan_family_name(int families);
+
+/* Builders, one per backend, used by plan_build (also pure). */
+void nft_ruleset(const struct plan_opts *o, struct sbuf *out);
+void ipt_plan(const struct plan_opts *o, struct plan *p);
+void route_plan(const struct plan_opts *o, struct plan *p);
+void sysctl_plan(const struct plan_opts *o, struct plan *p);
+
+/* Append a step to p (used by the builders); takes ownership of the
+ * argv/undo vectors and copies the strings. */
+struct step *plan_add(struct plan *p, enum step_kind kind, int family,
+		      const char *what, char **argv, char **undo);
+
+#endif
