@@ -4,6 +4,8 @@
 # origin reporting which address it saw. Everything lives in namespaces
 # created here (198.18.0.0/15, 2001:db8::/32) and is removed at the end.
 #
+# The router's kernel side is set up by tproxyctl from tproxyd.conf.
+#
 #   client 198.18.1.2 ---- 198.18.1.1 router 198.18.2.1 ---- 198.18.2.2 server
 #   2001:db8:1::2          (tproxyd, http_port 3129 tproxy)   2001:db8:2::2
 set -eu
@@ -56,27 +58,6 @@ echo "== origin server on 198.18.2.2:80 and [2001:db8:2::2]:80"
 nsx "$SRV" /usr/bin/python3 tests/blackbox/origin.py --listen 198.18.2.2:80 \
 	--listen '[2001:db8:2::2]:80' > "$d/origin.out" 2>&1 &
 
-echo "== router: the kernel side, as the Squid TPROXY v4 wiki describes it"
-cat > "$d/rules.nft" <<'NFT'
-table inet tproxyd_demo {
-	chain prerouting {
-		type filter hook prerouting priority mangle; policy accept;
-		# replies to our spoofed connections: to the local socket
-		meta l4proto tcp socket transparent 1 meta mark set 0x1 accept
-		# new connections to port 80: to tproxyd's port 3129
-		meta nfproto ipv4 tcp dport 80 tproxy ip to :3129 meta mark set 0x1 accept
-		meta nfproto ipv6 tcp dport 80 tproxy ip6 to :3129 meta mark set 0x1 accept
-	}
-}
-NFT
-sed 's/^/    /' "$d/rules.nft"
-nsx "$RTR" nft -f "$d/rules.nft"
-for f in "" -6; do
-	echo "    ip $f rule add fwmark 1 lookup 100; ip $f route add local default dev lo table 100"
-	nsx "$RTR" ip $f rule add fwmark 1 lookup 100
-	nsx "$RTR" ip $f route add local default dev lo table 100
-done
-
 cat > "$d/tproxyd.conf" <<CONF
 http_port 3129 tproxy
 acl clients src 198.18.1.0/24 2001:db8:1::/64
@@ -90,6 +71,12 @@ CONF
 chown proxy "$d" 2>/dev/null || true
 echo "== tproxyd.conf"
 sed 's/^/    /' "$d/tproxyd.conf"
+
+echo "== router: the kernel side (sysctls, policy routing, TPROXY rules),"
+echo "   planned from tproxyd.conf by: tproxyctl setup -f tproxyd.conf"
+nsx "$RTR" "$B/tproxyctl" setup -f "$d/tproxyd.conf" --state "$d/tproxyctl.state" --dry-run |
+	grep -v '^#' | sed 's/^/    /'
+nsx "$RTR" "$B/tproxyctl" setup -f "$d/tproxyd.conf" --state "$d/tproxyctl.state" >/dev/null
 nsx "$RTR" "$B/tproxyd" -N -f "$d/tproxyd.conf" &
 for i in $(seq 1 50); do
 	nsx "$RTR" ss -ltn 2>/dev/null | grep -q ':3129 ' &&
@@ -126,3 +113,7 @@ echo "== access.log (hierarchy ORIGINAL_DST: sent where the client was going)"
 sed 's/^/    /' "$d/access.log"
 echo "== cache.log"
 sed 's/^/    /' "$d/cache.log"
+echo "== tproxyctl doctor -f tproxyd.conf"
+nsx "$RTR" "$B/tproxyctl" doctor -f "$d/tproxyd.conf" --state "$d/tproxyctl.state" | sed 's/^/    /' || true
+echo "== tproxyctl teardown: back to the state before setup"
+nsx "$RTR" "$B/tproxyctl" teardown --state "$d/tproxyctl.state" && echo "    done"
