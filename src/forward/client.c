@@ -1097,6 +1097,8 @@ cli_start_request(struct fwd_cli *cli, struct h1_req *req, size_t hlen)
 		o.xff = (int)cli->cfg->forwarded_for;
 		o.client = addr_text(&cli->addr, client, sizeof(client));
 		o.upgrade = t->upgrade;
+		o.has_cl = info.has_cl;
+		o.cl = info.cl;
 		rc = hdr_build_req(&cli->reqhead, req, &o);
 		if (rc == 0 && o.target.p[0] == '*')
 			rc = reqhead_set_form(cli, 0);
@@ -1581,7 +1583,14 @@ cli_parse_resp(struct fwd_cli *cli)
 	o.keepalive = !t->resp_close;
 	o.upgrade = resp.status == 101;
 	o.drop_cl = info.has_te;
-	o.drop_framing = t->dechunk;
+	o.has_cl = info.has_cl;
+	o.cl = info.cl;
+	/* Read until close (a Transfer-Encoding that does not end in
+	 * chunked, or any in HTTP/1.0: RFC 9112 6.1, 6.3): the client gets
+	 * it close-delimited too, without the framing fields, so it cannot
+	 * find a message boundary inside that the server slipped in. */
+	o.drop_framing = t->dechunk ||
+			 (t->resp_body.kind == H1_BODY_CLOSE && info.has_te);
 	if (hdr_build_resp(&cli->obuf, &resp, &o) < 0) {
 		cli_error(cli, 502, "ERR_TOO_BIG", "Response headers too large.");
 		return 1;

@@ -719,6 +719,11 @@ h1_hex(unsigned char c)
 
 /*
  * The chunked state machine (RFC 9112 7.1). Chunk data is skipped in bulk;
+ * Every line of chunk framing must end in CRLF: a bare LF is an error here,
+ * unlike in header blocks, because chunked bodies are passed on unchanged
+ * and a next hop that reads a lone LF differently (as data, or as the end
+ * of a chunk extension) would see other message boundaries than we do: a
+ * known request smuggling vector.
  * everything else goes through the switch one byte at a time so that any
  * split point resumes exactly. Returns the bytes consumed, or a negative
  * H1_E_CHUNK* code.
@@ -774,7 +779,7 @@ h1_chunk_scan(struct h1_chunk *ch, const char *p, size_t n, int *done)
 			else if (c == '\r')
 				s = CHK_SIZE_LF;
 			else if (c == '\n')
-				goto size_done;
+				goto bad;	/* bare LF: see below */
 			else
 				goto bad;
 			break;
@@ -803,7 +808,7 @@ h1_chunk_scan(struct h1_chunk *ch, const char *p, size_t n, int *done)
 			else if (c == '\r')
 				s = CHK_SIZE_LF;
 			else if (c == '\n')
-				goto size_done;
+				goto bad;	/* bare LF: see below */
 			else
 				goto bad;
 			break;
@@ -835,7 +840,7 @@ h1_chunk_scan(struct h1_chunk *ch, const char *p, size_t n, int *done)
 			else if (c == '\r')
 				s = CHK_SIZE_LF;
 			else if (c == '\n')
-				goto size_done;
+				goto bad;	/* bare LF: see below */
 			else
 				goto bad;
 			break;
@@ -860,8 +865,6 @@ h1_chunk_scan(struct h1_chunk *ch, const char *p, size_t n, int *done)
 		case CHK_DATA_CR:
 			if (c == '\r')
 				s = CHK_DATA_LF;
-			else if (c == '\n')
-				s = CHK_SIZE0;
 			else
 				goto bad;
 			break;
@@ -875,10 +878,8 @@ h1_chunk_scan(struct h1_chunk *ch, const char *p, size_t n, int *done)
 				s = CHK_TRL_NAME;
 			else if (c == '\r')
 				s = CHK_END_LF;
-			else if (c == '\n')
-				s = CHK_DONE;
 			else
-				goto bad;	/* obs-fold, junk */
+				goto bad;	/* obs-fold, bare LF, junk */
 			break;
 		case CHK_TRL_NAME:
 			if (c == ':')
@@ -889,8 +890,6 @@ h1_chunk_scan(struct h1_chunk *ch, const char *p, size_t n, int *done)
 		case CHK_TRL_VALUE:
 			if (c == '\r')
 				s = CHK_TRL_LF;
-			else if (c == '\n')
-				s = CHK_TRL_START;
 			else if (!IS(c, C_VALUE))
 				goto bad;
 			break;

@@ -121,6 +121,8 @@ hdr_build_req(struct buf *out, const struct h1_req *req,
 			continue;	/* replaced from the target */
 		if (o->drop_expect && str_ieq(n, "expect"))
 			continue;
+		if (o->has_cl && str_ieq(n, "content-length"))
+			continue;	/* one, normalised, below */
 		if (n.len == 15 && str_ieq(n, "x-forwarded-for")) {
 			switch (o->xff) {
 			case HDR_XFF_ON:
@@ -145,6 +147,9 @@ hdr_build_req(struct buf *out, const struct h1_req *req,
 		}
 		rc |= put_field(out, n, req->hdr[i].value);
 	}
+	if (o->has_cl)
+		rc |= buf_appendf(out, "Content-Length: %llu\r\n",
+				  (unsigned long long)o->cl);
 	if (o->upgrade)
 		rc |= buf_append(out, "Connection: Upgrade\r\n", 21);
 	if (!xff_seen && (o->xff == HDR_XFF_ON || o->xff == HDR_XFF_TRUNCATE))
@@ -183,8 +188,13 @@ hdr_build_resp(struct buf *out, const struct h1_resp *resp,
 			continue;
 		if (o->drop_framing && str_ieq(n, "transfer-encoding"))
 			continue;
+		if (o->has_cl && str_ieq(n, "content-length"))
+			continue;	/* one, normalised, below */
 		rc |= put_field(out, n, resp->hdr[i].value);
 	}
+	if (o->has_cl && !o->drop_cl && !o->drop_framing)
+		rc |= buf_appendf(out, "Content-Length: %llu\r\n",
+				  (unsigned long long)o->cl);
 	if (o->via_name)
 		rc |= buf_appendf(out, "Via: 1.%d %s (tproxyd/" TPROXYD_VERSION
 				  ")\r\n", resp->minor, o->via_name);

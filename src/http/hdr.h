@@ -6,6 +6,8 @@
 #ifndef TPROXYD_HTTP_HDR_H
 #define TPROXYD_HTTP_HDR_H
 
+#include <stdint.h>
+
 #include "core/buf-t.h"
 #include "http/h1-t.h"
 
@@ -23,6 +25,9 @@ struct hdr_req_opts {
 	const char  *client;	/* client address text for XFF */
 	int          upgrade;	/* keep Connection: upgrade + Upgrade */
 	int          drop_expect;/* remove Expect (we answer 100 here) */
+	int          has_cl;	/* send one Content-Length: cl, whatever
+				   duplicates came (RFC 9110 8.6) */
+	uint64_t     cl;
 };
 
 /* Append the request head for the server to out. Returns 0 or -ENOSPC. */
@@ -37,6 +42,8 @@ struct hdr_resp_opts {
 	int          drop_framing;	/* remove Content-Length and
 					   Transfer-Encoding (dechunking) */
 	int          drop_cl;	/* remove Content-Length (TE present) */
+	int          has_cl;	/* send one Content-Length: cl */
+	uint64_t     cl;
 };
 
 /* Append the response head for the client. Returns 0 or -ENOSPC. */

@@ -597,7 +597,12 @@ static struct chunk_case chunk_cases[] = {
 	  .done = 1 },
 	{ "trailers", RAW("5\r\nhello\r\n0\r\nX-A: 1\r\nX-B:\t2 \r\n\r\n"),
 	  .done = 1 },
-	{ "bare lf", RAW("5\nhello\n0\nX: y\n\n"), .done = 1 },
+	/* Bare LF in chunk framing is refused (a smuggling vector). */
+	{ "bare lf after size", RAW("5\nhello\r\n0\r\n\r\n"),
+	  .rc = H1_E_CHUNK },
+	{ "bare lf after data", RAW("5\r\nhello\n0\r\n\r\n"),
+	  .rc = H1_E_CHUNK },
+	{ "bare lf ending trailers", RAW("0\r\nX: y\n\n"), .rc = H1_E_CHUNK },
 	{ "bytes after the end", RAW("0\r\n\r\nGET / HTTP/1.1\r\n\r\n"),
 	  .rc = 5, .done = 1 },
 	{ "bytes after trailers", RAW("1\r\nx\r\n0\r\nA: b\r\n\r\nHTTP"),
@@ -786,7 +791,8 @@ static struct dechunk_case dechunk_cases[] = {
 	  "hello world" },
 	{ "data looks like framing", RAW("5\r\n0\r\n\r\n\r\n0\r\n\r\n"),
 	  "0\r\n\r\n" },
-	{ "trailers dropped", RAW("3\nabc\n0\nX: y\n\nNEXT"), "abc", .rc = 14 },
+	{ "trailers dropped", RAW("3\r\nabc\r\n0\r\nX: y\r\n\r\nNEXT"), "abc",
+	  .rc = 19 },
 	{ "empty", RAW("0\r\n\r\n"), "" },
 };
 
