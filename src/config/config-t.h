@@ -104,6 +104,12 @@ struct cfg {
 	struct access_list never_direct;
 	struct access_list always_direct;
 
+	/* Processes (issue 7). */
+	unsigned        workers;		/* >= 1; "auto": CPU count */
+	unsigned        ncpu_map;		/* cpu_affinity_map entries */
+	unsigned        cpu_map_kid[64];	/* process_numbers= */
+	unsigned        cpu_map_core[64];	/* cores= (1-based, Squid) */
+
 	/* Overload and observability (issue 6). */
 	unsigned        max_filedescriptors;	/* 0: the system's limit */
 	unsigned        client_connection_limit;/* 0: none */

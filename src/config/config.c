@@ -89,6 +89,7 @@ set_defaults(struct cfg_parse *p)
 	c->shutdown_lifetime = 30;
 	c->request_header_max_size = 64 * 1024;
 	c->reply_header_max_size = 64 * 1024;
+	c->workers = 1;
 	/* spoof_client_ip, never_direct, always_direct: empty lists; callers
 	 * pass the default (allow, deny, deny) to acl_check(). */
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "config/cfg-int.h"
@@ -374,6 +375,82 @@ set_count(struct cfg_parse *p, const struct tok *t, size_t n,
 		return;
 	}
 	*out = (unsigned)v;
+}
+
+/* workers N | auto (Squid's SMP directive). */
+static void
+set_workers(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	long ncpu;
+
+	if (nargs(p, t, n, 1, 1) < 0)
+		return;
+	if (strcmp(t[1].s, "auto") == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		p->c->workers = ncpu > 0 && ncpu <= 64 ? (unsigned)ncpu : 1;
+		return;
+	}
+	set_count(p, t, n, 1, &p->c->workers);
+	if (p->c->workers > 64) {
+		cfg_err(p, &t[1], "workers: at most 64");
+		p->c->workers = 1;
+	}
+}
+
+/* Parse "N,N,..." (each 1..64) into out; returns the count or -1. */
+static int
+number_list(const char *s, unsigned *out, unsigned max)
+{
+	unsigned long v;
+	char buf[16];
+	unsigned k = 0;
+	const char *e;
+	size_t l;
+
+	while (*s) {
+		e = strchr(s, ',');
+		l = e ? (size_t)(e - s) : strlen(s);
+		if (l == 0 || l >= sizeof(buf) || k == max)
+			return -1;
+		memcpy(buf, s, l);
+		buf[l] = '\0';
+		if (number(buf, 1, 64, &v) < 0)
+			return -1;
+		out[k++] = (unsigned)v;
+		s += l + (e != NULL);
+	}
+	return (int)k;
+}
+
+/* cpu_affinity_map process_numbers=1,2 cores=1,2 (Squid: both 1-based). */
+static void
+set_cpu_affinity_map(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	struct cfg *c = p->c;
+	int nk = -1, nc = -1;
+	size_t i;
+
+	if (nargs(p, t, n, 2, 2) < 0)
+		return;
+	for (i = 1; i < n; i++) {
+		if (strncmp(t[i].s, "process_numbers=", 16) == 0)
+			nk = number_list(t[i].s + 16, c->cpu_map_kid, 64);
+		else if (strncmp(t[i].s, "cores=", 6) == 0)
+			nc = number_list(t[i].s + 6, c->cpu_map_core, 64);
+		else {
+			cfg_err(p, &t[i], "cpu_affinity_map: expected "
+				"process_numbers=N,... and cores=N,..., got "
+				"'%s'", t[i].s);
+			return;
+		}
+	}
+	if (nk < 0 || nc < 0 || nk != nc) {
+		cfg_err(p, &t[1], "cpu_affinity_map: process_numbers= and "
+			"cores= need lists of numbers 1..64 of the same "
+			"length");
+		return;
+	}
+	c->ncpu_map = (unsigned)nk;
 }
 
 static void
@@ -943,6 +1020,8 @@ static const struct directive {
 	{ "cache_peer_access",		set_cache_peer_access },
 	{ "never_direct",		set_never_direct },
 	{ "max_filedescriptors",	set_max_filedescriptors },
+	{ "workers",			set_workers },
+	{ "cpu_affinity_map",		set_cpu_affinity_map },
 	{ "client_connection_limit",	set_client_connection_limit },
 	{ "stats_port",			set_stats_port },
 	{ "stats_access",		set_stats_access },
@@ -984,8 +1063,6 @@ static const struct directive {
 	{ "logformat", NULL },
 	{ "forward_timeout", NULL },
 	{ "negative_ttl", NULL },
-	{ "workers", NULL },
-	{ "cpu_affinity_map", NULL },
 	/* WCCP: planned; ignored for now. */
 	{ "wccp2_router", NULL },
 	{ "wccp2_address", NULL },

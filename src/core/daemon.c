@@ -137,24 +137,37 @@ daemon_ready(int status)
 }
 
 int
-daemon_prepare_dir(const char *file, const char *user)
+daemon_prepare_dir(const char *file, const char *user, int create_file)
 {
 	char path[4096];
-	struct passwd *pw;
+	struct passwd *pw = NULL;
 	char *dir;
+	int fd, made_dir;
 
 	if (file == NULL || snprintf(path, sizeof(path), "%s", file) >=
 	    (int)sizeof(path))
-		return -ENAMETOOLONG;
+		return file == NULL ? 0 : -ENAMETOOLONG;
+	if (geteuid() == 0) {
+		pw = getpwnam(user ? user : "proxy");
+		if (pw == NULL && user == NULL)
+			pw = getpwnam("nobody");
+	}
 	dir = dirname(path);
-	if (mkdir(dir, 0755) < 0)
-		return errno == EEXIST ? 0 : -errno;
-	if (geteuid() != 0)
-		return 0;
-	pw = getpwnam(user ? user : "proxy");
-	if (pw == NULL && user == NULL)
-		pw = getpwnam("nobody");
-	if (pw != NULL && chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+	made_dir = mkdir(dir, 0755) == 0;
+	if (!made_dir && errno != EEXIST)
 		return -errno;
+	if (made_dir && pw != NULL && chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+		return -errno;
+	if (!create_file)
+		return 0;
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
+		  0640);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -errno;
+	if (pw != NULL && fchown(fd, pw->pw_uid, pw->pw_gid) < 0) {
+		close(fd);
+		return -errno;
+	}
+	close(fd);
 	return 0;
 }

@@ -22,7 +22,9 @@ void daemon_ready(int status);
 /* Create the directory that will hold file (pid file, logs) when it does
  * not exist, and when running as root give it to user (NULL: "proxy", else
  * "nobody"), the account tproxyd serves as after start-up, so it can
- * still remove its pid file and reopen its logs. Returns 0 or -errno. */
-int daemon_prepare_dir(const char *file, const char *user);
+ * still remove its pid file and reopen its logs. With create_file, also
+ * create the file itself (a log) owned by that user when it is new.
+ * Returns 0 or -errno. */
+int daemon_prepare_dir(const char *file, const char *user, int create_file);
 
 #endif

@@ -8,6 +8,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +247,13 @@ apply_listeners(struct cfg *c)
 	return 0;
 }
 
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	       (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 static void
 reconfigure(void)
 {
@@ -265,10 +276,14 @@ reconfigure(void)
 		cfg_unref(c);
 		return;
 	}
-	if (c->cache_log && log_open(c->cache_log, -2) < 0)
+	/* Reopen a log only when its path changed (-k rotate reopens). */
+	if (c->cache_log && (cur->cache_log == NULL ||
+			     strcmp(c->cache_log, cur->cache_log) != 0) &&
+	    log_open(c->cache_log, -2) < 0)
 		log_msg(LOG_CRIT, "WARNING: cannot open cache_log %s",
 			c->cache_log);
-	if (alog_open(c->access_log) < 0)
+	if (!same_str(c->access_log, cur->access_log) &&
+	    alog_open(c->access_log) < 0)
 		log_msg(LOG_CRIT, "WARNING: cannot open access_log %s",
 			c->access_log);
 	if (dns_init(c->dns_nameservers, &err) < 0)
@@ -398,11 +413,240 @@ signal_running(const char *action)
 	return 0;
 }
 
+/* The event loop of one serving process (the only one, or a worker):
+ * listeners are open; run until shutdown. */
+static void
+serve(void)
+{
+	evl_signal_start(&sig_hup, SIGHUP, signal_cb, NULL);
+	evl_signal_start(&sig_term, SIGTERM, signal_cb, NULL);
+	evl_signal_start(&sig_int, SIGINT, signal_cb, NULL);
+	evl_signal_start(&sig_usr1, SIGUSR1, signal_cb, NULL);
+	evl_timer_init(&tick, tick_cb, NULL);
+	evl_timer_arm(&tick, 1.0);
+	evl_run();
+	log_msg(LOG_CRIT, "tproxyd is shutting down");
+	alog_close();
+	dns_shutdown();
+}
+
+/* Loop, resolver and logs of a serving process. Returns 0 or -1. */
+static int
+serve_init(void)
+{
+	const char *err;
+	int rc;
+
+	if (evl_init() < 0) {
+		fprintf(stderr, "tproxyd: cannot create the event loop\n");
+		return -1;
+	}
+	if ((rc = alog_open(cur->access_log)) < 0)
+		log_msg(LOG_CRIT, "WARNING: cannot open access_log %s: %s",
+			cur->access_log, strerror(-rc));
+	if (dns_init(cur->dns_nameservers, &err) < 0) {
+		log_msg(LOG_CRIT, "FATAL: DNS resolver: %s", err);
+		fprintf(stderr, "tproxyd: FATAL: DNS resolver: %s\n", err);
+		return -1;
+	}
+	set_hostname(cur);
+	return 0;
+}
+
+/* ---- workers (Squid's SMP "kids") -------------------------------------- */
+
+#define MAX_KIDS 64
+
+static pid_t kid_pid[MAX_KIDS + 1];	/* 1-based, like Squid's kid numbers */
+static double kid_started[MAX_KIDS + 1];
+static unsigned kid_quick_deaths;
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* In a worker: pin it per cpu_affinity_map. */
+static void
+kid_affinity(unsigned kid)
+{
+	cpu_set_t set;
+	unsigned i;
+
+	for (i = 0; i < cur->ncpu_map; i++) {
+		if (cur->cpu_map_kid[i] != kid)
+			continue;
+		CPU_ZERO(&set);
+		CPU_SET(cur->cpu_map_core[i] - 1, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			log_msg(LOG_CRIT, "WARNING: cpu_affinity_map: core %u: "
+				"%s", cur->cpu_map_core[i], strerror(errno));
+	}
+}
+
+/* The body of worker number kid, in the child. Never returns. */
+static void
+kid_main(unsigned kid, const sigset_t *oldmask)
+{
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	/* A worker must not outlive its master (nobody would reap or
+	 * restart it, and it would hold the ports). */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		_exit(1);
+	log_set_kid((int)kid);
+	kid_affinity(kid);
+	lsn_set_reuseport(1);
+	if (serve_init() < 0 || apply_listeners(cur) < 0)
+		_exit(1);
+	log_msg(LOG_INFO, "kid%u started", kid);
+	serve();
+	log_close();
+	_exit(0);
+}
+
+static int
+kid_spawn(unsigned kid, const sigset_t *oldmask)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_msg(LOG_CRIT, "ERROR: cannot start kid%u: %s", kid,
+			strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		kid_main(kid, oldmask);
+	kid_pid[kid] = pid;
+	kid_started[kid] = now_s();
+	return 0;
+}
+
+static void
+kids_signal(int sig)
+{
+	unsigned k;
+
+	for (k = 1; k <= cur->workers; k++)
+		if (kid_pid[k] > 0)
+			kill(kid_pid[k], sig);
+}
+
+/*
+ * The master of several workers: it holds the pid file, checks new
+ * configurations before passing -k reconfigure on, restarts a worker that
+ * dies (giving up when they keep dying at once), and on shutdown waits for
+ * all of them. Each worker has its own listening sockets (SO_REUSEPORT: the
+ * kernel spreads connections over them), event loop and resolver.
+ */
+static int
+master_run(void)
+{
+	sigset_t set, old;
+	siginfo_t si;
+	unsigned k, alive;
+	int st, stopping = 0;
+	pid_t pid;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	log_set_kid(0);		/* the master's lines carry no kid number */
+	for (k = 1; k <= cur->workers; k++)
+		if (kid_spawn(k, &old) < 0)
+			return 1;
+	log_msg(LOG_CRIT, "Started %u workers", cur->workers);
+	daemon_ready(0);
+	for (;;) {
+		if (sigwaitinfo(&set, &si) < 0)
+			continue;
+		switch (si.si_signo) {
+		case SIGCHLD:
+			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+				for (k = 1; k <= cur->workers; k++)
+					if (kid_pid[k] == pid)
+						break;
+				if (k > cur->workers)
+					continue;
+				kid_pid[k] = 0;
+				if (stopping)
+					continue;
+				log_msg(LOG_CRIT, "WARNING: kid%u (pid %ld) %s %d;"
+					" restarting it", k, (long)pid,
+					WIFSIGNALED(st) ? "died from signal" :
+					"exited with status", WIFSIGNALED(st) ?
+					WTERMSIG(st) : WEXITSTATUS(st));
+				if (now_s() - kid_started[k] < 2) {
+					if (++kid_quick_deaths >= 5) {
+						log_msg(LOG_CRIT, "FATAL: workers "
+							"keep dying at start; "
+							"stopping");
+						stopping = 1;
+						kids_signal(SIGTERM);
+						continue;
+					}
+				} else {
+					kid_quick_deaths = 0;
+				}
+				kid_spawn(k, &old);
+			}
+			break;
+		case SIGHUP: {
+			struct cfg_msgs m = { 0 };
+			struct cfg *c = cfg_load(conf_path, &m);
+
+			print_msgs(&m, 1);
+			cfg_msgs_free(&m);
+			if (c == NULL) {
+				log_msg(LOG_CRIT, "ERROR: the new configuration "
+					"has errors; still running with the "
+					"previous one");
+				break;
+			}
+			if (c->workers != cur->workers)
+				log_msg(LOG_CRIT, "WARNING: changing workers "
+					"needs a restart; keeping %u",
+					cur->workers);
+			cfg_unref(c);
+			kids_signal(SIGHUP);
+			break;
+		}
+		case SIGUSR1:
+			if (cur->cache_log)
+				log_open(cur->cache_log, -2);
+			kids_signal(SIGUSR1);
+			break;
+		default:	/* SIGTERM, SIGINT: the kids drain and exit */
+			if (!stopping)
+				log_msg(LOG_CRIT, "Preparing for shutdown: "
+					"stopping %u workers", cur->workers);
+			stopping = 1;
+			kids_signal(si.si_signo);
+			break;
+		}
+		if (stopping) {
+			for (alive = 0, k = 1; k <= cur->workers; k++)
+				alive += kid_pid[k] > 0;
+			if (alive == 0)
+				break;
+		}
+	}
+	log_msg(LOG_CRIT, "tproxyd is shutting down");
+	return 0;
+}
+
 static int
 run(int foreground, int debug_level)
 {
 	struct cfg_msgs m = { 0 };
-	const char *err;
 	int rc;
 
 	cur = cfg_load(conf_path, &m);
@@ -415,16 +659,11 @@ run(int foreground, int debug_level)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	/* /run/tproxyd and /var/log/tproxyd on a fresh install. */
-	daemon_prepare_dir(cur->pid_filename, cur->cache_effective_user);
-	daemon_prepare_dir(cur->cache_log, cur->cache_effective_user);
-	daemon_prepare_dir(cur->access_log, cur->cache_effective_user);
+	daemon_prepare_dir(cur->pid_filename, cur->cache_effective_user, 0);
+	daemon_prepare_dir(cur->cache_log, cur->cache_effective_user, 1);
+	daemon_prepare_dir(cur->access_log, cur->cache_effective_user, 1);
 	if (!foreground && daemon_detach() < 0) {
 		perror("tproxyd: fork");
-		return 1;
-	}
-	if (evl_init() < 0) {
-		fprintf(stderr, "tproxyd: cannot create the event loop\n");
-		daemon_ready(1);
 		return 1;
 	}
 	if (cur->cache_log && (rc = log_open(cur->cache_log, debug_level)) < 0)
@@ -438,27 +677,19 @@ run(int foreground, int debug_level)
 	log_msg(LOG_CRIT, "Configuration: %s", conf_path);
 	print_msgs(&m, 1);
 	cfg_msgs_free(&m);
-	if ((rc = alog_open(cur->access_log)) < 0)
-		log_msg(LOG_CRIT, "WARNING: cannot open access_log %s: %s",
-			cur->access_log, strerror(-rc));
-	if (dns_init(cur->dns_nameservers, &err) < 0) {
-		log_msg(LOG_CRIT, "FATAL: DNS resolver: %s", err);
-		fprintf(stderr, "tproxyd: FATAL: DNS resolver: %s\n", err);
-		daemon_ready(1);
-		return 1;
-	}
-	set_hostname(cur);
 	apply_limits(cur);
-	if (probe_transparent(cur) < 0) {
-		daemon_ready(1);
-		return 1;
-	}
-	if (apply_listeners(cur) < 0) {
-		fprintf(stderr, "tproxyd: FATAL: cannot open the http_port "
-			"listeners (see %s)\n", cur->cache_log ? cur->cache_log
-			: "stderr");
-		daemon_ready(1);
-		return 1;
+	if (probe_transparent(cur) < 0)
+		goto fail;
+	if (cur->workers == 1) {
+		/* One process: listeners first, while privileged. */
+		if (serve_init() < 0)
+			goto fail;
+		if (apply_listeners(cur) < 0) {
+			fprintf(stderr, "tproxyd: FATAL: cannot open the "
+				"http_port listeners (see %s)\n", cur->cache_log
+				? cur->cache_log : "stderr");
+			goto fail;
+		}
 	}
 	if (cur->pid_filename &&
 	    (rc = daemon_write_pid(cur->pid_filename)) < 0) {
@@ -468,32 +699,30 @@ run(int foreground, int debug_level)
 		fprintf(stderr, "tproxyd: FATAL: pid file %s: %s\n",
 			cur->pid_filename, rc == -EEXIST ?
 			"another tproxyd is running" : strerror(-rc));
-		daemon_ready(1);
-		return 1;
+		goto fail;
 	}
+	/* Workers open their listeners after this: drop_privileges() keeps
+	 * what that needs (CAP_NET_RAW for tproxy ports,
+	 * CAP_NET_BIND_SERVICE for ports < 1024). */
 	if (drop_privileges(cur) < 0) {
 		daemon_remove_pid(cur->pid_filename);
-		daemon_ready(1);
-		return 1;
+		goto fail;
 	}
-	evl_signal_start(&sig_hup, SIGHUP, signal_cb, NULL);
-	evl_signal_start(&sig_term, SIGTERM, signal_cb, NULL);
-	evl_signal_start(&sig_int, SIGINT, signal_cb, NULL);
-	evl_signal_start(&sig_usr1, SIGUSR1, signal_cb, NULL);
-	evl_timer_init(&tick, tick_cb, NULL);
-	evl_timer_arm(&tick, 1.0);
-	daemon_ready(0);
-
-	evl_run();
-
-	log_msg(LOG_CRIT, "tproxyd is shutting down");
-	alog_close();
-	dns_shutdown();
+	if (cur->workers > 1) {
+		rc = master_run();
+	} else {
+		daemon_ready(0);
+		serve();
+		rc = 0;
+	}
 	if (cur->pid_filename)
 		daemon_remove_pid(cur->pid_filename);
 	cfg_unref(cur);
 	log_close();
-	return 0;
+	return rc;
+fail:
+	daemon_ready(1);
+	return 1;
 }
 
 int

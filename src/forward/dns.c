@@ -132,9 +132,10 @@ dns_init(const char *servers, const char **err)
 	}
 	memset(&opt, 0, sizeof(opt));
 	opt.sock_state_cb = sock_state_cb;
-	/* Squid waits up to dns_timeout (30 s); 2 s x 3 tries is closer to
-	 * what a user behind an intercepting proxy will wait for. */
-	opt.timeout = 2000;
+	/* Squid waits up to dns_timeout (30 s). c-ares 1.18 doubles the
+	 * timeout on each round: 1 + 2 + 4 = 7 s before a lookup fails, closer
+	 * to what a user behind an intercepting proxy will wait for. */
+	opt.timeout = 1000;
 	opt.tries = 3;
 	rc = ares_init_options(&chan, &opt, ARES_OPT_SOCK_STATE_CB |
 			       ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);

@@ -19,6 +19,13 @@
 #include "stats/stats.h"
 
 static struct lsn *all;	/* every open listener, for lsn_is_own() */
+static int reuseport;	/* workers: each has its own socket per port */
+
+void
+lsn_set_reuseport(int on)
+{
+	reuseport = on;
+}
 
 #define ACCEPT_BATCH 64		/* accepts per wake-up, for fairness */
 #define EMFILE_PAUSE 0.1	/* seconds to stop accepting when out of fds */
@@ -148,6 +155,10 @@ lsn_open(const struct cfg_port *p, char *err, size_t errlen)
 		return NULL;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Several workers listen on the same port with a socket each; the
+	 * kernel spreads new connections over them by hash. */
+	if (reuseport)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	/* No address on the line: one socket for both families. */
 	if (p->addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,

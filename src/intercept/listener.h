@@ -32,6 +32,8 @@ int lsn_matches(const struct lsn *l, const struct cfg_port *p);
 /* Whether sa (address and port) is where one of our listeners listens:
  * a connection "intercepted" to it reached us directly. */
 int lsn_is_own(const struct sockaddr *sa);
+/* Open later listeners with SO_REUSEPORT (set in each worker). */
+void lsn_set_reuseport(int on);
 /* 1 while accepting is paused at a limit. */
 int lsn_paused(void);
 /* "ADDR:PORT" text of a port line. */

@@ -78,7 +78,9 @@ log_vmsg(int level, const char *fmt, va_list ap)
 	now = time(NULL);
 	localtime_r(&now, &tm);
 	n = strftime(line, sizeof(line), "%Y/%m/%d %H:%M:%S", &tm);
-	r = snprintf(line + n, sizeof(line) - n, " kid%d| ", log_kid);
+	r = log_kid > 0 ?
+	    snprintf(line + n, sizeof(line) - n, " kid%d| ", log_kid) :
+	    snprintf(line + n, sizeof(line) - n, "| ");
 	if (r > 0)
 		n += (size_t)r;
 	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);

@@ -97,6 +97,26 @@ static const struct load_case load_cases[] = {
 	{ "\n\nhtp_port 3128\n", 1, 0,
 	  "t.conf:3: unknown directive 'htp_port'", 0 },
 
+	/* --- processes, limits, stats --- */
+	{ "workers 2\ncpu_affinity_map process_numbers=1,2 cores=1,2\n",
+	  0, 0, NULL, 0 },
+	{ "workers 0\n", 1, 0, "t.conf:1: workers: expected a number", 0 },
+	{ "workers 65\n", 1, 0, "t.conf:1: workers: at most 64", 0 },
+	{ "workers auto\n", 0, 0, NULL, 0 },
+	{ "cpu_affinity_map process_numbers=1,2 cores=1\n", 1, 0,
+	  "cpu_affinity_map: process_numbers= and cores= need lists", 0 },
+	{ "cpu_affinity_map cpus=1 cores=1\n", 1, 0,
+	  "cpu_affinity_map: expected process_numbers=", 0 },
+	{ "max_filedescriptors 65536\nclient_connection_limit 100\n", 0, 0,
+	  NULL, 0 },
+	{ "max_filedescriptors 10\n", 1, 0,
+	  "max_filedescriptors: expected a number from 64", 0 },
+	{ "stats_port 9128\nstats_access allow localhost\n", 0, 0, NULL, 0 },
+	{ "http_port 127.0.0.1:3130\nstats_port 3130\n", 1, 0,
+	  "t.conf:2: stats_port: '3130' is already used", 0 },
+	{ "stats_access allow nosuch\n", 1, 0,
+	  "stats_access: undefined acl 'nosuch'", 0 },
+
 	/* --- http_port --- */
 	{ "http_port 3128\n", 0, 0, NULL, 1 },
 	{ "", 1, 0, "t.conf: no http_port configured", 1 },
