@@ -7,6 +7,7 @@ and is guarded by stats_access. Loopback only.
 """
 
 import os
+import subprocess
 import re
 import socket
 import time
@@ -134,3 +135,28 @@ def test_metrics_guarded_and_loopback_by_default(tproxyd):
     assert "0100007F:%04X" % sport in listen, listen
     assert "00000000:%04X" % sport not in listen, listen
     assert p.proc.poll() is None
+
+
+def test_tproxyctl_status_summarises_the_counters(tproxyd, origin):
+    ctl = os.path.join(os.environ.get("TPROXYD_BUILD", "build"), "tproxyctl")
+    sport = free_port()
+    p = tproxyd(["stats_port %d" % sport])
+    for _ in range(4):
+        assert served(p.port, origin) == 200
+    with RawClient(p.port) as c:
+        c.send(b"GET http://127.0.0.1:1/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert c.read_response().status == 503
+    r = subprocess.run([ctl, "status", "-f", str(p.conf)],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = r.stdout
+    assert "running, pid %d" % p.proc.pid in out, out
+    assert re.search(r"requests:\s+5 answered: 2xx 4, 3xx 0, 4xx 0, 5xx 1",
+                     out), out
+    assert re.search(r"errors:\s+ERR_CONNECT_FAIL\s+1", out), out
+    assert "accepting: yes" in out, out
+    # Stopped: status says so and fails.
+    p.stop()
+    r = subprocess.run([ctl, "status", "-f", str(p.conf)],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 1 and "not running" in r.stdout, r.stdout

@@ -19,6 +19,7 @@
 
 #include "apply.h"
 #include "doctor.h"
+#include "status.h"
 #include "plan.h"
 #include "state.h"
 
@@ -34,6 +35,7 @@ usage(FILE *f)
 		"           [--bridge CLIENT_IF INET_IF] [--state FILE] "
 		"[--dry-run]\n"
 		"       tproxyctl teardown [--state FILE]\n"
+		"       tproxyctl status [-f tproxyd.conf]\n"
 		"       tproxyctl doctor [-f tproxyd.conf] [--json] "
 		"[setup options]\n"
 		"       tproxyctl -v\n");
@@ -342,6 +344,25 @@ main(int argc, char **argv)
 		if (parse(argc, argv, 0, &cli, &o) < 0)
 			return 2;
 		return apply_teardown(cli.state ? cli.state : STATE_DEFAULT);
+	}
+	if (strcmp(argv[1], "status") == 0) {
+		const char *conf = TPROXYD_CONF;
+
+		if (argc == 4 && strcmp(argv[2], "-f") == 0)
+			conf = argv[3];
+		else if (argc != 2) {
+			usage(stderr);
+			return 2;
+		}
+		c = load_config(conf, cerr, sizeof(cerr));
+		if (c == NULL) {
+			fprintf(stderr, "tproxyctl: %s\n", cerr[0] ? cerr :
+				"cannot load the configuration");
+			return 1;
+		}
+		rc = status_run(c, conf);
+		cfg_unref(c);
+		return rc;
 	}
 	doctor = strcmp(argv[1], "doctor") == 0;
 	if (!doctor && strcmp(argv[1], "setup") != 0) {

@@ -1,0 +1,178 @@
+/*
+ * status.c - tproxyctl status: reads the pid file the configuration names
+ * and the Prometheus text from its stats_port, and prints the numbers an
+ * operator looks at first. Prometheus scrapes the same endpoint.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "status.h"
+
+/* GET /metrics from addr; returns a malloc'd body or NULL. */
+static char *
+fetch_metrics(const struct sockaddr_storage *addr, char *err, size_t errlen)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: tproxyd\r\n"
+				  "Connection: close\r\n\r\n";
+	struct timeval tv = { 5, 0 };
+	size_t len = 0, cap = 65536;
+	char *buf, *body;
+	ssize_t n;
+	int fd;
+
+	fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return NULL;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (const struct sockaddr *)addr,
+		    addr->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+		    sizeof(struct sockaddr_in6)) < 0 ||
+	    write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1) {
+		snprintf(err, errlen, "cannot reach the stats_port: %s",
+			 strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	buf = malloc(cap + 1);
+	while (buf && (n = read(fd, buf + len, cap - len)) > 0) {
+		len += (size_t)n;
+		if (len == cap) {
+			char *nb = realloc(buf, cap * 2 + 1);
+
+			if (nb == NULL)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (buf == NULL)
+		return NULL;
+	buf[len] = '\0';
+	if (strncmp(buf, "HTTP/1.1 200", 12) != 0) {
+		snprintf(err, errlen, "the stats_port answered: %.40s%s",
+			 buf, strncmp(buf, "HTTP/1.1 403", 12) == 0 ?
+			 " (stats_access does not allow this host)" : "");
+		free(buf);
+		return NULL;
+	}
+	body = strstr(buf, "\r\n\r\n");
+	if (body == NULL) {
+		free(buf);
+		return NULL;
+	}
+	memmove(buf, body + 4, strlen(body + 4) + 1);
+	return buf;
+}
+
+/* The value of the sample line starting with name (labels included). */
+static double
+metric(const char *text, const char *name)
+{
+	size_t nl = strlen(name);
+	const char *p = text;
+
+	while (p && *p) {
+		if (strncmp(p, name, nl) == 0 && p[nl] == ' ')
+			return strtod(p + nl + 1, NULL);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+int
+status_run(const struct cfg *c, const char *path)
+{
+	const struct cfg_port *sp = NULL;
+	char err[256], line[512], *m;
+	const char *p;
+	long pid = 0;
+	FILE *f;
+	size_t i;
+	double req, e;
+
+	if (c->pid_filename && (f = fopen(c->pid_filename, "r")) != NULL) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	if (pid <= 1 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) {
+		printf("tproxyd: not running (pid file %s)\n",
+		       c->pid_filename ? c->pid_filename : "none");
+		return 1;
+	}
+	printf("tproxyd: running, pid %ld (%s)\n", pid, path);
+	for (i = 0; i < c->nport; i++)
+		if (c->port[i].mode == PORT_STATS)
+			sp = &c->port[i];
+	if (sp == NULL) {
+		printf("  no stats_port in %s: add 'stats_port 9128' for "
+		       "counters\n", path);
+		return 0;
+	}
+	m = fetch_metrics(&sp->addr, err, sizeof(err));
+	if (m == NULL) {
+		printf("  counters: %s\n", err);
+		return 1;
+	}
+	req = metric(m, "tproxyd_requests_total{code=\"1xx\"}") +
+	      metric(m, "tproxyd_requests_total{code=\"2xx\"}") +
+	      metric(m, "tproxyd_requests_total{code=\"3xx\"}") +
+	      metric(m, "tproxyd_requests_total{code=\"4xx\"}") +
+	      metric(m, "tproxyd_requests_total{code=\"5xx\"}");
+	printf("  clients:   %.0f open, %.0f accepted, accepting: %s "
+	       "(%.0f pauses at limits)\n",
+	       metric(m, "tproxyd_client_connections"),
+	       metric(m, "tproxyd_client_connections_total"),
+	       metric(m, "tproxyd_accepting") ? "yes" : "NO",
+	       metric(m, "tproxyd_accept_pauses_total"));
+	printf("  requests:  %.0f answered: 2xx %.0f, 3xx %.0f, 4xx %.0f, "
+	       "5xx %.0f; %.0f aborted\n", req,
+	       metric(m, "tproxyd_requests_total{code=\"2xx\"}"),
+	       metric(m, "tproxyd_requests_total{code=\"3xx\"}"),
+	       metric(m, "tproxyd_requests_total{code=\"4xx\"}"),
+	       metric(m, "tproxyd_requests_total{code=\"5xx\"}"),
+	       metric(m, "tproxyd_requests_aborted_total"));
+	printf("  servers:   %.0f active, %.0f idle; %.0f opened (%.0f "
+	       "spoofed), %.0f reuses, %.0f connect failures\n",
+	       metric(m, "tproxyd_server_connections{state=\"active\"}"),
+	       metric(m, "tproxyd_server_connections{state=\"idle\"}"),
+	       metric(m, "tproxyd_server_connects_total{spoofed=\"yes\"}") +
+	       metric(m, "tproxyd_server_connects_total{spoofed=\"no\"}"),
+	       metric(m, "tproxyd_server_connects_total{spoofed=\"yes\"}"),
+	       metric(m, "tproxyd_server_reuses_total"),
+	       metric(m, "tproxyd_server_connect_failures_total"));
+	e = metric(m, "tproxyd_server_connect_seconds_count");
+	printf("  connect:   %.2f ms average over %.0f connects\n",
+	       e > 0 ? metric(m, "tproxyd_server_connect_seconds_sum") * 1000 /
+	       e : 0, e);
+	printf("  bytes:     client in %.0f, out %.0f; server in %.0f, "
+	       "out %.0f\n",
+	       metric(m, "tproxyd_bytes_total{peer=\"client\",direction=\"in\"}"),
+	       metric(m, "tproxyd_bytes_total{peer=\"client\",direction=\"out\"}"),
+	       metric(m, "tproxyd_bytes_total{peer=\"server\",direction=\"in\"}"),
+	       metric(m, "tproxyd_bytes_total{peer=\"server\",direction=\"out\"}"));
+	printf("  security:  %.0f Host header forgeries\n",
+	       metric(m, "tproxyd_host_forgeries_total"));
+	for (p = m; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, "tproxyd_errors_total{kind=\"", 27) != 0)
+			continue;
+		if (sscanf(p + 27, "%255[^\"]\"} %lf", line, &e) == 2)
+			printf("  errors:    %-26s %.0f\n", line, e);
+	}
+	free(m);
+	return 0;
+}

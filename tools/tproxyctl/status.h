@@ -1,0 +1,14 @@
+/*
+ * status.h - tproxyctl status: is tproxyd running, and what do its
+ * counters (the stats_port's /metrics) say.
+ */
+#ifndef TPROXYCTL_STATUS_H
+#define TPROXYCTL_STATUS_H
+
+#include "config/config-t.h"
+
+/* Print a summary for the tproxyd configured by c (loaded from path).
+ * Returns 0 when it runs, 1 when it does not or cannot be asked. */
+int status_run(const struct cfg *c, const char *path);
+
+#endif
