@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "acl/acl.h"
@@ -39,6 +40,8 @@
 #define MIN_BUF        16384
 #define LINGER_TIME    2.0	/* seconds to drain input after a close */
 #define RUN_MAX_STEPS  64	/* fairness: yield to other connections */
+#define SPLICE_MIN     65536	/* splice bodies with at least this left */
+#define SPLICE_PIPE    262144	/* bytes a splice pipe may hold */
 
 static struct fwd_cli *clients;
 static unsigned nclients;
@@ -1712,6 +1715,106 @@ cli_scan_resp(struct fwd_cli *cli)
 	return 1;
 }
 
+/*
+ * Zero-copy for large Content-Length response bodies: once the head has
+ * been sent and the server's input buffer is empty, the rest of the body
+ * moves server socket -> pipe -> client socket with splice(2), never
+ * through user space. All bytes after the first spliced one go through the
+ * pipe until it is empty again, so the order is kept.
+ */
+static int
+splice_ok(struct fwd_cli *cli)
+{
+	struct fwd_srv *srv = cli->srv;
+	struct fwd_txn *t = &cli->txn;
+
+	if (cli->pipe_len > 0)
+		return 1;
+	if (srv == NULL || srv->state != SS_BODY ||
+	    t->resp_body.kind != H1_BODY_LENGTH || t->resp_scanned ||
+	    t->resp_body.left < SPLICE_MIN || t->dechunk ||
+	    (srv->ibuf.area != NULL && !buf_empty(&srv->ibuf)) ||
+	    (cli->obuf.area != NULL && !buf_empty(&cli->obuf)) ||
+	    cli->pipefd[0] == -2)
+		return 0;
+	if (cli->pipefd[0] < 0) {
+		if (pipe2(cli->pipefd, O_NONBLOCK | O_CLOEXEC) < 0) {
+			/* Out of descriptors: copy instead, for this one. */
+			cli->pipefd[0] = cli->pipefd[1] = -2;
+			return 0;
+		}
+		fcntl(cli->pipefd[1], F_SETPIPE_SZ, SPLICE_PIPE);
+	}
+	return 1;
+}
+
+static void
+pipe_close(struct fwd_cli *cli)
+{
+	if (cli->pipefd[0] >= 0) {
+		close(cli->pipefd[0]);
+		close(cli->pipefd[1]);
+	}
+	cli->pipefd[0] = cli->pipefd[1] = -1;
+	cli->pipe_len = 0;
+}
+
+static int
+cli_splice_resp(struct fwd_cli *cli)
+{
+	struct fwd_srv *srv = cli->srv;
+	struct fwd_txn *t = &cli->txn;
+	size_t want;
+	ssize_t n;
+	int p = 0;
+
+	if (!t->resp_scanned && srv->rd_ready && !srv->eof &&
+	    cli->pipe_len < SPLICE_PIPE) {
+		want = SPLICE_PIPE - cli->pipe_len;
+		if (want > t->resp_body.left)
+			want = (size_t)t->resp_body.left;
+		n = splice(srv->fd, NULL, cli->pipefd[1], NULL, want,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			cli->pipe_len += (size_t)n;
+			t->resp_body.left -= (uint64_t)n;
+			stats.server_bytes_in += (uint64_t)n;
+			if (t->resp_body.left == 0)
+				t->resp_scanned = 1;
+			if ((size_t)n < want)
+				srv->rd_ready = 0;
+			cli_touch(cli);
+			p = 1;
+		} else if (n == 0 || errno != EAGAIN) {
+			srv->eof = 1;	/* cut short: see cli_scan_resp() */
+			srv->rd_ready = 0;
+			p = 1;
+		} else {
+			srv->rd_ready = 0;
+		}
+	}
+	if (cli->pipe_len > 0 && cli->wr_ready) {
+		n = splice(cli->pipefd[0], NULL, cli->fd, NULL, cli->pipe_len,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			if ((size_t)n < cli->pipe_len)
+				cli->wr_ready = 0;
+			cli->pipe_len -= (size_t)n;
+			t->bytes_out += (uint64_t)n;
+			stats.client_bytes_out += (uint64_t)n;
+			cli_touch(cli);
+			p = 1;
+		} else if (n < 0 && errno == EAGAIN) {
+			cli->wr_ready = 0;
+		} else {
+			t->aborted = 1;	/* the client is gone */
+			cli_abort(cli);
+			return 1;
+		}
+	}
+	return p;
+}
+
 /* Response bytes to the client: generated head, then approved body. */
 static int
 cli_send_resp(struct fwd_cli *cli)
@@ -1807,10 +1910,12 @@ cli_finish(struct fwd_cli *cli)
 	cli_set_state(cli, CS_IDLE);
 	cli_deadline(cli, cli->cfg->client_idle_pconn_timeout);
 	if (cli->ibuf.area && buf_empty(&cli->ibuf)) {
-		/* Idle keep-alive connections hold no buffers. */
+		/* Idle keep-alive connections hold no buffers (nor a
+		 * splice pipe). */
 		buf_free(&cli->ibuf);
 		buf_free(&cli->obuf);
 		buf_free(&cli->reqhead);
+		pipe_close(cli);
 	}
 }
 
@@ -1868,14 +1973,14 @@ cli_update_events(struct fwd_cli *cli)
 	if (cli_want_read(cli))
 		ev |= EVL_READ;
 	if ((cli->obuf.area && !buf_empty(&cli->obuf)) ||
-	    (srv && srv->fwd > 0))
+	    (srv && srv->fwd > 0) || cli->pipe_len > 0)
 		ev |= EVL_WRITE;
 	evl_io_want(&cli->io, ev);
 	if (srv == NULL || srv->state == SS_CLOSED ||
 	    srv->state == SS_CONNECT || srv->state == SS_IDLE)
 		return;
 	ev = 0;
-	if (srv_want_read(srv))
+	if (srv_want_read(srv) && cli->pipe_len < SPLICE_PIPE)
 		ev |= EVL_READ;
 	if (!cli->txn.req_sent &&
 	    (buf_len(&cli->reqhead) > cli->reqhead_sent || cli->fwd > 0))
@@ -1915,16 +2020,24 @@ cli_run(struct fwd_cli *cli)
 			if (cli->state != CS_FORWARD)
 				break;
 			p |= cli_send_req(cli);
-			p |= cli_recv_resp(cli);
-			p |= cli_parse_resp(cli);
-			if (cli->state != CS_FORWARD)
-				break;
-			p |= cli_scan_resp(cli);
-			p |= cli_send_resp(cli);
+			if (splice_ok(cli)) {
+				p |= cli_splice_resp(cli);
+				if (cli->state != CS_FORWARD)
+					break;
+				if (cli->pipe_len == 0)
+					p |= cli_scan_resp(cli);	/* EOF */
+			} else {
+				p |= cli_recv_resp(cli);
+				p |= cli_parse_resp(cli);
+				if (cli->state != CS_FORWARD)
+					break;
+				p |= cli_scan_resp(cli);
+				p |= cli_send_resp(cli);
+			}
 			if (cli->state != CS_FORWARD)
 				break;
 			if (t->resp_scanned && cli->srv && cli->srv->fwd == 0 &&
-			    buf_empty(&cli->obuf)) {
+			    buf_empty(&cli->obuf) && cli->pipe_len == 0) {
 				if (t->aborted) {
 					cli_abort(cli);
 					return;
@@ -2007,6 +2120,7 @@ cli_close(struct fwd_cli *cli)
 	evl_timer_stop(&cli->timer);
 	close(cli->fd);
 	cli->fd = -1;
+	pipe_close(cli);
 	cli_set_state(cli, CS_CLOSED);
 	if (cli->prev)
 		cli->prev->next = cli->next;
@@ -2113,6 +2227,7 @@ fwd_accept(int fd, const struct sockaddr *addr, socklen_t addrlen,
 	cli->state = CS_IDLE;
 	cli->wr_ready = 1;
 	cli->rd_ready = 1;	/* accept: the request is often there already */
+	cli->pipefd[0] = cli->pipefd[1] = -1;
 	stats.client_accepted++;
 	cli->next = clients;
 	if (clients)

@@ -174,6 +174,8 @@ struct fwd_cli {
 	struct h1_scan      scan;	/* request head search state */
 	struct fwd_txn      txn;
 	struct fwd_srv     *srv;	/* server side, while serving */
+	int                 pipefd[2];	/* splice() pipe, -1 when none */
+	size_t              pipe_len;	/* response bytes in the pipe */
 	unsigned            nreq;	/* requests on this connection */
 	unsigned            rd_ready:1;
 	unsigned            wr_ready:1;
