@@ -137,7 +137,8 @@ deps-fuzz:
 	@sh scripts/deps.sh fuzz
 .PHONY: fuzz fuzz-run fuzz-quick deps-fuzz
 
-test: unit fuzz-quick blackbox
+# The fuzzers are sanitizer builds already: `make test SAN=1` skips them.
+test: unit $(if $(filter 1,$(SAN)),,fuzz-quick) blackbox
 .PHONY: unit blackbox test
 
 # About three minutes of mixed load with injected faults (not in `make
@@ -176,3 +177,12 @@ $(B)/tests/test_tproxyctl_plan: $(B)/tests/unit/test_tproxyctl_plan.o \
 		$(CTL_PLAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+# `make bench [QUICK=1]`: tproxyd against direct forwarding, Squid, HAProxy
+# and nginx in the namespace network (root; ~25 min, QUICK=1 ~1 min).
+# Results in bench/results/ (see bench/README.md); BENCH_ARGS passes more
+# options to bench/bench.py (e.g. --duration 10, --proxies tproxyd,haproxy).
+bench: all
+	@sh scripts/deps.sh bench
+	$(PYTHON) bench/bench.py --build $(B) $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
+.PHONY: bench

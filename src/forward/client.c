@@ -44,7 +44,8 @@
 #define SPLICE_PIPE    262144	/* bytes a splice pipe may hold */
 
 static struct fwd_cli *clients;
-static unsigned nclients;
+static unsigned nclients;	/* all client connections */
+static unsigned nstats;		/* ... of them on the stats_port */
 static int draining;
 extern const char *fwd_hostname;	/* set by main: visible hostname */
 const char *fwd_hostname = "localhost";
@@ -958,7 +959,7 @@ cli_stats(struct fwd_cli *cli, struct h1_req *req, size_t hlen)
 		return;
 	}
 	memset(&g, 0, sizeof(g));
-	g.clients = nclients;
+	g.clients = nclients - nstats;	/* not those asking for metrics */
 	g.servers_idle = pool_count();
 	g.servers_active = srv_count() - g.servers_idle;
 	g.accepting = !lsn_paused();
@@ -2129,6 +2130,8 @@ cli_close(struct fwd_cli *cli)
 	if (cli->next)
 		cli->next->prev = cli->prev;
 	nclients--;
+	if (cli->port->mode == PORT_STATS)
+		nstats--;
 	evl_defer(&cli->free_later, cli_free, cli);
 }
 
@@ -2228,7 +2231,10 @@ fwd_accept(int fd, const struct sockaddr *addr, socklen_t addrlen,
 	cli->wr_ready = 1;
 	cli->rd_ready = 1;	/* accept: the request is often there already */
 	cli->pipefd[0] = cli->pipefd[1] = -1;
-	stats.client_accepted++;
+	if (port->mode == PORT_STATS)
+		nstats++;
+	else
+		stats.client_accepted++;
 	cli->next = clients;
 	if (clients)
 		clients->prev = cli;
@@ -2291,5 +2297,5 @@ fwd_over_limit(void)
 	/* Every client may need a server connection: count both. */
 	if (fd_limit && nclients + srv_count() + FD_RESERVE >= fd_limit)
 		return 1;
-	return conn_limit && nclients >= conn_limit;
+	return conn_limit && nclients - nstats >= conn_limit;
 }
