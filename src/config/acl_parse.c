@@ -271,6 +271,79 @@ struct acl_add {
 	int         icase;
 };
 
+/*
+ * glibc's regcomp() builds a tree that doubles with each stacked
+ * repetition operator ("a+++..." or "(a{99}){99}"): a short pattern can
+ * take gigabytes (found by fuzz_config). POSIX leaves stacked operators
+ * undefined anyway, so refuse them, and bound {n,m} counts. Returns NULL
+ * when the pattern is acceptable, else why not.
+ */
+static const char *
+regex_too_costly(const char *re)
+{
+	int prev_quant = 0, nbound = 0, depth = 0;
+	unsigned long n, top, prod = 1;
+	const char *p = re;
+
+	while (*p) {
+		if (*p == '\\') {
+			p += p[1] ? 2 : 1;
+			prev_quant = 0;
+			continue;
+		}
+		if (*p == '[') {	/* bracket expression: literal chars */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']')
+				p++;
+			if (*p)
+				p++;
+			prev_quant = 0;
+			continue;
+		}
+		if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+			if (prev_quant)
+				return "stacked repetition operators";
+			if (*p == '{') {
+				if (++nbound > 8)
+					return "more than 8 {n,m} bounds";
+				top = 1;
+				for (p++; *p && *p != '}'; p++) {
+					if (*p < '0' || *p > '9')
+						continue;
+					for (n = 0; *p >= '0' && *p <= '9' &&
+					     n <= 255; p++)
+						n = n * 10 + (unsigned long)(*p -
+									   '0');
+					if (n > 255)
+						return "a {n,m} bound above 255";
+					if (n > top)
+						top = n;
+					p--;
+				}
+				/* Nested bounds multiply the tree. */
+				prod *= top;
+				if (prod > 100000)
+					return "{n,m} bounds multiply past 100000";
+			}
+			prev_quant = 1;
+			if (*p)
+				p++;
+			continue;
+		}
+		if (*p == '(' && ++depth > 20)
+			return "groups nested deeper than 20";
+		if (*p == ')' && depth > 0)
+			depth--;
+		prev_quant = 0;
+		p++;
+	}
+	return NULL;
+}
+
 static void
 add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 {
@@ -280,6 +353,7 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 	struct acl_range r;
 	regex_t re;
 	char ebuf[128], *w;
+	const char *why;
 	size_t len;
 	int k, rc;
 
@@ -324,6 +398,11 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 		/* Compiled here only to report errors at the right line;
 		 * cfg_acl_finish() compiles into the final array. The first
 		 * byte of the stored word carries the -i flag. */
+		if ((why = regex_too_costly(t->s)) != NULL) {
+			cfg_err(p, t, "acl %s: regular expression '%s' is too "
+				"costly to compile: %s", acl->name, t->s, why);
+			break;
+		}
 		rc = regcomp(&re, t->s, REG_EXTENDED | REG_NOSUB |
 			     (aa->icase ? REG_ICASE : 0));
 		if (rc != 0) {

@@ -97,6 +97,15 @@ static const struct load_case load_cases[] = {
 	{ "\n\nhtp_port 3128\n", 1, 0,
 	  "t.conf:3: unknown directive 'htp_port'", 0 },
 
+	/* --- regular expressions glibc would blow up on (fuzz_config) --- */
+	{ "acl r url_regex nam+++e\n", 1, 0,
+	  "t.conf:1: acl r: regular expression 'nam+++e' is too costly", 0 },
+	{ "acl r url_regex ((a{100}){100}){100}\n", 1, 0,
+	  "bounds multiply past 100000", 0 },
+	{ "acl r url_regex a{1000}\n", 1, 0, "a {n,m} bound above 255", 0 },
+	{ "acl r url_regex ^https?://[a-z+*]+\\.example/(x|y)*[0-9]{2,4}$\n",
+	  0, 0, NULL, 0 },
+
 	/* --- processes, limits, stats --- */
 	{ "workers 2\ncpu_affinity_map process_numbers=1,2 cores=1,2\n",
 	  0, 0, NULL, 0 },
