@@ -329,7 +329,7 @@ def silent_dns():
         s.bind(("127.0.0.2", 53))
     except OSError as e:
         s.close()
-        pytest.skip("cannot bind 127.0.0.2:53: %s" % e)
+        pytest.fail("cannot bind the silent DNS server to 127.0.0.2:53: %s" % e)
     s.settimeout(0.2)
     seen = []
     stop = threading.Event()
