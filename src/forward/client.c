@@ -451,16 +451,14 @@ cli_host_forgery(struct fwd_cli *cli, const char *why)
 	return 0;
 }
 
+/* Act on a DNS answer for what the transaction asked it for. */
 static void
-dns_done(void *arg, int err, const struct sockaddr_storage *addrs, int n)
+dns_result(struct fwd_cli *cli, enum dns_for what, int err,
+	   const struct sockaddr_storage *addrs, int n)
 {
-	struct fwd_cli *cli = arg;
 	struct fwd_txn *t = &cli->txn;
-	enum dns_for what = t->dns_for;
 	int i, found = 0;
 
-	t->dns = NULL;
-	t->dns_for = DNS_FOR_NONE;
 	switch (what) {
 	case DNS_FOR_VERIFY:
 		t->verify_pending = 0;
@@ -501,12 +499,32 @@ dns_done(void *arg, int err, const struct sockaddr_storage *addrs, int n)
 	default:
 		break;
 	}
+}
+
+static void
+dns_done(void *arg, int err, const struct sockaddr_storage *addrs, int n)
+{
+	struct fwd_cli *cli = arg;
+	enum dns_for what = cli->txn.dns_for;
+
+	cli->txn.dns = NULL;
+	cli->txn.dns_for = DNS_FOR_NONE;
+	dns_result(cli, what, err, addrs, n);
 	cli_run(cli);
 }
 
 static void
 cli_lookup(struct fwd_cli *cli, const char *name, enum dns_for what)
 {
+	struct sockaddr_storage addrs[DNS_MAX_ADDRS];
+	int n;
+
+	/* A cached answer is used at once: no query object, no deferred
+	 * call (the common case for a busy forward proxy). */
+	if ((n = dns_cached(name, addrs)) > 0) {
+		dns_result(cli, what, 0, addrs, n);
+		return;
+	}
 	cli->txn.dns_for = what;
 	cli->txn.dns = dns_lookup(name, dns_done, cli);
 	if (cli->txn.dns == NULL)

@@ -278,6 +278,18 @@ dns_lookup(const char *host, dns_cb *cb, void *arg)
 	return q;
 }
 
+int
+dns_cached(const char *host, struct sockaddr_storage *addrs)
+{
+	struct cache_ent *e = &cache[hash_name(host)];
+
+	if (e->host == NULL || strcasecmp(e->host, host) != 0 ||
+	    e->expires <= evl_now())
+		return 0;
+	memcpy(addrs, e->addrs, sizeof(e->addrs[0]) * (size_t)e->n);
+	return e->n;
+}
+
 void
 dns_cancel(struct dns_query *q)
 {

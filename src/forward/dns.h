@@ -36,6 +36,9 @@ void dns_shutdown(void);
 /* Resolve host. Returns a handle to pass to dns_cancel() until cb has run,
  * or NULL when out of memory (cb will not run). */
 struct dns_query *dns_lookup(const char *host, dns_cb *cb, void *arg);
+/* A fresh cached answer for host: fills addrs (DNS_MAX_ADDRS) and returns
+ * how many, or 0 when there is none. Never blocks, never allocates. */
+int dns_cached(const char *host, struct sockaddr_storage *addrs);
 /* The callback will not run; the query finishes in the background. */
 void dns_cancel(struct dns_query *q);
 
