@@ -7,10 +7,12 @@
 set -eu
 
 build="gcc make pkg-config libev-dev libc-ares-dev libcap-dev"
-test="$build libcmocka-dev python3 python3-pytest curl iproute2 nftables iptables procps libcap2-bin util-linux clang iputils-ping"
+test="$build libcmocka-dev python3 python3-pytest curl iproute2 nftables iptables procps libcap2-bin util-linux clang iputils-ping tshark"
 demo="$build curl iproute2 nftables iptables procps iputils-ping python3"
 fuzz="clang"
-bench="$test wrk haproxy nginx squid gnuplot-nox"
+# bench: the peers are run by bench/bench.py inside namespaces only; their
+# packaged services must not start on the host (policy-rc.d below).
+bench="$test wrk haproxy nginx-light squid gnuplot-nox"
 
 case "${1:-test}" in
 build) want=$build ;;
@@ -37,6 +39,15 @@ else
 	sudo=
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Installing squid/haproxy/nginx would start their services listening on the
+# host: forbid service starts for the duration of the install.
+prc=
+if [ "${1:-test}" = bench ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+	prc=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\nexit 101\n' | $sudo tee $prc >/dev/null
+	$sudo chmod 755 $prc
+	trap '$sudo rm -f $prc' EXIT
+fi
 # An empty package list (fresh container) makes install fail: update first.
 if ! $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null; then
 	$sudo apt-get update -qq

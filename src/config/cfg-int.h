@@ -109,6 +109,10 @@ long lex_file_words(struct cfg_parse *p, const struct tok *q,
 /* directives.c: run one configuration line (tok[0] is the directive). */
 void cfg_directive(struct cfg_parse *p, const struct tok *t, size_t n);
 
+/* directives.c: WCCPv2 defaults and whole-file checks; run once after
+ * parsing. */
+void cfg_wccp2_finish(struct cfg_parse *p);
+
 /* acl_parse.c */
 void cfg_acl_builtin(struct cfg_parse *p);
 void cfg_acl_line(struct cfg_parse *p, const struct tok *t, size_t n);

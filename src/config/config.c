@@ -100,6 +100,7 @@ validate(struct cfg_parse *p)
 {
 	if (p->c->nport == 0)
 		cfg_err(p, NULL, "no http_port configured");
+	cfg_wccp2_finish(p);
 }
 
 /*

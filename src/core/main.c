@@ -29,6 +29,7 @@
 #include "intercept/listener.h"
 #include "log/access_log.h"
 #include "log/log.h"
+#include "wccp/wccp2.h"
 
 #ifndef TPROXYD_CONF
 #define TPROXYD_CONF "/usr/local/etc/tproxyd/tproxyd.conf"
@@ -292,6 +293,7 @@ reconfigure(void)
 	fwd_set_conn_limit(c->client_connection_limit);
 	cfg_unref(cur);	/* connections keep the old one until they end */
 	cur = c;
+	wccp2_reconfigure(c);
 }
 
 static void
@@ -503,6 +505,8 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 	lsn_set_reuseport(1);
 	if (serve_init() < 0 || apply_listeners(cur) < 0)
 		_exit(1);
+	if (kid == 1)		/* one WCCP cache per host, not per worker */
+		wccp2_start(cur);
 	log_msg(LOG_INFO, "kid%u started", kid);
 	serve();
 	log_close();
@@ -690,6 +694,7 @@ run(int foreground, int debug_level)
 				? cur->cache_log : "stderr");
 			goto fail;
 		}
+		wccp2_start(cur);
 	}
 	if (cur->pid_filename &&
 	    (rc = daemon_write_pid(cur->pid_filename)) < 0) {

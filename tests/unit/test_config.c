@@ -353,7 +353,7 @@ static const struct load_case load_cases[] = {
 	{ "wccp2_router 192.0.2.1\nwccp2_forwarding_method gre\n"
 	  "wccp2_return_method gre\nwccp2_service dynamic 80\n"
 	  "wccp2_service_info 80 protocol=tcp flags=src_ip_hash priority=240 "
-	  "ports=80\n", 0, 5, "'wccp2_router' is not implemented", 0 },
+	  "ports=80\n", 0, 0, NULL, 0 },
 	{ "refresh_pattern . 0 20% 4320\ncoredump_dir /var/spool/squid\n", 0,
 	  2, "'refresh_pattern' is not implemented", 0 },
 	{ "frobnicate yes\n", 1, 0, "t.conf:1: unknown directive "

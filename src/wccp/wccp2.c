@@ -1,0 +1,609 @@
+/*
+ * wccp2.c - the WCCPv2 control plane of a serving process.
+ *
+ * One UDP socket on wccp2_address:2048. For every service group
+ * (wccp2_service) and every wccp2_router, tproxyd announces itself with
+ * HERE_I_AM every WCCP2_HELLO_S seconds, whether or not the router
+ * answers (a silent router is retried for ever, and logged once). Each
+ * I_SEE_YOU updates that router's view: the caches it sees and their
+ * weights. The designated cache is the lowest cache address in the union
+ * of the live routers' views; when that is us, we send REDIRECT_ASSIGN to
+ * every live router that sees us: the 256 hash buckets spread by weight
+ * (or mask values), rebuilt when the view changes and repeated with each
+ * HERE_I_AM. A REMOVAL_QUERY naming us is answered with a HERE_I_AM at
+ * once, so that the router keeps us.
+ *
+ * Timers (draft-wilson-wrec-wccp-v2 section 4.x): HERE_I_AM_T = 10 s; a
+ * router that has not answered for 3 * HERE_I_AM_T is considered gone
+ * (its view no longer counts). The router, not us, removes a silent cache
+ * from its view (after 2.5 * HERE_I_AM_T); we then see the change.
+ *
+ * Everything here runs on the event loop; nothing blocks. Errors are
+ * logged and never stop the proxy.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "event/loop.h"
+#include "log/log.h"
+#include "wccp/wccp2.h"
+
+#define WCCP2_HELLO_S		10.0	/* HERE_I_AM_T */
+#define WCCP2_ROUTER_DEAD_S	(3 * WCCP2_HELLO_S)
+/* Cisco's default mask: 6 bits of the address, 64 values. */
+#define WCCP2_DEFAULT_MASK	0x1741u
+
+/* What one router told us in its last I_SEE_YOU for one service. */
+struct w2_router {
+	struct sockaddr_in sa;		/* where we send (config) */
+	uint32_t        ip;		/* the configured address */
+	uint32_t        local_ip;	/* our address toward it */
+	uint32_t        id;		/* its Router ID (may differ from ip) */
+	uint32_t        recv_id;
+	uint32_t        change;		/* its member change number */
+	int             alive;		/* answered within the timeout */
+	int             sees_us;	/* we are in its view */
+	double          last_seen;
+	uint32_t        ncaches;
+	uint32_t        cache[WCCP2_MAX_CACHES];
+	uint16_t        weight[WCCP2_MAX_CACHES];
+};
+
+struct w2_service {
+	const struct cfg_wccp2_service *cf;
+	struct wccp2_service wire;
+	struct w2_router *router;	/* one per wccp2_router */
+	uint32_t        view_change;	/* our Web-Cache View change no. */
+	uint32_t        assign_change;	/* our assignment key change no. */
+	uint32_t        last_sig;	/* of the view we last assigned */
+	int             designated;
+};
+
+static struct {
+	int             owner;	/* wccp2_start() was called here: this
+				   process runs WCCP (kid1 only) */
+	struct cfg     *c;
+	int             fd;
+	struct evl_io   io;
+	struct evl_timer hello;
+	struct w2_service *svc;
+	size_t          nsvc;
+	uint8_t         buf[WCCP2_MSG_MAX];
+} w2 = { .fd = -1 };
+
+static const char *
+ipstr(uint32_t ip)
+{
+	static char b[4][16];
+	static unsigned i;
+
+	i = (i + 1) % 4;
+	return wccp2_ip_str(ip, b[i], sizeof(b[i]));
+}
+
+/* Our source address toward a router: a connect()ed UDP socket asks the
+ * routing table without sending anything. */
+static uint32_t
+local_ip_for(const struct sockaddr_in *to)
+{
+	struct sockaddr_in me;
+	socklen_t sl = sizeof(me);
+	int fd;
+	uint32_t ip = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (connect(fd, (const struct sockaddr *)to, sizeof(*to)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&me, &sl) == 0)
+		ip = ntohl(me.sin_addr.s_addr);
+	close(fd);
+	return ip;
+}
+
+static uint32_t
+my_ip(const struct w2_router *r)
+{
+	const struct sockaddr_in *a =
+	    (const struct sockaddr_in *)&w2.c->wccp2.address;
+
+	if (a->sin_family == AF_INET && a->sin_addr.s_addr != INADDR_ANY)
+		return ntohl(a->sin_addr.s_addr);
+	return r->local_ip;
+}
+
+static void
+fill_service_header(struct wccp2_msg *m, struct w2_service *s, uint32_t type)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->security = s->cf->password ? WCCP2_SEC_MD5 : WCCP2_SEC_NONE;
+	m->has_service = 1;
+	m->service = s->wire;
+}
+
+static void
+send_msg(struct w2_service *s, struct w2_router *r, struct wccp2_msg *m)
+{
+	int n;
+
+	n = wccp2_encode(m, s->cf->password, w2.buf, sizeof(w2.buf));
+	if (n < 0) {
+		log_msg(LOG_CRIT, "ERROR: WCCPv2: cannot build %s: %s",
+			wccp2_type_str(m->type), wccp2_strerror(n));
+		return;
+	}
+	if (sendto(w2.fd, w2.buf, (size_t)n, 0,
+		   (const struct sockaddr *)&r->sa, sizeof(r->sa)) < 0)
+		log_msg(LOG_INFO, "WCCPv2: sending %s to %s: %s",
+			wccp2_type_str(m->type), ipstr(r->ip), strerror(errno));
+}
+
+/* The union of the live routers' views: caches sorted by address with
+ * the weight the first router reported. Returns the count. */
+static uint32_t
+view_caches(const struct w2_service *s, uint32_t *ip, uint16_t *weight)
+{
+	uint32_t n = 0, i, j, k;
+	size_t ri;
+
+	for (ri = 0; ri < w2.c->wccp2.nrouter; ri++) {
+		const struct w2_router *r = &s->router[ri];
+
+		if (!r->alive)
+			continue;
+		for (i = 0; i < r->ncaches; i++) {
+			for (j = 0; j < n && ip[j] < r->cache[i]; j++)
+				;
+			if (j < n && ip[j] == r->cache[i])
+				continue;
+			if (n == WCCP2_MAX_CACHES)
+				break;
+			for (k = n; k > j; k--) {
+				ip[k] = ip[k - 1];
+				weight[k] = weight[k - 1];
+			}
+			ip[j] = r->cache[i];
+			weight[j] = r->weight[i];
+			n++;
+		}
+	}
+	return n;
+}
+
+/* FNV-1a over the view (routers and caches), to notice any change. */
+static uint32_t
+view_sig(const struct w2_service *s)
+{
+	uint32_t ip[WCCP2_MAX_CACHES], h = 2166136261u, v, i;
+	uint16_t wt[WCCP2_MAX_CACHES];
+	uint32_t n = view_caches(s, ip, wt);
+	size_t ri;
+	int b;
+
+	for (i = 0; i < n + w2.c->wccp2.nrouter; i++) {
+		if (i < n)
+			v = ip[i] ^ ((uint32_t)wt[i] << 7);
+		else {
+			ri = i - n;
+			v = s->router[ri].alive && s->router[ri].sees_us ?
+			    s->router[ri].ip : 0;
+		}
+		for (b = 0; b < 4; b++) {
+			h ^= (v >> (8 * b)) & 0xff;
+			h *= 16777619u;
+		}
+	}
+	return h;
+}
+
+static void
+send_here_i_am(struct w2_service *s, struct w2_router *r)
+{
+	static struct wccp2_msg m;
+	uint16_t wt[WCCP2_MAX_CACHES];
+	size_t i;
+
+	fill_service_header(&m, s, WCCP2_HERE_I_AM);
+	m.has_wc_id = 1;
+	m.wc_id.ip = my_ip(r);
+	m.wc_id.weight = (uint16_t)w2.c->wccp2.weight;
+	if (w2.c->wccp2.assignment_method == WCCP2_ASSIGN_MASK) {
+		m.wc_id.flags = WCCP2_WCD_MASK << WCCP2_WCF_TYPE_SHIFT;
+		m.wc_id.nmask = 1;
+		if (s->wire.flags & WCCP2_SF_DST_IP_HASH)
+			m.wc_id.mask[0].dst_ip_mask = WCCP2_DEFAULT_MASK;
+		else
+			m.wc_id.mask[0].src_ip_mask = WCCP2_DEFAULT_MASK;
+	}
+	m.has_wc_view = 1;
+	m.wc_view.change = s->view_change;
+	for (i = 0; i < w2.c->wccp2.nrouter; i++) {
+		if (!s->router[i].alive)
+			continue;
+		m.wc_view.router[m.wc_view.nrouters].ip = s->router[i].id;
+		m.wc_view.router[m.wc_view.nrouters].recv_id =
+		    s->router[i].recv_id;
+		m.wc_view.nrouters++;
+	}
+	m.wc_view.ncaches = view_caches(s, m.wc_view.cache, wt);
+	m.has_caps = 1;
+	m.cap_forward = w2.c->wccp2.forwarding_method;
+	m.cap_assign = w2.c->wccp2.assignment_method;
+	m.cap_return = w2.c->wccp2.return_method;
+	send_msg(s, r, &m);
+}
+
+/*
+ * If we are the designated cache (lowest address in the view), send the
+ * assignment to every live router that sees us. force: also when the
+ * view did not change (the periodic repeat).
+ */
+static void
+maybe_assign(struct w2_service *s, int force)
+{
+	static struct wccp2_msg m;
+	uint32_t ip[WCCP2_MAX_CACHES], n, sig, me = 0;
+	uint16_t wt[WCCP2_MAX_CACHES];
+	uint8_t bucket[WCCP2_NBUCKETS];
+	size_t ri;
+	int designated;
+
+	n = view_caches(s, ip, wt);
+	for (ri = 0; ri < w2.c->wccp2.nrouter && me == 0; ri++)
+		if (s->router[ri].alive && s->router[ri].sees_us)
+			me = my_ip(&s->router[ri]);
+	designated = n > 0 && me != 0 && ip[0] == me;
+	if (designated != s->designated)
+		log_msg(LOG_INFO, "WCCPv2: service %u: %s the designated cache",
+			s->wire.id, designated ? "now" : "no longer");
+	s->designated = designated;
+	if (!designated)
+		return;
+	sig = view_sig(s);
+	if (sig != s->last_sig) {
+		s->last_sig = sig;
+		s->assign_change++;
+		force = 1;
+		log_msg(LOG_INFO, "WCCPv2: service %u: assigning to %u "
+			"cache(s)", s->wire.id, n);
+	}
+	if (!force)
+		return;
+
+	fill_service_header(&m, s, WCCP2_REDIRECT_ASSIGN);
+	m.has_assign = 1;
+	m.assign.key_ip = me;
+	m.assign.key_change = s->assign_change;
+	for (ri = 0; ri < w2.c->wccp2.nrouter; ri++) {
+		struct w2_router *r = &s->router[ri];
+
+		if (!r->alive || !r->sees_us)
+			continue;
+		m.assign.router[m.assign.nrouters].ip = r->id;
+		m.assign.router[m.assign.nrouters].recv_id = r->recv_id;
+		m.assign.router[m.assign.nrouters].change = r->change;
+		m.assign.nrouters++;
+	}
+	wccp2_spread_buckets(wt, n, bucket);
+	if (w2.c->wccp2.assignment_method == WCCP2_ASSIGN_MASK) {
+		/* 64 values of the 6-bit mask, shared like the buckets. */
+		struct wccp2_mask_elem *me_ = &m.assign.mask.mask[0];
+		uint32_t v, bit, k;
+
+		m.assign.type = WCCP2_AT_MASK;
+		m.assign.alternate = 1;
+		m.assign.mask.nmask = 1;
+		if (s->wire.flags & WCCP2_SF_DST_IP_HASH)
+			me_->dst_ip_mask = WCCP2_DEFAULT_MASK;
+		else
+			me_->src_ip_mask = WCCP2_DEFAULT_MASK;
+		me_->nval = 64;
+		m.assign.mask.nval = 64;
+		for (v = 0; v < 64; v++) {
+			uint32_t val = 0;
+
+			/* spread the 6 bits of v over the mask's bits */
+			for (bit = 0, k = 0; bit < 32; bit++)
+				if (WCCP2_DEFAULT_MASK & (1u << bit))
+					val |= ((v >> k++) & 1u) << bit;
+			if (me_->dst_ip_mask)
+				m.assign.mask.val[v].dst_ip = val;
+			else
+				m.assign.mask.val[v].src_ip = val;
+			m.assign.mask.val[v].cache_ip = ip[bucket[v * 4]];
+		}
+	} else {
+		m.assign.ncaches = n;
+		memcpy(m.assign.cache, ip, n * sizeof(ip[0]));
+		memcpy(m.assign.bucket, bucket, sizeof(bucket));
+	}
+	for (ri = 0; ri < w2.c->wccp2.nrouter; ri++) {
+		if (!s->router[ri].alive || !s->router[ri].sees_us)
+			continue;
+		send_msg(s, &s->router[ri], &m);
+	}
+}
+
+static struct w2_service *
+find_service(const struct wccp2_service *ws)
+{
+	size_t i;
+
+	for (i = 0; i < w2.nsvc; i++)
+		if (w2.svc[i].wire.type == ws->type &&
+		    w2.svc[i].wire.id == ws->id)
+			return &w2.svc[i];
+	return NULL;
+}
+
+static struct w2_router *
+find_router(struct w2_service *s, uint32_t src, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < w2.c->wccp2.nrouter; i++)
+		if (s->router[i].ip == src || s->router[i].ip == id)
+			return &s->router[i];
+	return NULL;
+}
+
+static void
+on_i_see_you(struct w2_service *s, struct w2_router *r,
+	     const struct wccp2_msg *m)
+{
+	uint32_t i, me = my_ip(r);
+	int sees = 0;
+
+	if (!r->alive)
+		log_msg(LOG_CRIT, "WCCPv2: service %u: router %s answers "
+			"(router id %s)", s->wire.id, ipstr(r->ip),
+			ipstr(m->router_id.id.ip));
+	r->alive = 1;
+	r->last_seen = evl_now();
+	r->id = m->router_id.id.ip;
+	r->recv_id = m->router_id.id.recv_id;
+	if (r->change != m->router_view.change)
+		s->view_change++;
+	r->change = m->router_view.change;
+	r->ncaches = m->router_view.ncaches;
+	for (i = 0; i < r->ncaches; i++) {
+		r->cache[i] = m->router_view.cache[i].ip;
+		r->weight[i] = m->router_view.cache[i].weight;
+		if (r->cache[i] == me)
+			sees = 1;
+	}
+	r->sees_us = sees;
+	maybe_assign(s, 0);
+}
+
+static void
+on_removal_query(struct w2_service *s, struct w2_router *r,
+		 const struct wccp2_msg *m)
+{
+	if (m->query.target != my_ip(r))
+		return;
+	log_msg(LOG_INFO, "WCCPv2: service %u: router %s asks whether we "
+		"are still here; answering", s->wire.id, ipstr(r->ip));
+	send_here_i_am(s, r);
+}
+
+static void
+io_cb(struct evl_io *io, int revents)
+{
+	static struct wccp2_msg m;
+	struct sockaddr_in from;
+	socklen_t fl;
+	struct w2_service *s;
+	struct w2_router *r;
+	ssize_t n;
+	int rc, budget = 64;
+	uint32_t src;
+
+	(void)io;
+	(void)revents;
+	while (budget-- > 0) {
+		fl = sizeof(from);
+		n = recvfrom(w2.fd, w2.buf, sizeof(w2.buf), 0,
+			     (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return;	/* EAGAIN, or an ICMP error: try later */
+		src = ntohl(from.sin_addr.s_addr);
+		rc = wccp2_decode(w2.buf, (size_t)n, &m);
+		if (rc < 0) {
+			log_msg(LOG_INFO, "WCCPv2: ignoring a message from "
+				"%s: %s", ipstr(src), wccp2_strerror(rc));
+			continue;
+		}
+		if (m.type != WCCP2_I_SEE_YOU && m.type != WCCP2_REMOVAL_QUERY)
+			continue;	/* another cache's, or our own */
+		s = find_service(&m.service);
+		if (s == NULL)
+			continue;
+		r = find_router(s, src, m.type == WCCP2_I_SEE_YOU ?
+				m.router_id.id.ip : m.query.id.ip);
+		if (r == NULL) {
+			log_msg(LOG_INFO, "WCCPv2: ignoring %s from %s: not a "
+				"wccp2_router", wccp2_type_str(m.type),
+				ipstr(src));
+			continue;
+		}
+		/* Security: with a password every message must carry a
+		 * matching MD5; without one, MD5 messages are refused too
+		 * (the router expects a password we do not know). */
+		if ((s->cf->password != NULL) != (m.security == WCCP2_SEC_MD5)
+		    || (s->cf->password != NULL &&
+			wccp2_md5_verify(w2.buf, (size_t)n, m.md5_off,
+					 s->cf->password) < 0)) {
+			log_msg(LOG_CRIT, "SECURITY ALERT: WCCPv2: service %u: "
+				"%s from %s fails the security check (%s); "
+				"ignored", s->wire.id, wccp2_type_str(m.type),
+				ipstr(src), s->cf->password ?
+				"wrong or missing MD5 password" :
+				"it uses MD5 but no password is set");
+			continue;
+		}
+		if (m.type == WCCP2_I_SEE_YOU)
+			on_i_see_you(s, r, &m);
+		else
+			on_removal_query(s, r, &m);
+	}
+}
+
+static void
+hello_cb(struct evl_timer *t)
+{
+	struct w2_service *s;
+	struct w2_router *r;
+	size_t i, j;
+	double now = evl_now();
+
+	for (i = 0; i < w2.nsvc; i++) {
+		s = &w2.svc[i];
+		for (j = 0; j < w2.c->wccp2.nrouter; j++) {
+			r = &s->router[j];
+			if (r->alive && now - r->last_seen > WCCP2_ROUTER_DEAD_S) {
+				log_msg(LOG_CRIT, "WARNING: WCCPv2: service %u: "
+					"router %s stopped answering; still "
+					"announcing", s->wire.id, ipstr(r->ip));
+				r->alive = 0;
+				r->sees_us = 0;
+				s->view_change++;
+			}
+			if (r->local_ip == 0)	/* route appeared later? */
+				r->local_ip = local_ip_for(&r->sa);
+			send_here_i_am(s, r);
+		}
+		maybe_assign(s, 1);
+	}
+	evl_timer_arm(t, WCCP2_HELLO_S);
+}
+
+/* Squid's built-in definition of standard service 0 (web-cache). */
+static void
+wire_service(const struct cfg_wccp2_service *cf, struct wccp2_service *ws)
+{
+	size_t i;
+
+	memset(ws, 0, sizeof(*ws));
+	ws->id = (uint8_t)cf->id;
+	if (!cf->dynamic) {
+		ws->type = WCCP2_SVC_STANDARD;
+		return;
+	}
+	ws->type = WCCP2_SVC_DYNAMIC;
+	ws->priority = (uint8_t)cf->priority;
+	ws->protocol = (uint8_t)cf->protocol;
+	ws->flags = cf->flags;
+	for (i = 0; i < 8; i++)
+		ws->ports[i] = (uint16_t)cf->ports[i];
+}
+
+int
+wccp2_start(struct cfg *c)
+{
+	static const struct cfg_wccp2_service std0 = { .id = 0 };
+	struct sockaddr_in bind_sa;
+	const struct sockaddr_in *a;
+	size_t i, j, nsvc;
+	int one = 1;
+
+	w2.owner = 1;
+	if (c->wccp2.nrouter == 0)
+		return 0;
+	nsvc = c->wccp2.nservice ? c->wccp2.nservice : 1;
+	w2.svc = calloc(nsvc, sizeof(*w2.svc));
+	if (w2.svc == NULL)
+		return -1;
+	w2.c = cfg_ref(c);
+	w2.nsvc = nsvc;
+	for (i = 0; i < nsvc; i++) {
+		struct w2_service *s = &w2.svc[i];
+
+		s->cf = c->wccp2.nservice ? &c->wccp2.service[i] : &std0;
+		wire_service(s->cf, &s->wire);
+		s->router = calloc(c->wccp2.nrouter, sizeof(*s->router));
+		if (s->router == NULL) {
+			wccp2_stop();
+			return -1;
+		}
+		for (j = 0; j < c->wccp2.nrouter; j++) {
+			struct w2_router *r = &s->router[j];
+
+			memcpy(&r->sa, &c->wccp2.router[j], sizeof(r->sa));
+			r->ip = ntohl(r->sa.sin_addr.s_addr);
+			r->local_ip = local_ip_for(&r->sa);
+		}
+	}
+	w2.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (w2.fd < 0) {
+		log_msg(LOG_CRIT, "ERROR: WCCPv2: socket: %s", strerror(errno));
+		wccp2_stop();
+		return -1;
+	}
+	/* Initialized before anything can fail, so wccp2_stop() may stop
+	 * them. */
+	evl_io_init(&w2.io, io_cb, w2.fd, NULL);
+	evl_timer_init(&w2.hello, hello_cb, NULL);
+	setsockopt(w2.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	a = (const struct sockaddr_in *)&c->wccp2.address;
+	memset(&bind_sa, 0, sizeof(bind_sa));
+	bind_sa.sin_family = AF_INET;
+	bind_sa.sin_port = htons(WCCP2_PORT);
+	if (a->sin_family == AF_INET)
+		bind_sa.sin_addr = a->sin_addr;
+	if (bind(w2.fd, (struct sockaddr *)&bind_sa, sizeof(bind_sa)) < 0) {
+		log_msg(LOG_CRIT, "ERROR: WCCPv2: cannot bind %s:%d: %s",
+			inet_ntoa(bind_sa.sin_addr), WCCP2_PORT,
+			strerror(errno));
+		wccp2_stop();
+		return -1;
+	}
+	evl_io_want(&w2.io, EVL_READ);
+	evl_timer_arm(&w2.hello, 0.05);	/* announce at once */
+	log_msg(LOG_CRIT, "WCCPv2: %zu service group(s), %zu router(s), "
+		"%s forwarding, %s assignment, %s return", nsvc,
+		c->wccp2.nrouter, c->wccp2.forwarding_method == 2 ? "L2" :
+		"GRE", c->wccp2.assignment_method == 2 ? "mask" : "hash",
+		c->wccp2.return_method == 2 ? "L2" : "GRE");
+	return 0;
+}
+
+void
+wccp2_stop(void)
+{
+	size_t i;
+
+	if (w2.fd >= 0) {
+		evl_io_stop(&w2.io);
+		evl_timer_stop(&w2.hello);
+		close(w2.fd);
+		w2.fd = -1;
+	}
+	for (i = 0; i < w2.nsvc; i++)
+		free(w2.svc[i].router);
+	free(w2.svc);
+	w2.svc = NULL;
+	w2.nsvc = 0;
+	if (w2.c != NULL) {
+		cfg_unref(w2.c);
+		w2.c = NULL;
+	}
+}
+
+int
+wccp2_reconfigure(struct cfg *c)
+{
+	if (!w2.owner)	/* another worker runs WCCP */
+		return 0;
+	wccp2_stop();
+	return wccp2_start(c);
+}

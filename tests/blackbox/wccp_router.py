@@ -1,0 +1,276 @@
+#!/usr/bin/python3
+"""
+wccp_router.py - a minimal WCCPv2 router for tests, run inside its own
+network namespace (tests/blackbox/test_wccp2.py).
+
+Written from the drafts (draft-wilson-wrec-wccp-v2, draft-mclaggan-wccp-
+v2rev1), independently of tproxyd's C codec, so that the two check each
+other. What it does, per service group:
+
+  HERE_I_AM from a cache   -> the cache joins (or stays in) the view;
+                              answer I_SEE_YOU with the router view (every
+                              cache with its weight)
+  REDIRECT_ASSIGN          -> applied: the bucket table is stored
+  cache silent for --cache-timeout s
+                           -> REMOVAL_QUERY at 60 % of it, removal from the
+                              view at 100 % (the view change number grows)
+
+MD5: --password checks every incoming message (a bad one is counted in
+"auth_fail" and dropped); --send-password signs what the router sends
+(default: the same), so a test can make the router lie.
+
+State: after every event the JSON file --state is rewritten atomically:
+  {"view": {SVC: [cache ip...]}, "change": {SVC: n},
+   "assign": {SVC: {"key_ip": ip, "key_change": n, "counts": {ip: n}}},
+   "here_i_am": {ip: n}, "auth_fail": n, "removal_query": [ip...],
+   "assign_msgs": n}
+where SVC is "dynamic:80" or "standard:0".
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import select
+import socket
+import struct
+import time
+
+HERE_I_AM, I_SEE_YOU, REDIRECT_ASSIGN, REMOVAL_QUERY = 10, 11, 12, 13
+C_SECURITY, C_SERVICE, C_ROUTER_ID, C_WC_ID = 0, 1, 2, 3
+C_ROUTER_VIEW, C_WC_VIEW, C_ASSIGN, C_QUERY, C_CAPS = 4, 5, 6, 7, 8
+C_ALT_ASSIGN = 13
+
+
+def ip2s(b):
+    return socket.inet_ntoa(b)
+
+
+def md5_of(password, msg, off):
+    key = (password.encode() + b"\0" * 8)[:8]
+    return hashlib.md5(key + msg[:off] + b"\0" * 16 + msg[off + 16:]).digest()
+
+
+def parse(msg):
+    """-> (type, {ctype: (offset_of_body, body)}) or raise ValueError."""
+    if len(msg) < 8:
+        raise ValueError("short")
+    mtype, ver, mlen = struct.unpack("!IHH", msg[:8])
+    if ver != 0x200 or mlen != len(msg) - 8:
+        raise ValueError("header")
+    comps, off = {}, 8
+    while off < len(msg):
+        if off + 4 > len(msg):
+            raise ValueError("component header")
+        ct, cl = struct.unpack("!HH", msg[off:off + 4])
+        if off + 4 + cl > len(msg):
+            raise ValueError("component length")
+        comps[ct] = (off + 4, msg[off + 4:off + 4 + cl])
+        off += 4 + cl
+    return mtype, comps
+
+
+def check_md5(msg, comps, password):
+    off, sec = comps.get(C_SECURITY, (0, b""))
+    opt = struct.unpack("!I", sec[:4])[0] if len(sec) >= 4 else -1
+    if password is None:
+        return opt == 0
+    if opt != 1 or len(sec) != 20:
+        return False
+    return md5_of(password, msg, off + 4) == sec[4:20]
+
+
+def build(mtype, comps, password):
+    """comps: list of (ctype, body). Security is prepended."""
+    sec = struct.pack("!I", 1) + b"\0" * 16 if password else struct.pack(
+        "!I", 0)
+    body = b""
+    for ct, cb in [(C_SECURITY, sec)] + comps:
+        body += struct.pack("!HH", ct, len(cb)) + cb
+    msg = struct.pack("!IHH", mtype, 0x200, len(body)) + body
+    if password:
+        msg = msg[:16] + md5_of(password, msg, 16) + msg[32:]
+    return msg
+
+
+def skip_mask_set(b, off):
+    n = struct.unpack("!I", b[off:off + 4])[0]
+    off += 4
+    for _ in range(n):
+        off += 12
+        nv = struct.unpack("!I", b[off:off + 4])[0]
+        off += 4 + 16 * nv
+    return off
+
+
+class Router:
+    def __init__(self, a):
+        self.a = a
+        self.rid = socket.inet_aton(a.address)
+        self.recv_id = 0
+        self.caches = {}      # svc -> {ip_bytes: {"seen", "weight", "qsent"}}
+        self.change = {}      # svc -> member change number
+        self.assign = {}      # svc -> dict
+        self.svc_body = {}    # svc -> service info body
+        self.here = {}
+        self.auth_fail = 0
+        self.removal = []
+        self.assign_msgs = 0
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((a.address, 2048))
+        self.save()
+
+    def save(self):
+        st = {"view": {k: sorted(ip2s(i) for i in v)
+                       for k, v in self.caches.items()},
+              "change": self.change, "assign": self.assign,
+              "here_i_am": self.here, "auth_fail": self.auth_fail,
+              "removal_query": self.removal,
+              "assign_msgs": self.assign_msgs}
+        tmp = self.a.state + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(st, f)
+        os.replace(tmp, self.a.state)
+
+    def send_pw(self):
+        return self.a.send_password if self.a.send_password is not None \
+            else self.a.password
+
+    def i_see_you(self, svc, cache_ip):
+        self.recv_id += 1
+        view = self.caches[svc]
+        rv = struct.pack("!I", self.change.get(svc, 0))
+        asg = self.assign.get(svc)
+        key_ip = socket.inet_aton(asg["key_ip"]) if asg else b"\0" * 4
+        rv += key_ip + struct.pack("!I", asg["key_change"] if asg else 0)
+        rv += struct.pack("!I", 1) + self.rid + struct.pack("!I", len(view))
+        for ip in sorted(view):
+            rv += ip + struct.pack("!HH", 0, 0) + b"\0" * 32 + \
+                struct.pack("!HH", view[ip]["weight"], 0)
+        rid = self.rid + struct.pack("!I", self.recv_id) + self.rid + \
+            struct.pack("!I", 1) + cache_ip
+        caps = struct.pack("!HHI", 1, 4, 3) + struct.pack("!HHI", 2, 4, 3) + \
+            struct.pack("!HHI", 3, 4, 3)
+        msg = build(I_SEE_YOU, [(C_SERVICE, self.svc_body[svc]),
+                                (C_ROUTER_ID, rid), (C_ROUTER_VIEW, rv),
+                                (C_CAPS, caps)], self.send_pw())
+        self.sock.sendto(msg, (ip2s(cache_ip), 2048))
+
+    def removal_query(self, svc, cache_ip):
+        q = self.rid + struct.pack("!I", self.recv_id) + self.rid + cache_ip
+        msg = build(REMOVAL_QUERY, [(C_SERVICE, self.svc_body[svc]),
+                                    (C_QUERY, q)], self.send_pw())
+        self.sock.sendto(msg, (ip2s(cache_ip), 2048))
+        self.removal.append(ip2s(cache_ip))
+
+    def on_msg(self, msg, src):
+        try:
+            mtype, comps = parse(msg)
+        except (ValueError, struct.error):
+            return
+        if C_SERVICE not in comps:
+            return
+        if not check_md5(msg, comps, self.a.password):
+            self.auth_fail += 1
+            self.save()
+            return
+        sb = comps[C_SERVICE][1]
+        svc = "%s:%d" % ("dynamic" if sb[0] == 1 else "standard", sb[1])
+        self.svc_body[svc] = sb
+        if mtype == HERE_I_AM:
+            wc = comps[C_WC_ID][1]
+            ip = wc[0:4]
+            flags = struct.unpack("!H", wc[6:8])[0]
+            dtype = (flags >> 1) & 3
+            if dtype == 0:
+                weight = struct.unpack("!H", wc[40:42])[0]
+            elif dtype == 1:
+                off = skip_mask_set(wc, 8)
+                weight = struct.unpack("!H", wc[off:off + 2])[0]
+            else:
+                weight = 0
+            view = self.caches.setdefault(svc, {})
+            if ip not in view or view[ip]["weight"] != weight:
+                self.change[svc] = self.change.get(svc, 0) + 1
+            view[ip] = {"seen": time.monotonic(), "weight": weight,
+                        "qsent": False}
+            self.here[ip2s(ip)] = self.here.get(ip2s(ip), 0) + 1
+            self.i_see_you(svc, ip)
+        elif mtype == REDIRECT_ASSIGN:
+            self.assign_msgs += 1
+            if C_ASSIGN in comps:
+                b = comps[C_ASSIGN][1]
+                atype = 0
+            elif C_ALT_ASSIGN in comps:
+                b = comps[C_ALT_ASSIGN][1]
+                atype = struct.unpack("!H", b[:2])[0]
+                b = b[4:]
+            else:
+                return
+            key_ip, key_change, nr = struct.unpack("!4sII", b[:12])
+            off = 12 + 12 * nr
+            counts = {}
+            if atype == 0:
+                nc = struct.unpack("!I", b[off:off + 4])[0]
+                ips = [ip2s(b[off + 4 + 4 * i:off + 8 + 4 * i])
+                       for i in range(nc)]
+                buckets = b[off + 4 + 4 * nc:off + 4 + 4 * nc + 256]
+                for x in buckets:
+                    k = "unassigned" if x == 0xff else ips[x & 0x7f]
+                    counts[k] = counts.get(k, 0) + 1
+            else:
+                nm = struct.unpack("!I", b[off:off + 4])[0]
+                off += 4
+                for _ in range(nm):
+                    off += 12
+                    nv = struct.unpack("!I", b[off:off + 4])[0]
+                    off += 4
+                    for i in range(nv):
+                        k = ip2s(b[off + 12:off + 16])
+                        counts[k] = counts.get(k, 0) + 1
+                        off += 16
+            self.assign[svc] = {"key_ip": ip2s(key_ip),
+                                "key_change": key_change, "counts": counts,
+                                "type": "hash" if atype == 0 else "mask"}
+        self.save()
+
+    def tick(self):
+        now, changed = time.monotonic(), False
+        for svc, view in self.caches.items():
+            for ip in list(view):
+                age = now - view[ip]["seen"]
+                if age > self.a.cache_timeout:
+                    del view[ip]
+                    self.change[svc] = self.change.get(svc, 0) + 1
+                    changed = True
+                elif age > 0.6 * self.a.cache_timeout and \
+                        not view[ip]["qsent"]:
+                    view[ip]["qsent"] = True
+                    self.removal_query(svc, ip)
+                    changed = True
+        if changed:
+            self.save()
+
+    def run(self):
+        end = time.monotonic() + self.a.lifetime
+        while time.monotonic() < end:
+            r, _, _ = select.select([self.sock], [], [], 0.2)
+            if r:
+                msg, src = self.sock.recvfrom(65535)
+                self.on_msg(msg, src)
+            self.tick()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--address", required=True)
+    ap.add_argument("--state", required=True)
+    ap.add_argument("--password")
+    ap.add_argument("--send-password")
+    ap.add_argument("--cache-timeout", type=float, default=25.0)
+    ap.add_argument("--lifetime", type=float, default=300.0)
+    Router(ap.parse_args()).run()
+
+
+if __name__ == "__main__":
+    main()
