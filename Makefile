@@ -101,7 +101,7 @@ blackbox: deps-test all $(B)/tests/priv_check
 # FUZZ_TIME seconds (default 60) on a scratch corpus seeded from
 # tests/fuzz/corpus/<target>; `make test` runs each for 7 s so that a
 # regression fails CI. Crashes land in build/fuzz/ as crash-* files.
-FUZZ_TARGETS := h1_req h1_resp chunked config wccp2
+FUZZ_TARGETS := h1_req h1_resp chunked config wccp2 gre
 FUZZ_TIME    ?= 60
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE
@@ -110,6 +110,7 @@ FUZZ_SRCS_h1_resp := src/http/h1.c
 FUZZ_SRCS_chunked := src/http/h1.c
 FUZZ_SRCS_config  := $(wildcard src/config/*.c) src/acl/acl.c
 FUZZ_SRCS_wccp2   := src/wccp/wccp2_codec.c src/wccp/md5.c
+FUZZ_SRCS_gre     := src/wccp/gre.c
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c)
 	@mkdir -p build/fuzz

@@ -85,7 +85,8 @@ static const struct pcase cases[] = {
 	    "ip -6 rule add fwmark 0x1/0x1 lookup 100",
 	    "ip -6 route add local ::/0 dev lo table 100",
 	    "nft -f - <<'EOF'\ntable inet tproxyd\ndelete table inet tproxyd\n",
-	    "meta l4proto tcp socket transparent 1 meta mark set meta mark & "
+	    "meta l4proto tcp tcp flags & (syn|ack) != syn socket transparent 1 "
+	    "meta mark set meta mark & "
 	    "0xfffffffe | 0x00000001 accept",
 	    "meta nfproto ipv4 tcp dport 80 tproxy ip to :3129",
 	    "meta nfproto ipv6 tcp dport 80 tproxy ip6 to :3129" },
@@ -97,7 +98,7 @@ static const struct pcase cases[] = {
 	    "-A TPROXYD_DIVERT -j ACCEPT",
 	    "-A TPROXYD_PREROUTING -d 198.18.9.0/24 -j RETURN",
 	    "-A TPROXYD_PREROUTING -s 198.18.9.0/24 -j RETURN",
-	    "-A TPROXYD_PREROUTING -p tcp -m socket --transparent -j "
+	    "-A TPROXYD_PREROUTING -p tcp '!' --syn -m socket --transparent -j "
 	    "TPROXYD_DIVERT",
 	    "-A TPROXYD_PREROUTING -p tcp -m multiport --dports 80,8080 -j "
 	    "TPROXY --on-port 3129 --tproxy-mark 0x1/0x1",
@@ -107,7 +108,8 @@ static const struct pcase cases[] = {
 	  { "sysctl -w net.ipv6.conf.all.forwarding=1",
 	    "ip -6 rule add fwmark 0x10/0xff lookup 42",
 	    "ip -6 route add local ::/0 dev lo table 42",
-	    "meta nfproto ipv6 meta l4proto tcp socket transparent 1 "
+	    "meta nfproto ipv6 meta l4proto tcp tcp flags & (syn|ack) != syn "
+	    "socket transparent 1 "
 	    "meta mark set meta mark & 0xffffff00 | 0x00000010 accept",
 	    "tproxy ip6 to [2001:db8:1::1]:3130" },
 	  { "rp_filter", "ip -4", "tproxy ip to", NULL } },

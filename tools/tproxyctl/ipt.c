@@ -76,9 +76,11 @@ fam_plan(const struct plan_opts *o, int fam, struct plan *p)
 			 o->bypass[i]);
 		rule(p, fam, PLAN_IPT_CHAIN, what, rest);
 	}
+	/* Not pure SYNs (see nft.c): a SYN reusing a port in TIME_WAIT
+	 * must reach TPROXY, which hands it to the listener. */
 	rule(p, fam, PLAN_IPT_CHAIN, "established connections: socket match "
-	     "before TPROXY", "-p\ttcp\t-m\tsocket\t--transparent\t-j\t"
-	     PLAN_IPT_DIVERT);
+	     "before TPROXY", "-p\ttcp\t!\t--syn\t-m\tsocket\t--transparent"
+	     "\t-j\t" PLAN_IPT_DIVERT);
 	ports[0] = '\0';
 	for (i = 0; i < o->ndport; i++)
 		snprintf(ports + strlen(ports), sizeof(ports) - strlen(ports),

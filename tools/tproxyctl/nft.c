@@ -149,12 +149,17 @@ nft_ruleset(const struct plan_opts *o, struct sbuf *b)
 		/* 1. bypass: before everything else (seeds, "Bypassing"). */
 		bypass_rules(o, "\t\t", b);
 		/* 2. packets of connections tproxyd already holds: mark
-		 * and accept, so they are not sent through TPROXY twice. */
+		 * and accept, so they are not sent through TPROXY twice.
+		 * Not a pure SYN, though: a client reusing a port whose
+		 * spoofed connection is in TIME_WAIT here would match that
+		 * socket and be lost (a SYN retransmission a second later);
+		 * TPROXY knows to hand such a SYN to the listener. */
 		sbuf_add(b, "\t\t");
 		if (o->families != PLAN_BOTH)
 			sbuf_printf(b, "meta nfproto %s ", o->families ==
 				    PLAN_V4 ? "ipv4" : "ipv6");
-		sbuf_add(b, "meta l4proto tcp socket transparent 1 ");
+		sbuf_add(b, "meta l4proto tcp tcp flags & (syn|ack) != syn "
+			 "socket transparent 1 ");
 		mark_set(o, b);
 		sbuf_add(b, " accept\n");
 		/* 3. new connections to the intercepted ports. */

@@ -1,0 +1,510 @@
+#!/usr/bin/python3
+"""
+bench.py - `make bench`: tproxyd against direct forwarding, Squid, HAProxy
+and nginx, each intercepting the same client traffic with TPROXY and
+spoofing the client's address, in a client / router / server namespace
+network (tests/netns/netns.py). See bench/README.md.
+
+    python3 bench/bench.py [--quick] [--build build] [--out bench/results]
+
+Root only. Every namespace has a per-run unique name and is removed on exit,
+on error and on Ctrl-C; all traffic stays inside them (198.18.0.0/15).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, "tests", "netns"))
+import netns  # noqa: E402
+
+PORT = 3129
+ORIGIN = netns.SRV4
+CLIENT = netns.CLI4
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+# name -> (path, wrk connections, extra wrk headers, label)
+LOADS = {
+    "ka50":   ("/1k", 50, [], "1 KiB keep-alive, 50 conns"),
+    "ka1000": ("/1k", 1000, [], "1 KiB keep-alive, 1000 conns"),
+    "close":  ("/1k", 50, ["Connection: close"],
+               "1 KiB new conn/request, 50 conns"),
+    "ka64k":  ("/64k", 50, [], "64 KiB keep-alive, 50 conns"),
+    "ka1m":   ("/1m", 10, [], "1 MiB keep-alive, 10 conns"),
+    "idle":   (None, 10000, [], "10,000 idle keep-alive conns"),
+}
+PROXIES = ["direct", "tproxyd", "haproxy", "squid", "nginx"]
+
+
+def log(*a):
+    print("[bench %s]" % time.strftime("%H:%M:%S"), *a, flush=True)
+
+
+class Bench:
+    def __init__(self, args):
+        self.a = args
+        self.build = os.path.join(TOP, args.build)
+        self.peers = os.path.join(TOP, "bench", "peers")
+        self.d = tempfile.mkdtemp(prefix="tproxyd-bench.")
+        os.chmod(self.d, 0o777)   # squid and tproxyd drop to 'proxy'
+        self.t = None
+        self.proxy_procs = []
+        self.rules_on = False
+        self.results = []         # one dict per measured run
+        self.verified = {}
+        self.tproxyd_workers = self._tproxyd_has_workers()
+
+    # -- helpers ----------------------------------------------------------
+
+    def sh(self, ns, argv, timeout=60, check=True, **kw):
+        p = self.t.run(ns, argv, timeout=timeout, **kw)
+        if check and p.returncode != 0:
+            raise RuntimeError("%s in %s failed (%d): %s %s" % (
+                " ".join(map(str, argv)), ns, p.returncode, p.stdout,
+                p.stderr))
+        return p
+
+    def template(self, name, out, **kv):
+        with open(os.path.join(self.peers, name)) as f:
+            text = f.read()
+        for k, v in kv.items():
+            text = text.replace("@%s@" % k, str(v))
+        assert "@" not in re.sub(r"#.*", "", text), "unfilled field in " + name
+        path = os.path.join(self.d, out)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def _tproxyd_has_workers(self):
+        """True once the daemon's config table has a setter for workers
+        (the directive is accepted-and-ignored until then)."""
+        try:
+            with open(os.path.join(TOP, "src", "config", "directives.c")) as f:
+                src = f.read()
+        except OSError:
+            return False
+        return re.search(r'\{\s*"workers",\s*set_', src) is not None
+
+    def ns_pids(self, ns):
+        p = subprocess.run([netns.IP, "netns", "pids", ns],
+                           capture_output=True, text=True, timeout=10)
+        return [int(x) for x in p.stdout.split() if x.isdigit()]
+
+    def cpu_seconds(self, pids):
+        """utime+stime (all threads) summed over pids, in seconds."""
+        tot = 0
+        for pid in pids:
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    s = f.read()
+            except OSError:
+                continue
+            fields = s[s.rindex(")") + 2:].split()
+            tot += int(fields[11]) + int(fields[12])   # fields 14, 15
+        return tot / CLK_TCK
+
+    def hwm_kib(self, pids):
+        """Sum of VmHWM (peak resident set) over pids, KiB."""
+        tot = 0
+        for pid in pids:
+            try:
+                with open("/proc/%d/status" % pid) as f:
+                    for ln in f:
+                        if ln.startswith("VmHWM:"):
+                            tot += int(ln.split()[1])
+            except OSError:
+                pass
+        return tot
+
+    def syn_retrans(self, ns):
+        p = self.sh(ns, ["cat", "/proc/net/netstat"], timeout=10)
+        lines = [ln.split() for ln in p.stdout.splitlines()]
+        for h, v in zip(lines[0::2], lines[1::2]):
+            if h[0] == "TcpExt:":
+                return int(dict(zip(h[1:], v[1:])).get("TCPSynRetrans", 0))
+        return 0
+
+    def set_affinity(self, ns, cpus):
+        for pid in self.ns_pids(ns):
+            subprocess.run(["taskset", "-a", "-cp", cpus, str(pid)],
+                           capture_output=True, timeout=10)
+
+    # -- network and origin -----------------------------------------------
+
+    def prepare(self):
+        """Once per bench: origin files and the nginx shim."""
+        www = os.path.join(self.d, "www")
+        os.mkdir(www)
+        for name, size in (("1k", 1024), ("64k", 65536), ("1m", 1 << 20)):
+            with open(os.path.join(www, name), "wb") as f:
+                f.write(os.urandom(size))
+        os.chmod(www, 0o755)
+        for n in os.listdir(www):
+            os.chmod(os.path.join(www, n), 0o644)
+        self.shim = os.path.join(self.d, "transparent_shim.so")
+        subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-Wall", "-o",
+                        self.shim, os.path.join(self.peers,
+                                                "transparent_shim.c"),
+                        "-ldl"], check=True, timeout=60)
+
+    def setup(self):
+        """A fresh network and origin for every measured run, so that no
+        TIME_WAIT socket, connection or counter of one run can affect the
+        next (the new-connection load leaves ~10^5 TIME_WAITs behind)."""
+        self.t = netns.Topology()
+        self.rules_on = False
+        self.t.setup()
+        # Same client/router TCP tuning for every proxy: the new-connection
+        # load opens ~10^5 connections per run from one client address.
+        for ns in (self.t.cli, self.t.rtr):
+            self.t.sysctl(ns, "net.ipv4.ip_local_port_range", "1024 65000")
+            self.t.sysctl(ns, "net.ipv4.tcp_tw_reuse", "1")
+            self.t.sysctl(ns, "net.core.somaxconn", "8192")
+            self.t.sysctl(ns, "net.ipv4.tcp_max_syn_backlog", "8192")
+        self.t.sysctl(self.t.srv, "net.core.somaxconn", "8192")
+        self.t.sysctl(self.t.srv, "net.ipv4.tcp_max_syn_backlog", "8192")
+        conf = self.template("origin-nginx.conf", "origin.conf",
+                             DIR=self.d, WORKERS=2)
+        self.sh(self.t.srv, ["nginx", "-t", "-q", "-e", "stderr", "-c", conf])
+        self.origin = self.t.popen(self.t.srv, [
+            "nginx", "-e", os.path.join(self.d, "origin.error.log"),
+            "-c", conf, "-g", "daemon off;"])
+        self.t.wait_listen(self.t.srv, 80, proc=self.origin)
+        # warm ARP so the first measured run is not charged for it
+        self.sh(self.t.cli, ["curl", "-sS", "-o", "/dev/null", "-m", "5",
+                             "http://%s/1k" % ORIGIN])
+
+    def rules(self, on):
+        if on == self.rules_on:
+            return
+        state = os.path.join(self.d, "tproxyctl.state")
+        ctl = os.path.join(self.build, "tproxyctl")
+        if on:
+            self.sh(self.t.rtr, [ctl, "setup", "--port", str(PORT),
+                                 "--ports", "80", "--family", "ipv4",
+                                 "--state", state])
+            if os.environ.get("BENCH_SYNFIX"):
+                # Experiment (not the default): send pure SYNs to the TPROXY
+                # rule before the "socket transparent" rule can match a
+                # TIME_WAIT socket with the same 4-tuple.
+                self.sh(self.t.rtr, ["nft", "insert", "rule", "inet",
+                                     "tproxyd", "prerouting", "meta",
+                                     "nfproto", "ipv4", "tcp", "dport", "80",
+                                     "tcp", "flags", "&", "(syn|ack)", "==",
+                                     "syn", "tproxy", "ip", "to",
+                                     ":%d" % PORT, "meta", "mark", "set",
+                                     "meta", "mark", "|", "1", "accept"])
+        else:
+            self.sh(self.t.rtr, [ctl, "teardown", "--state", state])
+        self.rules_on = on
+
+    # -- proxies ----------------------------------------------------------
+
+    def start_proxy(self, name, mode):
+        """Start proxy `name` in the router namespace, pinned to CPU 1 with
+        one worker (mode 'pinned') or unpinned with two (mode '2cpu')."""
+        n = 1 if mode == "pinned" else 2
+        pin = ["taskset", "-c", "1"] if mode == "pinned" else []
+        env = dict(os.environ)
+        if name == "tproxyd":
+            wl = ("workers %d" % n) if self.tproxyd_workers else ""
+            conf = self.template("tproxyd.conf", "tproxyd.conf", PORT=PORT,
+                                 DIR=self.d, WORKERS_LINE=wl)
+            self.sh(self.t.rtr, [os.path.join(self.build, "tproxyd"),
+                                 "-k", "parse", "-f", conf])
+            argv = [os.path.join(self.build, "tproxyd"), "-N", "-f", conf]
+        elif name == "haproxy":
+            conf = self.template("haproxy.cfg", "haproxy.cfg", PORT=PORT,
+                                 THREADS=n)
+            self.sh(self.t.rtr, ["haproxy", "-q", "-c", "-f", conf])
+            argv = ["haproxy", "-db", "-f", conf]
+        elif name == "squid":
+            conf = self.template("squid.conf", "squid.conf", PORT=PORT,
+                                 DIR=self.d)
+            self.sh(self.t.rtr, ["squid", "-k", "parse", "-f", conf])
+            argv = ["squid", "-N", "-f", conf]
+        elif name == "nginx":
+            conf = self.template("nginx-proxy.conf", "nginx-proxy.conf",
+                                 PORT=PORT, DIR=self.d, WORKERS=n)
+            self.sh(self.t.rtr, ["nginx", "-t", "-q", "-e", "stderr", "-c",
+                                 conf])
+            env["LD_PRELOAD"] = self.shim
+            env["TRANSPARENT_PORT"] = str(PORT)
+            argv = ["nginx", "-e", os.path.join(self.d, "nginx-proxy.error.log"),
+                    "-c", conf, "-g", "daemon off;"]
+        else:
+            raise ValueError(name)
+        out = open(os.path.join(self.d, name + ".out"), "ab")
+        full = pin + self.t._argv(self.t.rtr, argv)
+        p = subprocess.Popen(full, start_new_session=True, env=env,
+                             stdin=subprocess.DEVNULL, stdout=out,
+                             stderr=subprocess.STDOUT)
+        self.proxy_procs.append(p)
+        self.t.wait_listen(self.t.rtr, PORT, timeout=20, proc=p)
+        time.sleep(0.3)   # let workers/children come up
+        return p
+
+    def stop_proxy(self):
+        for p in self.proxy_procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for p in self.proxy_procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(5)
+        self.proxy_procs = []
+        # anything left in the router namespace (children) goes too
+        end = time.monotonic() + 5
+        while self.ns_pids(self.t.rtr) and time.monotonic() < end:
+            for pid in self.ns_pids(self.t.rtr):
+                try:
+                    os.kill(pid, signal.SIGKILL if time.monotonic() > end - 2
+                            else signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.1)
+        while self.t.listening(self.t.rtr, PORT):
+            time.sleep(0.1)
+
+    def verify(self, name):
+        """The origin must see the client's address, through the proxy."""
+        p = self.sh(self.t.cli, ["curl", "-sS", "-m", "10", "-D",
+                                 os.path.join(self.d, "verify.hdr"),
+                                 "http://%s/peer" % ORIGIN], check=False)
+        saw = p.stdout.strip()
+        ok = p.returncode == 0 and saw == CLIENT
+        if name != "direct":
+            # with the TPROXY rules on, only the proxy can have answered
+            ok = ok and self.rules_on and bool(self.ns_pids(self.t.rtr))
+        log("verify %-8s origin saw %r -> %s" % (name, saw,
+                                                 "OK" if ok else "FAILED"))
+        return ok
+
+    # -- loads ------------------------------------------------------------
+
+    def run_load(self, load, mode, dur):
+        path, conns, hdrs, _ = LOADS[load]
+        if load == "idle":
+            n = 1000 if self.a.quick else 10000
+            argv = ["/usr/bin/python3", os.path.join(TOP, "bench",
+                                                     "idleclient.py"),
+                    "--host", ORIGIN, "-n", str(n),
+                    "--hold", str(2 if self.a.quick else 5), "--rate", "200"]
+        else:
+            threads = 1 if mode == "pinned" else 2
+            argv = ["wrk", "-t", str(threads), "-c", str(conns),
+                    "-d", "%ds" % dur, "--timeout", "10s",
+                    "-s", os.path.join(TOP, "bench", "report.lua")]
+            for h in hdrs:
+                argv += ["-H", h]
+            argv.append("http://%s%s" % (ORIGIN, path))
+        if mode == "pinned":
+            argv = ["taskset", "-c", "0"] + argv
+        p = self.t.run(self.t.cli, argv, timeout=dur + 120)
+        m = re.search(r"^BENCHJSON (.*)$", p.stdout, re.M)
+        if not m:
+            raise RuntimeError("load %s: no result (rc %d): %s %s" % (
+                load, p.returncode, p.stdout[-2000:], p.stderr[-2000:]))
+        return json.loads(m.group(1))
+
+    def measure(self, name, load, mode, run, dur):
+        if name != "direct":
+            self.start_proxy(name, mode)
+        try:
+            ok = self.verify(name) if run == 1 or not self.a.quick else True
+            self.verified[(name, mode)] = (
+                self.verified.get((name, mode), True) and ok)
+            if not ok:
+                raise RuntimeError("verification failed: the origin did "
+                                   "not see the client's address")
+            if self.a.warmup and load != "idle":
+                self.run_load(load, mode, 1)
+            pids = self.ns_pids(self.t.rtr)
+            c0 = self.cpu_seconds(pids)
+            s0 = (self.syn_retrans(self.t.cli), self.syn_retrans(self.t.rtr))
+            r = self.run_load(load, mode, dur)
+            pids = self.ns_pids(self.t.rtr)
+            c1 = self.cpu_seconds(pids)
+            s1 = (self.syn_retrans(self.t.cli), self.syn_retrans(self.t.rtr))
+            r.update(proxy=name, load=load, mode=mode, run=run,
+                     cpu_s=c1 - c0, rss_kib=self.hwm_kib(pids),
+                     syn_retrans=(s1[0] - s0[0]) + (s1[1] - s0[1]),
+                     syn_retrans_cli=s1[0] - s0[0],
+                     syn_retrans_rtr=s1[1] - s0[1], nprocs=len(pids))
+            secs = (r["hold_s"] if "hold_s" in r else
+                    r["duration_us"] / 1e6)
+            reqs = r["hold_requests"] if "hold_s" in r else r["requests"]
+            r["rps"] = reqs / secs if secs else 0
+            r["mbps"] = r["bytes"] / (r["duration_us"] / 1e6) / 1e6
+            r["cpu_per_100k"] = (r["cpu_s"] * 1e5 / r["requests"]
+                                 if r["requests"] else 0)
+            r["errors"] = sum(r[k] for k in ("err_connect", "err_read",
+                                             "err_write", "err_status",
+                                             "err_timeout"))
+            log("%-6s %-8s %-6s #%d %9.0f req/s p50 %6.2f ms p99 %7.2f ms "
+                "%8.1f MB/s cpu %.3f s/100k rss %6.1f MiB synrt %d err %d%s"
+                % (mode, name, load, run, r["rps"], r["p50_us"] / 1e3,
+                   r["p99_us"] / 1e3, r["mbps"], r["cpu_per_100k"],
+                   r["rss_kib"] / 1024, r["syn_retrans"], r["errors"],
+                   (" alive %d/%d" % (r["alive"], r["opened"])
+                    if "alive" in r else "")))
+            self.results.append(r)
+            return r
+        finally:
+            if name != "direct":
+                self.stop_proxy()
+
+    # -- the whole run ----------------------------------------------------
+
+    def plan(self):
+        q = self.a.quick
+        proxies = [x for x in PROXIES if x in self.a.proxies]
+        loads_pinned = (["ka50", "close", "ka1m", "idle"] if q else
+                        ["ka50", "ka1000", "close", "ka64k", "ka1m", "idle"])
+        loads_2cpu = [] if q else ["ka50", "ka1000", "close", "ka1m"]
+        loads_pinned = [x for x in loads_pinned if x in self.a.loads]
+        loads_2cpu = [x for x in loads_2cpu if x in self.a.loads]
+        runs = 1 if q else self.a.runs
+        out = []
+        for mode, loads in (("pinned", loads_pinned), ("2cpu", loads_2cpu)):
+            for name in proxies:
+                for load in loads:
+                    if load == "idle" and name == "direct":
+                        continue
+                    for run in range(1, runs + 1):
+                        out.append((mode, name, load, run))
+        return out
+
+    def main(self):
+        dur = 2 if self.a.quick else self.a.duration
+        self.prepare()
+        plan = self.plan()
+        log("%d runs of ~%d s each" % (len(plan), dur))
+        t0 = time.monotonic()
+        for mode, name, load, run in plan:
+            try:
+                self.setup()
+                self.set_affinity(self.t.srv,
+                                  "0" if mode == "pinned" else "0,1")
+                self.rules(name != "direct")
+                self.measure(name, load, mode, run, dur)
+            except (RuntimeError, netns.TopologyError, OSError,
+                    subprocess.SubprocessError) as e:
+                log("%s %s %s run %d FAILED: %s" % (mode, name, load, run, e))
+                self.results.append(dict(proxy=name, load=load, mode=mode,
+                                         run=run, failed=str(e)[:300]))
+                self.stop_proxy()
+            finally:
+                self.t.cleanup()
+        log("measured in %.0f s" % (time.monotonic() - t0))
+        self.write_results(dur)
+
+    # -- output -----------------------------------------------------------
+
+    def write_results(self, dur):
+        os.makedirs(self.a.out, exist_ok=True)
+        with open(os.path.join(self.a.out, "raw.json"), "w") as f:
+            json.dump(self.results, f, indent=1)
+        import report
+        facts = self.facts(dur)
+        with open(os.path.join(self.a.out, "facts.json"), "w") as f:
+            json.dump({"facts": facts, "verified": {
+                "%s/%s" % k: v for k, v in self.verified.items()}}, f,
+                indent=1)
+        report.write(self.a.out, self.results, facts=facts,
+                     verified=self.verified)
+
+    def facts(self, dur):
+        def ver(argv, pat=None):
+            try:
+                p = subprocess.run(argv, capture_output=True, text=True,
+                                   timeout=10)
+                s = (p.stdout + p.stderr).strip().splitlines()
+                s = [x for x in s if not pat or re.search(pat, x)]
+                return s[0] if s else "?"
+            except OSError:
+                return "?"
+        cpu = "?"
+        with open("/proc/cpuinfo") as f:
+            for ln in f:
+                if ln.startswith("model name"):
+                    cpu = ln.split(":", 1)[1].strip()
+                    break
+        mem = 0
+        with open("/proc/meminfo") as f:
+            mem = int(f.readline().split()[1]) // 1024 // 1024
+        return {
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime(
+                "%Y-%m-%d %H:%M UTC"),
+            "kernel": platform.release(), "cpu": cpu,
+            "ncpu": os.cpu_count(), "mem_gib": mem,
+            "quick": self.a.quick, "duration": dur,
+            "runs": 1 if self.a.quick else self.a.runs,
+            "tproxyd_workers": self.tproxyd_workers,
+            "versions": {
+                "tproxyd": ver([os.path.join(self.build, "tproxyd"), "-v"]),
+                "haproxy": ver(["haproxy", "-v"], "version"),
+                "squid": ver(["squid", "-v"], "Version"),
+                "nginx": ver(["nginx", "-v"]),
+                "wrk": ver(["wrk", "-v"], "wrk"),
+            },
+        }
+
+    def cleanup(self):
+        try:
+            if self.t is not None:
+                self.stop_proxy()
+        except Exception:
+            pass
+        if self.t is not None:
+            self.t.cleanup()
+        shutil.rmtree(self.d, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--out", default=os.path.join(TOP, "bench", "results"))
+    ap.add_argument("--duration", type=int,
+                    default=int(os.environ.get("BENCH_DURATION", "7")))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-warmup", dest="warmup", action="store_false")
+    ap.add_argument("--proxies", default=",".join(PROXIES))
+    ap.add_argument("--loads", default=",".join(LOADS))
+    a = ap.parse_args()
+    a.proxies = a.proxies.split(",")
+    a.loads = a.loads.split(",")
+    if a.quick:
+        a.warmup = False
+    if os.geteuid() != 0:
+        sys.exit("make bench needs root (network namespaces)")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    b = Bench(a)
+
+    def on_signal(sig, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        b.main()
+    finally:
+        b.cleanup()
+
+
+if __name__ == "__main__":
+    main()
