@@ -194,17 +194,6 @@ class Bench:
             self.sh(self.t.rtr, [ctl, "setup", "--port", str(PORT),
                                  "--ports", "80", "--family", "ipv4",
                                  "--state", state])
-            if os.environ.get("BENCH_SYNFIX"):
-                # Experiment (not the default): send pure SYNs to the TPROXY
-                # rule before the "socket transparent" rule can match a
-                # TIME_WAIT socket with the same 4-tuple.
-                self.sh(self.t.rtr, ["nft", "insert", "rule", "inet",
-                                     "tproxyd", "prerouting", "meta",
-                                     "nfproto", "ipv4", "tcp", "dport", "80",
-                                     "tcp", "flags", "&", "(syn|ack)", "==",
-                                     "syn", "tproxy", "ip", "to",
-                                     ":%d" % PORT, "meta", "mark", "set",
-                                     "meta", "mark", "|", "1", "accept"])
         else:
             self.sh(self.t.rtr, [ctl, "teardown", "--state", state])
         self.rules_on = on
