@@ -29,6 +29,7 @@
 #include "intercept/listener.h"
 #include "log/access_log.h"
 #include "log/log.h"
+#include "wccp/gre.h"
 #include "wccp/wccp2.h"
 
 #ifndef TPROXYD_CONF
@@ -706,6 +707,11 @@ run(int foreground, int debug_level)
 			"another tproxyd is running" : strerror(-rc));
 		goto fail;
 	}
+	/* WCCPv2 GRE forwarding needs a raw socket and a TUN device
+	 * (CAP_NET_RAW, CAP_NET_ADMIN): with workers, open them now; kid1
+	 * inherits them and runs WCCP. */
+	if (cur->workers > 1)
+		wccp2_gre_open(cur);
 	/* Workers open their listeners after this: drop_privileges() keeps
 	 * what that needs (CAP_NET_RAW for tproxy ports,
 	 * CAP_NET_BIND_SERVICE for ports < 1024). */

@@ -34,6 +34,7 @@
 #include "config/config.h"
 #include "event/loop.h"
 #include "log/log.h"
+#include "wccp/gre.h"
 #include "wccp/wccp2.h"
 
 #define WCCP2_HELLO_S		10.0	/* HERE_I_AM_T */
@@ -78,6 +79,8 @@ static struct {
 	size_t          nsvc;
 	uint8_t         buf[WCCP2_MSG_MAX];
 } w2 = { .fd = -1 };
+
+static void control_stop(void);
 
 static const char *
 ipstr(uint32_t ip)
@@ -517,6 +520,10 @@ wccp2_start(struct cfg *c)
 	int one = 1;
 
 	w2.owner = 1;
+	/* The data plane first: with GRE forwarding it decapsulates what
+	 * the routers redirect (or closes itself when c does not use GRE).
+	 * Its failure is logged and does not stop the control plane. */
+	wccp2_gre_start(c);
 	if (c->wccp2.nrouter == 0)
 		return 0;
 	nsvc = c->wccp2.nservice ? c->wccp2.nservice : 1;
@@ -532,7 +539,7 @@ wccp2_start(struct cfg *c)
 		wire_service(s->cf, &s->wire);
 		s->router = calloc(c->wccp2.nrouter, sizeof(*s->router));
 		if (s->router == NULL) {
-			wccp2_stop();
+			control_stop();
 			return -1;
 		}
 		for (j = 0; j < c->wccp2.nrouter; j++) {
@@ -546,10 +553,10 @@ wccp2_start(struct cfg *c)
 	w2.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (w2.fd < 0) {
 		log_msg(LOG_CRIT, "ERROR: WCCPv2: socket: %s", strerror(errno));
-		wccp2_stop();
+		control_stop();
 		return -1;
 	}
-	/* Initialized before anything can fail, so wccp2_stop() may stop
+	/* Initialized before anything can fail, so control_stop() may stop
 	 * them. */
 	evl_io_init(&w2.io, io_cb, w2.fd, NULL);
 	evl_timer_init(&w2.hello, hello_cb, NULL);
@@ -564,7 +571,7 @@ wccp2_start(struct cfg *c)
 		log_msg(LOG_CRIT, "ERROR: WCCPv2: cannot bind %s:%d: %s",
 			inet_ntoa(bind_sa.sin_addr), WCCP2_PORT,
 			strerror(errno));
-		wccp2_stop();
+		control_stop();
 		return -1;
 	}
 	evl_io_want(&w2.io, EVL_READ);
@@ -577,8 +584,9 @@ wccp2_start(struct cfg *c)
 	return 0;
 }
 
-void
-wccp2_stop(void)
+/* Stop the control plane only (the GRE data plane stays open). */
+static void
+control_stop(void)
 {
 	size_t i;
 
@@ -599,11 +607,22 @@ wccp2_stop(void)
 	}
 }
 
+void
+wccp2_stop(void)
+{
+	control_stop();
+	wccp2_gre_close();
+}
+
 int
 wccp2_reconfigure(struct cfg *c)
 {
 	if (!w2.owner)	/* another worker runs WCCP */
 		return 0;
-	wccp2_stop();
+	/* Keep the raw socket and the TUN device: re-opening them needs
+	 * the privileges dropped at start-up. wccp2_start() resumes them
+	 * (or closes them if GRE forwarding is no longer configured). */
+	control_stop();
+	wccp2_gre_pause();
 	return wccp2_start(c);
 }

@@ -25,16 +25,47 @@ State: after every event the JSON file --state is rewritten atomically:
    "here_i_am": {ip: n}, "auth_fail": n, "removal_query": [ip...],
    "assign_msgs": n}
 where SVC is "dynamic:80" or "standard:0".
+
+Data plane (--redirect gre|l2, with --client-if and --server-if): once a
+REDIRECT_ASSIGN has arrived the router redirects, as a WCCP router does,
+
+  * TCP packets to port 80 arriving on --client-if (the clients' requests),
+  * TCP packets from port 80 arriving on --server-if (the origin servers'
+    answers, which belong to the cache's spoofed connections: the return
+    service of the Squid wiki's examples, service 90),
+
+to the cache that holds the bucket of the CLIENT's address (its last
+octet XOR-folded: the same cache for both directions). The kernel picks
+them out with policy routing (`ip rule ... iif IF ipproto tcp dport 80
+lookup 200`); everything else is routed normally.
+
+  gre  table 200 routes into a TUN device this process reads: each packet
+       is sent to the cache in a raw IPPROTO_GRE socket (the kernel adds
+       the outer IPv4 header, router -> cache) behind a GRE header (flags
+       0, protocol 0x883E) and the 4-byte WCCPv2 redirect header (dynamic
+       flag, service id, alternate bucket 0, primary bucket).
+  l2   table 200 routes via the cache's address on the shared segment: the
+       packet reaches the cache's MAC unchanged. One cache only (the one
+       with the most buckets): per-bucket L2 steering is not modelled.
+
+Counters in the state file: "gre_sent": {cache ip: n}, "redirecting":
+cache ip or null.
 """
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
 import select
 import socket
 import struct
+import subprocess
 import time
+
+TUNSETIFF, IFF_TUN, IFF_NO_PI = 0x400454ca, 0x0001, 0x1000
+REDIRECT_TABLE = "200"
+GRE_WCCP = 0x883E
 
 HERE_I_AM, I_SEE_YOU, REDIRECT_ASSIGN, REMOVAL_QUERY = 10, 11, 12, 13
 C_SECURITY, C_SERVICE, C_ROUTER_ID, C_WC_ID = 0, 1, 2, 3
@@ -118,7 +149,83 @@ class Router:
         self.assign_msgs = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((a.address, 2048))
+        self.table = {}       # svc -> 256 cache ips (hash) or None
+        self.redirecting = None   # (svc, ips) once rules are installed
+        self.gre_sent = {}
+        self.dirty = False
+        self.tun = self.raw = None
+        if a.redirect == "gre":
+            self.tun = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
+            fcntl.ioctl(self.tun, TUNSETIFF, struct.pack(
+                "16sH", a.tun.encode(), IFF_TUN | IFF_NO_PI))
+            self.ip("link", "set", a.tun, "up")
+            self.ip("route", "add", "default", "dev", a.tun, "table",
+                    REDIRECT_TABLE)
+            self.raw = socket.socket(socket.AF_INET, socket.SOCK_RAW,
+                                     socket.IPPROTO_GRE)
+            # Fragment rather than refuse a full-size packet + 8 bytes.
+            self.raw.setsockopt(socket.IPPROTO_IP, 10, 0)  # PMTUDISC_DONT
         self.save()
+
+    @staticmethod
+    def ip(*args):
+        subprocess.run(["ip"] + list(args), check=True, timeout=10,
+                       capture_output=True)
+
+    def start_redirect(self, svc):
+        """Install the policy rules once the first assignment arrived (and
+        for L2 the route to the cache)."""
+        if self.a.redirect is None or self.redirecting is not None:
+            return
+        counts = self.assign[svc]["counts"]
+        caches = [k for k in counts if k != "unassigned"]
+        if not caches:
+            return
+        if self.a.redirect == "l2":
+            best = max(caches, key=lambda k: counts[k])
+            self.ip("route", "replace", "default", "via", best, "table",
+                    REDIRECT_TABLE)
+        self.ip("rule", "add", "iif", self.a.client_if, "ipproto", "tcp",
+                "dport", "80", "lookup", REDIRECT_TABLE)
+        self.ip("rule", "add", "iif", self.a.server_if, "ipproto", "tcp",
+                "sport", "80", "lookup", REDIRECT_TABLE)
+        self.redirecting = svc
+
+    def on_tun(self):
+        """GRE-redirect the packets the rules routed into the TUN."""
+        for _ in range(64):
+            try:
+                pkt = os.read(self.tun, 65535)
+            except BlockingIOError:
+                return
+            if len(pkt) < 24 or pkt[0] >> 4 != 4 or pkt[9] != 6:
+                continue
+            ihl = (pkt[0] & 15) * 4
+            sport, dport = struct.unpack("!HH", pkt[ihl:ihl + 4])
+            # The client is the source of requests, the destination of
+            # answers: hash on it so that both reach the same cache.
+            client = pkt[12:16] if dport == 80 else pkt[16:20]
+            bucket = client[0] ^ client[1] ^ client[2] ^ client[3]
+            svc = self.redirecting
+            tab = self.table.get(svc)
+            if tab:
+                cache = tab[bucket]
+            else:   # mask assignment: the cache with the most values
+                counts = self.assign[svc]["counts"]
+                cache = max((k for k in counts if k != "unassigned"),
+                            key=lambda k: counts[k], default=None)
+            if cache is None:
+                continue
+            sb = self.svc_body[svc]
+            rh = struct.pack("!BBBB", 1 if sb[0] == 1 else 0, sb[1], 0,
+                             bucket)
+            try:
+                self.raw.sendto(struct.pack("!HH", 0, GRE_WCCP) + rh + pkt,
+                                (cache, 0))
+            except OSError:
+                continue
+            self.gre_sent[cache] = self.gre_sent.get(cache, 0) + 1
+            self.dirty = True
 
     def save(self):
         st = {"view": {k: sorted(ip2s(i) for i in v)
@@ -126,7 +233,9 @@ class Router:
               "change": self.change, "assign": self.assign,
               "here_i_am": self.here, "auth_fail": self.auth_fail,
               "removal_query": self.removal,
-              "assign_msgs": self.assign_msgs}
+              "assign_msgs": self.assign_msgs,
+              "gre_sent": self.gre_sent,
+              "redirecting": self.redirecting}
         tmp = self.a.state + ".tmp"
         with open(tmp, "w") as f:
             json.dump(st, f)
@@ -215,10 +324,14 @@ class Router:
                 ips = [ip2s(b[off + 4 + 4 * i:off + 8 + 4 * i])
                        for i in range(nc)]
                 buckets = b[off + 4 + 4 * nc:off + 4 + 4 * nc + 256]
+                table = []
                 for x in buckets:
                     k = "unassigned" if x == 0xff else ips[x & 0x7f]
                     counts[k] = counts.get(k, 0) + 1
+                    table.append(None if x == 0xff else k)
+                self.table[svc] = table
             else:
+                self.table[svc] = None
                 nm = struct.unpack("!I", b[off:off + 4])[0]
                 off += 4
                 for _ in range(nm):
@@ -232,6 +345,7 @@ class Router:
             self.assign[svc] = {"key_ip": ip2s(key_ip),
                                 "key_change": key_change, "counts": counts,
                                 "type": "hash" if atype == 0 else "mask"}
+            self.start_redirect(svc)
         self.save()
 
     def tick(self):
@@ -248,16 +362,20 @@ class Router:
                     view[ip]["qsent"] = True
                     self.removal_query(svc, ip)
                     changed = True
-        if changed:
+        if changed or self.dirty:
+            self.dirty = False
             self.save()
 
     def run(self):
         end = time.monotonic() + self.a.lifetime
         while time.monotonic() < end:
-            r, _, _ = select.select([self.sock], [], [], 0.2)
-            if r:
+            fds = [self.sock] + ([self.tun] if self.tun is not None else [])
+            r, _, _ = select.select(fds, [], [], 0.2)
+            if self.sock in r:
                 msg, src = self.sock.recvfrom(65535)
                 self.on_msg(msg, src)
+            if self.tun is not None and self.tun in r:
+                self.on_tun()
             self.tick()
 
 
@@ -269,6 +387,10 @@ def main():
     ap.add_argument("--send-password")
     ap.add_argument("--cache-timeout", type=float, default=25.0)
     ap.add_argument("--lifetime", type=float, default=300.0)
+    ap.add_argument("--redirect", choices=("gre", "l2"))
+    ap.add_argument("--client-if")
+    ap.add_argument("--server-if")
+    ap.add_argument("--tun", default="wredir0")
     Router(ap.parse_args()).run()
 
 
