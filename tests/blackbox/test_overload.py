@@ -75,7 +75,9 @@ def test_stops_accepting_at_limit_and_resumes(tproxyd, origin, limit_line,
         if at is not None:
             assert held == at, m
         else:
-            assert 20 <= held <= 47, m
+            # 64 less the reserve of 16: 48 descriptors for connections,
+            # the /metrics one among them or not depending on timing.
+            assert 20 <= held <= 48, m
         assert metric(m, "tproxyd_accepting") == 0, m
         assert metric(m, "tproxyd_accept_pauses_total") >= 1, m
         # Paused, not spinning: under 0.2 CPU seconds in one second.
