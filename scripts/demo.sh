@@ -64,6 +64,8 @@ acl clients src 198.18.1.0/24 2001:db8:1::/64
 http_access allow clients
 http_access deny all
 visible_hostname demo-router
+# Nothing but the namespaces here: never ask the host's resolver.
+dns_nameservers 127.0.0.1
 access_log $d/access.log
 cache_log $d/cache.log
 pid_filename $d/tproxyd.pid
