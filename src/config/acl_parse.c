@@ -101,9 +101,9 @@ parse_uint(const char *s, size_t len, unsigned long max, unsigned long *out)
 }
 
 /* A numeric address, "[v6]" allowed; the family and the 16 bytes (IPv4 in
- * the first 4). Returns 0 or -1. */
-static int
-parse_addr(const char *s, size_t len, int *family, struct in6_addr *a)
+ * the first 4). Returns 0 or -1. Shared with directives.c. */
+int
+cfg_parse_addr(const char *s, size_t len, int *family, struct in6_addr *a)
 {
 	char buf[INET6_ADDRSTRLEN + 2];
 
@@ -170,8 +170,8 @@ parse_ip_value(struct cfg_parse *p, const struct acl *acl,
 	slash = strchr(s, '/');
 	if (dash != NULL) {
 		if (slash != NULL ||
-		    parse_addr(s, (size_t)(dash - s), &fam, &a) < 0 ||
-		    parse_addr(dash + 1, strlen(dash + 1), &fam2, &b) < 0) {
+		    cfg_parse_addr(s, (size_t)(dash - s), &fam, &a) < 0 ||
+		    cfg_parse_addr(dash + 1, strlen(dash + 1), &fam2, &b) < 0) {
 			goto bad;
 		}
 		if (fam != fam2 || memcmp(&a, &b, sizeof(a)) > 0) {
@@ -185,7 +185,7 @@ parse_ip_value(struct cfg_parse *p, const struct acl *acl,
 		out->hi = b;
 		return 1;
 	}
-	if (parse_addr(s, slash ? (size_t)(slash - s) : strlen(s), &fam,
+	if (cfg_parse_addr(s, slash ? (size_t)(slash - s) : strlen(s), &fam,
 		       &a) < 0) {
 		goto bad;
 	}
@@ -196,7 +196,7 @@ parse_ip_value(struct cfg_parse *p, const struct acl *acl,
 			       &ul) == 0) {
 			bits = (int)ul;
 		} else if (fam == AF_INET &&
-			   parse_addr(slash + 1, strlen(slash + 1), &fam2,
+			   cfg_parse_addr(slash + 1, strlen(slash + 1), &fam2,
 				      &m) == 0 && fam2 == AF_INET &&
 			   (bits = mask_bits(&m)) >= 0) {
 			/* a.b.c.d/255.255.0.0 */

@@ -124,4 +124,9 @@ int cfg_acl_ref(struct cfg_parse *p, const char *dname, const struct tok *t,
 /* The name used for builtin acls' file: acl->file == cfg_builtin_file. */
 extern const char cfg_builtin_file[];
 
+/* A numeric IPv4 or IPv6 address ("[v6]" allowed) of len bytes at s:
+ * *family and the 16 address bytes (IPv4 in the first 4). 0 or -1. */
+int cfg_parse_addr(const char *s, size_t len, int *family,
+		   struct in6_addr *a);
+
 #endif

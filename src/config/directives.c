@@ -84,30 +84,24 @@ sockaddr_parse(const char *s, size_t len, unsigned port,
 {
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	char buf[INET6_ADDRSTRLEN + 2];
+	struct in6_addr a;
+	int family;
 
-	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
-		s++;
-		len -= 2;
-	}
-	if (len == 0 || len >= sizeof(buf))
+	if (cfg_parse_addr(s, len, &family, &a) < 0)
 		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
 	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, buf, &s4->sin_addr) == 1) {
+	if (family == AF_INET) {
 		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, &a, 4);
 		s4->sin_port = htons((uint16_t)port);
 		*sl = sizeof(*s4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, buf, &s6->sin6_addr) == 1) {
+	} else {
 		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = a;
 		s6->sin6_port = htons((uint16_t)port);
 		*sl = sizeof(*s6);
-		return 0;
 	}
-	return -1;
+	return 0;
 }
 
 /*
