@@ -168,6 +168,11 @@ def snapshot(t):
     # differ between two topologies.
     r["route6"] = "\n".join(ln for ln in r["route6"].splitlines()
                             if "expires" not in ln and "fe80:" not in ln)
+    # A routing table is a set: the kernel lists routes of equal prefix
+    # (e.g. the per-device multicast ff00::/8) in the order the devices
+    # came up, which differs between two topologies.
+    for key in ("route4", "route6"):
+        r[key] = "\n".join(sorted(r[key].splitlines()))
     return r
 
 
