@@ -8,7 +8,8 @@
 
 #include "core/buf-t.h"
 
-/* Allocate size bytes of storage. Returns 0 or -ENOMEM. */
+/* Allocate at least size bytes of storage (sizes from 2 KiB to 64 KiB are
+ * rounded up to a power of two). Returns 0 or -ENOMEM. */
 int buf_init(struct buf *b, size_t size);
 /* Make room for at least size bytes of storage in all: allocates when the
  * buffer has none, grows it (keeping pending bytes) when it is smaller.
@@ -22,6 +23,11 @@ void buf_compact(struct buf *b);
 /* Append len bytes; returns 0, or -ENOSPC when they do not fit (nothing is
  * written then). Compacts first when that makes them fit. */
 int buf_append(struct buf *b, const void *p, size_t len);
+/* Append v in decimal; returns 0 or -ENOSPC (nothing written). */
+int buf_append_u64(struct buf *b, unsigned long long v);
+/* Free the areas the process keeps for reuse (after fork in a child that
+ * will not serve, or at exit to keep leak checkers quiet). */
+void buf_cache_drop(void);
 /* printf-style append; returns 0 or -ENOSPC (nothing written). */
 int buf_appendf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/fmt.h"
 #include "core/sa.h"
 
 void
@@ -77,31 +78,52 @@ const char *
 sa_ip_text(const struct sockaddr *sa, char *out, size_t n)
 {
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+	char tmp[FMT_IP_MAX];
+	size_t len;
 
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-			  out, (socklen_t)n);
+	if (sa == NULL)
+		len = (size_t)(stpcpy(tmp, "-") - tmp);
+	else if (sa->sa_family == AF_INET)
+		len = fmt_ip4(tmp, (const unsigned char *)
+			      &((const struct sockaddr_in *)sa)->sin_addr);
 	else if (sa->sa_family == AF_INET6 &&
 		 IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], out,
-			  (socklen_t)n);
+		len = fmt_ip4(tmp, &s6->sin6_addr.s6_addr[12]);
 	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &s6->sin6_addr, out, (socklen_t)n);
+		len = fmt_ip6(tmp, s6->sin6_addr.s6_addr);
 	else
-		snprintf(out, n, "-");
+		len = (size_t)(stpcpy(tmp, "-") - tmp);
+	if (n == 0)
+		return out;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, tmp, len);
+	out[len] = '\0';
 	return out;
 }
 
 const char *
 sa_text(const struct sockaddr *sa, char *out, size_t n)
 {
-	char ip[INET6_ADDRSTRLEN];
+	char tmp[FMT_IP_MAX + 8 + FMT_U64_MAX];
+	size_t o = 0;
+	int v6 = sa->sa_family == AF_INET6 &&
+		 !IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
 
-	sa_ip_text(sa, ip, sizeof(ip));
-	if (sa->sa_family == AF_INET6 && strchr(ip, ':'))
-		snprintf(out, n, "[%s]:%u", ip, sa_port(sa));
-	else
-		snprintf(out, n, "%s:%u", ip, sa_port(sa));
+	if (v6)
+		tmp[o++] = '[';
+	sa_ip_text(sa, tmp + o, FMT_IP_MAX);
+	o += strlen(tmp + o);
+	if (v6)
+		tmp[o++] = ']';
+	tmp[o++] = ':';
+	o += fmt_u64(tmp + o, sa_port(sa));
+	if (n == 0)
+		return out;
+	if (o >= n)
+		o = n - 1;
+	memcpy(out, tmp, o);
+	out[o] = '\0';
 	return out;
 }
 

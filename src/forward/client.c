@@ -266,6 +266,32 @@ txn_set_url(struct fwd_txn *t, const char *fmt, ...)
 	return 0;
 }
 
+/* The same from up to three views, without printf: the common cases run
+ * for every request. */
+static int
+txn_set_url3(struct fwd_txn *t, struct str a, struct str b, struct str c)
+{
+	size_t n = a.len + b.len + c.len;
+	char *p;
+
+	if (n + 1 > t->url_cap) {
+		p = realloc(t->url, n + 64);
+		if (p == NULL)
+			return -1;
+		t->url = p;
+		t->url_cap = n + 64;
+	}
+	if (a.len)
+		memcpy(t->url, a.p, a.len);
+	if (b.len)
+		memcpy(t->url + a.len, b.p, b.len);
+	if (c.len)
+		memcpy(t->url + a.len + b.len, c.p, c.len);
+	t->url[n] = '\0';
+	t->url_len = n;
+	return 0;
+}
+
 /* host: reg-name chars, or an IPv6 literal in brackets. */
 static int
 valid_host(const char *p, size_t n)
@@ -880,8 +906,8 @@ txn_intercepted_target(struct fwd_cli *cli, const struct h1_req *req,
 		explicit_port = parse_authority(t, auth, alen, 80);
 		if (explicit_port < 0)
 			return -1;
-		if (txn_set_url(t, "http://%.*s%.*s", (int)alen, auth,
-				(int)plen, path) < 0)
+		if (txn_set_url3(t, STR_LIT("http://"), str_make(auth, alen),
+				 str_make(path, plen)) < 0)
 			return -1;
 		t->path_off = 7 + alen;
 		/* Host check (Squid's hostHeaderVerify). */
@@ -945,7 +971,7 @@ cli_stats(struct fwd_cli *cli, struct h1_req *req, size_t hlen)
 	memcpy(t->method, "GET", 4);
 	t->meth = h1_method_of(req->method);
 	t->code = "TCP_MISS";
-	if (txn_set_url(t, "%.*s", (int)req->target.len, req->target.p) < 0)
+	if (txn_set_url3(t, req->target, STR_NULL, STR_NULL) < 0)
 		t->url_len = 0;
 	buf_consume(&cli->ibuf, hlen);
 	t->req_scanned = 1;
@@ -1030,7 +1056,7 @@ cli_start_request(struct fwd_cli *cli, struct h1_req *req, size_t hlen)
 	t->method[ml] = '\0';
 	t->minor = req->minor;
 	t->code = "TCP_MISS";
-	if (txn_set_url(t, "%.*s", (int)req->target.len, req->target.p) < 0)
+	if (txn_set_url3(t, req->target, STR_NULL, STR_NULL) < 0)
 		goto fail500;
 
 	rc = h1_msg_info(req->hdr, req->nhdr, req->minor, &info);

@@ -95,6 +95,39 @@ put_field(struct buf *out, struct str name, struct str value)
 	return 0;
 }
 
+/* Pieces of a head; each returns 0 or -ENOSPC. Heads are built for every
+ * request and response, so they are put together from views and decimal
+ * numbers rather than through printf. */
+static inline int
+put_str(struct buf *out, struct str s)
+{
+	return buf_append(out, s.p, s.len);
+}
+
+#define put_lit(out, lit) buf_append((out), (lit), sizeof(lit) - 1)
+
+static inline int
+put_cstr(struct buf *out, const char *s)
+{
+	return buf_append(out, s, strlen(s));
+}
+
+static int
+put_cl(struct buf *out, unsigned long long cl)
+{
+	return put_lit(out, "Content-Length: ") | buf_append_u64(out, cl) |
+	       put_lit(out, "\r\n");
+}
+
+static int
+put_via(struct buf *out, int minor, const char *name)
+{
+	return put_lit(out, "Via: 1.") |
+	       buf_append_u64(out, (unsigned)(minor < 0 ? 0 : minor)) |
+	       put_lit(out, " ") | put_cstr(out, name) |
+	       put_lit(out, " (tproxyd/" TPROXYD_VERSION ")\r\n");
+}
+
 int
 hdr_build_req(struct buf *out, const struct h1_req *req,
 	      const struct hdr_req_opts *o)
@@ -105,10 +138,12 @@ hdr_build_req(struct buf *out, const struct h1_req *req,
 	enum hop h;
 
 	ntok = conn_tokens(req->hdr, req->nhdr, tok);
-	rc |= buf_appendf(out, "%.*s %.*s HTTP/1.1\r\nHost: %.*s\r\n",
-			  (int)o->method.len, o->method.p,
-			  (int)o->target.len, o->target.p,
-			  (int)o->host.len, o->host.p);
+	rc |= put_str(out, o->method);
+	rc |= put_lit(out, " ");
+	rc |= put_str(out, o->target);
+	rc |= put_lit(out, " HTTP/1.1\r\nHost: ");
+	rc |= put_str(out, o->host);
+	rc |= put_lit(out, "\r\n");
 	for (i = 0; i < req->nhdr && rc == 0; i++) {
 		n = req->hdr[i].name;
 		h = static_hop(n);
@@ -132,12 +167,12 @@ hdr_build_req(struct buf *out, const struct h1_req *req,
 				if (xff_seen)
 					break;
 				xff_seen = 1;
-				rc |= buf_appendf(out,
-					"X-Forwarded-For: %.*s, %s\r\n",
-					(int)req->hdr[i].value.len,
-					req->hdr[i].value.p,
-					o->xff == HDR_XFF_ON ? o->client :
-					"unknown");
+				rc |= put_lit(out, "X-Forwarded-For: ");
+				rc |= put_str(out, req->hdr[i].value);
+				rc |= put_lit(out, ", ");
+				rc |= put_cstr(out, o->xff == HDR_XFF_ON ?
+					       o->client : "unknown");
+				rc |= put_lit(out, "\r\n");
 				continue;
 			case HDR_XFF_TRANSPARENT:
 				break;
@@ -148,17 +183,16 @@ hdr_build_req(struct buf *out, const struct h1_req *req,
 		rc |= put_field(out, n, req->hdr[i].value);
 	}
 	if (o->has_cl)
-		rc |= buf_appendf(out, "Content-Length: %llu\r\n",
-				  (unsigned long long)o->cl);
+		rc |= put_cl(out, o->cl);
 	if (o->upgrade)
 		rc |= buf_append(out, "Connection: Upgrade\r\n", 21);
 	if (!xff_seen && (o->xff == HDR_XFF_ON || o->xff == HDR_XFF_TRUNCATE))
-		rc |= buf_appendf(out, "X-Forwarded-For: %s\r\n", o->client);
+		rc |= put_lit(out, "X-Forwarded-For: ") |
+		      put_cstr(out, o->client) | put_lit(out, "\r\n");
 	else if (!xff_seen && o->xff == HDR_XFF_OFF)
 		rc |= buf_append(out, "X-Forwarded-For: unknown\r\n", 26);
 	if (o->via_name)
-		rc |= buf_appendf(out, "Via: 1.%d %s (tproxyd/" TPROXYD_VERSION
-				  ")\r\n", req->minor, o->via_name);
+		rc |= put_via(out, req->minor, o->via_name);
 	rc |= buf_append(out, "\r\n", 2);
 	return rc ? -ENOSPC : 0;
 }
@@ -173,8 +207,11 @@ hdr_build_resp(struct buf *out, const struct h1_resp *resp,
 	enum hop h;
 
 	ntok = conn_tokens(resp->hdr, resp->nhdr, tok);
-	rc |= buf_appendf(out, "HTTP/1.1 %d %.*s\r\n", resp->status,
-			  (int)resp->reason.len, resp->reason.p);
+	rc |= put_lit(out, "HTTP/1.1 ");
+	rc |= buf_append_u64(out, (unsigned)resp->status);
+	rc |= put_lit(out, " ");
+	rc |= put_str(out, resp->reason);
+	rc |= put_lit(out, "\r\n");
 	for (i = 0; i < resp->nhdr && rc == 0; i++) {
 		n = resp->hdr[i].name;
 		h = static_hop(n);
@@ -193,11 +230,9 @@ hdr_build_resp(struct buf *out, const struct h1_resp *resp,
 		rc |= put_field(out, n, resp->hdr[i].value);
 	}
 	if (o->has_cl && !o->drop_cl && !o->drop_framing)
-		rc |= buf_appendf(out, "Content-Length: %llu\r\n",
-				  (unsigned long long)o->cl);
+		rc |= put_cl(out, o->cl);
 	if (o->via_name)
-		rc |= buf_appendf(out, "Via: 1.%d %s (tproxyd/" TPROXYD_VERSION
-				  ")\r\n", resp->minor, o->via_name);
+		rc |= put_via(out, resp->minor, o->via_name);
 	if (o->upgrade)
 		rc |= buf_append(out, "Connection: Upgrade\r\n", 21);
 	else if (!o->keepalive)

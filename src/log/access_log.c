@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/fmt.h"
+#include "core/sa.h"
 #include "log/access_log.h"
 
 #define ALOG_BUF 65536
@@ -71,26 +73,7 @@ alog_flush(void)
 const char *
 alog_addr(const struct sockaddr *sa, char *out, size_t n)
 {
-	const struct sockaddr_in6 *s6;
-
-	if (sa == NULL) {
-		snprintf(out, n, "-");
-		return out;
-	}
-	if (sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-			  out, (socklen_t)n);
-	} else if (sa->sa_family == AF_INET6) {
-		s6 = (const struct sockaddr_in6 *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], out,
-				  (socklen_t)n);
-		else
-			inet_ntop(AF_INET6, &s6->sin6_addr, out, (socklen_t)n);
-	} else {
-		snprintf(out, n, "-");
-	}
-	return out;
+	return sa_ip_text(sa, out, n);
 }
 
 /* Copy a view, replacing bytes that would break the line's fields (space,
@@ -120,34 +103,64 @@ put_field(char *out, size_t n, struct str s)
 	return o;
 }
 
+static size_t
+put_text(char *out, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(out, s, n);
+	return n;
+}
+
 size_t
 alog_format(char *out, size_t n, const struct alog_rec *r)
 {
-	char client[INET6_ADDRSTRLEN], peer[INET6_ADDRSTRLEN];
 	long sec = (long)r->end;
 	/* Round: 0.123 is 0.12299999 in binary. */
 	long ms = (long)((r->end - (double)sec) * 1000.0 + 0.5);
-	size_t o;
-	int k;
+	size_t o = 0;
 
 	if (ms > 999)
 		ms = 999;
-	if (n < 256) {
+	if (n < 512) {
 		out[0] = '\0';
 		return 0;
 	}
-	k = snprintf(out, n, "%ld.%03ld %6ld %s %s%s/%03d %llu ", sec, ms,
-		     r->elapsed_ms, alog_addr(r->client, client, sizeof(client)),
-		     r->code, r->aborted ? "_ABORTED" : "", r->status,
-		     (unsigned long long)r->bytes);
-	o = (size_t)k;
-	o += put_field(out + o, n - o - 128, r->method);
+	/* The fixed-size fields fit in the first 256 bytes; the views are
+	 * cut to what is left, keeping room for the rest of the line. */
+	o += fmt_u64(out + o, (unsigned long long)(sec < 0 ? 0 : sec));
+	out[o++] = '.';
+	o += fmt_u64_pad(out + o, (unsigned long long)ms, 3, '0');
 	out[o++] = ' ';
-	o += put_field(out + o, n - o - 128, r->url);
-	k = snprintf(out + o, n - o, " - %s/%s ", r->hier,
-		     r->peer_name ? r->peer_name :
-		     alog_addr(r->peer, peer, sizeof(peer)));
-	o += (size_t)k;
+	o += fmt_u64_pad(out + o, (unsigned long long)
+			 (r->elapsed_ms < 0 ? 0 : r->elapsed_ms), 6, ' ');
+	out[o++] = ' ';
+	sa_ip_text(r->client, out + o, FMT_IP_MAX);
+	o += strlen(out + o);
+	out[o++] = ' ';
+	o += put_text(out + o, r->code);
+	if (r->aborted)
+		o += put_text(out + o, "_ABORTED");
+	out[o++] = '/';
+	o += fmt_u64_pad(out + o, (unsigned long long)
+			 (r->status < 0 ? 0 : r->status), 3, '0');
+	out[o++] = ' ';
+	o += fmt_u64(out + o, (unsigned long long)r->bytes);
+	out[o++] = ' ';
+	o += put_field(out + o, n - o - 256, r->method);
+	out[o++] = ' ';
+	o += put_field(out + o, n - o - 256, r->url);
+	o += put_text(out + o, " - ");
+	o += put_text(out + o, r->hier);
+	out[o++] = '/';
+	if (r->peer_name != NULL)
+		o += put_field(out + o, 128, str_make(r->peer_name,
+						      strlen(r->peer_name)));
+	else {
+		sa_ip_text(r->peer, out + o, FMT_IP_MAX);
+		o += strlen(out + o);
+	}
+	out[o++] = ' ';
 	o += put_field(out + o, n - o - 2, r->type);
 	out[o++] = '\n';
 	out[o] = '\0';
