@@ -1361,6 +1361,9 @@ cli_parse(struct fwd_cli *cli)
 			cli->txn.url_len = 0;
 		if (rc == H1_E_TOO_LONG || rc == H1_E_TOO_MANY)
 			cli_error(cli, 431, "ERR_TOO_BIG", h1_strerror(rc));
+		else if (rc == H1_E_VERSION_UNSUP)
+			cli_error(cli, 505, "ERR_UNSUP_HTTPVERSION",
+				  h1_strerror(rc));
 		else
 			cli_error(cli, 400, "ERR_INVALID_REQ", h1_strerror(rc));
 		cli->txn.resp_close = 1;

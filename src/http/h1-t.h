@@ -25,7 +25,7 @@ enum h1_rc {
 	H1_E_SYNTAX     = -2,	/* malformed start line or field line */
 	H1_E_METHOD     = -3,	/* method is not a token */
 	H1_E_TARGET     = -4,	/* request-target has invalid characters */
-	H1_E_VERSION    = -5,	/* not HTTP/1.0 or HTTP/1.1 */
+	H1_E_VERSION    = -5,	/* not HTTP-version syntax */
 	H1_E_HDR_NAME   = -6,	/* field name empty, not a token, or
 				   whitespace before the colon */
 	H1_E_HDR_VALUE  = -7,	/* NUL, bare CR or other control in value */
@@ -42,6 +42,7 @@ enum h1_rc {
 	H1_E_TE_UNSUP   = -15,	/* a transfer coding we do not implement */
 	H1_E_CHUNK      = -16,	/* bad chunk size line, extension or CRLF */
 	H1_E_CHUNK_SIZE = -17,	/* chunk size overflows 63 bits */
+	H1_E_VERSION_UNSUP = -18, /* well-formed, major version not 1 */
 };
 
 /* Method classification. */

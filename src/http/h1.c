@@ -225,16 +225,22 @@ h1_line(const char *p, size_t pos, size_t end, size_t *eol)
 }
 
 /*
- * HTTP-version in s[0..n): returns the minor version (0 or 1), or
- * H1_E_VERSION / H1_E_BARE_CR. Only 1.0 and 1.1 are HTTP/1 versions we can
- * speak; "HTTP/2.0" on an HTTP/1 connection is a confused or hostile peer.
+ * HTTP-version in s[0..n): returns the minor version we speak for it, or
+ * H1_E_VERSION_UNSUP / H1_E_VERSION / H1_E_BARE_CR. RFC 9112 2.3: a
+ * higher minor version of HTTP/1 is processed as the highest one we
+ * implement (1.1); another major version ("HTTP/2.0" on an HTTP/1
+ * connection, "HTTP/0.9") is well-formed but not ours (505).
  */
 static inline int
 h1_version(const char *s, size_t n)
 {
-	if (n == 8 && memcmp(s, "HTTP/1.", 7) == 0 &&
-	    (s[7] == '0' || s[7] == '1'))
-		return s[7] - '0';
+	if (n == 8 && memcmp(s, "HTTP/", 5) == 0 && s[6] == '.' &&
+	    (unsigned char)(s[5] - '0') <= 9 &&
+	    (unsigned char)(s[7] - '0') <= 9) {
+		if (s[5] != '1')
+			return H1_E_VERSION_UNSUP;
+		return s[7] == '0' ? 0 : 1;
+	}
 	if (memchr(s, '\r', n) != NULL)
 		return H1_E_BARE_CR;
 	return H1_E_VERSION;
@@ -1016,6 +1022,7 @@ h1_strerror(int rc)
 	case H1_E_METHOD:	return "bad method";
 	case H1_E_TARGET:	return "bad request-target";
 	case H1_E_VERSION:	return "bad HTTP version";
+	case H1_E_VERSION_UNSUP: return "unsupported HTTP version";
 	case H1_E_HDR_NAME:	return "bad field name";
 	case H1_E_HDR_VALUE:	return "bad field value";
 	case H1_E_OBS_FOLD:	return "obsolete line folding";
