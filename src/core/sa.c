@@ -74,6 +74,19 @@ sa_len(const struct sockaddr *sa)
 	       sizeof(struct sockaddr_in6);
 }
 
+/* Copy len bytes of text into out (size n), cut to fit, NUL-terminated. */
+static const char *
+copy_out(char *out, size_t n, const char *text, size_t len)
+{
+	if (n == 0)
+		return out;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, text, len);
+	out[len] = '\0';
+	return out;
+}
+
 const char *
 sa_ip_text(const struct sockaddr *sa, char *out, size_t n)
 {
@@ -93,13 +106,7 @@ sa_ip_text(const struct sockaddr *sa, char *out, size_t n)
 		len = fmt_ip6(tmp, s6->sin6_addr.s6_addr);
 	else
 		len = (size_t)(stpcpy(tmp, "-") - tmp);
-	if (n == 0)
-		return out;
-	if (len >= n)
-		len = n - 1;
-	memcpy(out, tmp, len);
-	out[len] = '\0';
-	return out;
+	return copy_out(out, n, tmp, len);
 }
 
 const char *
@@ -118,13 +125,7 @@ sa_text(const struct sockaddr *sa, char *out, size_t n)
 		tmp[o++] = ']';
 	tmp[o++] = ':';
 	o += fmt_u64(tmp + o, sa_port(sa));
-	if (n == 0)
-		return out;
-	if (o >= n)
-		o = n - 1;
-	memcpy(out, tmp, o);
-	out[o] = '\0';
-	return out;
+	return copy_out(out, n, tmp, o);
 }
 
 int

@@ -95,6 +95,18 @@ put_field(struct buf *out, struct str name, struct str value)
 	return 0;
 }
 
+/* A field that is for this hop only: hop-by-hop by definition or named in
+ * Connection; Upgrade passes when the exchange is an upgrade. */
+static int
+is_hop(struct str n, const struct str *tok, size_t ntok, int upgrade)
+{
+	enum hop h = static_hop(n);
+
+	if (h == HOP_YES || (h == HOP_UPGRADE && !upgrade))
+		return 1;
+	return named_in(n, tok, ntok) && !(upgrade && str_ieq(n, "upgrade"));
+}
+
 /* Pieces of a head; each returns 0 or -ENOSPC. Heads are built for every
  * request and response, so they are put together from views and decimal
  * numbers rather than through printf. */
@@ -135,7 +147,6 @@ hdr_build_req(struct buf *out, const struct h1_req *req,
 	struct str tok[MAX_CONN_TOKENS], n;
 	size_t ntok, i;
 	int rc = 0, xff_seen = 0;
-	enum hop h;
 
 	ntok = conn_tokens(req->hdr, req->nhdr, tok);
 	rc |= put_str(out, o->method);
@@ -146,11 +157,7 @@ hdr_build_req(struct buf *out, const struct h1_req *req,
 	rc |= put_lit(out, "\r\n");
 	for (i = 0; i < req->nhdr && rc == 0; i++) {
 		n = req->hdr[i].name;
-		h = static_hop(n);
-		if (h == HOP_YES || (h == HOP_UPGRADE && !o->upgrade))
-			continue;
-		if (named_in(n, tok, ntok) &&
-		    !(o->upgrade && str_ieq(n, "upgrade")))
+		if (is_hop(n, tok, ntok, o->upgrade))
 			continue;
 		if (n.len == 4 && str_ieq(n, "host"))
 			continue;	/* replaced from the target */
@@ -204,7 +211,6 @@ hdr_build_resp(struct buf *out, const struct h1_resp *resp,
 	struct str tok[MAX_CONN_TOKENS], n;
 	size_t ntok, i;
 	int rc = 0;
-	enum hop h;
 
 	ntok = conn_tokens(resp->hdr, resp->nhdr, tok);
 	rc |= put_lit(out, "HTTP/1.1 ");
@@ -214,11 +220,7 @@ hdr_build_resp(struct buf *out, const struct h1_resp *resp,
 	rc |= put_lit(out, "\r\n");
 	for (i = 0; i < resp->nhdr && rc == 0; i++) {
 		n = resp->hdr[i].name;
-		h = static_hop(n);
-		if (h == HOP_YES || (h == HOP_UPGRADE && !o->upgrade))
-			continue;
-		if (named_in(n, tok, ntok) &&
-		    !(o->upgrade && str_ieq(n, "upgrade")))
+		if (is_hop(n, tok, ntok, o->upgrade))
 			continue;
 		if ((o->drop_cl || o->drop_framing) &&
 		    str_ieq(n, "content-length"))
