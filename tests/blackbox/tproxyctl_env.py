@@ -38,11 +38,7 @@ class BridgeTopology(netns.Topology):
     instead of routing (its bridge br0 has ports b0 and b1)."""
 
     def _setup(self):
-        for ns in self.namespaces:
-            self._ip("netns", "add", ns)
-            self._ip("-n", ns, "link", "set", "lo", "up")
-            self.sysctl(ns, "net.ipv6.conf.all.accept_dad", "0")
-            self.sysctl(ns, "net.ipv6.conf.default.accept_dad", "0")
+        self._add_namespaces()
         self._ip("-n", self.cli, "link", "add", "c0", "type", "veth",
                  "peer", "name", "b0", "netns", self.rtr)
         self._ip("-n", self.srv, "link", "add", "s0", "type", "veth",

@@ -125,12 +125,17 @@ class Topology:
         self._up = True
         return self
 
-    def _setup(self):
+    def _add_namespaces(self):
+        """The namespaces, each with loopback up and no IPv6 duplicate
+        address detection (addresses usable at once)."""
         for ns in self.namespaces:
             self._ip("netns", "add", ns)
             self._ip("-n", ns, "link", "set", "lo", "up")
             self.sysctl(ns, "net.ipv6.conf.all.accept_dad", "0")
             self.sysctl(ns, "net.ipv6.conf.default.accept_dad", "0")
+
+    def _setup(self):
+        self._add_namespaces()
         self._ip("-n", self.cli, "link", "add", "c0", "type", "veth",
                  "peer", "name", "r0", "netns", self.rtr)
         self._ip("-n", self.srv, "link", "add", "s0", "type", "veth",
