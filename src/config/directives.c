@@ -293,6 +293,9 @@ set_http_port(struct cfg_parse *p, const struct tok *t, size_t n)
 	} else if (ic != NULL || tr != NULL) {
 		port.mode = PORT_INTERCEPT;
 	} else if (ac != NULL) {
+		cfg_warn(p, ac, "http_port: 'accel' (reverse proxy) is not "
+			 "implemented by tproxyd yet: this port serves as a "
+			 "forward proxy (absolute-form requests only)");
 		port.mode = PORT_ACCEL;
 	} else {
 		port.mode = PORT_FORWARD;

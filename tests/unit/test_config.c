@@ -142,8 +142,9 @@ static const struct load_case load_cases[] = {
 	{ "http_port [::1]:3128 name=lo6\nhttp_port 127.0.0.1:3128\n", 0, 0,
 	  NULL, 0 },
 	{ "http_port 3129 tproxy\nhttp_port 3130 intercept\n"
-	  "http_port 3131 transparent\nhttp_port 3132 accel\n", 0, 0, NULL,
-	  0 },
+	  "http_port 3131 transparent\nhttp_port 3132 accel\n", 0, 1,
+	  "t.conf:4: WARNING: http_port: 'accel' (reverse proxy) is not "
+	  "implemented", 0 },
 	{ "http_port 3129 tproxy intercept\n", 1, 0,
 	  "t.conf:1: http_port: 'tproxy' and 'intercept' cannot be used on "
 	  "the same port", 0 },
