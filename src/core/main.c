@@ -29,6 +29,7 @@
 #include "intercept/listener.h"
 #include "log/access_log.h"
 #include "log/log.h"
+#include "stats/stats.h"
 #include "wccp/gre.h"
 #include "wccp/wccp2.h"
 
@@ -502,6 +503,7 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 	if (getppid() == 1)
 		_exit(1);
 	log_set_kid((int)kid);
+	stats_attach(kid);	/* counters: slot kid of the shared table */
 	kid_affinity(kid);
 	lsn_set_reuseport(1);
 	if (serve_init() < 0 || apply_listeners(cur) < 0)
@@ -582,6 +584,7 @@ master_run(void)
 				if (k > cur->workers)
 					continue;
 				kid_pid[k] = 0;
+				stats_kid_exited(k);
 				if (stopping)
 					continue;
 				log_msg(LOG_CRIT, "WARNING: kid%u (pid %ld) %s %d;"
@@ -685,6 +688,17 @@ run(int foreground, int debug_level)
 	apply_limits(cur);
 	if (probe_transparent(cur) < 0)
 		goto fail;
+	/* Before any worker is forked: they all write into one table, so
+	 * that /metrics in any of them can show the whole instance. */
+	if ((rc = stats_init(cur->workers)) < 0) {
+		log_msg(LOG_CRIT, "FATAL: cannot map the shared counters: %s",
+			strerror(-rc));
+		fprintf(stderr, "tproxyd: FATAL: cannot map the shared "
+			"counters: %s\n", strerror(-rc));
+		goto fail;
+	}
+	if (cur->workers == 1)
+		stats_attach(1);
 	if (cur->workers == 1) {
 		/* One process: listeners first, while privileged. */
 		if (serve_init() < 0)

@@ -217,9 +217,13 @@ txn_log(struct fwd_cli *cli)
 	r.code = t->code ? t->code : "TCP_MISS";
 	r.status = t->status;
 	r.aborted = t->aborted;
-	stats_status(t->aborted ? 0 : t->status);
-	if (t->aborted)
-		stats.aborted++;
+	/* Scrapes of the stats_port are not traffic: they would make every
+	 * scrape see a different count. */
+	if (cli->port->mode != PORT_STATS) {
+		stats_status(t->aborted ? 0 : t->status);
+		if (t->aborted)
+			stats.aborted++;
+	}
 	r.bytes = t->bytes_out;
 	r.method = str_make(t->method, strlen(t->method));
 	r.url = str_make(t->url ? t->url : "", t->url ? t->url_len : 0);
@@ -959,7 +963,6 @@ static void
 cli_stats(struct fwd_cli *cli, struct h1_req *req, size_t hlen)
 {
 	struct fwd_txn *t = &cli->txn;
-	struct stats_gauges g;
 	struct acl_ctx ctx;
 	struct buf body = { 0 };
 	enum acl_verdict v;
@@ -1002,12 +1005,8 @@ cli_stats(struct fwd_cli *cli, struct h1_req *req, size_t hlen)
 			  "This port serves GET /metrics only.");
 		return;
 	}
-	memset(&g, 0, sizeof(g));
-	g.clients = nclients - nstats;	/* not those asking for metrics */
-	g.servers_idle = pool_count();
-	g.servers_active = srv_count() - g.servers_idle;
-	g.accepting = !lsn_paused();
-	if (buf_init(&body, 16384) < 0 || stats_render(&body, &g) < 0 ||
+	/* The whole instance: every worker's counters (stats.h). */
+	if (buf_init(&body, 16384) < 0 || stats_render(&body) < 0 ||
 	    buf_reserve(&cli->obuf, buf_len(&body) + 256) < 0) {
 		buf_free(&body);
 		cli_error(cli, 500, "ERR_INTERNAL", "Out of memory.");
@@ -2179,6 +2178,8 @@ cli_close(struct fwd_cli *cli)
 	nclients--;
 	if (cli->port->mode == PORT_STATS)
 		nstats--;
+	else
+		stats.clients--;
 	evl_defer(&cli->free_later, cli_free, cli);
 }
 
@@ -2278,10 +2279,12 @@ fwd_accept(int fd, const struct sockaddr *addr, socklen_t addrlen,
 	cli->wr_ready = 1;
 	cli->rd_ready = 1;	/* accept: the request is often there already */
 	cli->pipefd[0] = cli->pipefd[1] = -1;
-	if (port->mode == PORT_STATS)
+	if (port->mode == PORT_STATS) {
 		nstats++;
-	else
+	} else {
 		stats.client_accepted++;
+		stats.clients++;
+	}
 	cli->next = clients;
 	if (clients)
 		clients->prev = cli;

@@ -13,6 +13,7 @@
 
 #include "event/loop.h"
 #include "forward/fwd.h"
+#include "stats/stats.h"
 
 #define POOL_BUCKETS 1024	/* power of two */
 #define POOL_MAX     4096	/* idle connections kept in all */
@@ -127,6 +128,7 @@ pool_put(struct fwd_srv *srv)
 	lru.lru_next->lru_prev = srv;
 	lru.lru_next = srv;
 	count++;
+	stats.servers_idle++;
 }
 
 void
@@ -150,6 +152,7 @@ pool_remove(struct fwd_srv *srv)
 	srv->pool_next = srv->pool_prev = NULL;
 	srv->lru_next = srv->lru_prev = NULL;
 	count--;
+	stats.servers_idle--;
 }
 
 unsigned

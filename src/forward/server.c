@@ -33,6 +33,7 @@ srv_free(void *arg)
 	struct fwd_srv *srv = arg;
 
 	nservers--;
+	stats.servers--;
 	buf_free(&srv->ibuf);
 	free(srv);
 }
@@ -163,8 +164,13 @@ srv_open(const struct sockaddr *dst, socklen_t dstlen,
 		return NULL;
 	}
 	nservers++;
-	stats.server_opened++;
-	stats.server_spoofed += spoofed != 0;
+	stats.servers++;
+	/* One counter per label value: a scrape must never see "no" (the
+	 * difference of two counters) go backwards. */
+	if (spoofed)
+		stats.server_spoofed++;
+	else
+		stats.server_direct++;
 	srv->t_connect = evl_time();
 	srv->fd = fd;
 	memcpy(&srv->dst, dst, dstlen);
@@ -185,6 +191,7 @@ srv_open(const struct sockaddr *dst, socklen_t dstlen,
 		*err = errno;
 		stats.server_connect_failed++;
 		nservers--;
+		stats.servers--;
 		close(fd);
 		free(srv);
 		return NULL;

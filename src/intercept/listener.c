@@ -60,6 +60,7 @@ set_paused(int on)
 	if (paused == on)
 		return;
 	paused = on;
+	stats.accepting = !on;
 	for (l = all; l; l = l->all_next) {
 		/* Not started yet; or the stats port, which stays open so
 		 * that an overloaded proxy can still be watched. */

@@ -1,8 +1,12 @@
 /*
- * stats-t.h - counters for the Prometheus /metrics endpoint.
+ * stats-t.h - counters and gauges for the Prometheus /metrics endpoint.
  *
- * Plain process-wide integers, updated on the event loop thread only, so
- * no atomics. With several workers each process has its own.
+ * Each serving process owns one slot: the only process, or worker N
+ * (kid N) the slot N - 1 of a table that the master maps shared before it
+ * forks the workers. A process writes only its own slot, with plain
+ * stores from its event loop thread (no locks, no atomic read-modify-write
+ * on the hot path); /metrics, in whichever worker answers it, reads every
+ * slot and renders the sum. See stats.h for who writes what when.
  */
 #ifndef TPROXYD_STATS_STATS_T_H
 #define TPROXYD_STATS_STATS_T_H
@@ -12,8 +16,30 @@
 /* Server connect-time histogram bounds, in seconds (Prometheus "le"). */
 #define STATS_CONNECT_BUCKETS 12
 #define STATS_MAX_ERRNAMES    32
+#define STATS_ERRNAME_LEN     40	/* ERR_* names are under 30 bytes */
+/* Slots never share a cache line: a worker's stores do not slow another
+ * worker's (false sharing). 64 bytes on x86-64 and most arm64 parts. */
+#define STATS_CACHE_LINE      64
+/* At most this many slots (main.c's MAX_KIDS workers). */
+#define STATS_MAX_SLOTS       64
 
-struct stats {
+struct stats_err {
+	char     name[STATS_ERRNAME_LEN];	/* ERR_*, NUL-terminated */
+	uint64_t n;
+};
+
+/*
+ * One process's numbers. Counters only grow and survive a restart of the
+ * worker that owns the slot (the new one goes on from them), so their sum
+ * never goes backwards. Gauges say what the process holds now: they go to
+ * 0 when it dies or restarts.
+ *
+ * Every field is 64 or 32 bits wide and naturally aligned, so a reader in
+ * another process sees either the old or the new value of a field, never
+ * a torn one (its loads are relaxed atomics, see stats.c).
+ */
+struct stats_slot {
+	/* -- counters, written by the owning process only -- */
 	uint64_t client_accepted;	/* client connections accepted */
 	uint64_t client_refused;	/* accepts paused by the limits */
 	uint64_t requests;		/* transactions logged */
@@ -24,21 +50,29 @@ struct stats {
 	uint64_t client_bytes_out;	/* written to clients */
 	uint64_t server_bytes_in;	/* read from servers */
 	uint64_t server_bytes_out;	/* written to servers */
-	uint64_t server_opened;		/* server connections opened */
-	uint64_t server_spoofed;	/* ... of them from a client address */
+	uint64_t server_direct;		/* server connections opened from
+					   tproxyd's own address */
+	uint64_t server_spoofed;	/* ... from a client's address */
 	uint64_t server_reused;		/* requests sent on a pooled one */
 	uint64_t server_connect_failed;
 	uint64_t connect_bucket[STATS_CONNECT_BUCKETS];	/* cumulative */
 	uint64_t connect_count;
 	double   connect_sum;
 	uint64_t host_forgery;		/* SECURITY ALERT: Host forgery */
-	struct {
-		const char *name;	/* ERR_* (static strings) */
-		uint64_t    n;
-	} err[STATS_MAX_ERRNAMES];
-	unsigned nerr;
-};
-
-extern struct stats stats;
+	uint64_t starts;		/* times a process took this slot */
+	struct stats_err err[STATS_MAX_ERRNAMES];
+	uint32_t nerr;			/* entries of err[] in use; stored
+					   with release order after the
+					   entry is written */
+	/* -- gauges, written by the owning process; the master zeroes them
+	 *    when that process dies -- */
+	int32_t  clients;		/* open client connections (not
+					   those on the stats_port) */
+	int32_t  servers;		/* open server connections, pooled
+					   or serving */
+	int32_t  servers_idle;		/* ... of them in the idle pool */
+	int32_t  accepting;		/* 1, or 0 while paused at a limit */
+	int32_t  up;			/* 1 while a process owns the slot */
+} __attribute__((aligned(STATS_CACHE_LINE)));
 
 #endif

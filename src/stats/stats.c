@@ -1,18 +1,103 @@
 /*
  * stats.c - the counters behind /metrics, in Prometheus text format.
+ *
+ * Writers (the owner of a slot) use plain loads and stores: each slot has
+ * one writer, its process's event loop thread. Readers (the process that
+ * answers /metrics, for every slot, its own included) use relaxed atomic
+ * loads: a field is read whole, and successive reads of one field never go
+ * backwards, so the sums of counters are monotonic from scrape to scrape.
+ * Nothing orders two different fields, so a sum may be mid-update by a
+ * few events; where that could show (histogram buckets, idle vs all
+ * servers) stats_sum() makes the numbers consistent.
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/buf.h"
 #include "stats/stats.h"
 
-struct stats stats;
+/* The private slot: the only one without workers, and where updates go
+ * before stats_attach() (the master never counts anything). */
+static struct stats_slot own;
+struct stats_slot *stats_self = &own;
+static struct stats_slot *table = &own;
+static unsigned nslots = 1;
 
 static const double connect_le[STATS_CONNECT_BUCKETS] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 	5,
 };
+
+/* Relaxed loads of a field another process may be storing to. */
+#define LOAD(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
+static double
+load_double(const double *p)
+{
+	double v;
+
+	__atomic_load(p, &v, __ATOMIC_RELAXED);
+	return v;
+}
+
+int
+stats_init(unsigned n)
+{
+	void *p;
+
+	if (n == 0 || n > STATS_MAX_SLOTS)
+		return -EINVAL;
+	if (n == 1) {
+		table = &own;
+		nslots = 1;
+		return 0;
+	}
+	/* Anonymous shared memory is zeroed, and a fork() keeps it shared:
+	 * every worker the master forks, now or after a restart, sees the
+	 * same pages. It lives as long as the processes; no unmap. */
+	p = mmap(NULL, n * sizeof(struct stats_slot), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	table = p;
+	nslots = n;
+	return 0;
+}
+
+void
+stats_attach(unsigned kid)
+{
+	struct stats_slot *s;
+
+	if (kid == 0 || kid > nslots)
+		return;		/* keep the private slot */
+	s = &table[kid - 1];
+	s->clients = 0;
+	s->servers = 0;
+	s->servers_idle = 0;
+	s->accepting = 1;
+	s->starts++;
+	s->up = 1;
+	stats_self = s;
+}
+
+void
+stats_kid_exited(unsigned kid)
+{
+	struct stats_slot *s;
+
+	if (kid == 0 || kid > nslots || nslots == 1)
+		return;
+	/* The writer is gone (reaped), so the master may store here; the
+	 * next owner is forked after this. */
+	s = &table[kid - 1];
+	s->up = 0;
+	s->clients = 0;
+	s->servers = 0;
+	s->servers_idle = 0;
+	s->accepting = 0;
+}
 
 void
 stats_connect_time(double s)
@@ -29,18 +114,26 @@ stats_connect_time(double s)
 void
 stats_error(const char *name)
 {
-	unsigned i;
+	struct stats_err *e;
+	uint32_t i, n = stats.nerr;
+	size_t len;
 
-	for (i = 0; i < stats.nerr; i++)
-		if (strcmp(stats.err[i].name, name) == 0) {
+	for (i = 0; i < n; i++)
+		if (strncmp(stats.err[i].name, name, STATS_ERRNAME_LEN - 1) ==
+		    0) {
 			stats.err[i].n++;
 			return;
 		}
-	if (stats.nerr < STATS_MAX_ERRNAMES) {
-		stats.err[stats.nerr].name = name;
-		stats.err[stats.nerr].n = 1;
-		stats.nerr++;
-	}
+	if (n >= STATS_MAX_ERRNAMES)
+		return;
+	/* Fill the entry, then publish it: a reader that sees the new nerr
+	 * sees the whole name. */
+	e = &stats.err[n];
+	len = strnlen(name, STATS_ERRNAME_LEN - 1);
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	e->n = 1;
+	__atomic_store_n(&stats.nerr, n + 1, __ATOMIC_RELEASE);
 }
 
 void
@@ -52,47 +145,184 @@ stats_status(int status)
 	stats.status[c >= 1 && c <= 5 ? c : 0]++;
 }
 
+/* Add slot s's errors to out's, by name. */
+static void
+sum_errors(const struct stats_slot *s, struct stats_slot *out)
+{
+	uint32_t k, j, n = __atomic_load_n(&s->nerr, __ATOMIC_ACQUIRE);
+
+	if (n > STATS_MAX_ERRNAMES)
+		n = STATS_MAX_ERRNAMES;
+	for (k = 0; k < n; k++) {
+		for (j = 0; j < out->nerr; j++)
+			if (strcmp(out->err[j].name, s->err[k].name) == 0)
+				break;
+		if (j == out->nerr) {
+			if (out->nerr == STATS_MAX_ERRNAMES)
+				continue;
+			memcpy(out->err[j].name, s->err[k].name,
+			       STATS_ERRNAME_LEN);
+			out->err[j].name[STATS_ERRNAME_LEN - 1] = '\0';
+			out->nerr++;
+		}
+		out->err[j].n += LOAD(s->err[k].n);
+	}
+}
+
+void
+stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
+{
+	const struct stats_slot *s;
+	uint64_t b, prev;
+	int32_t srv, idle;
+	unsigned i;
+	int k;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n; i++) {
+		s = &slots[i];
+		out->client_accepted += LOAD(s->client_accepted);
+		out->client_refused += LOAD(s->client_refused);
+		out->requests += LOAD(s->requests);
+		for (k = 0; k < 6; k++)
+			out->status[k] += LOAD(s->status[k]);
+		out->aborted += LOAD(s->aborted);
+		out->client_bytes_in += LOAD(s->client_bytes_in);
+		out->client_bytes_out += LOAD(s->client_bytes_out);
+		out->server_bytes_in += LOAD(s->server_bytes_in);
+		out->server_bytes_out += LOAD(s->server_bytes_out);
+		out->server_direct += LOAD(s->server_direct);
+		out->server_spoofed += LOAD(s->server_spoofed);
+		out->server_reused += LOAD(s->server_reused);
+		out->server_connect_failed += LOAD(s->server_connect_failed);
+		/* The owner bumps buckets upwards and then the count: read
+		 * mid-way, a bucket may be ahead of the next one or of the
+		 * count. Each read value is one the field really had, so
+		 * raising the later ones to it keeps the result monotonic
+		 * from scrape to scrape as well as cumulative. */
+		prev = 0;
+		for (k = 0; k < STATS_CONNECT_BUCKETS; k++) {
+			b = LOAD(s->connect_bucket[k]);
+			if (b < prev)
+				b = prev;
+			out->connect_bucket[k] += b;
+			prev = b;
+		}
+		b = LOAD(s->connect_count);
+		out->connect_count += b > prev ? b : prev;
+		out->connect_sum += load_double(&s->connect_sum);
+		out->host_forgery += LOAD(s->host_forgery);
+		out->starts += LOAD(s->starts);
+		sum_errors(s, out);
+		out->clients += LOAD(s->clients);
+		srv = LOAD(s->servers);
+		idle = LOAD(s->servers_idle);
+		out->servers += srv > idle ? srv : idle;
+		out->servers_idle += idle;
+		out->accepting += LOAD(s->accepting);
+		out->up += LOAD(s->up);
+	}
+}
+
 #define METRIC(b, name, type, help) \
 	buf_appendf(b, "# HELP " name " " help "\n# TYPE " name " " type "\n")
 
+/* Gauges and counters per worker, for a view of how the load spreads
+ * and of which worker is paused or restarting. */
+static int
+render_workers(struct buf *b)
+{
+	const struct stats_slot *s;
+	unsigned i;
+	int rc = 0;
+	uint64_t st;
+
+	rc |= METRIC(b, "tproxyd_worker_up", "gauge",
+		     "1 while worker process kid runs, 0 until the master "
+		     "restarts it.");
+	for (i = 0; i < nslots; i++)
+		rc |= buf_appendf(b, "tproxyd_worker_up{kid=\"%u\"} %d\n",
+				  i + 1, (int)LOAD(table[i].up));
+	rc |= METRIC(b, "tproxyd_worker_accepting", "gauge",
+		     "1 while the worker accepts, 0 while paused at a limit "
+		     "or down.");
+	for (i = 0; i < nslots; i++)
+		rc |= buf_appendf(b, "tproxyd_worker_accepting{kid=\"%u\"} "
+				  "%d\n", i + 1, (int)LOAD(table[i].accepting));
+	rc |= METRIC(b, "tproxyd_worker_client_connections", "gauge",
+		     "Client connections open now in the worker.");
+	for (i = 0; i < nslots; i++)
+		rc |= buf_appendf(b, "tproxyd_worker_client_connections"
+				  "{kid=\"%u\"} %d\n", i + 1,
+				  (int)LOAD(table[i].clients));
+	rc |= METRIC(b, "tproxyd_worker_requests_total", "counter",
+		     "Requests answered by the worker, across its "
+		     "restarts.");
+	for (i = 0; i < nslots; i++)
+		rc |= buf_appendf(b, "tproxyd_worker_requests_total"
+				  "{kid=\"%u\"} %llu\n", i + 1,
+				  (unsigned long long)LOAD(table[i].requests));
+	rc |= METRIC(b, "tproxyd_worker_restarts_total", "counter",
+		     "Times the master restarted the worker.");
+	for (i = 0; i < nslots; i++) {
+		s = &table[i];
+		st = LOAD(s->starts);
+		rc |= buf_appendf(b, "tproxyd_worker_restarts_total"
+				  "{kid=\"%u\"} %llu\n", i + 1,
+				  (unsigned long long)(st > 0 ? st - 1 : 0));
+	}
+	return rc;
+}
+
 int
-stats_render(struct buf *b, const struct stats_gauges *g)
+stats_render(struct buf *b)
 {
 	static const char *cls[6] = { "none", "1xx", "2xx", "3xx", "4xx",
 				      "5xx" };
+	struct stats_slot t;
 	int rc = 0, i;
 	unsigned k;
 
+	/* About 4 KiB for the instance, under 512 bytes per worker. */
+	if (buf_reserve(b, buf_len(b) + 8192 + nslots * 512) < 0)
+		return -ENOMEM;
+	stats_sum(table, nslots, &t);
+	rc |= METRIC(b, "tproxyd_workers", "gauge",
+		     "Serving processes running: workers, or 1 without a "
+		     "master.");
+	rc |= buf_appendf(b, "tproxyd_workers %d\n", (int)t.up);
 	rc |= METRIC(b, "tproxyd_client_connections_total", "counter",
 		     "Client connections accepted.");
 	rc |= buf_appendf(b, "tproxyd_client_connections_total %llu\n",
-			  (unsigned long long)stats.client_accepted);
+			  (unsigned long long)t.client_accepted);
 	rc |= METRIC(b, "tproxyd_client_connections", "gauge",
 		     "Client connections open now.");
-	rc |= buf_appendf(b, "tproxyd_client_connections %u\n", g->clients);
+	rc |= buf_appendf(b, "tproxyd_client_connections %d\n", (int)t.clients);
 	rc |= METRIC(b, "tproxyd_accepting", "gauge",
-		     "1 while accepting, 0 while paused at a limit.");
-	rc |= buf_appendf(b, "tproxyd_accepting %d\n", g->accepting);
+		     "Serving processes accepting new connections: "
+		     "tproxyd_workers when none is paused at a limit.");
+	rc |= buf_appendf(b, "tproxyd_accepting %d\n", (int)t.accepting);
 	rc |= METRIC(b, "tproxyd_accept_pauses_total", "counter",
 		     "Times accepting paused at max_filedescriptors or "
 		     "client_connection_limit.");
 	rc |= buf_appendf(b, "tproxyd_accept_pauses_total %llu\n",
-			  (unsigned long long)stats.client_refused);
+			  (unsigned long long)t.client_refused);
 	rc |= METRIC(b, "tproxyd_server_connections", "gauge",
 		     "Server connections open now, by state.");
 	rc |= buf_appendf(b, "tproxyd_server_connections{state=\"active\"} "
-			  "%u\ntproxyd_server_connections{state=\"idle\"} "
-			  "%u\n", g->servers_active, g->servers_idle);
+			  "%d\ntproxyd_server_connections{state=\"idle\"} "
+			  "%d\n", (int)(t.servers - t.servers_idle),
+			  (int)t.servers_idle);
 	rc |= METRIC(b, "tproxyd_requests_total", "counter",
 		     "Requests answered, by status class.");
 	for (i = 0; i < 6; i++)
 		rc |= buf_appendf(b, "tproxyd_requests_total{code=\"%s\"} "
 				  "%llu\n", cls[i],
-				  (unsigned long long)stats.status[i]);
+				  (unsigned long long)t.status[i]);
 	rc |= METRIC(b, "tproxyd_requests_aborted_total", "counter",
 		     "Transactions cut short (client or server went away).");
 	rc |= buf_appendf(b, "tproxyd_requests_aborted_total %llu\n",
-			  (unsigned long long)stats.aborted);
+			  (unsigned long long)t.aborted);
 	rc |= METRIC(b, "tproxyd_bytes_total", "counter",
 		     "Bytes moved, by peer and direction.");
 	rc |= buf_appendf(b,
@@ -100,49 +330,50 @@ stats_render(struct buf *b, const struct stats_gauges *g)
 		"tproxyd_bytes_total{peer=\"client\",direction=\"out\"} %llu\n"
 		"tproxyd_bytes_total{peer=\"server\",direction=\"in\"} %llu\n"
 		"tproxyd_bytes_total{peer=\"server\",direction=\"out\"} %llu\n",
-		(unsigned long long)stats.client_bytes_in,
-		(unsigned long long)stats.client_bytes_out,
-		(unsigned long long)stats.server_bytes_in,
-		(unsigned long long)stats.server_bytes_out);
+		(unsigned long long)t.client_bytes_in,
+		(unsigned long long)t.client_bytes_out,
+		(unsigned long long)t.server_bytes_in,
+		(unsigned long long)t.server_bytes_out);
 	rc |= METRIC(b, "tproxyd_server_connects_total", "counter",
 		     "Server connections opened, by source address.");
 	rc |= buf_appendf(b,
 		"tproxyd_server_connects_total{spoofed=\"yes\"} %llu\n"
 		"tproxyd_server_connects_total{spoofed=\"no\"} %llu\n",
-		(unsigned long long)stats.server_spoofed,
-		(unsigned long long)(stats.server_opened -
-				     stats.server_spoofed));
+		(unsigned long long)t.server_spoofed,
+		(unsigned long long)t.server_direct);
 	rc |= METRIC(b, "tproxyd_server_connect_failures_total", "counter",
 		     "Server connections that could not be established.");
 	rc |= buf_appendf(b, "tproxyd_server_connect_failures_total %llu\n",
-			  (unsigned long long)stats.server_connect_failed);
+			  (unsigned long long)t.server_connect_failed);
 	rc |= METRIC(b, "tproxyd_server_reuses_total", "counter",
 		     "Requests sent on a pooled server connection.");
 	rc |= buf_appendf(b, "tproxyd_server_reuses_total %llu\n",
-			  (unsigned long long)stats.server_reused);
+			  (unsigned long long)t.server_reused);
 	rc |= METRIC(b, "tproxyd_host_forgeries_total", "counter",
 		     "Intercepted requests whose Host did not match the "
 		     "original destination.");
 	rc |= buf_appendf(b, "tproxyd_host_forgeries_total %llu\n",
-			  (unsigned long long)stats.host_forgery);
+			  (unsigned long long)t.host_forgery);
 	rc |= METRIC(b, "tproxyd_errors_total", "counter",
 		     "Error responses made by tproxyd, by Squid error name.");
-	for (k = 0; k < stats.nerr; k++)
+	for (k = 0; k < t.nerr; k++)
 		rc |= buf_appendf(b, "tproxyd_errors_total{kind=\"%s\"} %llu\n",
-				  stats.err[k].name,
-				  (unsigned long long)stats.err[k].n);
+				  t.err[k].name,
+				  (unsigned long long)t.err[k].n);
 	rc |= METRIC(b, "tproxyd_server_connect_seconds", "histogram",
 		     "Time to establish new server connections.");
 	for (i = 0; i < STATS_CONNECT_BUCKETS; i++)
 		rc |= buf_appendf(b, "tproxyd_server_connect_seconds_bucket"
 				  "{le=\"%g\"} %llu\n", connect_le[i],
-				  (unsigned long long)stats.connect_bucket[i]);
+				  (unsigned long long)t.connect_bucket[i]);
 	rc |= buf_appendf(b, "tproxyd_server_connect_seconds_bucket"
 			  "{le=\"+Inf\"} %llu\n"
 			  "tproxyd_server_connect_seconds_sum %.6f\n"
 			  "tproxyd_server_connect_seconds_count %llu\n",
-			  (unsigned long long)stats.connect_count,
-			  stats.connect_sum,
-			  (unsigned long long)stats.connect_count);
+			  (unsigned long long)t.connect_count,
+			  t.connect_sum,
+			  (unsigned long long)t.connect_count);
+	if (nslots > 1)
+		rc |= render_workers(b);
 	return rc ? -ENOSPC : 0;
 }

@@ -1,5 +1,15 @@
 /*
- * stats.h - counters and their Prometheus text rendering.
+ * stats.h - counters and gauges, shared by the workers, and their
+ * Prometheus text rendering.
+ *
+ * Life of the table:
+ *   stats_init(n)       once, before any worker is forked: n slots in
+ *                       shared memory (n == 1: the process's own slot);
+ *   stats_attach(kid)   in the process that serves as kid (1 without a
+ *                       master): from now on `stats` is slot kid - 1;
+ *   stats_kid_exited()  in the master, after reaping a worker.
+ * Modules update their numbers as `stats.field++` (see below) and call
+ * stats_render() to answer /metrics with the sum over all slots.
  */
 #ifndef TPROXYD_STATS_STATS_H
 #define TPROXYD_STATS_STATS_H
@@ -7,21 +17,49 @@
 #include "core/buf-t.h"
 #include "stats/stats-t.h"
 
-/* Gauges read at render time, supplied by the owner modules. */
-struct stats_gauges {
-	unsigned clients;		/* open client connections */
-	unsigned servers_active;	/* server connections serving */
-	unsigned servers_idle;		/* in the idle pool */
-	int      accepting;		/* 0 while accepts are paused */
-};
+/*
+ * This process's slot. Rule zero: `stats` is a macro, not a variable, so
+ * that the counters moved into shared memory without touching the call
+ * sites (`stats.requests++`, `&stats.client_bytes_in`) in the forwarding
+ * code; before stats_attach() it is a private slot, so updates are always
+ * safe (unit tests never attach).
+ */
+extern struct stats_slot *stats_self;
+#define stats (*stats_self)
+
+/* Map room for n (1..STATS_MAX_SLOTS) serving processes, zeroed. With
+ * n > 1 the table is MAP_SHARED, so that workers forked afterwards share
+ * it. Call once, at start-up. Returns 0, -EINVAL or the negative errno of
+ * mmap(). */
+int stats_init(unsigned n);
+/* In the process that serves as kid (1..n): take slot kid - 1. Its
+ * counters go on from where a previous owner left them; its gauges start
+ * at 0 (accepting: 1). */
+void stats_attach(unsigned kid);
+/* In the master, after kid exited: its gauges drop to 0, since its
+ * connections went with it. */
+void stats_kid_exited(unsigned kid);
 
 void stats_connect_time(double seconds);
-/* Count an error answered to a client (name: a static ERR_* string). */
+/* Count an error answered to a client (name: an ERR_* string). */
 void stats_error(const char *name);
 void stats_status(int status);
 
-/* Append the text exposition format (version 0.0.4) to out. Returns 0 or
- * -ENOSPC. */
-int stats_render(struct buf *out, const struct stats_gauges *g);
+/*
+ * Add up n slots into *out (zeroed first): counters, histogram buckets and
+ * gauges field by field, errors by name (in order of first appearance,
+ * slot by slot; names beyond STATS_MAX_ERRNAMES are dropped). Per slot,
+ * servers is counted as at least servers_idle, so that
+ * out->servers - out->servers_idle (the active ones) is never negative even
+ * when a slot was read while its owner moved a connection. Reads with
+ * relaxed atomic loads: the owners may be writing meanwhile. Pure.
+ */
+void stats_sum(const struct stats_slot *slots, unsigned n,
+	       struct stats_slot *out);
+
+/* Append the text exposition format (version 0.0.4) of the whole instance
+ * (every slot) to out, growing it as needed. Returns 0, or -ENOSPC/-ENOMEM
+ * (out then holds part of it). */
+int stats_render(struct buf *out);
 
 #endif

@@ -2,15 +2,19 @@
 test_workers.py - `workers N` (Squid's SMP directive): a master holding the
 pid file and N worker processes, each with its own SO_REUSEPORT listener;
 connections are spread over the workers, a worker that dies is restarted,
--k reconfigure reaches every worker, -k shutdown stops them all.
+-k reconfigure reaches every worker, -k shutdown stops them all. /metrics,
+answered by whichever worker the kernel picks, covers the whole instance
+(the workers count into one shared table), and so does `tproxyctl status`.
 """
 
+import os
 import re
 import socket
 import subprocess
 import time
+import urllib.request
 
-from harness import curl, poll
+from harness import RawClient, curl, free_port, poll
 
 
 def kids(pid):
@@ -77,3 +81,155 @@ def _alive(pid):
             return f.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+# ---- /metrics over all workers ---------------------------------------------
+
+def listener_pids(port):
+    """pids with a socket listening on port (one each, SO_REUSEPORT)."""
+    out = subprocess.run(["ss", "-Hltnp", "( sport = :%d )" % port],
+                         capture_output=True, text=True, timeout=10).stdout
+    return {int(m) for m in re.findall(r"pid=(\d+)", out)}
+
+
+def scrape(sport):
+    """One scrape on a new connection (so any worker may answer): a dict
+    of every sample, "name{labels}" -> value."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % sport,
+                                timeout=5) as r:
+        assert r.status == 200
+        text = r.read().decode()
+    out = {}
+    for ln in text.splitlines():
+        if ln and not ln.startswith("#"):
+            name, _, v = ln.rpartition(" ")
+            out[name] = float(v)
+    return out
+
+
+def answered(m):
+    return sum(m['tproxyd_requests_total{code="%s"}' % c]
+               for c in ("none", "1xx", "2xx", "3xx", "4xx", "5xx"))
+
+
+def counters(m):
+    """The samples that must never go down: counters and histograms."""
+    return {k: v for k, v in m.items()
+            if re.match(r"^[a-z_]+(_total|_bucket|_sum|_count)(\{|$)", k)}
+
+
+def get_close(port, origin):
+    """One request on a new connection, Connection: close. Returns once
+    tproxyd closed it: it logs (and counts) a transaction before that."""
+    with RawClient(port) as c:
+        c.send(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                % origin.url("/bytes/100")).encode())
+        assert c.read_response().status == 200
+        assert c.is_closed(5), "tproxyd kept the connection open"
+
+
+def test_metrics_cover_every_worker(tproxyd, origin):
+    sport = free_port()
+    p = tproxyd(["workers 2", "stats_port %d" % sport])
+    master = p.proc.pid
+    assert poll(lambda: len(kids(master)) == 2, 5), kids(master)
+    # Both workers listen on both ports before the traffic starts.
+    assert poll(lambda: listener_pids(p.port) == set(kids(master)) and
+                listener_pids(sport) == set(kids(master)), 5), (
+        listener_pids(p.port), listener_pids(sport), kids(master))
+
+    K = 40
+    for _ in range(K):
+        get_close(p.port, origin)
+    # Each scrape lands on either worker and counts all K requests (and
+    # scrapes themselves are not requests: every one says K).
+    for _ in range(8):
+        m = scrape(sport)
+        assert m['tproxyd_requests_total{code="2xx"}'] == K, m
+        assert answered(m) == K, m
+        assert m["tproxyd_client_connections_total"] == K, m
+        assert m["tproxyd_workers"] == 2, m
+        assert m["tproxyd_accepting"] == 2, m
+    per_kid = [m['tproxyd_worker_requests_total{kid="%d"}' % k]
+               for k in (1, 2)]
+    assert sum(per_kid) == K and min(per_kid) > 0, per_kid
+    assert m['tproxyd_worker_up{kid="1"}'] == 1 == \
+        m['tproxyd_worker_up{kid="2"}'], m
+
+    # Idle keep-alive connections, spread over both workers: the gauge is
+    # their number, whichever worker answers. (Those closed above leave
+    # as tproxyd reads their EOF: poll for that first.)
+    M = 24
+    held = []
+    try:
+        for _ in range(M):
+            c = RawClient(p.port)
+            held.append(c)
+            c.send(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n"
+                    % origin.url("/bytes/10")).encode())
+            assert c.read_response().status == 200
+        assert poll(lambda: scrape(sport)["tproxyd_client_connections"] ==
+                    M, 5), scrape(sport)
+        for _ in range(6):
+            m = scrape(sport)
+            assert m["tproxyd_client_connections"] == M, m
+            open_per_kid = {k: m['tproxyd_worker_client_connections'
+                                 '{kid="%d"}' % k] for k in (1, 2)}
+            assert sum(open_per_kid.values()) == M, m
+        assert min(open_per_kid.values()) > 0, open_per_kid
+        assert poll(lambda: answered(scrape(sport)) == K + M, 5)
+        before = counters(scrape(sport))
+
+        # A worker killed: the master restarts it; nothing it counted is
+        # lost, its connections are gone from the gauges.
+        victim = kids(master)[0]
+        subprocess.run(["kill", "-9", str(victim)], check=True)
+        assert poll(lambda: len(kids(master)) == 2 and
+                    victim not in kids(master), 5), kids(master)
+        died = poll(lambda: re.search(r"kid(\d) \(pid %d\) died" % victim,
+                                      p.cache_log.read_text()), 5)
+        assert died, p.cache_log.read_text()
+        vk = int(died.group(1))
+        other = 3 - vk
+        assert poll(lambda: listener_pids(sport) == set(kids(master)), 5)
+        for _ in range(6):
+            m = scrape(sport)
+            after = counters(m)
+            for k, v in before.items():
+                assert after[k] >= v, (k, v, after[k])
+            assert answered(m) == K + M, m
+            assert m['tproxyd_worker_restarts_total{kid="%d"}' % vk] == 1
+            assert m['tproxyd_worker_restarts_total{kid="%d"}' % other] == 0
+            assert m['tproxyd_worker_up{kid="%d"}' % vk] == 1, m
+            assert m['tproxyd_worker_client_connections{kid="%d"}'
+                     % vk] == 0, m
+            assert m["tproxyd_client_connections"] == open_per_kid[other], m
+            assert m["tproxyd_workers"] == 2, m
+
+        # -k reconfigure keeps every counter.
+        p.write_config(["workers 2", "stats_port %d" % sport, "via off"])
+        assert p.run_k("reconfigure").returncode == 0
+        assert poll(lambda: p.cache_log.read_text().count(
+            "Reconfiguring tproxyd") == 2, 5), p.cache_log.read_text()
+        m = scrape(sport)
+        assert answered(m) == K + M, m
+        assert all(counters(m)[k] >= v for k, v in after.items()), m
+
+        # tproxyctl status: the instance's totals, and a line per worker.
+        ctl = os.path.join(os.environ.get("TPROXYD_BUILD", "build"),
+                           "tproxyctl")
+        r = subprocess.run([ctl, "status", "-f", str(p.conf)],
+                           capture_output=True, text=True, timeout=10)
+        assert r.returncode == 0, r.stdout + r.stderr
+        out = r.stdout
+        assert "running, pid %d" % master in out, out
+        assert re.search(r"requests:\s+%d answered: 2xx %d," % (K + M, K + M),
+                         out), out
+        assert re.search(r"clients:\s+%d open, %d accepted, accepting: yes"
+                         % (open_per_kid[other], K + M), out), out
+        assert re.search(r"workers:\s+kid1 up: ", out), out
+        assert re.search(r"kid%d up: 0 open, \d+ requests, restarted 1 "
+                         r"time\n" % vk, out), out
+    finally:
+        for c in held:
+            c.close()

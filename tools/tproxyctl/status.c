@@ -1,7 +1,9 @@
 /*
  * status.c - tproxyctl status: reads the pid file the configuration names
  * and the Prometheus text from its stats_port, and prints the numbers an
- * operator looks at first. Prometheus scrapes the same endpoint.
+ * operator looks at first. Prometheus scrapes the same endpoint. With
+ * workers, whichever worker answers reports the whole instance (the
+ * counters live in memory the workers share), plus a line per worker.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -76,21 +78,71 @@ fetch_metrics(const struct sockaddr_storage *addr, char *err, size_t errlen)
 	return buf;
 }
 
-/* The value of the sample line starting with name (labels included). */
-static double
-metric(const char *text, const char *name)
+/* Whether there is a sample line for name (labels included); its value
+ * goes to *v. */
+static int
+metric_find(const char *text, const char *name, double *v)
 {
 	size_t nl = strlen(name);
 	const char *p = text;
 
 	while (p && *p) {
-		if (strncmp(p, name, nl) == 0 && p[nl] == ' ')
-			return strtod(p + nl + 1, NULL);
+		if (strncmp(p, name, nl) == 0 && p[nl] == ' ') {
+			*v = strtod(p + nl + 1, NULL);
+			return 1;
+		}
 		p = strchr(p, '\n');
 		if (p)
 			p++;
 	}
 	return 0;
+}
+
+/* The value of the sample line starting with name, 0 when there is none. */
+static double
+metric(const char *text, const char *name)
+{
+	double v = 0;
+
+	return metric_find(text, name, &v) ? v : 0;
+}
+
+/*
+ * With workers, the numbers above are the sum over all of them (any worker
+ * answers /metrics for the whole instance); this adds a line per worker,
+ * from the tproxyd_worker_* series. Without a master there are none.
+ */
+static void
+print_workers(const char *m)
+{
+	char name[96];
+	double up, v;
+	unsigned kid;
+
+	for (kid = 1;; kid++) {
+		snprintf(name, sizeof(name), "tproxyd_worker_up{kid=\"%u\"}",
+			 kid);
+		if (!metric_find(m, name, &up))
+			break;
+		printf("  %-10s kid%u %s", kid == 1 ? "workers:" : "", kid,
+		       up ? "up" : "DOWN");
+		snprintf(name, sizeof(name), "tproxyd_worker_client_connections"
+			 "{kid=\"%u\"}", kid);
+		printf(": %.0f open", metric(m, name));
+		snprintf(name, sizeof(name), "tproxyd_worker_requests_total"
+			 "{kid=\"%u\"}", kid);
+		printf(", %.0f requests", metric(m, name));
+		snprintf(name, sizeof(name), "tproxyd_worker_accepting"
+			 "{kid=\"%u\"}", kid);
+		if (up && !metric(m, name))
+			printf(", NOT accepting");
+		snprintf(name, sizeof(name), "tproxyd_worker_restarts_total"
+			 "{kid=\"%u\"}", kid);
+		v = metric(m, name);
+		if (v > 0)
+			printf(", restarted %.0f time%s", v, v == 1 ? "" : "s");
+		printf("\n");
+	}
 }
 
 int
@@ -102,7 +154,8 @@ status_run(const struct cfg *c, const char *path)
 	long pid = 0;
 	FILE *f;
 	size_t i;
-	double req, e;
+	double req, e, workers, acc;
+	char acctext[64];
 
 	if (c->pid_filename && (f = fopen(c->pid_filename, "r")) != NULL) {
 		if (fscanf(f, "%ld", &pid) != 1)
@@ -133,11 +186,21 @@ status_run(const struct cfg *c, const char *path)
 	      metric(m, "tproxyd_requests_total{code=\"3xx\"}") +
 	      metric(m, "tproxyd_requests_total{code=\"4xx\"}") +
 	      metric(m, "tproxyd_requests_total{code=\"5xx\"}");
+	/* tproxyd_accepting counts the serving processes that accept. */
+	if (!metric_find(m, "tproxyd_workers", &workers))
+		workers = 1;
+	acc = metric(m, "tproxyd_accepting");
+	if (acc >= workers && acc > 0)
+		snprintf(acctext, sizeof(acctext), "yes");
+	else if (acc == 0)
+		snprintf(acctext, sizeof(acctext), "NO");
+	else
+		snprintf(acctext, sizeof(acctext), "%.0f of %.0f workers", acc,
+			 workers);
 	printf("  clients:   %.0f open, %.0f accepted, accepting: %s "
 	       "(%.0f pauses at limits)\n",
 	       metric(m, "tproxyd_client_connections"),
-	       metric(m, "tproxyd_client_connections_total"),
-	       metric(m, "tproxyd_accepting") ? "yes" : "NO",
+	       metric(m, "tproxyd_client_connections_total"), acctext,
 	       metric(m, "tproxyd_accept_pauses_total"));
 	printf("  requests:  %.0f answered: 2xx %.0f, 3xx %.0f, 4xx %.0f, "
 	       "5xx %.0f; %.0f aborted\n", req,
@@ -173,6 +236,7 @@ status_run(const struct cfg *c, const char *path)
 		if (sscanf(p + 27, "%255[^\"]\"} %lf", line, &e) == 2)
 			printf("  errors:    %-26s %.0f\n", line, e);
 	}
+	print_workers(m);
 	free(m);
 	return 0;
 }
