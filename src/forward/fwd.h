@@ -59,7 +59,6 @@ struct fwd_srv *pool_get(const struct sockaddr *dst, socklen_t dstlen,
 			 const void *peer);
 void pool_put(struct fwd_srv *srv);
 void pool_remove(struct fwd_srv *srv);
-unsigned pool_count(void);
 void pool_close_all(void);
 
 #endif

@@ -155,12 +155,6 @@ pool_remove(struct fwd_srv *srv)
 	stats.servers_idle--;
 }
 
-unsigned
-pool_count(void)
-{
-	return count;
-}
-
 void
 pool_close_all(void)
 {

@@ -85,12 +85,6 @@ set_paused(int on)
 	}
 }
 
-int
-lsn_paused(void)
-{
-	return paused;
-}
-
 static void
 accept_cb(struct evl_io *io, int revents)
 {

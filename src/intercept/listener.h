@@ -34,8 +34,6 @@ int lsn_matches(const struct lsn *l, const struct cfg_port *p);
 int lsn_is_own(const struct sockaddr *sa);
 /* Open later listeners with SO_REUSEPORT (set in each worker). */
 void lsn_set_reuseport(int on);
-/* 1 while accepting is paused at a limit. */
-int lsn_paused(void);
 /* "ADDR:PORT" text of a port line. */
 const char *lsn_port_text(const struct cfg_port *p, char *out, size_t n);
 
