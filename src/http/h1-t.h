@@ -43,6 +43,7 @@ enum h1_rc {
 	H1_E_CHUNK      = -16,	/* bad chunk size line, extension or CRLF */
 	H1_E_CHUNK_SIZE = -17,	/* chunk size overflows 63 bits */
 	H1_E_VERSION_UNSUP = -18, /* well-formed, major version not 1 */
+	H1_E_LAST       = H1_E_VERSION_UNSUP	/* the lowest code */
 };
 
 /* Method classification. */

@@ -37,7 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* max above size: the whole input is available. */
 	memset(&st, 0, sizeof(st));
 	rc = h1_parse_req(p, size, size + 1, &st, &req1);
-	FUZZ_CHECK(rc >= H1_E_CHUNK_SIZE && rc != 0);
+	FUZZ_CHECK(rc >= H1_E_LAST && rc != 0);
 	FUZZ_CHECK(rc < 0 || (size_t)rc <= size);
 	FUZZ_CHECK(h1_strerror(rc) != NULL);
 	if (rc == H1_INCOMPLETE)

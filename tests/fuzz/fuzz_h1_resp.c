@@ -29,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&st, 0, sizeof(st));
 	rc = h1_parse_resp(p, size, size + 1, &st, &resp1);
-	FUZZ_CHECK(rc >= H1_E_CHUNK_SIZE && rc != 0);
+	FUZZ_CHECK(rc >= H1_E_LAST && rc != 0);
 	FUZZ_CHECK(rc < 0 || (size_t)rc <= size);
 	FUZZ_CHECK(h1_strerror(rc) != NULL);
 

@@ -1058,7 +1058,7 @@ test_strerror(void **state)
 	int rc, i;
 
 	(void)state;
-	for (rc = H1_INCOMPLETE; rc >= H1_E_CHUNK_SIZE; rc--) {
+	for (rc = H1_INCOMPLETE; rc >= H1_E_LAST; rc--) {
 		seen[-rc] = h1_strerror(rc);
 		assert_non_null(seen[-rc]);
 		assert_string_not_equal(seen[-rc], "unknown error");
