@@ -8,7 +8,11 @@ Router topology (netns.Topology) and bridge topology
 temporary directory, so the host's own state is never touched.
 """
 
+import gzip
+import json
+import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -226,6 +230,50 @@ def test_setup_errors_change_nothing(topology, tmp_path):
     assert p.returncode == 1 and "conflicting existing rule" in p.stderr
     topology.run(topology.rtr, ["ip", "-4", "rule", "del", "fwmark",
                                 "0x1/0x1", "lookup", "150"], check=True)
+    assert snapshot(topology) == before
+
+
+def test_missing_kernel_support(topology, tmp_path):
+    """A kernel without the TPROXY target: setup refuses with the option
+    to enable and changes nothing; doctor says FAIL with the fix. The
+    kernel's own configuration (/proc/config.gz, what tproxyctl reads) is
+    replaced, in a private mount namespace, by a copy without the option."""
+    if not os.path.exists("/proc/config.gz"):
+        pytest.skip("this kernel has no /proc/config.gz to replace")
+    conf = write_conf(tmp_path / "conf")
+    state = tmp_path / "state"
+    kc = tmp_path / "config.gz"
+    text = gzip.decompress(Path("/proc/config.gz").read_bytes()).decode()
+    kept = [ln for ln in text.splitlines()
+            if not ln.startswith("CONFIG_NETFILTER_XT_TARGET_TPROXY=")]
+    assert len(kept) == len(text.splitlines()) - 1
+    kc.write_bytes(gzip.compress(("\n".join(kept) + "\n").encode()))
+    before = snapshot(topology)
+
+    def ctl_without_tproxy(*args):
+        script = 'mount --bind "$1" /proc/config.gz && shift && exec "$@"'
+        return topology.run(topology.rtr, ["unshare", "-m", "sh", "-c",
+                                           script, "sh", str(kc), ctx_ctl()] +
+                            [str(a) for a in args], timeout=60)
+
+    p = ctl_without_tproxy("setup", "-f", conf, "--backend", "iptables",
+                           "--state", state)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert ("missing kernel support: iptables TPROXY target "
+            "(CONFIG_NETFILTER_XT_TARGET_TPROXY)") in p.stderr, p.stderr
+    assert snapshot(topology) == before and not state.exists()
+    p = ctl_without_tproxy("doctor", "-f", conf, "--backend", "iptables",
+                           "--json")
+    assert p.returncode == 1
+    checks = {c["id"]: c for c in json.loads(p.stdout)["checks"]}
+    assert checks["kernel.xt_tproxy"]["status"] == "FAIL"
+    assert "CONFIG_NETFILTER_XT_TARGET_TPROXY=m" in \
+        checks["kernel.xt_tproxy"]["fix"]
+    # The real configuration still has it: the same setup works.
+    p = ctl(topology, "setup", "-f", conf, "--backend", "iptables",
+            "--state", state)
+    assert p.returncode == 0, p.stderr
+    assert ctl(topology, "teardown", "--state", state).returncode == 0
     assert snapshot(topology) == before
 
 
