@@ -110,9 +110,9 @@ FUZZ_SRCS_h1_resp := src/http/h1.c
 FUZZ_SRCS_chunked := src/http/h1.c
 FUZZ_SRCS_config  := $(wildcard src/config/*.c) src/acl/acl.c
 FUZZ_SRCS_wccp2   := src/wccp/wccp2_codec.c src/wccp/md5.c
-FUZZ_SRCS_gre     := src/wccp/gre.c
+FUZZ_SRCS_gre     := src/wccp/gre.c src/wccp/gre_return.c
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c)
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*)
 

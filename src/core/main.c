@@ -314,6 +314,7 @@ begin_shutdown(void)
 		listeners = l->next;
 		lsn_close(l);
 	}
+	wccp2_drain();
 	fwd_drain();
 	shutdown_deadline = evl_now() + cur->shutdown_lifetime;
 	log_msg(LOG_CRIT, "Preparing for shutdown: waiting up to %.0f seconds "
@@ -429,6 +430,7 @@ serve(void)
 	evl_timer_init(&tick, tick_cb, NULL);
 	evl_timer_arm(&tick, 1.0);
 	evl_run();
+	wccp2_stop();
 	log_msg(LOG_CRIT, "tproxyd is shutting down");
 	alog_close();
 	dns_shutdown();

@@ -1,20 +1,15 @@
 /*
- * gre.h - the WCCPv2 GRE data plane.
+ * gre.h - the WCCPv2 GRE data plane: the pure parser and builders
+ * (gre.c), packet return (gre_return.c: the return encapsulation and the
+ * flow table that decides what to return) and the raw socket -> TUN
+ * decapsulator (gre_tun.c). Types and the wire format are in gre-t.h.
  *
- * A router that redirects with the GRE forwarding method sends each
- * redirected packet to the cache as
- *
- *   outer IPv4 header (protocol 47, router -> cache)
- *   GRE base header, 4 bytes: flags and version 0, protocol type 0x883E
- *   WCCPv2 redirect header, 4 bytes (draft-wilson-wrec-wccp-v2, "Redirect
- *     Header"):  |0|0|0|0|0|flags | Service ID | Alt Bucket | Pri Bucket |
- *   the original packet, unchanged (IPv4)
- *
- * tproxyd does not need the kernel's ip_gre module: gre.c parses this
- * (pure, below) and gre_tun.c reads it from a raw IPPROTO_GRE socket and
- * writes the original packet to a TUN device, where it enters the normal
- * receive path (PREROUTING, TPROXY, policy routing) as if it had arrived
- * on that interface.
+ * tproxyd does not need the kernel's ip_gre module: gre_tun.c reads the
+ * redirected packets from a raw IPPROTO_GRE socket and writes the
+ * original packet to a TUN device, where it enters the normal receive
+ * path (PREROUTING, TPROXY, policy routing) as if it had arrived on that
+ * interface; packets of connections this cache does not hold go back to
+ * the router instead (wccp2_return_method gre).
  */
 #ifndef TPROXYD_WCCP_GRE_H
 #define TPROXYD_WCCP_GRE_H
@@ -22,48 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wccp/gre-t.h"
+
 struct cfg;
-
-#define WCCP2_GRE_PROTO		0x883e	/* GRE protocol type for WCCP */
-#define WCCP2_GRE_HDR_LEN	4	/* base GRE header, no options */
-#define WCCP2_REDIR_HDR_LEN	4	/* WCCPv2 redirect header */
-/* Redirect header, first octet: the five high bits are zero; the low
- * bits are flags (bit masks as Wireshark's GRE dissector names them). */
-#define WCCP2_RH_DYNAMIC	0x01	/* service id is a dynamic service */
-#define WCCP2_RH_ALT_BUCKET	0x02	/* the alternate bucket was used */
-#define WCCP2_RH_IGNORE		0x04	/* present, but contents not valid */
-#define WCCP2_RH_MBZ		0xf8	/* must be zero */
-
-/* The TUN device the decapsulated packets come in on (match it with
- * `iifname` in the TPROXY rules). */
-#define WCCP2_GRE_TUN_NAME	"tpxwccp0"
-
-/* wccp2_gre_parse() results (< 0). */
-enum wccp2_gre_err {
-	WCCP2_GRE_E_SHORT	= -1,	/* shorter than the headers */
-	WCCP2_GRE_E_OUTER	= -2,	/* outer header: not IPv4, bad IHL
-					   or total length */
-	WCCP2_GRE_E_NOTGRE	= -3,	/* outer protocol is not 47 */
-	WCCP2_GRE_E_FRAGMENT	= -4,	/* outer header is a fragment */
-	WCCP2_GRE_E_FLAGS	= -5,	/* GRE flags or version not 0 */
-	WCCP2_GRE_E_PROTO	= -6,	/* GRE protocol type not 0x883E */
-	WCCP2_GRE_E_REDIRECT	= -7,	/* redirect header: reserved bits */
-	WCCP2_GRE_E_INNER	= -8,	/* inner packet: not IPv4, bad IHL
-					   or total length */
-};
-
-/* A parsed packet: offsets into the caller's buffer. */
-struct wccp2_gre_pkt {
-	uint32_t        outer_src;	/* host byte order: the router */
-	uint32_t        outer_dst;
-	int             has_redirect;	/* 0: a WCCPv1-style packet */
-	uint8_t         rh_flags;	/* WCCP2_RH_* */
-	uint8_t         service_id;
-	uint8_t         alt_bucket;
-	uint8_t         pri_bucket;
-	size_t          inner_off;	/* the original packet */
-	size_t          inner_len;	/* its IPv4 total length */
-};
 
 /*
  * Parse one packet as read from a raw IPPROTO_GRE socket (outer IPv4
@@ -92,6 +48,79 @@ const char *wccp2_gre_strerror(int err);
 int wccp2_gre_encap(const uint8_t *inner, size_t len, uint8_t service_id,
 		    int dynamic, uint8_t bucket, uint8_t *out, size_t cap);
 
+/* ---- gre_return.c: packet return (pure: no I/O, no clock) ---- */
+
+/*
+ * Turn the packet p was parsed from (buf, as given to wccp2_gre_parse)
+ * into the GRE packet that returns its original packet to the router,
+ * in place (draft-wilson-wrec-wccp-v2-01 4.13): the 8 bytes before the
+ * original packet become the base GRE header (flags and version 0,
+ * protocol type 0x883E) and the redirect header as received, or a null
+ * one (4 zero bytes) when the router sent none (WCCPv1 style, where
+ * those bytes were the outer header's). The outer IPv4 header (cache ->
+ * router) is the raw socket's to add. Returns the length to send, from
+ * buf + *start; the original packet is not touched.
+ */
+size_t wccp2_gre_return_encap(uint8_t *buf, const struct wccp2_gre_pkt *p,
+			      size_t *start);
+
+/*
+ * Read the ports and flags of the IPv4 packet ip (len bytes, its total
+ * length already checked by wccp2_gre_parse). Returns a
+ * enum wccp2_seg_kind; *s is filled for WCCP2_SEG_TCP.
+ */
+int wccp2_tcp_seg_parse(const uint8_t *ip, size_t len,
+			struct wccp2_tcp_seg *s);
+
+/*
+ * Allocate a flow table of cap entries (>= 1; the chain heads round up
+ * to a power of two) hashed with seed. Returns 0 or -ENOMEM. The only
+ * allocation the table ever makes; wccp2_flow_free() releases it.
+ */
+int wccp2_flow_init(struct wccp2_flowtab *t, uint32_t cap, uint32_t seed);
+void wccp2_flow_free(struct wccp2_flowtab *t);
+
+/*
+ * Decide whether the redirected segment s is injected (this cache serves
+ * it) or returned to the router, updating the table; now is the caller's
+ * clock in seconds. The rules:
+ *
+ *  - SYN without ACK (a client opening a connection): tracked as served,
+ *    injected. With the table full (after dropping what has expired) it
+ *    is returned instead: the client then talks to the origin directly,
+ *    and flows already served keep their entries (WCCP2_FV_RETURN_FULL).
+ *  - any other segment of a served flow: injected; a FIN each way
+ *    shortens the entry's life, an RST ends it.
+ *  - any other segment of a flow the table does not know (it began
+ *    before its bucket came to this cache, or the entry expired): the
+ *    kernel decides, through lookup (called only here): a connection ->
+ *    tracked as served and injected (the SYN-ACK of a connection tproxyd
+ *    opened from the client's address arrives so); none -> returned and
+ *    remembered as such for WCCP2_FLOW_RETURN_S, so the lookup is not
+ *    repeated for every segment. A SYN-ACK always asks the kernel again.
+ *
+ * Returned-flow entries never take the last quarter of the table, which
+ * stays for flows to serve. Returns an enum wccp2_flow_verdict.
+ */
+int wccp2_flow_classify(struct wccp2_flowtab *t, const struct wccp2_tcp_seg *s,
+			uint32_t now, wccp2_flow_lookup_fn *lookup, void *arg);
+
+/* Free up to budget entries' worth of expired flows, resuming where the
+ * last call stopped. Returns the number freed. */
+uint32_t wccp2_flow_expire(struct wccp2_flowtab *t, uint32_t now,
+			   uint32_t budget);
+
+/* The entry of the flow s belongs to, or NULL (for tests and logs). */
+const struct wccp2_flow *wccp2_flow_find(const struct wccp2_flowtab *t,
+					 const struct wccp2_tcp_seg *s);
+
+/* Nonzero when v sends the packet back to the router. */
+static inline int
+wccp2_flow_returns(int v)
+{
+	return v == WCCP2_FV_RETURN || v == WCCP2_FV_RETURN_FULL;
+}
+
 /* ---- gre_tun.c: raw socket -> TUN (one per host, like the control
  * plane) ---- */
 
@@ -107,9 +136,12 @@ int wccp2_gre_open(const struct cfg *c);
 
 /*
  * Start decapsulating for c: open if needed (wccp2_gre_open), accept GRE
- * only from c's wccp2_router addresses, watch the raw socket. When c does
- * not use GRE forwarding, close what is open. Returns 0 or -1 (logged;
- * never fatal: the control plane still runs).
+ * only from c's wccp2_router addresses, watch the raw socket. With
+ * wccp2_return_method gre, also packet return: the flow table (allocated
+ * once, kept across reconfigures) and the sock_diag socket; with l2,
+ * they are released and every packet is injected. When c does not use
+ * GRE forwarding, close what is open. Returns 0 or -1 (logged; never
+ * fatal: the control plane still runs).
  */
 int wccp2_gre_start(const struct cfg *c);
 
@@ -117,8 +149,14 @@ int wccp2_gre_start(const struct cfg *c);
  * re-opened without the privileges dropped at start-up). */
 void wccp2_gre_pause(void);
 
+/* The process is shutting down (its listeners are closed): with packet
+ * return on, SYNs of new connections are returned from now on, so the
+ * clients reach the origin directly while established connections are
+ * still served here. */
+void wccp2_gre_drain(void);
+
 /* Close the socket and the TUN device (it disappears with its last
- * descriptor). */
+ * descriptor), and release packet return (logging its last summary). */
 void wccp2_gre_close(void);
 
 #endif

@@ -7,7 +7,17 @@
  * from the wire: PREROUTING, the TPROXY rules (`iifname tpxwccp0 tcp
  * dport 80 tproxy ...`), the "fwmark -> local" policy routing, and the
  * socket lookup of the connections tproxyd already has. Nothing else is
- * done with the packets in user space.
+ * done with the injected packets in user space.
+ *
+ * Packet return (wccp2_return_method gre, draft-wilson-wrec-wccp-v2-01
+ * 4.13): before injecting, gre_return.c's flow table decides whether the
+ * packet belongs to a connection this cache holds. One that does not (a
+ * connection older than our bucket, whose segments the kernel would
+ * answer with an RST) goes back to the router that redirected it, in the
+ * same raw socket, GRE-encapsulated with its redirect header, and the
+ * router forwards it normally. The table asks the kernel, through a
+ * sock_diag netlink socket, about flows it has not seen open: the
+ * kernel's socket table is the authority on which connections are ours.
  *
  * Why these checks: a raw GRE socket sees every GRE packet sent to this
  * host. Only packets from a configured wccp2_router are injected; anyone
@@ -20,19 +30,29 @@
  * device CAP_NET_ADMIN, so wccp2_gre_open() runs before the privilege
  * drop (the single process in wccp2_start(); the master of several
  * workers explicitly, kid1 inheriting the descriptors). A reconfigure
- * keeps them open (wccp2_gre_pause() + wccp2_gre_start()).
+ * keeps them open (wccp2_gre_pause() + wccp2_gre_start()), and the flow
+ * table with them. Sending returned packets uses the same raw socket;
+ * the sock_diag socket needs no privilege and is opened by whichever
+ * process runs WCCP (it sees every worker's connections: one network
+ * namespace).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -43,6 +63,13 @@
 
 #define GRE_BUDGET	64	/* packets per wake-up */
 #define GRE_LOG_DROPS	20	/* drops logged at INFO, then DEBUG */
+#define GRE_REPORT_S	60.0	/* period of the packet-return summary */
+/* Flow table size: one entry per connection tproxyd can hold (each is a
+ * descriptor), within these bounds; FLOWS_DEFAULT without a
+ * max_filedescriptors line. */
+#define GRE_FLOWS_MIN		4096u
+#define GRE_FLOWS_MAX		(1u << 20)
+#define GRE_FLOWS_DEFAULT	65536u
 
 static struct {
 	int             raw;		/* raw IPPROTO_GRE socket, or -1 */
@@ -53,14 +80,48 @@ static struct {
 	size_t          nrouter;
 	unsigned long   injected;
 	unsigned long   dropped;
+	/* packet return (wccp2_return_method gre) */
+	int             ret;		/* on */
+	int             draining;	/* shutting down: return new SYNs */
+	struct wccp2_flowtab ft;	/* ft.cap == 0: not allocated */
+	int             diag;		/* NETLINK_SOCK_DIAG socket, or -1 */
+	uint32_t        diag_seq;
+	int             diag_warned;
+	uint32_t        src;		/* wccp2_address (host order), or 0:
+					   the routing table picks */
+	struct evl_timer report;
+	int             report_on;
+	unsigned long   returned;	/* packets given back */
+	unsigned long   reported;	/* ... at the last summary */
+	unsigned long   ret_failed;	/* could not be sent back */
+	uint64_t        full_logged;	/* ft.full at the last warning */
 	uint8_t         buf[65536];
-} g = { .raw = -1, .tun = -1 };
+} g = { .raw = -1, .tun = -1, .diag = -1 };
 
 static int
 uses_gre(const struct cfg *c)
 {
 	return c->wccp2.nrouter > 0 &&
 	    c->wccp2.forwarding_method == WCCP2_METHOD_GRE;
+}
+
+/* Packet return is ours to do only when the packets come through our
+ * decapsulator: GRE forwarding. With L2 forwarding they reach the
+ * kernel unchanged and never pass here (see doc/wccp2.md). */
+static int
+uses_gre_return(const struct cfg *c)
+{
+	return uses_gre(c) && c->wccp2.return_method == WCCP2_METHOD_GRE;
+}
+
+/* Seconds of a clock that does not jump with the date (flow ages). */
+static uint32_t
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint32_t)ts.tv_sec;
 }
 
 /* Write "0" to /proc/sys/net/ipv4/conf/<dev>/<key>. */
@@ -155,6 +216,8 @@ tun_open(void)
 int
 wccp2_gre_open(const struct cfg *c)
 {
+	int pmtu;
+
 	if (!uses_gre(c))
 		return 0;
 	if (g.raw < 0) {
@@ -166,6 +229,12 @@ wccp2_gre_open(const struct cfg *c)
 				" (needs CAP_NET_RAW)" : "");
 			return -1;
 		}
+		/* A returned packet is as long as the redirected one was:
+		 * let the kernel fragment the outer packet rather than
+		 * refuse it (the router reassembles, as it does ours). */
+		pmtu = IP_PMTUDISC_DONT;
+		setsockopt(g.raw, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu,
+			   sizeof(pmtu));
 	}
 	if (g.tun < 0 && (g.tun = tun_open()) < 0) {
 		close(g.raw);
@@ -198,19 +267,278 @@ drop(const char *why, uint32_t src)
 		"injected)", a, why, g.dropped, g.injected);
 }
 
+
+/* ---- packet return ---- */
+
+static void return_close(void);
+
+/* Open the sock_diag socket (no privilege needed). Returns fd or -1. */
+static int
+diag_open(void)
+{
+	struct sockaddr_nl sa;
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * wccp2_flow_lookup_fn: does the kernel hold a TCP connection whose
+ * local side is s's destination and remote side s's source? An exact
+ * sock_diag lookup (SOCK_DIAG_BY_FAMILY without NLM_F_DUMP), answered
+ * synchronously inside the send, so the non-blocking receive finds the
+ * answer at once. The kernel's lookup also matches listeners (a
+ * connection-less socket on that port); those are not connections, so
+ * LISTEN counts as no. Returns 1, 0 or a negative errno.
+ */
+static int
+diag_lookup(void *arg, const struct wccp2_tcp_seg *s)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 r;
+	} req;
+	union {
+		struct nlmsghdr h;
+		uint8_t b[8192];
+	} rsp;
+	struct sockaddr_nl to;
+	struct nlmsghdr *h;
+	ssize_t n;
+	int tries;
+
+	(void)arg;
+	if (g.diag < 0)
+		return -ENOTCONN;
+	memset(&req, 0, sizeof(req));
+	req.nlh.nlmsg_len = sizeof(req);
+	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST;
+	req.nlh.nlmsg_seq = ++g.diag_seq;
+	req.r.sdiag_family = AF_INET;
+	req.r.sdiag_protocol = IPPROTO_TCP;
+	req.r.idiag_states = ~0u;
+	req.r.id.idiag_sport = htons(s->dport);
+	req.r.id.idiag_dport = htons(s->sport);
+	req.r.id.idiag_src[0] = htonl(s->daddr);
+	req.r.id.idiag_dst[0] = htonl(s->saddr);
+	req.r.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+	req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	memset(&to, 0, sizeof(to));
+	to.nl_family = AF_NETLINK;
+	if (sendto(g.diag, &req, sizeof(req), 0, (struct sockaddr *)&to,
+		   sizeof(to)) < 0)
+		return -errno;
+	/* Skip any late answer to an earlier request (a lost race cannot
+	 * happen with synchronous answers, but the check is cheap). */
+	for (tries = 0; tries < 4; tries++) {
+		n = recv(g.diag, &rsp, sizeof(rsp), 0);
+		if (n < 0)
+			return -errno;
+		for (h = &rsp.h; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != g.diag_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+					return -EPROTO;
+				return e->error == -ENOENT ? 0 :
+				    (e->error < 0 ? e->error : -EPROTO);
+			}
+			if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+				const struct inet_diag_msg *m = NLMSG_DATA(h);
+
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+					return -EPROTO;
+				return m->idiag_state != TCP_LISTEN &&
+				    m->idiag_state != TCP_CLOSE;
+			}
+		}
+	}
+	return -EPROTO;
+}
+
+/* Same as diag_lookup, logging once if the kernel cannot answer. */
+static int
+kernel_has_conn(void *arg, const struct wccp2_tcp_seg *s)
+{
+	int rc = diag_lookup(arg, s);
+
+	if (rc < 0 && !g.diag_warned) {
+		g.diag_warned = 1;
+		log_msg(LOG_CRIT, "WARNING: WCCPv2 GRE: cannot ask the kernel "
+			"which connections it holds (sock_diag: %s); segments "
+			"of flows this cache did not see open are returned to "
+			"the router", strerror(-rc));
+	}
+	return rc;
+}
+
+static const char *
+seg_str(const struct wccp2_tcp_seg *s, char *b, size_t size)
+{
+	char a1[16], a2[16];
+
+	snprintf(b, size, "%s:%u -> %s:%u",
+		 wccp2_ip_str(s->saddr, a1, sizeof(a1)), s->sport,
+		 wccp2_ip_str(s->daddr, a2, sizeof(a2)), s->dport);
+	return b;
+}
+
+/*
+ * Send the packet just parsed (p, in g.buf) back to the router that
+ * redirected it: the GRE encapsulation is rewritten in place in front of
+ * the original packet (wccp2_gre_return_encap) and the raw socket adds
+ * the outer IPv4 header, from wccp2_address when one is configured.
+ * Returns 0 or a negative errno.
+ */
+static int
+return_packet(const struct wccp2_gre_pkt *p)
+{
+	struct sockaddr_in to;
+	struct msghdr mh;
+	struct iovec iov;
+	union {
+		struct cmsghdr c;
+		uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} cm;
+	size_t start, len;
+
+	len = wccp2_gre_return_encap(g.buf, p, &start);
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_addr.s_addr = htonl(p->outer_src);
+	iov.iov_base = g.buf + start;
+	iov.iov_len = len;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = &to;
+	mh.msg_namelen = sizeof(to);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (g.src != 0) {
+		struct in_pktinfo *pi;
+		struct cmsghdr *c;
+
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.b;
+		mh.msg_controllen = sizeof(cm.b);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(*pi));
+		pi = (struct in_pktinfo *)(void *)CMSG_DATA(c);
+		pi->ipi_spec_dst.s_addr = htonl(g.src);
+	}
+	if (sendmsg(g.raw, &mh, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Inject (0) or return (1) the packet just parsed? Only called with
+ * packet return on. Not TCP: tproxyd serves nothing else, so return it;
+ * a fragment: inject, the kernel reassembles (see wccp2_tcp_seg_parse).
+ */
+static int
+should_return(const struct wccp2_gre_pkt *p, uint32_t now)
+{
+	struct wccp2_tcp_seg s;
+	uint64_t lookups = g.ft.lookups;
+	char b[64], r[16];
+	int kind, v;
+
+	kind = wccp2_tcp_seg_parse(g.buf + p->inner_off, p->inner_len, &s);
+	if (kind == WCCP2_SEG_FRAGMENT)
+		return 0;
+	if (kind == WCCP2_SEG_OTHER)
+		return 1;
+	/* Shutting down, the listeners are closed: a new connection would
+	 * only be reset here, the origin can take it directly. */
+	if (g.draining && (s.flags & (WCCP2_TCP_SYN | WCCP2_TCP_ACK |
+				      WCCP2_TCP_RST)) == WCCP2_TCP_SYN)
+		return 1;
+	v = wccp2_flow_classify(&g.ft, &s, now, kernel_has_conn, NULL);
+	if (v == WCCP2_FV_RETURN && g.ft.lookups != lookups &&
+	    log_enabled(LOG_DEBUG))
+		log_msg(LOG_DEBUG, "WCCPv2 GRE: flow %s is not this cache's "
+			"(no connection here): returning its packets",
+			seg_str(&s, b, sizeof(b)));
+	if (v == WCCP2_FV_RETURN_FULL && g.ft.full > g.full_logged &&
+	    g.full_logged == 0) {
+		log_msg(LOG_CRIT, "WARNING: WCCPv2 GRE: the flow table is full "
+			"(%u flows); new connections are returned to the "
+			"router, to be served by the origin directly, until "
+			"entries expire (first: %s)", g.ft.cap,
+			seg_str(&s, b, sizeof(b)));
+		g.full_logged = g.ft.full;
+	}
+	if (v == WCCP2_FV_RETURN && g.returned == 0)
+		log_msg(LOG_INFO, "WCCPv2 GRE: returning to router %s a packet "
+			"of %s (service %u): this cache holds no connection "
+			"for it", wccp2_ip_str(p->outer_src, r, sizeof(r)),
+			seg_str(&s, b, sizeof(b)), p->service_id);
+	return wccp2_flow_returns(v);
+}
+
+/* One summary line when packets were returned since the last one
+ * (every GRE_REPORT_S, and when packet return stops). */
+static void
+report(void)
+{
+	if (g.returned != g.reported) {
+		log_msg(LOG_INFO, "WCCPv2 GRE: %lu packets returned to the "
+			"routers (%lu since the last report; %lu could not "
+			"be sent), %lu injected; %u flows tracked, %u of them "
+			"returned; %llu new flows refused (table full)",
+			g.returned, g.returned - g.reported, g.ret_failed,
+			g.injected, g.ft.n, g.ft.nreturn,
+			(unsigned long long)g.ft.full);
+		g.reported = g.returned;
+	}
+	if (g.ft.full > g.full_logged && g.full_logged != 0) {
+		log_msg(LOG_CRIT, "WARNING: WCCPv2 GRE: %llu more new flows "
+			"returned because the flow table is full",
+			(unsigned long long)(g.ft.full - g.full_logged));
+		g.full_logged = g.ft.full;
+	}
+}
+
+static void
+report_cb(struct evl_timer *t)
+{
+	report();
+	evl_timer_arm(t, GRE_REPORT_S);
+}
+
 static void
 gre_cb(struct evl_io *io, int revents)
 {
 	struct wccp2_gre_pkt p;
 	ssize_t n;
-	int rc, budget = GRE_BUDGET;
+	int rc, budget = GRE_BUDGET, seen = 0;
+	uint32_t now = g.ret ? mono_s() : 0;
 
 	(void)io;
 	(void)revents;
 	while (budget-- > 0) {
 		n = recv(g.raw, g.buf, sizeof(g.buf), 0);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
 		if (n < 0)
-			return;		/* EAGAIN */
+			continue;	/* an ICMP error about a packet we
+					   returned, now cleared: go on */
 		rc = wccp2_gre_parse(g.buf, (size_t)n, &p);
 		if (rc == WCCP2_GRE_E_PROTO)
 			continue;	/* another GRE user's: not ours */
@@ -220,6 +548,16 @@ gre_cb(struct evl_io *io, int revents)
 		}
 		if (!router_ok(p.outer_src)) {
 			drop("not a wccp2_router", p.outer_src);
+			continue;
+		}
+		seen++;
+		if (g.ret && should_return(&p, now)) {
+			if ((rc = return_packet(&p)) < 0) {
+				g.ret_failed++;
+				drop(strerror(-rc), p.outer_src);
+			} else {
+				g.returned++;
+			}
 			continue;
 		}
 		if (write(g.tun, g.buf + p.inner_off, p.inner_len) < 0) {
@@ -235,6 +573,90 @@ gre_cb(struct evl_io *io, int revents)
 				p.service_id, WCCP2_GRE_TUN_NAME);
 		}
 	}
+	/* Expiry keeps pace with traffic: a few entries per packet. */
+	if (g.ret && seen > 0)
+		wccp2_flow_expire(&g.ft, now, 4 * (uint32_t)seen + 16);
+}
+
+/* The flow table's size for c (see GRE_FLOWS_*). */
+static uint32_t
+flows_for(const struct cfg *c)
+{
+	uint64_t n;
+
+	if (c->max_filedescriptors == 0)
+		return GRE_FLOWS_DEFAULT;
+	n = (uint64_t)c->max_filedescriptors * (c->workers ? c->workers : 1);
+	if (n < GRE_FLOWS_MIN)
+		return GRE_FLOWS_MIN;
+	return n > GRE_FLOWS_MAX ? GRE_FLOWS_MAX : (uint32_t)n;
+}
+
+/* Turn packet return on or off for c. Its failures are logged: without
+ * a table, packets are injected as before (return off). */
+static void
+return_setup(const struct cfg *c)
+{
+	const struct sockaddr_in *a =
+	    (const struct sockaddr_in *)&c->wccp2.address;
+	uint32_t seed;
+	int rc;
+
+	g.src = a->sin_family == AF_INET ? ntohl(a->sin_addr.s_addr) : 0;
+	if (!uses_gre_return(c)) {
+		if (uses_gre(c))
+			log_msg(LOG_CRIT, "WARNING: WCCPv2: "
+				"wccp2_return_method l2 with GRE forwarding: "
+				"tproxyd cannot return packets at layer 2; "
+				"the packets of connections this cache does "
+				"not hold are injected like the others and "
+				"the kernel resets them (see doc/wccp2.md)");
+		return_close();
+		return;
+	}
+	/* The table survives a reconfigure: its flows are still ours. */
+	if (g.ft.cap == 0) {
+		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(seed))
+			seed = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+		rc = wccp2_flow_init(&g.ft, flows_for(c), seed);
+		if (rc < 0) {
+			log_msg(LOG_CRIT, "ERROR: WCCPv2 GRE: no memory "
+				"for the flow table (%u flows): packets will "
+				"not be returned", flows_for(c));
+			return;
+		}
+	}
+	if (g.diag < 0 && (g.diag = diag_open()) < 0)
+		log_msg(LOG_CRIT, "WARNING: WCCPv2 GRE: sock_diag: %s; only "
+			"flows seen opening here are served, the others are "
+			"returned", strerror(errno));
+	g.ret = 1;
+	if (!g.report_on) {
+		evl_timer_init(&g.report, report_cb, NULL);
+		g.report_on = 1;
+	}
+	evl_timer_arm(&g.report, GRE_REPORT_S);
+	log_msg(LOG_CRIT, "WCCPv2: GRE packet return: packets of "
+		"connections this cache does not hold go back to the router "
+		"(%u flows tracked at most)", g.ft.cap);
+}
+
+static void
+return_close(void)
+{
+	if (g.ret)
+		report();
+	if (g.report_on) {
+		evl_timer_stop(&g.report);
+		g.report_on = 0;
+	}
+	if (g.diag >= 0)
+		close(g.diag);
+	g.diag = -1;
+	if (g.ft.cap != 0)
+		wccp2_flow_free(&g.ft);
+	g.ret = 0;
 }
 
 int
@@ -261,6 +683,7 @@ wccp2_gre_start(const struct cfg *c)
 		g.router[i] = ntohl(((const struct sockaddr_in *)
 				     &c->wccp2.router[i])->sin_addr.s_addr);
 	g.nrouter = c->wccp2.nrouter;
+	return_setup(c);
 	evl_io_init(&g.io, gre_cb, g.raw, NULL);
 	evl_io_want(&g.io, EVL_READ);
 	g.watching = 1;
@@ -270,18 +693,31 @@ wccp2_gre_start(const struct cfg *c)
 }
 
 void
+wccp2_gre_drain(void)
+{
+	if (g.ret && !g.draining)
+		log_msg(LOG_INFO, "WCCPv2 GRE: shutting down: new connections "
+			"are returned to the router, established ones served "
+			"until they end");
+	g.draining = 1;
+}
+
+void
 wccp2_gre_pause(void)
 {
 	if (g.watching) {
 		evl_io_stop(&g.io);
 		g.watching = 0;
 	}
+	if (g.report_on)
+		evl_timer_stop(&g.report);
 }
 
 void
 wccp2_gre_close(void)
 {
 	wccp2_gre_pause();
+	return_close();
 	if (g.raw >= 0)
 		close(g.raw);
 	if (g.tun >= 0)

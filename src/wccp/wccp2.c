@@ -6,17 +6,31 @@
  * HERE_I_AM every WCCP2_HELLO_S seconds, whether or not the router
  * answers (a silent router is retried for ever, and logged once). Each
  * I_SEE_YOU updates that router's view: the caches it sees and their
- * weights. The designated cache is the lowest cache address in the union
- * of the live routers' views; when that is us, we send REDIRECT_ASSIGN to
- * every live router that sees us: the 256 hash buckets spread by weight
- * (or mask values), rebuilt when the view changes and repeated with each
- * HERE_I_AM. A REMOVAL_QUERY naming us is answered with a HERE_I_AM at
- * once, so that the router keeps us.
+ * weights. The caches to assign are those every live router that sees
+ * us reports (draft 4.8.1: "only those web-caches seen by every
+ * router"); the designated cache is the lowest address among them (4.9).
+ * When that is us, we send REDIRECT_ASSIGN to every live router that
+ * sees us: the 256 hash buckets spread by weight (or mask values). A
+ * REMOVAL_QUERY naming us is answered with three HERE_I_AM, HERE_I_AM_T /
+ * 10 apart (4.14), so that the router keeps us.
  *
- * Timers (draft-wilson-wrec-wccp-v2 section 4.x): HERE_I_AM_T = 10 s; a
+ * Timers (draft-wilson-wrec-wccp-v2-01 section 4): HERE_I_AM_T = 10 s; a
  * router that has not answered for 3 * HERE_I_AM_T is considered gone
  * (its view no longer counts). The router, not us, removes a silent cache
- * from its view (after 2.5 * HERE_I_AM_T); we then see the change.
+ * from its view (after 3 * HERE_I_AM_T); we then see the change.
+ *
+ * Assignment timing (4.8.1, 4.8.2, 4.9): after any change of the view
+ * the designated cache waits 1.5 * HERE_I_AM_T, restarted by every
+ * further change, so that the membership settles before buckets move
+ * (each move sends established connections back to the router: see
+ * gre_return.c). The assignment is then sent with a new key change
+ * number, and repeated every HERE_I_AM_T only to a router whose
+ * I_SEE_YOU does not reflect that key (it has not received it).
+ *
+ * Capabilities (4.4, 4.5): a router whose I_SEE_YOU does not offer our
+ * forwarding, assignment or packet return method (no Capabilities
+ * component: GRE, hash, GRE only) is not joined through: its messages
+ * are ignored, with one ERROR line.
  *
  * Everything here runs on the event loop; nothing blocks. Errors are
  * logged and never stop the proxy.
@@ -39,6 +53,8 @@
 
 #define WCCP2_HELLO_S		10.0	/* HERE_I_AM_T */
 #define WCCP2_ROUTER_DEAD_S	(3 * WCCP2_HELLO_S)
+#define WCCP2_SETTLE_S		(1.5 * WCCP2_HELLO_S)	/* 4.8.1 */
+#define WCCP2_QUERY_REPEAT	3	/* HERE_I_AMs answering a query */
 /* Cisco's default mask: 6 bits of the address, 64 values. */
 #define WCCP2_DEFAULT_MASK	0x1741u
 
@@ -52,6 +68,11 @@ struct w2_router {
 	uint32_t        change;		/* its member change number */
 	int             alive;		/* answered within the timeout */
 	int             sees_us;	/* we are in its view */
+	int             caps_bad;	/* offers none of our methods */
+	int             query_left;	/* HERE_I_AMs still owed to a
+					   REMOVAL_QUERY */
+	uint32_t        key_ip;		/* the assignment key it reflects */
+	uint32_t        key_change;
 	double          last_seen;
 	uint32_t        ncaches;
 	uint32_t        cache[WCCP2_MAX_CACHES];
@@ -64,8 +85,10 @@ struct w2_service {
 	struct w2_router *router;	/* one per wccp2_router */
 	uint32_t        view_change;	/* our Web-Cache View change no. */
 	uint32_t        assign_change;	/* our assignment key change no. */
-	uint32_t        last_sig;	/* of the view we last assigned */
+	uint32_t        last_sig;	/* of the view last seen designated */
 	int             designated;
+	double          assign_due;	/* settle time ends (0: none) */
+	double          assign_sent;	/* last REDIRECT_ASSIGN sent */
 };
 
 static struct {
@@ -75,6 +98,8 @@ static struct {
 	int             fd;
 	struct evl_io   io;
 	struct evl_timer hello;
+	struct evl_timer assign;	/* the earliest assign_due */
+	struct evl_timer query;		/* REMOVAL_QUERY answers */
 	struct w2_service *svc;
 	size_t          nsvc;
 	uint8_t         buf[WCCP2_MSG_MAX];
@@ -182,13 +207,59 @@ view_caches(const struct w2_service *s, uint32_t *ip, uint16_t *weight)
 	return n;
 }
 
-/* FNV-1a over the view (routers and caches), to notice any change. */
+/* Does router r report cache ip? */
+static int
+router_sees(const struct w2_router *r, uint32_t ip)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->ncaches; i++)
+		if (r->cache[i] == ip)
+			return 1;
+	return 0;
+}
+
+/*
+ * The caches to assign buckets to (draft 4.8.1: "only those web-caches
+ * seen by every router in the Service Group"): of the union, those that
+ * every live router seeing us reports. Sorted by address. Returns the
+ * count (0 when no router sees us).
+ */
+static uint32_t
+assign_caches(const struct w2_service *s, uint32_t *ip, uint16_t *weight)
+{
+	uint32_t n = view_caches(s, ip, weight), i, k = 0;
+	size_t ri;
+	int all, any = 0;
+
+	for (i = 0; i < n; i++) {
+		all = 1;
+		for (ri = 0; ri < w2.c->wccp2.nrouter; ri++) {
+			const struct w2_router *r = &s->router[ri];
+
+			if (!r->alive || !r->sees_us)
+				continue;
+			any = 1;
+			if (!router_sees(r, ip[i]))
+				all = 0;
+		}
+		if (all) {
+			ip[k] = ip[i];
+			weight[k] = weight[i];
+			k++;
+		}
+	}
+	return any ? k : 0;
+}
+
+/* FNV-1a over what an assignment depends on (the caches to assign, with
+ * their weights, and the routers that see us), to notice any change. */
 static uint32_t
 view_sig(const struct w2_service *s)
 {
 	uint32_t ip[WCCP2_MAX_CACHES], h = 2166136261u, v, i;
 	uint16_t wt[WCCP2_MAX_CACHES];
-	uint32_t n = view_caches(s, ip, wt);
+	uint32_t n = assign_caches(s, ip, wt);
 	size_t ri;
 	int b;
 
@@ -245,41 +316,35 @@ send_here_i_am(struct w2_service *s, struct w2_router *r)
 	send_msg(s, r, &m);
 }
 
+/* Our address as the routers that see us know it (the first one's), or
+ * 0 when none does. */
+static uint32_t
+me_seen(const struct w2_service *s)
+{
+	size_t ri;
+
+	for (ri = 0; ri < w2.c->wccp2.nrouter; ri++)
+		if (s->router[ri].alive && s->router[ri].sees_us)
+			return my_ip(&s->router[ri]);
+	return 0;
+}
+
 /*
- * If we are the designated cache (lowest address in the view), send the
- * assignment to every live router that sees us. force: also when the
- * view did not change (the periodic repeat).
+ * Build the REDIRECT_ASSIGN of key change s->assign_change for the
+ * current view and send it to router only, or (only == NULL) to every
+ * live router that sees us.
  */
 static void
-maybe_assign(struct w2_service *s, int force)
+send_assignment(struct w2_service *s, struct w2_router *only)
 {
 	static struct wccp2_msg m;
-	uint32_t ip[WCCP2_MAX_CACHES], n, sig, me = 0;
+	uint32_t ip[WCCP2_MAX_CACHES], n, me = me_seen(s);
 	uint16_t wt[WCCP2_MAX_CACHES];
 	uint8_t bucket[WCCP2_NBUCKETS];
 	size_t ri;
-	int designated;
 
-	n = view_caches(s, ip, wt);
-	for (ri = 0; ri < w2.c->wccp2.nrouter && me == 0; ri++)
-		if (s->router[ri].alive && s->router[ri].sees_us)
-			me = my_ip(&s->router[ri]);
-	designated = n > 0 && me != 0 && ip[0] == me;
-	if (designated != s->designated)
-		log_msg(LOG_INFO, "WCCPv2: service %u: %s the designated cache",
-			s->wire.id, designated ? "now" : "no longer");
-	s->designated = designated;
-	if (!designated)
-		return;
-	sig = view_sig(s);
-	if (sig != s->last_sig) {
-		s->last_sig = sig;
-		s->assign_change++;
-		force = 1;
-		log_msg(LOG_INFO, "WCCPv2: service %u: assigning to %u "
-			"cache(s)", s->wire.id, n);
-	}
-	if (!force)
+	n = assign_caches(s, ip, wt);
+	if (n == 0 || me == 0)
 		return;
 
 	fill_service_header(&m, s, WCCP2_REDIRECT_ASSIGN);
@@ -332,7 +397,123 @@ maybe_assign(struct w2_service *s, int force)
 	for (ri = 0; ri < w2.c->wccp2.nrouter; ri++) {
 		if (!s->router[ri].alive || !s->router[ri].sees_us)
 			continue;
+		if (only != NULL && only != &s->router[ri])
+			continue;
 		send_msg(s, &s->router[ri], &m);
+	}
+	s->assign_sent = evl_now();
+}
+
+/* Arm w2.assign for the earliest pending assignment, if any. */
+static void
+arm_assign_timer(void)
+{
+	double due = 0, now = evl_now();
+	size_t i;
+
+	for (i = 0; i < w2.nsvc; i++)
+		if (w2.svc[i].assign_due != 0 &&
+		    (due == 0 || w2.svc[i].assign_due < due))
+			due = w2.svc[i].assign_due;
+	if (due == 0) {
+		evl_timer_stop(&w2.assign);
+		return;
+	}
+	evl_timer_arm(&w2.assign, due > now ? due - now : 0.001);
+}
+
+/*
+ * After anything that may change who is designated or what the
+ * assignment would be (an I_SEE_YOU, a router gone): decide whether we
+ * are the designated cache and, when the view changed, (re)start the
+ * settle time after which the assignment is sent (assign_cb).
+ */
+static void
+assign_check(struct w2_service *s)
+{
+	uint32_t ip[WCCP2_MAX_CACHES], n, sig, me = me_seen(s);
+	uint16_t wt[WCCP2_MAX_CACHES];
+	int designated;
+
+	n = assign_caches(s, ip, wt);
+	designated = n > 0 && me != 0 && ip[0] == me;
+	if (designated != s->designated)
+		log_msg(LOG_INFO, "WCCPv2: service %u: %s the designated cache",
+			s->wire.id, designated ? "now" : "no longer");
+	s->designated = designated;
+	if (!designated) {
+		/* Becoming designated again is a change in itself. */
+		s->last_sig = 0;
+		if (s->assign_due != 0) {
+			s->assign_due = 0;
+			arm_assign_timer();
+		}
+		return;
+	}
+	sig = view_sig(s);
+	if (sig == s->last_sig)
+		return;
+	s->last_sig = sig;
+	s->assign_due = evl_now() + WCCP2_SETTLE_S;
+	log_msg(LOG_INFO, "WCCPv2: service %u: the view changed (%u "
+		"cache(s) to assign); assigning in %.0f s unless it changes "
+		"again", s->wire.id, n, WCCP2_SETTLE_S);
+	arm_assign_timer();
+}
+
+/* The settle time of some service ended: assign. */
+static void
+assign_cb(struct evl_timer *t)
+{
+	uint32_t ip[WCCP2_MAX_CACHES], n;
+	uint16_t wt[WCCP2_MAX_CACHES];
+	double now = evl_now();
+	size_t i;
+
+	(void)t;
+	for (i = 0; i < w2.nsvc; i++) {
+		struct w2_service *s = &w2.svc[i];
+
+		if (s->assign_due == 0 || s->assign_due > now + 0.001)
+			continue;
+		s->assign_due = 0;
+		if (!s->designated)
+			continue;
+		n = assign_caches(s, ip, wt);
+		s->assign_change++;
+		log_msg(LOG_INFO, "WCCPv2: service %u: assigning to %u "
+			"cache(s) (key change %u)", s->wire.id, n,
+			s->assign_change);
+		send_assignment(s, NULL);
+	}
+	arm_assign_timer();
+}
+
+/*
+ * The periodic repeat (draft 4.8.1): to each router whose I_SEE_YOU,
+ * newer than our last REDIRECT_ASSIGN, does not reflect its key.
+ */
+static void
+assign_repeat(struct w2_service *s)
+{
+	uint32_t me = me_seen(s);
+	size_t ri;
+
+	if (!s->designated || s->assign_due != 0 || s->assign_change == 0 ||
+	    evl_now() - s->assign_sent < 0.9 * WCCP2_HELLO_S)
+		return;
+	for (ri = 0; ri < w2.c->wccp2.nrouter; ri++) {
+		struct w2_router *r = &s->router[ri];
+
+		if (!r->alive || !r->sees_us || r->last_seen <= s->assign_sent)
+			continue;
+		if (r->key_ip == me && r->key_change == s->assign_change)
+			continue;
+		log_msg(LOG_INFO, "WCCPv2: service %u: router %s has not "
+			"taken assignment %u (it reflects %s/%u); sending it "
+			"again", s->wire.id, ipstr(r->ip), s->assign_change,
+			ipstr(r->key_ip), r->key_change);
+		send_assignment(s, r);
 	}
 }
 
@@ -359,13 +540,55 @@ find_router(struct w2_service *s, uint32_t src, uint32_t id)
 	return NULL;
 }
 
+/* Which of our methods the router's I_SEE_YOU does not offer, or NULL.
+ * An absent capability means the draft's default: GRE forwarding, hash
+ * assignment, GRE packet return (4.4, 4.5). */
+static const char *
+caps_missing(const struct wccp2_msg *m)
+{
+	uint32_t fwd = m->cap_forward ? m->cap_forward : WCCP2_METHOD_GRE;
+	uint32_t asg = m->cap_assign ? m->cap_assign : WCCP2_ASSIGN_HASH;
+	uint32_t ret = m->cap_return ? m->cap_return : WCCP2_METHOD_GRE;
+
+	if (!(fwd & w2.c->wccp2.forwarding_method))
+		return "wccp2_forwarding_method";
+	if (!(asg & w2.c->wccp2.assignment_method))
+		return "wccp2_assignment_method";
+	if (!(ret & w2.c->wccp2.return_method))
+		return "wccp2_return_method";
+	return NULL;
+}
+
 static void
 on_i_see_you(struct w2_service *s, struct w2_router *r,
 	     const struct wccp2_msg *m)
 {
 	uint32_t i, me = my_ip(r);
+	const char *bad = caps_missing(m);
 	int sees = 0;
 
+	if (bad != NULL) {
+		/* Draft 4.4/4.5: the cache abandons joining through it. */
+		if (!r->caps_bad)
+			log_msg(LOG_CRIT, "ERROR: WCCPv2: service %u: router "
+				"%s does not offer our %s (it offers forwarding "
+				"0x%x, assignment 0x%x, return 0x%x); not "
+				"joining through it", s->wire.id, ipstr(r->ip),
+				bad, m->cap_forward, m->cap_assign,
+				m->cap_return);
+		r->caps_bad = 1;
+		if (r->alive) {
+			r->alive = 0;
+			r->sees_us = 0;
+			s->view_change++;
+			assign_check(s);
+		}
+		return;
+	}
+	if (r->caps_bad)
+		log_msg(LOG_CRIT, "WCCPv2: service %u: router %s now offers "
+			"our methods", s->wire.id, ipstr(r->ip));
+	r->caps_bad = 0;
 	if (!r->alive)
 		log_msg(LOG_CRIT, "WCCPv2: service %u: router %s answers "
 			"(router id %s)", s->wire.id, ipstr(r->ip),
@@ -377,6 +600,8 @@ on_i_see_you(struct w2_service *s, struct w2_router *r,
 	if (r->change != m->router_view.change)
 		s->view_change++;
 	r->change = m->router_view.change;
+	r->key_ip = m->router_view.key_ip;
+	r->key_change = m->router_view.key_change;
 	r->ncaches = m->router_view.ncaches;
 	for (i = 0; i < r->ncaches; i++) {
 		r->cache[i] = m->router_view.cache[i].ip;
@@ -385,7 +610,29 @@ on_i_see_you(struct w2_service *s, struct w2_router *r,
 			sees = 1;
 	}
 	r->sees_us = sees;
-	maybe_assign(s, 0);
+	assign_check(s);
+}
+
+/* Send the HERE_I_AMs still owed to REMOVAL_QUERYs (draft 4.14: three
+ * in all, HERE_I_AM_T / 10 apart). */
+static void
+query_cb(struct evl_timer *t)
+{
+	size_t i, j;
+	int more = 0;
+
+	for (i = 0; i < w2.nsvc; i++)
+		for (j = 0; j < w2.c->wccp2.nrouter; j++) {
+			struct w2_router *r = &w2.svc[i].router[j];
+
+			if (r->query_left <= 0)
+				continue;
+			send_here_i_am(&w2.svc[i], r);
+			if (--r->query_left > 0)
+				more = 1;
+		}
+	if (more)
+		evl_timer_arm(t, WCCP2_HELLO_S / 10);
 }
 
 static void
@@ -397,6 +644,9 @@ on_removal_query(struct w2_service *s, struct w2_router *r,
 	log_msg(LOG_INFO, "WCCPv2: service %u: router %s asks whether we "
 		"are still here; answering", s->wire.id, ipstr(r->ip));
 	send_here_i_am(s, r);
+	r->query_left = WCCP2_QUERY_REPEAT - 1;
+	if (!evl_timer_active(&w2.query))
+		evl_timer_arm(&w2.query, WCCP2_HELLO_S / 10);
 }
 
 static void
@@ -485,7 +735,8 @@ hello_cb(struct evl_timer *t)
 				r->local_ip = local_ip_for(&r->sa);
 			send_here_i_am(s, r);
 		}
-		maybe_assign(s, 1);
+		assign_check(s);	/* a router may have gone */
+		assign_repeat(s);
 	}
 	evl_timer_arm(t, WCCP2_HELLO_S);
 }
@@ -560,6 +811,8 @@ wccp2_start(struct cfg *c)
 	 * them. */
 	evl_io_init(&w2.io, io_cb, w2.fd, NULL);
 	evl_timer_init(&w2.hello, hello_cb, NULL);
+	evl_timer_init(&w2.assign, assign_cb, NULL);
+	evl_timer_init(&w2.query, query_cb, NULL);
 	setsockopt(w2.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	a = (const struct sockaddr_in *)&c->wccp2.address;
 	memset(&bind_sa, 0, sizeof(bind_sa));
@@ -593,6 +846,8 @@ control_stop(void)
 	if (w2.fd >= 0) {
 		evl_io_stop(&w2.io);
 		evl_timer_stop(&w2.hello);
+		evl_timer_stop(&w2.assign);
+		evl_timer_stop(&w2.query);
 		close(w2.fd);
 		w2.fd = -1;
 	}
@@ -605,6 +860,13 @@ control_stop(void)
 		cfg_unref(w2.c);
 		w2.c = NULL;
 	}
+}
+
+void
+wccp2_drain(void)
+{
+	if (w2.owner)
+		wccp2_gre_drain();
 }
 
 void

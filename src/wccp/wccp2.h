@@ -81,6 +81,10 @@ int wccp2_start(struct cfg *c);
 /* Apply a new configuration: stop, then start with c. A no-op in a
  * process that never called wccp2_start() (workers other than kid1). */
 int wccp2_reconfigure(struct cfg *c);
+/* Shutdown begins (listeners closed, connections draining): keep
+ * announcing, but give new connections back to the router (packet
+ * return, with GRE forwarding). */
+void wccp2_drain(void);
 /* Close sockets and timers. */
 void wccp2_stop(void);
 

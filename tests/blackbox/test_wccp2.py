@@ -28,10 +28,22 @@ The client's request goes rc -> (GRE | L2) -> cache; tproxyd connects to
 the origin FROM THE CLIENT'S ADDRESS through the router; the origin's
 answers (source port 80, arriving on rs) are redirected to the cache as
 well (WCCP's return service), so they reach tproxyd's spoofed socket.
+
+Packet return (test_gre_return_*, test_l2_return_*): the client opens a
+connection to the origin (keepalive_client.py, driven line by line)
+before the router redirects anything; then the cache joins and takes the
+bucket, and the client keeps using that connection. tproxyd returns its
+packets in GRE to the router, which forwards them unredirected (checked
+byte for byte, and by tshark on the returned GRE packets); the control
+cases show the connection reset without return.
 """
 
 import json
+import os
+import re
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -220,17 +232,27 @@ def test_two_caches_split_by_weight_then_failover(wtopo, tmp_path):
     c1 = cache(t, t.c1, tmp_path / "c1", 30000)
     c2 = cache(t, t.c2, tmp_path / "c2", 10000)
     # c1 (lowest address) is designated: 3:1 by weight.
+    # (The designated cache waits 1.5 * HERE_I_AM_T after each change of
+    # the view before it assigns: draft 4.8.1.)
     st = wait_state(state, lambda s: s.get("assign", {}).get(
-        "dynamic:80", {}).get("counts") == {C1: 192, C2: 64}, 30,
+        "dynamic:80", {}).get("counts") == {C1: 192, C2: 64}, 50,
         "buckets 192/64")
     assert st["assign"]["dynamic:80"]["key_ip"] == C1
     c1.wait_cache("WCCPv2: service 80: now the designated cache", 5)
+    # Draft 4.8.1: the designated cache lets the view settle for 1.5 *
+    # HERE_I_AM_T after a change before it assigns; and it repeats an
+    # assignment only to a router that does not reflect its key (this
+    # one does): every message carries a new key change number.
+    log = st["assign_log"]
+    assert log[0][0] - st["joined"][C1] >= 14.5, (log, st["joined"])
+    changes = [k for _, ip, k in log if ip == C1]
+    assert len(changes) == len(set(changes)), log
 
     # The designated cache stops: the router drops it after its timeout,
     # c2 becomes designated and takes every bucket.
     c1.stop()
     st = wait_state(state, lambda s: s.get("assign", {}).get(
-        "dynamic:80", {}).get("counts") == {C2: 256}, 45,
+        "dynamic:80", {}).get("counts") == {C2: 256}, 75,
         "all buckets on the survivor")
     assert st["assign"]["dynamic:80"]["key_ip"] == C2
     assert C1 in st["removal_query"]
@@ -275,6 +297,43 @@ def test_two_caches_split_by_weight_then_failover(wtopo, tmp_path):
     assert "Assignment Weight: 10000" in text2
 
 
+def test_assignment_repeated_until_the_router_reflects_it(wtopo,
+                                                          tmp_path):
+    """A router whose I_SEE_YOU does not reflect the assignment key has
+    not taken the assignment: the designated cache sends it again after
+    HERE_I_AM_T (draft 4.8.1), with the same key."""
+    state = start_router(wtopo, tmp_path, "--no-key-reflect")
+    c1 = cache(wtopo, wtopo.c1, tmp_path / "c1", 10000)
+    st = wait_state(state, lambda s: len(s.get("assign_log", [])) >= 2, 45,
+                    "a repeated assignment")
+    log = st["assign_log"]
+    assert log[0][0] - st["joined"][C1] >= 14.5, (log, st["joined"])
+    assert log[1][1:] == log[0][1:] == [C1, 1], log
+    assert 8 <= log[1][0] - log[0][0] <= 22, log
+    c1.wait_cache("WCCPv2: service 80: router 198.18.3.1 has not taken "
+                  "assignment 1 (it reflects 0.0.0.0/0); sending it again",
+                  5)
+    c1.stop()
+
+
+def test_router_without_our_return_method_is_not_joined(wtopo, tmp_path):
+    """Draft 4.5: a router that does not offer the cache's packet return
+    method (here: L2 only, the cache wants GRE) is not joined through -
+    no view, no assignment - and the cache says why, once."""
+    state = start_router(wtopo, tmp_path, "--caps", "3,3,2")
+    c1 = cache(wtopo, wtopo.c1, tmp_path / "c1", 10000)
+    c1.wait_cache("ERROR: WCCPv2: service 80: router 198.18.3.1 does not "
+                  "offer our wccp2_return_method (it offers forwarding 0x3, "
+                  "assignment 0x3, return 0x2); not joining through it", 10)
+    wait_state(state, lambda s: s.get("here_i_am", {}).get(C1, 0) >= 2, 15,
+               "a second HERE_I_AM")
+    text = c1.cache_text()
+    assert text.count("does not offer our") == 1, text
+    assert "designated" not in text and "answers" not in text, text
+    assert read_state(state).get("assign_msgs", 0) == 0
+    c1.stop()
+
+
 def test_md5_wrong_password_rejected_both_ways(wtopo, tmp_path):
     t = wtopo
     # 1. The cache has the wrong password: the router refuses it.
@@ -289,7 +348,7 @@ def test_md5_wrong_password_rejected_both_ways(wtopo, tmp_path):
     # 2. Both right: the assignment arrives, MD5-verified by the router.
     c2 = cache(t, t.c2, tmp_path / "c2", 10000, password="right")
     wait_state(state, lambda s: s.get("assign", {}).get(
-        "dynamic:80", {}).get("counts") == {C2: 256}, 20, "assignment")
+        "dynamic:80", {}).get("counts") == {C2: 256}, 40, "assignment")
     c2.stop()
 
 
@@ -314,19 +373,27 @@ def test_md5_router_with_wrong_password_is_ignored(wtopo, tmp_path):
 # Data plane: GRE (decapsulated by tproxyd itself) and L2 forwarding
 # ---------------------------------------------------------------------------
 
-def cache_kernel_side(t, ns, iif):
+def cache_kernel_side(t, ns, iif, syn_only=False):
     """TPROXY for port 80 arriving on iif, the DIVERT rule for the
-    spoofed connections' answers, fwmark 1 -> local (intercept_env.py)."""
+    spoofed connections' answers, fwmark 1 -> local (intercept_env.py).
+    syn_only: TPROXY takes only SYNs (the L2 return recipe of
+    doc/wccp2.md), and a counter in the forward hook shows what the
+    kernel sent back."""
     ruleset = (
         "table inet tpxwccp {\n"
         "  chain prerouting {\n"
         "    type filter hook prerouting priority mangle; policy accept;\n"
         "    meta l4proto tcp socket transparent 1 meta mark set 0x1 "
         "accept\n"
-        "    iifname \"%s\" meta nfproto ipv4 tcp dport 80 tproxy ip to "
+        "    iifname \"%s\" meta nfproto ipv4 tcp dport 80 %stproxy ip to "
         ":3129 meta mark set 0x1 accept\n"
         "  }\n"
-        "}\n" % iif)
+        "  chain forward {\n"
+        "    type filter hook forward priority 0; policy accept;\n"
+        "    iifname \"%s\" counter\n"
+        "  }\n"
+        "}\n" % (iif, "tcp flags & (fin | syn | rst | ack) == syn "
+                  if syn_only else "", iif))
     for argv, inp in ((["nft", "-f", "-"], ruleset),
                       (["ip", "rule", "add", "fwmark", "1", "lookup", "100"],
                        None),
@@ -365,7 +432,7 @@ def data_plane_case(t, tmp_path, method, workers=1):
     c1 = NsTproxyd(t, t.c1, tmp_path / "c1", lines, [3129]).start()
     try:
         wait_state(state, lambda s: s.get("redirecting") == "dynamic:80",
-                   20, "redirection installed after REDIRECT_ASSIGN")
+                   40, "redirection installed after REDIRECT_ASSIGN")
         if method == "gre":
             c1.wait_cache("WCCPv2: GRE forwarding: decapsulating into "
                           "tpxwccp0", 5)
@@ -420,3 +487,334 @@ def test_l2_forwarding(dtopo, tmp_path):
     """L2: the router hands the unchanged packets to the cache's MAC; the
     usual TPROXY rules (on e0) suffice."""
     data_plane_case(dtopo, tmp_path, "l2")
+
+
+# ---------------------------------------------------------------------------
+# Packet return (draft-wilson-wrec-wccp-v2-01 4.13)
+# ---------------------------------------------------------------------------
+
+class LineDriver:
+    """A child process spoken to in lines (keepalive_client.py), every
+    read bounded by a deadline."""
+
+    def __init__(self, proc):
+        self.p = proc
+        self.buf = b""
+
+    def read(self, timeout=30.0):
+        end = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = end - time.monotonic()
+            assert left > 0, "no answer within %ss (got %r)" % (timeout,
+                                                               self.buf)
+            r, _, _ = select.select([self.p.stdout], [], [], left)
+            if r:
+                data = os.read(self.p.stdout.fileno(), 65536)
+                assert data, "the client exited: %r" % self.buf
+                self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def send(self, line):
+        self.p.stdin.write((line + "\n").encode())
+        self.p.stdin.flush()
+
+    def cmd(self, line, timeout=30.0):
+        self.send(line)
+        return self.read(timeout)
+
+
+def start_gre_capture(t, path):
+    """tshark in the router namespace: the GRE packets the cache sends
+    (the returned ones; the router's redirections go the other way)."""
+    p = t.popen(t.rtr, ["tshark", "-q", "-i", "br0", "-f",
+                        "ip proto 47 and src host %s" % C1, "-w", str(path)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    line, end = b"", time.monotonic() + 20
+    while b"Capturing on" not in line and time.monotonic() < end:
+        line = p.stderr.readline()
+        if not line and p.poll() is not None:
+            break
+    assert b"Capturing on" in line, "tshark did not start"
+    return p
+
+
+def returned_packets(pcap):
+    """Each GRE packet from the cache as decoded by tshark: outer and
+    inner addresses, the GRE protocol type, the redirect header, the
+    inner TCP ports."""
+    fields = ["ip.src", "ip.dst", "gre.proto", "gre.wccp.dynamic_service",
+              "gre.wccp.service_id", "gre.wccp.primary_bucket",
+              "tcp.srcport", "tcp.dstport", "tcp.flags"]
+    argv = ["tshark", "-r", str(pcap), "-Y", "gre", "-T", "fields",
+            "-E", "occurrence=a", "-E", "aggregator=,"]
+    for f in fields:
+        argv += ["-e", f]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return [dict(zip(fields, ln.split("\t"))) for ln in p.stdout.splitlines()
+            if ln.strip()]
+
+
+def drain_case(t, c1):
+    """Shutdown with a transaction in progress through the cache: it is
+    served to its end, while a new connection is returned to the router
+    (the listeners are closed) and reaches the origin directly. Ends with
+    tproxyd gone (exit status 0)."""
+    cl2 = LineDriver(t.popen(t.cl, [PY, str(HERE / "keepalive_client.py"),
+                                    "--connect", "%s:80" % SRV],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+    try:
+        assert cl2.read()["connected"]
+        r = cl2.cmd("GET /bytes/1000")
+        assert r["ok"] and r["sha256"] == r["x_sha256"], r
+        c1.wait_access(lambda e: e["url"].endswith("/bytes/1000"),
+                       what="the second connection's first request")
+        served = len(c1.access_entries())
+        cl2.send("GET /slow/4000")      # in progress during the drain
+        time.sleep(0.5)
+        os.kill(c1.pid(), signal.SIGTERM)
+        c1.wait_cache("WCCPv2 GRE: shutting down: new connections are "
+                      "returned to the router", 5)
+        c1.wait_cache("waiting up to 30 seconds for 1 active connections",
+                      5)
+        p = t.run(t.cl, ["curl", "-sS", "--noproxy", "*", "--max-time",
+                         "10", "http://%s/peer" % SRV], timeout=20)
+        assert p.returncode == 0, "curl during the drain: %s\n%s" % (
+            p.stderr, c1.diagnostics())
+        assert json.loads(p.stdout)["addr"] == CLI, p.stdout
+        r = cl2.read(15)
+        assert r["ok"] and r.get("body") == "slow\n", r
+        c1.proc.wait(15)
+        assert c1.proc.returncode == 0, c1.diagnostics()
+        c1.stopped = True
+        # The slow request was served here; the new connection was not.
+        assert len(c1.access_entries()) == served + 1, (
+            "\n".join(c1.access_lines()))
+    finally:
+        cl2.p.stdin.close()
+
+
+def peer_of(r):
+    """(address, port) the origin saw, from a /peer answer."""
+    assert r["ok"], r
+    peer = json.loads(r["body"])
+    return peer["addr"], peer["port"]
+
+
+@pytest.mark.parametrize("ret", ["gre", "l2"])
+def test_gre_return_keeps_older_connections(dtopo, tmp_path, ret):
+    """A client's connection older than the cache survives the cache
+    taking its bucket, because the cache returns its packets (GRE packet
+    return: draft 4.13) and the router forwards them normally; a new
+    connection is served by the cache. With `wccp2_return_method l2`
+    (which tproxyd cannot do with GRE forwarding) nothing is returned,
+    the cache's kernel resets the old connection: the check that this
+    test depends on packet return."""
+    t = dtopo
+    start_origin(t)
+    cache_kernel_side(t, t.c1, "tpxwccp0")
+    state = start_router(t, tmp_path, "--redirect", "gre",
+                         "--client-if", "rc", "--server-if", "rs",
+                         "--tun", "wredir0")
+    cap = start_gre_capture(t, tmp_path / "return.pcapng")
+
+    # 1. No cache yet: the router does not redirect; the client opens
+    # its connection to the origin and uses it.
+    cl = LineDriver(t.popen(t.cl, [PY, str(HERE / "keepalive_client.py"),
+                                   "--connect", "%s:80" % SRV],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+    hello = cl.read()
+    assert hello["connected"], hello
+    port = hello["local_port"]
+    r = cl.cmd("GET /bytes/20000")
+    assert r["ok"] and r["sha256"] == r["x_sha256"], r
+    r = cl.cmd("GET /peer")
+    assert peer_of(r) == (CLI, port), r
+    assert read_state(state).get("redirecting") is None
+
+    # 2. The cache joins; after the settle time it assigns the buckets
+    # to itself and the router redirects both directions to it.
+    lines = ["http_port 3129 tproxy", "http_access allow all"] + [
+        ln % "" if "%s" in ln else ln for ln in SVC80
+        if not ln.startswith("wccp2_return_method")] + [
+        "wccp2_return_method %s" % ret]
+    c1 = NsTproxyd(t, t.c1, tmp_path / "c1", lines, [3129]).start()
+    try:
+        wait_state(state, lambda s: s.get("redirecting") == "dynamic:80",
+                   40, "redirection installed after REDIRECT_ASSIGN")
+
+        # 3. The old connection, used again: 300 kB from the origin,
+        # 200 kB to it, checked byte for byte.
+        r = cl.cmd("GET /bytes/300000")
+        if ret == "l2":
+            assert not r["ok"], (
+                "the old connection survived without packet return: the "
+                "test would not show that return works (%s)" % r)
+        else:
+            assert r["ok"], "old connection broken: %s\nrouter: %s\n%s" % (
+                r, read_state(state), c1.diagnostics())
+            assert r["length"] == 300000 and r["sha256"] == r["x_sha256"]
+            r = cl.cmd("POST /sink 200000")
+            assert r["ok"], r
+            sink = json.loads(r["body"])
+            assert (sink["length"], sink["sha256"]) == (
+                200000, r["sent_sha256"]), sink
+            # Still the same TCP connection, end to end with the origin.
+            r = cl.cmd("GET /peer")
+            assert peer_of(r) == (CLI, port), r
+
+        # 4. A new connection from the same client: served by the cache,
+        # which connects from the client's address.
+        p = t.run(t.cl, ["curl", "-sS", "--noproxy", "*", "--max-time",
+                         "10", "http://%s/peer" % SRV], timeout=20)
+        assert p.returncode == 0, "curl failed: %s\nrouter: %s\n%s" % (
+            p.stderr, read_state(state), c1.diagnostics())
+        assert json.loads(p.stdout)["addr"] == CLI, p.stdout
+        e = c1.wait_access(lambda e: e["url"] == "http://%s/peer" % SRV,
+                           what="the new connection's request")
+        assert e["client"] == CLI and e["status"] == 200, e["raw"]
+
+        st = read_state(state)
+        assert st["gre_return_bad"] == 0, st
+        if ret == "l2":
+            assert st["gre_returned"] == {}, st
+        else:
+            # Both directions of the old connection went back through
+            # the router; the new one's never did.
+            assert st["gre_returned"].get(C1, 0) >= 100, st
+            old = ["%s:%d>%s:80" % (CLI, port, SRV),
+                   "%s:80>%s:%d" % (SRV, CLI, port)]
+            assert all(f in st["returned_flows"] for f in old), st
+            assert len(st["returned_flows"]) == 2, st
+            c1.wait_cache("WCCPv2 GRE: returning to router %s a packet of "
+                          "%s:%d -> %s:80 (service 80)" % (RTR, CLI, port,
+                                                           SRV), 5)
+            drain_case(t, c1)
+        c1.wait_cache("WCCPv2 GRE: first redirected packet", 5)
+    finally:
+        stop_capture(cap)
+        problems = c1.stop()
+        cl.p.stdin.close()
+    assert not problems, problems
+    if ret == "gre":
+        # The summary written when packet return stops.
+        assert re.search(r"WCCPv2 GRE: \d+ packets returned to the routers",
+                         c1.cache_text()), c1.cache_text()[-3000:]
+
+    # 5. What the cache sent back, decoded by Wireshark's GRE dissector.
+    pk = returned_packets(tmp_path / "return.pcapng")
+    if ret == "l2":
+        assert pk == [], pk[:3]
+        return
+    old = [x for x in pk if str(port) in (x["tcp.srcport"],
+                                          x["tcp.dstport"])]
+    assert len(old) >= 100, len(old)
+    for x in pk:
+        # outer cache -> router, inner the client <-> origin, either way
+        assert x["ip.src"] in ("%s,%s" % (C1, CLI), "%s,%s" % (C1, SRV)), x
+        assert x["ip.dst"].split(",")[0] == RTR, x
+        assert x["gre.proto"] == "0x883e", x
+        # the redirect header the router sent, carried back
+        assert (x["gre.wccp.dynamic_service"], x["gre.wccp.service_id"],
+                x["gre.wccp.primary_bucket"]) == ("1", "80", "215"), x
+        assert "80" in (x["tcp.srcport"], x["tcp.dstport"]), x
+    # The connection opened during the drain: its SYN went back.
+    assert any(x["tcp.flags"] == "0x0002" and x["tcp.dstport"] == "80"
+               for x in pk if x not in old), [x for x in pk if x not in old]
+    p = subprocess.run(["tshark", "-r", str(tmp_path / "return.pcapng"),
+                        "-V", "-c", "3"], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0, p.stderr
+    for needle in ("Generic Routing Encapsulation (WCCP)",
+                   "Protocol Type: WCCP (0x883e)",
+                   "Redirect Header",
+                   "Dynamic Service: Dynamic service",
+                   "Primary Bucket: 215",
+                   "Source Address: %s" % C1,
+                   "Destination Address: %s" % RTR):
+        assert needle in p.stdout, "tshark did not show %r" % needle
+    for bad in ("Malformed", "Expert Info (Error"):
+        assert bad not in p.stdout, p.stdout[-3000:]
+
+
+def forwarded_packets(t, ns):
+    """The counter of cache_kernel_side's forward chain."""
+    p = t.run(ns, ["nft", "-j", "list", "chain", "inet", "tpxwccp",
+                   "forward"])
+    assert p.returncode == 0, p.stderr
+    for item in json.loads(p.stdout)["nftables"]:
+        for e in item.get("rule", {}).get("expr", []):
+            if "counter" in e:
+                return e["counter"]["packets"]
+    raise AssertionError("no counter in %s" % p.stdout)
+
+
+@pytest.mark.parametrize("rules", ["syn-only", "usual"])
+def test_l2_return_by_the_kernel(dtopo, tmp_path, rules):
+    """L2 forwarding: redirected packets reach the cache's kernel
+    unchanged and never pass through tproxyd, so tproxyd cannot return
+    any. The kernel can (doc/wccp2.md): with the TPROXY rule limited to
+    SYNs and forwarding on, a segment of a connection the cache does not
+    hold matches no socket and no TPROXY rule, and is routed back to the
+    router unchanged - an L2 return. The router forwards it normally
+    (it does not redirect what arrives from the caches: Cisco's
+    "ip wccp redirect exclude in"). With the usual rule (TPROXY on every
+    segment) the same connection is reset: the control case."""
+    t = dtopo
+    start_origin(t)
+    cache_kernel_side(t, t.c1, "e0", syn_only=(rules == "syn-only"))
+    t.sysctl(t.c1, "net.ipv4.ip_forward", "1")
+    t.sysctl(t.c1, "net.ipv4.conf.all.send_redirects", "0")
+    t.sysctl(t.c1, "net.ipv4.conf.e0.send_redirects", "0")
+    state = start_router(t, tmp_path, "--redirect", "l2",
+                         "--client-if", "rc", "--server-if", "rs")
+    cl = LineDriver(t.popen(t.cl, [PY, str(HERE / "keepalive_client.py"),
+                                   "--connect", "%s:80" % SRV],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+    hello = cl.read()
+    assert hello["connected"], hello
+    port = hello["local_port"]
+    r = cl.cmd("GET /bytes/20000")
+    assert r["ok"] and r["sha256"] == r["x_sha256"], r
+
+    lines = ["http_port 3129 tproxy", "http_access allow all",
+             "wccp2_forwarding_method l2", "wccp2_return_method l2"] + [
+        ln % "" if "%s" in ln else ln for ln in SVC80
+        if not ln.startswith(("wccp2_forwarding_method",
+                              "wccp2_return_method"))]
+    c1 = NsTproxyd(t, t.c1, tmp_path / "c1", lines, [3129]).start()
+    try:
+        wait_state(state, lambda s: s.get("redirecting") == "dynamic:80",
+                   40, "redirection installed after REDIRECT_ASSIGN")
+        before = forwarded_packets(t, t.c1)
+        r = cl.cmd("GET /bytes/300000")
+        if rules == "usual":
+            assert not r["ok"], r
+        else:
+            assert r["ok"] and r["length"] == 300000 and \
+                r["sha256"] == r["x_sha256"], "%s\n%s" % (
+                    r, c1.diagnostics())
+            r = cl.cmd("POST /sink 200000")
+            sink = json.loads(r["body"])
+            assert (sink["length"], sink["sha256"]) == (
+                200000, r["sent_sha256"]), sink
+            assert peer_of(cl.cmd("GET /peer")) == (CLI, port)
+            # They went through the cache's kernel and back (counted in
+            # skbs: GRO merges segments on the veth, hence the low bar).
+            assert forwarded_packets(t, t.c1) - before >= 10
+        # A new connection is still served by tproxyd (its handshake's
+        # last ACK finds the request socket through the socket rule).
+        p = t.run(t.cl, ["curl", "-sS", "--noproxy", "*", "--max-time",
+                         "10", "http://%s/peer" % SRV], timeout=20)
+        assert p.returncode == 0, "curl failed: %s\n%s" % (
+            p.stderr, c1.diagnostics())
+        assert json.loads(p.stdout)["addr"] == CLI, p.stdout
+        e = c1.wait_access(lambda e: e["url"] == "http://%s/peer" % SRV,
+                           what="the new connection's request")
+        assert e["client"] == CLI and e["status"] == 200, e["raw"]
+        assert read_state(state)["gre_sent"] == {}
+    finally:
+        problems = c1.stop()
+        cl.p.stdin.close()
+    assert not problems, problems

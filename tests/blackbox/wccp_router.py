@@ -23,7 +23,13 @@ State: after every event the JSON file --state is rewritten atomically:
   {"view": {SVC: [cache ip...]}, "change": {SVC: n},
    "assign": {SVC: {"key_ip": ip, "key_change": n, "counts": {ip: n}}},
    "here_i_am": {ip: n}, "auth_fail": n, "removal_query": [ip...],
-   "assign_msgs": n}
+   "assign_msgs": n, "joined": {ip: time of the first HERE_I_AM},
+   "assign_log": [[time, key ip, key change number], ...]}
+(times: time.time()). --no-key-reflect leaves the assignment key out of
+the Router View (zeros), as a router that has not received any
+assignment would: the designated cache must then repeat it. --caps F,A,R
+sets the forwarding, assignment and return methods offered in I_SEE_YOU
+(bit masks, default 3,3,3: GRE and L2, hash and mask, GRE and L2).
 where SVC is "dynamic:80" or "standard:0".
 
 Data plane (--redirect gre|l2, with --client-if and --server-if): once a
@@ -48,8 +54,21 @@ lookup 200`); everything else is routed normally.
        packet reaches the cache's MAC unchanged. One cache only (the one
        with the most buckets): per-bucket L2 steering is not modelled.
 
-Counters in the state file: "gre_sent": {cache ip: n}, "redirecting":
-cache ip or null.
+Packet return (draft-wilson-wrec-wccp-v2-01 4.13), with --redirect gre:
+a cache gives back a redirected packet it does not serve as GRE to the
+router: outer IPv4 (cache -> router), GRE flags 0 / protocol 0x883E, the
+redirect header it received (or a null one), the original packet. The
+raw GRE socket reads them; a packet from an address that is no cache of
+any service group, or malformed, is counted in "gre_return_bad" and
+dropped. The original packet is written to the TUN device, so the kernel
+receives it on wredir0 - not on --client-if or --server-if, where the
+redirect rules look - and forwards it normally, never redirected again
+(as a Cisco router does with GRE-returned packets).
+
+Counters in the state file: "gre_sent": {cache ip: n}, "gre_returned":
+{cache ip: n}, "gre_return_bad": n, "returned_flows": the first 50
+distinct "src:port>dst:port" of returned TCP packets, "redirecting":
+service or null.
 """
 
 import argparse
@@ -147,11 +166,16 @@ class Router:
         self.auth_fail = 0
         self.removal = []
         self.assign_msgs = 0
+        self.joined = {}
+        self.assign_log = []
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((a.address, 2048))
         self.table = {}       # svc -> 256 cache ips (hash) or None
         self.redirecting = None   # (svc, ips) once rules are installed
         self.gre_sent = {}
+        self.gre_returned = {}
+        self.gre_return_bad = 0
+        self.returned_flows = []
         self.dirty = False
         self.tun = self.raw = None
         if a.redirect == "gre":
@@ -163,6 +187,7 @@ class Router:
                     REDIRECT_TABLE)
             self.raw = socket.socket(socket.AF_INET, socket.SOCK_RAW,
                                      socket.IPPROTO_GRE)
+            self.raw.setblocking(False)
             # Fragment rather than refuse a full-size packet + 8 bytes.
             self.raw.setsockopt(socket.IPPROTO_IP, 10, 0)  # PMTUDISC_DONT
         self.save()
@@ -227,6 +252,60 @@ class Router:
             self.gre_sent[cache] = self.gre_sent.get(cache, 0) + 1
             self.dirty = True
 
+    def known_cache(self, ip):
+        return any(ip in view for view in self.caches.values())
+
+    def on_raw(self):
+        """Packets a cache returns (GRE packet return): decapsulate and
+        hand the original packet to the kernel through the TUN device,
+        where it is routed, not redirected."""
+        for _ in range(64):
+            try:
+                pkt = self.raw.recv(65535)
+            except BlockingIOError:
+                return
+            except OSError:
+                continue        # an ICMP error about something we sent
+            ok = len(pkt) >= 20 and pkt[0] >> 4 == 4 and pkt[9] == 47
+            ihl = (pkt[0] & 15) * 4 if ok else 0
+            tot = struct.unpack("!H", pkt[2:4])[0] if ok else 0
+            src = pkt[12:16] if ok else b""
+            ok = ok and ihl >= 20 and ihl + 4 <= tot <= len(pkt)
+            if not ok or not self.known_cache(src):
+                self.gre_return_bad += 1
+                self.dirty = True
+                continue
+            flags, proto = struct.unpack("!HH", pkt[ihl:ihl + 4])
+            off = ihl + 4
+            if flags != 0 or proto != GRE_WCCP:
+                continue        # not WCCP: not ours to judge
+            if off < tot and pkt[off] >> 4 != 4:
+                if pkt[off] & 0xf8 or off + 4 > tot:
+                    self.gre_return_bad += 1
+                    self.dirty = True
+                    continue
+                off += 4        # the redirect header
+            inner = pkt[off:tot]
+            if len(inner) < 20 or inner[0] >> 4 != 4 or struct.unpack(
+                    "!H", inner[2:4])[0] != len(inner):
+                self.gre_return_bad += 1
+                self.dirty = True
+                continue
+            try:
+                os.write(self.tun, inner)
+            except OSError:
+                continue
+            cache = ip2s(src)
+            self.gre_returned[cache] = self.gre_returned.get(cache, 0) + 1
+            if inner[9] == 6 and len(self.returned_flows) < 50:
+                i = (inner[0] & 15) * 4
+                sp, dp = struct.unpack("!HH", inner[i:i + 4])
+                f = "%s:%d>%s:%d" % (ip2s(inner[12:16]), sp,
+                                     ip2s(inner[16:20]), dp)
+                if f not in self.returned_flows:
+                    self.returned_flows.append(f)
+            self.dirty = True
+
     def save(self):
         st = {"view": {k: sorted(ip2s(i) for i in v)
                        for k, v in self.caches.items()},
@@ -234,7 +313,11 @@ class Router:
               "here_i_am": self.here, "auth_fail": self.auth_fail,
               "removal_query": self.removal,
               "assign_msgs": self.assign_msgs,
+              "joined": self.joined, "assign_log": self.assign_log,
               "gre_sent": self.gre_sent,
+              "gre_returned": self.gre_returned,
+              "gre_return_bad": self.gre_return_bad,
+              "returned_flows": self.returned_flows,
               "redirecting": self.redirecting}
         tmp = self.a.state + ".tmp"
         with open(tmp, "w") as f:
@@ -249,7 +332,7 @@ class Router:
         self.recv_id += 1
         view = self.caches[svc]
         rv = struct.pack("!I", self.change.get(svc, 0))
-        asg = self.assign.get(svc)
+        asg = None if self.a.no_key_reflect else self.assign.get(svc)
         key_ip = socket.inet_aton(asg["key_ip"]) if asg else b"\0" * 4
         rv += key_ip + struct.pack("!I", asg["key_change"] if asg else 0)
         rv += struct.pack("!I", 1) + self.rid + struct.pack("!I", len(view))
@@ -258,8 +341,9 @@ class Router:
                 struct.pack("!HH", view[ip]["weight"], 0)
         rid = self.rid + struct.pack("!I", self.recv_id) + self.rid + \
             struct.pack("!I", 1) + cache_ip
-        caps = struct.pack("!HHI", 1, 4, 3) + struct.pack("!HHI", 2, 4, 3) + \
-            struct.pack("!HHI", 3, 4, 3)
+        fwd, asg_m, ret = (int(x) for x in self.a.caps.split(","))
+        caps = struct.pack("!HHI", 1, 4, fwd) + \
+            struct.pack("!HHI", 2, 4, asg_m) + struct.pack("!HHI", 3, 4, ret)
         msg = build(I_SEE_YOU, [(C_SERVICE, self.svc_body[svc]),
                                 (C_ROUTER_ID, rid), (C_ROUTER_VIEW, rv),
                                 (C_CAPS, caps)], self.send_pw())
@@ -304,6 +388,7 @@ class Router:
             view[ip] = {"seen": time.monotonic(), "weight": weight,
                         "qsent": False}
             self.here[ip2s(ip)] = self.here.get(ip2s(ip), 0) + 1
+            self.joined.setdefault(ip2s(ip), time.time())
             self.i_see_you(svc, ip)
         elif mtype == REDIRECT_ASSIGN:
             self.assign_msgs += 1
@@ -317,6 +402,7 @@ class Router:
             else:
                 return
             key_ip, key_change, nr = struct.unpack("!4sII", b[:12])
+            self.assign_log.append([time.time(), ip2s(key_ip), key_change])
             off = 12 + 12 * nr
             counts = {}
             if atype == 0:
@@ -369,13 +455,16 @@ class Router:
     def run(self):
         end = time.monotonic() + self.a.lifetime
         while time.monotonic() < end:
-            fds = [self.sock] + ([self.tun] if self.tun is not None else [])
+            fds = [self.sock] + ([self.tun, self.raw] if self.tun is not None
+                                 else [])
             r, _, _ = select.select(fds, [], [], 0.2)
             if self.sock in r:
                 msg, src = self.sock.recvfrom(65535)
                 self.on_msg(msg, src)
             if self.tun is not None and self.tun in r:
                 self.on_tun()
+            if self.raw is not None and self.raw in r:
+                self.on_raw()
             self.tick()
 
 
@@ -391,6 +480,10 @@ def main():
     ap.add_argument("--client-if")
     ap.add_argument("--server-if")
     ap.add_argument("--tun", default="wredir0")
+    ap.add_argument("--no-key-reflect", action="store_true")
+    # Capabilities offered: forwarding, assignment, return methods (bit
+    # masks: 1 GRE / hash, 2 L2 / mask).
+    ap.add_argument("--caps", default="3,3,3")
     Router(ap.parse_args()).run()
 
 
