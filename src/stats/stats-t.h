@@ -24,6 +24,11 @@ struct stats {
 	uint64_t client_bytes_out;	/* written to clients */
 	uint64_t server_bytes_in;	/* read from servers */
 	uint64_t server_bytes_out;	/* written to servers */
+	uint64_t spliced_resp;		/* ... of these bytes, moved with
+					   splice(2): response bodies */
+	uint64_t spliced_req;		/* request bodies */
+	uint64_t spliced_up;		/* tunnels, client to server */
+	uint64_t spliced_down;		/* tunnels, server to client */
 	uint64_t server_opened;		/* server connections opened */
 	uint64_t server_spoofed;	/* ... of them from a client address */
 	uint64_t server_reused;		/* requests sent on a pooled one */

@@ -104,6 +104,20 @@ stats_render(struct buf *b, const struct stats_gauges *g)
 		(unsigned long long)stats.client_bytes_out,
 		(unsigned long long)stats.server_bytes_in,
 		(unsigned long long)stats.server_bytes_out);
+	rc |= METRIC(b, "tproxyd_spliced_bytes_total", "counter",
+		     "Bytes moved with splice(2), without a copy to user space "
+		     "(also counted in tproxyd_bytes_total), by what they "
+		     "carried.");
+	rc |= buf_appendf(b,
+		"tproxyd_spliced_bytes_total{direction=\"response\"} %llu\n"
+		"tproxyd_spliced_bytes_total{direction=\"request\"} %llu\n"
+		"tproxyd_spliced_bytes_total{direction=\"tunnel_up\"} %llu\n"
+		"tproxyd_spliced_bytes_total{direction=\"tunnel_down\"} "
+		"%llu\n",
+		(unsigned long long)stats.spliced_resp,
+		(unsigned long long)stats.spliced_req,
+		(unsigned long long)stats.spliced_up,
+		(unsigned long long)stats.spliced_down);
 	rc |= METRIC(b, "tproxyd_server_connects_total", "counter",
 		     "Server connections opened, by source address.");
 	rc |= buf_appendf(b,
