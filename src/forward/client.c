@@ -42,10 +42,23 @@
 #define RUN_MAX_STEPS  64	/* fairness: yield to other connections */
 #define SPLICE_MIN     65536	/* splice bodies with at least this left */
 #define SPLICE_PIPE    262144	/* bytes a splice pipe may hold */
+/* Descriptors kept free for what one more client needs (its server
+ * connection, a DNS socket, a log reopen). */
+#define FD_RESERVE     16
+
+/* Test builds only: -DTPROXYD_SPLICE_FAULT=N makes every Nth splice() fail
+ * as it does on a socket that cannot splice, to exercise the fall-back to
+ * copying in the middle of transfers (1: never splice at all). */
+#ifndef TPROXYD_SPLICE_FAULT
+#define TPROXYD_SPLICE_FAULT 0
+#endif
 
 static struct fwd_cli *clients;
 static unsigned nclients;	/* all client connections */
 static unsigned nstats;		/* ... of them on the stats_port */
+static unsigned npipefd;	/* descriptors held by splice pipes */
+static unsigned fd_limit;	/* RLIMIT_NOFILE to account against, or 0 */
+static unsigned conn_limit;	/* client_connection_limit, or 0 */
 static int draining;
 extern const char *fwd_hostname;	/* set by main: visible hostname */
 const char *fwd_hostname = "localhost";
@@ -64,6 +77,7 @@ cs_state_str(enum cs_state s)
 static void cli_close(struct fwd_cli *cli);
 static void cli_error(struct fwd_cli *cli, int status, const char *errname,
 		      const char *detail);
+static void cli_tunnel_abort(struct fwd_cli *cli);
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -113,9 +127,10 @@ ensure_buf(struct buf *b, size_t size)
 }
 
 /* One read into b. Returns 1 when bytes arrived, 0 otherwise; sets *eof on
- * end of stream or error and clears *rd when the socket is drained. */
+ * end of stream or error (and *rst too on an error), and clears *rd when
+ * the socket is drained. */
 static int
-recv_into(int fd, struct buf *b, unsigned *rd, unsigned *eof,
+recv_into(int fd, struct buf *b, unsigned *rd, unsigned *eof, unsigned *rst,
 	  uint64_t *count)
 {
 	size_t room;
@@ -138,6 +153,8 @@ recv_into(int fd, struct buf *b, unsigned *rd, unsigned *eof,
 		return 1;
 	}
 	if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		if (n < 0)
+			*rst = 1;
 		*eof = 1;
 		*rd = 0;
 		return 1;
@@ -174,6 +191,183 @@ send_two(int fd, struct buf *h, size_t off, const char *p, size_t n)
 			     : writev(fd, iov, cnt);
 	} while (w < 0 && errno == EINTR);
 	return w;
+}
+
+/* ---- splice pipes ------------------------------------------------------ */
+
+/* n more descriptors leave FD_RESERVE free under the descriptor limit,
+ * counting one server connection per client (see fwd_over_limit()). */
+static int
+fd_room(unsigned n)
+{
+	return fd_limit == 0 ||
+	       nclients + srv_count() + npipefd + n + FD_RESERVE < fd_limit;
+}
+
+/* splice(2) between a socket and a pipe, without blocking. */
+static ssize_t
+splice_io(int in, int out, size_t len)
+{
+	ssize_t n;
+#if TPROXYD_SPLICE_FAULT > 0
+	static unsigned calls;
+
+	if (++calls % TPROXYD_SPLICE_FAULT == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+#endif
+	do {
+		n = splice(in, NULL, out, NULL, len,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	} while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/* errno of a splice() that cannot work for this pair of descriptors at
+ * all, rather than an error of the socket. Taking a socket error for one
+ * of these is harmless: the copy path then meets the error itself. */
+static int
+splice_unsupported(int err)
+{
+	return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP ||
+	       err == ENOMEM;
+}
+
+/* Open p if it is not yet. Returns 0, or -1 when no pipe can be had (out
+ * of descriptors, or the reserve would be touched): p is then off, and
+ * its direction copies until the connection goes idle. */
+static int
+pipe_open(struct fwd_pipe *p)
+{
+	int sz;
+
+	if (p->fd[0] >= 0)
+		return 0;
+	if (p->off)
+		return -1;
+	if (!fd_room(2) || pipe2(p->fd, O_NONBLOCK | O_CLOEXEC) < 0) {
+		p->fd[0] = p->fd[1] = -1;
+		p->off = 1;
+		return -1;
+	}
+	npipefd += 2;
+	/* Larger than the default 16 pages, so that a fill moves more per
+	 * call. The kernel may refuse (pipe-max-size, or the user is over
+	 * pipe-user-pages-soft): then work with the size it gave. */
+	sz = fcntl(p->fd[1], F_SETPIPE_SZ, SPLICE_PIPE);
+	if (sz < 0)
+		sz = fcntl(p->fd[1], F_GETPIPE_SZ);
+	p->cap = sz > 0 ? (size_t)sz : 4096;
+	p->len = 0;
+	p->full = p->unload = 0;
+	return 0;
+}
+
+/* Close p, dropping whatever it holds; p->off is kept. */
+static void
+pipe_close(struct fwd_pipe *p)
+{
+	if (p->fd[0] >= 0) {
+		close(p->fd[0]);
+		close(p->fd[1]);
+		npipefd -= 2;
+	}
+	p->fd[0] = p->fd[1] = -1;
+	p->len = 0;
+	p->full = p->unload = 0;
+}
+
+/* Splice refused for this connection: no more fills; what p holds is
+ * still written out first. */
+static void
+pipe_off(struct fwd_pipe *p)
+{
+	p->off = 1;
+	if (p->len == 0)
+		pipe_close(p);
+}
+
+/* p may take more bytes now (it need not be open yet). */
+static int
+pipe_room(const struct fwd_pipe *p)
+{
+	return !p->off && !p->full && (p->fd[0] < 0 || p->len < p->cap);
+}
+
+/* Move up to max bytes from socket fd into the open pipe p. Returns the
+ * count (> 0), 0 at the end of the stream, -EAGAIN when there is nothing
+ * to move now, -EOPNOTSUPP when this socket cannot be spliced, or another
+ * negative errno: an error of the socket. */
+static ssize_t
+pipe_fill(struct fwd_pipe *p, int fd, size_t max)
+{
+	ssize_t n = splice_io(fd, p->fd[1], max);
+
+	if (n > 0) {
+		p->len += (size_t)n;
+		return n;
+	}
+	if (n == 0)
+		return 0;
+	if (errno == EAGAIN) {
+		/* The socket is drained, or the pipe has no slot left (it
+		 * counts pages, not bytes). When it holds bytes, wait until
+		 * some are written out before trying again, rather than
+		 * spin on a socket that stays readable. */
+		if (p->len > 0)
+			p->full = 1;
+		return -EAGAIN;
+	}
+	return splice_unsupported(errno) ? -EOPNOTSUPP : -errno;
+}
+
+/* Write what p holds to socket fd. Returns the count (> 0), -EAGAIN when
+ * the socket takes nothing now, -EOPNOTSUPP when it cannot take spliced
+ * bytes, or another negative errno: an error of the socket. */
+static ssize_t
+pipe_flush(struct fwd_pipe *p, int fd)
+{
+	ssize_t n = splice_io(p->fd[0], fd, p->len);
+
+	if (n > 0) {
+		p->len -= (size_t)n;
+		p->full = 0;
+		return n;
+	}
+	if (n == 0)
+		return -EOPNOTSUPP;	/* cannot happen: never spin on it */
+	if (errno == EAGAIN)
+		return -EAGAIN;
+	return splice_unsupported(errno) ? -EOPNOTSUPP : -errno;
+}
+
+/*
+ * The destination cannot take spliced bytes: hand what p holds to the copy
+ * path, a bufferful at a time. b is the direction's input buffer, and
+ * *fwd the count of its bytes approved for the other side; both must be
+ * empty (nothing of the direction enters b while the pipe holds bytes),
+ * so the pipe's bytes, the oldest, go first. Returns bytes moved, or -1.
+ */
+static ssize_t
+pipe_unload(struct fwd_pipe *p, struct buf *b, uint64_t *fwd)
+{
+	size_t want;
+	ssize_t n;
+
+	buf_reset(b);
+	want = p->len < buf_room(b) ? p->len : buf_room(b);
+	do {
+		n = read(p->fd[0], buf_tail(b), want);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -1;
+	buf_commit(b, (size_t)n);
+	*fwd += (uint64_t)n;
+	p->len -= (size_t)n;
+	if (p->len == 0)
+		pipe_close(p);
+	return n;
 }
 
 /* ---- the transaction -------------------------------------------------- */
@@ -1207,6 +1401,9 @@ cli_error(struct fwd_cli *cli, int status, const char *errname,
 		srv_close(cli->srv);
 		cli->srv = NULL;
 	}
+	/* Bytes for the server that went with it. */
+	if (cli->up.len > 0)
+		pipe_close(&cli->up);
 	if (t->resp_head_done || t->bytes_out > 0) {
 		cli_abort(cli);
 		return;
@@ -1289,9 +1486,88 @@ cli_server_ready(struct fwd_cli *cli)
 /* ---- the steps of cli_run() ------------------------------------------- */
 
 static int
+reqhead_pending(const struct fwd_cli *cli)
+{
+	return buf_len(&cli->reqhead) > cli->reqhead_sent;
+}
+
+/*
+ * Whether the client's bytes go into cli->up rather than cli->ibuf: in a
+ * tunnel, and for the rest of a Content-Length request body of at least
+ * SPLICE_MIN, once everything before them has gone out (head, buffered
+ * bytes). While the pipe holds bytes, nothing more is read into ibuf, not
+ * even a pipelined request, so ibuf stays empty and nothing can overtake
+ * the pipe's bytes.
+ */
+static int
+up_in_pipe(const struct fwd_cli *cli)
+{
+	const struct fwd_txn *t = &cli->txn;
+	const struct fwd_srv *srv = cli->srv;
+
+	if (srv == NULL ||
+	    (cli->state != CS_FORWARD && cli->state != CS_TUNNEL))
+		return 0;
+	if (cli->up.len > 0)
+		return 1;
+	if (cli->up.off || cli->eof || t->req_sent || cli->fwd > 0 ||
+	    !buf_empty(&cli->ibuf) || reqhead_pending(cli))
+		return 0;
+	if (cli->state == CS_TUNNEL)
+		return srv->state == SS_TUNNEL;
+	return (srv->state == SS_HEAD || srv->state == SS_BODY) &&
+	       !t->req_scanned && t->req_body.kind == H1_BODY_LENGTH &&
+	       t->req_body.left >= SPLICE_MIN;
+}
+
+/* ... and cli->up can take more client bytes now. */
+static int
+up_fill_ok(const struct fwd_cli *cli)
+{
+	return up_in_pipe(cli) && !cli->eof && pipe_room(&cli->up) &&
+	       (cli->state == CS_TUNNEL || !cli->txn.req_scanned);
+}
+
+/*
+ * Whether the server's bytes go into cli->down rather than srv->ibuf: in a
+ * tunnel, and for the rest of a Content-Length response body of at least
+ * SPLICE_MIN that is not being dechunked, once the head and the buffered
+ * bytes have gone out. The same rule as up_in_pipe() keeps the order.
+ */
+static int
+down_in_pipe(const struct fwd_cli *cli)
+{
+	const struct fwd_txn *t = &cli->txn;
+	const struct fwd_srv *srv = cli->srv;
+
+	if (srv == NULL || (srv->state != SS_BODY && srv->state != SS_TUNNEL))
+		return 0;
+	if (cli->down.len > 0)
+		return 1;
+	if (cli->down.off || srv->eof || srv->fwd > 0 ||
+	    !buf_empty(&srv->ibuf) || !buf_empty(&cli->obuf))
+		return 0;
+	if (srv->state == SS_TUNNEL)
+		return cli->state == CS_TUNNEL;
+	return cli->state == CS_FORWARD &&
+	       t->resp_body.kind == H1_BODY_LENGTH && !t->resp_scanned &&
+	       !t->dechunk && t->resp_body.left >= SPLICE_MIN;
+}
+
+/* ... and cli->down can take more server bytes now. */
+static int
+down_fill_ok(const struct fwd_cli *cli)
+{
+	return down_in_pipe(cli) && !cli->srv->eof &&
+	       pipe_room(&cli->down) &&
+	       (cli->srv->state == SS_TUNNEL || !cli->txn.resp_scanned);
+}
+
+/* Client bytes are to be read into cli->ibuf. */
+static int
 cli_want_read(const struct fwd_cli *cli)
 {
-	if (cli->eof)
+	if (cli->eof || up_in_pipe(cli))
 		return 0;
 	switch (cli->state) {
 	case CS_IDLE:
@@ -1310,7 +1586,7 @@ cli_want_read(const struct fwd_cli *cli)
 static int
 cli_recv(struct fwd_cli *cli)
 {
-	unsigned rd = cli->rd_ready, eof = cli->eof;
+	unsigned rd = cli->rd_ready, eof = cli->eof, rst = cli->rst;
 	int r;
 
 	if (!cli->rd_ready || !cli_want_read(cli))
@@ -1321,9 +1597,11 @@ cli_recv(struct fwd_cli *cli)
 	}
 	if (cli->state == CS_LINGER)
 		buf_reset(&cli->ibuf);	/* discard */
-	r = recv_into(cli->fd, &cli->ibuf, &rd, &eof, &stats.client_bytes_in);
+	r = recv_into(cli->fd, &cli->ibuf, &rd, &eof, &rst,
+		      &stats.client_bytes_in);
 	cli->rd_ready = rd;
 	cli->eof = eof;
+	cli->rst = rst;
 	if (r && cli->state >= CS_WAIT)
 		cli_touch(cli);
 	return r;
@@ -1446,7 +1724,8 @@ cli_send_req(struct fwd_cli *cli)
 	hl = buf_len(&cli->reqhead) - cli->reqhead_sent;
 	bl = (size_t)cli->fwd;
 	if (hl == 0 && bl == 0) {
-		if (t->req_scanned && cli->state == CS_FORWARD) {
+		if (t->req_scanned && cli->state == CS_FORWARD &&
+		    cli->up.len == 0) {
 			t->req_sent = 1;
 			return 1;
 		}
@@ -1460,7 +1739,7 @@ cli_send_req(struct fwd_cli *cli)
 			return 0;
 		}
 		if (cli->state == CS_TUNNEL) {
-			cli_abort(cli);
+			cli_tunnel_abort(cli);
 			return 1;
 		}
 		/* The server may still have answered (e.g. 413 before our
@@ -1486,10 +1765,11 @@ cli_send_req(struct fwd_cli *cli)
 	return w > 0;
 }
 
+/* Server bytes are to be read into srv->ibuf. */
 static int
-srv_want_read(const struct fwd_srv *srv)
+srv_want_read(const struct fwd_cli *cli, const struct fwd_srv *srv)
 {
-	if (srv->eof)
+	if (srv->eof || down_in_pipe(cli))
 		return 0;
 	if (srv->state != SS_HEAD && srv->state != SS_BODY &&
 	    srv->state != SS_TUNNEL)
@@ -1502,10 +1782,10 @@ static int
 cli_recv_resp(struct fwd_cli *cli)
 {
 	struct fwd_srv *srv = cli->srv;
-	unsigned rd, eof;
+	unsigned rd, eof, rst;
 	int r;
 
-	if (srv == NULL || !srv->rd_ready || !srv_want_read(srv))
+	if (srv == NULL || !srv->rd_ready || !srv_want_read(cli, srv))
 		return 0;
 	if (ensure_buf(&srv->ibuf, cli->cfg->reply_header_max_size) < 0) {
 		cli_error(cli, 500, "ERR_INTERNAL", "Out of memory.");
@@ -1513,9 +1793,12 @@ cli_recv_resp(struct fwd_cli *cli)
 	}
 	rd = srv->rd_ready;
 	eof = srv->eof;
-	r = recv_into(srv->fd, &srv->ibuf, &rd, &eof, &stats.server_bytes_in);
+	rst = srv->rst;
+	r = recv_into(srv->fd, &srv->ibuf, &rd, &eof, &rst,
+		      &stats.server_bytes_in);
 	srv->rd_ready = rd;
 	srv->eof = eof;
+	srv->rst = rst;
 	if (r)
 		cli_touch(cli);
 	return r;
@@ -1762,104 +2045,210 @@ cli_scan_resp(struct fwd_cli *cli)
 	return 1;
 }
 
+/* Log why a direction falls back to copying (errno from the splice). */
+static void
+splice_refused(const struct fwd_cli *cli, const char *where)
+{
+	log_msg(LOG_DEBUG, "client FD %d: cannot splice %s (%s): copying "
+		"instead", cli->fd, where, strerror(errno));
+}
+
 /*
- * Zero-copy for large Content-Length response bodies: once the head has
- * been sent and the server's input buffer is empty, the rest of the body
- * moves server socket -> pipe -> client socket with splice(2), never
- * through user space. All bytes after the first spliced one go through the
- * pipe until it is empty again, so the order is kept.
+ * cli->up: client socket -> pipe -> server socket (see up_in_pipe()). The
+ * pipe is written out only once the rewritten head and the approved bytes
+ * of ibuf are gone. Byte counters as on the copy path: client_bytes_in
+ * when read, server_bytes_out when written. Returns 1 on progress; may
+ * abort the transaction (check cli->state).
  */
 static int
-splice_ok(struct fwd_cli *cli)
+cli_splice_up(struct fwd_cli *cli)
 {
 	struct fwd_srv *srv = cli->srv;
 	struct fwd_txn *t = &cli->txn;
-
-	if (cli->pipe_len > 0)
-		return 1;
-	if (srv == NULL || srv->state != SS_BODY ||
-	    t->resp_body.kind != H1_BODY_LENGTH || t->resp_scanned ||
-	    t->resp_body.left < SPLICE_MIN || t->dechunk ||
-	    (srv->ibuf.area != NULL && !buf_empty(&srv->ibuf)) ||
-	    (cli->obuf.area != NULL && !buf_empty(&cli->obuf)) ||
-	    cli->pipefd[0] == -2)
-		return 0;
-	if (cli->pipefd[0] < 0) {
-		if (pipe2(cli->pipefd, O_NONBLOCK | O_CLOEXEC) < 0) {
-			/* Out of descriptors: copy instead, for this one. */
-			cli->pipefd[0] = cli->pipefd[1] = -2;
-			return 0;
-		}
-		fcntl(cli->pipefd[1], F_SETPIPE_SZ, SPLICE_PIPE);
-	}
-	return 1;
-}
-
-static void
-pipe_close(struct fwd_cli *cli)
-{
-	if (cli->pipefd[0] >= 0) {
-		close(cli->pipefd[0]);
-		close(cli->pipefd[1]);
-	}
-	cli->pipefd[0] = cli->pipefd[1] = -1;
-	cli->pipe_len = 0;
-}
-
-static int
-cli_splice_resp(struct fwd_cli *cli)
-{
-	struct fwd_srv *srv = cli->srv;
-	struct fwd_txn *t = &cli->txn;
+	struct fwd_pipe *p = &cli->up;
+	int tunnel = cli->state == CS_TUNNEL, prog = 0;
 	size_t want;
 	ssize_t n;
-	int p = 0;
 
-	if (!t->resp_scanned && srv->rd_ready && !srv->eof &&
-	    cli->pipe_len < SPLICE_PIPE) {
-		want = SPLICE_PIPE - cli->pipe_len;
-		if (want > t->resp_body.left)
-			want = (size_t)t->resp_body.left;
-		n = splice(srv->fd, NULL, cli->pipefd[1], NULL, want,
-			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (srv == NULL)
+		return 0;
+	if (cli->rd_ready && up_fill_ok(cli)) {
+		if (pipe_open(p) < 0)
+			return 1;	/* copy instead: cli_recv() reads */
+		want = p->cap - p->len;
+		if (!tunnel && want > t->req_body.left)
+			want = (size_t)t->req_body.left;
+		n = pipe_fill(p, cli->fd, want);
 		if (n > 0) {
-			cli->pipe_len += (size_t)n;
-			t->resp_body.left -= (uint64_t)n;
-			stats.server_bytes_in += (uint64_t)n;
-			if (t->resp_body.left == 0)
-				t->resp_scanned = 1;
+			stats.client_bytes_in += (uint64_t)n;
+			if (!tunnel) {
+				t->req_body.left -= (uint64_t)n;
+				if (t->req_body.left == 0)
+					t->req_scanned = 1;
+			}
 			if ((size_t)n < want)
-				srv->rd_ready = 0;
+				cli->rd_ready = 0;
 			cli_touch(cli);
-			p = 1;
-		} else if (n == 0 || errno != EAGAIN) {
-			srv->eof = 1;	/* cut short: see cli_scan_resp() */
-			srv->rd_ready = 0;
-			p = 1;
+			prog = 1;
+		} else if (n == -EAGAIN) {
+			if (p->len == 0)
+				cli->rd_ready = 0;
+		} else if (n == -EOPNOTSUPP) {
+			splice_refused(cli, "from the client");
+			pipe_off(p);
+			prog = 1;
 		} else {
-			srv->rd_ready = 0;
+			/* End of stream or error: cli_scan_req() aborts a
+			 * cut body, cli_tunnel() passes the end on. */
+			cli->eof = 1;
+			cli->rst = n < 0;
+			cli->rd_ready = 0;
+			prog = 1;
 		}
 	}
-	if (cli->pipe_len > 0 && cli->wr_ready) {
-		n = splice(cli->pipefd[0], NULL, cli->fd, NULL, cli->pipe_len,
-			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (p->len > 0 && !p->unload && srv->wr_ready &&
+	    !reqhead_pending(cli) && cli->fwd == 0) {
+		n = pipe_flush(p, srv->fd);
 		if (n > 0) {
-			if ((size_t)n < cli->pipe_len)
-				cli->wr_ready = 0;
-			cli->pipe_len -= (size_t)n;
-			t->bytes_out += (uint64_t)n;
-			stats.client_bytes_out += (uint64_t)n;
+			stats.server_bytes_out += (uint64_t)n;
+			if (tunnel)
+				stats.spliced_up += (uint64_t)n;
+			else
+				stats.spliced_req += (uint64_t)n;
+			if (p->len > 0)
+				srv->wr_ready = 0;
 			cli_touch(cli);
-			p = 1;
-		} else if (n < 0 && errno == EAGAIN) {
-			cli->wr_ready = 0;
+			prog = 1;
+		} else if (n == -EAGAIN) {
+			srv->wr_ready = 0;
+		} else if (n == -EOPNOTSUPP) {
+			splice_refused(cli, "to the server");
+			p->off = p->unload = 1;
+			prog = 1;
+		} else if (tunnel) {
+			cli_tunnel_abort(cli);
+			return 1;
 		} else {
-			t->aborted = 1;	/* the client is gone */
-			cli_abort(cli);
+			/* As in cli_send_req(): stop sending, and let the
+			 * response side decide; what the pipe holds is for
+			 * nobody now. */
+			pipe_close(p);
+			t->req_sent = 1;
+			t->srv_reusable = 0;
+			t->resp_close = 1;
 			return 1;
 		}
 	}
-	return p;
+	if (p->unload && p->len > 0 && cli->fwd == 0 &&
+	    buf_empty(&cli->ibuf)) {
+		if (ensure_buf(&cli->ibuf, cli->cfg->request_header_max_size) <
+		    0 || pipe_unload(p, &cli->ibuf, &cli->fwd) < 0) {
+			if (tunnel)
+				cli_tunnel_abort(cli);
+			else
+				cli_abort(cli);
+		}
+		prog = 1;
+	}
+	return prog;
+}
+
+/*
+ * cli->down: server socket -> pipe -> client socket (see down_in_pipe()),
+ * written out once the head (obuf) and the approved bytes of srv->ibuf are
+ * gone. Counters as on the copy path: server_bytes_in when read,
+ * client_bytes_out and the logged size when written. A Content-Length body
+ * cut short by the server is noticed by cli_scan_resp(), which lets the
+ * pipe drain and then aborts, so it never looks complete. Returns 1 on
+ * progress; may abort (check cli->state).
+ */
+static int
+cli_splice_down(struct fwd_cli *cli)
+{
+	struct fwd_srv *srv = cli->srv;
+	struct fwd_txn *t = &cli->txn;
+	struct fwd_pipe *p = &cli->down;
+	int tunnel = cli->state == CS_TUNNEL, prog = 0;
+	size_t want;
+	ssize_t n;
+
+	if (srv == NULL)
+		return 0;
+	if (srv->rd_ready && down_fill_ok(cli)) {
+		if (pipe_open(p) < 0)
+			return 1;	/* copy instead */
+		want = p->cap - p->len;
+		if (!tunnel && want > t->resp_body.left)
+			want = (size_t)t->resp_body.left;
+		n = pipe_fill(p, srv->fd, want);
+		if (n > 0) {
+			stats.server_bytes_in += (uint64_t)n;
+			if (!tunnel) {
+				t->resp_body.left -= (uint64_t)n;
+				if (t->resp_body.left == 0)
+					t->resp_scanned = 1;
+			}
+			if ((size_t)n < want)
+				srv->rd_ready = 0;
+			cli_touch(cli);
+			prog = 1;
+		} else if (n == -EAGAIN) {
+			if (p->len == 0)
+				srv->rd_ready = 0;
+		} else if (n == -EOPNOTSUPP) {
+			splice_refused(cli, "from the server");
+			pipe_off(p);
+			prog = 1;
+		} else {
+			srv->eof = 1;
+			srv->rst = n < 0;
+			srv->rd_ready = 0;
+			prog = 1;
+		}
+	}
+	if (p->len > 0 && !p->unload && cli->wr_ready &&
+	    buf_empty(&cli->obuf) && srv->fwd == 0) {
+		n = pipe_flush(p, cli->fd);
+		if (n > 0) {
+			t->bytes_out += (uint64_t)n;
+			stats.client_bytes_out += (uint64_t)n;
+			if (tunnel)
+				stats.spliced_down += (uint64_t)n;
+			else
+				stats.spliced_resp += (uint64_t)n;
+			if (p->len > 0)
+				cli->wr_ready = 0;
+			cli_touch(cli);
+			prog = 1;
+		} else if (n == -EAGAIN) {
+			cli->wr_ready = 0;
+		} else if (n == -EOPNOTSUPP) {
+			splice_refused(cli, "to the client");
+			p->off = p->unload = 1;
+			prog = 1;
+		} else {
+			/* The client is gone. */
+			t->aborted = 1;
+			if (tunnel)
+				cli_tunnel_abort(cli);
+			else
+				cli_abort(cli);
+			return 1;
+		}
+	}
+	if (p->unload && p->len > 0 && srv->fwd == 0 &&
+	    buf_empty(&srv->ibuf)) {
+		if (ensure_buf(&srv->ibuf, cli->cfg->reply_header_max_size) <
+		    0 || pipe_unload(p, &srv->ibuf, &srv->fwd) < 0) {
+			t->aborted = 1;
+			if (tunnel)
+				cli_tunnel_abort(cli);
+			else
+				cli_abort(cli);
+		}
+		prog = 1;
+	}
+	return prog;
 }
 
 /* Response bytes to the client: generated head, then approved body. */
@@ -1886,7 +2275,10 @@ cli_send_resp(struct fwd_cli *cli)
 		}
 		/* The client is gone: nothing more to deliver. */
 		cli->txn.aborted = 1;
-		cli_abort(cli);
+		if (cli->state == CS_TUNNEL)
+			cli_tunnel_abort(cli);
+		else
+			cli_abort(cli);
 		return 1;
 	}
 	if ((size_t)w < hl + bl)
@@ -1940,6 +2332,9 @@ cli_finish(struct fwd_cli *cli)
 		t->srv_reusable = 0;
 	}
 	txn_log(cli);
+	/* Request bytes still in the pipe (answered early): for nobody. */
+	if (cli->up.len > 0)
+		pipe_close(&cli->up);
 	if (srv != NULL) {
 		cli->srv = NULL;
 		if (t->srv_reusable && !srv->eof && buf_empty(&srv->ibuf) &&
@@ -1957,17 +2352,40 @@ cli_finish(struct fwd_cli *cli)
 	cli_set_state(cli, CS_IDLE);
 	cli_deadline(cli, cli->cfg->client_idle_pconn_timeout);
 	if (cli->ibuf.area && buf_empty(&cli->ibuf)) {
-		/* Idle keep-alive connections hold no buffers (nor a
-		 * splice pipe). */
+		/* Idle keep-alive connections hold no buffers (nor splice
+		 * pipes, which cost two descriptors each); a refused splice
+		 * is tried again on the next busy period. */
 		buf_free(&cli->ibuf);
 		buf_free(&cli->obuf);
 		buf_free(&cli->reqhead);
-		pipe_close(cli);
+		pipe_close(&cli->up);
+		pipe_close(&cli->down);
+		cli->up.off = cli->down.off = 0;
 	}
 }
 
-/* CS_TUNNEL: everything read is approved for the other side; EOF is
- * passed on as a half-close once the bytes before it are delivered. */
+/*
+ * A tunnel cannot go on (a side reset, or a write failed): close both
+ * connections with a RST (SO_LINGER 0), so that neither peer can take the
+ * stream cut here for a complete one, as it would a FIN.
+ */
+static void
+cli_tunnel_abort(struct fwd_cli *cli)
+{
+	struct linger lg = { 1, 0 };
+
+	cli->txn.aborted = 1;
+	setsockopt(cli->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	if (cli->srv != NULL)
+		setsockopt(cli->srv->fd, SOL_SOCKET, SO_LINGER, &lg,
+			   sizeof(lg));
+	cli_abort(cli);
+}
+
+/* CS_TUNNEL: everything read is approved for the other side. The end of a
+ * direction is passed on once every byte before it is delivered (buffer
+ * and pipe): a FIN as a half-close, an error (reset) by cutting both
+ * connections. */
 static int
 cli_tunnel(struct fwd_cli *cli)
 {
@@ -1982,15 +2400,22 @@ cli_tunnel(struct fwd_cli *cli)
 		cli->fwd = buf_len(&cli->ibuf);
 	if (srv->ibuf.area)
 		srv->fwd = buf_len(&srv->ibuf);
-	if (cli->eof && cli->fwd == 0 && !cli->txn.req_sent &&
-	    buf_len(&cli->reqhead) == cli->reqhead_sent) {
+	if (cli->eof && cli->fwd == 0 && cli->up.len == 0 &&
+	    !cli->txn.req_sent && !reqhead_pending(cli)) {
+		if (cli->rst) {
+			cli_tunnel_abort(cli);
+			return 1;
+		}
 		shutdown(srv->fd, SHUT_WR);
 		cli->txn.req_sent = 1;
 		progress = 1;
 	}
-	if (srv->eof && srv->fwd == 0 &&
-	    (cli->obuf.area == NULL || buf_empty(&cli->obuf)) &&
-	    !cli->shut_wr) {
+	if (srv->eof && srv->fwd == 0 && cli->down.len == 0 &&
+	    buf_empty(&cli->obuf) && !cli->shut_wr) {
+		if (srv->rst) {
+			cli_tunnel_abort(cli);
+			return 1;
+		}
 		shutdown(cli->fd, SHUT_WR);
 		cli->shut_wr = 1;
 		progress = 1;
@@ -2017,20 +2442,20 @@ cli_update_events(struct fwd_cli *cli)
 
 	if (cli->state == CS_CLOSED)
 		return;
-	if (cli_want_read(cli))
+	if (cli_want_read(cli) || up_fill_ok(cli))
 		ev |= EVL_READ;
 	if ((cli->obuf.area && !buf_empty(&cli->obuf)) ||
-	    (srv && srv->fwd > 0) || cli->pipe_len > 0)
+	    (srv && srv->fwd > 0) || cli->down.len > 0)
 		ev |= EVL_WRITE;
 	evl_io_want(&cli->io, ev);
 	if (srv == NULL || srv->state == SS_CLOSED ||
 	    srv->state == SS_CONNECT || srv->state == SS_IDLE)
 		return;
 	ev = 0;
-	if (srv_want_read(srv) && cli->pipe_len < SPLICE_PIPE)
+	if (srv_want_read(cli, srv) || down_fill_ok(cli))
 		ev |= EVL_READ;
-	if (!cli->txn.req_sent &&
-	    (buf_len(&cli->reqhead) > cli->reqhead_sent || cli->fwd > 0))
+	if ((!cli->txn.req_sent &&
+	     (reqhead_pending(cli) || cli->fwd > 0)) || cli->up.len > 0)
 		ev |= EVL_WRITE;
 	evl_io_want(&srv->io, ev);
 }
@@ -2063,28 +2488,31 @@ cli_run(struct fwd_cli *cli)
 			p |= cli_scan_req(cli);
 			break;
 		case CS_FORWARD:
+			/* Each direction: the copy steps, then the splice
+			 * step; at most one of them has bytes to move (see
+			 * up_in_pipe(), down_in_pipe()). */
 			p |= cli_scan_req(cli);
 			if (cli->state != CS_FORWARD)
 				break;
 			p |= cli_send_req(cli);
-			if (splice_ok(cli)) {
-				p |= cli_splice_resp(cli);
-				if (cli->state != CS_FORWARD)
-					break;
-				if (cli->pipe_len == 0)
-					p |= cli_scan_resp(cli);	/* EOF */
-			} else {
-				p |= cli_recv_resp(cli);
-				p |= cli_parse_resp(cli);
-				if (cli->state != CS_FORWARD)
-					break;
-				p |= cli_scan_resp(cli);
-				p |= cli_send_resp(cli);
-			}
+			if (cli->state != CS_FORWARD)
+				break;
+			p |= cli_splice_up(cli);
+			if (cli->state != CS_FORWARD)
+				break;
+			p |= cli_recv_resp(cli);
+			p |= cli_parse_resp(cli);
+			if (cli->state != CS_FORWARD)
+				break;
+			p |= cli_scan_resp(cli);
+			p |= cli_send_resp(cli);
+			if (cli->state != CS_FORWARD)
+				break;
+			p |= cli_splice_down(cli);
 			if (cli->state != CS_FORWARD)
 				break;
 			if (t->resp_scanned && cli->srv && cli->srv->fwd == 0 &&
-			    buf_empty(&cli->obuf) && cli->pipe_len == 0) {
+			    buf_empty(&cli->obuf) && cli->down.len == 0) {
 				if (t->aborted) {
 					cli_abort(cli);
 					return;
@@ -2095,11 +2523,19 @@ cli_run(struct fwd_cli *cli)
 			break;
 		case CS_TUNNEL:
 			p |= cli_send_req(cli);
+			if (cli->state != CS_TUNNEL)
+				break;
+			p |= cli_splice_up(cli);
+			if (cli->state != CS_TUNNEL)
+				break;
 			p |= cli_recv_resp(cli);
 			p |= cli_tunnel(cli);
 			if (cli->state != CS_TUNNEL)
 				break;
 			p |= cli_send_resp(cli);
+			if (cli->state != CS_TUNNEL)
+				break;
+			p |= cli_splice_down(cli);
 			if (cli->state == CS_TUNNEL)
 				p |= cli_tunnel(cli);
 			break;
@@ -2167,7 +2603,8 @@ cli_close(struct fwd_cli *cli)
 	evl_timer_stop(&cli->timer);
 	close(cli->fd);
 	cli->fd = -1;
-	pipe_close(cli);
+	pipe_close(&cli->up);
+	pipe_close(&cli->down);
 	cli_set_state(cli, CS_CLOSED);
 	if (cli->prev)
 		cli->prev->next = cli->next;
@@ -2278,7 +2715,8 @@ fwd_accept(int fd, const struct sockaddr *addr, socklen_t addrlen,
 	cli->state = CS_IDLE;
 	cli->wr_ready = 1;
 	cli->rd_ready = 1;	/* accept: the request is often there already */
-	cli->pipefd[0] = cli->pipefd[1] = -1;
+	cli->up.fd[0] = cli->up.fd[1] = -1;
+	cli->down.fd[0] = cli->down.fd[1] = -1;
 	if (port->mode == PORT_STATS) {
 		nstats++;
 	} else {
@@ -2322,13 +2760,6 @@ fwd_nclients(void)
 	return nclients;
 }
 
-/* Descriptors kept free for what one more client needs (its server
- * connection, a DNS socket, a log reopen). */
-#define FD_RESERVE 16
-
-static unsigned fd_limit;
-static unsigned conn_limit;
-
 void
 fwd_set_fd_limit(unsigned limit)
 {
@@ -2344,8 +2775,10 @@ fwd_set_conn_limit(unsigned limit)
 int
 fwd_over_limit(void)
 {
-	/* Every client may need a server connection: count both. */
-	if (fd_limit && nclients + srv_count() + FD_RESERVE >= fd_limit)
+	/* Every client may need a server connection: count both, and the
+	 * splice pipes. */
+	if (fd_limit &&
+	    nclients + srv_count() + npipefd + FD_RESERVE >= fd_limit)
 		return 1;
 	return conn_limit && nclients - nstats >= conn_limit;
 }

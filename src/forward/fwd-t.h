@@ -12,6 +12,13 @@
  * Header blocks are rewritten into reqhead / obuf; bodies are never copied:
  * "fwd" counts how many bytes at the head of an input buffer the framing
  * scanner has approved for the other side. See doc/state-machines.md.
+ *
+ * Where no byte needs looking at (Content-Length bodies of at least 64 KiB,
+ * tunnels), a direction skips user space: socket -> pipe -> socket with
+ * splice(2), through cli->up (client to server) or cli->down (server to
+ * client). A direction's pipe only starts filling when its input buffer
+ * and its generated head are empty, and while it holds bytes nothing of
+ * that direction is read into the buffer, so order is kept.
  */
 #ifndef TPROXYD_FORWARD_FWD_T_H
 #define TPROXYD_FORWARD_FWD_T_H
@@ -64,6 +71,23 @@ enum dns_for {
 	DNS_FOR_PEER,		/* a cache_peer's host name */
 };
 
+/*
+ * A splice(2) pipe: one direction of a client connection, moving from one
+ * socket to the other without a copy to user space. Opened when first
+ * needed, kept while the connection is busy, closed when it goes idle.
+ */
+struct fwd_pipe {
+	int                 fd[2];	/* read end, write end, or -1 */
+	size_t              len;	/* bytes in it, not yet written out */
+	size_t              cap;	/* its size (F_GETPIPE_SZ) */
+	unsigned            off:1;	/* splice failed or no descriptor:
+					   copy until the connection is idle */
+	unsigned            full:1;	/* a fill found no room: wait until
+					   some bytes were written out */
+	unsigned            unload:1;	/* cannot splice out: its bytes go
+					   back through the input buffer */
+};
+
 struct fwd_srv {
 	int                 fd;
 	enum ss_state       state;
@@ -85,6 +109,8 @@ struct fwd_srv {
 	unsigned            rd_ready:1;	/* readable per last event */
 	unsigned            wr_ready:1;	/* writable (speculative) */
 	unsigned            eof:1;	/* server closed its side */
+	unsigned            rst:1;	/* ... with an error (reset), not
+					   a FIN */
 	struct fwd_srv     *pool_next;	/* idle pool bucket list */
 	struct fwd_srv     *pool_prev;
 	struct fwd_srv     *lru_next;	/* idle pool age order */
@@ -174,12 +200,16 @@ struct fwd_cli {
 	struct h1_scan      scan;	/* request head search state */
 	struct fwd_txn      txn;
 	struct fwd_srv     *srv;	/* server side, while serving */
-	int                 pipefd[2];	/* splice() pipe, -1 when none */
-	size_t              pipe_len;	/* response bytes in the pipe */
+	struct fwd_pipe     up;		/* client -> server: request
+					   bodies, tunnels */
+	struct fwd_pipe     down;	/* server -> client: response
+					   bodies, tunnels */
 	unsigned            nreq;	/* requests on this connection */
 	unsigned            rd_ready:1;
 	unsigned            wr_ready:1;
 	unsigned            eof:1;	/* client closed its side */
+	unsigned            rst:1;	/* ... with an error (reset), not
+					   a FIN */
 	unsigned            shut_wr:1;	/* we shut our write side */
 	struct fwd_cli     *next;	/* list of all clients */
 	struct fwd_cli     *prev;

@@ -50,6 +50,11 @@ struct stats_slot {
 	uint64_t client_bytes_out;	/* written to clients */
 	uint64_t server_bytes_in;	/* read from servers */
 	uint64_t server_bytes_out;	/* written to servers */
+	uint64_t spliced_resp;		/* ... of these bytes, moved with
+					   splice(2): response bodies */
+	uint64_t spliced_req;		/* request bodies */
+	uint64_t spliced_up;		/* tunnels, client to server */
+	uint64_t spliced_down;		/* tunnels, server to client */
 	uint64_t server_direct;		/* server connections opened from
 					   tproxyd's own address */
 	uint64_t server_spoofed;	/* ... from a client's address */

@@ -191,6 +191,10 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		out->client_bytes_out += LOAD(s->client_bytes_out);
 		out->server_bytes_in += LOAD(s->server_bytes_in);
 		out->server_bytes_out += LOAD(s->server_bytes_out);
+		out->spliced_resp += LOAD(s->spliced_resp);
+		out->spliced_req += LOAD(s->spliced_req);
+		out->spliced_up += LOAD(s->spliced_up);
+		out->spliced_down += LOAD(s->spliced_down);
 		out->server_direct += LOAD(s->server_direct);
 		out->server_spoofed += LOAD(s->server_spoofed);
 		out->server_reused += LOAD(s->server_reused);
@@ -334,6 +338,20 @@ stats_render(struct buf *b)
 		(unsigned long long)t.client_bytes_out,
 		(unsigned long long)t.server_bytes_in,
 		(unsigned long long)t.server_bytes_out);
+	rc |= METRIC(b, "tproxyd_spliced_bytes_total", "counter",
+		     "Bytes moved with splice(2), without a copy to user space "
+		     "(also counted in tproxyd_bytes_total), by what they "
+		     "carried.");
+	rc |= buf_appendf(b,
+		"tproxyd_spliced_bytes_total{direction=\"response\"} %llu\n"
+		"tproxyd_spliced_bytes_total{direction=\"request\"} %llu\n"
+		"tproxyd_spliced_bytes_total{direction=\"tunnel_up\"} %llu\n"
+		"tproxyd_spliced_bytes_total{direction=\"tunnel_down\"} "
+		"%llu\n",
+		(unsigned long long)t.spliced_resp,
+		(unsigned long long)t.spliced_req,
+		(unsigned long long)t.spliced_up,
+		(unsigned long long)t.spliced_down);
 	rc |= METRIC(b, "tproxyd_server_connects_total", "counter",
 		     "Server connections opened, by source address.");
 	rc |= buf_appendf(b,
