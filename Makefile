@@ -94,8 +94,20 @@ unit: deps-test $(UT_BINS) $(FUZZ_REPLAY)
 		n=$${t##*/replay_fuzz_}; \
 		echo "== $$t tests/fuzz/corpus/$$n"; $$t tests/fuzz/corpus/$$n; done
 
+# test_wccp2.py mostly waits out WCCPv2's timers (the designated cache
+# assigns 15 s after a view change): it runs beside the rest of the suite,
+# three tests at a time (pytest-xdist), and its report follows the main one.
+WCCP_TESTS := tests/blackbox/test_wccp2.py
+PYTEST     := TPROXYD_BUILD=$(B) $(PYTHON) -m pytest -q -ra -p no:cacheprovider
 blackbox: deps-test all $(B)/tests/priv_check
-	TPROXYD_BUILD=$(B) $(PYTHON) -m pytest -q -ra -p no:cacheprovider tests/blackbox $(PYTEST_ARGS)
+	@echo "== $(WCCP_TESTS): in the background, report below"
+	@$(PYTEST) -n 3 $(WCCP_TESTS) $(PYTEST_ARGS) \
+		>$(B)/blackbox-wccp2.log 2>&1 & wpid=$$!; \
+	$(PYTEST) --ignore=$(WCCP_TESTS) tests/blackbox $(PYTEST_ARGS); rc=$$?; \
+	wait $$wpid; wrc=$$?; \
+	echo "== $(WCCP_TESTS) (ran beside the rest)"; \
+	cat $(B)/blackbox-wccp2.log; \
+	test $$rc -eq 0 && test $$wrc -eq 0
 
 # libFuzzer targets (clang, ASan + UBSan). `make fuzz` runs each for
 # FUZZ_TIME seconds (default 60) on a scratch corpus seeded from

@@ -7,7 +7,7 @@
 set -eu
 
 build="gcc make pkg-config libev-dev libc-ares-dev libcap-dev"
-test="$build libcmocka-dev python3 python3-pytest curl iproute2 nftables iptables procps libcap2-bin util-linux clang iputils-ping tshark"
+test="$build libcmocka-dev python3 python3-pytest python3-pytest-xdist curl iproute2 nftables iptables procps libcap2-bin util-linux clang iputils-ping tshark"
 demo="$build curl iproute2 nftables iptables procps iputils-ping python3"
 fuzz="clang"
 # bench: the peers are run by bench/bench.py inside namespaces only; their
