@@ -13,19 +13,6 @@
 #define IP_MF_		0x2000
 #define IP_OFFMASK_	0x1fff
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	    ((uint32_t)p[2] << 8) | p[3];
-}
-
 /*
  * Check the IPv4 header at buf (avail bytes): version 4, IHL >= 5 and
  * within avail, total length >= IHL and <= avail. Returns the total
@@ -41,7 +28,7 @@ ipv4_check(const uint8_t *buf, size_t avail)
 	if ((buf[0] >> 4) != 4)
 		return 0;
 	ihl = (size_t)(buf[0] & 0x0f) * 4;
-	tot = get16(buf + 2);
+	tot = be16(buf + 2);
 	if (ihl < 20 || ihl > tot || tot > avail)
 		return 0;
 	return (long)tot;
@@ -59,8 +46,8 @@ wccp2_gre_parse(const uint8_t *buf, size_t len, struct wccp2_gre_pkt *p)
 	if (n < 0)
 		return WCCP2_GRE_E_SHORT;
 	/* Known even when the rest is refused, for the caller's log. */
-	p->outer_src = get32(buf + 12);
-	p->outer_dst = get32(buf + 16);
+	p->outer_src = be32(buf + 12);
+	p->outer_dst = be32(buf + 16);
 	if (n == 0)
 		return WCCP2_GRE_E_OUTER;
 	tot = (size_t)n;		/* the rest of buf is padding */
@@ -69,7 +56,7 @@ wccp2_gre_parse(const uint8_t *buf, size_t len, struct wccp2_gre_pkt *p)
 		return WCCP2_GRE_E_NOTGRE;
 	/* A raw socket sees reassembled datagrams; a fragment here would be
 	 * a lie about its own length. */
-	if (get16(buf + 6) & (IP_MF_ | IP_OFFMASK_))
+	if (be16(buf + 6) & (IP_MF_ | IP_OFFMASK_))
 		return WCCP2_GRE_E_FRAGMENT;
 
 	off = ihl;
@@ -78,9 +65,9 @@ wccp2_gre_parse(const uint8_t *buf, size_t len, struct wccp2_gre_pkt *p)
 	g = buf + off;
 	/* RFC 2784 base header only: checksum, key, sequence (RFC 2890) and
 	 * the RFC 1701 routing bits are never used by WCCP. */
-	if (get16(g) != 0)
+	if (be16(g) != 0)
 		return WCCP2_GRE_E_FLAGS;
-	if (get16(g + 2) != WCCP2_GRE_PROTO)
+	if (be16(g + 2) != WCCP2_GRE_PROTO)
 		return WCCP2_GRE_E_PROTO;
 	off += WCCP2_GRE_HDR_LEN;
 	if (off >= tot)

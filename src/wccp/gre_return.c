@@ -63,19 +63,6 @@ wccp2_gre_return_encap(uint8_t *buf, const struct wccp2_gre_pkt *p,
 	return WCCP2_GRE_HDR_LEN + WCCP2_REDIR_HDR_LEN + p->inner_len;
 }
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	    ((uint32_t)p[2] << 8) | p[3];
-}
-
 int
 wccp2_tcp_seg_parse(const uint8_t *ip, size_t len, struct wccp2_tcp_seg *s)
 {
@@ -90,15 +77,15 @@ wccp2_tcp_seg_parse(const uint8_t *ip, size_t len, struct wccp2_tcp_seg *s)
 	/* A later fragment carries no ports; the first one does, but its
 	 * followers could not be classified alike: leave all fragments to
 	 * the kernel, as before packet return existed. */
-	if (get16(ip + 6) & (IP_MF_ | IP_OFFMASK_))
+	if (be16(ip + 6) & (IP_MF_ | IP_OFFMASK_))
 		return WCCP2_SEG_FRAGMENT;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
 	if (ihl < 20 || len < ihl + 14)		/* ports .. flags */
 		return WCCP2_SEG_FRAGMENT;
-	s->saddr = get32(ip + 12);
-	s->daddr = get32(ip + 16);
-	s->sport = get16(ip + ihl);
-	s->dport = get16(ip + ihl + 2);
+	s->saddr = be32(ip + 12);
+	s->daddr = be32(ip + 16);
+	s->sport = be16(ip + ihl);
+	s->dport = be16(ip + ihl + 2);
 	s->flags = ip[ihl + 13];
 	return WCCP2_SEG_TCP;
 }
