@@ -64,6 +64,9 @@ struct stats_slot {
 	uint64_t connect_count;
 	double   connect_sum;
 	uint64_t host_forgery;		/* SECURITY ALERT: Host forgery */
+	uint64_t wccp_injected;		/* GRE-redirected packets served */
+	uint64_t wccp_returned;		/* ... given back to the router */
+	uint64_t wccp_return_failed;	/* ... that could not be given back */
 	uint64_t starts;		/* times a process took this slot */
 	struct stats_err err[STATS_MAX_ERRNAMES];
 	uint32_t nerr;			/* entries of err[] in use; stored

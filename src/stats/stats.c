@@ -216,6 +216,9 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		out->connect_count += b > prev ? b : prev;
 		out->connect_sum += load_double(&s->connect_sum);
 		out->host_forgery += LOAD(s->host_forgery);
+		out->wccp_injected += LOAD(s->wccp_injected);
+		out->wccp_returned += LOAD(s->wccp_returned);
+		out->wccp_return_failed += LOAD(s->wccp_return_failed);
 		out->starts += LOAD(s->starts);
 		sum_errors(s, out);
 		out->clients += LOAD(s->clients);
@@ -372,6 +375,18 @@ stats_render(struct buf *b)
 		     "original destination.");
 	rc |= buf_appendf(b, "tproxyd_host_forgeries_total %llu\n",
 			  (unsigned long long)t.host_forgery);
+	rc |= METRIC(b, "tproxyd_wccp_gre_packets_total", "counter",
+		     "Packets a WCCPv2 router redirected to this cache in GRE: "
+		     "decapsulated and served, or given back to the router "
+		     "(GRE packet return) for flows this cache does not hold.");
+	rc |= buf_appendf(b,
+		"tproxyd_wccp_gre_packets_total{action=\"served\"} %llu\n"
+		"tproxyd_wccp_gre_packets_total{action=\"returned\"} %llu\n"
+		"tproxyd_wccp_gre_packets_total{action=\"return_failed\"} "
+		"%llu\n",
+		(unsigned long long)t.wccp_injected,
+		(unsigned long long)t.wccp_returned,
+		(unsigned long long)t.wccp_return_failed);
 	rc |= METRIC(b, "tproxyd_errors_total", "counter",
 		     "Error responses made by tproxyd, by Squid error name.");
 	for (k = 0; k < t.nerr; k++)

@@ -58,6 +58,7 @@
 #include "config/config.h"
 #include "event/loop.h"
 #include "log/log.h"
+#include "stats/stats.h"
 #include "wccp/gre.h"
 #include "wccp/wccp2.h"
 
@@ -554,9 +555,11 @@ gre_cb(struct evl_io *io, int revents)
 		if (g.ret && should_return(&p, now)) {
 			if ((rc = return_packet(&p)) < 0) {
 				g.ret_failed++;
+				stats.wccp_return_failed++;
 				drop(strerror(-rc), p.outer_src);
 			} else {
 				g.returned++;
+				stats.wccp_returned++;
 			}
 			continue;
 		}
@@ -564,6 +567,7 @@ gre_cb(struct evl_io *io, int revents)
 			drop(strerror(errno), p.outer_src);
 			continue;
 		}
+		stats.wccp_injected++;
 		if (g.injected++ == 0) {
 			char a[16];
 

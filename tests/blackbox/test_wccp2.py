@@ -638,7 +638,7 @@ def test_gre_return_keeps_older_connections(dtopo, tmp_path, ret):
     lines = ["http_port 3129 tproxy", "http_access allow all"] + [
         ln % "" if "%s" in ln else ln for ln in SVC80
         if not ln.startswith("wccp2_return_method")] + [
-        "wccp2_return_method %s" % ret]
+        "wccp2_return_method %s" % ret, "stats_port 127.0.0.1:3401"]
     c1 = NsTproxyd(t, t.c1, tmp_path / "c1", lines, [3129]).start()
     try:
         wait_state(state, lambda s: s.get("redirecting") == "dynamic:80",
@@ -677,6 +677,18 @@ def test_gre_return_keeps_older_connections(dtopo, tmp_path, ret):
 
         st = read_state(state)
         assert st["gre_return_bad"] == 0, st
+        # The cache's own count, as Prometheus sees it.
+        p = t.run(t.c1, ["curl", "-sS", "--noproxy", "*", "--max-time", "5",
+                         "http://127.0.0.1:3401/metrics"], timeout=10)
+        gre = dict(re.findall(r'^tproxyd_wccp_gre_packets_total'
+                              r'\{action="(\w+)"\} (\d+)$', p.stdout, re.M))
+        assert int(gre["served"]) > 0 and gre["return_failed"] == "0", gre
+        if ret == "l2":
+            assert gre["returned"] == "0", gre
+            assert st["gre_returned"] == {}, st
+        else:
+            assert int(gre["returned"]) >= st["gre_returned"].get(C1, 0) \
+                >= 100, (gre, st)
         if ret == "l2":
             assert st["gre_returned"] == {}, st
         else:
