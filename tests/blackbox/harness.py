@@ -28,6 +28,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -574,3 +575,19 @@ class Tproxyd:
         return self.wait_access(
             lambda e: e["url"] == url and (method is None or
                                            e["method"] == method), timeout)
+
+
+def scrape_metrics(port):
+    """One GET /metrics on the stats_port at 127.0.0.1:port, on a new
+    connection (with workers, any of them may answer): every sample as
+    {"name{labels}": value}."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                timeout=5) as r:
+        assert r.status == 200
+        text = r.read().decode()
+    out = {}
+    for ln in text.splitlines():
+        if ln and not ln.startswith("#"):
+            name, _, v = ln.rpartition(" ")
+            out[name] = float(v)
+    return out

@@ -40,11 +40,11 @@ import random
 import socket
 import threading
 import time
-import urllib.request
 
 import pytest
 
-from harness import ProtocolError, RawClient, curl, free_port, get_req
+from harness import (ProtocolError, RawClient, curl, free_port, get_req,
+                     scrape_metrics)
 from origin import body_sha256
 
 KiB, MiB = 1024, 1024 * 1024
@@ -70,17 +70,7 @@ def pattern(n, seed):
 # metrics
 # ---------------------------------------------------------------------------
 
-def scrape(port):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                timeout=5) as r:
-        assert r.status == 200
-        text = r.read().decode()
-    out = {}
-    for ln in text.splitlines():
-        if ln and not ln.startswith("#"):
-            k, _, v = ln.rpartition(" ")
-            out[k] = float(v)
-    return out
+scrape = scrape_metrics
 
 
 def delta(before, after):

@@ -12,9 +12,8 @@ import re
 import socket
 import subprocess
 import time
-import urllib.request
 
-from harness import RawClient, curl, free_port, poll
+from harness import RawClient, curl, free_port, poll, scrape_metrics
 
 
 def kids(pid):
@@ -92,19 +91,7 @@ def listener_pids(port):
     return {int(m) for m in re.findall(r"pid=(\d+)", out)}
 
 
-def scrape(sport):
-    """One scrape on a new connection (so any worker may answer): a dict
-    of every sample, "name{labels}" -> value."""
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % sport,
-                                timeout=5) as r:
-        assert r.status == 200
-        text = r.read().decode()
-    out = {}
-    for ln in text.splitlines():
-        if ln and not ln.startswith("#"):
-            name, _, v = ln.rpartition(" ")
-            out[name] = float(v)
-    return out
+scrape = scrape_metrics
 
 
 def answered(m):
