@@ -232,6 +232,18 @@ def tunnel_log(p, port):
 # CONNECT tunnels
 # ---------------------------------------------------------------------------
 
+def check_complete_tunnel(proxy, srv, before, up, down):
+    """A tunnel that carried up and down in full: its access.log line and
+    the spliced byte counters. Returns the counters' deltas."""
+    e = tunnel_log(proxy, srv.port)
+    assert (e["code"], e["status"]) == ("TCP_TUNNEL", 200), e["raw"]
+    assert e["bytes"] == len(HEAD200) + len(down), e["raw"]
+    d = delta(before, scrape(proxy.stats_port))
+    assert_spliced(d, "tunnel_up", len(up))
+    assert_spliced(d, "tunnel_down", len(down))
+    return d
+
+
 def test_connect_duplex_checksummed(proxy):
     """6 MiB each way at the same time; each side half-closes after its
     last byte, and the FIN reaches the other side after every byte."""
@@ -254,12 +266,7 @@ def test_connect_duplex_checksummed(proxy):
     assert sha(got) == sha(down), "server-to-client bytes differ"
     assert res == (len(up), sha(up), "eof", None), \
         "client-to-server bytes differ: %r" % (res,)
-    e = tunnel_log(proxy, srv.port)
-    assert (e["code"], e["status"]) == ("TCP_TUNNEL", 200), e["raw"]
-    assert e["bytes"] == len(HEAD200) + len(down), e["raw"]
-    d = delta(before, scrape(proxy.stats_port))
-    assert_spliced(d, "tunnel_up", len(up))
-    assert_spliced(d, "tunnel_down", len(down))
+    d = check_complete_tunnel(proxy, srv, before, up, down)
     assert_spliced(d, "request", 0, 0)
     # Byte counters as with copying; the server side saw only the tunnel.
     assert d[BYTES % ("server", "out")] == len(up), d
@@ -323,12 +330,7 @@ def test_connect_client_half_close_first(proxy):
         res = srv.result()
     assert res == (len(up), sha(up), "eof"), res
     assert (len(got), sha(got), how) == (len(down), sha(down), "eof")
-    e = tunnel_log(proxy, srv.port)
-    assert (e["code"], e["status"]) == ("TCP_TUNNEL", 200), e["raw"]
-    assert e["bytes"] == len(HEAD200) + len(down), e["raw"]
-    d = delta(before, scrape(proxy.stats_port))
-    assert_spliced(d, "tunnel_up", len(up))
-    assert_spliced(d, "tunnel_down", len(down))
+    d = check_complete_tunnel(proxy, srv, before, up, down)
 
 
 def test_connect_server_half_close_first(proxy):
@@ -355,12 +357,7 @@ def test_connect_server_half_close_first(proxy):
         c.close()
     assert res == (len(up), sha(up), "eof"), res
     assert (rest, how) == (b"", "eof")
-    e = tunnel_log(proxy, srv.port)
-    assert (e["code"], e["status"]) == ("TCP_TUNNEL", 200), e["raw"]
-    assert e["bytes"] == len(HEAD200) + len(down), e["raw"]
-    d = delta(before, scrape(proxy.stats_port))
-    assert_spliced(d, "tunnel_up", len(up))
-    assert_spliced(d, "tunnel_down", len(down))
+    d = check_complete_tunnel(proxy, srv, before, up, down)
 
 
 def test_connect_server_reset_mid_stream(proxy):

@@ -100,19 +100,24 @@ def wtopo(run_prefix):
     t.cleanup()
 
 
-def start_capture(t, path):
-    p = t.popen(t.rtr, ["tshark", "-q", "-i", "br0", "-f", "udp port 2048",
+def start_tshark(t, capture_filter, path):
+    """tshark on the router's bridge writing what capture_filter matches
+    to path; returns once it is capturing."""
+    p = t.popen(t.rtr, ["tshark", "-q", "-i", "br0", "-f", capture_filter,
                         "-w", str(path)], stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE)
     # tshark says "Capturing on 'br0'" once it is ready.
-    line = b""
-    end = time.monotonic() + 20
+    line, end = b"", time.monotonic() + 20
     while b"Capturing on" not in line and time.monotonic() < end:
         line = p.stderr.readline()
         if not line and p.poll() is not None:
             break
     assert b"Capturing on" in line, "tshark did not start"
     return p
+
+
+def start_capture(t, path):
+    return start_tshark(t, "udp port 2048", path)
 
 
 def stop_capture(p):
@@ -527,16 +532,7 @@ class LineDriver:
 def start_gre_capture(t, path):
     """tshark in the router namespace: the GRE packets the cache sends
     (the returned ones; the router's redirections go the other way)."""
-    p = t.popen(t.rtr, ["tshark", "-q", "-i", "br0", "-f",
-                        "ip proto 47 and src host %s" % C1, "-w", str(path)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    line, end = b"", time.monotonic() + 20
-    while b"Capturing on" not in line and time.monotonic() < end:
-        line = p.stderr.readline()
-        if not line and p.poll() is not None:
-            break
-    assert b"Capturing on" in line, "tshark did not start"
-    return p
+    return start_tshark(t, "ip proto 47 and src host %s" % C1, path)
 
 
 def returned_packets(pcap):
