@@ -113,18 +113,19 @@ blackbox: deps-test all $(B)/tests/priv_check
 # FUZZ_TIME seconds (default 60) on a scratch corpus seeded from
 # tests/fuzz/corpus/<target>; `make test` runs each for 7 s so that a
 # regression fails CI. Crashes land in build/fuzz/ as crash-* files.
-FUZZ_TARGETS := h1_req h1_resp chunked config wccp2 gre
+FUZZ_TARGETS := h1_req h1_resp chunked url config wccp2 gre
 FUZZ_TIME    ?= 60
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE
-FUZZ_SRCS_h1_req  := src/http/h1.c
-FUZZ_SRCS_h1_resp := src/http/h1.c
-FUZZ_SRCS_chunked := src/http/h1.c
+FUZZ_SRCS_h1_req  := src/http/h1.c src/http/h1_chunk.c
+FUZZ_SRCS_h1_resp := src/http/h1.c src/http/h1_chunk.c
+FUZZ_SRCS_chunked := src/http/h1.c src/http/h1_chunk.c
+FUZZ_SRCS_url     := src/http/url.c src/intercept/loopguard.c
 FUZZ_SRCS_config  := $(wildcard src/config/*.c) src/acl/acl.c
 FUZZ_SRCS_wccp2   := src/wccp/wccp2_codec.c src/wccp/md5.c
 FUZZ_SRCS_gre     := src/wccp/gre.c src/wccp/gre_return.c
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c)
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*)
 

@@ -21,14 +21,15 @@
 
 #include "config/config.h"
 #include "core/daemon.h"
+#include "core/limits.h"
 #include "core/priv.h"
 #include "core/sa.h"
 #include "event/loop.h"
-#include "forward/dns.h"
-#include "forward/fwd.h"
 #include "intercept/listener.h"
 #include "log/access_log.h"
 #include "log/log.h"
+#include "proxy/dns.h"
+#include "proxy/proxy.h"
 #include "stats/stats.h"
 #include "wccp/gre.h"
 #include "wccp/wccp2.h"
@@ -36,8 +37,6 @@
 #ifndef TPROXYD_CONF
 #define TPROXYD_CONF "/usr/local/etc/tproxyd/tproxyd.conf"
 #endif
-
-extern const char *fwd_hostname;
 
 static const char *conf_path = TPROXYD_CONF;
 static struct cfg *cur;
@@ -146,7 +145,7 @@ drop_privileges(const struct cfg *c)
 
 /*
  * max_filedescriptors: raise (or lower) RLIMIT_NOFILE, then tell the
- * forwarder the limit it must stay under, so it stops accepting before
+ * budget (core/limits.c) the limit it must stay under, so it stops accepting before
  * running out (instead of failing accept() or a server connect()).
  */
 static void
@@ -166,9 +165,9 @@ apply_limits(const struct cfg *c)
 				c->max_filedescriptors, strerror(errno));
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		fwd_set_fd_limit(rl.rlim_cur == RLIM_INFINITY ? 0 :
+		lim_set_fd_limit(rl.rlim_cur == RLIM_INFINITY ? 0 :
 				 (unsigned)rl.rlim_cur);
-	fwd_set_conn_limit(c->client_connection_limit);
+	lim_set_conn_limit(c->client_connection_limit);
 }
 
 static void
@@ -180,7 +179,7 @@ set_hostname(const struct cfg *c)
 		   hostname[0] == '\0') {
 		snprintf(hostname, sizeof(hostname), "localhost");
 	}
-	fwd_hostname = hostname;
+	proxy_set_hostname(hostname);
 }
 
 /*
@@ -292,7 +291,7 @@ reconfigure(void)
 	if (dns_init(c->dns_nameservers, &err) < 0)
 		log_msg(LOG_CRIT, "WARNING: DNS resolver: %s", err);
 	set_hostname(c);
-	fwd_set_conn_limit(c->client_connection_limit);
+	lim_set_conn_limit(c->client_connection_limit);
 	cfg_unref(cur);	/* connections keep the old one until they end */
 	cur = c;
 	wccp2_reconfigure(c);
@@ -305,7 +304,7 @@ begin_shutdown(void)
 
 	if (shutting_down) {
 		log_msg(LOG_CRIT, "Shutdown: second signal, closing now");
-		fwd_close_all();
+		proxy_close_all();
 		evl_break();
 		return;
 	}
@@ -315,12 +314,12 @@ begin_shutdown(void)
 		lsn_close(l);
 	}
 	wccp2_drain();
-	fwd_drain();
+	proxy_drain();
 	shutdown_deadline = evl_now() + cur->shutdown_lifetime;
 	log_msg(LOG_CRIT, "Preparing for shutdown: waiting up to %.0f seconds "
 		"for %u active connections to finish", cur->shutdown_lifetime,
-		fwd_nclients());
-	if (fwd_nclients() == 0)
+		proxy_nclients());
+	if (proxy_nclients() == 0)
 		evl_break();
 }
 
@@ -350,14 +349,14 @@ tick_cb(struct evl_timer *t)
 {
 	alog_flush();
 	if (shutting_down) {
-		if (fwd_nclients() == 0) {
+		if (proxy_nclients() == 0) {
 			evl_break();
 			return;
 		}
 		if (evl_now() >= shutdown_deadline) {
 			log_msg(LOG_CRIT, "Shutdown: shutdown_lifetime reached, "
-				"closing %u connections", fwd_nclients());
-			fwd_close_all();
+				"closing %u connections", proxy_nclients());
+			proxy_close_all();
 			evl_break();
 			return;
 		}
@@ -447,6 +446,8 @@ serve_init(void)
 		fprintf(stderr, "tproxyd: cannot create the event loop\n");
 		return -1;
 	}
+	/* What each listening port speaks. */
+	lsn_register("http", &proxy_proto_http);
 	if ((rc = alog_open(cur->access_log)) < 0)
 		log_msg(LOG_CRIT, "WARNING: cannot open access_log %s: %s",
 			cur->access_log, strerror(-rc));

@@ -70,6 +70,19 @@ ssize_t h1_body_scan(struct h1_body *body, const char *p, size_t n, int *done);
  */
 uint64_t h1_chunk_data_left(const struct h1_body *body);
 
+/*
+ * Remove chunk framing in place from the n bytes at p of an
+ * H1_BODY_CHUNKED body: chunk data moves down to the start of p, framing
+ * (size lines, CRLFs, trailers) is dropped, and bytes after the end of the
+ * message are moved down behind the data. Returns how many data bytes now
+ * start at p, and sets *n to the length of what remains of the region
+ * (those data bytes plus any bytes after the end of the message, which
+ * the caller must not treat as body); sets *done when the message ended.
+ * Or a negative H1_E_CHUNK* code (nothing is approved then). Resumable:
+ * body keeps the state, as for h1_body_scan().
+ */
+ssize_t h1_dechunk(struct h1_body *body, char *p, size_t *n, int *done);
+
 /* 1 when the comma-separated list value contains token (case-insensitive,
  * optional whitespace and ;parameters ignored), else 0. */
 int h1_list_has(struct str value, const char *token);

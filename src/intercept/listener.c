@@ -1,5 +1,8 @@
 /*
- * listener.c - http_port sockets: open, bind, listen, accept.
+ * listener.c - listening sockets (http_port, stats_port): open, bind,
+ * listen, keep across a reload, and accept, handing each connection to
+ * its port's protocol after asking the descriptor and connection budget
+ * (core/limits.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,13 +15,47 @@
 
 #include "event/loop.h"
 #include "core/sa.h"
-#include "forward/fwd.h"
-#include "forward/spoof.h"
+#include "core/limits.h"
 #include "intercept/listener.h"
 #include "log/log.h"
+#include "net/sock_inet.h"
 #include "stats/stats.h"
 
 static struct lsn *all;	/* every open listener, for lsn_is_own() */
+
+#define MAX_PROTOS 8
+static struct {
+	const char         *name;
+	const struct proto *p;
+} protos[MAX_PROTOS];
+
+void
+lsn_register(const char *name, const struct proto *p)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_PROTOS; i++)
+		if (protos[i].name == NULL || strcmp(protos[i].name, name) == 0)
+			break;
+	if (i < MAX_PROTOS) {
+		protos[i].name = name;
+		protos[i].p = p;
+	}
+}
+
+/* The protocol a port speaks: HTTP on every port type so far. */
+static const struct proto *
+port_proto(const struct cfg_port *port)
+{
+	const char *name = "http";
+	size_t i;
+
+	(void)port;
+	for (i = 0; i < MAX_PROTOS && protos[i].name != NULL; i++)
+		if (strcmp(protos[i].name, name) == 0)
+			return protos[i].p;
+	return NULL;
+}
 static int reuseport;	/* workers: each has its own socket per port */
 
 void
@@ -80,7 +117,7 @@ set_paused(int on)
 			log_msg(LOG_WARN, "WARNING: connection limit reached "
 				"(%u clients): not accepting new connections "
 				"until some close (max_filedescriptors, "
-				"client_connection_limit)", fwd_nclients());
+				"client_connection_limit)", lim_clients());
 		}
 	}
 }
@@ -95,7 +132,7 @@ accept_cb(struct evl_io *io, int revents)
 
 	(void)revents;
 	for (i = 0; i < ACCEPT_BATCH; i++) {
-		if (l->port->mode != PORT_STATS && fwd_over_limit()) {
+		if (l->port->mode != PORT_STATS && lim_over()) {
 			set_paused(1);
 			return;
 		}
@@ -103,8 +140,8 @@ accept_cb(struct evl_io *io, int revents)
 		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			fwd_accept(fd, (struct sockaddr *)&ss, len, l->cfg,
-				   l->port);
+			l->proto->accept(fd, (struct sockaddr *)&ss, len,
+					 l->cfg, l->port);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
@@ -124,7 +161,7 @@ accept_cb(struct evl_io *io, int revents)
 static void
 resume_cb(struct evl_timer *t)
 {
-	if (fwd_over_limit()) {
+	if (lim_over()) {
 		evl_timer_arm(t, EMFILE_PAUSE);
 		return;
 	}
@@ -142,6 +179,10 @@ lsn_open(const struct cfg_port *p, char *err, size_t errlen)
 			 sizeof(struct sockaddr_in6);
 
 	lsn_port_text(p, where, sizeof(where));
+	if (port_proto(p) == NULL) {
+		snprintf(err, errlen, "no protocol serves %s", where);
+		return NULL;
+	}
 	fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -190,6 +231,7 @@ lsn_open(const struct cfg_port *p, char *err, size_t errlen)
 	}
 	l->fd = fd;
 	l->port = p;
+	l->proto = port_proto(p);
 	memcpy(&l->addr, &p->addr, sizeof(l->addr));
 	l->all_next = all;
 	all = l;

@@ -1,5 +1,6 @@
 /*
- * listener.h - the http_port listening sockets and their accept loop.
+ * listener.h - the listening sockets (http_port, stats_port) and their
+ * accept loop.
  */
 #ifndef TPROXYD_INTERCEPT_LISTENER_H
 #define TPROXYD_INTERCEPT_LISTENER_H
@@ -8,6 +9,7 @@
 
 #include "config/config-t.h"
 #include "event/loop-t.h"
+#include "intercept/proto-t.h"
 
 struct lsn {
 	int                    fd;
@@ -16,11 +18,15 @@ struct lsn {
 	struct cfg            *cfg;	/* current configuration (not a ref:
 					   main keeps it alive) */
 	const struct cfg_port *port;	/* its line in cfg */
+	const struct proto    *proto;	/* who gets accepted connections */
 	struct sockaddr_storage addr;	/* where it listens */
 	struct lsn            *next;	/* main's list */
 	struct lsn            *all_next;/* every open listener */
 };
 
+/* Make protocol p serve the ports whose protocol is name ("http").
+ * Before the first lsn_open(). */
+void lsn_register(const char *name, const struct proto *p);
 /* Open, bind and listen for port p. Returns the listener (not yet
  * accepting) or NULL with a message in err. */
 struct lsn *lsn_open(const struct cfg_port *p, char *err, size_t errlen);

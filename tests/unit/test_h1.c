@@ -782,62 +782,101 @@ test_chunk_trailer_limit(void **state)
 }
 
 /*
- * Removing chunk framing with h1_chunk_data_left(), the way the forwarding
- * code does: data in bulk, framing one byte at a time.
+ * h1_dechunk(), the in-place decoder the server side uses for HTTP/1.0
+ * clients: fed the whole body at once, and fed in pieces split at every
+ * point (resuming with the same h1_body, as the server side does when a
+ * body arrives in several reads). rest: bytes after the end of the message
+ * that must stay behind the data, untouched.
  */
 struct dechunk_case {
 	const char *name;
 	const char *raw;
 	size_t      len;
 	const char *data;	/* the decoded content */
-	ssize_t     rc;		/* 0: all bytes consumed */
+	const char *rest;	/* what follows the message, "" if nothing */
+	int         err;	/* expected negative code, or 0 */
 };
 
 static struct dechunk_case dechunk_cases[] = {
-	{ "simple", RAW("5\r\nhello\r\n0\r\n\r\n"), "hello" },
+	{ "simple", RAW("5\r\nhello\r\n0\r\n\r\n"), "hello", "" },
 	{ "two chunks", RAW("5\r\nhello\r\n6;x=\"y\"\r\n world\r\n0\r\n\r\n"),
-	  "hello world" },
+	  "hello world", "" },
 	{ "data looks like framing", RAW("5\r\n0\r\n\r\n\r\n0\r\n\r\n"),
-	  "0\r\n\r\n" },
+	  "0\r\n\r\n", "" },
 	{ "trailers dropped", RAW("3\r\nabc\r\n0\r\nX: y\r\n\r\nNEXT"), "abc",
-	  .rc = 19 },
-	{ "empty", RAW("0\r\n\r\n"), "" },
+	  "NEXT" },
+	{ "empty", RAW("0\r\n\r\n"), "", "" },
+	{ "pipelined response after", RAW("2\r\nok\r\n0\r\n\r\nHTTP/1.1 200 OK"),
+	  "ok", "HTTP/1.1 200 OK" },
+	{ "bare LF in framing", RAW("5\nhello\r\n0\r\n\r\n"), "", "",
+	  H1_E_CHUNK },
+	{ "bad size", RAW("zz\r\nhello\r\n0\r\n\r\n"), "", "", H1_E_CHUNK },
 };
+
+/* Decode c->raw fed in two pieces split at cut (cut == len: at once),
+ * the way the server side does: the decoded data accumulates at the start
+ * of the region, the undecoded tail follows. */
+static void
+dechunk_split(const struct dechunk_case *c, size_t cut)
+{
+	struct h1_body body;
+	char buf[128];
+	size_t have = 0, len, fwd = 0;
+	ssize_t n;
+	int done = 0, err = 0;
+
+	memset(&body, 0, sizeof(body));
+	body.kind = H1_BODY_CHUNKED;
+	assert_true(c->len < sizeof(buf));
+	/* First piece. */
+	memcpy(buf, c->raw, cut);
+	have = cut;
+	len = have - fwd;
+	n = h1_dechunk(&body, buf + fwd, &len, &done);
+	if (n < 0) {
+		err = (int)n;
+	} else {
+		have = fwd + len;
+		fwd += (size_t)n;
+	}
+	/* Second piece, appended behind what the first left (and left
+	 * alone when the message already ended). */
+	if (!err && cut < c->len) {
+		memcpy(buf + have, c->raw + cut, c->len - cut);
+		have += c->len - cut;
+	}
+	if (!err && !done && cut < c->len) {
+		len = have - fwd;
+		n = h1_dechunk(&body, buf + fwd, &len, &done);
+		if (n < 0) {
+			err = (int)n;
+		} else {
+			have = fwd + len;
+			fwd += (size_t)n;
+		}
+	}
+	if (c->err) {
+		assert_int_equal(err, c->err);
+		return;
+	}
+	assert_int_equal(err, 0);
+	assert_int_equal(done, 1);
+	assert_int_equal(fwd, strlen(c->data));
+	assert_memory_equal(buf, c->data, fwd);
+	assert_int_equal(have - fwd, strlen(c->rest));
+	assert_memory_equal(buf + fwd, c->rest, have - fwd);
+	assert_int_equal(h1_chunk_data_left(&body), 0);
+}
 
 static void
 test_dechunk(void **state)
 {
 	const struct dechunk_case *c = *state;
-	struct h1_body body;
-	char out[64];
-	size_t pos = 0, olen = 0;
-	uint64_t left;
-	ssize_t n;
-	int done = 0;
+	size_t cut;
 
-	memset(&body, 0, sizeof(body));
-	body.kind = H1_BODY_CHUNKED;
-	while (pos < c->len && !done) {
-		left = h1_chunk_data_left(&body);
-		if (left > 0) {
-			n = h1_body_scan(&body, c->raw + pos, (size_t)left,
-			    &done);
-			assert_int_equal(n, (ssize_t)left);
-			assert_true(olen + (size_t)n < sizeof(out));
-			memcpy(out + olen, c->raw + pos, (size_t)n);
-			olen += (size_t)n;
-		} else {
-			n = h1_body_scan(&body, c->raw + pos, 1, &done);
-			assert_int_equal(n, 1);
-		}
-		pos += (size_t)n;
-	}
-	out[olen] = '\0';
-	assert_int_equal(done, 1);
-	assert_int_equal(pos, c->rc ? (size_t)c->rc : c->len);
-	assert_string_equal(out, c->data);
-	assert_int_equal(olen, strlen(c->data));
-	assert_int_equal(h1_chunk_data_left(&body), 0);
+	dechunk_split(c, c->len);
+	for (cut = 0; cut < c->len; cut++)
+		dechunk_split(c, cut);
 }
 
 /* Only a chunked body on chunk data has data left. */

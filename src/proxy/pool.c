@@ -12,14 +12,15 @@
 #include <string.h>
 
 #include "event/loop.h"
-#include "forward/fwd.h"
+#include "proxy/pool.h"
+#include "proxy/srv.h"
 #include "stats/stats.h"
 
 #define POOL_BUCKETS 1024	/* power of two */
 #define POOL_MAX     4096	/* idle connections kept in all */
 
-static struct fwd_srv *bucket[POOL_BUCKETS];
-static struct fwd_srv lru = { .lru_next = &lru, .lru_prev = &lru };
+static struct srv *bucket[POOL_BUCKETS];
+static struct srv lru = { .lru_next = &lru, .lru_prev = &lru };
 static unsigned count;
 
 static uint32_t
@@ -53,7 +54,7 @@ hash_sa(uint32_t h, const struct sockaddr *sa)
 }
 
 static int
-sa_equal(const struct sockaddr *a, const struct sockaddr *b)
+key_equal(const struct sockaddr *a, const struct sockaddr *b)
 {
 	const struct sockaddr_in *a4, *b4;
 	const struct sockaddr_in6 *a6, *b6;
@@ -87,18 +88,18 @@ key_of(const struct sockaddr *dst, const struct sockaddr *src,
 	return h & (POOL_BUCKETS - 1);
 }
 
-struct fwd_srv *
+struct srv *
 pool_get(const struct sockaddr *dst, socklen_t dstlen,
 	 const struct sockaddr *src, socklen_t srclen, const void *peer)
 {
-	struct fwd_srv *s;
+	struct srv *s;
 
 	(void)dstlen;
 	(void)srclen;
 	for (s = bucket[key_of(dst, src, peer)]; s; s = s->pool_next) {
 		if (s->peer == peer &&
-		    sa_equal((const struct sockaddr *)&s->dst, dst) &&
-		    sa_equal(s->src.ss_family ?
+		    key_equal((const struct sockaddr *)&s->dst, dst) &&
+		    key_equal(s->src.ss_family ?
 			     (const struct sockaddr *)&s->src : NULL, src)) {
 			pool_remove(s);
 			evl_timer_stop(&s->idle_timer);
@@ -109,7 +110,7 @@ pool_get(const struct sockaddr *dst, socklen_t dstlen,
 }
 
 void
-pool_put(struct fwd_srv *srv)
+pool_put(struct srv *srv)
 {
 	unsigned k = key_of((const struct sockaddr *)&srv->dst,
 			    srv->src.ss_family ?
@@ -132,7 +133,7 @@ pool_put(struct fwd_srv *srv)
 }
 
 void
-pool_remove(struct fwd_srv *srv)
+pool_remove(struct srv *srv)
 {
 	unsigned k;
 

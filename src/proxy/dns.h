@@ -6,8 +6,8 @@
  * dns_lookup() itself, so the caller's state is consistent when its
  * callback runs.
  */
-#ifndef TPROXYD_FORWARD_DNS_H
-#define TPROXYD_FORWARD_DNS_H
+#ifndef TPROXYD_PROXY_DNS_H
+#define TPROXYD_PROXY_DNS_H
 
 #include <sys/socket.h>
 

@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "event/loop.h"
-#include "forward/dns.h"
+#include "proxy/dns.h"
 
 #define DNS_MAX_SOCKS   16
 #define DNS_CACHE_SIZE  1024		/* entries, power of two */

@@ -1,9 +1,9 @@
 /*
- * spoof.h - transparent sockets: the one place (with the listener, which
- * calls spoof_make_transparent()) that sets IP_TRANSPARENT.
+ * sock_inet.h - transparent sockets: the one place (the listener calls
+ * spoof_make_transparent() too) that sets IP_TRANSPARENT.
  */
-#ifndef TPROXYD_FORWARD_SPOOF_H
-#define TPROXYD_FORWARD_SPOOF_H
+#ifndef TPROXYD_NET_SOCK_INET_H
+#define TPROXYD_NET_SOCK_INET_H
 
 #include <sys/socket.h>
 

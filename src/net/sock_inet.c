@@ -1,12 +1,14 @@
 /*
- * spoof.c - client address spoofing (TPROXY's outgoing half).
+ * sock_inet.c - the only code that makes sockets transparent (IP_TRANSPARENT)
+ * and binds them to a client's address: TPROXY's listening and
+ * outgoing halves (spoofing).
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "core/sa.h"
-#include "forward/spoof.h"
+#include "net/sock_inet.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24

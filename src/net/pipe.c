@@ -1,0 +1,184 @@
+/*
+ * pipe.c - splice(2) pipes between two connections (see pipe-t.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/limits.h"
+#include "net/conn.h"
+#include "net/pipe.h"
+
+/* Test builds only: -DTPROXYD_SPLICE_FAULT=N makes every Nth splice() fail
+ * as it does on a socket that cannot splice, to exercise the fall-back to
+ * copying in the middle of transfers (1: never splice at all). */
+#ifndef TPROXYD_SPLICE_FAULT
+#define TPROXYD_SPLICE_FAULT 0
+#endif
+
+/* splice(2) between a socket and a pipe, without blocking. */
+static ssize_t
+splice_io(int in, int out, size_t len)
+{
+	ssize_t n;
+#if TPROXYD_SPLICE_FAULT > 0
+	static unsigned calls;
+
+	if (++calls % TPROXYD_SPLICE_FAULT == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+#endif
+	do {
+		n = splice(in, NULL, out, NULL, len,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	} while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/* errno of a splice() that cannot work for this pair of descriptors at
+ * all, rather than an error of the socket. Taking a socket error for one
+ * of these is harmless: the copy path then meets the error itself. */
+static int
+splice_unsupported(int err)
+{
+	return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP ||
+	       err == ENOMEM;
+}
+
+void
+spipe_init(struct spipe *p)
+{
+	p->fd[0] = p->fd[1] = -1;
+	p->len = p->cap = 0;
+	p->off = p->full = p->unload = 0;
+}
+
+int
+spipe_open(struct spipe *p)
+{
+	int sz;
+
+	if (p->fd[0] >= 0)
+		return 0;
+	if (p->off)
+		return -1;
+	if (!lim_fd_room(2) || pipe2(p->fd, O_NONBLOCK | O_CLOEXEC) < 0) {
+		p->fd[0] = p->fd[1] = -1;
+		p->off = 1;
+		return -1;
+	}
+	lim_fds_take(2);
+	/* Larger than the default 16 pages, so that a fill moves more per
+	 * call. The kernel may refuse (pipe-max-size, or the user is over
+	 * pipe-user-pages-soft): then work with the size it gave. */
+	sz = fcntl(p->fd[1], F_SETPIPE_SZ, SPIPE_SIZE);
+	if (sz < 0)
+		sz = fcntl(p->fd[1], F_GETPIPE_SZ);
+	p->cap = sz > 0 ? (size_t)sz : 4096;
+	p->len = 0;
+	p->full = p->unload = 0;
+	return 0;
+}
+
+void
+spipe_close(struct spipe *p)
+{
+	if (p->fd[0] >= 0) {
+		close(p->fd[0]);
+		close(p->fd[1]);
+		lim_fds_give(2);
+	}
+	p->fd[0] = p->fd[1] = -1;
+	p->len = 0;
+	p->full = p->unload = 0;
+}
+
+void
+spipe_reset(struct spipe *p)
+{
+	spipe_close(p);
+	p->off = 0;
+}
+
+void
+spipe_off(struct spipe *p)
+{
+	p->off = 1;
+	if (p->len == 0)
+		spipe_close(p);
+}
+
+int
+spipe_room(const struct spipe *p)
+{
+	return !p->off && !p->full && (p->fd[0] < 0 || p->len < p->cap);
+}
+
+ssize_t
+spipe_fill(struct spipe *p, struct conn *c, size_t max)
+{
+	ssize_t n;
+
+	if (!conn_can_splice(c))
+		return -EOPNOTSUPP;
+	n = splice_io(c->fd, p->fd[1], max);
+	if (n > 0) {
+		p->len += (size_t)n;
+		return n;
+	}
+	if (n == 0)
+		return 0;
+	if (errno == EAGAIN) {
+		/* The socket is drained, or the pipe has no slot left (it
+		 * counts pages, not bytes). When it holds bytes, wait until
+		 * some are written out before trying again, rather than
+		 * spin on a socket that stays readable. */
+		if (p->len > 0)
+			p->full = 1;
+		return -EAGAIN;
+	}
+	return splice_unsupported(errno) ? -EOPNOTSUPP : -errno;
+}
+
+ssize_t
+spipe_flush(struct spipe *p, struct conn *c)
+{
+	ssize_t n;
+
+	if (!conn_can_splice(c))
+		return -EOPNOTSUPP;
+	n = splice_io(p->fd[0], c->fd, p->len);
+	if (n > 0) {
+		p->len -= (size_t)n;
+		p->full = 0;
+		return n;
+	}
+	if (n == 0)
+		return -EOPNOTSUPP;	/* cannot happen: never spin on it */
+	if (errno == EAGAIN)
+		return -EAGAIN;
+	return splice_unsupported(errno) ? -EOPNOTSUPP : -errno;
+}
+
+ssize_t
+spipe_unload(struct spipe *p, struct buf *b, uint64_t *fwd)
+{
+	size_t want;
+	ssize_t n;
+
+	buf_reset(b);
+	want = p->len < buf_room(b) ? p->len : buf_room(b);
+	do {
+		n = read(p->fd[0], buf_tail(b), want);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -1;
+	buf_commit(b, (size_t)n);
+	*fwd += (uint64_t)n;
+	p->len -= (size_t)n;
+	if (p->len == 0)
+		spipe_close(p);
+	return n;
+}

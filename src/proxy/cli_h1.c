@@ -1,0 +1,555 @@
+/*
+ * cli_h1.c - the client side: one HTTP/1 session per accepted connection
+ * (idle, reading a request head, carrying a stream, lingering, closed).
+ * The only file that changes a client side's state.
+ *
+ * Everything happens in cli_run(): each I/O callback (the client's, and
+ * through strm_wake() the server's and DNS's) records readiness and calls
+ * it; cli_run() makes every step that can progress on the client side and
+ * its stream until none can, and finally sets the event interest of both
+ * connections from what is left to do. One place decides, so a wake-up
+ * cannot be lost between the two sides.
+ *
+ * The client side produces the request channel (body bytes approved in
+ * its input buffer) and consumes the response channel; it never looks
+ * inside the server side.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "core/buf.h"
+#include "core/limits.h"
+#include "core/sa.h"
+#include "event/loop.h"
+#include "http/h1.h"
+#include "intercept/origdst.h"
+#include "log/log.h"
+#include "net/conn.h"
+#include "net/pipe.h"
+#include "proxy/cli.h"
+#include "proxy/pool.h"
+#include "proxy/proxy.h"
+#include "proxy/req.h"
+#include "proxy/stream.h"
+#include "stats/stats.h"
+
+#define LINGER_TIME    2.0	/* seconds to drain input after a close */
+#define RUN_MAX_STEPS  64	/* fairness: yield to other connections */
+
+static struct cli *clients;
+static int draining;
+const char *proxy_hostname = "localhost";
+
+static const char *cs_names[] = {
+	"IDLE", "HEAD", "STREAM", "LINGER", "CLOSED",
+};
+
+const char *
+cli_state_str(enum cs_state s)
+{
+	return s <= CS_CLOSED ? cs_names[s] : "?";
+}
+
+static void cli_close(struct cli *cli);
+
+static void
+cli_set_state(struct cli *cli, enum cs_state s)
+{
+	if (log_enabled(LOG_DEBUG + 1) && cli->state != s)
+		log_msg(LOG_DEBUG + 1, "client FD %d: %s -> %s", cli->conn.fd,
+			cli_state_str(cli->state), cli_state_str(s));
+	cli->state = s;
+}
+
+/*
+ * Timeouts use one lazily re-armed timer per client: activity only moves
+ * cli->deadline forward; when the timer fires early it re-arms itself for
+ * the rest. This keeps timer-heap work off the per-read path.
+ */
+void
+cli_set_deadline(struct cli *cli, double secs)
+{
+	double now = evl_now();
+
+	cli->deadline = now + secs;
+	if (!evl_timer_active(&cli->timer) ||
+	    evl_timer_remaining(&cli->timer) > secs)
+		evl_timer_arm(&cli->timer, secs);
+}
+
+void
+cli_touch(struct cli *cli)
+{
+	cli->deadline = evl_now() + cli->sess.cfg->read_timeout;
+}
+
+/* Allocate the input buffer when the connection has none (idle ones hold
+ * none). 0 or -ENOMEM. */
+static int
+cli_ensure_ibuf(struct cli *cli)
+{
+	size_t sz = cli->sess.cfg->request_header_max_size;
+
+	if (cli->ibuf.area != NULL)
+		return 0;
+	return buf_init(&cli->ibuf, sz < STRM_MIN_BUF ? STRM_MIN_BUF : sz);
+}
+
+/* Client bytes are to be read into cli->ibuf. */
+static int
+cli_want_read(const struct cli *cli)
+{
+	const struct stream *s = &cli->strm;
+
+	if (cli->conn.eof || strm_req_in_pipe(s))
+		return 0;
+	switch (cli->state) {
+	case CS_STREAM:
+		/* Not while answering from here: the answer is all the
+		 * client gets on this connection until it is sent. */
+		if (s->state != STRM_PREPARE && s->state != STRM_FORWARD &&
+		    s->state != STRM_TUNNEL)
+			return 0;
+		/* fall through */
+	case CS_IDLE:
+	case CS_HEAD:
+	case CS_LINGER:
+		return cli->ibuf.area == NULL || buf_room(&cli->ibuf) > 0 ||
+		       cli->ibuf.head > 0;
+	default:
+		return 0;
+	}
+}
+
+static int
+cli_recv(struct cli *cli)
+{
+	int r;
+
+	if (!cli->conn.rd_ready || !cli_want_read(cli))
+		return 0;
+	if (cli_ensure_ibuf(cli) < 0) {
+		cli_close(cli);
+		return 0;
+	}
+	if (cli->state == CS_LINGER)
+		buf_reset(&cli->ibuf);	/* discard */
+	r = conn_recv(&cli->conn, &cli->ibuf, &stats.client_bytes_in);
+	if (r && (cli->state == CS_STREAM || cli->state == CS_LINGER))
+		cli_touch(cli);
+	return r;
+}
+
+/* CS_IDLE / CS_HEAD: look for a complete request head, and start its
+ * stream. */
+static int
+cli_parse(struct cli *cli)
+{
+	struct stream *s = &cli->strm;
+	struct h1_req req;
+	int rc;
+
+	if (cli->ibuf.area == NULL || buf_empty(&cli->ibuf)) {
+		if (cli->conn.eof)
+			cli_close(cli);	/* went away between requests */
+		return 0;
+	}
+	if (cli->state == CS_IDLE) {
+		s->start = evl_now();
+		cli_set_state(cli, CS_HEAD);
+		cli_set_deadline(cli, cli->sess.cfg->request_timeout);
+	}
+	rc = h1_parse_req(buf_head(&cli->ibuf), buf_len(&cli->ibuf),
+			  cli->sess.cfg->request_header_max_size, &cli->scan,
+			  &req);
+	if (rc == H1_INCOMPLETE) {
+		if (cli->conn.eof)
+			cli_close(cli);	/* half a request: nobody to answer */
+		return 0;
+	}
+	cli->nreq++;
+	cli_set_state(cli, CS_STREAM);
+	if (rc < 0) {
+		s->code = "TAG_NONE";
+		if (strm_set_url(s, STR_LIT("error:invalid-request"), STR_NULL,
+				 STR_NULL) < 0)
+			s->url_len = 0;
+		if (rc == H1_E_TOO_LONG || rc == H1_E_TOO_MANY)
+			strm_error(s, 431, "ERR_TOO_BIG", h1_strerror(rc));
+		else if (rc == H1_E_VERSION_UNSUP)
+			strm_error(s, 505, "ERR_UNSUP_HTTPVERSION",
+				   h1_strerror(rc));
+		else
+			strm_error(s, 400, "ERR_INVALID_REQ", h1_strerror(rc));
+		s->resp_close = 1;
+		buf_reset(&cli->ibuf);
+		return 1;
+	}
+	req_start(s, &req, (size_t)rc, &cli->ibuf);
+	return 1;
+}
+
+int
+cli_produce_req(struct cli *cli)
+{
+	struct stream *s = &cli->strm;
+	size_t avail;
+	ssize_t n;
+	int done = 0;
+
+	if (s->req_scanned || cli->ibuf.area == NULL)
+		return 0;
+	avail = buf_len(&cli->ibuf) - s->req.fwd;
+	if (avail == 0) {
+		if (cli->conn.eof) {
+			/* The client stopped in the middle of its body. */
+			s->code = "TCP_MISS";
+			strm_abort(s);
+		}
+		return 0;
+	}
+	n = h1_body_scan(&s->req_body, buf_head(&cli->ibuf) + s->req.fwd,
+			 avail, &done);
+	if (n < 0) {
+		s->code = "TAG_NONE";
+		strm_error(s, 400, "ERR_INVALID_REQ", h1_strerror((int)n));
+		return 1;
+	}
+	s->req.fwd += (uint64_t)n;
+	if (done)
+		s->req_scanned = 1;
+	return n > 0 || done;
+}
+
+int
+cli_send_res(struct cli *cli)
+{
+	struct stream *s = &cli->strm;
+	struct chn *c = &s->res;
+	size_t hl, bl;
+	ssize_t w;
+
+	if (!cli->conn.wr_ready || cli->state != CS_STREAM)
+		return 0;
+	hl = chn_hd_pending(c);
+	bl = c->in && c->in->area ? (size_t)c->fwd : 0;
+	if (hl == 0 && bl == 0)
+		return 0;
+	w = conn_send2(&cli->conn, &c->hd, c->hd_sent,
+		       bl ? buf_head(c->in) : NULL, bl);
+	if (w < 0) {
+		if (w == -EAGAIN)
+			return 0;
+		/* The client is gone: nothing more to deliver. */
+		s->aborted = 1;
+		if (s->state == STRM_TUNNEL)
+			strm_tunnel_abort(s);
+		else
+			strm_abort(s);
+		return 1;
+	}
+	s->bytes_out += (uint64_t)w;
+	stats.client_bytes_out += (uint64_t)w;
+	chn_advance(c, (size_t)w);
+	if (s->state != STRM_LOCAL)
+		cli_touch(cli);
+	return w > 0;
+}
+
+/* Close gracefully: shut our side, then drain what the client still sends
+ * for a moment, so that unread request bytes do not make the kernel answer
+ * with a RST that could destroy the response in flight (nginx's lingering
+ * close). */
+static void
+cli_linger(struct cli *cli)
+{
+	if (cli->conn.eof) {
+		cli_close(cli);
+		return;
+	}
+	conn_shutw(&cli->conn);
+	if (cli->ibuf.area)
+		buf_reset(&cli->ibuf);
+	cli_set_state(cli, CS_LINGER);
+	cli_set_deadline(cli, LINGER_TIME);
+}
+
+/* The stream's response is delivered: settle it, then wait for the next
+ * request (or close). */
+static void
+cli_stream_done(struct cli *cli)
+{
+	struct stream *s = &cli->strm;
+	int keep;
+
+	strm_settle(s, draining);
+	keep = !s->resp_close && !draining;
+	strm_reset(s);
+	memset(&cli->scan, 0, sizeof(cli->scan));
+	if (!keep) {
+		cli_linger(cli);
+		return;
+	}
+	cli_set_state(cli, CS_IDLE);
+	cli_set_deadline(cli, cli->sess.cfg->client_idle_pconn_timeout);
+	if (cli->ibuf.area && buf_empty(&cli->ibuf)) {
+		/* Idle keep-alive connections hold no buffers (nor splice
+		 * pipes, which cost two descriptors each); a refused splice
+		 * is tried again on the next busy period. */
+		buf_free(&cli->ibuf);
+		buf_free(&s->req.hd);
+		buf_free(&s->res.hd);
+		buf_free(&s->applet.out);
+		spipe_reset(&s->req.pipe);
+		spipe_reset(&s->res.pipe);
+	}
+}
+
+/* Event interest from what is left to do. The loop is level-triggered:
+ * interest is registered whenever there is something to read or write,
+ * even when the last step did not drain the socket (cli_run() stops after
+ * RUN_MAX_STEPS for fairness), so the kernel wakes us again at once. */
+static void
+cli_update_events(struct cli *cli)
+{
+	struct stream *s = &cli->strm;
+	int ev = 0, busy = cli->state == CS_STREAM;
+
+	if (cli_want_read(cli) || (busy && strm_req_fill_ok(s)))
+		ev |= EVL_READ;
+	if (busy && (chn_pending(&s->res) || s->res.pipe.len > 0))
+		ev |= EVL_WRITE;
+	conn_want(&cli->conn, ev);
+	if (busy)
+		strm_update_events(s);
+}
+
+void
+cli_run(struct cli *cli)
+{
+	struct stream *s = &cli->strm;
+	int steps, p;
+
+	for (steps = 0; steps < RUN_MAX_STEPS; steps++) {
+		if (cli->state == CS_CLOSED)
+			return;
+		p = cli_recv(cli);
+		switch (cli->state) {
+		case CS_IDLE:
+		case CS_HEAD:
+			p |= cli_parse(cli);
+			break;
+		case CS_STREAM:
+			p |= strm_process(s);
+			if (s->state == STRM_DONE) {
+				cli_stream_done(cli);
+				p = 1;
+			} else if (s->state == STRM_CLOSE) {
+				strm_log(s);
+				cli_close(cli);
+				return;
+			}
+			break;
+		case CS_LINGER:
+			if (cli->conn.eof) {
+				cli_close(cli);
+				return;
+			}
+			if (cli->ibuf.area)
+				buf_reset(&cli->ibuf);
+			break;
+		case CS_CLOSED:
+			return;
+		}
+		if (!p)
+			break;
+	}
+	if (cli->state != CS_CLOSED)
+		cli_update_events(cli);
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+static void
+cli_free(void *arg)
+{
+	struct cli *cli = arg;
+
+	buf_free(&cli->ibuf);
+	strm_free(&cli->strm);
+	cfg_unref(cli->sess.cfg);
+	free(cli);
+}
+
+/* Close the client side and whatever its stream holds; the memory is
+ * freed after the running callback returns. */
+static void
+cli_close(struct cli *cli)
+{
+	if (cli->state == CS_CLOSED)
+		return;
+	strm_release(&cli->strm);
+	evl_timer_stop(&cli->timer);
+	conn_close(&cli->conn);
+	cli_set_state(cli, CS_CLOSED);
+	if (cli->prev)
+		cli->prev->next = cli->next;
+	else
+		clients = cli->next;
+	if (cli->next)
+		cli->next->prev = cli->prev;
+	lim_client_close(cli->sess.stats_port);
+	if (!cli->sess.stats_port)
+		stats.clients--;
+	evl_defer(&cli->free_later, cli_free, cli);
+}
+
+static void
+cli_io_cb(struct evl_io *io, int revents)
+{
+	struct cli *cli = io->data;
+
+	if (revents & EVL_READ)
+		cli->conn.rd_ready = 1;
+	if (revents & EVL_WRITE)
+		cli->conn.wr_ready = 1;
+	cli_run(cli);
+}
+
+static void
+cli_timer_cb(struct evl_timer *tm)
+{
+	struct cli *cli = tm->data;
+	struct stream *s = &cli->strm;
+	double left = cli->deadline - evl_now();
+
+	if (left > 0.001) {
+		evl_timer_arm(&cli->timer, left);
+		return;
+	}
+	switch (cli->state) {
+	case CS_HEAD:
+		cli_set_state(cli, CS_STREAM);
+		s->code = "TAG_NONE";
+		if (strm_set_url(s, STR_LIT("error:request-timeout"), STR_NULL,
+				 STR_NULL) < 0)
+			s->url_len = 0;
+		strm_error(s, 408, "ERR_REQUEST_START_TIMEOUT",
+			   "The request headers did not arrive in time.");
+		s->resp_close = 1;
+		break;
+	case CS_STREAM:
+		strm_timeout(s);
+		break;
+	default:	/* idle, lingering */
+		cli_close(cli);
+		return;
+	}
+	cli_run(cli);
+}
+
+void
+cli_accept(int fd, const struct sockaddr *addr, socklen_t addrlen,
+	   struct cfg *cfg, const struct cfg_port *port)
+{
+	struct cli *cli;
+	struct sess *se;
+	int one = 1;
+
+	cli = calloc(1, sizeof(*cli));
+	if (cli == NULL) {
+		close(fd);
+		return;
+	}
+	conn_init(&cli->conn, fd, &xprt_raw, cli_io_cb, cli);
+	se = &cli->sess;
+	memcpy(&se->addr, addr, addrlen);
+	se->addrlen = addrlen;
+	sa_unmap(&se->addr, &se->addrlen);
+	se->locallen = sizeof(se->local);
+	if (getsockname(fd, (struct sockaddr *)&se->local, &se->locallen) < 0)
+		se->locallen = 0;
+	sa_unmap(&se->local, &se->locallen);
+	if (port->mode == PORT_TPROXY || port->mode == PORT_INTERCEPT) {
+		se->intercepted = 1;
+		if (origdst_get(fd, port->mode, &se->odst, &se->odstlen) < 0) {
+			/* No NAT entry: the client came straight to us;
+			 * the loop guard will refuse it. */
+			se->odst = se->local;
+			se->odstlen = se->locallen;
+		}
+	}
+	se->stats_port = port->mode == PORT_STATS;
+	se->cfg = cfg_ref(cfg);
+	se->port = port;
+	strm_init(&cli->strm, cli, se, &cli->conn, &cli->ibuf);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	evl_timer_init(&cli->timer, cli_timer_cb, cli);
+	cli->state = CS_IDLE;
+	cli->conn.wr_ready = 1;
+	cli->conn.rd_ready = 1;	/* accept: the request is often there */
+	lim_client_open(se->stats_port);
+	if (!se->stats_port) {
+		stats.client_accepted++;
+		stats.clients++;
+	}
+	cli->next = clients;
+	if (clients)
+		clients->prev = cli;
+	clients = cli;
+	cli_set_deadline(cli, cfg->request_timeout);
+	cli_run(cli);
+}
+
+/* ---- the proxy as the daemon sees it (proxy.h) ------------------------- */
+
+const struct proto proxy_proto_http = {
+	.name   = "http",
+	.accept = cli_accept,
+};
+
+void
+proxy_set_hostname(const char *name)
+{
+	proxy_hostname = name;
+}
+
+int
+proxy_draining(void)
+{
+	return draining;
+}
+
+void
+proxy_drain(void)
+{
+	struct cli *cli, *next;
+
+	draining = 1;
+	pool_close_all();
+	for (cli = clients; cli; cli = next) {
+		next = cli->next;
+		if (cli->state == CS_IDLE)
+			cli_close(cli);
+	}
+}
+
+void
+proxy_close_all(void)
+{
+	while (clients)
+		cli_close(clients);
+	pool_close_all();
+}
+
+unsigned
+proxy_nclients(void)
+{
+	return lim_clients();
+}

@@ -1,0 +1,384 @@
+/*
+ * phase.c - the phases of a request between its parsed head and a
+ * connected server (see phase.h for the order). Each asynchronous step
+ * (DNS, connect) comes back here; the stream stays in STRM_PREPARE until
+ * phase_server_ready() or an error.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "acl/acl.h"
+#include "config/config.h"
+#include "core/buf.h"
+#include "core/sa.h"
+#include "log/log.h"
+#include "proxy/dns.h"
+#include "proxy/phase.h"
+#include "proxy/proxy.h"
+#include "proxy/req.h"
+#include "proxy/srv.h"
+#include "proxy/stream.h"
+#include "stats/stats.h"
+
+/* Fill s->addr from DNS answers (or one literal) with port. */
+static void
+set_addrs(struct stream *s, const struct sockaddr_storage *addrs, int n,
+	  unsigned port)
+{
+	int i;
+
+	for (i = 0; i < n && i < STRM_MAX_ADDRS; i++) {
+		s->addr[i] = addrs[i];
+		sa_set_port((struct sockaddr *)&s->addr[i], port);
+		s->addrlen[i] = sa_len((struct sockaddr *)&s->addr[i]);
+	}
+	s->naddr = i;
+	s->addr_idx = 0;
+}
+
+/* Numeric host to one candidate address; 1 when it was numeric. */
+static int
+set_literal(struct stream *s, const char *host, unsigned port)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1)
+		s4->sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1)
+		s6->sin6_family = AF_INET6;
+	else
+		return 0;
+	set_addrs(s, &ss, 1, port);
+	return 1;
+}
+
+int
+phase_host_forgery(struct stream *s, const char *why)
+{
+	char c[INET6_ADDRSTRLEN + 8], d[INET6_ADDRSTRLEN + 8];
+
+	stats.host_forgery++;
+	log_msg(LOG_CRIT, "SECURITY ALERT: Host header forgery detected on "
+		"local=%s remote=%s (%s): Host: %s URL: %s",
+		sa_text((const struct sockaddr *)&s->sess->odst, d, sizeof(d)),
+		sa_text((const struct sockaddr *)&s->sess->addr, c, sizeof(c)),
+		why, s->host, s->url);
+	if (s->sess->cfg->host_verify_strict) {
+		s->hier = "HIER_NONE";
+		strm_error(s, 409, "ERR_CONFLICT_HOST",
+			   "The Host header does not match the address your "
+			   "request was sent to.");
+		return -1;
+	}
+	/* Not strict: still go where the client was going, never where
+	 * Host says, and never through a parent (which would use Host). */
+	s->host_forged = 1;
+	return 0;
+}
+
+static void route_try(struct stream *s);
+
+/* Act on a DNS answer for what the stream asked it for. */
+static void
+dns_result(struct stream *s, enum dns_for what, int err,
+	   const struct sockaddr_storage *addrs, int n)
+{
+	int i, found = 0;
+
+	switch (what) {
+	case DNS_FOR_VERIFY:
+		s->verify_pending = 0;
+		for (i = 0; i < n; i++)
+			if (sa_same_ip((const struct sockaddr *)&addrs[i],
+				       (const struct sockaddr *)&s->sess->odst))
+				found = 1;
+		if (!found && phase_host_forgery(s, err ? "Host does not "
+			"resolve" : "local IP does not match any domain IP")
+		    < 0)
+			break;
+		phase_run(s);
+		break;
+	case DNS_FOR_ORIGIN:
+	case DNS_FOR_PEER:
+		if (err != 0) {
+			if (what == DNS_FOR_PEER || s->route_idx + 1 <
+			    s->nroute) {
+				log_msg(LOG_INFO, "cannot resolve %s: %s",
+					s->peer ? s->peer->host : s->host,
+					dns_strerror(err));
+				s->route_idx++;
+				route_try(s);
+				break;
+			}
+			strm_error(s, 503, "ERR_DNS_FAIL", dns_strerror(err));
+			break;
+		}
+		set_addrs(s, addrs, n, what == DNS_FOR_PEER ? s->peer->port :
+			  s->port);
+		s->origin_resolved = what == DNS_FOR_ORIGIN;
+		if (what == DNS_FOR_ORIGIN && !s->access_done) {
+			phase_run(s);	/* dst ACLs can decide now */
+			break;
+		}
+		srv_acquire(s);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+dns_done(void *arg, int err, const struct sockaddr_storage *addrs, int n)
+{
+	struct stream *s = arg;
+	enum dns_for what = s->dns_for;
+
+	s->dns = NULL;
+	s->dns_for = DNS_FOR_NONE;
+	dns_result(s, what, err, addrs, n);
+	strm_wake(s);
+}
+
+static void
+lookup(struct stream *s, const char *name, enum dns_for what)
+{
+	struct sockaddr_storage addrs[DNS_MAX_ADDRS];
+	int n;
+
+	/* A cached answer is used at once: no query object, no deferred
+	 * call (the common case for a busy forward proxy). */
+	if ((n = dns_cached(name, addrs)) > 0) {
+		dns_result(s, what, 0, addrs, n);
+		return;
+	}
+	s->dns_for = what;
+	s->dns = dns_lookup(name, dns_done, s);
+	if (s->dns == NULL)
+		strm_error(s, 503, "ERR_DNS_FAIL", "out of memory");
+}
+
+/* All refs of a tcp_outgoing_address line match. */
+static int
+refs_match(const struct acl_ref *ref, size_t n, const struct acl_ctx *ctx)
+{
+	size_t i;
+	int m;
+
+	for (i = 0; i < n; i++) {
+		m = acl_match(ref[i].acl, ctx);
+		if (m < 0)
+			return 0;
+		if (m == ref[i].negate)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The source address of the next server connection: the client's own
+ * address on tproxy ports (unless spoof_client_ip denies it or the parent
+ * is no-tproxy), else the first matching tcp_outgoing_address of the right
+ * family, else whatever the system picks.
+ */
+void
+phase_choose_source(struct stream *s, int family)
+{
+	const struct sess *se = s->sess;
+	const struct cfg *c = se->cfg;
+	struct acl_ctx ctx;
+	size_t i;
+
+	s->srclen = 0;
+	s->spoofed = 0;
+	memset(&s->src, 0, sizeof(s->src));
+	strm_acl_ctx(s, &ctx);
+	if (se->port->mode == PORT_TPROXY && se->addr.ss_family == family &&
+	    !(s->peer != NULL && s->peer->no_tproxy) &&
+	    acl_check(&c->spoof_client_ip, &ctx, ACL_ALLOW, NULL) ==
+	    ACL_ALLOW) {
+		s->src = se->addr;
+		s->srclen = se->addrlen;
+		if (!c->spoof_client_port)
+			sa_set_port((struct sockaddr *)&s->src, 0);
+		s->spoofed = 1;
+		return;
+	}
+	for (i = 0; i < c->noutgoing; i++) {
+		if (c->outgoing[i].addr.ss_family != family ||
+		    !refs_match(c->outgoing[i].ref, c->outgoing[i].nref,
+				&ctx))
+			continue;
+		s->src = c->outgoing[i].addr;
+		s->srclen = c->outgoing[i].addrlen;
+		return;
+	}
+}
+
+/* Routes in order: parents allowed by cache_peer_access (unless
+ * always_direct, or the Host was forged), then direct (unless
+ * never_direct). */
+static void
+make_routes(struct stream *s)
+{
+	const struct cfg *c = s->sess->cfg;
+	struct acl_ctx ctx;
+	int direct = 1, peers = 1;
+	size_t i;
+
+	strm_acl_ctx(s, &ctx);
+	if (c->npeer == 0 || s->host_forged || s->meth == H1_M_CONNECT)
+		peers = 0;
+	else if (acl_check(&c->always_direct, &ctx, ACL_DENY, NULL) ==
+		 ACL_ALLOW)
+		peers = 0;
+	else if (acl_check(&c->never_direct, &ctx, ACL_DENY, NULL) ==
+		 ACL_ALLOW)
+		direct = 0;
+	s->nroute = 0;
+	for (i = 0; peers && i < c->npeer && s->nroute < STRM_MAX_ROUTES - 1;
+	     i++)
+		if (acl_check(&c->peer[i].access, &ctx, ACL_ALLOW, NULL) ==
+		    ACL_ALLOW)
+			s->route[s->nroute++] = (int)i;
+	if (direct)
+		s->route[s->nroute++] = -1;
+	s->route_idx = 0;
+	s->routes_done = 1;
+}
+
+/* Try the current route; srv_acquire() reports back. */
+static void
+route_try(struct stream *s)
+{
+	const struct sess *se = s->sess;
+	const struct cfg_peer *pe;
+	int r;
+
+	if (s->route_idx >= s->nroute) {
+		s->hier = "HIER_NONE";
+		strm_error(s, 503, s->nroute ? "ERR_CONNECT_FAIL" :
+			   "ERR_CANNOT_FORWARD", s->nroute ?
+			   "No server could be reached." :
+			   "never_direct forbids going direct and no "
+			   "cache_peer is allowed.");
+		return;
+	}
+	r = s->route[s->route_idx];
+	if (r >= 0) {
+		pe = &se->cfg->peer[r];
+		s->peer = pe;
+		s->origin_resolved = 0;
+		if (s->meth != H1_M_CONNECT && req_set_form(s, 1) < 0) {
+			strm_error(s, 431, "ERR_TOO_BIG",
+				   "The request headers are too large.");
+			return;
+		}
+		if (!set_literal(s, pe->host, pe->port)) {
+			lookup(s, pe->host, DNS_FOR_PEER);
+			return;
+		}
+	} else {
+		if (s->peer != NULL && s->meth != H1_M_CONNECT)
+			req_set_form(s, 0);
+		s->peer = NULL;
+		if (se->intercepted) {
+			/* Where the client was going: never a fresh DNS
+			 * answer for Host (CVE-2009-0801). */
+			set_addrs(s, &se->odst, 1,
+				  sa_port((const struct sockaddr *)&se->odst));
+		} else if (!s->origin_resolved &&
+			   !set_literal(s, s->host, s->port)) {
+			lookup(s, s->host, DNS_FOR_ORIGIN);
+			return;
+		}
+	}
+	srv_acquire(s);
+}
+
+void
+phase_route_failed(struct stream *s, int err)
+{
+	s->route_idx++;
+	if (s->route_idx < s->nroute) {
+		log_msg(LOG_INFO, "%s unreachable (%s), trying the next route",
+			s->peer ? s->peer->host : s->host, strerror(err));
+		s->naddr = 0;
+		s->addr_idx = 0;
+		route_try(s);
+		return;
+	}
+	s->hier = "HIER_NONE";
+	strm_error(s, 503, "ERR_CONNECT_FAIL", strerror(err));
+}
+
+void
+phase_server_ready(struct stream *s)
+{
+	s->hier = s->peer ? "FIRSTUP_PARENT" : s->sess->intercepted ?
+		  "ORIGINAL_DST" : "HIER_DIRECT";
+	strm_deadline(s, s->sess->cfg->read_timeout);
+	if (s->meth == H1_M_CONNECT) {
+		if (buf_reserve(&s->res.hd, 64) < 0 ||
+		    buf_append(&s->res.hd,
+			       "HTTP/1.1 200 Connection established\r\n\r\n",
+			       39) < 0) {
+			strm_error(s, 500, "ERR_INTERNAL", "Out of memory.");
+			return;
+		}
+		s->status = 200;
+		s->code = "TCP_TUNNEL";
+		s->resp_head_done = 1;
+		srv_tunnel(s->srv);
+		strm_set_state(s, STRM_TUNNEL);
+		return;
+	}
+	strm_set_state(s, STRM_FORWARD);
+}
+
+/*
+ * Access control (which may need the destination address), then the cache
+ * lookup (none yet), Host verification on intercepted ports, the routes,
+ * and the first route's connect.
+ */
+void
+phase_run(struct stream *s)
+{
+	struct acl_ctx ctx;
+	enum acl_verdict v;
+
+	/* 1. Access control. */
+	if (!s->access_done) {
+		strm_acl_ctx(s, &ctx);
+		v = acl_check(&s->sess->cfg->http_access, &ctx, ACL_DENY,
+			      NULL);
+		if (v == ACL_NEED_DST && !s->origin_resolved &&
+		    !s->sess->intercepted &&
+		    !set_literal(s, s->host, s->port)) {
+			lookup(s, s->host, DNS_FOR_ORIGIN);
+			return;
+		}
+		if (v != ACL_ALLOW) {
+			strm_access_denied(s);
+			return;
+		}
+		s->access_done = 1;
+	}
+	/* 2. Cache lookup: the slot where a hit will be answered by an
+	 * applet, before any server is contacted. No cache yet. */
+
+	/* 3. Destination: an intercepted request's Host must name where the
+	 * client was going (req.c checked literals and ports already). */
+	if (s->verify_pending) {
+		lookup(s, s->host, DNS_FOR_VERIFY);
+		return;
+	}
+	/* 4. Routing; 5. the source address (per candidate address, in
+	 * srv_acquire()); 6. connect. */
+	if (!s->routes_done)
+		make_routes(s);
+	route_try(s);
+}

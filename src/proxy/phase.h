@@ -1,0 +1,36 @@
+/*
+ * phase.h - the phases of a request, in order (phase.c):
+ *
+ *   access control (http_access; a dst ACL may need DNS first)
+ *   -> cache lookup (slot: no cache yet)
+ *   -> destination and Host verification (intercepted ports)
+ *   -> routing (cache_peer parents, never_direct/always_direct, direct)
+ *   -> source address (spoof_client_ip, tcp_outgoing_address)
+ *   -> connect (srv_acquire())
+ *
+ * Each asynchronous step (DNS, connect) calls back into phase_run().
+ */
+#ifndef TPROXYD_PROXY_PHASE_H
+#define TPROXYD_PROXY_PHASE_H
+
+struct stream;
+
+/* Start or resume the phases of s (STRM_PREPARE). */
+void phase_run(struct stream *s);
+/* Set s->src for a connection of the given family: the client's address
+ * on tproxy ports (spoof_client_ip), else tcp_outgoing_address, else
+ * none. */
+void phase_choose_source(struct stream *s, int family);
+/* srv_acquire()'s reports: the server side is attached and connected, or
+ * every address of the current route failed (err: the last errno). */
+void phase_server_ready(struct stream *s);
+void phase_route_failed(struct stream *s, int err);
+/*
+ * Intercepted request whose Host does not match where the client was
+ * going (Squid's host_verify_strict; CVE-2009-0801): logs the SECURITY
+ * ALERT; returns -1 after answering 409 when strict, else 0 (the stream
+ * still goes where the client was going).
+ */
+int phase_host_forgery(struct stream *s, const char *why);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * proxy.h - what the rest of the daemon (core/main.c) sees of the proxy:
+ * the HTTP protocol for the listeners, shutdown, and the name it uses in
+ * Via, error pages and the loop guard.
+ */
+#ifndef TPROXYD_PROXY_PROXY_H
+#define TPROXYD_PROXY_PROXY_H
+
+#include "intercept/proto-t.h"
+
+/* HTTP/1 on http_port (forward, tproxy, intercept) and stats_port. */
+extern const struct proto proxy_proto_http;
+
+/* visible_hostname, or the system's. The string must outlive its use. */
+void proxy_set_hostname(const char *name);
+extern const char *proxy_hostname;
+
+/* Graceful shutdown: no more keep-alive, idle connections close now. */
+void proxy_drain(void);
+/* End of shutdown_lifetime: close everything. */
+void proxy_close_all(void);
+/* Whether draining (then no connection is kept alive). */
+int proxy_draining(void);
+/* Open client connections. */
+unsigned proxy_nclients(void);
+
+#endif

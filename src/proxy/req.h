@@ -1,0 +1,29 @@
+/*
+ * req.h - from a parsed request head to a stream ready for its phases
+ * (req.c): the target, the checks that answer at once (loop, bad URL,
+ * framing), and the head rewritten for the server.
+ */
+#ifndef TPROXYD_PROXY_REQ_H
+#define TPROXYD_PROXY_REQ_H
+
+#include <stddef.h>
+
+#include "http/h1-t.h"
+
+struct stream;
+struct buf;
+
+/*
+ * A complete request head req of hlen bytes is at the head of in (the
+ * client's buffer): decide what to do with it, consume it, and leave s in
+ * STRM_PREPARE (the phases run) or answering (an error page). Views into
+ * in are used only here; what the stream needs is copied or rewritten
+ * into s->req.hd.
+ */
+void req_start(struct stream *s, struct h1_req *req, size_t hlen,
+	       struct buf *in);
+/* Rewrite the request line of the kept head to absolute-form (toward a
+ * parent) or origin-form (toward the origin). 0 or -1. */
+int req_set_form(struct stream *s, int absolute);
+
+#endif

@@ -1,0 +1,332 @@
+/*
+ * splice.c - the zero-copy path of a stream's two directions: socket ->
+ * pipe -> socket with splice(2), for tunnels and for the rest of
+ * Content-Length bodies of at least STRM_SPLICE_MIN, when both connections'
+ * transports can splice (conn_can_splice()).
+ *
+ * Order: a direction's pipe starts filling only when everything before its
+ * bytes has gone out (heads, buffered bytes), and while it holds bytes
+ * nothing more of that direction is read into the buffer, not even a
+ * pipelined request; so nothing can overtake the pipe's bytes. Byte
+ * counters are as on the copy path: *_bytes_in when read, *_bytes_out
+ * (and the logged size) when written.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "core/buf.h"
+#include "log/log.h"
+#include "net/conn.h"
+#include "net/pipe.h"
+#include "proxy/srv.h"
+#include "proxy/stream.h"
+#include "stats/stats.h"
+
+#define STRM_SPLICE_MIN 65536	/* splice bodies with at least this left */
+
+/* Both connections of s can move bytes with splice(2). */
+static int
+both_splice(const struct stream *s)
+{
+	return conn_can_splice(s->fe) && conn_can_splice(&s->srv->conn);
+}
+
+int
+strm_req_in_pipe(const struct stream *s)
+{
+	const struct srv *srv = s->srv;
+
+	if (srv == NULL ||
+	    (s->state != STRM_FORWARD && s->state != STRM_TUNNEL))
+		return 0;
+	if (s->req.pipe.len > 0)
+		return 1;
+	if (s->req.pipe.off || s->fe->eof || s->req_sent || s->req.fwd > 0 ||
+	    (s->req.in->area && !buf_empty(s->req.in)) ||
+	    chn_hd_pending(&s->req) || !both_splice(s))
+		return 0;
+	if (s->state == STRM_TUNNEL)
+		return srv_state(srv) == SS_TUNNEL;
+	return (srv_state(srv) == SS_HEAD || srv_state(srv) == SS_BODY) &&
+	       !s->req_scanned && s->req_body.kind == H1_BODY_LENGTH &&
+	       s->req_body.left >= STRM_SPLICE_MIN;
+}
+
+int
+strm_req_fill_ok(const struct stream *s)
+{
+	return strm_req_in_pipe(s) && !s->fe->eof &&
+	       spipe_room(&s->req.pipe) &&
+	       (s->state == STRM_TUNNEL || !s->req_scanned);
+}
+
+int
+strm_res_in_pipe(const struct stream *s)
+{
+	const struct srv *srv = s->srv;
+
+	if (srv == NULL ||
+	    (srv_state(srv) != SS_BODY && srv_state(srv) != SS_TUNNEL))
+		return 0;
+	if (s->res.pipe.len > 0)
+		return 1;
+	if (s->res.pipe.off || srv->conn.eof || s->res.fwd > 0 ||
+	    (srv->ibuf.area && !buf_empty(&srv->ibuf)) ||
+	    chn_hd_pending(&s->res) || !both_splice(s))
+		return 0;
+	if (srv_state(srv) == SS_TUNNEL)
+		return s->state == STRM_TUNNEL;
+	return s->state == STRM_FORWARD &&
+	       s->resp_body.kind == H1_BODY_LENGTH && !s->resp_scanned &&
+	       !s->dechunk && s->resp_body.left >= STRM_SPLICE_MIN;
+}
+
+int
+strm_res_fill_ok(const struct stream *s)
+{
+	return strm_res_in_pipe(s) && !s->srv->conn.eof &&
+	       spipe_room(&s->res.pipe) &&
+	       (srv_state(s->srv) == SS_TUNNEL || !s->resp_scanned);
+}
+
+/* Log why a direction falls back to copying (errno from the splice). */
+static void
+splice_refused(const struct stream *s, const char *where, ssize_t err)
+{
+	log_msg(LOG_DEBUG, "client FD %d: cannot splice %s (%s): copying "
+		"instead", s->fe->fd, where, strerror((int)-err));
+}
+
+/*
+ * A direction of s, seen the same way for both: data flows from the
+ * connection "from" through pipe p to the connection "to"; body is its
+ * framing (NULL in a tunnel), scanned its "whole body seen" flag, in the
+ * producer's input buffer with *fwd approved bytes.
+ */
+struct dir {
+	struct conn    *from, *to;
+	struct spipe   *p;
+	struct h1_body *body;
+	unsigned        scanned;
+	struct buf     *in;
+	uint64_t       *fwd;
+	size_t          in_size;	/* for a buffer to unload into */
+	uint64_t       *bytes_in, *bytes_out, *spliced;
+	uint64_t       *logged;		/* the access.log size, or NULL */
+	const char     *from_name, *to_name;
+};
+
+/* The fill half: from -> pipe. Returns 1 on progress, 0 otherwise; -1
+ * when no pipe can be had (copy instead). Sets *scanned_now when the
+ * body's last byte went in. */
+static int
+dir_fill(struct stream *s, struct dir *d, int *scanned_now)
+{
+	size_t want;
+	ssize_t n;
+
+	if (spipe_open(d->p) < 0)
+		return -1;
+	want = d->p->cap - d->p->len;
+	if (d->body != NULL && want > d->body->left)
+		want = (size_t)d->body->left;
+	n = spipe_fill(d->p, d->from, want);
+	if (n > 0) {
+		*d->bytes_in += (uint64_t)n;
+		if (d->body != NULL) {
+			d->body->left -= (uint64_t)n;
+			if (d->body->left == 0)
+				*scanned_now = 1;
+		}
+		if ((size_t)n < want)
+			d->from->rd_ready = 0;
+		strm_touch(s);
+		return 1;
+	}
+	if (n == -EAGAIN) {
+		if (d->p->len == 0)
+			d->from->rd_ready = 0;
+		return 0;
+	}
+	if (n == -EOPNOTSUPP) {
+		splice_refused(s, d->from_name, n);
+		spipe_off(d->p);
+		return 1;
+	}
+	/* End of stream or error: the body scan aborts a cut body, the
+	 * tunnel passes the end on. */
+	d->from->eof = 1;
+	d->from->rst = n < 0;
+	d->from->rd_ready = 0;
+	return 1;
+}
+
+/* The flush half: pipe -> to. Returns 1 on progress, 0 otherwise, or the
+ * negative errno of a failed write to the destination. */
+static int
+dir_flush(struct stream *s, struct dir *d)
+{
+	ssize_t n = spipe_flush(d->p, d->to);
+
+	if (n > 0) {
+		*d->bytes_out += (uint64_t)n;
+		*d->spliced += (uint64_t)n;
+		if (d->logged != NULL)
+			*d->logged += (uint64_t)n;
+		if (d->p->len > 0)
+			d->to->wr_ready = 0;
+		strm_touch(s);
+		return 1;
+	}
+	if (n == -EAGAIN) {
+		d->to->wr_ready = 0;
+		return 0;
+	}
+	if (n == -EOPNOTSUPP) {
+		splice_refused(s, d->to_name, n);
+		d->p->off = d->p->unload = 1;
+		return 1;
+	}
+	return (int)n;
+}
+
+/* The destination cannot take spliced bytes: move them back into the
+ * copy path. 0, or -1 when that failed. */
+static int
+dir_unload(struct dir *d)
+{
+	if (d->in->area == NULL && buf_init(d->in, d->in_size) < 0)
+		return -1;
+	return spipe_unload(d->p, d->in, d->fwd) < 0 ? -1 : 0;
+}
+
+/* The client's half of the request: client -> req.pipe -> server. */
+int
+strm_splice_req(struct stream *s)
+{
+	struct dir d;
+	int tunnel = s->state == STRM_TUNNEL, prog = 0, r, sn = 0;
+	size_t sz;
+
+	if (s->srv == NULL)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	d.from = s->fe;
+	d.to = &s->srv->conn;
+	d.p = &s->req.pipe;
+	d.body = tunnel ? NULL : &s->req_body;
+	d.in = s->req.in;
+	d.fwd = &s->req.fwd;
+	sz = s->sess->cfg->request_header_max_size;
+	d.in_size = sz < STRM_MIN_BUF ? STRM_MIN_BUF : sz;
+	d.bytes_in = &stats.client_bytes_in;
+	d.bytes_out = &stats.server_bytes_out;
+	d.spliced = tunnel ? &stats.spliced_up : &stats.spliced_req;
+	d.from_name = "from the client";
+	d.to_name = "to the server";
+	if (s->fe->rd_ready && strm_req_fill_ok(s)) {
+		r = dir_fill(s, &d, &sn);
+		if (r < 0)
+			return 1;	/* copy instead: the client side reads */
+		prog |= r;
+		if (sn)
+			s->req_scanned = 1;
+	}
+	if (d.p->len > 0 && !d.p->unload && d.to->wr_ready &&
+	    !chn_hd_pending(&s->req) && s->req.fwd == 0) {
+		r = dir_flush(s, &d);
+		if (r < 0) {
+			if (tunnel) {
+				strm_tunnel_abort(s);
+				return 1;
+			}
+			/* As for a failed copy: stop sending, and let the
+			 * response side decide; what the pipe holds is for
+			 * nobody now. */
+			spipe_close(d.p);
+			s->req_sent = 1;
+			s->srv_reusable = 0;
+			s->resp_close = 1;
+			return 1;
+		}
+		prog |= r;
+	}
+	if (d.p->unload && d.p->len > 0 && s->req.fwd == 0 &&
+	    (d.in->area == NULL || buf_empty(d.in))) {
+		if (dir_unload(&d) < 0) {
+			if (tunnel)
+				strm_tunnel_abort(s);
+			else
+				strm_abort(s);
+		}
+		prog = 1;
+	}
+	return prog;
+}
+
+/*
+ * The server's half of the response: server -> res.pipe -> client. A
+ * Content-Length body cut short by the server is noticed by the body scan
+ * (srv_scan_resp()), which lets the pipe drain and then aborts, so it
+ * never looks complete.
+ */
+int
+strm_splice_res(struct stream *s)
+{
+	struct dir d;
+	int tunnel = s->state == STRM_TUNNEL, prog = 0, r, sn = 0;
+	size_t sz;
+
+	if (s->srv == NULL)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	d.from = &s->srv->conn;
+	d.to = s->fe;
+	d.p = &s->res.pipe;
+	d.body = tunnel ? NULL : &s->resp_body;
+	d.in = &s->srv->ibuf;
+	d.fwd = &s->res.fwd;
+	sz = s->sess->cfg->reply_header_max_size;
+	d.in_size = sz < STRM_MIN_BUF ? STRM_MIN_BUF : sz;
+	d.bytes_in = &stats.server_bytes_in;
+	d.bytes_out = &stats.client_bytes_out;
+	d.spliced = tunnel ? &stats.spliced_down : &stats.spliced_resp;
+	d.logged = &s->bytes_out;
+	d.from_name = "from the server";
+	d.to_name = "to the client";
+	if (d.from->rd_ready && strm_res_fill_ok(s)) {
+		r = dir_fill(s, &d, &sn);
+		if (r < 0)
+			return 1;	/* copy instead */
+		prog |= r;
+		if (sn)
+			s->resp_scanned = 1;
+	}
+	if (d.p->len > 0 && !d.p->unload && d.to->wr_ready &&
+	    !chn_hd_pending(&s->res) && s->res.fwd == 0) {
+		r = dir_flush(s, &d);
+		if (r < 0) {
+			/* The client is gone. */
+			s->aborted = 1;
+			if (tunnel)
+				strm_tunnel_abort(s);
+			else
+				strm_abort(s);
+			return 1;
+		}
+		prog |= r;
+	}
+	if (d.p->unload && d.p->len > 0 && s->res.fwd == 0 &&
+	    (d.in->area == NULL || buf_empty(d.in))) {
+		if (dir_unload(&d) < 0) {
+			s->aborted = 1;
+			if (tunnel)
+				strm_tunnel_abort(s);
+			else
+				strm_abort(s);
+		}
+		prog = 1;
+	}
+	return prog;
+}

@@ -1,0 +1,171 @@
+/*
+ * stream-t.h - one transaction (a stream) between a front end and a back
+ * end, and the two channels that carry its bytes.
+ *
+ *   front end: the client side (cli-t.h), an HTTP/1 session on the client's
+ *              connection; it produces the request channel and consumes
+ *              the response channel.
+ *   back end:  the server side (srv-t.h), a connection to an origin or a
+ *              parent, or a local responder (applet-t.h); it consumes the
+ *              request channel and produces the response channel.
+ *
+ * Data flow (bodies are never copied between buffers):
+ *   request:  client conn -> cli->ibuf -> [req.hd, approved bytes of
+ *             req.in == &cli->ibuf] -> server conn
+ *   response: server conn -> srv->ibuf -> [res.hd, approved bytes of
+ *             res.in == &srv->ibuf] -> client conn
+ * "fwd" counts the bytes at the head of an input buffer that the framing
+ * scanner has approved for the other side. Where no byte needs looking at,
+ * a direction goes socket -> pipe -> socket (req.pipe, res.pipe).
+ *
+ * A client connection carries at most one active stream today (HTTP/1);
+ * nothing in the stream assumes it is the only one, so an HTTP/2 front end
+ * can hold several.
+ */
+#ifndef TPROXYD_PROXY_STREAM_T_H
+#define TPROXYD_PROXY_STREAM_T_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/buf-t.h"
+#include "http/h1-t.h"
+#include "http/url.h"
+#include "net/conn-t.h"
+#include "net/pipe-t.h"
+#include "proxy/applet-t.h"
+
+struct cfg;
+struct cfg_port;
+struct cfg_peer;
+struct dns_query;
+struct cli;
+struct srv;
+
+#define STRM_MAX_ADDRS  8
+#define STRM_MAX_ROUTES 8	/* parents tried, plus direct */
+
+/* What the client connection tells its streams: who, where, under which
+ * configuration. Owned by the front end; streams only read it. */
+struct sess {
+	struct cfg             *cfg;	/* reference held by the front end */
+	const struct cfg_port  *port;
+	struct sockaddr_storage addr;	/* client address */
+	socklen_t               addrlen;
+	struct sockaddr_storage local;	/* our address */
+	socklen_t               locallen;
+	struct sockaddr_storage odst;	/* original destination (tproxy and
+					   intercept ports) */
+	socklen_t               odstlen;
+	unsigned                intercepted:1;	/* tproxy or intercept port */
+	unsigned                stats_port:1;	/* the stats_port */
+};
+
+/* A stream's state (strm_set_state(), strm_state_str()). */
+enum strm_state {
+	STRM_NEW,	/* no request yet */
+	STRM_PREPARE,	/* request accepted: access control, DNS, routing,
+			   connecting (the phases, phase.c) */
+	STRM_FORWARD,	/* request body and/or response relayed */
+	STRM_TUNNEL,	/* CONNECT or Upgrade: raw bytes both ways */
+	STRM_LOCAL,	/* a response made here (an applet) is sent */
+	STRM_DONE,	/* response delivered: the front end settles it */
+	STRM_CLOSE,	/* the front end must log and close its connection
+			   now: a transfer cut short, or a tunnel ended */
+};
+
+/*
+ * One direction of a stream. The producer writes a head into hd and
+ * approves body bytes at the head of *in (fwd); the consumer writes hd
+ * from hd_sent, then the approved bytes, and consumes them. keep_hd: the
+ * head is kept once sent (a request is sent again on a retry).
+ */
+struct chn {
+	struct buf      hd;
+	size_t          hd_sent;
+	struct buf     *in;	/* the producer's input buffer, or NULL */
+	uint64_t        fwd;
+	struct spipe    pipe;
+	unsigned        keep_hd:1;
+};
+
+/* What an outstanding DNS query of a stream is for. */
+enum dns_for {
+	DNS_FOR_NONE,
+	DNS_FOR_ORIGIN,		/* the URL's host, to connect or for dst ACLs */
+	DNS_FOR_VERIFY,		/* intercepted: does Host resolve to the
+				   original destination? */
+	DNS_FOR_PEER,		/* a cache_peer's host name */
+};
+
+struct stream {
+	enum strm_state     state;
+	const struct sess  *sess;
+	struct cli         *cli;	/* front end */
+	struct conn        *fe;	/* ... its connection */
+	struct srv         *srv;	/* back end: a server connection */
+	struct applet       applet;	/* back end: a local responder, when
+					   applet.ops is set */
+	struct chn          req;	/* client -> server */
+	struct chn          res;	/* server (or applet) -> client */
+
+	/* The request, as kept after its head was rewritten. */
+	double              start;	/* first byte of the request head */
+	enum h1_method      meth;
+	char                method[24];	/* for the log; longer are cut */
+	char               *url;	/* absolute URL, owned (reused) */
+	size_t              url_cap;
+	size_t              url_len;
+	char                host[URL_HOST_MAX];	/* NUL-terminated */
+	unsigned            port;
+	size_t              path_off;	/* path starts at url + path_off */
+	int                 minor;	/* client's HTTP/1.minor */
+	struct h1_body      req_body;	/* request framing */
+	unsigned            cli_keepalive:1;	/* client can keep the conn */
+	unsigned            upgrade:1;	/* request asks for Upgrade */
+	unsigned            req_scanned:1;	/* whole request body scanned */
+	unsigned            req_sent:1;	/* ... and written to the server
+					   (tunnel: client EOF passed on) */
+
+	/* The response. */
+	struct h1_body      resp_body;
+	int                 status;	/* final status sent to the client */
+	char                ctype[64];	/* Content-Type for the log */
+	uint64_t            bytes_out;	/* bytes written to the client */
+	unsigned            resp_head_done:1;	/* final head built */
+	unsigned            resp_scanned:1;	/* whole response body scanned */
+	unsigned            resp_close:1;	/* close the client after */
+	unsigned            srv_reusable:1;	/* server may go to the pool */
+	unsigned            retried:1;
+	unsigned            dechunk:1;	/* decode chunked for HTTP/1.0 */
+	unsigned            logged:1;
+	unsigned            aborted:1;	/* cut short: logged _ABORTED */
+	unsigned            abortive:1;	/* close with RST (tunnels) */
+	const char         *code;	/* log tag: TCP_MISS ... */
+	const char         *hier;	/* HIER_DIRECT, HIER_NONE ... */
+	const char         *errname;	/* ERR_* when answered locally */
+
+	/* The phases: where to, from where. */
+	struct dns_query   *dns;
+	enum dns_for        dns_for;
+	struct sockaddr_storage addr[STRM_MAX_ADDRS];	/* candidates */
+	socklen_t           addrlen[STRM_MAX_ADDRS];
+	int                 naddr;
+	int                 addr_idx;
+	unsigned            access_done:1;	/* http_access allowed */
+	unsigned            origin_resolved:1;	/* addr[] holds the host's */
+	unsigned            verify_pending:1;	/* Host check to do */
+	unsigned            host_forged:1;	/* Host != original dst */
+	unsigned            routes_done:1;
+	unsigned            spoofed:1;		/* src is the client's */
+	int                 route[STRM_MAX_ROUTES];	/* -1 direct, else a
+							   cfg->peer index */
+	int                 nroute;
+	int                 route_idx;
+	const struct cfg_peer *peer;	/* the route being tried, if a parent */
+	struct sockaddr_storage src;	/* source to bind, family 0: any */
+	socklen_t           srclen;
+};
+
+#endif

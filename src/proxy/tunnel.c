@@ -1,0 +1,52 @@
+/*
+ * tunnel.c - CONNECT and Upgrade tunnels after their head: every byte read
+ * is approved for the other side, and the end of each direction is passed
+ * on once every byte before it is delivered (buffer and pipe): a FIN as a
+ * half-close, an error (reset) by cutting both connections with a RST, so
+ * that neither peer can take a stream cut here for a complete one.
+ */
+#include "core/buf.h"
+#include "net/conn.h"
+#include "proxy/srv.h"
+#include "proxy/stream.h"
+
+int
+strm_tunnel(struct stream *s)
+{
+	struct srv *srv = s->srv;
+	int progress = 0;
+
+	if (srv == NULL) {
+		strm_abort(s);
+		return 1;
+	}
+	if (s->req.in->area)
+		s->req.fwd = buf_len(s->req.in);
+	if (srv->ibuf.area)
+		s->res.fwd = buf_len(&srv->ibuf);
+	if (s->fe->eof && s->req.fwd == 0 && s->req.pipe.len == 0 &&
+	    !s->req_sent && !chn_hd_pending(&s->req)) {
+		if (s->fe->rst) {
+			strm_tunnel_abort(s);
+			return 1;
+		}
+		conn_shutw(&srv->conn);
+		s->req_sent = 1;
+		progress = 1;
+	}
+	if (srv->conn.eof && s->res.fwd == 0 && s->res.pipe.len == 0 &&
+	    !chn_hd_pending(&s->res) && !s->fe->shut_wr) {
+		if (srv->conn.rst) {
+			strm_tunnel_abort(s);
+			return 1;
+		}
+		conn_shutw(s->fe);
+		progress = 1;
+	}
+	if (s->req_sent && s->fe->shut_wr) {
+		/* Both directions ended: the front end logs and closes. */
+		strm_set_state(s, STRM_CLOSE);
+		return 1;
+	}
+	return progress;
+}
