@@ -101,7 +101,7 @@ parse_uint(const char *s, size_t len, unsigned long max, unsigned long *out)
 }
 
 /* A numeric address, "[v6]" allowed; the family and the 16 bytes (IPv4 in
- * the first 4). Returns 0 or -1. Shared with directives.c. */
+ * the first 4). Returns 0 or -1. Shared with cfg_util.c. */
 int
 cfg_parse_addr(const char *s, size_t len, int *family, struct in6_addr *a)
 {

@@ -1,7 +1,8 @@
 /*
  * cfg-int.h - private to src/config/: the arena, the lexer, the parser
- * state and the diagnostics shared by lex.c, directives.c, acl_parse.c and
- * config.c. Nothing outside src/config/ includes this file.
+ * state, the diagnostics, the directive tables and the helpers shared by
+ * lex.c, config.c, acl_parse.c and the directive modules cfg_*.c. Nothing
+ * outside src/config/ includes this file (its unit tests aside).
  */
 #ifndef TPROXYD_CONFIG_CFG_INT_H
 #define TPROXYD_CONFIG_CFG_INT_H
@@ -65,9 +66,22 @@ struct cfg_parse {
 	size_t           nerr;		/* errors from this load only */
 	const char      *name;		/* main file name, arena-owned */
 	struct acl      *acl_tail;	/* c->acls is kept in file order */
-	int              access_log_set;
-	const char      *access_log_file;	/* the one in use */
-	int              access_log_line;
+
+	/*
+	 * What a module needs to remember from one line to the next (or for
+	 * its finish hook) but the loaded cfg does not: one member per
+	 * module that has such state.
+	 */
+	struct {
+		int         set;	/* an access_log line was used */
+		const char *file;	/* the one in use */
+		int         line;
+	} access_log;			/* cfg_log.c */
+	struct {
+		/* Seen on a line; else the finish hook sets the default. */
+		int         weight_set;
+		int         rebuild_wait_set;
+	} wccp2;			/* cfg_wccp2.c */
 };
 
 /* Add "FILE:LINE: text" (where == NULL: "MAINFILE: text"); WARNING: is
@@ -106,17 +120,104 @@ long lex_file_words(struct cfg_parse *p, const struct tok *q,
 		    void (*fn)(struct cfg_parse *, const struct tok *, void *),
 		    void *arg);
 
-/* directives.c: run one configuration line (tok[0] is the directive). */
-void cfg_directive(struct cfg_parse *p, const struct tok *t, size_t n);
+/* ------------------------------------------------------ directive tables */
 
-/* directives.c: WCCPv2 defaults and whole-file checks; run once after
- * parsing. */
-void cfg_wccp2_finish(struct cfg_parse *p);
+/*
+ * A setter receives the tokens of one logical line (t[0] is the directive
+ * name, n >= 1) and either stores values in p->c or reports through
+ * cfg_err() / cfg_warn(). Messages always name the directive and the
+ * offending token: "FILE:LINE: http_port: invalid port '99999'". A setter
+ * never stops the load; cfg_load() decides at the end from p->nerr.
+ */
+typedef void cfg_setter(struct cfg_parse *p, const struct tok *t, size_t n);
 
-/* acl_parse.c */
+struct cfg_dir {
+	const char *name;
+	cfg_setter *set;	/* NULL: a Squid directive tproxyd accepts
+				   and ignores, with a warning */
+};
+
+/*
+ * One module's directives: src/config/cfg_MODULE.c exports its table as
+ * cfg_dirs_MODULE and config.c lists it in cfg_dirtabs[]. Each hook may
+ * be NULL. defaults runs on a fresh cfg before the first line is read;
+ * finish runs after the last line when the main file could be read, for
+ * the defaults that depend on what was set and the checks that need the
+ * whole file. Both run in the order of cfg_dirtabs[], so that is also the
+ * order of the finish hooks' messages. A directive name appears in one
+ * table only.
+ */
+struct cfg_dirtab {
+	const char           *module;	/* "wccp2": for tests and readers */
+	const struct cfg_dir *dir;
+	size_t                ndir;
+	void                (*defaults)(struct cfg_parse *p);
+	void                (*finish)(struct cfg_parse *p);
+};
+
+#define CFG_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* The modules' tables (cfg_access.c, cfg_ports.c, ...). */
+extern const struct cfg_dirtab cfg_dirs_access;
+extern const struct cfg_dirtab cfg_dirs_ports;
+extern const struct cfg_dirtab cfg_dirs_proc;
+extern const struct cfg_dirtab cfg_dirs_log;
+extern const struct cfg_dirtab cfg_dirs_http;
+extern const struct cfg_dirtab cfg_dirs_route;
+extern const struct cfg_dirtab cfg_dirs_wccp2;
+extern const struct cfg_dirtab cfg_dirs_ignored;
+
+/* config.c: every module's table, NULL-terminated. */
+extern const struct cfg_dirtab *const cfg_dirtabs[];
+
+/* config.c: the entry for name and (when tab != NULL) its table, or NULL
+ * when no module knows name. */
+const struct cfg_dir *cfg_dir_find(const char *name,
+				   const struct cfg_dirtab **tab);
+
+/* --------------------------------------------- cfg_util.c: shared helpers */
+
+/* Check the argument count (t[0] excluded); 0 if between min and max,
+ * else -1 after reporting. max < 0: no limit. */
+int cfg_nargs(struct cfg_parse *p, const struct tok *t, size_t n,
+	      size_t min, int max);
+/* Squid's on|off (also enable|disable) in v, for directive d. Returns 0
+ * or 1, or -1 after reporting. */
+int cfg_onoff(struct cfg_parse *p, const struct tok *d, const struct tok *v);
+/* Strict decimal in [lo, hi] (no sign, at most 10 digits); 0 or -1. */
+int cfg_number(const char *s, unsigned long lo, unsigned long hi,
+	       unsigned long *out);
+/* Non-negative decimal "12" or "1.5" (no sign, exponent, hex or inf);
+ * 0 or -1. */
+int cfg_decimal(const char *s, double *out);
+/* Bytes per Squid size unit (bytes, KB, MB, GB; any case); 0 or -1. */
+int cfg_size_unit(const char *u, double *out);
+/* A numeric address of len bytes at s, IPv6 with or without brackets,
+ * into *ss with the given port; 0 or -1 (names are refused). */
+int cfg_sockaddr(const char *s, size_t len, unsigned port,
+		 struct sockaddr_storage *ss, socklen_t *sl);
+/* NAME ... allow|deny [!]acl...: append one rule to list; t[first] is
+ * allow or deny, dname names the directive in messages. */
+void cfg_access_line(struct cfg_parse *p, const struct tok *t, size_t n,
+		     size_t first, const char *dname, struct access_list *list);
+/* NAME VALUE into *out (arena copy); none_ok: "none" stores NULL. */
+void cfg_set_string(struct cfg_parse *p, const struct tok *t, size_t n,
+		    char **out, int none_ok);
+/* NAME on|off into *out. */
+void cfg_set_bool(struct cfg_parse *p, const struct tok *t, size_t n,
+		  int *out);
+/* NAME N [unit] into *out in seconds; a bare number is seconds, with
+ * Squid's warning. */
+void cfg_set_time(struct cfg_parse *p, const struct tok *t, size_t n,
+		  double *out);
+
+/* acl_parse.c. The predefined acls (all, localhost, ...): the access
+ * module's defaults hook (cfg_access.c). */
 void cfg_acl_builtin(struct cfg_parse *p);
+/* One "acl NAME TYPE VALUE..." line. */
 void cfg_acl_line(struct cfg_parse *p, const struct tok *t, size_t n);
-/* Sort dstdomain values and compile regexes; run once after parsing. */
+/* Sort dstdomain values and compile regexes; the access module's finish
+ * hook, run once after parsing. */
 void cfg_acl_finish(struct cfg_parse *p);
 /* Parse "name" or "!name" into ref; 0, or -1 after reporting. */
 int cfg_acl_ref(struct cfg_parse *p, const char *dname, const struct tok *t,

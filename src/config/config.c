@@ -1,6 +1,11 @@
 /*
- * config.c - loading a configuration: defaults, the read loop, checks that
- * need the whole file, reference counting, and the diagnostics list.
+ * config.c - loading a configuration: the list of directive modules, the
+ * read loop that hands each line to its module, the modules' defaults and
+ * finish hooks, reference counting, and the diagnostics list.
+ *
+ * The directives themselves live in one file per module, cfg_*.c, each
+ * exporting a struct cfg_dirtab (cfg-int.h). Adding a module is one new
+ * file, its extern in cfg-int.h and one line in cfg_dirtabs[] below.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,37 +75,76 @@ cfg_msgs_free(struct cfg_msgs *msgs)
 	msgs->nerr = 0;
 }
 
-/* Squid's defaults, for everything a configuration may leave out. */
-static void
-set_defaults(struct cfg_parse *p)
-{
-	struct cfg *c = p->c;
+/*
+ * Every module's directive table. The order is the order in which the
+ * defaults and finish hooks run, and so the order of the messages of the
+ * finish hooks: acls first (predefined acls exist before any line, values
+ * are sorted and compiled before anyone else's finish hook looks at them),
+ * then "no http_port configured" before the WCCPv2 checks.
+ */
+const struct cfg_dirtab *const cfg_dirtabs[] = {
+	&cfg_dirs_access,
+	&cfg_dirs_ports,
+	&cfg_dirs_proc,
+	&cfg_dirs_log,
+	&cfg_dirs_http,
+	&cfg_dirs_route,
+	&cfg_dirs_wccp2,
+	&cfg_dirs_ignored,
+	NULL
+};
 
-	c->access_log = ar_strdup(p->ar, "/var/log/tproxyd/access.log");
-	c->cache_log = ar_strdup(p->ar, "/var/log/tproxyd/cache.log");
-	c->pid_filename = ar_strdup(p->ar, "/run/tproxyd/tproxyd.pid");
-	c->forwarded_for = FWD_FOR_ON;
-	c->via = 1;
-	c->connect_timeout = 60;
-	c->read_timeout = 900;
-	c->request_timeout = 300;
-	c->client_idle_pconn_timeout = 120;
-	c->server_idle_pconn_timeout = 60;
-	c->shutdown_lifetime = 30;
-	c->request_header_max_size = 64 * 1024;
-	c->reply_header_max_size = 64 * 1024;
-	c->workers = 1;
-	/* spoof_client_ip, never_direct, always_direct: empty lists; callers
-	 * pass the default (allow, deny, deny) to acl_check(). */
+const struct cfg_dir *
+cfg_dir_find(const char *name, const struct cfg_dirtab **tab)
+{
+	const struct cfg_dirtab *const *dt;
+	size_t i;
+
+	for (dt = cfg_dirtabs; *dt != NULL; dt++) {
+		for (i = 0; i < (*dt)->ndir; i++) {
+			if (strcmp((*dt)->dir[i].name, name) != 0)
+				continue;
+			if (tab != NULL)
+				*tab = *dt;
+			return &(*dt)->dir[i];
+		}
+	}
+	return NULL;
 }
 
-/* Checks that need the whole configuration. */
+/*
+ * Run one configuration line (t[0] is the directive). A directive no
+ * module knows is an error; one that a module lists without a setter is
+ * a Squid directive tproxyd accepts, with a warning, so that an existing
+ * squid.conf loads unchanged.
+ */
 static void
-validate(struct cfg_parse *p)
+directive(struct cfg_parse *p, const struct tok *t, size_t n)
 {
-	if (p->c->nport == 0)
-		cfg_err(p, NULL, "no http_port configured");
-	cfg_wccp2_finish(p);
+	const struct cfg_dir *d;
+
+	d = cfg_dir_find(t[0].s, NULL);
+	if (d == NULL)
+		cfg_err(p, &t[0], "unknown directive '%s'", t[0].s);
+	else if (d->set == NULL)
+		cfg_warn(p, &t[0], "'%s' is not implemented by tproxyd; "
+			 "ignored", t[0].s);
+	else
+		d->set(p, t, n);
+}
+
+/* Run each module's defaults hook, or (finish != 0) its finish hook. */
+static void
+run_hooks(struct cfg_parse *p, int finish)
+{
+	const struct cfg_dirtab *const *dt;
+	void (*fn)(struct cfg_parse *);
+
+	for (dt = cfg_dirtabs; *dt != NULL; dt++) {
+		fn = finish ? (*dt)->finish : (*dt)->defaults;
+		if (fn != NULL)
+			fn(p);
+	}
 }
 
 /*
@@ -115,11 +159,10 @@ load(struct cfg_parse *p, struct lexer *lx)
 
 	if (lx != NULL) {
 		while ((n = lex_line(lx, &t)) > 0)
-			cfg_directive(p, t, n);
+			directive(p, t, n);
 		lex_close(lx);
-		validate(p);
+		run_hooks(p, 1);
 	}
-	cfg_acl_finish(p);
 	if (p->nerr > 0 || lx == NULL) {
 		ar_free(p->ar);
 		return NULL;
@@ -127,7 +170,8 @@ load(struct cfg_parse *p, struct lexer *lx)
 	return p->c;
 }
 
-/* Set up the parse state with a fresh arena, cfg, defaults, builtins. */
+/* Set up the parse state with a fresh arena and cfg, and run every
+ * module's defaults hook (the acl module's defines the predefined acls). */
 static void
 begin(struct cfg_parse *p, const char *name, struct cfg_msgs *msgs)
 {
@@ -139,8 +183,7 @@ begin(struct cfg_parse *p, const char *name, struct cfg_msgs *msgs)
 	p->c->arena = p->ar;
 	p->c->path = ar_strdup(p->ar, name);
 	p->name = p->c->path;
-	set_defaults(p);
-	cfg_acl_builtin(p);
+	run_hooks(p, 0);
 }
 
 struct cfg *

@@ -1,0 +1,29 @@
+/*
+ * cfg_ports-t.h - types of the listening ports (cfg_ports.c: http_port,
+ * stats_port), part of struct cfg.
+ */
+#ifndef TPROXYD_CONFIG_CFG_PORTS_T_H
+#define TPROXYD_CONFIG_CFG_PORTS_T_H
+
+#include <sys/socket.h>
+
+enum port_mode {
+	PORT_FORWARD,		/* plain forward proxy (absolute-form URLs) */
+	PORT_INTERCEPT,		/* NAT REDIRECT: SO_ORIGINAL_DST */
+	PORT_TPROXY,		/* TPROXY: IP_TRANSPARENT, getsockname() */
+	PORT_ACCEL,		/* reverse proxy (parsed, not served yet) */
+	PORT_STATS,		/* stats_port: Prometheus /metrics only */
+};
+
+struct cfg_port {
+	struct sockaddr_storage addr;	/* port set; address any when the
+					   line named none */
+	socklen_t       addrlen;
+	int             wildcard;	/* no ADDR: listen on both families */
+	enum port_mode  mode;
+	char           *name;		/* name=, default "PORT" or "ADDR:PORT" */
+	const char     *file;
+	int             line;
+};
+
+#endif

@@ -1,0 +1,176 @@
+/*
+ * cfg_route.c - where and from which address a request leaves: client
+ * address spoofing (TPROXY), Host verification, tcp_outgoing_address,
+ * parent proxies (cache_peer, cache_peer_access) and never_direct /
+ * always_direct. Read by src/forward/.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config/cfg-int.h"
+#include "config/config.h"
+
+static void
+set_spoof_client_ip(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	cfg_access_line(p, t, n, 1, t[0].s, &p->c->spoof_client_ip);
+}
+
+static void
+set_spoof_client_port(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	cfg_set_bool(p, t, n, &p->c->spoof_client_port);
+}
+
+static void
+set_host_verify_strict(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	cfg_set_bool(p, t, n, &p->c->host_verify_strict);
+}
+
+/* tcp_outgoing_address ADDR [[!]acl...] */
+static void
+set_tcp_outgoing_address(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	struct cfg_outgoing *o;
+	struct sockaddr_storage ss;
+	struct acl_ref ref;
+	socklen_t sl;
+	size_t i;
+
+	if (cfg_nargs(p, t, n, 1, -1) < 0)
+		return;
+	if (cfg_sockaddr(t[1].s, strlen(t[1].s), 0, &ss, &sl) < 0) {
+		cfg_err(p, &t[1], "tcp_outgoing_address: invalid address '%s' "
+			"(numeric IPv4 or IPv6 only)", t[1].s);
+		return;
+	}
+	o = AR_PUSH(p->ar, p->c->outgoing, p->c->noutgoing);
+	o->addr = ss;
+	o->addrlen = sl;
+	for (i = 2; i < n; i++)
+		if (cfg_acl_ref(p, t[0].s, &t[i], &ref) == 0)
+			*AR_PUSH(p->ar, o->ref, o->nref) = ref;
+}
+
+/* The cache_peer called name (compared as Squid does, ignoring case), or
+ * NULL. */
+static struct cfg_peer *
+peer_find(struct cfg *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->npeer; i++)
+		if (strcasecmp(c->peer[i].name, name) == 0)
+			return &c->peer[i];
+	return NULL;
+}
+
+/*
+ * cache_peer HOST parent HTTP_PORT ICP_PORT [options]. Only parents: a
+ * sibling only answers ICP/HTCP queries, which tproxyd does not send.
+ */
+static void
+set_cache_peer(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	struct cfg_peer peer, *dup;
+	unsigned long hp, ip;
+	size_t i;
+
+	if (cfg_nargs(p, t, n, 4, -1) < 0)
+		return;
+	memset(&peer, 0, sizeof(peer));
+	if (strcmp(t[2].s, "sibling") == 0 || strcmp(t[2].s, "multicast") == 0) {
+		/* The seeds' cluster example has a sibling line: it must
+		 * load, but a sibling is only ever asked through ICP/HTCP,
+		 * which tproxyd does not speak, so it would never be used. */
+		cfg_warn(p, &t[2], "cache_peer: %s peers are not used by "
+			 "tproxyd (no ICP/HTCP); line ignored", t[2].s);
+		return;
+	}
+	if (strcmp(t[2].s, "parent") != 0) {
+		cfg_err(p, &t[2], "cache_peer: peer type must be parent, "
+			"sibling or multicast (got '%s')", t[2].s);
+		return;
+	}
+	if (cfg_number(t[3].s, 1, 65535, &hp) < 0) {
+		cfg_err(p, &t[3], "cache_peer: invalid port '%s'", t[3].s);
+		return;
+	}
+	if (cfg_number(t[4].s, 0, 65535, &ip) < 0) {
+		cfg_err(p, &t[4], "cache_peer: invalid ICP port '%s'", t[4].s);
+		return;
+	}
+	peer.host = ar_strdup(p->ar, t[1].s);
+	peer.port = (unsigned)hp;
+	for (i = 5; i < n; i++) {
+		if (strcmp(t[i].s, "no-tproxy") == 0)
+			peer.no_tproxy = 1;
+		else if (strncmp(t[i].s, "name=", 5) == 0 && t[i].s[5] != '\0')
+			peer.name = ar_strdup(p->ar, t[i].s + 5);
+		else
+			cfg_warn(p, &t[i], "cache_peer: option '%s' is not "
+				 "supported by tproxyd; ignored", t[i].s);
+	}
+	if (peer.name == NULL)
+		peer.name = peer.host;
+	dup = peer_find(p->c, peer.name);
+	if (dup != NULL) {
+		cfg_err(p, &t[1], "cache_peer: peer name '%s' is already used "
+			"at %s:%d (add name=...)", peer.name, dup->file,
+			dup->line);
+		return;
+	}
+	peer.file = t[0].file;
+	peer.line = t[0].line;
+	*AR_PUSH(p->ar, p->c->peer, p->c->npeer) = peer;
+}
+
+static void
+set_cache_peer_access(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	struct cfg_peer *peer;
+
+	if (cfg_nargs(p, t, n, 1, -1) < 0)
+		return;
+	peer = peer_find(p->c, t[1].s);
+	if (peer == NULL) {
+		cfg_err(p, &t[1], "cache_peer_access: unknown cache_peer '%s'",
+			t[1].s);
+		return;
+	}
+	cfg_access_line(p, t, n, 2, t[0].s, &peer->access);
+}
+
+static void
+set_never_direct(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	cfg_access_line(p, t, n, 1, t[0].s, &p->c->never_direct);
+}
+
+static void
+set_always_direct(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	cfg_access_line(p, t, n, 1, t[0].s, &p->c->always_direct);
+}
+
+/* spoof_client_ip, never_direct, always_direct have no defaults here:
+ * they stay empty, and their users pass the default decision (allow,
+ * deny, deny) to acl_check(). */
+static const struct cfg_dir dirs[] = {
+	{ "spoof_client_ip",		set_spoof_client_ip },
+	{ "spoof_client_port",		set_spoof_client_port },
+	{ "host_verify_strict",		set_host_verify_strict },
+	{ "tcp_outgoing_address",	set_tcp_outgoing_address },
+	{ "cache_peer",			set_cache_peer },
+	{ "cache_peer_access",		set_cache_peer_access },
+	{ "never_direct",		set_never_direct },
+	{ "always_direct",		set_always_direct },
+};
+
+const struct cfg_dirtab cfg_dirs_route = {
+	.module		= "route",
+	.dir		= dirs,
+	.ndir		= CFG_NELEM(dirs),
+};
