@@ -2,7 +2,7 @@
  * cfg_http.c - how requests are relayed: the headers tproxyd adds
  * (forwarded_for, via, visible_hostname), header size limits, timeouts,
  * and the DNS servers destinations are resolved with. Read by
- * src/forward/ and src/core/.
+ * src/proxy/ and src/core/.
  */
 #include <stdio.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * cfg_route.c - where and from which address a request leaves: client
  * address spoofing (TPROXY), Host verification, tcp_outgoing_address,
  * parent proxies (cache_peer, cache_peer_access) and never_direct /
- * always_direct. Read by src/forward/.
+ * always_direct. Read by src/proxy/ (phase.c, req.c).
  */
 #include <stdio.h>
 #include <string.h>

@@ -70,7 +70,7 @@ struct cfg {
 	size_t          reply_header_max_size;
 
 	/* cfg_route.c: interception (issue 4) and parents (cfg_route-t.h);
-	 * used by forward/. */
+	 * used by proxy/. */
 	struct access_list spoof_client_ip;	/* default allow */
 	int             spoof_client_port;
 	int             host_verify_strict;

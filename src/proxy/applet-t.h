@@ -16,6 +16,10 @@
 
 #include "core/buf-t.h"
 
+/* Body bytes an applet may have waiting for the client at a time: what
+ * it holds is bounded by this, not by the size of its response. */
+#define APPLET_BUF 65536
+
 struct stream;
 struct applet;
 

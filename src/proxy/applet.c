@@ -52,6 +52,45 @@ applet_release(struct applet *a)
 	buf_reset(&a->out);
 }
 
+void
+applet_start(struct stream *s, const struct applet_ops *ops, void *ctx)
+{
+	s->applet.ops = ops;
+	s->applet.ctx = ctx;
+	s->applet.done = 0;
+	s->applet.off = 0;
+	s->res.in = &s->applet.out;
+	s->res.fwd = 0;
+	strm_set_state(s, STRM_LOCAL);
+}
+
+size_t
+applet_room(const struct stream *s)
+{
+	const struct buf *b = &s->applet.out;
+
+	if (b->area == NULL)
+		return APPLET_BUF;
+	return buf_empty(b) ? b->size : buf_room(b);
+}
+
+int
+applet_put(struct stream *s, const void *p, size_t n)
+{
+	struct buf *b = &s->applet.out;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (b->area == NULL && buf_init(b, APPLET_BUF) < 0)
+		return -ENOMEM;
+	if ((rc = buf_append(b, p, n)) < 0)
+		return rc;
+	s->res.fwd += n;
+	s->applet.off += n;
+	return 0;
+}
+
 int
 applet_step(struct stream *s)
 {
@@ -61,7 +100,7 @@ applet_step(struct stream *s)
 	if (a->ops == NULL || a->done)
 		return 0;
 	/* Back-pressure: more only once the client took what was made. */
-	if (chn_pending(&s->res))
+	if (chn_pending(&s->res) || applet_room(s) == 0)
 		return 0;
 	r = a->ops->produce(a, s);
 	if (r < 0) {

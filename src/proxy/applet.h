@@ -18,6 +18,18 @@ int applet_errpage(struct stream *s, int status, const char *errname,
  * caller. */
 void applet_stats_request(struct stream *s, const struct h1_req *req);
 
+/*
+ * Make the applet ops (with its state ctx) the back end of s: its head is
+ * to be in s->res.hd already; its body goes through applet_put(). The
+ * stream answers from here (STRM_LOCAL).
+ */
+void applet_start(struct stream *s, const struct applet_ops *ops, void *ctx);
+/* In a produce(): room for more body bytes now (0: wait for the client),
+ * and appending n of them (at most that room): 0, or -ENOMEM / -ENOSPC
+ * (nothing appended). */
+size_t applet_room(const struct stream *s);
+int applet_put(struct stream *s, const void *p, size_t n);
+
 /* One step of the applet back end: produce what fits. 1 on progress. */
 int applet_step(struct stream *s);
 /* Drop the applet (its buffer goes back). */
