@@ -201,12 +201,62 @@ dir_unload(struct dir *d)
 	return spipe_unload(d->p, d->in, d->fwd) < 0 ? -1 : 0;
 }
 
+/* What a direction's splice step ended with. */
+enum dir_end {
+	DIR_GOES_ON,		/* normal: progress or waiting */
+	DIR_COPY,		/* no pipe: the copy path takes over */
+	DIR_WRITE_FAILED,	/* the destination failed */
+	DIR_UNLOAD_FAILED,	/* bytes could not be moved back to copy */
+};
+
+/*
+ * One step of direction d: fill when fill_ok and the source is readable,
+ * write out once everything before the pipe's bytes has gone (hd_pending,
+ * *d->fwd), and hand the bytes back to the copy path when the destination
+ * refused splice. *prog is set on progress; *scanned when the body's last
+ * byte went into the pipe.
+ */
+static enum dir_end
+dir_step(struct stream *s, struct dir *d, int fill_ok, size_t hd_pending,
+	 unsigned *scanned, int *prog)
+{
+	int r, sn = 0;
+
+	if (d->from->rd_ready && fill_ok) {
+		r = dir_fill(s, d, &sn);
+		if (r < 0) {
+			*prog = 1;
+			return DIR_COPY;
+		}
+		*prog |= r;
+		if (sn)
+			*scanned = 1;
+	}
+	if (d->p->len > 0 && !d->p->unload && d->to->wr_ready &&
+	    hd_pending == 0 && *d->fwd == 0) {
+		r = dir_flush(s, d);
+		if (r < 0) {
+			*prog = 1;
+			return DIR_WRITE_FAILED;
+		}
+		*prog |= r;
+	}
+	if (d->p->unload && d->p->len > 0 && *d->fwd == 0 &&
+	    (d->in->area == NULL || buf_empty(d->in))) {
+		*prog = 1;
+		if (dir_unload(d) < 0)
+			return DIR_UNLOAD_FAILED;
+	}
+	return DIR_GOES_ON;
+}
+
 /* The client's half of the request: client -> req.pipe -> server. */
 int
 strm_splice_req(struct stream *s)
 {
 	struct dir d;
-	int tunnel = s->state == STRM_TUNNEL, prog = 0, r, sn = 0;
+	int tunnel = s->state == STRM_TUNNEL, prog = 0;
+	unsigned scanned = 0;
 	size_t sz;
 
 	if (s->srv == NULL)
@@ -225,43 +275,32 @@ strm_splice_req(struct stream *s)
 	d.spliced = tunnel ? &stats.spliced_up : &stats.spliced_req;
 	d.from_name = "from the client";
 	d.to_name = "to the server";
-	if (s->fe->rd_ready && strm_req_fill_ok(s)) {
-		r = dir_fill(s, &d, &sn);
-		if (r < 0)
-			return 1;	/* copy instead: the client side reads */
-		prog |= r;
-		if (sn)
-			s->req_scanned = 1;
-	}
-	if (d.p->len > 0 && !d.p->unload && d.to->wr_ready &&
-	    !chn_hd_pending(&s->req) && s->req.fwd == 0) {
-		r = dir_flush(s, &d);
-		if (r < 0) {
-			if (tunnel) {
-				strm_tunnel_abort(s);
-				return 1;
-			}
-			/* As for a failed copy: stop sending, and let the
-			 * response side decide; what the pipe holds is for
-			 * nobody now. */
-			spipe_close(d.p);
-			s->req_sent = 1;
-			s->srv_reusable = 0;
-			s->resp_close = 1;
-			return 1;
+	switch (dir_step(s, &d, strm_req_fill_ok(s), chn_hd_pending(&s->req),
+			 &scanned, &prog)) {
+	case DIR_GOES_ON:
+	case DIR_COPY:		/* the client side reads instead */
+		break;
+	case DIR_WRITE_FAILED:
+		if (tunnel) {
+			strm_tunnel_abort(s);
+			break;
 		}
-		prog |= r;
+		/* As for a failed copy: stop sending, and let the response
+		 * side decide; what the pipe holds is for nobody now. */
+		spipe_close(d.p);
+		s->req_sent = 1;
+		s->srv_reusable = 0;
+		s->resp_close = 1;
+		break;
+	case DIR_UNLOAD_FAILED:
+		if (tunnel)
+			strm_tunnel_abort(s);
+		else
+			strm_abort(s);
+		break;
 	}
-	if (d.p->unload && d.p->len > 0 && s->req.fwd == 0 &&
-	    (d.in->area == NULL || buf_empty(d.in))) {
-		if (dir_unload(&d) < 0) {
-			if (tunnel)
-				strm_tunnel_abort(s);
-			else
-				strm_abort(s);
-		}
-		prog = 1;
-	}
+	if (scanned)
+		s->req_scanned = 1;
 	return prog;
 }
 
@@ -275,7 +314,8 @@ int
 strm_splice_res(struct stream *s)
 {
 	struct dir d;
-	int tunnel = s->state == STRM_TUNNEL, prog = 0, r, sn = 0;
+	int tunnel = s->state == STRM_TUNNEL, prog = 0;
+	unsigned scanned = 0;
 	size_t sz;
 
 	if (s->srv == NULL)
@@ -295,38 +335,21 @@ strm_splice_res(struct stream *s)
 	d.logged = &s->bytes_out;
 	d.from_name = "from the server";
 	d.to_name = "to the client";
-	if (d.from->rd_ready && strm_res_fill_ok(s)) {
-		r = dir_fill(s, &d, &sn);
-		if (r < 0)
-			return 1;	/* copy instead */
-		prog |= r;
-		if (sn)
-			s->resp_scanned = 1;
+	switch (dir_step(s, &d, strm_res_fill_ok(s), chn_hd_pending(&s->res),
+			 &scanned, &prog)) {
+	case DIR_GOES_ON:
+	case DIR_COPY:
+		break;
+	case DIR_WRITE_FAILED:		/* the client is gone */
+	case DIR_UNLOAD_FAILED:
+		s->aborted = 1;
+		if (tunnel)
+			strm_tunnel_abort(s);
+		else
+			strm_abort(s);
+		break;
 	}
-	if (d.p->len > 0 && !d.p->unload && d.to->wr_ready &&
-	    !chn_hd_pending(&s->res) && s->res.fwd == 0) {
-		r = dir_flush(s, &d);
-		if (r < 0) {
-			/* The client is gone. */
-			s->aborted = 1;
-			if (tunnel)
-				strm_tunnel_abort(s);
-			else
-				strm_abort(s);
-			return 1;
-		}
-		prog |= r;
-	}
-	if (d.p->unload && d.p->len > 0 && s->res.fwd == 0 &&
-	    (d.in->area == NULL || buf_empty(d.in))) {
-		if (dir_unload(&d) < 0) {
-			s->aborted = 1;
-			if (tunnel)
-				strm_tunnel_abort(s);
-			else
-				strm_abort(s);
-		}
-		prog = 1;
-	}
+	if (scanned)
+		s->resp_scanned = 1;
 	return prog;
 }
