@@ -43,7 +43,7 @@ SRCS     := $(sort $(wildcard src/*/*.c))
 MAIN_SRC := src/core/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
-CTL_SRCS := $(sort $(wildcard tools/tproxyctl/*.c))
+CTL_SRCS := $(sort $(wildcard tools/tproxyctl/*.c tools/tproxyctl/doctor/*.c))
 CTL_OBJS := $(CTL_SRCS:%.c=$(B)/%.o)
 UT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UT_BINS  := $(UT_SRCS:tests/unit/%.c=$(B)/tests/%)

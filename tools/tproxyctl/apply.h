@@ -13,8 +13,8 @@ int apply_teardown(const char *state_path);
 /* 1 if this process has CAP_NET_ADMIN in its effective set. */
 int have_net_admin(void);
 
-/* Checks shared with doctor (doctor.c): return 0, or -1 with the
- * problem(s) in err. */
+/* Checks shared with doctor (doctor/kernel.c, doctor/rules.c): return 0,
+ * or -1 with the problem(s) in err. */
 int doctor_kernel_preflight(const struct plan_opts *o, struct sbuf *err);
 int doctor_foreign_capture(const struct plan_opts *o, struct sbuf *err);
 

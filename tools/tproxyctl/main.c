@@ -4,7 +4,7 @@
  *
  * This file only reads argv (and the configuration named by -f) into a
  * struct plan_opts; plan.c turns that into steps, apply.c carries them out
- * or reverses them, doctor.c checks the result. Exit status: 0 done,
+ * or reverses them, doctor/ checks the result. Exit status: 0 done,
  * 1 failed (doctor: something FAILed), 2 usage error.
  */
 #include <arpa/inet.h>

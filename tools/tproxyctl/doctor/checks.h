@@ -1,0 +1,57 @@
+/*
+ * checks.h - private to tools/tproxyctl/doctor/: the result list every
+ * group of checks adds to, the helpers several groups share, and one entry
+ * point per group. doctor.c (the runner) calls the groups in a fixed order
+ * and prints the list; each other file here is one group. The dr_ prefix
+ * marks what is shared inside doctor/ only (../doctor.h and ../apply.h
+ * declare what the rest of tproxyctl calls).
+ */
+#ifndef TPROXYCTL_DOCTOR_CHECKS_H
+#define TPROXYCTL_DOCTOR_CHECKS_H
+
+#include <stddef.h>
+
+#include "../plan.h"
+
+struct cfg;
+
+/* A check's outcome; also the index into the runner's counters. */
+enum { ST_PASS, ST_WARN, ST_FAIL };
+
+/*
+ * Record one check: status, a stable id ("rules.order.ipv4"), the command
+ * that fixes it (NULL when there is none; printed only when not PASS) and
+ * the message. The runner owns the list; output is in the order of adding.
+ */
+void dr_add(int status, const char *id, const char *fix,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* "ipv4" or "ipv6" for PLAN_V4 / PLAN_V6, as used in ids and messages. */
+const char *dr_fam_name(int f);
+
+/* The `tproxyctl setup ...` command (with -f and --backend as given) that
+ * puts rules and bridge back; into fix (n bytes). */
+void dr_fix_setup(char *fix, size_t n, const char *conf_path,
+		  const struct plan_opts *o);
+
+/* Tproxy ports wanted for family f: the configuration's (c), else o's.
+ * Up to max into out; returns how many (config.c). */
+size_t dr_tproxy_ports(const struct plan_opts *o, const struct cfg *c,
+		       int f, unsigned *out, size_t max);
+
+/* The groups, in the order doctor_run() calls them; each in the file of
+ * its name (dr_check_kernel in kernel.c, ...). conf_path may be NULL (no
+ * -f), c NULL (none given, or it did not load: cfg_error says why). */
+void dr_check_kernel(const struct plan_opts *o);
+void dr_check_config(const struct cfg *c, const char *conf_path,
+		     const char *cfg_error);
+void dr_check_rules(const struct plan_opts *o, const struct cfg *c,
+		    const char *conf_path);
+void dr_check_routing(const struct plan_opts *o);
+void dr_check_sysctls(const struct plan_opts *o);
+void dr_check_bridge(const struct plan_opts *o, const char *conf_path);
+void dr_check_tproxyd(const struct plan_opts *o, const struct cfg *c,
+		      const char *conf_path);
+void dr_check_selinux(void);
+
+#endif

@@ -1,0 +1,375 @@
+/*
+ * ruleset.c - reading the netfilter rules into a model of the prerouting
+ * path, for the checks of rules.c (and setup's conflict check).
+ *
+ * Where the facts come from: `nft list ruleset` (every prerouting base
+ * chain, jumps followed) and `iptables-save -t mangle` / `ip6tables-save`
+ * (PREROUTING, jumps followed); tables iptables-nft owns are read through
+ * iptables-save only. Each path keeps the rules that matter to Squid's
+ * TPROXY v4 guide, "iptables Configuration": bypass rules, the socket
+ * (DIVERT) match and TPROXY, in the order a packet meets them.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../backend.h"
+#include "ruleset.h"
+
+static struct walk *walks;
+static size_t nwalks;
+
+static struct walk *
+walk_new(const char *name)
+{
+	struct walk *w = realloc(walks, (nwalks + 1) * sizeof(*w));
+
+	if (w == NULL)
+		exit(1);
+	walks = w;
+	w = &walks[nwalks++];
+	memset(w, 0, sizeof(*w));
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	return w;
+}
+
+static struct ent *
+ent_add(struct walk *w, enum ent_type t, int fams, const char *text,
+	const char *where)
+{
+	struct ent *e = realloc(w->e, (w->n + 1) * sizeof(*e));
+
+	if (e == NULL)
+		exit(1);
+	w->e = e;
+	e = &w->e[w->n++];
+	memset(e, 0, sizeof(*e));
+	e->type = t;
+	e->fams = fams;
+	snprintf(e->text, sizeof(e->text), "%s", text);
+	snprintf(e->where, sizeof(e->where), "%s", where);
+	return e;
+}
+
+/* Ports after key: "80", "{ 80, 8080 }", "80,8080", "80-90" (first). */
+static void
+parse_ports(const char *p, struct ent *e)
+{
+	while (*p == ' ' || *p == '{')
+		p++;
+	while (isdigit((unsigned char)*p) && e->ndport < PLAN_MAX_PORTS) {
+		char *end;
+
+		e->dport[e->ndport++] = (unsigned)strtoul(p, &end, 10);
+		p = end;
+		if (*p == '-')	/* a range: keep its ends */
+			continue;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+}
+
+/* nftables ------------------------------------------------------------- */
+
+struct nchain {
+	char   fam[8], table[64], name[64];
+	int    prerouting;
+	char **rule;
+	size_t nrule;
+};
+
+static struct nchain *nch;
+static size_t nnch;
+
+static int
+ipt_owned(const char *fam, const char *table)
+{
+	static const char *const names[] = { "filter", "mangle", "nat",
+					     "raw", "security" };
+	size_t i;
+
+	if (strcmp(fam, "ip") && strcmp(fam, "ip6"))
+		return 0;
+	for (i = 0; i < 5; i++)
+		if (strcmp(table, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+nft_parse(const char *text, int skip_ipt)
+{
+	char fam[8] = "", table[64] = "";
+	struct nchain *cur = NULL;
+	const char *p;
+	int skip = 0;
+
+	for (p = text; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ?
+						     1 : 0)) {
+		char l[1024];
+		char *s;
+
+		snprintf(l, sizeof(l), "%.*s", (int)strcspn(p, "\n"), p);
+		for (s = l; *s == '\t' || *s == ' '; s++)
+			;
+		rstrip(s);
+		if (strncmp(s, "table ", 6) == 0) {
+			sscanf(s, "table %7s %63s", fam, table);
+			skip = skip_ipt && ipt_owned(fam, table);
+			cur = NULL;
+			continue;
+		}
+		if (skip)
+			continue;
+		if (strncmp(s, "chain ", 6) == 0) {
+			struct nchain *n = realloc(nch, (nnch + 1) *
+						   sizeof(*n));
+
+			if (n == NULL)
+				exit(1);
+			nch = n;
+			cur = &nch[nnch++];
+			memset(cur, 0, sizeof(*cur));
+			snprintf(cur->fam, sizeof(cur->fam), "%s", fam);
+			snprintf(cur->table, sizeof(cur->table), "%s", table);
+			sscanf(s, "chain %63s", cur->name);
+			continue;
+		}
+		if (cur == NULL || *s == '\0' || *s == '}')
+			continue;
+		if (strncmp(s, "type ", 5) == 0) {
+			cur->prerouting = strstr(s, "hook prerouting") != NULL;
+			continue;
+		}
+		if (strncmp(s, "policy ", 7) == 0 || strncmp(s, "comment ",
+							     8) == 0)
+			continue;
+		cur->rule = realloc(cur->rule, (cur->nrule + 1) *
+				    sizeof(char *));
+		if (cur->rule == NULL)
+			exit(1);
+		cur->rule[cur->nrule++] = xstrdup(s);
+	}
+}
+
+static struct nchain *
+nft_find(const char *fam, const char *table, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nnch; i++)
+		if (!strcmp(nch[i].fam, fam) && !strcmp(nch[i].table, table) &&
+		    !strcmp(nch[i].name, name))
+			return &nch[i];
+	return NULL;
+}
+
+static int
+nft_fams(const struct nchain *c, const char *r)
+{
+	if (!strcmp(c->fam, "ip"))
+		return PLAN_V4;
+	if (!strcmp(c->fam, "ip6"))
+		return PLAN_V6;
+	if (strstr(r, "nfproto ipv4") || strstr(r, "tproxy ip to") ||
+	    strncmp(r, "ip ", 3) == 0 || strstr(r, " ip saddr") ||
+	    strstr(r, " ip daddr"))
+		return PLAN_V4;
+	if (strstr(r, "nfproto ipv6") || strstr(r, "tproxy ip6 to") ||
+	    strncmp(r, "ip6 ", 4) == 0 || strstr(r, " ip6 saddr") ||
+	    strstr(r, " ip6 daddr"))
+		return PLAN_V6;
+	return PLAN_BOTH;
+}
+
+static void
+nft_walk(struct walk *w, const struct nchain *c, int depth)
+{
+	char where[256];
+	size_t i;
+
+	snprintf(where, sizeof(where), "nft %s %s %s", c->fam, c->table,
+		 c->name);
+	for (i = 0; i < c->nrule; i++) {
+		const char *r = c->rule[i], *q;
+		int fams = nft_fams(c, r);
+
+		if ((q = strstr(r, "tproxy ")) != NULL) {
+			struct ent *e = ent_add(w, ENT_TPROXY, fams, r, where);
+			const char *to = strstr(q, " to ");
+
+			if ((q = strstr(r, "dport ")) != NULL)
+				parse_ports(q + 6, e);
+			if (to) {
+				const char *end = to + 4 + strcspn(to + 4, " ");
+				const char *colon = end;
+
+				while (colon > to && *colon != ':')
+					colon--;
+				e->onport = (unsigned)strtoul(colon + 1, NULL,
+							      10);
+			}
+		} else if (strstr(r, "socket transparent 1") ||
+			   strstr(r, "socket exists")) {
+			ent_add(w, ENT_SOCKET, fams, r, where);
+		} else if ((q = strstr(r, "jump ")) != NULL ||
+			   (q = strstr(r, "goto ")) != NULL) {
+			char target[64];
+			const struct nchain *t;
+
+			if (sscanf(q + 5, "%63s", target) == 1 && depth < 8 &&
+			    (t = nft_find(c->fam, c->table, target)) != NULL)
+				nft_walk(w, t, depth + 1);
+		} else if ((strstr(r, "accept") || strstr(r, "return")) &&
+			   (strstr(r, "saddr ") || strstr(r, "daddr ")) &&
+			   !strstr(r, "mark set")) {
+			ent_add(w, ENT_BYPASS, fams, r, where);
+		}
+	}
+}
+
+/* iptables -------------------------------------------------------------- */
+
+struct ichain {
+	char   name[64];
+	char **rule;
+	size_t nrule;
+};
+
+static void
+ipt_walk(struct walk *w, struct ichain *ch, size_t nch_, const char *name,
+	 int fam, int depth)
+{
+	struct ichain *c = NULL;
+	char where[256];
+	size_t i, k;
+
+	for (i = 0; i < nch_; i++)
+		if (!strcmp(ch[i].name, name))
+			c = &ch[i];
+	if (c == NULL || depth > 8)
+		return;
+	snprintf(where, sizeof(where), "%s mangle %s", fam == PLAN_V4 ?
+		 "iptables" : "ip6tables", name);
+	for (i = 0; i < c->nrule; i++) {
+		const char *r = c->rule[i], *q;
+		char target[64] = "";
+
+		if ((q = strstr(r, " -j ")) != NULL)
+			sscanf(q + 4, "%63s", target);
+		if (!strcmp(target, "TPROXY")) {
+			struct ent *e = ent_add(w, ENT_TPROXY, fam, r, where);
+
+			if ((q = strstr(r, "--dport ")) != NULL)
+				parse_ports(q + 8, e);
+			else if ((q = strstr(r, "--dports ")) != NULL)
+				parse_ports(q + 9, e);
+			if ((q = strstr(r, "--on-port ")) != NULL)
+				e->onport = (unsigned)strtoul(q + 10, NULL, 10);
+		} else if (strstr(r, "-m socket")) {
+			ent_add(w, ENT_SOCKET, fam, r, where);
+		} else if ((!strcmp(target, "RETURN") ||
+			    !strcmp(target, "ACCEPT")) &&
+			   (strstr(r, " -s ") || strstr(r, " -d "))) {
+			ent_add(w, ENT_BYPASS, fam, r, where);
+		} else if (target[0]) {
+			for (k = 0; k < nch_; k++)
+				if (!strcmp(ch[k].name, target))
+					ipt_walk(w, ch, nch_, target, fam,
+						 depth + 1);
+		}
+	}
+}
+
+static void
+ipt_collect(int fam)
+{
+	struct sbuf out = { 0 };
+	struct ichain *ch = NULL;
+	size_t n = 0, i, k;
+	const char *p;
+	char wname[64];
+
+	if (ipt_save(fam, &out) < 0) {
+		sbuf_free(&out);
+		return;
+	}
+	for (p = sbuf_str(&out); *p; p += strcspn(p, "\n") +
+	     (p[strcspn(p, "\n")] ? 1 : 0)) {
+		char l[1024], name[64];
+
+		snprintf(l, sizeof(l), "%.*s", (int)strcspn(p, "\n"), p);
+		if (l[0] != ':' && strncmp(l, "-A ", 3) != 0)
+			continue;
+		sscanf(l + (l[0] == ':' ? 1 : 3), "%63s", name);
+		for (i = 0; i < n; i++)
+			if (!strcmp(ch[i].name, name))
+				break;
+		if (i == n) {
+			ch = realloc(ch, (n + 1) * sizeof(*ch));
+			if (ch == NULL)
+				exit(1);
+			memset(&ch[n], 0, sizeof(*ch));
+			snprintf(ch[n].name, sizeof(ch[n].name), "%s", name);
+			n++;
+		}
+		if (l[0] == '-') {
+			ch[i].rule = realloc(ch[i].rule, (ch[i].nrule + 1) *
+					     sizeof(char *));
+			if (ch[i].rule == NULL)
+				exit(1);
+			ch[i].rule[ch[i].nrule++] = xstrdup(l);
+		}
+	}
+	snprintf(wname, sizeof(wname), "%s mangle PREROUTING",
+		 fam == PLAN_V4 ? "iptables" : "ip6tables");
+	ipt_walk(walk_new(wname), ch, n, "PREROUTING", fam, 0);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < ch[i].nrule; k++)
+			free(ch[i].rule[k]);
+		free(ch[i].rule);
+	}
+	free(ch);
+	sbuf_free(&out);
+}
+
+static int collected;
+
+static void
+collect_rules(void)
+{
+	char *argv[] = { (char *)"nft", (char *)"list", (char *)"ruleset",
+			 NULL };
+	struct sbuf out = { 0 };
+	int ipt_nft = ipt_is_nft();
+	size_t i;
+
+	if (collected)
+		return;
+	collected = 1;
+	if (run_cmd(argv, NULL, &out, NULL) == 0) {
+		nft_parse(sbuf_str(&out), ipt_nft);
+		for (i = 0; i < nnch; i++) {
+			char name[256];
+
+			if (!nch[i].prerouting || !strcmp(nch[i].fam,
+							   "bridge"))
+				continue;
+			snprintf(name, sizeof(name), "nft %s %s %s",
+				 nch[i].fam, nch[i].table, nch[i].name);
+			nft_walk(walk_new(name), &nch[i], 0);
+		}
+	}
+	sbuf_free(&out);
+	ipt_collect(PLAN_V4);
+	ipt_collect(PLAN_V6);
+}
+
+size_t
+dr_rules_walks(const struct walk **out)
+{
+	collect_rules();
+	*out = walks;
+	return nwalks;
+}

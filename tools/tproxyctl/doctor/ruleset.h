@@ -1,0 +1,46 @@
+/*
+ * ruleset.h - private to doctor/: the prerouting path as ruleset.c reads it
+ * from nftables and iptables, for the checks in rules.c.
+ */
+#ifndef TPROXYCTL_DOCTOR_RULESET_H
+#define TPROXYCTL_DOCTOR_RULESET_H
+
+#include <stddef.h>
+
+#include "../plan.h"
+
+/* What a rule does to a new connection, as far as interception goes:
+ * a bypass (accept/return on an address), the socket (DIVERT) match, or
+ * TPROXY. Other rules are left out of the model. */
+enum ent_type { ENT_BYPASS, ENT_SOCKET, ENT_TPROXY };
+
+/* One such rule: the families it applies to, its destination ports (none:
+ * every port), TPROXY's on-port, the rule's text and where it is
+ * ("nft inet tproxyd prerouting", "iptables mangle TPROXYD_PREROUTING"). */
+struct ent {
+	enum ent_type type;
+	int      fams;
+	unsigned dport[PLAN_MAX_PORTS];
+	size_t   ndport;
+	unsigned onport;
+	char     text[256];
+	char     where[256];
+};
+
+/* One path through a prerouting hook (a base chain, jumps inlined). */
+struct walk {
+	char       name[256];
+	struct ent *e;
+	size_t     n;
+};
+
+/*
+ * Every prerouting path of this network namespace: each nft prerouting base
+ * chain (bridge family excepted; tables iptables-nft owns are skipped when
+ * iptables is the nf_tables variant) and iptables' / ip6tables' mangle
+ * PREROUTING, jumps followed. Read on the first call, then the same walks;
+ * ruleset.c owns them (kept until exit). Returns how many, *walks the array.
+ */
+size_t dr_rules_walks(const struct walk **walks);
+
+#endif

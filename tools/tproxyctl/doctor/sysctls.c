@@ -1,0 +1,96 @@
+/*
+ * sysctls.c - the sysctls interception needs, read from /proc/sys:
+ * ip_forward (and IPv6 forwarding) on; rp_filter 0 on all, default and
+ * the interfaces concerned (--iface and the bridge, else every interface
+ * but lo); the bridge-nf-call-* sysctls 0 when bridged. Squid's TPROXY v4
+ * guide, "Routing configuration" (rp_filter off) and "ebtables on a
+ * Bridging device" (every /proc/sys/net/bridge entry 0), which the
+ * messages cite as "seeds:".
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../backend.h"
+#include "checks.h"
+
+static void
+check_sysctl(const char *id, const char *key, const char *want,
+	     const char *why)
+{
+	char val[64], fix[256];
+
+	snprintf(fix, sizeof(fix), "sysctl -w %s=%s (and %s = %s in "
+		 "/etc/sysctl.conf)", key, want, key, want);
+	if (sysctl_read(key, val, sizeof(val)) < 0)
+		dr_add(ST_WARN, id, NULL, "%s: cannot read", key);
+	else if (strcmp(val, want) == 0)
+		dr_add(ST_PASS, id, NULL, "%s = %s", key, val);
+	else
+		dr_add(ST_FAIL, id, fix, "%s = %s (must be %s: %s)", key, val,
+		    want, why);
+}
+
+void
+dr_check_sysctls(const struct plan_opts *o)
+{
+	char key[400], id[400];
+	size_t i;
+
+	if (o->families & PLAN_V4) {
+		check_sysctl("sysctl.ip_forward", "net.ipv4.ip_forward", "1",
+			     "the router forwards what it does not intercept");
+		check_sysctl("sysctl.rp_filter.all",
+			     "net.ipv4.conf.all.rp_filter", "0",
+			     "seeds: rp_filter off");
+		check_sysctl("sysctl.rp_filter.default",
+			     "net.ipv4.conf.default.rp_filter", "0",
+			     "seeds: rp_filter off");
+		if (o->niface || o->bridge) {
+			for (i = 0; i < o->niface + (o->bridge ? 1 : 0); i++) {
+				const char *ifn = i < o->niface ? o->iface[i] :
+					o->br_dev;
+
+				snprintf(key, sizeof(key),
+					 "net.ipv4.conf.%s.rp_filter", ifn);
+				snprintf(id, sizeof(id), "sysctl.rp_filter.%s",
+					 ifn);
+				check_sysctl(id, key, "0", "seeds: rp_filter "
+					     "off on the TPROXY interface");
+			}
+		} else {
+			DIR *d = opendir("/sys/class/net");
+			struct dirent *de;
+
+			while (d && (de = readdir(d)) != NULL) {
+				if (de->d_name[0] == '.' ||
+				    !strcmp(de->d_name, "lo"))
+					continue;
+				snprintf(key, sizeof(key),
+					 "net.ipv4.conf.%s.rp_filter",
+					 de->d_name);
+				snprintf(id, sizeof(id), "sysctl.rp_filter.%s",
+					 de->d_name);
+				check_sysctl(id, key, "0", "seeds: rp_filter "
+					     "off on the interfaces concerned");
+			}
+			if (d)
+				closedir(d);
+		}
+	}
+	if (o->families & PLAN_V6)
+		check_sysctl("sysctl.ipv6_forwarding",
+			     "net.ipv6.conf.all.forwarding", "1",
+			     "the router forwards what it does not intercept");
+	if (o->bridge) {
+		check_sysctl("sysctl.bridge.iptables",
+			     "net.bridge.bridge-nf-call-iptables", "0",
+			     "seeds: /proc/sys/net/bridge/* = 0 when bridged");
+		check_sysctl("sysctl.bridge.ip6tables",
+			     "net.bridge.bridge-nf-call-ip6tables", "0",
+			     "seeds: /proc/sys/net/bridge/* = 0 when bridged");
+		check_sysctl("sysctl.bridge.arptables",
+			     "net.bridge.bridge-nf-call-arptables", "0",
+			     "seeds: /proc/sys/net/bridge/* = 0 when bridged");
+	}
+}
