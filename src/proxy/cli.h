@@ -26,11 +26,13 @@ const char *cli_state_str(enum cs_state s);
 void cli_set_deadline(struct cli *cli, double secs);
 void cli_touch(struct cli *cli);
 
-/* The front end's halves of a stream's steps; 1 on progress. */
+/* The front end's halves of stream s's steps; 1 on progress. They take
+ * the stream, not the connection, so that a front end carrying several
+ * streams (HTTP/2) keeps the same interface. */
 /* Approve request body bytes of the client's buffer for the server. */
-int cli_produce_req(struct cli *cli);
+int cli_produce_req(struct stream *s);
 /* Write the response channel (head, approved bytes) to the client. */
-int cli_send_res(struct cli *cli);
+int cli_send_res(struct stream *s);
 
 
 #endif

@@ -196,9 +196,9 @@ cli_parse(struct cli *cli)
 }
 
 int
-cli_produce_req(struct cli *cli)
+cli_produce_req(struct stream *s)
 {
-	struct stream *s = &cli->strm;
+	struct cli *cli = s->cli;
 	size_t avail;
 	ssize_t n;
 	int done = 0;
@@ -228,9 +228,9 @@ cli_produce_req(struct cli *cli)
 }
 
 int
-cli_send_res(struct cli *cli)
+cli_send_res(struct stream *s)
 {
-	struct stream *s = &cli->strm;
+	struct cli *cli = s->cli;
 	struct chn *c = &s->res;
 	size_t hl, bl;
 	ssize_t w;

@@ -186,7 +186,7 @@ srv_open(const struct sockaddr *dst, socklen_t dstlen,
 	evl_timer_init(&srv->idle_timer, srv_idle_timeout, srv);
 	if (connect(fd, dst, dstlen) == 0) {
 		stats_connect_time(evl_time() - srv->t_connect);
-		srv->state = SS_HEAD;
+		srv_set_state(srv, SS_HEAD);
 		srv->conn.wr_ready = 1;
 		return srv;
 	}
@@ -199,7 +199,7 @@ srv_open(const struct sockaddr *dst, socklen_t dstlen,
 		free(srv);
 		return NULL;
 	}
-	srv->state = SS_CONNECT;
+	srv_set_state(srv, SS_CONNECT);
 	conn_want(&srv->conn, EVL_WRITE);
 	return srv;
 }

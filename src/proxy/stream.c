@@ -342,13 +342,13 @@ strm_forward(struct stream *s)
 {
 	int p = 0;
 
-	STEP(s, STRM_FORWARD, cli_produce_req(s->cli));
+	STEP(s, STRM_FORWARD, cli_produce_req(s));
 	STEP(s, STRM_FORWARD, srv_send_req(s));
 	STEP(s, STRM_FORWARD, strm_splice_req(s));
 	p |= srv_recv(s);
 	STEP(s, STRM_FORWARD, srv_parse_resp(s));
 	p |= srv_scan_resp(s);
-	STEP(s, STRM_FORWARD, cli_send_res(s->cli));
+	STEP(s, STRM_FORWARD, cli_send_res(s));
 	STEP(s, STRM_FORWARD, strm_splice_res(s));
 	if (s->resp_scanned && s->res.fwd == 0 && !chn_pending(&s->res) &&
 	    s->res.pipe.len == 0) {
@@ -378,7 +378,7 @@ strm_tunnel_step(struct stream *s)
 	STEP(s, STRM_TUNNEL, strm_splice_req(s));
 	p |= srv_recv(s);
 	STEP(s, STRM_TUNNEL, strm_tunnel(s));
-	STEP(s, STRM_TUNNEL, cli_send_res(s->cli));
+	STEP(s, STRM_TUNNEL, cli_send_res(s));
 	STEP(s, STRM_TUNNEL, strm_splice_res(s));
 	p |= strm_tunnel(s);
 	return p;
@@ -390,7 +390,7 @@ strm_local(struct stream *s)
 	int p = 0;
 
 	p |= applet_step(s);
-	STEP(s, STRM_LOCAL, cli_send_res(s->cli));
+	STEP(s, STRM_LOCAL, cli_send_res(s));
 	if (s->applet.done && !chn_pending(&s->res)) {
 		strm_set_state(s, STRM_DONE);
 		return 1;
@@ -407,7 +407,7 @@ strm_process(struct stream *s)
 		 * gets its answer (HAProxy's default, no abortonclose); a
 		 * closed one is noticed when the response cannot be
 		 * written. */
-		return cli_produce_req(s->cli);
+		return cli_produce_req(s);
 	case STRM_FORWARD:
 		return strm_forward(s);
 	case STRM_TUNNEL:
