@@ -210,7 +210,8 @@ enum dir_end {
 };
 
 /*
- * One step of direction d: fill when fill_ok and the source is readable,
+ * One step of direction d: fill when fill_ok (the source is readable and
+ * the pipe may take its bytes),
  * write out once everything before the pipe's bytes has gone (hd_pending,
  * *d->fwd), and hand the bytes back to the copy path when the destination
  * refused splice. *prog is set on progress; *scanned when the body's last
@@ -222,7 +223,7 @@ dir_step(struct stream *s, struct dir *d, int fill_ok, size_t hd_pending,
 {
 	int r, sn = 0;
 
-	if (d->from->rd_ready && fill_ok) {
+	if (fill_ok) {
 		r = dir_fill(s, d, &sn);
 		if (r < 0) {
 			*prog = 1;
@@ -255,11 +256,15 @@ int
 strm_splice_req(struct stream *s)
 {
 	struct dir d;
-	int tunnel = s->state == STRM_TUNNEL, prog = 0;
+	int tunnel = s->state == STRM_TUNNEL, prog = 0, fill_ok;
 	unsigned scanned = 0;
 	size_t sz;
 
+	/* Nothing to move (the common case): no setup. */
 	if (s->srv == NULL)
+		return 0;
+	fill_ok = s->fe->rd_ready && strm_req_fill_ok(s);
+	if (s->req.pipe.len == 0 && !fill_ok)
 		return 0;
 	memset(&d, 0, sizeof(d));
 	d.from = s->fe;
@@ -275,7 +280,7 @@ strm_splice_req(struct stream *s)
 	d.spliced = tunnel ? &stats.spliced_up : &stats.spliced_req;
 	d.from_name = "from the client";
 	d.to_name = "to the server";
-	switch (dir_step(s, &d, strm_req_fill_ok(s), chn_hd_pending(&s->req),
+	switch (dir_step(s, &d, fill_ok, chn_hd_pending(&s->req),
 			 &scanned, &prog)) {
 	case DIR_GOES_ON:
 	case DIR_COPY:		/* the client side reads instead */
@@ -314,11 +319,14 @@ int
 strm_splice_res(struct stream *s)
 {
 	struct dir d;
-	int tunnel = s->state == STRM_TUNNEL, prog = 0;
+	int tunnel = s->state == STRM_TUNNEL, prog = 0, fill_ok;
 	unsigned scanned = 0;
 	size_t sz;
 
 	if (s->srv == NULL)
+		return 0;
+	fill_ok = s->srv->conn.rd_ready && strm_res_fill_ok(s);
+	if (s->res.pipe.len == 0 && !fill_ok)
 		return 0;
 	memset(&d, 0, sizeof(d));
 	d.from = &s->srv->conn;
@@ -335,7 +343,7 @@ strm_splice_res(struct stream *s)
 	d.logged = &s->bytes_out;
 	d.from_name = "from the server";
 	d.to_name = "to the client";
-	switch (dir_step(s, &d, strm_res_fill_ok(s), chn_hd_pending(&s->res),
+	switch (dir_step(s, &d, fill_ok, chn_hd_pending(&s->res),
 			 &scanned, &prog)) {
 	case DIR_GOES_ON:
 	case DIR_COPY:

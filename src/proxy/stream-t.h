@@ -100,22 +100,32 @@ enum dns_for {
 };
 
 struct stream {
-	enum strm_state     state;
+	/* Kept across transactions (strm_reset()): the wiring, memory worth
+	 * reusing, and arrays that are always written before being read
+	 * (naddr, nroute say how much of them is valid). */
 	const struct sess  *sess;
 	struct cli         *cli;	/* front end */
 	struct conn        *fe;	/* ... its connection */
-	struct srv         *srv;	/* back end: a server connection */
-	struct applet       applet;	/* back end: a local responder, when
-					   applet.ops is set */
 	struct chn          req;	/* client -> server */
 	struct chn          res;	/* server (or applet) -> client */
+	struct applet       applet;	/* back end: a local responder, when
+					   applet.ops is set */
+	char               *url;	/* absolute URL, owned (reused) */
+	size_t              url_cap;
+	struct sockaddr_storage addr[STRM_MAX_ADDRS];	/* candidates */
+	socklen_t           addrlen[STRM_MAX_ADDRS];
+	int                 route[STRM_MAX_ROUTES];	/* -1 direct, else a
+							   cfg->peer index */
+
+	/* The transaction: everything from here on is zeroed by
+	 * strm_reset(). */
+	enum strm_state     state;
+	struct srv         *srv;	/* back end: a server connection */
 
 	/* The request, as kept after its head was rewritten. */
 	double              start;	/* first byte of the request head */
 	enum h1_method      meth;
 	char                method[24];	/* for the log; longer are cut */
-	char               *url;	/* absolute URL, owned (reused) */
-	size_t              url_cap;
 	size_t              url_len;
 	char                host[URL_HOST_MAX];	/* NUL-terminated */
 	unsigned            port;
@@ -149,9 +159,7 @@ struct stream {
 	/* The phases: where to, from where. */
 	struct dns_query   *dns;
 	enum dns_for        dns_for;
-	struct sockaddr_storage addr[STRM_MAX_ADDRS];	/* candidates */
-	socklen_t           addrlen[STRM_MAX_ADDRS];
-	int                 naddr;
+	int                 naddr;	/* valid entries of addr[] */
 	int                 addr_idx;
 	unsigned            access_done:1;	/* http_access allowed */
 	unsigned            origin_resolved:1;	/* addr[] holds the host's */
@@ -159,9 +167,7 @@ struct stream {
 	unsigned            host_forged:1;	/* Host != original dst */
 	unsigned            routes_done:1;
 	unsigned            spoofed:1;		/* src is the client's */
-	int                 route[STRM_MAX_ROUTES];	/* -1 direct, else a
-							   cfg->peer index */
-	int                 nroute;
+	int                 nroute;	/* valid entries of route[] */
 	int                 route_idx;
 	const struct cfg_peer *peer;	/* the route being tried, if a parent */
 	struct sockaddr_storage src;	/* source to bind, family 0: any */

@@ -5,6 +5,7 @@
  * the end of tunnels in tunnel.c.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,21 +62,10 @@ strm_init(struct stream *s, struct cli *cli, const struct sess *sess,
 void
 strm_reset(struct stream *s)
 {
-	struct stream keep = *s;
-
 	if (s->dns)
 		dns_cancel(s->dns);
-	memset(s, 0, sizeof(*s));
-	/* What outlives a transaction: the wiring, and memory worth reusing
-	 * (heads, URL, pipes: freed when the connection goes idle). */
-	s->cli = keep.cli;
-	s->sess = keep.sess;
-	s->fe = keep.fe;
-	s->url = keep.url;
-	s->url_cap = keep.url_cap;
-	s->req = keep.req;
-	s->res = keep.res;
-	s->applet.out = keep.applet.out;
+	memset(&s->state, 0,
+	       sizeof(*s) - offsetof(struct stream, state));
 	buf_reset(&s->req.hd);
 	s->req.hd_sent = 0;
 	s->req.fwd = 0;
