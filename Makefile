@@ -1,7 +1,8 @@
 # tproxyd - top-level, non-recursive Makefile.
 #
 #   make            build/tproxyd and build/tproxyctl
-#   make test       unit tests (cmocka) and black-box tests (pytest)
+#   make test       style check, unit tests (cmocka), black-box tests (pytest)
+#   make style      check the C style (scripts/style-check.sh)
 #   make demo       start tproxyd on etc/tproxyd.conf and show it working
 #   make install    binaries, config, man pages and systemd unit under PREFIX
 #   make SAN=1 ...  build with AddressSanitizer + UndefinedBehaviorSanitizer
@@ -152,9 +153,14 @@ deps-fuzz:
 	@sh scripts/deps.sh fuzz
 .PHONY: fuzz fuzz-run fuzz-quick deps-fuzz
 
+# The C style the tree follows (scripts/style-check.sh: tabs, 80 columns,
+# no trailing blanks, return type on its own line, no strcpy/sprintf...).
+style:
+	@sh scripts/style-check.sh
+
 # The fuzzers are sanitizer builds already: `make test SAN=1` skips them.
-test: unit $(if $(filter 1,$(SAN)),,fuzz-quick) blackbox
-.PHONY: unit blackbox test
+test: style unit $(if $(filter 1,$(SAN)),,fuzz-quick) blackbox
+.PHONY: style unit blackbox test
 
 # About three minutes of mixed load with injected faults (not in `make
 # test`): no crash, no descriptor growth, flat RSS.

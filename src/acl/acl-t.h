@@ -20,7 +20,8 @@ enum acl_type {
 	ACL_MYPORTNAME,		/* http_port name= */
 	ACL_METHOD,		/* request method */
 	ACL_PROTO,		/* URL scheme: HTTP, HTTPS (CONNECT) ... */
-	ACL_DSTDOMAIN,		/* host name, ".example.com" covers subdomains */
+	ACL_DSTDOMAIN,		/* host name, ".example.com" covers
+				   subdomains */
 	ACL_DSTDOM_REGEX,	/* regex on the host */
 	ACL_URL_REGEX,		/* regex on the whole URL */
 	ACL_URLPATH_REGEX,	/* regex on the path */
@@ -30,7 +31,8 @@ enum acl_type {
  * byte strings; a CIDR net/N is stored as its first and last address. */
 struct acl_ip {
 	int             family;		/* AF_INET or AF_INET6 */
-	struct in6_addr lo, hi;		/* inclusive range (v4 in first 4 bytes) */
+	struct in6_addr lo, hi;		/* inclusive range (v4 in first
+					   4 bytes) */
 };
 
 struct acl_range {

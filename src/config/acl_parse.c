@@ -316,10 +316,11 @@ regex_too_costly(const char *re)
 						continue;
 					for (n = 0; *p >= '0' && *p <= '9' &&
 					     n <= 255; p++)
-						n = n * 10 + (unsigned long)(*p -
-									   '0');
+						n = n * 10 +
+						    (unsigned long)(*p - '0');
 					if (n > 255)
-						return "a {n,m} bound above 255";
+						return "a {n,m} bound "
+						    "above 255";
 					if (n > top)
 						top = n;
 					p--;
@@ -327,7 +328,8 @@ regex_too_costly(const char *re)
 				/* Nested bounds multiply the tree. */
 				prod *= top;
 				if (prod > 100000)
-					return "{n,m} bounds multiply past 100000";
+					return "{n,m} bounds multiply "
+					    "past 100000";
 			}
 			prev_quant = 1;
 			if (*p)

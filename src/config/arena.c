@@ -36,8 +36,8 @@ ar_xmalloc(size_t size)
 	void *p = malloc(size);
 
 	if (p == NULL) {
-		fputs("tproxyd: out of memory while loading the configuration\n",
-		      stderr);
+		fputs("tproxyd: out of memory while loading the "
+		      "configuration\n", stderr);
 		abort();
 	}
 	return p;

@@ -29,7 +29,8 @@ set_access_log(struct cfg_parse *p, const struct tok *t, size_t n)
 	}
 	path = t[1].s;
 	colon = strchr(path, ':');
-	if (strncmp(path, "stdio:", 6) == 0 || strncmp(path, "daemon:", 7) == 0) {
+	if (strncmp(path, "stdio:", 6) == 0 ||
+	    strncmp(path, "daemon:", 7) == 0) {
 		path = colon + 1;
 	} else if (colon != NULL && path[0] != '/') {
 		cfg_warn(p, &t[1], "access_log: log module '%.*s' is not "

@@ -21,7 +21,8 @@ struct cfg_port {
 	socklen_t       addrlen;
 	int             wildcard;	/* no ADDR: listen on both families */
 	enum port_mode  mode;
-	char           *name;		/* name=, default "PORT" or "ADDR:PORT" */
+	char           *name;		/* name=, default "PORT" or
+					   "ADDR:PORT" */
 	const char     *file;
 	int             line;
 };

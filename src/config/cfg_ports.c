@@ -126,8 +126,8 @@ set_http_port(struct cfg_parse *p, const struct tok *t, size_t n)
 	}
 	if (tp != NULL && tr != NULL) {
 		cfg_warn(p, tr, "http_port: 'transparent tproxy' is old "
-			 "Balabit advice for TPROXY v2; 'transparent' means NAT "
-			 "interception and would make tproxyd look up "
+			 "Balabit advice for TPROXY v2; 'transparent' means "
+			 "NAT interception and would make tproxyd look up "
 			 "SO_ORIGINAL_DST on a TPROXY socket; treating this "
 			 "port as 'tproxy' only");
 		tr = NULL;

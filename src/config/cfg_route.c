@@ -81,7 +81,8 @@ set_cache_peer(struct cfg_parse *p, const struct tok *t, size_t n)
 	if (cfg_nargs(p, t, n, 4, -1) < 0)
 		return;
 	memset(&peer, 0, sizeof(peer));
-	if (strcmp(t[2].s, "sibling") == 0 || strcmp(t[2].s, "multicast") == 0) {
+	if (strcmp(t[2].s, "sibling") == 0 ||
+	    strcmp(t[2].s, "multicast") == 0) {
 		/* The seeds' cluster example has a sibling line: it must
 		 * load, but a sibling is only ever asked through ICP/HTCP,
 		 * which tproxyd does not speak, so it would never be used. */

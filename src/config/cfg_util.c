@@ -176,8 +176,8 @@ cfg_decimal(const char *s, double *out)
 	size_t digits;
 
 	digits = strspn(s, "0123456789.");
-	if (digits == 0 || s[digits] != '\0' || strchr(s, '.') != strrchr(s, '.')
-	    || strcmp(s, ".") == 0)
+	if (digits == 0 || s[digits] != '\0' ||
+	    strchr(s, '.') != strrchr(s, '.') || strcmp(s, ".") == 0)
 		return -1;
 	*out = strtod(s, &end);
 	return *end == '\0' && isfinite(*out) ? 0 : -1;

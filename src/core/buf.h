@@ -37,14 +37,16 @@ static inline char *buf_tail(const struct buf *b) { return b->area + b->tail; }
 static inline size_t buf_len(const struct buf *b) { return b->tail - b->head; }
 static inline size_t buf_room(const struct buf *b) { return b->size - b->tail; }
 static inline int buf_empty(const struct buf *b) { return b->tail == b->head; }
-static inline int buf_full(const struct buf *b)
+static inline int
+buf_full(const struct buf *b)
 {
 	return b->head == 0 && b->tail == b->size;
 }
 
 /* Mark n bytes at the head as consumed. When the buffer empties, head and
  * tail go back to 0 so the whole area is room again (cheap compaction). */
-static inline void buf_consume(struct buf *b, size_t n)
+static inline void
+buf_consume(struct buf *b, size_t n)
 {
 	b->head += n;
 	if (b->head == b->tail)

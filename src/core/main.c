@@ -145,8 +145,9 @@ drop_privileges(const struct cfg *c)
 
 /*
  * max_filedescriptors: raise (or lower) RLIMIT_NOFILE, then tell the
- * budget (core/limits.c) the limit it must stay under, so it stops accepting before
- * running out (instead of failing accept() or a server connect()).
+ * budget (core/limits.c) the limit it must stay under, so it stops
+ * accepting before running out (instead of failing accept() or a server
+ * connect()).
  */
 static void
 apply_limits(const struct cfg *c)
@@ -235,8 +236,8 @@ apply_listeners(struct cfg *c)
 	listeners = next_list;
 	for (l = listeners; l; l = l->next) {
 		if (l->cfg == NULL)
-			log_msg(LOG_CRIT, "Accepting %s HTTP Socket connections "
-				"at %s, FD %d",
+			log_msg(LOG_CRIT, "Accepting %s HTTP Socket "
+				"connections at %s, FD %d",
 				l->port->mode == PORT_TPROXY ? "TPROXY "
 				"intercepted" : l->port->mode == PORT_INTERCEPT
 				? "NAT intercepted" : l->port->mode ==
@@ -354,8 +355,9 @@ tick_cb(struct evl_timer *t)
 			return;
 		}
 		if (evl_now() >= shutdown_deadline) {
-			log_msg(LOG_CRIT, "Shutdown: shutdown_lifetime reached, "
-				"closing %u connections", proxy_nclients());
+			log_msg(LOG_CRIT, "Shutdown: shutdown_lifetime "
+				"reached, closing %u connections",
+				proxy_nclients());
 			proxy_close_all();
 			evl_break();
 			return;
@@ -590,16 +592,16 @@ master_run(void)
 				stats_kid_exited(k);
 				if (stopping)
 					continue;
-				log_msg(LOG_CRIT, "WARNING: kid%u (pid %ld) %s %d;"
-					" restarting it", k, (long)pid,
+				log_msg(LOG_CRIT, "WARNING: kid%u (pid %ld) "
+					"%s %d; restarting it", k, (long)pid,
 					WIFSIGNALED(st) ? "died from signal" :
 					"exited with status", WIFSIGNALED(st) ?
 					WTERMSIG(st) : WEXITSTATUS(st));
 				if (now_s() - kid_started[k] < 2) {
 					if (++kid_quick_deaths >= 5) {
-						log_msg(LOG_CRIT, "FATAL: workers "
-							"keep dying at start; "
-							"stopping");
+						log_msg(LOG_CRIT, "FATAL: "
+							"workers keep dying at "
+							"start; stopping");
 						stopping = 1;
 						kids_signal(SIGTERM);
 						continue;
@@ -617,9 +619,9 @@ master_run(void)
 			print_msgs(&m, 1);
 			cfg_msgs_free(&m);
 			if (c == NULL) {
-				log_msg(LOG_CRIT, "ERROR: the new configuration "
-					"has errors; still running with the "
-					"previous one");
+				log_msg(LOG_CRIT, "ERROR: the new "
+					"configuration has errors; still "
+					"running with the previous one");
 				break;
 			}
 			if (c->workers != cur->workers)

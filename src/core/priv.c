@@ -149,8 +149,9 @@ grant_hint(char *out, size_t n, cap_value_t v)
 		return;
 	}
 	snprintf(out, n, "start tproxyd as root (it keeps only the "
-	    "capabilities it needs), or grant %s: systemd AmbientCapabilities=%s, or "
-	    "`setcap %s+ep %s`", cap_names[i].upper, cap_names[i].upper,
+	    "capabilities it needs), or grant %s: systemd "
+	    "AmbientCapabilities=%s, or `setcap %s+ep %s`",
+	    cap_names[i].upper, cap_names[i].upper,
 	    cap_names[i].lower, self_path(path, sizeof(path)));
 }
 

@@ -115,7 +115,8 @@ sa_text(const struct sockaddr *sa, char *out, size_t n)
 	char tmp[FMT_IP_MAX + 8 + FMT_U64_MAX];
 	size_t o = 0;
 	int v6 = sa->sa_family == AF_INET6 &&
-		 !IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+		 !IN6_IS_ADDR_V4MAPPED(
+		     &((const struct sockaddr_in6 *)sa)->sin6_addr);
 
 	if (v6)
 		tmp[o++] = '[';

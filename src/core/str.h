@@ -16,20 +16,23 @@ struct str {
 #define STR_NULL ((struct str){ NULL, 0 })
 #define STR_LIT(s) ((struct str){ (s), sizeof(s) - 1 })
 
-static inline struct str str_make(const char *p, size_t len)
+static inline struct str
+str_make(const char *p, size_t len)
 {
 	return (struct str){ p, len };
 }
 
 /* Case-insensitive comparison of a view with a NUL-terminated literal. */
-static inline int str_ieq(struct str s, const char *lit)
+static inline int
+str_ieq(struct str s, const char *lit)
 {
 	size_t n = strlen(lit);
 
 	return s.len == n && strncasecmp(s.p, lit, n) == 0;
 }
 
-static inline int str_eq(struct str s, const char *lit)
+static inline int
+str_eq(struct str s, const char *lit)
 {
 	size_t n = strlen(lit);
 

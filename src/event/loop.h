@@ -24,7 +24,8 @@ void evl_io_init(struct evl_io *io, evl_io_cb *cb, int fd, void *data);
 /* Watch exactly the given events (EVL_READ|EVL_WRITE, or 0 to stop).
  * Cheap when nothing changes: libev applies fd changes once per loop. */
 void evl_io_want(struct evl_io *io, int events);
-static inline int evl_io_events(const struct evl_io *io)
+static inline int
+evl_io_events(const struct evl_io *io)
 {
 	return ev_is_active(&io->w) ? (io->w.events & (EV_READ | EV_WRITE)) : 0;
 }
@@ -36,7 +37,8 @@ void evl_timer_arm(struct evl_timer *t, double seconds);
 void evl_timer_stop(struct evl_timer *t);
 /* Seconds until an active timer fires. */
 double evl_timer_remaining(struct evl_timer *t);
-static inline int evl_timer_active(const struct evl_timer *t)
+static inline int
+evl_timer_active(const struct evl_timer *t)
 {
 	return ev_is_active(&t->w);
 }

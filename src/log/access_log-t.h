@@ -13,7 +13,8 @@ struct alog_rec {
 	double                 end;		/* completion time, epoch s */
 	long                   elapsed_ms;
 	const struct sockaddr *client;
-	const char            *code;		/* "TCP_MISS", "TCP_DENIED" ... */
+	const char            *code;		/* "TCP_MISS", "TCP_DENIED"
+						   ... */
 	int                    aborted;		/* adds "_ABORTED" to code */
 	int                    status;		/* 0 logs as 000 */
 	uint64_t               bytes;		/* sent to the client */
@@ -21,8 +22,10 @@ struct alog_rec {
 	struct str             url;
 	const char            *hier;		/* "HIER_DIRECT", "HIER_NONE" */
 	const struct sockaddr *peer;		/* NULL logs "-" */
-	const char            *peer_name;	/* used instead of peer if set */
-	struct str             type;		/* Content-Type, empty logs "-" */
+	const char            *peer_name;	/* used instead of peer
+						   if set */
+	struct str             type;		/* Content-Type, empty
+						   logs "-" */
 };
 
 #endif

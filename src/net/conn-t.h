@@ -43,8 +43,9 @@ struct conn {
 	struct evl_io          io;
 	const struct xprt_ops *xprt;
 	void                  *xprt_ctx;	/* the transport's state */
-	unsigned               rd_ready:1;	/* readable per the last event
-						   (or assumed: just accepted) */
+	unsigned               rd_ready:1;	/* readable per the last
+						   event (or assumed: just
+						   accepted) */
 	unsigned               wr_ready:1;	/* writable (speculative) */
 	unsigned               eof:1;	/* the peer closed its side */
 	unsigned               rst:1;	/* ... with an error (reset) */

@@ -264,7 +264,8 @@ srv_parse_resp(struct stream *s)
 	/* HTTP/1.0 clients cannot read chunked: decode it for them and
 	 * delimit the body by closing. */
 	s->dechunk = s->minor == 0 && s->resp_body.kind == H1_BODY_CHUNKED;
-	s->resp_close = s->resp_close || !s->cli_keepalive || proxy_draining() ||
+	s->resp_close = s->resp_close || !s->cli_keepalive ||
+			proxy_draining() ||
 			s->resp_body.kind == H1_BODY_CLOSE || s->dechunk;
 	o.keepalive = !s->resp_close;
 	o.upgrade = resp.status == 101;
@@ -278,7 +279,8 @@ srv_parse_resp(struct stream *s)
 	o.drop_framing = s->dechunk ||
 			 (s->resp_body.kind == H1_BODY_CLOSE && info.has_te);
 	if (hdr_build_resp(&s->res.hd, &resp, &o) < 0) {
-		strm_error(s, 502, "ERR_TOO_BIG", "Response headers too large.");
+		strm_error(s, 502, "ERR_TOO_BIG",
+			   "Response headers too large.");
 		return 1;
 	}
 	buf_consume(&srv->ibuf, (size_t)rc);

@@ -144,7 +144,8 @@ struct stream {
 	char                ctype[64];	/* Content-Type for the log */
 	uint64_t            bytes_out;	/* bytes written to the client */
 	unsigned            resp_head_done:1;	/* final head built */
-	unsigned            resp_scanned:1;	/* whole response body scanned */
+	unsigned            resp_scanned:1;	/* whole response body
+						   scanned */
 	unsigned            resp_close:1;	/* close the client after */
 	unsigned            srv_reusable:1;	/* server may go to the pool */
 	unsigned            retried:1;

@@ -571,11 +571,11 @@ on_i_see_you(struct w2_service *s, struct w2_router *r,
 		/* Draft 4.4/4.5: the cache abandons joining through it. */
 		if (!r->caps_bad)
 			log_msg(LOG_CRIT, "ERROR: WCCPv2: service %u: router "
-				"%s does not offer our %s (it offers forwarding "
-				"0x%x, assignment 0x%x, return 0x%x); not "
-				"joining through it", s->wire.id, ipstr(r->ip),
-				bad, m->cap_forward, m->cap_assign,
-				m->cap_return);
+				"%s does not offer our %s (it offers "
+				"forwarding 0x%x, assignment 0x%x, return "
+				"0x%x); not joining through it", s->wire.id,
+				ipstr(r->ip), bad, m->cap_forward,
+				m->cap_assign, m->cap_return);
 		r->caps_bad = 1;
 		if (r->alive) {
 			r->alive = 0;
@@ -723,10 +723,12 @@ hello_cb(struct evl_timer *t)
 		s = &w2.svc[i];
 		for (j = 0; j < w2.c->wccp2.nrouter; j++) {
 			r = &s->router[j];
-			if (r->alive && now - r->last_seen > WCCP2_ROUTER_DEAD_S) {
-				log_msg(LOG_CRIT, "WARNING: WCCPv2: service %u: "
-					"router %s stopped answering; still "
-					"announcing", s->wire.id, ipstr(r->ip));
+			if (r->alive &&
+			    now - r->last_seen > WCCP2_ROUTER_DEAD_S) {
+				log_msg(LOG_CRIT, "WARNING: WCCPv2: service "
+					"%u: router %s stopped answering; "
+					"still announcing", s->wire.id,
+					ipstr(r->ip));
 				r->alive = 0;
 				r->sees_us = 0;
 				s->view_change++;

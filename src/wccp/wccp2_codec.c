@@ -254,7 +254,8 @@ wr_mask_set(struct wr *w, const struct wccp2_mask_elem *masks, uint32_t nmask,
 			put32(w, 0);
 			continue;
 		}
-		if (me->first > nval_total || me->nval > nval_total - me->first) {
+		if (me->first > nval_total ||
+		    me->nval > nval_total - me->first) {
 			w->err = WCCP2_E_TOOMANY;
 			return;
 		}

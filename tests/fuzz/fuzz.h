@@ -75,8 +75,9 @@ fuzz_check_fields(const struct h1_header *hdr, size_t nhdr, const char *p,
 		if (hdr[i].value.len > 0) {
 			FUZZ_CHECK(hdr[i].value.p[0] != ' ' &&
 			    hdr[i].value.p[0] != '\t');
-			FUZZ_CHECK(hdr[i].value.p[hdr[i].value.len - 1] != ' ' &&
-			    hdr[i].value.p[hdr[i].value.len - 1] != '\t');
+			FUZZ_CHECK(hdr[i].value.p[hdr[i].value.len - 1] !=
+			    ' ' && hdr[i].value.p[hdr[i].value.len - 1] !=
+			    '\t');
 		}
 		/* The helpers must not crash on anything the parser let in. */
 		(void)h1_list_has(hdr[i].value, "close");

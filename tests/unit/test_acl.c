@@ -464,8 +464,8 @@ test_check_table(void **state)
 		}
 		/* The rule pointer is optional. */
 		if (acl_check(&c->http_access, &ctx, cc->dflt, NULL) != v) {
-			print_error("case %zu: verdict differs with rule NULL\n",
-				    i);
+			print_error("case %zu: verdict differs with rule "
+				    "NULL\n", i);
 			failed = 1;
 		}
 		cfg_unref(c);

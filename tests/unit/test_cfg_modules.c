@@ -91,9 +91,9 @@ test_names_unique(void **state)
 						count++;
 			}
 			if (count != 1) {
-				print_error("'%s' (module %s) appears %zu times "
-					    "in the tables\n", name, ta->module,
-					    count);
+				print_error("'%s' (module %s) appears %zu "
+					    "times in the tables\n", name,
+					    ta->module, count);
 				failed = 1;
 			}
 		}
@@ -269,7 +269,8 @@ test_known_owners(void **state)
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		for (j = 0; j < i; j++)
 			if (strcmp(known[j].name, known[i].name) == 0)
-				fail_msg("'%s' twice in known[]", known[i].name);
+				fail_msg("'%s' twice in known[]",
+				    known[i].name);
 		tab = NULL;
 		d = cfg_dir_find(known[i].name, &tab);
 		if (d == NULL) {

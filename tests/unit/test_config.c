@@ -329,7 +329,8 @@ static const struct load_case load_cases[] = {
 	  "cache_peer: option 'no-query' is not supported by tproxyd; "
 	  "ignored", 0 },
 	{ "cache_peer 192.0.2.1 sibling 3128 0 no-tproxy\n", 0, 1,
-	  "t.conf:1: WARNING: cache_peer: sibling peers are not used by tproxyd", 0 },
+	  "t.conf:1: WARNING: cache_peer: sibling peers are not used "
+	  "by tproxyd", 0 },
 	{ "cache_peer 192.0.2.1 cousin 3128 0\n", 1, 0,
 	  "t.conf:1: cache_peer: peer type must be parent", 0 },
 	{ "cache_peer 192.0.2.1 parent 3128\n", 1, 0,
@@ -387,11 +388,13 @@ test_load_table(void **state)
 		    (lc->nwarn >= 0 && (int)w != lc->nwarn) ||
 		    (lc->msg == NULL && m.n != 0) ||
 		    (lc->msg != NULL && (m.n == 0 ||
-					 strstr(m.msg[0].text, lc->msg) == NULL))
+					 strstr(m.msg[0].text, lc->msg) ==
+					 NULL))
 		    || (c == NULL) != (lc->nerr > 0)) {
 			print_error("case %zu: ---\n%s---\n"
-				    "  got nerr %zu nwarn %zu cfg %s; want nerr "
-				    "%d nwarn %d first msg containing '%s'\n",
+				    "  got nerr %zu nwarn %zu cfg %s; want "
+				    "nerr %d nwarn %d first msg containing "
+				    "'%s'\n",
 				    i, lc->text, m.nerr, w, c ? "set" : "NULL",
 				    lc->nerr, lc->nwarn,
 				    lc->msg ? lc->msg : "(none)");
@@ -597,7 +600,8 @@ test_acl_values(void **state)
 	c = load_ok("http_port 3128\n"
 		    "acl a src 10.0.0.0/8\n"
 		    "acl a src 192.168.1.0/255.255.255.0 fe80::/10\n"
-		    "acl d dstdomain .b.example a.example .B.EXAMPLE. c.example\n"
+		    "acl d dstdomain .b.example a.example .B.EXAMPLE. "
+		    "c.example\n"
 		    "acl p port 80 1025-65535\n"
 		    "acl n src all\n");
 	a = cfg_acl_find(c, "a");

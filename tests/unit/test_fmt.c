@@ -36,7 +36,8 @@ test_u64(void **state)
 	}
 	srandom(7);
 	for (i = 0; i < 10000; i++) {
-		r = (unsigned long long)random() << 33 ^ (unsigned long long)random();
+		r = (unsigned long long)random() << 33 ^
+		    (unsigned long long)random();
 		r >>= random() % 64;
 		fmt_u64(got, r);
 		snprintf(want, sizeof(want), "%llu", r);
@@ -87,8 +88,9 @@ static void
 test_ip(void **state)
 {
 	static const char *const t6[] = {
-		"::", "::1", "1::", "1::2", "2001:db8::1", "2001:db8:0:0:1:0:0:1",
-		"2001:db8::1:0:0:1", "2001:0:0:1::1", "fe80::1:2:3:4",
+		"::", "::1", "1::", "1::2", "2001:db8::1",
+		"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1", "2001:0:0:1::1",
+		"fe80::1:2:3:4",
 		"1:2:3:4:5:6:7:8", "1:0:2:3:4:5:6:7", "::ffff:198.18.0.1",
 		"::198.18.0.1", "::ffff:0:0", "::ffff:0:1.2.3.4", "0:0:1::",
 		"2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "::ffff", "1::ffff:0",

@@ -250,7 +250,8 @@ test_shared_across_fork(void **state)
 	assert_int_equal(stats_render(&b), 0);
 	assert_non_null(strstr(buf_head(&b), "\ntproxyd_requests_total"
 			       "{code=\"2xx\"} 30\n"));
-	assert_non_null(strstr(buf_head(&b), "\ntproxyd_client_connections 3\n"));
+	assert_non_null(strstr(buf_head(&b),
+	    "\ntproxyd_client_connections 3\n"));
 	assert_non_null(strstr(buf_head(&b), "\ntproxyd_workers 2\n"));
 	assert_non_null(strstr(buf_head(&b), "tproxyd_worker_requests_total"
 			       "{kid=\"2\"} 20\n"));

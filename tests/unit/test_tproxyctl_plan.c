@@ -85,7 +85,8 @@ static const struct pcase cases[] = {
 	    "ip -6 rule add fwmark 0x1/0x1 lookup 100",
 	    "ip -6 route add local ::/0 dev lo table 100",
 	    "nft -f - <<'EOF'\ntable inet tproxyd\ndelete table inet tproxyd\n",
-	    "meta l4proto tcp tcp flags & (syn|ack) != syn socket transparent 1 "
+	    "meta l4proto tcp tcp flags & (syn|ack) != syn "
+	    "socket transparent 1 "
 	    "meta mark set meta mark & "
 	    "0xfffffffe | 0x00000001 accept",
 	    "meta nfproto ipv4 tcp dport 80 tproxy ip to :3129",
@@ -256,7 +257,8 @@ struct bad_case {
 static void b_noport(struct plan_opts *o) { o->ndport = 0; }
 static void b_mark(struct plan_opts *o) { o->mark = 0x3; o->mask = 0x1; }
 static void b_table(struct plan_opts *o) { o->table = 254; }
-static void b_bypass(struct plan_opts *o)
+static void
+b_bypass(struct plan_opts *o)
 {
 	snprintf(o->bypass[0], 64, "198.18.999.0/24");
 	o->nbypass = 1;
@@ -296,7 +298,11 @@ test_bad_options(void **state)
 static void
 test_parsers(void **state)
 {
-	static const struct { const char *in; int ok; uint32_t m, k; } marks[] = {
+	static const struct {
+		const char *in;
+		int ok;
+		uint32_t m, k;
+	} marks[] = {
 		{ "0x1/0x1", 0, 1, 1 }, { "1", 0, 1, 0xffffffff },
 		{ "0x10/0xf0", 0, 0x10, 0xf0 }, { "0x3/0x1", -1, 0, 0 },
 		{ "0", -1, 0, 0 }, { "x", -1, 0, 0 }, { "1/", -1, 0, 0 },
@@ -307,7 +313,8 @@ test_parsers(void **state)
 		{ "a", -1, 0 }, { "", -1, 0 },
 	};
 	static const struct { const char *in; int ok, fam; } cidrs[] = {
-		{ "198.18.0.0/15", 0, PLAN_V4 }, { "2001:db8::/32", 0, PLAN_V6 },
+		{ "198.18.0.0/15", 0, PLAN_V4 },
+		{ "2001:db8::/32", 0, PLAN_V6 },
 		{ "198.18.1.1", 0, PLAN_V4 }, { "198.18.0.0/33", -1, 0 },
 		{ "2001:db8::/129", -1, 0 }, { "nope", -1, 0 },
 	};

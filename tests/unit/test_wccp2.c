@@ -683,7 +683,8 @@ test_spread(void **state)
 			cnt[b[j]]++;
 		}
 		for (j = 0; j < t[i].n; j++) {
-			snprintf(what, sizeof(what), "case %zu cache %zu", i, j);
+			snprintf(what, sizeof(what), "case %zu cache %zu",
+			    i, j);
 			EXPECT_INT(cnt[j], t[i].want[j], what);
 		}
 	}

@@ -157,9 +157,9 @@ apply_setup(const struct plan_opts *o, const char *state_path)
 		if (rc < 0) {
 			fputs(sbuf_str(&err), stderr);
 			fprintf(stderr, "tproxyctl: setup failed at: %s; what "
-				"was done so far is recorded in %s (undo it with "
-				"`tproxyctl teardown --state %s`)\n", s->what,
-				state_path, state_path);
+				"was done so far is recorded in %s (undo it "
+				"with `tproxyctl teardown --state %s`)\n",
+				s->what, state_path, state_path);
 			state_save(state_path, &st, &err);
 			goto fail;
 		}

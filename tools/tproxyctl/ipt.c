@@ -3,10 +3,10 @@
  *
  * tproxyctl's rules live in its own chains of the mangle table:
  *
- *   PREROUTING -> TPROXYD_PREROUTING:  bypass (-j RETURN)
- *                                      -m socket --transparent -j TPROXYD_DIVERT
- *                                      --dport ... -j TPROXY
- *   TPROXYD_DIVERT:                    -j MARK; -j ACCEPT
+ *   PREROUTING -> TPROXYD_PREROUTING: bypass (-j RETURN)
+ *                                     -m socket --transparent -j TPROXYD_DIVERT
+ *                                     --dport ... -j TPROXY
+ *   TPROXYD_DIVERT:                   -j MARK; -j ACCEPT
  *
  * so that one jump in PREROUTING is the only thing placed in a chain
  * someone else owns, and the order socket -> TPROXY (seeds, "Traffic
@@ -234,7 +234,8 @@ ipt_drop_empty_mangle(int family)
 			used = 1;
 		if (*p == ':' && strncmp(p, ":PREROUTING ", 12) &&
 		    strncmp(p, ":INPUT ", 7) && strncmp(p, ":FORWARD ", 9) &&
-		    strncmp(p, ":OUTPUT ", 8) && strncmp(p, ":POSTROUTING ", 13))
+		    strncmp(p, ":OUTPUT ", 8) &&
+	    strncmp(p, ":POSTROUTING ", 13))
 			used = 1;
 	}
 	sbuf_free(&out);

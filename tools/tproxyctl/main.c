@@ -31,7 +31,8 @@ usage(FILE *f)
 		"[--ports 80,8080]\n"
 		"           [--mark 0x1/0x1] [--table 100] [--iface IF...] "
 		"[--bypass CIDR...]\n"
-		"           [--family ipv4|ipv6|both] [--backend nft|iptables]\n"
+		"           [--family ipv4|ipv6|both] "
+		"[--backend nft|iptables]\n"
 		"           [--bridge CLIENT_IF INET_IF] [--state FILE] "
 		"[--dry-run]\n"
 		"       tproxyctl teardown [--state FILE]\n"
@@ -114,8 +115,8 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 			} else if (!strcmp(a, "--mark")) {
 				if (plan_parse_mark(v, &o->mark, &o->mask) < 0)
 					return bad("bad mark '%s' (want VALUE "
-						   "or VALUE/MASK, value inside "
-						   "the mask)", v);
+						   "or VALUE/MASK, value "
+						   "inside the mask)", v);
 			} else if (!strcmp(a, "--table")) {
 				char *end;
 				unsigned long t = strtoul(v, &end, 10);
@@ -265,7 +266,8 @@ from_config(const struct cfg *c, int family_locked, struct plan_opts *o)
 			o->to[0].port = port_of(p);
 			o->to[0].addr[0] = '\0';
 			if (!p->wildcard && af == AF_INET)
-				inet_ntop(AF_INET, &((const struct sockaddr_in *)
+				inet_ntop(AF_INET,
+					  &((const struct sockaddr_in *)
 					  (const void *)&p->addr)->sin_addr,
 					  o->to[0].addr, sizeof(o->to[0].addr));
 			if (!strcmp(o->to[0].addr, "0.0.0.0"))

@@ -110,7 +110,8 @@ bridge_table(const struct plan_opts *o, struct sbuf *b)
 		 "\t# Frames for the intercepted ports are addressed to the\n"
 		 "\t# bridge itself and marked for this host, so that they\n"
 		 "\t# leave the bridging path for the IP layer, where the\n"
-		 "\t# tproxy rules see them (the seeds' ebtables broute DROP).\n"
+		 "\t# tproxy rules see them (the seeds' ebtables broute "
+		 "DROP).\n"
 		 "\tchain prerouting {\n"
 		 "\t\ttype filter hook prerouting priority -200; "
 		 "policy accept;\n");

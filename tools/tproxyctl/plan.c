@@ -237,7 +237,8 @@ plan_build(const struct plan_opts *o, struct plan *p, char *err,
 		char **undo;
 
 		nft_ruleset(o, &b);
-		/* Deleting the table(s) in one transaction is the whole undo. */
+		/* Deleting the table(s) in one transaction is the whole
+		 * undo. */
 		if (o->backend == PLAN_NFT && o->bridge)
 			undo = argv_new("nft", "delete table inet "
 					PLAN_NFT_TABLE "; delete table bridge "

@@ -224,10 +224,14 @@ status_run(const struct cfg *c, const char *path)
 	       e : 0, e);
 	printf("  bytes:     client in %.0f, out %.0f; server in %.0f, "
 	       "out %.0f\n",
-	       metric(m, "tproxyd_bytes_total{peer=\"client\",direction=\"in\"}"),
-	       metric(m, "tproxyd_bytes_total{peer=\"client\",direction=\"out\"}"),
-	       metric(m, "tproxyd_bytes_total{peer=\"server\",direction=\"in\"}"),
-	       metric(m, "tproxyd_bytes_total{peer=\"server\",direction=\"out\"}"));
+	       metric(m, "tproxyd_bytes_total"
+			 "{peer=\"client\",direction=\"in\"}"),
+	       metric(m, "tproxyd_bytes_total"
+			 "{peer=\"client\",direction=\"out\"}"),
+	       metric(m, "tproxyd_bytes_total"
+			 "{peer=\"server\",direction=\"in\"}"),
+	       metric(m, "tproxyd_bytes_total"
+			 "{peer=\"server\",direction=\"out\"}"));
 	printf("  security:  %.0f Host header forgeries\n",
 	       metric(m, "tproxyd_host_forgeries_total"));
 	for (p = m; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {

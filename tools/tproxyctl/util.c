@@ -190,7 +190,8 @@ shell_safe(const char *s)
 	if (*s == '\0')
 		return 0;
 	for (; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		if (!strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			    "0123456789_-+=/.,:@%", *s))
 			return 0;
 	return 1;
