@@ -199,11 +199,14 @@ $(B)/tests/test_tproxyctl_plan: $(B)/tests/unit/test_tproxyctl_plan.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
-# `make bench [QUICK=1]`: tproxyd against direct forwarding, Squid, HAProxy
-# and nginx in the namespace network (root; ~25 min, QUICK=1 ~1 min).
-# Results in bench/results/ (see bench/README.md); BENCH_ARGS passes more
-# options to bench/bench.py (e.g. --duration 10, --proxies tproxyd,haproxy).
+# `make bench [QUICK=1] [BASELINE=other/build/tproxyd]`: tproxyd against
+# direct forwarding, Squid, HAProxy and nginx in the namespace network
+# (root; ~21 min, ~24 min with BASELINE, QUICK=1 ~2 min). BASELINE adds
+# "tproxyd-before" (that binary, same configuration, alternating with
+# tproxyd) and a before/after table. Results in bench/results/ (see
+# bench/README.md); BENCH_ARGS passes more options to bench/bench.py
+# (e.g. --duration 10, --proxies tproxyd,haproxy).
 bench: all
 	@sh scripts/deps.sh bench
-	$(PYTHON) bench/bench.py --build $(B) $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
+	$(PYTHON) bench/bench.py --build $(B) $(if $(filter 1,$(QUICK)),--quick) $(if $(BASELINE),--baseline $(BASELINE)) $(BENCH_ARGS)
 .PHONY: bench

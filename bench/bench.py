@@ -6,19 +6,20 @@ spoofing the client's address, in a client / router / server namespace
 network (tests/netns/netns.py). See bench/README.md.
 
     python3 bench/bench.py [--quick] [--build build] [--out bench/results]
+                           [--baseline OTHER/build/tproxyd]
 
 Root only. Every namespace has a per-run unique name and is removed on exit,
 on error and on Ctrl-C; all traffic stays inside them (198.18.0.0/15).
 """
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
 import re
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,7 +45,44 @@ LOADS = {
     "ka1m":   ("/1m", 10, [], "1 MiB keep-alive, 10 conns"),
     "idle":   (None, 10000, [], "10,000 idle keep-alive conns"),
 }
-PROXIES = ["direct", "tproxyd", "haproxy", "squid", "nginx"]
+PROXIES = ["direct", "tproxyd", "tproxyd-before", "haproxy",
+           "haproxy-default", "squid", "squid-default", "nginx",
+           "nginx-default"]
+# What each entry runs: "kind" (which program), "fields" (filled into its
+# config template in peers/), and where it is measured: "modes"/"loads"
+# (None = everywhere). The peers run in their best configuration for this
+# job (bench/README.md, "Peer configurations", says why, with the
+# documentation); each "-default" entry is the same peer with that
+# program's defaults instead, measured per core only on the loads where
+# the difference shows, to keep the full run short. tproxyd-before exists
+# only with --baseline and is measured everywhere tproxyd is.
+PROXY_CONF = {
+    "direct": {"kind": "direct", "modes": None, "loads": None},
+    "tproxyd": {"kind": "tproxyd", "modes": None, "loads": None},
+    "tproxyd-before": {"kind": "tproxyd", "modes": None, "loads": None},
+    "haproxy": {"kind": "haproxy", "modes": None, "loads": None, "fields": {
+        "REUSE_LINE": "http-reuse never",
+        "SPLICE_LINE": "option splice-request\n\toption splice-response"}},
+    "haproxy-default": {"kind": "haproxy", "modes": ["pinned"],
+                        "loads": ["ka50", "ka1000", "ka1m"], "fields": {
+        "REUSE_LINE": "# (no http-reuse line: the default, safe)",
+        "SPLICE_LINE": "# (no splicing: the default)"}},
+    "squid": {"kind": "squid", "modes": None, "loads": None, "fields": {
+        "READ_AHEAD_LINE": "read_ahead_gap 256 KB"}},
+    "squid-default": {"kind": "squid", "modes": ["pinned"],
+                      "loads": ["ka64k", "ka1m"], "fields": {
+        "READ_AHEAD_LINE": "# (no read_ahead_gap line: the default, 16 KB)"}},
+    "nginx": {"kind": "nginx", "modes": None, "loads": None, "fields": {
+        "BUFFERING_LINES": "proxy_buffering off;\n\t\t\t"
+                           "proxy_buffer_size 64k;\n\t\t\t"
+                           "proxy_buffers 4 64k;"}},
+    "nginx-default": {"kind": "nginx", "modes": ["pinned"],
+                      "loads": ["ka64k", "ka1m"], "fields": {
+        "BUFFERING_LINES": "# (no proxy_buffering/proxy_buffer_size/"
+                           "proxy_buffers lines: the defaults)"}},
+}
+# The second client address of the client namespace (bench/spoofcheck.py).
+CLIENT_B = "198.18.1.3"
 
 
 def log(*a):
@@ -63,7 +101,17 @@ class Bench:
         self.rules_on = False
         self.results = []         # one dict per measured run
         self.verified = {}
-        self.tproxyd_workers = self._tproxyd_has_workers()
+        self.spoofcheck = {}      # (proxy, mode) -> last spoofcheck result
+        self.binaries = {"tproxyd": os.path.join(self.build, "tproxyd")}
+        if args.baseline:
+            self.binaries["tproxyd-before"] = os.path.abspath(args.baseline)
+        # Both tproxyd binaries get the same configuration, "workers N"
+        # included when this tree's daemon has a setter for it.
+        self.tproxyd_workers = self._tproxyd_has_workers(TOP)
+        self.workers_support = {
+            k: self._tproxyd_has_workers(
+                os.path.dirname(os.path.dirname(v)))
+            for k, v in self.binaries.items()}
 
     # -- helpers ----------------------------------------------------------
 
@@ -86,14 +134,15 @@ class Bench:
             f.write(text)
         return path
 
-    def _tproxyd_has_workers(self):
-        """True once the daemon's config table has a setter for workers
-        (the directive is accepted-and-ignored until then)."""
+    def _tproxyd_has_workers(self, top):
+        """True once the daemon's config table (in the source tree `top`)
+        has a setter for workers (the directive is accepted-and-ignored
+        until then); None when that tree's source is not there."""
         try:
-            with open(os.path.join(TOP, "src", "config", "directives.c")) as f:
+            with open(os.path.join(top, "src", "config", "directives.c")) as f:
                 src = f.read()
         except OSError:
-            return False
+            return None
         return re.search(r'\{\s*"workers",\s*set_', src) is not None
 
     def ns_pids(self, ns):
@@ -135,6 +184,16 @@ class Bench:
                 return int(dict(zip(h[1:], v[1:])).get("TCPSynRetrans", 0))
         return 0
 
+    def passive_opens(self, ns):
+        """TCP connections accepted so far in ns (/proc/net/snmp
+        Tcp: PassiveOpens); in the server namespace: origin connections."""
+        p = self.sh(ns, ["cat", "/proc/net/snmp"], timeout=10)
+        lines = [ln.split() for ln in p.stdout.splitlines()]
+        for h, v in zip(lines[0::2], lines[1::2]):
+            if h[0] == "Tcp:":
+                return int(dict(zip(h[1:], v[1:])).get("PassiveOpens", 0))
+        return 0
+
     def set_affinity(self, ns, cpus):
         for pid in self.ns_pids(ns):
             subprocess.run(["taskset", "-a", "-cp", cpus, str(pid)],
@@ -165,6 +224,9 @@ class Bench:
         self.t = netns.Topology()
         self.rules_on = False
         self.t.setup()
+        # a second client address, for the spoofing check (spoofcheck.py)
+        self.t._ip("-n", self.t.cli, "addr", "add", CLIENT_B + "/24",
+                   "dev", "c0")
         # Same client/router TCP tuning for every proxy: the new-connection
         # load opens ~10^5 connections per run from one client address.
         for ns in (self.t.cli, self.t.rtr):
@@ -206,26 +268,29 @@ class Bench:
         n = 1 if mode == "pinned" else 2
         pin = ["taskset", "-c", "1"] if mode == "pinned" else []
         env = dict(os.environ)
-        if name == "tproxyd":
+        kind = PROXY_CONF[name]["kind"]
+        fields = PROXY_CONF[name].get("fields", {})
+        if kind == "tproxyd":
+            # the same configuration for both binaries
             wl = ("workers %d" % n) if self.tproxyd_workers else ""
             conf = self.template("tproxyd.conf", "tproxyd.conf", PORT=PORT,
                                  DIR=self.d, WORKERS_LINE=wl)
-            self.sh(self.t.rtr, [os.path.join(self.build, "tproxyd"),
-                                 "-k", "parse", "-f", conf])
-            argv = [os.path.join(self.build, "tproxyd"), "-N", "-f", conf]
-        elif name == "haproxy":
+            binary = self.binaries[name]
+            self.sh(self.t.rtr, [binary, "-k", "parse", "-f", conf])
+            argv = [binary, "-N", "-f", conf]
+        elif kind == "haproxy":
             conf = self.template("haproxy.cfg", "haproxy.cfg", PORT=PORT,
-                                 THREADS=n)
+                                 THREADS=n, **fields)
             self.sh(self.t.rtr, ["haproxy", "-q", "-c", "-f", conf])
             argv = ["haproxy", "-db", "-f", conf]
-        elif name == "squid":
+        elif kind == "squid":
             conf = self.template("squid.conf", "squid.conf", PORT=PORT,
-                                 DIR=self.d)
+                                 DIR=self.d, **fields)
             self.sh(self.t.rtr, ["squid", "-k", "parse", "-f", conf])
             argv = ["squid", "-N", "-f", conf]
-        elif name == "nginx":
+        elif kind == "nginx":
             conf = self.template("nginx-proxy.conf", "nginx-proxy.conf",
-                                 PORT=PORT, DIR=self.d, WORKERS=n)
+                                 PORT=PORT, DIR=self.d, WORKERS=n, **fields)
             self.sh(self.t.rtr, ["nginx", "-t", "-q", "-e", "stderr", "-c",
                                  conf])
             env["LD_PRELOAD"] = self.shim
@@ -234,11 +299,11 @@ class Bench:
                     "-c", conf, "-g", "daemon off;"]
         else:
             raise ValueError(name)
-        out = open(os.path.join(self.d, name + ".out"), "ab")
         full = pin + self.t._argv(self.t.rtr, argv)
-        p = subprocess.Popen(full, start_new_session=True, env=env,
-                             stdin=subprocess.DEVNULL, stdout=out,
-                             stderr=subprocess.STDOUT)
+        with open(os.path.join(self.d, name + ".out"), "ab") as out:
+            p = subprocess.Popen(full, start_new_session=True, env=env,
+                                 stdin=subprocess.DEVNULL, stdout=out,
+                                 stderr=subprocess.STDOUT)
         self.proxy_procs.append(p)
         self.t.wait_listen(self.t.rtr, PORT, timeout=20, proc=p)
         time.sleep(0.3)   # let workers/children come up
@@ -270,8 +335,14 @@ class Bench:
         while self.t.listening(self.t.rtr, PORT):
             time.sleep(0.1)
 
-    def verify(self, name):
-        """The origin must see the client's address, through the proxy."""
+    def verify(self, name, mode):
+        """The origin must see the client's address, through the proxy,
+        and each of two clients must be seen with its own address even
+        while the other's connections are open (spoofcheck.py): a proxy
+        that sent one client's request over an origin connection spoofed
+        for another would fail here and is not measured. The two-client
+        check depends on the configuration only: it runs once per proxy
+        and setup (again after a failure)."""
         p = self.sh(self.t.cli, ["curl", "-sS", "-m", "10", "-D",
                                  os.path.join(self.d, "verify.hdr"),
                                  "http://%s/peer" % ORIGIN], check=False)
@@ -280,8 +351,23 @@ class Bench:
         if name != "direct":
             # with the TPROXY rules on, only the proxy can have answered
             ok = ok and self.rules_on and bool(self.ns_pids(self.t.rtr))
-        log("verify %-8s origin saw %r -> %s" % (name, saw,
-                                                 "OK" if ok else "FAILED"))
+        sc = self.spoofcheck.get((name, mode))
+        if sc is None or not sc["ok"]:
+            q = self.sh(self.t.cli, [
+                "/usr/bin/python3",
+                os.path.join(TOP, "bench", "spoofcheck.py"), "--host",
+                ORIGIN, "--a", CLIENT, "--b", CLIENT_B], check=False,
+                timeout=60)
+            m = re.search(r"^SPOOFCHECK (.*)$", q.stdout, re.M)
+            sc = json.loads(m.group(1)) if m else {
+                "ok": False, "steps": [],
+                "error": (q.stdout + q.stderr)[-300:]}
+            self.spoofcheck[(name, mode)] = sc
+        ok = ok and sc["ok"]
+        log("verify %-15s origin saw %r; two clients: %s -> %s" % (
+            name, saw, " ".join("%s=%s" % (x["step"], x["saw"])
+                                for x in sc["steps"]) or sc.get("error"),
+            "OK" if ok else "FAILED"))
         return ok
 
     # -- loads ------------------------------------------------------------
@@ -315,7 +401,8 @@ class Bench:
         if name != "direct":
             self.start_proxy(name, mode)
         try:
-            ok = self.verify(name) if run == 1 or not self.a.quick else True
+            ok = (self.verify(name, mode) if run == 1 or not self.a.quick
+                  else True)
             self.verified[(name, mode)] = (
                 self.verified.get((name, mode), True) and ok)
             if not ok:
@@ -326,12 +413,15 @@ class Bench:
             pids = self.ns_pids(self.t.rtr)
             c0 = self.cpu_seconds(pids)
             s0 = (self.syn_retrans(self.t.cli), self.syn_retrans(self.t.rtr))
+            o0 = self.passive_opens(self.t.srv)
             r = self.run_load(load, mode, dur)
             pids = self.ns_pids(self.t.rtr)
             c1 = self.cpu_seconds(pids)
             s1 = (self.syn_retrans(self.t.cli), self.syn_retrans(self.t.rtr))
+            o1 = self.passive_opens(self.t.srv)
             r.update(proxy=name, load=load, mode=mode, run=run,
                      cpu_s=c1 - c0, rss_kib=self.hwm_kib(pids),
+                     origin_conns=o1 - o0,
                      syn_retrans=(s1[0] - s0[0]) + (s1[1] - s0[1]),
                      syn_retrans_cli=s1[0] - s0[0],
                      syn_retrans_rtr=s1[1] - s0[1], nprocs=len(pids))
@@ -342,14 +432,18 @@ class Bench:
             r["mbps"] = r["bytes"] / (r["duration_us"] / 1e6) / 1e6
             r["cpu_per_100k"] = (r["cpu_s"] * 1e5 / r["requests"]
                                  if r["requests"] else 0)
+            r["origin_conns_per_req"] = (r["origin_conns"] / r["requests"]
+                                         if r["requests"] else 0)
             r["errors"] = sum(r[k] for k in ("err_connect", "err_read",
                                              "err_write", "err_status",
                                              "err_timeout"))
-            log("%-6s %-8s %-6s #%d %9.0f req/s p50 %6.2f ms p99 %7.2f ms "
-                "%8.1f MB/s cpu %.3f s/100k rss %6.1f MiB synrt %d err %d%s"
+            log("%-6s %-15s %-6s #%d %9.0f req/s p50 %6.2f ms p99 %7.2f ms "
+                "%8.1f MB/s cpu %.3f s/100k rss %6.1f MiB origin conn/req "
+                "%.3f synrt %d err %d%s"
                 % (mode, name, load, run, r["rps"], r["p50_us"] / 1e3,
                    r["p99_us"] / 1e3, r["mbps"], r["cpu_per_100k"],
-                   r["rss_kib"] / 1024, r["syn_retrans"], r["errors"],
+                   r["rss_kib"] / 1024, r["origin_conns_per_req"],
+                   r["syn_retrans"], r["errors"],
                    (" alive %d/%d" % (r["alive"], r["opened"])
                     if "alive" in r else "")))
             self.results.append(r)
@@ -361,8 +455,18 @@ class Bench:
     # -- the whole run ----------------------------------------------------
 
     def plan(self):
+        """(mode, proxy, load, run) in the order they are measured: per
+        setup and load, repetition after repetition, every proxy once per
+        repetition, so slow drifts of the shared host spread over all
+        proxies alike. tproxyd and tproxyd-before swap places in every
+        other repetition (alternating order)."""
         q = self.a.quick
         proxies = [x for x in PROXIES if x in self.a.proxies]
+        if self.a.baseline and "tproxyd" in proxies:
+            if "tproxyd-before" not in proxies:
+                proxies.insert(proxies.index("tproxyd") + 1, "tproxyd-before")
+        else:
+            proxies = [x for x in proxies if x != "tproxyd-before"]
         loads_pinned = (["ka50", "close", "ka1m", "idle"] if q else
                         ["ka50", "ka1000", "close", "ka64k", "ka1m", "idle"])
         loads_2cpu = [] if q else ["ka50", "ka1000", "close", "ka1m"]
@@ -371,19 +475,41 @@ class Bench:
         runs = 1 if q else self.a.runs
         out = []
         for mode, loads in (("pinned", loads_pinned), ("2cpu", loads_2cpu)):
-            for name in proxies:
-                for load in loads:
-                    if load == "idle" and name == "direct":
-                        continue
-                    for run in range(1, runs + 1):
-                        out.append((mode, name, load, run))
+            for load in loads:
+                here = [x for x in proxies
+                        if not (load == "idle" and x == "direct")
+                        and (PROXY_CONF[x]["modes"] is None
+                             or mode in PROXY_CONF[x]["modes"])
+                        and (PROXY_CONF[x]["loads"] is None
+                             or load in PROXY_CONF[x]["loads"])]
+                for run in range(1, runs + 1):
+                    order = list(here)
+                    if run % 2 == 0 and "tproxyd-before" in order:
+                        i = order.index("tproxyd")
+                        j = order.index("tproxyd-before")
+                        order[i], order[j] = order[j], order[i]
+                    out += [(mode, name, load, run) for name in order]
         return out
+
+    def estimate_s(self, plan, dur):
+        """Expected wall time of the plan: measured on the 2-core VM,
+        each run costs its duration, the 1 s warm-up and ~1.2 s to build
+        the network, start, verify and stop the proxy; an idle run about
+        9 s (10,000 connections opened, 5 s hold; QUICK: 1,000, 2 s)."""
+        t = 0.0
+        for mode, name, load, run in plan:
+            if load == "idle":
+                t += 4 if self.a.quick else 9
+            else:
+                t += dur + (1 if self.a.warmup else 0) + 1.2
+        return t
 
     def main(self):
         dur = 2 if self.a.quick else self.a.duration
         self.prepare()
         plan = self.plan()
-        log("%d runs of ~%d s each" % (len(plan), dur))
+        log("%d runs of ~%d s each, expected to take ~%.0f min" % (
+            len(plan), dur, self.estimate_s(plan, dur) / 60))
         t0 = time.monotonic()
         for mode, name, load, run in plan:
             try:
@@ -413,10 +539,13 @@ class Bench:
         facts = self.facts(dur)
         with open(os.path.join(self.a.out, "facts.json"), "w") as f:
             json.dump({"facts": facts, "verified": {
-                "%s/%s" % k: v for k, v in self.verified.items()}}, f,
+                "%s/%s" % k: v for k, v in self.verified.items()},
+                "spoofcheck": {"%s/%s" % k: v
+                               for k, v in self.spoofcheck.items()}}, f,
                 indent=1)
         report.write(self.a.out, self.results, facts=facts,
-                     verified=self.verified)
+                     verified=self.verified, spoofcheck={
+                         "%s/%s" % k: v for k, v in self.spoofcheck.items()})
 
     def facts(self, dur):
         def ver(argv, pat=None):
@@ -437,6 +566,25 @@ class Bench:
         mem = 0
         with open("/proc/meminfo") as f:
             mem = int(f.readline().split()[1]) // 1024 // 1024
+
+        def build_id(binary):
+            """Version line, source commit and a hash of the binary, so
+            that two builds of one version can be told apart."""
+            try:
+                p = subprocess.run(["git", "-C", os.path.dirname(binary),
+                                    "describe", "--always", "--dirty",
+                                    "--abbrev=10"], capture_output=True,
+                                   text=True, timeout=10)
+                git = p.stdout.strip() if p.returncode == 0 else "?"
+            except OSError:
+                git = "?"
+            try:
+                with open(binary, "rb") as f:
+                    h = hashlib.sha256(f.read()).hexdigest()[:12]
+            except OSError:
+                h = "?"
+            return {"version": ver([binary, "-v"]), "path": binary,
+                    "commit": git, "sha256": h}
         return {
             "date": datetime.datetime.now(datetime.timezone.utc).strftime(
                 "%Y-%m-%d %H:%M UTC"),
@@ -445,12 +593,21 @@ class Bench:
             "quick": self.a.quick, "duration": dur,
             "runs": 1 if self.a.quick else self.a.runs,
             "tproxyd_workers": self.tproxyd_workers,
+            "workers_support": self.workers_support,
+            "tproxyd_builds": {k: build_id(v)
+                               for k, v in self.binaries.items()},
+            # the lines that differ between best and default configs
+            "peer_configs": {
+                k: "; ".join(v.replace("\n", " ").replace("\t", "")
+                             for v in c["fields"].values())
+                for k, c in PROXY_CONF.items() if "fields" in c},
             "versions": {
-                "tproxyd": ver([os.path.join(self.build, "tproxyd"), "-v"]),
+                "tproxyd": ver([self.binaries["tproxyd"], "-v"]),
                 "haproxy": ver(["haproxy", "-v"], "version"),
                 "squid": ver(["squid", "-v"], "Version"),
                 "nginx": ver(["nginx", "-v"]),
                 "wrk": ver(["wrk", "-v"], "wrk"),
+                "python3": platform.python_version(),
             },
         }
 
@@ -471,12 +628,19 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--out", default=os.path.join(TOP, "bench", "results"))
     ap.add_argument("--duration", type=int,
-                    default=int(os.environ.get("BENCH_DURATION", "7")))
+                    default=int(os.environ.get("BENCH_DURATION", "5")))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-warmup", dest="warmup", action="store_false")
     ap.add_argument("--proxies", default=",".join(PROXIES))
     ap.add_argument("--loads", default=",".join(LOADS))
+    ap.add_argument("--baseline", default=os.environ.get("BASELINE") or None,
+                    metavar="PATH",
+                    help="another tproxyd binary, measured as "
+                    "'tproxyd-before' with the same configuration, "
+                    "alternating with tproxyd in every repetition")
     a = ap.parse_args()
+    if a.baseline and not os.access(a.baseline, os.X_OK):
+        sys.exit("--baseline %s: not an executable file" % a.baseline)
     a.proxies = a.proxies.split(",")
     a.loads = a.loads.split(",")
     if a.quick:

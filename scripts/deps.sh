@@ -12,7 +12,7 @@ demo="$build curl iproute2 nftables iptables procps iputils-ping python3"
 fuzz="clang"
 # bench: the peers are run by bench/bench.py inside namespaces only; their
 # packaged services must not start on the host (policy-rc.d below).
-bench="$test wrk haproxy nginx-light squid gnuplot-nox"
+bench="$test wrk haproxy nginx-light squid python3-matplotlib"
 
 case "${1:-test}" in
 build) want=$build ;;
