@@ -106,12 +106,11 @@ class Bench:
         if args.baseline:
             self.binaries["tproxyd-before"] = os.path.abspath(args.baseline)
         # Both tproxyd binaries get the same configuration, "workers N"
-        # included when this tree's daemon has a setter for it.
-        self.tproxyd_workers = self._tproxyd_has_workers(TOP)
+        # included when the daemon implements it.
         self.workers_support = {
-            k: self._tproxyd_has_workers(
-                os.path.dirname(os.path.dirname(v)))
+            k: self._tproxyd_has_workers(v)
             for k, v in self.binaries.items()}
+        self.tproxyd_workers = self.workers_support["tproxyd"]
 
     # -- helpers ----------------------------------------------------------
 
@@ -134,16 +133,22 @@ class Bench:
             f.write(text)
         return path
 
-    def _tproxyd_has_workers(self, top):
-        """True once the daemon's config table (in the source tree `top`)
-        has a setter for workers (the directive is accepted-and-ignored
-        until then); None when that tree's source is not there."""
-        try:
-            with open(os.path.join(top, "src", "config", "directives.c")) as f:
-                src = f.read()
-        except OSError:
-            return None
-        return re.search(r'\{\s*"workers",\s*set_', src) is not None
+    def _tproxyd_has_workers(self, binary):
+        """True when the daemon implements workers (its -k parse does not
+        warn that the directive is ignored); None when it cannot be
+        run."""
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "w.conf")
+            with open(conf, "w") as f:
+                f.write("http_port 127.0.0.1:3128\nworkers 2\n")
+            try:
+                p = subprocess.run([binary, "-k", "parse", "-f", conf],
+                                   capture_output=True, text=True,
+                                   timeout=10)
+            except OSError:
+                return None
+        out = p.stdout + p.stderr
+        return p.returncode == 0 and "workers" not in out
 
     def ns_pids(self, ns):
         p = subprocess.run([netns.IP, "netns", "pids", ns],
