@@ -157,8 +157,8 @@ def test_tproxyctl_status_summarises_the_counters(tproxyd, origin):
                      out), out
     assert re.search(r"errors:\s+ERR_CONNECT_FAIL\s+1", out), out
     assert "accepting: yes" in out, out
-    # Stopped: status says so and fails.
-    p.stop()
+    # Stopped (cleanly): status says so and fails.
+    assert p.stop() == []
     r = subprocess.run([ctl, "status", "-f", str(p.conf)],
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 1 and "not running" in r.stdout, r.stdout
