@@ -40,7 +40,6 @@ from intercept_env import (FAM, TPROXY_PORT, daemons, env, install_tproxy,  # no
                            must, net, url, client_curl)
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def _root():
     harness.require_root("network namespaces, nft/iptables TPROXY rules")

@@ -15,8 +15,6 @@ Run with: /usr/bin/python3 -m pytest -q tests/blackbox/test_intercept_modes.py
 (as root).
 """
 
-import os
-
 import pytest
 
 import harness
@@ -26,10 +24,10 @@ from intercept_env import (FAM, NAT_PORT, PARENT_PORT, SRV4,  # noqa: F401
                            install_nat, install_tproxy, net, url)
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def _root():
-    harness.require_root("network namespaces, nft/iptables NAT and TPROXY rules")
+    harness.require_root("network namespaces, nft/iptables NAT and TPROXY "
+                         "rules")
 
 
 # ---------------------------------------------------------------------------

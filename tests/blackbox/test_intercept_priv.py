@@ -26,10 +26,10 @@ from intercept_env import (FAM, TPROXY_PORT, client_curl, daemons,  # noqa: F401
                            env, install_tproxy, net, url)
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def _root():
-    harness.require_root("changing identity and capabilities with setpriv, network namespaces")
+    harness.require_root("changing identity and capabilities with setpriv, "
+                         "network namespaces")
 
 BASE = ["http_port %d tproxy" % TPROXY_PORT, "http_access allow all"]
 CAP_NET_RAW = 13

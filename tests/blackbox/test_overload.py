@@ -83,6 +83,7 @@ def test_stops_accepting_at_limit_and_resumes(tproxyd, origin, limit_line,
         # Paused, not spinning: under 0.2 CPU seconds in one second.
         pid = p.pid() if callable(getattr(p, "pid", None)) else p.proc.pid
         c0 = cpu_seconds(pid)
+        # Under test, not synchronisation: the CPU used over one second.
         time.sleep(1.0)
         assert cpu_seconds(pid) - c0 < 0.2, "busy while paused"
         assert "connection limit reached" in p.cache_log.read_text()

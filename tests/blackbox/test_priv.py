@@ -38,7 +38,6 @@ TRANSPARENT_CAP = CAP_NET_RAW
 NONLOCAL = "198.18.99.1"
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def _root():
     harness.require_root("changing identity and capabilities with setpriv")

@@ -62,7 +62,6 @@ RTR, C1, C2 = "198.18.3.1", "198.18.3.2", "198.18.3.3"
 PY = "/usr/bin/python3"
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def _tshark():
     """Wireshark's dissector is half of what these tests check: without
