@@ -361,21 +361,29 @@ def test_connect_server_half_close_first(proxy):
 
 def test_connect_server_reset_mid_stream(proxy):
     """The server sends 3 MiB, then resets the connection: the client gets
-    a prefix of the stream and then a reset, never a clean end."""
+    the stream and then a reset, never a clean end."""
     down = pattern(3 * MiB, 7)
+    received = threading.Event()
 
     def script(s):
         s.sendall(down)
-        wait_sent(s, 20)        # all of it read by the proxy, then cut
+        # The cut comes once the client has every byte: what was spliced
+        # is then exactly what it got (a reset while bytes are still in
+        # the proxy would discard them after they were counted).
+        assert received.wait(20), "the client did not get the 3 MiB"
         rst(s)
         return True
 
     with ScriptedServer(script) as srv:
         before = scrape(proxy.stats_port)
         c = open_tunnel(proxy, srv.port)
-        got, how = read_all(c.sock, c.buf)
+        first = c.recv_exact(len(down))
+        received.set()
+        rest, how = read_all(c.sock, c.buf)
+        got = first + rest
         c.close()
         assert srv.result()
+    assert rest == b"", "bytes after the server's last ones"
     assert how == "reset", "the cut tunnel ended like a complete one"
     assert got == down[:len(got)], "bytes before the reset differ"
     e = tunnel_log(proxy, srv.port)
@@ -400,7 +408,7 @@ def test_connect_client_reset_mid_stream(proxy):
     with ScriptedServer(script) as srv:
         c = open_tunnel(proxy, srv.port)
         c.sock.sendall(up)
-        wait_sent(c.sock, 20)   # all of it read by the proxy, then cut
+        wait_sent(c.sock, 20)   # all of it acknowledged, then cut
         rst(c.sock)
         got, how = srv.result()
     assert how == "reset", "the server saw a clean end of a cut stream"
@@ -625,7 +633,7 @@ def test_response_cut_short_is_not_completed(proxy):
         read_head(s)
         s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % n +
                   body)
-        wait_sent(s, 20)        # the proxy has it all; then the close
+        wait_sent(s, 20)        # all of it acknowledged; then the close
         return True
 
     with ScriptedServer(script) as srv:
@@ -661,7 +669,7 @@ def test_upload_cut_short_is_not_completed(proxy):
         before = scrape(proxy.stats_port)
         c = RawClient(proxy.port, timeout=30)
         c.send(get_req(url, "POST", ["Content-Length: %d" % n]) + body)
-        wait_sent(c.sock, 20)   # the proxy has it all; then the close
+        wait_sent(c.sock, 20)   # all of it acknowledged; then the close
         c.close()
         got, how = srv.result()
     assert got == body[:len(got)] and len(got) < n
