@@ -286,6 +286,9 @@ def check_access(ck, c, lines, ctx, url, t0, t1):
                 "time elapsed client code/status bytes method URL user "
                 "hierarchy/peer type")
         return
+    ck.true("access.log: time as seconds.milliseconds",
+            re.match(r"\d{10}\.\d{3} ", line) is not None, line,
+            "10 digits, a dot, 3 digits")
     ck.true("access.log: elapsed as %6d", elapsed_is_width6(line), line,
             "right-aligned in 6 columns")
     ck.true("access.log: time within the transaction",
