@@ -7,6 +7,8 @@
 set -eu
 
 build="gcc make pkg-config libev-dev libc-ares-dev libcap-dev"
+# tshark: the WCCP tests decode tproxyd's packets with Wireshark's dissector
+# and fail without it (tests/blackbox/test_wccp2.py).
 test="$build libcmocka-dev python3 python3-pytest python3-pytest-xdist curl iproute2 nftables iptables procps libcap2-bin util-linux clang iputils-ping tshark"
 demo="$build curl iproute2 nftables iptables procps iputils-ping python3"
 fuzz="clang"
@@ -38,7 +40,16 @@ if [ "$(id -u)" -ne 0 ]; then
 else
 	sudo=
 fi
+# Never ask: sudo drops the environment, so apt-get runs under env(1).
 export DEBIAN_FRONTEND=noninteractive
+apt="$sudo env DEBIAN_FRONTEND=noninteractive apt-get"
+# tshark's package asks whether non-root users may capture: answer no
+# beforehand (the tests capture as root).
+case " $missing " in
+*" tshark "*)
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+		$sudo debconf-set-selections ;;
+esac
 # Installing squid/haproxy/nginx would start their services listening on the
 # host: forbid service starts for the duration of the install.
 prc=
@@ -49,7 +60,7 @@ if [ "${1:-test}" = bench ] && [ ! -e /usr/sbin/policy-rc.d ]; then
 	trap '$sudo rm -f $prc' EXIT
 fi
 # An empty package list (fresh container) makes install fail: update first.
-if ! $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null; then
-	$sudo apt-get update -qq
-	$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if ! $apt install -y -qq --no-install-recommends $missing >/dev/null; then
+	$apt update -qq
+	$apt install -y -qq --no-install-recommends $missing >/dev/null
 fi

@@ -112,6 +112,6 @@ def topology(run_prefix, request):
     n = getattr(topology, "_count", 0)
     topology._count = n + 1
     t = netns.Topology("%s%d" % (run_prefix, n))
-    request.addfinalizer(t.cleanup)
+    request.addfinalizer(t.cleanup_checked)
     t.setup()
     return t

@@ -18,6 +18,7 @@ config, what the origin sees, what the logs say) are served by:
 Every wait is bounded: helpers take a timeout and fail with what they saw.
 """
 
+import fcntl
 import hashlib
 import os
 import pwd
@@ -25,8 +26,10 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
+import termios
 import time
 import urllib.request
 from pathlib import Path
@@ -82,6 +85,110 @@ def poll(pred, timeout, interval=0.02):
         if v or time.monotonic() >= end:
             return v
         time.sleep(interval)
+
+
+def wait_for(pred, timeout, what="the condition", show=None,
+             interval=0.02):
+    """Poll pred() until it is true (returning its value) or fail after
+    timeout s with `what` and, if given, show() (the state seen last).
+    The synchronisation of the suite: use it instead of a sleep whenever
+    the test waits for something to happen."""
+    v = poll(pred, timeout, interval)
+    if not v:
+        raise AssertionError("%s: not within %gs%s" % (
+            what, timeout, "\n" + str(show()) if show else ""))
+    return v
+
+
+# ---------------------------------------------------------------------------
+# How a daemon ended
+# ---------------------------------------------------------------------------
+
+# What AddressSanitizer, LeakSanitizer and UBSan print (make SAN=1).
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                     "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer",
+                     "WARNING: ThreadSanitizer")
+
+# The master's line when a worker dies (src/core/main.c).
+KID_DEATH_RE = re.compile(r"kid(\d+) \(pid (\d+)\) died from signal (\d+)")
+
+
+def sanitizer_report(text):
+    """The sanitizer report in text (from its first marker), or None."""
+    found = [i for i in (text.find(m) for m in SANITIZER_MARKERS) if i >= 0]
+    if not found:
+        return None
+    i = min(found)
+    return text[max(0, i - 200):i + 6000]
+
+
+def _read_text(path):
+    try:
+        return Path(path).read_text(errors="replace")
+    except (OSError, TypeError):
+        return ""
+
+
+def exit_problems(what, rc, sent=(), ok_status=(0,), logs=(),
+                  kid_signals_ok=(), diagnostics=""):
+    """How a stopped daemon ended, as a list of problems (empty: fine).
+    The one check every place that stops tproxyd uses (Tproxyd.stop,
+    intercept_env.NsTproxyd.stop, tproxyctl_env.stop, ...).
+
+    rc: its exit status as Popen gives it (negative: killed by that
+    signal; None: still running). sent: the signals the test sent it; a
+    death by one of them is what was asked for, a death by any other is
+    a crash. ok_status: the exit statuses that are fine (None: any).
+    logs: files (its stderr, cache.log) in which a sanitizer report
+    (SANITIZER_MARKERS) is a failure, as is a worker's death by a signal
+    not in kid_signals_ok (the master logs it and restarts the worker, so
+    the exit status alone would not show it). diagnostics: appended to
+    each problem."""
+    problems = []
+    diag = "\n" + diagnostics if diagnostics else ""
+    sent = {int(s) for s in sent}
+    if rc is None:
+        problems.append("%s is still running" % what)
+    elif rc < 0:
+        if -rc not in sent:
+            try:
+                name = signal.Signals(-rc).name
+            except ValueError:
+                name = "?"
+            problems.append("%s died from signal %d (%s), not one the test "
+                            "sent (%s)%s" % (what, -rc, name, ", ".join(
+                                signal.Signals(s).name for s in sorted(sent))
+                                or "none", diag))
+    elif ok_status is not None and rc not in ok_status:
+        problems.append("%s exited with status %d (expected %s)%s" % (
+            what, rc, " or ".join(map(str, ok_status)), diag))
+    for path in logs:
+        text = _read_text(path)
+        report = sanitizer_report(text)
+        if report is not None:
+            problems.append("%s: sanitizer report in %s:\n%s" % (
+                what, path, report))
+        for m in KID_DEATH_RE.finditer(text):
+            if int(m.group(3)) not in kid_signals_ok:
+                problems.append("%s: worker crash in %s: %s%s" % (
+                    what, path, m.group(0), diag))
+    return problems
+
+
+def unacked(sock):
+    """Bytes written to a TCP socket that its peer has not acknowledged
+    yet (unsent ones included: SIOCOUTQ)."""
+    return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ,
+                                          b"\0\0\0\0"))[0]
+
+
+def wait_sent(sock, timeout=10.0):
+    """Wait until the peer has acknowledged every byte written to sock:
+    the synchronisation point before a reset (SO_LINGER 0 discards what
+    is still queued) or a close that must come after the data."""
+    wait_for(lambda: unacked(sock) == 0, timeout,
+             "the peer acknowledging all the data sent",
+             show=lambda: "%d bytes unacknowledged" % unacked(sock))
 
 
 # ---------------------------------------------------------------------------
@@ -386,6 +493,15 @@ def tproxyd_bin():
     return BUILD / "tproxyd"
 
 
+def require_root(what):
+    """Fail (never skip: a skipped test passes the run without testing
+    anything) unless running as root, saying what needs it."""
+    assert os.geteuid() == 0, (
+        "these tests need root (%s) and this run is uid %d: run the suite "
+        "as root, e.g. `sudo TPROXYD_BUILD=%s /usr/bin/python3 -m pytest "
+        "tests/blackbox`" % (what, os.geteuid(), BUILD))
+
+
 def require_tproxyd():
     b = tproxyd_bin()
     assert b.exists() and os.access(b, os.X_OK), \
@@ -436,6 +552,11 @@ class Tproxyd:
         self.stderr = self.dir / "stderr"
         self.proc = None
         self.killed = False
+        # Signals sent to the daemon, and to its workers (kill -9 of a
+        # worker on purpose): a death by one of them is not a crash.
+        self.signals_sent = set()
+        self.kid_signals_sent = set()
+        self.ok_status = (0,)           # exit statuses that are fine
         self.base = base
         self.write_config(lines)
 
@@ -464,8 +585,14 @@ class Tproxyd:
     def write_config(self, lines):
         self.conf.write_text(self.config_text(lines))
 
+    # -k actions that ask the daemon to end, and the signal they send.
+    K_STOP = {"shutdown": signal.SIGTERM, "interrupt": signal.SIGINT,
+              "kill": signal.SIGKILL}
+
     def run_k(self, action, timeout=15):
         """`tproxyd -k ACTION -f CONF`; returns the CompletedProcess."""
+        if action in self.K_STOP:
+            self.signals_sent.add(self.K_STOP[action])
         return subprocess.run([require_tproxyd(), "-k", action, "-f",
                                str(self.conf)], capture_output=True,
                               text=True, timeout=timeout)
@@ -503,14 +630,18 @@ class Tproxyd:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self, timeout=5.0):
-        """SIGTERM, wait, then SIGKILL. Returns a list of problems (a death
-        by a signal we did not send, i.e. a crash)."""
+        """SIGTERM, wait, then SIGINT, then SIGKILL. Returns a list of
+        problems (harness.exit_problems): a death by a signal it was not
+        sent (a crash), an exit status other than 0, a sanitizer report or
+        a worker's crash in its stderr or cache.log. Calling it again
+        checks again (the process is stopped once)."""
         problems = []
         if self.proc is None:
             return problems
         if self.proc.poll() is None:
             try:
                 self.proc.send_signal(signal.SIGTERM)
+                self.signals_sent.add(signal.SIGTERM)
             except ProcessLookupError:
                 pass
             try:
@@ -519,30 +650,24 @@ class Tproxyd:
                 # Still draining connections (shutdown_lifetime): SIGINT is
                 # Squid's "-k interrupt", i.e. stop now.
                 self.proc.send_signal(signal.SIGINT)
+                self.signals_sent.add(signal.SIGINT)
                 try:
                     self.proc.wait(5)
                 except subprocess.TimeoutExpired:
                     self.killed = True
                     self.proc.kill()
+                    self.signals_sent.add(signal.SIGKILL)
                     self.proc.wait(5)
                     problems.append("tproxyd ignored SIGTERM and SIGINT "
                                     "for %.0fs; killed" % (timeout + 5))
-        rc = self.proc.returncode
-        if rc is not None and rc < 0 and not self.killed:
-            problems.append("tproxyd died from signal %d (%s)\n%s" % (
-                -rc, signal.Signals(-rc).name, self.diagnostics()))
         # Under `make test SAN=1` a memory error, undefined behaviour or a
         # leak is a failure of the test that ran the daemon.
-        try:
-            err = self.stderr.read_text(errors="replace")
-        except FileNotFoundError:
-            err = ""
-        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                       "runtime error:"):
-            if marker in err:
-                problems.append("sanitizer report in tproxyd's stderr:\n%s"
-                                % err[-4000:])
-                break
+        problems += exit_problems(
+            "tproxyd (pid %d)" % self.proc.pid, self.proc.returncode,
+            sent=self.signals_sent, ok_status=self.ok_status,
+            logs=(self.stderr, self.cache_log),
+            kid_signals_ok=self.kid_signals_sent,
+            diagnostics=self.diagnostics())
         return problems
 
     # -- access.log -------------------------------------------------------

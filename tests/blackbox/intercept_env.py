@@ -208,7 +208,14 @@ class NsTproxyd:
         self.ports = list(ports)
         self.wrap = list(wrap)
         self.proc = None
-        self.stopped = False
+        self.problems = None            # stop()'s verdict, once stopped
+        self.exit_requested = False     # kill(SIGTERM...) by the test
+        self.signals_sent = set()       # see harness.exit_problems
+        self.kid_signals_sent = set()
+        # run_to_exit: the daemon is meant to exit by itself, with one
+        # of expected_status (None: any status).
+        self.runs_to_exit = False
+        self.expected_status = (0,)
         given = {ln.split()[0] for ln in lines if ln.split()}
         out = ["# written by tests/blackbox/intercept_env.py"]
         for ln in ["pid_filename %s" % self.pid_file,
@@ -245,8 +252,12 @@ class NsTproxyd:
                 self.ns, e, diag))
         return self
 
-    def run_to_exit(self, timeout=10.0):
-        """Start and wait for it to exit by itself; returns the status."""
+    def run_to_exit(self, timeout=10.0, ok_status=None):
+        """Start and wait for it to exit by itself; returns the status.
+        ok_status: the exit statuses stop() (at teardown) accepts; None:
+        any status, but still no death by a signal, no sanitizer report."""
+        self.runs_to_exit = True
+        self.expected_status = ok_status
         self._popen()
         try:
             return self.proc.wait(timeout)
@@ -266,44 +277,71 @@ class NsTproxyd:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self, timeout=5.0):
-        """SIGTERM the daemon itself and wait. Returns a list of problems:
-        the daemon exited before being asked to, or not with status 0
-        after SIGTERM (ip netns exec turns a death by a signal into 1)."""
+        """SIGTERM the daemon itself and wait. Returns a list of problems
+        (harness.exit_problems): the daemon exited before being asked to,
+        died from a signal other than SIGTERM, exited with a status other
+        than 0 (or than those run_to_exit was given, for a daemon meant
+        to exit by itself), or left a sanitizer report or a
+        worker's crash in its stderr or cache.log. `ip netns exec` and
+        setpriv exec the daemon, so the status is tproxyd's own."""
+        if self.problems is not None:
+            return self.problems        # stopped and checked already
         problems = []
-        if self.proc is None or self.stopped:
+        if self.proc is None:
             return problems
-        self.stopped = True
         if self.proc.poll() is not None:
-            problems.append("tproxyd in %s exited by itself (status %s) "
-                            "before the end of the test\n%s" % (
-                                self.ns, self.proc.returncode,
-                                self.diagnostics()))
-            return problems
-        pid = self.pid()
-        try:
-            if pid is not None:
-                os.kill(pid, signal.SIGTERM)
-            else:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+            if not self.runs_to_exit and not self.exit_requested:
+                problems.append("tproxyd in %s exited by itself (status "
+                                "%s) before the end of the test\n%s" % (
+                                    self.ns, self.proc.returncode,
+                                    self.diagnostics()))
+        else:
+            pid = self.pid()
+            try:
+                if pid is not None:
+                    os.kill(pid, signal.SIGTERM)
+                else:
+                    os.killpg(self.proc.pid, signal.SIGTERM)
+                self.signals_sent.add(signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                    self.signals_sent.add(signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(5)
+                problems.append("tproxyd in %s ignored SIGTERM for %.0fs; "
+                                "killed" % (self.ns, timeout))
+        problems += harness.exit_problems(
+            "tproxyd in %s" % self.ns, self.proc.returncode,
+            sent=self.signals_sent, ok_status=self.expected_status,
+            logs=(self.stderr, self.cache_log),
+            kid_signals_ok=self.kid_signals_sent,
+            diagnostics=self.diagnostics())
+        self.problems = problems
+        return problems
+
+    def kill(self, sig):
+        """Send sig to the daemon itself (its pid file), remembering it:
+        a death by a signal the test sent is not a crash."""
+        self.signals_sent.add(sig)
+        if sig in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL):
+            self.exit_requested = True
+        os.kill(self.pid(), sig)
+
+    def wait_exit(self, timeout):
+        """Wait up to timeout s for the daemon to exit after kill(); then
+        stop() it (if it is still running) and return stop()'s list of
+        problems."""
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.proc.wait(5)
-            problems.append("tproxyd in %s ignored SIGTERM for %.0fs; "
-                            "killed" % (self.ns, timeout))
-            return problems
-        if self.proc.returncode != 0:
-            problems.append("tproxyd in %s exited with status %s after "
-                            "SIGTERM (crash?)\n%s" % (
-                                self.ns, self.proc.returncode,
-                                self.diagnostics()))
-        return problems
+            pass
+        return self.stop()
 
     # -- logs ---------------------------------------------------------------
 
@@ -515,10 +553,6 @@ def daemons(env, tmp_path):
     yield make
     problems = []
     for t in made:
-        if t.wrap:      # expected to fail on its own
-            if t.alive():
-                t.stop()
-            continue
         problems += t.stop()
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)

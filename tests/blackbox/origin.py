@@ -284,6 +284,21 @@ class OriginServer:
                 return r
             time.sleep(0.02)
 
+    def open_connections(self):
+        """Number of connections still being served."""
+        with self._lock:
+            return len(self._conns)
+
+    def wait_idle(self, timeout=5.0):
+        """Poll until no connection is being served (every request that
+        arrived has been read and recorded); True if so within timeout.
+        Once the peer (the proxy) has exited, this is the moment after
+        which no record can still come."""
+        end = time.monotonic() + timeout
+        while self.open_connections() and time.monotonic() < end:
+            time.sleep(0.01)
+        return self.open_connections() == 0
+
     def _record(self, rec):
         with self._lock:
             self._records.append(rec)

@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+import harness
 from harness import curl, poll, require_tproxyd
 
 GOOD = [
@@ -88,7 +89,8 @@ def test_bad_config_refuses_to_start(tproxyd_conf):
     t = tproxyd_conf(["bogus_directive 1"])
     p = subprocess.run([require_tproxyd(), "-N", "-f", str(t.conf)],
                        capture_output=True, text=True, timeout=10)
-    assert p.returncode != 0
+    assert p.returncode > 0, p          # refused, not crashed
+    assert harness.sanitizer_report(p.stdout + p.stderr) is None, p.stderr
     assert "bogus_directive" in p.stdout + p.stderr + (
         t.cache_log.read_text() if t.cache_log.exists() else "")
 

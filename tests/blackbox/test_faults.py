@@ -16,7 +16,7 @@ import time
 import pytest
 
 from harness import ProtocolError, RawClient, closed_port, curl, get_req, \
-    raw_request
+    poll, raw_request, wait_for
 from raw_server import RawServer
 
 
@@ -100,9 +100,12 @@ def close_on_reuse(conn, head):
 
 
 def prime_pool(p, srv):
+    """One request to srv, answered with keep-alive: once its access.log
+    line is there, the transaction is over and the server connection is
+    idle in the pool."""
     r = raw_request(p.port, get_req(srv.url("/first")), timeout=5)[0]
     assert r.status == 200 and r.body == b"first", r
-    time.sleep(0.2)
+    p.wait_access_url(srv.url("/first"))
 
 
 def test_stale_pooled_get_is_retried(tproxyd, origin):
@@ -141,13 +144,13 @@ def test_stale_pooled_post_is_not_retried(tproxyd, origin):
         url = srv.url("/post")
         r = raw_request(p.port, get_req(url, method="POST", body=b"data"),
                         timeout=5)[0]
-        time.sleep(0.2)
+        # The transaction's end (its log line): a replay comes before it.
+        e = p.wait_access_url(url, method="POST")
+        assert e["status"] == 502, e["raw"]
         posts = [(i, h) for i, h in srv.requests() if h.startswith(b"POST")]
         assert len(posts) == 1, "POST replayed: %r" % posts
         assert posts[0][0] == 0, "the POST did not go to the pooled one"
         assert_error_page(r, 502, ["ERR_ZERO_SIZE_OBJECT", "ERR_READ_ERROR"])
-        e = p.wait_access_url(url, method="POST")
-        assert e["status"] == 502, e["raw"]
     assert_serving(p, origin)
 
 
@@ -159,17 +162,22 @@ def close_50ms_after(conn, head):
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_pooled_closed_while_idle(tproxyd, origin, method):
-    """The server closed the idle connection 150 ms before it is needed:
+    """The server closed the idle connection before it is needed:
     a GET must succeed; a POST must succeed on a fresh connection or get
     a 502, and never reach the server twice."""
     p = tproxyd()
     with RawServer(close_50ms_after) as srv:
         prime_pool(p, srv)
+        # The server has closed the pooled connection (50 ms after its
+        # answer) before the next request.
+        wait_for(lambda: srv.conns[0].closed is not None, 5,
+                 "the server closing its idle connection")
         url = srv.url("/again")
         body = b"data" if method == "POST" else None
         r = raw_request(p.port, get_req(url, method=method, body=body),
                         timeout=5)[0]
-        time.sleep(0.1)
+        # The transaction's end (its log line): a replay comes before it.
+        e = p.wait_access_url(url, method=method)
         again = [(i, h) for i, h in srv.requests() if b" /again " in h]
         if method == "GET" or r.status == 200:
             assert r.status == 200 and r.body == b"fresh", r
@@ -181,7 +189,6 @@ def test_pooled_closed_while_idle(tproxyd, origin, method):
             if r.status == 200:
                 assert srv.conns[again[0][0]].nreq == 1, \
                     "answered on a reused connection?"
-        e = p.wait_access_url(url, method=method)
         assert e["status"] == r.status, e["raw"]
     assert_serving(p, origin)
 
@@ -199,7 +206,7 @@ def test_client_gone_mid_upload(tproxyd, origin):
                        headers=["Content-Length: %d" % (10 << 20)]))
         c.send(b"u" * (100 << 10))
         # wait until the server has the connection and some body
-        assert _poll(lambda: srv.conns and srv.conns[0].body_bytes > 0, 3), \
+        assert poll(lambda: srv.conns and srv.conns[0].body_bytes > 0, 3), \
             "the upload never reached the server"
         c.close()
         t0 = time.monotonic()
@@ -254,14 +261,17 @@ def test_slow_header_dribble(tproxyd, origin):
     head = get_req(origin.url("/dribble"),
                    headers=["X-Pad: " + "p" * 200])
     result = {}
+    dribbling = threading.Event()
 
     def dribble():
         s = socket.create_connection(("127.0.0.1", p.port), timeout=8)
         t0 = time.monotonic()
         data = b""
         try:
-            for b in head[:-2]:            # never the final CRLF
+            for i, b in enumerate(head[:-2]):  # never the final CRLF
                 s.send(bytes([b]))
+                if i == 3:
+                    dribbling.set()
                 s.settimeout(0.1)
                 try:
                     d = s.recv(65536)
@@ -290,7 +300,8 @@ def test_slow_header_dribble(tproxyd, origin):
 
     th = threading.Thread(target=dribble)
     th.start()
-    time.sleep(0.5)
+    # While the dribble is in progress, another client is served at once.
+    assert dribbling.wait(5), "the dribbling client did not start"
     assert assert_serving(p, origin) < 1.0
     th.join(15)
     assert not th.is_alive()
@@ -362,8 +373,9 @@ def test_dns_timeout(tproxyd, origin, silent_dns):
         out["took"] = time.monotonic() - t0
     th = threading.Thread(target=fetch)
     th.start()
-    time.sleep(0.5)
-    # A lookup in progress blocks no one.
+    # A lookup in progress (its query reached the silent server) blocks
+    # no one.
+    wait_for(lambda: silent_dns, 10, "a DNS query at 127.0.0.2:53")
     assert assert_serving(p, origin) < 1.0
     th.join(25)
     r, took = out["r"], out["took"]
@@ -375,12 +387,3 @@ def test_dns_timeout(tproxyd, origin, silent_dns):
     e = p.wait_access_url(url)
     assert e["status"] == r.status, e["raw"]
     assert_serving(p, origin)
-
-
-def _poll(pred, timeout):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() >= end:
-            return v
-        time.sleep(0.01)

@@ -36,6 +36,21 @@ FAKE = textwrap.dedent('''\
         if mode == "crash":
             signal.signal(signal.SIGSEGV, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGSEGV)
+        if mode == "termdeath":         # dies from the signal it was sent
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+        if mode == "asan":
+            sys.stderr.write("==1==ERROR: AddressSanitizer: "
+                             "heap-use-after-free on address 0x1\\n")
+            sys.exit(1)
+        if mode == "ubsan":
+            open(log, "a").write("src/x.c:1:2: runtime error: signed "
+                                 "integer overflow\\n")
+        if mode == "kidcrash":
+            open(log, "a").write("WARNING: kid1 (pid 4242) died from "
+                                 "signal 11; restarting it\\n")
+        if mode == "status3":
+            sys.exit(3)
         sys.exit(0)
     signal.signal(signal.SIGTERM, term)
     while True:
@@ -68,6 +83,54 @@ def test_crash_is_reported(fake_build, tmp_path, monkeypatch):
     problems = t.stop()
     assert len(problems) == 1 and "SIGSEGV" in problems[0], problems
     assert "fake cache.log" in problems[0]
+
+
+@pytest.mark.parametrize("mode,needle", [
+    ("asan", "sanitizer report in %(dir)s/stderr:\n==1==ERROR: "
+             "AddressSanitizer: heap-use-after-free"),
+    ("ubsan", "sanitizer report in %(dir)s/cache.log:\nfake cache.log"),
+    ("kidcrash", "worker crash in %(dir)s/cache.log: kid1 (pid 4242) died "
+                 "from signal 11"),
+    ("status3", "exited with status 3 (expected 0)"),
+])
+def test_bad_ends_are_reported(fake_build, tmp_path, monkeypatch, mode,
+                               needle):
+    """Each way a daemon can end badly fails the test that stopped it."""
+    monkeypatch.setenv("FAKE_MODE", mode)
+    t = harness.Tproxyd(tmp_path / "t").start()
+    problems = t.stop()
+    assert any(needle % {"dir": t.dir} in p for p in problems), problems
+
+
+def test_death_by_the_signal_sent_is_no_crash(fake_build, tmp_path,
+                                              monkeypatch):
+    monkeypatch.setenv("FAKE_MODE", "termdeath")
+    t = harness.Tproxyd(tmp_path / "t").start()
+    assert t.stop() == []
+    assert t.proc.returncode == -15
+
+
+def test_worker_killed_on_purpose_is_no_crash(fake_build, tmp_path,
+                                              monkeypatch):
+    """A worker death by a signal the test sent to it (kid_signals_sent)
+    is not reported; any other is (test_bad_ends_are_reported)."""
+    monkeypatch.setenv("FAKE_MODE", "kidcrash")
+    t = harness.Tproxyd(tmp_path / "t").start()
+    t.kid_signals_sent.add(11)
+    assert t.stop() == []
+
+
+def test_exit_problems():
+    """The shared verdict on its own: signal deaths, statuses."""
+    ep = harness.exit_problems
+    assert ep("d", 0) == []
+    assert ep("d", -15, sent={15}) == []
+    assert "died from signal 11 (SIGSEGV), not one the test sent " \
+        "(SIGTERM)" in ep("d", -11, sent={15})[0]
+    assert "exited with status 1 (expected 0)" in ep("d", 1)[0]
+    assert ep("d", 1, ok_status=None) == [] and ep("d", 2, ok_status=(2,)) \
+        == []
+    assert ep("d", None) == ["d is still running"]
 
 
 def test_start_failure_shows_logs(fake_build, tmp_path, monkeypatch):

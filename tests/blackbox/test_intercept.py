@@ -33,12 +33,16 @@ import os
 
 import pytest
 
+import harness
+
 import origin as origin_mod
 from intercept_env import (FAM, TPROXY_PORT, daemons, env, install_tproxy,  # noqa: F401
                            must, net, url, client_curl)
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="needs root for network namespaces")
+
+@pytest.fixture(scope="module", autouse=True)
+def _root():
+    harness.require_root("network namespaces, nft/iptables TPROXY rules")
 
 BASE = ["http_port %d tproxy" % TPROXY_PORT, "http_access allow all"]
 MIB = 1 << 20

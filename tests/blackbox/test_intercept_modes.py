@@ -15,16 +15,19 @@ Run with: /usr/bin/python3 -m pytest -q tests/blackbox/test_intercept_modes.py
 (as root).
 """
 
-import os
-
 import pytest
+
+import harness
 
 from intercept_env import (FAM, NAT_PORT, PARENT_PORT, SRV4,  # noqa: F401
                            TPROXY_PORT, client_curl, daemons, env,
                            install_nat, install_tproxy, net, url)
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="needs root for network namespaces")
+
+@pytest.fixture(scope="module", autouse=True)
+def _root():
+    harness.require_root("network namespaces, nft/iptables NAT and TPROXY "
+                         "rules")
 
 
 # ---------------------------------------------------------------------------

@@ -20,11 +20,16 @@ import tempfile
 
 import pytest
 
+import harness
+
 from intercept_env import (FAM, TPROXY_PORT, client_curl, daemons,  # noqa: F401
                            env, install_tproxy, net, url)
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="needs root to change identity")
+
+@pytest.fixture(scope="module", autouse=True)
+def _root():
+    harness.require_root("changing identity and capabilities with setpriv, "
+                         "network namespaces")
 
 BASE = ["http_port %d tproxy" % TPROXY_PORT, "http_access allow all"]
 CAP_NET_RAW = 13

@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 
-from harness import curl, poll
+from harness import curl, poll, wait_for
 
 
 def hammer(port, origin, stop, results):
@@ -43,14 +43,17 @@ def test_reconfigure_under_load_refuses_nothing(tproxyd, origin):
         w.start()
     try:
         t = background(p.port, origin, "/slow/1500", slow)
-        time.sleep(0.3)		# the slow request is in flight
+        in_flight(origin, "/slow/1500")
         for i in range(5):
             # Alternate between two valid configurations.
             p.write_config(["acl me src 127.0.0.0/8", "http_access allow me",
                             "via %s" % ("off" if i % 2 == 0 else "on")])
             k = p.run_k("reconfigure")
             assert k.returncode == 0, k.stderr
-            time.sleep(0.2)
+            # Requests complete between two reloads.
+            n = len(results)
+            wait_for(lambda: len(results) >= n + 2, 10,
+                     "two requests answered after reload %d" % (i + 1))
         t.join(20)
     finally:
         stop.set()
@@ -90,7 +93,7 @@ def test_shutdown_lets_transfers_finish(tproxyd, origin):
     p = tproxyd(["shutdown_lifetime 10 seconds"])
     slow = []
     t = background(p.port, origin, "/slow/1500", slow)
-    time.sleep(0.3)
+    in_flight(origin, "/slow/1500")
     k = p.run_k("shutdown")
     assert k.returncode == 0, k.stderr
     # Not accepting any more ...
@@ -106,7 +109,7 @@ def test_shutdown_lifetime_cuts_long_transfers(tproxyd, origin):
     p = tproxyd(["shutdown_lifetime 1 seconds"])
     slow = []
     t = background(p.port, origin, "/slow/8000", slow)
-    time.sleep(0.3)
+    in_flight(origin, "/slow/8000")
     t0 = time.monotonic()
     assert p.run_k("shutdown").returncode == 0
     assert p.proc.wait(10) == 0
@@ -114,6 +117,13 @@ def test_shutdown_lifetime_cuts_long_transfers(tproxyd, origin):
     assert took < 4, "exited after %.1fs, shutdown_lifetime is 1 s" % took
     t.join(20)
     assert slow and (slow[0].status != 200 or slow[0].rc != 0), slow
+
+
+def in_flight(origin, path):
+    """Wait until the origin has the request for path (it answers
+    /slow/MS after MS ms): the transfer is in flight."""
+    wait_for(lambda: any(r["path"] == path for r in origin.records()), 10,
+             "%s at the origin" % path, show=origin.records)
 
 
 def _refused(port):

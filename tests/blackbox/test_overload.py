@@ -83,6 +83,7 @@ def test_stops_accepting_at_limit_and_resumes(tproxyd, origin, limit_line,
         # Paused, not spinning: under 0.2 CPU seconds in one second.
         pid = p.pid() if callable(getattr(p, "pid", None)) else p.proc.pid
         c0 = cpu_seconds(pid)
+        # Under test, not synchronisation: the CPU used over one second.
         time.sleep(1.0)
         assert cpu_seconds(pid) - c0 < 0.2, "busy while paused"
         assert "connection limit reached" in p.cache_log.read_text()
@@ -157,8 +158,8 @@ def test_tproxyctl_status_summarises_the_counters(tproxyd, origin):
                      out), out
     assert re.search(r"errors:\s+ERR_CONNECT_FAIL\s+1", out), out
     assert "accepting: yes" in out, out
-    # Stopped: status says so and fails.
-    p.stop()
+    # Stopped (cleanly): status says so and fails.
+    assert p.stop() == []
     r = subprocess.run([ctl, "status", "-f", str(p.conf)],
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 1 and "not running" in r.stdout, r.stdout

@@ -37,8 +37,10 @@ TRANSPARENT_CAP = CAP_NET_RAW
 
 NONLOCAL = "198.18.99.1"
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="needs root to change identity")
+
+@pytest.fixture(scope="module", autouse=True)
+def _root():
+    harness.require_root("changing identity and capabilities with setpriv")
 
 
 def bit(*caps):

@@ -44,7 +44,7 @@ import time
 import pytest
 
 from harness import (ProtocolError, RawClient, curl, free_port, get_req,
-                     scrape_metrics)
+                     poll, scrape_metrics, wait_sent)
 from origin import body_sha256
 
 KiB, MiB = 1024, 1024 * 1024
@@ -191,9 +191,8 @@ class ScriptedServer:
 
     def result(self, i=0, timeout=30):
         end = time.monotonic() + timeout
-        while len(self.done) <= i and time.monotonic() < end:
-            time.sleep(0.01)
-        assert len(self.done) > i, "the server got no connection %d" % i
+        assert poll(lambda: len(self.done) > i, timeout, 0.01), \
+            "the server got no connection %d" % i
         assert self.done[i].wait(max(0, end - time.monotonic())), \
             "server script %d still running after %ds" % (i, timeout)
         if "error" in self.results[i]:
@@ -362,21 +361,29 @@ def test_connect_server_half_close_first(proxy):
 
 def test_connect_server_reset_mid_stream(proxy):
     """The server sends 3 MiB, then resets the connection: the client gets
-    a prefix of the stream and then a reset, never a clean end."""
+    the stream and then a reset, never a clean end."""
     down = pattern(3 * MiB, 7)
+    received = threading.Event()
 
     def script(s):
         s.sendall(down)
-        time.sleep(0.5)
+        # The cut comes once the client has every byte: what was spliced
+        # is then exactly what it got (a reset while bytes are still in
+        # the proxy would discard them after they were counted).
+        assert received.wait(20), "the client did not get the 3 MiB"
         rst(s)
         return True
 
     with ScriptedServer(script) as srv:
         before = scrape(proxy.stats_port)
         c = open_tunnel(proxy, srv.port)
-        got, how = read_all(c.sock, c.buf)
+        first = c.recv_exact(len(down))
+        received.set()
+        rest, how = read_all(c.sock, c.buf)
+        got = first + rest
         c.close()
         assert srv.result()
+    assert rest == b"", "bytes after the server's last ones"
     assert how == "reset", "the cut tunnel ended like a complete one"
     assert got == down[:len(got)], "bytes before the reset differ"
     e = tunnel_log(proxy, srv.port)
@@ -401,7 +408,7 @@ def test_connect_client_reset_mid_stream(proxy):
     with ScriptedServer(script) as srv:
         c = open_tunnel(proxy, srv.port)
         c.sock.sendall(up)
-        time.sleep(0.5)
+        wait_sent(c.sock, 20)   # all of it acknowledged, then cut
         rst(c.sock)
         got, how = srv.result()
     assert how == "reset", "the server saw a clean end of a cut stream"
@@ -433,6 +440,8 @@ def test_connect_idle_timeout(tproxyd):
         while time.monotonic() - t0 < 2.5:
             c.sock.sendall(piece)
             assert c.recv_exact(len(piece)) == piece
+            # Under test, not synchronisation: activity every 0.25 s,
+            # well within read_timeout, for longer than read_timeout.
             time.sleep(0.25)
         t1 = time.monotonic()
         rest, how = read_all(c.sock, c.buf, timeout=10)
@@ -624,7 +633,7 @@ def test_response_cut_short_is_not_completed(proxy):
         read_head(s)
         s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % n +
                   body)
-        time.sleep(0.3)
+        wait_sent(s, 20)        # all of it acknowledged; then the close
         return True
 
     with ScriptedServer(script) as srv:
@@ -660,7 +669,7 @@ def test_upload_cut_short_is_not_completed(proxy):
         before = scrape(proxy.stats_port)
         c = RawClient(proxy.port, timeout=30)
         c.send(get_req(url, "POST", ["Content-Length: %d" % n]) + body)
-        time.sleep(0.5)
+        wait_sent(c.sock, 20)   # all of it acknowledged; then the close
         c.close()
         got, how = srv.result()
     assert got == body[:len(got)] and len(got) < n
@@ -676,8 +685,6 @@ def test_pipes_closed_with_connections(proxy, origin):
     """After tunnels (ended, reset), uploads (whole, cut) and downloads
     that spliced, the daemon holds exactly the descriptors it held before:
     every pipe went with its connection."""
-    from harness import poll
-
     def nfds():
         return len(os.listdir("/proc/%d/fd" % proxy.proc.pid))
 
@@ -688,7 +695,7 @@ def test_pipes_closed_with_connections(proxy, origin):
 
     def reset(s):
         s.sendall(pattern(512 * KiB, 21))
-        time.sleep(0.2)
+        wait_sent(s, 20)
         rst(s)
         return True
 
@@ -714,7 +721,7 @@ def test_pipes_closed_with_connections(proxy, origin):
     c = RawClient(proxy.port, timeout=30)
     c.send(get_req(origin.url("/sink"), "POST",
                    ["Content-Length: %d" % (4 * MiB)]) + up)
-    time.sleep(0.3)
+    wait_sent(c.sock, 20)
     c.close()
     assert poll(lambda: nfds() == base, 5), \
         "%d descriptors before, %d after" % (base, nfds())

@@ -61,9 +61,16 @@ from intercept_env import NsTproxyd  # noqa: E402
 RTR, C1, C2 = "198.18.3.1", "198.18.3.2", "198.18.3.3"
 PY = "/usr/bin/python3"
 
-pytestmark = pytest.mark.skipif(shutil.which("tshark") is None,
-                                reason="tshark not installed "
-                                "(scripts/deps.sh test)")
+
+@pytest.fixture(scope="module", autouse=True)
+def _tshark():
+    """Wireshark's dissector is half of what these tests check: without
+    it they fail (a skip would pass the run without testing WCCP)."""
+    assert shutil.which("tshark"), (
+        "tshark is not installed: the WCCP tests decode tproxyd's packets "
+        "with it. Install it with `scripts/deps.sh test` or `apt-get "
+        "install tshark` (as root; answer No to non-root capture, or set "
+        "DEBIAN_FRONTEND=noninteractive)")
 
 
 class WccpTopology(netns.Topology):
@@ -92,12 +99,46 @@ class WccpTopology(netns.Topology):
             self._ip("-n", ns, "link", "set", "e0", "up")
 
 
+def _checked(t):
+    """Teardown of a WCCP topology: every tproxyd started in it (through
+    start_cache) is stopped and must have ended cleanly (no crash, no
+    sanitizer report: harness.exit_problems), the router simulator must
+    not have died of an exception; then the namespaces go."""
+    problems = []
+    try:
+        for d in t.daemons:
+            problems += d.stop()
+        for out in t.router_outs:
+            text = harness._read_text(out)
+            if "Traceback" in text:
+                problems.append("the router simulator failed (%s):\n%s" % (
+                    out, text[-3000:]))
+    finally:
+        t.cleanup()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
 @pytest.fixture
 def wtopo(run_prefix):
     t = WccpTopology(run_prefix + "w%d" % int(time.monotonic() * 1000 %
                                               1000)).setup()
+    t.daemons, t.router_outs = [], []
     yield t
-    t.cleanup()
+    _checked(t)
+
+
+def start_cache(t, ns, dir, lines, ports):
+    """A tproxyd in ns, stopped and checked at teardown (_checked)."""
+    d = NsTproxyd(t, ns, dir, lines, ports)
+    t.daemons.append(d)
+    return d.start()
+
+
+def stop_cache(c):
+    """Stop a cache during the test: it must end cleanly."""
+    problems = c.stop()
+    assert not problems, "\n".join(problems)
 
 
 def start_tshark(t, capture_filter, path):
@@ -116,14 +157,40 @@ def start_tshark(t, capture_filter, path):
     return p
 
 
+# The end-of-capture marker: one UDP datagram from the router to C1's
+# discard port. Every capture filter also takes it, and every analysis
+# leaves it out (they select wccp or gre).
+MARKER_PORT = 9
+MARKER_FILTER = "udp dst port %d" % MARKER_PORT
+
+
 def start_capture(t, path):
-    return start_tshark(t, "udp port 2048", path)
+    return start_tshark(t, "udp port 2048 or " + MARKER_FILTER, path)
 
 
-def stop_capture(p):
-    time.sleep(1.5)     # let dumpcap write the last packets
-    p.terminate()
-    p.wait(10)
+def stop_capture(t, p, path):
+    """Stop tshark once it has written everything it saw: the router
+    sends the marker out of br0 and we wait until the marker is in the
+    file (dumpcap writes packets in the order the kernel handed them
+    over, and flushes every 100 ms), so every packet that crossed br0
+    before it is in the file too. Then stop tshark."""
+    try:
+        p2 = t.run(t.rtr, [PY, "-c", "import socket; s = socket.socket("
+                           "socket.AF_INET, socket.SOCK_DGRAM); s.sendto("
+                           "b'tpx-capture-marker', ('%s', %d))" % (
+                               C1, MARKER_PORT)], timeout=10)
+        assert p2.returncode == 0, p2.stderr
+
+        def marked():
+            r = subprocess.run(["tshark", "-r", str(path), "-Y",
+                                "udp.dstport == %d" % MARKER_PORT, "-T",
+                                "fields", "-e", "frame.number"],
+                               capture_output=True, text=True, timeout=30)
+            return r.stdout.strip() != ""
+        harness.wait_for(marked, 20, "the capture's end marker in %s" % path)
+    finally:
+        p.terminate()
+        p.wait(10)
 
 
 class WccpDataTopology(WccpTopology):
@@ -168,17 +235,22 @@ CLI, RTR_CL, SRV, RTR_SV = "198.18.1.2", "198.18.1.1", "198.18.2.2", \
 def dtopo(run_prefix):
     t = WccpDataTopology(run_prefix + "d%d" % int(time.monotonic() * 1000 %
                                                   1000)).setup()
+    t.daemons, t.router_outs = [], []
     yield t
-    t.cleanup()
+    _checked(t)
 
 
 def start_router(t, dir, *args):
     state = Path(dir) / "router.json"
-    t.popen(t.rtr, [PY, str(HERE / "wccp_router.py"), "--address", RTR,
-                    "--state", str(state)] + list(args),
-            stdout=open(Path(dir) / "router.out", "wb"),
-            stderr=subprocess.STDOUT)
-    assert harness.poll(state.exists, 10), "router simulator did not start"
+    out = Path(dir) / "router.out"
+    t.router_outs.append(out)
+    p = t.popen(t.rtr, [PY, str(HERE / "wccp_router.py"), "--address", RTR,
+                        "--state", str(state)] + list(args),
+                stdout=open(out, "wb"), stderr=subprocess.STDOUT)
+    harness.wait_for(lambda: state.exists() or p.poll() is not None, 10,
+                     "router simulator start")
+    assert state.exists(), "router simulator did not start:\n%s" % (
+        harness._read_text(out))
     return state
 
 
@@ -209,7 +281,7 @@ def cache(t, ns, dir, weight, password=None):
                                          else "") if "%s" in ln else ln
                                    for ln in SVC80]
     lines.append("wccp2_weight %d" % weight)
-    return NsTproxyd(t, ns, dir, lines, [3128]).start()
+    return start_cache(t, ns, dir, lines, [3128])
 
 
 def tshark_packets(pcap):
@@ -232,7 +304,8 @@ def tshark_text(pcap, src):
 
 def test_two_caches_split_by_weight_then_failover(wtopo, tmp_path):
     t = wtopo
-    cap = start_capture(t, tmp_path / "wccp.pcapng")
+    pcap = tmp_path / "wccp.pcapng"
+    cap = start_capture(t, pcap)
     state = start_router(t, tmp_path, "--cache-timeout", "12")
     c1 = cache(t, t.c1, tmp_path / "c1", 30000)
     c2 = cache(t, t.c2, tmp_path / "c2", 10000)
@@ -255,7 +328,7 @@ def test_two_caches_split_by_weight_then_failover(wtopo, tmp_path):
 
     # The designated cache stops: the router drops it after its timeout,
     # c2 becomes designated and takes every bucket.
-    c1.stop()
+    stop_cache(c1)
     st = wait_state(state, lambda s: s.get("assign", {}).get(
         "dynamic:80", {}).get("counts") == {C2: 256}, 75,
         "all buckets on the survivor")
@@ -263,8 +336,8 @@ def test_two_caches_split_by_weight_then_failover(wtopo, tmp_path):
     assert C1 in st["removal_query"]
     assert st["view"]["dynamic:80"] == [C2]
     c2.wait_cache("now the designated cache", 5)
-    stop_capture(cap)
-    c2.stop()
+    stop_capture(t, cap, pcap)
+    stop_cache(c2)
 
     # Wireshark's dissector, field by field, on what tproxyd sent.
     text = tshark_text(tmp_path / "wccp.pcapng", C1)
@@ -318,7 +391,7 @@ def test_assignment_repeated_until_the_router_reflects_it(wtopo,
     c1.wait_cache("WCCPv2: service 80: router 198.18.3.1 has not taken "
                   "assignment 1 (it reflects 0.0.0.0/0); sending it again",
                   5)
-    c1.stop()
+    stop_cache(c1)
 
 
 def test_router_without_our_return_method_is_not_joined(wtopo, tmp_path):
@@ -336,7 +409,7 @@ def test_router_without_our_return_method_is_not_joined(wtopo, tmp_path):
     assert text.count("does not offer our") == 1, text
     assert "designated" not in text and "answers" not in text, text
     assert read_state(state).get("assign_msgs", 0) == 0
-    c1.stop()
+    stop_cache(c1)
 
 
 def test_md5_wrong_password_rejected_both_ways(wtopo, tmp_path):
@@ -348,13 +421,13 @@ def test_md5_wrong_password_rejected_both_ways(wtopo, tmp_path):
                "router rejecting the cache")
     st = read_state(state)
     assert st["view"] == {} and st["here_i_am"] == {}
-    c1.stop()
+    stop_cache(c1)
 
     # 2. Both right: the assignment arrives, MD5-verified by the router.
     c2 = cache(t, t.c2, tmp_path / "c2", 10000, password="right")
     wait_state(state, lambda s: s.get("assign", {}).get(
         "dynamic:80", {}).get("counts") == {C2: 256}, 40, "assignment")
-    c2.stop()
+    stop_cache(c2)
 
 
 def test_md5_router_with_wrong_password_is_ignored(wtopo, tmp_path):
@@ -366,12 +439,18 @@ def test_md5_router_with_wrong_password_is_ignored(wtopo, tmp_path):
     c1 = cache(t, t.c1, tmp_path / "c1", 10000, password="right")
     wait_state(state, lambda s: s.get("here_i_am", {}).get(C1, 0) >= 1, 15,
                "HERE_I_AM accepted")
-    c1.wait_cache("SECURITY ALERT: WCCPv2: service 80: I_SEE_YOU from "
-                  "198.18.3.1 fails the security check", 10)
-    time.sleep(1)
+    alert = ("SECURITY ALERT: WCCPv2: service 80: I_SEE_YOU from "
+             "198.18.3.1 fails the security check")
+    c1.wait_cache(alert, 10)
+    # Had it believed the router, it would assign the buckets 1.5 *
+    # HERE_I_AM_T (15 s) after joining. The deterministic end: its third
+    # HERE_I_AM (20 s after the first), then the cache stopped.
+    wait_state(state, lambda s: s.get("here_i_am", {}).get(C1, 0) >= 3, 40,
+               "a third HERE_I_AM")
+    stop_cache(c1)
     assert read_state(state).get("assign_msgs", 0) == 0
     assert "now the designated cache" not in c1.cache_text()
-    c1.stop()
+    assert c1.cache_text().count(alert) >= 2, c1.cache_text()[-3000:]
 
 
 # ---------------------------------------------------------------------------
@@ -416,6 +495,15 @@ def start_origin(t):
     return p
 
 
+def origin_records(t):
+    """What origin.py in the server namespace has received (asked from
+    inside that namespace: never redirected)."""
+    p = t.run(t.sv, ["curl", "-sS", "--noproxy", "*", "--max-time", "5",
+                     "http://%s/__records" % SRV], timeout=15)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
 def tun_rx_packets(t, ns, dev):
     p = t.run(ns, ["ip", "-s", "-j", "link", "show", dev])
     assert p.returncode == 0, p.stderr
@@ -434,7 +522,7 @@ def data_plane_case(t, tmp_path, method, workers=1):
         if not ln.startswith("wccp2_forwarding_method")]
     if workers > 1:
         lines.append("workers %d" % workers)
-    c1 = NsTproxyd(t, t.c1, tmp_path / "c1", lines, [3129]).start()
+    c1 = start_cache(t, t.c1, tmp_path / "c1", lines, [3129])
     try:
         wait_state(state, lambda s: s.get("redirecting") == "dynamic:80",
                    40, "redirection installed after REDIRECT_ASSIGN")
@@ -532,7 +620,8 @@ class LineDriver:
 def start_gre_capture(t, path):
     """tshark in the router namespace: the GRE packets the cache sends
     (the returned ones; the router's redirections go the other way)."""
-    return start_tshark(t, "ip proto 47 and src host %s" % C1, path)
+    return start_tshark(t, "(ip proto 47 and src host %s) or %s" % (
+        C1, MARKER_FILTER), path)
 
 
 def returned_packets(pcap):
@@ -568,8 +657,11 @@ def drain_case(t, c1):
                        what="the second connection's first request")
         served = len(c1.access_entries())
         cl2.send("GET /slow/4000")      # in progress during the drain
-        time.sleep(0.5)
-        os.kill(c1.pid(), signal.SIGTERM)
+        # In progress: the origin has it (and answers 4 s later).
+        harness.wait_for(lambda: any(
+            r["path"] == "/slow/4000" for r in origin_records(t)), 10,
+            "the slow request at the origin")
+        c1.kill(signal.SIGTERM)
         c1.wait_cache("WCCPv2 GRE: shutting down: new connections are "
                       "returned to the router", 5)
         c1.wait_cache("waiting up to 30 seconds for 1 active connections",
@@ -581,9 +673,8 @@ def drain_case(t, c1):
         assert json.loads(p.stdout)["addr"] == CLI, p.stdout
         r = cl2.read(15)
         assert r["ok"] and r.get("body") == "slow\n", r
-        c1.proc.wait(15)
-        assert c1.proc.returncode == 0, c1.diagnostics()
-        c1.stopped = True
+        problems = c1.wait_exit(15)
+        assert not problems, "\n".join(problems)
         # The slow request was served here; the new connection was not.
         assert len(c1.access_entries()) == served + 1, (
             "\n".join(c1.access_lines()))
@@ -613,7 +704,8 @@ def test_gre_return_keeps_older_connections(dtopo, tmp_path, ret):
     state = start_router(t, tmp_path, "--redirect", "gre",
                          "--client-if", "rc", "--server-if", "rs",
                          "--tun", "wredir0")
-    cap = start_gre_capture(t, tmp_path / "return.pcapng")
+    pcap = tmp_path / "return.pcapng"
+    cap = start_gre_capture(t, pcap)
 
     # 1. No cache yet: the router does not redirect; the client opens
     # its connection to the origin and uses it.
@@ -635,7 +727,7 @@ def test_gre_return_keeps_older_connections(dtopo, tmp_path, ret):
         ln % "" if "%s" in ln else ln for ln in SVC80
         if not ln.startswith("wccp2_return_method")] + [
         "wccp2_return_method %s" % ret, "stats_port 127.0.0.1:3401"]
-    c1 = NsTproxyd(t, t.c1, tmp_path / "c1", lines, [3129]).start()
+    c1 = start_cache(t, t.c1, tmp_path / "c1", lines, [3129])
     try:
         wait_state(state, lambda s: s.get("redirecting") == "dynamic:80",
                    40, "redirection installed after REDIRECT_ASSIGN")
@@ -701,7 +793,7 @@ def test_gre_return_keeps_older_connections(dtopo, tmp_path, ret):
             drain_case(t, c1)
         c1.wait_cache("WCCPv2 GRE: first redirected packet", 5)
     finally:
-        stop_capture(cap)
+        stop_capture(t, cap, pcap)
         problems = c1.stop()
         cl.p.stdin.close()
     assert not problems, problems
@@ -791,7 +883,7 @@ def test_l2_return_by_the_kernel(dtopo, tmp_path, rules):
         ln % "" if "%s" in ln else ln for ln in SVC80
         if not ln.startswith(("wccp2_forwarding_method",
                               "wccp2_return_method"))]
-    c1 = NsTproxyd(t, t.c1, tmp_path / "c1", lines, [3129]).start()
+    c1 = start_cache(t, t.c1, tmp_path / "c1", lines, [3129])
     try:
         wait_state(state, lambda s: s.get("redirecting") == "dynamic:80",
                    40, "redirection installed after REDIRECT_ASSIGN")

@@ -15,8 +15,8 @@ addresses only from 198.18.0.0/15 and 2001:db8::/32.
 
 import json
 import re
+import signal
 import subprocess
-import time
 from pathlib import Path
 
 import harness
@@ -86,20 +86,61 @@ def write_conf(d, extra=()):
     return conf
 
 
+class CtlTproxyd:
+    """tproxyd started in t's middle namespace on a config written by
+    write_conf (stdout and stderr next to it). Its end is checked: by
+    stop() when the test stops it, else by the topology's cleanup (the
+    check is registered in t.checks), with harness.exit_problems."""
+
+    def __init__(self, t, conf, prefix=()):
+        d = Path(conf).parent
+        self.t = t
+        self.stderr = d / "stderr"
+        self.cache_log = d / "cache.log"
+        self.problems = None
+        self.proc = t.popen(t.rtr, list(prefix) + [TPROXYD, "-N", "-f",
+                                                   str(conf)],
+                            stdout=open(d / "stdout", "wb"),
+                            stderr=open(self.stderr, "wb"))
+        t.checks.append(self.stop)
+        t.wait_listen(t.rtr, TPORT, proc=self.proc)
+
+    def stop(self):
+        """SIGTERM, wait; the list of problems (crash, status other than
+        0, sanitizer report). Stops once; later calls repeat the verdict."""
+        if self.problems is not None:
+            return self.problems
+        self.problems = []
+        sent = set()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            sent.add(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                sent.add(signal.SIGKILL)
+                self.proc.wait(5)
+                self.problems.append("tproxyd in %s ignored SIGTERM for 5 s"
+                                     "; killed" % self.t.rtr)
+        else:
+            self.problems.append("tproxyd in %s exited by itself (status "
+                                 "%s)" % (self.t.rtr, self.proc.returncode))
+        self.problems += harness.exit_problems(
+            "tproxyd in %s" % self.t.rtr, self.proc.returncode, sent=sent,
+            logs=(self.stderr, self.cache_log),
+            diagnostics=harness._read_text(self.stderr)[-3000:])
+        return self.problems
+
+
 def start_tproxyd(t, conf, prefix=()):
-    p = t.popen(t.rtr, list(prefix) + [TPROXYD, "-N", "-f", str(conf)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    t.wait_listen(t.rtr, TPORT, proc=p)
-    return p
+    return CtlTproxyd(t, conf, prefix)
 
 
-def stop(p):
-    p.terminate()
-    try:
-        p.wait(5)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait(5)
+def stop(d):
+    """Stop a CtlTproxyd in the middle of a test: it must end cleanly."""
+    problems = d.stop()
+    assert not problems, "\n".join(problems)
 
 
 def url(addr, path="/peer", port=80):
@@ -115,16 +156,30 @@ def fetch_peer(t, addr):
     return json.loads(p.stdout)["addr"]
 
 
+def through_tproxyd(t, addr):
+    """Whether the last request the origin on addr received came through
+    tproxyd: tproxyd adds a Via header naming itself (`via on`, the
+    default). Asked from inside the server namespace (never intercepted)
+    once the client has its answer, so the answer is final: unlike the
+    access.log, flushed once a second, nothing here can come late."""
+    p = t.run(t.srv, ["curl", "-sS", "--noproxy", "*", "--max-time", "5",
+                      url(addr, "/__records")], timeout=20)
+    assert p.returncode == 0, p.stderr
+    recs = json.loads(p.stdout)
+    assert recs, "the origin on %s received nothing" % addr
+    return any(h.lower().startswith("via:") and "(tproxyd" in h
+               for h in recs[-1]["headers"])
+
+
 def access_count(conf):
     log = Path(conf).parent / "access.log"
     return len(log.read_text().splitlines()) if log.exists() else 0
 
 
 def wait_access(conf, n, timeout=5.0):
-    """Wait until access.log has at least n lines (flushed each second)."""
-    end = time.monotonic() + timeout
-    while access_count(conf) < n and time.monotonic() < end:
-        time.sleep(0.1)
+    """Wait until access.log has at least n lines (flushed each second);
+    returns the number of lines."""
+    harness.poll(lambda: access_count(conf) >= n, timeout, interval=0.1)
     return access_count(conf)
 
 

@@ -36,6 +36,7 @@ import os
 import secrets
 import signal
 import subprocess
+import sys
 import time
 
 IP = "/usr/sbin/ip" if os.path.exists("/usr/sbin/ip") else "ip"
@@ -104,6 +105,11 @@ class Topology:
         self.srv = self.prefix + "-srv"
         self.namespaces = [self.cli, self.rtr, self.srv]
         self.procs = []
+        # Called first by cleanup(), each returning a list of problems
+        # (e.g. how a daemon started here ended: harness.exit_problems);
+        # cleanup_checked() and `with` fail on them.
+        self.checks = []
+        self.problems = []
         self._up = False
 
     # -- building ---------------------------------------------------------
@@ -228,7 +234,15 @@ class Topology:
 
     def cleanup(self):
         """Stop every process started here, delete the namespaces.
-        Idempotent; never raises for things already gone."""
+        Idempotent; never raises for things already gone. The checks run
+        first, while what they look at still runs; their problems are kept
+        in self.problems."""
+        checks, self.checks = self.checks, []
+        for check in checks:
+            try:
+                self.problems += check()
+            except Exception as e:      # noqa: BLE001 - reported below
+                self.problems.append("%r failed: %r" % (check, e))
         for p in self.procs:
             if p.poll() is None:
                 try:
@@ -251,8 +265,22 @@ class Topology:
                 delete_netns(ns)
         self._up = False
 
+    def cleanup_checked(self):
+        """cleanup(), then fail with the checks' problems, if any."""
+        self.cleanup()
+        if self.problems:
+            problems, self.problems = self.problems, []
+            raise AssertionError("\n".join(problems))
+
     def __enter__(self):
         return self.setup()
 
-    def __exit__(self, *exc):
-        self.cleanup()
+    def __exit__(self, exc_type, *exc):
+        if exc_type is None:
+            self.cleanup_checked()
+        else:
+            # The test failed already: keep its exception; the problems
+            # go with its captured output.
+            self.cleanup()
+            if self.problems:
+                print("\n".join(self.problems), file=sys.stderr)
