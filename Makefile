@@ -168,6 +168,47 @@ soak: deps-test all
 	$(PYTHON) scripts/soak.py
 .PHONY: soak
 
+# `make desync`: the external HTTP/1.1 desync corpus (../shared/corpora/desync,
+# outside this repository; DESYNC_CORPUS=DIR names another copy, DESYNC_ARGS
+# passes options to its run.py, e.g. --dir response) against a throw-away
+# tproxyd on two free loopback ports. Fails when run.py does: a case smuggled,
+# or tproxyd stopped serving. About 8 minutes, so not part of `make test`.
+desync: all
+	@corpus='$(or $(DESYNC_CORPUS),../shared/corpora/desync)'; \
+	if [ ! -f "$$corpus/run.py" ] || [ ! -f "$$corpus/cases.json" ]; then \
+		echo "make desync: no desync corpus in $$corpus (run.py and" \
+			"cases.json expected); give its directory with" \
+			"DESYNC_CORPUS=DIR" >&2; \
+		exit 2; \
+	fi; \
+	tmp=$$(mktemp -d /tmp/tproxyd-desync.XXXXXX) && chmod 755 "$$tmp" || exit 1; \
+	set -- $$($(PYTHON) -c 'import socket; s = [socket.socket() for _ in "ab"]; \
+		[x.bind(("127.0.0.1", 0)) for x in s]; \
+		print(*[x.getsockname()[1] for x in s])'); \
+	pport=$$1; oport=$$2; \
+	printf '%s\n' "http_port 127.0.0.1:$$pport" "http_access allow all" \
+		"access_log $$tmp/access.log" "cache_log $$tmp/cache.log" \
+		"pid_filename $$tmp/tproxyd.pid" "dns_nameservers 127.0.0.1" \
+		>"$$tmp/tproxyd.conf"; \
+	$(B)/tproxyd -N -f "$$tmp/tproxyd.conf" & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null' EXIT INT TERM; \
+	i=0; until ss -ltn "sport = :$$pport" | grep -q LISTEN; do \
+		i=$$((i + 1)); \
+		if [ $$i -gt 100 ] || ! kill -0 $$pid 2>/dev/null; then \
+			echo "make desync: tproxyd did not start; see $$tmp" >&2; \
+			exit 1; \
+		fi; \
+		sleep 0.1; \
+	done; \
+	echo "== $$corpus/run.py $$pport $$oport --pid $$pid $(DESYNC_ARGS)"; \
+	$(PYTHON) "$$corpus/run.py" $$pport $$oport --pid $$pid $(DESYNC_ARGS); \
+	rc=$$?; \
+	kill $$pid 2>/dev/null; wait $$pid; trap - EXIT INT TERM; \
+	if [ $$rc -eq 0 ]; then rm -rf "$$tmp"; \
+	else echo "make desync: run.py exited $$rc; logs in $$tmp" >&2; fi; \
+	exit $$rc
+.PHONY: desync
+
 demo: all
 	@sh scripts/demo.sh $(B)
 

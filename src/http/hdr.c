@@ -95,8 +95,37 @@ put_field(struct buf *out, struct str name, struct str value)
 	return 0;
 }
 
+/*
+ * Fields that Connection cannot make hop-by-hop: the framing fields and
+ * Host. The proxy framed the message by Transfer-Encoding or
+ * Content-Length and relays the body in that framing, so the next hop must
+ * get the same field, or it frames the body differently: "Connection:
+ * Transfer-Encoding" would leave a chunked body with no framing at all,
+ * and a request hidden in a chunk would reach the origin as a request of
+ * its own (request smuggling); a response would reach the client
+ * unframed on a kept-alive connection. Whoever removes framing (dechunking
+ * for an HTTP/1.0 client, close-delimited bodies) says so through the
+ * options (drop_framing, drop_cl), never through the message's own
+ * Connection field.
+ */
+static int
+conn_cannot_name(struct str n)
+{
+	switch (n.len) {
+	case 4:
+		return str_ieq(n, "host");
+	case 14:
+		return str_ieq(n, "content-length");
+	case 17:
+		return str_ieq(n, "transfer-encoding");
+	default:
+		return 0;
+	}
+}
+
 /* A field that is for this hop only: hop-by-hop by definition or named in
- * Connection; Upgrade passes when the exchange is an upgrade. */
+ * Connection (unless conn_cannot_name() keeps it); Upgrade passes when the
+ * exchange is an upgrade. */
 static int
 is_hop(struct str n, const struct str *tok, size_t ntok, int upgrade)
 {
@@ -104,6 +133,8 @@ is_hop(struct str n, const struct str *tok, size_t ntok, int upgrade)
 
 	if (h == HOP_YES || (h == HOP_UPGRADE && !upgrade))
 		return 1;
+	if (conn_cannot_name(n))
+		return 0;
 	return named_in(n, tok, ntok) && !(upgrade && str_ieq(n, "upgrade"));
 }
 

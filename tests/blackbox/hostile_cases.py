@@ -1,7 +1,8 @@
 """
-hostile_cases.py - the table of hostile and malformed requests (issue 6).
+hostile_cases.py - the tables of hostile and malformed requests and
+responses (issue 6), run by test_hostile.py.
 
-Each row is a dict:
+CASES holds the requests. Each row is a dict:
 
     name     unique id (also the origin path /h/<name> where one is used)
     raw      the exact bytes the client sends to the proxy; "{port}" is
@@ -27,6 +28,9 @@ Expectations follow RFC 9112 / RFC 9110, read strictly where the RFC gives
 the recipient a choice and the daemon documents strictness (src/http/h1.c
 header comment): ambiguous framing is a 400, an unknown transfer coding
 501, an oversized head 431.
+
+RESPONSE_CASES and NEVER_MERGED (at the end) hold the exact bytes a
+scripted server answers with; their comments say what each must give.
 """
 
 PORT = b"{port}"
@@ -363,6 +367,223 @@ CASES = [
          raw=post("cl_te_then_pipelined", [b"Content-Length: 6"] + CHUNKED,
                   b"0\r\n\r\nX") + smuggled(),
          expect=400, origin=0),
+
+    # ---- Connection naming a framing field (RFC 9110 7.6.1) -------------
+    # Connection makes the fields it names hop-by-hop, but the proxy framed
+    # the body by Transfer-Encoding / Content-Length and relays it in that
+    # framing: dropping the field would leave the origin a POST without a
+    # body followed by whatever the chunk held. The framing the proxy
+    # parsed is the framing the origin gets.
+    dict(name="conn_te_smuggle",
+         raw=post("conn_te_smuggle",
+                  [b"Connection: Transfer-Encoding"] + CHUNKED,
+                  b"%x\r\n%s\r\n0\r\n\r\n" % (len(smuggled()), smuggled())),
+         expect="forwarded", origin=1, body_len=len(smuggled())),
+    # The bug report's chunk: an origin-form request (45 bytes, 0x2d).
+    dict(name="conn_te_origin_form_inside",
+         raw=post("conn_te_origin_form_inside",
+                  [b"Connection: Transfer-Encoding"] + CHUNKED,
+                  b"2d\r\nGET /smuggled HTTP/1.1\r\nHost: origin.test\r\n"
+                  b"\r\n\r\n0\r\n\r\n"),
+         expect="forwarded", origin=1, body_len=0x2d),
+    # ... and as the report wrote it, one byte short ("2c"): the chunk then
+    # ends in "\r" followed by "\n\r", which is no chunk framing at all.
+    dict(name="conn_te_chunk_one_short",
+         raw=post("conn_te_chunk_one_short",
+                  [b"Connection: Transfer-Encoding"] + CHUNKED,
+                  b"2c\r\nGET /smuggled HTTP/1.1\r\nHost: origin.test\r\n"
+                  b"\r\n\r\n0\r\n\r\n"),
+         expect=400, origin=0),
+    dict(name="conn_close_te_smuggle",
+         raw=post("conn_close_te_smuggle",
+                  [b"Connection: close, Transfer-Encoding"] + CHUNKED,
+                  b"%x\r\n%s\r\n0\r\n\r\n" % (len(smuggled()), smuggled())),
+         expect="forwarded", origin=1, body_len=len(smuggled())),
+    dict(name="conn_te_lower_case",
+         raw=post("conn_te_lower_case",
+                  [b"connection: transfer-encoding",
+                   b"transfer-encoding: chunked"],
+                  b"%x\r\n%s\r\n0\r\n\r\n" % (len(smuggled()), smuggled())),
+         expect="forwarded", origin=1, body_len=len(smuggled())),
+    dict(name="conn_te_upper_case",
+         raw=post("conn_te_upper_case",
+                  [b"CONNECTION: TRANSFER-ENCODING",
+                   b"TRANSFER-ENCODING: CHUNKED"],
+                  b"%x\r\n%s\r\n0\r\n\r\n" % (len(smuggled()), smuggled())),
+         expect="forwarded", origin=1, body_len=len(smuggled())),
+    dict(name="conn_te_several_fields",
+         raw=post("conn_te_several_fields",
+                  [b"Connection: keep-alive", b"Connection: X-Foo",
+                   b"Transfer-Encoding: chunked", b"X-Foo: 1",
+                   b"Connection: Transfer-Encoding"],
+                  b"%x\r\n%s\r\n0\r\n\r\n" % (len(smuggled()), smuggled())),
+         expect="forwarded", origin=1, body_len=len(smuggled())),
+    dict(name="conn_te_among_tokens",
+         raw=post("conn_te_among_tokens",
+                  [b"Connection: X-Foo,Transfer-Encoding ,\tkeep-alive"]
+                  + CHUNKED,
+                  b"%x\r\n%s\r\n0\r\n\r\n" % (len(smuggled()), smuggled())),
+         expect="forwarded", origin=1, body_len=len(smuggled())),
+    dict(name="conn_te_then_pipelined",     # the proxy stays in step too
+         raw=post("conn_te_then_pipelined",
+                  [b"Connection: Transfer-Encoding"] + CHUNKED,
+                  HELLO_CHUNKED) + req("conn_te_then_pipelined_second"),
+         expect=("forwarded",), origin=2, nresp=2,
+         check="pipelined_paths"),
+    dict(name="conn_te_http10",             # TE in 1.0 stays refused
+         raw=post("conn_te_http10",
+                  [b"Connection: Transfer-Encoding"] + CHUNKED,
+                  b"%x\r\n%s\r\n0\r\n\r\n" % (len(smuggled()), smuggled()),
+                  version=b"HTTP/1.0"),
+         expect=400, origin=0),
+    dict(name="conn_te_and_cl",             # TE + CL stays refused
+         raw=post("conn_te_and_cl",
+                  [b"Connection: Transfer-Encoding, Content-Length",
+                   b"Content-Length: 4"] + CHUNKED,
+                  b"%x\r\n%s\r\n0\r\n\r\n" % (len(smuggled()), smuggled())),
+         expect=400, origin=0),
+    dict(name="conn_cl_smuggle",
+         raw=post("conn_cl_smuggle", [b"Connection: Content-Length",
+                                      b"Content-Length: %d" % len(smuggled())],
+                  smuggled()),
+         expect="forwarded", origin=1, body_len=len(smuggled())),
+    dict(name="conn_cl_get_smuggle",
+         raw=req("conn_cl_get_smuggle",
+                 headers=[b"Content-Length: %d" % len(smuggled()),
+                          b"connection: close, content-length"]) +
+         smuggled(),
+         expect="forwarded", origin=1, body_len=len(smuggled())),
+    dict(name="conn_host",
+         raw=req("conn_host", headers=[b"Connection: Host"]),
+         expect="forwarded", origin=1, check="host_is_target"),
 ]
 
 assert len({c["name"] for c in CASES}) == len(CASES), "duplicate names"
+
+
+# ---------------------------------------------------------------------------
+# Response side: raw_server.RawServer sends these exact bytes as the answer
+# to the first request of a test (test_hostile.py).
+# ---------------------------------------------------------------------------
+
+SECOND = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond"
+SMUGGLED_RESP = b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nSMUGGLED"
+# A whole response, hidden in the body of another (63 bytes, 0x3f).
+HIDDEN_RESP = (b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\nX-Smuggled: yes\r\n"
+               b"\r\nSMUGGLED")
+
+
+def chunked(data):
+    return b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data)
+
+
+# (name, bytes, allowed): the proxy answers 502 (head invalid) or, once a
+# response head was relayed, cuts the connection ("cut": never a
+# complete-looking body).
+RESPONSE_CASES = [
+    ("two_cl", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+               b"Content-Length: 6\r\n\r\nhello!", (502,)),
+    ("cl_plus", b"HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello",
+     (502,)),
+    ("cl_list_different", b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n"
+                          b"hello!", (502,)),
+    ("bare_cr_header", b"HTTP/1.1 200 OK\r\nX-A: a\rX-B: b\r\n"
+                       b"Content-Length: 5\r\n\r\nhello", (502,)),
+    ("nul_header", b"HTTP/1.1 200 OK\r\nX-A: a\x00b\r\n"
+                   b"Content-Length: 5\r\n\r\nhello", (502,)),
+    ("space_before_colon", b"HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\n"
+                           b"hello", (502,)),
+    ("obs_fold", b"HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\n"
+                 b"Content-Length: 5\r\n\r\nhello", (502, 200)),
+    ("bad_status", b"HTTP/1.1 2000 OK\r\nContent-Length: 5\r\n\r\nhello",
+     (502,)),
+    ("http_2_status", b"HTTP/2.0 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+     (502,)),
+    ("bad_chunk_size", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                       b"\r\n0x5\r\nhello\r\n0\r\n\r\n", ("cut",)),
+]
+
+# Responses that must never merge with the next one: two pipelined GETs
+# (version: the client's) on one client connection, the first answered
+# with `first` (then the server does `after`: "close" or "keep"), every
+# later request with SECOND. The first must come back as one well-framed
+# response (status in allowed, body one of bodies) or be delimited by the
+# proxy closing; no later request may get bytes the server sent within or
+# after the first response.
+NEVER_MERGED = [
+    # Extra bytes after a Content-Length body look like a second response.
+    dict(name="extra_after_cl_body",
+         first=b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" +
+         SMUGGLED_RESP, allowed=(200,), bodies=(b"hello",)),
+    # Extra bytes after the last chunk.
+    dict(name="extra_after_last_chunk",
+         first=b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+         b"5\r\nhello\r\n0\r\n\r\n" + SMUGGLED_RESP,
+         allowed=(200,), bodies=(b"hello",)),
+    # CL + TE: TE wins (RFC 9112 6.3 rule 3) and CL must be removed, or 502.
+    dict(name="cl_and_te",
+         first=b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+         b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
+         SMUGGLED_RESP, allowed=(200, 502), bodies=(b"hello",)),
+    # HTTP/1.0 cannot mean chunked (RFC 9112 6.1): the body is delimited by
+    # close. The proxy speaks HTTP/1.1 to the client, so relaying
+    # "Transfer-Encoding: chunked" with that body would let the client end
+    # the body at "0\r\n\r\n" and read the rest as the next response.
+    dict(name="http10_with_te_chunked",
+         first=b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+         b"5\r\nhello\r\n0\r\n\r\n" + SMUGGLED_RESP, allowed=(200, 502),
+         bodies=(b"5\r\nhello\r\n0\r\n\r\n" + SMUGGLED_RESP,)),
+
+    # Connection naming a framing field: the proxy frames the body by it,
+    # so the client must get it too, or a chunked body reaches the client
+    # unframed on a kept connection and the response hidden in the chunk
+    # reads as the answer to the next request.
+    dict(name="conn_te",
+         first=b"HTTP/1.1 200 OK\r\nConnection: Transfer-Encoding\r\n"
+         b"Transfer-Encoding: chunked\r\n\r\n" + chunked(HIDDEN_RESP),
+         allowed=(200,), bodies=(HIDDEN_RESP,)),
+    dict(name="conn_te_server_keeps",
+         first=b"HTTP/1.1 200 OK\r\nConnection: Transfer-Encoding\r\n"
+         b"Transfer-Encoding: chunked\r\n\r\n" + chunked(HIDDEN_RESP),
+         allowed=(200,), bodies=(HIDDEN_RESP,), after="keep"),
+    dict(name="conn_close_te",
+         first=b"HTTP/1.1 200 OK\r\nConnection: close, Transfer-Encoding\r\n"
+         b"Transfer-Encoding: chunked\r\n\r\n" + chunked(HIDDEN_RESP),
+         allowed=(200,), bodies=(HIDDEN_RESP,)),
+    dict(name="conn_te_case",
+         first=b"HTTP/1.1 200 OK\r\nconnection: TRANSFER-ENCODING\r\n"
+         b"transfer-encoding: Chunked\r\n\r\n" + chunked(HIDDEN_RESP),
+         allowed=(200,), bodies=(HIDDEN_RESP,)),
+    dict(name="conn_te_several_fields",
+         first=b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n"
+         b"Transfer-Encoding: chunked\r\nConnection: X-Foo, "
+         b"Transfer-Encoding\r\nX-Foo: 1\r\n\r\n" + chunked(HIDDEN_RESP),
+         allowed=(200,), bodies=(HIDDEN_RESP,)),
+    # An HTTP/1.0 client: the proxy removes the chunking itself and closes.
+    dict(name="conn_te_http10_client",
+         first=b"HTTP/1.1 200 OK\r\nConnection: Transfer-Encoding\r\n"
+         b"Transfer-Encoding: chunked\r\n\r\n" + chunked(HIDDEN_RESP),
+         allowed=(200,), bodies=(HIDDEN_RESP,), version="HTTP/1.0"),
+    dict(name="conn_cl_extra",
+         first=b"HTTP/1.1 200 OK\r\nConnection: Content-Length\r\n"
+         b"Content-Length: 5\r\n\r\nhello" + SMUGGLED_RESP,
+         allowed=(200,), bodies=(b"hello",)),
+    # Both framing fields, Transfer-Encoding named in Connection: TE
+    # frames (RFC 9112 6.3 rule 3), whatever Content-Length claims.
+    dict(name="conn_te_cl_covers_more",
+         first=b"HTTP/1.1 200 OK\r\nConnection: Transfer-Encoding\r\n"
+         b"Transfer-Encoding: chunked\r\nContent-Length: %d\r\n\r\n"
+         % (5 + len(HIDDEN_RESP)) + b"0\r\n\r\n" + HIDDEN_RESP,
+         allowed=(200, 502), bodies=(b"",)),
+    dict(name="conn_te_cl_covers_less",
+         first=b"HTTP/1.1 200 OK\r\nConnection: Transfer-Encoding\r\n"
+         b"Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n" +
+         chunked(HIDDEN_RESP), allowed=(200, 502), bodies=(HIDDEN_RESP,)),
+    dict(name="conn_cl_te",
+         first=b"HTTP/1.1 200 OK\r\n"
+         b"Connection: Content-Length, Transfer-Encoding\r\n"
+         b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n" +
+         chunked(HIDDEN_RESP), allowed=(200, 502), bodies=(HIDDEN_RESP,)),
+]
+
+assert len({c["name"] for c in NEVER_MERGED}) == len(NEVER_MERGED)

@@ -52,6 +52,14 @@ Paths (a query string is ignored; absolute-form targets are accepted):
 
 Keep-alive: HTTP/1.1 by default unless "Connection: close"; HTTP/1.0 only
 with "Connection: keep-alive".
+
+OriginServer(..., close_each=True) is for framing tests: every response says
+"Connection: close", yet the connection is read on until the proxy closes
+it; whatever arrives after is still recorded (a request) or kept as stray
+bytes (strays(): a head that does not parse, or an unfinished head at EOF).
+wait_quiet() then waits for every connection of the test to be closed by
+the proxy, so that no byte the proxy sent can still be unread: a smuggled
+request cannot arrive after the test counted (no sleeps).
 """
 
 import argparse
@@ -59,6 +67,7 @@ import hashlib
 import json
 import os
 import random
+import select
 import socket
 import sys
 import tempfile
@@ -136,6 +145,7 @@ class _Conn:
         self.sock = sock
         self.id = conn_id
         self.buf = b""
+        self.in_head = False    # reading a head (not a body)
         p = sock.getpeername()
         l = sock.getsockname()
         self.peer = (p[0], p[1])
@@ -150,11 +160,13 @@ class _Conn:
     def read_head(self):
         """Return the head bytes (without the blank line), or None at EOF
         before any byte of a new request."""
+        self.in_head = True
         while True:
             i = self.buf.find(b"\r\n\r\n")
             if i >= 0:
                 head = self.buf[:i]
                 self.buf = self.buf[i + 4:]
+                self.in_head = False
                 return head
             if len(self.buf) > MAX_HEAD:
                 raise ValueError("head too large")
@@ -203,13 +215,16 @@ class OriginServer:
     """The origin HTTP/1.1 server. host may be IPv4 or IPv6; port 0 picks an
     ephemeral port (see .port after start())."""
 
-    def __init__(self, host="127.0.0.1", port=0):
+    def __init__(self, host="127.0.0.1", port=0, close_each=False):
         self.host = host
         self.req_port = port
         self.port = None
+        self.close_each = close_each
         self._lsock = None
         self._lock = threading.Lock()
         self._records = []
+        self._strays = []       # (conn_id, bytes) that were no request
+        self._since_clear = set()   # conn ids accepted since clear()
         self._conns = {}
         self._next_conn = 1
         self._stopping = False
@@ -226,6 +241,9 @@ class OriginServer:
             s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         s.bind((self.host, self.req_port))
         s.listen(128)
+        # Accepted under self._lock (see _accept_loop), so that
+        # wait_quiet() sees every connection either queued or registered.
+        s.setblocking(False)
         self.port = s.getsockname()[1]
         self._lsock = s
         self._thread = threading.Thread(target=self._accept_loop,
@@ -273,7 +291,31 @@ class OriginServer:
     def clear(self):
         with self._lock:
             self._records.clear()
+            self._strays.clear()
+            self._since_clear.clear()
             self.connections.clear()
+
+    def strays(self):
+        """Bytes the origin received that were not a request: a head that
+        does not parse as one, or an unfinished head when the peer
+        closed. (conn_id, bytes) pairs since the last clear()."""
+        with self._lock:
+            return list(self._strays)
+
+    def wait_quiet(self, timeout=5.0):
+        """Wait until no connection accepted since clear() is open and none
+        is waiting to be accepted; return the ids of those still open ([]
+        once quiet). With close_each, a connection ends only when the proxy
+        closes it, after the origin read (and recorded) every byte sent
+        on it."""
+        end = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                queued = bool(select.select([self._lsock], [], [], 0)[0])
+                still = sorted(self._since_clear & set(self._conns))
+            if (not queued and not still) or time.monotonic() > end:
+                return still + (["queued"] if queued else [])
+            time.sleep(0.01)
 
     def wait_records(self, n, timeout=5.0):
         """Poll until at least n records exist; return them."""
@@ -308,26 +350,48 @@ class OriginServer:
     def _accept_loop(self):
         while not self._stopping:
             try:
-                s, _ = self._lsock.accept()
-            except OSError:
+                select.select([self._lsock], [], [], 0.5)
+            except (OSError, ValueError):
                 return
+            # Accept and register in one step under the lock (see
+            # wait_quiet()).
             with self._lock:
+                try:
+                    s, _ = self._lsock.accept()
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    return
                 cid = self._next_conn
                 self._next_conn += 1
-            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            c = _Conn(s, cid)
-            with self._lock:
+                try:
+                    s.setblocking(True)
+                    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    c = _Conn(s, cid)
+                except OSError:
+                    s.close()
+                    continue
                 self._conns[cid] = c
+                self._since_clear.add(cid)
                 self.connections.append((cid, c.peer))
             threading.Thread(target=self._serve, args=(c,), daemon=True,
                              name="origin-conn-%d" % cid).start()
+
+    def _stray(self, c, data):
+        with self._lock:
+            self._strays.append((c.id, data))
 
     def _serve(self, c):
         try:
             while not self._stopping:
                 if not self._one_request(c):
                     break
-        except (ClientGone, OSError, ValueError):
+        except ClientGone:
+            # An unfinished head when the peer closed (read_head keeps it
+            # in c.buf); a cut body leaves nothing there.
+            if c.in_head and c.buf.strip(b"\r\n"):
+                self._stray(c, c.buf)
+        except (OSError, ValueError):
             pass
         finally:
             with self._lock:
@@ -345,8 +409,11 @@ class OriginServer:
         lines = head.split(b"\r\n")
         while lines and lines[0] == b"":   # tolerate leading CRLFs
             lines.pop(0)
+        if not lines:
+            return True     # empty lines between requests (RFC 9112 2.2)
         parts = lines[0].decode("latin-1").split(" ")
         if len(parts) != 3:
+            self._stray(c, head)
             c.send(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
                    b"Connection: close\r\n\r\n")
             return False
@@ -430,6 +497,11 @@ class OriginServer:
                           body, keep, method)
             return keep
         self._record(rec)
+        if self.close_each:
+            # Say close, but read on until the proxy closes (see the
+            # module docstring).
+            self._route(c, rec, method, path, False, spool, hdrs)
+            return True
         return self._route(c, rec, method, path, keep, spool, hdrs)
 
     def _respond(self, c, status, headers, body, keep, method,
