@@ -247,7 +247,10 @@ test_req_no_room(void **state)
 	struct h1_req r;
 	struct hdr_req_opts o;
 	struct buf b;
-	static const struct kv kv[] = { { "X-Long", "0123456789012345678901234567890123456789" }, { NULL, NULL } };
+	static const struct kv kv[] = {
+		{ "X-Long", "0123456789012345678901234567890123456789" },
+		{ NULL, NULL },
+	};
 
 	(void)state;
 	fill_req(&r, "GET", kv, 1);
