@@ -83,7 +83,8 @@ set_cache_peer(struct cfg_parse *p, const struct tok *t, size_t n)
 	memset(&peer, 0, sizeof(peer));
 	if (strcmp(t[2].s, "sibling") == 0 ||
 	    strcmp(t[2].s, "multicast") == 0) {
-		/* The seeds' cluster example has a sibling line: it must
+		/* Squid's TPROXY v4 guide ("Cluster of Sibling Squid
+		 * behind WCCP interceptor") has a sibling line: it must
 		 * load, but a sibling is only ever asked through ICP/HTCP,
 		 * which tproxyd does not speak, so it would never be used. */
 		cfg_warn(p, &t[2], "cache_peer: %s peers are not used by "

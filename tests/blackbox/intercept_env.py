@@ -12,8 +12,8 @@ tests/netns/netns.py:
              (and, for the parent case, a second tproxyd on
              198.18.2.2:3128)
 
-The kernel side is written once per backend, as the Squid Tproxy4 wiki
-(doc seeds 001) and the kernel's tproxy.txt (seeds 004) give it:
+The kernel side is written once per backend, as Squid's TPROXY v4 guide
+and the kernel's tproxy documentation give it:
 
   iptables -t mangle -N DIVERT
   iptables -t mangle -A DIVERT -j MARK --set-mark 1
@@ -95,7 +95,8 @@ def must(topo, ns, argv, input=None, timeout=15):
 
 def setup_policy_routing(topo):
     """fwmark 1 -> table 100 -> every address is local (both families),
-    and rp_filter off, as in the seeds."""
+    and rp_filter off, as in Squid's TPROXY v4 guide, "Routing
+    configuration"."""
     r = topo.rtr
     must(topo, r, ["ip", "-4", "rule", "add", "fwmark", str(FWMARK),
                    "lookup", str(TABLE)])
@@ -136,7 +137,8 @@ def nft_tproxy_ruleset(families, port=TPROXY_PORT):
 
 
 def install_tproxy(topo, backend, families=(4, 6), port=TPROXY_PORT):
-    """The TPROXY rules of the seeds, with backend 'nft' or 'iptables'."""
+    """The TPROXY rules of Squid's TPROXY v4 guide ("iptables
+    Configuration"), with backend 'nft' or 'iptables'."""
     flush_rules(topo)
     r = topo.rtr
     if backend == "nft":

@@ -60,10 +60,10 @@ def sha(b):
     return hashlib.sha256(b).hexdigest()
 
 
-def pattern(n, seed):
-    """n pseudo-random bytes, different for each seed (so that the two
+def pattern(n, key):
+    """n pseudo-random bytes, different for each key (so that the two
     directions of a tunnel cannot be mistaken for each other)."""
-    return random.Random(seed).randbytes(n)
+    return random.Random(key).randbytes(n)
 
 
 # ---------------------------------------------------------------------------

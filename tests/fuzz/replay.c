@@ -2,8 +2,8 @@
  * replay.c - run a fuzz target over saved inputs without libFuzzer.
  *
  * Linked with one tests/fuzz/fuzz_<name>.c, built by gcc, and run by
- * `make unit` over tests/fuzz/corpus/<name>/, so the corpus (seeds plus
- * every crasher ever found) is a regression suite. Usage:
+ * `make unit` over tests/fuzz/corpus/<name>/, so the corpus (starting inputs
+ * plus every crasher ever found) is a regression suite. Usage:
  *
  *	replay_fuzz_<name> DIR|FILE...
  *

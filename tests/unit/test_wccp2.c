@@ -699,7 +699,8 @@ static const struct cfg_case {
 	int         nerr;
 	const char *msg;	/* a message that must appear (substring) */
 } cfg_cases[] = {
-	/* The seeds' squid.conf lines (Squid wiki: TPROXY + WCCPv2). */
+	/* The squid.conf lines of Squid's TPROXY v4 guide, "WCCP
+	 * Configuration". */
 	{ "wccp2_router 198.18.3.1\n"
 	  "wccp2_forwarding_method gre\n"
 	  "wccp2_return_method gre\n"
@@ -822,7 +823,10 @@ test_config_table(void **state)
 	}
 }
 
-/* The values the seeds' configuration and the full example produce. */
+/*
+ * The values the configuration of Squid's TPROXY v4 guide ("WCCP
+ * Configuration") and the full example produce.
+ */
 static void
 test_config_values(void **state)
 {

@@ -1,6 +1,6 @@
 /*
- * doctor.h - `tproxyctl doctor`: every item of the seeds'
- * troubleshooting, checked on the running system.
+ * doctor.h - `tproxyctl doctor`: every item of the troubleshooting list
+ * of Squid's TPROXY v4 guide, checked on the running system.
  */
 #ifndef TPROXYCTL_DOCTOR_H
 #define TPROXYCTL_DOCTOR_H

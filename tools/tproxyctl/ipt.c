@@ -9,8 +9,9 @@
  *   TPROXYD_DIVERT:                   -j MARK; -j ACCEPT
  *
  * so that one jump in PREROUTING is the only thing placed in a chain
- * someone else owns, and the order socket -> TPROXY (seeds, "Traffic
- * going through Squid but then timing out") holds by construction.
+ * someone else owns, and the order socket -> TPROXY (Squid's TPROXY v4
+ * guide, Troubleshooting, "Traffic going through Squid but then timing
+ * out") holds by construction.
  */
 #include <stdio.h>
 #include <string.h>

@@ -110,8 +110,8 @@ bridge_table(const struct plan_opts *o, struct sbuf *b)
 		 "\t# Frames for the intercepted ports are addressed to the\n"
 		 "\t# bridge itself and marked for this host, so that they\n"
 		 "\t# leave the bridging path for the IP layer, where the\n"
-		 "\t# tproxy rules see them (the seeds' ebtables broute "
-		 "DROP).\n"
+		 "\t# tproxy rules see them (the Squid TPROXY guide's\n"
+		 "\t# ebtables broute DROP).\n"
 		 "\tchain prerouting {\n"
 		 "\t\ttype filter hook prerouting priority -200; "
 		 "policy accept;\n");
@@ -147,7 +147,8 @@ nft_ruleset(const struct plan_opts *o, struct sbuf *b)
 			 "\tchain prerouting {\n"
 			 "\t\ttype filter hook prerouting priority mangle; "
 			 "policy accept;\n");
-		/* 1. bypass: before everything else (seeds, "Bypassing"). */
+		/* 1. bypass: before everything else (Squid's TPROXY v4
+		 * guide, "Bypassing TPROXY intercept"). */
 		bypass_rules(o, "\t\t", b);
 		/* 2. packets of connections tproxyd already holds: mark
 		 * and accept, so they are not sent through TPROXY twice.

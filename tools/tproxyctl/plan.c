@@ -1,10 +1,12 @@
 /*
  * plan.c - the pure plan: options -> ordered steps -> shell text.
  *
- * Order matters and follows the seeds: the sysctls first (so that nothing
- * is forwarded with rp_filter still on), then policy routing (so that a
- * marked packet already has somewhere to go), then the netfilter rules
- * that start marking packets. Teardown runs the undo commands in reverse.
+ * Order matters and follows Squid's TPROXY v4 guide ("Routing
+ * configuration" before "iptables Configuration"): the sysctls first (so
+ * that nothing is forwarded with rp_filter still on), then policy routing
+ * (so that a marked packet already has somewhere to go), then the
+ * netfilter rules that start marking packets. Teardown runs the undo
+ * commands in reverse.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -7,8 +7,9 @@
  * (and the same with -6). A packet marked by the socket or TPROXY rule
  * is routed by TABLE, whose only route says "every address is local", so
  * it is delivered to tproxyd's socket instead of being forwarded. `dev lo`
- * follows the kernel's tproxy.txt; the seeds note some systems want the
- * receiving interface instead, which doctor does not require.
+ * follows the kernel's tproxy documentation; Squid's TPROXY v4 guide
+ * ("Routing configuration") notes some systems want the receiving
+ * interface instead, which doctor does not require.
  */
 #include <stdio.h>
 #include <string.h>

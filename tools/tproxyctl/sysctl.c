@@ -1,13 +1,14 @@
 /*
- * sysctl.c - the sysctls setup needs (seeds, "Routing configuration"),
- * read and written under /proc/sys.
+ * sysctl.c - the sysctls setup needs (Squid's TPROXY v4 guide, "Routing
+ * configuration"), read and written under /proc/sys.
  *
  *   net.ipv4.ip_forward = 1                 (IPv4)
  *   net.ipv6.conf.all.forwarding = 1        (IPv6)
  *   net.ipv4.conf.{all,default,IF}.rp_filter = 0   (IPv4; IPv6 has none)
  *   net.bridge.bridge-nf-call-{iptables,ip6tables,arptables} = 0  (bridge:
- *       the seeds set every /proc/sys/net/bridge entry to 0 so that bridged
- *       frames do not go through the IP hooks a second time)
+ *       the guide's "ebtables on a Bridging device" sets every
+ *       /proc/sys/net/bridge entry to 0 so that bridged frames do not go
+ *       through the IP hooks a second time)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,8 +76,8 @@ sysctl_plan(const struct plan_opts *o, struct plan *p)
 		add(p, PLAN_V6, "route IPv6 packets between interfaces",
 		    "net.ipv6.conf.all.forwarding", "1");
 	if (o->bridge) {
-		add(p, 0, "bridged frames skip the IP hooks (seeds: "
-		    "/proc/sys/net/bridge/* = 0)",
+		add(p, 0, "bridged frames skip the IP hooks (Squid TPROXY "
+		    "guide: /proc/sys/net/bridge/* = 0)",
 		    "net.bridge.bridge-nf-call-iptables", "0");
 		add(p, 0, "bridged frames skip the IPv6 hooks",
 		    "net.bridge.bridge-nf-call-ip6tables", "0");

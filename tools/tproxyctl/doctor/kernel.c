@@ -2,8 +2,8 @@
  * kernel.c - kernel support: the TPROXY target and socket match (iptables),
  * the tproxy and socket expressions (nftables), policy routing per family,
  * and bridge netfilter when bridged. Squid's TPROXY v4 guide, "Linux Kernel
- * Configuration" (and the kernel's tproxy.txt): without these options
- * nothing can be intercepted, whatever the rules say.
+ * Configuration" (and the kernel's tproxy documentation): without these
+ * options nothing can be intercepted, whatever the rules say.
  *
  * Where the facts come from: /proc/config.gz; otherwise
  * /proc/net/ip_tables_targets and _matches, and `nft -c` (checks a ruleset

@@ -5,7 +5,7 @@
  * but lo); the bridge-nf-call-* sysctls 0 when bridged. Squid's TPROXY v4
  * guide, "Routing configuration" (rp_filter off) and "ebtables on a
  * Bridging device" (every /proc/sys/net/bridge entry 0), which the
- * messages cite as "seeds:".
+ * messages cite as "Squid TPROXY guide:".
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -42,10 +42,10 @@ dr_check_sysctls(const struct plan_opts *o)
 			     "the router forwards what it does not intercept");
 		check_sysctl("sysctl.rp_filter.all",
 			     "net.ipv4.conf.all.rp_filter", "0",
-			     "seeds: rp_filter off");
+			     "Squid TPROXY guide: rp_filter off");
 		check_sysctl("sysctl.rp_filter.default",
 			     "net.ipv4.conf.default.rp_filter", "0",
-			     "seeds: rp_filter off");
+			     "Squid TPROXY guide: rp_filter off");
 		if (o->niface || o->bridge) {
 			for (i = 0; i < o->niface + (o->bridge ? 1 : 0); i++) {
 				const char *ifn = i < o->niface ? o->iface[i] :
@@ -55,7 +55,8 @@ dr_check_sysctls(const struct plan_opts *o)
 					 "net.ipv4.conf.%s.rp_filter", ifn);
 				snprintf(id, sizeof(id), "sysctl.rp_filter.%s",
 					 ifn);
-				check_sysctl(id, key, "0", "seeds: rp_filter "
+				check_sysctl(id, key, "0",
+					     "Squid TPROXY guide: rp_filter "
 					     "off on the TPROXY interface");
 			}
 		} else {
@@ -71,7 +72,8 @@ dr_check_sysctls(const struct plan_opts *o)
 					 de->d_name);
 				snprintf(id, sizeof(id), "sysctl.rp_filter.%s",
 					 de->d_name);
-				check_sysctl(id, key, "0", "seeds: rp_filter "
+				check_sysctl(id, key, "0",
+					     "Squid TPROXY guide: rp_filter "
 					     "off on the interfaces concerned");
 			}
 			if (d)
@@ -85,12 +87,15 @@ dr_check_sysctls(const struct plan_opts *o)
 	if (o->bridge) {
 		check_sysctl("sysctl.bridge.iptables",
 			     "net.bridge.bridge-nf-call-iptables", "0",
-			     "seeds: /proc/sys/net/bridge/* = 0 when bridged");
+			     "Squid TPROXY guide: "
+			     "/proc/sys/net/bridge/* = 0 when bridged");
 		check_sysctl("sysctl.bridge.ip6tables",
 			     "net.bridge.bridge-nf-call-ip6tables", "0",
-			     "seeds: /proc/sys/net/bridge/* = 0 when bridged");
+			     "Squid TPROXY guide: "
+			     "/proc/sys/net/bridge/* = 0 when bridged");
 		check_sysctl("sysctl.bridge.arptables",
 			     "net.bridge.bridge-nf-call-arptables", "0",
-			     "seeds: /proc/sys/net/bridge/* = 0 when bridged");
+			     "Squid TPROXY guide: "
+			     "/proc/sys/net/bridge/* = 0 when bridged");
 	}
 }
