@@ -200,7 +200,7 @@ lsn_open(const struct cfg_port *p, char *err, size_t errlen)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 			   p->wildcard ? &zero : &one, sizeof(int));
 	/* TPROXY delivers connections for any address to this socket only
-	 * when it is transparent (kernel tproxy.txt). */
+	 * when it is transparent (the kernel's tproxy documentation). */
 	if (p->mode == PORT_TPROXY &&
 	    (rc = spoof_make_transparent(fd, p->addr.ss_family)) < 0) {
 		snprintf(err, errlen, "cannot make %s transparent "
