@@ -78,6 +78,8 @@ struct access_list {
 	struct access_rule *rule;
 };
 
+struct http_msg;
+
 /* What a request offers to ACLs. Unknown items are NULL / 0. */
 struct acl_ctx {
 	const struct sockaddr *client;	/* client address (always set) */
@@ -90,6 +92,10 @@ struct acl_ctx {
 	struct str             url;	/* full URL, for url_regex */
 	struct str             path;	/* path part, for urlpath_regex */
 	const char            *port_name;
+	const struct sockaddr *local;	/* the address the client reached */
+	const struct http_msg *req;	/* the request as received */
+	const struct http_msg *resp;	/* the final response as received,
+					   NULL before its head arrived */
 };
 
 enum acl_verdict {

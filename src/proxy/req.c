@@ -17,6 +17,7 @@
 #include "event/loop.h"
 #include "http/h1.h"
 #include "http/hdr.h"
+#include "http/msg.h"
 #include "http/url.h"
 #include "intercept/listener.h"
 #include "intercept/loopguard.h"
@@ -243,6 +244,10 @@ req_start(struct stream *s, struct h1_req *req, size_t hlen, struct buf *in)
 	size_t n, ml;
 	int rc;
 
+	/* The request as received, for what decides after its head was
+	 * rewritten and consumed. */
+	if (http_msg_keep_req(&s->reqm, req, buf_head(in), hlen) < 0)
+		goto fail500;
 	if (se->stats_port) {
 		applet_stats_request(s, req);
 		buf_consume(in, hlen);

@@ -15,6 +15,7 @@
 #include "event/loop.h"
 #include "http/h1.h"
 #include "http/hdr.h"
+#include "http/msg.h"
 #include "log/log.h"
 #include "net/conn.h"
 #include "proxy/phase.h"

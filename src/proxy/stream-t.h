@@ -31,6 +31,7 @@
 
 #include "core/buf-t.h"
 #include "http/h1-t.h"
+#include "http/msg-t.h"
 #include "http/url.h"
 #include "net/conn-t.h"
 #include "net/pipe-t.h"
@@ -116,6 +117,10 @@ struct stream {
 	socklen_t           addrlen[STRM_MAX_ADDRS];
 	int                 route[STRM_MAX_ROUTES];	/* -1 direct, else a
 							   cfg->peer index */
+	/* The heads as received (reply ACLs, logs, the cache read these,
+	 * not the rewritten ones); valid while the transaction lasts. */
+	struct http_msg     reqm;	/* the request */
+	struct http_msg     resm;	/* the final response */
 
 	/* The transaction: everything from here on is zeroed by
 	 * strm_reset(). */

@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "core/sa.h"
 #include "event/loop.h"
+#include "http/msg.h"
 #include "log/log.h"
 #include "net/conn.h"
 #include "net/pipe.h"
@@ -74,6 +75,8 @@ strm_reset(struct stream *s)
 	s->res.fwd = 0;
 	s->res.in = NULL;
 	buf_reset(&s->applet.out);
+	http_msg_reset(&s->reqm);
+	http_msg_reset(&s->resm);
 }
 
 void
@@ -98,6 +101,8 @@ strm_free(struct stream *s)
 	buf_free(&s->req.hd);
 	buf_free(&s->res.hd);
 	buf_free(&s->applet.out);
+	http_msg_free(&s->reqm);
+	http_msg_free(&s->resm);
 	free(s->url);
 	s->url = NULL;
 }
@@ -188,6 +193,9 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 	ctx->path = s->meth == H1_M_CONNECT || s->url == NULL ? STR_NULL :
 		    str_make(s->url + s->path_off, s->url_len - s->path_off);
 	ctx->port_name = se->port->name;
+	ctx->local = (const struct sockaddr *)&se->local;
+	ctx->req = s->reqm.valid ? &s->reqm : NULL;
+	ctx->resp = s->resm.valid ? &s->resm : NULL;
 }
 
 /* ---- ending a stream ---------------------------------------------------- */
