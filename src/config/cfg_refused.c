@@ -155,7 +155,8 @@ static const struct cfg_nodir refused[] = {
 	{ "miss_access", F_ACCESS,
 	  "requests it denies would be forwarded" },
 	{ "proxy_protocol_access", F_ACCESS,
-	  "decides which clients may send a PROXY protocol header" },
+	  "the PROXY protocol headers of the clients it trusts would not be "
+	  "honoured" },
 	{ "http_upgrade_request_protocols", F_ACCESS,
 	  "protocol upgrades (WebSocket) it allows would fail" },
 	{ "check_hostnames", F_ACCESS,
