@@ -1,7 +1,9 @@
 # tproxyd - top-level, non-recursive Makefile.
 #
 #   make            build/tproxyd and build/tproxyctl
-#   make test       style check, unit tests (cmocka), black-box tests (pytest)
+#   make test       style check, unit tests (cmocka), squid.conf corpus,
+#                   black-box tests (pytest)
+#   make squidconf  how many real squid.conf files load (../shared/corpora)
 #   make style      check the C style (scripts/style-check.sh)
 #   make demo       start tproxyd on etc/tproxyd.conf and show it working
 #   make install    binaries, config, man pages and systemd unit under PREFIX
@@ -158,8 +160,44 @@ deps-fuzz:
 style:
 	@sh scripts/style-check.sh
 
+# `make squidconf`: does tproxyd load the squid.conf files Squid users
+# have? Runs the corpus's check.sh (../shared/corpora/squidconf, outside
+# this repository; SQUIDCONF_CORPUS=DIR names another copy) on every real
+# configuration there and prints its verdict, "N of M load": of the M
+# configurations Squid 5.7 accepts, N load in tproxyd (warnings allowed).
+# Configurations needing features tproxyd refuses (TLS interception,
+# authentication, ...) cannot load yet, so N < M is expected: the target
+# fails when N falls below SQUIDCONF_MIN, the count this tree reached (raise
+# it when more load). The per-configuration report is left in
+# $(B)/squidconf.txt. About 3 s, so part of `make test`.
+SQUIDCONF_CORPUS ?= ../shared/corpora/squidconf
+SQUIDCONF_MIN    ?= 18
+squidconf: all
+	@corpus='$(SQUIDCONF_CORPUS)'; \
+	if [ ! -x "$$corpus/check.sh" ]; then \
+		echo "make squidconf: no squid.conf corpus in $$corpus" \
+			"(check.sh expected); give its directory with" \
+			"SQUIDCONF_CORPUS=DIR" >&2; \
+		exit 2; \
+	fi; \
+	TPROXYD=$(B)/tproxyd "$$corpus/check.sh" >$(B)/squidconf.txt 2>&1; \
+	last=$$(tail -n 1 $(B)/squidconf.txt); \
+	n=$$(echo "$$last" | sed -n 's/^\([0-9][0-9]*\) of [0-9][0-9]* load$$/\1/p'); \
+	if [ -z "$$n" ]; then \
+		cat $(B)/squidconf.txt; \
+		echo "make squidconf: check.sh gave no 'N of M load' line" >&2; \
+		exit 1; \
+	fi; \
+	echo "squidconf: $$last (Squid 5.7 accepts M; report in $(B)/squidconf.txt)"; \
+	if [ "$$n" -lt $(SQUIDCONF_MIN) ]; then \
+		grep ' refused ' $(B)/squidconf.txt; \
+		echo "make squidconf: only $$n load, $(SQUIDCONF_MIN) did before" >&2; \
+		exit 1; \
+	fi
+.PHONY: squidconf
+
 # The fuzzers are sanitizer builds already: `make test SAN=1` skips them.
-test: style unit $(if $(filter 1,$(SAN)),,fuzz-quick) blackbox
+test: style unit $(if $(filter 1,$(SAN)),,fuzz-quick) squidconf blackbox
 .PHONY: style unit blackbox test
 
 # About three minutes of mixed load with injected faults (not in `make

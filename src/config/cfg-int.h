@@ -133,8 +133,31 @@ typedef void cfg_setter(struct cfg_parse *p, const struct tok *t, size_t n);
 
 struct cfg_dir {
 	const char *name;
-	cfg_setter *set;	/* NULL: a Squid directive tproxyd accepts
-				   and ignores, with a warning */
+	cfg_setter *set;
+};
+
+/*
+ * A Squid directive tproxyd does not implement. In an ignored or obsolete
+ * table, why ignoring it is safe (the warning says so); in a refused
+ * table, the feature it needs and what would go wrong if it were ignored
+ * (the error says so). A directive that decides access, authentication,
+ * content or privacy is never ignored.
+ */
+struct cfg_nodir {
+	const char *name;
+	const char *feature;	/* refused: what tproxyd lacks; else NULL */
+	const char *why;
+};
+
+/* What a table's nodir entries get: a warning, or an error. */
+enum cfg_nokind {
+	CFG_NO_NONE = 0,	/* the table has no nodir entries */
+	CFG_NO_IGNORE,		/* "'X' is not implemented by tproxyd;
+				   ignored (WHY)" */
+	CFG_NO_OBSOLETE,	/* "'X' is obsolete; ignored, as by Squid 7
+				   (SQUID'S ADVICE)" */
+	CFG_NO_REFUSE,		/* "'X' is not supported by tproxyd
+				   (FEATURE): if it were ignored, WHY" */
 };
 
 /*
@@ -151,6 +174,10 @@ struct cfg_dirtab {
 	const char           *module;	/* "wccp2": for tests and readers */
 	const struct cfg_dir *dir;
 	size_t                ndir;
+	/* Directives this module names but does not implement. */
+	enum cfg_nokind         nokind;
+	const struct cfg_nodir *nodir;
+	size_t                  nnodir;
 	void                (*defaults)(struct cfg_parse *p);
 	void                (*finish)(struct cfg_parse *p);
 };
@@ -166,6 +193,8 @@ extern const struct cfg_dirtab cfg_dirs_http;
 extern const struct cfg_dirtab cfg_dirs_route;
 extern const struct cfg_dirtab cfg_dirs_wccp2;
 extern const struct cfg_dirtab cfg_dirs_ignored;
+extern const struct cfg_dirtab cfg_dirs_obsolete;
+extern const struct cfg_dirtab cfg_dirs_refused;
 
 /* config.c: every module's table, NULL-terminated. */
 extern const struct cfg_dirtab *const cfg_dirtabs[];
@@ -174,6 +203,10 @@ extern const struct cfg_dirtab *const cfg_dirtabs[];
  * when no module knows name. */
 const struct cfg_dir *cfg_dir_find(const char *name,
 				   const struct cfg_dirtab **tab);
+/* config.c: the not-implemented entry for name (ignored, obsolete or
+ * refused: (*tab)->nokind says which), or NULL. */
+const struct cfg_nodir *cfg_nodir_find(const char *name,
+				       const struct cfg_dirtab **tab);
 
 /* --------------------------------------------- cfg_util.c: shared helpers */
 

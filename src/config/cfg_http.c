@@ -173,7 +173,9 @@ static const struct cfg_dir dirs[] = {
 	{ "read_timeout",		set_read_timeout },
 	{ "request_timeout",		set_request_timeout },
 	{ "client_idle_pconn_timeout",	set_client_idle_pconn_timeout },
+	{ "persistent_request_timeout", set_client_idle_pconn_timeout },
 	{ "server_idle_pconn_timeout",	set_server_idle_pconn_timeout },
+	{ "pconn_timeout",		set_server_idle_pconn_timeout },
 };
 
 const struct cfg_dirtab cfg_dirs_http = {

@@ -212,6 +212,7 @@ ports_finish(struct cfg_parse *p)
 
 static const struct cfg_dir dirs[] = {
 	{ "http_port",			set_http_port },
+	{ "ascii_port",			set_http_port },
 	{ "stats_port",			set_stats_port },
 };
 

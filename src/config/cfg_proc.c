@@ -149,6 +149,7 @@ static const struct cfg_dir dirs[] = {
 	{ "workers",			set_workers },
 	{ "cpu_affinity_map",		set_cpu_affinity_map },
 	{ "max_filedescriptors",	set_max_filedescriptors },
+	{ "max_filedesc",		set_max_filedescriptors },
 	{ "client_connection_limit",	set_client_connection_limit },
 	{ "pid_filename",		set_pid_filename },
 	{ "cache_effective_user",	set_cache_effective_user },

@@ -91,6 +91,8 @@ const struct cfg_dirtab *const cfg_dirtabs[] = {
 	&cfg_dirs_route,
 	&cfg_dirs_wccp2,
 	&cfg_dirs_ignored,
+	&cfg_dirs_obsolete,
+	&cfg_dirs_refused,
 	NULL
 };
 
@@ -112,25 +114,62 @@ cfg_dir_find(const char *name, const struct cfg_dirtab **tab)
 	return NULL;
 }
 
+const struct cfg_nodir *
+cfg_nodir_find(const char *name, const struct cfg_dirtab **tab)
+{
+	const struct cfg_dirtab *const *dt;
+	size_t i;
+
+	for (dt = cfg_dirtabs; *dt != NULL; dt++) {
+		for (i = 0; i < (*dt)->nnodir; i++) {
+			if (strcmp((*dt)->nodir[i].name, name) != 0)
+				continue;
+			if (tab != NULL)
+				*tab = *dt;
+			return &(*dt)->nodir[i];
+		}
+	}
+	return NULL;
+}
+
 /*
  * Run one configuration line (t[0] is the directive). A directive no
- * module knows is an error; one that a module lists without a setter is
- * a Squid directive tproxyd accepts, with a warning, so that an existing
- * squid.conf loads unchanged.
+ * module knows is an error. A Squid directive tproxyd does not implement
+ * is accepted with a warning saying why that is safe (cfg_ignored.c), so
+ * that an existing squid.conf loads unchanged, or refused with an error
+ * saying what would go wrong if it were ignored (cfg_refused.c).
  */
 static void
 directive(struct cfg_parse *p, const struct tok *t, size_t n)
 {
+	const struct cfg_dirtab *tab = NULL;
+	const struct cfg_nodir *nd;
 	const struct cfg_dir *d;
 
 	d = cfg_dir_find(t[0].s, NULL);
-	if (d == NULL)
-		cfg_err(p, &t[0], "unknown directive '%s'", t[0].s);
-	else if (d->set == NULL)
-		cfg_warn(p, &t[0], "'%s' is not implemented by tproxyd; "
-			 "ignored", t[0].s);
-	else
+	if (d != NULL) {
 		d->set(p, t, n);
+		return;
+	}
+	nd = cfg_nodir_find(t[0].s, &tab);
+	if (nd == NULL) {
+		cfg_err(p, &t[0], "unknown directive '%s'", t[0].s);
+		return;
+	}
+	switch (tab->nokind) {
+	case CFG_NO_REFUSE:
+		cfg_err(p, &t[0], "'%s' is not supported by tproxyd (%s): if "
+			"it were ignored, %s", nd->name, nd->feature, nd->why);
+		break;
+	case CFG_NO_OBSOLETE:
+		cfg_warn(p, &t[0], "'%s' is obsolete; ignored, as by Squid 7 "
+			 "(%s)", nd->name, nd->why);
+		break;
+	default:
+		cfg_warn(p, &t[0], "'%s' is not implemented by tproxyd; "
+			 "ignored (%s)", nd->name, nd->why);
+		break;
+	}
 }
 
 /* Run each module's defaults hook, or (finish != 0) its finish hook. */

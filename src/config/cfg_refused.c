@@ -1,0 +1,224 @@
+/*
+ * cfg_refused.c - Squid directives tproxyd refuses: those that decide
+ * access, authentication, content or privacy (or need a feature that does)
+ * and that tproxyd does not implement yet. Loading a configuration that
+ * uses one fails with "FILE:LINE: 'NAME' is not supported by tproxyd
+ * (FEATURE): if it were ignored, WHY" (config.c): a squid.conf must never
+ * load with an access or privacy rule silently dropped.
+ *
+ * Grouped by the feature each waits for. A module that implements one
+ * moves the name into its own table (the unit test fails while a name is
+ * in two tables); doc/tproxyd.conf.5 ("SQUID DIRECTIVES") lists them.
+ */
+#include <stddef.h>
+
+#include "config/cfg-int.h"
+
+#define F_TLS	"TLS interception"
+#define F_AUTH	"proxy authentication"
+#define F_EXTACL	"external acl helpers"
+#define F_REWRITE	"URL rewriting"
+#define F_STOREID	"Store-ID helpers"
+#define F_ADAPT	"ICAP and eCAP content adaptation"
+#define F_DELAY	"delay pools"
+#define F_ACCESS	"access control"
+#define F_XFF	"X-Forwarded-For"
+#define F_PRIVACY	"privacy"
+#define F_ROUTE	"peer selection"
+#define F_MARK	"packet marking"
+#define F_FTP	"native FTP proxying"
+#define F_PROC	"process confinement"
+#define F_SYNTAX	"configuration syntax"
+#define F_OBS_HDR	"obsolete: Squid 3.0 replaced it with " \
+			"request_header_access and reply_header_access"
+#define F_OBS_PEER	"obsolete: Squid 3 replaced it with dstdomain acls " \
+			"and cache_peer_access"
+#define F_OBS_LOG	"obsolete: Squid 3 replaced it with acls on " \
+			"access_log lines"
+
+static const struct cfg_nodir refused[] = {
+	/* TLS interception */
+	{ "https_port", F_TLS,
+	  "TLS clients would get no answer on this port" },
+	{ "ssl_bump", F_TLS,
+	  "CONNECT and intercepted TLS would be tunnelled without the bump, "
+	  "splice or terminate decisions" },
+	{ "sslproxy_cert_error", F_TLS,
+	  "certificate checks of TLS interception would not be made as "
+	  "configured" },
+	{ "sslproxy_cert_sign", F_TLS,
+	  "certificate checks of TLS interception would not be made as "
+	  "configured" },
+	{ "sslproxy_cert_adapt", F_TLS,
+	  "certificate checks of TLS interception would not be made as "
+	  "configured" },
+	{ "sslcrtvalidator_program", F_TLS,
+	  "certificate checks of TLS interception would not be made as "
+	  "configured" },
+	{ "sslproxy_foreign_intermediate_certs", F_TLS,
+	  "certificate checks of TLS interception would not be made as "
+	  "configured" },
+	/* proxy authentication */
+	{ "auth_param", F_AUTH,
+	  "requests would be served without asking for credentials" },
+	{ "auth_schemes", F_AUTH,
+	  "the authentication schemes offered to clients would not be the "
+	  "configured ones" },
+	/* external acl helpers */
+	{ "external_acl_type", F_EXTACL,
+	  "the helper's access decisions would be missing" },
+	/* URL rewriting */
+	{ "url_rewrite_program", F_REWRITE,
+	  "requests would go to their original URL instead of the rewritten "
+	  "one" },
+	{ "redirect_program", F_REWRITE,
+	  "requests would go to their original URL instead of the rewritten "
+	  "one" },
+	{ "url_rewrite_access", F_REWRITE,
+	  "URL rewriting would not be applied as configured" },
+	{ "redirector_access", F_REWRITE,
+	  "URL rewriting would not be applied as configured" },
+	{ "url_rewrite_bypass", F_REWRITE,
+	  "URL rewriting would not be applied as configured" },
+	{ "redirector_bypass", F_REWRITE,
+	  "URL rewriting would not be applied as configured" },
+	{ "url_rewrite_host_header", F_REWRITE,
+	  "URL rewriting would not be applied as configured" },
+	{ "redirect_rewrites_host_header", F_REWRITE,
+	  "URL rewriting would not be applied as configured" },
+	{ "url_rewrite_extras", F_REWRITE,
+	  "URL rewriting would not be applied as configured" },
+	{ "url_rewrite_timeout", F_REWRITE,
+	  "URL rewriting would not be applied as configured" },
+	/* Store-ID helpers */
+	{ "store_id_program", F_STOREID,
+	  "responses would not be stored and shared under the helper's store "
+	  "IDs" },
+	{ "storeurl_rewrite_program", F_STOREID,
+	  "responses would not be stored and shared under the helper's store "
+	  "IDs" },
+	{ "store_id_access", F_STOREID,
+	  "responses would not be stored and shared under the helper's store "
+	  "IDs" },
+	{ "storeurl_rewrite_access", F_STOREID,
+	  "responses would not be stored and shared under the helper's store "
+	  "IDs" },
+	/* ICAP and eCAP content adaptation */
+	{ "icap_service", F_ADAPT,
+	  "requests and responses would pass without the configured content "
+	  "adaptation" },
+	{ "ecap_service", F_ADAPT,
+	  "requests and responses would pass without the configured content "
+	  "adaptation" },
+	{ "icap_class", F_ADAPT,
+	  "requests and responses would pass without the configured content "
+	  "adaptation" },
+	{ "icap_access", F_ADAPT,
+	  "requests and responses would pass without the configured content "
+	  "adaptation" },
+	{ "adaptation_access", F_ADAPT,
+	  "requests and responses would pass without the configured content "
+	  "adaptation" },
+	{ "adaptation_service_set", F_ADAPT,
+	  "requests and responses would pass without the configured content "
+	  "adaptation" },
+	{ "adaptation_service_chain", F_ADAPT,
+	  "requests and responses would pass without the configured content "
+	  "adaptation" },
+	{ "loadable_modules", F_ADAPT,
+	  "requests and responses would pass without the configured content "
+	  "adaptation" },
+	/* delay pools */
+	{ "delay_pools", F_DELAY,
+	  "transfers would not be slowed to the configured rates" },
+	{ "delay_class", F_DELAY,
+	  "transfers would not be slowed to the configured rates" },
+	{ "delay_access", F_DELAY,
+	  "transfers would not be slowed to the configured rates" },
+	{ "delay_parameters", F_DELAY,
+	  "transfers would not be slowed to the configured rates" },
+	{ "client_delay_pools", F_DELAY,
+	  "transfers would not be slowed to the configured rates" },
+	{ "client_delay_parameters", F_DELAY,
+	  "transfers would not be slowed to the configured rates" },
+	{ "client_delay_access", F_DELAY,
+	  "transfers would not be slowed to the configured rates" },
+	{ "response_delay_pool", F_DELAY,
+	  "transfers would not be slowed to the configured rates" },
+	{ "response_delay_pool_access", F_DELAY,
+	  "transfers would not be slowed to the configured rates" },
+	/* access control */
+	{ "adapted_http_access", F_ACCESS,
+	  "requests it denies would be allowed" },
+	{ "http_access2", F_ACCESS,
+	  "requests it denies would be allowed" },
+	{ "miss_access", F_ACCESS,
+	  "requests it denies would be forwarded" },
+	{ "proxy_protocol_access", F_ACCESS,
+	  "the PROXY protocol headers of the clients it trusts would not be "
+	  "honoured" },
+	{ "http_upgrade_request_protocols", F_ACCESS,
+	  "protocol upgrades (WebSocket) it allows would fail" },
+	{ "check_hostnames", F_ACCESS,
+	  "requests with malformed host names would be forwarded" },
+	{ "uri_whitespace", F_ACCESS,
+	  "requests with whitespace in the URI would not be handled as "
+	  "configured" },
+	{ "on_unsupported_protocol", F_ACCESS,
+	  "non-HTTP traffic on intercepted ports would not be tunnelled or "
+	  "answered as configured" },
+	/* X-Forwarded-For */
+	{ "tproxy_uses_indirect_client", F_XFF,
+	  "the spoofed source address would be the direct client's, not the "
+	  "one from X-Forwarded-For" },
+	/* privacy */
+	{ "client_netmask", F_PRIVACY,
+	  "client addresses would be logged in full instead of masked" },
+	{ "log_access", F_OBS_LOG,
+	  "transactions it keeps out of the log would be logged" },
+	{ "header_access", F_OBS_HDR,
+	  "the headers it removes would be forwarded" },
+	/* peer selection */
+	{ "neighbor_type_domain", F_ROUTE,
+	  "requests would go to a peer that should only be a sibling for "
+	  "these domains" },
+	{ "prefer_direct", F_ROUTE,
+	  "requests would go through a cache_peer or direct other than as "
+	  "configured" },
+	{ "nonhierarchical_direct", F_ROUTE,
+	  "requests would go through a cache_peer or direct other than as "
+	  "configured" },
+	{ "retry_on_error", F_ROUTE,
+	  "clients would get the first server's error where Squid retries "
+	  "another server" },
+	{ "append_domain", F_ROUTE,
+	  "single-label host names would resolve to another host than "
+	  "configured" },
+	{ "cache_peer_domain", F_OBS_PEER,
+	  "requests for other domains would go to this peer" },
+	{ "cache_host_domain", F_OBS_PEER,
+	  "requests for other domains would go to this peer" },
+	/* packet marking */
+	{ "qos_flows", F_MARK,
+	  "traffic would not be marked, so firewall and shaping rules relying "
+	  "on the marks would not apply" },
+	{ "mark_client_connection", F_MARK,
+	  "traffic would not be marked, so firewall and shaping rules relying "
+	  "on the marks would not apply" },
+	/* native FTP proxying */
+	{ "ftp_port", F_FTP,
+	  "FTP clients would get no answer on this port" },
+	/* process confinement */
+	{ "chroot", F_PROC,
+	  "the process would run without the configured chroot confinement" },
+	/* configuration syntax */
+	{ "configuration_includes_quoted_values", F_SYNTAX,
+	  "quoted values would be read with another meaning than configured" },
+};
+
+const struct cfg_dirtab cfg_dirs_refused = {
+	.module		= "refused",
+	.nokind		= CFG_NO_REFUSE,
+	.nodir		= refused,
+	.nnodir		= CFG_NELEM(refused),
+};
