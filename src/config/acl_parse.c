@@ -411,18 +411,19 @@ add_time(struct cfg_parse *p, const struct tok *t, struct acl_add *aa)
 	static const char letters[] = "SMTWHFA";
 	struct acl *acl = aa->acl;
 	struct acl_time *e;
-	const char *q;
+	const char *q, *d;
 	int h1, m1, h2, m2, used = 0;
 	char end;
 
 	if (*t->s < '0' || *t->s > '9') {
 		for (q = t->s; *q != '\0'; q++) {
+			d = strchr(letters, *q);
 			if (*q == 'D')
 				aa->days |= 0x3e;
 			else if (*q == '-')
 				continue;
-			else if (strchr(letters, *q) != NULL)
-				aa->days |= 1u << (strchr(letters, *q) - letters);
+			else if (d != NULL)
+				aa->days |= 1u << (d - letters);
 			else {
 				cfg_err(p, t, "acl %s: bad day '%c' in '%s' "
 					"(days are S M T W H F A, D for "
