@@ -25,6 +25,28 @@ enum acl_type {
 	ACL_DSTDOM_REGEX,	/* regex on the host */
 	ACL_URL_REGEX,		/* regex on the whole URL */
 	ACL_URLPATH_REGEX,	/* regex on the path */
+	ACL_LOCALIP,		/* the address the client connected to */
+	ACL_TIME,		/* days of the week and time of day */
+	ACL_BROWSER,		/* regex on the request's User-Agent */
+	ACL_REFERER_REGEX,	/* regex on the request's Referer */
+	ACL_REQ_HEADER,		/* regex on a named request header */
+	ACL_REP_HEADER,		/* regex on a named response header */
+	ACL_REQ_MIME_TYPE,	/* regex on the request's Content-Type */
+	ACL_REP_MIME_TYPE,	/* regex on the response's Content-Type */
+	ACL_HTTP_STATUS,	/* response status in a set of ranges */
+	ACL_ARP,		/* client MAC address (same link only) */
+	ACL_MAXCONN,		/* client address has more than N
+				   connections open */
+	ACL_HAS,		/* the transaction has a component */
+	ACL_ALL_OF,		/* all acls of one line (lines ORed) */
+	ACL_ANY_OF,		/* any acl of any line */
+};
+
+/* ACL_HAS values. */
+enum acl_has {
+	ACL_HAS_REQUEST,
+	ACL_HAS_RESPONSE,
+	ACL_HAS_ALE,
 };
 
 /* One address range lo..hi, both ends included, compared as big-endian
@@ -37,6 +59,33 @@ struct acl_ip {
 
 struct acl_range {
 	uint32_t lo, hi;
+};
+
+/* One "time" entry: on the days in the mask (bit 0 Sunday .. bit 6
+ * Saturday), from start to stop minutes after midnight, both included. */
+struct acl_time {
+	unsigned days;
+	unsigned start, stop;
+};
+
+/* One req_header / rep_header value: the field name and its regex. */
+struct acl_hre {
+	const char *name;
+	regex_t     re;
+};
+
+struct acl_ref;
+
+/* One all-of / any-of line: the acls it names, "!name" negated. */
+struct acl_group {
+	size_t          n;
+	struct acl_ref *ref;
+};
+
+/* Where one value was written, for the warnings of the end of the load. */
+struct acl_vloc {
+	const char *file;
+	int         line;
 };
 
 struct acl {
@@ -53,8 +102,15 @@ struct acl {
 					   trailing dot, sorted by strcmp
 					   and unique: acl.c searches them
 					   with a binary search) */
-		regex_t          *re;	/* *_REGEX */
+		regex_t          *re;	/* *_REGEX, BROWSER, *_MIME_TYPE */
+		struct acl_time  *time;	/* TIME */
+		struct acl_hre   *hre;	/* REQ_HEADER, REP_HEADER */
+		struct acl_group *grp;	/* ALL_OF, ANY_OF: one per line */
+		unsigned char   (*mac)[6];	/* ARP */
+		unsigned         *num;	/* MAXCONN (one), HAS */
 	} v;
+	struct acl_vloc *vloc;		/* SRC, DST, LOCALIP: where each of
+					   v.ip was written (the load only) */
 	struct acl   *next;
 };
 
@@ -96,6 +152,16 @@ struct acl_ctx {
 	const struct http_msg *req;	/* the request as received */
 	const struct http_msg *resp;	/* the final response as received,
 					   NULL before its head arrived */
+	int                    status;	/* status of the reply to the client
+					   (also one made here), 0: none */
+	long long              now;	/* time for "time" acls; 0: the
+					   clock (time(NULL)) */
+	unsigned               client_conns;	/* connections open from the
+						   client's address */
+	/* The client's link-layer address, for "arp" acls: 0 and mac
+	 * filled, or -1 (not a neighbour, or no lookup: NULL). */
+	int                  (*client_mac)(const struct sockaddr *sa,
+					   unsigned char mac[6]);
 };
 
 enum acl_verdict {

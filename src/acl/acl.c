@@ -4,14 +4,19 @@
  * Pure functions over a loaded configuration and a struct acl_ctx: no
  * allocation except for regex subjects longer than a stack buffer, no I/O,
  * no name resolution (a dst ACL on an unresolved name says "unknown" and
- * the caller resolves, then asks again).
+ * the caller resolves, then asks again). What needs the system (the
+ * client's MAC address) comes through a function in the context, so that
+ * the fuzzers and unit tests link this file alone.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "acl/acl.h"
+#include "http/msg-t.h"
 
 /*
  * The client or server address as an (family, 16 bytes) pair in the form
@@ -179,9 +184,14 @@ match_domain(const struct acl *acl, struct str host)
 
 	if (s == NULL || len == 0)
 		return 0;
-	/* Squid would reverse-resolve a literal; tproxyd does not. */
+	/*
+	 * An address literal matches a value written as that address
+	 * ("acl x dstdomain 192.0.2.1"), never a name: Squid would then try
+	 * a reverse (PTR) lookup, whose answer the owner of the address
+	 * chooses, so tproxyd does not (doc/tproxyd.conf.5).
+	 */
 	if (host_literal(host, &ss) || memchr(s, ':', len) != NULL)
-		return 0;
+		return dom_find(acl, 0, s, len);
 	if (s[len - 1] == '.')
 		len--;
 	if (len == 0)
@@ -198,7 +208,7 @@ match_domain(const struct acl *acl, struct str host)
 /* regexec() wants a C string: copy the view, lowercased for hosts (Squid
  * matches dstdom_regex against the normalized, lowercase host). */
 static int
-match_regex(const struct acl *acl, struct str s, int lower)
+regex_any(const regex_t *re, size_t n, struct str s, int lower)
 {
 	char sbuf[1024], *buf = sbuf;
 	size_t i;
@@ -214,11 +224,200 @@ match_regex(const struct acl *acl, struct str s, int lower)
 	for (i = 0; i < s.len; i++)
 		buf[i] = lower ? (char)tolower((unsigned char)s.p[i]) : s.p[i];
 	buf[s.len] = '\0';
-	for (i = 0; i < acl->n && !m; i++)
-		m = regexec(&acl->v.re[i], buf, 0, NULL, 0) == 0;
+	for (i = 0; i < n && !m; i++)
+		m = regexec(&re[i], buf, 0, NULL, 0) == 0;
 	if (buf != sbuf)
 		free(buf);
 	return m;
+}
+
+static int
+match_regex(const struct acl *acl, struct str s, int lower)
+{
+	return regex_any(acl->v.re, acl->n, s, lower);
+}
+
+/*
+ * The value of the header field name in m: the first one's view, or, when
+ * the field occurs several times, all values joined with ", " (as Squid
+ * does) into *tmp, which the caller frees. Returns 0, or -1 when m has no
+ * such field or memory ran out.
+ */
+static int
+msg_field(const struct http_msg *m, const char *name, struct str *out,
+	  char **tmp)
+{
+	size_t i, nlen = strlen(name), total = 0, k = 0, off = 0;
+	const struct h1_header *h;
+
+	*tmp = NULL;
+	if (m == NULL)
+		return -1;
+	for (i = 0; i < m->nhdr; i++) {
+		h = &m->hdr[i];
+		if (h->name.len != nlen || strncasecmp(h->name.p, name, nlen))
+			continue;
+		if (k++ == 0)
+			*out = h->value;
+		total += h->value.len + 2;
+	}
+	if (k <= 1)
+		return k == 1 ? 0 : -1;
+	if ((*tmp = malloc(total)) == NULL)
+		return -1;
+	for (i = 0; i < m->nhdr; i++) {
+		h = &m->hdr[i];
+		if (h->name.len != nlen || strncasecmp(h->name.p, name, nlen))
+			continue;
+		if (off > 0) {
+			memcpy(*tmp + off, ", ", 2);
+			off += 2;
+		}
+		memcpy(*tmp + off, h->value.p, h->value.len);
+		off += h->value.len;
+	}
+	*out = str_make(*tmp, off);
+	return 0;
+}
+
+/* A regex acl on one header field; absent gives "" when empty_ok (the
+ * mime-type acls, as in Squid), else no match. */
+static int
+match_field(const struct acl *acl, const struct http_msg *m,
+	    const char *name, int empty_ok)
+{
+	struct str v;
+	char *tmp;
+	int r;
+
+	if (m == NULL)
+		return 0;
+	if (msg_field(m, name, &v, &tmp) < 0) {
+		if (!empty_ok)
+			return 0;
+		v = STR_LIT("");
+	}
+	r = regex_any(acl->v.re, acl->n, v, 0);
+	free(tmp);
+	return r;
+}
+
+/* req_header / rep_header: any value whose field is present matches its
+ * regex. */
+static int
+match_hre(const struct acl *acl, const struct http_msg *m)
+{
+	struct str v;
+	char *tmp;
+	size_t i;
+	int r = 0;
+
+	if (m == NULL)
+		return 0;
+	for (i = 0; i < acl->n && !r; i++) {
+		if (msg_field(m, acl->v.hre[i].name, &v, &tmp) < 0)
+			continue;
+		r = regex_any(&acl->v.hre[i].re, 1, v, 0);
+		free(tmp);
+	}
+	return r;
+}
+
+/* Squid's "time": local time, minutes since midnight within an entry's
+ * range on one of its days. */
+static int
+match_time(const struct acl *acl, long long now)
+{
+	time_t t = now != 0 ? (time_t)now : time(NULL);
+	const struct acl_time *e;
+	struct tm tm;
+	unsigned min;
+	size_t i;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return 0;
+	min = (unsigned)(tm.tm_hour * 60 + tm.tm_min);
+	for (i = 0; i < acl->n; i++) {
+		e = &acl->v.time[i];
+		if (min >= e->start && min <= e->stop &&
+		    (e->days & (1u << tm.tm_wday)))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+match_arp(const struct acl *acl, const struct acl_ctx *ctx)
+{
+	unsigned char mac[6];
+	size_t i;
+
+	if (ctx->client_mac == NULL || ctx->client == NULL ||
+	    ctx->client_mac(ctx->client, mac) < 0)
+		return 0;
+	for (i = 0; i < acl->n; i++)
+		if (memcmp(acl->v.mac[i], mac, 6) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+match_has(const struct acl *acl, const struct acl_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < acl->n; i++) {
+		switch (acl->v.num[i]) {
+		case ACL_HAS_REQUEST:
+			if (ctx->req != NULL || ctx->method.p != NULL)
+				return 1;
+			break;
+		case ACL_HAS_RESPONSE:
+			if (ctx->resp != NULL)
+				return 1;
+			break;
+		case ACL_HAS_ALE:
+			return 1;	/* every transaction is logged */
+		}
+	}
+	return 0;
+}
+
+/*
+ * all-of: some line whose acls all match; any-of: some acl of some line.
+ * Like rule_match(), a definite answer wins over "unknown" (-1).
+ */
+static int
+match_group(const struct acl *acl, const struct acl_ctx *ctx, int all)
+{
+	const struct acl_group *g;
+	size_t i, k;
+	int m, unknown = 0, gm;
+
+	for (i = 0; i < acl->n; i++) {
+		g = &acl->v.grp[i];
+		gm = all ? 1 : 0;
+		for (k = 0; k < g->n; k++) {
+			m = acl_match(g->ref[k].acl, ctx);
+			if (m >= 0 && g->ref[k].negate)
+				m = !m;
+			if (all && m == 0) {
+				gm = 0;
+				break;
+			}
+			if (!all && m == 1) {
+				gm = 1;
+				break;
+			}
+			if (m < 0)
+				gm = -1;
+		}
+		if (gm == 1)
+			return 1;
+		if (gm < 0)
+			unknown = 1;
+	}
+	return unknown ? -1 : 0;
 }
 
 static int
@@ -239,6 +438,7 @@ int
 acl_match(const struct acl *acl, const struct acl_ctx *ctx)
 {
 	struct sockaddr_storage ss;
+	int st;
 
 	switch (acl->type) {
 	case ACL_SRC:
@@ -270,6 +470,36 @@ acl_match(const struct acl *acl, const struct acl_ctx *ctx)
 		return match_regex(acl, ctx->url, 0);
 	case ACL_URLPATH_REGEX:
 		return match_regex(acl, ctx->path, 0);
+	case ACL_LOCALIP:
+		return match_ip(acl, ctx->local);
+	case ACL_TIME:
+		return match_time(acl, ctx->now);
+	case ACL_BROWSER:
+		return match_field(acl, ctx->req, "User-Agent", 0);
+	case ACL_REFERER_REGEX:
+		return match_field(acl, ctx->req, "Referer", 0);
+	case ACL_REQ_HEADER:
+		return match_hre(acl, ctx->req);
+	case ACL_REP_HEADER:
+		return match_hre(acl, ctx->resp);
+	case ACL_REQ_MIME_TYPE:
+		return match_field(acl, ctx->req, "Content-Type", 1);
+	case ACL_REP_MIME_TYPE:
+		return match_field(acl, ctx->resp, "Content-Type", 1);
+	case ACL_HTTP_STATUS:
+		st = ctx->status != 0 ? ctx->status :
+		     ctx->resp != NULL ? ctx->resp->status : 0;
+		return st > 0 && match_range(acl, (unsigned)st);
+	case ACL_ARP:
+		return match_arp(acl, ctx);
+	case ACL_MAXCONN:
+		return acl->n > 0 && ctx->client_conns > acl->v.num[0];
+	case ACL_HAS:
+		return match_has(acl, ctx);
+	case ACL_ALL_OF:
+		return match_group(acl, ctx, 1);
+	case ACL_ANY_OF:
+		return match_group(acl, ctx, 0);
 	}
 	return 0;
 }

@@ -252,6 +252,10 @@ void cfg_acl_line(struct cfg_parse *p, const struct tok *t, size_t n);
 /* Sort dstdomain values and compile regexes; the access module's finish
  * hook, run once after parsing. */
 void cfg_acl_finish(struct cfg_parse *p);
+/* Warn about acls of an "access allow|deny acl..." line (t[2] on) that
+ * need the response, for lists decided before there is one. */
+void cfg_acl_warn_reply(struct cfg_parse *p, const struct tok *t, size_t n,
+			const char *dname);
 /* Parse "name" or "!name" into ref; 0, or -1 after reporting. */
 int cfg_acl_ref(struct cfg_parse *p, const char *dname, const struct tok *t,
 		struct acl_ref *ref);

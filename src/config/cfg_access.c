@@ -20,6 +20,7 @@ static void
 set_http_access(struct cfg_parse *p, const struct tok *t, size_t n)
 {
 	cfg_access_line(p, t, n, 1, t[0].s, &p->c->http_access);
+	cfg_acl_warn_reply(p, t, n, t[0].s);
 }
 
 static void

@@ -33,6 +33,7 @@
 #include "net/conn.h"
 #include "net/pipe.h"
 #include "proxy/cli.h"
+#include "proxy/clicount.h"
 #include "proxy/pool.h"
 #include "proxy/proxy.h"
 #include "proxy/req.h"
@@ -405,6 +406,8 @@ cli_close(struct cli *cli)
 	if (cli->next)
 		cli->next->prev = cli->prev;
 	lim_client_close(cli->sess.stats_port);
+	if (cli->counted)
+		clicount_close((const struct sockaddr *)&cli->sess.addr);
 	if (!cli->sess.stats_port)
 		stats.clients--;
 	evl_defer(&cli->free_later, cli_free, cli);
@@ -495,6 +498,9 @@ cli_accept(int fd, const struct sockaddr *addr, socklen_t addrlen,
 	cli->conn.wr_ready = 1;
 	cli->conn.rd_ready = 1;	/* accept: the request is often there */
 	lim_client_open(se->stats_port);
+	if (!se->stats_port)
+		cli->counted = clicount_open((const struct sockaddr *)
+					     &se->addr) > 0;
 	if (!se->stats_port) {
 		stats.client_accepted++;
 		stats.clients++;

@@ -20,7 +20,9 @@
 #include "net/pipe.h"
 #include "proxy/applet.h"
 #include "proxy/cli.h"
+#include "proxy/clicount.h"
 #include "proxy/dns.h"
+#include "proxy/neigh.h"
 #include "proxy/proxy.h"
 #include "proxy/srv.h"
 #include "proxy/stream.h"
@@ -196,6 +198,10 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 	ctx->local = (const struct sockaddr *)&se->local;
 	ctx->req = s->reqm.valid ? &s->reqm : NULL;
 	ctx->resp = s->resm.valid ? &s->resm : NULL;
+	ctx->status = s->status;
+	ctx->now = (long long)evl_now();
+	ctx->client_conns = clicount_get(ctx->client);
+	ctx->client_mac = neigh_mac;
 }
 
 /* ---- ending a stream ---------------------------------------------------- */

@@ -15,9 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "acl/acl.h"
 #include "config/config.h"
+#include "http/msg-t.h"
 
 static const char acl_conf[] =
 	"http_port 3128 name=fwd\n"
@@ -34,10 +36,34 @@ static const char acl_conf[] =
 	"acl conn method CONNECT\n"
 	"acl https proto HTTPS\n"
 	"acl dom dstdomain .example.com exact.org\n"
+	"acl lit dstdomain 192.0.2.1 example.net\n"
 	"acl dre dstdom_regex ^www\\.\n"
 	"acl ure url_regex -i \\.EXE$\n"
 	"acl ucs url_regex \\.EXE$\n"
-	"acl pre urlpath_regex ^/cgi-bin/\n";
+	"acl pre urlpath_regex ^/cgi-bin/\n"
+	"acl lip localip 192.0.2.10 2001:db8::10\n"
+	"acl work time MTWHF 08:00-17:30\n"
+	"acl night time 00:00-06:00 A\n"
+	"acl wkend time SA\n"
+	"acl ua browser -i curl/ ^Wget\n"
+	"acl ref referer_regex ^https?://intra\\.\n"
+	"acl rh req_header X-Tag -i ^secret$\n"
+	"acl rh req_header Accept-Language ^de\n"
+	"acl sh rep_header Server ^nginx\n"
+	"acl rqm req_mime_type ^multipart/form-data\n"
+	"acl rqnone req_mime_type ^$\n"
+	"acl rpm rep_mime_type -i ^video/\n"
+	"acl st http_status 200 301-302 500-\n"
+	"acl mac arp 02:00:00:00:00:01 02-00-00-00-00-AA\n"
+	"acl many maxconn 2\n"
+	"acl hreq has request\n"
+	"acl hresp has response\n"
+	"acl hale has ALE\n"
+	"acl both all-of lan get\n"
+	"acl both all-of one !get\n"
+	"acl either any-of one conn\n"
+	"acl eitherdst any-of srv one\n"
+	"acl alldst all-of srv one\n";
 
 /* A request, as strings; NULL means unknown. */
 struct req {
@@ -51,6 +77,14 @@ struct req {
 	const char *url;
 	const char *path;
 	const char *port_name;
+	const char *local;	/* the address the client reached */
+	const char *reqh;	/* request fields "Name: value\n"... */
+	const char *resph;	/* response fields; NULL: no response */
+	int         status;	/* response status (with resph) */
+	const char *when;	/* local time "YYYY-MM-DD HH:MM"; or the
+				   clock */
+	unsigned    conns;
+	const char *mac;	/* the client's MAC; NULL: not a neighbour */
 };
 
 static struct str
@@ -77,11 +111,85 @@ mkaddr(const char *s, struct sockaddr_storage *ss)
 	fail_msg("bad test address '%s'", s);
 }
 
+/* A kept message head from "Name: value\n" lines, in static storage (one
+ * request and one response at a time: the tests are sequential). */
+static const struct http_msg *
+mkmsg(int which, const char *fields, int status)
+{
+	static struct http_msg m[2];
+	static struct h1_header h[2][16];
+	static char area[2][1024];
+	struct http_msg *msg = &m[which];
+	char *p, *colon, *nl;
+	size_t n = 0;
+
+	if (fields == NULL)
+		return NULL;
+	memset(msg, 0, sizeof(*msg));
+	snprintf(area[which], sizeof(area[which]), "%s", fields);
+	for (p = area[which]; *p != '\0' && n < 16; p = nl + 1) {
+		nl = strchr(p, '\n');
+		colon = strchr(p, ':');
+		if (nl == NULL || colon == NULL || colon > nl)
+			fail_msg("bad test fields '%s'", fields);
+		h[which][n].name = str_make(p, (size_t)(colon - p));
+		colon++;
+		while (*colon == ' ')
+			colon++;
+		h[which][n].value = str_make(colon, (size_t)(nl - colon));
+		n++;
+	}
+	msg->hdr = h[which];
+	msg->nhdr = n;
+	msg->status = status;
+	msg->valid = 1;
+	return msg;
+}
+
+static const char *test_mac;
+
+/* The neighbour table as the test case says. */
+static int
+fake_mac(const struct sockaddr *sa, unsigned char mac[6])
+{
+	unsigned v[6];
+	int i;
+
+	(void)sa;
+	if (test_mac == NULL)
+		return -1;
+	if (sscanf(test_mac, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5]) != 6)
+		fail_msg("bad test mac '%s'", test_mac);
+	for (i = 0; i < 6; i++)
+		mac[i] = (unsigned char)v[i];
+	return 0;
+}
+
 static void
 mkctx(const struct req *r, struct acl_ctx *ctx, struct sockaddr_storage *cl,
       struct sockaddr_storage *dst)
 {
+	static struct sockaddr_storage local;
+	struct tm tm;
+
 	memset(ctx, 0, sizeof(*ctx));
+	if (r->local != NULL) {
+		mkaddr(r->local, &local);
+		ctx->local = (const struct sockaddr *)&local;
+	}
+	ctx->req = mkmsg(0, r->reqh, 0);
+	ctx->resp = mkmsg(1, r->resph, r->status);
+	if (r->when != NULL) {
+		memset(&tm, 0, sizeof(tm));
+		if (strptime(r->when, "%Y-%m-%d %H:%M", &tm) == NULL)
+			fail_msg("bad test time '%s'", r->when);
+		tm.tm_isdst = -1;
+		ctx->now = (long long)mktime(&tm);
+	}
+	ctx->client_conns = r->conns;
+	test_mac = r->mac;
+	ctx->client_mac = fake_mac;
 	mkaddr(r->client != NULL ? r->client : "198.51.100.200", cl);
 	ctx->client = (const struct sockaddr *)cl;
 	if (r->dst != NULL) {
@@ -245,8 +353,113 @@ static const struct match_case match_cases[] = {
 	{ "pre", { .path = "/cgi-bin/x" }, 1 },
 	{ "pre", { .path = "/x/cgi-bin/" }, 0 },
 	{ "pre", { .path = NULL }, 0 },
-	{ "manager", { .path = "/squid-internal-mgr/info" }, 1 },
-	{ "manager", { .path = "/" }, 0 },
+	{ "manager", { .url = "http://proxy:3128/squid-internal-mgr/info" },
+	  1 },
+	{ "manager", { .url = "http://proxy:3128/SQUID-internal-mgr/info" },
+	  0 },
+	{ "manager", { .url = "http://x/a/squid-internal-mgr/" }, 0 },
+	{ "manager", { .url = "http://x/" }, 0 },
+
+	/* dstdomain on an address literal: only a value naming it */
+	{ "lit", { .host = "192.0.2.1" }, 1 },
+	{ "lit", { .host = "192.0.2.2" }, 0 },
+	{ "lit", { .host = "example.net" }, 1 },
+
+	/* localip (myip): the address the client connected to */
+	{ "lip", { .local = "192.0.2.10" }, 1 },
+	{ "lip", { .local = "::ffff:192.0.2.10" }, 1 },
+	{ "lip", { .local = "2001:db8::10" }, 1 },
+	{ "lip", { .local = "192.0.2.11" }, 0 },
+	{ "lip", { .local = NULL }, 0 },
+
+	/* time: 2026-12-07 is a Monday, 2026-12-05 a Saturday */
+	{ "work", { .when = "2026-12-07 08:00" }, 1 },
+	{ "work", { .when = "2026-12-07 07:59" }, 0 },
+	{ "work", { .when = "2026-12-07 17:30" }, 1 },
+	{ "work", { .when = "2026-12-07 17:31" }, 0 },
+	{ "work", { .when = "2026-12-11 12:00" }, 1 },	/* Friday */
+	{ "work", { .when = "2026-12-05 12:00" }, 0 },	/* Saturday */
+	{ "work", { .when = "2026-12-06 12:00" }, 0 },	/* Sunday */
+	{ "night", { .when = "2026-12-08 03:00" }, 1 },	/* any day */
+	{ "night", { .when = "2026-12-08 06:01" }, 0 },
+	{ "night", { .when = "2026-12-05 23:59" }, 1 },	/* "A": all Sat. */
+	{ "night", { .when = "2026-12-06 23:59" }, 0 },
+	{ "wkend", { .when = "2026-12-06 00:00" }, 1 },
+	{ "wkend", { .when = "2026-12-05 23:59" }, 1 },
+	{ "wkend", { .when = "2026-12-07 00:00" }, 0 },
+
+	/* browser, referer_regex, req_header: the kept request */
+	{ "ua", { .reqh = "User-Agent: curl/8.1\n" }, 1 },
+	{ "ua", { .reqh = "User-Agent: CURL/8.1\n" }, 1 },
+	{ "ua", { .reqh = "user-agent: Wget/1.21\n" }, 1 },
+	{ "ua", { .reqh = "User-Agent: Mozilla/5.0 (Wget)\n" }, 0 },
+	{ "ua", { .reqh = "Accept: */*\n" }, 0 },
+	{ "ua", { .reqh = NULL }, 0 },
+	{ "ref", { .reqh = "Referer: https://intra.example/\n" }, 1 },
+	{ "ref", { .reqh = "Referer: https://intraXexample/\n" }, 0 },
+	{ "rh", { .reqh = "X-Tag: SECRET\n" }, 1 },
+	{ "rh", { .reqh = "X-Tag: secret2\n" }, 0 },
+	{ "rh", { .reqh = "X-Other: secret\n" }, 0 },
+	{ "rh", { .reqh = "Accept-Language: de-CH\n" }, 1 },
+	{ "rh", { .reqh = "Accept-Language: DE\n" }, 0 },	/* no -i */
+	/* several fields of one name are joined with ", " */
+	{ "rh", { .reqh = "Accept-Language: en\nAccept-Language: de\n" }, 0 },
+	{ "rh", { .reqh = "Accept-Language: de\nAccept-Language: en\n" }, 1 },
+	{ "rh", { .reqh = "X-Tag: a\nX-Tag: secret\n" }, 0 },
+	{ "rqm", { .reqh = "Content-Type: multipart/form-data; b=x\n" }, 1 },
+	{ "rqm", { .reqh = "Content-Type: text/plain\n" }, 0 },
+	{ "rqnone", { .reqh = "Accept: */*\n" }, 1 },	/* absent: "" */
+	{ "rqnone", { .reqh = "Content-Type: a/b\n" }, 0 },
+
+	/* response acls: no response (http_access), then with one */
+	{ "sh", { .reqh = "Server: nginx\n" }, 0 },
+	{ "sh", { .resph = "Server: nginx/1.25\n", .status = 200 }, 1 },
+	{ "sh", { .resph = "Server: Apache\n", .status = 200 }, 0 },
+	{ "rpm", { .resph = "Content-Type: VIDEO/mp4\n", .status = 200 }, 1 },
+	{ "rpm", { .resph = "Content-Type: text/html\n", .status = 200 }, 0 },
+	{ "rpm", { .resph = NULL }, 0 },
+	{ "st", { .resph = "", .status = 200 }, 1 },
+	{ "st", { .resph = "", .status = 301 }, 1 },
+	{ "st", { .resph = "", .status = 302 }, 1 },
+	{ "st", { .resph = "", .status = 303 }, 0 },
+	{ "st", { .resph = "", .status = 404 }, 0 },
+	{ "st", { .resph = "", .status = 500 }, 1 },
+	{ "st", { .resph = "", .status = 599 }, 1 },
+	{ "st", { .resph = NULL }, 0 },
+
+	/* arp: the neighbour table's answer */
+	{ "mac", { .mac = "02:00:00:00:00:01" }, 1 },
+	{ "mac", { .mac = "02:00:00:00:00:aa" }, 1 },
+	{ "mac", { .mac = "02:00:00:00:00:02" }, 0 },
+	{ "mac", { .mac = NULL }, 0 },
+
+	/* maxconn: more than N */
+	{ "many", { .conns = 1 }, 0 },
+	{ "many", { .conns = 2 }, 0 },
+	{ "many", { .conns = 3 }, 1 },
+
+	/* has */
+	{ "hreq", { .method = "GET" }, 1 },
+	{ "hreq", { .reqh = "A: b\n" }, 1 },
+	{ "hreq", { .method = NULL }, 0 },
+	{ "hresp", { .method = "GET" }, 0 },
+	{ "hresp", { .resph = "", .status = 200 }, 1 },
+	{ "hale", { .method = NULL }, 1 },
+
+	/* all-of: lines ORed, acls of a line ANDed, '!' allowed */
+	{ "both", { .client = "10.0.0.1", .method = "GET" }, 1 },
+	{ "both", { .client = "10.0.0.1", .method = "POST" }, 0 },
+	{ "both", { .client = "192.0.2.1", .method = "POST" }, 1 },
+	{ "both", { .client = "192.0.2.1", .method = "GET" }, 0 },
+	{ "either", { .client = "192.0.2.1" }, 1 },
+	{ "either", { .method = "CONNECT" }, 1 },
+	{ "either", { .method = "GET" }, 0 },
+	/* unknown (dst not resolved) unless settled otherwise */
+	{ "eitherdst", { .client = "192.0.2.1", .host = "a.example" }, 1 },
+	{ "eitherdst", { .host = "a.example" }, -1 },
+	{ "alldst", { .host = "a.example" }, 0 },
+	{ "alldst", { .client = "192.0.2.1", .host = "a.example" }, -1 },
+	{ "alldst", { .client = "192.0.2.1", .host = "192.0.2.5" }, 1 },
 };
 
 static void

@@ -171,15 +171,86 @@ static const struct load_case load_cases[] = {
 	{ "acl a$b src 1.2.3.4\n", 1, 0, "acl: invalid acl name 'a$b'", 0 },
 	{ "acl foo bogus_type x\n", 1, 0,
 	  "t.conf:1: acl foo: unsupported acl type 'bogus_type'", 0 },
-	{ "acl all src 1.2.3.4\n", 1, 0,
-	  "t.conf:1: acl 'all' is predefined", 0 },
-	{ "acl localhost src 127.0.0.1\n", 1, 0, "acl 'localhost' is "
-	  "predefined", 0 },
+	/* Predefined acls: same type appends (Squid's warnings for covered
+	 * values), another type is an error. */
+	{ "acl all src all\n", 0, 2, "t.conf:1: WARNING: acl all: Ignoring "
+	  "0.0.0.0/0 because it is already covered by 0.0.0.0/0", 0 },
+	{ "acl all src 0.0.0.0/0.0.0.0\n", 0, 3, "t.conf:1: WARNING: acl "
+	  "all: '0.0.0.0/0.0.0.0' needs to be replaced by the term 'all'",
+	  0 },
+	{ "acl all src 1.2.3.4\n", 0, 1, "t.conf:1: WARNING: acl all: "
+	  "Ignoring 1.2.3.4 because it is already covered by 0.0.0.0/0", 0 },
+	{ "acl localhost src 127.0.0.1/32\n", 0, 1, "t.conf:1: WARNING: acl "
+	  "localhost: Ignoring 127.0.0.1 because it is already covered by "
+	  "127.0.0.1", 0 },
+	{ "acl localhost src 127.0.0.0/8\n", 0, 1, "t.conf:1: WARNING: acl "
+	  "localhost: Ignoring earlier 127.0.0.1 because it is covered by "
+	  "127.0.0.0/8", 0 },
+	{ "acl to_localhost dst 127.0.0.0/8 0.0.0.0/32 ::1\n", 0, 3,
+	  "t.conf:1: WARNING: acl to_localhost: Ignoring 0.0.0.0 because it "
+	  "is already covered by 0.0.0.0", 0 },
+	{ "acl a src 10.0.0.0/9 10.100.0.0-10.200.0.0\n", 0, 1, "t.conf:1: "
+	  "WARNING: acl a: Merging overlapping 10.100.0.0-10.200.0.0 and "
+	  "10.0.0.0/9 into 10.0.0.0-10.200.0.0", 0 },
+	{ "acl a src 10.0.0.0/9\nacl a src 10.64.0.0/10\n", 0, 1, "t.conf:2: "
+	  "WARNING: acl a: Ignoring 10.64.0.0/10 because it is already "
+	  "covered by 10.0.0.0/9", 0 },
+	{ "acl manager proto cache_object\n", 0, 1, "t.conf:1: WARNING: "
+	  "UPGRADE: ACL 'manager' is now a built-in ACL", 0 },
+	{ "acl CONNECT method CONNECT\nhttp_access deny CONNECT\n", 0, 0,
+	  NULL, 0 },
+	{ "acl localhost dst 127.0.0.1\n", 1, 0, "t.conf:1: acl localhost: "
+	  "predefined with type 'src'; cannot add values of type 'dst'", 0 },
+	{ "acl CONNECT port 443\n", 1, 0, "t.conf:1: acl CONNECT: predefined "
+	  "with type 'method'", 0 },
+	{ "acl m myip 10.0.0.1\n", 0, 1, "t.conf:1: WARNING: UPGRADE: ACL "
+	  "'myip' type has been renamed to 'localip'", 0 },
+	/* Squid types tproxyd lacks: refused with the reason. */
+	{ "acl s srcdomain .example.com\n", 1, 0, "t.conf:1: 'acl srcdomain' "
+	  "is not supported by tproxyd: it matches the client's reverse-DNS "
+	  "name", 0 },
+	{ "acl u proxy_auth REQUIRED\n", 1, 0, "t.conf:1: 'acl proxy_auth' "
+	  "is not supported by tproxyd", 0 },
+	/* New types: bad values. */
+	{ "acl t time MTX 08:00-17:00\n", 1, 0, "t.conf:1: acl t: bad day "
+	  "'X' in 'MTX'", 0 },
+	{ "acl t time 08:00-25:00\n", 1, 0, "t.conf:1: acl t: bad time "
+	  "range '08:00-25:00'", 0 },
+	{ "acl t time 17:00-08:00\n", 1, 0, "t.conf:1: acl t: reversed time "
+	  "range '17:00-08:00'", 0 },
+	{ "acl t time 8:00-9:00x\n", 1, 0, "bad time range", 0 },
+	{ "acl t time MTWHF 08:00-17:30 A 00:00-24:00\n", 0, 0, NULL, 0 },
+	{ "acl s http_status 200 300-399 500- 1000\n", 1, 0, "t.conf:1: acl "
+	  "s: invalid status or status range '1000'", 0 },
+	{ "acl m arp 00:11:22:33:44:5g\n", 1, 0, "t.conf:1: acl m: invalid "
+	  "MAC address '00:11:22:33:44:5g'", 0 },
+	{ "acl m arp 00:11:22:33:44:55 00-AA-bb-CC-dd-EE\n", 0, 0, NULL, 0 },
+	{ "acl m maxconn x\n", 1, 0, "acl m: invalid connection count 'x'",
+	  0 },
+	{ "acl m maxconn 2\nacl m maxconn 3\n", 0, 1, "t.conf:2: WARNING: "
+	  "acl m: maxconn takes one number; 3 replaces 2", 0 },
+	{ "acl h has request responses\n", 1, 0, "t.conf:1: acl h: unknown "
+	  "component 'responses'", 0 },
+	{ "acl h req_header X-A\n", 1, 0, "t.conf:1: acl h: missing regular "
+	  "expression after the header name 'X-A'", 0 },
+	{ "acl h req_header X:A foo\n", 1, 0, "acl h: invalid header name "
+	  "'X:A'", 0 },
+	{ "acl h rep_header Server -i ^apache\nhttp_access deny h\n", 0, 1,
+	  "t.conf:2: WARNING: http_access: acl 'h' needs the response", 0 },
+	{ "acl g all-of localhost nope\n", 1, 0, "t.conf:1: acl g: undefined "
+	  "acl 'nope'", 0 },
+	{ "acl g any-of localhost\nacl h any-of g\nacl g any-of h\n", 1, 0,
+	  "t.conf:3: acl g: 'h' refers back to g", 0 },
+	{ "acl g any-of g\n", 1, 0, "'g' refers back to g", 0 },
 	{ "acl a src 1.2.3.4\nacl a dst 1.2.3.4\n", 1, 0,
 	  "t.conf:2: acl a: already defined as type 'src' at t.conf:1", 0 },
 	{ "acl a src 1.2.3.4\nacl a src 5.6.7.8\n", 0, 0, NULL, 0 },
 	{ "acl a src 10.0.0.0/8 10.1.0.0/255.255.0.0 1.2.3.4-1.2.3.9 "
-	  "::1 2001:db8::/32 [::2] all\n", 0, 0, NULL, 0 },
+	  "::1 2001:db8::/32 [::2]\n", 0, 1, "Ignoring 10.1.0.0/16 because "
+	  "it is already covered by 10.0.0.0/8", 0 },
+	{ "acl a src 10.0.0.0/8 ::1 all\n", 0, 2, "t.conf:1: WARNING: acl a: "
+	  "Ignoring earlier 10.0.0.0/8 because it is covered by 0.0.0.0/0",
+	  0 },
 	{ "acl a src 10.0.0.1/8\n", 0, 1, "WARNING: acl a: '10.0.0.1/8' has "
 	  "bits set outside its mask; using 10.0.0.0/8", 0 },
 	{ "acl a src 10.0.0.0/33\n", 1, 0, "acl a: invalid mask in "
@@ -200,7 +271,8 @@ static const struct load_case load_cases[] = {
 	  0 },
 	{ "acl p localport http\n", 1, 0, "invalid port or port range 'http'",
 	  0 },
-	{ "acl p myport 3128\n", 0, 0, NULL, 0 },
+	{ "acl p myport 3128\n", 0, 1, "t.conf:1: WARNING: UPGRADE: ACL "
+	  "'myport' type has been renamed to 'localport'", 0 },
 	{ "acl n myportname lo6\nacl m method GET CONNECT\n"
 	  "acl pr proto HTTP HTTPS\n", 0, 0, NULL, 0 },
 	{ "acl d dstdomain .Example.COM example.org. .example.com\n", 0, 0,
@@ -465,8 +537,10 @@ test_defaults(void **state)
 	EXPECT_INT(cfg_acl_find(c, "to_localhost")->type, ACL_DST,
 		   "to_localhost");
 	EXPECT_INT(cfg_acl_find(c, "to_linklocal")->n, 2, "to_linklocal n");
-	EXPECT_INT(cfg_acl_find(c, "manager")->type, ACL_URLPATH_REGEX,
+	EXPECT_INT(cfg_acl_find(c, "manager")->type, ACL_URL_REGEX,
 		   "manager");
+	EXPECT_INT(cfg_acl_find(c, "CONNECT")->type, ACL_METHOD, "CONNECT");
+	EXPECT_INT(cfg_acl_find(c, "all")->n, 2, "all n");
 	EXPECT_INT(cfg_acl_find(c, "nope") == NULL, 1, "undefined acl");
 	cfg_unref(c);
 }

@@ -2,7 +2,7 @@
 cases - the black-box cases that are rows of a table, as data.
 
 Each module here (forward.py, headers.py, errors.py, accesslog.py,
-stats.py) defines CASES, a list of Case; test_cases.py runs them all with
+stats.py, acl.py) defines CASES, a list of Case; test_cases.py runs them all with
 one runner (its docstring describes the run and the format). This file
 holds the format: Case and the value matchers (Re, Not, Gen, Json) and
 markers (NOTHING, NO_LINE) the tables use.
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from origin import body_sha256
 
-MODULES = ("forward", "headers", "errors", "accesslog", "stats")
+MODULES = ("forward", "headers", "errors", "accesslog", "stats", "acl")
 
 
 class Re:
