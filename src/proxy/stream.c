@@ -65,6 +65,8 @@ strm_reset(struct stream *s)
 {
 	if (s->dns)
 		dns_cancel(s->dns);
+	free(s->location);
+	s->location = NULL;
 	memset(&s->state, 0,
 	       sizeof(*s) - offsetof(struct stream, state));
 	buf_reset(&s->req.hd);
@@ -105,6 +107,8 @@ strm_free(struct stream *s)
 	http_msg_free(&s->resm);
 	free(s->url);
 	s->url = NULL;
+	free(s->location);
+	s->location = NULL;
 }
 
 void
@@ -176,6 +180,10 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->client = (const struct sockaddr *)&se->addr;
+	/* acl_uses_indirect_client: the address a trusted X-Forwarded-For
+	 * named (rules_follow_xff()). */
+	if (s->has_indirect && se->cfg->rules.acl_indirect)
+		ctx->client = (const struct sockaddr *)&s->indirect;
 	if (se->intercepted) {
 		ctx->dst = (const struct sockaddr *)&se->odst;
 		ctx->dst_port = sa_port(ctx->dst);
