@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from origin import body_sha256
 
-MODULES = ("forward", "headers", "errors", "accesslog", "stats")
+MODULES = ("forward", "headers", "errors", "accesslog", "stats", "rules")
 
 
 class Re:
