@@ -119,15 +119,17 @@ set_request_body_max(struct cfg_parse *p, const struct tok *t, size_t n)
 	uint64_t v;
 	size_t i;
 
+	double mul;
+
 	if (cfg_nargs(p, t, n, 1, 2) < 0)
 		return;
-	if ((i = size_arg(p, t, n, 1, &v)) == 0)
-		return;
-	if (i < n) {
-		cfg_err(p, &t[i], "%s: unknown size unit '%s' (use bytes, "
-			"KB, MB or GB)", t[0].s, t[i].s);
+	if (n == 3 && cfg_size_unit(t[2].s, &mul) < 0) {
+		cfg_err(p, &t[2], "%s: unknown size unit '%s' (use bytes, "
+			"KB, MB or GB)", t[0].s, t[2].s);
 		return;
 	}
+	if ((i = size_arg(p, t, n, 1, &v)) == 0)
+		return;
 	p->c->rules.request_body_max = v == UINT64_MAX ? 0 : v;
 }
 
@@ -265,7 +267,7 @@ set_hdr_access(struct cfg_parse *p, const struct tok *t, size_t n)
 	enum hdr_rule_kind kind = HDR_RULE_NAME;
 	size_t i;
 
-	if (cfg_nargs(p, t, n, 3, -1) < 0)
+	if (cfg_nargs(p, t, n, 2, -1) < 0)
 		return;
 	if (strcmp(t[1].s, "All") == 0)
 		kind = HDR_RULE_ALL;
