@@ -277,7 +277,7 @@ set_hdr_access(struct cfg_parse *p, const struct tok *t, size_t n)
 		cfg_err(p, &t[1], "%s: invalid header name '%s'", t[0].s,
 			t[1].s);
 		return;
-	} else if (hdr_protected(t[1].s))
+	} else if (hdr_protected(t[1].s) && strcmp(t[2].s, "deny") == 0)
 		cfg_warn(p, &t[1], "%s: tproxyd never removes or replaces "
 			 "'%s' (it frames or addresses the message, and the "
 			 "next hop would misread it without): this rule does "
