@@ -191,6 +191,7 @@ extern const struct cfg_dirtab cfg_dirs_proc;
 extern const struct cfg_dirtab cfg_dirs_log;
 extern const struct cfg_dirtab cfg_dirs_http;
 extern const struct cfg_dirtab cfg_dirs_route;
+extern const struct cfg_dirtab cfg_dirs_rules;
 extern const struct cfg_dirtab cfg_dirs_wccp2;
 extern const struct cfg_dirtab cfg_dirs_ignored;
 extern const struct cfg_dirtab cfg_dirs_obsolete;

@@ -22,6 +22,7 @@
 #include "config/cfg_http-t.h"
 #include "config/cfg_ports-t.h"
 #include "config/cfg_route-t.h"
+#include "config/cfg_rules-t.h"
 #include "config/cfg_wccp2-t.h"
 
 struct cfg {
@@ -84,6 +85,11 @@ struct cfg {
 	/* cfg_wccp2.c: WCCPv2 (issue 8, cfg_wccp2-t.h); wccp2.nrouter == 0:
 	 * WCCP is off. */
 	struct cfg_wccp2 wccp2;
+
+	/* cfg_rules.c: reply access, body limits, deny_info, header rules,
+	 * follow_x_forwarded_for, client_ip_max_connections
+	 * (cfg_rules-t.h); applied by src/proxy/rules.c. */
+	struct cfg_rules rules;
 
 	/* New modules: struct cfg_MODULE MODULE; here. */
 

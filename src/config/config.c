@@ -89,6 +89,7 @@ const struct cfg_dirtab *const cfg_dirtabs[] = {
 	&cfg_dirs_log,
 	&cfg_dirs_http,
 	&cfg_dirs_route,
+	&cfg_dirs_rules,
 	&cfg_dirs_wccp2,
 	&cfg_dirs_ignored,
 	&cfg_dirs_obsolete,

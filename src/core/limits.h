@@ -11,6 +11,8 @@
 #ifndef TPROXYD_CORE_LIMITS_H
 #define TPROXYD_CORE_LIMITS_H
 
+struct sockaddr;
+
 /* Descriptors kept free for what one more client needs (its server
  * connection, a DNS socket, a log reopen). */
 #define LIM_FD_RESERVE 16
@@ -36,6 +38,24 @@ int lim_fd_room(unsigned n);
 /* At max_filedescriptors (less the reserve) or client_connection_limit:
  * listeners stop accepting until this is false again. */
 int lim_over(void);
+
+/*
+ * Connections per client address (client_ip_max_connections). Every
+ * client connection is counted, whatever the limit, so that a
+ * reconfigure that sets one counts the connections already open. One
+ * entry per address with connections open: memory follows the number of
+ * connections, and each call is O(1) on average.
+ *
+ * lim_ip_open() counts one more connection from sa unless max >= 0 and
+ * sa already has max of them; returns 0 when counted, -1 when over the
+ * limit (nothing counted), -2 without memory (nothing counted; the
+ * caller lets the connection in uncounted and must not call
+ * lim_ip_close() for it).
+ */
+int lim_ip_open(const struct sockaddr *sa, long max);
+void lim_ip_close(const struct sockaddr *sa);
+/* Connections counted for sa (tests). */
+unsigned lim_ip_count(const struct sockaddr *sa);
 
 unsigned lim_clients(void);	/* all client connections */
 unsigned lim_servers(void);	/* open server connections */

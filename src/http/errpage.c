@@ -21,7 +21,10 @@ http_reason(int status)
 	case 206: return "Partial Content";
 	case 301: return "Moved Permanently";
 	case 302: return "Found";
+	case 303: return "See Other";
 	case 304: return "Not Modified";
+	case 307: return "Temporary Redirect";
+	case 308: return "Permanent Redirect";
 	case 400: return "Bad Request";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
@@ -104,8 +107,12 @@ errpage_build(struct buf *out, const struct errpage *e)
 			"Content-Length: %d\r\n"
 			"X-Squid-Error: %s 0\r\n"
 			"Cache-Control: no-store\r\n"
+			"%s%s%s"
 			"Connection: %s\r\n\r\n",
 			e->status, http_reason(e->status), n, e->name,
+			e->location ? "Location: " : "",
+			e->location ? e->location : "",
+			e->location ? "\r\n" : "",
 			e->keepalive ? "keep-alive" : "close") < 0)
 		return -ENOSPC;
 	if (e->head)

@@ -16,6 +16,7 @@ struct errpage {
 	const char *detail;	/* one sentence, may be NULL */
 	int         keepalive;	/* 1: Connection: keep-alive, else close */
 	int         head;	/* request was HEAD: no body */
+	const char *location;	/* a redirect's Location, or NULL */
 };
 
 /* Append the whole response (head and HTML body) to out. Returns 0 or

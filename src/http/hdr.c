@@ -138,6 +138,56 @@ is_hop(struct str n, const struct str *tok, size_t ntok, int upgrade)
 	return named_in(n, tok, ntok) && !(upgrade && str_ieq(n, "upgrade"));
 }
 
+/* Never shown to a filter: see hdr.h. */
+static int
+hdr_fixed(struct str n)
+{
+	return conn_cannot_name(n) || (n.len == 10 &&
+				       str_ieq(n, "connection"));
+}
+
+/*
+ * The field whose name (nlen bytes) starts mark bytes into out's pending
+ * data was just written; let the filter judge it: kept, taken back, or
+ * its value rewritten. 0 or -ENOSPC.
+ */
+static int
+judge(struct buf *out, size_t mark, size_t nlen, hdr_filter_fn *f,
+      void *arg)
+{
+	const char *p = buf_head(out) + mark;
+	struct str name, value;
+
+	if (f == NULL || hdr_fixed(str_make(p, nlen)))
+		return 0;
+	name = str_make(p, nlen);
+	value = str_make(p + nlen + 2, buf_len(out) - mark - nlen - 4);
+	switch (f(arg, name, &value)) {
+	case HDR_KEEP:
+		return 0;
+	case HDR_DROP:
+		out->tail = out->head + mark;
+		return 0;
+	case HDR_REPLACE:
+		out->tail = out->head + mark + nlen + 2;
+		return buf_append(out, value.p, value.len) |
+		       buf_append(out, "\r\n", 2);
+	}
+	return 0;
+}
+
+/* The configured fields to add, after all others. */
+static int
+put_added(struct buf *out, const struct h1_header *add, size_t nadd)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < nadd && rc == 0; i++)
+		rc |= put_field(out, add[i].name, add[i].value);
+	return rc;
+}
+
 /* Pieces of a head; each returns 0 or -ENOSPC. Heads are built for every
  * request and response, so they are put together from views and decimal
  * numbers rather than through printf. */
@@ -176,7 +226,7 @@ hdr_build_req(struct buf *out, const struct h1_req *req,
 	      const struct hdr_req_opts *o)
 {
 	struct str tok[MAX_CONN_TOKENS], n;
-	size_t ntok, i;
+	size_t ntok, i, mark;
 	int rc = 0, xff_seen = 0;
 
 	ntok = conn_tokens(req->hdr, req->nhdr, tok);
@@ -196,6 +246,7 @@ hdr_build_req(struct buf *out, const struct h1_req *req,
 			continue;
 		if (o->has_cl && str_ieq(n, "content-length"))
 			continue;	/* one, normalised, below */
+		mark = buf_len(out);
 		if (n.len == 15 && str_ieq(n, "x-forwarded-for")) {
 			switch (o->xff) {
 			case HDR_XFF_ON:
@@ -211,6 +262,9 @@ hdr_build_req(struct buf *out, const struct h1_req *req,
 				rc |= put_cstr(out, o->xff == HDR_XFF_ON ?
 					       o->client : "unknown");
 				rc |= put_lit(out, "\r\n");
+				if (rc == 0)
+					rc |= judge(out, mark, n.len,
+						    o->filter, o->filter_arg);
 				continue;
 			case HDR_XFF_TRANSPARENT:
 				break;
@@ -219,18 +273,28 @@ hdr_build_req(struct buf *out, const struct h1_req *req,
 			}
 		}
 		rc |= put_field(out, n, req->hdr[i].value);
+		if (rc == 0)
+			rc |= judge(out, mark, n.len, o->filter,
+				    o->filter_arg);
 	}
 	if (o->has_cl)
 		rc |= put_cl(out, o->cl);
 	if (o->upgrade)
 		rc |= buf_append(out, "Connection: Upgrade\r\n", 21);
+	mark = buf_len(out);
 	if (!xff_seen && (o->xff == HDR_XFF_ON || o->xff == HDR_XFF_TRUNCATE))
 		rc |= put_lit(out, "X-Forwarded-For: ") |
 		      put_cstr(out, o->client) | put_lit(out, "\r\n");
 	else if (!xff_seen && o->xff == HDR_XFF_OFF)
 		rc |= buf_append(out, "X-Forwarded-For: unknown\r\n", 26);
+	if (rc == 0 && buf_len(out) > mark)
+		rc |= judge(out, mark, 15, o->filter, o->filter_arg);
+	mark = buf_len(out);
 	if (o->via_name)
 		rc |= put_via(out, req->minor, o->via_name);
+	if (rc == 0 && buf_len(out) > mark)
+		rc |= judge(out, mark, 3, o->filter, o->filter_arg);
+	rc |= put_added(out, o->add, o->nadd);
 	rc |= buf_append(out, "\r\n", 2);
 	return rc ? -ENOSPC : 0;
 }
@@ -240,7 +304,7 @@ hdr_build_resp(struct buf *out, const struct h1_resp *resp,
 	       const struct hdr_resp_opts *o)
 {
 	struct str tok[MAX_CONN_TOKENS], n;
-	size_t ntok, i;
+	size_t ntok, i, mark;
 	int rc = 0;
 
 	ntok = conn_tokens(resp->hdr, resp->nhdr, tok);
@@ -260,12 +324,20 @@ hdr_build_resp(struct buf *out, const struct h1_resp *resp,
 			continue;
 		if (o->has_cl && str_ieq(n, "content-length"))
 			continue;	/* one, normalised, below */
+		mark = buf_len(out);
 		rc |= put_field(out, n, resp->hdr[i].value);
+		if (rc == 0)
+			rc |= judge(out, mark, n.len, o->filter,
+				    o->filter_arg);
 	}
 	if (o->has_cl && !o->drop_cl && !o->drop_framing)
 		rc |= put_cl(out, o->cl);
+	mark = buf_len(out);
 	if (o->via_name)
 		rc |= put_via(out, resp->minor, o->via_name);
+	if (rc == 0 && buf_len(out) > mark)
+		rc |= judge(out, mark, 3, o->filter, o->filter_arg);
+	rc |= put_added(out, o->add, o->nadd);
 	if (o->upgrade)
 		rc |= buf_append(out, "Connection: Upgrade\r\n", 21);
 	else if (!o->keepalive)

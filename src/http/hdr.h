@@ -11,6 +11,21 @@
 #include "core/buf-t.h"
 #include "http/h1-t.h"
 
+/*
+ * Header rules (Squid's request_header_access and reply_header_access
+ * with their _replace lines): a filter sees each field about to be sent,
+ * the ones the proxy generates (Via, X-Forwarded-For) included, and says
+ * what becomes of it. The framing fields (Content-Length,
+ * Transfer-Encoding), Host and Connection are never shown to it: they
+ * decide how the next hop reads the message, so no rule changes them.
+ */
+enum hdr_verdict { HDR_KEEP, HDR_DROP, HDR_REPLACE };
+
+/* On HDR_REPLACE, *value is set to the value to send (the caller's
+ * memory, valid until the head is built). */
+typedef enum hdr_verdict hdr_filter_fn(void *arg, struct str name,
+				       struct str *value);
+
 /* X-Forwarded-For handling (values of config's enum fwd_for). */
 enum hdr_xff { HDR_XFF_ON, HDR_XFF_OFF, HDR_XFF_TRANSPARENT,
 	       HDR_XFF_DELETE, HDR_XFF_TRUNCATE };
@@ -28,6 +43,11 @@ struct hdr_req_opts {
 	int          has_cl;	/* send one Content-Length: cl, whatever
 				   duplicates came (RFC 9110 8.6) */
 	uint64_t     cl;
+	hdr_filter_fn *filter;	/* NULL: every field passes */
+	void        *filter_arg;
+	const struct h1_header *add;	/* fields appended last, as they
+					   are (request_header_add) */
+	size_t       nadd;
 };
 
 /* Append the request head for the server to out. Returns 0 or -ENOSPC. */
@@ -44,6 +64,10 @@ struct hdr_resp_opts {
 	int          drop_cl;	/* remove Content-Length (TE present) */
 	int          has_cl;	/* send one Content-Length: cl */
 	uint64_t     cl;
+	hdr_filter_fn *filter;	/* as in hdr_req_opts */
+	void        *filter_arg;
+	const struct h1_header *add;
+	size_t       nadd;
 };
 
 /* Append the response head for the client. Returns 0 or -ENOSPC. */

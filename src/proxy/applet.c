@@ -131,6 +131,7 @@ applet_errpage(struct stream *s, int status, const char *errname,
 	e.server = proxy_hostname;
 	e.detail = detail;
 	e.head = s->meth == H1_M_HEAD;
+	e.location = s->location;
 	/* Keep the connection only when the request was read whole and the
 	 * client can tell where our answer ends. */
 	s->resp_close = !s->cli_keepalive ||

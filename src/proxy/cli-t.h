@@ -31,7 +31,7 @@ struct cli {
 	struct h1_scan      scan;	/* request head search state */
 	struct stream       strm;	/* the one stream of HTTP/1 */
 	unsigned            nreq;	/* requests on this connection */
-	unsigned            counted:1;	/* in clicount (maxconn acls) */
+	unsigned            ip_counted:1;	/* in lim_ip_open()'s count */
 	struct cli         *next;	/* list of all clients */
 	struct cli         *prev;
 };

@@ -33,10 +33,10 @@
 #include "net/conn.h"
 #include "net/pipe.h"
 #include "proxy/cli.h"
-#include "proxy/clicount.h"
 #include "proxy/pool.h"
 #include "proxy/proxy.h"
 #include "proxy/req.h"
+#include "proxy/rules.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
 
@@ -220,6 +220,20 @@ cli_produce_req(struct stream *s)
 	if (n < 0) {
 		s->code = "TAG_NONE";
 		strm_error(s, 400, "ERR_INVALID_REQ", h1_strerror((int)n));
+		return 1;
+	}
+	/* request_body_max_size on a chunked body (a declared length was
+	 * checked in req_start()): none of the bytes past the limit go
+	 * on; the server connection is closed, the client gets 413 if no
+	 * response has started, else its connection is cut. The chunk
+	 * framing counts too. */
+	s->req_body_seen += (uint64_t)n;
+	if (rules_request_body_max(s) > 0 &&
+	    s->req_body_seen > rules_request_body_max(s)) {
+		s->code = "TAG_NONE";
+		strm_error(s, 413, "ERR_TOO_BIG", "The request body is "
+			   "larger than the configured limit "
+			   "(request_body_max_size).");
 		return 1;
 	}
 	s->req.fwd += (uint64_t)n;
@@ -406,8 +420,8 @@ cli_close(struct cli *cli)
 	if (cli->next)
 		cli->next->prev = cli->prev;
 	lim_client_close(cli->sess.stats_port);
-	if (cli->counted)
-		clicount_close((const struct sockaddr *)&cli->sess.addr);
+	if (cli->ip_counted)
+		lim_ip_close((const struct sockaddr *)&cli->sess.addr);
 	if (!cli->sess.stats_port)
 		stats.clients--;
 	evl_defer(&cli->free_later, cli_free, cli);
@@ -461,15 +475,36 @@ void
 cli_accept(int fd, const struct sockaddr *addr, socklen_t addrlen,
 	   struct cfg *cfg, const struct cfg_port *port)
 {
+	static double warned;
+	char ip[INET6_ADDRSTRLEN];
 	struct cli *cli;
 	struct sess *se;
-	int one = 1;
+	int one = 1, ipc = -2;
 
+	/* client_ip_max_connections: Squid closes a connection over the
+	 * limit at once, without a word to the client. */
+	if (port->mode != PORT_STATS) {
+		ipc = lim_ip_open(addr, cfg->rules.client_ip_max);
+		if (ipc == -1) {
+			if (evl_now() - warned >= 1.0) {
+				warned = evl_now();
+				log_msg(LOG_WARN, "WARNING: %s attempting "
+					"more than %ld connections",
+					sa_ip_text(addr, ip, sizeof(ip)),
+					cfg->rules.client_ip_max);
+			}
+			close(fd);
+			return;
+		}
+	}
 	cli = calloc(1, sizeof(*cli));
 	if (cli == NULL) {
+		if (ipc == 0)
+			lim_ip_close(addr);
 		close(fd);
 		return;
 	}
+	cli->ip_counted = ipc == 0;
 	conn_init(&cli->conn, fd, &xprt_raw, cli_io_cb, cli);
 	se = &cli->sess;
 	memcpy(&se->addr, addr, addrlen);
@@ -498,9 +533,6 @@ cli_accept(int fd, const struct sockaddr *addr, socklen_t addrlen,
 	cli->conn.wr_ready = 1;
 	cli->conn.rd_ready = 1;	/* accept: the request is often there */
 	lim_client_open(se->stats_port);
-	if (!se->stats_port)
-		cli->counted = clicount_open((const struct sockaddr *)
-					     &se->addr) > 0;
 	if (!se->stats_port) {
 		stats.client_accepted++;
 		stats.clients++;

@@ -17,6 +17,7 @@
 #include "proxy/phase.h"
 #include "proxy/proxy.h"
 #include "proxy/req.h"
+#include "proxy/rules.h"
 #include "proxy/srv.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
@@ -347,6 +348,7 @@ phase_server_ready(struct stream *s)
 void
 phase_run(struct stream *s)
 {
+	const struct access_rule *rule;
 	struct acl_ctx ctx;
 	enum acl_verdict v;
 
@@ -354,7 +356,7 @@ phase_run(struct stream *s)
 	if (!s->access_done) {
 		strm_acl_ctx(s, &ctx);
 		v = acl_check(&s->sess->cfg->http_access, &ctx, ACL_DENY,
-			      NULL);
+			      &rule);
 		if (v == ACL_NEED_DST && !s->origin_resolved &&
 		    !s->sess->intercepted &&
 		    !set_literal(s, s->host, s->port)) {
@@ -362,7 +364,9 @@ phase_run(struct stream *s)
 			return;
 		}
 		if (v != ACL_ALLOW) {
-			strm_access_denied(s);
+			/* deny_info may choose the answer. */
+			rules_deny(s, &s->sess->cfg->http_access, rule, &ctx,
+				   "TCP_DENIED");
 			return;
 		}
 		s->access_done = 1;

@@ -26,6 +26,7 @@
 #include "proxy/phase.h"
 #include "proxy/proxy.h"
 #include "proxy/req.h"
+#include "proxy/rules.h"
 #include "proxy/stream.h"
 
 int
@@ -207,6 +208,7 @@ build_head(struct stream *s, const struct h1_req *req, size_t hlen,
 {
 	const struct cfg *cfg = s->sess->cfg;
 	struct hdr_req_opts o;
+	struct rules_hdr rh;
 	char client[INET6_ADDRSTRLEN];
 	int rc;
 
@@ -229,6 +231,8 @@ build_head(struct stream *s, const struct h1_req *req, size_t hlen,
 	o.upgrade = s->upgrade;
 	o.has_cl = info->has_cl;
 	o.cl = info->cl;
+	/* request_header_access, _replace, _add. */
+	rules_hdr_req(&rh, s, &o);
 	rc = hdr_build_req(&s->req.hd, req, &o);
 	if (rc == 0 && o.target.p[0] == '*')
 		rc = req_set_form(s, 0);
@@ -277,6 +281,17 @@ req_start(struct stream *s, struct h1_req *req, size_t hlen, struct buf *in)
 					   : info.conn_keepalive;
 	if (proxy_draining())
 		s->cli_keepalive = 0;
+	/* request_body_max_size, before anything else (Squid too): a
+	 * declared length over it is refused at once; a chunked body is
+	 * cut when it passes it (cli_produce_req()). */
+	if (rules_request_body_max(s) > 0 &&
+	    s->req_body.kind == H1_BODY_LENGTH &&
+	    s->req_body.left > rules_request_body_max(s)) {
+		buf_consume(in, hlen);
+		refuse(s, 413, "ERR_TOO_BIG", "The request body is larger "
+		       "than the configured limit (request_body_max_size).");
+		return;
+	}
 
 	if (loop_via_names(req->hdr, req->nhdr, proxy_hostname)) {
 		buf_consume(in, hlen);
@@ -326,6 +341,8 @@ req_start(struct stream *s, struct h1_req *req, size_t hlen, struct buf *in)
 		s->path_off = (size_t)(slash - p);
 	}
 	s->upgrade = info.conn_upgrade && info.upgrade >= 0;
+	/* The indirect client, before any acl looks at the client. */
+	rules_follow_xff(s);
 
 	/* Rewrite the head for the server now: req's views die with it. */
 	if (s->meth != H1_M_CONNECT) {

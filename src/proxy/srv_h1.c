@@ -20,6 +20,7 @@
 #include "net/conn.h"
 #include "proxy/phase.h"
 #include "proxy/proxy.h"
+#include "proxy/rules.h"
 #include "proxy/srv.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
@@ -180,6 +181,7 @@ srv_parse_resp(struct stream *s)
 	struct h1_resp resp;
 	struct h1_info info;
 	struct hdr_resp_opts o;
+	struct rules_hdr rh;
 	struct h1_scan scan = { 0 };
 	int rc, k;
 
@@ -256,6 +258,17 @@ srv_parse_resp(struct stream *s)
 			   "The response framing is invalid.");
 		return 1;
 	}
+	/* The final head as received, for reply acls and the log; then
+	 * http_reply_access and reply_body_max_size, before any byte of it
+	 * goes to the client. A refusal closes this server connection
+	 * (strm_error()): its unread body is never reused. */
+	if (http_msg_keep_resp(&s->resm, &resp, buf_head(&srv->ibuf),
+			       (size_t)rc) < 0) {
+		strm_error(s, 500, "ERR_INTERNAL", "Out of memory.");
+		return 1;
+	}
+	if (rules_reply(s, &info))
+		return 1;
 	s->status = resp.status;
 	keep_ctype(s, &resp);
 	s->srv_reusable = !info.conn_close &&
@@ -279,6 +292,8 @@ srv_parse_resp(struct stream *s)
 	 * find a message boundary inside that the server slipped in. */
 	o.drop_framing = s->dechunk ||
 			 (s->resp_body.kind == H1_BODY_CLOSE && info.has_te);
+	/* reply_header_access, _replace, _add. */
+	rules_hdr_resp(&rh, s, &o);
 	if (hdr_build_resp(&s->res.hd, &resp, &o) < 0) {
 		strm_error(s, 502, "ERR_TOO_BIG",
 			   "Response headers too large.");
@@ -356,6 +371,24 @@ srv_scan_resp(struct stream *s)
 		s->aborted = 1;
 		return 1;
 	}
+	/* reply_body_max_size on a body whose length was not declared:
+	 * pass what fits, then cut (Squid closes the client's
+	 * connection; it gets a partial reply). */
+	if (s->resp_body_max > 0 &&
+	    s->resp_body_seen + (uint64_t)n > s->resp_body_max) {
+		n = (ssize_t)(s->resp_body_max - s->resp_body_seen);
+		log_msg(LOG_INFO, "reply to %s is over reply_body_max_size "
+			"(%llu bytes): cut", s->url,
+			(unsigned long long)s->resp_body_max);
+		s->res.fwd += (uint64_t)n;
+		s->resp_body_seen = s->resp_body_max;
+		s->srv_reusable = 0;
+		s->resp_close = 1;
+		s->resp_scanned = 1;
+		s->aborted = 1;
+		return 1;
+	}
+	s->resp_body_seen += (uint64_t)n;
 	s->res.fwd += (uint64_t)n;
 	if (done) {
 		s->resp_scanned = 1;

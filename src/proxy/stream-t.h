@@ -121,6 +121,9 @@ struct stream {
 	 * not the rewritten ones); valid while the transaction lasts. */
 	struct http_msg     reqm;	/* the request */
 	struct http_msg     resm;	/* the final response */
+	char               *location;	/* deny_info redirect target for
+					   the error page, owned; freed by
+					   strm_reset() */
 
 	/* The transaction: everything from here on is zeroed by
 	 * strm_reset(). */
@@ -142,12 +145,20 @@ struct stream {
 	unsigned            req_scanned:1;	/* whole request body scanned */
 	unsigned            req_sent:1;	/* ... and written to the server
 					   (tunnel: client EOF passed on) */
+	unsigned            has_indirect:1;	/* indirect set */
+	struct sockaddr_storage indirect;	/* the client named by a
+						   trusted X-Forwarded-For
+						   (follow_x_forwarded_for) */
+	uint64_t            req_body_seen;	/* body bytes approved */
 
 	/* The response. */
 	struct h1_body      resp_body;
 	int                 status;	/* final status sent to the client */
 	char                ctype[64];	/* Content-Type for the log */
 	uint64_t            bytes_out;	/* bytes written to the client */
+	uint64_t            resp_body_seen;	/* body bytes approved */
+	uint64_t            resp_body_max;	/* reply_body_max_size for
+						   this reply; 0: none */
 	unsigned            resp_head_done:1;	/* final head built */
 	unsigned            resp_scanned:1;	/* whole response body
 						   scanned */

@@ -12,6 +12,7 @@
 #include "acl/acl.h"
 #include "config/config.h"
 #include "core/buf.h"
+#include "core/limits.h"
 #include "core/sa.h"
 #include "event/loop.h"
 #include "http/msg.h"
@@ -20,7 +21,6 @@
 #include "net/pipe.h"
 #include "proxy/applet.h"
 #include "proxy/cli.h"
-#include "proxy/clicount.h"
 #include "proxy/dns.h"
 #include "proxy/neigh.h"
 #include "proxy/proxy.h"
@@ -67,6 +67,8 @@ strm_reset(struct stream *s)
 {
 	if (s->dns)
 		dns_cancel(s->dns);
+	free(s->location);
+	s->location = NULL;
 	memset(&s->state, 0,
 	       sizeof(*s) - offsetof(struct stream, state));
 	buf_reset(&s->req.hd);
@@ -107,6 +109,8 @@ strm_free(struct stream *s)
 	http_msg_free(&s->resm);
 	free(s->url);
 	s->url = NULL;
+	free(s->location);
+	s->location = NULL;
 }
 
 void
@@ -178,6 +182,10 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->client = (const struct sockaddr *)&se->addr;
+	/* acl_uses_indirect_client: the address a trusted X-Forwarded-For
+	 * named (rules_follow_xff()). */
+	if (s->has_indirect && se->cfg->rules.acl_indirect)
+		ctx->client = (const struct sockaddr *)&s->indirect;
 	if (se->intercepted) {
 		ctx->dst = (const struct sockaddr *)&se->odst;
 		ctx->dst_port = sa_port(ctx->dst);
@@ -200,7 +208,7 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 	ctx->resp = s->resm.valid ? &s->resm : NULL;
 	ctx->status = s->status;
 	ctx->now = (long long)evl_now();
-	ctx->client_conns = clicount_get(ctx->client);
+	ctx->client_conns = lim_ip_count((const struct sockaddr *)&se->addr);
 	ctx->client_mac = neigh_mac;
 }
 

@@ -24,6 +24,8 @@ strm_log(struct stream *s)
 	r.end = evl_now();
 	r.elapsed_ms = (long)((r.end - s->start) * 1000.0 + 0.5);
 	r.client = (const struct sockaddr *)&s->sess->addr;
+	if (s->has_indirect && s->sess->cfg->rules.log_indirect)
+		r.client = (const struct sockaddr *)&s->indirect;
 	r.code = s->code ? s->code : "TCP_MISS";
 	r.status = s->status;
 	r.aborted = s->aborted;

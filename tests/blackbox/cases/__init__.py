@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from origin import body_sha256
 
-MODULES = ("forward", "headers", "errors", "accesslog", "stats", "acl")
+MODULES = ("forward", "headers", "errors", "accesslog", "stats", "acl",
+           "rules")
 
 
 class Re:
