@@ -165,6 +165,7 @@ extern const struct cfg_dirtab cfg_dirs_log;
 extern const struct cfg_dirtab cfg_dirs_http;
 extern const struct cfg_dirtab cfg_dirs_route;
 extern const struct cfg_dirtab cfg_dirs_wccp2;
+extern const struct cfg_dirtab cfg_dirs_qos;
 extern const struct cfg_dirtab cfg_dirs_ignored;
 
 /* config.c: every module's table, NULL-terminated. */

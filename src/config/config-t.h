@@ -21,6 +21,7 @@
 #include "acl/acl-t.h"
 #include "config/cfg_http-t.h"
 #include "config/cfg_ports-t.h"
+#include "config/cfg_qos-t.h"
 #include "config/cfg_route-t.h"
 #include "config/cfg_wccp2-t.h"
 
@@ -84,6 +85,10 @@ struct cfg {
 	/* cfg_wccp2.c: WCCPv2 (issue 8, cfg_wccp2-t.h); wccp2.nrouter == 0:
 	 * WCCP is off. */
 	struct cfg_wccp2 wccp2;
+
+	/* cfg_qos.c: TOS and netfilter marks of server and client
+	 * connections (cfg_qos-t.h). */
+	struct cfg_qos  qos;
 
 	/* New modules: struct cfg_MODULE MODULE; here. */
 

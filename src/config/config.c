@@ -90,6 +90,7 @@ const struct cfg_dirtab *const cfg_dirtabs[] = {
 	&cfg_dirs_http,
 	&cfg_dirs_route,
 	&cfg_dirs_wccp2,
+	&cfg_dirs_qos,
 	&cfg_dirs_ignored,
 	NULL
 };
