@@ -27,10 +27,17 @@ Cases:
      connection.
   4. Started as nobody without capabilities and tcp_outgoing_mark: refuses
      to start, naming SO_MARK and the capability (never runs unmarked).
+  5. A proxy box behind the router (a fourth namespace): `tproxyctl setup
+     --behind-router` sets up the box and prints the router's rules, which
+     are run in the router namespace as printed; interception with
+     spoofing then works on both families. Control: the same without
+     tcp_outgoing_tos in tproxyd.conf, and the proxy's connections never
+     reach the server.
 
 Run with: /usr/bin/python3 -m pytest -q tests/blackbox/test_qos.py (root).
 """
 
+import itertools
 import json
 import os
 import pwd
@@ -39,10 +46,11 @@ import tempfile
 import pytest
 
 import harness
+import netns
 
 from intercept_env import (FAM, RTR_CLI4, SRV4, TPROXY_PORT,  # noqa: F401
-                           client_curl, daemons, env, install_tproxy, must,
-                           net, url)
+                           NsOrigin, NsTproxyd, client_curl, daemons, env,
+                           install_tproxy, must, net, url)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -258,3 +266,121 @@ def test_mark_without_capability_refuses_to_start(env, daemons):
     err = t.stderr_text()
     assert "SO_MARK" in err and "CAP_NET_RAW" in err, err
     assert "unmarked" in err, err
+
+
+# ---------------------------------------------------------------------------
+# A proxy box BEHIND the router: `tproxyctl setup --behind-router`
+# ---------------------------------------------------------------------------
+
+BOX4, BOX_RTR4 = "198.18.3.2", "198.18.3.1"
+BOX6, BOX_RTR6 = "2001:db8:3::2", "2001:db8:3::1"
+
+
+class BehindRouterTopology(netns.Topology):
+    """netns.Topology plus a fourth namespace, the proxy box, on its own
+    router interface r2 (198.18.3.0/24, 2001:db8:3::/64):
+
+        cli --r0-- rtr --r1-- srv        (r1: the router's Internet side)
+                    |
+                    r2
+                    |
+                   box  tproxyd, set up by tproxyctl
+
+    The router runs no proxy: it only applies the rules tproxyctl printed.
+    """
+
+    def __init__(self, prefix):
+        super().__init__(prefix)
+        self.box = self.prefix + "-box"
+        self.namespaces.append(self.box)
+
+    def _setup(self):
+        super()._setup()
+        self._ip("-n", self.box, "link", "add", "b0", "type", "veth",
+                 "peer", "name", "r2", "netns", self.rtr)
+        for ns, dev, a4, a6 in [(self.rtr, "r2", BOX_RTR4, BOX_RTR6),
+                                (self.box, "b0", BOX4, BOX6)]:
+            self._ip("-n", ns, "addr", "add", a4 + "/24", "dev", dev)
+            self._ip("-n", ns, "-6", "addr", "add", a6 + "/64", "dev", dev,
+                     "nodad")
+            self._ip("-n", ns, "link", "set", dev, "up")
+        self._ip("-n", self.box, "route", "add", "default", "via", BOX_RTR4)
+        self._ip("-n", self.box, "-6", "route", "add", "default", "via",
+                 BOX_RTR6)
+        # The proxy's packets carry the clients' addresses but arrive
+        # on r2: no reverse-path filter on the router.
+        for dev in ("all", "default", "r0", "r1", "r2"):
+            self.sysctl(self.rtr, "net.ipv4.conf.%s.rp_filter" % dev, "0")
+
+
+_behind_seq = itertools.count()
+
+
+@pytest.fixture
+def behind(run_prefix, tmp_path):
+    topo = BehindRouterTopology("%sb%d" % (run_prefix, next(_behind_seq)))
+    topo.setup()
+    try:
+        origin = NsOrigin(topo)
+        yield topo, origin
+    finally:
+        topo.cleanup()
+
+
+def box_tproxyd(topo, d, lines):
+    # The control leaves connections hanging in connect: bounded.
+    t = NsTproxyd(topo, topo.box, d, ["http_port %d tproxy" % TPROXY_PORT,
+                                      "http_access allow all",
+                                      "connect_timeout 3 seconds",
+                                      "shutdown_lifetime 1 seconds"] + lines,
+                  (TPROXY_PORT,))
+    t.start()
+    return t
+
+
+def router_part(text):
+    """The part of tproxyctl's output meant for the router."""
+    i = text.find("# ---- On the ROUTER")
+    assert i >= 0, "no router rules printed:\n" + text
+    return text[i:]
+
+
+@pytest.mark.parametrize("with_tos", [True, False])
+def test_behind_router_setup(behind, tmp_path, with_tos):
+    topo, origin = behind
+    conf = tmp_path / "box.conf"
+    lines = ["tcp_outgoing_tos 0x20 all"] if with_tos else []
+    conf.write_text("\n".join(["http_port %d tproxy" % TPROXY_PORT,
+                               "http_access allow all"] + lines) + "\n")
+    ctl = str(harness.BUILD / "tproxyctl")
+    args = [ctl, "setup", "-f", str(conf), "--state",
+            str(tmp_path / "state"), "--behind-router", BOX4, BOX6,
+            "--router-wan", "r1"]
+    if not with_tos:
+        # The router rules can still be printed (the TOS given by hand),
+        # but tproxyd does not set it: the control.
+        args += ["--tos", "0x20"]
+    p = must(topo, topo.box, args, timeout=60)
+    must(topo, topo.rtr, ["sh", "-e"], input=router_part(p.stdout))
+    d = box_tproxyd(topo, tmp_path / "tproxyd", lines)
+    try:
+        for family in (4, 6):
+            origin.clear()
+            r = client_curl(topo, url(family, "/peer?f%d" % family),
+                            max_time=5)
+            if not with_tos:
+                # The proxy's own connection is routed back to the box
+                # (it carries the client's address): it never reaches the
+                # server, so the request fails.
+                assert r.status != 200, r
+                assert origin.records() == [], origin.records()
+                continue
+            assert r.rc == 0 and r.status == 200, (r, d.diagnostics())
+            # Spoofed, through the box (its access.log), to the server.
+            assert r.json()["addr"] == FAM[family]["cli"], r.json()
+            e = d.wait_access(lambda e: e["url"] == url(
+                family, "/peer?f%d" % family))
+            assert e["hier"] == "ORIGINAL_DST", e["raw"]
+    finally:
+        problems = d.stop()
+    assert not problems, problems
