@@ -78,6 +78,11 @@ struct cfg_parse {
 		int         line;
 	} access_log;			/* cfg_log.c */
 	struct {
+		const char *file;	/* first ${process_number} or */
+		int         line;	/* ${process_name} (lex.c), 0: none */
+		const char *name;
+	} kid_macro;			/* lex.c; checked by config.c */
+	struct {
 		/* Seen on a line; else the finish hook sets the default. */
 		int         weight_set;
 		int         rebuild_wait_set;

@@ -348,6 +348,41 @@ static const struct load_case load_cases[] = {
 	{ "cache_peer p parent 3128 0\ncache_peer_access p allow\n", 1, 0,
 	  "cache_peer_access: rule without acls", 0 },
 
+	/* --- SMP macros and conditionals (lex.c) --- */
+	{ "if ${process_number} = 1\nhttp_port 3128\nelse\nfrobnicate\n"
+	  "endif\n", 0, 0, NULL, 0 },
+	{ "if ${process_number}=2\nfrobnicate\nendif\n", 0, 0, NULL, 0 },
+	{ "if true\n if false\n  frobnicate\n else\n  http_port 3128\n"
+	  " endif\nelse\n if true\n  frobnicate\n endif\nendif\n", 0, 0,
+	  NULL, 0 },
+	{ "if 0x10 = 16\nfrobnicate\nendif\n", 1, 0,
+	  "t.conf:2: unknown directive 'frobnicate'", 0 },
+	{ "if false\ninclude /nonexistent-file-xyz.conf\nendif\n", 0, 0,
+	  NULL, 0 },
+	{ "access_log /tmp/${process_name}-${service_name}-${process_number}"
+	  ".log\n", 0, 0, NULL, 0 },
+	{ "acl a src 10.0.0.1 ${process_number}0.0.0.2 \\\n bogus\n", 1, 0,
+	  "t.conf:2: acl a: invalid address 'bogus'", 0 },
+	{ "else\n", 1, 0, "t.conf:1: 'else' without 'if'", 0 },
+	{ "endif\n", 1, 0, "t.conf:1: 'endif' without 'if'", 0 },
+	{ "if true\n", 1, 0, "t.conf:1: if: no 'endif' before the end of "
+	  "the file", 0 },
+	{ "if ${process_number} = one\nendif\n", 1, 0,
+	  "t.conf:1: if: cannot evaluate the condition", 0 },
+	{ "if 1 = 1 = 1\nendif\n", 1, 0,
+	  "t.conf:1: if: cannot evaluate the condition", 0 },
+	{ "if\nendif\n", 1, 0, "t.conf:1: if: cannot evaluate", 0 },
+	{ "if true\nelse extra\nendif\n", 1, 0,
+	  "t.conf:2: else: unexpected 'extra'", 0 },
+	{ "workers 2\nif ${process_number} = 1\nhttp_port 3128\nendif\n",
+	  1, 0, "t.conf:2: '${process_number}' is not supported by tproxyd "
+	  "with workers 2", 0 },
+	{ "workers 3\naccess_log /var/log/${process_name}.log\n", 1, 0,
+	  "t.conf:2: '${process_name}' is not supported by tproxyd with "
+	  "workers 3", 0 },
+	{ "workers 2\naccess_log /var/log/${service_name}.log\n", 0, 0,
+	  NULL, 0 },
+
 	/* --- packet marking (cfg_qos.c) --- */
 	{ "tcp_outgoing_tos 0x20 all\ntcp_outgoing_dscp 8\n"
 	  "tcp_outgoing_ds 040 all\nclientside_tos default\n"
@@ -570,6 +605,31 @@ test_defaults(void **state)
 	EXPECT_INT(cfg_acl_find(c, "manager")->type, ACL_URLPATH_REGEX,
 		   "manager");
 	EXPECT_INT(cfg_acl_find(c, "nope") == NULL, 1, "undefined acl");
+	cfg_unref(c);
+}
+
+/* What the macros expand to and which branch of an if is read: the
+ * values must land in the cfg, not just load without error. */
+static void
+test_macros(void **state)
+{
+	struct cfg *c;
+
+	(void)state;
+	c = load_ok("access_log /tmp/${process_name}-${service_name}-"
+		    "${process_number}.log\n"
+		    "if ${process_number} = 1\n"
+		    "http_port 3128\n"
+		    "else\n"
+		    "http_port 3129\n"
+		    "endif\n"
+		    "if ${process_number} = 2\n"
+		    "http_port 3130\n"
+		    "endif\n");
+	EXPECT_STR(c->access_log, "/tmp/squid-squid-1.log", "access_log");
+	EXPECT_INT(c->nport, 1, "ports from the true branches only");
+	EXPECT_INT(ntohs(((const struct sockaddr_in *)&c->port[0].addr)->
+			 sin_port), 3128, "port");
 	cfg_unref(c);
 }
 
@@ -1102,6 +1162,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_qos),
+		cmocka_unit_test(test_macros),
 		cmocka_unit_test(test_acl_values),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_include),

@@ -12,11 +12,11 @@
 #include "util.h"
 
 struct router_opts {
-	int  on;				/* --behind-router given */
-	char addr4[INET6_ADDRSTRLEN];		/* proxy box, as the router */
-	char addr6[INET6_ADDRSTRLEN];		/* reaches it ("": none) */
-	char wan[IFNAMSIZ];			/* router's Internet side */
-	int  tos;				/* tcp_outgoing_tos, -1: unset */
+	int  on;			/* --behind-router given */
+	char addr4[INET6_ADDRSTRLEN];	/* proxy box, as the router */
+	char addr6[INET6_ADDRSTRLEN];	/* reaches it ("": none) */
+	char wan[IFNAMSIZ];		/* router's Internet side */
+	int  tos;			/* tcp_outgoing_tos, -1: unset */
 };
 
 /*
