@@ -78,6 +78,11 @@ struct cfg_parse {
 		int         line;
 	} access_log;			/* cfg_log.c */
 	struct {
+		const char *file;	/* first ${process_number} or */
+		int         line;	/* ${process_name} (lex.c), 0: none */
+		const char *name;
+	} kid_macro;			/* lex.c; checked by config.c */
+	struct {
 		/* Seen on a line; else the finish hook sets the default. */
 		int         weight_set;
 		int         rebuild_wait_set;
@@ -193,6 +198,7 @@ extern const struct cfg_dirtab cfg_dirs_http;
 extern const struct cfg_dirtab cfg_dirs_route;
 extern const struct cfg_dirtab cfg_dirs_rules;
 extern const struct cfg_dirtab cfg_dirs_wccp2;
+extern const struct cfg_dirtab cfg_dirs_qos;
 extern const struct cfg_dirtab cfg_dirs_ignored;
 extern const struct cfg_dirtab cfg_dirs_obsolete;
 extern const struct cfg_dirtab cfg_dirs_refused;

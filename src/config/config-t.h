@@ -21,6 +21,7 @@
 #include "acl/acl-t.h"
 #include "config/cfg_http-t.h"
 #include "config/cfg_ports-t.h"
+#include "config/cfg_qos-t.h"
 #include "config/cfg_route-t.h"
 #include "config/cfg_rules-t.h"
 #include "config/cfg_wccp2-t.h"
@@ -90,6 +91,9 @@ struct cfg {
 	 * follow_x_forwarded_for, client_ip_max_connections
 	 * (cfg_rules-t.h); applied by src/proxy/rules.c. */
 	struct cfg_rules rules;
+	/* cfg_qos.c: TOS and netfilter marks of server and client
+	 * connections (cfg_qos-t.h). */
+	struct cfg_qos  qos;
 
 	/* New modules: struct cfg_MODULE MODULE; here. */
 

@@ -91,6 +91,7 @@ const struct cfg_dirtab *const cfg_dirtabs[] = {
 	&cfg_dirs_route,
 	&cfg_dirs_rules,
 	&cfg_dirs_wccp2,
+	&cfg_dirs_qos,
 	&cfg_dirs_ignored,
 	&cfg_dirs_obsolete,
 	&cfg_dirs_refused,
@@ -188,6 +189,30 @@ run_hooks(struct cfg_parse *p, int finish)
 }
 
 /*
+ * tproxyd's workers share one configuration, read as process 1: a line
+ * that names ${process_number} or ${process_name} (a per-worker path, an
+ * "if ${process_number} = 2" block) would be right for the first worker
+ * only, so with workers > 1 it is refused rather than applied to all.
+ */
+static void
+kid_macro_check(struct cfg_parse *p)
+{
+	struct tok where;
+
+	if (p->kid_macro.line == 0 || p->c->workers <= 1)
+		return;
+	where.s = p->kid_macro.name;
+	where.file = p->kid_macro.file;
+	where.line = p->kid_macro.line;
+	where.quoted = 0;
+	cfg_err(p, &where, "'%s' is not supported by tproxyd with workers "
+		"%u: its workers share one configuration read as process 1, "
+		"so every worker would get the first worker's value (use "
+		"workers 1, or write the lines without it)", p->kid_macro.name,
+		p->c->workers);
+}
+
+/*
  * The common part of cfg_load and cfg_load_mem: lx == NULL means the file
  * could not be opened (already reported). Consumes lx and the parse state.
  */
@@ -202,6 +227,7 @@ load(struct cfg_parse *p, struct lexer *lx)
 			directive(p, t, n);
 		lex_close(lx);
 		run_hooks(p, 1);
+		kid_macro_check(p);
 	}
 	if (p->nerr > 0 || lx == NULL) {
 		ar_free(p->ar);

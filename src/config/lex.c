@@ -1,6 +1,8 @@
 /*
  * lex.c - squid.conf lines: comments, blank lines, backslash continuation,
- * whitespace-separated tokens, "quoted" values, and include PATH with glob.
+ * whitespace-separated tokens, "quoted" values, include PATH with glob,
+ * Squid's SMP macros (${process_number}, ${process_name}, ${service_name})
+ * and its conditionals (if CONDITION / else / endif).
  *
  * The lexer keeps a stack of sources (the main file on the bottom, the
  * include being read on top). A logical line is the concatenation of
@@ -11,12 +13,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/cfg-int.h"
+
+/* if blocks may nest this deep in one file. */
+#define LEX_IF_MAX	32
 
 struct lex_src {
 	struct lex_src *up;
@@ -25,6 +31,10 @@ struct lex_src {
 	const char     *name;		/* arena-owned, for struct tok */
 	int             line;		/* physical lines consumed */
 	int             depth;		/* 0 for the main file */
+	/* Open if/else blocks of this file (Squid: they end with it). */
+	int             nif;
+	unsigned char   if_on[LEX_IF_MAX];	/* branch being read is on */
+	int             if_line[LEX_IF_MAX];
 };
 
 /* Where each piece of a logical line came from. */
@@ -148,6 +158,16 @@ static void
 lex_pop(struct lexer *lx)
 {
 	struct lex_src *s = lx->top;
+	struct tok where;
+
+	if (s->nif > 0) {
+		where.s = "if";
+		where.file = s->name;
+		where.line = s->if_line[s->nif - 1];
+		where.quoted = 0;
+		cfg_err(lx->p, &where, "if: no 'endif' before the end of the "
+			"file (Squid requires one per file)");
+	}
 
 	lx->top = s->up;
 	free(s->buf);
@@ -381,6 +401,158 @@ do_include(struct lexer *lx, struct tok *t, size_t n)
 	}
 }
 
+/*
+ * Squid's SMP macros, replaced everywhere in the logical line as Squid
+ * does. tproxyd reads its configuration once, as process 1 (see
+ * doc/tproxyd.conf.5, SYNTAX): ${process_number} is 1, ${process_name}
+ * and ${service_name} are "squid" (the names Squid gives a worker and a
+ * service without -n), so paths built from them stay those of the Squid
+ * the file was written for. The first use of a per-process macro is
+ * remembered: with workers > 1 it is refused (config.c), since the
+ * workers could not each get their own value.
+ */
+static void
+expand_macros(struct lexer *lx)
+{
+	static const struct {
+		const char *name, *value;
+		int         per_kid;
+	} mac[] = {
+		{ "${process_number}",	"1",		1 },
+		{ "${process_name}",	"squid",	1 },
+		{ "${service_name}",	"squid",	0 },
+	};
+	struct cfg_parse *p = lx->p;
+	size_t i, k, off, nlen, vlen;
+	char *at;
+
+	if (strstr(lx->lbuf, "${") == NULL)
+		return;
+	for (i = 0; i < sizeof(mac) / sizeof(mac[0]); i++) {
+		nlen = strlen(mac[i].name);
+		vlen = strlen(mac[i].value);
+		while ((at = strstr(lx->lbuf, mac[i].name)) != NULL) {
+			off = (size_t)(at - lx->lbuf);
+			if (mac[i].per_kid && p->kid_macro.line == 0) {
+				p->kid_macro.file = lx->top->name;
+				p->kid_macro.line = line_at(lx, off);
+				p->kid_macro.name = mac[i].name;
+			}
+			/* vlen < nlen: shrink in place, then shift the
+			 * pieces' offsets so messages keep their lines. */
+			memcpy(at, mac[i].value, vlen);
+			memmove(at + vlen, at + nlen,
+				lx->llen - off - nlen + 1);
+			lx->llen -= nlen - vlen;
+			for (k = 0; k < lx->nseg; k++)
+				if (lx->seg[k].off > off)
+					lx->seg[k].off -= nlen - vlen;
+		}
+	}
+}
+
+/* "NUMBER" as Squid's strtol(..., 0) reads it, all of s. 0 or -1. */
+static int
+if_number(const char *s, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 0);
+	return end != s && *end == '\0' && errno == 0 ? 0 : -1;
+}
+
+/*
+ * The condition of "if": true, false, or NUMBER = NUMBER (spaces around
+ * '=' optional). Returns 1 or 0, or -1 after reporting.
+ */
+static int
+if_eval(struct lexer *lx, const struct tok *t, size_t n)
+{
+	char expr[256], *eq, *rhs;
+	size_t i, len = 0;
+	long a, b;
+	int w;
+
+	expr[0] = '\0';
+	for (i = 1; i < n; i++) {
+		w = snprintf(expr + len, sizeof(expr) - len, "%s%s",
+			     i > 1 ? " " : "", t[i].s);
+		if (w < 0 || (size_t)w >= sizeof(expr) - len)
+			break;
+		len += (size_t)w;
+	}
+	if (strcmp(expr, "true") == 0)
+		return 1;
+	if (strcmp(expr, "false") == 0)
+		return 0;
+	eq = strchr(expr, '=');
+	if (eq != NULL) {
+		rhs = eq + 1;
+		while (*rhs == ' ')
+			rhs++;
+		*eq = '\0';
+		while (eq > expr && eq[-1] == ' ')
+			*--eq = '\0';
+		if (if_number(expr, &a) == 0 && if_number(rhs, &b) == 0)
+			return a == b;
+	}
+	cfg_err(lx->p, &t[0], "if: cannot evaluate the condition (use true, "
+		"false or NUMBER = NUMBER, e.g. 'if ${process_number} = 1')");
+	return -1;
+}
+
+/* Whether every open if block of the current file reads its lines. */
+static int
+if_active(const struct lex_src *s)
+{
+	int i;
+
+	for (i = 0; i < s->nif; i++)
+		if (!s->if_on[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * if / else / endif lines (Squid's "Conditional configuration"): returns 1
+ * when t was one of them (consumed), else 0. Unlike Squid, which only
+ * looks at the innermost block, a block inside a branch that is not read
+ * is not read either, whatever its own condition.
+ */
+static int
+conditional(struct lexer *lx, const struct tok *t, size_t n)
+{
+	struct lex_src *s = lx->top;
+	int v;
+
+	if (strcmp(t[0].s, "if") == 0) {
+		if (s->nif == LEX_IF_MAX) {
+			cfg_err(lx->p, &t[0], "if: nested more than %d deep",
+				LEX_IF_MAX);
+			return 1;
+		}
+		v = if_eval(lx, t, n);
+		s->if_line[s->nif] = t[0].line;
+		s->if_on[s->nif++] = v == 1;
+		return 1;
+	}
+	if (strcmp(t[0].s, "else") != 0 && strcmp(t[0].s, "endif") != 0)
+		return 0;
+	if (n > 1)
+		cfg_err(lx->p, &t[1], "%s: unexpected '%s' (it must be alone "
+			"on its line)", t[0].s, t[1].s);
+	if (s->nif == 0) {
+		cfg_err(lx->p, &t[0], "'%s' without 'if'", t[0].s);
+		return 1;
+	}
+	if (t[0].s[0] == 'e' && t[0].s[1] == 'l')
+		s->if_on[s->nif - 1] = !s->if_on[s->nif - 1];
+	else
+		s->nif--;
+	return 1;
+}
+
 size_t
 lex_line(struct lexer *lx, const struct tok **tokp)
 {
@@ -391,8 +563,11 @@ lex_line(struct lexer *lx, const struct tok **tokp)
 			lex_pop(lx);
 			continue;
 		}
+		expand_macros(lx);
 		n = tokenize(lx);
 		if (n == 0)
+			continue;
+		if (conditional(lx, lx->tok, n) || !if_active(lx->top))
 			continue;
 		if (strcmp(lx->tok[0].s, "include") == 0) {
 			do_include(lx, lx->tok, n);

@@ -130,6 +130,7 @@ drop_privileges(const struct cfg *c)
 {
 	char err[512], desc[256];
 
+	priv_set_needs_mark(c->qos.need_mark);
 	if (priv_drop(c->cache_effective_user, c->tproxy, has_low_port(c),
 		      err, sizeof(err)) < 0) {
 		log_msg(LOG_CRIT, "FATAL: cannot drop privileges: %s", err);
@@ -138,8 +139,10 @@ drop_privileges(const struct cfg *c)
 		return -1;
 	}
 	priv_describe(desc, sizeof(desc));
-	log_msg(LOG_CRIT, "Running as %s%s", desc, c->tproxy ?
-		" (kept for IP_TRANSPARENT: client address spoofing)" : "");
+	log_msg(LOG_CRIT, "Running as %s%s%s", desc, c->tproxy ?
+		" (kept for IP_TRANSPARENT: client address spoofing)" : "",
+		c->qos.need_mark ? " (kept for SO_MARK: tcp_outgoing_mark, "
+		"clientside_mark)" : "");
 	return 0;
 }
 
@@ -263,6 +266,7 @@ reconfigure(void)
 	struct cfg_msgs m = { 0 };
 	struct cfg *c;
 	const char *err;
+	char merr[512];
 
 	log_msg(LOG_CRIT, "Reconfiguring tproxyd from %s", conf_path);
 	c = cfg_load(conf_path, &m);
@@ -271,6 +275,13 @@ reconfigure(void)
 	if (c == NULL) {
 		log_msg(LOG_CRIT, "ERROR: the new configuration has errors; "
 			"still running with the previous one");
+		return;
+	}
+	if (c->qos.need_mark && priv_probe_mark(merr, sizeof(merr)) < 0) {
+		log_msg(LOG_CRIT, "ERROR: %s; still running with the previous "
+			"configuration (restart tproxyd to keep the capability "
+			"from the start)", merr);
+		cfg_unref(c);
 		return;
 	}
 	if (apply_listeners(c) < 0) {

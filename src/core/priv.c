@@ -71,6 +71,27 @@
  */
 static cap_value_t transp_cap = CAP_NET_RAW;
 
+/*
+ * The netfilter mark (SO_MARK, for tcp_outgoing_mark and clientside_mark)
+ * is checked the same way, on every setsockopt(): since Linux 5.17 either
+ * CAP_NET_RAW or CAP_NET_ADMIN will do (net/core/sock.c), before that
+ * only CAP_NET_ADMIN. Evidence, Linux 6.18, as root, a program that sets
+ * SO_MARK on a fresh TCP socket:
+ *
+ *   setpriv --reuid=nobody --regid=nogroup --clear-groups ./probe
+ *       SO_MARK: Operation not permitted
+ *   setpriv ... --inh-caps=+net_raw --ambient-caps=+net_raw ./probe
+ *       SO_MARK: ok
+ *   setpriv ... --inh-caps=+net_admin --ambient-caps=+net_admin ./probe
+ *       SO_MARK: ok
+ *
+ * Unlike IP_TRANSPARENT, every marked connection needs it again, so the
+ * capability must stay for the process's life. One capability serves
+ * both: the same choice (CAP_NET_RAW if the kernel takes it for all that
+ * is needed, else CAP_NET_ADMIN) is made by trying.
+ */
+static int needs_mark;
+
 static void
 errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -178,6 +199,50 @@ try_transparent(int family)
 	return rc;
 }
 
+/* Set SO_MARK on a throw-away socket. Returns 0 or -errno. */
+static int
+try_mark(void)
+{
+	int fd, rc = 0;
+	unsigned mark = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+void
+priv_set_needs_mark(int on)
+{
+	needs_mark = on != 0;
+}
+
+int
+priv_probe_mark(char *err, size_t errlen)
+{
+	char hint[4608];
+	int rc;
+
+	rc = try_mark();
+	if (rc == 0)
+		return 0;
+	if (rc == -EPERM) {
+		grant_hint(hint, sizeof(hint), transp_cap);
+		errf(err, errlen, "tcp_outgoing_mark/clientside_mark: cannot "
+		    "set the netfilter mark (SO_MARK): missing capability %s "
+		    "(kernels before 5.17 need CAP_NET_ADMIN); connections "
+		    "would leave unmarked; %s", cap_upper(transp_cap), hint);
+	} else {
+		errf(err, errlen, "tcp_outgoing_mark/clientside_mark: cannot "
+		    "set the netfilter mark (SO_MARK): %s", strerror(-rc));
+	}
+	return rc;
+}
+
 int
 priv_probe_transparent(int family, char *err, size_t errlen)
 {
@@ -228,12 +293,13 @@ has_cap(cap_t c, cap_value_t v, cap_flag_t set)
 
 /*
  * With only capability v effective (permitted untouched, so reversible),
- * can both families be made transparent? IPv6 being absent does not count
- * against v. Restores cur afterwards. Returns 1 yes, 0 no, -errno when the
- * sets cannot be changed or restored.
+ * can both families be made transparent (transp) and can the mark be set
+ * (mark)? IPv6 being absent does not count against v. Restores cur
+ * afterwards. Returns 1 yes, 0 no, -errno when the sets cannot be changed
+ * or restored.
  */
 static int
-works_with_only(cap_t cur, cap_value_t v)
+works_with_only(cap_t cur, cap_value_t v, int transp, int mark)
 {
 	cap_t t;
 	int ok, rc6;
@@ -249,9 +315,14 @@ works_with_only(cap_t cur, cap_value_t v)
 		return ok;
 	}
 	cap_free(t);
-	ok = try_transparent(AF_INET) == 0;
-	rc6 = try_transparent(AF_INET6);
-	if (rc6 != 0 && rc6 != -EAFNOSUPPORT)
+	ok = 1;
+	if (transp) {
+		ok = try_transparent(AF_INET) == 0;
+		rc6 = try_transparent(AF_INET6);
+		if (rc6 != 0 && rc6 != -EAFNOSUPPORT)
+			ok = 0;
+	}
+	if (mark && try_mark() != 0)
 		ok = 0;
 	if (cap_set_proc(cur) < 0)
 		return -errno;
@@ -259,12 +330,13 @@ works_with_only(cap_t cur, cap_value_t v)
 }
 
 /*
- * Pick the capability to keep for IP_TRANSPARENT from those permitted:
- * CAP_NET_RAW if it does the job, else CAP_NET_ADMIN. Returns 0 with *out
- * set, or -errno with a message.
+ * Pick the capability to keep for IP_TRANSPARENT (transp) and SO_MARK
+ * (mark) from those permitted: CAP_NET_RAW if it does the job, else
+ * CAP_NET_ADMIN. Returns 0 with *out set, or -errno with a message.
  */
 static int
-choose_transparent_cap(cap_t cur, cap_value_t *out, char *err, size_t errlen)
+choose_transparent_cap(cap_t cur, int transp, int mark, cap_value_t *out,
+    char *err, size_t errlen)
 {
 	static const cap_value_t cand[] = { CAP_NET_RAW, CAP_NET_ADMIN };
 	char hint[4608];
@@ -274,7 +346,7 @@ choose_transparent_cap(cap_t cur, cap_value_t *out, char *err, size_t errlen)
 	for (i = 0; i < sizeof(cand) / sizeof(cand[0]); i++) {
 		if (!has_cap(cur, cand[i], CAP_PERMITTED))
 			continue;
-		rc = works_with_only(cur, cand[i]);
+		rc = works_with_only(cur, cand[i], transp, mark);
 		if (rc < 0) {
 			errf(err, errlen, "cannot change capability sets: %s",
 			    strerror(-rc));
@@ -286,8 +358,13 @@ choose_transparent_cap(cap_t cur, cap_value_t *out, char *err, size_t errlen)
 		}
 	}
 	grant_hint(hint, sizeof(hint), CAP_NET_RAW);
-	errf(err, errlen, "transparent proxying needs capability CAP_NET_RAW "
-	    "to set IP_TRANSPARENT, and this process does not hold it; %s",
+	errf(err, errlen, "%s needs capability CAP_NET_RAW (or, on kernels "
+	    "before 5.17 for the mark, CAP_NET_ADMIN) to set %s, and this "
+	    "process does not hold it; %s", transp && mark ? "transparent "
+	    "proxying with tcp_outgoing_mark/clientside_mark" : transp ?
+	    "transparent proxying" : "tcp_outgoing_mark/clientside_mark",
+	    transp && mark ? "IP_TRANSPARENT and SO_MARK" : transp ?
+	    "IP_TRANSPARENT" : "SO_MARK (connections would leave unmarked)",
 	    hint);
 	return -EPERM;
 }
@@ -394,8 +471,9 @@ priv_drop(const char *user, int needs_transparent, int needs_low_port,
 		    strerror(-rc));
 		goto out;
 	}
-	if (needs_transparent) {
-		rc = choose_transparent_cap(cur, &chosen, err, errlen);
+	if (needs_transparent || needs_mark) {
+		rc = choose_transparent_cap(cur, needs_transparent,
+		    needs_mark, &chosen, err, errlen);
 		if (rc < 0)
 			goto out;
 		keep[nkeep++] = chosen;
@@ -488,6 +566,11 @@ priv_drop(const char *user, int needs_transparent, int needs_low_port,
 	transp_cap = chosen;
 	if (needs_transparent) {
 		rc = priv_probe_transparent(AF_INET, err, errlen);
+		if (rc < 0)
+			goto out;
+	}
+	if (needs_mark) {
+		rc = priv_probe_mark(err, errlen);
 		if (rc < 0)
 			goto out;
 	}

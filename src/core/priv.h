@@ -88,6 +88,19 @@ int priv_drop(const char *user, int needs_transparent, int needs_low_port,
     char *err, size_t errlen);
 
 /*
+ * The netfilter mark (tcp_outgoing_mark, clientside_mark: SO_MARK) is
+ * needed for the process's life: call priv_set_needs_mark(1) before
+ * priv_drop() and it keeps the capability SO_MARK needs as well (the one
+ * it keeps for IP_TRANSPARENT when the kernel takes it for both:
+ * CAP_NET_RAW since Linux 5.17, else CAP_NET_ADMIN), or fails with a
+ * message naming it. priv_probe_mark() tries SO_MARK on a throw-away
+ * socket now: 0, or -errno with a message (-EPERM: the capability is
+ * missing; e.g. a -k reconfigure that adds a mark after the drop).
+ */
+void priv_set_needs_mark(int on);
+int priv_probe_mark(char *err, size_t errlen);
+
+/*
  * Name of the capability kept for IP_TRANSPARENT, as used in systemd units
  * and messages: "CAP_NET_RAW" by default, or "CAP_NET_ADMIN" after a
  * priv_drop() that had to fall back to it. Static storage.

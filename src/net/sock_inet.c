@@ -1,7 +1,8 @@
 /*
  * sock_inet.c - the only code that makes sockets transparent (IP_TRANSPARENT)
  * and binds them to a client's address: TPROXY's listening and
- * outgoing halves (spoofing).
+ * outgoing halves (spoofing); and the marks a connection's packets carry
+ * (IP_TOS / IPV6_TCLASS, SO_MARK).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -44,6 +45,37 @@ spoof_bind(int fd, const struct sockaddr *src, socklen_t len,
 		setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 			   sizeof(one));
 	if (bind(fd, src, len) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The TOS byte of the packets fd sends: IP_TOS, and for an IPv6 socket
+ * also IPV6_TCLASS (an AF_INET6 socket may carry IPv4-mapped traffic,
+ * which uses IP_TOS). TCP keeps the two ECN bits to itself.
+ */
+int
+sock_set_tos(int fd, int family, unsigned tos)
+{
+	int v = (int)(tos & 0xff);
+
+	if (family == AF_INET6) {
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &v,
+			       sizeof(v)) < 0)
+			return -errno;
+		/* Best effort: the v4-mapped half of a dual-stack socket. */
+		(void)setsockopt(fd, IPPROTO_IP, IP_TOS, &v, sizeof(v));
+		return 0;
+	}
+	if (setsockopt(fd, IPPROTO_IP, IP_TOS, &v, sizeof(v)) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+sock_set_mark(int fd, uint32_t mark)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
 		return -errno;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #ifndef TPROXYD_NET_SOCK_INET_H
 #define TPROXYD_NET_SOCK_INET_H
 
+#include <stdint.h>
 #include <sys/socket.h>
 
 /* Set IP_TRANSPARENT (AF_INET) or IPV6_TRANSPARENT (AF_INET6) on fd.
@@ -22,5 +23,16 @@ int spoof_make_transparent(int fd, int family);
  */
 int spoof_bind(int fd, const struct sockaddr *src, socklen_t len,
 	       int transparent);
+
+/*
+ * Mark the packets fd sends from now on (a connected socket too):
+ * sock_set_tos() the TOS / traffic class byte (no privilege needed),
+ * sock_set_mark() the netfilter mark SO_MARK (CAP_NET_ADMIN, else -EPERM;
+ * the mark never leaves this host: netfilter rules and "ip rule fwmark"
+ * policy routing here see it). Both return 0 or -errno. tos/mark 0 sets
+ * the system's default back.
+ */
+int sock_set_tos(int fd, int family, unsigned tos);
+int sock_set_mark(int fd, uint32_t mark);
 
 #endif

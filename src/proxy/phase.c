@@ -13,6 +13,8 @@
 #include "core/buf.h"
 #include "core/sa.h"
 #include "log/log.h"
+#include "net/sock_inet.h"
+#include "proxy/cli-t.h"
 #include "proxy/dns.h"
 #include "proxy/phase.h"
 #include "proxy/proxy.h"
@@ -162,7 +164,7 @@ lookup(struct stream *s, const char *name, enum dns_for what)
 		strm_error(s, 503, "ERR_DNS_FAIL", "out of memory");
 }
 
-/* All refs of a tcp_outgoing_address line match. */
+/* All refs of a tcp_outgoing_address or marking line match. */
 static int
 refs_match(const struct acl_ref *ref, size_t n, const struct acl_ctx *ctx)
 {
@@ -180,10 +182,87 @@ refs_match(const struct acl_ref *ref, size_t n, const struct acl_ctx *ctx)
 }
 
 /*
+ * The value of the first line of a marking directive whose acls all match
+ * (Squid's first match), or 0 (the system's default) when none does.
+ */
+static uint32_t
+qos_choose(const struct cfg_qos_list *l, const struct acl_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (refs_match(l->rule[i].ref, l->rule[i].nref, ctx))
+			return l->rule[i].value;
+	return 0;
+}
+
+/* Log a marking failure once per kind and errno: with CAP_NET_ADMIN lost
+ * every connection would repeat it. */
+static void
+qos_failed(const char *what, int err)
+{
+	static int last_err[2];
+	int k = what[0] == 'm';
+
+	if (last_err[k] == err)
+		return;
+	last_err[k] = err;
+	log_msg(LOG_CRIT, "ERROR: cannot set the %s of a connection: %s%s",
+		what, strerror(err), err == EPERM && k ? " (SO_MARK needs "
+		"CAP_NET_ADMIN; the connection is closed instead of leaving "
+		"unmarked)" : "");
+}
+
+int
+phase_mark_server(const struct stream *s, int fd, int family, int fresh)
+{
+	const struct cfg_qos *q = &s->sess->cfg->qos;
+	int rc;
+
+	if ((fresh ? s->srv_tos != 0 : q->tos_server.n > 0) &&
+	    (rc = sock_set_tos(fd, family, s->srv_tos)) < 0) {
+		qos_failed("TOS (tcp_outgoing_tos)", -rc);
+		return rc;
+	}
+	if ((fresh ? s->srv_mark != 0 : q->mark_server.n > 0) &&
+	    (rc = sock_set_mark(fd, s->srv_mark)) < 0) {
+		qos_failed("mark (tcp_outgoing_mark)", -rc);
+		return rc;
+	}
+	return 0;
+}
+
+/*
+ * clientside_tos and clientside_mark, once per request after the access
+ * decision (as Squid does): every request of a keep-alive connection may
+ * choose other values, so the chosen ones (0 too) are always set when
+ * such lines exist. Returns 0, or -1 when the mark could not be set (the
+ * caller answers with an error and closes).
+ */
+static int
+mark_client(struct stream *s, const struct acl_ctx *ctx)
+{
+	const struct cfg_qos *q = &s->sess->cfg->qos;
+	int fd = s->cli->conn.fd, rc;
+
+	if (q->tos_client.n > 0 &&
+	    (rc = sock_set_tos(fd, s->sess->local.ss_family,
+			       qos_choose(&q->tos_client, ctx))) < 0)
+		qos_failed("TOS (clientside_tos)", -rc);
+	if (q->mark_client.n > 0 &&
+	    (rc = sock_set_mark(fd, qos_choose(&q->mark_client, ctx))) < 0) {
+		qos_failed("mark (clientside_mark)", -rc);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The source address of the next server connection: the client's own
  * address on tproxy ports (unless spoof_client_ip denies it or the parent
  * is no-tproxy), else the first matching tcp_outgoing_address of the right
- * family, else whatever the system picks.
+ * family, else whatever the system picks. Also its TOS and mark
+ * (tcp_outgoing_tos, tcp_outgoing_mark), for phase_mark_server().
  */
 void
 phase_choose_source(struct stream *s, int family)
@@ -197,6 +276,9 @@ phase_choose_source(struct stream *s, int family)
 	s->spoofed = 0;
 	memset(&s->src, 0, sizeof(s->src));
 	strm_acl_ctx(s, &ctx);
+	/* The marks go with the source: both tell the network who sends. */
+	s->srv_tos = qos_choose(&c->qos.tos_server, &ctx);
+	s->srv_mark = qos_choose(&c->qos.mark_server, &ctx);
 	if (se->port->mode == PORT_TPROXY && se->addr.ss_family == family &&
 	    !(s->peer != NULL && s->peer->no_tproxy) &&
 	    acl_check(&c->spoof_client_ip, &ctx, ACL_ALLOW, NULL) ==
@@ -361,6 +443,11 @@ phase_run(struct stream *s)
 		    !s->sess->intercepted &&
 		    !set_literal(s, s->host, s->port)) {
 			lookup(s, s->host, DNS_FOR_ORIGIN);
+			return;
+		}
+		if (mark_client(s, &ctx) < 0) {
+			strm_error(s, 500, "ERR_INTERNAL", "The proxy could "
+				   "not mark this connection as configured.");
 			return;
 		}
 		if (v != ACL_ALLOW) {

@@ -21,6 +21,17 @@ void phase_run(struct stream *s);
  * on tproxy ports (spoof_client_ip), else tcp_outgoing_address, else
  * none. */
 void phase_choose_source(struct stream *s, int family);
+/*
+ * Mark the server connection fd (of the given family) as
+ * phase_choose_source() chose in s->srv_tos and s->srv_mark
+ * (tcp_outgoing_tos, tcp_outgoing_mark). fresh: a new socket, before
+ * connect(), where a 0 (default) needs no call; else a reused one, which
+ * gets the chosen values (0 too) whenever such lines exist, since an
+ * earlier request may have marked it otherwise. Returns 0, or -errno
+ * after logging why (the caller must not use the connection: its packets
+ * would not carry the marks the operator's routing relies on).
+ */
+int phase_mark_server(const struct stream *s, int fd, int family, int fresh);
 /* srv_acquire()'s reports: the server side is attached and connected, or
  * every address of the current route failed (err: the last errno). */
 void phase_server_ready(struct stream *s);

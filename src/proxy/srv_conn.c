@@ -131,14 +131,14 @@ srv_idle_timeout(struct evl_timer *t)
 	srv_close(t->data);
 }
 
-/* Open a non-blocking connection to dst, from src when src is given
- * (spoofed: the client's address, transparent). Returns the new server
- * side in SS_CONNECT (or SS_HEAD when connect completed at once), or NULL
- * with *err set to an errno. */
+/* Open a non-blocking connection to dst for s, from src when src is
+ * given (spoofed: the client's address, transparent), marked as s chose.
+ * Returns the new server side in SS_CONNECT (or SS_HEAD when connect
+ * completed at once), or NULL with *err set to an errno. */
 static struct srv *
-srv_open(const struct sockaddr *dst, socklen_t dstlen,
-	 const struct sockaddr_storage *src, socklen_t srclen, int spoofed,
-	 int *err)
+srv_open(const struct stream *s, const struct sockaddr *dst,
+	 socklen_t dstlen, const struct sockaddr_storage *src,
+	 socklen_t srclen, int spoofed, int *err)
 {
 	struct srv *srv;
 	int fd, one = 1;
@@ -152,6 +152,12 @@ srv_open(const struct sockaddr *dst, socklen_t dstlen,
 	/* Heads and small bodies leave in one write: Nagle only adds
 	 * latency for a proxy. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* The marks before the SYN: routing and the router's rules see
+	 * every packet of the connection marked. */
+	if ((*err = -phase_mark_server(s, fd, dst->sa_family, 1)) != 0) {
+		close(fd);
+		return NULL;
+	}
 	if (srclen > 0 && (*err = -spoof_bind(fd, (const struct sockaddr *)src,
 					      srclen, spoofed)) != 0) {
 		if (*err == EPERM)
@@ -231,6 +237,12 @@ srv_acquire(struct stream *s)
 		    (srv = pool_get(dst, s->addrlen[s->addr_idx],
 				    s->srclen ? (struct sockaddr *)&s->src :
 				    NULL, s->srclen, s->peer)) != NULL) {
+			err = -phase_mark_server(s, srv->conn.fd,
+						 dst->sa_family, 0);
+			if (err != 0) {
+				srv_close(srv);
+				continue;
+			}
 			stats.server_reused++;
 			srv_attach(srv, s);
 			srv_set_state(srv, SS_HEAD);
@@ -239,7 +251,7 @@ srv_acquire(struct stream *s)
 			phase_server_ready(s);
 			return;
 		}
-		srv = srv_open(dst, s->addrlen[s->addr_idx], &s->src,
+		srv = srv_open(s, dst, s->addrlen[s->addr_idx], &s->src,
 			       s->srclen, s->spoofed, &err);
 		if (srv == NULL)
 			continue;

@@ -189,6 +189,8 @@ struct stream {
 	const struct cfg_peer *peer;	/* the route being tried, if a parent */
 	struct sockaddr_storage src;	/* source to bind, family 0: any */
 	socklen_t           srclen;
+	unsigned            srv_tos;	/* tcp_outgoing_tos, 0: default */
+	uint32_t            srv_mark;	/* tcp_outgoing_mark, 0: default */
 };
 
 #endif

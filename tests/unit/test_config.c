@@ -420,6 +420,67 @@ static const struct load_case load_cases[] = {
 	{ "cache_peer p parent 3128 0\ncache_peer_access p allow\n", 1, 0,
 	  "cache_peer_access: rule without acls", 0 },
 
+	/* --- SMP macros and conditionals (lex.c) --- */
+	{ "if ${process_number} = 1\nhttp_port 3128\nelse\nfrobnicate\n"
+	  "endif\n", 0, 0, NULL, 0 },
+	{ "if ${process_number}=2\nfrobnicate\nendif\n", 0, 0, NULL, 0 },
+	{ "if true\n if false\n  frobnicate\n else\n  http_port 3128\n"
+	  " endif\nelse\n if true\n  frobnicate\n endif\nendif\n", 0, 0,
+	  NULL, 0 },
+	{ "if 0x10 = 16\nfrobnicate\nendif\n", 1, 0,
+	  "t.conf:2: unknown directive 'frobnicate'", 0 },
+	{ "if false\ninclude /nonexistent-file-xyz.conf\nendif\n", 0, 0,
+	  NULL, 0 },
+	{ "access_log /tmp/${process_name}-${service_name}-${process_number}"
+	  ".log\n", 0, 0, NULL, 0 },
+	{ "acl a src 10.0.0.1 ${process_number}0.0.0.2 \\\n bogus\n", 1, 0,
+	  "t.conf:2: acl a: invalid address 'bogus'", 0 },
+	{ "else\n", 1, 0, "t.conf:1: 'else' without 'if'", 0 },
+	{ "endif\n", 1, 0, "t.conf:1: 'endif' without 'if'", 0 },
+	{ "if true\n", 1, 0, "t.conf:1: if: no 'endif' before the end of "
+	  "the file", 0 },
+	{ "if ${process_number} = one\nendif\n", 1, 0,
+	  "t.conf:1: if: cannot evaluate the condition", 0 },
+	{ "if 1 = 1 = 1\nendif\n", 1, 0,
+	  "t.conf:1: if: cannot evaluate the condition", 0 },
+	{ "if\nendif\n", 1, 0, "t.conf:1: if: cannot evaluate", 0 },
+	{ "if true\nelse extra\nendif\n", 1, 0,
+	  "t.conf:2: else: unexpected 'extra'", 0 },
+	{ "workers 2\nif ${process_number} = 1\nhttp_port 3128\nendif\n",
+	  1, 0, "t.conf:2: '${process_number}' is not supported by tproxyd "
+	  "with workers 2", 0 },
+	{ "workers 3\naccess_log /var/log/${process_name}.log\n", 1, 0,
+	  "t.conf:2: '${process_name}' is not supported by tproxyd with "
+	  "workers 3", 0 },
+	{ "workers 2\naccess_log /var/log/${service_name}.log\n", 0, 0,
+	  NULL, 0 },
+
+	/* --- packet marking (cfg_qos.c) --- */
+	{ "tcp_outgoing_tos 0x20 all\ntcp_outgoing_dscp 8\n"
+	  "tcp_outgoing_ds 040 all\nclientside_tos default\n"
+	  "tcp_outgoing_mark 0xffffffff all\nclientside_mark 1\n"
+	  "mark_client_packet 0\n", 0, 0, NULL, 0 },
+	{ "tcp_outgoing_tos 0x21 all\n", 0, 1,
+	  "t.conf:1: WARNING: tcp_outgoing_tos: TOS value '0x21' adjusted "
+	  "to 0x20 (the two lowest bits belong to ECN)", 0 },
+	{ "tcp_outgoing_tos 256 all\n", 1, 0,
+	  "t.conf:1: tcp_outgoing_tos: invalid TOS value '256'", 0 },
+	{ "clientside_tos -4 all\n", 1, 0,
+	  "t.conf:1: clientside_tos: invalid TOS value '-4'", 0 },
+	{ "tcp_outgoing_tos 0x2g all\n", 1, 0,
+	  "tcp_outgoing_tos: invalid TOS value '0x2g'", 0 },
+	{ "tcp_outgoing_tos\n", 1, 0,
+	  "t.conf:1: tcp_outgoing_tos: missing argument", 0 },
+	{ "tcp_outgoing_tos 0x20 nosuchacl\n", 1, 0,
+	  "t.conf:1: tcp_outgoing_tos: undefined acl 'nosuchacl'", 0 },
+	{ "tcp_outgoing_mark 0x100000000 all\n", 1, 0,
+	  "t.conf:1: tcp_outgoing_mark: invalid mark '0x100000000'", 0 },
+	{ "tcp_outgoing_mark 0x10/0xff all\n", 1, 0,
+	  "t.conf:1: tcp_outgoing_mark: '0x10/0xff': a packet mark takes "
+	  "no /mask", 0 },
+	{ "clientside_mark mark all\n", 1, 0,
+	  "clientside_mark: invalid mark 'mark'", 0 },
+
 	/* --- ignored and unknown --- */
 	{ "cache_dir ufs /var/spool/squid 100 16 256\n", 0, 1,
 	  "t.conf:1: WARNING: 'cache_dir' is not implemented by tproxyd; "
@@ -478,6 +539,82 @@ test_load_table(void **state)
 	}
 	if (failed)
 		fail();
+}
+
+/* ------------------------------------------------------------ marking */
+
+/*
+ * The stored rules of the marking directives: which list a line lands
+ * in (aliases included), its value after Squid's ECN masking, its acls,
+ * and need_mark (the daemon keeps the capability SO_MARK needs only
+ * when a non-zero mark is configured).
+ */
+static const struct qos_case {
+	const char *text;
+	int         list;	/* 0 tos_server 1 mark_server 2 tos_client
+				   3 mark_client */
+	size_t      n;		/* rules in that list */
+	size_t      idx;	/* the rule checked */
+	uint32_t    value;
+	size_t      nref;
+	int         negate0;	/* ref[0].negate */
+	int         need_mark;
+} qos_cases[] = {
+	{ "tcp_outgoing_tos 0x20 lan\n", 0, 1, 0, 0x20, 1, 0, 0 },
+	{ "tcp_outgoing_ds 0x23 lan !lan\n", 0, 1, 0, 0x20, 2, 0, 0 },
+	{ "tcp_outgoing_dscp 010\n", 0, 1, 0, 8, 0, 0, 0 },
+	{ "tcp_outgoing_tos 4 lan\ntcp_outgoing_tos 8 !lan\n", 0, 2, 1, 8,
+	  1, 1, 0 },
+	{ "tcp_outgoing_tos default all\n", 0, 1, 0, 0, 1, 0, 0 },
+	{ "tcp_outgoing_mark 0x1f4 lan\n", 1, 1, 0, 500, 1, 0, 1 },
+	{ "tcp_outgoing_mark 0 lan\n", 1, 1, 0, 0, 1, 0, 0 },
+	{ "tcp_outgoing_mark 4294967295\n", 1, 1, 0, 0xffffffffu, 0, 0, 1 },
+	{ "clientside_tos 0xb8 !lan\n", 2, 1, 0, 0xb8, 1, 1, 0 },
+	{ "clientside_mark 7 lan\n", 3, 1, 0, 7, 1, 0, 1 },
+	{ "mark_client_packet 9\nclientside_mark 10\n", 3, 2, 1, 10, 0, 0,
+	  1 },
+};
+
+static void
+test_qos(void **state)
+{
+	const struct qos_case *qc;
+	const struct cfg_qos_list *l;
+	struct cfg_msgs m;
+	struct cfg *c;
+	char text[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(qos_cases) / sizeof(qos_cases[0]); i++) {
+		qc = &qos_cases[i];
+		snprintf(text, sizeof(text), "acl lan src 10.0.0.0/8\n%s"
+			 "http_port 65001\n", qc->text);
+		memset(&m, 0, sizeof(m));
+		c = cfg_load_mem(text, "q.conf", &m);
+		if (c == NULL) {
+			print_error("case %zu: not loaded:\n%s", i, qc->text);
+			dump_msgs(&m);
+			fail();
+		}
+		l = qc->list == 0 ? &c->qos.tos_server : qc->list == 1 ?
+		    &c->qos.mark_server : qc->list == 2 ?
+		    &c->qos.tos_client : &c->qos.mark_client;
+		if (l->n != qc->n || l->rule[qc->idx].value != qc->value)
+			print_error("case %zu: %s", i, qc->text);
+		EXPECT_INT(l->n, qc->n, "rules");
+		EXPECT_INT(l->rule[qc->idx].value, qc->value, "value");
+		EXPECT_INT(l->rule[qc->idx].nref, qc->nref, "acls");
+		if (qc->nref > 0)
+			EXPECT_INT(l->rule[qc->idx].ref[0].negate,
+				   qc->negate0, "negate");
+		EXPECT_INT(c->qos.need_mark, qc->need_mark, "need_mark");
+		EXPECT_INT(c->qos.tos_server.n + c->qos.mark_server.n +
+			   c->qos.tos_client.n + c->qos.mark_client.n, qc->n,
+			   "no other list filled");
+		cfg_unref(c);
+		cfg_msgs_free(&m);
+	}
 }
 
 /* ------------------------------------------------------------ values */
@@ -542,6 +679,31 @@ test_defaults(void **state)
 	EXPECT_INT(cfg_acl_find(c, "CONNECT")->type, ACL_METHOD, "CONNECT");
 	EXPECT_INT(cfg_acl_find(c, "all")->n, 2, "all n");
 	EXPECT_INT(cfg_acl_find(c, "nope") == NULL, 1, "undefined acl");
+	cfg_unref(c);
+}
+
+/* What the macros expand to and which branch of an if is read: the
+ * values must land in the cfg, not just load without error. */
+static void
+test_macros(void **state)
+{
+	struct cfg *c;
+
+	(void)state;
+	c = load_ok("access_log /tmp/${process_name}-${service_name}-"
+		    "${process_number}.log\n"
+		    "if ${process_number} = 1\n"
+		    "http_port 3128\n"
+		    "else\n"
+		    "http_port 3129\n"
+		    "endif\n"
+		    "if ${process_number} = 2\n"
+		    "http_port 3130\n"
+		    "endif\n");
+	EXPECT_STR(c->access_log, "/tmp/squid-squid-1.log", "access_log");
+	EXPECT_INT(c->nport, 1, "ports from the true branches only");
+	EXPECT_INT(ntohs(((const struct sockaddr_in *)&c->port[0].addr)->
+			 sin_port), 3128, "port");
 	cfg_unref(c);
 }
 
@@ -1073,6 +1235,8 @@ main(void)
 		cmocka_unit_test(test_load_table),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_qos),
+		cmocka_unit_test(test_macros),
 		cmocka_unit_test(test_acl_values),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_include),

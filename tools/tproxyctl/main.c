@@ -21,6 +21,7 @@
 #include "doctor.h"
 #include "status.h"
 #include "plan.h"
+#include "router.h"
 #include "state.h"
 
 static void
@@ -35,6 +36,8 @@ usage(FILE *f)
 		"[--backend nft|iptables]\n"
 		"           [--bridge CLIENT_IF INET_IF] [--state FILE] "
 		"[--dry-run]\n"
+		"           [--behind-router PROXY_ADDR [PROXY_ADDR6] "
+		"--router-wan IF [--tos TOS]]\n"
 		"       tproxyctl teardown [--state FILE]\n"
 		"       tproxyctl status [-f tproxyd.conf]\n"
 		"       tproxyctl doctor [-f tproxyd.conf] [--json] "
@@ -49,6 +52,7 @@ struct cli {
 	int         json;
 	int         family_given;
 	int         port_given;
+	struct router_opts router;	/* --behind-router (setup only) */
 };
 
 static int
@@ -175,6 +179,40 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 				snprintf(o->bypass[o->nbypass++], 64, "%s",
 					 argv[k]);
 			}
+		} else if (!strcmp(a, "--behind-router") && !doctor) {
+			int k, n = words(argc, argv, &i), fam;
+
+			if (n == 0 || n > 2)
+				return bad("%s needs the proxy box's address "
+					   "(one per family)", a);
+			cli->router.on = 1;
+			for (k = i - n + 1; k <= i; k++) {
+				if (plan_parse_cidr(argv[k], &fam) < 0 ||
+				    strchr(argv[k], '/') != NULL)
+					return bad("bad address '%s'", argv[k]);
+				snprintf(fam == PLAN_V6 ? cli->router.addr6 :
+					 cli->router.addr4,
+					 INET6_ADDRSTRLEN, "%s", argv[k]);
+			}
+		} else if ((!strcmp(a, "--router-wan") ||
+			    !strcmp(a, "--tos")) && !doctor) {
+			if (v == NULL)
+				return bad("%s needs a value", a);
+			i++;
+			if (!strcmp(a, "--tos")) {
+				char *end;
+				unsigned long t = strtoul(v, &end, 0);
+
+				if (*end || end == v || t == 0 || t > 255 ||
+				    (t & 3))
+					return bad("bad TOS '%s' (4..252, a "
+						   "multiple of 4)", v);
+				cli->router.tos = (int)t;
+			} else {
+				if (strlen(v) >= IFNAMSIZ)
+					return bad("bad interface '%s'", v);
+				snprintf(cli->router.wan, IFNAMSIZ, "%s", v);
+			}
 		} else if (!strcmp(a, "--bridge")) {
 			if (i + 2 >= argc)
 				return bad("%s needs CLIENT_IF INET_IF", a);
@@ -290,6 +328,32 @@ from_config(const struct cfg *c, int family_locked, struct plan_opts *o)
 		o->families = seen;
 }
 
+/*
+ * The TOS tproxyd puts on every server connection: the first
+ * tcp_outgoing_tos line that applies to all of them (no acl, or only
+ * "all"), or -1.
+ */
+static int
+tos_from_config(const struct cfg *c)
+{
+	const struct cfg_qos_rule *r;
+	size_t i, k;
+	int every;
+
+	for (i = 0; i < c->qos.tos_server.n; i++) {
+		r = &c->qos.tos_server.rule[i];
+		every = 1;
+		for (k = 0; k < r->nref; k++)
+			if (r->ref[k].negate ||
+			    strcmp(r->ref[k].acl->name, "all") != 0)
+				every = 0;
+		if (every)
+			return r->value ? (int)r->value : -1;
+		return -1;	/* an earlier line may apply instead */
+	}
+	return -1;
+}
+
 static struct cfg *
 load_config(const char *path, char *err, size_t errlen)
 {
@@ -341,6 +405,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	memset(&cli, 0, sizeof(cli));
+	cli.router.tos = -1;
 	plan_opts_default(&o);
 	if (strcmp(argv[1], "teardown") == 0) {
 		if (parse(argc, argv, 0, &cli, &o) < 0)
@@ -400,6 +465,15 @@ main(int argc, char **argv)
 		if (c && !cli.port_given)
 			from_config(c, cli.family_given || from_state, &o);
 	}
+	if (cli.router.on && cli.router.tos < 0 && c != NULL)
+		cli.router.tos = tos_from_config(c);
+	if (cli.router.on && router_check(&cli.router, &o, cerr,
+					  sizeof(cerr)) < 0) {
+		fprintf(stderr, "tproxyctl: %s\n", cerr);
+		if (c)
+			cfg_unref(c);
+		return 2;
+	}
 	if (resolve_bridge(&o) < 0) {
 		if (c)
 			cfg_unref(c);
@@ -418,6 +492,8 @@ main(int argc, char **argv)
 			rc = 1;
 		} else {
 			plan_render(&p, &out);
+			if (cli.router.on)
+				router_render(&cli.router, &o, &out);
 			fputs(sbuf_str(&out), stdout);
 			rc = 0;
 		}
@@ -425,6 +501,13 @@ main(int argc, char **argv)
 		sbuf_free(&out);
 	} else {
 		rc = apply_setup(&o, cli.state ? cli.state : STATE_DEFAULT);
+		if (rc == 0 && cli.router.on) {
+			struct sbuf out = { 0 };
+
+			router_render(&cli.router, &o, &out);
+			fputs(sbuf_str(&out), stdout);
+			sbuf_free(&out);
+		}
 	}
 	if (c)
 		cfg_unref(c);
