@@ -203,11 +203,28 @@ set_stats_port(struct cfg_parse *p, const struct tok *t, size_t n)
 }
 
 /* Checks that need the whole file. */
+/*
+ * Checks that need the whole file. A file without http_port loads, as in
+ * Squid (packaged files such as OpenWrt's get their port from the init
+ * script); the daemon refuses to start or reload with it
+ * (cfg_http_ports()).
+ */
 static void
 ports_finish(struct cfg_parse *p)
 {
-	if (p->c->nport == 0)
-		cfg_err(p, NULL, "no http_port configured");
+	if (cfg_http_ports(p->c) == 0)
+		cfg_warn(p, NULL, "no http_port configured: tproxyd will not "
+			 "start with this file");
+}
+
+size_t
+cfg_http_ports(const struct cfg *c)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->nport; i++)
+		n += c->port[i].mode != PORT_STATS;
+	return n;
 }
 
 static const struct cfg_dir dirs[] = {

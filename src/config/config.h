@@ -27,6 +27,10 @@ void cfg_unref(struct cfg *c);
 
 void cfg_msgs_free(struct cfg_msgs *msgs);
 
+/* Ports that serve clients (http_port lines; not stats_port). A file
+ * without any loads, as in Squid, but cannot be run. */
+size_t cfg_http_ports(const struct cfg *c);
+
 /* The ACL named name, or NULL. */
 const struct acl *cfg_acl_find(const struct cfg *c, const char *name);
 

@@ -277,6 +277,12 @@ reconfigure(void)
 			"still running with the previous one");
 		return;
 	}
+	if (cfg_http_ports(c) == 0) {
+		log_msg(LOG_CRIT, "ERROR: the new configuration has no "
+			"http_port; still running with the previous one");
+		cfg_unref(c);
+		return;
+	}
 	if (c->qos.need_mark && priv_probe_mark(merr, sizeof(merr)) < 0) {
 		log_msg(LOG_CRIT, "ERROR: %s; still running with the previous "
 			"configuration (restart tproxyd to keep the capability "
@@ -679,6 +685,14 @@ run(int foreground, int debug_level)
 		fprintf(stderr, "tproxyd: %zu error(s) in %s\n", m.nerr,
 			conf_path);
 		cfg_msgs_free(&m);
+		return 1;
+	}
+	if (cfg_http_ports(cur) == 0) {
+		/* Squid: "No HTTP, HTTPS, or FTP ports configured". */
+		fprintf(stderr, "tproxyd: FATAL: no http_port configured in "
+			"%s: nothing to serve\n", conf_path);
+		cfg_msgs_free(&m);
+		cfg_unref(cur);
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);

@@ -95,6 +95,25 @@ def test_bad_config_refuses_to_start(tproxyd_conf):
         t.cache_log.read_text() if t.cache_log.exists() else "")
 
 
+def test_no_http_port_loads_but_does_not_start(tproxyd_conf):
+    """As in Squid: a file without http_port passes -k parse (packaged
+    files such as OpenWrt's get their port from the init script) with a
+    warning, and the daemon refuses to start with it."""
+    t = tproxyd_conf([])
+    t.conf.write_text("\n".join(
+        ln for ln in t.conf.read_text().splitlines()
+        if not ln.startswith("http_port")) + "\n")
+    p = t.run_k("parse")
+    out = output_lines(p)
+    assert p.returncode == 0, out
+    assert any("WARNING: no http_port configured" in ln for ln in out), out
+    p = subprocess.run([require_tproxyd(), "-N", "-f", str(t.conf)],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 1, p
+    assert "FATAL: no http_port configured" in p.stderr, p.stderr
+    assert harness.sanitizer_report(p.stdout + p.stderr) is None, p.stderr
+
+
 def test_reconfigure(tproxyd, origin):
     p = tproxyd(["acl me src 127.0.0.0/8", "http_access allow me"])
     pid = p.proc.pid
