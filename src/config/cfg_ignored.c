@@ -29,7 +29,6 @@ static const struct cfg_dir dirs[] = {
 	{ "cache_swap_high",			NULL },
 	/* logs, administration, tuning */
 	{ "logfile_rotate",			NULL },
-	{ "debug_options",			NULL },
 	{ "cache_mgr",				NULL },
 	{ "httpd_suppress_version_string",	NULL },
 	/* Squid-2, in the wiki: */
@@ -41,7 +40,6 @@ static const struct cfg_dir dirs[] = {
 	{ "server_persistent_connections",	NULL },
 	{ "pconn_timeout",			NULL },
 	{ "half_closed_clients",		NULL },
-	{ "logformat",				NULL },
 	{ "forward_timeout",			NULL },
 	{ "negative_ttl",			NULL },
 	/* ICP, HTCP, SNMP */
