@@ -189,6 +189,10 @@ static const struct {
 	{ "shutdown_lifetime",		"proc",		1 },
 	{ "access_log",			"log",		1 },
 	{ "cache_log",			"log",		1 },
+	{ "cache_access_log",		"log",		1 },
+	{ "logformat",			"log",		1 },
+	{ "strip_query_terms",		"log",		1 },
+	{ "debug_options",		"log",		1 },
 	{ "dns_nameservers",		"http",		1 },
 	{ "visible_hostname",		"http",		1 },
 	{ "forwarded_for",		"http",		1 },
@@ -232,7 +236,6 @@ static const struct {
 	{ "cache_swap_low",		"ignored",	0 },
 	{ "cache_swap_high",		"ignored",	0 },
 	{ "logfile_rotate",		"ignored",	0 },
-	{ "debug_options",		"ignored",	0 },
 	{ "cache_mgr",			"ignored",	0 },
 	{ "httpd_suppress_version_string", "ignored",	0 },
 	{ "httpd_accel_no_pmtu_disc",	"ignored",	0 },
@@ -243,7 +246,6 @@ static const struct {
 	{ "server_persistent_connections", "ignored",	0 },
 	{ "pconn_timeout",		"ignored",	0 },
 	{ "half_closed_clients",	"ignored",	0 },
-	{ "logformat",			"ignored",	0 },
 	{ "forward_timeout",		"ignored",	0 },
 	{ "negative_ttl",		"ignored",	0 },
 	{ "icp_port",			"ignored",	0 },
@@ -265,7 +267,7 @@ test_known_owners(void **state)
 	int failed = 0;
 
 	(void)state;
-	assert_int_equal(sizeof(known) / sizeof(known[0]), 79);
+	assert_int_equal(sizeof(known) / sizeof(known[0]), 81);
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		for (j = 0; j < i; j++)
 			if (strcmp(known[j].name, known[i].name) == 0)
