@@ -35,6 +35,9 @@ static const struct {
 	{ "useragent", "%>a [%tl] \"%{User-Agent}>h\"" },
 };
 
+static int esc_ready;		/* esc_bits[] is built (esc_init) */
+static void esc_init(void);
+
 const char *
 lf_builtin(const char *name)
 {
@@ -176,6 +179,8 @@ lf_compile(const char *spec, struct lf_tok *tok, size_t max, char *err,
 	long n = 0;
 	int v, got;
 
+	if (!esc_ready)
+		esc_init();
 	while (*p != '\0') {
 		memset(&t, 0, sizeof(t));
 		t.wmax = -1;
@@ -291,15 +296,46 @@ url_unsafe(unsigned char ch)
 	return ch != 0 && strchr("<>\"#{}|\\^~[]`'", ch) != NULL;
 }
 
+/* Bit (1 << enc) of esc_bits[c]: byte c is %-encoded by encoding enc
+ * (the quoting encodings handle their own escapes). Built once. */
+static unsigned char esc_bits[256];
+
+static void
+esc_init(void)
+{
+	unsigned ch;
+
+	for (ch = 0; ch < 256; ch++) {
+		unsigned char b = 0;
+
+		if (ch < 0x20 || ch == 0x7f)
+			b |= 1u << LF_ENC_RAW | 1u << LF_ENC_QUOTE |
+			     1u << LF_ENC_SHELL;
+		if (ch <= 0x20 || ch >= 0x7f)
+			b |= 1u << LF_ENC_AUTO | 1u << LF_ENC_PASS |
+			     1u << LF_ENC_URL;
+		if (url_unsafe((unsigned char)ch))
+			b |= 1u << LF_ENC_PASS | 1u << LF_ENC_URL;
+		if (ch == '%')
+			b |= 1u << LF_ENC_URL | 1u << LF_ENC_SQUID;
+		if (ch < 0x20 || ch > 0x7e || ch == '[' || ch == ']' ||
+		    ch == '\\')
+			b |= 1u << LF_ENC_SQUID;
+		esc_bits[ch] = b;
+	}
+	esc_ready = 1;
+}
+
 /* Write len bytes at s into out (room bytes at most) with encoding enc.
  * Returns the count written; an escape that does not fit is left out. */
 static size_t
 put_enc(char *out, size_t room, const char *s, size_t len, int enc)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t i, o = 0;
+	unsigned bit = 1u << enc;
+	size_t i, o = 0, run;
 	unsigned char ch;
-	int esc, quote = 0;
+	int quote = 0;
 
 	if (enc == LF_ENC_SHELL && memchr(s, ' ', len) != NULL) {
 		if (room < 2)
@@ -308,55 +344,47 @@ put_enc(char *out, size_t room, const char *s, size_t len, int enc)
 		out[o++] = '"';
 		room--;
 	}
-	for (i = 0; i < len; i++) {
-		ch = (unsigned char)s[i];
-		esc = 0;
-		switch (enc) {
-		case LF_ENC_AUTO:	/* keep the fields of a line apart */
-		case LF_ENC_RAW:
-			esc = ch < 0x20 || ch == 0x7f ||
-			      (enc == LF_ENC_AUTO && (ch == ' ' || ch > 0x7f));
-			break;
-		case LF_ENC_PASS:
-			esc = ch <= 0x20 || ch >= 0x7f || url_unsafe(ch);
-			break;
-		case LF_ENC_URL:
-			esc = ch <= 0x20 || ch >= 0x7f || url_unsafe(ch) ||
-			      ch == '%';
-			break;
-		case LF_ENC_SQUID:
-			esc = ch < 0x20 || ch > 0x7e || ch == '%' ||
-			      ch == '[' || ch == ']' || ch == '\\';
-			break;
-		case LF_ENC_QUOTE:
-		case LF_ENC_SHELL:
-			if (ch == '"' || ch == '\\' || ch == '\r' ||
-			    ch == '\n' || (ch == '\t' && enc == LF_ENC_QUOTE)) {
-				if (o + 2 > room)
-					goto done;
-				out[o++] = '\\';
-				out[o++] = ch == '\r' ? 'r' : ch == '\n' ? 'n' :
-					   ch == '\t' ? 't' : (char)ch;
-				continue;
-			}
-			esc = ch < 0x20 || ch == 0x7f;
-			break;
-		default:
-			break;
-		}
-		if (esc) {
-			if (o + 3 > room)
+	for (i = 0; i < len;) {
+		/* The bytes that stay as they are, copied in one go. */
+		for (run = i; run < len &&
+		     !(esc_bits[(unsigned char)s[run]] & bit) &&
+		     (enc != LF_ENC_QUOTE && enc != LF_ENC_SHELL ?
+		      1 : s[run] != '"' && s[run] != '\\' &&
+		      s[run] != '\t'); run++)
+			;
+		if (run > i) {
+			if (o + (run - i) > room)
+				run = i + (room - o);
+			memcpy(out + o, s + i, run - i);
+			o += run - i;
+			if (run < len && o == room)
 				break;
-			out[o++] = '%';
-			out[o++] = hex[ch >> 4];
-			out[o++] = hex[ch & 15];
-		} else {
+			i = run;
+			continue;
+		}
+		ch = (unsigned char)s[i++];
+		if ((enc == LF_ENC_QUOTE || enc == LF_ENC_SHELL) &&
+		    (ch == '"' || ch == '\\' || ch == '\r' || ch == '\n' ||
+		     (ch == '\t' && enc == LF_ENC_QUOTE))) {
+			if (o + 2 > room)
+				break;
+			out[o++] = '\\';
+			out[o++] = ch == '\r' ? 'r' : ch == '\n' ? 'n' :
+				   ch == '\t' ? 't' : (char)ch;
+			continue;
+		}
+		if (!(esc_bits[ch] & bit)) {	/* a TAB under %/ */
 			if (o + 1 > room)
 				break;
 			out[o++] = (char)ch;
+			continue;
 		}
+		if (o + 3 > room)
+			break;
+		out[o++] = '%';
+		out[o++] = hex[ch >> 4];
+		out[o++] = hex[ch & 15];
 	}
-done:
 	if (quote)
 		out[o++] = '"';
 	return o;

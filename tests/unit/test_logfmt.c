@@ -275,8 +275,9 @@ test_codes(void **state)
 		len = lf_format(line, sizeof(line), tok, (size_t)n, &r);
 		snprintf(want, sizeof(want), "%s\n", cases[i].want);
 		if (len != strlen(line) || strcmp(line, want) != 0) {
-			print_error("'%s' (case %zu):\n got  '%s'\n want '%s'\n",
-				    cases[i].spec, i, line, want);
+			print_error("'%s' (case %zu):\n got  '%s'\n"
+				    " want '%s'\n", cases[i].spec, i, line,
+				    want);
 			failed = 1;
 		}
 	}
