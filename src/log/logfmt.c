@@ -169,6 +169,27 @@ read_arg(const char **p, const char **a, size_t *alen)
 	return 1;
 }
 
+/* The length of a code of a namespace tproxyd has no values for
+ * ("icap::tr", "adapt::<last_h", "ssl::>foo"), 0 if p is not one. */
+static size_t
+ns_code(const char *p)
+{
+	static const char *const ns[] = {
+		"icap::", "adapt::", "ssl::", "proxy_protocol::",
+	};
+	size_t i, k, n;
+
+	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		k = strlen(ns[i]);
+		if (strncmp(p, ns[i], k) != 0)
+			continue;
+		n = strspn(p + k, "abcdefghijklmnopqrstuvwxyz"
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ_<>");
+		return n > 0 ? k + n : 0;
+	}
+	return 0;
+}
+
 long
 lf_compile(const char *spec, struct lf_tok *tok, size_t max, char *err,
 	   size_t errlen)
@@ -237,6 +258,14 @@ lf_compile(const char *spec, struct lf_tok *tok, size_t max, char *err,
 				len = k;
 			}
 		}
+		if (best == sizeof(codes) / sizeof(codes[0]) &&
+		    (len = ns_code(p)) > 0) {
+			/* icap::, adapt::, ssl::, proxy_protocol:: codes:
+			 * features tproxyd refuses or lacks; "-". */
+			t.code = LF_DASH;
+			p += len;
+			goto args;
+		}
 		if (best == sizeof(codes) / sizeof(codes[0])) {
 			q = p;
 			while (*q != '\0' && *q != ' ' && *q != '%')
@@ -247,6 +276,7 @@ lf_compile(const char *spec, struct lf_tok *tok, size_t max, char *err,
 		}
 		t.code = codes[best].code;
 		p += len;
+args:
 		if (got == 0 && (got = read_arg(&p, &a, &alen)) < 0)
 			goto bad;
 		if (got) {

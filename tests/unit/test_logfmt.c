@@ -197,6 +197,8 @@ static const struct fmt_case cases[] = {
 	/* Users (none until authentication), TLS (none until ssl_bump). */
 	{ "%un %ul %ue %ui %us %[un", M_NONE, "- - - - - -" },
 	{ "%ssl::>sni %ssl::bump_mode %ssl::>cert_subject", M_NONE, "- - -" },
+	{ "%6icap::tr %adapt::<last_h{X} %{svc}adapt::sum_trs", M_NONE,
+	  "- - -" },
 
 	/* Literals. */
 	{ "100%% %byte{65}%byte{9}x", M_NONE, "100% A\tx" },
@@ -318,6 +320,7 @@ static const struct bad_case bad[] = {
 	{ "%byte", "%byte needs {1..255}" },
 	{ "%byte{256}", "%byte needs {1..255}" },
 	{ "%", "unknown format code '%'" },
+	{ "%icap::", "unknown format code '%icap::'" },
 };
 
 static void
