@@ -51,6 +51,8 @@ struct tok {
 	const char *file;	/* owned by the arena */
 	int         line;
 	int         quoted;	/* was "..." (an acl value file) */
+	const char *raw;	/* the line from this token on, as written
+				   (trailing comment included) */
 };
 
 struct lexer;
@@ -73,9 +75,7 @@ struct cfg_parse {
 	 * module that has such state.
 	 */
 	struct {
-		int         set;	/* an access_log line was used */
-		const char *file;	/* the one in use */
-		int         line;
+		int         set;	/* an access_log line was seen */
 	} access_log;			/* cfg_log.c */
 	struct {
 		const char *file;	/* first ${process_number} or */

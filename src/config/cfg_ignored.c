@@ -106,7 +106,23 @@
 #define W_MMSW \
 	"multicast miss streams were removed in Squid 7"
 
+#define W_LROT \
+	"tproxyd reopens its logs on -k rotate; renaming old files is " \
+	"left to logrotate (Debian's Squid sets it to 0 for the same reason)"
+#define W_LBUF \
+	"tproxyd writes log lines out within a second anyway"
+#define W_LDMN \
+	"tproxyd writes daemon: logs itself, without a helper program"
+#define W_LMIM \
+	"access.log lines do not carry the request and response headers; " \
+	"a logformat with %>h and %<h logs them"
+
 static const struct cfg_nodir ignored[] = {
+	{ "cache_store_log",			NULL, W_THNC2 },
+	{ "logfile_rotate",			NULL, W_LROT },
+	{ "buffered_logs",			NULL, W_LBUF },
+	{ "logfile_daemon",			NULL, W_LDMN },
+	{ "log_mime_hdrs",			NULL, W_LMIM },
 	{ "cache_dir",				NULL, W_THNC },
 	{ "cache_mem",				NULL, W_THNC },
 	{ "maximum_object_size_in_memory",	NULL, W_THNC },
@@ -349,6 +365,15 @@ const struct cfg_dirtab cfg_dirs_ignored = {
 
 /* Squid 7's obsolete directives it ignores, with Squid's advice. */
 static const struct cfg_nodir obsolete[] = {
+	{ "emulate_httpd_log", NULL,
+	  "Replace this with an access_log directive using the format "
+	  "'common' or 'combined'." },
+	{ "log_fqdn", NULL,
+	  "Remove this option from your config. To log FQDN use %>A in the "
+	  "log format." },
+	{ "log_ip_on_direct", NULL,
+	  "Remove this option from your config. To log server or peer names "
+	  "use %<A in the log format." },
 	{ "broken_vary_encoding", NULL,
 	  "This option is not yet supported by Squid-3." },
 	{ "cache_vary", NULL,

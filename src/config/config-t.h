@@ -20,6 +20,7 @@
 
 #include "acl/acl-t.h"
 #include "config/cfg_http-t.h"
+#include "config/cfg_log-t.h"
 #include "config/cfg_ports-t.h"
 #include "config/cfg_qos-t.h"
 #include "config/cfg_route-t.h"
@@ -43,7 +44,13 @@ struct cfg {
 	struct access_list stats_access;	/* empty: localhost only */
 
 	/* cfg_log.c. */
-	char           *access_log;	/* path, or NULL for "none" */
+	struct cfg_alog *alog;		/* access_log lines, in file order;
+					   none: not logging */
+	size_t          nalog;
+	struct logformat *logformat;	/* logformat lines */
+	size_t          nlogformat;
+	int             strip_query_terms;	/* %ru ends at the '?' */
+	int             debug_level;	/* debug_options ALL,N */
 	char           *cache_log;
 
 	/* cfg_proc.c: processes (issue 7), overload (issue 6). */

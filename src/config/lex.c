@@ -47,6 +47,8 @@ struct lexer {
 	struct cfg_parse *p;
 	struct lex_src   *top;
 	char             *lbuf;		/* logical line, then token bytes */
+	char             *raw;		/* the logical line untouched */
+	size_t            rawcap;
 	size_t            llen, lcap;
 	struct lex_seg   *seg;
 	size_t            nseg, segcap;
@@ -213,6 +215,7 @@ lex_close(struct lexer *lx)
 	while (lx->top != NULL)
 		lex_pop(lx);
 	free(lx->lbuf);
+	free(lx->raw);
 	free(lx->seg);
 	free(lx->tok);
 	free(lx);
@@ -304,6 +307,15 @@ tokenize(struct lexer *lx)
 	size_t off;
 
 	lx->ntok = 0;
+	/* Directives whose value is the rest of the line (logformat) read
+	 * it from the untouched copy. */
+	if (lx->lbuf == NULL)
+		return 0;
+	if (lx->llen + 1 > lx->rawcap) {
+		lx->rawcap = lx->llen + 1;
+		lx->raw = lx_xrealloc(lx->raw, lx->rawcap);
+	}
+	memcpy(lx->raw, lx->lbuf, lx->llen + 1);
 	for (;;) {
 		while (is_space(*q))
 			q++;
@@ -318,6 +330,7 @@ tokenize(struct lexer *lx)
 		t = &lx->tok[lx->ntok++];
 		t->file = lx->top->name;
 		t->line = line_at(lx, off);
+		t->raw = lx->raw + off;
 		t->quoted = *q == '"';
 		if (t->quoted) {
 			end = strchr(q + 1, '"');

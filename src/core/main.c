@@ -253,13 +253,6 @@ apply_listeners(struct cfg *c)
 	return 0;
 }
 
-static int
-same_str(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-	       (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 static void
 reconfigure(void)
 {
@@ -302,10 +295,9 @@ reconfigure(void)
 	    log_open(c->cache_log, -2) < 0)
 		log_msg(LOG_CRIT, "WARNING: cannot open cache_log %s",
 			c->cache_log);
-	if (!same_str(c->access_log, cur->access_log) &&
-	    alog_open(c->access_log) < 0)
-		log_msg(LOG_CRIT, "WARNING: cannot open access_log %s",
-			c->access_log);
+	/* The access_log lines belong to c: reopen them all. */
+	alog_open(c);
+	log_set_level(c->debug_level);
 	if (dns_init(c->dns_nameservers, &err) < 0)
 		log_msg(LOG_CRIT, "WARNING: DNS resolver: %s", err);
 	set_hostname(c);
@@ -352,7 +344,7 @@ signal_cb(struct evl_signal *s)
 			reconfigure();
 		break;
 	case SIGUSR1:	/* -k rotate: reopen the logs */
-		alog_open(cur->access_log);
+		alog_reopen();
 		if (cur->cache_log)
 			log_open(cur->cache_log, -2);
 		break;
@@ -459,7 +451,6 @@ static int
 serve_init(void)
 {
 	const char *err;
-	int rc;
 
 	if (evl_init() < 0) {
 		fprintf(stderr, "tproxyd: cannot create the event loop\n");
@@ -467,9 +458,7 @@ serve_init(void)
 	}
 	/* What each listening port speaks. */
 	lsn_register("http", &proxy_proto_http);
-	if ((rc = alog_open(cur->access_log)) < 0)
-		log_msg(LOG_CRIT, "WARNING: cannot open access_log %s: %s",
-			cur->access_log, strerror(-rc));
+	alog_open(cur);	/* reports the outputs it cannot open */
 	if (dns_init(cur->dns_nameservers, &err) < 0) {
 		log_msg(LOG_CRIT, "FATAL: DNS resolver: %s", err);
 		fprintf(stderr, "tproxyd: FATAL: DNS resolver: %s\n", err);
@@ -677,6 +666,7 @@ static int
 run(int foreground, int debug_level)
 {
 	struct cfg_msgs m = { 0 };
+	size_t i;
 	int rc;
 
 	cur = cfg_load(conf_path, &m);
@@ -699,7 +689,10 @@ run(int foreground, int debug_level)
 	/* /run/tproxyd and /var/log/tproxyd on a fresh install. */
 	daemon_prepare_dir(cur->pid_filename, cur->cache_effective_user, 0);
 	daemon_prepare_dir(cur->cache_log, cur->cache_effective_user, 1);
-	daemon_prepare_dir(cur->access_log, cur->cache_effective_user, 1);
+	for (i = 0; i < cur->nalog; i++)
+		if (cur->alog[i].module == ALOG_FILE)
+			daemon_prepare_dir(cur->alog[i].place,
+					   cur->cache_effective_user, 1);
 	if (!foreground && daemon_detach() < 0) {
 		perror("tproxyd: fork");
 		return 1;
@@ -710,6 +703,7 @@ run(int foreground, int debug_level)
 			strerror(-rc));
 	if (cur->cache_log == NULL)
 		log_open(NULL, debug_level);
+	log_set_level(cur->debug_level);	/* debug_options ALL,N */
 	log_msg(LOG_CRIT, "Starting tproxyd version %s", TPROXYD_VERSION);
 	log_msg(LOG_CRIT, "Process ID %ld", (long)getpid());
 	log_msg(LOG_CRIT, "Configuration: %s", conf_path);

@@ -22,6 +22,7 @@ struct http_msg {
 	int               status;	/* response: 100..999; request: 0 */
 	struct str        reason;	/* response reason phrase */
 	int               minor;	/* HTTP/1.minor */
+	size_t            hlen;		/* bytes of the head as received */
 	size_t            nhdr;
 	struct h1_header *hdr;		/* views into area */
 	size_t            hdr_cap;

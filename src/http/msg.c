@@ -53,6 +53,7 @@ keep_fields(struct http_msg *m, const struct h1_header *hdr, size_t nhdr,
 		return -ENOMEM;
 	}
 	memcpy(m->area, base, hlen);
+	m->hlen = hlen;
 	for (i = 0; i < nhdr; i++) {
 		m->hdr[i].name = rebase(m, hdr[i].name, base);
 		m->hdr[i].value = rebase(m, hdr[i].value, base);

@@ -1,5 +1,7 @@
 /*
- * access_log-t.h - one access.log record (Squid's native format).
+ * access_log-t.h - one access.log record: what the logformat codes read
+ * (src/log/logfmt.c). Filled by src/proxy/txn_log.c; every pointer is
+ * borrowed from the stream and valid only during alog_write().
  */
 #ifndef TPROXYD_LOG_ACCESS_LOG_T_H
 #define TPROXYD_LOG_ACCESS_LOG_T_H
@@ -9,23 +11,39 @@
 
 #include "core/str.h"
 
+struct http_msg;
+
 struct alog_rec {
 	double                 end;		/* completion time, epoch s */
+	double                 start;		/* first request byte */
 	long                   elapsed_ms;
 	const struct sockaddr *client;
+	const struct sockaddr *local;		/* the address the client
+						   reached, NULL logs "-" */
 	const char            *code;		/* "TCP_MISS", "TCP_DENIED"
 						   ... */
 	int                    aborted;		/* adds "_ABORTED" to code */
 	int                    status;		/* 0 logs as 000 */
 	uint64_t               bytes;		/* sent to the client */
+	uint64_t               bytes_in;	/* received from the client:
+						   head + Content-Length */
 	struct str             method;
-	struct str             url;
+	struct str             url;		/* as received (absolute) */
+	int                    strip_query;	/* %ru ends at the '?' */
+	struct str             host;		/* %>rd */
+	unsigned               port;		/* %>rP, 0 logs "-" */
+	struct str             path;		/* %rp */
+	int                    minor;		/* HTTP/1.minor, -1 "-" */
 	const char            *hier;		/* "HIER_DIRECT", "HIER_NONE" */
 	const struct sockaddr *peer;		/* NULL logs "-" */
 	const char            *peer_name;	/* used instead of peer
 						   if set */
 	struct str             type;		/* Content-Type, empty
 						   logs "-" */
+	const char            *errname;		/* ERR_..., or NULL */
+	const struct http_msg *req;		/* heads as received, or */
+	const struct http_msg *resp;		/* NULL */
+	unsigned long long     seq;		/* %sn */
 };
 
 #endif

@@ -4,7 +4,9 @@
  */
 #include <string.h>
 
+#include "acl/acl-t.h"
 #include "config/config.h"
+#include "http/msg.h"
 #include "event/loop.h"
 #include "log/access_log.h"
 #include "proxy/stream.h"
@@ -14,7 +16,9 @@ void
 strm_log(struct stream *s)
 {
 	struct alog_rec r;
+	struct acl_ctx ctx;
 	const struct sockaddr *peer = NULL;
+	const struct str *cl;
 
 	if (s->logged || s->start == 0)
 		return;
@@ -22,10 +26,12 @@ strm_log(struct stream *s)
 	evl_now_update();
 	memset(&r, 0, sizeof(r));
 	r.end = evl_now();
+	r.start = s->start;
 	r.elapsed_ms = (long)((r.end - s->start) * 1000.0 + 0.5);
 	r.client = (const struct sockaddr *)&s->sess->addr;
 	if (s->has_indirect && s->sess->cfg->rules.log_indirect)
 		r.client = (const struct sockaddr *)&s->indirect;
+	r.local = (const struct sockaddr *)&s->sess->local;
 	r.code = s->code ? s->code : "TCP_MISS";
 	r.status = s->status;
 	r.aborted = s->aborted;
@@ -49,5 +55,30 @@ strm_log(struct stream *s)
 	if (s->peer != NULL && peer != NULL)
 		r.peer_name = s->peer->host;
 	r.type = str_make(s->ctype, strlen(s->ctype));
-	alog_write(&r);
+	r.errname = s->errname;
+	r.host = str_make(s->host, strlen(s->host));
+	r.port = s->port;
+	if (s->url != NULL && s->meth != H1_M_CONNECT)
+		r.path = str_make(s->url + s->path_off,
+				  s->url_len - s->path_off);
+	r.minor = s->reqm.valid ? s->reqm.minor : -1;
+	r.req = s->reqm.valid ? &s->reqm : NULL;
+	r.resp = s->resm.valid ? &s->resm : NULL;
+	/* %>st: the head as received and the body its Content-Length
+	 * announced (a chunked body is not counted). */
+	if (r.req != NULL) {
+		r.bytes_in = s->reqm.hlen;
+		cl = http_msg_field(&s->reqm, "Content-Length");
+		if (cl != NULL && cl->len < 20) {
+			uint64_t v = 0;
+			size_t i;
+
+			for (i = 0; i < cl->len && cl->p[i] >= '0' &&
+			     cl->p[i] <= '9'; i++)
+				v = v * 10 + (uint64_t)(cl->p[i] - '0');
+			r.bytes_in += v;
+		}
+	}
+	strm_acl_ctx(s, &ctx);
+	alog_write(&r, &ctx);
 }

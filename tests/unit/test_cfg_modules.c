@@ -267,7 +267,7 @@ class_of(const char *name, const char **module)
  * its class. A directive may move to another module later (update its
  * row), but none may get lost. logformat, debug_options, logfile_rotate
  * and cache_store_log left the ignored table for the log module (issue
- * 12, another branch): they are in others[] below.
+ * 12, another branch).
  */
 static const struct {
 	const char *name;
@@ -479,46 +479,9 @@ test_finish_order(void **state)
 }
 
 /*
- * Squid directives other branches of issue 12 implement right now (logs,
- * reply and header rules, packet marking, the lexer's include and
- * conditionals): this branch must not put them in the ignored, obsolete
- * or refused tables. Each is unknown until its branch is merged, or
- * implemented by a module.
- */
-static const char *const others[] = {
-	"logformat", "access_log", "cache_access_log", "cache_log",
-	"debug_options", "strip_query_terms", "log_mime_hdrs",
-	"buffered_logs", "logfile_daemon", "logfile_rotate",
-	"cache_store_log", "emulate_httpd_log", "log_ip_on_direct",
-	"log_fqdn", "log_uses_indirect_client", "http_reply_access",
-	"reply_body_max_size", "request_body_max_size", "deny_info",
-	"request_header_access", "reply_header_access",
-	"request_header_replace", "header_replace", "reply_header_replace",
-	"request_header_add", "reply_header_add", "follow_x_forwarded_for",
-	"acl_uses_indirect_client", "client_ip_max_connections",
-	"tcp_outgoing_tos", "tcp_outgoing_ds", "tcp_outgoing_dscp",
-	"tcp_outgoing_mark", "clientside_tos", "clientside_mark",
-	"mark_client_packet", "include", "if", "else", "endif", "acl",
-};
-
-static int
-is_other(const char *name)
-{
-	size_t i;
-
-	if (strncmp(name, "logformat", 9) == 0)
-		return 1;
-	for (i = 0; i < CFG_NELEM(others); i++)
-		if (strcmp(others[i], name) == 0)
-			return 1;
-	return 0;
-}
-
-/*
  * Every name Squid 7 knows (squid_directives.h, generated from Squid's
- * cf.data.pre) is implemented, ignored, obsolete or refused; the names
- * other branches implement are unknown or implemented, never in this
- * branch's tables.
+ * cf.data.pre) is implemented, ignored, obsolete or refused: none is an
+ * unknown directive.
  */
 static void
 test_squid_list(void **state)
@@ -531,16 +494,6 @@ test_squid_list(void **state)
 	assert_true(CFG_NELEM(squid_directives) >= 420);
 	for (i = 0; i < CFG_NELEM(squid_directives); i++) {
 		cls = class_of(squid_directives[i], &module);
-		if (is_other(squid_directives[i])) {
-			if (strcmp(cls, "unknown") != 0 &&
-			    strcmp(cls, "implemented") != 0) {
-				print_error("'%s' is %s here; another branch "
-					    "implements it\n",
-					    squid_directives[i], cls);
-				failed = 1;
-			}
-			continue;
-		}
 		if (strcmp(cls, "unknown") == 0) {
 			print_error("Squid's '%s' is unknown\n",
 				    squid_directives[i]);
@@ -707,7 +660,7 @@ test_manpage(void **state)
 			    t->nodir[i - t->ndir].name;
 			/* tproxyd's own directives are described above;
 			 * others' in their own sections. */
-			if (is_other(name) || strncmp(name, "stats_", 6) ==
+			if (strncmp(name, "stats_", 6) ==
 			    0 || strcmp(name, "client_connection_limit") ==
 			    0 || strcmp(name, "spoof_client_port") == 0)
 				continue;

@@ -317,20 +317,44 @@ static const struct load_case load_cases[] = {
 	/* --- logs and process --- */
 	{ "access_log stdio:/var/log/a.log squid\n", 0, 0, NULL, 0 },
 	{ "access_log none\n", 0, 0, NULL, 0 },
-	{ "access_log /var/log/a.log combined\n", 0, 1,
-	  "t.conf:1: WARNING: access_log: only the squid format is supported;"
-	  " using it", 0 },
-	{ "access_log daemon:/var/log/a.log logformat=combined\n", 0, 1,
-	  "only the squid format is supported; using it", 0 },
-	{ "access_log /a\naccess_log /b\n", 0, 1,
-	  "t.conf:2: WARNING: access_log: only the first access_log is used",
-	  0 },
-	{ "access_log syslog:daemon.info\n", 0, 1,
-	  "access_log: log module 'syslog' is not supported", 0 },
-	{ "access_log stdio:\n", 1, 0, "access_log: missing path", 0 },
+	{ "access_log /var/log/a.log combined\n", 0, 0, NULL, 0 },
+	{ "access_log daemon:/var/log/a.log logformat=combined\n", 0, 0,
+	  NULL, 0 },
+	{ "access_log /a\naccess_log /b\n", 0, 0, NULL, 0 },
+	{ "access_log syslog:daemon.info\n", 0, 0, NULL, 0 },
+	{ "access_log syslog:local9.info\n", 1, 0, "t.conf:1: access_log: "
+	  "unknown syslog facility or priority 'local9'", 0 },
+	{ "access_log udp://127.0.0.1:514 squid\n", 0, 0, NULL, 0 },
+	{ "access_log tcp://[::1]:5140 logformat=common\n", 0, 0, NULL, 0 },
+	{ "access_log tcp://127.0.0.1\n", 1, 0,
+	  "access_log: expected tcp://HOST:PORT", 0 },
+	{ "access_log stdio:\n", 1, 0, "access_log: expected an absolute "
+	  "path", 0 },
+	{ "access_log ftp:/x\n", 1, 0, "access_log: unknown log module", 0 },
 	{ "access_log\n", 1, 0, "t.conf:1: access_log: missing argument", 0 },
-	{ "access_log /a squid localnet\n", 0, 1, "acl conditions are not "
-	  "supported", 0 },
+	{ "access_log /a squid localnet\n", 1, 0, "t.conf:1: access_log: "
+	  "undefined acl 'localnet'", 0 },
+	{ "access_log /a squid localhost !manager\n", 0, 0, NULL, 0 },
+	{ "access_log /a logformat=nope\n", 1, 0, "access_log: unknown "
+	  "logformat 'nope'", 0 },
+	{ "access_log /a buffer-size=64KB on-error=drop rotate=3\n", 0, 0,
+	  NULL, 0 },
+	{ "access_log /a colour=blue\n", 1, 0, "access_log: unknown option "
+	  "'colour=blue'", 0 },
+	{ "logformat my %ts %>a \"%rm %ru\" %{Host}>h\n"
+	  "access_log /a my all\n", 0, 0, NULL, 0 },
+	{ "logformat my %ts %Q\n", 1, 0, "t.conf:1: logformat my: unknown "
+	  "format code '%Q'", 0 },
+	{ "logformat squid %ts\n", 1, 0, "logformat: 'squid' is a built-in "
+	  "format", 0 },
+	{ "logformat x %byte{300}\n", 1, 0, "%byte needs {1..255}", 0 },
+	{ "logformat x %{Host>h\n", 1, 0, "malformed format code", 0 },
+	{ "strip_query_terms off\n", 0, 0, NULL, 0 },
+	{ "strip_query_terms maybe\n", 1, 0, "strip_query_terms", 0 },
+	{ "debug_options ALL,1 33,2 rotate=2\n", 0, 0, NULL, 0 },
+	{ "debug_options ALL\n", 1, 0, "debug_options: expected SECTION,"
+	  "LEVEL", 0 },
+	{ "debug_options 33,12\n", 1, 0, "debug_options: expected", 0 },
 	{ "cache_log /tmp/c.log\npid_filename none\n", 0, 0, NULL, 0 },
 	{ "cache_log\n", 1, 0, "t.conf:1: cache_log: missing argument", 0 },
 	{ "cache_log /a /b\n", 1, 0, "cache_log: unexpected argument '/b'",
@@ -646,7 +670,13 @@ test_defaults(void **state)
 	struct cfg *c = load_ok("http_port 3128\n");
 
 	(void)state;
-	EXPECT_STR(c->access_log, "/var/log/tproxyd/access.log", "access_log");
+	EXPECT_INT(c->nalog, 1, "one default access_log");
+	EXPECT_INT(c->alog[0].module, ALOG_FILE, "access_log is a file");
+	EXPECT_STR(c->alog[0].place, "/var/log/tproxyd/access.log",
+		   "access_log");
+	EXPECT_STR(c->alog[0].fmt->name, "squid", "access_log format");
+	EXPECT_INT(c->strip_query_terms, 1, "strip_query_terms on");
+	EXPECT_INT(c->debug_level, 1, "debug_options ALL,1");
 	EXPECT_STR(c->cache_log, "/var/log/tproxyd/cache.log", "cache_log");
 	EXPECT_STR(c->pid_filename, "/run/tproxyd/tproxyd.pid", "pid_filename");
 	EXPECT_STR(c->dns_nameservers, NULL, "dns_nameservers");
@@ -702,7 +732,8 @@ test_macros(void **state)
 		    "if ${process_number} = 2\n"
 		    "http_port 3130\n"
 		    "endif\n");
-	EXPECT_STR(c->access_log, "/tmp/squid-squid-1.log", "access_log");
+	EXPECT_INT(c->nalog, 1, "access_log lines");
+	EXPECT_STR(c->alog[0].place, "/tmp/squid-squid-1.log", "access_log");
 	EXPECT_INT(c->nport, 1, "ports from the true branches only");
 	EXPECT_INT(ntohs(((const struct sockaddr_in *)&c->port[0].addr)->
 			 sin_port), 3128, "port");
@@ -776,7 +807,7 @@ test_values(void **state)
 	EXPECT_STR(c->port[2].name, "[2001:db8::1]:3130", "port2 name");
 	EXPECT_INT(c->port[3].mode, PORT_INTERCEPT, "transparent = intercept");
 
-	EXPECT_STR(c->access_log, "/var/log/x/access.log", "access_log");
+	EXPECT_STR(c->alog[0].place, "/var/log/x/access.log", "access_log");
 	EXPECT_STR(c->cache_log, "/tmp/cache.log", "cache_log");
 	EXPECT_STR(c->pid_filename, NULL, "pid_filename none");
 	EXPECT_STR(c->dns_nameservers, "192.0.2.53,2001:db8::53,198.51.100.53",
@@ -821,7 +852,8 @@ test_values(void **state)
 	cfg_unref(c);
 
 	c = load_ok("http_port 3128\naccess_log none\n");
-	EXPECT_STR(c->access_log, NULL, "access_log none");
+	EXPECT_INT(c->nalog, 1, "access_log none");
+	EXPECT_INT(c->alog[0].module, ALOG_NONE, "access_log none");
 	cfg_unref(c);
 }
 
