@@ -5,6 +5,7 @@
  * logfmt.c formats) and src/core/main.c.
  */
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -303,6 +304,54 @@ set_strip_query_terms(struct cfg_parse *p, const struct tok *t, size_t n)
 	cfg_set_bool(p, t, n, &p->c->strip_query_terms);
 }
 
+/*
+ * client_netmask MASK: client addresses in access.log lines are masked,
+ * for the clients' privacy. An IPv4 mask (255.255.255.0, or a prefix
+ * length /24) masks IPv4 clients; an IPv6 mask (ffff:ffff:ffff::) IPv6
+ * ones. A mask given for one family only leaves the other family's
+ * clients masked to a /64 (IPv6) or /24 (IPv4) rather than in full.
+ */
+/* The first bits bits of the len bytes at m set, the rest clear. */
+static void
+prefix_mask(unsigned char *m, size_t len, unsigned long bits)
+{
+	size_t i;
+
+	memset(m, 0, len);
+	for (i = 0; i < bits && i < len * 8; i++)
+		m[i / 8] |= (unsigned char)(0x80 >> (i % 8));
+}
+
+static void
+set_client_netmask(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	struct cfg *c = p->c;
+	const char *v;
+	struct in6_addr a;
+	unsigned long bits;
+	int family;
+
+	if (cfg_nargs(p, t, n, 1, 1) < 0)
+		return;
+	v = t[1].s;
+	if (!c->client_netmask_set) {
+		prefix_mask(c->client_netmask4, 4, 24);
+		prefix_mask(c->client_netmask6, 16, 64);
+	}
+	if (cfg_number(v + (v[0] == '/'), 0, 32, &bits) == 0) {
+		prefix_mask(c->client_netmask4, 4, bits);
+	} else if (cfg_parse_addr(v, strlen(v), &family, &a) == 0) {
+		memcpy(family == AF_INET ? c->client_netmask4 :
+		       c->client_netmask6, &a, family == AF_INET ? 4 : 16);
+	} else {
+		cfg_err(p, &t[1], "%s: expected a netmask (255.255.255.0, "
+			"/24, or an IPv6 mask such as ffff:ffff:ffff::), got "
+			"'%s'", t[0].s, v);
+		return;
+	}
+	c->client_netmask_set = 1;
+}
+
 static void
 set_cache_log(struct cfg_parse *p, const struct tok *t, size_t n)
 {
@@ -380,6 +429,7 @@ static const struct cfg_dir dirs[] = {
 	{ "cache_access_log",		set_access_log },
 	{ "logformat",			set_logformat },
 	{ "strip_query_terms",		set_strip_query_terms },
+	{ "client_netmask",		set_client_netmask },
 	{ "cache_log",			set_cache_log },
 	{ "debug_options",		set_debug_options },
 };

@@ -148,10 +148,6 @@ static const struct cfg_nodir refused[] = {
 	{ "response_delay_pool_access", F_DELAY,
 	  "transfers would not be slowed to the configured rates" },
 	/* access control */
-	{ "adapted_http_access", F_ACCESS,
-	  "requests it denies would be allowed" },
-	{ "http_access2", F_ACCESS,
-	  "requests it denies would be allowed" },
 	{ "miss_access", F_ACCESS,
 	  "requests it denies would be forwarded" },
 	{ "proxy_protocol_access", F_ACCESS,
@@ -172,8 +168,6 @@ static const struct cfg_nodir refused[] = {
 	  "the spoofed source address would be the direct client's, not the "
 	  "one from X-Forwarded-For" },
 	/* privacy */
-	{ "client_netmask", F_PRIVACY,
-	  "client addresses would be logged in full instead of masked" },
 	{ "log_access", F_OBS_LOG,
 	  "transactions it keeps out of the log would be logged" },
 	{ "header_access", F_OBS_HDR,

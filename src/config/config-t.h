@@ -41,6 +41,7 @@ struct cfg {
 	/* cfg_access.c (acl lines: acl_parse.c). */
 	struct acl     *acls;		/* all acl definitions, incl. builtin */
 	struct access_list http_access;
+	struct access_list adapted_http_access;	/* after http_access */
 	struct access_list stats_access;	/* empty: localhost only */
 
 	/* cfg_log.c. */
@@ -50,6 +51,9 @@ struct cfg {
 	struct logformat *logformat;	/* logformat lines */
 	size_t          nlogformat;
 	int             strip_query_terms;	/* %ru ends at the '?' */
+	int             client_netmask_set;	/* client_netmask given */
+	unsigned char   client_netmask4[4];	/* for IPv4 clients */
+	unsigned char   client_netmask6[16];	/* for IPv6 clients */
 	int             debug_level;	/* debug_options ALL,N */
 	char           *cache_log;
 

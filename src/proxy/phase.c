@@ -430,15 +430,22 @@ phase_server_ready(struct stream *s)
 void
 phase_run(struct stream *s)
 {
+	const struct cfg *cfg = s->sess->cfg;
+	const struct access_list *list;
 	const struct access_rule *rule;
 	struct acl_ctx ctx;
 	enum acl_verdict v;
 
-	/* 1. Access control. */
+	/* 1. Access control: http_access, then adapted_http_access (on the
+	 * request as adapted: tproxyd adapts none, so the same request). */
 	if (!s->access_done) {
 		strm_acl_ctx(s, &ctx);
-		v = acl_check(&s->sess->cfg->http_access, &ctx, ACL_DENY,
-			      &rule);
+		list = &cfg->http_access;
+		v = acl_check(list, &ctx, ACL_DENY, &rule);
+		if (v == ACL_ALLOW && cfg->adapted_http_access.n > 0) {
+			list = &cfg->adapted_http_access;
+			v = acl_check(list, &ctx, ACL_ALLOW, &rule);
+		}
 		if (v == ACL_NEED_DST && !s->origin_resolved &&
 		    !s->sess->intercepted &&
 		    !set_literal(s, s->host, s->port)) {
@@ -452,8 +459,7 @@ phase_run(struct stream *s)
 		}
 		if (v != ACL_ALLOW) {
 			/* deny_info may choose the answer. */
-			rules_deny(s, &s->sess->cfg->http_access, rule, &ctx,
-				   "TCP_DENIED");
+			rules_deny(s, list, rule, &ctx, "TCP_DENIED");
 			return;
 		}
 		s->access_done = 1;

@@ -12,10 +12,33 @@
 #include "proxy/stream.h"
 #include "stats/stats.h"
 
+/* client_netmask: the client's address as logged, in out. */
+static const struct sockaddr *
+mask_client(const struct cfg *c, const struct sockaddr *sa,
+	    struct sockaddr_storage *out)
+{
+	unsigned char *b;
+	size_t i;
+
+	memcpy(out, sa, sa->sa_family == AF_INET6 ?
+	       sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	if (sa->sa_family == AF_INET) {
+		b = (unsigned char *)&((struct sockaddr_in *)out)->sin_addr;
+		for (i = 0; i < 4; i++)
+			b[i] &= c->client_netmask4[i];
+	} else {
+		b = (unsigned char *)&((struct sockaddr_in6 *)out)->sin6_addr;
+		for (i = 0; i < 16; i++)
+			b[i] &= c->client_netmask6[i];
+	}
+	return (const struct sockaddr *)out;
+}
+
 void
 strm_log(struct stream *s)
 {
 	struct alog_rec r;
+	struct sockaddr_storage masked;
 	struct acl_ctx ctx;
 	const struct sockaddr *peer = NULL;
 	const struct str *cl;
@@ -32,6 +55,8 @@ strm_log(struct stream *s)
 	if (s->has_indirect && s->sess->cfg->rules.log_indirect)
 		r.client = (const struct sockaddr *)&s->indirect;
 	r.local = (const struct sockaddr *)&s->sess->local;
+	if (s->sess->cfg->client_netmask_set)
+		r.client = mask_client(s->sess->cfg, r.client, &masked);
 	r.code = s->code ? s->code : "TCP_MISS";
 	r.status = s->status;
 	r.aborted = s->aborted;

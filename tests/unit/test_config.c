@@ -126,6 +126,21 @@ static const struct load_case load_cases[] = {
 	{ "stats_access allow nosuch\n", 1, 0,
 	  "stats_access: undefined acl 'nosuch'", 0 },
 
+	/* --- adapted_http_access, client_netmask --- */
+	{ "acl a src 10.0.0.0/8\nadapted_http_access deny a\n", 0, 0, NULL, 0 },
+	{ "http_access2 allow all\n", 0, 0, NULL, 0 },
+	{ "adapted_http_access allow nosuch\n", 1, 0,
+	  "adapted_http_access: undefined acl 'nosuch'", 0 },
+	{ "client_netmask 255.255.255.0\n", 0, 0, NULL, 0 },
+	{ "client_netmask /16\n", 0, 0, NULL, 0 },
+	{ "client_netmask 24\n", 0, 0, NULL, 0 },
+	{ "client_netmask ffff:ffff:ffff::\n", 0, 0, NULL, 0 },
+	{ "client_netmask /33\n", 1, 0, "client_netmask: expected a netmask",
+	  0 },
+	{ "client_netmask mask\n", 1, 0, "t.conf:1: client_netmask: expected "
+	  "a netmask", 0 },
+	{ "client_netmask\n", 1, 0, "client_netmask: missing argument", 0 },
+
 	/* --- http_port --- */
 	{ "http_port 3128\n", 0, 0, NULL, 1 },
 	{ "", 0, 1, "t.conf: WARNING: no http_port configured: tproxyd "

@@ -1,7 +1,8 @@
 """
 acl.py - acl types deciding http_access for real requests (Squid's
 time, browser, req_header, dstdomain with a leading dot, maxconn, the
-predefined CONNECT and its redefinition): config, request, and whether
+predefined CONNECT and its redefinition, adapted_http_access) and
+client_netmask in the log: config, request, and whether
 the origin got it.
 """
 
@@ -106,3 +107,39 @@ CASES.append(Case(
     raw=b"CONNECT {origin_host} HTTP/1.1\r\nHost: {origin_host}\r\n\r\n",
     method="CONNECT", url="{origin_host}", access=dict(status=403),
     **DENIED))
+
+# adapted_http_access (Squid 2's http_access2): a second list after
+# http_access, on the same request (tproxyd adapts none).
+CASES += [
+    Case("adapted-http-access-denies",
+         conf=("acl ua browser ^blocked-agent", "http_access allow all",
+               "adapted_http_access deny ua",
+               "adapted_http_access allow all"),
+         curl=("-A", "blocked-agent/1"), path="/bytes/1",
+         access=dict(status=403, code="TCP_DENIED"), **DENIED),
+    Case("adapted-http-access-allows",
+         conf=("acl ua browser ^blocked-agent", "http_access allow all",
+               "adapted_http_access deny ua",
+               "adapted_http_access allow all"),
+         curl=("-A", "other-agent/1"), path="/bytes/1",
+         access=dict(status=200), **PASSED),
+    Case("http-access2-alias",
+         conf=("acl ua browser ^blocked-agent", "http_access allow all",
+               "http_access2 deny ua"),
+         curl=("-A", "blocked-agent/1"), path="/bytes/1",
+         access=dict(status=403), **DENIED),
+    # http_access still decides first: adapted_http_access cannot allow
+    # what it denied.
+    Case("adapted-http-access-after-deny",
+         conf=("http_access deny all", "adapted_http_access allow all"),
+         curl=(), path="/bytes/1", access=dict(status=403), **DENIED),
+    # client_netmask: the client's address is masked in access.log.
+    Case("client-netmask-logged-masked",
+         conf=("http_access allow all", "client_netmask 255.255.0.0"),
+         curl=(), path="/bytes/1", access=dict(status=200, client="127.0.0.0"),
+         **PASSED),
+    Case("client-netmask-prefix",
+         conf=("http_access allow all", "client_netmask /8"),
+         curl=(), path="/bytes/1", access=dict(status=200, client="127.0.0.0"),
+         **PASSED),
+]
