@@ -266,6 +266,13 @@ parse_ip_value(struct cfg_parse *p, const struct acl *acl,
 		memset(&out[1].hi, 0xff, 16);
 		return 2;
 	}
+	/* Squid's "ipv4" and "ipv6": every address of one family. */
+	if (strcmp(s, "ipv4") == 0 || strcmp(s, "ipv6") == 0) {
+		memset(out, 0, sizeof(*out));
+		out->family = s[3] == '4' ? AF_INET : AF_INET6;
+		memset(&out->hi, 0xff, s[3] == '4' ? 4 : 16);
+		return 1;
+	}
 	dash = strchr(s, '-');
 	slash = strchr(s, '/');
 	if (dash != NULL) {
@@ -326,17 +333,55 @@ parse_ip_value(struct cfg_parse *p, const struct acl *acl,
 	}
 	return 1;
 bad:
-	/* No colon and a letter: a host name, not a mistyped address. */
-	if (acl->type == ACL_DST && strchr(s, ':') == NULL &&
-	    strpbrk(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-	    != NULL) {
-		cfg_err(p, t, "acl %s: dst acl values must be addresses in "
-			"this version (tproxyd does not resolve names in "
-			"acls): '%s'", acl->name, s);
-	} else {
-		cfg_err(p, t, "acl %s: invalid address '%s'", acl->name, s);
-	}
+	cfg_err(p, t, "acl %s: invalid address '%s'", acl->name, s);
 	return -1;
+}
+
+/* One value of an address acl, and where it was written. */
+static void
+push_ip(struct cfg_parse *p, struct acl *acl, const struct tok *t,
+	const struct acl_ip *ip)
+{
+	size_t nloc = acl->n;
+	struct acl_vloc *vl;
+
+	*AR_PUSH(p->ar, acl->v.ip, acl->n) = *ip;
+	vl = AR_PUSH(p->ar, acl->vloc, nloc);
+	vl->file = t->file;
+	vl->line = t->line;
+}
+
+/*
+ * A src/dst/localip value that is a host name (not a keyword, mask or
+ * address): Squid resolves it when it reads the line and adds every
+ * address the name has; the acl does not follow later DNS changes.
+ * Returns 1 when t was a name (added, or reported), 0 when it is not.
+ */
+static int
+add_ip_name(struct cfg_parse *p, struct acl *acl, const struct tok *t)
+{
+	struct sockaddr_storage *v;
+	struct acl_ip ip;
+	char what[160];
+	size_t n, i;
+
+	if (strcmp(t->s, "all") == 0 || strcmp(t->s, "ipv4") == 0 ||
+	    strcmp(t->s, "ipv6") == 0 || !cfg_is_hostname(t->s, strlen(t->s)))
+		return 0;
+	snprintf(what, sizeof(what), "acl %s", acl->name);
+	n = cfg_resolve(p, t, what, t->s, strlen(t->s), AF_UNSPEC, &v);
+	for (i = 0; i < n; i++) {
+		memset(&ip, 0, sizeof(ip));
+		ip.family = v[i].ss_family;
+		if (ip.family == AF_INET)
+			memcpy(&ip.lo, &((struct sockaddr_in *)&v[i])->sin_addr,
+			       4);
+		else
+			ip.lo = ((struct sockaddr_in6 *)&v[i])->sin6_addr;
+		ip.hi = ip.lo;
+		push_ip(p, acl, t, &ip);
+	}
+	return 1;
 }
 
 /* N or N-M, 0..65535. */
@@ -593,16 +638,11 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 	case ACL_SRC:
 	case ACL_DST:
 	case ACL_LOCALIP:
+		if (add_ip_name(p, acl, t))
+			break;
 		k = parse_ip_value(p, acl, t, ip);
-		for (i = 0; i < k; i++) {
-			size_t nloc = acl->n;
-			struct acl_vloc *vl;
-
-			*AR_PUSH(p->ar, acl->v.ip, acl->n) = ip[i];
-			vl = AR_PUSH(p->ar, acl->vloc, nloc);
-			vl->file = t->file;
-			vl->line = t->line;
-		}
+		for (i = 0; i < k; i++)
+			push_ip(p, acl, t, &ip[i]);
 		break;
 	case ACL_PORT:
 	case ACL_LOCALPORT:

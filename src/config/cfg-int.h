@@ -7,6 +7,7 @@
 #ifndef TPROXYD_CONFIG_CFG_INT_H
 #define TPROXYD_CONFIG_CFG_INT_H
 
+#include <netdb.h>
 #include <regex.h>
 #include <stddef.h>
 
@@ -236,6 +237,41 @@ int cfg_size_unit(const char *u, double *out);
  * into *ss with the given port; 0 or -1 (names are refused). */
 int cfg_sockaddr(const char *s, size_t len, unsigned port,
 		 struct sockaddr_storage *ss, socklen_t *sl);
+/*
+ * Host names, resolved when the configuration is read (as Squid does).
+ * cfg_getaddrinfo and cfg_freeaddrinfo are getaddrinfo() and
+ * freeaddrinfo(); tests replace them so that they need no DNS.
+ */
+extern int (*cfg_getaddrinfo)(const char *, const char *,
+			      const struct addrinfo *, struct addrinfo **);
+extern void (*cfg_freeaddrinfo)(struct addrinfo *);
+/* len bytes at s look like a host name: letters, digits, '-', '.', '_',
+ * at least one letter (so a mistyped address is not looked up). */
+int cfg_is_hostname(const char *s, size_t len);
+/* Every address (port 0, each once, the resolver's order) of the name of
+ * len bytes at s, of family (AF_UNSPEC: both), into an arena array *out.
+ * Returns how many, or 0 after reporting "DNAME: cannot resolve 'NAME':
+ * REASON" at t. */
+size_t cfg_resolve(struct cfg_parse *p, const struct tok *t,
+		   const char *dname, const char *s, size_t len, int family,
+		   struct sockaddr_storage **out);
+/* The address of ss (no port) as text. */
+void cfg_addr_str(const struct sockaddr_storage *ss, char *buf, size_t size);
+/* When a name had k > 1 addresses (all): warn "DNAME: 'NAME' has k
+ * addresses (A, B, ...); VERB A only, as Squid doesTAIL". */
+void cfg_warn_first(struct cfg_parse *p, const struct tok *t,
+		    const char *dname, const char *s, size_t len,
+		    const struct sockaddr_storage *all, int k,
+		    const char *verb, const char *tail);
+/* A numeric address or a host name (its first address, as Squid) into
+ * *ss with port; family AF_INET: IPv4 only. Returns how many addresses
+ * the name has (1: numeric), 0 after reporting a name that does not
+ * resolve, -1 when s is neither (the caller reports). all (may be NULL):
+ * every address of a name, NULL for a numeric address. */
+int cfg_host_sockaddr(struct cfg_parse *p, const struct tok *t,
+		      const char *dname, const char *s, size_t len,
+		      unsigned port, int family, struct sockaddr_storage *ss,
+		      socklen_t *sl, struct sockaddr_storage **all);
 /* NAME ... allow|deny [!]acl...: append one rule to list; t[first] is
  * allow or deny, dname names the directive in messages. */
 void cfg_access_line(struct cfg_parse *p, const struct tok *t, size_t n,

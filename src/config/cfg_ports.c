@@ -29,34 +29,42 @@ same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
 }
 
-/* Split "[ADDR:]PORT" and fill port->addr; 0 or -1 after reporting. */
+/*
+ * Split "[ADDR:]PORT" and fill port->addr; 0 or -1 after reporting. ADDR
+ * may be a host name, resolved now: like Squid, the port listens on the
+ * name's first address only (the others are named in a warning).
+ */
 static int
-port_addr(struct cfg_parse *p, const struct tok *t, struct cfg_port *port)
+port_addr(struct cfg_parse *p, const struct tok *t, const char *dname,
+	  struct cfg_port *port)
 {
 	const char *s = t->s, *colon, *ps;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&port->addr;
+	struct sockaddr_storage *all;
 	unsigned long pn;
 	size_t alen;
+	int k;
 
 	if (s[0] == '[') {
 		colon = strstr(s, "]:");
 		if (colon == NULL) {
-			cfg_err(p, t, "http_port: invalid address '%s' "
-				"(expected [IPv6]:PORT)", s);
+			cfg_err(p, t, "%s: invalid address '%s' "
+				"(expected [IPv6]:PORT)", dname, s);
 			return -1;
 		}
 		colon++;
 	} else {
 		colon = strrchr(s, ':');
 		if (colon != NULL && strchr(s, ':') != colon) {
-			cfg_err(p, t, "http_port: invalid address '%s' (IPv6 "
-				"addresses need brackets: [::1]:3128)", s);
+			cfg_err(p, t, "%s: invalid address '%s' (IPv6 "
+				"addresses need brackets: [::1]:3128)", dname,
+				s);
 			return -1;
 		}
 	}
 	ps = colon != NULL ? colon + 1 : s;
 	if (cfg_number(ps, 1, 65535, &pn) < 0) {
-		cfg_err(p, t, "http_port: invalid port '%s'", ps);
+		cfg_err(p, t, "%s: invalid port '%s'", dname, ps);
 		return -1;
 	}
 	if (colon == NULL) {
@@ -71,12 +79,19 @@ port_addr(struct cfg_parse *p, const struct tok *t, struct cfg_port *port)
 		return 0;
 	}
 	alen = (size_t)(colon - s);
-	if (cfg_sockaddr(s, alen, (unsigned)pn, &port->addr,
-			 &port->addrlen) < 0) {
-		cfg_err(p, t, "http_port: invalid address '%.*s' (only numeric "
-			"addresses are supported)", (int)alen, s);
+	k = cfg_host_sockaddr(p, t, dname, s, alen, (unsigned)pn, AF_UNSPEC,
+			      &port->addr, &port->addrlen, &all);
+	if (k == 0)
+		return -1;
+	if (k < 0) {
+		cfg_err(p, t, "%s: invalid address '%.*s' (expected an IPv4 "
+			"address, [IPv6] or a host name)", dname, (int)alen,
+			s);
 		return -1;
 	}
+	cfg_warn_first(p, t, dname, s, alen, all, k, "listening on",
+		       " (add a line for each other address to listen "
+		       "there too)");
 	return 0;
 }
 
@@ -95,7 +110,7 @@ set_http_port(struct cfg_parse *p, const struct tok *t, size_t n)
 	if (cfg_nargs(p, t, n, 1, -1) < 0)
 		return;
 	memset(&port, 0, sizeof(port));
-	if (port_addr(p, &t[1], &port) < 0)
+	if (port_addr(p, &t[1], t[0].s, &port) < 0)
 		return;
 	for (i = 2; i < n; i++) {
 		if (strcmp(t[i].s, "tproxy") == 0)
@@ -176,7 +191,7 @@ set_stats_port(struct cfg_parse *p, const struct tok *t, size_t n)
 	if (cfg_nargs(p, t, n, 1, 1) < 0)
 		return;
 	memset(&port, 0, sizeof(port));
-	if (port_addr(p, &t[1], &port) < 0)
+	if (port_addr(p, &t[1], t[0].s, &port) < 0)
 		return;
 	if (port.wildcard) {
 		pn = ntohs(((struct sockaddr_in6 *)&port.addr)->sin6_port);

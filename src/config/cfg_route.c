@@ -29,23 +29,34 @@ set_host_verify_strict(struct cfg_parse *p, const struct tok *t, size_t n)
 	cfg_set_bool(p, t, n, &p->c->host_verify_strict);
 }
 
-/* tcp_outgoing_address ADDR [[!]acl...] */
+/*
+ * tcp_outgoing_address ADDR|HOST [[!]acl...]. A host name is resolved now
+ * and its first address used, as Squid does.
+ */
 static void
 set_tcp_outgoing_address(struct cfg_parse *p, const struct tok *t, size_t n)
 {
 	struct cfg_outgoing *o;
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss, *all;
 	struct acl_ref ref;
 	socklen_t sl;
 	size_t i;
+	int k;
 
 	if (cfg_nargs(p, t, n, 1, -1) < 0)
 		return;
-	if (cfg_sockaddr(t[1].s, strlen(t[1].s), 0, &ss, &sl) < 0) {
+	k = cfg_host_sockaddr(p, &t[1], t[0].s, t[1].s, strlen(t[1].s), 0,
+			      AF_UNSPEC, &ss, &sl, &all);
+	if (k == 0)
+		return;
+	if (k < 0) {
 		cfg_err(p, &t[1], "tcp_outgoing_address: invalid address '%s' "
-			"(numeric IPv4 or IPv6 only)", t[1].s);
+			"(expected an IPv4 or IPv6 address or a host name)",
+			t[1].s);
 		return;
 	}
+	cfg_warn_first(p, &t[1], t[0].s, t[1].s, strlen(t[1].s), all, k,
+		       "using", "");
 	o = AR_PUSH(p->ar, p->c->outgoing, p->c->noutgoing);
 	o->addr = ss;
 	o->addrlen = sl;

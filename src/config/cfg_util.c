@@ -4,7 +4,10 @@
  * size units. Declared in cfg-int.h.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <math.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +70,7 @@ cfg_number(const char *s, unsigned long lo, unsigned long hi,
 
 /*
  * A numeric address, IPv6 with or without brackets, into a sockaddr with
- * the given port. Names are refused: tproxyd resolves nothing at load time.
+ * the given port. Names are refused here; cfg_resolve() resolves them.
  */
 int
 cfg_sockaddr(const char *s, size_t len, unsigned port,
@@ -93,6 +96,155 @@ cfg_sockaddr(const char *s, size_t len, unsigned port,
 		*sl = sizeof(*s6);
 	}
 	return 0;
+}
+
+/* The resolver for host names at load time; unit tests and the fuzz
+ * target replace it so that they never depend on DNS. */
+int (*cfg_getaddrinfo)(const char *, const char *, const struct addrinfo *,
+		       struct addrinfo **) = getaddrinfo;
+void (*cfg_freeaddrinfo)(struct addrinfo *) = freeaddrinfo;
+
+int
+cfg_is_hostname(const char *s, size_t len)
+{
+	size_t i;
+	int letter = 0;
+
+	if (len == 0 || len > 253 || s[0] == '-' || s[0] == '.')
+		return 0;
+	for (i = 0; i < len; i++) {
+		if ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z')
+			letter = 1;
+		else if (!(s[i] >= '0' && s[i] <= '9') && s[i] != '-' &&
+			 s[i] != '.' && s[i] != '_')
+			return 0;
+	}
+	return letter;
+}
+
+/*
+ * Resolve a host name at load time, as Squid does: getaddrinfo(), which
+ * blocks, in the resolver's order. Squid resolves when it reads the line
+ * too, and a name that does not resolve stops it; here it is one more
+ * error of the load. The addresses (port 0, each once) go to an arena
+ * array in *out; returns how many, or 0 after reporting.
+ */
+size_t
+cfg_resolve(struct cfg_parse *p, const struct tok *t, const char *dname,
+	    const char *name, size_t len, int family,
+	    struct sockaddr_storage **out)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct sockaddr_storage *v = NULL, ss;
+	char *host;
+	size_t n = 0, i;
+	int rc;
+
+	host = ar_strndup(p->ar, name, len);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;	/* one entry per address */
+	rc = cfg_getaddrinfo(host, NULL, &hints, &res);
+	if (rc != 0) {
+		cfg_err(p, t, "%s: cannot resolve '%s': %s", dname, host,
+			rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return 0;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    (family != AF_UNSPEC && ai->ai_family != family) ||
+		    ai->ai_addrlen > sizeof(ss))
+			continue;
+		memset(&ss, 0, sizeof(ss));
+		memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+		if (ss.ss_family == AF_INET)
+			((struct sockaddr_in *)&ss)->sin_port = 0;
+		else
+			((struct sockaddr_in6 *)&ss)->sin6_port = 0;
+		for (i = 0; i < n; i++)
+			if (memcmp(&v[i], &ss, sizeof(ss)) == 0)
+				break;
+		if (i == n)
+			*AR_PUSH(p->ar, v, n) = ss;
+	}
+	cfg_freeaddrinfo(res);
+	if (n == 0) {
+		cfg_err(p, t, "%s: cannot resolve '%s': %s", dname, host,
+			family == AF_INET ? "no IPv4 address" :
+			"no IPv4 or IPv6 address");
+		return 0;
+	}
+	*out = v;
+	return n;
+}
+
+void
+cfg_addr_str(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	const void *a;
+
+	if (ss->ss_family == AF_INET)
+		a = &((const struct sockaddr_in *)ss)->sin_addr;
+	else
+		a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+	if (inet_ntop(ss->ss_family, a, buf, (socklen_t)size) == NULL)
+		snprintf(buf, size, "?");
+}
+
+void
+cfg_warn_first(struct cfg_parse *p, const struct tok *t, const char *dname,
+	       const char *s, size_t len, const struct sockaddr_storage *all,
+	       int k, const char *verb, const char *tail)
+{
+	char a0[INET6_ADDRSTRLEN], a1[INET6_ADDRSTRLEN];
+
+	if (all == NULL || k < 2)
+		return;
+	cfg_addr_str(&all[0], a0, sizeof(a0));
+	cfg_addr_str(&all[1], a1, sizeof(a1));
+	cfg_warn(p, t, "%s: '%.*s' has %d addresses (%s, %s%s); %s %s only, "
+		 "as Squid does%s", dname, (int)len, s, k, a0, a1,
+		 k > 2 ? ", ..." : "", verb, a0, tail);
+}
+
+/*
+ * A numeric address or a host name (the first of its addresses, as Squid
+ * takes) of len bytes at s, into *ss with the given port. family AF_INET
+ * keeps IPv4 only. Returns the number of addresses the name has (1 for a
+ * numeric address); 0 after reporting a name that does not resolve; -1
+ * when s is neither, for the caller to report in its own words. all (may
+ * be NULL) gets every address of a name (arena array), NULL for a
+ * numeric address.
+ */
+int
+cfg_host_sockaddr(struct cfg_parse *p, const struct tok *t, const char *dname,
+		  const char *s, size_t len, unsigned port, int family,
+		  struct sockaddr_storage *ss, socklen_t *sl,
+		  struct sockaddr_storage **all)
+{
+	struct sockaddr_storage *v;
+	size_t n;
+
+	if (all != NULL)
+		*all = NULL;
+	if (cfg_sockaddr(s, len, port, ss, sl) == 0)
+		return family == AF_UNSPEC || ss->ss_family == family ? 1 : -1;
+	if (!cfg_is_hostname(s, len))
+		return -1;
+	n = cfg_resolve(p, t, dname, s, len, family, &v);
+	if (n == 0)
+		return 0;
+	*ss = v[0];
+	if (all != NULL)
+		*all = v;
+	if (ss->ss_family == AF_INET) {
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+		*sl = sizeof(struct sockaddr_in);
+	} else {
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+		*sl = sizeof(struct sockaddr_in6);
+	}
+	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
 /*

@@ -13,42 +13,93 @@
 #include "config/cfg-int.h"
 #include "config/config.h"
 
-/* wccp2_router IP [IP...]; repeatable. IPv4 only: WCCPv2 (without the
- * rev1 address table) carries 32-bit addresses. */
+/*
+ * One wccp2_router or wccp2_address value: an IPv4 address or a host name
+ * (its first IPv4 address, resolved now, as Squid does), into *ss with
+ * port 2048. 0, or -1 after reporting.
+ */
+static int
+wccp2_host(struct cfg_parse *p, const struct tok *t, const char *dname,
+	   const char *s, size_t len, struct sockaddr_storage *ss)
+{
+	struct sockaddr_storage *all;
+	socklen_t sl;
+	int k;
+
+	k = cfg_host_sockaddr(p, t, dname, s, len, 2048, AF_INET, ss, &sl,
+			      &all);
+	if (k == 0)
+		return -1;
+	if (k < 0) {
+		cfg_err(p, t, "%s: invalid address '%.*s' (an IPv4 address "
+			"or a host name: WCCPv2 is IPv4 only)", dname,
+			(int)len, s);
+		return -1;
+	}
+	cfg_warn_first(p, t, dname, s, len, all, k, "using", "");
+	return 0;
+}
+
+/*
+ * wccp2_router HOST[:PORT] [...]; repeatable. IPv4 only: WCCPv2 (without
+ * the rev1 address table) carries 32-bit addresses. Squid's WCCPv2 pages
+ * write the router as 192.0.2.1:2048; Squid parses the port and then
+ * always talks to the router's port 2048, so does tproxyd (with a
+ * warning for another port).
+ */
 static void
 set_wccp2_router(struct cfg_parse *p, const struct tok *t, size_t n)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl;
-	size_t i;
+	const char *s, *colon;
+	unsigned long pn;
+	size_t i, len;
 
 	if (cfg_nargs(p, t, n, 1, -1) < 0)
 		return;
 	for (i = 1; i < n; i++) {
-		if (cfg_sockaddr(t[i].s, strlen(t[i].s), 2048, &ss, &sl) < 0
-		    || ss.ss_family != AF_INET) {
+		s = t[i].s;
+		colon = strchr(s, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL) {
 			cfg_err(p, &t[i], "wccp2_router: invalid address '%s' "
-				"(numeric IPv4 only)", t[i].s);
+				"(an IPv4 address or a host name: WCCPv2 is "
+				"IPv4 only)", s);
 			continue;
 		}
-		*AR_PUSH(p->ar, p->c->wccp2.router, p->c->wccp2.nrouter) = ss;
+		len = colon != NULL ? (size_t)(colon - s) : strlen(s);
+		if (colon != NULL &&
+		    cfg_number(colon + 1, 1, 65535, &pn) < 0) {
+			cfg_err(p, &t[i], "wccp2_router: invalid port '%s'",
+				colon + 1);
+			continue;
+		}
+		if (wccp2_host(p, &t[i], t[0].s, s, len, &ss) < 0)
+			continue;
+		if (colon != NULL && pn != 2048)
+			cfg_warn(p, &t[i], "wccp2_router: port %lu ignored: "
+				 "WCCPv2 routers are always reached on UDP "
+				 "port 2048 (Squid ignores the port too)", pn);
+		*AR_PUSH(p->ar, p->c->wccp2.router,
+			 p->c->wccp2.nrouter) = ss;
 	}
 }
 
+/* wccp2_address any_addr | IPv4 | HOST: the local address of the WCCPv2
+ * socket. */
 static void
 set_wccp2_address(struct cfg_parse *p, const struct tok *t, size_t n)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl;
 
 	if (cfg_nargs(p, t, n, 1, 1) < 0)
 		return;
-	if (cfg_sockaddr(t[1].s, strlen(t[1].s), 2048, &ss, &sl) < 0 ||
-	    ss.ss_family != AF_INET) {
-		cfg_err(p, &t[1], "wccp2_address: invalid address '%s' "
-			"(numeric IPv4 only)", t[1].s);
+	if (strcmp(t[1].s, "any_addr") == 0) {
+		/* Squid's name for the default: the system chooses. */
+		memset(&p->c->wccp2.address, 0, sizeof(p->c->wccp2.address));
 		return;
 	}
+	if (wccp2_host(p, &t[1], t[0].s, t[1].s, strlen(t[1].s), &ss) < 0)
+		return;
 	p->c->wccp2.address = ss;
 }
 

@@ -319,6 +319,7 @@ def check_cache_log(ck, c, text):
 def test_case(c, tproxyd, origin, tmp_path):
     ctx = {"origin": "http://127.0.0.1:%d" % origin.port,
            "origin_host": "127.0.0.1:%d" % origin.port,
+           "origin_port": origin.port,
            "closed": "http://127.0.0.1:%d" % closed_port(),
            "stats_port": free_port(), "visible_hostname": VISIBLE_HOSTNAME}
     ctx["path"] = c.path

@@ -13,12 +13,14 @@
 
 #include <arpa/inet.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/cfg-int.h"	/* cfg_getaddrinfo: the fake resolver */
 #include "config/config.h"
 
 /* Assertions that show both sides, then fail the test. */
@@ -57,6 +59,90 @@ dump_msgs(const struct cfg_msgs *m)
 		print_error("    msg[%zu] %s\n", i, m->msg[i].text);
 }
 
+/* ------------------------------------------------------- fake resolver */
+
+/*
+ * The host names the configurations of these tests use, and what the
+ * resolver answers for them: the loader's cfg_getaddrinfo is replaced by
+ * fake_gai() for the whole run, so that no test depends on DNS or on this
+ * machine's /etc/hosts (test_resolver_real() alone uses the real one, on
+ * "localhost"). Names not listed are unknown (EAI_NONAME).
+ */
+static const struct fake_host {
+	const char *name;
+	int         err;		/* EAI_*, or 0: the addresses */
+	const char *addr[4];		/* in the resolver's order */
+} fake_hosts[] = {
+	{ "proxy.test",		0, { "192.0.2.10" } },
+	{ "dual.test",		0, { "2001:db8::1", "192.0.2.1" } },
+	{ "dup.test",		0, { "192.0.2.7", "192.0.2.7",
+				     "2001:db8::7" } },
+	{ "v6only.test",	0, { "2001:db8::6" } },
+	{ "three.test",		0, { "192.0.2.1", "192.0.2.2",
+				     "192.0.2.3" } },
+	{ "slow.test",		EAI_AGAIN, { NULL } },
+};
+
+static int
+fake_gai(const char *node, const char *service, const struct addrinfo *hints,
+	 struct addrinfo **res)
+{
+	struct addrinfo *head = NULL, **tail = &head, *ai;
+	struct sockaddr_in *s4;
+	struct sockaddr_in6 *s6;
+	size_t i, k;
+	int fam;
+
+	(void)service;
+	for (i = 0; i < sizeof(fake_hosts) / sizeof(fake_hosts[0]); i++)
+		if (strcmp(fake_hosts[i].name, node) == 0)
+			break;
+	if (i == sizeof(fake_hosts) / sizeof(fake_hosts[0]))
+		return EAI_NONAME;
+	if (fake_hosts[i].err != 0)
+		return fake_hosts[i].err;
+	for (k = 0; k < 4 && fake_hosts[i].addr[k] != NULL; k++) {
+		fam = strchr(fake_hosts[i].addr[k], ':') ? AF_INET6 : AF_INET;
+		if (hints->ai_family != AF_UNSPEC && hints->ai_family != fam)
+			continue;
+		ai = calloc(1, sizeof(*ai) + sizeof(struct sockaddr_in6));
+		assert_non_null(ai);
+		ai->ai_family = fam;
+		ai->ai_socktype = SOCK_STREAM;
+		ai->ai_addr = (struct sockaddr *)(ai + 1);
+		if (fam == AF_INET) {
+			s4 = (struct sockaddr_in *)ai->ai_addr;
+			s4->sin_family = AF_INET;
+			inet_pton(AF_INET, fake_hosts[i].addr[k],
+				  &s4->sin_addr);
+			ai->ai_addrlen = sizeof(*s4);
+		} else {
+			s6 = (struct sockaddr_in6 *)ai->ai_addr;
+			s6->sin6_family = AF_INET6;
+			inet_pton(AF_INET6, fake_hosts[i].addr[k],
+				  &s6->sin6_addr);
+			ai->ai_addrlen = sizeof(*s6);
+		}
+		*tail = ai;
+		tail = &ai->ai_next;
+	}
+	if (head == NULL)
+		return EAI_NODATA;	/* glibc: none of that family */
+	*res = head;
+	return 0;
+}
+
+static void
+fake_freeai(struct addrinfo *ai)
+{
+	struct addrinfo *next;
+
+	for (; ai != NULL; ai = next) {
+		next = ai->ai_next;
+		free(ai);
+	}
+}
+
 /* ------------------------------------------------------------ load table */
 
 /*
@@ -80,7 +166,7 @@ static const struct load_case load_cases[] = {
 	{ "# only a comment\n\n   \t\n", 0, 0, NULL, 0 },
 	{ "http_port 3128 # trailing comment\n", 0, 0, NULL, 0 },
 	{ "acl a src 10.0.0.1 \\\n  10.0.0.2 \\\n  bogus\n", 1, 0,
-	  "t.conf:3: acl a: invalid address 'bogus'", 0 },
+	  "t.conf:3: acl a: cannot resolve 'bogus'", 0 },
 	{ "acl a src 10.0.0.1\\\n0.0.0.0/0\n", 1, 0,
 	  "t.conf:1: acl a: invalid address '10.0.0.10.0.0.0/0'", 0 },
 	{ "http_port 3128\r\nhtp_port 1\r\n", 1, 0,
@@ -152,8 +238,39 @@ static const struct load_case load_cases[] = {
 	{ "http_port 3128x\n", 1, 0, "http_port: invalid port '3128x'", 0 },
 	{ "http_port 1.2.3.4:\n", 1, 0, "http_port: invalid port ''", 0 },
 	{ "http_port\n", 1, 0, "t.conf:1: http_port: missing argument", 0 },
-	{ "http_port proxy.example.com:3128\n", 1, 0,
-	  "http_port: invalid address 'proxy.example.com' (only numeric", 0 },
+	{ "http_port 1.2.3.999:3128\n", 1, 0,
+	  "t.conf:1: http_port: invalid address '1.2.3.999' (expected an "
+	  "IPv4 address, [IPv6] or a host name)", 0 },
+	/* Host names (the fake resolver above): resolved at load, the
+	 * first address used, as Squid does. */
+	{ "http_port proxy.test:3128\n", 0, 0, NULL, 1 },
+	{ "http_port dual.test:3128\n", 0, 1,
+	  "t.conf:1: WARNING: http_port: 'dual.test' has 2 addresses "
+	  "(2001:db8::1, 192.0.2.1); listening on 2001:db8::1 only, as Squid "
+	  "does (add a line for each other address", 1 },
+	{ "http_port dup.test:3128\n", 0, 1, "'dup.test' has 2 addresses "
+	  "(192.0.2.7, 2001:db8::7); listening on 192.0.2.7 only", 1 },
+	{ "http_port three.test:3128\n", 0, 1, "'three.test' has 3 addresses "
+	  "(192.0.2.1, 192.0.2.2, ...); listening on 192.0.2.1 only", 1 },
+	{ "http_port nosuch.test:3128\n", 1, 0,
+	  "t.conf:1: http_port: cannot resolve 'nosuch.test': Name or "
+	  "service not known", 0 },
+	{ "http_port slow.test:3128\n", 1, 0,
+	  "t.conf:1: http_port: cannot resolve 'slow.test': Temporary "
+	  "failure in name resolution", 0 },
+	{ "http_port nosuch.test:99999\n", 1, 0,
+	  "http_port: invalid port '99999'", 0 },
+	{ "http_port proxy.test:3128\nhttp_port 192.0.2.10:3128\n", 1, 0,
+	  "t.conf:2: http_port: '192.0.2.10:3128' is already used by the "
+	  "http_port at t.conf:1", 0 },
+	{ "stats_port proxy.test:9100\n", 0, 0, NULL, 0 },
+	{ "stats_port nosuch.test:9100\n", 1, 0,
+	  "t.conf:1: stats_port: cannot resolve 'nosuch.test'", 0 },
+	/* Every name that does not resolve is reported, in one pass. */
+	{ "http_port a.test:1\nacl x dst b.test\nwccp2_router c.test\n"
+	  "wccp2_address d.test\ntcp_outgoing_address e.test\n"
+	  "acl y src proxy.test f.test\n", 6, 0,
+	  "t.conf:1: http_port: cannot resolve 'a.test'", 0 },
 	{ "http_port ::1:3128\n", 1, 0, "IPv6 addresses need brackets", 0 },
 	{ "http_port [::1\n", 1, 0, "http_port: invalid address '[::1'", 0 },
 	{ "http_port [::1]:3128 name=lo6\nhttp_port 127.0.0.1:3128\n", 0, 0,
@@ -277,9 +394,22 @@ static const struct load_case load_cases[] = {
 	{ "acl a src 1.2.3.4-::1\n", 1, 0, "invalid address range", 0 },
 	{ "acl a src 1.2.3.256\n", 1, 0, "acl a: invalid address '1.2.3.256'",
 	  0 },
-	{ "acl a src host.example.com\n", 1, 0, "acl a: invalid address", 0 },
+	/* Host names: every address, resolved at load (as Squid). */
+	{ "acl a src proxy.test\nacl b dst dual.test dup.test\n"
+	  "acl c localip three.test\n", 0, 0, NULL, 0 },
+	{ "acl a src host.example.com\n", 1, 0, "t.conf:1: acl a: cannot "
+	  "resolve 'host.example.com': Name or service not known", 0 },
 	{ "acl a dst www.example.com\n", 1, 0,
-	  "t.conf:1: acl a: dst acl values must be addresses", 0 },
+	  "t.conf:1: acl a: cannot resolve 'www.example.com'", 0 },
+	{ "acl a dst slow.test\n", 1, 0, "acl a: cannot resolve 'slow.test': "
+	  "Temporary failure", 0 },
+	/* A name with a mask or a port is not Squid's either. */
+	{ "acl a dst proxy.test/24\n", 1, 0,
+	  "acl a: invalid address 'proxy.test/24'", 0 },
+	{ "acl a dst proxy.test:80\n", 1, 0,
+	  "acl a: invalid address 'proxy.test:80'", 0 },
+	{ "acl a src ipv4\nacl b dst ipv6\nacl c src ipv4 ipv6\n", 0, 0,
+	  NULL, 0 },
 	{ "acl a dst -n 192.0.2.0/24\n", 0, 0, NULL, 0 },
 	{ "acl p port 80 8000-8080 0\n", 0, 0, NULL, 0 },
 	{ "acl p port 65536\n", 1, 0, "acl p: invalid port or port range "
@@ -434,7 +564,18 @@ static const struct load_case load_cases[] = {
 	{ "tcp_outgoing_address 192.0.2.10\n"
 	  "tcp_outgoing_address 2001:db8::10 !localhost\n", 0, 0, NULL, 0 },
 	{ "tcp_outgoing_address out.example.com\n", 1, 0,
-	  "tcp_outgoing_address: invalid address 'out.example.com'", 0 },
+	  "t.conf:1: tcp_outgoing_address: cannot resolve 'out.example.com': "
+	  "Name or service not known", 0 },
+	{ "tcp_outgoing_address proxy.test\n", 0, 0, NULL, 0 },
+	{ "tcp_outgoing_address dual.test\n", 0, 1,
+	  "t.conf:1: WARNING: tcp_outgoing_address: 'dual.test' has 2 "
+	  "addresses (2001:db8::1, 192.0.2.1); using 2001:db8::1 only, as "
+	  "Squid does", 0 },
+	{ "tcp_outgoing_address 1.2.3.4.5\n", 1, 0,
+	  "tcp_outgoing_address: invalid address '1.2.3.4.5'", 0 },
+	/* cache_peer names are resolved when used (src/proxy/phase.c), not
+	 * at load: an unknown one loads. */
+	{ "cache_peer nosuch.test parent 3128 0\n", 0, 0, NULL, 0 },
 	{ "tcp_outgoing_address 192.0.2.10 nope\n", 1, 0,
 	  "tcp_outgoing_address: undefined acl 'nope'", 0 },
 	{ "cache_peer 192.0.2.1 parent 3128 0 no-query no-tproxy name=up\n"
@@ -475,7 +616,7 @@ static const struct load_case load_cases[] = {
 	{ "access_log /tmp/${process_name}-${service_name}-${process_number}"
 	  ".log\n", 0, 0, NULL, 0 },
 	{ "acl a src 10.0.0.1 ${process_number}0.0.0.2 \\\n bogus\n", 1, 0,
-	  "t.conf:2: acl a: invalid address 'bogus'", 0 },
+	  "t.conf:2: acl a: cannot resolve 'bogus'", 0 },
 	{ "else\n", 1, 0, "t.conf:1: 'else' without 'if'", 0 },
 	{ "endif\n", 1, 0, "t.conf:1: 'endif' without 'if'", 0 },
 	{ "if true\n", 1, 0, "t.conf:1: if: no 'endif' before the end of "
@@ -530,6 +671,40 @@ static const struct load_case load_cases[] = {
 	  "wccp2_return_method gre\nwccp2_service dynamic 80\n"
 	  "wccp2_service_info 80 protocol=tcp flags=src_ip_hash priority=240 "
 	  "ports=80\n", 0, 0, NULL, 0 },
+	/* --- wccp2_router, wccp2_address: IPv4 or a name, Squid's :PORT */
+	{ "wccp2_router 192.0.2.1:2048 proxy.test proxy.test:2048\n"
+	  "wccp2_address proxy.test\n", 0, 0, NULL, 0 },
+	{ "wccp2_router 192.0.2.1:3000\n", 0, 1,
+	  "t.conf:1: WARNING: wccp2_router: port 3000 ignored: WCCPv2 routers "
+	  "are always reached on UDP port 2048 (Squid ignores the port too)",
+	  0 },
+	{ "wccp2_router 192.0.2.1:0\n", 1, 0,
+	  "t.conf:1: wccp2_router: invalid port '0'", 0 },
+	{ "wccp2_router 192.0.2.1:x\n", 1, 0,
+	  "wccp2_router: invalid port 'x'", 0 },
+	{ "wccp2_router [2001:db8::1]:2048\n", 1, 0,
+	  "wccp2_router: invalid address '[2001:db8::1]:2048' (an IPv4 "
+	  "address or a host name: WCCPv2 is IPv4 only)", 0 },
+	{ "wccp2_router 192.0.2.300\n", 1, 0,
+	  "wccp2_router: invalid address '192.0.2.300'", 0 },
+	{ "wccp2_router nosuch.test:2048\n", 1, 0,
+	  "t.conf:1: wccp2_router: cannot resolve 'nosuch.test': Name or "
+	  "service not known", 0 },
+	{ "wccp2_router v6only.test\n", 1, 0,
+	  "t.conf:1: wccp2_router: cannot resolve 'v6only.test': No address "
+	  "associated with hostname", 0 },
+	{ "wccp2_router dual.test three.test\n", 0, 1,
+	  "t.conf:1: WARNING: wccp2_router: 'three.test' has 3 addresses "
+	  "(192.0.2.1, 192.0.2.2, ...); using 192.0.2.1 only, as Squid does",
+	  0 },
+	{ "wccp2_address any_addr\n", 0, 0, NULL, 0 },
+	{ "wccp2_address 2001:db8::1\n", 1, 0,
+	  "wccp2_address: invalid address '2001:db8::1' (an IPv4 address or "
+	  "a host name: WCCPv2 is IPv4 only)", 0 },
+	{ "wccp2_address 192.0.2.1:2048\n", 1, 0,
+	  "wccp2_address: invalid address '192.0.2.1:2048'", 0 },
+	{ "wccp2_address nosuch.test\n", 1, 0,
+	  "t.conf:1: wccp2_address: cannot resolve 'nosuch.test'", 0 },
 	{ "refresh_pattern . 0 20% 4320\ncoredump_dir /var/spool/squid\n", 0,
 	  2, "'refresh_pattern' is not implemented", 0 },
 	{ "frobnicate yes\n", 1, 0, "t.conf:1: unknown directive "
@@ -872,6 +1047,184 @@ test_values(void **state)
 	cfg_unref(c);
 }
 
+/* The address a sockaddr holds, as text, and its port. */
+static const char *
+sa_str(const struct sockaddr_storage *ss, char *buf, size_t size,
+       unsigned *port)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET) {
+		*port = ntohs(s4->sin_port);
+		return inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)size);
+	}
+	*port = ntohs(s6->sin6_port);
+	return inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)size);
+}
+
+/* Whether acl name holds the single address a (lo == hi == a). */
+static int
+acl_has(const struct cfg *c, const char *name, const char *a)
+{
+	const struct acl *acl = cfg_acl_find(c, name);
+	struct in6_addr x;
+	int fam = strchr(a, ':') ? AF_INET6 : AF_INET;
+	size_t i;
+
+	memset(&x, 0, sizeof(x));
+	inet_pton(fam, a, &x);
+	for (i = 0; acl != NULL && i < acl->n; i++)
+		if (acl->v.ip[i].family == fam &&
+		    memcmp(&acl->v.ip[i].lo, &x, sizeof(x)) == 0 &&
+		    memcmp(&acl->v.ip[i].hi, &x, sizeof(x)) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Host names land in the cfg as the addresses the (fake) resolver gave:
+ * a port on the first address with the line's text as its name, an acl
+ * with every address once, a WCCPv2 router on port 2048 whatever port
+ * the line wrote, the first IPv4 address for WCCPv2.
+ */
+static void
+test_host_values(void **state)
+{
+	static const struct {
+		const char *acl;
+		const char *addr;
+		int         has;
+	} want[] = {
+		{ "a", "192.0.2.10", 1 },
+		{ "b", "2001:db8::1", 1 }, { "b", "192.0.2.1", 1 },
+		{ "b", "192.0.2.7", 1 }, { "b", "2001:db8::7", 1 },
+		{ "b", "192.0.2.10", 0 },
+		{ "c", "192.0.2.10", 1 }, { "c", "192.0.2.99", 1 },
+	};
+	struct cfg_msgs m;
+	struct cfg *c;
+	char buf[64];
+	unsigned port;
+	size_t i;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	c = cfg_load_mem("http_port proxy.test:3128\n"
+			 "http_port dual.test:3129 name=d\n"
+			 "acl a src proxy.test\n"
+			 "acl b dst dual.test dup.test\n"
+			 "acl c dst proxy.test 192.0.2.99\n"
+			 "acl v4 src ipv4\n"
+			 "acl v6 src ipv6\n"
+			 "wccp2_router proxy.test:3000 dual.test\n"
+			 "wccp2_address dual.test\n"
+			 "tcp_outgoing_address dual.test\n", "h.conf", &m);
+	if (c == NULL) {
+		dump_msgs(&m);
+		fail();
+	}
+	EXPECT_INT(m.nerr, 0, "errors");
+	EXPECT_INT(c->nport, 2, "nport");
+	EXPECT_STR(sa_str(&c->port[0].addr, buf, sizeof(buf), &port),
+		   "192.0.2.10", "port0 addr");
+	EXPECT_INT(port, 3128, "port0 port");
+	EXPECT_INT(c->port[0].addrlen, sizeof(struct sockaddr_in),
+		   "port0 addrlen");
+	EXPECT_INT(c->port[0].wildcard, 0, "port0 wildcard");
+	EXPECT_STR(c->port[0].name, "proxy.test:3128", "port0 name");
+	EXPECT_STR(sa_str(&c->port[1].addr, buf, sizeof(buf), &port),
+		   "2001:db8::1", "port1 addr (the first)");
+	EXPECT_INT(port, 3129, "port1 port");
+	EXPECT_INT(c->port[1].addrlen, sizeof(struct sockaddr_in6),
+		   "port1 addrlen");
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (acl_has(c, want[i].acl, want[i].addr) != want[i].has) {
+			print_error("acl %s %s %s\n", want[i].acl,
+				    want[i].has ? "lacks" : "has",
+				    want[i].addr);
+			fail();
+		}
+	}
+	EXPECT_INT(cfg_acl_find(c, "a")->n, 1, "acl a n");
+	EXPECT_INT(cfg_acl_find(c, "b")->n, 4, "acl b n (dup.test once)");
+	EXPECT_INT(cfg_acl_find(c, "v4")->n, 1, "acl v4 n");
+	EXPECT_INT(cfg_acl_find(c, "v4")->v.ip[0].family, AF_INET, "v4 fam");
+	EXPECT_INT(cfg_acl_find(c, "v4")->v.ip[0].hi.s6_addr[3], 0xff,
+		   "v4 hi");
+	EXPECT_INT(cfg_acl_find(c, "v6")->v.ip[0].family, AF_INET6, "v6 fam");
+	EXPECT_INT(cfg_acl_find(c, "v6")->v.ip[0].hi.s6_addr[15], 0xff,
+		   "v6 hi");
+	EXPECT_INT(c->wccp2.nrouter, 2, "nrouter");
+	EXPECT_STR(sa_str(&c->wccp2.router[0], buf, sizeof(buf), &port),
+		   "192.0.2.10", "router0");
+	EXPECT_INT(port, 2048, "router0 port (3000 ignored, as Squid)");
+	EXPECT_STR(sa_str(&c->wccp2.router[1], buf, sizeof(buf), &port),
+		   "192.0.2.1", "router1: dual.test's IPv4 address");
+	EXPECT_STR(sa_str(&c->wccp2.address, buf, sizeof(buf), &port),
+		   "192.0.2.1", "wccp2_address");
+	EXPECT_INT(c->noutgoing, 1, "noutgoing");
+	EXPECT_STR(sa_str(&c->outgoing[0].addr, buf, sizeof(buf), &port),
+		   "2001:db8::1", "outgoing: the first address");
+	EXPECT_INT(c->outgoing[0].addrlen, sizeof(struct sockaddr_in6),
+		   "outgoing addrlen");
+	cfg_unref(c);
+	cfg_msgs_free(&m);
+}
+
+/*
+ * The real resolver on "localhost" (from /etc/hosts; no DNS): the port
+ * listens on the first address getaddrinfo() gives, as Squid's would, and
+ * an acl holds every address.
+ */
+static void
+test_resolver_real(void **state)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct cfg_msgs m;
+	struct cfg *c;
+	char buf[64], first[64];
+	unsigned port;
+	size_t naddr = 0;
+
+	(void)state;
+	cfg_getaddrinfo = getaddrinfo;
+	cfg_freeaddrinfo = freeaddrinfo;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	assert_int_equal(getaddrinfo("localhost", NULL, &hints, &res), 0);
+	sa_str((struct sockaddr_storage *)(void *)res->ai_addr, first,
+	       sizeof(first), &port);
+	memset(&m, 0, sizeof(m));
+	c = cfg_load_mem("http_port localhost:3128\n"
+			 "acl lo src localhost\n", "r.conf", &m);
+	cfg_getaddrinfo = fake_gai;
+	cfg_freeaddrinfo = fake_freeai;
+	if (c == NULL) {
+		dump_msgs(&m);
+		freeaddrinfo(res);
+		fail();
+	}
+	EXPECT_STR(sa_str(&c->port[0].addr, buf, sizeof(buf), &port), first,
+		   "port on the first address of localhost");
+	EXPECT_INT(port, 3128, "port");
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		sa_str((struct sockaddr_storage *)(void *)ai->ai_addr, buf,
+		       sizeof(buf), &port);
+		if (!acl_has(c, "lo", buf)) {
+			print_error("acl lo lacks %s\n", buf);
+			fail();
+		}
+		naddr++;
+	}
+	EXPECT_INT(acl_has(c, "lo", "127.0.0.1"), 1, "acl lo 127.0.0.1");
+	/* A warning names the other addresses when there are some. */
+	EXPECT_INT(m.n - m.nerr, naddr > 1 ? 1 : 0, "warnings");
+	freeaddrinfo(res);
+	cfg_unref(c);
+	cfg_msgs_free(&m);
+}
+
 /* Several acl lines with one name add up; values keep file order except
  * dstdomain (sorted, unique). */
 static void
@@ -1155,7 +1508,8 @@ test_quoted_acl_file(void **state)
 	(void)state;
 	write_file("domains.txt", "# blocked\n.Ads.example tracker.example\n"
 		   "\n  evil.example # trailing comment\n");
-	write_file("bad.txt", "10.0.0.0/8\n\nnot-an-address\n");
+	write_file("bad.txt", "10.0.0.0/8\n\n10.0.0.300\n");
+	write_file("names.txt", "proxy.test\nnosuch.test\n");
 	write_file("empty.txt", "# nothing here\n");
 
 	c = load_fmt(&m, "http_port 3128\n"
@@ -1170,7 +1524,14 @@ test_quoted_acl_file(void **state)
 
 	c = load_fmt(&m, "http_port 3128\nacl n src \"%s/bad.txt\"\n");
 	expect_first(&m, 1, "%s/bad.txt:3: acl n: invalid address "
-		     "'not-an-address'");
+		     "'10.0.0.300'");
+	EXPECT_INT(c == NULL, 1, "cfg NULL");
+	cfg_msgs_free(&m);
+
+	/* Names in a value file are resolved too, each error at its line. */
+	c = load_fmt(&m, "http_port 3128\nacl n src \"%s/names.txt\"\n");
+	expect_first(&m, 1, "%s/names.txt:2: acl n: cannot resolve "
+		     "'nosuch.test': Name or service not known");
 	EXPECT_INT(c == NULL, 1, "cfg NULL");
 	cfg_msgs_free(&m);
 
@@ -1287,6 +1648,8 @@ main(void)
 		cmocka_unit_test(test_load_table),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_host_values),
+		cmocka_unit_test(test_resolver_real),
 		cmocka_unit_test(test_qos),
 		cmocka_unit_test(test_macros),
 		cmocka_unit_test(test_acl_values),
@@ -1299,5 +1662,7 @@ main(void)
 		cmocka_unit_test(test_msgs_accumulate),
 	};
 
+	cfg_getaddrinfo = fake_gai;
+	cfg_freeaddrinfo = fake_freeai;
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

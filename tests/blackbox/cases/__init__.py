@@ -77,7 +77,8 @@ class Case:
     """One row: client request, proxy config, expectations.
 
     Strings marked "template" may contain {origin} (http://127.0.0.1:PORT
-    of the test origin), {origin_host} (127.0.0.1:PORT), {closed}
+    of the test origin), {origin_host} (127.0.0.1:PORT), {origin_port}
+    (PORT), {closed}
     (http://127.0.0.1:PORT where nothing listens), {stats_port}, {path}
     (this case's path)."""
 

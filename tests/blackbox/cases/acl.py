@@ -82,6 +82,17 @@ ROWS = [
                                    "http_access deny s",
                                    "http_access allow all"],
      (), "{origin}{path}", False),
+    # A host name is resolved when the configuration is read, every
+    # address of it added, as Squid does: localhost (from /etc/hosts) is
+    # the client's 127.0.0.1 and the origin's.
+    ("src-hostname", ["acl me src localhost", "http_access deny me",
+                      "http_access allow all"],
+     (), "{origin}{path}", True),
+    ("src-hostname-allow", ["acl me src localhost", "http_access allow me"],
+     (), "{origin}{path}", False),
+    ("dst-hostname", ["acl d dst localhost", "http_access deny d",
+                      "http_access allow all"],
+     (), "{origin}{path}", True),
     # Squid 2/3 defaults redefine predefined acls: the values add up.
     ("redefined-localhost", ["acl localhost src 127.0.0.1/32",
                              "acl manager proto cache_object",

@@ -69,3 +69,13 @@ CASES += [
          origin=_origin("POST", "/expect", body=Gen(5000)),
          access=dict(status=200)),
 ]
+
+# cache_peer by host name: resolved when used (like an origin's name, from
+# /etc/hosts or DNS), not at load; the request reaches the parent, which
+# gets the absolute-form target a proxy gets.
+CASES.append(Case(
+    "peer-by-name", conf=("cache_peer localhost parent {origin_port} 0 "
+                          "no-tproxy name=up", "never_direct allow all"),
+    curl=(), path="/bytes/3", status=200, body=Gen(3),
+    origin=_origin("GET", "{origin}/bytes/3"),
+    access=dict(code="TCP_MISS", status=200, hier="FIRSTUP_PARENT")))
