@@ -61,9 +61,11 @@ def _root():
 FWD_PORT = 3128
 CAP_NET_RAW = 13
 
-# Two classes of request, told apart by the URL: the first line that
-# matches wins (the second line would match everything).
-QOS = ["acl gold url_regex gold",
+# Two classes of request, told apart by the URL's query: the first line
+# that matches wins (the second line would match everything). The logs
+# keep the query (strip_query_terms off) so that each line can be found.
+QOS = ["strip_query_terms off",
+       "acl gold url_regex gold",
        "tcp_outgoing_tos 0x20 gold",
        "tcp_outgoing_tos 0x48 all",
        "tcp_outgoing_mark 0x2a gold",
@@ -332,7 +334,8 @@ def box_tproxyd(topo, d, lines):
     t = NsTproxyd(topo, topo.box, d, ["http_port %d tproxy" % TPROXY_PORT,
                                       "http_access allow all",
                                       "connect_timeout 3 seconds",
-                                      "shutdown_lifetime 1 seconds"] + lines,
+                                      "shutdown_lifetime 1 seconds",
+                                      "strip_query_terms off"] + lines,
                   (TPROXY_PORT,))
     t.start()
     return t
