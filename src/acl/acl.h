@@ -20,7 +20,8 @@ int acl_match(const struct acl *acl, const struct acl_ctx *ctx);
  * Walk an access list: the first rule whose ACLs all match decides. When no
  * rule matches, the answer is the opposite of the last rule (Squid); an empty
  * list gives dflt. Returns ACL_ALLOW, ACL_DENY, ACL_NEED_DST or
- * ACL_NEED_NAME. When rule is not NULL it receives the deciding rule (NULL when none matched).
+ * ACL_NEED_NAME. When rule is not NULL it receives the deciding rule (NULL
+ * when none matched).
  */
 enum acl_verdict acl_check(const struct access_list *list,
 			   const struct acl_ctx *ctx, int dflt,
