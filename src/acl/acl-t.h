@@ -23,6 +23,9 @@ enum acl_type {
 	ACL_DSTDOMAIN,		/* host name, ".example.com" covers
 				   subdomains */
 	ACL_DSTDOM_REGEX,	/* regex on the host */
+	ACL_SRCDOMAIN,		/* client's reverse-DNS name, like
+				   DSTDOMAIN */
+	ACL_SRCDOM_REGEX,	/* regex on the client's reverse-DNS name */
 	ACL_URL_REGEX,		/* regex on the whole URL */
 	ACL_URLPATH_REGEX,	/* regex on the path */
 	ACL_LOCALIP,		/* the address the client connected to */
@@ -98,7 +101,8 @@ struct acl {
 		struct acl_ip    *ip;	/* SRC, DST */
 		struct acl_range *range;/* PORT, LOCALPORT */
 		char            **word;	/* METHOD, PROTO, MYPORTNAME,
-					   DSTDOMAIN (lowercased, no
+					   DSTDOMAIN, SRCDOMAIN
+					   (lowercased, no
 					   trailing dot, sorted by strcmp
 					   and unique: acl.c searches them
 					   with a binary search) */
@@ -162,12 +166,23 @@ struct acl_ctx {
 	 * filled, or -1 (not a neighbour, or no lookup: NULL). */
 	int                  (*client_mac)(const struct sockaddr *sa,
 					   unsigned char mac[6]);
+	/* The client's name from a reverse (PTR) lookup of client, for
+	 * srcdomain and srcdom_regex: lowercase, no trailing dot, "none"
+	 * when the lookup failed or found no name; NULL when not looked up
+	 * (yet). Then such acls answer "unknown" (ACL_NEED_NAME) when
+	 * name_wait is set, the caller being able to look the name up and
+	 * ask again, and do not match otherwise. */
+	const char            *client_name;
+	int                    name_wait;
 };
 
 enum acl_verdict {
 	ACL_DENY     = 0,
 	ACL_ALLOW    = 1,
 	ACL_NEED_DST = 2,	/* a dst ACL decides: resolve, then ask again */
+	ACL_NEED_NAME = 3,	/* a srcdomain or srcdom_regex ACL decides:
+				   look the client's name up, then ask
+				   again */
 };
 
 #endif

@@ -3,8 +3,9 @@
  *
  * Pure functions over a loaded configuration and a struct acl_ctx: no
  * allocation except for regex subjects longer than a stack buffer, no I/O,
- * no name resolution (a dst ACL on an unresolved name says "unknown" and
- * the caller resolves, then asks again). What needs the system (the
+ * no name resolution (a dst ACL on an unresolved name, or a srcdomain ACL
+ * before the client's name is known, says "unknown" and the caller
+ * resolves, then asks again). What needs the system (the
  * client's MAC address) comes through a function in the context, so that
  * the fuzzers and unit tests link this file alone.
  */
@@ -385,7 +386,8 @@ match_has(const struct acl *acl, const struct acl_ctx *ctx)
 
 /*
  * all-of: some line whose acls all match; any-of: some acl of some line.
- * Like rule_match(), a definite answer wins over "unknown" (-1).
+ * Like rule_match(), a definite answer wins over "unknown" (< 0, which
+ * says what is missing).
  */
 static int
 match_group(const struct acl *acl, const struct acl_ctx *ctx, int all)
@@ -410,14 +412,32 @@ match_group(const struct acl *acl, const struct acl_ctx *ctx, int all)
 				break;
 			}
 			if (m < 0)
-				gm = -1;
+				gm = m;
 		}
 		if (gm == 1)
 			return 1;
 		if (gm < 0)
-			unknown = 1;
+			unknown = gm;
 	}
-	return unknown ? -1 : 0;
+	return unknown;
+}
+
+/*
+ * srcdomain and srcdom_regex: the client's reverse-DNS name, "none" when
+ * it has none (a value "none" then matches, as in Squid). Not looked up
+ * yet: unknown when the caller can wait for it, else no match.
+ */
+static int
+match_srcdom(const struct acl *acl, const struct acl_ctx *ctx)
+{
+	struct str name;
+
+	if (ctx->client_name == NULL)
+		return ctx->name_wait ? ACL_M_NEED_NAME : 0;
+	name = str_make(ctx->client_name, strlen(ctx->client_name));
+	if (acl->type == ACL_SRCDOMAIN)
+		return match_domain(acl, name);
+	return match_regex(acl, name, 1);
 }
 
 static int
@@ -448,7 +468,7 @@ acl_match(const struct acl *acl, const struct acl_ctx *ctx)
 			return match_ip(acl, ctx->dst);
 		if (host_literal(ctx->host, &ss))
 			return match_ip(acl, (const struct sockaddr *)&ss);
-		return -1;
+		return ACL_M_NEED_DST;
 	case ACL_PORT:
 		return match_range(acl, ctx->dst_port);
 	case ACL_LOCALPORT:
@@ -466,6 +486,9 @@ acl_match(const struct acl *acl, const struct acl_ctx *ctx)
 		return match_domain(acl, ctx->host);
 	case ACL_DSTDOM_REGEX:
 		return match_regex(acl, ctx->host, 1);
+	case ACL_SRCDOMAIN:
+	case ACL_SRCDOM_REGEX:
+		return match_srcdom(acl, ctx);
 	case ACL_URL_REGEX:
 		return match_regex(acl, ctx->url, 0);
 	case ACL_URLPATH_REGEX:
@@ -505,8 +528,9 @@ acl_match(const struct acl *acl, const struct acl_ctx *ctx)
 }
 
 /*
- * One rule: 1 when every acl matches, 0 when one does not, -1 when none
- * fails but one is unknown (needs the destination). A definite mismatch
+ * One rule: 1 when every acl matches, 0 when one does not, < 0 when none
+ * fails but one is unknown (ACL_M_NEED_DST or ACL_M_NEED_NAME: what it
+ * needs). A definite mismatch
  * anywhere settles it, so "deny !localnet to_host" does not ask for a DNS
  * lookup for clients outside localnet.
  */
@@ -519,7 +543,7 @@ rule_match(const struct access_rule *r, const struct acl_ctx *ctx)
 	for (i = 0; i < r->nref; i++) {
 		m = acl_match(r->ref[i].acl, ctx);
 		if (m < 0) {
-			unknown = 1;
+			unknown = m;
 			continue;
 		}
 		if (r->ref[i].negate)
@@ -527,7 +551,7 @@ rule_match(const struct access_rule *r, const struct acl_ctx *ctx)
 		if (!m)
 			return 0;
 	}
-	return unknown ? -1 : 1;
+	return unknown < 0 ? unknown : 1;
 }
 
 enum acl_verdict
@@ -544,7 +568,8 @@ acl_check(const struct access_list *list, const struct acl_ctx *ctx, int dflt,
 	for (i = 0; i < list->n; i++) {
 		m = rule_match(&list->rule[i], ctx);
 		if (m < 0)
-			return ACL_NEED_DST;
+			return m == ACL_M_NEED_NAME ? ACL_NEED_NAME :
+			    ACL_NEED_DST;
 		if (m > 0) {
 			if (rule != NULL)
 				*rule = &list->rule[i];

@@ -6,15 +6,22 @@
 
 #include "acl/acl-t.h"
 
-/* Matching an ACL gives 1 (match), 0 (no match), or -1 when it needs the
- * destination address and ctx->dst is NULL. */
+/* What acl_match() gives when it cannot decide yet. */
+#define ACL_M_NEED_DST	(-1)	/* needs the destination address */
+#define ACL_M_NEED_NAME	(-2)	/* needs the client's name (name_wait) */
+
+/* Matching an ACL gives 1 (match), 0 (no match), ACL_M_NEED_DST when it
+ * needs the destination address and ctx->dst is NULL, or ACL_M_NEED_NAME
+ * when it needs the client's name, ctx->client_name is NULL and
+ * ctx->name_wait is set. */
 int acl_match(const struct acl *acl, const struct acl_ctx *ctx);
 
 /*
  * Walk an access list: the first rule whose ACLs all match decides. When no
  * rule matches, the answer is the opposite of the last rule (Squid); an empty
- * list gives dflt. Returns ACL_ALLOW, ACL_DENY or ACL_NEED_DST. When rule is
- * not NULL it receives the deciding rule (NULL when none matched).
+ * list gives dflt. Returns ACL_ALLOW, ACL_DENY, ACL_NEED_DST or
+ * ACL_NEED_NAME. When rule is not NULL it receives the deciding rule (NULL
+ * when none matched).
  */
 enum acl_verdict acl_check(const struct access_list *list,
 			   const struct acl_ctx *ctx, int dflt,

@@ -4,7 +4,8 @@
  *
  * Values are appended to the ACL while the file is read (several lines
  * with the same name and type add up, as in Squid). cfg_acl_finish() then
- * puts them in the form src/acl/acl.c matches against: dstdomain sorted
+ * puts them in the form src/acl/acl.c matches against: dstdomain and
+ * srcdomain sorted
  * and deduplicated, regexes compiled.
  */
 #include <arpa/inet.h>
@@ -36,6 +37,8 @@ static const struct {
 	{ "proto",		ACL_PROTO },
 	{ "dstdomain",		ACL_DSTDOMAIN },
 	{ "dstdom_regex",	ACL_DSTDOM_REGEX },
+	{ "srcdomain",		ACL_SRCDOMAIN },
+	{ "srcdom_regex",	ACL_SRCDOM_REGEX },
 	{ "url_regex",		ACL_URL_REGEX },
 	{ "urlpath_regex",	ACL_URLPATH_REGEX },
 	{ "time",		ACL_TIME },
@@ -62,10 +65,6 @@ static const struct {
 	const char *name;
 	const char *why;
 } acl_refused[] = {
-	{ "srcdomain",		"it matches the client's reverse-DNS name, "
-	  "which tproxyd does not look up; rules using it would not match" },
-	{ "srcdom_regex",	"it matches the client's reverse-DNS name, "
-	  "which tproxyd does not look up; rules using it would not match" },
 	{ "proxy_auth",		"tproxyd has no proxy authentication "
 	  "(auth_param); users could not be told apart" },
 	{ "proxy_auth_regex",	"tproxyd has no proxy authentication "
@@ -139,7 +138,8 @@ type_name(enum acl_type type)
 static int
 is_regex(enum acl_type type)
 {
-	return type == ACL_DSTDOM_REGEX || type == ACL_URL_REGEX ||
+	return type == ACL_DSTDOM_REGEX || type == ACL_SRCDOM_REGEX ||
+	    type == ACL_URL_REGEX ||
 	    type == ACL_URLPATH_REGEX || type == ACL_BROWSER ||
 	    type == ACL_REFERER_REGEX ||
 	    type == ACL_REQ_MIME_TYPE || type == ACL_REP_MIME_TYPE;
@@ -745,6 +745,7 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 		}
 		goto regex;
 	case ACL_DSTDOMAIN:
+	case ACL_SRCDOMAIN:
 		len = strlen(t->s);
 		/* "example.com." names the same domain as "example.com". */
 		if (len > 1 && t->s[len - 1] == '.')
@@ -761,6 +762,7 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 		*AR_PUSH(p->ar, acl->v.word, acl->n) = w;
 		break;
 	case ACL_DSTDOM_REGEX:
+	case ACL_SRCDOM_REGEX:
 	case ACL_URL_REGEX:
 	case ACL_URLPATH_REGEX:
 	case ACL_BROWSER:
@@ -1146,7 +1148,8 @@ cfg_acl_finish(struct cfg_parse *p)
 	size_t i, k;
 
 	for (acl = p->c->acls; acl != NULL; acl = acl->next) {
-		if (acl->type == ACL_DSTDOMAIN && acl->n > 0) {
+		if ((acl->type == ACL_DSTDOMAIN ||
+		     acl->type == ACL_SRCDOMAIN) && acl->n > 0) {
 			/* acl.c looks names up with a binary search. */
 			qsort(acl->v.word, acl->n, sizeof(char *), cmp_word);
 			for (i = 1, k = 1; i < acl->n; i++)

@@ -1,11 +1,14 @@
 /*
- * dns.c - c-ares driven by the event loop, and a positive answer cache.
+ * dns.c - c-ares driven by the event loop, a positive answer cache, and
+ * reverse (PTR) lookups with their own small cache.
  *
  * c-ares tells us which sockets it wants watched (sock_state_cb); we keep
  * one evl_io per such socket and one timer for its retransmissions.
  */
 #include <ares.h>
+#include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +21,17 @@
 #define DNS_CACHE_SIZE  1024		/* entries, power of two */
 #define DNS_CACHE_MAXTTL 300.0
 #define DNS_CACHE_DEFTTL 60.0		/* answers without a TTL (hosts) */
+#define PTR_CACHE_SIZE  256		/* entries, power of two */
+#define DNS_PTR_TTL     60.0		/* a name, or "no name" */
+#define DNS_PTR_FAILTTL 30.0		/* a timeout or failure */
 
+/* A forward query (cb) or a reverse one (pcb, the name in host[]). */
 struct dns_query {
 	dns_cb                 *cb;	/* NULL once cancelled */
+	dns_ptr_cb             *pcb;	/* NULL once cancelled */
 	void                   *arg;
+	int                     rfamily;	/* reverse: the address */
+	unsigned char           raddr[16];
 	int                     err;
 	int                     n;
 	struct sockaddr_storage addrs[DNS_MAX_ADDRS];
@@ -46,6 +56,17 @@ static int chan_ok;
 static struct dns_sock socks[DNS_MAX_SOCKS];
 static struct evl_timer tmr;
 static struct cache_ent cache[DNS_CACHE_SIZE];
+
+/* One reverse answer; family 0: empty. */
+struct ptr_ent {
+	int           family;
+	unsigned char addr[16];
+	double        expires;
+	int           err;
+	char          name[DNS_NAME_MAX];
+};
+
+static struct ptr_ent ptr_cache[PTR_CACHE_SIZE];
 
 static void rearm_timer(void);
 
@@ -174,6 +195,7 @@ dns_shutdown(void)
 		free(cache[i].host);
 		cache[i].host = NULL;
 	}
+	memset(ptr_cache, 0, sizeof(ptr_cache));
 	chan_ok = 0;
 }
 
@@ -184,6 +206,8 @@ deliver(void *arg)
 
 	if (q->cb != NULL)
 		q->cb(q->arg, q->err, q->addrs, q->n);
+	else if (q->pcb != NULL)
+		q->pcb(q->arg, q->err, q->err == 0 ? q->host : NULL);
 	free(q);
 }
 
@@ -293,8 +317,138 @@ dns_cached(const char *host, struct sockaddr_storage *addrs)
 void
 dns_cancel(struct dns_query *q)
 {
-	if (q != NULL)
+	if (q != NULL) {
 		q->cb = NULL;
+		q->pcb = NULL;
+	}
+}
+
+/* ---- reverse lookups ---------------------------------------------------- */
+
+/* The address of sa as (family, bytes), IPv4-mapped IPv6 as IPv4 (its
+ * name is under in-addr.arpa). Returns the byte count, 0 for others. */
+static int
+ptr_key(const struct sockaddr *sa, int *family, unsigned char a[16])
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+	memset(a, 0, 16);
+	if (sa->sa_family == AF_INET) {
+		*family = AF_INET;
+		memcpy(a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return 4;
+	}
+	if (sa->sa_family != AF_INET6)
+		return 0;
+	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		*family = AF_INET;
+		memcpy(a, &s6->sin6_addr.s6_addr[12], 4);
+		return 4;
+	}
+	*family = AF_INET6;
+	memcpy(a, &s6->sin6_addr, 16);
+	return 16;
+}
+
+static struct ptr_ent *
+ptr_slot(int family, const unsigned char a[16])
+{
+	unsigned h = 2166136261u;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ a[i]) * 16777619u;
+	h = (h ^ (unsigned)family) * 16777619u;
+	return &ptr_cache[h & (PTR_CACHE_SIZE - 1)];
+}
+
+int
+dns_reverse_cached(const struct sockaddr *sa, int *err, char *name)
+{
+	unsigned char a[16];
+	struct ptr_ent *e;
+	int family;
+
+	if (ptr_key(sa, &family, a) == 0)
+		return 0;
+	e = ptr_slot(family, a);
+	if (e->family != family || memcmp(e->addr, a, 16) != 0 ||
+	    e->expires <= evl_now())
+		return 0;
+	*err = e->err;
+	memcpy(name, e->name, DNS_NAME_MAX);
+	return 1;
+}
+
+static void
+hostent_cb(void *arg, int status, int timeouts, struct hostent *he)
+{
+	struct dns_query *q = arg;
+	struct ptr_ent *e;
+	size_t len = 0, i;
+
+	(void)timeouts;
+	q->host[0] = '\0';
+	if (status == ARES_SUCCESS && he != NULL && he->h_name != NULL) {
+		len = strlen(he->h_name);
+		if (len > 0 && he->h_name[len - 1] == '.')
+			len--;
+		if (len >= DNS_NAME_MAX)
+			len = 0;
+		/* DNS names are case-insensitive: acls see lowercase. */
+		for (i = 0; i < len; i++)
+			q->host[i] = (char)tolower((unsigned char)
+						   he->h_name[i]);
+		q->host[len] = '\0';
+	}
+	if (len > 0)
+		q->err = 0;
+	else if (status == ARES_ENOTFOUND || status == ARES_ENODATA ||
+		 status == ARES_SUCCESS)
+		q->err = DNS_E_NXDOMAIN;
+	else if (status == ARES_ETIMEOUT)
+		q->err = DNS_E_TIMEOUT;
+	else
+		q->err = DNS_E_FAIL;
+	/* Not when the resolver is going away (reload): a new one may
+	 * answer differently. */
+	if (status != ARES_EDESTRUCTION && status != ARES_ECANCELLED) {
+		e = ptr_slot(q->rfamily, q->raddr);
+		e->family = q->rfamily;
+		memcpy(e->addr, q->raddr, 16);
+		e->err = q->err;
+		memcpy(e->name, q->host, len + 1);
+		e->expires = evl_now() + (q->err == 0 ||
+			     q->err == DNS_E_NXDOMAIN ? DNS_PTR_TTL :
+			     DNS_PTR_FAILTTL);
+	}
+	evl_defer(&q->deliver, deliver, q);
+}
+
+struct dns_query *
+dns_reverse(const struct sockaddr *sa, dns_ptr_cb *cb, void *arg)
+{
+	struct dns_query *q;
+	int len;
+
+	q = calloc(1, sizeof(*q) + DNS_NAME_MAX);
+	if (q == NULL)
+		return NULL;
+	q->pcb = cb;
+	q->arg = arg;
+	len = ptr_key(sa, &q->rfamily, q->raddr);
+	if (len == 0 || !chan_ok) {
+		q->err = DNS_E_FAIL;
+		evl_defer(&q->deliver, deliver, q);
+		return q;
+	}
+	if (dns_reverse_cached(sa, &q->err, q->host)) {
+		evl_defer(&q->deliver, deliver, q);
+		return q;
+	}
+	ares_gethostbyaddr(chan, q->raddr, len, q->rfamily, hostent_cb, q);
+	rearm_timer();
+	return q;
 }
 
 const char *

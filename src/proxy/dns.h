@@ -42,6 +42,22 @@ int dns_cached(const char *host, struct sockaddr_storage *addrs);
 /* The callback will not run; the query finishes in the background. */
 void dns_cancel(struct dns_query *q);
 
+/* A reverse (PTR) answer: err 0 with the name (lowercase, no trailing
+ * dot), or a negative code as above and name NULL. */
+typedef void dns_ptr_cb(void *arg, int err, const char *name);
+
+#define DNS_NAME_MAX 256	/* a name and its NUL */
+
+/* Look up the name of an address (IPv4-mapped IPv6 as IPv4), with the
+ * rules of dns_lookup(): a handle for dns_cancel(), the answer always from
+ * a deferred call, NULL when out of memory. Answers, failures included,
+ * are cached per address for a short time (DNS_PTR_TTL). */
+struct dns_query *dns_reverse(const struct sockaddr *sa, dns_ptr_cb *cb,
+			      void *arg);
+/* A fresh cached reverse answer for sa: 1 and err, name (DNS_NAME_MAX)
+ * filled as dns_ptr_cb would get them, or 0 when there is none. */
+int dns_reverse_cached(const struct sockaddr *sa, int *err, char *name);
+
 const char *dns_strerror(int err);
 
 #endif

@@ -164,6 +164,58 @@ lookup(struct stream *s, const char *name, enum dns_for what)
 		strm_error(s, 503, "ERR_DNS_FAIL", "out of memory");
 }
 
+/* The client's name is known (or "none"): ask http_access again. */
+static void
+set_client_name(struct stream *s, int err, const char *name)
+{
+	char a[INET6_ADDRSTRLEN + 8];
+	struct acl_ctx ctx;
+
+	if (err == 0 && name != NULL && strlen(name) < sizeof(s->client_name))
+		memcpy(s->client_name, name, strlen(name) + 1);
+	else
+		memcpy(s->client_name, "none", 5);
+	if (err == DNS_E_TIMEOUT || err == DNS_E_FAIL) {
+		strm_acl_ctx(s, &ctx);
+		log_msg(LOG_INFO, "cannot look up the name of client %s (%s): "
+			"srcdomain acls see \"none\"",
+			sa_text(ctx.client, a, sizeof(a)), dns_strerror(err));
+	}
+	phase_run(s);
+}
+
+static void
+client_name_done(void *arg, int err, const char *name)
+{
+	struct stream *s = arg;
+
+	s->dns = NULL;
+	s->dns_for = DNS_FOR_NONE;
+	set_client_name(s, err, name);
+	strm_wake(s);
+}
+
+/*
+ * Reverse lookup of the client's address (the one the acls see: the
+ * indirect client with acl_uses_indirect_client) for srcdomain acls; the
+ * answer comes back to phase_run(). A cached one is used at once.
+ */
+static void
+lookup_client_name(struct stream *s, const struct sockaddr *client)
+{
+	char name[DNS_NAME_MAX];
+	int err;
+
+	if (dns_reverse_cached(client, &err, name)) {
+		set_client_name(s, err, name);
+		return;
+	}
+	s->dns_for = DNS_FOR_CLIENT_NAME;
+	s->dns = dns_reverse(client, client_name_done, s);
+	if (s->dns == NULL)
+		strm_error(s, 503, "ERR_DNS_FAIL", "out of memory");
+}
+
 /* All refs of a tcp_outgoing_address or marking line match. */
 static int
 refs_match(const struct acl_ref *ref, size_t n, const struct acl_ctx *ctx)
@@ -440,6 +492,8 @@ phase_run(struct stream *s)
 	 * request as adapted: tproxyd adapts none, so the same request). */
 	if (!s->access_done) {
 		strm_acl_ctx(s, &ctx);
+		/* Only here may srcdomain acls wait for the client's name. */
+		ctx.name_wait = 1;
 		list = &cfg->http_access;
 		v = acl_check(list, &ctx, ACL_DENY, &rule);
 		if (v == ACL_ALLOW && cfg->adapted_http_access.n > 0) {
@@ -452,6 +506,11 @@ phase_run(struct stream *s)
 			lookup(s, s->host, DNS_FOR_ORIGIN);
 			return;
 		}
+		if (v == ACL_NEED_NAME && s->client_name[0] == '\0') {
+			lookup_client_name(s, ctx.client);
+			return;
+		}
+		ctx.name_wait = 0;
 		if (mark_client(s, &ctx) < 0) {
 			strm_error(s, 500, "ERR_INTERNAL", "The proxy could "
 				   "not mark this connection as configured.");

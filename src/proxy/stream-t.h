@@ -98,6 +98,7 @@ enum dns_for {
 	DNS_FOR_VERIFY,		/* intercepted: does Host resolve to the
 				   original destination? */
 	DNS_FOR_PEER,		/* a cache_peer's host name */
+	DNS_FOR_CLIENT_NAME,	/* the client's name, for srcdomain acls */
 };
 
 struct stream {
@@ -149,6 +150,10 @@ struct stream {
 	struct sockaddr_storage indirect;	/* the client named by a
 						   trusted X-Forwarded-For
 						   (follow_x_forwarded_for) */
+	char                client_name[256];	/* the acls' client's
+						   reverse-DNS name, "none"
+						   if it has none, "": not
+						   looked up (DNS_NAME_MAX) */
 	uint64_t            req_body_seen;	/* body bytes approved */
 
 	/* The response. */

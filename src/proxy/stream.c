@@ -210,6 +210,9 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 	ctx->now = (long long)evl_now();
 	ctx->client_conns = lim_ip_count((const struct sockaddr *)&se->addr);
 	ctx->client_mac = neigh_mac;
+	/* Looked up by phase_run() when http_access needs it; until then
+	 * srcdomain acls do not match (name_wait is 0). */
+	ctx->client_name = s->client_name[0] != '\0' ? s->client_name : NULL;
 }
 
 /* ---- ending a stream ---------------------------------------------------- */

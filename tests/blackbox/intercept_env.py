@@ -401,11 +401,19 @@ DNS_NAMES = {
     "wrong.example": ["198.18.2.99", "2001:db8:2::99"],     # forgery
 }
 
+# Reverse (PTR) answers of the stub DNS, for srcdomain acls: the client's
+# IPv4 address has a name, its IPv6 address none (NXDOMAIN).
+DNS_PTRS = {
+    CLI4: "PC1.Clients.Test",
+}
+
 
 def start_stub_dns(topo):
     argv = [PY, STUB_DNS_PY, "--listen", "127.0.0.1:53"]
     for n, addrs in DNS_NAMES.items():
         argv += ["--name", "%s=%s" % (n, ",".join(addrs))]
+    for addr, n in DNS_PTRS.items():
+        argv += ["--ptr", "%s=%s" % (addr, n)]
     p = topo.popen(topo.rtr, argv, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     ok = harness.poll(lambda: p.poll() is not None or topo.run(

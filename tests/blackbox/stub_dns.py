@@ -15,9 +15,34 @@ import struct
 import sys
 
 QTYPE = {1: socket.AF_INET, 28: socket.AF_INET6}
+PTR = 12
 
 
-def answer(q, table):
+def ptr_addr(name):
+    """The address a reverse name (in-addr.arpa, ip6.arpa) stands for, in
+    inet_ntop form, or None."""
+    labels = name.split(".")
+    try:
+        if name.endswith(".in-addr.arpa") and len(labels) == 6:
+            return socket.inet_ntop(socket.AF_INET, bytes(
+                int(x) for x in reversed(labels[:4])))
+        if name.endswith(".ip6.arpa") and len(labels) == 34:
+            hexs = "".join(reversed(labels[:32]))
+            return socket.inet_ntop(socket.AF_INET6, bytes.fromhex(hexs))
+    except (ValueError, OSError):
+        return None
+    return None
+
+
+def encode_name(name):
+    out = b""
+    for label in name.rstrip(".").split("."):
+        b = label.encode("ascii")
+        out += bytes([len(b)]) + b
+    return out + b"\0"
+
+
+def answer(q, table, ptrs=None):
     qid, _flags, qdcount = struct.unpack("!HHH", q[:6])
     if qdcount != 1:
         return None
@@ -30,6 +55,15 @@ def answer(q, table):
     qtype, _qclass = struct.unpack("!HH", q[i:i + 4])
     question = q[12:i + 4]
     name = ".".join(labels).lower().rstrip(".")
+    if qtype == PTR:
+        target = (ptrs or {}).get(ptr_addr(name) or "")
+        rcode = 0 if target else 3
+        out = struct.pack("!HHHHHH", qid, 0x8580 | rcode, 1,
+                          1 if target else 0, 0, 0) + question
+        if target:
+            rd = encode_name(target)
+            out += struct.pack("!HHHIH", 0xC00C, PTR, 1, 60, len(rd)) + rd
+        return out
     addrs = []
     if name in table and qtype in QTYPE:
         fam = QTYPE[qtype]
@@ -48,7 +82,14 @@ def main(argv=None):
     ap.add_argument("--listen", default="127.0.0.1:53")
     ap.add_argument("--name", action="append", default=[],
                     help="NAME=ADDR[,ADDR...]")
+    ap.add_argument("--ptr", action="append", default=[],
+                    help="ADDR=NAME (the answer to a reverse lookup)")
     a = ap.parse_args(argv)
+    ptrs = {}
+    for spec in a.ptr:
+        addr, _, n = spec.partition("=")
+        fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        ptrs[socket.inet_ntop(fam, socket.inet_pton(fam, addr))] = n
     table = {}
     for spec in a.name:
         n, _, addrs = spec.partition("=")
@@ -60,7 +101,7 @@ def main(argv=None):
     while True:
         q, peer = s.recvfrom(4096)
         try:
-            r = answer(q, table)
+            r = answer(q, table, ptrs)
         except (IndexError, struct.error, ValueError):
             r = None
         if r:

@@ -63,7 +63,12 @@ static const char acl_conf[] =
 	"acl both all-of one !get\n"
 	"acl either any-of one conn\n"
 	"acl eitherdst any-of srv one\n"
-	"acl alldst all-of srv one\n";
+	"acl alldst all-of srv one\n"
+	"acl sd srcdomain .clients.test exact.example.\n"
+	"acl sre srcdom_regex ^pc[0-9]+\\.clients\\.\n"
+	"acl snone srcdomain none\n"
+	"acl sdone any-of sd one\n"
+	"acl sdall all-of sd one\n";
 
 /* A request, as strings; NULL means unknown. */
 struct req {
@@ -85,6 +90,9 @@ struct req {
 				   clock */
 	unsigned    conns;
 	const char *mac;	/* the client's MAC; NULL: not a neighbour */
+	const char *cname;	/* the client's reverse-DNS name; NULL: not
+				   looked up */
+	int         wait;	/* the caller can look it up (name_wait) */
 };
 
 static struct str
@@ -204,6 +212,8 @@ mkctx(const struct req *r, struct acl_ctx *ctx, struct sockaddr_storage *cl,
 	ctx->url = sv(r->url);
 	ctx->path = sv(r->path);
 	ctx->port_name = r->port_name;
+	ctx->client_name = r->cname;
+	ctx->name_wait = r->wait;
 }
 
 static struct cfg *
@@ -460,6 +470,37 @@ static const struct match_case match_cases[] = {
 	{ "alldst", { .host = "a.example" }, 0 },
 	{ "alldst", { .client = "192.0.2.1", .host = "a.example" }, -1 },
 	{ "alldst", { .client = "192.0.2.1", .host = "192.0.2.5" }, 1 },
+
+	/* srcdomain: the client's name like dstdomain (case-insensitive,
+	 * ".x" covers x and what is under it, trailing dot ignored) */
+	{ "sd", { .cname = "pc1.clients.test" }, 1 },
+	{ "sd", { .cname = "PC1.Clients.TEST." }, 1 },
+	{ "sd", { .cname = "clients.test" }, 1 },
+	{ "sd", { .cname = "xclients.test" }, 0 },
+	{ "sd", { .cname = "exact.example" }, 1 },
+	{ "sd", { .cname = "a.exact.example" }, 0 },
+	{ "sd", { .cname = "none" }, 0 },
+	/* srcdom_regex on the lowercased name */
+	{ "sre", { .cname = "pc12.clients.test" }, 1 },
+	{ "sre", { .cname = "PC12.CLIENTS.test" }, 1 },
+	{ "sre", { .cname = "pc.clients.test" }, 0 },
+	{ "sre", { .cname = "none" }, 0 },
+	/* no name (lookup failed or NXDOMAIN): "none", which matches a
+	 * value "none" as in Squid */
+	{ "snone", { .cname = "none" }, 1 },
+	{ "snone", { .cname = "pc1.clients.test" }, 0 },
+	/* not looked up: unknown where the caller can wait, else no match */
+	{ "sd", { .cname = NULL, .wait = 1 }, -2 },
+	{ "sre", { .cname = NULL, .wait = 1 }, -2 },
+	{ "snone", { .cname = NULL, .wait = 1 }, -2 },
+	{ "sd", { .cname = NULL }, 0 },
+	{ "sre", { .cname = NULL }, 0 },
+	{ "snone", { .cname = NULL }, 0 },
+	{ "sdone", { .client = "192.0.2.1", .wait = 1 }, 1 },
+	{ "sdone", { .wait = 1 }, -2 },
+	{ "sdall", { .wait = 1 }, 0 },
+	{ "sdall", { .client = "192.0.2.1", .wait = 1 }, -2 },
+	{ "sdall", { .client = "192.0.2.1", .cname = "a.clients.test" }, 1 },
 };
 
 static void
@@ -644,6 +685,33 @@ static const struct check_case check_cases[] = {
 	  { .host = "WWW.Example.com.", .method = "GET" }, 0, ACL_ALLOW, 0 },
 	{ "http_access allow dom get\nhttp_access deny all\n",
 	  { .host = "www.example.com", .method = "POST" }, 1, ACL_DENY, 1 },
+	/* srcdomain: the client's name, asked for only when it decides */
+	{ "http_access deny sd\nhttp_access allow all\n",
+	  { .wait = 1 }, 0, ACL_NEED_NAME, -1 },
+	{ "http_access deny sd\nhttp_access allow all\n",
+	  { .cname = "pc1.clients.test", .wait = 1 }, 1, ACL_DENY, 0 },
+	{ "http_access deny sd\nhttp_access allow all\n",
+	  { .cname = "other.test", .wait = 1 }, 0, ACL_ALLOW, 1 },
+	{ "http_access deny sd\nhttp_access allow all\n",
+	  { .cname = "none", .wait = 1 }, 0, ACL_ALLOW, 1 },
+	{ "http_access deny !sre\nhttp_access allow all\n",
+	  { .cname = "none", .wait = 1 }, 1, ACL_DENY, 0 },
+	{ "http_access deny snone\nhttp_access allow all\n",
+	  { .cname = "none", .wait = 1 }, 1, ACL_DENY, 0 },
+	{ "http_access allow lan\nhttp_access deny sd\nhttp_access allow "
+	  "all\n", { .client = "10.0.0.1", .wait = 1 }, 0, ACL_ALLOW, 0 },
+	{ "http_access deny one sd\nhttp_access allow all\n",
+	  { .client = "8.8.8.8", .wait = 1 }, 0, ACL_ALLOW, 1 },
+	/* both unknown in one rule: either need is fine to ask first; the
+	 * name known, the destination is asked for */
+	{ "http_access deny sd srv\nhttp_access allow all\n",
+	  { .cname = "pc1.clients.test", .host = "a.example", .wait = 1 },
+	  0, ACL_NEED_DST, -1 },
+	/* without the phases (name_wait 0): no match, never a need */
+	{ "http_access deny sd\nhttp_access allow all\n",
+	  { .cname = NULL }, 0, ACL_ALLOW, 1 },
+	{ "http_access deny !sd\nhttp_access allow all\n",
+	  { .cname = NULL }, 1, ACL_DENY, 0 },
 };
 
 static void

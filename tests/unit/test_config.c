@@ -340,11 +340,17 @@ static const struct load_case load_cases[] = {
 	{ "acl m myip 10.0.0.1\n", 0, 1, "t.conf:1: WARNING: UPGRADE: ACL "
 	  "'myip' type has been renamed to 'localip'", 0 },
 	/* Squid types tproxyd lacks: refused with the reason. */
-	{ "acl s srcdomain .example.com\n", 1, 0, "t.conf:1: 'acl srcdomain' "
-	  "is not supported by tproxyd: it matches the client's reverse-DNS "
-	  "name", 0 },
+	{ "acl s peername p1\n", 1, 0, "t.conf:1: 'acl peername' "
+	  "is not supported by tproxyd: it matches cache_peer selection", 0 },
 	{ "acl u proxy_auth REQUIRED\n", 1, 0, "t.conf:1: 'acl proxy_auth' "
 	  "is not supported by tproxyd", 0 },
+	/* srcdomain, srcdom_regex: values as dstdomain's and regexes. */
+	{ "acl s srcdomain .example.com none\n", 0, 0, NULL, 0 },
+	{ "acl s srcdomain a..b\n", 1, 0, "t.conf:1: acl s: invalid domain "
+	  "'a..b'", 0 },
+	{ "acl s srcdom_regex -i ^pc[0-9]+\\.lan$\n", 0, 0, NULL, 0 },
+	{ "acl s srcdom_regex (\n", 1, 0, "t.conf:1: acl s: invalid regular "
+	  "expression '('", 0 },
 	/* New types: bad values. */
 	{ "acl t time MTX 08:00-17:00\n", 1, 0, "t.conf:1: acl t: bad day "
 	  "'X' in 'MTX'", 0 },
