@@ -3,10 +3,10 @@
  * ACLs, and references to ACLs from the *_access directives.
  *
  * Values are appended to the ACL while the file is read (several lines
- * with the same name and type add up, as in Squid). cfg_acl_finish() then
- * puts them in the form src/acl/acl.c matches against: dstdomain and
- * srcdomain sorted
- * and deduplicated, regexes compiled.
+ * with the same name and type add up, as in Squid); acl_values.c parses
+ * each value. cfg_acl_finish() (acl_finish.c) then puts them in the form
+ * src/acl/acl.c matches against: domain lists sorted and deduplicated,
+ * regexes compiled, address lists merged.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "acl/acl.h"
+#include "config/acl-int.h"
 #include "config/cfg-int.h"
 #include "config/config.h"
 
@@ -123,8 +124,8 @@ static const char *const builtin_acls[] = {
 	"acl CONNECT method CONNECT",
 };
 
-static const char *
-type_name(enum acl_type type)
+const char *
+cfg_acl_type_name(enum acl_type type)
 {
 	size_t i;
 
@@ -135,8 +136,8 @@ type_name(enum acl_type type)
 }
 
 /* Values compiled as regexes into v.re by cfg_acl_finish(). */
-static int
-is_regex(enum acl_type type)
+int
+cfg_acl_is_regex(enum acl_type type)
 {
 	return type == ACL_DSTDOM_REGEX || type == ACL_SRCDOM_REGEX ||
 	    type == ACL_URL_REGEX ||
@@ -145,21 +146,21 @@ is_regex(enum acl_type type)
 	    type == ACL_REQ_MIME_TYPE || type == ACL_REP_MIME_TYPE;
 }
 
-static int
-is_header(enum acl_type type)
+int
+cfg_acl_is_header(enum acl_type type)
 {
 	return type == ACL_REQ_HEADER || type == ACL_REP_HEADER;
 }
 
-static int
-is_ip(enum acl_type type)
+int
+cfg_acl_is_ip(enum acl_type type)
 {
 	return type == ACL_SRC || type == ACL_DST || type == ACL_LOCALIP;
 }
 
 /* Squid allows letters, digits and "-_." in ACL names. */
-static int
-valid_name(const char *s)
+int
+cfg_acl_valid_name(const char *s)
 {
 	if (*s == '\0')
 		return 0;
@@ -167,359 +168,6 @@ valid_name(const char *s)
 		if (!isalnum((unsigned char)*s) && strchr("-_.", *s) == NULL)
 			return 0;
 	return 1;
-}
-
-/* Strict decimal in [0, max]; no sign, no spaces. */
-static int
-parse_uint(const char *s, size_t len, unsigned long max, unsigned long *out)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (len == 0 || len > 10)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* A numeric address, "[v6]" allowed; the family and the 16 bytes (IPv4 in
- * the first 4). Returns 0 or -1. Shared with cfg_util.c. */
-int
-cfg_parse_addr(const char *s, size_t len, int *family, struct in6_addr *a)
-{
-	char buf[INET6_ADDRSTRLEN + 2];
-
-	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
-		s++;
-		len -= 2;
-	}
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, buf, a) == 1) {
-		*family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, buf, a) == 1) {
-		*family = AF_INET6;
-		return 0;
-	}
-	return -1;
-}
-
-/* A netmask a.b.c.d with contiguous ones, as a prefix length, or -1. */
-static int
-mask_bits(const struct in6_addr *m)
-{
-	uint32_t v;
-	int bits = 0;
-
-	memcpy(&v, m->s6_addr, 4);
-	v = ntohl(v);
-	while (bits < 32 && (v & 0x80000000u)) {
-		v <<= 1;
-		bits++;
-	}
-	return v == 0 ? bits : -1;
-}
-
-/*
- * One src/dst value: ADDR, ADDR/BITS, IPv4/NETMASK, ADDR-ADDR or "all".
- * Fills out[0] (and out[1] for "all"), returns how many, or -1 after
- * reporting. Host bits under the mask are cleared with a warning, as Squid
- * does.
- */
-static int
-parse_ip_value(struct cfg_parse *p, const struct acl *acl,
-	       const struct tok *t, struct acl_ip *out)
-{
-	const char *s = t->s, *slash, *dash;
-	struct in6_addr a, b, m;
-	int fam, fam2, bits, maxbits, i, hostbits = 0;
-	unsigned long ul;
-
-	/* Squid takes these old spellings of "all" as "all" (both
-	 * families), with a notice. */
-	if (strcmp(s, "0/0") == 0 || strcmp(s, "0.0.0.0/0") == 0 ||
-	    strcmp(s, "0.0.0.0/0.0.0.0") == 0 ||
-	    strcmp(s, "0.0.0.0-255.255.255.255") == 0 ||
-	    strcmp(s, "0.0.0.0-0.0.0.0/0") == 0) {
-		cfg_warn(p, t, "acl %s: '%s' needs to be replaced by the term "
-			 "'all'; using 'all' (IPv4 and IPv6) instead",
-			 acl->name, s);
-		s = "all";
-	}
-	if (strcmp(s, "all") == 0) {
-		memset(out, 0, 2 * sizeof(*out));
-		out[0].family = AF_INET;
-		memset(&out[0].hi, 0xff, 4);
-		out[1].family = AF_INET6;
-		memset(&out[1].hi, 0xff, 16);
-		return 2;
-	}
-	/* Squid's "ipv4" and "ipv6": every address of one family. */
-	if (strcmp(s, "ipv4") == 0 || strcmp(s, "ipv6") == 0) {
-		memset(out, 0, sizeof(*out));
-		out->family = s[3] == '4' ? AF_INET : AF_INET6;
-		memset(&out->hi, 0xff, s[3] == '4' ? 4 : 16);
-		return 1;
-	}
-	dash = strchr(s, '-');
-	slash = strchr(s, '/');
-	if (dash != NULL) {
-		if (slash != NULL ||
-		    cfg_parse_addr(s, (size_t)(dash - s), &fam, &a) < 0 ||
-		    cfg_parse_addr(dash + 1, strlen(dash + 1), &fam2, &b) < 0) {
-			goto bad;
-		}
-		if (fam != fam2 || memcmp(&a, &b, sizeof(a)) > 0) {
-			cfg_err(p, t, "acl %s: invalid address range '%s': "
-				"both ends must be of the same family, low "
-				"first", acl->name, s);
-			return -1;
-		}
-		out->family = fam;
-		out->lo = a;
-		out->hi = b;
-		return 1;
-	}
-	if (cfg_parse_addr(s, slash ? (size_t)(slash - s) : strlen(s), &fam,
-		       &a) < 0) {
-		goto bad;
-	}
-	maxbits = fam == AF_INET ? 32 : 128;
-	bits = maxbits;
-	if (slash != NULL) {
-		if (parse_uint(slash + 1, strlen(slash + 1), (unsigned)maxbits,
-			       &ul) == 0) {
-			bits = (int)ul;
-		} else if (fam == AF_INET &&
-			   cfg_parse_addr(slash + 1, strlen(slash + 1), &fam2,
-				      &m) == 0 && fam2 == AF_INET &&
-			   (bits = mask_bits(&m)) >= 0) {
-			/* a.b.c.d/255.255.0.0 */
-		} else {
-			cfg_err(p, t, "acl %s: invalid mask in '%s'",
-				acl->name, s);
-			return -1;
-		}
-	}
-	out->family = fam;
-	out->lo = a;
-	out->hi = a;
-	for (i = bits; i < maxbits; i++) {
-		unsigned char bit = (unsigned char)(0x80 >> (i % 8));
-
-		if (out->lo.s6_addr[i / 8] & bit)
-			hostbits = 1;
-		out->lo.s6_addr[i / 8] &= (unsigned char)~bit;
-		out->hi.s6_addr[i / 8] |= bit;
-	}
-	if (hostbits) {
-		char nbuf[INET6_ADDRSTRLEN];
-
-		inet_ntop(fam, &out->lo, nbuf, sizeof(nbuf));
-		cfg_warn(p, t, "acl %s: '%s' has bits set outside its mask; "
-			 "using %s/%d", acl->name, s, nbuf, bits);
-	}
-	return 1;
-bad:
-	cfg_err(p, t, "acl %s: invalid address '%s'", acl->name, s);
-	return -1;
-}
-
-/* One value of an address acl, and where it was written. */
-static void
-push_ip(struct cfg_parse *p, struct acl *acl, const struct tok *t,
-	const struct acl_ip *ip)
-{
-	size_t nloc = acl->n;
-	struct acl_vloc *vl;
-
-	*AR_PUSH(p->ar, acl->v.ip, acl->n) = *ip;
-	vl = AR_PUSH(p->ar, acl->vloc, nloc);
-	vl->file = t->file;
-	vl->line = t->line;
-}
-
-/*
- * A src/dst/localip value that is a host name (not a keyword, mask or
- * address): Squid resolves it when it reads the line and adds every
- * address the name has; the acl does not follow later DNS changes.
- * Returns 1 when t was a name (added, or reported), 0 when it is not.
- */
-static int
-add_ip_name(struct cfg_parse *p, struct acl *acl, const struct tok *t)
-{
-	struct sockaddr_storage *v;
-	struct acl_ip ip;
-	char what[160];
-	size_t n, i;
-
-	if (strcmp(t->s, "all") == 0 || strcmp(t->s, "ipv4") == 0 ||
-	    strcmp(t->s, "ipv6") == 0 || !cfg_is_hostname(t->s, strlen(t->s)))
-		return 0;
-	snprintf(what, sizeof(what), "acl %s", acl->name);
-	n = cfg_resolve(p, t, what, t->s, strlen(t->s), AF_UNSPEC, &v);
-	for (i = 0; i < n; i++) {
-		memset(&ip, 0, sizeof(ip));
-		ip.family = v[i].ss_family;
-		if (ip.family == AF_INET)
-			memcpy(&ip.lo, &((struct sockaddr_in *)&v[i])->sin_addr,
-			       4);
-		else
-			ip.lo = ((struct sockaddr_in6 *)&v[i])->sin6_addr;
-		ip.hi = ip.lo;
-		push_ip(p, acl, t, &ip);
-	}
-	return 1;
-}
-
-/* N or N-M, 0..65535. */
-static int
-parse_port_value(struct cfg_parse *p, const struct acl *acl,
-		 const struct tok *t, struct acl_range *out)
-{
-	const char *dash = strchr(t->s, '-');
-	unsigned long lo, hi;
-
-	if (dash == NULL) {
-		if (parse_uint(t->s, strlen(t->s), 65535, &lo) < 0)
-			goto bad;
-		hi = lo;
-	} else if (parse_uint(t->s, (size_t)(dash - t->s), 65535, &lo) < 0 ||
-		   parse_uint(dash + 1, strlen(dash + 1), 65535, &hi) < 0 ||
-		   lo > hi) {
-		goto bad;
-	}
-	out->lo = (uint32_t)lo;
-	out->hi = (uint32_t)hi;
-	return 0;
-bad:
-	cfg_err(p, t, "acl %s: invalid port or port range '%s' (expected N "
-		"or N-M, 0..65535)", acl->name, t->s);
-	return -1;
-}
-
-/* Per-line state for adding values: the ACL, the regex -i flag, and what
- * some types carry from one value to the next. */
-struct acl_add {
-	struct acl       *acl;
-	int               icase;
-	const char       *hname;	/* req_header / rep_header: the field */
-	unsigned          days;		/* time: days not yet given a range */
-	struct acl_group *grp;		/* all-of / any-of: this line's */
-};
-
-/* N, N-M or N- (up to max). */
-static int
-parse_num_range(const char *s, unsigned long max, struct acl_range *out)
-{
-	const char *dash = strchr(s, '-');
-	unsigned long lo, hi;
-
-	if (dash == NULL) {
-		if (parse_uint(s, strlen(s), max, &lo) < 0)
-			return -1;
-		hi = lo;
-	} else if (parse_uint(s, (size_t)(dash - s), max, &lo) < 0) {
-		return -1;
-	} else if (dash[1] == '\0') {
-		hi = max;
-	} else if (parse_uint(dash + 1, strlen(dash + 1), max, &hi) < 0 ||
-		   lo > hi) {
-		return -1;
-	}
-	out->lo = (uint32_t)lo;
-	out->hi = (uint32_t)hi;
-	return 0;
-}
-
-/*
- * One "time" value: day letters (Squid's S M T W H F A, D for Monday to
- * Friday, '-' a placeholder) that apply to the next time range, or a
- * range h1:m1-h2:m2 (24:00 allowed as its end). Days with no range after
- * them cover the whole day (cfg_acl_line() adds that entry).
- */
-static void
-add_time(struct cfg_parse *p, const struct tok *t, struct acl_add *aa)
-{
-	static const char letters[] = "SMTWHFA";
-	struct acl *acl = aa->acl;
-	struct acl_time *e;
-	const char *q, *d;
-	int h1, m1, h2, m2, used = 0;
-	char end;
-
-	if (*t->s < '0' || *t->s > '9') {
-		for (q = t->s; *q != '\0'; q++) {
-			d = strchr(letters, *q);
-			if (*q == 'D')
-				aa->days |= 0x3e;
-			else if (*q == '-')
-				continue;
-			else if (d != NULL)
-				aa->days |= 1u << (d - letters);
-			else {
-				cfg_err(p, t, "acl %s: bad day '%c' in '%s' "
-					"(days are S M T W H F A, D for "
-					"Monday to Friday)", acl->name, *q,
-					t->s);
-				return;
-			}
-		}
-		return;
-	}
-	if (sscanf(t->s, "%d:%d-%d:%d%n%c", &h1, &m1, &h2, &m2, &used,
-		   &end) != 4 || used != (int)strlen(t->s) ||
-	    h1 < 0 || h1 > 23 || m1 < 0 || m1 > 59 || m2 < 0 || m2 > 59 ||
-	    h2 < 0 || h2 > 24 || (h2 == 24 && m2 != 0)) {
-		cfg_err(p, t, "acl %s: bad time range '%s' (expected "
-			"HH:MM-HH:MM)", acl->name, t->s);
-		return;
-	}
-	if (h1 * 60 + m1 > h2 * 60 + m2) {
-		cfg_err(p, t, "acl %s: reversed time range '%s': the start "
-			"must not be after the end (write two ranges to "
-			"cross midnight)", acl->name, t->s);
-		return;
-	}
-	e = AR_PUSH(p->ar, acl->v.time, acl->n);
-	e->days = aa->days ? aa->days : 0x7f;
-	e->start = (unsigned)(h1 * 60 + m1);
-	e->stop = (unsigned)(h2 * 60 + m2);
-	aa->days = 0;
-}
-
-/* xx:xx:xx:xx:xx:xx (or with '-'), hex digits. */
-static int
-parse_mac(const char *s, unsigned char mac[6])
-{
-	unsigned v[6];
-	int i, used = 0;
-	char sep = s[2];
-
-	if ((sep != ':' && sep != '-') || strlen(s) != 17)
-		return -1;
-	for (i = 0; i < 6; i++) {
-		if (!isxdigit((unsigned char)s[i * 3]) ||
-		    !isxdigit((unsigned char)s[i * 3 + 1]) ||
-		    (i < 5 && s[i * 3 + 2] != sep))
-			return -1;
-		if (sscanf(s + i * 3, "%2x%n", &v[i], &used) != 1 || used != 2)
-			return -1;
-		mac[i] = (unsigned char)v[i];
-	}
-	return 0;
 }
 
 /* Whether from reaches to through all-of / any-of references. */
@@ -543,80 +191,6 @@ acl_reaches(const struct acl *from, const struct acl *to, int depth)
 
 static struct acl *acl_lookup(const struct cfg *c, const char *name);
 
-/*
- * glibc's regcomp() builds a tree that doubles with each stacked
- * repetition operator ("a+++..." or "(a{99}){99}"): a short pattern can
- * take gigabytes (found by fuzz_config). POSIX leaves stacked operators
- * undefined anyway, so refuse them, and bound {n,m} counts. Returns NULL
- * when the pattern is acceptable, else why not.
- */
-static const char *
-regex_too_costly(const char *re)
-{
-	int prev_quant = 0, nbound = 0, depth = 0;
-	unsigned long n, top, prod = 1;
-	const char *p = re;
-
-	while (*p) {
-		if (*p == '\\') {
-			p += p[1] ? 2 : 1;
-			prev_quant = 0;
-			continue;
-		}
-		if (*p == '[') {	/* bracket expression: literal chars */
-			p++;
-			if (*p == '^')
-				p++;
-			if (*p == ']')
-				p++;
-			while (*p && *p != ']')
-				p++;
-			if (*p)
-				p++;
-			prev_quant = 0;
-			continue;
-		}
-		if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
-			if (prev_quant)
-				return "stacked repetition operators";
-			if (*p == '{') {
-				if (++nbound > 8)
-					return "more than 8 {n,m} bounds";
-				top = 1;
-				for (p++; *p && *p != '}'; p++) {
-					if (*p < '0' || *p > '9')
-						continue;
-					for (n = 0; *p >= '0' && *p <= '9' &&
-					     n <= 255; p++)
-						n = n * 10 +
-						    (unsigned long)(*p - '0');
-					if (n > 255)
-						return "a {n,m} bound "
-						    "above 255";
-					if (n > top)
-						top = n;
-					p--;
-				}
-				/* Nested bounds multiply the tree. */
-				prod *= top;
-				if (prod > 100000)
-					return "{n,m} bounds multiply "
-					    "past 100000";
-			}
-			prev_quant = 1;
-			if (*p)
-				p++;
-			continue;
-		}
-		if (*p == '(' && ++depth > 20)
-			return "groups nested deeper than 20";
-		if (*p == ')' && depth > 0)
-			depth--;
-		prev_quant = 0;
-		p++;
-	}
-	return NULL;
-}
 
 static void
 add_value(struct cfg_parse *p, const struct tok *t, void *arg)
@@ -638,19 +212,19 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 	case ACL_SRC:
 	case ACL_DST:
 	case ACL_LOCALIP:
-		if (add_ip_name(p, acl, t))
+		if (cfg_acl_add_ip_name(p, acl, t))
 			break;
-		k = parse_ip_value(p, acl, t, ip);
+		k = cfg_acl_parse_ip_value(p, acl, t, ip);
 		for (i = 0; i < k; i++)
-			push_ip(p, acl, t, &ip[i]);
+			cfg_acl_push_ip(p, acl, t, &ip[i]);
 		break;
 	case ACL_PORT:
 	case ACL_LOCALPORT:
-		if (parse_port_value(p, acl, t, &r) == 0)
+		if (cfg_acl_parse_port_value(p, acl, t, &r) == 0)
 			*AR_PUSH(p->ar, acl->v.range, acl->n) = r;
 		break;
 	case ACL_HTTP_STATUS:
-		if (parse_num_range(t->s, 999, &r) == 0)
+		if (cfg_acl_parse_num_range(t->s, 999, &r) == 0)
 			*AR_PUSH(p->ar, acl->v.range, acl->n) = r;
 		else
 			cfg_err(p, t, "acl %s: invalid status or status range "
@@ -658,10 +232,10 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 				acl->name, t->s);
 		break;
 	case ACL_TIME:
-		add_time(p, t, aa);
+		cfg_acl_add_time(p, t, aa);
 		break;
 	case ACL_ARP:
-		if (parse_mac(t->s, mac) == 0)
+		if (cfg_acl_parse_mac(t->s, mac) == 0)
 			memcpy(*AR_PUSH(p->ar, acl->v.mac, acl->n), mac, 6);
 		else
 			cfg_err(p, t, "acl %s: invalid MAC address '%s' "
@@ -669,7 +243,8 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 				t->s);
 		break;
 	case ACL_MAXCONN:
-		if (parse_uint(t->s, strlen(t->s), 0xffffffffUL, &ul) < 0) {
+		if (cfg_acl_parse_uint(t->s, strlen(t->s), 0xffffffffUL,
+				       &ul) < 0) {
 			cfg_err(p, t, "acl %s: invalid connection count '%s'",
 				acl->name, t->s);
 			break;
@@ -774,7 +349,7 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 		 * cfg_acl_finish() compiles into the final array. The first
 		 * byte of the stored word carries the -i flag; header acls
 		 * put "NAME\n" before the expression. */
-		if ((why = regex_too_costly(t->s)) != NULL) {
+		if ((why = cfg_acl_regex_too_costly(t->s)) != NULL) {
 			cfg_err(p, t, "acl %s: regular expression '%s' is too "
 				"costly to compile: %s", acl->name, t->s, why);
 			break;
@@ -789,7 +364,7 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 		}
 		regfree(&re);
 		len = strlen(t->s);
-		hlen = is_header(acl->type) ? strlen(aa->hname) + 1 : 0;
+		hlen = cfg_acl_is_header(acl->type) ? strlen(aa->hname) + 1 : 0;
 		w = ar_alloc(p->ar, hlen + len + 2);
 		w[0] = aa->icase ? 'i' : '-';
 		if (hlen > 0) {
@@ -839,7 +414,7 @@ cfg_acl_line(struct cfg_parse *p, const struct tok *t, size_t n)
 		cfg_err(p, &t[0], "acl: missing acl name");
 		return;
 	}
-	if (!valid_name(t[1].s)) {
+	if (!cfg_acl_valid_name(t[1].s)) {
 		cfg_err(p, &t[1], "acl: invalid acl name '%s' (letters, digits "
 			"and -_. only)", t[1].s);
 		return;
@@ -884,12 +459,13 @@ cfg_acl_line(struct cfg_parse *p, const struct tok *t, size_t n)
 		if (acl->file == cfg_builtin_file)
 			cfg_err(p, &t[2], "acl %s: predefined with type '%s'; "
 				"cannot add values of type '%s' (choose "
-				"another name)", t[1].s, type_name(acl->type),
+				"another name)", t[1].s,
+				cfg_acl_type_name(acl->type),
 				tname);
 		else
 			cfg_err(p, &t[2], "acl %s: already defined as type "
 				"'%s' at %s:%d; cannot add values of type "
-				"'%s'", t[1].s, type_name(acl->type),
+				"'%s'", t[1].s, cfg_acl_type_name(acl->type),
 				acl->file, acl->line, tname);
 		return;
 	}
@@ -918,7 +494,8 @@ cfg_acl_line(struct cfg_parse *p, const struct tok *t, size_t n)
 			nval++;
 			continue;
 		}
-		if ((is_regex(type) || (is_header(type) && aa.hname)) &&
+		if ((cfg_acl_is_regex(type) ||
+		     (cfg_acl_is_header(type) && aa.hname)) &&
 		    (strcmp(t[i].s, "-i") == 0 ||
 		     strcmp(t[i].s, "+i") == 0)) {
 			aa.icase = t[i].s[0] == '-';
@@ -940,7 +517,7 @@ cfg_acl_line(struct cfg_parse *p, const struct tok *t, size_t n)
 	}
 	if (nval == 0)
 		cfg_err(p, &t[2], "acl %s: missing values", acl->name);
-	else if (is_header(type) && nval == 1 && aa.hname != NULL)
+	else if (cfg_acl_is_header(type) && nval == 1 && aa.hname != NULL)
 		cfg_err(p, &t[2], "acl %s: missing regular expression after "
 			"the header name '%s'", acl->name, aa.hname);
 }
@@ -964,206 +541,6 @@ cfg_acl_builtin(struct cfg_parse *p)
 			n++;
 		}
 		cfg_acl_line(p, t, n);
-	}
-}
-
-static int
-cmp_word(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* An address range as Squid prints it: ADDR, ADDR/BITS or LO-HI. */
-static void
-ip_fmt(const struct acl_ip *r, char *buf, size_t size)
-{
-	char lo[INET6_ADDRSTRLEN], hi[INET6_ADDRSTRLEN];
-	int len = r->family == AF_INET ? 4 : 16, bits, i;
-	unsigned char x;
-
-	inet_ntop(r->family, &r->lo, lo, sizeof(lo));
-	/* A prefix: lo and hi agree on the first bits, then lo has only
-	 * zeros and hi only ones. */
-	for (bits = 0; bits < len * 8; bits++) {
-		x = (unsigned char)(0x80 >> (bits % 8));
-		if ((r->lo.s6_addr[bits / 8] & x) !=
-		    (r->hi.s6_addr[bits / 8] & x))
-			break;
-	}
-	for (i = bits; i < len * 8; i++) {
-		x = (unsigned char)(0x80 >> (i % 8));
-		if ((r->lo.s6_addr[i / 8] & x) || !(r->hi.s6_addr[i / 8] & x))
-			break;
-	}
-	if (i == len * 8 && bits == len * 8)
-		snprintf(buf, size, "%s", lo);
-	else if (i == len * 8)
-		snprintf(buf, size, "%s/%d", lo, bits);
-	else {
-		inet_ntop(r->family, &r->hi, hi, sizeof(hi));
-		snprintf(buf, size, "%s-%s", lo, hi);
-	}
-}
-
-/* Sort order for merge_ips(): family, low end, wider first, then file
- * order. */
-static int
-cmp_ipx(const void *a, const void *b)
-{
-	const struct acl_ip *x = *(const struct acl_ip *const *)a;
-	const struct acl_ip *y = *(const struct acl_ip *const *)b;
-	int c;
-
-	if (x->family != y->family)
-		return x->family - y->family;
-	if ((c = memcmp(&x->lo, &y->lo, sizeof(x->lo))) != 0)
-		return c;
-	if ((c = memcmp(&y->hi, &x->hi, sizeof(x->hi))) != 0)
-		return c;
-	return x < y ? -1 : x > y;
-}
-
-static void
-ip_warn(struct cfg_parse *p, const struct acl *acl, size_t at,
-	const char *fmt, const char *a, const char *b, const char *c)
-{
-	struct tok t;
-	char msg[512];
-
-	memset(&t, 0, sizeof(t));
-	t.file = acl->vloc[at].file;
-	t.line = acl->vloc[at].line;
-	t.s = "";
-	snprintf(msg, sizeof(msg), fmt, a, b, c);
-	/* The predefined values are nobody's line: the redefinition is. */
-	cfg_warn(p, t.file == cfg_builtin_file ? NULL : &t, "acl %s: %s",
-		 acl->name, msg);
-}
-
-/*
- * Squid keeps the values of src/dst acls without overlaps, and says so
- * when a value is covered by, or overlaps, another: the case of the
- * Squid 2/3 defaults that redefine the predefined "localhost" or
- * "to_localhost". Matching gives the same answers either way; this keeps
- * Squid's warnings (and the lists short). O(n log n).
- */
-static void
-merge_ips(struct cfg_parse *p, struct acl *acl)
-{
-	struct acl_ip **ord, *k, *x, *out;
-	char a[100], b[100], c[100];
-	size_t i, n = acl->n, nout = 0, ki, xi;
-
-	if (n < 2)
-		return;
-	ord = malloc(n * sizeof(*ord));
-	if (ord == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		ord[i] = &acl->v.ip[i];
-	qsort(ord, n, sizeof(*ord), cmp_ipx);
-	for (i = 1, k = ord[0]; i < n; i++) {
-		x = ord[i];
-		if (x->family != k->family ||
-		    memcmp(&x->lo, &k->hi, sizeof(x->lo)) > 0) {
-			k = x;
-			continue;
-		}
-		ki = (size_t)(k - acl->v.ip);
-		xi = (size_t)(x - acl->v.ip);
-		ip_fmt(k, a, sizeof(a));
-		ip_fmt(x, b, sizeof(b));
-		if (memcmp(&x->hi, &k->hi, sizeof(x->hi)) <= 0) {
-			/* x inside k */
-			if (xi > ki)
-				ip_warn(p, acl, xi, "Ignoring %s because it is "
-					"already covered by %s (advice: Remove "
-					"value %s from the ACL)", b, a, b);
-			else
-				ip_warn(p, acl, ki, "Ignoring earlier %s "
-					"because it is covered by %s (advice: "
-					"Remove value %s from the ACL)", b, a,
-					b);
-		} else {
-			k->hi = x->hi;
-			ip_fmt(k, c, sizeof(c));
-			ip_warn(p, acl, xi > ki ? xi : ki, "Merging "
-				"overlapping %s and %s into %s", b, a, c);
-		}
-		x->family = 0;	/* dropped */
-	}
-	free(ord);
-	out = ar_alloc(p->ar, n * sizeof(*out));
-	for (i = 0; i < n; i++)
-		if (acl->v.ip[i].family != 0)
-			out[nout++] = acl->v.ip[i];
-	acl->v.ip = out;
-	acl->n = nout;
-}
-
-/* Compile the stored words ("F[NAME\n]REGEX", F the -i flag) of a regex
- * or header acl. */
-static void
-compile_words(struct cfg_parse *p, struct acl *acl)
-{
-	struct acl_hre *hre = NULL;
-	regex_t *re = NULL;
-	const char *w, *nl;
-	size_t i, k = 0;
-	int hdr = is_header(acl->type);
-
-	if (hdr)
-		hre = ar_alloc(p->ar, acl->n * sizeof(*hre));
-	else
-		re = ar_alloc(p->ar, acl->n * sizeof(*re));
-	for (i = 0; i < acl->n; i++) {
-		w = acl->v.word[i];
-		nl = hdr ? strchr(w, '\n') : NULL;
-		if (hdr && nl == NULL)
-			continue;
-		if (regcomp(hdr ? &hre[k].re : &re[k], nl ? nl + 1 : w + 1,
-			    REG_EXTENDED | REG_NOSUB |
-			    (w[0] == 'i' ? REG_ICASE : 0)) != 0)
-			continue;
-		if (hdr) {
-			hre[k].name = ar_strndup(p->ar, w + 1,
-						 (size_t)(nl - w - 1));
-			ar_regex(p->ar, &hre[k].re, 1);
-		}
-		k++;
-	}
-	if (hdr) {
-		acl->v.hre = hre;
-	} else {
-		ar_regex(p->ar, re, k);
-		acl->v.re = re;
-	}
-	acl->n = k;
-}
-
-void
-cfg_acl_finish(struct cfg_parse *p)
-{
-	struct acl *acl;
-	size_t i, k;
-
-	for (acl = p->c->acls; acl != NULL; acl = acl->next) {
-		if ((acl->type == ACL_DSTDOMAIN ||
-		     acl->type == ACL_SRCDOMAIN) && acl->n > 0) {
-			/* acl.c looks names up with a binary search. */
-			qsort(acl->v.word, acl->n, sizeof(char *), cmp_word);
-			for (i = 1, k = 1; i < acl->n; i++)
-				if (strcmp(acl->v.word[i],
-					   acl->v.word[k - 1]) != 0)
-					acl->v.word[k++] = acl->v.word[i];
-			acl->n = k;
-		} else if ((is_regex(acl->type) || is_header(acl->type)) &&
-			   acl->n > 0) {
-			compile_words(p, acl);
-		} else if (is_ip(acl->type)) {
-			merge_ips(p, acl);
-		}
-		acl->vloc = NULL;
 	}
 }
 
