@@ -160,8 +160,10 @@ struct acl_ctx {
 					   (also one made here), 0: none */
 	long long              now;	/* time for "time" acls; 0: the
 					   clock (time(NULL)) */
-	unsigned               client_conns;	/* connections open from the
-						   client's address */
+	/* Connections open from the client's (direct) address, for
+	 * "maxconn" acls: asked only when one is evaluated (NULL: 0). */
+	unsigned             (*client_conns)(const struct sockaddr *sa);
+	const struct sockaddr *direct;	/* the connection's own client */
 	/* The client's link-layer address, for "arp" acls: 0 and mac
 	 * filled, or -1 (not a neighbour, or no lookup: NULL). */
 	int                  (*client_mac)(const struct sockaddr *sa,

@@ -516,7 +516,9 @@ acl_match(const struct acl *acl, const struct acl_ctx *ctx)
 	case ACL_ARP:
 		return match_arp(acl, ctx);
 	case ACL_MAXCONN:
-		return acl->n > 0 && ctx->client_conns > acl->v.num[0];
+		return acl->n > 0 && ctx->client_conns != NULL &&
+		       ctx->client_conns(ctx->direct ? ctx->direct :
+					 ctx->client) > acl->v.num[0];
 	case ACL_HAS:
 		return match_has(acl, ctx);
 	case ACL_ALL_OF:

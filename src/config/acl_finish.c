@@ -203,8 +203,8 @@ cfg_acl_finish(struct cfg_parse *p)
 					   acl->v.word[k - 1]) != 0)
 					acl->v.word[k++] = acl->v.word[i];
 			acl->n = k;
-		} else if ((cfg_acl_is_regex(acl->type) || cfg_acl_is_header(acl->type)) &&
-			   acl->n > 0) {
+		} else if ((cfg_acl_is_regex(acl->type) ||
+			    cfg_acl_is_header(acl->type)) && acl->n > 0) {
 			compile_words(p, acl);
 		} else if (cfg_acl_is_ip(acl->type)) {
 			merge_ips(p, acl);

@@ -16,7 +16,8 @@
 
 /* Strict decimal in [0, max]; no sign, no spaces. */
 int
-cfg_acl_parse_uint(const char *s, size_t len, unsigned long max, unsigned long *out)
+cfg_acl_parse_uint(const char *s, size_t len, unsigned long max,
+		   unsigned long *out)
 {
 	unsigned long v = 0;
 	size_t i;
@@ -144,8 +145,8 @@ cfg_acl_parse_ip_value(struct cfg_parse *p, const struct acl *acl,
 	maxbits = fam == AF_INET ? 32 : 128;
 	bits = maxbits;
 	if (slash != NULL) {
-		if (cfg_acl_parse_uint(slash + 1, strlen(slash + 1), (unsigned)maxbits,
-			       &ul) == 0) {
+		if (cfg_acl_parse_uint(slash + 1, strlen(slash + 1),
+				       (unsigned)maxbits, &ul) == 0) {
 			bits = (int)ul;
 		} else if (fam == AF_INET &&
 			   cfg_parse_addr(slash + 1, strlen(slash + 1), &fam2,
@@ -241,9 +242,10 @@ cfg_acl_parse_port_value(struct cfg_parse *p, const struct acl *acl,
 		if (cfg_acl_parse_uint(t->s, strlen(t->s), 65535, &lo) < 0)
 			goto bad;
 		hi = lo;
-	} else if (cfg_acl_parse_uint(t->s, (size_t)(dash - t->s), 65535, &lo) < 0 ||
-		   cfg_acl_parse_uint(dash + 1, strlen(dash + 1), 65535, &hi) < 0 ||
-		   lo > hi) {
+	} else if (cfg_acl_parse_uint(t->s, (size_t)(dash - t->s), 65535,
+				      &lo) < 0 ||
+		   cfg_acl_parse_uint(dash + 1, strlen(dash + 1), 65535,
+				      &hi) < 0 || lo > hi) {
 		goto bad;
 	}
 	out->lo = (uint32_t)lo;
@@ -271,8 +273,8 @@ cfg_acl_parse_num_range(const char *s, unsigned long max, struct acl_range *out)
 		return -1;
 	} else if (dash[1] == '\0') {
 		hi = max;
-	} else if (cfg_acl_parse_uint(dash + 1, strlen(dash + 1), max, &hi) < 0 ||
-		   lo > hi) {
+	} else if (cfg_acl_parse_uint(dash + 1, strlen(dash + 1), max,
+				      &hi) < 0 || lo > hi) {
 		return -1;
 	}
 	out->lo = (uint32_t)lo;

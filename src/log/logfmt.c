@@ -329,6 +329,9 @@ url_unsafe(unsigned char ch)
 /* Bit (1 << enc) of esc_bits[c]: byte c is %-encoded by encoding enc
  * (the quoting encodings handle their own escapes). Built once. */
 static unsigned char esc_bits[256];
+/* The same, plus the bytes the quoting encodings escape themselves: a run
+ * of bytes copied as they are ends at any byte with the bit set. */
+static unsigned char stop_bits[256];
 
 static void
 esc_init(void)
@@ -352,6 +355,9 @@ esc_init(void)
 		    ch == '\\')
 			b |= 1u << LF_ENC_SQUID;
 		esc_bits[ch] = b;
+		if (ch == '"' || ch == '\\' || ch == '\t')
+			b |= 1u << LF_ENC_QUOTE | 1u << LF_ENC_SHELL;
+		stop_bits[ch] = b;
 	}
 	esc_ready = 1;
 }
@@ -377,10 +383,7 @@ put_enc(char *out, size_t room, const char *s, size_t len, int enc)
 	for (i = 0; i < len;) {
 		/* The bytes that stay as they are, copied in one go. */
 		for (run = i; run < len &&
-		     !(esc_bits[(unsigned char)s[run]] & bit) &&
-		     (enc != LF_ENC_QUOTE && enc != LF_ENC_SHELL ?
-		      1 : s[run] != '"' && s[run] != '\\' &&
-		      s[run] != '\t'); run++)
+		     !(stop_bits[(unsigned char)s[run]] & bit); run++)
 			;
 		if (run > i) {
 			if (o + (run - i) > room)

@@ -327,7 +327,13 @@ phase_choose_source(struct stream *s, int family)
 	s->srclen = 0;
 	s->spoofed = 0;
 	memset(&s->src, 0, sizeof(s->src));
-	strm_acl_ctx(s, &ctx);
+	/* Every list below decides without ACLs when it is empty: the ACL
+	 * context is filled only when one is not. */
+	if (c->qos.tos_server.n > 0 || c->qos.mark_server.n > 0 ||
+	    c->spoof_client_ip.n > 0 || c->noutgoing > 0)
+		strm_acl_ctx(s, &ctx);
+	else
+		memset(&ctx, 0, sizeof(ctx));
 	/* The marks go with the source: both tell the network who sends. */
 	s->srv_tos = qos_choose(&c->qos.tos_server, &ctx);
 	s->srv_mark = qos_choose(&c->qos.mark_server, &ctx);
@@ -364,11 +370,17 @@ make_routes(struct stream *s)
 	int direct = 1, peers = 1;
 	size_t i;
 
+	if (c->npeer == 0 || s->host_forged || s->meth == H1_M_CONNECT) {
+		/* No parent can be used: direct, without asking ACLs. */
+		s->route[0] = -1;
+		s->nroute = 1;
+		s->route_idx = 0;
+		s->routes_done = 1;
+		return;
+	}
 	strm_acl_ctx(s, &ctx);
-	if (c->npeer == 0 || s->host_forged || s->meth == H1_M_CONNECT)
-		peers = 0;
-	else if (acl_check(&c->always_direct, &ctx, ACL_DENY, NULL) ==
-		 ACL_ALLOW)
+	if (acl_check(&c->always_direct, &ctx, ACL_DENY, NULL) ==
+	    ACL_ALLOW)
 		peers = 0;
 	else if (acl_check(&c->never_direct, &ctx, ACL_DENY, NULL) ==
 		 ACL_ALLOW)

@@ -208,7 +208,8 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 	ctx->resp = s->resm.valid ? &s->resm : NULL;
 	ctx->status = s->status;
 	ctx->now = (long long)evl_now();
-	ctx->client_conns = lim_ip_count((const struct sockaddr *)&se->addr);
+	ctx->client_conns = lim_ip_count;
+	ctx->direct = (const struct sockaddr *)&se->addr;
 	ctx->client_mac = neigh_mac;
 	/* Looked up by phase_run() when http_access needs it; until then
 	 * srcdomain acls do not match (name_wait is 0). */

@@ -42,6 +42,7 @@ strm_log(struct stream *s)
 	struct acl_ctx ctx;
 	const struct sockaddr *peer = NULL;
 	const struct str *cl;
+	size_t k;
 
 	if (s->logged || s->start == 0)
 		return;
@@ -104,6 +105,12 @@ strm_log(struct stream *s)
 			r.bytes_in += v;
 		}
 	}
-	strm_acl_ctx(s, &ctx);
-	alog_write(&r, &ctx);
+	/* The ACL context only when some access_log line has ACLs (it costs
+	 * a few hundred instructions per request). */
+	for (k = 0; k < s->sess->cfg->nalog; k++)
+		if (s->sess->cfg->alog[k].nacl > 0)
+			break;
+	if (k < s->sess->cfg->nalog)
+		strm_acl_ctx(s, &ctx);
+	alog_write(&r, k < s->sess->cfg->nalog ? &ctx : NULL);
 }

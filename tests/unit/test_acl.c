@@ -157,6 +157,16 @@ mkmsg(int which, const char *fields, int status)
 static const char *test_mac;
 
 /* The neighbour table as the test case says. */
+/* The count "maxconn" acls see in the row being run. */
+static unsigned test_conns;
+
+static unsigned
+fake_conns(const struct sockaddr *sa)
+{
+	(void)sa;
+	return test_conns;
+}
+
 static int
 fake_mac(const struct sockaddr *sa, unsigned char mac[6])
 {
@@ -195,7 +205,8 @@ mkctx(const struct req *r, struct acl_ctx *ctx, struct sockaddr_storage *cl,
 		tm.tm_isdst = -1;
 		ctx->now = (long long)mktime(&tm);
 	}
-	ctx->client_conns = r->conns;
+	test_conns = r->conns;
+	ctx->client_conns = fake_conns;
 	test_mac = r->mac;
 	ctx->client_mac = fake_mac;
 	mkaddr(r->client != NULL ? r->client : "198.51.100.200", cl);
