@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#include "log/logfmt-t.h"
+#include "config/logfmt-t.h"
 
 struct acl_ref;
 

@@ -12,7 +12,7 @@
 
 #include "config/cfg-int.h"
 #include "config/config.h"
-#include "log/logfmt.h"
+#include "config/logfmt.h"
 
 #define ALOG_DEFAULT_PATH	"/var/log/tproxyd/access.log"
 

@@ -32,6 +32,7 @@
 #include "core/sa.h"
 #include "log/access_log.h"
 #include "log/log.h"
+#include "config/logfmt.h"
 #include "log/logfmt.h"
 
 #define ALOG_FILE_BUF	65536

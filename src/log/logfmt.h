@@ -1,25 +1,13 @@
 /*
- * logfmt.h - Squid's logformat codes: compile a format once, format
- * records with it (no printf, no parsing per record).
+ * logfmt.h - formatting access.log records with a compiled logformat
+ * (tokens from src/config/logfmt_parse.c): no printf, no parsing per
+ * record.
  */
 #ifndef TPROXYD_LOG_LOGFMT_H
 #define TPROXYD_LOG_LOGFMT_H
 
+#include "config/logfmt-t.h"
 #include "log/access_log-t.h"
-#include "log/logfmt-t.h"
-
-/*
- * Compile spec into tok (room for max tokens; tok may be NULL to count).
- * The tokens point into spec, which must outlive them. Returns the number
- * of tokens (may exceed max: call again with more room), or -1 with a
- * message for the operator in err.
- */
-long lf_compile(const char *spec, struct lf_tok *tok, size_t max,
-		char *err, size_t errlen);
-
-/* The format string of a built-in format (squid, common, combined,
- * referrer, useragent), or NULL. */
-const char *lf_builtin(const char *name);
 
 /*
  * Format r with the n tokens into out (size n_out >= 512), NUL-terminated

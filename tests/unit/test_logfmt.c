@@ -22,6 +22,7 @@
 #include "http/h1.h"
 #include "http/msg.h"
 #include "log/access_log.h"
+#include "config/logfmt.h"
 #include "log/logfmt.h"
 
 static const char req_head[] =

@@ -3,8 +3,8 @@
  * format string is parsed once, at load, into a list of tokens; each
  * record is then formatted by walking the list.
  */
-#ifndef TPROXYD_LOG_LOGFMT_T_H
-#define TPROXYD_LOG_LOGFMT_T_H
+#ifndef TPROXYD_CONFIG_LOGFMT_T_H
+#define TPROXYD_CONFIG_LOGFMT_T_H
 
 #include <stddef.h>
 
