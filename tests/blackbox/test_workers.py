@@ -55,7 +55,10 @@ def test_workers_share_restart_reload_and_stop(tproxyd, origin):
     subprocess.run(["kill", "-9", str(victim)], check=True)
     assert poll(lambda: len(kids(master)) == 2 and
                 victim not in kids(master), 5), kids(master)
-    assert "restarting it" in p.cache_log.read_text()
+    # /proc's children list is read without locks (proc(5): "not
+    # reliable"): wait for the master's own word too.
+    assert poll(lambda: "restarting it" in p.cache_log.read_text(), 5), \
+        p.cache_log.read_text()
     for i in range(10):
         assert curl(p.port, origin.url("/bytes/10")).status == 200
     # -k reconfigure reaches both workers; the master checked it first.
