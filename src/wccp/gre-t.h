@@ -127,7 +127,7 @@ struct wccp2_flowtab {
 	uint32_t       *head;		/* nbucket chain heads (index + 1) */
 	uint32_t        cap;
 	uint32_t        mask;		/* nbucket - 1 (a power of two) */
-	uint32_t        seed;		/* hash seed (random: see init) */
+	uint32_t        salt;		/* hash salt (random: see init) */
 	uint32_t        free_head;	/* index + 1, 0: table full */
 	uint32_t        n;		/* entries in use */
 	uint32_t        nreturn;	/* ... of them WCCP2_FS_RETURN */

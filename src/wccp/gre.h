@@ -88,10 +88,10 @@ int wccp2_tcp_seg_parse(const uint8_t *ip, size_t len,
 
 /*
  * Allocate a flow table of cap entries (>= 1; the chain heads round up
- * to a power of two) hashed with seed. Returns 0 or -ENOMEM. The only
+ * to a power of two) hashed with salt. Returns 0 or -ENOMEM. The only
  * allocation the table ever makes; wccp2_flow_free() releases it.
  */
-int wccp2_flow_init(struct wccp2_flowtab *t, uint32_t cap, uint32_t seed);
+int wccp2_flow_init(struct wccp2_flowtab *t, uint32_t cap, uint32_t salt);
 void wccp2_flow_free(struct wccp2_flowtab *t);
 
 /*

@@ -112,12 +112,12 @@ seg_key(const struct wccp2_tcp_seg *s, struct key *k, int *rev)
 	k->port[1] = *rev ? s->sport : s->dport;
 }
 
-/* A seeded mix of the 12 key bytes: the seed keeps a client that picks
+/* A salted mix of the 12 key bytes: the salt keeps a client that picks
  * its ports from lining flows up in one chain. */
 static uint32_t
 key_hash(const struct wccp2_flowtab *t, const struct key *k)
 {
-	uint32_t h = t->seed;
+	uint32_t h = t->salt;
 
 	h ^= k->ip[0];
 	h *= 0x9e3779b1u;
@@ -151,7 +151,7 @@ expired(const struct wccp2_flow *f, uint32_t now)
 }
 
 int
-wccp2_flow_init(struct wccp2_flowtab *t, uint32_t cap, uint32_t seed)
+wccp2_flow_init(struct wccp2_flowtab *t, uint32_t cap, uint32_t salt)
 {
 	uint32_t nb = 1, i;
 
@@ -168,7 +168,7 @@ wccp2_flow_init(struct wccp2_flowtab *t, uint32_t cap, uint32_t seed)
 	}
 	t->cap = cap;
 	t->mask = nb - 1;
-	t->seed = seed;
+	t->salt = salt;
 	for (i = 0; i < cap; i++)
 		t->flow[i].next = i + 2 <= cap ? i + 2 : 0;
 	t->free_head = 1;

@@ -603,7 +603,7 @@ return_setup(const struct cfg *c)
 {
 	const struct sockaddr_in *a =
 	    (const struct sockaddr_in *)&c->wccp2.address;
-	uint32_t seed;
+	uint32_t salt;
 	int rc;
 
 	g.src = a->sin_family == AF_INET ? ntohl(a->sin_addr.s_addr) : 0;
@@ -620,10 +620,10 @@ return_setup(const struct cfg *c)
 	}
 	/* The table survives a reconfigure: its flows are still ours. */
 	if (g.ft.cap == 0) {
-		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
-		    (ssize_t)sizeof(seed))
-			seed = (uint32_t)time(NULL) ^ (uint32_t)getpid();
-		rc = wccp2_flow_init(&g.ft, flows_for(c), seed);
+		if (getrandom(&salt, sizeof(salt), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(salt))
+			salt = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+		rc = wccp2_flow_init(&g.ft, flows_for(c), salt);
 		if (rc < 0) {
 			log_msg(LOG_CRIT, "ERROR: WCCPv2 GRE: no memory "
 				"for the flow table (%u flows): packets will "
