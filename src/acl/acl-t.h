@@ -176,6 +176,22 @@ struct acl_ctx {
 	 * ask again, and do not match otherwise. */
 	const char            *client_name;
 	int                    name_wait;
+
+	/* TLS interception (https_port ssl-bump). */
+	int                    tls_step;	/* at_step: 1, 2 or 3 (SslBump1
+						   ..3); 0: not deciding an
+						   ssl_bump step */
+	int                    encrypted;	/* connections_encrypted: the
+						   client connection is TLS */
+	const char            *sni;	/* the client's SNI, NULL: none yet */
+	const char *const     *srv_names;	/* the server certificate's
+						   names (CN, SANs) */
+	size_t                 nsrv_names;	/* 0: no certificate seen */
+	const char *const     *ssl_errors;	/* its validation errors
+						   ("X509_V_ERR_...") */
+	size_t                 nssl_errors;
+	const char            *squid_error;	/* squid_error: the ERR_* the
+						   transaction got, NULL: none */
 };
 
 enum acl_verdict {

@@ -23,6 +23,12 @@ struct cfg_port {
 	enum port_mode  mode;
 	char           *name;		/* name=, default "PORT" or
 					   "ADDR:PORT" */
+	unsigned        https:1;	/* https_port: clients speak TLS */
+	unsigned        ssl_bump:1;	/* ssl-bump: the ssl_bump rules
+					   decide (peek, splice, terminate) */
+	char           *cert;		/* cert= / tls-cert=: for bumping,
+					   NULL when not given */
+	char           *key;		/* key= / tls-key= */
 	const char     *file;
 	int             line;
 };

@@ -25,6 +25,8 @@
 #include "config/cfg_qos-t.h"
 #include "config/cfg_route-t.h"
 #include "config/cfg_rules-t.h"
+#include "config/cfg_tls-t.h"
+#include "config/cfg_learn-t.h"
 #include "config/cfg_wccp2-t.h"
 
 struct cfg {
@@ -105,6 +107,13 @@ struct cfg {
 	/* cfg_qos.c: TOS and netfilter marks of server and client
 	 * connections (cfg_qos-t.h). */
 	struct cfg_qos  qos;
+
+	/* cfg_tls.c: https_port's ssl_bump rules, on_unsupported_protocol
+	 * (cfg_tls-t.h); applied by src/proxy/cli_tls.c. */
+	struct cfg_tls  tls;
+	/* cfg_learn.c: learning the DNS answers clients get, for Host and
+	 * SNI verification (cfg_learn-t.h); used by src/learn/. */
+	struct cfg_learn learn;
 
 	/* New modules: struct cfg_MODULE MODULE; here. */
 

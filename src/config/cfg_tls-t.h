@@ -1,0 +1,39 @@
+/*
+ * cfg_tls-t.h - types of the TLS interception rules (cfg_tls.c): ssl_bump
+ * and on_unsupported_protocol; struct cfg's member tls. Read by
+ * src/proxy/cli_tls.c.
+ */
+#ifndef TPROXYD_CONFIG_CFG_TLS_T_H
+#define TPROXYD_CONFIG_CFG_TLS_T_H
+
+#include "acl/acl-t.h"
+
+/* An ssl_bump action (struct access_rule.allow of cfg_tls.ssl_bump). */
+enum sslb_action {
+	SSLB_SPLICE = 1,	/* relay bytes without decrypting ("none") */
+	SSLB_PEEK,		/* read the next hello, keep splicing
+				   possible */
+	SSLB_STARE,		/* like peek; meant to allow bumping */
+	SSLB_TERMINATE,		/* close both connections */
+	SSLB_BUMP,		/* decrypt: refused at load until bumping
+				   exists */
+	SSLB_CLIENT_FIRST,	/* old bump modes: refused likewise */
+	SSLB_SERVER_FIRST,
+};
+
+/* An on_unsupported_protocol action (access_rule.allow). */
+enum unsup_action {
+	UNSUP_RESPOND = 1,	/* answer in the port's protocol (TLS:
+				   close), the default */
+	UNSUP_TUNNEL,		/* relay the bytes as they are to the
+				   original destination */
+};
+
+struct cfg_tls {
+	struct access_list ssl_bump;		/* allow: enum sslb_action */
+	struct access_list on_unsupported;	/* allow: enum unsup_action */
+	char              *cafile;	/* tls_outgoing_options cafile=, for
+					   ssl_error; NULL: the system's */
+};
+
+#endif
