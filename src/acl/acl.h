@@ -27,4 +27,16 @@ enum acl_verdict acl_check(const struct access_list *list,
 			   const struct acl_ctx *ctx, int dflt,
 			   const struct access_rule **rule);
 
+/*
+ * Walk a list of action rules (ssl_bump, on_unsupported_protocol): the
+ * first rule whose ACLs all match and whose action (rule->allow) ok()
+ * accepts (ok NULL: any) gives ACL_ALLOW with *rule set; ACL_DENY with
+ * *rule NULL when none matched; or ACL_NEED_DST / ACL_NEED_NAME as
+ * acl_check() gives them.
+ */
+enum acl_verdict acl_first(const struct access_list *list,
+			   const struct acl_ctx *ctx,
+			   int (*ok)(int action, void *arg), void *arg,
+			   const struct access_rule **rule);
+
 #endif

@@ -48,6 +48,21 @@ enum lf_code {
 	LF_SQUID_STATUS,	/* %Ss */
 	LF_HIER,		/* %Sh */
 	LF_ERR_CODE,		/* %err_code */
+	/* Intercepted TLS: one string each of struct alog_rec's tls[]
+	 * (LF_TLS_FIRST + enum alog_tls). */
+	LF_TLS_FIRST,
+	LF_TLS_SNI = LF_TLS_FIRST,	/* %ssl::>sni */
+	LF_TLS_BUMP_MODE,	/* %ssl::bump_mode */
+	LF_TLS_VERSION,		/* %ssl::>negotiated_version,
+				   %ssl::<negotiated_version */
+	LF_TLS_CIPHER,		/* %ssl::>negotiated_cipher, <... */
+	LF_TLS_HELLO_VERSION,	/* %ssl::>received_hello_version */
+	LF_TLS_SUPPORTED,	/* %ssl::>received_supported_version */
+	LF_TLS_SRV_HELLO_VERSION,	/* %ssl::<received_hello_version,
+					   %ssl::<received_supported_version */
+	LF_TLS_CERT_ERRORS,	/* %ssl::<cert_errors */
+	LF_TLS_ECH,		/* %ssl::>ech (tproxyd's): "outer" */
+	LF_TLS_END,
 };
 
 /* How a value is protected; LF_ENC_AUTO is the code's own default. */

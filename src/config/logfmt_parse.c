@@ -88,22 +88,27 @@ static const struct {
 	{ "err_code", LF_ERR_CODE },	{ "err_detail", LF_DASH },
 	{ "note", LF_DASH },		{ "sn", LF_SEQ },
 	{ "master_xaction", LF_SEQ },	{ "byte", LF_BYTE },
-	/* TLS: logged as "-" until tproxyd sees TLS (ssl_bump). */
-	{ "ssl::bump_mode", LF_DASH },	{ "ssl::>sni", LF_DASH },
+	/* TLS: intercepted connections (https_port ssl-bump); what needs
+	 * decrypting (client certificates) is "-". A spliced connection
+	 * has one TLS session, client to server: ">" and "<" codes read
+	 * the same hellos. */
+	{ "ssl::bump_mode", LF_TLS_BUMP_MODE },
+	{ "ssl::>sni", LF_TLS_SNI },
 	{ "ssl::>cert_subject", LF_DASH },
 	{ "ssl::>cert_issuer", LF_DASH },
 	{ "ssl::<cert_subject", LF_DASH },
 	{ "ssl::<cert_issuer", LF_DASH },
-	{ "ssl::<cert_errors", LF_DASH },
+	{ "ssl::<cert_errors", LF_TLS_CERT_ERRORS },
 	{ "ssl::<cert", LF_DASH },
-	{ "ssl::>negotiated_version", LF_DASH },
-	{ "ssl::<negotiated_version", LF_DASH },
-	{ "ssl::>negotiated_cipher", LF_DASH },
-	{ "ssl::<negotiated_cipher", LF_DASH },
-	{ "ssl::>received_hello_version", LF_DASH },
-	{ "ssl::<received_hello_version", LF_DASH },
-	{ "ssl::>received_supported_version", LF_DASH },
-	{ "ssl::<received_supported_version", LF_DASH },
+	{ "ssl::>negotiated_version", LF_TLS_VERSION },
+	{ "ssl::<negotiated_version", LF_TLS_VERSION },
+	{ "ssl::>negotiated_cipher", LF_TLS_CIPHER },
+	{ "ssl::<negotiated_cipher", LF_TLS_CIPHER },
+	{ "ssl::>received_hello_version", LF_TLS_HELLO_VERSION },
+	{ "ssl::<received_hello_version", LF_TLS_SRV_HELLO_VERSION },
+	{ "ssl::>received_supported_version", LF_TLS_SUPPORTED },
+	{ "ssl::<received_supported_version", LF_TLS_SRV_HELLO_VERSION },
+	{ "ssl::>ech", LF_TLS_ECH },
 };
 
 static void

@@ -458,6 +458,7 @@ serve_init(void)
 	}
 	/* What each listening port speaks. */
 	lsn_register("http", &proxy_proto_http);
+	lsn_register("tls", &proxy_proto_tls);
 	alog_open(cur);	/* reports the outputs it cannot open */
 	if (dns_init(cur->dns_nameservers, &err) < 0) {
 		log_msg(LOG_CRIT, "FATAL: DNS resolver: %s", err);

@@ -43,14 +43,13 @@ lsn_register(const char *name, const struct proto *p)
 	}
 }
 
-/* The protocol a port speaks: HTTP on every port type so far. */
+/* The protocol a port speaks: TLS on https_port, else HTTP. */
 static const struct proto *
 port_proto(const struct cfg_port *port)
 {
-	const char *name = "http";
+	const char *name = port->https ? "tls" : "http";
 	size_t i;
 
-	(void)port;
 	for (i = 0; i < MAX_PROTOS && protos[i].name != NULL; i++)
 		if (strcmp(protos[i].name, name) == 0)
 			return protos[i].p;

@@ -13,6 +13,20 @@
 
 struct http_msg;
 
+/* The intercepted TLS facts a record can carry (LF_TLS_* codes). */
+enum alog_tls {
+	ALOG_TLS_SNI,
+	ALOG_TLS_BUMP_MODE,
+	ALOG_TLS_VERSION,
+	ALOG_TLS_CIPHER,
+	ALOG_TLS_HELLO_VERSION,
+	ALOG_TLS_SUPPORTED,
+	ALOG_TLS_SRV_HELLO_VERSION,
+	ALOG_TLS_CERT_ERRORS,
+	ALOG_TLS_ECH,
+	ALOG_TLS_N,
+};
+
 struct alog_rec {
 	double                 end;		/* completion time, epoch s */
 	double                 start;		/* first request byte */
@@ -44,6 +58,7 @@ struct alog_rec {
 	const struct http_msg *req;		/* heads as received, or */
 	const struct http_msg *resp;		/* NULL */
 	unsigned long long     seq;		/* %sn */
+	const char            *tls[ALOG_TLS_N];	/* NULL logs "-" */
 };
 
 #endif

@@ -491,6 +491,21 @@ lf_format(char *out, size_t n_out, const struct lf_tok *tok, size_t n,
 				len = put_enc(v, 64, s.p, s.len, LF_ENC_AUTO);
 			}
 			break;
+		case LF_TLS_SNI:
+		case LF_TLS_BUMP_MODE:
+		case LF_TLS_VERSION:
+		case LF_TLS_CIPHER:
+		case LF_TLS_HELLO_VERSION:
+		case LF_TLS_SUPPORTED:
+		case LF_TLS_SRV_HELLO_VERSION:
+		case LF_TLS_CERT_ERRORS:
+		case LF_TLS_ECH:
+			if (r->tls[t->code - LF_TLS_FIRST] == NULL)
+				break;
+			s = str_make(r->tls[t->code - LF_TLS_FIRST],
+				     strlen(r->tls[t->code - LF_TLS_FIRST]));
+			enc = LF_ENC_AUTO;
+			goto text;
 		}
 		goto value;
 text:

@@ -1,6 +1,9 @@
 /*
  * cli-t.h - the client side: one HTTP/1 session per accepted client
- * connection (cli_h1.c owns enum cs_state; doc/state-machines.md).
+ * connection (cli_h1.c owns enum cs_state; doc/state-machines.md). On an
+ * https_port with ssl-bump the session's one "request" is the client's
+ * TLS hello (peek.c): HEAD reads it, STREAM carries the tunnel, then the
+ * connection closes.
  */
 #ifndef TPROXYD_PROXY_CLI_T_H
 #define TPROXYD_PROXY_CLI_T_H
@@ -10,6 +13,8 @@
 #include "http/h1-t.h"
 #include "net/conn-t.h"
 #include "proxy/stream-t.h"
+
+struct tls_peek;
 
 /* Client side states (cli_set_state(), cli_state_str()). */
 enum cs_state {
@@ -32,6 +37,10 @@ struct cli {
 	struct stream       strm;	/* the one stream of HTTP/1 */
 	unsigned            nreq;	/* requests on this connection */
 	unsigned            ip_counted:1;	/* in lim_ip_open()'s count */
+	struct tls_peek    *tls;	/* https_port ssl-bump: what is known
+					   of the TLS connection (peek.c);
+					   its "request head" is the
+					   ClientHello */
 	struct cli         *next;	/* list of all clients */
 	struct cli         *prev;
 };

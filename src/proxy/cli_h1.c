@@ -33,6 +33,7 @@
 #include "net/conn.h"
 #include "net/pipe.h"
 #include "proxy/cli.h"
+#include "proxy/peek.h"
 #include "proxy/pool.h"
 #include "proxy/proxy.h"
 #include "proxy/req.h"
@@ -165,6 +166,14 @@ cli_parse(struct cli *cli)
 		s->start = evl_now();
 		cli_set_state(cli, CS_HEAD);
 		cli_set_deadline(cli, cli->sess.cfg->request_timeout);
+	}
+	if (cli->tls != NULL) {
+		/* An https_port: the head is the TLS ClientHello. */
+		if (!peek_hello(s, &cli->ibuf, cli->conn.eof))
+			return 0;
+		cli->nreq++;
+		cli_set_state(cli, CS_STREAM);
+		return 1;
 	}
 	rc = h1_parse_req(buf_head(&cli->ibuf), buf_len(&cli->ibuf),
 			  cli->sess.cfg->request_header_max_size, &cli->scan,
@@ -398,6 +407,9 @@ cli_free(void *arg)
 
 	buf_free(&cli->ibuf);
 	strm_free(&cli->strm);
+	if (cli->tls != NULL)
+		free(cli->tls->cert);
+	free(cli->tls);
 	cfg_unref(cli->sess.cfg);
 	free(cli);
 }
@@ -448,6 +460,16 @@ cli_timer_cb(struct evl_timer *tm)
 
 	if (left > 0.001) {
 		evl_timer_arm(&cli->timer, left);
+		return;
+	}
+	if (cli->tls != NULL && cli->nreq == 0 &&
+	    (cli->state == CS_IDLE || cli->state == CS_HEAD)) {
+		/* No (complete) TLS hello in time: maybe a protocol where
+		 * the server talks first (on_unsupported_protocol). */
+		cli_set_state(cli, CS_STREAM);
+		cli->nreq++;
+		peek_unsupported(s, "ERR_REQUEST_START_TIMEOUT");
+		cli_run(cli);
 		return;
 	}
 	switch (cli->state) {
@@ -542,6 +564,19 @@ cli_accept(int fd, const struct sockaddr *addr, socklen_t addrlen,
 		clients->prev = cli;
 	clients = cli;
 	cli_set_deadline(cli, cfg->request_timeout);
+	if (port->https) {
+		/* Intercepted TLS: step 1 decides before any byte is read. */
+		cli->tls = calloc(1, sizeof(*cli->tls));
+		if (cli->tls == NULL) {
+			cli_close(cli);
+			return;
+		}
+		cli->strm.tls = cli->tls;
+		if (peek_accept(&cli->strm)) {
+			cli->nreq++;
+			cli_set_state(cli, CS_STREAM);
+		}
+	}
 	cli_run(cli);
 }
 
@@ -549,6 +584,13 @@ cli_accept(int fd, const struct sockaddr *addr, socklen_t addrlen,
 
 const struct proto proxy_proto_http = {
 	.name   = "http",
+	.accept = cli_accept,
+};
+
+/* https_port ... ssl-bump: the same client side, reading a TLS hello
+ * instead of an HTTP request (cli_accept() looks at the port). */
+const struct proto proxy_proto_tls = {
+	.name   = "tls",
 	.accept = cli_accept,
 };
 

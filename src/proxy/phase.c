@@ -64,15 +64,21 @@ phase_host_forgery(struct stream *s, const char *why)
 {
 	char c[INET6_ADDRSTRLEN + 8], d[INET6_ADDRSTRLEN + 8];
 
-	stats.host_forgery++;
-	log_msg(LOG_CRIT, "SECURITY ALERT: Host header forgery detected on "
-		"local=%s remote=%s (%s): Host: %s URL: %s",
+	if (s->tls != NULL)
+		stats.tls_sni_forgery++;
+	else
+		stats.host_forgery++;
+	log_msg(LOG_CRIT, "SECURITY ALERT: %s forgery detected on "
+		"local=%s remote=%s (%s): %s: %s URL: %s",
+		s->tls ? "TLS SNI" : "Host header",
 		sa_text((const struct sockaddr *)&s->sess->odst, d, sizeof(d)),
 		sa_text((const struct sockaddr *)&s->sess->addr, c, sizeof(c)),
-		why, s->host, s->url);
+		why, s->tls ? "SNI" : "Host", s->host, s->url);
 	if (s->sess->cfg->host_verify_strict) {
 		s->hier = "HIER_NONE";
 		strm_error(s, 409, "ERR_CONFLICT_HOST",
+			   s->tls ? "The TLS server name (SNI) does not "
+			   "match the address the connection was made to." :
 			   "The Host header does not match the address your "
 			   "request was sent to.");
 		return -1;
@@ -468,6 +474,17 @@ phase_server_ready(struct stream *s)
 	s->hier = s->peer ? "FIRSTUP_PARENT" : s->sess->intercepted ?
 		  "ORIGINAL_DST" : "HIER_DIRECT";
 	strm_deadline(s, s->sess->cfg->read_timeout);
+	if (s->tls != NULL) {
+		/* An intercepted TLS connection: the client expects the
+		 * server's bytes, nothing from us; the ClientHello waiting
+		 * in the client's buffer goes first. */
+		s->status = 200;
+		s->code = "TCP_TUNNEL";
+		s->resp_head_done = 1;
+		srv_tunnel(s->srv);
+		strm_set_state(s, STRM_TUNNEL);
+		return;
+	}
 	if (s->meth == H1_M_CONNECT) {
 		if (buf_reserve(&s->res.hd, 64) < 0 ||
 		    buf_append(&s->res.hd,

@@ -10,6 +10,7 @@
 
 /* HTTP/1 on http_port (forward, tproxy, intercept) and stats_port. */
 extern const struct proto proxy_proto_http;
+extern const struct proto proxy_proto_tls;
 
 /* visible_hostname, or the system's. The string must outlive its use. */
 void proxy_set_hostname(const char *name);

@@ -19,6 +19,7 @@
 #include "log/log.h"
 #include "net/conn.h"
 #include "net/pipe.h"
+#include "proxy/peek-t.h"
 #include "proxy/srv.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
@@ -71,6 +72,8 @@ strm_res_in_pipe(const struct stream *s)
 		return 0;
 	if (s->res.pipe.len > 0)
 		return 1;
+	if (s->tls != NULL && !s->tls->srv_done)
+		return 0;	/* its first flight is read first (peek.c) */
 	if (s->res.pipe.off || srv->conn.eof || s->res.fwd > 0 ||
 	    (srv->ibuf.area && !buf_empty(&srv->ibuf)) ||
 	    chn_hd_pending(&s->res) || !both_splice(s))

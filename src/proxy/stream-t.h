@@ -43,6 +43,7 @@ struct cfg_peer;
 struct dns_query;
 struct cli;
 struct srv;
+struct tls_peek;
 
 #define STRM_MAX_ADDRS  8
 #define STRM_MAX_ROUTES 8	/* parents tried, plus direct */
@@ -112,6 +113,10 @@ struct stream {
 	struct chn          res;	/* server (or applet) -> client */
 	struct applet       applet;	/* back end: a local responder, when
 					   applet.ops is set */
+	struct tls_peek    *tls;	/* an intercepted TLS connection's
+					   facts (https_port ssl-bump),
+					   owned by the front end; NULL for
+					   HTTP */
 	char               *url;	/* absolute URL, owned (reused) */
 	size_t              url_cap;
 	struct sockaddr_storage addr[STRM_MAX_ADDRS];	/* candidates */

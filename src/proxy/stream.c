@@ -25,6 +25,7 @@
 #include "proxy/neigh.h"
 #include "proxy/proxy.h"
 #include "proxy/srv.h"
+#include "proxy/peek.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
 
@@ -214,6 +215,8 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 	/* Looked up by phase_run() when http_access needs it; until then
 	 * srcdomain acls do not match (name_wait is 0). */
 	ctx->client_name = s->client_name[0] != '\0' ? s->client_name : NULL;
+	if (s->tls != NULL)
+		peek_acl_ctx(s->tls, ctx);
 }
 
 /* ---- ending a stream ---------------------------------------------------- */
@@ -258,6 +261,18 @@ strm_error(struct stream *s, int status, const char *errname,
 		/* The response has started: the only honest signal left is
 		 * to cut the connection. */
 		strm_abort(s);
+		return;
+	}
+	if (s->tls != NULL) {
+		/* An intercepted TLS client cannot read an HTTP error page
+		 * (that needs bumping): it is closed, and the log says
+		 * why. */
+		s->status = status;
+		s->errname = errname;
+		stats_error(errname);
+		if (s->code == NULL)
+			s->code = "TAG_NONE";
+		strm_set_state(s, STRM_CLOSE);
 		return;
 	}
 	if (s->start == 0)

@@ -7,6 +7,7 @@
  */
 #include "core/buf.h"
 #include "net/conn.h"
+#include "proxy/peek.h"
 #include "proxy/srv.h"
 #include "proxy/stream.h"
 
@@ -22,6 +23,16 @@ strm_tunnel(struct stream *s)
 	}
 	if (s->req.in->area)
 		s->req.fwd = buf_len(s->req.in);
+	/* An intercepted TLS connection: the server's first flight is read
+	 * where it lies before any of it goes (peek.c). */
+	if (s->tls != NULL && !s->tls->srv_done) {
+		if (srv->ibuf.area == NULL && !srv->conn.eof)
+			return 0;
+		if (!peek_server(s))
+			return 0;
+		if (s->state != STRM_TUNNEL)
+			return 1;
+	}
 	if (srv->ibuf.area)
 		s->res.fwd = buf_len(&srv->ibuf);
 	if (s->fe->eof && s->req.fwd == 0 && s->req.pipe.len == 0 &&

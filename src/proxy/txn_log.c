@@ -2,6 +2,7 @@
  * txn_log.c - a stream's access.log record and its request counters,
  * written once when the stream ends (delivered, answered here, cut).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "acl/acl-t.h"
@@ -9,8 +10,10 @@
 #include "http/msg.h"
 #include "event/loop.h"
 #include "log/access_log.h"
+#include "proxy/peek.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
+#include "tls/tls.h"
 
 /* client_netmask: the client's address as logged, in out. */
 static const struct sockaddr *
@@ -34,6 +37,43 @@ mask_client(const struct cfg *c, const struct sockaddr *sa,
 	return (const struct sockaddr *)out;
 }
 
+/* The intercepted TLS connection's facts for the %ssl:: codes. */
+static void
+tls_fields(const struct tls_peek *tp, struct alog_rec *r, char *errs,
+	   size_t errlen)
+{
+	size_t o = 0;
+	int i, k;
+
+	if (tp->hello_rc == TLS_OK) {
+		if (tp->hello.has_sni)
+			r->tls[ALOG_TLS_SNI] = tp->hello.sni;
+		r->tls[ALOG_TLS_HELLO_VERSION] =
+			tls_version_str(tp->hello.legacy_version);
+		r->tls[ALOG_TLS_SUPPORTED] =
+			tls_version_str(tp->hello.version);
+		if (tp->hello.ech)
+			r->tls[ALOG_TLS_ECH] = "outer";
+	}
+	if (tp->act != 0)
+		r->tls[ALOG_TLS_BUMP_MODE] = peek_mode_str(tp->act);
+	if (tp->srvh.version != 0) {
+		r->tls[ALOG_TLS_VERSION] = tls_version_str(tp->srvh.version);
+		r->tls[ALOG_TLS_SRV_HELLO_VERSION] = r->tls[ALOG_TLS_VERSION];
+	}
+	if (tp->cert != NULL && tp->cert->nerr > 0) {
+		errs[0] = '\0';
+		for (i = 0; i < tp->cert->nerr; i++) {
+			k = snprintf(errs + o, errlen - o, "%s%s",
+				     i ? ":" : "", tp->cert->err[i]);
+			if (k < 0 || (size_t)k >= errlen - o)
+				break;
+			o += (size_t)k;
+		}
+		r->tls[ALOG_TLS_CERT_ERRORS] = errs;
+	}
+}
+
 void
 strm_log(struct stream *s)
 {
@@ -42,6 +82,7 @@ strm_log(struct stream *s)
 	struct acl_ctx ctx;
 	const struct sockaddr *peer = NULL;
 	const struct str *cl;
+	char errs[256];
 	size_t k;
 
 	if (s->logged || s->start == 0)
@@ -112,5 +153,7 @@ strm_log(struct stream *s)
 			break;
 	if (k < s->sess->cfg->nalog)
 		strm_acl_ctx(s, &ctx);
+	if (s->tls != NULL)
+		tls_fields(s->tls, &r, errs, sizeof(errs));
 	alog_write(&r, k < s->sess->cfg->nalog ? &ctx : NULL);
 }

@@ -64,6 +64,15 @@ struct stats_slot {
 	uint64_t connect_count;
 	double   connect_sum;
 	uint64_t host_forgery;		/* SECURITY ALERT: Host forgery */
+	/* Intercepted TLS (https_port ssl-bump, src/proxy/peek.c). */
+	uint64_t tls_spliced;		/* decided: splice */
+	uint64_t tls_terminated;	/* decided: terminate */
+	uint64_t tls_peeked_server;	/* peeked at the server (step 2) */
+	uint64_t tls_unsupported_tunneled;	/* not TLS: tunnelled */
+	uint64_t tls_unsupported_closed;	/* not TLS: closed */
+	uint64_t tls_sni_forgery;	/* SECURITY ALERT: SNI forgery */
+	uint64_t tls_ech;		/* Encrypted Client Hello (outer) */
+	uint64_t tls_no_sni;		/* hello without a server name */
 	uint64_t wccp_injected;		/* GRE-redirected packets served */
 	uint64_t wccp_returned;		/* ... given back to the router */
 	uint64_t wccp_return_failed;	/* ... that could not be given back */

@@ -216,6 +216,15 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		out->connect_count += b > prev ? b : prev;
 		out->connect_sum += load_double(&s->connect_sum);
 		out->host_forgery += LOAD(s->host_forgery);
+		out->tls_spliced += LOAD(s->tls_spliced);
+		out->tls_terminated += LOAD(s->tls_terminated);
+		out->tls_peeked_server += LOAD(s->tls_peeked_server);
+		out->tls_unsupported_tunneled +=
+			LOAD(s->tls_unsupported_tunneled);
+		out->tls_unsupported_closed += LOAD(s->tls_unsupported_closed);
+		out->tls_sni_forgery += LOAD(s->tls_sni_forgery);
+		out->tls_ech += LOAD(s->tls_ech);
+		out->tls_no_sni += LOAD(s->tls_no_sni);
 		out->wccp_injected += LOAD(s->wccp_injected);
 		out->wccp_returned += LOAD(s->wccp_returned);
 		out->wccp_return_failed += LOAD(s->wccp_return_failed);
@@ -375,6 +384,39 @@ stats_render(struct buf *b)
 		     "original destination.");
 	rc |= buf_appendf(b, "tproxyd_host_forgeries_total %llu\n",
 			  (unsigned long long)t.host_forgery);
+	rc |= METRIC(b, "tproxyd_tls_decisions_total", "counter",
+		     "Intercepted TLS connections by ssl_bump decision.");
+	rc |= buf_appendf(b,
+		"tproxyd_tls_decisions_total{action=\"splice\"} %llu\n"
+		"tproxyd_tls_decisions_total{action=\"terminate\"} %llu\n",
+		(unsigned long long)t.tls_spliced,
+		(unsigned long long)t.tls_terminated);
+	rc |= METRIC(b, "tproxyd_tls_server_peeks_total", "counter",
+		     "Intercepted TLS connections that peeked at the server's "
+		     "hello before deciding (ssl_bump peek at step 2).");
+	rc |= buf_appendf(b, "tproxyd_tls_server_peeks_total %llu\n",
+			  (unsigned long long)t.tls_peeked_server);
+	rc |= METRIC(b, "tproxyd_tls_unsupported_total", "counter",
+		     "Connections to an https_port that did not start with a "
+		     "TLS hello, by on_unsupported_protocol action.");
+	rc |= buf_appendf(b,
+		"tproxyd_tls_unsupported_total{action=\"tunnel\"} %llu\n"
+		"tproxyd_tls_unsupported_total{action=\"respond\"} %llu\n",
+		(unsigned long long)t.tls_unsupported_tunneled,
+		(unsigned long long)t.tls_unsupported_closed);
+	rc |= METRIC(b, "tproxyd_tls_sni_forgeries_total", "counter",
+		     "Intercepted TLS connections whose SNI did not match the "
+		     "original destination.");
+	rc |= buf_appendf(b, "tproxyd_tls_sni_forgeries_total %llu\n",
+			  (unsigned long long)t.tls_sni_forgery);
+	rc |= METRIC(b, "tproxyd_tls_hellos_total", "counter",
+		     "TLS hellos read on https_ports, by kind: Encrypted "
+		     "Client Hello (the name is hidden) and without SNI.");
+	rc |= buf_appendf(b,
+		"tproxyd_tls_hellos_total{kind=\"ech\"} %llu\n"
+		"tproxyd_tls_hellos_total{kind=\"no_sni\"} %llu\n",
+		(unsigned long long)t.tls_ech,
+		(unsigned long long)t.tls_no_sni);
 	rc |= METRIC(b, "tproxyd_wccp_gre_packets_total", "counter",
 		     "Packets a WCCPv2 router redirected to this cache in GRE: "
 		     "decapsulated and served, or given back to the router "

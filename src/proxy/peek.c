@@ -1,0 +1,380 @@
+/*
+ * peek.c - intercepted TLS connections (https_port ... tproxy ssl-bump),
+ * decided as Squid does with the ssl_bump rules at each step (peek-t.h):
+ * the connection becomes a CONNECT request to the original destination
+ * (step 1) or to the SNI (step 2), goes through the same phases as any
+ * request (http_access, SNI verification, spoofed connect) and is then
+ * relayed as a tunnel, byte for byte: the ClientHello was only looked at
+ * where it lies in the client's buffer. Nothing here decrypts.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl/acl.h"
+#include "config/config.h"
+#include "core/buf.h"
+#include "core/sa.h"
+#include "event/loop.h"
+#include "log/log.h"
+#include "net/conn.h"
+#include "proxy/peek.h"
+#include "proxy/phase.h"
+#include "proxy/srv.h"
+#include "proxy/stream.h"
+#include "stats/stats.h"
+#include "tls/tls.h"
+
+static const char *const mode_names[] = {
+	[SSLB_SPLICE] = "splice",	[SSLB_PEEK] = "peek",
+	[SSLB_STARE] = "stare",		[SSLB_TERMINATE] = "terminate",
+	[SSLB_BUMP] = "bump",		[SSLB_CLIENT_FIRST] = "client-first",
+	[SSLB_SERVER_FIRST] = "server-first",
+};
+
+const char *
+peek_mode_str(enum sslb_action a)
+{
+	if ((unsigned)a < sizeof(mode_names) / sizeof(mode_names[0]) &&
+	    mode_names[a] != NULL)
+		return mode_names[a];
+	return "-";
+}
+
+void
+peek_acl_ctx(const struct tls_peek *tp, struct acl_ctx *ctx)
+{
+	ctx->tls_step = tp->step;
+	ctx->encrypted = !tp->unsupported;
+	if (tp->hello_rc == TLS_OK && tp->hello.has_sni)
+		ctx->sni = tp->hello.sni;
+	if (tp->cert != NULL) {
+		ctx->srv_names = tp->cert->namep;
+		ctx->nsrv_names = (size_t)tp->cert->nname;
+		ctx->ssl_errors = tp->cert->err;
+		ctx->nssl_errors = (size_t)tp->cert->nerr;
+	}
+	ctx->squid_error = tp->squid_error;
+}
+
+/* Rules whose action cannot be taken at this step are skipped (Squid:
+ * "Rules with actions that are impossible at the current step are
+ * ignored"). The bumping actions never reach here: refused at load. */
+static int
+step_allows(int action, void *arg)
+{
+	int step = *(const int *)arg;
+
+	switch (action) {
+	case SSLB_SPLICE:
+	case SSLB_TERMINATE:
+		return 1;
+	case SSLB_PEEK:
+	case SSLB_STARE:
+		return step < 3;
+	default:
+		return 0;
+	}
+}
+
+/* The first ssl_bump rule that applies at this step; splice when none
+ * does (Squid's default). */
+static enum sslb_action
+decide(struct stream *s)
+{
+	struct tls_peek *tp = s->tls;
+	const struct access_list *l = &s->sess->cfg->tls.ssl_bump;
+	const struct access_rule *rule = NULL;
+	struct acl_ctx ctx;
+	enum sslb_action a = SSLB_SPLICE;
+
+	if (l->n > 0) {
+		strm_acl_ctx(s, &ctx);
+		if (acl_first(l, &ctx, step_allows, &tp->step, &rule) ==
+		    ACL_ALLOW && rule != NULL)
+			a = (enum sslb_action)rule->allow;
+	}
+	tp->act = a;
+	return a;
+}
+
+/*
+ * The CONNECT request the connection is handled as: to the SNI when the
+ * client sent one, else to the original destination's address; the port
+ * is always the original destination's.
+ */
+static int
+set_target(struct stream *s)
+{
+	const struct sockaddr *od = (const struct sockaddr *)&s->sess->odst;
+	const struct tls_peek *tp = s->tls;
+	char a[INET6_ADDRSTRLEN], au[TLS_SNI_MAX + 16];
+	int k;
+
+	if (s->start == 0)
+		s->start = evl_now();
+	s->meth = H1_M_CONNECT;
+	memcpy(s->method, "CONNECT", 8);
+	s->port = sa_port(od);
+	if (tp->hello_rc == TLS_OK && tp->hello.has_sni) {
+		snprintf(s->host, sizeof(s->host), "%s", tp->hello.sni);
+		k = snprintf(au, sizeof(au), "%s:%u", s->host, s->port);
+	} else {
+		sa_ip_text(od, a, sizeof(a));
+		snprintf(s->host, sizeof(s->host), "%s", a);
+		k = snprintf(au, sizeof(au), od->sa_family == AF_INET6 ?
+			     "[%s]:%u" : "%s:%u", a, s->port);
+	}
+	if (k < 0 || (size_t)k >= sizeof(au))
+		return -1;
+	if (strm_set_url(s, str_make(au, (size_t)k), STR_NULL, STR_NULL) < 0)
+		return -1;
+	s->path_off = s->url_len;
+	s->req_scanned = 1;	/* no HTTP body: the tunnel approves bytes */
+	s->cli_keepalive = 0;
+	s->resp_close = 1;
+	return 0;
+}
+
+/* Close without a tunnel (terminate, respond): one access.log line. */
+static void
+end_here(struct stream *s, const char *errname)
+{
+	s->code = "NONE_NONE";
+	s->hier = "HIER_NONE";
+	s->status = 0;
+	s->errname = errname;
+	strm_set_state(s, STRM_CLOSE);
+}
+
+/* Into the phases as a CONNECT request; the tunnel follows. */
+static void
+start(struct stream *s)
+{
+	const struct tls_peek *tp = s->tls;
+
+	s->code = "TCP_TUNNEL";
+	struct sockaddr_storage h;
+	struct sockaddr_in *h4 = (struct sockaddr_in *)&h;
+	struct sockaddr_in6 *h6 = (struct sockaddr_in6 *)&h;
+
+	strm_set_state(s, STRM_PREPARE);
+	/* The SNI must name the original destination (phase.c, like Host):
+	 * a name is looked up, an address (which RFC 6066 forbids, but
+	 * clients send) is compared. */
+	if (tp->hello_rc == TLS_OK && tp->hello.has_sni) {
+		memset(&h, 0, sizeof(h));
+		if (inet_pton(AF_INET, s->host, &h4->sin_addr) == 1)
+			h.ss_family = AF_INET;
+		else if (inet_pton(AF_INET6, s->host, &h6->sin6_addr) == 1)
+			h.ss_family = AF_INET6;
+		if (h.ss_family == 0)
+			s->verify_pending = 1;
+		else if (!sa_same_ip((const struct sockaddr *)&h,
+				     (const struct sockaddr *)&s->sess->odst)
+			 && phase_host_forgery(s, "local IP does not match "
+					       "the SNI IP") < 0)
+			return;
+	}
+	strm_deadline(s, s->sess->cfg->connect_timeout);
+	phase_run(s);
+}
+
+/* Act on the decision of step 1 or 2. */
+static void
+act(struct stream *s, enum sslb_action a)
+{
+	switch (a) {
+	case SSLB_TERMINATE:
+		stats.tls_terminated++;
+		end_here(s, NULL);
+		break;
+	case SSLB_PEEK:
+	case SSLB_STARE:
+		/* At step 2: look at the server's answer before deciding
+		 * (step 3); its bytes wait until then. */
+		s->tls->hold_res = 1;
+		stats.tls_peeked_server++;
+		start(s);
+		break;
+	default:
+		stats.tls_spliced++;
+		start(s);
+		break;
+	}
+}
+
+int
+peek_accept(struct stream *s)
+{
+	struct tls_peek *tp = s->tls;
+	enum sslb_action a;
+
+	tp->step = 1;
+	tp->hello_rc = TLS_INCOMPLETE;
+	tp->srv_rc = TLS_INCOMPLETE;
+	if (set_target(s) < 0) {
+		end_here(s, "ERR_INVALID_REQ");
+		return 1;
+	}
+	a = decide(s);
+	if (a == SSLB_PEEK || a == SSLB_STARE) {
+		/* The access.log time starts with the hello's first byte. */
+		s->start = 0;
+		return 0;
+	}
+	act(s, a);
+	return 1;
+}
+
+int
+peek_hello(struct stream *s, struct buf *in, int eof)
+{
+	struct tls_peek *tp = s->tls;
+	int rc;
+
+	if (s->start == 0)
+		s->start = evl_now();
+	rc = tls_hello_parse((const uint8_t *)buf_head(in), buf_len(in),
+			     in->size, &tp->hello);
+	if (rc == TLS_INCOMPLETE && !eof && buf_room(in) > 0)
+		return 0;
+	if (rc == TLS_INCOMPLETE) {
+		if (eof) {
+			/* Gone in the middle of its hello. */
+			tp->squid_error = "ERR_PROTOCOL_UNKNOWN";
+			s->aborted = 1;
+			end_here(s, NULL);
+			return 1;
+		}
+		rc = TLS_E_TOO_LONG;
+	}
+	if (rc != TLS_OK) {
+		if (log_enabled(LOG_DEBUG)) {
+			char c[INET6_ADDRSTRLEN + 8];
+
+			log_msg(LOG_DEBUG, "client %s on an https_port: %s",
+				sa_text((const struct sockaddr *)
+					&s->sess->addr, c, sizeof(c)),
+				tls_strerror(rc));
+		}
+		peek_unsupported(s, rc == TLS_E_TOO_LONG ? "ERR_TOO_BIG" :
+				 "ERR_PROTOCOL_UNKNOWN");
+		return 1;
+	}
+	tp->hello_rc = TLS_OK;
+	tp->step = 2;
+	if (tp->hello.ech)
+		stats.tls_ech++;
+	if (!tp->hello.has_sni)
+		stats.tls_no_sni++;
+	if (set_target(s) < 0) {
+		end_here(s, "ERR_INVALID_REQ");
+		return 1;
+	}
+	act(s, decide(s));
+	return 1;
+}
+
+void
+peek_unsupported(struct stream *s, const char *squid_error)
+{
+	const struct access_list *l = &s->sess->cfg->tls.on_unsupported;
+	const struct access_rule *rule = NULL;
+	struct tls_peek *tp = s->tls;
+	struct acl_ctx ctx;
+	int a = UNSUP_RESPOND;
+
+	tp->unsupported = 1;
+	tp->squid_error = squid_error;
+	tp->hello_rc = TLS_NOT_TLS;
+	if (s->start == 0)
+		s->start = evl_now();
+	if (set_target(s) < 0) {
+		end_here(s, squid_error);
+		return;
+	}
+	if (l->n > 0) {
+		strm_acl_ctx(s, &ctx);
+		if (acl_first(l, &ctx, NULL, NULL, &rule) == ACL_ALLOW &&
+		    rule != NULL)
+			a = rule->allow;
+	}
+	if (a != UNSUP_TUNNEL) {
+		/* "respond": an HTTP answer would mean nothing to a TLS
+		 * client, so the connection is closed (Squid too). */
+		stats.tls_unsupported_closed++;
+		end_here(s, squid_error);
+		return;
+	}
+	stats.tls_unsupported_tunneled++;
+	tp->srv_done = 1;	/* nothing of the server is looked at */
+	start(s);
+}
+
+/* Step 3's certificate facts: names of the leaf, errors of the chain. */
+static void
+read_cert(struct stream *s, const uint8_t *p)
+{
+	struct tls_peek *tp = s->tls;
+	struct peek_cert *pc;
+	int i, n;
+
+	if (!tp->srvh.has_certs || tp->srvh.ncerts == 0)
+		return;
+	pc = calloc(1, sizeof(*pc));
+	if (pc == NULL)
+		return;
+	n = tls_cert_names(p + tp->srvh.cert[0].off, tp->srvh.cert[0].len,
+			   pc->name, PEEK_MAX_NAMES);
+	for (i = 0; i < n; i++)
+		pc->namep[i] = pc->name[i];
+	pc->nname = n > 0 ? n : 0;
+	n = tls_cert_verify(p, tp->srvh.cert, tp->srvh.ncerts,
+			    tp->hello.has_sni ? tp->hello.sni : NULL,
+			    s->sess->cfg->tls.cafile, pc->err, PEEK_MAX_ERRS);
+	pc->nerr = n > 0 ? n : 0;
+	tp->cert = pc;
+}
+
+int
+peek_server(struct stream *s)
+{
+	struct tls_peek *tp = s->tls;
+	struct srv *srv = s->srv;
+	const uint8_t *p = (const uint8_t *)buf_head(&srv->ibuf);
+	int rc;
+
+	if (tp->srv_done)
+		return 1;
+	rc = tls_server_parse(p, buf_len(&srv->ibuf), srv->ibuf.size,
+			      &tp->srvh);
+	if (rc == TLS_INCOMPLETE && !srv->conn.eof &&
+	    buf_room(&srv->ibuf) > 0) {
+		/* Splicing needs only the version, for the log. */
+		if (!tp->hold_res && tp->srvh.version != 0)
+			goto release;
+		return 0;
+	}
+	tp->srv_rc = rc;
+	if (tp->hold_res) {
+		tp->step = 3;
+		if (rc == TLS_OK)
+			read_cert(s, p);
+		if (decide(s) == SSLB_TERMINATE) {
+			stats.tls_terminated++;
+			tp->srv_done = 1;
+			tp->hold_res = 0;
+			s->code = "NONE_NONE";
+			s->status = 0;
+			strm_set_state(s, STRM_CLOSE);
+			return 1;
+		}
+		stats.tls_spliced++;
+	}
+release:
+	tp->srv_done = 1;
+	tp->hold_res = 0;
+	return 1;
+}

@@ -1,0 +1,42 @@
+/*
+ * peek.h - intercepted TLS connections (https_port ... ssl-bump): the
+ * ssl_bump steps, the CONNECT request such a connection is handled as,
+ * and the server's first flight (types in peek-t.h).
+ */
+#ifndef TPROXYD_PROXY_PEEK_H
+#define TPROXYD_PROXY_PEEK_H
+
+#include "proxy/peek-t.h"
+
+struct acl_ctx;
+struct buf;
+struct stream;
+
+/* Step 1, when the connection is accepted: decide with the ssl_bump rules
+ * on the original destination alone. Returns 1 when the stream was
+ * started (splice) or ended (terminate), 0 when the client's hello is to
+ * be read (peek, stare). */
+int peek_accept(struct stream *s);
+
+/* Step 2: read the ClientHello at the head of in; 0 while incomplete (eof:
+ * the client is gone, the stream is ended), 1 when decided (the stream is
+ * started or ended). */
+int peek_hello(struct stream *s, struct buf *in, int eof);
+
+/* The client did not speak TLS (squid_error: ERR_PROTOCOL_UNKNOWN,
+ * ERR_REQUEST_START_TIMEOUT ...): on_unsupported_protocol tunnels it to
+ * the original destination or closes it. */
+void peek_unsupported(struct stream *s, const char *squid_error);
+
+/* In a tunnel: read the server's first flight in the server's buffer
+ * before any of it goes to the client; after a peek at step 2, decide
+ * step 3. Returns 1 when the server's bytes may go, 0 while they wait. */
+int peek_server(struct stream *s);
+
+/* The TLS facts for ACLs (ctx already filled for the stream). */
+void peek_acl_ctx(const struct tls_peek *tp, struct acl_ctx *ctx);
+
+/* Squid's %ssl::bump_mode name of an action ("-" for none). */
+const char *peek_mode_str(enum sslb_action a);
+
+#endif
