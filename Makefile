@@ -38,7 +38,8 @@ CPPFLAGS += -Isrc -D_GNU_SOURCE -DTPROXYD_VERSION=\"$(VERSION)\" \
 CFLAGS   ?= $(OPT) -g
 CFLAGS   += -std=gnu11 $(WARN) $(SANFLAGS) -fno-strict-aliasing
 LDFLAGS  += $(SANFLAGS)
-LIBS     := -lev -lcares -lcap -lm
+# libssl/libcrypto: src/tls/cert.c reads and checks server certificates.
+LIBS     := -lev -lcares -lcap -lssl -lcrypto -lm
 
 # Everything under src/ except the entry point is linked into the unit
 # tests too.
@@ -117,7 +118,8 @@ blackbox: deps-test all $(B)/tests/priv_check
 # FUZZ_TIME seconds (default 60) on a scratch corpus seeded from
 # tests/fuzz/corpus/<target>; `make test` runs each for 7 s so that a
 # regression fails CI. Crashes land in build/fuzz/ as crash-* files.
-FUZZ_TARGETS := h1_req h1_resp chunked url config wccp2 gre
+FUZZ_TARGETS := h1_req h1_resp chunked url config wccp2 gre tls_hello \
+                tls_server
 FUZZ_TIME    ?= 60
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE
@@ -128,17 +130,24 @@ FUZZ_SRCS_url     := src/http/url.c src/intercept/loopguard.c
 FUZZ_SRCS_config  := $(wildcard src/config/*.c) src/acl/acl.c
 FUZZ_SRCS_wccp2   := src/wccp/wccp2_codec.c src/wccp/md5.c
 FUZZ_SRCS_gre     := src/wccp/gre.c src/wccp/gre_return.c
+FUZZ_SRCS_tls_hello  := src/tls/hello.c src/tls/rec.c
+FUZZ_SRCS_tls_server := src/tls/server.c src/tls/rec.c src/tls/cert.c
+# Libraries a target needs beyond libc (the tls_* targets take
+# tests/fuzz/tls.dict, the others http.dict: see fuzz-run).
+FUZZ_LIBS_tls_server := -lcrypto
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c src/tls/*.c)
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*)
 
 fuzz-run: deps-fuzz $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		mkdir -p build/fuzz/corpus-$$t; \
 		echo "== fuzz_$$t for $(FUZZ_TIME) s"; \
 		rc=0; build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
-			-dict=tests/fuzz/http.dict -print_final_stats=1 \
+			-dict=$$(case $$t in tls_*) echo tests/fuzz/tls.dict;; \
+				*) echo tests/fuzz/http.dict;; esac) \
+			-print_final_stats=1 \
 			-artifact_prefix=build/fuzz/ build/fuzz/corpus-$$t \
 			tests/fuzz/corpus/$$t > build/fuzz/$$t.log 2>&1 || rc=$$?; \
 		grep -E 'stat::number_of_executed_units' build/fuzz/$$t.log || true; \

@@ -63,6 +63,9 @@ struct tls_hello {
 	unsigned has_sni:1;	/* a valid host name was sent */
 	unsigned sni_invalid:1;	/* a server_name extension was sent but its
 				   name is not a valid host name (sni is "") */
+	unsigned sni_ip:1;	/* sni is an IPv4 or IPv6 address literal:
+				   RFC 6066 forbids it, clients send it
+				   anyway; kept as the name */
 	unsigned ech:1;		/* an encrypted_client_hello extension: this
 				   is the outer hello, the real one is
 				   encrypted (or a GREASE ECH) */
@@ -72,6 +75,10 @@ struct tls_hello {
 	unsigned nciphers;	/* kept (at most TLS_MAX_CIPHERS) */
 	uint16_t exts[TLS_MAX_EXTS];	/* extension types in wire order */
 	unsigned nexts;
+	const char *why;	/* TLS_E_MALFORMED, TLS_NOT_TLS: what was
+				   wrong ("SSLv2 hello", "duplicate
+				   extension", ...), a static string; NULL
+				   otherwise */
 };
 
 /* One certificate of the server's chain: where its DER bytes are in the
@@ -94,10 +101,17 @@ struct tls_server {
 	unsigned hello_retry:1;	/* a HelloRetryRequest, not a ServerHello */
 	unsigned has_certs:1;	/* ncerts certificates were read (TLS 1.2
 				   and older; TLS 1.3 encrypts them) */
+	unsigned certs_partial:1;	/* the chain holds more than cert[]
+					   shows: over TLS_MAX_CERTS, or a
+					   certificate split over two records
+					   (its bytes are not contiguous in
+					   the buffer: it and the ones after
+					   it are left out) */
 	struct tls_cert_ref cert[TLS_MAX_CERTS];	/* leaf first */
 	unsigned ncerts;
 	uint8_t  alert_level;	/* TLS_E_ALERT: the alert */
 	uint8_t  alert_desc;
+	const char *why;	/* as in struct tls_hello */
 };
 
 #endif
