@@ -224,7 +224,8 @@ struct acl_ctx {
 						   ("X509_V_ERR_...") */
 	size_t                 nssl_errors;
 	const char            *squid_error;	/* squid_error: the ERR_* the
-						   transaction got, NULL: none */
+						   transaction got, NULL:
+						   none */
 };
 
 enum acl_verdict {

@@ -438,8 +438,9 @@ server_name_option(struct cfg_parse *p, const struct tok *t, struct acl *acl)
 		if (strcmp(t->s, sn_options[i].name) == 0)
 			break;
 	if (i == CFG_NELEM(sn_options)) {
-		cfg_err(p, t, "acl %s: unknown option '%s' (--client-requested, "
-			"--server-provided or --consensus)", acl->name, t->s);
+		cfg_err(p, t, "acl %s: unknown option '%s' "
+			"(--client-requested, --server-provided or "
+			"--consensus)", acl->name, t->s);
 		return;
 	}
 	if (acl->flags != 0 && acl->flags != sn_options[i].flag) {

@@ -297,8 +297,8 @@ set_port(struct cfg_parse *p, const struct tok *t, size_t n, int https)
 		cfg_warn(p, bump, "http_port: 'ssl-bump': tproxyd does not "
 			 "apply the ssl_bump rules to CONNECT requests yet; "
 			 "their tunnels are relayed without peeking (only "
-			 "https_port ... tproxy|intercept ssl-bump ports follow "
-			 "ssl_bump)");
+			 "https_port ... tproxy|intercept ssl-bump ports "
+			 "follow ssl_bump)");
 		if (p->tls.bump_line == 0) {
 			p->tls.bump_file = bump->file;
 			p->tls.bump_line = bump->line;

@@ -25,7 +25,7 @@ static const struct {
 	const char       *why;
 } sslb_actions[] = {
 	{ "splice",		SSLB_SPLICE,		NULL },
-	{ "none",		SSLB_SPLICE,		NULL },	/* Squid: same */
+	{ "none",		SSLB_SPLICE,		NULL },	/* = splice */
 	{ "peek",		SSLB_PEEK,		NULL },
 	{ "stare",		SSLB_STARE,		NULL },
 	{ "terminate",		SSLB_TERMINATE,		NULL },
