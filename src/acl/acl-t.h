@@ -221,7 +221,9 @@ struct acl_ctx {
 						   names (CN, SANs) */
 	size_t                 nsrv_names;	/* 0: no certificate seen */
 	const char *const     *ssl_errors;	/* its validation errors
-						   ("X509_V_ERR_...") */
+						   ("X509_V_ERR_...", as
+						   acl_ssl_error_name()
+						   names OpenSSL's codes) */
 	size_t                 nssl_errors;
 	const char            *squid_error;	/* squid_error: the ERR_* the
 						   transaction got, NULL:
