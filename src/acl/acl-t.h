@@ -43,7 +43,32 @@ enum acl_type {
 	ACL_HAS,		/* the transaction has a component */
 	ACL_ALL_OF,		/* all acls of one line (lines ORed) */
 	ACL_ANY_OF,		/* any acl of any line */
+	/* TLS interception (https_port ssl-bump). */
+	ACL_AT_STEP,		/* the ssl_bump step (ctx->tls_step) */
+	ACL_SERVER_NAME,	/* ssl::server_name: the name computed from
+				   SNI, certificate names or the target
+				   (acl.c), matched like DSTDOMAIN with
+				   wildcard certificate names */
+	ACL_SERVER_NAME_REGEX,	/* ssl::server_name_regex: the same names */
+	ACL_SSL_ERROR,		/* a certificate validation error */
+	ACL_ENCRYPTED,		/* connections_encrypted */
+	ACL_SQUID_ERROR,	/* the transaction's error (ERR_...) */
 };
+
+/* ACL_AT_STEP values (v.num): 1, 2, 3 are SslBump1..3, compared with
+ * ctx->tls_step. Squid's GeneratingCONNECT step (a CONNECT request sent to
+ * a cache_peer) never happens in tproxyd: that value never matches. */
+#define ACL_STEP_GENERATING_CONNECT	0x100
+
+/* ssl::server_name and ssl::server_name_regex options (struct acl.flags):
+ * where the names come from. At most one per acl. */
+#define ACL_SN_CLIENT_REQUESTED	0x1	/* --client-requested: SNI, else
+					   the target */
+#define ACL_SN_SERVER_PROVIDED	0x2	/* --server-provided: the
+					   certificate's names, else "none" */
+#define ACL_SN_CONSENSUS	0x4	/* --consensus: SNI if the
+					   certificate names it, else
+					   "none" */
 
 /* ACL_HAS values. */
 enum acl_has {
@@ -101,18 +126,26 @@ struct acl {
 		struct acl_ip    *ip;	/* SRC, DST */
 		struct acl_range *range;/* PORT, LOCALPORT */
 		char            **word;	/* METHOD, PROTO, MYPORTNAME,
-					   DSTDOMAIN, SRCDOMAIN
-					   (lowercased, no
+					   DSTDOMAIN, SRCDOMAIN,
+					   SERVER_NAME (lowercased, no
 					   trailing dot, sorted by strcmp
 					   and unique: acl.c searches them
-					   with a binary search) */
+					   with a binary search);
+					   SSL_ERROR, SQUID_ERROR (names,
+					   as written) */
 		regex_t          *re;	/* *_REGEX, BROWSER, *_MIME_TYPE */
 		struct acl_time  *time;	/* TIME */
 		struct acl_hre   *hre;	/* REQ_HEADER, REP_HEADER */
 		struct acl_group *grp;	/* ALL_OF, ANY_OF: one per line */
 		unsigned char   (*mac)[6];	/* ARP */
-		unsigned         *num;	/* MAXCONN (one), HAS */
+		unsigned         *num;	/* MAXCONN (one), HAS, AT_STEP */
 	} v;
+	unsigned      flags;		/* SERVER_NAME, SERVER_NAME_REGEX:
+					   ACL_SN_* */
+	char        **rword;		/* SERVER_NAME: each v.word
+					   reversed, sorted by strcmp: the
+					   values that end with a suffix,
+					   for wildcard certificate names */
 	struct acl_vloc *vloc;		/* SRC, DST, LOCALIP: where each of
 					   v.ip was written (the load only) */
 	struct acl   *next;
@@ -188,10 +221,13 @@ struct acl_ctx {
 						   names (CN, SANs) */
 	size_t                 nsrv_names;	/* 0: no certificate seen */
 	const char *const     *ssl_errors;	/* its validation errors
-						   ("X509_V_ERR_...") */
+						   ("X509_V_ERR_...", as
+						   acl_ssl_error_name()
+						   names OpenSSL's codes) */
 	size_t                 nssl_errors;
 	const char            *squid_error;	/* squid_error: the ERR_* the
-						   transaction got, NULL: none */
+						   transaction got, NULL:
+						   none */
 };
 
 enum acl_verdict {

@@ -454,6 +454,245 @@ match_word(const struct acl *acl, struct str s, int icase)
 	return 0;
 }
 
+/* ------------------------------------------------------ TLS server names */
+
+/*
+ * s as the text ssl::server_name values are compared with: an address
+ * literal ("[2001:DB8::1]", "192.0.2.1") in inet_ntop() form, without
+ * brackets (Squid's "::" notation), into buf; anything else unchanged.
+ */
+static struct str
+sn_canon(struct str s, char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	const void *a;
+
+	if (!host_literal(s, &ss))
+		return s;
+	a = ss.ss_family == AF_INET ?
+	    (const void *)&((struct sockaddr_in *)&ss)->sin_addr :
+	    (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+	if (inet_ntop(ss.ss_family, a, buf, (socklen_t)size) == NULL)
+		return s;
+	return str_make(buf, strlen(buf));
+}
+
+/*
+ * Whether a name may be used at all: Squid takes a '*' only as the whole
+ * first label of a certificate name ("*.example.com"); any other '*'
+ * makes it no name. wild: the caller accepts that leading "*." (names
+ * from certificates do, the client's SNI does not).
+ */
+static int
+sn_usable(struct str n, int wild)
+{
+	if (n.p == NULL || n.len == 0)
+		return 0;
+	if (memchr(n.p, '*', n.len) == NULL)
+		return 1;
+	return wild && n.len > 2 && n.p[0] == '*' && n.p[1] == '.' &&
+	    memchr(n.p + 1, '*', n.len - 1) == NULL;
+}
+
+/*
+ * Whether some value ends with ".R" (s[0..len) is R): acl->rword holds
+ * the values reversed and sorted, so those values start with the reversed
+ * ".R" and sit together; a binary search finds the first of them.
+ */
+static int
+sn_suffix(const struct acl *acl, const char *s, size_t len)
+{
+	char key[256];
+	size_t lo = 0, hi = acl->n, mid, i, klen = len + 1;
+
+	if (acl->rword == NULL || klen > sizeof(key))
+		return 0;
+	for (i = 0; i < len; i++)
+		key[i] = (char)tolower((unsigned char)s[len - 1 - i]);
+	key[len] = '.';
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strncmp(acl->rword[mid], key, klen) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < acl->n && strncmp(acl->rword[lo], key, klen) == 0;
+}
+
+/*
+ * One name against ssl::server_name values. A plain name matches as for
+ * dstdomain. A wildcard certificate name "*.R" matches as Squid's
+ * matchDomainName(mdnHonorWildcards) lets it: the values under R
+ * (www.R, a.b.R, .x.R), .R and the domains above R (.com), not R itself.
+ */
+static int
+sn_domain(const struct acl *acl, struct str name)
+{
+	const char *s = name.p;
+	size_t len = name.len, i;
+
+	if (s[0] != '*')
+		return match_domain(acl, name);
+	if (dom_find(acl, 0, s, len))	/* a value written "*.R" */
+		return 1;
+	s += 2;
+	len -= 2;
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((i == 0 || s[i - 1] == '.') &&
+		    dom_find(acl, 1, s + i, len - i))
+			return 1;
+	return sn_suffix(acl, s, len);
+}
+
+/* One computed name against the acl, either type. */
+static int
+sn_one(const struct acl *acl, struct str name)
+{
+	if (acl->type == ACL_SERVER_NAME_REGEX)
+		return regex_any(acl->v.re, acl->n, name, 1);
+	return sn_domain(acl, name);
+}
+
+/* Case-insensitive equality of two views. */
+static int
+str_ieq2(struct str a, struct str b)
+{
+	return a.len == b.len && strncasecmp(a.p, b.p, a.len) == 0;
+}
+
+/*
+ * Squid's HasSubjectName() for --consensus: whether one of the
+ * certificate's names names needle (the client-requested name). An
+ * address needle matches an address name only (the same address); a
+ * host name matches a name equal to it, or a wildcard "*.D" when it is D
+ * or one label under D (Squid's mdnRejectSubsubDomains: not a.b.D).
+ */
+static int
+sn_subject(const struct acl_ctx *ctx, struct str needle)
+{
+	struct sockaddr_storage a, b;
+	struct str n, tail;
+	size_t i, alen = 0;
+	int nip;
+
+	nip = host_literal(needle, &a);
+	if (nip)
+		alen = a.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+		    sizeof(struct sockaddr_in6);
+	for (i = 0; i < ctx->nsrv_names; i++) {
+		if (ctx->srv_names[i] == NULL)
+			continue;
+		n = str_make(ctx->srv_names[i], strlen(ctx->srv_names[i]));
+		if (!sn_usable(n, 1))
+			continue;
+		if (host_literal(n, &b)) {
+			if (nip && memcmp(&a, &b, alen) == 0)
+				return 1;
+			continue;
+		}
+		if (nip)
+			continue;
+		if (n.p[0] == '*') {	/* "*.D" is read as ".D" */
+			n.p++;
+			n.len--;
+		}
+		if (str_ieq2(needle, n))
+			return 1;
+		if (n.p[0] != '.')
+			continue;
+		if (str_ieq2(needle, str_make(n.p + 1, n.len - 1)))
+			return 1;
+		if (needle.len <= n.len)
+			continue;
+		tail = str_make(needle.p + needle.len - n.len, n.len);
+		if (str_ieq2(tail, n) &&
+		    memchr(needle.p, '.', needle.len - n.len) == NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * ssl::server_name and ssl::server_name_regex, computing the names as
+ * Squid's ServerNameCheck does (cf.data.pre): the client-requested name
+ * is the SNI, or without SNI the target (for an intercepted connection
+ * the original destination's address); an SNI that is not a plain host
+ * name gives none. Without an option: the certificate's names when the
+ * server's certificate was seen (any of them matching is enough), else
+ * the client-requested name. --client-requested: that name, whatever the
+ * server says. --server-provided: the certificate's names, "none" without
+ * a certificate. --consensus: the client-requested name when the
+ * certificate names it or there is no certificate, else "none". No name
+ * at all is "none", which a value "none" matches.
+ */
+static int
+match_server_name(const struct acl *acl, const struct acl_ctx *ctx)
+{
+	char rbuf[INET6_ADDRSTRLEN], nbuf[INET6_ADDRSTRLEN];
+	struct str req = STR_NULL, name, n;
+	size_t i;
+
+	if (ctx->sni != NULL && ctx->sni[0] != '\0') {
+		req = str_make(ctx->sni, strlen(ctx->sni));
+		if (!sn_usable(req, 0))
+			req = STR_NULL;
+	} else if (ctx->host.p != NULL && ctx->host.len > 0) {
+		req = sn_canon(ctx->host, rbuf, sizeof(rbuf));
+	}
+	if (acl->flags & ACL_SN_CONSENSUS) {
+		name = ctx->nsrv_names == 0 || req.p == NULL ||
+		    sn_subject(ctx, req) ? req : STR_NULL;
+	} else if (acl->flags & ACL_SN_CLIENT_REQUESTED) {
+		name = req;
+	} else if (ctx->nsrv_names > 0) {
+		for (i = 0; i < ctx->nsrv_names; i++) {
+			if (ctx->srv_names[i] == NULL)
+				continue;
+			n = str_make(ctx->srv_names[i],
+				     strlen(ctx->srv_names[i]));
+			if (!sn_usable(n, 1))
+				continue;
+			if (sn_one(acl, sn_canon(n, nbuf, sizeof(nbuf))))
+				return 1;
+		}
+		return 0;
+	} else {
+		name = acl->flags & ACL_SN_SERVER_PROVIDED ? STR_NULL : req;
+	}
+	if (name.p == NULL)
+		name = STR_LIT("none");
+	return sn_one(acl, name);
+}
+
+/* Some of the n names in v is one of the acl's values. */
+static int
+match_names(const struct acl *acl, const char *const *v, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < acl->n; k++)
+			if (v[i] != NULL && strcmp(v[i], acl->v.word[k]) == 0)
+				return 1;
+	return 0;
+}
+
+static int
+match_step(const struct acl *acl, int step)
+{
+	size_t i;
+
+	for (i = 0; i < acl->n && step > 0; i++)
+		if (acl->v.num[i] == (unsigned)step)
+			return 1;
+	return 0;
+}
+
 int
 acl_match(const struct acl *acl, const struct acl_ctx *ctx)
 {
@@ -525,6 +764,18 @@ acl_match(const struct acl *acl, const struct acl_ctx *ctx)
 		return match_group(acl, ctx, 1);
 	case ACL_ANY_OF:
 		return match_group(acl, ctx, 0);
+	case ACL_AT_STEP:
+		return match_step(acl, ctx->tls_step);
+	case ACL_SERVER_NAME:
+	case ACL_SERVER_NAME_REGEX:
+		return match_server_name(acl, ctx);
+	case ACL_SSL_ERROR:
+		return match_names(acl, ctx->ssl_errors, ctx->nssl_errors);
+	case ACL_ENCRYPTED:
+		return ctx->encrypted != 0;
+	case ACL_SQUID_ERROR:
+		return ctx->squid_error != NULL &&
+		    match_names(acl, &ctx->squid_error, 1);
 	}
 	return 0;
 }
@@ -580,4 +831,32 @@ acl_check(const struct access_list *list, const struct acl_ctx *ctx, int dflt,
 	}
 	/* Squid: no rule matched, so do the opposite of the last one. */
 	return list->rule[list->n - 1].allow ? ACL_DENY : ACL_ALLOW;
+}
+
+enum acl_verdict
+acl_first(const struct access_list *list, const struct acl_ctx *ctx,
+	  int (*ok)(int action, void *arg), void *arg,
+	  const struct access_rule **rule)
+{
+	const struct access_rule *r;
+	size_t i;
+	int m;
+
+	if (rule != NULL)
+		*rule = NULL;
+	for (i = 0; i < list->n; i++) {
+		r = &list->rule[i];
+		if (ok != NULL && !ok(r->allow, arg))
+			continue;
+		m = rule_match(r, ctx);
+		if (m < 0)
+			return m == ACL_M_NEED_NAME ? ACL_NEED_NAME :
+			    ACL_NEED_DST;
+		if (m > 0) {
+			if (rule != NULL)
+				*rule = r;
+			return ACL_ALLOW;
+		}
+	}
+	return ACL_DENY;
 }

@@ -28,15 +28,32 @@ enum acl_verdict acl_check(const struct access_list *list,
 			   const struct access_rule **rule);
 
 /*
- * Walk a list of action rules (ssl_bump, on_unsupported_protocol): the
- * first rule whose ACLs all match and whose action (rule->allow) ok()
- * accepts (ok NULL: any) gives ACL_ALLOW with *rule set; ACL_DENY with
- * *rule NULL when none matched; or ACL_NEED_DST / ACL_NEED_NAME as
- * acl_check() gives them.
+ * Walk a list whose rules carry an action in access_rule.allow (ssl_bump,
+ * on_unsupported_protocol): the first rule whose action ok() accepts (ok
+ * NULL: any) and whose acls all match. Rules ok() refuses are skipped
+ * before their acls are looked at, so they never make the walk wait
+ * (Squid: "Rules with actions that are impossible at the current step are
+ * ignored."). Returns ACL_ALLOW with *rule set to that rule; ACL_DENY with
+ * *rule NULL when no rule matched (no "opposite of the last rule" here:
+ * the caller applies its default action); or ACL_NEED_DST / ACL_NEED_NAME
+ * (*rule NULL) exactly as acl_check() would give them, the caller then
+ * looks up what is missing and asks again. rule may be NULL.
  */
 enum acl_verdict acl_first(const struct access_list *list,
 			   const struct acl_ctx *ctx,
 			   int (*ok)(int action, void *arg), void *arg,
 			   const struct access_rule **rule);
+
+/* acl_names.c: the names ssl_error acls compare. The name of OpenSSL's
+ * certificate verification error code ("X509_V_ERR_CERT_HAS_EXPIRED" for
+ * 10), for acl_ctx.ssl_errors; NULL for 0 (X509_V_OK) and unknown codes. */
+const char *acl_ssl_error_name(long code);
+/* The name an ssl_error value stands for (a known X509_V_ERR_* or Squid's
+ * SQUID_X509_V_ERR_* / SQUID_TLS_ERR_*, an old alias turned into its
+ * current name), or NULL. Static storage. */
+const char *acl_ssl_error_canon(const char *name);
+/* The same for Squid's error types (ERR_PROTOCOL_UNKNOWN, TCP_RESET,
+ * ...), which squid_error acls compare with acl_ctx.squid_error. */
+const char *acl_squid_error_canon(const char *name);
 
 #endif

@@ -46,5 +46,15 @@ void cfg_acl_add_time(struct cfg_parse *p, const struct tok *t,
 		      struct acl_add *aa);
 int cfg_acl_parse_mac(const char *s, unsigned char mac[6]);
 const char *cfg_acl_regex_too_costly(const char *re);
+/* The TLS acls' values: at_step, ssl_error, squid_error. */
+void cfg_acl_add_step(struct cfg_parse *p, const struct tok *t,
+		      struct acl *acl);
+void cfg_acl_add_ssl_error(struct cfg_parse *p, const struct tok *t,
+			   struct acl *acl);
+void cfg_acl_add_squid_error(struct cfg_parse *p, const struct tok *t,
+			     struct acl *acl);
+/* s in inet_ntop() form (arena copy) when it is an IPv6 address,
+ * brackets allowed; else NULL. */
+char *cfg_acl_canon_ip6(struct cfg_parse *p, const char *s);
 
 #endif

@@ -187,6 +187,28 @@ compile_words(struct cfg_parse *p, struct acl *acl)
 	acl->n = k;
 }
 
+/*
+ * ssl::server_name: the values reversed, sorted, in acl->rword. A
+ * wildcard certificate name "*.example.com" matches every value that ends
+ * with ".example.com" (acl.c), and reversed those values share a prefix.
+ */
+static void
+reverse_words(struct cfg_parse *p, struct acl *acl)
+{
+	size_t i, k, len;
+	char *r;
+
+	acl->rword = ar_alloc(p->ar, acl->n * sizeof(*acl->rword));
+	for (i = 0; i < acl->n; i++) {
+		len = strlen(acl->v.word[i]);
+		r = ar_alloc(p->ar, len + 1);
+		for (k = 0; k < len; k++)
+			r[k] = acl->v.word[i][len - 1 - k];
+		acl->rword[i] = r;
+	}
+	qsort(acl->rword, acl->n, sizeof(char *), cmp_word);
+}
+
 void
 cfg_acl_finish(struct cfg_parse *p)
 {
@@ -195,7 +217,8 @@ cfg_acl_finish(struct cfg_parse *p)
 
 	for (acl = p->c->acls; acl != NULL; acl = acl->next) {
 		if ((acl->type == ACL_DSTDOMAIN ||
-		     acl->type == ACL_SRCDOMAIN) && acl->n > 0) {
+		     acl->type == ACL_SRCDOMAIN ||
+		     acl->type == ACL_SERVER_NAME) && acl->n > 0) {
 			/* acl.c looks names up with a binary search. */
 			qsort(acl->v.word, acl->n, sizeof(char *), cmp_word);
 			for (i = 1, k = 1; i < acl->n; i++)
@@ -203,6 +226,8 @@ cfg_acl_finish(struct cfg_parse *p)
 					   acl->v.word[k - 1]) != 0)
 					acl->v.word[k++] = acl->v.word[i];
 			acl->n = k;
+			if (acl->type == ACL_SERVER_NAME)
+				reverse_words(p, acl);
 		} else if ((cfg_acl_is_regex(acl->type) ||
 			    cfg_acl_is_header(acl->type)) && acl->n > 0) {
 			compile_words(p, acl);

@@ -55,6 +55,12 @@ static const struct {
 	{ "has",		ACL_HAS },
 	{ "all-of",		ACL_ALL_OF },
 	{ "any-of",		ACL_ANY_OF },
+	{ "at_step",		ACL_AT_STEP },
+	{ "ssl::server_name",	ACL_SERVER_NAME },
+	{ "ssl::server_name_regex", ACL_SERVER_NAME_REGEX },
+	{ "ssl_error",		ACL_SSL_ERROR },
+	{ "connections_encrypted", ACL_ENCRYPTED },
+	{ "squid_error",	ACL_SQUID_ERROR },
 };
 
 /*
@@ -76,17 +82,10 @@ static const struct {
 	{ "ext_user_regex",	"tproxyd has no external_acl_type helpers" },
 	{ "external",		"tproxyd has no external_acl_type helpers; "
 	  "the helper's decision would be lost" },
-	{ "ssl_error",		"tproxyd does not intercept TLS (ssl_bump)" },
-	{ "server_cert_fingerprint", "tproxyd does not intercept TLS "
-	  "(ssl_bump)" },
-	{ "at_step",		"tproxyd does not intercept TLS (ssl_bump)" },
-	{ "ssl::server_name",	"tproxyd does not intercept TLS (ssl_bump)" },
-	{ "ssl::server_name_regex", "tproxyd does not intercept TLS "
-	  "(ssl_bump)" },
+	{ "server_cert_fingerprint", "tproxyd does not compute the "
+	  "fingerprints of server certificates" },
 	{ "user_cert",		"tproxyd has no TLS client certificates" },
 	{ "ca_cert",		"tproxyd has no TLS client certificates" },
-	{ "connections_encrypted", "tproxyd does not intercept TLS "
-	  "(ssl_bump)" },
 	{ "peername",		"it matches cache_peer selection, which "
 	  "tproxyd makes before such acls could be asked" },
 	{ "peername_regex",	"it matches cache_peer selection, which "
@@ -98,7 +97,6 @@ static const struct {
 	{ "tag",		"tproxyd keeps no transaction tags" },
 	{ "adaptation_service",	"tproxyd has no ICAP/eCAP adaptation" },
 	{ "hier_code",		"tproxyd does not have it" },
-	{ "squid_error",	"tproxyd does not have it" },
 	{ "transaction_initiator", "tproxyd does not have it" },
 	{ "random",		"tproxyd does not have it" },
 	{ "client_connection_mark", "tproxyd does not read connection "
@@ -122,6 +120,19 @@ static const char *const builtin_acls[] = {
 	"acl to_localhost dst 127.0.0.0/8 0.0.0.0/32 ::1/128 ::/128",
 	"acl to_linklocal dst 169.254.0.0/16 fe80::/10",
 	"acl CONNECT method CONNECT",
+	/* Squid's shortcuts for certificate errors (built with OpenSSL). */
+	"acl ssl::certHasExpired ssl_error X509_V_ERR_CERT_HAS_EXPIRED",
+	"acl ssl::certNotYetValid ssl_error X509_V_ERR_CERT_NOT_YET_VALID",
+	"acl ssl::certDomainMismatch ssl_error "
+	"SQUID_X509_V_ERR_DOMAIN_MISMATCH",
+	"acl ssl::certUntrusted ssl_error X509_V_ERR_INVALID_CA "
+	"X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN "
+	"X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE "
+	"X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT "
+	"X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY "
+	"X509_V_ERR_CERT_UNTRUSTED",
+	"acl ssl::certSelfSigned ssl_error "
+	"X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT",
 };
 
 const char *
@@ -143,7 +154,8 @@ cfg_acl_is_regex(enum acl_type type)
 	    type == ACL_URL_REGEX ||
 	    type == ACL_URLPATH_REGEX || type == ACL_BROWSER ||
 	    type == ACL_REFERER_REGEX ||
-	    type == ACL_REQ_MIME_TYPE || type == ACL_REP_MIME_TYPE;
+	    type == ACL_REQ_MIME_TYPE || type == ACL_REP_MIME_TYPE ||
+	    type == ACL_SERVER_NAME_REGEX;
 }
 
 int
@@ -158,14 +170,15 @@ cfg_acl_is_ip(enum acl_type type)
 	return type == ACL_SRC || type == ACL_DST || type == ACL_LOCALIP;
 }
 
-/* Squid allows letters, digits and "-_." in ACL names. */
+/* Letters, digits and "-_.:" in ACL names (':' for Squid's predefined
+ * ssl::certUntrusted and the like). */
 int
 cfg_acl_valid_name(const char *s)
 {
 	if (*s == '\0')
 		return 0;
 	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && strchr("-_.", *s) == NULL)
+		if (!isalnum((unsigned char)*s) && strchr("-_.:", *s) == NULL)
 			return 0;
 	return 1;
 }
@@ -321,6 +334,7 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 		goto regex;
 	case ACL_DSTDOMAIN:
 	case ACL_SRCDOMAIN:
+	case ACL_SERVER_NAME:
 		len = strlen(t->s);
 		/* "example.com." names the same domain as "example.com". */
 		if (len > 1 && t->s[len - 1] == '.')
@@ -331,11 +345,32 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 				t->s);
 			break;
 		}
+		/* Server names that are IPv6 addresses are compared in
+		 * inet_ntop() form (Squid asks for "::" notation). */
+		if (acl->type == ACL_SERVER_NAME &&
+		    (w = cfg_acl_canon_ip6(p, t->s)) != NULL) {
+			*AR_PUSH(p->ar, acl->v.word, acl->n) = w;
+			break;
+		}
 		w = ar_strndup(p->ar, t->s, len);
 		for (k = 0; w[k] != '\0'; k++)
 			w[k] = (char)tolower((unsigned char)w[k]);
 		*AR_PUSH(p->ar, acl->v.word, acl->n) = w;
 		break;
+	case ACL_AT_STEP:
+		cfg_acl_add_step(p, t, acl);
+		break;
+	case ACL_SSL_ERROR:
+		cfg_acl_add_ssl_error(p, t, acl);
+		break;
+	case ACL_SQUID_ERROR:
+		cfg_acl_add_squid_error(p, t, acl);
+		break;
+	case ACL_ENCRYPTED:
+		cfg_warn(p, t, "acl %s: connections_encrypted takes no values; "
+			 "'%s' ignored (as Squid does)", acl->name, t->s);
+		break;
+	case ACL_SERVER_NAME_REGEX:
 	case ACL_DSTDOM_REGEX:
 	case ACL_SRCDOM_REGEX:
 	case ACL_URL_REGEX:
@@ -377,6 +412,50 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 	}
 }
 
+/* The ssl::server_name options and their flags. */
+static const struct {
+	const char *name;
+	unsigned    flag;
+} sn_options[] = {
+	{ "--client-requested",	ACL_SN_CLIENT_REQUESTED },
+	{ "--server-provided",	ACL_SN_SERVER_PROVIDED },
+	{ "--consensus",	ACL_SN_CONSENSUS },
+};
+
+/*
+ * An ssl::server_name(_regex) option ("--" alone ends Squid's options
+ * and is skipped). Squid refuses two different options on one acl
+ * (fatal), so does tproxyd, also across lines of the same name.
+ */
+static void
+server_name_option(struct cfg_parse *p, const struct tok *t, struct acl *acl)
+{
+	size_t i, k;
+
+	if (strcmp(t->s, "--") == 0)
+		return;
+	for (i = 0; i < CFG_NELEM(sn_options); i++)
+		if (strcmp(t->s, sn_options[i].name) == 0)
+			break;
+	if (i == CFG_NELEM(sn_options)) {
+		cfg_err(p, t, "acl %s: unknown option '%s' "
+			"(--client-requested, --server-provided or "
+			"--consensus)", acl->name, t->s);
+		return;
+	}
+	if (acl->flags != 0 && acl->flags != sn_options[i].flag) {
+		for (k = 0; k < CFG_NELEM(sn_options); k++)
+			if (acl->flags == sn_options[k].flag)
+				break;
+		cfg_err(p, t, "acl %s: '%s' cannot be combined with '%s' (one "
+			"option per acl: Squid refuses this too)", acl->name,
+			t->s, k < CFG_NELEM(sn_options) ? sn_options[k].name :
+			"?");
+		return;
+	}
+	acl->flags = sn_options[i].flag;
+}
+
 static struct acl *
 acl_lookup(const struct cfg *c, const char *name)
 {
@@ -416,7 +495,7 @@ cfg_acl_line(struct cfg_parse *p, const struct tok *t, size_t n)
 	}
 	if (!cfg_acl_valid_name(t[1].s)) {
 		cfg_err(p, &t[1], "acl: invalid acl name '%s' (letters, digits "
-			"and -_. only)", t[1].s);
+			"and -_.: only)", t[1].s);
 		return;
 	}
 	if (n < 3) {
@@ -505,6 +584,12 @@ cfg_acl_line(struct cfg_parse *p, const struct tok *t, size_t n)
 		if ((type == ACL_DSTDOMAIN || type == ACL_DST ||
 		     type == ACL_DSTDOM_REGEX) && strcmp(t[i].s, "-n") == 0)
 			continue;
+		if ((type == ACL_SERVER_NAME ||
+		     type == ACL_SERVER_NAME_REGEX) &&
+		    strncmp(t[i].s, "--", 2) == 0) {
+			server_name_option(p, &t[i], acl);
+			continue;
+		}
 		add_value(p, &t[i], &aa);
 		nval++;
 	}
@@ -515,7 +600,8 @@ cfg_acl_line(struct cfg_parse *p, const struct tok *t, size_t n)
 		e->start = 0;
 		e->stop = 24 * 60;
 	}
-	if (nval == 0)
+	/* connections_encrypted is the one type without values. */
+	if (nval == 0 && type != ACL_ENCRYPTED)
 		cfg_err(p, &t[2], "acl %s: missing values", acl->name);
 	else if (cfg_acl_is_header(type) && nval == 1 && aa.hname != NULL)
 		cfg_err(p, &t[2], "acl %s: missing regular expression after "
@@ -525,14 +611,14 @@ cfg_acl_line(struct cfg_parse *p, const struct tok *t, size_t n)
 void
 cfg_acl_builtin(struct cfg_parse *p)
 {
-	struct tok t[8];
-	char buf[128], *q, *save;
+	struct tok t[16];
+	char buf[512], *q, *save;
 	size_t i, n;
 
 	for (i = 0; i < sizeof(builtin_acls) / sizeof(builtin_acls[0]); i++) {
 		snprintf(buf, sizeof(buf), "%s", builtin_acls[i]);
 		n = 0;
-		for (q = strtok_r(buf, " ", &save); q != NULL && n < 8;
+		for (q = strtok_r(buf, " ", &save); q != NULL && n < 16;
 		     q = strtok_r(NULL, " ", &save)) {
 			t[n].s = q;
 			t[n].file = cfg_builtin_file;

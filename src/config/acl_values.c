@@ -1,13 +1,16 @@
 /*
  * acl_values.c - the values of "acl" lines: addresses and ranges (and
  * host names resolved at load), ports and numbers, times, MAC addresses,
- * and the check that keeps regexes from exploding in regcomp().
+ * the check that keeps regexes from exploding in regcomp(), and the
+ * names of the TLS acls (at_step, ssl_error, squid_error).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "acl/acl.h"
 #include "config/acl-int.h"
@@ -433,4 +436,153 @@ cfg_acl_regex_too_costly(const char *re)
 		p++;
 	}
 	return NULL;
+}
+
+/* ------------------------------------------------------------ TLS acls */
+
+char *
+cfg_acl_canon_ip6(struct cfg_parse *p, const char *s)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct in6_addr a;
+	int fam;
+
+	if (cfg_parse_addr(s, strlen(s), &fam, &a) < 0 || fam != AF_INET6 ||
+	    inet_ntop(AF_INET6, &a, buf, sizeof(buf)) == NULL)
+		return NULL;
+	return ar_strdup(p->ar, buf);
+}
+
+/*
+ * at_step SslBump1|SslBump2|SslBump3 (any case, as Squid compares them).
+ * Squid's GeneratingCONNECT is the step of a CONNECT request sent to a
+ * cache_peer: tproxyd never sends one, so the value is kept but can
+ * never match, and the operator is told.
+ */
+void
+cfg_acl_add_step(struct cfg_parse *p, const struct tok *t, struct acl *acl)
+{
+	unsigned step;
+
+	if (strcasecmp(t->s, "SslBump1") == 0)
+		step = 1;
+	else if (strcasecmp(t->s, "SslBump2") == 0)
+		step = 2;
+	else if (strcasecmp(t->s, "SslBump3") == 0)
+		step = 3;
+	else if (strcasecmp(t->s, "GeneratingCONNECT") == 0) {
+		cfg_warn(p, t, "acl %s: at_step %s never matches in tproxyd: "
+			 "it is the step of a CONNECT request sent to a "
+			 "cache_peer, and tproxyd sends CONNECT requests "
+			 "directly", acl->name, t->s);
+		step = ACL_STEP_GENERATING_CONNECT;
+	} else {
+		cfg_err(p, t, "acl %s: unknown at_step step '%s' (SslBump1, "
+			"SslBump2, SslBump3 or GeneratingCONNECT)", acl->name,
+			t->s);
+		return;
+	}
+	*AR_PUSH(p->ar, acl->v.num, acl->n) = step;
+}
+
+/* Squid's shortcuts for groups of certificate errors (also the names of
+ * predefined acls, with "ssl::" before them). */
+static const struct {
+	const char *name;
+	const char *errors[7];
+} ssl_shortcuts[] = {
+	{ "certHasExpired",	{ "X509_V_ERR_CERT_HAS_EXPIRED" } },
+	{ "certNotYetValid",	{ "X509_V_ERR_CERT_NOT_YET_VALID" } },
+	{ "certDomainMismatch",	{ "SQUID_X509_V_ERR_DOMAIN_MISMATCH" } },
+	{ "certUntrusted",	{ "X509_V_ERR_INVALID_CA",
+	  "X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN",
+	  "X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+	  "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT",
+	  "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+	  "X509_V_ERR_CERT_UNTRUSTED" } },
+	{ "certSelfSigned",	{ "X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT" } },
+};
+
+static void
+push_word(struct cfg_parse *p, struct acl *acl, const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < acl->n; i++)
+		if (strcmp(acl->v.word[i], w) == 0)
+			return;
+	*AR_PUSH(p->ar, acl->v.word, acl->n) = ar_strdup(p->ar, w);
+}
+
+/*
+ * One ssl_error value, read as Squid's Ssl::ParseErrorString() reads it: a
+ * certificate error's name (X509_V_ERR_*, SQUID_X509_V_ERR_*), a number
+ * (C notation, as strtol(s, 0, 0)), or a shortcut (ssl::certUntrusted,
+ * ...) for several errors. Values are kept as the names
+ * acl_ctx.ssl_errors carries. A number OpenSSL gives no name here (and 0,
+ * X509_V_OK: no error) is kept out with a warning, as it never matches.
+ */
+void
+cfg_acl_add_ssl_error(struct cfg_parse *p, const struct tok *t,
+		      struct acl *acl)
+{
+	const char *name = t->s, *canon;
+	unsigned long v;
+	size_t i, k;
+	char *end;
+
+	canon = acl_ssl_error_canon(name);
+	if (canon != NULL) {
+		push_word(p, acl, canon);
+		return;
+	}
+	if (*name >= '0' && *name <= '9') {
+		errno = 0;
+		v = strtoul(name, &end, 0);
+		if (*end != '\0' || errno != 0 || v > 0x7fffffffUL) {
+			cfg_err(p, t, "acl %s: invalid TLS error number '%s'",
+				acl->name, name);
+			return;
+		}
+		canon = acl_ssl_error_name((long)v);
+		if (canon == NULL) {
+			cfg_warn(p, t, "acl %s: TLS error number %s has no "
+				 "name tproxyd knows (X509_V_ERR_* codes are "
+				 "1 to 94): it never matches", acl->name,
+				 name);
+			return;
+		}
+		push_word(p, acl, canon);
+		return;
+	}
+	if (strncmp(name, "ssl::", 5) == 0)
+		name += 5;
+	for (i = 0; i < CFG_NELEM(ssl_shortcuts); i++) {
+		if (strcmp(ssl_shortcuts[i].name, name) != 0)
+			continue;
+		for (k = 0; k < CFG_NELEM(ssl_shortcuts[i].errors) &&
+		     ssl_shortcuts[i].errors[k] != NULL; k++)
+			push_word(p, acl, acl_ssl_error_canon(
+				  ssl_shortcuts[i].errors[k]));
+		return;
+	}
+	cfg_err(p, t, "acl %s: unknown TLS error '%s' (an X509_V_ERR_* name, "
+		"SQUID_X509_V_ERR_DOMAIN_MISMATCH, or a shortcut such as "
+		"ssl::certUntrusted)", acl->name, t->s);
+}
+
+/* One squid_error value: one of Squid's error names (ERR_*). */
+void
+cfg_acl_add_squid_error(struct cfg_parse *p, const struct tok *t,
+			struct acl *acl)
+{
+	const char *canon = acl_squid_error_canon(t->s);
+
+	if (canon == NULL) {
+		cfg_err(p, t, "acl %s: unknown Squid error '%s' (such as "
+			"ERR_PROTOCOL_UNKNOWN, ERR_REQUEST_START_TIMEOUT or "
+			"ERR_TOO_BIG)", acl->name, t->s);
+		return;
+	}
+	push_word(p, acl, canon);
 }

@@ -88,6 +88,12 @@ struct cfg_parse {
 		int         weight_set;
 		int         rebuild_wait_set;
 	} wccp2;			/* cfg_wccp2.c */
+	struct {
+		const char *bump_file;	/* the first http_port with */
+		int         bump_line;	/* ssl-bump (cfg_ports.c), 0: none */
+		int         style;	/* ssl_bump lines so far: 0 none, 1
+					   actions, 2 Squid 3.2's allow/deny */
+	} tls;				/* cfg_tls.c */
 };
 
 /* Add "FILE:LINE: text" (where == NULL: "MAINFILE: text"); WARNING: is
@@ -200,6 +206,7 @@ extern const struct cfg_dirtab cfg_dirs_route;
 extern const struct cfg_dirtab cfg_dirs_rules;
 extern const struct cfg_dirtab cfg_dirs_wccp2;
 extern const struct cfg_dirtab cfg_dirs_qos;
+extern const struct cfg_dirtab cfg_dirs_tls;
 extern const struct cfg_dirtab cfg_dirs_ignored;
 extern const struct cfg_dirtab cfg_dirs_obsolete;
 extern const struct cfg_dirtab cfg_dirs_refused;

@@ -68,12 +68,9 @@
 #define W_TACT \
 	"tproxyd always connects to the original destination of an " \
 	"intercepted request"
-#define W_TONT \
-	"tproxyd opens no TLS connection to servers (https:// URLs without " \
-	"CONNECT get 501)"
 #define W_OUBT \
-	"only used by TLS interception (ssl_bump, https_port), which tproxyd " \
-	"refuses"
+	"only used when decrypting TLS (ssl_bump bump), which tproxyd does " \
+	"not do yet"
 #define W_OUBP \
 	"only used by proxy authentication (auth_param), which tproxyd " \
 	"refuses"
@@ -292,7 +289,6 @@ static const struct cfg_nodir ignored[] = {
 	{ "ftp_telnet_protocol",		NULL, W_TDNF },
 	{ "ftp_client_idle_timeout",		NULL, W_TDNF },
 	{ "client_dst_passthru",		NULL, W_TACT },
-	{ "tls_outgoing_options",		NULL, W_TONT },
 	{ "ssl_unclean_shutdown",		NULL, W_OUBT },
 	{ "ssl_engine",				NULL, W_OUBT },
 	{ "sslproxy_session_ttl",		NULL, W_OUBT },

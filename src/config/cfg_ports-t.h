@@ -1,6 +1,6 @@
 /*
  * cfg_ports-t.h - types of the listening ports (cfg_ports.c: http_port,
- * stats_port), part of struct cfg.
+ * https_port, stats_port), part of struct cfg.
  */
 #ifndef TPROXYD_CONFIG_CFG_PORTS_T_H
 #define TPROXYD_CONFIG_CFG_PORTS_T_H
@@ -25,7 +25,11 @@ struct cfg_port {
 					   "ADDR:PORT" */
 	unsigned        https:1;	/* https_port: clients speak TLS */
 	unsigned        ssl_bump:1;	/* ssl-bump: the ssl_bump rules
-					   decide (peek, splice, terminate) */
+					   decide (peek, splice, terminate);
+					   https_port only for now (an
+					   http_port's ssl-bump leaves it 0:
+					   CONNECT tunnels are not peeked
+					   at yet) */
 	char           *cert;		/* cert= / tls-cert=: for bumping,
 					   NULL when not given */
 	char           *key;		/* key= / tls-key= */

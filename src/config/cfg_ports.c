@@ -1,8 +1,9 @@
 /*
  * cfg_ports.c - the listening ports: http_port (the proxy's ports, in
- * forward, NAT interception, TPROXY or accel mode) and stats_port (the
- * Prometheus /metrics endpoint). Both fill c->port; the whole-file check
- * is that there is at least one.
+ * forward, NAT interception, TPROXY or accel mode), https_port (TLS
+ * interception: tproxy or intercept with ssl-bump, the ssl_bump rules of
+ * cfg_tls.c deciding) and stats_port (the Prometheus /metrics endpoint).
+ * All fill c->port; the whole-file check is that there is at least one.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -95,58 +96,184 @@ port_addr(struct cfg_parse *p, const struct tok *t, const char *dname,
 	return 0;
 }
 
+/* The directive of an earlier port line, for "already used" messages. */
+static const char *
+port_dname(const struct cfg_port *q)
+{
+	if (q->mode == PORT_STATS)
+		return "stats_port";
+	return q->https ? "https_port" : "http_port";
+}
+
 /*
- * http_port [ADDR:]PORT [tproxy|intercept|transparent|accel] [name=NAME]
- * [options]. Squid options that change nothing here (ssl-bump, vhost, ...)
- * are warned about and ignored, so that squid.conf lines load unchanged.
+ * Options of Squid's *_port lines that configure the TLS server side of a
+ * port: the certificate and key it would present, the protocol versions,
+ * ciphers and options, the CA files, the generation of mimicked
+ * certificates. They matter only when a port decrypts (ssl_bump bump),
+ * which tproxyd does not do yet, so a port line that has them loads with
+ * one warning that lists them.
+ */
+static int
+tls_server_option(const char *o)
+{
+	static const char *const prefix[] = {
+		"cert=", "key=", "tls-", "generate-host-certificates",
+		"dynamic_cert_mem_cache_size=", "version=", "options=",
+		"cipher=", "clientca=", "cafile=", "capath=", "crlfile=",
+		"dhparams=", "sslflags=", "sslcontext=",
+	};
+	size_t i;
+
+	for (i = 0; i < CFG_NELEM(prefix); i++)
+		if (strncmp(o, prefix[i], strlen(prefix[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* Append "NAME" (an option up to its '=') to the list in buf. */
+static void
+list_option(char *buf, size_t size, const char *o)
+{
+	size_t len = strlen(buf), n = strcspn(o, "=");
+
+	if (len + n + 4 >= size)
+		return;
+	snprintf(buf + len, size - len, "%s%.*s%s", len > 0 ? ", " : "",
+		 (int)n, o, o[n] == '=' ? "=" : "");
+}
+
+/*
+ * The rules Squid applies to https_port (cache_cf.cc, parsePortCfg), and
+ * the one tproxyd adds: it reads TLS handshakes without decrypting them,
+ * so the only https_port it serves is an intercepting one with ssl-bump.
+ * 0, or -1 after reporting.
+ */
+static int
+https_port_mode(struct cfg_parse *p, const struct tok *t,
+		const struct tok *bump, const struct tok *intc,
+		const struct tok *ac, const struct tok *rph)
+{
+	if (rph != NULL) {
+		cfg_err(p, rph, "https_port: require-proxy-header is not "
+			"possible on an https_port (Squid refuses it too)");
+		return -1;
+	}
+	if (bump != NULL && intc != NULL)
+		return 0;
+	if (bump != NULL) {
+		cfg_err(p, bump, "https_port: 'ssl-bump' needs 'tproxy' or "
+			"'intercept' on the same line (Squid refuses it too): "
+			"the ssl_bump rules decide about intercepted "
+			"connections");
+		return -1;
+	}
+	if (intc != NULL) {
+		cfg_err(p, intc, "https_port: '%s' needs 'ssl-bump' on the "
+			"same line (Squid refuses it too): the ssl_bump rules "
+			"decide what happens to intercepted TLS connections",
+			intc->s);
+		return -1;
+	}
+	cfg_err(p, ac != NULL ? ac : &t[1], "https_port: a port where "
+		"clients' TLS ends with this proxy's own certificate (%s) is "
+		"not supported by tproxyd: it reads TLS handshakes without "
+		"decrypting them; write 'https_port PORT tproxy ssl-bump' "
+		"(or intercept) for intercepted HTTPS",
+		ac != NULL ? "accel: an HTTPS reverse proxy" :
+		"a forward proxy reached over TLS");
+	return -1;
+}
+
+/*
+ * http_port and https_port: [ADDR:]PORT [tproxy|intercept|transparent|
+ * accel] [ssl-bump] [name=NAME] [cert=FILE] [key=FILE] [options]. Squid
+ * options that change nothing here (vhost, connection-auth=off, ...) are
+ * warned about and ignored, so that squid.conf lines load unchanged; the
+ * TLS server options get one warning per line. https_port (https != 0)
+ * also needs ssl-bump with tproxy or intercept (https_port_mode()).
  */
 static void
-set_http_port(struct cfg_parse *p, const struct tok *t, size_t n)
+set_port(struct cfg_parse *p, const struct tok *t, size_t n, int https)
 {
 	struct cfg_port port, *q;
 	const struct tok *tp = NULL, *ic = NULL, *tr = NULL, *ac = NULL;
+	const struct tok *bump = NULL, *rph = NULL, *first_tls = NULL;
+	const char *dname = t[0].s;
+	char tls[256] = "";
 	size_t i;
 
 	if (cfg_nargs(p, t, n, 1, -1) < 0)
 		return;
 	memset(&port, 0, sizeof(port));
-	if (port_addr(p, &t[1], t[0].s, &port) < 0)
+	if (port_addr(p, &t[1], dname, &port) < 0)
 		return;
 	for (i = 2; i < n; i++) {
-		if (strcmp(t[i].s, "tproxy") == 0)
+		if (strcmp(t[i].s, "tproxy") == 0) {
 			tp = &t[i];
-		else if (strcmp(t[i].s, "intercept") == 0)
+		} else if (strcmp(t[i].s, "intercept") == 0) {
 			ic = &t[i];
-		else if (strcmp(t[i].s, "transparent") == 0)
+		} else if (strcmp(t[i].s, "transparent") == 0) {
 			tr = &t[i];
-		else if (strcmp(t[i].s, "accel") == 0)
+		} else if (strcmp(t[i].s, "accel") == 0) {
 			ac = &t[i];
-		else if (strncmp(t[i].s, "name=", 5) == 0 && t[i].s[5] != '\0')
+		} else if (strncmp(t[i].s, "name=", 5) == 0 &&
+			   t[i].s[5] != '\0') {
 			port.name = ar_strdup(p->ar, t[i].s + 5);
-		else
-			cfg_warn(p, &t[i], "http_port: option '%s' is not "
-				 "supported by tproxyd; ignored", t[i].s);
+		} else if (strcmp(t[i].s, "ssl-bump") == 0) {
+			bump = &t[i];
+		} else if (strcmp(t[i].s, "sslBump") == 0) {
+			cfg_warn(p, &t[i], "%s: 'sslBump' is deprecated; use "
+				 "'ssl-bump' instead (read as ssl-bump)",
+				 dname);
+			bump = &t[i];
+		} else if (strcmp(t[i].s, "require-proxy-header") == 0 &&
+			   https) {
+			rph = &t[i];
+		} else if (tls_server_option(t[i].s)) {
+			/* Kept for decrypting (not loaded yet); Squid's key
+			 * defaults to the cert= file. The first of each. */
+			if ((strncmp(t[i].s, "cert=", 5) == 0 ||
+			     strncmp(t[i].s, "tls-cert=", 9) == 0) &&
+			    port.cert == NULL)
+				port.cert = ar_strdup(p->ar,
+						      strchr(t[i].s, '=') + 1);
+			if ((strncmp(t[i].s, "key=", 4) == 0 ||
+			     strncmp(t[i].s, "tls-key=", 8) == 0) &&
+			    port.key == NULL)
+				port.key = ar_strdup(p->ar,
+						     strchr(t[i].s, '=') + 1);
+			list_option(tls, sizeof(tls), t[i].s);
+			if (first_tls == NULL)
+				first_tls = &t[i];
+		} else {
+			cfg_warn(p, &t[i], "%s: option '%s' is not "
+				 "supported by tproxyd; ignored", dname,
+				 t[i].s);
+		}
 	}
 	if (tp != NULL && ic != NULL) {
-		cfg_err(p, ic, "http_port: 'tproxy' and 'intercept' cannot be "
+		cfg_err(p, ic, "%s: 'tproxy' and 'intercept' cannot be "
 			"used on the same port (TPROXY keeps the original "
 			"destination on the socket; NAT interception rewrites "
-			"it): use two http_port lines");
+			"it): use two %s lines", dname, dname);
 		return;
 	}
 	if (ac != NULL && (tp != NULL || ic != NULL || tr != NULL)) {
-		cfg_err(p, ac, "http_port: 'accel' cannot be combined with "
-			"'%s'", (tp ? tp : ic ? ic : tr)->s);
+		cfg_err(p, ac, "%s: 'accel' cannot be combined with '%s'",
+			dname, (tp ? tp : ic ? ic : tr)->s);
 		return;
 	}
 	if (tp != NULL && tr != NULL) {
-		cfg_warn(p, tr, "http_port: 'transparent tproxy' is old "
+		cfg_warn(p, tr, "%s: 'transparent tproxy' is old "
 			 "Balabit advice for TPROXY v2; 'transparent' means "
 			 "NAT interception and would make tproxyd look up "
 			 "SO_ORIGINAL_DST on a TPROXY socket; treating this "
-			 "port as 'tproxy' only");
+			 "port as 'tproxy' only", dname);
 		tr = NULL;
 	}
+	if (https && https_port_mode(p, t, bump, tp ? tp : ic ? ic : tr, ac,
+				     rph) < 0)
+		return;
 	if (tp != NULL) {
 		port.mode = PORT_TPROXY;
 		p->c->tproxy = 1;
@@ -160,12 +287,35 @@ set_http_port(struct cfg_parse *p, const struct tok *t, size_t n)
 	} else {
 		port.mode = PORT_FORWARD;
 	}
+	if (https) {
+		port.https = 1;
+		port.ssl_bump = 1;
+	} else if (bump != NULL) {
+		/* Squid peeks into the CONNECT tunnels of such a port;
+		 * tproxyd does not yet (cfg_tls.c refuses terminate rules
+		 * that would then not be applied). */
+		cfg_warn(p, bump, "http_port: 'ssl-bump': tproxyd does not "
+			 "apply the ssl_bump rules to CONNECT requests yet; "
+			 "their tunnels are relayed without peeking (only "
+			 "https_port ... tproxy|intercept ssl-bump ports "
+			 "follow ssl_bump)");
+		if (p->tls.bump_line == 0) {
+			p->tls.bump_file = bump->file;
+			p->tls.bump_line = bump->line;
+		}
+	}
+	if (port.key == NULL)
+		port.key = port.cert;
+	if (first_tls != NULL)
+		cfg_warn(p, first_tls, "%s: %s: only used when decrypting "
+			 "(ssl_bump bump), which tproxyd does not do yet; "
+			 "ignored", dname, tls);
 	for (i = 0; i < p->c->nport; i++) {
 		q = &p->c->port[i];
 		if (same_addr(&q->addr, &port.addr)) {
-			cfg_err(p, &t[1], "http_port: '%s' is already used by "
-				"the http_port at %s:%d", t[1].s, q->file,
-				q->line);
+			cfg_err(p, &t[1], "%s: '%s' is already used by the "
+				"%s at %s:%d", dname, t[1].s, port_dname(q),
+				q->file, q->line);
 			return;
 		}
 	}
@@ -174,6 +324,18 @@ set_http_port(struct cfg_parse *p, const struct tok *t, size_t n)
 	port.file = t[0].file;
 	port.line = t[0].line;
 	*AR_PUSH(p->ar, p->c->port, p->c->nport) = port;
+}
+
+static void
+set_http_port(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	set_port(p, t, n, 0);
+}
+
+static void
+set_https_port(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	set_port(p, t, n, 1);
 }
 
 /*
@@ -205,7 +367,8 @@ set_stats_port(struct cfg_parse *p, const struct tok *t, size_t n)
 	for (i = 0; i < p->c->nport; i++) {
 		if (same_addr(&p->c->port[i].addr, &port.addr)) {
 			cfg_err(p, &t[1], "stats_port: '%s' is already used by "
-				"the http_port at %s:%d", t[1].s,
+				"the %s at %s:%d", t[1].s,
+				port_dname(&p->c->port[i]),
 				p->c->port[i].file, p->c->port[i].line);
 			return;
 		}
@@ -217,7 +380,6 @@ set_stats_port(struct cfg_parse *p, const struct tok *t, size_t n)
 	*AR_PUSH(p->ar, p->c->port, p->c->nport) = port;
 }
 
-/* Checks that need the whole file. */
 /*
  * Checks that need the whole file. A file without http_port loads, as in
  * Squid (packaged files such as OpenWrt's get their port from the init
@@ -245,6 +407,7 @@ cfg_http_ports(const struct cfg *c)
 static const struct cfg_dir dirs[] = {
 	{ "http_port",			set_http_port },
 	{ "ascii_port",			set_http_port },
+	{ "https_port",			set_https_port },
 	{ "stats_port",			set_stats_port },
 };
 

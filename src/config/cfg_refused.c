@@ -14,7 +14,7 @@
 
 #include "config/cfg-int.h"
 
-#define F_TLS	"TLS interception"
+#define F_TLS	"TLS decryption and server certificate checks"
 #define F_AUTH	"proxy authentication"
 #define F_EXTACL	"external acl helpers"
 #define F_REWRITE	"URL rewriting"
@@ -37,12 +37,7 @@
 			"access_log lines"
 
 static const struct cfg_nodir refused[] = {
-	/* TLS interception */
-	{ "https_port", F_TLS,
-	  "TLS clients would get no answer on this port" },
-	{ "ssl_bump", F_TLS,
-	  "CONNECT and intercepted TLS would be tunnelled without the bump, "
-	  "splice or terminate decisions" },
+	/* TLS decryption and server certificate checks */
 	{ "sslproxy_cert_error", F_TLS,
 	  "certificate checks of TLS interception would not be made as "
 	  "configured" },
@@ -160,9 +155,6 @@ static const struct cfg_nodir refused[] = {
 	{ "uri_whitespace", F_ACCESS,
 	  "requests with whitespace in the URI would not be handled as "
 	  "configured" },
-	{ "on_unsupported_protocol", F_ACCESS,
-	  "non-HTTP traffic on intercepted ports would not be tunnelled or "
-	  "answered as configured" },
 	/* X-Forwarded-For */
 	{ "tproxy_uses_indirect_client", F_XFF,
 	  "the spoofed source address would be the direct client's, not the "

@@ -353,7 +353,11 @@ static const struct {
 	{ "snmp_access",		"ignored",	"ignored" },
 	{ "wccp_version",		"ignored",	"ignored" },
 	{ "wccp_router",		"ignored",	"ignored" },
-	{ "ssl_bump",			"refused",	"refused" },
+	{ "https_port",			"ports",	"implemented" },
+	{ "ssl_bump",			"tls",		"implemented" },
+	{ "on_unsupported_protocol",	"tls",		"implemented" },
+	{ "tls_outgoing_options",	"tls",		"implemented" },
+	{ "sslproxy_cert_error",	"refused",	"refused" },
 	{ "auth_param",			"refused",	"refused" },
 	{ "header_access",		"refused",	"refused" },
 };
@@ -584,10 +588,10 @@ test_refused_one_pass(void **state)
 		"authentication): if it were ignored, requests would be "
 		"served without asking for credentials",
 		"t.conf:3: via: expected 'on' or 'off', got 'maybe'",
-		"t.conf:4: 'ssl_bump' is not supported by tproxyd (TLS "
-		"interception): if it were ignored, CONNECT and intercepted "
-		"TLS would be tunnelled without the bump, splice or "
-		"terminate decisions",
+		"t.conf:4: 'sslproxy_cert_error' is not supported by tproxyd "
+		"(TLS decryption and server certificate checks): if it were "
+		"ignored, certificate checks of TLS interception would not be "
+		"made as configured",
 		"t.conf:5: WARNING: 'dns_v4_first' is obsolete; ignored, as "
 		"by Squid 7 (Remove this line. Squid no longer supports "
 		"preferential treatment of DNS A records.)",
@@ -601,7 +605,7 @@ test_refused_one_pass(void **state)
 	c = cfg_load_mem("cache_dir ufs /var/spool/squid 100 16 256\n"
 			 "auth_param basic program /bin/false\n"
 			 "via maybe\n"
-			 "ssl_bump splice all\n"
+			 "sslproxy_cert_error allow all\n"
 			 "dns_v4_first on\n"
 			 "http_port 65001\n", "t.conf", &m);
 	if (c != NULL || m.nerr != 3 || m.n != CFG_NELEM(want)) {

@@ -294,9 +294,9 @@ static const struct load_case load_cases[] = {
 	  "t.conf:1", 0 },
 	{ "http_port 10.0.0.1:3128\nhttp_port 10.0.0.1:3128\n", 1, 0,
 	  "at t.conf:1", 0 },
-	{ "http_port 3128 ssl-bump connection-auth=off vhost\n", 0, 3,
-	  "t.conf:1: WARNING: http_port: option 'ssl-bump' is not supported "
-	  "by tproxyd; ignored", 0 },
+	{ "http_port 3128 connection-auth=off ssl-bump vhost\n", 0, 3,
+	  "t.conf:1: WARNING: http_port: option 'connection-auth=off' is not "
+	  "supported by tproxyd; ignored", 0 },
 
 	/* --- acl --- */
 	{ "acl\n", 1, 0, "t.conf:1: acl: missing acl name", 0 },
