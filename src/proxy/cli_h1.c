@@ -163,7 +163,8 @@ cli_parse(struct cli *cli)
 		return 0;
 	}
 	if (cli->state == CS_IDLE) {
-		s->start = evl_now();
+		if (cli->tls == NULL)
+			s->start = evl_now();
 		cli_set_state(cli, CS_HEAD);
 		cli_set_deadline(cli, cli->sess.cfg->request_timeout);
 	}

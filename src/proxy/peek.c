@@ -219,11 +219,9 @@ peek_accept(struct stream *s)
 		return 1;
 	}
 	a = decide(s);
-	if (a == SSLB_PEEK || a == SSLB_STARE) {
-		/* The access.log time starts with the hello's first byte. */
-		s->start = 0;
+	/* The access.log time is the connection's, from its accept. */
+	if (a == SSLB_PEEK || a == SSLB_STARE)
 		return 0;
-	}
 	act(s, a);
 	return 1;
 }

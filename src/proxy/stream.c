@@ -266,12 +266,17 @@ strm_error(struct stream *s, int status, const char *errname,
 	if (s->tls != NULL) {
 		/* An intercepted TLS client cannot read an HTTP error page
 		 * (that needs bumping): it is closed, and the log says
-		 * why. */
-		s->status = status;
+		 * why (%err_code). A denial is logged as Squid logs a
+		 * denied CONNECT (TCP_DENIED/403); anything else as a
+		 * terminated connection, nothing having been sent. */
 		s->errname = errname;
 		stats_error(errname);
-		if (s->code == NULL)
-			s->code = "TAG_NONE";
+		if (s->code != NULL && strcmp(s->code, "TCP_DENIED") == 0) {
+			s->status = status;
+		} else {
+			s->code = "NONE_NONE";
+			s->status = 0;
+		}
 		strm_set_state(s, STRM_CLOSE);
 		return;
 	}
