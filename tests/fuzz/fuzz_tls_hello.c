@@ -96,7 +96,7 @@ static size_t
 reframe(const uint8_t *p, size_t n, size_t k, uint8_t *out)
 {
 	static uint8_t hs[MAX];
-	size_t pos = 0, nhs = 0, o = 0, i, take, rl;
+	size_t pos = 0, nhs = 0, o = 0, i, take, rl, msg;
 
 	while (pos + 5 <= n) {
 		rl = (size_t)p[pos + 3] << 8 | p[pos + 4];
@@ -106,8 +106,11 @@ reframe(const uint8_t *p, size_t n, size_t k, uint8_t *out)
 		nhs += rl;
 		pos += 5 + rl;
 	}
-	if (nhs >= 4 && nhs > 4 + (hs[1] << 16 | hs[2] << 8 | hs[3]))
-		nhs = 4 + (hs[1] << 16 | hs[2] << 8 | hs[3]);
+	if (nhs >= 4) {
+		msg = 4 + ((size_t)hs[1] << 16 | (size_t)hs[2] << 8 | hs[3]);
+		if (nhs > msg)
+			nhs = msg;
+	}
 	for (i = 0; i < nhs; i += take) {
 		take = nhs - i < k ? nhs - i : k;
 		out[o++] = 22;
