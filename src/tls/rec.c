@@ -1,11 +1,13 @@
 /*
  * rec.c - the record layer under the handshake readers (rec.h): walking
  * TLS records from the start of a direction and reading the handshake
- * bytes they carry as one stream, without copying it.
+ * bytes they carry as one stream, without copying it. Also the texts both
+ * readers' callers use (tls_version_str(), tls_strerror()).
  */
 #include <string.h>
 
 #include "tls/rec.h"
+#include "tls/tls.h"
 
 void
 tls_rd_init(struct tls_rd *r, const uint8_t *p, size_t n, size_t max)
@@ -151,4 +153,44 @@ tls_rd_uint(struct tls_rd *r, size_t lim, size_t k, uint32_t *v)
 	for (i = 0; i < k; i++)
 		*v = *v << 8 | b[i];
 	return 0;
+}
+
+const char *
+tls_version_str(uint16_t v)
+{
+	switch (v) {
+	case TLS_V_SSL3:
+		return "SSL/3.0";
+	case TLS_V_1_0:
+		return "TLS/1.0";
+	case TLS_V_1_1:
+		return "TLS/1.1";
+	case TLS_V_1_2:
+		return "TLS/1.2";
+	case TLS_V_1_3:
+		return "TLS/1.3";
+	default:
+		return "-";
+	}
+}
+
+const char *
+tls_strerror(int rc)
+{
+	switch (rc) {
+	case TLS_OK:
+		return "complete TLS handshake message";
+	case TLS_INCOMPLETE:
+		return "incomplete TLS handshake message";
+	case TLS_NOT_TLS:
+		return "not a TLS handshake";
+	case TLS_E_MALFORMED:
+		return "malformed TLS handshake";
+	case TLS_E_TOO_LONG:
+		return "TLS handshake message too long";
+	case TLS_E_ALERT:
+		return "TLS alert from the server";
+	default:
+		return "unknown TLS reader result";
+	}
 }

@@ -1,8 +1,7 @@
 /*
  * server.c - the server's first flight, read without decrypting anything:
  * the ServerHello (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3) and, for TLS 1.2
- * and older, the Certificate message after it (RFC 5246 §7.4.2). Also the
- * readers' texts (tls_version_str(), tls_strerror()).
+ * and older, the Certificate message after it (RFC 5246 §7.4.2).
  *
  * TLS 1.3 encrypts everything after the ServerHello (EncryptedExtensions
  * with the selected ALPN, Certificate, CertificateVerify), so for 1.3 the
@@ -310,44 +309,4 @@ out:
 	if (rc == TLS_E_MALFORMED)
 		s->why = r.why;
 	return rc;
-}
-
-const char *
-tls_version_str(uint16_t v)
-{
-	switch (v) {
-	case TLS_V_SSL3:
-		return "SSL/3.0";
-	case TLS_V_1_0:
-		return "TLS/1.0";
-	case TLS_V_1_1:
-		return "TLS/1.1";
-	case TLS_V_1_2:
-		return "TLS/1.2";
-	case TLS_V_1_3:
-		return "TLS/1.3";
-	default:
-		return "-";
-	}
-}
-
-const char *
-tls_strerror(int rc)
-{
-	switch (rc) {
-	case TLS_OK:
-		return "complete TLS handshake message";
-	case TLS_INCOMPLETE:
-		return "incomplete TLS handshake message";
-	case TLS_NOT_TLS:
-		return "not a TLS handshake";
-	case TLS_E_MALFORMED:
-		return "malformed TLS handshake";
-	case TLS_E_TOO_LONG:
-		return "TLS handshake message too long";
-	case TLS_E_ALERT:
-		return "TLS alert from the server";
-	default:
-		return "unknown TLS reader result";
-	}
 }

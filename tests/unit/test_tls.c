@@ -827,6 +827,30 @@ test_limits(void **state)
 	free(hb);
 }
 
+/* Bytes after the hello in the record that ends it (no client sends
+ * that; the record is still what the hello's bytes end with): the hello
+ * is complete when that whole record is in. */
+static void
+test_trailing_bytes(void **state)
+{
+	static const struct cap_case curl = { .name = "curl" };
+	struct tls_hello whole, h;
+	size_t n = cap_load(&curl), rl;
+
+	(void)state;
+	assert_int_equal(tls_hello_parse(data, n, MAX, &whole), TLS_OK);
+	rl = (size_t)(data[3] << 8 | data[4]) + 10;
+	data[3] = (uint8_t)(rl >> 8);
+	data[4] = (uint8_t)rl;
+	memset(data + n, 0xee, 10);
+	assert_int_equal(tls_hello_parse(data, n, MAX, &h), TLS_INCOMPLETE);
+	assert_int_equal(tls_hello_parse(data, n + 9, MAX, &h),
+	    TLS_INCOMPLETE);
+	assert_int_equal(tls_hello_parse(data, n + 10, MAX, &h), TLS_OK);
+	assert_int_equal(h.len, n + 10);
+	hello_same(&whole, &h);
+}
+
 /* Texts for the access log and cache.log. */
 static void
 test_texts(void **state)
@@ -878,6 +902,7 @@ main(void)
 	static const struct CMUnitTest misc[] = {
 		cmocka_unit_test(test_body_errors),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_trailing_bytes),
 		cmocka_unit_test(test_texts),
 	};
 	int failed = 0;
