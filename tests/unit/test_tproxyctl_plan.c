@@ -277,24 +277,29 @@ static const struct pcase cases[] = {
 	    "tcp dport 443 tproxy ip6 to :3130",
 	    "udp dport 443 reject" },
 	  { "dport 80", ":3129", NULL } },
-	{ "bridge + HTTPS: both ports diverted, UDP 443 to the routing path",
-	  t_https_bridge,
+	{ "bridge + HTTPS: both ports diverted, UDP 443 refused on the "
+	  "client port", t_https_bridge,
 	  { "chain forward {",
 	    "udp dport 443 reject with icmpx type port-unreachable",
 	    "table bridge tproxyd {",
 	    "iifname \"b0\" ether type ip tcp dport { 80, 443 } ether daddr "
 	    "set 02:00:00:00:00:01 meta pkttype set host accept",
 	    "iifname \"b1\" ether type ip6 tcp sport { 80, 443 } ether daddr",
-	    "iifname \"b0\" ether type ip udp dport 443 ether daddr set "
-	    "02:00:00:00:00:01 meta pkttype set host accept",
-	    "iifname \"b0\" ether type ip6 udp dport 443 ether daddr set" },
-	  { "udp sport", "iifname \"b1\" ether type ip udp", NULL } },
-	{ "bridge + HTTPS with iptables: the bridge diverts, FORWARD refuses",
+	    "table netdev tproxyd\ndelete table netdev tproxyd\n",
+	    "type filter hook ingress device \"b0\" priority filter; "
+	    "policy accept;\n",
+	    "\t\tether type ip udp dport 443 reject with icmpx type "
+	    "port-unreachable\n",
+	    "\t\tether type ip6 udp dport 443 reject with icmpx type "
+	    "port-unreachable\n" },
+	  { "udp sport", "ether type ip udp dport 443 ether", NULL } },
+	{ "bridge + HTTPS with iptables: FORWARD and the bridge port refuse",
 	  t_https_bridge_ipt,
 	  { "iptables -w -t filter -A TPROXYD_QUIC -p udp --dport 443 -j "
 	    "REJECT --reject-with icmp-port-unreachable",
 	    "table bridge tproxyd {",
-	    "iifname \"b0\" ether type ip udp dport 443 ether daddr set" },
+	    "type filter hook ingress device \"b0\"",
+	    "ether type ip udp dport 443 reject" },
 	  { "table inet", "ether type ip6", NULL } },
 };
 
@@ -375,6 +380,15 @@ test_undo(void **state)
 	plan_render_undo(&p.step[p.n - 1], NULL, &u);
 	assert_string_equal(sbuf_str(&u), "nft 'delete table inet tproxyd; "
 			    "delete table bridge tproxyd'\n");
+	plan_free(&p);
+	/* bridged QUIC: the netdev table goes too */
+	sbuf_reset(&u);
+	plan_opts_default(&o);
+	t_https_bridge_ipt(&o);
+	assert_int_equal(plan_build(&o, &p, err, sizeof(err)), 0);
+	plan_render_undo(&p.step[p.n - 1], NULL, &u);
+	assert_string_equal(sbuf_str(&u), "nft 'delete table bridge tproxyd; "
+			    "delete table netdev tproxyd'\n");
 	/* a sysctl's undo puts the previous value back */
 	sbuf_reset(&u);
 	plan_render_undo(&p.step[0], "0", &u);

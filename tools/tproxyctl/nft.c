@@ -11,11 +11,14 @@
  *
  * QUIC (--quic block): UDP to the HTTPS ports is refused in a forward
  * chain of the same table (`reject` is not allowed in prerouting). With
- * --bridge, bridged UDP never meets that chain, so the bridge table hands
- * those frames to the routing path as it does the intercepted TCP ports,
- * and the forward chain refuses them there: the same rule for both
- * setups, and no need for the bridge family's own reject
- * (CONFIG_NFT_BRIDGE_REJECT, missing from many kernels).
+ * --bridge, bridged UDP never meets that chain: it is refused as it
+ * arrives on the client-side bridge port, in `table netdev tproxyd`
+ * (ingress hook of that port). Not in the bridge family, whose reject
+ * (CONFIG_NFT_BRIDGE_REJECT) many kernels lack; and not by handing the
+ * frames to the routing path like the TCP ports: forwarded back out of
+ * the bridge they came in on, IPv4 packets make the kernel send an ICMP
+ * redirect first, which uses up the ICMP rate limit for that client, so
+ * the port unreachable is not sent.
  */
 #include <stdio.h>
 #include <string.h>
@@ -133,8 +136,7 @@ quic_chain(const struct plan_opts *o, struct sbuf *b)
 	if (qf != PLAN_BOTH)
 		sbuf_printf(b, "meta nfproto %s ", qf == PLAN_V4 ? "ipv4" :
 			    "ipv6");
-	/* Diverted bridged frames arrive on the bridge. */
-	iface_set(o, 1, b);
+	iface_set(o, 0, b);
 	sbuf_add(b, "udp dport ");
 	port_set(m->dport, m->ndport, b);
 	sbuf_add(b, " reject with icmpx type port-unreachable\n\t}\n");
@@ -147,7 +149,6 @@ bridge_table(const struct plan_opts *o, struct sbuf *b)
 		{ PLAN_V4, "ip" }, { PLAN_V6, "ip6" } };
 	unsigned ports[PLAN_MAX_PORTS * PLAN_NKIND];
 	size_t i, n;
-	int qf = plan_quic_families(o);
 
 	sbuf_add(b, "table bridge " PLAN_NFT_TABLE "\n"
 		 "delete table bridge " PLAN_NFT_TABLE "\n"
@@ -183,19 +184,54 @@ bridge_table(const struct plan_opts *o, struct sbuf *b)
 		sbuf_printf(b, " ether daddr set %s meta pkttype set host "
 			    "accept\n", o->br_mac);
 	}
-	/* QUIC: to the routing path too, where the forward chain refuses
-	 * it (see the top of this file). */
+	sbuf_add(b, "\t}\n}\n");
+}
+
+/* Bridged QUIC refused on the client-side bridge port (see the top of
+ * this file): same bypasses, the port unreachable of each family. */
+static void
+netdev_table(const struct plan_opts *o, struct sbuf *b)
+{
+	static const struct { int fam; const char *et; } fams[] = {
+		{ PLAN_V4, "ip" }, { PLAN_V6, "ip6" } };
+	int qf = plan_quic_families(o);
+	size_t i;
+
+	sbuf_printf(b, "table netdev " PLAN_NFT_TABLE "\n"
+		    "delete table netdev " PLAN_NFT_TABLE "\n"
+		    "table netdev " PLAN_NFT_TABLE " {\n"
+		    "\t# Bridged QUIC (HTTP/3) to the HTTPS ports is refused as "
+		    "it\n\t# arrives from the clients, so that browsers fall "
+		    "back to TCP.\n"
+		    "\tchain quic {\n"
+		    "\t\ttype filter hook ingress device \"%s\" priority "
+		    "filter; policy accept;\n", o->br_client);
+	bypass_rules(o, "\t\t", b);
 	for (i = 0; i < 2; i++) {
 		if (!(qf & fams[i].fam))
 			continue;
-		sbuf_printf(b, "\t\tiifname \"%s\" ether type %s udp dport ",
-			    o->br_client, fams[i].et);
+		sbuf_printf(b, "\t\tether type %s udp dport ", fams[i].et);
 		port_set(o->map[PLAN_HTTPS].dport, o->map[PLAN_HTTPS].ndport,
 			 b);
-		sbuf_printf(b, " ether daddr set %s meta pkttype set host "
-			    "accept\n", o->br_mac);
+		sbuf_add(b, " reject with icmpx type port-unreachable\n");
 	}
 	sbuf_add(b, "\t}\n}\n");
+}
+
+void
+nft_undo(const struct plan_opts *o, struct sbuf *b)
+{
+	const char *sep = "";
+
+	if (o->backend == PLAN_NFT) {
+		sbuf_add(b, "delete table inet " PLAN_NFT_TABLE);
+		sep = "; ";
+	}
+	if (o->bridge) {
+		sbuf_printf(b, "%sdelete table bridge " PLAN_NFT_TABLE, sep);
+		if (plan_quic_families(o))
+			sbuf_add(b, "; delete table netdev " PLAN_NFT_TABLE);
+	}
 }
 
 void
@@ -238,6 +274,8 @@ nft_ruleset(const struct plan_opts *o, struct sbuf *b)
 	}
 	if (o->bridge)
 		bridge_table(o, b);
+	if (o->bridge && plan_quic_families(o))
+		netdev_table(o, b);
 }
 
 /* Make nft's terse kernel errors say what is missing. */
@@ -254,8 +292,9 @@ explain(const char *msg, struct sbuf *err)
 		sbuf_add(err, "tproxyctl: the kernel lacks nftables support "
 			 "for this ruleset (CONFIG_NFT_TPROXY, "
 			 "CONFIG_NFT_SOCKET, CONFIG_NF_TABLES_INET; with "
-			 "--bridge also CONFIG_NF_TABLES_BRIDGE); run "
-			 "`tproxyctl doctor`\n");
+			 "--bridge also CONFIG_NF_TABLES_BRIDGE; to refuse "
+			 "QUIC CONFIG_NFT_REJECT_INET, bridged also "
+			 "CONFIG_NFT_REJECT_NETDEV); run `tproxyctl doctor`\n");
 }
 
 int

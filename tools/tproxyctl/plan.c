@@ -400,29 +400,21 @@ plan_build(const struct plan_opts *o, struct plan *p, char *err,
 	if (o->backend == PLAN_IPT)
 		ipt_plan(o, p);
 	if (o->backend == PLAN_NFT || o->bridge) {
-		struct sbuf b = { 0 };
+		struct sbuf b = { 0 }, u = { 0 };
 		struct step *s;
-		char **undo;
 
 		nft_ruleset(o, &b);
 		/* Deleting the table(s) in one transaction is the whole
 		 * undo. */
-		if (o->backend == PLAN_NFT && o->bridge)
-			undo = argv_new("nft", "delete table inet "
-					PLAN_NFT_TABLE "; delete table bridge "
-					PLAN_NFT_TABLE, NULL);
-		else if (o->backend == PLAN_NFT)
-			undo = argv_new("nft", "delete table inet "
-					PLAN_NFT_TABLE, NULL);
-		else
-			undo = argv_new("nft", "delete table bridge "
-					PLAN_NFT_TABLE, NULL);
+		nft_undo(o, &u);
 		s = plan_add(p, STEP_NFT, 0, o->backend == PLAN_NFT ?
 			     "netfilter rules: table inet " PLAN_NFT_TABLE
 			     " (one atomic transaction)" :
 			     "bridge: hand frames for the intercepted ports to "
 			     "the routing path (table bridge " PLAN_NFT_TABLE
-			     ")", argv_new("nft", "-f", "-", NULL), undo);
+			     ")", argv_new("nft", "-f", "-", NULL),
+			     argv_new("nft", sbuf_str(&u), NULL));
+		sbuf_free(&u);
 		s->input = xstrdup(sbuf_str(&b));
 		sbuf_free(&b);
 	}

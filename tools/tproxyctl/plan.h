@@ -164,6 +164,9 @@ const char *plan_family_name(int families);
 
 /* Builders, one per backend, used by plan_build (also pure). */
 void nft_ruleset(const struct plan_opts *o, struct sbuf *out);
+/* The one nft command deleting the tables nft_ruleset() makes:
+ * "delete table inet tproxyd; delete table bridge tproxyd; ..." */
+void nft_undo(const struct plan_opts *o, struct sbuf *out);
 void ipt_plan(const struct plan_opts *o, struct plan *p);
 void route_plan(const struct plan_opts *o, struct plan *p);
 void sysctl_plan(const struct plan_opts *o, struct plan *p);

@@ -18,8 +18,8 @@
  * tproxyd.listen.PORT, which covers both mappings' ports.
  *
  * Where the facts come from: the prerouting model of ruleset.c for the
- * TPROXY rules, its forward paths (and, with --bridge, the bridge's
- * prerouting, which must hand UDP to those paths) for QUIC.
+ * TPROXY rules, its forward paths for QUIC (with --bridge: the paths
+ * where bridged frames arrive, the client port's netdev ingress).
  */
 #include <stdio.h>
 #include <string.h>
@@ -124,35 +124,60 @@ check_ports(const struct plan_opts *o, const struct cfg *c, int f,
 	}
 }
 
-/* QUIC for family f: refused on the forward path, and with --bridge
- * also handed there by the bridge. want: refusing was asked for (or
- * decided: auto with HTTPS intercepted). */
+/* Bridged: the first reject/drop of UDP to dport among the paths where
+ * frames from the client-side bridge port arrive (the bridge family's
+ * prerouting, that port's netdev ingress). */
+static const struct ent *
+bridge_rule(const struct plan_opts *o, int f, unsigned dport)
+{
+	const struct walk *bw;
+	size_t nbw = dr_bridge_walks(&bw), w;
+
+	for (w = 0; w < nbw; w++) {
+		const struct ent *e;
+
+		if (bw[w].dev[0] && strcmp(bw[w].dev, o->br_client) != 0)
+			continue;
+		e = udp_rule(&bw[w], 1, f, dport, (1u << ENT_UDP_REJECT) |
+			     (1u << ENT_UDP_DROP));
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
+/* QUIC for family f: refused on the forward path, or with --bridge where
+ * bridged frames arrive. want: refusing was asked for (or decided: auto
+ * with HTTPS intercepted). */
 static void
 check_quic(const struct plan_opts *o, int f, int want, const char *setup)
 {
 	const struct plan_map *m = &o->map[PLAN_HTTPS];
-	const struct walk *fw, *bw;
-	size_t nfw = dr_forward_walks(&fw), nbw = dr_bridge_walks(&bw), k;
-	char id[64], fix[440];
+	const struct walk *fw;
+	size_t nfw = dr_forward_walks(&fw), k;
+	char id[64], fix[440], msg[500] = "";
 	int status = ST_PASS;
-	char msg[500] = "";
 
 	snprintf(id, sizeof(id), "https.quic.%s", dr_fam_name(f));
 	snprintf(fix, sizeof(fix), "%s%s", setup, want ? "" :
 		 " --quic block");
 	for (k = 0; k < m->ndport && status == ST_PASS; k++) {
 		unsigned port = m->dport[k];
-		const struct ent *e = udp_rule(fw, nfw, f, port,
-					       (1u << ENT_UDP_REJECT) |
-					       (1u << ENT_UDP_DROP));
+		const struct ent *e;
 
+		/* Bridged frames never reach the forward path. */
+		if (o->bridge)
+			e = bridge_rule(o, f, port);
+		else
+			e = udp_rule(fw, nfw, f, port, (1u << ENT_UDP_REJECT) |
+				     (1u << ENT_UDP_DROP));
 		if (e == NULL) {
 			status = want ? ST_FAIL : ST_WARN;
 			snprintf(msg, sizeof(msg), "%s: QUIC is not blocked: "
 				 "browsers will use HTTP/3 and bypass the proxy "
-				 "(UDP to port %u is forwarded)%s",
-				 dr_fam_name(f), port, want ? "" :
-				 "; --quic pass was chosen");
+				 "(UDP to port %u %s)%s", dr_fam_name(f), port,
+				 o->bridge ? "is bridged" : "is forwarded",
+				 want ? "" : "; --quic pass was chosen");
 		} else if (e->type == ENT_UDP_DROP) {
 			status = ST_WARN;
 			snprintf(msg, sizeof(msg), "%s: UDP to port %u is "
@@ -160,17 +185,6 @@ check_quic(const struct plan_opts *o, int f, int want, const char *setup)
 				 "browsers wait for a timeout before falling "
 				 "back to TCP", dr_fam_name(f), port, e->text,
 				 e->where);
-		} else if (o->bridge && !udp_rule(bw, nbw, f, port,
-						  (1u << ENT_UDP_DIVERT) |
-						  (1u << ENT_UDP_REJECT) |
-						  (1u << ENT_UDP_DROP))) {
-			status = want ? ST_FAIL : ST_WARN;
-			snprintf(msg, sizeof(msg), "%s: QUIC is not blocked: "
-				 "browsers will use HTTP/3 and bypass the proxy "
-				 "(bridged UDP to port %u never reaches the "
-				 "rule refusing it: table bridge %s does not "
-				 "hand it to the routing path)", dr_fam_name(f),
-				 port, PLAN_NFT_TABLE);
 		} else {
 			snprintf(msg, sizeof(msg), "%s: QUIC (UDP to port %u) "
 				 "is refused with port unreachable (%s): "

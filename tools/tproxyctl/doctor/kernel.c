@@ -2,7 +2,8 @@
  * kernel.c - kernel support: the TPROXY target and socket match (iptables),
  * the tproxy and socket expressions (nftables), policy routing per family,
  * and bridge netfilter when bridged; when QUIC is refused, the reject
- * statement (nftables) or REJECT target (iptables, ip6tables). Squid's
+ * statement (nftables; bridged: in the netdev family) or REJECT target
+ * (iptables, ip6tables). Squid's
  * TPROXY v4 guide, "Linux Kernel Configuration" (and the kernel's tproxy
  * documentation): without these options nothing can be intercepted,
  * whatever the rules say.
@@ -102,6 +103,8 @@ static const struct kfeat kfeats[] = {
 	  "IP_NF_TARGET_REJECT", "ip_tables_targets", "REJECT", 2, 1 },
 	{ "kernel.ip6t_reject", "ip6tables REJECT target",
 	  "IP6_NF_TARGET_REJECT", "ip6_tables_targets", "REJECT", 2, 1 },
+	{ "kernel.nft_reject_netdev", "nftables reject on a bridge port "
+	  "(netdev family)", "NFT_REJECT_NETDEV", NULL, NULL, 4, 1 },
 };
 
 /* 1 present, 0 missing, -1 unknown. nft_probed[2]: the probes' results

@@ -11,7 +11,8 @@
  *
  * For QUIC, the same reading gives two more sets of paths: forwarded
  * packets (nft forward base chains, `iptables-save -t filter` FORWARD)
- * and the bridge's prerouting, with what they do to UDP.
+ * and where bridged frames arrive (bridge prerouting, netdev ingress),
+ * with what they do to UDP.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -102,6 +103,7 @@ parse_ports(const char *p, struct ent *e)
 struct nchain {
 	char   fam[8], table[64], name[64];
 	char   hook[16];	/* of a base chain ("prerouting"), else "" */
+	char   dev[IFNAMSIZ];	/* netdev ingress: the device */
 	char **rule;
 	size_t nrule;
 };
@@ -167,9 +169,12 @@ nft_parse(const char *text, int skip_ipt)
 			continue;
 		if (strncmp(s, "type ", 5) == 0) {
 			const char *h = strstr(s, " hook ");
+			const char *d = strstr(s, " device ");
 
 			if (h)
 				sscanf(h + 6, "%15s", cur->hook);
+			if (d)
+				sscanf(d + 8, "\"%15[^\"]", cur->dev);
 			continue;
 		}
 		if (strncmp(s, "policy ", 7) == 0 || strncmp(s, "comment ",
@@ -220,14 +225,12 @@ nft_fams(const struct nchain *c, const char *r)
 /* What rule r does to UDP (forward and bridge paths): -1 nothing we
  * model, else ENT_UDP_* (ports, if any, after "dport "). */
 static int
-udp_action(const char *r, int pkttype)
+udp_action(const char *r)
 {
 	if (!strstr(r, "udp ") && !strstr(r, "-p udp"))
 		return -1;
 	if (strstr(r, "sport") && !strstr(r, "dport"))
 		return -1;
-	if (pkttype && strstr(r, "pkttype set host"))
-		return ENT_UDP_DIVERT;
 	if (strstr(r, "reject") || strstr(r, "REJECT"))
 		return ENT_UDP_REJECT;
 	if (strstr(r, " drop") || strstr(r, "-j DROP"))
@@ -267,7 +270,7 @@ nft_walk(struct walk *w, const struct nchain *c, enum path pt, int depth)
 			    strstr(r, "socket exists"))) {
 			ent_add(w, ENT_SOCKET, fams, r, where);
 		} else if (pt != PATH_PRE &&
-			   (ua = udp_action(r, pt == PATH_BRIDGE)) >= 0) {
+			   (ua = udp_action(r)) >= 0) {
 			struct ent *e = ent_add(w, ua, fams, r, where);
 
 			if ((q = strstr(r, "dport ")) != NULL)
@@ -320,7 +323,7 @@ ipt_walk(struct walk *w, struct ichain *ch, size_t nch_, const char *name,
 			sscanf(q + 4, "%63s", target);
 		if (!strcmp(table, "filter") &&
 		    (!strcmp(target, "REJECT") || !strcmp(target, "DROP")) &&
-		    (ua = udp_action(r, 0)) >= 0) {
+		    (ua = udp_action(r)) >= 0) {
 			struct ent *e = ent_add(w, ua, fam, r, where);
 
 			if ((q = strstr(r, "--dport ")) != NULL)
@@ -424,17 +427,24 @@ collect_rules(void)
 		for (i = 0; i < nnch; i++) {
 			int bridge = !strcmp(nch[i].fam, "bridge");
 			char name[256];
+			struct walk *w;
 			enum path pt;
+
 
 			if (!strcmp(nch[i].hook, "prerouting"))
 				pt = bridge ? PATH_BRIDGE : PATH_PRE;
 			else if (!strcmp(nch[i].hook, "forward") && !bridge)
 				pt = PATH_FWD;
+			else if (!strcmp(nch[i].hook, "ingress") &&
+				 !strcmp(nch[i].fam, "netdev"))
+				pt = PATH_BRIDGE;
 			else
 				continue;
 			snprintf(name, sizeof(name), "nft %s %s %s",
 				 nch[i].fam, nch[i].table, nch[i].name);
-			nft_walk(walk_new(pt, name), &nch[i], pt, 0);
+			w = walk_new(pt, name);
+			snprintf(w->dev, sizeof(w->dev), "%s", nch[i].dev);
+			nft_walk(w, &nch[i], pt, 0);
 		}
 	}
 	sbuf_free(&out);
