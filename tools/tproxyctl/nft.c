@@ -200,9 +200,9 @@ netdev_table(const struct plan_opts *o, struct sbuf *b)
 	sbuf_printf(b, "table netdev " PLAN_NFT_TABLE "\n"
 		    "delete table netdev " PLAN_NFT_TABLE "\n"
 		    "table netdev " PLAN_NFT_TABLE " {\n"
-		    "\t# Bridged QUIC (HTTP/3) to the HTTPS ports is refused as "
-		    "it\n\t# arrives from the clients, so that browsers fall "
-		    "back to TCP.\n"
+		    "\t# Bridged QUIC (HTTP/3) to the HTTPS ports is refused "
+		    "as it\n\t# arrives from the clients, so that browsers "
+		    "fall back to TCP.\n"
 		    "\tchain quic {\n"
 		    "\t\ttype filter hook ingress device \"%s\" priority "
 		    "filter; policy accept;\n", o->br_client);

@@ -174,8 +174,9 @@ check_quic(const struct plan_opts *o, int f, int want, const char *setup)
 		if (e == NULL) {
 			status = want ? ST_FAIL : ST_WARN;
 			snprintf(msg, sizeof(msg), "%s: QUIC is not blocked: "
-				 "browsers will use HTTP/3 and bypass the proxy "
-				 "(UDP to port %u %s)%s", dr_fam_name(f), port,
+				 "browsers will use HTTP/3 and bypass the "
+				 "proxy (UDP to port %u %s)%s", dr_fam_name(f),
+				 port,
 				 o->bridge ? "is bridged" : "is forwarded",
 				 want ? "" : "; --quic pass was chosen");
 		} else if (e->type == ENT_UDP_DROP) {
