@@ -616,3 +616,28 @@ def test_bridge_https_quic(run_prefix, tmp_path, backend):
             assert_udp_passes(t, echo, srv, 443)
             assert tcp_probe(t, srv, 443) == {
                 "error": "ConnectionRefusedError"}
+
+
+def test_behind_router_https_rules(topology, tmp_path):
+    """--behind-router with HTTPS: the rules printed for the router send
+    443 to the proxy box too and refuse QUIC there (the box never sees the
+    clients' UDP); the kernel accepts them (nft -c, applied nowhere)."""
+    t = topology
+    p = ctl(t, "setup", "--dry-run", "--https-port", TPORT_HTTPS,
+            "--behind-router", "198.18.3.2", "2001:db8:3::2",
+            "--router-wan", "r1", "--tos", "0x20")
+    assert p.returncode == 0, p.stderr
+    text = p.stdout[p.stdout.index("# ---- On the ROUTER"):]
+    script = text[text.index("nft -f - <<'EOF'\n") + 17:text.index("EOF\n")]
+    assert 'iifname != "r1" tcp dport { 80, 443 } meta mark set' in script
+    assert 'iifname "r1" tcp sport { 80, 443 } meta mark set' in script
+    assert 'iifname != "r1" udp dport { 443 } reject with icmpx type ' \
+        'port-unreachable' in script, script
+    c = t.run(t.rtr, ["nft", "-c", "-f", "-"], input=script)
+    assert c.returncode == 0, c.stderr + script
+    # Without HTTPS (and so no QUIC refusal) the router rules are as
+    # before: port 80 only.
+    p = ctl(t, "setup", "--dry-run", "--behind-router", "198.18.3.2",
+            "2001:db8:3::2", "--router-wan", "r1", "--tos", "0x20")
+    assert p.returncode == 0, p.stderr
+    assert "tcp dport { 80 }" in p.stdout and "udp" not in p.stdout

@@ -225,6 +225,7 @@ remove_own_objects(void)
 	/* the table holds the QUIC chain too */
 	nft_cmd("delete table inet " PLAN_NFT_TABLE, NULL, NULL);
 	nft_cmd("delete table bridge " PLAN_NFT_TABLE, NULL, NULL);
+	nft_cmd("delete table netdev " PLAN_NFT_TABLE, NULL, NULL);
 	for (i = 0; i < 2; i++) {
 		char *jump[] = { fams[i], (char *)"-w", (char *)"-t",
 				 (char *)"mangle", (char *)"-D",
