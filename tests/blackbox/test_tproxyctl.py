@@ -555,17 +555,23 @@ def test_doctor_https_faults(topology, tmp_path, name, backend, inject, want):
         assert_quic_refused(t, echo, netns.SRV4, 443, RTR_ADDRS)
 
 
-def test_doctor_https_port_nothing_listens(topology, tmp_path):
-    """443 diverted to a port nothing listens on: a FAIL naming it."""
+def test_doctor_https_port_missing(topology, tmp_path):
+    """443 diverted (--https-port) to a port nothing listens on, and that
+    tproxyd.conf has no https_port for: a FAIL for each, naming it."""
     t = topology
     state = tmp_path / "state"
-    assert ctl(t, "setup", "--https-port", TPORT_HTTPS, "--state",
-               state).returncode == 0
-    rc, checks, p = doctor(t, "--state", state)
+    conf = write_conf(tmp_path / "conf")
+    assert ctl(t, "setup", "-f", conf, "--https-port", TPORT_HTTPS,
+               "--state", state).returncode == 0
+    rc, checks, p = doctor(t, "-f", conf, "--state", state)
     st, msg = checks["tproxyd.listen.%d" % TPORT_HTTPS]
     assert st == "FAIL" and "nothing listens on tproxy port 3130" in msg, \
         p.stdout
+    st, msg = checks["https.config"]
+    assert st == "FAIL" and "has no `https_port 3130 tproxy ssl-bump` " \
+        "line" in msg, p.stdout
     assert checks["https.port.ipv4.443"][0] == "PASS", p.stdout
+    assert checks["https.quic.ipv6"][0] == "PASS", p.stdout
 
 
 def test_https_errors(topology, tmp_path):

@@ -7,7 +7,9 @@
  *                            as a broken request and the client would get
  *                            an error instead of a handshake);
  *   https.config             the configuration has an https_port while
- *                            setup diverts no HTTPS to it;
+ *                            setup diverts no HTTPS to it, or HTTPS is
+ *                            diverted (--https-port) to a port the
+ *                            configuration has no https_port for;
  *   https.quic.FAMILY        UDP to the HTTPS ports is refused. Browsers
  *                            try HTTP/3 (QUIC, UDP 443) first; if that
  *                            path is open they never use the TCP
@@ -21,6 +23,7 @@
  * TPROXY rules, its forward paths for QUIC (with --bridge: the paths
  * where bridged frames arrive, the client port's netdev ingress).
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,15 +71,24 @@ udp_rule(const struct walk *walks, size_t nwalks, int f, unsigned dport,
 	return NULL;
 }
 
+/* How many tproxy https_port lines c has (port 0: any port), NULL: 0. */
 static int
-config_https_lines(const struct cfg *c)
+config_https_lines(const struct cfg *c, unsigned port)
 {
 	size_t i;
 	int n = 0;
 
-	for (i = 0; c && i < c->nport; i++)
-		if (c->port[i].mode == PORT_TPROXY && c->port[i].https)
+	for (i = 0; c && i < c->nport; i++) {
+		const struct cfg_port *p = &c->port[i];
+		unsigned pp = p->addr.ss_family == AF_INET ?
+			ntohs(((const struct sockaddr_in *)(const void *)
+			       &p->addr)->sin_port) :
+			ntohs(((const struct sockaddr_in6 *)(const void *)
+			       &p->addr)->sin6_port);
+
+		if (p->mode == PORT_TPROXY && p->https && (!port || pp == port))
 			n++;
+	}
 	return n;
 }
 
@@ -207,15 +219,34 @@ dr_check_https(const struct plan_opts *o, const struct cfg *c,
 	int qf = plan_quic_families(o);
 
 	dr_fix_setup(setup, sizeof(setup), conf_path, o);
-	if (hf == 0 && config_https_lines(c) > 0)
+	if (hf == 0 && config_https_lines(c, 0) > 0) {
 		dr_add(ST_FAIL, "https.config", setup, "%s has an `https_port "
 		    "... tproxy` line, but no HTTPS is diverted to it for the "
 		    "families set up (%s)", conf_path,
 		    plan_family_name(o->families));
-	else if (hf == 0)
+	} else if (hf == 0) {
 		dr_add(ST_PASS, "https.config", NULL, "HTTPS is not "
 		    "intercepted (no `https_port ... tproxy` line%s, no "
 		    "--https-port)", conf_path ? " in the configuration" : "");
+	} else if (c) {
+		/* Diverted (--https-port) to a port tproxyd.conf lacks. */
+		const struct plan_target *t = plan_map_to(o, PLAN_HTTPS,
+							  hf & PLAN_V4 ?
+							  PLAN_V4 : PLAN_V6);
+		char fix[200];
+
+		snprintf(fix, sizeof(fix), "add `https_port %u tproxy "
+			 "ssl-bump` to %s and restart tproxyd", t->port,
+			 conf_path);
+		if (config_https_lines(c, t->port))
+			dr_add(ST_PASS, "https.config", NULL, "HTTPS goes to "
+			    "https_port %u of %s", t->port, conf_path);
+		else
+			dr_add(ST_FAIL, "https.config", fix, "HTTPS is "
+			    "diverted to port %u, but %s has no `https_port "
+			    "%u tproxy ssl-bump` line", t->port, conf_path,
+			    t->port);
+	}
 	for (fi = 0; fi < 2; fi++) {
 		int f = fams[fi];
 
