@@ -2,8 +2,9 @@
  * nft.c - the nftables backend.
  *
  * Everything lives in tproxyctl's own `table inet tproxyd` (and, with
- * --bridge, `table bridge tproxyd`), so that teardown is "delete the
- * table" and nothing written by anyone else is ever touched. The script
+ * --bridge, `table bridge tproxyd`, plus `table netdev tproxyd` for
+ * bridged QUIC), so that teardown is "delete the tables" (nft_undo()) and
+ * nothing written by anyone else is ever touched. The script
  * starts with the create-then-delete idiom so that running it again
  * replaces the table instead of adding a second copy of every rule, and
  * `nft -f -` applies the whole file as one transaction: either the new
@@ -18,7 +19,8 @@
  * frames to the routing path like the TCP ports: forwarded back out of
  * the bridge they came in on, IPv4 packets make the kernel send an ICMP
  * redirect first, which uses up the ICMP rate limit for that client, so
- * the port unreachable is not sent.
+ * the port unreachable is not sent (seen with net.ipv4.icmp_ratelimit at
+ * its default; with 0 it is).
  */
 #include <stdio.h>
 #include <string.h>
