@@ -294,7 +294,7 @@ clean:
 # tproxyctl's plan (pure) with its unit test. An explicit rule, so it takes
 # precedence over the $(B)/tests/test_% pattern rule above (which would link
 # src/ objects instead of tools/tproxyctl/ ones).
-CTL_PLAN_OBJS := $(addprefix $(B)/tools/tproxyctl/,plan.o nft.o ipt.o \
+CTL_PLAN_OBJS := $(addprefix $(B)/tools/tproxyctl/,plan.o nft.o ipt.o conf.o \
 		route.o sysctl.o util.o)
 $(B)/tests/test_tproxyctl_plan: $(B)/tests/unit/test_tproxyctl_plan.o \
 		$(CTL_PLAN_OBJS)

@@ -242,3 +242,196 @@ def fails(checks):
 def not_pass(checks):
     return sorted("%s %s: %s" % (v[0], k, v[1]) for k, v in checks.items()
                   if v[0] != "PASS")
+
+
+# -- HTTPS mappings and QUIC (issue 13) ---------------------------------------
+#
+# The black-box tests of `--https-port` and `--quic` do not need tproxyd:
+# what they check is where the kernel delivers packets. A small listener
+# with IP_TRANSPARENT stands in for tproxyd's tproxy ports in the middle
+# namespace and tells each client which port took its connection and what
+# original destination it saw; a UDP echo in the server namespace stands
+# for an HTTP/3 server.
+
+TPORT_HTTPS = 3130
+
+# argv: PORT... ; one IPv4 and one IPv6 (v6only) transparent listener per
+# port. Each connection is answered with one JSON line: the listening
+# port, the original destination (getsockname) and the client, then
+# closed.
+_LISTENER = r"""
+import json, select, socket, sys
+IP_TRANSPARENT, IPV6_TRANSPARENT = 19, 75
+socks = {}
+for port in map(int, sys.argv[1:]):
+    for fam, host in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if fam == socket.AF_INET:
+            s.setsockopt(socket.SOL_IP, IP_TRANSPARENT, 1)
+        else:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            s.setsockopt(socket.IPPROTO_IPV6, IPV6_TRANSPARENT, 1)
+        s.bind((host, port))
+        s.listen(16)
+        socks[s] = port
+while True:
+    for s in select.select(list(socks), [], [])[0]:
+        c, peer = s.accept()
+        c.settimeout(3)
+        try:
+            got = c.recv(100).decode(errors="replace")
+            c.sendall((json.dumps({"port": socks[s],
+                                   "dst": list(c.getsockname()[:2]),
+                                   "peer": peer[0], "got": got}) +
+                       "\n").encode())
+        except OSError:
+            pass
+        c.close()
+"""
+
+# argv: HOST PORT; connects, sends a line, prints the answer (or the error).
+_TCP_PROBE = r"""
+import json, socket, sys
+try:
+    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+    c.sendall(b"hello\n")
+    print(json.dumps({"answer": json.loads(c.makefile().readline())}))
+except Exception as e:
+    print(json.dumps({"error": type(e).__name__}))
+"""
+
+# argv: LOG PORT... ; a UDP echo on each port, both families; every
+# datagram received is logged ("PORT CLIENT DATA") before it is echoed.
+_UDP_ECHO = r"""
+import select, socket, sys
+log = open(sys.argv[1], "a", buffering=1)
+socks = {}
+for port in map(int, sys.argv[2:]):
+    for fam, host in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((host, port))
+        socks[s] = port
+log.write("ready\n")
+while True:
+    for s in select.select(list(socks), [], [])[0]:
+        data, peer = s.recvfrom(2048)
+        log.write("%d %s %s\n" % (socks[s], peer[0], data.decode()))
+        s.sendto(data, peer)
+"""
+
+# argv: HOST PORT TAG; a connected UDP socket with IP_RECVERR: sends TAG
+# and waits 3 s for the echo. An ICMP error is read from the error queue:
+# its origin (2 ICMP, 3 ICMPv6), type, code and the address that sent it.
+_UDP_PROBE = r"""
+import json, socket, struct, sys
+host, port, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+v6 = ":" in host
+s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
+if v6:
+    s.setsockopt(socket.IPPROTO_IPV6, 25, 1)       # IPV6_RECVERR
+else:
+    s.setsockopt(socket.SOL_IP, 11, 1)             # IP_RECVERR
+s.settimeout(3)
+s.connect((host, port))
+s.send(tag.encode())
+try:
+    print(json.dumps({"echo": s.recv(2048).decode()}))
+    sys.exit(0)
+except socket.timeout:
+    print(json.dumps({"timeout": True}))
+    sys.exit(0)
+except ConnectionRefusedError:
+    pass
+r = {"refused": True}
+try:
+    _, anc, _, _ = s.recvmsg(2048, 2048, socket.MSG_ERRQUEUE)
+    for level, typ, data in anc:
+        # struct sock_extended_err, then the offender's sockaddr
+        errno_, origin, itype, icode = struct.unpack_from("=IBBB", data)
+        fam = struct.unpack_from("=H", data, 16)[0]
+        if fam == socket.AF_INET:
+            off = socket.inet_ntop(socket.AF_INET, data[20:24])
+        else:
+            off = socket.inet_ntop(socket.AF_INET6, data[24:40])
+        r.update(origin=origin, type=itype, code=icode, offender=off)
+except OSError as e:
+    r["errqueue"] = type(e).__name__
+print(json.dumps(r))
+"""
+
+# ICMP port unreachable: (origin, type, code) per address family.
+PORT_UNREACH = {4: (2, 3, 3), 6: (3, 1, 4)}
+
+
+def start_listener(t, ports=(TPORT, TPORT_HTTPS)):
+    """The transparent stand-in for tproxyd's ports in t's middle
+    namespace (stopped by the topology's cleanup)."""
+    p = t.popen(t.rtr, [PY, "-c", _LISTENER] + [str(x) for x in ports],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for port in ports:
+        t.wait_listen(t.rtr, port, proc=p)
+    return p
+
+
+def tcp_probe(t, host, port):
+    """From the client: connect to host:port. {"answer": {...}} from the
+    listener, or {"error": NAME}."""
+    p = t.run(t.cli, [PY, "-c", _TCP_PROBE, host, str(port)], timeout=20)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+class UdpEcho:
+    """UDP echo on ports of the server namespace, logging what it got."""
+
+    def __init__(self, t, log, ports=(443, 4433)):
+        self.log = Path(log)
+        self.proc = t.popen(t.srv, [PY, "-c", _UDP_ECHO, str(self.log)] +
+                            [str(x) for x in ports],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+        ok = harness.poll(lambda: self.log.exists() and
+                          "ready" in self.log.read_text(), 10,
+                          interval=0.05)
+        assert ok and self.proc.poll() is None, "udp echo did not start"
+
+    def received(self, tag):
+        """The log lines of datagrams carrying tag."""
+        return [ln for ln in self.log.read_text().splitlines()
+                if ln.endswith(" " + tag)]
+
+
+_udp_seq = iter(range(1, 1 << 30))
+
+
+def udp_probe(t, host, port):
+    """From the client: one datagram to host:port. Returns (result, tag):
+    {"echo": tag}, {"timeout": True} or {"refused": True, "origin": ...,
+    "type": ..., "code": ..., "offender": ADDR}."""
+    tag = "q%d" % next(_udp_seq)
+    p = t.run(t.cli, [PY, "-c", _UDP_PROBE, host, str(port), tag],
+              timeout=20)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout), tag
+
+
+def assert_quic_refused(t, echo, host, port, by):
+    """UDP to host:port is refused with a port unreachable sent from one of
+    the addresses in by, and the server never sees it (so the refusal is
+    the middle namespace's even when it speaks with the server's
+    address, as a refusal on a bridge port does)."""
+    fam = 6 if ":" in host else 4
+    r, tag = udp_probe(t, host, port)
+    assert r.get("refused"), r
+    assert (r["origin"], r["type"], r["code"]) == PORT_UNREACH[fam], r
+    assert r["offender"] in by, r
+    assert echo.received(tag) == [], "the server got it: %s" % r
+
+
+def assert_udp_passes(t, echo, host, port):
+    r, tag = udp_probe(t, host, port)
+    assert r == {"echo": tag}, r
+    assert len(echo.received(tag)) == 1

@@ -1,7 +1,8 @@
 /*
  * test_tproxyctl_plan.c - the pure plan of tproxyctl (tools/tproxyctl/
  * plan.c and the builders in nft.c, ipt.c, route.c, sysctl.c): options in,
- * steps and their text out. Table-driven; nothing here touches the system.
+ * steps and their text out; and what conf.c takes from a configuration.
+ * Table-driven; nothing here touches the system.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+
+#include "config/config-t.h"
+
+#include "../../tools/tproxyctl/conf.h"
 #include "../../tools/tproxyctl/plan.h"
 
 /* One case: options tweaked from the defaults, then strings that must
@@ -18,8 +24,8 @@
 struct pcase {
 	const char *name;
 	void (*tweak)(struct plan_opts *o);
-	const char *want[12];	/* must appear, in this order */
-	const char *not_want[4];
+	const char *want[14];	/* must appear, in this order */
+	const char *not_want[5];
 };
 
 static void t_default(struct plan_opts *o) { (void)o; }
@@ -29,8 +35,8 @@ t_v4_ipt(struct plan_opts *o)
 {
 	o->backend = PLAN_IPT;
 	o->families = PLAN_V4;
-	o->dport[1] = 8080;
-	o->ndport = 2;
+	o->map[PLAN_HTTP].dport[1] = 8080;
+	o->map[PLAN_HTTP].ndport = 2;
 	snprintf(o->bypass[0], 64, "198.18.9.0/24");
 	o->nbypass = 1;
 }
@@ -39,8 +45,9 @@ static void
 t_v6_nft_addr(struct plan_opts *o)
 {
 	o->families = PLAN_V6;
-	o->to[1].port = 3130;
-	snprintf(o->to[1].addr, sizeof(o->to[1].addr), "2001:db8:1::1");
+	o->map[PLAN_HTTP].to[1].port = 3130;
+	snprintf(o->map[PLAN_HTTP].to[1].addr,
+		 sizeof(o->map[PLAN_HTTP].to[1].addr), "2001:db8:1::1");
 	o->mark = 0x10;
 	o->mask = 0xff;
 	o->table = 42;
@@ -71,6 +78,81 @@ t_full_mask(struct plan_opts *o)
 {
 	o->mark = 0x1;
 	o->mask = 0xffffffff;
+}
+
+/* --https-port 3130 (both families): HTTPS mapped, QUIC refused (auto). */
+static void
+t_https(struct plan_opts *o)
+{
+	o->map[PLAN_HTTPS].to[0].port = o->map[PLAN_HTTPS].to[1].port = 3130;
+}
+
+static void
+t_https_ipt(struct plan_opts *o)
+{
+	t_https(o);
+	t_v4_ipt(o);
+	o->map[PLAN_HTTPS].dport[1] = 8443;
+	o->map[PLAN_HTTPS].ndport = 2;
+}
+
+static void
+t_https_ipt6_iface(struct plan_opts *o)
+{
+	t_https(o);
+	o->backend = PLAN_IPT;
+	o->families = PLAN_V6;
+	snprintf(o->iface[0], IFNAMSIZ, "r0");
+	o->niface = 1;
+}
+
+static void
+t_https_quic_pass(struct plan_opts *o)
+{
+	t_https(o);
+	o->quic = PLAN_QUIC_PASS;
+}
+
+/* --quic block without HTTPS interception: refused all the same. */
+static void
+t_quic_block_only(struct plan_opts *o)
+{
+	o->quic = PLAN_QUIC_BLOCK;
+}
+
+/* HTTPS for IPv4 only (an https_port with an IPv4 address): QUIC auto
+ * refused for IPv4 only. */
+static void
+t_https_v4_only(struct plan_opts *o)
+{
+	o->map[PLAN_HTTPS].to[0].port = 3130;
+	snprintf(o->map[PLAN_HTTPS].to[0].addr,
+		 sizeof(o->map[PLAN_HTTPS].to[0].addr), "198.18.1.1");
+	snprintf(o->bypass[0], 64, "198.18.9.0/24");
+	o->nbypass = 1;
+}
+
+/* Only HTTPS: the HTTP mapping off (no http_port tproxy). */
+static void
+t_https_only(struct plan_opts *o)
+{
+	t_https(o);
+	o->map[PLAN_HTTP].to[0].port = o->map[PLAN_HTTP].to[1].port = 0;
+}
+
+static void
+t_https_bridge(struct plan_opts *o)
+{
+	t_https(o);
+	t_bridge(o);
+}
+
+static void
+t_https_bridge_ipt(struct plan_opts *o)
+{
+	t_https_bridge(o);
+	o->backend = PLAN_IPT;
+	o->families = PLAN_V4;
 }
 
 static const struct pcase cases[] = {
@@ -138,6 +220,87 @@ static const struct pcase cases[] = {
 	  { "ip -4 rule add fwmark 0x1 lookup 100",
 	    "meta mark set 0x00000001 accept" },
 	  { "0xfffffffe", NULL } },
+	{ "default: no HTTPS, no QUIC rule", t_default,
+	  { "tcp dport 80 tproxy ip to :3129" },
+	  { "443", "chain forward", "reject", "udp", NULL } },
+	{ "nft: HTTP to 3129, HTTPS to 3130, QUIC refused in forward",
+	  t_https,
+	  { "meta nfproto ipv4 tcp dport 80 tproxy ip to :3129",
+	    "meta nfproto ipv6 tcp dport 80 tproxy ip6 to :3129",
+	    "meta nfproto ipv4 tcp dport 443 tproxy ip to :3130",
+	    "meta nfproto ipv6 tcp dport 443 tproxy ip6 to :3130",
+	    "\tchain forward {\n\t\ttype filter hook forward priority "
+	    "filter; policy accept;\n"
+	    "\t\tudp dport 443 reject with icmpx type port-unreachable\n"
+	    "\t}\n}\n" },
+	  { "tcp dport { 80, 443 }", "nfproto ipv4 udp", NULL } },
+	{ "iptables: two mappings, QUIC in filter FORWARD", t_https_ipt,
+	  { "-A TPROXYD_PREROUTING -p tcp -m multiport --dports 80,8080 -j "
+	    "TPROXY --on-port 3129 --tproxy-mark 0x1/0x1",
+	    "-A TPROXYD_PREROUTING -p tcp -m multiport --dports 443,8443 -j "
+	    "TPROXY --on-port 3130 --tproxy-mark 0x1/0x1",
+	    "iptables -w -t mangle -I PREROUTING 1 -j TPROXYD_PREROUTING",
+	    "iptables -w -t filter -N TPROXYD_QUIC",
+	    "iptables -w -t filter -A TPROXYD_QUIC -d 198.18.9.0/24 -j RETURN",
+	    "iptables -w -t filter -A TPROXYD_QUIC -s 198.18.9.0/24 -j RETURN",
+	    "iptables -w -t filter -A TPROXYD_QUIC -p udp -m multiport "
+	    "--dports 443,8443 -j REJECT --reject-with icmp-port-unreachable",
+	    "iptables -w -t filter -I FORWARD 1 -j TPROXYD_QUIC" },
+	  { "ip6tables", "nft -f", NULL } },
+	{ "ip6tables, an interface: ICMPv6 port unreachable",
+	  t_https_ipt6_iface,
+	  { "ip6tables -w -t mangle -A TPROXYD_PREROUTING -p tcp -i r0 "
+	    "--dport 443 -j TPROXY --on-port 3130",
+	    "ip6tables -w -t filter -A TPROXYD_QUIC -p udp -i r0 --dport 443 "
+	    "-j REJECT --reject-with icmp6-port-unreachable",
+	    "ip6tables -w -t filter -I FORWARD 1 -j TPROXYD_QUIC" },
+	  { "iptables -w", "icmp-port-unreachable", NULL } },
+	{ "--quic pass: HTTPS mapped, UDP left alone", t_https_quic_pass,
+	  { "tcp dport 443 tproxy ip to :3130" },
+	  { "reject", "chain forward", NULL } },
+	{ "--quic block without HTTPS: UDP 443 refused, TCP 443 not diverted",
+	  t_quic_block_only,
+	  { "tcp dport 80 tproxy",
+	    "udp dport 443 reject with icmpx type port-unreachable" },
+	  { "tcp dport 443", NULL } },
+	{ "HTTPS for IPv4 only: QUIC refused for IPv4 only, after bypasses",
+	  t_https_v4_only,
+	  { "meta nfproto ipv6 tcp dport 80 tproxy ip6 to :3129",
+	    "meta nfproto ipv4 tcp dport 443 tproxy ip to 198.18.1.1:3130",
+	    "chain forward {",
+	    "ip daddr 198.18.9.0/24 accept",
+	    "ip saddr 198.18.9.0/24 accept",
+	    "meta nfproto ipv4 udp dport 443 reject" },
+	  { "ip6 to :3130", "tproxy ip6 to 198", NULL } },
+	{ "only HTTPS: no HTTP rule", t_https_only,
+	  { "tcp dport 443 tproxy ip to :3130",
+	    "tcp dport 443 tproxy ip6 to :3130",
+	    "udp dport 443 reject" },
+	  { "dport 80", ":3129", NULL } },
+	{ "bridge + HTTPS: both ports diverted, UDP 443 refused on the "
+	  "client port", t_https_bridge,
+	  { "chain forward {",
+	    "udp dport 443 reject with icmpx type port-unreachable",
+	    "table bridge tproxyd {",
+	    "iifname \"b0\" ether type ip tcp dport { 80, 443 } ether daddr "
+	    "set 02:00:00:00:00:01 meta pkttype set host accept",
+	    "iifname \"b1\" ether type ip6 tcp sport { 80, 443 } ether daddr",
+	    "table netdev tproxyd\ndelete table netdev tproxyd\n",
+	    "type filter hook ingress device \"b0\" priority filter; "
+	    "policy accept;\n",
+	    "\t\tether type ip udp dport 443 reject with icmpx type "
+	    "port-unreachable\n",
+	    "\t\tether type ip6 udp dport 443 reject with icmpx type "
+	    "port-unreachable\n" },
+	  { "udp sport", "ether type ip udp dport 443 ether", NULL } },
+	{ "bridge + HTTPS with iptables: FORWARD and the bridge port refuse",
+	  t_https_bridge_ipt,
+	  { "iptables -w -t filter -A TPROXYD_QUIC -p udp --dport 443 -j "
+	    "REJECT --reject-with icmp-port-unreachable",
+	    "table bridge tproxyd {",
+	    "type filter hook ingress device \"b0\"",
+	    "ether type ip udp dport 443 reject" },
+	  { "table inet", "ether type ip6", NULL } },
 };
 
 static void
@@ -159,7 +322,7 @@ test_render_cases(void **state)
 			fail_msg("%s: plan_build: %s", cases[i].name, err);
 		plan_render(&p, &out);
 		at = sbuf_str(&out);
-		for (k = 0; k < 12 && cases[i].want[k]; k++) {
+		for (k = 0; k < 14 && cases[i].want[k]; k++) {
 			const char *f = strstr(at, cases[i].want[k]);
 
 			if (f == NULL)
@@ -168,7 +331,7 @@ test_render_cases(void **state)
 					 cases[i].want[k], sbuf_str(&out));
 			at = f + strlen(cases[i].want[k]);
 		}
-		for (k = 0; k < 4 && cases[i].not_want[k]; k++)
+		for (k = 0; k < 5 && cases[i].not_want[k]; k++)
 			if (strstr(sbuf_str(&out), cases[i].not_want[k]))
 				fail_msg("%s: unexpected '%s' in:\n%s",
 					 cases[i].name, cases[i].not_want[k],
@@ -217,6 +380,15 @@ test_undo(void **state)
 	plan_render_undo(&p.step[p.n - 1], NULL, &u);
 	assert_string_equal(sbuf_str(&u), "nft 'delete table inet tproxyd; "
 			    "delete table bridge tproxyd'\n");
+	plan_free(&p);
+	/* bridged QUIC: the netdev table goes too */
+	sbuf_reset(&u);
+	plan_opts_default(&o);
+	t_https_bridge_ipt(&o);
+	assert_int_equal(plan_build(&o, &p, err, sizeof(err)), 0);
+	plan_render_undo(&p.step[p.n - 1], NULL, &u);
+	assert_string_equal(sbuf_str(&u), "nft 'delete table bridge tproxyd; "
+			    "delete table netdev tproxyd'\n");
 	/* a sysctl's undo puts the previous value back */
 	sbuf_reset(&u);
 	plan_render_undo(&p.step[0], "0", &u);
@@ -254,7 +426,7 @@ struct bad_case {
 	const char *err;
 };
 
-static void b_noport(struct plan_opts *o) { o->ndport = 0; }
+static void b_noport(struct plan_opts *o) { o->map[PLAN_HTTP].ndport = 0; }
 static void b_mark(struct plan_opts *o) { o->mark = 0x3; o->mask = 0x1; }
 static void b_table(struct plan_opts *o) { o->table = 254; }
 static void
@@ -263,8 +435,24 @@ b_bypass(struct plan_opts *o)
 	snprintf(o->bypass[0], 64, "198.18.999.0/24");
 	o->nbypass = 1;
 }
-static void b_tport(struct plan_opts *o) { o->to[1].port = 0; }
+static void
+b_tport(struct plan_opts *o)
+{
+	o->map[PLAN_HTTP].to[1].port = 0;
+}
 static void b_bridge(struct plan_opts *o) { o->bridge = 1; }
+static void
+b_overlap(struct plan_opts *o)
+{
+	t_https(o);
+	o->map[PLAN_HTTP].dport[1] = 443;
+	o->map[PLAN_HTTP].ndport = 2;
+}
+static void
+b_same_port(struct plan_opts *o)
+{
+	o->map[PLAN_HTTPS].to[0].port = 3129;
+}
 
 static const struct bad_case bad_cases[] = {
 	{ "no dport", b_noport, "no port to intercept" },
@@ -273,6 +461,10 @@ static const struct bad_case bad_cases[] = {
 	{ "bad bypass", b_bypass, "is not a CIDR" },
 	{ "no IPv6 tproxy port", b_tport, "no tproxy port" },
 	{ "bridge without ports", b_bridge, "--bridge needs" },
+	{ "port in both mappings", b_overlap,
+	  "port 443 is in both --ports (HTTP) and --https-ports" },
+	{ "HTTP and HTTPS to one tproxy port", b_same_port,
+	  "HTTPS needs a port of its own" },
 };
 
 static void
@@ -345,6 +537,175 @@ test_parsers(void **state)
 	}
 }
 
+/* A port line as the parser leaves it: ADDR ("" = wildcard), port. */
+static void
+port_line(struct cfg_port *p, const char *addr, unsigned port,
+	  enum port_mode mode, int https, int ssl_bump)
+{
+	memset(p, 0, sizeof(*p));
+	p->mode = mode;
+	p->https = https ? 1 : 0;
+	p->ssl_bump = ssl_bump ? 1 : 0;
+	p->file = "t.conf";
+	if (addr[0] == '\0' || strchr(addr, ':') == NULL) {
+		struct sockaddr_in *a = (struct sockaddr_in *)(void *)&p->addr;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		p->wildcard = addr[0] == '\0';
+		if (addr[0])
+			inet_pton(AF_INET, addr, &a->sin_addr);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)(void *)
+			&p->addr;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		inet_pton(AF_INET6, addr, &a->sin6_addr);
+	}
+}
+
+/* What -f gives each mapping: http_port and https_port lines, kinds given
+ * on the command line left alone, families from the lines. */
+static void
+test_conf_targets(void **state)
+{
+	static const struct {
+		const char *name;
+		struct { const char *addr; unsigned port; int mode, https,
+			 bump; } line[4];
+		int skip_http, skip_https;
+		int want_found, want_fams;
+		unsigned http4, http6, https4, https6;
+		const char *https4_addr;
+	} tc[] = {
+		{ "http_port only: HTTPS stays off",
+		  { { "", 3129, PORT_TPROXY, 0, 0 } }, 0, 0,
+		  PLAN_BOTH, PLAN_BOTH, 3129, 3129, 0, 0, "" },
+		{ "http_port and https_port ... ssl-bump",
+		  { { "", 3129, PORT_TPROXY, 0, 0 },
+		    { "", 3130, PORT_TPROXY, 1, 1 } }, 0, 0,
+		  PLAN_BOTH, PLAN_BOTH, 3129, 3129, 3130, 3130, "" },
+		{ "an ssl-bump https_port wins over an earlier plain one",
+		  { { "", 3129, PORT_TPROXY, 0, 0 },
+		    { "", 3131, PORT_TPROXY, 1, 0 },
+		    { "", 3130, PORT_TPROXY, 1, 1 } }, 0, 0,
+		  PLAN_BOTH, PLAN_BOTH, 3129, 3129, 3130, 3130, "" },
+		{ "https_port only: HTTP off",
+		  { { "", 3130, PORT_TPROXY, 1, 1 },
+		    { "", 3128, PORT_FORWARD, 0, 0 } }, 0, 0,
+		  PLAN_BOTH, PLAN_BOTH, 0, 0, 3130, 3130, "" },
+		{ "https_port on an IPv4 address: HTTPS for IPv4 only",
+		  { { "", 3129, PORT_TPROXY, 0, 0 },
+		    { "198.18.1.1", 3130, PORT_TPROXY, 1, 1 } }, 0, 0,
+		  PLAN_BOTH, PLAN_BOTH, 3129, 3129, 3130, 0, "198.18.1.1" },
+		{ "intercept-mode https_port is not a tproxy target",
+		  { { "", 3129, PORT_TPROXY, 0, 0 },
+		    { "", 3130, PORT_INTERCEPT, 1, 1 } }, 0, 0,
+		  PLAN_BOTH, PLAN_BOTH, 3129, 3129, 0, 0, "" },
+		{ "IPv6 lines only: families ipv6",
+		  { { "2001:db8:1::1", 3129, PORT_TPROXY, 0, 0 },
+		    { "2001:db8:1::1", 3130, PORT_TPROXY, 1, 1 } }, 0, 0,
+		  PLAN_V6, PLAN_V6, 0, 3129, 0, 3130, "" },
+		{ "--https-port given: the https_port line is not used",
+		  { { "", 3129, PORT_TPROXY, 0, 0 },
+		    { "", 3130, PORT_TPROXY, 1, 1 } }, 0, 1,
+		  PLAN_BOTH, PLAN_BOTH, 3129, 3129, 4430, 4430, "" },
+		{ "--port given, an IPv4 https_port: both families covered",
+		  { { "198.18.1.1", 3130, PORT_TPROXY, 1, 1 } }, 1, 0,
+		  PLAN_BOTH, PLAN_BOTH, 8080, 8080, 3130, 0, "198.18.1.1" },
+		{ "no tproxy line: nothing changes",
+		  { { "", 3128, PORT_FORWARD, 0, 0 } }, 0, 0,
+		  0, PLAN_BOTH, 3129, 3129, 0, 0, "" },
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(tc) / sizeof(tc[0]); i++) {
+		struct cfg_port ports[4];
+		struct plan_opts o;
+		struct cfg c;
+		int found;
+
+		memset(&c, 0, sizeof(c));
+		for (k = 0; k < 4 && tc[i].line[k].port; k++)
+			port_line(&ports[k], tc[i].line[k].addr,
+				  tc[i].line[k].port,
+				  (enum port_mode)tc[i].line[k].mode,
+				  tc[i].line[k].https,
+				  tc[i].line[k].bump);
+		c.port = ports;
+		c.nport = k;
+		plan_opts_default(&o);
+		if (tc[i].skip_http)
+			o.map[PLAN_HTTP].to[0].port =
+				o.map[PLAN_HTTP].to[1].port = 8080;
+		if (tc[i].skip_https)
+			o.map[PLAN_HTTPS].to[0].port =
+				o.map[PLAN_HTTPS].to[1].port = 4430;
+		found = conf_targets(&c, 0, tc[i].skip_http,
+				     tc[i].skip_https, &o);
+		if (found != tc[i].want_found ||
+		    o.families != tc[i].want_fams ||
+		    o.map[PLAN_HTTP].to[0].port != tc[i].http4 ||
+		    o.map[PLAN_HTTP].to[1].port != tc[i].http6 ||
+		    o.map[PLAN_HTTPS].to[0].port != tc[i].https4 ||
+		    o.map[PLAN_HTTPS].to[1].port != tc[i].https6 ||
+		    strcmp(o.map[PLAN_HTTPS].to[0].addr,
+			   tc[i].https4_addr) != 0)
+			fail_msg("%s: found %d families %d http %u/%u https "
+				 "%u/%u addr '%s'", tc[i].name, found,
+				 o.families, o.map[PLAN_HTTP].to[0].port,
+				 o.map[PLAN_HTTP].to[1].port,
+				 o.map[PLAN_HTTPS].to[0].port,
+				 o.map[PLAN_HTTPS].to[1].port,
+				 o.map[PLAN_HTTPS].to[0].addr);
+	}
+}
+
+/* The one-line summary (setup's last line, status) and the QUIC
+ * decision behind it. */
+static void
+test_summary(void **state)
+{
+	static const struct {
+		void (*tweak)(struct plan_opts *o);
+		int quic_fams;
+		const char *want;
+	} tc[] = {
+		{ t_default, 0, "http 80 -> 3129" },
+		{ t_https, PLAN_BOTH, "http 80 -> 3129, https 443 -> 3130; "
+		  "QUIC blocked (udp 443 refused)" },
+		{ t_https_quic_pass, 0, "http 80 -> 3129, https 443 -> 3130; "
+		  "QUIC passes (--quic pass)" },
+		{ t_https_v4_only, PLAN_V4, "http 80 -> 3129, https 443 -> "
+		  "3130 (ipv4 only); QUIC blocked (udp 443 refused, ipv4 "
+		  "only)" },
+		{ t_quic_block_only, PLAN_BOTH, "http 80 -> 3129; QUIC "
+		  "blocked (udp 443 refused)" },
+		{ t_https_only, PLAN_BOTH, "https 443 -> 3130; QUIC blocked "
+		  "(udp 443 refused)" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(tc) / sizeof(tc[0]); i++) {
+		struct plan_opts o;
+		struct sbuf b = { 0 };
+
+		plan_opts_default(&o);
+		tc[i].tweak(&o);
+		plan_summary(&o, &b);
+		if (plan_quic_families(&o) != tc[i].quic_fams ||
+		    strcmp(sbuf_str(&b), tc[i].want) != 0)
+			fail_msg("case %zu: quic %d (want %d), '%s' (want "
+				 "'%s')", i, plan_quic_families(&o),
+				 tc[i].quic_fams, sbuf_str(&b),
+				 tc[i].want);
+		sbuf_free(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -354,6 +715,8 @@ main(void)
 		cmocka_unit_test(test_pure),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_parsers),
+		cmocka_unit_test(test_conf_targets),
+		cmocka_unit_test(test_summary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,15 +85,43 @@ do_sysctl(struct state *st, const struct step *s, struct sbuf *err)
 	return 0;
 }
 
+/*
+ * iptables-nft creates `table ip mangle` (and, for QUIC, `table ip
+ * filter`) on first use: for each one setup is about to use that is not
+ * there yet, record an undo taking it away again once it is empty (it is
+ * recorded first, so teardown runs it last).
+ */
+static void
+note_ipt_tables(const struct plan_opts *o, struct state *st)
+{
+	static const struct { int fam; char *nft; } fams[] = {
+		{ PLAN_V4, "ip" }, { PLAN_V6, "ip6" } };
+	size_t i, k;
+
+	for (i = 0; i < 2; i++)
+		for (k = 0; k < 2; k++) {
+			char *table = k ? "filter" : "mangle";
+			int uses = k ? plan_quic_families(o) & fams[i].fam :
+				o->families & fams[i].fam;
+
+			if (uses && nft_table_exists(fams[i].nft, table) == 0)
+				state_add_undo(st, (char *[]){
+					(char *)"tproxyctl",
+					(char *)"drop-empty-table",
+					fams[i].nft, table,
+					NULL });
+		}
+}
+
 int
 apply_setup(const struct plan_opts *o, const char *state_path)
 {
 	struct plan p = { 0 };
 	struct state st = { 0 };
-	struct sbuf err = { 0 };
+	struct sbuf err = { 0 }, sum = { 0 };
 	char msg[512];
 	size_t i;
-	int rc, made_mangle[2] = { 0, 0 };
+	int rc;
 
 	if (plan_build(o, &p, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "tproxyctl: %s\n", msg);
@@ -122,20 +150,8 @@ apply_setup(const struct plan_opts *o, const char *state_path)
 	}
 	st.have_opts = 1;
 	st.opts = *o;
-	if (o->backend == PLAN_IPT && ipt_is_nft()) {
-		/* iptables-nft creates `table ip mangle` on first use:
-		 * note whether it was there, to take it away again. */
-		made_mangle[0] = nft_table_exists("ip", "mangle") == 0;
-		made_mangle[1] = nft_table_exists("ip6", "mangle") == 0;
-		if (made_mangle[0] && (o->families & PLAN_V4))
-			state_add_undo(&st, (char *[]){ (char *)"tproxyctl",
-				(char *)"drop-empty-table", (char *)"ip",
-				(char *)"mangle", NULL });
-		if (made_mangle[1] && (o->families & PLAN_V6))
-			state_add_undo(&st, (char *[]){ (char *)"tproxyctl",
-				(char *)"drop-empty-table", (char *)"ip6",
-				(char *)"mangle", NULL });
-	}
+	if (o->backend == PLAN_IPT && ipt_is_nft())
+		note_ipt_tables(o, &st);
 	for (i = 0; i < p.n; i++) {
 		const struct step *s = &p.step[i];
 
@@ -174,13 +190,12 @@ apply_setup(const struct plan_opts *o, const char *state_path)
 			goto fail;
 		}
 	}
-	printf("tproxyctl: setup done (%s, %s, ports ",
+	plan_summary(o, &sum);
+	printf("tproxyctl: setup done (%s, %s: %s%s); state in %s\n",
 	       o->backend == PLAN_NFT ? "nftables" : "iptables",
-	       plan_family_name(o->families));
-	for (i = 0; i < o->ndport; i++)
-		printf("%s%u", i ? "," : "", o->dport[i]);
-	printf(" -> %u%s); state in %s\n", o->to[o->families & PLAN_V4 ? 0 :
-	       1].port, o->bridge ? ", bridged" : "", state_path);
+	       plan_family_name(o->families), sbuf_str(&sum),
+	       o->bridge ? "; bridged" : "", state_path);
+	sbuf_free(&sum);
 	plan_free(&p);
 	state_free(&st);
 	sbuf_free(&err);
@@ -207,8 +222,10 @@ remove_own_objects(void)
 	static char *const fams[] = { "iptables", "ip6tables" };
 	size_t i;
 
+	/* the table holds the QUIC chain too */
 	nft_cmd("delete table inet " PLAN_NFT_TABLE, NULL, NULL);
 	nft_cmd("delete table bridge " PLAN_NFT_TABLE, NULL, NULL);
+	nft_cmd("delete table netdev " PLAN_NFT_TABLE, NULL, NULL);
 	for (i = 0; i < 2; i++) {
 		char *jump[] = { fams[i], (char *)"-w", (char *)"-t",
 				 (char *)"mangle", (char *)"-D",
@@ -225,6 +242,14 @@ remove_own_objects(void)
 		run_cmd(flush, NULL, NULL, NULL);
 		run_cmd(del, NULL, NULL, NULL);
 		flush[5] = del[5] = (char *)PLAN_IPT_DIVERT;
+		run_cmd(flush, NULL, NULL, NULL);
+		run_cmd(del, NULL, NULL, NULL);
+		/* QUIC: filter FORWARD -> TPROXYD_QUIC */
+		jump[3] = flush[3] = del[3] = (char *)"filter";
+		jump[5] = (char *)"FORWARD";
+		jump[7] = flush[5] = del[5] = (char *)PLAN_IPT_QUIC;
+		while (run_cmd(jump, NULL, NULL, NULL) == 0)
+			;
 		run_cmd(flush, NULL, NULL, NULL);
 		run_cmd(del, NULL, NULL, NULL);
 	}
@@ -264,8 +289,8 @@ apply_teardown(const char *state_path)
 		if (strcmp(u[0], "tproxyctl") == 0) {
 			if (argv_len(u) == 4 && strcmp(u[1],
 						       "drop-empty-table") == 0)
-				ipt_drop_empty_mangle(strcmp(u[2], "ip") == 0 ?
-						      PLAN_V4 : PLAN_V6);
+				ipt_drop_empty_table(strcmp(u[2], "ip") == 0 ?
+						     PLAN_V4 : PLAN_V6, u[3]);
 			continue;
 		}
 		rc = run_cmd(u, NULL, NULL, &e);

@@ -13,11 +13,12 @@
 int ipt_apply(const struct step *s, struct sbuf *err);
 /* 1 if iptables is the nf_tables variant (its tables appear in nft). */
 int ipt_is_nft(void);
-/* Delete iptables-nft's `table ip|ip6 mangle` if it holds no rule and no
- * user chain (used when setup created it). */
-void ipt_drop_empty_mangle(int family);
-/* iptables-save -t mangle (or ip6tables-save) into out; 0 or -1. */
-int ipt_save(int family, struct sbuf *out);
+/* Delete iptables-nft's `table ip|ip6 TABLE` (mangle or filter) if it
+ * holds no rule, no user chain and no built-in chain with a policy other
+ * than ACCEPT (used when setup created it). */
+void ipt_drop_empty_table(int family, const char *table);
+/* iptables-save -t TABLE (or ip6tables-save) into out; 0 or -1. */
+int ipt_save(int family, const char *table, struct sbuf *out);
 
 int route_apply(const struct step *s, struct sbuf *err);
 /* Before changing anything: is the fwmark rule or the routing table

@@ -11,7 +11,16 @@
  * so that one jump in PREROUTING is the only thing placed in a chain
  * someone else owns, and the order socket -> TPROXY (Squid's TPROXY v4
  * guide, Troubleshooting, "Traffic going through Squid but then timing
- * out") holds by construction.
+ * out") holds by construction. Each mapping (HTTP ports to the http_port,
+ * HTTPS ports to the https_port) is one TPROXY rule per interface.
+ *
+ * QUIC (--quic block) lives in the filter table, where REJECT is allowed
+ * (not in mangle PREROUTING):
+ *
+ *   FORWARD -> TPROXYD_QUIC: bypass (-j RETURN)
+ *                            -p udp --dports 443 -j REJECT
+ *                                --reject-with icmp-port-unreachable
+ *                                (ip6tables: icmp6-port-unreachable)
  */
 #include <stdio.h>
 #include <string.h>
@@ -27,44 +36,42 @@ tool(int fam)
 }
 
 static char **
-cmd(int fam, const char *op, const char *chain, const char *rest)
+cmd(int fam, const char *table, const char *op, const char *chain,
+    const char *rest)
 {
 	char line[4096];
 
-	snprintf(line, sizeof(line), "%s\t-w\t-t\tmangle\t%s\t%s%s%s",
-		 tool(fam), op, chain, rest[0] ? "\t" : "", rest);
+	snprintf(line, sizeof(line), "%s\t-w\t-t\t%s\t%s\t%s%s%s",
+		 tool(fam), table, op, chain, rest[0] ? "\t" : "", rest);
 	return argv_split(line, '\t');
 }
 
 static void
-rule(struct plan *p, int fam, const char *chain, const char *what,
-     const char *rest)
+rule(struct plan *p, int fam, const char *table, const char *chain,
+     const char *what, const char *rest)
 {
-	plan_add(p, STEP_IPT_RULE, fam, what, cmd(fam, "-A", chain, rest),
-		 cmd(fam, "-D", chain, rest));
+	plan_add(p, STEP_IPT_RULE, fam, what,
+		 cmd(fam, table, "-A", chain, rest),
+		 cmd(fam, table, "-D", chain, rest));
 }
 
 static void
-fam_plan(const struct plan_opts *o, int fam, struct plan *p)
+chain(struct plan *p, int fam, const char *table, const char *name,
+      const char *what)
 {
-	const struct plan_target *t = &o->to[fam == PLAN_V4 ? 0 : 1];
-	char rest[2048], mark[32], ports[256], what[128];
-	size_t i, k;
+	plan_add(p, STEP_IPT_CHAIN, fam, what, cmd(fam, table, "-N", name, ""),
+		 cmd(fam, table, "-X", name, ""));
+}
+
+/* -d/-s CIDR -j RETURN for each bypass of family fam, into chain. */
+static void
+bypass(const struct plan_opts *o, int fam, const char *table,
+       const char *name, struct plan *p)
+{
+	char rest[256], what[128];
+	size_t i;
 	int bf;
 
-	plan_format_mark(o->mark, o->mask, mark, sizeof(mark));
-	if (o->mask == 0xffffffffU)
-		snprintf(mark, sizeof(mark), "0x%x/0xffffffff", o->mark);
-	plan_add(p, STEP_IPT_CHAIN, fam, "chain marking packets of "
-		 "connections tproxyd holds", cmd(fam, "-N", PLAN_IPT_DIVERT,
-		 ""), cmd(fam, "-X", PLAN_IPT_DIVERT, ""));
-	plan_add(p, STEP_IPT_CHAIN, fam, "tproxyctl's capture chain",
-		 cmd(fam, "-N", PLAN_IPT_CHAIN, ""),
-		 cmd(fam, "-X", PLAN_IPT_CHAIN, ""));
-	snprintf(rest, sizeof(rest), "-j\tMARK\t--set-xmark\t%s", mark);
-	rule(p, fam, PLAN_IPT_DIVERT, "mark for the fwmark routing rule",
-	     rest);
-	rule(p, fam, PLAN_IPT_DIVERT, "and accept", "-j\tACCEPT");
 	for (i = 0; i < o->nbypass; i++) {
 		if (plan_parse_cidr(o->bypass[i], &bf) < 0 || bf != fam)
 			continue;
@@ -72,50 +79,141 @@ fam_plan(const struct plan_opts *o, int fam, struct plan *p)
 			 "rules)", o->bypass[i]);
 		snprintf(rest, sizeof(rest), "-d\t%s\t-j\tRETURN",
 			 o->bypass[i]);
-		rule(p, fam, PLAN_IPT_CHAIN, what, rest);
+		rule(p, fam, table, name, what, rest);
 		snprintf(rest, sizeof(rest), "-s\t%s\t-j\tRETURN",
 			 o->bypass[i]);
-		rule(p, fam, PLAN_IPT_CHAIN, what, rest);
+		rule(p, fam, table, name, what, rest);
 	}
+}
+
+/* "-m\tmultiport\t--dports\t80,8080" or "--dport\t80". */
+static void
+dports(const unsigned *port, size_t n, char *out, size_t len)
+{
+	char list[PLAN_MAX_PORTS * 6];
+
+	plan_format_ports(port, n, ",", list, sizeof(list));
+	snprintf(out, len, "%s\t%s", n > 1 ? "-m\tmultiport\t--dports" :
+		 "--dport", list);
+}
+
+/* -i IF for capture rule k of the rules a mapping gets (one per
+ * interface, plus the bridge when bridged; one rule without -i when no
+ * --iface). */
+static size_t
+n_ifaces(const struct plan_opts *o)
+{
+	return o->niface ? o->niface + (o->bridge ? 1 : 0) : 1;
+}
+
+static void
+iface_arg(const struct plan_opts *o, size_t k, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (o->niface)
+		snprintf(out, len, "-i\t%s\t", k < o->niface ?
+			 o->iface[k] : o->br_dev);
+}
+
+static void
+fam_plan(const struct plan_opts *o, int fam, struct plan *p)
+{
+	char rest[2048], mark[32], ports[PLAN_MAX_PORTS * 6 + 32];
+	size_t k, kind;
+
+	plan_format_mark(o->mark, o->mask, mark, sizeof(mark));
+	if (o->mask == 0xffffffffU)
+		snprintf(mark, sizeof(mark), "0x%x/0xffffffff", o->mark);
+	chain(p, fam, "mangle", PLAN_IPT_DIVERT, "chain marking packets of "
+	      "connections tproxyd holds");
+	chain(p, fam, "mangle", PLAN_IPT_CHAIN, "tproxyctl's capture chain");
+	snprintf(rest, sizeof(rest), "-j\tMARK\t--set-xmark\t%s", mark);
+	rule(p, fam, "mangle", PLAN_IPT_DIVERT, "mark for the fwmark routing "
+	     "rule", rest);
+	rule(p, fam, "mangle", PLAN_IPT_DIVERT, "and accept", "-j\tACCEPT");
+	bypass(o, fam, "mangle", PLAN_IPT_CHAIN, p);
 	/* Not pure SYNs (see nft.c): a SYN reusing a port in TIME_WAIT
 	 * must reach TPROXY, which hands it to the listener. */
-	rule(p, fam, PLAN_IPT_CHAIN, "established connections: socket match "
-	     "before TPROXY", "-p\ttcp\t!\t--syn\t-m\tsocket\t--transparent"
-	     "\t-j\t" PLAN_IPT_DIVERT);
-	ports[0] = '\0';
-	for (i = 0; i < o->ndport; i++)
-		snprintf(ports + strlen(ports), sizeof(ports) - strlen(ports),
-			 "%s%u", i ? "," : "", o->dport[i]);
-	for (k = 0; k < (o->niface ? o->niface + (o->bridge ? 1 : 0) : 1);
-	     k++) {
-		char in[64] = "";
-		char on[128] = "";
+	rule(p, fam, "mangle", PLAN_IPT_CHAIN, "established connections: "
+	     "socket match before TPROXY", "-p\ttcp\t!\t--syn\t-m\tsocket"
+	     "\t--transparent\t-j\t" PLAN_IPT_DIVERT);
+	for (kind = 0; kind < PLAN_NKIND; kind++) {
+		const struct plan_target *t = plan_map_to(o, kind, fam);
+		const struct plan_map *m = &o->map[kind];
 
-		if (o->niface)
-			snprintf(in, sizeof(in), "-i\t%s\t", k < o->niface ?
-				 o->iface[k] : o->br_dev);
-		if (t->addr[0])
-			snprintf(on, sizeof(on), "\t--on-ip\t%s", t->addr);
-		snprintf(rest, sizeof(rest), "-p\ttcp\t%s%s\t%s\t-j\tTPROXY\t"
-			 "--on-port\t%u%s\t--tproxy-mark\t%s", in,
-			 o->ndport > 1 ? "-m\tmultiport\t--dports" : "--dport",
-			 ports, t->port, on, mark);
-		rule(p, fam, PLAN_IPT_CHAIN, "new connections to the "
-		     "intercepted ports go to tproxyd", rest);
+		if (t == NULL)
+			continue;
+		dports(m->dport, m->ndport, ports, sizeof(ports));
+		for (k = 0; k < n_ifaces(o); k++) {
+			char in[64], on[128] = "";
+
+			iface_arg(o, k, in, sizeof(in));
+			if (t->addr[0])
+				snprintf(on, sizeof(on), "\t--on-ip\t%s",
+					 t->addr);
+			snprintf(rest, sizeof(rest), "-p\ttcp\t%s%s\t-j\t"
+				 "TPROXY\t--on-port\t%u%s\t--tproxy-mark\t%s",
+				 in, ports, t->port, on, mark);
+			rule(p, fam, "mangle", PLAN_IPT_CHAIN, kind ==
+			     PLAN_HTTP ? "new connections to the HTTP ports "
+			     "go to tproxyd's http_port" : "new connections "
+			     "to the HTTPS ports go to tproxyd's https_port",
+			     rest);
+		}
 	}
 	plan_add(p, STEP_IPT_JUMP, fam, "jump to tproxyctl's chain first in "
 		 "mangle PREROUTING",
-		 cmd(fam, "-I", "PREROUTING", "1\t-j\t" PLAN_IPT_CHAIN),
-		 cmd(fam, "-D", "PREROUTING", "-j\t" PLAN_IPT_CHAIN));
+		 cmd(fam, "mangle", "-I", "PREROUTING", "1\t-j\t"
+		     PLAN_IPT_CHAIN),
+		 cmd(fam, "mangle", "-D", "PREROUTING", "-j\t"
+		     PLAN_IPT_CHAIN));
+}
+
+/* QUIC for family fam: see the top of this file and nft.c's quic_chain().
+ * Bridged frames for the HTTPS ports reach FORWARD through the bridge
+ * table's divert (nft.c). */
+static void
+quic_plan(const struct plan_opts *o, int fam, struct plan *p)
+{
+	const struct plan_map *m = &o->map[PLAN_HTTPS];
+	char rest[1024], ports[PLAN_MAX_PORTS * 6 + 32];
+	size_t k;
+
+	chain(p, fam, "filter", PLAN_IPT_QUIC, "tproxyctl's QUIC chain "
+	      "(filter table: REJECT is not allowed in mangle PREROUTING)");
+	bypass(o, fam, "filter", PLAN_IPT_QUIC, p);
+	dports(m->dport, m->ndport, ports, sizeof(ports));
+	for (k = 0; k < n_ifaces(o); k++) {
+		char in[64];
+
+		iface_arg(o, k, in, sizeof(in));
+		snprintf(rest, sizeof(rest), "-p\tudp\t%s%s\t-j\tREJECT\t"
+			 "--reject-with\t%s", in, ports, fam == PLAN_V4 ?
+			 "icmp-port-unreachable" : "icmp6-port-unreachable");
+		rule(p, fam, "filter", PLAN_IPT_QUIC, "QUIC (HTTP/3) to the "
+		     "HTTPS ports is refused: browsers fall back to TCP, "
+		     "which is intercepted", rest);
+	}
+	plan_add(p, STEP_IPT_JUMP, fam, "jump to tproxyctl's QUIC chain first "
+		 "in filter FORWARD",
+		 cmd(fam, "filter", "-I", "FORWARD", "1\t-j\t"
+		     PLAN_IPT_QUIC),
+		 cmd(fam, "filter", "-D", "FORWARD", "-j\t" PLAN_IPT_QUIC));
 }
 
 void
 ipt_plan(const struct plan_opts *o, struct plan *p)
 {
+	int qf = plan_quic_families(o);
+
 	if (o->families & PLAN_V4)
 		fam_plan(o, PLAN_V4, p);
 	if (o->families & PLAN_V6)
 		fam_plan(o, PLAN_V6, p);
+	if (qf & PLAN_V4)
+		quic_plan(o, PLAN_V4, p);
+	if (qf & PLAN_V6)
+		quic_plan(o, PLAN_V6, p);
 }
 
 static int
@@ -180,7 +278,8 @@ ipt_apply(const struct step *s, struct sbuf *err)
 		}
 		return run(s->argv, err) == 0 ? 0 : -1;
 	case STEP_IPT_JUMP:
-		v = cmd(s->family, "-C", "PREROUTING", "-j\t" PLAN_IPT_CHAIN);
+		/* The undo is `-D CHAIN -j OURS`: as -C, "is it there?". */
+		v = with_op(s->undo, "-C");
 		rc = run_cmd(v, NULL, NULL, NULL);
 		argv_free(v);
 		if (rc == 0)
@@ -209,23 +308,43 @@ ipt_is_nft(void)
 }
 
 int
-ipt_save(int family, struct sbuf *out)
+ipt_save(int family, const char *table, struct sbuf *out)
 {
-	char *argv[] = { (char *)(family == PLAN_V4 ? "iptables-save" :
-				  "ip6tables-save"), (char *)"-t",
-			 (char *)"mangle", NULL };
+	char **argv = argv_new(family == PLAN_V4 ? "iptables-save" :
+			       "ip6tables-save", "-t", table, NULL);
+	int rc = run_cmd(argv, NULL, out, NULL);
 
-	return run_cmd(argv, NULL, out, NULL) == 0 ? 0 : -1;
+	argv_free(argv);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Is line (of iptables-save) a built-in chain with policy ACCEPT, what an
+ * untouched table has? */
+static int
+builtin_accept(const char *line)
+{
+	static const char *const names[] = { ":PREROUTING ", ":INPUT ",
+		":FORWARD ", ":OUTPUT ", ":POSTROUTING " };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strncmp(line, names[i], strlen(names[i])) == 0)
+			return strncmp(line + strlen(names[i]), "ACCEPT",
+				       6) == 0;
+	return 0;
 }
 
 void
-ipt_drop_empty_mangle(int family)
+ipt_drop_empty_table(int family, const char *table)
 {
 	struct sbuf out = { 0 };
+	char cmdline[64];
 	const char *p;
 	int used = 0;
 
-	if (ipt_save(family, &out) < 0) {
+	if (strcmp(table, "mangle") != 0 && strcmp(table, "filter") != 0)
+		return;
+	if (ipt_save(family, table, &out) < 0) {
 		sbuf_free(&out);
 		return;
 	}
@@ -233,14 +352,12 @@ ipt_drop_empty_mangle(int family)
 	     strchr(p, '\n') + 1 : NULL) {
 		if (strncmp(p, "-A ", 3) == 0)
 			used = 1;
-		if (*p == ':' && strncmp(p, ":PREROUTING ", 12) &&
-		    strncmp(p, ":INPUT ", 7) && strncmp(p, ":FORWARD ", 9) &&
-		    strncmp(p, ":OUTPUT ", 8) &&
-	    strncmp(p, ":POSTROUTING ", 13))
+		if (*p == ':' && !builtin_accept(p))
 			used = 1;
 	}
 	sbuf_free(&out);
+	snprintf(cmdline, sizeof(cmdline), "delete table %s %s",
+		 family == PLAN_V4 ? "ip" : "ip6", table);
 	if (!used)
-		nft_cmd(family == PLAN_V4 ? "delete table ip mangle" :
-			"delete table ip6 mangle", NULL, NULL);
+		nft_cmd(cmdline, NULL, NULL);
 }

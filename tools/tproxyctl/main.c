@@ -18,6 +18,7 @@
 #include "config/config.h"
 
 #include "apply.h"
+#include "conf.h"
 #include "doctor.h"
 #include "status.h"
 #include "plan.h"
@@ -30,6 +31,8 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: tproxyctl setup [-f tproxyd.conf] [--port PORT] "
 		"[--ports 80,8080]\n"
+		"           [--https-port PORT] [--https-ports 443,...] "
+		"[--quic block|pass]\n"
 		"           [--mark 0x1/0x1] [--table 100] [--iface IF...] "
 		"[--bypass CIDR...]\n"
 		"           [--family ipv4|ipv6|both] "
@@ -39,7 +42,7 @@ usage(FILE *f)
 		"           [--behind-router PROXY_ADDR [PROXY_ADDR6] "
 		"--router-wan IF [--tos TOS]]\n"
 		"       tproxyctl teardown [--state FILE]\n"
-		"       tproxyctl status [-f tproxyd.conf]\n"
+		"       tproxyctl status [-f tproxyd.conf] [--state FILE]\n"
 		"       tproxyctl doctor [-f tproxyd.conf] [--json] "
 		"[setup options]\n"
 		"       tproxyctl -v\n");
@@ -51,7 +54,8 @@ struct cli {
 	int         dry_run;
 	int         json;
 	int         family_given;
-	int         port_given;
+	int         port_given;		/* --port: HTTP not from -f */
+	int         https_port_given;	/* --https-port: HTTPS not from -f */
 	struct router_opts router;	/* --behind-router (setup only) */
 };
 
@@ -94,6 +98,9 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 			cli->json = 1;
 		} else if (!strcmp(a, "-f") || !strcmp(a, "--state") ||
 			   !strcmp(a, "--port") || !strcmp(a, "--ports") ||
+			   !strcmp(a, "--https-port") ||
+			   !strcmp(a, "--https-ports") ||
+			   !strcmp(a, "--quic") ||
 			   !strcmp(a, "--mark") || !strcmp(a, "--table") ||
 			   !strcmp(a, "--family") || !strcmp(a, "--backend")) {
 			if (v == NULL)
@@ -103,19 +110,39 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 				cli->conf = v;
 			} else if (!strcmp(a, "--state")) {
 				cli->state = v;
-			} else if (!strcmp(a, "--port")) {
+			} else if (!strcmp(a, "--port") ||
+				   !strcmp(a, "--https-port")) {
+				int k = a[2] == 'h' ? PLAN_HTTPS : PLAN_HTTP;
+				struct plan_map *m = &o->map[k];
 				char *end;
 				unsigned long p = strtoul(v, &end, 10);
 
 				if (*end || p == 0 || p > 65535)
 					return bad("bad port '%s'", v);
-				o->to[0].port = o->to[1].port = (unsigned)p;
-				cli->port_given = 1;
-			} else if (!strcmp(a, "--ports")) {
-				if (plan_parse_ports(v, o->dport,
+				m->to[0].port = m->to[1].port = (unsigned)p;
+				m->to[0].addr[0] = m->to[1].addr[0] = '\0';
+				if (k == PLAN_HTTPS)
+					cli->https_port_given = 1;
+				else
+					cli->port_given = 1;
+			} else if (!strcmp(a, "--ports") ||
+				   !strcmp(a, "--https-ports")) {
+				struct plan_map *m = &o->map[a[2] == 'h' ?
+							     PLAN_HTTPS :
+							     PLAN_HTTP];
+
+				if (plan_parse_ports(v, m->dport,
 						     PLAN_MAX_PORTS,
-						     &o->ndport) < 0)
+						     &m->ndport) < 0)
 					return bad("bad port list '%s'", v);
+			} else if (!strcmp(a, "--quic")) {
+				if (!strcmp(v, "block"))
+					o->quic = PLAN_QUIC_BLOCK;
+				else if (!strcmp(v, "pass"))
+					o->quic = PLAN_QUIC_PASS;
+				else
+					return bad("bad --quic '%s' (block or "
+						   "pass)", v);
 			} else if (!strcmp(a, "--mark")) {
 				if (plan_parse_mark(v, &o->mark, &o->mask) < 0)
 					return bad("bad mark '%s' (want VALUE "
@@ -276,84 +303,6 @@ resolve_bridge(struct plan_opts *o)
 	return 0;
 }
 
-static unsigned
-port_of(const struct cfg_port *p)
-{
-	if (p->addr.ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)
-			      (const void *)&p->addr)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)
-		      (const void *)&p->addr)->sin6_port);
-}
-
-/* The tproxy ports (and addresses) of the configuration into o. */
-static void
-from_config(const struct cfg *c, int family_locked, struct plan_opts *o)
-{
-	int seen = 0;
-	size_t i;
-
-	for (i = 0; i < c->nport; i++) {
-		const struct cfg_port *p = &c->port[i];
-		int af = p->addr.ss_family;
-
-		if (p->mode != PORT_TPROXY)
-			continue;
-		if ((p->wildcard || af == AF_INET) && !(seen & PLAN_V4)) {
-			seen |= PLAN_V4;
-			o->to[0].port = port_of(p);
-			o->to[0].addr[0] = '\0';
-			if (!p->wildcard && af == AF_INET)
-				inet_ntop(AF_INET,
-					  &((const struct sockaddr_in *)
-					  (const void *)&p->addr)->sin_addr,
-					  o->to[0].addr, sizeof(o->to[0].addr));
-			if (!strcmp(o->to[0].addr, "0.0.0.0"))
-				o->to[0].addr[0] = '\0';
-		}
-		if ((p->wildcard || af == AF_INET6) && !(seen & PLAN_V6)) {
-			seen |= PLAN_V6;
-			o->to[1].port = port_of(p);
-			o->to[1].addr[0] = '\0';
-			if (!p->wildcard && af == AF_INET6)
-				inet_ntop(AF_INET6,
-					  &((const struct sockaddr_in6 *)
-					  (const void *)&p->addr)->sin6_addr,
-					  o->to[1].addr, sizeof(o->to[1].addr));
-			if (!strcmp(o->to[1].addr, "::"))
-				o->to[1].addr[0] = '\0';
-		}
-	}
-	if (seen && !family_locked)
-		o->families = seen;
-}
-
-/*
- * The TOS tproxyd puts on every server connection: the first
- * tcp_outgoing_tos line that applies to all of them (no acl, or only
- * "all"), or -1.
- */
-static int
-tos_from_config(const struct cfg *c)
-{
-	const struct cfg_qos_rule *r;
-	size_t i, k;
-	int every;
-
-	for (i = 0; i < c->qos.tos_server.n; i++) {
-		r = &c->qos.tos_server.rule[i];
-		every = 1;
-		for (k = 0; k < r->nref; k++)
-			if (r->ref[k].negate ||
-			    strcmp(r->ref[k].acl->name, "all") != 0)
-				every = 0;
-		if (every)
-			return r->value ? (int)r->value : -1;
-		return -1;	/* an earlier line may apply instead */
-	}
-	return -1;
-}
-
 static struct cfg *
 load_config(const char *path, char *err, size_t errlen)
 {
@@ -414,12 +363,19 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "status") == 0) {
 		const char *conf = TPROXYD_CONF;
+		const char *state = STATE_DEFAULT;
+		int i;
 
-		if (argc == 4 && strcmp(argv[2], "-f") == 0)
-			conf = argv[3];
-		else if (argc != 2) {
-			usage(stderr);
-			return 2;
+		for (i = 2; i < argc; i++) {
+			if (i + 1 < argc && strcmp(argv[i], "-f") == 0) {
+				conf = argv[++i];
+			} else if (i + 1 < argc &&
+				   strcmp(argv[i], "--state") == 0) {
+				state = argv[++i];
+			} else {
+				usage(stderr);
+				return 2;
+			}
 		}
 		c = load_config(conf, cerr, sizeof(cerr));
 		if (c == NULL) {
@@ -428,6 +384,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 		rc = status_run(c, conf);
+		status_setup(state);
 		cfg_unref(c);
 		return rc;
 	}
@@ -461,12 +418,14 @@ main(int argc, char **argv)
 			return 1;
 		}
 		/* --family (or, for doctor, the last setup's) wins over
-		 * the families the configuration's tproxy lines cover. */
-		if (c && !cli.port_given)
-			from_config(c, cli.family_given || from_state, &o);
+		 * the families the configuration's tproxy lines cover;
+		 * --port and --https-port over its ports. */
+		if (c)
+			conf_targets(c, cli.family_given || from_state,
+				     cli.port_given, cli.https_port_given, &o);
 	}
 	if (cli.router.on && cli.router.tos < 0 && c != NULL)
-		cli.router.tos = tos_from_config(c);
+		cli.router.tos = conf_tos(c);
 	if (cli.router.on && router_check(&cli.router, &o, cerr,
 					  sizeof(cerr)) < 0) {
 		fprintf(stderr, "tproxyctl: %s\n", cerr);

@@ -2,12 +2,25 @@
  * nft.c - the nftables backend.
  *
  * Everything lives in tproxyctl's own `table inet tproxyd` (and, with
- * --bridge, `table bridge tproxyd`), so that teardown is "delete the
- * table" and nothing written by anyone else is ever touched. The script
+ * --bridge, `table bridge tproxyd`, plus `table netdev tproxyd` for
+ * bridged QUIC), so that teardown is "delete the tables" (nft_undo()) and
+ * nothing written by anyone else is ever touched. The script
  * starts with the create-then-delete idiom so that running it again
  * replaces the table instead of adding a second copy of every rule, and
  * `nft -f -` applies the whole file as one transaction: either the new
  * ruleset is in place or the old one still is.
+ *
+ * QUIC (--quic block): UDP to the HTTPS ports is refused in a forward
+ * chain of the same table (`reject` is not allowed in prerouting). With
+ * --bridge, bridged UDP never meets that chain: it is refused as it
+ * arrives on the client-side bridge port, in `table netdev tproxyd`
+ * (ingress hook of that port). Not in the bridge family, whose reject
+ * (CONFIG_NFT_BRIDGE_REJECT) many kernels lack; and not by handing the
+ * frames to the routing path like the TCP ports: forwarded back out of
+ * the bridge they came in on, IPv4 packets make the kernel send an ICMP
+ * redirect first, which uses up the ICMP rate limit for that client, so
+ * the port unreachable is not sent (seen with net.ipv4.icmp_ratelimit at
+ * its default; with 0 it is).
  */
 #include <stdio.h>
 #include <string.h>
@@ -42,17 +55,20 @@ port_set(const unsigned *port, size_t n, struct sbuf *b)
 	sbuf_add(b, " }");
 }
 
+/* "iifname { ... } " for the capturing interfaces; with bridge_dev also
+ * the bridge itself (frames diverted from the bridge arrive on it). */
 static void
-iface_set(const struct plan_opts *o, struct sbuf *b)
+iface_set(const struct plan_opts *o, int bridge_dev, struct sbuf *b)
 {
-	size_t i, n = o->niface + (o->bridge && o->niface ? 1 : 0);
+	int with_br = o->bridge && bridge_dev;
+	size_t i, n = o->niface + (with_br && o->niface ? 1 : 0);
 
 	if (o->niface == 0)
 		return;
 	sbuf_add(b, n == 1 ? "iifname " : "iifname { ");
 	for (i = 0; i < o->niface; i++)
 		sbuf_printf(b, "%s\"%s\"", i ? ", " : "", o->iface[i]);
-	if (o->bridge)	/* diverted frames arrive on the bridge itself */
+	if (with_br)
 		sbuf_printf(b, ", \"%s\"", o->br_dev);
 	sbuf_add(b, n == 1 ? " " : " } ");
 }
@@ -78,15 +94,17 @@ bypass_rules(const struct plan_opts *o, const char *indent, struct sbuf *b)
 }
 
 static void
-tproxy_rule(const struct plan_opts *o, int fam, struct sbuf *b)
+tproxy_rule(const struct plan_opts *o, int kind, int fam, struct sbuf *b)
 {
-	const struct plan_target *t = &o->to[fam == PLAN_V4 ? 0 : 1];
+	const struct plan_target *t = plan_map_to(o, kind, fam);
 
+	if (t == NULL)
+		return;
 	sbuf_printf(b, "\t\tmeta nfproto %s ", fam == PLAN_V4 ? "ipv4" :
 		    "ipv6");
-	iface_set(o, b);
+	iface_set(o, 1, b);
 	sbuf_add(b, "tcp dport ");
-	port_set(o->dport, o->ndport, b);
+	port_set(o->map[kind].dport, o->map[kind].ndport, b);
 	sbuf_printf(b, " tproxy %s to ", fam == PLAN_V4 ? "ip" : "ip6");
 	if (t->addr[0] && fam == PLAN_V6)
 		sbuf_printf(b, "[%s]", t->addr);
@@ -97,12 +115,42 @@ tproxy_rule(const struct plan_opts *o, int fam, struct sbuf *b)
 	sbuf_add(b, " accept\n");
 }
 
+/*
+ * The forward chain refusing QUIC: browsers try HTTP/3 over UDP to 443
+ * first, and traffic on that path never reaches tproxyd; an ICMP port
+ * unreachable (icmpx: ICMPv6's for IPv6) makes them fall back to TCP at
+ * once instead of after a timeout. Same bypasses and interfaces as the
+ * capture rules.
+ */
+static void
+quic_chain(const struct plan_opts *o, struct sbuf *b)
+{
+	const struct plan_map *m = &o->map[PLAN_HTTPS];
+	int qf = plan_quic_families(o);
+
+	sbuf_add(b, "\t# QUIC (HTTP/3) to the HTTPS ports is refused, so that\n"
+		 "\t# browsers fall back to TCP, which is intercepted.\n"
+		 "\tchain forward {\n"
+		 "\t\ttype filter hook forward priority filter; "
+		 "policy accept;\n");
+	bypass_rules(o, "\t\t", b);
+	sbuf_add(b, "\t\t");
+	if (qf != PLAN_BOTH)
+		sbuf_printf(b, "meta nfproto %s ", qf == PLAN_V4 ? "ipv4" :
+			    "ipv6");
+	iface_set(o, 0, b);
+	sbuf_add(b, "udp dport ");
+	port_set(m->dport, m->ndport, b);
+	sbuf_add(b, " reject with icmpx type port-unreachable\n\t}\n");
+}
+
 static void
 bridge_table(const struct plan_opts *o, struct sbuf *b)
 {
 	static const struct { int fam; const char *et; } fams[] = {
 		{ PLAN_V4, "ip" }, { PLAN_V6, "ip6" } };
-	size_t i;
+	unsigned ports[PLAN_MAX_PORTS * PLAN_NKIND];
+	size_t i, n;
 
 	sbuf_add(b, "table bridge " PLAN_NFT_TABLE "\n"
 		 "delete table bridge " PLAN_NFT_TABLE "\n"
@@ -117,24 +165,75 @@ bridge_table(const struct plan_opts *o, struct sbuf *b)
 		 "policy accept;\n");
 	bypass_rules(o, "\t\t", b);
 	for (i = 0; i < 2; i++) {
-		if (!(o->families & fams[i].fam))
+		n = plan_all_dports(o, fams[i].fam, ports,
+				    sizeof(ports) / sizeof(ports[0]));
+		if (n == 0)
 			continue;
 		sbuf_printf(b, "\t\tiifname \"%s\" ether type %s tcp dport ",
 			    o->br_client, fams[i].et);
-		port_set(o->dport, o->ndport, b);
+		port_set(ports, n, b);
 		sbuf_printf(b, " ether daddr set %s meta pkttype set host "
 			    "accept\n", o->br_mac);
 	}
 	for (i = 0; i < 2; i++) {
-		if (!(o->families & fams[i].fam))
+		n = plan_all_dports(o, fams[i].fam, ports,
+				    sizeof(ports) / sizeof(ports[0]));
+		if (n == 0)
 			continue;
 		sbuf_printf(b, "\t\tiifname \"%s\" ether type %s tcp sport ",
 			    o->br_inet, fams[i].et);
-		port_set(o->dport, o->ndport, b);
+		port_set(ports, n, b);
 		sbuf_printf(b, " ether daddr set %s meta pkttype set host "
 			    "accept\n", o->br_mac);
 	}
 	sbuf_add(b, "\t}\n}\n");
+}
+
+/* Bridged QUIC refused on the client-side bridge port (see the top of
+ * this file): same bypasses, the port unreachable of each family. */
+static void
+netdev_table(const struct plan_opts *o, struct sbuf *b)
+{
+	static const struct { int fam; const char *et; } fams[] = {
+		{ PLAN_V4, "ip" }, { PLAN_V6, "ip6" } };
+	int qf = plan_quic_families(o);
+	size_t i;
+
+	sbuf_printf(b, "table netdev " PLAN_NFT_TABLE "\n"
+		    "delete table netdev " PLAN_NFT_TABLE "\n"
+		    "table netdev " PLAN_NFT_TABLE " {\n"
+		    "\t# Bridged QUIC (HTTP/3) to the HTTPS ports is refused "
+		    "as it\n\t# arrives from the clients, so that browsers "
+		    "fall back to TCP.\n"
+		    "\tchain quic {\n"
+		    "\t\ttype filter hook ingress device \"%s\" priority "
+		    "filter; policy accept;\n", o->br_client);
+	bypass_rules(o, "\t\t", b);
+	for (i = 0; i < 2; i++) {
+		if (!(qf & fams[i].fam))
+			continue;
+		sbuf_printf(b, "\t\tether type %s udp dport ", fams[i].et);
+		port_set(o->map[PLAN_HTTPS].dport, o->map[PLAN_HTTPS].ndport,
+			 b);
+		sbuf_add(b, " reject with icmpx type port-unreachable\n");
+	}
+	sbuf_add(b, "\t}\n}\n");
+}
+
+void
+nft_undo(const struct plan_opts *o, struct sbuf *b)
+{
+	const char *sep = "";
+
+	if (o->backend == PLAN_NFT) {
+		sbuf_add(b, "delete table inet " PLAN_NFT_TABLE);
+		sep = "; ";
+	}
+	if (o->bridge) {
+		sbuf_printf(b, "%sdelete table bridge " PLAN_NFT_TABLE, sep);
+		if (plan_quic_families(o))
+			sbuf_add(b, "; delete table netdev " PLAN_NFT_TABLE);
+	}
 }
 
 void
@@ -164,15 +263,21 @@ nft_ruleset(const struct plan_opts *o, struct sbuf *b)
 			 "socket transparent 1 ");
 		mark_set(o, b);
 		sbuf_add(b, " accept\n");
-		/* 3. new connections to the intercepted ports. */
-		if (o->families & PLAN_V4)
-			tproxy_rule(o, PLAN_V4, b);
-		if (o->families & PLAN_V6)
-			tproxy_rule(o, PLAN_V6, b);
-		sbuf_add(b, "\t}\n}\n");
+		/* 3. new connections to the intercepted ports, each kind
+		 * to its own port. */
+		tproxy_rule(o, PLAN_HTTP, PLAN_V4, b);
+		tproxy_rule(o, PLAN_HTTP, PLAN_V6, b);
+		tproxy_rule(o, PLAN_HTTPS, PLAN_V4, b);
+		tproxy_rule(o, PLAN_HTTPS, PLAN_V6, b);
+		sbuf_add(b, "\t}\n");
+		if (plan_quic_families(o))
+			quic_chain(o, b);
+		sbuf_add(b, "}\n");
 	}
 	if (o->bridge)
 		bridge_table(o, b);
+	if (o->bridge && plan_quic_families(o))
+		netdev_table(o, b);
 }
 
 /* Make nft's terse kernel errors say what is missing. */
@@ -189,8 +294,9 @@ explain(const char *msg, struct sbuf *err)
 		sbuf_add(err, "tproxyctl: the kernel lacks nftables support "
 			 "for this ruleset (CONFIG_NFT_TPROXY, "
 			 "CONFIG_NFT_SOCKET, CONFIG_NF_TABLES_INET; with "
-			 "--bridge also CONFIG_NF_TABLES_BRIDGE); run "
-			 "`tproxyctl doctor`\n");
+			 "--bridge also CONFIG_NF_TABLES_BRIDGE; to refuse "
+			 "QUIC CONFIG_NFT_REJECT_INET, bridged also "
+			 "CONFIG_NFT_REJECT_NETDEV); run `tproxyctl doctor`\n");
 }
 
 int
@@ -232,7 +338,7 @@ nft_table_exists(const char *family, const char *name)
 }
 
 int
-nft_probe(struct sbuf *err)
+nft_probe(int reject, struct sbuf *err)
 {
 	static const char probe[] =
 		"table inet tproxyctl_probe {\n"
@@ -240,10 +346,21 @@ nft_probe(struct sbuf *err)
 		"  meta l4proto tcp socket transparent 1 accept\n"
 		"  meta nfproto ipv4 tcp dport 9 tproxy ip to :9 accept\n"
 		"  meta nfproto ipv6 tcp dport 9 tproxy ip6 to :9 accept\n"
-		" }\n}\n";
+		" }\n";
+	static const char probe_reject[] =
+		" chain f { type filter hook forward priority filter;\n"
+		"  udp dport 9 reject with icmpx type port-unreachable\n"
+		" }\n";
 	char *argv[] = { (char *)"nft", (char *)"-c", (char *)"-f",
 			 (char *)"-", NULL };
-	int rc = run_cmd(argv, probe, NULL, err);
+	struct sbuf script = { 0 };
+	int rc;
 
+	sbuf_add(&script, probe);
+	if (reject)
+		sbuf_add(&script, probe_reject);
+	sbuf_add(&script, "}\n");
+	rc = run_cmd(argv, sbuf_str(&script), NULL, err);
+	sbuf_free(&script);
 	return rc == 0 ? 0 : -1;
 }

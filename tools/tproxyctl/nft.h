@@ -15,7 +15,8 @@ int nft_cmd(const char *cmd, struct sbuf *out, struct sbuf *err);
 /* 1 if `table FAMILY NAME` exists, 0 if not, -1 if nft cannot be run. */
 int nft_table_exists(const char *family, const char *name);
 /* Check (nft -c, nothing applied) that the kernel has the tproxy and
- * socket expressions; 0 or -1 with the reason in err. */
-int nft_probe(struct sbuf *err);
+ * socket expressions (and, with reject, the reject statement); 0 or -1
+ * with the reason in err. */
+int nft_probe(int reject, struct sbuf *err);
 
 #endif

@@ -22,12 +22,132 @@ plan_opts_default(struct plan_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->backend = PLAN_NFT;
 	o->families = PLAN_BOTH;
-	o->to[0].port = o->to[1].port = 3129;
-	o->dport[0] = 80;
-	o->ndport = 1;
+	o->map[PLAN_HTTP].to[0].port = o->map[PLAN_HTTP].to[1].port = 3129;
+	o->map[PLAN_HTTP].dport[0] = 80;
+	o->map[PLAN_HTTP].ndport = 1;
+	o->map[PLAN_HTTPS].dport[0] = 443;
+	o->map[PLAN_HTTPS].ndport = 1;
+	o->quic = PLAN_QUIC_AUTO;
 	o->mark = 0x1;
 	o->mask = 0x1;
 	o->table = 100;
+}
+
+const struct plan_target *
+plan_map_to(const struct plan_opts *o, int kind, int f)
+{
+	const struct plan_map *m = &o->map[kind];
+	const struct plan_target *t = &m->to[f == PLAN_V4 ? 0 : 1];
+
+	if (!(o->families & f) || m->ndport == 0 || t->port == 0)
+		return NULL;
+	return t;
+}
+
+int
+plan_map_families(const struct plan_opts *o, int kind)
+{
+	return (plan_map_to(o, kind, PLAN_V4) ? PLAN_V4 : 0) |
+		(plan_map_to(o, kind, PLAN_V6) ? PLAN_V6 : 0);
+}
+
+int
+plan_quic_families(const struct plan_opts *o)
+{
+	if (o->map[PLAN_HTTPS].ndport == 0)
+		return 0;
+	switch (o->quic) {
+	case PLAN_QUIC_BLOCK:
+		return o->families & PLAN_BOTH;
+	case PLAN_QUIC_PASS:
+		return 0;
+	default:
+		return plan_map_families(o, PLAN_HTTPS);
+	}
+}
+
+size_t
+plan_all_dports(const struct plan_opts *o, int f, unsigned *out,
+		size_t max)
+{
+	size_t n = 0, k, i, j;
+
+	for (k = 0; k < PLAN_NKIND; k++) {
+		if (!(plan_map_families(o, k) & f))
+			continue;
+		for (i = 0; i < o->map[k].ndport; i++) {
+			for (j = 0; j < n; j++)
+				if (out[j] == o->map[k].dport[i])
+					break;
+			if (j == n && n < max)
+				out[n++] = o->map[k].dport[i];
+		}
+	}
+	return n;
+}
+
+void
+plan_format_ports(const unsigned *port, size_t nport, const char *sep,
+		  char *out, size_t n)
+{
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < nport && len < n; i++)
+		len += (size_t)snprintf(out + len, n - len, "%s%u",
+					i ? sep : "", port[i]);
+}
+
+void
+plan_summary(const struct plan_opts *o, struct sbuf *out)
+{
+	static const int fams[] = { PLAN_V4, PLAN_V6 };
+	size_t k, fi;
+	int first = 1;
+
+	for (k = 0; k < PLAN_NKIND; k++) {
+		const struct plan_map *m = &o->map[k];
+		char ports[PLAN_MAX_PORTS * 6];
+		int mf = plan_map_families(o, k);
+
+		if (mf == 0)
+			continue;
+		plan_format_ports(m->dport, m->ndport, ",", ports,
+				  sizeof(ports));
+		sbuf_printf(out, "%s%s %s -> ", first ? "" : ", ",
+			    k == PLAN_HTTP ? "http" : "https", ports);
+		first = 0;
+		/* One port for both families is the usual case. */
+		if (mf == PLAN_BOTH && m->to[0].port != m->to[1].port) {
+			for (fi = 0; fi < 2; fi++)
+				sbuf_printf(out, "%s%u (%s)", fi ? " / " : "",
+					    m->to[fi].port,
+					    plan_family_name(fams[fi]));
+		} else {
+			sbuf_printf(out, "%u",
+				    m->to[mf & PLAN_V4 ? 0 : 1].port);
+			if (mf != PLAN_BOTH && o->families == PLAN_BOTH)
+				sbuf_printf(out, " (%s only)",
+					    plan_family_name(mf));
+		}
+	}
+	if (first)
+		sbuf_add(out, "nothing intercepted");
+	if (plan_quic_families(o)) {
+		char ports[PLAN_MAX_PORTS * 6];
+
+		plan_format_ports(o->map[PLAN_HTTPS].dport,
+				  o->map[PLAN_HTTPS].ndport, ",", ports,
+				  sizeof(ports));
+		sbuf_printf(out, "; QUIC blocked (udp %s refused", ports);
+		if (plan_quic_families(o) != PLAN_BOTH &&
+		    o->families == PLAN_BOTH)
+			sbuf_printf(out, ", %s only",
+				    plan_family_name(plan_quic_families(o)));
+		sbuf_add(out, ")");
+	} else if (plan_map_families(o, PLAN_HTTPS)) {
+		sbuf_add(out, "; QUIC passes (--quic pass)");
+	}
 }
 
 struct step *
@@ -174,29 +294,75 @@ plan_family_name(int families)
 	}
 }
 
+/* The same port in both mappings, or both mappings to one tproxy port:
+ * a tproxy port receives one kind of traffic. */
+static int
+check_maps(const struct plan_opts *o, char *err, size_t errlen)
+{
+	const struct plan_map *h = &o->map[PLAN_HTTP];
+	const struct plan_map *s = &o->map[PLAN_HTTPS];
+	size_t i, k;
+	int f;
+
+	if (!plan_map_families(o, PLAN_HTTP) ||
+	    !plan_map_families(o, PLAN_HTTPS))
+		return 0;
+	for (i = 0; i < h->ndport; i++)
+		for (k = 0; k < s->ndport; k++)
+			if (h->dport[i] == s->dport[k]) {
+				snprintf(err, errlen, "port %u is in both "
+					 "--ports (HTTP) and --https-ports",
+					 h->dport[i]);
+				return -1;
+			}
+	for (f = PLAN_V4; f <= PLAN_V6; f <<= 1) {
+		const struct plan_target *a = plan_map_to(o, PLAN_HTTP, f);
+		const struct plan_target *b = plan_map_to(o, PLAN_HTTPS, f);
+
+		if (a && b && a->port == b->port) {
+			snprintf(err, errlen, "HTTP and HTTPS both go to "
+				 "tproxy port %u: HTTPS needs a port of its "
+				 "own (an `https_port ... tproxy ssl-bump` "
+				 "line, or --https-port)", a->port);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 check_opts(const struct plan_opts *o, char *err, size_t errlen)
 {
-	size_t i;
-	int fam;
+	size_t i, k;
+	int fam, f;
 
 	if (!(o->families & PLAN_BOTH)) {
 		snprintf(err, errlen, "no address family selected");
 		return -1;
 	}
-	if (o->ndport == 0) {
+	if (o->map[PLAN_HTTP].ndport == 0 &&
+	    plan_map_families(o, PLAN_HTTPS) == 0) {
 		snprintf(err, errlen, "no port to intercept (--ports)");
 		return -1;
 	}
-	if (((o->families & PLAN_V4) && (o->to[0].port == 0 ||
-					 o->to[0].port > 65535)) ||
-	    ((o->families & PLAN_V6) && (o->to[1].port == 0 ||
-					 o->to[1].port > 65535))) {
-		snprintf(err, errlen, "no tproxy port (--port, or a "
-			 "`http_port ... tproxy` line in the configuration) "
-			 "for %s", plan_family_name(o->families));
+	for (k = 0; k < PLAN_NKIND; k++)
+		for (f = 0; f < 2; f++)
+			if (o->map[k].to[f].port > 65535) {
+				snprintf(err, errlen, "bad tproxy port %u",
+					 o->map[k].to[f].port);
+				return -1;
+			}
+	/* Every family selected has something to divert. */
+	for (f = PLAN_V4; f <= PLAN_V6; f <<= 1)
+		if ((o->families & f) && !plan_map_to(o, PLAN_HTTP, f) &&
+		    !plan_map_to(o, PLAN_HTTPS, f)) {
+			snprintf(err, errlen, "no tproxy port (--port, or a "
+				 "`http_port ... tproxy` line in the "
+				 "configuration) for %s", plan_family_name(f));
+			return -1;
+		}
+	if (check_maps(o, err, errlen) < 0)
 		return -1;
-	}
 	if (o->mark == 0 || (o->mark & ~o->mask)) {
 		snprintf(err, errlen, "mark 0x%x is not inside its mask 0x%x",
 			 o->mark, o->mask);
@@ -234,29 +400,21 @@ plan_build(const struct plan_opts *o, struct plan *p, char *err,
 	if (o->backend == PLAN_IPT)
 		ipt_plan(o, p);
 	if (o->backend == PLAN_NFT || o->bridge) {
-		struct sbuf b = { 0 };
+		struct sbuf b = { 0 }, u = { 0 };
 		struct step *s;
-		char **undo;
 
 		nft_ruleset(o, &b);
 		/* Deleting the table(s) in one transaction is the whole
 		 * undo. */
-		if (o->backend == PLAN_NFT && o->bridge)
-			undo = argv_new("nft", "delete table inet "
-					PLAN_NFT_TABLE "; delete table bridge "
-					PLAN_NFT_TABLE, NULL);
-		else if (o->backend == PLAN_NFT)
-			undo = argv_new("nft", "delete table inet "
-					PLAN_NFT_TABLE, NULL);
-		else
-			undo = argv_new("nft", "delete table bridge "
-					PLAN_NFT_TABLE, NULL);
+		nft_undo(o, &u);
 		s = plan_add(p, STEP_NFT, 0, o->backend == PLAN_NFT ?
 			     "netfilter rules: table inet " PLAN_NFT_TABLE
 			     " (one atomic transaction)" :
 			     "bridge: hand frames for the intercepted ports to "
 			     "the routing path (table bridge " PLAN_NFT_TABLE
-			     ")", argv_new("nft", "-f", "-", NULL), undo);
+			     ")", argv_new("nft", "-f", "-", NULL),
+			     argv_new("nft", sbuf_str(&u), NULL));
+		sbuf_free(&u);
 		s->input = xstrdup(sbuf_str(&b));
 		sbuf_free(&b);
 	}

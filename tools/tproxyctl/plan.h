@@ -27,6 +27,7 @@
 #define PLAN_NFT_TABLE    "tproxyd"
 #define PLAN_IPT_DIVERT   "TPROXYD_DIVERT"
 #define PLAN_IPT_CHAIN    "TPROXYD_PREROUTING"
+#define PLAN_IPT_QUIC     "TPROXYD_QUIC"	/* filter table, FORWARD */
 
 enum plan_backend { PLAN_NFT, PLAN_IPT };
 
@@ -34,19 +35,43 @@ enum plan_backend { PLAN_NFT, PLAN_IPT };
 enum { PLAN_V4 = 1, PLAN_V6 = 2, PLAN_BOTH = 3 };
 
 /* Where TPROXY hands connections: tproxyd's listening port, and its
- * address when the tproxy http_port line names one ("" = any: the
- * kernel then uses the primary address of the incoming interface). */
+ * address when the tproxy port line names one ("" = any: the kernel then
+ * uses the primary address of the incoming interface). Port 0: none. */
 struct plan_target {
 	unsigned port;
 	char     addr[INET6_ADDRSTRLEN];
 };
 
+/*
+ * What is diverted where, as Squid splits it: plain HTTP to the
+ * `http_port ... tproxy` port, TLS to the `https_port ... tproxy ssl-bump`
+ * port (a tproxy port receives one kind of traffic: tproxyd cannot tell a
+ * ClientHello from a request line before reading it, and does not try).
+ */
+enum plan_kind {
+	PLAN_HTTP,	/* --ports (default 80) -> --port / http_port */
+	PLAN_HTTPS,	/* --https-ports (default 443) -> --https-port /
+			   https_port; off unless one of them names a port */
+	PLAN_NKIND
+};
+
+/* One mapping: new TCP connections to dport[] go to to[] (per family). A
+ * mapping applies to a family when it has ports and a target there. */
+struct plan_map {
+	unsigned           dport[PLAN_MAX_PORTS];	/* intercepted */
+	size_t             ndport;
+	struct plan_target to[2];	/* [0] IPv4, [1] IPv6 */
+};
+
+/* --quic: what happens to UDP to the HTTPS ports (HTTP/3). AUTO is block
+ * when HTTPS is intercepted, else pass (plan_quic_families()). */
+enum plan_quic { PLAN_QUIC_AUTO, PLAN_QUIC_BLOCK, PLAN_QUIC_PASS };
+
 struct plan_opts {
 	enum plan_backend backend;
 	int               families;	/* PLAN_V4 | PLAN_V6 */
-	struct plan_target to[2];	/* [0] IPv4, [1] IPv6 */
-	unsigned          dport[PLAN_MAX_PORTS];	/* ports intercepted */
-	size_t            ndport;
+	struct plan_map   map[PLAN_NKIND];	/* [PLAN_HTTP], [PLAN_HTTPS] */
+	enum plan_quic    quic;
 	uint32_t          mark, mask;	/* fwmark value/mask */
 	unsigned          table;	/* policy routing table */
 	char              iface[PLAN_MAX_IFACES][IFNAMSIZ];
@@ -64,7 +89,8 @@ enum step_kind {
 	STEP_NFT,	/* nft -f - with script; undo deletes our tables */
 	STEP_IPT_CHAIN,	/* iptables -N CHAIN (flushed when it exists) */
 	STEP_IPT_RULE,	/* iptables -A in one of our chains */
-	STEP_IPT_JUMP,	/* iptables -I PREROUTING 1 -j TPROXYD_PREROUTING */
+	STEP_IPT_JUMP,	/* iptables -I PREROUTING 1 -j TPROXYD_PREROUTING,
+			   iptables -t filter -I FORWARD 1 -j TPROXYD_QUIC */
 	STEP_IP_RULE,	/* ip rule add fwmark ... lookup TABLE */
 	STEP_IP_ROUTE,	/* ip route add local default dev lo table TABLE */
 	STEP_SYSCTL,	/* sysctl -w key=value (undo: the previous value) */
@@ -86,9 +112,30 @@ struct plan {
 	size_t       n;
 };
 
-/* Defaults: nft, both families, port 3129, dport 80, mark 0x1/0x1,
- * table 100. */
+/* Defaults: nft, both families, HTTP dport 80 -> port 3129, HTTPS dport
+ * 443 with no port (off), QUIC auto, mark 0x1/0x1, table 100. */
 void plan_opts_default(struct plan_opts *o);
+
+/* The target of mapping kind for family f (PLAN_V4 or PLAN_V6), or NULL
+ * when that mapping does not apply to f (no port there, no dport, or f
+ * not selected). */
+const struct plan_target *plan_map_to(const struct plan_opts *o, int kind,
+				      int f);
+/* The families (bit set) where mapping kind applies. */
+int plan_map_families(const struct plan_opts *o, int kind);
+/* The families where UDP to the HTTPS ports is refused: with --quic
+ * block every selected family, with pass none, with auto those where
+ * HTTPS is intercepted. */
+int plan_quic_families(const struct plan_opts *o);
+/* Every intercepted TCP port of family f (f = PLAN_BOTH: of either), in
+ * mapping order, without repeats, up to max into out; returns how many. */
+size_t plan_all_dports(const struct plan_opts *o, int f, unsigned *out,
+		       size_t max);
+/* "80,8080" into out (n bytes), with sep between ports. */
+void plan_format_ports(const unsigned *port, size_t nport, const char *sep,
+		       char *out, size_t n);
+/* One line for people: "80 -> 3129, 443 -> 3130; QUIC blocked". */
+void plan_summary(const struct plan_opts *o, struct sbuf *out);
 
 /*
  * Build the plan for o into p (zeroed by the caller). Pure. Returns 0, or
@@ -117,6 +164,9 @@ const char *plan_family_name(int families);
 
 /* Builders, one per backend, used by plan_build (also pure). */
 void nft_ruleset(const struct plan_opts *o, struct sbuf *out);
+/* The one nft command deleting the tables nft_ruleset() makes:
+ * "delete table inet tproxyd; delete table bridge tproxyd; ..." */
+void nft_undo(const struct plan_opts *o, struct sbuf *out);
 void ipt_plan(const struct plan_opts *o, struct plan *p);
 void route_plan(const struct plan_opts *o, struct plan *p);
 void sysctl_plan(const struct plan_opts *o, struct plan *p);

@@ -16,7 +16,11 @@
  *     it, and they carry the clients' addresses: "IP address rules are
  *     the one thing guaranteed to fail". tproxyd marks them with a TOS
  *     (tcp_outgoing_tos), and the router's first rule lets packets with
- *     that DSCP through.
+ *     that DSCP through;
+ *   - with QUIC refused (HTTPS intercepted), the clients' UDP to the HTTPS
+ *     ports never reaches the proxy box: the router refuses it itself.
+ *
+ * "Port 80" above stands for every intercepted port, HTTP and HTTPS.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -58,15 +62,17 @@ router_check(const struct router_opts *r, const struct plan_opts *o,
 	return 0;
 }
 
+/* The intercepted TCP ports of either family as an nft set. */
 static void
 ports(const struct plan_opts *o, struct sbuf *out)
 {
-	size_t i;
+	unsigned port[PLAN_MAX_PORTS * PLAN_NKIND];
+	char list[sizeof(port) / sizeof(port[0]) * 7];
+	size_t n = plan_all_dports(o, PLAN_BOTH, port,
+				   sizeof(port) / sizeof(port[0]));
 
-	sbuf_add(out, "{ ");
-	for (i = 0; i < o->ndport; i++)
-		sbuf_printf(out, "%s%u", i ? ", " : "", o->dport[i]);
-	sbuf_add(out, " }");
+	plan_format_ports(port, n, ", ", list, sizeof(list));
+	sbuf_printf(out, "{ %s }", list);
 }
 
 /* " meta mark set ... accept": the bits of the mask only. */
@@ -124,7 +130,27 @@ router_render(const struct router_opts *r, const struct plan_opts *o,
 	sbuf_printf(out, "\t\tiifname \"%s\" tcp sport ", r->wan);
 	ports(o, out);
 	set_mark(o, out);
-	sbuf_add(out, "\t}\n}\nEOF\n");
+	sbuf_add(out, "\t}\n");
+	if (plan_quic_families(o)) {
+		const struct plan_map *m = &o->map[PLAN_HTTPS];
+		char list[PLAN_MAX_PORTS * 7];
+		int qf = plan_quic_families(o);
+
+		plan_format_ports(m->dport, m->ndport, ", ", list,
+				  sizeof(list));
+		sbuf_printf(out, "\t# QUIC (HTTP/3) from the clients is "
+			    "refused: browsers fall back to TCP,\n\t# which "
+			    "goes to the proxy box.\n"
+			    "\tchain forward {\n"
+			    "\t\ttype filter hook forward priority filter; "
+			    "policy accept;\n"
+			    "\t\t%s%siifname != \"%s\" udp dport { %s } "
+			    "reject with icmpx type port-unreachable\n\t}\n",
+			    qf == PLAN_BOTH ? "" : "meta nfproto ",
+			    qf == PLAN_BOTH ? "" : qf == PLAN_V4 ? "ipv4 " :
+			    "ipv6 ", r->wan, list);
+	}
+	sbuf_add(out, "}\nEOF\n");
 	for (f = 0; f < 2; f++) {
 		if (!(o->families & (f ? PLAN_V6 : PLAN_V4)))
 			continue;

@@ -104,11 +104,20 @@ opts_out(FILE *f, const struct plan_opts *o)
 	fprintf(f, "opt\tmark\t0x%x/0x%x\n", o->mark, o->mask);
 	fprintf(f, "opt\ttable\t%u\n", o->table);
 	fprintf(f, "opt\tports");
-	for (i = 0; i < o->ndport; i++)
-		fprintf(f, "%s%u", i ? "," : "\t", o->dport[i]);
+	for (i = 0; i < o->map[PLAN_HTTP].ndport; i++)
+		fprintf(f, "%s%u", i ? "," : "\t", o->map[PLAN_HTTP].dport[i]);
 	fprintf(f, "\n");
-	target_out(f, "to4", &o->to[0]);
-	target_out(f, "to6", &o->to[1]);
+	target_out(f, "to4", &o->map[PLAN_HTTP].to[0]);
+	target_out(f, "to6", &o->map[PLAN_HTTP].to[1]);
+	fprintf(f, "opt\thttps-ports");
+	for (i = 0; i < o->map[PLAN_HTTPS].ndport; i++)
+		fprintf(f, "%s%u", i ? "," : "\t",
+			o->map[PLAN_HTTPS].dport[i]);
+	fprintf(f, "\n");
+	target_out(f, "https4", &o->map[PLAN_HTTPS].to[0]);
+	target_out(f, "https6", &o->map[PLAN_HTTPS].to[1]);
+	fprintf(f, "opt\tquic\t%s\n", o->quic == PLAN_QUIC_BLOCK ? "block" :
+		o->quic == PLAN_QUIC_PASS ? "pass" : "auto");
 	for (i = 0; i < o->niface; i++)
 		fprintf(f, "opt\tiface\t%s\n", o->iface[i]);
 	for (i = 0; i < o->nbypass; i++)
@@ -186,14 +195,27 @@ opt_in(struct plan_opts *o, char **f)
 	else if (strcmp(f[1], "table") == 0)
 		o->table = (unsigned)strtoul(f[2], NULL, 10);
 	else if (strcmp(f[1], "ports") == 0)
-		return plan_parse_ports(f[2], o->dport, PLAN_MAX_PORTS,
-					&o->ndport);
-	else if (strcmp(f[1], "to4") == 0 || strcmp(f[1], "to6") == 0) {
-		struct plan_target *t = &o->to[f[1][2] == '4' ? 0 : 1];
+		return plan_parse_ports(f[2], o->map[PLAN_HTTP].dport,
+					PLAN_MAX_PORTS,
+					&o->map[PLAN_HTTP].ndport);
+	else if (strcmp(f[1], "https-ports") == 0)
+		return plan_parse_ports(f[2], o->map[PLAN_HTTPS].dport,
+					PLAN_MAX_PORTS,
+					&o->map[PLAN_HTTPS].ndport);
+	else if (strcmp(f[1], "to4") == 0 || strcmp(f[1], "to6") == 0 ||
+		 strcmp(f[1], "https4") == 0 || strcmp(f[1], "https6") == 0) {
+		int https = f[1][0] == 'h';
+		int v6 = f[1][strlen(f[1]) - 1] == '6';
+		struct plan_target *t = &o->map[https ? PLAN_HTTPS :
+						 PLAN_HTTP].to[v6];
 
 		t->port = (unsigned)strtoul(f[2], NULL, 10);
 		copy(t->addr, sizeof(t->addr), n > 3 ? f[3] : "");
-	} else if (strcmp(f[1], "iface") == 0 && o->niface < PLAN_MAX_IFACES)
+	} else if (strcmp(f[1], "quic") == 0)
+		o->quic = strcmp(f[2], "block") == 0 ? PLAN_QUIC_BLOCK :
+			strcmp(f[2], "auto") == 0 ? PLAN_QUIC_AUTO :
+			PLAN_QUIC_PASS;
+	else if (strcmp(f[1], "iface") == 0 && o->niface < PLAN_MAX_IFACES)
 		copy(o->iface[o->niface++], IFNAMSIZ, f[2]);
 	else if (strcmp(f[1], "bypass") == 0 && o->nbypass < PLAN_MAX_BYPASS)
 		copy(o->bypass[o->nbypass++], 64, f[2]);
@@ -223,7 +245,10 @@ state_load(const char *path, struct state *st, struct sbuf *err)
 		return rc;
 	}
 	plan_opts_default(&st->opts);
-	st->opts.ndport = 0;
+	st->opts.map[PLAN_HTTP].ndport = 0;
+	/* A state file from before HTTPS mappings has none: HTTPS off, and
+	 * QUIC left alone. */
+	st->opts.quic = PLAN_QUIC_PASS;
 	for (line = strtok_r(text.p, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char **f = argv_split(line, '\t');

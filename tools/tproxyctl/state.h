@@ -6,7 +6,10 @@
  *
  *   tproxyctl-state	1
  *   opt	NAME	VALUE          the options of the last setup (doctor
- *                                 uses them as its defaults)
+ *                                 uses them as its defaults): ports/to4/
+ *                                 to6 the HTTP mapping, https-ports/
+ *                                 https4/https6 the HTTPS one (port 0:
+ *                                 off), quic auto|block|pass
  *   sysctl	KEY	PREV	NEW    a sysctl setup changed from PREV to NEW
  *   undo	ARG	ARG ...        a command removing something setup added,
  *                                 in the order added (teardown: reverse)

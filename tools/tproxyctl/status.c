@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "state.h"
 #include "status.h"
 
 /* GET /metrics from addr; returns a malloc'd body or NULL. */
@@ -243,4 +244,32 @@ status_run(const struct cfg *c, const char *path)
 	print_workers(m);
 	free(m);
 	return 0;
+}
+
+void
+status_setup(const char *state_path)
+{
+	struct state st = { 0 };
+	struct sbuf e = { 0 }, sum = { 0 };
+	int rc = state_load(state_path, &st, &e);
+
+	if (rc == -ENOENT || (rc == 0 && !st.have_opts)) {
+		printf("  intercept: no tproxyctl setup recorded in %s\n",
+		       state_path);
+	} else if (rc < 0) {
+		printf("  intercept: %s", sbuf_str(&e));
+	} else {
+		plan_summary(&st.opts, &sum);
+		printf("  intercept: %s\n"
+		       "             %s, %s%s, set up by tproxyctl (%s; "
+		       "`tproxyctl doctor` checks the kernel)\n",
+		       sbuf_str(&sum), st.opts.backend == PLAN_NFT ?
+		       "nftables" : "iptables",
+		       st.opts.families == PLAN_BOTH ? "IPv4 and IPv6" :
+		       st.opts.families == PLAN_V4 ? "IPv4" : "IPv6",
+		       st.opts.bridge ? ", bridged" : "", state_path);
+	}
+	state_free(&st);
+	sbuf_free(&e);
+	sbuf_free(&sum);
 }

@@ -11,4 +11,9 @@
  * Returns 0 when it runs, 1 when it does not or cannot be asked. */
 int status_run(const struct cfg *c, const char *path);
 
+/* Print what the last `tproxyctl setup` recorded in the state file at
+ * path: which ports go where, whether QUIC is refused. From the record,
+ * not the kernel (doctor checks the kernel). */
+void status_setup(const char *state_path);
+
 #endif

@@ -34,10 +34,15 @@ const char *dr_fam_name(int f);
 void dr_fix_setup(char *fix, size_t n, const char *conf_path,
 		  const struct plan_opts *o);
 
-/* Tproxy ports wanted for family f: the configuration's (c), else o's.
- * Up to max into out; returns how many (config.c). */
+/* Tproxy ports wanted for family f: the configuration's (c, may be NULL)
+ * and the targets of o's mappings, without repeats. Up to max into out;
+ * returns how many (config.c). */
 size_t dr_tproxy_ports(const struct plan_opts *o, const struct cfg *c,
 		       int f, unsigned *out, size_t max);
+/* Whether tproxy port takes TLS: 1 an https_port (the configuration's, or
+ * o's HTTPS target), 0 an http_port, -1 neither knows it (config.c). */
+int dr_port_is_https(const struct plan_opts *o, const struct cfg *c,
+		     unsigned port);
 
 /* The groups, in the order doctor_run() calls them; each in the file of
  * its name (dr_check_kernel in kernel.c, ...). conf_path may be NULL (no
@@ -46,6 +51,8 @@ void dr_check_kernel(const struct plan_opts *o);
 void dr_check_config(const struct cfg *c, const char *conf_path,
 		     const char *cfg_error);
 void dr_check_rules(const struct plan_opts *o, const struct cfg *c,
+		    const char *conf_path);
+void dr_check_https(const struct plan_opts *o, const struct cfg *c,
 		    const char *conf_path);
 void dr_check_routing(const struct plan_opts *o);
 void dr_check_sysctls(const struct plan_opts *o);

@@ -9,7 +9,9 @@
  *   kernel.c    kernel support (Linux Kernel Configuration)
  *   config.c    tproxyd.conf's tproxy ports and their modes
  *   ruleset.c   reading nft / iptables rules into a model of the
- *               prerouting path; rules.c checks that model
+ *               prerouting path (and of the forward path, for QUIC);
+ *               rules.c checks that model
+ *   https.c     the HTTPS ports go to the https_port; QUIC is refused
  *   routing.c   the fwmark rule and the local table (Routing configuration)
  *   sysctls.c   ip_forward, rp_filter, bridge sysctls
  *   bridge.c    the bridge divert and its ports (ebtables on a Bridging
@@ -70,9 +72,18 @@ void
 dr_fix_setup(char *fix, size_t n, const char *conf_path,
 	     const struct plan_opts *o)
 {
-	snprintf(fix, n, "tproxyctl setup%s%s%s", conf_path ? " -f " : "",
+	const struct plan_target *t = plan_map_to(o, PLAN_HTTPS, PLAN_V4);
+	char https[32] = "";
+
+	/* The HTTPS port may have come from the command line (before the
+	 * configuration had one): say it again, it is the same either way. */
+	if (t == NULL)
+		t = plan_map_to(o, PLAN_HTTPS, PLAN_V6);
+	if (t)
+		snprintf(https, sizeof(https), " --https-port %u", t->port);
+	snprintf(fix, n, "tproxyctl setup%s%s%s%s", conf_path ? " -f " : "",
 		 conf_path ? conf_path : "", o->backend == PLAN_IPT ?
-		 " --backend iptables" : "");
+		 " --backend iptables" : "", https);
 }
 
 static void
@@ -102,6 +113,7 @@ doctor_run(const struct plan_opts *o, const struct cfg *c,
 	dr_check_kernel(o);
 	dr_check_config(c, conf_path, cfg_error);
 	dr_check_rules(o, c, conf_path);
+	dr_check_https(o, c, conf_path);
 	dr_check_routing(o);
 	dr_check_sysctls(o);
 	dr_check_bridge(o, conf_path);

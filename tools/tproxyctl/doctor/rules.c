@@ -2,7 +2,8 @@
  * rules.c - the netfilter rules, checked on the model ruleset.c reads
  * (every prerouting path, nft and iptables alike), per family:
  *   rules.tproxy.*  a TPROXY rule sends to each tproxy port;
- *   rules.port.*    each intercepted port has a TPROXY rule;
+ *   rules.port.*    each intercepted port (HTTP and HTTPS) has a TPROXY
+ *                   rule (where it goes: https.c);
  *   rules.order.*   the socket (DIVERT) rule comes before TPROXY: Squid's
  *                   TPROXY v4 guide, Troubleshooting, "Traffic going
  *                   through Squid but then timing out" (replies of
@@ -22,24 +23,6 @@
 #include "ruleset.h"
 
 static int
-ent_has_port(const struct ent *e, unsigned port)
-{
-	size_t i;
-
-	if (e->ndport == 0)
-		return 1;	/* no port match: every port */
-	for (i = 0; i < e->ndport; i++)
-		if (e->dport[i] == port)
-			return 1;
-	/* a range a-b is stored as its two ends */
-	for (i = 0; i + 1 < e->ndport; i++)
-		if (e->dport[i] < port && port < e->dport[i + 1] &&
-		    strchr(e->text, '-'))
-			return 1;
-	return 0;
-}
-
-static int
 is_ours(const char *where)
 {
 	return strstr(where, " " PLAN_NFT_TABLE " ") ||
@@ -50,7 +33,8 @@ int
 doctor_foreign_capture(const struct plan_opts *o, struct sbuf *err)
 {
 	const struct walk *walks;
-	size_t nwalks, w, i, k;
+	unsigned dport[PLAN_MAX_PORTS * PLAN_NKIND];
+	size_t nwalks, w, i, k, nd;
 	int bad = 0;
 
 	nwalks = dr_rules_walks(&walks);
@@ -61,16 +45,18 @@ doctor_foreign_capture(const struct plan_opts *o, struct sbuf *err)
 			if (e->type != ENT_TPROXY || is_ours(e->where) ||
 			    !(e->fams & o->families))
 				continue;
-			for (k = 0; k < o->ndport; k++)
-				if (ent_has_port(e, o->dport[k]))
+			nd = plan_all_dports(o, e->fams & o->families, dport,
+					     sizeof(dport) / sizeof(dport[0]));
+			for (k = 0; k < nd; k++)
+				if (dr_ent_has_port(e, dport[k]))
 					break;
-			if (k == o->ndport)
+			if (k == nd)
 				continue;
 			sbuf_printf(err, "tproxyctl: conflicting existing "
 				    "rule in %s: `%s` already intercepts port "
 				    "%u; remove it first (tproxyctl manages "
 				    "its own table/chains)\n", e->where,
-				    e->text, o->dport[k]);
+				    e->text, dport[k]);
 			bad = 1;
 		}
 	return bad ? -1 : 0;
@@ -142,18 +128,19 @@ dr_check_rules(const struct plan_opts *o, const struct cfg *c,
 	static const int fams[] = { PLAN_V4, PLAN_V6 };
 	char fix[600], id[64], setup[300];
 	const struct walk *walks;
-	size_t nwalks, fi, w, i, k;
+	unsigned dport[PLAN_MAX_PORTS * PLAN_NKIND];
+	size_t nwalks, fi, w, i, k, nd;
 
 	nwalks = dr_rules_walks(&walks);
 	dr_fix_setup(setup, sizeof(setup), conf_path, o);
 	for (fi = 0; fi < 2; fi++) {
 		int f = fams[fi];
-		unsigned tp[16];
+		unsigned tp[32];
 		size_t ntp;
 
 		if (!(o->families & f))
 			continue;
-		ntp = dr_tproxy_ports(o, c, f, tp, 16);
+		ntp = dr_tproxy_ports(o, c, f, tp, 32);
 		/* A TPROXY rule sending to each tproxy port. */
 		for (k = 0; k < ntp; k++) {
 			const struct ent *found = NULL;
@@ -178,25 +165,27 @@ dr_check_rules(const struct plan_opts *o, const struct cfg *c,
 				    dr_fam_name(f), tp[k]);
 		}
 		/* Each intercepted port has a TPROXY rule. */
-		for (k = 0; k < o->ndport; k++) {
+		nd = plan_all_dports(o, f, dport, sizeof(dport) /
+				     sizeof(dport[0]));
+		for (k = 0; k < nd; k++) {
 			int found = 0;
 
 			for (w = 0; w < nwalks; w++)
 				for (i = 0; i < walks[w].n; i++)
 					if (walks[w].e[i].type == ENT_TPROXY &&
 					    (walks[w].e[i].fams & f) &&
-					    ent_has_port(&walks[w].e[i],
-							 o->dport[k]))
+					    dr_ent_has_port(&walks[w].e[i],
+							    dport[k]))
 						found = 1;
 			snprintf(id, sizeof(id), "rules.port.%s.%u",
-				 dr_fam_name(f), o->dport[k]);
+				 dr_fam_name(f), dport[k]);
 			if (found)
 				dr_add(ST_PASS, id, NULL, "%s: port %u is "
-				    "intercepted", dr_fam_name(f), o->dport[k]);
+				    "intercepted", dr_fam_name(f), dport[k]);
 			else
 				dr_add(ST_FAIL, id, setup, "%s: no rule "
 				    "intercepts port %u", dr_fam_name(f),
-				    o->dport[k]);
+				    dport[k]);
 		}
 		check_order(walks, nwalks, f, setup);
 		/* Requested bypasses are present. */

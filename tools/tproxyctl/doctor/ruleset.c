@@ -8,6 +8,11 @@
  * iptables-save only. Each path keeps the rules that matter to Squid's
  * TPROXY v4 guide, "iptables Configuration": bypass rules, the socket
  * (DIVERT) match and TPROXY, in the order a packet meets them.
+ *
+ * For QUIC, the same reading gives two more sets of paths: forwarded
+ * packets (nft forward base chains, `iptables-save -t filter` FORWARD)
+ * and where bridged frames arrive (bridge prerouting, netdev ingress),
+ * with what they do to UDP.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -17,21 +22,44 @@
 #include "../backend.h"
 #include "ruleset.h"
 
-static struct walk *walks;
-static size_t nwalks;
+/* The three sets of paths (see ruleset.h), read once, kept until exit. */
+enum path { PATH_PRE, PATH_FWD, PATH_BRIDGE, NPATH };
+
+static struct {
+	struct walk *w;
+	size_t       n;
+} paths[NPATH];
 
 static struct walk *
-walk_new(const char *name)
+walk_new(enum path pt, const char *name)
 {
-	struct walk *w = realloc(walks, (nwalks + 1) * sizeof(*w));
+	struct walk *w = realloc(paths[pt].w, (paths[pt].n + 1) * sizeof(*w));
 
 	if (w == NULL)
 		exit(1);
-	walks = w;
-	w = &walks[nwalks++];
+	paths[pt].w = w;
+	w = &w[paths[pt].n++];
 	memset(w, 0, sizeof(*w));
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	return w;
+}
+
+int
+dr_ent_has_port(const struct ent *e, unsigned port)
+{
+	size_t i;
+
+	if (e->ndport == 0)
+		return 1;	/* no port match: every port */
+	for (i = 0; i < e->ndport; i++)
+		if (e->dport[i] == port)
+			return 1;
+	/* a range a-b is stored as its two ends */
+	for (i = 0; i + 1 < e->ndport; i++)
+		if (e->dport[i] < port && port < e->dport[i + 1] &&
+		    strchr(e->text, '-'))
+			return 1;
+	return 0;
 }
 
 static struct ent *
@@ -74,7 +102,8 @@ parse_ports(const char *p, struct ent *e)
 
 struct nchain {
 	char   fam[8], table[64], name[64];
-	int    prerouting;
+	char   hook[16];	/* of a base chain ("prerouting"), else "" */
+	char   dev[IFNAMSIZ];	/* netdev ingress: the device */
 	char **rule;
 	size_t nrule;
 };
@@ -139,7 +168,13 @@ nft_parse(const char *text, int skip_ipt)
 		if (cur == NULL || *s == '\0' || *s == '}')
 			continue;
 		if (strncmp(s, "type ", 5) == 0) {
-			cur->prerouting = strstr(s, "hook prerouting") != NULL;
+			const char *h = strstr(s, " hook ");
+			const char *d = strstr(s, " device ");
+
+			if (h)
+				sscanf(h + 6, "%15s", cur->hook);
+			if (d)
+				sscanf(d + 8, "\"%15[^\"]", cur->dev);
 			continue;
 		}
 		if (strncmp(s, "policy ", 7) == 0 || strncmp(s, "comment ",
@@ -172,6 +207,10 @@ nft_fams(const struct nchain *c, const char *r)
 		return PLAN_V4;
 	if (!strcmp(c->fam, "ip6"))
 		return PLAN_V6;
+	if (strstr(r, "ether type ip6"))
+		return PLAN_V6;
+	if (strstr(r, "ether type ip "))
+		return PLAN_V4;
 	if (strstr(r, "nfproto ipv4") || strstr(r, "tproxy ip to") ||
 	    strncmp(r, "ip ", 3) == 0 || strstr(r, " ip saddr") ||
 	    strstr(r, " ip daddr"))
@@ -183,8 +222,24 @@ nft_fams(const struct nchain *c, const char *r)
 	return PLAN_BOTH;
 }
 
+/* What rule r does to UDP (forward and bridge paths): -1 nothing we
+ * model, else ENT_UDP_* (ports, if any, after "dport "). */
+static int
+udp_action(const char *r)
+{
+	if (!strstr(r, "udp ") && !strstr(r, "-p udp"))
+		return -1;
+	if (strstr(r, "sport") && !strstr(r, "dport"))
+		return -1;
+	if (strstr(r, "reject") || strstr(r, "REJECT"))
+		return ENT_UDP_REJECT;
+	if (strstr(r, " drop") || strstr(r, "-j DROP"))
+		return ENT_UDP_DROP;
+	return -1;
+}
+
 static void
-nft_walk(struct walk *w, const struct nchain *c, int depth)
+nft_walk(struct walk *w, const struct nchain *c, enum path pt, int depth)
 {
 	char where[256];
 	size_t i;
@@ -193,9 +248,9 @@ nft_walk(struct walk *w, const struct nchain *c, int depth)
 		 c->name);
 	for (i = 0; i < c->nrule; i++) {
 		const char *r = c->rule[i], *q;
-		int fams = nft_fams(c, r);
+		int fams = nft_fams(c, r), ua;
 
-		if ((q = strstr(r, "tproxy ")) != NULL) {
+		if (pt == PATH_PRE && (q = strstr(r, "tproxy ")) != NULL) {
 			struct ent *e = ent_add(w, ENT_TPROXY, fams, r, where);
 			const char *to = strstr(q, " to ");
 
@@ -210,9 +265,16 @@ nft_walk(struct walk *w, const struct nchain *c, int depth)
 				e->onport = (unsigned)strtoul(colon + 1, NULL,
 							      10);
 			}
-		} else if (strstr(r, "socket transparent 1") ||
-			   strstr(r, "socket exists")) {
+		} else if (pt == PATH_PRE &&
+			   (strstr(r, "socket transparent 1") ||
+			    strstr(r, "socket exists"))) {
 			ent_add(w, ENT_SOCKET, fams, r, where);
+		} else if (pt != PATH_PRE &&
+			   (ua = udp_action(r)) >= 0) {
+			struct ent *e = ent_add(w, ua, fams, r, where);
+
+			if ((q = strstr(r, "dport ")) != NULL)
+				parse_ports(q + 6, e);
 		} else if ((q = strstr(r, "jump ")) != NULL ||
 			   (q = strstr(r, "goto ")) != NULL) {
 			char target[64];
@@ -220,7 +282,7 @@ nft_walk(struct walk *w, const struct nchain *c, int depth)
 
 			if (sscanf(q + 5, "%63s", target) == 1 && depth < 8 &&
 			    (t = nft_find(c->fam, c->table, target)) != NULL)
-				nft_walk(w, t, depth + 1);
+				nft_walk(w, t, pt, depth + 1);
 		} else if ((strstr(r, "accept") || strstr(r, "return")) &&
 			   (strstr(r, "saddr ") || strstr(r, "daddr ")) &&
 			   !strstr(r, "mark set")) {
@@ -239,26 +301,36 @@ struct ichain {
 
 static void
 ipt_walk(struct walk *w, struct ichain *ch, size_t nch_, const char *name,
-	 int fam, int depth)
+	 int fam, const char *table, int depth)
 {
 	struct ichain *c = NULL;
 	char where[256];
 	size_t i, k;
+	int ua;
 
 	for (i = 0; i < nch_; i++)
 		if (!strcmp(ch[i].name, name))
 			c = &ch[i];
 	if (c == NULL || depth > 8)
 		return;
-	snprintf(where, sizeof(where), "%s mangle %s", fam == PLAN_V4 ?
-		 "iptables" : "ip6tables", name);
+	snprintf(where, sizeof(where), "%s %s %s", fam == PLAN_V4 ?
+		 "iptables" : "ip6tables", table, name);
 	for (i = 0; i < c->nrule; i++) {
 		const char *r = c->rule[i], *q;
 		char target[64] = "";
 
 		if ((q = strstr(r, " -j ")) != NULL)
 			sscanf(q + 4, "%63s", target);
-		if (!strcmp(target, "TPROXY")) {
+		if (!strcmp(table, "filter") &&
+		    (!strcmp(target, "REJECT") || !strcmp(target, "DROP")) &&
+		    (ua = udp_action(r)) >= 0) {
+			struct ent *e = ent_add(w, ua, fam, r, where);
+
+			if ((q = strstr(r, "--dport ")) != NULL)
+				parse_ports(q + 8, e);
+			else if ((q = strstr(r, "--dports ")) != NULL)
+				parse_ports(q + 9, e);
+		} else if (!strcmp(target, "TPROXY")) {
 			struct ent *e = ent_add(w, ENT_TPROXY, fam, r, where);
 
 			if ((q = strstr(r, "--dport ")) != NULL)
@@ -277,13 +349,15 @@ ipt_walk(struct walk *w, struct ichain *ch, size_t nch_, const char *name,
 			for (k = 0; k < nch_; k++)
 				if (!strcmp(ch[k].name, target))
 					ipt_walk(w, ch, nch_, target, fam,
-						 depth + 1);
+						 table, depth + 1);
 		}
 	}
 }
 
+/* The path from built-in chain start of table (mangle PREROUTING, filter
+ * FORWARD) as walk pt. */
 static void
-ipt_collect(int fam)
+ipt_collect(int fam, const char *table, const char *start, enum path pt)
 {
 	struct sbuf out = { 0 };
 	struct ichain *ch = NULL;
@@ -291,7 +365,7 @@ ipt_collect(int fam)
 	const char *p;
 	char wname[64];
 
-	if (ipt_save(fam, &out) < 0) {
+	if (ipt_save(fam, table, &out) < 0) {
 		sbuf_free(&out);
 		return;
 	}
@@ -322,9 +396,9 @@ ipt_collect(int fam)
 			ch[i].rule[ch[i].nrule++] = xstrdup(l);
 		}
 	}
-	snprintf(wname, sizeof(wname), "%s mangle PREROUTING",
-		 fam == PLAN_V4 ? "iptables" : "ip6tables");
-	ipt_walk(walk_new(wname), ch, n, "PREROUTING", fam, 0);
+	snprintf(wname, sizeof(wname), "%s %s %s", fam == PLAN_V4 ?
+		 "iptables" : "ip6tables", table, start);
+	ipt_walk(walk_new(pt, wname), ch, n, start, fam, table, 0);
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < ch[i].nrule; k++)
 			free(ch[i].rule[k]);
@@ -351,25 +425,57 @@ collect_rules(void)
 	if (run_cmd(argv, NULL, &out, NULL) == 0) {
 		nft_parse(sbuf_str(&out), ipt_nft);
 		for (i = 0; i < nnch; i++) {
+			int bridge = !strcmp(nch[i].fam, "bridge");
 			char name[256];
+			struct walk *w;
+			enum path pt;
 
-			if (!nch[i].prerouting || !strcmp(nch[i].fam,
-							   "bridge"))
+
+			if (!strcmp(nch[i].hook, "prerouting"))
+				pt = bridge ? PATH_BRIDGE : PATH_PRE;
+			else if (!strcmp(nch[i].hook, "forward") && !bridge)
+				pt = PATH_FWD;
+			else if (!strcmp(nch[i].hook, "ingress") &&
+				 !strcmp(nch[i].fam, "netdev"))
+				pt = PATH_BRIDGE;
+			else
 				continue;
 			snprintf(name, sizeof(name), "nft %s %s %s",
 				 nch[i].fam, nch[i].table, nch[i].name);
-			nft_walk(walk_new(name), &nch[i], 0);
+			w = walk_new(pt, name);
+			snprintf(w->dev, sizeof(w->dev), "%s", nch[i].dev);
+			nft_walk(w, &nch[i], pt, 0);
 		}
 	}
 	sbuf_free(&out);
-	ipt_collect(PLAN_V4);
-	ipt_collect(PLAN_V6);
+	ipt_collect(PLAN_V4, "mangle", "PREROUTING", PATH_PRE);
+	ipt_collect(PLAN_V6, "mangle", "PREROUTING", PATH_PRE);
+	ipt_collect(PLAN_V4, "filter", "FORWARD", PATH_FWD);
+	ipt_collect(PLAN_V6, "filter", "FORWARD", PATH_FWD);
+}
+
+static size_t
+get(enum path pt, const struct walk **out)
+{
+	collect_rules();
+	*out = paths[pt].w;
+	return paths[pt].n;
 }
 
 size_t
 dr_rules_walks(const struct walk **out)
 {
-	collect_rules();
-	*out = walks;
-	return nwalks;
+	return get(PATH_PRE, out);
+}
+
+size_t
+dr_forward_walks(const struct walk **out)
+{
+	return get(PATH_FWD, out);
+}
+
+size_t
+dr_bridge_walks(const struct walk **out)
+{
+	return get(PATH_BRIDGE, out);
 }

@@ -5,14 +5,18 @@
 #ifndef TPROXYCTL_DOCTOR_RULESET_H
 #define TPROXYCTL_DOCTOR_RULESET_H
 
+#include <net/if.h>
 #include <stddef.h>
 
 #include "../plan.h"
 
 /* What a rule does to a new connection, as far as interception goes:
  * a bypass (accept/return on an address), the socket (DIVERT) match, or
- * TPROXY. Other rules are left out of the model. */
-enum ent_type { ENT_BYPASS, ENT_SOCKET, ENT_TPROXY };
+ * TPROXY; on the forward path (and where bridged frames arrive), what
+ * happens to UDP: refused (reject) or dropped. Other rules are left out
+ * of the model. */
+enum ent_type { ENT_BYPASS, ENT_SOCKET, ENT_TPROXY, ENT_UDP_REJECT,
+		ENT_UDP_DROP };
 
 /* One such rule: the families it applies to, its destination ports (none:
  * every port), TPROXY's on-port, the rule's text and where it is
@@ -27,9 +31,10 @@ struct ent {
 	char     where[256];
 };
 
-/* One path through a prerouting hook (a base chain, jumps inlined). */
+/* One path through a hook (a base chain, jumps inlined). */
 struct walk {
 	char       name[256];
+	char       dev[IFNAMSIZ];	/* netdev ingress: its device */
 	struct ent *e;
 	size_t     n;
 };
@@ -42,5 +47,22 @@ struct walk {
  * ruleset.c owns them (kept until exit). Returns how many, *walks the array.
  */
 size_t dr_rules_walks(const struct walk **walks);
+
+/*
+ * The paths of forwarded packets, for the QUIC checks: each nft forward
+ * base chain (bridge family excepted, iptables-nft's tables as above) and
+ * iptables' / ip6tables' filter FORWARD, jumps followed; only bypass and
+ * ENT_UDP_* entries. Same ownership as dr_rules_walks().
+ */
+size_t dr_forward_walks(const struct walk **walks);
+
+/* Where bridged frames can be refused: the bridge family's prerouting
+ * base chains and the netdev family's ingress chains (dev: their device);
+ * only bypass and ENT_UDP_* entries. Same ownership. */
+size_t dr_bridge_walks(const struct walk **walks);
+
+/* Whether e applies to destination port port (no port match: every
+ * port; a range a-b is stored as its two ends). */
+int dr_ent_has_port(const struct ent *e, unsigned port);
 
 #endif

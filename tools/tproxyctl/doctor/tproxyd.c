@@ -151,26 +151,22 @@ dr_check_tproxyd(const struct plan_opts *o, const struct cfg *c,
 		dr_add(ST_FAIL, "tproxyd.running", fix, "tproxyd is not "
 		    "running in this network namespace");
 
-	/* Listening, with IP_TRANSPARENT, on each tproxy port. */
-	if (c) {
-		unsigned tmp[16];
-		size_t n4 = dr_tproxy_ports(o, c, PLAN_V4, tmp, 16);
+	/* Listening, with IP_TRANSPARENT, on each tproxy port (both
+	 * mappings', both families'). */
+	{
+		unsigned tmp[32];
+		size_t n = dr_tproxy_ports(o, c, PLAN_V4, tmp, 32);
 
-		for (i = 0; i < n4; i++)
+		for (i = 0; i < n; i++)
 			ports[nports++] = tmp[i];
-		n4 = dr_tproxy_ports(o, c, PLAN_V6, tmp, 16);
-		for (i = 0; i < n4 && nports < 32; i++) {
+		n = dr_tproxy_ports(o, c, PLAN_V6, tmp, 32);
+		for (i = 0; i < n && nports < 32; i++) {
 			for (k = 0; k < nports; k++)
 				if (ports[k] == tmp[i])
 					break;
 			if (k == nports)
 				ports[nports++] = tmp[i];
 		}
-	} else {
-		ports[nports++] = o->to[o->families & PLAN_V4 ? 0 : 1].port;
-		if (o->to[1].port != ports[0] && (o->families & PLAN_V6) &&
-		    (o->families & PLAN_V4))
-			ports[nports++] = o->to[1].port;
 	}
 	run_cmd(ssargv, NULL, &ss, NULL);
 	for (k = 0; k < nports; k++) {
@@ -213,10 +209,12 @@ dr_check_tproxyd(const struct plan_opts *o, const struct cfg *c,
 			dr_add(ST_PASS, id, NULL, "tproxyd listens on port %u "
 			    "with IP_TRANSPARENT", ports[k]);
 		else if (ours)
-			dr_add(ST_FAIL, id, "add the tproxy flag: `http_port "
-			    "PORT tproxy`, then restart tproxyd", "tproxyd "
-			    "listens on port %u without IP_TRANSPARENT",
-			    ports[k]);
+			dr_add(ST_FAIL, id, dr_port_is_https(o, c, ports[k]) ==
+			    1 ? "add the tproxy flag: `https_port PORT tproxy "
+			    "ssl-bump`, then restart tproxyd" : "add the "
+			    "tproxy flag: `http_port PORT tproxy`, then "
+			    "restart tproxyd", "tproxyd listens on port %u "
+			    "without IP_TRANSPARENT", ports[k]);
 		else if (listening)
 			dr_add(ST_FAIL, id, "stop the other program, or choose "
 			    "another tproxy port", "port %u is held by another "
