@@ -10,7 +10,7 @@ build="gcc make pkg-config libev-dev libc-ares-dev libcap-dev libssl-dev"
 # tshark: the WCCP tests decode tproxyd's packets with Wireshark's dissector
 # and fail without it (tests/blackbox/test_wccp2.py).
 test="$build libcmocka-dev openssl python3 python3-pytest python3-pytest-xdist curl iproute2 nftables iptables procps libcap2-bin util-linux clang iputils-ping tshark"
-demo="$build curl iproute2 nftables iptables procps iputils-ping python3"
+demo="$build curl iproute2 nftables iptables procps iputils-ping python3 openssl"
 fuzz="clang libssl-dev"
 # bench: the peers are run by bench/bench.py inside namespaces only; their
 # packaged services must not start on the host (policy-rc.d below).

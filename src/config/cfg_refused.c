@@ -38,9 +38,6 @@
 
 static const struct cfg_nodir refused[] = {
 	/* TLS decryption and server certificate checks */
-	{ "sslproxy_cert_error", F_TLS,
-	  "certificate checks of TLS interception would not be made as "
-	  "configured" },
 	{ "sslproxy_cert_sign", F_TLS,
 	  "certificate checks of TLS interception would not be made as "
 	  "configured" },

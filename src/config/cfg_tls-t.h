@@ -32,6 +32,10 @@ enum unsup_action {
 struct cfg_tls {
 	struct access_list ssl_bump;		/* allow: enum sslb_action */
 	struct access_list on_unsupported;	/* allow: enum unsup_action */
+	struct access_list cert_error;	/* sslproxy_cert_error: a server
+					   certificate error is accepted
+					   when allowed (default: deny, the
+					   connection is terminated) */
 	char              *cafile;	/* tls_outgoing_options cafile=, for
 					   ssl_error; NULL: the system's */
 };

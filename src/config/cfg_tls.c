@@ -276,8 +276,23 @@ tls_finish(struct cfg_parse *p)
 	}
 }
 
+/*
+ * sslproxy_cert_error allow|deny [!]acl...: when the server's certificate
+ * was read (ssl_bump peek at step 2, TLS 1.2 and older) and has errors,
+ * the connection goes on only if these rules allow it (default: deny, the
+ * connection is terminated, as Squid closes a peeked connection whose
+ * certificate fails its checks).
+ */
+static void
+set_cert_error(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	cfg_access_line(p, t, n, 1, t[0].s, &p->c->tls.cert_error);
+	cfg_acl_warn_reply(p, t, n, t[0].s);
+}
+
 static const struct cfg_dir dirs[] = {
 	{ "ssl_bump",			set_ssl_bump },
+	{ "sslproxy_cert_error",	set_cert_error },
 	{ "on_unsupported_protocol",	set_on_unsupported },
 	{ "tls_outgoing_options",	set_tls_outgoing },
 };

@@ -239,13 +239,14 @@ apply_listeners(struct cfg *c)
 	listeners = next_list;
 	for (l = listeners; l; l = l->next) {
 		if (l->cfg == NULL)
-			log_msg(LOG_CRIT, "Accepting %s HTTP Socket "
+			log_msg(LOG_CRIT, "Accepting %s %s Socket "
 				"connections at %s, FD %d",
 				l->port->mode == PORT_TPROXY ? "TPROXY "
 				"intercepted" : l->port->mode == PORT_INTERCEPT
 				? "NAT intercepted" : l->port->mode ==
 				PORT_STATS ? "metrics (/metrics)" :
-				"forward-proxy",
+				"forward-proxy", l->port->https ? "HTTPS (TLS "
+				"peek and splice)" : "HTTP",
 				lsn_port_text(l->port, where, sizeof(where)),
 				l->fd);
 		lsn_start(l, c, l->port);

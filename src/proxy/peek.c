@@ -336,6 +336,36 @@ read_cert(struct stream *s, const uint8_t *p)
 	tp->cert = pc;
 }
 
+/*
+ * A server certificate with errors (read at step 3) lets the connection go
+ * on only when sslproxy_cert_error allows it (default deny); Squid closes
+ * such a peeked connection too. 1: go on.
+ */
+static int
+cert_accepted(struct stream *s)
+{
+	struct tls_peek *tp = s->tls;
+	struct acl_ctx ctx;
+
+	if (tp->cert == NULL || tp->cert->nerr == 0)
+		return 1;
+	strm_acl_ctx(s, &ctx);
+	if (acl_check(&s->sess->cfg->tls.cert_error, &ctx, ACL_DENY, NULL) ==
+	    ACL_ALLOW)
+		return 1;
+	s->errname = "ERR_SECURE_CONNECT_FAIL";
+	if (log_enabled(LOG_INFO)) {
+		char c[INET6_ADDRSTRLEN + 8];
+
+		log_msg(LOG_INFO, "TLS server certificate of %s (client %s) "
+			"fails its checks: %s; terminated (sslproxy_cert_error)",
+			s->host, sa_text((const struct sockaddr *)
+					 &s->sess->addr, c, sizeof(c)),
+			tp->cert->err[0]);
+	}
+	return 0;
+}
+
 int
 peek_server(struct stream *s)
 {
@@ -360,7 +390,7 @@ peek_server(struct stream *s)
 		tp->step = 3;
 		if (rc == TLS_OK)
 			read_cert(s, p);
-		if (decide(s) == SSLB_TERMINATE) {
+		if (!cert_accepted(s) || decide(s) == SSLB_TERMINATE) {
 			stats.tls_terminated++;
 			tp->srv_done = 1;
 			tp->hold_res = 0;

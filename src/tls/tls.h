@@ -58,4 +58,11 @@ int tls_cert_verify(const uint8_t *p, const struct tls_cert_ref *cert,
 		    unsigned ncert, const char *host, const char *cafile,
 		    const char **err, int max);
 
+/* verify_names.c: the macro name of an OpenSSL certificate verification
+ * code ("X509_V_ERR_CERT_HAS_EXPIRED" for 10), NULL for X509_V_OK and
+ * unknown codes; and the same static string for a name, NULL when it is
+ * not one. */
+const char *tls_verify_error_name(long code);
+const char *tls_verify_error_canon(const char *name);
+
 #endif

@@ -357,7 +357,8 @@ static const struct {
 	{ "ssl_bump",			"tls",		"implemented" },
 	{ "on_unsupported_protocol",	"tls",		"implemented" },
 	{ "tls_outgoing_options",	"tls",		"implemented" },
-	{ "sslproxy_cert_error",	"refused",	"refused" },
+	{ "sslproxy_cert_error",	"tls",		"implemented" },
+	{ "sslproxy_cert_sign",		"refused",	"refused" },
 	{ "auth_param",			"refused",	"refused" },
 	{ "header_access",		"refused",	"refused" },
 };
@@ -588,7 +589,7 @@ test_refused_one_pass(void **state)
 		"authentication): if it were ignored, requests would be "
 		"served without asking for credentials",
 		"t.conf:3: via: expected 'on' or 'off', got 'maybe'",
-		"t.conf:4: 'sslproxy_cert_error' is not supported by tproxyd "
+		"t.conf:4: 'sslproxy_cert_sign' is not supported by tproxyd "
 		"(TLS decryption and server certificate checks): if it were "
 		"ignored, certificate checks of TLS interception would not be "
 		"made as configured",
@@ -605,7 +606,7 @@ test_refused_one_pass(void **state)
 	c = cfg_load_mem("cache_dir ufs /var/spool/squid 100 16 256\n"
 			 "auth_param basic program /bin/false\n"
 			 "via maybe\n"
-			 "sslproxy_cert_error allow all\n"
+			 "sslproxy_cert_sign signTrusted all\n"
 			 "dns_v4_first on\n"
 			 "http_port 65001\n", "t.conf", &m);
 	if (c != NULL || m.nerr != 3 || m.n != CFG_NELEM(want)) {
