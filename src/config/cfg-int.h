@@ -88,6 +88,12 @@ struct cfg_parse {
 		int         weight_set;
 		int         rebuild_wait_set;
 	} wccp2;			/* cfg_wccp2.c */
+	struct {
+		/* The first host_verify_trusted_resolvers line; NULL:
+		 * none. */
+		const char *file;
+		int         line;
+	} learn;			/* cfg_learn.c */
 };
 
 /* Add "FILE:LINE: text" (where == NULL: "MAINFILE: text"); WARNING: is
@@ -200,9 +206,14 @@ extern const struct cfg_dirtab cfg_dirs_route;
 extern const struct cfg_dirtab cfg_dirs_rules;
 extern const struct cfg_dirtab cfg_dirs_wccp2;
 extern const struct cfg_dirtab cfg_dirs_qos;
+extern const struct cfg_dirtab cfg_dirs_learn;
 extern const struct cfg_dirtab cfg_dirs_ignored;
 extern const struct cfg_dirtab cfg_dirs_obsolete;
 extern const struct cfg_dirtab cfg_dirs_refused;
+
+/* cfg_learn.c: the file whose nameserver lines are the default trusted
+ * resolvers when dns_nameservers is not set (tests replace it). */
+extern const char *cfg_resolv_conf;
 
 /* config.c: every module's table, NULL-terminated. */
 extern const struct cfg_dirtab *const cfg_dirtabs[];

@@ -64,6 +64,8 @@ struct stats_slot {
 	uint64_t connect_count;
 	double   connect_sum;
 	uint64_t host_forgery;		/* SECURITY ALERT: Host forgery */
+	uint64_t learn_answers;		/* DNS answers learnt (src/learn) */
+	uint64_t learn_verified;	/* names verified by them */
 	uint64_t wccp_injected;		/* GRE-redirected packets served */
 	uint64_t wccp_returned;		/* ... given back to the router */
 	uint64_t wccp_return_failed;	/* ... that could not be given back */

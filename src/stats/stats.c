@@ -216,6 +216,8 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		out->connect_count += b > prev ? b : prev;
 		out->connect_sum += load_double(&s->connect_sum);
 		out->host_forgery += LOAD(s->host_forgery);
+		out->learn_answers += LOAD(s->learn_answers);
+		out->learn_verified += LOAD(s->learn_verified);
 		out->wccp_injected += LOAD(s->wccp_injected);
 		out->wccp_returned += LOAD(s->wccp_returned);
 		out->wccp_return_failed += LOAD(s->wccp_return_failed);
@@ -375,6 +377,16 @@ stats_render(struct buf *b)
 		     "original destination.");
 	rc |= buf_appendf(b, "tproxyd_host_forgeries_total %llu\n",
 			  (unsigned long long)t.host_forgery);
+	rc |= METRIC(b, "tproxyd_dns_answers_learnt_total", "counter",
+		     "DNS answers from trusted resolvers to clients that were "
+		     "learnt (host_verify_learn_dns).");
+	rc |= buf_appendf(b, "tproxyd_dns_answers_learnt_total %llu\n",
+			  (unsigned long long)t.learn_answers);
+	rc |= METRIC(b, "tproxyd_verified_by_learnt_answers_total", "counter",
+		     "Names (Host, TLS SNI) verified against the original "
+		     "destination by a learnt DNS answer, without a lookup.");
+	rc |= buf_appendf(b, "tproxyd_verified_by_learnt_answers_total %llu\n",
+			  (unsigned long long)t.learn_verified);
 	rc |= METRIC(b, "tproxyd_wccp_gre_packets_total", "counter",
 		     "Packets a WCCPv2 router redirected to this cache in GRE: "
 		     "decapsulated and served, or given back to the router "
