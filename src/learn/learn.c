@@ -278,26 +278,34 @@ trusted_text(char *buf, size_t size)
 	return buf;
 }
 
-/* A fresh random key, so that bucket positions cannot be predicted. */
-static void
-tab_key(uint8_t key[16])
+/*
+ * The table, made on first use with a random key, so that which names
+ * share a bucket cannot be predicted (nobody can send answers that make
+ * one chain long). 0, or a negative errno.
+ */
+static int
+tab_ready(void)
 {
+	uint8_t key[16];
 	struct timespec ts;
-	size_t i;
+	pid_t pid = getpid();
 
-	if (getrandom(key, 16, GRND_NONBLOCK) == 16)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	for (i = 0; i < 16; i++)
-		key[i] ^= (uint8_t)(((uint64_t)ts.tv_nsec ^
-				     ((uint64_t)getpid() << 16)) >> (i % 8 *
-								      8));
+	if (tab.bucket != NULL)
+		return 0;
+	if (getrandom(key, sizeof(key), GRND_NONBLOCK) != sizeof(key)) {
+		/* No entropy yet (early boot): the clock and the pid at
+		 * least differ from run to run. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memset(key, 0, sizeof(key));
+		memcpy(key, &ts.tv_nsec, sizeof(ts.tv_nsec));
+		memcpy(key + 8, &pid, sizeof(pid));
+	}
+	return learn_tab_init(&tab, LEARN_MAX_NAMES, key);
 }
 
 void
 learn_apply(const struct cfg *c)
 {
-	uint8_t key[16] = { 0 };
 	char list[512];
 	int changed, rc;
 
@@ -312,13 +320,10 @@ learn_apply(const struct cfg *c)
 		return;
 	}
 	if (c->learn.on && !on) {
-		if (tab.bucket == NULL) {
-			tab_key(key);
-			if (learn_tab_init(&tab, LEARN_MAX_NAMES, key) < 0) {
-				log_msg(LOG_CRIT, "ERROR: host_verify_learn_dns:"
-					" out of memory; not learning");
-				return;
-			}
+		if (tab_ready() < 0) {
+			log_msg(LOG_CRIT, "ERROR: host_verify_learn_dns: out "
+				"of memory; not learning");
+			return;
 		}
 		if ((rc = set_filter(fd, filter_on, sizeof(filter_on) /
 				     sizeof(filter_on[0]))) < 0) {

@@ -85,8 +85,9 @@ int learn_tab_add(struct learn_tab *t, const char *name, int family,
  * recently used); else 0. Expired addresses are dropped on the way. */
 int learn_tab_has(struct learn_tab *t, const char *name, int family,
 		  const uint8_t *addr, double now);
-/* The bucket hash of name (SipHash-2-4 under the table's key). */
-uint64_t learn_tab_hash(const struct learn_tab *t, const char *name);
+/* SipHash-2-4 under the table's key of len bytes at p: a name's bucket. */
+uint64_t learn_tab_hash(const struct learn_tab *t, const void *p,
+			size_t len);
 /*
  * Learn one response (already judged worth learning: from a trusted
  * resolver, NOERROR, not truncated): the question name gets the A and

@@ -68,9 +68,21 @@ siphash(const uint64_t key[2], const uint8_t *p, size_t len)
 }
 
 uint64_t
-learn_tab_hash(const struct learn_tab *t, const char *name)
+learn_tab_hash(const struct learn_tab *t, const void *p, size_t len)
 {
-	return siphash(t->key, (const uint8_t *)name, strlen(name));
+	return siphash(t->key, p, len);
+}
+
+/* The key's two words, read little-endian as SipHash defines them. */
+static uint64_t
+rd64le(const uint8_t *p)
+{
+	uint64_t v = 0;
+	unsigned k;
+
+	for (k = 0; k < 8; k++)
+		v |= (uint64_t)p[k] << (8 * k);
+	return v;
 }
 
 /* ------------------------------------------------------------- table */
@@ -90,8 +102,8 @@ learn_tab_init(struct learn_tab *t, uint32_t max, const uint8_t key[16])
 		return -ENOMEM;
 	t->mask = nb - 1;
 	t->max = max;
-	memcpy(&t->key[0], key, 8);
-	memcpy(&t->key[1], key + 8, 8);
+	t->key[0] = rd64le(key);
+	t->key[1] = rd64le(key + 8);
 	return 0;
 }
 
@@ -194,7 +206,7 @@ learn_tab_add(struct learn_tab *t, const char *name, int family,
 	if (t->bucket == NULL || len >= DNSMSG_TEXT_MAX ||
 	    (family != AF_INET && family != AF_INET6))
 		return -EINVAL;
-	h = learn_tab_hash(t, name);
+	h = learn_tab_hash(t, name, len);
 	e = ent_find(t, name, h);
 	if (e == NULL) {
 		/* Room first: the least recently used name goes. */
@@ -249,7 +261,7 @@ learn_tab_has(struct learn_tab *t, const char *name, int family,
 
 	if (t->bucket == NULL)
 		return 0;
-	e = ent_find(t, name, learn_tab_hash(t, name));
+	e = ent_find(t, name, learn_tab_hash(t, name, strlen(name)));
 	if (e == NULL)
 		return 0;
 	ent_expire(e, now);
