@@ -114,7 +114,8 @@ learn_open(char *err, size_t errlen)
 		rc = -errno;
 		snprintf(err, errlen, "cannot open a packet socket to read "
 			 "DNS answers: %s%s", strerror(-rc), rc == -EPERM ?
-			 " (it needs CAP_NET_RAW: start tproxyd as root)" :
+			 " (it needs CAP_NET_RAW: start tproxyd as root or "
+			 "give it that capability)" :
 			 "");
 		return rc;
 	}
