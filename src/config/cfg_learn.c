@@ -126,9 +126,9 @@ trusted_from_resolv_conf(struct cfg_parse *p)
 }
 
 /*
- * Without a host_verify_trusted_resolvers line, trust the resolvers
- * tproxyd itself asks (dns_nameservers, else resolv.conf): on a router
- * that forwards its clients' DNS to the same servers, or runs the
+ * Without a host_verify_trusted_resolvers line, learning trusts the
+ * resolvers tproxyd itself asks (dns_nameservers, else resolv.conf): on a
+ * router that forwards its clients' DNS to the same servers, or runs the
  * resolver its clients use, that is right without further setup.
  */
 static void
@@ -137,7 +137,9 @@ learn_finish(struct cfg_parse *p)
 	struct cfg_learn *l = &p->c->learn;
 	struct tok where;
 
-	if (l->ntrusted == 0 && p->learn.file == NULL) {
+	/* Only when learning: the default costs a file read, for every
+	 * configuration load otherwise (and every input of the fuzzer). */
+	if (l->on && l->ntrusted == 0 && p->learn.file == NULL) {
 		if (p->c->dns_nameservers != NULL)
 			trusted_from_nameservers(p, p->c->dns_nameservers);
 		else

@@ -449,10 +449,12 @@ static const struct {
 	const char *trusted;
 	const char *msg;	/* the one message, NULL: none */
 } dirs[] = {
-	{ "default off, trusted from resolv.conf",
-	  "http_port 3128\n",
+	{ "default off: no trusted set (resolv.conf not read)",
+	  "http_port 3128\n", "nameserver 192.0.2.7\n", 1, 0, "", NULL },
+	{ "on, trusted from resolv.conf",
+	  "http_port 3128\nhost_verify_learn_dns on\n",
 	  "search example\nnameserver 192.0.2.7\n# nameserver 192.0.2.8\n"
-	  "nameserver fe80::1%eth0\nnameserver\toops\n", 1, 0,
+	  "nameserver fe80::1%eth0\nnameserver\toops\n", 1, 1,
 	  "192.0.2.7 fe80::1", NULL },
 	{ "on, trusted from dns_nameservers (resolv.conf not read)",
 	  "http_port 3128\nhost_verify_learn_dns on\n"
