@@ -7,8 +7,9 @@
  * trusted resolver gave for it, each with its own expiry. Its memory is
  * bounded: at most LEARN_MAX_NAMES names of at most LEARN_MAX_ADDRS
  * addresses; a full table drops its least recently used name, a full name
- * the address that expires first. With names of 30 characters that is
- * about 300 bytes a name, some 5 MB for a full table (per worker).
+ * the address that expires first. A name costs 296 bytes plus its text
+ * and malloc's overhead: a full table of 33-character names measured
+ * 5.6 MiB of heap (buckets included), per worker.
  */
 #ifndef TPROXYD_LEARN_LEARN_T_H
 #define TPROXYD_LEARN_LEARN_T_H
