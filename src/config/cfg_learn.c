@@ -14,33 +14,52 @@
  * for a connection to that address (the very bypass verification exists
  * to stop, CVE-2009-0801).
  */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/cfg-int.h"
 #include "config/config.h"
-#include "core/sa.h"
 
 /* Where the default resolvers come from when dns_nameservers is not set:
  * the same file c-ares reads (src/proxy/dns.c). Tests point it elsewhere. */
 const char *cfg_resolv_conf = "/etc/resolv.conf";
 
-/* Append ss (no port, IPv4-mapped made IPv4) to the trusted set unless it
- * is there already. */
+/* Same family and address (ports are 0 here). */
+static int
+same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+			      &((const struct sockaddr_in *)b)->sin_addr,
+			      4) == 0;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+}
+
+/* Append ss (a cfg_sockaddr() result, port 0) to the trusted set unless
+ * it is there already; IPv4-mapped IPv6 is stored as IPv4, the form
+ * packets carry. */
 static void
 trusted_add(struct cfg_parse *p, const struct sockaddr_storage *ss)
 {
 	struct cfg_learn *l = &p->c->learn;
 	struct sockaddr_storage a = *ss;
-	socklen_t len = sa_len((const struct sockaddr *)&a);
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&a;
 	size_t i;
 
-	sa_unmap(&a, &len);
-	sa_set_port((struct sockaddr *)&a, 0);
+	if (ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		memset(&a, 0, sizeof(a));
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+	}
 	for (i = 0; i < l->ntrusted; i++)
-		if (sa_same_ip((const struct sockaddr *)&l->trusted[i],
-			       (const struct sockaddr *)&a))
+		if (same_addr(&l->trusted[i], &a))
 			return;
 	*AR_PUSH(p->ar, l->trusted, l->ntrusted) = a;
 }
