@@ -94,6 +94,11 @@ struct cfg_parse {
 		int         style;	/* ssl_bump lines so far: 0 none, 1
 					   actions, 2 Squid 3.2's allow/deny */
 	} tls;				/* cfg_tls.c */
+		/* The first host_verify_trusted_resolvers line; NULL:
+		 * none. */
+		const char *file;
+		int         line;
+	} learn;			/* cfg_learn.c */
 };
 
 /* Add "FILE:LINE: text" (where == NULL: "MAINFILE: text"); WARNING: is
@@ -207,9 +212,14 @@ extern const struct cfg_dirtab cfg_dirs_rules;
 extern const struct cfg_dirtab cfg_dirs_wccp2;
 extern const struct cfg_dirtab cfg_dirs_qos;
 extern const struct cfg_dirtab cfg_dirs_tls;
+extern const struct cfg_dirtab cfg_dirs_learn;
 extern const struct cfg_dirtab cfg_dirs_ignored;
 extern const struct cfg_dirtab cfg_dirs_obsolete;
 extern const struct cfg_dirtab cfg_dirs_refused;
+
+/* cfg_learn.c: the file whose nameserver lines are the default trusted
+ * resolvers when dns_nameservers is not set (tests replace it). */
+extern const char *cfg_resolv_conf;
 
 /* config.c: every module's table, NULL-terminated. */
 extern const struct cfg_dirtab *const cfg_dirtabs[];

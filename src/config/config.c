@@ -93,6 +93,7 @@ const struct cfg_dirtab *const cfg_dirtabs[] = {
 	&cfg_dirs_wccp2,
 	&cfg_dirs_qos,
 	&cfg_dirs_tls,
+	&cfg_dirs_learn,
 	&cfg_dirs_ignored,
 	&cfg_dirs_obsolete,
 	&cfg_dirs_refused,

@@ -26,6 +26,7 @@
 #include "core/sa.h"
 #include "event/loop.h"
 #include "intercept/listener.h"
+#include "learn/learn.h"
 #include "log/access_log.h"
 #include "log/log.h"
 #include "proxy/dns.h"
@@ -143,6 +144,32 @@ drop_privileges(const struct cfg *c)
 		" (kept for IP_TRANSPARENT: client address spoofing)" : "",
 		c->qos.need_mark ? " (kept for SO_MARK: tcp_outgoing_mark, "
 		"clientside_mark)" : "");
+	return 0;
+}
+
+/*
+ * host_verify_learn_dns: the packet sockets DNS answers are read from
+ * (src/learn) need CAP_NET_RAW, so they are opened now, one per serving
+ * process (each worker reads its own and so sees every answer), and kept
+ * across reconfigurations. Returns 0, or -1 after printing why.
+ */
+static int
+open_learner(const struct cfg *c)
+{
+	char err[256];
+	unsigned i, n = c->workers > 1 ? c->workers : 1;
+
+	if (!c->learn.on)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (learn_open(err, sizeof(err)) < 0) {
+			log_msg(LOG_CRIT, "FATAL: host_verify_learn_dns: %s",
+				err);
+			fprintf(stderr, "tproxyd: FATAL: host_verify_learn_dns:"
+				" %s\n", err);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -301,6 +328,7 @@ reconfigure(void)
 	log_set_level(c->debug_level);
 	if (dns_init(c->dns_nameservers, &err) < 0)
 		log_msg(LOG_CRIT, "WARNING: DNS resolver: %s", err);
+	learn_apply(c);
 	set_hostname(c);
 	lim_set_conn_limit(c->client_connection_limit);
 	cfg_unref(cur);	/* connections keep the old one until they end */
@@ -445,6 +473,7 @@ serve(void)
 	log_msg(LOG_CRIT, "tproxyd is shutting down");
 	alog_close();
 	dns_shutdown();
+	learn_close();
 }
 
 /* Loop, resolver and logs of a serving process. Returns 0 or -1. */
@@ -467,6 +496,7 @@ serve_init(void)
 		return -1;
 	}
 	set_hostname(cur);
+	learn_apply(cur);
 	return 0;
 }
 
@@ -518,6 +548,7 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 	log_set_kid((int)kid);
 	stats_attach(kid);	/* counters: slot kid of the shared table */
 	kid_affinity(kid);
+	learn_attach(kid);	/* its own packet socket, if learning */
 	lsn_set_reuseport(1);
 	if (serve_init() < 0 || apply_listeners(cur) < 0)
 		_exit(1);
@@ -712,7 +743,7 @@ run(int foreground, int debug_level)
 	print_msgs(&m, 1);
 	cfg_msgs_free(&m);
 	apply_limits(cur);
-	if (probe_transparent(cur) < 0)
+	if (probe_transparent(cur) < 0 || open_learner(cur) < 0)
 		goto fail;
 	/* Before any worker is forked: they all write into one table, so
 	 * that /metrics in any of them can show the whole instance. */

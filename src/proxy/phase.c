@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "core/buf.h"
 #include "core/sa.h"
+#include "learn/learn.h"
 #include "log/log.h"
 #include "net/sock_inet.h"
 #include "proxy/cli-t.h"
@@ -558,8 +559,15 @@ phase_run(struct stream *s)
 	/* 3. Destination: an intercepted request's Host must name where the
 	 * client was going (req.c checked literals and ports already). */
 	if (s->verify_pending) {
-		lookup(s, s->host, DNS_FOR_VERIFY);
-		return;
+		/* host_verify_learn_dns: a trusted resolver gave the client
+		 * this address for Host (src/learn): no lookup needed. */
+		if (learn_seen(s->host,
+			       (const struct sockaddr *)&s->sess->odst)) {
+			s->verify_pending = 0;
+		} else {
+			lookup(s, s->host, DNS_FOR_VERIFY);
+			return;
+		}
 	}
 	/* 4. Routing; 5. the source address (per candidate address, in
 	 * srv_acquire()); 6. connect. */

@@ -225,6 +225,8 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		out->tls_sni_forgery += LOAD(s->tls_sni_forgery);
 		out->tls_ech += LOAD(s->tls_ech);
 		out->tls_no_sni += LOAD(s->tls_no_sni);
+		out->learn_answers += LOAD(s->learn_answers);
+		out->learn_verified += LOAD(s->learn_verified);
 		out->wccp_injected += LOAD(s->wccp_injected);
 		out->wccp_returned += LOAD(s->wccp_returned);
 		out->wccp_return_failed += LOAD(s->wccp_return_failed);
@@ -417,6 +419,16 @@ stats_render(struct buf *b)
 		"tproxyd_tls_hellos_total{kind=\"no_sni\"} %llu\n",
 		(unsigned long long)t.tls_ech,
 		(unsigned long long)t.tls_no_sni);
+	rc |= METRIC(b, "tproxyd_dns_answers_learnt_total", "counter",
+		     "DNS answers from trusted resolvers to clients that were "
+		     "learnt (host_verify_learn_dns).");
+	rc |= buf_appendf(b, "tproxyd_dns_answers_learnt_total %llu\n",
+			  (unsigned long long)t.learn_answers);
+	rc |= METRIC(b, "tproxyd_verified_by_learnt_answers_total", "counter",
+		     "Names (Host, TLS SNI) verified against the original "
+		     "destination by a learnt DNS answer, without a lookup.");
+	rc |= buf_appendf(b, "tproxyd_verified_by_learnt_answers_total %llu\n",
+			  (unsigned long long)t.learn_verified);
 	rc |= METRIC(b, "tproxyd_wccp_gre_packets_total", "counter",
 		     "Packets a WCCPv2 router redirected to this cache in GRE: "
 		     "decapsulated and served, or given back to the router "

@@ -7,9 +7,16 @@ name, at once, so a failed lookup never waits for a timeout.
 
     /usr/bin/python3 stub_dns.py --listen 127.0.0.1:53 \
         --name good.example=198.18.2.2,2001:db8:2::2 ...
+
+--listen may be given several times (IPv4 or [IPv6]:port). --client
+NET=NAME=ADDR,... answers NAME with other addresses to clients in NET (a
+CDN that answers per resolver or per client); the first matching NET
+wins, other clients get the --name table.
 """
 
 import argparse
+import ipaddress
+import selectors
 import socket
 import struct
 import sys
@@ -79,11 +86,13 @@ def answer(q, table, ptrs=None):
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--listen", default="127.0.0.1:53")
+    ap.add_argument("--listen", action="append", default=[])
     ap.add_argument("--name", action="append", default=[],
                     help="NAME=ADDR[,ADDR...]")
     ap.add_argument("--ptr", action="append", default=[],
                     help="ADDR=NAME (the answer to a reverse lookup)")
+    ap.add_argument("--client", action="append", default=[],
+                    help="NET=NAME=ADDR[,ADDR...] (per-client answers)")
     a = ap.parse_args(argv)
     ptrs = {}
     for spec in a.ptr:
@@ -94,18 +103,35 @@ def main(argv=None):
     for spec in a.name:
         n, _, addrs = spec.partition("=")
         table[n.lower()] = [x for x in addrs.split(",") if x]
-    host, _, port = a.listen.rpartition(":")
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((host, int(port)))
+    per_client = []
+    for spec in a.client:
+        net, n, addrs = spec.split("=", 2)
+        per_client.append((ipaddress.ip_network(net), n.lower(),
+                           [x for x in addrs.split(",") if x]))
+    sel = selectors.DefaultSelector()
+    for listen in a.listen or ["127.0.0.1:53"]:
+        host, _, port = listen.rpartition(":")
+        fam = socket.AF_INET6 if host.startswith("[") else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.bind((host.strip("[]"), int(port)))
+        sel.register(s, selectors.EVENT_READ)
     print("READY", flush=True)
     while True:
-        q, peer = s.recvfrom(4096)
-        try:
-            r = answer(q, table, ptrs)
-        except (IndexError, struct.error, ValueError):
-            r = None
-        if r:
-            s.sendto(r, peer)
+        for key, _ in sel.select():
+            s = key.fileobj
+            q, peer = s.recvfrom(4096)
+            t = table
+            for net, n, addrs in per_client:
+                if ipaddress.ip_address(peer[0]) in net:
+                    t = dict(table)
+                    t[n] = addrs
+                    break
+            try:
+                r = answer(q, t, ptrs)
+            except (IndexError, struct.error, ValueError):
+                r = None
+            if r:
+                s.sendto(r, peer)
 
 
 if __name__ == "__main__":

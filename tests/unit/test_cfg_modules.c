@@ -302,6 +302,9 @@ static const struct {
 	{ "spoof_client_ip",		"route",	"implemented" },
 	{ "spoof_client_port",		"route",	"implemented" },
 	{ "host_verify_strict",		"route",	"implemented" },
+	/* tproxyd's own (issue 13) */
+	{ "host_verify_learn_dns",	"learn",	"implemented" },
+	{ "host_verify_trusted_resolvers", "learn",	"implemented" },
 	{ "tcp_outgoing_address",	"route",	"implemented" },
 	{ "cache_peer",			"route",	"implemented" },
 	{ "cache_peer_access",		"route",	"implemented" },
@@ -667,7 +670,9 @@ test_manpage(void **state)
 			 * others' in their own sections. */
 			if (strncmp(name, "stats_", 6) ==
 			    0 || strcmp(name, "client_connection_limit") ==
-			    0 || strcmp(name, "spoof_client_port") == 0)
+			    0 || strcmp(name, "spoof_client_port") == 0 ||
+			    strcmp(name, "host_verify_learn_dns") == 0 ||
+			    strcmp(name, "host_verify_trusted_resolvers") == 0)
 				continue;
 			cls = class_of(name, &module);
 			want = cls[0] == 'i' ? (cls[1] == 'm' ? 0 : 1) :
