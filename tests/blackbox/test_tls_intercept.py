@@ -127,12 +127,15 @@ def connect_lines(d, url=None):
             (url is None or e["url"] == url)]
 
 
-def stopped_lines(d, url=None):
-    """Stop the daemon (its logs are then complete: no waiting for a
-    flush), check it ended well, return connect_lines()."""
+def stopped_lines(d, n):
+    """Wait for n CONNECT lines (a connection is logged when it ends,
+    which the proxy may see a moment after the client), then stop the
+    daemon (its logs are complete then, and any extra line shows), check
+    that it ended well, and return every CONNECT line."""
+    harness.poll(lambda: len(connect_lines(d)) >= n, 5, 0.05)
     problems = d.stop()
     assert not problems, "\n".join(problems)
-    return connect_lines(d, url)
+    return connect_lines(d)
 
 
 def assert_spliced_line(e, name, srv, cli):
@@ -151,6 +154,17 @@ def assert_terminated_line(e, name, cli, contacted=False):
     assert (e["client"], e["user"], e["type"]) == (cli, "-", "-"), e["raw"]
     if not contacted:
         assert (e["hier"], e["peer"]) == ("HIER_NONE", "-"), e["raw"]
+
+
+def stopped_client_lines(d, cli, n=1):
+    """Like stopped_lines(), for every line of client cli whatever its
+    method (a connection that never showed TLS)."""
+    def mine():
+        return [e for e in d.access_entries() if e["client"] == cli]
+    harness.poll(lambda: len(mine()) >= n, 5, 0.05)
+    problems = d.stop()
+    assert not problems, "\n".join(problems)
+    return mine()
 
 
 def assert_no_tls(r):
@@ -220,7 +234,7 @@ def test_splice_by_sni(tls, tlsd, family):
     assert t.intercept.syn_counts()[f["srv"]] >= 3
     assert ALERT not in d.cache_text(), d.cache_text()[-2000:]
     # One line per connection, in order: /peer, s_client, /big.
-    lines = stopped_lines(d)
+    lines = stopped_lines(d, 3)
     assert len(lines) == 3, [e["raw"] for e in lines]
     for e in lines:
         assert_spliced_line(e, "allowed.test", f["srv"], f["cli"])
@@ -249,7 +263,7 @@ def test_terminate_by_sni(tls, tlsd, family):
     assert r.rc == 0 and r.body.decode() == f["cli"], r
     assert nginx_requests(t, f["cli"]) != [] and not any(
         "blocked.test" in ln for ln in t.nginx.access_lines())
-    lines = stopped_lines(d)
+    lines = stopped_lines(d, 5)
     assert [e["url"] for e in lines] == [authority("blocked.test")] * 3 + [
         authority("www.blocked.test"), authority("allowed.test")], \
         [e["raw"] for e in lines]
@@ -294,7 +308,7 @@ def test_peek_server_tls12_certificate_decides(tls, tlsd):
     assert not any("other.test" in ln for ln in t.nginx.access_lines())
     # Peeking at the server means connecting to it, every time.
     assert t.intercept.syn_counts()[f["srv"]] >= 3
-    lines = stopped_lines(d)
+    lines = stopped_lines(d, 3)
     assert [e["url"] for e in lines] == [authority(n) for n in (
         "allowed.test", "alias.test", "other.test")], \
         [e["raw"] for e in lines]
@@ -314,7 +328,7 @@ def test_peek_server_tls13_certificate_unseen(tls, tlsd):
     # The same name with TLS 1.2 (certificate in the clear) is spliced.
     r = t.curl("allowed.test", f["srv"], "/peer", ["--tls-max", "1.2"])
     assert r.rc == 0 and r.body.decode() == f["cli"], r
-    lines = stopped_lines(d)
+    lines = stopped_lines(d, 2)
     assert len(lines) == 2, [e["raw"] for e in lines]
     assert_terminated_line(lines[0], "allowed.test", f["cli"],
                            contacted=True)
@@ -336,7 +350,7 @@ def test_forged_sni_alert_still_spliced(tls, tlsd, family):
     text = d.wait_cache(ALERT)
     alerts = [ln for ln in text.splitlines() if ALERT in ln]
     assert len(alerts) == 1 and "allowed.test" in alerts[0], alerts
-    lines = stopped_lines(d)
+    lines = stopped_lines(d, 1)
     assert len(lines) == 1, [e["raw"] for e in lines]
     assert_spliced_line(lines[0], "allowed.test", f["alt"], f["cli"])
 
@@ -359,7 +373,7 @@ def test_forged_sni_strict_terminated(tls, tlsd, family):
     # The real address of the name: no alert, spliced, even when strict.
     r = t.curl("allowed.test", f["srv"], "/peer")
     assert r.rc == 0 and r.body.decode() == f["cli"], r
-    lines = stopped_lines(d)
+    lines = stopped_lines(d, 3)
     assert len(lines) == 3, [e["raw"] for e in lines]
     for e in lines[:2]:
         assert e["url"] == authority("allowed.test"), e["raw"]
@@ -398,7 +412,7 @@ def test_split_hello_spliced_end_to_end(tls, tlsd, how):
         "allowed.test"), r
     assert r["response"]["status"] == 200, r
     assert r["response"]["body"] == f["cli"], r
-    lines = stopped_lines(d)
+    lines = stopped_lines(d, 1)
     assert len(lines) == 1, [e["raw"] for e in lines]
     assert_spliced_line(lines[0], "allowed.test", f["srv"], f["cli"])
 
@@ -422,7 +436,7 @@ def test_split_hello_reaches_origin_byte_exact(tls, tlsd, how, family):
     assert bytes.fromhex(recs[0]["received"]) == wire, \
         "the origin got other bytes than the client sent"
     assert recs[0]["peer"][0] == f["cli"], recs
-    lines = stopped_lines(d)
+    lines = stopped_lines(d, 1)
     assert len(lines) == 1, [e["raw"] for e in lines]
     assert_spliced_line(lines[0], "raw.test", f["raw"], f["cli"])
     assert lines[0]["bytes"] == len(wire), lines[0]["raw"]
@@ -440,7 +454,7 @@ def test_split_hello_blocked_still_terminated(tls, tlsd, how):
     r = send_raw(tls, f["srv"], wire, segments=segments, delay=0.05)
     assert_no_tls(r)
     assert tls.intercept.syn_counts()[f["srv"]] == 0
-    lines = stopped_lines(d)
+    lines = stopped_lines(d, 1)
     assert len(lines) == 1, [e["raw"] for e in lines]
     assert_terminated_line(lines[0], "blocked.test", f["cli"])
 
@@ -461,17 +475,11 @@ def test_not_tls_respond_closes(tls, tlsd, data):
     assert now() - t0 < 5, "not closed at once"
     assert tls.intercept.syn_counts()[f["raw"]] == 0
     assert tls.raw.records() == []
-    lines = [e for e in stopped_lines_all(d) if e["client"] == f["cli"]]
+    lines = stopped_client_lines(d, f["cli"])
     assert len(lines) == 1, [e["raw"] for e in lines]
     e = lines[0]
     assert e["code"] != "TCP_TUNNEL" and e["bytes"] == 0, e["raw"]
     assert e["hier"] == "HIER_NONE", e["raw"]
-
-
-def stopped_lines_all(d):
-    problems = d.stop()
-    assert not problems, "\n".join(problems)
-    return d.access_entries()
 
 
 @pytest.mark.parametrize("family", [4, 6], ids=["ipv4", "ipv6"])
@@ -488,7 +496,7 @@ def test_not_tls_tunnelled(tls, tlsd, data, family):
     assert len(recs) == 1 and bytes.fromhex(recs[0]["received"]) == data, \
         recs
     assert recs[0]["peer"][0] == f["cli"], recs
-    lines = stopped_lines(d)
+    lines = stopped_lines(d, 1)
     assert len(lines) == 1, [e["raw"] for e in lines]
     assert_spliced_line(lines[0], f["raw"], f["raw"], f["cli"])
     assert lines[0]["bytes"] == len(data), lines[0]["raw"]
@@ -509,7 +517,7 @@ def test_silent_client_closed_after_timeout(tls, tlsd, what):
     assert 1.5 <= r["elapsed"] <= 5, "closed after %.1fs, request_timeout " \
         "is 2s" % r["elapsed"]
     assert tls.intercept.syn_counts()[f["srv"]] == 0
-    lines = [e for e in stopped_lines_all(d) if e["client"] == f["cli"]]
+    lines = stopped_client_lines(d, f["cli"])
     assert len(lines) == 1, [e["raw"] for e in lines]
     e = lines[0]
     assert e["code"] != "TCP_TUNNEL" and e["bytes"] == 0, e["raw"]
@@ -530,7 +538,7 @@ def test_server_talks_first_tunnelled_after_timeout(tls, tlsd):
     assert 1.5 <= r["elapsed"] <= 6, r
     recs = tls.raw.wait_records(1)
     assert len(recs) == 1 and recs[0]["peer"][0] == f["cli"], recs
-    lines = stopped_lines(d)
+    lines = stopped_lines(d, 1)
     assert len(lines) == 1, [e["raw"] for e in lines]
     assert_spliced_line(lines[0], BANNER4, BANNER4, f["cli"])
     assert lines[0]["bytes"] == len(BANNER), lines[0]["raw"]
@@ -568,7 +576,7 @@ def test_logformat_codes(tls, tlsd):
     assert t.curl("allowed.test", f["srv"], args=["--tls-max",
                                                   "1.2"]).rc == 0
     assert t.curl("blocked.test", f["srv"]).rc != 0
-    lines = stopped_lines(d)
+    lines = stopped_lines(d, 3)
     assert len(lines) == 3, [e["raw"] for e in lines]
     assert tls_log_lines(d) == [
         "%s allowed.test splice TLS/1.3" % f["cli"],
@@ -586,7 +594,7 @@ def test_ech_outer_hello_logged(tls, tlsd):
     got = bytes.fromhex(r["received"])
     assert tls_craft.server_hello_version(got) == "TLS/1.3", (
         "no ServerHello from the origin: not spliced? %r" % r)
-    lines = stopped_lines(d)
+    lines = stopped_lines(d, 1)
     assert len(lines) == 1, [e["raw"] for e in lines]
     assert_spliced_line(lines[0], "allowed.test", f["srv"], f["cli"])
     tl = tls_log_lines(d)
