@@ -17,8 +17,9 @@ test_tls_env.py), on the netns topology of tests/netns/netns.py:
              198.18.2.2, 198.18.2.3, [2001:db8:2::2] and [2001:db8:2::3]:
              server blocks for allowed.test (also www., the default for
              any other SNI), blocked.test and other.test, each with its
-             own leaf signed by the test's CA; /peer answers $remote_addr, /1k and /big (4 MiB
-             of fixed pseudo-random bytes, sha256 known) are files.
+             own leaf signed by the test's CA; /peer answers $remote_addr,
+             /sni "$ssl_server_name $ssl_protocol"; /1k and /big (4 MiB of
+             fixed pseudo-random bytes, sha256 known) are files.
              tls_raw_origin.py on 198.18.2.4:443 and [2001:db8:2::4]:443
              (records every byte and echoes it) and 198.18.2.5:443 (sends
              a banner first: a server-talks-first protocol).
@@ -217,8 +218,13 @@ NGINX_SERVER = """\
         ssl_certificate {cert};
         ssl_certificate_key {key};
         root {d}/www;
-        location = /peer {{ default_type text/plain; return 200 "$remote_addr"; }}
-        location = /sni {{ default_type text/plain; return 200 "$ssl_server_name $ssl_protocol"; }}
+        location = /peer {{
+            default_type text/plain; return 200 "$remote_addr";
+        }}
+        location = /sni {{
+            default_type text/plain;
+            return 200 "$ssl_server_name $ssl_protocol";
+        }}
     }}
 """
 
@@ -227,7 +233,9 @@ NGINX_HTTP = """\
         listen {srv4}:80;
         listen [{srv6}]:80;
         root {d}/www;
-        location = /peer {{ default_type text/plain; return 200 "$remote_addr"; }}
+        location = /peer {{
+            default_type text/plain; return 200 "$remote_addr";
+        }}
     }}
 """
 
@@ -456,7 +464,9 @@ class SClient:
             if self.chain else None
         m = re.search(r"Verify return code: (\d+)", p.stdout)
         self.verify = int(m.group(1)) if m else None
-        m = re.search(r"Protocol\s*: (\S+)", p.stdout)
+        # "New, TLSv1.3, Cipher is ...": printed once the handshake is
+        # done (the SSL-Session block may come only with a ticket).
+        m = re.search(r"^New, (TLSv[\d.]+), Cipher is", p.stdout, re.M)
         self.protocol = m.group(1) if m else None
         m = re.search(r"subject=(.*)", p.stdout)
         self.subject = m.group(1).strip() if m else None
