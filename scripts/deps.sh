@@ -9,7 +9,9 @@ set -eu
 build="gcc make pkg-config libev-dev libc-ares-dev libcap-dev"
 # tshark: the WCCP tests decode tproxyd's packets with Wireshark's dissector
 # and fail without it (tests/blackbox/test_wccp2.py).
-test="$build libcmocka-dev python3 python3-pytest python3-pytest-xdist curl iproute2 nftables iptables procps libcap2-bin util-linux clang iputils-ping tshark"
+# nginx-light, openssl: the HTTPS interception tests' TLS origin and its
+# certificates (tests/blackbox/tls_env.py).
+test="$build libcmocka-dev python3 python3-pytest python3-pytest-xdist curl iproute2 nftables iptables procps libcap2-bin util-linux clang iputils-ping tshark nginx-light openssl"
 demo="$build curl iproute2 nftables iptables procps iputils-ping python3"
 fuzz="clang"
 # bench: the peers are run by bench/bench.py inside namespaces only; their
@@ -51,9 +53,11 @@ case " $missing " in
 		$sudo debconf-set-selections ;;
 esac
 # Installing squid/haproxy/nginx would start their services listening on the
-# host: forbid service starts for the duration of the install.
+# host: forbid service starts for the duration of the install (the tests and
+# the bench run them inside namespaces only).
 prc=
-if [ "${1:-test}" = bench ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+if [ "${1:-test}" != build ] && [ "${1:-test}" != fuzz ] &&
+	[ ! -e /usr/sbin/policy-rc.d ]; then
 	prc=/usr/sbin/policy-rc.d
 	printf '#!/bin/sh\nexit 101\n' | $sudo tee $prc >/dev/null
 	$sudo chmod 755 $prc
