@@ -9,14 +9,17 @@ set -eu
 build="gcc make pkg-config libev-dev libc-ares-dev libcap-dev"
 # tshark: the WCCP tests decode tproxyd's packets with Wireshark's dissector
 # and fail without it (tests/blackbox/test_wccp2.py).
-# nginx-light, openssl: the HTTPS interception tests' TLS origin and its
-# certificates (tests/blackbox/tls_env.py).
-test="$build libcmocka-dev python3 python3-pytest python3-pytest-xdist curl iproute2 nftables iptables procps libcap2-bin util-linux clang iputils-ping tshark nginx-light openssl"
+test="$build libcmocka-dev python3 python3-pytest python3-pytest-xdist curl iproute2 nftables iptables procps libcap2-bin util-linux clang iputils-ping tshark"
 demo="$build curl iproute2 nftables iptables procps iputils-ping python3"
 fuzz="clang"
 # bench: the peers are run by bench/bench.py inside namespaces only; their
 # packaged services must not start on the host (policy-rc.d below).
 bench="$test wrk haproxy nginx-light squid python3-matplotlib"
+
+# nginx-light, openssl: the TLS origin of the HTTPS interception tests and
+# its certificates (tests/blackbox/tls_env.py); its service must not start
+# on the host either (policy-rc.d below).
+test="$test nginx-light openssl"
 
 case "${1:-test}" in
 build) want=$build ;;
