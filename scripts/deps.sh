@@ -16,6 +16,11 @@ fuzz="clang libssl-dev"
 # packaged services must not start on the host (policy-rc.d below).
 bench="$test wrk haproxy nginx-light squid python3-matplotlib"
 
+# nginx-light, openssl: the TLS origin of the HTTPS interception tests and
+# its certificates (tests/blackbox/tls_env.py); its service must not start
+# on the host either (policy-rc.d below).
+test="$test nginx-light openssl"
+
 case "${1:-test}" in
 build) want=$build ;;
 test) want=$test ;;
@@ -51,9 +56,11 @@ case " $missing " in
 		$sudo debconf-set-selections ;;
 esac
 # Installing squid/haproxy/nginx would start their services listening on the
-# host: forbid service starts for the duration of the install.
+# host: forbid service starts for the duration of the install (the tests and
+# the bench run them inside namespaces only).
 prc=
-if [ "${1:-test}" = bench ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+if [ "${1:-test}" != build ] && [ "${1:-test}" != fuzz ] &&
+	[ ! -e /usr/sbin/policy-rc.d ]; then
 	prc=/usr/sbin/policy-rc.d
 	printf '#!/bin/sh\nexit 101\n' | $sudo tee $prc >/dev/null
 	$sudo chmod 755 $prc
