@@ -94,6 +94,7 @@ struct cfg_parse {
 		int         style;	/* ssl_bump lines so far: 0 none, 1
 					   actions, 2 Squid 3.2's allow/deny */
 	} tls;				/* cfg_tls.c */
+	struct {
 		/* The first host_verify_trusted_resolvers line; NULL:
 		 * none. */
 		const char *file;
