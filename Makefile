@@ -67,6 +67,7 @@ $(B)/tproxyd: $(LIB_OBJS) $(B)/src/core/main.o
 
 # tproxyctl reads tproxyd.conf (-f) with the daemon's own config module.
 $(B)/tproxyctl: $(CTL_OBJS) $(filter $(B)/src/config/%.o $(B)/src/acl/%.o \
+		$(B)/src/tls/verify_names.o \
 		$(B)/src/core/sa.o $(B)/src/core/fmt.o \
 		$(B)/src/log/log.o,$(LIB_OBJS))
 	$(CC) $(LDFLAGS) -o $@ $^

@@ -12,8 +12,10 @@
  * server-first) are refused at load: a rule that asks to decrypt must
  * never be turned into a splice without the operator knowing.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/cfg-int.h"
 #include "config/config.h"
@@ -179,6 +181,12 @@ set_tls_outgoing(struct cfg_parse *p, const struct tok *t, size_t n)
 		return;
 	for (i = 1; i < n; i++) {
 		if (strncmp(t[i].s, "cafile=", 7) == 0 && t[i].s[7] != '\0') {
+			if (access(t[i].s + 7, R_OK) != 0) {
+				cfg_err(p, &t[i], "tls_outgoing_options: "
+					"cannot read cafile %s: %s",
+					t[i].s + 7, strerror(errno));
+				continue;
+			}
 			if (p->c->tls.cafile == NULL)
 				p->c->tls.cafile = ar_strdup(p->ar,
 							     t[i].s + 7);

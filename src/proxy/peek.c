@@ -311,6 +311,23 @@ peek_unsupported(struct stream *s, const char *squid_error)
 	start(s);
 }
 
+/* Once a minute at most: the trust store cannot be read (a cafile= the
+ * proxy's user cannot read, after it dropped its privileges). */
+static void
+cannot_verify(const char *cafile)
+{
+	static double last;
+
+	if (evl_now() - last < 60)
+		return;
+	last = evl_now();
+	log_msg(LOG_CRIT, "ERROR: cannot check TLS server certificates: "
+		"the trust store (%s) cannot be read by this process; "
+		"peeked connections are terminated unless "
+		"sslproxy_cert_error allows X509_V_ERR_UNSPECIFIED",
+		cafile ? cafile : "the system's");
+}
+
 /* Step 3's certificate facts: names of the leaf, errors of the chain. */
 static void
 read_cert(struct stream *s, const uint8_t *p)
@@ -332,7 +349,14 @@ read_cert(struct stream *s, const uint8_t *p)
 	n = tls_cert_verify(p, tp->srvh.cert, tp->srvh.ncerts,
 			    tp->hello.has_sni ? tp->hello.sni : NULL,
 			    s->sess->cfg->tls.cafile, pc->err, PEEK_MAX_ERRS);
-	pc->nerr = n > 0 ? n : 0;
+	if (n < 0) {
+		/* Not checked is not valid: the connection goes on only if
+		 * sslproxy_cert_error allows X509_V_ERR_UNSPECIFIED. */
+		cannot_verify(s->sess->cfg->tls.cafile);
+		pc->err[0] = "X509_V_ERR_UNSPECIFIED";
+		n = 1;
+	}
+	pc->nerr = n;
 	tp->cert = pc;
 }
 
@@ -358,7 +382,8 @@ cert_accepted(struct stream *s)
 		char c[INET6_ADDRSTRLEN + 8];
 
 		log_msg(LOG_INFO, "TLS server certificate of %s (client %s) "
-			"fails its checks: %s; terminated (sslproxy_cert_error)",
+			"fails its checks: %s; terminated "
+			"(sslproxy_cert_error)",
 			s->host, sa_text((const struct sockaddr *)
 					 &s->sess->addr, c, sizeof(c)),
 			tp->cert->err[0]);

@@ -1,9 +1,10 @@
 /*
  * verify_names.c - the names of OpenSSL's certificate verification
  * results (X509_V_ERR_*), which Squid's ssl_error acls,
- * sslproxy_cert_error and %ssl::<cert_errors use; X509_verify_cert_error_string()
- * gives an English sentence instead. Only OpenSSL's header constants: no
- * call into the library, so that the configuration can check names.
+ * sslproxy_cert_error and %ssl::<cert_errors use (OpenSSL's
+ * X509_verify_cert_error_string() gives an English sentence instead).
+ * Only OpenSSL's header constants: no call into the library, so that the
+ * configuration can check names.
  */
 #include <openssl/x509_vfy.h>
 #include <string.h>

@@ -43,6 +43,7 @@ def test_peek_splice_terminate_loads(tproxyd_conf, tmp_path):
     type and a list of names read from a file: loads (exit 0); the only
     messages are the one warning about the TLS options of the https_port
     line (cert= and friends are only used when decrypting)."""
+    (tmp_path / "ca-bundle.pem").write_text("")
     names = tmp_path / "blocked.txt"
     names.write_text("# blocked sites\n.ads.example\ntracker.example\n"
                      "2001:DB8::7\n")

@@ -297,10 +297,18 @@ def test_http_port_alongside(tls, tlsd):
 # peek at the server (step 2), decide on its certificate (step 3)
 # ---------------------------------------------------------------------------
 
+def trust(t):
+    """The test CA, against which a peeked certificate is checked."""
+    return ["tls_outgoing_options cafile=%s" % t.pki.ca]
+
+
 def test_peek_server_tls12_certificate_decides(tls, tlsd):
     f = FAM[4]
     t = tls
-    d = tlsd(PEEK_SERVER)
+    # alias.test gets allowed.test's certificate: a name mismatch, which
+    # sslproxy_cert_error lets through here so that the names decide.
+    d = tlsd(PEEK_SERVER, trust(t) +
+             ["sslproxy_cert_error allow ssl::certDomainMismatch"])
     tls12 = ["--tls-max", "1.2"]
     # SNI and certificate allowed.test: spliced, end to end.
     r = t.curl("allowed.test", f["srv"], "/sni", tls12)
@@ -330,7 +338,7 @@ def test_peek_server_tls13_certificate_unseen(tls, tlsd):
     "none", `splice srvname` does not match, `terminate all` does."""
     f = FAM[4]
     t = tls
-    d = tlsd(PEEK_SERVER)
+    d = tlsd(PEEK_SERVER, trust(t))
     r = t.curl("allowed.test", f["srv"], "/peer")
     assert r.rc != 0 and not r.body, r
     # The same name with TLS 1.2 (certificate in the clear) is spliced.
@@ -649,10 +657,37 @@ def test_counters(tls, tlsd):
     assert delta() == want
 
 
+def test_peek_server_certificate_checked(tls, tlsd):
+    """A peeked certificate that fails its checks terminates the
+    connection unless sslproxy_cert_error allows the error (Squid's
+    default, deny): an unknown issuer without the test CA; a name that
+    does not match the SNI with it."""
+    f = FAM[4]
+    t = tls
+    tls12 = ["--tls-max", "1.2"]
+    d = tlsd(PEEK_SERVER)
+    r = t.curl("allowed.test", f["srv"], "/peer", tls12)
+    assert r.rc != 0 and not r.body, r
+    lines = stopped_lines(d, 1)
+    assert_terminated_line(lines[0], "allowed.test", f["cli"],
+                           contacted=True)
+    # With the CA: trusted, spliced; a name mismatch is still refused,
+    # and allowed when sslproxy_cert_error says so.
+    d = tlsd(PEEK_SERVER, trust(t))
+    r = t.curl("allowed.test", f["srv"], "/peer", tls12)
+    assert r.rc == 0 and r.body.decode() == f["cli"], r
+    r = t.curl("alias.test", f["srv"], "/peer", tls12 + ["-k"])
+    assert r.rc != 0 and not r.body, r
+    lines = stopped_lines(d, 2)
+    assert_spliced_line(lines[0], "allowed.test", f["srv"], f["cli"])
+    assert_terminated_line(lines[1], "alias.test", f["cli"],
+                           contacted=True)
+
+
 def test_server_peek_counter(tls, tlsd):
     f = FAM[4]
     t = tls
-    tlsd(PEEK_SERVER)
+    tlsd(PEEK_SERVER, trust(t))
     before = t.metrics()
     assert t.curl("allowed.test", f["srv"], args=["--tls-max", "1.2"]).rc \
         == 0

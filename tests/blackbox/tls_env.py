@@ -141,6 +141,12 @@ class Pki:
     def __init__(self, d):
         self.dir = Path(d)
         self.dir.mkdir(parents=True, exist_ok=True)
+        # tproxyd reads the CA (tls_outgoing_options cafile=) as its
+        # unprivileged user: let it through the directories.
+        for q in [self.dir] + list(self.dir.resolve().parents):
+            if str(q) in ("/", "/tmp"):
+                break
+            q.chmod((q.stat().st_mode & 0o7777) | 0o011)
         self.ca = self.dir / "ca.crt"
         self.ca_key = self.dir / "ca.key"
         self._ossl(["req", "-x509", "-newkey", "ec", "-pkeyopt",

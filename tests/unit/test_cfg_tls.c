@@ -244,18 +244,22 @@ static const struct msg_case msg_cases[] = {
 	    "(tunnel or respond)", NULL } },
 
 	/* --- tls_outgoing_options --- */
-	{ HP "tls_outgoing_options cafile=/etc/ssl/ca.pem\n", 1, { NULL } },
-	{ HP "tls_outgoing_options min-version=1.2 cafile=/a.pem "
+	/* The cafile must be readable (stand-ins: files every system has). */
+	{ HP "tls_outgoing_options cafile=/etc/passwd\n", 1, { NULL } },
+	{ HP "tls_outgoing_options cafile=/nonexistent/ca.pem\n", 0,
+	  { "t.conf:2: tls_outgoing_options: cannot read cafile "
+	    "/nonexistent/ca.pem: No such file or directory", NULL } },
+	{ HP "tls_outgoing_options min-version=1.2 cafile=/etc/passwd "
 	  "options=NO_SSLv3 flags=DONT_VERIFY_PEER\n", 1,
 	  { "t.conf:2: WARNING: tls_outgoing_options: min-version=, "
 	    "options=, flags=: not implemented by tproxyd; ignored (tproxyd "
 	    "opens no TLS connection of its own; servers' certificates are "
 	    "checked, for ssl_error acls, against cafile= or the system's "
 	    "trust store)", NULL } },
-	{ HP "tls_outgoing_options cafile=/a.pem\n"
-	  "tls_outgoing_options cafile=/b.pem\n", 1,
+	{ HP "tls_outgoing_options cafile=/etc/passwd\n"
+	  "tls_outgoing_options cafile=/etc/group\n", 1,
 	  { "t.conf:3: WARNING: tls_outgoing_options: tproxyd uses one "
-	    "cafile= (/a.pem); '/b.pem' is ignored (put all the CA "
+	    "cafile= (/etc/passwd); '/etc/group' is ignored (put all the CA "
 	    "certificates in one file)", NULL } },
 	{ HP "tls_outgoing_options\n", 0,
 	  { "t.conf:2: tls_outgoing_options: missing argument", NULL } },
@@ -504,7 +508,7 @@ test_rule_values(void **state)
 		    "ssl_bump none all\n"
 		    "on_unsupported_protocol tunnel all\n"
 		    "on_unsupported_protocol respond\n"
-		    "tls_outgoing_options cafile=/etc/ca.pem\n");
+		    "tls_outgoing_options cafile=/etc/passwd\n");
 	l = &c->tls.ssl_bump;
 	assert_int_equal(l->n, 5);
 	assert_int_equal(l->rule[0].allow, SSLB_PEEK);
@@ -524,7 +528,7 @@ test_rule_values(void **state)
 	assert_int_equal(l->rule[0].allow, UNSUP_TUNNEL);
 	assert_int_equal(l->rule[1].allow, UNSUP_RESPOND);
 	assert_int_equal(l->rule[1].nref, 0);
-	assert_string_equal(c->tls.cafile, "/etc/ca.pem");
+	assert_string_equal(c->tls.cafile, "/etc/passwd");
 	cfg_unref(c);
 
 	/* Squid 3.2's deny: none (splice). */
