@@ -97,7 +97,7 @@ ssl_bump splice all
 visible_hostname demo-router
 # Nothing but the namespaces here: never ask the host's resolver.
 dns_nameservers 127.0.0.1
-logformat tls %ts.%03tu %>a %Ss/%03>Hs %ru sni=%ssl::>sni mode=%ssl::bump_mode version=%ssl::>negotiated_version
+logformat tls %ts.%03tu %>a %Ss/%03>Hs %ru sni=%ssl::>sni mode=%ssl::bump_mode version=%ssl::>negotiated_version error=%err_code
 access_log $d/tls.log tls
 access_log $d/access.log
 cache_log $d/cache.log
@@ -115,7 +115,9 @@ nsx "$RTR" "$B/tproxyctl" setup -f "$d/tproxyd.conf" --state "$d/tproxyctl.state
 nsx "$RTR" "$B/tproxyd" -N -f "$d/tproxyd.conf" &
 for i in $(seq 1 50); do
 	nsx "$RTR" ss -ltn 2>/dev/null | grep -q ':3130 ' &&
-	nsx "$SRV" ss -ltn 2>/dev/null | grep -q ':443 ' &&
+	nsx "$SRV" ss -ltn 2>/dev/null | grep -q '198.18.2.2:443 ' &&
+	nsx "$SRV" ss -ltn 2>/dev/null | grep -q '2001:db8:2::2\]:443 ' &&
+	nsx "$RTR" ss -lun 2>/dev/null | grep -q '127.0.0.1:53 ' &&
 	nsx "$SRV" ss -ltn 2>/dev/null | grep -q ':80 ' && break
 	sleep 0.1
 done
@@ -150,15 +152,17 @@ for t in "shop.demo.test 198.18.2.2" "shop.demo.test [2001:db8:2::2]" \
 	 "blocked.demo.test 198.18.2.2"; do
 	set -- $t
 	out=$(nsx "$CLI" curl -sS -m 10 --cacert "$d/ca.pem" \
-		--resolve "$1:443:$2" -w ' %{time_total}s %{http_code}' \
-		"https://$1/peer" 2>&1) || true
-	saw=$(echo "$out" | sed -n 's/.*"addr": *"\([^"]*\)".*/\1/p')
+		--resolve "$1:443:$2" -o "$d/body" \
+		-w '%{time_total}s %{http_code}' "https://$1/peer" 2>&1) || true
+	saw=$(sed -n 's/.*"addr": *"\([^"]*\)".*/\1/p' "$d/body" 2>/dev/null ||
+	      true)
 	case "$out" in
-	*'"addr"'*) res="${out#*\} }" ;;
-	*) res="refused: $(echo "$out" | sed 's/^curl: ([0-9]*) //' | cut -c1-40)"
+	*s\ 200) res="$out" ;;
+	*) res="closed: $(echo "$out" | head -1 | sed 's/^curl: ([0-9]*) //' | cut -c1-40)"
 	   saw="(never reached)" ;;
 	esac
-	printf '%-44s %-22s %s\n' "curl https://$1/peer via $2" "$saw" "$res"
+	rm -f "$d/body"
+	printf '%-44s %-22s %s\n' "curl https://$1/peer @$2" "$saw" "$res"
 done
 # QUIC (HTTP/3 over UDP 443) would bypass the proxy: tproxyctl refuses it,
 # so that browsers fall back to TCP at once.
