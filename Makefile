@@ -128,7 +128,8 @@ FUZZ_SRCS_h1_req  := src/http/h1.c src/http/h1_chunk.c
 FUZZ_SRCS_h1_resp := src/http/h1.c src/http/h1_chunk.c
 FUZZ_SRCS_chunked := src/http/h1.c src/http/h1_chunk.c
 FUZZ_SRCS_url     := src/http/url.c src/intercept/loopguard.c
-FUZZ_SRCS_config  := $(wildcard src/config/*.c src/acl/*.c)
+FUZZ_SRCS_config  := $(wildcard src/config/*.c src/acl/*.c) \
+                     src/tls/verify_names.c
 FUZZ_SRCS_wccp2   := src/wccp/wccp2_codec.c src/wccp/md5.c
 FUZZ_SRCS_gre     := src/wccp/gre.c src/wccp/gre_return.c
 FUZZ_SRCS_tls_hello  := src/tls/hello.c src/tls/rec.c
