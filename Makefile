@@ -190,7 +190,7 @@ style:
 # never silently, never for a value form Squid takes). The report is in
 # $(B)/squidconf.txt. About 3 s, so part of `make test`.
 SQUIDCONF_CORPUS ?= ../shared/corpora/squidconf
-SQUIDCONF_MIN    ?= 39
+SQUIDCONF_MIN    ?= 40
 squidconf: all
 	@corpus='$(SQUIDCONF_CORPUS)'; \
 	if [ ! -x "$$corpus/check.sh" ]; then \
