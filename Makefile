@@ -133,7 +133,8 @@ FUZZ_SRCS_config  := $(wildcard src/config/*.c src/acl/*.c) \
 FUZZ_SRCS_wccp2   := src/wccp/wccp2_codec.c src/wccp/md5.c
 FUZZ_SRCS_gre     := src/wccp/gre.c src/wccp/gre_return.c
 FUZZ_SRCS_tls_hello  := src/tls/hello.c src/tls/rec.c
-FUZZ_SRCS_tls_server := src/tls/server.c src/tls/rec.c src/tls/cert.c
+FUZZ_SRCS_tls_server := src/tls/server.c src/tls/rec.c src/tls/cert.c \
+                        src/tls/verify_names.c
 # Libraries a target needs beyond libc (the tls_* targets take
 # tests/fuzz/tls.dict, the others http.dict: see fuzz-run).
 FUZZ_LIBS_tls_server := -lcrypto

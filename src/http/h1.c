@@ -667,6 +667,41 @@ h1_resp_framing(const struct h1_resp *resp, const struct h1_info *info,
 	return 0;
 }
 
+/*
+ * The first bytes of a connection cannot begin an HTTP/1 request line:
+ * method (tchars) SP target (VCHARs) SP "HTTP/1." -- as far as they go;
+ * empty lines before it are allowed (RFC 9112 2.2). Lets the caller see
+ * another protocol (TLS, SSH) without waiting for a whole head that will
+ * never come.
+ */
+int
+h1_req_start_bad(const char *p, size_t n)
+{
+	static const char ver[] = "HTTP/1.";
+	size_t i = 0, k;
+
+	while (i < n && (p[i] == '\r' || p[i] == '\n'))
+		i++;
+	for (k = i; i < n && p[i] != ' '; i++)
+		if (!IS(p[i], C_TOKEN))
+			return 1;
+	if (i == n)
+		return 0;
+	if (i == k)
+		return 1;		/* no method */
+	for (k = ++i; i < n && p[i] != ' '; i++)
+		if (!IS(p[i], C_TARGET))
+			return 1;
+	if (i == n)
+		return 0;
+	if (i == k)
+		return 1;		/* no target */
+	for (k = 0, i++; i < n && k < sizeof(ver) - 1; i++, k++)
+		if (p[i] != ver[k])
+			return 1;
+	return 0;
+}
+
 /* Methods are case-sensitive (RFC 9110 9.1): "get" is not GET. */
 enum h1_method
 h1_method_of(struct str m)

@@ -93,6 +93,9 @@ int h1_hdr_find(const struct h1_header *hdr, size_t nhdr, size_t from,
 		const char *name);
 
 enum h1_method h1_method_of(struct str m);
+/* 1 when p[0..n), the first bytes of a connection, cannot begin an
+ * HTTP/1 request (another protocol); 0 while they still can. */
+int h1_req_start_bad(const char *p, size_t n);
 /* Safe to replay on a fresh connection (RFC 9110 9.2.2 idempotent). */
 int h1_method_idempotent(enum h1_method m);
 

@@ -148,6 +148,29 @@ cli_recv(struct cli *cli)
 	return r;
 }
 
+/*
+ * on_unsupported_protocol on an intercepted http_port: the first request
+ * of a connection is not HTTP (squid_error ERR_PROTOCOL_UNKNOWN,
+ * ERR_TOO_BIG) or did not come in time (ERR_REQUEST_START_TIMEOUT). 1
+ * when the rules tunnel the connection's bytes to the original
+ * destination (the client side is in CS_STREAM); 0: answer as usual.
+ */
+static int
+cli_unsupported(struct cli *cli, const char *squid_error)
+{
+	if (!cli->sess.intercepted || cli->tls != NULL || cli->nreq != 1 ||
+	    cli->sess.cfg->tls.on_unsupported.n == 0)
+		return 0;
+	cli->tls = calloc(1, sizeof(*cli->tls));
+	if (cli->tls == NULL)
+		return 0;
+	if (peek_http_unsupported(&cli->strm, cli->tls, squid_error))
+		return 1;
+	free(cli->tls);
+	cli->tls = NULL;
+	return 0;
+}
+
 /* CS_IDLE / CS_HEAD: look for a complete request head, and start its
  * stream. */
 static int
@@ -179,6 +202,12 @@ cli_parse(struct cli *cli)
 	rc = h1_parse_req(buf_head(&cli->ibuf), buf_len(&cli->ibuf),
 			  cli->sess.cfg->request_header_max_size, &cli->scan,
 			  &req);
+	/* Another protocol that waits for an answer (SSH, SMTP's client
+	 * side) would never complete a head: refused from its first line
+	 * (or tunnelled by on_unsupported_protocol), not at the timeout. */
+	if (rc == H1_INCOMPLETE &&
+	    h1_req_start_bad(buf_head(&cli->ibuf), buf_len(&cli->ibuf)))
+		rc = H1_E_SYNTAX;
 	if (rc == H1_INCOMPLETE) {
 		if (cli->conn.eof)
 			cli_close(cli);	/* half a request: nobody to answer */
@@ -186,6 +215,10 @@ cli_parse(struct cli *cli)
 	}
 	cli->nreq++;
 	cli_set_state(cli, CS_STREAM);
+	if (rc < 0 && cli_unsupported(cli, rc == H1_E_TOO_LONG ||
+				      rc == H1_E_TOO_MANY ? "ERR_TOO_BIG" :
+				      "ERR_PROTOCOL_UNKNOWN"))
+		return 1;
 	if (rc < 0) {
 		s->code = "TAG_NONE";
 		if (strm_set_url(s, STR_LIT("error:invalid-request"), STR_NULL,
@@ -472,6 +505,21 @@ cli_timer_cb(struct evl_timer *tm)
 		peek_unsupported(s, "ERR_REQUEST_START_TIMEOUT");
 		cli_run(cli);
 		return;
+	}
+	if (cli->nreq == 0 &&
+	    (cli->state == CS_IDLE || cli->state == CS_HEAD)) {
+		/* The first request did not come in time on an http_port:
+		 * maybe the server talks first (on_unsupported_protocol). */
+		enum cs_state was = cli->state;
+
+		cli->nreq++;
+		cli_set_state(cli, CS_STREAM);
+		if (cli_unsupported(cli, "ERR_REQUEST_START_TIMEOUT")) {
+			cli_run(cli);
+			return;
+		}
+		cli->nreq--;
+		cli_set_state(cli, was);
 	}
 	switch (cli->state) {
 	case CS_HEAD:

@@ -275,31 +275,44 @@ peek_hello(struct stream *s, struct buf *in, int eof)
 	return 1;
 }
 
-void
-peek_unsupported(struct stream *s, const char *squid_error)
+/* on_unsupported_protocol for s (s->tls set): UNSUP_TUNNEL or
+ * UNSUP_RESPOND; s becomes a CONNECT to the original destination. */
+static int
+unsupported_action(struct stream *s, const char *squid_error)
 {
 	const struct access_list *l = &s->sess->cfg->tls.on_unsupported;
 	const struct access_rule *rule = NULL;
 	struct tls_peek *tp = s->tls;
 	struct acl_ctx ctx;
-	int a = UNSUP_RESPOND;
 
 	tp->unsupported = 1;
 	tp->squid_error = squid_error;
 	tp->hello_rc = TLS_NOT_TLS;
 	if (s->start == 0)
 		s->start = evl_now();
-	if (set_target(s) < 0) {
-		end_here(s, squid_error);
-		return;
-	}
+	if (set_target(s) < 0)
+		return UNSUP_RESPOND;
 	if (l->n > 0) {
 		strm_acl_ctx(s, &ctx);
 		if (acl_first(l, &ctx, NULL, NULL, &rule) == ACL_ALLOW &&
 		    rule != NULL)
-			a = rule->allow;
+			return rule->allow;
 	}
-	if (a != UNSUP_TUNNEL) {
+	return UNSUP_RESPOND;
+}
+
+/* Relay the connection's bytes as they are to the original destination. */
+static void
+tunnel_blindly(struct stream *s)
+{
+	s->tls->srv_done = 1;	/* nothing of the server is looked at */
+	start(s);
+}
+
+void
+peek_unsupported(struct stream *s, const char *squid_error)
+{
+	if (unsupported_action(s, squid_error) != UNSUP_TUNNEL) {
 		/* "respond": an HTTP answer would mean nothing to a TLS
 		 * client, so the connection is closed (Squid too). */
 		stats.tls_unsupported_closed++;
@@ -307,8 +320,28 @@ peek_unsupported(struct stream *s, const char *squid_error)
 		return;
 	}
 	stats.tls_unsupported_tunneled++;
-	tp->srv_done = 1;	/* nothing of the server is looked at */
-	start(s);
+	tunnel_blindly(s);
+}
+
+int
+peek_http_unsupported(struct stream *s, struct tls_peek *tp,
+		      const char *squid_error)
+{
+	s->tls = tp;
+	if (unsupported_action(s, squid_error) != UNSUP_TUNNEL) {
+		/* "respond": the HTTP error page, as without rules. */
+		s->tls = NULL;
+		s->meth = H1_M_OTHER;
+		s->method[0] = '\0';
+		s->host[0] = '\0';
+		s->port = 0;
+		s->req_scanned = 0;
+		s->cli_keepalive = 0;
+		return 0;
+	}
+	stats.http_unsupported_tunneled++;
+	tunnel_blindly(s);
+	return 1;
 }
 
 /* Once a minute at most: the trust store cannot be read (a cafile= the

@@ -28,6 +28,16 @@ int peek_hello(struct stream *s, struct buf *in, int eof);
  * the original destination or closes it. */
 void peek_unsupported(struct stream *s, const char *squid_error);
 
+/*
+ * An intercepted HTTP connection whose first bytes are not an HTTP request
+ * (or that sent none in time): when on_unsupported_protocol says tunnel,
+ * s (given tp, zeroed, which the front end then owns) is relayed as it is
+ * to the original destination and 1 is returned; else 0 and s is as it
+ * was, for the usual error page.
+ */
+int peek_http_unsupported(struct stream *s, struct tls_peek *tp,
+			  const char *squid_error);
+
 /* In a tunnel: read the server's first flight in the server's buffer
  * before any of it goes to the client; after a peek at step 2, decide
  * step 3. Returns 1 when the server's bytes may go, 0 while they wait. */

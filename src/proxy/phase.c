@@ -475,22 +475,15 @@ phase_server_ready(struct stream *s)
 	s->hier = s->peer ? "FIRSTUP_PARENT" : s->sess->intercepted ?
 		  "ORIGINAL_DST" : "HIER_DIRECT";
 	strm_deadline(s, s->sess->cfg->read_timeout);
-	if (s->tls != NULL) {
-		/* An intercepted TLS connection: the client expects the
-		 * server's bytes, nothing from us; the ClientHello waiting
-		 * in the client's buffer goes first. */
-		s->status = 200;
-		s->code = "TCP_TUNNEL";
-		s->resp_head_done = 1;
-		srv_tunnel(s->srv);
-		strm_set_state(s, STRM_TUNNEL);
-		return;
-	}
 	if (s->meth == H1_M_CONNECT) {
-		if (buf_reserve(&s->res.hd, 64) < 0 ||
-		    buf_append(&s->res.hd,
-			       "HTTP/1.1 200 Connection established\r\n\r\n",
-			       39) < 0) {
+		/* An intercepted TLS connection (s->tls) expects the
+		 * server's bytes, nothing from us: its ClientHello, waiting
+		 * in the client's buffer, goes first. */
+		if (s->tls == NULL &&
+		    (buf_reserve(&s->res.hd, 64) < 0 ||
+		     buf_append(&s->res.hd,
+				"HTTP/1.1 200 Connection established\r\n\r\n",
+				39) < 0)) {
 			strm_error(s, 500, "ERR_INTERNAL", "Out of memory.");
 			return;
 		}

@@ -73,6 +73,8 @@ struct stats_slot {
 	uint64_t tls_sni_forgery;	/* SECURITY ALERT: SNI forgery */
 	uint64_t tls_ech;		/* Encrypted Client Hello (outer) */
 	uint64_t tls_no_sni;		/* hello without a server name */
+	uint64_t http_unsupported_tunneled;	/* http_port: not HTTP,
+						   tunnelled */
 	uint64_t learn_answers;		/* DNS answers learnt (src/learn) */
 	uint64_t learn_verified;	/* names verified by them */
 	uint64_t wccp_injected;		/* GRE-redirected packets served */

@@ -225,6 +225,8 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		out->tls_sni_forgery += LOAD(s->tls_sni_forgery);
 		out->tls_ech += LOAD(s->tls_ech);
 		out->tls_no_sni += LOAD(s->tls_no_sni);
+		out->http_unsupported_tunneled +=
+			LOAD(s->http_unsupported_tunneled);
 		out->learn_answers += LOAD(s->learn_answers);
 		out->learn_verified += LOAD(s->learn_verified);
 		out->wccp_injected += LOAD(s->wccp_injected);
@@ -419,6 +421,12 @@ stats_render(struct buf *b)
 		"tproxyd_tls_hellos_total{kind=\"no_sni\"} %llu\n",
 		(unsigned long long)t.tls_ech,
 		(unsigned long long)t.tls_no_sni);
+	rc |= METRIC(b, "tproxyd_http_unsupported_tunnels_total", "counter",
+		     "Intercepted connections to an http_port that did not "
+		     "start with an HTTP request, relayed as they are to their "
+		     "destination (on_unsupported_protocol tunnel).");
+	rc |= buf_appendf(b, "tproxyd_http_unsupported_tunnels_total %llu\n",
+			  (unsigned long long)t.http_unsupported_tunneled);
 	rc |= METRIC(b, "tproxyd_dns_answers_learnt_total", "counter",
 		     "DNS answers from trusted resolvers to clients that were "
 		     "learnt (host_verify_learn_dns).");

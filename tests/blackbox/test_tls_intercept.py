@@ -189,8 +189,8 @@ def nginx_requests(t, cli):
     return [ln for ln in t.nginx.access_lines() if ln.startswith(cli + " ")]
 
 
-def send_raw(t, addr, data, **kw):
-    spec = {"mode": "raw", "connect": [addr, 443], "data": data.hex()}
+def send_raw(t, addr, data, port=443, **kw):
+    spec = {"mode": "raw", "connect": [addr, port], "data": data.hex()}
     spec.update(kw)
     return t.tls_client(spec)
 
@@ -515,6 +515,61 @@ def test_not_tls_tunnelled(tls, tlsd, data, family):
     assert len(lines) == 1, [e["raw"] for e in lines]
     assert_spliced_line(lines[0], f["raw"], f["raw"], f["cli"])
     assert lines[0]["bytes"] == len(data), lines[0]["raw"]
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_http_port_not_http_tunnelled(tls, tlsd, family):
+    """on_unsupported_protocol applies to the intercepted http_port too
+    (Squid): bytes that are not an HTTP request go, as they are, to the
+    original destination, from the client's address."""
+    f = FAM[family]
+    data = b"SSH-2.0-OpenSSH_9.2\r\n\x00\x01binary"
+    d = tlsd(extra=["acl foreign squid_error ERR_PROTOCOL_UNKNOWN",
+                    "on_unsupported_protocol tunnel foreign"])
+    r = send_raw(tls, f["raw"], data, port=80, expect=len(data), shut=True)
+    assert bytes.fromhex(r["received"]) == data and r["end"] == "eof", r
+    recs = tls.raw.wait_records(1)
+    assert len(recs) == 1 and bytes.fromhex(recs[0]["received"]) == data, \
+        recs
+    assert recs[0]["peer"][0] == f["cli"], recs
+    assert recs[0]["local"][1] == 80, recs
+    lines = stopped_lines(d, 1)
+    assert len(lines) == 1, [e["raw"] for e in lines]
+    e = lines[0]
+    assert (e["code"], e["status"], e["url"]) == (
+        "TCP_TUNNEL", 200, "%s:80" % urlhost(f["raw"])), e["raw"]
+    assert (e["hier"], e["peer"]) == ("ORIGINAL_DST", f["raw"]), e["raw"]
+    assert e["bytes"] == len(data), e["raw"]
+
+
+def test_http_port_not_http_default_400(tls, tlsd):
+    """Without a rule (respond, the default) the http_port answers 400
+    as before, and nothing reaches the destination."""
+    f = FAM[4]
+    d = tlsd()
+    r = send_raw(tls, f["raw"], b"SSH-2.0-OpenSSH_9.2\r\n", port=80,
+                 shut=True, read_timeout=5)
+    assert bytes.fromhex(r["received"]).startswith(b"HTTP/1.1 400 "), r
+    assert tls.raw.records() == []
+    d.stop()
+
+
+def test_http_port_server_talks_first(tls, tlsd):
+    """Squid's example on an http_port: no request within
+    request_timeout, the server talks first: tunnelled."""
+    f = FAM[4]
+    d = tlsd(extra=TIMEOUTS + [
+        "acl server_first squid_error ERR_REQUEST_START_TIMEOUT",
+        "on_unsupported_protocol tunnel server_first"])
+    r = send_raw(tls, BANNER4, b"", port=80, expect=len(BANNER), shut=True,
+                 read_timeout=10)
+    assert bytes.fromhex(r["received"]) == BANNER, r
+    assert 1.5 <= r["elapsed"] <= 6, r
+    recs = tls.raw.wait_records(1)
+    assert len(recs) == 1 and recs[0]["peer"][0] == f["cli"], recs
+    lines = stopped_lines(d, 1)
+    assert len(lines) == 1 and lines[0]["url"] == BANNER4 + ":80", \
+        [e["raw"] for e in lines]
 
 
 # ---------------------------------------------------------------------------

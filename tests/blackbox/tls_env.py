@@ -310,15 +310,19 @@ class RawOrigin:
         self.log = Path(d) / "raw-origin.jsonl"
         self.log.write_text("")
         argv = [PY, RAW_ORIGIN_PY, "--log", self.log]
+        # Port 80 too: on_unsupported_protocol on the http_port.
         for a in RAW_ADDRS:
-            argv += ["--listen", "%s:443" % urlhost(a)]
-        argv += ["--listen", "%s:443/banner" % BANNER4]
+            for port in (443, 80):
+                argv += ["--listen", "%s:%d" % (urlhost(a), port)]
+        argv += ["--listen", "%s:443/banner" % BANNER4,
+                 "--listen", "%s:80/banner" % BANNER4]
         self.proc = topo.popen(topo.srv, argv, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
         for a in RAW_ADDRS + (BANNER4,):
-            topo.wait_connect(topo.srv, a, 443)
+            for port in (443, 80):
+                topo.wait_connect(topo.srv, a, port)
         # The readiness probes above are connections too.
-        harness.poll(lambda: len(self.records()) >= 3, 5)
+        harness.poll(lambda: len(self.records()) >= 6, 5)
         self.clear()
 
     def records(self):

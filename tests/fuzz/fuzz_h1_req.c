@@ -10,6 +10,8 @@
  *    as parsing everything at once;
  *  - a smaller max gives the same answer or H1_E_TOO_LONG, and exactly
  *    H1_E_TOO_LONG when the head does not fit;
+ *  - a head that parses never starts like another protocol
+ *    (h1_req_start_bad());
  *  - framing returns only the codes it documents, and a body scan gives
  *    the same result in one go, split in two, or byte by byte.
  */
@@ -38,6 +40,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&st, 0, sizeof(st));
 	rc = h1_parse_req(p, size, size + 1, &st, &req1);
 	FUZZ_CHECK(rc >= H1_E_LAST && rc != 0);
+	/* What parses as a request cannot look like another protocol. */
+	FUZZ_CHECK(rc < 0 || !h1_req_start_bad(p, size));
 	FUZZ_CHECK(rc < 0 || (size_t)rc <= size);
 	FUZZ_CHECK(h1_strerror(rc) != NULL);
 	if (rc == H1_INCOMPLETE)

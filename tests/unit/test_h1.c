@@ -1170,6 +1170,55 @@ run_table(const char *group, CMUnitTestFunction fn, void *rows,
 #define RUN_TABLE(group, fn, rows) \
 	run_table(group, fn, rows, sizeof((rows)[0]), NELEM(rows))
 
+/* h1_req_start_bad(): every prefix of a real request line can still be
+ * one; other protocols are seen from their first bytes. */
+static const struct {
+	const char *in;
+	size_t      len;	/* 0: strlen */
+	int         bad;
+} start_cases[] = {
+	{ "", 0, 0 },
+	{ "G", 0, 0 },
+	{ "GET", 0, 0 },
+	{ "GET ", 0, 0 },
+	{ "GET /a?b=c", 0, 0 },
+	{ "GET / ", 0, 0 },
+	{ "GET / HTTP/1", 0, 0 },
+	{ "GET / HTTP/1.1\r\nHost: x\r\n", 0, 0 },
+	{ "\r\n\r\nPOST http://a/ HTTP/1.0", 0, 0 },
+	{ "CONNECT a:443 HTTP/1.1", 0, 0 },
+	{ "\x16\x03\x01\x02\x00", 5, 1 },	/* TLS hello */
+	{ "SSH-2.0-OpenSSH_9.2\r\n", 0, 1 },	/* CR before SP */
+	{ "\x00\x01", 2, 1 },
+	{ " GET / HTTP/1.1", 0, 1 },	/* no method */
+	{ "GET  / HTTP/1.1", 0, 1 },	/* no target */
+	{ "GET /a\x01 HTTP/1.1", 0, 1 },
+	{ "GET / FTP/1.0", 0, 1 },
+	{ "GET / HTTP/2.0", 0, 1 },
+	{ "GET / http/1.1", 0, 1 },
+	{ "EHLO mail.example\r\n", 0, 1 },
+};
+
+static void
+test_req_start_bad(void **state)
+{
+	size_t i, n, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(start_cases) / sizeof(start_cases[0]); i++) {
+		n = start_cases[i].len ? start_cases[i].len :
+		    strlen(start_cases[i].in);
+		if (h1_req_start_bad(start_cases[i].in, n) !=
+		    start_cases[i].bad)
+			fail_msg("case %zu (%s): want %d", i,
+				 start_cases[i].in, start_cases[i].bad);
+		/* A prefix of a good start is good too. */
+		for (k = 0; !start_cases[i].bad && k < n; k++)
+			assert_int_equal(h1_req_start_bad(start_cases[i].in,
+							  k), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -1182,6 +1231,7 @@ main(void)
 		cmocka_unit_test(test_chunk_data_left_kinds),
 		cmocka_unit_test(test_hdr_find),
 		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_req_start_bad),
 	};
 	int failed = 0;
 
