@@ -281,6 +281,29 @@ def test_terminate_by_sni(tls, tlsd, family):
     assert_spliced_line(lines[4], "allowed.test", f["srv"], f["cli"])
 
 
+def test_http_access_on_the_connect(tls, tlsd):
+    """http_access sees the CONNECT the connection becomes after the
+    hello (target: the SNI, as in Squid's fake CONNECT): a dstdomain
+    denial closes it (an error page would need decrypting), logged
+    TCP_DENIED/403 with the name, and the origin is never contacted."""
+    f = FAM[4]
+    t = tls
+    lines = [ln for ln in TLS_BASE if not ln.startswith("http_access")]
+    d = tlsd(lines + ["acl denied dstdomain other.test",
+                      "http_access deny CONNECT denied",
+                      "http_access allow all"])
+    r = t.curl("other.test", f["srv"], "/peer")
+    assert r.rc != 0 and not r.body, r
+    assert t.intercept.syn_counts()[f["srv"]] == 0
+    r = t.curl("allowed.test", f["srv"], "/peer")
+    assert r.rc == 0 and r.body.decode() == f["cli"], r
+    got = stopped_lines(d, 2)
+    e = got[0]
+    assert (e["code"], e["status"], e["bytes"], e["url"]) == (
+        "TCP_DENIED", 403, 0, authority("other.test")), e["raw"]
+    assert_spliced_line(got[1], "allowed.test", f["srv"], f["cli"])
+
+
 def test_http_port_alongside(tls, tlsd):
     """Port 80 is still intercepted by the same daemon."""
     d = tlsd()
