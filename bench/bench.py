@@ -30,6 +30,16 @@ sys.path.insert(0, os.path.join(TOP, "tests", "netns"))
 import netns  # noqa: E402
 
 PORT = 3129
+# HTTPS: port 443 is diverted to each proxy's TLS port; the clients name
+# the origin TLS_HOST, which the client and router namespaces' /etc/hosts
+# resolve to ORIGIN (the proxies decide by the name the client sends).
+TLS_PORT = 3130
+TLS_HOST = "bench.test"
+# Idle spliced TLS connections: each holds two descriptors in a proxy (the
+# client's and the origin's), and the descriptor hard limit here is 20,000
+# per process (not raisable without CAP_SYS_RESOURCE), so 10,000 cannot
+# fit in the one process of the per-core setup.
+TLS_IDLE_N = 9000
 ORIGIN = netns.SRV4
 CLIENT = netns.CLI4
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -44,7 +54,18 @@ LOADS = {
     "ka64k":  ("/64k", 50, [], "64 KiB keep-alive, 50 conns"),
     "ka1m":   ("/1m", 10, [], "1 MiB keep-alive, 10 conns"),
     "idle":   (None, 10000, [], "10,000 idle keep-alive conns"),
+    "tls-new": ("/1k", 50, ["Connection: close"],
+                "HTTPS 1 KiB, new TLS conn/request, 50 conns"),
+    "tls-1m": ("/1m", 10, [], "HTTPS 1 MiB keep-alive, 10 conns"),
+    "tls-idle": (None, TLS_IDLE_N, [],
+                 "%d idle spliced TLS conns" % TLS_IDLE_N),
 }
+# The HTTPS loads: the proxies intercept port 443 and splice by server name
+# (bench/README.md, "HTTPS"); per core only.
+TLS_LOADS = ("tls-new", "tls-1m", "tls-idle")
+# Each kind's configuration template for the HTTPS loads.
+TLS_CONF = {"tproxyd": "tproxyd-tls.conf", "haproxy": "haproxy-tls.cfg",
+            "squid": "squid-tls.conf", "nginx": "nginx-tls.conf"}
 PROXIES = ["direct", "tproxyd", "tproxyd-before", "haproxy",
            "haproxy-default", "squid", "squid-default", "nginx",
            "nginx-default"]
@@ -64,7 +85,8 @@ PROXY_CONF = {
         "REUSE_LINE": "http-reuse never",
         "SPLICE_LINE": "option splice-request\n\toption splice-response"}},
     "haproxy-default": {"kind": "haproxy", "modes": ["pinned"],
-                        "loads": ["ka50", "ka1000", "ka1m"], "fields": {
+                        "loads": ["ka50", "ka1000", "ka1m", "tls-1m"],
+                        "fields": {
         "REUSE_LINE": "# (no http-reuse line: the default, safe)",
         "SPLICE_LINE": "# (no splicing: the default)"}},
     "squid": {"kind": "squid", "modes": None, "loads": None, "fields": {
@@ -111,6 +133,14 @@ class Bench:
             k: self._tproxyd_has_workers(v)
             for k, v in self.binaries.items()}
         self.tproxyd_workers = self.workers_support["tproxyd"]
+        # HTTPS: None when the binary accepts tproxyd-tls.conf, else why
+        # not (its -k parse message): then its HTTPS rows say "not
+        # available" and nothing is measured for it.
+        self.tls_unavailable = {
+            k: self._tproxyd_tls_problem(v)
+            for k, v in self.binaries.items()}
+        self.proxy_port = PORT
+        self.etc_netns = []
 
     # -- helpers ----------------------------------------------------------
 
@@ -122,13 +152,13 @@ class Bench:
                 p.stderr))
         return p
 
-    def template(self, name, out, **kv):
+    def template(self, name, out, dest=None, **kv):
         with open(os.path.join(self.peers, name)) as f:
             text = f.read()
         for k, v in kv.items():
             text = text.replace("@%s@" % k, str(v))
         assert "@" not in re.sub(r"#.*", "", text), "unfilled field in " + name
-        path = os.path.join(self.d, out)
+        path = os.path.join(dest or self.d, out)
         with open(path, "w") as f:
             f.write(text)
         return path
@@ -149,6 +179,25 @@ class Bench:
                 return None
         out = p.stdout + p.stderr
         return p.returncode == 0 and "workers" not in out
+
+    def _tproxyd_tls_problem(self, binary):
+        """None if binary accepts peers/tproxyd-tls.conf (-k parse), else
+        its first error line."""
+        with tempfile.TemporaryDirectory() as d:
+            conf = self.template("tproxyd-tls.conf", "tls-check.conf",
+                                 PORT=TLS_PORT, DIR=d, WORKERS_LINE="",
+                                 dest=d)
+            try:
+                p = subprocess.run([binary, "-k", "parse", "-f", conf],
+                                   capture_output=True, text=True,
+                                   timeout=10)
+            except OSError as e:
+                return str(e)
+        if p.returncode == 0:
+            return None
+        lines = [x for x in (p.stderr + p.stdout).splitlines() if x.strip()]
+        return re.sub(r"^\S*tls-check\.conf:", "line ",
+                      lines[0] if lines else "exit %d" % p.returncode)
 
     def ns_pids(self, ns):
         p = subprocess.run([netns.IP, "netns", "pids", ns],
@@ -221,6 +270,26 @@ class Bench:
                         self.shim, os.path.join(self.peers,
                                                 "transparent_shim.c"),
                         "-ldl"], check=True, timeout=60)
+        # HTTPS: the origin's certificate (EC P-256, the name the clients
+        # send), and the certificate Squid's ssl-bump port must have even
+        # though nothing is decrypted (self-signed, never sent: splice).
+        for stem, cn, san in (("origin", TLS_HOST, "DNS:" + TLS_HOST),
+                              ("bump", "bench bump CA", None)):
+            key = os.path.join(self.d, stem + "-key.pem")
+            cert = os.path.join(self.d, stem + "-cert.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                            "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                            "-nodes", "-days", "7", "-subj", "/CN=" + cn,
+                            "-keyout", key, "-out", cert] +
+                           (["-addext", "subjectAltName=" + san]
+                            if san else []),
+                           check=True, timeout=60, capture_output=True)
+            os.chmod(key, 0o644)   # read by squid as 'proxy'; test keys
+        with open(os.path.join(self.d, "bump.pem"), "w") as out:
+            for part in ("bump-cert.pem", "bump-key.pem"):
+                with open(os.path.join(self.d, part)) as f:
+                    out.write(f.read())
+        os.chmod(os.path.join(self.d, "bump.pem"), 0o644)
 
     def setup(self):
         """A fresh network and origin for every measured run, so that no
@@ -229,6 +298,16 @@ class Bench:
         self.t = netns.Topology()
         self.rules_on = False
         self.t.setup()
+        # TLS_HOST -> ORIGIN in the client and router namespaces: `ip netns
+        # exec NS` mounts /etc/netns/NS/hosts over /etc/hosts (iproute2's
+        # per-namespace /etc), removed with the namespaces (teardown()).
+        for ns in (self.t.cli, self.t.rtr):
+            d = os.path.join("/etc/netns", ns)
+            os.makedirs(d)
+            self.etc_netns.append(d)
+            with open(os.path.join(d, "hosts"), "w") as f:
+                f.write("127.0.0.1\tlocalhost\n%s\t%s\n" % (ORIGIN,
+                                                             TLS_HOST))
         # a second client address, for the spoofing check (spoofcheck.py)
         self.t._ip("-n", self.t.cli, "addr", "add", CLIENT_B + "/24",
                    "dev", "c0")
@@ -248,58 +327,92 @@ class Bench:
             "nginx", "-e", os.path.join(self.d, "origin.error.log"),
             "-c", conf, "-g", "daemon off;"])
         self.t.wait_listen(self.t.srv, 80, proc=self.origin)
+        self.t.wait_listen(self.t.srv, 443, proc=self.origin)
         # warm ARP so the first measured run is not charged for it
         self.sh(self.t.cli, ["curl", "-sS", "-o", "/dev/null", "-m", "5",
                              "http://%s/1k" % ORIGIN])
 
-    def rules(self, on):
+    def teardown(self):
+        """The network of one run goes, with its /etc/netns files."""
+        if self.t is not None:
+            self.t.cleanup()
+        for d in self.etc_netns:
+            shutil.rmtree(d, ignore_errors=True)
+        self.etc_netns = []
+
+    def tproxyctl_https(self):
+        """True if tproxyctl has its own HTTPS mapping (--https-port)."""
+        if not hasattr(self, "_ctl_https"):
+            p = subprocess.run([os.path.join(self.build, "tproxyctl"),
+                                "setup", "--help"], capture_output=True,
+                               text=True, timeout=10)
+            self._ctl_https = "--https-port" in p.stdout + p.stderr
+        return self._ctl_https
+
+    def rules(self, on, tls=False):
+        """TPROXY rules on the router: port 80 to PORT, or, for the HTTPS
+        loads, 443 to TLS_PORT: with tproxyctl's HTTPS options when it has
+        them, else as its one mapping (--port/--ports), the same rules."""
         if on == self.rules_on:
             return
         state = os.path.join(self.d, "tproxyctl.state")
         ctl = os.path.join(self.build, "tproxyctl")
         if on:
-            self.sh(self.t.rtr, [ctl, "setup", "--port", str(PORT),
-                                 "--ports", "80", "--family", "ipv4",
-                                 "--state", state])
+            if not tls:
+                m = ["--port", str(PORT), "--ports", "80"]
+            elif self.tproxyctl_https():
+                m = ["--port", str(PORT), "--ports", "80",
+                     "--https-port", str(TLS_PORT), "--https-ports", "443"]
+            else:
+                m = ["--port", str(TLS_PORT), "--ports", "443"]
+            self.sh(self.t.rtr, [ctl, "setup"] + m +
+                    ["--family", "ipv4", "--state", state])
         else:
             self.sh(self.t.rtr, [ctl, "teardown", "--state", state])
         self.rules_on = on
 
     # -- proxies ----------------------------------------------------------
 
-    def start_proxy(self, name, mode):
+    def start_proxy(self, name, mode, tls=False):
         """Start proxy `name` in the router namespace, pinned to CPU 1 with
-        one worker (mode 'pinned') or unpinned with two (mode '2cpu')."""
+        one worker (mode 'pinned') or unpinned with two (mode '2cpu');
+        with tls, its HTTPS configuration (TLS_CONF) on TLS_PORT."""
         n = 1 if mode == "pinned" else 2
         pin = ["taskset", "-c", "1"] if mode == "pinned" else []
         env = dict(os.environ)
         kind = PROXY_CONF[name]["kind"]
         fields = PROXY_CONF[name].get("fields", {})
+        port = TLS_PORT if tls else PORT
+        self.proxy_port = port
+
+        def tmpl(http_name):
+            name_ = TLS_CONF[kind] if tls else http_name
+            return name_, name_
         if kind == "tproxyd":
             # the same configuration for both binaries
             wl = ("workers %d" % n) if self.tproxyd_workers else ""
-            conf = self.template("tproxyd.conf", "tproxyd.conf", PORT=PORT,
+            conf = self.template(*tmpl("tproxyd.conf"), PORT=port,
                                  DIR=self.d, WORKERS_LINE=wl)
             binary = self.binaries[name]
             self.sh(self.t.rtr, [binary, "-k", "parse", "-f", conf])
             argv = [binary, "-N", "-f", conf]
         elif kind == "haproxy":
-            conf = self.template("haproxy.cfg", "haproxy.cfg", PORT=PORT,
+            conf = self.template(*tmpl("haproxy.cfg"), PORT=port,
                                  THREADS=n, **fields)
             self.sh(self.t.rtr, ["haproxy", "-q", "-c", "-f", conf])
             argv = ["haproxy", "-db", "-f", conf]
         elif kind == "squid":
-            conf = self.template("squid.conf", "squid.conf", PORT=PORT,
+            conf = self.template(*tmpl("squid.conf"), PORT=port,
                                  DIR=self.d, **fields)
             self.sh(self.t.rtr, ["squid", "-k", "parse", "-f", conf])
             argv = ["squid", "-N", "-f", conf]
         elif kind == "nginx":
-            conf = self.template("nginx-proxy.conf", "nginx-proxy.conf",
-                                 PORT=PORT, DIR=self.d, WORKERS=n, **fields)
+            conf = self.template(*tmpl("nginx-proxy.conf"), PORT=port,
+                                 DIR=self.d, WORKERS=n, **fields)
             self.sh(self.t.rtr, ["nginx", "-t", "-q", "-e", "stderr", "-c",
                                  conf])
             env["LD_PRELOAD"] = self.shim
-            env["TRANSPARENT_PORT"] = str(PORT)
+            env["TRANSPARENT_PORT"] = str(port)
             argv = ["nginx", "-e", os.path.join(self.d, "nginx-proxy.error.log"),
                     "-c", conf, "-g", "daemon off;"]
         else:
@@ -310,7 +423,7 @@ class Bench:
                                  stdin=subprocess.DEVNULL, stdout=out,
                                  stderr=subprocess.STDOUT)
         self.proxy_procs.append(p)
-        self.t.wait_listen(self.t.rtr, PORT, timeout=20, proc=p)
+        self.t.wait_listen(self.t.rtr, port, timeout=20, proc=p)
         time.sleep(0.3)   # let workers/children come up
         return p
 
@@ -337,8 +450,33 @@ class Bench:
                 except ProcessLookupError:
                     pass
             time.sleep(0.1)
-        while self.t.listening(self.t.rtr, PORT):
+        while self.t.listening(self.t.rtr, self.proxy_port):
             time.sleep(0.1)
+
+    def verify_tls(self, name, mode):
+        """HTTPS: through the proxy, each of the two client addresses must
+        reach the origin with its own address and the server name it sent
+        (curl over TLS to https://TLS_HOST/peer: the origin answers
+        "ADDRESS NAME"); the second while the first's connection is still
+        open is not needed: a spliced connection carries one client only.
+        Recorded like the two-client check, under setup "MODE-https"."""
+        steps = []
+        for step, addr in (("A", CLIENT), ("B", CLIENT_B)):
+            p = self.sh(self.t.cli, [
+                "curl", "-sS", "-k", "-m", "10", "--interface", addr,
+                "https://%s/peer" % TLS_HOST], check=False)
+            steps.append({"step": step, "want": "%s %s" % (addr, TLS_HOST),
+                          "saw": p.stdout.strip() or
+                          "error: " + p.stderr.strip()[-120:]})
+        ok = all(x["saw"] == x["want"] for x in steps)
+        if name != "direct":
+            ok = ok and self.rules_on and bool(self.ns_pids(self.t.rtr))
+        self.spoofcheck[(name, mode + "-https")] = {"ok": ok,
+                                                    "steps": steps}
+        log("verify %-15s https: %s -> %s" % (
+            name, " ".join("%s=%r" % (x["step"], x["saw"]) for x in steps),
+            "OK" if ok else "FAILED"))
+        return ok
 
     def verify(self, name, mode):
         """The origin must see the client's address, through the proxy,
@@ -379,7 +517,14 @@ class Bench:
 
     def run_load(self, load, mode, dur):
         path, conns, hdrs, _ = LOADS[load]
-        if load == "idle":
+        if load == "tls-idle":
+            n = 1000 if self.a.quick else conns
+            argv = ["/usr/bin/python3", os.path.join(TOP, "bench",
+                                                     "idleclient.py"),
+                    "--host", ORIGIN, "--port", "443", "--tls-sni",
+                    TLS_HOST, "-n", str(n),
+                    "--hold", str(2 if self.a.quick else 5)]
+        elif load == "idle":
             n = 1000 if self.a.quick else 10000
             argv = ["/usr/bin/python3", os.path.join(TOP, "bench",
                                                      "idleclient.py"),
@@ -392,7 +537,12 @@ class Bench:
                     "-s", os.path.join(TOP, "bench", "report.lua")]
             for h in hdrs:
                 argv += ["-H", h]
-            argv.append("http://%s%s" % (ORIGIN, path))
+            if load in TLS_LOADS:
+                # wrk sends the URL's host name as SNI (and resolves it
+                # through the namespace's /etc/hosts)
+                argv.append("https://%s%s" % (TLS_HOST, path))
+            else:
+                argv.append("http://%s%s" % (ORIGIN, path))
         if mode == "pinned":
             argv = ["taskset", "-c", "0"] + argv
         p = self.t.run(self.t.cli, argv, timeout=dur + 120)
@@ -403,17 +553,18 @@ class Bench:
         return json.loads(m.group(1))
 
     def measure(self, name, load, mode, run, dur):
+        tls = load in TLS_LOADS
         if name != "direct":
-            self.start_proxy(name, mode)
+            self.start_proxy(name, mode, tls)
         try:
-            ok = (self.verify(name, mode) if run == 1 or not self.a.quick
-                  else True)
-            self.verified[(name, mode)] = (
-                self.verified.get((name, mode), True) and ok)
+            vkey = (name, mode + "-https" if tls else mode)
+            ok = ((self.verify_tls if tls else self.verify)(name, mode)
+                  if run == 1 or not self.a.quick else True)
+            self.verified[vkey] = self.verified.get(vkey, True) and ok
             if not ok:
                 raise RuntimeError("verification failed: the origin did "
                                    "not see the client's address")
-            if self.a.warmup and load != "idle":
+            if self.a.warmup and load not in ("idle", "tls-idle"):
                 self.run_load(load, mode, 1)
             pids = self.ns_pids(self.t.rtr)
             c0 = self.cpu_seconds(pids)
@@ -437,6 +588,9 @@ class Bench:
             r["mbps"] = r["bytes"] / (r["duration_us"] / 1e6) / 1e6
             r["cpu_per_100k"] = (r["cpu_s"] * 1e5 / r["requests"]
                                  if r["requests"] else 0)
+            if tls:
+                # per 10,000 requests: in tls-new, 10,000 connections
+                r["cpu_per_10k"] = r["cpu_per_100k"] / 10
             r["origin_conns_per_req"] = (r["origin_conns"] / r["requests"]
                                          if r["requests"] else 0)
             r["errors"] = sum(r[k] for k in ("err_connect", "err_read",
@@ -472,8 +626,10 @@ class Bench:
                 proxies.insert(proxies.index("tproxyd") + 1, "tproxyd-before")
         else:
             proxies = [x for x in proxies if x != "tproxyd-before"]
+        # HTTPS loads per core only (time: bench/README.md)
         loads_pinned = (["ka50", "close", "ka1m", "idle"] if q else
-                        ["ka50", "ka1000", "close", "ka64k", "ka1m", "idle"])
+                        ["ka50", "ka1000", "close", "ka64k", "ka1m",
+                         "idle"]) + list(TLS_LOADS)
         loads_2cpu = [] if q else ["ka50", "ka1000", "close", "ka1m"]
         loads_pinned = [x for x in loads_pinned if x in self.a.loads]
         loads_2cpu = [x for x in loads_2cpu if x in self.a.loads]
@@ -482,7 +638,10 @@ class Bench:
         for mode, loads in (("pinned", loads_pinned), ("2cpu", loads_2cpu)):
             for load in loads:
                 here = [x for x in proxies
-                        if not (load == "idle" and x == "direct")
+                        if not (load in ("idle", "tls-idle")
+                                and x == "direct")
+                        and not (load in TLS_LOADS
+                                 and self.tls_unavailable.get(x))
                         and (PROXY_CONF[x]["modes"] is None
                              or mode in PROXY_CONF[x]["modes"])
                         and (PROXY_CONF[x]["loads"] is None
@@ -505,6 +664,8 @@ class Bench:
         for mode, name, load, run in plan:
             if load == "idle":
                 t += 4 if self.a.quick else 9
+            elif load == "tls-idle":
+                t += 5 if self.a.quick else 12
             else:
                 t += dur + (1 if self.a.warmup else 0) + 1.2
         return t
@@ -515,13 +676,18 @@ class Bench:
         plan = self.plan()
         log("%d runs of ~%d s each, expected to take ~%.0f min" % (
             len(plan), dur, self.estimate_s(plan, dur) / 60))
+        for k, why in sorted(self.tls_unavailable.items()):
+            if why and k in self.a.proxies and set(TLS_LOADS) & set(
+                    self.a.loads):
+                log("HTTPS: %s not available (%s): its HTTPS rows say so"
+                    % (k, why))
         t0 = time.monotonic()
         for mode, name, load, run in plan:
             try:
                 self.setup()
                 self.set_affinity(self.t.srv,
                                   "0" if mode == "pinned" else "0,1")
-                self.rules(name != "direct")
+                self.rules(name != "direct", load in TLS_LOADS)
                 self.measure(name, load, mode, run, dur)
             except (RuntimeError, netns.TopologyError, OSError,
                     subprocess.SubprocessError) as e:
@@ -530,7 +696,7 @@ class Bench:
                                          run=run, failed=str(e)[:300]))
                 self.stop_proxy()
             finally:
-                self.t.cleanup()
+                self.teardown()
         log("measured in %.0f s" % (time.monotonic() - t0))
         self.write_results(dur)
 
@@ -598,6 +764,13 @@ class Bench:
             "quick": self.a.quick, "duration": dur,
             "runs": 1 if self.a.quick else self.a.runs,
             "tproxyd_workers": self.tproxyd_workers,
+            # HTTPS: why a tproxyd binary was not measured (None: it was)
+            "tls_unavailable": {
+                k: v for k, v in self.tls_unavailable.items()
+                if k in self.a.proxies or (k == "tproxyd-before"
+                                           and "tproxyd" in self.a.proxies)},
+            "tls_loads": [x for x in TLS_LOADS if x in self.a.loads],
+            "tls_idle_n": 1000 if self.a.quick else TLS_IDLE_N,
             "workers_support": self.workers_support,
             "tproxyd_builds": {k: build_id(v)
                                for k, v in self.binaries.items()},
@@ -612,6 +785,7 @@ class Bench:
                 "squid": ver(["squid", "-v"], "Version"),
                 "nginx": ver(["nginx", "-v"]),
                 "wrk": ver(["wrk", "-v"], "wrk"),
+                "openssl": ver(["openssl", "version"]),
                 "python3": platform.python_version(),
             },
         }
@@ -622,8 +796,7 @@ class Bench:
                 self.stop_proxy()
         except Exception:
             pass
-        if self.t is not None:
-            self.t.cleanup()
+        self.teardown()
         shutil.rmtree(self.d, ignore_errors=True)
 
 

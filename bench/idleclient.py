@@ -1,13 +1,24 @@
 #!/usr/bin/python3
 """
 idleclient.py - the "10,000 mostly idle keep-alive connections" load of
-`make bench` (wrk cannot hold connections idle).
+`make bench` (wrk cannot hold connections idle), and its HTTPS twin.
 
 Opens N connections to HOST:PORT (at most BATCH connecting at a time), does
 one request (GET /idle) on each and keeps it open. Prints "HOLDING <n>" on
 stdout once they are all open, then for HOLD seconds sends a request on a
 random connection RATE times a second ("mostly" idle: GET /1k) and measures
 their latency. Finally prints one line "BENCHJSON {...}" and closes all.
+
+With --tls-sni NAME (HTTPS, port 443): instead of the request, each
+connection sends one TLS ClientHello naming NAME (made once by Python's ssl
+module and sent as the same bytes on every connection: no TLS work per
+connection here) and waits for the first record of the server's answer
+(a handshake record: the proxy has read the name, decided and spliced the
+connection to the server, which answered). The handshake is never
+finished: the connection then stays idle, spliced, with an origin
+connection behind it, for HOLD seconds (no requests: none can be made
+without finishing the handshake). A "request" in the output is one such
+exchange.
 
 Standard library only; one thread, selectors; run inside the client
 namespace (the bench does `ip netns exec <cli> python3 idleclient.py ...`).
@@ -18,8 +29,24 @@ import random
 import resource
 import selectors
 import socket
+import ssl
 import sys
 import time
+
+
+def client_hello(sni):
+    """The bytes of a ClientHello naming sni, as Python's ssl (OpenSSL)
+    sends it."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname=sni)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
 
 
 def main():
@@ -31,6 +58,9 @@ def main():
     ap.add_argument("--hold", type=float, default=5.0)
     ap.add_argument("--rate", type=float, default=200.0)
     ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--tls-sni", metavar="NAME",
+                    help="send a TLS ClientHello naming NAME instead of a "
+                    "request, hold without requests (see above)")
     a = ap.parse_args()
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -38,6 +68,8 @@ def main():
 
     first = (b"GET /idle HTTP/1.1\r\nHost: %s\r\n\r\n" % a.host.encode())
     again = (b"GET /1k HTTP/1.1\r\nHost: %s\r\n\r\n" % a.host.encode())
+    if a.tls_sni:
+        first = client_hello(a.tls_sni)
     sel = selectors.DefaultSelector()
     st = {}          # sock -> [state, buffer, t_sent]
     idle = []        # sockets that completed their first request
@@ -47,6 +79,14 @@ def main():
     started = 0
     t0 = time.monotonic()
     deadline = t0 + a.timeout
+
+    def record_done(buf):
+        # One whole TLS record; ok if it is a handshake record (22), i.e.
+        # not an alert (21) and not something else than TLS.
+        if len(buf) < 5:
+            return False, 0
+        n = int.from_bytes(buf[3:5], "big")
+        return len(buf) >= 5 + n, buf[0] == 22
 
     def response_done(buf):
         # The origin answers with Content-Length; a response is complete
@@ -91,7 +131,8 @@ def main():
                 if not d:
                     raise OSError("closed")
                 state[1] += d
-                complete, ok = response_done(state[1])
+                complete, ok = (record_done if a.tls_sni
+                                else response_done)(state[1])
                 if complete:
                     if not ok:
                         raise OSError("status")
@@ -120,6 +161,11 @@ def main():
         if now < nxt:
             time.sleep(min(nxt - now, 0.05))
             continue
+        if a.tls_sni:
+            # nothing to ask over a TLS connection whose handshake is not
+            # finished: idle and spliced it is
+            time.sleep(min(0.05, max(0.0, a.hold - (now - t1))))
+            continue
         nxt += 1.0 / a.rate
         if not idle:
             break
@@ -147,14 +193,15 @@ def main():
             idle.remove(s)
             s.close()
     hold_time = time.monotonic() - t1
-    # How many are still open at the end (not closed by the proxy).
+    # How many are still open at the end (not closed by the proxy): read
+    # what is pending (the rest of a TLS server's first flight) until the
+    # socket would block (open) or reports its end (closed).
     alive = 0
     for s in idle:
         try:
             s.setblocking(False)
-            d = s.recv(1)
-            if d:
-                alive += 1
+            while s.recv(65536):
+                pass
         except BlockingIOError:
             alive += 1
         except OSError:

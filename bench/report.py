@@ -19,7 +19,15 @@ LOAD_LABEL = {
     "ka64k": "64 KiB responses, 50 keep-alive connections",
     "ka1m": "1 MiB responses, 10 keep-alive connections",
     "idle": "10,000 idle keep-alive connections",
+    "tls-new": "HTTPS, 1 KiB responses, a new TLS connection (full "
+               "handshake) per request, 50 at a time",
+    "tls-1m": "HTTPS, 1 MiB responses, 10 keep-alive connections",
+    "tls-idle": "HTTPS, {n} idle spliced connections",
 }
+# The HTTPS loads (port 443 intercepted, spliced by server name): their own
+# table, per core only.
+TLS_ORDER = ["tls-new", "tls-1m", "tls-idle"]
+ALL_LOADS = LOAD_ORDER + TLS_ORDER
 PROXY_ORDER = ["direct", "tproxyd", "tproxyd-before", "haproxy",
                "haproxy-default", "squid", "squid-default", "nginx",
                "nginx-default"]
@@ -34,6 +42,16 @@ PROXY_LABEL = {
     "squid-default": "Squid (defaults: read_ahead_gap 16 KB)",
     "nginx": "nginx (best: proxy_buffering off, 64 KiB reads)",
     "nginx-default": "nginx (defaults: proxy_buffering on)",
+}
+# The same programs in the HTTPS rows (bench/peers/*-tls.*).
+TLS_LABEL = {
+    "direct": "direct forwarding (no proxy)",
+    "tproxyd": "tproxyd (peek step1, splice all)",
+    "tproxyd-before": "tproxyd-before (baseline binary)",
+    "haproxy": "HAProxy (req.ssl_sni, splicing)",
+    "haproxy-default": "HAProxy (req.ssl_sni, defaults: no splicing)",
+    "squid": "Squid (ssl_bump peek step1, splice all)",
+    "nginx": "nginx (stream, ssl_preread)",
 }
 MODES = [("pinned", "Per core: proxy pinned to CPU 1, one worker; "
           "wrk and origin on CPU 0"),
@@ -192,6 +210,7 @@ def write(out, results, facts, verified, spoofcheck=None):
                             "%d" % max(r["syn_retrans"] for r in runs),
                             "%d" % max(r["errors"] for r in runs)))
         L.append("")
+    L += tls_tables(c, facts, failed)
     L += efficiency(c)
     L += targets(c)
     L += before_after(c)
@@ -208,6 +227,139 @@ def write(out, results, facts, verified, spoofcheck=None):
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write("\n".join(L))
     chart(out, c, facts)
+
+
+def load_label(load, c):
+    """LOAD_LABEL[load], with the number of idle TLS connections the runs
+    opened."""
+    n = [r.get("opened", 0) + r.get("conn_failed", 0)
+         for k, v in c.items() if k[1] == load for r in v]
+    return LOAD_LABEL[load].replace("{n}", "{:,}".format(max(n) if n
+                                                          else 0))
+
+
+def tls_tables(c, facts, failed):
+    """The HTTPS rows: one table (per core), every proxy that ran them and
+    a "not available" row for a tproxyd build that does not accept its
+    HTTPS configuration."""
+    loads = [ld for ld in TLS_ORDER if any(k[1] == ld for k in c)
+             or any(r["load"] == ld for r in failed)]
+    if not loads:
+        return []
+    unavail = {k: v for k, v in (facts.get("tls_unavailable") or {}).items()
+               if v}
+    L = ["## HTTPS: port 443 intercepted, spliced by server name (per "
+         "core)", "",
+         "Each proxy reads the client's TLS ClientHello for its server name "
+         "(SNI), decides, and relays the bytes unchanged to the original "
+         "destination with the client's address (nothing is decrypted); "
+         "the origin (nginx, TLS 1.3, EC P-256 certificate) makes a full "
+         "handshake for every connection. In the new-connection row "
+         "req/s = new TLS connections per second and CPU s per 10k "
+         "requests = per 10,000 connections; wrk's latency starts after "
+         "the handshake. Idle: each connection sent a ClientHello, got the "
+         "origin's answer through the proxy and stays open, spliced, with "
+         "an origin connection behind it; CPU covers opening them.", "",
+         "| load | proxy | req/s | p50 ms | p99 ms | MB/s | "
+         "CPU s / 10k req | peak RSS MiB | origin conn / req | "
+         "SYN retrans | errors |",
+         "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for ld in loads:
+        label = load_label(ld, c)
+        for px in PROXY_ORDER:
+            runs = c.get(("pinned", ld, px))
+            name = TLS_LABEL.get(px, px)
+            if px == "tproxyd":
+                name = "**%s**" % name
+            if not runs:
+                if px in unavail and ld in facts.get("tls_loads", [ld]):
+                    L.append("| %s | %s | not available in this build: %s "
+                             "| | | | | | | | |" % (label, name,
+                                                  unavail[px]))
+                continue
+            direct = px == "direct"
+            idle = ld == "tls-idle"
+            rss = "–" if direct else fmt(runs, "rss_kib", 1 / 1024, 1)
+            if idle:
+                rss += " (%d/%d open)" % (
+                    min(r["alive"] for r in runs),
+                    max(r["opened"] + r.get("conn_failed", 0)
+                        for r in runs))
+            L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s "
+                     "| %s |" % (
+                         label, name,
+                         "–" if idle else fmt(runs, "rps"),
+                         "–" if idle else fmt(runs, "p50_us", 1e-3, 2),
+                         "–" if idle else fmt(runs, "p99_us", 1e-3, 2),
+                         "–" if idle else fmt(runs, "mbps", 1, 1),
+                         "–" if direct else fmt(runs, "cpu_per_10k", 1, 3),
+                         rss,
+                         fmt(runs, "origin_conns_per_req", 1, 2,
+                             spread=False),
+                         "%d" % max(r["syn_retrans"] for r in runs),
+                         "%d" % max(r["errors"] for r in runs)))
+    L.append("")
+    L += tls_targets(c, unavail)
+    return L
+
+
+def tls_targets(c, unavail):
+    """Issue 13's HTTPS targets against the best peer, per core."""
+    peers = ("haproxy", "squid", "nginx")
+
+    def mp(load, px, key):
+        return m(c, "pinned", load, px, key)
+
+    def eff(px):
+        v = mp("tls-new", px, "cpu_per_10k")
+        return 1e4 / v if v else None
+    L = ["### Targets (issue 13), HTTPS, per core, peers in their best "
+         "configurations", "",
+         "| target | tproxyd | reference | ratio | met |",
+         "|---|--:|--:|--:|:-:|"]
+    na = ("n/a (tproxyd: not available in this build)" if "tproxyd" in unavail
+          else "n/a")
+    best = [(eff(p), p) for p in peers if eff(p)]
+    best = max(best) if best else (None, None)
+    t = eff("tproxyd")
+    what = ("new TLS connections per proxy CPU-second ≥ 1.3× the best peer"
+            + (" (%s)" % TLS_LABEL[best[1]].split(" (")[0] if best[1]
+               else ""))
+    if t is None or best[0] is None:
+        L.append("| %s | %s | %s | | %s |" % (
+            what, "n/a" if t is None else "%.0f" % t,
+            "n/a" if best[0] is None else "%.0f" % best[0], na))
+    else:
+        r = t / best[0]
+        L.append("| %s | %.0f | %.0f | %.2f | %s |" % (
+            what, t, best[0], r, "yes" if r >= 1.3 else "**no**"))
+    a, b = mp("tls-1m", "tproxyd", "mbps"), mp("tls-1m", "direct", "mbps")
+    what = "HTTPS 1 MiB MB/s ≥ 0.9× direct"
+    if a is None or b is None:
+        L.append("| %s | %s | %s | | %s |" % (
+            what, "n/a" if a is None else "%.0f" % a,
+            "n/a" if b is None else "%.0f" % b, na))
+    else:
+        L.append("| %s | %.0f | %.0f | %.2f | %s |" % (
+            what, a, b, a / b, "yes" if a / b >= 0.9 else "**no**"))
+    rss = {p: mp("tls-idle", p, "rss_kib") for p in ("tproxyd",) + peers}
+    low = [(v, p) for p, v in rss.items() if p != "tproxyd" and v]
+    low = min(low) if low else (None, None)
+    what = ("peak RSS with the idle spliced connections, against the "
+            "lowest peer%s (no target: reported)" % (
+                " (%s)" % TLS_LABEL[low[1]].split(" (")[0] if low[1]
+                else ""))
+    if rss["tproxyd"] is None or low[0] is None:
+        L.append("| %s | %s | %s | | – |" % (
+            what, "n/a" if rss["tproxyd"] is None else
+            "%.1f MiB" % (rss["tproxyd"] / 1024),
+            "n/a" if low[0] is None else "%.1f MiB" % (low[0] / 1024)))
+    else:
+        L.append("| %s | %.1f MiB | %.1f MiB | %.2f | – |" % (
+            what, rss["tproxyd"] / 1024, low[0] / 1024,
+            rss["tproxyd"] / low[0]))
+    L.append("")
+    return L
 
 
 def m(c, mode, load, px, key):
@@ -307,7 +459,7 @@ def before_after(c):
     run-to-run noise of this run)."""
     keys = sorted({(k[0], k[1]) for k in c if k[2] == "tproxyd-before"},
                   key=lambda x: ([md for md, _ in MODES].index(x[0]),
-                                 LOAD_ORDER.index(x[1])))
+                                 ALL_LOADS.index(x[1])))
     rows = []
     for mode, load in keys:
         a = c.get((mode, load, "tproxyd"))
@@ -333,7 +485,7 @@ def before_after(c):
         rows.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | "
                     "%s | %s | %s | %s | %s | %s |" % (
                         "per core" if mode == "pinned" else "2 CPUs",
-                        LOAD_LABEL[load], rps[0], rps[1], rps[2],
+                        load_label(load, c), rps[0], rps[1], rps[2],
                         overlap("rps"), cpu[0], cpu[1], cpu[2],
                         overlap("cpu_per_100k"), p99[0], p99[1], p99[2],
                         rss[0], rss[1], rss[2]))
@@ -378,6 +530,12 @@ PANELS = [
      "requests per second (higher is better)", "{:,.0f}"),
     ("ka1m", "mbps", 1, "1 MiB responses, 10 keep-alive connections:\n"
      "MB per second delivered (higher is better)", "{:,.0f}"),
+    ("tls-new", "cpu_per_10k", 1, "HTTPS spliced by server name, a new TLS "
+     "connection per request:\nproxy CPU seconds per 10,000 connections "
+     "(lower is better)", "{:.2f}"),
+    ("tls-idle", "rss_kib", 1 / 1024, "HTTPS spliced by server name, {n} "
+     "idle connections:\nproxy memory (peak resident), MiB (lower is "
+     "better)", "{:,.1f}"),
 ]
 
 
@@ -413,20 +571,41 @@ def chart(out, c, facts):
         "nginx-default": "nginx %s, defaults" % ver["nginx"],
     }
 
-    fig = plt.figure(figsize=(16, 17.5), dpi=100)
-    gs = fig.add_gridspec(3, 2, left=0.16, right=0.975, top=0.87,
-                          bottom=0.11, hspace=0.34, wspace=0.6)
+    tls_label = {
+        "direct": label["direct"],
+        "tproxyd": "tproxyd %s\n(peek step1, splice all)" % ver["tproxyd"],
+        "tproxyd-before": label["tproxyd-before"],
+        "haproxy": "HAProxy %s\n(req.ssl_sni, splicing)" % ver["haproxy"],
+        "haproxy-default": "HAProxy %s\n(req.ssl_sni, no splicing)"
+        % ver["haproxy"],
+        "squid": "Squid %s\n(peek step1, splice all)" % ver["squid"],
+        "nginx": "nginx %s\n(stream, ssl_preread)" % ver["nginx"],
+    }
+    unavail = {k for k, v in (facts.get("tls_unavailable") or {}).items()
+               if v}
+
+    fig = plt.figure(figsize=(16, 22.5), dpi=100)
+    gs = fig.add_gridspec(4, 2, left=0.16, right=0.975, top=0.898,
+                          bottom=0.085, hspace=0.36, wspace=0.6)
     for i, (load, key, scale, title, vf) in enumerate(PANELS):
         ax = fig.add_subplot(gs[i // 2, i % 2])
         idle = [r.get("opened", 0) + r.get("conn_failed", 0)
                 for k, v in c.items() if k[1] == "idle" for r in v]
         title = title.replace("{idle}", "{:,}".format(
             max(idle) if idle else 10000))
+        title = title.replace("{n}", load_label("tls-idle", c).split(
+            ", ")[1].split(" ")[0])
         ax.set_title(title, fontsize=12.5, loc="left")
         pxs = [p for p in PROXY_ORDER if ("pinned", load, p) in c
                and not (p == "direct" and key in ("cpu_per_100k",
+                                                  "cpu_per_10k",
                                                   "rss_kib"))
                and all(key in r for r in c[("pinned", load, p)])]
+        # a tproxyd build without HTTPS: its row says so, no bar
+        na = (["tproxyd"] if load in TLS_ORDER and "tproxyd" in unavail
+              and pxs and "tproxyd" not in pxs else [])
+        if na:
+            pxs.insert(1 if pxs[0] == "direct" else 0, "tproxyd")
         if not pxs:
             ax.text(0.5, 0.5, "not measured in this run", ha="center",
                     va="center", transform=ax.transAxes, fontsize=12)
@@ -435,6 +614,11 @@ def chart(out, c, facts):
             continue
         meds, los, his = [], [], []
         for p in pxs:
+            if p in na:
+                meds.append(0)
+                los.append(0)
+                his.append(0)
+                continue
             md, lo, hi = med(c[("pinned", load, p)], key)
             meds.append(md * scale)
             los.append(md * scale - lo * scale)
@@ -445,19 +629,26 @@ def chart(out, c, facts):
         ax.errorbar(meds, y, xerr=[los, his], fmt="none", ecolor="black",
                     elinewidth=1.2, capsize=4)
         ax.set_yticks(y)
-        ax.set_yticklabels([label[p] for p in pxs], fontsize=10)
+        ax.set_yticklabels([(tls_label if load in TLS_ORDER else label)[p]
+                            for p in pxs], fontsize=10)
         for t, p in zip(ax.get_yticklabels(), pxs):
             if p == "tproxyd":
                 t.set_fontweight("bold")
         # One far larger value (Squid's p99) would flatten the others:
         # then the axis ends at 2.5x the next largest and that bar is
         # drawn cut, its value written on it.
-        ends = sorted(md + h for md, h in zip(meds, his))
+        ends = sorted(md + h for md, h, p in zip(meds, his, pxs)
+                      if p not in na)
         top = ends[-1]
         if len(ends) > 1 and ends[-1] > 4 * ends[-2]:
             top = 2.5 * ends[-2]
         ax.set_xlim(0, top * 1.3)
-        for yy, md, h in zip(y, meds, his):
+        for yy, md, h, p in zip(y, meds, his, pxs):
+            if p in na:
+                ax.text(top * 0.015, yy, "not available in this build",
+                        va="center", fontsize=10.5, fontweight="bold",
+                        color=COLOR["tproxyd"])
+                continue
             if md + h > top * 1.3:
                 ax.text(top * 1.28, yy, vf.format(md) + " (off scale) ",
                         va="center", ha="right", fontsize=10.5,
@@ -475,12 +666,13 @@ def chart(out, c, facts):
         ax.set_axisbelow(True)
 
     quick = facts.get("quick")
-    fig.text(0.02, 0.988, "tproxyd against HAProxy, Squid and nginx" + (
+    fig.text(0.02, 0.9907, "tproxyd against HAProxy, Squid and nginx" + (
         "   [QUICK SMOKE RUN: NOT FOR QUOTING]" if quick else ""),
         fontsize=18, fontweight="bold", va="top",
         color="#b71c1c" if quick else "black")
-    fig.text(0.02, 0.968, "as transparent HTTP proxies on Linux (TPROXY) "
-             "that present each client's own address to the server",
+    fig.text(0.02, 0.9751, "as transparent proxies on Linux (TPROXY) "
+             "that present each client's own address to the server: HTTP, "
+             "and HTTPS relayed by server name (bottom row)",
              fontsize=13, va="top")
     runs = facts.get("runs", 1)
     lines = [
@@ -501,10 +693,10 @@ def chart(out, c, facts):
         "results.md." % (runs, "" if runs == 1 else "s",
                          facts["duration"]),
     ]
-    fig.text(0.02, 0.948, "\n".join(lines), fontsize=11.5, va="top",
+    fig.text(0.02, 0.9596, "\n".join(lines), fontsize=11.5, va="top",
              linespacing=1.5)
     if facts.get("chart_note"):
-        fig.text(0.02, 0.078, facts["chart_note"], fontsize=12,
+        fig.text(0.02, 0.0607, facts["chart_note"], fontsize=12,
                  fontweight="bold", va="top", color="#b71c1c")
     b = facts.get("tproxyd_builds", {})
     foot = [
@@ -520,7 +712,7 @@ def chart(out, c, facts):
         foot.append("tproxyd: commit %s; tproxyd-before: commit %s (same "
                     "configuration, measured alternately)." % (
                         b["tproxyd"]["commit"], b["tproxyd-before"]["commit"]))
-    fig.text(0.02, 0.058, "\n".join(foot), fontsize=10.5, va="top",
+    fig.text(0.02, 0.0451, "\n".join(foot), fontsize=10.5, va="top",
              linespacing=1.5, color="#333333")
     png = os.path.join(out, "results.png")
     fig.savefig(png)
