@@ -597,10 +597,12 @@ class Bench:
                                              "err_write", "err_status",
                                              "err_timeout"))
             log("%-6s %-15s %-6s #%d %9.0f req/s p50 %6.2f ms p99 %7.2f ms "
-                "%8.1f MB/s cpu %.3f s/100k rss %6.1f MiB origin conn/req "
+                "%8.1f MB/s cpu %.3f s/%s rss %6.1f MiB origin conn/req "
                 "%.3f synrt %d err %d%s"
                 % (mode, name, load, run, r["rps"], r["p50_us"] / 1e3,
-                   r["p99_us"] / 1e3, r["mbps"], r["cpu_per_100k"],
+                   r["p99_us"] / 1e3, r["mbps"],
+                   r["cpu_per_10k"] if tls else r["cpu_per_100k"],
+                   "10k" if tls else "100k",
                    r["rss_kib"] / 1024, r["origin_conns_per_req"],
                    r["syn_retrans"], r["errors"],
                    (" alive %d/%d" % (r["alive"], r["opened"])
