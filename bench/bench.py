@@ -650,7 +650,8 @@ class Bench:
                              or load in PROXY_CONF[x]["loads"])]
                 for run in range(1, runs + 1):
                     order = list(here)
-                    if run % 2 == 0 and "tproxyd-before" in order:
+                    if (run % 2 == 0 and "tproxyd-before" in order
+                            and "tproxyd" in order):
                         i = order.index("tproxyd")
                         j = order.index("tproxyd-before")
                         order[i], order[j] = order[j], order[i]
