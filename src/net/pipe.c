@@ -7,8 +7,73 @@
 
 #include "core/buf.h"
 #include "core/limits.h"
+#include "event/loop.h"
 #include "net/conn.h"
 #include "net/pipe.h"
+
+/*
+ * Empty pipes kept for the next connection: a short tunnel (an HTTPS
+ * connection per request) would otherwise pay pipe2(), F_SETPIPE_SZ and
+ * two close() per direction. Bounded, and emptied after POOL_IDLE seconds
+ * without use, so that a quiet proxy holds no extra descriptors; never
+ * kept when the descriptor budget is tight.
+ */
+#define POOL_MAX   32
+#define POOL_IDLE  1.0
+static struct {
+	int    fd[2];
+	size_t cap;
+} pool[POOL_MAX];
+static unsigned npool;
+static double pool_used;	/* last time a pipe was taken or given */
+static struct evl_timer pool_timer;
+static int pool_timer_ready;
+
+static void
+pool_close_all(void)
+{
+	while (npool > 0) {
+		npool--;
+		close(pool[npool].fd[0]);
+		close(pool[npool].fd[1]);
+		lim_fds_give(2);
+	}
+}
+
+static void
+pool_timer_cb(struct evl_timer *t)
+{
+	double left = pool_used + POOL_IDLE - evl_now();
+
+	if (npool == 0)
+		return;
+	if (left > 0.01) {
+		evl_timer_arm(t, left);
+		return;
+	}
+	pool_close_all();
+}
+
+/* Keep p's descriptors for the next spipe_open(); 0 when they were not
+ * taken (the caller closes them). */
+static int
+pool_put(struct spipe *p)
+{
+	if (npool == POOL_MAX || !lim_fd_room(4 * POOL_MAX))
+		return -1;
+	if (!pool_timer_ready) {
+		evl_timer_init(&pool_timer, pool_timer_cb, NULL);
+		pool_timer_ready = 1;
+	}
+	pool[npool].fd[0] = p->fd[0];
+	pool[npool].fd[1] = p->fd[1];
+	pool[npool].cap = p->cap;
+	npool++;
+	pool_used = evl_now();
+	if (!evl_timer_active(&pool_timer))
+		evl_timer_arm(&pool_timer, POOL_IDLE);
+	return 0;
+}
 
 /* Test builds only: -DTPROXYD_SPLICE_FAULT=N makes every Nth splice() fail
  * as it does on a socket that cannot splice, to exercise the fall-back to
@@ -64,6 +129,16 @@ spipe_open(struct spipe *p)
 		return 0;
 	if (p->off)
 		return -1;
+	if (npool > 0) {
+		npool--;
+		p->fd[0] = pool[npool].fd[0];
+		p->fd[1] = pool[npool].fd[1];
+		p->cap = pool[npool].cap;
+		p->len = 0;
+		p->full = p->unload = 0;
+		pool_used = evl_now();
+		return 0;
+	}
 	if (!lim_fd_room(2) || pipe2(p->fd, O_NONBLOCK | O_CLOEXEC) < 0) {
 		p->fd[0] = p->fd[1] = -1;
 		p->off = 1;
@@ -85,7 +160,10 @@ spipe_open(struct spipe *p)
 void
 spipe_close(struct spipe *p)
 {
-	if (p->fd[0] >= 0) {
+	/* An empty pipe is kept for another connection; one that may
+	 * still hold bytes never is. */
+	if (p->fd[0] >= 0 &&
+	    (p->len > 0 || p->unload || pool_put(p) < 0)) {
 		close(p->fd[0]);
 		close(p->fd[1]);
 		lim_fds_give(2);

@@ -33,6 +33,22 @@ both_splice(const struct stream *s)
 	return conn_can_splice(s->fe) && conn_can_splice(&s->srv->conn);
 }
 
+void
+strm_splice_trim(struct stream *s)
+{
+	struct srv *srv = s->srv;
+
+	if (srv == NULL || s->state != STRM_TUNNEL || !both_splice(s))
+		return;
+	if (s->req.in->area && buf_empty(s->req.in) && s->req.fwd == 0 &&
+	    !s->req.pipe.off && !s->req.pipe.unload)
+		buf_free(s->req.in);
+	if (srv->ibuf.area && buf_empty(&srv->ibuf) && s->res.fwd == 0 &&
+	    !s->res.pipe.off && !s->res.pipe.unload &&
+	    (s->tls == NULL || s->tls->srv_done))
+		buf_free(&srv->ibuf);
+}
+
 int
 strm_req_in_pipe(const struct stream *s)
 {

@@ -417,6 +417,8 @@ strm_tunnel_step(struct stream *s)
 	STEP(s, STRM_TUNNEL, cli_send_res(s));
 	STEP(s, STRM_TUNNEL, strm_splice_res(s));
 	p |= strm_tunnel(s);
+	if (!p)
+		strm_splice_trim(s);
 	return p;
 }
 
