@@ -18,7 +18,7 @@
  * without use, so that a quiet proxy holds no extra descriptors; never
  * kept when the descriptor budget is tight.
  */
-#define POOL_MAX   32
+#define POOL_MAX   256
 #define POOL_IDLE  1.0
 static struct {
 	int    fd[2];
@@ -59,7 +59,7 @@ pool_timer_cb(struct evl_timer *t)
 static int
 pool_put(struct spipe *p)
 {
-	if (npool == POOL_MAX || !lim_fd_room(4 * POOL_MAX))
+	if (npool == POOL_MAX || !lim_fd_room(2 * POOL_MAX + 64))
 		return -1;
 	if (!pool_timer_ready) {
 		evl_timer_init(&pool_timer, pool_timer_cb, NULL);

@@ -585,7 +585,13 @@ cli_accept(int fd, const struct sockaddr *addr, socklen_t addrlen,
 	if (getsockname(fd, (struct sockaddr *)&se->local, &se->locallen) < 0)
 		se->locallen = 0;
 	sa_unmap(&se->local, &se->locallen);
-	if (port->mode == PORT_TPROXY || port->mode == PORT_INTERCEPT) {
+	if (port->mode == PORT_TPROXY && se->locallen > 0) {
+		/* TPROXY keeps the original destination as the socket's
+		 * own address: the getsockname() above gave it. */
+		se->intercepted = 1;
+		se->odst = se->local;
+		se->odstlen = se->locallen;
+	} else if (port->mode == PORT_TPROXY || port->mode == PORT_INTERCEPT) {
 		se->intercepted = 1;
 		if (origdst_get(fd, port->mode, &se->odst, &se->odstlen) < 0) {
 			/* No NAT entry: the client came straight to us;
