@@ -130,7 +130,11 @@ evl_io_want(struct evl_io *io, int events)
 	if (ev_is_active(&io->w))
 		ev_io_stop(loop, &io->w);
 	if (events) {
-		ev_io_set(&io->w, io->w.fd, events);
+		/* Same descriptor (ev_io_modify, not ev_io_set): libev then
+		 * tells the kernel only when the interest it holds really
+		 * changes, not on every stop and start (an interest dropped
+		 * and taken again in one turn of the loop costs nothing). */
+		ev_io_modify(&io->w, events);
 		ev_io_start(loop, &io->w);
 	}
 }

@@ -1,6 +1,9 @@
 /*
  * splice.c - the zero-copy path of a stream's two directions: socket ->
- * pipe -> socket with splice(2), for tunnels and for the rest of
+ * pipe -> socket with splice(2), for tunnels once a direction has carried
+ * STRM_SPLICE_MIN bytes by copying (a short exchange, an HTTPS connection
+ * per request, costs less copied: splice(2) is dearer per call than
+ * recv/send for small reads, and needs pipes), and for the rest of
  * Content-Length bodies of at least STRM_SPLICE_MIN, when both connections'
  * transports can splice (conn_can_splice()).
  *
@@ -38,7 +41,7 @@ strm_splice_trim(struct stream *s)
 {
 	struct srv *srv = s->srv;
 
-	if (srv == NULL || s->state != STRM_TUNNEL || !both_splice(s))
+	if (srv == NULL || s->state != STRM_TUNNEL)
 		return;
 	if (s->req.in->area && buf_empty(s->req.in) && s->req.fwd == 0 &&
 	    !s->req.pipe.off && !s->req.pipe.unload)
@@ -64,7 +67,8 @@ strm_req_in_pipe(const struct stream *s)
 	    chn_hd_pending(&s->req) || !both_splice(s))
 		return 0;
 	if (s->state == STRM_TUNNEL)
-		return srv_state(srv) == SS_TUNNEL;
+		return srv_state(srv) == SS_TUNNEL &&
+		       s->req.copied >= STRM_SPLICE_MIN;
 	return (srv_state(srv) == SS_HEAD || srv_state(srv) == SS_BODY) &&
 	       !s->req_scanned && s->req_body.kind == H1_BODY_LENGTH &&
 	       s->req_body.left >= STRM_SPLICE_MIN;
@@ -95,7 +99,8 @@ strm_res_in_pipe(const struct stream *s)
 	    chn_hd_pending(&s->res) || !both_splice(s))
 		return 0;
 	if (srv_state(srv) == SS_TUNNEL)
-		return s->state == STRM_TUNNEL;
+		return s->state == STRM_TUNNEL &&
+		       s->res.copied >= STRM_SPLICE_MIN;
 	return s->state == STRM_FORWARD &&
 	       s->resp_body.kind == H1_BODY_LENGTH && !s->resp_scanned &&
 	       !s->dechunk && s->resp_body.left >= STRM_SPLICE_MIN;

@@ -88,6 +88,8 @@ struct chn {
 	size_t          hd_sent;
 	struct buf     *in;	/* the producer's input buffer, or NULL */
 	uint64_t        fwd;
+	uint64_t        copied;	/* tunnels: bytes approved through the
+				   buffer (the copy path) so far */
 	struct spipe    pipe;
 	unsigned        keep_hd:1;
 };

@@ -75,9 +75,11 @@ strm_reset(struct stream *s)
 	buf_reset(&s->req.hd);
 	s->req.hd_sent = 0;
 	s->req.fwd = 0;
+	s->req.copied = 0;
 	buf_reset(&s->res.hd);
 	s->res.hd_sent = 0;
 	s->res.fwd = 0;
+	s->res.copied = 0;
 	s->res.in = NULL;
 	buf_reset(&s->applet.out);
 	http_msg_reset(&s->reqm);

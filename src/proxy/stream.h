@@ -97,9 +97,9 @@ void chn_advance(struct chn *c, size_t w);
 
 /* ---- splice.c: the zero-copy path of each direction -------------------- */
 
-/* A spliced tunnel keeps no empty buffer: thousands of quiet HTTPS
+/* A tunnel at rest keeps no empty buffer: thousands of quiet HTTPS
  * connections then hold only their structs; a read that needs a buffer
- * allocates it again (splice.c). */
+ * takes one again from the buffer cache (splice.c). */
 void strm_splice_trim(struct stream *s);
 
 /* The client's bytes go into req.pipe rather than the client's buffer. */

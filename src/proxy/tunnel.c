@@ -11,6 +11,15 @@
 #include "proxy/srv.h"
 #include "proxy/stream.h"
 
+/* Every byte of the buffer goes to the other side. */
+static void
+approve(struct chn *c, size_t n)
+{
+	if (n > c->fwd)
+		c->copied += n - c->fwd;
+	c->fwd = n;
+}
+
 int
 strm_tunnel(struct stream *s)
 {
@@ -22,7 +31,7 @@ strm_tunnel(struct stream *s)
 		return 1;
 	}
 	if (s->req.in->area)
-		s->req.fwd = buf_len(s->req.in);
+		approve(&s->req, buf_len(s->req.in));
 	/* An intercepted TLS connection: the server's first flight is read
 	 * where it lies before any of it goes (peek.c). */
 	if (s->tls != NULL && !s->tls->srv_done) {
@@ -34,7 +43,7 @@ strm_tunnel(struct stream *s)
 			return 1;
 	}
 	if (srv->ibuf.area)
-		s->res.fwd = buf_len(&srv->ibuf);
+		approve(&s->res, buf_len(&srv->ibuf));
 	if (s->fe->eof && s->req.fwd == 0 && s->req.pipe.len == 0 &&
 	    !s->req_sent && !chn_hd_pending(&s->req)) {
 		if (s->fe->rst) {
