@@ -11,13 +11,17 @@
 #include "proxy/srv.h"
 #include "proxy/stream.h"
 
-/* Every byte of the buffer goes to the other side. */
-static void
+/* Every byte of the buffer goes to the other side; 1 when some are new
+ * (their consumer can write them at once, in this same run). */
+static int
 approve(struct chn *c, size_t n)
 {
-	if (n > c->fwd)
+	int more = n > c->fwd;
+
+	if (more)
 		c->copied += n - c->fwd;
 	c->fwd = n;
+	return more;
 }
 
 int
@@ -31,19 +35,19 @@ strm_tunnel(struct stream *s)
 		return 1;
 	}
 	if (s->req.in->area)
-		approve(&s->req, buf_len(s->req.in));
+		progress |= approve(&s->req, buf_len(s->req.in));
 	/* An intercepted TLS connection: the server's first flight is read
 	 * where it lies before any of it goes (peek.c). */
 	if (s->tls != NULL && !s->tls->srv_done) {
 		if (srv->ibuf.area == NULL && !srv->conn.eof)
-			return 0;
+			return progress;
 		if (!peek_server(s))
-			return 0;
+			return progress;
 		if (s->state != STRM_TUNNEL)
 			return 1;
 	}
 	if (srv->ibuf.area)
-		approve(&s->res, buf_len(&srv->ibuf));
+		progress |= approve(&s->res, buf_len(&srv->ibuf));
 	if (s->fe->eof && s->req.fwd == 0 && s->req.pipe.len == 0 &&
 	    !s->req_sent && !chn_hd_pending(&s->req)) {
 		if (s->fe->rst) {
