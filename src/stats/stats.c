@@ -246,6 +246,11 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 
 #define METRIC(b, name, type, help) \
 	buf_appendf(b, "# HELP " name " " help "\n# TYPE " name " " type "\n")
+/* A counter without labels: its HELP and TYPE lines, then its value
+ * (|| keeps that order; non-zero on a failure, as buf_appendf()). */
+#define COUNTER(b, name, help, v) \
+	(METRIC(b, name, "counter", help) || \
+	 buf_appendf(b, name " %llu\n", (unsigned long long)(v)))
 
 /* Gauges and counters per worker, for a view of how the load spreads
  * and of which worker is paused or restarting. */
@@ -311,10 +316,9 @@ stats_render(struct buf *b)
 		     "Serving processes running: workers, or 1 without a "
 		     "master.");
 	rc |= buf_appendf(b, "tproxyd_workers %d\n", (int)t.up);
-	rc |= METRIC(b, "tproxyd_client_connections_total", "counter",
-		     "Client connections accepted.");
-	rc |= buf_appendf(b, "tproxyd_client_connections_total %llu\n",
-			  (unsigned long long)t.client_accepted);
+	rc |= COUNTER(b, "tproxyd_client_connections_total",
+		      "Client connections accepted.",
+		      t.client_accepted);
 	rc |= METRIC(b, "tproxyd_client_connections", "gauge",
 		     "Client connections open now.");
 	rc |= buf_appendf(b, "tproxyd_client_connections %d\n", (int)t.clients);
@@ -322,11 +326,10 @@ stats_render(struct buf *b)
 		     "Serving processes accepting new connections: "
 		     "tproxyd_workers when none is paused at a limit.");
 	rc |= buf_appendf(b, "tproxyd_accepting %d\n", (int)t.accepting);
-	rc |= METRIC(b, "tproxyd_accept_pauses_total", "counter",
-		     "Times accepting paused at max_filedescriptors or "
-		     "client_connection_limit.");
-	rc |= buf_appendf(b, "tproxyd_accept_pauses_total %llu\n",
-			  (unsigned long long)t.client_refused);
+	rc |= COUNTER(b, "tproxyd_accept_pauses_total",
+		      "Times accepting paused at max_filedescriptors or "
+		      "client_connection_limit.",
+		      t.client_refused);
 	rc |= METRIC(b, "tproxyd_server_connections", "gauge",
 		     "Server connections open now, by state.");
 	rc |= buf_appendf(b, "tproxyd_server_connections{state=\"active\"} "
@@ -339,10 +342,9 @@ stats_render(struct buf *b)
 		rc |= buf_appendf(b, "tproxyd_requests_total{code=\"%s\"} "
 				  "%llu\n", cls[i],
 				  (unsigned long long)t.status[i]);
-	rc |= METRIC(b, "tproxyd_requests_aborted_total", "counter",
-		     "Transactions cut short (client or server went away).");
-	rc |= buf_appendf(b, "tproxyd_requests_aborted_total %llu\n",
-			  (unsigned long long)t.aborted);
+	rc |= COUNTER(b, "tproxyd_requests_aborted_total",
+		      "Transactions cut short (client or server went away).",
+		      t.aborted);
 	rc |= METRIC(b, "tproxyd_bytes_total", "counter",
 		     "Bytes moved, by peer and direction.");
 	rc |= buf_appendf(b,
@@ -375,19 +377,16 @@ stats_render(struct buf *b)
 		"tproxyd_server_connects_total{spoofed=\"no\"} %llu\n",
 		(unsigned long long)t.server_spoofed,
 		(unsigned long long)t.server_direct);
-	rc |= METRIC(b, "tproxyd_server_connect_failures_total", "counter",
-		     "Server connections that could not be established.");
-	rc |= buf_appendf(b, "tproxyd_server_connect_failures_total %llu\n",
-			  (unsigned long long)t.server_connect_failed);
-	rc |= METRIC(b, "tproxyd_server_reuses_total", "counter",
-		     "Requests sent on a pooled server connection.");
-	rc |= buf_appendf(b, "tproxyd_server_reuses_total %llu\n",
-			  (unsigned long long)t.server_reused);
-	rc |= METRIC(b, "tproxyd_host_forgeries_total", "counter",
-		     "Intercepted requests whose Host did not match the "
-		     "original destination.");
-	rc |= buf_appendf(b, "tproxyd_host_forgeries_total %llu\n",
-			  (unsigned long long)t.host_forgery);
+	rc |= COUNTER(b, "tproxyd_server_connect_failures_total",
+		      "Server connections that could not be established.",
+		      t.server_connect_failed);
+	rc |= COUNTER(b, "tproxyd_server_reuses_total",
+		      "Requests sent on a pooled server connection.",
+		      t.server_reused);
+	rc |= COUNTER(b, "tproxyd_host_forgeries_total",
+		      "Intercepted requests whose Host did not match the "
+		      "original destination.",
+		      t.host_forgery);
 	rc |= METRIC(b, "tproxyd_tls_decisions_total", "counter",
 		     "Intercepted TLS connections by ssl_bump decision.");
 	rc |= buf_appendf(b,
@@ -395,11 +394,10 @@ stats_render(struct buf *b)
 		"tproxyd_tls_decisions_total{action=\"terminate\"} %llu\n",
 		(unsigned long long)t.tls_spliced,
 		(unsigned long long)t.tls_terminated);
-	rc |= METRIC(b, "tproxyd_tls_server_peeks_total", "counter",
-		     "Intercepted TLS connections that peeked at the server's "
-		     "hello before deciding (ssl_bump peek at step 2).");
-	rc |= buf_appendf(b, "tproxyd_tls_server_peeks_total %llu\n",
-			  (unsigned long long)t.tls_peeked_server);
+	rc |= COUNTER(b, "tproxyd_tls_server_peeks_total",
+		      "Intercepted TLS connections that peeked at the server's "
+		      "hello before deciding (ssl_bump peek at step 2).",
+		      t.tls_peeked_server);
 	rc |= METRIC(b, "tproxyd_tls_unsupported_total", "counter",
 		     "Connections to an https_port that did not start with a "
 		     "TLS hello, by on_unsupported_protocol action.");
@@ -408,11 +406,10 @@ stats_render(struct buf *b)
 		"tproxyd_tls_unsupported_total{action=\"respond\"} %llu\n",
 		(unsigned long long)t.tls_unsupported_tunneled,
 		(unsigned long long)t.tls_unsupported_closed);
-	rc |= METRIC(b, "tproxyd_tls_sni_forgeries_total", "counter",
-		     "Intercepted TLS connections whose SNI did not match the "
-		     "original destination.");
-	rc |= buf_appendf(b, "tproxyd_tls_sni_forgeries_total %llu\n",
-			  (unsigned long long)t.tls_sni_forgery);
+	rc |= COUNTER(b, "tproxyd_tls_sni_forgeries_total",
+		      "Intercepted TLS connections whose SNI did not match the "
+		      "original destination.",
+		      t.tls_sni_forgery);
 	rc |= METRIC(b, "tproxyd_tls_hellos_total", "counter",
 		     "TLS hellos read on https_ports, by kind: Encrypted "
 		     "Client Hello (the name is hidden) and without SNI.");
@@ -421,22 +418,19 @@ stats_render(struct buf *b)
 		"tproxyd_tls_hellos_total{kind=\"no_sni\"} %llu\n",
 		(unsigned long long)t.tls_ech,
 		(unsigned long long)t.tls_no_sni);
-	rc |= METRIC(b, "tproxyd_http_unsupported_tunnels_total", "counter",
-		     "Intercepted connections to an http_port that did not "
-		     "start with an HTTP request, relayed as they are to their "
-		     "destination (on_unsupported_protocol tunnel).");
-	rc |= buf_appendf(b, "tproxyd_http_unsupported_tunnels_total %llu\n",
-			  (unsigned long long)t.http_unsupported_tunneled);
-	rc |= METRIC(b, "tproxyd_dns_answers_learnt_total", "counter",
-		     "DNS answers from trusted resolvers to clients that were "
-		     "learnt (host_verify_learn_dns).");
-	rc |= buf_appendf(b, "tproxyd_dns_answers_learnt_total %llu\n",
-			  (unsigned long long)t.learn_answers);
-	rc |= METRIC(b, "tproxyd_verified_by_learnt_answers_total", "counter",
-		     "Names (Host, TLS SNI) verified against the original "
-		     "destination by a learnt DNS answer, without a lookup.");
-	rc |= buf_appendf(b, "tproxyd_verified_by_learnt_answers_total %llu\n",
-			  (unsigned long long)t.learn_verified);
+	rc |= COUNTER(b, "tproxyd_http_unsupported_tunnels_total",
+		      "Intercepted connections to an http_port that did not "
+		      "start with an HTTP request, relayed as they are to "
+		      "their destination (on_unsupported_protocol tunnel).",
+		      t.http_unsupported_tunneled);
+	rc |= COUNTER(b, "tproxyd_dns_answers_learnt_total",
+		      "DNS answers from trusted resolvers to clients that were "
+		      "learnt (host_verify_learn_dns).",
+		      t.learn_answers);
+	rc |= COUNTER(b, "tproxyd_verified_by_learnt_answers_total",
+		      "Names (Host, TLS SNI) verified against the original "
+		      "destination by a learnt DNS answer, without a lookup.",
+		      t.learn_verified);
 	rc |= METRIC(b, "tproxyd_wccp_gre_packets_total", "counter",
 		     "Packets a WCCPv2 router redirected to this cache in GRE: "
 		     "decapsulated and served, or given back to the router "
