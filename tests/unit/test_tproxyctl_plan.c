@@ -162,9 +162,9 @@ static const struct pcase cases[] = {
 	    "sysctl -w net.ipv4.conf.all.rp_filter=0",
 	    "sysctl -w net.ipv4.conf.default.rp_filter=0",
 	    "sysctl -w net.ipv6.conf.all.forwarding=1",
-	    "ip -4 rule add fwmark 0x1/0x1 lookup 100",
+	    "ip -4 rule add pref 100 fwmark 0x1/0x1 lookup 100",
 	    "ip -4 route add local 0.0.0.0/0 dev lo table 100",
-	    "ip -6 rule add fwmark 0x1/0x1 lookup 100",
+	    "ip -6 rule add pref 100 fwmark 0x1/0x1 lookup 100",
 	    "ip -6 route add local ::/0 dev lo table 100",
 	    "nft -f - <<'EOF'\ntable inet tproxyd\ndelete table inet tproxyd\n",
 	    "meta l4proto tcp tcp flags & (syn|ack) != syn "
@@ -189,7 +189,7 @@ static const struct pcase cases[] = {
 	  { "ip6tables", "ipv6", "nft -f", NULL } },
 	{ "nft, IPv6 only, address, other mark and table", t_v6_nft_addr,
 	  { "sysctl -w net.ipv6.conf.all.forwarding=1",
-	    "ip -6 rule add fwmark 0x10/0xff lookup 42",
+	    "ip -6 rule add pref 100 fwmark 0x10/0xff lookup 42",
 	    "ip -6 route add local ::/0 dev lo table 42",
 	    "meta nfproto ipv6 meta l4proto tcp tcp flags & (syn|ack) != syn "
 	    "socket transparent 1 "
@@ -198,7 +198,7 @@ static const struct pcase cases[] = {
 	  { "rp_filter", "ip -4", "tproxy ip to", NULL } },
 	{ "interfaces: rp_filter per interface, iifname set", t_iface_bypass,
 	  { "sysctl -w net.ipv4.conf.r0.rp_filter=0",
-	    "sysctl -w net.ipv4.conf.eth0.100.rp_filter=0",
+	    "sysctl -w net.ipv4.conf.eth0/100.rp_filter=0",
 	    "ip6 daddr 2001:db8:9::/48 accept",
 	    "ip6 saddr 2001:db8:9::/48 accept",
 	    "socket transparent 1",
@@ -217,7 +217,7 @@ static const struct pcase cases[] = {
 	    "iifname \"b1\" ether type ip6 tcp sport 80 ether daddr set" },
 	  { "meta broute", NULL } },
 	{ "mask 0xffffffff: plain mark", t_full_mask,
-	  { "ip -4 rule add fwmark 0x1 lookup 100",
+	  { "ip -4 rule add pref 100 fwmark 0x1 lookup 100",
 	    "meta mark set 0x00000001 accept" },
 	  { "0xfffffffe", NULL } },
 	{ "default: no HTTPS, no QUIC rule", t_default,

@@ -1,10 +1,12 @@
 /*
  * apply.c - setup and teardown.
  *
- * Setup checks first (privileges, interfaces, kernel support, conflicts)
- * and changes nothing when a check fails. It then runs the plan's steps in
- * order and records in the state file, after every step, what it
- * changed: a failure half-way leaves a state file that teardown can use.
+ * Setup checks first (privileges, interfaces, lo up, IPv6 usable, kernel
+ * support, conflicts) and changes nothing when a check fails. It then runs
+ * the plan's steps in order, repairing what it owns (repair.c), journals
+ * how to put back each change, and records in the state file after every
+ * step what it changed. When a step fails, the journal is run backwards
+ * and the state file put back: the box is as before this run.
  * Teardown runs the recorded undo commands in reverse order, then puts
  * back the sysctls it changed, and removes the state file.
  */
@@ -18,6 +20,7 @@
 #include "apply.h"
 #include "backend.h"
 #include "nft.h"
+#include "repair.h"
 #include "state.h"
 
 int
@@ -49,8 +52,15 @@ check_ifaces(const struct plan_opts *o, struct sbuf *err)
 	return bad ? -1 : 0;
 }
 
+/*
+ * A sysctl setup manages: the value before the first setup is recorded
+ * the first time setup sees the key, also when it is already right (so
+ * that teardown after a later repair puts back that value, not the one
+ * the repair found).
+ */
 static int
-do_sysctl(struct state *st, const struct step *s, struct sbuf *err)
+do_sysctl(struct state *st, const struct step *s, int first,
+	  struct journal *j, struct sbuf *err)
 {
 	struct state_sysctl *rec = state_find_sysctl(st, s->key);
 	char cur[64];
@@ -64,11 +74,13 @@ do_sysctl(struct state *st, const struct step *s, struct sbuf *err)
 			    "CONFIG_BRIDGE_NETFILTER)" : "");
 		return -1;
 	}
-	if (strcmp(cur, s->value) == 0) {
-		if (rec)
-			free(rec->value), rec->value = xstrdup(s->value);
+	if (rec == NULL)
+		rec = (state_add_sysctl(st, s->key, cur, s->value),
+		       state_find_sysctl(st, s->key));
+	free(rec->value);
+	rec->value = xstrdup(s->value);
+	if (strcmp(cur, s->value) == 0)
 		return 1;
-	}
 	rc = sysctl_write(s->key, s->value);
 	if (rc < 0) {
 		sbuf_printf(err, "tproxyctl: cannot set %s=%s: %s%s\n", s->key,
@@ -76,12 +88,10 @@ do_sysctl(struct state *st, const struct step *s, struct sbuf *err)
 			    rc == -EPERM ? " (run as root)" : "");
 		return -1;
 	}
-	if (rec) {
-		free(rec->value);
-		rec->value = xstrdup(s->value);
-	} else {
-		state_add_sysctl(st, s->key, cur, s->value);
-	}
+	journal_sysctl(j, s->key, cur);
+	if (!first)
+		journal_repaired(j, "sysctl %s was %s: set to %s", s->key, cur,
+				 s->value);
 	return 0;
 }
 
@@ -89,28 +99,102 @@ do_sysctl(struct state *st, const struct step *s, struct sbuf *err)
  * iptables-nft creates `table ip mangle` (and, for QUIC, `table ip
  * filter`) on first use: for each one setup is about to use that is not
  * there yet, record an undo taking it away again once it is empty (it is
- * recorded first, so teardown runs it last).
+ * recorded first, so teardown runs it last), and the same for a rollback
+ * of this run.
  */
 static void
-note_ipt_tables(const struct plan_opts *o, struct state *st)
+note_ipt_tables(const struct plan_opts *o, struct state *st,
+		struct journal *j)
 {
 	static const struct { int fam; char *nft; } fams[] = {
 		{ PLAN_V4, "ip" }, { PLAN_V6, "ip6" } };
 	size_t i, k;
 
+	journal_begin(j, "iptables-nft tables");
 	for (i = 0; i < 2; i++)
 		for (k = 0; k < 2; k++) {
 			char *table = k ? "filter" : "mangle";
 			int uses = k ? plan_quic_families(o) & fams[i].fam :
 				o->families & fams[i].fam;
 
-			if (uses && nft_table_exists(fams[i].nft, table) == 0)
-				state_add_undo(st, (char *[]){
-					(char *)"tproxyctl",
-					(char *)"drop-empty-table",
-					fams[i].nft, table,
-					NULL });
+			if (!uses || nft_table_exists(fams[i].nft, table) != 0)
+				continue;
+			state_add_undo(st, (char *[]){
+				(char *)"tproxyctl",
+				(char *)"drop-empty-table",
+				fams[i].nft, table,
+				NULL });
+			journal_drop_table(j, fams[i].nft, table);
 		}
+}
+
+/* Everything setup checks before it changes anything. */
+static int
+preflight(const struct plan_opts *o, struct sbuf *err)
+{
+	int bad = 0;
+
+	if (check_ifaces(o, err) < 0)
+		return -1;
+	if (repair_check_lo(err) < 0)
+		bad = 1;
+	if (repair_check_ipv6(o, err) < 0)
+		bad = 1;
+	if (bad)
+		return -1;
+	if (doctor_kernel_preflight(o, err) < 0)
+		return -1;
+	if (route_conflicts(o, err) < 0)
+		bad = 1;
+	if (repair_check_table_rules(o, err) < 0)
+		bad = 1;
+	if (doctor_foreign_capture(o, err) < 0)
+		bad = 1;
+	return bad ? -1 : 0;
+}
+
+static int
+run_step(const struct plan_opts *o, const struct step *s, struct state *st,
+	 int first, struct journal *j, struct sbuf *err)
+{
+	switch (s->kind) {
+	case STEP_SYSCTL:
+		return do_sysctl(st, s, first, j, err);
+	case STEP_NFT:
+		repair_nft_save(o, j);
+		return nft_apply(s->input, err);
+	case STEP_IP_RULE:
+		return repair_ip_rule(s, st, first, j, err);
+	case STEP_IP_ROUTE:
+		return repair_ip_route(s, st, first, j, err);
+	case STEP_IPT_JUMP:
+		return repair_ipt_jump(s, first, j, err);
+	case STEP_IPT_CHAIN:
+		repair_ipt_chain_save(s, j);
+		return ipt_apply(s, err);
+	default:
+		return ipt_apply(s, err);
+	}
+}
+
+/* The state file back as it was before this run (text, or none). */
+static void
+restore_state_file(const char *path, int had_file, const struct sbuf *text)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (!had_file) {
+		unlink(path);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return;
+	fputs(sbuf_str(text), f);
+	if (fclose(f) == 0)
+		rename(tmp, path);
 }
 
 int
@@ -118,10 +202,11 @@ apply_setup(const struct plan_opts *o, const char *state_path)
 {
 	struct plan p = { 0 };
 	struct state st = { 0 };
-	struct sbuf err = { 0 }, sum = { 0 };
+	struct journal j = { 0 };
+	struct sbuf err = { 0 }, sum = { 0 }, old = { 0 };
 	char msg[512];
 	size_t i;
-	int rc;
+	int rc, first, had_file;
 
 	if (plan_build(o, &p, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "tproxyctl: %s\n", msg);
@@ -134,49 +219,46 @@ apply_setup(const struct plan_opts *o, const char *state_path)
 		plan_free(&p);
 		return 1;
 	}
-	rc = check_ifaces(o, &err);
-	if (rc == 0)
-		rc = doctor_kernel_preflight(o, &err);
-	if (rc == 0) {
-		rc = route_conflicts(o, &err);
-		if (doctor_foreign_capture(o, &err) < 0)
-			rc = -1;
-	}
+	rc = preflight(o, &err);
 	rc = rc < 0 ? rc : state_load(state_path, &st, &err);
 	if (rc < 0 && rc != -ENOENT) {
 		fputs(sbuf_str(&err), stderr);
 		fputs("tproxyctl: nothing was changed\n", stderr);
 		goto fail;
 	}
+	first = rc == -ENOENT;
+	had_file = read_file(state_path, &old) == 0;
 	st.have_opts = 1;
 	st.opts = *o;
 	if (o->backend == PLAN_IPT && ipt_is_nft())
-		note_ipt_tables(o, &st);
+		note_ipt_tables(o, &st, &j);
 	for (i = 0; i < p.n; i++) {
 		const struct step *s = &p.step[i];
 
-		switch (s->kind) {
-		case STEP_SYSCTL:
-			rc = do_sysctl(&st, s, &err);
-			break;
-		case STEP_NFT:
-			rc = nft_apply(s->input, &err);
-			break;
-		case STEP_IP_RULE:
-		case STEP_IP_ROUTE:
-			rc = route_apply(s, &err);
-			break;
-		default:
-			rc = ipt_apply(s, &err);
-			break;
-		}
+		rc = run_step(o, s, &st, first, &j, &err);
 		if (rc < 0) {
+			struct sbuf rb = { 0 };
+
 			fputs(sbuf_str(&err), stderr);
-			fprintf(stderr, "tproxyctl: setup failed at: %s; what "
-				"was done so far is recorded in %s (undo it "
-				"with `tproxyctl teardown --state %s`)\n",
-				s->what, state_path, state_path);
-			state_save(state_path, &st, &err);
+			if (journal_rollback(&j, &rb) == 0) {
+				restore_state_file(state_path, had_file, &old);
+				fprintf(stderr, "tproxyctl: setup failed at: "
+					"%s; everything this run changed was "
+					"undone (%s)\n", s->what, first ?
+					"the box is as it was before setup" :
+					"the box is as it was before this "
+					"run");
+			} else {
+				fputs(sbuf_str(&rb), stderr);
+				state_save(state_path, &st, &err);
+				fprintf(stderr, "tproxyctl: setup failed at: "
+					"%s, and undoing it failed as shown "
+					"above; what setup did is recorded in "
+					"%s (remove it with `tproxyctl "
+					"teardown --state %s`)\n", s->what,
+					state_path, state_path);
+			}
+			sbuf_free(&rb);
 			goto fail;
 		}
 		/* Something that was already there before (and not by an
@@ -185,22 +267,39 @@ apply_setup(const struct plan_opts *o, const char *state_path)
 				s->kind == STEP_IPT_CHAIN ||
 				s->kind == STEP_IPT_RULE))
 			state_add_undo(&st, s->undo);
+		/* Saved as it goes: were tproxyctl killed half-way, teardown
+		 * still knows what to remove. */
 		if (state_save(state_path, &st, &err) < 0) {
+			struct sbuf rb = { 0 };
+
 			fputs(sbuf_str(&err), stderr);
+			journal_rollback(&j, &rb);
+			fputs(sbuf_str(&rb), stderr);
+			restore_state_file(state_path, had_file, &old);
+			sbuf_free(&rb);
 			goto fail;
 		}
 	}
+	if (!first)
+		repair_report(o, &j);
 	plan_summary(o, &sum);
+	if (j.repaired.len)
+		printf("tproxyctl: repaired what had changed since the last "
+		       "setup:\n%s", sbuf_str(&j.repaired));
 	printf("tproxyctl: setup done (%s, %s: %s%s); state in %s\n",
 	       o->backend == PLAN_NFT ? "nftables" : "iptables",
 	       plan_family_name(o->families), sbuf_str(&sum),
 	       o->bridge ? "; bridged" : "", state_path);
 	sbuf_free(&sum);
+	sbuf_free(&old);
+	journal_free(&j);
 	plan_free(&p);
 	state_free(&st);
 	sbuf_free(&err);
 	return 0;
 fail:
+	sbuf_free(&old);
+	journal_free(&j);
 	plan_free(&p);
 	state_free(&st);
 	sbuf_free(&err);

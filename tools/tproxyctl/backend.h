@@ -25,7 +25,10 @@ int route_apply(const struct step *s, struct sbuf *err);
  * already used differently? 0, or -1 with the conflict in err. */
 int route_conflicts(const struct plan_opts *o, struct sbuf *err);
 
-/* /proc/sys access; keys in dotted form ("net.ipv4.ip_forward"). */
+/* /proc/sys access; keys in dotted form ("net.ipv4.ip_forward"), an
+ * interface's dots written as '/' (sysctl_if_key()). */
+void sysctl_if_key(const char *prefix, const char *ifname, const char *leaf,
+		   char *key, size_t n);
 int sysctl_read(const char *key, char *val, size_t n);
 int sysctl_write(const char *key, const char *val);
 

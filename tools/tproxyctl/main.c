@@ -22,6 +22,7 @@
 #include "doctor.h"
 #include "status.h"
 #include "plan.h"
+#include "repair.h"
 #include "router.h"
 #include "state.h"
 
@@ -33,8 +34,10 @@ usage(FILE *f)
 		"[--ports 80,8080]\n"
 		"           [--https-port PORT] [--https-ports 443,...] "
 		"[--quic block|pass]\n"
-		"           [--mark 0x1/0x1] [--table 100] [--iface IF...] "
-		"[--bypass CIDR...]\n"
+		"           [--mark 0x1/0x1] [--table 100] [--rule-pref 100] "
+		"[--iface IF...]\n"
+		"           [--bypass CIDR...]"
+		"\n"
 		"           [--family ipv4|ipv6|both] "
 		"[--backend nft|iptables]\n"
 		"           [--bridge CLIENT_IF INET_IF] [--state FILE] "
@@ -67,6 +70,35 @@ bad(const char *fmt, const char *arg)
 	fputs("\n", stderr);
 	usage(stderr);
 	return -1;
+}
+
+/* An interface name tproxyctl will not pass on (util.h says why). */
+static int
+bad_ifname(const char *name)
+{
+	char err[256];
+
+	if (ifname_check(name, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "tproxyctl: %s\n", err);
+	return 1;
+}
+
+/*
+ * IPv6 disabled on this box (disable_ipv6, or no IPv6 in the kernel):
+ * without --family, setup and --dry-run cover IPv4 only and say so; with
+ * --family ipv6 or both, setup refuses before changing anything.
+ */
+static void
+drop_unusable_ipv6(const struct cli *cli, struct plan_opts *o)
+{
+	char why[200];
+
+	if (cli->family_given || o->families != PLAN_BOTH ||
+	    !ipv6_unusable(why, sizeof(why)))
+		return;
+	o->families = PLAN_V4;
+	fprintf(stderr, "tproxyctl: %s: setting up IPv4 only\n", why);
 }
 
 /* The words after a list option, up to the next option. */
@@ -102,6 +134,7 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 			   !strcmp(a, "--https-ports") ||
 			   !strcmp(a, "--quic") ||
 			   !strcmp(a, "--mark") || !strcmp(a, "--table") ||
+			   !strcmp(a, "--rule-pref") ||
 			   !strcmp(a, "--family") || !strcmp(a, "--backend")) {
 			if (v == NULL)
 				return bad("%s needs a value", a);
@@ -156,6 +189,16 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 					return bad("bad table '%s' (1..251)",
 						   v);
 				o->table = (unsigned)t;
+			} else if (!strcmp(a, "--rule-pref")) {
+				char *end;
+				unsigned long t = strtoul(v, &end, 10);
+
+				if (*end || end == v || t == 0 || t > 32765)
+					return bad("bad rule preference '%s' "
+						   "(1..32765: 0 is `lookup "
+						   "local`, 32766 `lookup "
+						   "main`)", v);
+				o->rule_pref = (unsigned)t;
 			} else if (!strcmp(a, "--family")) {
 				if (!strcmp(v, "ipv4"))
 					o->families = PLAN_V4;
@@ -183,10 +226,11 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 				o->niface = 0;
 			first_iface = 0;
 			for (k = i - n + 1; k <= i; k++) {
-				if (o->niface == PLAN_MAX_IFACES ||
-				    strlen(argv[k]) >= IFNAMSIZ)
-					return bad("bad interface '%s'",
-						   argv[k]);
+				if (o->niface == PLAN_MAX_IFACES)
+					return bad("too many interfaces at "
+						   "'%s'", argv[k]);
+				if (bad_ifname(argv[k]))
+					return -1;
 				snprintf(o->iface[o->niface++], IFNAMSIZ, "%s",
 					 argv[k]);
 			}
@@ -236,16 +280,16 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 						   "multiple of 4)", v);
 				cli->router.tos = (int)t;
 			} else {
-				if (strlen(v) >= IFNAMSIZ)
-					return bad("bad interface '%s'", v);
+				if (bad_ifname(v))
+					return -1;
 				snprintf(cli->router.wan, IFNAMSIZ, "%s", v);
 			}
 		} else if (!strcmp(a, "--bridge")) {
 			if (i + 2 >= argc)
 				return bad("%s needs CLIENT_IF INET_IF", a);
-			if (strlen(argv[i + 1]) >= IFNAMSIZ ||
-			    strlen(argv[i + 2]) >= IFNAMSIZ)
-				return bad("bad interface in %s", a);
+			if (bad_ifname(argv[i + 1]) ||
+			    bad_ifname(argv[i + 2]))
+				return -1;
 			o->bridge = 1;
 			snprintf(o->br_client, IFNAMSIZ, "%s", argv[i + 1]);
 			snprintf(o->br_inet, IFNAMSIZ, "%s", argv[i + 2]);
@@ -433,6 +477,8 @@ main(int argc, char **argv)
 			cfg_unref(c);
 		return 2;
 	}
+	if (!doctor)
+		drop_unusable_ipv6(&cli, &o);
 	if (resolve_bridge(&o) < 0) {
 		if (c)
 			cfg_unref(c);

@@ -31,6 +31,7 @@ plan_opts_default(struct plan_opts *o)
 	o->mark = 0x1;
 	o->mask = 0x1;
 	o->table = 100;
+	o->rule_pref = PLAN_RULE_PREF;
 }
 
 const struct plan_target *
@@ -374,6 +375,15 @@ check_opts(const struct plan_opts *o, char *err, size_t errlen)
 			 "1..251", o->table);
 		return -1;
 	}
+	if (o->rule_pref == 0 || o->rule_pref >= 32766) {
+		snprintf(err, errlen, "rule preference %u is not usable; use "
+			 "1..32765 (0 is `lookup local`, 32766 `lookup main`)",
+			 o->rule_pref);
+		return -1;
+	}
+	for (i = 0; i < o->niface; i++)
+		if (ifname_check(o->iface[i], err, errlen) < 0)
+			return -1;
 	for (i = 0; i < o->nbypass; i++)
 		if (plan_parse_cidr(o->bypass[i], &fam) < 0) {
 			snprintf(err, errlen, "bypass '%s' is not a CIDR",
@@ -386,6 +396,11 @@ check_opts(const struct plan_opts *o, char *err, size_t errlen)
 			 "bridge");
 		return -1;
 	}
+	if (o->bridge && (ifname_check(o->br_client, err, errlen) < 0 ||
+			  ifname_check(o->br_inet, err, errlen) < 0 ||
+			  (o->br_dev[0] && ifname_check(o->br_dev, err,
+							errlen) < 0)))
+		return -1;
 	return 0;
 }
 

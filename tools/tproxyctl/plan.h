@@ -74,6 +74,7 @@ struct plan_opts {
 	enum plan_quic    quic;
 	uint32_t          mark, mask;	/* fwmark value/mask */
 	unsigned          table;	/* policy routing table */
+	unsigned          rule_pref;	/* preference of the fwmark rule */
 	char              iface[PLAN_MAX_IFACES][IFNAMSIZ];
 	size_t            niface;	/* 0: capture on every interface */
 	char              bypass[PLAN_MAX_BYPASS][64];	/* CIDRs */
@@ -112,8 +113,14 @@ struct plan {
 	size_t       n;
 };
 
+/* The fwmark rule's default preference: before the rules VPN clients,
+ * multi-WAN and policy-routing packages add (1000 and up, 5210.. for
+ * Tailscale, 32764/32765 for wg-quick), after `lookup local` (0). */
+#define PLAN_RULE_PREF 100
+
 /* Defaults: nft, both families, HTTP dport 80 -> port 3129, HTTPS dport
- * 443 with no port (off), QUIC auto, mark 0x1/0x1, table 100. */
+ * 443 with no port (off), QUIC auto, mark 0x1/0x1, table 100, rule
+ * preference PLAN_RULE_PREF. */
 void plan_opts_default(struct plan_opts *o);
 
 /* The target of mapping kind for family f (PLAN_V4 or PLAN_V6), or NULL

@@ -1,7 +1,7 @@
 /*
  * route.c - policy routing through the `ip` command (iproute2):
  *
- *   ip -4 rule add fwmark MARK/MASK lookup TABLE
+ *   ip -4 rule add pref PREF fwmark MARK/MASK lookup TABLE
  *   ip -4 route add local 0.0.0.0/0 dev lo table TABLE
  *
  * (and the same with -6). A packet marked by the socket or TPROXY rule
@@ -33,12 +33,13 @@ void
 route_plan(const struct plan_opts *o, struct plan *p)
 {
 	static const int fams[] = { PLAN_V4, PLAN_V6 };
-	char mark[32], table[16], what[128];
+	char mark[32], table[16], pref[16], what[128];
 	size_t i;
 
 	/* ip rule always shows value/mask unless the mask is all ones. */
 	plan_format_mark(o->mark, o->mask, mark, sizeof(mark));
 	snprintf(table, sizeof(table), "%u", o->table);
+	snprintf(pref, sizeof(pref), "%u", o->rule_pref);
 	for (i = 0; i < 2; i++) {
 		int f = fams[i];
 
@@ -46,9 +47,12 @@ route_plan(const struct plan_opts *o, struct plan *p)
 			continue;
 		snprintf(what, sizeof(what), "%s: marked packets are routed by "
 			 "table %u", plan_family_name(f), o->table);
+		/* An explicit preference, so that a second setup can tell
+		 * when the rule was moved; the undo takes it away wherever
+		 * it is now. */
 		plan_add(p, STEP_IP_RULE, f, what,
-			 argv_new("ip", fam_flag(f), "rule", "add", "fwmark",
-				  mark, "lookup", table, NULL),
+			 argv_new("ip", fam_flag(f), "rule", "add", "pref",
+				  pref, "fwmark", mark, "lookup", table, NULL),
 			 argv_new("ip", fam_flag(f), "rule", "del", "fwmark",
 				  mark, "lookup", table, NULL));
 		snprintf(what, sizeof(what), "%s: table %u delivers every "
@@ -164,7 +168,13 @@ route_apply(const struct step *s, struct sbuf *err)
 		const char *line;
 
 		ip_show(s->family, "rule", NULL, &out);
-		snprintf(want, sizeof(want), "%s", s->argv[5]);
+		size_t k;
+
+		for (k = 0; s->argv[k] && s->argv[k + 1]; k++)
+			if (strcmp(s->argv[k], "fwmark") == 0)
+				break;
+		snprintf(want, sizeof(want), "%s", s->argv[k + 1] ?
+			 s->argv[k + 1] : "");
 		for (line = sbuf_str(&out); *line;
 		     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
 			char l[512];

@@ -70,6 +70,31 @@ state_add_sysctl(struct state *st, const char *key, const char *prev,
 	st->nsys++;
 }
 
+int
+state_had(const struct state *st, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < st->nhad; i++)
+		if (strcmp(st->had[i], what) == 0)
+			return 1;
+	return 0;
+}
+
+void
+state_add_had(struct state *st, const char *what)
+{
+	char **n;
+
+	if (state_had(st, what))
+		return;
+	n = realloc(st->had, (st->nhad + 1) * sizeof(*n));
+	if (n == NULL)
+		exit(1);
+	st->had = n;
+	st->had[st->nhad++] = xstrdup(what);
+}
+
 void
 state_free(struct state *st)
 {
@@ -82,6 +107,9 @@ state_free(struct state *st)
 	}
 	for (i = 0; i < st->nundo; i++)
 		argv_free(st->undo[i]);
+	for (i = 0; i < st->nhad; i++)
+		free(st->had[i]);
+	free(st->had);
 	free(st->sys);
 	free(st->undo);
 	memset(st, 0, sizeof(*st));
@@ -103,6 +131,7 @@ opts_out(FILE *f, const struct plan_opts *o)
 	fprintf(f, "opt\tfamily\t%s\n", plan_family_name(o->families));
 	fprintf(f, "opt\tmark\t0x%x/0x%x\n", o->mark, o->mask);
 	fprintf(f, "opt\ttable\t%u\n", o->table);
+	fprintf(f, "opt\trule-pref\t%u\n", o->rule_pref);
 	fprintf(f, "opt\tports");
 	for (i = 0; i < o->map[PLAN_HTTP].ndport; i++)
 		fprintf(f, "%s%u", i ? "," : "\t", o->map[PLAN_HTTP].dport[i]);
@@ -157,6 +186,8 @@ state_save(const char *path, const struct state *st, struct sbuf *err)
 	for (i = 0; i < st->nsys; i++)
 		fprintf(f, "sysctl\t%s\t%s\t%s\n", st->sys[i].key,
 			st->sys[i].prev, st->sys[i].value);
+	for (i = 0; i < st->nhad; i++)
+		fprintf(f, "had\t%s\n", st->had[i]);
 	for (i = 0; i < st->nundo; i++) {
 		fprintf(f, "undo");
 		for (k = 0; st->undo[i][k]; k++)
@@ -194,6 +225,8 @@ opt_in(struct plan_opts *o, char **f)
 		return plan_parse_mark(f[2], &o->mark, &o->mask);
 	else if (strcmp(f[1], "table") == 0)
 		o->table = (unsigned)strtoul(f[2], NULL, 10);
+	else if (strcmp(f[1], "rule-pref") == 0)
+		o->rule_pref = (unsigned)strtoul(f[2], NULL, 10);
 	else if (strcmp(f[1], "ports") == 0)
 		return plan_parse_ports(f[2], o->map[PLAN_HTTP].dport,
 					PLAN_MAX_PORTS,
@@ -266,6 +299,8 @@ state_load(const char *path, struct state *st, struct sbuf *err)
 			opt_in(&st->opts, f);
 		} else if (strcmp(f[0], "sysctl") == 0 && argv_len(f) == 4) {
 			state_add_sysctl(st, f[1], f[2], f[3]);
+		} else if (strcmp(f[0], "had") == 0 && argv_len(f) == 2) {
+			state_add_had(st, f[1]);
 		} else if (strcmp(f[0], "undo") == 0 && argv_len(f) > 1) {
 			state_add_undo(st, f + 1);
 		}

@@ -13,9 +13,16 @@
  *   sysctl	KEY	PREV	NEW    a sysctl setup changed from PREV to NEW
  *   undo	ARG	ARG ...        a command removing something setup added,
  *                                 in the order added (teardown: reverse)
+ *   had	WHAT                    an `ip rule`/`ip route` setup wants that
+ *                                 was there before the first setup (not
+ *                                 tproxyctl's: teardown leaves it, and a
+ *                                 later setup that puts it back does not
+ *                                 record an undo for it)
  *
  * A second setup keeps the records of the first: a sysctl's PREV is the
- * value from before the first setup, and an undo command is recorded once.
+ * value from before the first setup (recorded for every sysctl setup
+ * manages, also when it already had the wanted value: PREV = NEW), and an
+ * undo command is recorded once.
  */
 #ifndef TPROXYCTL_STATE_H
 #define TPROXYCTL_STATE_H
@@ -36,6 +43,8 @@ struct state {
 	size_t               nsys;
 	char              ***undo;	/* argv vectors */
 	size_t               nundo;
+	char               **had;	/* WHAT of the `had` records */
+	size_t               nhad;
 };
 
 /* Load path into st (zeroed by the caller). Returns 0, -ENOENT when there
@@ -51,5 +60,9 @@ void state_add_undo(struct state *st, char *const *argv);
 struct state_sysctl *state_find_sysctl(struct state *st, const char *key);
 void state_add_sysctl(struct state *st, const char *key, const char *prev,
 		      const char *value);
+/* Record that what (a rule or route) was there before tproxyctl; 1 if it
+ * is recorded (state_had), 0 if not. */
+void state_add_had(struct state *st, const char *what);
+int state_had(const struct state *st, const char *what);
 
 #endif

@@ -60,14 +60,14 @@ sysctl_plan(const struct plan_opts *o, struct plan *p)
 		for (i = 0; i < o->niface; i++) {
 			if (listed(o, o->iface[i], i))
 				continue;
-			snprintf(key, sizeof(key), "net.ipv4.conf.%s.rp_filter",
-				 o->iface[i]);
+			sysctl_if_key("net.ipv4.conf", o->iface[i],
+				      "rp_filter", key, sizeof(key));
 			add(p, PLAN_V4, "no reverse-path filter on a capturing "
 			    "interface", key, "0");
 		}
 		if (o->bridge && !listed(o, o->br_dev, o->niface)) {
-			snprintf(key, sizeof(key), "net.ipv4.conf.%s.rp_filter",
-				 o->br_dev);
+			sysctl_if_key("net.ipv4.conf", o->br_dev,
+				      "rp_filter", key, sizeof(key));
 			add(p, PLAN_V4, "no reverse-path filter on the bridge",
 			    key, "0");
 		}
@@ -86,15 +86,34 @@ sysctl_plan(const struct plan_opts *o, struct plan *p)
 	}
 }
 
-/* /proc/sys path of a dotted key; interface names may hold dots, so
- * net.ipv4.conf.IF.rp_filter is split by hand. */
+void
+sysctl_if_key(const char *prefix, const char *ifname, const char *leaf,
+	      char *key, size_t n)
+{
+	size_t off = (size_t)snprintf(key, n, "%s.", prefix), i;
+
+	for (i = 0; ifname[i] && off + 1 < n; i++)
+		key[off++] = ifname[i] == '.' ? '/' : ifname[i];
+	key[off < n ? off : n - 1] = '\0';
+	if (off < n)
+		snprintf(key + off, n - off, ".%s", leaf);
+}
+
+/*
+ * /proc/sys path of a dotted key. As sysctl(8) reads it, a '/' in a key
+ * written with dots stands for a '.' in the path (an interface name:
+ * net.ipv4.conf.lan/100.rp_filter is /proc/sys/net/ipv4/conf/lan.100/
+ * rp_filter). State files from before that form wrote the interface's
+ * dots as they are; a rp_filter key is split by hand for them.
+ */
 static void
 key_path(const char *key, char *path, size_t n)
 {
 	static const char conf[] = "net.ipv4.conf.";
 	size_t klen = strlen(key), i, off;
 
-	if (strncmp(key, conf, sizeof(conf) - 1) == 0 && klen > 10 &&
+	if (strchr(key, '/') == NULL &&
+	    strncmp(key, conf, sizeof(conf) - 1) == 0 && klen > 10 &&
 	    strcmp(key + klen - 10, ".rp_filter") == 0) {
 		snprintf(path, n, "/proc/sys/net/ipv4/conf/%.*s/rp_filter",
 			 (int)(klen - 10 - (sizeof(conf) - 1)),
@@ -103,7 +122,8 @@ key_path(const char *key, char *path, size_t n)
 	}
 	off = (size_t)snprintf(path, n, "/proc/sys/");
 	for (i = 0; key[i] && off + 1 < n; i++)
-		path[off++] = key[i] == '.' ? '/' : key[i];
+		path[off++] = key[i] == '.' ? '/' : key[i] == '/' ? '.' :
+			key[i];
 	path[off] = '\0';
 }
 

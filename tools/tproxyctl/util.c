@@ -221,6 +221,49 @@ argv_render(char *const *v, struct sbuf *out)
 	}
 }
 
+int
+ifname_check(const char *name, char *err, size_t errlen)
+{
+	size_t len = strlen(name), i;
+	const char *at = strchr(name, '@');
+
+	if (len == 0 || len >= 16) {
+		snprintf(err, errlen, "bad interface name '%s': it must be 1 "
+			 "to 15 characters long", name);
+		return -1;
+	}
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		snprintf(err, errlen, "bad interface name '%s'", name);
+		return -1;
+	}
+	if (at) {
+		snprintf(err, errlen, "bad interface name '%s': `ip link` "
+			 "shows a link as NAME@PEER; give only the name "
+			 "('%.*s')", name, (int)(at - name), name);
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+		    c == '_')
+			continue;
+		if (c < 0x20 || c == 0x7f || c == ' ')
+			snprintf(err, errlen, "bad interface name '%s': it "
+				 "contains a space or control character",
+				 name);
+		else
+			snprintf(err, errlen, "bad interface name '%s': '%c' "
+				 "is not accepted (tproxyctl takes letters, "
+				 "digits, '.', '-' and '_'; rename the "
+				 "interface with `ip link set dev OLD name "
+				 "NEW`)", name, c);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 child_exec(char *const *argv)
 {

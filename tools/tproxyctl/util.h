@@ -50,6 +50,18 @@ void argv_render(char *const *v, struct sbuf *out);
 int run_cmd(char *const *argv, const char *input, struct sbuf *out,
 	    struct sbuf *err);
 
+/*
+ * Is name an interface name tproxyctl passes to ip, nft, iptables, sysctl
+ * and the --dry-run script? What the kernel accepts (1..15 bytes, not "."
+ * or "..", no '/', ':' or whitespace), and of that only letters, digits,
+ * '.', '-' and '_': a quote, backslash, ';', '$', '*' (nft wildcard) or
+ * '+' (iptables wildcard) would change the meaning of a command or rule
+ * somewhere, and '@' is how `ip link` shows a link's peer or parent
+ * (NAME@PARENT), not part of the name. Returns 0, or -1 with the reason
+ * in err.
+ */
+int ifname_check(const char *name, char *err, size_t errlen);
+
 /* Read a whole (small) file into out; returns 0 or -errno. */
 int read_file(const char *path, struct sbuf *out);
 /* Strip trailing whitespace in place. */
