@@ -185,7 +185,7 @@ save_listing(struct journal *j, const char *label, char **list,
 	j->saved = n;
 	n[j->nsaved].label = xstrdup(label);
 	n[j->nsaved].list = list;
-	n[j->nsaved].before = xstrdup(before);
+	n[j->nsaved].before = before ? xstrdup(before) : NULL;
 	j->nsaved++;
 }
 
@@ -441,7 +441,10 @@ repair_ip_rule(const struct step *s, struct state *st, int first,
 	rule_canon(w, want, sizeof(want), &want_pref);
 	argv_free(w);
 	had_name(s, name, sizeof(name));
-	snprintf(shown, sizeof(shown), "`%s`", name);
+	/* "ip rule `fwmark 0x1/0x1 lookup 100` (ipv4)" */
+	snprintf(shown, sizeof(shown), "ip rule `%s` (%s)",
+		 strlen(name) > 11 ? name + 11 : name,
+		 strcmp(s->argv[1], "-6") == 0 ? "ipv6" : "ipv4");
 	n = rules_list(s->argv[1], r, sizeof(r) / sizeof(r[0]));
 	for (i = 0; i < n; i++)
 		if (strcmp(r[i].canon, want) == 0 && nat < 16) {
@@ -653,7 +656,9 @@ repair_ipt_chain_save(const struct step *s, struct journal *j)
 					NULL), NULL);
 		journal_cmd(j, argv_new(a[0], a[1], a[2], a[3], "-X", a[5],
 					NULL), NULL);
-		argv_free(list);
+		snprintf(label, sizeof(label), "%s chain %s (%s table)", a[0],
+			 a[5], a[3]);
+		save_listing(j, label, list, NULL);
 		sbuf_free(&out);
 		return;
 	}
@@ -710,7 +715,7 @@ repair_nft_save(const struct plan_opts *o, struct journal *j)
 			snprintf(cmd, sizeof(cmd), "delete table %s %s",
 				 nft_fams[i], PLAN_NFT_TABLE);
 			journal_cmd(j, argv_new("nft", cmd, NULL), NULL);
-			argv_free(list);
+			save_listing(j, label, list, NULL);
 		} else {
 			sbuf_printf(&in, "table %s %s\ndelete table %s %s\n%s",
 				    nft_fams[i], PLAN_NFT_TABLE, nft_fams[i],
@@ -733,6 +738,11 @@ repair_report(const struct plan_opts *o, struct journal *j)
 	for (i = 0; i < j->nsaved; i++) {
 		struct sbuf out = { 0 };
 
+		if (j->saved[i].before == NULL) {
+			journal_repaired(j, "%s was missing: made again",
+					 j->saved[i].label);
+			continue;
+		}
 		run_quiet(j->saved[i].list, &out);
 		if (strcmp(sbuf_str(&out), j->saved[i].before) != 0)
 			journal_repaired(j, "%s: its rules were not the ones "
@@ -777,7 +787,7 @@ ipv6_unusable(char *why, size_t n)
 	char v[16];
 
 	why[0] = '\0';
-	if (access("/proc/sys/net/ipv6", F_OK) != 0) {
+	if (access("/proc/sys/net/ipv6/conf", F_OK) != 0) {
 		snprintf(why, n, "this kernel has no IPv6 (no "
 			 "/proc/sys/net/ipv6: booted with ipv6.disable=1, or "
 			 "built without IPv6)");

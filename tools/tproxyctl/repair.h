@@ -41,7 +41,7 @@ struct jentry {
 struct jsaved {
 	char  *label;	/* "iptables chain TPROXYD_QUIC (filter)" */
 	char **list;	/* the command listing it */
-	char  *before;	/* its listing before this run */
+	char  *before;	/* its listing before this run (NULL: none) */
 };
 
 struct journal {
