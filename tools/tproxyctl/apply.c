@@ -157,6 +157,8 @@ static int
 run_step(const struct plan_opts *o, const struct step *s, struct state *st,
 	 int first, struct journal *j, struct sbuf *err)
 {
+	/* what undoes this step runs after what undoes the later ones */
+	journal_begin(j, s->what);
 	switch (s->kind) {
 	case STEP_SYSCTL:
 		return do_sysctl(st, s, first, j, err);

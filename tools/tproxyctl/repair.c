@@ -361,7 +361,8 @@ rules_list(const char *flag, struct rline *r, size_t max)
 		r[n].pref = (unsigned)strtoul(l, NULL, 10);
 		w = split_words(colon + 1);
 		rule_canon(w, r[n].canon, sizeof(r[n].canon), &dummy);
-		snprintf(r[n].text, sizeof(r[n].text), "%s", colon + 1);
+		snprintf(r[n].text, sizeof(r[n].text), "%s", colon + 1 +
+			 strspn(colon + 1, " \t"));
 		rstrip(r[n].text);
 		argv_free(w);
 		n++;
@@ -614,7 +615,6 @@ repair_ipt_jump(const struct step *s, int first, struct journal *j,
 	}
 	/* Back: take ours away, then put each copy where it was (in
 	 * ascending order, each lands where it was). */
-	journal_begin(j, "moving the jump");
 	for (i = 0; i < n; i++) {
 		char p[16];
 
@@ -649,7 +649,6 @@ repair_ipt_chain_save(const struct step *s, struct journal *j)
 	struct sbuf out = { 0 };
 	const char *line;
 
-	journal_begin(j, s->what);
 	if (run_quiet(list, &out) != 0) {
 		/* not there: back means gone (emptied first) */
 		journal_cmd(j, argv_new(a[0], a[1], a[2], a[3], "-F", a[5],
@@ -700,7 +699,6 @@ repair_nft_save(const struct plan_opts *o, struct journal *j)
 {
 	size_t i;
 
-	journal_begin(j, "nft tables");
 	for (i = 0; i < 3; i++) {
 		char **list, cmd[64], label[64];
 		struct sbuf out = { 0 }, in = { 0 };
