@@ -16,6 +16,7 @@
 
 #include "config/config-t.h"
 
+#include "../../tools/tproxyctl/backend.h"
 #include "../../tools/tproxyctl/conf.h"
 #include "../../tools/tproxyctl/plan.h"
 
@@ -29,6 +30,7 @@ struct pcase {
 };
 
 static void t_default(struct plan_opts *o) { (void)o; }
+static void t_pref(struct plan_opts *o) { o->rule_pref = 5000; }
 
 static void
 t_v4_ipt(struct plan_opts *o)
@@ -216,6 +218,10 @@ static const struct pcase cases[] = {
 	    "02:00:00:00:00:01 meta pkttype set host accept",
 	    "iifname \"b1\" ether type ip6 tcp sport 80 ether daddr set" },
 	  { "meta broute", NULL } },
+	{ "--rule-pref 5000: the rule at that preference", t_pref,
+	  { "ip -4 rule add pref 5000 fwmark 0x1/0x1 lookup 100",
+	    "ip -6 rule add pref 5000 fwmark 0x1/0x1 lookup 100" },
+	  { "pref 100 ", NULL } },
 	{ "mask 0xffffffff: plain mark", t_full_mask,
 	  { "ip -4 rule add pref 100 fwmark 0x1 lookup 100",
 	    "meta mark set 0x00000001 accept" },
@@ -454,7 +460,29 @@ b_same_port(struct plan_opts *o)
 	o->map[PLAN_HTTPS].to[0].port = 3129;
 }
 
+static void b_pref0(struct plan_opts *o) { o->rule_pref = 0; }
+static void b_pref_main(struct plan_opts *o) { o->rule_pref = 32766; }
+static void
+b_iface_semicolon(struct plan_opts *o)
+{
+	snprintf(o->iface[0], IFNAMSIZ, "lan;reboot");
+	o->niface = 1;
+}
+static void
+b_iface_at(struct plan_opts *o)
+{
+	snprintf(o->iface[0], IFNAMSIZ, "eth0@if5");
+	o->niface = 1;
+}
+
 static const struct bad_case bad_cases[] = {
+	{ "rule preference 0", b_pref0, "rule preference 0 is not usable" },
+	{ "rule preference of main", b_pref_main,
+	  "rule preference 32766 is not usable" },
+	{ "interface with ';'", b_iface_semicolon,
+	  "bad interface name 'lan;reboot': ';' is not accepted" },
+	{ "interface shown as NAME@PEER", b_iface_at,
+	  "give only the name ('eth0')" },
 	{ "no dport", b_noport, "no port to intercept" },
 	{ "mark outside mask", b_mark, "not inside its mask" },
 	{ "reserved table", b_table, "reserved" },
@@ -706,6 +734,71 @@ test_summary(void **state)
 	}
 }
 
+/* Interface names: what passes on to ip, nft, iptables, sysctl and the
+ * shell, and why the others do not. */
+static void
+test_ifname(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *err;	/* NULL: accepted */
+	} tc[] = {
+		{ "eth0", NULL }, { "lan.100", NULL }, { "br-lan", NULL },
+		{ "wg_0", NULL }, { "abcdefghijklmno", NULL },
+		{ "abcdefghijklmnop", "1 to 15 characters" },
+		{ "", "1 to 15 characters" }, { ".", "bad interface" },
+		{ "..", "bad interface" },
+		{ "eth0@if5", "NAME@PEER; give only the name ('eth0')" },
+		{ "a/b", "'/' is not accepted" },
+		{ "a:1", "':' is not accepted" },
+		{ "a b", "space or control" }, { "a\tb", "space or control" },
+		{ "a'b", "''' is not accepted" },
+		{ "a\"b", "'\"' is not accepted" },
+		{ "a\\b", "'\\' is not accepted" },
+		{ "a;b", "';' is not accepted" },
+		{ "a$b", "'$' is not accepted" },
+		{ "a`b", "'`' is not accepted" },
+		{ "eth*", "'*' is not accepted" },
+		{ "eth+", "'+' is not accepted" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(tc) / sizeof(tc[0]); i++) {
+		char err[256] = "";
+		int rc = ifname_check(tc[i].name, err, sizeof(err));
+
+		if (tc[i].err == NULL && rc != 0)
+			fail_msg("'%s' refused: %s", tc[i].name, err);
+		if (tc[i].err && (rc != -1 || strstr(err, tc[i].err) == NULL))
+			fail_msg("'%s': got '%s', want '%s'", tc[i].name, err,
+				 tc[i].err);
+	}
+}
+
+/* An interface's sysctl key as sysctl(8) reads it: its dots as '/'. */
+static void
+test_sysctl_key(void **state)
+{
+	static const struct {
+		const char *ifname, *key;
+	} tc[] = {
+		{ "eth0", "net.ipv4.conf.eth0.rp_filter" },
+		{ "lan.100", "net.ipv4.conf.lan/100.rp_filter" },
+		{ "a.b.c", "net.ipv4.conf.a/b/c.rp_filter" },
+		{ "br-lan", "net.ipv4.conf.br-lan.rp_filter" },
+	};
+	char key[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(tc) / sizeof(tc[0]); i++) {
+		sysctl_if_key("net.ipv4.conf", tc[i].ifname, "rp_filter", key,
+			      sizeof(key));
+		assert_string_equal(key, tc[i].key);
+	}
+}
+
 int
 main(void)
 {
@@ -717,6 +810,8 @@ main(void)
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test(test_conf_targets),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_ifname),
+		cmocka_unit_test(test_sysctl_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

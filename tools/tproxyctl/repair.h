@@ -49,7 +49,7 @@ struct journal {
 	size_t         n;
 	struct jsaved *saved;
 	size_t         nsaved;
-	struct sbuf    repaired;	/* "  - ...\n" lines: what was repaired */
+	struct sbuf    repaired;	/* "  - ...\n" lines: the repairs */
 };
 
 /* A new entry (what is copied); commands are added to the newest one. */
