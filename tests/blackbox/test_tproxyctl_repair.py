@@ -17,9 +17,10 @@ import stat
 import pytest
 
 import netns
-from tproxyctl_env import (CTL, ctl, doctor, fetch_peer, not_pass, snapshot,
-                           start_origin, start_tproxyd, through_tproxyd, url,
-                           write_conf)
+from tproxyctl_env import (CTL, TPORT_HTTPS, UdpEcho, assert_quic_refused,
+                           assert_udp_passes, ctl, doctor, fetch_peer,
+                           not_pass, snapshot, start_listener, start_origin,
+                           start_tproxyd, through_tproxyd, url, write_conf)
 
 BACKENDS = ["nft", "iptables"]
 
@@ -530,4 +531,40 @@ def test_bad_interface_names_refused(topology, tmp_path, name, says):
         assert p.returncode == 2, (p.stdout, p.stderr)
         assert says in p.stderr, p.stderr
         assert p.stdout == ""
+    assert snapshot(topology) == before
+
+
+# -- 1. the QUIC chain's jump, first in filter FORWARD ------------------------
+
+def test_quic_jump_repaired_first_in_forward(topology, tmp_path):
+    """iptables backend with HTTPS intercepted: UDP to 443 (QUIC) is refused
+    in filter FORWARD (TPROXYD_QUIC). A rule of someone else's accepting
+    UDP 443 put ahead of the jump lets QUIC through; a second setup puts
+    the jump first again and the client is refused again."""
+    start_listener(topology)
+    echo = UdpEcho(topology, tmp_path / "udp.log", ports=(443,))
+    state = tmp_path / "state"
+    args = ["--backend", "iptables", "--https-port", TPORT_HTTPS,
+            "--state", state]
+    before = snapshot(topology)
+    p = ctl(topology, "setup", *args)
+    assert p.returncode == 0, p.stderr
+    good = snapshot(topology)
+    assert_quic_refused(topology, echo, netns.SRV4, 443,
+                        [netns.RTR_CLI4, netns.RTR_SRV4])
+    foreign = "iptables -I FORWARD 1 -p udp --dport 443 -j ACCEPT"
+    topology.run(topology.rtr, ["sh", "-c", foreign], check=True)
+    assert_udp_passes(topology, echo, netns.SRV4, 443)   # QUIC gets out
+
+    p = ctl(topology, "setup", *args)
+    assert p.returncode == 0, p.stderr
+    assert "the jump to TPROXYD_QUIC in filter FORWARD was at position 2: " \
+        "now once, first" in p.stdout, p.stdout
+    assert_quic_refused(topology, echo, netns.SRV4, 443,
+                        [netns.RTR_CLI4, netns.RTR_SRV4])
+    topology.run(topology.rtr, ["sh", "-c", foreign.replace("-I FORWARD 1",
+                                                            "-D FORWARD")],
+                 check=True)
+    assert snapshot(topology) == good
+    assert ctl(topology, "teardown", "--state", state).returncode == 0
     assert snapshot(topology) == before
