@@ -374,6 +374,29 @@ def test_midway_ip6tables_failure_rolled_back(topology, tmp_path):
     assert not r.state.exists()
 
 
+def test_midway_nft_failure_rolled_back(topology, tmp_path):
+    """nft backend: the ruleset transaction is refused (the wrapper makes
+    the first `nft -f -` fail as nft does on a ruleset the kernel rejects;
+    what the check before setup tries is a smaller probe). The sysctls,
+    rules and routes set before it are undone."""
+    r = Router(topology, tmp_path, "nft", ["--iface", "r0"])
+    r.sh("sysctl -qw net.ipv4.ip_forward=0 net.ipv4.conf.r0.rp_filter=1")
+    before = snapshot(topology)
+    flag = tmp_path / "nft-failed"
+    env = _wrapper(tmp_path, "nft",
+                   'if [ "$*" = "-f -" ] && [ ! -e %s ]; then touch %s; '
+                   'cat >/dev/null; echo "Error: Could not process rule: '
+                   'Operation not supported" >&2; exit 1; fi' % (flag, flag))
+    p = r.setup(env=env)
+    assert p.returncode == 1, p.stdout
+    assert flag.exists()
+    assert "setup failed at: netfilter rules: table inet tproxyd (one " \
+        "atomic transaction); everything this run changed was undone" in \
+        p.stderr, p.stderr
+    assert snapshot(topology) == before
+    assert not r.state.exists()
+
+
 # -- 2. IPv6 disabled, lo down: checked before anything changes ---------------
 
 def test_ipv6_disabled(topology, tmp_path):
