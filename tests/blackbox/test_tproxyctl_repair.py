@@ -262,6 +262,13 @@ CONFLICTS = [
      "filter hook prerouting priority mangle; }' && nft add rule ip "
      "handmade pre tcp dport 80 tproxy to :3129",
      ["conflicting existing rule in", "already intercepts port 80"]),
+    # Another proxy's iptables chain, reached from PREROUTING.
+    ("foreign_ipt_chain",
+     "iptables -t mangle -N OTHERPROXY && iptables -t mangle -A OTHERPROXY "
+     "-p tcp --dport 80 -j TPROXY --on-port 3128 --tproxy-mark 0x2/0x2 && "
+     "iptables -t mangle -A PREROUTING -j OTHERPROXY",
+     ["conflicting existing rule in", "OTHERPROXY",
+      "already intercepts port 80"]),
 ]
 
 

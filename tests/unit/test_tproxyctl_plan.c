@@ -1,7 +1,9 @@
 /*
  * test_tproxyctl_plan.c - the pure plan of tproxyctl (tools/tproxyctl/
  * plan.c and the builders in nft.c, ipt.c, route.c, sysctl.c): options in,
- * steps and their text out; and what conf.c takes from a configuration.
+ * steps and their text out; what conf.c takes from a configuration;
+ * interface names, sysctl keys and `ip rule` keys (util.c, sysctl.c,
+ * repair.c).
  * Table-driven; nothing here touches the system.
  */
 #include <setjmp.h>
@@ -19,6 +21,7 @@
 #include "../../tools/tproxyctl/backend.h"
 #include "../../tools/tproxyctl/conf.h"
 #include "../../tools/tproxyctl/plan.h"
+#include "../../tools/tproxyctl/repair.h"
 
 /* One case: options tweaked from the defaults, then strings that must
  * (and must not) appear in the rendered plan, in order for `in_order`. */
@@ -799,6 +802,54 @@ test_sysctl_key(void **state)
 	}
 }
 
+/* `ip rule show` lines and `ip rule add` commands reduced to the same key
+ * (repair.c tells by it whether a rule is tproxyctl's, and where it is). */
+static void
+test_rule_key(void **state)
+{
+	static const struct {
+		const char *words;	/* split at blanks */
+		const char *key;
+		unsigned    pref;
+	} tc[] = {
+		{ "from all fwmark 0x1/0x1 lookup 100",
+		  "fwmark 0x1/0x1 lookup 100", 0 },
+		{ "pref 100 fwmark 0x1/0x1 lookup 100",
+		  "fwmark 0x1/0x1 lookup 100", 100 },
+		{ "fwmark 0x1/0x1 table 100 priority 7",
+		  "fwmark 0x1/0x1 lookup 100", 7 },
+		{ "from all iif lo fwmark 0x1/0x1 lookup 100",
+		  "fwmark 0x1/0x1 iif lo lookup 100", 0 },
+		{ "iif lo fwmark 0x1/0x1 lookup 100",
+		  "fwmark 0x1/0x1 iif lo lookup 100", 0 },
+		{ "from 198.18.77.0/24 lookup 100",
+		  "from 198.18.77.0/24 lookup 100", 0 },
+		{ "from all lookup main suppress_prefixlength 0",
+		  "lookup main suppress_prefixlength 0", 0 },
+		{ "not from all fwmark 0xca6c lookup 51820",
+		  "fwmark 0xca6c lookup 51820 not", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(tc) / sizeof(tc[0]); i++) {
+		char buf[256], *w[32], key[256];
+		size_t n = 0;
+		unsigned pref = 99999;
+
+		snprintf(buf, sizeof(buf), "%s", tc[i].words);
+		for (w[n] = strtok(buf, " "); w[n] && n < 31;
+		     w[++n] = strtok(NULL, " "))
+			;
+		w[n] = NULL;
+		repair_rule_key(w, key, sizeof(key), &pref);
+		if (strcmp(key, tc[i].key) != 0 || pref != tc[i].pref)
+			fail_msg("'%s': got '%s' pref %u, want '%s' pref %u",
+				 tc[i].words, key, pref, tc[i].key,
+				 tc[i].pref);
+	}
+}
+
 int
 main(void)
 {
@@ -812,6 +863,7 @@ main(void)
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_ifname),
 		cmocka_unit_test(test_sysctl_key),
+		cmocka_unit_test(test_rule_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

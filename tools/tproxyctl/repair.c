@@ -291,8 +291,8 @@ cmp_str(const void *a, const void *b)
  * pairs sorted, without the preference and without "from all" (the
  * default), "table" said as "lookup". Also the preference, if any.
  */
-static void
-rule_canon(char *const *w, char *out, size_t n, unsigned *pref)
+void
+repair_rule_key(char *const *w, char *out, size_t n, unsigned *pref)
 {
 	char *pair[32];
 	size_t np = 0, i, off = 0;
@@ -360,7 +360,7 @@ rules_list(const char *flag, struct rline *r, size_t max)
 		*colon = '\0';
 		r[n].pref = (unsigned)strtoul(l, NULL, 10);
 		w = split_words(colon + 1);
-		rule_canon(w, r[n].canon, sizeof(r[n].canon), &dummy);
+		repair_rule_key(w, r[n].canon, sizeof(r[n].canon), &dummy);
 		snprintf(r[n].text, sizeof(r[n].text), "%s", colon + 1 +
 			 strspn(colon + 1, " \t"));
 		rstrip(r[n].text);
@@ -439,7 +439,7 @@ repair_ip_rule(const struct step *s, struct state *st, int first,
 	size_t n, i, nat = 0, keep = (size_t)-1;
 	struct sbuf where = { 0 };
 
-	rule_canon(w, want, sizeof(want), &want_pref);
+	repair_rule_key(w, want, sizeof(want), &want_pref);
 	argv_free(w);
 	had_name(s, name, sizeof(name));
 	/* "ip rule `fwmark 0x1/0x1 lookup 100` (ipv4)" */

@@ -89,6 +89,15 @@ void repair_nft_save(const struct plan_opts *o, struct journal *j);
 void repair_report(const struct plan_opts *o, struct journal *j);
 
 /*
+ * A rule's selector and action as one comparable string, from the words
+ * after "PREF:" of `ip rule show` or after "add" of `ip rule add`: "key
+ * value" pairs sorted, without the preference (into *pref, 0 if none) and
+ * without "from all", "table" said as "lookup".
+ */
+void repair_rule_key(char *const *words, char *out, size_t n,
+		     unsigned *pref);
+
+/*
  * Preflight checks (nothing changed yet); each returns 0, or -1 with the
  * problem and its fix in err.
  *   loopback up (the `local default dev lo` route needs it for IPv6, and
