@@ -58,9 +58,12 @@ class Router:
         p = self.t.run(self.t.cli, ["curl", "-sS", "--noproxy", "*",
                                     "--max-time", "5", url(srv)], timeout=20)
         if p.returncode != 0:
+            self.seen = "no answer (curl exit %d)" % p.returncode
             return False
         assert json.loads(p.stdout)["addr"] == cli
-        return through_tproxyd(self.t, srv)
+        got = through_tproxyd(self.t, srv)
+        self.seen = "answered through tproxyd" if got else "answered direct"
+        return got
 
     def doctor_passes(self):
         rc, checks, p = doctor(self.t, "-f", self.conf, "--state",
@@ -170,7 +173,7 @@ def test_second_setup_repairs(topology, tmp_path, name, backend, inject,
         r.sh(inject)
     assert snapshot(topology) != good, "the fault changed nothing"
     seen = r.intercepted(fam)
-    print("%s: IPv%d intercepted with the fault: %s" % (name, fam, seen))
+    print("%s: IPv%d with the fault: %s" % (name, fam, r.seen))
     if breaks is not None:
         assert seen is not breaks, "expected interception %s by the " \
             "fault" % ("broken" if breaks else "kept")

@@ -140,10 +140,9 @@ preflight(const struct plan_opts *o, struct sbuf *err)
 		bad = 1;
 	if (repair_check_ipv6(o, err) < 0)
 		bad = 1;
-	if (bad)
-		return -1;
 	if (doctor_kernel_preflight(o, err) < 0)
 		return -1;
+	/* every problem at once: one run of setup to learn them all */
 	if (route_conflicts(o, err) < 0)
 		bad = 1;
 	if (repair_check_table_rules(o, err) < 0)
