@@ -45,6 +45,21 @@ CTL = str(harness.BUILD / "tproxyctl")
 R2 = "198.18.3.9"
 BIG = 400000        # bytes of the large response (origin's /bytes/N)
 
+# Where operators report each fault (found with the search tool).
+# Wrong or silent wccp2_router address: "use the nearest IP address on
+# the router ... not the WCCP router ID".
+SRC_ROUTER = "http://inetpro.org/wiki/Squid_WCCP"
+# WCCP GRE and path MTU: the router drops what no longer fits.
+SRC_MTU = ("https://cisco.com/c/en/us/support/docs/security/"
+           "web-security-appliance/118843-technote-wsa-00.html")
+# The GRE receiving interface (up, rp_filter 0) on a Linux cache.
+SRC_GRE = ("http://wiki.squid-cache.org/ConfigExamples/Intercept/"
+           "FedoraCoreWccp2Receiver")
+# UDP 2048 to be let through the cache's firewall (squid-users, the
+# steps behind the Squid wiki's "TPROXY v4 with CentOS 5.3").
+SRC_FW = ("http://www.squid-cache.org/mail-archive/squid-users/200906/"
+          "0602.html")
+
 
 def start_router(t, d, address, *args):
     d = Path(d)
@@ -100,8 +115,11 @@ def ctl(e, *args):
 
 
 def doctor(e):
-    """(exit status, {id: check}, text) of `doctor --json` in the cache."""
+    """(exit status, {id: check}, text) of `doctor --json` in the cache
+    (each output kept in the test directory, doctor-N.json)."""
     p = ctl(e, "doctor", "--json", "-f", e.conf, "--state", e.st)
+    e.ndoctor = getattr(e, "ndoctor", 0) + 1
+    (e.dir / ("doctor-%d.json" % e.ndoctor)).write_text(p.stdout)
     data = json.loads(p.stdout)
     return p.returncode, {c["id"]: c for c in data["checks"]}, p.stdout
 
@@ -110,6 +128,16 @@ def wccp_not_pass(checks):
     return sorted("%s %s: %s" % (c["status"], k, c["message"])
                   for k, c in checks.items()
                   if k.startswith("wccp") and c["status"] != "PASS")
+
+
+def record(name, source, before, check, after):
+    """One row of the fault table (as doctor_faults.py writes them)."""
+    row = {"name": "wccp_" + name, "source": source, "backend": "nft",
+           "family": "ipv4", "before": before, "fail": check["id"],
+           "status": check["status"], "message": check["message"],
+           "fix": check["fix"], "after": after}
+    with open(Path(harness.BUILD) / "doctor-faults.jsonl", "a") as f:
+        f.write(json.dumps(row) + "\n")
 
 
 def run_fix(e, fix):
@@ -128,7 +156,7 @@ def expect(e, cid, status):
     assert checks[cid]["status"] == status, out
     if status == "FAIL":
         assert rc != 0, out
-    return checks[cid]
+    return dict(checks[cid], id=cid)
 
 
 def healthy(e):
@@ -194,6 +222,7 @@ def test_router_not_answering_here_i_am(env):
     assert "has not answered" in c["message"] and "ip wccp 80" in \
         c["message"], c
     assert c["fix"] is None, c
+    e.r2_check = c
     expect(e, "wccp.router.%s" % RTR, "PASS")
     expect(e, "wccp.router.%s.route" % R2, "PASS")
 
@@ -215,6 +244,8 @@ def test_mtu_too_large_then_healthy(env):
     r = client(e, "/bytes/%d" % BIG, 10)
     assert r != "timeout" and len(r[0]) == BIG and r[1] == "intercepted", \
         r if isinstance(r, str) else (len(r[0]), r[1])
+    record("mtu_no_mss_clamp", SRC_MTU, "GET /peer intercepted; 400 kB "
+           "response: timeout", c, "400 kB response intercepted")
 
 
 def test_gre_device_down(env):
@@ -226,6 +257,7 @@ def test_gre_device_down(env):
     run_fix(e, c["fix"])
     healthy(e)
     intercepted(e)
+    record("gre_device_down", SRC_GRE, "timeout", c, "intercepted")
 
 
 def test_rp_filter_on_gre_device(env):
@@ -237,6 +269,7 @@ def test_rp_filter_on_gre_device(env):
     run_fix(e, c["fix"])
     healthy(e)
     intercepted(e)
+    record("rp_filter_on_gre_device", SRC_GRE, "timeout", c, "intercepted")
 
 
 def test_router_unreachable_then_udp_2048_dropped(env):
@@ -247,14 +280,16 @@ def test_router_unreachable_then_udp_2048_dropped(env):
     timeout; the simulator's is 60 s here); after the second fix it
     receives them again."""
     e = env
-    n1 = here_i_am(e)
     run_fix(e, "ip route add blackhole %s/32" % RTR)
+    time.sleep(0.5)     # a HERE_I_AM received just before is counted
+    n1 = here_i_am(e)
     c = expect(e, "wccp.router.%s.route" % RTR, "FAIL")
     assert c["fix"] == "ip route del blackhole %s" % RTR, c
     time.sleep(10.5)
     assert here_i_am(e) == n1, "HERE_I_AM reached the router"
     run_fix(e, c["fix"])
     expect(e, "wccp.router.%s.route" % RTR, "PASS")
+    c_route = c
 
     run_fix(e, "nft add table inet fw && nft add chain inet fw out "
             "'{ type filter hook output priority 0; }' && "
@@ -277,3 +312,10 @@ def test_router_unreachable_then_udp_2048_dropped(env):
     healthy(e)
     intercepted(e)
     run_fix(e, "nft delete table inet fw")
+    lost = "the router receives no HERE_I_AM (10.5 s)"
+    back = "HERE_I_AM and I_SEE_YOU again; intercepted"
+    record("router_blackhole_route", SRC_ROUTER, lost, c_route, back)
+    record("udp_2048_dropped", SRC_FW, lost, c, back)
+    record("router_not_answering", SRC_ROUTER, "HERE_I_AM unanswered "
+           "(router without WCCP)", e.r2_check, "I_SEE_YOU received "
+           "once the router runs WCCP (no command on the cache)")

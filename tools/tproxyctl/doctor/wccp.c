@@ -135,7 +135,7 @@ word_after(const char *line, const char *key, char *val, size_t n)
 	return -1;
 }
 
-/* ---- the GRE device ---------------------------------------------------- */
+/* ---- the GRE device ---- */
 
 /* The last line of cache_log since tproxyd's last start that contains
  * "WCCPv2 GRE" and "ERROR", into line: why tpxwccp0 could not be made. */
@@ -171,24 +171,24 @@ check_gre_device(const struct cfg *c, const char *conf_path, int running)
 	if (flags < 0) {
 		if (!running) {
 			snprintf(fix, sizeof(fix), "tproxyd -f %s", conf_path);
-			dr_add(ST_FAIL, "wccp.gre." TUN_NAME, fix, "%s does not "
-			    "exist: tproxyd creates it when it starts with "
+			dr_add(ST_FAIL, "wccp.gre." TUN_NAME, fix, "%s does "
+			    "not exist: tproxyd creates it when it starts with "
 			    "wccp2_forwarding_method gre, and it is not "
 			    "running; nothing receives what the router "
 			    "redirects", TUN_NAME);
 		} else if (gre_error(c, err, sizeof(err))) {
-			dr_add(ST_FAIL, "wccp.gre." TUN_NAME, "restart tproxyd "
-			    "as root (it needs CAP_NET_RAW and CAP_NET_ADMIN "
-			    "at start to open the GRE socket and create "
-			    TUN_NAME ")", "%s does not exist: redirected "
-			    "packets are dropped; tproxyd's cache_log says: "
-			    "%s", TUN_NAME, err);
+			dr_add(ST_FAIL, "wccp.gre." TUN_NAME, NULL, "%s does "
+			    "not exist: redirected packets are dropped. "
+			    "tproxyd's cache_log says: %s. Restart tproxyd "
+			    "as root: it needs CAP_NET_RAW and CAP_NET_ADMIN "
+			    "when it starts, to open its GRE socket and "
+			    "create %s", TUN_NAME, err, TUN_NAME);
 		} else {
-			dr_add(ST_FAIL, "wccp.gre." TUN_NAME, "restart tproxyd "
-			    "(it creates " TUN_NAME " at start; a reconfigure "
-			    "keeps the old one)", "%s does not exist although "
-			    "tproxyd runs (deleted by hand?): redirected "
-			    "packets are dropped", TUN_NAME);
+			dr_add(ST_FAIL, "wccp.gre." TUN_NAME, NULL, "%s does "
+			    "not exist although tproxyd runs (deleted by "
+			    "hand?): redirected packets are dropped. Restart "
+			    "tproxyd (stop and start it; -k reconfigure "
+			    "keeps the old device)", TUN_NAME);
 		}
 		return;
 	}
@@ -331,7 +331,7 @@ check_kernel_tunnels(const struct cfg *c)
 	sbuf_free(&out);
 }
 
-/* ---- MTU / MSS ----------------------------------------------------------- */
+/* ---- MTU / MSS ---- */
 
 /* The smallest MSS a clamp rule on this cache's own packets (output or
  * postrouting) sets, or -1; "rt mtu" / --clamp-mss-to-pmtu count as the
@@ -375,8 +375,8 @@ clamp_mss(const char *nft, const char *ipt, long rt_mtu)
 		const char *s;
 
 		snprintf(l, sizeof(l), "%.*s", (int)strcspn(p, "\n"), p);
-		if (strncmp(l, "-A OUTPUT ", 10) && strncmp(l, "-A POSTROUTING ",
-							    15))
+		if (strncmp(l, "-A OUTPUT ", 10) &&
+		    strncmp(l, "-A POSTROUTING ", 15))
 			continue;
 		if ((s = strstr(l, "--set-mss ")) != NULL)
 			v = strtol(s + 10, NULL, 10);
@@ -467,7 +467,7 @@ check_mtu(const struct plan_opts *o, const struct cfg *c)
 	sbuf_free(&ipt);
 }
 
-/* ---- the routers ---------------------------------------------------------- */
+/* ---- the routers ---- */
 
 /* Whether prefix ("198.18.3.0/24", "198.18.3.1") covers address a. */
 static int
@@ -701,10 +701,13 @@ router_event(const char *log, const char *r, time_t *started,
 	why[0] = '\0';
 	for (p = log; (p = strstr(p, "Starting tproxyd")) != NULL; p++)
 		boot = p;
-	for (p = log; (p = strstr(p, "WCCPv2: ")) != NULL; p++)
-		if (strstr(p, " service group(s), ") == p + 8 + strspn(p + 8,
-								   "0123456789"))
+	for (p = log; (p = strstr(p, "WCCPv2: ")) != NULL; p++) {
+		size_t digits = strspn(p + 8, "0123456789");
+
+		if (digits && !strncmp(p + 8 + digits, " service group(s), ",
+				       19))
 			start = p;
+	}
 	if (boot && (start == NULL || start < boot)) {
 		for (p = boot; (p = strstr(p, "ERROR: WCCPv2")) != NULL; p++)
 			snprintf(why, wn, "%.*s", (int)strcspn(p, "\n"), p);
