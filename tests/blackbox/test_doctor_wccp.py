@@ -272,6 +272,28 @@ def test_rp_filter_on_gre_device(env):
     record("rp_filter_on_gre_device", SRC_GRE, "timeout", c, "intercepted")
 
 
+def test_tproxy_rules_only_on_another_interface(env):
+    """`tproxyctl setup --iface e0`: TPROXY only for what arrives on e0,
+    not on tpxwccp0, where GRE-forwarded traffic arrives; the cache
+    routes it on unintercepted. doctor FAILs wccp.gre.rules with a setup
+    that adds tpxwccp0. The fix is run as printed plus `--state` (the
+    test's state file: without it setup records the host's default
+    /run/tproxyctl/state, shared with everything else on this machine)."""
+    e = env
+    p = ctl(e, "setup", "-f", e.conf, "--state", e.st, "--iface", "e0")
+    assert p.returncode == 0, p.stdout + p.stderr
+    before = client(e)
+    assert before == "timeout" or before[1] == "direct", before
+    c = expect(e, "wccp.gre.rules", "FAIL")
+    assert c["fix"] == "tproxyctl setup -f %s --iface e0 --iface " \
+        "tpxwccp0" % e.conf, c
+    run_fix(e, c["fix"] + " --state %s" % e.st)
+    healthy(e)
+    intercepted(e)
+    record("tproxy_rules_not_on_tpxwccp0", SRC_GRE, before if isinstance(
+        before, str) else before[1], c, "intercepted")
+
+
 def test_router_unreachable_then_udp_2048_dropped(env):
     """Two faults in one HERE_I_AM window each (10 s): a blackhole route
     to router 1, then, once its fix is pasted, a firewall rule dropping
