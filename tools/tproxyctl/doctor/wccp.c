@@ -525,16 +525,16 @@ find_reject_route(struct in_addr a, char *fix, size_t n)
 }
 
 static void
-check_route(const char *r, struct in_addr a)
+check_route(const char *r, struct in_addr a, char *dev, size_t dn)
 {
 	struct sbuf out = { 0 }, err = { 0 };
-	char id[64], fix[300], dev[64] = "";
+	char id[64], fix[300];
 	int rc = run_argv(&out, &err, argv_new("ip", "-4", "-o", "route",
 						"get", r, NULL));
 
 	snprintf(id, sizeof(id), "wccp.router.%s.route", r);
-	if (rc == 0 && word_after(sbuf_str(&out), "dev", dev,
-				   sizeof(dev)) == 0) {
+	dev[0] = '\0';
+	if (rc == 0 && word_after(sbuf_str(&out), "dev", dev, dn) == 0) {
 		dr_add(ST_PASS, id, NULL, "router %s is reached through %s",
 		    r, dev);
 	} else if (find_reject_route(a, fix, sizeof(fix))) {
@@ -553,26 +553,84 @@ check_route(const char *r, struct in_addr a)
 	sbuf_free(&err);
 }
 
-/* One nft rule line: whether it concerns WCCP messages with router r
- * (UDP port 2048, or all UDP, or the router's address without a port). */
+/* Whether an nft rule line matches an address of the family ip (saddr or
+ * daddr, a single address or a prefix): *covers says whether one of them
+ * covers router address a. */
 static int
-rule_concerns(const char *l, const char *r)
+rule_addr(const char *l, struct in_addr a, int *covers)
 {
-	int port = strstr(l, "port") != NULL;
+	static const char *const keys[] = { "saddr ", "daddr " };
+	const char *p;
+	int any = 0;
+	size_t k;
 
+	*covers = 0;
+	for (k = 0; k < 2; k++)
+		for (p = l; (p = strstr(p, keys[k])) != NULL; p++) {
+			char v[64];
+
+			any = 1;
+			snprintf(v, sizeof(v), "%.*s", (int)strcspn(p + 6,
+				 " ,}"), p + 6);
+			if (prefix_covers(v, a))
+				*covers = 1;
+		}
+	return any;
+}
+
+/* Whether a rule's interface match (iifname/oifname "X", if any) lets
+ * it apply to dev, the interface toward the router ("" unknown: only
+ * rules without an interface match apply). */
+static int
+rule_iface_ok(const char *l, const char *dev)
+{
+	static const char *const keys[] = { "iifname ", "oifname " };
+	char want[64];
+	const char *p;
+	size_t k;
+	int any = 0;
+
+	snprintf(want, sizeof(want), "\"%s\"", dev);
+	for (k = 0; k < 2; k++)
+		if ((p = strstr(l, keys[k])) != NULL) {
+			any = 1;
+			if (dev[0] && !strncmp(p + 8, want, strlen(want)))
+				return 1;
+		}
+	return !any && !strstr(l, "iif ") && !strstr(l, "oif ");
+}
+
+/*
+ * Whether an nft rule line of an input (input = 1) or output chain is
+ * about the WCCP messages exchanged with router a: UDP port 2048, or
+ * (no port) the router's address, or all UDP, or everything (on dev,
+ * the interface toward the router, when the rule names interfaces).
+ * With accept, connection tracking's established state counts on input
+ * (I_SEE_YOU answers our HERE_I_AM from port 2048 to port 2048), not on
+ * output (the first HERE_I_AM is new).
+ */
+static int
+rule_concerns(const char *l, struct in_addr a, const char *dev, int accept,
+	      int input)
+{
+	int port = strstr(l, "port") != NULL, covers;
+	int addr = rule_addr(l, a, &covers);
+	int proto = strstr(l, "tcp") || strstr(l, "icmp") ||
+		strstr(l, "udp") || strstr(l, "l4proto") ||
+		strstr(l, "protocol");
+
+	if (!rule_iface_ok(l, dev) || (strstr(l, "tcp") && !strstr(l, "udp")))
+		return 0;
 	if (strstr(l, "2048"))
 		return 1;
+	if (strstr(l, "ct state"))
+		return accept && input && strstr(l, "established") && !port &&
+			!addr;
 	if (port)
 		return 0;
-	if (strstr(l, r))
-		return 1;
-	if (strstr(l, "udp") && !strstr(l, "saddr") && !strstr(l, "daddr"))
-		return 1;
-	/* An unconditional drop (nothing but counter and verdict). */
-	while (*l == ' ' || *l == '\t')
-		l++;
-	return !strncmp(l, "drop", 4) || !strncmp(l, "counter ", 8) ||
-		!strncmp(l, "reject", 6);
+	if (addr)
+		return covers;
+	return !proto || strstr(l, "udp") != NULL;
 }
 
 /* The verdict of an nft rule line: 1 accept, -1 drop/reject, 0 other. */
@@ -602,7 +660,8 @@ verdict(const char *l)
  * a drop rule (fix: delete it), or a drop policy that nothing lets them
  * through (fix: insert an accept rule). One result per direction. */
 static void
-check_udp2048(const char *ruleset, const char *r)
+check_udp2048(const char *ruleset, const char *r, struct in_addr a,
+	      const char *dev)
 {
 	const char *p;
 	char fam[16] = "", table[64] = "", chain[64] = "", hook[16] = "";
@@ -651,15 +710,12 @@ check_udp2048(const char *ruleset, const char *r)
 			hook[0] = '\0';
 			continue;
 		}
-		if (!strstr(l, "# handle") || !rule_concerns(l, r) ||
-		    accepted || dropped)
+		if (!strstr(l, "# handle") || accepted || dropped)
 			continue;
-		/* Established replies cover I_SEE_YOU (it answers our
-		 * HERE_I_AM from port 2048 to port 2048). */
-		if (verdict(l) == 1 && (strstr(l, "2048") || strstr(l, r) ||
-					strstr(l, "established"))) {
+		if (verdict(l) == 1 && rule_concerns(l, a, dev, 1,
+						     !strcmp(hook, "input"))) {
 			accepted = 1;
-		} else if (verdict(l) == -1) {
+		} else if (verdict(l) == -1 && rule_concerns(l, a, dev, 0, 0)) {
 			dropped = 1;
 			h = strstr(l, "# handle ");
 			snprintf(fix, sizeof(fix), "nft delete rule %s %s %s "
@@ -777,6 +833,32 @@ check_answers(const struct cfg *c, const char *r, int running)
 		sbuf_free(&log);
 		return;
 	}
+	if (!strstr(sbuf_str(&log), "Starting tproxyd") &&
+	    !strstr(sbuf_str(&log), " service group(s), ")) {
+		/* Rotated since tproxyd started (logrotate renames it to
+		 * .1, uncompressed with delaycompress; -k rotate reopens):
+		 * the start is in the previous file. */
+		struct sbuf old = { 0 };
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s.1", c->cache_log);
+		if (read_file(path, &old) == 0) {
+			sbuf_add(&old, sbuf_str(&log));
+			sbuf_free(&log);
+			log = old;
+		} else {
+			sbuf_free(&old);
+		}
+	}
+	if (!strstr(sbuf_str(&log), "Starting tproxyd") &&
+	    !strstr(sbuf_str(&log), " service group(s), ")) {
+		dr_add(ST_WARN, id, NULL, "cannot tell whether router %s "
+		    "answers: %s does not go back to tproxyd's start "
+		    "(rotated?); `tproxyd -k reconfigure` logs WCCP's start "
+		    "again", r, c->cache_log);
+		sbuf_free(&log);
+		return;
+	}
 	ev = router_event(sbuf_str(&log), r, &started, line, sizeof(line));
 	if (started == 0)
 		dr_add(ST_FAIL, id, NULL, "tproxyd runs without WCCP: %s",
@@ -833,13 +915,13 @@ dr_check_wccp(const struct plan_opts *o, const struct cfg *c,
 	check_mtu(o, c);
 	RUN(&ruleset, "nft", "-a", "list", "ruleset");
 	for (i = 0; i < c->wccp2.nrouter; i++) {
-		char r[INET_ADDRSTRLEN];
+		char r[INET_ADDRSTRLEN], dev[64];
 		const struct sockaddr_in *sa = (const void *)
 			&c->wccp2.router[i];
 
 		inet_ntop(AF_INET, &sa->sin_addr, r, sizeof(r));
-		check_route(r, sa->sin_addr);
-		check_udp2048(sbuf_str(&ruleset), r);
+		check_route(r, sa->sin_addr, dev, sizeof(dev));
+		check_udp2048(sbuf_str(&ruleset), r, sa->sin_addr, dev);
 		check_answers(c, r, running);
 	}
 	sbuf_free(&ruleset);
