@@ -341,3 +341,44 @@ def test_router_unreachable_then_udp_2048_dropped(env):
     record("router_not_answering", SRC_ROUTER, "HERE_I_AM unanswered "
            "(router without WCCP)", e.r2_check, "I_SEE_YOU received "
            "once the router runs WCCP (no command on the cache)")
+
+
+# How doctor reads the cache's firewall for UDP 2048 (doctor only: what a
+# drop does to the router is shown above). Each case: the rules of a table
+# "inet wf" (chain "c" on the hook), what wccp.router.198.18.3.1.udp2048
+# says; a FAIL's fix is run as printed and must make it PASS.
+FW_CASES = [
+    # hook, policy, rules, expected
+    ("input", "drop", ["ct state established,related accept"], "PASS"),
+    ("output", "drop", ["ct state established,related accept"], "FAIL"),
+    ("output", "drop", ["ip daddr 198.18.3.0/24 accept"], "PASS"),
+    ("input", "drop", ["ip saddr 10.0.0.0/8 accept",
+                       "iifname \"lo\" accept"], "FAIL"),
+    ("input", "drop", ["iifname \"e0\" accept"], "PASS"),
+    ("input", "accept", ["ip saddr 198.18.3.1 drop"], "FAIL"),
+    ("input", "accept", ["meta l4proto udp drop"], "FAIL"),
+    ("input", "accept", ["tcp dport 2048 drop"], "PASS"),
+    ("input", "accept", ["udp dport 53 drop"], "PASS"),
+    ("input", "accept", ["iifname \"eth9\" udp dport 2048 drop"], "PASS"),
+    ("input", "accept", ["udp dport 2048 accept", "counter drop"], "PASS"),
+    ("output", "accept", ["counter reject"], "FAIL"),
+]
+
+
+def test_udp_2048_firewall_rules_read(env):
+    e = env
+    cid = "wccp.router.%s.udp2048" % RTR
+    for hook, policy, rules, want in FW_CASES:
+        script = ("nft add table inet wf && nft add chain inet wf c "
+                  "'{ type filter hook %s priority 0; policy %s; }'" % (
+                      hook, policy))
+        for r in rules:
+            script += " && nft add rule inet wf c '%s'" % r
+        run_fix(e, script)
+        try:
+            c = expect(e, cid, want)
+            if want == "FAIL":
+                run_fix(e, c["fix"])
+                expect(e, cid, "PASS")
+        finally:
+            run_fix(e, "nft delete table inet wf")
