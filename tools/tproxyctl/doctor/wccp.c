@@ -135,6 +135,36 @@ word_after(const char *line, const char *key, char *val, size_t n)
 	return -1;
 }
 
+/* The last LOG_TAIL bytes of a log file (all of a smaller one) into out;
+ * 0 or -1. A busy cache_log grows large: its lines about WCCP's start are
+ * looked for in the tail only. */
+#define LOG_TAIL	(16L << 20)
+
+static int
+read_log(const char *path, struct sbuf *out)
+{
+	FILE *f = fopen(path, "r");
+	char buf[65536];
+	size_t n;
+	long size;
+
+	if (f == NULL)
+		return -1;
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > LOG_TAIL) {
+		fseek(f, size - LOG_TAIL, SEEK_SET);
+		if (fgets(buf, sizeof(buf), f) == NULL)	/* partial line */
+			buf[0] = '\0';
+	} else {
+		rewind(f);
+	}
+	while ((n = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
+		buf[n] = '\0';
+		sbuf_add(out, buf);
+	}
+	fclose(f);
+	return 0;
+}
+
 /* ---- the GRE device ---- */
 
 /* The last line of cache_log since tproxyd's last start that contains
@@ -145,7 +175,7 @@ gre_error(const struct cfg *c, char *line, size_t n)
 	struct sbuf b = { 0 };
 	const char *p, *start, *hit = NULL;
 
-	if (c->cache_log == NULL || read_file(c->cache_log, &b) < 0) {
+	if (c->cache_log == NULL || read_log(c->cache_log, &b) < 0) {
 		sbuf_free(&b);
 		return 0;
 	}
@@ -826,7 +856,7 @@ check_answers(const struct cfg *c, const char *r, int running)
 		    "announces this cache to router %s", r);
 		return;
 	}
-	if (c->cache_log == NULL || read_file(c->cache_log, &log) < 0) {
+	if (c->cache_log == NULL || read_log(c->cache_log, &log) < 0) {
 		dr_add(ST_WARN, id, NULL, "cannot tell whether router %s "
 		    "answers: no readable cache_log (tproxyd logs there when "
 		    "a router answers or stops answering)", r);
@@ -842,7 +872,7 @@ check_answers(const struct cfg *c, const char *r, int running)
 		char path[4096];
 
 		snprintf(path, sizeof(path), "%s.1", c->cache_log);
-		if (read_file(path, &old) == 0) {
+		if (read_log(path, &old) == 0) {
 			sbuf_add(&old, sbuf_str(&log));
 			sbuf_free(&log);
 			log = old;
