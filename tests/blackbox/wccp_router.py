@@ -30,6 +30,10 @@ the Router View (zeros), as a router that has not received any
 assignment would: the designated cache must then repeat it. --caps F,A,R
 sets the forwarding, assignment and return methods offered in I_SEE_YOU
 (bit masks, default 3,3,3: GRE and L2, hash and mask, GRE and L2).
+--gre-df: a redirected packet that no longer fits the MTU toward the
+cache once wrapped in GRE (+ 28 bytes) is dropped instead of fragmented
+(test_doctor_wccp.py: large responses stall until the cache clamps its
+MSS).
 where SVC is "dynamic:80" or "standard:0".
 
 Data plane (--redirect gre|l2, with --client-if and --server-if): once a
@@ -188,8 +192,12 @@ class Router:
             self.raw = socket.socket(socket.AF_INET, socket.SOCK_RAW,
                                      socket.IPPROTO_GRE)
             self.raw.setblocking(False)
-            # Fragment rather than refuse a full-size packet + 8 bytes.
-            self.raw.setsockopt(socket.IPPROTO_IP, 10, 0)  # PMTUDISC_DONT
+            # Fragment rather than refuse a full-size packet + 8 bytes
+            # (IP_PMTU_DISCOVER: DONT); --gre-df refuses it instead (DO:
+            # the kernel answers EMSGSIZE and the packet is dropped), as
+            # a router whose GRE path does not fragment.
+            self.raw.setsockopt(socket.IPPROTO_IP, 10,
+                                2 if a.gre_df else 0)
         self.save()
 
     @staticmethod
@@ -481,6 +489,7 @@ def main():
     ap.add_argument("--server-if")
     ap.add_argument("--tun", default="wredir0")
     ap.add_argument("--no-key-reflect", action="store_true")
+    ap.add_argument("--gre-df", action="store_true")
     # Capabilities offered: forwarding, assignment, return methods (bit
     # masks: 1 GRE / hash, 2 L2 / mask).
     ap.add_argument("--caps", default="3,3,3")

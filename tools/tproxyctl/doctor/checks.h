@@ -60,5 +60,9 @@ void dr_check_bridge(const struct plan_opts *o, const char *conf_path);
 void dr_check_tproxyd(const struct plan_opts *o, const struct cfg *c,
 		      const char *conf_path);
 void dr_check_selinux(void);
+/* A cache behind a WCCPv2 router (wccp2_router lines in c; nothing
+ * otherwise): GRE device, MTU, the routers (wccp.c). */
+void dr_check_wccp(const struct plan_opts *o, const struct cfg *c,
+		   const char *conf_path);
 
 #endif

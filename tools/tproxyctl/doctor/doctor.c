@@ -19,6 +19,8 @@
  *   tproxyd.c   the running tproxyd: listening sockets, IP_TRANSPARENT,
  *               capabilities
  *   selinux.c   SELinux (SELINUX Policy tuning, selinux policy denials)
+ *   wccp.c      a cache behind a WCCPv2 router (Squid's WCCP guides): the
+ *               GRE device, MTU/MSS, each router reachable and answering
  * checks.h is the API they share; the order of output is the order of the
  * calls in doctor_run() and, within a group, of its dr_add() calls.
  */
@@ -119,6 +121,7 @@ doctor_run(const struct plan_opts *o, const struct cfg *c,
 	dr_check_bridge(o, conf_path);
 	dr_check_tproxyd(o, c, conf_path);
 	dr_check_selinux();
+	dr_check_wccp(o, c, conf_path);
 	for (i = 0; i < nchecks; i++)
 		cnt[checks[i].status]++;
 	if (json) {
