@@ -77,6 +77,16 @@ set_forwarded_for(struct cfg_parse *p, const struct tok *t, size_t n)
 		"delete or truncate, got '%s'", t[1].s);
 }
 
+/* half_closed_clients on|off: whether a client that stops sending (EOF)
+ * while its request is being answered still gets the answer (on), or the
+ * transaction is given up at once (off, Squid's default: a client that
+ * went away does not keep a server connection busy until read_timeout). */
+static void
+set_half_closed_clients(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	cfg_set_bool(p, t, n, &p->c->half_closed_clients);
+}
+
 static void
 set_via(struct cfg_parse *p, const struct tok *t, size_t n)
 {
@@ -167,6 +177,7 @@ static const struct cfg_dir dirs[] = {
 	{ "visible_hostname",		set_visible_hostname },
 	{ "forwarded_for",		set_forwarded_for },
 	{ "via",			set_via },
+	{ "half_closed_clients",	set_half_closed_clients },
 	{ "request_header_max_size",	set_request_header_max_size },
 	{ "reply_header_max_size",	set_reply_header_max_size },
 	{ "connect_timeout",		set_connect_timeout },

@@ -199,7 +199,6 @@ static const struct cfg_nodir ignored[] = {
 	{ "server_persistent_connections",	NULL, W_CTTO },
 	{ "persistent_connection_after_error",	NULL, W_CTTO },
 	{ "detect_broken_pconn",		NULL, W_CTTO },
-	{ "half_closed_clients",		NULL, W_CTTO },
 	{ "pconn_lifetime",			NULL, W_CTTO },
 	{ "client_lifetime",			NULL, W_CTTO },
 	{ "server_pconn_for_nonretriable",	NULL, W_CTTO },

@@ -75,6 +75,7 @@ struct cfg {
 	char           *visible_hostname;/* for Via and error pages */
 	enum fwd_for    forwarded_for;
 	int             via;
+	int             half_closed_clients;	/* default off, Squid's */
 	/* Timeouts in seconds (Squid units are converted while parsing). */
 	double          connect_timeout;
 	double          read_timeout;

@@ -369,6 +369,24 @@ cli_stream_done(struct cli *cli)
 	}
 }
 
+/*
+ * half_closed_clients off (Squid's default): the client's end of the
+ * connection (EOF) while its whole request is being answered gives the
+ * transaction up, so that a client that went away does not keep a server
+ * connection busy until read_timeout. A client still sending its body is
+ * cut in cli_produce_req(); a tunnel passes the half close on.
+ */
+static int
+cli_gave_up(const struct cli *cli)
+{
+	const struct stream *s = &cli->strm;
+
+	if (!cli->conn.eof || cli->sess.cfg->half_closed_clients ||
+	    !s->req_scanned)
+		return 0;
+	return s->state == STRM_PREPARE || s->state == STRM_FORWARD;
+}
+
 /* Event interest from what is left to do. The loop is level-triggered:
  * interest is registered whenever there is something to read or write,
  * even when the last step did not drain the socket (cli_run() stops after
@@ -404,7 +422,12 @@ cli_run(struct cli *cli)
 			p |= cli_parse(cli);
 			break;
 		case CS_STREAM:
-			p |= strm_process(s);
+			if (cli_gave_up(cli)) {
+				s->aborted = 1;
+				strm_abort(s);
+			} else {
+				p |= strm_process(s);
+			}
 			if (s->state == STRM_DONE) {
 				cli_stream_done(cli);
 				p = 1;

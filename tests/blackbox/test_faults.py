@@ -253,6 +253,64 @@ def test_client_gone_mid_download(tproxyd, origin):
     assert_serving(p, origin)
 
 
+def test_client_gone_before_response(tproxyd, origin):
+    """half_closed_clients off (Squid's default): a client that leaves
+    while the server is still thinking does not keep the server connection
+    busy until read_timeout; the line ends in _ABORTED/000, as Squid's."""
+    p = tproxyd()
+    with RawServer(lambda c, h: (b"", "hang")) as srv:
+        url = srv.url("/slow")
+        c = RawClient(p.port, timeout=5)
+        c.send(get_req(url))
+        assert poll(lambda: srv.requests(), 3), "no request at the server"
+        c.close()
+        t0 = time.monotonic()
+        closed = srv.conns[0].wait_peer_closed(2.0)
+        assert closed is not None, \
+            "server connection still open 2 s after the client left"
+        assert closed - t0 < 2.0
+        e = p.wait_access_url(url)
+        assert e["code"] == "TCP_MISS_ABORTED" and e["status"] == 0, e["raw"]
+    assert_serving(p, origin)
+
+
+def late_answer(conn, head):
+    def gen():
+        time.sleep(0.5)
+        yield b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nlate\n"
+    return gen(), "keep"
+
+
+@pytest.mark.parametrize("half_closed", ["on", "off"])
+def test_half_closed_client(tproxyd, origin, half_closed):
+    """A client that shuts its sending half after a whole request: with
+    half_closed_clients on it still gets the answer; off, the transaction
+    is given up (Squid's documented behaviour for both)."""
+    p = tproxyd(["half_closed_clients %s" % half_closed])
+    with RawServer(late_answer) as srv:
+        url = srv.url("/late")
+        c = RawClient(p.port, timeout=5)
+        c.send(get_req(url))
+        assert poll(lambda: srv.requests(), 3), "no request at the server"
+        c.sock.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            d = c.sock.recv(65536)
+            if not d:
+                break
+            got += d
+        c.close()
+        e = p.wait_access_url(url)
+        if half_closed == "on":
+            assert got.startswith(b"HTTP/1.1 200") and got.endswith(
+                b"late\n"), got
+            assert e["status"] == 200, e["raw"]
+        else:
+            assert got == b"", got
+            assert e["code"] == "TCP_MISS_ABORTED", e["raw"]
+    assert_serving(p, origin)
+
+
 def test_slow_header_dribble(tproxyd, origin):
     """One byte every 100 ms never completes a head: with request_timeout
     2 s the connection gets 408 (or is closed) after ~2 s, not kept alive

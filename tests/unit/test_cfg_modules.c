@@ -345,7 +345,7 @@ static const struct {
 	{ "memory_pools",		"ignored",	"ignored" },
 	{ "client_persistent_connections", "ignored",	"ignored" },
 	{ "server_persistent_connections", "ignored",	"ignored" },
-	{ "half_closed_clients",	"ignored",	"ignored" },
+	{ "half_closed_clients",	"http",		"implemented" },
 	{ "forward_timeout",		"ignored",	"ignored" },
 	{ "negative_ttl",		"ignored",	"ignored" },
 	{ "icp_port",			"ignored",	"ignored" },
