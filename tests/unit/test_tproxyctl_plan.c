@@ -164,8 +164,10 @@ static const struct pcase cases[] = {
 	    "sysctl -w net.ipv6.conf.all.forwarding=1",
 	    "ip -4 rule add fwmark 0x1/0x1 lookup 100",
 	    "ip -4 route add local 0.0.0.0/0 dev lo table 100",
+	    "ip -4 rule add iif lo fwmark 0x1/0x1 lookup main",
 	    "ip -6 rule add fwmark 0x1/0x1 lookup 100",
 	    "ip -6 route add local ::/0 dev lo table 100",
+	    "ip -6 rule add iif lo fwmark 0x1/0x1 lookup main",
 	    "nft -f - <<'EOF'\ntable inet tproxyd\ndelete table inet tproxyd\n",
 	    "meta l4proto tcp tcp flags & (syn|ack) != syn "
 	    "socket transparent 1 "
@@ -191,6 +193,7 @@ static const struct pcase cases[] = {
 	  { "sysctl -w net.ipv6.conf.all.forwarding=1",
 	    "ip -6 rule add fwmark 0x10/0xff lookup 42",
 	    "ip -6 route add local ::/0 dev lo table 42",
+	    "ip -6 rule add iif lo fwmark 0x10/0xff lookup main",
 	    "meta nfproto ipv6 meta l4proto tcp tcp flags & (syn|ack) != syn "
 	    "socket transparent 1 "
 	    "meta mark set meta mark & 0xffffff00 | 0x00000010 accept",

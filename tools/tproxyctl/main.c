@@ -439,6 +439,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (doctor) {
+		doctor_state = cli.state;
 		rc = doctor_run(&o, c, cli.conf, cerr[0] ? cerr : NULL,
 				cli.json);
 	} else if (cli.dry_run) {

@@ -3,10 +3,20 @@
  *
  *   ip -4 rule add fwmark MARK/MASK lookup TABLE
  *   ip -4 route add local 0.0.0.0/0 dev lo table TABLE
+ *   ip -4 rule add iif lo fwmark MARK/MASK lookup main
  *
  * (and the same with -6). A packet marked by the socket or TPROXY rule
  * is routed by TABLE, whose only route says "every address is local", so
- * it is delivered to tproxyd's socket instead of being forwarded. `dev lo`
+ * it is delivered to tproxyd's socket instead of being forwarded.
+ *
+ * The third rule, added after (so evaluated before) the first, is for
+ * lookups that are not a client's packet: with src_valid_mark=1 (set by
+ * wg-quick and Tailscale) the kernel checks a packet's source address by
+ * a lookup that carries its mark and comes from lo; through TABLE that
+ * address is local, and the client's packet is dropped as a martian.
+ * Sockets of local programs using the same mark bits (SO_MARK) are routed
+ * by main as well instead of looping back. Marked packets arriving on a
+ * real interface never match `iif lo`. `dev lo`
  * follows the kernel's tproxy documentation; Squid's TPROXY v4 guide
  * ("Routing configuration") notes some systems want the receiving
  * interface instead, which doctor does not require.
@@ -58,6 +68,14 @@ route_plan(const struct plan_opts *o, struct plan *p)
 				  any(f), "dev", "lo", "table", table, NULL),
 			 argv_new("ip", fam_flag(f), "route", "del", "local",
 				  any(f), "dev", "lo", "table", table, NULL));
+		snprintf(what, sizeof(what), "%s: source checks of marked "
+			 "packets (src_valid_mark) and marked local sockets "
+			 "use table main", plan_family_name(f));
+		plan_add(p, STEP_IP_RULE, f, what,
+			 argv_new("ip", fam_flag(f), "rule", "add", "iif", "lo",
+				  "fwmark", mark, "lookup", "main", NULL),
+			 argv_new("ip", fam_flag(f), "rule", "del", "iif", "lo",
+				  "fwmark", mark, "lookup", "main", NULL));
 	}
 }
 
@@ -121,6 +139,8 @@ route_conflicts(const struct plan_opts *o, struct sbuf *err)
 			snprintf(l, sizeof(l), "%.*s", (int)len, line);
 			if (rule_fields(l, m, sizeof(m), t, sizeof(t)) < 0)
 				continue;
+			if (strstr(l, " iif lo ") && strcmp(t, "main") == 0)
+				continue;	/* ours, or harmless */
 			if (strcmp(m, want) == 0 && strcmp(t, table) != 0) {
 				sbuf_printf(err, "tproxyctl: conflicting "
 					    "existing rule: `%s` already "
@@ -162,18 +182,39 @@ route_apply(const struct step *s, struct sbuf *err)
 	if (s->kind == STEP_IP_RULE) {
 		char want[64], m[32], t[16];
 		const char *line;
+		int lo = strcmp(s->argv[4], "iif") == 0, mine = 0;
+		size_t k;
 
+		/* After "fwmark"; the iif lo rule must come before the
+		 * fwmark rule (a lower preference) to be of use. */
+		for (k = 0; s->argv[k] && strcmp(s->argv[k], "fwmark"); k++)
+			;
+		snprintf(want, sizeof(want), "%s", s->argv[k] ?
+			 s->argv[k + 1] : "");
 		ip_show(s->family, "rule", NULL, &out);
-		snprintf(want, sizeof(want), "%s", s->argv[5]);
 		for (line = sbuf_str(&out); *line;
 		     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
 			char l[512];
+			int has_lo;
 
 			snprintf(l, sizeof(l), "%.*s",
 				 (int)strcspn(line, "\n"), line);
-			if (rule_fields(l, m, sizeof(m), t, sizeof(t)) == 0 &&
-			    strcmp(m, want) == 0 && strcmp(t, table) == 0)
+			if (rule_fields(l, m, sizeof(m), t, sizeof(t)) != 0 ||
+			    strcmp(m, want) != 0)
+				continue;
+			has_lo = strstr(l, " iif lo ") != NULL;
+			if (lo && has_lo && strcmp(t, "main") == 0 && !mine)
 				present = 1;
+			else if (!has_lo && strcmp(t, "main") != 0)
+				mine = 1;	/* a fwmark rule: ours is
+						   listed first */
+			if (!lo && !has_lo && strcmp(t, table) == 0)
+				present = 1;
+		}
+		if (lo && !present && strstr(sbuf_str(&out), " iif lo ")) {
+			/* there but after the fwmark rule: again, first */
+			sbuf_free(&out);
+			run_cmd(s->undo, NULL, NULL, NULL);
 		}
 	} else {
 		ip_show(s->family, "route", table, &out);
