@@ -2,10 +2,16 @@
 test_doctor_faults_routing.py - field faults in policy routing and
 sysctls that break interception, each from a public report: doctor must
 FAIL with a fix that works when pasted (doctor_faults.run_fault).
+
+Most are found by doctor's route check (path.c): it asks the kernel what
+it does with a marked packet from a client (`ip route get ... iif IF mark
+M`) and names the cause. Every row shows the client losing interception
+(before) and getting it back after the printed fix.
 """
 
 import pytest
 
+import netns
 from doctor_faults import Fault, run_fault
 
 
@@ -13,11 +19,137 @@ def _sh(cmd):
     return lambda t, env: t.run(t.rtr, ["sh", "-c", cmd], check=True)
 
 
+def _asymmetric(t, env):
+    """A second link between router and client (r2 -- c1), and the route
+    back to the client through it: requests come in on r0, replies leave
+    through r2 (multi-homed client, or a second uplink)."""
+    cli_ns = t.cli
+    t.run(t.rtr, ["ip", "link", "add", "r2", "type", "veth", "peer", "name",
+                  "c1", "netns", cli_ns], check=True)
+    t.run(t.cli, ["ip", "link", "set", "c1", "up"], check=True)
+    t.run(t.rtr, ["ip", "link", "set", "r2", "up"], check=True)
+    t.run(t.rtr, ["ip", "route", "add", netns.CLI4 + "/32", "dev", "r2"],
+          check=True)
+
+
+def _vlan_asymmetric(t, env):
+    """The client side is a VLAN interface named lan.100 (r0 renamed), with
+    the asymmetric return path of _asymmetric."""
+    for cmd in (["ip", "link", "set", "r0", "down"],
+                ["ip", "link", "set", "r0", "name", "lan.100"],
+                ["ip", "link", "set", "lan.100", "up"],
+                ["ip", "-6", "addr", "replace", netns.RTR_CLI6 + "/64",
+                 "dev", "lan.100", "nodad"]):
+        t.run(t.rtr, cmd, check=True)
+    _asymmetric(t, env)
+
+
 FAULTS = [
     Fault("no_fwmark_rule",
           "https://wiki.squid-cache.org/Features/Tproxy4#troubleshooting",
           _sh("ip -4 rule del fwmark 0x1/0x1 lookup 100"),
           "route.rule.ipv4", "timeout"),
+    # Tailscale 1.98 writes net.ipv4.conf.all.src_valid_mark=1: the source
+    # check of a marked packet then looks the client up through the local
+    # table and drops it as a martian. setup's `iif lo` rule prevents it;
+    # the fault is that rule missing (setup by an older tproxyctl, or
+    # removed by hand) with src_valid_mark on.
+    Fault("tailscale_src_valid_mark",
+          "https://github.com/tailscale/tailscale/issues/19796",
+          _sh("sysctl -qw net.ipv4.conf.all.src_valid_mark=1 && "
+              "ip -4 rule del iif lo fwmark 0x1/0x1 lookup main"),
+          "path.src_valid_mark", "timeout"),
+    # wg-quick sets the same sysctl when it adds its default route; the
+    # per-interface key counts too (the larger of all and the interface).
+    Fault("wg_quick_src_valid_mark_iface",
+          "https://github.com/thrnz/docker-wireguard-pia/issues/96",
+          _sh("sysctl -qw net.ipv4.conf.r0.src_valid_mark=1 && "
+              "ip -4 rule del iif lo fwmark 0x1/0x1 lookup main"),
+          "path.ipv4.r0", "timeout"),
+    # Tailscale's `5270: from all lookup 52` comes before the fwmark rule;
+    # with an exit node, table 52 has a default route (here through r1)
+    # and, allowing LAN access, a throw route for the LAN.
+    Fault("tailscale_rule_5270",
+          "https://github.com/tailscale/tailscale/issues/8683",
+          _sh("ip -4 route add default via %s dev r1 table 52 && "
+              "ip -4 route add throw 198.18.1.0/24 table 52 && "
+              "ip -4 rule add pref 5270 lookup 52" % netns.SRV4),
+          "path.rules.ipv4", "timeout"),
+    # netbird: `105: from all lookup main suppress_prefixlength 0` and
+    # `110: not from all fwmark 0x1bd00 lookup 7120` send every packet
+    # without its mark, ours included, to main's specific routes or its
+    # table.
+    Fault("netbird_not_fwmark_rule",
+          "https://github.com/zfl9/ss-tproxy/issues/299",
+          _sh("ip -4 route add default via %s dev r1 table 7120 && "
+              "ip -4 rule add pref 105 lookup main suppress_prefixlength 0 "
+              "&& ip -4 rule add pref 110 not fwmark 0x1bd00 lookup 7120"
+              % netns.SRV4),
+          "path.rules.ipv4", "timeout"),
+    # A CNI plugin's per-pod source rule (Terway: `2048: from POD lookup
+    # 1003`) takes the client's packets before the fwmark rule.
+    Fault("cni_source_rule",
+          "https://github.com/sandbox0-ai/sandbox0/pull/692",
+          _sh("ip -4 route add default via %s dev r1 table 1003 && "
+              "ip -4 rule add pref 2048 from %s lookup 1003"
+              % (netns.SRV4, netns.CLI4)),
+          "path.rules.ipv4", "timeout"),
+    # mwan3's per-interface rules (`iif IF lookup N`, pref 1000 + N).
+    Fault("mwan3_iif_rule",
+          "https://github.com/immortalwrt/homeproxy/pull/338",
+          _sh("ip -4 route add default via %s dev r1 table 1 && "
+              "ip -4 rule add pref 1001 iif r0 lookup 1" % netns.SRV4),
+          "path.rules.ipv4", "timeout"),
+    # Another transparent proxy's recipe (`ip rule add fwmark 1 table
+    # 100`-style) for the same mark, to its own table, placed first: a
+    # different --mark is the fix.
+    Fault("clash_same_mark_rule",
+          "https://github.com/Dreamacro/clash/issues/1299",
+          _sh("ip -4 route add default via %s dev r1 table 300 && "
+              "ip -4 rule add pref 9000 fwmark 0x1 lookup 300" % netns.SRV4),
+          "path.mark.ipv4", "timeout"),
+    # QoS / connmark marking that rewrites the low byte of the mark after
+    # setup's rules (marks overwrite each other unless masked).
+    Fault("qos_mark_rewrite",
+          "https://github.com/firehol/firehol/issues/23",
+          _sh("nft add table ip qos && nft add chain ip qos pre "
+              "'{ type filter hook prerouting priority mangle + 10; }' && "
+              "nft add rule ip qos pre iifname r0 meta mark set meta mark "
+              "and 0xffffff00 or 0x10"),
+          "path.marks", "timeout"),
+    # rp_filter drops the client only when the route back to it leaves by
+    # another interface; on a VLAN interface lan.100 (sysctl key
+    # net.ipv4.conf.lan/100.rp_filter).
+    Fault("vlan_rp_filter_asymmetric",
+          "https://github.com/nirmata/kube-static-egress-ip/issues/14",
+          _sh("sysctl -qw net.ipv4.conf.lan/100.rp_filter=1"),
+          "path.rp_filter.lan.100", "timeout", prepare=_vlan_asymmetric),
+    # systemd's default sysctl.d sets net.ipv4.conf.all.rp_filter=1, which
+    # wins over the interface's 0 (the larger is used).
+    Fault("all_rp_filter_asymmetric",
+          "https://github.com/systemd/systemd/issues/6282",
+          _sh("sysctl -qw net.ipv4.conf.all.rp_filter=1"),
+          "path.rp_filter.r0", "timeout", prepare=_asymmetric),
+    # IPv6 rows.
+    # systemd-networkd (ManageForeignRoutingPolicyRules=yes) removes rules
+    # it did not make when it restarts.
+    Fault("networkd_removed_rules_v6",
+          "https://github.com/systemd/systemd/issues/19106",
+          _sh("ip -6 rule del fwmark 0x1/0x1 lookup 100 && "
+              "ip -6 rule del iif lo fwmark 0x1/0x1 lookup main"),
+          "path.ipv6.r0", "timeout", family="ipv6"),
+    # IPv6 off on lo: the kernel drops the `local ::/0 dev lo` route and
+    # will not add it back ("IPv6 is disabled on nexthop device").
+    Fault("ipv6_disabled_on_lo",
+          "https://github.com/ushan0v/forkop/issues/91",
+          _sh("sysctl -qw net.ipv6.conf.lo.disable_ipv6=1"),
+          "path.ipv6", "timeout", family="ipv6"),
+    Fault("tailscale_rule_5270_v6",
+          "https://github.com/tailscale/tailscale/issues/8683",
+          _sh("ip -6 route add default via %s dev r1 table 52 && "
+              "ip -6 route add throw 2001:db8:1::/64 table 52 && "
+              "ip -6 rule add pref 5270 lookup 52" % netns.SRV6),
+          "path.rules.ipv6", "timeout", family="ipv6"),
 ]
 
 

@@ -169,12 +169,16 @@ load_rules(struct fam_ctx *x, const struct plan_opts *o)
 	     p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0)) {
 		struct pp_rule *r = &x->rule[x->nrule];
 		char l[512];
+		size_t k;
 
 		snprintf(l, sizeof(l), "%.*s", (int)strcspn(p, "\n"), p);
 		rstrip(l);
 		if (pp_parse_rule(l, x->fam, r) < 0)
 			continue;
 		snprintf(x->line[x->nrule], sizeof(x->line[0]), "%.159s", l);
+		for (k = 0; x->line[x->nrule][k]; k++)	/* "5270:\tfrom" */
+			if (x->line[x->nrule][k] == '\t')
+				x->line[x->nrule][k] = ' ';
 		if (r->has_mark && r->mark == o->mark && r->mask == o->mask &&
 		    !r->not && !strcmp(r->action, "lookup")) {
 			if (!strcmp(r->iif, "lo") && !strcmp(r->table, "main")
@@ -304,7 +308,7 @@ describe(const struct pp_route *r, char *out, size_t n)
 }
 
 /* The commands putting our rules first, at preference pref (and pref - 1
- * for the iif lo rule, IPv4). */
+ * for the iif lo rule). */
 static void
 readd_fix(const struct fam_ctx *x, const struct plan_opts *o,
 	  unsigned long pref, char *fix, size_t n)
@@ -315,11 +319,10 @@ readd_fix(const struct fam_ctx *x, const struct plan_opts *o,
 	snprintf(fix, n, "ip %s rule del fwmark %s lookup %s; "
 		 "ip %s rule add pref %lu fwmark %s lookup %s", x->flag, mark,
 		 x->table, x->flag, pref, mark, x->table);
-	if (x->fam == 4)
-		snprintf(fix + strlen(fix), n - strlen(fix),
-			 "; ip -4 rule del iif lo fwmark %s lookup main "
-			 "2>/dev/null; ip -4 rule add pref %lu iif lo fwmark "
-			 "%s lookup main", mark, pref - 1, mark);
+	snprintf(fix + strlen(fix), n - strlen(fix), "; ip %s rule del iif "
+		 "lo fwmark %s lookup main 2>/dev/null; ip %s rule add pref "
+		 "%lu iif lo fwmark %s lookup main", x->flag, mark, x->flag,
+		 pref - 1, mark);
 }
 
 static void
@@ -579,16 +582,22 @@ enum { C_NONE, C_SVM, C_RPF, C_RULE, C_MARK, C_NORULE, C_NOLOCAL,
 static void
 find_cause(struct fam_ctx *x, const struct plan_opts *o,
 	   const char *conf_path, const struct iface *ifc, unsigned port,
-	   const struct pp_route *rt, int err, int rev_local, uint32_t used,
-	   struct cause *c)
+	   const struct pp_route *answer, const char *err, int rev_local,
+	   uint32_t used, struct cause *c)
 {
 	char mark[32], k1[128], k2[128], q[200];
+	struct pp_route none = { "unreachable", "", "", "" };
+	const struct pp_route *rt = answer;
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
 	c->rule = -1;
 	plan_format_mark(o->mark, o->mask, mark, sizeof(mark));
-	if (err) {
+	/* Invalid argument: the source check (martian, rp_filter); other
+	 * errors (unreachable: no route) go to the rules below. */
+	if (err && !strstr(err, "Invalid argument"))
+		rt = &none;
+	if (err && rt == answer) {
 		int all = conf4("all", "rp_filter"), one = conf4(ifc->name,
 								  "rp_filter");
 		struct pp_route back;
@@ -646,7 +655,8 @@ find_cause(struct fam_ctx *x, const struct plan_opts *o,
 		}
 		c->kind = C_OTHER;
 		snprintf(c->text, sizeof(c->text), "the kernel refuses the "
-			 "packet (%s)", rt->type[0] ? rt->type : "error");
+			 "packet, and neither src_valid_mark nor rp_filter "
+			 "explains it (%.100s)", err);
 		return;
 	}
 	for (i = 0; i < x->nrule; i++) {
@@ -684,9 +694,23 @@ find_cause(struct fam_ctx *x, const struct plan_opts *o,
 				 "packets to table %s; give setup a mark of "
 				 "its own", x->line[i], r->table);
 		} else {
+			unsigned long first = r->pref;
+			size_t k;
+
+			/* Ours go before every rule that may take a client's
+			 * packet to some destination, not only this one. */
+			for (k = 1; k < i; k++) {
+				struct pp_rule any = x->rule[k];
+
+				any.to_len = -1;
+				if (any.pref && (long)k != x->lo_rule &&
+				    any.pref < first &&
+				    pp_rule_matches(&any, &p))
+					first = any.pref;
+			}
 			c->kind = C_RULE;
-			if (r->pref > 2)
-				readd_fix(x, o, r->pref - 1, c->fix,
+			if (first > 2)
+				readd_fix(x, o, first - 1, c->fix,
 					  sizeof(c->fix));
 			snprintf(c->text, sizeof(c->text), "`%s` is evaluated "
 				 "before ours (%s) and takes the client's "
@@ -821,7 +845,8 @@ dr_check_path(const struct plan_opts *o, const char *conf_path)
 			else
 				describe(&rt, ans, sizeof(ans));
 			find_cause(&x, o, conf_path, &ifs[i], ports[j - 1], &rt,
-				   rc < 0, rev_local, rule_bits, &c);
+				   rc < 0 ? err : NULL, rev_local, rule_bits,
+				   &c);
 			dr_add(ST_FAIL, id, c.fix[0] ? c.fix : NULL, "%s: `ip "
 			       "route get %s from %s iif %s mark %s ipproto "
 			       "tcp dport %u` answers `%s`, not local in "
