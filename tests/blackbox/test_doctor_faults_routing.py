@@ -156,3 +156,30 @@ FAULTS = [
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
 def test_routing_fault(topology, tmp_path, fault):
     run_fault(topology, tmp_path, fault)
+
+
+def test_ipv6_disabled_is_said(topology, tmp_path):
+    """With IPv6 off (net.ipv6.conf.all.disable_ipv6=1) doctor says so
+    instead of printing IPv6 rules or routes that cannot be added; IPv4
+    interception goes on."""
+    from doctor_faults import client_outcome
+    from tproxyctl_env import (ctl, doctor, start_origin, start_tproxyd,
+                               write_conf)
+
+    t = topology
+    start_origin(t, [netns.SRV4])
+    conf = write_conf(tmp_path / "tproxyd")
+    state = tmp_path / "state"
+    start_tproxyd(t, conf)
+    assert ctl(t, "setup", "-f", conf, "--state", state).returncode == 0
+    t.run(t.rtr, ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"],
+          check=True)
+    assert client_outcome(t, "ipv4") == "intercepted"
+    rc, checks, p = doctor(t, "-f", conf, "--state", state)
+    assert checks["path.ipv6"][0] == "WARN", p.stdout
+    assert "--family ipv4" in checks["path.ipv6"][1], p.stdout
+    assert "route.rule.ipv6" not in checks, p.stdout
+    assert not [k for k in checks if k.startswith("path.ipv6.")], p.stdout
+    assert checks["path.ipv4.r0"][0] == "PASS", p.stdout
+    for line in p.stdout.splitlines():
+        assert "ip -6 r" not in line, line
