@@ -66,6 +66,14 @@ FAULTS = [
           _sh("sysctl -qw net.ipv4.conf.r0.src_valid_mark=1 && "
               "ip -4 rule del iif lo fwmark 0x1/0x1 lookup main"),
           "path.ipv4.r0", "timeout"),
+    # The same on the upstream interface only (wg0 as the way out), with
+    # clients on r0 only: the server's replies, marked by the socket
+    # rule, are the ones dropped; the route check of r0 passes.
+    Fault("wg_upstream_src_valid_mark",
+          "https://github.com/nikkinikki-org/OpenWrt-nikki/pull/904",
+          _sh("sysctl -qw net.ipv4.conf.r1.src_valid_mark=1 && "
+              "ip -4 rule del iif lo fwmark 0x1/0x1 lookup main"),
+          "path.src_valid_mark", "timeout", setup_extra=("--iface", "r0")),
     # Tailscale's `5270: from all lookup 52` comes before the fwmark rule;
     # with an exit node, table 52 has a default route (here through r1)
     # and, allowing LAN access, a throw route for the LAN.
@@ -130,6 +138,14 @@ FAULTS = [
           "https://github.com/systemd/systemd/issues/6282",
           _sh("sysctl -qw net.ipv4.conf.all.rp_filter=1"),
           "path.rp_filter.r0", "timeout", prepare=_asymmetric),
+    # The proxy's own outgoing mark sharing bits with the interception
+    # mark loops its connections back into itself (PassWall with mwan3);
+    # here tproxyd's tcp_outgoing_mark 0x1: its connections to servers are
+    # routed by the local table unless the iif lo rule comes first.
+    Fault("outgoing_mark_collides",
+          "https://github.com/Openwrt-Passwall/openwrt-passwall/pull/4462",
+          _sh("ip -4 rule del iif lo fwmark 0x1/0x1 lookup main"),
+          "path.marks", "timeout", conf_extra=("tcp_outgoing_mark 0x1",)),
     # IPv6 rows.
     # systemd-networkd (ManageForeignRoutingPolicyRules=yes) removes rules
     # it did not make when it restarts.

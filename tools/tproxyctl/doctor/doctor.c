@@ -118,7 +118,7 @@ doctor_run(const struct plan_opts *o, const struct cfg *c,
 	dr_check_rules(o, c, conf_path);
 	dr_check_https(o, c, conf_path);
 	dr_check_routing(o);
-	dr_check_path(o, conf_path);
+	dr_check_path(o, c, conf_path);
 	dr_check_sysctls(o);
 	dr_check_bridge(o, conf_path);
 	dr_check_tproxyd(o, c, conf_path);

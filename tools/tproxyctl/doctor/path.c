@@ -26,6 +26,7 @@
  *     that collides with none is computed.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -35,6 +36,7 @@
 #include <sys/stat.h>
 
 #include "../doctor.h"
+#include "config/config-t.h"
 #include "checks.h"
 #include "pathparse.h"
 
@@ -123,6 +125,34 @@ shq(const char *s, char *out, size_t n)
 	}
 	out[l++] = '\'';
 	out[l] = '\0';
+}
+
+/* Where src_valid_mark is 1 ("all", or the interfaces), into out; 0 when
+ * nowhere. */
+static int
+svm_where(char *out, size_t n)
+{
+	DIR *d;
+	struct dirent *de;
+	int any = 0;
+
+	out[0] = '\0';
+	if (conf4("all", "src_valid_mark")) {
+		snprintf(out, n, "all");
+		return 1;
+	}
+	if ((d = opendir("/proc/sys/net/ipv4/conf")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "all") ||
+		    !strcmp(de->d_name, "default") ||
+		    !conf4(de->d_name, "src_valid_mark"))
+			continue;
+		snprintf(out + strlen(out), n - strlen(out), "%s%.40s",
+			 any++ ? ", " : "", de->d_name);
+	}
+	closedir(d);
+	return any > 0;
 }
 
 int
@@ -511,10 +541,44 @@ sock_writers(struct writer *w, size_t max, int protected)
 	return n;
 }
 
+/* tproxyd's own marks (tcp_outgoing_mark, clientside_mark): its sockets
+ * have them only while connections are open, so they are read from the
+ * configuration. Marked packets tproxyd sends are routed by our table
+ * (delivered locally, not sent) unless the iif lo rule comes first. */
+static size_t
+conf_writers(struct writer *w, size_t max, const struct cfg *cf,
+	     const char *conf_path, int protected)
+{
+	static const char *const what[] = { "tcp_outgoing_mark",
+					    "clientside_mark" };
+	size_t n = 0, k, i;
+
+	if (cf == NULL)
+		return 0;
+	for (k = 0; k < 2; k++) {
+		const struct cfg_qos_list *l = k == 0 ?
+			&cf->qos.mark_server : &cf->qos.mark_client;
+
+		for (i = 0; i < l->n && n < max; i++) {
+			if (l->rule[i].value == 0)
+				continue;
+			w[n].bits = l->rule[i].value;
+			w[n].fail = !protected;
+			snprintf(w[n].what, sizeof(w[n].what), "tproxyd "
+				 "(%s 0x%x in %.100s) marks its packets 0x%x",
+				 what[k], l->rule[i].value, conf_path ?
+				 conf_path : "its configuration",
+				 l->rule[i].value);
+			n++;
+		}
+	}
+	return n;
+}
+
 /* nft, iptables and sockets writing mark bits we use. */
 static void
-check_writers(const struct plan_opts *o, const char *conf_path,
-	      uint32_t rule_bits, int protected)
+check_writers(const struct plan_opts *o, const struct cfg *cf,
+	      const char *conf_path, uint32_t rule_bits, int protected)
 {
 	struct writer w[48];
 	size_t n = 0, i, bad = 0;
@@ -528,6 +592,7 @@ check_writers(const struct plan_opts *o, const char *conf_path,
 	if (o->families & PLAN_V6)
 		n += ipt_writers(w + n, 8, "ip6tables-save");
 	n += sock_writers(w + n, 16, protected);
+	n += conf_writers(w + n, 8, cf, conf_path, protected);
 	for (i = 0; i < n; i++) {
 		int ov;
 
@@ -738,7 +803,8 @@ find_cause(struct fam_ctx *x, const struct plan_opts *o,
 }
 
 void
-dr_check_path(const struct plan_opts *o, const char *conf_path)
+dr_check_path(const struct plan_opts *o, const struct cfg *cf,
+	      const char *conf_path)
 {
 	static const int fams[] = { PLAN_V4, PLAN_V6 };
 	static struct fam_ctx x;
@@ -881,24 +947,35 @@ dr_check_path(const struct plan_opts *o, const char *conf_path)
 			       ifs[i].name, all, ifs[i].name, one,
 			       ifs[i].name);
 		}
-		for (i = 0; f == PLAN_V4 && i < nif; i++)
-			if (conf4(ifs[i].name, "src_valid_mark"))
-				svm = 1;
-		if (f == PLAN_V4 && (svm || conf4("all", "src_valid_mark"))) {
-			if (first.kind == C_SVM)
-				dr_add(ST_FAIL, "path.src_valid_mark",
-				       first.fix, "%s", first.text);
-			else
-				dr_add(rev_local ? ST_WARN : ST_PASS,
-				       "path.src_valid_mark", NULL,
-				       "src_valid_mark = 1 (wg-quick and "
-				       "Tailscale set it): %s",
-				       rev_local ? "no client is dropped "
-				       "now, but reverse-path lookups of "
-				       "marked packets hit the local table" :
-				       "reverse-path lookups of marked "
-				       "packets use table main (`ip rule ... "
-				       "iif lo ... lookup main`)");
+		if (f == PLAN_V4)
+			svm = svm_where(why, sizeof(why));
+		if (svm && first.kind == C_SVM) {
+			dr_add(ST_FAIL, "path.src_valid_mark", first.fix, "%s",
+			       first.text);
+		} else if (svm && rev_local) {
+			/* on an interface no client uses: the server's
+			 * replies, marked by the socket rule, are dropped */
+			snprintf(fix, sizeof(fix), "ip -4 rule del iif lo "
+				 "fwmark %s lookup main 2>/dev/null; "
+				 "ip -4 rule add pref %lu iif lo fwmark %s "
+				 "lookup main", mark,
+				 x.ours >= 0 && x.rule[x.ours].pref > 1 ?
+				 x.rule[x.ours].pref - 1 : 32764UL, mark);
+			dr_add(ST_FAIL, "path.src_valid_mark", fix,
+			       "src_valid_mark = 1 on %s (wg-quick and "
+			       "Tailscale set it) and no `ip rule ... iif lo "
+			       "fwmark %s lookup main` comes before the fwmark "
+			       "rule: the kernel checks the source of marked "
+			       "packets arriving there through table %s, where "
+			       "it is local, and drops them as martians", why,
+			       mark, x.table);
+		} else if (svm) {
+			dr_add(ST_PASS, "path.src_valid_mark", NULL,
+			       "src_valid_mark = 1 on %s (wg-quick and "
+			       "Tailscale set it): the source check of marked "
+			       "packets uses table main (`ip rule ... iif lo "
+			       "fwmark %s lookup main` before the fwmark rule)",
+			       why, mark);
 		}
 		snprintf(id, sizeof(id), "path.rules.%s", dr_fam_name(f));
 		if (first.kind == C_RULE)
@@ -927,5 +1004,5 @@ dr_check_path(const struct plan_opts *o, const char *conf_path)
 				       x.line[i], mark);
 		}
 	}
-	check_writers(o, conf_path, rule_bits, protected);
+	check_writers(o, cf, conf_path, rule_bits, protected);
 }

@@ -14,21 +14,49 @@
 #include "../backend.h"
 #include "checks.h"
 
+/* The fix as typed: sysctl(8) reads dots as the separator, so the dots of
+ * an interface name are written as slashes (net.ipv4.conf.lan/100.
+ * rp_filter for lan.100); single quotes when the name needs them. */
+static void
+sysctl_fix(const char *key, const char *want, char *fix, size_t n)
+{
+	static const char conf[] = "net.ipv4.conf.";
+	const char *tail = strrchr(key, '.');
+	char k[300];
+	size_t i, l = 0;
+	int quote = 0;
+
+	for (i = 0; key[i] && l + 1 < sizeof(k); i++) {
+		int in_if = !strncmp(key, conf, sizeof(conf) - 1) &&
+			i >= sizeof(conf) - 1 && key + i < tail;
+
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW"
+			    "XYZ0123456789._-/@:+,", key[i]) || key[i] == '\'')
+			quote = 1;
+		k[l++] = in_if && key[i] == '.' ? '/' : key[i];
+	}
+	k[l] = '\0';
+	if (quote && !strchr(k, '\''))
+		snprintf(fix, n, "sysctl -w '%s=%s'", k, want);
+	else
+		snprintf(fix, n, "sysctl -w %s=%s", k, want);
+}
+
 static void
 check_sysctl_st(int st, const char *id, const char *key, const char *want,
 		const char *why)
 {
-	char val[64], fix[256];
+	char val[64], fix[400];
 
-	snprintf(fix, sizeof(fix), "sysctl -w %s=%s (and %s = %s in "
-		 "/etc/sysctl.conf)", key, want, key, want);
+	sysctl_fix(key, want, fix, sizeof(fix));
 	if (sysctl_read(key, val, sizeof(val)) < 0)
 		dr_add(ST_WARN, id, NULL, "%s: cannot read", key);
 	else if (strcmp(val, want) == 0)
 		dr_add(ST_PASS, id, NULL, "%s = %s", key, val);
 	else
-		dr_add(st, id, fix, "%s = %s (%s %s: %s)", key, val,
-		    st == ST_FAIL ? "must be" : "should be", want, why);
+		dr_add(st, id, fix, "%s = %s (%s %s: %s; keep it in "
+		    "/etc/sysctl.conf)", key, val, st == ST_FAIL ?
+		    "must be" : "should be", want, why);
 }
 
 static void
