@@ -243,6 +243,43 @@ test_overlap_and_free(void **state)
 	}
 }
 
+static void
+test_sysctl_key_and_quote(void **state)
+{
+	static const struct {
+		const char *ifn, *key, *want, *quoted;
+	} tc[] = {
+		{ "r0", "rp_filter", "net.ipv4.conf.r0.rp_filter",
+		  "net.ipv4.conf.r0.rp_filter" },
+		{ "lan.100", "rp_filter=0", "net.ipv4.conf.lan/100.rp_filter=0",
+		  "net.ipv4.conf.lan/100.rp_filter=0" },
+		{ "eth0.100.20", "src_valid_mark",
+		  "net.ipv4.conf.eth0/100/20.src_valid_mark",
+		  "net.ipv4.conf.eth0/100/20.src_valid_mark" },
+		{ "wan-1@x.5", "rp_filter", "net.ipv4.conf.wan-1@x/5.rp_filter",
+		  "net.ipv4.conf.wan-1@x/5.rp_filter" },
+		{ "a$b;c", "rp_filter", "net.ipv4.conf.a$b;c.rp_filter",
+		  "'net.ipv4.conf.a$b;c.rp_filter'" },
+		{ "it's", "rp_filter", "net.ipv4.conf.it's.rp_filter",
+		  "'net.ipv4.conf.it'\\''s.rp_filter'" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(tc) / sizeof(tc[0]); i++) {
+		char k[128], q[160];
+
+		pp_sysctl_key("ipv4", tc[i].ifn, tc[i].key, k, sizeof(k));
+		if (strcmp(k, tc[i].want))
+			fail_msg("%s: key %s, want %s", tc[i].ifn, k,
+				 tc[i].want);
+		pp_shell_quote(k, q, sizeof(q));
+		if (strcmp(q, tc[i].quoted))
+			fail_msg("%s: quoted %s, want %s", tc[i].ifn, q,
+				 tc[i].quoted);
+	}
+}
+
 int
 main(void)
 {
@@ -251,6 +288,7 @@ main(void)
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_mark_bits),
 		cmocka_unit_test(test_overlap_and_free),
+		cmocka_unit_test(test_sysctl_key_and_quote),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -88,45 +88,6 @@ conf4(const char *ifn, const char *key)
 	return v[0] ? atoi(v) : 0;
 }
 
-/* The sysctl key for an interface setting: dots in the name become '/'
- * (`sysctl -w net.ipv4.conf.lan/100.rp_filter=0` for lan.100). */
-static void
-conf_key(const char *fam, const char *ifn, const char *key, char *out,
-	 size_t n)
-{
-	size_t i, l;
-
-	l = (size_t)snprintf(out, n, "net.%s.conf.", fam);
-	for (i = 0; ifn[i] && l + 1 < n; i++)
-		out[l++] = ifn[i] == '.' ? '/' : ifn[i];
-	out[l < n ? l : n - 1] = '\0';
-	snprintf(out + strlen(out), n - strlen(out), ".%s", key);
-}
-
-/* Single quotes for the shell when s needs them. */
-static void
-shq(const char *s, char *out, size_t n)
-{
-	size_t l = 0;
-
-	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		   "0123456789._-/=:@+,") == strlen(s)) {
-		snprintf(out, n, "%s", s);
-		return;
-	}
-	out[l++] = '\'';
-	for (; *s && l + 5 < n; s++) {
-		if (*s == '\'') {
-			memcpy(out + l, "'\\''", 4);
-			l += 4;
-		} else {
-			out[l++] = *s;
-		}
-	}
-	out[l++] = '\'';
-	out[l] = '\0';
-}
-
 /* Where src_valid_mark is 1 ("all", or the interfaces), into out; 0 when
  * nowhere. */
 static int
@@ -363,7 +324,7 @@ mark_fix(const struct plan_opts *o, const char *conf_path, uint32_t m,
 
 	dr_fix_setup(setup, sizeof(setup), conf_path, o);
 	if (doctor_state) {
-		shq(doctor_state, q, sizeof(q));
+		pp_shell_quote(doctor_state, q, sizeof(q));
 		snprintf(st, sizeof(st), " --state %s", q);
 	}
 	snprintf(fix, n, "tproxyctl teardown%s && %s%s --mark 0x%x/0x%x", st,
@@ -650,7 +611,7 @@ find_cause(struct fam_ctx *x, const struct plan_opts *o,
 	   const struct pp_route *answer, const char *err, int rev_local,
 	   uint32_t used, struct cause *c)
 {
-	char mark[32], k1[128], k2[128], q[200];
+	char mark[32], k1[128], q[200];
 	struct pp_route none = { "unreachable", "", "", "" };
 	const struct pp_route *rt = answer;
 	size_t i;
@@ -700,22 +661,13 @@ find_cause(struct fam_ctx *x, const struct plan_opts *o,
 				 "the kernel drops the client's packets",
 				 all > one ? all : one, all, ifc->name, one,
 				 ifc->client, back.dev, ifc->name);
-			conf_key("ipv4", ifc->name, "rp_filter", k1,
-				 sizeof(k1));
-			shq(k1, q, sizeof(q));
-			snprintf(k2, sizeof(k2), "%s%s", all ? "sysctl -w "
-				 "net.ipv4.conf.all.rp_filter=0" : "",
-				 all && one ? " && " : "");
-			snprintf(c->fix, sizeof(c->fix), "%s%s%s%s", k2,
-				 one ? "sysctl -w " : "", one ? q : "",
-				 one ? "=0" : "");
-			if (one && strchr(q, '\'')) {	/* =0 inside quotes */
-				size_t l = strlen(c->fix);
-
-				c->fix[l - 3] = '=';
-				c->fix[l - 2] = '0';
-				c->fix[l - 1] = '\'';
-			}
+			pp_sysctl_key("ipv4", ifc->name, "rp_filter=0", k1,
+				      sizeof(k1));
+			pp_shell_quote(k1, q, sizeof(q));
+			snprintf(c->fix, sizeof(c->fix), "%s%s%s%s",
+				 all ? "sysctl -w net.ipv4.conf.all.rp_filter=0"
+				 : "", all && one ? " && " : "",
+				 one ? "sysctl -w " : "", one ? q : "");
 			return;
 		}
 		c->kind = C_OTHER;

@@ -300,3 +300,41 @@ pp_free_mark(uint32_t used, uint32_t *mark)
 		}
 	return -1;
 }
+
+void
+pp_sysctl_key(const char *fam, const char *ifn, const char *key, char *out,
+	      size_t n)
+{
+	size_t i, l;
+
+	l = (size_t)snprintf(out, n, "net.%s.conf.", fam);
+	for (i = 0; ifn[i] && l + 1 < n; i++)
+		out[l++] = ifn[i] == '.' ? '/' : ifn[i];
+	out[l < n ? l : n - 1] = '\0';
+	snprintf(out + strlen(out), n - strlen(out), ".%s", key);
+}
+
+void
+pp_shell_quote(const char *s, char *out, size_t n)
+{
+	size_t l = 0;
+
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/=:@+,";
+
+	if (*s && strspn(s, plain) == strlen(s)) {
+		snprintf(out, n, "%s", s);
+		return;
+	}
+	out[l++] = '\'';
+	for (; *s && l + 6 < n; s++) {
+		if (*s == '\'') {
+			memcpy(out + l, "'\\''", 4);
+			l += 4;
+		} else {
+			out[l++] = *s;
+		}
+	}
+	out[l++] = '\'';
+	out[l] = '\0';
+}

@@ -8,6 +8,7 @@
 #ifndef TPROXYCTL_DOCTOR_PATHPARSE_H
 #define TPROXYCTL_DOCTOR_PATHPARSE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* One `ip rule show` line ("32765:\tfrom all fwmark 0x1/0x1 lookup 100"). */
@@ -67,5 +68,12 @@ uint32_t pp_ipt_mark_bits(const char *line);
 int pp_fwmark_overlaps(uint32_t v, uint32_t m, uint32_t mark, uint32_t mask);
 /* The lowest bit not in used, as a mark (mark == mask); -1 when none. */
 int pp_free_mark(uint32_t used, uint32_t *mark);
+
+/* The sysctl(8) key of an interface setting: the name's dots become '/'
+ * (net.ipv4.conf.lan/100.rp_filter for lan.100; '-' and '@' stay). */
+void pp_sysctl_key(const char *fam, const char *ifn, const char *key,
+		   char *out, size_t n);
+/* s as one shell word: as is when it is plain, else in single quotes. */
+void pp_shell_quote(const char *s, char *out, size_t n);
 
 #endif
