@@ -338,6 +338,7 @@ struct writer {
 	char     what[200];
 	uint32_t bits;
 	int      fail;
+	int      sock;	/* a program's packets (SO_MARK), not a rule */
 };
 
 /* "mangle + 10;", "-140;", "filter;" */
@@ -494,6 +495,7 @@ sock_writers(struct writer *w, size_t max, int protected)
 		if (i < n)
 			continue;
 		w[n].fail = !protected;
+		w[n].sock = 1;
 		snprintf(w[n].what, sizeof(w[n].what), "%s (socket %s) marks "
 			 "its packets 0x%x", prog, local, w[n].bits);
 		n++;
@@ -525,6 +527,7 @@ conf_writers(struct writer *w, size_t max, const struct cfg *cf,
 				continue;
 			w[n].bits = l->rule[i].value;
 			w[n].fail = !protected;
+			w[n].sock = 1;
 			snprintf(w[n].what, sizeof(w[n].what), "tproxyd "
 				 "(%s 0x%x in %.100s) marks its packets 0x%x",
 				 what[k], l->rule[i].value, conf_path ?
@@ -544,8 +547,9 @@ check_writers(const struct plan_opts *o, const struct cfg *cf,
 	struct writer w[48];
 	size_t n = 0, i, bad = 0;
 	uint32_t used = rule_bits, m;
-	int fail = 0;
+	int fail = 0, sock = 0;
 	char msg[600] = "", fix[600], mark[32];
+	const char *why;
 
 	n += nft_writers(w + n, 16, o);
 	if (o->families & PLAN_V4)
@@ -559,12 +563,13 @@ check_writers(const struct plan_opts *o, const struct cfg *cf,
 
 		if (w[i].bits != 0xffffffffu)
 			used |= w[i].bits;
-		ov = (w[i].bits & o->mask) &&
-			(!strstr(w[i].what, "marks its packets") ||
-			 pp_fwmark_overlaps(w[i].bits, 0xffffffffu, o->mark,
-					    o->mask));
+		ov = (w[i].bits & o->mask) && (!w[i].sock ||
+			pp_fwmark_overlaps(w[i].bits, 0xffffffffu, o->mark,
+					   o->mask));
 		if (!ov)
 			continue;
+		if (w[i].fail && !fail)
+			sock = w[i].sock;
 		fail |= w[i].fail;
 		if (bad++ < 2)
 			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
@@ -585,14 +590,22 @@ check_writers(const struct plan_opts *o, const struct cfg *cf,
 		return;
 	}
 	mark_fix(o, conf_path, m, fix, sizeof(fix));
+	if (fail && sock)
+		why = "with no `ip rule ... iif lo ... lookup main` before the "
+			"fwmark rule, those packets are routed by setup's "
+			"table and delivered locally instead of sent";
+	else if (fail)
+		why = "a prerouting chain after setup's rules rewrites the "
+			"mark of the packets setup diverts: they are forwarded "
+			"and dropped";
+	else
+		why = "nothing is seen dropped (the `iif lo` rule routes "
+			"marked local packets by main; a rule that runs before "
+			"setup's is overwritten by it), but the programs share "
+			"bits";
 	dr_add(fail ? ST_FAIL : ST_WARN, "path.marks", fix, "mark %s is also "
 	       "written by %s%s: %s; --mark 0x%x/0x%x collides with none",
-	       mark, msg, bad > 2 ? " (and more)" : "", fail ?
-	       "it rewrites the mark of the packets setup diverts, so they "
-	       "are forwarded and dropped" : protected ?
-	       "its packets are routed by table main through the `iif lo` "
-	       "rule now, but the two programs share bits" :
-	       "packets carrying it are routed by setup's table", m, m);
+	       mark, msg, bad > 2 ? " (and more)" : "", why, m, m);
 }
 
 struct cause {
