@@ -66,6 +66,12 @@ FAULTS = [
           _sh("sysctl -qw net.ipv4.conf.r0.src_valid_mark=1 && "
               "ip -4 rule del iif lo fwmark 0x1/0x1 lookup main"),
           "path.ipv4.r0", "timeout"),
+    # The same with the iptables backend (the routing is the same).
+    Fault("wg_quick_src_valid_mark_ipt",
+          "https://github.com/thrnz/docker-wireguard-pia/issues/96",
+          _sh("sysctl -qw net.ipv4.conf.all.src_valid_mark=1 && "
+              "ip -4 rule del iif lo fwmark 0x1/0x1 lookup main"),
+          "path.ipv4.r0", "timeout", backend="iptables"),
     # The same on the upstream interface only (wg0 as the way out), with
     # clients on r0 only: the server's replies, marked by the socket
     # rule, are the ones dropped; the route check of r0 passes.
