@@ -9,10 +9,13 @@ M`) and names the cause. Every row shows the client losing interception
 (before) and getting it back after the printed fix.
 """
 
+import json
+
 import pytest
 
 import netns
-from doctor_faults import Fault, run_fault
+from doctor_faults import Fault, client_outcome, run_fault
+from tproxyctl_env import ctl, doctor, start_origin, start_tproxyd, write_conf
 
 
 def _sh(cmd):
@@ -184,10 +187,6 @@ def test_ipv6_disabled_is_said(topology, tmp_path):
     """With IPv6 off (net.ipv6.conf.all.disable_ipv6=1) doctor says so
     instead of printing IPv6 rules or routes that cannot be added; IPv4
     interception goes on."""
-    from doctor_faults import client_outcome
-    from tproxyctl_env import (ctl, doctor, start_origin, start_tproxyd,
-                               write_conf)
-
     t = topology
     start_origin(t, [netns.SRV4])
     conf = write_conf(tmp_path / "tproxyd")
@@ -205,3 +204,30 @@ def test_ipv6_disabled_is_said(topology, tmp_path):
     assert checks["path.ipv4.r0"][0] == "PASS", p.stdout
     for line in p.stdout.splitlines():
         assert "ip -6 r" not in line, line
+
+
+def test_path_text_and_json_agree(topology, tmp_path):
+    """The text output carries the same FAIL, message and fix as --json
+    (Tailscale's 5270 rule in front of the fwmark rule)."""
+    t = topology
+    start_origin(t, [netns.SRV4])
+    conf = write_conf(tmp_path / "tproxyd")
+    state = tmp_path / "state"
+    start_tproxyd(t, conf)
+    assert ctl(t, "setup", "-f", conf, "--state", state).returncode == 0
+    _sh("ip -4 route add default via %s dev r1 table 52 && "
+        "ip -4 rule add pref 5270 lookup 52" % netns.SRV4)(t, {})
+    rc, checks, pj = doctor(t, "-f", conf, "--state", state)
+    assert rc == 1 and checks["path.rules.ipv4"][0] == "FAIL", pj.stdout
+    fix = {c["id"]: c["fix"] for c in
+           json.loads(pj.stdout)["checks"]}["path.rules.ipv4"]
+    assert "pref 5269 fwmark 0x1/0x1 lookup 100" in fix, fix
+    p = ctl(t, "doctor", "-f", conf, "--state", state)
+    assert p.returncode == 1
+    lines = p.stdout.splitlines()
+    at = [i for i, ln in enumerate(lines)
+          if ln.split()[:2] == ["FAIL", "path.rules.ipv4"]]
+    assert at, p.stdout
+    assert checks["path.rules.ipv4"][1] in lines[at[0]], p.stdout
+    assert lines[at[0] + 1].strip() == "fix: " + fix, p.stdout
+    assert "`5270: from all lookup 52`" in lines[at[0]], p.stdout
