@@ -231,3 +231,28 @@ def test_path_text_and_json_agree(topology, tmp_path):
     assert checks["path.rules.ipv4"][1] in lines[at[0]], p.stdout
     assert lines[at[0] + 1].strip() == "fix: " + fix, p.stdout
     assert "`5270: from all lookup 52`" in lines[at[0]], p.stdout
+
+
+def test_setup_again_orders_the_iif_lo_rule_first(topology, tmp_path):
+    """setup again after the fwmark rule was removed: the fwmark rule comes
+    back with a lower preference than the iif lo rule, so setup moves the
+    iif lo rule in front of it again (else src_valid_mark=1 drops the
+    clients), and doctor passes with src_valid_mark on."""
+    t = topology
+    start_origin(t, [netns.SRV4])
+    conf = write_conf(tmp_path / "tproxyd")
+    state = tmp_path / "state"
+    start_tproxyd(t, conf)
+    args = ["-f", conf, "--state", state, "--family", "ipv4"]
+    assert ctl(t, "setup", *args).returncode == 0
+    _sh("sysctl -qw net.ipv4.conf.all.src_valid_mark=1 && "
+        "ip -4 rule del fwmark 0x1/0x1 lookup 100")(t, {})
+    p = ctl(t, "setup", *args)
+    assert p.returncode == 0, p.stdout + p.stderr
+    rules = [ln for ln in t.run(t.rtr, ["ip", "-4", "rule"]).stdout
+             .splitlines() if "fwmark 0x1/0x1" in ln]
+    assert len(rules) == 2 and "iif lo lookup main" in rules[0] and \
+        "lookup 100" in rules[1], rules
+    assert client_outcome(t, "ipv4") == "intercepted"
+    rc, checks, p = doctor(t, "-f", conf, "--state", state)
+    assert rc == 0 and checks["path.src_valid_mark"][0] == "PASS", p.stdout
