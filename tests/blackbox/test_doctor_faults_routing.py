@@ -256,3 +256,25 @@ def test_setup_again_orders_the_iif_lo_rule_first(topology, tmp_path):
     assert client_outcome(t, "ipv4") == "intercepted"
     rc, checks, p = doctor(t, "-f", conf, "--state", state)
     assert rc == 0 and checks["path.src_valid_mark"][0] == "PASS", p.stdout
+
+
+def test_loose_rp_filter_with_asymmetric_routes_is_a_warn(topology,
+                                                          tmp_path):
+    """rp_filter=2 (loose, systemd's default on many distributions) only
+    wants some route back: with the asymmetric return path of
+    all_rp_filter_asymmetric the client is still intercepted, so doctor
+    WARNs and does not FAIL."""
+    t = topology
+    start_origin(t, [netns.SRV4])
+    conf = write_conf(tmp_path / "tproxyd")
+    state = tmp_path / "state"
+    _asymmetric(t, {})
+    start_tproxyd(t, conf)
+    assert ctl(t, "setup", "-f", conf, "--state", state).returncode == 0
+    t.run(t.rtr, ["sysctl", "-qw", "net.ipv4.conf.all.rp_filter=2"],
+          check=True)
+    assert client_outcome(t, "ipv4") == "intercepted"
+    rc, checks, p = doctor(t, "-f", conf, "--state", state)
+    assert rc == 0, p.stdout
+    assert checks["path.rp_filter.r0"][0] == "WARN", p.stdout
+    assert "loose" in checks["path.rp_filter.r0"][1], p.stdout

@@ -662,9 +662,15 @@ find_cause(struct fam_ctx *x, const struct plan_opts *o,
 				 x->rule[x->ours].pref - 1 : 32764UL, mark);
 			return;
 		}
+		/* strict (1): the route back must leave through the
+		 * interface; loose (2): there must be one */
 		if (x->fam == 4 && (all || one) &&
-		    route_get(x, a, &back, e2, sizeof(e2)) == 0 &&
-		    strcmp(back.dev, ifc->name)) {
+		    (route_get(x, a, &back, e2, sizeof(e2)) < 0 ||
+		     ((all > one ? all : one) == 1 &&
+		      strcmp(back.dev, ifc->name)))) {
+			if (!back.dev[0])
+				snprintf(back.dev, sizeof(back.dev), "%s",
+					 "nowhere (no route)");
 			c->kind = C_RPF;
 			snprintf(c->text, sizeof(c->text), "rp_filter = %d ("
 				 "the "
@@ -774,6 +780,7 @@ dr_check_path(const struct plan_opts *o, const struct cfg *cf,
 	static const int fams[] = { PLAN_V4, PLAN_V6 };
 	static struct fam_ctx x;
 	struct iface ifs[MAX_IF];
+	char rpf_failed[MAX_IF];
 	unsigned ports[PLAN_MAX_PORTS * 2];
 	char mark[32], mval[16], id[96], why[200], fix[600], ans[200],
 	     pl[200];
@@ -838,6 +845,7 @@ dr_check_path(const struct plan_opts *o, const struct cfg *cf,
 		rev_local = x.ours >= 0 && (x.lo_rule < 0 ||
 			x.rule[x.lo_rule].pref > x.rule[x.ours].pref);
 		nif = client_ifaces(o, x.fam, ifs, MAX_IF);
+		memset(rpf_failed, 0, sizeof(rpf_failed));
 		if (nif == 0)
 			dr_add(ST_WARN, f == PLAN_V4 ? "path.ipv4" :
 			       "path.ipv6", NULL, "%s: no interface with an "
@@ -887,6 +895,7 @@ dr_check_path(const struct plan_opts *o, const struct cfg *cf,
 			if (first.kind == C_NONE)
 				first = c;
 			if (c.kind == C_RPF) {
+				rpf_failed[i] = 1;
 				snprintf(id, sizeof(id), "path.rp_filter.%.40s",
 					 ifs[i].name);
 				dr_add(ST_FAIL, id, c.fix, "%s", c.text);
@@ -895,22 +904,22 @@ dr_check_path(const struct plan_opts *o, const struct cfg *cf,
 		/* rp_filter on interfaces where it drops nothing now */
 		for (i = 0; f == PLAN_V4 && i < nif; i++) {
 			int all = conf4("all", "rp_filter"),
-			    one = conf4(ifs[i].name, "rp_filter");
+			    one = conf4(ifs[i].name, "rp_filter"),
+			    max = all > one ? all : one;
 
 			snprintf(id, sizeof(id), "path.rp_filter.%.40s",
 				 ifs[i].name);
-			if (all == 0 && one == 0)
-				continue;
-			if (first.kind == C_RPF)
+			if (max == 0 || rpf_failed[i])
 				continue;
 			dr_add(ST_WARN, id, NULL, "rp_filter = %d on %s (the "
 			       "larger of all = %d and %s = %d): the clients' "
-			       "marked packets pass it now (the route back "
-			       "to them leaves through %s); Squid's TPROXY "
-			       "guide turns it off, as it drops them once "
-			       "routing is asymmetric", all > one ? all : one,
-			       ifs[i].name, all, ifs[i].name, one,
-			       ifs[i].name);
+			       "marked packets pass it now; Squid's TPROXY "
+			       "guide turns it off, as it drops them %s",
+			       max, ifs[i].name, all, ifs[i].name, one,
+			       max == 1 ? "once the route back to a client "
+			       "leaves through another interface" :
+			       "(loose mode) from a client with no route "
+			       "back");
 		}
 		if (f == PLAN_V4)
 			svm = svm_where(why, sizeof(why));
