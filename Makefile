@@ -306,6 +306,11 @@ $(B)/tests/test_tproxyctl_plan: $(B)/tests/unit/test_tproxyctl_plan.o \
 		$(CTL_PLAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+# doctor's route check, its pure part (the same reason for a rule).
+$(B)/tests/test_tproxyctl_path: $(B)/tests/unit/test_tproxyctl_path.o \
+		$(B)/tools/tproxyctl/doctor/pathparse.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 # `make bench [QUICK=1] [BASELINE=other/build/tproxyd]`: tproxyd against
 # direct forwarding, Squid, HAProxy and nginx in the namespace network

@@ -48,6 +48,7 @@ class Fault(NamedTuple):
     setup_extra: tuple = ()   # more `tproxyctl setup` options
     prepare: Optional[Callable] = None   # prepare(t, env) before setup
     after_fix: Optional[Callable] = None  # after_fix(t, env): more asserts
+    conf_extra: tuple = ()    # more tproxyd.conf lines
 
 
 def client_outcome(t, family, max_time=3):
@@ -88,7 +89,8 @@ def run_fault(t, tmp_path, fault, conf_extra=()):
     assert fault.before in OUTCOMES, fault.before
     assert fault.source.startswith("https://"), "every fault names its source"
     start_origin(t, [netns.SRV4, netns.SRV6])
-    conf = write_conf(tmp_path / "tproxyd", conf_extra)
+    conf = write_conf(tmp_path / "tproxyd",
+                      tuple(conf_extra) + tuple(fault.conf_extra))
     state = tmp_path / "state"
     args = ["-f", conf, "--backend", fault.backend, "--state", state]
     args += list(fault.setup_extra)

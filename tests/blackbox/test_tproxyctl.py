@@ -152,8 +152,6 @@ def _no_capability(t, env):
 
 
 FAULTS = [
-    ("rp_filter", "nft", _sh("sysctl -qw net.ipv4.conf.all.rp_filter=1"),
-     "sysctl.rp_filter.all"),
     ("no_fwmark_rule", "nft", _sh("ip -4 rule del fwmark 0x1/0x1 lookup 100"),
      "route.rule.ipv4"),
     ("no_local_route", "nft",
@@ -201,6 +199,46 @@ def test_doctor_detects_fault(topology, tmp_path, name, backend, inject,
         assert ctl(topology, "setup", *args).returncode == 0
         rc, checks, p = doctor(topology, "-f", conf, "--state", state)
         assert not_pass(checks) == [] and rc == 0, p.stdout
+
+
+def test_doctor_rp_filter_warns_when_harmless(topology, tmp_path):
+    """net.ipv4.conf.all.rp_filter=1 with routes back to the clients
+    through the interface they come in on drops nothing: the client is
+    still intercepted, and doctor WARNs (Squid's TPROXY guide turns it
+    off) instead of FAILing. When it does drop clients (asymmetric
+    routes) the route check FAILs: test_doctor_faults_routing.py."""
+    conf, proc, state, args = router(topology, tmp_path)
+    assert ctl(topology, "setup", *args).returncode == 0
+    topology.run(topology.rtr, ["sysctl", "-qw",
+                                "net.ipv4.conf.all.rp_filter=1"], check=True)
+    assert fetch_peer(topology, netns.SRV4)
+    assert through_tproxyd(topology, netns.SRV4)
+    rc, checks, p = doctor(topology, "-f", conf, "--state", state)
+    assert rc == 0, p.stdout
+    assert checks["sysctl.rp_filter.all"][0] == "WARN", p.stdout
+    assert checks["path.rp_filter.r0"][0] == "WARN", p.stdout
+    assert checks["path.ipv4.r0"][0] == "PASS", p.stdout
+
+
+def test_doctor_src_valid_mark_alone_is_harmless(topology, tmp_path):
+    """wg-quick and Tailscale set net.ipv4.conf.all.src_valid_mark=1.
+    setup's `ip rule ... iif lo fwmark M lookup main` keeps the source
+    check of marked packets out of the local table: the client is still
+    intercepted and doctor says why."""
+    conf, proc, state, args = router(topology, tmp_path)
+    assert ctl(topology, "setup", *args).returncode == 0
+    topology.run(topology.rtr, ["sysctl", "-qw",
+                                "net.ipv4.conf.all.src_valid_mark=1"],
+                 check=True)
+    assert fetch_peer(topology, netns.SRV4)
+    assert through_tproxyd(topology, netns.SRV4)
+    rc, checks, p = doctor(topology, "-f", conf, "--state", state)
+    assert rc == 0, p.stdout
+    assert checks["path.src_valid_mark"][0] == "PASS", p.stdout
+    # Teardown removes that rule too.
+    assert ctl(topology, "teardown", "--state", state).returncode == 0
+    p = topology.run(topology.rtr, ["ip", "rule", "show"])
+    assert "fwmark" not in p.stdout, p.stdout
 
 
 def test_doctor_config_two_modes(topology, tmp_path):

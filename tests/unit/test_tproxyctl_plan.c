@@ -169,8 +169,10 @@ static const struct pcase cases[] = {
 	    "sysctl -w net.ipv6.conf.all.forwarding=1",
 	    "ip -4 rule add pref 100 fwmark 0x1/0x1 lookup 100",
 	    "ip -4 route add local 0.0.0.0/0 dev lo table 100",
+	    "ip -4 rule add pref 99 iif lo fwmark 0x1/0x1 lookup main",
 	    "ip -6 rule add pref 100 fwmark 0x1/0x1 lookup 100",
 	    "ip -6 route add local ::/0 dev lo table 100",
+	    "ip -6 rule add pref 99 iif lo fwmark 0x1/0x1 lookup main",
 	    "nft -f - <<'EOF'\ntable inet tproxyd\ndelete table inet tproxyd\n",
 	    "meta l4proto tcp tcp flags & (syn|ack) != syn "
 	    "socket transparent 1 "
@@ -196,6 +198,7 @@ static const struct pcase cases[] = {
 	  { "sysctl -w net.ipv6.conf.all.forwarding=1",
 	    "ip -6 rule add pref 100 fwmark 0x10/0xff lookup 42",
 	    "ip -6 route add local ::/0 dev lo table 42",
+	    "ip -6 rule add pref 99 iif lo fwmark 0x10/0xff lookup main",
 	    "meta nfproto ipv6 meta l4proto tcp tcp flags & (syn|ack) != syn "
 	    "socket transparent 1 "
 	    "meta mark set meta mark & 0xffffff00 | 0x00000010 accept",
@@ -223,8 +226,9 @@ static const struct pcase cases[] = {
 	  { "meta broute", NULL } },
 	{ "--rule-pref 5000: the rule at that preference", t_pref,
 	  { "ip -4 rule add pref 5000 fwmark 0x1/0x1 lookup 100",
+	    "ip -4 rule add pref 4999 iif lo fwmark 0x1/0x1 lookup main",
 	    "ip -6 rule add pref 5000 fwmark 0x1/0x1 lookup 100" },
-	  { "pref 100 ", NULL } },
+	  { "pref 100 ", "pref 99 ", NULL } },
 	{ "mask 0xffffffff: plain mark", t_full_mask,
 	  { "ip -4 rule add pref 100 fwmark 0x1 lookup 100",
 	    "meta mark set 0x00000001 accept" },
@@ -465,6 +469,7 @@ b_same_port(struct plan_opts *o)
 
 static void b_pref0(struct plan_opts *o) { o->rule_pref = 0; }
 static void b_pref_main(struct plan_opts *o) { o->rule_pref = 32766; }
+static void b_pref1(struct plan_opts *o) { o->rule_pref = 1; }
 static void
 b_iface_semicolon(struct plan_opts *o)
 {
@@ -480,6 +485,8 @@ b_iface_at(struct plan_opts *o)
 
 static const struct bad_case bad_cases[] = {
 	{ "rule preference 0", b_pref0, "rule preference 0 is not usable" },
+	{ "rule preference 1: none left for iif lo", b_pref1,
+	  "rule preference 1 is not usable" },
 	{ "rule preference of main", b_pref_main,
 	  "rule preference 32766 is not usable" },
 	{ "interface with ';'", b_iface_semicolon,

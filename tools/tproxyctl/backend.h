@@ -20,7 +20,6 @@ void ipt_drop_empty_table(int family, const char *table);
 /* iptables-save -t TABLE (or ip6tables-save) into out; 0 or -1. */
 int ipt_save(int family, const char *table, struct sbuf *out);
 
-int route_apply(const struct step *s, struct sbuf *err);
 /* Before changing anything: is the fwmark rule or the routing table
  * already used differently? 0, or -1 with the conflict in err. */
 int route_conflicts(const struct plan_opts *o, struct sbuf *err);

@@ -193,11 +193,12 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 				char *end;
 				unsigned long t = strtoul(v, &end, 10);
 
-				if (*end || end == v || t == 0 || t > 32765)
+				if (*end || end == v || t < 2 || t > 32765)
 					return bad("bad rule preference '%s' "
-						   "(1..32765: 0 is `lookup "
+						   "(2..32765: 0 is `lookup "
 						   "local`, 32766 `lookup "
-						   "main`)", v);
+						   "main`, and the one before "
+						   "is for `iif lo`)", v);
 				o->rule_pref = (unsigned)t;
 			} else if (!strcmp(a, "--family")) {
 				if (!strcmp(v, "ipv4"))
@@ -485,6 +486,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (doctor) {
+		doctor_state = cli.state;
 		rc = doctor_run(&o, c, cli.conf, cerr[0] ? cerr : NULL,
 				cli.json);
 	} else if (cli.dry_run) {

@@ -375,9 +375,10 @@ check_opts(const struct plan_opts *o, char *err, size_t errlen)
 			 "1..251", o->table);
 		return -1;
 	}
-	if (o->rule_pref == 0 || o->rule_pref >= 32766) {
+	if (o->rule_pref < 2 || o->rule_pref >= 32766) {
 		snprintf(err, errlen, "rule preference %u is not usable; use "
-			 "1..32765 (0 is `lookup local`, 32766 `lookup main`)",
+			 "2..32765 (0 is `lookup local`, 32766 `lookup main`, "
+			 "and the `iif lo` rule takes the one before)",
 			 o->rule_pref);
 		return -1;
 	}

@@ -3,6 +3,7 @@
  *
  *   ip -4 rule add pref PREF fwmark MARK/MASK lookup TABLE
  *   ip -4 route add local 0.0.0.0/0 dev lo table TABLE
+ *   ip -4 rule add pref PREF-1 iif lo fwmark MARK/MASK lookup main
  *
  * (and the same with -6). A packet marked by the socket or TPROXY rule
  * is routed by TABLE, whose only route says "every address is local", so
@@ -33,13 +34,14 @@ void
 route_plan(const struct plan_opts *o, struct plan *p)
 {
 	static const int fams[] = { PLAN_V4, PLAN_V6 };
-	char mark[32], table[16], pref[16], what[128];
+	char mark[32], table[16], pref[16], lopref[16], what[128];
 	size_t i;
 
 	/* ip rule always shows value/mask unless the mask is all ones. */
 	plan_format_mark(o->mark, o->mask, mark, sizeof(mark));
 	snprintf(table, sizeof(table), "%u", o->table);
 	snprintf(pref, sizeof(pref), "%u", o->rule_pref);
+	snprintf(lopref, sizeof(lopref), "%u", o->rule_pref - 1);
 	for (i = 0; i < 2; i++) {
 		int f = fams[i];
 
@@ -62,6 +64,21 @@ route_plan(const struct plan_opts *o, struct plan *p)
 				  any(f), "dev", "lo", "table", table, NULL),
 			 argv_new("ip", fam_flag(f), "route", "del", "local",
 				  any(f), "dev", "lo", "table", table, NULL));
+		/* Evaluated just before the fwmark rule: with src_valid_mark
+		 * (wg-quick, Tailscale) the kernel checks a marked packet's
+		 * source address with a lookup that carries the mark and
+		 * comes from lo, which table T would answer "local" (a
+		 * martian: dropped); local programs using the mark bits do
+		 * not loop back into tproxyd either. */
+		snprintf(what, sizeof(what), "%s: source checks of marked "
+			 "packets (src_valid_mark) and marked local sockets "
+			 "use table main", plan_family_name(f));
+		plan_add(p, STEP_IP_RULE, f, what,
+			 argv_new("ip", fam_flag(f), "rule", "add", "pref",
+				  lopref, "iif", "lo", "fwmark", mark, "lookup",
+				  "main", NULL),
+			 argv_new("ip", fam_flag(f), "rule", "del", "iif", "lo",
+				  "fwmark", mark, "lookup", "main", NULL));
 	}
 }
 
@@ -125,6 +142,8 @@ route_conflicts(const struct plan_opts *o, struct sbuf *err)
 			snprintf(l, sizeof(l), "%.*s", (int)len, line);
 			if (rule_fields(l, m, sizeof(m), t, sizeof(t)) < 0)
 				continue;
+			if (strstr(l, " iif lo ") && strcmp(t, "main") == 0)
+				continue;	/* ours, or harmless */
 			if (strcmp(m, want) == 0 && strcmp(t, table) != 0) {
 				sbuf_printf(err, "tproxyctl: conflicting "
 					    "existing rule: `%s` already "
@@ -154,58 +173,4 @@ route_conflicts(const struct plan_opts *o, struct sbuf *err)
 		sbuf_free(&out);
 	}
 	return bad ? -1 : 0;
-}
-
-int
-route_apply(const struct step *s, struct sbuf *err)
-{
-	struct sbuf out = { 0 }, e = { 0 };
-	const char *table = s->argv[argv_len(s->argv) - 1];
-	int present = 0, rc;
-
-	if (s->kind == STEP_IP_RULE) {
-		char want[64], m[32], t[16];
-		const char *line;
-
-		ip_show(s->family, "rule", NULL, &out);
-		size_t k;
-
-		for (k = 0; s->argv[k] && s->argv[k + 1]; k++)
-			if (strcmp(s->argv[k], "fwmark") == 0)
-				break;
-		snprintf(want, sizeof(want), "%s", s->argv[k + 1] ?
-			 s->argv[k + 1] : "");
-		for (line = sbuf_str(&out); *line;
-		     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
-			char l[512];
-
-			snprintf(l, sizeof(l), "%.*s",
-				 (int)strcspn(line, "\n"), line);
-			if (rule_fields(l, m, sizeof(m), t, sizeof(t)) == 0 &&
-			    strcmp(m, want) == 0 && strcmp(t, table) == 0)
-				present = 1;
-		}
-	} else {
-		ip_show(s->family, "route", table, &out);
-		present = strstr(sbuf_str(&out), "local default dev lo") !=
-			NULL;
-	}
-	sbuf_free(&out);
-	if (present)
-		return 1;
-	rc = run_cmd(s->argv, NULL, NULL, &e);
-	if (rc != 0) {
-		argv_render(s->argv, err);
-		sbuf_printf(err, ": %s", rc == 127 ? "cannot run ip\n" :
-			    sbuf_str(&e));
-		if (strstr(sbuf_str(&e), "not permitted"))
-			sbuf_add(err, "tproxyctl: policy routing needs "
-				 "CAP_NET_ADMIN (run as root)\n");
-		if (strstr(sbuf_str(&e), "not supported"))
-			sbuf_add(err, "tproxyctl: the kernel lacks policy "
-				 "routing (CONFIG_IP_MULTIPLE_TABLES / "
-				 "CONFIG_IPV6_MULTIPLE_TABLES)\n");
-	}
-	sbuf_free(&e);
-	return rc == 0 ? 0 : -1;
 }

@@ -55,6 +55,12 @@ void dr_check_rules(const struct plan_opts *o, const struct cfg *c,
 void dr_check_https(const struct plan_opts *o, const struct cfg *c,
 		    const char *conf_path);
 void dr_check_routing(const struct plan_opts *o);
+void dr_check_path(const struct plan_opts *o, const struct cfg *c,
+		   const char *conf_path);
+/* Whether IPv6 cannot carry interception: 0 it can, 1 booted with
+ * ipv6.disable=1, 2 all.disable_ipv6, 3 lo without IPv6; why says which
+ * (path.c). */
+int dr_ipv6_off(char *why, size_t n);
 void dr_check_sysctls(const struct plan_opts *o);
 void dr_check_bridge(const struct plan_opts *o, const char *conf_path);
 void dr_check_tproxyd(const struct plan_opts *o, const struct cfg *c,

@@ -13,6 +13,9 @@
  *               rules.c checks that model
  *   https.c     the HTTPS ports go to the https_port; QUIC is refused
  *   routing.c   the fwmark rule and the local table (Routing configuration)
+ *   path.c      the route the kernel gives a marked client packet, and
+ *               why it is not local (src_valid_mark, rp_filter, earlier
+ *               ip rules, marks of other programs, IPv6 disabled)
  *   sysctls.c   ip_forward, rp_filter, bridge sysctls
  *   bridge.c    the bridge divert and its ports (ebtables on a Bridging
  *               device)
@@ -117,6 +120,7 @@ doctor_run(const struct plan_opts *o, const struct cfg *c,
 	dr_check_rules(o, c, conf_path);
 	dr_check_https(o, c, conf_path);
 	dr_check_routing(o);
+	dr_check_path(o, c, conf_path);
 	dr_check_sysctls(o);
 	dr_check_bridge(o, conf_path);
 	dr_check_tproxyd(o, c, conf_path);

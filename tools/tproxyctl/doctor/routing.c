@@ -36,6 +36,9 @@ dr_check_routing(const struct plan_opts *o)
 
 		if (!(o->families & f))
 			continue;
+		if (f == PLAN_V6 && dr_ipv6_off(tstr, sizeof(tstr)) != 0 &&
+		    dr_ipv6_off(tstr, sizeof(tstr)) != 3)
+			continue;	/* no IPv6: path.ipv6 says so */
 		run_cmd(rargv, NULL, &out, NULL);
 		for (p = sbuf_str(&out); *p; p += strcspn(p, "\n") +
 		     (p[strcspn(p, "\n")] ? 1 : 0)) {
@@ -47,6 +50,8 @@ dr_check_routing(const struct plan_opts *o)
 			if ((q = strstr(l, " fwmark ")) == NULL ||
 			    sscanf(q + 8, "%31s", m) != 1 || strcmp(m, want))
 				continue;
+			if (strstr(l, " iif ") || strstr(l, "not from"))
+				continue;	/* setup's iif lo rule */
 			if ((q = strstr(l, " lookup ")) != NULL)
 				sscanf(q + 8, "%31s", table);
 			break;
@@ -72,8 +77,11 @@ dr_check_routing(const struct plan_opts *o)
 			run_cmd(targv, NULL, &out, NULL);
 			snprintf(id, sizeof(id), "route.local.%s",
 				 dr_fam_name(f));
-			snprintf(fix, sizeof(fix), "ip %s route add local %s "
-				 "dev lo table %s", ipflag(f), f == PLAN_V4 ?
+			snprintf(fix, sizeof(fix), "%sip %s route add local "
+				 "%s dev lo table %s", f == PLAN_V6 &&
+				 dr_ipv6_off(tstr, sizeof(tstr)) == 3 ?
+				 "sysctl -w net.ipv6.conf.lo.disable_ipv6=0 && "
+				 : "", ipflag(f), f == PLAN_V4 ?
 				 "0.0.0.0/0" : "::/0", table[0] ? table : tstr);
 			if (strstr(sbuf_str(&out), "local default"))
 				dr_add(ST_PASS, id, NULL, "%s: table %s has "

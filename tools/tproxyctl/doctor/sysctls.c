@@ -14,21 +14,66 @@
 #include "../backend.h"
 #include "checks.h"
 
+/* The fix as typed: sysctl(8) reads dots as the separator, so the dots of
+ * an interface name are written as slashes (net.ipv4.conf.lan/100.
+ * rp_filter for lan.100); single quotes when the name needs them. */
 static void
-check_sysctl(const char *id, const char *key, const char *want,
-	     const char *why)
+sysctl_fix(const char *key, const char *want, char *fix, size_t n)
 {
-	char val[64], fix[256];
+	static const char conf[] = "net.ipv4.conf.";
+	const char *tail = strrchr(key, '.');
+	char k[300];
+	size_t i, l = 0;
+	int quote = 0;
 
-	snprintf(fix, sizeof(fix), "sysctl -w %s=%s (and %s = %s in "
-		 "/etc/sysctl.conf)", key, want, key, want);
+	for (i = 0; key[i] && l + 1 < sizeof(k); i++) {
+		int in_if = !strncmp(key, conf, sizeof(conf) - 1) &&
+			i >= sizeof(conf) - 1 && key + i < tail;
+
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW"
+			    "XYZ0123456789._-/@:+,", key[i]) || key[i] == '\'')
+			quote = 1;
+		k[l++] = in_if && key[i] == '.' ? '/' : key[i];
+	}
+	k[l] = '\0';
+	if (quote && !strchr(k, '\''))
+		snprintf(fix, n, "sysctl -w '%s=%s'", k, want);
+	else
+		snprintf(fix, n, "sysctl -w %s=%s", k, want);
+}
+
+static void
+check_sysctl_st(int st, const char *id, const char *key, const char *want,
+		const char *why)
+{
+	char val[64], fix[400];
+
+	sysctl_fix(key, want, fix, sizeof(fix));
 	if (sysctl_read(key, val, sizeof(val)) < 0)
 		dr_add(ST_WARN, id, NULL, "%s: cannot read", key);
 	else if (strcmp(val, want) == 0)
 		dr_add(ST_PASS, id, NULL, "%s = %s", key, val);
 	else
-		dr_add(ST_FAIL, id, fix, "%s = %s (must be %s: %s)", key, val,
-		    want, why);
+		dr_add(st, id, fix, "%s = %s (%s %s: %s; keep it in "
+		    "/etc/sysctl.conf)", key, val, st == ST_FAIL ?
+		    "must be" : "should be", want, why);
+}
+
+static void
+check_sysctl(const char *id, const char *key, const char *want,
+	     const char *why)
+{
+	check_sysctl_st(ST_FAIL, id, key, want, why);
+}
+
+/* rp_filter is a FAIL only where it drops the clients' marked packets,
+ * which the route check (path.c, path.rp_filter.IF) sees: with routes
+ * back to the clients through the interface they come in on it passes
+ * them. */
+static void
+check_rpf(const char *id, const char *key, const char *why)
+{
+	check_sysctl_st(ST_WARN, id, key, "0", why);
 }
 
 void
@@ -40,12 +85,14 @@ dr_check_sysctls(const struct plan_opts *o)
 	if (o->families & PLAN_V4) {
 		check_sysctl("sysctl.ip_forward", "net.ipv4.ip_forward", "1",
 			     "the router forwards what it does not intercept");
-		check_sysctl("sysctl.rp_filter.all",
-			     "net.ipv4.conf.all.rp_filter", "0",
-			     "Squid TPROXY guide: rp_filter off");
-		check_sysctl("sysctl.rp_filter.default",
-			     "net.ipv4.conf.default.rp_filter", "0",
-			     "Squid TPROXY guide: rp_filter off");
+		check_rpf("sysctl.rp_filter.all",
+			  "net.ipv4.conf.all.rp_filter",
+			  "Squid TPROXY guide: rp_filter off; path.* "
+			  "shows whether it drops clients");
+		check_rpf("sysctl.rp_filter.default",
+			  "net.ipv4.conf.default.rp_filter",
+			  "Squid TPROXY guide: rp_filter off; path.* "
+			  "shows whether it drops clients");
 		if (o->niface || o->bridge) {
 			for (i = 0; i < o->niface + (o->bridge ? 1 : 0); i++) {
 				const char *ifn = i < o->niface ? o->iface[i] :
@@ -55,9 +102,10 @@ dr_check_sysctls(const struct plan_opts *o)
 					 "net.ipv4.conf.%s.rp_filter", ifn);
 				snprintf(id, sizeof(id), "sysctl.rp_filter.%s",
 					 ifn);
-				check_sysctl(id, key, "0",
-					     "Squid TPROXY guide: rp_filter "
-					     "off on the TPROXY interface");
+				check_rpf(id, key, "Squid TPROXY guide: "
+					  "rp_filter off on the TPROXY "
+					  "interface; path.* shows whether "
+					  "it drops clients");
 			}
 		} else {
 			DIR *d = opendir("/sys/class/net");
@@ -72,9 +120,10 @@ dr_check_sysctls(const struct plan_opts *o)
 					 de->d_name);
 				snprintf(id, sizeof(id), "sysctl.rp_filter.%s",
 					 de->d_name);
-				check_sysctl(id, key, "0",
-					     "Squid TPROXY guide: rp_filter "
-					     "off on the interfaces concerned");
+				check_rpf(id, key, "Squid TPROXY guide: "
+					  "rp_filter off on the interfaces "
+					  "concerned; path.* shows whether "
+					  "it drops clients");
 			}
 			if (d)
 				closedir(d);
