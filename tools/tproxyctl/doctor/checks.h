@@ -60,5 +60,8 @@ void dr_check_bridge(const struct plan_opts *o, const char *conf_path);
 void dr_check_tproxyd(const struct plan_opts *o, const struct cfg *c,
 		      const char *conf_path);
 void dr_check_selinux(void);
+/* firewall.c: other chains that rewrite the mark, redirect the ports or
+ * drop on input; iptables-legacy beside nft. */
+void dr_check_firewall(const struct plan_opts *o);
 
 #endif

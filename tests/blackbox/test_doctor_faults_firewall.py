@@ -1,0 +1,228 @@
+"""
+test_doctor_faults_firewall.py - field faults in the rest of the firewall
+that break interception, each from a public report (doctor_faults.run_fault:
+the client's outcome with the fault, doctor FAILs, the printed fix run as
+it is, intercepted again):
+
+  fw.mark.*     a chain after tproxyctl's resets the mark (OpenWrt mwan3 /
+                pbr style `meta mark set ct mark`, CONNMARK --restore-mark,
+                MARK --set-mark without a mask, as Kubernetes helpers did);
+  fw.capture.*  a chain after tproxyctl's redirects port 80 elsewhere
+                (clash / v2ray style nat REDIRECT);
+  fw.input.*    the input path drops what TPROXY delivers (OpenWrt fw4
+                guest zone, firewalld, INPUT policy DROP, UFW);
+  fw.legacy     iptables-legacy rules beside nft.
+
+UFW is the real ufw (Debian's package), enabled inside the router
+namespace only: its rules and sysctls are per namespace (the test checks
+that the host's filter table is unchanged); the one file it changes on the
+host, /etc/ufw/ufw.conf (ENABLED=yes), is put back afterwards.
+"""
+
+import shutil
+import subprocess
+
+import pytest
+
+from doctor_faults import Fault, run_fault
+
+
+def _sh(cmd):
+    return lambda t, env: t.run(t.rtr, ["sh", "-c", cmd], check=True)
+
+
+def _nft(script):
+    return lambda t, env: t.run(t.rtr, ["nft", "-f", "-"], input=script,
+                                check=True)
+
+
+# OpenWrt fw4's mangle_prerouting with a mark restore of the mwan3 / pbr
+# kind (the whole mark, no mask) added after tproxyctl's chain.
+FW4_RESTORE = """
+table inet fw4 {
+    chain mangle_prerouting {
+        type filter hook prerouting priority mangle + 10; policy accept;
+        meta mark set ct mark
+    }
+}
+"""
+
+# pbr (OpenWrt policy-based routing) marks with 0x00ff0000 and, in the
+# form reported, overwrote the rest of the mark.
+PBR_SET = """
+table inet pbr {
+    chain prerouting {
+        type filter hook prerouting priority mangle + 1; policy accept;
+        meta nfproto ipv6 meta l4proto tcp meta mark set 0x00010000
+    }
+}
+"""
+
+# fw4 with a guest zone whose input is REJECT (the OpenWrt default for an
+# isolated guest network): the client's interface r0 is that zone.
+FW4_GUEST = """
+table inet fw4 {
+    chain input {
+        type filter hook input priority filter; policy drop;
+        iifname "lo" accept comment "!fw4: Accept traffic from loopback"
+        ct state vmap { established : accept, related : accept }
+        tcp flags syn / fin,syn,rst,ack jump syn_flood
+        iifname "r0" jump input_guest
+        jump handle_reject
+    }
+    chain syn_flood {
+        limit rate 25/second burst 50 packets return
+        drop
+    }
+    chain input_guest {
+        tcp dport 3129 accept comment "the proxy port: does not help"
+        udp dport { 53, 67 } accept
+        jump reject_from_guest
+    }
+    chain reject_from_guest {
+        iifname "r0" counter jump handle_reject
+    }
+    chain handle_reject {
+        meta l4proto tcp reject with tcp reset
+        reject
+    }
+}
+"""
+
+# firewalld's nft backend: zones dispatch, the public zone allows ssh and
+# ICMPv6, the rest is rejected with admin-prohibited.
+FIREWALLD = """
+table inet firewalld {
+    chain filter_INPUT {
+        type filter hook input priority filter + 10; policy accept;
+        ct state { established, related } accept
+        ct status dnat accept
+        iifname "lo" accept
+        ct state invalid drop
+        jump filter_INPUT_ZONES
+        reject with icmpx admin-prohibited
+    }
+    chain filter_INPUT_ZONES {
+        iifname "r0" goto filter_IN_public
+        goto filter_IN_public
+    }
+    chain filter_IN_public {
+        meta l4proto { icmp, ipv6-icmp } accept
+        tcp dport 22 accept
+        ip6 daddr fe80::/64 udp dport 546 accept
+    }
+}
+"""
+
+# clash / sing-box "redirect" mode on the same router: port 80 to its
+# own port, in the nat hook after tproxyctl's mangle chain.
+CLASH_REDIRECT = """
+table ip clash {
+    chain prerouting {
+        type nat hook prerouting priority dstnat; policy accept;
+        ip daddr { 127.0.0.0/8, 224.0.0.0/4 } return
+        tcp dport { 80, 443 } redirect to :7892
+    }
+}
+"""
+
+
+def _ufw_enable(t, env):
+    """Real UFW, default deny incoming, `ufw allow 80/tcp` (what users try
+    first), in the router namespace only."""
+    host = subprocess.run(["iptables-save", "-t", "filter"],
+                          capture_output=True, text=True).stdout
+    for cmd in ("ufw --force enable", "ufw allow 80/tcp",
+                "ufw allow 3129/tcp"):
+        t.run(t.rtr, ["sh", "-c", cmd], check=True)
+    now = subprocess.run(["iptables-save", "-t", "filter"],
+                         capture_output=True, text=True).stdout
+    assert "ufw-" not in now and now.count("\n-A") == host.count("\n-A"), \
+        "ufw changed the host's rules"
+
+
+@pytest.fixture
+def ufw_conf():
+    """Put /etc/ufw/ufw.conf back (ufw enable writes ENABLED=yes)."""
+    path = "/etc/ufw/ufw.conf"
+    saved = open(path).read() if shutil.which("ufw") else None
+    yield
+    if saved is not None:
+        with open(path, "w") as f:
+            f.write(saved)
+
+
+FAULTS = [
+    # fw.mark
+    Fault("fw4_mwan3_mark_restore",
+          "https://github.com/fw876/helloworld/issues/1260",
+          _nft(FW4_RESTORE), "fw.mark.ipv4", "timeout"),
+    Fault("fw4_mark_restore_iptables",
+          "https://github.com/openwrt/packages/issues/6551",
+          _nft(FW4_RESTORE), "fw.mark.ipv4", "timeout",
+          backend="iptables"),
+    Fault("pbr_mark_set_ipv6",
+          "https://github.com/openwrt/firewall4/issues/93",
+          _nft(PBR_SET), "fw.mark.ipv6", "timeout", family="ipv6"),
+    Fault("netd_connmark_restore_whole_mark",
+          "https://github.com/GoogleCloudPlatform/netd/issues/105",
+          _sh("iptables -t mangle -A PREROUTING -j CONNMARK "
+              "--restore-mark"),
+          "fw.mark.ipv4", "timeout"),
+    Fault("kube_proxy_whole_mark_nat",
+          "https://github.com/kubernetes/kubernetes/issues/19983",
+          _sh("ip6tables -t nat -A PREROUTING -p tcp -j MARK "
+              "--set-mark 0x4000"),
+          "fw.mark.ipv6", "timeout", backend="iptables", family="ipv6"),
+    # fw.capture
+    Fault("clash_redirect_same_ports",
+          "https://github.com/Openwrt-Passwall/openwrt-passwall/issues/3715",
+          _nft(CLASH_REDIRECT), "fw.capture.ipv4", "refused"),
+    # fw.input
+    Fault("fw4_guest_input_reject",
+          "https://github.com/ushan0v/forkop/pull/107",
+          _nft(FW4_GUEST), "fw.input.ipv4", "refused"),
+    Fault("firewalld_reject_ipv6",
+          "https://github.com/SagerNet/sing-box/issues/2721",
+          _nft(FIREWALLD), "fw.input.ipv6", "refused", family="ipv6"),
+    Fault("input_policy_drop_proxy_port_open",
+          "https://github.com/brainfucksec/kalitorify/issues/1",
+          _sh("iptables -A INPUT -m state --state ESTABLISHED -j ACCEPT && "
+              "iptables -A INPUT -p tcp --dport 3129 -j ACCEPT && "
+              "iptables -P INPUT DROP"),
+          "fw.input.ipv4", "timeout", backend="iptables"),
+    Fault("firewalld_iptables_reject_ipv6",
+          "https://github.com/firewalld/firewalld/issues/59",
+          _sh("ip6tables -A INPUT -m conntrack --ctstate "
+              "RELATED,ESTABLISHED -j ACCEPT && "
+              "ip6tables -A INPUT -i lo -j ACCEPT && "
+              "ip6tables -A INPUT -p ipv6-icmp -j ACCEPT && "
+              "ip6tables -A INPUT -j REJECT --reject-with "
+              "icmp6-adm-prohibited"),
+          "fw.input.ipv6", "refused", backend="iptables", family="ipv6"),
+    Fault("ufw_default_deny_incoming",
+          "https://github.com/zfl9/ss-tproxy/issues/199",
+          _ufw_enable, "fw.input.ipv4", "timeout", backend="iptables"),
+    Fault("ufw_default_deny_incoming_ipv6",
+          "https://github.com/zfl9/ss-tproxy/issues/249",
+          _ufw_enable, "fw.input.ipv6", "timeout", backend="iptables",
+          family="ipv6"),
+    # iptables-legacy beside nft
+    Fault("legacy_input_drop_beside_nft",
+          "https://github.com/korsunav/mikrotik-wireguard-vless/issues/2",
+          _sh("iptables-legacy -A INPUT -i lo -j ACCEPT && "
+              "iptables-legacy -P INPUT DROP"),
+          "fw.input.ipv4", "timeout"),
+    Fault("legacy_mangle_restore_ipv6",
+          "https://github.com/kumahq/kuma/issues/5663",
+          _sh("ip6tables-legacy -t mangle -A PREROUTING -j CONNMARK "
+              "--restore-mark"),
+          "fw.mark.ipv6", "timeout", family="ipv6"),
+]
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_firewall_fault(topology, tmp_path, fault, ufw_conf):
+    if fault.name.startswith("ufw") and not shutil.which("ufw"):
+        pytest.fail("ufw is not installed (apt-get install ufw)")
+    run_fault(topology, tmp_path, fault)

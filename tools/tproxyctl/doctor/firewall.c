@@ -1,0 +1,981 @@
+/*
+ * firewall.c - the rest of the firewall, seen from an intercepted
+ * connection: what other nft chains and iptables tables do to the packets
+ * TPROXY has taken (Squid's TPROXY v4 guide: the mark must reach the
+ * routing rule, and the packet is then delivered locally, through INPUT):
+ *   fw.mark.*     a chain that runs after tproxyctl's (prerouting, at or
+ *                 after the mangle priority, or iptables' nat PREROUTING)
+ *                 sets the packet mark and loses tproxyd's bits ("meta
+ *                 mark set ct mark", CONNMARK --restore-mark, MARK): the
+ *                 packet is then routed on, not delivered to tproxyd;
+ *   fw.capture.*  a chain after tproxyctl's redirects the same ports
+ *                 elsewhere (REDIRECT, DNAT, another TPROXY);
+ *   fw.input.*    the input path drops or rejects what TPROXY delivers (a
+ *                 policy drop, a final drop or reject, UFW's chains): the
+ *                 delivered packet keeps its original destination address
+ *                 and port, so only accepting the mark helps;
+ *   fw.legacy     iptables-legacy rules beside nft (two rule sets that no
+ *                 single listing shows); their problems are reported by the
+ *                 checks above with the iptables-legacy command that fixes
+ *                 them.
+ * Each rule is read for one packet: a new TCP connection of the family to
+ * an intercepted port, carrying tproxyd's mark, arriving on an interface
+ * that is not lo. What a rule matches is yes, no or "maybe" (interfaces,
+ * addresses, sets): a maybe-accept before a drop is a WARN, not a FAIL.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../backend.h"
+#include "checks.h"
+#include "ruleset.h"
+
+enum { M_NO, M_YES, M_MAYBE };
+enum { V_NONE, V_ACCEPT, V_DROP, V_RETURN, V_JUMP, V_GOTO };
+
+/* The packet: family, destination port, tproxyd's mark; any_state: all
+ * packets of the connection count (marks), not only the first (input). */
+struct pk {
+	int      fam;
+	unsigned port;
+	uint32_t mark, mask;
+	int      any_state;
+};
+
+/* What one rule does to the packet. */
+struct rdec {
+	int  m;			/* M_* */
+	int  v;			/* V_* */
+	char target[64];	/* V_JUMP, V_GOTO: the chain */
+	int  rewrite;		/* sets the mark, losing tproxyd's bits */
+	int  capture;		/* REDIRECT, DNAT, TPROXY elsewhere */
+};
+
+/* Words of rule r, "quoted strings" kept whole; at most max. */
+static size_t
+split(const char *r, char *buf, size_t n, char **tok, size_t max)
+{
+	size_t k = 0;
+	char *p;
+
+	snprintf(buf, n, "%s", r);
+	for (p = buf; *p && k < max;) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		tok[k++] = p;
+		if (*p == '"') {
+			char *q = strchr(p + 1, '"');
+
+			p = q ? q + 1 : p + strlen(p);
+		}
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+	return k;
+}
+
+static int
+and3(int a, int b)
+{
+	if (a == M_NO || b == M_NO)
+		return M_NO;
+	return a == M_MAYBE || b == M_MAYBE ? M_MAYBE : M_YES;
+}
+
+static int
+inv(int m, int neg)
+{
+	if (!neg || m == M_MAYBE)
+		return m;
+	return m == M_YES ? M_NO : M_YES;
+}
+
+/* Does port list s ("80", "{ 80, 443 }", "80-90", "80:90", "80,443")
+ * hold port? A named set (@x) is a maybe. */
+static int
+port_in(const char *s, unsigned port)
+{
+	const char *p = s;
+
+	if (strchr(s, '@') || strchr(s, '$'))
+		return M_MAYBE;
+	while (*p) {
+		char *end;
+		unsigned a, b;
+
+		while (*p && (*p < '0' || *p > '9'))
+			p++;
+		if (!*p)
+			break;
+		a = b = (unsigned)strtoul(p, &end, 10);
+		p = end;
+		if (*p == '-' || *p == ':')
+			b = (unsigned)strtoul(p + 1, &end, 10), p = end;
+		if (a <= port && port <= b)
+			return M_YES;
+	}
+	return M_NO;
+}
+
+/* Does a mark match value/mask (mask all ones when 0) hold for the
+ * packet? Only tproxyd's bits are known; others are a maybe. */
+static int
+mark_is(const struct pk *p, uint32_t val, uint32_t m)
+{
+	if (((p->mark & m) & p->mask) != (val & m & p->mask))
+		return M_NO;
+	return (m & ~p->mask) == 0 ? M_YES : M_MAYBE;
+}
+
+/* nft -------------------------------------------------------------------- */
+
+static int
+nft_stmt(const char *t)
+{
+	static const char *const w[] = { "counter", "log", "accept", "drop",
+		"reject", "return", "jump", "goto", "queue", "comment",
+		"notrack", "tproxy", "redirect", "dnat", "snat", "masquerade",
+		"continue", NULL };
+	size_t i;
+
+	for (i = 0; w[i]; i++)
+		if (!strcmp(t, w[i]))
+			return 1;
+	return 0;
+}
+
+/* The value at tok[*i] ("{ ... }" joined), *i moved past it. */
+static void
+nft_value(char **tok, size_t n, size_t *i, char *out, size_t on)
+{
+	out[0] = '\0';
+	if (*i >= n)
+		return;
+	if (strcmp(tok[*i], "{")) {
+		snprintf(out, on, "%s", tok[(*i)++]);
+		return;
+	}
+	for (; *i < n; (*i)++) {
+		size_t l = strlen(out);
+
+		snprintf(out + l, on - l, "%s ", tok[*i]);
+		if (!strcmp(tok[*i], "}")) {
+			(*i)++;
+			break;
+		}
+	}
+}
+
+/* "mark set EXPR" with EXPR from tok[i]: does it lose tproxyd's bits? */
+static int
+nft_mark_lost(char **tok, size_t n, size_t i, const struct pk *p)
+{
+	uint32_t r;
+
+	if (i >= n)
+		return 0;
+	if (!strcmp(tok[i], "meta") && i + 1 < n &&
+	    !strcmp(tok[i + 1], "mark")) {
+		r = p->mark;
+		for (i += 2; i + 1 < n; i += 2) {
+			uint32_t v = (uint32_t)strtoul(tok[i + 1], NULL, 0);
+
+			if (!strcmp(tok[i], "&") || !strcmp(tok[i], "and"))
+				r &= v;
+			else if (!strcmp(tok[i], "|") || !strcmp(tok[i], "or"))
+				r |= v;
+			else if (!strcmp(tok[i], "^") ||
+				 !strcmp(tok[i], "xor"))
+				r ^= v;
+			else
+				break;
+		}
+		return (r & p->mask) != (p->mark & p->mask);
+	}
+	if (tok[i][0] >= '0' && tok[i][0] <= '9' && (i + 1 == n ||
+						    nft_stmt(tok[i + 1])))
+		return ((uint32_t)strtoul(tok[i], NULL, 0) & p->mask) !=
+			(p->mark & p->mask);
+	return 1;	/* ct mark, a map, ...: tproxyd's bits are gone */
+}
+
+static void
+nft_rule(const char *r, const struct pk *p, struct rdec *d)
+{
+	char buf[1024], val[512], *tok[128];
+	size_t n = split(r, buf, sizeof(buf), tok, 128), i = 0, k;
+
+	memset(d, 0, sizeof(*d));
+	d->m = M_YES;
+	/* the matches, up to the first statement */
+	while (i < n && !nft_stmt(tok[i])) {
+		const char *t = tok[i];
+		int neg, m = M_MAYBE;
+
+		if (!strcmp(t, "meta") && i + 1 < n)
+			t = tok[++i];
+		if (!strcmp(t, "mark") && i + 1 < n &&
+		    !strcmp(tok[i + 1], "set"))
+			break;
+		if (!strcmp(t, "ct") && i + 2 < n &&
+		    !strcmp(tok[i + 1], "mark") && !strcmp(tok[i + 2], "set"))
+			break;
+		i++;
+		if (!strcmp(t, "ip") || !strcmp(t, "ip6")) {
+			if ((t[2] == '6') != (p->fam == PLAN_V6))
+				m = M_NO;
+			if (i < n && (!strcmp(tok[i], "protocol") ||
+				      !strcmp(tok[i], "nexthdr")))
+				t = "l4proto", i++;
+			else
+				i++;	/* saddr, daddr, ...: its value next */
+		}
+		if (!strcmp(t, "tcp") || !strcmp(t, "th")) {
+			t = i < n ? tok[i++] : "";
+			if (!strcmp(t, "dport")) {
+				neg = i < n && !strcmp(tok[i], "!=");
+				i += neg;
+				nft_value(tok, n, &i, val, sizeof(val));
+				m = inv(port_in(val, p->port), neg);
+			} else if (!strcmp(t, "flags")) {
+				m = M_YES;
+				while (i < n && !nft_stmt(tok[i]) &&
+				       strcmp(tok[i], "tcp") &&
+				       strcmp(tok[i], "meta") &&
+				       strcmp(tok[i], "ct"))
+					i++;
+			} else {
+				nft_value(tok, n, &i, val, sizeof(val));
+			}
+			d->m = and3(d->m, m);
+			continue;
+		}
+		if (!strcmp(t, "udp") || !strcmp(t, "icmp") ||
+		    !strcmp(t, "icmpv6") || !strcmp(t, "sctp") ||
+		    !strcmp(t, "udplite") || !strcmp(t, "igmp")) {
+			d->m = M_NO;
+			continue;
+		}
+		neg = i < n && !strcmp(tok[i], "!=");
+		i += neg;
+		if (!strcmp(t, "ct") && i < n && !strcmp(tok[i], "state")) {
+			i++;
+			if (i < n && !strcmp(tok[i], "vmap")) {
+				d->m = M_NO;	/* fw4's: no new, no verdict */
+				break;
+			}
+			nft_value(tok, n, &i, val, sizeof(val));
+			m = strstr(val, "new") || (p->any_state &&
+				(strstr(val, "established") ||
+				 strstr(val, "related"))) ? M_YES : M_NO;
+			m = inv(m, neg);
+		} else if (!strcmp(t, "ct")) {
+			i++;
+			nft_value(tok, n, &i, val, sizeof(val));
+		} else if (!strcmp(t, "iifname") || !strcmp(t, "iif")) {
+			nft_value(tok, n, &i, val, sizeof(val));
+			if (!strcmp(val, "lo") || !strcmp(val, "\"lo\""))
+				m = inv(M_NO, neg);
+		} else if (!strcmp(t, "l4proto")) {
+			nft_value(tok, n, &i, val, sizeof(val));
+			m = inv(strstr(val, "tcp") ? M_YES : M_NO, neg);
+		} else if (!strcmp(t, "nfproto")) {
+			nft_value(tok, n, &i, val, sizeof(val));
+			m = inv((strstr(val, "ipv6") != NULL) ==
+				(p->fam == PLAN_V6) ? M_YES : M_NO, neg);
+		} else if (!strcmp(t, "pkttype")) {
+			nft_value(tok, n, &i, val, sizeof(val));
+			m = inv(strstr(val, "host") ? M_YES : M_NO, neg);
+		} else if (!strcmp(t, "mark")) {
+			uint32_t msk = 0xffffffffU, v;
+
+			if (i + 1 < n && (!strcmp(tok[i], "&") ||
+					  !strcmp(tok[i], "and"))) {
+				msk = (uint32_t)strtoul(tok[i + 1], NULL, 0);
+				i += 2;
+				neg = i < n && !strcmp(tok[i], "!=");
+				if (i < n && (neg || !strcmp(tok[i], "==")))
+					i++;
+			}
+			nft_value(tok, n, &i, val, sizeof(val));
+			v = (uint32_t)strtoul(val, NULL, 0);
+			m = val[0] == '{' || val[0] == '@' ? M_MAYBE :
+				inv(mark_is(p, v, msk), neg);
+		} else if (!strcmp(t, "fib")) {
+			/* fib daddr type local: TPROXY leaves the original,
+			 * not local, destination */
+			while (i < n && strcmp(tok[i], "type") &&
+			       !nft_stmt(tok[i]))
+				i++;
+			if (i < n && !strcmp(tok[i], "type")) {
+				i++;
+				neg = i < n && !strcmp(tok[i], "!=");
+				i += neg;
+				nft_value(tok, n, &i, val, sizeof(val));
+				m = strstr(val, "local") ? inv(M_NO, neg) :
+					M_MAYBE;
+			}
+		} else if (!strcmp(t, "limit")) {
+			m = M_YES;	/* a rate limit lets the first through */
+			while (i < n && !nft_stmt(tok[i]))
+				if (!strcmp(tok[i++], "over"))
+					m = M_MAYBE;
+		} else if (i < n && !nft_stmt(tok[i])) {
+			nft_value(tok, n, &i, val, sizeof(val));
+		}
+		d->m = and3(d->m, m);
+	}
+	/* statements and the verdict */
+	for (k = i; k < n; k++) {
+		if (!strcmp(tok[k], "comment"))
+			break;
+		if (!strcmp(tok[k], "mark") && k + 1 < n &&
+		    !strcmp(tok[k + 1], "set") &&
+		    (k == 0 || strcmp(tok[k - 1], "ct")))
+			d->rewrite = nft_mark_lost(tok, n, k + 2, p);
+		else if (!strcmp(tok[k], "redirect") ||
+			 !strcmp(tok[k], "dnat") || !strcmp(tok[k], "tproxy"))
+			d->capture = 1;
+		else if (!strcmp(tok[k], "accept"))
+			d->v = V_ACCEPT;
+		else if (!strcmp(tok[k], "drop") || !strcmp(tok[k], "reject"))
+			d->v = V_DROP;
+		else if (!strcmp(tok[k], "return"))
+			d->v = V_RETURN;
+		else if ((!strcmp(tok[k], "jump") ||
+			  !strcmp(tok[k], "goto")) && k + 1 < n) {
+			d->v = tok[k][0] == 'j' ? V_JUMP : V_GOTO;
+			snprintf(d->target, sizeof(d->target), "%s",
+				 tok[k + 1]);
+		}
+		if (d->v != V_NONE)
+			break;
+	}
+}
+
+/* iptables ---------------------------------------------------------------- */
+
+static void
+ipt_rule(const char *r, const struct pk *p, struct rdec *d)
+{
+	char buf[1024], *tok[128];
+	size_t n = split(r, buf, sizeof(buf), tok, 128), i;
+	int neg = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->m = M_YES;
+	for (i = 2; i < n; i++) {
+		const char *t = tok[i], *v = i + 1 < n ? tok[i + 1] : "";
+		int m = M_MAYBE;
+
+		if (!strcmp(t, "!")) {
+			neg = 1;
+			continue;
+		}
+		if (!strcmp(t, "-j") || !strcmp(t, "-g")) {
+			const char *rest = strstr(r, " -j ");
+
+			i++;
+			if (!strcmp(v, "ACCEPT"))
+				d->v = V_ACCEPT;
+			else if (!strcmp(v, "DROP") || !strcmp(v, "REJECT"))
+				d->v = V_DROP;
+			else if (!strcmp(v, "RETURN"))
+				d->v = V_RETURN;
+			else if (!strcmp(v, "REDIRECT") ||
+				 !strcmp(v, "DNAT") || !strcmp(v, "TPROXY"))
+				d->capture = 1;
+			else if (!strcmp(v, "CONNMARK") && rest &&
+				 strstr(rest, "--restore-mark")) {
+				const char *q = strstr(rest, "--nfmask ");
+				uint32_t nf = q ? (uint32_t)strtoul(q + 9, NULL,
+								   0) :
+					0xffffffffU;
+
+				/* mark = mark & ~nfmask | ctmark & ctmask;
+				 * the connection's mark lacks tproxyd's */
+				d->rewrite = (nf & p->mask & p->mark) != 0;
+			} else if (!strcmp(v, "MARK") && rest &&
+				   strstr(rest, "--set-xmark ")) {
+				const char *q = strstr(rest, "--set-xmark ");
+				char *e;
+				uint32_t x = (uint32_t)strtoul(q + 12, &e, 0);
+				uint32_t mk = *e == '/' ?
+					(uint32_t)strtoul(e + 1, NULL, 0) :
+					0xffffffffU;
+				uint32_t nm = (p->mark & ~mk) ^ x;
+
+				d->rewrite = (nm & p->mask) !=
+					(p->mark & p->mask);
+			} else if (strcmp(v, "LOG") && strcmp(v, "NFLOG") &&
+				   strcmp(v, "MARK") && strcmp(v, "CONNMARK")) {
+				d->v = t[1] == 'j' ? V_JUMP : V_GOTO;
+				snprintf(d->target, sizeof(d->target), "%s", v);
+			}
+			break;
+		}
+		if (!strcmp(t, "-i")) {
+			m = !strcmp(v, "lo") ? inv(M_NO, neg) : M_MAYBE;
+			i++;
+		} else if (!strcmp(t, "-p")) {
+			m = inv(!strcmp(v, "tcp") || !strcmp(v, "6") ||
+				!strcmp(v, "all") ? M_YES : M_NO, neg);
+			i++;
+		} else if (!strcmp(t, "-m") || !strcmp(t, "--comment") ||
+			   !strcmp(t, "--limit") ||
+			   !strcmp(t, "--limit-burst")) {
+			m = M_YES;
+			i++;
+		} else if (!strcmp(t, "--dport") || !strcmp(t, "--dports") ||
+			   !strcmp(t, "--destination-port")) {
+			m = inv(port_in(v, p->port), neg);
+			i++;
+		} else if (!strcmp(t, "--ctstate") || !strcmp(t, "--state")) {
+			m = strstr(v, "NEW") || (p->any_state &&
+				(strstr(v, "ESTABLISHED") ||
+				 strstr(v, "RELATED"))) ? M_YES : M_NO;
+			m = inv(m, neg);
+			i++;
+		} else if (!strcmp(t, "--mark")) {
+			char *e;
+			uint32_t mv = (uint32_t)strtoul(v, &e, 0);
+			uint32_t mk = *e == '/' ? (uint32_t)strtoul(e + 1,
+								    NULL, 0) :
+				0xffffffffU;
+
+			m = inv(mark_is(p, mv, mk), neg);
+			i++;
+		} else if (!strcmp(t, "--dst-type")) {
+			m = inv(M_NO, neg);	/* not local, not broadcast */
+			i++;
+		} else if (!strcmp(t, "--tcp-flags")) {
+			m = M_YES;
+			i += 2;
+		} else if (!strcmp(t, "--syn")) {
+			m = M_YES;
+		} else if (t[0] == '-' && i + 1 < n && v[0] != '-') {
+			i++;	/* -s, -d, --sport, ...: a maybe */
+		}
+		d->m = and3(d->m, m);
+		neg = 0;
+	}
+}
+
+/* walking a hook ---------------------------------------------------------- */
+
+enum { W_INPUT, W_PRE };
+
+struct wctx {
+	const struct dr_chain *ch;	/* the table's (nft: all) chains */
+	size_t      n;
+	int         ipt;		/* iptables-save rules */
+	const struct pk *p;
+	int         mode;		/* W_* */
+	const char *fam, *table;	/* nft: where jumps go */
+	char        maybe[300];		/* W_INPUT: a maybe-accept */
+	char        bad[300];		/* the rule that breaks it */
+	char        where[160];
+	int         what;		/* W_PRE: 1 rewrite, 2 capture */
+};
+
+static const struct dr_chain *
+find_chain(const struct wctx *w, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (!strcmp(w->ch[i].name, name) && (w->ipt ||
+		    (!strcmp(w->ch[i].fam, w->fam) &&
+		     !strcmp(w->ch[i].table, w->table))))
+			return &w->ch[i];
+	return NULL;
+}
+
+static void
+note(char *dst, size_t n, const char *rule, const struct dr_chain *c,
+     const struct wctx *w, char *where, size_t wn)
+{
+	snprintf(dst, n, "%.250s", rule);
+	if (where)
+		snprintf(where, wn, "%s %s %s", w->fam, w->table, c->name);
+}
+
+/* Walk chain c for the packet: V_ACCEPT, V_DROP, or V_RETURN (it went
+ * through, or returned). maybe: reached only through a maybe-match. */
+static int
+walk(struct wctx *w, const struct dr_chain *c, int depth, int maybe)
+{
+	size_t i;
+
+	if (depth > 10)
+		return V_RETURN;
+	for (i = 0; i < c->nrule; i++) {
+		const struct dr_chain *t;
+		struct rdec d;
+		int sure, r;
+
+		if (w->ipt)
+			ipt_rule(c->rule[i], w->p, &d);
+		else
+			nft_rule(c->rule[i], w->p, &d);
+		if (d.m == M_NO)
+			continue;
+		sure = d.m == M_YES && !maybe;
+		if (w->mode == W_PRE && (d.rewrite || d.capture)) {
+			if (!w->bad[0]) {
+				note(w->bad, sizeof(w->bad), c->rule[i], c, w,
+				     w->where, sizeof(w->where));
+				w->what = d.rewrite ? 1 : 2;
+			}
+			return V_DROP;
+		}
+		switch (d.v) {
+		case V_ACCEPT:
+			if (sure)
+				return V_ACCEPT;
+			if (!w->maybe[0])
+				note(w->maybe, sizeof(w->maybe), c->rule[i], c,
+				     w, NULL, 0);
+			break;
+		case V_DROP:
+			if (d.capture && w->mode == W_INPUT)
+				break;
+			if (sure) {
+				note(w->bad, sizeof(w->bad), c->rule[i], c, w,
+				     w->where, sizeof(w->where));
+				return V_DROP;
+			}
+			break;
+		case V_RETURN:
+			if (sure)
+				return V_RETURN;
+			break;
+		case V_JUMP:
+		case V_GOTO:
+			if (!strncmp(d.target, "TPROXYD_", 8))
+				break;	/* tproxyctl's own */
+			t = find_chain(w, d.target);
+			if (t == NULL)
+				break;
+			r = walk(w, t, depth + 1, !sure);
+			if (sure && (r != V_RETURN || d.v == V_GOTO))
+				return r;
+			break;
+		}
+	}
+	if (c->policy_drop && !maybe && depth == 0) {
+		snprintf(w->bad, sizeof(w->bad), "policy drop");
+		snprintf(w->where, sizeof(w->where), "%s %s %s", w->fam,
+			 w->table, c->name);
+		return V_DROP;
+	}
+	return V_RETURN;
+}
+
+/* checks ------------------------------------------------------------------ */
+
+/* One problem found: where, the rule, the fix. */
+struct finding {
+	int  status;
+	char msg[500];
+	char fix[300];
+};
+
+struct result {
+	struct finding f[8];
+	size_t n;
+};
+
+static void
+found(struct result *res, int status, const char *fix, const char *fmt,
+      ...) __attribute__((format(printf, 4, 5)));
+
+static void
+found(struct result *res, int status, const char *fix, const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+
+	if (res->n == sizeof(res->f) / sizeof(res->f[0]))
+		return;
+	f = &res->f[res->n++];
+	f->status = status;
+	snprintf(f->fix, sizeof(f->fix), "%s", fix ? fix : "");
+	va_start(ap, fmt);
+	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* The nft match for tproxyd's mark (no shell metacharacters). */
+static void
+nft_mark_match(const struct pk *p, char *out, size_t n)
+{
+	if (p->mask == 0xffffffffU)
+		snprintf(out, n, "meta mark 0x%08x", p->mark);
+	else
+		snprintf(out, n, "meta mark and 0x%08x == 0x%08x", p->mask,
+			 p->mark);
+}
+
+/* The iptables command (cmd: iptables, ip6tables-legacy, ...) inserting
+ * "accept tproxyd's mark" first in chain of table. */
+static void
+ipt_guard(const struct pk *p, const char *cmd, const char *table,
+	  const char *chain, char *out, size_t n)
+{
+	char mk[32];
+
+	plan_format_mark(p->mark, p->mask, mk, sizeof(mk));
+	snprintf(out, n, "%s -w -t %s -I %s -m mark --mark %s -j ACCEPT", cmd,
+		 table, chain, mk);
+}
+
+static int
+is_ours_nft(const struct dr_chain *c)
+{
+	return !strcmp(c->fam, "inet") && !strcmp(c->table, PLAN_NFT_TABLE);
+}
+
+/* nft: every input (W_INPUT) or prerouting-after-ours (W_PRE) base chain
+ * for packet p. */
+static void
+nft_check(const struct pk *p, int mode, struct result *res)
+{
+	const struct dr_chain *ch;
+	size_t n = dr_nft_chains(&ch), i;
+	char mm[64], fix[300];
+
+	nft_mark_match(p, mm, sizeof(mm));
+	for (i = 0; i < n; i++) {
+		const struct dr_chain *c = &ch[i];
+		struct wctx w;
+		int r;
+
+		if (!strcmp(c->fam, "bridge") || !strcmp(c->fam, "netdev") ||
+		    !strcmp(c->fam, "arp") || is_ours_nft(c))
+			continue;
+		if (strcmp(c->fam, "inet") && strcmp(c->fam, p->fam ==
+						     PLAN_V4 ? "ip" : "ip6"))
+			continue;
+		if (mode == W_INPUT && strcmp(c->hook, "input"))
+			continue;
+		/* at tproxyctl's priority (mangle) a chain loaded later
+		 * runs later: treat it as after */
+		if (mode == W_PRE && (strcmp(c->hook, "prerouting") ||
+				      c->prio < -150))
+			continue;
+		memset(&w, 0, sizeof(w));
+		w.ch = ch;
+		w.n = n;
+		w.p = p;
+		w.mode = mode;
+		w.fam = c->fam;
+		w.table = c->table;
+		r = walk(&w, c, 0, 0);
+		if (r != V_DROP)
+			continue;
+		snprintf(fix, sizeof(fix), "nft insert rule %s %s %s %s "
+			 "accept", c->fam, c->table, c->name, mm);
+		if (mode == W_PRE)
+			found(res, ST_FAIL, fix, "nft %s (prerouting, priority "
+			      "%d, after tproxyctl's) %s `%s`: %s; the fix "
+			      "makes that chain leave marked packets alone",
+			      w.where, c->prio, w.what == 1 ? "sets the mark"
+			      : "redirects the port too", w.bad, w.what == 1 ?
+			      "the TPROXY mark is lost and the connection is "
+			      "routed on instead of to tproxyd" :
+			      "connections go to that port, not to tproxyd");
+		else if (w.maybe[0])
+			found(res, ST_WARN, fix, "nft %s (input) ends in `%s`; "
+			      "intercepted connections are accepted only if "
+			      "`%s` matches them (they keep their original "
+			      "address and port)", w.where, w.bad, w.maybe);
+		else
+			found(res, ST_FAIL, fix, "nft %s (input): `%s` drops "
+			      "intercepted connections (TPROXY delivers them "
+			      "with their original address and port %u, so "
+			      "accepting tproxyd's port does not help)",
+			      w.where, w.bad, p->port);
+	}
+}
+
+/* iptables-save text of one table (table) for family p->fam, read by
+ * command cmd (iptables or iptables-legacy): filter INPUT (W_INPUT) or
+ * PREROUTING (W_PRE). */
+static void
+ipt_check(const struct pk *p, int mode, const char *text, const char *cmd,
+	  const char *table, struct result *res)
+{
+	struct dr_chain *ch;
+	size_t n, i;
+	const struct dr_chain *start = NULL;
+	char fix[300];
+	struct wctx w;
+	int ufw = 0, r;
+
+	ch = dr_ipt_parse(text, &n);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(ch[i].name, mode == W_INPUT ? "INPUT" :
+			    "PREROUTING"))
+			start = &ch[i];
+		if (!strcmp(ch[i].name, "ufw-before-input") ||
+		    !strcmp(ch[i].name, "ufw6-before-input"))
+			ufw = 1;
+	}
+	if (start == NULL) {
+		dr_chains_free(ch, n);
+		return;
+	}
+	memset(&w, 0, sizeof(w));
+	w.ch = ch;
+	w.n = n;
+	w.ipt = 1;
+	w.p = p;
+	w.mode = mode;
+	w.fam = cmd;
+	w.table = table;
+	r = walk(&w, start, 0, 0);
+	if (r == V_DROP) {
+		const char *chain = mode == W_INPUT ? "INPUT" : "PREROUTING";
+
+		if (ufw)
+			chain = p->fam == PLAN_V4 ? "ufw-before-input" :
+				"ufw6-before-input";
+		ipt_guard(p, cmd, table, chain, fix, sizeof(fix));
+		if (mode == W_PRE)
+			found(res, ST_FAIL, fix, "%s `%s` %s", w.where, w.bad,
+			      w.what == 1 ? "sets the mark after TPROXY: the "
+			      "mark is lost and the connection is routed on "
+			      "instead of to tproxyd" : "redirects the port "
+			      "after TPROXY: connections go there, not to "
+			      "tproxyd");
+		else if (w.maybe[0])
+			found(res, ST_WARN, fix, "%s INPUT ends in `%s` "
+			      "(%s); intercepted connections are accepted "
+			      "only if `%s` matches them", cmd, w.bad,
+			      w.where, w.maybe);
+		else if (ufw)
+			found(res, ST_FAIL, fix, "UFW (%s INPUT: `%s` in %s) "
+			      "drops intercepted connections: they keep "
+			      "their original address and port %u, so `ufw "
+			      "allow` does not help; to keep the fix across "
+			      "`ufw reload`, add `-A %s -m mark --mark 0x%x/0x%x"
+			      " -j ACCEPT` to /etc/ufw/%s at the top of its "
+			      "*filter rules", cmd, w.bad,
+			      strrchr(w.where, ' ') + 1, p->port,
+			      p->fam == PLAN_V4 ? "ufw-before-input" :
+			      "ufw6-before-input", p->mark, p->mask,
+			      p->fam == PLAN_V4 ? "before.rules" :
+			      "before6.rules");
+		else
+			found(res, ST_FAIL, fix, "%s INPUT: `%s` (%s) drops "
+			      "intercepted connections (TPROXY delivers them "
+			      "with their original address and port %u, so "
+			      "accepting tproxyd's port does not help)", cmd,
+			      w.bad, w.where, p->port);
+	}
+	dr_chains_free(ch, n);
+}
+
+/* The tables section "*table" ... "COMMIT" of a whole *-save output. */
+static void
+save_table(const char *all, const char *table, struct sbuf *out)
+{
+	char head[80];
+	const char *p, *e;
+
+	snprintf(head, sizeof(head), "*%s\n", table);
+	p = strstr(all, head);
+	if (p == NULL)
+		return;
+	e = strstr(p, "\nCOMMIT");
+	sbuf_printf(out, "%.*s\n", (int)(e ? e - p : (long)strlen(p)), p);
+}
+
+static int
+run_save(const char *cmd, const char *table, struct sbuf *out)
+{
+	char **argv = table ? argv_new(cmd, "-t", table, NULL) :
+		argv_new(cmd, NULL);
+	int rc = run_cmd(argv, NULL, out, NULL);
+
+	argv_free(argv);
+	return rc;
+}
+
+/* Whether our capture is iptables (its chains jumped from PREROUTING). */
+static int
+ours_is_ipt(void)
+{
+	const struct walk *walks;
+	size_t n = dr_rules_walks(&walks), w, i;
+
+	for (w = 0; w < n; w++)
+		for (i = 0; i < walks[w].n; i++)
+			if (strstr(walks[w].e[i].where, "TPROXYD_"))
+				return 1;
+	return 0;
+}
+
+static void
+report(const char *id, const char *fam, struct result *res, const char *ok)
+{
+	char fix[600] = "";
+	size_t i, l;
+	int st = ST_PASS;
+
+	if (res->n == 0) {
+		dr_add(ST_PASS, id, NULL, "%s: %s", fam, ok);
+		return;
+	}
+	for (i = 0; i < res->n; i++) {
+		if (res->f[i].status > st)
+			st = res->f[i].status;
+		l = strlen(fix);
+		if (res->f[i].fix[0] && !strstr(fix, res->f[i].fix))
+			snprintf(fix + l, sizeof(fix) - l, "%s%s",
+				 l ? " && " : "", res->f[i].fix);
+	}
+	dr_add(st, id, fix[0] ? fix : NULL, "%s: %s%s", fam, res->f[0].msg,
+	       res->n > 1 ? " (and more: see the fix)" : "");
+}
+
+void
+dr_check_firewall(const struct plan_opts *o)
+{
+	static const int fams[] = { PLAN_V4, PLAN_V6 };
+	unsigned dport[PLAN_MAX_PORTS * PLAN_NKIND];
+	int ipt_ours = ours_is_ipt(), legacy = 0;
+	char legacy_tables[200] = "";
+	size_t fi, k, nd;
+
+	if (ipt_is_nft()) {
+		/* rules of the legacy variant: no nft listing shows them */
+		static const char *const cmds[] = { "iptables-legacy-save",
+						    "ip6tables-legacy-save" };
+		static const char *const tbl[] = { "filter", "mangle", "nat",
+						   "raw" };
+		size_t c, t;
+
+		for (c = 0; c < 2; c++) {
+			struct sbuf out = { 0 };
+
+			if (run_save(cmds[c], NULL, &out) == 0)
+				for (t = 0; t < 4; t++) {
+					struct sbuf s = { 0 };
+
+					save_table(sbuf_str(&out), tbl[t], &s);
+					if (strstr(sbuf_str(&s), "\n-A ") ||
+					    strstr(sbuf_str(&s), " DROP [")) {
+						size_t l = strlen(
+							legacy_tables);
+
+						snprintf(legacy_tables + l,
+							 sizeof(legacy_tables) -
+							 l, "%s%s %s",
+							 l ? ", " : "",
+							 c ? "ip6" : "ip",
+							 tbl[t]);
+						legacy = 1;
+					}
+					sbuf_free(&s);
+				}
+			sbuf_free(&out);
+		}
+	}
+	for (fi = 0; fi < 2; fi++) {
+		struct result in = { .n = 0 }, mk = { .n = 0 },
+			      cap = { .n = 0 };
+		const char *ipt = fams[fi] == PLAN_V4 ? "iptables" :
+			"ip6tables";
+		char id[64], leg[32];
+		struct pk p;
+
+		if (!(o->families & fams[fi]))
+			continue;
+		snprintf(leg, sizeof(leg), "%s-legacy", ipt);
+		nd = plan_all_dports(o, fams[fi], dport,
+				     sizeof(dport) / sizeof(dport[0]));
+		for (k = 0; k < nd; k++) {
+			struct result pre = { .n = 0 };
+			struct sbuf s = { 0 };
+			size_t j;
+
+			memset(&p, 0, sizeof(p));
+			p.fam = fams[fi];
+			p.port = dport[k];
+			p.mark = o->mark;
+			p.mask = o->mask;
+			if (in.n == 0) {
+				nft_check(&p, W_INPUT, &in);
+				if (ipt_save(p.fam, "filter", &s) == 0)
+					ipt_check(&p, W_INPUT, sbuf_str(&s),
+						  ipt, "filter", &in);
+				sbuf_reset(&s);
+				if (legacy && run_save(fams[fi] == PLAN_V4 ?
+						       "iptables-legacy-save" :
+						       "ip6tables-legacy-save",
+						       "filter", &s) == 0)
+					ipt_check(&p, W_INPUT, sbuf_str(&s),
+						  leg, "filter", &in);
+				sbuf_reset(&s);
+			}
+			p.any_state = 1;
+			if (mk.n == 0 && cap.n == 0) {
+				nft_check(&p, W_PRE, &pre);
+				if (ipt_save(p.fam, "nat", &s) == 0)
+					ipt_check(&p, W_PRE, sbuf_str(&s), ipt,
+						  "nat", &pre);
+				sbuf_reset(&s);
+				if (!ipt_ours && ipt_save(p.fam, "mangle",
+							   &s) == 0)
+					ipt_check(&p, W_PRE, sbuf_str(&s), ipt,
+						  "mangle", &pre);
+				sbuf_reset(&s);
+				if (legacy) {
+					const char *ls = fams[fi] == PLAN_V4 ?
+						"iptables-legacy-save" :
+						"ip6tables-legacy-save";
+
+					if (run_save(ls, "mangle", &s) == 0)
+						ipt_check(&p, W_PRE,
+							  sbuf_str(&s), leg,
+							  "mangle", &pre);
+					sbuf_reset(&s);
+					if (run_save(ls, "nat", &s) == 0)
+						ipt_check(&p, W_PRE,
+							  sbuf_str(&s), leg,
+							  "nat", &pre);
+				}
+				for (j = 0; j < pre.n; j++)
+					found(strstr(pre.f[j].msg,
+						     "redirects") ? &cap : &mk,
+					      pre.f[j].status, pre.f[j].fix,
+					      "%s (port %u)", pre.f[j].msg,
+					      dport[k]);
+			}
+			sbuf_free(&s);
+		}
+		snprintf(id, sizeof(id), "fw.mark.%s", dr_fam_name(fams[fi]));
+		report(id, dr_fam_name(fams[fi]), &mk, "no chain after "
+		       "tproxyctl's changes the TPROXY mark");
+		snprintf(id, sizeof(id), "fw.capture.%s",
+			 dr_fam_name(fams[fi]));
+		report(id, dr_fam_name(fams[fi]), &cap, "no chain after "
+		       "tproxyctl's redirects the intercepted ports");
+		snprintf(id, sizeof(id), "fw.input.%s", dr_fam_name(fams[fi]));
+		report(id, dr_fam_name(fams[fi]), &in, "the input path "
+		       "accepts intercepted connections");
+	}
+	if (legacy)
+		dr_add(ST_WARN, "fw.legacy", NULL, "iptables-legacy has rules "
+		    "(%s) beside nft: `nft list ruleset` and iptables (the "
+		    "nf_tables variant) do not show them; see them with "
+		    "iptables-legacy-save and ip6tables-legacy-save",
+		    legacy_tables);
+}
