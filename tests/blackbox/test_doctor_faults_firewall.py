@@ -15,8 +15,9 @@ it is, intercepted again):
 
 UFW is the real ufw (Debian's package), enabled inside the router
 namespace only: its rules and sysctls are per namespace (the test checks
-that the host's filter table is unchanged); the one file it changes on the
-host, /etc/ufw/ufw.conf (ENABLED=yes), is put back afterwards.
+that the host's filter tables are unchanged); the files it writes on the
+host (ufw.conf's ENABLED=yes, user.rules, user6.rules) are put back
+afterwards.
 """
 
 import shutil
@@ -36,16 +37,17 @@ def _nft(script):
                                 check=True)
 
 
-# OpenWrt fw4's mangle_prerouting with a mark restore of the mwan3 / pbr
-# kind (the whole mark, no mask) added after tproxyctl's chain.
-FW4_RESTORE = """
+# OpenWrt fw4's mangle_prerouting (loaded at boot, before tproxyctl:
+# same priority, so it runs after tproxyctl's chain), later given a mark
+# restore of the mwan3 / pbr kind (the whole mark, no mask).
+FW4_MANGLE = """
 table inet fw4 {
     chain mangle_prerouting {
-        type filter hook prerouting priority mangle + 10; policy accept;
-        meta mark set ct mark
+        type filter hook prerouting priority mangle; policy accept;
     }
 }
 """
+FW4_RESTORE = "nft add rule inet fw4 mangle_prerouting meta mark set ct mark"
 
 # pbr (OpenWrt policy-based routing) marks with 0x00ff0000 and, in the
 # form reported, overwrote the rest of the mark.
@@ -127,40 +129,59 @@ table ip clash {
 """
 
 
-def _ufw_enable(t, env):
-    """Real UFW, default deny incoming, `ufw allow 80/tcp` (what users try
-    first), in the router namespace only."""
-    host = subprocess.run(["iptables-save", "-t", "filter"],
-                          capture_output=True, text=True).stdout
-    for cmd in ("ufw --force enable", "ufw allow 80/tcp",
-                "ufw allow 3129/tcp"):
-        t.run(t.rtr, ["sh", "-c", cmd], check=True)
-    now = subprocess.run(["iptables-save", "-t", "filter"],
-                         capture_output=True, text=True).stdout
-    assert "ufw-" not in now and now.count("\n-A") == host.count("\n-A"), \
-        "ufw changed the host's rules"
+def _ufw(*allow):
+    """Real UFW, default deny incoming, the given `ufw allow` (what users
+    try first: IPv4 ignores `allow 80/tcp` for intercepted connections,
+    whose destination is not local, ufw-not-local; IPv6 has no such chain),
+    in the router namespace only."""
+    def inject(t, env):
+        host = [subprocess.run([c, "-t", "filter"], capture_output=True,
+                               text=True).stdout
+                for c in ("iptables-save", "ip6tables-save")]
+        t.run(t.rtr, ["ufw", "--force", "enable"], check=True)
+        for a in allow:
+            t.run(t.rtr, ["ufw", "allow", a], check=True)
+        now = [subprocess.run([c, "-t", "filter"], capture_output=True,
+                              text=True).stdout
+               for c in ("iptables-save", "ip6tables-save")]
+        assert [x.count("\n-A") for x in now] == \
+            [x.count("\n-A") for x in host] and "ufw" not in "".join(now), \
+            "ufw changed the host's rules"
+    return inject
+
+
+UFW_FILES = ("/etc/ufw/ufw.conf", "/etc/ufw/user.rules",
+             "/etc/ufw/user6.rules")
 
 
 @pytest.fixture
 def ufw_conf():
-    """Put /etc/ufw/ufw.conf back (ufw enable writes ENABLED=yes)."""
-    path = "/etc/ufw/ufw.conf"
-    saved = open(path).read() if shutil.which("ufw") else None
+    """Put UFW's files back: `ufw enable` writes ENABLED=yes in ufw.conf
+    and `ufw allow` its rules to user.rules / user6.rules (host files,
+    though the rules it loads stay in the namespace)."""
+    saved = {}
+    for path in UFW_FILES:
+        try:
+            with open(path) as f:
+                saved[path] = f.read()
+        except OSError:
+            pass
     yield
-    if saved is not None:
+    for path, text in saved.items():
         with open(path, "w") as f:
-            f.write(saved)
+            f.write(text)
 
 
 FAULTS = [
     # fw.mark
     Fault("fw4_mwan3_mark_restore",
           "https://github.com/fw876/helloworld/issues/1260",
-          _nft(FW4_RESTORE), "fw.mark.ipv4", "timeout"),
+          _sh(FW4_RESTORE), "fw.mark.ipv4", "timeout",
+          prepare=_nft(FW4_MANGLE)),
     Fault("fw4_mark_restore_iptables",
           "https://github.com/openwrt/packages/issues/6551",
-          _nft(FW4_RESTORE), "fw.mark.ipv4", "timeout",
-          backend="iptables"),
+          _sh(FW4_RESTORE), "fw.mark.ipv4", "timeout",
+          backend="iptables", prepare=_nft(FW4_MANGLE)),
     Fault("pbr_mark_set_ipv6",
           "https://github.com/openwrt/firewall4/issues/93",
           _nft(PBR_SET), "fw.mark.ipv6", "timeout", family="ipv6"),
@@ -168,12 +189,15 @@ FAULTS = [
           "https://github.com/GoogleCloudPlatform/netd/issues/105",
           _sh("iptables -t mangle -A PREROUTING -j CONNMARK "
               "--restore-mark"),
-          "fw.mark.ipv4", "timeout"),
+          "fw.mark.ipv4", "timeout",
+          prepare=_sh("iptables -t mangle -P PREROUTING ACCEPT")),
     Fault("kube_proxy_whole_mark_nat",
           "https://github.com/kubernetes/kubernetes/issues/19983",
-          _sh("ip6tables -t nat -A PREROUTING -p tcp -j MARK "
+          _sh("iptables -t nat -A POSTROUTING -m mark --mark "
+              "0x4000/0x4000 -j MASQUERADE && "
+              "iptables -t nat -A PREROUTING -p tcp -j MARK "
               "--set-mark 0x4000"),
-          "fw.mark.ipv6", "timeout", backend="iptables", family="ipv6"),
+          "fw.mark.ipv4", "timeout", backend="iptables"),
     # fw.capture
     Fault("clash_redirect_same_ports",
           "https://github.com/Openwrt-Passwall/openwrt-passwall/issues/3715",
@@ -202,11 +226,13 @@ FAULTS = [
           "fw.input.ipv6", "refused", backend="iptables", family="ipv6"),
     Fault("ufw_default_deny_incoming",
           "https://github.com/zfl9/ss-tproxy/issues/199",
-          _ufw_enable, "fw.input.ipv4", "timeout", backend="iptables"),
+          _ufw("80/tcp", "3129/tcp"), "fw.input.ipv4", "timeout",
+          backend="iptables"),
     Fault("ufw_default_deny_incoming_ipv6",
           "https://github.com/zfl9/ss-tproxy/issues/249",
-          _ufw_enable, "fw.input.ipv6", "timeout", backend="iptables",
-          family="ipv6"),
+          _ufw("3129/tcp"), "fw.input.ipv6", "timeout",
+          backend="iptables", family="ipv6",
+          setup_extra=("--family", "ipv6")),
     # iptables-legacy beside nft
     Fault("legacy_input_drop_beside_nft",
           "https://github.com/korsunav/mikrotik-wireguard-vless/issues/2",
@@ -215,7 +241,7 @@ FAULTS = [
           "fw.input.ipv4", "timeout"),
     Fault("legacy_mangle_restore_ipv6",
           "https://github.com/kumahq/kuma/issues/5663",
-          _sh("ip6tables-legacy -t mangle -A PREROUTING -j CONNMARK "
+          _sh("ip6tables-legacy -t nat -A PREROUTING -j CONNMARK "
               "--restore-mark"),
           "fw.mark.ipv6", "timeout", family="ipv6"),
 ]

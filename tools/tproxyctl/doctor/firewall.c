@@ -275,8 +275,13 @@ nft_rule(const char *r, const struct pk *p, struct rdec *d)
 				 strstr(val, "related"))) ? M_YES : M_NO;
 			m = inv(m, neg);
 		} else if (!strcmp(t, "ct")) {
+			/* ct status dnat: TPROXY does no NAT */
+			int st = i < n && !strcmp(tok[i], "status");
+
 			i++;
 			nft_value(tok, n, &i, val, sizeof(val));
+			if (st && (strstr(val, "dnat") || strstr(val, "snat")))
+				m = inv(M_NO, neg);
 		} else if (!strcmp(t, "iifname") || !strcmp(t, "iif")) {
 			nft_value(tok, n, &i, val, sizeof(val));
 			if (!strcmp(val, "lo") || !strcmp(val, "\"lo\""))
@@ -635,6 +640,56 @@ ipt_guard(const struct pk *p, const char *cmd, const char *table,
 		 table, chain, mk);
 }
 
+/* The handle of nft table fam/table (`nft -a list ruleset`), -1 when
+ * there is none. Handles grow as tables are made: at the same priority
+ * the base chain of the newer table runs first. */
+static long
+table_handle(const char *fam, const char *table)
+{
+	static struct sbuf out;
+	static int read;
+	char key[160];
+	const char *p;
+
+	if (!read) {
+		char *argv[] = { (char *)"nft", (char *)"-a", (char *)"list",
+				 (char *)"ruleset", NULL };
+
+		read = 1;
+		run_cmd(argv, NULL, &out, NULL);
+	}
+	snprintf(key, sizeof(key), "table %s %s { # handle ", fam, table);
+	p = strstr(sbuf_str(&out), key);
+	if (p == NULL || (p != sbuf_str(&out) && p[-1] != '\n'))
+		return -1;
+	return strtol(p + strlen(key), NULL, 10);
+}
+
+/* The handle of the table holding tproxyctl's capture for family fam
+ * (nft: inet tproxyd; iptables-nft: ip or ip6 mangle); -1 not known. */
+static long
+ours_handle(int fam, int ipt_ours)
+{
+	if (!ipt_ours)
+		return table_handle("inet", PLAN_NFT_TABLE);
+	if (!ipt_is_nft())
+		return -1;
+	return table_handle(fam == PLAN_V4 ? "ip" : "ip6", "mangle");
+}
+
+/* Does a prerouting base chain at priority prio in table (handle h, -1
+ * not known) run after tproxyctl's (priority mangle, handle ours)?
+ * 1 yes, 0 no, -1 cannot tell. */
+static int
+runs_after(int prio, long h, long ours)
+{
+	if (prio != -150)
+		return prio > -150;
+	if (h < 0 || ours < 0)
+		return -1;
+	return h < ours;
+}
+
 static int
 is_ours_nft(const struct dr_chain *c)
 {
@@ -644,7 +699,7 @@ is_ours_nft(const struct dr_chain *c)
 /* nft: every input (W_INPUT) or prerouting-after-ours (W_PRE) base chain
  * for packet p. */
 static void
-nft_check(const struct pk *p, int mode, struct result *res)
+nft_check(const struct pk *p, int mode, long ours, struct result *res)
 {
 	const struct dr_chain *ch;
 	size_t n = dr_nft_chains(&ch), i;
@@ -654,7 +709,7 @@ nft_check(const struct pk *p, int mode, struct result *res)
 	for (i = 0; i < n; i++) {
 		const struct dr_chain *c = &ch[i];
 		struct wctx w;
-		int r;
+		int r, after = 1;
 
 		if (!strcmp(c->fam, "bridge") || !strcmp(c->fam, "netdev") ||
 		    !strcmp(c->fam, "arp") || is_ours_nft(c))
@@ -667,7 +722,9 @@ nft_check(const struct pk *p, int mode, struct result *res)
 		/* at tproxyctl's priority (mangle) a chain loaded later
 		 * runs later: treat it as after */
 		if (mode == W_PRE && (strcmp(c->hook, "prerouting") ||
-				      c->prio < -150))
+				      (after = runs_after(c->prio,
+					table_handle(c->fam, c->table),
+					ours)) == 0))
 			continue;
 		memset(&w, 0, sizeof(w));
 		w.ch = ch;
@@ -682,10 +739,12 @@ nft_check(const struct pk *p, int mode, struct result *res)
 		snprintf(fix, sizeof(fix), "nft insert rule %s %s %s %s "
 			 "accept", c->fam, c->table, c->name, mm);
 		if (mode == W_PRE)
-			found(res, ST_FAIL, fix, "nft %s (prerouting, priority "
-			      "%d, after tproxyctl's) %s `%s`: %s; the fix "
-			      "makes that chain leave marked packets alone",
-			      w.where, c->prio, w.what == 1 ? "sets the mark"
+			found(res, after > 0 ? ST_FAIL : ST_WARN, fix, "nft %s "
+			      "(prerouting, priority %d, %s) %s `%s`: %s; the "
+			      "fix makes that chain leave marked packets alone",
+			      w.where, c->prio, after > 0 ? "after tproxyctl's"
+			      : "the same as tproxyctl's: the one loaded last "
+			      "runs first", w.what == 1 ? "sets the mark"
 			      : "redirects the port too", w.bad, w.what == 1 ?
 			      "the TPROXY mark is lost and the connection is "
 			      "routed on instead of to tproxyd" :
@@ -709,7 +768,7 @@ nft_check(const struct pk *p, int mode, struct result *res)
  * PREROUTING (W_PRE). */
 static void
 ipt_check(const struct pk *p, int mode, const char *text, const char *cmd,
-	  const char *table, struct result *res)
+	  const char *table, int after, struct result *res)
 {
 	struct dr_chain *ch;
 	size_t n, i;
@@ -748,12 +807,15 @@ ipt_check(const struct pk *p, int mode, const char *text, const char *cmd,
 				"ufw6-before-input";
 		ipt_guard(p, cmd, table, chain, fix, sizeof(fix));
 		if (mode == W_PRE)
-			found(res, ST_FAIL, fix, "%s `%s` %s", w.where, w.bad,
+			found(res, after > 0 ? ST_FAIL : ST_WARN, fix,
+			      "%s `%s` %s%s", w.where, w.bad,
 			      w.what == 1 ? "sets the mark after TPROXY: the "
 			      "mark is lost and the connection is routed on "
 			      "instead of to tproxyd" : "redirects the port "
 			      "after TPROXY: connections go there, not to "
-			      "tproxyd");
+			      "tproxyd", after > 0 ? "" : " (if it runs after "
+			      "tproxyctl's chain: at the same priority the "
+			      "one loaded last runs first)");
 		else if (w.maybe[0])
 			found(res, ST_WARN, fix, "%s INPUT ends in `%s` "
 			      "(%s); intercepted connections are accepted "
@@ -762,12 +824,14 @@ ipt_check(const struct pk *p, int mode, const char *text, const char *cmd,
 		else if (ufw)
 			found(res, ST_FAIL, fix, "UFW (%s INPUT: `%s` in %s) "
 			      "drops intercepted connections: they keep "
-			      "their original address and port %u, so `ufw "
-			      "allow` does not help; to keep the fix across "
+			      "their original address and port %u%s; to keep "
+			      "the fix across "
 			      "`ufw reload`, add `-A %s -m mark --mark 0x%x/0x%x"
 			      " -j ACCEPT` to /etc/ufw/%s at the top of its "
 			      "*filter rules", cmd, w.bad,
 			      strrchr(w.where, ' ') + 1, p->port,
+			      strstr(w.where, "not-local") ? " (not a local "
+			      "address: `ufw allow` does not help)" : "",
 			      p->fam == PLAN_V4 ? "ufw-before-input" :
 			      "ufw6-before-input", p->mark, p->mask,
 			      p->fam == PLAN_V4 ? "before.rules" :
@@ -893,6 +957,7 @@ dr_check_firewall(const struct plan_opts *o)
 			      cap = { .n = 0 };
 		const char *ipt = fams[fi] == PLAN_V4 ? "iptables" :
 			"ip6tables";
+		long ours = ours_handle(fams[fi], ipt_ours);
 		char id[64], leg[32];
 		struct pk p;
 
@@ -912,45 +977,53 @@ dr_check_firewall(const struct plan_opts *o)
 			p.mark = o->mark;
 			p.mask = o->mask;
 			if (in.n == 0) {
-				nft_check(&p, W_INPUT, &in);
+				nft_check(&p, W_INPUT, ours, &in);
 				if (ipt_save(p.fam, "filter", &s) == 0)
 					ipt_check(&p, W_INPUT, sbuf_str(&s),
-						  ipt, "filter", &in);
+						  ipt, "filter", 1, &in);
 				sbuf_reset(&s);
 				if (legacy && run_save(fams[fi] == PLAN_V4 ?
 						       "iptables-legacy-save" :
 						       "ip6tables-legacy-save",
 						       "filter", &s) == 0)
 					ipt_check(&p, W_INPUT, sbuf_str(&s),
-						  leg, "filter", &in);
+						  leg, "filter", 1, &in);
 				sbuf_reset(&s);
 			}
 			p.any_state = 1;
 			if (mk.n == 0 && cap.n == 0) {
-				nft_check(&p, W_PRE, &pre);
+				const char *ls = fams[fi] == PLAN_V4 ?
+					"iptables-legacy-save" :
+					"ip6tables-legacy-save";
+				int after;
+
+				nft_check(&p, W_PRE, ours, &pre);
 				if (ipt_save(p.fam, "nat", &s) == 0)
 					ipt_check(&p, W_PRE, sbuf_str(&s), ipt,
-						  "nat", &pre);
+						  "nat", 1, &pre);
 				sbuf_reset(&s);
-				if (!ipt_ours && ipt_save(p.fam, "mangle",
-							   &s) == 0)
+				/* iptables' mangle PREROUTING: after the
+				 * jump to tproxyctl's chain, TPROXY's
+				 * accept ends it; beside nft, it depends */
+				after = !ipt_is_nft() ? -1 :
+					runs_after(-150, table_handle(
+						fams[fi] == PLAN_V4 ? "ip" :
+						"ip6", "mangle"), ours);
+				if (!ipt_ours && after &&
+				    ipt_save(p.fam, "mangle", &s) == 0)
 					ipt_check(&p, W_PRE, sbuf_str(&s), ipt,
-						  "mangle", &pre);
+						  "mangle", after, &pre);
 				sbuf_reset(&s);
 				if (legacy) {
-					const char *ls = fams[fi] == PLAN_V4 ?
-						"iptables-legacy-save" :
-						"ip6tables-legacy-save";
-
 					if (run_save(ls, "mangle", &s) == 0)
 						ipt_check(&p, W_PRE,
 							  sbuf_str(&s), leg,
-							  "mangle", &pre);
+							  "mangle", -1, &pre);
 					sbuf_reset(&s);
 					if (run_save(ls, "nat", &s) == 0)
 						ipt_check(&p, W_PRE,
 							  sbuf_str(&s), leg,
-							  "nat", &pre);
+							  "nat", 1, &pre);
 				}
 				for (j = 0; j < pre.n; j++)
 					found(strstr(pre.f[j].msg,
