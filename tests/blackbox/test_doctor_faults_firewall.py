@@ -25,7 +25,9 @@ import subprocess
 
 import pytest
 
-from doctor_faults import Fault, run_fault
+import netns
+from doctor_faults import Fault, client_outcome, run_fault
+from tproxyctl_env import ctl, doctor, start_origin, start_tproxyd, write_conf
 
 
 def _sh(cmd):
@@ -252,3 +254,71 @@ def test_firewall_fault(topology, tmp_path, fault, ufw_conf):
     if fault.name.startswith("ufw") and not shutil.which("ufw"):
         pytest.fail("ufw is not installed (apt-get install ufw)")
     run_fault(topology, tmp_path, fault)
+
+
+# Look-alikes that break nothing here: doctor must not FAIL on them (the
+# client stays intercepted), and says PASS or at most WARN.
+FW4_LAN = """
+table inet fw4 {
+    chain input {
+        type filter hook input priority filter; policy drop;
+        iifname "lo" accept
+        ct state vmap { established : accept, related : accept }
+        iifname "r0" jump input_lan
+        jump handle_reject
+    }
+    chain input_lan {
+        jump accept_from_lan
+    }
+    chain accept_from_lan {
+        iifname "r0" counter accept
+    }
+    chain handle_reject {
+        reject
+    }
+}
+"""
+
+HARMLESS = [
+    # same priority, made after tproxyctl's table: it runs first, and
+    # TPROXY sets the mark after it
+    ("fw4_restore_loaded_after_setup", "nft", "ipv4", (),
+     None, _nft(FW4_MANGLE.replace("accept;", "accept;\n"
+                                   "        meta mark set ct mark")),
+     "fw.mark.ipv4", ("PASS",)),
+    # mwan3's restore keeps to its mask 0x3f00: TPROXY's bit survives
+    ("mwan3_masked_restore", "nft", "ipv4", (),
+     _sh("iptables -t mangle -P PREROUTING ACCEPT"),
+     _sh("iptables -t mangle -A PREROUTING -j CONNMARK --restore-mark "
+         "--nfmask 0x3f00 --ctmask 0x3f00"),
+     "fw.mark.ipv4", ("PASS",)),
+    # fw4's LAN zone accepts input from r0: accepted, but only because
+    # of the interface (a WARN says so)
+    ("fw4_lan_zone_accepts", "nft", "ipv4", (), None, _nft(FW4_LAN),
+     "fw.input.ipv4", ("WARN",)),
+    # UFW for IPv6 has no ufw-not-local: `ufw allow 80/tcp` does let the
+    # delivered connections in
+    ("ufw6_allow_80", "iptables", "ipv6", ("--family", "ipv6"), None,
+     _ufw("80/tcp"), "fw.input.ipv6", ("PASS",)),
+]
+
+
+@pytest.mark.parametrize("case", HARMLESS, ids=[c[0] for c in HARMLESS])
+def test_firewall_not_a_fault(topology, tmp_path, case, ufw_conf):
+    name, backend, family, extra, prepare, inject, check, want = case
+    t = topology
+    start_origin(t, [netns.SRV4, netns.SRV6])
+    conf = write_conf(tmp_path / "tproxyd")
+    state = tmp_path / "state"
+    if prepare:
+        prepare(t, {})
+    start_tproxyd(t, conf)
+    p = ctl(t, "setup", "-f", conf, "--backend", backend, "--state", state,
+            *extra)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert client_outcome(t, family) == "intercepted"
+    inject(t, {})
+    assert client_outcome(t, family) == "intercepted"
+    rc, checks, p = doctor(t, "-f", conf, "--state", state)
+    assert rc == 0, p.stdout
+    assert checks[check][0] in want, (checks[check], p.stdout)

@@ -326,7 +326,7 @@ nft_rule(const char *r, const struct pk *p, struct rdec *d)
 					M_MAYBE;
 			}
 		} else if (!strcmp(t, "limit")) {
-			m = M_YES;	/* a rate limit lets the first through */
+			m = M_YES;	/* a rate limit lets the first pass */
 			while (i < n && !nft_stmt(tok[i]))
 				if (!strcmp(tok[i++], "over"))
 					m = M_MAYBE;
@@ -825,9 +825,9 @@ ipt_check(const struct pk *p, int mode, const char *text, const char *cmd,
 			found(res, ST_FAIL, fix, "UFW (%s INPUT: `%s` in %s) "
 			      "drops intercepted connections: they keep "
 			      "their original address and port %u%s; to keep "
-			      "the fix across "
-			      "`ufw reload`, add `-A %s -m mark --mark 0x%x/0x%x"
-			      " -j ACCEPT` to /etc/ufw/%s at the top of its "
+			      "the fix across `ufw reload`, add `-A %s -m mark "
+			      "--mark 0x%x/0x%x -j ACCEPT` to /etc/ufw/%s at "
+			      "the top of its "
 			      "*filter rules", cmd, w.bad,
 			      strrchr(w.where, ' ') + 1, p->port,
 			      strstr(w.where, "not-local") ? " (not a local "
