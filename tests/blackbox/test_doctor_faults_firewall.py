@@ -131,6 +131,37 @@ table ip clash {
 """
 
 
+# sing-box / clash "tproxy" mode on the same router, its chain a little
+# after tproxyctl's: its listener (here one that accepts and closes, as a
+# proxy with no outbound would) gets the connections first.
+SINGBOX_TPROXY = """
+table inet sing-box {
+    chain prerouting {
+        type filter hook prerouting priority mangle + 5; policy accept;
+        meta nfproto ipv6 tcp dport { 80, 443 } tproxy ip6 to :7893 accept
+    }
+}
+"""
+TRANSPARENT_LISTENER = r"""
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, 75, 1)  # IPV6_TRANSPARENT
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", 7893))
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    c.close()
+"""
+
+
+def _singbox(t, env):
+    p = t.popen(t.rtr, ["python3", "-c", TRANSPARENT_LISTENER],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t.wait_listen(t.rtr, 7893, proc=p)
+    t.run(t.rtr, ["nft", "-f", "-"], input=SINGBOX_TPROXY, check=True)
+
+
 def _ufw(*allow):
     """Real UFW, default deny incoming, the given `ufw allow` (what users
     try first: IPv4 ignores `allow 80/tcp` for intercepted connections,
@@ -204,6 +235,9 @@ FAULTS = [
     Fault("clash_redirect_same_ports",
           "https://github.com/Openwrt-Passwall/openwrt-passwall/issues/3715",
           _nft(CLASH_REDIRECT), "fw.capture.ipv4", "refused"),
+    Fault("singbox_tproxy_after_ours_ipv6",
+          "https://github.com/nikkinikki-org/OpenWrt-nikki/issues/80",
+          _singbox, "fw.capture.ipv6", "reset", family="ipv6"),
     # fw.input
     Fault("fw4_guest_input_reject",
           "https://github.com/ushan0v/forkop/pull/107",
