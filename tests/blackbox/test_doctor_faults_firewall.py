@@ -184,7 +184,33 @@ def _ufw(*allow):
 
 
 UFW_FILES = ("/etc/ufw/ufw.conf", "/etc/ufw/user.rules",
-             "/etc/ufw/user6.rules")
+             "/etc/ufw/user6.rules", "/etc/ufw/before.rules",
+             "/etc/ufw/before6.rules")
+
+
+def _ufw_kept(rules):
+    """After the fix: the line doctor says to add to UFW's rules file,
+    added there, survives `ufw reload` (which drops the fix's rule)."""
+    def after_fix(t, env):
+        path = "/etc/ufw/" + rules
+        with open(path) as f:
+            text = f.read()
+        mark = "-A ufw%s-before-input -m mark --mark 0x1/0x1 -j ACCEPT" % (
+            "6" if "6" in rules else "")
+        text = text.replace("# End required lines\n",
+                            "# End required lines\n" + mark + "\n", 1)
+        with open(path, "w") as f:
+            f.write(text)
+        t.run(t.rtr, ["ufw", "reload"], check=True)
+        saved = t.run(t.rtr, ["iptables-save" if "6" not in rules else
+                              "ip6tables-save", "-t", "filter"]).stdout
+        assert saved.count("--mark 0x1/0x1 -j ACCEPT") == 1, saved
+        fam = "ipv6" if "6" in rules else "ipv4"
+        assert client_outcome(t, fam) == "intercepted"
+        rc, checks, p = doctor(t, "-f", env["conf"], "--state",
+                               env["state"])
+        assert checks["fw.input." + fam][0] == "PASS", p.stdout
+    return after_fix
 
 
 @pytest.fixture
@@ -263,19 +289,20 @@ FAULTS = [
     Fault("ufw_default_deny_incoming",
           "https://github.com/zfl9/ss-tproxy/issues/199",
           _ufw("80/tcp", "3129/tcp"), "fw.input.ipv4", "timeout",
-          backend="iptables"),
+          backend="iptables", after_fix=_ufw_kept("before.rules")),
     Fault("ufw_default_deny_incoming_ipv6",
           "https://github.com/zfl9/ss-tproxy/issues/249",
           _ufw("3129/tcp"), "fw.input.ipv6", "timeout",
           backend="iptables", family="ipv6",
-          setup_extra=("--family", "ipv6")),
+          setup_extra=("--family", "ipv6"),
+          after_fix=_ufw_kept("before6.rules")),
     # iptables-legacy beside nft
     Fault("legacy_input_drop_beside_nft",
           "https://github.com/korsunav/mikrotik-wireguard-vless/issues/2",
           _sh("iptables-legacy -A INPUT -i lo -j ACCEPT && "
               "iptables-legacy -P INPUT DROP"),
           "fw.input.ipv4", "timeout"),
-    Fault("legacy_mangle_restore_ipv6",
+    Fault("legacy_nat_restore_ipv6",
           "https://github.com/kumahq/kuma/issues/5663",
           _sh("ip6tables-legacy -t nat -A PREROUTING -j CONNMARK "
               "--restore-mark"),

@@ -826,9 +826,9 @@ ipt_check(const struct pk *p, int mode, const char *text, const char *cmd,
 			      "drops intercepted connections: they keep "
 			      "their original address and port %u%s; to keep "
 			      "the fix across `ufw reload`, add `-A %s -m mark "
-			      "--mark 0x%x/0x%x -j ACCEPT` to /etc/ufw/%s at "
-			      "the top of its "
-			      "*filter rules", cmd, w.bad,
+			      "--mark 0x%x/0x%x -j ACCEPT` to /etc/ufw/%s "
+			      "after its `# End required lines` line", cmd,
+			      w.bad,
 			      strrchr(w.where, ' ') + 1, p->port,
 			      strstr(w.where, "not-local") ? " (not a local "
 			      "address: `ufw allow` does not help)" : "",
