@@ -13,7 +13,8 @@
  *               rules.c checks that model
  *   https.c     the HTTPS ports go to the https_port; QUIC is refused
  *   firewall.c  other chains: mark rewriters, redirects of the same
- *               ports, input drops, iptables-legacy beside nft
+ *               ports, input drops, iptables-legacy beside nft (each
+ *               rule read by fwrule.c)
  *   routing.c   the fwmark rule and the local table (Routing configuration)
  *   sysctls.c   ip_forward, rp_filter, bridge sysctls
  *   bridge.c    the bridge divert and its ports (ebtables on a Bridging

@@ -18,10 +18,10 @@
  *                 single listing shows); their problems are reported by the
  *                 checks above with the iptables-legacy command that fixes
  *                 them.
- * Each rule is read for one packet: a new TCP connection of the family to
- * an intercepted port, carrying tproxyd's mark, arriving on an interface
- * that is not lo. What a rule matches is yes, no or "maybe" (interfaces,
- * addresses, sets): a maybe-accept before a drop is a WARN, not a FAIL.
+ * Each rule is read (fwrule.c) for one packet: a new TCP connection of the
+ * family to an intercepted port, carrying tproxyd's mark, arriving on an
+ * interface that is not lo. What a rule matches is yes, no or "maybe"
+ * (interfaces, addresses, sets): a maybe-accept before a drop is a WARN.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -31,445 +31,8 @@
 
 #include "../backend.h"
 #include "checks.h"
+#include "fwrule.h"
 #include "ruleset.h"
-
-enum { M_NO, M_YES, M_MAYBE };
-enum { V_NONE, V_ACCEPT, V_DROP, V_RETURN, V_JUMP, V_GOTO };
-
-/* The packet: family, destination port, tproxyd's mark; any_state: all
- * packets of the connection count (marks), not only the first (input). */
-struct pk {
-	int      fam;
-	unsigned port;
-	uint32_t mark, mask;
-	int      any_state;
-};
-
-/* What one rule does to the packet. */
-struct rdec {
-	int  m;			/* M_* */
-	int  v;			/* V_* */
-	char target[64];	/* V_JUMP, V_GOTO: the chain */
-	int  rewrite;		/* sets the mark, losing tproxyd's bits */
-	int  capture;		/* REDIRECT, DNAT, TPROXY elsewhere */
-};
-
-/* Words of rule r, "quoted strings" kept whole; at most max. */
-static size_t
-split(const char *r, char *buf, size_t n, char **tok, size_t max)
-{
-	size_t k = 0;
-	char *p;
-
-	snprintf(buf, n, "%s", r);
-	for (p = buf; *p && k < max;) {
-		while (*p == ' ' || *p == '\t')
-			*p++ = '\0';
-		if (!*p)
-			break;
-		tok[k++] = p;
-		if (*p == '"') {
-			char *q = strchr(p + 1, '"');
-
-			p = q ? q + 1 : p + strlen(p);
-		}
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
-	}
-	return k;
-}
-
-static int
-and3(int a, int b)
-{
-	if (a == M_NO || b == M_NO)
-		return M_NO;
-	return a == M_MAYBE || b == M_MAYBE ? M_MAYBE : M_YES;
-}
-
-static int
-inv(int m, int neg)
-{
-	if (!neg || m == M_MAYBE)
-		return m;
-	return m == M_YES ? M_NO : M_YES;
-}
-
-/* Does port list s ("80", "{ 80, 443 }", "80-90", "80:90", "80,443")
- * hold port? A named set (@x) is a maybe. */
-static int
-port_in(const char *s, unsigned port)
-{
-	const char *p = s;
-
-	if (strchr(s, '@') || strchr(s, '$'))
-		return M_MAYBE;
-	while (*p) {
-		char *end;
-		unsigned a, b;
-
-		while (*p && (*p < '0' || *p > '9'))
-			p++;
-		if (!*p)
-			break;
-		a = b = (unsigned)strtoul(p, &end, 10);
-		p = end;
-		if (*p == '-' || *p == ':')
-			b = (unsigned)strtoul(p + 1, &end, 10), p = end;
-		if (a <= port && port <= b)
-			return M_YES;
-	}
-	return M_NO;
-}
-
-/* Does a mark match value/mask (mask all ones when 0) hold for the
- * packet? Only tproxyd's bits are known; others are a maybe. */
-static int
-mark_is(const struct pk *p, uint32_t val, uint32_t m)
-{
-	if (((p->mark & m) & p->mask) != (val & m & p->mask))
-		return M_NO;
-	return (m & ~p->mask) == 0 ? M_YES : M_MAYBE;
-}
-
-/* nft -------------------------------------------------------------------- */
-
-static int
-nft_stmt(const char *t)
-{
-	static const char *const w[] = { "counter", "log", "accept", "drop",
-		"reject", "return", "jump", "goto", "queue", "comment",
-		"notrack", "tproxy", "redirect", "dnat", "snat", "masquerade",
-		"continue", NULL };
-	size_t i;
-
-	for (i = 0; w[i]; i++)
-		if (!strcmp(t, w[i]))
-			return 1;
-	return 0;
-}
-
-/* The value at tok[*i] ("{ ... }" joined), *i moved past it. */
-static void
-nft_value(char **tok, size_t n, size_t *i, char *out, size_t on)
-{
-	out[0] = '\0';
-	if (*i >= n)
-		return;
-	if (strcmp(tok[*i], "{")) {
-		snprintf(out, on, "%s", tok[(*i)++]);
-		return;
-	}
-	for (; *i < n; (*i)++) {
-		size_t l = strlen(out);
-
-		snprintf(out + l, on - l, "%s ", tok[*i]);
-		if (!strcmp(tok[*i], "}")) {
-			(*i)++;
-			break;
-		}
-	}
-}
-
-/* "mark set EXPR" with EXPR from tok[i]: does it lose tproxyd's bits? */
-static int
-nft_mark_lost(char **tok, size_t n, size_t i, const struct pk *p)
-{
-	uint32_t r;
-
-	if (i >= n)
-		return 0;
-	if (!strcmp(tok[i], "meta") && i + 1 < n &&
-	    !strcmp(tok[i + 1], "mark")) {
-		r = p->mark;
-		for (i += 2; i + 1 < n; i += 2) {
-			uint32_t v = (uint32_t)strtoul(tok[i + 1], NULL, 0);
-
-			if (!strcmp(tok[i], "&") || !strcmp(tok[i], "and"))
-				r &= v;
-			else if (!strcmp(tok[i], "|") || !strcmp(tok[i], "or"))
-				r |= v;
-			else if (!strcmp(tok[i], "^") ||
-				 !strcmp(tok[i], "xor"))
-				r ^= v;
-			else
-				break;
-		}
-		return (r & p->mask) != (p->mark & p->mask);
-	}
-	if (tok[i][0] >= '0' && tok[i][0] <= '9' && (i + 1 == n ||
-						    nft_stmt(tok[i + 1])))
-		return ((uint32_t)strtoul(tok[i], NULL, 0) & p->mask) !=
-			(p->mark & p->mask);
-	return 1;	/* ct mark, a map, ...: tproxyd's bits are gone */
-}
-
-static void
-nft_rule(const char *r, const struct pk *p, struct rdec *d)
-{
-	char buf[1024], val[512], *tok[128];
-	size_t n = split(r, buf, sizeof(buf), tok, 128), i = 0, k;
-
-	memset(d, 0, sizeof(*d));
-	d->m = M_YES;
-	/* the matches, up to the first statement */
-	while (i < n && !nft_stmt(tok[i])) {
-		const char *t = tok[i];
-		int neg, m = M_MAYBE;
-
-		if (!strcmp(t, "meta") && i + 1 < n)
-			t = tok[++i];
-		if (!strcmp(t, "mark") && i + 1 < n &&
-		    !strcmp(tok[i + 1], "set"))
-			break;
-		if (!strcmp(t, "ct") && i + 2 < n &&
-		    !strcmp(tok[i + 1], "mark") && !strcmp(tok[i + 2], "set"))
-			break;
-		i++;
-		if (!strcmp(t, "ip") || !strcmp(t, "ip6")) {
-			if ((t[2] == '6') != (p->fam == PLAN_V6))
-				m = M_NO;
-			if (i < n && (!strcmp(tok[i], "protocol") ||
-				      !strcmp(tok[i], "nexthdr")))
-				t = "l4proto", i++;
-			else
-				i++;	/* saddr, daddr, ...: its value next */
-		}
-		if (!strcmp(t, "tcp") || !strcmp(t, "th")) {
-			t = i < n ? tok[i++] : "";
-			if (!strcmp(t, "dport")) {
-				neg = i < n && !strcmp(tok[i], "!=");
-				i += neg;
-				nft_value(tok, n, &i, val, sizeof(val));
-				m = inv(port_in(val, p->port), neg);
-			} else if (!strcmp(t, "flags")) {
-				m = M_YES;
-				while (i < n && !nft_stmt(tok[i]) &&
-				       strcmp(tok[i], "tcp") &&
-				       strcmp(tok[i], "meta") &&
-				       strcmp(tok[i], "ct"))
-					i++;
-			} else {
-				nft_value(tok, n, &i, val, sizeof(val));
-			}
-			d->m = and3(d->m, m);
-			continue;
-		}
-		if (!strcmp(t, "udp") || !strcmp(t, "icmp") ||
-		    !strcmp(t, "icmpv6") || !strcmp(t, "sctp") ||
-		    !strcmp(t, "udplite") || !strcmp(t, "igmp")) {
-			d->m = M_NO;
-			continue;
-		}
-		neg = i < n && !strcmp(tok[i], "!=");
-		i += neg;
-		if (!strcmp(t, "ct") && i < n && !strcmp(tok[i], "state")) {
-			i++;
-			if (i < n && !strcmp(tok[i], "vmap")) {
-				d->m = M_NO;	/* fw4's: no new, no verdict */
-				break;
-			}
-			nft_value(tok, n, &i, val, sizeof(val));
-			m = strstr(val, "new") || (p->any_state &&
-				(strstr(val, "established") ||
-				 strstr(val, "related"))) ? M_YES : M_NO;
-			m = inv(m, neg);
-		} else if (!strcmp(t, "ct")) {
-			/* ct status dnat: TPROXY does no NAT */
-			int st = i < n && !strcmp(tok[i], "status");
-
-			i++;
-			nft_value(tok, n, &i, val, sizeof(val));
-			if (st && (strstr(val, "dnat") || strstr(val, "snat")))
-				m = inv(M_NO, neg);
-		} else if (!strcmp(t, "iifname") || !strcmp(t, "iif")) {
-			nft_value(tok, n, &i, val, sizeof(val));
-			if (!strcmp(val, "lo") || !strcmp(val, "\"lo\""))
-				m = inv(M_NO, neg);
-		} else if (!strcmp(t, "l4proto")) {
-			nft_value(tok, n, &i, val, sizeof(val));
-			m = inv(strstr(val, "tcp") ? M_YES : M_NO, neg);
-		} else if (!strcmp(t, "nfproto")) {
-			nft_value(tok, n, &i, val, sizeof(val));
-			m = inv((strstr(val, "ipv6") != NULL) ==
-				(p->fam == PLAN_V6) ? M_YES : M_NO, neg);
-		} else if (!strcmp(t, "pkttype")) {
-			nft_value(tok, n, &i, val, sizeof(val));
-			m = inv(strstr(val, "host") ? M_YES : M_NO, neg);
-		} else if (!strcmp(t, "mark")) {
-			uint32_t msk = 0xffffffffU, v;
-
-			if (i + 1 < n && (!strcmp(tok[i], "&") ||
-					  !strcmp(tok[i], "and"))) {
-				msk = (uint32_t)strtoul(tok[i + 1], NULL, 0);
-				i += 2;
-				neg = i < n && !strcmp(tok[i], "!=");
-				if (i < n && (neg || !strcmp(tok[i], "==")))
-					i++;
-			}
-			nft_value(tok, n, &i, val, sizeof(val));
-			v = (uint32_t)strtoul(val, NULL, 0);
-			m = val[0] == '{' || val[0] == '@' ? M_MAYBE :
-				inv(mark_is(p, v, msk), neg);
-		} else if (!strcmp(t, "fib")) {
-			/* fib daddr type local: TPROXY leaves the original,
-			 * not local, destination */
-			while (i < n && strcmp(tok[i], "type") &&
-			       !nft_stmt(tok[i]))
-				i++;
-			if (i < n && !strcmp(tok[i], "type")) {
-				i++;
-				neg = i < n && !strcmp(tok[i], "!=");
-				i += neg;
-				nft_value(tok, n, &i, val, sizeof(val));
-				m = strstr(val, "local") ? inv(M_NO, neg) :
-					M_MAYBE;
-			}
-		} else if (!strcmp(t, "limit")) {
-			m = M_YES;	/* a rate limit lets the first pass */
-			while (i < n && !nft_stmt(tok[i]))
-				if (!strcmp(tok[i++], "over"))
-					m = M_MAYBE;
-		} else if (i < n && !nft_stmt(tok[i])) {
-			nft_value(tok, n, &i, val, sizeof(val));
-		}
-		d->m = and3(d->m, m);
-	}
-	/* statements and the verdict */
-	for (k = i; k < n; k++) {
-		if (!strcmp(tok[k], "comment"))
-			break;
-		if (!strcmp(tok[k], "mark") && k + 1 < n &&
-		    !strcmp(tok[k + 1], "set") &&
-		    (k == 0 || strcmp(tok[k - 1], "ct")))
-			d->rewrite = nft_mark_lost(tok, n, k + 2, p);
-		else if (!strcmp(tok[k], "redirect") ||
-			 !strcmp(tok[k], "dnat") || !strcmp(tok[k], "tproxy"))
-			d->capture = 1;
-		else if (!strcmp(tok[k], "accept"))
-			d->v = V_ACCEPT;
-		else if (!strcmp(tok[k], "drop") || !strcmp(tok[k], "reject"))
-			d->v = V_DROP;
-		else if (!strcmp(tok[k], "return"))
-			d->v = V_RETURN;
-		else if ((!strcmp(tok[k], "jump") ||
-			  !strcmp(tok[k], "goto")) && k + 1 < n) {
-			d->v = tok[k][0] == 'j' ? V_JUMP : V_GOTO;
-			snprintf(d->target, sizeof(d->target), "%s",
-				 tok[k + 1]);
-		}
-		if (d->v != V_NONE)
-			break;
-	}
-}
-
-/* iptables ---------------------------------------------------------------- */
-
-static void
-ipt_rule(const char *r, const struct pk *p, struct rdec *d)
-{
-	char buf[1024], *tok[128];
-	size_t n = split(r, buf, sizeof(buf), tok, 128), i;
-	int neg = 0;
-
-	memset(d, 0, sizeof(*d));
-	d->m = M_YES;
-	for (i = 2; i < n; i++) {
-		const char *t = tok[i], *v = i + 1 < n ? tok[i + 1] : "";
-		int m = M_MAYBE;
-
-		if (!strcmp(t, "!")) {
-			neg = 1;
-			continue;
-		}
-		if (!strcmp(t, "-j") || !strcmp(t, "-g")) {
-			const char *rest = strstr(r, " -j ");
-
-			i++;
-			if (!strcmp(v, "ACCEPT"))
-				d->v = V_ACCEPT;
-			else if (!strcmp(v, "DROP") || !strcmp(v, "REJECT"))
-				d->v = V_DROP;
-			else if (!strcmp(v, "RETURN"))
-				d->v = V_RETURN;
-			else if (!strcmp(v, "REDIRECT") ||
-				 !strcmp(v, "DNAT") || !strcmp(v, "TPROXY"))
-				d->capture = 1;
-			else if (!strcmp(v, "CONNMARK") && rest &&
-				 strstr(rest, "--restore-mark")) {
-				const char *q = strstr(rest, "--nfmask ");
-				uint32_t nf = q ? (uint32_t)strtoul(q + 9, NULL,
-								   0) :
-					0xffffffffU;
-
-				/* mark = mark & ~nfmask | ctmark & ctmask;
-				 * the connection's mark lacks tproxyd's */
-				d->rewrite = (nf & p->mask & p->mark) != 0;
-			} else if (!strcmp(v, "MARK") && rest &&
-				   strstr(rest, "--set-xmark ")) {
-				const char *q = strstr(rest, "--set-xmark ");
-				char *e;
-				uint32_t x = (uint32_t)strtoul(q + 12, &e, 0);
-				uint32_t mk = *e == '/' ?
-					(uint32_t)strtoul(e + 1, NULL, 0) :
-					0xffffffffU;
-				uint32_t nm = (p->mark & ~mk) ^ x;
-
-				d->rewrite = (nm & p->mask) !=
-					(p->mark & p->mask);
-			} else if (strcmp(v, "LOG") && strcmp(v, "NFLOG") &&
-				   strcmp(v, "MARK") && strcmp(v, "CONNMARK")) {
-				d->v = t[1] == 'j' ? V_JUMP : V_GOTO;
-				snprintf(d->target, sizeof(d->target), "%s", v);
-			}
-			break;
-		}
-		if (!strcmp(t, "-i")) {
-			m = !strcmp(v, "lo") ? inv(M_NO, neg) : M_MAYBE;
-			i++;
-		} else if (!strcmp(t, "-p")) {
-			m = inv(!strcmp(v, "tcp") || !strcmp(v, "6") ||
-				!strcmp(v, "all") ? M_YES : M_NO, neg);
-			i++;
-		} else if (!strcmp(t, "-m") || !strcmp(t, "--comment") ||
-			   !strcmp(t, "--limit") ||
-			   !strcmp(t, "--limit-burst")) {
-			m = M_YES;
-			i++;
-		} else if (!strcmp(t, "--dport") || !strcmp(t, "--dports") ||
-			   !strcmp(t, "--destination-port")) {
-			m = inv(port_in(v, p->port), neg);
-			i++;
-		} else if (!strcmp(t, "--ctstate") || !strcmp(t, "--state")) {
-			m = strstr(v, "NEW") || (p->any_state &&
-				(strstr(v, "ESTABLISHED") ||
-				 strstr(v, "RELATED"))) ? M_YES : M_NO;
-			m = inv(m, neg);
-			i++;
-		} else if (!strcmp(t, "--mark")) {
-			char *e;
-			uint32_t mv = (uint32_t)strtoul(v, &e, 0);
-			uint32_t mk = *e == '/' ? (uint32_t)strtoul(e + 1,
-								    NULL, 0) :
-				0xffffffffU;
-
-			m = inv(mark_is(p, mv, mk), neg);
-			i++;
-		} else if (!strcmp(t, "--dst-type")) {
-			m = inv(M_NO, neg);	/* not local, not broadcast */
-			i++;
-		} else if (!strcmp(t, "--tcp-flags")) {
-			m = M_YES;
-			i += 2;
-		} else if (!strcmp(t, "--syn")) {
-			m = M_YES;
-		} else if (t[0] == '-' && i + 1 < n && v[0] != '-') {
-			i++;	/* -s, -d, --sport, ...: a maybe */
-		}
-		d->m = and3(d->m, m);
-		neg = 0;
-	}
-}
 
 /* walking a hook ---------------------------------------------------------- */
 
@@ -479,7 +42,7 @@ struct wctx {
 	const struct dr_chain *ch;	/* the table's (nft: all) chains */
 	size_t      n;
 	int         ipt;		/* iptables-save rules */
-	const struct pk *p;
+	const struct fw_pkt *p;
 	int         mode;		/* W_* */
 	const char *fam, *table;	/* nft: where jumps go */
 	char        maybe[300];		/* W_INPUT: a maybe-accept */
@@ -510,7 +73,7 @@ note(char *dst, size_t n, const char *rule, const struct dr_chain *c,
 		snprintf(where, wn, "%s %s %s", w->fam, w->table, c->name);
 }
 
-/* Walk chain c for the packet: V_ACCEPT, V_DROP, or V_RETURN (it went
+/* Walk chain c for the packet: FW_ACCEPT, FW_DROP, or FW_RETURN (it went
  * through, or returned). maybe: reached only through a maybe-match. */
 static int
 walk(struct wctx *w, const struct dr_chain *c, int depth, int maybe)
@@ -518,57 +81,57 @@ walk(struct wctx *w, const struct dr_chain *c, int depth, int maybe)
 	size_t i;
 
 	if (depth > 10)
-		return V_RETURN;
+		return FW_RETURN;
 	for (i = 0; i < c->nrule; i++) {
 		const struct dr_chain *t;
-		struct rdec d;
+		struct fw_rule d;
 		int sure, r;
 
 		if (w->ipt)
-			ipt_rule(c->rule[i], w->p, &d);
+			dr_fw_ipt_rule(c->rule[i], w->p, &d);
 		else
-			nft_rule(c->rule[i], w->p, &d);
-		if (d.m == M_NO)
+			dr_fw_nft_rule(c->rule[i], w->p, &d);
+		if (d.m == FW_NO)
 			continue;
-		sure = d.m == M_YES && !maybe;
+		sure = d.m == FW_YES && !maybe;
 		if (w->mode == W_PRE && (d.rewrite || d.capture)) {
 			if (!w->bad[0]) {
 				note(w->bad, sizeof(w->bad), c->rule[i], c, w,
 				     w->where, sizeof(w->where));
 				w->what = d.rewrite ? 1 : 2;
 			}
-			return V_DROP;
+			return FW_DROP;
 		}
 		switch (d.v) {
-		case V_ACCEPT:
+		case FW_ACCEPT:
 			if (sure)
-				return V_ACCEPT;
+				return FW_ACCEPT;
 			if (!w->maybe[0])
 				note(w->maybe, sizeof(w->maybe), c->rule[i], c,
 				     w, NULL, 0);
 			break;
-		case V_DROP:
+		case FW_DROP:
 			if (d.capture && w->mode == W_INPUT)
 				break;
 			if (sure) {
 				note(w->bad, sizeof(w->bad), c->rule[i], c, w,
 				     w->where, sizeof(w->where));
-				return V_DROP;
+				return FW_DROP;
 			}
 			break;
-		case V_RETURN:
+		case FW_RETURN:
 			if (sure)
-				return V_RETURN;
+				return FW_RETURN;
 			break;
-		case V_JUMP:
-		case V_GOTO:
+		case FW_JUMP:
+		case FW_GOTO:
 			if (!strncmp(d.target, "TPROXYD_", 8))
 				break;	/* tproxyctl's own */
 			t = find_chain(w, d.target);
 			if (t == NULL)
 				break;
 			r = walk(w, t, depth + 1, !sure);
-			if (sure && (r != V_RETURN || d.v == V_GOTO))
+			if (sure && (r != FW_RETURN || d.v == FW_GOTO))
 				return r;
 			break;
 		}
@@ -577,9 +140,9 @@ walk(struct wctx *w, const struct dr_chain *c, int depth, int maybe)
 		snprintf(w->bad, sizeof(w->bad), "policy drop");
 		snprintf(w->where, sizeof(w->where), "%s %s %s", w->fam,
 			 w->table, c->name);
-		return V_DROP;
+		return FW_DROP;
 	}
-	return V_RETURN;
+	return FW_RETURN;
 }
 
 /* checks ------------------------------------------------------------------ */
@@ -618,7 +181,7 @@ found(struct result *res, int status, const char *fix, const char *fmt, ...)
 
 /* The nft match for tproxyd's mark (no shell metacharacters). */
 static void
-nft_mark_match(const struct pk *p, char *out, size_t n)
+nft_mark_match(const struct fw_pkt *p, char *out, size_t n)
 {
 	if (p->mask == 0xffffffffU)
 		snprintf(out, n, "meta mark 0x%08x", p->mark);
@@ -630,7 +193,7 @@ nft_mark_match(const struct pk *p, char *out, size_t n)
 /* The iptables command (cmd: iptables, ip6tables-legacy, ...) inserting
  * "accept tproxyd's mark" first in chain of table. */
 static void
-ipt_guard(const struct pk *p, const char *cmd, const char *table,
+ipt_guard(const struct fw_pkt *p, const char *cmd, const char *table,
 	  const char *chain, char *out, size_t n)
 {
 	char mk[32];
@@ -699,7 +262,7 @@ is_ours_nft(const struct dr_chain *c)
 /* nft: every input (W_INPUT) or prerouting-after-ours (W_PRE) base chain
  * for packet p. */
 static void
-nft_check(const struct pk *p, int mode, long ours, struct result *res)
+nft_check(const struct fw_pkt *p, int mode, long ours, struct result *res)
 {
 	const struct dr_chain *ch;
 	size_t n = dr_nft_chains(&ch), i;
@@ -734,7 +297,7 @@ nft_check(const struct pk *p, int mode, long ours, struct result *res)
 		w.fam = c->fam;
 		w.table = c->table;
 		r = walk(&w, c, 0, 0);
-		if (r != V_DROP)
+		if (r != FW_DROP)
 			continue;
 		snprintf(fix, sizeof(fix), "nft insert rule %s %s %s %s "
 			 "accept", c->fam, c->table, c->name, mm);
@@ -767,7 +330,7 @@ nft_check(const struct pk *p, int mode, long ours, struct result *res)
  * command cmd (iptables or iptables-legacy): filter INPUT (W_INPUT) or
  * PREROUTING (W_PRE). */
 static void
-ipt_check(const struct pk *p, int mode, const char *text, const char *cmd,
+ipt_check(const struct fw_pkt *p, int mode, const char *text, const char *cmd,
 	  const char *table, int after, struct result *res)
 {
 	struct dr_chain *ch;
@@ -799,7 +362,7 @@ ipt_check(const struct pk *p, int mode, const char *text, const char *cmd,
 	w.fam = cmd;
 	w.table = table;
 	r = walk(&w, start, 0, 0);
-	if (r == V_DROP) {
+	if (r == FW_DROP) {
 		const char *chain = mode == W_INPUT ? "INPUT" : "PREROUTING";
 
 		if (ufw)
@@ -959,7 +522,7 @@ dr_check_firewall(const struct plan_opts *o)
 			"ip6tables";
 		long ours = ours_handle(fams[fi], ipt_ours);
 		char id[64], leg[32];
-		struct pk p;
+		struct fw_pkt p;
 
 		if (!(o->families & fams[fi]))
 			continue;
