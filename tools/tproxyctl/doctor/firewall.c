@@ -409,7 +409,7 @@ ipt_check(const struct fw_pkt *p, int mode, const char *text, const char *cmd,
 	dr_chains_free(ch, n);
 }
 
-/* The tables section "*table" ... "COMMIT" of a whole *-save output. */
+/* The section "*table" ... "COMMIT" of a whole *-save output. */
 static void
 save_table(const char *all, const char *table, struct sbuf *out)
 {
@@ -433,6 +433,57 @@ run_save(const char *cmd, const char *table, struct sbuf *out)
 
 	argv_free(argv);
 	return rc;
+}
+
+/* iptables-save's table for family fam (legacy: the iptables-legacy
+ * variant's), read once; NULL when it cannot be read. */
+static const char *
+saved(int fam, const char *table, int legacy)
+{
+	static struct {
+		int          fam, legacy, ok;
+		char         table[16];
+		struct sbuf  out;
+	} cache[16];
+	static size_t n;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (cache[i].fam == fam && cache[i].legacy == legacy &&
+		    !strcmp(cache[i].table, table))
+			return cache[i].ok ? sbuf_str(&cache[i].out) : NULL;
+	if (n == sizeof(cache) / sizeof(cache[0]))
+		return NULL;
+	cache[n].fam = fam;
+	cache[n].legacy = legacy;
+	snprintf(cache[n].table, sizeof(cache[n].table), "%s", table);
+	{
+		/* the whole dump: `-t TABLE` would make a legacy table
+		 * that is not there (and, for nat, start connection
+		 * tracking) */
+		static const char *const cmd[2][2] = {
+			{ "iptables-save", "iptables-legacy-save" },
+			{ "ip6tables-save", "ip6tables-legacy-save" } };
+		struct sbuf all = { 0 };
+
+		rc = run_save(cmd[fam == PLAN_V6][legacy != 0], NULL, &all);
+		save_table(sbuf_str(&all), table, &cache[n].out);
+		sbuf_free(&all);
+	}
+	cache[n].ok = rc == 0;
+	return cache[n++].ok ? sbuf_str(&cache[n - 1].out) : NULL;
+}
+
+/* ipt_is_nft(), asked once. */
+static int
+ipt_nft(void)
+{
+	static int v = -1;
+
+	if (v < 0)
+		v = ipt_is_nft();
+	return v;
 }
 
 /* Whether our capture is iptables (its chains jumped from PREROUTING). */
@@ -481,39 +532,27 @@ dr_check_firewall(const struct plan_opts *o)
 	char legacy_tables[200] = "";
 	size_t fi, k, nd;
 
-	if (ipt_is_nft()) {
+	if (ipt_nft()) {
 		/* rules of the legacy variant: no nft listing shows them */
-		static const char *const cmds[] = { "iptables-legacy-save",
-						    "ip6tables-legacy-save" };
 		static const char *const tbl[] = { "filter", "mangle", "nat",
 						   "raw" };
 		size_t c, t;
 
-		for (c = 0; c < 2; c++) {
-			struct sbuf out = { 0 };
+		for (c = 0; c < 2; c++)
+			for (t = 0; t < 4; t++) {
+				const char *x = saved(c ? PLAN_V6 : PLAN_V4,
+						      tbl[t], 1);
+				size_t l = strlen(legacy_tables);
 
-			if (run_save(cmds[c], NULL, &out) == 0)
-				for (t = 0; t < 4; t++) {
-					struct sbuf s = { 0 };
-
-					save_table(sbuf_str(&out), tbl[t], &s);
-					if (strstr(sbuf_str(&s), "\n-A ") ||
-					    strstr(sbuf_str(&s), " DROP [")) {
-						size_t l = strlen(
-							legacy_tables);
-
-						snprintf(legacy_tables + l,
-							 sizeof(legacy_tables) -
-							 l, "%s%s %s",
-							 l ? ", " : "",
-							 c ? "ip6" : "ip",
-							 tbl[t]);
-						legacy = 1;
-					}
-					sbuf_free(&s);
-				}
-			sbuf_free(&out);
-		}
+				if (x == NULL || (!strstr(x, "\n-A ") &&
+						  !strstr(x, " DROP [")))
+					continue;
+				snprintf(legacy_tables + l,
+					 sizeof(legacy_tables) - l, "%s%s %s",
+					 l ? ", " : "", c ? "ip6" : "ip",
+					 tbl[t]);
+				legacy = 1;
+			}
 	}
 	for (fi = 0; fi < 2; fi++) {
 		struct result in = { .n = 0 }, mk = { .n = 0 },
@@ -531,7 +570,7 @@ dr_check_firewall(const struct plan_opts *o)
 				     sizeof(dport) / sizeof(dport[0]));
 		for (k = 0; k < nd; k++) {
 			struct result pre = { .n = 0 };
-			struct sbuf s = { 0 };
+			const char *t;
 			size_t j;
 
 			memset(&p, 0, sizeof(p));
@@ -541,53 +580,41 @@ dr_check_firewall(const struct plan_opts *o)
 			p.mask = o->mask;
 			if (in.n == 0) {
 				nft_check(&p, W_INPUT, ours, &in);
-				if (ipt_save(p.fam, "filter", &s) == 0)
-					ipt_check(&p, W_INPUT, sbuf_str(&s),
-						  ipt, "filter", 1, &in);
-				sbuf_reset(&s);
-				if (legacy && run_save(fams[fi] == PLAN_V4 ?
-						       "iptables-legacy-save" :
-						       "ip6tables-legacy-save",
-						       "filter", &s) == 0)
-					ipt_check(&p, W_INPUT, sbuf_str(&s),
-						  leg, "filter", 1, &in);
-				sbuf_reset(&s);
+				if ((t = saved(p.fam, "filter", 0)) != NULL)
+					ipt_check(&p, W_INPUT, t, ipt, "filter",
+						  1, &in);
+				if (legacy && (t = saved(p.fam, "filter",
+							 1)) != NULL)
+					ipt_check(&p, W_INPUT, t, leg, "filter",
+						  1, &in);
 			}
 			p.any_state = 1;
 			if (mk.n == 0 && cap.n == 0) {
-				const char *ls = fams[fi] == PLAN_V4 ?
-					"iptables-legacy-save" :
-					"ip6tables-legacy-save";
 				int after;
 
 				nft_check(&p, W_PRE, ours, &pre);
-				if (ipt_save(p.fam, "nat", &s) == 0)
-					ipt_check(&p, W_PRE, sbuf_str(&s), ipt,
-						  "nat", 1, &pre);
-				sbuf_reset(&s);
+				if ((t = saved(p.fam, "nat", 0)) != NULL)
+					ipt_check(&p, W_PRE, t, ipt, "nat", 1,
+						  &pre);
 				/* iptables' mangle PREROUTING: after the
 				 * jump to tproxyctl's chain, TPROXY's
 				 * accept ends it; beside nft, it depends */
-				after = !ipt_is_nft() ? -1 :
+				after = !ipt_nft() ? -1 :
 					runs_after(-150, table_handle(
 						fams[fi] == PLAN_V4 ? "ip" :
 						"ip6", "mangle"), ours);
 				if (!ipt_ours && after &&
-				    ipt_save(p.fam, "mangle", &s) == 0)
-					ipt_check(&p, W_PRE, sbuf_str(&s), ipt,
-						  "mangle", after, &pre);
-				sbuf_reset(&s);
-				if (legacy) {
-					if (run_save(ls, "mangle", &s) == 0)
-						ipt_check(&p, W_PRE,
-							  sbuf_str(&s), leg,
-							  "mangle", -1, &pre);
-					sbuf_reset(&s);
-					if (run_save(ls, "nat", &s) == 0)
-						ipt_check(&p, W_PRE,
-							  sbuf_str(&s), leg,
-							  "nat", 1, &pre);
-				}
+				    (t = saved(p.fam, "mangle", 0)) != NULL)
+					ipt_check(&p, W_PRE, t, ipt, "mangle",
+						  after, &pre);
+				if (legacy && (t = saved(p.fam, "mangle",
+							 1)) != NULL)
+					ipt_check(&p, W_PRE, t, leg, "mangle",
+						  -1, &pre);
+				if (legacy && (t = saved(p.fam, "nat", 1)) !=
+				    NULL)
+					ipt_check(&p, W_PRE, t, leg, "nat", 1,
+						  &pre);
 				for (j = 0; j < pre.n; j++)
 					found(strstr(pre.f[j].msg,
 						     "redirects") ? &cap : &mk,
@@ -595,7 +622,6 @@ dr_check_firewall(const struct plan_opts *o)
 					      "%s (port %u)", pre.f[j].msg,
 					      dport[k]);
 			}
-			sbuf_free(&s);
 		}
 		snprintf(id, sizeof(id), "fw.mark.%s", dr_fam_name(fams[fi]));
 		report(id, dr_fam_name(fams[fi]), &mk, "no chain after "
