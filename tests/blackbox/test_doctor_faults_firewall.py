@@ -155,11 +155,14 @@ while True:
 """
 
 
-def _singbox(t, env):
-    p = t.popen(t.rtr, ["python3", "-c", TRANSPARENT_LISTENER],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    t.wait_listen(t.rtr, 7893, proc=p)
-    t.run(t.rtr, ["nft", "-f", "-"], input=SINGBOX_TPROXY, check=True)
+def _singbox(prio="mangle + 5"):
+    def inject(t, env):
+        p = t.popen(t.rtr, ["python3", "-c", TRANSPARENT_LISTENER],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t.wait_listen(t.rtr, 7893, proc=p)
+        t.run(t.rtr, ["nft", "-f", "-"], check=True,
+              input=SINGBOX_TPROXY.replace("mangle + 5", prio))
+    return inject
 
 
 def _ufw(*allow):
@@ -263,7 +266,7 @@ FAULTS = [
           _nft(CLASH_REDIRECT), "fw.capture.ipv4", "refused"),
     Fault("singbox_tproxy_after_ours_ipv6",
           "https://github.com/nikkinikki-org/OpenWrt-nikki/issues/80",
-          _singbox, "fw.capture.ipv6", "reset", family="ipv6"),
+          _singbox(), "fw.capture.ipv6", "reset", family="ipv6"),
     # fw.input
     Fault("fw4_guest_input_reject",
           "https://github.com/ushan0v/forkop/pull/107",
@@ -357,6 +360,10 @@ HARMLESS = [
     # of the interface (a WARN says so)
     ("fw4_lan_zone_accepts", "nft", "ipv4", (), None, _nft(FW4_LAN),
      "fw.input.ipv4", ("WARN",)),
+    # another proxy's TPROXY before tproxyctl's (lower priority): its
+    # socket is assigned first, then tproxyctl's TPROXY assigns tproxyd's
+    ("singbox_tproxy_before_ours_ipv6", "nft", "ipv6", (), None,
+     _singbox("mangle - 5"), "fw.capture.ipv6", ("PASS",)),
     # UFW for IPv6 has no ufw-not-local: `ufw allow 80/tcp` does let the
     # delivered connections in
     ("ufw6_allow_80", "iptables", "ipv6", ("--family", "ipv6"), None,
