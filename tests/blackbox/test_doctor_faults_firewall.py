@@ -360,6 +360,14 @@ HARMLESS = [
     # of the interface (a WARN says so)
     ("fw4_lan_zone_accepts", "nft", "ipv4", (), None, _nft(FW4_LAN),
      "fw.input.ipv4", ("WARN",)),
+    # a restore on another interface (the WAN): it may apply to the
+    # clients, doctor cannot tell, so a WARN
+    ("mark_restore_on_wan_only", "nft", "ipv4", (), None,
+     _nft(FW4_MANGLE.replace("mangle_prerouting", "wan_restore")
+          .replace("priority mangle", "priority mangle + 10")
+          .replace("accept;", "accept;\n"
+                   "        iifname \"wan0\" meta mark set ct mark")),
+     "fw.mark.ipv4", ("WARN",)),
     # another proxy's TPROXY before tproxyctl's (lower priority): its
     # socket is assigned first, then tproxyctl's TPROXY assigns tproxyd's
     ("singbox_tproxy_before_ours_ipv6", "nft", "ipv6", (), None,

@@ -45,11 +45,24 @@ struct wctx {
 	const struct fw_pkt *p;
 	int         mode;		/* W_* */
 	const char *fam, *table;	/* nft: where jumps go */
-	char        maybe[300];		/* W_INPUT: a maybe-accept */
+	char        maybe[300];		/* a maybe-accept (W_INPUT), a
+					   maybe-rewrite (W_PRE) */
+	char        mwhere[160];
+	int         mwhat;
 	char        bad[300];		/* the rule that breaks it */
 	char        where[160];
-	int         what;		/* W_PRE: 1 rewrite, 2 capture */
+	int         what;		/* W_PRE: a WHAT_* */
 };
+
+/* What a prerouting rule after tproxyctl's does to intercepted packets. */
+enum { WHAT_NONE, WHAT_MARK, WHAT_CAPTURE, WHAT_DROP };
+
+static const char *const what_text[] = {
+	"", "sets the mark", "sends the port elsewhere", "drops them" };
+static const char *const what_why[] = {
+	"", "the TPROXY mark is lost and the connection is routed on instead "
+	"of to tproxyd", "connections go there, not to tproxyd",
+	"intercepted connections never reach tproxyd" };
 
 static const struct dr_chain *
 find_chain(const struct wctx *w, const char *name)
@@ -94,13 +107,23 @@ walk(struct wctx *w, const struct dr_chain *c, int depth, int maybe)
 		if (d.m == FW_NO)
 			continue;
 		sure = d.m == FW_YES && !maybe;
-		if (w->mode == W_PRE && (d.rewrite || d.capture)) {
-			if (!w->bad[0]) {
+		if (w->mode == W_PRE && (d.rewrite || d.capture ||
+					 d.v == FW_DROP)) {
+			int what = d.rewrite ? WHAT_MARK : d.capture ?
+				WHAT_CAPTURE : WHAT_DROP;
+
+			if (sure) {
 				note(w->bad, sizeof(w->bad), c->rule[i], c, w,
 				     w->where, sizeof(w->where));
-				w->what = d.rewrite ? 1 : 2;
+				w->what = what;
+				return FW_DROP;
 			}
-			return FW_DROP;
+			if (!w->maybe[0]) {
+				note(w->maybe, sizeof(w->maybe), c->rule[i],
+				     c, w, w->mwhere, sizeof(w->mwhere));
+				w->mwhat = what;
+			}
+			continue;
 		}
 		switch (d.v) {
 		case FW_ACCEPT:
@@ -150,6 +173,7 @@ walk(struct wctx *w, const struct dr_chain *c, int depth, int maybe)
 /* One problem found: where, the rule, the fix. */
 struct finding {
 	int  status;
+	int  what;	/* prerouting: a WHAT_* */
 	char msg[500];
 	char fix[300];
 };
@@ -159,24 +183,29 @@ struct result {
 	size_t n;
 };
 
-static void
-found(struct result *res, int status, const char *fix, const char *fmt,
-      ...) __attribute__((format(printf, 4, 5)));
+/* Add a finding to res (status ST_*, what: a prerouting finding's
+ * WHAT_*); returns it, NULL when res is full. */
+static struct finding *
+found(struct result *res, int status, int what, const char *fix,
+      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void
-found(struct result *res, int status, const char *fix, const char *fmt, ...)
+static struct finding *
+found(struct result *res, int status, int what, const char *fix,
+      const char *fmt, ...)
 {
 	struct finding *f;
 	va_list ap;
 
 	if (res->n == sizeof(res->f) / sizeof(res->f[0]))
-		return;
+		return NULL;
 	f = &res->f[res->n++];
 	f->status = status;
+	f->what = what;
 	snprintf(f->fix, sizeof(f->fix), "%s", fix ? fix : "");
 	va_start(ap, fmt);
 	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
 	va_end(ap);
+	return f;
 }
 
 /* The nft match for tproxyd's mark (no shell metacharacters). */
@@ -201,6 +230,17 @@ ipt_guard(const struct fw_pkt *p, const char *cmd, const char *table,
 	plan_format_mark(p->mark, p->mask, mk, sizeof(mk));
 	snprintf(out, n, "%s -w -t %s -I %s -m mark --mark %s -j ACCEPT", cmd,
 		 table, chain, mk);
+}
+
+/* ipt_is_nft(), asked once. */
+static int
+ipt_nft(void)
+{
+	static int v = -1;
+
+	if (v < 0)
+		v = ipt_is_nft();
+	return v;
 }
 
 /* The handle of nft table fam/table (`nft -a list ruleset`), -1 when
@@ -235,7 +275,7 @@ ours_handle(int fam, int ipt_ours)
 {
 	if (!ipt_ours)
 		return table_handle("inet", PLAN_NFT_TABLE);
-	if (!ipt_is_nft())
+	if (!ipt_nft())
 		return -1;
 	return table_handle(fam == PLAN_V4 ? "ip" : "ip6", "mangle");
 }
@@ -282,8 +322,8 @@ nft_check(const struct fw_pkt *p, int mode, long ours, struct result *res)
 			continue;
 		if (mode == W_INPUT && strcmp(c->hook, "input"))
 			continue;
-		/* at tproxyctl's priority (mangle) a chain loaded later
-		 * runs later: treat it as after */
+		/* at tproxyctl's priority (mangle) the chain of the
+		 * newer table runs first */
 		if (mode == W_PRE && (strcmp(c->hook, "prerouting") ||
 				      (after = runs_after(c->prio,
 					table_handle(c->fam, c->table),
@@ -297,29 +337,37 @@ nft_check(const struct fw_pkt *p, int mode, long ours, struct result *res)
 		w.fam = c->fam;
 		w.table = c->table;
 		r = walk(&w, c, 0, 0);
-		if (r != FW_DROP)
-			continue;
 		snprintf(fix, sizeof(fix), "nft insert rule %s %s %s %s "
 			 "accept", c->fam, c->table, c->name, mm);
-		if (mode == W_PRE)
-			found(res, after > 0 ? ST_FAIL : ST_WARN, fix, "nft %s "
-			      "(prerouting, priority %d, %s) %s `%s`: %s; the "
-			      "fix makes that chain leave marked packets alone",
-			      w.where, c->prio, after > 0 ? "after tproxyctl's"
-			      : "the same as tproxyctl's: the one loaded last "
-			      "runs first", w.what == 1 ? "sets the mark"
-			      : "redirects the port too", w.bad, w.what == 1 ?
-			      "the TPROXY mark is lost and the connection is "
-			      "routed on instead of to tproxyd" :
-			      "connections go to that port, not to tproxyd");
-		else if (w.maybe[0])
-			found(res, ST_WARN, fix, "nft %s (input) ends in `%s`; "
-			      "intercepted connections are accepted only if "
+		if (mode == W_PRE && (r == FW_DROP || w.maybe[0])) {
+			int sure = r == FW_DROP;
+
+			found(res, sure && after > 0 ? ST_FAIL : ST_WARN,
+			      sure ? w.what : w.mwhat, fix,
+			      "nft %s (prerouting, priority %d, %s) %s%s: "
+			      "`%s`: %s; the fix makes that chain leave "
+			      "marked packets alone", sure ? w.where :
+			      w.mwhere, c->prio, after > 0 ?
+			      "after tproxyctl's" : "the same as "
+			      "tproxyctl's: the one loaded last runs first",
+			      sure ? "" : "may ", what_text[sure ? w.what :
+							  w.mwhat],
+			      sure ? w.bad : w.maybe,
+			      what_why[sure ? w.what : w.mwhat]);
+			continue;
+		}
+		if (mode == W_PRE || r != FW_DROP)
+			continue;
+		if (w.maybe[0])
+			found(res, ST_WARN, 0, fix, "nft %s (input) ends in "
+			      "`%s`; intercepted connections are accepted only "
+			      "if "
 			      "`%s` matches them (they keep their original "
 			      "address and port)", w.where, w.bad, w.maybe);
 		else
-			found(res, ST_FAIL, fix, "nft %s (input): `%s` drops "
-			      "intercepted connections (TPROXY delivers them "
+			found(res, ST_FAIL, 0, fix, "nft %s (input): `%s` "
+			      "drops intercepted connections (TPROXY delivers "
+			      "them "
 			      "with their original address and port %u, so "
 			      "accepting tproxyd's port does not help)",
 			      w.where, w.bad, p->port);
@@ -362,45 +410,49 @@ ipt_check(const struct fw_pkt *p, int mode, const char *text, const char *cmd,
 	w.fam = cmd;
 	w.table = table;
 	r = walk(&w, start, 0, 0);
-	if (r == FW_DROP) {
-		const char *chain = mode == W_INPUT ? "INPUT" : "PREROUTING";
+	if (mode == W_PRE && (r == FW_DROP || w.maybe[0])) {
+		int sure = r == FW_DROP;
 
+		ipt_guard(p, cmd, table, "PREROUTING", fix, sizeof(fix));
+		found(res, sure && after > 0 ? ST_FAIL : ST_WARN,
+		      sure ? w.what : w.mwhat, fix,
+		      "%s: `%s` %s%s after TPROXY: %s%s", sure ? w.where :
+		      w.mwhere, sure ? w.bad : w.maybe, sure ? "" : "may ",
+		      what_text[sure ? w.what : w.mwhat],
+		      what_why[sure ? w.what : w.mwhat], after > 0 ? "" :
+		      " (if it runs after tproxyctl's chain: at the same "
+		      "priority the one loaded last runs first)");
+	} else if (mode == W_INPUT && r == FW_DROP) {
+		const char *chain = "INPUT";
+		char mk[32];
+
+		plan_format_mark(p->mark, p->mask, mk, sizeof(mk));
 		if (ufw)
 			chain = p->fam == PLAN_V4 ? "ufw-before-input" :
 				"ufw6-before-input";
 		ipt_guard(p, cmd, table, chain, fix, sizeof(fix));
-		if (mode == W_PRE)
-			found(res, after > 0 ? ST_FAIL : ST_WARN, fix,
-			      "%s `%s` %s%s", w.where, w.bad,
-			      w.what == 1 ? "sets the mark after TPROXY: the "
-			      "mark is lost and the connection is routed on "
-			      "instead of to tproxyd" : "redirects the port "
-			      "after TPROXY: connections go there, not to "
-			      "tproxyd", after > 0 ? "" : " (if it runs after "
-			      "tproxyctl's chain: at the same priority the "
-			      "one loaded last runs first)");
-		else if (w.maybe[0])
-			found(res, ST_WARN, fix, "%s INPUT ends in `%s` "
+		if (w.maybe[0])
+			found(res, ST_WARN, 0, fix, "%s INPUT ends in `%s` "
 			      "(%s); intercepted connections are accepted "
 			      "only if `%s` matches them", cmd, w.bad,
 			      w.where, w.maybe);
 		else if (ufw)
-			found(res, ST_FAIL, fix, "UFW (%s INPUT: `%s` in %s) "
-			      "drops intercepted connections: they keep "
+			found(res, ST_FAIL, 0, fix, "UFW (%s INPUT: `%s` in "
+			      "%s) drops intercepted connections: they keep "
 			      "their original address and port %u%s; to keep "
 			      "the fix across `ufw reload`, add `-A %s -m mark "
-			      "--mark 0x%x/0x%x -j ACCEPT` to /etc/ufw/%s "
+			      "--mark %s -j ACCEPT` to /etc/ufw/%s "
 			      "after its `# End required lines` line", cmd,
 			      w.bad,
 			      strrchr(w.where, ' ') + 1, p->port,
 			      strstr(w.where, "not-local") ? " (not a local "
 			      "address: `ufw allow` does not help)" : "",
 			      p->fam == PLAN_V4 ? "ufw-before-input" :
-			      "ufw6-before-input", p->mark, p->mask,
+			      "ufw6-before-input", mk,
 			      p->fam == PLAN_V4 ? "before.rules" :
 			      "before6.rules");
 		else
-			found(res, ST_FAIL, fix, "%s INPUT: `%s` (%s) drops "
+			found(res, ST_FAIL, 0, fix, "%s INPUT: `%s` (%s) drops "
 			      "intercepted connections (TPROXY delivers them "
 			      "with their original address and port %u, so "
 			      "accepting tproxyd's port does not help)", cmd,
@@ -473,17 +525,6 @@ saved(int fam, const char *table, int legacy)
 	}
 	cache[n].ok = rc == 0;
 	return cache[n++].ok ? sbuf_str(&cache[n - 1].out) : NULL;
-}
-
-/* ipt_is_nft(), asked once. */
-static int
-ipt_nft(void)
-{
-	static int v = -1;
-
-	if (v < 0)
-		v = ipt_is_nft();
-	return v;
 }
 
 /* Whether our capture is iptables (its chains jumped from PREROUTING). */
@@ -616,9 +657,9 @@ dr_check_firewall(const struct plan_opts *o)
 					ipt_check(&p, W_PRE, t, leg, "nat", 1,
 						  &pre);
 				for (j = 0; j < pre.n; j++)
-					found(strstr(pre.f[j].msg,
-						     "redirects") ? &cap : &mk,
-					      pre.f[j].status, pre.f[j].fix,
+					found(pre.f[j].what == WHAT_MARK ?
+					      &mk : &cap, pre.f[j].status,
+					      pre.f[j].what, pre.f[j].fix,
 					      "%s (port %u)", pre.f[j].msg,
 					      dport[k]);
 			}
