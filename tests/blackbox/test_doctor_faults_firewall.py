@@ -368,6 +368,17 @@ HARMLESS = [
           .replace("accept;", "accept;\n"
                    "        iifname \"wan0\" meta mark set ct mark")),
      "fw.mark.ipv4", ("WARN",)),
+    # Docker's nat rules: its DNAT of published ports (80 here) applies
+    # to local destinations only, and TPROXY keeps the original one
+    ("docker_published_port_80", "iptables", "ipv4", (), None,
+     _sh("iptables -t nat -N DOCKER && "
+         "iptables -t nat -A PREROUTING -m addrtype --dst-type LOCAL "
+         "-j DOCKER && "
+         "iptables -t nat -A DOCKER ! -i docker0 -p tcp --dport 80 "
+         "-j DNAT --to-destination 172.17.0.2:80 && "
+         "iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 "
+         "-j MASQUERADE"),
+     "fw.capture.ipv4", ("PASS",)),
     # another proxy's TPROXY before tproxyctl's (lower priority): its
     # socket is assigned first, then tproxyctl's TPROXY assigns tproxyd's
     ("singbox_tproxy_before_ours_ipv6", "nft", "ipv6", (), None,

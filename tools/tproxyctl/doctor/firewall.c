@@ -670,7 +670,7 @@ dr_check_firewall(const struct plan_opts *o)
 		snprintf(id, sizeof(id), "fw.capture.%s",
 			 dr_fam_name(fams[fi]));
 		report(id, dr_fam_name(fams[fi]), &cap, "no chain after "
-		       "tproxyctl's redirects the intercepted ports");
+		       "tproxyctl's sends the intercepted ports elsewhere");
 		snprintf(id, sizeof(id), "fw.input.%s", dr_fam_name(fams[fi]));
 		report(id, dr_fam_name(fams[fi]), &in, "the input path "
 		       "accepts intercepted connections");
