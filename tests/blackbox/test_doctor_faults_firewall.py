@@ -379,6 +379,18 @@ HARMLESS = [
          "iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 "
          "-j MASQUERADE"),
      "fw.capture.ipv4", ("PASS",)),
+    # tproxyctl's chain moved after mangle (to dstnat - 1): a restore at
+    # mangle + 10 now runs before it, TPROXY sets the mark after it
+    ("restore_before_ours_moved_later", "nft", "ipv4", (), None,
+     lambda t, env: _sh(
+         "nft list table inet tproxyd | sed 's/priority mangle;/priority "
+         "dstnat - 1;/' > {0} && nft delete table inet tproxyd && "
+         "nft -f {0} && nft add table inet fw4 && "
+         "nft add chain inet fw4 mangle_prerouting "
+         "'{{ type filter hook prerouting priority mangle + 10; }}' && "
+         "nft add rule inet fw4 mangle_prerouting meta mark set ct mark"
+         .format(env["tmp"] / "moved.nft"))(t, env),
+     "fw.mark.ipv4", ("PASS",)),
     # another proxy's TPROXY before tproxyctl's (lower priority): its
     # socket is assigned first, then tproxyctl's TPROXY assigns tproxyd's
     ("singbox_tproxy_before_ours_ipv6", "nft", "ipv6", (), None,
@@ -404,7 +416,7 @@ def test_firewall_not_a_fault(topology, tmp_path, case, ufw_conf):
             *extra)
     assert p.returncode == 0, p.stdout + p.stderr
     assert client_outcome(t, family) == "intercepted"
-    inject(t, {})
+    inject(t, {"tmp": tmp_path})
     assert client_outcome(t, family) == "intercepted"
     rc, checks, p = doctor(t, "-f", conf, "--state", state)
     assert rc == 0, p.stdout

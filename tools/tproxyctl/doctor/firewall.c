@@ -280,14 +280,30 @@ ours_handle(int fam, int ipt_ours)
 	return table_handle(fam == PLAN_V4 ? "ip" : "ip6", "mangle");
 }
 
-/* Does a prerouting base chain at priority prio in table (handle h, -1
- * not known) run after tproxyctl's (priority mangle, handle ours)?
- * 1 yes, 0 no, -1 cannot tell. */
+/* The priority of tproxyctl's prerouting chain: its nft chain's (setup
+ * makes it at mangle), else iptables' mangle table's (-150). */
 static int
-runs_after(int prio, long h, long ours)
+ours_prio(void)
 {
-	if (prio != -150)
-		return prio > -150;
+	const struct dr_chain *ch;
+	size_t n = dr_nft_chains(&ch), i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(ch[i].fam, "inet") &&
+		    !strcmp(ch[i].table, PLAN_NFT_TABLE) &&
+		    !strcmp(ch[i].hook, "prerouting"))
+			return ch[i].prio;
+	return -150;
+}
+
+/* Does a prerouting base chain at priority prio in table (handle h, -1
+ * not known) run after tproxyctl's (priority oprio, its table's handle
+ * ours)? 1 yes, 0 no, -1 cannot tell. */
+static int
+runs_after(int prio, long h, int oprio, long ours)
+{
+	if (prio != oprio)
+		return prio > oprio;
 	if (h < 0 || ours < 0)
 		return -1;
 	return h < ours;
@@ -307,6 +323,7 @@ nft_check(const struct fw_pkt *p, int mode, long ours, struct result *res)
 	const struct dr_chain *ch;
 	size_t n = dr_nft_chains(&ch), i;
 	char mm[64], fix[300];
+	int oprio = ours_prio();
 
 	nft_mark_match(p, mm, sizeof(mm));
 	for (i = 0; i < n; i++) {
@@ -327,7 +344,7 @@ nft_check(const struct fw_pkt *p, int mode, long ours, struct result *res)
 		if (mode == W_PRE && (strcmp(c->hook, "prerouting") ||
 				      (after = runs_after(c->prio,
 					table_handle(c->fam, c->table),
-					ours)) == 0))
+					oprio, ours)) == 0))
 			continue;
 		memset(&w, 0, sizeof(w));
 		w.ch = ch;
@@ -643,7 +660,8 @@ dr_check_firewall(const struct plan_opts *o)
 				after = !ipt_nft() ? -1 :
 					runs_after(-150, table_handle(
 						fams[fi] == PLAN_V4 ? "ip" :
-						"ip6", "mangle"), ours);
+						"ip6", "mangle"), ours_prio(),
+						ours);
 				if (!ipt_ours && after &&
 				    (t = saved(p.fam, "mangle", 0)) != NULL)
 					ipt_check(&p, W_PRE, t, ipt, "mangle",
