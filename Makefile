@@ -311,6 +311,11 @@ $(B)/tests/test_tproxyctl_path: $(B)/tests/unit/test_tproxyctl_path.o \
 		$(B)/tools/tproxyctl/doctor/pathparse.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+# doctor/fwrule.c (reads one firewall rule; pure) with its unit test.
+$(B)/tests/test_tproxyctl_fwrule: $(B)/tests/unit/test_tproxyctl_fwrule.o \
+		$(B)/tools/tproxyctl/doctor/fwrule.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 # `make bench [QUICK=1] [BASELINE=other/build/tproxyd]`: tproxyd against
 # direct forwarding, Squid, HAProxy and nginx in the namespace network

@@ -70,5 +70,8 @@ void dr_check_selinux(void);
  * otherwise): GRE device, MTU, the routers (wccp.c). */
 void dr_check_wccp(const struct plan_opts *o, const struct cfg *c,
 		   const char *conf_path);
+/* firewall.c: other chains that rewrite the mark, redirect the ports or
+ * drop on input; iptables-legacy beside nft. */
+void dr_check_firewall(const struct plan_opts *o);
 
 #endif

@@ -63,10 +63,11 @@ doctor_foreign_capture(const struct plan_opts *o, struct sbuf *err)
 }
 
 /* Family f: socket/DIVERT before TPROXY, bypass before both, on every
- * prerouting path (rules.order.*, rules.bypass.*). */
+ * prerouting path (rules.order.*, rules.bypass.*). Only TPROXY rules to
+ * tproxyd's ports (tp, ntp) count: another proxy's are fw.capture's. */
 static void
 check_order(const struct walk *walks, size_t nwalks, int f,
-	    const char *setup)
+	    const char *setup, const unsigned *tp, size_t ntp)
 {
 	int order_bad = 0, bypass_bad = 0, any = 0;
 	char id[64], obad[400] = "", bbad[400] = "";
@@ -78,7 +79,14 @@ check_order(const struct walk *walks, size_t nwalks, int f,
 		for (i = 0; i < walks[w].n; i++) {
 			const struct ent *e = &walks[w].e[i];
 
+			size_t k;
+
 			if (!(e->fams & f))
+				continue;
+			for (k = 0; e->type == ENT_TPROXY && k < ntp; k++)
+				if (tp[k] == e->onport)
+					break;
+			if (e->type == ENT_TPROXY && k == ntp)
 				continue;
 			if (e->type == ENT_SOCKET) {
 				seen_socket = 1;
@@ -187,7 +195,7 @@ dr_check_rules(const struct plan_opts *o, const struct cfg *c,
 				    "intercepts port %u", dr_fam_name(f),
 				    dport[k]);
 		}
-		check_order(walks, nwalks, f, setup);
+		check_order(walks, nwalks, f, setup, tp, ntp);
 		/* Requested bypasses are present. */
 		for (k = 0; k < o->nbypass; k++) {
 			int bf, found = 0;

@@ -100,16 +100,35 @@ parse_ports(const char *p, struct ent *e)
 
 /* nftables ------------------------------------------------------------- */
 
-struct nchain {
-	char   fam[8], table[64], name[64];
-	char   hook[16];	/* of a base chain ("prerouting"), else "" */
-	char   dev[IFNAMSIZ];	/* netdev ingress: the device */
-	char **rule;
-	size_t nrule;
-};
-
-static struct nchain *nch;
+static struct dr_chain *nch;
 static size_t nnch;
+
+/* A base chain's priority: "mangle", "-150", "mangle + 10", ... */
+static int
+nft_prio(const char *p)
+{
+	static const struct {
+		const char *name;
+		int         val;
+	} names[] = { { "raw", -300 }, { "mangle", -150 }, { "dstnat", -100 },
+		      { "filter", 0 }, { "security", 50 }, { "srcnat", 100 } };
+	size_t i;
+	int v = 0;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strncmp(p, names[i].name, strlen(names[i].name))) {
+			v = names[i].val;
+			p += strlen(names[i].name);
+			break;
+		}
+	if (i == sizeof(names) / sizeof(names[0]))
+		return (int)strtol(p, NULL, 10);
+	while (*p == ' ')
+		p++;
+	if (*p == '+' || *p == '-')
+		v += (*p == '+' ? 1 : -1) * (int)strtol(p + 1, NULL, 10);
+	return v;
+}
 
 static int
 ipt_owned(const char *fam, const char *table)
@@ -130,7 +149,7 @@ static void
 nft_parse(const char *text, int skip_ipt)
 {
 	char fam[8] = "", table[64] = "";
-	struct nchain *cur = NULL;
+	struct dr_chain *cur = NULL;
 	const char *p;
 	int skip = 0;
 
@@ -152,7 +171,7 @@ nft_parse(const char *text, int skip_ipt)
 		if (skip)
 			continue;
 		if (strncmp(s, "chain ", 6) == 0) {
-			struct nchain *n = realloc(nch, (nnch + 1) *
+			struct dr_chain *n = realloc(nch, (nnch + 1) *
 						   sizeof(*n));
 
 			if (n == NULL)
@@ -170,16 +189,23 @@ nft_parse(const char *text, int skip_ipt)
 		if (strncmp(s, "type ", 5) == 0) {
 			const char *h = strstr(s, " hook ");
 			const char *d = strstr(s, " device ");
+			const char *pr = strstr(s, " priority ");
 
 			if (h)
 				sscanf(h + 6, "%15s", cur->hook);
 			if (d)
 				sscanf(d + 8, "\"%15[^\"]", cur->dev);
+			if (pr)
+				cur->prio = nft_prio(pr + 10);
+			cur->policy_drop = strstr(s, "policy drop") != NULL;
 			continue;
 		}
 		if (strncmp(s, "policy ", 7) == 0 || strncmp(s, "comment ",
-							     8) == 0)
+							     8) == 0) {
+			if (strncmp(s, "policy drop", 11) == 0)
+				cur->policy_drop = 1;
 			continue;
+		}
 		cur->rule = realloc(cur->rule, (cur->nrule + 1) *
 				    sizeof(char *));
 		if (cur->rule == NULL)
@@ -188,7 +214,7 @@ nft_parse(const char *text, int skip_ipt)
 	}
 }
 
-static struct nchain *
+static struct dr_chain *
 nft_find(const char *fam, const char *table, const char *name)
 {
 	size_t i;
@@ -201,7 +227,7 @@ nft_find(const char *fam, const char *table, const char *name)
 }
 
 static int
-nft_fams(const struct nchain *c, const char *r)
+nft_fams(const struct dr_chain *c, const char *r)
 {
 	if (!strcmp(c->fam, "ip"))
 		return PLAN_V4;
@@ -239,7 +265,7 @@ udp_action(const char *r)
 }
 
 static void
-nft_walk(struct walk *w, const struct nchain *c, enum path pt, int depth)
+nft_walk(struct walk *w, const struct dr_chain *c, enum path pt, int depth)
 {
 	char where[256];
 	size_t i;
@@ -278,7 +304,7 @@ nft_walk(struct walk *w, const struct nchain *c, enum path pt, int depth)
 		} else if ((q = strstr(r, "jump ")) != NULL ||
 			   (q = strstr(r, "goto ")) != NULL) {
 			char target[64];
-			const struct nchain *t;
+			const struct dr_chain *t;
 
 			if (sscanf(q + 5, "%63s", target) == 1 && depth < 8 &&
 			    (t = nft_find(c->fam, c->table, target)) != NULL)
@@ -293,17 +319,11 @@ nft_walk(struct walk *w, const struct nchain *c, enum path pt, int depth)
 
 /* iptables -------------------------------------------------------------- */
 
-struct ichain {
-	char   name[64];
-	char **rule;
-	size_t nrule;
-};
-
 static void
-ipt_walk(struct walk *w, struct ichain *ch, size_t nch_, const char *name,
+ipt_walk(struct walk *w, struct dr_chain *ch, size_t nch_, const char *name,
 	 int fam, const char *table, int depth)
 {
-	struct ichain *c = NULL;
+	struct dr_chain *c = NULL;
 	char where[256];
 	size_t i, k;
 	int ua;
@@ -354,22 +374,14 @@ ipt_walk(struct walk *w, struct ichain *ch, size_t nch_, const char *name,
 	}
 }
 
-/* The path from built-in chain start of table (mangle PREROUTING, filter
- * FORWARD) as walk pt. */
-static void
-ipt_collect(int fam, const char *table, const char *start, enum path pt)
+struct dr_chain *
+dr_ipt_parse(const char *text, size_t *np)
 {
-	struct sbuf out = { 0 };
-	struct ichain *ch = NULL;
-	size_t n = 0, i, k;
+	struct dr_chain *ch = NULL;
+	size_t n = 0, i;
 	const char *p;
-	char wname[64];
 
-	if (ipt_save(fam, table, &out) < 0) {
-		sbuf_free(&out);
-		return;
-	}
-	for (p = sbuf_str(&out); *p; p += strcspn(p, "\n") +
+	for (p = text; *p; p += strcspn(p, "\n") +
 	     (p[strcspn(p, "\n")] ? 1 : 0)) {
 		char l[1024], name[64];
 
@@ -388,6 +400,8 @@ ipt_collect(int fam, const char *table, const char *start, enum path pt)
 			snprintf(ch[n].name, sizeof(ch[n].name), "%s", name);
 			n++;
 		}
+		if (l[0] == ':')
+			ch[i].policy_drop = strstr(l, " DROP ") != NULL;
 		if (l[0] == '-') {
 			ch[i].rule = realloc(ch[i].rule, (ch[i].nrule + 1) *
 					     sizeof(char *));
@@ -396,15 +410,42 @@ ipt_collect(int fam, const char *table, const char *start, enum path pt)
 			ch[i].rule[ch[i].nrule++] = xstrdup(l);
 		}
 	}
-	snprintf(wname, sizeof(wname), "%s %s %s", fam == PLAN_V4 ?
-		 "iptables" : "ip6tables", table, start);
-	ipt_walk(walk_new(pt, wname), ch, n, start, fam, table, 0);
+	*np = n;
+	return ch;
+}
+
+void
+dr_chains_free(struct dr_chain *ch, size_t n)
+{
+	size_t i, k;
+
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < ch[i].nrule; k++)
 			free(ch[i].rule[k]);
 		free(ch[i].rule);
 	}
 	free(ch);
+}
+
+/* The path from built-in chain start of table (mangle PREROUTING, filter
+ * FORWARD) as walk pt. */
+static void
+ipt_collect(int fam, const char *table, const char *start, enum path pt)
+{
+	struct sbuf out = { 0 };
+	struct dr_chain *ch;
+	size_t n;
+	char wname[64];
+
+	if (ipt_save(fam, table, &out) < 0) {
+		sbuf_free(&out);
+		return;
+	}
+	ch = dr_ipt_parse(sbuf_str(&out), &n);
+	snprintf(wname, sizeof(wname), "%s %s %s", fam == PLAN_V4 ?
+		 "iptables" : "ip6tables", table, start);
+	ipt_walk(walk_new(pt, wname), ch, n, start, fam, table, 0);
+	dr_chains_free(ch, n);
 	sbuf_free(&out);
 }
 
@@ -472,6 +513,14 @@ size_t
 dr_forward_walks(const struct walk **out)
 {
 	return get(PATH_FWD, out);
+}
+
+size_t
+dr_nft_chains(const struct dr_chain **out)
+{
+	collect_rules();
+	*out = nch;
+	return nnch;
 }
 
 size_t

@@ -61,6 +61,34 @@ size_t dr_forward_walks(const struct walk **walks);
  * only bypass and ENT_UDP_* entries. Same ownership. */
 size_t dr_bridge_walks(const struct walk **walks);
 
+/*
+ * A chain as read: nft (fam, table, name; a base chain has its hook, its
+ * priority as a number, mangle -150, and dev for netdev ingress) or one of
+ * an iptables-save table (name; fam and table as asked). policy_drop: a
+ * base chain (or built-in iptables chain) whose policy is drop. rule: the
+ * rules' text in order (nft as listed, iptables-save's "-A ..." lines).
+ */
+struct dr_chain {
+	char   fam[8], table[64], name[64];
+	char   hook[16];
+	char   dev[IFNAMSIZ];
+	int    prio;
+	int    policy_drop;
+	char **rule;
+	size_t nrule;
+};
+
+/* Every nft chain of this network namespace (bridge family included;
+ * tables iptables-nft owns left out when iptables is its nf_tables
+ * variant: read those with dr_ipt_parse()). Same ownership as
+ * dr_rules_walks(). */
+size_t dr_nft_chains(const struct dr_chain **chains);
+
+/* The chains of iptables-save output text (one table), in *n; free with
+ * dr_chains_free(). */
+struct dr_chain *dr_ipt_parse(const char *text, size_t *n);
+void dr_chains_free(struct dr_chain *c, size_t n);
+
 /* Whether e applies to destination port port (no port match: every
  * port; a range a-b is stored as its two ends). */
 int dr_ent_has_port(const struct ent *e, unsigned port);

@@ -1,0 +1,37 @@
+/*
+ * fwrule.h - private to doctor/: how one firewall rule (nft as listed,
+ * or an iptables-save "-A" line) treats the packet of an intercepted
+ * connection, for firewall.c. No system access: fwrule.c only reads text.
+ */
+#ifndef TPROXYCTL_DOCTOR_FWRULE_H
+#define TPROXYCTL_DOCTOR_FWRULE_H
+
+#include <stdint.h>
+
+enum { FW_NO, FW_YES, FW_MAYBE };
+enum { FW_NONE, FW_ACCEPT, FW_DROP, FW_RETURN, FW_JUMP, FW_GOTO };
+
+/* The packet: family, destination port, tproxyd's mark; any_state: all
+ * packets of the connection count (marks), not only the first (input). */
+struct fw_pkt {
+	int      fam;
+	unsigned port;
+	uint32_t mark, mask;
+	int      any_state;
+};
+
+/* What one rule does to the packet. */
+struct fw_rule {
+	int  m;			/* FW_NO, FW_YES, FW_MAYBE */
+	int  v;			/* FW_NONE (no verdict), FW_ACCEPT, ... */
+	char target[64];	/* FW_JUMP, FW_GOTO: the chain */
+	int  rewrite;		/* sets the mark, losing tproxyd's bits */
+	int  capture;		/* REDIRECT, DNAT, TPROXY elsewhere */
+};
+
+/* Read rule r (nft's text, or iptables-save's "-A CHAIN ...") for packet
+ * p into d. */
+void dr_fw_nft_rule(const char *r, const struct fw_pkt *p, struct fw_rule *d);
+void dr_fw_ipt_rule(const char *r, const struct fw_pkt *p, struct fw_rule *d);
+
+#endif
