@@ -60,5 +60,7 @@ void dr_check_bridge(const struct plan_opts *o, const char *conf_path);
 void dr_check_tproxyd(const struct plan_opts *o, const struct cfg *c,
 		      const char *conf_path);
 void dr_check_selinux(void);
+void dr_check_failure(const struct plan_opts *o, const struct cfg *c,
+		      const char *conf_path);
 
 #endif
