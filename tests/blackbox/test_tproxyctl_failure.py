@@ -30,7 +30,7 @@ import pytest
 
 import harness
 import netns
-from tproxyctl_env import (CTL, PY, HERE, TPORT, ctl, doctor,
+from tproxyctl_env import (CTL, PY, HERE, TPORT, ctl, doctor, snapshot,
                            start_origin, start_tproxyd, stop, write_conf)
 
 FAMILIES = {"ipv4": netns.SRV4, "ipv6": netns.SRV6}
@@ -181,8 +181,9 @@ def test_watch_puts_rules_back(topology, tmp_path, backend):
     t = topology
     start_origin(t, [netns.SRV4])
     conf = write_conf(tmp_path / "tproxyd")
-    start_tproxyd(t, conf)
+    d = start_tproxyd(t, conf)
     state = tmp_path / "state"
+    before = snapshot(t)
     p = ctl(t, "setup", "-f", conf, "--backend", backend, "--family",
             "ipv4", "--on-failure", "closed", "--state", state)
     assert p.returncode == 0, p.stderr
@@ -198,10 +199,19 @@ def test_watch_puts_rules_back(topology, tmp_path, backend):
         # within the watchdog's one-second rule check they are
         # intercepted again.
         phase(load, "rules back", lambda: None, "proxied", log)
+        # tproxyd stops: the watchdog marks its port failed, and stops
+        # itself leaving that in place (as systemd stops both); teardown
+        # still removes everything setup added.
+        phase(load, "SIGTERM", lambda: stop(d), "reset", log)
     finally:
         load.finish()
     end_watch(t, w, werr, backend)
-    assert "rules are gone" in werr.read_text(), werr.read_text()
+    text = werr.read_text()
+    assert "rules are gone" in text, text
+    assert "not listening" in text, text
+    p = ctl(t, "teardown", "--state", state)
+    assert p.returncode == 0, p.stderr
+    assert snapshot(t) == before
 
 
 @pytest.mark.parametrize("mode,status", [("open", "WARN"),

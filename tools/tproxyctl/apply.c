@@ -101,7 +101,10 @@ note_ipt_tables(const struct plan_opts *o, struct state *st)
 	for (i = 0; i < 2; i++)
 		for (k = 0; k < 2; k++) {
 			char *table = k ? "filter" : "mangle";
-			int uses = k ? plan_quic_families(o) & fams[i].fam :
+			int filt = plan_quic_families(o) |
+				(o->on_failure == PLAN_FAIL_CLOSED ?
+				 o->families : 0);
+			int uses = k ? filt & fams[i].fam :
 				o->families & fams[i].fam;
 
 			if (uses && nft_table_exists(fams[i].nft, table) == 0)
