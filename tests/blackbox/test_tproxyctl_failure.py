@@ -194,6 +194,8 @@ def test_watch_puts_rules_back(topology, tmp_path, backend):
         harness.wait_for(lambda: any(r["outcome"] == "proxied"
                                      for r in load.records()), 10,
                          "requests intercepted", show=load.records)
+        _, checks, raw = doctor(t, "-f", conf, "--state", state)
+        assert checks["failure.watch"][0] == "PASS", raw.stdout
         assert t.run(t.rtr, ["nft", "flush", "ruleset"]).returncode == 0
         # Right after the flush clients go direct (no rule at all);
         # within the watchdog's one-second rule check they are
@@ -236,3 +238,12 @@ def test_doctor_warns_open_with_deny_rules(topology, tmp_path, mode,
     _, checks, raw = doctor(t, "-f", conf, "--state", state)
     assert checks["failure.mode"][0] == status, raw.stdout
     assert ("on-failure %s" % mode) in checks["failure.mode"][1]
+    if mode == "open":
+        assert checks["failure.mode"][1].count("tproxyd.conf:"), raw.stdout
+    # No watchdog here: closed without one is a WARN (a hung tproxyd
+    # would leave clients waiting), open is not.
+    assert checks["failure.watch"][0] == ("WARN" if mode == "closed" else
+                                          "PASS"), raw.stdout
+    # status shows the choice.
+    p = ctl(t, "status", "-f", conf, "--state", state)
+    assert "on failure: %s (" % mode in p.stdout, p.stdout
