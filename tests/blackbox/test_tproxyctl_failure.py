@@ -17,6 +17,9 @@ see after each event:
 and measures the time from the event to the first client seeing the new
 behaviour (a request started after the event, ending with the new
 outcome). The bound asserted is --interval + --overload-after + 1 s.
+The same with --bridge (SIGKILL and SIGSTOP); and: the watchdog puts
+flushed rules back, teardown after it left a port failed, doctor's
+failure.mode / failure.watch, and status.
 With TPROXYCTL_FAILURE_LOG=FILE each measurement is appended to FILE as a
 JSON line (doc/tproxyctl.8 quotes the medians).
 """
@@ -30,7 +33,8 @@ import pytest
 
 import harness
 import netns
-from tproxyctl_env import (CTL, PY, HERE, TPORT, ctl, doctor, snapshot,
+from tproxyctl_env import (BR_SRV4, BR_SRV6, CTL, PY, HERE, TPORT,
+                           BridgeTopology, ctl, doctor, snapshot,
                            start_origin, start_tproxyd, stop, write_conf)
 
 FAMILIES = {"ipv4": netns.SRV4, "ipv6": netns.SRV6}
@@ -171,6 +175,63 @@ def test_on_failure(topology, tmp_path, backend, family, mode):
         with open(os.environ["TPROXYCTL_FAILURE_LOG"], "a") as f:
             f.write(json.dumps({"backend": backend, "family": family,
                                 "mode": mode, "seconds": log}) + "\n")
+
+
+@pytest.mark.parametrize("mode", ["open", "closed"])
+@pytest.mark.parametrize("backend,family", [("nft", "ipv4"),
+                                            ("iptables", "ipv6")])
+def test_on_failure_bridge(run_prefix, tmp_path, backend, family, mode):
+    """--bridge: frames diverted to the IP layer that tproxyd does not
+    take are routed back onto the bridge (open) or reset (closed). Two
+    of the four backend x family pairs, to keep the file short (all four
+    pass the same way)."""
+    srv = BR_SRV4 if family == "ipv4" else BR_SRV6
+    with BridgeTopology(run_prefix + "f" + backend[0] + family[-1] +
+                        mode[0]) as t:
+        start_origin(t, [BR_SRV4, BR_SRV6])
+        conf = write_conf(tmp_path / "tproxyd")
+        d = start_tproxyd(t, conf)
+        state = tmp_path / "state"
+        p = ctl(t, "setup", "-f", conf, "--backend", backend, "--family",
+                family, "--bridge", "b0", "b1", "--on-failure", mode,
+                "--state", state)
+        assert p.returncode == 0, p.stderr
+        w, werr = start_watch(t, tmp_path, state)
+        load = Load(t, tmp_path, srv)
+        new = "direct" if mode == "open" else "reset"
+        log = {}
+        try:
+            harness.wait_for(lambda: any(r["outcome"] == "proxied"
+                                         for r in load.records()), 10,
+                             "bridged requests intercepted",
+                             show=lambda: load.records()[-5:])
+
+            def kill():
+                d.proc.kill()
+                d.proc.wait(5)
+                d.problems = []
+
+            def restart():
+                nonlocal d
+                d = start_tproxyd(t, conf)
+
+            phase(load, "SIGKILL", kill, new, log)
+            phase(load, "restart after SIGKILL", restart, "proxied", log)
+            phase(load, "SIGSTOP",
+                  lambda: d.proc.send_signal(signal.SIGSTOP), new, log)
+            phase(load, "SIGCONT",
+                  lambda: d.proc.send_signal(signal.SIGCONT), "proxied",
+                  log)
+        finally:
+            d.proc.send_signal(signal.SIGCONT)
+            load.finish()
+        stop(d)
+        end_watch(t, w, werr, backend, family)
+        if os.environ.get("TPROXYCTL_FAILURE_LOG"):
+            with open(os.environ["TPROXYCTL_FAILURE_LOG"], "a") as f:
+                f.write(json.dumps({"backend": backend, "family": family,
+                                    "mode": mode, "bridge": True,
+                                    "seconds": log}) + "\n")
 
 
 @pytest.mark.parametrize("backend", ["nft", "iptables"])
