@@ -238,7 +238,9 @@ def test_on_failure_bridge(run_prefix, tmp_path, backend, family, mode):
 def test_watch_puts_rules_back(topology, tmp_path, backend):
     """`nft flush ruleset` (what a reload of nftables.service does; with
     iptables-nft it takes the iptables rules too): the watchdog puts
-    tproxyctl's rules back and clients are intercepted again."""
+    tproxyctl's rules back and clients are intercepted again. Then
+    tproxyd stops (its port is left failed) and teardown runs while the
+    watchdog still does: everything setup added goes, and stays gone."""
     t = topology
     start_origin(t, [netns.SRV4])
     conf = write_conf(tmp_path / "tproxyd")
@@ -268,13 +270,21 @@ def test_watch_puts_rules_back(topology, tmp_path, backend):
         phase(load, "SIGTERM", lambda: stop(d), "reset", log)
     finally:
         load.finish()
-    end_watch(t, w, werr, backend)
-    text = werr.read_text()
-    assert "rules are gone" in text, text
-    assert "not listening" in text, text
+    # Teardown while the watchdog runs: everything goes, and the
+    # watchdog does not put it back.
     p = ctl(t, "teardown", "--state", state)
     assert p.returncode == 0, p.stderr
+    harness.wait_for(lambda: "is gone (tproxyctl teardown?)" in
+                     werr.read_text(), 5, "the watchdog noticing teardown",
+                     show=werr.read_text)
+    time.sleep(1.5)		# more than its one-second rule check
     assert snapshot(t) == before
+    w.terminate()
+    assert w.wait(10) == 0, werr.read_text()
+    text = werr.read_text()
+    assert "rules are gone" in text, text
+    assert text.count("rules are gone") == 1, text
+    assert "not listening" in text, text
 
 
 @pytest.mark.parametrize("mode,status", [("open", "WARN"),

@@ -19,6 +19,7 @@
 #include "backend.h"
 #include "nft.h"
 #include "state.h"
+#include "watch.h"
 
 int
 have_net_admin(void)
@@ -131,6 +132,8 @@ apply_setup(const struct plan_opts *o, const char *state_path)
 		plan_free(&p);
 		return 1;
 	}
+	/* Held until exit: tproxyctl watch puts nothing back meanwhile. */
+	watch_lock(state_path, 1);
 	if (!have_net_admin()) {
 		fprintf(stderr, "tproxyctl: setup needs CAP_NET_ADMIN "
 			"(missing privileges: run it as root)\n");
@@ -271,6 +274,7 @@ apply_teardown(const char *state_path)
 			"(missing privileges: run it as root)\n");
 		return 1;
 	}
+	watch_lock(state_path, 1);	/* see apply_setup() */
 	rc = state_load(state_path, &st, &err);
 	if (rc == -ENOENT) {
 		/* Without a record only what is ours by name can go. */

@@ -20,7 +20,8 @@
  * Every second it also checks that tproxyctl's rules are still there (a
  * reload of nftables.service runs `nft flush ruleset`) and puts the
  * netfilter rules and the policy routing back from the state file when
- * they are not, with one log line.
+ * they are not, with one log line; and whether the state file changed
+ * (a new setup: watch that one; removed by a teardown: put nothing back).
  *
  * Messages are single lines on stderr (the journal under systemd). It
  * changes nothing else, and SIGTERM ends it with status 0 leaving the
@@ -28,6 +29,7 @@
  * them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -38,7 +40,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -263,7 +267,7 @@ write_failed(const struct plan_opts *o, const struct target *t, size_t nt)
 	unsigned port[PLAN_MAX_PORTS * PLAN_NKIND], all[PLAN_MAX_PORTS * 2];
 	char list[sizeof(port) / sizeof(port[0]) * 8];
 	struct sbuf script = { 0 }, err = { 0 };
-	size_t i, n;
+	size_t i, n, k;
 	int rc = 0;
 
 	for (i = 0; i < 2; i++) {
@@ -286,13 +290,17 @@ write_failed(const struct plan_opts *o, const struct target *t, size_t nt)
 					    set, list);
 			continue;
 		}
-		/* iptables: one atomic restore per family. */
+		/* iptables: one atomic restore per family; multiport takes
+		 * at most 15 ports a rule. */
 		sbuf_reset(&script);
 		sbuf_add(&script, "*mangle\n-F " PLAN_IPT_FAILED "\n");
-		if (n)
+		for (k = 0; k < n; k += 15) {
+			plan_format_ports(port + k, n - k > 15 ? 15 : n - k,
+					  ",", list, sizeof(list));
 			sbuf_printf(&script, "-A " PLAN_IPT_FAILED " -p tcp "
 				    "-m multiport --dports %s -j ACCEPT\n",
 				    list);
+		}
 		sbuf_add(&script, "COMMIT\n");
 		{
 			char **argv = argv_new(fams[i] == PLAN_V4 ?
@@ -346,6 +354,16 @@ rules_present(const struct plan_opts *o)
 		argv = argv_new(fams[i] == PLAN_V4 ? "iptables" : "ip6tables",
 				"-w", "-t", "mangle", "-C", "PREROUTING", "-j",
 				PLAN_IPT_CHAIN, NULL);
+		rc = run_cmd(argv, NULL, NULL, NULL);
+		argv_free(argv);
+		if (rc != 0)
+			return 0;
+		if (o->on_failure != PLAN_FAIL_CLOSED)
+			continue;
+		/* A reload of a filter-table firewall takes only this. */
+		argv = argv_new(fams[i] == PLAN_V4 ? "iptables" : "ip6tables",
+				"-w", "-t", "filter", "-C", "FORWARD", "-j",
+				PLAN_IPT_CLOSED, NULL);
 		rc = run_cmd(argv, NULL, NULL, NULL);
 		argv_free(argv);
 		if (rc != 0)
@@ -472,25 +490,116 @@ check_ports(int *fd, const struct plan_opts *o, struct target *t,
 }
 
 int
-watch_main(int argc, char **argv)
+watch_lock(const char *state_path, int exclusive)
 {
-	const char *state_path = STATE_DEFAULT;
-	long long interval = WATCH_INTERVAL_MS, overload = WATCH_OVERLOAD_MS;
-	long long last_rules = 0;
-	struct target t[PLAN_MAX_PORTS * 2];
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s.lock", state_path);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, exclusive ? LOCK_EX : LOCK_SH | LOCK_NB) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* What the watchdog works from: the last setup's options, its plan (to
+ * put rules back) and the health of each tproxy port. */
+struct watch {
+	const char     *path;
+	struct state    st;
+	struct plan     p;
+	struct target   t[PLAN_MAX_PORTS * 2];
+	size_t          nt;
+	struct timespec mtime;	/* of the state file when loaded */
+	int             gone;	/* the state file is gone (teardown) */
+};
+
+/*
+ * (Re)load the state file into w. Ports that stay keep their health.
+ * Returns 0, 1 when the file is gone (w->gone set, nothing else
+ * changed), or -1 with a message printed (w unchanged).
+ */
+static int
+load_setup(struct watch *w)
+{
+	struct target old[PLAN_MAX_PORTS * 2];
 	struct state st = { 0 };
 	struct plan p = { 0 };
 	struct sbuf err = { 0 };
-	struct sigaction sa;
+	struct stat sb;
 	char msg[512];
-	size_t nt;
+	size_t nold = w->nt, i, k;
+	int rc;
+
+	if (stat(w->path, &sb) < 0 && errno == ENOENT) {
+		w->gone = 1;
+		return 1;
+	}
+	rc = state_load(w->path, &st, &err);
+	if (rc == -ENOENT) {
+		w->gone = 1;
+		sbuf_free(&err);
+		return 1;
+	}
+	if (rc < 0 || !st.have_opts ||
+	    plan_build(&st.opts, &p, msg, sizeof(msg)) < 0) {
+		if (err.p)
+			rstrip(err.p);
+		say("cannot use %s: %s", w->path, rc < 0 ? sbuf_str(&err) :
+		    !st.have_opts ? "no setup recorded in it" : msg);
+		plan_free(&p);
+		state_free(&st);
+		sbuf_free(&err);
+		return -1;
+	}
+	sbuf_free(&err);
+	memcpy(old, w->t, sizeof(old));
+	plan_free(&w->p);
+	state_free(&w->st);
+	w->st = st;
+	w->p = p;
+	w->mtime = sb.st_mtim;
+	w->gone = 0;
+	w->nt = targets(&w->st.opts, w->t, sizeof(w->t) / sizeof(w->t[0]));
+	for (i = 0; i < w->nt; i++)
+		for (k = 0; k < nold; k++)
+			if (old[k].fam == w->t[i].fam &&
+			    old[k].port == w->t[i].port)
+				w->t[i].h = old[k].h;
+	return 0;
+}
+
+/* Whether the state file was replaced or removed since it was loaded. */
+static int
+setup_changed(const struct watch *w)
+{
+	struct stat sb;
+
+	if (stat(w->path, &sb) < 0)
+		return !w->gone;
+	return w->gone || sb.st_mtim.tv_sec != w->mtime.tv_sec ||
+		sb.st_mtim.tv_nsec != w->mtime.tv_nsec;
+}
+
+int
+watch_main(int argc, char **argv)
+{
+	long long interval = WATCH_INTERVAL_MS, overload = WATCH_OVERLOAD_MS;
+	long long last_rules = 0;
+	static struct watch w;
+	struct sigaction sa;
 	int i, fd = -1, force = 1;
 
+	w.path = STATE_DEFAULT;
 	for (i = 2; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(argv[i], "--state") && v) {
-			state_path = v;
+			w.path = v;
 		} else if (!strcmp(argv[i], "--interval")) {
 			if (ms_arg(argv[i], v, &interval) < 0)
 				return 2;
@@ -505,19 +614,9 @@ watch_main(int argc, char **argv)
 		}
 		i++;
 	}
-	if (state_load(state_path, &st, &err) < 0 || !st.have_opts) {
+	if (load_setup(&w) != 0) {
 		fprintf(stderr, "tproxyctl watch: no setup recorded in %s "
-			"(run `tproxyctl setup` first)%s%s\n", state_path,
-			sbuf_str(&err)[0] ? ": " : "", sbuf_str(&err));
-		state_free(&st);
-		sbuf_free(&err);
-		return 1;
-	}
-	if (plan_build(&st.opts, &p, msg, sizeof(msg)) < 0) {
-		fprintf(stderr, "tproxyctl watch: %s: %s\n", state_path, msg);
-		plan_free(&p);
-		state_free(&st);
-		sbuf_free(&err);
+			"(run `tproxyctl setup` first)\n", w.path);
 		return 1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -525,26 +624,49 @@ watch_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	nt = targets(&st.opts, t, sizeof(t) / sizeof(t[0]));
 	say("watching tproxy port(s) of %s every %lld ms (not accepting for "
-	    "%lld ms counts as failed); on failure %s", state_path, interval,
-	    overload, outcome(&st.opts));
+	    "%lld ms counts as failed); on failure %s", w.path, interval,
+	    overload, outcome(&w.st.opts));
 	while (!stop) {
 		long long now = now_ms();
 		struct timespec ts;
 
 		if (now - last_rules >= RULES_EVERY) {
 			last_rules = now;
-			if (!rules_present(&st.opts)) {
-				say("tproxyctl's rules are gone (a reload of "
-				    "the firewall?): putting them back from "
-				    "%s", state_path);
-				if (restore(&p) == 0)
-					force = 1;
+			/* A new setup (or a teardown) while running: follow
+			 * it; after a teardown nothing is put back. */
+			if (setup_changed(&w)) {
+				int was_gone = w.gone;
+
+				if (load_setup(&w) == 1 && !was_gone)
+					say("%s is gone (tproxyctl teardown?): "
+					    "not putting rules back until a "
+					    "new setup", w.path);
+				else if (!w.gone)
+					say("%s changed: watching the new "
+					    "setup; on failure %s", w.path,
+					    outcome(&w.st.opts));
+				force = 1;
+			}
+			if (!w.gone && !rules_present(&w.st.opts)) {
+				/* Not while setup or teardown runs, and not
+				 * after a teardown. */
+				int lk = watch_lock(w.path, 0);
+
+				if (lk >= 0 && !setup_changed(&w)) {
+					say("tproxyctl's rules are gone (a "
+					    "reload of the firewall?): putting "
+					    "them back from %s", w.path);
+					if (restore(&w.p) == 0)
+						force = 1;
+				}
+				if (lk >= 0)
+					close(lk);
 			}
 		}
-		force = check_ports(&fd, &st.opts, t, nt, overload,
-				    force) < 0;
+		if (!w.gone)
+			force = check_ports(&fd, &w.st.opts, w.t, w.nt,
+					    overload, force) < 0;
 		ts.tv_sec = interval / 1000;
 		ts.tv_nsec = (interval % 1000) * 1000000;
 		nanosleep(&ts, NULL);	/* EINTR: a signal, stop */
@@ -553,8 +675,7 @@ watch_main(int argc, char **argv)
 	    "removes them)");
 	if (fd >= 0)
 		close(fd);
-	plan_free(&p);
-	state_free(&st);
-	sbuf_free(&err);
+	plan_free(&w.p);
+	state_free(&w.st);
 	return 0;
 }

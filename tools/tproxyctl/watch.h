@@ -35,6 +35,16 @@ struct watch_port {
 int watch_step(struct watch_port *p, int listening, unsigned queued,
 	       long long now_ms, long long overload_ms);
 
+/*
+ * The lock setup and teardown hold while they change the rules (held
+ * until the process exits), so that the watchdog does not put rules back
+ * half-way through: "STATE.lock", flock() exclusive (blocking) for them,
+ * shared and non-blocking for the watchdog. Returns the descriptor, or
+ * -1 (no lock: the directory does not exist, or for the watchdog, setup
+ * or teardown is running).
+ */
+int watch_lock(const char *state_path, int exclusive);
+
 /* `tproxyctl watch [--state FILE] [--interval MS] [--overload-after MS]`;
  * returns the exit status (0 after SIGTERM or SIGINT). */
 int watch_main(int argc, char **argv);
