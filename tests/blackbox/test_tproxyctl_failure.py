@@ -40,7 +40,7 @@ from tproxyctl_env import (BR_SRV4, BR_SRV6, CTL, PY, HERE, TPORT,
 FAMILIES = {"ipv4": netns.SRV4, "ipv6": netns.SRV6}
 INTERVAL_MS, OVERLOAD_MS = 100, 500
 BOUND = (INTERVAL_MS + OVERLOAD_MS) / 1000.0 + 1.0
-SETTLE = 0.8		# s of requests checked after the switch
+SETTLE = 0.5		# s of requests checked after the switch
 CLIENT = str(HERE / "failure_client.py")
 
 
@@ -318,3 +318,39 @@ def test_doctor_warns_open_with_deny_rules(topology, tmp_path, mode,
     # status shows the choice.
     p = ctl(t, "status", "-f", conf, "--state", state)
     assert "on failure: %s (" % mode in p.stdout, p.stdout
+
+
+@pytest.mark.parametrize("backend", ["nft", "iptables"])
+def test_watch_follows_new_setup(topology, tmp_path, backend):
+    """setup again with another --on-failure while the watchdog runs and
+    tproxyd is down: it takes the new setup (which emptied the failed
+    set) and clients get the new behaviour."""
+    t = topology
+    start_origin(t, [netns.SRV4])
+    conf = write_conf(tmp_path / "tproxyd")
+    d = start_tproxyd(t, conf)
+    state = tmp_path / "state"
+    args = ["setup", "-f", conf, "--backend", backend, "--family", "ipv4",
+            "--state", state, "--on-failure"]
+    p = ctl(t, *args, "open")
+    assert p.returncode == 0, p.stderr
+    w, werr = start_watch(t, tmp_path, state)
+    load = Load(t, tmp_path, netns.SRV4)
+    log = {}
+    try:
+        harness.wait_for(lambda: any(r["outcome"] == "proxied"
+                                     for r in load.records()), 10,
+                         "requests intercepted", show=load.records)
+        phase(load, "SIGTERM", lambda: stop(d), "direct", log)
+
+        def closed():
+            q = ctl(t, *args, "closed")
+            assert q.returncode == 0, q.stderr
+
+        phase(load, "setup --on-failure closed", closed, "reset", log)
+    finally:
+        load.finish()
+    end_watch(t, w, werr, backend)
+    text = werr.read_text()
+    assert "changed: watching the new setup; on failure clients are " \
+        "refused (on-failure closed)" in text, text
