@@ -105,12 +105,26 @@ say(const char *fmt, ...)
 	fputs("\n", stderr);
 }
 
+/* Whether port is one of the nt targets' tproxy ports. */
+static int
+wanted(const struct target *t, size_t nt, unsigned port)
+{
+	size_t i;
+
+	for (i = 0; i < nt; i++)
+		if (t[i].port == port)
+			return 1;
+	return 0;
+}
+
 /*
- * Dump the listening TCP sockets of one family into l (up to max, from
- * *n on). Returns 0 or -errno. fd is a NETLINK_SOCK_DIAG socket.
+ * Dump the listening TCP sockets of one family on the targets' ports
+ * into l (up to max, from *n on; sockets on other ports, however many,
+ * are skipped). Returns 0 or -errno. fd is a NETLINK_SOCK_DIAG socket.
  */
 static int
-diag_dump(int fd, int family, struct lsn *l, size_t max, size_t *n)
+diag_dump(int fd, int family, const struct target *t, size_t nt,
+	  struct lsn *l, size_t max, size_t *n)
 {
 	struct {
 		struct nlmsghdr         nlh;
@@ -157,6 +171,8 @@ diag_dump(int fd, int family, struct lsn *l, size_t max, size_t *n)
 			    *n == max)
 				continue;
 			m = NLMSG_DATA(h);
+			if (!wanted(t, nt, ntohs(m->id.idiag_sport)))
+				continue;
 			l[*n].family = m->idiag_family;
 			l[*n].port = ntohs(m->id.idiag_sport);
 			l[*n].queued = m->idiag_rqueue;
@@ -450,9 +466,10 @@ check_ports(int *fd, const struct plan_opts *o, struct target *t,
 	if (*fd < 0)
 		*fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 			     NETLINK_SOCK_DIAG);
-	rc = *fd < 0 ? -errno : diag_dump(*fd, AF_INET, l, MAX_LSN, &n);
+	rc = *fd < 0 ? -errno : diag_dump(*fd, AF_INET, t, nt, l, MAX_LSN,
+					   &n);
 	if (rc == 0)
-		rc = diag_dump(*fd, AF_INET6, l, MAX_LSN, &n);
+		rc = diag_dump(*fd, AF_INET6, t, nt, l, MAX_LSN, &n);
 	if (rc < 0) {
 		/* Not knowing is not a failure of tproxyd: leave the set
 		 * as it is, and start again with a fresh socket. */
