@@ -34,7 +34,7 @@ import pytest
 import harness
 import netns
 from tproxyctl_env import (BR_SRV4, BR_SRV6, CTL, PY, HERE, TPORT,
-                           BridgeTopology, ctl, doctor, snapshot,
+                           BridgeTopology, ctl, doctor, not_pass, snapshot,
                            start_origin, start_tproxyd, stop, write_conf)
 
 FAMILIES = {"ipv4": netns.SRV4, "ipv6": netns.SRV6}
@@ -257,8 +257,10 @@ def test_watch_puts_rules_back(topology, tmp_path, backend):
         harness.wait_for(lambda: any(r["outcome"] == "proxied"
                                      for r in load.records()), 10,
                          "requests intercepted", show=load.records)
-        _, checks, raw = doctor(t, "-f", conf, "--state", state)
+        # on-failure closed with its watchdog: doctor passes everything.
+        rc, checks, raw = doctor(t, "-f", conf, "--state", state)
         assert checks["failure.watch"][0] == "PASS", raw.stdout
+        assert not_pass(checks) == [] and rc == 0, raw.stdout
         assert t.run(t.rtr, ["nft", "flush", "ruleset"]).returncode == 0
         # Right after the flush clients go direct (no rule at all);
         # within the watchdog's one-second rule check they are
