@@ -301,7 +301,7 @@ clean:
 # precedence over the $(B)/tests/test_% pattern rule above (which would link
 # src/ objects instead of tools/tproxyctl/ ones).
 CTL_PLAN_OBJS := $(addprefix $(B)/tools/tproxyctl/,plan.o nft.o ipt.o conf.o \
-		route.o sysctl.o util.o repair.o state.o)
+		route.o sysctl.o util.o repair.o state.o watch_health.o)
 $(B)/tests/test_tproxyctl_plan: $(B)/tests/unit/test_tproxyctl_plan.o \
 		$(CTL_PLAN_OBJS)
 	@mkdir -p $(dir $@)

@@ -22,6 +22,7 @@
 #include "../../tools/tproxyctl/conf.h"
 #include "../../tools/tproxyctl/plan.h"
 #include "../../tools/tproxyctl/repair.h"
+#include "../../tools/tproxyctl/watch.h"
 
 /* One case: options tweaked from the defaults, then strings that must
  * (and must not) appear in the rendered plan, in order for `in_order`. */
@@ -158,6 +159,42 @@ t_https_bridge_ipt(struct plan_opts *o)
 	t_https_bridge(o);
 	o->backend = PLAN_IPT;
 	o->families = PLAN_V4;
+}
+
+/* --on-failure closed, with and without more options. */
+static void
+t_closed(struct plan_opts *o)
+{
+	o->on_failure = PLAN_FAIL_CLOSED;
+}
+
+static void
+t_closed_https_iface(struct plan_opts *o)
+{
+	t_closed(o);
+	t_https(o);
+	t_iface_bypass(o);
+}
+
+static void
+t_closed_ipt(struct plan_opts *o)
+{
+	t_closed(o);
+	t_v4_ipt(o);
+}
+
+static void
+t_closed_ipt6_iface(struct plan_opts *o)
+{
+	t_closed(o);
+	t_https_ipt6_iface(o);
+}
+
+static void
+t_closed_v6(struct plan_opts *o)
+{
+	t_closed(o);
+	o->families = PLAN_V6;
 }
 
 static const struct pcase cases[] = {
@@ -314,6 +351,64 @@ static const struct pcase cases[] = {
 	    "type filter hook ingress device \"b0\"",
 	    "ether type ip udp dport 443 reject" },
 	  { "table inet", "ether type ip6", NULL } },
+	{ "on-failure open (default): failed sets consulted after the socket "
+	  "rule, before tproxy; no reset", t_default,
+	  { "table inet tproxyd {\n\tset failed4 {\n\t\ttype inet_service\n"
+	    "\t}\n\tset failed6 {\n\t\ttype inet_service\n\t}\n",
+	    "socket transparent 1",
+	    "\t\tmeta nfproto ipv4 tcp dport @failed4 accept\n"
+	    "\t\tmeta nfproto ipv6 tcp dport @failed6 accept\n",
+	    "meta nfproto ipv4 tcp dport 80 tproxy ip to :3129" },
+	  { "tcp reset", "chain forward", NULL } },
+	{ "nft on-failure closed: forward chain resets what tproxy did not "
+	  "take", t_closed,
+	  { "@failed4 accept", "tproxy ip to :3129",
+	    "# on-failure closed: connections tproxyd did not take are\n",
+	    "\tchain forward {\n\t\ttype filter hook forward priority "
+	    "filter; policy accept;\n"
+	    "\t\tmeta nfproto ipv4 tcp dport 80 reject with tcp reset\n"
+	    "\t\tmeta nfproto ipv6 tcp dport 80 reject with tcp reset\n"
+	    "\t}\n}\n" },
+	  { "udp", "icmpx", NULL } },
+	{ "nft closed + HTTPS + interfaces: bypass, QUIC, then the reset of "
+	  "both ports on the capturing interfaces", t_closed_https_iface,
+	  { "chain forward {",
+	    "ip6 daddr 2001:db8:9::/48 accept",
+	    "udp dport 443 reject with icmpx type port-unreachable",
+	    "meta nfproto ipv4 iifname { \"r0\", \"eth0.100\" } tcp dport "
+	    "{ 80, 443 } reject with tcp reset",
+	    "meta nfproto ipv6 iifname { \"r0\", \"eth0.100\" } tcp dport "
+	    "{ 80, 443 } reject with tcp reset" },
+	  { NULL } },
+	{ "nft closed, IPv6 only: one set, one reset rule", t_closed_v6,
+	  { "set failed6 {", "meta nfproto ipv6 tcp dport @failed6 accept",
+	    "meta nfproto ipv6 tcp dport 80 reject with tcp reset" },
+	  { "failed4", "nfproto ipv4", NULL } },
+	{ "iptables closed: TPROXYD_FAILED before TPROXY, TPROXYD_CLOSED in "
+	  "filter FORWARD after the bypass", t_closed_ipt,
+	  { "-A TPROXYD_PREROUTING -p tcp '!' --syn -m socket",
+	    "iptables -w -t mangle -N TPROXYD_FAILED",
+	    "iptables -w -t mangle -F TPROXYD_FAILED",
+	    "iptables -w -t mangle -A TPROXYD_PREROUTING -p tcp -j "
+	    "TPROXYD_FAILED",
+	    "-j TPROXY --on-port 3129",
+	    "iptables -w -t mangle -I PREROUTING 1 -j TPROXYD_PREROUTING",
+	    "iptables -w -t filter -N TPROXYD_CLOSED",
+	    "iptables -w -t filter -A TPROXYD_CLOSED -d 198.18.9.0/24 -j "
+	    "RETURN",
+	    "iptables -w -t filter -A TPROXYD_CLOSED -p tcp -m multiport "
+	    "--dports 80,8080 -j REJECT --reject-with tcp-reset",
+	    "iptables -w -t filter -I FORWARD 1 -j TPROXYD_CLOSED" },
+	  { "ip6tables", "nft -f", NULL } },
+	{ "iptables open: TPROXYD_FAILED, no TPROXYD_CLOSED", t_v4_ipt,
+	  { "-N TPROXYD_FAILED", "-j TPROXYD_FAILED", "-j TPROXY" },
+	  { "TPROXYD_CLOSED", "tcp-reset", NULL } },
+	{ "ip6tables closed, an interface: reset on that interface",
+	  t_closed_ipt6_iface,
+	  { "ip6tables -w -t filter -A TPROXYD_CLOSED -p tcp -i r0 -m "
+	    "multiport --dports 80,443 -j REJECT --reject-with tcp-reset",
+	    "ip6tables -w -t filter -I FORWARD 1 -j TPROXYD_CLOSED" },
+	  { "iptables -w", NULL } },
 };
 
 static void
@@ -408,6 +503,96 @@ test_undo(void **state)
 	assert_string_equal(sbuf_str(&u), "sysctl -w net.ipv4.ip_forward=0\n");
 	plan_free(&p);
 	sbuf_free(&u);
+}
+
+/* iptables closed: the failed chain is emptied (-F) before it is
+ * removed (-X; teardown runs undos in reverse), the closed chain's jump
+ * goes before the chain. */
+static void
+test_undo_closed(void **state)
+{
+	struct plan_opts o;
+	struct plan p = { 0 };
+	struct sbuf u = { 0 };
+	char err[256];
+	const char *x, *f, *j, *c;
+	size_t i;
+
+	(void)state;
+	plan_opts_default(&o);
+	t_closed_ipt(&o);
+	assert_int_equal(plan_build(&o, &p, err, sizeof(err)), 0);
+	for (i = 0; i < p.n; i++)
+		plan_render_undo(&p.step[i], NULL, &u);
+	x = strstr(sbuf_str(&u), "iptables -w -t mangle -X TPROXYD_FAILED\n");
+	f = strstr(sbuf_str(&u), "iptables -w -t mangle -F TPROXYD_FAILED\n");
+	c = strstr(sbuf_str(&u), "iptables -w -t filter -X TPROXYD_CLOSED\n");
+	j = strstr(sbuf_str(&u), "iptables -w -t filter -D FORWARD -j "
+		   "TPROXYD_CLOSED\n");
+	assert_non_null(x);
+	assert_non_null(f);
+	assert_non_null(c);
+	assert_non_null(j);
+	assert_true(x < f);
+	assert_true(c < j);
+	plan_free(&p);
+	sbuf_free(&u);
+}
+
+/* The watchdog's decision for one port, reading by reading. */
+static void
+test_watch_step(void **state)
+{
+	static const struct {
+		const char *name;
+		struct { int lis; unsigned q; long long t; int failed;
+			 int changed; } r[8];
+		size_t n;
+	} tc[] = {
+		{ "healthy stays healthy",
+		  { { 1, 0, 0, 0, 0 }, { 1, 0, 100, 0, 0 },
+		    { 1, 3, 200, 0, 0 }, { 1, 0, 300, 0, 0 } }, 4 },
+		{ "not listening fails at once, back after two healthy checks",
+		  { { 0, 0, 0, 1, 1 }, { 0, 0, 100, 1, 0 },
+		    { 1, 0, 200, 1, 0 }, { 1, 0, 300, 0, 1 } }, 4 },
+		{ "queue never seen empty for overload ms: failed",
+		  { { 1, 2, 0, 0, 0 }, { 1, 5, 400, 0, 0 },
+		    { 1, 9, 999, 0, 0 }, { 1, 12, 1000, 1, 1 },
+		    { 1, 12, 1100, 1, 0 }, { 1, 0, 1200, 1, 0 },
+		    { 1, 0, 1300, 0, 1 } }, 7 },
+		{ "a queue that empties between checks is not overload",
+		  { { 1, 2, 0, 0, 0 }, { 1, 0, 600, 0, 0 },
+		    { 1, 4, 700, 0, 0 }, { 1, 4, 1600, 0, 0 },
+		    { 1, 4, 1700, 1, 1 } }, 5 },
+		{ "a non-empty queue resets the recovery count",
+		  { { 0, 0, 0, 1, 1 }, { 1, 0, 100, 1, 0 },
+		    { 1, 1, 200, 1, 0 }, { 1, 0, 300, 1, 0 },
+		    { 1, 0, 400, 0, 1 } }, 5 },
+		{ "stuck queue while failed, then the listener goes: failed "
+		  "all along", { { 1, 1, 0, 0, 0 }, { 1, 1, 1000, 1, 1 },
+				 { 0, 0, 1100, 1, 0 }, { 1, 0, 1200, 1, 0 },
+				 { 1, 0, 1300, 0, 1 } }, 5 },
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(tc) / sizeof(tc[0]); i++) {
+		struct watch_port p = { 0 };
+
+		p.busy_since = -1;
+		p.listening = 1;
+		for (k = 0; k < tc[i].n; k++) {
+			int ch = watch_step(&p, tc[i].r[k].lis, tc[i].r[k].q,
+					    tc[i].r[k].t, 1000);
+
+			if (ch != tc[i].r[k].changed ||
+			    p.failed != tc[i].r[k].failed)
+				fail_msg("%s: reading %zu: failed %d changed "
+					 "%d (want %d %d)", tc[i].name, k,
+					 p.failed, ch, tc[i].r[k].failed,
+					 tc[i].r[k].changed);
+		}
+	}
 }
 
 /* The plan is a pure function: same options, same text. */
@@ -863,6 +1048,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render_cases),
 		cmocka_unit_test(test_undo),
+		cmocka_unit_test(test_undo_closed),
+		cmocka_unit_test(test_watch_step),
 		cmocka_unit_test(test_pure),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_parsers),

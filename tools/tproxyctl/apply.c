@@ -22,6 +22,7 @@
 #include "nft.h"
 #include "repair.h"
 #include "state.h"
+#include "watch.h"
 
 int
 have_net_admin(void)
@@ -114,7 +115,10 @@ note_ipt_tables(const struct plan_opts *o, struct state *st,
 	for (i = 0; i < 2; i++)
 		for (k = 0; k < 2; k++) {
 			char *table = k ? "filter" : "mangle";
-			int uses = k ? plan_quic_families(o) & fams[i].fam :
+			int filt = plan_quic_families(o) |
+				(o->on_failure == PLAN_FAIL_CLOSED ?
+				 o->families : 0);
+			int uses = k ? filt & fams[i].fam :
 				o->families & fams[i].fam;
 
 			if (!uses || nft_table_exists(fams[i].nft, table) != 0)
@@ -214,6 +218,8 @@ apply_setup(const struct plan_opts *o, const char *state_path)
 		plan_free(&p);
 		return 1;
 	}
+	/* Held until exit: tproxyctl watch puts nothing back meanwhile. */
+	watch_lock(state_path, 1);
 	if (!have_net_admin()) {
 		fprintf(stderr, "tproxyctl: setup needs CAP_NET_ADMIN "
 			"(missing privileges: run it as root)\n");
@@ -368,6 +374,7 @@ apply_teardown(const char *state_path)
 			"(missing privileges: run it as root)\n");
 		return 1;
 	}
+	watch_lock(state_path, 1);	/* see apply_setup() */
 	rc = state_load(state_path, &st, &err);
 	if (rc == -ENOENT) {
 		/* Without a record only what is ours by name can go. */

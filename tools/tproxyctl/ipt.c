@@ -5,8 +5,13 @@
  *
  *   PREROUTING -> TPROXYD_PREROUTING: bypass (-j RETURN)
  *                                     -m socket --transparent -j TPROXYD_DIVERT
+ *                                     -p tcp -j TPROXYD_FAILED
  *                                     --dport ... -j TPROXY
  *   TPROXYD_DIVERT:                   -j MARK; -j ACCEPT
+ *   TPROXYD_FAILED:                   (empty while tproxyd is healthy)
+ *                                     --dport P -j ACCEPT per intercepted
+ *                                     port whose tproxy port failed
+ *                                     (`tproxyctl watch` fills it)
  *
  * so that one jump in PREROUTING is the only thing placed in a chain
  * someone else owns, and the order socket -> TPROXY (Squid's TPROXY v4
@@ -21,6 +26,18 @@
  *                            -p udp --dports 443 -j REJECT
  *                                --reject-with icmp-port-unreachable
  *                                (ip6tables: icmp6-port-unreachable)
+ *
+ * --on-failure closed adds, in the filter table:
+ *
+ *   FORWARD -> TPROXYD_CLOSED: bypass (-j RETURN)
+ *                              -p tcp --dports 80,443 -j REJECT
+ *                                  --reject-with tcp-reset
+ *
+ * A new connection TPROXY took is delivered locally and never reaches
+ * FORWARD; one TPROXYD_FAILED accepted is routed on and meets the reset
+ * there (open: it goes direct). Note that TPROXY itself drops a packet
+ * when nothing listens on the tproxy port: until `tproxyctl watch` has
+ * put the port in TPROXYD_FAILED, clients retransmit their SYN.
  */
 #include <stdio.h>
 #include <string.h>
@@ -137,6 +154,16 @@ fam_plan(const struct plan_opts *o, int fam, struct plan *p)
 	rule(p, fam, "mangle", PLAN_IPT_CHAIN, "established connections: "
 	     "socket match before TPROXY", "-p\ttcp\t!\t--syn\t-m\tsocket"
 	     "\t--transparent\t-j\t" PLAN_IPT_DIVERT);
+	chain(p, fam, "mangle", PLAN_IPT_FAILED, "intercepted ports whose "
+	      "tproxy port failed (filled by tproxyctl watch; empty while "
+	      "tproxyd is healthy)");
+	/* Its undo runs before the chain's -X, which needs it empty: the
+	 * watchdog may have left ports in it. */
+	plan_add(p, STEP_IPT_RULE, fam, "no port marked failed yet",
+		 cmd(fam, "mangle", "-F", PLAN_IPT_FAILED, ""),
+		 cmd(fam, "mangle", "-F", PLAN_IPT_FAILED, ""));
+	rule(p, fam, "mangle", PLAN_IPT_CHAIN, "ports tproxyd does not take "
+	     "are not sent to TPROXY", "-p\ttcp\t-j\t" PLAN_IPT_FAILED);
 	for (kind = 0; kind < PLAN_NKIND; kind++) {
 		const struct plan_target *t = plan_map_to(o, kind, fam);
 		const struct plan_map *m = &o->map[kind];
@@ -201,6 +228,39 @@ quic_plan(const struct plan_opts *o, int fam, struct plan *p)
 		 cmd(fam, "filter", "-D", "FORWARD", "-j\t" PLAN_IPT_QUIC));
 }
 
+/* --on-failure closed for family fam: see the top of this file. */
+static void
+closed_plan(const struct plan_opts *o, int fam, struct plan *p)
+{
+	unsigned port[PLAN_MAX_PORTS * PLAN_NKIND];
+	char rest[1024], ports[PLAN_MAX_PORTS * PLAN_NKIND * 6 + 32];
+	size_t k, n;
+
+	n = plan_all_dports(o, fam, port, sizeof(port) / sizeof(port[0]));
+	if (n == 0)
+		return;
+	chain(p, fam, "filter", PLAN_IPT_CLOSED, "tproxyctl's on-failure "
+	      "closed chain (connections tproxyd did not take are reset)");
+	bypass(o, fam, "filter", PLAN_IPT_CLOSED, p);
+	dports(port, n, ports, sizeof(ports));
+	for (k = 0; k < n_ifaces(o); k++) {
+		char in[64];
+
+		iface_arg(o, k, in, sizeof(in));
+		snprintf(rest, sizeof(rest), "-p\ttcp\t%s%s\t-j\tREJECT\t"
+			 "--reject-with\ttcp-reset", in, ports);
+		rule(p, fam, "filter", PLAN_IPT_CLOSED, "on-failure closed: "
+		     "a connection to an intercepted port that tproxyd did "
+		     "not take is refused with a TCP reset", rest);
+	}
+	plan_add(p, STEP_IPT_JUMP, fam, "jump to tproxyctl's on-failure "
+		 "chain first in filter FORWARD",
+		 cmd(fam, "filter", "-I", "FORWARD", "1\t-j\t"
+		     PLAN_IPT_CLOSED),
+		 cmd(fam, "filter", "-D", "FORWARD", "-j\t"
+		     PLAN_IPT_CLOSED));
+}
+
 void
 ipt_plan(const struct plan_opts *o, struct plan *p)
 {
@@ -214,6 +274,10 @@ ipt_plan(const struct plan_opts *o, struct plan *p)
 		quic_plan(o, PLAN_V4, p);
 	if (qf & PLAN_V6)
 		quic_plan(o, PLAN_V6, p);
+	if (o->on_failure == PLAN_FAIL_CLOSED && (o->families & PLAN_V4))
+		closed_plan(o, PLAN_V4, p);
+	if (o->on_failure == PLAN_FAIL_CLOSED && (o->families & PLAN_V6))
+		closed_plan(o, PLAN_V6, p);
 }
 
 static int

@@ -25,6 +25,7 @@
 #include "repair.h"
 #include "router.h"
 #include "state.h"
+#include "watch.h"
 
 static void
 usage(FILE *f)
@@ -34,6 +35,7 @@ usage(FILE *f)
 		"[--ports 80,8080]\n"
 		"           [--https-port PORT] [--https-ports 443,...] "
 		"[--quic block|pass]\n"
+		"           [--on-failure open|closed]\n"
 		"           [--mark 0x1/0x1] [--table 100] [--rule-pref 100] "
 		"[--iface IF...]\n"
 		"           [--bypass CIDR...]"
@@ -45,6 +47,8 @@ usage(FILE *f)
 		"           [--behind-router PROXY_ADDR [PROXY_ADDR6] "
 		"--router-wan IF [--tos TOS]]\n"
 		"       tproxyctl teardown [--state FILE]\n"
+		"       tproxyctl watch [--state FILE] [--interval MS] "
+		"[--overload-after MS]\n"
 		"       tproxyctl status [-f tproxyd.conf] [--state FILE]\n"
 		"       tproxyctl doctor [-f tproxyd.conf] [--json] "
 		"[setup options]\n"
@@ -133,6 +137,7 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 			   !strcmp(a, "--https-port") ||
 			   !strcmp(a, "--https-ports") ||
 			   !strcmp(a, "--quic") ||
+			   !strcmp(a, "--on-failure") ||
 			   !strcmp(a, "--mark") || !strcmp(a, "--table") ||
 			   !strcmp(a, "--rule-pref") ||
 			   !strcmp(a, "--family") || !strcmp(a, "--backend")) {
@@ -176,6 +181,14 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 				else
 					return bad("bad --quic '%s' (block or "
 						   "pass)", v);
+			} else if (!strcmp(a, "--on-failure")) {
+				if (!strcmp(v, "open"))
+					o->on_failure = PLAN_FAIL_OPEN;
+				else if (!strcmp(v, "closed"))
+					o->on_failure = PLAN_FAIL_CLOSED;
+				else
+					return bad("bad --on-failure '%s' "
+						   "(open or closed)", v);
 			} else if (!strcmp(a, "--mark")) {
 				if (plan_parse_mark(v, &o->mark, &o->mask) < 0)
 					return bad("bad mark '%s' (want VALUE "
@@ -406,6 +419,8 @@ main(int argc, char **argv)
 			return 2;
 		return apply_teardown(cli.state ? cli.state : STATE_DEFAULT);
 	}
+	if (strcmp(argv[1], "watch") == 0)
+		return watch_main(argc, argv);
 	if (strcmp(argv[1], "status") == 0) {
 		const char *conf = TPROXYD_CONF;
 		const char *state = STATE_DEFAULT;

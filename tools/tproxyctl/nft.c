@@ -116,32 +116,99 @@ tproxy_rule(const struct plan_opts *o, int kind, int fam, struct sbuf *b)
 }
 
 /*
- * The forward chain refusing QUIC: browsers try HTTP/3 over UDP to 443
- * first, and traffic on that path never reaches tproxyd; an ICMP port
- * unreachable (icmpx: ICMPv6's for IPv6) makes them fall back to TCP at
- * once instead of after a timeout. Same bypasses and interfaces as the
- * capture rules.
+ * The forward chain. Two things are refused there, after the same
+ * bypasses as the capture rules:
+ *
+ * QUIC: browsers try HTTP/3 over UDP to 443 first, and traffic on that
+ * path never reaches tproxyd; an ICMP port unreachable (icmpx: ICMPv6's
+ * for IPv6) makes them fall back to TCP at once instead of after a
+ * timeout.
+ *
+ * --on-failure closed: a new connection to an intercepted port that the
+ * tproxy rule did not take (nothing listens on the tproxy port, or the
+ * port is in a failed set) is routed on like any other packet and so
+ * reaches this hook, which answers it with a TCP reset; connections
+ * tproxyd takes are delivered locally and never pass here.
  */
 static void
-quic_chain(const struct plan_opts *o, struct sbuf *b)
+forward_chain(const struct plan_opts *o, struct sbuf *b)
 {
+	static const int fams[] = { PLAN_V4, PLAN_V6 };
+	unsigned ports[PLAN_MAX_PORTS * PLAN_NKIND];
 	const struct plan_map *m = &o->map[PLAN_HTTPS];
 	int qf = plan_quic_families(o);
+	size_t i, n;
 
-	sbuf_add(b, "\t# QUIC (HTTP/3) to the HTTPS ports is refused, so that\n"
-		 "\t# browsers fall back to TCP, which is intercepted.\n"
-		 "\tchain forward {\n"
+	if (qf)
+		sbuf_add(b, "\t# QUIC (HTTP/3) to the HTTPS ports is refused, "
+			 "so that\n\t# browsers fall back to TCP, which is "
+			 "intercepted.\n");
+	if (o->on_failure == PLAN_FAIL_CLOSED)
+		sbuf_add(b, "\t# on-failure closed: connections tproxyd did "
+			 "not take are\n\t# refused with a TCP reset.\n");
+	sbuf_add(b, "\tchain forward {\n"
 		 "\t\ttype filter hook forward priority filter; "
 		 "policy accept;\n");
 	bypass_rules(o, "\t\t", b);
-	sbuf_add(b, "\t\t");
-	if (qf != PLAN_BOTH)
-		sbuf_printf(b, "meta nfproto %s ", qf == PLAN_V4 ? "ipv4" :
-			    "ipv6");
-	iface_set(o, 0, b);
-	sbuf_add(b, "udp dport ");
-	port_set(m->dport, m->ndport, b);
-	sbuf_add(b, " reject with icmpx type port-unreachable\n\t}\n");
+	if (qf) {
+		sbuf_add(b, "\t\t");
+		if (qf != PLAN_BOTH)
+			sbuf_printf(b, "meta nfproto %s ", qf == PLAN_V4 ?
+				    "ipv4" : "ipv6");
+		iface_set(o, 0, b);
+		sbuf_add(b, "udp dport ");
+		port_set(m->dport, m->ndport, b);
+		sbuf_add(b, " reject with icmpx type port-unreachable\n");
+	}
+	for (i = 0; o->on_failure == PLAN_FAIL_CLOSED && i < 2; i++) {
+		n = plan_all_dports(o, fams[i], ports,
+				    sizeof(ports) / sizeof(ports[0]));
+		if (n == 0)
+			continue;
+		sbuf_printf(b, "\t\tmeta nfproto %s ", fams[i] == PLAN_V4 ?
+			    "ipv4" : "ipv6");
+		iface_set(o, 1, b);
+		sbuf_add(b, "tcp dport ");
+		port_set(ports, n, b);
+		sbuf_add(b, " reject with tcp reset\n");
+	}
+	sbuf_add(b, "\t}\n");
+}
+
+/* Whether family f intercepts any port. */
+static int
+has_dports(const struct plan_opts *o, int f)
+{
+	unsigned ports[PLAN_MAX_PORTS * PLAN_NKIND];
+
+	return plan_all_dports(o, f, ports,
+			       sizeof(ports) / sizeof(ports[0])) > 0;
+}
+
+/* The sets of intercepted ports whose tproxy port failed (`tproxyctl
+ * watch` fills them), one per family: accepted before the tproxy rules,
+ * such a connection is routed on (on-failure open: direct; closed: the
+ * forward chain's reset). Empty while tproxyd is healthy. */
+static void
+failed_sets(const struct plan_opts *o, struct sbuf *b)
+{
+	if (has_dports(o, PLAN_V4))
+		sbuf_add(b, "\tset " PLAN_NFT_FAILED4 " {\n"
+			 "\t\ttype inet_service\n\t}\n");
+	if (has_dports(o, PLAN_V6))
+		sbuf_add(b, "\tset " PLAN_NFT_FAILED6 " {\n"
+			 "\t\ttype inet_service\n\t}\n");
+}
+
+static void
+failed_rules(const struct plan_opts *o, struct sbuf *b)
+{
+	if (has_dports(o, PLAN_V4))
+		sbuf_add(b, "\t\tmeta nfproto ipv4 tcp dport @"
+			 PLAN_NFT_FAILED4 " accept\n");
+	if (has_dports(o, PLAN_V6))
+		sbuf_add(b, "\t\tmeta nfproto ipv6 tcp dport @"
+			 PLAN_NFT_FAILED6 " accept\n");
 }
 
 static void
@@ -242,8 +309,9 @@ nft_ruleset(const struct plan_opts *o, struct sbuf *b)
 	if (o->backend == PLAN_NFT) {
 		sbuf_add(b, "table inet " PLAN_NFT_TABLE "\n"
 			 "delete table inet " PLAN_NFT_TABLE "\n"
-			 "table inet " PLAN_NFT_TABLE " {\n"
-			 "\tchain prerouting {\n"
+			 "table inet " PLAN_NFT_TABLE " {\n");
+		failed_sets(o, b);
+		sbuf_add(b, "\tchain prerouting {\n"
 			 "\t\ttype filter hook prerouting priority mangle; "
 			 "policy accept;\n");
 		/* 1. bypass: before everything else (Squid's TPROXY v4
@@ -263,15 +331,18 @@ nft_ruleset(const struct plan_opts *o, struct sbuf *b)
 			 "socket transparent 1 ");
 		mark_set(o, b);
 		sbuf_add(b, " accept\n");
-		/* 3. new connections to the intercepted ports, each kind
+		/* 3. ports whose tproxy port failed (tproxyctl watch). */
+		failed_rules(o, b);
+		/* 4. new connections to the intercepted ports, each kind
 		 * to its own port. */
 		tproxy_rule(o, PLAN_HTTP, PLAN_V4, b);
 		tproxy_rule(o, PLAN_HTTP, PLAN_V6, b);
 		tproxy_rule(o, PLAN_HTTPS, PLAN_V4, b);
 		tproxy_rule(o, PLAN_HTTPS, PLAN_V6, b);
 		sbuf_add(b, "\t}\n");
-		if (plan_quic_families(o))
-			quic_chain(o, b);
+		if (plan_quic_families(o) ||
+		    o->on_failure == PLAN_FAIL_CLOSED)
+			forward_chain(o, b);
 		sbuf_add(b, "}\n");
 	}
 	if (o->bridge)

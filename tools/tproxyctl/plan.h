@@ -28,6 +28,13 @@
 #define PLAN_IPT_DIVERT   "TPROXYD_DIVERT"
 #define PLAN_IPT_CHAIN    "TPROXYD_PREROUTING"
 #define PLAN_IPT_QUIC     "TPROXYD_QUIC"	/* filter table, FORWARD */
+/* --on-failure (watch.c): the tproxy ports tproxyd does not take. nft:
+ * sets of intercepted ports in table inet tproxyd; iptables: a mangle
+ * chain (empty while healthy) and, for closed, a filter FORWARD chain. */
+#define PLAN_NFT_FAILED4  "failed4"
+#define PLAN_NFT_FAILED6  "failed6"
+#define PLAN_IPT_FAILED   "TPROXYD_FAILED"	/* mangle */
+#define PLAN_IPT_CLOSED   "TPROXYD_CLOSED"	/* filter table, FORWARD */
 
 enum plan_backend { PLAN_NFT, PLAN_IPT };
 
@@ -67,11 +74,18 @@ struct plan_map {
  * when HTTPS is intercepted, else pass (plan_quic_families()). */
 enum plan_quic { PLAN_QUIC_AUTO, PLAN_QUIC_BLOCK, PLAN_QUIC_PASS };
 
+/* --on-failure: what clients get when tproxyd does not take their
+ * connection. OPEN: they go direct (routed on); CLOSED: a TCP reset from
+ * a forward-path rule. OPEN is 0 (the default, and what a state file
+ * without the option means). */
+enum plan_on_failure { PLAN_FAIL_OPEN, PLAN_FAIL_CLOSED };
+
 struct plan_opts {
 	enum plan_backend backend;
 	int               families;	/* PLAN_V4 | PLAN_V6 */
 	struct plan_map   map[PLAN_NKIND];	/* [PLAN_HTTP], [PLAN_HTTPS] */
 	enum plan_quic    quic;
+	enum plan_on_failure on_failure;
 	uint32_t          mark, mask;	/* fwmark value/mask */
 	unsigned          table;	/* policy routing table */
 	unsigned          rule_pref;	/* preference of the fwmark rule */

@@ -147,6 +147,8 @@ opts_out(FILE *f, const struct plan_opts *o)
 	target_out(f, "https6", &o->map[PLAN_HTTPS].to[1]);
 	fprintf(f, "opt\tquic\t%s\n", o->quic == PLAN_QUIC_BLOCK ? "block" :
 		o->quic == PLAN_QUIC_PASS ? "pass" : "auto");
+	fprintf(f, "opt\ton-failure\t%s\n", o->on_failure ==
+		PLAN_FAIL_CLOSED ? "closed" : "open");
 	for (i = 0; i < o->niface; i++)
 		fprintf(f, "opt\tiface\t%s\n", o->iface[i]);
 	for (i = 0; i < o->nbypass; i++)
@@ -248,6 +250,9 @@ opt_in(struct plan_opts *o, char **f)
 		o->quic = strcmp(f[2], "block") == 0 ? PLAN_QUIC_BLOCK :
 			strcmp(f[2], "auto") == 0 ? PLAN_QUIC_AUTO :
 			PLAN_QUIC_PASS;
+	else if (strcmp(f[1], "on-failure") == 0)
+		o->on_failure = strcmp(f[2], "closed") == 0 ?
+			PLAN_FAIL_CLOSED : PLAN_FAIL_OPEN;
 	else if (strcmp(f[1], "iface") == 0 && o->niface < PLAN_MAX_IFACES)
 		copy(o->iface[o->niface++], IFNAMSIZ, f[2]);
 	else if (strcmp(f[1], "bypass") == 0 && o->nbypass < PLAN_MAX_BYPASS)

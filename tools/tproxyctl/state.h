@@ -9,7 +9,8 @@
  *                                 uses them as its defaults): ports/to4/
  *                                 to6 the HTTP mapping, https-ports/
  *                                 https4/https6 the HTTPS one (port 0:
- *                                 off), quic auto|block|pass
+ *                                 off), quic auto|block|pass,
+ *                                 on-failure open|closed
  *   sysctl	KEY	PREV	NEW    a sysctl setup changed from PREV to NEW
  *   undo	ARG	ARG ...        a command removing something setup added,
  *                                 in the order added (teardown: reverse)

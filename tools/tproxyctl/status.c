@@ -268,6 +268,11 @@ status_setup(const char *state_path)
 		       st.opts.families == PLAN_BOTH ? "IPv4 and IPv6" :
 		       st.opts.families == PLAN_V4 ? "IPv4" : "IPv6",
 		       st.opts.bridge ? ", bridged" : "", state_path);
+		printf("  on failure: %s\n", st.opts.on_failure ==
+		       PLAN_FAIL_CLOSED ? "closed (when tproxyd does not take "
+		       "a connection, the client gets a TCP reset)" :
+		       "open (when tproxyd does not take a connection, the "
+		       "client goes direct)");
 	}
 	state_free(&st);
 	sbuf_free(&e);

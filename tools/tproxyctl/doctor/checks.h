@@ -73,5 +73,8 @@ void dr_check_wccp(const struct plan_opts *o, const struct cfg *c,
 /* firewall.c: other chains that rewrite the mark, redirect the ports or
  * drop on input; iptables-legacy beside nft. */
 void dr_check_firewall(const struct plan_opts *o);
+/* failure.c: what clients see when tproxyd fails (--on-failure). */
+void dr_check_failure(const struct plan_opts *o, const struct cfg *c,
+		      const char *conf_path);
 
 #endif

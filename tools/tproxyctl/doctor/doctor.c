@@ -89,9 +89,10 @@ dr_fix_setup(char *fix, size_t n, const char *conf_path,
 		t = plan_map_to(o, PLAN_HTTPS, PLAN_V6);
 	if (t)
 		snprintf(https, sizeof(https), " --https-port %u", t->port);
-	snprintf(fix, n, "tproxyctl setup%s%s%s%s", conf_path ? " -f " : "",
+	snprintf(fix, n, "tproxyctl setup%s%s%s%s%s", conf_path ? " -f " : "",
 		 conf_path ? conf_path : "", o->backend == PLAN_IPT ?
-		 " --backend iptables" : "", https);
+		 " --backend iptables" : "", https, o->on_failure ==
+		 PLAN_FAIL_CLOSED ? " --on-failure closed" : "");
 }
 
 static void
@@ -130,6 +131,7 @@ doctor_run(const struct plan_opts *o, const struct cfg *c,
 	dr_check_tproxyd(o, c, conf_path);
 	dr_check_selinux();
 	dr_check_wccp(o, c, conf_path);
+	dr_check_failure(o, c, conf_path);
 	for (i = 0; i < nchecks; i++)
 		cnt[checks[i].status]++;
 	if (json) {
