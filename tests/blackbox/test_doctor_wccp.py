@@ -276,18 +276,17 @@ def test_tproxy_rules_only_on_another_interface(env):
     """`tproxyctl setup --iface e0`: TPROXY only for what arrives on e0,
     not on tpxwccp0, where GRE-forwarded traffic arrives; the cache
     routes it on unintercepted. doctor FAILs wccp.gre.rules with a setup
-    that adds tpxwccp0. The fix is run as printed plus `--state` (the
-    test's state file: without it setup records the host's default
-    /run/tproxyctl/state, shared with everything else on this machine)."""
+    that adds tpxwccp0, saying the rest of the recorded setup again (the
+    test's --state among it); the fix is run as printed."""
     e = env
     p = ctl(e, "setup", "-f", e.conf, "--state", e.st, "--iface", "e0")
     assert p.returncode == 0, p.stdout + p.stderr
     before = client(e)
     assert before == "timeout" or before[1] == "direct", before
     c = expect(e, "wccp.gre.rules", "FAIL")
-    assert c["fix"] == "tproxyctl setup -f %s --iface e0 --iface " \
-        "tpxwccp0" % e.conf, c
-    run_fix(e, c["fix"] + " --state %s" % e.st)
+    assert c["fix"] == "tproxyctl setup -f %s --iface e0 tpxwccp0 " \
+        "--state %s" % (e.conf, e.st), c
+    run_fix(e, c["fix"])
     healthy(e)
     intercepted(e)
     record("tproxy_rules_not_on_tpxwccp0", SRC_GRE, before if isinstance(

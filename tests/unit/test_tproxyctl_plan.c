@@ -386,9 +386,10 @@ static const struct pcase cases[] = {
 	  { "failed4", "nfproto ipv4", NULL } },
 	{ "iptables closed: TPROXYD_FAILED before TPROXY, TPROXYD_CLOSED in "
 	  "filter FORWARD after the bypass", t_closed_ipt,
-	  { "-A TPROXYD_PREROUTING -p tcp '!' --syn -m socket",
-	    "iptables -w -t mangle -N TPROXYD_FAILED",
+	  { "iptables -w -t mangle -N TPROXYD_FAILED",
 	    "iptables -w -t mangle -F TPROXYD_FAILED",
+	    "iptables -w -t mangle -N TPROXYD_PREROUTING",
+	    "-A TPROXYD_PREROUTING -p tcp '!' --syn -m socket",
 	    "iptables -w -t mangle -A TPROXYD_PREROUTING -p tcp -j "
 	    "TPROXYD_FAILED",
 	    "-j TPROXY --on-port 3129",

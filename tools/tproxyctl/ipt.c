@@ -143,6 +143,16 @@ fam_plan(const struct plan_opts *o, int fam, struct plan *p)
 		snprintf(mark, sizeof(mark), "0x%x/0xffffffff", o->mark);
 	chain(p, fam, "mangle", PLAN_IPT_DIVERT, "chain marking packets of "
 	      "connections tproxyd holds");
+	chain(p, fam, "mangle", PLAN_IPT_FAILED, "intercepted ports whose "
+	      "tproxy port failed (filled by tproxyctl watch; empty while "
+	      "tproxyd is healthy)");
+	/* Its undo runs before the chain's -X, which needs it empty: the
+	 * watchdog may have left ports in it. Made before the capture chain
+	 * that jumps to it, so that undoing (in reverse) removes that
+	 * chain, and the jump, first. */
+	plan_add(p, STEP_IPT_RULE, fam, "no port marked failed yet",
+		 cmd(fam, "mangle", "-F", PLAN_IPT_FAILED, ""),
+		 cmd(fam, "mangle", "-F", PLAN_IPT_FAILED, ""));
 	chain(p, fam, "mangle", PLAN_IPT_CHAIN, "tproxyctl's capture chain");
 	snprintf(rest, sizeof(rest), "-j\tMARK\t--set-xmark\t%s", mark);
 	rule(p, fam, "mangle", PLAN_IPT_DIVERT, "mark for the fwmark routing "
@@ -154,14 +164,6 @@ fam_plan(const struct plan_opts *o, int fam, struct plan *p)
 	rule(p, fam, "mangle", PLAN_IPT_CHAIN, "established connections: "
 	     "socket match before TPROXY", "-p\ttcp\t!\t--syn\t-m\tsocket"
 	     "\t--transparent\t-j\t" PLAN_IPT_DIVERT);
-	chain(p, fam, "mangle", PLAN_IPT_FAILED, "intercepted ports whose "
-	      "tproxy port failed (filled by tproxyctl watch; empty while "
-	      "tproxyd is healthy)");
-	/* Its undo runs before the chain's -X, which needs it empty: the
-	 * watchdog may have left ports in it. */
-	plan_add(p, STEP_IPT_RULE, fam, "no port marked failed yet",
-		 cmd(fam, "mangle", "-F", PLAN_IPT_FAILED, ""),
-		 cmd(fam, "mangle", "-F", PLAN_IPT_FAILED, ""));
 	rule(p, fam, "mangle", PLAN_IPT_CHAIN, "ports tproxyd does not take "
 	     "are not sent to TPROXY", "-p\ttcp\t-j\t" PLAN_IPT_FAILED);
 	for (kind = 0; kind < PLAN_NKIND; kind++) {

@@ -15,7 +15,7 @@
 void
 dr_check_bridge(const struct plan_opts *o, const char *conf_path)
 {
-	char fix[300], path[128], master[64] = "";
+	char fix[600], path[128], master[64] = "";
 	ssize_t r;
 
 	if (!o->bridge)

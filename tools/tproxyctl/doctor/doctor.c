@@ -37,6 +37,7 @@
 #include "../apply.h"
 #include "../doctor.h"
 #include "checks.h"
+#include "pathparse.h"
 
 static const char *const st_name[] = { "PASS", "WARN", "FAIL" };
 
@@ -76,23 +77,86 @@ dr_fam_name(int f)
 	return f == PLAN_V4 ? "ipv4" : "ipv6";
 }
 
+/* " --name value" of a shell-quoted value, appended to out. */
+static void
+opt_q(struct sbuf *out, const char *name, const char *v)
+{
+	char q[600];
+
+	pp_shell_quote(v, q, sizeof(q));
+	sbuf_printf(out, " %s %s", name, q);
+}
+
 void
 dr_fix_setup(char *fix, size_t n, const char *conf_path,
 	     const struct plan_opts *o)
 {
+	const struct plan_map *h = &o->map[PLAN_HTTP], *s = &o->map[PLAN_HTTPS];
 	const struct plan_target *t = plan_map_to(o, PLAN_HTTPS, PLAN_V4);
-	char https[32] = "";
+	struct sbuf out = { 0 };
+	char buf[PLAN_MAX_PORTS * 6];
+	size_t i;
 
+	/*
+	 * The setup recorded (the state file's options, or the command
+	 * line's), said again in full, so that pasting the fix repairs
+	 * without changing anything else; the ports tproxyd listens on
+	 * come from the configuration, as they did.
+	 */
+	sbuf_add(&out, "tproxyctl setup");
+	if (conf_path)
+		opt_q(&out, "-f", conf_path);
+	if (o->backend == PLAN_IPT)
+		sbuf_add(&out, " --backend iptables");
+	if (o->families != PLAN_BOTH)
+		sbuf_printf(&out, " --family %s",
+			    plan_family_name(o->families));
+	if (conf_path == NULL && h->to[0].port && h->to[0].port != 3129)
+		sbuf_printf(&out, " --port %u", h->to[0].port);
+	if (!(h->ndport == 1 && h->dport[0] == 80)) {
+		plan_format_ports(h->dport, h->ndport, ",", buf, sizeof(buf));
+		sbuf_printf(&out, " --ports %s", buf);
+	}
 	/* The HTTPS port may have come from the command line (before the
 	 * configuration had one): say it again, it is the same either way. */
 	if (t == NULL)
 		t = plan_map_to(o, PLAN_HTTPS, PLAN_V6);
 	if (t)
-		snprintf(https, sizeof(https), " --https-port %u", t->port);
-	snprintf(fix, n, "tproxyctl setup%s%s%s%s%s", conf_path ? " -f " : "",
-		 conf_path ? conf_path : "", o->backend == PLAN_IPT ?
-		 " --backend iptables" : "", https, o->on_failure ==
-		 PLAN_FAIL_CLOSED ? " --on-failure closed" : "");
+		sbuf_printf(&out, " --https-port %u", t->port);
+	if (t && !(s->ndport == 1 && s->dport[0] == 443)) {
+		plan_format_ports(s->dport, s->ndport, ",", buf, sizeof(buf));
+		sbuf_printf(&out, " --https-ports %s", buf);
+	}
+	if (o->quic == PLAN_QUIC_BLOCK)
+		sbuf_add(&out, " --quic block");
+	else if (o->quic == PLAN_QUIC_PASS)
+		sbuf_add(&out, " --quic pass");
+	if (o->on_failure == PLAN_FAIL_CLOSED)
+		sbuf_add(&out, " --on-failure closed");
+	if (o->mark != 0x1 || o->mask != 0x1) {
+		plan_format_mark(o->mark, o->mask, buf, sizeof(buf));
+		sbuf_printf(&out, " --mark %s", buf);
+	}
+	if (o->table != 100)
+		sbuf_printf(&out, " --table %u", o->table);
+	if (o->rule_pref != PLAN_RULE_PREF)
+		sbuf_printf(&out, " --rule-pref %u", o->rule_pref);
+	if (o->niface) {
+		sbuf_add(&out, " --iface");
+		for (i = 0; i < o->niface; i++)
+			sbuf_printf(&out, " %s", o->iface[i]);
+	}
+	if (o->nbypass) {
+		sbuf_add(&out, " --bypass");
+		for (i = 0; i < o->nbypass; i++)
+			sbuf_printf(&out, " %s", o->bypass[i]);
+	}
+	if (o->bridge)
+		sbuf_printf(&out, " --bridge %s %s", o->br_client, o->br_inet);
+	if (doctor_state)
+		opt_q(&out, "--state", doctor_state);
+	snprintf(fix, n, "%s", sbuf_str(&out));
+	sbuf_free(&out);
 }
 
 static void

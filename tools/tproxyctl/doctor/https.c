@@ -167,7 +167,7 @@ check_quic(const struct plan_opts *o, int f, int want, const char *setup)
 	const struct plan_map *m = &o->map[PLAN_HTTPS];
 	const struct walk *fw;
 	size_t nfw = dr_forward_walks(&fw), k;
-	char id[64], fix[440], msg[500] = "";
+	char id[64], fix[700], msg[500] = "";
 	int status = ST_PASS;
 
 	snprintf(id, sizeof(id), "https.quic.%s", dr_fam_name(f));
@@ -213,7 +213,7 @@ dr_check_https(const struct plan_opts *o, const struct cfg *c,
 	       const char *conf_path)
 {
 	static const int fams[] = { PLAN_V4, PLAN_V6 };
-	char setup[400];
+	char setup[600];
 	size_t fi;
 	int hf = plan_map_families(o, PLAN_HTTPS);
 	int qf = plan_quic_families(o);

@@ -320,15 +320,22 @@ static void
 mark_fix(const struct plan_opts *o, const char *conf_path, uint32_t m,
 	 char *fix, size_t n)
 {
-	char setup[300], st[300] = "", q[256];
+	char setup[600], st[300] = "", q[256];
+	struct plan_opts no = *o;
 
-	dr_fix_setup(setup, sizeof(setup), conf_path, o);
+	no.mark = no.mask = m;
+	dr_fix_setup(setup, sizeof(setup), conf_path, &no);
 	if (doctor_state) {
 		pp_shell_quote(doctor_state, q, sizeof(q));
 		snprintf(st, sizeof(st), " --state %s", q);
 	}
-	snprintf(fix, n, "tproxyctl teardown%s && %s%s --mark 0x%x/0x%x", st,
-		 setup, st, m, m);
+	{
+		struct sbuf out = { 0 };
+
+		sbuf_printf(&out, "tproxyctl teardown%s && %s", st, setup);
+		snprintf(fix, n, "%s", sbuf_str(&out));
+		sbuf_free(&out);
+	}
 }
 
 /* The bits of the mark used by others: ip rule fwmark masks (not ours),

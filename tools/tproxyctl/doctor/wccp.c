@@ -292,21 +292,17 @@ check_gre_rules(const struct plan_opts *o, const struct cfg *c,
 		    "port %u arriving on %s", port, TUN_NAME);
 		return;
 	}
-	dr_fix_setup(fix, sizeof(fix), conf_path, o);
-	for (i = 0; i < o->niface; i++) {
-		size_t l = strlen(fix);
+	if (only[0] && o->niface < PLAN_MAX_IFACES) {
+		struct plan_opts wo = *o;
 
-		snprintf(fix + l, sizeof(fix) - l, " --iface %s", o->iface[i]);
-	}
-	if (only[0]) {
-		size_t l = strlen(fix);
-
-		snprintf(fix + l, sizeof(fix) - l, " --iface " TUN_NAME);
+		snprintf(wo.iface[wo.niface++], IFNAMSIZ, "%s", TUN_NAME);
+		dr_fix_setup(fix, sizeof(fix), conf_path, &wo);
 		dr_add(ST_FAIL, "wccp.gre.rules", fix, "the TPROXY rules take "
 		    "port %u only on other interfaces (%s): what the router "
 		    "redirects arrives on %s and is routed past tproxyd",
 		    port, only, TUN_NAME);
 	} else {
+		dr_fix_setup(fix, sizeof(fix), conf_path, o);
 		dr_add(ST_FAIL, "wccp.gre.rules", fix, "no TPROXY rule takes "
 		    "port %u: what the router redirects arrives on %s and is "
 		    "routed past tproxyd", port, TUN_NAME);
