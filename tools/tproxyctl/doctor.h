@@ -18,4 +18,9 @@ struct cfg;
 int doctor_run(const struct plan_opts *o, const struct cfg *c,
 	       const char *conf_path, const char *cfg_error, int json);
 
+/* The state file of the setup doctor checks (--state; default
+ * STATE_DEFAULT), for the check that compares it with the configuration
+ * (doctor/drift.c). */
+void doctor_set_state_path(const char *path);
+
 #endif

@@ -410,6 +410,8 @@ main(int argc, char **argv)
 	}
 	if (parse(argc, argv, doctor, &cli, &o) < 0)
 		return 2;
+	if (doctor)
+		doctor_set_state_path(state_arg(argc, argv));
 	if (cli.conf) {
 		c = load_config(cli.conf, cerr, sizeof(cerr));
 		if (c == NULL && !doctor) {

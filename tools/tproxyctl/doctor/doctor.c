@@ -12,6 +12,7 @@
  *               prerouting path (and of the forward path, for QUIC);
  *               rules.c checks that model
  *   https.c     the HTTPS ports go to the https_port; QUIC is refused
+ *   drift.c     the rules were set up from another configuration
  *   routing.c   the fwmark rule and the local table (Routing configuration)
  *   sysctls.c   ip_forward, rp_filter, bridge sysctls
  *   bridge.c    the bridge divert and its ports (ebtables on a Bridging
@@ -114,6 +115,7 @@ doctor_run(const struct plan_opts *o, const struct cfg *c,
 	dr_check_config(c, conf_path, cfg_error);
 	dr_check_rules(o, c, conf_path);
 	dr_check_https(o, c, conf_path);
+	dr_check_drift(o, c, conf_path);
 	dr_check_routing(o);
 	dr_check_sysctls(o);
 	dr_check_bridge(o, conf_path);
