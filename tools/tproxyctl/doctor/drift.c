@@ -225,9 +225,9 @@ fix_setup(char *fix, size_t n, const char *conf_path,
 static void
 check_kind(const struct cfg *c, const char *conf_path, int f, int k,
 	   const struct plan_target *ht, const struct plan_target *wt,
-	   const struct plan_map *hm, const char *fix)
+	   const struct plan_map *hm, int backend, const char *fix)
 {
-	const char *fam = dr_fam_name(f);
+	const char *fam = dr_fam_name(f), *gone;
 	const struct cfg_port *line;
 	char id[64], dports[PLAN_MAX_PORTS * 6], where[300] = "";
 	int st;
@@ -253,21 +253,32 @@ check_kind(const struct cfg *c, const char *conf_path, int f, int k,
 		return;
 	}
 	st = listening(f, ht->port) ? ST_WARN : ST_FAIL;
-	if (wt)
+	/* Nothing listening: iptables' TPROXY drops the connection, nft's
+	 * does not match and it is routed on (direct). */
+	gone = backend == PLAN_IPT ? ": nothing listens there, and "
+		"iptables' TPROXY drops what it cannot hand to a socket "
+		"(clients time out)" : ": nothing listens there, so nft's "
+		"TPROXY does not match and clients go direct";
+	if (wt) {
 		dr_add(st, id, fix, "%s: %s has `%s %u ... tproxy`%s but the "
 		    "rules send port %s to %u (set up from an earlier "
 		    "configuration)%s", fam, conf_path, kind_line[k],
 		    wt->port, where, dports, ht->port, st == ST_WARN ?
 		    "; tproxyd still listens there, so interception works "
-		    "until it reloads its configuration" :
-		    ": nothing listens there, clients are not intercepted");
-	else
-		dr_add(st, id, fix, "%s: the rules send port %s to %u but %s "
-		    "has no `%s ... tproxy` line for %s any more%s", fam,
-		    dports, ht->port, conf_path, kind_line[k], fam,
-		    st == ST_WARN ? "; something still listens there, until "
-		    "tproxyd reloads its configuration" : ": nothing listens "
-		    "there, clients are not intercepted");
+		    "until it reloads its configuration" : gone);
+		return;
+	}
+	/* Removed from the configuration: with nft, direct is what the
+	 * configuration now wants; the rules only still claim the port. */
+	if (st == ST_FAIL && backend == PLAN_NFT)
+		st = ST_WARN;
+	dr_add(st, id, fix, "%s: the rules send port %s to %u but %s has no "
+	    "`%s ... tproxy` line for %s any more%s", fam, dports, ht->port,
+	    conf_path, kind_line[k], fam, st == ST_FAIL ? gone :
+	    listening(f, ht->port) ? "; something still listens there, "
+	    "until tproxyd reloads its configuration" : "; nft's TPROXY "
+	    "does not match without a listener, so those connections go "
+	    "direct, as the configuration now wants");
 }
 
 void
@@ -337,7 +348,7 @@ dr_check_drift(const struct plan_opts *o, const struct cfg *c,
 			if (ht && !rules_send_to(f, ht->port))
 				continue;
 			check_kind(c, conf_path, f, k, ht, wt, &have.map[k],
-				   fix);
+				   have.backend, fix);
 		}
 	}
 }

@@ -1,0 +1,344 @@
+"""
+test_tproxyctl_systemd.py - rules survive reboots and restarts
+(tproxyctl.service), and doctor says when the running rules and
+tproxyd.conf disagree (drift.*).
+
+There is no systemd as PID 1 here (no /run/systemd/system), so the unit is
+run by systemd_unit.py: the unit file `make install DESTDIR=...` renders,
+its ExecStartPre=/ExecStart=/ExecStopPost= lines executed as systemd does
+(EnvironmentFile=, "-" prefixes, $VAR expansion) inside the router
+namespace, with the installed tree mounted over the real paths and a
+/run/tproxyctl of the test's. A "reboot" deletes the three namespaces
+(everything the kernel keeps: nft ruleset, ip rules and routes, sysctls)
+and empties that /run/tproxyctl, then makes the namespaces again with the
+same names.
+
+`tproxyctl watch` (the unit's ExecStart=) comes with another change; until
+then `tproxyctl watch --help` fails and ExecStart= is not run (a warning
+says so). The drift faults go through doctor_faults.run_fault: change
+tproxyd.conf and make tproxyd reload it, see what the client sees, doctor
+FAILs drift.*, its fix as printed works.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import pytest
+
+import harness
+import netns
+from doctor_faults import Fault, client_outcome, run_fault
+from systemd_unit import Unit
+from tproxyctl_env import (TPROXYD, TPORT, ctl, doctor, fails, not_pass,
+                           snapshot, start_origin, start_tproxyd, stop, url,
+                           write_conf)
+
+HERE = Path(__file__).resolve().parent
+PY = "/usr/bin/python3"
+CONF_IN_UNIT = "/usr/local/etc/tproxyd/tproxyd.conf"
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """`make install DESTDIR=ROOT` of this tree (PREFIX /usr/local), with
+    the binaries under test (TPROXYD_BUILD) in place."""
+    root = tmp_path_factory.mktemp("root")
+    env = dict(os.environ)
+    env.pop("MAKEFLAGS", None)
+    p = subprocess.run(["make", "-s", "install", "DESTDIR=%s" % root],
+                       cwd=harness.REPO, capture_output=True, text=True,
+                       timeout=600, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    for b in ("tproxyd", "tproxyctl"):
+        shutil.copy2(harness.BUILD / b, root / "usr/local/sbin" / b)
+    return root
+
+
+def _machine(t, installed, tmp_path, opts='"--iface r0"'):
+    """The installed tree as one router's disk: tproxyd.conf (the test's)
+    at the unit's path, /etc/default/tproxyctl with TPROXYCTL_OPTS; a
+    `systemctl` on PATH that runs the unit there. Returns (unit, conf,
+    PATH with that systemctl first); conf is the file tproxyd reads."""
+    conf = write_conf(tmp_path / "tproxyd")
+    # A link: tproxyd (which drops root) reads the file where the test
+    # wrote it, the unit at its installed path.
+    unit_conf = installed / CONF_IN_UNIT.lstrip("/")
+    if unit_conf.exists() or unit_conf.is_symlink():
+        unit_conf.unlink()
+    unit_conf.symlink_to(conf)
+    (installed / "etc/default").mkdir(parents=True, exist_ok=True)
+    (installed / "etc/default/tproxyctl").write_text(
+        "# as an administrator writes it\nTPROXYCTL_OPTS=%s\n" % opts)
+    run = tmp_path / "run"
+    skip = not Unit(installed, "tproxyctl", t.rtr, run).start_available()
+    if skip:
+        warnings.warn("`tproxyctl watch` does not exist yet: the unit's "
+                      "ExecStart= was not run (make it unconditional once "
+                      "the watch command is merged)")
+    fakebin = tmp_path / "bin"
+    fakebin.mkdir()
+    (fakebin / "systemctl").write_text(
+        "#!/bin/sh\nexec %s %s --root %s --run %s --netns %s %s\"$@\"\n" % (
+            PY, HERE / "systemd_unit.py", installed, run, t.rtr,
+            "--skip-start " if skip else ""))
+    (fakebin / "systemctl").chmod(0o755)
+    path = "%s:%s:/usr/sbin:/usr/bin:/sbin:/bin" % (fakebin,
+                                                   harness.BUILD)
+    return Unit(installed, "tproxyctl", t.rtr, run, skip), conf, path
+
+
+def _doctor_in(unit, path=None):
+    """doctor as an administrator runs it on that router (the unit's
+    configuration and /run/tproxyctl): (exit status, {id: (status, message)},
+    {id: fix}, output)."""
+    env = {"PATH": path} if path else None
+    p = unit.sh(["tproxyctl", "doctor", "--json", "-f", CONF_IN_UNIT], env)
+    data = json.loads(p.stdout)
+    return (p.returncode, {c["id"]: (c["status"], c["message"])
+                           for c in data["checks"]},
+            {c["id"]: c["fix"] for c in data["checks"]}, p.stdout)
+
+
+def _log(unit):
+    return "\n".join("%s -> %d\n%s" % (" ".join(a), rc, out)
+                     for a, rc, out in unit.log)
+
+
+def test_unit_files(topology, installed):
+    """The installed units: paths substituted as for tproxyd.service, the
+    ordering this design needs, and systemd-analyze verify finds nothing
+    to say (run where the installed binaries are at their paths)."""
+    sysd = installed / "usr/local/lib/systemd/system"
+    ctl_unit = (sysd / "tproxyctl.service").read_text()
+    d_unit = (sysd / "tproxyd.service").read_text()
+    assert "@" not in ctl_unit.replace("$TPROXYCTL_OPTS", "")
+    assert ("ExecStartPre=/usr/local/sbin/tproxyctl setup -f "
+            "/usr/local/etc/tproxyd/tproxyd.conf $TPROXYCTL_OPTS"
+            in ctl_unit), ctl_unit
+    assert "ExecStopPost=/usr/local/sbin/tproxyctl teardown" in ctl_unit
+    assert "EnvironmentFile=-/etc/default/tproxyctl" in ctl_unit
+    assert "After=nftables.service" in ctl_unit
+    assert "PartOf=nftables.service" in ctl_unit
+    assert "Wants=tproxyctl.service" in d_unit
+    assert "After=tproxyctl.service" in d_unit
+    # tproxyd.service stopping must not stop the rules: no dependency
+    # from tproxyctl.service on it.
+    assert "tproxyd.service" not in ctl_unit.replace(
+        "(tproxyd.service)", "")
+    assert shutil.which("systemd-analyze"), "systemd-analyze is needed"
+    u = Unit(installed, "tproxyctl", topology.rtr, installed / "run")
+    for name in ("tproxyctl.service", "tproxyd.service"):
+        p = u.sh(["systemd-analyze", "verify", "--man=no", str(sysd / name)])
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert p.stdout + p.stderr == "", "%s:\n%s" % (name,
+                                                       p.stdout + p.stderr)
+
+
+def test_reboot(topology, installed, tmp_path):
+    """Start the unit: interception works; reboot (namespaces and
+    /run/tproxyctl gone); start tproxyd and the unit again and nothing else:
+    interception works again; stop the unit: everything as before."""
+    t = topology
+    unit, conf, _ = _machine(t, installed, tmp_path)
+    before = snapshot(t)
+    start_origin(t, [netns.SRV4, netns.SRV6])
+    d = start_tproxyd(t, conf)
+    assert client_outcome(t, "ipv4") == "direct"
+    assert unit.start(), _log(unit)
+    assert (tmp_path / "run/tproxyctl/state").exists()
+    for fam in ("ipv4", "ipv6"):
+        assert client_outcome(t, fam) == "intercepted", fam
+    rc, checks, _, out = _doctor_in(unit)
+    assert rc == 0, out
+    assert checks["drift.http.ipv4"][0] == "PASS", out
+    # --iface r0 from /etc/default/tproxyctl reached setup ($VAR split).
+    p = t.run(t.rtr, ["nft", "list", "table", "inet", "tproxyd"])
+    assert 'iifname "r0"' in p.stdout, p.stdout
+    # tproxyd stops (or crashes): the rules stay.
+    stop(d)
+    assert "tproxyd" in t.run(t.rtr, ["nft", "list", "tables"]).stdout
+
+    # Reboot: power off (no unit stop), the kernel forgets everything.
+    t.cleanup()
+    shutil.rmtree(tmp_path / "run")
+    t.setup()
+    assert snapshot(t) == before
+    start_origin(t, [netns.SRV4, netns.SRV6])
+    d = start_tproxyd(t, conf)          # tproxyd.service
+    unit.log = []
+    assert unit.start(), _log(unit)     # tproxyctl.service, nothing else
+    for fam in ("ipv4", "ipv6"):
+        assert client_outcome(t, fam) == "intercepted", fam
+    rc, checks, _, out = _doctor_in(unit)
+    assert rc == 0, out
+
+    assert unit.stop(), _log(unit)
+    assert not unit.is_active()
+    assert snapshot(t) == before
+    assert client_outcome(t, "ipv4") == "direct"
+    assert not (tmp_path / "run/tproxyctl/state").exists()
+    stop(d)
+
+
+def test_unit_start_fails_cleanly(topology, installed, tmp_path):
+    """An interface named in /etc/default/tproxyctl that does not exist
+    (yet): setup refuses, the start fails, nothing is left behind (systemd
+    retries with Restart=)."""
+    t = topology
+    unit, _, _ = _machine(t, installed, tmp_path, '"--iface nosuch0"')
+    before = snapshot(t)
+    assert not unit.start()
+    assert "nosuch0" in _log(unit)
+    assert not unit.is_active()
+    assert snapshot(t) == before
+
+
+def _reconfigure(t, conf, lines, gone=(), new=()):
+    """Rewrite conf with lines instead of its tproxy port lines, make the
+    running tproxyd reload it (-k reconfigure), wait until the ports in
+    gone are closed and those in new listen."""
+    text = [ln for ln in Path(conf).read_text().splitlines()
+            if not ln.startswith(("http_port", "https_port"))]
+    Path(conf).write_text("\n".join(list(lines) + text) + "\n")
+    p = t.run(t.rtr, [TPROXYD, "-k", "reconfigure", "-f", str(conf)])
+    assert p.returncode == 0, p.stdout + p.stderr
+    for port in new:
+        t.wait_listen(t.rtr, port)
+    assert harness.poll(lambda: not any(t.listening(t.rtr, port)
+                                        for port in gone), 10), gone
+
+
+def _outcome443(t, family="ipv4"):
+    """What a client sees on port 443 of the server (an HTTP origin
+    listens there): as client_outcome, for the HTTPS port."""
+    srv = netns.SRV4 if family == "ipv4" else netns.SRV6
+    p = t.run(t.cli, ["curl", "-sS", "--noproxy", "*", "--max-time", "3",
+                      url(srv, port=443)], timeout=20)
+    return {0: "direct", 28: "timeout", 7: "refused"}.get(p.returncode,
+                                                           p.returncode)
+
+
+HTTPS_LINE = "https_port 3130 tproxy ssl-bump"
+
+
+def _port_changed(t, env):
+    _reconfigure(t, env["conf"], ["http_port 3140 tproxy"], gone=[TPORT],
+                 new=[3140])
+
+
+def _https_removed(t, env):
+    start_origin(t, [netns.SRV4, netns.SRV6], port=443)
+    _reconfigure(t, env["conf"], ["http_port %d tproxy" % TPORT],
+                 gone=[3130])
+    # iptables' TPROXY drops what it cannot hand to a socket.
+    assert _outcome443(t) == "timeout"
+
+
+def _https_removed_after(t, env):
+    assert _outcome443(t) == "direct"
+
+
+FAULTS = [
+    Fault("conf_http_port_changed_nft",
+          "https://github.com/cilium/cilium/pull/16391",
+          _port_changed, "drift.http.ipv4", "direct"),
+    Fault("conf_http_port_changed_iptables",
+          "https://github.com/cilium/cilium/pull/16391",
+          _port_changed, "drift.http.ipv4", "timeout", backend="iptables"),
+    Fault("conf_http_port_changed_ipv6",
+          "https://github.com/cilium/cilium/pull/16391",
+          _port_changed, "drift.http.ipv6", "direct", family="ipv6"),
+    Fault("conf_https_port_removed_iptables",
+          "https://github.com/cilium/cilium/pull/16391",
+          _https_removed, "drift.https.ipv4", "intercepted",
+          backend="iptables", after_fix=_https_removed_after),
+]
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_drift_fault(topology, tmp_path, fault):
+    extra = [HTTPS_LINE] if "https" in fault.name else []
+    row = run_fault(topology, tmp_path, fault, conf_extra=extra)
+    assert row["fix"].startswith("tproxyctl setup -f "), row
+    assert "--state %s" % (tmp_path / "state") in row["fix"], row
+
+
+def test_drift_https_removed_nft_warns(topology, tmp_path):
+    """With nft, a TPROXY rule whose port nothing listens on does not
+    match: HTTPS goes direct, which is what the configuration now wants.
+    doctor WARNs (the rules still claim port 443), it does not FAIL."""
+    t = topology
+    start_origin(t, [netns.SRV4, netns.SRV6])
+    start_origin(t, [netns.SRV4, netns.SRV6], port=443)
+    conf = write_conf(tmp_path / "tproxyd", [HTTPS_LINE])
+    state = tmp_path / "state"
+    start_tproxyd(t, conf)
+    assert ctl(t, "setup", "-f", conf, "--state", state).returncode == 0
+    _reconfigure(t, conf, ["http_port %d tproxy" % TPORT], gone=[3130])
+    assert _outcome443(t) == "direct"
+    assert client_outcome(t, "ipv4") == "intercepted"
+    rc, checks, p = doctor(t, "-f", conf, "--state", state)
+    assert checks["drift.https.ipv4"][0] == "WARN", p.stdout
+    assert "drift.https.ipv4" not in fails(checks)
+
+
+def test_drift_http_port_added(topology, tmp_path):
+    """Set up from a configuration with no tproxy http_port (HTTP not
+    diverted), then one is added: HTTP goes direct, doctor FAILs
+    drift.http.ipv4, its fix intercepts HTTP."""
+    t = topology
+    start_origin(t, [netns.SRV4, netns.SRV6])
+    conf = write_conf(tmp_path / "tproxyd")
+    _rewrite = [ln for ln in conf.read_text().splitlines()
+                if not ln.startswith("http_port")]
+    conf.write_text("\n".join(["http_port 3128", HTTPS_LINE] + _rewrite) +
+                    "\n")
+    state = tmp_path / "state"
+    p = t.popen(t.rtr, [TPROXYD, "-N", "-f", str(conf)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t.wait_listen(t.rtr, 3130, proc=p)
+    p = ctl(t, "setup", "-f", conf, "--state", state)
+    assert p.returncode == 0, p.stderr
+    assert client_outcome(t, "ipv4") == "direct"
+    _reconfigure(t, conf, ["http_port %d tproxy" % TPORT, HTTPS_LINE],
+                 new=[TPORT])
+    assert client_outcome(t, "ipv4") == "direct"
+    rc, checks, p = doctor(t, "-f", conf, "--state", state)
+    assert checks.get("drift.http.ipv4", ("",))[0] == "FAIL", p.stdout
+    fix = {c["id"]: c["fix"] for c in json.loads(
+        p.stdout)["checks"]}["drift.http.ipv4"]
+    q = t.run(t.rtr, ["env", "PATH=%s:/usr/sbin:/usr/bin:/sbin:/bin" %
+                      harness.BUILD, "sh", "-c", fix], timeout=60)
+    assert q.returncode == 0, fix + q.stdout + q.stderr
+    rc, checks, p = doctor(t, "-f", conf, "--state", state)
+    assert rc == 0, not_pass(checks)
+    assert client_outcome(t, "ipv4") == "intercepted"
+
+
+def test_drift_with_unit(topology, installed, tmp_path):
+    """The rules come from tproxyctl.service and tproxyd.conf changes:
+    doctor's fix is `systemctl restart tproxyctl` (the unit reads
+    /etc/default/tproxyctl again), and it works as printed."""
+    t = topology
+    unit, conf, path = _machine(t, installed, tmp_path)
+    start_origin(t, [netns.SRV4, netns.SRV6])
+    start_tproxyd(t, conf)
+    assert unit.start(), _log(unit)
+    assert client_outcome(t, "ipv4") == "intercepted"
+    _port_changed(t, {"conf": conf})
+    assert client_outcome(t, "ipv4") == "direct"
+    rc, checks, fixes, out = _doctor_in(unit, path)
+    assert rc == 1 and checks["drift.http.ipv4"][0] == "FAIL", out
+    assert fixes["drift.http.ipv4"] == "systemctl restart tproxyctl", out
+    p = unit.sh(["sh", "-c", fixes["drift.http.ipv4"]], {"PATH": path})
+    assert p.returncode == 0, p.stdout + p.stderr
+    rc, checks, _, out = _doctor_in(unit, path)
+    assert rc == 0, out
+    assert client_outcome(t, "ipv4") == "intercepted"
+    p = t.run(t.rtr, ["nft", "list", "table", "inet", "tproxyd"])
+    assert ":3140" in p.stdout and 'iifname "r0"' in p.stdout, p.stdout
+    assert unit.stop(), _log(unit)
