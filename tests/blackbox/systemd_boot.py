@@ -12,9 +12,9 @@ The container runs this machine's own /usr (systemd-nspawn -D /
   ETC/default           on /etc/default (TPROXYCTL_OPTS);
   ETC/machine-id        on /etc/machine-id (not a first boot: no
                         service of this machine is enabled by preset);
-  ETC/systemd/system    on /etc/systemd/system (what `systemctl enable`
-                        and drop-ins write: it survives a reboot, as /etc
-                        does);
+  ETC/systemd           on /etc/systemd (what `systemctl enable` and
+                        drop-ins write, .network files, networkd.conf.d:
+                        it survives a reboot, as /etc does);
   extra directories     read-only at their own paths (the configuration
                         the installed tproxyd.conf links to).
 Everything else, /run included, is new at every boot: a reboot is a
@@ -69,8 +69,7 @@ class Booted:
                 "--bind=%s:/usr/local" % (self.root / "usr/local"),
                 "--bind=%s:/etc/default" % (self.etc / "default"),
                 "--bind-ro=%s:/etc/machine-id" % mid,
-                "--bind=%s:/etc/systemd/system" % (self.etc /
-                                                    "systemd/system")]
+                "--bind=%s:/etc/systemd" % (self.etc / "systemd")]
         argv += ["--bind-ro=%s" % d for d in self.ro]
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,

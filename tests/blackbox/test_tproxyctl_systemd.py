@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import warnings
 from pathlib import Path
 
@@ -418,4 +419,97 @@ def test_reboot_systemd(topology, installed, tmp_path):
     assert snapshot(t) == before
     assert client_outcome(t, "ipv4") == "direct"
     assert box.poweroff() == 0
+    stop(d)
+
+
+# r0 as systemd-networkd manages it (IPv4 only: networkd removes the
+# IPv6 address the topology gave it, which these tests do not use).
+NETWORK_R0 = """[Match]
+Name=r0
+
+[Network]
+Address=%s/24
+LinkLocalAddressing=no
+IPv6AcceptRA=no
+""" % netns.RTR_CLI4
+
+
+@pytest.mark.parametrize("manage", ["default", "no"])
+def test_networkd_foreign_rules(topology, installed, tmp_path, manage):
+    """systemd-networkd manages r0 on the booted router. By default it
+    removes routing policy rules and routes it did not make
+    (ManageForeignRoutingPolicyRules=, ManageForeignRoutes= in
+    networkd.conf) when it configures a link: `networkctl reconfigure r0`
+    takes tproxyctl's fwmark rule away (its local route in table 100 is on
+    lo, which networkd does not manage, and stays) and clients are no
+    longer intercepted. With both set to no, the rule stays. (What
+    doc/tproxyctl.8, SYSTEMD, tells administrators.)"""
+    t = topology
+    unit, conf, _ = _machine(t, installed, tmp_path)
+    etc = tmp_path / "etc"
+    (etc / "default").mkdir(parents=True)
+    shutil.copy2(installed / "etc/default/tproxyctl", etc / "default")
+    sysd = etc / "systemd/system"
+    wants = sysd / "multi-user.target.wants"
+    wants.mkdir(parents=True)
+    # What `systemctl enable systemd-networkd` makes.
+    for link, where in (("multi-user.target.wants/systemd-networkd.service",
+                         "systemd-networkd.service"),
+                        ("dbus-org.freedesktop.network1.service",
+                         "systemd-networkd.service"),
+                        ("sockets.target.wants/systemd-networkd.socket",
+                         "systemd-networkd.socket")):
+        (sysd / link).parent.mkdir(parents=True, exist_ok=True)
+        (sysd / link).symlink_to("/lib/systemd/system/" + where)
+    (etc / "systemd/network").mkdir(parents=True)
+    (etc / "systemd/network/10-r0.network").write_text(NETWORK_R0)
+    if manage == "no":
+        d = etc / "systemd/networkd.conf.d"
+        d.mkdir(parents=True)
+        (d / "tproxyctl.conf").write_text(
+            "[Network]\nManageForeignRoutingPolicyRules=no\n"
+            "ManageForeignRoutes=no\n")
+    if not unit.start_available():
+        d = sysd / "tproxyctl.service.d"
+        d.mkdir(parents=True)
+        (d / "no-watch.conf").write_text(
+            "[Service]\nExecStart=\nExecStart=/bin/sleep infinity\n")
+    (wants / "tproxyctl.service").symlink_to(
+        "/usr/local/lib/systemd/system/tproxyctl.service")
+    unit_conf = installed / CONF_IN_UNIT.lstrip("/")
+    unit_conf.unlink()
+    shutil.copy2(conf, unit_conf)
+    box = systemd_boot.Booted(installed, etc, t.rtr,
+                              log=tmp_path / "nspawn.log")
+    t.checks.append(lambda: box.kill() or [])
+    start_origin(t, [netns.SRV4, netns.SRV6])
+    d = start_tproxyd(t, conf)
+    box.boot()
+    p = box.run(["systemctl", "is-active", "systemd-networkd",
+                 "tproxyctl"])
+    assert p.stdout.split() == ["active", "active"], p.stdout
+    assert client_outcome(t, "ipv4") == "intercepted"
+
+    # r0 is configured again (an edited .network file, `networkctl
+    # reload`, a link that went down and up).
+    p = box.run(["networkctl", "reconfigure", "r0"])
+    assert p.returncode == 0, p.stderr + box.run(
+        ["journalctl", "-b", "--no-pager", "-n", "30"]).stdout
+    time.sleep(1)
+    assert harness.poll(lambda: "configured" in box.run(
+        ["networkctl", "list", "r0"]).stdout, 10)
+    rules = t.run(t.rtr, ["ip", "-4", "rule"]).stdout
+    route = t.run(t.rtr, ["ip", "-4", "route", "show", "table",
+                          "100"]).stdout
+    outcome = client_outcome(t, "ipv4")
+    why = rules + box.run(["networkctl", "list"]).stdout + box.run(
+        ["journalctl", "-b", "-u", "systemd-networkd", "--no-pager"]).stdout
+    if manage == "default":
+        assert "fwmark 0x1/0x1" not in rules, why
+        assert outcome != "intercepted"
+    else:
+        assert "fwmark 0x1/0x1 lookup 100" in rules, rules
+        assert "local default dev lo" in route, route
+        assert outcome == "intercepted"
+    box.kill()
     stop(d)
