@@ -15,6 +15,7 @@ The container runs this machine's own /usr (systemd-nspawn -D /
   ETC/systemd           on /etc/systemd (what `systemctl enable` and
                         drop-ins write, .network files, networkd.conf.d:
                         it survives a reboot, as /etc does);
+  ETC/nftables.conf     on /etc/nftables.conf, when the test has one;
   extra directories     read-only at their own paths (the configuration
                         the installed tproxyd.conf links to).
 Everything else, /run included, is new at every boot: a reboot is a
@@ -71,6 +72,9 @@ class Booted:
                 "--bind-ro=%s:/etc/machine-id" % mid,
                 "--bind=%s:/etc/systemd" % (self.etc / "systemd")]
         argv += ["--bind-ro=%s" % d for d in self.ro]
+        if (self.etc / "nftables.conf").exists():
+            argv.append("--bind-ro=%s:/etc/nftables.conf" %
+                        (self.etc / "nftables.conf"))
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=out, stderr=subprocess.STDOUT,

@@ -513,3 +513,92 @@ def test_networkd_foreign_rules(topology, installed, tmp_path, manage):
         assert outcome == "intercepted"
     box.kill()
     stop(d)
+
+
+# Debian's /etc/nftables.conf as shipped, with a filter table as an
+# administrator adds one: it starts by flushing the whole ruleset.
+NFTABLES_CONF = """#!/usr/sbin/nft -f
+
+flush ruleset
+
+table inet filter {
+	chain input {
+		type filter hook input priority filter;
+	}
+	chain forward {
+		type filter hook forward priority filter;
+	}
+	chain output {
+		type filter hook output priority filter;
+	}
+}
+"""
+
+
+def test_nftables_service(topology, installed, tmp_path):
+    """nftables.service enabled beside tproxyctl.service on the booted
+    router: its `flush ruleset` at boot comes first (After=), and a
+    `systemctl reload nftables` or `restart nftables`, which flush
+    everything again, set tproxyctl's rules up again (ReloadPropagatedFrom=,
+    PartOf=); loading the file by hand needs `systemctl reload
+    tproxyctl`, as the manual says."""
+    t = topology
+    unit, conf, _ = _machine(t, installed, tmp_path)
+    etc = tmp_path / "etc"
+    (etc / "default").mkdir(parents=True)
+    shutil.copy2(installed / "etc/default/tproxyctl", etc / "default")
+    (etc / "nftables.conf").write_text(NFTABLES_CONF)
+    sysd = etc / "systemd/system"
+    for target, name in (("sysinit.target.wants", "nftables.service"),
+                         ("multi-user.target.wants", "tproxyctl.service")):
+        (sysd / target).mkdir(parents=True, exist_ok=True)
+        where = "/lib/systemd/system/" if name == "nftables.service" \
+            else "/usr/local/lib/systemd/system/"
+        (sysd / target / name).symlink_to(where + name)
+    if not unit.start_available():
+        d = sysd / "tproxyctl.service.d"
+        d.mkdir(parents=True)
+        (d / "no-watch.conf").write_text(
+            "[Service]\nExecStart=\nExecStart=/bin/sleep infinity\n")
+    unit_conf = installed / CONF_IN_UNIT.lstrip("/")
+    unit_conf.unlink()
+    shutil.copy2(conf, unit_conf)
+    box = systemd_boot.Booted(installed, etc, t.rtr,
+                              log=tmp_path / "nspawn.log")
+    t.checks.append(lambda: box.kill() or [])
+    start_origin(t, [netns.SRV4, netns.SRV6])
+    d = start_tproxyd(t, conf)
+    box.boot()
+
+    def tables():
+        return t.run(t.rtr, ["nft", "list", "tables"]).stdout.split("\n")
+
+    def journal():
+        return box.run(["journalctl", "-b", "--no-pager", "-n", "40"]).stdout
+
+    assert "table inet filter" in tables() and \
+        "table inet tproxyd" in tables(), journal()
+    assert client_outcome(t, "ipv4") == "intercepted"
+    for verb in ("reload", "restart"):
+        p = box.run(["systemctl", verb, "nftables"])
+        assert p.returncode == 0, p.stderr
+        assert harness.poll(lambda: box.run(
+            ["systemctl", "is-active", "tproxyctl"]).stdout.strip() ==
+            "active", 10), journal()
+        assert "table inet tproxyd" in tables(), verb + "\n" + journal()
+        assert client_outcome(t, "ipv4") == "intercepted", verb
+        # ... because systemd passed it on (the flush did happen).
+        said = box.run(["journalctl", "-b", "--no-pager", "-u",
+                        "tproxyctl"]).stdout
+        assert ("Reloaded tproxyctl" if verb == "reload" else
+                "Stopped tproxyctl") in said, said
+    # By hand, systemd does not know: the table is gone until a reload.
+    p = box.run(["nft", "-f", "/etc/nftables.conf"])
+    assert p.returncode == 0, p.stderr
+    assert "table inet tproxyd" not in tables()
+    assert client_outcome(t, "ipv4") != "intercepted"
+    p = box.run(["systemctl", "reload", "tproxyctl"])
+    assert p.returncode == 0, p.stderr + journal()
+    assert client_outcome(t, "ipv4") == "intercepted"
+    assert box.poweroff() == 0
+    stop(d)
