@@ -85,14 +85,16 @@ class Booted:
             if self.proc.poll() is not None:
                 raise RuntimeError("systemd-nspawn exited (%s)" %
                                    self.proc.returncode)
-            if self.leader is None:
-                self.leader = self._child()
+            self.leader = self._child()
             if self.leader:
                 p = self.run(["systemctl", "is-system-running"])
                 state = p.stdout.strip()
                 if state in ("running", "degraded"):
                     return state
             time.sleep(0.2)
+        if not self.leader:
+            raise RuntimeError("no systemd process in the container after "
+                               "%d s" % timeout)
         jobs = self.run(["systemctl", "list-jobs", "--no-pager"]).stdout
         journal = self.run(["journalctl", "-b", "--no-pager", "-n",
                             "40"]).stdout
@@ -101,12 +103,23 @@ class Booted:
                                                journal))
 
     def _child(self):
-        try:
-            kids = Path("/proc/%d/task/%d/children" % (
-                self.proc.pid, self.proc.pid)).read_text().split()
-        except OSError:
-            return None
-        return int(kids[0]) if kids else None
+        """The container's PID 1: the descendant of systemd-nspawn named
+        systemd (nspawn forks an intermediate process first, which goes
+        away)."""
+        todo = [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            try:
+                if pid != self.proc.pid and Path(
+                        "/proc/%d/comm" % pid).read_text().strip() == \
+                        "systemd":
+                    return pid
+                for task in Path("/proc/%d/task" % pid).iterdir():
+                    todo += [int(x) for x in
+                             (task / "children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+        return None
 
     def run(self, argv, timeout=60):
         """argv inside the container (all its namespaces)."""
