@@ -3,21 +3,28 @@ test_tproxyctl_systemd.py - rules survive reboots and restarts
 (tproxyctl.service), and doctor says when the running rules and
 tproxyd.conf disagree (drift.*).
 
-There is no systemd as PID 1 here (no /run/systemd/system), so the unit is
-run by systemd_unit.py: the unit file `make install DESTDIR=...` renders,
-its ExecStartPre=/ExecStart=/ExecStopPost= lines executed as systemd does
-(EnvironmentFile=, "-" prefixes, $VAR expansion) inside the router
-namespace, with the installed tree mounted over the real paths and a
-/run/tproxyctl of the test's. A "reboot" deletes the three namespaces
-(everything the kernel keeps: nft ruleset, ip rules and routes, sysctls)
-and empties that /run/tproxyctl, then makes the namespaces again with the
-same names.
+The unit comes from `make install DESTDIR=...` (the same @SBINDIR@ /
+@SYSCONFDIR@ substitution a real install gets) and is run two ways:
+
+  - under a real systemd as PID 1 (systemd_boot.py: systemd-nspawn boots
+    this machine's /usr in the router namespace): enabled, it sets the
+    rules up at every boot, after a power cut too; beside nftables.service
+    (flush ruleset at boot, reload, restart) and systemd-networkd (which
+    removes the fwmark rule unless ManageForeignRoutingPolicyRules=no);
+  - by systemd_unit.py, which executes the unit's ExecStartPre=/ExecStart=/
+    ExecStopPost= lines as systemd does (EnvironmentFile=, "-" prefixes,
+    $VAR expansion) in the router namespace, and also serves as the
+    `systemctl` that doctor's fixes call. A "reboot" there deletes the
+    three namespaces (everything the kernel keeps: nft ruleset, ip rules
+    and routes, sysctls) and empties /run/tproxyctl, then makes the
+    namespaces again with the same names.
 
 `tproxyctl watch` (the unit's ExecStart=) comes with another change; until
-then `tproxyctl watch --help` fails and ExecStart= is not run (a warning
-says so). The drift faults go through doctor_faults.run_fault: change
-tproxyd.conf and make tproxyd reload it, see what the client sees, doctor
-FAILs drift.*, its fix as printed works.
+then `tproxyctl watch --help` fails, and ExecStart= is not run by
+systemd_unit.py / replaced by `sleep infinity` in a drop-in under systemd
+(a warning says so each time). The drift faults go through
+doctor_faults.run_fault: change tproxyd.conf and make tproxyd reload it,
+see what the client sees, doctor FAILs drift.*, its fix as printed works.
 """
 
 import json
@@ -51,7 +58,8 @@ def installed(tmp_path_factory):
     root = tmp_path_factory.mktemp("root")
     env = dict(os.environ)
     env.pop("MAKEFLAGS", None)
-    p = subprocess.run(["make", "-s", "install", "DESTDIR=%s" % root],
+    san = ["SAN=1"] if harness.BUILD.name == "san" else []
+    p = subprocess.run(["make", "-s", "install", "DESTDIR=%s" % root] + san,
                        cwd=harness.REPO, capture_output=True, text=True,
                        timeout=600, env=env)
     assert p.returncode == 0, p.stdout + p.stderr
@@ -613,3 +621,31 @@ def test_nftables_service(topology, installed, tmp_path):
     assert client_outcome(t, "ipv4") == "intercepted"
     assert box.poweroff() == 0
     stop(d)
+
+
+def test_drift_family(topology, tmp_path):
+    """Set up for IPv4 only (--family ipv4) while tproxyd.conf's
+    http_port listens on both: IPv6 clients go direct. doctor WARNs
+    drift.family.ipv6 (perhaps on purpose); its fix, setting up without
+    --family, intercepts IPv6 too."""
+    t = topology
+    start_origin(t, [netns.SRV4, netns.SRV6])
+    conf = write_conf(tmp_path / "tproxyd")
+    state = tmp_path / "state"
+    start_tproxyd(t, conf)
+    p = ctl(t, "setup", "-f", conf, "--family", "ipv4", "--state", state)
+    assert p.returncode == 0, p.stderr
+    assert client_outcome(t, "ipv4") == "intercepted"
+    assert client_outcome(t, "ipv6") == "direct"
+    rc, checks, p = doctor(t, "-f", conf, "--state", state)
+    assert checks["drift.family.ipv6"][0] == "WARN", p.stdout
+    assert checks["drift.http.ipv4"][0] == "PASS", p.stdout
+    fix = {c["id"]: c["fix"] for c in json.loads(
+        p.stdout)["checks"]}["drift.family.ipv6"]
+    assert "--family" not in fix, fix
+    q = t.run(t.rtr, ["env", "PATH=%s:/usr/sbin:/usr/bin:/sbin:/bin" %
+                      harness.BUILD, "sh", "-c", fix], timeout=60)
+    assert q.returncode == 0, fix + q.stdout + q.stderr
+    rc, checks, p = doctor(t, "-f", conf, "--state", state)
+    assert rc == 0 and not_pass(checks) == [], p.stdout
+    assert client_outcome(t, "ipv6") == "intercepted"

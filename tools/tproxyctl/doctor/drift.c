@@ -14,7 +14,9 @@
  *	are not intercepted now: the rules send to a port nothing listens on,
  *	or the configuration has a port no rule sends to (those connections
  *	go direct). WARN when the old port still listens (tproxyd has not
- *	reloaded its configuration yet): interception works until it does.
+ *	reloaded its configuration yet): interception works until it does;
+ *	and for a port removed from the configuration with nft (clients go
+ *	direct, which is what the configuration now wants).
  *   drift.family.FAMILY
  *	the configuration listens on a family the rules do not intercept
  *	(setup with --family, or the configuration grew an address): WARN,
