@@ -16,6 +16,8 @@ The container runs this machine's own /usr (systemd-nspawn -D /
                         drop-ins write, .network files, networkd.conf.d:
                         it survives a reboot, as /etc does);
   ETC/nftables.conf     on /etc/nftables.conf, when the test has one;
+  /etc/passwd, /group   this machine's users (tproxyd.service runs as
+                        proxy);
   extra directories     read-only at their own paths (the configuration
                         the installed tproxyd.conf links to).
 Everything else, /run included, is new at every boot: a reboot is a
@@ -72,6 +74,9 @@ class Booted:
                 "--bind-ro=%s:/etc/machine-id" % mid,
                 "--bind=%s:/etc/systemd" % (self.etc / "systemd")]
         argv += ["--bind-ro=%s" % d for d in self.ro]
+        for f in ("passwd", "group"):
+            # The users of this machine (tproxyd.service's User=proxy).
+            argv.append("--bind-ro=/etc/%s" % f)
         if (self.etc / "nftables.conf").exists():
             argv.append("--bind-ro=%s:/etc/nftables.conf" %
                         (self.etc / "nftables.conf"))

@@ -649,3 +649,77 @@ def test_drift_family(topology, tmp_path):
     rc, checks, p = doctor(t, "-f", conf, "--state", state)
     assert rc == 0 and not_pass(checks) == [], p.stdout
     assert client_outcome(t, "ipv6") == "intercepted"
+
+
+def test_units_together(topology, installed, tmp_path):
+    """Both units enabled on the booted router, tproxyd.service as
+    installed (User=proxy, its hardening): after boot clients are
+    intercepted; stopping tproxyd.service, or killing tproxyd, leaves
+    tproxyctl.service active and its rules in place; stopping
+    tproxyctl.service removes them while tproxyd runs on."""
+    t = topology
+    unit, conf, _ = _machine(t, installed, tmp_path)
+    etc = tmp_path / "etc"
+    (etc / "default").mkdir(parents=True)
+    shutil.copy2(installed / "etc/default/tproxyctl", etc / "default")
+    sysd = etc / "systemd/system"
+    (sysd / "multi-user.target.wants").mkdir(parents=True)
+    for name in ("tproxyd.service", "tproxyctl.service"):
+        (sysd / "multi-user.target.wants" / name).symlink_to(
+            "/usr/local/lib/systemd/system/" + name)
+    if not unit.start_available():
+        d = sysd / "tproxyctl.service.d"
+        d.mkdir(parents=True)
+        (d / "no-watch.conf").write_text(
+            "[Service]\nExecStart=\nExecStart=/bin/sleep infinity\n")
+    # The configuration as installed would have it: logs and pid file in
+    # the directories tproxyd.service makes.
+    unit_conf = installed / CONF_IN_UNIT.lstrip("/")
+    unit_conf.unlink()
+    unit_conf.write_text("\n".join([
+        "http_port %d tproxy" % TPORT, "http_access allow all",
+        "access_log /var/log/tproxyd/access.log",
+        "cache_log /var/log/tproxyd/cache.log",
+        "pid_filename /run/tproxyd/tproxyd.pid",
+        "dns_nameservers 127.0.0.1"]) + "\n")
+    box = systemd_boot.Booted(installed, etc, t.rtr,
+                              log=tmp_path / "nspawn.log")
+    t.checks.append(lambda: box.kill() or [])
+    start_origin(t, [netns.SRV4, netns.SRV6])
+    box.boot()
+
+    def active(name):
+        return box.run(["systemctl", "is-active", name]).stdout.strip()
+
+    def journal():
+        return box.run(["journalctl", "-b", "--no-pager", "-n", "40"]).stdout
+
+    assert active("tproxyd") == "active", journal()
+    assert active("tproxyctl") == "active", journal()
+    t.wait_listen(t.rtr, TPORT)
+    for fam in ("ipv4", "ipv6"):
+        assert client_outcome(t, fam) == "intercepted", fam
+
+    p = box.run(["systemctl", "stop", "tproxyd"])
+    assert p.returncode == 0, p.stderr
+    assert active("tproxyctl") == "active"
+    assert "tproxyd" in t.run(t.rtr, ["nft", "list", "tables"]).stdout
+    p = box.run(["systemctl", "start", "tproxyd"])
+    assert p.returncode == 0, p.stderr + journal()
+    t.wait_listen(t.rtr, TPORT)
+    assert client_outcome(t, "ipv4") == "intercepted"
+    # A crash: Restart=on-failure brings tproxyd back; the rules stayed.
+    p = box.run(["systemctl", "kill", "-s", "KILL", "tproxyd"])
+    assert p.returncode == 0, p.stderr
+    assert "tproxyd" in t.run(t.rtr, ["nft", "list", "tables"]).stdout
+    assert harness.poll(lambda: active("tproxyd") == "active" and
+                        t.listening(t.rtr, TPORT), 15), journal()
+    assert active("tproxyctl") == "active"
+    assert client_outcome(t, "ipv4") == "intercepted"
+
+    p = box.run(["systemctl", "stop", "tproxyctl"])
+    assert p.returncode == 0, p.stderr
+    assert active("tproxyd") == "active"
+    assert "tproxyd" not in t.run(t.rtr, ["nft", "list", "tables"]).stdout
+    assert client_outcome(t, "ipv4") == "direct"
+    assert box.poweroff() == 0
