@@ -731,3 +731,55 @@ def test_units_together(topology, installed, tmp_path):
     assert "tproxyd" not in t.run(t.rtr, ["nft", "list", "tables"]).stdout
     assert client_outcome(t, "ipv4") == "direct"
     assert box.poweroff() == 0
+
+
+def test_late_interface(topology, installed, tmp_path):
+    """An interface named in TPROXYCTL_OPTS that appears only after boot
+    (a VPN, a VLAN made later): the first start fails and changes
+    nothing, systemd tries again (Restart=on-failure, every 3 s), and once
+    the interface is there the rules are set up without anyone asking."""
+    t = topology
+    unit, conf, _ = _machine(t, installed, tmp_path, '"--iface r0 late0"')
+    etc = tmp_path / "etc"
+    (etc / "default").mkdir(parents=True)
+    shutil.copy2(installed / "etc/default/tproxyctl", etc / "default")
+    sysd = etc / "systemd/system"
+    (sysd / "multi-user.target.wants").mkdir(parents=True)
+    (sysd / "multi-user.target.wants/tproxyctl.service").symlink_to(
+        "/usr/local/lib/systemd/system/tproxyctl.service")
+    if not unit.start_available():
+        d = sysd / "tproxyctl.service.d"
+        d.mkdir(parents=True)
+        (d / "no-watch.conf").write_text(
+            "[Service]\nExecStart=\nExecStart=/bin/sleep infinity\n")
+    unit_conf = installed / CONF_IN_UNIT.lstrip("/")
+    unit_conf.unlink()
+    shutil.copy2(conf, unit_conf)
+    box = systemd_boot.Booted(installed, etc, t.rtr,
+                              log=tmp_path / "nspawn.log")
+    t.checks.append(lambda: box.kill() or [])
+    before = snapshot(t)
+    start_origin(t, [netns.SRV4, netns.SRV6])
+    d = start_tproxyd(t, conf)
+    box.boot()
+
+    def state():
+        return box.run(["systemctl", "is-active", "tproxyctl"]).stdout.strip()
+
+    assert state() != "active"
+    assert snapshot(t) == before
+    assert client_outcome(t, "ipv4") == "direct"
+    t0 = time.monotonic()
+    t.run(t.rtr, ["ip", "link", "add", "late0", "type", "veth",
+                  "peer", "name", "late1"], check=True)
+    assert harness.poll(lambda: state() == "active", 15, interval=0.2), \
+        box.run(["journalctl", "-b", "-u", "tproxyctl", "--no-pager"]).stdout
+    waited = time.monotonic() - t0
+    print("late0 made: tproxyctl.service active %.1f s later" % waited)
+    assert waited < 5, waited           # RestartSec=3
+    assert client_outcome(t, "ipv4") == "intercepted"
+    p = t.run(t.rtr, ["nft", "list", "table", "inet", "tproxyd"])
+    assert 'iifname { "r0", "late0" }' in p.stdout or \
+        '"late0"' in p.stdout, p.stdout
+    box.kill()
+    stop(d)
