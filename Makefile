@@ -290,6 +290,8 @@ install: all
 	install -m 644 doc/tproxyd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		packaging/tproxyd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/tproxyd.service
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		packaging/tproxyctl.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/tproxyctl.service
 
 clean:
 	rm -rf build

@@ -24,6 +24,10 @@ bench="$test wrk haproxy nginx-light libnginx-mod-stream squid-openssl python3-m
 # on the host either (policy-rc.d below).
 test="$test nginx-light openssl"
 
+# systemd-container: systemd-nspawn boots this machine's systemd in the router
+# namespace for the tproxyctl.service tests (test_tproxyctl_systemd.py).
+test="$test systemd systemd-container"
+
 case "${1:-test}" in
 build) want=$build ;;
 test) want=$test ;;

@@ -54,6 +54,8 @@ void dr_check_rules(const struct plan_opts *o, const struct cfg *c,
 		    const char *conf_path);
 void dr_check_https(const struct plan_opts *o, const struct cfg *c,
 		    const char *conf_path);
+void dr_check_drift(const struct plan_opts *o, const struct cfg *c,
+		    const char *conf_path);
 void dr_check_routing(const struct plan_opts *o);
 void dr_check_path(const struct plan_opts *o, const struct cfg *c,
 		   const char *conf_path);

@@ -15,6 +15,7 @@
  *   firewall.c  other chains: mark rewriters, redirects of the same
  *               ports, input drops, iptables-legacy beside nft (each
  *               rule read by fwrule.c)
+ *   drift.c     the rules were set up from another configuration
  *   routing.c   the fwmark rule and the local table (Routing configuration)
  *   path.c      the route the kernel gives a marked client packet, and
  *               why it is not local (src_valid_mark, rp_filter, earlier
@@ -188,6 +189,7 @@ doctor_run(const struct plan_opts *o, const struct cfg *c,
 	dr_check_rules(o, c, conf_path);
 	dr_check_https(o, c, conf_path);
 	dr_check_firewall(o);
+	dr_check_drift(o, c, conf_path);
 	dr_check_routing(o);
 	dr_check_path(o, c, conf_path);
 	dr_check_sysctls(o);
