@@ -31,7 +31,7 @@ What is implemented of systemd (systemd.service(5), systemd.exec(5)):
 As a command (the `systemctl` doctor and its fixes find on PATH in the
 tests):
     systemd_unit.py --root ROOT --run RUNDIR --netns NS \
-        [--skip-start] start|stop|restart|reload|is-active [--quiet] UNIT
+        start|stop|restart|reload|is-active [--quiet] UNIT
 """
 
 import argparse
@@ -122,12 +122,11 @@ def expand(line, env):
 class Unit:
     """One service unit installed under root, run in namespace netns."""
 
-    def __init__(self, root, name, netns, run, skip_start=False):
+    def __init__(self, root, name, netns, run):
         self.root = Path(root)
         self.name = name if name.endswith(".service") else name + ".service"
         self.netns = netns
         self.run_dir = Path(run)
-        self.skip_start = skip_start
         self.path = self.root / "usr/local/lib/systemd/system" / self.name
         self.sections = parse_unit(self.path.read_text())
         self.log = []            # (argv, returncode, output) of each command
@@ -214,18 +213,17 @@ class Unit:
                 self._stop_post(env)
                 return False
         pidf, activef = self._bookkeeping()
-        if not self.skip_start:
-            for _, argv in self._lines("ExecStart", env):
-                out = open(self.run_dir / ".unit-runner" / "main.log", "ab")
-                p = subprocess.Popen(self.wrap(argv, env), stdout=out,
-                                     stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
-                pidf.write_text(str(p.pid))
-                time.sleep(0.3)
-                if p.poll() is not None:    # Type=simple: it failed
-                    self._stop_post(env)
-                    return False
+        for _, argv in self._lines("ExecStart", env):
+            out = open(self.run_dir / ".unit-runner" / "main.log", "ab")
+            p = subprocess.Popen(self.wrap(argv, env), stdout=out,
+                                 stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL,
+                                 start_new_session=True)
+            pidf.write_text(str(p.pid))
+            time.sleep(0.3)
+            if p.poll() is not None:    # Type=simple: it failed
+                self._stop_post(env)
+                return False
         activef.write_text("1")
         return True
 
@@ -265,7 +263,7 @@ class Unit:
         _, activef = self._bookkeeping()
         if not activef.exists():
             return False
-        return self.skip_start or self.main_pid() is not None
+        return self.main_pid() is not None
 
 
 def main(argv=None):
@@ -273,14 +271,13 @@ def main(argv=None):
     ap.add_argument("--root", required=True)
     ap.add_argument("--run", required=True)
     ap.add_argument("--netns", required=True)
-    ap.add_argument("--skip-start", action="store_true")
     ap.add_argument("verb")
     ap.add_argument("rest", nargs=argparse.REMAINDER)
     a = ap.parse_args(argv)
     units = [w for w in a.rest if not w.startswith("-")]
     rc = 0
     for name in units:
-        u = Unit(a.root, name, a.netns, a.run, a.skip_start)
+        u = Unit(a.root, name, a.netns, a.run)
         if a.verb == "is-active":
             active = u.is_active()
             if "--quiet" not in a.rest and "-q" not in a.rest:

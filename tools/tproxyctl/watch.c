@@ -620,7 +620,11 @@ watch_main(int argc, char **argv)
 	for (i = 2; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (!strcmp(argv[i], "--state") && v) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: tproxyctl watch [--state FILE] "
+			       "[--interval MS] [--overload-after MS]\n");
+			return 0;
+		} else if (!strcmp(argv[i], "--state") && v) {
 			w.path = v;
 		} else if (!strcmp(argv[i], "--interval")) {
 			if (ms_arg(argv[i], v, &interval) < 0)
