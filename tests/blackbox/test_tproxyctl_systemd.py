@@ -199,13 +199,18 @@ def test_unit_start_fails_cleanly(topology, installed, tmp_path):
     assert snapshot(t) == before
 
 
+def _reconfigure_file(conf, lines):
+    """conf with lines instead of its tproxy port lines."""
+    text = [ln for ln in Path(conf).read_text().splitlines()
+            if not ln.startswith(("http_port", "https_port"))]
+    Path(conf).write_text("\n".join(list(lines) + text) + "\n")
+
+
 def _reconfigure(t, conf, lines, gone=(), new=()):
     """Rewrite conf with lines instead of its tproxy port lines, make the
     running tproxyd reload it (-k reconfigure), wait until the ports in
     gone are closed and those in new listen."""
-    text = [ln for ln in Path(conf).read_text().splitlines()
-            if not ln.startswith(("http_port", "https_port"))]
-    Path(conf).write_text("\n".join(list(lines) + text) + "\n")
+    _reconfigure_file(conf, lines)
     p = t.run(t.rtr, [TPROXYD, "-k", "reconfigure", "-f", str(conf)])
     assert p.returncode == 0, p.stdout + p.stderr
     for port in new:
@@ -602,18 +607,28 @@ def test_nftables_service(topology, installed, tmp_path):
 
 
 def test_drift_family(topology, tmp_path):
-    """Set up for IPv4 only (--family ipv4) while tproxyd.conf's
-    http_port listens on both: IPv6 clients go direct. doctor WARNs
-    drift.family.ipv6 (perhaps on purpose); its fix, setting up without
-    --family, intercepts IPv6 too."""
+    """Set up from a tproxyd.conf whose tproxy http_port is IPv4 only:
+    only IPv4 is intercepted, and doctor is content. The configuration
+    then listens on both families: IPv6 clients go direct; doctor WARNs
+    drift.family.ipv6, and its fix intercepts IPv6 too. A family left out
+    on purpose (--family ipv4) is not a drift."""
     t = topology
     start_origin(t, [netns.SRV4, netns.SRV6])
     conf = write_conf(tmp_path / "tproxyd")
     state = tmp_path / "state"
-    start_tproxyd(t, conf)
-    p = ctl(t, "setup", "-f", conf, "--family", "ipv4", "--state", state)
+    _reconfigure_file(conf, ["http_port 0.0.0.0:%d tproxy" % TPORT])
+    d = start_tproxyd(t, conf)
+    p = ctl(t, "setup", "-f", conf, "--state", state)
     assert p.returncode == 0, p.stderr
     assert client_outcome(t, "ipv4") == "intercepted"
+    assert client_outcome(t, "ipv6") == "direct"
+    rc, checks, p = doctor(t, "-f", conf, "--state", state)
+    assert "drift.family.ipv6" not in checks and rc == 0, p.stdout
+
+    # tproxyd restarted on the new configuration
+    stop(d)
+    _reconfigure_file(conf, ["http_port %d tproxy" % TPORT])
+    d = start_tproxyd(t, conf)
     assert client_outcome(t, "ipv6") == "direct"
     rc, checks, p = doctor(t, "-f", conf, "--state", state)
     assert checks["drift.family.ipv6"][0] == "WARN", p.stdout
@@ -627,6 +642,16 @@ def test_drift_family(topology, tmp_path):
     rc, checks, p = doctor(t, "-f", conf, "--state", state)
     assert rc == 0 and not_pass(checks) == [], p.stdout
     assert client_outcome(t, "ipv6") == "intercepted"
+
+    # On purpose: recorded, said, not a drift.
+    p = ctl(t, "setup", "-f", conf, "--family", "ipv4", "--state", state)
+    assert p.returncode == 0, p.stderr
+    assert client_outcome(t, "ipv6") == "direct"
+    rc, checks, p = doctor(t, "-f", conf, "--state", state)
+    assert checks["drift.family.ipv6"][0] == "PASS", p.stdout
+    assert "--family ipv4" in checks["drift.family.ipv6"][1], p.stdout
+    assert rc == 0 and not_pass(checks) == [], p.stdout
+    stop(d)
 
 
 def intercepted_soon(t, fam):

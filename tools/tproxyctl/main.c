@@ -223,6 +223,7 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 				else
 					return bad("bad family '%s'", v);
 				cli->family_given = 1;
+				o->family_given = 1;
 			} else {
 				if (!strcmp(v, "nft") || !strcmp(v, "nftables"))
 					o->backend = PLAN_NFT;

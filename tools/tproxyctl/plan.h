@@ -83,6 +83,7 @@ enum plan_on_failure { PLAN_FAIL_OPEN, PLAN_FAIL_CLOSED };
 struct plan_opts {
 	enum plan_backend backend;
 	int               families;	/* PLAN_V4 | PLAN_V6 */
+	int               family_given;	/* --family: the operator's choice */
 	struct plan_map   map[PLAN_NKIND];	/* [PLAN_HTTP], [PLAN_HTTPS] */
 	enum plan_quic    quic;
 	enum plan_on_failure on_failure;

@@ -129,6 +129,8 @@ opts_out(FILE *f, const struct plan_opts *o)
 	fprintf(f, "opt\tbackend\t%s\n", o->backend == PLAN_NFT ? "nft" :
 		"iptables");
 	fprintf(f, "opt\tfamily\t%s\n", plan_family_name(o->families));
+	if (o->family_given)
+		fprintf(f, "opt\tfamily-given\t1\n");
 	fprintf(f, "opt\tmark\t0x%x/0x%x\n", o->mark, o->mask);
 	fprintf(f, "opt\ttable\t%u\n", o->table);
 	fprintf(f, "opt\trule-pref\t%u\n", o->rule_pref);
@@ -223,6 +225,8 @@ opt_in(struct plan_opts *o, char **f)
 	else if (strcmp(f[1], "family") == 0)
 		o->families = strcmp(f[2], "ipv4") == 0 ? PLAN_V4 :
 			strcmp(f[2], "ipv6") == 0 ? PLAN_V6 : PLAN_BOTH;
+	else if (strcmp(f[1], "family-given") == 0)
+		o->family_given = strcmp(f[2], "1") == 0;
 	else if (strcmp(f[1], "mark") == 0)
 		return plan_parse_mark(f[2], &o->mark, &o->mask);
 	else if (strcmp(f[1], "table") == 0)

@@ -109,7 +109,7 @@ dr_fix_setup(char *fix, size_t n, const char *conf_path,
 		opt_q(&out, "-f", conf_path);
 	if (o->backend == PLAN_IPT)
 		sbuf_add(&out, " --backend iptables");
-	if (o->families != PLAN_BOTH)
+	if (o->family_given && o->families != PLAN_BOTH)
 		sbuf_printf(&out, " --family %s",
 			    plan_family_name(o->families));
 	if (conf_path == NULL && h->to[0].port && h->to[0].port != 3129)

@@ -34,6 +34,7 @@
 
 #include "../conf.h"
 #include "../doctor.h"
+#include "../repair.h"
 #include "../state.h"
 #include "checks.h"
 #include "ruleset.h"
@@ -262,13 +263,24 @@ dr_check_drift(const struct plan_opts *o, const struct cfg *c,
 		int f = fams[fi];
 
 		if ((want.families & f) && !(have.families & f)) {
+			char why[128];
+
 			snprintf(id, sizeof(id), "drift.family.%s",
 				 dr_fam_name(f));
-			dr_add(ST_WARN, id, fixfam, "%s listens for %s too, "
-			    "but the rules intercept %s only (set up with "
-			    "--family, or from an earlier configuration)",
-			    conf_path, dr_fam_name(f),
-			    dr_fam_name(have.families));
+			if (have.family_given)
+				dr_add(ST_PASS, id, NULL, "%s: not "
+				    "intercepted, as set up (--family %s)",
+				    dr_fam_name(f),
+				    dr_fam_name(have.families));
+			else if (f == PLAN_V6 && ipv6_unusable(why,
+							       sizeof(why)))
+				continue;	/* path.ipv6 says why */
+			else
+				dr_add(ST_WARN, id, fixfam, "%s listens for "
+				    "%s too, but the rules intercept %s only "
+				    "(set up from an earlier configuration)",
+				    conf_path, dr_fam_name(f),
+				    dr_fam_name(have.families));
 			continue;
 		}
 		for (k = 0; k < PLAN_NKIND; k++) {
