@@ -102,18 +102,30 @@ unit: deps-test $(UT_BINS) $(FUZZ_REPLAY)
 
 # test_wccp2.py mostly waits out WCCPv2's timers (the designated cache
 # assigns 15 s after a view change): it runs beside the rest of the suite,
-# three tests at a time (pytest-xdist), and its report follows the main one.
+# three tests at a time (pytest-xdist). The tproxyctl and doctor tests
+# (namespaces, systemd, faults) mostly wait for clients to time out: they
+# run beside it too, a file per worker, two at a time (a file's tests share
+# host state such as UFW's files). Their reports follow the main one.
 WCCP_TESTS := tests/blackbox/test_wccp2.py
+CTL_TESTS  := $(sort $(wildcard tests/blackbox/test_tproxyctl*.py \
+		tests/blackbox/test_doctor_*.py))
 PYTEST     := TPROXYD_BUILD=$(B) $(PYTHON) -m pytest -q -ra -p no:cacheprovider
 blackbox: deps-test all $(B)/tests/priv_check
-	@echo "== $(WCCP_TESTS): in the background, report below"
+	@echo "== $(WCCP_TESTS) and the tproxyctl tests: in the background," \
+		"reports below"
+	@rm -f $(B)/doctor-faults.jsonl
 	@$(PYTEST) -n 3 $(WCCP_TESTS) $(PYTEST_ARGS) \
 		>$(B)/blackbox-wccp2.log 2>&1 & wpid=$$!; \
-	$(PYTEST) --ignore=$(WCCP_TESTS) tests/blackbox $(PYTEST_ARGS); rc=$$?; \
-	wait $$wpid; wrc=$$?; \
+	$(PYTEST) -n 2 --dist loadfile $(CTL_TESTS) $(PYTEST_ARGS) \
+		>$(B)/blackbox-tproxyctl.log 2>&1 & cpid=$$!; \
+	$(PYTEST) --ignore=$(WCCP_TESTS) $(addprefix --ignore=,$(CTL_TESTS)) \
+		tests/blackbox $(PYTEST_ARGS); rc=$$?; \
+	wait $$wpid; wrc=$$?; wait $$cpid; crc=$$?; \
 	echo "== $(WCCP_TESTS) (ran beside the rest)"; \
 	cat $(B)/blackbox-wccp2.log; \
-	test $$rc -eq 0 && test $$wrc -eq 0
+	echo "== tproxyctl and doctor tests (ran beside the rest)"; \
+	cat $(B)/blackbox-tproxyctl.log; \
+	test $$rc -eq 0 && test $$wrc -eq 0 && test $$crc -eq 0
 
 # libFuzzer targets (clang, ASan + UBSan). `make fuzz` runs each for
 # FUZZ_TIME seconds (default 60) on a scratch corpus seeded from
