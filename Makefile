@@ -49,6 +49,9 @@ LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 CTL_SRCS := $(sort $(wildcard tools/tproxyctl/*.c tools/tproxyctl/doctor/*.c))
 CTL_OBJS := $(CTL_SRCS:%.c=$(B)/%.o)
+# tproxyctl doctor's readers of ip, nft and iptables output (fuzzed).
+CTL_FUZZ_SRCS := tools/tproxyctl/doctor/pathparse.c \
+                 tools/tproxyctl/doctor/fwrule.c
 UT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UT_BINS  := $(UT_SRCS:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRCS:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -85,6 +88,10 @@ $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIB_OBJS)
 $(B)/tests/replay_%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(B)/tests/replay_fuzz_ctl_rules: $(B)/tests/fuzz/fuzz_ctl_rules.o \
+		$(B)/tests/fuzz/replay.o $(CTL_FUZZ_SRCS:%.c=$(B)/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
 $(B)/tests/fuzz/replay.o: tests/fuzz/replay.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -132,7 +139,7 @@ blackbox: deps-test all $(B)/tests/priv_check
 # tests/fuzz/corpus/<target>; `make test` runs each for 7 s so that a
 # regression fails CI. Crashes land in build/fuzz/ as crash-* files.
 FUZZ_TARGETS := h1_req h1_resp chunked url config wccp2 gre tls_hello \
-                tls_server dns_msg
+                tls_server dns_msg ctl_rules
 FUZZ_TIME    ?= 60
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE
@@ -153,8 +160,9 @@ FUZZ_LIBS_tls_server := -lcrypto
 
 FUZZ_SRCS_dns_msg := src/learn/dns_msg.c src/learn/learn_tab.c \
                      src/learn/learn_pkt.c
+FUZZ_SRCS_ctl_rules := $(CTL_FUZZ_SRCS)
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c src/tls/*.c src/learn/*.c)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c src/tls/*.c src/learn/*.c) $(CTL_FUZZ_SRCS)
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*)
 

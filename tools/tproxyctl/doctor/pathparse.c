@@ -15,7 +15,7 @@ static int
 parse_prefix(const char *s, int fam, unsigned char *a, int *len)
 {
 	char buf[64], *slash;
-	int max = fam == 4 ? 32 : 128;
+	int max = fam == 4 ? 32 : 128, n;
 
 	if (!strcmp(s, "all")) {
 		*len = -1;
@@ -23,15 +23,18 @@ parse_prefix(const char *s, int fam, unsigned char *a, int *len)
 	}
 	snprintf(buf, sizeof(buf), "%s", s);
 	slash = strchr(buf, '/');
-	*len = max;
+	n = max;
 	if (slash) {
 		*slash = '\0';
-		*len = atoi(slash + 1);
-		if (*len < 0 || *len > max)
-			return -1;
+		n = atoi(slash + 1);
+		if (n < 0 || n > max)
+			return -1;	/* *len untouched: never past a */
 	}
 	memset(a, 0, 16);
-	return inet_pton(fam == 4 ? AF_INET : AF_INET6, buf, a) == 1 ? 0 : -1;
+	if (inet_pton(fam == 4 ? AF_INET : AF_INET6, buf, a) != 1)
+		return -1;
+	*len = n;
+	return 0;
 }
 
 static int
@@ -127,6 +130,8 @@ pp_parse_rule(const char *line, int fam, struct pp_rule *r)
 			r->dport_hi = *dash == '-' ?
 				(unsigned)strtoul(dash + 1, NULL, 10) :
 				r->dport_lo;
+			if (r->dport_hi < r->dport_lo || r->dport_hi > 65535)
+				return -1;	/* not something ip prints */
 		} else if (strcmp(w, "suppress_prefixlength") &&
 			   strcmp(w, "suppress_ifgroup") &&
 			   strcmp(w, "proto") && strcmp(w, "realms")) {
