@@ -298,22 +298,18 @@ describe(const struct pp_route *r, char *out, size_t n)
 		 r->gateway[0] ? "" : "direct", r->dev, r->table);
 }
 
-/* The commands putting our rules first, at preference pref (and pref - 1
- * for the iif lo rule). */
+/* The setup again, with --rule-pref pref: both our rules move before the
+ * rule that took the packets (the iif lo rule at pref - 1), and a later
+ * setup keeps them there (the preference is recorded; `ip rule del/add`
+ * by hand would be moved back to the old one by the next setup). */
 static void
-readd_fix(const struct fam_ctx *x, const struct plan_opts *o,
-	  unsigned long pref, char *fix, size_t n)
+rulepref_fix(const struct plan_opts *o, const char *conf_path,
+	     unsigned long pref, char *fix, size_t n)
 {
-	char mark[32];
+	struct plan_opts no = *o;
 
-	plan_format_mark(o->mark, o->mask, mark, sizeof(mark));
-	snprintf(fix, n, "ip %s rule del fwmark %s lookup %s; "
-		 "ip %s rule add pref %lu fwmark %s lookup %s", x->flag, mark,
-		 x->table, x->flag, pref, mark, x->table);
-	snprintf(fix + strlen(fix), n - strlen(fix), "; ip %s rule del iif "
-		 "lo fwmark %s lookup main 2>/dev/null; ip %s rule add pref "
-		 "%lu iif lo fwmark %s lookup main", x->flag, mark, x->flag,
-		 pref - 1, mark);
+	no.rule_pref = (unsigned)pref;
+	dr_fix_setup(fix, n, conf_path, &no);
 }
 
 static void
@@ -371,6 +367,54 @@ nft_prio(const char *p)
 	return v;
 }
 
+/* The interface name of `iifname "X"` in an nft rule, or "". */
+static void
+nft_iifname(const char *q, char *out, size_t n)
+{
+	const char *s = strstr(q, "iifname ");
+
+	out[0] = '\0';
+	if (s == NULL)
+		return;
+	s += 8;
+	if (*s == '"')
+		s++;
+	snprintf(out, n, "%.*s", (int)strcspn(s, "\" ;{}"), s);
+	if (strchr(out, '*') || !out[0])
+		out[0] = '\0';	/* wildcards: may be any */
+}
+
+/* `meta mark & M == M accept`: marked packets leave the chain here (the
+ * guard doctor's fw.mark fix inserts); M, or 0. */
+static uint32_t
+nft_guard(const char *q)
+{
+	uint32_t m, v;
+
+	if (strncmp(q, "meta mark & ", 12) || !strstr(q, " accept"))
+		return 0;
+	m = (uint32_t)strtoul(q + 12, NULL, 0);
+	if ((q = strstr(q, " == ")) == NULL)
+		return 0;
+	v = (uint32_t)strtoul(q + 4, NULL, 0);
+	return m == v ? m : 0;
+}
+
+/* Is ifn an interface clients come in on (--iface, else any that
+ * exists)? */
+static int
+client_iface(const struct plan_opts *o, const char *ifn)
+{
+	size_t i;
+
+	if (o->niface == 0)
+		return if_nametoindex(ifn) != 0;
+	for (i = 0; i < o->niface; i++)
+		if (!strcmp(o->iface[i], ifn))
+			return 1;
+	return 0;
+}
+
 static size_t
 nft_writers(struct writer *w, size_t max, const struct plan_opts *o)
 {
@@ -379,13 +423,15 @@ nft_writers(struct writer *w, size_t max, const struct plan_opts *o)
 	struct sbuf out = { 0 };
 	const char *p;
 	char table[128] = "", chain[128] = "";
-	int prio = 0, base = 0, pre = 0, skip = 0;
-	size_t n = 0;
+	int prio = 0, base = 0, pre = 0, skip = 0, ours = -150;
+	int prio_of[48];
+	uint32_t guard = 0;
+	size_t n = 0, i;
 
 	run_cmd(argv, NULL, &out, NULL);
 	for (p = sbuf_str(&out); *p && n < max;
 	     p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0)) {
-		char l[512], fam[16], name[100];
+		char l[512], fam[16], name[100], ifn[IFNAMSIZ + 8];
 		const char *q = l, *s;
 
 		snprintf(l, sizeof(l), "%.*s", (int)strcspn(p, "\n"), p);
@@ -405,6 +451,7 @@ nft_writers(struct writer *w, size_t max, const struct plan_opts *o)
 		if (sscanf(q, "chain %99s", name) == 1) {
 			snprintf(chain, sizeof(chain), "%s", name);
 			base = pre = prio = 0;
+			guard = 0;
 			continue;
 		}
 		if ((s = strstr(q, "hook ")) != NULL && strstr(q, "type ")) {
@@ -415,19 +462,43 @@ nft_writers(struct writer *w, size_t max, const struct plan_opts *o)
 			prio = 0;
 			if (pr)
 				prio = nft_prio(pr + 9);
+			/* setup's chain may have been moved: compare with
+			 * where it is */
+			if (pre && strstr(table, PLAN_NFT_TABLE) &&
+			    !strcmp(chain, "prerouting"))
+				ours = prio;
 			continue;
 		}
+		if (!skip && (guard & o->mask) != o->mask)
+			guard |= nft_guard(q);
 		if (skip || (s = strstr(q, "meta mark set ")) == NULL)
 			continue;
 		w[n].bits = pp_nft_mark_bits(s + 14);
 		if (!(w[n].bits & o->mask))
 			continue;
-		w[n].fail = base && pre && prio > -150;
+		nft_iifname(q, ifn, sizeof(ifn));
+		/* fail: decided below, once setup's priority is known; a
+		 * chain that lets marked packets go first, or a rule for an
+		 * interface no client uses, rewrites none of ours */
+		w[n].fail = base && pre && (guard & o->mask) != o->mask &&
+			(!ifn[0] || client_iface(o, ifn));
+		w[n].sock = 0;
+		prio_of[n] = prio;
 		snprintf(w[n].what, sizeof(w[n].what), "nft table %s chain "
 			 "%s%s: `%.80s`", table, chain, !base ? "" :
-			 w[n].fail ? " (prerouting, after setup's rules)" :
 			 pre ? " (prerouting)" : "", q);
 		n++;
+	}
+	for (i = 0; i < n; i++) {
+		char t[sizeof(w[i].what)];
+		const char *at = strstr(w[i].what, " (prerouting)");
+
+		w[i].fail = w[i].fail && prio_of[i] > ours;
+		if (!w[i].fail || at == NULL)
+			continue;
+		snprintf(t, sizeof(t), "%.*s (prerouting, after setup's "
+			 "rules)%s", (int)(at - w[i].what), w[i].what, at + 13);
+		snprintf(w[i].what, sizeof(w[i].what), "%s", t);
 	}
 	sbuf_free(&out);
 	return n;
@@ -463,6 +534,7 @@ ipt_writers(struct writer *w, size_t max, const char *save)
 		 * the packets we divert; with nft, iptables' mangle hook has
 		 * the same priority as our chain, in no defined order. */
 		w[n].fail = 0;
+		w[n].sock = 0;
 		snprintf(w[n].what, sizeof(w[n].what), "%s: `%.120s`",
 			 save[2] == '6' ? "ip6tables -t mangle" :
 			 "iptables -t mangle", l);
@@ -753,8 +825,8 @@ find_cause(struct fam_ctx *x, const struct plan_opts *o,
 			}
 			c->kind = C_RULE;
 			if (first > 2)
-				readd_fix(x, o, first - 1, c->fix,
-					  sizeof(c->fix));
+				rulepref_fix(o, conf_path, first - 1, c->fix,
+					     sizeof(c->fix));
 			snprintf(c->text, sizeof(c->text), "`%s` is evaluated "
 				 "before ours (%s) and takes the client's "
 				 "packets; put ours before it",
