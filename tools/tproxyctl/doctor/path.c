@@ -367,39 +367,6 @@ nft_prio(const char *p)
 	return v;
 }
 
-/* The interface name of `iifname "X"` in an nft rule, or "". */
-static void
-nft_iifname(const char *q, char *out, size_t n)
-{
-	const char *s = strstr(q, "iifname ");
-
-	out[0] = '\0';
-	if (s == NULL)
-		return;
-	s += 8;
-	if (*s == '"')
-		s++;
-	snprintf(out, n, "%.*s", (int)strcspn(s, "\" ;{}"), s);
-	if (strchr(out, '*') || !out[0])
-		out[0] = '\0';	/* wildcards: may be any */
-}
-
-/* `meta mark & M == M accept`: marked packets leave the chain here (the
- * guard doctor's fw.mark fix inserts); M, or 0. */
-static uint32_t
-nft_guard(const char *q)
-{
-	uint32_t m, v;
-
-	if (strncmp(q, "meta mark & ", 12) || !strstr(q, " accept"))
-		return 0;
-	m = (uint32_t)strtoul(q + 12, NULL, 0);
-	if ((q = strstr(q, " == ")) == NULL)
-		return 0;
-	v = (uint32_t)strtoul(q + 4, NULL, 0);
-	return m == v ? m : 0;
-}
-
 /* Is ifn an interface clients come in on (--iface, else any that
  * exists)? */
 static int
@@ -470,13 +437,13 @@ nft_writers(struct writer *w, size_t max, const struct plan_opts *o)
 			continue;
 		}
 		if (!skip && (guard & o->mask) != o->mask)
-			guard |= nft_guard(q);
+			guard |= pp_nft_guard(q);
 		if (skip || (s = strstr(q, "meta mark set ")) == NULL)
 			continue;
 		w[n].bits = pp_nft_mark_bits(s + 14);
 		if (!(w[n].bits & o->mask))
 			continue;
-		nft_iifname(q, ifn, sizeof(ifn));
+		pp_nft_iifname(q, ifn, sizeof(ifn));
 		/* fail: decided below, once setup's priority is known; a
 		 * chain that lets marked packets go first, or a rule for an
 		 * interface no client uses, rewrites none of ours */
@@ -827,11 +794,15 @@ find_cause(struct fam_ctx *x, const struct plan_opts *o,
 			if (first > 2)
 				rulepref_fix(o, conf_path, first - 1, c->fix,
 					     sizeof(c->fix));
-			snprintf(c->text, sizeof(c->text), "`%s` is evaluated "
-				 "before ours (%s) and takes the client's "
-				 "packets; put ours before it",
-				 x->line[i], x->ours >= 0 ? x->line[x->ours] :
-				 "none");
+			snprintf(c->text, sizeof(c->text), "`%.100s` is "
+				 "evaluated before ours (%.100s) and takes the "
+				 "client's packets%s; set up with a "
+				 "--rule-pref below it", x->line[i],
+				 x->ours >= 0 ?
+				 x->line[x->ours] : "none", x->ours >= 0 &&
+				 r->pref + 2 == x->rule[x->ours].pref ?
+				 " (a rule added without a preference goes "
+				 "before the lowest one there, setup's)" : "");
 		}
 		return;
 	}
