@@ -140,6 +140,21 @@ FAULTS = [
           _sh("ip -4 route add default via %s dev r1 table 201 && "
               "ip -4 rule add from all iif r0 lookup 201" % netns.SRV4),
           "path.rules.ipv4", "timeout", after_fix=_setup_keeps(97)),
+    # Calico's WireGuard rule at its fixed low preference
+    # (wireguardRoutingRulePriority, default 99: the same as setup's iif lo
+    # rule, so after it and before the fwmark rule), `not fwmark
+    # 0x100000/0x100000 lookup 1`, table 1 holding routes to the remote
+    # nodes' pods through wireguard.cali (here the server's subnet through
+    # r1: the router's own connections to it, tproxyd's, work as they do
+    # through the tunnel). Only those destinations are taken: doctor probes
+    # one of each table looked up before ours.
+    # (Priority default: https://github.com/canonical/microk8s/pull/2081)
+    Fault("calico_wireguard_rule_99",
+          "https://github.com/projectcalico/felix/pull/2818",
+          _sh("ip -4 route add 198.18.2.0/24 dev r1 table 1 && "
+              "ip -4 rule add pref 99 not fwmark 0x100000/0x100000 "
+              "lookup 1"),
+          "path.rules.ipv4", "timeout", after_fix=_setup_keeps(98)),
     # Another transparent proxy's recipe (`ip rule add fwmark 1 table
     # 100`, no preference: 98) for the same mark, to its own table: a
     # different --mark is the fix.

@@ -666,7 +666,8 @@ enum { C_NONE, C_SVM, C_RPF, C_RULE, C_MARK, C_NORULE, C_NOLOCAL,
 
 static void
 find_cause(struct fam_ctx *x, const struct plan_opts *o,
-	   const char *conf_path, const struct iface *ifc, unsigned port,
+	   const char *conf_path, const struct iface *ifc, const char *dst,
+	   unsigned port,
 	   const struct pp_route *answer, const char *err, int rev_local,
 	   uint32_t used, struct cause *c)
 {
@@ -751,8 +752,7 @@ find_cause(struct fam_ctx *x, const struct plan_opts *o,
 		if (r->pref == 0 || (long)i == x->lo_rule)
 			continue;
 		memcpy(p.src, ifc->client_bin, 16);
-		inet_pton(x->fam == 4 ? AF_INET : AF_INET6, x->fam == 4 ?
-			  DST4 : DST6, p.dst);
+		inet_pton(x->fam == 4 ? AF_INET : AF_INET6, dst, p.dst);
 		if (!pp_rule_matches(r, &p))
 			continue;
 		if (strcmp(r->action, "lookup") ? strcmp(r->action, rt->type) :
@@ -821,6 +821,72 @@ find_cause(struct fam_ctx *x, const struct plan_opts *o,
 	snprintf(c->fix, sizeof(c->fix), "ip %s route replace local %s dev lo "
 		 "table %s", x->flag, x->fam == 4 ? "0.0.0.0/0" : "::/0",
 		 x->table);
+}
+
+/*
+ * Destinations the rules before ours may take a client's packet to: for
+ * each rule evaluated first that matches the client's packets whatever
+ * their destination and looks up another table (Calico's `99: not fwmark
+ * 0x100000/0x100000 lookup 1`, a `lookup main suppress_prefixlength 0`),
+ * one address of each specific route there (not default: the first probe
+ * covers it), outside the client's own subnet. Up to max, into dst.
+ */
+#define MAX_DST 8
+static size_t
+table_dsts(struct fam_ctx *x, const struct iface *ifc,
+	   const struct plan_opts *o, char dst[][INET6_ADDRSTRLEN],
+	   size_t max)
+{
+	size_t n = 0, k;
+	long stop = x->ours >= 0 ? x->ours : (long)x->nrule;
+
+	for (k = 1; (long)k < stop && n < max; k++) {
+		struct pp_rule any = x->rule[k];
+		struct pp_pkt p = { .fam = x->fam, .iif = ifc->name,
+				    .mark = o->mark, .dport = 80 };
+		char *argv[] = { (char *)"ip", x->flag, (char *)"route",
+				 (char *)"show", (char *)"table", any.table,
+				 NULL };
+		struct sbuf out = { 0 };
+		const char *l;
+
+		if (any.pref == 0 || (long)k == x->lo_rule ||
+		    strcmp(any.action, "lookup") || !strcmp(any.table,
+							    "local") ||
+		    !strcmp(any.table, x->table))
+			continue;
+		any.to_len = -1;
+		memcpy(p.src, ifc->client_bin, 16);
+		if (!pp_rule_matches(&any, &p))
+			continue;
+		run_cmd(argv, NULL, &out, NULL);
+		for (l = sbuf_str(&out); *l && n < max;
+		     l += strcspn(l, "\n") + (l[strcspn(l, "\n")] ? 1 : 0)) {
+			char w[64], *slash;
+			unsigned char a[16] = { 0 };
+			int len, bits, b;
+
+			if (sscanf(l, "%63s", w) != 1 || !strchr("0123456789"
+			    "abcdefABCDEF:", w[0]))
+				continue;
+			slash = strchr(w, '/');
+			len = slash ? atoi(slash + 1) : x->fam == 4 ? 32 : 128;
+			if (slash)
+				*slash = '\0';
+			if (inet_pton(x->fam == 4 ? AF_INET : AF_INET6, w,
+				      a) != 1 || len == 0)
+				continue;
+			/* inside the client's subnet: not routed here */
+			for (b = 0, bits = 0; b < len; b++)
+				bits += ((a[b / 8] ^ ifc->client_bin[b / 8]) >>
+					 (7 - b % 8)) & 1;
+			if (bits == 0)
+				continue;
+			snprintf(dst[n++], INET6_ADDRSTRLEN, "%.45s", w);
+		}
+		sbuf_free(&out);
+	}
+	return n;
 }
 
 void
@@ -902,21 +968,33 @@ dr_check_path(const struct plan_opts *o, const struct cfg *cf,
 			       "%s address takes clients: nothing to check",
 			       dr_fam_name(f), dr_fam_name(f));
 		for (i = 0; i < nif; i++) {
-			char pstr[8], err[200] = "";
+			char pstr[8], err[200] = "", dst[MAX_DST + 1]
+				[INET6_ADDRSTRLEN];
 			int bad = 0, rc = 0;
+			size_t ndst, d;
 
-			for (j = 0; j < nport && !bad; j++) {
-				char *a[] = { ra[0], (char *)"from",
-					      ifs[i].client, (char *)"iif",
-					      ifs[i].name, (char *)"mark", mval,
-					      (char *)"ipproto", (char *)"tcp",
-					      (char *)"dport", pstr, NULL };
+			snprintf(dst[0], sizeof(dst[0]), "%s", ra[0]);
+			ndst = 1 + table_dsts(&x, &ifs[i], o, dst + 1, MAX_DST);
+			for (d = 0; d < ndst && !bad; d++)
+				for (j = 0; j < nport && !bad; j++) {
+					char *a[] = { dst[d], (char *)"from",
+						      ifs[i].client,
+						      (char *)"iif",
+						      ifs[i].name,
+						      (char *)"mark", mval,
+						      (char *)"ipproto",
+						      (char *)"tcp",
+						      (char *)"dport", pstr,
+						      NULL };
 
-				snprintf(pstr, sizeof(pstr), "%u", ports[j]);
-				rc = route_get(&x, a, &rt, err, sizeof(err));
-				bad = rc < 0 || strcmp(rt.type, "local") ||
-					strcmp(rt.table, x.table);
-			}
+					snprintf(pstr, sizeof(pstr), "%u",
+						 ports[j]);
+					rc = route_get(&x, a, &rt, err,
+						       sizeof(err));
+					bad = rc < 0 ||
+						strcmp(rt.type, "local") ||
+						strcmp(rt.table, x.table);
+				}
 			snprintf(id, sizeof(id), "path.%s.%.40s",
 				 dr_fam_name(f),
 				 ifs[i].name);
@@ -933,13 +1011,13 @@ dr_check_path(const struct plan_opts *o, const struct cfg *cf,
 				snprintf(ans, sizeof(ans), "%s", err);
 			else
 				describe(&rt, ans, sizeof(ans));
-			find_cause(&x, o, conf_path, &ifs[i], ports[j - 1], &rt,
-				   rc < 0 ? err : NULL, rev_local, rule_bits,
-				   &c);
+			find_cause(&x, o, conf_path, &ifs[i], dst[d - 1],
+				   ports[j - 1], &rt, rc < 0 ? err : NULL,
+				   rev_local, rule_bits, &c);
 			dr_add(ST_FAIL, id, c.fix[0] ? c.fix : NULL, "%s: `ip "
 			       "route get %s from %s iif %s mark %s ipproto "
 			       "tcp dport %u` answers `%s`, not local in "
-			       "table %s: %s", dr_fam_name(f), ra[0],
+			       "table %s: %s", dr_fam_name(f), dst[d - 1],
 			       ifs[i].client, ifs[i].name, mval, ports[j - 1],
 			       ans, x.table, c.text);
 			if (first.kind == C_NONE)
