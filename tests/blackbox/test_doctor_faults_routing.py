@@ -7,9 +7,18 @@ Most are found by doctor's route check (path.c): it asks the kernel what
 it does with a marked packet from a client (`ip route get ... iif IF mark
 M`) and names the cause. Every row shows the client losing interception
 (before) and getting it back after the printed fix.
+
+setup puts its rules at explicit preferences (--rule-pref, 100, and 99 for
+the iif lo rule): rules other software adds at fixed preferences above
+them (Tailscale, netbird, mwan3, CNI) no longer take anything and are kept
+as look-alikes (HARMLESS); what still breaks is a rule added later without
+a preference (the kernel puts it before the lowest one there: wg-quick's at
+98 and 97) or at a fixed preference below 100 (Calico's 99). The fix for
+those is setup again with a lower --rule-pref, which is recorded.
 """
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -55,10 +64,13 @@ WG_LINK = ("ip link add wg0 type veth peer name wg0p && "
 
 def _setup_keeps(pref, flag="-4"):
     """After the fix (setup with --rule-pref pref): the preference is
-    recorded, and the setup said again with it (as doctor's other setup
-    fixes now say it, read from the state) keeps setup's rules once each at pref and
-    pref - 1, before the other rules, and the client stays intercepted."""
+    recorded in the state file (doctor's setup fixes say it again from
+    there), and the setup said again with it keeps setup's rules once each
+    at pref and pref - 1, before the other rules; the client stays
+    intercepted."""
     def after_fix(t, env):
+        assert "opt\trule-pref\t%d\n" % pref in \
+            Path(env["state"]).read_text()
         p = ctl(t, "setup", *env["args"], "--rule-pref", str(pref))
         assert p.returncode == 0, p.stdout + p.stderr
         rules = t.run(t.rtr, ["ip", flag, "rule"]).stdout

@@ -17,8 +17,9 @@
  *   rp_filter (the larger of all and the interface) with a route back to
  *     the client through another interface;
  *   an `ip rule` evaluated before ours that takes the client's packets
- *     (VPN source rules, mwan3/pbr, CNI, Tailscale 5210-5270), or a rule
- *     of another program for the same mark;
+ *     (added after setup without a preference, as wg-quick's, or at a
+ *     fixed one below --rule-pref, as Calico's 99), or a rule of another
+ *     program for the same mark;
  *   IPv6 disabled (no /proc/sys/net/ipv6, disable_ipv6=1, lo without
  *     IPv6: the local route in table T is gone);
  *   other writers of the mark (nft `meta mark set`, iptables MARK /
