@@ -881,7 +881,9 @@ table_dsts(struct fam_ctx *x, const struct iface *ifc,
 			for (b = 0, bits = 0; b < len; b++)
 				bits += ((a[b / 8] ^ ifc->client_bin[b / 8]) >>
 					 (7 - b % 8)) & 1;
-			if (bits == 0)
+			/* and one the rule takes (its `to`, if any) */
+			memcpy(p.dst, a, 16);
+			if (bits == 0 || !pp_rule_matches(&x->rule[k], &p))
 				continue;
 			snprintf(dst[n++], INET6_ADDRSTRLEN, "%.45s", w);
 		}
