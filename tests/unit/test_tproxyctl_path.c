@@ -202,6 +202,44 @@ test_mark_bits(void **state)
 				 pp_ipt_mark_bits(ipt[i].s), ipt[i].bits);
 }
 
+static const struct {
+	const char *rule, *iif;
+	uint32_t    guard;
+} nftr[] = {
+	{ "iifname \"wan0\" meta mark set ct mark", "wan0", 0 },
+	{ "iifname \"lan.100\" tcp dport 80 meta mark set 0x10", "lan.100",
+	  0 },
+	{ "meta mark set ct mark", "", 0 },
+	{ "iifname != \"wan0\" meta mark set ct mark", "", 0 },
+	{ "iifname { \"a\", \"b\" } meta mark set 0x1", "", 0 },
+	{ "iifname \"wg*\" meta mark set 0x1", "", 0 },
+	{ "oifname \"r0\" meta mark set 0x1", "", 0 },
+	{ "meta mark & 0x00000001 == 0x00000001 accept", "", 0x1 },
+	{ "meta mark & 0x0000ff00 == 0x0000ff00 accept", "", 0xff00 },
+	{ "meta mark & 0x00000003 == 0x00000001 accept", "", 0 },
+	{ "meta mark & 0x00000001 == 0x00000001 drop", "", 0 },
+	{ "meta mark & 0x00000001 == 0x00000001 meta mark set 0x2 accept", "",
+	  0 },
+};
+
+static void
+test_nft_iif_and_guard(void **state)
+{
+	char ifn[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(nftr) / sizeof(nftr[0]); i++) {
+		pp_nft_iifname(nftr[i].rule, ifn, sizeof(ifn));
+		if (strcmp(ifn, nftr[i].iif))
+			fail_msg("%s: iif '%s', want '%s'", nftr[i].rule, ifn,
+				 nftr[i].iif);
+		if (pp_nft_guard(nftr[i].rule) != nftr[i].guard)
+			fail_msg("%s: guard 0x%x, want 0x%x", nftr[i].rule,
+				 pp_nft_guard(nftr[i].rule), nftr[i].guard);
+	}
+}
+
 static void
 test_overlap_and_free(void **state)
 {
@@ -287,6 +325,7 @@ main(void)
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_mark_bits),
+		cmocka_unit_test(test_nft_iif_and_guard),
 		cmocka_unit_test(test_overlap_and_free),
 		cmocka_unit_test(test_sysctl_key_and_quote),
 	};

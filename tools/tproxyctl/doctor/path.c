@@ -17,8 +17,9 @@
  *   rp_filter (the larger of all and the interface) with a route back to
  *     the client through another interface;
  *   an `ip rule` evaluated before ours that takes the client's packets
- *     (VPN source rules, mwan3/pbr, CNI, Tailscale 5210-5270), or a rule
- *     of another program for the same mark;
+ *     (added after setup without a preference, as wg-quick's, or at a
+ *     fixed one below --rule-pref, as Calico's 99), or a rule of another
+ *     program for the same mark;
  *   IPv6 disabled (no /proc/sys/net/ipv6, disable_ipv6=1, lo without
  *     IPv6: the local route in table T is gone);
  *   other writers of the mark (nft `meta mark set`, iptables MARK /
@@ -298,22 +299,18 @@ describe(const struct pp_route *r, char *out, size_t n)
 		 r->gateway[0] ? "" : "direct", r->dev, r->table);
 }
 
-/* The commands putting our rules first, at preference pref (and pref - 1
- * for the iif lo rule). */
+/* The setup again, with --rule-pref pref: both our rules move before the
+ * rule that took the packets (the iif lo rule at pref - 1), and a later
+ * setup keeps them there (the preference is recorded; `ip rule del/add`
+ * by hand would be moved back to the old one by the next setup). */
 static void
-readd_fix(const struct fam_ctx *x, const struct plan_opts *o,
-	  unsigned long pref, char *fix, size_t n)
+rulepref_fix(const struct plan_opts *o, const char *conf_path,
+	     unsigned long pref, char *fix, size_t n)
 {
-	char mark[32];
+	struct plan_opts no = *o;
 
-	plan_format_mark(o->mark, o->mask, mark, sizeof(mark));
-	snprintf(fix, n, "ip %s rule del fwmark %s lookup %s; "
-		 "ip %s rule add pref %lu fwmark %s lookup %s", x->flag, mark,
-		 x->table, x->flag, pref, mark, x->table);
-	snprintf(fix + strlen(fix), n - strlen(fix), "; ip %s rule del iif "
-		 "lo fwmark %s lookup main 2>/dev/null; ip %s rule add pref "
-		 "%lu iif lo fwmark %s lookup main", x->flag, mark, x->flag,
-		 pref - 1, mark);
+	no.rule_pref = (unsigned)pref;
+	dr_fix_setup(fix, n, conf_path, &no);
 }
 
 static void
@@ -371,6 +368,21 @@ nft_prio(const char *p)
 	return v;
 }
 
+/* Is ifn an interface clients come in on (--iface, else any that
+ * exists)? */
+static int
+client_iface(const struct plan_opts *o, const char *ifn)
+{
+	size_t i;
+
+	if (o->niface == 0)
+		return if_nametoindex(ifn) != 0;
+	for (i = 0; i < o->niface; i++)
+		if (!strcmp(o->iface[i], ifn))
+			return 1;
+	return 0;
+}
+
 static size_t
 nft_writers(struct writer *w, size_t max, const struct plan_opts *o)
 {
@@ -379,13 +391,15 @@ nft_writers(struct writer *w, size_t max, const struct plan_opts *o)
 	struct sbuf out = { 0 };
 	const char *p;
 	char table[128] = "", chain[128] = "";
-	int prio = 0, base = 0, pre = 0, skip = 0;
-	size_t n = 0;
+	int prio = 0, base = 0, pre = 0, skip = 0, ours = -150;
+	int prio_of[48];
+	uint32_t guard = 0;
+	size_t n = 0, i;
 
 	run_cmd(argv, NULL, &out, NULL);
 	for (p = sbuf_str(&out); *p && n < max;
 	     p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0)) {
-		char l[512], fam[16], name[100];
+		char l[512], fam[16], name[100], ifn[IFNAMSIZ + 8];
 		const char *q = l, *s;
 
 		snprintf(l, sizeof(l), "%.*s", (int)strcspn(p, "\n"), p);
@@ -405,6 +419,7 @@ nft_writers(struct writer *w, size_t max, const struct plan_opts *o)
 		if (sscanf(q, "chain %99s", name) == 1) {
 			snprintf(chain, sizeof(chain), "%s", name);
 			base = pre = prio = 0;
+			guard = 0;
 			continue;
 		}
 		if ((s = strstr(q, "hook ")) != NULL && strstr(q, "type ")) {
@@ -415,19 +430,43 @@ nft_writers(struct writer *w, size_t max, const struct plan_opts *o)
 			prio = 0;
 			if (pr)
 				prio = nft_prio(pr + 9);
+			/* setup's chain may have been moved: compare with
+			 * where it is */
+			if (pre && strstr(table, PLAN_NFT_TABLE) &&
+			    !strcmp(chain, "prerouting"))
+				ours = prio;
 			continue;
 		}
+		if (!skip && (guard & o->mask) != o->mask)
+			guard |= pp_nft_guard(q);
 		if (skip || (s = strstr(q, "meta mark set ")) == NULL)
 			continue;
 		w[n].bits = pp_nft_mark_bits(s + 14);
 		if (!(w[n].bits & o->mask))
 			continue;
-		w[n].fail = base && pre && prio > -150;
+		pp_nft_iifname(q, ifn, sizeof(ifn));
+		/* fail: decided below, once setup's priority is known; a
+		 * chain that lets marked packets go first, or a rule for an
+		 * interface no client uses, rewrites none of ours */
+		w[n].fail = base && pre && (guard & o->mask) != o->mask &&
+			(!ifn[0] || client_iface(o, ifn));
+		w[n].sock = 0;
+		prio_of[n] = prio;
 		snprintf(w[n].what, sizeof(w[n].what), "nft table %s chain "
 			 "%s%s: `%.80s`", table, chain, !base ? "" :
-			 w[n].fail ? " (prerouting, after setup's rules)" :
 			 pre ? " (prerouting)" : "", q);
 		n++;
+	}
+	for (i = 0; i < n; i++) {
+		char t[sizeof(w[i].what)];
+		const char *at = strstr(w[i].what, " (prerouting)");
+
+		w[i].fail = w[i].fail && prio_of[i] > ours;
+		if (!w[i].fail || at == NULL)
+			continue;
+		snprintf(t, sizeof(t), "%.*s (prerouting, after setup's "
+			 "rules)%s", (int)(at - w[i].what), w[i].what, at + 13);
+		snprintf(w[i].what, sizeof(w[i].what), "%s", t);
 	}
 	sbuf_free(&out);
 	return n;
@@ -463,6 +502,7 @@ ipt_writers(struct writer *w, size_t max, const char *save)
 		 * the packets we divert; with nft, iptables' mangle hook has
 		 * the same priority as our chain, in no defined order. */
 		w[n].fail = 0;
+		w[n].sock = 0;
 		snprintf(w[n].what, sizeof(w[n].what), "%s: `%.120s`",
 			 save[2] == '6' ? "ip6tables -t mangle" :
 			 "iptables -t mangle", l);
@@ -627,7 +667,8 @@ enum { C_NONE, C_SVM, C_RPF, C_RULE, C_MARK, C_NORULE, C_NOLOCAL,
 
 static void
 find_cause(struct fam_ctx *x, const struct plan_opts *o,
-	   const char *conf_path, const struct iface *ifc, unsigned port,
+	   const char *conf_path, const struct iface *ifc, const char *dst,
+	   unsigned port,
 	   const struct pp_route *answer, const char *err, int rev_local,
 	   uint32_t used, struct cause *c)
 {
@@ -712,8 +753,7 @@ find_cause(struct fam_ctx *x, const struct plan_opts *o,
 		if (r->pref == 0 || (long)i == x->lo_rule)
 			continue;
 		memcpy(p.src, ifc->client_bin, 16);
-		inet_pton(x->fam == 4 ? AF_INET : AF_INET6, x->fam == 4 ?
-			  DST4 : DST6, p.dst);
+		inet_pton(x->fam == 4 ? AF_INET : AF_INET6, dst, p.dst);
 		if (!pp_rule_matches(r, &p))
 			continue;
 		if (strcmp(r->action, "lookup") ? strcmp(r->action, rt->type) :
@@ -753,13 +793,17 @@ find_cause(struct fam_ctx *x, const struct plan_opts *o,
 			}
 			c->kind = C_RULE;
 			if (first > 2)
-				readd_fix(x, o, first - 1, c->fix,
-					  sizeof(c->fix));
-			snprintf(c->text, sizeof(c->text), "`%s` is evaluated "
-				 "before ours (%s) and takes the client's "
-				 "packets; put ours before it",
-				 x->line[i], x->ours >= 0 ? x->line[x->ours] :
-				 "none");
+				rulepref_fix(o, conf_path, first - 1, c->fix,
+					     sizeof(c->fix));
+			snprintf(c->text, sizeof(c->text), "`%.100s` is "
+				 "evaluated before ours (%.100s) and takes the "
+				 "client's packets%s; set up with a "
+				 "--rule-pref below it", x->line[i],
+				 x->ours >= 0 ?
+				 x->line[x->ours] : "none", x->ours >= 0 &&
+				 r->pref + 2 == x->rule[x->ours].pref ?
+				 " (a rule added without a preference goes "
+				 "before the lowest one there, setup's)" : "");
 		}
 		return;
 	}
@@ -778,6 +822,74 @@ find_cause(struct fam_ctx *x, const struct plan_opts *o,
 	snprintf(c->fix, sizeof(c->fix), "ip %s route replace local %s dev lo "
 		 "table %s", x->flag, x->fam == 4 ? "0.0.0.0/0" : "::/0",
 		 x->table);
+}
+
+/*
+ * Destinations the rules before ours may take a client's packet to: for
+ * each rule evaluated first that matches the client's packets whatever
+ * their destination and looks up another table (Calico's `99: not fwmark
+ * 0x100000/0x100000 lookup 1`, a `lookup main suppress_prefixlength 0`),
+ * one address of each specific route there (not default: the first probe
+ * covers it), outside the client's own subnet. Up to max, into dst.
+ */
+#define MAX_DST 8
+static size_t
+table_dsts(struct fam_ctx *x, const struct iface *ifc,
+	   const struct plan_opts *o, char dst[][INET6_ADDRSTRLEN],
+	   size_t max)
+{
+	size_t n = 0, k;
+	long stop = x->ours >= 0 ? x->ours : (long)x->nrule;
+
+	for (k = 1; (long)k < stop && n < max; k++) {
+		struct pp_rule any = x->rule[k];
+		struct pp_pkt p = { .fam = x->fam, .iif = ifc->name,
+				    .mark = o->mark, .dport = 80 };
+		char *argv[] = { (char *)"ip", x->flag, (char *)"route",
+				 (char *)"show", (char *)"table", any.table,
+				 NULL };
+		struct sbuf out = { 0 };
+		const char *l;
+
+		if (any.pref == 0 || (long)k == x->lo_rule ||
+		    strcmp(any.action, "lookup") || !strcmp(any.table,
+							    "local") ||
+		    !strcmp(any.table, x->table))
+			continue;
+		any.to_len = -1;
+		memcpy(p.src, ifc->client_bin, 16);
+		if (!pp_rule_matches(&any, &p))
+			continue;
+		run_cmd(argv, NULL, &out, NULL);
+		for (l = sbuf_str(&out); *l && n < max;
+		     l += strcspn(l, "\n") + (l[strcspn(l, "\n")] ? 1 : 0)) {
+			char w[64], *slash;
+			unsigned char a[16] = { 0 };
+			int len, bits, b;
+
+			if (sscanf(l, "%63s", w) != 1 || !strchr("0123456789"
+			    "abcdefABCDEF:", w[0]))
+				continue;
+			slash = strchr(w, '/');
+			len = slash ? atoi(slash + 1) : x->fam == 4 ? 32 : 128;
+			if (slash)
+				*slash = '\0';
+			if (inet_pton(x->fam == 4 ? AF_INET : AF_INET6, w,
+				      a) != 1 || len == 0)
+				continue;
+			/* inside the client's subnet: not routed here */
+			for (b = 0, bits = 0; b < len; b++)
+				bits += ((a[b / 8] ^ ifc->client_bin[b / 8]) >>
+					 (7 - b % 8)) & 1;
+			/* and one the rule takes (its `to`, if any) */
+			memcpy(p.dst, a, 16);
+			if (bits == 0 || !pp_rule_matches(&x->rule[k], &p))
+				continue;
+			snprintf(dst[n++], INET6_ADDRSTRLEN, "%.45s", w);
+		}
+		sbuf_free(&out);
+	}
+	return n;
 }
 
 void
@@ -859,21 +971,33 @@ dr_check_path(const struct plan_opts *o, const struct cfg *cf,
 			       "%s address takes clients: nothing to check",
 			       dr_fam_name(f), dr_fam_name(f));
 		for (i = 0; i < nif; i++) {
-			char pstr[8], err[200] = "";
+			char pstr[8], err[200] = "", dst[MAX_DST + 1]
+				[INET6_ADDRSTRLEN];
 			int bad = 0, rc = 0;
+			size_t ndst, d;
 
-			for (j = 0; j < nport && !bad; j++) {
-				char *a[] = { ra[0], (char *)"from",
-					      ifs[i].client, (char *)"iif",
-					      ifs[i].name, (char *)"mark", mval,
-					      (char *)"ipproto", (char *)"tcp",
-					      (char *)"dport", pstr, NULL };
+			snprintf(dst[0], sizeof(dst[0]), "%s", ra[0]);
+			ndst = 1 + table_dsts(&x, &ifs[i], o, dst + 1, MAX_DST);
+			for (d = 0; d < ndst && !bad; d++)
+				for (j = 0; j < nport && !bad; j++) {
+					char *a[] = { dst[d], (char *)"from",
+						      ifs[i].client,
+						      (char *)"iif",
+						      ifs[i].name,
+						      (char *)"mark", mval,
+						      (char *)"ipproto",
+						      (char *)"tcp",
+						      (char *)"dport", pstr,
+						      NULL };
 
-				snprintf(pstr, sizeof(pstr), "%u", ports[j]);
-				rc = route_get(&x, a, &rt, err, sizeof(err));
-				bad = rc < 0 || strcmp(rt.type, "local") ||
-					strcmp(rt.table, x.table);
-			}
+					snprintf(pstr, sizeof(pstr), "%u",
+						 ports[j]);
+					rc = route_get(&x, a, &rt, err,
+						       sizeof(err));
+					bad = rc < 0 ||
+						strcmp(rt.type, "local") ||
+						strcmp(rt.table, x.table);
+				}
 			snprintf(id, sizeof(id), "path.%s.%.40s",
 				 dr_fam_name(f),
 				 ifs[i].name);
@@ -890,13 +1014,13 @@ dr_check_path(const struct plan_opts *o, const struct cfg *cf,
 				snprintf(ans, sizeof(ans), "%s", err);
 			else
 				describe(&rt, ans, sizeof(ans));
-			find_cause(&x, o, conf_path, &ifs[i], ports[j - 1], &rt,
-				   rc < 0 ? err : NULL, rev_local, rule_bits,
-				   &c);
+			find_cause(&x, o, conf_path, &ifs[i], dst[d - 1],
+				   ports[j - 1], &rt, rc < 0 ? err : NULL,
+				   rev_local, rule_bits, &c);
 			dr_add(ST_FAIL, id, c.fix[0] ? c.fix : NULL, "%s: `ip "
 			       "route get %s from %s iif %s mark %s ipproto "
 			       "tcp dport %u` answers `%s`, not local in "
-			       "table %s: %s", dr_fam_name(f), ra[0],
+			       "table %s: %s", dr_fam_name(f), dst[d - 1],
 			       ifs[i].client, ifs[i].name, mval, ports[j - 1],
 			       ans, x.table, c.text);
 			if (first.kind == C_NONE)

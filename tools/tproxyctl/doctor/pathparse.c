@@ -343,3 +343,40 @@ pp_shell_quote(const char *s, char *out, size_t n)
 	out[l++] = '\'';
 	out[l] = '\0';
 }
+
+void
+pp_nft_iifname(const char *rule, char *out, size_t n)
+{
+	const char *s = strstr(rule, "iifname ");
+
+	out[0] = '\0';
+	if (s == NULL || (s > rule && s[-1] != ' '))
+		return;
+	s += 8;
+	if (*s == '"')
+		s++;
+	if (!strncmp(s, "!= ", 3) || *s == '{' || *s == '@')
+		return;		/* not one interface */
+	if (*s == '"')
+		s++;
+	snprintf(out, n, "%.*s", (int)strcspn(s, "\" ;{}"), s);
+	if (strchr(out, '*'))
+		out[0] = '\0';	/* a wildcard: may be any */
+}
+
+uint32_t
+pp_nft_guard(const char *rule)
+{
+	uint32_t m, v;
+	char *end;
+
+	if (strncmp(rule, "meta mark & ", 12))
+		return 0;
+	m = (uint32_t)strtoul(rule + 12, &end, 0);
+	if (strncmp(end, " == ", 4))
+		return 0;
+	v = (uint32_t)strtoul(end + 4, &end, 0);
+	if (strcmp(end, " accept"))
+		return 0;
+	return m == v ? m : 0;
+}

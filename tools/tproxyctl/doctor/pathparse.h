@@ -68,6 +68,12 @@ uint32_t pp_ipt_mark_bits(const char *line);
 int pp_fwmark_overlaps(uint32_t v, uint32_t m, uint32_t mark, uint32_t mask);
 /* The lowest bit not in used, as a mark (mark == mask); -1 when none. */
 int pp_free_mark(uint32_t used, uint32_t *mark);
+/* The interface of an nft rule's `iifname "X"` (as nft lists it), or ""
+ * when it has none or names no one interface (!=, a set, a wildcard). */
+void pp_nft_iifname(const char *rule, char *out, size_t n);
+/* M when the nft rule is `meta mark & M == M accept` (packets with all
+ * bits of M leave the chain there), else 0. */
+uint32_t pp_nft_guard(const char *rule);
 
 /* The sysctl(8) key of an interface setting: the name's dots become '/'
  * (net.ipv4.conf.lan/100.rp_filter for lan.100; '-' and '@' stay). */
