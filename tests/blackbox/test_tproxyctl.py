@@ -610,6 +610,17 @@ def test_doctor_https_port_missing(topology, tmp_path):
         "line" in msg, p.stdout
     assert checks["https.port.ipv4.443"][0] == "PASS", p.stdout
     assert checks["https.quic.ipv6"][0] == "PASS", p.stdout
+    # The fix, as printed, sets up again from the configuration: no
+    # HTTPS diverted to a port tproxyd does not have; nothing FAILs.
+    fix = {c["id"]: c["fix"] for c in json.loads(
+        p.stdout)["checks"]}["https.config"]
+    assert "--https-port" not in fix and "--state" in fix, fix
+    q = t.run(t.rtr, ["env", "PATH=%s:/usr/sbin:/usr/bin:/sbin:/bin" %
+                      harness.BUILD, "sh", "-c", fix], timeout=60)
+    assert q.returncode == 0, fix + q.stdout + q.stderr
+    rc, checks, p = doctor(t, "-f", conf, "--state", state)
+    assert checks["https.config"][0] == "PASS", p.stdout
+    assert "tproxyd.listen.%d" % TPORT_HTTPS not in checks, p.stdout
 
 
 def test_https_errors(topology, tmp_path):

@@ -233,19 +233,25 @@ dr_check_https(const struct plan_opts *o, const struct cfg *c,
 		const struct plan_target *t = plan_map_to(o, PLAN_HTTPS,
 							  hf & PLAN_V4 ?
 							  PLAN_V4 : PLAN_V6);
-		char fix[200];
+		struct plan_opts no = *o;
+		char fix[600];
 
-		snprintf(fix, sizeof(fix), "add `https_port %u tproxy "
-			 "ssl-bump` to %s and restart tproxyd", t->port,
-			 conf_path);
+		/* The configuration decides (as drift.* says): set up again
+		 * from it, which diverts no HTTPS; the message says how to
+		 * keep HTTPS instead. */
+		no.map[PLAN_HTTPS].to[0].port = 0;
+		no.map[PLAN_HTTPS].to[1].port = 0;
+		dr_fix_setup(fix, sizeof(fix), conf_path, &no);
 		if (config_https_lines(c, t->port))
 			dr_add(ST_PASS, "https.config", NULL, "HTTPS goes to "
 			    "https_port %u of %s", t->port, conf_path);
 		else
 			dr_add(ST_FAIL, "https.config", fix, "HTTPS is "
 			    "diverted to port %u, but %s has no `https_port "
-			    "%u tproxy ssl-bump` line", t->port, conf_path,
-			    t->port);
+			    "%u tproxy ssl-bump` line: set up again from the "
+			    "configuration (below), or, to intercept HTTPS, "
+			    "add that line and restart tproxyd", t->port,
+			    conf_path, t->port);
 	}
 	for (fi = 0; fi < 2; fi++) {
 		int f = fams[fi];
