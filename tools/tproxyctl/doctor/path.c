@@ -452,8 +452,8 @@ nft_writers(struct writer *w, size_t max, const struct plan_opts *o)
 			(!ifn[0] || client_iface(o, ifn));
 		w[n].sock = 0;
 		prio_of[n] = prio;
-		snprintf(w[n].what, sizeof(w[n].what), "nft table %s chain "
-			 "%s%s: `%.80s`", table, chain, !base ? "" :
+		snprintf(w[n].what, sizeof(w[n].what), "nft table %.40s "
+			 "chain %.40s%s: `%.80s`", table, chain, !base ? "" :
 			 pre ? " (prerouting)" : "", q);
 		n++;
 	}
