@@ -351,6 +351,29 @@ def test_drift_with_unit(topology, installed, tmp_path):
     assert unit.stop(), _log(unit)
 
 
+def _container_etc(installed, tmp_path):
+    """The container's /etc overlay, with /etc/default/tproxyctl."""
+    etc = tmp_path / "etc"
+    (etc / "default").mkdir(parents=True)
+    shutil.copy2(installed / "etc/default/tproxyctl", etc / "default")
+    return etc
+
+
+def _container(t, installed, tmp_path, unit, conf, etc):
+    """A systemd-nspawn machine in the router's namespace (not booted
+    yet) with the installed units, conf copied where the unit reads it
+    (the container has a /tmp of its own); killed at cleanup."""
+    assert unit.start_available(), \
+        "the unit's ExecStart= (tproxyctl watch) does not run on this build"
+    unit_conf = installed / CONF_IN_UNIT.lstrip("/")
+    unit_conf.unlink()
+    shutil.copy2(conf, unit_conf)
+    box = systemd_boot.Booted(installed, etc, t.rtr,
+                              log=tmp_path / "nspawn.log")
+    t.checks.append(lambda: box.kill() or [])
+    return box
+
+
 def test_reboot_systemd(topology, installed, tmp_path):
     """The same with a real systemd as PID 1 (systemd-nspawn booting this
     machine's /usr in the router's namespace): `systemctl enable
@@ -360,18 +383,8 @@ def test_reboot_systemd(topology, installed, tmp_path):
         "is needed: scripts/deps.sh test installs it"
     t = topology
     unit, conf, _ = _machine(t, installed, tmp_path)
-    etc = tmp_path / "etc"
-    (etc / "default").mkdir(parents=True)
-    shutil.copy2(installed / "etc/default/tproxyctl", etc / "default")
-    assert unit.start_available(), \
-        "the unit's ExecStart= (tproxyctl watch) does not run on this build"
-    # A copy: the container has a /tmp of its own.
-    unit_conf = installed / CONF_IN_UNIT.lstrip("/")
-    unit_conf.unlink()
-    shutil.copy2(conf, unit_conf)
-    box = systemd_boot.Booted(installed, etc, t.rtr,
-                              log=tmp_path / "nspawn.log")
-    t.checks.append(lambda: box.kill() or [])
+    etc = _container_etc(installed, tmp_path)
+    box = _container(t, installed, tmp_path, unit, conf, etc)
     before = snapshot(t)
     start_origin(t, [netns.SRV4, netns.SRV6])
     d = start_tproxyd(t, conf)
@@ -443,9 +456,7 @@ def test_networkd_foreign_rules(topology, installed, tmp_path, manage):
     doc/tproxyctl.8, SYSTEMD, tells administrators.)"""
     t = topology
     unit, conf, _ = _machine(t, installed, tmp_path)
-    etc = tmp_path / "etc"
-    (etc / "default").mkdir(parents=True)
-    shutil.copy2(installed / "etc/default/tproxyctl", etc / "default")
+    etc = _container_etc(installed, tmp_path)
     sysd = etc / "systemd/system"
     wants = sysd / "multi-user.target.wants"
     wants.mkdir(parents=True)
@@ -466,16 +477,9 @@ def test_networkd_foreign_rules(topology, installed, tmp_path, manage):
         (d / "tproxyctl.conf").write_text(
             "[Network]\nManageForeignRoutingPolicyRules=no\n"
             "ManageForeignRoutes=no\n")
-    assert unit.start_available(), \
-        "the unit's ExecStart= (tproxyctl watch) does not run on this build"
     (wants / "tproxyctl.service").symlink_to(
         "/usr/local/lib/systemd/system/tproxyctl.service")
-    unit_conf = installed / CONF_IN_UNIT.lstrip("/")
-    unit_conf.unlink()
-    shutil.copy2(conf, unit_conf)
-    box = systemd_boot.Booted(installed, etc, t.rtr,
-                              log=tmp_path / "nspawn.log")
-    t.checks.append(lambda: box.kill() or [])
+    box = _container(t, installed, tmp_path, unit, conf, etc)
     start_origin(t, [netns.SRV4, netns.SRV6])
     d = start_tproxyd(t, conf)
     box.boot()
@@ -549,9 +553,7 @@ def test_nftables_service(topology, installed, tmp_path):
     tproxyctl`, as the manual says."""
     t = topology
     unit, conf, _ = _machine(t, installed, tmp_path)
-    etc = tmp_path / "etc"
-    (etc / "default").mkdir(parents=True)
-    shutil.copy2(installed / "etc/default/tproxyctl", etc / "default")
+    etc = _container_etc(installed, tmp_path)
     (etc / "nftables.conf").write_text(NFTABLES_CONF)
     sysd = etc / "systemd/system"
     for target, name in (("sysinit.target.wants", "nftables.service"),
@@ -560,14 +562,7 @@ def test_nftables_service(topology, installed, tmp_path):
         where = "/lib/systemd/system/" if name == "nftables.service" \
             else "/usr/local/lib/systemd/system/"
         (sysd / target / name).symlink_to(where + name)
-    assert unit.start_available(), \
-        "the unit's ExecStart= (tproxyctl watch) does not run on this build"
-    unit_conf = installed / CONF_IN_UNIT.lstrip("/")
-    unit_conf.unlink()
-    shutil.copy2(conf, unit_conf)
-    box = systemd_boot.Booted(installed, etc, t.rtr,
-                              log=tmp_path / "nspawn.log")
-    t.checks.append(lambda: box.kill() or [])
+    box = _container(t, installed, tmp_path, unit, conf, etc)
     start_origin(t, [netns.SRV4, netns.SRV6])
     d = start_tproxyd(t, conf)
     box.boot()
@@ -670,9 +665,7 @@ def test_units_together(topology, installed, tmp_path):
     tproxyctl.service removes them while tproxyd runs on."""
     t = topology
     unit, conf, _ = _machine(t, installed, tmp_path)
-    etc = tmp_path / "etc"
-    (etc / "default").mkdir(parents=True)
-    shutil.copy2(installed / "etc/default/tproxyctl", etc / "default")
+    etc = _container_etc(installed, tmp_path)
     sysd = etc / "systemd/system"
     (sysd / "multi-user.target.wants").mkdir(parents=True)
     for name in ("tproxyd.service", "tproxyctl.service"):
@@ -748,21 +741,12 @@ def test_late_interface(topology, installed, tmp_path):
     the interface is there the rules are set up without anyone asking."""
     t = topology
     unit, conf, _ = _machine(t, installed, tmp_path, '"--iface r0 late0"')
-    etc = tmp_path / "etc"
-    (etc / "default").mkdir(parents=True)
-    shutil.copy2(installed / "etc/default/tproxyctl", etc / "default")
+    etc = _container_etc(installed, tmp_path)
     sysd = etc / "systemd/system"
     (sysd / "multi-user.target.wants").mkdir(parents=True)
     (sysd / "multi-user.target.wants/tproxyctl.service").symlink_to(
         "/usr/local/lib/systemd/system/tproxyctl.service")
-    assert unit.start_available(), \
-        "the unit's ExecStart= (tproxyctl watch) does not run on this build"
-    unit_conf = installed / CONF_IN_UNIT.lstrip("/")
-    unit_conf.unlink()
-    shutil.copy2(conf, unit_conf)
-    box = systemd_boot.Booted(installed, etc, t.rtr,
-                              log=tmp_path / "nspawn.log")
-    t.checks.append(lambda: box.kill() or [])
+    box = _container(t, installed, tmp_path, unit, conf, etc)
     before = snapshot(t)
     start_origin(t, [netns.SRV4, netns.SRV6])
     d = start_tproxyd(t, conf)
