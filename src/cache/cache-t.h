@@ -48,7 +48,7 @@ struct cache_cc {
 	unsigned  flags;		/* enum cache_cc_flag */
 	int64_t   max_age;		/* CC_ABSENT or 0..CC_DELTA_MAX */
 	int64_t   s_maxage;
-	int64_t   stale_while_revalidate;	/* RFC 5861 */
+	int64_t   max_stale;		/* a value; see CC_MAX_STALE_ANY */
 	int64_t   min_fresh;
 	int64_t   stale_while_revalidate;	/* RFC 5861 */
 	int64_t   stale_if_error;
