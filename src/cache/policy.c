@@ -353,8 +353,10 @@ cache_parse_date(struct str in)
 			if (d_month(&s, &m) < 0 || d_lit(&s, '-') < 0 ||
 			    d_num(&s, 2, 2, &y) < 0)
 				return -1;
-			/* RFC 9110 5.6.7: two-digit years more than 50
-			 * years ahead are in the past; as of 2000+. */
+			/* RFC 9110 5.6.7 wants years more than 50 years
+			 * ahead of now in the past; without a clock here,
+			 * a fixed pivot: 00-69 are 20xx (right until
+			 * 2019 + 50), 70-99 19xx. */
 			y += y < 70 ? 2000 : 1900;
 		} else {
 			if (d_lit(&s, ' ') < 0 || d_month(&s, &m) < 0 ||
@@ -383,7 +385,9 @@ cache_parse_date(struct str in)
 		    d_num(&s, 4, 4, &y) < 0 || s.p != s.e)
 			return -1;
 	}
-	if (d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
+	/* Before 1970 is refused: the result is never negative (an
+	 * Expires that old is in the past all the same). */
+	if (y < 1970 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
 		return -1;
 	return days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
 }

@@ -201,6 +201,9 @@ static const struct date_case date_cases[] = {
 	{ "number", "0", -1 },
 	{ "trailing junk", "Sun, 06 Nov 1994 08:49:37 GMTx", -1 },
 	{ "empty", "", -1 },
+	{ "before 1970 refused", "Sun, 05 Apr 0997 08:49:37 GMT", -1 },
+	{ "RFC 850 year 69 is 2069", "Sunday, 01-Jan-69 00:00:00 GMT",
+	  3124224000LL },
 };
 
 static void
