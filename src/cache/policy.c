@@ -606,7 +606,10 @@ cache_use(const struct cache_xchg *x, const struct cache_fresh *f,
 	for (i = 0; i < nrq; i++)
 		if (str_ieq(rq[i].name, "Cache-Control"))
 			has_cc = 1;
-	if (rs.flags & CC_NO_CACHE)
+	/* A qualified no-cache (5.2.2.4) would allow the response without
+	 * the fields it names; the store cannot drop fields yet, so it is
+	 * taken as unqualified. */
+	if (rs.flags & (CC_NO_CACHE | CC_NO_CACHE_FIELDS))
 		return CACHE_USE_REVALIDATE;
 	if (req.flags & CC_NO_CACHE)
 		return CACHE_USE_REVALIDATE;
@@ -874,6 +877,59 @@ cache_cond_fields(struct h1_header out[2], const struct h1_header *stored,
 		out[n++].value = f->value;
 	}
 	return n;
+}
+
+/* An entity-tag's opaque part and whether it is weak; -1 if not one. */
+static int
+etag_parse(struct str v, struct str *opaque)
+{
+	int weak = 0;
+
+	v = trim(v);
+	if (v.len >= 2 && v.p[0] == 'W' && v.p[1] == '/') {
+		weak = 1;
+		v.p += 2;
+		v.len -= 2;
+	}
+	if (v.len < 2 || v.p[0] != '"' || v.p[v.len - 1] != '"' ||
+	    memchr(v.p + 1, '"', v.len - 2) != NULL)
+		return -1;
+	*opaque = v;
+	return weak;
+}
+
+int
+cache_304_selects(const struct h1_header *stored, size_t nstored,
+		  const struct h1_header *r304, size_t n304)
+{
+	const struct h1_header *ne, *se, *nl, *sl;
+	struct str no, so;
+	int nw, sw;
+
+	ne = field(r304, n304, "ETag");
+	se = field(stored, nstored, "ETag");
+	if (ne != NULL) {
+		nw = etag_parse(ne->value, &no);
+		if (nw < 0 || se == NULL)
+			return 0;
+		sw = etag_parse(se->value, &so);
+		if (sw < 0 || no.len != so.len ||
+		    memcmp(no.p, so.p, no.len) != 0)
+			return 0;
+		/* Strong comparison for a strong validator, weak
+		 * comparison for a weak one (RFC 9110 8.8.3.2). */
+		return nw ? 1 : !sw;
+	}
+	nl = field(r304, n304, "Last-Modified");
+	sl = field(stored, nstored, "Last-Modified");
+	if (nl != NULL) {
+		int64_t a = cache_parse_date(nl->value);
+
+		return a >= 0 && sl != NULL &&
+		       cache_parse_date(sl->value) == a;
+	}
+	/* No validator in the 304: only a stored response without one. */
+	return se == NULL && sl == NULL;
 }
 
 static const char *const no_update[] = {

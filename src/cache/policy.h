@@ -68,6 +68,13 @@ int cache_vary_key(char *out, size_t cap, const struct h1_header *resp,
 size_t cache_cond_fields(struct h1_header out[2],
 			 const struct h1_header *stored, size_t nstored);
 
+/* Whether a 304 (r304) selects this stored response for update (4.3.4):
+ * its ETag matches the stored one (strong comparison for a strong ETag,
+ * weak for a weak one), or without ETag its Last-Modified is the stored
+ * one; a 304 with neither selects only a response without validators. */
+int cache_304_selects(const struct h1_header *stored, size_t nstored,
+		      const struct h1_header *r304, size_t n304);
+
 /* The stored header list after a 304 (4.3.4, 3.2): each field of the 304
  * replaces the stored lines of that name; the others stay. Never taken
  * from the 304: Content-Length, hop-by-hop fields and the ones its

@@ -194,6 +194,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(j < nrs);	/* the stored line, not the 304's */
 	}
 	FUZZ_CHECK(cache_cond_fields(cond, rs, nrs) <= 2);
+	/* Without an ETag, a response with a valid Last-Modified or none
+	 * selects itself. */
+	rc = cache_304_selects(rs, nrs, rq, nrq);
+	FUZZ_CHECK(rc == 0 || rc == 1);
+	{
+		const struct h1_header *et = NULL, *lm = NULL;
+
+		for (i = nrs; i > 0; i--) {
+			if (str_ieq(rs[i - 1].name, "ETag"))
+				et = &rs[i - 1];
+			if (str_ieq(rs[i - 1].name, "Last-Modified"))
+				lm = &rs[i - 1];
+		}
+		if (et == NULL && (lm == NULL ||
+				   cache_parse_date(lm->value) >= 0))
+			FUZZ_CHECK(cache_304_selects(rs, nrs, rs, nrs) == 1);
+	}
 
 	if (nrq > 0) {
 		rc = cache_primary_key(k1, sizeof(k1), x.method, "http",

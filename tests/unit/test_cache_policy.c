@@ -434,6 +434,8 @@ static const struct use_case use_cases[] = {
 	  60, 61, "Cache-Control: max-stale", 0, CACHE_USE_STALE_OK },
 	{ "s-maxage implies proxy-revalidate", "Cache-Control: s-maxage=60",
 	  60, 61, "Cache-Control: max-stale", 1, CACHE_USE_REVALIDATE },
+	{ "qualified no-cache taken as unqualified", "Cache-Control: "
+	  "no-cache=\"Set-Cookie\"", 60, 0, NULL, 1, CACHE_USE_REVALIDATE },
 	{ "must-revalidate while fresh", "Cache-Control: must-revalidate",
 	  60, 59, NULL, 1, CACHE_USE_FRESH },
 };
@@ -658,6 +660,39 @@ test_update(void **state)
 				 -1);
 }
 
+struct sel_case {
+	const char *name;
+	const char *stored, *r304;
+	int         want;
+};
+
+static const struct sel_case sel_cases[] = {
+	{ "strong ETag equal", "ETag: \"a\"", "ETag: \"a\"", 1 },
+	{ "strong ETag differs", "ETag: \"a\"", "ETag: \"b\"", 0 },
+	{ "strong 304, weak stored", "ETag: W/\"a\"", "ETag: \"a\"", 0 },
+	{ "weak 304, strong stored", "ETag: \"a\"", "ETag: W/\"a\"", 1 },
+	{ "weak both", "ETag: W/\"a\"", "ETag: W/\"a\"", 1 },
+	{ "ETag in 304 only", LM_31D, "ETag: \"a\"", 0 },
+	{ "malformed ETag", "ETag: a", "ETag: a", 0 },
+	{ "Last-Modified equal", LM_31D, LM_31D, 1 },
+	{ "Last-Modified equal in another format", LM_31D,
+	  "Last-Modified: Thursday, 06-Oct-94 08:49:37 GMT", 1 },
+	{ "Last-Modified differs", LM_31D,
+	  "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT", 0 },
+	{ "no validators either side", "X: 1", DATE, 1 },
+	{ "no validator in 304, stored has one", "ETag: \"a\"", DATE, 0 },
+};
+
+static void
+test_select(void **state)
+{
+	const struct sel_case *c = *state;
+	struct h1_header st[MAXH], r[MAXH];
+	size_t ns = hdrs(c->stored, st), nr = hdrs(c->r304, r);
+
+	assert_int_equal(cache_304_selects(st, ns, r, nr), c->want);
+}
+
 /* --- invalidation ----------------------------------------------------- */
 
 struct inval_case {
@@ -759,6 +794,7 @@ main(void)
 	failed += RUN_TABLE("cache_use", test_use, use_cases);
 	failed += RUN_TABLE("cache_primary_key", test_pkey, pkey_cases);
 	failed += RUN_TABLE("cache_vary_key", test_vary, vary_cases);
+	failed += RUN_TABLE("cache_304_selects", test_select, sel_cases);
 	failed += RUN_TABLE("cache_update_304", test_update, upd_cases);
 	failed += RUN_TABLE("cache_invalidate", test_inval, inval_cases);
 	failed += cmocka_run_group_tests_name("cache policy", misc, NULL,
