@@ -139,7 +139,7 @@ blackbox: deps-test all $(B)/tests/priv_check
 # tests/fuzz/corpus/<target>; `make test` runs each for 7 s so that a
 # regression fails CI. Crashes land in build/fuzz/ as crash-* files.
 FUZZ_TARGETS := h1_req h1_resp chunked url config wccp2 gre tls_hello \
-                tls_server dns_msg ctl_rules
+                tls_server dns_msg ctl_rules cache_cc
 FUZZ_TIME    ?= 60
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE
@@ -161,8 +161,10 @@ FUZZ_LIBS_tls_server := -lcrypto
 FUZZ_SRCS_dns_msg := src/learn/dns_msg.c src/learn/learn_tab.c \
                      src/learn/learn_pkt.c
 FUZZ_SRCS_ctl_rules := $(CTL_FUZZ_SRCS)
+FUZZ_SRCS_cache_cc  := src/cache/policy.c
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c src/tls/*.c src/learn/*.c) $(CTL_FUZZ_SRCS)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c src/tls/*.c src/learn/*.c src/cache/*.c) \
+		$(CTL_FUZZ_SRCS)
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*)
 
