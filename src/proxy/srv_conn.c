@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/limits.h"
 #include "event/loop.h"
+#include "http/h1.h"
 #include "log/log.h"
 #include "net/conn.h"
 #include "net/sock_inet.h"
@@ -219,6 +220,15 @@ srv_attach(struct srv *srv, struct stream *s)
 	s->res.in = &srv->ibuf;
 }
 
+/* Whether the request may be sent again on a new connection if a reused
+ * one turns out closed (see srv_retry()). */
+static int
+strm_retriable(const struct stream *s)
+{
+	return s->req_body.kind == H1_BODY_NONE &&
+	       h1_method_idempotent(s->meth);
+}
+
 void
 srv_acquire(struct stream *s)
 {
@@ -232,8 +242,12 @@ srv_acquire(struct stream *s)
 		 * address can be the source. */
 		phase_choose_source(s, dst->sa_family);
 		/* A retry after a reused connection failed must not pick
-		 * another idle one that may be just as stale. */
-		if (!s->retried &&
+		 * another idle one that may be just as stale; and a request
+		 * that could not be retried (srv_retry(): a body, or a method
+		 * that is not idempotent) never goes out on an idle one,
+		 * which the server may be closing at that very moment
+		 * (Squid's default for server_pconn_for_nonretriable). */
+		if (!s->retried && strm_retriable(s) &&
 		    (srv = pool_get(dst, s->addrlen[s->addr_idx],
 				    s->srclen ? (struct sockaddr *)&s->src :
 				    NULL, s->srclen, s->peer)) != NULL) {
