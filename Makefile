@@ -264,10 +264,7 @@ soak: deps-test all
 # forward proxy. Prints both scores and the tests passing direct but failing
 # through tproxyd; results in $(B)/cache-tests/results.json. Fails when a
 # test of tests/cache-tests/baseline.json fails now (UPDATE_BASELINE=1
-# rewrites it). About 40 s; not in `make test`. Known flake (1 run in 8
-# here): a PUT with a body on a reused server connection the suite's server
-# (node, 5 s keep-alive) closes meanwhile gets 502 ERR_ZERO_SIZE_OBJECT, as
-# srv_retry() retries only requests without a body.
+# rewrites it). About 40 s; CI runs it (.ci/run) after `make test`.
 cache-tests: all
 	sh scripts/cache-tests.sh $(B)
 .PHONY: cache-tests

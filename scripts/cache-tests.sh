@@ -27,6 +27,11 @@ TPROXYD=$HERE/$B/tproxyd
 die() { echo "cache-tests: $*" >&2; exit 2; }
 
 [ -x "$TPROXYD" ] || die "$TPROXYD missing (run make first)"
+# Node and npm: installed from Debian when missing (a node from elsewhere
+# that brings its own npm is left alone).
+if ! command -v "$NODE" >/dev/null || ! command -v "$NPM" >/dev/null; then
+	sh "$HERE/scripts/deps.sh" cachetests
+fi
 command -v "$NODE" >/dev/null || die "no $NODE (apt-get install nodejs npm)"
 mkdir -p "$D"
 
