@@ -18,12 +18,22 @@ struct cfg_outgoing {
 	struct acl_ref *ref;
 };
 
-/* cache_peer HOST parent HTTP_PORT ICP_PORT [options] */
+/* cache_peer HOST parent|sibling HTTP_PORT ICP_PORT [options] */
 struct cfg_peer {
 	char           *host;
 	char           *name;		/* name=, default host */
 	unsigned        port;
 	int             no_tproxy;	/* do not spoof toward this peer */
+	int             sibling;	/* a sibling: asked (ICP or HTCP)
+					   on a miss, fetched from only when
+					   it has the object; never a route
+					   of its own */
+	unsigned        icp_port;	/* ICP_PORT (0: not queried by
+					   ICP); with htcp, the HTCP port */
+	int             htcp;		/* htcp: queried by HTCP */
+	int             no_query;	/* no-query: never asked */
+	int             proxy_only;	/* proxy-only: what it sends is not
+					   stored here */
 	struct access_list access;	/* cache_peer_access NAME ... */
 	const char     *file;
 	int             line;

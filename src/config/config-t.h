@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "acl/acl-t.h"
+#include "config/cfg_cache-t.h"
 #include "config/cfg_http-t.h"
 #include "config/cfg_log-t.h"
 #include "config/cfg_ports-t.h"
@@ -115,6 +116,9 @@ struct cfg {
 	/* cfg_learn.c: learning the DNS answers clients get, for Host and
 	 * SNI verification (cfg_learn-t.h); used by src/learn/. */
 	struct cfg_learn learn;
+	/* cfg_cache.c: the HTTP cache (issue 15, cfg_cache-t.h); used by
+	 * src/cache/ and src/proxy/. */
+	struct cfg_cache cache;
 
 	/* New modules: struct cfg_MODULE MODULE; here. */
 
