@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "acl/acl.h"
 #include "config/acl-int.h"
@@ -471,6 +472,20 @@ const struct acl *
 cfg_acl_find(const struct cfg *c, const char *name)
 {
 	return acl_lookup(c, name);
+}
+
+int
+cfg_acl_method_used(const struct cfg *c, const char *method)
+{
+	const struct acl *a;
+	size_t i;
+
+	for (a = c->acls; a != NULL; a = a->next)
+		if (a->type == ACL_METHOD)
+			for (i = 0; i < a->n; i++)
+				if (strcasecmp(a->v.word[i], method) == 0)
+					return 1;
+	return 0;
 }
 
 /*

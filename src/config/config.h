@@ -33,6 +33,8 @@ size_t cfg_http_ports(const struct cfg *c);
 
 /* The ACL named name, or NULL. */
 const struct acl *cfg_acl_find(const struct cfg *c, const char *name);
+/* Some method acl lists method (Squid enables PURGE only then). */
+int cfg_acl_method_used(const struct cfg *c, const char *method);
 
 /* Parse a Squid time value ("30 seconds", "2 minutes", "1.5 hours", a bare
  * number means seconds) into seconds. Returns 0 or -1. Exposed for tests. */

@@ -27,6 +27,7 @@
 #include "event/loop.h"
 #include "intercept/listener.h"
 #include "learn/learn.h"
+#include "proxy/cache.h"
 #include "log/access_log.h"
 #include "log/log.h"
 #include "proxy/dns.h"
@@ -329,6 +330,7 @@ reconfigure(void)
 	if (dns_init(c->dns_nameservers, &err) < 0)
 		log_msg(LOG_CRIT, "WARNING: DNS resolver: %s", err);
 	learn_apply(c);
+	cache_configure(c);
 	set_hostname(c);
 	lim_set_conn_limit(c->client_connection_limit);
 	cfg_unref(cur);	/* connections keep the old one until they end */
@@ -497,6 +499,7 @@ serve_init(void)
 	}
 	set_hostname(cur);
 	learn_apply(cur);
+	cache_configure(cur);
 	return 0;
 }
 

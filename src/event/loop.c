@@ -199,3 +199,21 @@ evl_defer(struct evl_defer *d, evl_defer_cb *cb, void *arg)
 	if (depth == 0)
 		run_deferred();
 }
+
+void
+evl_defer_cancel(struct evl_defer *d)
+{
+	struct evl_defer **pp;
+
+	if (!d->queued)
+		return;
+	for (pp = &defer_head; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == d) {
+			*pp = d->next;
+			if (defer_tail == &d->next)
+				defer_tail = pp;
+			break;
+		}
+	d->next = NULL;
+	d->queued = 0;
+}

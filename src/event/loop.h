@@ -52,5 +52,8 @@ void evl_signal_stop(struct evl_signal *s);
  * once when called outside any callback). Queuing an already queued d is a
  * no-op. */
 void evl_defer(struct evl_defer *d, evl_defer_cb *cb, void *arg);
+/* Take d off the deferred calls if it is queued (its owner is going
+ * away). */
+void evl_defer_cancel(struct evl_defer *d);
 
 #endif

@@ -320,15 +320,30 @@ hdr_build_resp(struct buf *out, const struct h1_resp *resp,
 		if ((o->drop_cl || o->drop_framing) &&
 		    str_ieq(n, "content-length"))
 			continue;
-		if (o->drop_framing && str_ieq(n, "transfer-encoding"))
+		if ((o->drop_framing || o->drop_te) &&
+		    str_ieq(n, "transfer-encoding"))
 			continue;
 		if (o->has_cl && str_ieq(n, "content-length"))
 			continue;	/* one, normalised, below */
+		if (o->set_age && str_ieq(n, "age"))
+			continue;	/* ours, below */
 		mark = buf_len(out);
 		rc |= put_field(out, n, resp->hdr[i].value);
 		if (rc == 0)
 			rc |= judge(out, mark, n.len, o->filter,
 				    o->filter_arg);
+	}
+	for (i = 0; i < o->nextra && rc == 0; i++) {
+		mark = buf_len(out);
+		rc |= put_field(out, o->extra[i].name, o->extra[i].value);
+		if (rc == 0)
+			rc |= judge(out, mark, o->extra[i].name.len,
+				    o->filter, o->filter_arg);
+	}
+	if (o->set_age && rc == 0) {
+		rc |= put_lit(out, "Age: ");
+		rc |= buf_append_u64(out, o->age);
+		rc |= put_lit(out, "\r\n");
 	}
 	if (o->has_cl && !o->drop_cl && !o->drop_framing)
 		rc |= put_cl(out, o->cl);

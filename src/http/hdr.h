@@ -64,6 +64,16 @@ struct hdr_resp_opts {
 	int          drop_cl;	/* remove Content-Length (TE present) */
 	int          has_cl;	/* send one Content-Length: cl */
 	uint64_t     cl;
+	int          drop_te;	/* remove Transfer-Encoding (a stored
+				   body is sent with its length) */
+	int          set_age;	/* replace Age with "Age: age" (a
+				   response from the cache) */
+	uint64_t     age;
+	const struct h1_header *extra;	/* fields added after the
+					   received ones (a 206's
+					   Content-Range), filtered like
+					   them */
+	size_t       nextra;
 	hdr_filter_fn *filter;	/* as in hdr_req_opts */
 	void        *filter_arg;
 	const struct h1_header *add;

@@ -144,6 +144,29 @@ applet_errpage(struct stream *s, int status, const char *errname,
 	return 0;
 }
 
+void
+applet_empty(struct stream *s, int status, const char *reason)
+{
+	applet_release(&s->applet);
+	s->resp_close = !s->cli_keepalive || proxy_draining() ||
+			s->req_body.kind != H1_BODY_NONE;
+	if (buf_reserve(&s->res.hd, 256) < 0) {
+		strm_abort(s);
+		return;
+	}
+	buf_reset(&s->res.hd);
+	s->res.hd_sent = 0;
+	buf_appendf(&s->res.hd, "HTTP/1.1 %d %s\r\nServer: tproxyd\r\n"
+		    "Content-Length: 0\r\n%s\r\n", status, reason,
+		    s->resp_close ? "Connection: close\r\n" : "");
+	s->status = status;
+	s->res.in = NULL;
+	s->res.fwd = 0;
+	s->applet.ops = &errpage_ops;
+	strm_set_state(s, STRM_LOCAL);
+	strm_deadline(s, s->sess->cfg->read_timeout);
+}
+
 /* Whether stats_access (localhost when it is empty) lets s in. */
 static int
 stats_allowed(const struct stream *s)

@@ -13,6 +13,8 @@ struct stream;
  * or -ENOMEM. */
 int applet_errpage(struct stream *s, int status, const char *errname,
 		   const char *detail);
+/* A response without a body made here (a PURGE's 200 or 404). */
+void applet_empty(struct stream *s, int status, const char *reason);
 /* A request on the stats_port: GET /metrics for clients stats_access
  * allows, else an error. The head (hlen bytes) is consumed by the
  * caller. */

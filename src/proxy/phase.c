@@ -15,6 +15,7 @@
 #include "learn/learn.h"
 #include "log/log.h"
 #include "net/sock_inet.h"
+#include "proxy/cache.h"
 #include "proxy/cli-t.h"
 #include "proxy/dns.h"
 #include "proxy/phase.h"
@@ -498,9 +499,9 @@ phase_server_ready(struct stream *s)
 }
 
 /*
- * Access control (which may need the destination address), then the cache
- * lookup (none yet), Host verification on intercepted ports, the routes,
- * and the first route's connect.
+ * Access control (which may need the destination address), Host
+ * verification on intercepted ports, the cache lookup, the routes, and the
+ * first route's connect.
  */
 void
 phase_run(struct stream *s)
@@ -546,9 +547,6 @@ phase_run(struct stream *s)
 		}
 		s->access_done = 1;
 	}
-	/* 2. Cache lookup: the slot where a hit will be answered by an
-	 * applet, before any server is contacted. No cache yet. */
-
 	/* 3. Destination: an intercepted request's Host must name where the
 	 * client was going (req.c checked literals and ports already). */
 	if (s->verify_pending) {
@@ -561,6 +559,15 @@ phase_run(struct stream *s)
 			lookup(s, s->host, DNS_FOR_VERIFY);
 			return;
 		}
+	}
+	/* 3b. The cache: a hit is answered here, before any server is
+	 * contacted; a stale stored response gets validators added. After
+	 * verification, so that what is stored is known to come from where
+	 * the client was going. */
+	if (!s->cache_looked) {
+		s->cache_looked = 1;
+		if (cache_lookup(s))
+			return;
 	}
 	/* 4. Routing; 5. the source address (per candidate address, in
 	 * srv_acquire()); 6. connect. */

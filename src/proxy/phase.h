@@ -2,8 +2,8 @@
  * phase.h - the phases of a request, in order (phase.c):
  *
  *   access control (http_access; a dst ACL may need DNS first)
- *   -> cache lookup (slot: no cache yet)
  *   -> destination and Host verification (intercepted ports)
+ *   -> cache lookup (a hit is answered here: cache_req.c)
  *   -> routing (cache_peer parents, never_direct/always_direct, direct)
  *   -> source address (spoof_client_ip, tcp_outgoing_address)
  *   -> connect (srv_acquire())

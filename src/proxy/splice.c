@@ -94,7 +94,9 @@ strm_res_in_pipe(const struct stream *s)
 		return 1;
 	if (s->tls != NULL && !s->tls->srv_done)
 		return 0;	/* its first flight is read first (peek.c) */
+	/* A response being stored passes through memory. */
 	if (s->res.pipe.off || srv->conn.eof || s->res.fwd > 0 ||
+	    s->cache.fill != NULL ||
 	    (srv->ibuf.area && !buf_empty(&srv->ibuf)) ||
 	    chn_hd_pending(&s->res) || !both_splice(s))
 		return 0;

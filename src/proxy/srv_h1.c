@@ -18,6 +18,7 @@
 #include "http/msg.h"
 #include "log/log.h"
 #include "net/conn.h"
+#include "proxy/cache.h"
 #include "proxy/phase.h"
 #include "proxy/proxy.h"
 #include "proxy/rules.h"
@@ -275,6 +276,11 @@ srv_parse_resp(struct stream *s)
 			  (resp.minor == 1 || info.conn_keepalive) &&
 			  s->resp_body.kind != H1_BODY_CLOSE &&
 			  s->resp_body.kind != H1_BODY_TUNNEL;
+	/* The cache: a 304 that refreshes a stored response is answered
+	 * from it (the head is consumed, the server side settled);
+	 * otherwise this response may start being stored. */
+	if (resp.status != 101 && cache_response(s, &resp, &info, (size_t)rc))
+		return 1;
 	/* HTTP/1.0 clients cannot read chunked: decode it for them and
 	 * delimit the body by closing. */
 	s->dechunk = s->minor == 0 && s->resp_body.kind == H1_BODY_CHUNKED;
@@ -358,9 +364,15 @@ srv_scan_resp(struct stream *s)
 			       &done);
 		if (n >= 0)
 			b->tail -= avail - rest;	/* framing dropped */
+		if (n > 0)
+			cache_fill_data(s, buf_head(b) + s->res.fwd,
+					(size_t)n);
 	} else {
 		n = h1_body_scan(&s->resp_body, buf_head(b) + s->res.fwd,
 				 avail, &done);
+		if (n > 0)
+			cache_fill_data(s, buf_head(b) + s->res.fwd,
+					(size_t)n);
 	}
 	if (n < 0) {
 		log_msg(LOG_INFO, "invalid response body from %s: %s",

@@ -36,6 +36,7 @@
 #include "net/conn-t.h"
 #include "net/pipe-t.h"
 #include "proxy/applet-t.h"
+#include "proxy/cache-t.h"
 
 struct cfg;
 struct cfg_port;
@@ -195,6 +196,7 @@ struct stream {
 	unsigned            verify_pending:1;	/* Host check to do */
 	unsigned            host_forged:1;	/* Host != original dst */
 	unsigned            routes_done:1;
+	unsigned            cache_looked:1;	/* the cache phase ran */
 	unsigned            spoofed:1;		/* src is the client's */
 	int                 nroute;	/* valid entries of route[] */
 	int                 route_idx;
@@ -203,6 +205,10 @@ struct stream {
 	socklen_t           srclen;
 	unsigned            srv_tos;	/* tcp_outgoing_tos, 0: default */
 	uint32_t            srv_mark;	/* tcp_outgoing_mark, 0: default */
+
+	/* The HTTP cache: what was found, what is being stored. Settled
+	 * (references dropped) by cache_strm_end() before the reset. */
+	struct strm_cache   cache;
 };
 
 #endif

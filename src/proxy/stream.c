@@ -20,6 +20,7 @@
 #include "net/conn.h"
 #include "net/pipe.h"
 #include "proxy/applet.h"
+#include "proxy/cache.h"
 #include "proxy/cli.h"
 #include "proxy/dns.h"
 #include "proxy/neigh.h"
@@ -98,6 +99,7 @@ strm_release(struct stream *s)
 		s->res.in = NULL;
 	}
 	applet_release(&s->applet);
+	cache_strm_end(s);
 	spipe_close(&s->req.pipe);
 	spipe_close(&s->res.pipe);
 }
@@ -254,6 +256,8 @@ strm_error(struct stream *s, int status, const char *errname,
 		srv_close(s->srv);
 		s->srv = NULL;
 	}
+	/* A response being stored was not received whole. */
+	cache_fill_abort(s);
 	s->res.in = NULL;
 	s->res.fwd = 0;
 	/* Bytes for the server that went with it. */
@@ -327,6 +331,7 @@ strm_settle(struct stream *s, int draining)
 	if (s->req.pipe.len > 0)
 		spipe_close(&s->req.pipe);
 	applet_release(&s->applet);
+	cache_strm_end(s);
 	if (srv != NULL) {
 		s->srv = NULL;
 		s->res.in = NULL;
@@ -386,6 +391,8 @@ strm_forward(struct stream *s)
 	p |= srv_recv(s);
 	STEP(s, STRM_FORWARD, srv_parse_resp(s));
 	p |= srv_scan_resp(s);
+	if (s->cache.fill != NULL && s->resp_scanned)
+		cache_fill_end(s);
 	STEP(s, STRM_FORWARD, cli_send_res(s));
 	STEP(s, STRM_FORWARD, strm_splice_res(s));
 	if (s->resp_scanned && s->res.fwd == 0 && !chn_pending(&s->res) &&

@@ -81,6 +81,10 @@ struct stats_slot {
 	uint64_t wccp_returned;		/* ... given back to the router */
 	uint64_t wccp_return_failed;	/* ... that could not be given back */
 	uint64_t starts;		/* times a process took this slot */
+	uint64_t cache_lookups;		/* GET/HEAD the cache looked up */
+	uint64_t cache_hits;		/* ... answered from the cache */
+	uint64_t cache_hit_bytes;	/* bytes written for those */
+	uint64_t cache_stored;		/* responses stored */
 	struct stats_err err[STATS_MAX_ERRNAMES];
 	uint32_t nerr;			/* entries of err[] in use; stored
 					   with release order after the
@@ -94,6 +98,10 @@ struct stats_slot {
 	int32_t  servers_idle;		/* ... of them in the idle pool */
 	int32_t  accepting;		/* 1, or 0 while paused at a limit */
 	int32_t  up;			/* 1 while a process owns the slot */
+	uint64_t cache_objects;		/* responses in the cache */
+	uint64_t cache_mem_bytes;	/* memory they take (cache_mem) */
+	uint64_t cache_mem_max;		/* this process's share of
+					   cache_mem */
 } __attribute__((aligned(STATS_CACHE_LINE)));
 
 #endif

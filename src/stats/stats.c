@@ -77,6 +77,8 @@ stats_attach(unsigned kid)
 	s->servers = 0;
 	s->servers_idle = 0;
 	s->accepting = 1;
+	s->cache_objects = 0;
+	s->cache_mem_bytes = 0;
 	s->starts++;
 	s->up = 1;
 	stats_self = s;
@@ -97,6 +99,9 @@ stats_kid_exited(unsigned kid)
 	s->servers = 0;
 	s->servers_idle = 0;
 	s->accepting = 0;
+	s->cache_objects = 0;
+	s->cache_mem_bytes = 0;
+	s->cache_mem_max = 0;
 }
 
 void
@@ -233,6 +238,13 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		out->wccp_returned += LOAD(s->wccp_returned);
 		out->wccp_return_failed += LOAD(s->wccp_return_failed);
 		out->starts += LOAD(s->starts);
+		out->cache_lookups += LOAD(s->cache_lookups);
+		out->cache_hits += LOAD(s->cache_hits);
+		out->cache_hit_bytes += LOAD(s->cache_hit_bytes);
+		out->cache_stored += LOAD(s->cache_stored);
+		out->cache_objects += LOAD(s->cache_objects);
+		out->cache_mem_bytes += LOAD(s->cache_mem_bytes);
+		out->cache_mem_max += LOAD(s->cache_mem_max);
 		sum_errors(s, out);
 		out->clients += LOAD(s->clients);
 		srv = LOAD(s->servers);
@@ -377,6 +389,30 @@ stats_render(struct buf *b)
 		"tproxyd_server_connects_total{spoofed=\"no\"} %llu\n",
 		(unsigned long long)t.server_spoofed,
 		(unsigned long long)t.server_direct);
+	rc |= COUNTER(b, "tproxyd_cache_lookups_total",
+		      "GET and HEAD requests the cache looked up.",
+		      t.cache_lookups);
+	rc |= COUNTER(b, "tproxyd_cache_hits_total",
+		      "Requests answered from the cache (TCP_HIT, TCP_MEM_HIT, "
+		      "TCP_REFRESH_UNMODIFIED, TCP_INM_HIT, ...).",
+		      t.cache_hits);
+	rc |= COUNTER(b, "tproxyd_cache_hit_bytes_total",
+		      "Bytes written to clients from the cache (compare with "
+		      "tproxyd_bytes_total{peer=\"client\",direction=\"out\"} for the byte hit ratio).",
+		      t.cache_hit_bytes);
+	rc |= COUNTER(b, "tproxyd_cache_stored_total",
+		      "Responses stored in the cache.", t.cache_stored);
+	rc |= METRIC(b, "tproxyd_cache_objects", "gauge",
+		     "Responses in the cache now.");
+	rc |= buf_appendf(b, "tproxyd_cache_objects %llu\n",
+			  (unsigned long long)t.cache_objects);
+	rc |= METRIC(b, "tproxyd_cache_memory_bytes", "gauge",
+		     "Memory the cache's objects take, and its limit "
+		     "(cache_mem).");
+	rc |= buf_appendf(b, "tproxyd_cache_memory_bytes{kind=\"used\"} "
+			  "%llu\ntproxyd_cache_memory_bytes{kind=\"max\"} "
+			  "%llu\n", (unsigned long long)t.cache_mem_bytes,
+			  (unsigned long long)t.cache_mem_max);
 	rc |= COUNTER(b, "tproxyd_server_connect_failures_total",
 		      "Server connections that could not be established.",
 		      t.server_connect_failed);

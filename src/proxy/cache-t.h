@@ -1,0 +1,44 @@
+/*
+ * cache-t.h - what a stream keeps for the HTTP cache (cache_req.c,
+ * cache_hit.c, cache_fill.c): the stored response it found or is
+ * revalidating, the one it is filling from the server's response, and
+ * where a hit stands in the stored body.
+ */
+#ifndef TPROXYD_PROXY_CACHE_T_H
+#define TPROXYD_PROXY_CACHE_T_H
+
+#include <stdint.h>
+
+#include "cache/store-t.h"
+#include "core/buf-t.h"
+#include "http/h1-t.h"
+
+struct strm_cache {
+	struct cobj    *found;	/* a hit, or the object being revalidated
+				   (a reference) */
+	struct cobj    *fill;	/* the object this response fills (the
+				   filler's reference) */
+	struct h1_body  dechunk;	/* the stored copy of a chunked body
+					   is decoded with its own state */
+	int64_t         req_time;	/* when the request went on, for the
+					   stored response's age */
+	/* Serving a hit (the applet's state). */
+	struct ccursor  cur;
+	uint64_t        end;	/* body offset one past the last byte to
+				   send; UINT64_MAX: up to the stored end */
+	struct buf      view;	/* the response channel's input: a view
+				   of stored bytes, never owned */
+	struct cwait    wait;	/* waiting for a fill to progress */
+	unsigned        on:1;	/* cache allows this request: it may be
+				   stored (cache acl) */
+	unsigned        cond:1;	/* validators were added to revalidate
+				   found */
+	unsigned        body:1;	/* the hit sends a body */
+	unsigned        head_wait:1;	/* hit of a fill whose length is
+					   not known: the head waits for the
+					   end */
+	unsigned        from_disk:1;
+	unsigned        served:1;	/* answered from the cache */
+};
+
+#endif

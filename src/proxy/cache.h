@@ -1,0 +1,61 @@
+/*
+ * cache.h - the HTTP cache in the request path (types in cache-t.h):
+ *
+ *   cache_req.c   the lookup phase (hit, revalidation, miss, PURGE,
+ *                 only-if-cached), and the cache's part of a server's
+ *                 response (a 304 that refreshes, invalidation, whether
+ *                 to store it);
+ *   cache_fill.c  storing a response's body as it is relayed;
+ *   cache_hit.c   answering from a stored response (an applet).
+ */
+#ifndef TPROXYD_PROXY_CACHE_H
+#define TPROXYD_PROXY_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/h1-t.h"
+
+struct stream;
+struct cobj;
+
+/* Apply the configuration's store limits (at start and reconfigure). */
+struct cfg;
+void cache_configure(const struct cfg *c);
+
+/*
+ * The lookup phase (phase.c, after access control and Host
+ * verification). Returns 1 when the stream was answered from here (a
+ * hit, a PURGE, only-if-cached), 0 to go on to a server (maybe with
+ * validators added to revalidate a stored response).
+ */
+int cache_lookup(struct stream *s);
+
+/*
+ * A final response head from the server (srv_h1.c, after the reply
+ * rules): rc bytes at the head of the server's buffer, parsed as resp.
+ * Refreshes a revalidated object on a 304 and answers from it (returns
+ * 1: the head was consumed and the server side settled); invalidates on
+ * unsafe methods; starts storing a storable response. Returns 0 to relay
+ * the response as usual.
+ */
+int cache_response(struct stream *s, const struct h1_resp *resp,
+		   const struct h1_info *info, size_t rc);
+
+/* Approved response body bytes (srv_scan_resp()): stored when the
+ * response is being stored. */
+void cache_fill_data(struct stream *s, const char *p, size_t n);
+/* The response being stored will not be received whole (an error). */
+void cache_fill_abort(struct stream *s);
+/* The whole response body was scanned: a fill becomes a complete
+ * object (or is dropped when it was cut). */
+void cache_fill_end(struct stream *s);
+/* Settle the stream's cache state: a complete fill is stored, an
+ * incomplete one dropped, references released. Before strm_reset(). */
+void cache_strm_end(struct stream *s);
+
+/* Answer s from the stored response o (a reference the stream takes
+ * over) with log code code. */
+void cache_hit_start(struct stream *s, struct cobj *o, const char *code);
+
+#endif
