@@ -100,6 +100,20 @@ struct cfg_parse {
 		const char *file;
 		int         line;
 	} learn;			/* cfg_learn.c */
+	struct {
+		/* Where the values the finish hook compares were set
+		 * (enum cfgc_mark; file NULL: the default). */
+		const char *file[4];
+		int         line[4];
+	} cache;			/* cfg_cache.c */
+};
+
+/* The marks of struct cfg_parse's member cache. */
+enum cfgc_mark {
+	CFGC_SWAP_LOW = 0,
+	CFGC_SWAP_HIGH,
+	CFGC_MIN_OBJ,
+	CFGC_MAX_OBJ,
 };
 
 /* Add "FILE:LINE: text" (where == NULL: "MAINFILE: text"); WARNING: is
@@ -214,6 +228,7 @@ extern const struct cfg_dirtab cfg_dirs_wccp2;
 extern const struct cfg_dirtab cfg_dirs_qos;
 extern const struct cfg_dirtab cfg_dirs_tls;
 extern const struct cfg_dirtab cfg_dirs_learn;
+extern const struct cfg_dirtab cfg_dirs_cache;
 extern const struct cfg_dirtab cfg_dirs_ignored;
 extern const struct cfg_dirtab cfg_dirs_obsolete;
 extern const struct cfg_dirtab cfg_dirs_refused;

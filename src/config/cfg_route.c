@@ -1,7 +1,8 @@
 /*
  * cfg_route.c - where and from which address a request leaves: client
  * address spoofing (TPROXY), Host verification, tcp_outgoing_address,
- * parent proxies (cache_peer, cache_peer_access) and never_direct /
+ * parent and sibling proxies (cache_peer, cache_peer_access; a sibling is
+ * never a route, only asked for hits by the cache) and never_direct /
  * always_direct. Read by src/proxy/ (phase.c, req.c).
  */
 #include <stdio.h>
@@ -79,8 +80,51 @@ peer_find(struct cfg *c, const char *name)
 }
 
 /*
- * cache_peer HOST parent HTTP_PORT ICP_PORT [options]. Only parents: a
- * sibling only answers ICP/HTCP queries, which tproxyd does not send.
+ * htcp or htcp=OPTION,...: queried by HTCP (rather than ICP) on
+ * ICP_PORT. Squid's sub-options change the HTCP dialect or CLR (purge)
+ * forwarding; tproxyd queries siblings the one way and forwards no CLR,
+ * so they are ignored with a warning. 0, or -1 after reporting.
+ */
+static int
+peer_htcp(struct cfg_parse *p, const struct tok *t, struct cfg_peer *peer)
+{
+	static const char *const known[] = {
+		"oldsquid", "no-clr", "no-purge-clr", "only-clr",
+		"forward-clr",
+	};
+	const char *s = t->s + 4, *e;
+	size_t len, k;
+
+	peer->htcp = 1;
+	if (*s == '\0')
+		return 0;
+	for (s++; *s != '\0'; s = *e == ',' ? e + 1 : e) {
+		e = strchr(s, ',');
+		if (e == NULL)
+			e = s + strlen(s);
+		len = (size_t)(e - s);
+		for (k = 0; k < CFG_NELEM(known); k++)
+			if (strlen(known[k]) == len &&
+			    strncmp(known[k], s, len) == 0)
+				break;
+		if (k == CFG_NELEM(known)) {
+			cfg_err(p, t, "cache_peer: unknown htcp option "
+				"'%.*s' (oldsquid, no-clr, no-purge-clr, "
+				"only-clr or forward-clr)", (int)len, s);
+			return -1;
+		}
+		cfg_warn(p, t, "cache_peer: htcp option '%.*s' is ignored "
+			 "(tproxyd asks in the one HTCP dialect and forwards "
+			 "no CLR requests)", (int)len, s);
+	}
+	return 0;
+}
+
+/*
+ * cache_peer HOST parent|sibling HTTP_PORT ICP_PORT [options]. A parent
+ * is a route of its own (src/proxy/phase.c); a sibling is only asked
+ * (ICP, or HTCP with the htcp option) whether it has an object, and
+ * never a route. multicast groups are not supported: warned and dropped.
  */
 static void
 set_cache_peer(struct cfg_parse *p, const struct tok *t, size_t n)
@@ -88,21 +132,19 @@ set_cache_peer(struct cfg_parse *p, const struct tok *t, size_t n)
 	struct cfg_peer peer, *dup;
 	unsigned long hp, ip;
 	size_t i;
+	int bad = 0;
 
 	if (cfg_nargs(p, t, n, 4, -1) < 0)
 		return;
 	memset(&peer, 0, sizeof(peer));
-	if (strcmp(t[2].s, "sibling") == 0 ||
-	    strcmp(t[2].s, "multicast") == 0) {
-		/* Squid's TPROXY v4 guide ("Cluster of Sibling Squid
-		 * behind WCCP interceptor") has a sibling line: it must
-		 * load, but a sibling is only ever asked through ICP/HTCP,
-		 * which tproxyd does not speak, so it would never be used. */
-		cfg_warn(p, &t[2], "cache_peer: %s peers are not used by "
-			 "tproxyd (no ICP/HTCP); line ignored", t[2].s);
+	if (strcmp(t[2].s, "multicast") == 0) {
+		cfg_warn(p, &t[2], "cache_peer: multicast peers are not used "
+			 "by tproxyd (no multicast ICP); line ignored");
 		return;
 	}
-	if (strcmp(t[2].s, "parent") != 0) {
+	if (strcmp(t[2].s, "sibling") == 0) {
+		peer.sibling = 1;
+	} else if (strcmp(t[2].s, "parent") != 0) {
 		cfg_err(p, &t[2], "cache_peer: peer type must be parent, "
 			"sibling or multicast (got '%s')", t[2].s);
 		return;
@@ -117,15 +159,25 @@ set_cache_peer(struct cfg_parse *p, const struct tok *t, size_t n)
 	}
 	peer.host = ar_strdup(p->ar, t[1].s);
 	peer.port = (unsigned)hp;
+	peer.icp_port = (unsigned)ip;
 	for (i = 5; i < n; i++) {
 		if (strcmp(t[i].s, "no-tproxy") == 0)
 			peer.no_tproxy = 1;
 		else if (strncmp(t[i].s, "name=", 5) == 0 && t[i].s[5] != '\0')
 			peer.name = ar_strdup(p->ar, t[i].s + 5);
+		else if (strcmp(t[i].s, "no-query") == 0)
+			peer.no_query = 1;
+		else if (strcmp(t[i].s, "proxy-only") == 0)
+			peer.proxy_only = 1;
+		else if (strcmp(t[i].s, "htcp") == 0 ||
+			 strncmp(t[i].s, "htcp=", 5) == 0)
+			bad |= peer_htcp(p, &t[i], &peer);
 		else
 			cfg_warn(p, &t[i], "cache_peer: option '%s' is not "
 				 "supported by tproxyd; ignored", t[i].s);
 	}
+	if (bad)
+		return;
 	if (peer.name == NULL)
 		peer.name = peer.host;
 	dup = peer_find(p->c, peer.name);

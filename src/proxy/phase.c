@@ -396,7 +396,8 @@ make_routes(struct stream *s)
 	s->nroute = 0;
 	for (i = 0; peers && i < c->npeer && s->nroute < STRM_MAX_ROUTES - 1;
 	     i++)
-		if (acl_check(&c->peer[i].access, &ctx, ACL_ALLOW, NULL) ==
+		if (!c->peer[i].sibling &&	/* never a route */
+		    acl_check(&c->peer[i].access, &ctx, ACL_ALLOW, NULL) ==
 		    ACL_ALLOW)
 			s->route[s->nroute++] = (int)i;
 	if (direct)
