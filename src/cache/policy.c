@@ -202,15 +202,19 @@ cc_line(struct cache_cc *cc, struct str s, unsigned *seen)
 		while (p < e && is_tchar(*p))
 			p++;
 		name = str_make(q, (size_t)(p - q));
-		while (p < e && is_ows(*p))
-			p++;
 		has_val = 0;
 		val = STR_NULL;
+		/* No whitespace around "=" (RFC 9111 5.2: token "="
+		 * argument): "max-age = 5" is not a max-age. */
 		if (p < e && *p == '=') {
 			has_val = 1;
 			p++;
-			while (p < e && is_ows(*p))
-				p++;
+			if (p < e && is_ows(*p)) {
+				cc->malformed++;
+				while (p < e && *p != ',')
+					p++;
+				continue;
+			}
 			if (p < e && *p == '"') {
 				q = ++p;
 				while (p < e && *p != '"') {
@@ -241,8 +245,10 @@ cc_line(struct cache_cc *cc, struct str s, unsigned *seen)
 	}
 }
 
-void
-cache_cc_parse(struct cache_cc *cc, const struct h1_header *h, size_t n)
+/* Parse every field line named fname of h. */
+static void
+cc_parse_named(struct cache_cc *cc, const struct h1_header *h, size_t n,
+	       const char *fname)
 {
 	unsigned seen = 0;
 	size_t i;
@@ -251,8 +257,27 @@ cache_cc_parse(struct cache_cc *cc, const struct h1_header *h, size_t n)
 	cc->max_age = cc->s_maxage = cc->max_stale = cc->min_fresh = CC_ABSENT;
 	cc->stale_while_revalidate = cc->stale_if_error = CC_ABSENT;
 	for (i = 0; i < n; i++)
-		if (str_ieq(h[i].name, "Cache-Control"))
+		if (str_ieq(h[i].name, fname))
 			cc_line(cc, h[i].value, &seen);
+}
+
+void
+cache_cc_parse(struct cache_cc *cc, const struct h1_header *h, size_t n)
+{
+	cc_parse_named(cc, h, n, "Cache-Control");
+}
+
+/* The last field line named name, or NULL. */
+static const struct h1_header *
+last_field(const struct h1_header *h, size_t n, const char *name)
+{
+	const struct h1_header *f = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (str_ieq(h[i].name, name))
+			f = &h[i];
+	return f;
 }
 
 /* --- HTTP-date -------------------------------------------------------- */
@@ -447,7 +472,7 @@ vary_star(const struct h1_header *h, size_t n)
 enum cache_store
 cache_storable(const struct cache_xchg *x, int shared)
 {
-	struct cache_cc rq, rs;
+	struct cache_cc rq, rs, sc;
 	int explicit;
 
 	if (!str_eq(x->method, "GET"))
@@ -467,6 +492,11 @@ cache_storable(const struct cache_xchg *x, int shared)
 		return CACHE_NS_REQ_NO_STORE;
 	/* 5.2.2.3: must-understand overrides no-store when understood. */
 	if ((rs.flags & CC_NO_STORE) && !(rs.flags & CC_MUST_UNDERSTAND))
+		return CACHE_NS_NO_STORE;
+	/* Surrogate-Control (W3C Edge Architecture): its no-store is
+	 * honoured, being the safe reading for any cache. */
+	cc_parse_named(&sc, x->resp, x->nresp, "Surrogate-Control");
+	if (sc.flags & CC_NO_STORE)
 		return CACHE_NS_NO_STORE;
 	/* A qualified private is kept unqualified for now: the store
 	 * cannot yet drop single fields. */
@@ -535,7 +565,7 @@ cache_freshness(const struct cache_xchg *x, int shared,
 		const struct cache_refresh *rule, int64_t now,
 		struct cache_fresh *f)
 {
-	struct cache_cc cc;
+	struct cache_cc cc, sc;
 	const struct h1_header *agef;
 	int64_t date, expires, lm, age_value = 0, apparent, delay, corrected;
 	int64_t life = 0;
@@ -573,11 +603,25 @@ cache_freshness(const struct cache_xchg *x, int shared,
 	}
 	f->lifetime = life;
 
+	/* Surrogate-Control's max-age may only shorten the lifetime here:
+	 * this cache is not the origin's surrogate, so it never extends
+	 * what Cache-Control allows. */
+	cc_parse_named(&sc, x->resp, x->nresp, "Surrogate-Control");
+	if (sc.max_age != CC_ABSENT && sc.max_age < life) {
+		life = sc.max_age;
+		f->heuristic = 0;
+		f->lifetime = life;
+	}
 	agef = field(x->resp, x->nresp, "Age");
 	if (agef != NULL) {
 		age_value = parse_delta(trim(agef->value));
-		if (age_value < 0)
-			age_value = 0;	/* 5.1: not delta-seconds: ignored */
+		/* An Age that is not one delta-seconds (a list, a second
+		 * line, a sign, a fraction) says the response went through
+		 * a cache this one cannot understand: taken as stale, the
+		 * safe reading. */
+		if (age_value < 0 || agef != last_field(x->resp, x->nresp,
+							 "Age"))
+			age_value = CC_DELTA_MAX;
 	}
 	apparent = x->response_time - date;
 	if (apparent < 0)

@@ -413,7 +413,8 @@ cache_hit_start(struct stream *s, struct cobj *o, const char *code)
 	c->wait.arg = s;
 	c->end = UINT64_MAX;
 	s->code = code;
-	s->hier = "HIER_NONE";
+	if (s->hier == NULL)
+		s->hier = "HIER_NONE";	/* a refresh keeps the server's */
 	stats.cache_hits++;
 	applet_start(s, &hit_ops, s);
 	s->res.in = &c->view;

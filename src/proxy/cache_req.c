@@ -236,6 +236,15 @@ cache_lookup(struct stream *s)
 	s->cache.on = 1;
 	if (!acl_allows(s, &c->cache.send_hit))
 		return 0;
+	/* A request's no-store: neither stored nor answered from the
+	 * cache (RFC 9111 5.2.1.5 allows either; this is the safe one). */
+	{
+		struct cache_cc rcc;
+
+		cache_cc_parse(&rcc, s->reqm.hdr, s->reqm.nhdr);
+		if (rcc.flags & CC_NO_STORE)
+			return 0;
+	}
 	k = make_key(s, "GET", key, sizeof(key));
 	if (k <= 0)
 		return 0;
