@@ -35,6 +35,8 @@ Paths (a query string is ignored; absolute-form targets are accepted):
     /bytes/N        N deterministic pseudo-random bytes, Content-Length,
                     X-Sha256 of the body
     /chunked/N      the same bytes, chunked with varied chunk sizes
+    /cacheable/N    /bytes/N with Cache-Control: max-age=3600 (a cache
+                    stores it)
     /close/N        the same bytes, no Content-Length, delimited by close
     /status/CODE    that status; 1xx/204/304 without body, else a short body
     /slow/MS        answers "slow" after MS milliseconds
@@ -557,10 +559,12 @@ class OriginServer:
                                "sha256": rec["body_sha256"],
                                "sent_100": rec["sent_100"]}).encode()
             self._respond(c, 200, js, body, keep, method)
-        elif name in ("bytes", "chunked"):
+        elif name in ("bytes", "chunked", "cacheable"):
             n = int(arg)
             hv = octet + [("X-Sha256", body_sha256(n))]
-            if name == "bytes":
+            if name == "cacheable":
+                hv.append(("Cache-Control", "max-age=3600"))
+            if name != "chunked":
                 self._respond(c, 200, hv, None, keep, method,
                               chunks=body_chunks(n), length=n)
             else:

@@ -1,0 +1,376 @@
+"""
+test_cache.py - the HTTP cache (issue 15) seen from the client, the origin
+(cache_origin.py counts what reaches it) and the logs: hits, what is never
+stored, revalidation with validators, Vary, invalidation, HEAD and ranges
+from a stored GET, chunked bodies, collapsed forwarding, limits, a client
+that goes away, PURGE, only-if-cached, the cache acl, the client's own
+conditions, and the metrics.
+
+Each test starts its own tproxyd (forward port) with a memory cache.
+RFC 9111's finer points are covered by `make cache-tests`; these tests
+check that tproxyd's parts work together.
+"""
+
+import socket
+import threading
+import time
+
+import pytest
+
+import harness
+from cache_origin import CacheOrigin
+from harness import RawClient, free_port, get_req, scrape_metrics
+
+MEM = ["cache_mem 16 MB"]
+FRESH = [("Cache-Control", "max-age=3600")]
+
+
+@pytest.fixture
+def corigin():
+    o = CacheOrigin().start()
+    yield o
+    o.stop()
+
+
+def get(p, url, args=()):
+    return harness.curl(p.port, url, args=list(args), max_time=10)
+
+
+def codes(p, url):
+    """The access.log codes of url, in order (waits for the lines)."""
+    time.sleep(0.05)
+    return [e["code"] + "/" + e["status"] for e in p.access_entries()
+            if e and e["url"] == url]
+
+
+def wait_codes(p, url, n):
+    harness.poll(lambda: len(codes(p, url)) >= n or None, 5.0)
+    return codes(p, url)
+
+
+def test_second_request_is_a_memory_hit(tproxyd, corigin):
+    body = bytes(range(256)) * 40
+    corigin.set("/a", body=body, headers=FRESH)
+    p = tproxyd(MEM + ["stats_port 127.0.0.1:%d" % free_port()])
+    r1 = get(p, corigin.url("/a"))
+    r2 = get(p, corigin.url("/a"))
+    assert r1.status == r2.status == 200
+    assert r1.body == r2.body == body
+    assert corigin.count("/a") == 1
+    assert r2.header("Age") is not None and int(r2.header("Age")) >= 0
+    assert r1.header("Age") is None
+    assert wait_codes(p, corigin.url("/a"), 2) == ["TCP_MISS/200",
+                                                   "TCP_MEM_HIT/200"]
+
+
+def test_metrics_count_hits_and_objects(tproxyd, corigin):
+    sport = free_port()
+    corigin.set("/m", body=b"m" * 1000, headers=FRESH)
+    p = tproxyd(MEM + ["stats_port 127.0.0.1:%d" % sport])
+    for _ in range(3):
+        assert get(p, corigin.url("/m")).status == 200
+    wait_codes(p, corigin.url("/m"), 3)
+    m = scrape_metrics(sport)
+    assert m["tproxyd_cache_hits_total"] == 2
+    assert m["tproxyd_cache_lookups_total"] == 3
+    assert m["tproxyd_cache_stored_total"] == 1
+    assert m["tproxyd_cache_objects"] == 1
+    assert m["tproxyd_cache_hit_bytes_total"] > 2000
+    assert m['tproxyd_cache_memory_bytes{kind="used"}'] > 1000
+    assert m['tproxyd_cache_memory_bytes{kind="max"}'] == 16 << 20
+
+
+@pytest.mark.parametrize("headers,req", [
+    ([("Cache-Control", "no-store")], []),
+    ([("Cache-Control", "private, max-age=60")], []),
+    ([("Cache-Control", "max-age=60")], ["-H", "Authorization: Basic eDp5"]),
+    ([("Cache-Control", "max-age=60")], ["-H", "Cache-Control: no-store"]),
+    ([("Cache-Control", "max-age=60"), ("Vary", "*")], []),
+    ([], []),   # no freshness, no validators: stale at once
+], ids=["no-store", "private", "authorization", "request-no-store",
+        "vary-star", "no-freshness"])
+def test_never_answered_from_the_cache(tproxyd, corigin, headers, req):
+    corigin.set("/n", body=b"fresh", headers=headers)
+    p = tproxyd(MEM)
+    for _ in range(2):
+        r = get(p, corigin.url("/n"), req)
+        assert r.status == 200 and r.body == b"fresh"
+    assert corigin.count("/n") == 2
+
+
+def test_revalidation_304_then_changed(tproxyd, corigin):
+    corigin.set("/v", body=b"one", etag='"1"',
+                headers=[("Cache-Control", "max-age=0")])
+    p = tproxyd(MEM)
+    assert get(p, corigin.url("/v")).body == b"one"
+    r = get(p, corigin.url("/v"))
+    assert r.status == 200 and r.body == b"one"
+    assert corigin.requests("/v")[-1].get("If-None-Match") == '"1"'
+    corigin.set("/v", body=b"two", etag='"2"',
+                headers=[("Cache-Control", "max-age=0")])
+    r = get(p, corigin.url("/v"))
+    assert r.body == b"two"
+    # The changed response replaced the stored one: revalidated with "2".
+    r = get(p, corigin.url("/v"))
+    assert r.body == b"two"
+    assert corigin.requests("/v")[-1].get("If-None-Match") == '"2"'
+    assert wait_codes(p, corigin.url("/v"), 4) == [
+        "TCP_MISS/200", "TCP_REFRESH_UNMODIFIED/200",
+        "TCP_REFRESH_MODIFIED/200", "TCP_REFRESH_UNMODIFIED/200"]
+
+
+def test_vary_keeps_one_variant_per_value(tproxyd, corigin):
+    corigin.set("/l", body=b"lang=", vary_body="Accept-Language",
+                headers=FRESH + [("Vary", "Accept-Language")])
+    p = tproxyd(MEM)
+    en = ["-H", "Accept-Language: en"]
+    fr = ["-H", "Accept-Language: fr"]
+    assert get(p, corigin.url("/l"), en).body == b"lang=en"
+    assert get(p, corigin.url("/l"), fr).body == b"lang=fr"
+    assert get(p, corigin.url("/l"), en).body == b"lang=en"
+    assert get(p, corigin.url("/l"), fr).body == b"lang=fr"
+    assert corigin.count("/l") == 2
+
+
+def test_unsafe_method_invalidates(tproxyd, corigin):
+    corigin.set("/i", body=b"v1", headers=FRESH)
+    p = tproxyd(MEM)
+    get(p, corigin.url("/i"))
+    get(p, corigin.url("/i"))
+    assert corigin.count("/i") == 1
+    r = get(p, corigin.url("/i"), ["-X", "POST", "-d", "x"])
+    assert r.status == 200
+    get(p, corigin.url("/i"))
+    assert corigin.count("/i", "GET") == 2
+
+
+def test_unsafe_method_error_does_not_invalidate(tproxyd, corigin):
+    corigin.set("/e", body=b"v1", headers=FRESH, unsafe_status=500)
+    p = tproxyd(MEM)
+    get(p, corigin.url("/e"))
+    assert get(p, corigin.url("/e"), ["-X", "DELETE"]).status == 500
+    get(p, corigin.url("/e"))
+    assert corigin.count("/e", "GET") == 1
+
+
+def test_head_answered_from_stored_get(tproxyd, corigin):
+    corigin.set("/h", body=b"h" * 1234, headers=FRESH)
+    p = tproxyd(MEM)
+    get(p, corigin.url("/h"))
+    with RawClient(p.port) as c:
+        c.send(get_req(corigin.url("/h"), "HEAD"))
+        r = c.read_response("HEAD")
+        assert r.status == 200 and r.header("Content-Length") == "1234"
+        assert r.body == b""
+        # The connection is still in step: a GET follows.
+        c.send(get_req(corigin.url("/h")))
+        r = c.read_response()
+        assert r.body == b"h" * 1234
+    assert corigin.count("/h") == 1
+
+
+def test_ranges_from_a_stored_body(tproxyd, corigin):
+    body = bytes(range(256)) * 8
+    corigin.set("/r", body=body, headers=FRESH)
+    p = tproxyd(MEM)
+    get(p, corigin.url("/r"))
+    r = get(p, corigin.url("/r"), ["-H", "Range: bytes=10-19"])
+    assert r.status == 206 and r.body == body[10:20]
+    assert r.header("Content-Range") == "bytes 10-19/2048"
+    r = get(p, corigin.url("/r"), ["-H", "Range: bytes=-5"])
+    assert r.status == 206 and r.body == body[-5:]
+    r = get(p, corigin.url("/r"), ["-H", "Range: bytes=5000-"])
+    assert r.status == 416
+    assert r.header("Content-Range") == "bytes */2048"
+    assert corigin.count("/r") == 1
+
+
+def test_chunked_response_stored_and_served_with_length(tproxyd, corigin):
+    body = b"0123456789abcdef" * 700
+    corigin.set("/c", body=body, headers=FRESH, chunked=True)
+    p = tproxyd(MEM)
+    r1 = get(p, corigin.url("/c"))
+    r2 = get(p, corigin.url("/c"))
+    assert r1.body == r2.body == body
+    assert r2.header("Content-Length") == str(len(body))
+    assert r2.header("Transfer-Encoding") is None
+    assert corigin.count("/c") == 1
+
+
+def test_http10_client_gets_hit_of_chunked(tproxyd, corigin):
+    body = b"z" * 5000
+    corigin.set("/c10", body=body, headers=FRESH, chunked=True)
+    p = tproxyd(MEM)
+    get(p, corigin.url("/c10"), ["--http1.0"])
+    r = get(p, corigin.url("/c10"), ["--http1.0"])
+    assert r.body == body
+    assert corigin.count("/c10") == 1
+
+
+def test_collapsed_forwarding_one_origin_fetch(tproxyd, corigin):
+    body = b"c" * 200000
+    corigin.set("/slow", body=body, headers=FRESH, pause=0.8)
+    p = tproxyd(MEM + ["collapsed_forwarding on"])
+    out = []
+
+    def one():
+        out.append(get(p, corigin.url("/slow")))
+    first = threading.Thread(target=one)
+    first.start()
+    harness.poll(lambda: corigin.count("/slow") >= 1 or None, 5.0)
+    time.sleep(0.1)
+    rest = [threading.Thread(target=one) for _ in range(4)]
+    for t in rest:
+        t.start()
+    for t in [first] + rest:
+        t.join(20)
+    assert len(out) == 5
+    assert all(r.status == 200 and r.body == body for r in out), out
+    assert corigin.count("/slow") == 1
+    cs = wait_codes(p, corigin.url("/slow"), 5)
+    assert sorted(cs).count("TCP_CF_HIT/200") == 4, cs
+
+
+def test_without_collapsed_forwarding_each_miss_fetches(tproxyd, corigin):
+    corigin.set("/s2", body=b"s" * 1000, headers=FRESH, pause=0.5)
+    p = tproxyd(MEM)
+    out = []
+    ts = [threading.Thread(target=lambda: out.append(
+        get(p, corigin.url("/s2")))) for _ in range(3)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(20)
+    assert all(r.body == b"s" * 1000 for r in out)
+    assert corigin.count("/s2") == 3
+
+
+def test_object_over_maximum_object_size_not_stored(tproxyd, corigin):
+    corigin.set("/big", body=b"b" * 3000, headers=FRESH)
+    corigin.set("/big-chunked", body=b"b" * 3000, headers=FRESH,
+                chunked=True)
+    p = tproxyd(MEM + ["maximum_object_size 2 KB"])
+    for path in ("/big", "/big-chunked"):
+        for _ in range(2):
+            r = get(p, corigin.url(path))
+            assert r.status == 200 and r.body == b"b" * 3000
+        assert corigin.count(path) == 2
+
+
+def test_object_over_memory_limit_not_stored(tproxyd, corigin):
+    corigin.set("/mbig", body=b"b" * 3000, headers=FRESH)
+    p = tproxyd(MEM + ["maximum_object_size_in_memory 1 KB"])
+    get(p, corigin.url("/mbig"))
+    assert get(p, corigin.url("/mbig")).body == b"b" * 3000
+    assert corigin.count("/mbig") == 2
+
+
+def test_cut_transfer_is_never_a_hit(tproxyd, corigin):
+    """The origin dies in the middle of the body: the client gets a cut
+    response, and the next request fetches again (no partial hit)."""
+    body = b"t" * 100000
+    corigin.set("/cut", body=body, headers=FRESH, pause=0.3,
+                die_in_pause=True)
+    p = tproxyd(MEM)
+    r = get(p, corigin.url("/cut"))
+    assert r.body_len < len(body)
+    corigin.set("/cut", body=body, headers=FRESH)
+    r = get(p, corigin.url("/cut"))
+    assert r.status == 200 and r.body == body
+    assert corigin.count("/cut") == 2
+
+
+def test_client_gone_mid_transfer_is_never_a_hit(tproxyd, corigin):
+    body = b"g" * 300000
+    corigin.set("/gone", body=body, headers=FRESH, pause=0.5)
+    p = tproxyd(MEM)
+    s = socket.create_connection(("127.0.0.1", p.port), timeout=5)
+    s.sendall(get_req(corigin.url("/gone")))
+    s.recv(1000)
+    s.close()
+    time.sleep(0.8)
+    corigin.set("/gone", body=body, headers=FRESH)
+    r = get(p, corigin.url("/gone"))
+    assert r.status == 200 and r.body == body
+    assert corigin.count("/gone") == 2
+
+
+def test_purge(tproxyd, corigin):
+    corigin.set("/p", body=b"p", headers=FRESH)
+    p = tproxyd(MEM + ["acl purge method PURGE",
+                       "http_access allow purge localhost",
+                       "http_access allow localhost"])
+    get(p, corigin.url("/p"))
+    assert get(p, corigin.url("/p"), ["-X", "PURGE"]).status == 200
+    assert get(p, corigin.url("/p"), ["-X", "PURGE"]).status == 404
+    get(p, corigin.url("/p"))
+    assert corigin.count("/p") == 2
+
+
+def test_purge_refused_without_a_purge_acl(tproxyd, corigin):
+    """Squid allows PURGE only when some acl names the method."""
+    corigin.set("/p2", body=b"p", headers=FRESH)
+    p = tproxyd(MEM)
+    get(p, corigin.url("/p2"))
+    assert get(p, corigin.url("/p2"), ["-X", "PURGE"]).status == 403
+    get(p, corigin.url("/p2"))
+    assert corigin.count("/p2") == 1
+
+
+def test_only_if_cached(tproxyd, corigin):
+    corigin.set("/o", body=b"o", headers=FRESH)
+    p = tproxyd(MEM)
+    oic = ["-H", "Cache-Control: only-if-cached"]
+    assert get(p, corigin.url("/o"), oic).status == 504
+    assert corigin.count("/o") == 0
+    get(p, corigin.url("/o"))
+    assert get(p, corigin.url("/o"), oic).status == 200
+    assert corigin.count("/o") == 1
+
+
+def test_cache_deny_acl(tproxyd, corigin):
+    corigin.set("/nc/x", body=b"n", headers=FRESH)
+    corigin.set("/yes", body=b"y", headers=FRESH)
+    p = tproxyd(MEM + ["acl nocache urlpath_regex ^/nc/",
+                       "cache deny nocache"])
+    for _ in range(2):
+        get(p, corigin.url("/nc/x"))
+        get(p, corigin.url("/yes"))
+    assert corigin.count("/nc/x") == 2
+    assert corigin.count("/yes") == 1
+
+
+def test_client_conditionals_answered_from_the_cache(tproxyd, corigin):
+    corigin.set("/cond", body=b"c", etag='"e1"', headers=FRESH + [
+        ("Last-Modified", "Mon, 07 Dec 2026 00:00:00 GMT")])
+    p = tproxyd(MEM)
+    get(p, corigin.url("/cond"))
+    r = get(p, corigin.url("/cond"), ["-H", 'If-None-Match: "e1"'])
+    assert r.status == 304 and r.body == b""
+    r = get(p, corigin.url("/cond"), ["-H", 'If-None-Match: "other"'])
+    assert r.status == 200 and r.body == b"c"
+    r = get(p, corigin.url("/cond"), [
+        "-H", "If-Modified-Since: Mon, 07 Dec 2026 01:00:00 GMT"])
+    assert r.status == 304
+    assert corigin.count("/cond") == 1
+    cs = wait_codes(p, corigin.url("/cond"), 4)
+    assert cs == ["TCP_MISS/200", "TCP_INM_HIT/304", "TCP_MEM_HIT/200",
+                  "TCP_IMS_HIT/304"], cs
+
+
+def test_no_cache_memory_means_no_cache(tproxyd, corigin):
+    corigin.set("/z", body=b"z", headers=FRESH)
+    p = tproxyd(["cache_mem 0"])
+    get(p, corigin.url("/z"))
+    get(p, corigin.url("/z"))
+    assert corigin.count("/z") == 2
+
+
+def test_client_reload_revalidates(tproxyd, corigin):
+    corigin.set("/rl", body=b"r", etag='"r"', headers=FRESH)
+    p = tproxyd(MEM)
+    get(p, corigin.url("/rl"))
+    r = get(p, corigin.url("/rl"), ["-H", "Cache-Control: no-cache"])
+    assert r.status == 200 and r.body == b"r"
+    assert corigin.count("/rl") == 2
+    assert corigin.requests("/rl")[-1].get("If-None-Match") == '"r"'
