@@ -156,7 +156,7 @@ size_line(struct cfg_parse *p, const struct tok *t, size_t n, int kb,
 
 	if (cfg_nargs(p, t, n, 1, -1) < 0)
 		return SZ_ERR;
-	k = size_arg(p, t, n, &i, kb ? "KB" : "bytes", kb ? 1024.0 : 1, 1,
+	k = size_arg(p, t, n, &i, kb ? "KB" : "bytes", kb ? 1024.0 : 1, 0,
 		     out);
 	if (k != SZ_ERR)
 		warn_rest(p, t, n, i);
