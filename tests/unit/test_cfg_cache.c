@@ -128,6 +128,8 @@ static const struct load_case cases[] = {
 	  "cache_dir: invalid size in 'max-size=1MB' (a number of bytes" },
 	{ "cache_dir ufs /a 100 16 256 min-size=10 max-size=5\n", 1, 0,
 	  "cache_dir: min-size=10 is larger than max-size=5" },
+	{ "cache_dir ufs /a 100 16 256 no-store=yes\n", 1, 0,
+	  "cache_dir: invalid 'no-store=yes' (0 or 1)" },
 	{ "cache_dir ufs /a 100 16 256 turbo\n", 1, 0,
 	  "t.conf:1: cache_dir: unknown option 'turbo'" },
 	/* refresh_pattern */
