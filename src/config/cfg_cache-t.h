@@ -124,7 +124,7 @@ struct cfg_cache {
 	double      icp_query_timeout;	/* seconds; 0: dynamic, between
 					   the minimum and maximum */
 	double      icp_query_timeout_max;	/* 2 s */
-	double      icp_query_timeout_min;	/* 0.05 s */
+	double      icp_query_timeout_min;	/* 0.005 s (Squid: 5 ms) */
 	int         icp_hit_stale;	/* off */
 	int         log_icp_queries;	/* on */
 };

@@ -156,7 +156,7 @@ size_line(struct cfg_parse *p, const struct tok *t, size_t n, int kb,
 
 	if (cfg_nargs(p, t, n, 1, -1) < 0)
 		return SZ_ERR;
-	k = size_arg(p, t, n, &i, kb ? "KB" : "bytes", kb ? 1024.0 : 1, 1,
+	k = size_arg(p, t, n, &i, kb ? "KB" : "bytes", kb ? 1024.0 : 1, 0,
 		     out);
 	if (k != SZ_ERR)
 		warn_rest(p, t, n, i);
@@ -670,6 +670,7 @@ dir_options(struct cfg_parse *p, const struct tok *t, size_t n, size_t i,
 	    struct cfg_cache_dir *d)
 {
 	const char *s, *eq;
+	unsigned long v = 0;
 	size_t k;
 	int bad = 0;
 
@@ -685,7 +686,12 @@ dir_options(struct cfg_parse *p, const struct tok *t, size_t n, size_t i,
 			d->read_only = 1;
 		} else if (strncmp(s, "read-only=", 10) == 0 ||
 			   strncmp(s, "no-store=", 9) == 0) {
-			d->read_only = atoi(eq + 1) != 0;
+			if (cfg_number(eq + 1, 0, 4294967295ul, &v) < 0) {
+				cfg_err(p, &t[i], "cache_dir: invalid '%s' "
+					"(0 or 1)", s);
+				bad = -1;
+			}
+			d->read_only = v != 0;
 		} else {
 			for (k = 0; k < CFG_NELEM(dir_tuning); k++)
 				if (strncmp(s, dir_tuning[k],

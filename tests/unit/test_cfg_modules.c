@@ -324,19 +324,19 @@ static const struct {
 	{ "max_filedesc",		"proc",		"implemented" },
 	{ "persistent_request_timeout",	"http",		"implemented" },
 	{ "pconn_timeout",		"http",		"implemented" },
-	{ "cache_dir",			"ignored",	"ignored" },
-	{ "cache_mem",			"ignored",	"ignored" },
-	{ "refresh_pattern",		"ignored",	"ignored" },
+	{ "cache_dir",			"cache",	"implemented" },
+	{ "cache_mem",			"cache",	"implemented" },
+	{ "refresh_pattern",		"cache",	"implemented" },
 	{ "coredump_dir",		"ignored",	"ignored" },
-	{ "maximum_object_size",	"ignored",	"ignored" },
-	{ "maximum_object_size_in_memory", "ignored",	"ignored" },
-	{ "minimum_object_size",	"ignored",	"ignored" },
-	{ "cache",			"ignored",	"ignored" },
-	{ "cache_replacement_policy",	"ignored",	"ignored" },
-	{ "memory_replacement_policy",	"ignored",	"ignored" },
+	{ "maximum_object_size",	"cache",	"implemented" },
+	{ "maximum_object_size_in_memory", "cache",	"implemented" },
+	{ "minimum_object_size",	"cache",	"implemented" },
+	{ "cache",			"cache",	"implemented" },
+	{ "cache_replacement_policy",	"cache",	"implemented" },
+	{ "memory_replacement_policy",	"cache",	"implemented" },
 	{ "hierarchy_stoplist",		"obsolete",	"obsolete" },
-	{ "cache_swap_low",		"ignored",	"ignored" },
-	{ "cache_swap_high",		"ignored",	"ignored" },
+	{ "cache_swap_low",		"cache",	"implemented" },
+	{ "cache_swap_high",		"cache",	"implemented" },
 	{ "cache_mgr",			"ignored",	"ignored" },
 	{ "httpd_suppress_version_string", "ignored",	"ignored" },
 	{ "httpd_accel_no_pmtu_disc",	"obsolete",	"obsolete" },
@@ -347,12 +347,12 @@ static const struct {
 	{ "server_persistent_connections", "ignored",	"ignored" },
 	{ "half_closed_clients",	"http",		"implemented" },
 	{ "forward_timeout",		"ignored",	"ignored" },
-	{ "negative_ttl",		"ignored",	"ignored" },
-	{ "icp_port",			"ignored",	"ignored" },
-	{ "htcp_port",			"ignored",	"ignored" },
+	{ "negative_ttl",		"cache",	"implemented" },
+	{ "icp_port",			"cache",	"implemented" },
+	{ "htcp_port",			"cache",	"implemented" },
 	{ "snmp_port",			"ignored",	"ignored" },
-	{ "icp_access",			"ignored",	"ignored" },
-	{ "htcp_access",		"ignored",	"ignored" },
+	{ "icp_access",			"cache",	"implemented" },
+	{ "htcp_access",		"cache",	"implemented" },
 	{ "snmp_access",		"ignored",	"ignored" },
 	{ "wccp_version",		"ignored",	"ignored" },
 	{ "wccp_router",		"ignored",	"ignored" },
@@ -585,9 +585,10 @@ static void
 test_refused_one_pass(void **state)
 {
 	static const char *const want[] = {
-		"t.conf:1: WARNING: 'cache_dir' is not implemented by "
-		"tproxyd; ignored (tproxyd has no cache: every response "
-		"comes from the origin)",
+		"t.conf:1: WARNING: 'store_avg_object_size' is not "
+		"implemented by tproxyd; ignored (tuning of Squid's own "
+		"store; tproxyd's cache is set by cache_mem, cache_dir and "
+		"the object size limits)",
 		"t.conf:2: 'auth_param' is not supported by tproxyd (proxy "
 		"authentication): if it were ignored, requests would be "
 		"served without asking for credentials",
@@ -606,7 +607,7 @@ test_refused_one_pass(void **state)
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
-	c = cfg_load_mem("cache_dir ufs /var/spool/squid 100 16 256\n"
+	c = cfg_load_mem("store_avg_object_size 13 KB\n"
 			 "auth_param basic program /bin/false\n"
 			 "via maybe\n"
 			 "sslproxy_cert_sign signTrusted all\n"

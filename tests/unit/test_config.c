@@ -584,12 +584,14 @@ static const struct load_case load_cases[] = {
 	{ "cache_peer nosuch.test parent 3128 0\n", 0, 0, NULL, 0 },
 	{ "tcp_outgoing_address 192.0.2.10 nope\n", 1, 0,
 	  "tcp_outgoing_address: undefined acl 'nope'", 0 },
-	{ "cache_peer 192.0.2.1 parent 3128 0 no-query no-tproxy name=up\n"
-	  "cache_peer_access up allow all\n", 0, 1,
-	  "cache_peer: option 'no-query' is not supported by tproxyd; "
+	{ "cache_peer 192.0.2.1 parent 3128 0 no-query no-tproxy name=up "
+	  "carp\ncache_peer_access up allow all\n", 0, 1,
+	  "cache_peer: option 'carp' is not supported by tproxyd; "
 	  "ignored", 0 },
-	{ "cache_peer 192.0.2.1 sibling 3128 0 no-tproxy\n", 0, 1,
-	  "t.conf:1: WARNING: cache_peer: sibling peers are not used "
+	{ "cache_peer 192.0.2.1 sibling 3128 3130 no-tproxy\n", 0, 0, NULL,
+	  0 },
+	{ "cache_peer 192.0.2.1 multicast 3128 3130\n", 0, 1,
+	  "t.conf:1: WARNING: cache_peer: multicast peers are not used "
 	  "by tproxyd", 0 },
 	{ "cache_peer 192.0.2.1 cousin 3128 0\n", 1, 0,
 	  "t.conf:1: cache_peer: peer type must be parent", 0 },
@@ -670,9 +672,9 @@ static const struct load_case load_cases[] = {
 	  "clientside_mark: invalid mark 'mark'", 0 },
 
 	/* --- ignored and unknown --- */
-	{ "cache_dir ufs /var/spool/squid 100 16 256\n", 0, 1,
-	  "t.conf:1: WARNING: 'cache_dir' is not implemented by tproxyd; "
-	  "ignored", 0 },
+	{ "cache_swap_state /var/spool/squid/swap.state\n", 0, 1,
+	  "t.conf:1: WARNING: 'cache_swap_state' is not implemented by "
+	  "tproxyd; ignored", 0 },
 	{ "wccp2_router 192.0.2.1\nwccp2_forwarding_method gre\n"
 	  "wccp2_return_method gre\nwccp2_service dynamic 80\n"
 	  "wccp2_service_info 80 protocol=tcp flags=src_ip_hash priority=240 "
@@ -711,8 +713,8 @@ static const struct load_case load_cases[] = {
 	  "wccp2_address: invalid address '192.0.2.1:2048'", 0 },
 	{ "wccp2_address nosuch.test\n", 1, 0,
 	  "t.conf:1: wccp2_address: cannot resolve 'nosuch.test'", 0 },
-	{ "refresh_pattern . 0 20% 4320\ncoredump_dir /var/spool/squid\n", 0,
-	  2, "'refresh_pattern' is not implemented", 0 },
+	{ "digest_generation off\ncoredump_dir /var/spool/squid\n", 0,
+	  2, "'digest_generation' is not implemented", 0 },
 	{ "frobnicate yes\n", 1, 0, "t.conf:1: unknown directive "
 	  "'frobnicate'", 0 },
 

@@ -79,3 +79,19 @@ CASES.append(Case(
     curl=(), path="/bytes/3", status=200, body=Gen(3),
     origin=_origin("GET", "{origin}/bytes/3"),
     access=dict(code="TCP_MISS", status=200, hier="FIRSTUP_PARENT")))
+
+# A sibling is only asked (ICP/HTCP) for hits, never a route of its own:
+# with only a sibling the request goes direct (origin-form target, as an
+# origin gets), and with never_direct there is no route at all.
+CASES.append(Case(
+    "sibling-not-a-route", conf=("cache_peer localhost sibling "
+                                 "{origin_port} 3130 no-tproxy name=sib",),
+    curl=(), path="/bytes/4", status=200, body=Gen(4),
+    origin=_origin("GET", "/bytes/4"),
+    access=dict(code="TCP_MISS", status=200, hier="HIER_DIRECT")))
+CASES.append(Case(
+    "sibling-never-direct", conf=("cache_peer localhost sibling "
+                                  "{origin_port} 3130 no-tproxy name=sib",
+                                  "never_direct allow all"),
+    curl=(), path="/bytes/5", status=503, error=("ERR_CANNOT_FORWARD",),
+    access=dict(status=503)))
