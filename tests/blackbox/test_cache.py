@@ -39,7 +39,7 @@ def get(p, url, args=()):
 def codes(p, url):
     """The access.log codes of url, in order (waits for the lines)."""
     time.sleep(0.05)
-    return [e["code"] + "/" + e["status"] for e in p.access_entries()
+    return ["%s/%s" % (e["code"], e["status"]) for e in p.access_entries()
             if e and e["url"] == url]
 
 
