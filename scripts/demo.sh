@@ -95,6 +95,8 @@ ssl_bump peek step1
 ssl_bump terminate blocked
 ssl_bump splice all
 visible_hostname demo-router
+# The cache: responses the origin allows are kept in memory.
+cache_mem 64 MB
 # Nothing but the namespaces here: never ask the host's resolver.
 dns_nameservers 127.0.0.1
 logformat tls %ts.%03tu %>a %Ss/%03>Hs %ru sni=%ssl::>sni mode=%ssl::bump_mode version=%ssl::>negotiated_version error=%err_code
@@ -146,6 +148,19 @@ printf '%-44s %-22s %s\n' "1 MiB POST /echo, sha256 of the reply" "$a" "(sent $b
 [ "$a" = "$b" ]
 
 echo
+echo "The cache: the same URL twice (the origin sends Cache-Control: max-age=3600);"
+echo "the second answer comes from tproxyd's memory (Age, TCP_MEM_HIT below)."
+for i in 1 2; do
+	out=$(nsx "$CLI" curl -sS -m 10 -o /dev/null -D "$d/h$i" \
+		-w '%{time_total}s %{http_code} %{size_download} bytes' \
+		http://198.18.2.2/cacheable/262144)
+	age=$(tr -d '\r' < "$d/h$i" | sed -n 's/^[Aa]ge: *//p')
+	printf '%-44s %s\n' "curl http://198.18.2.2/cacheable/262144 #$i" \
+		"$out${age:+, Age: $age}"
+	rm -f "$d/h$i"
+done
+
+echo
 echo "HTTPS, not decrypted: the client checks the origin's own certificate"
 echo "(the demo CA); tproxyd only read the server name it asked for."
 for t in "shop.demo.test 198.18.2.2" "shop.demo.test [2001:db8:2::2]" \
@@ -184,6 +199,7 @@ printf '%-44s %s\n' "QUIC: UDP to 198.18.2.2:443" "$q"
 sleep 1.2	# access.log is flushed every second
 echo
 echo "== access.log (hierarchy ORIGINAL_DST: sent where the client was going;"
+echo "   TCP_MEM_HIT: answered from the cache;"
 echo "   HTTPS by name: TCP_TUNNEL spliced, NONE_NONE/000 terminated)"
 sed 's/^/    /' "$d/access.log"
 echo "== tls.log (logformat tls: %ssl::>sni %ssl::bump_mode %ssl::>negotiated_version)"
