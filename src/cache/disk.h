@@ -75,8 +75,8 @@ int cdisk_scan(struct cdisk *d, cdisk_found_cb *found, cdisk_done_cb *done,
  * dropped; done(arg, err, body_len) is called on the loop afterwards
  * (err 0: stored; else a negative errno, e.g. -ENOSPC: the file is
  * gone; -ECANCELED when dropped). The writer is freed by finish. NULL
- * from cdisk_wr_open(): out of memory, metadata over 1 MiB, or closing. cdisk_written(): body bytes
- * written to the file so far.
+ * from cdisk_wr_open(): out of memory, metadata over 1 MiB, or closing.
+ * cdisk_written(): body bytes written to the file so far.
  */
 typedef void cdisk_wdone_cb(void *arg, int err, uint64_t body_len);
 struct cdisk_wr *cdisk_wr_open(struct cdisk *d, uint64_t fileno,

@@ -155,10 +155,11 @@ wr_run(struct dio_job *j)
 		w->jerr = wr_create(w);
 	c = w->fly;
 	while (w->jerr == 0 && c != NULL) {
-		for (k = 0, n = 0; k < DISK_IOV && c != NULL; k++, c = c->next) {
+		for (k = 0, n = 0; k < DISK_IOV && c != NULL; k++) {
 			iov[k].iov_base = c->data;
 			iov[k].iov_len = c->len;
 			n += c->len;
+			c = c->next;
 		}
 		w->jerr = writev_all(w->fd, iov, k);
 		if (w->jerr == 0)
