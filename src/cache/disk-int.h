@@ -60,7 +60,8 @@ int disk_obj_check(int fd, uint64_t fileno, struct disk_hdr *h,
 /* ---- disk.c and disk_rw.c ---- */
 
 #define DISK_THREADS	2
-#define DISK_CHUNK	(64u << 10)	/* small writes are gathered */
+#define DISK_CHUNK	(256u << 10)	/* writes are copied into these */
+#define DISK_CHUNK_KEEP	32		/* spare chunks kept (8 MiB) */
 #define DISK_READ_MAX	(1u << 20)	/* one read returns at most this */
 #define DISK_BLOCK	4096u
 #define DISK_IOV	64
@@ -153,6 +154,11 @@ struct cdisk {
 	struct evl_defer closer;
 	struct cdisk_wr *writers;
 	struct cdisk_rd *readers;
+	/* Chunks written and given back, reused: a fresh malloc of 256 KiB
+	 * is a fresh mmap, whose page faults cost the loop more than the
+	 * copy into it. */
+	struct wchunk   *cfree;
+	unsigned         ncfree;
 	/* the scan, when one runs */
 	int              scanning;
 	unsigned         scan_next;
@@ -170,5 +176,7 @@ int disk_mkdir(const char *p);
 /* Free a writer or reader (disk_rw.c); no callback. */
 void disk_wr_free(struct cdisk_wr *w);
 void disk_rd_free(struct cdisk_rd *rd);
+/* Free d's list of spare chunks. */
+void disk_chunks_drop(struct cdisk *d);
 
 #endif

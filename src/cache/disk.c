@@ -183,6 +183,7 @@ disk_free(void *arg)
 			close(rd->fd);
 		disk_rd_free(rd);
 	}
+	disk_chunks_drop(d);
 	free(d->path);
 	free(d);
 }

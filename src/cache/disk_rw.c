@@ -28,6 +28,50 @@ chunks_free(struct wchunk *c)
 }
 
 void
+disk_chunks_drop(struct cdisk *d)
+{
+	chunks_free(d->cfree);
+	d->cfree = NULL;
+	d->ncfree = 0;
+}
+
+/* A chunk of DISK_CHUNK bytes, spare or new; NULL when out of memory. */
+static struct wchunk *
+chunk_get(struct cdisk *d)
+{
+	struct wchunk *c = d->cfree;
+
+	if (c != NULL) {
+		d->cfree = c->next;
+		d->ncfree--;
+	} else if ((c = malloc(sizeof(*c) + DISK_CHUNK)) == NULL) {
+		return NULL;
+	}
+	c->next = NULL;
+	c->len = 0;
+	c->cap = DISK_CHUNK;
+	return c;
+}
+
+/* Give back a list of chunks: DISK_CHUNK_KEEP are kept, the rest freed. */
+static void
+chunks_put(struct cdisk *d, struct wchunk *c)
+{
+	struct wchunk *n;
+
+	for (; c != NULL; c = n) {
+		n = c->next;
+		if (d->ncfree < DISK_CHUNK_KEEP) {
+			c->next = d->cfree;
+			d->cfree = c;
+			d->ncfree++;
+		} else {
+			free(c);
+		}
+	}
+}
+
+void
 disk_wr_free(struct cdisk_wr *w)
 {
 	chunks_free(w->pend);
@@ -165,8 +209,6 @@ wr_run(struct dio_job *j)
 		if (w->jerr == 0)
 			w->jwritten += n;
 	}
-	chunks_free(w->fly);
-	w->fly = NULL;
 	if (w->jfinal && w->jerr == 0 && w->ok)
 		w->jerr = wr_commit(w);
 	else if (w->jfinal && w->jerr == 0)
@@ -222,6 +264,12 @@ wr_done(struct dio_job *j, int live)
 
 	w->busy = 0;
 	w->fly_bytes = 0;
+	/* Back on the loop: the chunks are ours again. */
+	if (live)
+		chunks_put(w->d, w->fly);
+	else
+		chunks_free(w->fly);
+	w->fly = NULL;
 	w->written = w->jwritten;
 	if (w->err == 0)
 		w->err = w->jerr;
@@ -286,24 +334,30 @@ cdisk_write(struct cdisk_wr *w, const void *p, size_t n)
 	 * it could never be. */
 	if (queued > 0 && queued + n > DISK_WQ_MAX)
 		return -EAGAIN;
+	/* Into the last chunk's room, then into new chunks. */
 	c = w->pend == NULL ? NULL :
 	    (struct wchunk *)((char *)w->pend_tail -
 			      offsetof(struct wchunk, next));
-	if (c != NULL && c->cap - c->len >= n) {
-		memcpy(c->data + c->len, s, n);
-		c->len += n;
-	} else {
-		k = n > DISK_CHUNK ? n : DISK_CHUNK;
-		if ((c = malloc(sizeof(*c) + k)) == NULL)
-			return -ENOMEM;
-		c->next = NULL;
-		c->cap = k;
-		c->len = n;
-		memcpy(c->data, s, n);
-		*w->pend_tail = c;
-		w->pend_tail = &c->next;
+	while (n > 0) {
+		if (c == NULL || c->len == c->cap) {
+			if ((c = chunk_get(w->d)) == NULL)
+				break;
+			*w->pend_tail = c;
+			w->pend_tail = &c->next;
+		}
+		k = c->cap - c->len < n ? c->cap - c->len : n;
+		memcpy(c->data + c->len, s, k);
+		c->len += k;
+		s += k;
+		n -= k;
+		w->pend_bytes += k;
 	}
-	w->pend_bytes += n;
+	if (n > 0) {
+		/* Out of memory: the object cannot be whole any more. */
+		w->err = -ENOMEM;
+		wr_kick(w);
+		return -ENOMEM;
+	}
 	wr_kick(w);
 	return 0;
 }
@@ -324,7 +378,7 @@ cdisk_wr_finish(struct cdisk_wr *w, int ok, cdisk_wdone_cb *done, void *arg)
 	w->done = done;
 	w->arg = arg;
 	if (!ok) {
-		chunks_free(w->pend);
+		chunks_put(w->d, w->pend);
 		w->pend = NULL;
 		w->pend_tail = &w->pend;
 		w->pend_bytes = 0;

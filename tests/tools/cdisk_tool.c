@@ -75,14 +75,15 @@ static struct cdisk *d;
 static struct evl_timer tick;
 static int finished, failed;
 
+/* The loop thread's CPU time (user + system), and its system part. */
 static double
-loop_cpu(void)
+loop_cpu(double *sys)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_THREAD, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	*sys = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + *sys;
 }
 
 /* ---- writing -------------------------------------------------------- */
@@ -383,7 +384,7 @@ options(int argc, char **argv, int i)
 static void
 bench(uint64_t sz, uint64_t count)
 {
-	double t0, c0, wt, wc, rt, rc;
+	double t0, c0, wt, wc, rt, rc, s0, wsys, rsys;
 	uint64_t i;
 	int bad = 0;
 
@@ -392,30 +393,32 @@ bench(uint64_t sz, uint64_t count)
 	chunk = MiB;
 	quiet = 1;
 	t0 = evl_time();
-	c0 = loop_cpu();
+	c0 = loop_cpu(&s0);
 	do_write(1, count);
 	wt = evl_time() - t0;
-	wc = loop_cpu() - c0;
+	wc = loop_cpu(&wsys) - c0;
+	wsys -= s0;
 
 	nobjs = 0;
 	do_scan();
 	rs.bufsz = MiB;
 	rs.buf = malloc(rs.bufsz);
 	t0 = evl_time();
-	c0 = loop_cpu();
+	c0 = loop_cpu(&s0);
 	for (i = 0; i < nobjs; i++)
 		bad |= read_obj(&objs[i], 0, 0);
 	rt = evl_time() - t0;
-	rc = loop_cpu() - c0;
+	rc = loop_cpu(&rsys) - c0;
+	rsys -= s0;
 	fprintf(stderr, "objects %llu x %llu B (%u at a time)\n"
 		"write: %.3f s, %.0f MB/s, loop thread CPU %.3f s "
-		"(%.1f ms per GiB)\n"
+		"(sys %.3f; %.1f ms per GiB)\n"
 		"read:  %.3f s, %.0f MB/s, loop thread CPU %.3f s "
-		"(%.1f ms per GiB)%s\n",
+		"(sys %.3f; %.1f ms per GiB)%s\n",
 		(unsigned long long)count, (unsigned long long)sz, nj,
-		wt, (double)(sz * count) / wt / 1e6, wc,
+		wt, (double)(sz * count) / wt / 1e6, wc, wsys,
 		wc * 1e3 / ((double)(sz * count) / (1 << 30)),
-		rt, (double)(sz * nobjs) / rt / 1e6, rc,
+		rt, (double)(sz * nobjs) / rt / 1e6, rc, rsys,
 		rc * 1e3 / ((double)(sz * nobjs) / (1 << 30)),
 		bad || nobjs != count ? " (BAD)" : "");
 	if (bad || nobjs != count || failed)
