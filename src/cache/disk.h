@@ -38,6 +38,8 @@ struct cdisk_rd;
  * Open the directory PATH (created with its L1 x L2 subdirectories if
  * missing) for the calling process. Starts no scan. Returns 0 and *out,
  * or a negative errno with a message in err (static or in errbuf).
+ * The one call that blocks (mkdir of the subdirectories, removal of the
+ * temporary files left by a crash): call it at start-up, after fork.
  */
 int cdisk_open(struct cdisk **out, const char *path, unsigned l1,
 	       unsigned l2, char *errbuf, size_t errlen);
@@ -54,7 +56,10 @@ void cdisk_close(struct cdisk *d);
  * Rebuild: read every object's header in the background and call
  * found(arg, fileno, meta, metalen, body_len) on the loop for each valid
  * one (meta is valid during the call only), then done(arg, nfound,
- * nremoved) once. Damaged and temporary files are removed.
+ * nremoved) once. Damaged and temporary files are removed (not those
+ * of writers still open). One directory at a time, so the I/O threads
+ * stay free for traffic meanwhile; an object stored while the scan runs
+ * may be reported or not. -EBUSY when a scan already runs.
  */
 typedef void cdisk_found_cb(void *arg, uint64_t fileno, const void *meta,
 			    size_t metalen, uint64_t body_len);
