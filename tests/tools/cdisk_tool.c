@@ -17,13 +17,16 @@
  *                            each byte and the length the metadata says;
  *                            "verified N bad B removed M", exit 1 if B
  *   cdisk_tool read DIR F    the body of F on stdout
- *   cdisk_tool bench DIR SIZE COUNT [-j K]
- *       write COUNT objects of SIZE, then read them all back; prints
- *       MB/s and the loop thread's CPU time (getrusage RUSAGE_THREAD)
+ *   cdisk_tool bench DIR SIZE COUNT [-j K] [--cold]
+ *       write COUNT objects of SIZE, scan, then read them all back;
+ *       prints MB/s and the loop thread's CPU time (getrusage
+ *       RUSAGE_THREAD). --cold: the files are synced and dropped from
+ *       the page cache (posix_fadvise) before the scan and the reads.
  *
  * Exit status: 0, 1 on a failed check, 2 on a usage or store error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +101,8 @@ static struct wslot ws[MAXJ];
 static unsigned nj = 1;
 static size_t chunk = 64 << 10;
 static uint64_t next_f, end_f, size;
-static int forever, pause_last, paused, nostore_pattern, quiet;
+static int forever, pause_last, paused, nostore_pattern, quiet, cold;
+static const char *dir;
 static uint64_t nstored;
 static unsigned char *wbuf;
 
@@ -360,7 +364,7 @@ usage(void)
 		"[-j K] [-c CHUNK] [--pause]\n"
 		"       cdisk_tool scan|verify DIR\n"
 		"       cdisk_tool read DIR F\n"
-		"       cdisk_tool bench DIR SIZE COUNT [-j K]\n");
+		"       cdisk_tool bench DIR SIZE COUNT [-j K] [--cold]\n");
 	exit(2);
 }
 
@@ -374,6 +378,8 @@ options(int argc, char **argv, int i)
 			chunk = strtoull(argv[++i], NULL, 0);
 		else if (strcmp(argv[i], "--pause") == 0)
 			pause_last = 1;
+		else if (strcmp(argv[i], "--cold") == 0)
+			cold = 1;
 		else
 			usage();
 	}
@@ -381,10 +387,28 @@ options(int argc, char **argv, int i)
 		usage();
 }
 
+/* Write object f's file to the disk and drop it from the page cache
+ * (the store's 16 x 256 layout). */
+static void
+drop_cached(uint64_t f)
+{
+	char p[4096];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%02X/%02X/%016llX", dir,
+		 (unsigned)((f / 256 / 256) % 16), (unsigned)((f / 256) % 256),
+		 (unsigned long long)f);
+	if ((fd = open(p, O_RDONLY)) < 0)
+		return;
+	fdatasync(fd);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+}
+
 static void
 bench(uint64_t sz, uint64_t count)
 {
-	double t0, c0, wt, wc, rt, rc, s0, wsys, rsys;
+	double t0, c0, wt, wc, rt, rc, s0, wsys, rsys, st;
 	uint64_t i;
 	int bad = 0;
 
@@ -399,8 +423,13 @@ bench(uint64_t sz, uint64_t count)
 	wc = loop_cpu(&wsys) - c0;
 	wsys -= s0;
 
+	if (cold)
+		for (i = 1; i <= count; i++)
+			drop_cached(i);
 	nobjs = 0;
+	st = evl_time();
 	do_scan();
+	st = evl_time() - st;
 	rs.bufsz = MiB;
 	rs.buf = malloc(rs.bufsz);
 	t0 = evl_time();
@@ -410,17 +439,19 @@ bench(uint64_t sz, uint64_t count)
 	rt = evl_time() - t0;
 	rc = loop_cpu(&rsys) - c0;
 	rsys -= s0;
-	fprintf(stderr, "objects %llu x %llu B (%u at a time)\n"
+	fprintf(stderr, "objects %llu x %llu B (%u at a time)%s\n"
 		"write: %.3f s, %.0f MB/s, loop thread CPU %.3f s "
 		"(sys %.3f; %.1f ms per GiB)\n"
 		"read:  %.3f s, %.0f MB/s, loop thread CPU %.3f s "
 		"(sys %.3f; %.1f ms per GiB)%s\n",
 		(unsigned long long)count, (unsigned long long)sz, nj,
+		cold ? ", page cache dropped before the scan" : "",
 		wt, (double)(sz * count) / wt / 1e6, wc, wsys,
 		wc * 1e3 / ((double)(sz * count) / (1 << 30)),
 		rt, (double)(sz * nobjs) / rt / 1e6, rc, rsys,
 		rc * 1e3 / ((double)(sz * nobjs) / (1 << 30)),
 		bad || nobjs != count ? " (BAD)" : "");
+	fprintf(stderr, "scan:  %.3f s for %zu objects\n", st, nobjs);
 	if (bad || nobjs != count || failed)
 		exit(1);
 }
@@ -436,7 +467,8 @@ main(int argc, char **argv)
 		usage();
 	if (evl_init() != 0)
 		return 2;
-	if (cdisk_open(&d, argv[2], 16, 256, err, sizeof(err)) < 0) {
+	dir = argv[2];
+	if (cdisk_open(&d, dir, 16, 256, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
