@@ -102,6 +102,12 @@ $(B)/tests/priv_check: $(B)/tests/priv/priv_check.o $(B)/src/core/priv.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcap
 
+# The disk store driven from the command line: black-box tests of crashes
+# (tests/blackbox/test_cdisk.py) and measurements (cdisk_tool bench).
+$(B)/tests/cdisk_tool: $(B)/tests/tools/cdisk_tool.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 unit: deps-test $(UT_BINS) $(FUZZ_REPLAY)
 	@set -e; for t in $(UT_BINS); do echo "== $$t"; $$t; done
 	@set -e; for t in $(FUZZ_REPLAY); do \
@@ -118,7 +124,7 @@ WCCP_TESTS := tests/blackbox/test_wccp2.py
 CTL_TESTS  := $(sort $(wildcard tests/blackbox/test_tproxyctl*.py \
 		tests/blackbox/test_doctor_*.py))
 PYTEST     := TPROXYD_BUILD=$(B) $(PYTHON) -m pytest -q -ra -p no:cacheprovider
-blackbox: deps-test all $(B)/tests/priv_check
+blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool
 	@echo "== $(WCCP_TESTS) and the tproxyctl tests: in the background," \
 		"reports below"
 	@rm -f $(B)/doctor-faults.jsonl

@@ -1,8 +1,8 @@
 #!/bin/sh
 # scripts/style-check.sh [FILE...] - check the C style the tree follows.
 #
-# Checks the C files under src/, tools/, tests/unit, tests/fuzz and
-# tests/priv (or the FILEs given) for:
+# Checks the C files under src/, tools/, tests/unit, tests/fuzz,
+# tests/priv and tests/tools (or the FILEs given) for:
 #   - trailing whitespace;
 #   - lines longer than 80 columns (tabs expanded to 8);
 #   - indentation by spaces: a line whose indentation starts with 8 or
@@ -22,7 +22,7 @@
 cd "$(dirname "$0")/.." || exit 2
 
 if [ "$#" -eq 0 ]; then
-	dirs="src tools tests/unit tests/fuzz tests/priv"
+	dirs="src tools tests/unit tests/fuzz tests/priv tests/tools"
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		# shellcheck disable=SC2086 # $dirs is a list of paths
 		list=$(git ls-files -- $dirs | grep -E '\.[ch]$')

@@ -38,17 +38,28 @@ struct cdisk_rd;
  * Open the directory PATH (created with its L1 x L2 subdirectories if
  * missing) for the calling process. Starts no scan. Returns 0 and *out,
  * or a negative errno with a message in err (static or in errbuf).
+ * The one call that blocks (mkdir of the subdirectories, removal of the
+ * temporary files left by a crash): call it at start-up, after fork.
  */
 int cdisk_open(struct cdisk **out, const char *path, unsigned l1,
 	       unsigned l2, char *errbuf, size_t errlen);
-/* Stop the threads (waiting for queued work to finish) and free. */
+/*
+ * Stop the threads (waiting for queued work to finish) and free. No
+ * callback of d is made afterwards; writers not finished are dropped
+ * (their temporary files removed) and readers closed: their handles are
+ * invalid. May be called from one of d's callbacks (d is then freed when
+ * the loop's callback returns).
+ */
 void cdisk_close(struct cdisk *d);
 
 /*
  * Rebuild: read every object's header in the background and call
  * found(arg, fileno, meta, metalen, body_len) on the loop for each valid
  * one (meta is valid during the call only), then done(arg, nfound,
- * nremoved) once. Damaged and temporary files are removed.
+ * nremoved) once. Damaged and temporary files are removed (not those
+ * of writers still open). One directory at a time, so the I/O threads
+ * stay free for traffic meanwhile; an object stored while the scan runs
+ * may be reported or not. -EBUSY when a scan already runs.
  */
 typedef void cdisk_found_cb(void *arg, uint64_t fileno, const void *meta,
 			    size_t metalen, uint64_t body_len);
@@ -61,12 +72,16 @@ int cdisk_scan(struct cdisk *d, cdisk_found_cb *found, cdisk_done_cb *done,
 /*
  * Start writing object fileno with its metadata (copied). Body bytes are
  * appended with cdisk_write() (copied; 0, or -EAGAIN when the writer's
- * queue is over DISK_WQ_MAX: nothing was queued). cdisk_wr_finish():
+ * queue is over DISK_WQ_MAX: nothing was queued; or the writer's first
+ * write error once the loop has seen it, e.g. -ENOSPC: the object is
+ * lost, finish it with ok = 0). A single write larger than DISK_WQ_MAX
+ * is taken when nothing is queued. cdisk_wr_finish():
  * ok != 0: the object is complete (renamed into place), else it is
  * dropped; done(arg, err, body_len) is called on the loop afterwards
  * (err 0: stored; else a negative errno, e.g. -ENOSPC: the file is
- * gone). The writer is freed by finish. cdisk_written(): body bytes
- * written to the file so far.
+ * gone; -ECANCELED when dropped). The writer is freed by finish. NULL
+ * from cdisk_wr_open(): out of memory, metadata over 1 MiB, or closing.
+ * cdisk_written(): body bytes written to the file so far.
  */
 typedef void cdisk_wdone_cb(void *arg, int err, uint64_t body_len);
 struct cdisk_wr *cdisk_wr_open(struct cdisk *d, uint64_t fileno,
@@ -86,7 +101,12 @@ void cdisk_wr_finish(struct cdisk_wr *w, int ok, cdisk_wdone_cb *done,
  * time per reader. cdisk_rd_fd(): the open descriptor and the file
  * offset of body byte 0, for sendfile(2) of pages already in memory.
  * cdisk_rd_close() may be called with a read outstanding: its callback
- * is then never made.
+ * is then never made, and p is not written to once it returns (the
+ * threads read into a buffer of the reader's and copy under its lock).
+ * A read returns fewer bytes than asked at the end of the body and at
+ * most 1 MiB; 0 at or past the end. cdisk_rd_len(): the body's length.
+ * A file whose header, checksum or size does not check is never opened
+ * (err -EBADMSG) and is removed.
  */
 typedef void cdisk_opened_cb(void *arg, struct cdisk_rd *rd, int err);
 typedef void cdisk_got_cb(void *arg, long n);
@@ -95,6 +115,7 @@ int cdisk_rd_open(struct cdisk *d, uint64_t fileno, cdisk_opened_cb *cb,
 int cdisk_read(struct cdisk_rd *rd, uint64_t off, void *p, size_t n,
 	       cdisk_got_cb *got, void *arg);
 int cdisk_rd_fd(const struct cdisk_rd *rd, uint64_t *body_off);
+uint64_t cdisk_rd_len(const struct cdisk_rd *rd);
 void cdisk_rd_close(struct cdisk_rd *rd);
 
 /* Remove object fileno (in the background; no callback). */
