@@ -19,6 +19,8 @@
 #include "event/loop-t.h"
 #include "http/msg-t.h"
 
+struct cdisk_wr;
+
 /* One piece of a body in memory. */
 struct cchunk {
 	struct cchunk *next;
@@ -69,12 +71,18 @@ struct cobj {
 					   then) */
 	int64_t         clen;		/* declared length, -1: unknown */
 
-	/* The body. */
+	/* The body: in memory (mem_body), in a cache_dir file (on_disk),
+	 * or both. */
 	struct cchunk  *first;
 	struct cchunk  *last;
 	uint64_t        body_len;	/* bytes stored so far */
-	uint64_t        fileno;		/* cache_dir file, 0: none */
+	uint64_t        fileno;		/* cache_dir file */
 	int             dir;		/* which cache_dir, -1: none */
+	struct cdisk_wr *wr;		/* writing the file (filling) */
+	size_t          metalen;	/* the file's metadata bytes */
+	uint64_t        disk_cost;	/* bytes counted against the dir */
+	struct cobj    *dlru_prev;	/* the dir's recency order */
+	struct cobj    *dlru_next;
 	struct cwait   *waiters;
 
 	size_t          mem_cost;	/* bytes counted against cache_mem */
@@ -85,6 +93,9 @@ struct cobj {
 	unsigned        complete:1;	/* the whole body is stored */
 	unsigned        failed:1;	/* filling stopped: never complete */
 	unsigned        in_lru:1;
+	unsigned        in_dlru:1;
+	unsigned        mem_body:1;	/* the body is kept in memory */
+	unsigned        on_disk:1;	/* a complete file holds the body */
 	unsigned        negative:1;	/* an error status kept for
 					   negative_ttl */
 };
@@ -97,6 +108,9 @@ struct store_stats {
 	uint64_t evicted;	/* objects dropped to make room */
 	uint64_t stored;	/* objects completed */
 	uint64_t abandoned;	/* fills given up */
+	uint64_t disk_bytes;	/* counted against the cache_dirs */
+	uint64_t disk_max;
+	uint64_t disk_errors;	/* writes or reads that failed */
 };
 
 #endif

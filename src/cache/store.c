@@ -1,7 +1,11 @@
 /*
- * store.c - the index of stored responses and their bodies in memory
+ * store.c - the index of stored responses and where their bodies are
  * (store.h): a hash table of primary keys whose buckets chain every
- * variant, a recency list for replacement, and the bound of cache_mem.
+ * variant; bodies in memory (bounded by cache_mem, a recency list for
+ * replacement) and in cache_dir files (cache/disk.c does the I/O; each
+ * dir has its own recency list, trimmed from cache_swap_high down to
+ * cache_swap_low). An object's head is always in memory, so lookups and
+ * freshness never wait for the disk.
  *
  * Replacement: LRU, or with heap GDSF / heap LFUDA a frequency-aware
  * choice among the least recently used objects: the victim is the one
@@ -13,11 +17,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
+#include "cache/disk.h"
 #include "cache/policy.h"
 #include "cache/store.h"
 #include "event/loop.h"
+#include "http/h1.h"
 #include "http/msg.h"
 
 #define NBUCKET_MIN   1024
@@ -26,6 +33,33 @@
 #define EVICT_SAMPLE  8
 #define VKEY_MAX      4096
 #define OBJ_OVERHEAD  (sizeof(struct cobj) + 64)
+#define META_MAGIC    0x4d585054u	/* "TPXM" */
+#define META_VERSION  1
+
+/* One cache_dir of this process. */
+struct sdir {
+	struct cdisk *d;
+	uint64_t      max;
+	uint64_t      used;
+	uint64_t      min_size;
+	uint64_t      max_size;	/* 0: maximum_object_size */
+	int           read_only;
+	struct cobj  *lru_head;
+	struct cobj  *lru_tail;
+};
+
+/* The metadata written before each body in a file: enough to put the
+ * object back in the index after a restart. */
+struct meta_hdr {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t klen;
+	uint32_t vklen;
+	uint32_t hlen;
+	uint32_t pad;
+	int64_t  request_time;
+	int64_t  response_time;
+};
 
 static struct {
 	struct cobj **bucket;
@@ -39,8 +73,16 @@ static struct {
 	int           repl;		/* enum cfg_repl */
 	double        age;		/* LFUDA/GDSF: the key of the last
 					   victim (the cache's age) */
+	uint64_t      max_obj;		/* maximum_object_size */
+	struct sdir   dir[STORE_MAX_DIRS];
+	int           ndir;
+	int           swap_low;		/* percent */
+	int           swap_high;
+	uint64_t      next_fileno;
 	struct store_stats st;
 } S;
+
+static void unindex(struct cobj *o);
 
 /* FNV-1a over the primary key. */
 static uint64_t
@@ -109,15 +151,79 @@ lru_push(struct cobj *o)
 	o->in_lru = 1;
 }
 
+/* The dir's recency list. */
 static void
-obj_free(struct cobj *o)
+dlru_unlink(struct cobj *o)
+{
+	struct sdir *sd;
+
+	if (!o->in_dlru)
+		return;
+	sd = &S.dir[o->dir];
+	if (o->dlru_prev)
+		o->dlru_prev->dlru_next = o->dlru_next;
+	else
+		sd->lru_head = o->dlru_next;
+	if (o->dlru_next)
+		o->dlru_next->dlru_prev = o->dlru_prev;
+	else
+		sd->lru_tail = o->dlru_prev;
+	o->dlru_prev = o->dlru_next = NULL;
+	o->in_dlru = 0;
+}
+
+static void
+dlru_push(struct cobj *o)
+{
+	struct sdir *sd = &S.dir[o->dir];
+
+	dlru_unlink(o);
+	o->dlru_next = sd->lru_head;
+	if (sd->lru_head)
+		sd->lru_head->dlru_prev = o;
+	sd->lru_head = o;
+	if (sd->lru_tail == NULL)
+		sd->lru_tail = o;
+	o->in_dlru = 1;
+}
+
+/* Free the body's chunks (the object stays). */
+static void
+drop_chunks(struct cobj *o)
 {
 	struct cchunk *c, *n;
+	size_t freed = 0;
 
 	for (c = o->first; c != NULL; c = n) {
 		n = c->next;
+		freed += sizeof(*c) + c->cap;
 		free(c);
 	}
+	o->first = o->last = NULL;
+	o->mem_cost -= freed;
+	S.mem -= freed;
+	o->mem_body = 0;
+	lru_unlink(o);
+}
+
+/* Remove o's file (the object may stay, with its body in memory). */
+static void
+drop_file(struct cobj *o)
+{
+	if (!o->on_disk)
+		return;
+	dlru_unlink(o);
+	cdisk_unlink(S.dir[o->dir].d, o->fileno);
+	S.dir[o->dir].used -= o->disk_cost;
+	o->on_disk = 0;
+	o->disk_cost = 0;
+}
+
+static void
+obj_free(struct cobj *o)
+{
+	drop_chunks(o);
+	drop_file(o);
 	S.mem -= o->mem_cost;
 	http_msg_free(&o->head);
 	free(o->key);
@@ -140,7 +246,8 @@ wake(struct cobj *o)
 	o->waiters = NULL;
 }
 
-/* Take o out of the index (it lives on while referenced). */
+/* Take o out of the index (it lives on while referenced: a fill in
+ * progress goes on for its own client, a hit is served to its end). */
 static void
 unindex(struct cobj *o)
 {
@@ -158,8 +265,7 @@ unindex(struct cobj *o)
 	o->in_index = 0;
 	S.nobj--;
 	lru_unlink(o);
-	/* A fill in progress goes on for its own client (which holds a
-	 * reference), but no one else can find it. */
+	dlru_unlink(o);
 	if (o->refs == 0)
 		obj_free(o);
 }
@@ -181,18 +287,20 @@ store_unref(struct cobj *o)
 
 /* The replacement key of o (lower goes first). */
 static double
-repl_key(const struct cobj *o)
+repl_key(const struct cobj *o, size_t cost)
 {
 	double k = (double)o->hits + S.age;
 
 	if (S.repl == 2 /* CFG_REPL_LFUDA */)
 		return k;
-	/* GDSF: frequency per byte of memory. */
-	return k * 65536.0 / (double)(o->mem_cost ? o->mem_cost : 1);
+	/* GDSF: frequency per byte. */
+	return k * 65536.0 / (double)(cost ? cost : 1);
 }
 
-/* Drop objects from the cold end until mem is within the limit (or
- * nothing evictable is left). keep: never this one. */
+/* Drop bodies from the cold end of memory until it is within cache_mem
+ * (or nothing evictable is left): an object whose body is also in a
+ * file keeps its place in the index. Referenced objects (being read)
+ * are skipped. keep: never this one. */
 static void
 evict(const struct cobj *keep)
 {
@@ -200,27 +308,55 @@ evict(const struct cobj *keep)
 	double best, k;
 	int i;
 
-	while (S.mem > S.mem_max && S.lru_tail != NULL) {
-		victim = S.lru_tail;
-		if (S.repl != 0 /* CFG_REPL_LRU */) {
-			best = repl_key(victim);
-			for (o = victim, i = 0; o != NULL && i < EVICT_SAMPLE;
-			     o = o->lru_prev, i++) {
-				k = repl_key(o);
-				if (o != keep && k < best) {
-					best = k;
-					victim = o;
-				}
-			}
-			S.age = best;
-		}
-		if (victim == keep) {
-			victim = victim->lru_prev;
-			if (victim == NULL)
+	while (S.mem > S.mem_max) {
+		victim = NULL;
+		best = 0;
+		for (o = S.lru_tail, i = 0; o != NULL && i < EVICT_SAMPLE;
+		     o = o->lru_prev) {
+			if (o == keep || o->refs > 0)
+				continue;
+			i++;
+			if (S.repl == 0 /* CFG_REPL_LRU */) {
+				victim = o;
 				break;
+			}
+			k = repl_key(o, o->mem_cost);
+			if (victim == NULL || k < best) {
+				best = k;
+				victim = o;
+			}
 		}
+		if (victim == NULL)
+			break;
+		if (S.repl != 0)
+			S.age = best;
 		S.st.evicted++;
-		unindex(victim);
+		if (victim->on_disk)
+			drop_chunks(victim);
+		else
+			unindex(victim);
+	}
+}
+
+/* cache_swap_high reached in sd: drop files from its cold end down to
+ * cache_swap_low. */
+static void
+evict_disk(struct sdir *sd)
+{
+	struct cobj *o, *prev;
+	uint64_t low = sd->max / 100 * (uint64_t)S.swap_low;
+
+	if (sd->used <= sd->max / 100 * (uint64_t)S.swap_high)
+		return;
+	for (o = sd->lru_tail; o != NULL && sd->used > low; o = prev) {
+		prev = o->dlru_prev;
+		if (o->refs > 0)
+			continue;
+		S.st.evicted++;
+		if (o->mem_body)
+			drop_file(o);
+		else
+			unindex(o);
 	}
 }
 
@@ -233,10 +369,22 @@ store_configure(uint64_t mem_max, uint64_t max_obj_mem, int repl)
 	evict(NULL);
 }
 
+void
+store_configure_objects(uint64_t max_obj, int swap_low, int swap_high)
+{
+	int i;
+
+	S.max_obj = max_obj;
+	S.swap_low = swap_low;
+	S.swap_high = swap_high;
+	for (i = 0; i < S.ndir; i++)
+		evict_disk(&S.dir[i]);
+}
+
 int
 store_enabled(void)
 {
-	return S.mem_max > 0;
+	return S.mem_max > 0 || S.ndir > 0;
 }
 
 void
@@ -284,7 +432,11 @@ store_lookup(const char *key, size_t klen, const struct h1_header *rq,
 			if (best == NULL ||
 			    o->response_time > best->response_time)
 				best = o;
-		} else if (!o->failed && filling == NULL) {
+		} else if (!o->failed && o->mem_body && filling == NULL &&
+			   o->clen >= 0 &&
+			   (uint64_t)o->clen <= S.max_obj_mem) {
+			/* A reader of a fill reads its memory chunks:
+			 * only a fill whose whole body stays there. */
 			filling = o;
 		}
 	}
@@ -295,10 +447,83 @@ store_lookup(const char *key, size_t klen, const struct h1_header *rq,
 	return best;
 }
 
-struct cobj *
-store_new(const char *key, size_t klen, const char *vkey, size_t vklen,
-	  const struct h1_resp *resp, const char *base, size_t hlen,
-	  int64_t clen)
+/* Choose a cache_dir for an object of length clen (-1: unknown): the
+ * one with the most room left that takes that size. -1: none. */
+static int
+choose_dir(int64_t clen)
+{
+	int i, best = -1;
+	uint64_t room, best_room = 0;
+	const struct sdir *sd;
+
+	for (i = 0; i < S.ndir; i++) {
+		sd = &S.dir[i];
+		if (sd->read_only)
+			continue;
+		if (clen >= 0 && ((uint64_t)clen < sd->min_size ||
+				  (sd->max_size && (uint64_t)clen >
+				   sd->max_size)))
+			continue;
+		room = sd->max > sd->used ? sd->max - sd->used : 0;
+		if (best < 0 || room > best_room) {
+			best = i;
+			best_room = room;
+		}
+	}
+	return best;
+}
+
+/* Start writing o into a cache_dir. */
+static void
+start_file(struct cobj *o)
+{
+	struct meta_hdr mh;
+	char *meta;
+	size_t len;
+	int dir = choose_dir(o->clen);
+
+	if (dir < 0)
+		return;
+	len = sizeof(mh) + o->klen + o->vklen + o->head.hlen;
+	meta = malloc(len);
+	if (meta == NULL)
+		return;
+	memset(&mh, 0, sizeof(mh));
+	mh.magic = META_MAGIC;
+	mh.version = META_VERSION;
+	mh.klen = (uint32_t)o->klen;
+	mh.vklen = (uint32_t)o->vklen;
+	mh.hlen = (uint32_t)o->head.hlen;
+	mh.request_time = o->request_time;
+	mh.response_time = o->response_time;
+	memcpy(meta, &mh, sizeof(mh));
+	memcpy(meta + sizeof(mh), o->key, o->klen);
+	if (o->vklen)
+		memcpy(meta + sizeof(mh) + o->klen, o->vkey, o->vklen);
+	memcpy(meta + sizeof(mh) + o->klen + o->vklen, o->head.area,
+	       o->head.hlen);
+	o->fileno = S.next_fileno++;
+	o->dir = dir;
+	o->metalen = len;
+	o->wr = cdisk_wr_open(S.dir[dir].d, o->fileno, meta, len);
+	free(meta);
+}
+
+/* Stop writing o's file (it is dropped). */
+static void
+stop_file(struct cobj *o)
+{
+	if (o->wr == NULL)
+		return;
+	cdisk_wr_finish(o->wr, 0, NULL, NULL);
+	o->wr = NULL;
+}
+
+/* A new object in the index (head kept), not yet complete. */
+static struct cobj *
+obj_new(const char *key, size_t klen, const char *vkey, size_t vklen,
+	const struct h1_resp *resp, const char *base, size_t hlen,
+	int64_t clen)
 {
 	struct cobj *o;
 	size_t k;
@@ -336,8 +561,32 @@ store_new(const char *key, size_t klen, const char *vkey, size_t vklen,
 	o->hnext = S.bucket[k];
 	S.bucket[k] = o;
 	o->in_index = 1;
-	o->refs = 1;		/* the filler's */
 	S.nobj++;
+	return o;
+}
+
+struct cobj *
+store_new(const char *key, size_t klen, const char *vkey, size_t vklen,
+	  const struct h1_resp *resp, const char *base, size_t hlen,
+	  int64_t clen, int64_t request_time, int64_t response_time)
+{
+	struct cobj *o;
+
+	o = obj_new(key, klen, vkey, vklen, resp, base, hlen, clen);
+	if (o == NULL)
+		return NULL;
+	o->refs = 1;		/* the filler's */
+	o->request_time = request_time;
+	o->response_time = response_time;
+	o->mem_body = S.mem_max > 0 &&
+		      (clen < 0 || (uint64_t)clen <= S.max_obj_mem);
+	if (S.ndir > 0)
+		start_file(o);
+	if (!o->mem_body && o->wr == NULL) {
+		store_fail(o);
+		store_unref(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -350,16 +599,31 @@ store_append(struct cobj *o, const void *p, size_t n)
 
 	if (o->failed)
 		return -EFBIG;
-	if (o->body_len + n > S.max_obj_mem ||
-	    o->mem_cost + n > S.mem_max) {
+	if (S.max_obj > 0 && o->body_len + n > S.max_obj) {
 		store_fail(o);
 		return -EFBIG;
 	}
-	while (n > 0) {
+	if (o->wr != NULL && cdisk_write(o->wr, p, n) < 0) {
+		/* The disk cannot keep up or failed: no file then. */
+		S.st.disk_errors++;
+		stop_file(o);
+	}
+	if (o->mem_body && (o->body_len + n > S.max_obj_mem ||
+			    o->mem_cost + n > S.mem_max)) {
+		/* Too large for memory: a file alone keeps it (no reader
+		 * shares a fill that can grow past the limit). */
+		drop_chunks(o);
+	}
+	if (!o->mem_body && o->wr == NULL) {
+		store_fail(o);
+		return -EFBIG;
+	}
+	o->body_len += n;
+	while (o->mem_body && n > 0) {
 		if (c == NULL || c->len == c->cap) {
 			/* One chunk for a declared length that fits: a hit
 			 * is then one write. */
-			if (o->clen > 0 && o->body_len == 0 &&
+			if (o->clen > 0 && o->first == NULL &&
 			    (uint64_t)o->clen <= CHUNK_MAX)
 				cap = (size_t)o->clen;
 			else
@@ -386,7 +650,6 @@ store_append(struct cobj *o, const void *p, size_t n)
 		c->len += take;
 		src += take;
 		n -= take;
-		o->body_len += take;
 	}
 	wake(o);
 	if (S.mem > S.mem_max)
@@ -394,17 +657,16 @@ store_append(struct cobj *o, const void *p, size_t n)
 	return 0;
 }
 
-void
-store_complete(struct cobj *o)
+/* o can be read whole: it replaces older variants with the same
+ * secondary key. */
+static void
+complete_now(struct cobj *o)
 {
 	struct cobj *x, *next;
 
-	if (o->failed || o->complete)
-		return;
 	o->complete = 1;
 	S.st.stored++;
 	if (o->in_index) {
-		/* Older variants with the same secondary key leave. */
 		for (x = S.bucket[o->hash & (S.nbucket - 1)]; x != NULL;
 		     x = next) {
 			next = x->hnext;
@@ -416,11 +678,53 @@ store_complete(struct cobj *o)
 			     memcmp(x->vkey, o->vkey, o->vklen) == 0))
 				unindex(x);
 		}
-		lru_push(o);
+		if (o->mem_body)
+			lru_push(o);
 	}
 	wake(o);
 	if (S.mem > S.mem_max)
 		evict(NULL);
+}
+
+/* The file of o is written (err 0) or lost. */
+static void
+file_done(void *arg, int err, uint64_t body_len)
+{
+	struct cobj *o = arg;
+	struct sdir *sd = &S.dir[o->dir];
+
+	if (err == 0 && body_len == o->body_len && !o->failed) {
+		o->on_disk = 1;
+		o->disk_cost = cdisk_cost(o->metalen, body_len);
+		sd->used += o->disk_cost;
+		if (o->in_index)
+			dlru_push(o);
+		if (!o->complete)
+			complete_now(o);
+		evict_disk(sd);
+	} else {
+		if (err != 0)
+			S.st.disk_errors++;
+		if (!o->complete)
+			store_fail(o);
+	}
+	store_unref(o);
+}
+
+void
+store_complete(struct cobj *o)
+{
+	if (o->failed || o->complete)
+		return;
+	if (o->wr != NULL) {
+		o->refs++;	/* until file_done() */
+		cdisk_wr_finish(o->wr, 1, file_done, o);
+		o->wr = NULL;
+	}
+	/* A body in memory can be read now; one only on disk once its
+	 * file is in place. */
+	if (o->mem_body)
+		complete_now(o);
 }
 
 void
@@ -429,6 +733,7 @@ store_fail(struct cobj *o)
 	if (o->failed || o->complete)
 		return;
 	o->failed = 1;
+	stop_file(o);
 	S.st.abandoned++;
 	wake(o);
 	if (o->in_index)
@@ -507,6 +812,8 @@ store_touch(struct cobj *o, double now)
 	o->last_ref = now;
 	if (o->in_lru)
 		lru_push(o);
+	if (o->in_dlru)
+		dlru_push(o);
 }
 
 int
@@ -531,6 +838,15 @@ store_remove_key(const char *key, size_t klen)
 		}
 	}
 	return n;
+}
+
+void
+store_remove(struct cobj *o)
+{
+	if (!o->complete)
+		store_fail(o);
+	else
+		unindex(o);
 }
 
 void
@@ -604,11 +920,123 @@ store_cursor_seek(const struct cobj *o, struct ccursor *cur, uint64_t off)
 	cur->pos = off;
 }
 
+/* ---- cache_dirs --------------------------------------------------------- */
+
+/* A file found by the scan: its object back in the index. */
+static void
+scan_found(void *arg, uint64_t fileno, const void *meta, size_t metalen,
+	   uint64_t body_len)
+{
+	struct sdir *sd = arg;
+	struct meta_hdr mh;
+	struct h1_scan scan;
+	struct h1_resp *resp;
+	const char *m = meta, *head;
+	struct cobj *o;
+	int rc;
+
+	if (metalen < sizeof(mh))
+		goto bad;
+	memcpy(&mh, m, sizeof(mh));
+	if (mh.magic != META_MAGIC || mh.version != META_VERSION ||
+	    (uint64_t)sizeof(mh) + mh.klen + mh.vklen + mh.hlen != metalen ||
+	    mh.klen == 0)
+		goto bad;
+	if (fileno >= S.next_fileno)
+		S.next_fileno = fileno + 1;
+	head = m + sizeof(mh) + mh.klen + mh.vklen;
+	resp = malloc(sizeof(*resp));
+	if (resp == NULL)
+		return;
+	memset(&scan, 0, sizeof(scan));
+	rc = h1_parse_resp(head, mh.hlen, mh.hlen, &scan, resp);
+	if (rc != (int)mh.hlen) {
+		free(resp);
+		goto bad;
+	}
+	o = obj_new(m + sizeof(mh), mh.klen, mh.vklen ? m + sizeof(mh) +
+		    mh.klen : NULL, mh.vklen, resp, head, mh.hlen,
+		    (int64_t)body_len);
+	free(resp);
+	if (o == NULL)
+		return;
+	o->request_time = mh.request_time;
+	o->response_time = mh.response_time;
+	o->body_len = body_len;
+	o->fileno = fileno;
+	o->dir = (int)(sd - S.dir);
+	o->metalen = metalen;
+	o->on_disk = 1;
+	o->complete = 1;
+	o->disk_cost = cdisk_cost(metalen, body_len);
+	sd->used += o->disk_cost;
+	dlru_push(o);
+	return;
+bad:
+	cdisk_unlink(sd->d, fileno);
+}
+
+static void
+scan_done(void *arg, uint64_t nfound, uint64_t nremoved)
+{
+	struct sdir *sd = arg;
+
+	(void)nfound;
+	(void)nremoved;
+	evict_disk(sd);
+}
+
+int
+store_dir_open(const char *path, unsigned l1, unsigned l2, uint64_t max,
+	       uint64_t min_size, uint64_t max_size, int read_only,
+	       char *err, size_t errlen)
+{
+	struct sdir *sd;
+	int rc;
+
+	if (S.ndir >= STORE_MAX_DIRS) {
+		snprintf(err, errlen, "more than %d cache_dir lines",
+			 STORE_MAX_DIRS);
+		return -ENOSPC;
+	}
+	if (S.next_fileno == 0)
+		S.next_fileno = (uint64_t)time(NULL) << 20;
+	sd = &S.dir[S.ndir];
+	memset(sd, 0, sizeof(*sd));
+	rc = cdisk_open(&sd->d, path, l1, l2, err, errlen);
+	if (rc < 0)
+		return rc;
+	sd->max = max;
+	sd->min_size = min_size;
+	sd->max_size = max_size;
+	sd->read_only = read_only;
+	S.ndir++;
+	rc = cdisk_scan(sd->d, scan_found, scan_done, sd);
+	if (rc < 0)
+		snprintf(err, errlen, "cannot read the objects already "
+			 "stored: %s", strerror(-rc));
+	return S.ndir - 1;
+}
+
+struct cdisk *
+store_dir_disk(int dir)
+{
+	return dir >= 0 && dir < S.ndir ? S.dir[dir].d : NULL;
+}
+
 void
 store_get_stats(struct store_stats *st)
 {
+	int i;
+
 	*st = S.st;
 	st->objects = S.nobj;
 	st->mem_bytes = S.mem;
 	st->mem_max = S.mem_max;
+	st->disk_bytes = 0;
+	st->disk_max = 0;
+	for (i = 0; i < S.ndir; i++) {
+		st->disk_bytes += S.dir[i].used;
+		st->disk_max += S.dir[i].max;
+	}
 }

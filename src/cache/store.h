@@ -19,6 +19,25 @@
  * replacement policy: enum cfg_repl). May be called again (reconfigure):
  * objects over a new limit go at once. */
 void store_configure(uint64_t mem_max, uint64_t max_obj_mem, int repl);
+/* maximum_object_size (0: none) and the cache_dirs' cache_swap_low and
+ * cache_swap_high (percent). */
+void store_configure_objects(uint64_t max_obj, int swap_low, int swap_high);
+
+/*
+ * Add a cache_dir: open PATH (cache/disk.c) and start putting the objects
+ * it holds back in the index (in the background). Objects of length in
+ * [min_size, max_size] (max_size 0: any) are written there; read_only:
+ * only read. Returns the dir's number, or a negative errno with a
+ * message in err. At most STORE_MAX_DIRS; once per process, after fork.
+ */
+#define STORE_MAX_DIRS 16
+struct cdisk;
+int store_dir_open(const char *path, unsigned l1, unsigned l2, uint64_t max,
+		   uint64_t min_size, uint64_t max_size, int read_only,
+		   char *err, size_t errlen);
+/* The disk store of dir number dir (to read an object's file). */
+struct cdisk *store_dir_disk(int dir);
+
 /* Whether anything may be stored at all (cache_mem > 0, or a
  * cache_dir). */
 int store_enabled(void);
@@ -41,17 +60,21 @@ struct cobj *store_lookup(const char *key, size_t klen,
  * find it); lookups of complete objects still return the older variant
  * until this one completes. head: the response head as received (hlen
  * bytes at base, parsed as resp). vkey: its secondary key (NULL: no
- * Vary). clen: the declared body length, -1 when unknown. Returns it with
- * the filler's reference, or NULL (out of memory).
+ * Vary). clen: the declared body length, -1 when unknown. The body goes
+ * to memory when it fits maximum_object_size_in_memory, and to a
+ * cache_dir when there is one. Returns it with the filler's reference,
+ * or NULL (out of memory, or nowhere to keep a body that large).
  */
 struct cobj *store_new(const char *key, size_t klen, const char *vkey,
 		       size_t vklen, const struct h1_resp *resp,
-		       const char *base, size_t hlen, int64_t clen);
+		       const char *base, size_t hlen, int64_t clen,
+		       int64_t request_time, int64_t response_time);
 /* Append body bytes. 0, or -EFBIG (over the memory limits: the object
  * is failed) or -ENOMEM. Wakes the waiters. */
 int store_append(struct cobj *o, const void *p, size_t n);
 /* The body is whole: older variants with the same secondary key leave
- * the index; the object becomes subject to replacement. */
+ * the index; the object becomes subject to replacement. A body only on
+ * disk is complete once its file is in place (later, from the loop). */
 void store_complete(struct cobj *o);
 /* Filling stopped before the end: the object leaves the index; readers
  * see o->failed. */
@@ -72,6 +95,8 @@ void store_touch(struct cobj *o, double now);
 
 /* Remove every variant of the primary key; returns how many. */
 int store_remove_key(const char *key, size_t klen);
+/* Remove o from the index (its file could not be read). */
+void store_remove(struct cobj *o);
 
 /* Wait for o to change (more bytes, complete, failed): w->cb(w->arg)
  * is called once from the loop. store_unwait() cancels. */

@@ -555,6 +555,7 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 	lsn_set_reuseport(1);
 	if (serve_init() < 0 || apply_listeners(cur) < 0)
 		_exit(1);
+	cache_open_disks(cur, kid);
 	if (kid == 1)		/* one WCCP cache per host, not per worker */
 		wccp2_start(cur);
 	log_msg(LOG_INFO, "kid%u started", kid);
@@ -796,6 +797,8 @@ run(int foreground, int debug_level)
 	if (cur->workers > 1) {
 		rc = master_run();
 	} else {
+		/* As the user that owns them: files it writes are its. */
+		cache_open_disks(cur, 0);
 		daemon_ready(0);
 		serve();
 		rc = 0;

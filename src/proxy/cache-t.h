@@ -13,6 +13,9 @@
 #include "core/buf-t.h"
 #include "http/h1-t.h"
 
+struct cdisk_rd;
+struct hit_open;
+
 struct strm_cache {
 	struct cobj    *found;	/* a hit, or the object being revalidated
 				   (a reference) */
@@ -29,6 +32,11 @@ struct strm_cache {
 	struct buf      view;	/* the response channel's input: a view
 				   of stored bytes, never owned */
 	struct cwait    wait;	/* waiting for a fill to progress */
+	/* A hit whose body is in a cache_dir file. */
+	struct cdisk_rd *rd;	/* the open file */
+	struct hit_open *opening;	/* an open in progress */
+	char           *dbuf;	/* what the last read brought */
+	int             disk_err;	/* the file could not be read */
 	unsigned        on:1;	/* cache allows this request: it may be
 				   stored (cache acl) */
 	unsigned        cond:1;	/* validators were added to revalidate
@@ -37,7 +45,9 @@ struct strm_cache {
 	unsigned        head_wait:1;	/* hit of a fill whose length is
 					   not known: the head waits for the
 					   end */
-	unsigned        from_disk:1;
+	unsigned        from_disk:1;	/* the body comes from a file */
+	unsigned        head_built:1;
+	unsigned        reading:1;	/* a read of the file is out */
 	unsigned        served:1;	/* answered from the cache */
 };
 

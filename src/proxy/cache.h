@@ -22,6 +22,10 @@ struct cobj;
 /* Apply the configuration's store limits (at start and reconfigure). */
 struct cfg;
 void cache_configure(const struct cfg *c);
+/* Open the cache_dirs (after fork and after privileges are dropped, in
+ * each serving process; kid: the worker's number, with workers). A dir
+ * that cannot be opened is logged and left out. */
+void cache_open_disks(const struct cfg *c, unsigned kid);
 
 /*
  * The lookup phase (phase.c, after access control and Host

@@ -100,8 +100,11 @@ cache_strm_end(struct stream *s)
 
 	cache_fill_end(s);
 	fill_drop(s, NULL);	/* cut before its end */
-	if (c->served && !s->sess->stats_port)
+	if (c->served && !s->sess->stats_port) {
+		stats.cache_hits++;
 		stats.cache_hit_bytes += s->bytes_out;
+	}
+	c->served = 0;
 	/* The gauges, now that the store may have changed. */
 	store_get_stats(&st);
 	stats.cache_objects = st.objects;

@@ -11,12 +11,26 @@
  * A hit on an object still being filled (collapsed_forwarding) sends
  * what is stored and waits for more; when its length is unknown the head
  * waits for the end.
+ *
+ * A body only in a cache_dir file is read by the disk store's threads
+ * into a buffer of the hit, one read ahead of the client at most; the
+ * head is sent once the file is open, so that a file that cannot be read
+ * turns the hit into a miss (TCP_SWAPFAIL_MISS) the client never sees.
  */
+
+#define DISK_READ (256u << 10)	/* bytes per read of a file */
+
+/* An open of a file in progress; outlives the stream if it must. */
+struct hit_open {
+	struct stream *s;	/* NULL: the stream went away */
+};
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cache/disk.h"
 #include "cache/policy.h"
 #include "cache/store.h"
 #include "config/config.h"
@@ -25,8 +39,10 @@
 #include "http/h1.h"
 #include "http/hdr.h"
 #include "http/msg.h"
+#include "log/log.h"
 #include "proxy/applet.h"
 #include "proxy/cache.h"
+#include "proxy/phase.h"
 #include "proxy/proxy.h"
 #include "proxy/rules.h"
 #include "proxy/stream.h"
@@ -320,9 +336,141 @@ hit_head(struct stream *s)
 	s->status = status;
 	keep_ctype(s, o);
 	s->cache.end = to;
-	if (from > 0)
-		store_cursor_seek(o, &s->cache.cur, from);
+	if (from > 0) {
+		if (s->cache.from_disk)
+			s->cache.cur.pos = from;
+		else
+			store_cursor_seek(o, &s->cache.cur, from);
+	}
 	s->resp_head_done = 1;
+	s->cache.head_built = 1;
+	return 0;
+}
+
+/* The file of the hit cannot be read: forget the stored object and
+ * fetch from the server instead, as if it had been a miss (nothing was
+ * sent to the client yet). */
+static void
+swap_fail(struct stream *s)
+{
+	struct cobj *o = s->cache.found;
+
+	log_msg(LOG_INFO, "cannot read the stored copy of %s (%s): fetching "
+		"it again", s->url, strerror(-s->cache.disk_err));
+	store_remove(o);
+	applet_release(&s->applet);	/* closes the file (hit_release) */
+	store_unref(o);
+	s->cache.found = NULL;
+	s->cache.served = 0;
+	s->cache.from_disk = 0;
+	s->code = "TCP_SWAPFAIL_MISS";
+	s->hier = NULL;
+	s->res.in = NULL;
+	s->res.fwd = 0;
+	strm_set_state(s, STRM_PREPARE);
+	strm_deadline(s, s->sess->cfg->connect_timeout);
+	phase_run(s);
+}
+
+static void
+hit_opened(void *arg, struct cdisk_rd *rd, int err)
+{
+	struct hit_open *ho = arg;
+	struct stream *s = ho->s;
+
+	free(ho);
+	if (s == NULL) {
+		if (rd != NULL)
+			cdisk_rd_close(rd);
+		return;
+	}
+	s->cache.opening = NULL;
+	if (rd == NULL || err < 0)
+		s->cache.disk_err = err < 0 ? err : -EIO;
+	else
+		s->cache.rd = rd;
+	strm_wake(s);
+}
+
+static void
+hit_got(void *arg, long n)
+{
+	struct stream *s = arg;
+	struct strm_cache *c = &s->cache;
+
+	c->reading = 0;
+	if (n <= 0) {
+		c->disk_err = n < 0 ? (int)n : -EIO;
+	} else {
+		c->view.area = c->dbuf;
+		c->view.size = (size_t)n;
+		c->view.head = 0;
+		c->view.tail = (size_t)n;
+		s->res.in = &c->view;
+		s->res.fwd = (uint64_t)n;
+		c->cur.pos += (uint64_t)n;
+	}
+	strm_wake(s);
+}
+
+/* produce() of a hit from a file. */
+static int
+hit_produce_disk(struct applet *a, struct stream *s)
+{
+	struct strm_cache *c = &s->cache;
+	struct cobj *o = c->found;
+	struct cdisk *d;
+	uint64_t left;
+	int rc;
+
+	if (c->rd == NULL) {
+		if (c->disk_err) {
+			if (s->resp_head_done)
+				return -EIO;
+			swap_fail(s);
+			return 1;
+		}
+		if (c->opening == NULL) {
+			d = store_dir_disk(o->dir);
+			c->opening = malloc(sizeof(*c->opening));
+			if (c->opening == NULL || d == NULL)
+				return -ENOMEM;
+			c->opening->s = s;
+			rc = cdisk_rd_open(d, o->fileno, hit_opened,
+					   c->opening);
+			if (rc < 0) {
+				free(c->opening);
+				c->opening = NULL;
+				c->disk_err = rc;
+				swap_fail(s);
+				return 1;
+			}
+		}
+		return 0;
+	}
+	if (!c->head_built) {
+		if (hit_head(s) < 0)
+			return 1;	/* answered otherwise */
+		return 1;
+	}
+	if (c->disk_err)
+		return -EIO;	/* cut: the head is out */
+	if (c->reading)
+		return 0;
+	if (!c->body || c->cur.pos >= c->end) {
+		a->done = 1;
+		return 0;
+	}
+	if (c->dbuf == NULL && (c->dbuf = malloc(DISK_READ)) == NULL)
+		return -ENOMEM;
+	left = c->end - c->cur.pos;
+	c->reading = 1;
+	rc = cdisk_read(c->rd, c->cur.pos, c->dbuf, left < DISK_READ ?
+			(size_t)left : DISK_READ, hit_got, s);
+	if (rc < 0) {
+		c->reading = 0;
+		return rc;
+	}
 	return 0;
 }
 
@@ -342,6 +490,8 @@ hit_produce(struct applet *a, struct stream *s)
 
 	if (o == NULL)
 		return -EIO;
+	if (c->from_disk)
+		return hit_produce_disk(a, s);
 	if (c->head_wait) {
 		if (o->failed)
 			return -EIO;
@@ -386,10 +536,20 @@ hit_release(struct applet *a)
 {
 	struct stream *s = a->ctx;
 
-	if (s != NULL && s->cache.found != NULL)
+	if (s == NULL)
+		return;
+	if (s->cache.found != NULL)
 		store_unwait(s->cache.found, &s->cache.wait);
-	if (s != NULL)
-		s->cache.view.area = NULL;
+	s->cache.view.area = NULL;
+	if (s->cache.opening != NULL)
+		s->cache.opening->s = NULL;	/* it frees itself */
+	s->cache.opening = NULL;
+	if (s->cache.rd != NULL)
+		cdisk_rd_close(s->cache.rd);
+	s->cache.rd = NULL;
+	s->cache.reading = 0;
+	free(s->cache.dbuf);
+	s->cache.dbuf = NULL;
 }
 
 static const struct applet_ops hit_ops = {
@@ -415,11 +575,17 @@ cache_hit_start(struct stream *s, struct cobj *o, const char *code)
 	s->code = code;
 	if (s->hier == NULL)
 		s->hier = "HIER_NONE";	/* a refresh keeps the server's */
-	stats.cache_hits++;
 	applet_start(s, &hit_ops, s);
 	s->res.in = &c->view;
 	s->res.fwd = 0;
 	strm_deadline(s, s->sess->cfg->read_timeout);
+	if (o->complete && !o->mem_body) {
+		/* The head goes once the file is open. */
+		c->from_disk = 1;
+		if (strcmp(code, "TCP_MEM_HIT") == 0)
+			s->code = "TCP_HIT";
+		return;
+	}
 	if (!o->complete && o->clen < 0) {
 		c->head_wait = 1;
 		return;

@@ -54,6 +54,47 @@ cache_configure(const struct cfg *c)
 	/* Each worker has its own memory cache: cache_mem is shared out. */
 	store_configure(cc->mem_bytes / w, cc->max_obj_mem < cc->max_obj ?
 			cc->max_obj_mem : cc->max_obj, (int)cc->repl_mem);
+	store_configure_objects(cc->max_obj, cc->swap_low, cc->swap_high);
+}
+
+void
+cache_open_disks(const struct cfg *c, unsigned kid)
+{
+	const struct cfg_cache *cc = &c->cache;
+	const struct cfg_cache_dir *cd;
+	char path[4096], err[256];
+	unsigned w = c->workers ? c->workers : 1;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cc->ndir; i++) {
+		cd = &cc->dir[i];
+		/* Workers do not share a dir: each has its own part of it
+		 * (PATH/kidN) and of its size, as Squid's ufs dirs with
+		 * ${process_number} would be. */
+		if (w > 1)
+			rc = snprintf(path, sizeof(path), "%s/kid%u", cd->path,
+				      kid);
+		else
+			rc = snprintf(path, sizeof(path), "%s", cd->path);
+		if (rc < 0 || (size_t)rc >= sizeof(path))
+			continue;
+		err[0] = '\0';
+		rc = store_dir_open(path, cd->l1, cd->l2, cd->max_bytes / w,
+				    cd->min_size, cd->max_size, cd->read_only,
+				    err, sizeof(err));
+		if (rc < 0)
+			log_msg(LOG_CRIT, "ERROR: cache_dir %s (%s:%d): %s; "
+				"going on without it", path, cd->file,
+				cd->line, err[0] ? err : strerror(-rc));
+		else if (err[0])
+			log_msg(LOG_CRIT, "WARNING: cache_dir %s: %s", path,
+				err);
+		else
+			log_msg(LOG_INFO, "cache_dir %s: %llu MB, objects "
+				"being indexed in the background", path,
+				(unsigned long long)(cd->max_bytes / w >> 20));
+	}
 }
 
 /* The refresh_pattern line for url (the first that matches). */
@@ -437,11 +478,11 @@ cache_response(struct stream *s, const struct h1_resp *resp,
 	s->cache.fill = store_new(key, (size_t)k, vk, (size_t)vn, resp,
 				  buf_head(&s->srv->ibuf), rc,
 				  info->has_cl && !info->has_te ?
-				  (int64_t)info->cl : -1);
+				  (int64_t)info->cl : -1, s->cache.req_time,
+				  (int64_t)evl_time());
 	if (s->cache.fill == NULL)
 		return 0;
-	s->cache.fill->request_time = s->cache.req_time;
-	s->cache.fill->response_time = (int64_t)evl_time();
+	s->cache.fill->negative = resp->status >= 400;
 	s->cache.dechunk = s->resp_body;
 	if (s->resp_body.kind == H1_BODY_NONE)
 		store_complete(s->cache.fill);
