@@ -11,6 +11,7 @@ RFC 9111's finer points are covered by `make cache-tests`; these tests
 check that tproxyd's parts work together.
 """
 
+import hashlib
 import socket
 import threading
 import time
@@ -374,3 +375,111 @@ def test_client_reload_revalidates(tproxyd, corigin):
     assert r.status == 200 and r.body == b"r"
     assert corigin.count("/rl") == 2
     assert corigin.requests("/rl")[-1].get("If-None-Match") == '"r"'
+
+
+# --- cache_dir: the disk store -------------------------------------------
+
+def disk_conf(d, extra=()):
+    d.mkdir(parents=True, exist_ok=True)
+    harness.share_with_daemon_user(d)
+    return MEM + ["cache_dir ufs %s 100 4 16" % d] + list(extra)
+
+
+def stored_files(d):
+    return [f for f in d.rglob("*") if f.is_file() and
+            f.parent.name != "tmp"]
+
+
+def test_large_object_on_disk_survives_a_restart(tproxyd, corigin,
+                                                  tmp_path):
+    body = bytes(range(256)) * 8192     # 2 MiB: over the memory limit
+    corigin.set("/d", body=body, headers=FRESH)
+    p = tproxyd(disk_conf(tmp_path / "cd"))
+    assert get(p, corigin.url("/d")).body == body
+    r = get(p, corigin.url("/d"))
+    assert r.status == 200 and r.body == body
+    assert wait_codes(p, corigin.url("/d"), 2) == ["TCP_MISS/200",
+                                                   "TCP_HIT/200"]
+    assert len(stored_files(tmp_path / "cd")) == 1
+    assert p.stop() == []
+    p.start()
+    r = harness.poll(lambda: (lambda x: x if x.header("Age") else None)(
+        get(p, corigin.url("/d"))), 5.0)
+    assert r and r.body == body
+    r = get(p, corigin.url("/d"), ["-H", "Range: bytes=1000000-1000009"])
+    assert r.status == 206 and r.body == body[1000000:1000010]
+    assert corigin.count("/d") == 1
+
+
+def test_kill9_during_a_write_never_gives_a_cut_hit(tproxyd, corigin,
+                                                    tmp_path):
+    """tproxyd is killed while an object is being written to its file:
+    after a restart the object is simply not there (the next request
+    fetches it whole); objects stored before are intact."""
+    good = b"g" * 700000
+    body = b"k" * 3000000
+    corigin.set("/good", body=good, headers=FRESH)
+    corigin.set("/k", body=body, headers=FRESH, pause=3.0)
+    p = tproxyd(disk_conf(tmp_path / "cd"))
+    assert get(p, corigin.url("/good")).body == good
+    t = threading.Thread(target=lambda: get(p, corigin.url("/k")))
+    t.start()
+    harness.poll(lambda: corigin.count("/k") >= 1 or None, 5.0)
+    time.sleep(0.5)                 # half the body is in the file
+    p.signals_sent.add(9)
+    p.proc.kill()
+    p.proc.wait(5)
+    t.join(10)
+    corigin.set("/k", body=body, headers=FRESH)
+    p.start()
+    r = get(p, corigin.url("/k"))
+    assert r.status == 200 and r.body_len == len(body)
+    assert r.body_sha256 == hashlib.sha256(body).hexdigest()
+    assert corigin.count("/k") == 2
+    r = harness.poll(lambda: (lambda x: x if x.header("Age") else None)(
+        get(p, corigin.url("/good"))), 5.0)
+    assert r and r.body == good
+    assert corigin.count("/good") == 1
+
+
+def test_unreadable_file_becomes_a_miss(tproxyd, corigin, tmp_path):
+    body = b"u" * 1500000
+    corigin.set("/u", body=body, headers=FRESH)
+    d = tmp_path / "cd"
+    p = tproxyd(disk_conf(d))
+    get(p, corigin.url("/u"))
+    harness.poll(lambda: stored_files(d) or None, 5.0)
+    for f in stored_files(d):
+        f.write_bytes(b"damaged")
+    r = get(p, corigin.url("/u"))
+    assert r.status == 200 and r.body == body
+    assert corigin.count("/u") == 2
+    assert "TCP_SWAPFAIL_MISS/200" in wait_codes(p, corigin.url("/u"), 2)
+
+
+def test_full_disk_loses_only_what_did_not_fit(tproxyd, corigin, tmp_path):
+    harness.require_root("mounting a small tmpfs")
+    d = tmp_path / "small"
+    d.mkdir()
+    import subprocess
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1500k", "tmpfs",
+                       str(d)]).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        harness.share_with_daemon_user(d)
+        body1 = b"1" * 900000
+        body2 = b"2" * 900000
+        corigin.set("/f1", body=body1, headers=FRESH)
+        corigin.set("/f2", body=body2, headers=FRESH)
+        p = tproxyd(disk_conf(d, ["maximum_object_size_in_memory 8 KB"]))
+        assert get(p, corigin.url("/f1")).body == body1
+        harness.poll(lambda: stored_files(d) or None, 5.0)
+        assert get(p, corigin.url("/f2")).body == body2   # ENOSPC
+        for _ in range(2):
+            assert get(p, corigin.url("/f1")).body == body1
+            assert get(p, corigin.url("/f2")).body == body2
+        assert corigin.count("/f1") == 1
+        assert corigin.count("/f2") == 3
+        assert p.stop() == []
+    finally:
+        subprocess.run(["umount", "-l", str(d)])
