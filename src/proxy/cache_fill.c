@@ -110,6 +110,8 @@ cache_strm_end(struct stream *s)
 	stats.cache_objects = st.objects;
 	stats.cache_mem_bytes = st.mem_bytes;
 	stats.cache_mem_max = st.mem_max;
+	stats.cache_disk_bytes = st.disk_bytes;
+	stats.cache_disk_max = st.disk_max;
 	if (c->found != NULL) {
 		store_unref(c->found);
 		c->found = NULL;

@@ -102,6 +102,8 @@ struct stats_slot {
 	uint64_t cache_mem_bytes;	/* memory they take (cache_mem) */
 	uint64_t cache_mem_max;		/* this process's share of
 					   cache_mem */
+	uint64_t cache_disk_bytes;	/* cache_dir space its files take */
+	uint64_t cache_disk_max;	/* ... its share of the dirs' size */
 } __attribute__((aligned(STATS_CACHE_LINE)));
 
 #endif

@@ -102,6 +102,8 @@ stats_kid_exited(unsigned kid)
 	s->cache_objects = 0;
 	s->cache_mem_bytes = 0;
 	s->cache_mem_max = 0;
+	s->cache_disk_bytes = 0;
+	s->cache_disk_max = 0;
 }
 
 void
@@ -245,6 +247,8 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		out->cache_objects += LOAD(s->cache_objects);
 		out->cache_mem_bytes += LOAD(s->cache_mem_bytes);
 		out->cache_mem_max += LOAD(s->cache_mem_max);
+		out->cache_disk_bytes += LOAD(s->cache_disk_bytes);
+		out->cache_disk_max += LOAD(s->cache_disk_max);
 		sum_errors(s, out);
 		out->clients += LOAD(s->clients);
 		srv = LOAD(s->servers);
@@ -413,6 +417,13 @@ stats_render(struct buf *b)
 			  "%llu\ntproxyd_cache_memory_bytes{kind=\"max\"} "
 			  "%llu\n", (unsigned long long)t.cache_mem_bytes,
 			  (unsigned long long)t.cache_mem_max);
+	rc |= METRIC(b, "tproxyd_cache_disk_bytes", "gauge",
+		     "Space the cache's files take in the cache_dirs, and "
+		     "the dirs' size.");
+	rc |= buf_appendf(b, "tproxyd_cache_disk_bytes{kind=\"used\"} "
+			  "%llu\ntproxyd_cache_disk_bytes{kind=\"max\"} "
+			  "%llu\n", (unsigned long long)t.cache_disk_bytes,
+			  (unsigned long long)t.cache_disk_max);
 	rc |= COUNTER(b, "tproxyd_server_connect_failures_total",
 		      "Server connections that could not be established.",
 		      t.server_connect_failed);

@@ -483,3 +483,22 @@ def test_full_disk_loses_only_what_did_not_fit(tproxyd, corigin, tmp_path):
         assert p.stop() == []
     finally:
         subprocess.run(["umount", "-l", str(d)])
+
+
+def test_tproxyctl_status_shows_the_cache(tproxyd, corigin, tmp_path):
+    import os
+    import subprocess
+    sport = free_port()
+    corigin.set("/st", body=b"s" * 4000, headers=FRESH)
+    p = tproxyd(disk_conf(tmp_path / "cd", ["stats_port 127.0.0.1:%d" %
+                                            sport]))
+    for _ in range(4):
+        get(p, corigin.url("/st"))
+    wait_codes(p, corigin.url("/st"), 4)
+    ctl = os.path.join(os.environ.get("TPROXYD_BUILD", "build"), "tproxyctl")
+    out = subprocess.run([ctl, "status", "-f", str(p.conf)],
+                         capture_output=True, text=True, timeout=20).stdout
+    line = [ln for ln in out.splitlines() if "cache:" in ln]
+    assert line, out
+    assert "3 hits of 4 lookups (75.0%)" in line[0], line[0]
+    assert "1 objects" in line[0] and "disk 0 of 100 MB" in line[0], line[0]

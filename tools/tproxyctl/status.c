@@ -233,6 +233,21 @@ status_run(const struct cfg *c, const char *path)
 			 "{peer=\"server\",direction=\"in\"}"),
 	       metric(m, "tproxyd_bytes_total"
 			 "{peer=\"server\",direction=\"out\"}"));
+	e = metric(m, "tproxyd_cache_lookups_total");
+	printf("  cache:     %.0f hits of %.0f lookups (%.1f%%), %.1f%% of "
+	       "bytes out; %.0f objects, memory %.0f of %.0f MB, disk %.0f "
+	       "of %.0f MB\n", metric(m, "tproxyd_cache_hits_total"), e,
+	       e > 0 ? 100.0 * metric(m, "tproxyd_cache_hits_total") / e : 0,
+	       metric(m, "tproxyd_bytes_total"
+			 "{peer=\"client\",direction=\"out\"}") > 0 ?
+	       100.0 * metric(m, "tproxyd_cache_hit_bytes_total") /
+	       metric(m, "tproxyd_bytes_total"
+		      "{peer=\"client\",direction=\"out\"}") : 0,
+	       metric(m, "tproxyd_cache_objects"),
+	       metric(m, "tproxyd_cache_memory_bytes{kind=\"used\"}") / 1048576,
+	       metric(m, "tproxyd_cache_memory_bytes{kind=\"max\"}") / 1048576,
+	       metric(m, "tproxyd_cache_disk_bytes{kind=\"used\"}") / 1048576,
+	       metric(m, "tproxyd_cache_disk_bytes{kind=\"max\"}") / 1048576);
 	printf("  security:  %.0f Host header forgeries\n",
 	       metric(m, "tproxyd_host_forgeries_total"));
 	for (p = m; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
