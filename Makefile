@@ -140,7 +140,7 @@ blackbox: deps-test all $(B)/tests/priv_check
 # tests/fuzz/corpus/<target>; `make test` runs each for 7 s so that a
 # regression fails CI. Crashes land in build/fuzz/ as crash-* files.
 FUZZ_TARGETS := h1_req h1_resp chunked url config wccp2 gre tls_hello \
-                tls_server dns_msg ctl_rules cache_cc
+                tls_server dns_msg ctl_rules cache_cc icp htcp
 FUZZ_TIME    ?= 60
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE
@@ -163,6 +163,8 @@ FUZZ_SRCS_dns_msg := src/learn/dns_msg.c src/learn/learn_tab.c \
                      src/learn/learn_pkt.c
 FUZZ_SRCS_ctl_rules := $(CTL_FUZZ_SRCS)
 FUZZ_SRCS_cache_cc  := src/cache/policy.c
+FUZZ_SRCS_icp       := src/cache/icp.c
+FUZZ_SRCS_htcp      := src/cache/htcp.c
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c src/tls/*.c src/learn/*.c src/cache/*.c) \
 		$(CTL_FUZZ_SRCS)

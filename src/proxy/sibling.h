@@ -1,0 +1,60 @@
+/*
+ * sibling.h - sibling caches (ICP, HTCP): the server side answers their
+ * queries from the store (through sib_opts.lookup), the client side asks
+ * them on a miss. See sibling-t.h.
+ *
+ * How the lead wires it (Squid's behaviour for a sibling HIT):
+ *   - on a cache miss that may be stored, q = sib_query(url, ...) and
+ *     keep q in the stream; if the stream ends first, sib_cancel(q);
+ *   - cb(arg, peer): peer != NULL: send the request to that sibling's
+ *     HTTP port (peer->data) as to a proxy, never spoofing the client's
+ *     address (no-tproxy: the sibling must see us), with
+ *     "Cache-Control: only-if-cached" added so that a sibling which lost
+ *     the object answers 504 instead of fetching it (then go direct);
+ *     do not store the answer if the peer is proxy-only.
+ *     peer == NULL: go direct (or to a parent) as usual.
+ */
+#ifndef TPROXYD_PROXY_SIBLING_H
+#define TPROXYD_PROXY_SIBLING_H
+
+#include <stddef.h>
+
+#include "proxy/sibling-t.h"
+
+/*
+ * Open the ICP and HTCP ports o asks for and a client socket per family
+ * the peers need; copies o (the peer array and access lists it points to
+ * must live until sib_stop()). Returns 0, or -1 with a message in
+ * err[0..errlen) (e.g. "cannot bind ICP port 0.0.0.0:3130: Address
+ * already in use"); then nothing is left open. Needs evl_init() first.
+ */
+int sib_start(const struct sib_opts *o, char *err, size_t errlen);
+
+/* Close everything; queries still waiting are dropped without their
+ * callbacks (the lead ends its streams first). */
+void sib_stop(void);
+
+/*
+ * Ask every sibling that is not no-query whether it has url (len bytes;
+ * an absolute URL as the store keys it). Returns a handle, owned by this
+ * module, valid until cb runs or sib_cancel(); or NULL when no sibling
+ * was asked (none configured, or no datagram could be sent): then cb is
+ * never called and the caller goes direct at once.
+ */
+struct sib_query *sib_query(const char *url, size_t len, sib_cb *cb,
+			    void *arg);
+
+/* Forget a query whose cb has not run yet; cb never runs. */
+void sib_cancel(struct sib_query *q);
+
+/* The timeout a query started now would get (seconds), for logs and
+ * tests. */
+double sib_timeout(void);
+
+/* The ICP and HTCP ports the server side listens on (0: closed), and
+ * whether an IPv6 socket is open beside the IPv4 one. */
+unsigned sib_icp_port(void);
+unsigned sib_htcp_port(void);
+int sib_has_ipv6(void);
+
+#endif
