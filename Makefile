@@ -118,7 +118,7 @@ WCCP_TESTS := tests/blackbox/test_wccp2.py
 CTL_TESTS  := $(sort $(wildcard tests/blackbox/test_tproxyctl*.py \
 		tests/blackbox/test_doctor_*.py))
 PYTEST     := TPROXYD_BUILD=$(B) $(PYTHON) -m pytest -q -ra -p no:cacheprovider
-blackbox: deps-test all $(B)/tests/priv_check
+blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/sib_tool
 	@echo "== $(WCCP_TESTS) and the tproxyctl tests: in the background," \
 		"reports below"
 	@rm -f $(B)/doctor-faults.jsonl
@@ -366,3 +366,9 @@ bench: all
 	@sh scripts/deps.sh bench
 	$(PYTHON) bench/bench.py --build $(B) $(if $(filter 1,$(QUICK)),--quick) $(if $(BASELINE),--baseline $(BASELINE)) $(BENCH_ARGS)
 .PHONY: bench
+
+# Driver for tests/blackbox/test_sibling.py: serves and asks ICP/HTCP with
+# src/proxy/sibling.c, against a real Squid.
+$(B)/tests/sib_tool: $(B)/tests/sibling/sib_tool.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
