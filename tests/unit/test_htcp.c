@@ -85,6 +85,18 @@ static const uint8_t nop_auth[] = {
 	U16(6), 1, 2, 3, 4,
 };
 
+/* A TST request as Squid 5.7 sends it to a sibling (captured on
+ * loopback): HTCP/0.1, RD, TRANS-ID 1, VERSION "1/1" and an empty
+ * REQ-HDRS (Squid builds the headers but sends a zero length). */
+static const uint8_t squid57_tst[] = {
+	0x00, 0x38, 0x00, 0x01, 0x00, 0x32, 0x10, 0x02, 0x00, 0x00,
+	0x00, 0x01, 0x00, 0x03, 0x47, 0x45, 0x54, 0x00, 0x1c, 0x68,
+	0x74, 0x74, 0x70, 0x3a, 0x2f, 0x2f, 0x31, 0x32, 0x37, 0x2e,
+	0x30, 0x2e, 0x30, 0x2e, 0x31, 0x3a, 0x34, 0x31, 0x32, 0x39,
+	0x31, 0x2f, 0x6f, 0x62, 0x6a, 0x2f, 0x78, 0x00, 0x03, 0x31,
+	0x2f, 0x31, 0x00, 0x00, 0x00, 0x02,
+};
+
 /* Refused. */
 static const uint8_t e_len[] = {	/* LENGTH 52, 51 came */
 	U16(52), 0, 1, U16(45), 0x10, 0x02, U32(5), SPEC_A, AUTH0,
@@ -155,7 +167,8 @@ struct pcase {
 	int            rc;
 	int            op, response, f1, rr;
 	uint32_t       trans_id;
-	int            spec;		/* the SPECIFIER of tst_a */
+	int            spec;		/* 1: the SPECIFIER of tst_a, 2:
+					   Squid's */
 	int            detail;		/* 1: empty, 2: "Age: 3" */
 };
 
@@ -164,6 +177,7 @@ struct pcase {
 
 static const struct pcase pcases[] = {
 	C("tst", tst_a, 0, HTCP_OP_TST, 0, 1, 0, 5, 1, 0),
+	C("squid57_tst", squid57_tst, 0, HTCP_OP_TST, 0, 1, 0, 1, 2, 0),
 	C("tst_0.0", tst_a_00, 0, HTCP_OP_TST, 0, 0, 0, 5, 1, 0),
 	C("tst_miss", tst_miss, 0, HTCP_OP_TST, 1, 0, 1, 5, 0, 1),
 	C("tst_hit", tst_hit, 0, HTCP_OP_TST, 0, 0, 1, 0xdeadbeef, 0, 2),
@@ -225,8 +239,14 @@ test_parse(void **state)
 		assert_int_equal(m.f1, c->f1);
 		assert_int_equal(m.rr, c->rr);
 		assert_int_equal(m.trans_id, c->trans_id);
-		assert_int_equal(m.has_spec, c->spec);
-		if (c->spec) {
+		assert_int_equal(m.has_spec, c->spec != 0);
+		if (c->spec == 2) {
+			eq(c->name, "method", m.spec.method, "GET");
+			eq(c->name, "uri", m.spec.uri,
+			   "http://127.0.0.1:41291/obj/x");
+			eq(c->name, "version", m.spec.version, "1/1");
+			eq(c->name, "req_hdrs", m.spec.req_hdrs, "");
+		} else if (c->spec) {
 			eq(c->name, "method", m.spec.method, "GET");
 			eq(c->name, "uri", m.spec.uri, "http://a/");
 			eq(c->name, "version", m.spec.version, "HTTP/1.1");

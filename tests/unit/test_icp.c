@@ -49,6 +49,17 @@ static const uint8_t denied_x[] = {
 	22, 2, U16(22), U32(9), U32(0), U32(0), U32(0), 'x', 0,
 };
 
+/* An ICP_OP_QUERY as Squid 5.7 sends it to a sibling (captured on
+ * loopback): request number 1, no options, addresses 0. */
+static const uint8_t squid57_query[] = {
+	0x01, 0x02, 0x00, 0x35, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x68, 0x74, 0x74, 0x70, 0x3a, 0x2f,
+	0x2f, 0x31, 0x32, 0x37, 0x2e, 0x30, 0x2e, 0x30, 0x2e, 0x31,
+	0x3a, 0x34, 0x31, 0x32, 0x39, 0x31, 0x2f, 0x6f, 0x62, 0x6a,
+	0x2f, 0x78, 0x00,
+};
+
 /* Refused. */
 static const uint8_t e_len_big[] = {	/* says 35, 34 came */
 	1, 2, U16(35), U32(7), U32(0), U32(0), U32(0), U32(0), URL_A,
@@ -103,6 +114,8 @@ struct pcase {
 
 static const struct pcase pcases[] = {
 	C("query", q_a, 0, ICP_OP_QUERY, 7, 0x40000000, 0, "http://a/"),
+	C("squid57", squid57_query, 0, ICP_OP_QUERY, 1, 0, 0,
+	  "http://127.0.0.1:41291/obj/x"),
 	C("hit", hit_a, 0, ICP_OP_HIT, 7, 0, 0, "http://a/"),
 	C("miss_nofetch", nofetch_a, 0, ICP_OP_MISS_NOFETCH, 0xfffffffe,
 	  0x40000000, 0x00030010, "http://a/"),
