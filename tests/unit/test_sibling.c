@@ -7,7 +7,8 @@
  * callback never runs), the configured and dynamic timeouts (Squid's:
  * twice the mean round trip within [min, max]; dead siblings asked but
  * not waited for), no-query siblings never asked, and the HTCP CLR that
- * drops a URL through the clear callback.
+ * drops a URL through the clear callback; IPv4 and IPv6 sockets side
+ * by side.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -488,6 +489,69 @@ test_clr(void **state)
 	close(fd);
 }
 
+/* Without udp_in: 0.0.0.0:N and [::]:N (when the host has IPv6), and a
+ * sibling reached over IPv6 answers like one over IPv4. */
+static void
+test_ipv6(void **state)
+{
+	struct sib_peer peers[1];
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&peers[0].addr;
+	struct sib_opts o;
+	char err[200];
+	unsigned icp = free_udp_port(NULL);
+	int fd6;
+
+	(void)state;
+	reset();
+	fd6 = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (fd6 < 0)
+		skip();
+	close(fd6);
+	memset(&o, 0, sizeof(o));
+	o.icp_port = icp;
+	o.icp_access = &acl_cfg->http_access;
+	o.lookup = lookup;
+	o.query_timeout = 2;
+	memset(peers, 0, sizeof(peers));
+	a6->sin6_family = AF_INET6;
+	a6->sin6_addr = in6addr_loopback;
+	a6->sin6_port = htons((uint16_t)icp);
+	peers[0].addrlen = sizeof(*a6);
+	peers[0].name = "v6";
+	o.peers = peers;
+	o.npeers = 1;
+	assert_int_equal(sib_start(&o, err, sizeof(err)), 0);
+	assert_int_equal(sib_has_ipv6(), 1);
+	assert_int_equal(sib_icp_port(), icp);
+	/* The querier is ::1, which the IPv4 acl does not allow: DENIED,
+	 * so a miss at once. */
+	assert_non_null(sib_query("http://a/held", 13, answer, NULL));
+	run_for(1);
+	assert_int_equal(ncb, 1);
+	assert_null(got);
+	sib_stop();
+	/* Allowed: the HIT names the IPv6 sibling. */
+	{
+		struct cfg_msgs msgs;
+		struct cfg *c;
+
+		memset(&msgs, 0, sizeof(msgs));
+		c = cfg_load_mem("acl lo6 src ::1\nhttp_access allow lo6\n",
+				 "test6", &msgs);
+		assert_non_null(c);
+		cfg_msgs_free(&msgs);
+		o.icp_access = &c->http_access;
+		assert_int_equal(sib_start(&o, err, sizeof(err)), 0);
+		assert_non_null(sib_query("http://a/held", 13, answer,
+					  NULL));
+		run_for(1);
+		assert_int_equal(ncb, 2);
+		assert_ptr_equal(got, &peers[0]);
+		sib_stop();
+		cfg_unref(c);
+	}
+}
+
 static void
 test_bind_error(void **state)
 {
@@ -516,6 +580,7 @@ main(void)
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_clr),
+		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_bind_error),
 	};
 
