@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 #include "cache/icp.h"
 #include "core/sa.h"
 #include "event/loop.h"
+#include "http/url.h"
 #include "proxy/sibling.h"
 
 enum { P_ICP, P_HTCP, NPROTO };
@@ -96,8 +98,9 @@ sock_close(struct sib_sock *k)
 
 static void sock_read(struct evl_io *io, int revents);
 
-/* Open a UDP socket of family fam bound to udp_in (or any) and port.
- * Returns 0 or -1 with err filled. */
+/* Open a UDP socket of family fam bound to port and udp_in when that is
+ * of family fam, else to the family's any address. Returns 0 or -1 with
+ * err filled. */
 static int
 sock_open(struct sib_sock *k, int proto, int fam, unsigned port,
 	  int server, char *err, size_t errlen)
@@ -108,7 +111,7 @@ sock_open(struct sib_sock *k, int proto, int fam, unsigned port,
 	int fd, one = 1, e;
 
 	memset(&ss, 0, sizeof(ss));
-	if (sib.o.udp_in != NULL) {
+	if (sib.o.udp_in != NULL && fam_of(sib.o.udp_in) == fam) {
 		len = sa_len(sib.o.udp_in);
 		memcpy(&ss, sib.o.udp_in, len);
 	} else if (fam == F_V6) {
@@ -297,22 +300,35 @@ log_query(const struct sockaddr *from, const char *method, const char *code,
 }
 
 /* Who may ask: the list's verdict for a ctx holding the querier's
- * address and the URL (what Squid's checklist holds for ICP and HTCP).
- * A verdict that needs more (a destination, a name) denies. */
+ * address, the port it reached and the URL with its host, port and path
+ * (what Squid's checklist holds for ICP and HTCP: a GET of the URL). A
+ * verdict that needs more (a destination address, a name) denies. */
 static int
-allowed(const struct access_list *list, const struct sockaddr *from,
-	struct str url)
+allowed(const struct access_list *list, const struct sib_sock *k,
+	const struct sockaddr *from, struct str url)
 {
+	char host[URL_HOST_MAX];
 	struct acl_ctx ctx;
+	const char *end;
+	unsigned port;
 
 	if (list == NULL || list->n == 0)
 		return 0;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.client = from;
 	ctx.direct = from;
+	ctx.local_port = k->port;
 	ctx.method = STR_LIT("GET");
 	ctx.proto = STR_LIT("HTTP");
 	ctx.url = url;
+	if (url.len > 7 && strncasecmp(url.p, "http://", 7) == 0 &&
+	    url_authority_end(url.p, url.len, &end) == 0 &&
+	    url_parse_authority(url.p + 7, (size_t)(end - url.p - 7), 80,
+				host, &port) >= 0) {
+		ctx.host = str_make(host, strlen(host));
+		ctx.dst_port = port;
+		ctx.path = str_make(end, (size_t)(url.p + url.len - end));
+	}
 	return acl_check(list, &ctx, ACL_DENY, NULL) == ACL_ALLOW;
 }
 
@@ -357,7 +373,7 @@ icp_query_in(struct sib_sock *k, const struct icp_msg *m,
 	if (!url_ok(m->url)) {
 		op = ICP_OP_ERR;
 		code = "UDP_INVALID";
-	} else if (!allowed(sib.o.icp_access, from, m->url)) {
+	} else if (!allowed(sib.o.icp_access, k, from, m->url)) {
 		op = ICP_OP_DENIED;
 		code = "UDP_DENIED";
 	} else if (stored(m->url)) {
@@ -390,7 +406,7 @@ htcp_request_in(struct sib_sock *k, const struct htcp_msg *m,
 	}
 	/* Squid answers nothing to a denied HTCP request (HTCP has no
 	 * DENIED), and nothing when RD is clear. */
-	if (!allowed(list, from, m->spec.uri)) {
+	if (!allowed(list, k, from, m->spec.uri)) {
 		log_query(from, method, "UDP_DENIED", m->spec.uri, 0);
 		return;
 	}

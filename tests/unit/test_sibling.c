@@ -489,6 +489,64 @@ test_clr(void **state)
 	close(fd);
 }
 
+/* icp_access sees the URL's host, port and path as a request's: a
+ * dstdomain, port and urlpath_regex acl decide on the queried URL. */
+static void
+test_acl_url(void **state)
+{
+	struct sib_peer peers[1];
+	struct sib_opts o;
+	struct cfg_msgs msgs;
+	struct cfg *c;
+	char err[200];
+	unsigned icp = free_udp_port(NULL);
+
+	(void)state;
+	reset();
+	memset(&msgs, 0, sizeof(msgs));
+	c = cfg_load_mem("acl lo src 127.0.0.1\nacl dom dstdomain a\n"
+			 "acl p80 port 80\nacl held urlpath_regex ^/held\n"
+			 "http_access allow lo dom p80 held\n"
+			 "http_access deny all\n", "test", &msgs);
+	assert_non_null(c);
+	cfg_msgs_free(&msgs);
+	memset(&o, 0, sizeof(o));
+	o.icp_port = icp;
+	o.udp_in = (struct sockaddr *)&lo;
+	o.icp_access = &c->http_access;
+	o.lookup = lookup;
+	o.log = log_cb;
+	o.query_timeout = 2;
+	set_peer(&peers[0], icp, 0, "self");
+	o.peers = peers;
+	o.npeers = 1;
+	assert_int_equal(sib_start(&o, err, sizeof(err)), 0);
+	assert_non_null(sib_query("http://a/held", 13, answer, NULL));
+	run_for(1);
+	assert_ptr_equal(got, &peers[0]);
+	assert_string_equal(lastcode, "UDP_HIT");
+	assert_non_null(sib_query("http://A:80/held2", 17, answer, NULL));
+	run_for(1);
+	assert_string_equal(lastcode, "UDP_MISS");
+	assert_non_null(sib_query("http://b/held", 13, answer, NULL));
+	run_for(1);
+	assert_string_equal(lastcode, "UDP_DENIED");
+	assert_non_null(sib_query("http://a:8080/held", 18, answer, NULL));
+	run_for(1);
+	assert_string_equal(lastcode, "UDP_DENIED");
+	assert_non_null(sib_query("http://a/other", 14, answer, NULL));
+	run_for(1);
+	assert_string_equal(lastcode, "UDP_DENIED");
+	/* Not a URL Squid could use: ICP_ERR, logged UDP_INVALID. */
+	assert_non_null(sib_query("no url", 6, answer, NULL));
+	run_for(1);
+	assert_string_equal(lastcode, "UDP_INVALID");
+	assert_int_equal(ncb, 6);
+	assert_null(got);
+	sib_stop();
+	cfg_unref(c);
+}
+
 /* Without udp_in: 0.0.0.0:N and [::]:N (when the host has IPv6), and a
  * sibling reached over IPv6 answers like one over IPv4. */
 static void
@@ -581,6 +639,7 @@ main(void)
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_clr),
 		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_acl_url),
 		cmocka_unit_test(test_bind_error),
 	};
 
