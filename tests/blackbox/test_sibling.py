@@ -21,7 +21,9 @@ test_sibling.py - ICP and HTCP between tproxyd's sibling code
                           Squid logs SIBLING_HIT; another URL goes to the
                           origin (HIER_DIRECT); a querier outside our
                           access list gets DENIED and Squid goes direct
-                          after its ICP timeout.
+                          after its ICP timeout. Squid's PURGE sends us
+                          an HTCP CLR that drops the URL; ours makes
+                          Squid drop one.
 
 Squid sends and receives ICP and HTCP on 127.0.0.2 (see Squid.__init__),
 tproxyd's side on 127.0.0.1. Squid runs as cache_effective_user proxy (root starts it), -N, with its
@@ -210,10 +212,10 @@ class Squid:
             raise AssertionError("no access.log line with %s in:\n%s" %
                                  (words, self.access_log()))
 
-    def get(self, url):
+    def get(self, url, method="GET"):
         """GET url through Squid; (status, headers text, body)."""
         host = url.split("/")[2]
-        req = ("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
+        req = (method + " %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
                % (url, host)).encode()
         with socket.create_connection(("127.0.0.1", self.http),
                                       timeout=10) as c:
@@ -369,6 +371,29 @@ def test_ask_squid(tool_built, origin, squid_factory, proto):
     squid.wait_log("UDP_MISS/000", method, other)
 
 
+def test_clr_to_squid(tool_built, origin, squid_factory):
+    """Our HTCP CLR makes Squid drop the URL (response 0, "gone"); a
+    second one finds nothing (2); the next TST misses."""
+    squid = squid_factory(["htcp_access allow lo", "htcp_access deny all",
+                           "htcp_clr_access allow lo",
+                           "htcp_clr_access deny all"])
+    held = origin.url("held")
+    fill(squid, held)
+    assert ask("htcp:127.0.0.2:%d" % squid.htcp, held)[held][0] == "HIT"
+
+    def clr():
+        r = subprocess.run([str(TOOL), "clr", "127.0.0.2", str(squid.htcp),
+                            held], capture_output=True, text=True,
+                           timeout=10)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
+    assert clr() == "clr response=0 trans=4242"
+    squid.wait_log("UDP_HIT/000", "HTCP_CLR", held)
+    assert clr() == "clr response=2 trans=4242"
+    r = ask("htcp:127.0.0.2:%d" % squid.htcp, held)
+    assert r[held][0] == "MISS" and r[held][2] < 1000, r
+
+
 def test_squid_denies_icp(tool_built, origin, squid_factory):
     """icp_access deny: Squid answers ICP_DENIED, which ends our query as
     a miss at once (no waiting for the timeout)."""
@@ -422,6 +447,34 @@ def test_squid_asks_us(tool_built, origin, squid_factory, tool_factory,
         tool.wait_log(method, "UDP_MISS", theirs)
         squid.wait_log("HIER_DIRECT/127.0.0.1", theirs)
         assert len(sib_http.requests) == 1
+    finally:
+        sib_http.stop()
+
+
+def test_squid_purge_clears_us(tool_built, origin, squid_factory,
+                               tool_factory):
+    """Squid's PURGE of a URL it holds sends an HTCP CLR to its htcp
+    siblings: our server drops the URL (the clear callback), and Squid's
+    next request for it misses here and goes to the origin."""
+    sib_http = HttpServer("sibling")
+    try:
+        ours = origin.url("ours")
+        tool = tool_factory(["--allow", "127.0.0.2", "--hit", ours])
+        squid = squid_factory([
+            "acl purge method PURGE",
+            "http_access allow purge lo",
+            "cache_peer 127.0.0.1 sibling %d %d name=tproxyd no-digest "
+            "htcp" % (sib_http.port, tool.htcp)])
+        st, _, body = squid.get(ours)
+        assert st == 200 and body.startswith(b"sibling "), body
+        squid.wait_log("SIBLING_HIT/127.0.0.1", ours)
+        st, _, _ = squid.get(ours, method="PURGE")
+        assert st == 200
+        tool.wait_log("HTCP_CLR", "UDP_HIT", ours)
+        st, _, body = squid.get(ours)
+        assert st == 200 and body.startswith(b"origin "), body
+        tool.wait_log("HTCP_TST", "UDP_MISS", ours)
+        squid.wait_log("HIER_DIRECT/127.0.0.1", ours)
     finally:
         sib_http.stop()
 

@@ -16,6 +16,10 @@
  *       "URL MISS" (all missed or timed out) or "URL NOT-ASKED", with
  *       the milliseconds it took.
  *
+ *   sib_tool clr IP PORT URL
+ *       Send an HTCP CLR (RD set) for URL with the codec alone and print
+ *       the response: "clr response=N trans=N", or "clr none".
+ *
  * The access list is the test's shim until struct cfg carries icp_access:
  * an "acl ... src CIDR" and "http_access allow" loaded by the real
  * config module, whose http_access list stands for icp_access,
@@ -23,10 +27,14 @@
  */
 #include <arpa/inet.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/htcp.h"
 #include "config/config.h"
 #include "core/sa.h"
 #include "event/loop.h"
@@ -254,6 +262,42 @@ ask(int argc, char **argv)
 	return 0;
 }
 
+static int
+clr(int argc, char **argv)
+{
+	struct sockaddr_storage to;
+	struct timeval tv = { 3, 0 };
+	struct htcp_spec s;
+	struct htcp_msg m;
+	uint8_t b[4096];
+	socklen_t tlen;
+	int fd, n;
+
+	if (argc != 5 ||
+	    parse_addr(argv[2], (unsigned)atoi(argv[3]), &to, &tlen) < 0)
+		return 2;
+	memset(&s, 0, sizeof(s));
+	s.method = STR_LIT("GET");
+	s.uri = str_make(argv[4], strlen(argv[4]));
+	s.version = STR_LIT("HTTP/1.1");
+	n = htcp_build_clr(b, sizeof(b), 4242, 0, 1, &s);
+	fd = socket(to.ss_family, SOCK_DGRAM, 0);
+	if (n < 0 || fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    sendto(fd, b, (size_t)n, 0, (struct sockaddr *)&to, tlen) < 0)
+		return 1;
+	n = (int)recv(fd, b, sizeof(b), 0);
+	close(fd);
+	if (n < 0 || htcp_parse(b, (size_t)n, &m) != 0 ||
+	    m.op != HTCP_OP_CLR || !m.rr) {
+		printf("clr none\n");
+		return 0;
+	}
+	printf("clr response=%u trans=%u\n", m.response,
+	       (unsigned)m.trans_id);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -264,6 +308,8 @@ main(int argc, char **argv)
 		return serve(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "ask") == 0)
 		return ask(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "clr") == 0)
+		return clr(argc, argv);
 	fprintf(stderr, "usage: sib_tool serve|ask ... (see the source)\n");
 	return 2;
 }
