@@ -79,8 +79,13 @@ struct sib_opts {
 	void      (*log)(const struct sib_log *l);
 
 	/* Client side. */
-	struct sib_peer *peers;
+	struct sib_peer *peers;		/* a peer with addrlen 0 (its name
+					   not resolved yet) is skipped */
 	size_t      npeers;
+	/* Whether this query may ask this sibling (cache_peer_access:
+	 * Squid pings only peers the request may use); arg is the
+	 * query's. NULL: every sibling. */
+	int       (*may_ask)(const struct sib_peer *p, void *arg);
 	double      query_timeout;	/* icp_query_timeout (s); 0: twice
 					   the mean round trip, within: */
 	double      timeout_min;	/* minimum_icp_query_timeout, 0.05 */

@@ -215,7 +215,19 @@ sib_start(const struct sib_opts *o, char *err, size_t errlen)
 		pe->sent = pe->hits = pe->misses = 0;
 		if (pe->no_query)
 			continue;
+		/* Unresolved names get a socket of each family, so that
+		 * either can be asked once the name is known. */
 		p = pe->htcp ? P_HTCP : P_ICP;
+		if (pe->addrlen == 0) {
+			for (f = 0; f < NFAM; f++)
+				if (sib.s[p][f].fd < 0 &&
+				    sock_open(&sib.s[p][f], p, f, 0, 0, err,
+					      errlen) < 0 &&
+				    (f == F_V4 || (errno != EAFNOSUPPORT &&
+						   errno != EADDRNOTAVAIL)))
+					goto fail;
+			continue;
+		}
 		f = fam_of((struct sockaddr *)&pe->addr);
 		if (sib.s[p][f].fd >= 0)
 			continue;
@@ -541,7 +553,8 @@ timeout_for(double now)
 	for (i = 0; i < sib.o.npeers; i++) {
 		const struct sib_peer *pe = &sib.o.peers[i];
 
-		if (pe->no_query || !peer_alive(pe, now))
+		if (pe->no_query || pe->addrlen == 0 ||
+		    !peer_alive(pe, now))
 			continue;
 		sum += pe->rtt;
 		n++;
@@ -601,7 +614,8 @@ sib_query(const char *url, size_t len, sib_cb *cb, void *arg)
 		struct sib_peer *pe = &sib.o.peers[i];
 		const struct sockaddr *to = (struct sockaddr *)&pe->addr;
 
-		if (pe->no_query)
+		if (pe->no_query || pe->addrlen == 0 ||
+		    (sib.o.may_ask != NULL && !sib.o.may_ask(pe, arg)))
 			continue;
 		k = &sib.s[pe->htcp ? P_HTCP : P_ICP][fam_of(to)];
 		if (k->fd < 0)

@@ -21,6 +21,8 @@
 
 #include "proxy/sibling-t.h"
 
+struct cfg;
+
 /*
  * Open the ICP and HTCP ports o asks for and a client socket per family
  * the peers need; copies o (the peer array and access lists it points to
@@ -50,6 +52,21 @@ void sib_cancel(struct sib_query *q);
 /* The timeout a query started now would get (seconds), for logs and
  * tests. */
 double sib_timeout(void);
+
+/*
+ * sibling_cfg.c: fill o from c (cfg_cache's icp_port, htcp_port,
+ * icp_access, htcp_access, htcp_clr_access, icp_query_timeout and its
+ * bounds; o points into c, which must outlive the module's use of it) and
+ * *peersp with a new array (the caller frees it after sib_stop()) of one
+ * peer per "cache_peer ... sibling" line, in order: name, htcp, no_query
+ * (also for ICP_PORT 0), data = the index of its struct cfg_peer in
+ * c->peer, addr = HOST:ICP_PORT when HOST is an IP literal; a host name
+ * leaves addrlen 0 (not asked) until the caller has resolved it and set
+ * addr (port included) and addrlen. Returns the number of siblings (0:
+ * *peersp NULL) or -ENOMEM.
+ */
+int sib_opts_from_cfg(struct sib_opts *o, const struct cfg *c,
+		      struct sib_peer **peersp);
 
 /* The ICP and HTCP ports the server side listens on (0: closed), and
  * whether an IPv6 socket is open beside the IPv4 one. */

@@ -8,7 +8,8 @@
  * twice the mean round trip within [min, max]; dead siblings asked but
  * not waited for), no-query siblings never asked, and the HTCP CLR that
  * drops a URL through the clear callback; IPv4 and IPv6 sockets side
- * by side.
+ * by side; the acls seeing the URL; may_ask (cache_peer_access) and
+ * unresolved siblings; sib_opts_from_cfg().
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -610,6 +612,128 @@ test_ipv6(void **state)
 	}
 }
 
+/* sib_opts_from_cfg(): struct cfg's fields set here directly (the
+ * squid.conf parsing of these directives is cfg_cache.c's). */
+static void
+test_from_cfg(void **state)
+{
+	struct cfg c;
+	struct cfg_peer cp[5];
+	struct sib_opts o;
+	struct sib_peer *pe;
+	const struct sockaddr_in6 *a6;
+	const struct sockaddr_in *a4;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	memset(cp, 0, sizeof(cp));
+	c.cache.icp_port = 3130;
+	c.cache.htcp_port = 4827;
+	c.cache.icp_query_timeout = 0;
+	c.cache.icp_query_timeout_min = 0.05;
+	c.cache.icp_query_timeout_max = 2;
+	cp[0].host = "192.0.2.1";	/* a parent: not a sibling */
+	cp[0].name = "parent";
+	cp[1].host = "192.0.2.2";
+	cp[1].name = "sib-icp";
+	cp[1].sibling = 1;
+	cp[1].icp_port = 3130;
+	cp[2].host = "[2001:db8::3]";
+	cp[2].name = "sib-htcp";
+	cp[2].sibling = 1;
+	cp[2].icp_port = 4827;
+	cp[2].htcp = 1;
+	cp[3].host = "cache.example";	/* a name: resolved by the caller */
+	cp[3].name = "cache.example";
+	cp[3].sibling = 1;
+	cp[3].icp_port = 3130;
+	cp[4].host = "192.0.2.5";	/* ICP_PORT 0: never asked */
+	cp[4].name = "sib-0";
+	cp[4].sibling = 1;
+	c.peer = cp;
+	c.npeer = 5;
+	assert_int_equal(sib_opts_from_cfg(&o, &c, &pe), 4);
+	assert_ptr_equal(o.peers, pe);
+	assert_int_equal(o.npeers, 4);
+	assert_int_equal(o.icp_port, 3130);
+	assert_int_equal(o.htcp_port, 4827);
+	assert_ptr_equal(o.icp_access, &c.cache.icp_access);
+	assert_ptr_equal(o.htcp_clr_access, &c.cache.htcp_clr_access);
+	assert_true(o.timeout_max == 2 && o.timeout_min == 0.05);
+
+	assert_string_equal(pe[0].name, "sib-icp");
+	assert_int_equal((uintptr_t)pe[0].data, 1);
+	a4 = (const struct sockaddr_in *)&pe[0].addr;
+	assert_int_equal(pe[0].addrlen, sizeof(*a4));
+	assert_int_equal(ntohs(a4->sin_port), 3130);
+	assert_int_equal(ntohl(a4->sin_addr.s_addr), 0xc0000202);
+	assert_false(pe[0].htcp || pe[0].no_query);
+
+	a6 = (const struct sockaddr_in6 *)&pe[1].addr;
+	assert_int_equal(pe[1].addrlen, sizeof(*a6));
+	assert_int_equal(a6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(a6->sin6_port), 4827);
+	assert_true(pe[1].htcp);
+
+	assert_int_equal(pe[2].addrlen, 0);
+	assert_false(pe[2].no_query);
+	assert_true(pe[3].no_query);
+	assert_int_equal((uintptr_t)pe[3].data, 4);
+	free(pe);
+
+	c.npeer = 1;
+	assert_int_equal(sib_opts_from_cfg(&o, &c, &pe), 0);
+	assert_null(pe);
+	assert_int_equal(o.npeers, 0);
+}
+
+static int
+deny_first(const struct sib_peer *p, void *arg)
+{
+	(void)arg;
+	return strcmp(p->name, "first") != 0;
+}
+
+/* may_ask (cache_peer_access) and unresolved peers: neither is asked. */
+static void
+test_may_ask(void **state)
+{
+	struct sib_peer peers[3];
+	struct sib_opts o;
+	char err[200];
+	int fd;
+	struct timeval tv = { 1, 0 };
+	uint8_t b[256];
+
+	(void)state;
+	reset();
+	set_peer(&peers[0], free_udp_port(NULL), 0, "first");
+	set_peer(&peers[1], free_udp_port(&fd), 0, "second");
+	set_peer(&peers[2], 0, 0, "unresolved");
+	peers[2].addrlen = 0;
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				    sizeof(tv)), 0);
+	memset(&o, 0, sizeof(o));
+	o.peers = peers;
+	o.npeers = 3;
+	o.may_ask = deny_first;
+	o.query_timeout = 0.1;
+	assert_int_equal(sib_start(&o, err, sizeof(err)), 0);
+	assert_non_null(sib_query("http://a/x", 10, answer, NULL));
+	assert_true(recv(fd, b, sizeof(b), 0) > 0);
+	assert_int_equal(peers[0].sent, 0);
+	assert_int_equal(peers[1].sent, 1);
+	assert_int_equal(peers[2].sent, 0);
+	run_for(1);
+	assert_int_equal(ncb, 1);
+	/* Nobody allowed: not asked at all. */
+	o.npeers = 1;
+	assert_int_equal(sib_start(&o, err, sizeof(err)), 0);
+	assert_null(sib_query("http://a/x", 10, answer, NULL));
+	sib_stop();
+	close(fd);
+}
+
 static void
 test_bind_error(void **state)
 {
@@ -640,6 +764,8 @@ main(void)
 		cmocka_unit_test(test_clr),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_acl_url),
+		cmocka_unit_test(test_from_cfg),
+		cmocka_unit_test(test_may_ask),
 		cmocka_unit_test(test_bind_error),
 	};
 
