@@ -4,15 +4,34 @@
  * them on a miss. See sibling-t.h.
  *
  * How the lead wires it (Squid's behaviour for a sibling HIT):
+ *   - at start and on reload: sib_opts_from_cfg(), resolve the siblings
+ *     named by host name (dns.c) into their sib_peer.addr, set lookup /
+ *     clear / log / may_ask, sib_start(). One process only may hold the
+ *     ports (no SO_REUSEPORT): with workers, pick one, as Squid's
+ *     coordinator does;
  *   - on a cache miss that may be stored, q = sib_query(url, ...) and
  *     keep q in the stream; if the stream ends first, sib_cancel(q);
  *   - cb(arg, peer): peer != NULL: send the request to that sibling's
- *     HTTP port (peer->data) as to a proxy, never spoofing the client's
- *     address (no-tproxy: the sibling must see us), with
- *     "Cache-Control: only-if-cached" added so that a sibling which lost
- *     the object answers 504 instead of fetching it (then go direct);
- *     do not store the answer if the peer is proxy-only.
- *     peer == NULL: go direct (or to a parent) as usual.
+ *     HTTP port (its struct cfg_peer: c->peer[(uintptr_t)peer->data])
+ *     as to a proxy, never spoofing the client's address (no-tproxy:
+ *     the sibling must see us), with "Cache-Control: only-if-cached"
+ *     added (Squid does; test_sibling.py sees it) so that a sibling that
+ *     lost the object answers 504 instead of fetching it (then go
+ *     direct); do not store the answer if the peer is proxy-only.
+ *     peer == NULL: go direct (or to a parent) as usual;
+ *   - log: one access.log line per query answered, as Squid's
+ *     log_icp_queries: "TIME 0 CLIENT UDP_HIT/000 BYTES ICP_QUERY URL
+ *     - HIER_NONE/- -".
+ *
+ * Differences from Squid, on purpose: an ICP_DENIED reply ends the wait
+ * for that sibling (Squid ignores it and waits for the timeout); a
+ * sibling's own ICP port is not needed to ask (an ephemeral socket is
+ * used when icp_port / htcp_port is closed).
+ *
+ * Interoperability notes (seen with Squid 5.7, test_sibling.py): Squid
+ * drops ICP datagrams coming from its own ICP address whatever their port,
+ * so tproxyd and a Squid sibling on one host need different addresses;
+ * Squid's HTCP TST carries VERSION "1/1" and an empty REQ-HDRS.
  */
 #ifndef TPROXYD_PROXY_SIBLING_H
 #define TPROXYD_PROXY_SIBLING_H
@@ -27,8 +46,10 @@ struct cfg;
  * Open the ICP and HTCP ports o asks for and a client socket per family
  * the peers need; copies o (the peer array and access lists it points to
  * must live until sib_stop()). Returns 0, or -1 with a message in
- * err[0..errlen) (e.g. "cannot bind ICP port 0.0.0.0:3130: Address
- * already in use"); then nothing is left open. Needs evl_init() first.
+ * err[0..errlen) (e.g. "cannot open the ICP port socket on
+ * 0.0.0.0:3130: Address already in use"); then nothing is left open.
+ * Needs evl_init() first. The callbacks run from the loop and must not
+ * call sib_start() or sib_stop().
  */
 int sib_start(const struct sib_opts *o, char *err, size_t errlen);
 
