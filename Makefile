@@ -124,7 +124,8 @@ WCCP_TESTS := tests/blackbox/test_wccp2.py
 CTL_TESTS  := $(sort $(wildcard tests/blackbox/test_tproxyctl*.py \
 		tests/blackbox/test_doctor_*.py))
 PYTEST     := TPROXYD_BUILD=$(B) $(PYTHON) -m pytest -q -ra -p no:cacheprovider
-blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool
+blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
+		$(B)/tests/sib_tool
 	@echo "== $(WCCP_TESTS) and the tproxyctl tests: in the background," \
 		"reports below"
 	@rm -f $(B)/doctor-faults.jsonl
@@ -146,7 +147,7 @@ blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool
 # tests/fuzz/corpus/<target>; `make test` runs each for 7 s so that a
 # regression fails CI. Crashes land in build/fuzz/ as crash-* files.
 FUZZ_TARGETS := h1_req h1_resp chunked url config wccp2 gre tls_hello \
-                tls_server dns_msg ctl_rules cache_cc
+                tls_server dns_msg ctl_rules cache_cc icp htcp
 FUZZ_TIME    ?= 60
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE
@@ -169,6 +170,8 @@ FUZZ_SRCS_dns_msg := src/learn/dns_msg.c src/learn/learn_tab.c \
                      src/learn/learn_pkt.c
 FUZZ_SRCS_ctl_rules := $(CTL_FUZZ_SRCS)
 FUZZ_SRCS_cache_cc  := src/cache/policy.c
+FUZZ_SRCS_icp       := src/cache/icp.c
+FUZZ_SRCS_htcp      := src/cache/htcp.c
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c src/tls/*.c src/learn/*.c src/cache/*.c) \
 		$(CTL_FUZZ_SRCS)
@@ -370,3 +373,9 @@ bench: all
 	@sh scripts/deps.sh bench
 	$(PYTHON) bench/bench.py --build $(B) $(if $(filter 1,$(QUICK)),--quick) $(if $(BASELINE),--baseline $(BASELINE)) $(BENCH_ARGS)
 .PHONY: bench
+
+# Driver for tests/blackbox/test_sibling.py: serves and asks ICP/HTCP with
+# src/proxy/sibling.c, against a real Squid.
+$(B)/tests/sib_tool: $(B)/tests/sibling/sib_tool.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
