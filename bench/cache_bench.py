@@ -551,45 +551,61 @@ class CacheBench(Bench):
             # old store (no miss can fetch and store the object again)
             self.origin.terminate()
             self.origin.wait(10)
-            t0 = time.monotonic()
-            p = self.start_cache(name, "disk", sizes)
-            first = listen = None
-            got = {}
-            while time.monotonic() - t0 < self.a.restart_timeout:
-                if p.poll() is not None:
-                    break
-                if listen is None:
-                    if self.t.listening(self.t.rtr, PORT):
-                        listen = time.monotonic() - t0
-                    else:
-                        time.sleep(0.01)
-                        continue
-                for x in probes:
-                    if x in got:
-                        continue
-                    r = self.probe(name, x, timeout=5)
-                    if r["hit"]:
-                        got[x] = time.monotonic() - t0
-                        if first is None:
-                            first = got[x]
-                if len(got) == len(probes):
-                    break
-                time.sleep(0.02)
-            row.update(listen_s=listen, first_hit_s=first,
-                       all_probes_hit_s=(max(got.values())
-                                         if len(got) == len(probes)
-                                         else None),
-                       probes_hit=sorted(got))
-            log("restart %-8s %.1f GiB (%d objects, store %.2f GiB on disk,"
-                " filled in %.0f s): listening after %s s, first hit after "
-                "%s s, all %d probes after %s s" % (
-                    name, gib, n, row["store_bytes"] / (1 << 30),
-                    row["fill_s"], _f(listen), _f(first), len(probes),
-                    _f(row["all_probes_hit_s"])))
+            # 1: a clean restart (the proxy was stopped with SIGTERM);
+            # 2: a crash (SIGKILL of every process of the proxy), restart
+            for how in ("clean", "crash"):
+                t = self.time_to_hits(name, sizes, probes)
+                row[how] = t
+                log("restart %-8s %s, %.1f GiB (%d objects, store %.2f GiB "
+                    "on disk, filled in %.0f s): listening after %s s, "
+                    "first hit after %s s, all %d probes after %s s" % (
+                        name, how, gib, n, row["store_bytes"] / (1 << 30),
+                        row["fill_s"], _f(t["listen_s"]),
+                        _f(t["first_hit_s"]), len(probes),
+                        _f(t["all_probes_hit_s"])))
+                if how == "clean":
+                    for pid in self.ns_pids(self.t.rtr):
+                        try:
+                            os.kill(pid, signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
+                    self.stop_proxy()
         finally:
             self.stop_proxy()
             self.restart_rows.append(row)
             shutil.rmtree(sdir, ignore_errors=True)
+
+    def time_to_hits(self, name, sizes, probes):
+        """Start the peer on its filled store and probe until every probe
+        is a hit (the origin is down: a hit is from the old store);
+        seconds from the start."""
+        t0 = time.monotonic()
+        p = self.start_cache(name, "disk", sizes)
+        first = listen = None
+        got = {}
+        while time.monotonic() - t0 < self.a.restart_timeout:
+            if p.poll() is not None:
+                break
+            if listen is None:
+                if self.t.listening(self.t.rtr, PORT):
+                    listen = time.monotonic() - t0
+                else:
+                    time.sleep(0.01)
+                    continue
+            for x in probes:
+                if x in got:
+                    continue
+                if self.probe(name, x, timeout=5)["hit"]:
+                    got[x] = time.monotonic() - t0
+                    if first is None:
+                        first = got[x]
+            if len(got) == len(probes):
+                break
+            time.sleep(0.02)
+        return {"listen_s": listen, "first_hit_s": first,
+                "all_probes_hit_s": (max(got.values())
+                                     if len(got) == len(probes) else None),
+                "probes_hit": sorted(got), "exited": p.poll()}
 
     # -- the whole run --------------------------------------------------------
 
@@ -805,18 +821,26 @@ def render(data):
             z["s"], z["seed"], z["conns"]), ""]
     if data["restart"]:
         out += ["## Restart with a full disk store", "",
-                "| peer | store | objects | fill s | listening after s | "
-                "first hit after s | all probes hit after s |",
-                "|---|--:|--:|--:|--:|--:|--:|"]
+                "Seconds from the start of the proxy; the origin is down, "
+                "so a hit can only come from the old store. Clean: the "
+                "proxy was stopped with SIGTERM; crash: then every process "
+                "of it was killed with SIGKILL and it was started again.",
+                "", "| peer | store | objects | fill s | restart | "
+                "listening after s | first hit after s | all probes hit "
+                "after s |", "|---|--:|--:|--:|---|--:|--:|--:|"]
         for r in data["restart"]:
             if "refused" in r:
                 out.append("| %s | %s |" % (r["peer"], r["refused"]))
                 continue
-            out.append("| %s | %.1f GiB | {:,} | %.0f | %s | %s | %s |"
-                       .format(r["objects"]) % (
-                           r["peer"], r["gib"], r["fill_s"],
-                           _f(r["listen_s"]), _f(r["first_hit_s"]),
-                           _f(r["all_probes_hit_s"])))
+            for how in ("clean", "crash"):
+                t = r.get(how)
+                if t is None:
+                    continue
+                out.append("| %s | %.1f GiB | {:,} | %.0f | %s | %s | %s | "
+                           "%s |".format(r["objects"]) % (
+                               r["peer"], r["gib"], r["fill_s"], how,
+                               _f(t["listen_s"]), _f(t["first_hit_s"]),
+                               _f(t["all_probes_hit_s"])))
         out += ["", "Varnish is not in this table: its file storage does "
                 "not survive a restart (Varnish starts with an empty "
                 "cache).", ""]
