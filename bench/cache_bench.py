@@ -52,10 +52,24 @@ LOADS = {
     "disk1m": ("/1m", 10, "disk", 1 << 20, "1 MiB disk hits"),
     "disk64m": ("/64m", 4, "disk", 64 << 20, "64 MiB disk hits"),
 }
-PEERS = ["tproxyd", "squid", "nginx", "nginx-directio", "varnish"]
+PEERS = ["tproxyd", "squid", "nginx", "nginx-directio", "nginx-default",
+         "varnish"]
 # Which loads each entry runs (None: all). nginx-directio differs from
 # nginx only for files of 8 MiB and more (directio 8m).
 PEER_LOADS = {"nginx-directio": ["disk64m"]}
+# nginx's entries: its documented settings for serving (cached) files, the
+# same with directio for the largest files, and its defaults.
+NGINX_IO = "sendfile on;\n\ttcp_nopush on;\n\taio threads;\n\t" \
+    "open_file_cache max=10000 inactive=60s;"
+NGINX_CONF = {
+    "nginx": {"TEMP_PATH": "use_temp_path=off", "IO_LINES": NGINX_IO},
+    "nginx-directio": {"TEMP_PATH": "use_temp_path=off",
+                       "IO_LINES": NGINX_IO + "\n\tdirectio 8m;"},
+    "nginx-default": {
+        "TEMP_PATH": "",
+        "IO_LINES": "# (no sendfile, tcp_nopush, aio, directio, "
+                    "open_file_cache lines: the defaults, off)"},
+}
 # Store sizes of the hit rows, the same for every peer (MB = MiB here, as
 # Squid counts): the memory store holds the memory rows' objects, the disk
 # store the disk rows' objects; objects above MAX_OBJ_MEM_KB go to disk.
@@ -174,14 +188,13 @@ class CacheBench(Bench):
                 "nginx-cache.conf", "nginx-cache.conf", PORT=PORT,
                 DIR=self.d, WORKERS=1, ZONE_MB=64, CACHE_PATH=sdir,
                 MAX_SIZE_MB=sizes["dir_mb"] if disk else sizes["mem_mb"],
-                DIRECTIO_LINE="directio 8m;" if dio else
-                "# (no directio: the default, off)",
                 DIRECTIO_NOTE="directio 8m (default off) in the entry "
                 "nginx-directio: files of 8 MiB and more are read with "
                 "O_DIRECT by the aio threads, bypassing the page cache, "
                 "smaller ones with sendfile (core module, \"aio\", "
                 "\"directio\")" if dio else
-                "directio: off (the default); see nginx-directio")
+                "directio: off (the default); see nginx-directio",
+                **NGINX_CONF[name])
             self.sh(self.t.rtr, ["nginx", "-t", "-q", "-e", "stderr", "-c",
                                  conf])
             env["LD_PRELOAD"] = self.shim
@@ -202,10 +215,7 @@ class CacheBench(Bench):
             env["LD_PRELOAD"] = self.shim
             env["TRANSPARENT_PORT"] = str(PORT)
             argv = ["varnishd", "-F", "-n", vdir, "-a", ":%d" % PORT,
-                    "-T", "127.0.0.1:0", "-f", vcl, "-s", stor,
-                    # one thread pool: the proxy has one CPU (Varnish's
-                    # default is 2 pools)
-                    "-p", "thread_pools=1"]
+                    "-T", "127.0.0.1:0", "-f", vcl, "-s", stor]
             self.varnish_storage = stor
         else:
             raise ValueError(name)
