@@ -156,11 +156,10 @@ class CacheBench(Bench):
             # both drop to the user proxy
             os.makedirs(sdir, exist_ok=True)
             shutil.chown(sdir, "proxy", "proxy")
-        swap = ""
         f = dict(PORT=PORT, DIR=self.d, CACHE_MEM_MB=sizes["mem_mb"],
                  MAX_OBJ_MEM_KB=sizes["max_obj_mem_kb"],
                  MAX_OBJ_MB=sizes["max_obj_mb"],
-                 SWAP_LINES=swap, LOG_ACL="" if log_all else "bench_probe")
+                 LOG_ACL="" if log_all else "bench_probe")
         if kind == "tproxyd":
             f["CACHE_DIR_LINE"] = ("cache_dir ufs %s %d 16 256" % (
                 sdir, sizes["dir_mb"]) if disk else
@@ -585,6 +584,27 @@ class CacheBench(Bench):
             self.restart_rows.append(row)
             shutil.rmtree(sdir, ignore_errors=True)
 
+    def estimate_s(self, parts, peers, dur):
+        """Wall time measured on the 2-core development VM: a hit run
+        costs its duration, the warm-up and ~3 s (network, start, probes,
+        stop); the Zipf client ~2,900 requests/s; a restart fills at
+        ~150 MB/s and takes ~10 s more."""
+        t = 0.0
+        if "hits" in parts:
+            runs = 1 if self.a.quick else self.a.runs
+            for load in [x for x in LOADS if x in self.a.loads]:
+                n = len([p for p in peers if not PEER_LOADS.get(p) or
+                         load in PEER_LOADS[p]])
+                t += n * runs * (dur + (1 if self.a.warmup else 0) + 3)
+        if "zipf" in parts:
+            t += len([p for p in ("tproxyd", "squid") if p in peers]) * (
+                (self.a.zipf_requests or ZIPF["requests"]) / 2900 + 5)
+        if "restart" in parts:
+            t += len([p for p in ("tproxyd", "squid", "nginx")
+                      if p in peers]) * (
+                self.a.restart_gib * 1024 / 150 + 10)
+        return t
+
     def time_to_hits(self, name, sizes, probes):
         """Start the peer on its filled store and probe until every probe
         is a hit (the origin is down: a hit is from the old store);
@@ -625,6 +645,9 @@ class CacheBench(Bench):
         peers = [x for x in PEERS if x in self.a.peers]
         parts = self.a.parts
         t0 = time.monotonic()
+        log("parts %s, peers %s; expected to take ~%.0f min (2-core VM)"
+            % (",".join(parts), ",".join(peers),
+               self.estimate_s(parts, peers, dur) / 60))
 
         def fresh():
             self.setup()
@@ -819,13 +842,14 @@ def render(data):
                 out.append("| %s | %s |" % (r["peer"], r["refused"]))
                 continue
             out.append("| %s | {:,} ({:,} / {:,}) | %.2f GiB | %d + %d MiB "
-                       "| %.1f %% | %.1f %% | {:,} | %.1f %% | %s |".format(
+                       "| %.1f %%%s | %.1f %% | {:,} | %.1f %% | %s |".format(
                            r["requests"], r["distinct"], r["objects"],
                            r["origin_requests"]) % (
                 r["peer"], r["working_set_bytes"] / (1 << 30),
                 r["store"]["mem_mb"], r["store"]["dir_mb"],
-                100 * r["hit_ratio"], 100 * r["byte_hit_ratio"],
-                100 * r["bytes_saved"],
+                100 * r["hit_ratio"],
+                "" if r["log_hits"] else " (**no hits**)",
+                100 * r["byte_hit_ratio"], 100 * r["bytes_saved"],
                 ", ".join("%s %d" % kv for kv in sorted(r["codes"].items()))))
         out += ["", "Zipf s = %s, seed %s, %d connections." % (
             z["s"], z["seed"], z["conns"]), ""]
