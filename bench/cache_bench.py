@@ -361,30 +361,8 @@ class CacheBench(Bench):
                    nprocs=len(pids))
         if name == "varnish":
             row["varnish_storage"] = self.varnish_storage
-        # Refuse what is not a hit row: the probe after the load must be a
-        # hit, the origin must have seen at most 0.1 % of the requests
-        # (each origin request is at most one miss), no errors.
-        bad = []
-        if not post["hit"]:
-            bad.append("the probe after the load was not a hit (%s)"
-                       % post["why"])
-        if origin > max(2, req // 1000):
-            bad.append("the origin answered %d of %d requests" % (origin,
-                                                                  req))
-        if errors:
-            bad.append("%d errors" % errors)
-        if not req:
-            bad.append("no requests")
-        hit_codes = [c for c in codes if "HIT" in c]
-        if name in ("tproxyd", "squid") and codes and not hit_codes:
-            bad.append("access.log has no *HIT code (%s)"
-                       % ", ".join(sorted(set(codes))))
-        want = "TCP_MEM_HIT" if store == "memory" else "TCP_HIT"
-        if name in ("tproxyd", "squid") and hit_codes:
-            row["hit_kind"] = hit_codes[-1]
-            if hit_codes[-1] != want:
-                row["note"] = "%s expected, the last probe was %s" % (
-                    want, hit_codes[-1])
+        bad, extra = judge(name, store, post, origin, req, errors, codes)
+        row.update(extra)
         if bad:
             why = "; ".join(bad)
             self.refused.append({"peer": name, "load": load, "run": run,
@@ -727,6 +705,39 @@ class CacheBench(Bench):
         with open(os.path.join(self.a.out, "cache.md"), "w") as f:
             f.write(render(data))
         log("wrote %s" % os.path.join(self.a.out, "cache.md"))
+
+
+def judge(peer, store, post, origin, requests, errors, codes):
+    """Whether a hit run's hits are hits: (reasons to refuse it, fields
+    for its row). The probe after the load must carry the peer's hit
+    marker (post: probe()'s answer), the origin must have answered at most
+    0.1 % of the requests (at most 2: each origin request is at most one
+    miss), no errors; Squid's and tproxyd's probe lines in access.log
+    (codes) must have a *HIT code; the kind (TCP_MEM_HIT on the memory
+    rows, TCP_HIT on the disk rows) is noted, not required."""
+    bad, extra = [], {}
+    if not requests:
+        bad.append("no requests")
+    if not post["hit"]:
+        bad.append("the probe after the load was not a hit (%s)"
+                   % post["why"])
+    if origin > max(2, requests // 1000):
+        bad.append("the origin answered %d of %d requests" % (origin,
+                                                              requests))
+    if errors:
+        bad.append("%d errors" % errors)
+    if peer in ("tproxyd", "squid"):
+        hit_codes = [c for c in codes if "HIT" in c]
+        if not hit_codes:
+            bad.append("access.log has no *HIT code (%s)"
+                       % (", ".join(sorted(set(codes))) or "no lines"))
+        else:
+            want = "TCP_MEM_HIT" if store == "memory" else "TCP_HIT"
+            extra["hit_kind"] = hit_codes[-1]
+            if hit_codes[-1] != want:
+                extra["note"] = "%s expected, the last probe was %s" % (
+                    want, hit_codes[-1])
+    return bad, extra
 
 
 def _f(x):
