@@ -466,7 +466,8 @@ class CacheBench(Bench):
                    codes=codes, hit_ratio=hits / total if total else 0,
                    byte_hit_ratio=(hit_bytes / total_bytes
                                    if total_bytes else 0),
-                   origin_requests=self.origin_delta(o0, o1), origin_bytes=origin_bytes,
+                   origin_requests=self.origin_delta(o0, o1),
+                   origin_bytes=origin_bytes,
                    client_bytes=c["bytes"],
                    bytes_saved=(1 - origin_bytes / c["bytes"]
                                 if c["bytes"] else 0),
@@ -480,7 +481,8 @@ class CacheBench(Bench):
             " codes %s, %.0f s" % (
                 name, c["requests"], c["distinct"], z["objects"], hits,
                 100 * row["hit_ratio"], 100 * row["byte_hit_ratio"],
-                row["origin_requests"], 100 * row["bytes_saved"], codes, c["duration_s"]))
+                row["origin_requests"], 100 * row["bytes_saved"], codes,
+                c["duration_s"]))
         self.zipf_rows.append(row)
         shutil.rmtree(self.store_dir(name), ignore_errors=True)
 
