@@ -435,21 +435,10 @@ class CacheBench(Bench):
             self.stop_proxy()
         # the origin's log is flushed every second
         time.sleep(1.2)
-        codes = {}
-        hits = hit_bytes = total = total_bytes = 0
         with open(logf) as fh:
-            for ln in fh:
-                w = ln.split()
-                if len(w) < 7 or "/z/" not in w[6]:
-                    continue
-                code = w[3].split("/")[0]
-                b = int(w[4])
-                total += 1
-                total_bytes += b
-                codes[code] = codes.get(code, 0) + 1
-                if "HIT" in code:
-                    hits += 1
-                    hit_bytes += b
+            st = zipf_log_stats(fh)
+        codes, hits, total = st["codes"], st["hits"], st["requests"]
+        hit_bytes, total_bytes = st["hit_bytes"], st["bytes"]
         origin_bytes = 0
         with open(olog) as fh:
             fh.seek(off)
@@ -472,10 +461,13 @@ class CacheBench(Bench):
                    bytes_saved=(1 - origin_bytes / c["bytes"]
                                 if c["bytes"] else 0),
                    client_hit_marked=c["hit_marked"],
-                   duration_s=c["duration_s"])
-        if total != c["requests"]:
-            row["note"] = ("access.log has %d lines for %d requests"
-                           % (total, c["requests"]))
+                   duration_s=c["duration_s"],
+                   hit_ratio_2nd_half=st["hit_ratio_2nd_half"])
+        bad = zipf_check(st, row["origin_requests"], c["requests"],
+                         c["errors"] + c["non200"])
+        if bad:
+            row["refused"] = "; ".join(bad)
+            log("zipf %s REFUSED: %s" % (name, row["refused"]))
         log("zipf %-8s %d req (%d distinct of %d), log: %d hits (%.1f %%),"
             " bytes from cache %.1f %%, origin %d req, bytes saved %.1f %%,"
             " codes %s, %.0f s" % (
@@ -709,6 +701,48 @@ class CacheBench(Bench):
         log("wrote %s" % os.path.join(self.a.out, "cache.md"))
 
 
+def zipf_log_stats(lines):
+    """Counts of the Zipf requests (URLs with /z/) in an access.log in
+    Squid's native format (code/status in field 4, size in field 5, URL in
+    field 7): requests, hits (codes with HIT), their bytes, the codes, and
+    the hit ratio of the second half of the requests (the store warmed
+    up)."""
+    seq = []
+    codes = {}
+    for ln in lines:
+        w = ln.split()
+        if len(w) < 7 or "/z/" not in w[6]:
+            continue
+        code = w[3].split("/")[0]
+        seq.append(("HIT" in code, int(w[4])))
+        codes[code] = codes.get(code, 0) + 1
+    half = seq[len(seq) // 2:]
+    return {"requests": len(seq), "hits": sum(h for h, _ in seq),
+            "bytes": sum(b for _, b in seq),
+            "hit_bytes": sum(b for h, b in seq if h), "codes": codes,
+            "hit_ratio_2nd_half": (sum(h for h, _ in half) / len(half)
+                                   if half else 0)}
+
+
+def zipf_check(st, origin_requests, client_requests, client_errors):
+    """Why a Zipf row cannot be reported (empty: it can): the log must
+    have a line per request, and every request the log calls a hit must
+    have stayed away from the origin: origin requests <= misses (+0.5 %
+    for revalidations and probes)."""
+    bad = []
+    if client_errors:
+        bad.append("%d client errors or non-200 responses" % client_errors)
+    if st["requests"] != client_requests:
+        bad.append("access.log has %d lines for %d requests"
+                   % (st["requests"], client_requests))
+    misses = st["requests"] - st["hits"]
+    if origin_requests > misses + max(10, st["requests"] // 200):
+        bad.append("the origin answered %d requests, the log has %d "
+                   "misses: some hits were not hits" % (origin_requests,
+                                                        misses))
+    return bad
+
+
 def judge(peer, store, post, origin, requests, errors, codes):
     """Whether a hit run's hits are hits: (reasons to refuse it, fields
     for its row). The probe after the load must carry the peer's hit
@@ -847,21 +881,24 @@ def render(data):
                 " the log's size field); bytes saved = 1 - bytes the origin "
                 "sent / bytes the client received.", "",
                 "| peer | requests (distinct / objects) | working set | "
-                "store (mem + disk) | hit ratio | bytes from cache | origin "
-                "requests | bytes saved | codes |",
-                "|---|--:|--:|--:|--:|--:|--:|--:|---|"]
+                "store (mem + disk) | hit ratio | 2nd half | bytes from "
+                "cache | origin requests | bytes saved | codes |",
+                "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
         for r in data["zipf"]:
             if "refused" in r:
-                out.append("| %s | %s |" % (r["peer"], r["refused"]))
+                out.append("| %s | refused: %s |" % (r["peer"],
+                                                     r["refused"]))
                 continue
             out.append("| %s | {:,} ({:,} / {:,}) | %.2f GiB | %d + %d MiB "
-                       "| %.1f %%%s | %.1f %% | {:,} | %.1f %% | %s |".format(
+                       "| %s | %.1f %% | %.1f %% | {:,} | %.1f %% | %s |"
+                       .format(
                            r["requests"], r["distinct"], r["objects"],
                            r["origin_requests"]) % (
                 r["peer"], r["working_set_bytes"] / (1 << 30),
                 r["store"]["mem_mb"], r["store"]["dir_mb"],
-                100 * r["hit_ratio"],
-                "" if r["log_hits"] else " (**no hits**)",
+                "%.1f %%%s" % (100 * r["hit_ratio"], "" if r["log_hits"]
+                               else " (**no hits**)"),
+                100 * r["hit_ratio_2nd_half"],
                 100 * r["byte_hit_ratio"], 100 * r["bytes_saved"],
                 ", ".join("%s %d" % kv for kv in sorted(r["codes"].items()))))
         out += ["", "Zipf s = %s, seed %s, %d connections." % (

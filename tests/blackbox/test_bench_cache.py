@@ -183,3 +183,46 @@ def test_render_ratio_against_the_best_peer():
          _row("varnish", "mem64k", 30000)], []))
     line = [x for x in md.splitlines() if x.startswith("| 64 KiB memory")]
     assert line[0].rstrip().endswith("| 1.50x |")
+
+
+# -- the Zipf rows come from the proxies' logs ---------------------------
+
+def _line(code, size, url):
+    return ("1765080000.000      1 198.18.1.2 %s %d GET %s - "
+            "ORIGINAL_DST/198.18.2.2 application/octet-stream\n"
+            % (code, size, url))
+
+
+LOG = [_line("TCP_MISS/200", 1000, "http://198.18.2.2/z/1000/1"),
+       _line("TCP_MISS/200", 300, "http://198.18.2.2/z/300/2"),
+       _line("TCP_MEM_HIT/200", 1000, "http://198.18.2.2/z/1000/1"),
+       _line("TCP_MISS/200", 50, "http://198.18.2.2/peer"),
+       _line("TCP_HIT/200", 300, "http://198.18.2.2/z/300/2"),
+       _line("TCP_REFRESH_UNMODIFIED/200", 300,
+             "http://198.18.2.2/z/300/2")]
+
+
+def test_zipf_log_stats():
+    st = cache_bench.zipf_log_stats(LOG)
+    assert st["requests"] == 5          # /peer is not a Zipf request
+    assert st["hits"] == 2              # a revalidation is not a hit
+    assert st["bytes"] == 2900 and st["hit_bytes"] == 1300
+    assert st["codes"] == {"TCP_MISS": 2, "TCP_MEM_HIT": 1, "TCP_HIT": 1,
+                           "TCP_REFRESH_UNMODIFIED": 1}
+    # second half: TCP_MEM_HIT, TCP_HIT, TCP_REFRESH_UNMODIFIED
+    assert st["hit_ratio_2nd_half"] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("origin,client,errors,refused", [
+    (3, 5, 0, []),
+    (13, 5, 0, []),          # within the slack (10)
+    (14, 5, 0, ["some hits were not hits"]),
+    (3, 6, 0, ["access.log has 5 lines for 6 requests"]),
+    (3, 5, 2, ["2 client errors"]),
+])
+def test_zipf_check(origin, client, errors, refused):
+    bad = cache_bench.zipf_check(cache_bench.zipf_log_stats(LOG), origin,
+                                 client, errors)
+    assert len(bad) == len(refused)
+    for want, got in zip(refused, bad):
+        assert want in got
