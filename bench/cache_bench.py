@@ -99,6 +99,7 @@ class CacheBench(Bench):
         self.zipf_rows = []
         self.restart_rows = []
         self.notes = []
+        self.parse_warnings = []
 
     # -- origin and files ---------------------------------------------------
 
@@ -167,7 +168,13 @@ class CacheBench(Bench):
             conf = self.template("tproxyd-cache.conf", "tproxyd-cache.conf",
                                  **f)
             binary = self.binaries["tproxyd"]
-            self.sh(self.t.rtr, [binary, "-k", "parse", "-f", conf])
+            q = self.sh(self.t.rtr, [binary, "-k", "parse", "-f", conf])
+            # a build without the cache warns that it ignores the cache
+            # lines: said with its "no hits"
+            self.parse_warnings = [
+                re.sub(r"^\S*tproxyd-cache\.conf:", "line ", x)
+                for x in (q.stdout + q.stderr).splitlines()
+                if "WARNING" in x and re.search(r"cache|object_size", x)]
             argv = [binary, "-N", "-f", conf]
         elif kind == "squid":
             f["CACHE_DIR_LINE"] = ("cache_dir aufs %s %d 16 256" % (
@@ -329,6 +336,10 @@ class CacheBench(Bench):
                        "the cache (last response: %s; access.log codes: "
                        "%s)" % (WARM_TRIES + 1, path, last["why"],
                                 ", ".join(sorted(set(codes))) or "none"))
+                if name == "tproxyd" and self.parse_warnings:
+                    why += "; tproxyd -k parse: %d warning(s), the first: " \
+                        "%s" % (len(self.parse_warnings),
+                                self.parse_warnings[0])
                 self.refused.append({"peer": name, "load": load,
                                      "run": run, "why": why})
                 log("%-14s %-8s #%d REFUSED: %s" % (name, load, run, why))
