@@ -324,6 +324,8 @@ class CacheBench(Bench):
                 os.unlink(os.path.join(self.d, f))
             except FileNotFoundError:
                 pass
+        # every run starts with an empty store
+        shutil.rmtree(self.store_dir(name), ignore_errors=True)
         p = self.start_cache(name, store, HIT_SIZES)
         try:
             self.wait_proxy(p)
