@@ -369,9 +369,11 @@ $(B)/tests/test_tproxyctl_fwrule: $(B)/tests/unit/test_tproxyctl_fwrule.o \
 # tproxyd) and a before/after table. Results in bench/results/ (see
 # bench/README.md); BENCH_ARGS passes more options to bench/bench.py
 # (e.g. --duration 10, --proxies tproxyd,haproxy).
+# Then the cache rows (bench-cache below).
 bench: all
 	@sh scripts/deps.sh bench
 	$(PYTHON) bench/bench.py --build $(B) $(if $(filter 1,$(QUICK)),--quick) $(if $(BASELINE),--baseline $(BASELINE)) $(BENCH_ARGS)
+	$(PYTHON) bench/cache_bench.py --build $(B) $(if $(filter 1,$(QUICK)),--quick) $(CACHE_BENCH_ARGS)
 .PHONY: bench
 
 # Driver for tests/blackbox/test_sibling.py: serves and asks ICP/HTCP with
@@ -379,3 +381,14 @@ bench: all
 $(B)/tests/sib_tool: $(B)/tests/sibling/sib_tool.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# `make bench-cache [QUICK=1]`: the cache rows alone (issue 15): hits per
+# proxy CPU-second against Squid, nginx proxy_cache and Varnish, hit ratio
+# on a Zipf workload, restart with a 10 GiB disk store (root; ~20 min,
+# QUICK=1 ~3 min; bench/README.md, "Cache"). Results in
+# bench/results/cache.md and cache.json; CACHE_BENCH_ARGS passes more
+# options to bench/cache_bench.py (e.g. --parts hits, --peers tproxyd,squid).
+bench-cache: all
+	@sh scripts/deps.sh bench
+	$(PYTHON) bench/cache_bench.py --build $(B) $(if $(filter 1,$(QUICK)),--quick) $(CACHE_BENCH_ARGS)
+.PHONY: bench-cache

@@ -112,6 +112,11 @@ def log(*a):
 
 
 class Bench:
+    # the origin's configuration template, and whether it serves HTTPS
+    # (bench/cache_bench.py runs another origin)
+    ORIGIN_CONF = "origin-nginx.conf"
+    ORIGIN_TLS = True
+
     def __init__(self, args):
         self.a = args
         self.build = os.path.join(TOP, args.build)
@@ -320,14 +325,15 @@ class Bench:
             self.t.sysctl(ns, "net.ipv4.tcp_max_syn_backlog", "8192")
         self.t.sysctl(self.t.srv, "net.core.somaxconn", "8192")
         self.t.sysctl(self.t.srv, "net.ipv4.tcp_max_syn_backlog", "8192")
-        conf = self.template("origin-nginx.conf", "origin.conf",
+        conf = self.template(self.ORIGIN_CONF, "origin.conf",
                              DIR=self.d, WORKERS=2)
         self.sh(self.t.srv, ["nginx", "-t", "-q", "-e", "stderr", "-c", conf])
         self.origin = self.t.popen(self.t.srv, [
             "nginx", "-e", os.path.join(self.d, "origin.error.log"),
             "-c", conf, "-g", "daemon off;"])
         self.t.wait_listen(self.t.srv, 80, proc=self.origin)
-        self.t.wait_listen(self.t.srv, 443, proc=self.origin)
+        if self.ORIGIN_TLS:
+            self.t.wait_listen(self.t.srv, 443, proc=self.origin)
         # warm ARP so the first measured run is not charged for it
         self.sh(self.t.cli, ["curl", "-sS", "-o", "/dev/null", "-m", "5",
                              "http://%s/1k" % ORIGIN])

@@ -17,7 +17,8 @@ fuzz="clang libssl-dev"
 # libnginx-mod-stream: nginx's TCP proxy with ssl_preread (the HTTPS rows);
 # squid-openssl: Debian's squid built with OpenSSL (https_port ssl-bump),
 # the same Squid 5.7 otherwise; it replaces the squid package.
-bench="$test wrk haproxy nginx-light libnginx-mod-stream squid-openssl python3-matplotlib"
+# varnish: a peer of the cache rows (bench/cache_bench.py).
+bench="$test wrk haproxy nginx-light libnginx-mod-stream squid-openssl python3-matplotlib varnish"
 
 # nginx-light, openssl: the TLS origin of the HTTPS interception tests and
 # its certificates (tests/blackbox/tls_env.py); its service must not start
