@@ -89,6 +89,8 @@ struct cdisk_wr {
 	int             finishing, ok;
 	cdisk_wdone_cb *done;
 	void           *arg;
+	void          (*drain)(void *arg);	/* cdisk_wr_on_drain() */
+	void           *drain_arg;
 	/* job */
 	struct wchunk  *fly;
 	int             fd;

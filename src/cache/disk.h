@@ -88,6 +88,11 @@ struct cdisk_wr *cdisk_wr_open(struct cdisk *d, uint64_t fileno,
 			       const void *meta, size_t metalen);
 int cdisk_write(struct cdisk_wr *w, const void *p, size_t n);
 uint64_t cdisk_written(const struct cdisk_wr *w);
+/* Bytes queued and not yet written; and a call of cb(arg), once, from
+ * the loop, when that falls to DISK_WQ_MAX / 2 or less (a writer that
+ * keeps its producer waiting instead of getting -EAGAIN). */
+size_t cdisk_queued(const struct cdisk_wr *w);
+void cdisk_wr_on_drain(struct cdisk_wr *w, void (*cb)(void *arg), void *arg);
 void cdisk_wr_finish(struct cdisk_wr *w, int ok, cdisk_wdone_cb *done,
 		     void *arg);
 
@@ -116,6 +121,10 @@ int cdisk_read(struct cdisk_rd *rd, uint64_t off, void *p, size_t n,
 	       cdisk_got_cb *got, void *arg);
 int cdisk_rd_fd(const struct cdisk_rd *rd, uint64_t *body_off);
 uint64_t cdisk_rd_len(const struct cdisk_rd *rd);
+/* Whether body bytes [off, off + n) of rd are all in the page cache (a
+ * sendfile(2) of them then never waits for the disk); 0 when not, or
+ * when the kernel cannot say (cachestat(2), Linux 6.5). Never blocks. */
+int cdisk_rd_cached(const struct cdisk_rd *rd, uint64_t off, uint64_t n);
 void cdisk_rd_close(struct cdisk_rd *rd);
 
 /* Remove object fileno (in the background; no callback). */

@@ -4,6 +4,7 @@
  * the I/O threads; its fields marked "job" in disk-int.h are the job's.
  */
 #include <errno.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
@@ -276,6 +277,13 @@ wr_done(struct dio_job *j, int live)
 	if (!w->jfinal) {
 		if (live)
 			wr_kick(w);
+		if (live && w->drain != NULL && !w->finishing &&
+		    w->pend_bytes + w->fly_bytes <= DISK_WQ_MAX / 2) {
+			void (*cb)(void *) = w->drain;
+
+			w->drain = NULL;
+			cb(w->drain_arg);
+		}
 		return;
 	}
 	wr_unlist(w);
@@ -360,6 +368,19 @@ cdisk_write(struct cdisk_wr *w, const void *p, size_t n)
 	}
 	wr_kick(w);
 	return 0;
+}
+
+size_t
+cdisk_queued(const struct cdisk_wr *w)
+{
+	return w->pend_bytes + w->fly_bytes;
+}
+
+void
+cdisk_wr_on_drain(struct cdisk_wr *w, void (*cb)(void *arg), void *arg)
+{
+	w->drain = cb;
+	w->drain_arg = arg;
 }
 
 uint64_t
@@ -570,6 +591,46 @@ cdisk_rd_fd(const struct cdisk_rd *rd, uint64_t *body_off)
 	if (body_off != NULL)
 		*body_off = rd->body_off;
 	return rd->fd;
+}
+
+/* cachestat(2) (Linux 6.5): how many pages of a range are in the page
+ * cache, without touching them. Declared here: older headers lack it. */
+#ifndef __NR_cachestat
+#define __NR_cachestat 451
+#endif
+struct tpx_cachestat_range {
+	uint64_t off;
+	uint64_t len;
+};
+struct tpx_cachestat {
+	uint64_t nr_cache;
+	uint64_t nr_dirty;
+	uint64_t nr_writeback;
+	uint64_t nr_evicted;
+	uint64_t nr_recently_evicted;
+};
+
+int
+cdisk_rd_cached(const struct cdisk_rd *rd, uint64_t off, uint64_t n)
+{
+	static int unsupported;
+	struct tpx_cachestat_range r;
+	struct tpx_cachestat cs;
+	uint64_t first, last, ps = 4096;
+
+	if (unsupported || n == 0 || rd->fd < 0)
+		return 0;
+	off += rd->body_off;
+	first = off / ps;
+	last = (off + n - 1) / ps;
+	r.off = first * ps;
+	r.len = (last - first + 1) * ps;
+	if (syscall(__NR_cachestat, rd->fd, &r, &cs, 0) < 0) {
+		if (errno == ENOSYS)
+			unsupported = 1;
+		return 0;
+	}
+	return cs.nr_cache >= last - first + 1;
 }
 
 uint64_t

@@ -849,6 +849,30 @@ store_remove(struct cobj *o)
 		unindex(o);
 }
 
+#define FILL_ROOM (1u << 20)	/* room kept for one more read */
+
+static void
+drained(void *arg)
+{
+	wake(arg);
+}
+
+int
+store_fill_busy(const struct cobj *o)
+{
+	return o->wr != NULL && cdisk_queued(o->wr) + FILL_ROOM > DISK_WQ_MAX;
+}
+
+int
+store_fill_wait(struct cobj *o, struct cwait *w)
+{
+	if (!store_fill_busy(o))
+		return 0;
+	store_wait(o, w);
+	cdisk_wr_on_drain(o->wr, drained, o);
+	return 1;
+}
+
 void
 store_wait(struct cobj *o, struct cwait *w)
 {

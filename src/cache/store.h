@@ -98,6 +98,13 @@ int store_remove_key(const char *key, size_t klen);
 /* Remove o from the index (its file could not be read). */
 void store_remove(struct cobj *o);
 
+/* The file of o being filled has as much queued for the disk as it may
+ * hold: the filler stops reading its server (store_fill_busy()); with
+ * store_fill_wait() w is called when the disk has caught up (1: wait
+ * registered, 0: not busy). */
+int store_fill_busy(const struct cobj *o);
+int store_fill_wait(struct cobj *o, struct cwait *w);
+
 /* Wait for o to change (more bytes, complete, failed): w->cb(w->arg)
  * is called once from the loop. store_unwait() cancels. */
 void store_wait(struct cobj *o, struct cwait *w);

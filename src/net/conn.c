@@ -3,6 +3,7 @@
  * a head plus body bytes, half-close, abortive close.
  */
 #include <errno.h>
+#include <sys/sendfile.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -83,6 +84,27 @@ conn_send2(struct conn *c, const struct buf *h, size_t off, const char *p,
 	w = c->xprt->sendv(c, iov, cnt);
 	if (w == -EAGAIN || (w >= 0 && (size_t)w < total))
 		c->wr_ready = 0;
+	return w;
+}
+
+ssize_t
+conn_sendfile(struct conn *c, int fd, uint64_t *off, size_t n)
+{
+	off_t o = (off_t)*off;
+	ssize_t w;
+
+	if (!conn_can_splice(c))
+		return -EOPNOTSUPP;
+	w = sendfile(c->fd, fd, &o, n);
+	if (w < 0) {
+		w = -errno;
+		if (w == -EAGAIN)
+			c->wr_ready = 0;
+		return w;
+	}
+	if ((size_t)w < n)
+		c->wr_ready = 0;
+	*off = (uint64_t)o;
 	return w;
 }
 

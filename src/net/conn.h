@@ -33,6 +33,15 @@ int conn_recv(struct conn *c, struct buf *b, uint64_t *count);
 ssize_t conn_send2(struct conn *c, const struct buf *h, size_t off,
 		   const char *p, size_t n);
 
+/*
+ * Up to n bytes of the regular file fd from *off straight to the socket
+ * (sendfile(2)); *off moves on. Only for a connection whose transport
+ * lets the kernel move its bytes (conn_can_splice()), and only for file
+ * pages already in memory: a page not cached would block the caller on
+ * the disk. Returns the count or a negative errno, as conn_send2().
+ */
+ssize_t conn_sendfile(struct conn *c, int fd, uint64_t *off, size_t n);
+
 /* Watch exactly events (EVL_READ|EVL_WRITE, or 0). */
 void conn_want(struct conn *c, int events);
 

@@ -99,8 +99,10 @@ applet_step(struct stream *s)
 
 	if (a->ops == NULL || a->done)
 		return 0;
-	/* Back-pressure: more only once the client took what was made. */
-	if (chn_pending(&s->res) || applet_room(s) == 0)
+	/* Back-pressure: more only once the client took the body bytes
+	 * made so far. A head still waiting does not hold the body back:
+	 * both then go in one write (one packet for a small response). */
+	if (s->res.fwd > 0 || s->res.file_left > 0 || applet_room(s) == 0)
 		return 0;
 	r = a->ops->produce(a, s);
 	if (r < 0) {

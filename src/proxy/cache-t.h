@@ -32,6 +32,7 @@ struct strm_cache {
 	struct buf      view;	/* the response channel's input: a view
 				   of stored bytes, never owned */
 	struct cwait    wait;	/* waiting for a fill to progress */
+	struct cwait    fill_wait;	/* the filler waiting for the disk */
 	/* A hit whose body is in a cache_dir file. */
 	struct cdisk_rd *rd;	/* the open file */
 	struct hit_open *opening;	/* an open in progress */

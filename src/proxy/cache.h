@@ -49,6 +49,9 @@ int cache_response(struct stream *s, const struct h1_resp *resp,
 /* Approved response body bytes (srv_scan_resp()): stored when the
  * response is being stored. */
 void cache_fill_data(struct stream *s, const char *p, size_t n);
+/* The disk is behind with the response being stored: do not read more
+ * of it from the server now (the stream is woken when it may). */
+int cache_fill_throttled(const struct stream *s);
 /* The response being stored will not be received whole (an error). */
 void cache_fill_abort(struct stream *s);
 /* The whole response body was scanned: a fill becomes a complete

@@ -18,6 +18,12 @@
 
 #define DECHUNK_STACK 16384
 
+static void
+fill_wake(void *arg)
+{
+	strm_wake(arg);
+}
+
 /* Stop storing: the object is dropped. */
 static void
 fill_drop(struct stream *s, const char *why)
@@ -26,11 +32,28 @@ fill_drop(struct stream *s, const char *why)
 
 	if (o == NULL)
 		return;
+	store_unwait(o, &s->cache.fill_wait);
 	if (log_enabled(LOG_DEBUG) && why != NULL)
 		log_msg(LOG_DEBUG, "not storing %s: %s", s->url, why);
 	store_fail(o);
 	store_unref(o);
 	s->cache.fill = NULL;
+}
+
+/* The disk is behind with this object: the server is not read until it
+ * catches up (srv_want_read() asks cache_fill_throttled()). */
+static void
+fill_throttle(struct stream *s)
+{
+	s->cache.fill_wait.cb = fill_wake;
+	s->cache.fill_wait.arg = s;
+	store_fill_wait(s->cache.fill, &s->cache.fill_wait);
+}
+
+int
+cache_fill_throttled(const struct stream *s)
+{
+	return s->cache.fill != NULL && store_fill_busy(s->cache.fill);
 }
 
 void
@@ -47,6 +70,8 @@ cache_fill_data(struct stream *s, const char *p, size_t n)
 	if (s->resp_body.kind != H1_BODY_CHUNKED || s->dechunk) {
 		if (store_append(o, p, n) < 0)
 			fill_drop(s, "larger than the cache's limits");
+		else
+			fill_throttle(s);
 		return;
 	}
 	/* The client gets the chunks as they came; the store keeps the
@@ -63,6 +88,8 @@ cache_fill_data(struct stream *s, const char *p, size_t n)
 		fill_drop(s, "invalid chunked body");
 	else if (k > 0 && store_append(o, tmp, (size_t)k) < 0)
 		fill_drop(s, "larger than the cache's limits");
+	else
+		fill_throttle(s);
 	if (tmp != stack)
 		free(tmp);
 }
@@ -80,6 +107,7 @@ cache_fill_end(struct stream *s)
 
 	if (o == NULL || !s->resp_scanned)
 		return;
+	store_unwait(o, &s->cache.fill_wait);
 	/* Complete only when the whole body went by and its length is
 	 * what was declared. */
 	if (!s->aborted && (o->clen < 0 || (uint64_t)o->clen == o->body_len)) {

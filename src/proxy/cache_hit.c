@@ -19,6 +19,7 @@
  */
 
 #define DISK_READ (256u << 10)	/* bytes per read of a file */
+#define SENDFILE_MAX (8u << 20)	/* bytes checked and sent at a time */
 
 /* An open of a file in progress; outlives the stream if it must. */
 struct hit_open {
@@ -40,6 +41,7 @@ struct hit_open {
 #include "http/hdr.h"
 #include "http/msg.h"
 #include "log/log.h"
+#include "net/conn.h"
 #include "proxy/applet.h"
 #include "proxy/cache.h"
 #include "proxy/phase.h"
@@ -461,9 +463,24 @@ hit_produce_disk(struct applet *a, struct stream *s)
 		a->done = 1;
 		return 0;
 	}
+	left = c->end - c->cur.pos;
+	/* Pages in the page cache go straight from the file to the socket
+	 * (sendfile); others are read by an I/O thread, which also brings
+	 * them into the cache for the next hit. */
+	if (conn_can_splice(s->fe)) {
+		uint64_t n = left < SENDFILE_MAX ? left : SENDFILE_MAX;
+		uint64_t boff;
+
+		if (cdisk_rd_cached(c->rd, c->cur.pos, n)) {
+			s->res.file_fd = cdisk_rd_fd(c->rd, &boff);
+			s->res.file_off = boff + c->cur.pos;
+			s->res.file_left = n;
+			c->cur.pos += n;
+			return 1;
+		}
+	}
 	if (c->dbuf == NULL && (c->dbuf = malloc(DISK_READ)) == NULL)
 		return -ENOMEM;
-	left = c->end - c->cur.pos;
 	c->reading = 1;
 	rc = cdisk_read(c->rd, c->cur.pos, c->dbuf, left < DISK_READ ?
 			(size_t)left : DISK_READ, hit_got, s);

@@ -297,10 +297,20 @@ cli_send_res(struct stream *s)
 		return 0;
 	hl = chn_hd_pending(c);
 	bl = c->in && c->in->area ? (size_t)c->fwd : 0;
+	if (hl == 0 && bl == 0 && c->file_left > 0) {
+		/* A stored body from the page cache, without copying. */
+		w = conn_sendfile(&cli->conn, c->file_fd, &c->file_off,
+				  c->file_left > (1u << 30) ? (1u << 30) :
+				  (size_t)c->file_left);
+		if (w > 0)
+			c->file_left -= (uint64_t)w;
+		goto sent;
+	}
 	if (hl == 0 && bl == 0)
 		return 0;
 	w = conn_send2(&cli->conn, &c->hd, c->hd_sent,
 		       bl ? buf_head(c->in) : NULL, bl);
+sent:
 	if (w < 0) {
 		if (w == -EAGAIN)
 			return 0;
@@ -314,7 +324,8 @@ cli_send_res(struct stream *s)
 	}
 	s->bytes_out += (uint64_t)w;
 	stats.client_bytes_out += (uint64_t)w;
-	chn_advance(c, (size_t)w);
+	if (hl > 0 || bl > 0)
+		chn_advance(c, (size_t)w);
 	if (s->state != STRM_LOCAL)
 		cli_touch(cli);
 	return w > 0;

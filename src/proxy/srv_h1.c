@@ -125,7 +125,7 @@ srv_want_read(const struct stream *s)
 	const struct srv *srv = s->srv;
 
 	if (srv == NULL || srv->conn.eof || strm_res_in_pipe(s) ||
-	    !srv_sending(srv))
+	    !srv_sending(srv) || cache_fill_throttled(s))
 		return 0;
 	return srv->ibuf.area == NULL || buf_room(&srv->ibuf) > 0 ||
 	       srv->ibuf.head > 0;

@@ -92,6 +92,12 @@ struct chn {
 	uint64_t        copied;	/* tunnels: bytes approved through the
 				   buffer (the copy path) so far */
 	struct spipe    pipe;
+	/* Bytes of a file sent after the head and the approved buffer
+	 * bytes, straight from the page cache (a hit whose body is in a
+	 * cache_dir file): file_left bytes of file_fd from file_off. */
+	int             file_fd;
+	uint64_t        file_off;
+	uint64_t        file_left;
 	unsigned        keep_hd:1;
 };
 

@@ -82,6 +82,7 @@ strm_reset(struct stream *s)
 	s->res.fwd = 0;
 	s->res.copied = 0;
 	s->res.in = NULL;
+	s->res.file_left = 0;
 	buf_reset(&s->applet.out);
 	http_msg_reset(&s->reqm);
 	http_msg_reset(&s->resm);

@@ -89,7 +89,7 @@ chn_hd_pending(const struct chn *c)
 static inline int
 chn_pending(const struct chn *c)
 {
-	return chn_hd_pending(c) > 0 || c->fwd > 0;
+	return chn_hd_pending(c) > 0 || c->fwd > 0 || c->file_left > 0;
 }
 
 /* w bytes of c were written: its head first, then approved body bytes. */
