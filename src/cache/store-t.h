@@ -20,6 +20,7 @@
 #include "http/msg-t.h"
 
 struct cdisk_wr;
+struct cdisk_rd;
 
 /* One piece of a body in memory. */
 struct cchunk {
@@ -83,6 +84,9 @@ struct cobj {
 	uint64_t        disk_cost;	/* bytes counted against the dir */
 	struct cobj    *dlru_prev;	/* the dir's recency order */
 	struct cobj    *dlru_next;
+	struct cdisk_rd *rd;		/* the file kept open for hits */
+	struct cobj    *ofile_prev;	/* open files, recency order */
+	struct cobj    *ofile_next;
 	struct cwait   *waiters;
 
 	size_t          mem_cost;	/* bytes counted against cache_mem */

@@ -79,8 +79,15 @@ static struct {
 	int           swap_low;		/* percent */
 	int           swap_high;
 	uint64_t      next_fileno;
+	struct cobj  *ofile_head;	/* objects whose file is open */
+	struct cobj  *ofile_tail;
+	unsigned      nofile;
 	struct store_stats st;
 } S;
+
+/* Files kept open for hits (nginx's open_file_cache): a hit on one of
+ * them needs no I/O thread at all when its pages are cached. */
+#define OPEN_FILES_MAX 512
 
 static void unindex(struct cobj *o);
 
@@ -206,10 +213,74 @@ drop_chunks(struct cobj *o)
 	lru_unlink(o);
 }
 
+static void
+ofile_unlink(struct cobj *o)
+{
+	if (o->ofile_prev)
+		o->ofile_prev->ofile_next = o->ofile_next;
+	else if (S.ofile_head == o)
+		S.ofile_head = o->ofile_next;
+	if (o->ofile_next)
+		o->ofile_next->ofile_prev = o->ofile_prev;
+	else if (S.ofile_tail == o)
+		S.ofile_tail = o->ofile_prev;
+	o->ofile_prev = o->ofile_next = NULL;
+}
+
+/* Close o's kept file (no hit is using it: refs say so). */
+static void
+close_kept(struct cobj *o)
+{
+	if (o->rd == NULL)
+		return;
+	ofile_unlink(o);
+	cdisk_rd_close(o->rd);
+	o->rd = NULL;
+	S.nofile--;
+}
+
+struct cdisk_rd *
+store_kept_file(struct cobj *o)
+{
+	if (o->rd != NULL && S.ofile_head != o) {
+		ofile_unlink(o);
+		o->ofile_next = S.ofile_head;
+		if (S.ofile_head)
+			S.ofile_head->ofile_prev = o;
+		S.ofile_head = o;
+		if (S.ofile_tail == NULL)
+			S.ofile_tail = o;
+	}
+	return o->rd;
+}
+
+int
+store_keep_file(struct cobj *o, struct cdisk_rd *rd)
+{
+	struct cobj *x, *prev;
+
+	if (o->rd != NULL || !o->on_disk)
+		return 0;
+	/* Make room: close the coldest files no hit is reading. */
+	for (x = S.ofile_tail; x != NULL && S.nofile >= OPEN_FILES_MAX;
+	     x = prev) {
+		prev = x->ofile_prev;
+		if (x->refs == 0)
+			close_kept(x);
+	}
+	if (S.nofile >= OPEN_FILES_MAX)
+		return 0;
+	o->rd = rd;
+	S.nofile++;
+	store_kept_file(o);
+	return 1;
+}
+
 /* Remove o's file (the object may stay, with its body in memory). */
 static void
 drop_file(struct cobj *o)
 {
+	close_kept(o);
 	if (!o->on_disk)
 		return;
 	dlru_unlink(o);

@@ -38,6 +38,14 @@ int store_dir_open(const char *path, unsigned l1, unsigned l2, uint64_t max,
 /* The disk store of dir number dir (to read an object's file). */
 struct cdisk *store_dir_disk(int dir);
 
+/* The open file of o kept for hits (NULL: none), and keeping rd (an
+ * open reader of o's file, handed over: 1) for the next hits, within a
+ * bound on open files (0: not kept, the caller closes it). A kept file
+ * is only used, never closed, by a hit (which holds a reference). */
+struct cdisk_rd;
+struct cdisk_rd *store_kept_file(struct cobj *o);
+int store_keep_file(struct cobj *o, struct cdisk_rd *rd);
+
 /* Whether anything may be stored at all (cache_mem > 0, or a
  * cache_dir). */
 int store_enabled(void);

@@ -49,6 +49,8 @@ struct strm_cache {
 	unsigned        from_disk:1;	/* the body comes from a file */
 	unsigned        head_built:1;
 	unsigned        reading:1;	/* a read of the file is out */
+	unsigned        rd_kept:1;	/* rd is the object's kept file */
+	unsigned        own_rd:1;	/* reads need a reader of its own */
 	unsigned        served:1;	/* answered from the cache */
 };
 

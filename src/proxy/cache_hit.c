@@ -387,10 +387,15 @@ hit_opened(void *arg, struct cdisk_rd *rd, int err)
 		return;
 	}
 	s->cache.opening = NULL;
-	if (rd == NULL || err < 0)
+	if (rd == NULL || err < 0) {
 		s->cache.disk_err = err < 0 ? err : -EIO;
-	else
+	} else {
 		s->cache.rd = rd;
+		/* Kept open for the next hits of this object. */
+		if (!s->cache.own_rd)
+			s->cache.rd_kept = store_keep_file(s->cache.found,
+							   rd);
+	}
 	strm_wake(s);
 }
 
@@ -425,6 +430,9 @@ hit_produce_disk(struct applet *a, struct stream *s)
 	uint64_t left;
 	int rc;
 
+	if (c->rd == NULL && !c->own_rd &&
+	    (c->rd = store_kept_file(o)) != NULL)
+		c->rd_kept = 1;
 	if (c->rd == NULL) {
 		if (c->disk_err) {
 			if (s->resp_head_done)
@@ -478,6 +486,14 @@ hit_produce_disk(struct applet *a, struct stream *s)
 			c->cur.pos += n;
 			return 1;
 		}
+	}
+	if (c->rd_kept) {
+		/* Pages to read from the disk: with a reader of this hit's
+		 * own (the kept one may serve other hits meanwhile). */
+		c->rd = NULL;
+		c->rd_kept = 0;
+		c->own_rd = 1;
+		return 1;
 	}
 	if (c->dbuf == NULL && (c->dbuf = malloc(DISK_READ)) == NULL)
 		return -ENOMEM;
@@ -561,9 +577,10 @@ hit_release(struct applet *a)
 	if (s->cache.opening != NULL)
 		s->cache.opening->s = NULL;	/* it frees itself */
 	s->cache.opening = NULL;
-	if (s->cache.rd != NULL)
+	if (s->cache.rd != NULL && !s->cache.rd_kept)
 		cdisk_rd_close(s->cache.rd);
 	s->cache.rd = NULL;
+	s->cache.rd_kept = 0;
 	s->cache.reading = 0;
 	free(s->cache.dbuf);
 	s->cache.dbuf = NULL;

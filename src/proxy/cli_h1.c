@@ -43,6 +43,7 @@
 
 #define LINGER_TIME    2.0	/* seconds to drain input after a close */
 #define RUN_MAX_STEPS  64	/* fairness: yield to other connections */
+#define SENDFILE_CHUNK (256u << 10)	/* bytes per sendfile(2) call */
 
 static struct cli *clients;
 static int draining;
@@ -300,7 +301,7 @@ cli_send_res(struct stream *s)
 	if (hl == 0 && bl == 0 && c->file_left > 0) {
 		/* A stored body from the page cache, without copying. */
 		w = conn_sendfile(&cli->conn, c->file_fd, &c->file_off,
-				  c->file_left > (1u << 30) ? (1u << 30) :
+				  c->file_left > SENDFILE_CHUNK ? SENDFILE_CHUNK :
 				  (size_t)c->file_left);
 		if (w > 0)
 			c->file_left -= (uint64_t)w;
