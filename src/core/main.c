@@ -282,6 +282,9 @@ apply_listeners(struct cfg *c)
 	return 0;
 }
 
+/* This worker's number (0: no workers). */
+static unsigned my_kid;
+
 static void
 reconfigure(void)
 {
@@ -331,6 +334,8 @@ reconfigure(void)
 		log_msg(LOG_CRIT, "WARNING: DNS resolver: %s", err);
 	learn_apply(c);
 	cache_configure(c);
+	/* With workers, kid1 holds the ICP and HTCP ports. */
+	cache_siblings_start(c, my_kid <= 1);
 	set_hostname(c);
 	lim_set_conn_limit(c->client_connection_limit);
 	cfg_unref(cur);	/* connections keep the old one until they end */
@@ -556,6 +561,8 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 	if (serve_init() < 0 || apply_listeners(cur) < 0)
 		_exit(1);
 	cache_open_disks(cur, kid);
+	my_kid = kid;
+	cache_siblings_start(cur, kid == 1);
 	if (kid == 1)		/* one WCCP cache per host, not per worker */
 		wccp2_start(cur);
 	log_msg(LOG_INFO, "kid%u started", kid);
@@ -799,6 +806,7 @@ run(int foreground, int debug_level)
 	} else {
 		/* As the user that owns them: files it writes are its. */
 		cache_open_disks(cur, 0);
+		cache_siblings_start(cur, 1);
 		daemon_ready(0);
 		serve();
 		rc = 0;

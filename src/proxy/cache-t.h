@@ -15,6 +15,7 @@
 
 struct cdisk_rd;
 struct hit_open;
+struct sib_query;
 
 struct strm_cache {
 	struct cobj    *found;	/* a hit, or the object being revalidated
@@ -25,6 +26,11 @@ struct strm_cache {
 					   is decoded with its own state */
 	int64_t         req_time;	/* when the request went on, for the
 					   stored response's age */
+	struct sib_query *sibq;	/* siblings being asked */
+	int             sib_peer;	/* the cfg->peer index of the
+					   sibling that has it (sib_hit) */
+	size_t          oic_len;	/* bytes of the only-if-cached field
+					   added for a sibling */
 	/* Serving a hit (the applet's state). */
 	struct ccursor  cur;
 	uint64_t        end;	/* body offset one past the last byte to
@@ -52,6 +58,8 @@ struct strm_cache {
 	unsigned        rd_kept:1;	/* rd is the object's kept file */
 	unsigned        own_rd:1;	/* reads need a reader of its own */
 	unsigned        served:1;	/* answered from the cache */
+	unsigned        sib_asked:1;	/* the siblings were asked */
+	unsigned        sib_hit:1;	/* ... and sib_peer has it */
 };
 
 #endif

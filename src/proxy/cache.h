@@ -61,6 +61,18 @@ void cache_fill_end(struct stream *s);
  * incomplete one dropped, references released. Before strm_reset(). */
 void cache_strm_end(struct stream *s);
 
+/* Siblings (cache_sibling.c): answer their queries and ask them
+ * (ports: this process opens icp_port and htcp_port; with workers only
+ * one does). Restarted on reconfigure; stop: queries waiting go on
+ * without them. */
+void cache_siblings_start(struct cfg *c, int ports);
+void cache_siblings_stop(void);
+/* On a miss that may be stored: ask the siblings; 1 when s waits for
+ * their answers (phase_run() is called again with s->cache.sib_hit set
+ * when one has it). */
+int cache_sibling_ask(struct stream *s);
+void cache_sibling_cancel(struct stream *s);
+
 /* Answer s from the stored response o (a reference the stream takes
  * over) with log code code. */
 void cache_hit_start(struct stream *s, struct cobj *o, const char *code);

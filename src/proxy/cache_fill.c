@@ -126,6 +126,7 @@ cache_strm_end(struct stream *s)
 
 	struct store_stats st;
 
+	cache_sibling_cancel(s);
 	cache_fill_end(s);
 	fill_drop(s, NULL);	/* cut before its end */
 	if (c->served && !s->sess->stats_port) {

@@ -32,6 +32,7 @@
 #include "log/log.h"
 #include "proxy/applet.h"
 #include "proxy/cache.h"
+#include "proxy/req.h"
 #include "proxy/srv.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
@@ -171,28 +172,6 @@ req_reload(const struct stream *s)
 						 8) == 0;
 }
 
-/* Insert "name: value" at the end of the request head for the server. */
-static int
-req_add_field(struct stream *s, struct str name, struct str value)
-{
-	struct buf *b = &s->req.hd;
-	size_t need = name.len + value.len + 4;
-	char *end;
-
-	if (buf_len(b) < 4 || buf_room(b) < need)
-		return -ENOSPC;
-	end = buf_tail(b) - 2;		/* the empty line's CRLF */
-	memcpy(end, name.p, name.len);
-	end += name.len;
-	*end++ = ':';
-	*end++ = ' ';
-	memcpy(end, value.p, value.len);
-	end += value.len;
-	memcpy(end, "\r\n\r\n", 4);
-	buf_commit(b, need);
-	return 0;
-}
-
 /* The exchange that stored o, as the policy sees it. */
 static void
 obj_xchg(const struct cobj *o, struct cache_xchg *x)
@@ -225,6 +204,16 @@ obj_fresh(const struct stream *s, const struct cobj *o,
 	if (o->negative && f->lifetime > s->sess->cfg->cache.negative_ttl &&
 	    f->heuristic)
 		f->lifetime = s->sess->cfg->cache.negative_ttl;
+}
+
+/* The request's only-if-cached. */
+static int
+only_if_cached(const struct stream *s)
+{
+	struct cache_cc cc;
+
+	cache_cc_parse(&cc, s->reqm.hdr, s->reqm.nhdr);
+	return (cc.flags & CC_ONLY_IF_CACHED) != 0;
 }
 
 /* PURGE: Squid's way of removing a URL from the cache; allowed when
@@ -317,7 +306,12 @@ cache_lookup(struct stream *s)
 		return 1;
 	}
 	/* Stale, or the client wants it checked: revalidate when it has
-	 * validators and the client sent no conditions of its own. */
+	 * validators and the client sent no conditions of its own; never
+	 * for only-if-cached (a sibling asking for our copy): 504. */
+	if (only_if_cached(s)) {
+		store_unref(o);
+		goto miss;
+	}
 	nc = cache_cond_fields(cond, o->head.hdr, o->head.nhdr);
 	if (nc == 0 || req_conditional(s)) {
 		store_unref(o);
@@ -338,10 +332,7 @@ cache_lookup(struct stream *s)
 miss:
 	/* only-if-cached (RFC 9111 5.2.1.7): a miss gets 504. */
 	{
-		struct cache_cc cc;
-
-		cache_cc_parse(&cc, s->reqm.hdr, s->reqm.nhdr);
-		if (cc.flags & CC_ONLY_IF_CACHED) {
+		if (only_if_cached(s)) {
 			s->hier = "HIER_NONE";
 			strm_error(s, 504, "ERR_ONLY_IF_CACHED_MISS",
 				   "The object is not in the cache and the "

@@ -346,7 +346,7 @@ phase_choose_source(struct stream *s, int family)
 	s->srv_tos = qos_choose(&c->qos.tos_server, &ctx);
 	s->srv_mark = qos_choose(&c->qos.mark_server, &ctx);
 	if (se->port->mode == PORT_TPROXY && se->addr.ss_family == family &&
-	    !(s->peer != NULL && s->peer->no_tproxy) &&
+	    !(s->peer != NULL && (s->peer->no_tproxy || s->peer->sibling)) &&
 	    acl_check(&c->spoof_client_ip, &ctx, ACL_ALLOW, NULL) ==
 	    ACL_ALLOW) {
 		s->src = se->addr;
@@ -433,6 +433,16 @@ route_try(struct stream *s)
 				   "The request headers are too large.");
 			return;
 		}
+		/* A sibling is asked for its copy only, never to fetch
+		 * (Squid does the same). */
+		if (pe->sibling && s->cache.oic_len == 0) {
+			size_t before = buf_len(&s->req.hd);
+
+			if (req_add_field(s, STR_LIT("Cache-Control"),
+					  STR_LIT("only-if-cached")) == 0)
+				s->cache.oic_len = buf_len(&s->req.hd) -
+						   before;
+		}
 		if (!set_literal(s, pe->host, pe->port)) {
 			lookup(s, pe->host, DNS_FOR_PEER);
 			return;
@@ -474,7 +484,8 @@ phase_route_failed(struct stream *s, int err)
 void
 phase_server_ready(struct stream *s)
 {
-	s->hier = s->peer ? "FIRSTUP_PARENT" : s->sess->intercepted ?
+	s->hier = s->peer ? (s->peer->sibling ? "SIBLING_HIT" :
+			     "FIRSTUP_PARENT") : s->sess->intercepted ?
 		  "ORIGINAL_DST" : "HIER_DIRECT";
 	strm_deadline(s, s->sess->cfg->read_timeout);
 	if (s->meth == H1_M_CONNECT) {
@@ -570,9 +581,38 @@ phase_run(struct stream *s)
 		if (cache_lookup(s))
 			return;
 	}
+	/* A miss: the siblings may have it (they answer in a moment). */
+	if (s->cache.sibq != NULL || cache_sibling_ask(s))
+		return;
 	/* 4. Routing; 5. the source address (per candidate address, in
 	 * srv_acquire()); 6. connect. */
-	if (!s->routes_done)
+	if (!s->routes_done) {
 		make_routes(s);
+		/* A sibling that has the object goes first. */
+		if (s->cache.sib_hit && s->nroute < STRM_MAX_ROUTES) {
+			memmove(&s->route[1], &s->route[0],
+				(size_t)s->nroute * sizeof(s->route[0]));
+			s->route[0] = s->cache.sib_peer;
+			s->nroute++;
+		}
+	}
+	route_try(s);
+}
+
+void
+phase_next_route(struct stream *s, const char *why)
+{
+	log_msg(LOG_INFO, "%s: %s; trying the next route", s->peer ?
+		s->peer->host : s->host, why);
+	/* The field added for a sibling is not for the others. */
+	if (s->cache.oic_len > 0 &&
+	    buf_len(&s->req.hd) > s->cache.oic_len + 2) {
+		s->req.hd.tail -= s->cache.oic_len;
+		memcpy(buf_tail(&s->req.hd) - 2, "\r\n", 2);
+		s->cache.oic_len = 0;
+	}
+	s->route_idx++;
+	s->naddr = 0;
+	s->addr_idx = 0;
 	route_try(s);
 }

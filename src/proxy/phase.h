@@ -36,6 +36,9 @@ int phase_mark_server(const struct stream *s, int fd, int family, int fresh);
  * every address of the current route failed (err: the last errno). */
 void phase_server_ready(struct stream *s);
 void phase_route_failed(struct stream *s, int err);
+/* The current route answered without the object (a sibling's 504 to
+ * only-if-cached): the next one is tried (the server side is gone). */
+void phase_next_route(struct stream *s, const char *why);
 /*
  * Intercepted request whose Host does not match where the client was
  * going (Squid's host_verify_strict; CVE-2009-0801): logs the SECURITY

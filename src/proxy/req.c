@@ -6,6 +6,7 @@
  * bad URL, bad framing), and the head rewritten for the server.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,28 @@ req_set_form(struct stream *s, int absolute)
 		return -1;
 	}
 	free(tmp);
+	return 0;
+}
+
+/* Insert "name: value" at the end of the request head for the server. */
+int
+req_add_field(struct stream *s, struct str name, struct str value)
+{
+	struct buf *b = &s->req.hd;
+	size_t need = name.len + value.len + 4;
+	char *end;
+
+	if (buf_len(b) < 4 || buf_room(b) < need)
+		return -ENOSPC;
+	end = buf_tail(b) - 2;		/* the empty line's CRLF */
+	memcpy(end, name.p, name.len);
+	end += name.len;
+	*end++ = ':';
+	*end++ = ' ';
+	memcpy(end, value.p, value.len);
+	end += value.len;
+	memcpy(end, "\r\n\r\n", 4);
+	buf_commit(b, need);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "core/str.h"
 #include "http/h1-t.h"
 
 struct stream;
@@ -25,5 +26,9 @@ void req_start(struct stream *s, struct h1_req *req, size_t hlen,
 /* Rewrite the request line of the kept head to absolute-form (toward a
  * parent) or origin-form (toward the origin). 0 or -1. */
 int req_set_form(struct stream *s, int absolute);
+
+/* Insert "name: value" at the end of the request head for the server.
+ * 0, or -ENOSPC when it does not fit. */
+int req_add_field(struct stream *s, struct str name, struct str value);
 
 #endif

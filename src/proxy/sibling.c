@@ -132,6 +132,13 @@ sock_open(struct sib_sock *k, int proto, int fam, unsigned port,
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		goto fail;
+	/* Replies leave from the address the query came to (a host with
+	 * several addresses: the querier checks where they come from). */
+	if (server && ss.ss_family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	else if (server)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+			   sizeof(one));
 	len = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		goto fail;
@@ -265,6 +272,9 @@ sib_stop(void)
 	for (h = 0; h < QHASH; h++)
 		while ((q = sib.q[h]) != NULL) {
 			q_unlink(q);
+			/* Its asker goes on without the siblings. */
+			if (q->cb != NULL)
+				q->cb(q->arg, NULL);
 			free(q);
 		}
 	for (p = 0; p < NPROTO; p++)
@@ -363,13 +373,61 @@ stored(struct str url)
 	return sib.o.lookup != NULL && sib.o.lookup(url.p, url.len) == 1;
 }
 
+/* The local address the datagram being handled came to (server
+ * sockets), for its reply's source: family 0 when unknown. */
+static struct {
+	int             family;
+	struct in_addr  a4;
+	struct in6_addr a6;
+	unsigned        ifindex;
+} rx_dst;
+
 static size_t
 send_to(struct sib_sock *k, const uint8_t *p, int n,
 	const struct sockaddr *to)
 {
+	union {
+		char            buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr  align;
+	} cm;
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	struct in_pktinfo *pi4;
+	struct in6_pktinfo *pi6;
+
+	if (n <= 0)
+		return 0;
+	iov.iov_base = (void *)(uintptr_t)p;
+	iov.iov_len = (size_t)n;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = (void *)(uintptr_t)to;
+	mh.msg_namelen = sa_len(to);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (k->server && rx_dst.family == to->sa_family) {
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		c = (struct cmsghdr *)cm.buf;
+		if (rx_dst.family == AF_INET) {
+			mh.msg_controllen = CMSG_SPACE(sizeof(*pi4));
+			c->cmsg_level = IPPROTO_IP;
+			c->cmsg_type = IP_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(*pi4));
+			pi4 = (struct in_pktinfo *)CMSG_DATA(c);
+			pi4->ipi_spec_dst = rx_dst.a4;
+		} else {
+			mh.msg_controllen = CMSG_SPACE(sizeof(*pi6));
+			c->cmsg_level = IPPROTO_IPV6;
+			c->cmsg_type = IPV6_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(*pi6));
+			pi6 = (struct in6_pktinfo *)CMSG_DATA(c);
+			pi6->ipi6_addr = rx_dst.a6;
+		}
+	}
 	/* A full socket buffer drops the reply (Squid queues one retry);
 	 * the querier times out as for a lost datagram. */
-	if (n <= 0 || sendto(k->fd, p, (size_t)n, 0, to, sa_len(to)) < 0)
+	if (sendmsg(k->fd, &mh, 0) < 0)
 		return 0;
 	return (size_t)n;
 }
@@ -717,9 +775,46 @@ sock_read(struct evl_io *io, int revents)
 
 	(void)revents;
 	for (i = 0; i < READ_BUDGET && k->fd >= 0; i++) {
-		flen = sizeof(from);
-		n = recvfrom(k->fd, rbuf, sizeof(rbuf), 0,
-			     (struct sockaddr *)&from, &flen);
+		union {
+			char           buf[CMSG_SPACE(sizeof(
+					   struct in6_pktinfo)) +
+					   CMSG_SPACE(sizeof(
+					   struct in_pktinfo))];
+			struct cmsghdr align;
+		} cm;
+		struct iovec iov = { rbuf, sizeof(rbuf) };
+		struct msghdr mh;
+		struct cmsghdr *c;
+
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_name = &from;
+		mh.msg_namelen = sizeof(from);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		n = recvmsg(k->fd, &mh, 0);
+		flen = mh.msg_namelen;
+		(void)flen;
+		rx_dst.family = 0;
+		for (c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c != NULL;
+		     c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == IPPROTO_IP &&
+			    c->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				rx_dst.family = AF_INET;
+				rx_dst.a4 = pi.ipi_addr;
+			} else if (c->cmsg_level == IPPROTO_IPV6 &&
+				   c->cmsg_type == IPV6_PKTINFO) {
+				struct in6_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				rx_dst.family = AF_INET6;
+				rx_dst.a6 = pi.ipi6_addr;
+			}
+		}
 		if (n < 0) {
 			/* ICMP errors of earlier sends surface here
 			 * (ECONNREFUSED): skip them like Squid. */

@@ -53,8 +53,9 @@ struct cfg;
  */
 int sib_start(const struct sib_opts *o, char *err, size_t errlen);
 
-/* Close everything; queries still waiting are dropped without their
- * callbacks (the lead ends its streams first). */
+/* Close everything; the queries still waiting get their callbacks with
+ * no hit (their askers go on without the siblings), from inside this
+ * call. */
 void sib_stop(void);
 
 /*

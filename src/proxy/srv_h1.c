@@ -248,6 +248,19 @@ srv_parse_resp(struct stream *s)
 		buf_consume(&srv->ibuf, (size_t)rc);
 		return 1;
 	}
+	/* A sibling that no longer has the object answers our
+	 * only-if-cached with 504: the next route gets the request. */
+	if (s->peer != NULL && s->peer->sibling && resp.status == 504 &&
+	    s->route_idx + 1 < s->nroute && s->req_sent) {
+		srv_close(srv);
+		s->srv = NULL;
+		s->res.in = NULL;
+		s->req.hd_sent = 0;
+		s->req_sent = 0;
+		strm_set_state(s, STRM_PREPARE);
+		phase_next_route(s, "the sibling no longer has it (504)");
+		return 1;
+	}
 	if (resp.status == 101 && !s->upgrade) {
 		strm_error(s, 502, "ERR_INVALID_RESP",
 			   "The server switched protocols unasked.");

@@ -257,8 +257,10 @@ strm_error(struct stream *s, int status, const char *errname,
 		srv_close(s->srv);
 		s->srv = NULL;
 	}
-	/* A response being stored was not received whole. */
+	/* A response being stored was not received whole; siblings being
+	 * asked are no longer waited for. */
 	cache_fill_abort(s);
+	cache_sibling_cancel(s);
 	s->res.in = NULL;
 	s->res.fwd = 0;
 	/* Bytes for the server that went with it. */
