@@ -301,8 +301,8 @@ cli_send_res(struct stream *s)
 	if (hl == 0 && bl == 0 && c->file_left > 0) {
 		/* A stored body from the page cache, without copying. */
 		w = conn_sendfile(&cli->conn, c->file_fd, &c->file_off,
-				  c->file_left > SENDFILE_CHUNK ? SENDFILE_CHUNK :
-				  (size_t)c->file_left);
+				  c->file_left > SENDFILE_CHUNK ?
+				  SENDFILE_CHUNK : (size_t)c->file_left);
 		if (w > 0)
 			c->file_left -= (uint64_t)w;
 		goto sent;

@@ -401,8 +401,9 @@ stats_render(struct buf *b)
 		      "TCP_REFRESH_UNMODIFIED, TCP_INM_HIT, ...).",
 		      t.cache_hits);
 	rc |= COUNTER(b, "tproxyd_cache_hit_bytes_total",
-		      "Bytes written to clients from the cache (compare with "
-		      "tproxyd_bytes_total{peer=\"client\",direction=\"out\"} for the byte hit ratio).",
+		      "Bytes written to clients from the cache (over "
+		      "tproxyd_bytes_total{peer=\"client\",direction="
+		      "\"out\"}: the byte hit ratio).",
 		      t.cache_hit_bytes);
 	rc |= COUNTER(b, "tproxyd_cache_stored_total",
 		      "Responses stored in the cache.", t.cache_stored);

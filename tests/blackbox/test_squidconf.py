@@ -127,3 +127,30 @@ def test_squid35_default_conf(env, daemons, tmp_path):
     assert from_router(env, "http://%s:25/" % SRV4) == "403"
     entries = access_entries(t, 3)
     assert sorted(e["status"] for e in entries) == [200, 403, 403], entries
+
+
+# A private mount namespace for tproxyd: an empty tmpfs over /var/cache,
+# with the /var/cache/squid a corpus file's cache_dir names, owned by the
+# daemon user; the host's /var/cache is never touched.
+CACHE_NS = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            "mount -t tmpfs -o size=64m tmpfs /var/cache && "
+            "mkdir /var/cache/squid && chown proxy:proxy /var/cache/squid "
+            "&& exec \"$@\"", "sh"]
+
+
+def test_sams2_cache_conf_uses_its_cache(env, daemons, tmp_path):
+    """A real cache configuration (cache_dir ufs /var/cache/squid 100 16
+    256, maximum_object_size 200 MB, refresh_pattern lines), unchanged:
+    a second request for an object is answered from its disk store."""
+    conf = materialize("g13-sams2", tmp_path)
+    t = daemons(["include %s" % conf], ports=(PORT,), name="g13-sams2",
+                wrap=CACHE_NS)
+    url = "http://%s:%d/cacheable/2000000" % (SRV4, ORIGIN_PORT)
+    for _ in range(2):
+        assert from_router(env, url) == "200"
+    entries = access_entries(t, 2)
+    codes = [e["code"] for e in entries
+             if e["url"].endswith("/cacheable/2000000")]
+    assert codes == ["TCP_MISS", "TCP_HIT"], entries
+    assert len([r for r in env.origin.records()
+                if r["path"] == "/cacheable/2000000"]) == 1
