@@ -42,9 +42,8 @@ str_ieq_str(struct str a, struct str b)
 				  strncasecmp(a.p, b.p, a.len) == 0);
 }
 
-/* First field line named name, or NULL. */
-static const struct h1_header *
-field(const struct h1_header *h, size_t n, const char *name)
+const struct h1_header *
+cache_field(const struct h1_header *h, size_t n, const char *name)
 {
 	size_t i;
 
@@ -502,7 +501,7 @@ cache_storable(const struct cache_xchg *x, int shared)
 	 * cannot yet drop single fields. */
 	if (shared && (rs.flags & (CC_PRIVATE | CC_PRIVATE_FIELDS)))
 		return CACHE_NS_PRIVATE;
-	if (shared && field(x->req, x->nreq, "Authorization") != NULL &&
+	if (shared && cache_field(x->req, x->nreq, "Authorization") != NULL &&
 	    !(rs.flags & (CC_PUBLIC | CC_MUST_REVALIDATE)) &&
 	    rs.s_maxage == CC_ABSENT)
 		return CACHE_NS_AUTHORIZATION;
@@ -511,7 +510,7 @@ cache_storable(const struct cache_xchg *x, int shared)
 	explicit = (rs.flags & CC_PUBLIC) || rs.max_age != CC_ABSENT ||
 		   (shared && rs.s_maxage != CC_ABSENT) ||
 		   (!shared && (rs.flags & CC_PRIVATE)) ||
-		   field(x->resp, x->nresp, "Expires") != NULL;
+		   cache_field(x->resp, x->nresp, "Expires") != NULL;
 	if (!explicit && !cache_status_heuristic(x->status))
 		return CACHE_NS_NO_FRESHNESS;
 	return CACHE_STORE_OK;
@@ -551,7 +550,7 @@ cache_store_str(enum cache_store r)
 static int64_t
 date_field(const struct h1_header *h, size_t n, const char *name)
 {
-	const struct h1_header *f = field(h, n, name);
+	const struct h1_header *f = cache_field(h, n, name);
 	int64_t t;
 
 	if (f == NULL)
@@ -612,7 +611,7 @@ cache_freshness(const struct cache_xchg *x, int shared,
 		f->heuristic = 0;
 		f->lifetime = life;
 	}
-	agef = field(x->resp, x->nresp, "Age");
+	agef = cache_field(x->resp, x->nresp, "Age");
 	if (agef != NULL) {
 		age_value = parse_delta(trim(agef->value));
 		/* An Age that is not one delta-seconds (a list, a second
@@ -658,7 +657,7 @@ cache_use(const struct cache_xchg *x, const struct cache_fresh *f,
 	if (req.flags & CC_NO_CACHE)
 		return CACHE_USE_REVALIDATE;
 	/* 5.4: Pragma: no-cache counts when there is no Cache-Control. */
-	pragma = field(rq, nrq, "Pragma");
+	pragma = cache_field(rq, nrq, "Pragma");
 	if (!has_cc && pragma != NULL &&
 	    str_ieq(trim(pragma->value), "no-cache"))
 		return CACHE_USE_REVALIDATE;
@@ -910,12 +909,12 @@ cache_cond_fields(struct h1_header out[2], const struct h1_header *stored,
 	const struct h1_header *f;
 	size_t n = 0;
 
-	f = field(stored, nstored, "ETag");
+	f = cache_field(stored, nstored, "ETag");
 	if (f != NULL && f->value.len > 0) {
 		out[n].name = STR_LIT("If-None-Match");
 		out[n++].value = f->value;
 	}
-	f = field(stored, nstored, "Last-Modified");
+	f = cache_field(stored, nstored, "Last-Modified");
 	if (f != NULL && cache_parse_date(f->value) >= 0) {
 		out[n].name = STR_LIT("If-Modified-Since");
 		out[n++].value = f->value;
@@ -950,8 +949,8 @@ cache_304_selects(const struct h1_header *stored, size_t nstored,
 	struct str no, so;
 	int nw, sw;
 
-	ne = field(r304, n304, "ETag");
-	se = field(stored, nstored, "ETag");
+	ne = cache_field(r304, n304, "ETag");
+	se = cache_field(stored, nstored, "ETag");
 	if (ne != NULL) {
 		nw = etag_parse(ne->value, &no);
 		if (nw < 0 || se == NULL)
@@ -964,8 +963,8 @@ cache_304_selects(const struct h1_header *stored, size_t nstored,
 		 * comparison for a weak one (RFC 9110 8.8.3.2). */
 		return nw ? 1 : !sw;
 	}
-	nl = field(r304, n304, "Last-Modified");
-	sl = field(stored, nstored, "Last-Modified");
+	nl = cache_field(r304, n304, "Last-Modified");
+	sl = cache_field(stored, nstored, "Last-Modified");
 	if (nl != NULL) {
 		int64_t a = cache_parse_date(nl->value);
 
@@ -1132,7 +1131,7 @@ cache_invalidate(char out[3][CACHE_URI_MAX], struct str method,
 		return 0;
 	n = 1;
 	for (i = 0; i < NELEM(refs); i++) {
-		f = field(resp, nresp, refs[i]);
+		f = cache_field(resp, nresp, refs[i]);
 		if (f == NULL || resolve(out[n], uri, f->value) < 0)
 			continue;
 		if (!same_origin(out[0], out[n]))

@@ -19,6 +19,10 @@
 void cache_cc_parse(struct cache_cc *cc, const struct h1_header *h,
 		    size_t n);
 
+/* The first field line of h named name (any case), or NULL. */
+const struct h1_header *cache_field(const struct h1_header *h, size_t n,
+				    const char *name);
+
 /* Parse an HTTP-date (RFC 9110 5.6.7: IMF-fixdate, RFC 850, asctime).
  * Returns seconds since the epoch, or -1 if it is not a date. */
 int64_t cache_parse_date(struct str s);

@@ -1120,6 +1120,18 @@ store_dir_disk(int dir)
 }
 
 void
+store_xchg(const struct cobj *o, struct cache_xchg *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->method = STR_LIT("GET");
+	x->status = o->head.status;
+	x->resp = o->head.hdr;
+	x->nresp = o->head.nhdr;
+	x->request_time = o->request_time;
+	x->response_time = o->response_time;
+}
+
+void
 store_get_stats(struct store_stats *st)
 {
 	int i;

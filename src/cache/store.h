@@ -129,6 +129,10 @@ void store_cursor_skip(struct ccursor *cur, size_t n);
 void store_cursor_seek(const struct cobj *o, struct ccursor *cur,
 		       uint64_t off);
 
+/* The exchange that stored o, as the policy sees it (views into o). */
+struct cache_xchg;
+void store_xchg(const struct cobj *o, struct cache_xchg *x);
+
 void store_get_stats(struct store_stats *st);
 
 #endif

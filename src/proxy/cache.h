@@ -73,6 +73,13 @@ void cache_siblings_stop(void);
 int cache_sibling_ask(struct stream *s);
 void cache_sibling_cancel(struct stream *s);
 
+/* The freshness of the stored o now, for url under c's refresh_pattern
+ * lines (Squid's built-in rule without any), negative_ttl and
+ * override-expire. */
+struct cache_fresh;
+void cache_fresh_now(const struct cfg *c, const char *url,
+		     const struct cobj *o, struct cache_fresh *f);
+
 /* Answer s from the stored response o (a reference the stream takes
  * over) with log code code. */
 void cache_hit_start(struct stream *s, struct cobj *o, const char *code);

@@ -50,17 +50,6 @@ struct hit_open {
 #include "proxy/stream.h"
 #include "stats/stats.h"
 
-static const struct h1_header *
-field(const struct h1_header *h, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (str_ieq(h[i].name, name))
-			return &h[i];
-	return NULL;
-}
-
 static struct str
 trim(struct str s)
 {
@@ -168,7 +157,7 @@ parse_range(struct str v, uint64_t len, uint64_t *from, uint64_t *to)
 static int
 if_range_ok(const struct stream *s, const struct cobj *o)
 {
-	const struct h1_header *ir = field(s->reqm.hdr, s->reqm.nhdr,
+	const struct h1_header *ir = cache_field(s->reqm.hdr, s->reqm.nhdr,
 					   "If-Range");
 	const struct h1_header *et, *lm;
 	struct str v, e;
@@ -178,13 +167,13 @@ if_range_ok(const struct stream *s, const struct cobj *o)
 	v = trim(ir->value);
 	if (v.len > 0 && v.p[0] == '"') {
 		/* An entity tag: strong comparison with the stored one. */
-		et = field(o->head.hdr, o->head.nhdr, "ETag");
+		et = cache_field(o->head.hdr, o->head.nhdr, "ETag");
 		if (et == NULL)
 			return 0;
 		e = trim(et->value);
 		return e.len == v.len && memcmp(e.p, v.p, v.len) == 0;
 	}
-	lm = field(o->head.hdr, o->head.nhdr, "Last-Modified");
+	lm = cache_field(o->head.hdr, o->head.nhdr, "Last-Modified");
 	return lm != NULL && cache_parse_date(v) >= 0 &&
 	       cache_parse_date(v) == cache_parse_date(lm->value);
 }
@@ -193,7 +182,7 @@ if_range_ok(const struct stream *s, const struct cobj *o)
 static void
 keep_ctype(struct stream *s, const struct cobj *o)
 {
-	const struct h1_header *ct = field(o->head.hdr, o->head.nhdr,
+	const struct h1_header *ct = cache_field(o->head.hdr, o->head.nhdr,
 					   "Content-Type");
 	size_t n;
 	const char *semi;
@@ -255,12 +244,13 @@ hit_head(struct stream *s)
 	memset(&ho, 0, sizeof(ho));
 	s->cache.body = s->meth != H1_M_HEAD;
 	/* The client's conditions, on a complete 200 (RFC 9110 13.2.2). */
-	inm = field(s->reqm.hdr, s->reqm.nhdr, "If-None-Match");
-	ims = field(s->reqm.hdr, s->reqm.nhdr, "If-Modified-Since");
-	lm = field(o->head.hdr, o->head.nhdr, "Last-Modified");
+	inm = cache_field(s->reqm.hdr, s->reqm.nhdr, "If-None-Match");
+	ims = cache_field(s->reqm.hdr, s->reqm.nhdr, "If-Modified-Since");
+	lm = cache_field(o->head.hdr, o->head.nhdr, "Last-Modified");
 	if (status == 200 && inm != NULL) {
-		if (inm_matches(inm->value, field(o->head.hdr, o->head.nhdr,
-						  "ETag"))) {
+		if (inm_matches(inm->value, cache_field(o->head.hdr,
+							o->head.nhdr,
+							"ETag"))) {
 			status = 304;
 			s->code = "TCP_INM_HIT";
 		}
@@ -272,7 +262,7 @@ hit_head(struct stream *s)
 		status = 304;
 		s->code = "TCP_IMS_HIT";
 	}
-	rg = field(s->reqm.hdr, s->reqm.nhdr, "Range");
+	rg = cache_field(s->reqm.hdr, s->reqm.nhdr, "Range");
 	if (status == 200 && rg != NULL && s->meth == H1_M_GET &&
 	    o->complete && if_range_ok(s, o)) {
 		k = parse_range(rg->value, len, &from, &to);
@@ -310,13 +300,7 @@ hit_head(struct stream *s)
 	{
 		struct cache_refresh none = { 0, 0, 0 };
 
-		memset(&x, 0, sizeof(x));
-		x.method = STR_LIT("GET");
-		x.status = o->head.status;
-		x.resp = o->head.hdr;
-		x.nresp = o->head.nhdr;
-		x.request_time = o->request_time;
-		x.response_time = o->response_time;
+		store_xchg(o, &x);
 		cache_freshness(&x, 1, &none, (int64_t)evl_time(), &f);
 		ho.set_age = 1;
 		ho.age = (uint64_t)f.age;

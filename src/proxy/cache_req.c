@@ -131,28 +131,17 @@ acl_allows(const struct stream *s, const struct access_list *l)
 	return acl_check(l, &ctx, ACL_ALLOW, NULL) == ACL_ALLOW;
 }
 
-static const struct h1_header *
-field(const struct h1_header *h, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (str_ieq(h[i].name, name))
-			return &h[i];
-	return NULL;
-}
-
 /* The request carries conditions of its own (RFC 9110 13.1). */
 static int
 req_conditional(const struct stream *s)
 {
 	const struct http_msg *m = &s->reqm;
 
-	return field(m->hdr, m->nhdr, "If-None-Match") ||
-	       field(m->hdr, m->nhdr, "If-Modified-Since") ||
-	       field(m->hdr, m->nhdr, "If-Match") ||
-	       field(m->hdr, m->nhdr, "If-Unmodified-Since") ||
-	       field(m->hdr, m->nhdr, "If-Range");
+	return cache_field(m->hdr, m->nhdr, "If-None-Match") ||
+	       cache_field(m->hdr, m->nhdr, "If-Modified-Since") ||
+	       cache_field(m->hdr, m->nhdr, "If-Match") ||
+	       cache_field(m->hdr, m->nhdr, "If-Unmodified-Since") ||
+	       cache_field(m->hdr, m->nhdr, "If-Range");
 }
 
 /* The client asks for a reload (no-cache, Pragma: no-cache). */
@@ -165,45 +154,31 @@ req_reload(const struct stream *s)
 	cache_cc_parse(&cc, s->reqm.hdr, s->reqm.nhdr);
 	if (cc.flags & CC_NO_CACHE)
 		return 1;
-	pr = field(s->reqm.hdr, s->reqm.nhdr, "Pragma");
-	return pr != NULL && !field(s->reqm.hdr, s->reqm.nhdr,
+	pr = cache_field(s->reqm.hdr, s->reqm.nhdr, "Pragma");
+	return pr != NULL && !cache_field(s->reqm.hdr, s->reqm.nhdr,
 				    "Cache-Control") &&
 	       pr->value.len >= 8 && strncasecmp(pr->value.p, "no-cache",
 						 8) == 0;
 }
 
-/* The exchange that stored o, as the policy sees it. */
-static void
-obj_xchg(const struct cobj *o, struct cache_xchg *x)
+void
+cache_fresh_now(const struct cfg *c, const char *url, const struct cobj *o,
+		struct cache_fresh *f)
 {
-	memset(x, 0, sizeof(*x));
-	x->method = STR_LIT("GET");
-	x->status = o->head.status;
-	x->resp = o->head.hdr;
-	x->nresp = o->head.nhdr;
-	x->request_time = o->request_time;
-	x->response_time = o->response_time;
-}
-
-/* Freshness of o now, with the refresh_pattern rule for the URL. */
-static void
-obj_fresh(const struct stream *s, const struct cobj *o,
-	  struct cache_fresh *f)
-{
-	const struct cfg_refresh *r = refresh_rule(s->sess->cfg, s->url);
+	const struct cfg_refresh *r = refresh_rule(c, url);
 	struct cache_refresh rule = { r->min, r->percent, r->max };
 	struct cache_xchg x;
 
-	obj_xchg(o, &x);
+	store_xchg(o, &x);
 	cache_freshness(&x, 1, &rule, (int64_t)evl_time(), f);
 	/* override-expire: the minimum holds even against an explicit
 	 * expiry time. */
 	if ((r->opts & CFG_RF_OVERRIDE_EXPIRE) && !f->heuristic &&
 	    f->lifetime < r->min)
 		f->lifetime = r->min;
-	if (o->negative && f->lifetime > s->sess->cfg->cache.negative_ttl &&
+	if (o->negative && f->lifetime > c->cache.negative_ttl &&
 	    f->heuristic)
-		f->lifetime = s->sess->cfg->cache.negative_ttl;
+		f->lifetime = c->cache.negative_ttl;
 }
 
 /* The request's only-if-cached. */
@@ -289,8 +264,8 @@ cache_lookup(struct stream *s)
 		return 1;
 	}
 	reload = req_reload(s);
-	obj_fresh(s, o, &f);
-	obj_xchg(o, &x);
+	cache_fresh_now(c, s->url, o, &f);
+	store_xchg(o, &x);
 	use = cache_use(&x, &f, s->reqm.hdr, s->reqm.nhdr, 1);
 	if (reload) {
 		const struct cfg_refresh *r = refresh_rule(c, s->url);

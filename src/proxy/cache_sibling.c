@@ -36,22 +36,16 @@ static struct {
 	int              on;
 } K;
 
-/* Squid's default refresh rule, for freshness without a request. */
-static const struct cache_refresh builtin_rule = { 0, 20, 4320 * 60 };
-
 /* ICP/HTCP: is a fresh response for url stored? */
 static int
 sib_lookup(const char *url, size_t len)
 {
 	char key[KEY_MAX];
-	struct cache_refresh rule = builtin_rule;
-	struct cache_xchg x;
 	struct cache_fresh f;
 	struct cobj *o;
-	size_t i;
 	int fresh;
 
-	if (len + 5 > sizeof(key) || !store_enabled())
+	if (len + 5 > sizeof(key) || !store_enabled() || K.cfg == NULL)
 		return 0;
 	memcpy(key, "GET ", 4);
 	memcpy(key + 4, url, len);
@@ -59,25 +53,9 @@ sib_lookup(const char *url, size_t len)
 	o = store_lookup(key, len + 4, NULL, 0, 0);
 	if (o == NULL)
 		return 0;
-	for (i = 0; K.cfg != NULL && i < K.cfg->cache.nrefresh; i++)
-		if (regexec(&K.cfg->cache.refresh[i].re, key + 4, 0, NULL,
-			    0) == 0) {
-			rule.min = K.cfg->cache.refresh[i].min;
-			rule.percent = K.cfg->cache.refresh[i].percent;
-			rule.max = K.cfg->cache.refresh[i].max;
-			break;
-		}
-	memset(&x, 0, sizeof(x));
-	x.method = STR_LIT("GET");
-	x.status = o->head.status;
-	x.resp = o->head.hdr;
-	x.nresp = o->head.nhdr;
-	x.request_time = o->request_time;
-	x.response_time = o->response_time;
-	cache_freshness(&x, 1, &rule, (int64_t)evl_time(), &f);
+	cache_fresh_now(K.cfg, key + 4, o, &f);
 	/* icp_hit_stale: a stale object is a hit too. */
-	fresh = f.lifetime > f.age ||
-		(K.cfg != NULL && K.cfg->cache.icp_hit_stale);
+	fresh = f.lifetime > f.age || K.cfg->cache.icp_hit_stale;
 	store_unref(o);
 	return fresh;
 }
