@@ -334,6 +334,7 @@ reconfigure(void)
 		log_msg(LOG_CRIT, "WARNING: DNS resolver: %s", err);
 	learn_apply(c);
 	cache_configure(c);
+	cache_dirs_check(cur, c);
 	/* With workers, kid1 holds the ICP and HTCP ports. */
 	cache_siblings_start(c, my_kid <= 1);
 	set_hostname(c);

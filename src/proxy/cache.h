@@ -26,6 +26,9 @@ void cache_configure(const struct cfg *c);
  * each serving process; kid: the worker's number, with workers). A dir
  * that cannot be opened is logged and left out. */
 void cache_open_disks(const struct cfg *c, unsigned kid);
+/* Reconfigure: cache_dir lines take effect at the next start only; a
+ * change is logged. */
+void cache_dirs_check(const struct cfg *old, const struct cfg *c);
 
 /*
  * The lookup phase (phase.c, after access control and Host

@@ -59,6 +59,24 @@ cache_configure(const struct cfg *c)
 }
 
 void
+cache_dirs_check(const struct cfg *old, const struct cfg *c)
+{
+	const struct cfg_cache *a = &old->cache, *b = &c->cache;
+	size_t i;
+	int same = a->ndir == b->ndir;
+
+	for (i = 0; same && i < a->ndir; i++)
+		same = strcmp(a->dir[i].path, b->dir[i].path) == 0 &&
+		       a->dir[i].max_bytes == b->dir[i].max_bytes &&
+		       a->dir[i].l1 == b->dir[i].l1 &&
+		       a->dir[i].l2 == b->dir[i].l2;
+	if (!same)
+		log_msg(LOG_CRIT, "WARNING: the cache_dir lines changed; the "
+			"stores in use stay as they were until tproxyd is "
+			"restarted");
+}
+
+void
 cache_open_disks(const struct cfg *c, unsigned kid)
 {
 	const struct cfg_cache *cc = &c->cache;
