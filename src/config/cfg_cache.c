@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/acl-int.h"
 #include "config/cfg-int.h"
 #include "config/config.h"
 
@@ -915,6 +916,7 @@ set_refresh_pattern(struct cfg_parse *p, const struct tok *t, size_t n)
 	struct cfg_cache *cc = &p->c->cache;
 	struct cfg_refresh r;
 	char ebuf[256];
+	const char *why;
 	size_t i = 1, k;
 	int flags = REG_EXTENDED | REG_NOSUB, rc, bad = 0;
 
@@ -938,6 +940,13 @@ set_refresh_pattern(struct cfg_parse *p, const struct tok *t, size_t n)
 	for (k = i + 4; k < n; k++)
 		if (refresh_option(p, &t[k], &r) < 0)
 			bad = 1;
+	/* A pattern that would take gigabytes in regcomp() (the acls'
+	 * rule, found by fuzz_config) is refused before compiling. */
+	if ((why = cfg_acl_regex_too_costly(t[i].s)) != NULL) {
+		cfg_err(p, &t[i], "refresh_pattern: regular expression '%s' "
+			"is too costly to compile: %s", t[i].s, why);
+		return;
+	}
 	rc = regcomp(&r.re, t[i].s, flags);
 	if (rc != 0) {
 		regerror(rc, &r.re, ebuf, sizeof(ebuf));

@@ -153,6 +153,11 @@ static const struct load_case cases[] = {
 	  "t.conf:1: refresh_pattern: invalid regular expression '(': " },
 	{ "refresh_pattern -i a{2,1} 0 20% 4320\n", 1, 0,
 	  "refresh_pattern: invalid regular expression 'a{2,1}': " },
+	{ "refresh_pattern a+++++++ 0 20% 4320\n", 1, 0,
+	  "t.conf:1: refresh_pattern: regular expression 'a+++++++' is too "
+	  "costly to compile: stacked repetition operators" },
+	{ "refresh_pattern ((a{200}){200}){200} 0 20% 4320\n", 1, 0,
+	  "too costly to compile" },
 	{ "refresh_pattern . -5 20% 4320\n", 0, 1,
 	  "refresh_pattern: minimum age '-5' is negative; 0 is used" },
 	{ "refresh_pattern . 0 20% 1008000\n", 0, 1,
