@@ -124,8 +124,8 @@ store_keep_file(struct cobj *o, struct cdisk_rd *rd)
 	if (o->rd != NULL || !o->on_disk)
 		return 0;
 	/* Make room: close the coldest files no hit is reading. */
-	for (x = store_g.ofile_tail; x != NULL && store_g.nofile >= OPEN_FILES_MAX;
-	     x = prev) {
+	for (x = store_g.ofile_tail;
+	     x != NULL && store_g.nofile >= OPEN_FILES_MAX; x = prev) {
 		prev = x->ofile_prev;
 		if (x->refs == 0)
 			close_kept(x);
