@@ -43,6 +43,8 @@ struct store_state {
 	int           ndir;
 	int           swap_low;		/* percent */
 	int           swap_high;
+	int           repl_disk;	/* cache_replacement_policy */
+	double        age_disk;		/* its cache age (GDSF, LFUDA) */
 	uint64_t      next_fileno;
 	struct cobj  *ofile_head;	/* objects whose file is open */
 	struct cobj  *ofile_tail;
@@ -57,6 +59,8 @@ extern struct store_state store_g;
 void store_i_wake(struct cobj *o);
 void store_i_unindex(struct cobj *o);
 void store_i_complete(struct cobj *o);
+double store_i_repl_key(const struct cobj *o, size_t cost, int repl,
+			double age);
 struct cobj *store_i_obj_new(const char *key, size_t klen, const char *vkey,
 			     size_t vklen, const struct h1_resp *resp,
 			     const char *base, size_t hlen, int64_t clen);

@@ -196,15 +196,17 @@ store_unref(struct cobj *o)
 		obj_free(o);
 }
 
-/* The replacement key of o (lower goes first). */
-static double
-repl_key(const struct cobj *o, size_t cost)
+/* The replacement key of o under policy repl (lower goes first): heap
+ * LFUDA counts hits plus the cache's age (the key of the last victim);
+ * heap GDSF divides that by the object's cost, so that small popular
+ * objects stay. */
+double
+store_i_repl_key(const struct cobj *o, size_t cost, int repl, double age)
 {
-	double k = (double)o->hits + store_g.age;
+	double k = (double)o->hits + age;
 
-	if (store_g.repl == 2 /* CFG_REPL_LFUDA */)
+	if (repl == 2 /* CFG_REPL_LFUDA */)
 		return k;
-	/* GDSF: frequency per byte. */
 	return k * 65536.0 / (double)(cost ? cost : 1);
 }
 
@@ -231,7 +233,8 @@ evict(const struct cobj *keep)
 				victim = o;
 				break;
 			}
-			k = repl_key(o, o->mem_cost);
+			k = store_i_repl_key(o, o->mem_cost, store_g.repl,
+					     store_g.age);
 			if (victim == NULL || k < best) {
 				best = k;
 				victim = o;
@@ -259,10 +262,12 @@ store_configure(uint64_t mem_max, uint64_t max_obj_mem, int repl)
 }
 
 void
-store_configure_objects(uint64_t max_obj, int swap_low, int swap_high)
+store_configure_objects(uint64_t max_obj, int swap_low, int swap_high,
+			int repl)
 {
 	int i;
 
+	store_g.repl_disk = repl;
 	store_g.max_obj = max_obj;
 	store_g.swap_low = swap_low;
 	store_g.swap_high = swap_high;

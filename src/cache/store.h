@@ -19,9 +19,11 @@
  * replacement policy: enum cfg_repl). May be called again (reconfigure):
  * objects over a new limit go at once. */
 void store_configure(uint64_t mem_max, uint64_t max_obj_mem, int repl);
-/* maximum_object_size (0: none) and the cache_dirs' cache_swap_low and
- * cache_swap_high (percent). */
-void store_configure_objects(uint64_t max_obj, int swap_low, int swap_high);
+/* maximum_object_size (0: none), the cache_dirs' cache_swap_low and
+ * cache_swap_high (percent) and their replacement policy
+ * (cache_replacement_policy: enum cfg_repl). */
+void store_configure_objects(uint64_t max_obj, int swap_low, int swap_high,
+			     int repl);
 
 /*
  * Add a cache_dir: open PATH (cache/disk.c) and start putting the objects

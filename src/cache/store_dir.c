@@ -20,6 +20,7 @@
 #define META_MAGIC    0x4d585054u	/* "TPXM" */
 #define META_VERSION  1
 #define FILL_ROOM     (1u << 20)	/* room kept for one more read */
+#define EVICT_SAMPLE  8
 /* Files kept open for hits (nginx's open_file_cache): a hit on one of
  * them needs no I/O thread at all when its pages are cached. */
 #define OPEN_FILES_MAX 512
@@ -157,20 +158,43 @@ sdir_drop_file(struct cobj *o)
 void
 sdir_evict(struct sdir *sd)
 {
-	struct cobj *o, *prev;
+	struct cobj *o, *victim;
 	uint64_t low = sd->max / 100 * (uint64_t)store_g.swap_low;
+	double best = 0, k;
+	int i;
 
 	if (sd->used <= sd->max / 100 * (uint64_t)store_g.swap_high)
 		return;
-	for (o = sd->lru_tail; o != NULL && sd->used > low; o = prev) {
-		prev = o->dlru_prev;
-		if (o->refs > 0)
-			continue;
+	while (sd->used > low) {
+		/* LRU: the coldest file no hit reads; heap GDSF/LFUDA: the
+		 * lowest key among the EVICT_SAMPLE coldest. */
+		victim = NULL;
+		for (o = sd->lru_tail, i = 0; o != NULL && i < EVICT_SAMPLE;
+		     o = o->dlru_prev) {
+			if (o->refs > 0)
+				continue;
+			i++;
+			if (store_g.repl_disk == 0 /* CFG_REPL_LRU */) {
+				victim = o;
+				break;
+			}
+			k = store_i_repl_key(o, o->disk_cost,
+					     store_g.repl_disk,
+					     store_g.age_disk);
+			if (victim == NULL || k < best) {
+				best = k;
+				victim = o;
+			}
+		}
+		if (victim == NULL)
+			break;
+		if (store_g.repl_disk != 0)
+			store_g.age_disk = best;
 		store_g.st.evicted++;
-		if (o->mem_body)
-			sdir_drop_file(o);
+		if (victim->mem_body)
+			sdir_drop_file(victim);
 		else
-			store_i_unindex(o);
+			store_i_unindex(victim);
 	}
 }
 

@@ -55,7 +55,8 @@ cache_configure(const struct cfg *c)
 	/* Each worker has its own memory cache: cache_mem is shared out. */
 	store_configure(cc->mem_bytes / w, cc->max_obj_mem < cc->max_obj ?
 			cc->max_obj_mem : cc->max_obj, (int)cc->repl_mem);
-	store_configure_objects(cc->max_obj, cc->swap_low, cc->swap_high);
+	store_configure_objects(cc->max_obj, cc->swap_low, cc->swap_high,
+				(int)cc->repl_disk);
 }
 
 void
