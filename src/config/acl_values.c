@@ -367,7 +367,8 @@ cfg_acl_parse_mac(const char *s, unsigned char mac[6])
  * glibc's regcomp() builds a tree that doubles with each stacked
  * repetition operator ("a+++..." or "(a{99}){99}"): a short pattern can
  * take gigabytes (found by fuzz_config). POSIX leaves stacked operators
- * undefined anyway, so refuse them, and bound {n,m} counts. Returns NULL
+ * undefined anyway, so refuse them (one '?' after a repetition aside,
+ * which real squid.conf files use), and bound {n,m} counts. Returns NULL
  * when the pattern is acceptable, else why not.
  */
 const char *
@@ -397,6 +398,16 @@ cfg_acl_regex_too_costly(const char *re)
 			continue;
 		}
 		if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+			/* One '?' after a repetition ("(.*?)", written by
+			 * people used to Perl's lazy operators, which GNU
+			 * regex reads as an optional repetition) copies the
+			 * tree once, as Squid's regcomp() accepts it; more
+			 * stacking is refused. */
+			if (prev_quant == 1 && *p == '?') {
+				prev_quant = 2;
+				p++;
+				continue;
+			}
 			if (prev_quant)
 				return "stacked repetition operators";
 			if (*p == '{') {

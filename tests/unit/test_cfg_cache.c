@@ -153,6 +153,9 @@ static const struct load_case cases[] = {
 	  "t.conf:1: refresh_pattern: invalid regular expression '(': " },
 	{ "refresh_pattern -i a{2,1} 0 20% 4320\n", 1, 0,
 	  "refresh_pattern: invalid regular expression 'a{2,1}': " },
+	{ "refresh_pattern ^http://(.*?)/video/(.*?)/ 0 20% 4320\n", 0, 0,
+	  NULL },
+	{ "refresh_pattern a*?* 0 20% 4320\n", 1, 0, "too costly" },
 	{ "refresh_pattern a+++++++ 0 20% 4320\n", 1, 0,
 	  "t.conf:1: refresh_pattern: regular expression 'a+++++++' is too "
 	  "costly to compile: stacked repetition operators" },
