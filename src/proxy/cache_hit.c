@@ -220,14 +220,18 @@ hit_head(struct stream *s)
 	uint64_t len = o->complete ? o->body_len : (uint64_t)o->clen;
 	uint64_t from = 0, to = len;
 	int status = o->head.status, k;
+	size_t i;
 
 	memset(&r, 0, sizeof(r));
 	r.minor = o->head.minor;
 	r.status = o->head.status;
 	r.reason = o->head.reason;
-	r.nhdr = o->head.nhdr < H1_MAX_HEADERS ? o->head.nhdr :
-		 H1_MAX_HEADERS;
-	memcpy(r.hdr, o->head.hdr, r.nhdr * sizeof(r.hdr[0]));
+	/* The stored fields, less Set-Cookie: one client's cookie is never
+	 * handed to another (Squid removes it from hits too). */
+	for (i = 0; i < o->head.nhdr && r.nhdr < H1_MAX_HEADERS; i++)
+		if (!str_ieq(o->head.hdr[i].name, "Set-Cookie") &&
+		    !str_ieq(o->head.hdr[i].name, "Set-Cookie2"))
+			r.hdr[r.nhdr++] = o->head.hdr[i];
 	if (h1_msg_info(r.hdr, r.nhdr, r.minor, &info) < 0)
 		memset(&info, 0, sizeof(info));
 	info.has_cl = 1;

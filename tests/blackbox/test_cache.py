@@ -502,3 +502,18 @@ def test_tproxyctl_status_shows_the_cache(tproxyd, corigin, tmp_path):
     assert line, out
     assert "3 hits of 4 lookups (75.0%)" in line[0], line[0]
     assert "1 objects" in line[0] and "disk 0 of 100 MB" in line[0], line[0]
+
+
+def test_set_cookie_never_handed_to_another_client(tproxyd, corigin):
+    """A stored response's Set-Cookie goes to the client whose request
+    fetched it only; hits are sent without it (as Squid does)."""
+    corigin.set("/ck", body=b"c", headers=FRESH + [
+        ("Set-Cookie", "session=alice"), ("X-Other", "kept")])
+    p = tproxyd(MEM)
+    r1 = get(p, corigin.url("/ck"))
+    assert r1.header("Set-Cookie") == "session=alice"
+    r2 = get(p, corigin.url("/ck"))
+    assert r2.status == 200 and r2.header("Age") is not None
+    assert r2.header("Set-Cookie") is None
+    assert r2.header("X-Other") == "kept"
+    assert corigin.count("/ck") == 1
