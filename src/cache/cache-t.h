@@ -103,6 +103,35 @@ struct cache_xchg {
 	int64_t                 response_time;
 };
 
+/* What the freshness and the use of a stored response depend on, read
+ * once from its head (cache_resp_read()) and kept with it, so that a hit
+ * does not parse the stored fields again. */
+struct cache_resp_facts {
+	int      status;
+	unsigned cc_flags;		/* Cache-Control, enum cache_cc_flag */
+	int64_t  max_age;		/* CC_ABSENT or the value */
+	int64_t  s_maxage;
+	int64_t  sc_max_age;		/* Surrogate-Control's max-age */
+	int64_t  date;			/* -1 absent, -2 not a date */
+	int64_t  expires;
+	int64_t  last_modified;
+	int64_t  age_value;		/* Age: 0 absent, CC_DELTA_MAX when
+					   not understood */
+	int64_t  request_time;
+	int64_t  response_time;
+};
+
+/* What the request says about using stored responses (its
+ * Cache-Control and Pragma), read once per request (cache_req_read()). */
+struct cache_req_facts {
+	unsigned cc_flags;		/* enum cache_cc_flag */
+	int64_t  max_age;		/* CC_ABSENT or the value */
+	int64_t  max_stale;
+	int64_t  min_fresh;
+	unsigned has_cc:1;		/* a Cache-Control field is there */
+	unsigned pragma_no_cache:1;	/* Pragma lists no-cache */
+};
+
 /* Whether a stored response may answer a request (cache_use()). */
 enum cache_use {
 	CACHE_USE_FRESH,	/* fresh enough for this request */

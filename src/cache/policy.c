@@ -560,33 +560,61 @@ date_field(const struct h1_header *h, size_t n, const char *name)
 }
 
 void
-cache_freshness(const struct cache_xchg *x, int shared,
-		const struct cache_refresh *rule, int64_t now,
-		struct cache_fresh *f)
+cache_resp_read(const struct cache_xchg *x, struct cache_resp_facts *rf)
 {
-	struct cache_cc cc, sc;
+	struct cache_cc cc;
 	const struct h1_header *agef;
-	int64_t date, expires, lm, age_value = 0, apparent, delay, corrected;
+
+	memset(rf, 0, sizeof(*rf));
+	rf->status = x->status;
+	rf->request_time = x->request_time;
+	rf->response_time = x->response_time;
+	cache_cc_parse(&cc, x->resp, x->nresp);
+	rf->cc_flags = cc.flags;
+	rf->max_age = cc.max_age;
+	rf->s_maxage = cc.s_maxage;
+	cc_parse_named(&cc, x->resp, x->nresp, "Surrogate-Control");
+	rf->sc_max_age = cc.max_age;
+	rf->date = date_field(x->resp, x->nresp, "Date");
+	rf->expires = date_field(x->resp, x->nresp, "Expires");
+	rf->last_modified = date_field(x->resp, x->nresp, "Last-Modified");
+	agef = cache_field(x->resp, x->nresp, "Age");
+	if (agef != NULL) {
+		rf->age_value = parse_delta(trim(agef->value));
+		/* An Age that is not one delta-seconds (a list, a second
+		 * line, a sign, a fraction) says the response went through
+		 * a cache this one cannot understand: taken as stale, the
+		 * safe reading. */
+		if (rf->age_value < 0 || agef != last_field(x->resp, x->nresp,
+							     "Age"))
+			rf->age_value = CC_DELTA_MAX;
+	}
+}
+
+void
+cache_freshness_of(const struct cache_resp_facts *rf, int shared,
+		   const struct cache_refresh *rule, int64_t now,
+		   struct cache_fresh *f)
+{
+	int64_t date = rf->date, lm, apparent, delay, corrected;
 	int64_t life = 0;
 
 	memset(f, 0, sizeof(*f));
-	cache_cc_parse(&cc, x->resp, x->nresp);
-	date = date_field(x->resp, x->nresp, "Date");
 	if (date < 0)
-		date = x->response_time;	/* 4.2.3: as if on receipt */
-	expires = date_field(x->resp, x->nresp, "Expires");
-	if (shared && cc.s_maxage != CC_ABSENT) {
-		life = cc.s_maxage;
-	} else if (cc.max_age != CC_ABSENT) {
-		life = cc.max_age;
-	} else if (expires != -1) {
+		date = rf->response_time;	/* 4.2.3: as if on receipt */
+	if (shared && rf->s_maxage != CC_ABSENT) {
+		life = rf->s_maxage;
+	} else if (rf->max_age != CC_ABSENT) {
+		life = rf->max_age;
+	} else if (rf->expires != -1) {
 		/* 5.3: an invalid Expires is in the past. */
-		life = expires >= 0 && expires > date ? expires - date : 0;
+		life = rf->expires >= 0 && rf->expires > date ?
+		       rf->expires - date : 0;
 	} else if (rule != NULL &&
-		   (cache_status_heuristic(x->status) ||
-		    (cc.flags & CC_PUBLIC))) {
+		   (cache_status_heuristic(rf->status) ||
+		    (rf->cc_flags & CC_PUBLIC))) {
 		f->heuristic = 1;
-		lm = date_field(x->resp, x->nresp, "Last-Modified");
+		lm = rf->last_modified;
 		if (lm >= 0 && lm <= date) {
 			life = (date - lm) * (rule->percent < 0 ? 0 :
 					      rule->percent) / 100;
@@ -605,82 +633,122 @@ cache_freshness(const struct cache_xchg *x, int shared,
 	/* Surrogate-Control's max-age may only shorten the lifetime here:
 	 * this cache is not the origin's surrogate, so it never extends
 	 * what Cache-Control allows. */
-	cc_parse_named(&sc, x->resp, x->nresp, "Surrogate-Control");
-	if (sc.max_age != CC_ABSENT && sc.max_age < life) {
-		life = sc.max_age;
+	if (rf->sc_max_age != CC_ABSENT && rf->sc_max_age < life) {
 		f->heuristic = 0;
-		f->lifetime = life;
+		f->lifetime = rf->sc_max_age;
 	}
-	agef = cache_field(x->resp, x->nresp, "Age");
-	if (agef != NULL) {
-		age_value = parse_delta(trim(agef->value));
-		/* An Age that is not one delta-seconds (a list, a second
-		 * line, a sign, a fraction) says the response went through
-		 * a cache this one cannot understand: taken as stale, the
-		 * safe reading. */
-		if (age_value < 0 || agef != last_field(x->resp, x->nresp,
-							 "Age"))
-			age_value = CC_DELTA_MAX;
-	}
-	apparent = x->response_time - date;
+	apparent = rf->response_time - date;
 	if (apparent < 0)
 		apparent = 0;
-	delay = x->response_time - x->request_time;
+	delay = rf->response_time - rf->request_time;
 	if (delay < 0)
 		delay = 0;
-	corrected = age_value + delay;
+	corrected = rf->age_value + delay;
 	if (corrected < apparent)
 		corrected = apparent;
-	f->age = corrected + (now > x->response_time ?
-			      now - x->response_time : 0);
+	f->age = corrected + (now > rf->response_time ?
+			      now - rf->response_time : 0);
+}
+
+void
+cache_freshness(const struct cache_xchg *x, int shared,
+		const struct cache_refresh *rule, int64_t now,
+		struct cache_fresh *f)
+{
+	struct cache_resp_facts rf;
+
+	cache_resp_read(x, &rf);
+	cache_freshness_of(&rf, shared, rule, now, f);
+}
+
+/* Whether a Pragma value lists no-cache (RFC 9111 5.4). */
+static int
+pragma_no_cache(struct str v)
+{
+	const char *comma;
+	struct str e;
+
+	while (v.len > 0) {
+		comma = memchr(v.p, ',', v.len);
+		e = str_make(v.p, comma ? (size_t)(comma - v.p) : v.len);
+		if (str_ieq(trim(e), "no-cache"))
+			return 1;
+		if (comma == NULL)
+			break;
+		v.len -= (size_t)(comma - v.p) + 1;
+		v.p = comma + 1;
+	}
+	return 0;
+}
+
+void
+cache_req_read(const struct h1_header *rq, size_t nrq,
+	       struct cache_req_facts *q)
+{
+	struct cache_cc cc;
+	size_t i;
+
+	memset(q, 0, sizeof(*q));
+	cache_cc_parse(&cc, rq, nrq);
+	q->cc_flags = cc.flags;
+	q->max_age = cc.max_age;
+	q->max_stale = cc.max_stale;
+	q->min_fresh = cc.min_fresh;
+	for (i = 0; i < nrq; i++) {
+		if (str_ieq(rq[i].name, "Cache-Control"))
+			q->has_cc = 1;
+		else if (str_ieq(rq[i].name, "Pragma") &&
+			 pragma_no_cache(rq[i].value))
+			q->pragma_no_cache = 1;
+	}
+}
+
+enum cache_use
+cache_use_of(const struct cache_resp_facts *rf, const struct cache_fresh *f,
+	     const struct cache_req_facts *q, int shared)
+{
+	/* A qualified no-cache (5.2.2.4) would allow the response without
+	 * the fields it names; the store cannot drop fields yet, so it is
+	 * taken as unqualified. */
+	if (rf->cc_flags & (CC_NO_CACHE | CC_NO_CACHE_FIELDS))
+		return CACHE_USE_REVALIDATE;
+	if (q->cc_flags & CC_NO_CACHE)
+		return CACHE_USE_REVALIDATE;
+	/* 5.4: Pragma: no-cache counts when there is no Cache-Control. */
+	if (!q->has_cc && q->pragma_no_cache)
+		return CACHE_USE_REVALIDATE;
+	if (q->max_age != CC_ABSENT && f->age > q->max_age)
+		return CACHE_USE_REVALIDATE;
+	if (f->lifetime > f->age) {
+		if (q->min_fresh == CC_ABSENT ||
+		    f->lifetime - f->age >= q->min_fresh)
+			return CACHE_USE_FRESH;
+		return CACHE_USE_REVALIDATE;
+	}
+	/* Stale. */
+	if (rf->cc_flags & CC_MUST_REVALIDATE)
+		return CACHE_USE_REVALIDATE;
+	if (shared && ((rf->cc_flags & CC_PROXY_REVALIDATE) ||
+		       rf->s_maxage != CC_ABSENT))
+		return CACHE_USE_REVALIDATE;
+	if (q->cc_flags & CC_MAX_STALE_ANY)
+		return CACHE_USE_STALE_OK;
+	if (q->max_stale != CC_ABSENT &&
+	    f->age - f->lifetime <= q->max_stale)
+		return CACHE_USE_STALE_OK;
+	return CACHE_USE_REVALIDATE;
 }
 
 enum cache_use
 cache_use(const struct cache_xchg *x, const struct cache_fresh *f,
 	  const struct h1_header *rq, size_t nrq, int shared)
 {
-	struct cache_cc rs, req;
-	const struct h1_header *pragma;
-	int has_cc = 0;
-	size_t i;
+	struct cache_resp_facts rf;
+	struct cache_req_facts q;
 
-	cache_cc_parse(&rs, x->resp, x->nresp);
-	cache_cc_parse(&req, rq, nrq);
-	for (i = 0; i < nrq; i++)
-		if (str_ieq(rq[i].name, "Cache-Control"))
-			has_cc = 1;
-	/* A qualified no-cache (5.2.2.4) would allow the response without
-	 * the fields it names; the store cannot drop fields yet, so it is
-	 * taken as unqualified. */
-	if (rs.flags & (CC_NO_CACHE | CC_NO_CACHE_FIELDS))
-		return CACHE_USE_REVALIDATE;
-	if (req.flags & CC_NO_CACHE)
-		return CACHE_USE_REVALIDATE;
-	/* 5.4: Pragma: no-cache counts when there is no Cache-Control. */
-	pragma = cache_field(rq, nrq, "Pragma");
-	if (!has_cc && pragma != NULL &&
-	    str_ieq(trim(pragma->value), "no-cache"))
-		return CACHE_USE_REVALIDATE;
-	if (req.max_age != CC_ABSENT && f->age > req.max_age)
-		return CACHE_USE_REVALIDATE;
-	if (f->lifetime > f->age) {
-		if (req.min_fresh == CC_ABSENT ||
-		    f->lifetime - f->age >= req.min_fresh)
-			return CACHE_USE_FRESH;
-		return CACHE_USE_REVALIDATE;
-	}
-	/* Stale. */
-	if (rs.flags & CC_MUST_REVALIDATE)
-		return CACHE_USE_REVALIDATE;
-	if (shared && ((rs.flags & CC_PROXY_REVALIDATE) ||
-		       rs.s_maxage != CC_ABSENT))
-		return CACHE_USE_REVALIDATE;
-	if (req.flags & CC_MAX_STALE_ANY)
-		return CACHE_USE_STALE_OK;
-	if (req.max_stale != CC_ABSENT &&
-	    f->age - f->lifetime <= req.max_stale)
-		return CACHE_USE_STALE_OK;
-	return CACHE_USE_REVALIDATE;
+	cache_resp_read(x, &rf);
+	cache_req_read(rq, nrq, &q);
+	return cache_use_of(&rf, f, &q, shared);
 }
 
 /* --- keys ------------------------------------------------------------- */

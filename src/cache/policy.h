@@ -42,12 +42,27 @@ void cache_freshness(const struct cache_xchg *x, int shared,
 		     const struct cache_refresh *rule, int64_t now,
 		     struct cache_fresh *f);
 
+/* The same in two steps: read what matters of the stored response once
+ * (cache_resp_read), then its freshness at any time from that. */
+void cache_resp_read(const struct cache_xchg *x, struct cache_resp_facts *rf);
+void cache_freshness_of(const struct cache_resp_facts *rf, int shared,
+			const struct cache_refresh *rule, int64_t now,
+			struct cache_fresh *f);
+
 /* Whether a stored response (x: the exchange that stored it; f: its
  * freshness now) may answer a request with header list rq (4.2, 4.2.4,
  * 5.2.1, 5.2.2, 5.4). */
 enum cache_use cache_use(const struct cache_xchg *x,
 			 const struct cache_fresh *f,
 			 const struct h1_header *rq, size_t nrq, int shared);
+
+/* The same from facts read once: the request's (cache_req_read) and the
+ * stored response's (cache_resp_read). */
+void cache_req_read(const struct h1_header *rq, size_t nrq,
+		    struct cache_req_facts *q);
+enum cache_use cache_use_of(const struct cache_resp_facts *rf,
+			    const struct cache_fresh *f,
+			    const struct cache_req_facts *q, int shared);
 
 /* Primary key (section 2): "METHOD SP effective-URI". target is the
  * request-target; an origin-form one is joined to scheme and host (the

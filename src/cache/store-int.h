@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "cache/marena-t.h"
 #include "cache/store-t.h"
 #include "cache/store.h"
 
@@ -49,6 +50,7 @@ struct store_state {
 	struct cobj  *ofile_head;	/* objects whose file is open */
 	struct cobj  *ofile_tail;
 	unsigned      nofile;
+	struct marena arena;		/* complete bodies in memory */
 	struct store_stats st;
 };
 extern struct store_state store_g;
@@ -63,7 +65,8 @@ double store_i_repl_key(const struct cobj *o, size_t cost, int repl,
 			double age);
 struct cobj *store_i_obj_new(const char *key, size_t klen, const char *vkey,
 			     size_t vklen, const struct h1_resp *resp,
-			     const char *base, size_t hlen, int64_t clen);
+			     const char *base, size_t hlen, int64_t clen,
+			     int64_t request_time, int64_t response_time);
 
 /* store_dir.c */
 void sdir_lru_unlink(struct cobj *o);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cache/cache-t.h"
 #include "event/loop-t.h"
 #include "http/msg-t.h"
 
@@ -67,15 +68,15 @@ struct cobj {
 	size_t          head_len;
 	int64_t         request_time;
 	int64_t         response_time;
-	int64_t         lifetime;	/* freshness lifetime, fixed when
-					   stored (refresh_pattern chosen
-					   then) */
+	struct cache_resp_facts facts;	/* what freshness and use depend on,
+					   read from head once */
 	int64_t         clen;		/* declared length, -1: unknown */
 
 	/* The body: in memory (mem_body), in a cache_dir file (on_disk),
 	 * or both. */
-	struct cchunk  *first;
-	struct cchunk  *last;
+	struct cchunk  *first;	/* while filling, or when the arena */
+	struct cchunk  *last;	/* could not take it */
+	uint64_t        arena_off;	/* in_arena: where in the arena */
 	uint64_t        body_len;	/* bytes stored so far */
 	uint64_t        fileno;		/* cache_dir file */
 	int             dir;		/* which cache_dir, -1: none */
@@ -99,6 +100,8 @@ struct cobj {
 	unsigned        in_lru:1;
 	unsigned        in_dlru:1;
 	unsigned        mem_body:1;	/* the body is kept in memory */
+	unsigned        in_arena:1;	/* ... in the memory arena (complete
+					   bodies), not in chunks */
 	unsigned        on_disk:1;	/* a complete file holds the body */
 	unsigned        negative:1;	/* an error status kept for
 					   negative_ttl */

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cache/disk.h"
+#include "cache/marena.h"
 #include "cache/policy.h"
 #include "cache/store-int.h"
 #include "cache/store.h"
@@ -30,6 +31,8 @@
 #define NBUCKET_MIN   1024
 #define CHUNK_MIN     16384
 #define CHUNK_MAX     (1u << 20)	/* one chunk for bodies up to this */
+#define ARENA_MIN     (32u << 10)	/* smaller complete bodies stay in
+					   chunks */
 #define EVICT_SAMPLE  8
 #define VKEY_MAX      4096
 #define OBJ_OVERHEAD  (sizeof(struct cobj) + 64)
@@ -111,9 +114,9 @@ lru_push(struct cobj *o)
 	o->in_lru = 1;
 }
 
-/* Free the body's chunks (the object stays). */
-static void
-drop_chunks(struct cobj *o)
+/* Free the chunks of o's body; returns the bytes they took. */
+static size_t
+free_chunks(struct cobj *o)
 {
 	struct cchunk *c, *n;
 	size_t freed = 0;
@@ -124,10 +127,53 @@ drop_chunks(struct cobj *o)
 		free(c);
 	}
 	o->first = o->last = NULL;
+	return freed;
+}
+
+/* Free the body in memory (the object stays). */
+static void
+drop_chunks(struct cobj *o)
+{
+	size_t freed = free_chunks(o);
+
+	if (o->in_arena) {
+		marena_free(&store_g.arena, o->arena_off, o->body_len);
+		freed += marena_cost(o->body_len);
+		o->in_arena = 0;
+	}
 	o->mem_cost -= freed;
 	store_g.mem -= freed;
 	o->mem_body = 0;
 	lru_unlink(o);
+}
+
+/* A complete body in chunks moves into the arena, from where hits send
+ * it without copying. Only when nobody reads the chunks (a collapsed
+ * hit following the fill keeps them); small bodies stay (one write of
+ * head and body is cheaper for them). */
+static void
+to_arena(struct cobj *o)
+{
+	const struct cchunk *c;
+	uint64_t off, size;
+	size_t done = 0, freed;
+
+	if (o->refs > 1 || o->first == NULL || o->body_len < ARENA_MIN)
+		return;
+	size = store_g.mem_max * 64;
+	if (size < ((uint64_t)1 << 30))
+		size = (uint64_t)1 << 30;
+	if (marena_alloc(&store_g.arena, size, o->body_len, &off) < 0)
+		return;
+	for (c = o->first; c != NULL; c = c->next) {
+		memcpy(store_g.arena.base + off + done, c->data, c->len);
+		done += c->len;
+	}
+	freed = free_chunks(o);
+	o->arena_off = off;
+	o->in_arena = 1;
+	o->mem_cost = o->mem_cost - freed + marena_cost(o->body_len);
+	store_g.mem = store_g.mem - freed + marena_cost(o->body_len);
 }
 
 static void
@@ -341,11 +387,21 @@ store_lookup(const char *key, size_t klen, const struct h1_header *rq,
 	return best;
 }
 
+/* What a hit needs of the stored head, read once. */
+static void
+read_facts(struct cobj *o)
+{
+	struct cache_xchg x;
+
+	store_xchg(o, &x);
+	cache_resp_read(&x, &o->facts);
+}
+
 /* A new object in the index (head kept), not yet complete. */
 struct cobj *
 store_i_obj_new(const char *key, size_t klen, const char *vkey, size_t vklen,
 	const struct h1_resp *resp, const char *base, size_t hlen,
-	int64_t clen)
+	int64_t clen, int64_t request_time, int64_t response_time)
 {
 	struct cobj *o;
 	size_t k;
@@ -376,6 +432,9 @@ store_i_obj_new(const char *key, size_t klen, const char *vkey, size_t vklen,
 	o->hash = key_hash(key, klen);
 	o->clen = clen;
 	o->dir = -1;
+	o->request_time = request_time;
+	o->response_time = response_time;
+	read_facts(o);
 	o->mem_cost = OBJ_OVERHEAD + klen + vklen + hlen +
 		      resp->nhdr * sizeof(struct h1_header);
 	store_g.mem += o->mem_cost;
@@ -394,12 +453,11 @@ store_new(const char *key, size_t klen, const char *vkey, size_t vklen,
 {
 	struct cobj *o;
 
-	o = store_i_obj_new(key, klen, vkey, vklen, resp, base, hlen, clen);
+	o = store_i_obj_new(key, klen, vkey, vklen, resp, base, hlen, clen,
+			    request_time, response_time);
 	if (o == NULL)
 		return NULL;
 	o->refs = 1;		/* the filler's */
-	o->request_time = request_time;
-	o->response_time = response_time;
 	o->mem_body = store_g.mem_max > 0 &&
 		      (clen < 0 || (uint64_t)clen <= store_g.max_obj_mem);
 	if (store_g.ndir > 0)
@@ -488,6 +546,8 @@ store_i_complete(struct cobj *o)
 
 	o->complete = 1;
 	store_g.st.stored++;
+	if (o->mem_body)
+		to_arena(o);
 	if (o->in_index) {
 		for (x = *bucket_of(o->hash); x != NULL;
 		     x = next) {
@@ -596,6 +656,7 @@ store_set_head(struct cobj *o, const struct h1_header *hdr, size_t n,
 	o->mem_cost += newcost;
 	o->request_time = request_time;
 	o->response_time = response_time;
+	read_facts(o);
 	return 0;
 }
 
@@ -675,6 +736,12 @@ store_body_next(const struct cobj *o, struct ccursor *cur, const char **p)
 {
 	const struct cchunk *c = cur->c;
 
+	if (o->in_arena) {
+		if (cur->pos >= o->body_len)
+			return 0;
+		*p = store_g.arena.base + o->arena_off + cur->pos;
+		return (size_t)(o->body_len - cur->pos);
+	}
 	if (c == NULL) {
 		c = o->first;
 		if (c == NULL)
@@ -706,6 +773,12 @@ store_cursor_seek(const struct cobj *o, struct ccursor *cur, uint64_t off)
 	const struct cchunk *c = o->first;
 	uint64_t left = off;
 
+	if (o->in_arena) {
+		cur->c = NULL;
+		cur->off = 0;
+		cur->pos = off;
+		return;
+	}
 	while (c != NULL && left > c->len && c->next != NULL) {
 		left -= c->len;
 		c = c->next;
@@ -715,6 +788,16 @@ store_cursor_seek(const struct cobj *o, struct ccursor *cur, uint64_t off)
 	cur->pos = off;
 }
 
+
+int
+store_body_file(const struct cobj *o, int *fd, uint64_t *off)
+{
+	if (!o->in_arena)
+		return 0;
+	*fd = store_g.arena.fd;
+	*off = o->arena_off;
+	return 1;
+}
 
 void
 store_xchg(const struct cobj *o, struct cache_xchg *x)

@@ -131,6 +131,10 @@ void store_cursor_skip(struct ccursor *cur, size_t n);
 void store_cursor_seek(const struct cobj *o, struct ccursor *cur,
 		       uint64_t off);
 
+/* Whether o's body is in the memory arena: then the arena's file and
+ * the body's offset in it, for sendfile(2). */
+int store_body_file(const struct cobj *o, int *fd, uint64_t *off);
+
 /* The exchange that stored o, as the policy sees it (views into o). */
 struct cache_xchg;
 void store_xchg(const struct cobj *o, struct cache_xchg *x);

@@ -351,12 +351,11 @@ scan_found(void *arg, uint64_t fileno, const void *meta, size_t metalen,
 	}
 	o = store_i_obj_new(m + sizeof(mh), mh.klen, mh.vklen ?
 			    m + sizeof(mh) + mh.klen : NULL, mh.vklen, resp,
-			    head, mh.hlen, (int64_t)body_len);
+			    head, mh.hlen, (int64_t)body_len, mh.request_time,
+			    mh.response_time);
 	free(resp);
 	if (o == NULL)
 		return;
-	o->request_time = mh.request_time;
-	o->response_time = mh.response_time;
 	o->body_len = body_len;
 	o->fileno = fileno;
 	o->dir = (int)(sd - store_g.dir);

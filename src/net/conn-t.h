@@ -50,6 +50,10 @@ struct conn {
 	unsigned               eof:1;	/* the peer closed its side */
 	unsigned               rst:1;	/* ... with an error (reset) */
 	unsigned               shut_wr:1;	/* we shut our write side */
+	unsigned               more:1;	/* the caller sends more at once
+					   (a file after a head): a raw
+					   socket holds a partial segment
+					   (MSG_MORE) */
 };
 
 #endif

@@ -26,7 +26,7 @@ raw_sendv(struct conn *c, const struct iovec *iov, int cnt)
 		/* One piece: send() with MSG_NOSIGNAL; two: writev (SIGPIPE
 		 * is ignored process-wide). */
 		w = cnt == 1 ? send(c->fd, iov[0].iov_base, iov[0].iov_len,
-				    MSG_NOSIGNAL)
+				    MSG_NOSIGNAL | (c->more ? MSG_MORE : 0))
 			     : writev(c->fd, iov, cnt);
 	} while (w < 0 && errno == EINTR);
 	return w < 0 ? -errno : w;

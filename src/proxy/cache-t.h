@@ -26,6 +26,8 @@ struct strm_cache {
 					   is decoded with its own state */
 	int64_t         req_time;	/* when the request went on, for the
 					   stored response's age */
+	struct cache_req_facts rq;	/* the request's Cache-Control and
+					   Pragma (cache_lookup) */
 	struct sib_query *sibq;	/* siblings being asked */
 	int             sib_peer;	/* the cfg->peer index of the
 					   sibling that has it (sib_hit) */

@@ -212,7 +212,6 @@ hit_head(struct stream *s)
 	struct h1_info info;
 	struct hdr_resp_opts ho;
 	struct rules_hdr rh;
-	struct cache_xchg x;
 	struct cache_fresh f;
 	struct h1_header extra[1];
 	const struct h1_header *inm, *ims, *lm, *rg;
@@ -304,8 +303,8 @@ hit_head(struct stream *s)
 	{
 		struct cache_refresh none = { 0, 0, 0 };
 
-		store_xchg(o, &x);
-		cache_freshness(&x, 1, &none, (int64_t)evl_time(), &f);
+		cache_freshness_of(&o->facts, 1, &none, (int64_t)evl_time(),
+				   &f);
 		ho.set_age = 1;
 		ho.age = (uint64_t)f.age;
 	}
@@ -507,7 +506,9 @@ hit_produce(struct applet *a, struct stream *s)
 	struct strm_cache *c = &s->cache;
 	struct cobj *o = c->found;
 	const char *p;
+	uint64_t boff;
 	size_t n;
+	int fd;
 
 	if (o == NULL)
 		return -EIO;
@@ -528,6 +529,19 @@ hit_produce(struct applet *a, struct stream *s)
 	if (!c->body || c->cur.pos >= c->end) {
 		a->done = 1;
 		return 0;
+	}
+	/* A body in the memory arena goes from its pages to the socket
+	 * (sendfile), without a copy. */
+	if (conn_can_splice(s->fe) && store_body_file(o, &fd, &boff)) {
+		uint64_t end = c->end < o->body_len ? c->end : o->body_len;
+
+		if (end - c->cur.pos > SENDFILE_MAX)
+			end = c->cur.pos + SENDFILE_MAX;
+		s->res.file_fd = fd;
+		s->res.file_off = boff + c->cur.pos;
+		s->res.file_left = end - c->cur.pos;
+		c->cur.pos = end;
+		return 1;
 	}
 	n = store_body_next(o, &c->cur, &p);
 	if (n > c->end - c->cur.pos)

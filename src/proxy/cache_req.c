@@ -167,17 +167,10 @@ req_conditional(const struct stream *s)
 static int
 req_reload(const struct stream *s)
 {
-	struct cache_cc cc;
-	const struct h1_header *pr;
+	const struct cache_req_facts *q = &s->cache.rq;
 
-	cache_cc_parse(&cc, s->reqm.hdr, s->reqm.nhdr);
-	if (cc.flags & CC_NO_CACHE)
-		return 1;
-	pr = cache_field(s->reqm.hdr, s->reqm.nhdr, "Pragma");
-	return pr != NULL && !cache_field(s->reqm.hdr, s->reqm.nhdr,
-				    "Cache-Control") &&
-	       pr->value.len >= 8 && strncasecmp(pr->value.p, "no-cache",
-						 8) == 0;
+	return (q->cc_flags & CC_NO_CACHE) ||
+	       (!q->has_cc && q->pragma_no_cache);
 }
 
 void
@@ -186,10 +179,8 @@ cache_fresh_now(const struct cfg *c, const char *url, const struct cobj *o,
 {
 	const struct cfg_refresh *r = refresh_rule(c, url);
 	struct cache_refresh rule = { r->min, r->percent, r->max };
-	struct cache_xchg x;
 
-	store_xchg(o, &x);
-	cache_freshness(&x, 1, &rule, (int64_t)evl_time(), f);
+	cache_freshness_of(&o->facts, 1, &rule, (int64_t)evl_time(), f);
 	/* override-expire: the minimum holds even against an explicit
 	 * expiry time. */
 	if ((r->opts & CFG_RF_OVERRIDE_EXPIRE) && !f->heuristic &&
@@ -204,10 +195,7 @@ cache_fresh_now(const struct cfg *c, const char *url, const struct cobj *o,
 static int
 only_if_cached(const struct stream *s)
 {
-	struct cache_cc cc;
-
-	cache_cc_parse(&cc, s->reqm.hdr, s->reqm.nhdr);
-	return (cc.flags & CC_ONLY_IF_CACHED) != 0;
+	return (s->cache.rq.cc_flags & CC_ONLY_IF_CACHED) != 0;
 }
 
 /* PURGE: Squid's way of removing a URL from the cache; allowed when
@@ -239,7 +227,6 @@ cache_lookup(struct stream *s)
 	const struct cfg *c = s->sess->cfg;
 	char key[KEY_MAX];
 	struct cache_fresh f;
-	struct cache_xchg x;
 	struct cobj *o;
 	struct h1_header cond[2];
 	enum cache_use use;
@@ -262,13 +249,9 @@ cache_lookup(struct stream *s)
 		return 0;
 	/* A request's no-store: neither stored nor answered from the
 	 * cache (RFC 9111 5.2.1.5 allows either; this is the safe one). */
-	{
-		struct cache_cc rcc;
-
-		cache_cc_parse(&rcc, s->reqm.hdr, s->reqm.nhdr);
-		if (rcc.flags & CC_NO_STORE)
-			return 0;
-	}
+	cache_req_read(s->reqm.hdr, s->reqm.nhdr, &s->cache.rq);
+	if (s->cache.rq.cc_flags & CC_NO_STORE)
+		return 0;
 	k = make_key(s, "GET", key, sizeof(key));
 	if (k <= 0)
 		return 0;
@@ -284,8 +267,7 @@ cache_lookup(struct stream *s)
 	}
 	reload = req_reload(s);
 	cache_fresh_now(c, s->url, o, &f);
-	store_xchg(o, &x);
-	use = cache_use(&x, &f, s->reqm.hdr, s->reqm.nhdr, 1);
+	use = cache_use_of(&o->facts, &f, &s->cache.rq, 1);
 	if (reload) {
 		const struct cfg_refresh *r = refresh_rule(c, s->url);
 

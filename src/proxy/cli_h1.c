@@ -309,8 +309,11 @@ cli_send_res(struct stream *s)
 	}
 	if (hl == 0 && bl == 0)
 		return 0;
+	/* A head before a file: sent with the file's first bytes. */
+	cli->conn.more = bl == 0 && c->file_left > 0;
 	w = conn_send2(&cli->conn, &c->hd, c->hd_sent,
 		       bl ? buf_head(c->in) : NULL, bl);
+	cli->conn.more = 0;
 sent:
 	if (w < 0) {
 		if (w == -EAGAIN)

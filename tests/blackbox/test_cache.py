@@ -186,6 +186,59 @@ def test_ranges_from_a_stored_body(tproxyd, corigin):
     assert corigin.count("/r") == 1
 
 
+def test_large_memory_hits_byte_exact(tproxyd, corigin):
+    """Bodies of 32 KiB and more are sent from the memory arena with
+    sendfile: whole, ranged and HEAD hits carry the stored bytes."""
+    body = hashlib.sha256(b"0").digest() * (300000 // 32)
+    corigin.set("/big", body=body, headers=FRESH)
+    p = tproxyd(MEM)
+    assert get(p, corigin.url("/big")).body == body
+    for _ in range(3):
+        r = get(p, corigin.url("/big"))
+        assert r.status == 200 and r.body == body
+    r = get(p, corigin.url("/big"), ["-H", "Range: bytes=100000-199999"])
+    assert r.status == 206 and r.body == body[100000:200000]
+    r = get(p, corigin.url("/big"), ["-I"])
+    assert r.status == 200 and r.header("Content-Length") == str(len(body))
+    assert corigin.count("/big") == 1
+    assert wait_codes(p, corigin.url("/big"), 6)[1:] == \
+        ["TCP_MEM_HIT/200"] * 3 + ["TCP_MEM_HIT/206", "TCP_MEM_HIT/200"]
+
+
+def test_hit_in_flight_keeps_its_bytes_when_memory_is_reused(tproxyd,
+                                                             corigin):
+    """A hit handed to the kernel but not yet read by its client keeps
+    its bytes when the object is purged and its memory taken by another
+    body of the same size."""
+    a = b"A" * 65536
+    b = b"B" * 65536
+    corigin.set("/a", body=a, headers=FRESH)
+    corigin.set("/b", body=b, headers=FRESH)
+    p = tproxyd(MEM + ["acl purge method PURGE",
+                       "http_access allow purge localhost",
+                       "http_access allow localhost"])
+    assert get(p, corigin.url("/a")).body == a
+    s = socket.create_connection(("127.0.0.1", p.port), timeout=10)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    s.sendall(get_req(corigin.url("/a")))
+    # tproxyd has sent the whole hit (its log line is written at the
+    # end), none of which this client has read yet.
+    assert wait_codes(p, corigin.url("/a"), 2)[1] == "TCP_MEM_HIT/200"
+    assert get(p, corigin.url("/a"), ["-X", "PURGE"]).status == 200
+    assert get(p, corigin.url("/b")).body == b
+    assert get(p, corigin.url("/b")).body == b
+    data = b""
+    while b"\r\n\r\n" not in data or \
+            len(data.split(b"\r\n\r\n", 1)[1]) < len(a):
+        d = s.recv(65536)
+        assert d, "connection closed early"
+        data += d
+    s.close()
+    head, got = data.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200")
+    assert got == a
+
+
 def test_chunked_response_stored_and_served_with_length(tproxyd, corigin):
     body = b"0123456789abcdef" * 700
     corigin.set("/c", body=body, headers=FRESH, chunked=True)
