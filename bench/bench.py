@@ -325,6 +325,12 @@ class Bench:
             self.t.sysctl(ns, "net.ipv4.tcp_max_syn_backlog", "8192")
         self.t.sysctl(self.t.srv, "net.core.somaxconn", "8192")
         self.t.sysctl(self.t.srv, "net.ipv4.tcp_max_syn_backlog", "8192")
+        # The same TCP congestion control everywhere, whatever the host
+        # uses (new namespaces inherit it): see "Congestion control".
+        if self.a.tcp_cc:
+            for ns in (self.t.cli, self.t.rtr, self.t.srv):
+                self.t.sysctl(ns, "net.ipv4.tcp_congestion_control",
+                              self.a.tcp_cc)
         conf = self.template(self.ORIGIN_CONF, "origin.conf",
                              DIR=self.d, WORKERS=2)
         self.sh(self.t.srv, ["nginx", "-t", "-q", "-e", "stderr", "-c", conf])
@@ -769,6 +775,7 @@ class Bench:
             "date": datetime.datetime.now(datetime.timezone.utc).strftime(
                 "%Y-%m-%d %H:%M UTC"),
             "kernel": platform.release(), "cpu": cpu,
+            "tcp_cc": self.a.tcp_cc or host_tcp_cc(),
             "ncpu": os.cpu_count(), "mem_gib": mem,
             "quick": self.a.quick, "duration": dur,
             "runs": 1 if self.a.quick else self.a.runs,
@@ -809,6 +816,11 @@ class Bench:
         shutil.rmtree(self.d, ignore_errors=True)
 
 
+def host_tcp_cc():
+    with open("/proc/sys/net/ipv4/tcp_congestion_control") as f:
+        return f.read().strip() + " (the host's)"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -820,6 +832,10 @@ def main():
     ap.add_argument("--no-warmup", dest="warmup", action="store_false")
     ap.add_argument("--proxies", default=",".join(PROXIES))
     ap.add_argument("--loads", default=",".join(LOADS))
+    ap.add_argument("--tcp-cc", default="cubic", metavar="NAME",
+                    help="TCP congestion control in every namespace "
+                    "(default cubic, Linux's default; '' keeps the "
+                    "host's)")
     ap.add_argument("--baseline", default=os.environ.get("BASELINE") or None,
                     metavar="PATH",
                     help="another tproxyd binary, measured as "

@@ -350,8 +350,10 @@ class CacheBench(Bench):
                 self.run_load_cache(load, 1)
             pids = self.ns_pids(self.t.rtr)
             c0 = self.cpu_seconds(pids)
+            m0 = machine_busy()
             o0 = self.origin_requests()
             r = self.run_load_cache(load, dur)
+            m1 = machine_busy()
             pids = self.ns_pids(self.t.rtr)
             c1 = self.cpu_seconds(pids)
             o1 = self.origin_requests()
@@ -367,6 +369,7 @@ class CacheBench(Bench):
         row = dict(peer=name, load=load, run=run, store=store,
                    requests=req, origin_requests=origin,
                    hits=max(req - origin, 0), cpu_s=c1 - c0,
+                   machine_cpu_s=[b - a for a, b in zip(m0, m1)],
                    duration_s=r["duration_us"] / 1e6, bytes=r["bytes"],
                    p50_us=r["p50_us"], p99_us=r["p99_us"], errors=errors,
                    rss_kib=rss, probe_pre=pre[-1]["why"],
@@ -386,6 +389,9 @@ class CacheBench(Bench):
             row["cpu_s"] else 0
         row["hits_per_s"] = row["hits"] / row["duration_s"]
         row["mbps"] = row["bytes"] / row["duration_s"] / 1e6
+        log("%-14s %-8s #%d machine busy s per CPU %s" % (
+            name, load, run, " ".join("%.2f" % x
+                                      for x in row["machine_cpu_s"])))
         log("%-14s %-8s #%d %8.0f hits/s %10.0f hits/CPU-s cpu %.2f s "
             "origin %d/%d p99 %.2f ms %.0f MB/s probe %s log %s" % (
                 name, load, run, row["hits_per_s"], row["hits_per_cpu_s"],
@@ -695,6 +701,7 @@ class CacheBench(Bench):
             "date": datetime.datetime.now(datetime.timezone.utc).strftime(
                 "%Y-%m-%d %H:%M UTC"),
             "kernel": platform.release(), "ncpu": os.cpu_count(),
+            "tcp_cc": self.a.tcp_cc or bench.host_tcp_cc(),
             "quick": self.a.quick, "duration": dur,
             "runs": 1 if self.a.quick else self.a.runs,
             "hit_sizes": HIT_SIZES, "zipf": ZIPF,
@@ -712,6 +719,18 @@ class CacheBench(Bench):
         with open(os.path.join(self.a.out, "cache.md"), "w") as f:
             f.write(render(data))
         log("wrote %s" % os.path.join(self.a.out, "cache.md"))
+
+
+def machine_busy():
+    """Busy seconds (everything but idle and iowait) of each CPU, from
+    /proc/stat: what the whole machine spent, whoever it was charged to."""
+    out = []
+    with open("/proc/stat") as f:
+        for ln in f:
+            if ln.startswith("cpu") and ln[3].isdigit():
+                v = [int(x) for x in ln.split()[1:]]
+                out.append((sum(v[:8]) - v[3] - v[4]) / bench.CLK_TCK)
+    return out
 
 
 def zipf_log_stats(lines):
@@ -812,8 +831,8 @@ def render(data):
     """cache.md: the three parts' tables."""
     fa = data["facts"]
     out = ["# Cache bench (issue 15)", "",
-           "%s, kernel %s, %d CPUs; %s. %s" % (
-               fa["date"], fa["kernel"], fa["ncpu"],
+           "%s, kernel %s (TCP congestion control %s), %d CPUs; %s. %s"
+           % (fa["date"], fa["kernel"], fa.get("tcp_cc", "?"), fa["ncpu"],
                ", ".join("%s: %s" % kv for kv in fa["versions"].items()),
                "QUICK (1 run of %d s per cell: a smoke run, not a "
                "measurement)" % fa["duration"] if fa["quick"] else
@@ -856,11 +875,14 @@ def render(data):
             ratio = ("%.2fx" % (mine / best)) if mine and best else "-"
             out.append("| %s | %s | %s |" % (label, " | ".join(cells),
                                              ratio))
-        out += ["", "Details (medians): hits/s, CPU s per 100k hits, p99 ms,"
+        out += ["", "Details (medians): hits/s, CPU s per 100k hits (the "
+                "proxy's; the whole machine's: both CPUs, busy time from "
+                "/proc/stat, client and kernel included), p99 ms,"
                 " MB/s, peak RSS MiB, origin requests/requests, hit code.",
-                "", "| load | peer | hits/s | CPU s/100k | p99 ms | MB/s | "
+                "", "| load | peer | hits/s | CPU s/100k | machine CPU "
+                "s/100k | p99 ms | MB/s | "
                 "RSS MiB | origin | hit |", "|---|---|--:|--:|--:|--:|--:|"
-                "--:|---|"]
+                "--:|--:|---|"]
         for load in LOADS:
             for p in peers:
                 rows = [r for r in data["hits"] if r["peer"] == p and
@@ -870,9 +892,12 @@ def render(data):
                 hs = statistics.median(r["hits_per_s"] for r in rows)
                 cpu = statistics.median(r["cpu_s"] * 1e5 / r["hits"]
                                         for r in rows)
-                out.append("| %s | %s | %s | %.2f | %.2f | %.0f | %.1f | "
-                           "%d/%d | %s |" % (
-                               load, p, "{:,.0f}".format(hs), cpu,
+                mcpu = statistics.median(
+                    sum(r.get("machine_cpu_s", [0])) * 1e5 / r["hits"]
+                    for r in rows)
+                out.append("| %s | %s | %s | %.2f | %.2f | %.2f | %.0f | "
+                           "%.1f | %d/%d | %s |" % (
+                               load, p, "{:,.0f}".format(hs), cpu, mcpu,
                                statistics.median(r["p99_us"] for r in rows)
                                / 1e3,
                                statistics.median(r["mbps"] for r in rows),
@@ -948,6 +973,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--build", default="build")
+    ap.add_argument("--tcp-cc", default="cubic", metavar="NAME",
+                    help="TCP congestion control in every namespace "
+                    "(default cubic, Linux's default; '' keeps the "
+                    "host's)")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     ap.add_argument("--duration", type=int,
                     default=int(os.environ.get("BENCH_DURATION", "5")))

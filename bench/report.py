@@ -127,9 +127,11 @@ def write(out, results, facts, verified, spoofcheck=None):
         L.append("**Note:** " + facts["note"])
         L.append("")
     q = " (QUICK smoke run: not for quoting)" if facts["quick"] else ""
-    L.append("Run %s%s. Machine: %s, %d CPUs, %d GiB, Linux %s." % (
-        facts["date"], q, facts["cpu"], facts["ncpu"], facts["mem_gib"],
-        facts["kernel"]))
+    L.append("Run %s%s. Machine: %s, %d CPUs, %d GiB, Linux %s, TCP "
+             "congestion control %s." % (
+                 facts["date"], q, facts["cpu"], facts["ncpu"],
+                 facts["mem_gib"], facts["kernel"],
+                 facts.get("tcp_cc", "the host's")))
     v = facts["versions"]
     L.append("Software: %s; %s; %s; %s; %s (load); origin server nginx "
              "as above." % (v["tproxyd"], v["haproxy"], v["squid"],
