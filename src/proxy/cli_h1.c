@@ -43,7 +43,7 @@
 
 #define LINGER_TIME    2.0	/* seconds to drain input after a close */
 #define RUN_MAX_STEPS  64	/* fairness: yield to other connections */
-#define SENDFILE_CHUNK (256u << 10)	/* bytes per sendfile(2) call */
+#define SENDFILE_CHUNK (2u << 20)	/* bytes per sendfile(2) call */
 
 static struct cli *clients;
 static int draining;
