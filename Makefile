@@ -169,7 +169,7 @@ FUZZ_LIBS_tls_server := -lcrypto
 FUZZ_SRCS_dns_msg := src/learn/dns_msg.c src/learn/learn_tab.c \
                      src/learn/learn_pkt.c
 FUZZ_SRCS_ctl_rules := $(CTL_FUZZ_SRCS)
-FUZZ_SRCS_cache_cc  := src/cache/policy.c
+FUZZ_SRCS_cache_cc  := src/cache/policy.c src/cache/policy_read.c
 FUZZ_SRCS_icp       := src/cache/icp.c
 FUZZ_SRCS_htcp      := src/cache/htcp.c
 

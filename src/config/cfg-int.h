@@ -229,6 +229,7 @@ extern const struct cfg_dirtab cfg_dirs_qos;
 extern const struct cfg_dirtab cfg_dirs_tls;
 extern const struct cfg_dirtab cfg_dirs_learn;
 extern const struct cfg_dirtab cfg_dirs_cache;
+extern const struct cfg_dirtab cfg_dirs_sibling;
 extern const struct cfg_dirtab cfg_dirs_ignored;
 extern const struct cfg_dirtab cfg_dirs_obsolete;
 extern const struct cfg_dirtab cfg_dirs_refused;
@@ -315,6 +316,11 @@ void cfg_set_string(struct cfg_parse *p, const struct tok *t, size_t n,
 /* NAME on|off into *out. */
 void cfg_set_bool(struct cfg_parse *p, const struct tok *t, size_t n,
 		  int *out);
+/* NAME N with N in [lo, hi]: 0, or -1 after reporting (what: the
+ * range in words). */
+int cfg_int_line(struct cfg_parse *p, const struct tok *t, size_t n,
+		 unsigned long lo, unsigned long hi, const char *what,
+		 unsigned long *out);
 /* NAME N [unit] into *out in seconds; a bare number is seconds, with
  * Squid's warning. */
 void cfg_set_time(struct cfg_parse *p, const struct tok *t, size_t n,

@@ -1,7 +1,7 @@
 /*
- * cfg_cache-t.h - the HTTP cache's settings (cfg_cache.c), struct cfg's
- * member cache: the stores and their limits, refresh_pattern, which
- * requests may be stored or answered from the cache, and the sibling
+ * cfg_cache-t.h - the HTTP cache's settings (cfg_cache.c, cfg_sibling.c),
+ * struct cfg's member cache: the stores and their limits, refresh_pattern,
+ * which requests may be stored or answered from the cache, and the sibling
  * protocols (ICP, HTCP). Used by src/cache/ and src/proxy/.
  *
  * Sizes are bytes and times seconds, converted from Squid's units while
@@ -115,7 +115,8 @@ struct cfg_cache {
 	int64_t     quick_abort_max;	/* bytes, 16 KB */
 	int         quick_abort_pct;	/* 95 */
 
-	/* Siblings (cache_peer ... sibling: cfg_route.c). 0: closed. */
+	/* Siblings (cfg_sibling.c; cache_peer ... sibling: cfg_route.c).
+	 * 0: closed. */
 	unsigned    icp_port;		/* icp_port, 0 */
 	unsigned    htcp_port;		/* htcp_port, 0 */
 	struct access_list icp_access;	/* empty: deny all (Squid) */

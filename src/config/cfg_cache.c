@@ -1,11 +1,12 @@
 /*
  * cfg_cache.c - Squid's directives of the HTTP cache: the stores and
  * their limits (cache_mem, cache_dir, maximum_object_size, ...),
- * freshness (refresh_pattern, max_stale, ...), which requests may be
- * stored or answered from the cache (cache, send_hit, store_miss), and
- * the sibling protocols (icp_*, htcp_*). Fills struct cfg's member cache
- * (cfg_cache-t.h) in bytes and seconds; src/cache/ and src/proxy/ read
- * it. cache_peer's sibling options are in cfg_route.c.
+ * freshness (refresh_pattern, max_stale, ...), and which requests may be
+ * stored or answered from the cache (cache, send_hit, store_miss). Fills
+ * struct cfg's member cache (cfg_cache-t.h) in bytes and seconds;
+ * src/cache/ and src/proxy/ read it. The sibling protocols' directives
+ * (icp_*, htcp_*) are in cfg_sibling.c, cache_peer's sibling options in
+ * cfg_route.c.
  *
  * Squid's syntax, units and defaults (cf.data.pre): a size without a unit
  * is taken in the directive's default unit with Squid's warning, "none"
@@ -26,8 +27,6 @@
 #define CACHE_DIR_MAX	64
 /* refresh_pattern MIN and MAX are cropped to one year, as by Squid. */
 #define REFRESH_MAX_MIN	(60 * 24 * 365)
-/* The ICP timeouts, in milliseconds. */
-#define ICP_MS_MAX	3600000ul
 /* The longest time value: about 292 years, as Squid's nanoseconds. */
 #define TIME_MAX	9.2e9
 
@@ -301,29 +300,12 @@ set_range_offset_limit(struct cfg_parse *p, const struct tok *t, size_t n)
 
 /* ------------------------------------------------- numbers and times */
 
-/* NAME N with N in [lo, hi]: 0, or -1 after reporting (what: the
- * range in words). */
-static int
-int_line(struct cfg_parse *p, const struct tok *t, size_t n,
-	 unsigned long lo, unsigned long hi, const char *what,
-	 unsigned long *out)
-{
-	if (cfg_nargs(p, t, n, 1, 1) < 0)
-		return -1;
-	if (cfg_number(t[1].s, lo, hi, out) < 0) {
-		cfg_err(p, &t[1], "%s: invalid value '%s' (%s)", t[0].s,
-			t[1].s, what);
-		return -1;
-	}
-	return 0;
-}
-
 static void
 set_swap_low(struct cfg_parse *p, const struct tok *t, size_t n)
 {
 	unsigned long v;
 
-	if (int_line(p, t, n, 0, 100, "a percentage from 0 to 100", &v) < 0)
+	if (cfg_int_line(p, t, n, 0, 100, "a percentage from 0 to 100", &v) < 0)
 		return;
 	p->c->cache.swap_low = (int)v;
 	mark(p, t, CFGC_SWAP_LOW);
@@ -334,7 +316,7 @@ set_swap_high(struct cfg_parse *p, const struct tok *t, size_t n)
 {
 	unsigned long v;
 
-	if (int_line(p, t, n, 0, 100, "a percentage from 0 to 100", &v) < 0)
+	if (cfg_int_line(p, t, n, 0, 100, "a percentage from 0 to 100", &v) < 0)
 		return;
 	p->c->cache.swap_high = (int)v;
 	mark(p, t, CFGC_SWAP_HIGH);
@@ -345,61 +327,9 @@ set_quick_abort_pct(struct cfg_parse *p, const struct tok *t, size_t n)
 {
 	unsigned long v;
 
-	if (int_line(p, t, n, 0, 100, "a percentage from 0 to 100", &v) == 0)
+	if (cfg_int_line(p, t, n, 0, 100, "a percentage from 0 to 100",
+			 &v) == 0)
 		p->c->cache.quick_abort_pct = (int)v;
-}
-
-/* icp_port, udp_port, htcp_port N; 0 is closed. */
-static void
-set_port(struct cfg_parse *p, const struct tok *t, size_t n, unsigned *out)
-{
-	unsigned long v;
-
-	if (int_line(p, t, n, 0, 65535, "a UDP port from 1 to 65535, or 0 "
-		     "for none", &v) == 0)
-		*out = (unsigned)v;
-}
-
-static void
-set_icp_port(struct cfg_parse *p, const struct tok *t, size_t n)
-{
-	set_port(p, t, n, &p->c->cache.icp_port);
-}
-
-static void
-set_htcp_port(struct cfg_parse *p, const struct tok *t, size_t n)
-{
-	set_port(p, t, n, &p->c->cache.htcp_port);
-}
-
-/* The ICP timeouts: N milliseconds (Squid's unit, no unit word), into
- * seconds. */
-static void
-set_icp_ms(struct cfg_parse *p, const struct tok *t, size_t n, double *out)
-{
-	unsigned long v;
-
-	if (int_line(p, t, n, 0, ICP_MS_MAX, "milliseconds, from 0 to "
-		     "3600000", &v) == 0)
-		*out = (double)v / 1000;
-}
-
-static void
-set_icp_query_timeout(struct cfg_parse *p, const struct tok *t, size_t n)
-{
-	set_icp_ms(p, t, n, &p->c->cache.icp_query_timeout);
-}
-
-static void
-set_icp_timeout_max(struct cfg_parse *p, const struct tok *t, size_t n)
-{
-	set_icp_ms(p, t, n, &p->c->cache.icp_query_timeout_max);
-}
-
-static void
-set_icp_timeout_min(struct cfg_parse *p, const struct tok *t, size_t n)
-{
-	set_icp_ms(p, t, n, &p->c->cache.icp_query_timeout_min);
 }
 
 /* Seconds per time unit, as Squid reads them: a word that starts with
@@ -518,18 +448,6 @@ set_collapsed_forwarding(struct cfg_parse *p, const struct tok *t, size_t n)
 	cfg_set_bool(p, t, n, &p->c->cache.collapsed_forwarding);
 }
 
-static void
-set_icp_hit_stale(struct cfg_parse *p, const struct tok *t, size_t n)
-{
-	cfg_set_bool(p, t, n, &p->c->cache.icp_hit_stale);
-}
-
-static void
-set_log_icp_queries(struct cfg_parse *p, const struct tok *t, size_t n)
-{
-	cfg_set_bool(p, t, n, &p->c->cache.log_icp_queries);
-}
-
 /* ------------------------------------------------------ access lists */
 
 /* cache (no_cache): decided before there is a response. */
@@ -550,24 +468,6 @@ static void
 set_store_miss(struct cfg_parse *p, const struct tok *t, size_t n)
 {
 	cfg_access_line(p, t, n, 1, t[0].s, &p->c->cache.store_miss);
-}
-
-static void
-set_icp_access(struct cfg_parse *p, const struct tok *t, size_t n)
-{
-	cfg_access_line(p, t, n, 1, t[0].s, &p->c->cache.icp_access);
-}
-
-static void
-set_htcp_access(struct cfg_parse *p, const struct tok *t, size_t n)
-{
-	cfg_access_line(p, t, n, 1, t[0].s, &p->c->cache.htcp_access);
-}
-
-static void
-set_htcp_clr_access(struct cfg_parse *p, const struct tok *t, size_t n)
-{
-	cfg_access_line(p, t, n, 1, t[0].s, &p->c->cache.htcp_clr_access);
 }
 
 /* ---------------------------------------------- replacement policies */
@@ -993,13 +893,6 @@ cache_defaults(struct cfg_parse *p)
 	cc->quick_abort_min = 16 << 10;
 	cc->quick_abort_max = 16 << 10;
 	cc->quick_abort_pct = 95;
-	cc->icp_port = 0;
-	cc->htcp_port = 0;
-	cc->icp_query_timeout = 0;
-	cc->icp_query_timeout_max = 2;
-	cc->icp_query_timeout_min = 0.005;
-	cc->icp_hit_stale = 0;
-	cc->log_icp_queries = 1;
 }
 
 /* The later of two marked lines (the one that made them disagree). */
@@ -1063,17 +956,6 @@ static const struct cfg_dir dirs[] = {
 	{ "quick_abort_min",			set_quick_abort_min },
 	{ "quick_abort_max",			set_quick_abort_max },
 	{ "quick_abort_pct",			set_quick_abort_pct },
-	{ "icp_port",				set_icp_port },
-	{ "udp_port",				set_icp_port },
-	{ "htcp_port",				set_htcp_port },
-	{ "icp_access",				set_icp_access },
-	{ "htcp_access",			set_htcp_access },
-	{ "htcp_clr_access",			set_htcp_clr_access },
-	{ "icp_query_timeout",			set_icp_query_timeout },
-	{ "maximum_icp_query_timeout",		set_icp_timeout_max },
-	{ "minimum_icp_query_timeout",		set_icp_timeout_min },
-	{ "icp_hit_stale",			set_icp_hit_stale },
-	{ "log_icp_queries",			set_log_icp_queries },
 };
 
 const struct cfg_dirtab cfg_dirs_cache = {

@@ -320,6 +320,23 @@ cfg_set_bool(struct cfg_parse *p, const struct tok *t, size_t n, int *out)
 		*out = v;
 }
 
+/* NAME N with N in [lo, hi]: 0, or -1 after reporting (what: the
+ * range in words). */
+int
+cfg_int_line(struct cfg_parse *p, const struct tok *t, size_t n,
+	     unsigned long lo, unsigned long hi, const char *what,
+	     unsigned long *out)
+{
+	if (cfg_nargs(p, t, n, 1, 1) < 0)
+		return -1;
+	if (cfg_number(t[1].s, lo, hi, out) < 0) {
+		cfg_err(p, &t[1], "%s: invalid value '%s' (%s)", t[0].s,
+			t[1].s, what);
+		return -1;
+	}
+	return 0;
+}
+
 /* Non-negative decimal "12" or "1.5"; no sign, exponent, hex or inf. */
 int
 cfg_decimal(const char *s, double *out)

@@ -1,6 +1,6 @@
 /*
- * fuzz_cache_cc.c - fuzz target: the cache policy (src/cache/policy.c) on
- * arbitrary header text.
+ * fuzz_cache_cc.c - fuzz target: the cache policy (src/cache/policy.c and
+ * policy_read.c) on arbitrary header text.
  *
  * Input: a first byte choosing the status, method and shared/private
  * cache, then request fields, a blank line, response fields ("Name: value"

@@ -1,7 +1,8 @@
 /*
- * test_cache_policy.c - unit tests of the cache policy (src/cache/policy.c,
- * RFC 9111). Table-driven: each row is its own cmocka test, named after
- * the row. Header lists are written as "Name: value" lines joined by '\n'.
+ * test_cache_policy.c - unit tests of the cache policy (src/cache/policy.c
+ * and policy_read.c, RFC 9111). Table-driven: each row is its own cmocka
+ * test, named after the row. Header lists are written as "Name: value"
+ * lines joined by '\n'.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,9 +1,10 @@
 /*
- * test_cfg_cache.c - the cache module (cfg_cache.c) and cache_peer's
- * sibling options (cfg_route.c): every directive's valid and invalid
- * forms as a table (errors, warnings, the first message), Squid's
- * defaults, and the values stored in struct cfg_cache and cfg_peer
- * (units converted to bytes and seconds, regexes compiled, acls kept).
+ * test_cfg_cache.c - the cache module (cfg_cache.c), the sibling module
+ * (cfg_sibling.c) and cache_peer's sibling options (cfg_route.c): every
+ * directive's valid and invalid forms as a table (errors, warnings, the
+ * first message), Squid's defaults, and the values stored in struct
+ * cfg_cache and cfg_peer (units converted to bytes and seconds, regexes
+ * compiled, acls kept).
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -267,7 +267,8 @@ class_of(const char *name, const char **module)
  * its class. A directive may move to another module later (update its
  * row), but none may get lost. logformat, debug_options, logfile_rotate
  * and cache_store_log left the ignored table for the log module (issue
- * 12, another branch).
+ * 12, another branch); icp_port, htcp_port, icp_access and htcp_access
+ * left the cache module for the sibling module (cfg_sibling.c).
  */
 static const struct {
 	const char *name;
@@ -348,11 +349,11 @@ static const struct {
 	{ "half_closed_clients",	"http",		"implemented" },
 	{ "forward_timeout",		"ignored",	"ignored" },
 	{ "negative_ttl",		"cache",	"implemented" },
-	{ "icp_port",			"cache",	"implemented" },
-	{ "htcp_port",			"cache",	"implemented" },
+	{ "icp_port",			"sibling",	"implemented" },
+	{ "htcp_port",			"sibling",	"implemented" },
 	{ "snmp_port",			"ignored",	"ignored" },
-	{ "icp_access",			"cache",	"implemented" },
-	{ "htcp_access",		"cache",	"implemented" },
+	{ "icp_access",			"sibling",	"implemented" },
+	{ "htcp_access",		"sibling",	"implemented" },
 	{ "snmp_access",		"ignored",	"ignored" },
 	{ "wccp_version",		"ignored",	"ignored" },
 	{ "wccp_router",		"ignored",	"ignored" },

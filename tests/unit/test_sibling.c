@@ -613,7 +613,7 @@ test_ipv6(void **state)
 }
 
 /* sib_opts_from_cfg(): struct cfg's fields set here directly (the
- * squid.conf parsing of these directives is cfg_cache.c's). */
+ * squid.conf parsing of these directives is cfg_sibling.c's). */
 static void
 test_from_cfg(void **state)
 {

@@ -10,6 +10,7 @@
 #define TPROXYCTL_DOCTOR_CHECKS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../plan.h"
 
@@ -59,6 +60,16 @@ void dr_check_drift(const struct plan_opts *o, const struct cfg *c,
 void dr_check_routing(const struct plan_opts *o);
 void dr_check_path(const struct plan_opts *o, const struct cfg *c,
 		   const char *conf_path);
+/* The last part of dr_check_path() (path_marks.c): other writers of the
+ * mark (nft, iptables, sockets, tproxyd's own marks) whose bits overlap
+ * o's, as the check path.marks. rule_bits: the mark bits other ip rules
+ * use; protected: setup's iif lo rule comes before its fwmark rule. */
+void dr_path_marks(const struct plan_opts *o, const struct cfg *c,
+		   const char *conf_path, uint32_t rule_bits, int protected);
+/* The fix that moves setup to mark m (value and mask m): teardown, then
+ * setup again with --mark (path_marks.c); into fix (n bytes). */
+void dr_mark_fix(const struct plan_opts *o, const char *conf_path,
+		 uint32_t m, char *fix, size_t n);
 /* Whether IPv6 cannot carry interception: 0 it can, 1 booted with
  * ipv6.disable=1, 2 all.disable_ipv6, 3 lo without IPv6; why says which
  * (path.c). */
