@@ -184,7 +184,8 @@ ext_add(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 static int
 ca_untrusted(struct tls_ca *ca, char *err, size_t errlen)
 {
-	char cn[CN_MAX + 1], text[CN_MAX + 1];
+	/* "Not trusted by " is 15 bytes: the CN must fit in the rest. */
+	char cn[CN_MAX - 14], text[CN_MAX + 1];
 	X509_NAME *n = NULL;
 	X509V3_CTX ctx;
 	uint8_t serial[16];
@@ -192,7 +193,7 @@ ca_untrusted(struct tls_ca *ca, char *err, size_t errlen)
 	X509 *x = NULL;
 	int rc = -1;
 
-	name_cn(X509_get_subject_name(ca->cert), cn, sizeof(cn) - 15);
+	name_cn(X509_get_subject_name(ca->cert), cn, sizeof(cn));
 	snprintf(text, sizeof(text), "Not trusted by %s",
 	    cn[0] ? cn : "the proxy");
 	ca->ut_key = EVP_EC_gen("P-256");

@@ -857,7 +857,7 @@ test_ca_change(void **state)
 	struct tls_certcache *cc;
 	struct tls_leaf *l;
 	struct tls_ca *n;
-	char err[256], fa[128], fb[128], pa[512], pb[512];
+	char err[256], fa[256], fb[256], pa[600], pb[600];
 
 	(void)state;
 	rm_dir(dir);
