@@ -24,7 +24,7 @@ mk() {
 		ext="$ext -addext $e"
 	done
 	# shellcheck disable=SC2086 # $ext is a list of options
-	openssl req -x509 -newkey "$alg" -nodes -keyout "$tmp/k.pem" \
+	openssl req -utf8 -x509 -newkey "$alg" -nodes -keyout "$tmp/k.pem" \
 		-subj "$subj" -days "$days" -outform DER \
 		-out "$out/made-$name.der" $ext 2>/dev/null
 }

@@ -14,14 +14,18 @@
  * checks, and copied extensions (a CA:TRUE, a codeSigning usage) would
  * only widen what our CA vouches for.
  *
- * Keys: a fresh key per leaf. Squid signs every leaf's public key with one
- * key per process (faster: no key generation per host). A key per leaf
- * means that a key read from one leaf (a core dump, a cache file) does
- * not impersonate every other host, and that two leaves never share a
- * key a client could use to link them. The cost, measured with
- * build/tests/certgen_tool bench on this machine (see the report of issue
- * 16): an ECDSA P-256 key is well under a millisecond, an RSA 2048 one
- * tens of milliseconds; the cache makes either a once-per-host cost.
+ * Keys. Squid gives every leaf one key per process (no key generation per
+ * host). Here an ECDSA P-256 leaf (the default) gets a fresh key: a key
+ * read from one leaf (a core dump, a cache file) then impersonates that
+ * host only, and no two leaves share a key a client could link them by.
+ * It is cheap: 0.37-0.47 ms per leaf, key and signature, measured with
+ * `build/tests/certgen_tool bench CA.pem CA.key 500` on the 2-core test
+ * machine. An RSA 2048 key took 100 to 410 ms (`bench ... 1 rsa`, five
+ * runs: the search for primes varies): the event loop would stand still
+ * that long for every first visit of an RSA-only client to a host, where
+ * signing with a shared key costs about 1 ms. So RSA leaves
+ * share one key per loaded CA, made at the first RSA leaf, as Squid's
+ * do: that key is no easier to steal than the CA's own key beside it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,7 +49,10 @@
 #define SANS_MAX        1024	/* names copied from the server's cert */
 #define CN_MAX          64	/* RFC 5280 ub-common-name */
 #define DESC_MAX        512
-#define LEAF_OVERHEAD   2048	/* OpenSSL's parsed X509 and key, ours */
+/* What a leaf weighs beyond its DER certificate, DER key and text: the
+ * heap grew 5090 bytes per P-256 leaf for 2689 counted without it
+ * (certgen_tool bench, glibc's mallinfo2). */
+#define LEAF_OVERHEAD   4480
 
 struct tls_ca {
 	X509           *cert;
@@ -59,6 +66,12 @@ struct tls_ca {
 	X509           *ut_cert;
 	EVP_PKEY       *ut_key;
 	STACK_OF(X509) *ut_chain;
+	/* What changes after loading (callers hold a const CA). */
+	struct ca_lazy *lazy;
+};
+
+struct ca_lazy {
+	EVP_PKEY *rsa;		/* the RSA leaves' shared key */
 };
 
 int
@@ -153,13 +166,18 @@ sign_md(EVP_PKEY *k)
 	return EVP_sha256();
 }
 
-/* A new key of the given type, or NULL. */
+/* The key of a new leaf (a reference of its own), or NULL: a new P-256
+ * key, or the CA's shared RSA key (see the top of the file). */
 static EVP_PKEY *
-key_new(enum tls_key_type t)
+key_new(const struct tls_ca *ca, enum tls_key_type t)
 {
-	if (t == TLS_KEY_RSA2048)
-		return EVP_RSA_gen(2048);
-	return EVP_EC_gen("P-256");
+	if (t != TLS_KEY_RSA2048)
+		return EVP_EC_gen("P-256");
+	if (ca->lazy->rsa == NULL)
+		ca->lazy->rsa = EVP_RSA_gen(2048);
+	if (ca->lazy->rsa == NULL || !EVP_PKEY_up_ref(ca->lazy->rsa))
+		return NULL;
+	return ca->lazy->rsa;
 }
 
 /* Add extension nid, given as OpenSSL's config text, to x. */
@@ -289,7 +307,9 @@ tls_ca_load(const char *certfile, const char *keyfile, char *err,
 	X509 *x;
 	BIO *b;
 
-	if ((ca = calloc(1, sizeof(*ca))) == NULL) {
+	if ((ca = calloc(1, sizeof(*ca))) == NULL ||
+	    (ca->lazy = calloc(1, sizeof(*ca->lazy))) == NULL) {
+		free(ca);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -375,6 +395,8 @@ tls_ca_free(struct tls_ca *ca)
 	EVP_PKEY_free(ca->ut_key);
 	/* ut_chain holds ut_cert's only reference, already counted. */
 	sk_X509_free(ca->ut_chain);
+	EVP_PKEY_free(ca->lazy->rsa);
+	free(ca->lazy);
 	free(ca);
 }
 
@@ -814,7 +836,7 @@ tls_leaf_make(const struct tls_ca *ca, const struct tls_props *p,
 	X509V3_CTX ctx;
 	X509 *x = NULL;
 
-	pk = key_new(p->key);
+	pk = key_new(ca, p->key);
 	if (pk == NULL || (x = X509_new()) == NULL)
 		goto fail;
 	if (!X509_set_version(x, 2) || serial_set(x, pk, key) < 0 ||

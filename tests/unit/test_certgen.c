@@ -463,7 +463,7 @@ test_cache_hit(void **state)
 {
 	struct tls_certcache_stats st;
 	struct tls_certcache *cc;
-	struct tls_leaf *a, *b, *c, *d, *u;
+	struct tls_leaf *a, *b, *c, *d, *u, *r1, *r2;
 	struct tls_leaf_req r = { 0 };
 	uint8_t *der;
 	size_t len;
@@ -503,6 +503,25 @@ test_cache_hit(void **state)
 	assert_int_equal(st.generated, 4);
 	assert_int_equal(st.mem_hits, 2);
 	assert_int_equal(st.entries, 4);
+	/* Keys: a fresh one per ECDSA leaf, one shared by RSA leaves. */
+	assert_int_not_equal(EVP_PKEY_eq(tls_leaf_pkey(a), tls_leaf_pkey(c)),
+	    1);
+	r.srv_der = NULL;
+	r.key = TLS_KEY_RSA2048;
+	r.host = "rsa1.example.com";
+	r1 = tls_leaf_get(cc, ca, &r, err, sizeof(err));
+	r.host = "rsa2.example.com";
+	r2 = tls_leaf_get(cc, ca, &r, err, sizeof(err));
+	assert_non_null(r1);
+	assert_non_null(r2);
+	assert_ptr_not_equal(r1, r2);
+	assert_int_equal(EVP_PKEY_eq(tls_leaf_pkey(r1), tls_leaf_pkey(r2)),
+	    1);
+	assert_int_not_equal(ASN1_INTEGER_cmp(X509_get0_serialNumber(
+	    tls_leaf_x509(r1)), X509_get0_serialNumber(tls_leaf_x509(r2))),
+	    0);
+	tls_leaf_unref(r1);
+	tls_leaf_unref(r2);
 	tls_leaf_unref(a);
 	tls_leaf_unref(b);
 	tls_leaf_unref(c);
@@ -522,15 +541,15 @@ test_cache_evict(void **state)
 	int i;
 
 	(void)state;
-	/* Room for a few leaves (2-4 KiB each). */
-	cc = tls_certcache_new(12000, NULL, 0, err, sizeof(err));
+	/* Room for a few leaves (5-7 KiB each). */
+	cc = tls_certcache_new(16000, NULL, 0, err, sizeof(err));
 	assert_non_null(cc);
 	held = get_host(cc, "h0.example.com", 0);
 	for (i = 1; i < 20; i++) {
 		snprintf(host, sizeof(host), "h%d.example.com", i);
 		tls_leaf_unref(get_host(cc, host, 0));
 		tls_certcache_stats(cc, &st);
-		assert_true(st.mem_bytes <= 12000);
+		assert_true(st.mem_bytes <= 16000);
 	}
 	tls_certcache_stats(cc, &st);
 	assert_int_equal(st.generated, 20);
