@@ -124,6 +124,8 @@ def test_create_show_export(tools, tmp_path, rsa):
     assert der.returncode == 0
     assert der.stdout == openssl("x509", "-in", cert, "-outform",
                                  "DER").stdout
+    # update-ca-certificates takes PEM files only: said so for --der.
+    assert "reads PEM only" in der.stderr.decode()
 
     # A second create is refused and leaves both files as they were.
     before = cert.read_bytes(), key.read_bytes()

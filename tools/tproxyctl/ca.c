@@ -488,9 +488,7 @@ ca_export(int argc, char **argv)
 		"The %s certificate is on standard output. Save it as "
 		"tproxyd-ca.crt and install it\nas a trusted root on each "
 		"client:\n"
-		"  Debian/Ubuntu: cp tproxyd-ca.crt "
-		"/usr/local/share/ca-certificates/ && "
-		"update-ca-certificates\n"
+		"  Debian/Ubuntu: %s\n"
 		"  Windows (administrator): certutil -addstore -f ROOT "
 		"tproxyd-ca.crt\n"
 		"  macOS: sudo security add-trusted-cert -d -r trustRoot "
@@ -500,7 +498,11 @@ ca_export(int argc, char **argv)
 		"    (trusts the system's roots), or {\"Install\": "
 		"[\"/path/to/tproxyd-ca.crt\"]}\n"
 		"    in policies.json.\n",
-		der ? "DER" : "PEM");
+		der ? "DER" : "PEM", der ?
+		"update-ca-certificates reads PEM only: export it again "
+		"without --der" :
+		"cp tproxyd-ca.crt /usr/local/share/ca-certificates/ && "
+		"update-ca-certificates");
 	return 0;
 }
 
