@@ -542,6 +542,16 @@ sans_copy(X509 *srv)
 	return out;
 }
 
+static time_t
+time_clamp(time_t t, const struct tls_ca *ca)
+{
+	if (t < ca->not_before)
+		return ca->not_before;
+	if (t > ca->not_after)
+		return ca->not_after;
+	return t;
+}
+
 void
 tls_props_clear(struct tls_props *p)
 {
@@ -625,10 +635,10 @@ tls_props_make(const struct tls_ca *ca, const struct tls_leaf_req *r,
 		tls_props_clear(p);
 		return -1;
 	}
-	if (p->not_before < ca->not_before)
-		p->not_before = ca->not_before;
-	if (p->not_after > ca->not_after)
-		p->not_after = ca->not_after;
+	/* Both ends inside the CA's validity (a server's notBefore may be
+	 * after the CA's notAfter), and never ending before starting. */
+	p->not_before = time_clamp(p->not_before, ca);
+	p->not_after = time_clamp(p->not_after, ca);
 	if (p->not_after < p->not_before)
 		p->not_after = p->not_before;
 	return 0;

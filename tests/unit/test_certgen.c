@@ -296,6 +296,11 @@ static const struct leaf_case leaf_cases[] = {
 	  "DNS:gone.example.com", -DAY / 2, -DAY / 4, "gone.example.com",
 	  NULL, 0, 0, "gone.example.com", "DNS:gone.example.com", 0, 0,
 	  X509_V_ERR_CERT_HAS_EXPIRED },
+	/* Found by fuzz_certgen: a server valid only after the CA ends. */
+	{ "mimic a server valid after the CA: kept inside it", 1,
+	  "late.example.com", "DNS:late.example.com", 40 * DAY, 50 * DAY,
+	  "late.example.com", NULL, 0, 0, "late.example.com",
+	  "DNS:late.example.com", 0, 1, X509_V_ERR_CERT_NOT_YET_VALID },
 	{ "mimic, RSA key", 1, "www.example.com", "DNS:www.example.com",
 	  -DAY / 2, 20 * DAY, "www.example.com", NULL, 1, 0,
 	  "www.example.com", "DNS:www.example.com", 0, 0, X509_V_OK },
@@ -359,6 +364,8 @@ test_leaf(void **state)
 	    X509_get0_notAfter(ca_x509)) <= 0);
 	assert_true(ASN1_TIME_compare(X509_get0_notBefore(x),
 	    X509_get0_notBefore(ca_x509)) >= 0);
+	assert_true(ASN1_TIME_compare(X509_get0_notBefore(x),
+	    X509_get0_notAfter(x)) <= 0);
 	if (c->na_is_ca)
 		assert_int_equal(ASN1_TIME_compare(X509_get0_notAfter(x),
 		    X509_get0_notAfter(ca_x509)), 0);
