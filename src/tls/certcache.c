@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -87,7 +88,8 @@ is_cache_name(const char *n)
 }
 
 struct dent {
-	time_t mtime;
+	struct timespec mtime;	/* to the nanosecond: many leaves are made
+				   in one second */
 	off_t  size;
 	char   name[NAME_LEN + 1];
 };
@@ -97,8 +99,10 @@ dent_cmp(const void *a, const void *b)
 {
 	const struct dent *x = a, *y = b;
 
-	if (x->mtime != y->mtime)
-		return x->mtime < y->mtime ? -1 : 1;
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 
@@ -135,7 +139,7 @@ disk_trim(struct tls_certcache *cc)
 			}
 			v = nv;
 		}
-		v[n].mtime = st.st_mtime;
+		v[n].mtime = st.st_mtim;
 		v[n].size = st.st_size;
 		memcpy(v[n].name, de->d_name, NAME_LEN + 1);
 		total += (uint64_t)st.st_size;

@@ -568,6 +568,10 @@ tls_props_make(const struct tls_ca *ca, const struct tls_leaf_req *r,
 	const char *host = r->host != NULL && r->host[0] ? r->host : r->ip;
 	char cn[CN_MAX + 1];
 	time_t now = time(NULL);
+	/* Our own validity starts a day back, at a whole day, so that the
+	 * same request again today gives the same properties (and a cache
+	 * hit), not new ones every second. */
+	time_t day_start = now - now % DAY - DAY;
 	X509 *srv = NULL;
 
 	memset(p, 0, sizeof(*p));
@@ -595,8 +599,8 @@ tls_props_make(const struct tls_ca *ca, const struct tls_leaf_req *r,
 		/* Times OpenSSL cannot read: the server's are lost, ours
 		 * stand instead (a mimicked leaf still needs some). */
 		if (p->not_before == 0 || p->not_after == 0) {
-			p->not_before = now - DAY;
-			p->not_after = now + (time_t)LEAF_DAYS * DAY;
+			p->not_before = day_start;
+			p->not_after = day_start + (time_t)LEAF_DAYS * DAY;
 		}
 		X509_free(srv);
 		/* No SAN at all: the name clients used to read in the CN
@@ -619,10 +623,8 @@ tls_props_make(const struct tls_ca *ca, const struct tls_leaf_req *r,
 		    !X509_NAME_add_entry_by_txt(p->subject, "CN",
 		    MBSTRING_ASC, (const unsigned char *)host, -1, -1, 0))
 			goto oom;
-		/* Whole days, so that the same host asked again today
-		 * gives the same properties (and a cache hit). */
-		p->not_before = now - now % DAY - DAY;
-		p->not_after = p->not_before + (time_t)LEAF_DAYS * DAY;
+		p->not_before = day_start;
+		p->not_after = day_start + (time_t)LEAF_DAYS * DAY;
 	}
 	if (p->subject == NULL || p->sans == NULL)
 		goto oom;

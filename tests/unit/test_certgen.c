@@ -699,6 +699,16 @@ test_cache_dir(void **state)
 	assert_true(dir_files(dir, NULL) <= 2);
 	assert_true(dir_files(dir, NULL) >= 1);
 	tls_certcache_free(cc);
+	/* The newest file stayed, the oldest went. */
+	cc = tls_certcache_new(0, dir, 2 * 1100, err, sizeof(err));
+	tls_leaf_unref(get_host(cc, "d4.example.com", 0));
+	tls_certcache_stats(cc, &st);
+	assert_int_equal(st.disk_hits, 1);
+	tls_leaf_unref(get_host(cc, "d1.example.com", 0));
+	tls_certcache_stats(cc, &st);
+	assert_int_equal(st.disk_hits, 1);
+	assert_int_equal(st.generated, 1);
+	tls_certcache_free(cc);
 	rm_dir(dir);
 	tls_leaf_unref(a);
 	OPENSSL_free(da);
