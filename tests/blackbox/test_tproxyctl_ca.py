@@ -214,3 +214,73 @@ def test_refusals(tools, tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1
     assert str(d / "ca.key") in r.stderr and "chmod 600" in r.stderr
+
+
+def _handshake(leaf, key, cafile, host):
+    """A TLS server on loopback presenting leaf (its chain after it), and
+    Python's ssl client trusting cafile only, asking for host: None when
+    the client accepted the server, else the client's error."""
+    import socket
+    import ssl
+    import threading
+
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(str(leaf), str(key))
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    lsock.settimeout(10)
+
+    def serve():
+        try:
+            conn, _ = lsock.accept()
+            conn.settimeout(10)
+            with sctx.wrap_socket(conn, server_side=True) as s:
+                s.sendall(b"hello")
+        except (OSError, ssl.SSLError):
+            pass
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    cctx = ssl.create_default_context(cafile=str(cafile))
+    err = None
+    try:
+        with socket.create_connection(lsock.getsockname(), timeout=10) as c:
+            with cctx.wrap_socket(c, server_hostname=host) as s:
+                assert s.recv(5) == b"hello"
+    except ssl.SSLCertVerificationError as e:
+        err = e.verify_message
+    t.join(10)
+    lsock.close()
+    return err
+
+
+@pytest.mark.parametrize("host,extra", [
+    ("www.example.com", []), ("rsa.example.com", ["rsa"]),
+    ("192.0.2.9", [])], ids=["ecdsa", "rsa", "ip"])
+def test_tls_client_accepts(tools, tmp_path, host, extra):
+    """Python's ssl (OpenSSL's TLS client, hostname check on) completes a
+    handshake with a leaf of the new CA served on loopback; an untrusted
+    leaf, another name, or another CA are refused."""
+    d = tmp_path / "ca"
+    ctl("ca", "create", "--dir", d)
+    cert, key = d / "ca.pem", d / "ca.key"
+    out = tmp_path / "leaf.pem"
+    subprocess.run([str(TOOL), "leaf", str(cert), str(key), host, str(out),
+                    *extra, "key"], check=True, capture_output=True,
+                   timeout=60)
+    assert stat.S_IMODE(os.stat(str(out) + ".key").st_mode) == 0o600
+    assert _handshake(out, str(out) + ".key", cert, host) is None
+    assert "mismatch" in _handshake(out, str(out) + ".key", cert,
+                                    "other.example.net")
+    other = tmp_path / "other"
+    ctl("ca", "create", "--dir", other)
+    assert _handshake(out, str(out) + ".key", other / "ca.pem",
+                      host) is not None
+    # Untrusted: "Not trusted by ..." signs it; the client refuses.
+    bad = tmp_path / "bad.pem"
+    subprocess.run([str(TOOL), "leaf", str(cert), str(key), host, str(bad),
+                    *extra, "untrusted", "key"], check=True,
+                   capture_output=True, timeout=60)
+    err = _handshake(bad, str(bad) + ".key", cert, host)
+    assert err is not None and "self-signed" in err, err

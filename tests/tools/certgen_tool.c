@@ -3,9 +3,10 @@
  * command line, for black-box tests (tests/blackbox/test_tproxyctl_ca.py)
  * and measurements.
  *
- *   certgen_tool leaf CA.pem CA.key HOST OUT.pem [rsa] [untrusted]
+ *   certgen_tool leaf CA.pem CA.key HOST OUT.pem [rsa] [untrusted] [key]
  *	a leaf for HOST (no server certificate to mimic): OUT.pem gets the
- *	leaf then its chain; its description goes to stdout
+ *	leaf then its chain (with "key": OUT.pem.key its private key, mode
+ *	0600, for a test TLS server); its description goes to stdout
  *   certgen_tool mimic CA.pem CA.key SERVER.pem HOST OUT.pem
  *	the same, mimicking SERVER.pem's certificate
  *   certgen_tool bench CA.pem CA.key N [rsa]
@@ -14,6 +15,7 @@
  *
  * Exit status: 0 done, 1 failed (the reason on stderr), 2 usage.
  */
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +40,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: certgen_tool leaf CA.pem CA.key HOST OUT.pem "
-	    "[rsa] [untrusted]\n"
+	    "[rsa] [untrusted] [key]\n"
 	    "       certgen_tool mimic CA.pem CA.key SERVER.pem HOST "
 	    "OUT.pem\n"
 	    "       certgen_tool bench CA.pem CA.key N [rsa]\n");
@@ -189,8 +191,22 @@ main(int argc, char **argv)
 	chain = tls_leaf_chain(l);
 	for (i = 0; i < sk_X509_num(chain); i++)
 		PEM_write_X509(f, sk_X509_value(chain, i));
-	if (fclose(f) == 0)
-		rc = 0;
+	if (fclose(f) != 0)
+		goto out;
+	if (has(argc, argv, 6, "key")) {
+		char kpath[4096];
+		int fd;
+
+		snprintf(kpath, sizeof(kpath), "%s.key", out);
+		fd = open(kpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		f = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (f == NULL || !PEM_write_PrivateKey(f, tls_leaf_pkey(l),
+		    NULL, NULL, 0, NULL, NULL) || fclose(f) != 0) {
+			perror(kpath);
+			goto out;
+		}
+	}
+	rc = 0;
 	printf("%s\n", tls_leaf_desc(l));
 out:
 	tls_leaf_unref(l);
