@@ -14,18 +14,26 @@
  * checks, and copied extensions (a CA:TRUE, a codeSigning usage) would
  * only widen what our CA vouches for.
  *
- * Keys. Squid gives every leaf one key per process (no key generation per
- * host). Here an ECDSA P-256 leaf (the default) gets a fresh key: a key
- * read from one leaf (a core dump, a cache file) then impersonates that
- * host only, and no two leaves share a key a client could link them by.
- * It is cheap: 0.37-0.47 ms per leaf, key and signature, measured with
- * `build/tests/certgen_tool bench CA.pem CA.key 500` on the 2-core test
- * machine. An RSA 2048 key took 100 to 410 ms (`bench ... 1 rsa`, five
- * runs: the search for primes varies): the event loop would stand still
- * that long for every first visit of an RSA-only client to a host, where
- * signing with a shared key costs about 1 ms. So RSA leaves
- * share one key per loaded CA, made at the first RSA leaf, as Squid's
- * do: that key is no easier to steal than the CA's own key beside it.
+ * Keys. Squid gives every leaf the signing CA's own key (gadgets.cc,
+ * generateFakeSslCertificate: "Use signing certificates private key as
+ * generated certificate private key"): no key generation per host, but
+ * whoever reads one leaf's key holds the CA's. Here an ECDSA P-256 leaf
+ * (the default) gets a fresh key: a key read from one leaf (a core dump,
+ * a cache file) impersonates that host only, and no two leaves share a
+ * key a client could link them by. It is cheap: 0.37-0.47 ms per leaf,
+ * key and signature, measured with `build/tests/certgen_tool bench
+ * CA.pem CA.key 500` on the 2-core test machine. An RSA 2048 key took
+ * 100 to 410 ms (`bench ... 1 rsa`, five runs: the search for primes
+ * varies): the event loop would stand still that long for every first
+ * visit of an RSA-only client to a host, where signing with a shared key
+ * costs about 1 ms. So RSA leaves share one key per loaded CA, made at
+ * the first RSA leaf (not the CA's key): it is no easier to steal than
+ * the CA's own key beside it, and a leaked copy (a cache file)
+ * impersonates hosts but signs nothing.
+ *
+ * Squid also keeps the server's validity even past its CA's, and the
+ * server's subjectAltName as it is; here the validity is cut to the CA's
+ * and the asked host is added, as certgen.h says.
  */
 #include <arpa/inet.h>
 #include <errno.h>
