@@ -9,9 +9,10 @@
  *	0600, for a test TLS server); its description goes to stdout
  *   certgen_tool mimic CA.pem CA.key SERVER.pem HOST OUT.pem
  *	the same, mimicking SERVER.pem's certificate
- *   certgen_tool bench CA.pem CA.key N [rsa]
+ *   certgen_tool bench CA.pem CA.key N [rsa] [DIR]
  *	N leaves for N hosts, then the same N again (cache hits): the time
- *	of each kind, per leaf
+ *	of each kind, per leaf; with DIR (a new directory), the leaves are
+ *	stored there too, and read back by a second cache (disk hits)
  *
  * Exit status: 0 done, 1 failed (the reason on stderr), 2 usage.
  */
@@ -43,7 +44,7 @@ usage(void)
 	    "[rsa] [untrusted] [key]\n"
 	    "       certgen_tool mimic CA.pem CA.key SERVER.pem HOST "
 	    "OUT.pem\n"
-	    "       certgen_tool bench CA.pem CA.key N [rsa]\n");
+	    "       certgen_tool bench CA.pem CA.key N [rsa] [DIR]\n");
 	return 2;
 }
 
@@ -58,8 +59,42 @@ has(int argc, char **argv, int from, const char *word)
 	return 0;
 }
 
+/* Read the n leaves of bench() back from dir with a new cache. */
 static int
-bench(struct tls_ca *ca, int n, int rsa)
+bench_disk(struct tls_ca *ca, int n, int rsa, const char *dir)
+{
+	struct tls_certcache_stats st;
+	struct tls_certcache *cc;
+	struct tls_leaf_req r = { 0 };
+	struct tls_leaf *l;
+	char err[512], host[64];
+	double t0, t1;
+	int i;
+
+	cc = tls_certcache_new(0, dir, 0, err, sizeof(err));
+	if (cc == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	r.key = rsa ? TLS_KEY_RSA2048 : TLS_KEY_EC_P256;
+	r.host = host;
+	t0 = now_ms();
+	for (i = 0; i < n; i++) {
+		snprintf(host, sizeof(host), "h%d.bench.example", i);
+		l = tls_leaf_get(cc, ca, &r, err, sizeof(err));
+		tls_leaf_unref(l);
+	}
+	t1 = now_ms();
+	tls_certcache_stats(cc, &st);
+	printf("directory: %llu disk hits in %.1f ms (%.3f ms each), "
+	    "generated=%llu\n", (unsigned long long)st.disk_hits, t1 - t0,
+	    (t1 - t0) / n, (unsigned long long)st.generated);
+	tls_certcache_free(cc);
+	return 0;
+}
+
+static int
+bench(struct tls_ca *ca, int n, int rsa, const char *dir)
 {
 	struct tls_certcache_stats st;
 	struct tls_certcache *cc;
@@ -70,7 +105,7 @@ bench(struct tls_ca *ca, int n, int rsa)
 	size_t heap0, heap1;
 	int pass, i;
 
-	cc = tls_certcache_new((size_t)n * 8192 + (1 << 20), NULL, 0, err,
+	cc = tls_certcache_new((size_t)n * 8192 + (1 << 20), dir, 0, err,
 	    sizeof(err));
 	if (cc == NULL) {
 		fprintf(stderr, "%s\n", err);
@@ -108,7 +143,7 @@ bench(struct tls_ca *ca, int n, int rsa)
 	    (unsigned long long)st.mem_bytes, (double)st.mem_bytes / n,
 	    ((double)heap1 - (double)heap0) / n);
 	tls_certcache_free(cc);
-	return 0;
+	return dir != NULL ? bench_disk(ca, n, rsa, dir) : 0;
 }
 
 static uint8_t *
@@ -153,8 +188,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(argv[1], "bench") == 0) {
+		for (i = 5; i < argc && strcmp(argv[i], "rsa") == 0; i++)
+			;
 		rc = bench(ca, atoi(argv[4]) > 0 ? atoi(argv[4]) : 1,
-		    has(argc, argv, 5, "rsa"));
+		    has(argc, argv, 5, "rsa"), i < argc ? argv[i] : NULL);
 		tls_ca_free(ca);
 		return rc;
 	}
