@@ -109,8 +109,9 @@ dent_cmp(const void *a, const void *b)
 /*
  * Count the directory's cache files and, over disk_max, remove the
  * oldest (least recently used: a disk hit touches its file) until under
- * it. A scan per trim: trims happen when the running estimate passes the
- * bound, not on every write.
+ * it; remove temporary files left by writers that died. A scan per
+ * trim: trims happen when the running estimate passes the bound, not on
+ * every write.
  */
 static int
 disk_trim(struct tls_certcache *cc)
@@ -125,6 +126,15 @@ disk_trim(struct tls_certcache *cc)
 	if ((d = opendir(cc->dir)) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
+		/* A writer that died between open and rename (disk_write)
+		 * left its temporary file: gone after an hour. */
+		if (strncmp(de->d_name, ".tmp-", 5) == 0 &&
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    0 && S_ISREG(st.st_mode) &&
+		    st.st_mtime < time(NULL) - 3600) {
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
 		if (!is_cache_name(de->d_name) ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) <
 		    0 || !S_ISREG(st.st_mode))

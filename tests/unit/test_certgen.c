@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <fcntl.h>
 
 #include <cmocka.h>
 #include <openssl/err.h>
@@ -640,9 +641,28 @@ test_cache_dir(void **state)
 
 	(void)state;
 	rm_dir(dir);
+	/* A temporary file of a writer that died: removed when old. */
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/.tmp-dead-1", dir);
+	f = fopen(path, "w");
+	fclose(f);
+	{
+		struct timespec old[2] = { { time(NULL) - 7200, 0 },
+					   { time(NULL) - 7200, 0 } };
+
+		assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	}
+	snprintf(path, sizeof(path), "%s/.tmp-young-1", dir);
+	f = fopen(path, "w");
+	fclose(f);
 	cc = tls_certcache_new(0, dir, 0, err, sizeof(err));
 	if (cc == NULL)
 		fail_msg("%s", err);
+	snprintf(path, sizeof(path), "%s/.tmp-dead-1", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/.tmp-young-1", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	unlink(path);
 	assert_int_equal(stat(dir, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0700);
 	a = get_host(cc, "disk.example.com", 0);
