@@ -74,7 +74,7 @@ $(B)/tproxyctl: $(CTL_OBJS) $(filter $(B)/src/config/%.o $(B)/src/acl/%.o \
 		$(B)/src/tls/verify_names.o \
 		$(B)/src/core/sa.o $(B)/src/core/fmt.o \
 		$(B)/src/log/log.o,$(LIB_OBJS))
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -96,6 +96,12 @@ $(B)/tests/replay_fuzz_ctl_rules: $(B)/tests/fuzz/fuzz_ctl_rules.o \
 $(B)/tests/fuzz/replay.o: tests/fuzz/replay.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The bumping certificates driven from the command line: leaves for
+# tests/blackbox/test_tproxyctl_ca.py, and generation times (bench).
+$(B)/tests/certgen_tool: $(B)/tests/tools/certgen_tool.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # Driver for tests/blackbox/test_priv.py: calls priv_drop() and reports.
 $(B)/tests/priv_check: $(B)/tests/priv/priv_check.o $(B)/src/core/priv.o
@@ -125,7 +131,7 @@ CTL_TESTS  := $(sort $(wildcard tests/blackbox/test_tproxyctl*.py \
 		tests/blackbox/test_doctor_*.py))
 PYTEST     := TPROXYD_BUILD=$(B) $(PYTHON) -m pytest -q -ra -p no:cacheprovider
 blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
-		$(B)/tests/sib_tool
+		$(B)/tests/sib_tool $(B)/tests/certgen_tool
 	@echo "== $(WCCP_TESTS) and the tproxyctl tests: in the background," \
 		"reports below"
 	@rm -f $(B)/doctor-faults.jsonl
@@ -147,7 +153,7 @@ blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
 # tests/fuzz/corpus/<target>; `make test` runs each for 7 s so that a
 # regression fails CI. Crashes land in build/fuzz/ as crash-* files.
 FUZZ_TARGETS := h1_req h1_resp chunked url config wccp2 gre tls_hello \
-                tls_server dns_msg ctl_rules cache_cc icp htcp
+                tls_server dns_msg ctl_rules cache_cc icp htcp certgen
 FUZZ_TIME    ?= 60
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE
@@ -165,6 +171,8 @@ FUZZ_SRCS_tls_server := src/tls/server.c src/tls/rec.c src/tls/cert.c \
 # Libraries a target needs beyond libc (the tls_* targets take
 # tests/fuzz/tls.dict, the others http.dict: see fuzz-run).
 FUZZ_LIBS_tls_server := -lcrypto
+FUZZ_SRCS_certgen    := src/tls/certgen.c src/tls/certcache.c
+FUZZ_LIBS_certgen    := -lcrypto
 
 FUZZ_SRCS_dns_msg := src/learn/dns_msg.c src/learn/learn_tab.c \
                      src/learn/learn_pkt.c

@@ -220,6 +220,51 @@ ext_versions(struct tls_rd *r, size_t lim, struct tls_hello *h)
 	return 0;
 }
 
+/*
+ * signature_algorithms (RFC 8446 §4.2.3, RFC 5246 §7.4.1.4.1): a list of
+ * 2-byte schemes. h->ecdsa when one is ECDSA: ecdsa_secp256r1_sha256,
+ * ecdsa_secp384r1_sha384, ecdsa_secp521r1_sha512 (0x0403, 0x0503, 0x0603)
+ * or TLS 1.2's ecdsa_sha1 (0x0203). 0x0807/0x0808 are EdDSA: a client
+ * offering only those cannot check an ECDSA signature. Only read for
+ * that flag: a malformed list is skipped, not an error, so that this
+ * does not refuse hellos the reader accepted before it looked here.
+ */
+static int
+ext_sigalgs(struct tls_rd *r, size_t lim, struct tls_hello *h)
+{
+	uint32_t list, v;
+	int rc, ok, ecdsa = 0;
+
+	if (lim - r->off < 2)
+		return tls_rd_get(r, lim, NULL, lim - r->off);
+	if ((rc = tls_rd_uint(r, lim, 2, &list)) < 0)
+		return rc;
+	ok = list % 2 == 0 && r->off + list == lim;
+	while (lim - r->off >= 2) {
+		if ((rc = tls_rd_uint(r, lim, 2, &v)) < 0)
+			return rc;
+		if (v == 0x0403 || v == 0x0503 || v == 0x0603 || v == 0x0203)
+			ecdsa = 1;
+	}
+	if (r->off < lim && (rc = tls_rd_get(r, lim, NULL, lim - r->off)) < 0)
+		return rc;
+	if (ok)
+		h->ecdsa = ecdsa;
+	return 0;
+}
+
+/* An ECDHE_ECDSA cipher suite (RFC 8422, 5289, 6209, 6367, 7251, 7905):
+ * the server's certificate holds an ECDSA key. */
+static int
+suite_ecdsa(uint32_t v)
+{
+	return (v >= 0xc006 && v <= 0xc00a) || v == 0xc023 || v == 0xc024 ||
+	    v == 0xc02b || v == 0xc02c || v == 0xc048 || v == 0xc049 ||
+	    v == 0xc05c || v == 0xc05d || v == 0xc072 || v == 0xc073 ||
+	    v == 0xc086 || v == 0xc087 || (v >= 0xc0ac && v <= 0xc0af) ||
+	    v == 0xcca9;
+}
+
 /* Is type among the first n of seen[]? */
 static int
 ext_seen(const uint16_t *seen, size_t n, uint16_t type)
@@ -235,7 +280,7 @@ ext_seen(const uint16_t *seen, size_t n, uint16_t type)
 /* The extensions block, from its length to the end of the message at
  * lim. Each one is read to its end, whether understood or not. */
 static int
-hello_exts(struct tls_rd *r, size_t lim, struct tls_hello *h)
+hello_exts(struct tls_rd *r, size_t lim, struct tls_hello *h, int *sigalgs)
 {
 	uint16_t seen[SEEN_MAX];
 	uint32_t total, type, len;
@@ -274,6 +319,10 @@ hello_exts(struct tls_rd *r, size_t lim, struct tls_hello *h)
 		case TLS_EXT_SUPPORTED_VERSIONS:
 			rc = ext_versions(r, elim, h);
 			break;
+		case TLS_EXT_SIG_ALGS:
+			*sigalgs = 1;
+			rc = ext_sigalgs(r, elim, h);
+			break;
 		case TLS_EXT_ECH:
 			/* The outer hello of ECH (or a GREASE ECH, which
 			 * looks the same from outside): its content is
@@ -297,7 +346,7 @@ hello_body(struct tls_rd *r, size_t lim, struct tls_hello *h)
 {
 	uint32_t v, len;
 	size_t end;
-	int rc;
+	int rc, ecdsa_suite = 0, sigalgs = 0;
 
 	rc = tls_rd_uint(r, lim, 2, &v);
 	if (rc < 0)
@@ -329,6 +378,8 @@ hello_body(struct tls_rd *r, size_t lim, struct tls_hello *h)
 		if (!tls_is_grease((uint16_t)v) &&
 		    h->nciphers < TLS_MAX_CIPHERS)
 			h->ciphers[h->nciphers++] = (uint16_t)v;
+		if (suite_ecdsa(v))
+			ecdsa_suite = 1;
 	}
 	/* legacy_compression_methods<1..2^8-1> */
 	if ((rc = tls_rd_uint(r, lim, 1, &len)) < 0)
@@ -338,9 +389,13 @@ hello_body(struct tls_rd *r, size_t lim, struct tls_hello *h)
 	if ((rc = tls_rd_get(r, lim, NULL, len)) < 0)
 		return rc;
 	/* SSL 3.0 hellos may end here (RFC 5246 §7.4.1.2). */
-	if (r->off == lim)
-		return 0;
-	return hello_exts(r, lim, h);
+	if (r->off < lim && (rc = hello_exts(r, lim, h, &sigalgs)) < 0)
+		return rc;
+	/* RFC 5246 §7.4.1.4.1: without signature_algorithms, the suites
+	 * say which certificates the client takes. */
+	if (!sigalgs && ecdsa_suite)
+		h->ecdsa = 1;
+	return 0;
 }
 
 int

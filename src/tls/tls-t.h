@@ -42,6 +42,7 @@ enum tls_rc {
 
 /* Extension types the readers look at. */
 #define TLS_EXT_SNI                 0x0000
+#define TLS_EXT_SIG_ALGS            0x000d	/* signature_algorithms */
 #define TLS_EXT_ALPN                0x0010
 #define TLS_EXT_SUPPORTED_VERSIONS  0x002b
 #define TLS_EXT_ECH                 0xfe0d	/* Encrypted Client Hello */
@@ -69,6 +70,11 @@ struct tls_hello {
 	unsigned ech:1;		/* an encrypted_client_hello extension: this
 				   is the outer hello, the real one is
 				   encrypted (or a GREASE ECH) */
+	unsigned ecdsa:1;	/* the client accepts an ECDSA certificate:
+				   it offers an ECDSA signature scheme
+				   (signature_algorithms), or without that
+				   extension an ECDHE_ECDSA cipher suite;
+				   else a bumping port presents RSA */
 	char     alpn[TLS_ALPN_TEXT];	/* offered protocols, comma
 					   separated; "" when none */
 	uint16_t ciphers[TLS_MAX_CIPHERS];

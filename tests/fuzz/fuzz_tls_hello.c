@@ -80,6 +80,7 @@ check_same(const struct tls_hello *a, const struct tls_hello *b)
 	FUZZ_CHECK(a->sni_invalid == b->sni_invalid);
 	FUZZ_CHECK(a->sni_ip == b->sni_ip);
 	FUZZ_CHECK(a->ech == b->ech);
+	FUZZ_CHECK(a->ecdsa == b->ecdsa);
 	FUZZ_CHECK(strcmp(a->alpn, b->alpn) == 0);
 	FUZZ_CHECK(a->nciphers == b->nciphers);
 	FUZZ_CHECK(memcmp(a->ciphers, b->ciphers,

@@ -175,6 +175,8 @@ test_capture(void **state)
 	assert_int_equal(h.sni_invalid, 0);
 	assert_int_equal(h.sni_ip, c->sni_ip);
 	assert_int_equal(h.ech, 0);
+	/* Every recorded client offers ecdsa_secp256r1_sha256. */
+	assert_int_equal(h.ecdsa, 1);
 	assert_string_equal(h.alpn, c->alpn);
 	if (c->nversions >= 0)
 		assert_int_equal(h.nversions, c->nversions);
@@ -651,6 +653,75 @@ test_craft(void **state)
 		assert_true(has_ext(&h, TLS_EXT_ECH));
 }
 
+/* Does the client take an ECDSA certificate (h.ecdsa)? From the
+ * signature_algorithms extension (13) when sent, else from the suites. */
+struct ecdsa_case {
+	const char *name;
+	const char *ciphers;	/* NULL: 0x1301, 0xC02F (ECDHE_RSA) */
+	size_t      clen;
+	struct ext  ext[3];
+	int         rc;
+	unsigned    ecdsa;
+};
+
+#define SUITES(s)	(s), sizeof(s) - 1
+#define SIGALGS(s)	EXT(TLS_EXT_SIG_ALGS, s)
+
+static const struct ecdsa_case ecdsa_cases[] = {
+	{ "no sigalgs, ECDHE_RSA only", NULL, 0, { EXT_END }, TLS_OK, 0 },
+	{ "no sigalgs, ECDHE_ECDSA_AES128_GCM",
+	  SUITES("\xc0\x2f\xc0\x2b"), { EXT_END }, TLS_OK, 1 },
+	{ "no sigalgs, ECDHE_ECDSA_CHACHA20", SUITES("\xcc\xa9"),
+	  { EXT_END }, TLS_OK, 1 },
+	{ "no sigalgs, ECDHE_ECDSA_AES256_CBC_SHA", SUITES("\xc0\x0a"),
+	  { EXT_END }, TLS_OK, 1 },
+	{ "no sigalgs, ECDHE_RSA_CHACHA20", SUITES("\xcc\xa8"),
+	  { EXT_END }, TLS_OK, 0 },
+	{ "ecdsa_secp256r1_sha256", NULL, 0,
+	  { SIGALGS("\x00\x04\x08\x04\x04\x03"), EXT_END }, TLS_OK, 1 },
+	{ "ecdsa_secp384r1_sha384", NULL, 0,
+	  { SIGALGS("\x00\x02\x05\x03"), EXT_END }, TLS_OK, 1 },
+	{ "ecdsa_secp521r1_sha512", NULL, 0,
+	  { SIGALGS("\x00\x02\x06\x03"), EXT_END }, TLS_OK, 1 },
+	{ "rsa_pss and rsa_pkcs1 only", NULL, 0,
+	  { SIGALGS("\x00\x06\x08\x04\x04\x01\x08\x05"), EXT_END },
+	  TLS_OK, 0 },
+	{ "ed25519 and ed448 are not ECDSA", NULL, 0,
+	  { SIGALGS("\x00\x04\x08\x07\x08\x08"), EXT_END }, TLS_OK, 0 },
+	/* The extension decides over the suites: RFC 5246 §7.4.1.4.1. */
+	{ "ECDSA suite but sigalgs RSA only", SUITES("\xc0\x2b"),
+	  { SIGALGS("\x00\x02\x08\x04"), EXT_END }, TLS_OK, 0 },
+	{ "sigalgs odd length: skipped", NULL, 0,
+	  { SIGALGS("\x00\x03\x04\x03\x01"), EXT_END }, TLS_OK, 0 },
+	{ "sigalgs list length short: skipped", NULL, 0,
+	  { SIGALGS("\x00\x02\x08\x04\x04\x03"), EXT_END }, TLS_OK, 0 },
+	{ "sigalgs one byte: skipped", NULL, 0,
+	  { SIGALGS("\x04"), EXT_END }, TLS_OK, 0 },
+	{ "sigalgs empty", NULL, 0, { SIGALGS(""), EXT_END }, TLS_OK, 0 },
+	{ "sigalgs twice", NULL, 0,
+	  { SIGALGS("\x00\x02\x04\x03"), SIGALGS("\x00\x02\x04\x03"),
+	    EXT_END }, TLS_E_MALFORMED, 0 },
+};
+
+static void
+test_ecdsa(void **state)
+{
+	const struct ecdsa_case *c = *state;
+	struct hb *hb = malloc(sizeof(*hb));
+	struct tls_hello h;
+	size_t k;
+
+	assert_non_null(hb);
+	hello_make(hb, c->ext, 0, (const uint8_t *)c->ciphers, c->clen);
+	assert_int_equal(tls_hello_parse(hb->b, hb->n, MAX, &h), c->rc);
+	assert_int_equal(h.ecdsa, c->ecdsa);
+	/* Every prefix: INCOMPLETE, never a wrong answer. */
+	for (k = 0; c->rc == TLS_OK && k < hb->n; k++)
+		assert_int_equal(tls_hello_parse(hb->b, k, MAX, &h),
+		    TLS_INCOMPLETE);
+	free(hb);
+}
+
 /* The first bytes of a stream, and a broken record layer or body: the
  * answer after n bytes. */
 struct raw_case {
@@ -894,6 +965,7 @@ main(void)
 			    cap_cases);
 	failed += RUN_TABLE("hello: server_name", test_sni, sni_cases);
 	failed += RUN_TABLE("hello: crafted", test_craft, craft_cases);
+	failed += RUN_TABLE("hello: ECDSA", test_ecdsa, ecdsa_cases);
 	failed += RUN_TABLE("hello: first bytes", test_raw, raw_cases);
 	failed += cmocka_run_group_tests_name("hello: misc", misc, NULL,
 					      NULL);

@@ -18,6 +18,7 @@
 #include "config/config.h"
 
 #include "apply.h"
+#include "ca.h"
 #include "conf.h"
 #include "doctor.h"
 #include "status.h"
@@ -52,6 +53,11 @@ usage(FILE *f)
 		"       tproxyctl status [-f tproxyd.conf] [--state FILE]\n"
 		"       tproxyctl doctor [-f tproxyd.conf] [--json] "
 		"[setup options]\n"
+		"       tproxyctl ca create [--dir DIR] [--name TEXT] "
+		"[--days N] [--rsa]\n"
+		"                           [--permit DOMAIN ...] [--force]\n"
+		"       tproxyctl ca show [--dir DIR | FILE]\n"
+		"       tproxyctl ca export [--dir DIR] [--der]\n"
 		"       tproxyctl -v\n");
 }
 
@@ -422,6 +428,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "watch") == 0)
 		return watch_main(argc, argv);
+	if (strcmp(argv[1], "ca") == 0)
+		return ca_main(argc, argv);
 	if (strcmp(argv[1], "status") == 0) {
 		const char *conf = TPROXYD_CONF;
 		const char *state = STATE_DEFAULT;
