@@ -249,10 +249,14 @@ wait_events(struct conn **c, int n)
 static int
 hs1(struct conn *c)
 {
-	int r;
+	int r, i = 0;
 
-	while ((r = xprt_tls_handshake(c)) == 0)
+	while ((r = xprt_tls_handshake(c)) == 0) {
+		/* A handshake is a few round trips, not thousands. */
+		if (++i > 1000)
+			fail_msg("the handshake does not end");
 		wait_events(&c, 1);
+	}
 	return r;
 }
 
@@ -261,10 +265,12 @@ static void
 hs2(struct conn *a, struct conn *b, int *ra, int *rb)
 {
 	struct conn *w[2];
-	int n;
+	int n, i;
 
 	*ra = *rb = 0;
-	for (;;) {
+	for (i = 0;; i++) {
+		if (i > 1000)
+			fail_msg("the handshakes do not end");
 		if (*ra == 0)
 			*ra = xprt_tls_handshake(a);
 		if (*rb == 0)
