@@ -868,8 +868,10 @@ test_garbage(void **state)
  * close with close_notify. Returns the info of the connection. */
 static void
 serve_one(int l, const char *until, const char *reply,
-	  struct xprt_tls_info *i)
+	  struct xprt_tls_info *i, size_t pre)
 {
+	struct pollfd pf;
+	char hello[64];
 	void *sctx = ctx_server(NULL, 0);
 	struct conn b;
 	char buf[4096];
@@ -879,7 +881,17 @@ serve_one(int l, const char *until, const char *reply,
 
 	assert_true(fd >= 0);
 	conn_on(&b, fd);
-	accept_leaf(&b, sctx, &leaf, NULL, 0);
+	/* The first pre bytes of the client's hello already read, as the
+	 * peek leaves them. */
+	if (pre > 0) {
+		pf.fd = fd;
+		pf.events = POLLIN;
+		assert_int_equal(poll(&pf, 1, WAIT_MS), 1);
+		assert_true(pre <= sizeof(hello));
+		assert_int_equal(recv(fd, hello, pre, MSG_WAITALL),
+		    (ssize_t)pre);
+	}
+	accept_leaf(&b, sctx, &leaf, hello, pre);
 	if (hs1(&b) != 1)
 		fail_msg("handshake: %s", xprt_tls_error(&b));
 	xprt_tls_info(&b, i);
@@ -937,7 +949,7 @@ test_s_client(void **state)
 
 			pid = spawn(argv, in, out);
 		}
-		serve_one(l, "ping\n", "pong\n", &i);
+		serve_one(l, "ping\n", "pong\n", &i, v == 0 ? 0 : 11);
 		assert_int_equal(reap(pid), 0);
 		close(l);
 		o = slurp(out);
@@ -951,33 +963,41 @@ test_s_client(void **state)
 	}
 }
 
+/* curl, with its hello read from the socket or partly given as bytes
+ * already read (a record header and a bit). */
 static void
 test_curl(void **state)
 {
+	static const size_t pre[] = { 0, 7, 64 };
 	struct xprt_tls_info i;
 	char out[160], res[96], url[96];
+	unsigned k;
 	pid_t pid;
 	int l, p;
 
 	(void)state;
-	l = listener(&p);
-	snprintf(out, sizeof(out), "%s/curl.out", dir);
-	snprintf(res, sizeof(res), "test.example:%d:127.0.0.1", p);
-	snprintf(url, sizeof(url), "https://test.example:%d/hello", p);
-	{
-		char *const argv[] = { "curl", "-sS", "--max-time", "10",
-		    "--cacert", path_ca, "--resolve", res, url, NULL };
+	for (k = 0; k < NELEM(pre); k++) {
+		l = listener(&p);
+		snprintf(out, sizeof(out), "%s/curl.out", dir);
+		snprintf(res, sizeof(res), "test.example:%d:127.0.0.1", p);
+		snprintf(url, sizeof(url), "https://test.example:%d/hello", p);
+		{
+			char *const argv[] = { "curl", "-sS", "--max-time",
+			    "10", "--cacert", path_ca, "--resolve", res, url,
+			    NULL };
 
-		pid = spawn(argv, NULL, out);
+			pid = spawn(argv, NULL, out);
+		}
+		serve_one(l, "\r\n\r\n", "HTTP/1.1 200 OK\r\n"
+		    "Content-Length: 6\r\nConnection: close\r\n\r\nhello\n",
+		    &i, pre[k]);
+		assert_int_equal(reap(pid), 0);
+		close(l);
+		assert_string_equal(slurp(out), "hello\n");
+		/* curl offers h2 and http/1.1: the server picks http/1.1. */
+		assert_string_equal(i.alpn, "http/1.1");
+		info_free(&i);
 	}
-	serve_one(l, "\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n"
-	    "Connection: close\r\n\r\nhello\n", &i);
-	assert_int_equal(reap(pid), 0);
-	close(l);
-	assert_string_equal(slurp(out), "hello\n");
-	/* curl offers h2 and http/1.1: the server picks http/1.1. */
-	assert_string_equal(i.alpn, "http/1.1");
-	info_free(&i);
 }
 
 /* ------------------------------------------------------------------ */
