@@ -609,6 +609,57 @@ test_pair(void **state)
 	    kernel ? "available" : "not available: CONFIG_TLS unset");
 }
 
+/* Versions the two ends cannot agree on: both handshakes fail. */
+struct mismatch_case {
+	const char *name;
+	const char *s_options;
+	int         s_min;
+	const char *c_options;
+	int         c_min;
+};
+
+static const struct mismatch_case mismatch_cases[] = {
+	{ "client-min-1.3", "NO_TLSv1_3", 0, NULL, TLS1_3_VERSION },
+	{ "server-min-1.3", NULL, TLS1_3_VERSION, "NO_TLSv1_3", 0 },
+	{ "client-no-1.2", "NO_TLSv1_3", 0, "NO_TLSv1_2", 0 },
+	/* (The default minimum, TLS 1.2, cannot be told apart here:
+	 * OpenSSL 3 refuses TLS 1.0 and 1.1 at its default security
+	 * level anyway.) */
+};
+
+static void
+test_mismatch(void **state)
+{
+	const struct mismatch_case *t = *state;
+	struct tls_ctx_opts so = { .options = t->s_options,
+				   .min_version = t->s_min };
+	struct tls_ctx_opts co = { .options = t->c_options,
+				   .min_version = t->c_min };
+	char err[256];
+	void *sctx = tls_ctx_new(1, &so, err, sizeof(err));
+	void *cctx = tls_ctx_new(0, &co, err, sizeof(err));
+	struct conn a, b;
+	int sv[2], ra, rb;
+
+	assert_non_null(sctx);
+	assert_non_null(cctx);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	conn_on(&a, sv[0]);
+	conn_on(&b, sv[1]);
+	assert_int_equal(xprt_tls_connect(&a, cctx, "test.example"), 0);
+	accept_leaf(&b, sctx, &leaf, NULL, 0);
+	hs2(&a, &b, &ra, &rb);
+	/* The end that finds no common version fails with -EPROTO and
+	 * says why; the other sees the alert or the close. */
+	assert_true(ra < 0);
+	assert_true(rb < 0);
+	assert_true(ra == -EPROTO || rb == -EPROTO);
+	conn_close(&a);
+	conn_close(&b);
+	tls_ctx_free(sctx);
+	tls_ctx_free(cctx);
+}
+
 /* ------------------------------------------------------------------ */
 /* Server role with the ClientHello already read, split at odd places */
 
@@ -1297,6 +1348,11 @@ main(void)
 	for (i = 0; i < NELEM(pair_cases); i++) {
 		t[n] = (struct CMUnitTest)ROW(test_pair, pair_cases, i);
 		t[n++].name = pair_cases[i].name;
+	}
+	for (i = 0; i < NELEM(mismatch_cases); i++) {
+		t[n] = (struct CMUnitTest)ROW(test_mismatch, mismatch_cases,
+		    i);
+		t[n++].name = mismatch_cases[i].name;
 	}
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_preread);
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_mib);
