@@ -634,9 +634,11 @@ xprt_tls_info(const struct conn *c, struct xprt_tls_info *i)
 	i->version = (uint16_t)SSL_version(x->ssl);
 	i->cipher = SSL_get_cipher_name(x->ssl);
 	SSL_get0_alpn_selected(x->ssl, &a, &alen);
-	if (alen >= sizeof(x->alpn))
+	/* None selected: a is NULL. */
+	if (a == NULL || alen >= sizeof(x->alpn))
 		alen = 0;
-	memcpy(x->alpn, a, alen);
+	if (alen > 0)
+		memcpy(x->alpn, a, alen);
 	x->alpn[alen] = '\0';
 	i->alpn = x->alpn;
 	i->ktls_send = BIO_get_ktls_send(SSL_get_wbio(x->ssl)) > 0;
