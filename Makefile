@@ -114,6 +114,12 @@ $(B)/tests/cdisk_tool: $(B)/tests/tools/cdisk_tool.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The TLS transport's throughput, with and without kernel TLS
+# (tests/tools/xtls_bench.c says how to run it).
+$(B)/tests/xtls_bench: $(B)/tests/tools/xtls_bench.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 unit: deps-test $(UT_BINS) $(FUZZ_REPLAY)
 	@set -e; for t in $(UT_BINS); do echo "== $$t"; $$t; done
 	@set -e; for t in $(FUZZ_REPLAY); do \
