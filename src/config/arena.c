@@ -24,9 +24,18 @@ struct ar_re {
 	size_t        n;
 };
 
+/* Something the configuration holds that is not memory of the arena
+ * (a loaded certificate, a TLS context): released by fn(arg). */
+struct ar_rel {
+	struct ar_rel *next;
+	void         (*fn)(void *arg);
+	void          *arg;
+};
+
 struct arena {
 	struct ar_chunk *chunk;		/* current chunk first */
 	struct ar_re    *re;
+	struct ar_rel   *rel;
 };
 
 /* Configuration memory is not optional: see the comment in cfg-int.h. */
@@ -50,6 +59,7 @@ ar_new(void)
 
 	ar->chunk = NULL;
 	ar->re = NULL;
+	ar->rel = NULL;
 	return ar;
 }
 
@@ -58,10 +68,15 @@ ar_free(struct arena *ar)
 {
 	struct ar_chunk *ch, *chn;
 	struct ar_re *r, *rn;
+	struct ar_rel *l;
 	size_t i;
 
 	if (ar == NULL)
 		return;
+	/* Newest first: what was made from an older object goes before
+	 * it. The list lives in the chunks too. */
+	for (l = ar->rel; l != NULL; l = l->next)
+		l->fn(l->arg);
 	/* The regex list itself lives in the chunks: walk it first. */
 	for (r = ar->re; r != NULL; r = rn) {
 		rn = r->next;
@@ -144,6 +159,17 @@ ar_grow(struct arena *ar, void *base, size_t n, size_t size)
 	if (n > 0)
 		memcpy(nb, base, n * size);
 	return nb;
+}
+
+void
+ar_release(struct arena *ar, void (*fn)(void *arg), void *arg)
+{
+	struct ar_rel *l = ar_alloc(ar, sizeof(*l));
+
+	l->fn = fn;
+	l->arg = arg;
+	l->next = ar->rel;
+	ar->rel = l;
 }
 
 void

@@ -39,6 +39,10 @@ char           *ar_strndup(struct arena *ar, const char *s, size_t len);
  * doubles when n is a power of two, so pushing N values costs O(N) memory.
  */
 void           *ar_grow(struct arena *ar, void *base, size_t n, size_t size);
+/* Call fn(arg) in ar_free() (newest first): for objects a cfg holds
+ * that are not arena memory (certificates, TLS contexts). */
+void            ar_release(struct arena *ar, void (*fn)(void *arg),
+			   void *arg);
 /* Register n compiled regexes for regfree() in ar_free(). */
 void            ar_regex(struct arena *ar, regex_t *re, size_t n);
 

@@ -70,8 +70,8 @@
 	"tproxyd always connects to the original destination of an " \
 	"intercepted request"
 #define W_OUBT \
-	"only used when decrypting TLS (ssl_bump bump), which tproxyd does " \
-	"not do yet"
+	"a setting of decrypted TLS (ssl_bump bump) that tproxyd does not " \
+	"apply"
 #define W_OUBP \
 	"only used by proxy authentication (auth_param), which tproxyd " \
 	"refuses"
@@ -258,10 +258,7 @@ static const struct cfg_nodir ignored[] = {
 	{ "sslproxy_session_cache_size",	NULL, W_OUBT },
 	{ "sslproxy_cert_sign_hash",		NULL, W_OUBT },
 	{ "sslpassword_program",		NULL, W_OUBT },
-	{ "sslcrtd_program",			NULL, W_OUBT },
-	{ "sslcrtd_children",			NULL, W_OUBT },
 	{ "sslcrtvalidator_children",		NULL, W_OUBT },
-	{ "tls_key_log",			NULL, W_OUBT },
 	{ "authenticate_cache_garbage_interval", NULL, W_OUBP },
 	{ "authenticate_ttl",			NULL, W_OUBP },
 	{ "authenticate_ip_ttl",		NULL, W_OUBP },

@@ -15,6 +15,9 @@ enum port_mode {
 	PORT_STATS,		/* stats_port: Prometheus /metrics only */
 };
 
+struct tls_ca;
+struct tls_certcache;
+
 struct cfg_port {
 	struct sockaddr_storage addr;	/* port set; address any when the
 					   line named none */
@@ -33,6 +36,17 @@ struct cfg_port {
 	char           *cert;		/* cert= / tls-cert=: for bumping,
 					   NULL when not given */
 	char           *key;		/* key= / tls-key= */
+	/* Bumping (ssl_bump bump), set up when some rule bumps: */
+	char           *tls_options;	/* options= (NO_SSLv3, ...) */
+	char           *tls_ciphers;	/* cipher= */
+	int             tls_min;	/* tls-min-version=1.N: TLS1_N_VERSION,
+					   0: the default */
+	int             gen_certs;	/* generate-host-certificates: 1 (the
+					   default), 0 off */
+	size_t          cert_mem;	/* dynamic_cert_mem_cache_size */
+	struct tls_ca  *ca;		/* the signing CA (cert=, key=) */
+	struct tls_certcache *certs;	/* the generated certificates */
+	void           *tls_ctx;	/* the TLS server context */
 	const char     *file;
 	int             line;
 };

@@ -130,6 +130,74 @@ tls_server_option(const char *o)
 	return 0;
 }
 
+/*
+ * The TLS server options tproxyd applies when the port bumps: 1 when o is
+ * one of them (stored in q), 0 when it is another, -1 after reporting a
+ * bad value. Squid's defaults: generate-host-certificates on, a 4 MB
+ * certificate cache.
+ */
+static int
+tls_applied_option(struct cfg_parse *p, const struct tok *t,
+		   struct cfg_port *q, const char *dname)
+{
+	const char *o = t->s, *v = strchr(o, '=');
+	char num[32];
+	size_t k, sz;
+	int on;
+
+	if (v == NULL)
+		return strcmp(o, "generate-host-certificates") == 0 ?
+		       (q->gen_certs = 1) : 0;
+	v++;
+	if (strncmp(o, "options=", 8) == 0 || strncmp(o, "tls-options=", 12)
+	    == 0) {
+		q->tls_options = ar_strdup(p->ar, v);
+		return 1;
+	}
+	if (strncmp(o, "cipher=", 7) == 0) {
+		q->tls_ciphers = ar_strdup(p->ar, v);
+		return 1;
+	}
+	if (strncmp(o, "tls-min-version=", 16) == 0) {
+		if (strcmp(v, "1.0") == 0 || strcmp(v, "1.1") == 0 ||
+		    strcmp(v, "1.2") == 0 || strcmp(v, "1.3") == 0) {
+			q->tls_min = 0x0300 + (v[2] - '0') + 1;
+			return 1;
+		}
+		cfg_err(p, t, "%s: tls-min-version=%s: expected 1.0, 1.1, "
+			"1.2 or 1.3", dname, v);
+		return -1;
+	}
+	if (strncmp(o, "generate-host-certificates=", 27) == 0) {
+		on = strcmp(v, "on") == 0 ? 1 : strcmp(v, "off") == 0 ? 0 : -1;
+		if (on < 0) {
+			cfg_err(p, t, "%s: generate-host-certificates=%s: "
+				"expected on or off", dname, v);
+			return -1;
+		}
+		q->gen_certs = on;
+		return 1;
+	}
+	if (strncmp(o, "dynamic_cert_mem_cache_size=", 28) == 0) {
+		k = strspn(v, "0123456789.");
+		if (k == 0 || k >= sizeof(num)) {
+			cfg_err(p, t, "%s: %s: expected a size such as 4MB",
+				dname, o);
+			return -1;
+		}
+		memcpy(num, v, k);
+		num[k] = '\0';
+		if (cfg_parse_size(num, v[k] ? v + k : NULL, &sz) < 0) {
+			cfg_err(p, t, "%s: %s: expected a size such as 4MB",
+				dname, o);
+			return -1;
+		}
+		q->cert_mem = sz;
+		return 1;
+	}
+	return 0;
+}
+
 /* Append "NAME" (an option up to its '=') to the list in buf. */
 static void
 list_option(char *buf, size_t size, const char *o)
@@ -144,7 +212,7 @@ list_option(char *buf, size_t size, const char *o)
 
 /*
  * The rules Squid applies to https_port (cache_cf.cc, parsePortCfg), and
- * the one tproxyd adds: it reads TLS handshakes without decrypting them,
+ * the one tproxyd adds: it decrypts only intercepted TLS (ssl_bump bump),
  * so the only https_port it serves is an intercepting one with ssl-bump.
  * 0, or -1 after reporting.
  */
@@ -176,9 +244,9 @@ https_port_mode(struct cfg_parse *p, const struct tok *t,
 	}
 	cfg_err(p, ac != NULL ? ac : &t[1], "https_port: a port where "
 		"clients' TLS ends with this proxy's own certificate (%s) is "
-		"not supported by tproxyd: it reads TLS handshakes without "
-		"decrypting them; write 'https_port PORT tproxy ssl-bump' "
-		"(or intercept) for intercepted HTTPS",
+		"not supported by tproxyd: it handles intercepted TLS "
+		"only; write 'https_port PORT tproxy ssl-bump' (or "
+		"intercept) for intercepted HTTPS",
 		ac != NULL ? "accel: an HTTPS reverse proxy" :
 		"a forward proxy reached over TLS");
 	return -1;
@@ -205,6 +273,8 @@ set_port(struct cfg_parse *p, const struct tok *t, size_t n, int https)
 	if (cfg_nargs(p, t, n, 1, -1) < 0)
 		return;
 	memset(&port, 0, sizeof(port));
+	port.gen_certs = 1;
+	port.cert_mem = 4u << 20;
 	if (port_addr(p, &t[1], dname, &port) < 0)
 		return;
 	for (i = 2; i < n; i++) {
@@ -230,18 +300,28 @@ set_port(struct cfg_parse *p, const struct tok *t, size_t n, int https)
 			   https) {
 			rph = &t[i];
 		} else if (tls_server_option(t[i].s)) {
-			/* Kept for decrypting (not loaded yet); Squid's key
-			 * defaults to the cert= file. The first of each. */
-			if ((strncmp(t[i].s, "cert=", 5) == 0 ||
-			     strncmp(t[i].s, "tls-cert=", 9) == 0) &&
-			    port.cert == NULL)
-				port.cert = ar_strdup(p->ar,
-						      strchr(t[i].s, '=') + 1);
-			if ((strncmp(t[i].s, "key=", 4) == 0 ||
-			     strncmp(t[i].s, "tls-key=", 8) == 0) &&
-			    port.key == NULL)
-				port.key = ar_strdup(p->ar,
-						     strchr(t[i].s, '=') + 1);
+			/* For bumping; Squid's key defaults to the cert=
+			 * file. The first of each. */
+			if (strncmp(t[i].s, "cert=", 5) == 0 ||
+			    strncmp(t[i].s, "tls-cert=", 9) == 0) {
+				if (port.cert == NULL)
+					port.cert = ar_strdup(p->ar,
+					    strchr(t[i].s, '=') + 1);
+				continue;
+			}
+			if (strncmp(t[i].s, "key=", 4) == 0 ||
+			    strncmp(t[i].s, "tls-key=", 8) == 0) {
+				if (port.key == NULL)
+					port.key = ar_strdup(p->ar,
+					    strchr(t[i].s, '=') + 1);
+				continue;
+			}
+			switch (tls_applied_option(p, &t[i], &port, dname)) {
+			case 1:
+				continue;
+			case -1:
+				return;
+			}
 			list_option(tls, sizeof(tls), t[i].s);
 			if (first_tls == NULL)
 				first_tls = &t[i];
@@ -307,9 +387,8 @@ set_port(struct cfg_parse *p, const struct tok *t, size_t n, int https)
 	if (port.key == NULL)
 		port.key = port.cert;
 	if (first_tls != NULL)
-		cfg_warn(p, first_tls, "%s: %s: only used when decrypting "
-			 "(ssl_bump bump), which tproxyd does not do yet; "
-			 "ignored", dname, tls);
+		cfg_warn(p, first_tls, "%s: %s: not applied by tproxyd when "
+			 "it decrypts (ssl_bump bump); ignored", dname, tls);
 	for (i = 0; i < p->c->nport; i++) {
 		q = &p->c->port[i];
 		if (same_addr(&q->addr, &port.addr)) {

@@ -6,6 +6,8 @@
 #ifndef TPROXYD_CONFIG_CFG_TLS_T_H
 #define TPROXYD_CONFIG_CFG_TLS_T_H
 
+#include <stdint.h>
+
 #include "acl/acl-t.h"
 
 /* An ssl_bump action (struct access_rule.allow of cfg_tls.ssl_bump). */
@@ -15,8 +17,9 @@ enum sslb_action {
 				   possible */
 	SSLB_STARE,		/* like peek; meant to allow bumping */
 	SSLB_TERMINATE,		/* close both connections */
-	SSLB_BUMP,		/* decrypt: refused at load until bumping
-				   exists */
+	SSLB_BUMP,		/* decrypt: the client gets a certificate
+				   signed by the port's CA, the requests
+				   inside go through the HTTP phases */
 	SSLB_CLIENT_FIRST,	/* old bump modes: refused likewise */
 	SSLB_SERVER_FIRST,
 };
@@ -38,6 +41,23 @@ struct cfg_tls {
 					   connection is terminated) */
 	char              *cafile;	/* tls_outgoing_options cafile=, for
 					   ssl_error; NULL: the system's */
+	/* tls_outgoing_options, for the connections to servers of bumped
+	 * connections: */
+	char              *capath;	/* capath= */
+	char              *out_options;	/* options= */
+	char              *out_ciphers;	/* cipher= */
+	int                out_min;	/* min-version=1.N: TLS1_N_VERSION */
+	unsigned           dont_verify:1;	/* flags=DONT_VERIFY_PEER */
+	unsigned           bumps:1;	/* some ssl_bump rule bumps */
+	void              *out_ctx;	/* their TLS client context */
+	/* sslcrtd_program's -s DIR -M SIZE: the generated certificates are
+	 * kept in DIR/tproxyd (at most SIZE), not in Squid's format. */
+	char              *cert_dir;
+	uint64_t           cert_dir_bytes;
+	/* tls_key_log FILE [if ACL...]: the secrets of the bumped
+	 * connections the rules select, in the NSS key log format. */
+	int                keylog_fd;	/* -1: none */
+	struct access_list keylog;	/* allow: log; no rule: all */
 };
 
 #endif

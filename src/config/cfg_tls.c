@@ -13,12 +13,17 @@
  * never be turned into a splice without the operator knowing.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config/cfg-int.h"
 #include "config/config.h"
+#include "net/xprt_tls.h"	/* struct tls_ctx_opts only */
 
 /* ssl_bump actions; why is set for those tproxyd refuses. */
 static const struct {
@@ -31,12 +36,13 @@ static const struct {
 	{ "peek",		SSLB_PEEK,		NULL },
 	{ "stare",		SSLB_STARE,		NULL },
 	{ "terminate",		SSLB_TERMINATE,		NULL },
-	{ "bump",		SSLB_BUMP,
-	  "decrypting TLS (bumping)" },
+	{ "bump",		SSLB_BUMP,		NULL },
 	{ "client-first",	SSLB_CLIENT_FIRST,
-	  "decrypting TLS (bumping, in Squid 3.2's client-first mode)" },
+	  "Squid 3.2's client-first bumping is not supported by tproxyd; "
+	  "write 'ssl_bump peek step1' and 'ssl_bump bump' rules" },
 	{ "server-first",	SSLB_SERVER_FIRST,
-	  "decrypting TLS (bumping, in Squid 3.3's server-first mode)" },
+	  "Squid 3.3's server-first bumping is not supported by tproxyd; "
+	  "write 'ssl_bump peek step1' and 'ssl_bump bump' rules" },
 };
 
 /* Squid 3.2's ssl_bump allow|deny and the newer actions cannot be mixed
@@ -105,9 +111,9 @@ set_ssl_bump(struct cfg_parse *p, const struct tok *t, size_t n)
 	p->tls.style = style;
 	if (strcmp(a, "allow") == 0) {
 		cfg_err(p, &t[1], "ssl_bump allow: Squid reads it as "
-			"'ssl_bump client-first', decrypting TLS (bumping), "
-			"which is not supported by tproxyd yet; use peek, "
-			"splice or terminate");
+			"'ssl_bump client-first', Squid 3.2's way of "
+			"decrypting, which tproxyd does not support; write "
+			"'ssl_bump peek step1' and 'ssl_bump bump' rules");
 		return;
 	}
 	if (strcmp(a, "deny") == 0) {
@@ -130,8 +136,7 @@ set_ssl_bump(struct cfg_parse *p, const struct tok *t, size_t n)
 		return;
 	}
 	if (sslb_actions[i].why != NULL) {
-		cfg_err(p, &t[1], "ssl_bump %s: %s is not supported by "
-			"tproxyd yet; use peek, splice or terminate", a,
+		cfg_err(p, &t[1], "ssl_bump %s: %s", a,
 			sslb_actions[i].why);
 		return;
 	}
@@ -164,38 +169,74 @@ set_on_unsupported(struct cfg_parse *p, const struct tok *t, size_t n)
 }
 
 /*
- * tls_outgoing_options OPTION...: only cafile= means something to
- * tproxyd, which opens no TLS connection of its own: the file of CA
- * certificates the servers' certificates are checked against, for
- * ssl_error acls (the system's trust store without it). The other options
- * get one warning per line.
+ * tls_outgoing_options OPTION...: how tproxyd connects to the servers of
+ * bumped connections, and (cafile=, capath=) the trust store server
+ * certificates are checked against, for ssl_error acls of peeked
+ * connections too (the system's without them). min-version=1.N
+ * (default 1.2), options= (NO_TLSv1, ...), cipher=, flags=
+ * DONT_VERIFY_PEER. Others get one warning per line.
  */
 static void
 set_tls_outgoing(struct cfg_parse *p, const struct tok *t, size_t n)
 {
+	struct cfg_tls *tls = &p->c->tls;
 	const struct tok *first = NULL;
 	char other[256] = "";
+	const char *v;
 	size_t i, len, k;
 
 	if (cfg_nargs(p, t, n, 1, -1) < 0)
 		return;
 	for (i = 1; i < n; i++) {
-		if (strncmp(t[i].s, "cafile=", 7) == 0 && t[i].s[7] != '\0') {
-			if (access(t[i].s + 7, R_OK) != 0) {
+		v = strchr(t[i].s, '=');
+		v = v ? v + 1 : "";
+		if ((strncmp(t[i].s, "cafile=", 7) == 0 ||
+		     strncmp(t[i].s, "capath=", 7) == 0) && *v != '\0') {
+			if (access(v, R_OK) != 0) {
 				cfg_err(p, &t[i], "tls_outgoing_options: "
-					"cannot read cafile %s: %s",
-					t[i].s + 7, strerror(errno));
+					"cannot read %.6s %s: %s", t[i].s, v,
+					strerror(errno));
 				continue;
 			}
-			if (p->c->tls.cafile == NULL)
-				p->c->tls.cafile = ar_strdup(p->ar,
-							     t[i].s + 7);
-			else
+			if (t[i].s[2] == 'p') {
+				tls->capath = ar_strdup(p->ar, v);
+			} else if (tls->cafile == NULL) {
+				tls->cafile = ar_strdup(p->ar, v);
+			} else {
 				cfg_warn(p, &t[i], "tls_outgoing_options: "
 					 "tproxyd uses one cafile= (%s); '%s' "
 					 "is ignored (put all the CA "
 					 "certificates in one file)",
-					 p->c->tls.cafile, t[i].s + 7);
+					 tls->cafile, v);
+			}
+			continue;
+		}
+		if (strncmp(t[i].s, "options=", 8) == 0) {
+			tls->out_options = ar_strdup(p->ar, v);
+			continue;
+		}
+		if (strncmp(t[i].s, "cipher=", 7) == 0) {
+			tls->out_ciphers = ar_strdup(p->ar, v);
+			continue;
+		}
+		if (strncmp(t[i].s, "min-version=", 12) == 0) {
+			if (strcmp(v, "1.0") != 0 && strcmp(v, "1.1") != 0 &&
+			    strcmp(v, "1.2") != 0 && strcmp(v, "1.3") != 0) {
+				cfg_err(p, &t[i], "tls_outgoing_options: "
+					"min-version=%s: expected 1.0, 1.1, "
+					"1.2 or 1.3", v);
+				continue;
+			}
+			tls->out_min = 0x0300 + (v[2] - '0') + 1;
+			continue;
+		}
+		if (strcmp(t[i].s, "flags=DONT_VERIFY_PEER") == 0) {
+			tls->dont_verify = 1;
+			cfg_warn(p, &t[i], "tls_outgoing_options: "
+				 "flags=DONT_VERIFY_PEER: the certificates of "
+				 "the servers of bumped connections are not "
+				 "checked: anyone between tproxyd and a server "
+				 "can read and change that traffic");
 			continue;
 		}
 		if (first == NULL)
@@ -209,10 +250,114 @@ set_tls_outgoing(struct cfg_parse *p, const struct tok *t, size_t n)
 	}
 	if (first != NULL)
 		cfg_warn(p, first, "tls_outgoing_options: %s: not implemented "
-			 "by tproxyd; ignored (tproxyd opens no TLS connection "
-			 "of its own; servers' certificates are checked, for "
-			 "ssl_error acls, against cafile= or the system's "
-			 "trust store)", other);
+			 "by tproxyd; ignored", other);
+}
+
+/*
+ * sslcrtd_program PROGRAM [-s DIR] [-M SIZE] ...: tproxyd makes the
+ * certificates of bumped connections itself and does not run the
+ * program; with -s, they are kept in DIR/tproxyd (tproxyd's own format,
+ * beside Squid's database), at most SIZE (-M), across restarts.
+ */
+static void
+set_sslcrtd_program(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	struct cfg_tls *tls = &p->c->tls;
+	char dir[4096], num[32];
+	size_t i, k, sz;
+
+	if (cfg_nargs(p, t, n, 1, -1) < 0)
+		return;
+	for (i = 2; i + 1 < n; i++) {
+		if (strcmp(t[i].s, "-s") == 0) {
+			snprintf(dir, sizeof(dir), "%s/tproxyd", t[i + 1].s);
+			tls->cert_dir = ar_strdup(p->ar, dir);
+		} else if (strcmp(t[i].s, "-M") == 0) {
+			k = strspn(t[i + 1].s, "0123456789.");
+			if (k == 0 || k >= sizeof(num)) {
+				cfg_err(p, &t[i + 1], "sslcrtd_program: -M %s:"
+					" expected a size such as 4MB",
+					t[i + 1].s);
+				return;
+			}
+			memcpy(num, t[i + 1].s, k);
+			num[k] = '\0';
+			if (cfg_parse_size(num, t[i + 1].s[k] ?
+					   t[i + 1].s + k : NULL, &sz) < 0) {
+				cfg_err(p, &t[i + 1], "sslcrtd_program: -M %s:"
+					" expected a size such as 4MB",
+					t[i + 1].s);
+				return;
+			}
+			tls->cert_dir_bytes = sz;
+		}
+	}
+	cfg_warn(p, &t[1], "sslcrtd_program: tproxyd makes the certificates "
+		 "itself and does not run %s%s%s", t[1].s,
+		 tls->cert_dir ? "; they are kept in " : "",
+		 tls->cert_dir ? tls->cert_dir : "");
+}
+
+static void
+release_fd(void *a)
+{
+	close((int)(intptr_t)a);
+}
+
+/*
+ * tls_key_log [stdio:]FILE [if [!]acl...]: the TLS secrets of bumped
+ * connections (both sides) in the NSS key log format, so that a capture
+ * of them can be decrypted (Wireshark's "(Pre)-Master-Secret log").
+ * The file is made mode 0600 and opened as root when the configuration
+ * is loaded; one line per secret, appended.
+ */
+static void
+set_tls_key_log(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	struct cfg_tls *tls = &p->c->tls;
+	const char *f;
+	size_t first = 2;
+	int fd;
+
+	if (cfg_nargs(p, t, n, 1, -1) < 0)
+		return;
+	if (tls->keylog_fd >= 0) {
+		cfg_err(p, &t[0], "tls_key_log: only one is supported");
+		return;
+	}
+	f = strncmp(t[1].s, "stdio:", 6) == 0 ? t[1].s + 6 : t[1].s;
+	if (strcmp(f, "none") == 0)
+		return;
+	if (f[0] != '/') {
+		cfg_err(p, &t[1], "tls_key_log: '%s': expected a file (an "
+			"absolute path, or stdio:PATH)", t[1].s);
+		return;
+	}
+	if (n > 2 && strcmp(t[2].s, "if") != 0) {
+		cfg_err(p, &t[2], "tls_key_log: '%s': options are not "
+			"supported; write: tls_key_log FILE [if ACL...]",
+			t[2].s);
+		return;
+	}
+	fd = open(f, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cfg_err(p, &t[1], "tls_key_log: cannot open %s: %s", f,
+			strerror(errno));
+		return;
+	}
+	ar_release(p->ar, release_fd, (void *)(intptr_t)fd);
+	tls->keylog_fd = fd;
+	if (n > 3)
+		action_rule(p, t, n, first + 1, &tls->keylog, 1);
+}
+
+/* sslcrtd_children: no program runs, so no children either. */
+static void
+set_sslcrtd_children(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	(void)n;
+	cfg_warn(p, &t[0], "sslcrtd_children: tproxyd makes the certificates "
+		 "itself, without helper processes; ignored");
 }
 
 /* A token standing for FILE:LINE, for messages of the finish hook. */
@@ -226,6 +371,159 @@ where(const char *file, int line)
 	w.file = file;
 	w.line = line;
 	return w;
+}
+
+const struct cfg_tls_ops *cfg_tls_ops;
+
+static void
+release_ca(void *a)
+{
+	cfg_tls_ops->ca_free(a);
+}
+
+static void
+release_certs(void *a)
+{
+	cfg_tls_ops->cache_free(a);
+}
+
+static void
+release_ctx(void *a)
+{
+	cfg_tls_ops->ctx_free(a);
+}
+
+/* The directories above the certificate directory (sslcrtd_program's -s
+ * DIR, which Squid has its program initialize), made when missing. */
+static void
+cert_dir_parents(const char *dir)
+{
+	char path[4096], *q;
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return;
+	for (q = path + 1; (q = strchr(q, '/')) != NULL; q++) {
+		*q = '\0';
+		(void)mkdir(path, 0755);
+		*q = '/';
+	}
+}
+
+/* The certificate directory is made here, as root; the proxy writes to
+ * it after dropping its privileges: it is given to that user. */
+static void
+cert_dir_owner(struct cfg_parse *p, const struct tok *w)
+{
+	const char *user = p->c->cache_effective_user;
+	struct passwd *pw;
+
+	if (p->c->tls.cert_dir == NULL || geteuid() != 0)
+		return;
+	pw = getpwnam(user ? user : "proxy");
+	if (pw == NULL && user == NULL)
+		pw = getpwnam("nobody");
+	if (pw != NULL && chown(p->c->tls.cert_dir, pw->pw_uid, pw->pw_gid)
+	    < 0)
+		cfg_warn(p, w, "sslcrtd_program: cannot "
+			 "give %s to %s: %s", p->c->tls.cert_dir, pw->pw_name,
+			 strerror(errno));
+}
+
+/*
+ * When some ssl_bump rule bumps: each bumping port's signing CA (cert=,
+ * key=), its cache of generated certificates and its TLS context, and the
+ * context of the connections to servers (tls_outgoing_options). Loaded
+ * here, before tproxyd drops its privileges, so that the CA key can be
+ * readable by root only.
+ */
+static void
+bump_setup(struct cfg_parse *p)
+{
+	struct cfg_tls *tls = &p->c->tls;
+	struct tls_ctx_opts o;
+	struct cfg_port *q;
+	const char *dname;
+	char err[512];
+	struct tok w;
+	size_t i;
+
+	for (i = 0; i < tls->ssl_bump.n; i++)
+		if (tls->ssl_bump.rule[i].allow == SSLB_BUMP)
+			tls->bumps = 1;
+	if (!tls->bumps)
+		return;
+	for (i = 0; i < p->c->nport; i++) {
+		q = &p->c->port[i];
+		if (!q->ssl_bump)
+			continue;
+		dname = q->https ? "https_port" : "http_port";
+		w = where(q->file, q->line);
+		if (q->cert == NULL) {
+			cfg_err(p, &w, "%s: ssl_bump bump needs cert=CA.pem on "
+				"this port: the CA certificate (with key=, or "
+				"its key in the same file) that signs the "
+				"certificates tproxyd makes for the sites it "
+				"decrypts ('tproxyctl ca create' makes one)",
+				dname);
+			continue;
+		}
+		if (!q->gen_certs) {
+			cfg_err(p, &w, "%s: generate-host-certificates=off: "
+				"tproxyd decrypts only with a certificate it "
+				"makes for each site; remove the option",
+				dname);
+			continue;
+		}
+		if (cfg_tls_ops == NULL)
+			continue;	/* checked, not made */
+		q->ca = cfg_tls_ops->ca_load(q->cert, q->key == q->cert ?
+					     NULL : q->key, err, sizeof(err));
+		if (q->ca == NULL) {
+			cfg_err(p, &w, "%s: %s", dname, err);
+			continue;
+		}
+		ar_release(p->ar, release_ca, q->ca);
+		if (tls->cert_dir != NULL)
+			cert_dir_parents(tls->cert_dir);
+		q->certs = cfg_tls_ops->cache_new(q->cert_mem, tls->cert_dir,
+						  tls->cert_dir_bytes, err,
+						  sizeof(err));
+		if (q->certs == NULL) {
+			cfg_err(p, &w, "%s: the certificate cache: %s", dname,
+				err);
+			continue;
+		}
+		ar_release(p->ar, release_certs, q->certs);
+		cert_dir_owner(p, &w);
+		memset(&o, 0, sizeof(o));
+		o.options = q->tls_options;
+		o.ciphers = q->tls_ciphers;
+		o.min_version = q->tls_min;
+		o.ktls = 1;
+		q->tls_ctx = cfg_tls_ops->ctx_new(1, &o, err, sizeof(err));
+		if (q->tls_ctx == NULL) {
+			cfg_err(p, &w, "%s: %s", dname, err);
+			continue;
+		}
+		ar_release(p->ar, release_ctx, q->tls_ctx);
+	}
+	if (cfg_tls_ops == NULL)
+		return;
+	memset(&o, 0, sizeof(o));
+	o.cafile = tls->cafile;
+	o.capath = tls->capath;
+	o.min_version = tls->out_min;
+	o.options = tls->out_options;
+	o.ciphers = tls->out_ciphers;
+	o.ktls = 1;
+	tls->out_ctx = cfg_tls_ops->ctx_new(0, &o, err, sizeof(err));
+	if (tls->out_ctx == NULL) {
+		w = where(tls->ssl_bump.rule[0].file,
+			  tls->ssl_bump.rule[0].line);
+		cfg_err(p, &w, "tls_outgoing_options: %s", err);
+		return;
+	}
+	ar_release(p->ar, release_ctx, tls->out_ctx);
 }
 
 /*
@@ -250,17 +548,21 @@ tls_finish(struct cfg_parse *p)
 		    p->c->port[i].mode == PORT_INTERCEPT;
 	}
 	for (i = 0; i < tls->ssl_bump.n && term == NULL; i++)
-		if (tls->ssl_bump.rule[i].allow == SSLB_TERMINATE)
+		if (tls->ssl_bump.rule[i].allow == SSLB_TERMINATE ||
+		    tls->ssl_bump.rule[i].allow == SSLB_BUMP)
 			term = &tls->ssl_bump.rule[i];
 	if (term != NULL && p->tls.bump_line != 0) {
 		w = where(p->tls.bump_file, p->tls.bump_line);
 		cfg_err(p, &w, "http_port: 'ssl-bump' with 'ssl_bump "
-			"terminate' rules (%s:%d) is not supported by tproxyd "
+			"%s' rules (%s:%d) is not supported by tproxyd "
 			"yet: CONNECT tunnels on this port are relayed without "
-			"the ssl_bump rules, so they would not be terminated "
+			"the ssl_bump rules, so they would not be %s "
 			"as written; remove ssl-bump here (https_port ... "
-			"tproxy ssl-bump intercepts HTTPS)", term->file,
-			term->line);
+			"tproxy ssl-bump intercepts HTTPS)",
+			term->allow == SSLB_BUMP ? "bump" : "terminate",
+			term->file, term->line,
+			term->allow == SSLB_BUMP ? "decrypted" : "terminated");
+		return;
 	}
 	if (tls->ssl_bump.n > 0 && nbump == 0) {
 		w = where(tls->ssl_bump.rule[0].file,
@@ -275,6 +577,7 @@ tls_finish(struct cfg_parse *p)
 				 "used: no https_port or http_port has the "
 				 "ssl-bump option");
 	}
+	bump_setup(p);
 	if (tls->on_unsupported.n > 0 && nintercept == 0) {
 		w = where(tls->on_unsupported.rule[0].file,
 			  tls->on_unsupported.rule[0].line);
@@ -300,14 +603,25 @@ set_cert_error(struct cfg_parse *p, const struct tok *t, size_t n)
 
 static const struct cfg_dir dirs[] = {
 	{ "ssl_bump",			set_ssl_bump },
+	{ "sslcrtd_program",		set_sslcrtd_program },
+	{ "tls_key_log",		set_tls_key_log },
+	{ "sslcrtd_children",		set_sslcrtd_children },
 	{ "sslproxy_cert_error",	set_cert_error },
 	{ "on_unsupported_protocol",	set_on_unsupported },
 	{ "tls_outgoing_options",	set_tls_outgoing },
 };
 
+/* No key log unless configured. */
+static void
+tls_defaults(struct cfg_parse *p)
+{
+	p->c->tls.keylog_fd = -1;
+}
+
 const struct cfg_dirtab cfg_dirs_tls = {
 	.module		= "tls",
 	.dir		= dirs,
 	.ndir		= CFG_NELEM(dirs),
+	.defaults	= tls_defaults,
 	.finish		= tls_finish,
 };

@@ -21,6 +21,31 @@ struct cfg *cfg_load(const char *path, struct cfg_msgs *msgs);
 struct cfg *cfg_load_mem(const char *text, const char *name,
 			 struct cfg_msgs *msgs);
 
+/*
+ * The TLS objects a configuration that bumps (ssl_bump bump) holds: the
+ * ports' CAs, certificate caches and contexts, made while loading by the
+ * modules that own them (tls/certgen.h, net/xprt_tls.h) through these
+ * functions, which the daemon sets before loading (bump_cfg_ops). NULL
+ * (tproxyctl reading tproxyd.conf, most unit tests): not made, and the
+ * CA files are not read.
+ */
+struct tls_ca;
+struct tls_certcache;
+struct tls_ctx_opts;
+struct cfg_tls_ops {
+	struct tls_ca *(*ca_load)(const char *certfile, const char *keyfile,
+				  char *err, size_t errlen);
+	void (*ca_free)(struct tls_ca *ca);
+	struct tls_certcache *(*cache_new)(size_t mem, const char *dir,
+					   uint64_t disk, char *err,
+					   size_t errlen);
+	void (*cache_free)(struct tls_certcache *cc);
+	void *(*ctx_new)(int server, const struct tls_ctx_opts *o, char *err,
+			 size_t errlen);
+	void (*ctx_free)(void *ctx);
+};
+extern const struct cfg_tls_ops *cfg_tls_ops;
+
 struct cfg *cfg_ref(struct cfg *c);
 /* Drop a reference; frees the configuration with the last one. */
 void cfg_unref(struct cfg *c);

@@ -27,6 +27,7 @@
 #include "event/loop.h"
 #include "intercept/listener.h"
 #include "learn/learn.h"
+#include "proxy/bump.h"
 #include "proxy/cache.h"
 #include "log/access_log.h"
 #include "log/log.h"
@@ -828,6 +829,8 @@ main(int argc, char **argv)
 	const char *action = NULL;
 	int foreground = 0, debug_level = -1, c;
 
+	/* Bumping ports' CAs and TLS contexts are made while loading. */
+	cfg_tls_ops = &bump_cfg_ops;
 	while ((c = getopt(argc, argv, "f:Nk:d:vhX")) != -1) {
 		switch (c) {
 		case 'f':

@@ -10,10 +10,12 @@
 int
 url_authority_end(const char *p, size_t n, const char **end)
 {
-	const char *a = p + 7, *e = p + n, *q;
+	const char *a, *e = p + n, *q;
 
-	if (n < 7)
+	a = memmem(p, n < 9 ? n : 9, "://", 3);
+	if (a == NULL)
 		return -1;
+	a += 3;
 	for (q = a; q < e && *q != '/' && *q != '?'; q++)
 		if (*q == '@')
 			return -1;

@@ -14,10 +14,10 @@
 #define URL_HOST_MAX 256
 
 /*
- * The end of the authority of an absolute "http://..." URL of n bytes at p
- * (the caller checked the scheme): *end points at the first '/', '?' or the
- * end. Returns 0, or -1 when the authority is empty or has userinfo
- * (RFC 9110 4.2.4).
+ * The end of the authority of an absolute "http://..." or
+ * "https://..." URL of n bytes at p (the caller checked the scheme):
+ * *end points at the first '/', '?' or the end. Returns 0, or -1 when
+ * the authority is empty or has userinfo (RFC 9110 4.2.4).
  */
 int url_authority_end(const char *p, size_t n, const char **end);
 

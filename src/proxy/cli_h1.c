@@ -32,6 +32,7 @@
 #include "log/log.h"
 #include "net/conn.h"
 #include "net/pipe.h"
+#include "proxy/bump.h"
 #include "proxy/cli.h"
 #include "proxy/peek.h"
 #include "proxy/pool.h"
@@ -187,12 +188,12 @@ cli_parse(struct cli *cli)
 		return 0;
 	}
 	if (cli->state == CS_IDLE) {
-		if (cli->tls == NULL)
+		if (cli->tls == NULL || cli->sess.bumped != NULL)
 			s->start = evl_now();
 		cli_set_state(cli, CS_HEAD);
 		cli_set_deadline(cli, cli->sess.cfg->request_timeout);
 	}
-	if (cli->tls != NULL) {
+	if (cli->tls != NULL && cli->sess.bumped == NULL) {
 		/* An https_port: the head is the TLS ClientHello. */
 		if (!peek_hello(s, &cli->ibuf, cli->conn.eof))
 			return 0;
@@ -364,6 +365,12 @@ cli_stream_done(struct cli *cli)
 	strm_settle(s, draining);
 	keep = !s->resp_close && !draining;
 	strm_reset(s);
+	if (cli->sess.bumped != NULL && s->tls != NULL) {
+		/* Bumped: HTTP requests follow, inside TLS; OpenSSL may hold
+		 * the first one already. */
+		s->tls = NULL;
+		cli->conn.rd_ready = 1;
+	}
 	memset(&cli->scan, 0, sizeof(cli->scan));
 	if (!keep) {
 		cli_linger(cli);
@@ -412,6 +419,11 @@ cli_update_events(struct cli *cli)
 	struct stream *s = &cli->strm;
 	int ev = 0, busy = cli->state == CS_STREAM;
 
+	if (bump_cli_handshaking(cli)) {
+		/* OpenSSL chose the event it waits for. */
+		strm_update_events(s);
+		return;
+	}
 	if (cli_want_read(cli) || (busy && strm_req_fill_ok(s)))
 		ev |= EVL_READ;
 	if (busy && (chn_pending(&s->res) || s->res.pipe.len > 0))
@@ -479,8 +491,10 @@ cli_free(void *arg)
 
 	buf_free(&cli->ibuf);
 	strm_free(&cli->strm);
-	if (cli->tls != NULL)
+	if (cli->tls != NULL) {
 		free(cli->tls->cert);
+		bump_free(cli->tls->bump);
+	}
 	free(cli->tls);
 	cfg_unref(cli->sess.cfg);
 	free(cli);

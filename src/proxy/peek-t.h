@@ -19,6 +19,7 @@
 #define TPROXYD_PROXY_PEEK_T_H
 
 #include "config/cfg_tls-t.h"
+#include "proxy/bump-t.h"
 #include "tls/tls-t.h"
 
 #define PEEK_MAX_NAMES 16	/* server certificate names kept */
@@ -53,6 +54,11 @@ struct tls_peek {
 					   decided */
 	unsigned          forged:1;	/* SNI does not match the original
 					   destination */
+	unsigned          bump1:1;	/* bump decided at step 1: done once
+					   the hello is read */
+	unsigned          bumping:1;	/* bump decided: the CONNECT's
+					   server connection speaks TLS */
+	struct bump      *bump;		/* bumping: its handshakes */
 };
 
 #endif

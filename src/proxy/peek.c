@@ -60,7 +60,8 @@ peek_acl_ctx(const struct tls_peek *tp, struct acl_ctx *ctx)
 
 /* Rules whose action cannot be taken at this step are skipped (Squid:
  * "Rules with actions that are impossible at the current step are
- * ignored"). The bumping actions never reach here: refused at load. */
+ * ignored"). Squid 3's client-first and server-first never reach here:
+ * refused at load. */
 static int
 step_allows(int action, void *arg)
 {
@@ -72,6 +73,10 @@ step_allows(int action, void *arg)
 		return 1;
 	case SSLB_PEEK:
 	case SSLB_STARE:
+	case SSLB_BUMP:
+		/* After a peek at the server the client's own hello has
+		 * gone to it: too late to bump (Squid: only after stare,
+		 * which tproxyd reads as peek). */
 		return step < 3;
 	default:
 		return 0;
@@ -198,6 +203,19 @@ act(struct stream *s, enum sslb_action a)
 		stats.tls_peeked_server++;
 		start(s);
 		break;
+	case SSLB_BUMP:
+		/* Decrypt (bump.c): the server connection made by the
+		 * phases speaks TLS with tproxyd, not with the client. */
+		s->tls->bump = calloc(1, sizeof(*s->tls->bump));
+		if (s->tls->bump == NULL) {
+			end_here(s, "ERR_INTERNAL");
+			break;
+		}
+		s->tls->bumping = 1;
+		s->tls->srv_done = 1;	/* nothing to read in the clear */
+		stats.tls_bumped++;
+		start(s);
+		break;
 	default:
 		stats.tls_spliced++;
 		start(s);
@@ -222,6 +240,13 @@ peek_accept(struct stream *s)
 	/* The access.log time is the connection's, from its accept. */
 	if (a == SSLB_PEEK || a == SSLB_STARE)
 		return 0;
+	if (a == SSLB_BUMP) {
+		/* Bumping starts from the client's hello: read it first
+		 * (its SNI names the server), then bump without asking
+		 * again. */
+		tp->bump1 = 1;
+		return 0;
+	}
 	act(s, a);
 	return 1;
 }
@@ -271,7 +296,7 @@ peek_hello(struct stream *s, struct buf *in, int eof)
 		end_here(s, "ERR_INVALID_REQ");
 		return 1;
 	}
-	act(s, decide(s));
+	act(s, tp->bump1 ? SSLB_BUMP : decide(s));
 	return 1;
 }
 

@@ -15,6 +15,7 @@
 #include "learn/learn.h"
 #include "log/log.h"
 #include "net/sock_inet.h"
+#include "proxy/bump.h"
 #include "proxy/cache.h"
 #include "proxy/cli-t.h"
 #include "proxy/dns.h"
@@ -488,6 +489,8 @@ phase_server_ready(struct stream *s)
 			     "FIRSTUP_PARENT") : s->sess->intercepted ?
 		  "ORIGINAL_DST" : "HIER_DIRECT";
 	strm_deadline(s, s->sess->cfg->read_timeout);
+	if (bump_server_ready(s))
+		return;	/* its TLS handshake first (bump.c) */
 	if (s->meth == H1_M_CONNECT) {
 		/* An intercepted TLS connection (s->tls) expects the
 		 * server's bytes, nothing from us: its ClientHello, waiting
@@ -524,6 +527,10 @@ phase_run(struct stream *s)
 	struct acl_ctx ctx;
 	enum acl_verdict v;
 
+	/* A bumped connection whose server could not be reached securely:
+	 * its first request gets the error page. */
+	if (bump_pending_error(s))
+		return;
 	/* 1. Access control: http_access, then adapted_http_access (on the
 	 * request as adapted: tproxyd adapts none, so the same request). */
 	if (!s->access_done) {

@@ -90,7 +90,8 @@ key_of(const struct sockaddr *dst, const struct sockaddr *src,
 
 struct srv *
 pool_get(const struct sockaddr *dst, socklen_t dstlen,
-	 const struct sockaddr *src, socklen_t srclen, const void *peer)
+	 const struct sockaddr *src, socklen_t srclen, const void *peer,
+	 const char *tls_host)
 {
 	struct srv *s;
 
@@ -98,6 +99,9 @@ pool_get(const struct sockaddr *dst, socklen_t dstlen,
 	(void)srclen;
 	for (s = bucket[key_of(dst, src, peer)]; s; s = s->pool_next) {
 		if (s->peer == peer &&
+		    (tls_host == NULL ? s->tls_host == NULL :
+		     s->tls_host != NULL &&
+		     strcmp(s->tls_host, tls_host) == 0) &&
 		    key_equal((const struct sockaddr *)&s->dst, dst) &&
 		    key_equal(s->src.ss_family ?
 			     (const struct sockaddr *)&s->src : NULL, src)) {

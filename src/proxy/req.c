@@ -132,6 +132,10 @@ intercepted_target(struct stream *s, const struct h1_req *req,
 	struct sockaddr_storage h;
 	struct in6_addr a6;
 	struct in_addr a4;
+	/* A bumped connection's requests are https:// (port 443). */
+	int tls = s->sess->bumped != NULL;
+	struct str scheme = tls ? STR_LIT("https://") : STR_LIT("http://");
+	unsigned defport = tls ? 443 : 80;
 
 	if (s->meth == H1_M_CONNECT || req->target.len == 0)
 		return -1;
@@ -141,11 +145,12 @@ intercepted_target(struct stream *s, const struct h1_req *req,
 	}
 	path = req->target.p;
 	plen = req->target.len;
-	if (plen >= 7 && strncasecmp(path, "http://", 7) == 0) {
+	if (plen >= scheme.len &&
+	    strncasecmp(path, scheme.p, scheme.len) == 0) {
 		/* absolute-form is allowed here too (RFC 9112 3.2.2) */
 		if (url_authority_end(path, plen, &slash) < 0)
 			return -1;
-		auth = path + 7;
+		auth = path + scheme.len;
 		alen = (size_t)(slash - auth);
 		plen -= (size_t)(slash - path);
 		path = slash;
@@ -167,27 +172,27 @@ intercepted_target(struct stream *s, const struct h1_req *req,
 		 * server: "http://IP[:PORT]PATH". */
 		sa_ip_text(od, s->host, sizeof(s->host));
 		s->port = sa_port(od);
-		if (s->port != 80)
+		if (s->port != defport)
 			k = snprintf(au, sizeof(au), od->sa_family == AF_INET6
 				     ? "[%s]:%u" : "%s:%u", s->host, s->port);
 		else
 			k = snprintf(au, sizeof(au), od->sa_family == AF_INET6
 				     ? "[%s]" : "%s", s->host);
 		if (k < 0 || (size_t)k >= sizeof(au) ||
-		    strm_set_url(s, STR_LIT("http://"), str_make(au, (size_t)k),
+		    strm_set_url(s, scheme, str_make(au, (size_t)k),
 				 str_make(path, plen)) < 0)
 			return -1;
 		s->path_off = s->url_len - plen;
 		return 0;
 	}
-	explicit_port = url_parse_authority(auth, alen, 80, s->host,
+	explicit_port = url_parse_authority(auth, alen, defport, s->host,
 					    &s->port);
 	if (explicit_port < 0)
 		return -1;
-	if (strm_set_url(s, STR_LIT("http://"), str_make(auth, alen),
+	if (strm_set_url(s, scheme, str_make(auth, alen),
 			 str_make(path, plen)) < 0)
 		return -1;
-	s->path_off = 7 + alen;
+	s->path_off = scheme.len + alen;
 	/* Host check (Squid's hostHeaderVerify). */
 	if (explicit_port && s->port != sa_port(od)) {
 		if (phase_host_forgery(s, "intercepted port does not match "
@@ -246,7 +251,13 @@ build_head(struct stream *s, const struct h1_req *req, size_t hlen,
 				    s->url_len - s->path_off);
 	else
 		o.target = STR_LIT("*");
-	o.host = str_make(s->url + 7, s->path_off - 7);
+	{
+		/* The authority, after "http://" or "https://". */
+		const char *a = memchr(s->url, ':', s->url_len);
+		size_t skip = a != NULL ? (size_t)(a - s->url) + 3 : 7;
+
+		o.host = str_make(s->url + skip, s->path_off - skip);
+	}
 	o.via_name = cfg->via ? proxy_hostname : NULL;
 	o.xff = (int)cfg->forwarded_for;
 	o.client = sa_ip_text((const struct sockaddr *)&s->sess->addr, client,

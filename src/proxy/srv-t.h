@@ -19,6 +19,7 @@ struct stream;
 /* Server side states (srv_set_state(), srv_state_str()). */
 enum ss_state {
 	SS_CONNECT,	/* non-blocking connect() in progress */
+	SS_TLS,		/* TLS handshake (bumped connections, bump.c) */
 	SS_HEAD,	/* sending the request; waiting for the response head */
 	SS_BODY,	/* relaying the response body */
 	SS_TUNNEL,	/* raw relay after 200-to-CONNECT or 101 */
@@ -40,6 +41,9 @@ struct srv {
 	const struct cfg_peer *peer;	/* parent, or NULL when direct */
 	struct stream      *strm;	/* owner while serving, NULL in pool */
 	unsigned            reused;	/* requests served before this one */
+	char               *tls_host;	/* TLS (bumped): the server name it
+					   was opened for ("" none), owned;
+					   NULL: plain TCP */
 	double              t_connect;	/* when connect() started */
 	struct srv         *pool_next;	/* idle pool bucket list */
 	struct srv         *pool_prev;

@@ -33,6 +33,7 @@ srv_free(void *arg)
 	lim_server_close();
 	stats.servers--;
 	buf_free(&srv->ibuf);
+	free(srv->tls_host);
 	free(srv);
 }
 
@@ -250,7 +251,9 @@ srv_acquire(struct stream *s)
 		if (!s->retried && strm_retriable(s) &&
 		    (srv = pool_get(dst, s->addrlen[s->addr_idx],
 				    s->srclen ? (struct sockaddr *)&s->src :
-				    NULL, s->srclen, s->peer)) != NULL) {
+				    NULL, s->srclen, s->peer,
+				    s->sess->bumped == NULL ? NULL :
+				    s->sess->tls_host)) != NULL) {
 			err = -phase_mark_server(s, srv->conn.fd,
 						 dst->sa_family, 0);
 			if (err != 0) {

@@ -27,7 +27,7 @@
 #include "stats/stats.h"
 
 static const char *ss_names[] = {
-	"CONNECT", "HEAD", "BODY", "TUNNEL", "IDLE", "CLOSED",
+	"CONNECT", "TLS", "HEAD", "BODY", "TUNNEL", "IDLE", "CLOSED",
 };
 
 const char *

@@ -61,6 +61,12 @@ struct sess {
 	struct sockaddr_storage odst;	/* original destination (tproxy and
 					   intercept ports) */
 	socklen_t               odstlen;
+	const struct tls_peek  *bumped;	/* the connection was bumped (what
+					   its TLS handshake showed), its
+					   requests are HTTPS; NULL: not */
+	char                    tls_host[256];	/* bumped: the server name
+						   the client asked for
+						   (SNI), "" none */
 	unsigned                intercepted:1;	/* tproxy or intercept port */
 	unsigned                stats_port:1;	/* the stats_port */
 };
@@ -70,6 +76,8 @@ enum strm_state {
 	STRM_NEW,	/* no request yet */
 	STRM_PREPARE,	/* request accepted: access control, DNS, routing,
 			   connecting (the phases, phase.c) */
+	STRM_HANDSHAKE,	/* TLS handshakes of a bumped connection: with the
+			   server, then (bumping) with the client (bump.c) */
 	STRM_FORWARD,	/* request body and/or response relayed */
 	STRM_TUNNEL,	/* CONNECT or Upgrade: raw bytes both ways */
 	STRM_LOCAL,	/* a response made here (an applet) is sent */

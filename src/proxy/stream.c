@@ -20,6 +20,7 @@
 #include "net/conn.h"
 #include "net/pipe.h"
 #include "proxy/applet.h"
+#include "proxy/bump.h"
 #include "proxy/cache.h"
 #include "proxy/cli.h"
 #include "proxy/dns.h"
@@ -31,7 +32,8 @@
 #include "stats/stats.h"
 
 static const char *strm_names[] = {
-	"NEW", "PREPARE", "FORWARD", "TUNNEL", "LOCAL", "DONE", "CLOSE",
+	"NEW", "PREPARE", "HANDSHAKE", "FORWARD", "TUNNEL", "LOCAL", "DONE",
+	"CLOSE",
 };
 
 const char *
@@ -222,6 +224,8 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 	ctx->client_name = s->client_name[0] != '\0' ? s->client_name : NULL;
 	if (s->tls != NULL)
 		peek_acl_ctx(s->tls, ctx);
+	else if (se->bumped != NULL)
+		peek_acl_ctx(se->bumped, ctx);
 }
 
 /* ---- ending a stream ---------------------------------------------------- */
@@ -356,6 +360,13 @@ strm_timeout(struct stream *s)
 		strm_error(s, 504, "ERR_CONNECT_FAIL",
 			   "Connecting to the server timed out.");
 		break;
+	case STRM_HANDSHAKE:
+		/* A bumping connection (s->tls) is closed by the error;
+		 * a request of a bumped one gets the page. */
+		s->hier = "HIER_NONE";
+		strm_error(s, 504, "ERR_SECURE_CONNECT_FAIL",
+			   "The TLS handshake timed out.");
+		break;
 	case STRM_FORWARD:
 		if (s->resp_head_done) {
 			strm_abort(s);
@@ -458,6 +469,8 @@ strm_process(struct stream *s)
 		 * closed one is noticed when the response cannot be
 		 * written. */
 		return cli_produce_req(s);
+	case STRM_HANDSHAKE:
+		return bump_step(s);
 	case STRM_FORWARD:
 		return strm_forward(s);
 	case STRM_TUNNEL:

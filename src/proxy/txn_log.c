@@ -155,5 +155,7 @@ strm_log(struct stream *s)
 		strm_acl_ctx(s, &ctx);
 	if (s->tls != NULL)
 		tls_fields(s->tls, &r, errs, sizeof(errs));
+	else if (s->sess->bumped != NULL)
+		tls_fields(s->sess->bumped, &r, errs, sizeof(errs));
 	alog_write(&r, k < s->sess->cfg->nalog ? &ctx : NULL);
 }

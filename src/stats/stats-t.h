@@ -67,6 +67,8 @@ struct stats_slot {
 	/* Intercepted TLS (https_port ssl-bump, src/proxy/peek.c). */
 	uint64_t tls_spliced;		/* decided: splice */
 	uint64_t tls_terminated;	/* decided: terminate */
+	uint64_t tls_bumped;		/* decided: bump */
+	uint64_t tls_bump_failed;	/* bumping failed (handshakes) */
 	uint64_t tls_peeked_server;	/* peeked at the server (step 2) */
 	uint64_t tls_unsupported_tunneled;	/* not TLS: tunnelled */
 	uint64_t tls_unsupported_closed;	/* not TLS: closed */

@@ -225,6 +225,8 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		out->host_forgery += LOAD(s->host_forgery);
 		out->tls_spliced += LOAD(s->tls_spliced);
 		out->tls_terminated += LOAD(s->tls_terminated);
+		out->tls_bumped += LOAD(s->tls_bumped);
+		out->tls_bump_failed += LOAD(s->tls_bump_failed);
 		out->tls_peeked_server += LOAD(s->tls_peeked_server);
 		out->tls_unsupported_tunneled +=
 			LOAD(s->tls_unsupported_tunneled);
@@ -439,9 +441,14 @@ stats_render(struct buf *b)
 		     "Intercepted TLS connections by ssl_bump decision.");
 	rc |= buf_appendf(b,
 		"tproxyd_tls_decisions_total{action=\"splice\"} %llu\n"
-		"tproxyd_tls_decisions_total{action=\"terminate\"} %llu\n",
+		"tproxyd_tls_decisions_total{action=\"terminate\"} %llu\n"
+		"tproxyd_tls_decisions_total{action=\"bump\"} %llu\n",
 		(unsigned long long)t.tls_spliced,
-		(unsigned long long)t.tls_terminated);
+		(unsigned long long)t.tls_terminated,
+		(unsigned long long)t.tls_bumped);
+	rc |= COUNTER(b, "tproxyd_tls_bump_failures_total",
+		      "Bumped connections whose TLS handshake with the client "
+		      "or the server failed.", t.tls_bump_failed);
 	rc |= COUNTER(b, "tproxyd_tls_server_peeks_total",
 		      "Intercepted TLS connections that peeked at the server's "
 		      "hello before deciding (ssl_bump peek at step 2).",

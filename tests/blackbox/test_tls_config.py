@@ -40,9 +40,8 @@ def line_of(t, text):
 
 def test_peek_splice_terminate_loads(tproxyd_conf, tmp_path):
     """The configuration of tproxyd.conf(5)'s example, with each TLS acl
-    type and a list of names read from a file: loads (exit 0); the only
-    messages are the one warning about the TLS options of the https_port
-    line (cert= and friends are only used when decrypting)."""
+    type and a list of names read from a file: loads (exit 0) without a
+    message (cert= and friends are only read when a rule decrypts)."""
     (tmp_path / "ca-bundle.pem").write_text("")
     names = tmp_path / "blocked.txt"
     names.write_text("# blocked sites\n.ads.example\ntracker.example\n"
@@ -75,23 +74,15 @@ def test_peek_splice_terminate_loads(tproxyd_conf, tmp_path):
     out = output_lines(p)
     assert p.returncode == 0, out
     found = messages(t, p)
-    assert found == {line_of(t, https): [
-        "WARNING: https_port: cert=, generate-host-certificates=, "
-        "dynamic_cert_mem_cache_size=: only used when decrypting "
-        "(ssl_bump bump), which tproxyd does not do yet; ignored"]}, out
-    assert len(out) == 1, out
+    assert found == {}, out
+    assert out == [], out
 
 
-@pytest.mark.parametrize("action, why", [
-    ("bump", "decrypting TLS (bumping)"),
-    ("client-first", "decrypting TLS (bumping, in Squid 3.2's client-first "
-     "mode)"),
-    ("server-first", "decrypting TLS (bumping, in Squid 3.3's server-first "
-     "mode)"),
-])
-def test_decrypting_refused(tproxyd_conf, action, why):
-    """A rule that asks to decrypt never loads as something else: exit 1,
-    FILE:LINE of that rule, 'not supported by tproxyd'."""
+@pytest.mark.parametrize("action, squid", [
+    ("client-first", "3.2"), ("server-first", "3.3")])
+def test_old_bumping_modes_refused(tproxyd_conf, action, squid):
+    """Squid 3's bumping modes never load as something else: exit 1,
+    FILE:LINE of that rule, 'not supported by tproxyd', what to write."""
     port = free_port()
     rule = "ssl_bump %s all" % action
     t = tproxyd_conf(["https_port 127.0.0.1:%d intercept ssl-bump" % port,
@@ -100,8 +91,24 @@ def test_decrypting_refused(tproxyd_conf, action, why):
     out = output_lines(p)
     assert p.returncode == 1, out
     assert messages(t, p) == {line_of(t, rule): [
-        "ssl_bump %s: %s is not supported by tproxyd yet; use peek, "
-        "splice or terminate" % (action, why)]}, out
+        "ssl_bump %s: Squid %s's %s bumping is not supported by tproxyd; "
+        "write 'ssl_bump peek step1' and 'ssl_bump bump' rules" % (
+            action, squid, action)]}, out
+
+
+def test_bump_without_a_ca_refused(tproxyd_conf):
+    """ssl_bump bump on a port without cert=: exit 1 at the port's line,
+    saying what the CA is for."""
+    port = free_port()
+    https = "https_port 127.0.0.1:%d intercept ssl-bump" % port
+    t = tproxyd_conf([https, "ssl_bump peek all", "ssl_bump bump all"])
+    p = t.run_k("parse")
+    out = output_lines(p)
+    assert p.returncode == 1, out
+    found = messages(t, p)
+    assert list(found) == [line_of(t, https)], out
+    assert found[line_of(t, https)][0].startswith(
+        "https_port: ssl_bump bump needs cert=CA.pem on this port"), out
 
 
 def test_every_refusal_in_one_run(tproxyd_conf):
@@ -121,9 +128,9 @@ def test_every_refusal_in_one_run(tproxyd_conf):
         "https_port 127.0.0.1:%d tproxy" % ports[2]:
         "https_port: 'tproxy' needs 'ssl-bump' on the same line (Squid "
         "refuses it too)",
-        "ssl_bump bump all":
-        "ssl_bump bump: decrypting TLS (bumping) is not supported by "
-        "tproxyd yet",
+        "ssl_bump client-first all":
+        "ssl_bump client-first: Squid 3.2's client-first bumping is not "
+        "supported by tproxyd",
     }
     good = "https_port 127.0.0.1:%d tproxy ssl-bump" % ports[3]
     t = tproxyd_conf([good] + list(bad) + ["ssl_bump splice all"])

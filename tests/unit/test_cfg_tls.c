@@ -58,10 +58,8 @@ static const struct msg_case msg_cases[] = {
 	{ HP "https_port 65002 ssl-bump tproxy name=tls cert=/n/ca.pem "
 	  "generate-host-certificates=on dynamic_cert_mem_cache_size=4MB "
 	  "tls-dh=/n/dh.pem options=NO_SSLv3\n", 1,
-	  { "t.conf:2: WARNING: https_port: cert=, "
-	    "generate-host-certificates=, dynamic_cert_mem_cache_size=, "
-	    "tls-dh=, options=: only used when decrypting (ssl_bump bump), "
-	    "which tproxyd does not do yet; ignored", NULL } },
+	  { "t.conf:2: WARNING: https_port: tls-dh=: not applied by tproxyd "
+	    "when it decrypts (ssl_bump bump); ignored", NULL } },
 	{ HP "https_port 65002 tproxy sslBump\n", 1,
 	  { "t.conf:2: WARNING: https_port: 'sslBump' is deprecated; use "
 	    "'ssl-bump' instead (read as ssl-bump)", NULL } },
@@ -91,16 +89,16 @@ static const struct msg_case msg_cases[] = {
 	{ HP "https_port 65002 cert=/x\n", 0,
 	  { "t.conf:2: https_port: a port where clients' TLS ends with this "
 	    "proxy's own certificate (a forward proxy reached over TLS) is "
-	    "not supported by tproxyd: it reads TLS handshakes without "
-	    "decrypting them; write 'https_port PORT tproxy ssl-bump' (or "
+	    "not supported by tproxyd: it handles intercepted TLS "
+	    "only; write 'https_port PORT tproxy ssl-bump' (or "
 	    "intercept) for intercepted HTTPS", NULL } },
 	{ HP "https_port 65002 accel defaultsite=x\n", 0,
 	  { "t.conf:2: WARNING: https_port: option 'defaultsite=x' is not "
 	    "supported by tproxyd; ignored",
 	    "t.conf:2: https_port: a port where clients' TLS ends with this "
 	    "proxy's own certificate (accel: an HTTPS reverse proxy) is not "
-	    "supported by tproxyd: it reads TLS handshakes without "
-	    "decrypting them; write 'https_port PORT tproxy ssl-bump' (or "
+	    "supported by tproxyd: it handles intercepted TLS "
+	    "only; write 'https_port PORT tproxy ssl-bump' (or "
 	    "intercept) for intercepted HTTPS", NULL } },
 	{ HP "https_port 65002 accel ssl-bump\n", 0,
 	  { "t.conf:2: https_port: 'ssl-bump' needs 'tproxy' or 'intercept' "
@@ -150,8 +148,6 @@ static const struct msg_case msg_cases[] = {
 	    "apply the ssl_bump rules to CONNECT requests yet; their "
 	    "tunnels are relayed without peeking (only https_port ... "
 	    "tproxy|intercept ssl-bump ports follow ssl_bump)",
-	    "t.conf:1: WARNING: http_port: cert=: only used when decrypting "
-	    "(ssl_bump bump), which tproxyd does not do yet; ignored",
 	    NULL } },
 	{ "http_port 65001 ssl-bump\nssl_bump splice all\n", 1,
 	  { "t.conf:1: WARNING: http_port: 'ssl-bump': tproxyd does not "
@@ -184,22 +180,44 @@ static const struct msg_case msg_cases[] = {
 	{ HP HTTPS "ssl_bump\n", 0,
 	  { "t.conf:3: ssl_bump: missing action (splice, peek, stare or "
 	    "terminate)", NULL } },
+	/* bump needs the port's signing CA (made by the daemon; here the
+	 * configuration is only checked). */
 	{ HP HTTPS "ssl_bump bump all\n", 0,
-	  { "t.conf:3: ssl_bump bump: decrypting TLS (bumping) is not "
-	    "supported by tproxyd yet; use peek, splice or terminate",
-	    NULL } },
+	  { "t.conf:2: https_port: ssl_bump bump needs cert=CA.pem on this "
+	    "port: the CA certificate (with key=, or its key in the same "
+	    "file) that signs the certificates tproxyd makes for the sites "
+	    "it decrypts ('tproxyctl ca create' makes one)", NULL } },
+	{ HP "https_port 65002 tproxy ssl-bump cert=/n/ca.pem\n"
+	  "acl step1 at_step SslBump1\nssl_bump peek step1\n"
+	  "ssl_bump bump all\n", 1, { NULL } },
+	{ HP "https_port 65002 tproxy ssl-bump cert=/n/ca.pem "
+	  "generate-host-certificates=off\nssl_bump bump all\n", 0,
+	  { "t.conf:2: https_port: generate-host-certificates=off: tproxyd "
+	    "decrypts only with a certificate it makes for each site; remove "
+	    "the option", NULL } },
+	{ HP "http_port 65003 ssl-bump\n" HTTPS "ssl_bump bump all\n", 0,
+	  { "t.conf:2: WARNING: http_port: 'ssl-bump': tproxyd does not "
+	    "apply the ssl_bump rules to CONNECT requests yet; their "
+	    "tunnels are relayed without peeking (only https_port ... "
+	    "tproxy|intercept ssl-bump ports follow ssl_bump)",
+	    "t.conf:2: http_port: 'ssl-bump' with 'ssl_bump bump' rules "
+	    "(t.conf:4) is not supported by tproxyd yet: CONNECT tunnels on "
+	    "this port are relayed without the ssl_bump rules, so they "
+	    "would not be decrypted as written; remove ssl-bump here "
+	    "(https_port ... tproxy ssl-bump intercepts HTTPS)", NULL } },
 	{ HP HTTPS "ssl_bump client-first all\n", 0,
-	  { "t.conf:3: ssl_bump client-first: decrypting TLS (bumping, in "
-	    "Squid 3.2's client-first mode) is not supported by tproxyd yet; "
-	    "use peek, splice or terminate", NULL } },
+	  { "t.conf:3: ssl_bump client-first: Squid 3.2's client-first "
+	    "bumping is not supported by tproxyd; write 'ssl_bump peek "
+	    "step1' and 'ssl_bump bump' rules", NULL } },
 	{ HP HTTPS "ssl_bump server-first all\n", 0,
-	  { "t.conf:3: ssl_bump server-first: decrypting TLS (bumping, in "
-	    "Squid 3.3's server-first mode) is not supported by tproxyd yet; "
-	    "use peek, splice or terminate", NULL } },
+	  { "t.conf:3: ssl_bump server-first: Squid 3.3's server-first "
+	    "bumping is not supported by tproxyd; write 'ssl_bump peek "
+	    "step1' and 'ssl_bump bump' rules", NULL } },
 	{ HP HTTPS "ssl_bump allow all\n", 0,
 	  { "t.conf:3: ssl_bump allow: Squid reads it as 'ssl_bump "
-	    "client-first', decrypting TLS (bumping), which is not supported "
-	    "by tproxyd yet; use peek, splice or terminate", NULL } },
+	    "client-first', Squid 3.2's way of decrypting, which tproxyd "
+	    "does not support; write 'ssl_bump peek step1' and 'ssl_bump "
+	    "bump' rules", NULL } },
 	{ HP HTTPS "ssl_bump deny all\n", 1,
 	  { "t.conf:3: WARNING: ssl_bump deny: read as 'ssl_bump none' "
 	    "(splice), as Squid does; update your ssl_bump rules", NULL } },
@@ -251,11 +269,14 @@ static const struct msg_case msg_cases[] = {
 	    "/nonexistent/ca.pem: No such file or directory", NULL } },
 	{ HP "tls_outgoing_options min-version=1.2 cafile=/etc/passwd "
 	  "options=NO_SSLv3 flags=DONT_VERIFY_PEER\n", 1,
-	  { "t.conf:2: WARNING: tls_outgoing_options: min-version=, "
-	    "options=, flags=: not implemented by tproxyd; ignored (tproxyd "
-	    "opens no TLS connection of its own; servers' certificates are "
-	    "checked, for ssl_error acls, against cafile= or the system's "
-	    "trust store)", NULL } },
+	  { "t.conf:2: WARNING: tls_outgoing_options: "
+	    "flags=DONT_VERIFY_PEER: the certificates of the servers of "
+	    "bumped connections are not checked: anyone between tproxyd and "
+	    "a server can read and change that traffic", NULL } },
+	{ HP "tls_outgoing_options cafile=/etc/passwd tls-x=1 "
+	  "flags=NO_DEFAULT_CA\n", 1,
+	  { "t.conf:2: WARNING: tls_outgoing_options: tls-x=, flags=: not "
+	    "implemented by tproxyd; ignored", NULL } },
 	{ HP "tls_outgoing_options cafile=/etc/passwd\n"
 	  "tls_outgoing_options cafile=/etc/group\n", 1,
 	  { "t.conf:3: WARNING: tls_outgoing_options: tproxyd uses one "

@@ -1,0 +1,38 @@
+/*
+ * bump.h - decrypting intercepted TLS connections (ssl_bump bump; types
+ * in bump-t.h).
+ */
+#ifndef TPROXYD_PROXY_BUMP_H
+#define TPROXYD_PROXY_BUMP_H
+
+#include "proxy/bump-t.h"
+
+struct stream;
+struct cli;
+
+/* What the configuration uses to make its TLS objects (config.h): the
+ * daemon sets cfg_tls_ops to it before loading. */
+extern const struct cfg_tls_ops bump_cfg_ops;
+
+const char *bump_state_str(enum bump_state st);
+
+/* The server connection of s is up (phase_server_ready): when it must
+ * speak TLS (s bumps, or s is a request of a bumped connection) and does
+ * not yet, start the handshake (s goes to STRM_HANDSHAKE) and return 1;
+ * 0 otherwise. */
+int bump_server_ready(struct stream *s);
+
+/* STRM_HANDSHAKE: drive the handshakes; 1 on progress. */
+int bump_step(struct stream *s);
+
+/* The client's TLS handshake is under way: its bytes are OpenSSL's (the
+ * front end neither reads them nor chooses the events to wait for). */
+int bump_cli_handshaking(const struct cli *cli);
+
+/* The first request of a bumped connection whose server could not be
+ * reached securely: answered with the error page; 1 when it was. */
+int bump_pending_error(struct stream *s);
+
+void bump_free(struct bump *b);
+
+#endif
