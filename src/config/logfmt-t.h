@@ -62,6 +62,8 @@ enum lf_code {
 					   %ssl::<received_supported_version */
 	LF_TLS_CERT_ERRORS,	/* %ssl::<cert_errors */
 	LF_TLS_ECH,		/* %ssl::>ech (tproxyd's): "outer" */
+	LF_TLS_ALPN,		/* %ssl::>alpn (tproxyd's): the client's
+				   offered protocols, "h2,http/1.1" */
 	LF_TLS_END,
 };
 

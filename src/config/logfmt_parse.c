@@ -109,6 +109,7 @@ static const struct {
 	{ "ssl::>received_supported_version", LF_TLS_SUPPORTED },
 	{ "ssl::<received_supported_version", LF_TLS_SRV_HELLO_VERSION },
 	{ "ssl::>ech", LF_TLS_ECH },
+	{ "ssl::>alpn", LF_TLS_ALPN },
 };
 
 static void

@@ -500,6 +500,7 @@ lf_format(char *out, size_t n_out, const struct lf_tok *tok, size_t n,
 		case LF_TLS_SRV_HELLO_VERSION:
 		case LF_TLS_CERT_ERRORS:
 		case LF_TLS_ECH:
+		case LF_TLS_ALPN:
 			if (r->tls[t->code - LF_TLS_FIRST] == NULL)
 				break;
 			s = str_make(r->tls[t->code - LF_TLS_FIRST],

@@ -10,6 +10,7 @@
 #include "http/msg.h"
 #include "event/loop.h"
 #include "log/access_log.h"
+#include "net/xprt_tls.h"
 #include "proxy/peek.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
@@ -54,6 +55,8 @@ tls_fields(const struct tls_peek *tp, struct alog_rec *r, char *errs,
 			tls_version_str(tp->hello.version);
 		if (tp->hello.ech)
 			r->tls[ALOG_TLS_ECH] = "outer";
+		if (tp->hello.alpn[0] != '\0')
+			r->tls[ALOG_TLS_ALPN] = tp->hello.alpn;
 	}
 	if (tp->act != 0)
 		r->tls[ALOG_TLS_BUMP_MODE] = peek_mode_str(tp->act);
@@ -82,6 +85,7 @@ strm_log(struct stream *s)
 	struct acl_ctx ctx;
 	const struct sockaddr *peer = NULL;
 	const struct str *cl;
+	struct xprt_tls_info ti;
 	char errs[256];
 	size_t k;
 
@@ -157,5 +161,11 @@ strm_log(struct stream *s)
 		tls_fields(s->tls, &r, errs, sizeof(errs));
 	else if (s->sess->bumped != NULL)
 		tls_fields(s->sess->bumped, &r, errs, sizeof(errs));
+	if (s->fe->xprt == &xprt_tls) {
+		/* Bumped: the session with the client is tproxyd's. */
+		xprt_tls_info(s->fe, &ti);
+		r.tls[ALOG_TLS_VERSION] = tls_version_str(ti.version);
+		r.tls[ALOG_TLS_CIPHER] = ti.cipher;
+	}
 	alog_write(&r, k < s->sess->cfg->nalog ? &ctx : NULL);
 }

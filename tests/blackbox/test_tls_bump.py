@@ -282,3 +282,27 @@ def test_shipped_example_config_bumps_with_exemptions(tmp_path):
                        timeout=30)
     assert p.returncode != 0, p.stdout + p.stderr
     assert str(key) in p.stdout + p.stderr
+
+
+def test_bump_logformat_codes(tls, tlsd, bump_ca):
+    """The requests of a bumped connection carry its handshake's facts:
+    the SNI, bump, what the client offered for ALPN (%ssl::>alpn) and the
+    version of its session with tproxyd."""
+    t = tls
+    f = FAM[4]
+    d = tlsd(bump_conf(t, bump_ca), start=False)
+    log = d.dir / "tls.log"
+    with open(d.conf, "a") as fh:
+        fh.write("logformat tls %%rm %%ru %%ssl::>sni %%ssl::bump_mode "
+                 "%%ssl::>alpn %%ssl::>negotiated_version\n"
+                 "access_log %s tls\n" % log)
+    d.start()
+    r = curl(t, bump_ca, "allowed.test", f["srv"], "/peer",
+             ["--tlsv1.3", "--http1.1"])
+    assert r.rc == 0 and r.status == 200, r
+    harness.poll(lambda: log.exists() and "GET" in log.read_text(), 5,
+                 0.05)
+    gets = [ln for ln in log.read_text().splitlines()
+            if ln.startswith("GET ")]
+    assert gets == ["GET https://allowed.test/peer allowed.test bump "
+                    "http/1.1 TLS/1.3"], log.read_text()

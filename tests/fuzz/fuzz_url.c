@@ -41,10 +41,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(url_valid_host(host, hl));
 		}
 	}
-	if (size >= 7 && url_authority_end(p, size, &end) == 0) {
-		FUZZ_CHECK(end > p + 7 && end <= p + size);
+	if (url_authority_end(p, size, &end) == 0) {
+		/* The authority starts after the first "://" of the
+		 * scheme ("http://", "https://"). */
+		const char *a = memmem(p, size < 9 ? size : 9, "://", 3);
+
+		FUZZ_CHECK(a != NULL);
+		a += 3;
+		FUZZ_CHECK(end > a && end <= p + size);
 		FUZZ_CHECK(end == p + size || *end == '/' || *end == '?');
-		FUZZ_CHECK(memchr(p + 7, '@', (size_t)(end - p - 7)) == NULL);
+		FUZZ_CHECK(memchr(a, '@', (size_t)(end - a)) == NULL);
 	}
 	/* The input as a Via value, this proxy named "fuzz.example". */
 	h.name = STR_LIT("Via");

@@ -83,6 +83,12 @@ static const struct end_case end_cases[] = {
 	{ "userinfo", "http://u:p@h/", -1, NULL },
 	{ "at after path", "http://h/a@b", 0, "/a@b" },
 	{ "too short", "http:/", -1, NULL },
+	/* https:// (requests of a bumped connection) */
+	{ "https path", "https://h/x", 0, "/x" },
+	{ "https port", "https://h:8443?q", 0, "?q" },
+	{ "https empty authority", "https:///x", -1, NULL },
+	{ "https userinfo", "https://u@h/", -1, NULL },
+	{ "no scheme", "//h/x", -1, NULL },
 };
 
 static void
