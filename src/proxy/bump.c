@@ -240,6 +240,7 @@ make_leaf(struct stream *s, const uint8_t *der, size_t len, int untrusted)
 {
 	const struct cfg_port *port = s->sess->port;
 	struct tls_peek *tp = s->tls;
+	struct tls_certcache_stats st0, st1;
 	struct tls_leaf_req r;
 	char ip[INET6_ADDRSTRLEN], err[256], w[512];
 
@@ -251,8 +252,13 @@ make_leaf(struct stream *s, const uint8_t *der, size_t len, int untrusted)
 			  sizeof(ip));
 	r.key = tp->hello.ecdsa ? TLS_KEY_EC_P256 : TLS_KEY_RSA2048;
 	r.untrusted = untrusted;
+	tls_certcache_stats(port->certs, &st0);
 	tp->bump->leaf = tls_leaf_get(port->certs, port->ca, &r, err,
 				      sizeof(err));
+	tls_certcache_stats(port->certs, &st1);
+	stats.tls_cert_generated += st1.generated - st0.generated;
+	stats.tls_cert_mem_hit += st1.mem_hits - st0.mem_hits;
+	stats.tls_cert_disk_hit += st1.disk_hits - st0.disk_hits;
 	if (tp->bump->leaf == NULL) {
 		log_msg(LOG_CRIT, "ERROR: cannot make a certificate for %s: "
 			"%s", who(s, w, sizeof(w)), err);

@@ -69,6 +69,9 @@ struct stats_slot {
 	uint64_t tls_terminated;	/* decided: terminate */
 	uint64_t tls_bumped;		/* decided: bump */
 	uint64_t tls_bump_failed;	/* bumping failed (handshakes) */
+	uint64_t tls_cert_generated;	/* bumping certificates made */
+	uint64_t tls_cert_mem_hit;	/* ... found in memory */
+	uint64_t tls_cert_disk_hit;	/* ... found on disk */
 	uint64_t tls_peeked_server;	/* peeked at the server (step 2) */
 	uint64_t tls_unsupported_tunneled;	/* not TLS: tunnelled */
 	uint64_t tls_unsupported_closed;	/* not TLS: closed */

@@ -227,6 +227,9 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		out->tls_terminated += LOAD(s->tls_terminated);
 		out->tls_bumped += LOAD(s->tls_bumped);
 		out->tls_bump_failed += LOAD(s->tls_bump_failed);
+		out->tls_cert_generated += LOAD(s->tls_cert_generated);
+		out->tls_cert_mem_hit += LOAD(s->tls_cert_mem_hit);
+		out->tls_cert_disk_hit += LOAD(s->tls_cert_disk_hit);
 		out->tls_peeked_server += LOAD(s->tls_peeked_server);
 		out->tls_unsupported_tunneled +=
 			LOAD(s->tls_unsupported_tunneled);
@@ -449,6 +452,17 @@ stats_render(struct buf *b)
 	rc |= COUNTER(b, "tproxyd_tls_bump_failures_total",
 		      "Bumped connections whose TLS handshake with the client "
 		      "or the server failed.", t.tls_bump_failed);
+	rc |= METRIC(b, "tproxyd_tls_certificates_total", "counter",
+		     "Certificates for bumped connections, by where they "
+		     "came from: made, or found in the memory or disk "
+		     "cache.");
+	rc |= buf_appendf(b,
+		"tproxyd_tls_certificates_total{source=\"generated\"} %llu\n"
+		"tproxyd_tls_certificates_total{source=\"memory\"} %llu\n"
+		"tproxyd_tls_certificates_total{source=\"disk\"} %llu\n",
+		(unsigned long long)t.tls_cert_generated,
+		(unsigned long long)t.tls_cert_mem_hit,
+		(unsigned long long)t.tls_cert_disk_hit);
 	rc |= COUNTER(b, "tproxyd_tls_server_peeks_total",
 		      "Intercepted TLS connections that peeked at the server's "
 		      "hello before deciding (ssl_bump peek at step 2).",

@@ -306,3 +306,43 @@ def test_bump_logformat_codes(tls, tlsd, bump_ca):
             if ln.startswith("GET ")]
     assert gets == ["GET https://allowed.test/peer allowed.test bump "
                     "http/1.1 TLS/1.3"], log.read_text()
+
+
+CONCURRENT = r"""
+import socket, ssl, sys, threading
+addr, name, ca, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+ctx = ssl.create_default_context(cafile=ca)
+start = threading.Barrier(n)
+out = []
+
+def one():
+    s = socket.create_connection((addr, 443), timeout=10)
+    start.wait()
+    with ctx.wrap_socket(s, server_hostname=name) as t:
+        out.append(t.getpeercert(binary_form=True))
+
+th = [threading.Thread(target=one) for _ in range(n)]
+[x.start() for x in th]
+[x.join() for x in th]
+print(len(out), len(set(out)))
+"""
+
+
+def test_bump_concurrent_first_visits_make_one_certificate(tls, tlsd,
+                                                           bump_ca):
+    """Eight clients reach a site at the same moment for the first time:
+    one certificate is made, the others are taken from memory, and all
+    eight see the same one."""
+    t = tls
+    f = FAM[4]
+    tlsd(bump_conf(t, bump_ca))
+    script = t.dir / "concurrent.py"
+    script.write_text(CONCURRENT)
+    p = t.topo.run(t.topo.cli, ["/usr/bin/python3", str(script), f["srv"],
+                                "www.allowed.test", str(bump_ca[0]), "8"],
+                   timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["8", "1"], p.stdout + p.stderr
+    m = t.metrics()
+    assert m['tproxyd_tls_certificates_total{source="generated"}'] == 1, m
+    assert m['tproxyd_tls_certificates_total{source="memory"}'] == 7, m
