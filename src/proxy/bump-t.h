@@ -20,9 +20,12 @@ enum bump_state {
 struct bump {
 	enum bump_state  state;
 	struct tls_leaf *leaf;		/* what the client is shown */
-	const char      *error;	/* the server could not be reached
-				   securely: the first request gets this
-				   error page (ERR_SECURE_CONNECT_FAIL) */
+	const char      *error;	/* the connection could not go on to the
+				   server (refused, unreachable, not
+				   securely): the first request gets this
+				   error page (ERR_SECURE_CONNECT_FAIL,
+				   ERR_ACCESS_DENIED, ...) */
+	int              status;	/* ... with this status */
 	char             detail[256];	/* ... and why */
 };
 

@@ -302,9 +302,12 @@ bump_done(struct stream *s)
 	set_state(s, tp->bump, BUMP_DONE);
 	se->bumped = tp;
 	snprintf(se->tls_host, sizeof(se->tls_host), "%s", host ? host : "");
-	/* Logged as Squid logs a bumped CONNECT. */
-	s->code = "NONE_NONE";
-	s->status = 200;
+	/* Logged as Squid logs a bumped CONNECT (a denied one as a
+	 * denial). */
+	if (s->code == NULL || strcmp(s->code, "TCP_DENIED") != 0) {
+		s->code = "NONE_NONE";
+		s->status = 200;
+	}
 	s->resp_close = 0;
 	s->cli_keepalive = 1;
 	/* The server connection waits for the first request. */
@@ -348,6 +351,29 @@ to_client(struct stream *s, int srv_ok)
 		bump_abort(s, "ERR_SECURE_ACCEPT_FAIL");
 		return 1;
 	}
+	return 1;
+}
+
+int
+bump_error_page(struct stream *s, int status, const char *errname,
+		const char *detail)
+{
+	struct tls_peek *tp = s->tls;
+	struct bump *b = tp->bump;
+
+	if (!tp->bumping || b == NULL || b->state != BUMP_SERVER ||
+	    b->leaf != NULL)
+		return 0;
+	b->error = errname;
+	b->status = status;
+	snprintf(b->detail, sizeof(b->detail), "%s", detail ? detail : "");
+	s->errname = errname;
+	if (s->code != NULL && strcmp(s->code, "TCP_DENIED") == 0)
+		s->status = status;
+	if (make_leaf(s, NULL, 0, 0) < 0 || client_start(s) < 0)
+		return 0;
+	strm_set_state(s, STRM_HANDSHAKE);
+	strm_deadline(s, s->sess->cfg->read_timeout);
 	return 1;
 }
 
@@ -416,7 +442,7 @@ bump_pending_error(struct stream *s)
 		return 0;
 	b = tp->bump;
 	s->hier = "HIER_NONE";
-	strm_error(s, 503, b->error, b->detail);
+	strm_error(s, b->status ? b->status : 503, b->error, b->detail);
 	s->resp_close = 1;
 	b->error = NULL;
 	return 1;

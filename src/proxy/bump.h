@@ -29,6 +29,13 @@ int bump_step(struct stream *s);
  * front end neither reads them nor chooses the events to wait for). */
 int bump_cli_handshaking(const struct cli *cli);
 
+/* strm_error() on a connection being bumped, before its client's
+ * handshake: the client is bumped all the same (a certificate made from
+ * the SNI) and its first request gets the page. 1 when taken; 0: close
+ * it as an unbumped one. */
+int bump_error_page(struct stream *s, int status, const char *errname,
+		    const char *detail);
+
 /* The first request of a bumped connection whose server could not be
  * reached securely: answered with the error page; 1 when it was. */
 int bump_pending_error(struct stream *s);

@@ -276,6 +276,10 @@ strm_error(struct stream *s, int status, const char *errname,
 		strm_abort(s);
 		return;
 	}
+	/* A connection being bumped gets the page inside TLS, as its
+	 * first request's answer (bump.c). */
+	if (s->tls != NULL && bump_error_page(s, status, errname, detail))
+		return;
 	if (s->tls != NULL) {
 		/* An intercepted TLS client cannot read an HTTP error page
 		 * (that needs bumping): it is closed, and the log says

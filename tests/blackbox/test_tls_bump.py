@@ -346,3 +346,22 @@ def test_bump_concurrent_first_visits_make_one_certificate(tls, tlsd,
     m = t.metrics()
     assert m['tproxyd_tls_certificates_total{source="generated"}'] == 1, m
     assert m['tproxyd_tls_certificates_total{source="memory"}'] == 7, m
+
+
+def test_bump_denied_connect_gets_the_page_over_tls(tls, tlsd, bump_ca):
+    """http_access denies the CONNECT of a connection the rules bump:
+    the client is bumped all the same and gets the 403 page over TLS
+    (Squid's way); the origin is never contacted."""
+    t = tls
+    f = FAM[4]
+    d = tlsd(bump_conf(t, bump_ca, [
+        "acl denied ssl::server_name www.allowed.test",
+        "http_access deny CONNECT denied"]))
+    before = t.intercept.syn_counts()[f["srv"]]
+    r = curl(t, bump_ca, "www.allowed.test", f["srv"], "/peer")
+    assert r.rc == 0 and r.verify == 0 and r.status == 403, r
+    assert b"ERR_ACCESS_DENIED" in r.body, r
+    assert t.intercept.syn_counts()[f["srv"]] == before
+    harness.poll(lambda: entries(d, "CONNECT"), 5, 0.05)
+    e = entries(d, "CONNECT")[0]
+    assert (e["code"], e["status"]) == ("TCP_DENIED", 403), e["raw"]
