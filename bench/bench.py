@@ -40,6 +40,12 @@ TLS_HOST = "bench.test"
 # per process (not raisable without CAP_SYS_RESOURCE), so 10,000 cannot
 # fit in the one process of the per-core setup.
 TLS_IDLE_N = 9000
+# Certificate misses and hits (bump-miss, bump-hit): this many server
+# names NAME_FMT % i, each with a certificate of its own at the origin
+# (bumpclient.py opens one connection per name; QUICK: BUMP_NAMES_QUICK).
+BUMP_NAMES = 400
+BUMP_NAMES_QUICK = 100
+NAME_FMT = "n%04d." + "bench.test"
 ORIGIN = netns.SRV4
 CLIENT = netns.CLI4
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -59,10 +65,26 @@ LOADS = {
     "tls-1m": ("/1m", 10, [], "HTTPS 1 MiB keep-alive, 10 conns"),
     "tls-idle": (None, TLS_IDLE_N, [],
                  "%d idle spliced TLS conns" % TLS_IDLE_N),
+    "bump-new": ("/1k", 50, ["Connection: close"],
+                 "bumped HTTPS 1 KiB, new TLS conn/request, 50 conns"),
+    "bump-ka": ("/1k", 50, [], "bumped HTTPS 1 KiB keep-alive, 50 conns"),
+    "bump-1m": ("/1m", 10, [], "bumped HTTPS 1 MiB keep-alive, 10 conns"),
+    "bump-miss": (None, BUMP_NAMES, [],
+                  "bumped HTTPS, %d first visits (certificate misses)"
+                  % BUMP_NAMES),
+    "bump-hit": (None, BUMP_NAMES, [],
+                 "bumped HTTPS, %d repeat visits (certificate hits)"
+                 % BUMP_NAMES),
 }
 # The HTTPS loads: the proxies intercept port 443 and splice by server name
 # (bench/README.md, "HTTPS"); per core only.
 TLS_LOADS = ("tls-new", "tls-1m", "tls-idle")
+# Bumped (decrypted) HTTPS, issue 16: port 443 intercepted as for
+# TLS_LOADS, each proxy decrypts with the bench's bumping CA
+# (bench/README.md, "Bumped HTTPS"); per core only, not in the default set.
+BUMP_LOADS = ("bump-new", "bump-ka", "bump-1m", "bump-miss", "bump-hit")
+BUMP_CLIENT_LOADS = ("bump-miss", "bump-hit")
+BUMP_CONF = {"tproxyd": "tproxyd-bump.conf", "squid": "squid-bump.conf"}
 # Each kind's configuration template for the HTTPS loads.
 TLS_CONF = {"tproxyd": "tproxyd-tls.conf", "haproxy": "haproxy-tls.cfg",
             "squid": "squid-tls.conf", "nginx": "nginx-tls.conf"}
@@ -275,11 +297,14 @@ class Bench:
                         self.shim, os.path.join(self.peers,
                                                 "transparent_shim.c"),
                         "-ldl"], check=True, timeout=60)
-        # HTTPS: the origin's certificate (EC P-256, the name the clients
-        # send), and the certificate Squid's ssl-bump port must have even
-        # though nothing is decrypted (self-signed, never sent: splice).
-        for stem, cn, san in (("origin", TLS_HOST, "DNS:" + TLS_HOST),
-                              ("bump", "bench bump CA", None)):
+        # Bumped HTTPS (BUMP_LOADS): the origin's CA, which the bumping
+        # proxies trust (tls_outgoing_options cafile=), the bumping CA
+        # (made for every bench run, key 0600) and the names' certificates.
+        if self.ORIGIN_TLS:
+            self.prepare_bump()
+        # Spliced HTTPS: the certificate Squid's ssl-bump port must have
+        # even though nothing is decrypted (self-signed, never sent).
+        for stem, cn, san in (("bump", "bench bump CA", None),):
             key = os.path.join(self.d, stem + "-key.pem")
             cert = os.path.join(self.d, stem + "-cert.pem")
             subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
@@ -295,6 +320,73 @@ class Bench:
                 with open(os.path.join(self.d, part)) as f:
                     out.write(f.read())
         os.chmod(os.path.join(self.d, "bump.pem"), 0o644)
+
+    def openssl(self, argv):
+        subprocess.run(["openssl"] + argv, check=True, timeout=60,
+                       capture_output=True)
+
+    def prepare_bump(self):
+        """The certificates of the bumped-HTTPS loads: an origin CA
+        (originca.pem) signing the origin's bench.test certificate
+        (origin-cert.pem, also used by the spliced loads) and one
+        certificate per name NAME_FMT % i (names/NAME.pem: a wildcard
+        would not do: a mimicked certificate is the same for every name it
+        covers, so every name but the first would be a cache hit); the
+        bumping CA (bumpca.pem, bumpca.key mode 0600, owned by 'proxy',
+        which Squid and tproxyd run as)."""
+        d = self.d
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+              "-nodes", "-days", "7"]
+        ca_ext = ["-addext", "basicConstraints=critical,CA:TRUE",
+                  "-addext", "keyUsage=critical,keyCertSign,cRLSign"]
+        for stem, cn in (("originca", "bench origin CA"),
+                         ("bumpca", "bench bumping CA")):
+            self.openssl(["req", "-x509"] + ec + ca_ext +
+                         ["-subj", "/O=tproxyd bench/CN=" + cn,
+                          "-keyout", os.path.join(d, stem + ".key"),
+                          "-out", os.path.join(d, stem + ".pem")])
+        bkey = os.path.join(d, "bumpca.key")
+        os.chmod(bkey, 0o600)
+        try:
+            import pwd
+            pw = pwd.getpwnam("proxy")
+            os.chown(bkey, pw.pw_uid, pw.pw_gid)
+        except KeyError:
+            pass
+        os.chmod(os.path.join(d, "originca.pem"), 0o644)
+        os.chmod(os.path.join(d, "bumpca.pem"), 0o644)
+        # one key and one request for every origin leaf; the subject and
+        # names are set per certificate
+        key = os.path.join(d, "origin-key.pem")
+        csr = os.path.join(d, "origin.csr")
+        self.openssl(["req", "-new"] + ec[:4] + ["-nodes", "-subj",
+                                                 "/CN=leaf", "-keyout",
+                                                 key, "-out", csr])
+        os.chmod(key, 0o644)   # read by the origin nginx; a test key
+        names = os.path.join(d, "names")
+        os.mkdir(names)
+        os.chmod(names, 0o755)
+        n = BUMP_NAMES_QUICK if self.a.quick else BUMP_NAMES
+        if not set(BUMP_CLIENT_LOADS) & set(self.a.loads):
+            n = 0
+        self.bump_names = [NAME_FMT % i for i in range(n)]
+        ext = os.path.join(d, "leaf.ext")
+        for i, name in enumerate([TLS_HOST] + self.bump_names):
+            with open(ext, "w") as f:
+                f.write("basicConstraints=critical,CA:FALSE\n"
+                        "keyUsage=critical,digitalSignature\n"
+                        "extendedKeyUsage=serverAuth\n"
+                        "subjectAltName=DNS:%s\n" % name)
+            out = (os.path.join(d, "origin-cert.pem") if i == 0 else
+                   os.path.join(names, name + ".pem"))
+            self.openssl(["x509", "-req", "-in", csr, "-subj",
+                          "/O=tproxyd bench origin/CN=" + name,
+                          "-CA", os.path.join(d, "originca.pem"),
+                          "-CAkey", os.path.join(d, "originca.key"),
+                          "-set_serial", str(1000 + i), "-days", "7",
+                          "-extfile", ext, "-out", out])
+        with open(os.path.join(d, "bumpnames.txt"), "w") as f:
+            f.write("\n".join(self.bump_names) + "\n")
 
     def setup(self):
         """A fresh network and origin for every measured run, so that no
@@ -313,6 +405,10 @@ class Bench:
             with open(os.path.join(d, "hosts"), "w") as f:
                 f.write("127.0.0.1\tlocalhost\n%s\t%s\n" % (ORIGIN,
                                                              TLS_HOST))
+                # the names of bump-miss/bump-hit (Squid checks the Host
+                # of an intercepted request against its destination)
+                for name in getattr(self, "bump_names", []):
+                    f.write("%s\t%s\n" % (ORIGIN, name))
         # a second client address, for the spoofing check (spoofcheck.py)
         self.t._ip("-n", self.t.cli, "addr", "add", CLIENT_B + "/24",
                    "dev", "c0")
@@ -385,10 +481,11 @@ class Bench:
 
     # -- proxies ----------------------------------------------------------
 
-    def start_proxy(self, name, mode, tls=False):
+    def start_proxy(self, name, mode, tls=False, bump=False):
         """Start proxy `name` in the router namespace, pinned to CPU 1 with
         one worker (mode 'pinned') or unpinned with two (mode '2cpu');
-        with tls, its HTTPS configuration (TLS_CONF) on TLS_PORT."""
+        with tls, its HTTPS configuration (TLS_CONF) on TLS_PORT; with
+        bump, its bumping one (BUMP_CONF)."""
         n = 1 if mode == "pinned" else 2
         pin = ["taskset", "-c", "1"] if mode == "pinned" else []
         env = dict(os.environ)
@@ -398,7 +495,8 @@ class Bench:
         self.proxy_port = port
 
         def tmpl(http_name):
-            name_ = TLS_CONF[kind] if tls else http_name
+            name_ = (BUMP_CONF[kind] if bump else TLS_CONF[kind] if tls
+                     else http_name)
             return name_, name_
         if kind == "tproxyd":
             # the same configuration for both binaries
@@ -414,6 +512,18 @@ class Bench:
             self.sh(self.t.rtr, ["haproxy", "-q", "-c", "-f", conf])
             argv = ["haproxy", "-db", "-f", conf]
         elif kind == "squid":
+            if bump:
+                # a new certificate database for every start (Squid's
+                # helper keeps certificates on disk: a first visit must
+                # be a miss), owned by 'proxy' as the helpers run
+                ssldb = os.path.join(self.d, "ssl_db")
+                shutil.rmtree(ssldb, ignore_errors=True)
+                subprocess.run(["/usr/lib/squid/security_file_certgen",
+                                "-c", "-s", ssldb, "-M", "4MB"],
+                               check=True, timeout=30, capture_output=True)
+                subprocess.run(["chown", "-R", "proxy:proxy", ssldb],
+                               check=True, timeout=10)
+                fields = dict(fields, SSLDB=ssldb)
             conf = self.template(*tmpl("squid.conf"), PORT=port,
                                  DIR=self.d, **fields)
             self.sh(self.t.rtr, ["squid", "-k", "parse", "-f", conf])
@@ -490,6 +600,32 @@ class Bench:
             "OK" if ok else "FAILED"))
         return ok
 
+    def verify_bump(self, name, mode):
+        """Bumped HTTPS: as verify_tls, but curl trusts only the bumping
+        CA (--cacert bumpca.pem, no -k): the connection verifies only if
+        the client's certificate was issued by the bumping CA, i.e. the
+        proxy decrypted it (a spliced one shows the origin's certificate,
+        from the origin CA curl does not trust); and curl's
+        %{ssl_verify_result} must be 0."""
+        steps = []
+        for step, addr in (("A", CLIENT), ("B", CLIENT_B)):
+            p = self.sh(self.t.cli, [
+                "curl", "-sS", "--cacert", os.path.join(self.d, "bumpca.pem"),
+                "-m", "10", "--interface", addr, "-w",
+                " verify=%{ssl_verify_result}",
+                "https://%s/peer" % TLS_HOST], check=False)
+            steps.append({"step": step,
+                          "want": "%s %s\n verify=0" % (addr, TLS_HOST),
+                          "saw": p.stdout or
+                          "error: " + p.stderr.strip()[-120:]})
+        ok = all(x["saw"] == x["want"] for x in steps)
+        ok = ok and self.rules_on and bool(self.ns_pids(self.t.rtr))
+        self.spoofcheck[(name, mode + "-bump")] = {"ok": ok, "steps": steps}
+        log("verify %-15s bump: %s -> %s" % (
+            name, " ".join("%s=%r" % (x["step"], x["saw"]) for x in steps),
+            "OK" if ok else "FAILED"))
+        return ok
+
     def verify(self, name, mode):
         """The origin must see the client's address, through the proxy,
         and each of two clients must be seen with its own address even
@@ -529,7 +665,13 @@ class Bench:
 
     def run_load(self, load, mode, dur):
         path, conns, hdrs, _ = LOADS[load]
-        if load == "tls-idle":
+        if load in BUMP_CLIENT_LOADS:
+            argv = ["/usr/bin/python3", os.path.join(TOP, "bench",
+                                                     "bumpclient.py"),
+                    "--host", ORIGIN, "--names",
+                    os.path.join(self.d, "bumpnames.txt"), "--cacert",
+                    os.path.join(self.d, "bumpca.pem"), "--path", "/1k"]
+        elif load == "tls-idle":
             n = 1000 if self.a.quick else conns
             argv = ["/usr/bin/python3", os.path.join(TOP, "bench",
                                                      "idleclient.py"),
@@ -549,7 +691,7 @@ class Bench:
                     "-s", os.path.join(TOP, "bench", "report.lua")]
             for h in hdrs:
                 argv += ["-H", h]
-            if load in TLS_LOADS:
+            if load in TLS_LOADS or load in BUMP_LOADS:
                 # wrk sends the URL's host name as SNI (and resolves it
                 # through the namespace's /etc/hosts)
                 argv.append("https://%s%s" % (TLS_HOST, path))
@@ -565,18 +707,31 @@ class Bench:
         return json.loads(m.group(1))
 
     def measure(self, name, load, mode, run, dur):
-        tls = load in TLS_LOADS
+        bump = load in BUMP_LOADS
+        tls = load in TLS_LOADS or bump
         if name != "direct":
-            self.start_proxy(name, mode, tls)
+            self.start_proxy(name, mode, tls, bump)
         try:
-            vkey = (name, mode + "-https" if tls else mode)
-            ok = ((self.verify_tls if tls else self.verify)(name, mode)
-                  if run == 1 or not self.a.quick else True)
+            vkey = (name, mode + ("-bump" if bump and name != "direct"
+                                  else "-https" if tls else ""))
+            vfn = (self.verify_bump if bump and name != "direct" else
+                   self.verify_tls if tls else self.verify)
+            ok = (vfn(name, mode) if run == 1 or not self.a.quick
+                  else True)
             self.verified[vkey] = self.verified.get(vkey, True) and ok
             if not ok:
                 raise RuntimeError("verification failed: the origin did "
                                    "not see the client's address")
-            if self.a.warmup and load not in ("idle", "tls-idle"):
+            if load == "bump-hit":
+                # the first visit of every name (not measured): the
+                # measured pass then asks for the same names again
+                w = self.run_load(load, mode, 1)
+                log("bump-hit warm-up: %d first visits, %d errors" % (
+                    w["requests"], w["err_connect"] + w["err_read"] +
+                    w["err_status"]))
+            elif self.a.warmup and load not in ("idle", "tls-idle",
+                                                "bump-miss"):
+                # (bump-miss: a warm-up would fill the certificate cache)
                 self.run_load(load, mode, 1)
             pids = self.ns_pids(self.t.rtr)
             c0 = self.cpu_seconds(pids)
@@ -643,7 +798,7 @@ class Bench:
         # HTTPS loads per core only (time: bench/README.md)
         loads_pinned = (["ka50", "close", "ka1m", "idle"] if q else
                         ["ka50", "ka1000", "close", "ka64k", "ka1m",
-                         "idle"]) + list(TLS_LOADS)
+                         "idle"]) + list(TLS_LOADS) + list(BUMP_LOADS)
         loads_2cpu = [] if q else ["ka50", "ka1000", "close", "ka1m"]
         loads_pinned = [x for x in loads_pinned if x in self.a.loads]
         loads_2cpu = [x for x in loads_2cpu if x in self.a.loads]
@@ -656,6 +811,13 @@ class Bench:
                                 and x == "direct")
                         and not (load in TLS_LOADS
                                  and self.tls_unavailable.get(x))
+                        and not (load in BUMP_LOADS
+                                 and PROXY_CONF[x]["kind"] not in BUMP_CONF
+                                 and x != "direct")
+                        and not (load in BUMP_CLIENT_LOADS
+                                 and x == "direct")
+                        and not (load in BUMP_LOADS
+                                 and x == "tproxyd-before")
                         and (PROXY_CONF[x]["modes"] is None
                              or mode in PROXY_CONF[x]["modes"])
                         and (PROXY_CONF[x]["loads"] is None
@@ -681,6 +843,8 @@ class Bench:
                 t += 4 if self.a.quick else 9
             elif load == "tls-idle":
                 t += 5 if self.a.quick else 12
+            elif load in BUMP_CLIENT_LOADS:
+                t += 6 if self.a.quick else 12
             else:
                 t += dur + (1 if self.a.warmup else 0) + 1.2
         return t
@@ -702,7 +866,8 @@ class Bench:
                 self.setup()
                 self.set_affinity(self.t.srv,
                                   "0" if mode == "pinned" else "0,1")
-                self.rules(name != "direct", load in TLS_LOADS)
+                self.rules(name != "direct",
+                           load in TLS_LOADS or load in BUMP_LOADS)
                 self.measure(name, load, mode, run, dur)
             except (RuntimeError, netns.TopologyError, OSError,
                     subprocess.SubprocessError) as e:
@@ -786,6 +951,10 @@ class Bench:
                 if k in self.a.proxies or (k == "tproxyd-before"
                                            and "tproxyd" in self.a.proxies)},
             "tls_loads": [x for x in TLS_LOADS if x in self.a.loads],
+            "bump_loads": [x for x in BUMP_LOADS if x in self.a.loads],
+            "bump_names": len(getattr(self, "bump_names", [])),
+            "ktls": "no CONFIG_TLS in this kernel: kTLS not measurable"
+            if not os.path.exists("/proc/net/tls_stat") else "available",
             "tls_idle_n": 1000 if self.a.quick else TLS_IDLE_N,
             "workers_support": self.workers_support,
             "tproxyd_builds": {k: build_id(v)
@@ -831,7 +1000,9 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-warmup", dest="warmup", action="store_false")
     ap.add_argument("--proxies", default=",".join(PROXIES))
-    ap.add_argument("--loads", default=",".join(LOADS))
+    # the bumped-HTTPS loads only when asked for (--loads bump-...)
+    ap.add_argument("--loads", default=",".join(
+        x for x in LOADS if x not in BUMP_LOADS))
     ap.add_argument("--tcp-cc", default="cubic", metavar="NAME",
                     help="TCP congestion control in every namespace "
                     "(default cubic, Linux's default; '' keeps the "

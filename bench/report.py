@@ -27,6 +27,18 @@ LOAD_LABEL = {
 # The HTTPS loads (port 443 intercepted, spliced by server name): their own
 # table, per core only.
 TLS_ORDER = ["tls-new", "tls-1m", "tls-idle"]
+# Bumped (decrypted) HTTPS, issue 16: their own table, per core only.
+BUMP_ORDER = ["bump-new", "bump-ka", "bump-1m", "bump-miss", "bump-hit"]
+BUMP_LABEL = {
+    "bump-new": "bumped HTTPS, 1 KiB, a new TLS connection per request, "
+                "50 at a time",
+    "bump-ka": "bumped HTTPS, 1 KiB, 50 keep-alive connections",
+    "bump-1m": "bumped HTTPS, 1 MiB, 10 keep-alive connections",
+    "bump-miss": "bumped HTTPS, first visits: a new server name per "
+                 "connection (certificate cache misses)",
+    "bump-hit": "bumped HTTPS, repeat visits: the same names again "
+                "(certificate cache hits)",
+}
 ALL_LOADS = LOAD_ORDER + TLS_ORDER
 PROXY_ORDER = ["direct", "tproxyd", "tproxyd-before", "haproxy",
                "haproxy-default", "squid", "squid-default", "nginx",
@@ -213,6 +225,7 @@ def write(out, results, facts, verified, spoofcheck=None):
                             "%d" % max(r["errors"] for r in runs)))
         L.append("")
     L += tls_tables(c, facts, failed)
+    L += bump_tables(c, facts)
     L += efficiency(c)
     L += targets(c)
     L += before_after(c)
@@ -307,6 +320,62 @@ def tls_tables(c, facts, failed):
     if unavail:
         L.append("")
     L += tls_targets(c, unavail)
+    return L
+
+
+def bump_tables(c, facts):
+    """The bumped-HTTPS rows (issue 16): per core, tproxyd and Squid
+    (direct: the same load without a proxy), and tproxyd's ratio of
+    connections or requests per proxy CPU-second to Squid's."""
+    loads = [ld for ld in BUMP_ORDER if any(k[1] == ld for k in c)]
+    if not loads:
+        return []
+    L = ["## Bumped HTTPS: port 443 intercepted and decrypted (per core)",
+         "",
+         "Each proxy peeks at the ClientHello, connects to the origin with "
+         "TLS of its own (verifying its certificate against the bench's "
+         "origin CA) and answers the client with a certificate made by the "
+         "bench's bumping CA, mimicking the origin's; the clients trust the "
+         "bumping CA (wrk does not verify; bumpclient.py and the "
+         "verification curl do). CPU s per 10k = per 10,000 requests (in "
+         "the new-connection and certificate rows: connections). "
+         "Certificate rows: %d names, one connection each, bumpclient.py "
+         "(Python, 10 at a time; latency includes connect and handshakes). "
+         "kTLS: %s." % (facts.get("bump_names") or 0,
+                        facts.get("ktls", "?")), "",
+         "| load | proxy | req/s | p50 ms | p99 ms | MB/s | "
+         "CPU s / 10k req | req per CPU-second | vs Squid | peak RSS MiB | "
+         "origin conn / req | errors |",
+         "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for ld in loads:
+        sq = m(c, "pinned", ld, "squid", "cpu_per_10k")
+        for px in ("direct", "tproxyd", "squid"):
+            runs = c.get(("pinned", ld, px))
+            if not runs:
+                continue
+            direct = px == "direct"
+            v = m(c, "pinned", ld, px, "cpu_per_10k")
+            eff = "–" if direct or not v else "{:,.0f}".format(1e4 / v)
+            ratio = ("%.2f×" % (sq / v) if px == "tproxyd" and v and sq
+                     else "–")
+            L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s "
+                     "| %s | %s |" % (
+                         BUMP_LABEL[ld],
+                         "**tproxyd**" if px == "tproxyd" else
+                         PROXY_LABEL[px].split(" (")[0] if not direct
+                         else PROXY_LABEL[px],
+                         fmt(runs, "rps"), fmt(runs, "p50_us", 1e-3, 2),
+                         fmt(runs, "p99_us", 1e-3, 2),
+                         fmt(runs, "mbps", 1, 1),
+                         "–" if direct else fmt(runs, "cpu_per_10k", 1, 3),
+                         eff, ratio,
+                         "–" if direct else fmt(runs, "rss_kib", 1 / 1024,
+                                                1),
+                         fmt(runs, "origin_conns_per_req", 1, 2,
+                             spread=False),
+                         "%d" % max(r["errors"] for r in runs)))
+    L += ["", "Target (issue 16): tproxyd's requests per proxy CPU-second "
+          "≥ 2× Squid's (the \"vs Squid\" column).", ""]
     return L
 
 
