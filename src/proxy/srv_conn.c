@@ -104,9 +104,16 @@ srv_io_cb(struct evl_io *io, int revents)
 	switch (srv->state) {
 	case SS_IDLE:
 		/* An idle connection has nothing to say: EOF, an error or
-		 * stray bytes all mean it cannot carry another request. */
-		n = recv(srv->conn.fd, &c, 1, MSG_DONTWAIT);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		 * stray bytes all mean it cannot carry another request. A
+		 * TLS one may get records that are not data (TLS 1.3 session
+		 * tickets, sent after the handshake): the transport takes
+		 * them and has nothing to give. */
+		if (srv->tls_host != NULL)
+			n = srv->conn.xprt->recv(&srv->conn, &c, 1);
+		else
+			n = recv(srv->conn.fd, &c, 1, MSG_DONTWAIT) < 0 ?
+			    -errno : 1;
+		if (n == -EAGAIN || n == -EINTR)
 			return;
 		srv_close(srv);
 		return;

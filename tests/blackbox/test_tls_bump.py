@@ -124,8 +124,12 @@ def test_bump_full_url_logged_and_spoofed(tls, tlsd, bump_ca):
     t = tls
     f = FAM[4]
     d = tlsd(bump_conf(t, bump_ca))
+    syns = t.intercept.syn_counts()[f["srv"]]
     r = curl(t, bump_ca, "allowed.test", f["srv"], "/peer")
     assert r.rc == 0 and r.status == 200 and r.verify == 0, r
+    # One connection to the origin: the one made for the certificate
+    # carries the request.
+    assert t.intercept.syn_counts()[f["srv"]] == syns + 1
     assert r.body.decode() == f["cli"], r
     r = curl(t, bump_ca, "allowed.test", f["srv"], "/sni")
     assert r.rc == 0 and r.body.startswith(b"allowed.test TLSv1."), r
