@@ -141,8 +141,7 @@ tls_applied_option(struct cfg_parse *p, const struct tok *t,
 		   struct cfg_port *q, const char *dname)
 {
 	const char *o = t->s, *v = strchr(o, '=');
-	char num[32];
-	size_t k, sz;
+	size_t sz;
 	int on;
 
 	if (v == NULL)
@@ -179,15 +178,7 @@ tls_applied_option(struct cfg_parse *p, const struct tok *t,
 		return 1;
 	}
 	if (strncmp(o, "dynamic_cert_mem_cache_size=", 28) == 0) {
-		k = strspn(v, "0123456789.");
-		if (k == 0 || k >= sizeof(num)) {
-			cfg_err(p, t, "%s: %s: expected a size such as 4MB",
-				dname, o);
-			return -1;
-		}
-		memcpy(num, v, k);
-		num[k] = '\0';
-		if (cfg_parse_size(num, v[k] ? v + k : NULL, &sz) < 0) {
+		if (cfg_parse_size_word(v, &sz) < 0) {
 			cfg_err(p, t, "%s: %s: expected a size such as 4MB",
 				dname, o);
 			return -1;

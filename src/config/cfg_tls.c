@@ -263,8 +263,8 @@ static void
 set_sslcrtd_program(struct cfg_parse *p, const struct tok *t, size_t n)
 {
 	struct cfg_tls *tls = &p->c->tls;
-	char dir[4096], num[32];
-	size_t i, k, sz;
+	char dir[4096];
+	size_t i, sz;
 
 	if (cfg_nargs(p, t, n, 1, -1) < 0)
 		return;
@@ -273,17 +273,7 @@ set_sslcrtd_program(struct cfg_parse *p, const struct tok *t, size_t n)
 			snprintf(dir, sizeof(dir), "%s/tproxyd", t[i + 1].s);
 			tls->cert_dir = ar_strdup(p->ar, dir);
 		} else if (strcmp(t[i].s, "-M") == 0) {
-			k = strspn(t[i + 1].s, "0123456789.");
-			if (k == 0 || k >= sizeof(num)) {
-				cfg_err(p, &t[i + 1], "sslcrtd_program: -M %s:"
-					" expected a size such as 4MB",
-					t[i + 1].s);
-				return;
-			}
-			memcpy(num, t[i + 1].s, k);
-			num[k] = '\0';
-			if (cfg_parse_size(num, t[i + 1].s[k] ?
-					   t[i + 1].s + k : NULL, &sz) < 0) {
+			if (cfg_parse_size_word(t[i + 1].s, &sz) < 0) {
 				cfg_err(p, &t[i + 1], "sslcrtd_program: -M %s:"
 					" expected a size such as 4MB",
 					t[i + 1].s);

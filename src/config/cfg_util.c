@@ -408,6 +408,19 @@ cfg_size_unit(const char *u, double *out)
 }
 
 int
+cfg_parse_size_word(const char *s, size_t *out)
+{
+	char num[32];
+	size_t k = strspn(s, "0123456789.");
+
+	if (k == 0 || k >= sizeof(num))
+		return -1;
+	memcpy(num, s, k);
+	num[k] = '\0';
+	return cfg_parse_size(num, s[k] ? s + k : NULL, out);
+}
+
+int
 cfg_parse_size(const char *num, const char *unit, size_t *out)
 {
 	double v, mul = 1;

@@ -66,5 +66,8 @@ int cfg_acl_method_used(const struct cfg *c, const char *method);
 int cfg_parse_time(const char *num, const char *unit, double *out);
 /* Parse a Squid size ("64 KB", "1 MB", bare number = bytes) into bytes. */
 int cfg_parse_size(const char *num, const char *unit, size_t *out);
+/* The same written as one word, "4MB", "512KB", "100" (Squid's form in
+ * port options and helper arguments); 0 or -1. */
+int cfg_parse_size_word(const char *s, size_t *out);
 
 #endif
