@@ -336,7 +336,8 @@ test_many_names(void **state)
 	text = malloc(cap);
 	assert_non_null(text);
 	len += (size_t)snprintf(text + len, cap - len,
-				"https_port 65002 tproxy ssl-bump cert=/n/ca.pem\n");
+				"https_port 65002 tproxy ssl-bump "
+				"cert=/n/ca.pem\n");
 	for (i = 0; i < 2000; i += 2)
 		len += (size_t)snprintf(text + len, cap - len,
 					"acl many ssl::server_name "
