@@ -147,9 +147,11 @@ def write(out, results, facts, verified, spoofcheck=None):
                  facts["mem_gib"], facts["kernel"],
                  facts.get("tcp_cc", "the host's")))
     v = facts["versions"]
-    L.append("Software: %s; %s; %s; %s; %s (load); origin server nginx "
+    L.append("Software: %s; %s; %s; %s;%s %s (load); origin server nginx "
              "as above." % (v["tproxyd"], v["haproxy"], v["squid"],
-                            v["nginx"], v["wrk"]))
+                            v["nginx"], " %s;" % v["mitmproxy"]
+                            if v.get("mitmproxy", "?") != "?" else "",
+                            v["wrk"]))
     for name in ("tproxyd", "tproxyd-before"):
         bl = build_line(facts, name)
         if bl:
