@@ -402,20 +402,6 @@ class Bench:
         with open(os.path.join(d, "bumpnames.txt"), "w") as f:
             f.write("\n".join(self.bump_names) + "\n")
 
-    def steer_rx(self):
-        """Each namespace's received packets are processed on its own CPU
-        (RPS on every veth): the client's and the origin's on CPU 0, the
-        router's on CPU 1, as they would be on separate machines. Without
-        it, a veth delivers on the sender's CPU, so the kernel's work of
-        receiving the proxy's answers in the client namespace is charged
-        to the proxy."""
-        for ns, devs, mask in ((self.t.cli, ("c0",), "1"),
-                               (self.t.srv, ("s0",), "1"),
-                               (self.t.rtr, ("r0", "r1"), "2")):
-            for dev in devs:
-                self.sh(ns, ["sh", "-c", "echo %s > /sys/class/net/%s/"
-                             "queues/rx-0/rps_cpus" % (mask, dev)])
-
     def setup(self):
         """A fresh network and origin for every measured run, so that no
         TIME_WAIT socket, connection or counter of one run can affect the
@@ -455,8 +441,6 @@ class Bench:
             for ns in (self.t.cli, self.t.rtr, self.t.srv):
                 self.t.sysctl(ns, "net.ipv4.tcp_congestion_control",
                               self.a.tcp_cc)
-        if getattr(self.a, "rx_steer", False):
-            self.steer_rx()
         conf = self.template(self.ORIGIN_CONF, "origin.conf",
                              DIR=self.d, WORKERS=2)
         self.sh(self.t.srv, ["nginx", "-t", "-q", "-e", "stderr", "-c", conf])
@@ -1063,9 +1047,6 @@ def main():
     # the bumped-HTTPS loads only when asked for (--loads bump-...)
     ap.add_argument("--loads", default=",".join(
         x for x in LOADS if x not in BUMP_LOADS))
-    ap.add_argument("--rx-steer", action="store_true",
-                    help="process each namespace's received packets on "
-                    "its own CPU (RPS on the veths)")
     ap.add_argument("--tcp-cc", default="cubic", metavar="NAME",
                     help="TCP congestion control in every namespace "
                     "(default cubic, Linux's default; '' keeps the "

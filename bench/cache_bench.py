@@ -1005,9 +1005,6 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-warmup", dest="warmup", action="store_false")
     ap.add_argument("--peers", default=",".join(PEERS))
-    ap.add_argument("--rx-steer", action="store_true",
-                    help="process each namespace's received packets on "
-                    "its own CPU (RPS on the veths)")
     ap.add_argument("--loads", default=",".join(LOADS))
     ap.add_argument("--parts", default="hits,zipf,restart")
     ap.add_argument("--zipf-requests", type=int, default=0,
