@@ -93,6 +93,15 @@ cli_touch(struct cli *cli)
 	cli->deadline = evl_now() + cli->sess.cfg->read_timeout;
 }
 
+/* The next bytes of the client are a TLS ClientHello: an https_port's
+ * connection, or a CONNECT's on a forward http_port with ssl-bump after
+ * its 200 (peek.c). */
+static int
+cli_awaits_hello(const struct cli *cli)
+{
+	return cli->tls != NULL && cli->sess.bumped == NULL;
+}
+
 /* Allocate the input buffer when the connection has none (idle ones hold
  * none). 0 or -ENOMEM. */
 static int
@@ -193,8 +202,9 @@ cli_parse(struct cli *cli)
 		cli_set_state(cli, CS_HEAD);
 		cli_set_deadline(cli, cli->sess.cfg->request_timeout);
 	}
-	if (cli->tls != NULL && cli->sess.bumped == NULL) {
-		/* An https_port: the head is the TLS ClientHello. */
+	if (cli_awaits_hello(cli)) {
+		/* An https_port, or a bumped CONNECT: the head is the TLS
+		 * ClientHello. */
 		if (!peek_hello(s, &cli->ibuf, cli->conn.eof))
 			return 0;
 		cli->nreq++;
@@ -377,7 +387,11 @@ cli_stream_done(struct cli *cli)
 		return;
 	}
 	cli_set_state(cli, CS_IDLE);
-	cli_set_deadline(cli, cli->sess.cfg->client_idle_pconn_timeout);
+	/* A CONNECT answered before its TLS is read (peek_connect()): the
+	 * ClientHello comes next, in the time of a request. */
+	cli_set_deadline(cli, cli_awaits_hello(cli) ?
+			 cli->sess.cfg->request_timeout :
+			 cli->sess.cfg->client_idle_pconn_timeout);
 	if (cli->ibuf.area && buf_empty(&cli->ibuf)) {
 		/* Idle keep-alive connections hold no buffers (nor splice
 		 * pipes, which cost two descriptors each); a refused splice
@@ -548,7 +562,7 @@ cli_timer_cb(struct evl_timer *tm)
 		evl_timer_arm(&cli->timer, left);
 		return;
 	}
-	if (cli->tls != NULL && cli->nreq == 0 &&
+	if (cli_awaits_hello(cli) &&
 	    (cli->state == CS_IDLE || cli->state == CS_HEAD)) {
 		/* No (complete) TLS hello in time: maybe a protocol where
 		 * the server talks first (on_unsupported_protocol). */

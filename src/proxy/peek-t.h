@@ -14,6 +14,12 @@
  * Nothing is decrypted and no byte is changed: the ClientHello waits in
  * the client's input buffer and goes to the server as it came; the
  * server's first flight waits in the server's buffer until step 3 decided.
+ *
+ * A CONNECT request on a forward http_port with ssl-bump goes through the
+ * same steps (peek.c, peek_connect()): step 1 is the CONNECT request itself
+ * (after http_access), its target stays the CONNECT's host and port at
+ * every step, and after the "200 Connection established" the client's
+ * ClientHello is read as on an https_port.
  */
 #ifndef TPROXYD_PROXY_PEEK_T_H
 #define TPROXYD_PROXY_PEEK_T_H
@@ -58,7 +64,14 @@ struct tls_peek {
 					   the hello is read */
 	unsigned          bumping:1;	/* bump decided: the CONNECT's
 					   server connection speaks TLS */
+	unsigned          connect:1;	/* a CONNECT request on a forward
+					   http_port: the client has its 200;
+					   connect_* are the target */
 	struct bump      *bump;		/* bumping: its handshakes */
+	char              connect_host[256];	/* the CONNECT's host
+						   (URL_HOST_MAX) */
+	unsigned          connect_port;
+	double            connect_start;	/* when its head came */
 };
 
 #endif

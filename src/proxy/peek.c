@@ -17,8 +17,11 @@
 #include "core/buf.h"
 #include "core/sa.h"
 #include "event/loop.h"
+#include "http/url.h"
 #include "log/log.h"
 #include "net/conn.h"
+#include "proxy/applet.h"
+#include "proxy/cli-t.h"
 #include "proxy/peek.h"
 #include "proxy/phase.h"
 #include "proxy/srv.h"
@@ -107,25 +110,35 @@ decide(struct stream *s)
 /*
  * The CONNECT request the connection is handled as: to the SNI when the
  * client sent one, else to the original destination's address; the port
- * is always the original destination's.
+ * is always the original destination's. A CONNECT request on a forward
+ * port (tp->connect) keeps its own host and port at every step, and its
+ * start time.
  */
 static int
 set_target(struct stream *s)
 {
 	const struct sockaddr *od = (const struct sockaddr *)&s->sess->odst;
 	const struct tls_peek *tp = s->tls;
-	char a[INET6_ADDRSTRLEN], au[TLS_SNI_MAX + 16];
+	char a[INET6_ADDRSTRLEN], au[URL_HOST_MAX + 16];
 	int k;
 
+	if (tp->connect)
+		s->start = tp->connect_start;
 	if (s->start == 0)
 		s->start = evl_now();
 	s->meth = H1_M_CONNECT;
 	memcpy(s->method, "CONNECT", 8);
-	s->port = sa_port(od);
-	if (tp->hello_rc == TLS_OK && tp->hello.has_sni) {
+	if (tp->connect) {
+		snprintf(s->host, sizeof(s->host), "%s", tp->connect_host);
+		s->port = tp->connect_port;
+		k = snprintf(au, sizeof(au), strchr(s->host, ':') ?
+			     "[%s]:%u" : "%s:%u", s->host, s->port);
+	} else if (tp->hello_rc == TLS_OK && tp->hello.has_sni) {
+		s->port = sa_port(od);
 		snprintf(s->host, sizeof(s->host), "%s", tp->hello.sni);
 		k = snprintf(au, sizeof(au), "%s:%u", s->host, s->port);
 	} else {
+		s->port = sa_port(od);
 		sa_ip_text(od, a, sizeof(a));
 		snprintf(s->host, sizeof(s->host), "%s", a);
 		k = snprintf(au, sizeof(au), od->sa_family == AF_INET6 ?
@@ -165,10 +178,14 @@ start(struct stream *s)
 	struct sockaddr_in6 *h6 = (struct sockaddr_in6 *)&h;
 
 	strm_set_state(s, STRM_PREPARE);
+	/* A forward port's CONNECT was allowed by http_access already, and
+	 * goes where it says whatever the SNI. */
+	if (tp->connect)
+		s->access_done = 1;
 	/* The SNI must name the original destination (phase.c, like Host):
 	 * a name is looked up, an address (which RFC 6066 forbids, but
 	 * clients send) is compared. */
-	if (tp->hello_rc == TLS_OK && tp->hello.has_sni) {
+	if (!tp->connect && tp->hello_rc == TLS_OK && tp->hello.has_sni) {
 		memset(&h, 0, sizeof(h));
 		if (inet_pton(AF_INET, s->host, &h4->sin_addr) == 1)
 			h.ss_family = AF_INET;
@@ -248,6 +265,64 @@ peek_accept(struct stream *s)
 		return 0;
 	}
 	act(s, a);
+	return 1;
+}
+
+int
+peek_connect(struct stream *s)
+{
+	const struct cfg_port *port = s->sess->port;
+	struct tls_peek *tp;
+	enum sslb_action a;
+
+	if (s->meth != H1_M_CONNECT || !port->ssl_bump || port->https ||
+	    s->tls != NULL || s->sess->cfg->tls.ssl_bump.n == 0)
+		return 0;
+	tp = calloc(1, sizeof(*tp));
+	if (tp == NULL) {
+		strm_error(s, 500, "ERR_INTERNAL", "Out of memory.");
+		return 1;
+	}
+	tp->step = 1;
+	tp->hello_rc = TLS_INCOMPLETE;
+	tp->srv_rc = TLS_INCOMPLETE;
+	tp->connect = 1;
+	snprintf(tp->connect_host, sizeof(tp->connect_host), "%s", s->host);
+	tp->connect_port = s->port;
+	tp->connect_start = s->start;
+	s->tls = tp;
+	a = decide(s);
+	if (a != SSLB_TERMINATE && a != SSLB_PEEK && a != SSLB_STARE &&
+	    a != SSLB_BUMP) {
+		/* splice: the tunnel of any CONNECT. */
+		s->tls = NULL;
+		free(tp);
+		stats.tls_spliced++;
+		return 0;
+	}
+	/* The client side owns it from now on (freed with it). */
+	s->cli->tls = tp;
+	if (a == SSLB_TERMINATE) {
+		stats.tls_terminated++;
+		end_here(s, NULL);
+		return 1;
+	}
+	/* Bump at step 1 bumps once the hello is read (peek_accept()). */
+	tp->bump1 = a == SSLB_BUMP;
+	/* The client is told the tunnel is up, then speaks TLS: this
+	 * answer ends the CONNECT's HTTP part (not logged: the CONNECT is
+	 * logged once its TLS is decided), and the client side reads the
+	 * ClientHello as on an https_port (peek_hello()). */
+	if (buf_reserve(&s->res.hd, 64) < 0 ||
+	    buf_append(&s->res.hd, "HTTP/1.1 200 Connection established\r\n"
+		       "\r\n", 39) < 0) {
+		end_here(s, "ERR_INTERNAL");
+		return 1;
+	}
+	s->status = 200;
+	s->logged = 1;
+	s->resp_close = 0;
+	applet_head_only(s);
 	return 1;
 }
 

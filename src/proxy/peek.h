@@ -18,6 +18,17 @@ struct stream;
  * be read (peek, stare). */
 int peek_accept(struct stream *s);
 
+/*
+ * A CONNECT request on a forward http_port with ssl-bump, after
+ * http_access allowed it: step 1 with the ssl_bump rules. Returns 0 when
+ * it goes on as any CONNECT (no rules, splice); 1 when taken here:
+ * terminate (the connection is closed), or peek, stare, bump: the client
+ * gets "200 Connection established" (s->tls, owned by the client side,
+ * remembers the CONNECT) and its ClientHello is then read with
+ * peek_hello(), with the CONNECT's target.
+ */
+int peek_connect(struct stream *s);
+
 /* Step 2: read the ClientHello at the head of in; 0 while incomplete (eof:
  * the client is gone, the stream is ended), 1 when decided (the stream is
  * started or ended). */

@@ -19,6 +19,7 @@
 #include "proxy/cache.h"
 #include "proxy/cli-t.h"
 #include "proxy/dns.h"
+#include "proxy/peek.h"
 #include "proxy/phase.h"
 #include "proxy/proxy.h"
 #include "proxy/req.h"
@@ -370,7 +371,8 @@ phase_choose_source(struct stream *s, int family)
 
 /* Routes in order: parents allowed by cache_peer_access (unless
  * always_direct, or the Host was forged), then direct (unless
- * never_direct). */
+ * never_direct). CONNECT requests, and the decrypted requests of a bumped
+ * connection (which a parent would get in the clear), go direct. */
 static void
 make_routes(struct stream *s)
 {
@@ -379,7 +381,8 @@ make_routes(struct stream *s)
 	int direct = 1, peers = 1;
 	size_t i;
 
-	if (c->npeer == 0 || s->host_forged || s->meth == H1_M_CONNECT) {
+	if (c->npeer == 0 || s->host_forged || s->meth == H1_M_CONNECT ||
+	    s->sess->bumped != NULL) {
 		/* No parent can be used: direct, without asking ACLs. */
 		s->route[0] = -1;
 		s->nroute = 1;
@@ -565,6 +568,10 @@ phase_run(struct stream *s)
 			return;
 		}
 		s->access_done = 1;
+		/* A CONNECT on a forward http_port with ssl-bump: the
+		 * ssl_bump rules at step 1 (peek.c). */
+		if (peek_connect(s))
+			return;
 	}
 	/* 3. Destination: an intercepted request's Host must name where the
 	 * client was going (req.c checked literals and ports already). */
