@@ -28,7 +28,8 @@ LOAD_LABEL = {
 # table, per core only.
 TLS_ORDER = ["tls-new", "tls-1m", "tls-idle"]
 # Bumped (decrypted) HTTPS, issue 16: their own table, per core only.
-BUMP_ORDER = ["bump-new", "bump-ka", "bump-1m", "bump-miss", "bump-hit"]
+BUMP_ORDER = ["bump-new", "bump-ka", "bump-1m", "bump-miss", "bump-hit",
+              "bump-connect"]
 BUMP_LABEL = {
     "bump-new": "bumped HTTPS, 1 KiB, a new TLS connection per request, "
                 "50 at a time",
@@ -38,6 +39,9 @@ BUMP_LABEL = {
                  "connection (certificate cache misses)",
     "bump-hit": "bumped HTTPS, repeat visits: the same names again "
                 "(certificate cache hits)",
+    "bump-connect": "bumped HTTPS through CONNECT on the forward port "
+                    "(http_port ssl-bump), 1 KiB, 50 keep-alive "
+                    "connections (bumpclient.py)",
 }
 ALL_LOADS = LOAD_ORDER + TLS_ORDER
 PROXY_ORDER = ["direct", "tproxyd", "tproxyd-before", "haproxy",

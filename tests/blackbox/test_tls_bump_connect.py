@@ -40,7 +40,6 @@ asserts:
 """
 
 import json
-import subprocess
 
 import pytest
 
