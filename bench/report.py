@@ -345,8 +345,10 @@ def bump_tables(c, facts):
          "the new-connection and certificate rows: connections). "
          "Certificate rows: %d names, one connection each, bumpclient.py "
          "(Python, 10 at a time; latency includes connect and handshakes). "
-         "kTLS: %s." % (facts.get("bump_names") or 0,
-                        facts.get("ktls", "?")), "",
+         "kTLS: %s. The CONNECT row: nothing intercepted, the clients "
+         "use the forward port (http_port ssl-bump); the origin sees the "
+         "router's address." % (facts.get("bump_names") or 0,
+                                facts.get("ktls", "?")), "",
          "| load | proxy | req/s | p50 ms | p99 ms | MB/s | "
          "CPU s / 10k req | req per CPU-second | vs Squid | peak RSS MiB | "
          "origin conn / req | errors |",
