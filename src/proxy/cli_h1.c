@@ -192,9 +192,16 @@ cli_parse(struct cli *cli)
 	int rc;
 
 	if (cli->ibuf.area == NULL || buf_empty(&cli->ibuf)) {
-		if (cli->conn.eof)
-			cli_close(cli);	/* went away between requests */
-		return 0;
+		if (!cli->conn.eof)
+			return 0;
+		/* A CONNECT answered 200 whose client left without a word
+		 * is logged (peek_hello()); else it went away between
+		 * requests. */
+		if (!cli_awaits_hello(cli) || cli->nreq == 0 ||
+		    cli_ensure_ibuf(cli) < 0) {
+			cli_close(cli);
+			return 0;
+		}
 	}
 	if (cli->state == CS_IDLE) {
 		if (cli->tls == NULL || cli->sess.bumped != NULL)

@@ -340,9 +340,12 @@ peek_hello(struct stream *s, struct buf *in, int eof)
 		return 0;
 	if (rc == TLS_INCOMPLETE) {
 		if (eof) {
-			/* Gone in the middle of its hello. */
+			/* Gone in the middle of its hello (or, after a
+			 * CONNECT's 200, before it). */
 			tp->squid_error = "ERR_PROTOCOL_UNKNOWN";
 			s->aborted = 1;
+			if (tp->connect)
+				(void)set_target(s);
 			end_here(s, NULL);
 			return 1;
 		}

@@ -434,3 +434,18 @@ def test_connect_without_sni_certificate_names_the_connect_host(tls, fwdd,
     assert r["answers"][0][1].startswith("www.allowed.test TLSv1."), r
     assert "www.allowed.test" in r["san"], r
     assert r["issuer"]["commonName"] == "tproxyd bump test CA", r
+
+
+def test_connect_client_gone_after_200_is_logged(tls, fwdd, bump_ca):
+    """A client that leaves after the 200, before any TLS, leaves its
+    CONNECT in access.log; the server is never contacted."""
+    t = tls
+    srv = FAM[4]["srv"]
+    d = fwdd(conf(t, bump_ca))
+    syns = t.intercept.syn_counts()[srv]
+    r = raw_connect(t, "allowed.test:443", "", wait=0.2)
+    assert r["head"] == "HTTP/1.1 200 Connection established", r
+    e = d.wait_access(lambda e: e["method"] == "CONNECT")
+    assert e["code"].startswith("NONE_NONE") and e["status"] == 0, e["raw"]
+    assert e["url"] == "allowed.test:443", e["raw"]
+    assert t.intercept.syn_counts()[srv] == syns
