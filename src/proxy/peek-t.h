@@ -28,6 +28,9 @@
 #include "proxy/bump-t.h"
 #include "tls/tls-t.h"
 
+struct access_list;
+struct access_rule;
+
 #define PEEK_MAX_NAMES 16	/* server certificate names kept */
 #define PEEK_MAX_ERRS  8	/* certificate errors kept */
 
@@ -72,6 +75,10 @@ struct tls_peek {
 						   (URL_HOST_MAX) */
 	unsigned          connect_port;
 	double            connect_start;	/* when its head came */
+	const struct access_list *deny_list;	/* the CONNECT was denied
+						   (http_access ...) at */
+	const struct access_rule *deny_rule;	/* ... this rule: answered
+						   once bumped */
 };
 
 #endif

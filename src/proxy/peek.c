@@ -24,6 +24,7 @@
 #include "proxy/cli-t.h"
 #include "proxy/peek.h"
 #include "proxy/phase.h"
+#include "proxy/rules.h"
 #include "proxy/srv.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
@@ -179,7 +180,16 @@ start(struct stream *s)
 
 	strm_set_state(s, STRM_PREPARE);
 	/* A forward port's CONNECT was allowed by http_access already, and
-	 * goes where it says whatever the SNI. */
+	 * goes where it says whatever the SNI; a denied one is answered now
+	 * (over TLS when bumped, else by closing), whatever its hello. */
+	if (tp->connect && tp->deny_list != NULL) {
+		struct acl_ctx ctx;
+
+		strm_acl_ctx(s, &ctx);
+		rules_deny(s, tp->deny_list, tp->deny_rule, &ctx,
+			   "TCP_DENIED");
+		return;
+	}
 	if (tp->connect)
 		s->access_done = 1;
 	/* The SNI must name the original destination (phase.c, like Host):
@@ -268,21 +278,26 @@ peek_accept(struct stream *s)
 	return 1;
 }
 
-int
-peek_connect(struct stream *s)
+/* s is a CONNECT on a forward http_port with ssl-bump, not yet decided
+ * about. */
+static int
+connect_bumps(const struct stream *s)
 {
 	const struct cfg_port *port = s->sess->port;
-	struct tls_peek *tp;
-	enum sslb_action a;
 
-	if (s->meth != H1_M_CONNECT || !port->ssl_bump || port->https ||
-	    s->tls != NULL || s->sess->cfg->tls.ssl_bump.n == 0)
-		return 0;
+	return s->meth == H1_M_CONNECT && port->ssl_bump && !port->https &&
+	       s->tls == NULL;
+}
+
+/* Its facts for step 1; NULL: out of memory. */
+static struct tls_peek *
+connect_peek(struct stream *s)
+{
+	struct tls_peek *tp;
+
 	tp = calloc(1, sizeof(*tp));
-	if (tp == NULL) {
-		strm_error(s, 500, "ERR_INTERNAL", "Out of memory.");
-		return 1;
-	}
+	if (tp == NULL)
+		return NULL;
 	tp->step = 1;
 	tp->hello_rc = TLS_INCOMPLETE;
 	tp->srv_rc = TLS_INCOMPLETE;
@@ -290,6 +305,44 @@ peek_connect(struct stream *s)
 	snprintf(tp->connect_host, sizeof(tp->connect_host), "%s", s->host);
 	tp->connect_port = s->port;
 	tp->connect_start = s->start;
+	return tp;
+}
+
+/* The client is told the tunnel is up, then speaks TLS: this answer ends
+ * the CONNECT's HTTP part (not logged: the CONNECT is logged once its TLS
+ * is decided), and the client side reads the ClientHello as on an
+ * https_port (peek_hello()). tp belongs to the client side from now on
+ * (freed with it). */
+static void
+connect_established(struct stream *s, struct tls_peek *tp)
+{
+	s->tls = tp;
+	s->cli->tls = tp;
+	if (buf_reserve(&s->res.hd, 64) < 0 ||
+	    buf_append(&s->res.hd, "HTTP/1.1 200 Connection established\r\n"
+		       "\r\n", 39) < 0) {
+		end_here(s, "ERR_INTERNAL");
+		return;
+	}
+	s->status = 200;
+	s->logged = 1;
+	s->resp_close = 0;
+	applet_head_only(s);
+}
+
+int
+peek_connect(struct stream *s)
+{
+	struct tls_peek *tp;
+	enum sslb_action a;
+
+	if (s->sess->cfg->tls.ssl_bump.n == 0 || !connect_bumps(s))
+		return 0;
+	if ((tp = connect_peek(s)) == NULL) {
+		/* Not a tunnel the rules did not see. */
+		strm_error(s, 500, "ERR_INTERNAL", "Out of memory.");
+		return 1;
+	}
 	s->tls = tp;
 	a = decide(s);
 	if (a != SSLB_TERMINATE && a != SSLB_PEEK && a != SSLB_STARE &&
@@ -300,29 +353,32 @@ peek_connect(struct stream *s)
 		stats.tls_spliced++;
 		return 0;
 	}
-	/* The client side owns it from now on (freed with it). */
-	s->cli->tls = tp;
 	if (a == SSLB_TERMINATE) {
+		s->cli->tls = tp;	/* freed with the client side */
 		stats.tls_terminated++;
 		end_here(s, NULL);
 		return 1;
 	}
 	/* Bump at step 1 bumps once the hello is read (peek_accept()). */
 	tp->bump1 = a == SSLB_BUMP;
-	/* The client is told the tunnel is up, then speaks TLS: this
-	 * answer ends the CONNECT's HTTP part (not logged: the CONNECT is
-	 * logged once its TLS is decided), and the client side reads the
-	 * ClientHello as on an https_port (peek_hello()). */
-	if (buf_reserve(&s->res.hd, 64) < 0 ||
-	    buf_append(&s->res.hd, "HTTP/1.1 200 Connection established\r\n"
-		       "\r\n", 39) < 0) {
-		end_here(s, "ERR_INTERNAL");
-		return 1;
-	}
-	s->status = 200;
-	s->logged = 1;
-	s->resp_close = 0;
-	applet_head_only(s);
+	connect_established(s, tp);
+	return 1;
+}
+
+int
+peek_connect_denied(struct stream *s, const struct access_list *list,
+		    const struct access_rule *rule)
+{
+	struct tls_peek *tp;
+
+	/* Only a port that can bump (some rule bumps: its CA is loaded). */
+	if (s->sess->port->certs == NULL || !connect_bumps(s) ||
+	    (tp = connect_peek(s)) == NULL)
+		return 0;
+	tp->deny_list = list;
+	tp->deny_rule = rule;
+	tp->bump1 = 1;
+	connect_established(s, tp);
 	return 1;
 }
 

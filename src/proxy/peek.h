@@ -8,6 +8,8 @@
 
 #include "proxy/peek-t.h"
 
+struct access_list;
+struct access_rule;
 struct acl_ctx;
 struct buf;
 struct stream;
@@ -28,6 +30,16 @@ int peek_accept(struct stream *s);
  * peek_hello(), with the CONNECT's target.
  */
 int peek_connect(struct stream *s);
+
+/*
+ * The same CONNECT when http_access (list, at rule) denied it, on a port
+ * that can bump: as Squid does, the client is bumped all the same (200,
+ * then a certificate made from the SNI or the CONNECT's host, whatever the
+ * ssl_bump rules) and its first request gets the denial's answer over TLS
+ * (the server is never contacted). 1 when taken; 0: answer as usual.
+ */
+int peek_connect_denied(struct stream *s, const struct access_list *list,
+			const struct access_rule *rule);
 
 /* Step 2: read the ClientHello at the head of in; 0 while incomplete (eof:
  * the client is gone, the stream is ended), 1 when decided (the stream is

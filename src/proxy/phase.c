@@ -563,14 +563,19 @@ phase_run(struct stream *s)
 			return;
 		}
 		if (v != ACL_ALLOW) {
-			/* deny_info may choose the answer. */
+			/* A CONNECT on a forward port that bumps gets the
+			 * answer over TLS (peek.c); deny_info may choose
+			 * it. */
+			if (s->meth == H1_M_CONNECT &&
+			    peek_connect_denied(s, list, rule))
+				return;
 			rules_deny(s, list, rule, &ctx, "TCP_DENIED");
 			return;
 		}
 		s->access_done = 1;
 		/* A CONNECT on a forward http_port with ssl-bump: the
 		 * ssl_bump rules at step 1 (peek.c). */
-		if (peek_connect(s))
+		if (s->meth == H1_M_CONNECT && peek_connect(s))
 			return;
 	}
 	/* 3. Destination: an intercepted request's Host must name where the

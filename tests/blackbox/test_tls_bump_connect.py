@@ -27,6 +27,10 @@ asserts:
   * a splice rule (ssl::server_name other.test): the client sees the
     origin's own certificate;
   * http_access deny on a decrypted URL: the 403 page over TLS;
+  * http_access deny on the CONNECT itself: bumped all the same (Squid's
+    way), the 403 page over TLS, the server never contacted, and its
+    tunnel relays nothing else; where no rule bumps, a plain 403;
+  * a client that leaves after the 200: its CONNECT is logged;
   * terminate (ssl::server_name at step 1 is the CONNECT's host): the
     connection is closed and the server never contacted;
   * a CONNECT to a service that does not speak TLS (the raw origins of
@@ -449,3 +453,48 @@ def test_connect_client_gone_after_200_is_logged(tls, fwdd, bump_ca):
     assert e["code"].startswith("NONE_NONE") and e["status"] == 0, e["raw"]
     assert e["url"] == "allowed.test:443", e["raw"]
     assert t.intercept.syn_counts()[srv] == syns
+
+
+def test_connect_denied_gets_the_page_over_tls(tls, fwdd, bump_ca):
+    """http_access denies the CONNECT on a port that bumps: as Squid
+    does, the client is bumped all the same (a certificate for the
+    CONNECT's host) and gets the 403 page over TLS; the server is never
+    contacted. Its tunnel cannot be used for anything else: bytes that
+    are not TLS (on_unsupported_protocol tunnel all) are not relayed."""
+    t = tls
+    srv = FAM[4]["srv"]
+    d = fwdd(conf(t, bump_ca, [
+        "acl denied dstdomain www.allowed.test",
+        "http_access deny CONNECT denied",
+        "on_unsupported_protocol tunnel all"]))
+    syns = t.intercept.syn_counts()[srv]
+    p, [(verify, status, body)] = curl(t, bump_ca,
+                                       ["https://www.allowed.test/peer"])
+    assert p.returncode == 0 and verify == 0 and status == 403, p.stderr
+    assert b"ERR_ACCESS_DENIED" in body, body
+    e = d.wait_access(lambda e: e["method"] == "CONNECT")
+    assert (e["code"], e["status"], e["url"]) == (
+        "TCP_DENIED", 403, "www.allowed.test:443"), e["raw"]
+    r = raw_connect(t, "www.allowed.test:443", "PLAIN TEXT, NOT TLS\n",
+                    wait=2.0)
+    assert r["head"] == "HTTP/1.1 200 Connection established", r
+    assert "PLAIN TEXT" not in r["got"], r
+    assert t.intercept.syn_counts()[srv] == syns
+    assert not any('"GET /peer' in ln for ln in t.nginx.access_lines())
+    # A site that is not denied goes on.
+    p, [(verify, status, body)] = curl(t, bump_ca,
+                                       ["https://allowed.test/peer"])
+    assert p.returncode == 0 and status == 200, p.stderr
+
+
+def test_connect_denied_without_bumping_is_a_plain_403(tls, fwdd, bump_ca):
+    """Where no rule bumps, a denied CONNECT is answered 403 as on any
+    forward port."""
+    t = tls
+    d = fwdd(conf(t, bump_ca, ["acl denied dstdomain www.allowed.test",
+                               "http_access deny CONNECT denied"],
+                  rules=["ssl_bump peek step1", "ssl_bump splice all"]))
+    r = raw_connect(t, "www.allowed.test:443", "", wait=1.0)
+    assert r["head"] == "HTTP/1.1 403 Forbidden", r
+    e = d.wait_access(lambda e: e["method"] == "CONNECT")
+    assert (e["code"], e["status"]) == ("TCP_DENIED", 403), e["raw"]
