@@ -31,6 +31,8 @@ asserts:
     way), the 403 page over TLS, the server never contacted, and its
     tunnel relays nothing else; where no rule bumps, a plain 403;
   * a client that leaves after the 200: its CONNECT is logged;
+  * with a cache_peer parent and never_direct, the decrypted requests
+    still go straight to the server: the parent receives nothing;
   * terminate (ssl::server_name at step 1 is the CONNECT's host): the
     connection is closed and the server never contacted;
   * a CONNECT to a service that does not speak TLS (the raw origins of
@@ -498,3 +500,57 @@ def test_connect_denied_without_bumping_is_a_plain_403(tls, fwdd, bump_ca):
     assert r["head"] == "HTTP/1.1 403 Forbidden", r
     e = d.wait_access(lambda e: e["method"] == "CONNECT")
     assert (e["code"], e["status"]) == ("TCP_DENIED", 403), e["raw"]
+
+
+# A parent that records whatever reaches it (and answers nothing useful).
+RECORDER = r"""
+import socket, sys, threading
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+out = open(sys.argv[2], "ab", buffering=0)
+
+def one(c):
+    c.settimeout(5)
+    try:
+        while True:
+            b = c.recv(4096)
+            if not b:
+                break
+            out.write(b)
+    except OSError:
+        pass
+    c.close()
+
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=one, args=(c,), daemon=True).start()
+"""
+
+
+def test_connect_bumped_requests_never_go_to_a_parent(tls, fwdd, bump_ca):
+    """With a cache_peer parent and never_direct, the decrypted requests
+    still go straight to the CONNECT's server (as CONNECT requests do):
+    a parent would get them in the clear."""
+    t = tls
+    script = t.dir / "recorder.py"
+    script.write_text(RECORDER)
+    rec = t.dir / "parent.bytes"
+    rec.write_bytes(b"")
+    p = t.topo.popen(t.topo.rtr, [PY, str(script), "3999", str(rec)])
+    try:
+        t.topo.wait_listen(t.topo.rtr, 3999, proc=p)
+        d = fwdd(conf(t, bump_ca, [
+            "cache_peer 127.0.0.1 parent 3999 0 no-query no-digest",
+            "never_direct allow all"]))
+        p_, [(verify, status, body)] = curl(t, bump_ca,
+                                            ["https://allowed.test/peer"])
+        assert p_.returncode == 0 and status == 200, p_.stderr
+        assert body.decode() == RTR_SRV4, body
+        e = d.wait_access(lambda e: e["method"] == "GET")
+        assert e["hier"] == "HIER_DIRECT", e["raw"]
+        assert rec.read_bytes() == b"", rec.read_bytes()[:200]
+    finally:
+        p.terminate()
+        p.wait(5)
