@@ -33,6 +33,8 @@ asserts:
   * a client that leaves after the 200: its CONNECT is logged;
   * with a cache_peer parent and never_direct, the decrypted requests
     still go straight to the server: the parent receives nothing;
+  * the configuration (tproxyd -k parse): the TLS options load, a CA key
+    others can read is refused, ssl-bump with intercept is refused.
   * terminate (ssl::server_name at step 1 is the CONNECT's host): the
     connection is closed and the server never contacted;
   * a CONNECT to a service that does not speak TLS (the raw origins of
@@ -46,6 +48,8 @@ asserts:
 """
 
 import json
+import os
+import subprocess
 
 import pytest
 
@@ -554,3 +558,38 @@ def test_connect_bumped_requests_never_go_to_a_parent(tls, fwdd, bump_ca):
     finally:
         p.terminate()
         p.wait(5)
+
+
+def parse(conf_text, tmp_path):
+    f = tmp_path / "tproxyd.conf"
+    f.write_text(conf_text)
+    p = subprocess.run([harness.require_tproxyd(), "-k", "parse", "-f",
+                        str(f)], capture_output=True, text=True, timeout=30)
+    return p.returncode, p.stdout + p.stderr
+
+
+def test_connect_port_configuration(tmp_path):
+    """http_port ... ssl-bump with the https_port's TLS options loads;
+    its CA key must not be readable by others; with tproxy or intercept
+    it is refused with the line and the reason."""
+    cert, key = make_bump_ca(tmp_path / "ca")
+    good = ("http_port 127.0.0.1:3128 ssl-bump cert=%s key=%s "
+            "generate-host-certificates=on dynamic_cert_mem_cache_size=8MB "
+            "options=NO_TLSv1_1 cipher=HIGH\n"
+            "acl step1 at_step SslBump1\nssl_bump peek step1\n"
+            "ssl_bump bump all\nhttp_access allow all\n"
+            "pid_filename %s/t.pid\ncache_log %s/cache.log\n"
+            "access_log none\n" % (cert, key, tmp_path, tmp_path))
+    rc, out = parse(good, tmp_path)
+    assert rc == 0, out
+    os.chmod(key, 0o644)
+    rc, out = parse(good, tmp_path)
+    assert rc != 0 and "tproxyd.conf:1: http_port: " in out, out
+    assert str(key) in out, out
+    os.chmod(key, 0o600)
+    rc, out = parse(good.replace("127.0.0.1:3128 ssl-bump",
+                                 "127.0.0.1:3128 intercept ssl-bump"),
+                    tmp_path)
+    assert rc != 0, out
+    assert "tproxyd.conf:1: http_port: 'ssl-bump' cannot be used with " \
+        "'intercept'" in out, out
