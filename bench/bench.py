@@ -92,18 +92,28 @@ TLS_LOADS = ("tls-new", "tls-1m", "tls-idle")
 BUMP_LOADS = ("bump-new", "bump-ka", "bump-1m", "bump-miss", "bump-hit",
               "bump-connect")
 BUMP_CLIENT_LOADS = ("bump-miss", "bump-hit", "bump-connect")
-BUMP_CONF = {"tproxyd": "tproxyd-bump.conf", "squid": "squid-bump.conf"}
+BUMP_CONF = {"tproxyd": "tproxyd-bump.conf", "squid": "squid-bump.conf",
+             "mitmproxy": None}   # mitmproxy: command-line options
 # bump-connect: nothing intercepted, the clients use the forward port
-# (http_port ... ssl-bump), through bumpclient.py --proxy.
+# (http_port ... ssl-bump), through bumpclient.py --proxy; tproxyd and
+# Squid only.
 CONNECT_LOADS = ("bump-connect",)
 CONNECT_CONF = {"tproxyd": "tproxyd-bump-connect.conf",
                 "squid": "squid-bump-connect.conf"}
+# mitmdump's options for the bumped loads (besides the CA and the port):
+# its documentation's settings for a proxy that only relays: no flow
+# output (flow_detail 0, termlog_verbosity error: the defaults 1 and
+# info print every request), bodies streamed rather than buffered whole
+# (stream_large_bodies: unset by default, every body is buffered), the
+# origin's CA trusted as the others do (ssl_verify_upstream_trusted_ca).
+MITM_BEST = ["--set", "flow_detail=0", "--set", "termlog_verbosity=error",
+             "--set", "stream_large_bodies=64k"]
 # Each kind's configuration template for the HTTPS loads.
 TLS_CONF = {"tproxyd": "tproxyd-tls.conf", "haproxy": "haproxy-tls.cfg",
             "squid": "squid-tls.conf", "nginx": "nginx-tls.conf"}
 PROXIES = ["direct", "tproxyd", "tproxyd-before", "haproxy",
            "haproxy-default", "squid", "squid-default", "nginx",
-           "nginx-default"]
+           "nginx-default", "mitmproxy"]
 # What each entry runs: "kind" (which program), "fields" (filled into its
 # config template in peers/), and where it is measured: "modes"/"loads"
 # (None = everywhere). The peers run in their best configuration for this
@@ -137,6 +147,11 @@ PROXY_CONF = {
                       "loads": ["ka64k", "ka1m"], "fields": {
         "BUFFERING_LINES": "# (no proxy_buffering/proxy_buffer_size/"
                            "proxy_buffers lines: the defaults)"}},
+    # Debian's mitmproxy (mitmdump), bumped loads only: it decrypts but
+    # connects to the origin from its own address (no spoofing), so its
+    # verification checks the decryption only (spoofs False).
+    "mitmproxy": {"kind": "mitmproxy", "modes": ["pinned"],
+                  "loads": list(BUMP_LOADS), "spoofs": False},
 }
 # The second client address of the client namespace (bench/spoofcheck.py).
 CLIENT_B = "198.18.1.3"
@@ -551,6 +566,29 @@ class Bench:
             env["TRANSPARENT_PORT"] = str(port)
             argv = ["nginx", "-e", os.path.join(self.d, "nginx-proxy.error.log"),
                     "-c", conf, "-g", "daemon off;"]
+        elif kind == "mitmproxy":
+            # mitmproxy's CA: certificate and key in one file named
+            # mitmproxy-ca.pem in its confdir (mitmproxy docs, "About
+            # Certificates": "Using a custom certificate authority")
+            confdir = os.path.join(self.d, "mitmproxy")
+            os.makedirs(confdir, exist_ok=True)
+            ca = os.path.join(confdir, "mitmproxy-ca.pem")
+            with open(ca, "w") as f:
+                for part in ("bumpca.key", "bumpca.pem"):
+                    with open(os.path.join(self.d, part)) as g:
+                        f.write(g.read())
+            os.chmod(ca, 0o600)
+            # TPROXY: the listening socket needs IP_TRANSPARENT, and
+            # transparent mode's SO_ORIGINAL_DST is answered with the
+            # accepted socket's local address (transparent_shim.c)
+            env["LD_PRELOAD"] = self.shim
+            env["TRANSPARENT_PORT"] = str(port)
+            env["TRANSPARENT_ORIGDST"] = "1"
+            argv = ["mitmdump", "-q", "--mode", "transparent",
+                    "--listen-port", str(port),
+                    "--set", "confdir=" + confdir,
+                    "--set", "ssl_verify_upstream_trusted_ca=" +
+                    os.path.join(self.d, "originca.pem")] + MITM_BEST
         else:
             raise ValueError(name)
         full = pin + self.t._argv(self.t.rtr, argv)
@@ -632,7 +670,13 @@ class Bench:
                           "want": "%s %s\n verify=0" % (addr, TLS_HOST),
                           "saw": p.stdout or
                           "error: " + p.stderr.strip()[-120:]})
-        ok = all(x["saw"] == x["want"] for x in steps)
+        if PROXY_CONF[name].get("spoofs", True):
+            ok = all(x["saw"] == x["want"] for x in steps)
+        else:
+            # decrypted (verify=0 with the bumping CA) and answered; the
+            # origin sees the proxy's address, said in the results
+            ok = all(x["saw"].endswith(" %s\n verify=0" % TLS_HOST)
+                     for x in steps)
         ok = ok and self.rules_on and bool(self.ns_pids(self.t.rtr))
         self.spoofcheck[(name, mode + "-bump")] = {"ok": ok, "steps": steps}
         log("verify %-15s bump: %s -> %s" % (
@@ -862,6 +906,9 @@ class Bench:
                                  and x != "direct")
                         and not (load in BUMP_CLIENT_LOADS
                                  and x == "direct")
+                        and not (load in CONNECT_LOADS
+                                 and PROXY_CONF[x]["kind"] not in
+                                 CONNECT_CONF)
                         and not (load in BUMP_LOADS
                                  and x == "tproxyd-before")
                         and (PROXY_CONF[x]["modes"] is None
@@ -1020,6 +1067,7 @@ class Bench:
                 "nginx": ver(["nginx", "-v"]),
                 "wrk": ver(["wrk", "-v"], "wrk"),
                 "openssl": ver(["openssl", "version"]),
+                "mitmproxy": ver(["mitmdump", "--version"], "Mitmproxy"),
                 "python3": platform.python_version(),
             },
         }

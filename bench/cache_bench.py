@@ -53,7 +53,13 @@ LOADS = {
     "disk64m": ("/64m", 4, "disk", 64 << 20, "64 MiB disk hits"),
 }
 PEERS = ["tproxyd", "squid", "nginx", "nginx-directio", "nginx-default",
-         "varnish"]
+         "varnish", "floor"]
+# "floor" is not a peer: the least a server can do to answer a hit (one
+# thread, epoll, the file sent with sendfile, nothing parsed or logged;
+# peers/floor_sendfile.c). Its row shows what the kernel alone costs per
+# hit on this machine: no cache can use less CPU than that. It is left
+# out of "the best peer".
+REFERENCES = ("floor",)
 # Which loads each entry runs (None: all). nginx-directio differs from
 # nginx only for files of 8 MiB and more (directio 8m).
 PEER_LOADS = {"nginx-directio": ["disk64m"]}
@@ -208,6 +214,9 @@ class CacheBench(Bench):
             argv = ["nginx", "-e",
                     os.path.join(self.d, "nginx-cache.error.log"),
                     "-c", conf, "-g", "daemon off;"]
+        elif kind == "floor":
+            argv = [self.floor_binary(), str(PORT),
+                    os.path.join(self.d, "www")]
         elif kind == "varnish":
             vcl = self.template("varnish-cache.vcl", "varnish-cache.vcl",
                                 ORIGIN=ORIGIN)
@@ -232,6 +241,14 @@ class CacheBench(Bench):
                                  stderr=subprocess.STDOUT)
         self.proxy_procs.append(p)
         return p
+
+    def floor_binary(self):
+        """The kernel-floor reference server, built once per bench."""
+        exe = os.path.join(self.d, "floor_sendfile")
+        if not os.path.exists(exe):
+            subprocess.run(["cc", "-O2", "-Wall", "-o", exe, os.path.join(
+                self.peers, "floor_sendfile.c")], check=True, timeout=60)
+        return exe
 
     def wait_proxy(self, p, timeout=60):
         self.t.wait_listen(self.t.rtr, PORT, timeout=timeout, proc=p)
@@ -844,7 +861,12 @@ def render(data):
         out += ["## Hits per proxy CPU-second (per core)", "",
                 "Hits = requests the origin did not see during the load; "
                 "CPU = utime+stime of every process of the proxy. A cell "
-                "is empty or says why when its hits were not hits.", "",
+                "is empty or says why when its hits were not hits." +
+                (" The floor column is not a peer: a small server that "
+                 "only sends the file with sendfile(2) (bench/peers/"
+                 "floor_sendfile.c), what the kernel alone costs per hit; "
+                 "it is left out of the best peer." if "floor" in peers
+                 else ""), "",
                 "| load | " + " | ".join(peers) +
                 " | tproxyd / best peer (target 1.5x) |",
                 "|---|" + "--:|" * len(peers) + "--:|"]
@@ -865,7 +887,7 @@ def render(data):
                         "{:,.0f}".format(m))
                     if p == "tproxyd":
                         mine = m
-                    else:
+                    elif p not in REFERENCES:
                         best = max(best, m)
                 elif ref:
                     cells.append("**no hits**" if ref[-1]["why"].startswith(

@@ -46,7 +46,7 @@ BUMP_LABEL = {
 ALL_LOADS = LOAD_ORDER + TLS_ORDER
 PROXY_ORDER = ["direct", "tproxyd", "tproxyd-before", "haproxy",
                "haproxy-default", "squid", "squid-default", "nginx",
-               "nginx-default"]
+               "nginx-default", "mitmproxy"]
 # Names for tables and chart; the configurations are in bench/README.md.
 PROXY_LABEL = {
     "direct": "direct forwarding (no proxy)",
@@ -58,6 +58,8 @@ PROXY_LABEL = {
     "squid-default": "Squid (defaults: read_ahead_gap 16 KB)",
     "nginx": "nginx (best: proxy_buffering off, 64 KiB reads)",
     "nginx-default": "nginx (defaults: proxy_buffering on)",
+    "mitmproxy": "mitmproxy (mitmdump, transparent mode; connects from "
+                 "its own address)",
 }
 # The same programs in the HTTPS rows (bench/peers/*-tls.*).
 TLS_LABEL = {
@@ -355,7 +357,7 @@ def bump_tables(c, facts):
          "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for ld in loads:
         sq = m(c, "pinned", ld, "squid", "cpu_per_10k")
-        for px in ("direct", "tproxyd", "squid"):
+        for px in ("direct", "tproxyd", "squid", "mitmproxy"):
             runs = c.get(("pinned", ld, px))
             if not runs:
                 continue
@@ -381,7 +383,17 @@ def bump_tables(c, facts):
                              spread=False),
                          "%d" % max(r["errors"] for r in runs)))
     L += ["", "Target (issue 16): tproxyd's requests per proxy CPU-second "
-          "≥ 2× Squid's (the \"vs Squid\" column).", ""]
+          "≥ 2× Squid's (the \"vs Squid\" column)."]
+    if any(k[2] == "mitmproxy" for k in c):
+        L += ["", "mitmproxy (Debian's mitmdump %s, one Python process): "
+              "transparent mode on the TPROXY port, its documented custom "
+              "CA, `flow_detail=0 termlog_verbosity=error "
+              "stream_large_bodies=64k` (defaults: 1, info, unset: every "
+              "request printed, bodies buffered whole); it connects to the "
+              "origin from its own address (no spoofing), which is less "
+              "work than the others do." % facts.get("versions", {}).get(
+                  "mitmproxy", "?")]
+    L.append("")
     return L
 
 

@@ -59,3 +59,30 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 	}
 	return real_bind(fd, sa, len);
 }
+
+/*
+ * mitmproxy's transparent mode asks the kernel where an intercepted
+ * connection was going with SO_ORIGINAL_DST, which only the NAT (REDIRECT)
+ * way of intercepting answers. Under TPROXY the accepted socket's own local
+ * address is that destination: with TRANSPARENT_ORIGDST set, the shim
+ * answers SO_ORIGINAL_DST (IPv4) and IP6T_SO_ORIGINAL_DST (IPv6) with
+ * getsockname(). Everything else is passed through untouched.
+ */
+#define SHIM_SO_ORIGINAL_DST 80
+
+typedef int (*getsockopt_fn)(int, int, int, void *, socklen_t *);
+
+int
+getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	static getsockopt_fn real_getsockopt;
+
+	if (real_getsockopt == NULL)
+		real_getsockopt = (getsockopt_fn)dlsym(RTLD_NEXT,
+						       "getsockopt");
+	if (name == SHIM_SO_ORIGINAL_DST &&
+	    (level == SOL_IP || level == SOL_IPV6) && val != NULL &&
+	    len != NULL && getenv("TRANSPARENT_ORIGDST") != NULL)
+		return getsockname(fd, (struct sockaddr *)val, len);
+	return real_getsockopt(fd, level, name, val, len);
+}

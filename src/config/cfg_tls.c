@@ -432,14 +432,18 @@ bump_setup(struct cfg_parse *p)
 	struct cfg_tls *tls = &p->c->tls;
 	struct tls_ctx_opts o;
 	struct cfg_port *q;
-	const char *dname;
+	const char *dname, *what = "bump";
 	char err[512];
 	struct tok w;
 	size_t i;
 
-	for (i = 0; i < tls->ssl_bump.n; i++)
-		if (tls->ssl_bump.rule[i].allow == SSLB_BUMP)
-			tls->bumps = 1;
+	for (i = 0; i < tls->ssl_bump.n && !tls->bumps; i++)
+		if (tls->ssl_bump.rule[i].allow == SSLB_BUMP ||
+		    tls->ssl_bump.rule[i].allow == SSLB_STARE) {
+			tls->bumps = 1;	/* a stare bumps at step 3 */
+			what = tls->ssl_bump.rule[i].allow == SSLB_BUMP ?
+			       "bump" : "stare";
+		}
 	if (!tls->bumps)
 		return;
 	for (i = 0; i < p->c->nport; i++) {
@@ -449,12 +453,12 @@ bump_setup(struct cfg_parse *p)
 		dname = q->https ? "https_port" : "http_port";
 		w = where(q->file, q->line);
 		if (q->cert == NULL) {
-			cfg_err(p, &w, "%s: ssl_bump bump needs cert=CA.pem on "
+			cfg_err(p, &w, "%s: ssl_bump %s needs cert=CA.pem on "
 				"this port: the CA certificate (with key=, or "
 				"its key in the same file) that signs the "
 				"certificates tproxyd makes for the sites it "
 				"decrypts ('tproxyctl ca create' makes one)",
-				dname);
+				dname, what);
 			continue;
 		}
 		if (!q->gen_certs) {

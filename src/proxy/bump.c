@@ -37,7 +37,7 @@
 #include "net/xprt_tls.h"
 #include "proxy/bump.h"
 #include "proxy/cli-t.h"
-#include "proxy/peek-t.h"
+#include "proxy/peek.h"
 #include "proxy/phase.h"
 #include "proxy/srv.h"
 #include "proxy/stream.h"
@@ -363,6 +363,28 @@ to_client(struct stream *s, int srv_ok)
 	return 1;
 }
 
+/* Step 3 after a stare (ssl_bump ... step3): 1 to bump; 0 when the rules
+ * terminate, the connection closed. */
+static int
+stare_bumps(struct stream *s)
+{
+	const char *errs[MAX_ERRS];
+	const uint8_t *der = NULL;
+	size_t len = 0;
+	int n;
+
+	n = xprt_tls_peer(&s->srv->conn, &der, &len, errs, MAX_ERRS);
+	if (peek_stared(s, der, len, errs, n > 0 ? n : 0))
+		return 1;
+	/* Squid closes the client's connection: it has had no TLS
+	 * handshake to carry an error page. */
+	s->code = "NONE_NONE";
+	s->status = 0;
+	s->errname = "ERR_SECURE_CONNECT_FAIL";
+	strm_set_state(s, STRM_CLOSE);
+	return 0;
+}
+
 int
 bump_error_page(struct stream *s, int status, const char *errname,
 		const char *detail)
@@ -430,6 +452,8 @@ bump_step(struct stream *s)
 	}
 	srv_set_state(srv, SS_HEAD);
 	srv->conn.wr_ready = 1;
+	if (b != NULL && tp->stared && tp->step < 3 && !stare_bumps(s))
+		return 1;
 	if (b != NULL)
 		return to_client(s, 1);
 	if (cert_refused(s, detail, sizeof(detail))) {

@@ -9,7 +9,9 @@
  *          the target becomes the SNI.
  *   step 3 (SslBump3): the server's first flight has been read (after a
  *          peek at step 2): its version, and with TLS 1.2 and older its
- *          certificate names. TLS 1.3 encrypts the certificate.
+ *          certificate names. TLS 1.3 encrypts the certificate. After a
+ *          stare at step 2, tproxyd's own handshake with the server is
+ *          done (bump.c): its certificate, whatever the version.
  *
  * Nothing is decrypted and no byte is changed: the ClientHello waits in
  * the client's input buffer and goes to the server as it came; the
@@ -67,6 +69,13 @@ struct tls_peek {
 					   the hello is read */
 	unsigned          bumping:1;	/* bump decided: the CONNECT's
 					   server connection speaks TLS */
+	unsigned          stared:1;	/* stare at step 2: tproxyd's own
+					   handshake with the server (as
+					   bumping), the rules decide again
+					   at step 3 with its certificate:
+					   bump or terminate (no splice:
+					   the client's hello never went to
+					   the server) */
 	unsigned          connect:1;	/* a CONNECT request on a forward
 					   http_port: the client has its 200;
 					   connect_* are the target */

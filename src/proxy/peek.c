@@ -69,19 +69,24 @@ peek_acl_ctx(const struct tls_peek *tp, struct acl_ctx *ctx)
 static int
 step_allows(int action, void *arg)
 {
-	int step = *(const int *)arg;
+	const struct tls_peek *tp = arg;
 
 	switch (action) {
-	case SSLB_SPLICE:
 	case SSLB_TERMINATE:
 		return 1;
+	case SSLB_SPLICE:
+		/* After a stare the server talks TLS with tproxyd, not
+		 * with the client: nothing left to splice (Squid bans it
+		 * then too). */
+		return tp->step < 3 || !tp->stared;
 	case SSLB_PEEK:
 	case SSLB_STARE:
+		return tp->step < 3;
 	case SSLB_BUMP:
 		/* After a peek at the server the client's own hello has
-		 * gone to it: too late to bump (Squid: only after stare,
-		 * which tproxyd reads as peek). */
-		return step < 3;
+		 * gone to it: too late to bump; after a stare, bumping is
+		 * what the stare was for. */
+		return tp->step < 3 || tp->stared;
 	default:
 		return 0;
 	}
@@ -96,11 +101,13 @@ decide(struct stream *s)
 	const struct access_list *l = &s->sess->cfg->tls.ssl_bump;
 	const struct access_rule *rule = NULL;
 	struct acl_ctx ctx;
-	enum sslb_action a = SSLB_SPLICE;
+	/* Squid's default: splice, but bump after a stare. */
+	enum sslb_action a = tp->step == 3 && tp->stared ? SSLB_BUMP :
+			     SSLB_SPLICE;
 
 	if (l->n > 0) {
 		strm_acl_ctx(s, &ctx);
-		if (acl_first(l, &ctx, step_allows, &tp->step, &rule) ==
+		if (acl_first(l, &ctx, step_allows, tp, &rule) ==
 		    ACL_ALLOW && rule != NULL)
 			a = (enum sslb_action)rule->allow;
 	}
@@ -223,16 +230,18 @@ act(struct stream *s, enum sslb_action a)
 		end_here(s, NULL);
 		break;
 	case SSLB_PEEK:
-	case SSLB_STARE:
 		/* At step 2: look at the server's answer before deciding
 		 * (step 3); its bytes wait until then. */
 		s->tls->hold_res = 1;
 		stats.tls_peeked_server++;
 		start(s);
 		break;
+	case SSLB_STARE:
 	case SSLB_BUMP:
 		/* Decrypt (bump.c): the server connection made by the
-		 * phases speaks TLS with tproxyd, not with the client. */
+		 * phases speaks TLS with tproxyd, not with the client.
+		 * A stare decides at step 3, once that handshake showed
+		 * the server's certificate (peek_stared()). */
 		s->tls->bump = calloc(1, sizeof(*s->tls->bump));
 		if (s->tls->bump == NULL) {
 			end_here(s, "ERR_INTERNAL");
@@ -240,7 +249,12 @@ act(struct stream *s, enum sslb_action a)
 		}
 		s->tls->bumping = 1;
 		s->tls->srv_done = 1;	/* nothing to read in the clear */
-		stats.tls_bumped++;
+		if (a == SSLB_STARE) {
+			s->tls->stared = 1;
+			stats.tls_peeked_server++;
+		} else {
+			stats.tls_bumped++;
+		}
 		start(s);
 		break;
 	default:
@@ -550,6 +564,36 @@ read_cert(struct stream *s, const uint8_t *p)
 	}
 	pc->nerr = n;
 	tp->cert = pc;
+}
+
+int
+peek_stared(struct stream *s, const uint8_t *der, size_t len,
+	    const char *const *errs, int nerr)
+{
+	struct tls_peek *tp = s->tls;
+	struct peek_cert *pc;
+	int i, n;
+
+	tp->step = 3;
+	pc = calloc(1, sizeof(*pc));
+	if (pc != NULL) {
+		n = der != NULL ? tls_cert_names(der, len, pc->name,
+						 PEEK_MAX_NAMES) : 0;
+		for (i = 0; i < n; i++)
+			pc->namep[i] = pc->name[i];
+		pc->nname = n > 0 ? n : 0;
+		for (i = 0; i < nerr && i < PEEK_MAX_ERRS; i++)
+			pc->err[i] = errs[i];
+		pc->nerr = i;
+		free(tp->cert);
+		tp->cert = pc;
+	}
+	if (decide(s) == SSLB_TERMINATE) {
+		stats.tls_terminated++;
+		return 0;
+	}
+	stats.tls_bumped++;
+	return 1;
 }
 
 /*

@@ -67,6 +67,14 @@ int peek_http_unsupported(struct stream *s, struct tls_peek *tp,
 int peek_server(struct stream *s);
 
 /* The TLS facts for ACLs (ctx already filled for the stream). */
+/*
+ * After a stare at step 2, tproxyd's handshake with the server is done:
+ * step 3 decides with its certificate (der, NULL when none) and the
+ * errors its chain has (errs: static names). 1: bump; 0: terminate (the
+ * caller closes the connection).
+ */
+int peek_stared(struct stream *s, const uint8_t *der, size_t len,
+		const char *const *errs, int nerr);
 void peek_acl_ctx(const struct tls_peek *tp, struct acl_ctx *ctx);
 
 /* Squid's %ssl::bump_mode name of an action ("-" for none). */

@@ -369,3 +369,75 @@ def test_bump_denied_connect_gets_the_page_over_tls(tls, tlsd, bump_ca):
     harness.poll(lambda: entries(d, "CONNECT"), 5, 0.05)
     e = entries(d, "CONNECT")[0]
     assert (e["code"], e["status"]) == ("TCP_DENIED", 403), e["raw"]
+
+
+def stare_conf(t, ca, step3=()):
+    """Squid's other common bumping configuration: peek at the client,
+    stare at the server, decide at step 3 with its certificate."""
+    cert, key = ca
+    return [
+        "http_port %d tproxy" % HTTP_PORT,
+        "https_port %d tproxy ssl-bump cert=%s key=%s "
+        "generate-host-certificates=on" % (HTTPS_PORT, cert, key),
+        "acl step1 at_step SslBump1",
+        "acl step2 at_step SslBump2",
+        "acl step3 at_step SslBump3",
+        "ssl_bump peek step1",
+        "ssl_bump stare step2",
+    ] + list(step3) + [
+        "tls_outgoing_options cafile=%s" % t.pki.ca,
+        "http_access allow all"]
+
+
+@pytest.mark.parametrize("step3", [["ssl_bump bump step3"], []],
+                         ids=["bump-step3", "default-after-stare"])
+def test_stare_then_bump_at_step3(tls, tlsd, bump_ca, step3):
+    """ssl_bump stare step2 + bump step3 decrypts; with no step 3 rule,
+    Squid's default after a stare is to bump too."""
+    t = tls
+    f = FAM[4]
+    d = tlsd(stare_conf(t, bump_ca, step3))
+    syns = t.intercept.syn_counts()[f["srv"]]
+    r = curl(t, bump_ca, "allowed.test", f["srv"], "/peer")
+    assert r.rc == 0 and r.status == 200 and r.verify == 0, r
+    assert r.body.decode() == f["cli"], r
+    # The connection tproxyd made to look at the certificate carries the
+    # request: one connection to the origin.
+    assert t.intercept.syn_counts()[f["srv"]] == syns + 1
+    s = s_client(t, bump_ca, "allowed.test", f["srv"])
+    assert s.verify == 0, s
+    assert "tproxyd bump test CA" in \
+        x509_text(s.chain[0]).split("issuer=")[1]
+    harness.poll(lambda: entries(d, "GET"), 5, 0.05)
+    assert [e["url"] for e in entries(d, "GET")] == [
+        "https://allowed.test/peer"]
+
+
+def test_stare_step3_rules_see_the_server_certificate(tls, tlsd, bump_ca):
+    """Step 3 rules decide after the stare: terminate for one server,
+    bump the rest; a splice rule at step 3 cannot apply after a stare
+    (Squid bans it too) and is skipped."""
+    t = tls
+    f = FAM[4]
+    d = tlsd(stare_conf(t, bump_ca, [
+        "acl other_cert ssl::server_name other.test",
+        "acl allowed_cert ssl::server_name allowed.test",
+        "ssl_bump terminate step3 other_cert",
+        "ssl_bump splice step3 allowed_cert",
+        "ssl_bump bump step3"]))
+    before = len(t.nginx.access_lines())
+    r = curl(t, bump_ca, "other.test", f["srv"], "/peer")
+    assert r.rc != 0 and r.status == 0, r
+    r = curl(t, bump_ca, "allowed.test", f["srv"], "/peer")
+    assert r.rc == 0 and r.status == 200 and r.verify == 0, r
+    # Bumped, not spliced: the client saw tproxyd's certificate.
+    s = s_client(t, bump_ca, "allowed.test", f["srv"])
+    assert s.verify == 0 and \
+        s.leaf_sha256 != t.pki.fingerprint("allowed.test"), s
+    # The terminated connection never got to make a request.
+    assert len(t.nginx.access_lines()) == before + 1
+    harness.poll(lambda: entries(d, "GET"), 5, 0.05)
+    assert [e["url"] for e in entries(d, "GET")] == [
+        "https://allowed.test/peer"]
+    m = t.metrics()
+    assert m['tproxyd_tls_decisions_total{action="terminate"}'] >= 1, m

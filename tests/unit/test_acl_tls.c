@@ -27,7 +27,7 @@
 
 static const char tls_conf[] =
 	"http_port 65001\n"
-	"https_port 65002 tproxy ssl-bump\n"
+	"https_port 65002 tproxy ssl-bump cert=/n/ca.pem\n"
 	"acl step1 at_step SslBump1\n"
 	"acl step23 at_step SslBump2 SslBump3\n"
 	"acl gc at_step GeneratingCONNECT\n"
@@ -336,7 +336,8 @@ test_many_names(void **state)
 	text = malloc(cap);
 	assert_non_null(text);
 	len += (size_t)snprintf(text + len, cap - len,
-				"https_port 65002 tproxy ssl-bump\n");
+				"https_port 65002 tproxy ssl-bump "
+				"cert=/n/ca.pem\n");
 	for (i = 0; i < 2000; i += 2)
 		len += (size_t)snprintf(text + len, cap - len,
 					"acl many ssl::server_name "
@@ -514,7 +515,7 @@ test_first_need_name(void **state)
 	struct cfg *c;
 
 	(void)state;
-	c = load("https_port 65002 tproxy ssl-bump\n"
+	c = load("https_port 65002 tproxy ssl-bump cert=/n/ca.pem\n"
 		 "acl n srcdomain .clients.test\n"
 		 "ssl_bump terminate n\nssl_bump splice all\n");
 	memset(&t, 0, sizeof(t));

@@ -182,7 +182,8 @@ static const struct msg_case msg_cases[] = {
 	  1, { NULL } },
 
 	/* --- ssl_bump --- */
-	{ HP HTTPS "acl step1 at_step SslBump1\nacl bad ssl::server_name "
+	{ HP "https_port 65002 tproxy ssl-bump cert=/n/ca.pem\n"
+	  "acl step1 at_step SslBump1\nacl bad ssl::server_name "
 	  ".bad.test\nssl_bump peek step1\nssl_bump terminate bad\n"
 	  "ssl_bump stare !bad\nssl_bump splice all\nssl_bump none\n", 1,
 	  { NULL } },
@@ -196,6 +197,12 @@ static const struct msg_case msg_cases[] = {
 	 * configuration is only checked). */
 	{ HP HTTPS "ssl_bump bump all\n", 0,
 	  { "t.conf:2: https_port: ssl_bump bump needs cert=CA.pem on this "
+	    "port: the CA certificate (with key=, or its key in the same "
+	    "file) that signs the certificates tproxyd makes for the sites "
+	    "it decrypts ('tproxyctl ca create' makes one)", NULL } },
+	/* a stare bumps at step 3 */
+	{ HP HTTPS "ssl_bump peek all\nssl_bump stare all\n", 0,
+	  { "t.conf:2: https_port: ssl_bump stare needs cert=CA.pem on this "
 	    "port: the CA certificate (with key=, or its key in the same "
 	    "file) that signs the certificates tproxyd makes for the sites "
 	    "it decrypts ('tproxyctl ca create' makes one)", NULL } },
@@ -531,7 +538,8 @@ test_rule_values(void **state)
 	struct cfg *c;
 
 	(void)state;
-	c = load_ok("http_port 65001\nhttps_port 65002 tproxy ssl-bump\n"
+	c = load_ok("http_port 65001\nhttps_port 65002 tproxy ssl-bump "
+		    "cert=/n/ca.pem\n"
 		    "acl step1 at_step SslBump1\n"
 		    "acl bad ssl::server_name .bad.test\n"
 		    "ssl_bump peek step1\n"
