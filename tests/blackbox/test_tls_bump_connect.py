@@ -37,6 +37,8 @@ asserts:
     others can read is refused, ssl-bump with intercept is refused.
   * terminate (ssl::server_name at step 1 is the CONNECT's host): the
     connection is closed and the server never contacted;
+  * peek step1, stare step2, then terminate or bump at step 3 on the
+    server's certificate;
   * a CONNECT to a service that does not speak TLS (the raw origins of
     tls_env): on_unsupported_protocol as on an https_port: closed by
     default, relayed as it is with "tunnel"; a server-talks-first
@@ -593,3 +595,32 @@ def test_connect_port_configuration(tmp_path):
     assert rc != 0, out
     assert "tproxyd.conf:1: http_port: 'ssl-bump' cannot be used with " \
         "'intercept'" in out, out
+
+
+def test_connect_stare_then_bump_or_terminate_at_step3(tls, fwdd, bump_ca):
+    """Squid's other usual form through CONNECT: peek at step 1 (the
+    CONNECT), stare at step 2, and at step 3 the rules see the server's
+    certificate: terminate other.test's, bump the rest."""
+    t = tls
+    d = fwdd(conf(t, bump_ca, [
+        "acl step2 at_step SslBump2",
+        "acl step3 at_step SslBump3",
+        "acl other_cert ssl::server_name other.test"], rules=[
+        "ssl_bump peek step1",
+        "ssl_bump stare step2",
+        "ssl_bump terminate step3 other_cert",
+        "ssl_bump bump step3"]))
+    p, [(verify, status, body)] = curl(t, bump_ca,
+                                       ["https://allowed.test/peer"])
+    assert p.returncode == 0 and verify == 0 and status == 200, p.stderr
+    assert body.decode() == RTR_SRV4, body
+    p, [(verify, status, body)] = curl(t, bump_ca,
+                                       ["https://other.test/peer"])
+    assert p.returncode != 0 and status in (0, None), p.stderr
+    harness.poll(lambda: len(entries(d, "CONNECT")) >= 2, 5, 0.05)
+    assert [e["url"] for e in entries(d, "GET")] == [
+        "https://allowed.test/peer"], d.access_lines()
+    conns = {e["url"]: (e["code"], e["status"])
+             for e in entries(d, "CONNECT")}
+    assert conns == {"allowed.test:443": ("NONE_NONE", 200),
+                     "other.test:443": ("NONE_NONE", 0)}, conns
