@@ -600,8 +600,10 @@ phase_run(struct stream *s)
 		if (cache_lookup(s))
 			return;
 	}
-	/* A miss: the siblings may have it (they answer in a moment). */
-	if (s->cache.sibq != NULL || cache_sibling_ask(s))
+	/* A miss: the siblings may have it (they answer in a moment). Not
+	 * for a decrypted request: a sibling would get it in the clear. */
+	if (s->sess->bumped == NULL &&
+	    (s->cache.sibq != NULL || cache_sibling_ask(s)))
 		return;
 	/* 4. Routing; 5. the source address (per candidate address, in
 	 * srv_acquire()); 6. connect. */

@@ -32,7 +32,8 @@ asserts:
     tunnel relays nothing else; where no rule bumps, a plain 403;
   * a client that leaves after the 200: its CONNECT is logged;
   * with a cache_peer parent and never_direct, the decrypted requests
-    still go straight to the server: the parent receives nothing;
+    still go straight to the server: the parent receives nothing; a
+    sibling is not asked (ICP) either;
   * the configuration (tproxyd -k parse): the TLS options load, a CA key
     others can read is refused, ssl-bump with intercept is refused.
   * terminate (ssl::server_name at step 1 is the CONNECT's host): the
@@ -508,7 +509,8 @@ def test_connect_denied_without_bumping_is_a_plain_403(tls, fwdd, bump_ca):
     assert (e["code"], e["status"]) == ("TCP_DENIED", 403), e["raw"]
 
 
-# A parent that records whatever reaches it (and answers nothing useful).
+# A peer that records whatever reaches it on a TCP port (and, with a
+# third argument, on a UDP port: ICP queries), and answers nothing.
 RECORDER = r"""
 import socket, sys, threading
 s = socket.socket()
@@ -516,6 +518,16 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1])))
 s.listen(16)
 out = open(sys.argv[2], "ab", buffering=0)
+
+def udp(port):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", port))
+    while True:
+        out.write(u.recvfrom(65536)[0])
+
+if len(sys.argv) > 3:
+    threading.Thread(target=udp, args=(int(sys.argv[3]),),
+                     daemon=True).start()
 
 def one(c):
     c.settimeout(5)
@@ -535,21 +547,27 @@ while True:
 """
 
 
-def test_connect_bumped_requests_never_go_to_a_parent(tls, fwdd, bump_ca):
+@pytest.mark.parametrize("kind", ["parent", "sibling"])
+def test_connect_bumped_requests_never_go_to_a_peer(tls, fwdd, bump_ca,
+                                                    kind):
     """With a cache_peer parent and never_direct, the decrypted requests
-    still go straight to the CONNECT's server (as CONNECT requests do):
-    a parent would get them in the clear."""
+    still go straight to the CONNECT's server (as CONNECT requests do);
+    a sibling is not even asked (ICP) for them: a peer would get them in
+    the clear."""
     t = tls
     script = t.dir / "recorder.py"
     script.write_text(RECORDER)
-    rec = t.dir / "parent.bytes"
+    rec = t.dir / "peer.bytes"
     rec.write_bytes(b"")
-    p = t.topo.popen(t.topo.rtr, [PY, str(script), "3999", str(rec)])
+    p = t.topo.popen(t.topo.rtr, [PY, str(script), "3999", str(rec),
+                                  "3998"])
+    peer = ["cache_peer 127.0.0.1 parent 3999 0 no-query no-digest",
+            "never_direct allow all"] if kind == "parent" else [
+            "cache_peer 127.0.0.1 sibling 3999 3998",
+            "icp_query_timeout 500", "cache_mem 8 MB"]
     try:
         t.topo.wait_listen(t.topo.rtr, 3999, proc=p)
-        d = fwdd(conf(t, bump_ca, [
-            "cache_peer 127.0.0.1 parent 3999 0 no-query no-digest",
-            "never_direct allow all"]))
+        d = fwdd(conf(t, bump_ca, peer))
         p_, [(verify, status, body)] = curl(t, bump_ca,
                                             ["https://allowed.test/peer"])
         assert p_.returncode == 0 and status == 200, p_.stderr
