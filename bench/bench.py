@@ -30,6 +30,10 @@ sys.path.insert(0, os.path.join(TOP, "tests", "netns"))
 import netns  # noqa: E402
 
 PORT = 3129
+# The forward port of bump-connect (clients configured to use the proxy,
+# on the router's client-side address ROUTER).
+FWD_PORT = 3128
+ROUTER = netns.RTR_CLI4
 # HTTPS: port 443 is diverted to each proxy's TLS port; the clients name
 # the origin TLS_HOST, which the client and router namespaces' /etc/hosts
 # resolve to ORIGIN (the proxies decide by the name the client sends).
@@ -75,6 +79,9 @@ LOADS = {
     "bump-hit": (None, BUMP_NAMES, [],
                  "bumped HTTPS, %d repeat visits (certificate hits)"
                  % BUMP_NAMES),
+    "bump-connect": ("/1k", 50, [],
+                     "bumped HTTPS 1 KiB keep-alive through CONNECT on the "
+                     "forward port, 50 conns"),
 }
 # The HTTPS loads: the proxies intercept port 443 and splice by server name
 # (bench/README.md, "HTTPS"); per core only.
@@ -82,10 +89,17 @@ TLS_LOADS = ("tls-new", "tls-1m", "tls-idle")
 # Bumped (decrypted) HTTPS, issue 16: port 443 intercepted as for
 # TLS_LOADS, each proxy decrypts with the bench's bumping CA
 # (bench/README.md, "Bumped HTTPS"); per core only, not in the default set.
-BUMP_LOADS = ("bump-new", "bump-ka", "bump-1m", "bump-miss", "bump-hit")
-BUMP_CLIENT_LOADS = ("bump-miss", "bump-hit")
+BUMP_LOADS = ("bump-new", "bump-ka", "bump-1m", "bump-miss", "bump-hit",
+              "bump-connect")
+BUMP_CLIENT_LOADS = ("bump-miss", "bump-hit", "bump-connect")
 BUMP_CONF = {"tproxyd": "tproxyd-bump.conf", "squid": "squid-bump.conf",
              "mitmproxy": None}   # mitmproxy: command-line options
+# bump-connect: nothing intercepted, the clients use the forward port
+# (http_port ... ssl-bump), through bumpclient.py --proxy; tproxyd and
+# Squid only.
+CONNECT_LOADS = ("bump-connect",)
+CONNECT_CONF = {"tproxyd": "tproxyd-bump-connect.conf",
+                "squid": "squid-bump-connect.conf"}
 # mitmdump's options for the bumped loads (besides the CA and the port):
 # its documentation's settings for a proxy that only relays: no flow
 # output (flow_detail 0, termlog_verbosity error: the defaults 1 and
@@ -495,22 +509,23 @@ class Bench:
 
     # -- proxies ----------------------------------------------------------
 
-    def start_proxy(self, name, mode, tls=False, bump=False):
+    def start_proxy(self, name, mode, tls=False, bump=False, connect=False):
         """Start proxy `name` in the router namespace, pinned to CPU 1 with
         one worker (mode 'pinned') or unpinned with two (mode '2cpu');
         with tls, its HTTPS configuration (TLS_CONF) on TLS_PORT; with
-        bump, its bumping one (BUMP_CONF)."""
+        bump, its bumping one (BUMP_CONF); with connect, its bumping
+        forward port (CONNECT_CONF) on FWD_PORT."""
         n = 1 if mode == "pinned" else 2
         pin = ["taskset", "-c", "1"] if mode == "pinned" else []
         env = dict(os.environ)
         kind = PROXY_CONF[name]["kind"]
         fields = PROXY_CONF[name].get("fields", {})
-        port = TLS_PORT if tls else PORT
+        port = FWD_PORT if connect else TLS_PORT if tls else PORT
         self.proxy_port = port
 
         def tmpl(http_name):
-            name_ = (BUMP_CONF[kind] if bump else TLS_CONF[kind] if tls
-                     else http_name)
+            name_ = (CONNECT_CONF[kind] if connect else BUMP_CONF[kind]
+                     if bump else TLS_CONF[kind] if tls else http_name)
             return name_, name_
         if kind == "tproxyd":
             # the same configuration for both binaries
@@ -669,6 +684,24 @@ class Bench:
             "OK" if ok else "FAILED"))
         return ok
 
+    def verify_bump_connect(self, name, mode):
+        """bump-connect: curl through the forward port (-x), trusting only
+        the bumping CA, must reach the origin, which sees the router's
+        address (a forward port does not spoof) and the server name."""
+        p = self.sh(self.t.cli, [
+            "curl", "-sS", "--cacert", os.path.join(self.d, "bumpca.pem"),
+            "-m", "10", "-x", "http://%s:%d" % (ROUTER, FWD_PORT), "-w",
+            " verify=%{ssl_verify_result}", "https://%s/peer" % TLS_HOST],
+            check=False)
+        want = "%s %s\n verify=0" % (netns.RTR_SRV4, TLS_HOST)
+        saw = p.stdout or "error: " + p.stderr.strip()[-120:]
+        ok = saw == want and bool(self.ns_pids(self.t.rtr))
+        self.spoofcheck[(name, mode + "-bump-connect")] = {
+            "ok": ok, "steps": [{"step": "A", "want": want, "saw": saw}]}
+        log("verify %-15s bump-connect: %r -> %s" % (
+            name, saw, "OK" if ok else "FAILED"))
+        return ok
+
     def verify(self, name, mode):
         """The origin must see the client's address, through the proxy,
         and each of two clients must be seen with its own address even
@@ -708,7 +741,18 @@ class Bench:
 
     def run_load(self, load, mode, dur):
         path, conns, hdrs, _ = LOADS[load]
-        if load in BUMP_CLIENT_LOADS:
+        if load in CONNECT_LOADS:
+            with open(os.path.join(self.d, "connectnames.txt"), "w") as f:
+                f.write(TLS_HOST + "\n")
+            argv = ["/usr/bin/python3", os.path.join(TOP, "bench",
+                                                     "bumpclient.py"),
+                    "--host", ORIGIN, "--proxy", "%s:%d" % (ROUTER,
+                                                            FWD_PORT),
+                    "--names", os.path.join(self.d, "connectnames.txt"),
+                    "--cacert", os.path.join(self.d, "bumpca.pem"),
+                    "--path", path, "--conc", str(conns),
+                    "--duration", str(dur)]
+        elif load in BUMP_CLIENT_LOADS:
             argv = ["/usr/bin/python3", os.path.join(TOP, "bench",
                                                      "bumpclient.py"),
                     "--host", ORIGIN, "--names",
@@ -752,12 +796,15 @@ class Bench:
     def measure(self, name, load, mode, run, dur):
         bump = load in BUMP_LOADS
         tls = load in TLS_LOADS or bump
+        connect = load in CONNECT_LOADS
         if name != "direct":
-            self.start_proxy(name, mode, tls, bump)
+            self.start_proxy(name, mode, tls, bump, connect)
         try:
-            vkey = (name, mode + ("-bump" if bump and name != "direct"
+            vkey = (name, mode + ("-bump-connect" if connect else
+                                  "-bump" if bump and name != "direct"
                                   else "-https" if tls else ""))
-            vfn = (self.verify_bump if bump and name != "direct" else
+            vfn = (self.verify_bump_connect if connect else
+                   self.verify_bump if bump and name != "direct" else
                    self.verify_tls if tls else self.verify)
             ok = (vfn(name, mode) if run == 1 or not self.a.quick
                   else True)
@@ -859,6 +906,9 @@ class Bench:
                                  and x != "direct")
                         and not (load in BUMP_CLIENT_LOADS
                                  and x == "direct")
+                        and not (load in CONNECT_LOADS
+                                 and PROXY_CONF[x]["kind"] not in
+                                 CONNECT_CONF)
                         and not (load in BUMP_LOADS
                                  and x == "tproxyd-before")
                         and (PROXY_CONF[x]["modes"] is None
@@ -886,6 +936,8 @@ class Bench:
                 t += 4 if self.a.quick else 9
             elif load == "tls-idle":
                 t += 5 if self.a.quick else 12
+            elif load in CONNECT_LOADS:
+                t += dur + 1.2
             elif load in BUMP_CLIENT_LOADS:
                 t += 6 if self.a.quick else 12
             else:
@@ -909,7 +961,8 @@ class Bench:
                 self.setup()
                 self.set_affinity(self.t.srv,
                                   "0" if mode == "pinned" else "0,1")
-                self.rules(name != "direct",
+                # (bump-connect: nothing to intercept)
+                self.rules(name != "direct" and load not in CONNECT_LOADS,
                            load in TLS_LOADS or load in BUMP_LOADS)
                 self.measure(name, load, mode, run, dur)
             except (RuntimeError, netns.TopologyError, OSError,

@@ -93,8 +93,6 @@ struct cfg_parse {
 		int         rebuild_wait_set;
 	} wccp2;			/* cfg_wccp2.c */
 	struct {
-		const char *bump_file;	/* the first http_port with */
-		int         bump_line;	/* ssl-bump (cfg_ports.c), 0: none */
 		int         style;	/* ssl_bump lines so far: 0 none, 1
 					   actions, 2 Squid 3.2's allow/deny */
 	} tls;				/* cfg_tls.c */

@@ -109,9 +109,8 @@ port_dname(const struct cfg_port *q)
  * Options of Squid's *_port lines that configure the TLS server side of a
  * port: the certificate and key it would present, the protocol versions,
  * ciphers and options, the CA files, the generation of mimicked
- * certificates. They matter only when a port decrypts (ssl_bump bump),
- * which tproxyd does not do yet, so a port line that has them loads with
- * one warning that lists them.
+ * certificates. They matter only when a port decrypts (ssl_bump bump);
+ * those tproxyd does not apply get one warning per line that lists them.
  */
 static int
 tls_server_option(const char *o)
@@ -361,19 +360,24 @@ set_port(struct cfg_parse *p, const struct tok *t, size_t n, int https)
 	if (https) {
 		port.https = 1;
 		port.ssl_bump = 1;
+	} else if (bump != NULL && (tp != NULL || ic != NULL || tr != NULL)) {
+		/* Squid loads it, but its ssl_bump rules apply there only to
+		 * CONNECT requests, which intercepted clients do not send:
+		 * HTTPS sent to such a port would not be decrypted as the
+		 * operator expects. */
+		cfg_err(p, bump, "http_port: 'ssl-bump' cannot be used with "
+			"'%s': intercepted clients send no CONNECT requests, "
+			"so the ssl_bump rules would never apply here; for "
+			"intercepted HTTPS write 'https_port PORT %s "
+			"ssl-bump' (for clients configured to use the proxy, "
+			"'http_port PORT ssl-bump' without '%s')",
+			(tp ? tp : ic ? ic : tr)->s, tp ? "tproxy" :
+			"intercept", (tp ? tp : ic ? ic : tr)->s);
+		return;
 	} else if (bump != NULL) {
-		/* Squid peeks into the CONNECT tunnels of such a port;
-		 * tproxyd does not yet (cfg_tls.c refuses terminate rules
-		 * that would then not be applied). */
-		cfg_warn(p, bump, "http_port: 'ssl-bump': tproxyd does not "
-			 "apply the ssl_bump rules to CONNECT requests yet; "
-			 "their tunnels are relayed without peeking (only "
-			 "https_port ... tproxy|intercept ssl-bump ports "
-			 "follow ssl_bump)");
-		if (p->tls.bump_line == 0) {
-			p->tls.bump_file = bump->file;
-			p->tls.bump_line = bump->line;
-		}
+		/* The CONNECT requests of a forward port follow the
+		 * ssl_bump rules (proxy/peek.c). */
+		port.ssl_bump = 1;
 	}
 	if (port.key == NULL)
 		port.key = port.cert;

@@ -522,54 +522,30 @@ bump_setup(struct cfg_parse *p)
 
 /*
  * Checks that need the whole file. ssl_bump rules apply to the
- * connections of https_port ... ssl-bump ports: without one they are
- * never used (a warning, as Squid's rules without a bumping port are
- * harmless). tproxyd does not peek into the CONNECT tunnels of an
- * http_port with ssl-bump yet: there a terminate rule would be silently
- * skipped, so that combination is refused.
+ * connections of https_port ... ssl-bump ports and to the CONNECT requests
+ * of http_port ... ssl-bump ports: without one they are never used (a
+ * warning, as Squid's rules without a bumping port are harmless).
  */
 static void
 tls_finish(struct cfg_parse *p)
 {
 	const struct cfg_tls *tls = &p->c->tls;
-	const struct access_rule *term = NULL;
 	struct tok w;
 	size_t i, nbump = 0, nintercept = 0;
 
 	for (i = 0; i < p->c->nport; i++) {
 		nbump += p->c->port[i].ssl_bump;
+		/* on_unsupported_protocol applies to bumped CONNECT
+		 * tunnels too. */
 		nintercept += p->c->port[i].mode == PORT_TPROXY ||
-		    p->c->port[i].mode == PORT_INTERCEPT;
-	}
-	for (i = 0; i < tls->ssl_bump.n && term == NULL; i++)
-		if (tls->ssl_bump.rule[i].allow == SSLB_TERMINATE ||
-		    tls->ssl_bump.rule[i].allow == SSLB_BUMP)
-			term = &tls->ssl_bump.rule[i];
-	if (term != NULL && p->tls.bump_line != 0) {
-		w = where(p->tls.bump_file, p->tls.bump_line);
-		cfg_err(p, &w, "http_port: 'ssl-bump' with 'ssl_bump "
-			"%s' rules (%s:%d) is not supported by tproxyd "
-			"yet: CONNECT tunnels on this port are relayed without "
-			"the ssl_bump rules, so they would not be %s "
-			"as written; remove ssl-bump here (https_port ... "
-			"tproxy ssl-bump intercepts HTTPS)",
-			term->allow == SSLB_BUMP ? "bump" : "terminate",
-			term->file, term->line,
-			term->allow == SSLB_BUMP ? "decrypted" : "terminated");
-		return;
+		    p->c->port[i].mode == PORT_INTERCEPT ||
+		    p->c->port[i].ssl_bump;
 	}
 	if (tls->ssl_bump.n > 0 && nbump == 0) {
 		w = where(tls->ssl_bump.rule[0].file,
 			  tls->ssl_bump.rule[0].line);
-		if (p->tls.bump_line != 0)
-			cfg_warn(p, &w, "ssl_bump: these rules are never "
-				 "used: no https_port has ssl-bump, and "
-				 "tproxyd does not apply them to the CONNECT "
-				 "requests of an http_port with ssl-bump yet");
-		else
-			cfg_warn(p, &w, "ssl_bump: these rules are never "
-				 "used: no https_port or http_port has the "
-				 "ssl-bump option");
+		cfg_warn(p, &w, "ssl_bump: these rules are never used: no "
+			 "https_port or http_port has the ssl-bump option");
 	}
 	bump_setup(p);
 	if (tls->on_unsupported.n > 0 && nintercept == 0) {
@@ -577,7 +553,9 @@ tls_finish(struct cfg_parse *p)
 			  tls->on_unsupported.rule[0].line);
 		cfg_warn(p, &w, "on_unsupported_protocol: these rules are "
 			 "never used: they apply to intercepted connections "
-			 "and no port intercepts (tproxy or intercept)");
+			 "and to CONNECT tunnels of ssl-bump ports, and no "
+			 "port intercepts (tproxy or intercept) or has "
+			 "ssl-bump");
 	}
 }
 

@@ -169,6 +169,18 @@ applet_empty(struct stream *s, int status, const char *reason)
 	strm_deadline(s, s->sess->cfg->read_timeout);
 }
 
+void
+applet_head_only(struct stream *s)
+{
+	applet_release(&s->applet);
+	s->res.hd_sent = 0;
+	s->res.in = NULL;
+	s->res.fwd = 0;
+	s->applet.ops = &errpage_ops;
+	strm_set_state(s, STRM_LOCAL);
+	strm_deadline(s, s->sess->cfg->read_timeout);
+}
+
 /* Whether stats_access (localhost when it is empty) lets s in. */
 static int
 stats_allowed(const struct stream *s)

@@ -15,6 +15,9 @@ int applet_errpage(struct stream *s, int status, const char *errname,
 		   const char *detail);
 /* A response without a body made here (a PURGE's 200 or 404). */
 void applet_empty(struct stream *s, int status, const char *reason);
+/* A response that is its head alone, already in s->res.hd (a CONNECT's
+ * 200 before its TLS is read). */
+void applet_head_only(struct stream *s);
 /* A request on the stats_port: GET /metrics for clients stats_access
  * allows, else an error. The head (hlen bytes) is consumed by the
  * caller. */

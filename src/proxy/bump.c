@@ -95,16 +95,23 @@ bump_cli_handshaking(const struct cli *cli)
 }
 
 /* The server name to ask the server for: the client's SNI (a host name,
- * not an address), NULL for none. */
+ * not an address), else a CONNECT's host when it is a name; NULL for
+ * none. */
 static const char *
 server_name(const struct stream *s)
 {
 	const struct tls_peek *tp = s->tls;
+	struct in6_addr a;
 
-	if (tp != NULL)
-		return tp->hello_rc == TLS_OK && tp->hello.has_sni &&
-		       !tp->hello.sni_ip ? tp->hello.sni : NULL;
-	return s->sess->tls_host[0] != '\0' ? s->sess->tls_host : NULL;
+	if (tp == NULL)
+		return s->sess->tls_host[0] != '\0' ? s->sess->tls_host :
+		       NULL;
+	if (tp->hello_rc == TLS_OK && tp->hello.has_sni && !tp->hello.sni_ip)
+		return tp->hello.sni;
+	if (tp->connect && inet_pton(AF_INET, tp->connect_host, &a) != 1 &&
+	    inet_pton(AF_INET6, tp->connect_host, &a) != 1)
+		return tp->connect_host;
+	return NULL;
 }
 
 /* The client's address and the server's, for log lines. */
@@ -248,7 +255,9 @@ make_leaf(struct stream *s, const uint8_t *der, size_t len, int untrusted)
 	r.srv_der = der;
 	r.srv_len = len;
 	r.host = server_name(s);
-	r.ip = sa_ip_text((const struct sockaddr *)&s->sess->odst, ip,
+	/* Without a name: the address the client asked for. */
+	r.ip = tp->connect ? tp->connect_host :
+	       sa_ip_text((const struct sockaddr *)&s->sess->odst, ip,
 			  sizeof(ip));
 	r.key = tp->hello.ecdsa ? TLS_KEY_EC_P256 : TLS_KEY_RSA2048;
 	r.untrusted = untrusted;

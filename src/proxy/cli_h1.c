@@ -93,6 +93,15 @@ cli_touch(struct cli *cli)
 	cli->deadline = evl_now() + cli->sess.cfg->read_timeout;
 }
 
+/* The next bytes of the client are a TLS ClientHello: an https_port's
+ * connection, or a CONNECT's on a forward http_port with ssl-bump after
+ * its 200 (peek.c). */
+static int
+cli_awaits_hello(const struct cli *cli)
+{
+	return cli->tls != NULL && cli->sess.bumped == NULL;
+}
+
 /* Allocate the input buffer when the connection has none (idle ones hold
  * none). 0 or -ENOMEM. */
 static int
@@ -183,9 +192,16 @@ cli_parse(struct cli *cli)
 	int rc;
 
 	if (cli->ibuf.area == NULL || buf_empty(&cli->ibuf)) {
-		if (cli->conn.eof)
-			cli_close(cli);	/* went away between requests */
-		return 0;
+		if (!cli->conn.eof)
+			return 0;
+		/* A CONNECT answered 200 whose client left without a word
+		 * is logged (peek_hello()); else it went away between
+		 * requests. */
+		if (!cli_awaits_hello(cli) || cli->nreq == 0 ||
+		    cli_ensure_ibuf(cli) < 0) {
+			cli_close(cli);
+			return 0;
+		}
 	}
 	if (cli->state == CS_IDLE) {
 		if (cli->tls == NULL || cli->sess.bumped != NULL)
@@ -193,8 +209,9 @@ cli_parse(struct cli *cli)
 		cli_set_state(cli, CS_HEAD);
 		cli_set_deadline(cli, cli->sess.cfg->request_timeout);
 	}
-	if (cli->tls != NULL && cli->sess.bumped == NULL) {
-		/* An https_port: the head is the TLS ClientHello. */
+	if (cli_awaits_hello(cli)) {
+		/* An https_port, or a bumped CONNECT: the head is the TLS
+		 * ClientHello. */
 		if (!peek_hello(s, &cli->ibuf, cli->conn.eof))
 			return 0;
 		cli->nreq++;
@@ -377,7 +394,11 @@ cli_stream_done(struct cli *cli)
 		return;
 	}
 	cli_set_state(cli, CS_IDLE);
-	cli_set_deadline(cli, cli->sess.cfg->client_idle_pconn_timeout);
+	/* A CONNECT answered before its TLS is read (peek_connect()): the
+	 * ClientHello comes next, in the time of a request. */
+	cli_set_deadline(cli, cli_awaits_hello(cli) ?
+			 cli->sess.cfg->request_timeout :
+			 cli->sess.cfg->client_idle_pconn_timeout);
 	if (cli->ibuf.area && buf_empty(&cli->ibuf)) {
 		/* Idle keep-alive connections hold no buffers (nor splice
 		 * pipes, which cost two descriptors each); a refused splice
@@ -548,7 +569,7 @@ cli_timer_cb(struct evl_timer *tm)
 		evl_timer_arm(&cli->timer, left);
 		return;
 	}
-	if (cli->tls != NULL && cli->nreq == 0 &&
+	if (cli_awaits_hello(cli) &&
 	    (cli->state == CS_IDLE || cli->state == CS_HEAD)) {
 		/* No (complete) TLS hello in time: maybe a protocol where
 		 * the server talks first (on_unsupported_protocol). */

@@ -16,6 +16,12 @@
  * Nothing is decrypted and no byte is changed: the ClientHello waits in
  * the client's input buffer and goes to the server as it came; the
  * server's first flight waits in the server's buffer until step 3 decided.
+ *
+ * A CONNECT request on a forward http_port with ssl-bump goes through the
+ * same steps (peek.c, peek_connect()): step 1 is the CONNECT request itself
+ * (after http_access), its target stays the CONNECT's host and port at
+ * every step, and after the "200 Connection established" the client's
+ * ClientHello is read as on an https_port.
  */
 #ifndef TPROXYD_PROXY_PEEK_T_H
 #define TPROXYD_PROXY_PEEK_T_H
@@ -23,6 +29,9 @@
 #include "config/cfg_tls-t.h"
 #include "proxy/bump-t.h"
 #include "tls/tls-t.h"
+
+struct access_list;
+struct access_rule;
 
 #define PEEK_MAX_NAMES 16	/* server certificate names kept */
 #define PEEK_MAX_ERRS  8	/* certificate errors kept */
@@ -67,7 +76,18 @@ struct tls_peek {
 					   bump or terminate (no splice:
 					   the client's hello never went to
 					   the server) */
+	unsigned          connect:1;	/* a CONNECT request on a forward
+					   http_port: the client has its 200;
+					   connect_* are the target */
 	struct bump      *bump;		/* bumping: its handshakes */
+	char              connect_host[256];	/* the CONNECT's host
+						   (URL_HOST_MAX) */
+	unsigned          connect_port;
+	double            connect_start;	/* when its head came */
+	const struct access_list *deny_list;	/* the CONNECT was denied
+						   (http_access ...) at */
+	const struct access_rule *deny_rule;	/* ... this rule: answered
+						   once bumped */
 };
 
 #endif

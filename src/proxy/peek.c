@@ -17,10 +17,14 @@
 #include "core/buf.h"
 #include "core/sa.h"
 #include "event/loop.h"
+#include "http/url.h"
 #include "log/log.h"
 #include "net/conn.h"
+#include "proxy/applet.h"
+#include "proxy/cli-t.h"
 #include "proxy/peek.h"
 #include "proxy/phase.h"
+#include "proxy/rules.h"
 #include "proxy/srv.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
@@ -114,25 +118,35 @@ decide(struct stream *s)
 /*
  * The CONNECT request the connection is handled as: to the SNI when the
  * client sent one, else to the original destination's address; the port
- * is always the original destination's.
+ * is always the original destination's. A CONNECT request on a forward
+ * port (tp->connect) keeps its own host and port at every step, and its
+ * start time.
  */
 static int
 set_target(struct stream *s)
 {
 	const struct sockaddr *od = (const struct sockaddr *)&s->sess->odst;
 	const struct tls_peek *tp = s->tls;
-	char a[INET6_ADDRSTRLEN], au[TLS_SNI_MAX + 16];
+	char a[INET6_ADDRSTRLEN], au[URL_HOST_MAX + 16];
 	int k;
 
+	if (tp->connect)
+		s->start = tp->connect_start;
 	if (s->start == 0)
 		s->start = evl_now();
 	s->meth = H1_M_CONNECT;
 	memcpy(s->method, "CONNECT", 8);
-	s->port = sa_port(od);
-	if (tp->hello_rc == TLS_OK && tp->hello.has_sni) {
+	if (tp->connect) {
+		snprintf(s->host, sizeof(s->host), "%s", tp->connect_host);
+		s->port = tp->connect_port;
+		k = snprintf(au, sizeof(au), strchr(s->host, ':') ?
+			     "[%s]:%u" : "%s:%u", s->host, s->port);
+	} else if (tp->hello_rc == TLS_OK && tp->hello.has_sni) {
+		s->port = sa_port(od);
 		snprintf(s->host, sizeof(s->host), "%s", tp->hello.sni);
 		k = snprintf(au, sizeof(au), "%s:%u", s->host, s->port);
 	} else {
+		s->port = sa_port(od);
 		sa_ip_text(od, a, sizeof(a));
 		snprintf(s->host, sizeof(s->host), "%s", a);
 		k = snprintf(au, sizeof(au), od->sa_family == AF_INET6 ?
@@ -172,10 +186,23 @@ start(struct stream *s)
 	struct sockaddr_in6 *h6 = (struct sockaddr_in6 *)&h;
 
 	strm_set_state(s, STRM_PREPARE);
+	/* A forward port's CONNECT was allowed by http_access already, and
+	 * goes where it says whatever the SNI; a denied one is answered now
+	 * (over TLS when bumped, else by closing), whatever its hello. */
+	if (tp->connect && tp->deny_list != NULL) {
+		struct acl_ctx ctx;
+
+		strm_acl_ctx(s, &ctx);
+		rules_deny(s, tp->deny_list, tp->deny_rule, &ctx,
+			   "TCP_DENIED");
+		return;
+	}
+	if (tp->connect)
+		s->access_done = 1;
 	/* The SNI must name the original destination (phase.c, like Host):
 	 * a name is looked up, an address (which RFC 6066 forbids, but
 	 * clients send) is compared. */
-	if (tp->hello_rc == TLS_OK && tp->hello.has_sni) {
+	if (!tp->connect && tp->hello_rc == TLS_OK && tp->hello.has_sni) {
 		memset(&h, 0, sizeof(h));
 		if (inet_pton(AF_INET, s->host, &h4->sin_addr) == 1)
 			h.ss_family = AF_INET;
@@ -265,6 +292,110 @@ peek_accept(struct stream *s)
 	return 1;
 }
 
+/* s is a CONNECT on a forward http_port with ssl-bump, not yet decided
+ * about. */
+static int
+connect_bumps(const struct stream *s)
+{
+	const struct cfg_port *port = s->sess->port;
+
+	return s->meth == H1_M_CONNECT && port->ssl_bump && !port->https &&
+	       s->tls == NULL;
+}
+
+/* Its facts for step 1; NULL: out of memory. */
+static struct tls_peek *
+connect_peek(struct stream *s)
+{
+	struct tls_peek *tp;
+
+	tp = calloc(1, sizeof(*tp));
+	if (tp == NULL)
+		return NULL;
+	tp->step = 1;
+	tp->hello_rc = TLS_INCOMPLETE;
+	tp->srv_rc = TLS_INCOMPLETE;
+	tp->connect = 1;
+	snprintf(tp->connect_host, sizeof(tp->connect_host), "%s", s->host);
+	tp->connect_port = s->port;
+	tp->connect_start = s->start;
+	return tp;
+}
+
+/* The client is told the tunnel is up, then speaks TLS: this answer ends
+ * the CONNECT's HTTP part (not logged: the CONNECT is logged once its TLS
+ * is decided), and the client side reads the ClientHello as on an
+ * https_port (peek_hello()). tp belongs to the client side from now on
+ * (freed with it). */
+static void
+connect_established(struct stream *s, struct tls_peek *tp)
+{
+	s->tls = tp;
+	s->cli->tls = tp;
+	if (buf_reserve(&s->res.hd, 64) < 0 ||
+	    buf_append(&s->res.hd, "HTTP/1.1 200 Connection established\r\n"
+		       "\r\n", 39) < 0) {
+		end_here(s, "ERR_INTERNAL");
+		return;
+	}
+	s->status = 200;
+	s->logged = 1;
+	s->resp_close = 0;
+	applet_head_only(s);
+}
+
+int
+peek_connect(struct stream *s)
+{
+	struct tls_peek *tp;
+	enum sslb_action a;
+
+	if (s->sess->cfg->tls.ssl_bump.n == 0 || !connect_bumps(s))
+		return 0;
+	if ((tp = connect_peek(s)) == NULL) {
+		/* Not a tunnel the rules did not see. */
+		strm_error(s, 500, "ERR_INTERNAL", "Out of memory.");
+		return 1;
+	}
+	s->tls = tp;
+	a = decide(s);
+	if (a != SSLB_TERMINATE && a != SSLB_PEEK && a != SSLB_STARE &&
+	    a != SSLB_BUMP) {
+		/* splice: the tunnel of any CONNECT. */
+		s->tls = NULL;
+		free(tp);
+		stats.tls_spliced++;
+		return 0;
+	}
+	if (a == SSLB_TERMINATE) {
+		s->cli->tls = tp;	/* freed with the client side */
+		stats.tls_terminated++;
+		end_here(s, NULL);
+		return 1;
+	}
+	/* Bump at step 1 bumps once the hello is read (peek_accept()). */
+	tp->bump1 = a == SSLB_BUMP;
+	connect_established(s, tp);
+	return 1;
+}
+
+int
+peek_connect_denied(struct stream *s, const struct access_list *list,
+		    const struct access_rule *rule)
+{
+	struct tls_peek *tp;
+
+	/* Only a port that can bump (some rule bumps: its CA is loaded). */
+	if (s->sess->port->certs == NULL || !connect_bumps(s) ||
+	    (tp = connect_peek(s)) == NULL)
+		return 0;
+	tp->deny_list = list;
+	tp->deny_rule = rule;
+	tp->bump1 = 1;
+	connect_established(s, tp);
+	return 1;
+}
+
 int
 peek_hello(struct stream *s, struct buf *in, int eof)
 {
@@ -279,9 +410,12 @@ peek_hello(struct stream *s, struct buf *in, int eof)
 		return 0;
 	if (rc == TLS_INCOMPLETE) {
 		if (eof) {
-			/* Gone in the middle of its hello. */
+			/* Gone in the middle of its hello (or, after a
+			 * CONNECT's 200, before it). */
 			tp->squid_error = "ERR_PROTOCOL_UNKNOWN";
 			s->aborted = 1;
+			if (tp->connect)
+				(void)set_target(s);
 			end_here(s, NULL);
 			return 1;
 		}

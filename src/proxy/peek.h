@@ -8,6 +8,8 @@
 
 #include "proxy/peek-t.h"
 
+struct access_list;
+struct access_rule;
 struct acl_ctx;
 struct buf;
 struct stream;
@@ -17,6 +19,27 @@ struct stream;
  * started (splice) or ended (terminate), 0 when the client's hello is to
  * be read (peek, stare). */
 int peek_accept(struct stream *s);
+
+/*
+ * A CONNECT request on a forward http_port with ssl-bump, after
+ * http_access allowed it: step 1 with the ssl_bump rules. Returns 0 when
+ * it goes on as any CONNECT (no rules, splice); 1 when taken here:
+ * terminate (the connection is closed), or peek, stare, bump: the client
+ * gets "200 Connection established" (s->tls, owned by the client side,
+ * remembers the CONNECT) and its ClientHello is then read with
+ * peek_hello(), with the CONNECT's target.
+ */
+int peek_connect(struct stream *s);
+
+/*
+ * The same CONNECT when http_access (list, at rule) denied it, on a port
+ * that can bump: as Squid does, the client is bumped all the same (200,
+ * then a certificate made from the SNI or the CONNECT's host, whatever the
+ * ssl_bump rules) and its first request gets the denial's answer over TLS
+ * (the server is never contacted). 1 when taken; 0: answer as usual.
+ */
+int peek_connect_denied(struct stream *s, const struct access_list *list,
+			const struct access_rule *rule);
 
 /* Step 2: read the ClientHello at the head of in; 0 while incomplete (eof:
  * the client is gone, the stream is ended), 1 when decided (the stream is

@@ -19,6 +19,7 @@
 #include "proxy/cache.h"
 #include "proxy/cli-t.h"
 #include "proxy/dns.h"
+#include "proxy/peek.h"
 #include "proxy/phase.h"
 #include "proxy/proxy.h"
 #include "proxy/req.h"
@@ -370,7 +371,8 @@ phase_choose_source(struct stream *s, int family)
 
 /* Routes in order: parents allowed by cache_peer_access (unless
  * always_direct, or the Host was forged), then direct (unless
- * never_direct). */
+ * never_direct). CONNECT requests, and the decrypted requests of a bumped
+ * connection (which a parent would get in the clear), go direct. */
 static void
 make_routes(struct stream *s)
 {
@@ -379,7 +381,8 @@ make_routes(struct stream *s)
 	int direct = 1, peers = 1;
 	size_t i;
 
-	if (c->npeer == 0 || s->host_forged || s->meth == H1_M_CONNECT) {
+	if (c->npeer == 0 || s->host_forged || s->meth == H1_M_CONNECT ||
+	    s->sess->bumped != NULL) {
 		/* No parent can be used: direct, without asking ACLs. */
 		s->route[0] = -1;
 		s->nroute = 1;
@@ -560,11 +563,20 @@ phase_run(struct stream *s)
 			return;
 		}
 		if (v != ACL_ALLOW) {
-			/* deny_info may choose the answer. */
+			/* A CONNECT on a forward port that bumps gets the
+			 * answer over TLS (peek.c); deny_info may choose
+			 * it. */
+			if (s->meth == H1_M_CONNECT &&
+			    peek_connect_denied(s, list, rule))
+				return;
 			rules_deny(s, list, rule, &ctx, "TCP_DENIED");
 			return;
 		}
 		s->access_done = 1;
+		/* A CONNECT on a forward http_port with ssl-bump: the
+		 * ssl_bump rules at step 1 (peek.c). */
+		if (s->meth == H1_M_CONNECT && peek_connect(s))
+			return;
 	}
 	/* 3. Destination: an intercepted request's Host must name where the
 	 * client was going (req.c checked literals and ports already). */
@@ -588,8 +600,10 @@ phase_run(struct stream *s)
 		if (cache_lookup(s))
 			return;
 	}
-	/* A miss: the siblings may have it (they answer in a moment). */
-	if (s->cache.sibq != NULL || cache_sibling_ask(s))
+	/* A miss: the siblings may have it (they answer in a moment). Not
+	 * for a decrypted request: a sibling would get it in the clear. */
+	if (s->sess->bumped == NULL &&
+	    (s->cache.sibq != NULL || cache_sibling_ask(s)))
 		return;
 	/* 4. Routing; 5. the source address (per candidate address, in
 	 * srv_acquire()); 6. connect. */

@@ -24,6 +24,7 @@
 #include "intercept/loopguard.h"
 #include "log/log.h"
 #include "proxy/applet.h"
+#include "proxy/peek-t.h"
 #include "proxy/phase.h"
 #include "proxy/proxy.h"
 #include "proxy/req.h"
@@ -227,6 +228,76 @@ refuse(struct stream *s, int status, const char *errname,
 	strm_error(s, status, errname, detail);
 }
 
+/*
+ * Target of a request inside a bumped CONNECT (a forward port): origin-form
+ * with Host (without one, the CONNECT's host), or absolute https://, made
+ * into "https://AUTHORITY/PATH". The server connection goes where the
+ * CONNECT said: a request that names another server or port is refused
+ * (409), so that the rules and the log see where it really goes. Returns
+ * 0 to go on, 1 when answered here, -1 when malformed.
+ */
+static int
+bumped_target(struct stream *s, const struct h1_req *req,
+	      const struct h1_info *info)
+{
+	const struct tls_peek *tp = s->sess->bumped;
+	struct str scheme = STR_LIT("https://");
+	const char *path = req->target.p, *slash, *auth;
+	size_t plen = req->target.len, alen;
+	char au[URL_HOST_MAX + 16];
+	int k;
+
+	if (s->meth == H1_M_CONNECT || plen == 0)
+		return -1;
+	if (plen >= scheme.len &&
+	    strncasecmp(path, scheme.p, scheme.len) == 0) {
+		if (url_authority_end(path, plen, &slash) < 0)
+			return -1;
+		auth = path + scheme.len;
+		alen = (size_t)(slash - auth);
+		plen -= (size_t)(slash - path);
+		path = slash;
+	} else if (path[0] == '/') {
+		if (info->nhost > 1)
+			return -1;
+		auth = info->host >= 0 ? req->hdr[info->host].value.p : NULL;
+		alen = info->host >= 0 ? req->hdr[info->host].value.len : 0;
+	} else {
+		return -1;
+	}
+	if (auth == NULL || alen == 0) {
+		k = snprintf(au, sizeof(au), strchr(tp->connect_host, ':') ?
+			     "[%s]:%u" : "%s:%u", tp->connect_host,
+			     tp->connect_port);
+		if (k < 0 || (size_t)k >= sizeof(au))
+			return -1;
+		auth = au;
+		alen = (size_t)k;
+	}
+	if (url_parse_authority(auth, alen, 443, s->host, &s->port) < 0 ||
+	    strm_set_url(s, scheme, str_make(auth, alen),
+			 str_make(path, plen)) < 0)
+		return -1;
+	s->path_off = scheme.len + alen;
+	if (strcasecmp(s->host, tp->connect_host) != 0 ||
+	    s->port != tp->connect_port) {
+		if (log_enabled(LOG_INFO)) {
+			char c[INET6_ADDRSTRLEN];
+
+			log_msg(LOG_INFO, "%s from %s inside a CONNECT to "
+				"%s:%u: refused (another server)", s->url,
+				sa_ip_text((const struct sockaddr *)
+					   &s->sess->addr, c, sizeof(c)),
+				tp->connect_host, tp->connect_port);
+		}
+		refuse(s, 409, "ERR_CONFLICT_HOST", "The request names "
+		       "another server than the one this connection was "
+		       "opened to (CONNECT).");
+		return 1;
+	}
+	return 0;
+}
+
 /* The head for the server: the received one, less hop-by-hop fields, plus
  * Host, Via and X-Forwarded-For, in origin-form. 0, or -1 when it does not
  * fit (431). */
@@ -346,6 +417,14 @@ req_start(struct stream *s, struct h1_req *req, size_t hlen, struct buf *in)
 		if (rc > 0) {
 			buf_consume(in, hlen);
 			return;	/* answered (409 or not intercepted) */
+		}
+	} else if (se->bumped != NULL) {
+		rc = bumped_target(s, req, &info);
+		if (rc < 0)
+			goto bad_url;
+		if (rc > 0) {
+			buf_consume(in, hlen);
+			return;	/* answered (409) */
 		}
 	} else if (s->meth == H1_M_CONNECT) {
 		/* authority-form */

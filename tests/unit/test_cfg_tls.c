@@ -142,32 +142,44 @@ static const struct msg_case msg_cases[] = {
 	  { "t.conf:2: stats_port: '127.0.0.1:65002' is already used by the "
 	    "https_port at t.conf:1", NULL } },
 
-	/* --- http_port ssl-bump: CONNECT tunnels are not peeked at --- */
-	{ "http_port 65001 ssl-bump cert=/x.pem\n", 1,
-	  { "t.conf:1: WARNING: http_port: 'ssl-bump': tproxyd does not "
-	    "apply the ssl_bump rules to CONNECT requests yet; their "
-	    "tunnels are relayed without peeking (only https_port ... "
-	    "tproxy|intercept ssl-bump ports follow ssl_bump)",
-	    NULL } },
-	{ "http_port 65001 ssl-bump\nssl_bump splice all\n", 1,
-	  { "t.conf:1: WARNING: http_port: 'ssl-bump': tproxyd does not "
-	    "apply the ssl_bump rules to CONNECT requests yet; their "
-	    "tunnels are relayed without peeking (only https_port ... "
-	    "tproxy|intercept ssl-bump ports follow ssl_bump)",
-	    "t.conf:2: WARNING: ssl_bump: these rules are never used: no "
-	    "https_port has ssl-bump, and tproxyd does not apply them to the "
-	    "CONNECT requests of an http_port with ssl-bump yet", NULL } },
+	/* --- http_port ssl-bump: the CONNECT requests follow ssl_bump --- */
+	{ "http_port 65001 ssl-bump cert=/x.pem\n", 1, { NULL } },
+	{ "http_port 65001 ssl-bump\nssl_bump splice all\n", 1, { NULL } },
 	{ "http_port 65001 ssl-bump\n" HTTPS "acl bad dstdomain .bad.test\n"
-	  "ssl_bump peek all\nssl_bump terminate bad\n", 0,
-	  { "t.conf:1: WARNING: http_port: 'ssl-bump': tproxyd does not "
-	    "apply the ssl_bump rules to CONNECT requests yet; their "
-	    "tunnels are relayed without peeking (only https_port ... "
-	    "tproxy|intercept ssl-bump ports follow ssl_bump)",
-	    "t.conf:1: http_port: 'ssl-bump' with 'ssl_bump terminate' rules "
-	    "(t.conf:5) is not supported by tproxyd yet: CONNECT tunnels on "
-	    "this port are relayed without the ssl_bump rules, so they would "
-	    "not be terminated as written; remove ssl-bump here (https_port "
-	    "... tproxy ssl-bump intercepts HTTPS)", NULL } },
+	  "ssl_bump peek all\nssl_bump terminate bad\n", 1, { NULL } },
+	{ "http_port 65001 ssl-bump cert=/n/ca.pem key=/n/ca.key "
+	  "generate-host-certificates=on dynamic_cert_mem_cache_size=8MB\n"
+	  "acl step1 at_step SslBump1\nssl_bump peek step1\n"
+	  "ssl_bump bump all\n", 1, { NULL } },
+	{ "http_port 65001 ssl-bump generate-host-certificates=on\n"
+	  "ssl_bump bump all\n", 0,
+	  { "t.conf:1: http_port: ssl_bump bump needs cert=CA.pem on this "
+	    "port: the CA certificate (with key=, or its key in the same "
+	    "file) that signs the certificates tproxyd makes for the sites "
+	    "it decrypts ('tproxyctl ca create' makes one)", NULL } },
+	{ "http_port 65001 ssl-bump cert=/n/ca.pem "
+	  "generate-host-certificates=off\nssl_bump bump all\n", 0,
+	  { "t.conf:1: http_port: generate-host-certificates=off: tproxyd "
+	    "decrypts only with a certificate it makes for each site; remove "
+	    "the option", NULL } },
+	{ "http_port 65001\nhttp_port 65002 tproxy ssl-bump\n", 0,
+	  { "t.conf:2: http_port: 'ssl-bump' cannot be used with 'tproxy': "
+	    "intercepted clients send no CONNECT requests, so the ssl_bump "
+	    "rules would never apply here; for intercepted HTTPS write "
+	    "'https_port PORT tproxy ssl-bump' (for clients configured to "
+	    "use the proxy, 'http_port PORT ssl-bump' without 'tproxy')",
+	    NULL } },
+	{ "http_port 65001\nhttp_port 65002 intercept sslBump\n", 0,
+	  { "t.conf:2: WARNING: http_port: 'sslBump' is deprecated; use "
+	    "'ssl-bump' instead (read as ssl-bump)",
+	    "t.conf:2: http_port: 'ssl-bump' cannot be used with "
+	    "'intercept': intercepted clients send no CONNECT requests, so "
+	    "the ssl_bump rules would never apply here; for intercepted HTTPS "
+	    "write 'https_port PORT intercept ssl-bump' (for clients "
+	    "configured to use the proxy, 'http_port PORT ssl-bump' without "
+	    "'intercept')", NULL } },
+	{ "http_port 65001 ssl-bump\non_unsupported_protocol tunnel all\n",
+	  1, { NULL } },
 
 	/* --- ssl_bump --- */
 	{ HP "https_port 65002 tproxy ssl-bump cert=/n/ca.pem\n"
@@ -203,15 +215,14 @@ static const struct msg_case msg_cases[] = {
 	    "decrypts only with a certificate it makes for each site; remove "
 	    "the option", NULL } },
 	{ HP "http_port 65003 ssl-bump\n" HTTPS "ssl_bump bump all\n", 0,
-	  { "t.conf:2: WARNING: http_port: 'ssl-bump': tproxyd does not "
-	    "apply the ssl_bump rules to CONNECT requests yet; their "
-	    "tunnels are relayed without peeking (only https_port ... "
-	    "tproxy|intercept ssl-bump ports follow ssl_bump)",
-	    "t.conf:2: http_port: 'ssl-bump' with 'ssl_bump bump' rules "
-	    "(t.conf:4) is not supported by tproxyd yet: CONNECT tunnels on "
-	    "this port are relayed without the ssl_bump rules, so they "
-	    "would not be decrypted as written; remove ssl-bump here "
-	    "(https_port ... tproxy ssl-bump intercepts HTTPS)", NULL } },
+	  { "t.conf:2: http_port: ssl_bump bump needs cert=CA.pem on this "
+	    "port: the CA certificate (with key=, or its key in the same "
+	    "file) that signs the certificates tproxyd makes for the sites "
+	    "it decrypts ('tproxyctl ca create' makes one)",
+	    "t.conf:3: https_port: ssl_bump bump needs cert=CA.pem on this "
+	    "port: the CA certificate (with key=, or its key in the same "
+	    "file) that signs the certificates tproxyd makes for the sites "
+	    "it decrypts ('tproxyctl ca create' makes one)", NULL } },
 	{ HP HTTPS "ssl_bump client-first all\n", 0,
 	  { "t.conf:3: ssl_bump client-first: Squid 3.2's client-first "
 	    "bumping is not supported by tproxyd; write 'ssl_bump peek "
@@ -257,8 +268,9 @@ static const struct msg_case msg_cases[] = {
 	  "on_unsupported_protocol respond all\n", 1, { NULL } },
 	{ HP "on_unsupported_protocol tunnel all\n", 1,
 	  { "t.conf:2: WARNING: on_unsupported_protocol: these rules are "
-	    "never used: they apply to intercepted connections and no port "
-	    "intercepts (tproxy or intercept)", NULL } },
+	    "never used: they apply to intercepted connections and to "
+	    "CONNECT tunnels of ssl-bump ports, and no port intercepts "
+	    "(tproxy or intercept) or has ssl-bump", NULL } },
 	{ "http_port 65001 intercept\non_unsupported_protocol tunnel all\n",
 	  1, { NULL } },
 	{ HP HTTPS "on_unsupported_protocol\n", 0,
@@ -502,11 +514,11 @@ test_port_values(void **state)
 	assert_int_equal(pt->addr.ss_family, AF_INET6);
 	assert_null(pt->cert);
 	assert_string_equal(pt->key, "/k.pem");
-	/* http_port ssl-bump: CONNECT tunnels are not peeked at yet, so
-	 * the rules do not decide there. */
+	/* http_port ssl-bump: the rules decide about its CONNECT
+	 * requests. */
 	pt = find_port(c, "hb");
 	assert_int_equal(pt->https, 0);
-	assert_int_equal(pt->ssl_bump, 0);
+	assert_int_equal(pt->ssl_bump, 1);
 	assert_int_equal(pt->mode, PORT_FORWARD);
 	assert_string_equal(pt->cert, "/c.pem");
 	cfg_unref(c);

@@ -294,7 +294,7 @@ static const struct load_case load_cases[] = {
 	  "t.conf:1", 0 },
 	{ "http_port 10.0.0.1:3128\nhttp_port 10.0.0.1:3128\n", 1, 0,
 	  "at t.conf:1", 0 },
-	{ "http_port 3128 connection-auth=off ssl-bump vhost\n", 0, 3,
+	{ "http_port 3128 connection-auth=off ssl-bump vhost\n", 0, 2,
 	  "t.conf:1: WARNING: http_port: option 'connection-auth=off' is not "
 	  "supported by tproxyd; ignored", 0 },
 
