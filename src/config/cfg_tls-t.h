@@ -20,8 +20,12 @@ enum sslb_action {
 	SSLB_BUMP,		/* decrypt: the client gets a certificate
 				   signed by the port's CA, the requests
 				   inside go through the HTTP phases */
-	SSLB_CLIENT_FIRST,	/* old bump modes: refused likewise */
-	SSLB_SERVER_FIRST,
+	/* Squid 3's bumping, decided at step 1 only (all after SSLB_BUMP
+	 * decrypt): */
+	SSLB_CLIENT_FIRST,	/* the client's handshake first, with a
+				   certificate for the SNI (or CONNECT
+				   host) alone; the server's per request */
+	SSLB_SERVER_FIRST,	/* = bump at step 1 */
 };
 
 /* An on_unsupported_protocol action (access_rule.allow). */

@@ -7,10 +7,8 @@
  * checked against for ssl_error acls). Applied by src/proxy/cli_tls.c;
  * the ports themselves (https_port) are cfg_ports.c's.
  *
- * tproxyd reads the handshakes without decrypting anything, so the
- * ssl_bump actions that decrypt (bump, and Squid 3's client-first and
- * server-first) are refused at load: a rule that asks to decrypt must
- * never be turned into a splice without the operator knowing.
+ * The actions that decrypt (bump, stare, and Squid 3's client-first and
+ * server-first) need the port's CA (bump_setup()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,25 +23,31 @@
 #include "config/config.h"
 #include "net/xprt_tls.h"	/* struct tls_ctx_opts only */
 
-/* ssl_bump actions; why is set for those tproxyd refuses. */
+/* ssl_bump actions. */
 static const struct {
 	const char       *name;
 	enum sslb_action  action;
-	const char       *why;
 } sslb_actions[] = {
-	{ "splice",		SSLB_SPLICE,		NULL },
-	{ "none",		SSLB_SPLICE,		NULL },	/* = splice */
-	{ "peek",		SSLB_PEEK,		NULL },
-	{ "stare",		SSLB_STARE,		NULL },
-	{ "terminate",		SSLB_TERMINATE,		NULL },
-	{ "bump",		SSLB_BUMP,		NULL },
-	{ "client-first",	SSLB_CLIENT_FIRST,
-	  "Squid 3.2's client-first bumping is not supported by tproxyd; "
-	  "write 'ssl_bump peek step1' and 'ssl_bump bump' rules" },
-	{ "server-first",	SSLB_SERVER_FIRST,
-	  "Squid 3.3's server-first bumping is not supported by tproxyd; "
-	  "write 'ssl_bump peek step1' and 'ssl_bump bump' rules" },
+	{ "splice",		SSLB_SPLICE },
+	{ "none",		SSLB_SPLICE },	/* = splice */
+	{ "peek",		SSLB_PEEK },
+	{ "stare",		SSLB_STARE },
+	{ "terminate",		SSLB_TERMINATE },
+	{ "bump",		SSLB_BUMP },
+	{ "client-first",	SSLB_CLIENT_FIRST },	/* Squid 3.2 */
+	{ "server-first",	SSLB_SERVER_FIRST },	/* Squid 3.3 */
 };
+
+static const char *
+sslb_name(int action)
+{
+	size_t i;
+
+	for (i = 0; i < CFG_NELEM(sslb_actions); i++)
+		if ((int)sslb_actions[i].action == action)
+			return sslb_actions[i].name;
+	return "?";
+}
 
 /* Squid 3.2's ssl_bump allow|deny and the newer actions cannot be mixed
  * (Squid: fatal). */
@@ -85,7 +89,7 @@ action_rule(struct cfg_parse *p, const struct tok *t, size_t n, size_t first,
  * ssl_bump ACTION [!]acl...: all rules are evaluated at each step; the
  * first that matches and whose action is possible at that step wins
  * (acl_first()); none: splice. Squid 3.2's "allow" meant client-first
- * (refused like bump) and "deny" none, read as Squid reads it.
+ * and "deny" none, read as Squid reads them.
  */
 static void
 set_ssl_bump(struct cfg_parse *p, const struct tok *t, size_t n)
@@ -110,10 +114,11 @@ set_ssl_bump(struct cfg_parse *p, const struct tok *t, size_t n)
 	}
 	p->tls.style = style;
 	if (strcmp(a, "allow") == 0) {
-		cfg_err(p, &t[1], "ssl_bump allow: Squid reads it as "
-			"'ssl_bump client-first', Squid 3.2's way of "
-			"decrypting, which tproxyd does not support; write "
-			"'ssl_bump peek step1' and 'ssl_bump bump' rules");
+		cfg_warn(p, &t[1], "ssl_bump allow: read as 'ssl_bump "
+			 "client-first' (Squid 3.2's way of decrypting), as "
+			 "Squid does; update your ssl_bump rules");
+		action_rule(p, t, n, 2, &p->c->tls.ssl_bump,
+			    SSLB_CLIENT_FIRST);
 		return;
 	}
 	if (strcmp(a, "deny") == 0) {
@@ -133,11 +138,6 @@ set_ssl_bump(struct cfg_parse *p, const struct tok *t, size_t n)
 			strcmp(a, "peek-and-splice") == 0 ? "; for "
 			"peek-and-splice write 'ssl_bump peek' and 'ssl_bump "
 			"splice' rules" : "");
-		return;
-	}
-	if (sslb_actions[i].why != NULL) {
-		cfg_err(p, &t[1], "ssl_bump %s: %s", a,
-			sslb_actions[i].why);
 		return;
 	}
 	action = (int)sslb_actions[i].action;
@@ -438,11 +438,11 @@ bump_setup(struct cfg_parse *p)
 	size_t i;
 
 	for (i = 0; i < tls->ssl_bump.n && !tls->bumps; i++)
-		if (tls->ssl_bump.rule[i].allow == SSLB_BUMP ||
+		if (tls->ssl_bump.rule[i].allow >= SSLB_BUMP ||
 		    tls->ssl_bump.rule[i].allow == SSLB_STARE) {
-			tls->bumps = 1;	/* a stare bumps at step 3 */
-			what = tls->ssl_bump.rule[i].allow == SSLB_BUMP ?
-			       "bump" : "stare";
+			/* a stare bumps at step 3 */
+			tls->bumps = 1;
+			what = sslb_name(tls->ssl_bump.rule[i].allow);
 		}
 	if (!tls->bumps)
 		return;

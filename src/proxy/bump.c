@@ -386,6 +386,24 @@ stare_bumps(struct stream *s)
 }
 
 int
+bump_client_first(struct stream *s)
+{
+	struct tls_peek *tp = s->tls;
+
+	if (tp == NULL || !tp->bumping || !tp->client_first ||
+	    tp->bump == NULL || tp->bump->leaf != NULL)
+		return 0;
+	s->hier = "HIER_NONE";
+	if (make_leaf(s, NULL, 0, 0) < 0 || client_start(s) < 0) {
+		bump_abort(s, "ERR_SECURE_ACCEPT_FAIL");
+		return 1;
+	}
+	strm_set_state(s, STRM_HANDSHAKE);
+	strm_deadline(s, s->sess->cfg->read_timeout);
+	return 1;
+}
+
+int
 bump_error_page(struct stream *s, int status, const char *errname,
 		const char *detail)
 {

@@ -33,6 +33,14 @@ int bump_cli_handshaking(const struct cli *cli);
  * handshake: the client is bumped all the same (a certificate made from
  * the SNI) and its first request gets the page. 1 when taken; 0: close
  * it as an unbumped one. */
+/*
+ * Squid 3's client-first (ssl_bump client-first at step 1): once the
+ * CONNECT passed its checks, the client's handshake starts at once with a
+ * certificate made for its SNI (or the CONNECT's host) alone, no server
+ * contacted; each request then makes its own TLS connection to the
+ * server. 1 when s was taken (STRM_HANDSHAKE, or closed on failure).
+ */
+int bump_client_first(struct stream *s);
 int bump_error_page(struct stream *s, int status, const char *errname,
 		    const char *detail);
 

@@ -67,6 +67,9 @@ struct tls_peek {
 					   destination */
 	unsigned          bump1:1;	/* bump decided at step 1: done once
 					   the hello is read */
+	unsigned          client_first:1;/* ... as Squid 3's client-first:
+					   the client's handshake before any
+					   server connection (bump.c) */
 	unsigned          bumping:1;	/* bump decided: the CONNECT's
 					   server connection speaks TLS */
 	unsigned          stared:1;	/* stare at step 2: tproxyd's own

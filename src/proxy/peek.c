@@ -64,8 +64,7 @@ peek_acl_ctx(const struct tls_peek *tp, struct acl_ctx *ctx)
 
 /* Rules whose action cannot be taken at this step are skipped (Squid:
  * "Rules with actions that are impossible at the current step are
- * ignored"). Squid 3's client-first and server-first never reach here:
- * refused at load. */
+ * ignored"). */
 static int
 step_allows(int action, void *arg)
 {
@@ -87,9 +86,27 @@ step_allows(int action, void *arg)
 		 * gone to it: too late to bump; after a stare, bumping is
 		 * what the stare was for. */
 		return tp->step < 3 || tp->stared;
+	case SSLB_CLIENT_FIRST:
+	case SSLB_SERVER_FIRST:
+		/* Squid: "Backward compatibility actions available at
+		 * step SslBump1". */
+		return tp->step == 1;
 	default:
 		return 0;
 	}
+}
+
+/* A decision at step 1 that bumps: once the client's hello is read (its
+ * SNI names the server), without asking again. 1 when a bumps. */
+static int
+bump_at_step1(struct tls_peek *tp, enum sslb_action a)
+{
+	if (a != SSLB_BUMP && a != SSLB_SERVER_FIRST &&
+	    a != SSLB_CLIENT_FIRST)
+		return 0;
+	tp->bump1 = 1;
+	tp->client_first = a == SSLB_CLIENT_FIRST;
+	return 1;
 }
 
 /* The first ssl_bump rule that applies at this step; splice when none
@@ -279,15 +296,8 @@ peek_accept(struct stream *s)
 	}
 	a = decide(s);
 	/* The access.log time is the connection's, from its accept. */
-	if (a == SSLB_PEEK || a == SSLB_STARE)
+	if (a == SSLB_PEEK || a == SSLB_STARE || bump_at_step1(tp, a))
 		return 0;
-	if (a == SSLB_BUMP) {
-		/* Bumping starts from the client's hello: read it first
-		 * (its SNI names the server), then bump without asking
-		 * again. */
-		tp->bump1 = 1;
-		return 0;
-	}
 	act(s, a);
 	return 1;
 }
@@ -360,7 +370,7 @@ peek_connect(struct stream *s)
 	s->tls = tp;
 	a = decide(s);
 	if (a != SSLB_TERMINATE && a != SSLB_PEEK && a != SSLB_STARE &&
-	    a != SSLB_BUMP) {
+	    a < SSLB_BUMP) {
 		/* splice: the tunnel of any CONNECT. */
 		s->tls = NULL;
 		free(tp);
@@ -374,7 +384,7 @@ peek_connect(struct stream *s)
 		return 1;
 	}
 	/* Bump at step 1 bumps once the hello is read (peek_accept()). */
-	tp->bump1 = a == SSLB_BUMP;
+	(void)bump_at_step1(tp, a);
 	connect_established(s, tp);
 	return 1;
 }

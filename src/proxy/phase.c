@@ -605,6 +605,10 @@ phase_run(struct stream *s)
 	if (s->sess->bumped == NULL &&
 	    (s->cache.sibq != NULL || cache_sibling_ask(s)))
 		return;
+	/* Squid 3's client-first: the client's TLS handshake now, the
+	 * server's with each request (bump.c). */
+	if (bump_client_first(s))
+		return;
 	/* 4. Routing; 5. the source address (per candidate address, in
 	 * srv_acquire()); 6. connect. */
 	if (!s->routes_done) {

@@ -441,3 +441,61 @@ def test_stare_step3_rules_see_the_server_certificate(tls, tlsd, bump_ca):
         "https://allowed.test/peer"]
     m = t.metrics()
     assert m['tproxyd_tls_decisions_total{action="terminate"}'] >= 1, m
+
+
+def old_mode_conf(t, ca, rule):
+    """Squid 3's way: one ssl_bump rule deciding at step 1."""
+    cert, key = ca
+    return ["http_port %d tproxy" % HTTP_PORT,
+            "https_port %d tproxy ssl-bump cert=%s key=%s "
+            "generate-host-certificates=on" % (HTTPS_PORT, cert, key),
+            rule,
+            "tls_outgoing_options cafile=%s" % t.pki.ca,
+            "http_access allow all"]
+
+
+@pytest.mark.parametrize("rule, first", [
+    ("ssl_bump server-first all", "server"),
+    ("ssl_bump client-first all", "client"),
+    ("ssl_bump allow all", "client")])
+def test_squid3_bumping_modes(tls, tlsd, bump_ca, rule, first):
+    """Squid 3's server-first (the server's certificate mimicked) and
+    client-first (`ssl_bump allow` in 3.2): both decrypt, with the full
+    URL logged; client-first answers the client's handshake before any
+    connection to the server, with a certificate for the SNI alone, and
+    connects to the server with the request."""
+    t = tls
+    f = FAM[4]
+    d = tlsd(old_mode_conf(t, bump_ca, rule))
+    syns = t.intercept.syn_counts()[f["srv"]]
+    # The handshake alone (no request): only server-first goes to the
+    # server for it.
+    s = s_client(t, bump_ca, "allowed.test", f["srv"])
+    assert s.verify == 0, s
+    text = x509_text(s.chain[0])
+    assert "tproxyd bump test CA" in text.split("issuer=")[1], text
+    assert "DNS:allowed.test" in text, text
+    harness.poll(lambda: len(entries(d, "CONNECT")) >= 1, 5, 0.05)
+    after = t.intercept.syn_counts()[f["srv"]]
+    assert after == syns + (1 if first == "server" else 0), (syns, after)
+    r = curl(t, bump_ca, "allowed.test", f["srv"], "/peer")
+    assert r.rc == 0 and r.status == 200 and r.verify == 0, r
+    assert r.body.decode() == f["cli"], r   # spoofed
+    harness.poll(lambda: entries(d, "GET"), 5, 0.05)
+    assert [e["url"] for e in entries(d, "GET")] == [
+        "https://allowed.test/peer"]
+
+
+def test_client_first_untrusted_server_gets_the_error_page(tls, tlsd,
+                                                           bump_ca):
+    """client-first: the server's certificate is checked with each
+    request; one that fails (tproxyd does not trust the origin's CA here)
+    gets the 503 page over the client's TLS, never the origin's answer."""
+    t = tls
+    f = FAM[4]
+    conf = [x for x in old_mode_conf(t, bump_ca, "ssl_bump client-first "
+                                     "all") if "tls_outgoing" not in x]
+    tlsd(conf)
+    r = curl(t, bump_ca, "allowed.test", f["srv"], "/peer")
+    assert r.rc == 0 and r.verify == 0 and r.status == 503, r
+    assert b"ERR_SECURE_CONNECT_FAIL" in r.body, r

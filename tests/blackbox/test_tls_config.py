@@ -3,11 +3,10 @@ test_tls_config.py - `tproxyd -k parse` on configurations for HTTPS
 interception (issue 13), as an operator writes them: a Squid
 peek/splice/terminate configuration with its acls (values from a quoted
 file too) loads, with the warnings tproxyd owes and nothing else; what
-tproxyd cannot do (decrypting: ssl_bump bump, client-first,
-server-first; an https_port that ends the clients' TLS itself) stops the
-load with FILE:LINE and "not supported by tproxyd", every such line
-reported in one run; Squid's own refusals (https_port tproxy without
-ssl-bump) are refused too.
+tproxyd cannot do (an https_port that ends the clients' TLS itself) stops
+the load with FILE:LINE and "not supported by tproxyd", every such line
+reported in one run; a decrypting rule without the port's CA and Squid's
+own refusals (https_port tproxy without ssl-bump) are refused too.
 """
 
 import re
@@ -78,22 +77,21 @@ def test_peek_splice_terminate_loads(tproxyd_conf, tmp_path):
     assert out == [], out
 
 
-@pytest.mark.parametrize("action, squid", [
-    ("client-first", "3.2"), ("server-first", "3.3")])
-def test_old_bumping_modes_refused(tproxyd_conf, action, squid):
-    """Squid 3's bumping modes never load as something else: exit 1,
-    FILE:LINE of that rule, 'not supported by tproxyd', what to write."""
+@pytest.mark.parametrize("action", ["client-first", "server-first"])
+def test_old_bumping_modes_need_the_ca(tproxyd_conf, action):
+    """Squid 3's bumping modes decrypt (test_tls_bump.py): like bump, on a
+    port without cert= they stop the load at the port's line."""
     port = free_port()
-    rule = "ssl_bump %s all" % action
-    t = tproxyd_conf(["https_port 127.0.0.1:%d intercept ssl-bump" % port,
-                      "ssl_bump peek all", rule])
+    https = "https_port 127.0.0.1:%d intercept ssl-bump" % port
+    t = tproxyd_conf([https, "ssl_bump %s all" % action])
     p = t.run_k("parse")
     out = output_lines(p)
     assert p.returncode == 1, out
-    assert messages(t, p) == {line_of(t, rule): [
-        "ssl_bump %s: Squid %s's %s bumping is not supported by tproxyd; "
-        "write 'ssl_bump peek step1' and 'ssl_bump bump' rules" % (
-            action, squid, action)]}, out
+    found = messages(t, p)
+    assert list(found) == [line_of(t, https)], out
+    assert found[line_of(t, https)][0].startswith(
+        "https_port: ssl_bump %s needs cert=CA.pem on this port" %
+        action), out
 
 
 def test_bump_without_a_ca_refused(tproxyd_conf):
@@ -128,9 +126,6 @@ def test_every_refusal_in_one_run(tproxyd_conf):
         "https_port 127.0.0.1:%d tproxy" % ports[2]:
         "https_port: 'tproxy' needs 'ssl-bump' on the same line (Squid "
         "refuses it too)",
-        "ssl_bump client-first all":
-        "ssl_bump client-first: Squid 3.2's client-first bumping is not "
-        "supported by tproxyd",
     }
     good = "https_port 127.0.0.1:%d tproxy ssl-bump" % ports[3]
     t = tproxyd_conf([good] + list(bad) + ["ssl_bump splice all"])

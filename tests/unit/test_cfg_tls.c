@@ -223,19 +223,19 @@ static const struct msg_case msg_cases[] = {
 	    "port: the CA certificate (with key=, or its key in the same "
 	    "file) that signs the certificates tproxyd makes for the sites "
 	    "it decrypts ('tproxyctl ca create' makes one)", NULL } },
+	/* Squid 3's bumping modes decrypt: they need the CA too */
 	{ HP HTTPS "ssl_bump client-first all\n", 0,
-	  { "t.conf:3: ssl_bump client-first: Squid 3.2's client-first "
-	    "bumping is not supported by tproxyd; write 'ssl_bump peek "
-	    "step1' and 'ssl_bump bump' rules", NULL } },
-	{ HP HTTPS "ssl_bump server-first all\n", 0,
-	  { "t.conf:3: ssl_bump server-first: Squid 3.3's server-first "
-	    "bumping is not supported by tproxyd; write 'ssl_bump peek "
-	    "step1' and 'ssl_bump bump' rules", NULL } },
-	{ HP HTTPS "ssl_bump allow all\n", 0,
-	  { "t.conf:3: ssl_bump allow: Squid reads it as 'ssl_bump "
-	    "client-first', Squid 3.2's way of decrypting, which tproxyd "
-	    "does not support; write 'ssl_bump peek step1' and 'ssl_bump "
-	    "bump' rules", NULL } },
+	  { "t.conf:2: https_port: ssl_bump client-first needs cert=CA.pem "
+	    "on this port: the CA certificate (with key=, or its key in the "
+	    "same file) that signs the certificates tproxyd makes for the "
+	    "sites it decrypts ('tproxyctl ca create' makes one)", NULL } },
+	{ HP "https_port 65002 tproxy ssl-bump cert=/n/ca.pem\n"
+	  "ssl_bump server-first all\n", 1, { NULL } },
+	{ HP "https_port 65002 tproxy ssl-bump cert=/n/ca.pem\n"
+	  "ssl_bump allow all\n", 1,
+	  { "t.conf:3: WARNING: ssl_bump allow: read as 'ssl_bump "
+	    "client-first' (Squid 3.2's way of decrypting), as Squid does; "
+	    "update your ssl_bump rules", NULL } },
 	{ HP HTTPS "ssl_bump deny all\n", 1,
 	  { "t.conf:3: WARNING: ssl_bump deny: read as 'ssl_bump none' "
 	    "(splice), as Squid does; update your ssl_bump rules", NULL } },
