@@ -253,9 +253,12 @@ tls_ctx_new(int server, const struct tls_ctx_opts *o, char *err,
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_NO_COMPRESSION | (o->ktls ? SSL_OP_ENABLE_KTLS : 0));
 	/* conn hands the bytes not taken again, maybe from another place
-	 * in its buffer, and takes short writes. */
+	 * in its buffer, and takes short writes. The record buffers
+	 * (~34 KiB per connection) are given back while a connection has
+	 * nothing in them: idle keep-alive connections and pooled server
+	 * connections then hold a few hundred bytes of TLS state each. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	if (o->options != NULL && opts_apply(ctx, o->options, err,
 	    errlen) < 0)
 		goto fail;
