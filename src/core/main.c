@@ -28,6 +28,7 @@
 #include "intercept/listener.h"
 #include "learn/learn.h"
 #include "proxy/bump.h"
+#include "proxy/rewrite.h"
 #include "proxy/cache.h"
 #include "log/access_log.h"
 #include "log/log.h"
@@ -831,6 +832,7 @@ main(int argc, char **argv)
 
 	/* Bumping ports' CAs and TLS contexts are made while loading. */
 	cfg_tls_ops = &bump_cfg_ops;
+	cfg_helper_ops = &rewrite_cfg_ops;
 	while ((c = getopt(argc, argv, "f:Nk:d:vhX")) != -1) {
 		switch (c) {
 		case 'f':

@@ -101,9 +101,10 @@ struct hlp_req;
 
 /*
  * The answer to a request, called once unless the request was cancelled
- * first (hlp_cancel()). r and its strings are valid only during the call;
+ * first (hlp_cancel()). r and its strings are valid only during the call
+ * (the callback may change them in place, e.g. hlp_reply_legacy_rewrite());
  * the request handle is dead as soon as the callback starts.
  */
-typedef void hlp_cb(void *arg, const struct hlp_reply *r);
+typedef void hlp_cb(void *arg, struct hlp_reply *r);
 
 #endif

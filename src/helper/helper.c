@@ -257,7 +257,7 @@ req_free(struct hlp_req *q)
 
 /* Answer q with r (NULL: a bare code) and free it. */
 static void
-req_answer(struct hlp_req *q, const struct hlp_reply *r,
+req_answer(struct hlp_req *q, struct hlp_reply *r,
 	   enum hlp_result code)
 {
 	struct hlp_reply fake;

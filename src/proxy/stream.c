@@ -28,6 +28,7 @@
 #include "proxy/proxy.h"
 #include "proxy/srv.h"
 #include "proxy/peek.h"
+#include "proxy/rewrite.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
 
@@ -71,8 +72,13 @@ strm_reset(struct stream *s)
 {
 	if (s->dns)
 		dns_cancel(s->dns);
+	rewrite_cancel(s);
 	free(s->location);
 	s->location = NULL;
+	free(s->orig_url);
+	s->orig_url = NULL;
+	free(s->store_id);
+	s->store_id = NULL;
 	memset(&s->state, 0,
 	       sizeof(*s) - offsetof(struct stream, state));
 	buf_reset(&s->req.hd);
@@ -96,6 +102,7 @@ strm_release(struct stream *s)
 	if (s->dns)
 		dns_cancel(s->dns);
 	s->dns = NULL;
+	rewrite_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;
@@ -119,6 +126,10 @@ strm_free(struct stream *s)
 	s->url = NULL;
 	free(s->location);
 	s->location = NULL;
+	free(s->orig_url);
+	s->orig_url = NULL;
+	free(s->store_id);
+	s->store_id = NULL;
 }
 
 void
@@ -257,6 +268,7 @@ strm_error(struct stream *s, int status, const char *errname,
 		dns_cancel(s->dns);
 		s->dns = NULL;
 	}
+	rewrite_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;
