@@ -343,6 +343,7 @@ reconfigure(void)
 	lim_set_conn_limit(c->client_connection_limit);
 	cfg_unref(cur);	/* connections keep the old one until they end */
 	cur = c;
+	rewrite_start(c);
 	wccp2_reconfigure(c);
 }
 
@@ -478,6 +479,8 @@ serve(void)
 	evl_signal_start(&sig_usr1, SIGUSR1, signal_cb, NULL);
 	evl_timer_init(&tick, tick_cb, NULL);
 	evl_timer_arm(&tick, 1.0);
+	/* Helper programs: never before the privileges are dropped. */
+	rewrite_start(cur);
 	evl_run();
 	wccp2_stop();
 	log_msg(LOG_CRIT, "tproxyd is shutting down");

@@ -673,11 +673,11 @@ dispatch(struct hlp_pool *p)
 		c = best;
 		for (i = 0; i < c->nslots && c->slot[i] != NULL; i++)
 			;
+		q->chan = i;
 		if (child_send(c, q) < 0)
 			break;	/* no memory: stays queued */
 		q_unlink(p, q);
 		q->child = c;
-		q->chan = i;
 		c->slot[i] = q;
 		c->busy++;
 		hstats(p)->requests++;

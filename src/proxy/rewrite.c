@@ -61,6 +61,18 @@ pool_free(struct hlp_pool *p)
 const struct cfg_helper_ops rewrite_cfg_ops = { pool_free };
 
 void
+rewrite_start(struct cfg *c)
+{
+	struct cfg_helper *h[2] = { &c->helpers.rewrite,
+				    &c->helpers.store_id };
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (h[i]->opts.argv != NULL && h[i]->pool == NULL)
+			h[i]->pool = hlp_pool_new(&h[i]->opts);
+}
+
+void
 rewrite_cancel(struct stream *s)
 {
 	if (s->hlp != NULL) {

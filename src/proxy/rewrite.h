@@ -10,7 +10,13 @@
 
 #include "config/cfg_helper-t.h"
 
+struct cfg;
 struct stream;
+
+/* Make c's helper pools in this process and start their startup=
+ * children: call after the privileges were dropped (a serving process, a
+ * new configuration). */
+void rewrite_start(struct cfg *c);
 
 /* url_rewrite_program: after http_access, before adapted_http_access. */
 int rewrite_phase(struct stream *s);
