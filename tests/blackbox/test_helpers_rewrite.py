@@ -11,6 +11,7 @@ The helper script answers by the request URL's path:
     .../old302        the old protocol: "302:http://moved.example/old"
     .../oldurl        the old protocol: a bare URL (<TARGET>/bytes/7)
     .../hang          no answer at all
+    .../sleep         ERR, after a second
     .../bh            BH message="broken on purpose"
     .../garbage       a line with no result code that is no URL
     .../flood         a 40 KiB line without a line feed
@@ -38,7 +39,7 @@ from harness import free_port, poll, scrape_metrics
 from origin import OriginServer, body_bytes
 
 HELPER = r'''#!/usr/bin/python3 -u
-import os, sys
+import os, sys, time
 args = sys.argv[1:]
 conc = int(args[args.index("--conc") + 1]) if "--conc" in args else 0
 target = args[args.index("--target") + 1] if "--target" in args else ""
@@ -64,6 +65,8 @@ for line in sys.stdin:
     path = "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/"
     if "/hang" in path:
         continue
+    if "/sleep" in path:
+        time.sleep(1)
     if "/flood" in path:
         sys.stdout.write("x" * 40960)
         sys.stdout.flush()
@@ -214,6 +217,34 @@ def test_helper_crashes_and_restarts(tproxyd, origin, origin2, hdir):
     m = scrape_metrics(sp)
     assert m['tproxyd_helper_restarts_total{helper="url_rewrite"}'] >= 3
     assert m['tproxyd_helper_requests_total{helper="url_rewrite"}'] >= 7
+
+
+def test_client_gone_while_waiting(tproxyd, origin, hdir):
+    """Clients that close while their request is with the helper (sent,
+    or queued behind it) are forgotten: the late answer is read and
+    dropped, nothing is called back for them (a sanitizer build would
+    catch a dangling callback), and the next requests are served."""
+    sp = free_port()
+    p = tproxyd([helper_cmd(hdir), "url_rewrite_children 1",
+                 "stats_port 127.0.0.1:%d" % sp])
+    socks = []
+    for path in ("/sleep", "/bytes/1", "/bytes/2"):
+        c = harness.RawClient(p.port)
+        c.send(harness.get_req(origin.url(path)))
+        socks.append(c)
+        time.sleep(0.1)
+    m = scrape_metrics(sp)
+    assert m['tproxyd_helper_queue{helper="url_rewrite"}'] == 2
+    for c in socks:
+        c.close()
+    poll(lambda: scrape_metrics(sp)[
+        'tproxyd_helper_queue{helper="url_rewrite"}'] == 0, 5)
+    time.sleep(1.2)      # the answer to /sleep comes, for nobody
+    r = get(p, origin.url("/bytes/8"))
+    assert r.status == 200 and r.body == body_bytes(8)
+    # Only /sleep and /bytes/8 reached the helper.
+    assert [x.split(" ")[0] for x in seen(hdir)] == \
+        [origin.url("/sleep"), origin.url("/bytes/8")]
 
 
 @pytest.mark.parametrize("action,status", [("bypass", 200), ("fail", 500)])
