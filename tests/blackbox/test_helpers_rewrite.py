@@ -300,7 +300,15 @@ def test_helper_privileges(tproxyd, origin, hdir):
     if os.geteuid() != 0:
         pytest.skip("needs root: tproxyd drops to the proxy user only then")
     st = hdir / "status"
-    p = tproxyd([helper_cmd(hdir, "--status", str(st))])
+    # A tproxy port: the daemon keeps CAP_NET_RAW (the control below);
+    # its helper must not have it.
+    fport = free_port()
+    p = tproxyd([helper_cmd(hdir, "--status", str(st)),
+                 "http_port 127.0.0.1:%d" % fport,
+                 "http_port 127.0.0.1:%d tproxy" % free_port()], port=fport)
+    daemon = dict(ln.split(":", 1) for ln in open(
+        "/proc/%d/status" % p.proc.pid).read().splitlines() if ":" in ln)
+    assert int(daemon["CapEff"].strip(), 16) != 0
     r = get(p, origin.url("/bytes/2"))
     assert r.status == 200
     poll(lambda: st.exists() and st.stat().st_size > 0, 5)
