@@ -212,6 +212,33 @@ set_timeout(struct cfg_parse *p, const struct tok *t, size_t n)
 				cfg_err(p, &t[i], "%s: unsupported on_timeout "
 					"action '%s' (bypass, fail, retry or "
 					"use_configured_response)", t[0].s, a);
+		} else if (strncasecmp(t[i].s, "response=\"", 10) == 0) {
+			/* response="OK rewrite-url=..." spans tokens: take it
+			 * from the line as written, up to its closing quote
+			 * (\" inside is a quote). */
+			const char *a = t[i].raw + 10, *e = a;
+			char *v;
+			size_t k = 0;
+
+			while (*e != '\0' && *e != '"')
+				e += e[0] == '\\' && e[1] != '\0' ? 2 : 1;
+			if (*e != '"') {
+				cfg_err(p, &t[i], "%s: response= has no closing "
+					"quote", t[0].s);
+				return;
+			}
+			v = ar_alloc(p->ar, (size_t)(e - a) + 1);
+			for (; a < e; a++) {
+				if (a[0] == '\\' && a + 1 < e)
+					a++;
+				v[k++] = *a;
+			}
+			resp = v;
+			/* Skip the tokens the quoted text was cut into. */
+			while (i < n && (strlen(t[i].s) < 1 ||
+					 t[i].s[strlen(t[i].s) - 1] != '"' ||
+					 strcmp(t[i].s, "response=\"") == 0))
+				i++;
 		} else if (strncasecmp(t[i].s, "response=", 9) == 0) {
 			resp = ar_strdup(p->ar, t[i].s + 9);
 		} else {

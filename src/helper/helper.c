@@ -910,10 +910,12 @@ hlp_submit(struct hlp_pool *p, const char *line, size_t len, hlp_cb *cb,
 			     line[i] == '\r' ? ' ' : line[i];
 	q->line[len] = '\0';
 	evl_timer_init(&q->timer, req_timeout, q);
-	if (p->qlen >= p->o->queue_size)
-		hstats(p)->overloads++;
 	q_push(p, q, 0);
 	dispatch(p);
+	/* It waits, and past queue-size: Squid's "overloaded". (No callback
+	 * ran: q is still ours.) */
+	if (q->child == NULL && p->qlen > p->o->queue_size)
+		hstats(p)->overloads++;
 	return q;
 }
 

@@ -51,6 +51,7 @@
 #include "proxy/req.h"
 #include "proxy/rewrite.h"
 #include "proxy/stream.h"
+#include "stats/stats.h"
 
 static void
 pool_free(struct hlp_pool *p)
@@ -149,6 +150,7 @@ submit(struct stream *s, struct cfg_helper *h, hlp_cb *cb)
 			return 0;
 	}
 	if (h->bypass && hlp_would_overload(h->pool)) {
+		stats.hlp[h->opts.kind].overloads++;
 		log_msg(LOG_INFO, "%s queue too long; bypassed for %s",
 			h->opts.name, s->url);
 		return 0;

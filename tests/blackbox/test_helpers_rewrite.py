@@ -270,6 +270,39 @@ def test_helper_hangs(tproxyd, origin, hdir, action, status):
     assert m['tproxyd_helper_timeouts_total{helper="url_rewrite"}'] == 1
 
 
+def test_timeout_configured_response(tproxyd, origin, origin2, hdir):
+    """on_timeout=use_configured_response: the response= line is acted on
+    as the helper's answer (a rewrite here)."""
+    p = tproxyd([helper_cmd(hdir),
+                 'url_rewrite_timeout 1 second '
+                 'on_timeout=use_configured_response '
+                 'response="OK rewrite-url=%s"' % origin2.url("/bytes/21")])
+    r = get(p, origin.url("/hang"))
+    assert r.status == 200 and r.body == body_bytes(21), r
+
+
+def test_bypass_when_queue_full(tproxyd, origin, origin2, hdir):
+    """url_rewrite_bypass on (queue-size 0): while the only child is busy,
+    a request is not rewritten (Squid: "queue too long. Bypassed.")."""
+    sp = free_port()
+    target = origin2.url("").rstrip("/")
+    p = tproxyd([helper_cmd(hdir, "--target", target),
+                 "url_rewrite_children 1", "url_rewrite_bypass on",
+                 "stats_port 127.0.0.1:%d" % sp])
+    c = harness.RawClient(p.port)
+    c.send(harness.get_req(origin.url("/sleep")))
+    time.sleep(0.2)
+    r = get(p, origin.url("/rw/bytes/5"))
+    assert r.status == 200 and r.body == b"ok\n", r     # not rewritten
+    assert c.read_response().status == 200
+    c.close()
+    r = get(p, origin.url("/rw/bytes/5"))
+    assert r.status == 200 and r.body == body_bytes(5)  # free again
+    assert "queue too long; bypassed" in cache_log(p)
+    m = scrape_metrics(sp)
+    assert m['tproxyd_helper_overloads_total{helper="url_rewrite"}'] == 1
+
+
 def test_helper_garbage_bh_and_flood(tproxyd, origin, hdir):
     """BH (retried twice, then no change), a line without a result code
     that is no URL (no change), a line longer than 32 KiB (the child is
