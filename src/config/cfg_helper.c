@@ -223,8 +223,8 @@ set_timeout(struct cfg_parse *p, const struct tok *t, size_t n)
 			while (*e != '\0' && *e != '"')
 				e += e[0] == '\\' && e[1] != '\0' ? 2 : 1;
 			if (*e != '"') {
-				cfg_err(p, &t[i], "%s: response= has no closing "
-					"quote", t[0].s);
+				cfg_err(p, &t[i], "%s: response= has no "
+					"closing quote", t[0].s);
 				return;
 			}
 			v = ar_alloc(p->ar, (size_t)(e - a) + 1);

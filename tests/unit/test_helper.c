@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "config/config.h"
 #include "event/loop.h"
 #include "helper/helper.h"
 #include "helper/reply.h"
@@ -409,6 +410,106 @@ test_pool_cannot_start(void **state)
 	hlp_pool_free(p);
 }
 
+/* ------------------------------------------------------ configuration */
+
+struct cfg_case {
+	const char *text;
+	const char *msg;	/* first message contains it; NULL: none */
+	int         nerr;
+	/* url_rewrite's options when it loads */
+	unsigned    max, startup, idle, conc, qsize;
+	double      timeout;
+	int         on_timeout, bypass, host;
+};
+
+static const struct cfg_case cfg_cases[] = {
+	{ "url_rewrite_program /bin/cat -x\n", NULL, 0,
+	  20, 0, 1, 0, 40, 0, HLP_TO_BYPASS, 0, 1 },
+	{ "url_rewrite_program /bin/cat\nurl_rewrite_bypass on\n", NULL, 0,
+	  20, 0, 1, 0, 0, 0, HLP_TO_BYPASS, 1, 1 },
+	{ "redirect_program /bin/cat\nredirect_children 5 startup=2 idle=3 "
+	  "concurrency=8 queue-size=9 on-persistent-overload=ERR\n"
+	  "redirect_rewrites_host_header off\n", NULL, 0,
+	  5, 2, 3, 8, 9, 0, HLP_TO_BYPASS, 0, 0 },
+	{ "url_rewrite_program /bin/cat\nurl_rewrite_children 2 startup=5 "
+	  "idle=0\n", "idle=0 makes requests fail", 0,
+	  2, 2, 1, 0, 4, 0, HLP_TO_BYPASS, 0, 1 },
+	{ "url_rewrite_program /bin/cat\n"
+	  "url_rewrite_timeout 2 minutes on_timeout=fail\n", NULL, 0,
+	  20, 0, 1, 0, 40, 120, HLP_TO_FAIL, 0, 1 },
+	{ "url_rewrite_program /bin/cat\n"
+	  "url_rewrite_timeout 3 seconds on_timeout=use_configured_response "
+	  "response=\"OK url=http://x/ status=301\"\n", NULL, 0,
+	  20, 0, 1, 0, 40, 3, HLP_TO_RESPONSE, 0, 1 },
+	{ "url_rewrite_children 0\n", "from 1 to 10000", 1,
+	  0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "url_rewrite_children 4 speed=9\n", "unknown option 'speed=9'", 1,
+	  0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "url_rewrite_timeout 5 seconds on_timeout=panic\n",
+	  "unsupported on_timeout action 'panic'", 1,
+	  0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "url_rewrite_timeout 5 seconds on_timeout=use_configured_response"
+	  "\n", "needs response=", 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "url_rewrite_timeout 5 seconds response=\"OK\"\n",
+	  "only valid with", 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "url_rewrite_extras \"%>a %nosuchcode\"\n", "url_rewrite_extras",
+	  1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "url_rewrite_program\n", "url_rewrite_program", 1,
+	  0, 0, 0, 0, 0, 0, 0, 0, 0 },
+};
+
+static void
+test_cfg_table(void **state)
+{
+	const struct cfg_case *k;
+	const struct hlp_opts *o;
+	struct cfg_msgs m;
+	struct cfg *c;
+	char text[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cfg_cases) / sizeof(cfg_cases[0]); i++) {
+		k = &cfg_cases[i];
+		snprintf(text, sizeof(text), "http_port 65001\n%s", k->text);
+		memset(&m, 0, sizeof(m));
+		c = cfg_load_mem(text, "h.conf", &m);
+		if ((int)m.nerr != k->nerr || (c == NULL) != (k->nerr > 0) ||
+		    (k->msg == NULL) != (m.n == 0) ||
+		    (k->msg != NULL && strstr(m.msg[0].text, k->msg) == NULL))
+			fail_msg("case %zu '%s': nerr %zu, first message '%s'",
+				 i, k->text, m.nerr, m.n ? m.msg[0].text : "");
+		if (c != NULL) {
+			o = &c->helpers.rewrite.opts;
+			assert_non_null(o->argv);
+			assert_string_equal(o->argv[0], "/bin/cat");
+			if (o->max != k->max || o->startup != k->startup ||
+			    o->idle != k->idle || o->concurrency != k->conc ||
+			    o->queue_size != k->qsize ||
+			    o->timeout != k->timeout ||
+			    (int)o->on_timeout != k->on_timeout ||
+			    c->helpers.rewrite.bypass != k->bypass ||
+			    c->helpers.rewrite_host != k->host)
+				fail_msg("case %zu: max %u startup %u idle "
+					 "%u conc %u queue %u timeout %g/%d "
+					 "bypass %d host %d", i, o->max,
+					 o->startup, o->idle, o->concurrency,
+					 o->queue_size,
+					 o->timeout, (int)o->on_timeout,
+					 c->helpers.rewrite.bypass,
+					 c->helpers.rewrite_host);
+			if (k->on_timeout == HLP_TO_RESPONSE)
+				assert_string_equal(o->timeout_response,
+						    "OK url=http://x/ "
+						    "status=301");
+			assert_int_equal(c->helpers.store_id.opts.argv == NULL,
+					 1);
+			cfg_unref(c);
+		}
+		cfg_msgs_free(&m);
+	}
+}
+
 int
 main(void)
 {
@@ -417,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_parse_many_pairs),
 		cmocka_unit_test(test_legacy_rewrite),
 		cmocka_unit_test(test_channel_split),
+		cmocka_unit_test(test_cfg_table),
 		cmocka_unit_test_setup(test_pool_channels, setup_loop),
 		cmocka_unit_test_setup(test_pool_queue_bound, setup_loop),
 		cmocka_unit_test_setup(test_pool_restart, setup_loop),
