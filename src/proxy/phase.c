@@ -133,7 +133,9 @@ dns_result(struct stream *s, enum dns_for what, int err,
 		set_addrs(s, addrs, n, what == DNS_FOR_PEER ? s->peer->port :
 			  s->port);
 		s->origin_resolved = what == DNS_FOR_ORIGIN;
-		if (what == DNS_FOR_ORIGIN && !s->access_done) {
+		/* Before routing, a lookup of the origin is for acls
+		 * (http_access, url_rewrite_access, ...). */
+		if (what == DNS_FOR_ORIGIN && !s->routes_done) {
 			phase_run(s);	/* dst ACLs can decide now */
 			break;
 		}
@@ -224,6 +226,23 @@ lookup_client_name(struct stream *s, const struct sockaddr *client)
 	s->dns = dns_reverse(client, client_name_done, s);
 	if (s->dns == NULL)
 		strm_error(s, 503, "ERR_DNS_FAIL", "out of memory");
+}
+
+int
+phase_acl_wait(struct stream *s, enum acl_verdict v,
+	       const struct acl_ctx *ctx)
+{
+	if (v == ACL_NEED_DST && !s->origin_resolved &&
+	    !(s->sess->intercepted && !s->rewritten) &&
+	    !set_literal(s, s->host, s->port)) {
+		lookup(s, s->host, DNS_FOR_ORIGIN);
+		return 1;
+	}
+	if (v == ACL_NEED_NAME && s->client_name[0] == '\0') {
+		lookup_client_name(s, ctx->client);
+		return 1;
+	}
+	return 0;
 }
 
 /* All refs of a tcp_outgoing_address or marking line match. */

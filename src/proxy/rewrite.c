@@ -83,18 +83,25 @@ rewrite_cancel(struct stream *s)
 }
 
 /* The helper applies to s: configured, not CONNECT, allowed by its
- * access list (fast acls; one that needs a lookup does not match). */
+ * access list. 1 yes, 0 no, -1 waiting for a lookup an acl needs (its
+ * answer comes back to phase_run()). */
 static int
-applies(const struct stream *s, const struct cfg_helper *h)
+applies(struct stream *s, const struct cfg_helper *h)
 {
 	struct acl_ctx ctx;
+	enum acl_verdict v;
 
 	if (h->opts.argv == NULL || s->meth == H1_M_CONNECT || s->tls != NULL)
 		return 0;
 	if (h->access.n == 0)
 		return 1;
 	strm_acl_ctx(s, &ctx);
-	return acl_check(&h->access, &ctx, ACL_ALLOW, NULL) == ACL_ALLOW;
+	ctx.name_wait = 1;
+	v = acl_check(&h->access, &ctx, ACL_ALLOW, NULL);
+	if ((v == ACL_NEED_DST || v == ACL_NEED_NAME) &&
+	    phase_acl_wait(s, v, &ctx))
+		return -1;
+	return v == ACL_ALLOW;
 }
 
 /* "URL extras" into a malloc'd line; NULL when out of memory. */
@@ -299,9 +306,14 @@ rewrite_phase(struct stream *s)
 {
 	struct cfg_helper *h = &s->sess->cfg->helpers.rewrite;
 
-	if (s->hlp != NULL)
+	int a;
+
+	if (s->hlp != NULL || s->dns != NULL)
 		return 1;
-	if (!applies(s, h) || !submit(s, h, rewrite_done)) {
+	a = applies(s, h);
+	if (a < 0)
+		return 1;
+	if (a == 0 || !submit(s, h, rewrite_done)) {
 		s->rewrite_done = 1;
 		return 0;
 	}
@@ -343,11 +355,16 @@ storeid_phase(struct stream *s)
 {
 	struct cfg_helper *h = &s->sess->cfg->helpers.store_id;
 
-	if (s->hlp != NULL)
+	int a = 0;
+
+	if (s->hlp != NULL || s->dns != NULL)
 		return 1;
 	/* Only what the cache could answer or store has a key to give. */
-	if (!store_enabled() || (s->meth != H1_M_GET && s->meth != H1_M_HEAD) ||
-	    !applies(s, h) || !submit(s, h, storeid_done)) {
+	if (store_enabled() && (s->meth == H1_M_GET || s->meth == H1_M_HEAD))
+		a = applies(s, h);
+	if (a < 0)
+		return 1;
+	if (a == 0 || !submit(s, h, storeid_done)) {
 		s->storeid_done = 1;
 		return 0;
 	}

@@ -205,7 +205,8 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 	 * named (rules_follow_xff()). */
 	if (s->has_indirect && se->cfg->rules.acl_indirect)
 		ctx->client = (const struct sockaddr *)&s->indirect;
-	if (se->intercepted) {
+	/* A rewritten request goes where its new URL says (rewrite.c). */
+	if (se->intercepted && !s->rewritten) {
 		ctx->dst = (const struct sockaddr *)&se->odst;
 		ctx->dst_port = sa_port(ctx->dst);
 	} else {

@@ -191,7 +191,8 @@ def test_rewrite_access_selects(tproxyd, origin, origin2, hdir):
     target = origin2.url("").rstrip("/")
     p = tproxyd([helper_cmd(hdir, "--target", target),
                  "acl rwpath urlpath_regex ^/rw/",
-                 "url_rewrite_access allow rwpath",
+                 "acl here dst 127.0.0.1",    # decided on the address
+                 "url_rewrite_access allow rwpath here",
                  "url_rewrite_access deny all"])
     r = get(p, origin.url("/rw/bytes/9"))
     assert r.status == 200 and r.body == body_bytes(9)
