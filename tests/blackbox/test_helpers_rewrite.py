@@ -248,6 +248,29 @@ def test_client_gone_while_waiting(tproxyd, origin, hdir):
         [origin.url("/sleep"), origin.url("/bytes/8")]
 
 
+def test_reconfigure_replaces_helpers(tproxyd, origin, origin2, hdir):
+    """-k reconfigure: the old children are stopped (once no connection
+    uses the old configuration), the new settings apply; a configuration
+    without the rewriter stops rewriting."""
+    st = hdir / "status"
+    target = origin2.url("").rstrip("/")
+    lines = [helper_cmd(hdir, "--target", target, "--status", str(st)),
+             "url_rewrite_children 2 startup=1"]
+    p = tproxyd(lines)
+    r = get(p, origin.url("/rw/bytes/5"))
+    assert r.status == 200 and r.body == body_bytes(5)
+    poll(lambda: st.exists() and st.stat().st_size > 0, 5)
+    pid = int([ln.split()[1] for ln in st.read_text().splitlines()
+               if ln.startswith("Pid:")][0])
+    assert os.path.exists("/proc/%d" % pid)
+    p.write_config([])
+    assert p.run_k("reconfigure").returncode == 0
+    assert poll(lambda: not os.path.exists("/proc/%d" % pid), 10), \
+        "the old helper (pid %d) is still running" % pid
+    r = get(p, origin.url("/rw/bytes/5"))
+    assert r.status == 200 and r.body == b"ok\n"      # not rewritten
+
+
 @pytest.mark.parametrize("action,status", [("bypass", 200), ("fail", 500)])
 def test_helper_hangs(tproxyd, origin, hdir, action, status):
     """No answer within url_rewrite_timeout: on_timeout=bypass keeps the

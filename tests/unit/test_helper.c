@@ -215,6 +215,7 @@ struct got {
 	char        other[8][64];
 	int         order[8];
 	int         result[8];
+	char        u[8][16];	/* the u= pair of the answer */
 };
 
 static struct got got;
@@ -233,6 +234,9 @@ answered(void *arg, struct hlp_reply *r)
 		snprintf(got.other[t->idx], sizeof(got.other[0]), "%s",
 			 r->other);
 		got.result[t->idx] = (int)r->result;
+		snprintf(got.u[t->idx], sizeof(got.u[0]), "%s",
+			 hlp_reply_get(r, "u", NULL) ? hlp_reply_get(r, "u",
+			 NULL) : "");
 		got.order[got.n] = t->idx;
 	}
 	got.n++;
@@ -317,6 +321,44 @@ test_pool_channels(void **state)
 		assert_int_equal(got.result[i], HLP_UNKNOWN);
 	}
 	assert_int_equal(hlp_children(p), 1);
+	hlp_pool_free(p);
+}
+
+/* Answers out of order: the child reads two requests, answers the second
+ * first; each answer still reaches its own request. */
+static char *swap_argv[] = { "/bin/sh", "-c",
+	"while read a && read b; do set -- $b; echo \"$1 OK u=$2\"; "
+	"set -- $a; echo \"$1 OK u=$2\"; done", NULL };
+
+static void
+test_pool_out_of_order(void **state)
+{
+	struct hlp_opts o;
+	struct hlp_pool *p;
+	struct tag t[4];
+	char line[32];
+	int i;
+
+	(void)state;
+	opts_cat(&o, 1, 2, 10);
+	o.argv = swap_argv;
+	p = hlp_pool_new(&o);
+	for (i = 0; i < 4; i++) {
+		t[i].idx = i;
+		snprintf(line, sizeof(line), "req%d", i);
+		assert_non_null(hlp_submit(p, line, strlen(line), answered,
+					   &t[i]));
+	}
+	run_until(4);
+	assert_int_equal(got.n, 4);
+	/* Answered 1, 0, 3, 2, each with its own u=. */
+	assert_int_equal(got.order[0], 1);
+	assert_int_equal(got.order[1], 0);
+	for (i = 0; i < 4; i++) {
+		snprintf(line, sizeof(line), "req%d", i);
+		assert_int_equal(got.result[i], HLP_OK);
+		assert_string_equal(got.u[i], line);
+	}
 	hlp_pool_free(p);
 }
 
@@ -520,6 +562,7 @@ main(void)
 		cmocka_unit_test(test_channel_split),
 		cmocka_unit_test(test_cfg_table),
 		cmocka_unit_test_setup(test_pool_channels, setup_loop),
+		cmocka_unit_test_setup(test_pool_out_of_order, setup_loop),
 		cmocka_unit_test_setup(test_pool_queue_bound, setup_loop),
 		cmocka_unit_test_setup(test_pool_restart, setup_loop),
 		cmocka_unit_test_setup(test_pool_cannot_start, setup_loop),
