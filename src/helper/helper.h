@@ -13,6 +13,9 @@
  * hlp_cancel() returns; a caller that goes away (a client closing while
  * its request waits) cancels it and is never called back. Callbacks run
  * from the loop, never from inside hlp_submit().
+ *
+ * The process must ignore SIGPIPE (the daemon does): a write to a child
+ * that exited then fails with EPIPE, and the child is replaced.
  */
 #ifndef TPROXYD_HELPER_HELPER_H
 #define TPROXYD_HELPER_HELPER_H
