@@ -248,6 +248,38 @@ def test_client_gone_while_waiting(tproxyd, origin, hdir):
         [origin.url("/sleep"), origin.url("/bytes/8")]
 
 
+def helper_pids(hdir):
+    """Processes running this test's helper script, with their parent."""
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            cmd = open("/proc/%s/cmdline" % d, "rb").read().split(b"\0")
+            st = open("/proc/%s/stat" % d).read()
+        except OSError:
+            continue
+        if any(str(hdir / "helper.py").encode() == c for c in cmd):
+            out[int(d)] = int(st.rsplit(")", 1)[1].split()[1])
+    return out
+
+
+def test_workers_have_their_own_helpers(tproxyd, origin, origin2, hdir):
+    """workers 2: each worker starts its own children (startup=1), as
+    Squid's kids do; requests are rewritten whichever worker takes
+    them."""
+    target = origin2.url("").rstrip("/")
+    p = tproxyd(["workers 2",
+                 helper_cmd(hdir, "--target", target),
+                 "url_rewrite_children 3 startup=1"])
+    assert poll(lambda: len(helper_pids(hdir)) == 2, 10), helper_pids(hdir)
+    parents = set(helper_pids(hdir).values())
+    assert len(parents) == 2 and p.proc.pid not in parents
+    for i in range(4):
+        r = get(p, origin.url("/rw/bytes/%d" % (i + 1)))
+        assert r.status == 200 and r.body == body_bytes(i + 1)
+
+
 def test_reconfigure_replaces_helpers(tproxyd, origin, origin2, hdir):
     """-k reconfigure: the old children are stopped (once no connection
     uses the old configuration), the new settings apply; a configuration
