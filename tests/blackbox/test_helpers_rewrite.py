@@ -186,6 +186,18 @@ def test_rewrite_and_redirect(tproxyd, origin, origin2, hdir, conc):
     assert first[5] == "myport=%d" % p.port
 
 
+def test_rewrite_host_header_off(tproxyd, origin, origin2, hdir):
+    """url_rewrite_host_header off: the rewritten request keeps the Host
+    the client sent."""
+    target = origin2.url("").rstrip("/")
+    p = tproxyd([helper_cmd(hdir, "--target", target),
+                 "url_rewrite_host_header off"])
+    r = get(p, origin.url("/rw/headers"))
+    assert r.status == 200, r
+    hdrs = dict((n.lower(), v) for n, v in json.loads(r.body)["headers"])
+    assert hdrs["host"] == "127.0.0.1:%d" % origin.port
+
+
 def test_rewrite_access_selects(tproxyd, origin, origin2, hdir):
     """url_rewrite_access: only the requests it allows reach the helper."""
     target = origin2.url("").rstrip("/")
