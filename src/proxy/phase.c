@@ -574,16 +574,9 @@ phase_run(struct stream *s)
 			list = &cfg->adapted_http_access;
 			v = acl_check(list, &ctx, ACL_ALLOW, &rule);
 		}
-		if (v == ACL_NEED_DST && !s->origin_resolved &&
-		    !s->sess->intercepted &&
-		    !set_literal(s, s->host, s->port)) {
-			lookup(s, s->host, DNS_FOR_ORIGIN);
+		if ((v == ACL_NEED_DST || v == ACL_NEED_NAME) &&
+		    phase_acl_wait(s, v, &ctx))
 			return;
-		}
-		if (v == ACL_NEED_NAME && s->client_name[0] == '\0') {
-			lookup_client_name(s, ctx.client);
-			return;
-		}
 		ctx.name_wait = 0;
 		if (!s->access_done && mark_client(s, &ctx) < 0) {
 			strm_error(s, 500, "ERR_INTERNAL", "The proxy could "

@@ -98,9 +98,13 @@ applies(struct stream *s, const struct cfg_helper *h)
 	strm_acl_ctx(s, &ctx);
 	ctx.name_wait = 1;
 	v = acl_check(&h->access, &ctx, ACL_ALLOW, NULL);
-	if ((v == ACL_NEED_DST || v == ACL_NEED_NAME) &&
-	    phase_acl_wait(s, v, &ctx))
-		return -1;
+	if (v == ACL_NEED_DST || v == ACL_NEED_NAME) {
+		if (phase_acl_wait(s, v, &ctx))
+			return -1;
+		/* A literal address may have been taken: ask once more. */
+		strm_acl_ctx(s, &ctx);
+		v = acl_check(&h->access, &ctx, ACL_ALLOW, NULL);
+	}
 	return v == ACL_ALLOW;
 }
 
