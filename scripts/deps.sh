@@ -25,6 +25,10 @@ bench="$test wrk haproxy nginx-light libnginx-mod-stream squid-openssl python3-m
 # on the host either (policy-rc.d below).
 test="$test nginx-light openssl"
 
+# squidguard: Debian's URL filter, run unmodified as url_rewrite_program
+# (tests/blackbox/test_helpers_rewrite.py).
+test="$test squidguard"
+
 # systemd-container: systemd-nspawn boots this machine's systemd in the router
 # namespace for the tproxyctl.service tests (test_tproxyctl_systemd.py).
 test="$test systemd systemd-container"

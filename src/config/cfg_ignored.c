@@ -75,10 +75,6 @@
 #define W_OUBP \
 	"only used by proxy authentication (auth_param), which tproxyd " \
 	"refuses"
-#define W_OUBU \
-	"only used by url_rewrite_program, which tproxyd refuses"
-#define W_OUBS \
-	"only used by store_id_program, which tproxyd refuses"
 #define W_OUBI \
 	"only used by ICAP/eCAP services, which tproxyd refuses"
 #define W_OUBD \
@@ -262,13 +258,6 @@ static const struct cfg_nodir ignored[] = {
 	{ "authenticate_cache_garbage_interval", NULL, W_OUBP },
 	{ "authenticate_ttl",			NULL, W_OUBP },
 	{ "authenticate_ip_ttl",		NULL, W_OUBP },
-	{ "url_rewrite_children",		NULL, W_OUBU },
-	{ "redirect_children",			NULL, W_OUBU },
-	{ "store_id_children",			NULL, W_OUBS },
-	{ "storeurl_rewrite_children",		NULL, W_OUBS },
-	{ "store_id_extras",			NULL, W_OUBS },
-	{ "store_id_bypass",			NULL, W_OUBS },
-	{ "storeurl_rewrite_bypass",		NULL, W_OUBS },
 	{ "icap_enable",			NULL, W_OUBI },
 	{ "ecap_enable",			NULL, W_OUBI },
 	{ "icap_connect_timeout",		NULL, W_OUBI },

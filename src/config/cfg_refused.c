@@ -17,8 +17,6 @@
 #define F_TLS	"TLS decryption and server certificate checks"
 #define F_AUTH	"proxy authentication"
 #define F_EXTACL	"external acl helpers"
-#define F_REWRITE	"URL rewriting"
-#define F_STOREID	"Store-ID helpers"
 #define F_ADAPT	"ICAP and eCAP content adaptation"
 #define F_DELAY	"delay pools"
 #define F_ACCESS	"access control"
@@ -59,42 +57,6 @@ static const struct cfg_nodir refused[] = {
 	/* external acl helpers */
 	{ "external_acl_type", F_EXTACL,
 	  "the helper's access decisions would be missing" },
-	/* URL rewriting */
-	{ "url_rewrite_program", F_REWRITE,
-	  "requests would go to their original URL instead of the rewritten "
-	  "one" },
-	{ "redirect_program", F_REWRITE,
-	  "requests would go to their original URL instead of the rewritten "
-	  "one" },
-	{ "url_rewrite_access", F_REWRITE,
-	  "URL rewriting would not be applied as configured" },
-	{ "redirector_access", F_REWRITE,
-	  "URL rewriting would not be applied as configured" },
-	{ "url_rewrite_bypass", F_REWRITE,
-	  "URL rewriting would not be applied as configured" },
-	{ "redirector_bypass", F_REWRITE,
-	  "URL rewriting would not be applied as configured" },
-	{ "url_rewrite_host_header", F_REWRITE,
-	  "URL rewriting would not be applied as configured" },
-	{ "redirect_rewrites_host_header", F_REWRITE,
-	  "URL rewriting would not be applied as configured" },
-	{ "url_rewrite_extras", F_REWRITE,
-	  "URL rewriting would not be applied as configured" },
-	{ "url_rewrite_timeout", F_REWRITE,
-	  "URL rewriting would not be applied as configured" },
-	/* Store-ID helpers */
-	{ "store_id_program", F_STOREID,
-	  "responses would not be stored and shared under the helper's store "
-	  "IDs" },
-	{ "storeurl_rewrite_program", F_STOREID,
-	  "responses would not be stored and shared under the helper's store "
-	  "IDs" },
-	{ "store_id_access", F_STOREID,
-	  "responses would not be stored and shared under the helper's store "
-	  "IDs" },
-	{ "storeurl_rewrite_access", F_STOREID,
-	  "responses would not be stored and shared under the helper's store "
-	  "IDs" },
 	/* ICAP and eCAP content adaptation */
 	{ "icap_service", F_ADAPT,
 	  "requests and responses would pass without the configured content "

@@ -20,6 +20,7 @@
 
 #include "acl/acl-t.h"
 #include "config/cfg_cache-t.h"
+#include "config/cfg_helper-t.h"
 #include "config/cfg_http-t.h"
 #include "config/cfg_log-t.h"
 #include "config/cfg_ports-t.h"
@@ -119,6 +120,10 @@ struct cfg {
 	/* cfg_cache.c: the HTTP cache (issue 15, cfg_cache-t.h); used by
 	 * src/cache/ and src/proxy/. */
 	struct cfg_cache cache;
+
+	/* cfg_helper.c: url_rewrite_* and store_id_* (cfg_helper-t.h);
+	 * applied by src/proxy/rewrite.c. */
+	struct cfg_helpers helpers;
 
 	/* New modules: struct cfg_MODULE MODULE; here. */
 

@@ -45,6 +45,9 @@ struct cfg_tls_ops {
 	void (*ctx_free)(void *ctx);
 };
 extern const struct cfg_tls_ops *cfg_tls_ops;
+/* Frees the helper pools a cfg holds when it is freed (cfg_helper-t.h);
+ * set by the daemon; NULL in tproxyctl, which runs no helper. */
+extern const struct cfg_helper_ops *cfg_helper_ops;
 
 struct cfg *cfg_ref(struct cfg *c);
 /* Drop a reference; frees the configuration with the last one. */

@@ -28,6 +28,7 @@
 #include "intercept/listener.h"
 #include "learn/learn.h"
 #include "proxy/bump.h"
+#include "proxy/rewrite.h"
 #include "proxy/cache.h"
 #include "log/access_log.h"
 #include "log/log.h"
@@ -342,6 +343,7 @@ reconfigure(void)
 	lim_set_conn_limit(c->client_connection_limit);
 	cfg_unref(cur);	/* connections keep the old one until they end */
 	cur = c;
+	rewrite_start(c);
 	wccp2_reconfigure(c);
 }
 
@@ -477,6 +479,8 @@ serve(void)
 	evl_signal_start(&sig_usr1, SIGUSR1, signal_cb, NULL);
 	evl_timer_init(&tick, tick_cb, NULL);
 	evl_timer_arm(&tick, 1.0);
+	/* Helper programs: never before the privileges are dropped. */
+	rewrite_start(cur);
 	evl_run();
 	wccp2_stop();
 	log_msg(LOG_CRIT, "tproxyd is shutting down");
@@ -831,6 +835,7 @@ main(int argc, char **argv)
 
 	/* Bumping ports' CAs and TLS contexts are made while loading. */
 	cfg_tls_ops = &bump_cfg_ops;
+	cfg_helper_ops = &rewrite_cfg_ops;
 	while ((c = getopt(argc, argv, "f:Nk:d:vhX")) != -1) {
 		switch (c) {
 		case 'f':

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -634,4 +636,43 @@ priv_describe(char *out, size_t n)
 		cap_free(text);
 	if (c != NULL)
 		cap_free(c);
+}
+
+/*
+ * In a forked child, just before exec (helper programs): no capability in
+ * any set, no supplementary group when the process may drop them, and no
+ * way to gain privileges. Only raw system calls: the parent may have
+ * threads (the disk I/O threads), so nothing here may allocate.
+ */
+int
+priv_child_drop(void)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[2];
+	gid_t g[64];
+	int n, i;
+
+	/* Dropping supplementary groups needs CAP_SETGID, which no serving
+	 * process keeps: then the child keeps cache_effective_user's own
+	 * groups (those initgroups() gave the daemon, as Squid's helpers). */
+	if (setgroups(0, NULL) < 0) {
+		n = getgroups(64, g);
+		if (n < 0)
+			return -errno;
+		for (i = 0; i < n; i++)
+			if (g[i] == 0)
+				return -EPERM;	/* never root's group */
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0L, 0L, 0L) < 0 &&
+	    errno != EINVAL)
+		return -errno;
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	hdr.pid = 0;
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -errno;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+		return -errno;
+	return 0;
 }

@@ -116,4 +116,14 @@ const char *priv_transparent_cap_name(void);
  */
 void priv_describe(char *out, size_t n);
 
+/*
+ * For a forked child about to exec a helper program: clear every
+ * capability set (permitted, effective, inheritable, ambient), drop the
+ * supplementary groups when allowed (it needs CAP_SETGID, which serving
+ * processes do not keep: then the groups of cache_effective_user stay,
+ * but never group 0), and set PR_SET_NO_NEW_PRIVS. Only system calls, no
+ * allocation (safe after fork() in a threaded process). 0 or -errno.
+ */
+int priv_child_drop(void);
+
 #endif

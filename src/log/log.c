@@ -38,6 +38,12 @@ log_open(const char *path, int stderr_level)
 	return 0;
 }
 
+int
+log_fd_get(void)
+{
+	return log_fd;
+}
+
 void
 log_close(void)
 {

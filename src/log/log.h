@@ -24,6 +24,8 @@ enum log_level {
  * or a negative errno. */
 int log_open(const char *path, int stderr_level);
 void log_close(void);
+/* cache.log's descriptor (for helper programs' stderr), or -1. */
+int log_fd_get(void);
 /* Highest level written to cache.log (default 1). */
 void log_set_level(int level);
 int log_enabled(int level);

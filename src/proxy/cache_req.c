@@ -129,12 +129,26 @@ refresh_rule(const struct cfg *c, const char *url)
 	return &default_rule;
 }
 
+/* The URL the cache knows s by: store_id_program's key, or the URL
+ * (refresh_pattern applies to the key, as in Squid). */
+static const char *
+cache_url(const struct stream *s)
+{
+	return s->store_id != NULL ? s->store_id : s->url;
+}
+
 /* The primary key of s's URL for method m ("GET" for HEAD too). */
 static int
 make_key(const struct stream *s, const char *m, char *out, size_t cap)
 {
 	if (s->url == NULL || s->url_len == 0)
 		return -1;
+	/* store_id_program's key stands for the URL (rewrite.c). */
+	if (s->store_id != NULL)
+		return cache_primary_key(out, cap, str_make(m, strlen(m)),
+					 "http", STR_NULL,
+					 str_make(s->store_id,
+						  strlen(s->store_id)));
 	return cache_primary_key(out, cap, str_make(m, strlen(m)), "http",
 				 STR_NULL, str_make(s->url, s->url_len));
 }
@@ -266,10 +280,10 @@ cache_lookup(struct stream *s)
 		return 1;
 	}
 	reload = req_reload(s);
-	cache_fresh_now(c, s->url, o, &f);
+	cache_fresh_now(c, cache_url(s), o, &f);
 	use = cache_use_of(&o->facts, &f, &s->cache.rq, 1);
 	if (reload) {
-		const struct cfg_refresh *r = refresh_rule(c, s->url);
+		const struct cfg_refresh *r = refresh_rule(c, cache_url(s));
 
 		/* ignore-reload: the client's reload is not honoured. */
 		if (r->opts & CFG_RF_IGNORE_RELOAD)
@@ -422,7 +436,7 @@ cache_response(struct stream *s, const struct h1_resp *resp,
 	x.resp = resp->hdr;
 	x.nresp = resp->nhdr;
 	why = cache_storable(&x, 1);
-	r = refresh_rule(s->sess->cfg, s->url);
+	r = refresh_rule(s->sess->cfg, cache_url(s));
 	if ((why == CACHE_NS_NO_STORE &&
 	     (r->opts & CFG_RF_IGNORE_NO_STORE)) ||
 	    (why == CACHE_NS_PRIVATE && (r->opts & CFG_RF_IGNORE_PRIVATE)))

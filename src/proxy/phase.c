@@ -23,6 +23,7 @@
 #include "proxy/phase.h"
 #include "proxy/proxy.h"
 #include "proxy/req.h"
+#include "proxy/rewrite.h"
 #include "proxy/rules.h"
 #include "proxy/srv.h"
 #include "proxy/stream.h"
@@ -133,7 +134,9 @@ dns_result(struct stream *s, enum dns_for what, int err,
 		set_addrs(s, addrs, n, what == DNS_FOR_PEER ? s->peer->port :
 			  s->port);
 		s->origin_resolved = what == DNS_FOR_ORIGIN;
-		if (what == DNS_FOR_ORIGIN && !s->access_done) {
+		/* Before routing, a lookup of the origin is for acls
+		 * (http_access, url_rewrite_access, ...). */
+		if (what == DNS_FOR_ORIGIN && !s->routes_done) {
 			phase_run(s);	/* dst ACLs can decide now */
 			break;
 		}
@@ -224,6 +227,23 @@ lookup_client_name(struct stream *s, const struct sockaddr *client)
 	s->dns = dns_reverse(client, client_name_done, s);
 	if (s->dns == NULL)
 		strm_error(s, 503, "ERR_DNS_FAIL", "out of memory");
+}
+
+int
+phase_acl_wait(struct stream *s, enum acl_verdict v,
+	       const struct acl_ctx *ctx)
+{
+	if (v == ACL_NEED_DST && !s->origin_resolved &&
+	    !(s->sess->intercepted && !s->rewritten) &&
+	    !set_literal(s, s->host, s->port)) {
+		lookup(s, s->host, DNS_FOR_ORIGIN);
+		return 1;
+	}
+	if (v == ACL_NEED_NAME && s->client_name[0] == '\0') {
+		lookup_client_name(s, ctx->client);
+		return 1;
+	}
+	return 0;
 }
 
 /* All refs of a tcp_outgoing_address or marking line match. */
@@ -455,9 +475,10 @@ route_try(struct stream *s)
 		if (s->peer != NULL && s->meth != H1_M_CONNECT)
 			req_set_form(s, 0);
 		s->peer = NULL;
-		if (se->intercepted) {
+		if (se->intercepted && !s->rewritten) {
 			/* Where the client was going: never a fresh DNS
-			 * answer for Host (CVE-2009-0801). */
+			 * answer for Host (CVE-2009-0801). A rewritten URL
+			 * is the rewriter's choice, resolved (Squid too). */
 			set_addrs(s, &se->odst, 1,
 				  sa_port((const struct sockaddr *)&se->odst));
 		} else if (!s->origin_resolved &&
@@ -529,35 +550,38 @@ phase_run(struct stream *s)
 	const struct access_rule *rule;
 	struct acl_ctx ctx;
 	enum acl_verdict v;
+	int rw;
 
 	/* A bumped connection whose server could not be reached securely:
 	 * its first request gets the error page. */
 	if (bump_pending_error(s))
 		return;
 	/* 1. Access control: http_access, then adapted_http_access (on the
-	 * request as adapted: tproxyd adapts none, so the same request). */
-	if (!s->access_done) {
+	 * request as adapted and rewritten: tproxyd adapts none, so when no
+	 * url_rewrite_program is configured, the same request and both
+	 * lists at once). */
+	rw = cfg->helpers.rewrite.opts.argv != NULL;
+	if (!s->access_done || (s->rewrite_done && !s->adapted_done)) {
 		strm_acl_ctx(s, &ctx);
 		/* Only here may srcdomain acls wait for the client's name. */
 		ctx.name_wait = 1;
-		list = &cfg->http_access;
-		v = acl_check(list, &ctx, ACL_DENY, &rule);
-		if (v == ACL_ALLOW && cfg->adapted_http_access.n > 0) {
+		if (!s->access_done) {
+			list = &cfg->http_access;
+			v = acl_check(list, &ctx, ACL_DENY, &rule);
+		} else {
 			list = &cfg->adapted_http_access;
 			v = acl_check(list, &ctx, ACL_ALLOW, &rule);
 		}
-		if (v == ACL_NEED_DST && !s->origin_resolved &&
-		    !s->sess->intercepted &&
-		    !set_literal(s, s->host, s->port)) {
-			lookup(s, s->host, DNS_FOR_ORIGIN);
-			return;
+		if (v == ACL_ALLOW && !s->access_done && !rw &&
+		    cfg->adapted_http_access.n > 0) {
+			list = &cfg->adapted_http_access;
+			v = acl_check(list, &ctx, ACL_ALLOW, &rule);
 		}
-		if (v == ACL_NEED_NAME && s->client_name[0] == '\0') {
-			lookup_client_name(s, ctx.client);
+		if ((v == ACL_NEED_DST || v == ACL_NEED_NAME) &&
+		    phase_acl_wait(s, v, &ctx))
 			return;
-		}
 		ctx.name_wait = 0;
-		if (mark_client(s, &ctx) < 0) {
+		if (!s->access_done && mark_client(s, &ctx) < 0) {
 			strm_error(s, 500, "ERR_INTERNAL", "The proxy could "
 				   "not mark this connection as configured.");
 			return;
@@ -572,11 +596,22 @@ phase_run(struct stream *s)
 			rules_deny(s, list, rule, &ctx, "TCP_DENIED");
 			return;
 		}
+		if (s->access_done || !rw)
+			s->adapted_done = 1;
 		s->access_done = 1;
 		/* A CONNECT on a forward http_port with ssl-bump: the
 		 * ssl_bump rules at step 1 (peek.c). */
 		if (s->meth == H1_M_CONNECT && peek_connect(s))
 			return;
+	}
+	/* 2. url_rewrite_program (Squid: after http_access and the
+	 * adaptation, before adapted_http_access); its answer comes back
+	 * here. */
+	if (!s->rewrite_done && rewrite_phase(s))
+		return;
+	if (!s->adapted_done) {
+		phase_run(s);	/* adapted_http_access, above */
+		return;
 	}
 	/* 3. Destination: an intercepted request's Host must name where the
 	 * client was going (req.c checked literals and ports already). */
@@ -595,6 +630,10 @@ phase_run(struct stream *s)
 	 * contacted; a stale stored response gets validators added. After
 	 * verification, so that what is stored is known to come from where
 	 * the client was going. */
+	/* store_id_program: the key the cache uses (its answer comes back
+	 * here). */
+	if (!s->storeid_done && storeid_phase(s))
+		return;
 	if (!s->cache_looked) {
 		s->cache_looked = 1;
 		if (cache_lookup(s))

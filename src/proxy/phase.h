@@ -2,7 +2,10 @@
  * phase.h - the phases of a request, in order (phase.c):
  *
  *   access control (http_access; a dst ACL may need DNS first)
+ *   -> url_rewrite_program (rewrite.c: rewrite, redirect, or nothing)
+ *   -> adapted_http_access (on the rewritten request)
  *   -> destination and Host verification (intercepted ports)
+ *   -> store_id_program (rewrite.c: the cache's key)
  *   -> cache lookup (a hit is answered here: cache_req.c)
  *   -> routing (cache_peer parents, never_direct/always_direct, direct)
  *   -> source address (spoof_client_ip, tcp_outgoing_address)
@@ -13,10 +16,22 @@
 #ifndef TPROXYD_PROXY_PHASE_H
 #define TPROXYD_PROXY_PHASE_H
 
+#include "acl/acl-t.h"
+
 struct stream;
 
 /* Start or resume the phases of s (STRM_PREPARE). */
 void phase_run(struct stream *s);
+
+/*
+ * An access list answered "unknown" (v: ACL_NEED_DST or ACL_NEED_NAME,
+ * for lists checked in the phases, such as url_rewrite_access): start
+ * the lookup it needs; its answer comes back to phase_run(). Returns 1
+ * when waiting, 0 when nothing is left to look up (the acl then does not
+ * match).
+ */
+int phase_acl_wait(struct stream *s, enum acl_verdict v,
+		   const struct acl_ctx *ctx);
 /* Set s->src for a connection of the given family: the client's address
  * on tproxy ports (spoof_client_ip), else tcp_outgoing_address, else
  * none. */

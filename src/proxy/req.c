@@ -93,6 +93,46 @@ req_add_field(struct stream *s, struct str name, struct str value)
 	return 0;
 }
 
+int
+req_set_host(struct stream *s, struct str value)
+{
+	struct buf *b = &s->req.hd;
+	char *p = buf_head(b), *end = buf_tail(b), *line, *eol, *v, *tmp;
+	size_t restlen, pre;
+
+	line = memchr(p, '\n', (size_t)(end - p));
+	while (line != NULL && line + 1 < end) {
+		line++;
+		eol = memchr(line, '\n', (size_t)(end - line));
+		if (eol == NULL || eol - line <= 1)
+			break;
+		if (eol - line > 5 && strncasecmp(line, "Host:", 5) == 0) {
+			v = line + 5;
+			pre = (size_t)(v - p);
+			restlen = (size_t)(end - eol);
+			if (pre + 1 + value.len + 1 + restlen > b->size)
+				return -1;
+			tmp = malloc(restlen);
+			if (tmp == NULL)
+				return -1;
+			/* "Host: VALUE\r" then the rest from "\n". */
+			memcpy(tmp, eol, restlen);
+			b->tail = b->head + pre;
+			if (buf_append(b, " ", 1) < 0 ||
+			    buf_append(b, value.p, value.len) < 0 ||
+			    buf_append(b, "\r", 1) < 0 ||
+			    buf_append(b, tmp, restlen) < 0) {
+				free(tmp);
+				return -1;
+			}
+			free(tmp);
+			return 0;
+		}
+		line = eol;
+	}
+	return req_add_field(s, STR_LIT("Host"), value);
+}
+
 /* The connection reached an interception port directly, not through
  * interception: forwarding it would be to ourselves. Answers 403. */
 static void

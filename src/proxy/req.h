@@ -30,5 +30,8 @@ int req_set_form(struct stream *s, int absolute);
 /* Insert "name: value" at the end of the request head for the server.
  * 0, or -ENOSPC when it does not fit. */
 int req_add_field(struct stream *s, struct str name, struct str value);
+/* Replace the value of the Host field of the head for the server (add
+ * one when there is none). 0, or -1 when it does not fit. */
+int req_set_host(struct stream *s, struct str value);
 
 #endif

@@ -42,6 +42,7 @@ struct cfg;
 struct cfg_port;
 struct cfg_peer;
 struct dns_query;
+struct hlp_req;
 struct cli;
 struct srv;
 struct tls_peek;
@@ -147,6 +148,13 @@ struct stream {
 	char               *location;	/* deny_info redirect target for
 					   the error page, owned; freed by
 					   strm_reset() */
+	char               *orig_url;	/* the URL as received when
+					   url_rewrite_program changed it
+					   (access.log shows it), owned;
+					   freed by strm_reset() */
+	char               *store_id;	/* store_id_program's key for the
+					   cache instead of the URL, owned;
+					   freed by strm_reset() */
 
 	/* The transaction: everything from here on is zeroed by
 	 * strm_reset(). */
@@ -211,6 +219,12 @@ struct stream {
 	unsigned            host_forged:1;	/* Host != original dst */
 	unsigned            routes_done:1;
 	unsigned            cache_looked:1;	/* the cache phase ran */
+	unsigned            rewrite_done:1;	/* url_rewrite_program
+						   asked, or not to ask */
+	unsigned            adapted_done:1;	/* adapted_http_access */
+	unsigned            storeid_done:1;	/* store_id_program */
+	unsigned            rewritten:1;	/* the URL was rewritten */
+	struct hlp_req     *hlp;	/* a helper request under way */
 	unsigned            spoofed:1;		/* src is the client's */
 	int                 nroute;	/* valid entries of route[] */
 	int                 route_idx;

@@ -28,6 +28,7 @@
 #include "proxy/proxy.h"
 #include "proxy/srv.h"
 #include "proxy/peek.h"
+#include "proxy/rewrite.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
 
@@ -71,8 +72,13 @@ strm_reset(struct stream *s)
 {
 	if (s->dns)
 		dns_cancel(s->dns);
+	rewrite_cancel(s);
 	free(s->location);
 	s->location = NULL;
+	free(s->orig_url);
+	s->orig_url = NULL;
+	free(s->store_id);
+	s->store_id = NULL;
 	memset(&s->state, 0,
 	       sizeof(*s) - offsetof(struct stream, state));
 	buf_reset(&s->req.hd);
@@ -96,6 +102,7 @@ strm_release(struct stream *s)
 	if (s->dns)
 		dns_cancel(s->dns);
 	s->dns = NULL;
+	rewrite_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;
@@ -119,6 +126,10 @@ strm_free(struct stream *s)
 	s->url = NULL;
 	free(s->location);
 	s->location = NULL;
+	free(s->orig_url);
+	s->orig_url = NULL;
+	free(s->store_id);
+	s->store_id = NULL;
 }
 
 void
@@ -194,7 +205,8 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 	 * named (rules_follow_xff()). */
 	if (s->has_indirect && se->cfg->rules.acl_indirect)
 		ctx->client = (const struct sockaddr *)&s->indirect;
-	if (se->intercepted) {
+	/* A rewritten request goes where its new URL says (rewrite.c). */
+	if (se->intercepted && !s->rewritten) {
 		ctx->dst = (const struct sockaddr *)&se->odst;
 		ctx->dst_port = sa_port(ctx->dst);
 	} else {
@@ -257,6 +269,7 @@ strm_error(struct stream *s, int status, const char *errname,
 		dns_cancel(s->dns);
 		s->dns = NULL;
 	}
+	rewrite_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;

@@ -115,7 +115,12 @@ strm_log(struct stream *s)
 	}
 	r.bytes = s->bytes_out;
 	r.method = str_make(s->method, strlen(s->method));
-	r.url = str_make(s->url ? s->url : "", s->url ? s->url_len : 0);
+	/* A rewritten URL is logged as received (Squid's log_uri). */
+	if (s->orig_url != NULL)
+		r.url = str_make(s->orig_url, strlen(s->orig_url));
+	else
+		r.url = str_make(s->url ? s->url : "", s->url ? s->url_len :
+				 0);
 	if (s->hier == NULL)
 		s->hier = "HIER_NONE";
 	r.hier = s->hier;

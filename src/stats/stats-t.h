@@ -23,6 +23,24 @@
 /* At most this many slots (main.c's MAX_KIDS workers). */
 #define STATS_MAX_SLOTS       64
 
+/* The kinds of helper programs (src/helper/), for their metrics; names in
+ * stats.c. */
+enum stats_helper {
+	STATS_HLP_URL_REWRITE = 0,	/* url_rewrite_program */
+	STATS_HLP_STORE_ID,		/* store_id_program */
+	STATS_HLP_N
+};
+
+/* One kind of helper's counters (all its pools in this process). */
+struct stats_hlp {
+	uint64_t requests;	/* requests sent to a child */
+	uint64_t replies;	/* reply lines matched to a request */
+	uint64_t bh;		/* BH answers: said, or a child lost */
+	uint64_t timeouts;	/* requests unanswered in time */
+	uint64_t restarts;	/* children started after one exited */
+	uint64_t overloads;	/* requests that found the queue full */
+};
+
 struct stats_err {
 	char     name[STATS_ERRNAME_LEN];	/* ERR_*, NUL-terminated */
 	uint64_t n;
@@ -90,6 +108,7 @@ struct stats_slot {
 	uint64_t cache_hits;		/* ... answered from the cache */
 	uint64_t cache_hit_bytes;	/* bytes written for those */
 	uint64_t cache_stored;		/* responses stored */
+	struct stats_hlp hlp[STATS_HLP_N];	/* helper programs */
 	struct stats_err err[STATS_MAX_ERRNAMES];
 	uint32_t nerr;			/* entries of err[] in use; stored
 					   with release order after the
@@ -109,6 +128,10 @@ struct stats_slot {
 					   cache_mem */
 	uint64_t cache_disk_bytes;	/* cache_dir space its files take */
 	uint64_t cache_disk_max;	/* ... its share of the dirs' size */
+	int32_t  hlp_queue[STATS_HLP_N];	/* helper requests waiting
+						   for a free child */
+	int32_t  hlp_children[STATS_HLP_N];	/* helper children
+						   running */
 } __attribute__((aligned(STATS_CACHE_LINE)));
 
 #endif

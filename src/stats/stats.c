@@ -11,6 +11,7 @@
  * servers) stats_sum() makes the numbers consistent.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -104,6 +105,8 @@ stats_kid_exited(unsigned kid)
 	s->cache_mem_max = 0;
 	s->cache_disk_bytes = 0;
 	s->cache_disk_max = 0;
+	memset(s->hlp_queue, 0, sizeof(s->hlp_queue));
+	memset(s->hlp_children, 0, sizeof(s->hlp_children));
 }
 
 void
@@ -254,6 +257,16 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		out->cache_mem_max += LOAD(s->cache_mem_max);
 		out->cache_disk_bytes += LOAD(s->cache_disk_bytes);
 		out->cache_disk_max += LOAD(s->cache_disk_max);
+		for (k = 0; k < STATS_HLP_N; k++) {
+			out->hlp[k].requests += LOAD(s->hlp[k].requests);
+			out->hlp[k].replies += LOAD(s->hlp[k].replies);
+			out->hlp[k].bh += LOAD(s->hlp[k].bh);
+			out->hlp[k].timeouts += LOAD(s->hlp[k].timeouts);
+			out->hlp[k].restarts += LOAD(s->hlp[k].restarts);
+			out->hlp[k].overloads += LOAD(s->hlp[k].overloads);
+			out->hlp_queue[k] += LOAD(s->hlp_queue[k]);
+			out->hlp_children[k] += LOAD(s->hlp_children[k]);
+		}
 		sum_errors(s, out);
 		out->clients += LOAD(s->clients);
 		srv = LOAD(s->servers);
@@ -272,6 +285,67 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 #define COUNTER(b, name, help, v) \
 	(METRIC(b, name, "counter", help) || \
 	 buf_appendf(b, name " %llu\n", (unsigned long long)(v)))
+
+/* The helper programs' numbers, by kind (enum stats_helper), only for
+ * the kinds some process ran. */
+static int
+render_helpers(struct buf *b, const struct stats_slot *t)
+{
+	static const char *const names[STATS_HLP_N] = { "url_rewrite",
+							"store_id" };
+	static const struct {
+		const char *name, *help;
+		size_t      off;
+	} ctr[] = {
+		{ "tproxyd_helper_requests_total",
+		  "Requests sent to helper programs.",
+		  offsetof(struct stats_hlp, requests) },
+		{ "tproxyd_helper_replies_total",
+		  "Answers received from helper programs.",
+		  offsetof(struct stats_hlp, replies) },
+		{ "tproxyd_helper_broken_total",
+		  "BH answers: said by a helper, or given for a helper that "
+		  "died, overflowed its line or could not start.",
+		  offsetof(struct stats_hlp, bh) },
+		{ "tproxyd_helper_timeouts_total",
+		  "Helper requests unanswered in time.",
+		  offsetof(struct stats_hlp, timeouts) },
+		{ "tproxyd_helper_restarts_total",
+		  "Helper processes started again after one exited or was "
+		  "killed.", offsetof(struct stats_hlp, restarts) },
+		{ "tproxyd_helper_overloads_total",
+		  "Helper requests that found the queue full.",
+		  offsetof(struct stats_hlp, overloads) },
+	};
+	size_t i;
+	int k, rc = 0, any = 0;
+
+	for (k = 0; k < STATS_HLP_N; k++)
+		any |= t->hlp[k].requests != 0 || t->hlp_children[k] != 0;
+	if (!any)
+		return 0;
+	for (i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++) {
+		rc |= buf_appendf(b, "# HELP %s %s\n# TYPE %s counter\n",
+				  ctr[i].name, ctr[i].help, ctr[i].name);
+		for (k = 0; k < STATS_HLP_N; k++)
+			rc |= buf_appendf(b, "%s{helper=\"%s\"} %llu\n",
+				ctr[i].name, names[k], (unsigned long long)
+				*(const uint64_t *)(const void *)
+				((const char *)&t->hlp[k] + ctr[i].off));
+	}
+	rc |= METRIC(b, "tproxyd_helper_queue", "gauge",
+		     "Helper requests waiting for a free helper process.");
+	for (k = 0; k < STATS_HLP_N; k++)
+		rc |= buf_appendf(b, "tproxyd_helper_queue{helper=\"%s\"} "
+				  "%d\n", names[k], (int)t->hlp_queue[k]);
+	rc |= METRIC(b, "tproxyd_helper_processes", "gauge",
+		     "Helper processes running.");
+	for (k = 0; k < STATS_HLP_N; k++)
+		rc |= buf_appendf(b, "tproxyd_helper_processes{helper="
+				  "\"%s\"} %d\n", names[k],
+				  (int)t->hlp_children[k]);
+	return rc;
+}
 
 /* Gauges and counters per worker, for a view of how the load spreads
  * and of which worker is paused or restarting. */
@@ -329,8 +403,9 @@ stats_render(struct buf *b)
 	int rc = 0, i;
 	unsigned k;
 
-	/* About 4 KiB for the instance, under 512 bytes per worker. */
-	if (buf_reserve(b, buf_len(b) + 8192 + nslots * 512) < 0)
+	/* About 4 KiB for the instance (6 more with helpers), under 512
+	 * bytes per worker. */
+	if (buf_reserve(b, buf_len(b) + 12288 + nslots * 512) < 0)
 		return -ENOMEM;
 	stats_sum(table, nslots, &t);
 	rc |= METRIC(b, "tproxyd_workers", "gauge",
@@ -531,6 +606,7 @@ stats_render(struct buf *b)
 			  (unsigned long long)t.connect_count,
 			  t.connect_sum,
 			  (unsigned long long)t.connect_count);
+	rc |= render_helpers(b, &t);
 	if (nslots > 1)
 		rc |= render_workers(b);
 	return rc ? -ENOSPC : 0;
