@@ -499,3 +499,22 @@ def test_client_first_untrusted_server_gets_the_error_page(tls, tlsd,
     r = curl(t, bump_ca, "allowed.test", f["srv"], "/peer")
     assert r.rc == 0 and r.verify == 0 and r.status == 503, r
     assert b"ERR_SECURE_CONNECT_FAIL" in r.body, r
+
+
+def test_bump_new_connections_reuse_the_idle_server_connection(tls, tlsd,
+                                                              bump_ca):
+    """A client's new bumped connection to a site takes the idle TLS
+    connection to that site (same name, same spoofed source) instead of
+    making another: one connection to the origin for three client
+    connections, each shown the mimicked certificate."""
+    t = tls
+    f = FAM[4]
+    d = tlsd(bump_conf(t, bump_ca))
+    syns = t.intercept.syn_counts()[f["srv"]]
+    for i in range(3):
+        r = curl(t, bump_ca, "allowed.test", f["srv"], "/peer")
+        assert r.rc == 0 and r.status == 200 and r.verify == 0, (i, r)
+        assert r.body.decode() == f["cli"], r
+    assert t.intercept.syn_counts()[f["srv"]] == syns + 1
+    harness.poll(lambda: len(entries(d, "GET")) >= 3, 5, 0.05)
+    assert len(entries(d, "CONNECT")) == 3
