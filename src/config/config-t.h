@@ -20,6 +20,7 @@
 
 #include "acl/acl-t.h"
 #include "config/cfg_cache-t.h"
+#include "config/cfg_delay-t.h"
 #include "config/cfg_http-t.h"
 #include "config/cfg_log-t.h"
 #include "config/cfg_ports-t.h"
@@ -119,6 +120,9 @@ struct cfg {
 	/* cfg_cache.c: the HTTP cache (issue 15, cfg_cache-t.h); used by
 	 * src/cache/ and src/proxy/. */
 	struct cfg_cache cache;
+	/* cfg_delay.c: delay pools, client delay pools (cfg_delay-t.h);
+	 * applied by src/proxy/delay.c. */
+	struct cfg_delay delay;
 
 	/* New modules: struct cfg_MODULE MODULE; here. */
 

@@ -186,10 +186,10 @@ delay_take(struct delay_id *id, size_t n)
 }
 
 double
-delay_wait(struct delay_id *id, double now)
+delay_wait(struct delay_id *id, double now, double jitter)
 {
 	const struct delay_spec *sp;
-	double w = 0, need, t;
+	double w = 0, full = DELAY_WAIT_MAX, need, t, slack;
 	int i;
 
 	for (i = 0; i < id->nb; i++) {
@@ -202,14 +202,30 @@ delay_wait(struct delay_id *id, double now)
 			need = (double)sp->max;
 		if (need < 1)
 			need = 1;
+		if (sp->restore <= 0) {
+			if (id->b[i]->level < need)
+				return DELAY_WAIT_MAX;
+			continue;
+		}
+		/* When this bucket is full: waiting longer loses bytes. */
+		t = ((double)sp->max - id->b[i]->level) / (double)sp->restore;
+		if (t < full)
+			full = t;
 		if (id->b[i]->level >= need)
 			continue;
-		if (sp->restore <= 0)
-			return DELAY_WAIT_MAX;
 		t = (need - id->b[i]->level) / (double)sp->restore;
 		if (t > w)
 			w = t;
 	}
+	/* Transfers that share a bucket and wait for the same amount would
+	 * resume in the same order every time, the first taking it all:
+	 * a random part of the time left before a bucket overflows (at
+	 * most half the wait) lets each come first as often. */
+	slack = full - w;
+	if (slack > w / 2)
+		slack = w / 2;
+	if (slack > 0 && jitter > 0)
+		w += jitter * slack;
 	if (w > DELAY_WAIT_MAX)
 		w = DELAY_WAIT_MAX;
 	/* Every bucket holds enough already (another transfer may take it

@@ -48,9 +48,12 @@ void delay_take(struct delay_id *id, size_t n);
  * Seconds from now until each of id's buckets holds a worthwhile amount
  * again (a twentieth of a second of its rate, at least 1 byte, at most its
  * max and 32 KiB), so a waiting transfer resumes a few times a second at
- * most rather than for every byte. In (0, DELAY_WAIT_MAX].
+ * most rather than for every byte; plus jitter (in [0, 1)) times the
+ * time a bucket can still fill without overflowing, at most half the
+ * wait, so that transfers sharing a bucket resume in a random order. In
+ * (0, DELAY_WAIT_MAX].
  */
-double delay_wait(struct delay_id *id, double now);
+double delay_wait(struct delay_id *id, double now, double jitter);
 
 /* One bucket brought up to now under spec (a first use fills it to
  * initial % of max). Exposed for the unit test. */

@@ -252,21 +252,27 @@ test_unlimited(void **state)
 }
 
 /* The wait until a bucket holds a twentieth of a second of its rate
- * (within [1, min(max, 32 KiB)]); at most DELAY_WAIT_MAX. */
+ * (within [1, min(max, 32 KiB)]), plus jitter times what is left before
+ * the bucket is full (at most half the wait); at most DELAY_WAIT_MAX. */
 static const struct wait_case {
 	const char *name;
 	int64_t     restore, max;
 	double      level;
+	double      jitter;
 	double      wait;
 } wait_cases[] = {
-	{ "empty, 200 KB/s", 200000, 50000, 0, 10000.0 / 200000 },
-	{ "half way", 200000, 50000, 5000, 5000.0 / 200000 },
-	{ "enough already", 200000, 50000, 20000, 0.001 },
-	{ "32 KiB cap", 10000000, 1000000, 0, 32768.0 / 10000000 },
-	{ "max below the slice", 200000, 2000, 0, 2000.0 / 200000 },
-	{ "slow: at least 1 byte", 10, 100, 0, 0.1 },
-	{ "restore 0", 0, 100, 0, DELAY_WAIT_MAX },
-	{ "very slow: capped", 1, 100, -5, DELAY_WAIT_MAX },
+	{ "empty, 200 KB/s", 200000, 50000, 0, 0, 10000.0 / 200000 },
+	{ "half way", 200000, 50000, 5000, 0, 5000.0 / 200000 },
+	{ "enough already", 200000, 50000, 20000, 0, 0.001 },
+	{ "32 KiB cap", 10000000, 1000000, 0, 0, 32768.0 / 10000000 },
+	{ "max below the slice", 200000, 2000, 0, 0, 2000.0 / 200000 },
+	{ "slow: at least 1 byte", 10, 100, 0, 0, 0.1 },
+	{ "restore 0", 0, 100, 0, 0, DELAY_WAIT_MAX },
+	{ "very slow: capped", 1, 100, -5, 0, DELAY_WAIT_MAX },
+	{ "jitter: half of half the wait", 200000, 50000, 0, 0.5, 0.0625 },
+	{ "jitter: all of half the wait", 200000, 50000, 0, 1, 0.075 },
+	{ "jitter: only until full", 200000, 12000, 0, 1, 0.06 },
+	{ "jitter: none when max is the slice", 200000, 2000, 0, 0.9, 0.01 },
 };
 
 static void
@@ -288,7 +294,7 @@ test_wait(void **state)
 		p.aggb.level = c->level;
 		p.aggb.stamp = T0;
 		delay_id_make(&id, &p, NULL);
-		w = delay_wait(&id, T0);
+		w = delay_wait(&id, T0, c->jitter);
 		if (w < c->wait - 1e-9 || w > c->wait + 1e-9)
 			fail_msg("%s: %.6f, want %.6f", c->name, w, c->wait);
 	}
@@ -301,7 +307,7 @@ test_rate(void **state)
 {
 	struct delay_pool p;
 	struct delay_id id;
-	double now = T0;
+	double now = T0, jitter = 0;
 	uint64_t moved = 0;
 	size_t n;
 
@@ -319,7 +325,8 @@ test_rate(void **state)
 			moved += n;
 			continue;
 		}
-		now += delay_wait(&id, now);
+		now += delay_wait(&id, now, jitter);
+		jitter = jitter > 0.9 ? 0 : jitter + 0.3;
 	}
 	/* 20000 at first, then 200000 a second for 10 s. */
 	assert_true(moved >= 2020000 - 20000 && moved <= 2020000 + 1);
