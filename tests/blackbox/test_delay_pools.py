@@ -33,7 +33,7 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK
 
 
-def fetch(port, url, source=None, max_time=20):
+def fetch(port, url, source=None, max_time=20, args=()):
     """One download through the proxy; returns (http_code, size, seconds,
     bytes per second) as curl measured them."""
     cmd = [shutil.which("curl"), "-sS", "-x", "http://127.0.0.1:%d" % port,
@@ -42,6 +42,7 @@ def fetch(port, url, source=None, max_time=20):
            "%{speed_download}"]
     if source:
         cmd += ["--interface", source]
+    cmd += list(args)
     cmd.append(url)
     env = {k: v for k, v in os.environ.items()
            if not k.lower().endswith("_proxy")}
@@ -96,6 +97,17 @@ def test_class1_rate_and_cpu(tproxyd, origin, path):
     assert 160000 <= speed <= 240000, "speed %.0f B/s" % speed
     # A busy wait would burn the whole ~3 s.
     assert cpu < 0.3, "tproxyd used %.2fs of CPU in %.2fs" % (cpu, total)
+
+
+def test_class1_tunnel(tproxyd, origin):
+    """A CONNECT tunnel's server-to-client bytes are limited too (Squid's
+    tunnel.cc reads the server through the request's delay id)."""
+    p = tproxyd(class1(200000, 50000))
+    code, size, total, _ = fetch(p.port, origin.url("/bytes/600000"),
+                                 args=["--proxytunnel"])
+    assert code == 200 and size == 600000
+    assert 2.5 <= total <= 3.6, "600 KB through a tunnel took %.2fs" % total
+    p.wait_access(lambda e: e["method"] == "CONNECT")
 
 
 def test_unlimited_without_pool(tproxyd, origin):
