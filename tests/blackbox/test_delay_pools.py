@@ -23,6 +23,8 @@ import time
 
 import pytest
 
+from harness import free_port
+
 CLK = os.sysconf("SC_CLK_TCK")
 
 
@@ -33,10 +35,10 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK
 
 
-def fetch(port, url, source=None, max_time=20, args=()):
+def fetch(port, url, source=None, max_time=20, args=(), proxy="127.0.0.1"):
     """One download through the proxy; returns (http_code, size, seconds,
     bytes per second) as curl measured them."""
-    cmd = [shutil.which("curl"), "-sS", "-x", "http://127.0.0.1:%d" % port,
+    cmd = [shutil.which("curl"), "-sS", "-x", "http://%s:%d" % (proxy, port),
            "--noproxy", "", "--max-time", str(max_time), "-o", "/dev/null",
            "-w", "%{http_code} %{size_download} %{time_total} "
            "%{speed_download}"]
@@ -165,6 +167,27 @@ def test_class2_hosts_apart(tproxyd, origin):
     for code, size, total, speed in res:
         assert code == 200 and size == 300000
         assert 2.5 <= total <= 3.6, "took %.2fs: %r" % (total, res)
+
+
+def test_class2_ipv6_client_has_no_host_bucket(tproxyd, origin):
+    """As in Squid, class 2 and 3 per-host buckets only apply to IPv4
+    clients: with no aggregate limit, an IPv6 client is not limited while
+    an IPv4 client is held to its host's 100 KB/s."""
+    port4, port6 = free_port(), free_port("::1")
+    p = tproxyd(["http_port 127.0.0.1:%d" % port4,
+                 "http_port [::1]:%d" % port6,
+                 "acl l6 src ::1", "http_access allow l6",
+                 "acl l4 src 127.0.0.0/8", "http_access allow l4",
+                 "delay_pools 1", "delay_class 1 2",
+                 "delay_parameters 1 none 100000/10000",
+                 "delay_access 1 allow all"], port=port4)
+    code, size, total, _ = fetch(p.port, origin.url("/bytes/300000"))
+    assert code == 200 and size == 300000
+    assert 2.5 <= total <= 3.6, "IPv4 client took %.2fs" % total
+    code, size, total, _ = fetch(port6, origin.url("/bytes/300000"),
+                                 proxy="[::1]")
+    assert code == 200 and size == 300000
+    assert total < 1.0, "IPv6 client took %.2fs" % total
 
 
 # --- delay_access -----------------------------------------------------------
