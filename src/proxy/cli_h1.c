@@ -24,9 +24,9 @@
 
 #include "config/config.h"
 #include "core/buf.h"
-#include "delay/delay.h"
 #include "core/limits.h"
 #include "core/sa.h"
+#include "delay/delay.h"
 #include "event/loop.h"
 #include "http/h1.h"
 #include "intercept/origdst.h"

@@ -19,8 +19,8 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "delay/delay.h"
 #include "core/buf.h"
+#include "delay/delay.h"
 #include "log/log.h"
 #include "net/conn.h"
 #include "net/pipe.h"
