@@ -240,6 +240,23 @@ def test_client_delay_pool(tproxyd, origin):
     assert total < 1.0, "another client took %.2fs" % total
 
 
+def test_client_delay_pool_not_uploads(tproxyd, origin, tmp_path):
+    """Squid's client pools limit only what is written to the client
+    (comm/Write.cc); an upload from a limited client goes at full speed,
+    as in Squid."""
+    body = tmp_path / "up"
+    body.write_bytes(os.urandom(600000))
+    p = tproxyd(["client_delay_pools 1",
+                 "client_delay_parameters 1 200000 50000",
+                 "client_delay_access 1 allow all"])
+    code, size, total, _ = fetch(p.port, origin.url("/sink"),
+                                 args=["--data-binary", "@%s" % body])
+    assert code == 200
+    assert total < 1.0, "a 600 KB upload took %.2fs" % total
+    rec = [r for r in origin.records() if r["path"] == "/sink"]
+    assert rec and rec[-1]["body_len"] == 600000, rec
+
+
 def test_hit_limited_by_client_pool_only(tproxyd, origin):
     """A cache hit reads no server: delay_pools do not slow it (as in
     Squid), client_delay_pools do."""
