@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "core/buf.h"
 #include "delay/delay.h"
+#include "event/loop.h"
 #include "log/log.h"
 #include "net/conn.h"
 #include "net/pipe.h"
@@ -376,11 +377,12 @@ strm_splice_res(struct stream *s)
 		d.fill_max = strm_delay_srv_room(s, (size_t)1 << 30);
 		fill_ok = d.fill_max > 0;
 	}
-	if (s->res.pipe.len > 0 && s->dly.cli.nb > 0 && !s->dly.cli_wait &&
-	    s->fe->wr_ready)
-		d.flush_max = strm_delay_cli_room(s, s->res.pipe.len);
-	if (s->dly.cli_wait)
-		d.flush_max = 0;
+	/* What the client's bucket holds now, for a flush in this step
+	 * (the pipe may be empty yet and filled first). */
+	if (s->dly.cli.nb > 0)
+		d.flush_max = s->dly.cli_wait ? 0 :
+			      delay_allowed(&s->dly.cli, evl_now(),
+					    (size_t)1 << 30);
 	d.from = &s->srv->conn;
 	d.to = s->fe;
 	d.p = &s->res.pipe;
@@ -403,6 +405,10 @@ strm_splice_res(struct stream *s)
 		delay_take(&s->dly.srv, stats.server_bytes_in - in0);
 	if (s->dly.cli.nb > 0 && stats.client_bytes_out > out0)
 		delay_take(&s->dly.cli, stats.client_bytes_out - out0);
+	/* Bytes held back by an empty bucket: wait for it (the timer). */
+	if (s->dly.cli.nb > 0 && d.flush_max == 0 && s->res.pipe.len > 0 &&
+	    !s->dly.cli_wait)
+		(void)strm_delay_cli_room(s, s->res.pipe.len);
 	switch (r) {
 	case DIR_GOES_ON:
 	case DIR_COPY:
