@@ -148,10 +148,16 @@ def test_class2_hosts_and_aggregate(tproxyd, origin):
                                   (origin.url("/bytes/300000"), "127.0.0.3")])
     for code, size, total, speed in res:
         assert code == 200 and size == 300000
-        # Alone, each host could go at 150 KB/s (2 s); the aggregate
-        # holds the two to 200 KB/s together.
-        assert 2.4 <= total <= 3.8, "took %.2fs: %r" % (total, res)
-    together = sum(r[1] for r in res) / max(r[2] for r in res)
+        # Each host is held to 150 KB/s (at least 1.95 s); how the
+        # aggregate is shared between the two varies a little.
+        assert 1.9 <= total <= 3.8, "took %.2fs: %r" % (total, res)
+    # The aggregate holds the two to 200 KB/s together: 600 KB take
+    # about (600000 - 10000) / 200000 = 2.95 s, not the 2 s the host
+    # buckets alone would allow.
+    last = max(r[2] for r in res)
+    assert 2.6 <= last <= 3.8, "the last ended after %.2fs: %r" % (last,
+                                                                    res)
+    together = sum(r[1] for r in res) / last
     assert 160000 <= together <= 235000, "together %.0f B/s: %r" % (
         together, res)
 
