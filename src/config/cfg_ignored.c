@@ -77,8 +77,6 @@
 	"refuses"
 #define W_OUBI \
 	"only used by ICAP/eCAP services, which tproxyd refuses"
-#define W_OUBD \
-	"only used by delay pools, which tproxyd refuses"
 #define W_OUBC \
 	"only used by check_hostnames, which tproxyd refuses"
 #define W_OUBT2 \
@@ -283,9 +281,6 @@ static const struct cfg_nodir ignored[] = {
 	{ "adaptation_uses_indirect_client",	NULL, W_OUBI },
 	{ "icap_uses_indirect_client",		NULL, W_OUBI },
 	{ "icap_log",				NULL, W_OUBI },
-	{ "delay_initial_bucket_level",		NULL, W_OUBD },
-	{ "client_delay_initial_bucket_level",	NULL, W_OUBD },
-	{ "delay_pool_uses_indirect_client",	NULL, W_OUBD },
 	{ "allow_underscore",			NULL, W_OUBC },
 	{ "as_whois_server",			NULL, W_OUBT2 },
 	{ "eui_lookup",				NULL, W_OUBT3 },

@@ -18,7 +18,7 @@
 #define F_AUTH	"proxy authentication"
 #define F_EXTACL	"external acl helpers"
 #define F_ADAPT	"ICAP and eCAP content adaptation"
-#define F_DELAY	"delay pools"
+#define F_DELAY	"response delay pools (response_delay_pool)"
 #define F_ACCESS	"access control"
 #define F_XFF	"X-Forwarded-For"
 #define F_PRIVACY	"privacy"
@@ -82,21 +82,7 @@ static const struct cfg_nodir refused[] = {
 	{ "loadable_modules", F_ADAPT,
 	  "requests and responses would pass without the configured content "
 	  "adaptation" },
-	/* delay pools */
-	{ "delay_pools", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
-	{ "delay_class", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
-	{ "delay_access", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
-	{ "delay_parameters", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
-	{ "client_delay_pools", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
-	{ "client_delay_parameters", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
-	{ "client_delay_access", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
+	/* response delay pools (delay_pools are implemented: cfg_delay.c) */
 	{ "response_delay_pool", F_DELAY,
 	  "transfers would not be slowed to the configured rates" },
 	{ "response_delay_pool_access", F_DELAY,

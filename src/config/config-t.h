@@ -21,6 +21,7 @@
 #include "acl/acl-t.h"
 #include "config/cfg_cache-t.h"
 #include "config/cfg_helper-t.h"
+#include "config/cfg_delay-t.h"
 #include "config/cfg_http-t.h"
 #include "config/cfg_log-t.h"
 #include "config/cfg_ports-t.h"
@@ -120,6 +121,9 @@ struct cfg {
 	/* cfg_cache.c: the HTTP cache (issue 15, cfg_cache-t.h); used by
 	 * src/cache/ and src/proxy/. */
 	struct cfg_cache cache;
+	/* cfg_delay.c: delay pools, client delay pools (cfg_delay-t.h);
+	 * applied by src/proxy/delay.c. */
+	struct cfg_delay delay;
 
 	/* cfg_helper.c: url_rewrite_* and store_id_* (cfg_helper-t.h);
 	 * applied by src/proxy/rewrite.c. */

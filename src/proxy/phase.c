@@ -513,6 +513,9 @@ phase_server_ready(struct stream *s)
 			     "FIRSTUP_PARENT") : s->sess->intercepted ?
 		  "ORIGINAL_DST" : "HIER_DIRECT";
 	strm_deadline(s, s->sess->cfg->read_timeout);
+	/* delay_access: once per request, now that the server is known
+	 * (dst acls match). */
+	strm_delay_choose(s);
 	if (bump_server_ready(s))
 		return;	/* its TLS handshake first (bump.c) */
 	if (s->meth == H1_M_CONNECT) {
@@ -556,6 +559,9 @@ phase_run(struct stream *s)
 	 * its first request gets the error page. */
 	if (bump_pending_error(s))
 		return;
+	/* client_delay_access: once per connection; everything written to
+	 * the client from now on (error pages too) is limited. */
+	strm_delay_choose_cli(s);
 	/* 1. Access control: http_access, then adapted_http_access (on the
 	 * request as adapted and rewritten: tproxyd adapts none, so when no
 	 * url_rewrite_program is configured, the same request and both

@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "core/buf.h"
+#include "delay/delay.h"
 #include "event/loop.h"
 #include "http/h1.h"
 #include "http/hdr.h"
@@ -125,7 +126,7 @@ srv_want_read(const struct stream *s)
 	const struct srv *srv = s->srv;
 
 	if (srv == NULL || srv->conn.eof || strm_res_in_pipe(s) ||
-	    !srv_sending(srv) || cache_fill_throttled(s))
+	    !srv_sending(srv) || cache_fill_throttled(s) || s->dly.srv_wait)
 		return 0;
 	return srv->ibuf.area == NULL || buf_room(&srv->ibuf) > 0 ||
 	       srv->ibuf.head > 0;
@@ -148,7 +149,22 @@ srv_recv(struct stream *s)
 			return 1;
 		}
 	}
-	r = conn_recv(&srv->conn, &srv->ibuf, &stats.server_bytes_in);
+	if (s->dly.srv.nb == 0) {
+		r = conn_recv(&srv->conn, &srv->ibuf,
+			      &stats.server_bytes_in);
+	} else {
+		/* A delay pool: no more than its buckets hold. */
+		size_t len = buf_len(&srv->ibuf), max;
+
+		max = strm_delay_srv_room(s, buf_room(&srv->ibuf) +
+					  srv->ibuf.head);
+		if (max == 0)
+			return 0;
+		r = conn_recv_max(&srv->conn, &srv->ibuf, max,
+				  &stats.server_bytes_in);
+		if (buf_len(&srv->ibuf) > len)
+			delay_take(&s->dly.srv, buf_len(&srv->ibuf) - len);
+	}
 	if (r)
 		strm_touch(s);
 	return r;

@@ -30,6 +30,8 @@
 #include <sys/socket.h>
 
 #include "core/buf-t.h"
+#include "delay/delay-t.h"
+#include "event/loop-t.h"
 #include "http/h1-t.h"
 #include "http/msg-t.h"
 #include "http/url.h"
@@ -110,6 +112,25 @@ struct chn {
 	unsigned        keep_hd:1;
 };
 
+/*
+ * A stream's delay pools (strm_delay.c). srv: the buckets the response's
+ * reads from the server draw from (delay_pools, chosen once per request
+ * when the server is ready); cli: those the writes to the client draw
+ * from (client_delay_pools, chosen once per client connection, on its
+ * first request). nb 0: that direction is not limited, and costs one
+ * test. A direction whose buckets are empty waits (srv_wait, cli_wait:
+ * no read, or no write, interest) until the timer, armed for when they
+ * hold enough again, wakes the stream.
+ */
+struct strm_delay {
+	struct delay_id  srv;
+	struct delay_id  cli;
+	struct evl_timer timer;
+	unsigned         cli_chosen:1;	/* client_delay_access was checked */
+	unsigned         srv_wait:1;
+	unsigned         cli_wait:1;
+};
+
 /* What an outstanding DNS query of a stream is for. */
 enum dns_for {
 	DNS_FOR_NONE,
@@ -155,6 +176,8 @@ struct stream {
 	char               *store_id;	/* store_id_program's key for the
 					   cache instead of the URL, owned;
 					   freed by strm_reset() */
+	struct strm_delay   dly;	/* delay pools; dly.srv and the
+					   waits are cleared by strm_reset() */
 
 	/* The transaction: everything from here on is zeroed by
 	 * strm_reset(). */

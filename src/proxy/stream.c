@@ -65,6 +65,7 @@ strm_init(struct stream *s, struct cli *cli, const struct sess *sess,
 	s->req.keep_hd = 1;
 	spipe_init(&s->req.pipe);
 	spipe_init(&s->res.pipe);
+	strm_delay_init(s);
 }
 
 void
@@ -79,6 +80,7 @@ strm_reset(struct stream *s)
 	s->orig_url = NULL;
 	free(s->store_id);
 	s->store_id = NULL;
+	strm_delay_reset(s);
 	memset(&s->state, 0,
 	       sizeof(*s) - offsetof(struct stream, state));
 	buf_reset(&s->req.hd);
@@ -110,6 +112,7 @@ strm_release(struct stream *s)
 	}
 	applet_release(&s->applet);
 	cache_strm_end(s);
+	strm_delay_stop(s);
 	spipe_close(&s->req.pipe);
 	spipe_close(&s->res.pipe);
 }
