@@ -234,6 +234,7 @@ extern const struct cfg_dirtab cfg_dirs_tls;
 extern const struct cfg_dirtab cfg_dirs_learn;
 extern const struct cfg_dirtab cfg_dirs_cache;
 extern const struct cfg_dirtab cfg_dirs_sibling;
+extern const struct cfg_dirtab cfg_dirs_icap;
 extern const struct cfg_dirtab cfg_dirs_ignored;
 extern const struct cfg_dirtab cfg_dirs_obsolete;
 extern const struct cfg_dirtab cfg_dirs_refused;

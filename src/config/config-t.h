@@ -20,6 +20,7 @@
 
 #include "acl/acl-t.h"
 #include "config/cfg_cache-t.h"
+#include "config/cfg_icap-t.h"
 #include "config/cfg_http-t.h"
 #include "config/cfg_log-t.h"
 #include "config/cfg_ports-t.h"
@@ -119,6 +120,10 @@ struct cfg {
 	/* cfg_cache.c: the HTTP cache (issue 15, cfg_cache-t.h); used by
 	 * src/cache/ and src/proxy/. */
 	struct cfg_cache cache;
+
+	/* cfg_icap.c: the ICAP client (issue 17, cfg_icap-t.h); used by
+	 * src/icap/ and src/proxy/adapt.c. */
+	struct cfg_icap icap;
 
 	/* New modules: struct cfg_MODULE MODULE; here. */
 

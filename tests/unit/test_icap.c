@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "core/buf.h"
 #include "icap/icap.h"
 
@@ -419,6 +420,137 @@ test_strerror(void **state)
 	assert_string_equal(icap_strerror(-99), "unknown ICAP error");
 }
 
+/* Configuration: one text (with "http_port 65001" appended), the errors
+ * and warnings it gives, a substring of the first message. */
+static const struct {
+	const char *text;
+	int         nerr;
+	int         nwarn;
+	const char *msg;
+} cfg_cases[] = {
+	{ "icap_enable on\nicap_service e reqmod_precache "
+	  "icap://127.0.0.1:1344/echo\nadaptation_access e allow all\n",
+	  0, 0, NULL },
+	{ "icap_enable on\nicap_service e respmod_precache bypass=on "
+	  "routing=off ipv6=off max-conn=4 icap://[::1]/x\n", 0, 0, NULL },
+	{ "icap_enable on\nicap_service e reqmod_precache 1 "
+	  "icap://127.0.0.1/x\n", 0, 0, NULL },
+	{ "icap_service e reqmod_precache icap://127.0.0.1/x\n", 0, 1,
+	  "icap_enable is off" },
+	{ "icap_service e reqmod_postcache icap://127.0.0.1/x\n", 1, 0,
+	  "'reqmod_postcache' is not supported" },
+	{ "icap_service e somewhere icap://127.0.0.1/x\n", 1, 0,
+	  "unknown vectoring point 'somewhere'" },
+	{ "icap_service e reqmod_precache icaps://127.0.0.1/x\n", 1, 0,
+	  "icaps://" },
+	{ "icap_service e reqmod_precache http://127.0.0.1/x\n", 1, 0,
+	  "is not an icap:// URI" },
+	{ "icap_service e reqmod_precache icap://127.0.0.1:0/x\n", 1, 0,
+	  "malformed URI" },
+	{ "icap_service e reqmod_precache routing=on icap://127.0.0.1/x\n",
+	  1, 0, "routing=on is not supported" },
+	{ "icap_service e reqmod_precache on-overload=wait "
+	  "icap://127.0.0.1/x\n", 1, 0, "option 'on-overload=wait' is not "
+	  "supported" },
+	{ "icap_service e reqmod_precache bypass=maybe icap://127.0.0.1/x\n",
+	  1, 0, "must be on or off" },
+	{ "icap_service e reqmod_precache icap://127.0.0.1/x\n"
+	  "icap_service e respmod_precache icap://127.0.0.1/y\n", 1, 1,
+	  "defined twice" },
+	{ "adaptation_access nosuch allow all\n", 1, 0,
+	  "no icap_service named 'nosuch'" },
+	{ "icap_service e reqmod_precache icap://127.0.0.1/x\n"
+	  "adaptation_access e maybe all\n", 1, 1, NULL },
+	{ "icap_preview_size 4096\nicap_preview_size -1\n"
+	  "icap_preview_enable off\nicap_send_client_ip on\n"
+	  "adaptation_send_username on\nicap_persistent_connections off\n"
+	  "icap_connect_timeout 5 seconds\nicap_io_timeout 1 minute\n"
+	  "icap_service_failure_limit -1\n", 0, 0, NULL },
+	{ "icap_preview_size lots\n", 1, 0, "not -1 or a size" },
+	{ "icap_service_failure_limit 10 in 5 seconds\n", 1, 0,
+	  "'in TIME' is not supported" },
+	{ "icap_class c e\n", 1, 0, "icap_class" },
+	{ "icap_access c allow all\n", 1, 0, "icap_access" },
+	{ "adaptation_service_chain c a b\n", 1, 0, NULL },
+	{ "ecap_service e reqmod_precache ecap://x\n", 1, 0, NULL },
+	{ "icap_206_enable on\n", 0, 1, "partial (206)" },
+};
+
+static void
+test_config(void **state)
+{
+	struct cfg_msgs m;
+	struct cfg *c;
+	char text[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cfg_cases) / sizeof(cfg_cases[0]); i++) {
+		snprintf(text, sizeof(text), "%shttp_port 65001\n",
+			 cfg_cases[i].text);
+		memset(&m, 0, sizeof(m));
+		c = cfg_load_mem(text, "t.conf", &m);
+		if ((int)m.nerr != cfg_cases[i].nerr ||
+		    (int)(m.n - m.nerr) != cfg_cases[i].nwarn ||
+		    (cfg_cases[i].msg != NULL &&
+		     (m.n == 0 || strstr(m.msg[0].text,
+					 cfg_cases[i].msg) == NULL)))
+			fail_msg("case %zu: %zu errors, %zu warnings, first "
+				 "'%s'; want %d, %d, '%s'", i, m.nerr,
+				 m.n - m.nerr, m.n ? m.msg[0].text : "",
+				 cfg_cases[i].nerr, cfg_cases[i].nwarn,
+				 cfg_cases[i].msg ? cfg_cases[i].msg : "");
+		cfg_unref(c);
+		cfg_msgs_free(&m);
+	}
+}
+
+/* What a loaded configuration holds. */
+static void
+test_config_values(void **state)
+{
+	struct cfg_msgs m;
+	struct cfg *c;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	c = cfg_load_mem("http_port 65001\n", "t.conf", &m);
+	assert_non_null(c);
+	/* Squid's defaults. */
+	assert_int_equal(c->icap.enable, 0);
+	assert_int_equal(c->icap.preview_enable, 1);
+	assert_int_equal(c->icap.preview_size, -1);
+	assert_int_equal(c->icap.persistent, 1);
+	assert_int_equal(c->icap.failure_limit, 10);
+	assert_int_equal(c->icap.send_client_ip, 0);
+	cfg_unref(c);
+	cfg_msgs_free(&m);
+
+	memset(&m, 0, sizeof(m));
+	c = cfg_load_mem("http_port 65001\nicap_enable on\n"
+			 "icap_service a reqmod_precache icap://127.0.0.1/r\n"
+			 "icap_service b respmod_precache bypass=on "
+			 "icap://127.0.0.1:11344/m?x=1\n"
+			 "adaptation_access b deny all\n"
+			 "adaptation_access a allow all\n", "t.conf", &m);
+	assert_non_null(c);
+	assert_int_equal(m.n, 0);
+	assert_int_equal(c->icap.nsvc, 2);
+	assert_string_equal(c->icap.svc[0].uri, "icap://127.0.0.1:1344/r");
+	assert_string_equal(c->icap.svc[0].host, "127.0.0.1:1344");
+	assert_int_equal(c->icap.svc[0].vec, CFG_ICAP_REQMOD);
+	assert_int_equal(c->icap.svc[0].bypass, 0);
+	assert_string_equal(c->icap.svc[1].uri,
+			    "icap://127.0.0.1:11344/m?x=1");
+	assert_int_equal(c->icap.svc[1].vec, CFG_ICAP_RESPMOD);
+	assert_int_equal(c->icap.svc[1].bypass, 1);
+	assert_int_equal(c->icap.access.n, 2);
+	assert_int_equal(c->icap.access.rule[0].allow, (1 << 1) | 0);
+	assert_int_equal(c->icap.access.rule[1].allow, (0 << 1) | 1);
+	cfg_unref(c);
+	cfg_msgs_free(&m);
+}
+
 int
 main(void)
 {
@@ -432,6 +564,8 @@ main(void)
 		cmocka_unit_test(test_chunks),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
