@@ -46,6 +46,8 @@ struct cfg_icap {
 	int                 send_client_username;
 	int                 persistent;		/* icap_persistent_
 						   connections */
+	double              revival_delay;	/* icap_service_revival_
+						   delay */
 	long                failure_limit;	/* icap_service_failure_
 						   limit, -1: none */
 	double              connect_timeout;	/* icap_connect_timeout,

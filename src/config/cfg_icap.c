@@ -47,6 +47,17 @@ set_connect_timeout(struct cfg_parse *p, const struct tok *t, size_t n)
 	cfg_set_time(p, t, n, &p->c->icap.connect_timeout);
 }
 
+/* icap_service_revival_delay N (seconds, Squid's minimum 60). */
+static void
+set_revival_delay(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	unsigned long v;
+
+	if (cfg_int_line(p, t, n, 0, 86400, "seconds from 0 to 86400", &v) ==
+	    0)
+		p->c->icap.revival_delay = (double)v;
+}
+
 static void
 set_io_timeout(struct cfg_parse *p, const struct tok *t, size_t n)
 {
@@ -321,6 +332,7 @@ icap_defaults(struct cfg_parse *p)
 	ic->preview_size = -1;
 	ic->persistent = 1;
 	ic->failure_limit = 10;
+	ic->revival_delay = 180;
 }
 
 static void
@@ -347,6 +359,7 @@ static const struct cfg_dir dirs[] = {
 	{ "icap_service_failure_limit",	set_failure_limit },
 	{ "icap_connect_timeout",	set_connect_timeout },
 	{ "icap_io_timeout",		set_io_timeout },
+	{ "icap_service_revival_delay",	set_revival_delay },
 };
 
 const struct cfg_dirtab cfg_dirs_icap = {

@@ -85,7 +85,7 @@
 	"tproxyd never offers ICAP servers partial (206) answers"
 #define W_ICAPTTL \
 	"a service whose OPTIONS name no Options-TTL is asked again after " \
-	"an hour"
+	"a minute"
 #define W_ICAPUSER \
 	"tproxyd has no user names to send to ICAP services yet"
 #define W_ICAPRETRY \
@@ -286,7 +286,6 @@ static const struct cfg_nodir ignored[] = {
 	{ "store_id_bypass",			NULL, W_OUBS },
 	{ "storeurl_rewrite_bypass",		NULL, W_OUBS },
 	{ "ecap_enable",			NULL, W_OUBI },
-	{ "icap_service_revival_delay",		NULL, W_ICAPTTL },
 	{ "icap_206_enable",			NULL, W_ICAP206 },
 	{ "icap_default_options_ttl",		NULL, W_ICAPTTL },
 	{ "icap_client_username_header",	NULL, W_ICAPUSER },

@@ -12,11 +12,16 @@
 #ifndef TPROXYD_ICAP_ICAP_T_H
 #define TPROXYD_ICAP_ICAP_T_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
+#include "core/buf-t.h"
 #include "core/str.h"
+#include "event/loop-t.h"
 #include "http/h1-t.h"
+#include "net/conn-t.h"
 
 /* Most header fields an ICAP head may carry. */
 #define ICAP_MAX_HEADERS 64
@@ -114,6 +119,124 @@ struct icap_options {
 	struct str transfer_preview;	/* views into the response */
 	struct str transfer_ignore;
 	struct str transfer_complete;
+};
+
+/* ------------------------------------------------ connections (icap_conn.c) */
+
+/* Most bytes of an ICAP response read whole (a REQMOD answer, with its
+ * block page): a larger one is an error. */
+#define ICAP_RESP_MAX (256 * 1024)
+/* Transactions that may wait for a connection of one service at its
+ * Max-Connections; more fail at once. */
+#define ICAP_WAIT_MAX 1024
+
+/* A transaction's state (icap_state_str()). */
+enum icap_state {
+	ICAP_S_NEW,		/* made, not started */
+	ICAP_S_WAIT,		/* queued: the service is at its connection
+				   limit */
+	ICAP_S_CONNECT,		/* TCP connect in progress */
+	ICAP_S_SEND,		/* writing the request */
+	ICAP_S_RECV,		/* reading the response */
+	ICAP_S_DONE,		/* the response was read whole */
+	ICAP_S_FAILED,		/* failed: err and why say how */
+};
+
+/* One service as the connection layer needs it (filled by its user from
+ * the configuration, so that icap/ does not read config/). */
+struct icap_svc_conf {
+	char                    name[64];
+	struct sockaddr_storage addr;
+	socklen_t               addrlen;
+	char                    uri[512];
+	char                    host[300];
+	int                     respmod;	/* else REQMOD */
+	int                     bypass;
+	unsigned                max_conn;	/* 0: the service's own */
+	int                     persistent;
+	long                    failure_limit;	/* -1: none */
+	double                  revival_delay;	/* OPTIONS again after a
+						   failure */
+	double                  connect_timeout;
+	double                  io_timeout;
+};
+
+struct icap_svc;
+struct icap_xact;
+
+/* One connection to a service: busy with one transaction, or idle in
+ * the service's pool. */
+struct icap_cn {
+	struct conn       conn;
+	struct icap_svc  *svc;
+	struct icap_xact *x;		/* NULL: idle */
+	struct icap_cn   *next;		/* the pool's list */
+	unsigned          uses;		/* transactions it carried */
+};
+
+/* Counters of one service (the metrics). */
+struct icap_svc_stats {
+	uint64_t requests;	/* REQMOD/RESPMOD transactions started */
+	uint64_t no_content;	/* answered 204 */
+	uint64_t errors;	/* failed (connect, I/O, protocol) */
+	uint64_t bypassed;	/* went on unadapted (bypass=on) */
+	uint64_t connects;	/* connections opened */
+	uint64_t reused;	/* transactions on a pooled connection */
+	uint64_t options;	/* OPTIONS answered */
+};
+
+struct icap_svc {
+	struct icap_svc_conf   c;
+	struct icap_options    opt;
+	char                   istag[64];
+	int                    opt_ok;		/* OPTIONS answered */
+	int                    down;		/* not to be used now */
+	int                    retired;		/* replaced by a new
+						   configuration */
+	unsigned               failures;	/* connect failures since
+						   the last OPTIONS */
+	struct evl_timer       opt_timer;
+	struct icap_xact      *opt_x;		/* OPTIONS in flight */
+	struct icap_cn        *idle;
+	unsigned               nidle;
+	unsigned               nconn;		/* open: busy and idle */
+	struct icap_xact      *wait_head;
+	struct icap_xact      *wait_tail;
+	unsigned               nwait;
+	unsigned               refs;		/* transactions, plus one
+						   while configured */
+	struct icap_svc_stats  st;
+};
+
+/* Called once per transaction, deferred, when it is DONE or FAILED; the
+ * owner reads it and may free it with icap_xact_free() right there. */
+typedef void icap_done_cb(void *arg, struct icap_xact *x);
+
+struct icap_xact {
+	struct icap_svc   *svc;
+	struct icap_cn    *cn;
+	enum icap_state    state;
+	int                err;		/* 0, a negative errno or ICAP_E_* */
+	const char        *why;		/* what failed, for the log */
+	struct buf         out;		/* the request, written from
+					   out_off */
+	size_t             out_off;
+	struct buf         in;		/* the response as read */
+	struct buf         body;	/* its encapsulated body, decoded */
+	struct icap_resp   resp;	/* views into in */
+	size_t             head_len;	/* the ICAP head's length in in */
+	size_t             body_off;	/* where the body part starts */
+	size_t             ck_pos;	/* the chunk decoder's position */
+	struct icap_chunk  ck;
+	struct evl_timer   timer;	/* connect and I/O timeouts */
+	struct evl_defer   defer;	/* the done callback */
+	icap_done_cb      *cb;
+	void              *arg;
+	struct icap_xact  *wnext;	/* the service's wait queue */
+	double             t_start;
+	unsigned           reused:1;	/* on a pooled connection */
+	unsigned           retried:1;	/* resent on a new connection */
+	unsigned           is_options:1;
 };
 
 #endif

@@ -15,6 +15,13 @@ int applet_errpage(struct stream *s, int status, const char *errname,
 		   const char *detail);
 /* A response without a body made here (a PURGE's 200 or 404). */
 void applet_empty(struct stream *s, int status, const char *reason);
+/*
+ * A whole response made elsewhere (an ICAP service's answer to a
+ * request): resp's head, rewritten for the client, and len body bytes
+ * copied from body (not sent for HEAD). Returns 0 or -ENOMEM.
+ */
+int applet_response(struct stream *s, const struct h1_resp *resp,
+		    const char *body, size_t len);
 /* A request on the stats_port: GET /metrics for clients stats_access
  * allows, else an error. The head (hlen bytes) is consumed by the
  * caller. */

@@ -15,6 +15,7 @@
 #include "learn/learn.h"
 #include "log/log.h"
 #include "net/sock_inet.h"
+#include "proxy/adapt.h"
 #include "proxy/bump.h"
 #include "proxy/cache.h"
 #include "proxy/cli-t.h"
@@ -452,9 +453,10 @@ route_try(struct stream *s)
 		if (s->peer != NULL && s->meth != H1_M_CONNECT)
 			req_set_form(s, 0);
 		s->peer = NULL;
-		if (se->intercepted) {
+		if (se->intercepted && !s->host_adapted) {
 			/* Where the client was going: never a fresh DNS
-			 * answer for Host (CVE-2009-0801). */
+			 * answer for Host (CVE-2009-0801). An ICAP service
+			 * that changed the host sends it elsewhere. */
 			set_addrs(s, &se->odst, 1,
 				  sa_port((const struct sockaddr *)&se->odst));
 		} else if (!s->origin_resolved &&
@@ -531,14 +533,28 @@ phase_run(struct stream *s)
 	 * its first request gets the error page. */
 	if (bump_pending_error(s))
 		return;
-	/* 1. Access control: http_access, then adapted_http_access (on the
-	 * request as adapted: tproxyd adapts none, so the same request). */
+	/* 1. Access control: http_access, then REQMOD precache (adapt.c:
+	 * an ICAP service may change or answer the request), then
+	 * adapted_http_access on the request as adapted. */
 	if (!s->access_done) {
 		strm_acl_ctx(s, &ctx);
 		/* Only here may srcdomain acls wait for the client's name. */
 		ctx.name_wait = 1;
 		list = &cfg->http_access;
-		v = acl_check(list, &ctx, ACL_DENY, &rule);
+		rule = NULL;
+		v = s->http_allowed ? ACL_ALLOW :
+		    acl_check(list, &ctx, ACL_DENY, &rule);
+		if (v == ACL_ALLOW && !s->reqmod_done) {
+			s->http_allowed = 1;
+			switch (adapt_reqmod(s, &ctx, &v)) {
+			case ADAPT_WAIT:
+				return;
+			case ADAPT_NEED:
+				break;	/* v says what to look up */
+			case ADAPT_GO:
+				break;
+			}
+		}
 		if (v == ACL_ALLOW && cfg->adapted_http_access.n > 0) {
 			list = &cfg->adapted_http_access;
 			v = acl_check(list, &ctx, ACL_ALLOW, &rule);

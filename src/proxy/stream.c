@@ -19,6 +19,7 @@
 #include "log/log.h"
 #include "net/conn.h"
 #include "net/pipe.h"
+#include "proxy/adapt.h"
 #include "proxy/applet.h"
 #include "proxy/bump.h"
 #include "proxy/cache.h"
@@ -71,6 +72,7 @@ strm_reset(struct stream *s)
 {
 	if (s->dns)
 		dns_cancel(s->dns);
+	adapt_cancel(s);
 	free(s->location);
 	s->location = NULL;
 	memset(&s->state, 0,
@@ -96,6 +98,7 @@ strm_release(struct stream *s)
 	if (s->dns)
 		dns_cancel(s->dns);
 	s->dns = NULL;
+	adapt_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;
@@ -257,6 +260,7 @@ strm_error(struct stream *s, int status, const char *errname,
 		dns_cancel(s->dns);
 		s->dns = NULL;
 	}
+	adapt_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;

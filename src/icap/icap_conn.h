@@ -1,0 +1,41 @@
+/*
+ * icap_conn.h - connections to ICAP services and the transactions over
+ * them (types in icap-t.h): a pool of persistent connections per service,
+ * OPTIONS fetched at start and again when their Options-TTL runs out,
+ * connect and I/O timeouts, Max-Connections.
+ */
+#ifndef TPROXYD_ICAP_ICAP_CONN_H
+#define TPROXYD_ICAP_ICAP_CONN_H
+
+#include "icap/icap-t.h"
+
+/*
+ * Replace the services with n new ones (the previous ones are retired:
+ * their idle connections close, their transactions finish). Asks each new
+ * service for its OPTIONS. Returns 0 or -ENOMEM.
+ */
+int icap_configure(const struct icap_svc_conf *c, size_t n);
+/* Close everything (exit). */
+void icap_shutdown(void);
+/* The i-th service of the current configuration, or NULL. */
+struct icap_svc *icap_svc_at(size_t i);
+size_t icap_nsvc(void);
+
+/*
+ * A new transaction with svc, whose request the caller appends to x->out
+ * (icap_build_req() ...) before icap_xact_start(). cb(arg, x) is called
+ * once, deferred (outside any of this module's calls), when it is DONE or
+ * FAILED; it may free x. NULL when out of memory.
+ */
+struct icap_xact *icap_xact_new(struct icap_svc *svc, icap_done_cb *cb,
+				void *arg);
+/* Send the request and read the response whole (at most body_max bytes
+ * of decoded body). */
+void icap_xact_start(struct icap_xact *x, size_t body_max);
+/* Free x; a transaction still running is cancelled and its connection
+ * closed (never pooled half-way). */
+void icap_xact_free(struct icap_xact *x);
+
+const char *icap_state_str(enum icap_state st);
+
+#endif
