@@ -29,6 +29,11 @@ test="$test nginx-light openssl"
 # namespace for the tproxyctl.service tests (test_tproxyctl_systemd.py).
 test="$test systemd systemd-container"
 
+# c-icap: Debian's ICAP server, run by tests/blackbox/test_icap.py (its
+# echo service); libc-icap-mod-virus-scan and clamav: its virus_scan
+# service with a ClamAV database the test writes (EICAR only).
+test="$test c-icap libc-icap-mod-virus-scan clamav"
+
 # make cache-tests (scripts/cache-tests.sh asks only when node or npm is
 # missing: a node from elsewhere brings its own npm).
 cachetests="nodejs npm"

@@ -163,6 +163,7 @@ struct icap_svc_conf {
 
 struct icap_svc;
 struct icap_xact;
+struct stats_icap;
 
 /* One connection to a service: busy with one transaction, or idle in
  * the service's pool. */
@@ -206,6 +207,7 @@ struct icap_svc {
 	unsigned               refs;		/* transactions, plus one
 						   while configured */
 	struct icap_svc_stats  st;
+	struct stats_icap     *ss;		/* the same, shared */
 };
 
 /* Called once per transaction, deferred, when it is DONE or FAILED; the

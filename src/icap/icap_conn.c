@@ -27,11 +27,19 @@
 #include "icap/icap_conn.h"
 #include "log/log.h"
 #include "net/conn.h"
+#include "stats/stats.h"
 
 /* Options-TTL when the service names none (Squid's
  * icap_default_options_ttl). */
 #define ICAP_DEFAULT_TTL 60.0
 #define ICAP_IBUF 16384
+
+/* A counter of the service, also in the shared metrics. */
+#define COUNT(s, f) do {						\
+	(s)->st.f++;							\
+	if ((s)->ss != NULL)						\
+		(s)->ss->f++;						\
+} while (0)
 
 static struct icap_svc **svcs;
 static size_t nsvcs;
@@ -240,7 +248,7 @@ xact_fail(struct icap_xact *x, int err, const char *why)
 	x->why = why;
 	release_cn(x, 0);
 	if (!x->is_options)
-		x->svc->st.errors++;
+		COUNT(x->svc, errors);
 	set_state(x, ICAP_S_FAILED);
 	finish(x);
 }
@@ -269,7 +277,7 @@ open_cn(struct icap_xact *x)
 	conn_init(&cn->conn, fd, &xprt_raw, cn_io_cb, cn);
 	lim_server_open();
 	s->nconn++;
-	s->st.connects++;
+	COUNT(s, connects);
 	cn->x = x;
 	x->cn = cn;
 	if (connect(fd, (const struct sockaddr *)&s->c.addr,
@@ -401,10 +409,10 @@ recv_step(struct icap_xact *x)
 			/* Not the connection's end: a pooled one must not
 			 * be touched by what follows. */
 			release_cn(x, reusable(x));
-			if (!x->is_options) {
-				if (x->resp.status == 204)
-					x->svc->st.no_content++;
-			}
+			if (!x->is_options && x->resp.status == 204)
+				COUNT(x->svc, no_content);
+			else if (!x->is_options && x->resp.status != 200)
+				COUNT(x->svc, errors);
 			set_state(x, ICAP_S_DONE);
 			finish(x);
 			return;
@@ -520,7 +528,7 @@ xact_run(struct icap_xact *x)
 		x->cn = cn;
 		x->reused = 1;
 		if (!x->is_options)
-			s->st.reused++;
+			COUNT(s, reused);
 		set_state(x, ICAP_S_SEND);
 		evl_timer_arm(&x->timer, s->c.io_timeout);
 		cn->conn.wr_ready = 1;
@@ -582,7 +590,7 @@ icap_xact_start(struct icap_xact *x, size_t body_max)
 {
 	x->t_start = evl_now();
 	if (!x->is_options)
-		x->svc->st.requests++;
+		COUNT(x->svc, requests);
 	if (buf_init(&x->in, ICAP_IBUF) < 0 ||
 	    buf_init(&x->body, body_max > 0 ? body_max : 1) < 0) {
 		xact_fail(x, -ENOMEM, "out of memory");
@@ -741,6 +749,7 @@ icap_configure(const struct icap_svc_conf *c, size_t n)
 			}
 			nv[i]->c = c[i];
 			nv[i]->refs = 1;
+			nv[i]->ss = stats_icap(c[i].name);
 			evl_timer_init(&nv[i]->opt_timer, opt_timer_cb,
 				       nv[i]);
 		}
@@ -764,6 +773,12 @@ icap_shutdown(void)
 	for (i = 0; i < n; i++)
 		retire(old[i]);
 	free(old);
+}
+
+void
+icap_svc_bypassed(struct icap_svc *s)
+{
+	COUNT(s, bypassed);
 }
 
 struct icap_svc *

@@ -20,6 +20,8 @@ void icap_shutdown(void);
 /* The i-th service of the current configuration, or NULL. */
 struct icap_svc *icap_svc_at(size_t i);
 size_t icap_nsvc(void);
+/* A message went on unadapted because s failed (bypass=on). */
+void icap_svc_bypassed(struct icap_svc *s);
 
 /*
  * A new transaction with svc, whose request the caller appends to x->out

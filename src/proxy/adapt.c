@@ -120,7 +120,7 @@ failed(struct stream *s, const struct cfg_icap_svc *cs, struct icap_svc *sv,
 {
 	if (cs->bypass) {
 		if (sv != NULL)
-			sv->st.bypassed++;
+			icap_svc_bypassed(sv);
 		log_msg(LOG_CRIT, "WARNING: ICAP service %s: %s; %s %s goes "
 			"on unadapted (bypass=on)", cs->name, why, s->method,
 			s->url);
@@ -218,10 +218,8 @@ reqmod_done(void *arg, struct icap_xact *x)
 		else if (rc < 0)
 			failed(s, cs, x->svc, why);
 	} else {
-		if (x->state == ICAP_S_DONE) {
+		if (x->state == ICAP_S_DONE)
 			why = "the service answered with an error status";
-			x->svc->st.errors++;
-		}
 		failed(s, cs, x->svc, why ? why : "failed");
 	}
 	icap_xact_free(x);

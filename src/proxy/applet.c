@@ -188,7 +188,9 @@ applet_response(struct stream *s, const struct h1_resp *resp,
 	o.via_name = cfg->via ? proxy_hostname : NULL;
 	o.keepalive = !s->resp_close;
 	o.client_minor = s->minor;
-	o.drop_framing = 1;
+	/* The body is whole here: its length replaces whatever framing
+	 * the service's head named. */
+	o.drop_te = 1;
 	o.has_cl = 1;
 	o.cl = len;
 	buf_reset(out);

@@ -1,0 +1,346 @@
+"""
+test_icap.py - tproxyd's ICAP client (RFC 3507) against real ICAP servers:
+Debian's c-icap (its echo service, started here on loopback with a
+generated configuration) and a small ICAP server written for the tests
+(icap_server.py) for the answers the echo service never gives (a changed
+request, a block page, an error status, a service that hangs or closes
+in the middle of a body).
+
+Three sides per case: what the client gets, what the origin (origin.py)
+saw, and what the ICAP server saw (c-icap's access.log, or the test
+server's records), plus tproxyd's cache.log, access.log and /metrics.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from harness import (RawClient, closed_port, curl, free_port, get_req,
+                     listening_ports, poll, scrape_metrics, wait_for)
+from icap_server import IcapServer
+from origin import body_bytes, body_sha256
+
+C_ICAP = shutil.which("c-icap") or "/usr/bin/c-icap"
+MODULES = "/usr/lib/x86_64-linux-gnu/c_icap"
+
+
+class CIcap:
+    """Debian's c-icap on 127.0.0.1 with the echo service (and what
+    extra lines add), in its own directory and process group."""
+
+    def __init__(self, d, extra=()):
+        assert os.path.exists(C_ICAP), \
+            "c-icap is a test dependency (scripts/deps.sh test)"
+        self.dir = d
+        d.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.access_log = d / "access.log"
+        self.server_log = d / "server.log"
+        conf = [
+            "PidFile %s/c-icap.pid" % d,
+            "CommandsSocket %s/c-icap.ctl" % d,
+            "Timeout 30", "MaxKeepAliveRequests 1000",
+            "KeepAliveTimeout 600", "StartServers 1", "MaxServers 1",
+            "MinSpareThreads 4", "MaxSpareThreads 20",
+            "ThreadsPerChild 20",
+            "Port 127.0.0.1:%d" % self.port,
+            "TmpDir %s" % d, "DebugLevel 1",
+            "ModulesDir %s" % MODULES, "ServicesDir %s" % MODULES,
+            "TemplateDir /usr/share/c_icap/templates/",
+            "LoadMagicFile /etc/c-icap/c-icap.magic",
+            "ServerLog %s" % self.server_log,
+            "AccessLog %s" % self.access_log,
+            "Service echo srv_echo.so",
+        ] + list(extra)
+        self.conf = d / "c-icap.conf"
+        self.conf.write_text("\n".join(conf) + "\n")
+        self.proc = subprocess.Popen(
+            [C_ICAP, "-N", "-f", str(self.conf)],
+            stdout=open(d / "stdout", "wb"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        ok = poll(lambda: self.proc.poll() is not None or
+                  self.port in listening_ports(), 10)
+        assert ok and self.proc.poll() is None, \
+            "c-icap did not start: %s" % (d / "stdout").read_text()
+
+    def url(self, service):
+        return "icap://127.0.0.1:%d/%s" % (self.port, service)
+
+    def access(self):
+        try:
+            return self.access_log.read_text().splitlines()
+        except OSError:
+            return []
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def cicap(tmp_path_factory):
+    c = CIcap(tmp_path_factory.mktemp("cicap"))
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def icap_srv():
+    s = IcapServer().start()
+    yield s
+    s.stop()
+
+
+def icap_conf(*services, extra=()):
+    """icap_enable on, the icap_service lines, adaptation_access for each
+    service (all), and stats_port for /metrics."""
+    lines = ["icap_enable on"]
+    for s in services:
+        lines.append("icap_service %s" % s)
+    for s in services:
+        lines.append("adaptation_access %s allow all" % s.split()[0])
+    return lines + list(extra)
+
+
+def with_stats(lines):
+    port = free_port()
+    return lines + ["stats_port 127.0.0.1:%d" % port], port
+
+
+def svc_metric(m, name, svc):
+    return m.get('tproxyd_icap_%s_total{service="%s"}' % (name, svc), 0)
+
+
+def wait_up(p, svc="s"):
+    """The service's OPTIONS were answered (cache.log says it is up)."""
+    wait_for(lambda: "ICAP service %s is up" % svc in
+             p.cache_log.read_text(), 5, "ICAP service %s up" % svc)
+
+
+def cache_log(p):
+    return p.cache_log.read_text()
+
+
+# --- REQMOD through c-icap's echo service --------------------------------
+
+def test_reqmod_echo_c_icap(tproxyd, origin, cicap):
+    """c-icap's echo service answers 204 (tproxyd allows it): the request
+    goes to the origin unchanged, the body comes back byte-exact, and
+    c-icap logged the REQMOD."""
+    lines, sport = with_stats(icap_conf(
+        "s reqmod_precache bypass=off %s" % cicap.url("echo")))
+    p = tproxyd(lines)
+    wait_up(p)
+    before = len([ln for ln in cicap.access() if " REQMOD " in ln])
+    r = curl(p.port, origin.url("/bytes/100000"))
+    assert r.status == 200
+    assert r.body_sha256 == body_sha256(100000)
+    rec = [x for x in origin.records() if x["path"] == "/bytes/100000"]
+    assert len(rec) == 1
+    wait_for(lambda: len([ln for ln in cicap.access()
+                          if " REQMOD echo 204" in ln]) > before, 5,
+             "c-icap's access.log line")
+    m = scrape_metrics(sport)
+    assert svc_metric(m, "requests", "s") == 1
+    assert svc_metric(m, "no_content", "s") == 1
+    assert svc_metric(m, "errors", "s") == 0
+
+
+@pytest.mark.parametrize("persistent", ["on", "off"])
+def test_reqmod_persistent_connections(tproxyd, origin, cicap, persistent):
+    """Five requests: with icap_persistent_connections on, the OPTIONS
+    connection carries all five REQMODs (one connection opened, five
+    reused; c-icap logged five REQMODs); off, each transaction opens its
+    own."""
+    lines, sport = with_stats(icap_conf(
+        "s reqmod_precache %s" % cicap.url("echo"),
+        extra=["icap_persistent_connections %s" % persistent]))
+    p = tproxyd(lines)
+    wait_up(p)
+    before = len([ln for ln in cicap.access() if " REQMOD " in ln])
+    for i in range(5):
+        r = curl(p.port, origin.url("/bytes/%d" % (10 + i)))
+        assert r.status == 200 and r.body == body_bytes(10 + i)
+    wait_for(lambda: len([ln for ln in cicap.access()
+                          if " REQMOD " in ln]) == before + 5, 5,
+             "five REQMOD lines in c-icap's access.log")
+    m = scrape_metrics(sport)
+    assert svc_metric(m, "requests", "s") == 5
+    if persistent == "on":
+        assert svc_metric(m, "connections", "s") == 1
+        assert svc_metric(m, "reused", "s") == 5
+        # and the kernel agrees: one connection to c-icap is open
+        out = subprocess.run(["ss", "-Htn", "state", "established",
+                              "dst", "127.0.0.1:%d" % cicap.port],
+                             capture_output=True, text=True).stdout
+        assert len(out.strip().splitlines()) == 1, out
+    else:
+        assert svc_metric(m, "connections", "s") == 6
+        assert svc_metric(m, "reused", "s") == 0
+
+
+# --- REQMOD answers c-icap's echo never gives (test ICAP server) ----------
+
+def test_reqmod_rewrite(tproxyd, origin, icap_srv):
+    """The service answers with a new request head: the origin gets the
+    new target with the added field, the client the new resource."""
+    p = tproxyd(icap_conf("s reqmod_precache %s" %
+                          icap_srv.url("rewrite")))
+    wait_up(p)
+    r = curl(p.port, origin.url("/bytes/5000"))
+    assert r.status == 200 and r.body == body_bytes(7)
+    rec = origin.wait_records(1)[-1]
+    assert rec["path"] == "/bytes/7"
+    assert "X-Adapted: yes" in rec["headers"]
+    # what the service saw: the request as the client sent it
+    rq = icap_srv.records("REQMOD")[-1]
+    assert rq["req_hdr"].startswith("GET %s HTTP/1.1\r\n" %
+                                    origin.url("/bytes/5000"))
+    assert rq["fields"]["allow"] == "204"
+    assert "x-client-ip" not in rq["fields"]
+
+
+def test_reqmod_block_page(tproxyd, origin, icap_srv):
+    """The service answers with an HTTP response: the client gets it (403
+    and its page), the origin sees nothing, access.log has the 403."""
+    p = tproxyd(icap_conf("s reqmod_precache %s" % icap_srv.url("block")))
+    wait_up(p)
+    with RawClient(p.port) as c:
+        c.send(get_req(origin.url("/bytes/10")))
+        r = c.read_response()
+        assert r.status == 403
+        assert r.header("X-Blocked-By") == "tpx-icap"
+        assert b"blocked by the test ICAP server" in r.body
+        # the connection stays usable
+        c.send(get_req(origin.url("/bytes/11")))
+        r2 = c.read_response()
+        assert r2.status == 403
+    assert origin.records() == []
+    e = p.wait_access_url(origin.url("/bytes/10"))
+    assert e["status"] == 403
+
+
+def test_adapted_http_access_sees_the_adapted_request(tproxyd, origin,
+                                                       icap_srv):
+    """http_access allowed /bytes/5000; the service rewrote it to
+    /bytes/7, which adapted_http_access denies."""
+    p = tproxyd(icap_conf(
+        "s reqmod_precache %s" % icap_srv.url("rewrite"),
+        extra=["acl tpx_local src 127.0.0.0/8",
+               "acl seven urlpath_regex ^/bytes/7$",
+               "http_access allow tpx_local",
+               "adapted_http_access deny seven",
+               "adapted_http_access allow all"]))
+    wait_up(p)
+    r = curl(p.port, origin.url("/bytes/5000"))
+    assert r.status == 403
+    assert r.header("X-Squid-Error").startswith("ERR_ACCESS_DENIED")
+    assert origin.records() == []
+
+
+def test_adaptation_access_chooses(tproxyd, origin, icap_srv):
+    """adaptation_access: requests it denies never reach the service."""
+    p = tproxyd(["icap_enable on",
+                 "icap_service s reqmod_precache %s" %
+                 icap_srv.url("nc"),
+                 "acl skip urlpath_regex ^/bytes/1$",
+                 "adaptation_access s deny skip",
+                 "adaptation_access s allow all"])
+    wait_up(p)
+    assert curl(p.port, origin.url("/bytes/1")).status == 200
+    assert icap_srv.records("REQMOD") == []
+    assert curl(p.port, origin.url("/bytes/2")).status == 200
+    assert len(icap_srv.records("REQMOD")) == 1
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_send_client_ip(tproxyd, origin, icap_srv, on):
+    p = tproxyd(icap_conf("s reqmod_precache %s" % icap_srv.url("nc"),
+                          extra=["icap_send_client_ip %s" %
+                                 ("on" if on else "off")]))
+    wait_up(p)
+    assert curl(p.port, origin.url("/bytes/3")).status == 200
+    f = icap_srv.records("REQMOD")[-1]["fields"]
+    assert f.get("x-client-ip") == ("127.0.0.1" if on else None)
+
+
+# --- failures: bypass=on goes on, bypass=off answers 500 -----------------
+
+@pytest.mark.parametrize("bypass", ["on", "off"])
+def test_service_down(tproxyd, origin, bypass):
+    """Nothing listens at the service's address (its OPTIONS fail)."""
+    lines, sport = with_stats(icap_conf(
+        "s reqmod_precache bypass=%s icap://127.0.0.1:%d/x" %
+        (bypass, closed_port())))
+    p = tproxyd(lines)
+    wait_for(lambda: "ICAP service s" in cache_log(p) and
+             "is down" in cache_log(p), 5, "the service down")
+    r = curl(p.port, origin.url("/bytes/20"))
+    if bypass == "on":
+        assert r.status == 200 and r.body == body_bytes(20)
+        wait_for(lambda: "goes on unadapted (bypass=on)" in cache_log(p),
+                 5, "the bypass line in cache.log")
+        assert svc_metric(scrape_metrics(sport), "bypassed", "s") == 1
+    else:
+        assert r.status == 500
+        assert r.header("X-Squid-Error").startswith("ERR_ICAP_FAILURE")
+        assert origin.records() == []
+        e = p.wait_access_url(origin.url("/bytes/20"))
+        assert e["status"] == 500
+
+
+@pytest.mark.parametrize("bypass", ["on", "off"])
+def test_service_error_status(tproxyd, origin, icap_srv, bypass):
+    """The service answers ICAP/1.0 500."""
+    p = tproxyd(icap_conf("s reqmod_precache bypass=%s %s" %
+                          (bypass, icap_srv.url("error"))))
+    wait_up(p)
+    r = curl(p.port, origin.url("/bytes/30"))
+    if bypass == "on":
+        assert r.status == 200 and r.body == body_bytes(30)
+    else:
+        assert r.status == 500
+        assert r.header("X-Squid-Error").startswith("ERR_ICAP_FAILURE")
+        assert origin.records() == []
+    assert "ICAP service s: the service answered with an error status" \
+        in cache_log(p)
+
+
+def test_service_hangs_io_timeout(tproxyd, origin, icap_srv):
+    """A service that never answers: icap_io_timeout ends the wait."""
+    p = tproxyd(icap_conf("s reqmod_precache bypass=off %s" %
+                          icap_srv.url("hang"),
+                          extra=["icap_io_timeout 1 second"]))
+    wait_up(p)
+    t0 = time.monotonic()
+    r = curl(p.port, origin.url("/bytes/30"))
+    took = time.monotonic() - t0
+    assert r.status == 500
+    assert 0.8 < took < 5, took
+    assert "icap_io_timeout" in cache_log(p)
+
+
+@pytest.mark.parametrize("bypass", ["on", "off"])
+def test_request_with_body_not_sent(tproxyd, origin, icap_srv, bypass):
+    """Request bodies are not sent to services yet: such a request is a
+    failure of the service, so bypass decides (never sent unscanned
+    silently)."""
+    p = tproxyd(icap_conf("s reqmod_precache bypass=%s %s" %
+                          (bypass, icap_srv.url("nc"))))
+    wait_up(p)
+    with RawClient(p.port) as c:
+        c.send(get_req(origin.url("/sink"), "POST", body=b"x" * 100))
+        r = c.read_response("POST")
+    assert r.status == (200 if bypass == "on" else 500)
+    assert icap_srv.records("REQMOD") == []
+    assert "a request with a body is not sent to ICAP services yet" in \
+        cache_log(p)
