@@ -138,6 +138,8 @@ enum icap_state {
 	ICAP_S_CONNECT,		/* TCP connect in progress */
 	ICAP_S_SEND,		/* writing the request */
 	ICAP_S_RECV,		/* reading the response */
+	ICAP_S_STREAM,		/* connected, streaming both ways: the owner
+				   moves the bytes (icap_xact_io()) */
 	ICAP_S_DONE,		/* the response was read whole */
 	ICAP_S_FAILED,		/* failed: err and why say how */
 };
@@ -239,6 +241,8 @@ struct icap_xact {
 	unsigned           reused:1;	/* on a pooled connection */
 	unsigned           retried:1;	/* resent on a new connection */
 	unsigned           is_options:1;
+	unsigned           streaming:1;	/* the owner moves the bytes */
+	unsigned           eof:1;	/* streaming: the server closed */
 };
 
 #endif

@@ -62,6 +62,8 @@ icap_state_str(enum icap_state st)
 		return "SEND";
 	case ICAP_S_RECV:
 		return "RECV";
+	case ICAP_S_STREAM:
+		return "STREAM";
 	case ICAP_S_DONE:
 		return "DONE";
 	case ICAP_S_FAILED:
@@ -495,9 +497,20 @@ cn_io_cb(struct evl_io *io, int revents)
 			return;
 		}
 		x->svc->failures = 0;
-		set_state(x, ICAP_S_SEND);
 		evl_timer_arm(&x->timer, x->svc->c.io_timeout);
+		if (x->streaming) {
+			conn_want(&cn->conn, 0);
+			set_state(x, ICAP_S_STREAM);
+			evl_defer(&x->defer, deferred_done, x);
+			break;
+		}
+		set_state(x, ICAP_S_SEND);
 		send_step(x);
+		break;
+	case ICAP_S_STREAM:
+		/* The owner decides what to move. */
+		conn_want(&cn->conn, 0);
+		evl_defer(&x->defer, deferred_done, x);
 		break;
 	case ICAP_S_SEND:
 		send_step(x);
@@ -529,9 +542,15 @@ xact_run(struct icap_xact *x)
 		x->reused = 1;
 		if (!x->is_options)
 			COUNT(s, reused);
-		set_state(x, ICAP_S_SEND);
 		evl_timer_arm(&x->timer, s->c.io_timeout);
 		cn->conn.wr_ready = 1;
+		conn_want(&cn->conn, 0);
+		if (x->streaming) {
+			set_state(x, ICAP_S_STREAM);
+			evl_defer(&x->defer, deferred_done, x);
+			return;
+		}
+		set_state(x, ICAP_S_SEND);
 		send_step(x);
 		return;
 	}
@@ -559,6 +578,11 @@ xact_run(struct icap_xact *x)
 	}
 	if (x->state == ICAP_S_SEND) {
 		evl_timer_arm(&x->timer, s->c.io_timeout);
+		if (x->streaming) {
+			set_state(x, ICAP_S_STREAM);
+			evl_defer(&x->defer, deferred_done, x);
+			return;
+		}
 		send_step(x);
 	}
 }
@@ -597,6 +621,74 @@ icap_xact_start(struct icap_xact *x, size_t body_max)
 		return;
 	}
 	xact_run(x);
+}
+
+void
+icap_xact_stream(struct icap_xact *x)
+{
+	x->streaming = 1;
+	icap_xact_start(x, 1);
+}
+
+int
+icap_xact_io(struct icap_xact *x, int rd)
+{
+	struct icap_cn *cn = x->cn;
+	uint64_t count = 0;
+	ssize_t n;
+	int moved = 0, want = 0;
+
+	if (x->state != ICAP_S_STREAM || cn == NULL)
+		return 0;
+	while (x->out_off < buf_len(&x->out) && cn->conn.wr_ready) {
+		n = conn_send2(&cn->conn, NULL, 0, buf_head(&x->out) +
+			       x->out_off, buf_len(&x->out) - x->out_off);
+		if (n == -EAGAIN || n == 0)
+			break;
+		if (n < 0) {
+			xact_fail(x, (int)n, "cannot send to the service");
+			return (int)n;
+		}
+		x->out_off += (size_t)n;
+		moved = 1;
+	}
+	/* What was written is not needed again. */
+	buf_consume(&x->out, x->out_off);
+	x->out_off = 0;
+	if (!buf_empty(&x->out))
+		want |= EVL_WRITE;
+	if (rd && !x->eof) {
+		if (x->in.area == NULL && buf_init(&x->in, ICAP_IBUF) < 0) {
+			xact_fail(x, -ENOMEM, "out of memory");
+			return -ENOMEM;
+		}
+		while (cn->conn.rd_ready && (buf_room(&x->in) > 0 ||
+					     x->in.head > 0)) {
+			if (!conn_recv(&cn->conn, &x->in, &count))
+				break;
+			moved = 1;
+			if (cn->conn.eof) {
+				x->eof = 1;
+				break;
+			}
+		}
+		if (!x->eof && (buf_room(&x->in) > 0 || x->in.head > 0))
+			want |= EVL_READ;
+	}
+	if (moved)
+		evl_timer_arm(&x->timer, x->svc->c.io_timeout);
+	conn_want(&cn->conn, want);
+	return moved;
+}
+
+void
+icap_xact_end(struct icap_xact *x, int reusable)
+{
+	if (x->state != ICAP_S_STREAM)
+		return;
+	evl_timer_stop(&x->timer);
+	release_cn(x, reusable && !x->eof);
+	set_state(x, ICAP_S_DONE);
 }
 
 void
@@ -779,6 +871,18 @@ void
 icap_svc_bypassed(struct icap_svc *s)
 {
 	COUNT(s, bypassed);
+}
+
+void
+icap_svc_no_content(struct icap_svc *s)
+{
+	COUNT(s, no_content);
+}
+
+void
+icap_svc_error(struct icap_svc *s)
+{
+	COUNT(s, errors);
 }
 
 struct icap_svc *

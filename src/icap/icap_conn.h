@@ -22,6 +22,10 @@ struct icap_svc *icap_svc_at(size_t i);
 size_t icap_nsvc(void);
 /* A message went on unadapted because s failed (bypass=on). */
 void icap_svc_bypassed(struct icap_svc *s);
+/* A streamed transaction was answered 204 / failed in a way its owner
+ * found (the counters of the metrics). */
+void icap_svc_no_content(struct icap_svc *s);
+void icap_svc_error(struct icap_svc *s);
 
 /*
  * A new transaction with svc, whose request the caller appends to x->out
@@ -34,6 +38,27 @@ struct icap_xact *icap_xact_new(struct icap_svc *svc, icap_done_cb *cb,
 /* Send the request and read the response whole (at most body_max bytes
  * of decoded body). */
 void icap_xact_start(struct icap_xact *x, size_t body_max);
+/*
+ * Streaming (RESPMOD with a body): the transaction gets a connection (as
+ * icap_xact_start()), then stays in ICAP_S_STREAM, where its owner moves
+ * the bytes with icap_xact_io(): x->out from out_off is written, x->in
+ * read into while it has room. cb(arg, x) is called, deferred, whenever
+ * the connection is ready for that or the transaction FAILED (connect,
+ * timeout); it may free x.
+ */
+void icap_xact_stream(struct icap_xact *x);
+/*
+ * Write what x->out holds past out_off (the written bytes are dropped
+ * from x->out), read into x->in when it has room and rd is set, and watch
+ * the connection for what is left to do. Returns 1 when bytes moved or
+ * the server closed (x->eof), 0 when nothing could move, or a negative
+ * errno (x is FAILED then).
+ */
+int icap_xact_io(struct icap_xact *x, int rd);
+/* The streamed exchange is over: the connection goes back to the pool
+ * when reusable (the answer was read whole, nothing more came), else it
+ * closes; x stays with its buffers. */
+void icap_xact_end(struct icap_xact *x, int reusable);
 /* Free x; a transaction still running is cancelled and its connection
  * closed (never pooled half-way). */
 void icap_xact_free(struct icap_xact *x);

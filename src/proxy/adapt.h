@@ -7,6 +7,7 @@
 #define TPROXYD_PROXY_ADAPT_H
 
 #include "acl/acl-t.h"
+#include "http/h1-t.h"
 
 struct cfg;
 struct stream;
@@ -33,6 +34,21 @@ void adapt_configure(const struct cfg *c);
  */
 enum adapt_rc adapt_reqmod(struct stream *s, const struct acl_ctx *ctx,
 			   enum acl_verdict *v);
+
+/*
+ * RESPMOD precache for s, whose final response head (hlen bytes at the
+ * head of the server's buffer, parsed as resp) was just read and allowed
+ * by the reply rules: 1 when a service takes it (or s was answered), 0
+ * when the response goes on unadapted.
+ */
+int adapt_respmod_start(struct stream *s, const struct h1_resp *resp,
+			size_t hlen);
+/* One step of a RESPMOD in progress (in place of srv_scan_resp()): 1 on
+ * progress. */
+int adapt_respmod_step(struct stream *s);
+/* Whether the server must not be read now (the service is behind, or
+ * has decided). */
+int adapt_srv_hold(const struct stream *s);
 
 /* Forget s's ICAP transaction, if any (the stream ends or errs). */
 void adapt_cancel(struct stream *s);

@@ -43,6 +43,7 @@ struct cfg_port;
 struct cfg_peer;
 struct dns_query;
 struct icap_xact;
+struct adapt_rm;
 struct cli;
 struct srv;
 struct tls_peek;
@@ -224,9 +225,11 @@ struct stream {
 	/* ICAP (adapt.c): the transaction in flight, and how far the
 	 * request got. */
 	struct icap_xact   *icap;
+	struct adapt_rm    *rm;		/* RESPMOD in progress, or NULL */
 	const char         *icap_svc;	/* the service used, for the log */
 	unsigned            http_allowed:1;	/* http_access said allow */
 	unsigned            reqmod_done:1;	/* REQMOD was decided */
+	unsigned            respmod_done:1;	/* RESPMOD was decided */
 	unsigned            host_adapted:1;	/* the service changed the
 						   request's host: go there,
 						   not to the original

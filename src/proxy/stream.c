@@ -412,6 +412,8 @@ strm_forward(struct stream *s)
 	STEP(s, STRM_FORWARD, strm_splice_req(s));
 	p |= srv_recv(s);
 	STEP(s, STRM_FORWARD, srv_parse_resp(s));
+	/* RESPMOD (adapt.c) reads the body in its place. */
+	STEP(s, STRM_FORWARD, adapt_respmod_step(s));
 	p |= srv_scan_resp(s);
 	if (s->cache.fill != NULL && s->resp_scanned)
 		cache_fill_end(s);
