@@ -682,6 +682,21 @@ icap_xact_io(struct icap_xact *x, int rd)
 }
 
 void
+icap_xact_want(struct icap_xact *x, int rd)
+{
+	int want = 0;
+
+	if (x->state != ICAP_S_STREAM || x->cn == NULL)
+		return;
+	if (!buf_empty(&x->out))
+		want |= EVL_WRITE;
+	if (rd && !x->eof && (x->in.area == NULL || buf_room(&x->in) > 0 ||
+			      x->in.head > 0))
+		want |= EVL_READ;
+	conn_want(&x->cn->conn, want);
+}
+
+void
 icap_xact_end(struct icap_xact *x, int reusable)
 {
 	if (x->state != ICAP_S_STREAM)

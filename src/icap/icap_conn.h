@@ -55,6 +55,9 @@ void icap_xact_stream(struct icap_xact *x);
  * errno (x is FAILED then).
  */
 int icap_xact_io(struct icap_xact *x, int rd);
+/* Watch the connection for what is left to do now (after the owner's
+ * steps: the level-triggered loop wakes it again). */
+void icap_xact_want(struct icap_xact *x, int rd);
 /* The streamed exchange is over: the connection goes back to the pool
  * when reusable (the answer was read whole, nothing more came), else it
  * closes; x stays with its buffers. */

@@ -22,6 +22,9 @@ struct adapt_rm {
 	struct h1_body    body0;	/* the origin body's framing at its
 					   start (for a 204: the original
 					   goes on as if never diverted) */
+	struct h1_body    up;		/* the origin body's framing as it
+					   is read (s->resp_body frames
+					   the answer's body) */
 	struct icap_chunk ck;		/* decoding a chunked origin body */
 	size_t            held;		/* bytes at the head of the server's
 					   buffer kept (the head and the

@@ -491,7 +491,7 @@ upload(struct stream *s)
 		       (size_t)-1;
 		done = 0;
 		d = STR_NULL;
-		if (avail == 0 && s->resp_body.kind == H1_BODY_CLOSE &&
+		if (avail == 0 && rm->up.kind == H1_BODY_CLOSE &&
 		    srv->conn.eof) {
 			/* The origin's end is the body's end. */
 			if (put_end(s, 1) < 0)
@@ -510,15 +510,15 @@ upload(struct stream *s)
 			}
 			break;
 		}
-		switch (s->resp_body.kind) {
+		switch (rm->up.kind) {
 		case H1_BODY_LENGTH:
 			take = avail < room ? avail : room;
-			if (take > s->resp_body.left)
-				take = (size_t)s->resp_body.left;
+			if (take > rm->up.left)
+				take = (size_t)rm->up.left;
 			d = str_make(buf_head(b) + rm->held, take);
 			raw = take;
-			s->resp_body.left -= take;
-			done = s->resp_body.left == 0;
+			rm->up.left -= take;
+			done = rm->up.left == 0;
 			break;
 		case H1_BODY_CHUNKED:
 			k = icap_chunk_next(&rm->ck, buf_head(b) + rm->held,
@@ -822,6 +822,14 @@ adapt_respmod_step(struct stream *s)
 	return p;
 }
 
+void
+adapt_update_events(struct stream *s)
+{
+	if (s->rm != NULL && s->icap != NULL)
+		icap_xact_want(s->icap, !s->rm->head_done ||
+			       !s->rm->icap_done);
+}
+
 int
 adapt_srv_hold(const struct stream *s)
 {
@@ -928,6 +936,7 @@ adapt_respmod_start(struct stream *s, const struct h1_resp *resp,
 	if (rc < 0)
 		goto nomem;
 	rm->body0 = s->resp_body;
+	rm->up = s->resp_body;
 	rm->head_len = hlen;
 	if (rm->preview >= 0 || !has_body) {
 		rm->held = hlen;	/* a 204 may still come */

@@ -46,6 +46,8 @@ int adapt_respmod_start(struct stream *s, const struct h1_resp *resp,
 /* One step of a RESPMOD in progress (in place of srv_scan_resp()): 1 on
  * progress. */
 int adapt_respmod_step(struct stream *s);
+/* Event interest of s's ICAP connection, after its steps. */
+void adapt_update_events(struct stream *s);
 /* Whether the server must not be read now (the service is behind, or
  * has decided). */
 int adapt_srv_hold(const struct stream *s);

@@ -498,6 +498,7 @@ strm_update_events(struct stream *s)
 	struct srv *srv = s->srv;
 	int ev = 0;
 
+	adapt_update_events(s);
 	if (srv == NULL || !srv_sending(srv))
 		return;
 	if (srv_want_read(s) || strm_res_fill_ok(s))

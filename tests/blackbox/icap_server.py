@@ -22,7 +22,8 @@ The service is the URI's path (icap://127.0.0.1:PORT/NAME):
               "X-Adapted: yes" added
     prefix    RESPMOD: the body with "ADAPTED\\n" in front, streamed,
               without Content-Length (tproxyd frames it for the client)
-    error     ICAP/1.0 500
+    error     ICAP/1.0 500 (in answer to the preview when there is one)
+    error-late  ICAP/1.0 500 after the whole body
     hang      reads the request, never answers
     cut       RESPMOD: 200, the response head and about 64 KiB of the body,
               then the connection is closed (an answer cut mid-body)
@@ -203,7 +204,19 @@ class IcapServer:
         if service == "hang":
             while True:
                 c.fill()
-        if service == "error":
+        if service == "error" and rec["preview"] is not None:
+            # 500 in answer to the preview: the rest is never asked for.
+            h = hashlib.sha256()
+            for d, ieof in c.chunks():
+                h.update(d)
+                rec["body_len"] += len(d)
+                if not d:
+                    rec["ieof"] = ieof
+            rec["sha256"] = h.hexdigest()
+            c.sock.sendall(b"ICAP/1.0 500 Server Error\r\n"
+                           b"Encapsulated: null-body=0\r\n\r\n")
+            return False    # its connection is not reused
+        if service in ("error", "error-late"):
             self._drain(c, rec, has_body)
             c.sock.sendall(b"ICAP/1.0 500 Server Error\r\n"
                            b"Encapsulated: null-body=0\r\n\r\n")
@@ -281,7 +294,7 @@ class IcapServer:
 
     def _respmod(self, c, rec, service, heads):
         rs = heads.get("res-hdr", "")
-        if service in ("nc", "block", "error"):
+        if service in ("nc", "block", "error", "error-late"):
             self._drain(c, rec, True)
             return self._answer(c, rec, service, "RESPMOD", heads)
         if service == "preview204":

@@ -344,3 +344,219 @@ def test_request_with_body_not_sent(tproxyd, origin, icap_srv, bypass):
     assert icap_srv.records("REQMOD") == []
     assert "a request with a body is not sent to ICAP services yet" in \
         cache_log(p)
+
+
+# --- RESPMOD through c-icap's echo service --------------------------------
+
+@pytest.mark.parametrize("size", [1 << 20, 10 << 20])
+def test_respmod_echo_c_icap_byte_exact(tproxyd, origin, cicap, size):
+    """The origin's body goes through c-icap's echo service (streamed, with
+    its Preview) and comes back byte for byte: 1 MiB and 10 MiB, sha256,
+    both Content-Length and chunked origins."""
+    lines, sport = with_stats(icap_conf(
+        "s respmod_precache bypass=off %s" % cicap.url("echo")))
+    p = tproxyd(lines)
+    wait_up(p)
+    before = len([ln for ln in cicap.access() if " RESPMOD " in ln])
+    for path in ("/bytes/%d" % size, "/chunked/%d" % size):
+        r = curl(p.port, origin.url(path), max_time=60)
+        assert r.rc == 0, r.stderr
+        assert r.status == 200
+        assert r.body_len == size
+        assert r.body_sha256 == body_sha256(size)
+    wait_for(lambda: len([ln for ln in cicap.access()
+                          if " RESPMOD echo " in ln]) == before + 2, 5,
+             "two RESPMOD lines in c-icap's access.log")
+    m = scrape_metrics(sport)
+    assert svc_metric(m, "requests", "s") == 2
+    assert svc_metric(m, "errors", "s") == 0
+
+
+def test_respmod_bodiless_c_icap(tproxyd, origin, cicap):
+    """HEAD and 204 responses go with null-body and Allow: 204."""
+    p = tproxyd(icap_conf("s respmod_precache %s" % cicap.url("echo")))
+    wait_up(p)
+    with RawClient(p.port) as c:
+        c.send(get_req(origin.url("/bytes/1000"), "HEAD"))
+        r = c.read_response("HEAD")
+        assert r.status == 200 and r.header("Content-Length") == "1000"
+        c.send(get_req(origin.url("/status/204")))
+        r = c.read_response()
+        assert r.status == 204
+        c.send(get_req(origin.url("/bytes/10")))
+        r = c.read_response()
+        assert r.status == 200 and r.body == body_bytes(10)
+
+
+# --- RESPMOD answers of the test ICAP server ------------------------------
+
+@pytest.mark.parametrize("size", [100, 100000])
+def test_respmod_preview_204(tproxyd, origin, icap_srv, size):
+    """The service answers 204 to the preview: the client gets the
+    original response unchanged (its Content-Length and fields); the
+    service saw a preview of its OPTIONS' size, with ieof only when the
+    whole body fit."""
+    lines, sport = with_stats(icap_conf(
+        "s respmod_precache bypass=off %s" % icap_srv.url("preview204")))
+    p = tproxyd(lines)
+    wait_up(p)
+    r = curl(p.port, origin.url("/bytes/%d" % size))
+    assert r.status == 200 and r.body_sha256 == body_sha256(size)
+    assert r.header("Content-Length") == str(size)
+    assert r.header("X-Sha256") == body_sha256(size)
+    rec = icap_srv.records("RESPMOD")[-1]
+    assert rec["preview"] == 1024
+    assert rec["ieof"] == (size <= 1024)
+    assert "allow" not in rec["fields"]
+    assert rec["res_hdr"].startswith("HTTP/1.1 200 ")
+    assert rec["req_hdr"].startswith("GET %s " %
+                                     origin.url("/bytes/%d" % size))
+    assert svc_metric(scrape_metrics(sport), "no_content", "s") == 1
+
+
+@pytest.mark.parametrize("minor", [1, 0])
+def test_respmod_modified_streamed(tproxyd, origin, icap_srv, minor):
+    """The service changes the body (streamed back, no Content-Length):
+    an HTTP/1.1 client gets it chunked on a kept connection, an HTTP/1.0
+    client decoded and delimited by the close."""
+    p = tproxyd(icap_conf("s respmod_precache %s" % icap_srv.url("prefix")))
+    wait_up(p)
+    size = 300000
+    with RawClient(p.port) as c:
+        c.send(get_req(origin.url("/bytes/%d" % size),
+                       version="HTTP/1.%d" % minor))
+        r = c.read_response()
+        assert r.status == 200
+        assert r.body == b"ADAPTED\n" + body_bytes(size)
+        assert r.header("Content-Length") is None
+        if minor == 1:
+            assert r.header("Transfer-Encoding") == "chunked"
+            c.send(get_req(origin.url("/bytes/5")))
+            r2 = c.read_response()
+            assert r2.body == b"ADAPTED\n" + body_bytes(5)
+        else:
+            assert r.header("Transfer-Encoding") is None
+            assert c.is_closed()
+    rec = icap_srv.records("RESPMOD")[0]
+    assert rec["body_len"] == size and rec["sha256"] == body_sha256(size)
+
+
+def test_respmod_block_page(tproxyd, origin, icap_srv):
+    """The service replaces the response with a block page."""
+    p = tproxyd(icap_conf("s respmod_precache %s" % icap_srv.url("block")))
+    wait_up(p)
+    r = curl(p.port, origin.url("/bytes/50000"))
+    assert r.status == 403
+    assert r.header("X-Blocked-By") == "tpx-icap"
+    assert b"blocked by the test ICAP server" in r.body
+    e = p.wait_access_url(origin.url("/bytes/50000"))
+    assert e["status"] == 403
+
+
+def test_respmod_cut_mid_body(tproxyd, origin, icap_srv):
+    """The service closes its connection after 64 KiB of a 1 MiB answer:
+    the client's response is cut (the connection closes, no final
+    chunk), never a complete-looking short response."""
+    lines, sport = with_stats(icap_conf(
+        "s respmod_precache bypass=on %s" % icap_srv.url("cut")))
+    p = tproxyd(lines)
+    wait_up(p)
+    with RawClient(p.port) as c:
+        c.send(get_req(origin.url("/bytes/1048576")))
+        head = b""
+        while b"\r\n\r\n" not in head:
+            c._fill()
+            head = c.buf
+        assert head.startswith(b"HTTP/1.1 200")
+        assert b"Transfer-Encoding: chunked" in head
+        data = c.read_until_close()
+    body = data.split(b"\r\n\r\n", 1)[1]
+    assert not body.endswith(b"0\r\n\r\n")
+    assert len(body) < 1048576
+    r = curl(p.port, origin.url("/bytes/1048576"))
+    assert r.rc == 18, (r.rc, r.stderr)   # transfer closed, data missing
+    wait_for(lambda: "closed the connection in the middle of the response"
+             in cache_log(p), 5, "the cut in cache.log")
+    assert svc_metric(scrape_metrics(sport), "errors", "s") == 2
+
+
+@pytest.mark.parametrize("bypass", ["on", "off"])
+def test_respmod_service_down(tproxyd, origin, bypass):
+    lines = icap_conf("s respmod_precache bypass=%s icap://127.0.0.1:%d/x"
+                      % (bypass, closed_port()))
+    p = tproxyd(lines)
+    wait_for(lambda: "is down" in cache_log(p), 5, "the service down")
+    r = curl(p.port, origin.url("/bytes/2000"))
+    if bypass == "on":
+        assert r.status == 200 and r.body == body_bytes(2000)
+        assert "goes on unadapted (bypass=on)" in cache_log(p)
+    else:
+        assert r.status == 500
+        assert r.header("X-Squid-Error").startswith("ERR_ICAP_FAILURE")
+
+
+@pytest.mark.parametrize("bypass", ["on", "off"])
+@pytest.mark.parametrize("service", ["error", "error-late"])
+def test_respmod_error_status(tproxyd, origin, icap_srv, bypass, service):
+    """ICAP/1.0 500 to the preview ("error"): bypass=on sends the original,
+    still whole here (head and preview kept), bypass=off answers 500.
+    The same after the whole body was sent ("error-late"): the original
+    is no longer here, so the client gets 500 either way (never a
+    response that silently misses its adaptation)."""
+    p = tproxyd(icap_conf("s respmod_precache bypass=%s %s" %
+                          (bypass, icap_srv.url(service))))
+    wait_up(p)
+    r = curl(p.port, origin.url("/bytes/200000"))
+    if bypass == "on" and service == "error":
+        assert r.status == 200
+        assert r.body_sha256 == body_sha256(200000)
+        assert "goes on unadapted (bypass=on)" in cache_log(p)
+    else:
+        assert r.status == 500
+        assert r.header("X-Squid-Error").startswith("ERR_ICAP_FAILURE")
+    rec = icap_srv.records("RESPMOD")[-1]
+    assert rec["body_len"] == (200000 if service == "error-late" else 1024)
+
+
+def test_respmod_cache_stores_adapted(tproxyd, origin, icap_srv):
+    """respmod_precache: the cache keeps the adapted response; a hit is
+    served from it without asking the service again."""
+    p = tproxyd(icap_conf("s respmod_precache %s" % icap_srv.url("prefix"),
+                          extra=["cache_mem 16 MB"]))
+    wait_up(p)
+    url = origin.url("/cacheable/5000")
+    r1 = curl(p.port, url)
+    assert r1.status == 200 and r1.body == b"ADAPTED\n" + body_bytes(5000)
+    p.wait_access_url(url)
+    r2 = curl(p.port, url)
+    assert r2.status == 200 and r2.body == b"ADAPTED\n" + body_bytes(5000)
+    assert len(icap_srv.records("RESPMOD")) == 1
+    p.wait_access(lambda e: e["url"] == url and "HIT" in e["code"])
+
+
+def test_respmod_bounded_memory(tproxyd, origin, icap_srv):
+    """A client that does not read while 64 MiB come from the origin
+    through a streaming service: tproxyd's memory stays bounded (the
+    service and the origin are held back), then everything arrives."""
+    p = tproxyd(icap_conf("s respmod_precache %s" % icap_srv.url("echo")))
+    wait_up(p)
+    size = 64 << 20
+    pid = int(p.pid_file.read_text().split()[0])
+
+    def rss_kib():
+        for ln in open("/proc/%d/status" % pid):
+            if ln.startswith("VmRSS:"):
+                return int(ln.split()[1])
+        return 0
+    base = rss_kib()
+    with RawClient(p.port, timeout=60) as c:
+        c.sock.setsockopt(__import__("socket").SOL_SOCKET,
+                          __import__("socket").SO_RCVBUF, 65536)
+        c.send(get_req(origin.url("/bytes/%d" % size)))
+        time.sleep(2.0)
+        grown = rss_kib() - base
+        r = c.read_response()
+    assert r.status == 200 and len(r.body) == size
+    assert __import__("hashlib").sha256(r.body).hexdigest() == \
+        body_sha256(size)
+    assert grown < 16 * 1024, "tproxyd grew by %d KiB" % grown
