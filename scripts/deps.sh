@@ -31,7 +31,8 @@ test="$test systemd systemd-container"
 
 # c-icap: Debian's ICAP server, run by tests/blackbox/test_icap.py (its
 # echo service); libc-icap-mod-virus-scan and clamav: its virus_scan
-# service with a ClamAV database the test writes (EICAR only).
+# service with a ClamAV database the test writes (EICAR only), mounted
+# for c-icap alone with unshare (util-linux).
 test="$test c-icap libc-icap-mod-virus-scan clamav"
 
 # make cache-tests (scripts/cache-tests.sh asks only when node or npm is

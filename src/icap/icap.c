@@ -243,7 +243,7 @@ icap_field(const struct icap_resp *r, const char *name)
 int
 icap_parse_resp(const char *p, size_t len, size_t max, struct icap_resp *r)
 {
-	size_t pos = 0, le;
+	size_t pos = 0, le, i;
 	ssize_t e;
 	int rc, first = 1;
 	const struct str *v;
@@ -266,9 +266,19 @@ icap_parse_resp(const char *p, size_t len, size_t max, struct icap_resp *r)
 		} else if (le == pos) {
 			pos = (size_t)e + 1;
 			break;
+		} else if (p[pos] == ' ' || p[pos] == '\t') {
+			/* A folded continuation line (c-icap's virus_scan
+			 * folds X-Violations-Found): allowed in ICAP heads
+			 * (RFC 3507 uses RFC 2616's syntax). The field keeps
+			 * its first line as its value; a fold before any
+			 * field is malformed. */
+			if (r->nhdr == 0)
+				return ICAP_E_SYNTAX;
+			for (i = pos; i < le; i++)
+				if ((unsigned char)p[i] < 0x20 &&
+				    p[i] != '\t')
+					return ICAP_E_SYNTAX;
 		} else {
-			if (p[pos] == ' ' || p[pos] == '\t')
-				return ICAP_E_SYNTAX;	/* obs-fold */
 			if (r->nhdr == ICAP_MAX_HEADERS)
 				return ICAP_E_TOO_MANY;
 			rc = parse_field(p + pos, le - pos,

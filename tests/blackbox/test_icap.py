@@ -30,9 +30,11 @@ MODULES = "/usr/lib/x86_64-linux-gnu/c_icap"
 
 class CIcap:
     """Debian's c-icap on 127.0.0.1 with the echo service (and what
-    extra lines add), in its own directory and process group."""
+    extra lines add), in its own directory and process group. clamav_db:
+    a directory mounted over /var/lib/clamav for c-icap alone (a private
+    mount namespace: libclamav reads only its compiled-in directory)."""
 
-    def __init__(self, d, extra=()):
+    def __init__(self, d, extra=(), clamav_db=None):
         assert os.path.exists(C_ICAP), \
             "c-icap is a test dependency (scripts/deps.sh test)"
         self.dir = d
@@ -58,8 +60,13 @@ class CIcap:
         ] + list(extra)
         self.conf = d / "c-icap.conf"
         self.conf.write_text("\n".join(conf) + "\n")
+        cmd = [C_ICAP, "-N", "-f", str(self.conf)]
+        if clamav_db is not None:
+            cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                   'mount --bind "$0" /var/lib/clamav && exec "$@"',
+                   str(clamav_db)] + cmd
         self.proc = subprocess.Popen(
-            [C_ICAP, "-N", "-f", str(self.conf)],
+            cmd,
             stdout=open(d / "stdout", "wb"), stderr=subprocess.STDOUT,
             start_new_session=True)
         ok = poll(lambda: self.proc.poll() is not None or
@@ -89,6 +96,30 @@ class CIcap:
 @pytest.fixture(scope="module")
 def cicap(tmp_path_factory):
     c = CIcap(tmp_path_factory.mktemp("cicap"))
+    yield c
+    c.stop()
+
+
+@pytest.fixture(scope="module")
+def cicap_av(tmp_path_factory):
+    """c-icap with its virus_scan service on ClamAV (Debian's clamav_mod),
+    whose only signature database is written here: EICAR's MD5 (no
+    network, no freshclam). libclamav must load it and find EICAR."""
+    d = tmp_path_factory.mktemp("cicap_av")
+    db = d / "clamav"
+    db.mkdir()
+    # hash signature: MD5:size:name (ClamAV's .hdb format)
+    import hashlib
+    from origin import EICAR
+    (db / "tproxyd-test.hdb").write_text(
+        "%s:%d:Tproxyd-Test.EICAR\n" % (hashlib.md5(EICAR).hexdigest(),
+                                        len(EICAR)))
+    c = CIcap(d / "ci", extra=[
+        "Module common clamav_mod.so",
+        "Service antivirus_module virus_scan.so",
+        "virus_scan.ScanFileTypes TEXT DATA EXECUTABLE ARCHIVE GIF JPEG "
+        "MSOFFICE",
+        "virus_scan.MaxObjectSize 5M"], clamav_db=db)
     yield c
     c.stop()
 
@@ -560,3 +591,24 @@ def test_respmod_bounded_memory(tproxyd, origin, icap_srv):
     assert __import__("hashlib").sha256(r.body).hexdigest() == \
         body_sha256(size)
     assert grown < 16 * 1024, "tproxyd grew by %d KiB" % grown
+
+
+# --- virus scanning: c-icap's virus_scan with ClamAV -----------------------
+
+def test_respmod_virus_scan_blocks_eicar(tproxyd, origin, cicap_av):
+    """The EICAR test file is found by ClamAV (through c-icap's virus_scan
+    service) and replaced by c-icap's VIRUS FOUND page; a clean file goes
+    through unchanged."""
+    lines, sport = with_stats(icap_conf(
+        "av respmod_precache bypass=off %s" % cicap_av.url("virus_scan")))
+    p = tproxyd(lines)
+    wait_up(p, "av")
+    r = curl(p.port, origin.url("/eicar"))
+    assert r.status == 403
+    assert b"VIRUS FOUND" in r.body
+    assert b"Tproxyd-Test.EICAR" in r.body
+    r = curl(p.port, origin.url("/bytes/3000"))
+    assert r.status == 200 and r.body == body_bytes(3000)
+    e = p.wait_access_url(origin.url("/eicar"))
+    assert e["status"] == 403
+    assert svc_metric(scrape_metrics(sport), "requests", "av") == 2

@@ -134,6 +134,11 @@ static const struct {
 	{ "ICAP/1.0 500 Server error\r\n\r\n", 1, 500, 0, "" },
 	{ "ICAP/1.0 200\r\nEncapsulated: null-body=0\r\n\r\n", 1, 200, 1,
 	  "" },
+	/* c-icap's virus_scan folds X-Violations-Found */
+	{ "ICAP/1.0 200 OK\r\nISTag: \"CI1\"\r\nX-Violations-Found: 1\r\n"
+	  "\t-\r\n\tEICAR\r\n\t0\r\n\t0\r\n"
+	  "Encapsulated: res-hdr=0, res-body=10\r\n\r\n", 1, 200, 2,
+	  "\"CI1\"" },
 	/* refused */
 	{ "HTTP/1.1 200 OK\r\n\r\n", ICAP_E_VERSION, 0, 0, NULL },
 	{ "ICAP/1.1 200 OK\r\n\r\n", ICAP_E_VERSION, 0, 0, NULL },
@@ -146,7 +151,9 @@ static const struct {
 	{ "ICAP/1.0 204 OK\r\nBad Name: x\r\n\r\n", ICAP_E_SYNTAX, 0, 0,
 	  NULL },
 	{ "ICAP/1.0 204 OK\r\n: x\r\n\r\n", ICAP_E_SYNTAX, 0, 0, NULL },
-	{ "ICAP/1.0 204 OK\r\nA: x\r\n folded\r\n\r\n", ICAP_E_SYNTAX, 0, 0,
+	{ "ICAP/1.0 204 OK\r\n folded first\r\n\r\n", ICAP_E_SYNTAX, 0, 0,
+	  NULL },
+	{ "ICAP/1.0 204 OK\r\nA: x\r\n \x01\r\n\r\n", ICAP_E_SYNTAX, 0, 0,
 	  NULL },
 	{ "ICAP/1.0 204 OK\r\nA: x\ry\r\n\r\n", ICAP_E_SYNTAX, 0, 0, NULL },
 	{ "ICAP/1.0 204 OK\r\nA: \x01\r\n\r\n", ICAP_E_SYNTAX, 0, 0, NULL },
