@@ -18,6 +18,8 @@ put(struct buf *out, const char *p, size_t n)
 {
 	size_t need = buf_len(out) + n;
 
+	if (n == 0)
+		return 0;	/* an empty view may have no pointer */
 	if (out->size < need && buf_reserve(out, need + need / 2 + 256) < 0)
 		return -ENOMEM;
 	return buf_append(out, p, n) < 0 ? -ENOMEM : 0;
