@@ -25,8 +25,9 @@ The service is the URI's path (icap://127.0.0.1:PORT/NAME):
     error     ICAP/1.0 500 (in answer to the preview when there is one)
     error-late  ICAP/1.0 500 after the whole body
     hang      reads the request, never answers
-    cut       RESPMOD: 200, the response head and about 64 KiB of the body,
-              then the connection is closed (an answer cut mid-body)
+    cut       RESPMOD: reads the whole body, then answers 200 with the
+              response head and about 64 KiB of the body, and closes the
+              connection (an answer cut mid-body)
 
 OPTIONS: Methods REQMOD, RESPMOD; Preview PREVIEW (constructor); Allow:
 204; Options-TTL TTL; ISTag "TPX-1"; Max-Connections MAXCONN when given.
@@ -297,6 +298,22 @@ class IcapServer:
         if service in ("nc", "block", "error", "error-late"):
             self._drain(c, rec, True)
             return self._answer(c, rec, service, "RESPMOD", heads)
+        if service == "cut":
+            # The whole body is read first, so that tproxyd sees only the
+            # closed read: the answer stops after 64 KiB of it.
+            kept = []
+
+            def keep(d):
+                if sum(len(k) for k in kept) < 65536:
+                    kept.append(d)
+            self._drain(c, rec, True, keep)
+            rsb = rs.encode("latin-1")
+            c.sock.sendall(b'ICAP/1.0 200 OK\r\nISTag: "TPX-1"\r\n'
+                           b"Encapsulated: res-hdr=0, res-body=%d\r\n\r\n"
+                           % len(rsb) + rsb)
+            for d in kept:
+                c.sock.sendall(chunk(d))
+            return False
         if service == "preview204":
             for d, ieof in c.chunks():
                 if not d:
@@ -323,8 +340,6 @@ class IcapServer:
 
         def sink(d):
             send_head()
-            if service == "cut" and sent[0] >= 65536:
-                raise EOFError     # closes the connection mid-body
             c.sock.sendall(chunk(d))
             sent[0] += len(d)
 

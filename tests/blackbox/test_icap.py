@@ -513,6 +513,8 @@ def test_respmod_cut_mid_body(tproxyd, origin, icap_srv):
                                     cache_log(p))) == 2, 5,
              "two cuts in cache.log")
     assert svc_metric(scrape_metrics(sport), "errors", "s") == 2
+    e = p.wait_access_url(origin.url("/bytes/1048576"))
+    assert e["code"].endswith("_ABORTED"), e
 
 
 @pytest.mark.parametrize("bypass", ["on", "off"])
