@@ -76,6 +76,24 @@ adapt_configure(const struct cfg *c)
 			"is used");
 }
 
+/* x's exchange ended: its time counts for %icap::tt (once). */
+static void
+xact_time(struct stream *s, struct icap_xact *x)
+{
+	if (x != NULL && x->t_start > 0) {
+		s->icap_t += evl_now() - x->t_start;
+		x->t_start = 0;
+	}
+}
+
+/* x is done with. */
+static void
+xact_done(struct stream *s, struct icap_xact *x)
+{
+	xact_time(s, x);
+	icap_xact_free(x);
+}
+
 void
 adapt_cancel(struct stream *s)
 {
@@ -87,7 +105,7 @@ adapt_cancel(struct stream *s)
 		s->res.fwd = 0;
 	}
 	s->icap = NULL;
-	icap_xact_free(x);
+	xact_done(s, x);
 	free(s->rm);
 	s->rm = NULL;
 }
@@ -243,7 +261,7 @@ reqmod_done(void *arg, struct icap_xact *x)
 			why = "the service answered with an error status";
 		failed(s, cs, x->svc, why ? why : "failed");
 	}
-	icap_xact_free(x);
+	xact_done(s, x);
 	strm_wake(s);
 }
 
@@ -378,7 +396,7 @@ original(struct stream *s, int reusable)
 	s->resp_body = rm->body0;
 	if (x != NULL) {
 		icap_xact_end(x, reusable);
-		icap_xact_free(x);
+		xact_done(s, x);
 	}
 	s->icap = NULL;
 	free(rm);
@@ -701,6 +719,7 @@ answer_head(struct stream *s)
 	if (s->resp_body.kind == H1_BODY_NONE) {
 		s->resp_scanned = 1;
 		rm->icap_done = 1;
+		xact_time(s, x);
 		if (body != ICAP_P_NULL_BODY)
 			rm->up_stop = 1;	/* a body we do not read */
 		icap_xact_end(x, rm->up_done && body == ICAP_P_NULL_BODY &&
@@ -736,6 +755,7 @@ relay(struct stream *s)
 		s->resp_scanned = 1;
 		s->aborted = 1;
 		rm->icap_done = 1;
+		xact_time(s, x);
 		return 1;
 	}
 	if (s->dechunk) {
@@ -767,6 +787,7 @@ relay(struct stream *s)
 	if (done) {
 		s->resp_scanned = 1;
 		rm->icap_done = 1;
+		xact_time(s, x);
 		if (!rm->up_done)
 			s->srv_reusable = 0;
 		icap_xact_end(x, rm->up_done && buf_len(b) == s->res.fwd);

@@ -227,6 +227,7 @@ struct stream {
 	struct icap_xact   *icap;
 	struct adapt_rm    *rm;		/* RESPMOD in progress, or NULL */
 	const char         *icap_svc;	/* the service used, for the log */
+	double              icap_t;	/* seconds in ICAP transactions */
 	unsigned            http_allowed:1;	/* http_access said allow */
 	unsigned            reqmod_done:1;	/* REQMOD was decided */
 	unsigned            respmod_done:1;	/* RESPMOD was decided */

@@ -618,3 +618,35 @@ def test_respmod_virus_scan_blocks_eicar(tproxyd, origin, cicap_av):
     e = p.wait_access_url(origin.url("/eicar"))
     assert e["status"] == 403
     assert svc_metric(scrape_metrics(sport), "requests", "av") == 2
+
+
+# --- access.log ------------------------------------------------------------
+
+def test_access_log_icap_codes(tproxyd, origin, icap_srv, tmp_path):
+    """%icap::<service_name and %icap::tt (milliseconds in ICAP
+    transactions): the service's name and a time for adapted requests,
+    "-" for the others."""
+    log = tmp_path / "icap.log"
+    p = tproxyd(["icap_enable on",
+                 "icap_service rq reqmod_precache %s" % icap_srv.url("nc"),
+                 "icap_service rs respmod_precache %s" %
+                 icap_srv.url("prefix"),
+                 "acl skip urlpath_regex ^/bytes/1$",
+                 "adaptation_access rq deny skip",
+                 "adaptation_access rs deny skip",
+                 "adaptation_access rq allow all",
+                 "adaptation_access rs allow all",
+                 "logformat icap %icap::<service_name %icap::tt %>Hs %ru",
+                 "access_log %s icap" % log])
+    wait_up(p, "rq")
+    wait_up(p, "rs")
+    assert curl(p.port, origin.url("/bytes/1")).status == 200
+    r = curl(p.port, origin.url("/bytes/2"))
+    assert r.body == b"ADAPTED\n" + body_bytes(2)
+    wait_for(lambda: log.exists() and
+             len(log.read_text().splitlines()) == 2, 5, "two lines")
+    a, b = [ln.split() for ln in log.read_text().splitlines()]
+    assert a == ["-", "-", "200", origin.url("/bytes/1")]
+    # the last service used (RESPMOD after REQMOD), the time of both
+    assert b[0] == "rs" and b[2] == "200" and b[3] == origin.url("/bytes/2")
+    assert 0 <= int(b[1]) < 5000
