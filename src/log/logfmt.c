@@ -493,7 +493,7 @@ lf_format(char *out, size_t n_out, const struct lf_tok *tok, size_t n,
 			break;
 		case LF_ICAP_TT:
 			if (r->icap_svc != NULL)
-				len = put_num(v, (unsigned long long)r->icap_ms);
+				len = put_num(v, r->icap_ms);
 			break;
 		case LF_ICAP_SVC:
 			if (r->icap_svc != NULL) {
