@@ -13,6 +13,9 @@
 
 /* Most icap_service lines. */
 #define CFG_ICAP_MAX_SVC 16
+/* adaptation_access lines naming a service defined further down (Squid
+ * resolves the names at the end too). */
+#define CFG_ICAP_MAX_PEND 32
 
 /* A vectoring point (Squid's names). */
 enum cfg_icap_vec {
@@ -40,6 +43,11 @@ struct cfg_icap {
 	/* adaptation_access: each rule's allow field is
 	 * (service index << 1) | allow. */
 	struct access_list  access;
+	size_t              npend;
+	struct {
+		size_t rule;		/* index in access */
+		char   name[64];	/* the service it names */
+	} pend[CFG_ICAP_MAX_PEND];
 	int                 preview_enable;	/* icap_preview_enable */
 	long                preview_size;	/* icap_preview_size, -1 */
 	int                 send_client_ip;

@@ -311,14 +311,25 @@ set_access(struct cfg_parse *p, const struct tok *t, size_t n)
 		if (strcmp(ic->svc[i].name, t[1].s) == 0)
 			break;
 	if (i == ic->nsvc) {
-		cfg_err(p, &t[1], "%s: no icap_service named '%s' above this "
-			"line", t[0].s, t[1].s);
-		return;
+		/* Named further down, or nowhere: the end decides. */
+		if (ic->npend == CFG_ICAP_MAX_PEND ||
+		    strlen(t[1].s) >= sizeof(ic->pend[0].name)) {
+			cfg_err(p, &t[1], "%s: no icap_service named '%s' "
+				"above this line", t[0].s, t[1].s);
+			return;
+		}
+		i = CFG_ICAP_MAX_SVC;	/* matches no service yet */
 	}
 	cfg_access_line(p, t, n, 2, t[0].s, &ic->access);
 	if (ic->access.n == before + 1) {
 		r = &ic->access.rule[before];
 		r->allow = (int)(i << 1) | (r->allow ? 1 : 0);
+		if (i == CFG_ICAP_MAX_SVC) {
+			ic->pend[ic->npend].rule = before;
+			memcpy(ic->pend[ic->npend].name, t[1].s,
+			       strlen(t[1].s) + 1);
+			ic->npend++;
+		}
 	}
 }
 
@@ -339,6 +350,27 @@ static void
 icap_finish(struct cfg_parse *p)
 {
 	struct cfg_icap *ic = &p->c->icap;
+	struct access_rule *r;
+	struct tok where;
+	size_t k, i;
+
+	for (k = 0; k < ic->npend; k++) {
+		r = &ic->access.rule[ic->pend[k].rule];
+		for (i = 0; i < ic->nsvc; i++)
+			if (strcmp(ic->svc[i].name, ic->pend[k].name) == 0)
+				break;
+		if (i < ic->nsvc) {
+			r->allow = (int)(i << 1) | (r->allow & 1);
+			continue;
+		}
+		/* Squid warns and uses no service for it either. */
+		memset(&where, 0, sizeof(where));
+		where.s = ic->pend[k].name;
+		where.file = r->file;
+		where.line = r->line;
+		cfg_warn(p, &where, "adaptation_access: no icap_service named "
+			 "'%s'; the line is ignored", ic->pend[k].name);
+	}
 
 	if (ic->nsvc > 0 && !ic->enable)
 		cfg_warn(p, NULL, "icap_service lines are not used: "

@@ -464,8 +464,12 @@ static const struct {
 	{ "icap_service e reqmod_precache icap://127.0.0.1/x\n"
 	  "icap_service e respmod_precache icap://127.0.0.1/y\n", 1, 1,
 	  "defined twice" },
-	{ "adaptation_access nosuch allow all\n", 1, 0,
-	  "no icap_service named 'nosuch'" },
+	{ "adaptation_access nosuch allow all\n", 0, 1,
+	  "t.conf:1: WARNING: adaptation_access: no icap_service named "
+	  "'nosuch'; the line is ignored" },
+	/* named further down: resolved at the end */
+	{ "icap_enable on\nadaptation_access e allow all\n"
+	  "icap_service e reqmod_precache icap://127.0.0.1/x\n", 0, 0, NULL },
 	{ "icap_service e reqmod_precache icap://127.0.0.1/x\n"
 	  "adaptation_access e maybe all\n", 1, 1, NULL },
 	{ "icap_preview_size 4096\nicap_preview_size -1\n"
