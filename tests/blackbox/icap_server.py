@@ -15,7 +15,8 @@ The service is the URI's path (icap://127.0.0.1:PORT/NAME):
     echo      REQMOD: 200 with the same request head; RESPMOD: 200 with
               the same response head and body, streamed back chunk by
               chunk as it arrives (Content-Length kept)
-    nc        204 No Content, after the whole message (or the preview)
+    nc        204 No Content, after the whole message (or the preview);
+              RESPMOD without a preview nor Allow: 204: as echo
     preview204  RESPMOD: 204 right after the preview, never asks for more
     block     200 with an HTTP 403 block page
     rewrite   REQMOD: the request goes to /bytes/7 of the same origin with
@@ -25,6 +26,7 @@ The service is the URI's path (icap://127.0.0.1:PORT/NAME):
     error     ICAP/1.0 500 (in answer to the preview when there is one)
     error-late  ICAP/1.0 500 after the whole body
     hang      reads the request, never answers
+    slow      204 after 300 ms
     cut       RESPMOD: reads the whole body, then answers 200 with the
               response head and about 64 KiB of the body, and closes the
               connection (an answer cut mid-body)
@@ -205,6 +207,13 @@ class IcapServer:
         if service == "hang":
             while True:
                 c.fill()
+        if service == "slow":
+            import time
+            self._drain(c, rec, has_body)
+            time.sleep(0.3)
+            c.sock.sendall(b'ICAP/1.0 204 No Content\r\nISTag: "TPX-1"'
+                           b"\r\n\r\n")
+            return True
         if service == "error" and rec["preview"] is not None:
             # 500 in answer to the preview: the rest is never asked for.
             h = hashlib.sha256()
@@ -295,6 +304,11 @@ class IcapServer:
 
     def _respmod(self, c, rec, service, heads):
         rs = heads.get("res-hdr", "")
+        if (service == "nc" and rec["preview"] is None and
+                "204" not in rec["fields"].get("allow", "")):
+            # A 204 is not allowed here (RFC 3507 4.6): "unchanged" is
+            # the message sent back as it came.
+            service = "echo"
         if service in ("nc", "block", "error", "error-late"):
             self._drain(c, rec, True)
             return self._answer(c, rec, service, "RESPMOD", heads)

@@ -650,3 +650,47 @@ def test_access_log_icap_codes(tproxyd, origin, icap_srv, tmp_path):
     # the last service used (RESPMOD after REQMOD), the time of both
     assert b[0] == "rs" and b[2] == "200" and b[3] == origin.url("/bytes/2")
     assert 0 <= int(b[1]) < 5000
+
+
+# --- OPTIONS, preview settings, Max-Connections ---------------------------
+
+def test_options_refreshed_per_ttl(tproxyd, icap_srv):
+    """The service's Options-TTL (1 s here) makes tproxyd ask again."""
+    icap_srv.ttl = 1
+    p = tproxyd(icap_conf("s reqmod_precache %s" % icap_srv.url("nc")))
+    wait_up(p)
+    wait_for(lambda: len(icap_srv.records("OPTIONS")) >= 3, 5,
+             "OPTIONS asked again after each Options-TTL")
+
+
+def test_preview_disabled(tproxyd, origin, icap_srv):
+    """icap_preview_enable off: no Preview even when the service wants
+    one; the whole body goes to the service."""
+    p = tproxyd(icap_conf("s respmod_precache %s" % icap_srv.url("nc"),
+                          extra=["icap_preview_enable off"]))
+    wait_up(p)
+    r = curl(p.port, origin.url("/bytes/5000"))
+    assert r.status == 200 and r.body == body_bytes(5000)
+    rec = icap_srv.records("RESPMOD")[-1]
+    assert rec["preview"] is None
+    assert rec["body_len"] == 5000
+    assert rec["sha256"] == body_sha256(5000)
+
+
+def test_max_connections(tproxyd, origin):
+    """The service says Max-Connections: 1: four requests at once through
+    a service that takes 300 ms each share one connection, one after the
+    other, and all succeed."""
+    srv = IcapServer(max_conn=1).start()
+    try:
+        p = tproxyd(icap_conf("s reqmod_precache %s" % srv.url("slow")))
+        wait_up(p)
+        import concurrent.futures
+        with concurrent.futures.ThreadPoolExecutor(4) as ex:
+            res = list(ex.map(lambda i: curl(p.port, origin.url(
+                "/bytes/%d" % (100 + i))), range(4)))
+        assert [r.status for r in res] == [200] * 4
+        assert len(srv.records("REQMOD")) == 4
+        assert srv.max_open == 1
+    finally:
+        srv.stop()
