@@ -694,3 +694,62 @@ def test_max_connections(tproxyd, origin):
         assert srv.max_open == 1
     finally:
         srv.stop()
+
+
+# --- lifecycle: client gone, workers, reconfiguration ----------------------
+
+def test_client_leaves_mid_respmod(tproxyd, origin, icap_srv):
+    """A client that closes in the middle of a streamed RESPMOD: the
+    transaction and its connection are dropped (no pooling of a
+    half-read answer), and the next request is served normally."""
+    lines, sport = with_stats(icap_conf("s respmod_precache %s" %
+                                        icap_srv.url("echo")))
+    p = tproxyd(lines)
+    wait_up(p)
+    with RawClient(p.port) as c:
+        c.send(get_req(origin.url("/bytes/%d" % (8 << 20))))
+        c._fill()
+        assert c.buf.startswith(b"HTTP/1.1 200")
+    e = p.wait_access_url(origin.url("/bytes/%d" % (8 << 20)))
+    assert e["code"].endswith("_ABORTED")
+    r = curl(p.port, origin.url("/bytes/100000"))
+    assert r.status == 200 and r.body_sha256 == body_sha256(100000)
+    m = scrape_metrics(sport)
+    # the dropped connection was not reused for the second request
+    assert svc_metric(m, "connections", "s") == 2
+
+
+def test_workers(tproxyd, origin, cicap):
+    """workers 2: each worker has its services; /metrics sums them."""
+    lines, sport = with_stats(icap_conf(
+        "s reqmod_precache %s" % cicap.url("echo"), extra=["workers 2"]))
+    p = tproxyd(lines)
+    wait_for(lambda: cache_log(p).count("ICAP service s is up") == 2, 5,
+             "both workers' services up")
+    for i in range(6):
+        assert curl(p.port, origin.url("/bytes/%d" % (i + 1))).status == 200
+    assert svc_metric(scrape_metrics(sport), "requests", "s") == 6
+
+
+def test_reconfigure_moves_the_service(tproxyd, origin, icap_srv):
+    """-k reconfigure replaces the services: the next requests go to the
+    new server (the old one's pooled connection is closed)."""
+    other = IcapServer().start()
+    try:
+        p = tproxyd(icap_conf("s reqmod_precache %s" % icap_srv.url("nc")))
+        wait_up(p)
+        assert curl(p.port, origin.url("/bytes/1")).status == 200
+        assert len(icap_srv.records("REQMOD")) == 1
+        p.write_config(icap_conf("s reqmod_precache %s" %
+                                 other.url("block")))
+        assert p.run_k("reconfigure").returncode == 0
+        wait_for(lambda: len(other.records("OPTIONS")) >= 1, 5,
+                 "OPTIONS from the new configuration")
+        wait_for(lambda: icap_srv.open == 0, 5,
+                 "the old service's connections closed")
+        r = curl(p.port, origin.url("/bytes/2"))
+        assert r.status == 403
+        assert len(icap_srv.records("REQMOD")) == 1
+        assert len(other.records("REQMOD")) == 1
+    finally:
+        other.stop()
