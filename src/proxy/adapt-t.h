@@ -14,6 +14,9 @@
 /* Most body bytes sent as a preview (the origin's bytes are kept in the
  * server's input buffer until the service decides). */
 #define ADAPT_PREVIEW_MAX 8192
+/* Largest request body sent to a REQMOD service (whole, from the
+ * client's buffer). */
+#define ADAPT_REQ_BODY_MAX 65536
 /* Bytes waiting for the service before the origin is read again. */
 #define ADAPT_OUT_MAX 65536
 

@@ -9,8 +9,10 @@
  * it); an HTTP response goes to the client instead (a block page). A
  * service that is down or fails lets the request go on unadapted with a
  * cache.log line when it has bypass=on, and answers 500
- * ERR_ICAP_FAILURE when it has bypass=off. Requests with a body are not
- * sent to services yet: they are treated as a failure of the service
+ * ERR_ICAP_FAILURE when it has bypass=off. A request body of declared
+ * length up to ADAPT_REQ_BODY_MAX is read whole first and sent from the
+ * client's buffer (the service may change the head, not the body);
+ * other bodies are not sent, which counts as a failure of the service
  * (bypass decides).
  */
 #include <errno.h>
@@ -218,8 +220,13 @@ apply(struct stream *s, const struct icap_xact *x, const char **why)
 		return 1;
 	}
 	if (encap_head(x, ICAP_P_REQ_HDR, &p, &len) == 0) {
-		if (buf_len(&x->body) > 0) {
-			*why = "the adapted request has a body, which "
+		/* The body goes on as the client sent it: the service may
+		 * change the head, not the body. */
+		if (buf_len(&x->body) != (s->req.in ? s->req.fwd : 0) ||
+		    (buf_len(&x->body) > 0 &&
+		     memcmp(buf_head(&x->body), buf_head(s->req.in),
+			    buf_len(&x->body)) != 0)) {
+			*why = "the service changed the request body, which "
 			       "tproxyd does not take from an ICAP service";
 			return -1;
 		}
@@ -325,9 +332,21 @@ adapt_reqmod(struct stream *s, const struct acl_ctx *ctx,
 		return ADAPT_WAIT;
 	}
 	if (s->req_body.kind != H1_BODY_NONE) {
-		failed(s, cs, sv, "a request with a body is not sent to "
-		       "ICAP services yet");
-		return ADAPT_WAIT;
+		/* A small body with a declared length is sent whole, once
+		 * the client's buffer holds it; others are not sent. */
+		if (s->req_body.kind != H1_BODY_LENGTH ||
+		    s->req_body_seen + s->req_body.left > ADAPT_REQ_BODY_MAX ||
+		    s->req.in == NULL || s->req_body_seen + s->req_body.left >
+		    s->req.in->size) {
+			failed(s, cs, sv, "a request body of unknown length "
+			       "or over 64 KiB is not sent to ICAP services");
+			return ADAPT_WAIT;
+		}
+		if (!s->req_scanned) {
+			s->reqmod_done = 0;	/* asked again with it */
+			s->reqmod_body_wait = 1;
+			return ADAPT_WAIT;
+		}
 	}
 	x = icap_xact_new(sv, reqmod_done, s);
 	memset(&head, 0, sizeof(head));
@@ -342,6 +361,7 @@ adapt_reqmod(struct stream *s, const struct acl_ctx *ctx,
 	o.uri = str_make(sv->c.uri, strlen(sv->c.uri));
 	o.host = str_make(sv->c.host, strlen(sv->c.host));
 	o.req_hdr = str_make(buf_head(&head), buf_len(&head));
+	o.has_body = s->req_body.kind != H1_BODY_NONE;
 	o.preview = -1;
 	o.allow204 = 1;
 	if (cfg->icap.send_client_ip)
@@ -350,6 +370,21 @@ adapt_reqmod(struct stream *s, const struct acl_ctx *ctx,
 			sizeof(client))));
 	rc = icap_build_req(&x->out, &o);
 	buf_free(&head);
+	if (rc == 0 && o.has_body) {
+		/* The whole body, read and approved in the client's
+		 * buffer: one chunk. */
+		size_t n = (size_t)s->req.fwd;
+
+		rc = icap_chunk_head(&x->out, n);
+		if (rc == 0 && buf_reserve(&x->out, buf_len(&x->out) + n + 16)
+		    < 0)
+			rc = -ENOMEM;
+		if (rc == 0 && (buf_append(&x->out, buf_head(s->req.in), n) <
+				0 || buf_append(&x->out, "\r\n", 2) < 0))
+			rc = -ENOMEM;
+		if (rc == 0)
+			rc = icap_chunk_end(&x->out, 0);
+	}
 	if (rc < 0) {
 		icap_xact_free(x);
 		failed(s, cs, sv, "cannot build the request");

@@ -290,10 +290,15 @@ req_adapt(struct stream *s, const struct h1_req *req, const char *head,
 	if (h1_msg_info(req->hdr, req->nhdr, req->minor, &info) < 0 ||
 	    h1_req_framing(req, &info, &body) < 0)
 		return -1;
-	if (body.kind != H1_BODY_NONE || h1_method_of(req->method) ==
-	    H1_M_CONNECT) {
-		*why = "the adapted request has a body or is a CONNECT, "
-		       "which tproxyd does not take from an ICAP service";
+	/* The body is the client's, already read: the new head must
+	 * frame it as it is (the same length), or have none with it. */
+	if (h1_method_of(req->method) == H1_M_CONNECT ||
+	    (body.kind == H1_BODY_NONE) != (s->req_body.kind ==
+					    H1_BODY_NONE) ||
+	    (body.kind != H1_BODY_NONE && (body.kind != H1_BODY_LENGTH ||
+					   body.left != s->req.fwd))) {
+		*why = "the adapted request is a CONNECT, or frames a body "
+		       "other than the client's";
 		return -1;
 	}
 	if (n > 7 && strncasecmp(p, "http://", 7) == 0)

@@ -231,6 +231,9 @@ struct stream {
 	unsigned            http_allowed:1;	/* http_access said allow */
 	unsigned            reqmod_done:1;	/* REQMOD was decided */
 	unsigned            respmod_done:1;	/* RESPMOD was decided */
+	unsigned            reqmod_body_wait:1;	/* REQMOD waits for the
+						   request body to be read
+						   whole */
 	unsigned            host_adapted:1;	/* the service changed the
 						   request's host: go there,
 						   not to the original

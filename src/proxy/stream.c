@@ -25,6 +25,7 @@
 #include "proxy/cache.h"
 #include "proxy/cli.h"
 #include "proxy/dns.h"
+#include "proxy/phase.h"
 #include "proxy/neigh.h"
 #include "proxy/proxy.h"
 #include "proxy/srv.h"
@@ -478,7 +479,16 @@ strm_process(struct stream *s)
 		 * gets its answer (HAProxy's default, no abortonclose); a
 		 * closed one is noticed when the response cannot be
 		 * written. */
-		return cli_produce_req(s);
+		if (cli_produce_req(s)) {
+			/* REQMOD sends a small body whole: it is here. */
+			if (s->reqmod_body_wait && s->req_scanned &&
+			    s->state == STRM_PREPARE) {
+				s->reqmod_body_wait = 0;
+				phase_run(s);
+			}
+			return 1;
+		}
+		return 0;
 	case STRM_HANDSHAKE:
 		return bump_step(s);
 	case STRM_FORWARD:

@@ -233,7 +233,9 @@ class IcapServer:
             return True
         if method == "RESPMOD" and has_body:
             return self._respmod(c, rec, service, heads)
-        self._drain(c, rec, has_body)
+        body = []
+        self._drain(c, rec, has_body, body.append)
+        rec["body"] = b"".join(body)
         return self._answer(c, rec, service, method, heads)
 
     def _drain(self, c, rec, has_body, sink=None):
@@ -291,6 +293,13 @@ class IcapServer:
                 rq = ("%s %s://%s/bytes/7 %s\r\nX-Adapted: yes\r\n" %
                       (m, scheme, host, ver)) + rest
             rq = rq.encode("latin-1")
+            if rec.get("body"):
+                # The body back as it came (REQMOD with a body).
+                c.sock.sendall(b'ICAP/1.0 200 OK\r\nISTag: "TPX-1"\r\n'
+                               b"Encapsulated: req-hdr=0, req-body=%d\r\n"
+                               b"\r\n" % len(rq) + rq +
+                               chunk(rec["body"]) + b"0\r\n\r\n")
+                return True
             c.sock.sendall(b'ICAP/1.0 200 OK\r\nISTag: "TPX-1"\r\n'
                            b"Encapsulated: req-hdr=0, null-body=%d\r\n\r\n"
                            % len(rq) + rq)

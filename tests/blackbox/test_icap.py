@@ -187,6 +187,24 @@ def test_reqmod_echo_c_icap(tproxyd, origin, cicap):
     assert svc_metric(m, "errors", "s") == 0
 
 
+def test_reqmod_body_c_icap(tproxyd, origin, cicap):
+    """A POST body (40 KiB) through c-icap's echo service: the origin gets
+    it byte-exact."""
+    p = tproxyd(icap_conf("s reqmod_precache bypass=off %s" %
+                          cicap.url("echo")))
+    wait_up(p)
+    body = bytes(range(256)) * 160
+    with RawClient(p.port) as c:
+        c.send(get_req(origin.url("/sink"), "POST", body=body))
+        r = c.read_response("POST")
+    assert r.status == 200
+    o = origin.wait_records(1)[-1]
+    assert o["body_len"] == len(body)
+    assert o["body_sha256"] == __import__("hashlib").sha256(body).hexdigest()
+    wait_for(lambda: any(" REQMOD echo " in ln for ln in cicap.access()),
+             5, "c-icap's REQMOD line")
+
+
 @pytest.mark.parametrize("persistent", ["on", "off"])
 def test_reqmod_persistent_connections(tproxyd, origin, cicap, persistent):
     """Five requests: with icap_persistent_connections on, the OPTIONS
@@ -361,21 +379,58 @@ def test_service_hangs_io_timeout(tproxyd, origin, icap_srv):
     assert "icap_io_timeout" in cache_log(p)
 
 
+@pytest.mark.parametrize("service", ["nc", "echo", "rewrite", "block"])
+def test_reqmod_small_body_sent_whole(tproxyd, origin, icap_srv, service):
+    """A request body of known length up to 64 KiB goes to the service
+    whole (read first); the origin gets it unchanged with the head the
+    service chose, or the client gets the service's answer."""
+    p = tproxyd(icap_conf("s reqmod_precache bypass=off %s" %
+                          icap_srv.url(service)))
+    wait_up(p)
+    body = bytes(range(256)) * 200         # 51200 bytes
+    with RawClient(p.port) as c:
+        c.send(get_req(origin.url("/sink"), "POST", body=body))
+        r = c.read_response("POST")
+    rec = icap_srv.records("REQMOD")[-1]
+    assert rec["body_len"] == len(body)
+    assert rec["sha256"] == __import__("hashlib").sha256(body).hexdigest()
+    assert rec["req_hdr"].startswith("POST ")
+    if service == "block":
+        assert r.status == 403
+        assert origin.records() == []
+        return
+    assert r.status == 200
+    o = origin.wait_records(1)[-1]
+    assert o["method"] == "POST"
+    assert o["body_len"] == len(body)
+    assert o["body_sha256"] == rec["sha256"]
+    if service == "rewrite":
+        assert o["path"] == "/bytes/7" and "X-Adapted: yes" in o["headers"]
+        assert r.body == body_bytes(7)
+    else:
+        assert __import__("json").loads(r.body)["sha256"] == rec["sha256"]
+
+
 @pytest.mark.parametrize("bypass", ["on", "off"])
-def test_request_with_body_not_sent(tproxyd, origin, icap_srv, bypass):
-    """Request bodies are not sent to services yet: such a request is a
-    failure of the service, so bypass decides (never sent unscanned
-    silently)."""
+@pytest.mark.parametrize("kind", ["large", "chunked"])
+def test_reqmod_body_not_sent(tproxyd, origin, icap_srv, bypass, kind):
+    """A body over 64 KiB or of unknown length (chunked) is not sent to
+    services: a failure of the service, so bypass decides (never sent on
+    unscanned silently)."""
     p = tproxyd(icap_conf("s reqmod_precache bypass=%s %s" %
                           (bypass, icap_srv.url("nc"))))
     wait_up(p)
     with RawClient(p.port) as c:
-        c.send(get_req(origin.url("/sink"), "POST", body=b"x" * 100))
+        if kind == "large":
+            c.send(get_req(origin.url("/sink"), "POST", body=b"x" * 70000))
+        else:
+            c.send(get_req(origin.url("/sink"), "POST",
+                           headers=["Transfer-Encoding: chunked"]) +
+                   b"5\r\nhello\r\n0\r\n\r\n")
         r = c.read_response("POST")
     assert r.status == (200 if bypass == "on" else 500)
     assert icap_srv.records("REQMOD") == []
-    assert "a request with a body is not sent to ICAP services yet" in \
-        cache_log(p)
+    assert "is not sent to ICAP services" in cache_log(p)
 
 
 # --- RESPMOD through c-icap's echo service --------------------------------
