@@ -408,6 +408,14 @@ recv_step(struct icap_xact *x)
 			return;
 		}
 		if (rc > 0) {
+			/* The buffer may have grown (moved) since the head
+			 * was parsed: its views are taken again. */
+			if (icap_parse_resp(buf_head(&x->in), x->head_len,
+					    ICAP_HEAD_MAX, &x->resp) !=
+			    (int)x->head_len) {
+				xact_fail(x, -EPROTO, "malformed ICAP head");
+				return;
+			}
 			/* Not the connection's end: a pooled one must not
 			 * be touched by what follows. */
 			release_cn(x, reusable(x));
