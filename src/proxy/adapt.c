@@ -962,8 +962,9 @@ adapt_respmod_start(struct stream *s, const struct h1_resp *resp,
 	rm->svc = i;
 	rm->preview = -1;
 	if (has_body && cfg->icap.preview_enable) {
-		pv = sv->opt_ok && sv->opt.preview >= 0 ? sv->opt.preview :
-		     cfg->icap.preview_size;
+		/* The service's OPTIONS decide (no Preview there: none,
+		 * as in Squid); icap_preview_size until they are known. */
+		pv = sv->opt_ok ? sv->opt.preview : cfg->icap.preview_size;
 		/* The kept bytes must fit beside the head. */
 		if (pv > ADAPT_PREVIEW_MAX)
 			pv = ADAPT_PREVIEW_MAX;

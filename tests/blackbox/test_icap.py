@@ -808,3 +808,19 @@ def test_reconfigure_moves_the_service(tproxyd, origin, icap_srv):
         assert len(other.records("REQMOD")) == 1
     finally:
         other.stop()
+
+
+def test_no_preview_unless_the_service_asks(tproxyd, origin):
+    """A service whose OPTIONS name no Preview gets none, whatever
+    icap_preview_size says (Squid's rule)."""
+    srv = IcapServer(preview=None).start()
+    try:
+        p = tproxyd(icap_conf("s respmod_precache %s" % srv.url("nc"),
+                              extra=["icap_preview_size 512"]))
+        wait_up(p)
+        r = curl(p.port, origin.url("/bytes/3000"))
+        assert r.status == 200 and r.body == body_bytes(3000)
+        rec = srv.records("RESPMOD")[-1]
+        assert rec["preview"] is None and rec["body_len"] == 3000
+    finally:
+        srv.stop()
