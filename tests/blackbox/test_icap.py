@@ -478,7 +478,8 @@ def test_respmod_bodiless_c_icap(tproxyd, origin, cicap):
 # --- RESPMOD answers of the test ICAP server ------------------------------
 
 @pytest.mark.parametrize("size", [100, 100000])
-def test_respmod_preview_204(tproxyd, origin, icap_srv, size):
+@pytest.mark.parametrize("kind", ["bytes", "chunked"])
+def test_respmod_preview_204(tproxyd, origin, icap_srv, size, kind):
     """The service answers 204 to the preview: the client gets the
     original response unchanged (its Content-Length and fields); the
     service saw a preview of its OPTIONS' size, with ieof only when the
@@ -487,17 +488,21 @@ def test_respmod_preview_204(tproxyd, origin, icap_srv, size):
         "s respmod_precache bypass=off %s" % icap_srv.url("preview204")))
     p = tproxyd(lines)
     wait_up(p)
-    r = curl(p.port, origin.url("/bytes/%d" % size))
+    path = "/%s/%d" % (kind, size)
+    r = curl(p.port, origin.url(path))
     assert r.status == 200 and r.body_sha256 == body_sha256(size)
-    assert r.header("Content-Length") == str(size)
-    assert r.header("X-Sha256") == body_sha256(size)
+    if kind == "bytes":
+        assert r.header("Content-Length") == str(size)
+        assert r.header("X-Sha256") == body_sha256(size)
+    else:
+        # the original's own chunks, as if never diverted
+        assert r.header("Transfer-Encoding") == "chunked"
     rec = icap_srv.records("RESPMOD")[-1]
     assert rec["preview"] == 1024
     assert rec["ieof"] == (size <= 1024)
     assert "allow" not in rec["fields"]
     assert rec["res_hdr"].startswith("HTTP/1.1 200 ")
-    assert rec["req_hdr"].startswith("GET %s " %
-                                     origin.url("/bytes/%d" % size))
+    assert rec["req_hdr"].startswith("GET %s " % origin.url(path))
     assert svc_metric(scrape_metrics(sport), "no_content", "s") == 1
 
 
