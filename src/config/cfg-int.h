@@ -240,6 +240,7 @@ extern const struct cfg_dirtab cfg_dirs_cache;
 extern const struct cfg_dirtab cfg_dirs_sibling;
 extern const struct cfg_dirtab cfg_dirs_helper;
 extern const struct cfg_dirtab cfg_dirs_delay;
+extern const struct cfg_dirtab cfg_dirs_icap;
 extern const struct cfg_dirtab cfg_dirs_ignored;
 extern const struct cfg_dirtab cfg_dirs_obsolete;
 extern const struct cfg_dirtab cfg_dirs_refused;

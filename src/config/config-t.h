@@ -22,6 +22,7 @@
 #include "config/cfg_cache-t.h"
 #include "config/cfg_helper-t.h"
 #include "config/cfg_delay-t.h"
+#include "config/cfg_icap-t.h"
 #include "config/cfg_http-t.h"
 #include "config/cfg_log-t.h"
 #include "config/cfg_ports-t.h"
@@ -128,6 +129,10 @@ struct cfg {
 	/* cfg_helper.c: url_rewrite_* and store_id_* (cfg_helper-t.h);
 	 * applied by src/proxy/rewrite.c. */
 	struct cfg_helpers helpers;
+
+	/* cfg_icap.c: the ICAP client (issue 17, cfg_icap-t.h); used by
+	 * src/icap/ and src/proxy/adapt.c. */
+	struct cfg_icap icap;
 
 	/* New modules: struct cfg_MODULE MODULE; here. */
 

@@ -90,7 +90,7 @@ strm_res_in_pipe(const struct stream *s)
 {
 	const struct srv *srv = s->srv;
 
-	if (srv == NULL ||
+	if (srv == NULL || s->rm != NULL ||
 	    (srv_state(srv) != SS_BODY && srv_state(srv) != SS_TUNNEL))
 		return 0;
 	if (s->res.pipe.len > 0)

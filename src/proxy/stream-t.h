@@ -45,6 +45,8 @@ struct cfg_port;
 struct cfg_peer;
 struct dns_query;
 struct hlp_req;
+struct icap_xact;
+struct adapt_rm;
 struct cli;
 struct srv;
 struct tls_peek;
@@ -256,6 +258,23 @@ struct stream {
 	socklen_t           srclen;
 	unsigned            srv_tos;	/* tcp_outgoing_tos, 0: default */
 	uint32_t            srv_mark;	/* tcp_outgoing_mark, 0: default */
+
+	/* ICAP (adapt.c): the transaction in flight, and how far the
+	 * request got. */
+	struct icap_xact   *icap;
+	struct adapt_rm    *rm;		/* RESPMOD in progress, or NULL */
+	const char         *icap_svc;	/* the service used, for the log */
+	double              icap_t;	/* seconds in ICAP transactions */
+	unsigned            http_allowed:1;	/* http_access said allow */
+	unsigned            reqmod_done:1;	/* REQMOD was decided */
+	unsigned            respmod_done:1;	/* RESPMOD was decided */
+	unsigned            reqmod_body_wait:1;	/* REQMOD waits for the
+						   request body to be read
+						   whole */
+	unsigned            host_adapted:1;	/* the service changed the
+						   request's host: go there,
+						   not to the original
+						   destination */
 
 	/* The HTTP cache: what was found, what is being stored. Settled
 	 * (references dropped) by cache_strm_end() before the reset. */

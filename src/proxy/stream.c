@@ -19,11 +19,13 @@
 #include "log/log.h"
 #include "net/conn.h"
 #include "net/pipe.h"
+#include "proxy/adapt.h"
 #include "proxy/applet.h"
 #include "proxy/bump.h"
 #include "proxy/cache.h"
 #include "proxy/cli.h"
 #include "proxy/dns.h"
+#include "proxy/phase.h"
 #include "proxy/neigh.h"
 #include "proxy/proxy.h"
 #include "proxy/srv.h"
@@ -74,6 +76,7 @@ strm_reset(struct stream *s)
 	if (s->dns)
 		dns_cancel(s->dns);
 	rewrite_cancel(s);
+	adapt_cancel(s);
 	free(s->location);
 	s->location = NULL;
 	free(s->orig_url);
@@ -105,6 +108,7 @@ strm_release(struct stream *s)
 		dns_cancel(s->dns);
 	s->dns = NULL;
 	rewrite_cancel(s);
+	adapt_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;
@@ -273,6 +277,7 @@ strm_error(struct stream *s, int status, const char *errname,
 		s->dns = NULL;
 	}
 	rewrite_cancel(s);
+	adapt_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;
@@ -424,6 +429,8 @@ strm_forward(struct stream *s)
 	STEP(s, STRM_FORWARD, strm_splice_req(s));
 	p |= srv_recv(s);
 	STEP(s, STRM_FORWARD, srv_parse_resp(s));
+	/* RESPMOD (adapt.c) reads the body in its place. */
+	STEP(s, STRM_FORWARD, adapt_respmod_step(s));
 	p |= srv_scan_resp(s);
 	if (s->cache.fill != NULL && s->resp_scanned)
 		cache_fill_end(s);
@@ -488,7 +495,16 @@ strm_process(struct stream *s)
 		 * gets its answer (HAProxy's default, no abortonclose); a
 		 * closed one is noticed when the response cannot be
 		 * written. */
-		return cli_produce_req(s);
+		if (cli_produce_req(s)) {
+			/* REQMOD sends a small body whole: it is here. */
+			if (s->reqmod_body_wait && s->req_scanned &&
+			    s->state == STRM_PREPARE) {
+				s->reqmod_body_wait = 0;
+				phase_run(s);
+			}
+			return 1;
+		}
+		return 0;
 	case STRM_HANDSHAKE:
 		return bump_step(s);
 	case STRM_FORWARD:
@@ -508,6 +524,7 @@ strm_update_events(struct stream *s)
 	struct srv *srv = s->srv;
 	int ev = 0;
 
+	adapt_update_events(s);
 	if (srv == NULL || !srv_sending(srv))
 		return;
 	if (srv_want_read(s) || strm_res_fill_ok(s))
