@@ -16,7 +16,6 @@
 
 #define F_TLS	"TLS decryption and server certificate checks"
 #define F_AUTH	"proxy authentication"
-#define F_EXTACL	"external acl helpers"
 #define F_ADAPT	"ICAP and eCAP content adaptation"
 #define F_DELAY	"delay pools"
 #define F_ACCESS	"access control"
@@ -54,9 +53,6 @@ static const struct cfg_nodir refused[] = {
 	{ "auth_schemes", F_AUTH,
 	  "the authentication schemes offered to clients would not be the "
 	  "configured ones" },
-	/* external acl helpers */
-	{ "external_acl_type", F_EXTACL,
-	  "the helper's access decisions would be missing" },
 	/* ICAP and eCAP content adaptation */
 	{ "icap_service", F_ADAPT,
 	  "requests and responses would pass without the configured content "

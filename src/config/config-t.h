@@ -20,6 +20,7 @@
 
 #include "acl/acl-t.h"
 #include "config/cfg_cache-t.h"
+#include "config/cfg_extacl-t.h"
 #include "config/cfg_helper-t.h"
 #include "config/cfg_http-t.h"
 #include "config/cfg_log-t.h"
@@ -124,6 +125,10 @@ struct cfg {
 	/* cfg_helper.c: url_rewrite_* and store_id_* (cfg_helper-t.h);
 	 * applied by src/proxy/rewrite.c. */
 	struct cfg_helpers helpers;
+
+	/* cfg_extacl.c: external_acl_type (cfg_extacl-t.h); applied by
+	 * src/proxy/extacl.c. */
+	struct cfg_extacls extacl;
 
 	/* New modules: struct cfg_MODULE MODULE; here. */
 
