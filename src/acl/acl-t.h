@@ -241,7 +241,7 @@ struct acl_ctx {
 	 * allowed, as Squid's ACCESS_DUNNO does). NULL: no match. */
 	int                  (*ext_match)(const struct acl *acl,
 					  const struct acl_ctx *ctx);
-	void                  *ext_arg;	/* for ext_match */
+	const void            *ext_arg;	/* for ext_match */
 	const char            *tag;	/* the helper's tag=, for "tag" acls;
 					   NULL: none */
 };

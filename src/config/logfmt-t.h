@@ -48,6 +48,10 @@ enum lf_code {
 	LF_SQUID_STATUS,	/* %Ss */
 	LF_HIER,		/* %Sh */
 	LF_ERR_CODE,		/* %err_code */
+	LF_USER_NAME,		/* %un: the external acl's user= */
+	LF_EXT_USER,		/* %ue: the external acl's user= */
+	LF_TAG,			/* %et: the external acl's tag= */
+	LF_EXT_LOG,		/* %ea: the external acl's log= */
 	/* Intercepted TLS: one string each of struct alog_rec's tls[]
 	 * (LF_TLS_FIRST + enum alog_tls). */
 	LF_TLS_FIRST,

@@ -132,6 +132,9 @@ strm_log(struct stream *s)
 		r.peer_name = s->peer->host;
 	r.type = str_make(s->ctype, strlen(s->ctype));
 	r.errname = s->errname;
+	r.ext_user = s->ext_user;
+	r.tag = s->ext_tag;
+	r.ext_log = s->ext_log;
 	r.host = str_make(s->host, strlen(s->host));
 	r.port = s->port;
 	if (s->url != NULL && s->meth != H1_M_CONNECT)
