@@ -20,13 +20,15 @@ interception tests too).
 """
 
 import os
-import shutil
+import subprocess
 import time
 
 import pytest
 
 import harness
 from harness import free_port, scrape_metrics
+from intercept_env import (TPROXY_PORT, client_curl, daemons, env,  # noqa
+                           install_tproxy, net, url)
 from origin import body_bytes
 
 HELPER = r'''#!/usr/bin/python3 -u
@@ -248,7 +250,6 @@ def test_hanging_helper_stalls_no_one_else(tproxyd, origin, hdir):
     timeout for external acl helpers; the client gives up) while other
     clients are answered by the other children; the client that gave up
     cancels its wait."""
-    import subprocess
     p = tproxyd([ext_type(hdir, "ttl=0 negative_ttl=0 children-max=3")] +
                 BASE_RULES)
     hung = subprocess.Popen(
@@ -281,3 +282,96 @@ def test_config_errors(tproxyd_conf, hdir):
         assert r.returncode != 0, (lines, r)
         assert msg in r.stderr and "tproxyd.conf:" in r.stderr, \
             (lines, r.stderr)
+
+
+# ---------------------------------------------------------------------------
+# A captive portal on an intercepting port: Debian's ext_session_acl
+# ---------------------------------------------------------------------------
+
+SESSION = "/usr/lib/squid/ext_session_acl"
+
+# Squid's ext_session_acl built with TDB (Debian's) opens its database
+# with tdb_open(path, 0, TDB_CLEAR_IF_FIRST, O_CREAT|O_DSYNC, 0666): no
+# O_RDWR, so the database is read-only and the helper exits with "FATAL:
+# Failed to open session db" (also without -b). Squid 7.6 has the same
+# line. The helper is run unmodified, with this preloaded tdb_open() that
+# adds O_RDWR.
+TDB_SHIM = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/types.h>
+struct tdb_context;
+typedef struct tdb_context *tdb_open_fn(const char *, int, int, int, mode_t);
+struct tdb_context *tdb_open(const char *, int, int, int, mode_t);
+struct tdb_context *
+tdb_open(const char *name, int hash_size, int tdb_flags, int open_flags,
+         mode_t mode)
+{
+        tdb_open_fn *real = (tdb_open_fn *)dlsym(RTLD_NEXT, "tdb_open");
+
+        if ((open_flags & O_ACCMODE) == O_RDONLY && (open_flags & O_CREAT))
+                open_flags = (open_flags & ~O_ACCMODE) | O_RDWR;
+        return real(name, hash_size, tdb_flags, open_flags, mode);
+}
+"""
+
+
+def session_helper(d):
+    """The command line that runs Debian's ext_session_acl (active mode,
+    a fixed 60 s session, its database in d)."""
+    (d / "shim.c").write_text(TDB_SHIM)
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(d / "shim.so"),
+                    str(d / "shim.c"), "-ldl"], check=True, timeout=60)
+    os.chmod(d / "shim.so", 0o755)
+    return "/usr/bin/env LD_PRELOAD=%s %s -a -T 60 -b %s" % (
+        d / "shim.so", SESSION, d / "session.tdb")
+
+
+def test_session_helper_captive_portal_tproxy(env, daemons, tmp_path):
+    """Users of intercepted traffic cannot authenticate: Squid's session
+    helper (active mode, -a) identifies them by address. The first request
+    is redirected to the portal (deny_info); the portal's login URL runs
+    the acl with the LOGIN argument, which starts the session; later
+    requests from that client pass; LOGOUT ends it."""
+    assert os.access(SESSION, os.X_OK), "squid's %s is missing" % SESSION
+    db = tmp_path / "sessiondb"
+    db.mkdir()
+    harness.share_with_daemon_user(db)
+    os.chmod(db, 0o777)
+    install_tproxy(env.topo, "nft")
+    t = daemons(["http_port %d tproxy" % TPROXY_PORT,
+                 "external_acl_type session ttl=0 negative_ttl=0 "
+                 "concurrency=10 children-max=1 %%SRC %s" %
+                 session_helper(db),
+                 "acl session external session",
+                 "acl session_login external session LOGIN",
+                 "acl session_logout external session LOGOUT",
+                 "acl login_url urlpath_regex ^/portal/login",
+                 "acl logout_url urlpath_regex ^/portal/logout",
+                 "http_access allow login_url session_login",
+                 "http_access allow logout_url session_logout",
+                 "http_access deny !session",
+                 "http_access allow all",
+                 "deny_info 302:http://portal.example/splash?url=%u "
+                 "session"])
+    r = client_curl(env.topo, url(4, "/bytes/9"))
+    assert r.rc == 0 and r.status == 302, r
+    assert r.headers["location"] == "http://portal.example/splash?url=" \
+        "http%3A%2F%2F198.18.2.2%2Fbytes%2F9", r.headers
+    assert not [x for x in env.origin.records() if x["path"] == "/bytes/9"]
+    # The portal's login page: the session starts ("OK message=Welcome").
+    r = client_curl(env.topo, url(4, "/portal/login"))
+    assert r.rc == 0 and r.status != 302, r
+    r = client_curl(env.topo, url(4, "/bytes/9"))
+    assert r.rc == 0 and r.status == 200 and r.body == body_bytes(9), r
+    e = t.wait_access(lambda x: x["url"] == url(4, "/bytes/9") and
+                      x["status"] == 200)
+    assert e["client"] == "198.18.1.2", e
+    # Logged out: redirected again (ttl=0: every request asks the helper;
+    # with a ttl the cached OK would let it pass until it expires).
+    r = client_curl(env.topo, url(4, "/portal/logout"))
+    assert r.rc == 0 and r.status != 302, r
+    r = client_curl(env.topo, url(4, "/bytes/8"))
+    assert r.rc == 0 and r.status == 302, r
+    assert "helper answered" not in t.cache_log.read_text(errors="replace")
