@@ -25,8 +25,8 @@ int acl_match(const struct acl *acl, const struct acl_ctx *ctx);
  * rule matches, the answer is the opposite of the last rule (Squid); an empty
  * list gives dflt. Returns ACL_ALLOW, ACL_DENY, ACL_NEED_DST,
  * ACL_NEED_NAME or ACL_NEED_EXT; an external acl without an answer
- * (ACL_M_EXT_FAIL) makes it ACL_DENY at once, with *rule NULL. When rule is not NULL it receives the deciding rule (NULL
- * when none matched).
+ * (ACL_M_EXT_FAIL) makes it ACL_DENY at once, with *rule NULL. When rule
+ * is not NULL it receives the deciding rule (NULL when none matched).
  */
 enum acl_verdict acl_check(const struct access_list *list,
 			   const struct acl_ctx *ctx, int dflt,

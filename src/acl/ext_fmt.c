@@ -138,9 +138,9 @@ ext_escape(const char *s, size_t len, int shell_quote, char *out, size_t cap)
 		out[o] = '\0';
 		return o;
 	}
-	/* Squid's strwordquote(): "..." around a value with a blank or a
-	 * quote, \ before " and \, \n and \r for line feeds. */
-	quote = len == 0 || strpbrk(s, " \t\"\\\r\n") != NULL;
+	/* Squid's strwordquote(): "..." around a value with a space, \
+	 * before " and \, \n and \r for line feeds. */
+	quote = memchr(s, ' ', len) != NULL;
 	if (quote && o + 1 < cap)
 		out[o++] = '"';
 	for (i = 0; i < len; i++) {
