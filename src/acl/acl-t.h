@@ -143,7 +143,7 @@ struct acl {
 		struct acl_group *grp;	/* ALL_OF, ANY_OF: one per line */
 		unsigned char   (*mac)[6];	/* ARP */
 		unsigned         *num;	/* MAXCONN (one), HAS, AT_STEP */
-		struct acl_ext   *ext;	/* EXTERNAL (ext-t.h) */
+		struct acl_ext   *ext;	/* EXTERNAL (config/cfg_extacl-t.h) */
 	} v;
 	unsigned      flags;		/* SERVER_NAME, SERVER_NAME_REGEX:
 					   ACL_SN_* */

@@ -13,9 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acl/ext.h"
 #include "config/cfg-int.h"
 #include "config/config.h"
+#include "config/ext_fmt.h"
+#include "helper/ext_cache.h"
 #include "stats/stats-t.h"
 
 const struct cfg_extacl_ops *cfg_extacl_ops;

@@ -25,9 +25,10 @@
 #include <string.h>
 
 #include "acl/acl.h"
-#include "acl/ext.h"
+#include "config/ext_fmt.h"
 #include "config/config.h"
 #include "event/loop.h"
+#include "helper/ext_cache.h"
 #include "helper/helper.h"
 #include "helper/reply.h"
 #include "log/log.h"

@@ -1,8 +1,8 @@
 /*
  * extacl.h - external acls on a stream (Squid's ACLExternal): the
  * helper's cached answer, or a lookup the access check waits for, never
- * blocking. See ext-t.h for the protocol and src/acl/ext.h for the line
- * and the cache.
+ * blocking. See config/cfg_extacl-t.h for the protocol,
+ * config/ext_fmt.h for the line and helper/ext_cache.h for the cache.
  */
 #ifndef TPROXYD_PROXY_EXTACL_H
 #define TPROXYD_PROXY_EXTACL_H

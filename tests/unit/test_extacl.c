@@ -1,6 +1,6 @@
 /*
- * test_extacl.c - external acls without I/O (src/acl/ext_fmt.c,
- * ext_cache.c): each FORMAT row is the words of an external_acl_type, the
+ * test_extacl.c - external acls without I/O (src/config/ext_fmt.c,
+ * src/helper/ext_cache.c): each FORMAT row is the words of an external_acl_type, the
  * acl's arguments and the line the helper must get; the cache rows run
  * against a fake clock.
  */
@@ -17,7 +17,8 @@
 
 #include <cmocka.h>
 
-#include "acl/ext.h"
+#include "config/ext_fmt.h"
+#include "helper/ext_cache.h"
 #include "helper/reply.h"
 #include "http/h1.h"
 #include "http/msg.h"

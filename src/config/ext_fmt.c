@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "acl/ext.h"
+#include "config/ext_fmt.h"
 #include "config/logfmt.h"
 #include "log/logfmt.h"
 

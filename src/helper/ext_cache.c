@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acl/ext.h"
+#include "helper/ext_cache.h"
 #include "helper/reply.h"
 
 static unsigned
