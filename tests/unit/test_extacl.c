@@ -1,8 +1,8 @@
 /*
  * test_extacl.c - external acls without I/O (src/config/ext_fmt.c,
- * src/helper/ext_cache.c): each FORMAT row is the words of an external_acl_type, the
- * acl's arguments and the line the helper must get; the cache rows run
- * against a fake clock.
+ * src/helper/ext_cache.c): each FORMAT row is the words of an
+ * external_acl_type, the acl's arguments and the line the helper must
+ * get; the cache rows run against a fake clock.
  */
 #include <setjmp.h>
 #include <stdarg.h>
