@@ -141,7 +141,8 @@ def test_ok_err_by_header_and_user_logged(tproxyd, origin, hdir, tmp_path,
         first = first[1:]
     assert first == ["127.0.0.1", "alice", "-"], lines
     assert lines[2].split(" ")[-3:] == ["127.0.0.1", "-", "-"], lines
-    harness.poll(lambda: len(extlog.read_text().splitlines()) >= 3, 5)
+    assert harness.poll(
+        lambda: len(extlog.read_text().splitlines()) >= 3, 5)
     ext = extlog.read_text().splitlines()
     assert ext[0] == "127.0.0.1 alice alice t-alice L-alice TCP_MISS", ext
     assert ext[1] == "127.0.0.1 - - - - TCP_DENIED", ext
@@ -166,6 +167,35 @@ def test_ttl_and_negative_ttl(tproxyd, origin, hdir):
     time.sleep(2.0)     # OK expired too
     assert get(p, "/bytes/1", "alice", origin).status == 200
     assert [ln.split(" ")[1] for ln in seen(hdir)].count("alice") == 2
+
+
+def test_grace_refreshes_in_the_background(tproxyd, origin, hdir):
+    """grace=50 of ttl=2: after a second the cached answer is still used
+    (the request does not wait) and asked again in the background."""
+    p = tproxyd([ext_type(hdir, "ttl=2 grace=50")] + BASE_RULES)
+    assert get(p, "/bytes/1", "alice", origin).status == 200
+    assert get(p, "/bytes/1", "alice", origin).status == 200
+    assert len(seen(hdir)) == 1
+    time.sleep(1.2)
+    assert get(p, "/bytes/1", "alice", origin).status == 200
+    assert harness.poll(lambda: len(seen(hdir)) == 2, 5)
+    # The refreshed answer is kept: no more calls for a while.
+    assert get(p, "/bytes/1", "alice", origin).status == 200
+    time.sleep(0.3)
+    assert len(seen(hdir)) == 2, seen(hdir)
+
+
+def test_tag_acl(tproxyd, origin, hdir):
+    """tag= is the request's tag: a "tag" acl matches it (here in
+    http_reply_access)."""
+    p = tproxyd([ext_type(hdir, "ttl=60")] + BASE_RULES +
+                ["acl tagged tag t-alice other",
+                 "http_reply_access deny tagged",
+                 "http_reply_access allow all"])
+    r = get(p, "/bytes/1", "alice", origin)
+    assert r.status == 403, r
+    e = p.wait_access_url(origin.url("/bytes/1"))
+    assert e["code"] == "TCP_DENIED_REPLY", e
 
 
 def test_no_cache_with_ttl_0(tproxyd, origin, hdir):
@@ -256,7 +286,8 @@ def test_hanging_helper_stalls_no_one_else(tproxyd, origin, hdir):
         ["curl", "-sS", "-o", "/dev/null", "-x", "127.0.0.1:%d" % p.port,
          "--max-time", "3", "-H", "X-Who: hang", origin.url("/bytes/1")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    harness.poll(lambda: any(" hang " in ln + " " for ln in seen(hdir)), 5)
+    assert harness.poll(
+        lambda: any(" hang " in ln + " " for ln in seen(hdir)), 5)
     t0 = time.monotonic()
     for i in range(3):
         r = get(p, "/bytes/%d" % (i + 2), "alice", origin)
