@@ -171,7 +171,7 @@ FUZZ_SRCS_chunked := src/http/h1.c src/http/h1_chunk.c
 FUZZ_SRCS_url     := src/http/url.c src/intercept/loopguard.c
 FUZZ_SRCS_config  := $(wildcard src/config/*.c src/acl/*.c) \
                      src/log/logfmt.c src/helper/reply.c \
-                     src/helper/ext_cache.c \
+                     src/helper/ext_cache.c src/core/fmt.c src/core/sa.c \
                      src/tls/verify_names.c
 FUZZ_SRCS_wccp2   := src/wccp/wccp2_codec.c src/wccp/md5.c
 FUZZ_SRCS_gre     := src/wccp/gre.c src/wccp/gre_return.c
