@@ -145,13 +145,14 @@ apply(struct stream *s, const struct ext_entry *e)
 }
 
 static int
-result_of(struct stream *s, const struct ext_entry *e)
+result_of(struct stream *s, const struct acl *acl, const struct ext_entry *e)
 {
 	apply(s, e);
 	if (e->result == EXT_OK)
 		return 1;
 	if (e->result == EXT_ERR)
 		return 0;
+	s->ext_fail = acl;
 	return ACL_M_EXT_FAIL;
 }
 
@@ -262,35 +263,39 @@ extacl_match(const struct acl *acl, const struct acl_ctx *ctx)
 	if (n < 0) {
 		log_msg(LOG_INFO, "ERROR: external ACL '%s': the line for %s "
 			"is too long", d->name, s->url ? s->url : "-");
+		s->ext_fail = acl;
 		return ACL_M_EXT_FAIL;
 	}
 	e = s->ext_last;
 	if (e != NULL && e->def == d && e->klen == (size_t)n &&
 	    memcmp(e->key, line, (size_t)n) == 0)
-		return result_of(s, e);
+		return result_of(s, acl, e);
 	e = ext_cache_find(&d->cache, line, (size_t)n, evl_now(), &fresh);
 	if (e != NULL && fresh == EXT_REFRESH &&
 	    find_pending(d, line, (size_t)n) == NULL &&
 	    (d->pool == NULL || !hlp_would_overload(d->pool)))
 		submit(d, line, (size_t)n);	/* in the background */
 	if (e != NULL && fresh != EXT_EXPIRED)
-		return result_of(s, e);
+		return result_of(s, acl, e);
 	if (d->pool != NULL && hlp_would_overload(d->pool) &&
 	    find_pending(d, line, (size_t)n) == NULL) {
 		if (e != NULL) {
 			log_msg(LOG_INFO, "WARNING: external ACL '%s' queue "
 				"full. Using stale result. '%.*s'.", d->name,
 				(int)n, line);
-			return result_of(s, e);
+			return result_of(s, acl, e);
 		}
 		log_msg(LOG_INFO, "WARNING: external ACL '%s' queue full. "
 			"Request rejected '%.*s'.", d->name, (int)n, line);
 		copy_str(s->ext_msg, sizeof(s->ext_msg),
 			 "SYSTEM TOO BUSY, TRY AGAIN LATER");
+		s->ext_fail = acl;
 		return ACL_M_EXT_FAIL;
 	}
-	if (!ctx->name_wait)
+	if (!ctx->name_wait) {
+		s->ext_fail = acl;
 		return ACL_M_EXT_FAIL;
+	}
 	s->ext_need = acl;
 	return ACL_M_NEED_EXT;
 }
@@ -315,6 +320,7 @@ extacl_wait(struct stream *s)
 		lk = submit(d, line, (size_t)n);
 	if (lk == NULL) {
 		/* Not taken: the next check sees a BH answer. */
+		s->ext_fail = acl;
 		ext_entry_unref(s->ext_last);
 		s->ext_last = ext_entry_new(d, line, (size_t)n, NULL,
 					    evl_now());

@@ -186,7 +186,11 @@ rules_deny(struct stream *s, const struct access_list *list,
 	detail = s->ext_msg[0] != '\0' ? s->ext_msg : "Access control "
 		 "configuration prevents your request from being allowed at "
 		 "this time.";
-	acl = cr->ndeny_info ? deciding_acl(list, rule, ctx) : NULL;
+	/* An external acl without an answer ended the check: its deny_info
+	 * (Squid's AclMatchedName). */
+	acl = cr->ndeny_info == 0 ? NULL : rule == NULL &&
+	      s->ext_fail != NULL ? s->ext_fail :
+	      deciding_acl(list, rule, ctx);
 	for (i = 0; acl != NULL && i < cr->ndeny_info && di == NULL; i++)
 		if (strcmp(cr->deny_info[i].acl, acl->name) == 0)
 			di = &cr->deny_info[i];

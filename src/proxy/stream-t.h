@@ -249,6 +249,8 @@ struct stream {
 					   used once */
 	const struct acl   *ext_need;	/* the acl an access check needs an
 					   answer for (ACL_NEED_EXT) */
+	const struct acl   *ext_fail;	/* the acl that ended a check without
+					   an answer (BH): its deny_info */
 	struct ext_lookup  *ext_lk;	/* the lookup it waits for */
 	struct stream      *ext_wnext;	/* ... with these streams */
 	/* The helpers' user=, tag= (the first one given), log=, message=

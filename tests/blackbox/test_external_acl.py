@@ -256,6 +256,17 @@ def test_bh_denies_and_is_not_cached(tproxyd, origin, hdir):
     assert get(p, "/bytes/2", "alice", origin).status == 200
 
 
+def test_bh_gets_the_acls_deny_info(tproxyd, origin, hdir):
+    """The deny_info of the external acl that got no answer applies (Squid
+    names it as the acl that decided), with its message= as %o."""
+    p = tproxyd([ext_type(hdir, "ttl=60")] + BASE_RULES +
+                ["deny_info 302:http://portal.example/?m=%o who_ok"])
+    r = get(p, "/bytes/1", "bh", origin)
+    assert r.status == 302, r
+    assert r.header("Location") == \
+        "http://portal.example/?m=broken%20on%20purpose", r
+
+
 def test_helper_crash_is_restarted(tproxyd, origin, hdir):
     """A helper that exits after every answer, and one that dies without
     answering: it is restarted, the requests are still answered (the one
