@@ -304,6 +304,13 @@ def test_hanging_helper_stalls_no_one_else(tproxyd, origin, hdir):
         r = get(p, "/bytes/%d" % (i + 2), "alice", origin)
         assert r.status == 200, r
     assert time.monotonic() - t0 < 2.5
+    # A new configuration while the request waits: the old one (and its
+    # helper) stays until that connection ends; the new one serves.
+    p.write_config([ext_type(hdir, "ttl=0 negative_ttl=0")] + BASE_RULES)
+    assert p.run_k("reconfigure").returncode == 0
+    time.sleep(0.3)
+    assert get(p, "/bytes/4", "alice", origin).status == 200
+    assert get(p, "/bytes/4", "bob", origin).status == 403
     assert hung.wait(timeout=10) == 28       # curl: timed out
     # The daemon is still well and serving.
     assert get(p, "/bytes/3", "alice", origin).status == 200
