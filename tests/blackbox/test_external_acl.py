@@ -317,6 +317,34 @@ def test_hanging_helper_stalls_no_one_else(tproxyd, origin, hdir):
     assert not [x for x in origin.records() if x["path"] == "/bytes/1"]
 
 
+def test_in_url_rewrite_access(tproxyd, origin, hdir):
+    """The helpers' access lists wait for an external acl too: only the
+    requests it allows go to the URL rewriter."""
+    from origin import OriginServer
+    from test_helpers_rewrite import HELPER as REWRITER
+    rw = hdir / "rewriter.py"
+    rw.write_text(REWRITER)
+    os.chmod(rw, 0o755)
+    (hdir / "rwlog").touch()
+    os.chmod(hdir / "rwlog", 0o666)
+    o2 = OriginServer("127.0.0.1", 0).start()
+    try:
+        p = tproxyd([ext_type(hdir, "ttl=60"),
+                     "acl who_ok external who",
+                     "url_rewrite_program %s --log %s --target %s" % (
+                         rw, hdir / "rwlog", o2.url("").rstrip("/")),
+                     "url_rewrite_access allow who_ok",
+                     "url_rewrite_access deny all"])
+        r = get(p, "/rw/bytes/9", "alice", origin)
+        assert r.status == 200 and r.body == body_bytes(9), r
+        r = get(p, "/rw/bytes/8", "bob", origin)
+        assert r.status != 200 or r.body != body_bytes(8), r
+        assert [x for x in origin.records() if x["path"] == "/rw/bytes/8"]
+        assert len((hdir / "rwlog").read_text().splitlines()) == 1
+    finally:
+        o2.stop()
+
+
 def test_config_errors(tproxyd_conf, hdir):
     """Bad lines are refused with FILE:LINE messages."""
     for lines, msg in [
