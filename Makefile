@@ -73,7 +73,8 @@ $(B)/tproxyd: $(LIB_OBJS) $(B)/src/core/main.o
 $(B)/tproxyctl: $(CTL_OBJS) $(filter $(B)/src/config/%.o $(B)/src/acl/%.o \
 		$(B)/src/tls/verify_names.o \
 		$(B)/src/core/sa.o $(B)/src/core/fmt.o \
-		$(B)/src/log/log.o,$(LIB_OBJS))
+		$(B)/src/log/log.o $(B)/src/log/logfmt.o \
+		$(B)/src/helper/reply.o $(B)/src/helper/ext_cache.o,$(LIB_OBJS))
 	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto
 
 $(B)/%.o: %.c
@@ -169,6 +170,8 @@ FUZZ_SRCS_h1_resp := src/http/h1.c src/http/h1_chunk.c
 FUZZ_SRCS_chunked := src/http/h1.c src/http/h1_chunk.c
 FUZZ_SRCS_url     := src/http/url.c src/intercept/loopguard.c
 FUZZ_SRCS_config  := $(wildcard src/config/*.c src/acl/*.c) \
+                     src/log/logfmt.c src/helper/reply.c \
+                     src/helper/ext_cache.c src/core/fmt.c src/core/sa.c \
                      src/tls/verify_names.c
 FUZZ_SRCS_wccp2   := src/wccp/wccp2_codec.c src/wccp/md5.c
 FUZZ_SRCS_gre     := src/wccp/gre.c src/wccp/gre_return.c

@@ -53,6 +53,9 @@ enum acl_type {
 	ACL_SSL_ERROR,		/* a certificate validation error */
 	ACL_ENCRYPTED,		/* connections_encrypted */
 	ACL_SQUID_ERROR,	/* the transaction's error (ERR_...) */
+	ACL_EXTERNAL,		/* an external_acl_type helper's answer
+				   (ctx->ext_match, src/proxy/extacl.c) */
+	ACL_TAG,		/* the tag an external acl's helper gave */
 };
 
 /* ACL_AT_STEP values (v.num): 1, 2, 3 are SslBump1..3, compared with
@@ -103,6 +106,7 @@ struct acl_hre {
 };
 
 struct acl_ref;
+struct acl_ext;
 
 /* One all-of / any-of line: the acls it names, "!name" negated. */
 struct acl_group {
@@ -139,6 +143,7 @@ struct acl {
 		struct acl_group *grp;	/* ALL_OF, ANY_OF: one per line */
 		unsigned char   (*mac)[6];	/* ARP */
 		unsigned         *num;	/* MAXCONN (one), HAS, AT_STEP */
+		struct acl_ext   *ext;	/* EXTERNAL (config/cfg_extacl-t.h) */
 	} v;
 	unsigned      flags;		/* SERVER_NAME, SERVER_NAME_REGEX:
 					   ACL_SN_* */
@@ -228,6 +233,17 @@ struct acl_ctx {
 	const char            *squid_error;	/* squid_error: the ERR_* the
 						   transaction got, NULL:
 						   none */
+
+	/* External acls (external_acl_type): the helper's answer for acl,
+	 * 1 match, 0 no match, ACL_M_NEED_EXT (not known yet: only when
+	 * name_wait is set, the caller then asks the helper and checks
+	 * again) or ACL_M_EXT_FAIL (no answer: the check ends as not
+	 * allowed, as Squid's ACCESS_DUNNO does). NULL: no match. */
+	int                  (*ext_match)(const struct acl *acl,
+					  const struct acl_ctx *ctx);
+	const void            *ext_arg;	/* for ext_match */
+	const char            *tag;	/* the helper's tag=, for "tag" acls;
+					   NULL: none */
 };
 
 enum acl_verdict {
@@ -237,6 +253,8 @@ enum acl_verdict {
 	ACL_NEED_NAME = 3,	/* a srcdomain or srcdom_regex ACL decides:
 				   look the client's name up, then ask
 				   again */
+	ACL_NEED_EXT = 4,	/* an external acl's answer is not known: ask
+				   its helper, then ask again */
 };
 
 #endif

@@ -401,6 +401,8 @@ match_group(const struct acl *acl, const struct acl_ctx *ctx, int all)
 		gm = all ? 1 : 0;
 		for (k = 0; k < g->n; k++) {
 			m = acl_match(g->ref[k].acl, ctx);
+			if (m == ACL_M_EXT_FAIL)
+				return m;
 			if (m >= 0 && g->ref[k].negate)
 				m = !m;
 			if (all && m == 0) {
@@ -776,6 +778,11 @@ acl_match(const struct acl *acl, const struct acl_ctx *ctx)
 	case ACL_SQUID_ERROR:
 		return ctx->squid_error != NULL &&
 		    match_names(acl, &ctx->squid_error, 1);
+	case ACL_EXTERNAL:
+		return ctx->ext_match != NULL ? ctx->ext_match(acl, ctx) : 0;
+	case ACL_TAG:
+		return ctx->tag != NULL && ctx->tag[0] != '\0' &&
+		    match_names(acl, &ctx->tag, 1);
 	}
 	return 0;
 }
@@ -795,6 +802,8 @@ rule_match(const struct access_rule *r, const struct acl_ctx *ctx)
 
 	for (i = 0; i < r->nref; i++) {
 		m = acl_match(r->ref[i].acl, ctx);
+		if (m == ACL_M_EXT_FAIL)
+			return m;	/* ends the check (Squid) */
 		if (m < 0) {
 			unknown = m;
 			continue;
@@ -805,6 +814,22 @@ rule_match(const struct access_rule *r, const struct acl_ctx *ctx)
 			return 0;
 	}
 	return unknown < 0 ? unknown : 1;
+}
+
+/* What an unknown rule_match() result asks the caller for. */
+static enum acl_verdict
+verdict_of(int m)
+{
+	switch (m) {
+	case ACL_M_NEED_NAME:
+		return ACL_NEED_NAME;
+	case ACL_M_NEED_EXT:
+		return ACL_NEED_EXT;
+	case ACL_M_EXT_FAIL:
+		return ACL_DENY;
+	default:
+		return ACL_NEED_DST;
+	}
 }
 
 enum acl_verdict
@@ -821,8 +846,7 @@ acl_check(const struct access_list *list, const struct acl_ctx *ctx, int dflt,
 	for (i = 0; i < list->n; i++) {
 		m = rule_match(&list->rule[i], ctx);
 		if (m < 0)
-			return m == ACL_M_NEED_NAME ? ACL_NEED_NAME :
-			    ACL_NEED_DST;
+			return verdict_of(m);
 		if (m > 0) {
 			if (rule != NULL)
 				*rule = &list->rule[i];
@@ -850,8 +874,7 @@ acl_first(const struct access_list *list, const struct acl_ctx *ctx,
 			continue;
 		m = rule_match(r, ctx);
 		if (m < 0)
-			return m == ACL_M_NEED_NAME ? ACL_NEED_NAME :
-			    ACL_NEED_DST;
+			return verdict_of(m);
 		if (m > 0) {
 			if (rule != NULL)
 				*rule = r;

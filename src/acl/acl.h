@@ -9,6 +9,10 @@
 /* What acl_match() gives when it cannot decide yet. */
 #define ACL_M_NEED_DST	(-1)	/* needs the destination address */
 #define ACL_M_NEED_NAME	(-2)	/* needs the client's name (name_wait) */
+#define ACL_M_NEED_EXT	(-3)	/* needs an external acl's answer
+				   (name_wait) */
+#define ACL_M_EXT_FAIL	(-4)	/* an external acl got no answer (BH):
+				   the whole check ends, not allowed */
 
 /* Matching an ACL gives 1 (match), 0 (no match), ACL_M_NEED_DST when it
  * needs the destination address and ctx->dst is NULL, or ACL_M_NEED_NAME
@@ -19,9 +23,10 @@ int acl_match(const struct acl *acl, const struct acl_ctx *ctx);
 /*
  * Walk an access list: the first rule whose ACLs all match decides. When no
  * rule matches, the answer is the opposite of the last rule (Squid); an empty
- * list gives dflt. Returns ACL_ALLOW, ACL_DENY, ACL_NEED_DST or
- * ACL_NEED_NAME. When rule is not NULL it receives the deciding rule (NULL
- * when none matched).
+ * list gives dflt. Returns ACL_ALLOW, ACL_DENY, ACL_NEED_DST,
+ * ACL_NEED_NAME or ACL_NEED_EXT; an external acl without an answer
+ * (ACL_M_EXT_FAIL) makes it ACL_DENY at once, with *rule NULL. When rule
+ * is not NULL it receives the deciding rule (NULL when none matched).
  */
 enum acl_verdict acl_check(const struct access_list *list,
 			   const struct acl_ctx *ctx, int dflt,

@@ -62,6 +62,8 @@ static const struct {
 	{ "ssl_error",		ACL_SSL_ERROR },
 	{ "connections_encrypted", ACL_ENCRYPTED },
 	{ "squid_error",	ACL_SQUID_ERROR },
+	{ "external",		ACL_EXTERNAL },
+	{ "tag",		ACL_TAG },
 };
 
 /*
@@ -79,10 +81,12 @@ static const struct {
 	  "(auth_param); users could not be told apart" },
 	{ "max_user_ip",	"tproxyd has no proxy authentication "
 	  "(auth_param)" },
-	{ "ext_user",		"tproxyd has no external_acl_type helpers" },
-	{ "ext_user_regex",	"tproxyd has no external_acl_type helpers" },
-	{ "external",		"tproxyd has no external_acl_type helpers; "
-	  "the helper's decision would be lost" },
+	{ "ext_user",		"tproxyd does not match the user names "
+	  "external_acl_type helpers return; use the helper's own OK/ERR "
+	  "answer (acl NAME external TYPE)" },
+	{ "ext_user_regex",	"tproxyd does not match the user names "
+	  "external_acl_type helpers return; use the helper's own OK/ERR "
+	  "answer (acl NAME external TYPE)" },
 	{ "server_cert_fingerprint", "tproxyd does not compute the "
 	  "fingerprints of server certificates" },
 	{ "user_cert",		"tproxyd has no TLS client certificates" },
@@ -95,7 +99,6 @@ static const struct {
 	  "not EUI-64" },
 	{ "snmp_community",	"tproxyd has no SNMP agent" },
 	{ "note",		"tproxyd keeps no transaction annotations" },
-	{ "tag",		"tproxyd keeps no transaction tags" },
 	{ "adaptation_service",	"tproxyd has no ICAP/eCAP adaptation" },
 	{ "hier_code",		"tproxyd does not have it" },
 	{ "transaction_initiator", "tproxyd does not have it" },
@@ -205,6 +208,27 @@ acl_reaches(const struct acl *from, const struct acl *to, int depth)
 
 static struct acl *acl_lookup(const struct cfg *c, const char *name);
 
+
+/* acl NAME external TYPE [ARG...]: the first value names the
+ * external_acl_type, the others are its arguments (%DATA). */
+static void
+add_external(struct cfg_parse *p, const struct tok *t, struct acl *acl)
+{
+	struct acl_ext *e = acl->v.ext;
+
+	if (e == NULL) {
+		e = ar_alloc(p->ar, sizeof(*e));
+		acl->v.ext = e;
+		acl->n = 1;
+		e->def = cfg_ext_find(p->c, t->s);
+		if (e->def == NULL)
+			cfg_err(p, t, "acl %s: external_acl_type '%s' is not "
+				"defined (define it before this line)",
+				acl->name, t->s);
+		return;
+	}
+	*AR_PUSH(p->ar, e->arg, e->narg) = ar_strdup(p->ar, t->s);
+}
 
 static void
 add_value(struct cfg_parse *p, const struct tok *t, void *arg)
@@ -366,6 +390,12 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 		break;
 	case ACL_SQUID_ERROR:
 		cfg_acl_add_squid_error(p, t, acl);
+		break;
+	case ACL_EXTERNAL:
+		add_external(p, t, acl);
+		break;
+	case ACL_TAG:
+		*AR_PUSH(p->ar, acl->v.word, acl->n) = ar_strdup(p->ar, t->s);
 		break;
 	case ACL_ENCRYPTED:
 		cfg_warn(p, t, "acl %s: connections_encrypted takes no values; "
@@ -576,6 +606,12 @@ cfg_acl_line(struct cfg_parse *p, const struct tok *t, size_t n)
 		else
 			p->c->acls = acl;
 		p->acl_tail = acl;
+	}
+	if (type == ACL_EXTERNAL && acl->v.ext != NULL) {
+		cfg_err(p, &t[2], "acl %s: an external acl is defined on one "
+			"line (first at %s:%d)", t[1].s, acl->file,
+			acl->line);
+		return;
 	}
 	memset(&aa, 0, sizeof(aa));
 	aa.acl = acl;

@@ -241,6 +241,9 @@ extern const struct cfg_dirtab cfg_dirs_sibling;
 extern const struct cfg_dirtab cfg_dirs_helper;
 extern const struct cfg_dirtab cfg_dirs_delay;
 extern const struct cfg_dirtab cfg_dirs_icap;
+extern const struct cfg_dirtab cfg_dirs_extacl;
+/* cfg_extacl.c: the external_acl_type named name, or NULL. */
+struct ext_def *cfg_ext_find(const struct cfg *c, const char *name);
 extern const struct cfg_dirtab cfg_dirs_ignored;
 extern const struct cfg_dirtab cfg_dirs_obsolete;
 extern const struct cfg_dirtab cfg_dirs_refused;

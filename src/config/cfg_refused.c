@@ -16,7 +16,6 @@
 
 #define F_TLS	"TLS decryption and server certificate checks"
 #define F_AUTH	"proxy authentication"
-#define F_EXTACL	"external acl helpers"
 #define F_ECAP	"eCAP content adaptation (loadable modules)"
 #define F_ADAPT_SET	"sets and chains of ICAP services"
 #define F_DELAY	"response delay pools (response_delay_pool)"
@@ -55,9 +54,6 @@ static const struct cfg_nodir refused[] = {
 	{ "auth_schemes", F_AUTH,
 	  "the authentication schemes offered to clients would not be the "
 	  "configured ones" },
-	/* external acl helpers */
-	{ "external_acl_type", F_EXTACL,
-	  "the helper's access decisions would be missing" },
 	/* ICAP and eCAP content adaptation (ICAP services: cfg_icap.c) */
 	{ "ecap_service", F_ECAP,
 	  "requests and responses would pass without the configured content "

@@ -20,6 +20,7 @@
 
 #include "acl/acl-t.h"
 #include "config/cfg_cache-t.h"
+#include "config/cfg_extacl-t.h"
 #include "config/cfg_helper-t.h"
 #include "config/cfg_delay-t.h"
 #include "config/cfg_icap-t.h"
@@ -133,6 +134,9 @@ struct cfg {
 	/* cfg_icap.c: the ICAP client (issue 17, cfg_icap-t.h); used by
 	 * src/icap/ and src/proxy/adapt.c. */
 	struct cfg_icap icap;
+	/* cfg_extacl.c: external_acl_type (cfg_extacl-t.h); applied by
+	 * src/proxy/extacl.c. */
+	struct cfg_extacls extacl;
 
 	/* New modules: struct cfg_MODULE MODULE; here. */
 

@@ -51,6 +51,10 @@ enum lf_code {
 	LF_ICAP_TT,		/* %icap::tt: milliseconds spent in ICAP
 				   transactions */
 	LF_ICAP_SVC,		/* %icap::<service_name */
+	LF_USER_NAME,		/* %un: the external acl's user= */
+	LF_EXT_USER,		/* %ue: the external acl's user= */
+	LF_TAG,			/* %et: the external acl's tag= */
+	LF_EXT_LOG,		/* %ea: the external acl's log= */
 	/* Intercepted TLS: one string each of struct alog_rec's tls[]
 	 * (LF_TLS_FIRST + enum alog_tls). */
 	LF_TLS_FIRST,

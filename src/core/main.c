@@ -28,6 +28,7 @@
 #include "intercept/listener.h"
 #include "learn/learn.h"
 #include "proxy/bump.h"
+#include "proxy/extacl.h"
 #include "proxy/rewrite.h"
 #include "proxy/adapt.h"
 #include "proxy/cache.h"
@@ -346,6 +347,7 @@ reconfigure(void)
 	cfg_unref(cur);	/* connections keep the old one until they end */
 	cur = c;
 	rewrite_start(c);
+	extacl_start(c);
 	wccp2_reconfigure(c);
 }
 
@@ -483,6 +485,7 @@ serve(void)
 	evl_timer_arm(&tick, 1.0);
 	/* Helper programs: never before the privileges are dropped. */
 	rewrite_start(cur);
+	extacl_start(cur);
 	evl_run();
 	wccp2_stop();
 	log_msg(LOG_CRIT, "tproxyd is shutting down");
@@ -840,6 +843,7 @@ main(int argc, char **argv)
 	/* Bumping ports' CAs and TLS contexts are made while loading. */
 	cfg_tls_ops = &bump_cfg_ops;
 	cfg_helper_ops = &rewrite_cfg_ops;
+	cfg_extacl_ops = &extacl_cfg_ops;
 	while ((c = getopt(argc, argv, "f:Nk:d:vhX")) != -1) {
 		switch (c) {
 		case 'f':

@@ -64,6 +64,12 @@ struct alog_rec {
 	const struct http_msg *resp;		/* NULL */
 	unsigned long long     seq;		/* %sn */
 	const char            *tls[ALOG_TLS_N];	/* NULL logs "-" */
+	/* What an external acl's helper answered (user=, tag=, log=);
+	 * NULL or "" logs "-". */
+	const char            *ext_user;	/* %ue, and %un without a
+						   login */
+	const char            *tag;		/* %et */
+	const char            *ext_log;		/* %ea */
 };
 
 #endif

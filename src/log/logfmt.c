@@ -501,6 +501,19 @@ lf_format(char *out, size_t n_out, const struct lf_tok *tok, size_t n,
 				len = put_enc(v, 64, s.p, s.len, LF_ENC_AUTO);
 			}
 			break;
+		case LF_USER_NAME:
+		case LF_EXT_USER:
+		case LF_TAG:
+		case LF_EXT_LOG: {
+			const char *x = t->code == LF_TAG ? r->tag :
+			    t->code == LF_EXT_LOG ? r->ext_log : r->ext_user;
+
+			if (x == NULL || x[0] == '\0')
+				break;
+			s = str_make(x, strlen(x));
+			enc = LF_ENC_AUTO;
+			goto text;
+		}
 		case LF_TLS_SNI:
 		case LF_TLS_BUMP_MODE:
 		case LF_TLS_VERSION:

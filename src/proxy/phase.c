@@ -20,6 +20,7 @@
 #include "proxy/cache.h"
 #include "proxy/cli-t.h"
 #include "proxy/dns.h"
+#include "proxy/extacl.h"
 #include "proxy/peek.h"
 #include "proxy/phase.h"
 #include "proxy/proxy.h"
@@ -244,6 +245,10 @@ phase_acl_wait(struct stream *s, enum acl_verdict v,
 		lookup_client_name(s, ctx->client);
 		return 1;
 	}
+	/* An external acl: its helper (extacl.c). Not asked: the answer is
+	 * taken as BH, the check ends as not allowed. */
+	if (v == ACL_NEED_EXT)
+		return extacl_wait(s);
 	return 0;
 }
 
@@ -558,6 +563,9 @@ phase_run(struct stream *s)
 	enum acl_verdict v;
 	int rw;
 
+	/* Waiting for an external acl's helper: its answer calls again. */
+	if (s->ext_lk != NULL)
+		return;
 	/* A bumped connection whose server could not be reached securely:
 	 * its first request gets the error page. */
 	if (bump_pending_error(s))
@@ -595,8 +603,8 @@ phase_run(struct stream *s)
 			list = &cfg->adapted_http_access;
 			v = acl_check(list, &ctx, ACL_ALLOW, &rule);
 		}
-		if ((v == ACL_NEED_DST || v == ACL_NEED_NAME) &&
-		    phase_acl_wait(s, v, &ctx))
+		if ((v == ACL_NEED_DST || v == ACL_NEED_NAME ||
+		     v == ACL_NEED_EXT) && phase_acl_wait(s, v, &ctx))
 			return;
 		ctx.name_wait = 0;
 		if (!s->access_done && mark_client(s, &ctx) < 0) {

@@ -98,7 +98,7 @@ applies(struct stream *s, const struct cfg_helper *h)
 	strm_acl_ctx(s, &ctx);
 	ctx.name_wait = 1;
 	v = acl_check(&h->access, &ctx, ACL_ALLOW, NULL);
-	if (v == ACL_NEED_DST || v == ACL_NEED_NAME) {
+	if (v == ACL_NEED_DST || v == ACL_NEED_NAME || v == ACL_NEED_EXT) {
 		if (phase_acl_wait(s, v, &ctx))
 			return -1;
 		/* A literal address may have been taken: ask once more. */

@@ -94,8 +94,9 @@ put_escaped(char *out, size_t n, size_t *o, const char *s, size_t len)
 /*
  * The deny_info URL with Squid's format tags expanded (values escaped):
  * %u %U URL, %H host, %i client IP, %M method, %p port, %R path, %P
- * protocol, %h our host name, %x error name, %%. Tags for what tproxyd
- * does not have (user names, helper messages, FTP) expand to nothing.
+ * protocol, %h our host name, %x error name, %o the message= and %a the
+ * user= of an external acl's helper, %%. Tags for what tproxyd does not
+ * have (FTP, ...) expand to nothing.
  */
 static char *
 expand_url(const struct stream *s, const struct acl_ctx *ctx,
@@ -150,6 +151,12 @@ expand_url(const struct stream *s, const struct acl_ctx *ctx,
 		case 'x':
 			v = errname;
 			break;
+		case 'o':	/* an external acl helper's message= */
+			v = s->ext_msg;
+			break;
+		case 'a':	/* its user= */
+			v = s->ext_user;
+			break;
 		default:
 			continue;
 		}
@@ -170,18 +177,25 @@ rules_deny(struct stream *s, const struct access_list *list,
 	const struct cfg_rules *cr = &s->sess->cfg->rules;
 	const struct cfg_deny_info *di = NULL;
 	const struct acl *acl;
+	const char *detail;
 	size_t i;
 	int status;
 
 	s->code = code;
-	acl = cr->ndeny_info ? deciding_acl(list, rule, ctx) : NULL;
+	/* An external acl helper's message= says why (Squid's %o). */
+	detail = s->ext_msg[0] != '\0' ? s->ext_msg : "Access control "
+		 "configuration prevents your request from being allowed at "
+		 "this time.";
+	/* An external acl without an answer ended the check: its deny_info
+	 * (Squid's AclMatchedName). */
+	acl = cr->ndeny_info == 0 ? NULL : rule == NULL &&
+	      s->ext_fail != NULL ? s->ext_fail :
+	      deciding_acl(list, rule, ctx);
 	for (i = 0; acl != NULL && i < cr->ndeny_info && di == NULL; i++)
 		if (strcmp(cr->deny_info[i].acl, acl->name) == 0)
 			di = &cr->deny_info[i];
 	if (di == NULL) {
-		strm_error(s, 403, "ERR_ACCESS_DENIED",
-			   "Access control configuration prevents your "
-			   "request from being allowed at this time.");
+		strm_error(s, 403, "ERR_ACCESS_DENIED", detail);
 		return;
 	}
 	switch (di->kind) {
@@ -210,8 +224,7 @@ rules_deny(struct stream *s, const struct access_list *list,
 		return;
 	case DENY_PAGE:
 		strm_error(s, di->status ? di->status : 403, di->page,
-			   "Access control configuration prevents your "
-			   "request from being allowed at this time.");
+			   detail);
 		return;
 	}
 }

@@ -47,6 +47,9 @@ struct dns_query;
 struct hlp_req;
 struct icap_xact;
 struct adapt_rm;
+struct ext_entry;
+struct ext_lookup;
+struct acl;
 struct cli;
 struct srv;
 struct tls_peek;
@@ -279,6 +282,25 @@ struct stream {
 	/* The HTTP cache: what was found, what is being stored. Settled
 	 * (references dropped) by cache_strm_end() before the reset. */
 	struct strm_cache   cache;
+
+	/* External acls (extacl.c); settled by extacl_cancel() before the
+	 * reset. */
+	struct ext_entry   *ext_last;	/* the last helper answer this
+					   request waited for (a reference):
+					   an answer that is not cached is
+					   used once */
+	const struct acl   *ext_need;	/* the acl an access check needs an
+					   answer for (ACL_NEED_EXT) */
+	const struct acl   *ext_fail;	/* the acl that ended a check without
+					   an answer (BH): its deny_info */
+	struct ext_lookup  *ext_lk;	/* the lookup it waits for */
+	struct stream      *ext_wnext;	/* ... with these streams */
+	/* The helpers' user=, tag= (the first one given), log=, message=
+	 * for this request ("" none), for the logs and error pages. */
+	char                ext_user[128];
+	char                ext_tag[128];
+	char                ext_log[256];
+	char                ext_msg[256];
 };
 
 #endif

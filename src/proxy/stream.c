@@ -30,6 +30,7 @@
 #include "proxy/proxy.h"
 #include "proxy/srv.h"
 #include "proxy/peek.h"
+#include "proxy/extacl.h"
 #include "proxy/rewrite.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
@@ -77,6 +78,7 @@ strm_reset(struct stream *s)
 		dns_cancel(s->dns);
 	rewrite_cancel(s);
 	adapt_cancel(s);
+	extacl_cancel(s);
 	free(s->location);
 	s->location = NULL;
 	free(s->orig_url);
@@ -109,6 +111,7 @@ strm_release(struct stream *s)
 	s->dns = NULL;
 	rewrite_cancel(s);
 	adapt_cancel(s);
+	extacl_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;
@@ -124,6 +127,7 @@ strm_release(struct stream *s)
 void
 strm_free(struct stream *s)
 {
+	extacl_cancel(s);
 	buf_free(&s->req.hd);
 	buf_free(&s->res.hd);
 	buf_free(&s->applet.out);
@@ -241,6 +245,10 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 	/* Looked up by phase_run() when http_access needs it; until then
 	 * srcdomain acls do not match (name_wait is 0). */
 	ctx->client_name = s->client_name[0] != '\0' ? s->client_name : NULL;
+	/* External acls ask the helper's answer for this stream. */
+	ctx->ext_match = extacl_match;
+	ctx->ext_arg = s;
+	ctx->tag = s->ext_tag[0] != '\0' ? s->ext_tag : NULL;
 	if (s->tls != NULL)
 		peek_acl_ctx(s->tls, ctx);
 	else if (se->bumped != NULL)
@@ -278,6 +286,7 @@ strm_error(struct stream *s, int status, const char *errname,
 	}
 	rewrite_cancel(s);
 	adapt_cancel(s);
+	extacl_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;

@@ -134,6 +134,9 @@ strm_log(struct stream *s)
 	r.errname = s->errname;
 	r.icap_svc = s->icap_svc;
 	r.icap_ms = (unsigned long)(s->icap_t * 1000 + 0.5);
+	r.ext_user = s->ext_user;
+	r.tag = s->ext_tag;
+	r.ext_log = s->ext_log;
 	r.host = str_make(s->host, strlen(s->host));
 	r.port = s->port;
 	if (s->url != NULL && s->meth != H1_M_CONNECT)

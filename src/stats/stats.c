@@ -343,7 +343,8 @@ static int
 render_helpers(struct buf *b, const struct stats_slot *t)
 {
 	static const char *const names[STATS_HLP_N] = { "url_rewrite",
-							"store_id" };
+							"store_id",
+							"external_acl" };
 	static const struct {
 		const char *name, *help;
 		size_t      off;
