@@ -114,6 +114,12 @@ $(B)/tests/cdisk_tool: $(B)/tests/tools/cdisk_tool.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The QUIC Initial reader driven from the command line
+# (tests/blackbox/test_quic_initial.py).
+$(B)/tests/quic_tool: $(B)/tests/tools/quic_tool.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 # The TLS transport's throughput, with and without kernel TLS
 # (tests/tools/xtls_bench.c says how to run it).
 $(B)/tests/xtls_bench: $(B)/tests/tools/xtls_bench.o $(LIB_OBJS)
