@@ -363,6 +363,8 @@ quic_hello_feed(struct quic_hello_ctx *c, const uint8_t *d, size_t n)
 	if (++c->ndgrams > QUIC_DGRAMS_MAX)
 		return finish(c, QUIC_MALFORMED,
 		    "no whole ClientHello in 32 datagrams");
+	if (n == 0)
+		return finish(c, QUIC_NOT_QUIC, "empty datagram");
 	if (n > QUIC_DGRAM_MAX)
 		return finish(c, QUIC_MALFORMED, "datagram over 65535 bytes");
 	/*
