@@ -143,7 +143,7 @@ CTL_TESTS  := $(sort $(wildcard tests/blackbox/test_tproxyctl*.py \
 		tests/blackbox/test_doctor_*.py))
 PYTEST     := TPROXYD_BUILD=$(B) $(PYTHON) -m pytest -q -ra -p no:cacheprovider
 blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
-		$(B)/tests/sib_tool $(B)/tests/certgen_tool
+		$(B)/tests/sib_tool $(B)/tests/certgen_tool $(B)/tests/quic_tool
 	@echo "== $(WCCP_TESTS) and the tproxyctl tests: in the background," \
 		"reports below"
 	@rm -f $(B)/doctor-faults.jsonl

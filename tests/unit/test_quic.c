@@ -877,6 +877,30 @@ test_new_dcid_after_retry(void **state)
 	quic_hello_free(&c);
 }
 
+/* A 1-byte packet number past the window of the last one (RFC 9000
+ * A.3): 260 after 250 is sent as 0x04 and must be read as 260, or the
+ * nonce is wrong and the packet does not open. */
+static void
+test_pn_window(void **state)
+{
+	static uint8_t hello[4096], payload[4096], pkt[8192];
+	struct quic_hello_ctx c;
+	size_t hlen, plen, n;
+
+	(void)state;
+	hlen = make_hello(1500, hello);
+	plen = crypto_frame(payload, 0, hello, 1000);
+	n = seal(QUIC_V1, payload, plen, 250, 2, pkt, sizeof(pkt));
+	quic_hello_init(&c);
+	assert_int_equal(feed(&c, pkt, n), QUIC_NEED_MORE);
+	assert_int_equal(c.largest_pn, 250);
+	plen = crypto_frame(payload, 1000, hello + 1000, hlen - 1000);
+	n = seal(QUIC_V1, payload, plen, 260, 1, pkt, sizeof(pkt));
+	assert_int_equal(feed(&c, pkt, n), QUIC_DONE);
+	assert_int_equal(c.largest_pn, 260);
+	quic_hello_free(&c);
+}
+
 /* ---- the bare handshake message reader (src/tls/hello.c) ---- */
 
 static void
@@ -955,6 +979,7 @@ main(void)
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_datagram_limit);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_hello_at_bound);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_new_dcid_after_retry);
+	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_pn_window);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_tls_msg);
 	assert_true(k <= NELEM(t));
 	return _cmocka_run_group_tests("quic", t, k, NULL, NULL);
