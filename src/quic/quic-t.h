@@ -84,6 +84,8 @@ struct quic_seal {
 	size_t   token_len;
 	uint64_t pn;
 	unsigned pn_len;	/* 1..4 bytes on the wire */
+	unsigned reserved;	/* the 2 reserved bits (0 in a valid
+				   packet: tests of their check) */
 	const uint8_t *payload;	/* frames */
 	size_t   payload_len;
 };

@@ -444,7 +444,8 @@ quic_initial_seal(const struct quic_seal *s, uint8_t *out, size_t outsz)
 	if (len >= 16384 || need > outsz)
 		return -1;
 	out[off++] = (uint8_t)(0xc0 |
-	    type_bits(s->version, QUIC_PT_INITIAL) << 4 | (s->pn_len - 1));
+	    type_bits(s->version, QUIC_PT_INITIAL) << 4 |
+	    (s->reserved & 3) << 2 | (s->pn_len - 1));
 	for (i = 0; i < 4; i++)
 		out[off++] = (uint8_t)(s->version >> (24 - 8 * i));
 	out[off++] = (uint8_t)s->dcid_len;

@@ -901,6 +901,68 @@ test_pn_window(void **state)
 	quic_hello_free(&c);
 }
 
+/* Reserved bits set under a valid tag: refused (RFC 9000 §17.2). */
+static void
+test_reserved_bits(void **state)
+{
+	static uint8_t hello[4096], payload[4096], pkt[8192];
+	struct quic_hello_ctx c;
+	struct quic_seal s = {
+		.version = QUIC_V1, .dcid = rfc_dcid, .dcid_len = 8,
+		.pn_len = 2, .payload = payload,
+	};
+	unsigned r;
+	long n;
+
+	(void)state;
+	s.payload_len = crypto_frame(payload, 0, hello, make_hello(0, hello));
+	for (r = 0; r < 4; r++) {
+		s.reserved = r;
+		n = quic_initial_seal(&s, pkt, sizeof(pkt));
+		assert_true(n > 0);
+		quic_hello_init(&c);
+		assert_int_equal(feed(&c, pkt, (size_t)n),
+		    r == 0 ? QUIC_DONE : QUIC_MALFORMED);
+		if (r != 0)
+			assert_string_equal(c.why,
+			    "reserved bits set in an Initial packet");
+		quic_hello_free(&c);
+	}
+}
+
+/* RFC 9000 Appendix A.1's sample varints, and cut ones. */
+static void
+test_varint(void **state)
+{
+	static const struct {
+		const char *hex;
+		size_t len;
+		uint64_t v;
+	} rows[] = {
+		{ "c2197c5eff14e88c", 8, 151288809941952652ull },
+		{ "9d7f3e7d", 4, 494878333 },
+		{ "7bbd", 2, 15293 },
+		{ "25", 1, 37 },
+		{ "4025", 2, 37 },
+		{ "c2197c5eff14e8", 0, 0 },
+		{ "9d7f3e", 0, 0 },
+		{ "7b", 0, 0 },
+		{ "", 0, 0 },
+	};
+	uint8_t b[8];
+	uint64_t v;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < NELEM(rows); i++) {
+		n = unhex(rows[i].hex, b);
+		v = 0;
+		assert_int_equal(quic_varint(b, n, &v), rows[i].len);
+		if (rows[i].len > 0)
+			assert_true(v == rows[i].v);
+	}
+}
+
 /* ---- the bare handshake message reader (src/tls/hello.c) ---- */
 
 static void
@@ -980,6 +1042,8 @@ main(void)
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_hello_at_bound);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_new_dcid_after_retry);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_pn_window);
+	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_reserved_bits);
+	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_varint);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_tls_msg);
 	assert_true(k <= NELEM(t));
 	return _cmocka_run_group_tests("quic", t, k, NULL, NULL);
