@@ -115,6 +115,12 @@ $(B)/tests/cdisk_tool: $(B)/tests/tools/cdisk_tool.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The QUIC Initial reader driven from the command line
+# (tests/blackbox/test_quic_initial.py).
+$(B)/tests/quic_tool: $(B)/tests/tools/quic_tool.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 # The TLS transport's throughput, with and without kernel TLS
 # (tests/tools/xtls_bench.c says how to run it).
 $(B)/tests/xtls_bench: $(B)/tests/tools/xtls_bench.o $(LIB_OBJS)
@@ -138,7 +144,7 @@ CTL_TESTS  := $(sort $(wildcard tests/blackbox/test_tproxyctl*.py \
 		tests/blackbox/test_doctor_*.py))
 PYTEST     := TPROXYD_BUILD=$(B) $(PYTHON) -m pytest -q -ra -p no:cacheprovider
 blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
-		$(B)/tests/sib_tool $(B)/tests/certgen_tool
+		$(B)/tests/sib_tool $(B)/tests/certgen_tool $(B)/tests/quic_tool
 	@echo "== $(WCCP_TESTS) and the tproxyctl tests: in the background," \
 		"reports below"
 	@rm -f $(B)/doctor-faults.jsonl
@@ -161,7 +167,7 @@ blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
 # regression fails CI. Crashes land in build/fuzz/ as crash-* files.
 FUZZ_TARGETS := h1_req h1_resp chunked url config wccp2 gre tls_hello \
                 tls_server dns_msg ctl_rules cache_cc icp htcp certgen \
-                helper_reply icap
+                helper_reply icap quic
 FUZZ_TIME    ?= 60
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE
@@ -193,8 +199,13 @@ FUZZ_SRCS_htcp      := src/cache/htcp.c
 FUZZ_SRCS_helper_reply := src/helper/reply.c
 FUZZ_SRCS_icap      := src/icap/icap.c src/http/h1.c src/http/h1_chunk.c \
                        src/core/buf.c src/core/fmt.c
+# The QUIC Initial reader reads the ClientHello with src/tls/hello.c and
+# opens Initial packets with libcrypto (corpus: tests/fuzz/quic_corpus.py).
+FUZZ_SRCS_quic      := src/quic/quic_initial.c src/quic/quic_hello.c \
+                       src/tls/hello.c src/tls/rec.c
+FUZZ_LIBS_quic      := -lcrypto
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c src/tls/*.c src/learn/*.c src/cache/*.c src/helper/*.c src/icap/*.c) \
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c src/tls/*.c src/learn/*.c src/cache/*.c src/helper/*.c src/icap/*.c src/quic/*.c) \
 		$(CTL_FUZZ_SRCS)
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*)
@@ -204,7 +215,7 @@ fuzz-run: deps-fuzz $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 		mkdir -p build/fuzz/corpus-$$t; \
 		echo "== fuzz_$$t for $(FUZZ_TIME) s"; \
 		rc=0; build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
-			-dict=$$(case $$t in tls_*) echo tests/fuzz/tls.dict;; \
+			-dict=$$(case $$t in tls_*|quic) echo tests/fuzz/tls.dict;; \
 				*) echo tests/fuzz/http.dict;; esac) \
 			-print_final_stats=1 \
 			-artifact_prefix=build/fuzz/ build/fuzz/corpus-$$t \

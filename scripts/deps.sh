@@ -29,6 +29,11 @@ test="$test nginx-light openssl"
 # (tests/blackbox/test_helpers_rewrite.py).
 test="$test squidguard"
 
+# ngtcp2-client: Debian's QUIC client (gtlsclient), whose Initial packets
+# the QUIC reader must read (tests/blackbox/test_quic_initial.py,
+# scripts/quic-capture.py).
+test="$test ngtcp2-client"
+
 # systemd-container: systemd-nspawn boots this machine's systemd in the router
 # namespace for the tproxyctl.service tests (test_tproxyctl_systemd.py).
 test="$test systemd systemd-container"

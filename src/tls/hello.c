@@ -398,12 +398,41 @@ hello_body(struct tls_rd *r, size_t lim, struct tls_hello *h)
 	return 0;
 }
 
+/*
+ * The ClientHello message at the cursor (its 4-byte header, then the
+ * body), when its header and body fit in room bytes. 0 with *h filled
+ * (h->len and h->nrecords are the caller's), or a negative TLS_* code.
+ */
+static int
+hello_msg(struct tls_rd *r, size_t room, struct tls_hello *h)
+{
+	uint32_t type, len;
+	int rc;
+
+	/* The message header: its type and its 24-bit length. */
+	if ((rc = tls_rd_uint(r, 4, 1, &type)) < 0)
+		return rc;
+	if (type != HS_CLIENT_HELLO)
+		return tls_rd_bad(r, "not a ClientHello");
+	if ((rc = tls_rd_uint(r, 4, 3, &len)) < 0)
+		return rc;
+	if (4 + (size_t)len > room)
+		return TLS_E_TOO_LONG;
+	rc = hello_body(r, 4 + (size_t)len, h);
+	if (rc < 0)
+		return rc;
+	if (r->off != 4 + (size_t)len)
+		return tls_rd_bad(r, "bytes after the extensions");
+	if (h->version == 0)
+		h->version = h->legacy_version;
+	return 0;
+}
+
 int
 tls_hello_parse(const uint8_t *p, size_t n, size_t max,
 		struct tls_hello *h)
 {
 	struct tls_rd r;
-	uint32_t type, len;
 	int rc;
 
 	memset(h, 0, sizeof(*h));
@@ -413,30 +442,12 @@ tls_hello_parse(const uint8_t *p, size_t n, size_t max,
 	if (n >= 3)
 		h->record_version = (uint16_t)(p[1] << 8 | p[2]);
 	tls_rd_init(&r, p, n, max);
-	/* The message header: its type and its 24-bit length. */
-	if ((rc = tls_rd_uint(&r, 4, 1, &type)) < 0)
-		goto out;
-	if (type != HS_CLIENT_HELLO) {
-		rc = tls_rd_bad(&r, "not a ClientHello");
-		goto out;
-	}
-	if ((rc = tls_rd_uint(&r, 4, 3, &len)) < 0)
-		goto out;
 	/* It cannot fit: the records carrying it take at least a header
 	 * more than the message. */
-	if (4 + (size_t)len + TLS_REC_HEADER > max) {
-		rc = TLS_E_TOO_LONG;
-		goto out;
-	}
-	rc = hello_body(&r, 4 + (size_t)len, h);
+	rc = hello_msg(&r, max > TLS_REC_HEADER ? max - TLS_REC_HEADER : 0,
+	    h);
 	if (rc < 0)
 		goto out;
-	if (r.off != 4 + (size_t)len) {
-		rc = tls_rd_bad(&r, "bytes after the extensions");
-		goto out;
-	}
-	if (h->version == 0)
-		h->version = h->legacy_version;
 	/* The record holding the last byte must be whole: its end is
 	 * where the hello's bytes end for the caller. */
 	if (r.rend > n) {
@@ -452,4 +463,23 @@ out:
 	if (rc == TLS_E_MALFORMED)
 		h->why = r.why;
 	return rc;
+}
+
+int
+tls_hello_parse_msg(const uint8_t *p, size_t n, struct tls_hello *h)
+{
+	struct tls_rd r;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	tls_rd_init_bare(&r, p, n);
+	rc = hello_msg(&r, n, h);
+	if (rc < 0) {
+		memset(h, 0, sizeof(*h));
+		if (rc == TLS_E_MALFORMED)
+			h->why = r.why;
+		return rc;
+	}
+	h->len = r.off;
+	return TLS_OK;
 }

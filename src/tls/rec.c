@@ -18,6 +18,14 @@ tls_rd_init(struct tls_rd *r, const uint8_t *p, size_t n, size_t max)
 	r->max = max;
 }
 
+void
+tls_rd_init_bare(struct tls_rd *r, const uint8_t *p, size_t n)
+{
+	tls_rd_init(r, p, n, n);
+	r->bare = 1;
+	r->rend = n;
+}
+
 int
 tls_first_bytes(const uint8_t *p, size_t n, int client, const char **why)
 {
@@ -60,6 +68,8 @@ tls_rd_open(struct tls_rd *r)
 
 	if (r->pos < r->rend)
 		return 0;
+	if (r->bare)
+		return TLS_INCOMPLETE;
 	/*
 	 * pos == rend: the next record's header starts here. Whatever it
 	 * says, a record that ends past max holds at least one byte more

@@ -47,10 +47,18 @@ struct tls_rd {
 	size_t      off;	/* handshake bytes read so far */
 	unsigned    nrec;	/* handshake records entered */
 	uint8_t     other;	/* TLS_RD_OTHER: that record's type */
+	unsigned    bare:1;	/* p holds handshake bytes without record
+				   headers (QUIC's CRYPTO stream): one
+				   "record" spanning p[0..n) */
 	const char *why;	/* what was wrong, for TLS_E_MALFORMED */
 };
 
 void tls_rd_init(struct tls_rd *r, const uint8_t *p, size_t n, size_t max);
+
+/* A cursor over bare handshake bytes p[0..n), with no record layer (QUIC
+ * carries the handshake in CRYPTO frames, RFC 9001 §4): reading past n is
+ * TLS_INCOMPLETE, never a record header. */
+void tls_rd_init_bare(struct tls_rd *r, const uint8_t *p, size_t n);
 
 /* Enter the next record when the current one is used up. 0 (the cursor
  * is inside a handshake record, pos < rend), TLS_INCOMPLETE, TLS_RD_OTHER,

@@ -21,6 +21,16 @@ int tls_hello_parse(const uint8_t *p, size_t n, size_t max,
 		    struct tls_hello *h);
 
 /*
+ * Read a ClientHello handshake message without its records: p[0..n)
+ * starts with the message header, as QUIC's CRYPTO stream carries it
+ * (RFC 9001 §4). Same results as tls_hello_parse() (h->len: the message's
+ * bytes, h->nrecords and h->record_version 0); TLS_E_TOO_LONG when the
+ * header announces more than n bytes, TLS_INCOMPLETE never for a whole
+ * message. Never reads past p + n.
+ */
+int tls_hello_parse_msg(const uint8_t *p, size_t n, struct tls_hello *h);
+
+/*
  * Read the server's first flight at the start of p[0..n): ServerHello, and
  * for TLS 1.2 and older the Certificate message after it. TLS_OK when what
  * can be seen without decrypting has been read (TLS 1.3: the ServerHello;
