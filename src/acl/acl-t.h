@@ -53,6 +53,27 @@ enum acl_type {
 	ACL_SSL_ERROR,		/* a certificate validation error */
 	ACL_ENCRYPTED,		/* connections_encrypted */
 	ACL_SQUID_ERROR,	/* the transaction's error (ERR_...) */
+	/* Proxy authentication (acl_auth.c). */
+	ACL_PROXY_AUTH,		/* the authenticated user: REQUIRED (any)
+				   or in a list of names */
+	ACL_PROXY_AUTH_REGEX,	/* regex on the authenticated user name */
+};
+
+/* proxy_auth options (struct acl.flags). */
+#define ACL_PA_REQUIRED	0x1	/* REQUIRED: any authenticated user */
+#define ACL_PA_ICASE	0x2	/* -i: names compared without case */
+
+/* Where a request stands with proxy authentication (acl_ctx.auth). */
+enum acl_auth {
+	ACL_AUTH_NONE = 0,	/* no usable credentials: a proxy_auth acl
+				   asks for them (407) */
+	ACL_AUTH_UNCHECKED,	/* credentials the helper has not judged
+				   yet */
+	ACL_AUTH_OK,		/* accepted: acl_ctx.user is the user */
+	ACL_AUTH_FAILED,	/* refused by the helper (407 again) */
+	ACL_AUTH_NA,		/* cannot authenticate (an intercepted
+				   request): proxy_auth acls do not
+				   match */
 };
 
 /* ACL_AT_STEP values (v.num): 1, 2, 3 are SslBump1..3, compared with
@@ -228,6 +249,18 @@ struct acl_ctx {
 	const char            *squid_error;	/* squid_error: the ERR_* the
 						   transaction got, NULL:
 						   none */
+
+	/* Proxy authentication (acl_auth.c). A proxy_auth acl matches
+	 * against user when auth is ACL_AUTH_OK. In any other state but
+	 * ACL_AUTH_NA it does not match, unless auth_wait is set: then it
+	 * answers ACL_M_NEED_AUTH and the walk stops there (Squid's
+	 * "authentication required" ends an http_access check); the caller
+	 * checks the credentials or sends a challenge. auth_na (may be
+	 * NULL) counts the proxy_auth acls reached in state ACL_AUTH_NA. */
+	enum acl_auth          auth;
+	const char            *user;
+	int                    auth_wait;
+	unsigned              *auth_na;
 };
 
 enum acl_verdict {
@@ -237,6 +270,9 @@ enum acl_verdict {
 	ACL_NEED_NAME = 3,	/* a srcdomain or srcdom_regex ACL decides:
 				   look the client's name up, then ask
 				   again */
+	ACL_NEED_AUTH = 4,	/* a proxy_auth acl needs credentials
+				   checked (auth_wait): check them, or
+				   challenge the client */
 };
 
 #endif

@@ -776,6 +776,9 @@ acl_match(const struct acl *acl, const struct acl_ctx *ctx)
 	case ACL_SQUID_ERROR:
 		return ctx->squid_error != NULL &&
 		    match_names(acl, &ctx->squid_error, 1);
+	case ACL_PROXY_AUTH:
+	case ACL_PROXY_AUTH_REGEX:
+		return acl_match_auth(acl, ctx);
 	}
 	return 0;
 }
@@ -795,6 +798,10 @@ rule_match(const struct access_rule *r, const struct acl_ctx *ctx)
 
 	for (i = 0; i < r->nref; i++) {
 		m = acl_match(r->ref[i].acl, ctx);
+		/* Authentication ends the walk here (Squid), once what the
+		 * acls before it need is known. */
+		if (m == ACL_M_NEED_AUTH)
+			return unknown < 0 ? unknown : m;
 		if (m < 0) {
 			unknown = m;
 			continue;
@@ -822,6 +829,7 @@ acl_check(const struct access_list *list, const struct acl_ctx *ctx, int dflt,
 		m = rule_match(&list->rule[i], ctx);
 		if (m < 0)
 			return m == ACL_M_NEED_NAME ? ACL_NEED_NAME :
+			    m == ACL_M_NEED_AUTH ? ACL_NEED_AUTH :
 			    ACL_NEED_DST;
 		if (m > 0) {
 			if (rule != NULL)
@@ -851,6 +859,7 @@ acl_first(const struct access_list *list, const struct acl_ctx *ctx,
 		m = rule_match(r, ctx);
 		if (m < 0)
 			return m == ACL_M_NEED_NAME ? ACL_NEED_NAME :
+			    m == ACL_M_NEED_AUTH ? ACL_NEED_AUTH :
 			    ACL_NEED_DST;
 		if (m > 0) {
 			if (rule != NULL)

@@ -9,6 +9,7 @@
 /* What acl_match() gives when it cannot decide yet. */
 #define ACL_M_NEED_DST	(-1)	/* needs the destination address */
 #define ACL_M_NEED_NAME	(-2)	/* needs the client's name (name_wait) */
+#define ACL_M_NEED_AUTH	(-3)	/* needs checked credentials (auth_wait) */
 
 /* Matching an ACL gives 1 (match), 0 (no match), ACL_M_NEED_DST when it
  * needs the destination address and ctx->dst is NULL, or ACL_M_NEED_NAME
@@ -43,6 +44,13 @@ enum acl_verdict acl_first(const struct access_list *list,
 			   const struct acl_ctx *ctx,
 			   int (*ok)(int action, void *arg), void *arg,
 			   const struct access_rule **rule);
+
+/* acl_auth.c: a proxy_auth or proxy_auth_regex acl against ctx (see
+ * acl_ctx.auth). */
+int acl_match_auth(const struct acl *acl, const struct acl_ctx *ctx);
+/* Is acl a proxy_auth or proxy_auth_regex acl? (Squid's aclIsProxyAuth():
+ * a request denied by a rule that ends with one gets a challenge.) */
+int acl_is_proxy_auth(const struct acl *acl);
 
 /* acl_names.c: the names ssl_error acls compare. The name of OpenSSL's
  * certificate verification error code ("X509_V_ERR_CERT_HAS_EXPIRED" for

@@ -20,6 +20,7 @@
 
 #include "acl/acl-t.h"
 #include "config/cfg_cache-t.h"
+#include "config/cfg_auth-t.h"
 #include "config/cfg_helper-t.h"
 #include "config/cfg_http-t.h"
 #include "config/cfg_log-t.h"
@@ -124,6 +125,10 @@ struct cfg {
 	/* cfg_helper.c: url_rewrite_* and store_id_* (cfg_helper-t.h);
 	 * applied by src/proxy/rewrite.c. */
 	struct cfg_helpers helpers;
+
+	/* cfg_auth.c: auth_param basic (cfg_auth-t.h); applied by
+	 * src/proxy/auth.c, proxy_auth acls by src/acl/acl_auth.c. */
+	struct cfg_auth auth;
 
 	/* New modules: struct cfg_MODULE MODULE; here. */
 

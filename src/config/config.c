@@ -97,6 +97,7 @@ const struct cfg_dirtab *const cfg_dirtabs[] = {
 	&cfg_dirs_cache,
 	&cfg_dirs_sibling,
 	&cfg_dirs_helper,
+	&cfg_dirs_auth,
 	&cfg_dirs_ignored,
 	&cfg_dirs_obsolete,
 	&cfg_dirs_refused,

@@ -27,7 +27,8 @@ enum lf_code {
 	LF_TIME_GMT,		/* %tg */
 	LF_TIME_RESP,		/* %tr */
 	LF_TIME_START,		/* %tS */
-	LF_USER,		/* %un %ul %ue %ui %us: no users yet */
+	LF_USER,		/* %un %ul: the authenticated user (%ue %ui
+				   %us: none, "-") */
 	LF_METHOD,		/* %rm %>rm %<rm */
 	LF_URL,			/* %ru %<ru: honours strip_query_terms */
 	LF_URL_RAW,		/* %>ru: as received */

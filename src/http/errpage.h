@@ -17,6 +17,8 @@ struct errpage {
 	int         keepalive;	/* 1: Connection: keep-alive, else close */
 	int         head;	/* request was HEAD: no body */
 	const char *location;	/* a redirect's Location, or NULL */
+	const char *auth_realm;	/* a 407's Basic realm (Proxy-Authenticate),
+				   or NULL */
 };
 
 /* Append the whole response (head and HTML body) to out. Returns 0 or

@@ -60,6 +60,8 @@ struct alog_rec {
 	const struct http_msg *resp;		/* NULL */
 	unsigned long long     seq;		/* %sn */
 	const char            *tls[ALOG_TLS_N];	/* NULL logs "-" */
+	const char            *user;		/* %un %ul: the authenticated
+						   user, NULL logs "-" */
 };
 
 #endif

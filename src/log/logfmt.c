@@ -305,8 +305,12 @@ lf_format(char *out, size_t n_out, const struct lf_tok *tok, size_t n,
 			o++;
 			continue;
 		case LF_DASH:
-		case LF_USER:
 			break;
+		case LF_USER:
+			if (r->user == NULL || r->user[0] == '\0')
+				break;
+			s = str_make(r->user, strlen(r->user));
+			goto text;
 		case LF_SEQ:
 			len = put_num(v, r->seq);
 			num = 1;

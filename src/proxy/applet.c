@@ -134,6 +134,8 @@ applet_errpage(struct stream *s, int status, const char *errname,
 	e.detail = detail;
 	e.head = s->meth == H1_M_HEAD;
 	e.location = s->location;
+	if (s->auth_challenge)
+		e.auth_realm = s->sess->cfg->auth.realm;
 	/* Keep the connection only when the request was read whole and the
 	 * client can tell where our answer ends. */
 	s->resp_close = !s->cli_keepalive ||

@@ -15,6 +15,7 @@
 #include "learn/learn.h"
 #include "log/log.h"
 #include "net/sock_inet.h"
+#include "proxy/auth.h"
 #include "proxy/bump.h"
 #include "proxy/cache.h"
 #include "proxy/cli-t.h"
@@ -550,6 +551,7 @@ phase_run(struct stream *s)
 	const struct access_rule *rule;
 	struct acl_ctx ctx;
 	enum acl_verdict v;
+	unsigned na = 0;
 	int rw;
 
 	/* A bumped connection whose server could not be reached securely:
@@ -562,9 +564,13 @@ phase_run(struct stream *s)
 	 * lists at once). */
 	rw = cfg->helpers.rewrite.opts.argv != NULL;
 	if (!s->access_done || (s->rewrite_done && !s->adapted_done)) {
+		auth_prepare(s);
 		strm_acl_ctx(s, &ctx);
-		/* Only here may srcdomain acls wait for the client's name. */
+		/* Only here may srcdomain acls wait for the client's name,
+		 * and proxy_auth acls for checked credentials. */
 		ctx.name_wait = 1;
+		ctx.auth_wait = 1;
+		ctx.auth_na = &na;
 		if (!s->access_done) {
 			list = &cfg->http_access;
 			v = acl_check(list, &ctx, ACL_DENY, &rule);
@@ -580,6 +586,13 @@ phase_run(struct stream *s)
 		if ((v == ACL_NEED_DST || v == ACL_NEED_NAME) &&
 		    phase_acl_wait(s, v, &ctx))
 			return;
+		/* Credentials to check (the helper's answer comes back
+		 * here), or a 407 challenge. */
+		if (v == ACL_NEED_AUTH) {
+			auth_need(s);
+			return;
+		}
+		auth_na_warn(s, na);
 		ctx.name_wait = 0;
 		if (!s->access_done && mark_client(s, &ctx) < 0) {
 			strm_error(s, 500, "ERR_INTERNAL", "The proxy could "

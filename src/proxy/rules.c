@@ -18,6 +18,7 @@
 #include "log/log.h"
 #include "net/conn.h"
 #include "proxy/proxy.h"
+#include "proxy/auth.h"
 #include "proxy/rules.h"
 #include "proxy/stream.h"
 
@@ -171,13 +172,22 @@ rules_deny(struct stream *s, const struct access_list *list,
 	const struct cfg_deny_info *di = NULL;
 	const struct acl *acl;
 	size_t i;
-	int status;
+	int status, challenge;
 
 	s->code = code;
-	acl = cr->ndeny_info ? deciding_acl(list, rule, ctx) : NULL;
+	acl = cr->ndeny_info || ctx->auth_wait ?
+	      deciding_acl(list, rule, ctx) : NULL;
+	/* Squid: denied by a proxy_auth acl (the last one checked), the
+	 * client is asked to log in (again), maybe as another user. Only
+	 * where credentials are asked for (http_access). */
+	challenge = ctx->auth_wait && acl_is_proxy_auth(acl);
 	for (i = 0; acl != NULL && i < cr->ndeny_info && di == NULL; i++)
 		if (strcmp(cr->deny_info[i].acl, acl->name) == 0)
 			di = &cr->deny_info[i];
+	if (di == NULL && challenge) {
+		auth_challenge(s, NULL);
+		return;
+	}
 	if (di == NULL) {
 		strm_error(s, 403, "ERR_ACCESS_DENIED",
 			   "Access control configuration prevents your "
@@ -209,6 +219,10 @@ rules_deny(struct stream *s, const struct access_list *list,
 			   "request.");
 		return;
 	case DENY_PAGE:
+		if (challenge) {
+			auth_challenge(s, di->page);
+			return;
+		}
 		strm_error(s, di->status ? di->status : 403, di->page,
 			   "Access control configuration prevents your "
 			   "request from being allowed at this time.");

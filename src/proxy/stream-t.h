@@ -225,6 +225,15 @@ struct stream {
 	unsigned            storeid_done:1;	/* store_id_program */
 	unsigned            rewritten:1;	/* the URL was rewritten */
 	struct hlp_req     *hlp;	/* a helper request under way */
+	/* Proxy authentication (auth.c): the user name (logged as %un once
+	 * accepted) and, while the helper checks it, the password; both
+	 * owned. auth: enum acl_auth. */
+	char               *auth_user;
+	char               *auth_pass;
+	unsigned char       auth;
+	unsigned            auth_read:1;	/* Proxy-Authorization read */
+	unsigned            auth_challenge:1;	/* the error page asks for
+						   credentials */
 	unsigned            spoofed:1;		/* src is the client's */
 	int                 nroute;	/* valid entries of route[] */
 	int                 route_idx;

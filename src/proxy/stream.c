@@ -20,6 +20,7 @@
 #include "net/conn.h"
 #include "net/pipe.h"
 #include "proxy/applet.h"
+#include "proxy/auth.h"
 #include "proxy/bump.h"
 #include "proxy/cache.h"
 #include "proxy/cli.h"
@@ -73,6 +74,7 @@ strm_reset(struct stream *s)
 	if (s->dns)
 		dns_cancel(s->dns);
 	rewrite_cancel(s);
+	auth_clear(s);
 	free(s->location);
 	s->location = NULL;
 	free(s->orig_url);
@@ -124,6 +126,7 @@ strm_free(struct stream *s)
 	http_msg_free(&s->resm);
 	free(s->url);
 	s->url = NULL;
+	auth_clear(s);
 	free(s->location);
 	s->location = NULL;
 	free(s->orig_url);
@@ -234,6 +237,7 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 	/* Looked up by phase_run() when http_access needs it; until then
 	 * srcdomain acls do not match (name_wait is 0). */
 	ctx->client_name = s->client_name[0] != '\0' ? s->client_name : NULL;
+	auth_acl_ctx(s, ctx);
 	if (s->tls != NULL)
 		peek_acl_ctx(s->tls, ctx);
 	else if (se->bumped != NULL)

@@ -11,6 +11,7 @@
 #include "event/loop.h"
 #include "log/access_log.h"
 #include "net/xprt_tls.h"
+#include "proxy/auth.h"
 #include "proxy/peek.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
@@ -132,6 +133,7 @@ strm_log(struct stream *s)
 		r.peer_name = s->peer->host;
 	r.type = str_make(s->ctype, strlen(s->ctype));
 	r.errname = s->errname;
+	r.user = auth_user(s);
 	r.host = str_make(s->host, strlen(s->host));
 	r.port = s->port;
 	if (s->url != NULL && s->meth != H1_M_CONNECT)

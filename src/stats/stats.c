@@ -292,7 +292,8 @@ static int
 render_helpers(struct buf *b, const struct stats_slot *t)
 {
 	static const char *const names[STATS_HLP_N] = { "url_rewrite",
-							"store_id" };
+							"store_id",
+							"auth_basic" };
 	static const struct {
 		const char *name, *help;
 		size_t      off;

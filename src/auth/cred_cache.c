@@ -1,0 +1,90 @@
+/*
+ * cred_cache.c - the Basic credentials cache (see cred_cache.h).
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "auth/cred_cache.h"
+
+struct slot {
+	unsigned char key[32];
+	double        expires;	/* 0: empty */
+};
+
+static struct slot table[AUTH_CACHE_SLOTS];
+static unsigned char secret[32];
+static int have_secret;
+
+/* The key of user/pass; 0, or -1 when it cannot be made (nothing is
+ * cached then). */
+static int
+make_key(const char *user, const char *pass, unsigned char key[32])
+{
+	EVP_MD_CTX *md;
+	unsigned int n = 0;
+	int ok;
+
+	if (!have_secret) {
+		if (RAND_bytes(secret, sizeof(secret)) != 1)
+			return -1;
+		have_secret = 1;
+	}
+	md = EVP_MD_CTX_new();
+	if (md == NULL)
+		return -1;
+	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	     EVP_DigestUpdate(md, secret, sizeof(secret)) == 1 &&
+	     EVP_DigestUpdate(md, user, strlen(user) + 1) == 1 &&
+	     EVP_DigestUpdate(md, pass, strlen(pass)) == 1 &&
+	     EVP_DigestFinal_ex(md, key, &n) == 1 && n == 32;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : -1;
+}
+
+static struct slot *
+slot_of(const unsigned char key[32])
+{
+	unsigned v = (unsigned)key[0] | (unsigned)key[1] << 8;
+
+	return &table[v % AUTH_CACHE_SLOTS];
+}
+
+int
+auth_cache_get(const char *user, const char *pass, double now)
+{
+	unsigned char key[32];
+	struct slot *s;
+
+	if (make_key(user, pass, key) < 0)
+		return 0;
+	s = slot_of(key);
+	if (s->expires == 0 || CRYPTO_memcmp(s->key, key, 32) != 0)
+		return 0;
+	if (s->expires <= now) {
+		s->expires = 0;
+		return 0;
+	}
+	return 1;
+}
+
+void
+auth_cache_put(const char *user, const char *pass, double expires)
+{
+	unsigned char key[32];
+	struct slot *s;
+
+	if (make_key(user, pass, key) < 0)
+		return;
+	s = slot_of(key);
+	memcpy(s->key, key, 32);
+	s->expires = expires;
+}
+
+void
+auth_cache_clear(void)
+{
+	memset(table, 0, sizeof(table));
+}

@@ -1,0 +1,25 @@
+/*
+ * cfg_auth-t.h - types of the proxy authentication settings
+ * (cfg_auth.c): auth_param basic. Applied by src/proxy/auth.c with a
+ * pool of src/helper/.
+ */
+#ifndef TPROXYD_CONFIG_CFG_AUTH_T_H
+#define TPROXYD_CONFIG_CFG_AUTH_T_H
+
+#include "helper/helper-t.h"
+
+struct cfg_auth {
+	/* auth_param basic program and children; opts.argv == NULL: no
+	 * Basic scheme (then no proxy_auth acl may be used). */
+	struct hlp_opts  opts;
+	const char      *realm;		/* auth_param basic realm */
+	double           ttl;		/* credentialsttl, seconds */
+	int              casesensitive;	/* user names kept as sent */
+	int              utf8;		/* Latin-1 credentials made UTF-8 */
+	int              used;		/* some proxy_auth(_regex) acl */
+	/* The running pool, made in the serving process on first use and
+	 * freed with the cfg (cfg_helper_ops); NULL: none. */
+	struct hlp_pool *pool;
+};
+
+#endif
