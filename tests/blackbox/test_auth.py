@@ -1,0 +1,279 @@
+"""
+test_auth.py - proxy authentication (issue 17): auth_param basic with
+Debian's real, unmodified /usr/lib/squid/basic_ncsa_auth on an htpasswd
+file the test writes (openssl passwd -apr1), proxy_auth and
+proxy_auth_regex acls, 407 challenges with the realm, %un in access.log,
+the credentials cache (credentialsttl; refused logins are not cached),
+helpers that crash or answer BH, and the Proxy-Authorization field never
+reaching the origin.
+
+The intercepted-port case (proxy_auth never matches there, as in Squid)
+is in test_auth_intercept.py (it needs root and namespaces).
+"""
+
+import base64
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+import harness
+from harness import scrape_metrics, free_port
+
+NCSA = "/usr/lib/squid/basic_ncsa_auth"
+REALM = "tproxyd test realm"
+
+USERS = {"alice": "secret1", "bob": "pw two", "carol": "c%3A:x"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _ncsa():
+    if not os.access(NCSA, os.X_OK):
+        pytest.fail("%s is missing: install Debian's squid-openssl (or "
+                    "squid) package (scripts/deps.sh test)" % NCSA)
+
+
+@pytest.fixture
+def hdir(tmp_path):
+    """A directory the helpers (run as the proxy user) can read and write:
+    the htpasswd file, wrapper scripts, their logs."""
+    d = tmp_path / "auth"
+    d.mkdir()
+    harness.share_with_daemon_user(d)
+    os.chmod(d, 0o777)
+    lines = []
+    for user, pw in USERS.items():
+        h = subprocess.run(["openssl", "passwd", "-apr1", pw],
+                           capture_output=True, text=True, check=True)
+        lines.append("%s:%s" % (user, h.stdout.strip()))
+    (d / "passwd").write_text("\n".join(lines) + "\n")
+    os.chmod(d / "passwd", 0o644)
+    (d / "log").touch()
+    os.chmod(d / "log", 0o666)
+    return d
+
+
+def counting_wrapper(hdir):
+    """basic_ncsa_auth behind a tee that appends every request line to
+    hdir/log (the helper itself is unchanged)."""
+    w = hdir / "counting.sh"
+    w.write_text("#!/bin/sh\ntee -a %s | exec %s %s\n" % (
+        hdir / "log", NCSA, hdir / "passwd"))
+    os.chmod(w, 0o755)
+    return w
+
+
+def seen(hdir):
+    return [ln for ln in (hdir / "log").read_text().splitlines() if ln]
+
+
+def auth_conf(hdir, program=None, extra=()):
+    return ["auth_param basic program %s" % (
+                program or "%s %s" % (NCSA, hdir / "passwd")),
+            "auth_param basic children 3 startup=1",
+            "auth_param basic realm %s" % REALM] + list(extra)
+
+
+def get(p, url, user=None, args=(), max_time=10):
+    a = list(args)
+    if user is not None:
+        a += ["-U", user]
+    return harness.curl(p.port, url, args=a, max_time=max_time)
+
+
+def basic(raw):
+    return "Proxy-Authorization: Basic " + \
+        base64.b64encode(raw.encode("latin-1")).decode()
+
+
+# curl -U would %-decode carol's password: her field is written here.
+CAROL = ["-H", "Proxy-Authorization: Basic " +
+         base64.b64encode(b"carol:c%3A:x").decode()]
+
+
+def assert_challenge(r):
+    assert r.status == 407, r
+    assert r.header("Proxy-Authenticate") == 'Basic realm="%s"' % REALM, \
+        r.headers
+    assert r.header("X-Squid-Error").startswith("ERR_CACHE_ACCESS_DENIED")
+
+
+def test_ncsa_login_407_and_user_logged(tproxyd, origin, hdir):
+    """The real basic_ncsa_auth: good credentials -> 200 and the user in
+    access.log; a wrong password, none, broken ones -> 407 with the
+    realm; the user name is lowercased (casesensitive off); the origin
+    never sees Proxy-Authorization."""
+    p = tproxyd(auth_conf(hdir) + ["acl auth proxy_auth REQUIRED",
+                                   "http_access allow auth",
+                                   "http_access deny all"])
+    r = get(p, origin.url("/headers"), "alice:secret1")
+    assert r.status == 200, r
+    hdrs = [n.lower() for n, _ in json.loads(r.body)["headers"]]
+    assert "proxy-authorization" not in hdrs, hdrs
+    e = p.wait_access_url(origin.url("/headers"))
+    assert e["user"] == "alice" and e["status"] == 200, e
+
+    # A password with a space and one with '%' and ':' reach the helper
+    # %-escaped (rfc1738) and are accepted.
+    r = get(p, origin.url("/bytes/3"), "bob:pw two")
+    assert r.status == 200, r
+    r = get(p, origin.url("/bytes/4"), args=CAROL)
+    assert r.status == 200, r
+    e = p.wait_access_url(origin.url("/bytes/4"))
+    assert e["user"] == "carol", e
+
+    # casesensitive off (the default): ALICE is alice.
+    r = get(p, origin.url("/bytes/5"), "ALICE:secret1")
+    assert r.status == 200, r
+    assert p.wait_access_url(origin.url("/bytes/5"))["user"] == "alice"
+
+    # Wrong password, no credentials: 407 and the challenge.
+    assert_challenge(get(p, origin.url("/wrong"), "alice:nope"))
+    assert_challenge(get(p, origin.url("/none")))
+    e = p.wait_access_url(origin.url("/none"))
+    assert e["code"] == "TCP_DENIED" and e["status"] == 407
+    assert e["user"] == "-", e
+    assert p.wait_access_url(origin.url("/wrong"))["user"] == "-"
+
+    # Broken credentials: never a crash, 407 again.
+    for h in ["Proxy-Authorization: Basic !!!notbase64",
+              "Proxy-Authorization: Basic YWxpY2U",       # unpadded
+              basic("alice"),                              # no colon
+              basic("alice:"),                             # empty password
+              basic("alice:secret1\r\nX: y"),              # CR LF
+              "Proxy-Authorization: Basic",
+              "Proxy-Authorization: Digest username=\"alice\"",
+              "Proxy-Authorization: Basic " + "A" * 9000]:
+        r = get(p, origin.url("/broken"), args=["-H", h])
+        assert_challenge(r)
+    # Still serving.
+    assert get(p, origin.url("/bytes/6"), "alice:secret1").status == 200
+    assert not [x for x in origin.records()
+                if x["path"] in ("/wrong", "/none", "/broken")]
+
+
+def test_user_lists_and_deny_rules(tproxyd, origin, hdir):
+    """proxy_auth with a user list and proxy_auth_regex -i; a request
+    denied by a rule whose last acl is proxy_auth gets 407 (log in as
+    someone else), one denied by another acl 403 (Squid's rule)."""
+    p = tproxyd(auth_conf(hdir) + [
+        "acl alice_only proxy_auth alice",
+        "acl b_users proxy_auth_regex -i ^B",
+        "acl special urlpath_regex ^/special",
+        "acl open urlpath_regex ^/open",
+        "http_access allow open",
+        "http_access deny special !alice_only",
+        "http_access allow alice_only",
+        "http_access allow b_users !special",
+        "http_access deny all"])
+    # No credentials needed where no proxy_auth acl is reached.
+    assert get(p, origin.url("/open")).status == 200
+    assert get(p, origin.url("/bytes/1"), "alice:secret1").status == 200
+    assert get(p, origin.url("/special/x"), "alice:secret1").status == 200
+    # bob matches the regex (-i): allowed, but not /special: that rule
+    # ends with a proxy_auth acl: 407.
+    assert get(p, origin.url("/bytes/2"), "bob:pw two").status == 200
+    assert_challenge(get(p, origin.url("/special/y"), "bob:pw two"))
+    # carol is a valid user in no list: "deny all" decides: 403.
+    r = get(p, origin.url("/bytes/3"), args=CAROL)
+    assert r.status == 403 and r.header("Proxy-Authenticate") is None, r
+    e = p.wait_access_url(origin.url("/bytes/3"))
+    assert e["user"] == "carol" and e["status"] == 403, e
+
+
+def test_implicit_deny_after_proxy_auth_challenges(tproxyd, origin, hdir):
+    """http_access allow NAMES as the last line: a valid user not in the
+    list is denied by the implicit rule, whose last checked acl is
+    proxy_auth: 407."""
+    p = tproxyd(auth_conf(hdir) + ["acl alice_only proxy_auth alice",
+                                   "http_access allow alice_only"])
+    assert get(p, origin.url("/bytes/1"), "alice:secret1").status == 200
+    assert_challenge(get(p, origin.url("/bytes/2"), "bob:pw two"))
+
+
+@pytest.mark.parametrize("ttl", [60, 1])
+def test_credentialsttl_cache(tproxyd, origin, hdir, ttl):
+    """Accepted credentials are not sent to the helper again within
+    credentialsttl; after it they are; refused ones always are."""
+    p = tproxyd(auth_conf(hdir, counting_wrapper(hdir), [
+        "auth_param basic credentialsttl %d seconds" % ttl,
+        "acl auth proxy_auth REQUIRED", "http_access allow auth",
+        "http_access deny all"]))
+    assert get(p, origin.url("/bytes/1"), "alice:secret1").status == 200
+    assert seen(hdir) == ["alice secret1"]
+    if ttl == 1:
+        time.sleep(1.5)
+    assert get(p, origin.url("/bytes/2"), "alice:secret1").status == 200
+    assert len(seen(hdir)) == (1 if ttl == 60 else 2), seen(hdir)
+    # Another password for the same user is checked, and refused twice.
+    n = len(seen(hdir))
+    assert_challenge(get(p, origin.url("/x"), "alice:bad"))
+    assert_challenge(get(p, origin.url("/x"), "alice:bad"))
+    assert seen(hdir)[n:] == ["alice bad", "alice bad"]
+    # The escaping the helper sees (rfc1738: space, '%').
+    get(p, origin.url("/bytes/3"), "bob:pw two")
+    get(p, origin.url("/bytes/4"), args=CAROL)
+    assert seen(hdir)[-2:] == ["bob pw%20two", "carol c%253A:x"]
+
+
+CRASHER = r'''#!/usr/bin/python3 -u
+import sys
+for line in sys.stdin:
+    with open(sys.argv[1], "a") as f:
+        f.write(line)
+    user = line.split(" ")[0]
+    if user == "crash":
+        sys.exit(1)
+    if user == "broken":
+        print('BH message="backend down"')
+    elif user == "good":
+        print("OK")
+    else:
+        print("ERR")
+'''
+
+
+def test_helper_crash_and_bh(tproxyd, origin, hdir):
+    """A helper that dies on a request or answers BH: the request gets a
+    407 (no hang, no crash), cache.log says why, the helper is restarted
+    and the next logins work."""
+    h = hdir / "crasher.py"
+    h.write_text(CRASHER)
+    os.chmod(h, 0o755)
+    stats = free_port()
+    p = tproxyd(auth_conf(hdir, "%s %s" % (h, hdir / "log")) + [
+        "stats_port 127.0.0.1:%d" % stats,
+        "acl auth proxy_auth REQUIRED", "http_access allow auth",
+        "http_access deny all"])
+    assert get(p, origin.url("/bytes/1"), "good:pw").status == 200
+    t0 = time.monotonic()
+    assert_challenge(get(p, origin.url("/bytes/2"), "crash:pw"))
+    assert time.monotonic() - t0 < 8
+    assert_challenge(get(p, origin.url("/bytes/3"), "broken:pw"))
+    assert get(p, origin.url("/bytes/4"), "good:pw2").status == 200
+    log = p.cache_log.read_text(errors="replace")
+    assert "auth_param basic program: BH backend down" in log, log
+    assert "for user 'crash'" in log, log
+    m = scrape_metrics(stats)
+    k = 'tproxyd_helper_requests_total{helper="auth_basic"}'
+    assert m.get(k, 0) >= 4, m
+
+
+def test_config_errors(tproxyd_conf):
+    """proxy_auth without auth_param basic, and the schemes tproxyd does
+    not have, are refused at load with the line and a reason."""
+    t = tproxyd_conf(["acl auth proxy_auth REQUIRED",
+                      "http_access allow auth"])
+    r = t.run_k("parse")
+    assert r.returncode != 0
+    assert "proxy authentication needs 'auth_param basic program'" in \
+        r.stderr, r.stderr
+    for scheme in ("negotiate", "ntlm", "digest"):
+        t = tproxyd_conf(["auth_param %s program /bin/true" % scheme],
+                         name="t_" + scheme)
+        r = t.run_k("parse")
+        assert r.returncode != 0
+        assert "auth_param %s is not supported by tproxyd" % scheme in \
+            r.stderr, r.stderr
