@@ -154,12 +154,12 @@ auth_basic_decode(const char *val, size_t len, unsigned flags,
 		long k;
 
 		for (k = 0; k < n; k++) {
+			if (o + 2 > sizeof(conv))
+				return AUTH_B_TOO_LONG;
 			if (raw[k] < 0x80) {
 				conv[o++] = raw[k];
 				continue;
 			}
-			if (o + 2 > sizeof(conv))
-				return AUTH_B_TOO_LONG;
 			conv[o++] = (unsigned char)(0xc0 | (raw[k] >> 6));
 			conv[o++] = (unsigned char)(0x80 | (raw[k] & 0x3f));
 		}
