@@ -69,7 +69,8 @@ auth_base64_decode(const char *in, size_t len, unsigned char *out,
 			return -1;
 		out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
 		if (keep > 1)
-			out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
+			out[o++] = (unsigned char)((v[1] & 15) << 4 |
+						   v[2] >> 2);
 		if (keep > 2)
 			out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
 	}
