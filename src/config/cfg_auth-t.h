@@ -16,6 +16,7 @@ struct cfg_auth {
 	double           ttl;		/* credentialsttl, seconds */
 	int              casesensitive;	/* user names kept as sent */
 	int              utf8;		/* Latin-1 credentials made UTF-8 */
+	int              keep_alive;	/* keep the connection after a 407 */
 	int              used;		/* some proxy_auth(_regex) acl */
 	/* The running pool, made in the serving process on first use and
 	 * freed with the cfg (cfg_helper_ops); NULL: none. */

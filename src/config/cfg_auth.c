@@ -1,7 +1,9 @@
 /*
  * cfg_auth.c - auth_param (cfg_auth-t.h): the Basic scheme's program,
  * children, realm, credentialsttl, casesensitive and utf8, with Squid
- * 7's syntax and defaults (cf.data.pre "auth_param"). The other schemes
+ * 7's syntax and defaults (cf.data.pre "auth_param"), and keep_alive
+ * (Squid's option of every scheme: off closes the connection after a
+ * 407). The other schemes
  * (negotiate, ntlm, digest) are refused with a reason: a configuration
  * that asks for them would otherwise let their users through or lock
  * them out without saying why.
@@ -108,6 +110,8 @@ basic_line(struct cfg_parse *p, const struct tok *t, size_t n)
 		cfg_set_bool(p, t + 2, n - 2, &a->casesensitive);
 	} else if (strcmp(opt, "utf8") == 0) {
 		cfg_set_bool(p, t + 2, n - 2, &a->utf8);
+	} else if (strcmp(opt, "keep_alive") == 0) {
+		cfg_set_bool(p, t + 2, n - 2, &a->keep_alive);
 	} else if (strcmp(opt, "key_extras") == 0) {
 		cfg_err(p, &t[2], "auth_param basic key_extras is not "
 			"supported by tproxyd: the helper would get lines "
@@ -116,7 +120,7 @@ basic_line(struct cfg_parse *p, const struct tok *t, size_t n)
 	} else {
 		cfg_err(p, &t[2], "auth_param basic: unknown option '%s' "
 			"(program, children, realm, credentialsttl, "
-			"casesensitive, utf8)", opt);
+			"casesensitive, utf8, keep_alive)", opt);
 	}
 }
 
@@ -170,6 +174,7 @@ auth_defaults(struct cfg_parse *p)
 	a->opts.idle = 1;
 	a->realm = DEFAULT_REALM;
 	a->ttl = 2 * 3600;
+	a->keep_alive = 1;
 }
 
 static int

@@ -141,6 +141,10 @@ applet_errpage(struct stream *s, int status, const char *errname,
 	s->resp_close = !s->cli_keepalive ||
 			s->req_body.kind != H1_BODY_NONE || status == 400 ||
 			status == 408 || status == 431 || status == 501;
+	/* auth_param basic keep_alive off: a challenge ends the
+	 * connection. */
+	if (s->auth_challenge && !s->sess->cfg->auth.keep_alive)
+		s->resp_close = 1;
 	e.keepalive = !s->resp_close;
 	if (errpage_build(&s->res.hd, &e) < 0)
 		return -ENOSPC;

@@ -277,3 +277,27 @@ def test_config_errors(tproxyd_conf):
         assert r.returncode != 0
         assert "auth_param %s is not supported by tproxyd" % scheme in \
             r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("keep", ["on", "off"])
+def test_keep_alive(tproxyd, origin, hdir, keep):
+    """auth_param basic keep_alive: the 407 keeps the connection (on, the
+    default) or closes it (off); a keep-alive client then logs in on the
+    same connection."""
+    p = tproxyd(auth_conf(hdir, extra=["auth_param basic keep_alive %s" %
+                                       keep,
+                                       "acl auth proxy_auth REQUIRED",
+                                       "http_access allow auth",
+                                       "http_access deny all"]))
+    r = get(p, origin.url("/bytes/1"))
+    assert_challenge(r)
+    assert r.header("Connection") == ("keep-alive" if keep == "on" else
+                                      "close"), r.headers
+    # curl --proxy-anyauth: first without credentials, then with them
+    # after the 407 (on the same connection when it was kept).
+    r = get(p, origin.url("/bytes/2"), "alice:secret1",
+            args=["--proxy-anyauth", "-v"])
+    assert r.status == 200, r
+    reused = "Re-using existing connection" in r.stderr or \
+        "Reusing existing" in r.stderr
+    assert reused == (keep == "on"), r.stderr[-2000:]
