@@ -18,9 +18,10 @@
  *     not (Squid asks again with the next request);
  *   - intercepted requests cannot be authenticated (the client does not
  *     know about the proxy): proxy_auth acls do not match them, with
- *     Squid's cache.log warning; decrypted requests of a bumped CONNECT
- *     are not authenticated either (Squid uses the CONNECT's login for
- *     them, which tproxyd does not keep yet: the acls do not match).
+ *     Squid's cache.log warning; the decrypted requests of a bumped
+ *     CONNECT are the CONNECT's user's (Squid's connection login), and
+ *     without one their proxy_auth acls do not match (a challenge
+ *     becomes 403 there: they cannot log in).
  *
  * The Proxy-Authorization field itself is never forwarded (hdr.c treats
  * it as hop-by-hop).
@@ -39,6 +40,7 @@
 #include "http/msg.h"
 #include "log/log.h"
 #include "proxy/auth.h"
+#include "proxy/cli-t.h"
 #include "proxy/phase.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
@@ -79,8 +81,19 @@ auth_prepare(struct stream *s)
 	s->auth = ACL_AUTH_NONE;
 	if (!a->used)
 		return;
-	if (s->sess->intercepted || s->sess->bumped != NULL) {
+	if (s->sess->intercepted) {
 		s->auth = ACL_AUTH_NA;
+		return;
+	}
+	/* A decrypted request of a CONNECT: the CONNECT's user, if it
+	 * logged in; else it cannot authenticate (Squid: "SslBumped
+	 * request: It is an encapsulated request do not authenticate"). */
+	if (s->sess->bumped != NULL) {
+		if (s->sess->auth_user != NULL &&
+		    (s->auth_user = strdup(s->sess->auth_user)) != NULL)
+			s->auth = ACL_AUTH_OK;
+		else
+			s->auth = ACL_AUTH_NA;
 		return;
 	}
 	f = s->reqm.valid ? http_msg_field(&s->reqm, "proxy-authorization") :
@@ -123,7 +136,19 @@ auth_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 const char *
 auth_user(const struct stream *s)
 {
-	return s->auth == ACL_AUTH_OK ? s->auth_user : NULL;
+	return s->auth == ACL_AUTH_OK ? s->auth_user : s->sess->auth_user;
+}
+
+void
+auth_keep_login(struct stream *s)
+{
+	struct sess *se = &s->cli->sess;
+
+	if (s->meth != H1_M_CONNECT || s->auth != ACL_AUTH_OK ||
+	    s->auth_user == NULL)
+		return;
+	free(se->auth_user);
+	se->auth_user = strdup(s->auth_user);
 }
 
 static void
@@ -237,8 +262,8 @@ auth_na_warn(const struct stream *s, unsigned n)
 	static double last;
 	double now = evl_now();
 
-	(void)s;
-	if (n == 0 || now - last < 60)
+	/* (Decrypted requests without a login are Squid's silent case.) */
+	if (n == 0 || !s->sess->intercepted || now - last < 60)
 		return;
 	last = now;
 	log_msg(LOG_INFO, "WARNING: Authentication not applicable on "

@@ -22,13 +22,18 @@ void auth_acl_ctx(const struct stream *s, struct acl_ctx *ctx);
  */
 int auth_need(struct stream *s);
 /* Answer with Squid's ERR_CACHE_ACCESS_DENIED page: 407 with
- * Proxy-Authenticate (403 without it on a decrypted request, where no
- * credentials can be asked for); page NULL: the default page. */
+ * Proxy-Authenticate (ERR_ACCESS_DENIED 403 on a decrypted request,
+ * where no credentials can be asked for); page NULL: the default
+ * page. */
 void auth_challenge(struct stream *s, const char *page);
 /* Log the "not applicable on intercepted requests" warning when n
  * proxy_auth acls were reached on an intercepted request. */
 void auth_na_warn(const struct stream *s, unsigned n);
-/* The accepted user name, or NULL (for logs). */
+/* An allowed CONNECT that logged in: its user becomes the connection's
+ * (the requests decrypted inside it are that user's, as in Squid). */
+void auth_keep_login(struct stream *s);
+/* The accepted user name (or the connection's, for what a bumped
+ * CONNECT carries), or NULL (for logs). */
 const char *auth_user(const struct stream *s);
 /* Forget the credentials (end of a request). */
 void auth_clear(struct stream *s);

@@ -612,6 +612,9 @@ phase_run(struct stream *s)
 		if (s->access_done || !rw)
 			s->adapted_done = 1;
 		s->access_done = 1;
+		/* A CONNECT's login is its connection's (a bumped one's
+		 * requests are this user's). */
+		auth_keep_login(s);
 		/* A CONNECT on a forward http_port with ssl-bump: the
 		 * ssl_bump rules at step 1 (peek.c). */
 		if (s->meth == H1_M_CONNECT && peek_connect(s))

@@ -68,6 +68,10 @@ struct sess {
 	char                    tls_host[256];	/* bumped: the server name
 						   the client asked for
 						   (SNI), "" none */
+	char                   *auth_user;	/* the user a bumped CONNECT
+						   logged in as (owned; its
+						   decrypted requests are
+						   this user's), NULL: none */
 	unsigned                intercepted:1;	/* tproxy or intercept port */
 	unsigned                stats_port:1;	/* the stats_port */
 };
