@@ -188,7 +188,8 @@ FUZZ_SRCS_cache_cc  := src/cache/policy.c src/cache/policy_read.c
 FUZZ_SRCS_icp       := src/cache/icp.c
 FUZZ_SRCS_htcp      := src/cache/htcp.c
 FUZZ_SRCS_helper_reply := src/helper/reply.c
-FUZZ_SRCS_auth_basic   := src/auth/basic.c
+FUZZ_SRCS_auth_basic   := src/auth/basic.c src/auth/digest.c
+FUZZ_LIBS_auth_basic   := -lcrypto
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c src/tls/*.c src/learn/*.c src/cache/*.c src/helper/*.c src/auth/*.c) \
 		$(CTL_FUZZ_SRCS)

@@ -15,6 +15,15 @@ struct slot {
 };
 
 static struct slot table[AUTH_CACHE_SLOTS];
+
+/* Digest users: the HA1 under the key of (user, realm). */
+struct ha1_slot {
+	unsigned char key[32];
+	double        expires;
+	char          ha1[33];
+};
+
+static struct ha1_slot ha1_table[AUTH_CACHE_SLOTS / 4];
 static unsigned char secret[32];
 static int have_secret;
 
@@ -83,8 +92,57 @@ auth_cache_put(const char *user, const char *pass, double expires)
 	s->expires = expires;
 }
 
+/* The key of a digest user: as make_key() with a prefix no Basic user
+ * name can start with (a Basic user has no NUL). */
+static int
+ha1_key(const char *user, const char *realm, unsigned char key[32])
+{
+	char u[600];
+	size_t n = strlen(user);
+
+	if (n + 9 > sizeof(u))
+		return -1;
+	memcpy(u, "digest:", 7);
+	memcpy(u + 7, user, n + 1);
+	return make_key(u, realm, key);
+}
+
+int
+auth_cache_get_ha1(const char *user, const char *realm, double now,
+		   char ha1[33])
+{
+	unsigned char key[32];
+	struct ha1_slot *s;
+
+	if (ha1_key(user, realm, key) < 0)
+		return 0;
+	s = &ha1_table[((unsigned)key[0] | (unsigned)key[1] << 8) %
+		       (AUTH_CACHE_SLOTS / 4)];
+	if (s->expires <= now || CRYPTO_memcmp(s->key, key, 32) != 0)
+		return 0;
+	memcpy(ha1, s->ha1, 33);
+	return 1;
+}
+
+void
+auth_cache_put_ha1(const char *user, const char *realm, const char *ha1,
+		   double expires)
+{
+	unsigned char key[32];
+	struct ha1_slot *s;
+
+	if (strlen(ha1) != 32 || ha1_key(user, realm, key) < 0)
+		return;
+	s = &ha1_table[((unsigned)key[0] | (unsigned)key[1] << 8) %
+		       (AUTH_CACHE_SLOTS / 4)];
+	memcpy(s->key, key, 32);
+	memcpy(s->ha1, ha1, 33);
+	s->expires = expires;
+}
+
 void
 auth_cache_clear(void)
 {
 	memset(table, 0, sizeof(table));
+	memset(ha1_table, 0, sizeof(ha1_table));
 }

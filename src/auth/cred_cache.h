@@ -20,6 +20,12 @@
 int auth_cache_get(const char *user, const char *pass, double now);
 /* Remember user/pass as accepted until expires. */
 void auth_cache_put(const char *user, const char *pass, double expires);
+/* Digest: the HA1 a helper gave for user in realm (32 hex digits) into
+ * ha1 (33 bytes), while valid at now: 1, else 0. */
+int auth_cache_get_ha1(const char *user, const char *realm, double now,
+		       char ha1[33]);
+void auth_cache_put_ha1(const char *user, const char *realm,
+			const char *ha1, double expires);
 /* Forget every entry (tests). */
 void auth_cache_clear(void);
 

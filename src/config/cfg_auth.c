@@ -3,8 +3,9 @@
  * children, realm, credentialsttl, casesensitive and utf8, with Squid
  * 7's syntax and defaults (cf.data.pre "auth_param"), and keep_alive
  * (Squid's option of every scheme: off closes the connection after a
- * 407). The other schemes
- * (negotiate, ntlm, digest) are refused with a reason: a configuration
+ * 407); the Digest scheme's program, children, realm and nonce
+ * settings. The other schemes
+ * (negotiate, ntlm) are refused with a reason: a configuration
  * that asks for them would otherwise let their users through or lock
  * them out without saying why.
  *
@@ -28,46 +29,49 @@
 static void
 release_pool(void *arg)
 {
-	struct cfg_auth *a = arg;
+	struct hlp_pool **pool = arg;
 
-	if (a->pool != NULL && cfg_helper_ops != NULL)
-		cfg_helper_ops->pool_free(a->pool);
-	a->pool = NULL;
+	if (*pool != NULL && cfg_helper_ops != NULL)
+		cfg_helper_ops->pool_free(*pool);
+	*pool = NULL;
 }
 
+/* SCHEME program PROGRAM [ARG...] into o (t[0] "auth_param"). */
 static void
-basic_program(struct cfg_parse *p, const struct tok *t, size_t n)
+set_program(struct cfg_parse *p, const struct tok *t, size_t n,
+	    struct hlp_opts *o, struct hlp_pool **pool)
 {
-	struct cfg_auth *a = &p->c->auth;
 	size_t i;
 
 	if (n < 4) {
-		cfg_err(p, &t[2], "auth_param basic program: missing the "
-			"program");
+		cfg_err(p, &t[2], "auth_param %s program: missing the "
+			"program", t[1].s);
 		return;
 	}
-	if (a->opts.argv != NULL)
-		cfg_warn(p, &t[2], "auth_param basic program: given again; "
-			 "the last line is used");
+	if (o->argv != NULL)
+		cfg_warn(p, &t[2], "auth_param %s program: given again; "
+			 "the last line is used", t[1].s);
 	else
-		ar_release(p->ar, release_pool, a);
-	a->opts.argv = ar_alloc(p->ar, (n - 2) * sizeof(char *));
+		ar_release(p->ar, release_pool, pool);
+	o->argv = ar_alloc(p->ar, (n - 2) * sizeof(char *));
 	for (i = 3; i < n; i++)
-		a->opts.argv[i - 3] = ar_strdup(p->ar, t[i].s);
-	a->opts.argv[n - 3] = NULL;
-	a->opts.file = t[0].file;
-	a->opts.line = t[0].line;
+		o->argv[i - 3] = ar_strdup(p->ar, t[i].s);
+	o->argv[n - 3] = NULL;
+	o->file = t[0].file;
+	o->line = t[0].line;
 }
 
-/* auth_param basic realm TEXT...: the rest of the line. */
+/* auth_param SCHEME realm TEXT...: the rest of the line. */
 static void
-basic_realm(struct cfg_parse *p, const struct tok *t, size_t n)
+set_realm(struct cfg_parse *p, const struct tok *t, size_t n,
+	  const char **out)
 {
 	size_t i, k, len = 0, o = 0;
 	char *r;
 
 	if (n < 4) {
-		cfg_err(p, &t[2], "auth_param basic realm: missing the realm");
+		cfg_err(p, &t[2], "auth_param %s realm: missing the realm",
+			t[1].s);
 		return;
 	}
 	for (i = 3; i < n; i++)
@@ -84,12 +88,12 @@ basic_realm(struct cfg_parse *p, const struct tok *t, size_t n)
 	for (i = 0; r[i] != '\0'; i++)
 		if (r[i] == '"' || r[i] == '\\' ||
 		    (unsigned char)r[i] < ' ' || r[i] == 0x7f) {
-			cfg_err(p, &t[3], "auth_param basic realm: quotes, "
+			cfg_err(p, &t[3], "auth_param %s realm: quotes, "
 				"backslashes and control characters cannot "
-				"be sent in a challenge");
+				"be sent in a challenge", t[1].s);
 			return;
 		}
-	p->c->auth.realm = r;
+	*out = r;
 }
 
 static void
@@ -99,11 +103,13 @@ basic_line(struct cfg_parse *p, const struct tok *t, size_t n)
 	const char *opt = t[2].s;
 
 	if (strcmp(opt, "program") == 0) {
-		basic_program(p, t, n);
+		if (a->opts.argv == NULL && a->digest.opts.argv == NULL)
+			a->digest_first = 0;
+		set_program(p, t, n, &a->opts, &a->pool);
 	} else if (strcmp(opt, "children") == 0) {
 		cfg_helper_children(p, t + 2, n - 2, &a->opts);
 	} else if (strcmp(opt, "realm") == 0) {
-		basic_realm(p, t, n);
+		set_realm(p, t, n, &a->realm);
 	} else if (strcmp(opt, "credentialsttl") == 0) {
 		cfg_set_time(p, t + 2, n - 2, &a->ttl);
 	} else if (strcmp(opt, "casesensitive") == 0) {
@@ -121,6 +127,52 @@ basic_line(struct cfg_parse *p, const struct tok *t, size_t n)
 		cfg_err(p, &t[2], "auth_param basic: unknown option '%s' "
 			"(program, children, realm, credentialsttl, "
 			"casesensitive, utf8, keep_alive)", opt);
+	}
+}
+
+static void
+digest_line(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	struct cfg_auth *a = &p->c->auth;
+	struct cfg_auth_digest *d = &a->digest;
+	const char *opt = t[2].s;
+	unsigned long v;
+
+	if (strcmp(opt, "program") == 0) {
+		if (a->opts.argv == NULL && d->opts.argv == NULL)
+			a->digest_first = 1;
+		set_program(p, t, n, &d->opts, &d->pool);
+	} else if (strcmp(opt, "children") == 0) {
+		cfg_helper_children(p, t + 2, n - 2, &d->opts);
+	} else if (strcmp(opt, "realm") == 0) {
+		set_realm(p, t, n, &d->realm);
+	} else if (strcmp(opt, "nonce_max_duration") == 0) {
+		cfg_set_time(p, t + 2, n - 2, &d->nonce_max_duration);
+	} else if (strcmp(opt, "nonce_max_count") == 0) {
+		if (cfg_int_line(p, t + 2, n - 2, 1, 1000000000UL,
+				 "a number of uses", &v) == 0)
+			d->nonce_max_count = (unsigned)v;
+	} else if (strcmp(opt, "nonce_strictness") == 0) {
+		cfg_set_bool(p, t + 2, n - 2, &d->nonce_strictness);
+	} else if (strcmp(opt, "check_nonce_count") == 0) {
+		cfg_set_bool(p, t + 2, n - 2, &d->check_nonce_count);
+	} else if (strcmp(opt, "nonce_garbage_interval") == 0 ||
+		   strcmp(opt, "post_workaround") == 0 ||
+		   strcmp(opt, "utf8") == 0) {
+		cfg_warn(p, &t[2], "auth_param digest %s is not implemented "
+			 "by tproxyd; ignored (%s)", opt,
+			 opt[0] == 'n' ? "nonces are kept in a fixed table "
+			 "and expire with nonce_max_duration" :
+			 opt[0] == 'p' ? "clients that need it are asked "
+			 "to log in again" : "user names are sent to the "
+			 "program as the client wrote them");
+	} else if (strcmp(opt, "keep_alive") == 0) {
+		cfg_set_bool(p, t + 2, n - 2, &a->keep_alive);
+	} else {
+		cfg_err(p, &t[2], "auth_param digest: unknown option '%s' "
+			"(program, children, realm, nonce_max_duration, "
+			"nonce_max_count, nonce_strictness, "
+			"check_nonce_count, keep_alive)", opt);
 	}
 }
 
@@ -146,20 +198,17 @@ set_auth_param(struct cfg_parse *p, const struct tok *t, size_t n)
 			"it authenticates a connection with a handshake over "
 			"several requests, which tproxyd does not carry out; "
 			"users would be refused or let through without "
-			"being checked. Use auth_param basic, or "
+			"being checked. Use auth_param basic or digest, or "
 			"external_acl_type with a helper that checks who the "
 			"user is", scheme);
 		return;
 	}
 	if (strcasecmp(scheme, "digest") == 0) {
-		cfg_err(p, &t[1], "auth_param digest is not supported by "
-			"tproxyd (nonces and the digest helper protocol are "
-			"not implemented); its users would be refused or "
-			"let through without being checked. Use auth_param "
-			"basic");
+		digest_line(p, t, n);
 		return;
 	}
-	cfg_err(p, &t[1], "auth_param: unknown scheme '%s' (basic)", scheme);
+	cfg_err(p, &t[1], "auth_param: unknown scheme '%s' (basic, digest)",
+		scheme);
 }
 
 static void
@@ -175,6 +224,14 @@ auth_defaults(struct cfg_parse *p)
 	a->realm = DEFAULT_REALM;
 	a->ttl = 2 * 3600;
 	a->keep_alive = 1;
+	a->digest.opts.name = "auth_param digest program";
+	a->digest.opts.kind = STATS_HLP_AUTH_DIGEST;
+	a->digest.opts.max = 20;
+	a->digest.opts.idle = 1;
+	a->digest.realm = DEFAULT_REALM;
+	a->digest.nonce_max_duration = 30 * 60;
+	a->digest.nonce_max_count = 50;
+	a->digest.check_nonce_count = 1;
 }
 
 static int
@@ -197,19 +254,24 @@ auth_finish(struct cfg_parse *p)
 		a->opts.queue_size = 2 * a->opts.max;
 	if (a->opts.idle < 1)
 		a->opts.idle = 1;
+	if (!a->digest.opts.queue_size_set)
+		a->digest.opts.queue_size = 2 * a->digest.opts.max;
+	if (a->digest.opts.idle < 1)
+		a->digest.opts.idle = 1;
 	for (acl = p->c->acls; acl != NULL; acl = acl->next) {
 		if (!is_auth_acl(acl))
 			continue;
 		if (first == NULL)
 			first = acl;
 		a->used = 1;
-		if (a->opts.argv == NULL) {
+		if (a->opts.argv == NULL && a->digest.opts.argv == NULL) {
 			memset(&t, 0, sizeof(t));
 			t.s = acl->name;
 			t.file = acl->file;
 			t.line = acl->line;
 			cfg_err(p, &t, "acl %s: proxy authentication needs "
-				"'auth_param basic program' (Squid: \"Cannot "
+				"'auth_param basic program' or 'auth_param "
+				"digest program' (Squid: \"Cannot "
 				"use proxy auth because no authentication "
 				"schemes are fully configured\")", acl->name);
 		}

@@ -15,6 +15,7 @@
 #include "http/errpage.h"
 #include "http/h1.h"
 #include "proxy/applet.h"
+#include "proxy/auth.h"
 #include "proxy/proxy.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
@@ -135,7 +136,7 @@ applet_errpage(struct stream *s, int status, const char *errname,
 	e.head = s->meth == H1_M_HEAD;
 	e.location = s->location;
 	if (s->auth_challenge)
-		e.auth_realm = s->sess->cfg->auth.realm;
+		e.auth_fields = auth_challenge_fields(s);
 	/* Keep the connection only when the request was read whole and the
 	 * client can tell where our answer ends. */
 	s->resp_close = !s->cli_keepalive ||

@@ -26,12 +26,15 @@
  * The Proxy-Authorization field itself is never forwarded (hdr.c treats
  * it as hop-by-hop).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "acl/acl.h"
 #include "auth/basic.h"
 #include "auth/cred_cache.h"
+#include "auth/digest.h"
 #include "config/config.h"
 #include "core/sa.h"
 #include "event/loop.h"
@@ -56,14 +59,107 @@ free_secret(char **p)
 	*p = NULL;
 }
 
+/* How long a Digest user's HA1 is used without asking the helper again
+ * (Squid keeps it while the user is in its cache: authenticate_ttl,
+ * 1 hour by default). */
+#define DIGEST_HA1_TTL	3600.0
+
+static void
+free_digest(struct stream *s)
+{
+	if (s->auth_digest == NULL)
+		return;
+	memset(s->auth_digest, 0, sizeof(struct auth_digest_cred));
+	free(s->auth_digest);
+	s->auth_digest = NULL;
+}
+
 void
 auth_clear(struct stream *s)
 {
 	free_secret(&s->auth_user);
 	free_secret(&s->auth_pass);
+	free_digest(s);
+	s->auth_stale = 0;
 	s->auth = ACL_AUTH_NONE;
 	s->auth_read = 0;
 	s->auth_challenge = 0;
+}
+
+/* Does the Digest uri name this request? The request-target as the
+ * client sent it (an absolute URL, or host:port for CONNECT), or its
+ * path (some clients send that to a proxy). */
+static int
+uri_ok(const struct stream *s, const char *uri)
+{
+	size_t n = strlen(uri);
+
+	if (s->url != NULL && n == s->url_len && memcmp(uri, s->url, n) == 0)
+		return 1;
+	if (s->url != NULL && s->meth != H1_M_CONNECT &&
+	    n == s->url_len - s->path_off &&
+	    memcmp(uri, s->url + s->path_off, n) == 0)
+		return 1;
+	return s->reqm.valid && s->reqm.target.len == n &&
+	       memcmp(s->reqm.target.p, uri, n) == 0;
+}
+
+/* Check Digest credentials against ha1: the login is accepted or
+ * refused. */
+static void
+digest_verify(struct stream *s, const struct auth_digest_cred *d,
+	      const char *ha1)
+{
+	char want[33];
+
+	if (auth_digest_expect(ha1, d, s->method, want) == 0 &&
+	    strcasecmp(want, d->response) == 0)
+		s->auth = ACL_AUTH_OK;
+	else
+		s->auth = ACL_AUTH_FAILED;
+}
+
+/* A Digest Proxy-Authorization value f. */
+static void
+digest_prepare(struct stream *s, const struct str *f)
+{
+	const struct cfg_auth_digest *a = &s->sess->cfg->auth.digest;
+	struct auth_digest_cred *d;
+	char ha1[33];
+
+	d = malloc(sizeof(*d));
+	if (d == NULL)
+		return;
+	if (auth_digest_parse(f->p, f->len, d) != AUTH_D_OK ||
+	    strcmp(d->realm, a->realm) != 0 ||
+	    strpbrk(d->user, "\"\\") != NULL) {
+		memset(d, 0, sizeof(*d));
+		free(d);
+		return;
+	}
+	if (!uri_ok(s, d->uri)) {
+		log_msg(LOG_INFO, "WARNING: Digest credentials of '%s' are for "
+			"'%s', not for the request %s: refused", d->user,
+			d->uri, s->url);
+		s->auth = ACL_AUTH_FAILED;
+	} else if (auth_nonce_use(d->nonce, d->nc, evl_now(),
+				  a->nonce_max_duration, a->nonce_max_count,
+				  a->check_nonce_count,
+				  a->nonce_strictness) != 0) {
+		/* The client tries again with a new nonce, without asking
+		 * its user. */
+		s->auth_stale = 1;
+	} else if ((s->auth_user = strdup(d->user)) != NULL) {
+		if (auth_cache_get_ha1(d->user, d->realm, evl_now(), ha1)) {
+			digest_verify(s, d, ha1);
+		} else {
+			s->auth = ACL_AUTH_UNCHECKED;
+			s->auth_digest = d;
+			return;
+		}
+	}
+	memset(d, 0, sizeof(*d));
+	free(d);
 }
 
 void
@@ -99,6 +195,13 @@ auth_prepare(struct stream *s)
 	f = s->reqm.valid ? http_msg_field(&s->reqm, "proxy-authorization") :
 	    NULL;
 	if (f == NULL)
+		return;
+	if (a->digest.opts.argv != NULL && f->len >= 6 &&
+	    strncasecmp(f->p, "Digest", 6) == 0) {
+		digest_prepare(s, f);
+		return;
+	}
+	if (a->opts.argv == NULL)
 		return;
 	c = malloc(sizeof(*c));
 	if (c == NULL)
@@ -183,6 +286,87 @@ auth_done(void *arg, struct hlp_reply *r)
 	strm_wake(s);
 }
 
+static int
+is_hex32(const char *h, size_t n)
+{
+	size_t i;
+
+	if (n != 32)
+		return 0;
+	for (i = 0; i < 32; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') ||
+		      (h[i] >= 'a' && h[i] <= 'f') ||
+		      (h[i] >= 'A' && h[i] <= 'F')))
+			return 0;
+	return 1;
+}
+
+/* The Digest helper's answer: "OK ha1=HEX" (or an old helper's bare
+ * HEX), "ERR", "BH". */
+static void
+digest_done(void *arg, struct hlp_reply *r)
+{
+	struct stream *s = arg;
+	struct auth_digest_cred *d = s->auth_digest;
+	const char *h, *m;
+	char ha1[33];
+	size_t n = 0;
+	size_t i;
+
+	s->hlp = NULL;
+	h = r->result == HLP_OK ? hlp_reply_get(r, "ha1", &n) : NULL;
+	if (h == NULL && r->result == HLP_UNKNOWN) {
+		h = r->other;
+		n = r->other_len;
+	}
+	if (h != NULL && is_hex32(h, n)) {
+		for (i = 0; i < 32; i++)
+			ha1[i] = (char)(h[i] >= 'A' && h[i] <= 'F' ?
+					h[i] - 'A' + 'a' : h[i]);
+		ha1[32] = '\0';
+		auth_cache_put_ha1(d->user, d->realm, ha1,
+				   evl_now() + DIGEST_HA1_TTL);
+		digest_verify(s, d, ha1);
+	} else {
+		if (r->result != HLP_ERR) {
+			m = hlp_reply_get(r, "message", NULL);
+			log_msg(LOG_INFO, "ERROR: auth_param digest program: "
+				"%s%s%s for user '%s'; the login is refused",
+				h != NULL ? "bad ha1" :
+				hlp_result_str(r->result), m ? " " : "",
+				m ? m : "", d->user);
+		}
+		s->auth = ACL_AUTH_FAILED;
+	}
+	free_digest(s);
+	phase_run(s);
+	strm_wake(s);
+}
+
+/* Send the Digest user to the helper ("USER":"REALM"). */
+static int
+ask_digest(struct stream *s)
+{
+	struct cfg_auth_digest *a = &s->sess->cfg->auth.digest;
+	const struct auth_digest_cred *d = s->auth_digest;
+	char line[sizeof(d->user) + sizeof(d->realm) + 8];
+	int n;
+
+	if (a->opts.argv == NULL)
+		return 0;
+	if (a->pool == NULL) {
+		a->pool = hlp_pool_new(&a->opts);
+		if (a->pool == NULL)
+			return 0;
+	}
+	n = snprintf(line, sizeof(line), "\"%s\":\"%s\"", d->user,
+		     d->realm);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return 0;
+	s->hlp = hlp_submit(a->pool, line, (size_t)n, digest_done, s);
+	return s->hlp != NULL;
+}
+
 /* Send the credentials to the helper. 1: waiting; 0: not sent (the
  * login counts as refused). */
 static int
@@ -228,10 +412,11 @@ auth_need(struct stream *s)
 	if (s->hlp != NULL)
 		return 1;
 	if (s->auth == ACL_AUTH_UNCHECKED) {
-		if (ask_helper(s))
+		if (s->auth_digest != NULL ? ask_digest(s) : ask_helper(s))
 			return 1;
 		s->auth = ACL_AUTH_FAILED;
 		free_secret(&s->auth_pass);
+		free_digest(s);
 	}
 	auth_challenge(s, NULL);
 	return 0;
@@ -254,6 +439,31 @@ auth_challenge(struct stream *s, const char *page)
 	strm_error(s, 407, page ? page : "ERR_CACHE_ACCESS_DENIED",
 		   "Sorry, you are not currently allowed to request this "
 		   "page until you have authenticated yourself.");
+}
+
+const char *
+auth_challenge_fields(struct stream *s)
+{
+	static char out[1024];
+	const struct cfg_auth *a = &s->sess->cfg->auth;
+	char basic[320], digest[420], nonce[33];
+	int n;
+
+	basic[0] = digest[0] = '\0';
+	if (a->opts.argv != NULL)
+		snprintf(basic, sizeof(basic), "Proxy-Authenticate: Basic "
+			 "realm=\"%.256s\"\r\n", a->realm);
+	if (a->digest.opts.argv != NULL && auth_nonce_new(evl_now(), nonce)
+	    == 0)
+		snprintf(digest, sizeof(digest), "Proxy-Authenticate: Digest "
+			 "realm=\"%.256s\", nonce=\"%s\", qop=\"auth\", "
+			 "stale=%s\r\n", a->digest.realm, nonce,
+			 s->auth_stale ? "true" : "false");
+	n = snprintf(out, sizeof(out), "%s%s", a->digest_first ? digest :
+		     basic, a->digest_first ? basic : digest);
+	if (n < 0)
+		out[0] = '\0';
+	return out;
 }
 
 void

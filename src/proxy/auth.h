@@ -26,6 +26,10 @@ int auth_need(struct stream *s);
  * where no credentials can be asked for); page NULL: the default
  * page. */
 void auth_challenge(struct stream *s, const char *page);
+/* The Proxy-Authenticate lines of s's challenge, one per configured
+ * scheme (a Digest one with a new nonce), each ending with CRLF (static
+ * storage, valid until the next call). */
+const char *auth_challenge_fields(struct stream *s);
 /* Log the "not applicable on intercepted requests" warning when n
  * proxy_auth acls were reached on an intercepted request. */
 void auth_na_warn(const struct stream *s, unsigned n);

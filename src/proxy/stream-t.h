@@ -235,7 +235,12 @@ struct stream {
 	char               *auth_user;
 	char               *auth_pass;
 	unsigned char       auth;
+	void               *auth_digest;	/* Digest credentials waiting
+						   for the helper (struct
+						   auth_digest_cred, owned) */
 	unsigned            auth_read:1;	/* Proxy-Authorization read */
+	unsigned            auth_stale:1;	/* Digest nonce stale: the
+						   challenge says so */
 	unsigned            auth_challenge:1;	/* the error page asks for
 						   credentials */
 	unsigned            spoofed:1;		/* src is the client's */

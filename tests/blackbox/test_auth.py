@@ -262,15 +262,15 @@ def test_helper_crash_and_bh(tproxyd, origin, hdir):
 
 
 def test_config_errors(tproxyd_conf):
-    """proxy_auth without auth_param basic, and the schemes tproxyd does
-    not have, are refused at load with the line and a reason."""
+    """proxy_auth without an auth_param program, and the schemes tproxyd
+    does not have, are refused at load with the line and a reason."""
     t = tproxyd_conf(["acl auth proxy_auth REQUIRED",
                       "http_access allow auth"])
     r = t.run_k("parse")
     assert r.returncode != 0
     assert "proxy authentication needs 'auth_param basic program'" in \
         r.stderr, r.stderr
-    for scheme in ("negotiate", "ntlm", "digest"):
+    for scheme in ("negotiate", "ntlm"):
         t = tproxyd_conf(["auth_param %s program /bin/true" % scheme],
                          name="t_" + scheme)
         r = t.run_k("parse")
@@ -301,3 +301,61 @@ def test_keep_alive(tproxyd, origin, hdir, keep):
     reused = "Re-using existing connection" in r.stderr or \
         "Reusing existing" in r.stderr
     assert reused == (keep == "on"), r.stderr[-2000:]
+
+
+DIGEST = "/usr/lib/squid/digest_file_auth"
+
+
+def test_digest_with_digest_file_auth(tproxyd, origin, hdir):
+    """auth_param digest with Debian's digest_file_auth (a plain-text
+    password file): both schemes offered in the order configured; curl
+    --proxy-digest logs in (200, user logged), a wrong password gets 407;
+    the user's HA1 is kept (the helper is asked once for two logins); a
+    replayed Proxy-Authorization (same nonce and count) is refused as
+    stale, the client asked again without its user."""
+    (hdir / "dpasswd").write_text("alice:secret1\nbob:pw2\n")
+    os.chmod(hdir / "dpasswd", 0o644)
+    w = hdir / "dcount.sh"
+    w.write_text("#!/bin/sh\ntee -a %s | exec %s %s\n" % (
+        hdir / "log", DIGEST, hdir / "dpasswd"))
+    os.chmod(w, 0o755)
+    p = tproxyd([
+        "auth_param digest program %s" % w,
+        "auth_param digest realm digest realm",
+        "auth_param basic program %s %s" % (NCSA, hdir / "passwd"),
+        "auth_param basic realm %s" % REALM,
+        "acl auth proxy_auth REQUIRED",
+        "http_access allow auth",
+        "http_access deny all"])
+    r = get(p, origin.url("/bytes/1"))
+    assert r.status == 407, r
+    ch = [v for n, v in r.headers if n.lower() == "proxy-authenticate"]
+    assert len(ch) == 2 and ch[0].startswith('Digest realm="digest realm"'
+                                             ', nonce="'), ch
+    assert 'qop="auth", stale=false' in ch[0] and \
+        ch[1] == 'Basic realm="%s"' % REALM, ch
+    r = get(p, origin.url("/bytes/2"), "alice:secret1",
+            args=["--proxy-digest", "-v"])
+    assert r.status == 200, r
+    sent = [ln[2:] for ln in r.stderr.splitlines()
+            if ln.startswith("> Proxy-Authorization: Digest")]
+    assert sent, r.stderr[-3000:]
+    e = p.wait_access(lambda e: e["url"] == origin.url("/bytes/2") and
+                      e["status"] == 200)
+    assert e["user"] == "alice", e
+    assert get(p, origin.url("/bytes/3"), "alice:secret1",
+               args=["--proxy-digest"]).status == 200
+    assert seen(hdir) == ['"alice":"digest realm"'], seen(hdir)
+    r = get(p, origin.url("/bytes/4"), "alice:wrong",
+            args=["--proxy-digest"])
+    assert r.status == 407, r
+    assert get(p, origin.url("/bytes/5"), "nobody:x",
+               args=["--proxy-digest"]).status == 407
+    assert seen(hdir)[-1] == '"nobody":"digest realm"', seen(hdir)
+    # The header of /bytes/2 again: its nonce count was used.
+    r = get(p, origin.url("/bytes/2"), args=["-H", sent[-1]])
+    assert r.status == 407, r
+    ch = [v for n, v in r.headers if n.lower() == "proxy-authenticate"]
+    assert "stale=true" in ch[0], ch
+    # Basic still works beside it.
+    assert get(p, origin.url("/bytes/6"), "bob:pw two").status == 200

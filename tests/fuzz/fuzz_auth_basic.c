@@ -1,6 +1,7 @@
 /*
- * fuzz_auth_basic.c - fuzz target: Basic Proxy-Authorization values
- * (src/auth/basic.c), which any client sends.
+ * fuzz_auth_basic.c - fuzz target: Basic and Digest
+ * Proxy-Authorization values (src/auth/basic.c, src/auth/digest.c),
+ * which any client sends.
  *
  * The first byte chooses the flags (casesensitive, utf8); the rest is
  * the field's value. Invariants: an accepted value gives NUL-terminated
@@ -9,13 +10,18 @@
  * both empty; the helper line made from accepted credentials has no
  * space but the one between them, no control byte and no byte >= 0x80,
  * and decoding "Basic " + base64(user:password) again gives the same.
+ * The same bytes as a Digest value: accepted ones have every required
+ * field, NUL-terminated inside its buffer, qop "" or "auth" (then nc and
+ * cnonce too); refused ones leave the fields empty.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/basic.h"
+#include "auth/digest.h"
 #include "fuzz.h"
 
 static void
@@ -48,6 +54,29 @@ b64(const unsigned char *in, size_t n, char *out)
 	out[o] = '\0';
 }
 
+static void
+digest(const char *v, size_t n)
+{
+	static struct auth_digest_cred d;
+	int rc;
+
+	rc = auth_digest_parse(v, n, &d);
+	FUZZ_CHECK(memchr(d.user, 0, sizeof(d.user)) != NULL);
+	FUZZ_CHECK(memchr(d.uri, 0, sizeof(d.uri)) != NULL);
+	FUZZ_CHECK(memchr(d.nonce, 0, sizeof(d.nonce)) != NULL);
+	FUZZ_CHECK(memchr(d.response, 0, sizeof(d.response)) != NULL);
+	FUZZ_CHECK(memchr(d.nc, 0, sizeof(d.nc)) != NULL);
+	FUZZ_CHECK(memchr(d.cnonce, 0, sizeof(d.cnonce)) != NULL);
+	if (rc != AUTH_D_OK) {
+		FUZZ_CHECK(rc < 0);
+		return;
+	}
+	FUZZ_CHECK(d.user[0] && d.nonce[0] && d.uri[0] && d.response[0]);
+	FUZZ_CHECK(d.qop[0] == '\0' || strcasecmp(d.qop, "auth") == 0);
+	if (d.qop[0] != '\0')
+		FUZZ_CHECK(d.nc[0] != '\0' && d.cnonce[0] != '\0');
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -62,6 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	digest((const char *)data + 1, size - 1);
 	flags = data[0] & (AUTH_B_CASESENSITIVE | AUTH_B_UTF8);
 	rc = auth_basic_decode((const char *)data + 1, size - 1, flags, &c);
 	if (rc != AUTH_B_OK) {

@@ -17,6 +17,7 @@
 #include "acl/acl.h"
 #include "auth/basic.h"
 #include "auth/cred_cache.h"
+#include "auth/digest.h"
 #include "config/config.h"
 
 /* ------------------------------------------------------------- base64 */
@@ -255,6 +256,159 @@ test_cred_cache(void **state)
 	assert_int_equal(auth_cache_get("alice", "pw", 100), 0);
 }
 
+/* ------------------------------------------------------------- Digest */
+
+struct digest_row {
+	const char *val;
+	int         rc;
+	const char *user, *uri, *qop, *nc;
+};
+
+static const struct digest_row digest_rows[] = {
+	{ "Digest username=\"alice\", realm=\"r\", nonce=\"n1\", "
+	  "uri=\"http://a/b?c=d,e\", response=\"abc\", qop=auth, "
+	  "nc=00000001, cnonce=\"xyz\", algorithm=MD5", AUTH_D_OK, "alice",
+	  "http://a/b?c=d,e", "auth", "00000001" },
+	{ "digest USERNAME=\"a\\\"b\",nonce=n,uri=/,response=r",
+	  AUTH_D_OK, "a\"b", "/", "", "" },
+	{ "Digest username=\"a\", nonce=n, uri=/, response=r, "
+	  "opaque=\"o\", future-param=x", AUTH_D_OK, "a", "/", "", "" },
+	{ "Basic YWxpY2U6c2VjcmV0", AUTH_D_NOT_DIGEST, "", "", "", "" },
+	{ "Digest", AUTH_D_NOT_DIGEST, "", "", "", "" },
+	{ "Digest username=\"a\", nonce=n, uri=/", AUTH_D_MISSING, "", "",
+	  "", "" },
+	{ "Digest username=\"a\", nonce=n, uri=/, response=r, qop=auth",
+	  AUTH_D_MISSING, "", "", "", "" },
+	{ "Digest username=\"a\", nonce=n, uri=/, response=r, "
+	  "qop=auth-int, nc=00000001, cnonce=c", AUTH_D_UNSUPPORTED, "", "",
+	  "", "" },
+	{ "Digest username=\"a\", nonce=n, uri=/, response=r, "
+	  "algorithm=SHA-256", AUTH_D_UNSUPPORTED, "", "", "", "" },
+	{ "Digest username=\"a", AUTH_D_SYNTAX, "", "", "", "" },
+	{ "Digest username", AUTH_D_SYNTAX, "", "", "", "" },
+	{ "Digest =x", AUTH_D_SYNTAX, "", "", "", "" },
+};
+
+static void
+test_digest_parse(void **state)
+{
+	struct auth_digest_cred d;
+	char big[600];
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(digest_rows) / sizeof(digest_rows[0]); i++) {
+		const struct digest_row *r = &digest_rows[i];
+
+		rc = auth_digest_parse(r->val, strlen(r->val), &d);
+		if (rc != r->rc)
+			fail_msg("row %zu: %d, expected %d", i, rc, r->rc);
+		if (rc != AUTH_D_OK)
+			continue;
+		assert_string_equal(d.user, r->user);
+		assert_string_equal(d.uri, r->uri);
+		assert_string_equal(d.qop, r->qop);
+		assert_string_equal(d.nc, r->nc);
+	}
+	/* A user name longer than its buffer: refused, never cut. */
+	memcpy(big, "Digest username=\"", 17);
+	memset(big + 17, 'u', 400);
+	memcpy(big + 417, "\", nonce=n, uri=/, response=r", 30);
+	assert_int_equal(auth_digest_parse(big, 447, &d), AUTH_D_TOO_LONG);
+}
+
+/* RFC 2617 3.5's example (its Authorization header, for "Mufasa" with
+ * password "Circle Of Life"). */
+static void
+test_digest_rfc2617(void **state)
+{
+	static const char hdr[] =
+		"Digest username=\"Mufasa\", "
+		"realm=\"testrealm@host.com\", "
+		"nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
+		"uri=\"/dir/index.html\", qop=auth, nc=00000001, "
+		"cnonce=\"0a4f113b\", "
+		"response=\"6629fae49393a05397450978507c4ef1\", "
+		"opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"";
+	struct auth_digest_cred d;
+	char ha1[33], want[33];
+
+	(void)state;
+	assert_int_equal(auth_digest_parse(hdr, strlen(hdr), &d), AUTH_D_OK);
+	assert_int_equal(auth_digest_ha1("Mufasa", "testrealm@host.com",
+					 "Circle Of Life", ha1), 0);
+	assert_int_equal(auth_digest_expect(ha1, &d, "GET", want), 0);
+	assert_string_equal(want, d.response);
+	/* Another method, another response. */
+	assert_int_equal(auth_digest_expect(ha1, &d, "POST", want), 0);
+	assert_string_not_equal(want, d.response);
+}
+
+static void
+test_nonces(void **state)
+{
+	char n1[33], n2[33], bad[33];
+
+	(void)state;
+	auth_nonce_clear();
+	assert_int_equal(auth_nonce_new(1000, n1), 0);
+	assert_int_equal(auth_nonce_new(1000, n2), 0);
+	assert_int_equal(strlen(n1), 32);
+	assert_string_not_equal(n1, n2);
+	/* Counts must grow (check_nonce_count); strict: by one. */
+	assert_int_equal(auth_nonce_use(n1, "00000001", 1001, 60, 5, 1, 0),
+			 0);
+	assert_int_equal(auth_nonce_use(n1, "00000001", 1001, 60, 5, 1, 0),
+			 1);
+	assert_int_equal(auth_nonce_use(n1, "00000003", 1001, 60, 5, 1, 0),
+			 0);
+	assert_int_equal(auth_nonce_use(n1, "00000005", 1001, 60, 5, 1, 1),
+			 1);
+	assert_int_equal(auth_nonce_use(n1, "00000004", 1001, 60, 5, 1, 1),
+			 0);
+	assert_int_equal(auth_nonce_use(n1, "00000002", 1001, 60, 5, 0, 0),
+			 0);
+	/* Used 4 times: the 5th use is the last one allowed. */
+	assert_int_equal(auth_nonce_use(n1, "00000009", 1001, 60, 5, 1, 0),
+			 0);
+	assert_int_equal(auth_nonce_use(n1, "0000000a", 1001, 60, 5, 1, 0),
+			 1);
+	/* Expired; bad counts; unknown. */
+	assert_int_equal(auth_nonce_use(n2, "00000001", 1060, 60, 0, 1, 0),
+			 1);
+	assert_int_equal(auth_nonce_use(n2, "1", 1001, 60, 0, 1, 0), 1);
+	assert_int_equal(auth_nonce_use(n2, "0000000g", 1001, 60, 0, 1, 0),
+			 1);
+	assert_int_equal(auth_nonce_use(n2, "", 1001, 60, 0, 1, 0), 0);
+	memcpy(bad, n2, 33);
+	bad[31] = bad[31] == '0' ? '1' : '0';
+	assert_int_equal(auth_nonce_use(bad, "", 1001, 60, 0, 1, 0), 1);
+	assert_int_equal(auth_nonce_use("short", "", 1001, 60, 0, 1, 0), 1);
+	auth_nonce_clear();
+	assert_int_equal(auth_nonce_use(n2, "", 1001, 60, 0, 1, 0), 1);
+}
+
+static void
+test_ha1_cache(void **state)
+{
+	char ha1[33];
+
+	(void)state;
+	auth_cache_clear();
+	assert_int_equal(auth_cache_get_ha1("alice", "r", 10, ha1), 0);
+	auth_cache_put_ha1("alice", "r", "0123456789abcdef0123456789abcdef",
+			   20);
+	assert_int_equal(auth_cache_get_ha1("alice", "r", 10, ha1), 1);
+	assert_string_equal(ha1, "0123456789abcdef0123456789abcdef");
+	assert_int_equal(auth_cache_get_ha1("alice", "r2", 10, ha1), 0);
+	assert_int_equal(auth_cache_get_ha1("alice", "r", 20, ha1), 0);
+	/* Not a Basic entry: the same words never meet. */
+	assert_int_equal(auth_cache_get("digest:alice", "r", 10), 0);
+	auth_cache_put_ha1("bob", "r", "short", 20);
+	assert_int_equal(auth_cache_get_ha1("bob", "r", 10, ha1), 0);
+}
+
 /* --------------------------------------------------------------- acls */
 
 static struct cfg *
@@ -382,6 +536,10 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_helper_line),
 		cmocka_unit_test(test_cred_cache),
+		cmocka_unit_test(test_digest_parse),
+		cmocka_unit_test(test_digest_rfc2617),
+		cmocka_unit_test(test_nonces),
+		cmocka_unit_test(test_ha1_cache),
 		cmocka_unit_test(test_acls),
 	};
 
