@@ -4,11 +4,13 @@ Debian's real, unmodified /usr/lib/squid/basic_ncsa_auth on an htpasswd
 file the test writes (openssl passwd -apr1), proxy_auth and
 proxy_auth_regex acls, 407 challenges with the realm, %un in access.log,
 the credentials cache (credentialsttl; refused logins are not cached),
-helpers that crash or answer BH, and the Proxy-Authorization field never
-reaching the origin.
+helpers that crash or answer BH, a slow helper that blocks nobody, the
+Proxy-Authorization field never reaching the origin, keep_alive, and
+auth_param digest with Debian's digest_file_auth and curl --proxy-digest.
 
 The intercepted-port case (proxy_auth never matches there, as in Squid)
-is in test_auth_intercept.py (it needs root and namespaces).
+is in test_auth_intercept.py, a bumped CONNECT's login in
+test_auth_bump.py (both need root and namespaces).
 """
 
 import base64
@@ -359,3 +361,50 @@ def test_digest_with_digest_file_auth(tproxyd, origin, hdir):
     assert "stale=true" in ch[0], ch
     # Basic still works beside it.
     assert get(p, origin.url("/bytes/6"), "bob:pw two").status == 200
+
+
+SLOW = r'''#!/usr/bin/python3 -u
+import sys, time
+for line in sys.stdin:
+    user = line.split(" ")[0]
+    if user == "slow":
+        time.sleep(2)
+    print("OK" if user in ("slow", "fast") else "ERR")
+'''
+
+
+def test_waiting_for_the_helper_blocks_nobody(tproxyd, origin, hdir):
+    """A login the helper takes 2 s to answer waits alone: requests that
+    need no login, and other logins, are answered meanwhile; a client
+    that leaves while its login is checked is forgotten (the late answer
+    is dropped) and the daemon goes on."""
+    h = hdir / "slow.py"
+    h.write_text(SLOW)
+    os.chmod(h, 0o755)
+    p = tproxyd(auth_conf(hdir, str(h)) + [
+        "auth_param basic children 3 startup=3",
+        "acl open urlpath_regex ^/open",
+        "acl auth proxy_auth REQUIRED",
+        "http_access allow open",
+        "http_access allow auth",
+        "http_access deny all"])
+    env = {k: v for k, v in os.environ.items()
+           if not k.lower().endswith("_proxy")}
+    slow = subprocess.Popen(
+        ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+         "--max-time", "10", "-x", "http://127.0.0.1:%d" % p.port,
+         "-U", "slow:pw", origin.url("/bytes/1")],
+        stdout=subprocess.PIPE, text=True, env=env)
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    assert get(p, origin.url("/open/x")).status == 200
+    assert get(p, origin.url("/bytes/2"), "fast:pw").status == 200
+    assert time.monotonic() - t0 < 1.5
+    out, _ = slow.communicate(timeout=15)
+    assert out == "200", out
+    # A client that gives up while its login is being checked.
+    # (another password: not in the credentials cache)
+    r = get(p, origin.url("/bytes/3"), "slow:pw2", max_time=1)
+    assert r.rc == 28, r        # curl: timeout
+    time.sleep(2.5)
+    assert get(p, origin.url("/bytes/4"), "fast:pw").status == 200
