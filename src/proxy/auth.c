@@ -77,6 +77,7 @@ free_digest(struct stream *s)
 void
 auth_clear(struct stream *s)
 {
+	auth_cancel(s);
 	free_secret(&s->auth_user);
 	free_secret(&s->auth_pass);
 	free_digest(s);
@@ -254,38 +255,6 @@ auth_keep_login(struct stream *s)
 	se->auth_user = strdup(s->auth_user);
 }
 
-static void
-auth_done(void *arg, struct hlp_reply *r)
-{
-	struct stream *s = arg;
-	const struct cfg_auth *a = &s->sess->cfg->auth;
-	const char *m;
-
-	s->hlp = NULL;
-	switch (r->result) {
-	case HLP_OK:
-		s->auth = ACL_AUTH_OK;
-		if (a->ttl > 0)
-			auth_cache_put(s->auth_user, s->auth_pass,
-				       evl_now() + a->ttl);
-		break;
-	case HLP_ERR:
-		s->auth = ACL_AUTH_FAILED;
-		break;
-	default:
-		m = hlp_reply_get(r, "message", NULL);
-		log_msg(LOG_INFO, "ERROR: auth_param basic program: %s%s%s "
-			"for user '%s'; the login is refused",
-			hlp_result_str(r->result), m ? " " : "", m ? m : "",
-			s->auth_user);
-		s->auth = ACL_AUTH_FAILED;
-		break;
-	}
-	free_secret(&s->auth_pass);
-	phase_run(s);
-	strm_wake(s);
-}
-
 static int
 is_hex32(const char *h, size_t n)
 {
@@ -301,19 +270,29 @@ is_hex32(const char *h, size_t n)
 	return 1;
 }
 
-/* The Digest helper's answer: "OK ha1=HEX" (or an old helper's bare
- * HEX), "ERR", "BH". */
-static void
-digest_done(void *arg, struct hlp_reply *r)
-{
-	struct stream *s = arg;
-	struct auth_digest_cred *d = s->auth_digest;
-	const char *h, *m;
-	char ha1[33];
-	size_t n = 0;
-	size_t i;
+/* What a helper said about one login, for every request waiting for
+ * it. */
+struct outcome {
+	enum hlp_result result;
+	int             ha1_ok;		/* digest: ha1 holds a valid HA1 */
+	char            ha1[33];
+	char            msg[160];	/* message=, "" none */
+};
 
-	s->hlp = NULL;
+static void
+outcome_read(struct hlp_reply *r, int digest, struct outcome *o)
+{
+	const char *h, *m;
+	size_t n = 0, i;
+
+	memset(o, 0, sizeof(*o));
+	o->result = r->result;
+	m = hlp_reply_get(r, "message", NULL);
+	if (m != NULL)
+		snprintf(o->msg, sizeof(o->msg), "%s", m);
+	if (!digest)
+		return;
+	/* "OK ha1=HEX", or an old helper's bare HEX. */
 	h = r->result == HLP_OK ? hlp_reply_get(r, "ha1", &n) : NULL;
 	if (h == NULL && r->result == HLP_UNKNOWN) {
 		h = r->other;
@@ -321,26 +300,181 @@ digest_done(void *arg, struct hlp_reply *r)
 	}
 	if (h != NULL && is_hex32(h, n)) {
 		for (i = 0; i < 32; i++)
-			ha1[i] = (char)(h[i] >= 'A' && h[i] <= 'F' ?
-					h[i] - 'A' + 'a' : h[i]);
-		ha1[32] = '\0';
-		auth_cache_put_ha1(d->user, d->realm, ha1,
+			o->ha1[i] = (char)(h[i] >= 'A' && h[i] <= 'F' ?
+					   h[i] - 'A' + 'a' : h[i]);
+		o->ha1_ok = 1;
+	} else if (h != NULL) {
+		snprintf(o->msg, sizeof(o->msg), "bad ha1");
+	}
+}
+
+/* The Basic helper's answer for s: OK accepts (and is cached), ERR and
+ * the rest refuse. */
+static void
+basic_apply(struct stream *s, const struct outcome *o)
+{
+	const struct cfg_auth *a = &s->sess->cfg->auth;
+
+	switch (o->result) {
+	case HLP_OK:
+		s->auth = ACL_AUTH_OK;
+		if (a->ttl > 0)
+			auth_cache_put(s->auth_user, s->auth_pass,
+				       evl_now() + a->ttl);
+		break;
+	case HLP_ERR:
+		s->auth = ACL_AUTH_FAILED;
+		break;
+	default:
+		log_msg(LOG_INFO, "ERROR: auth_param basic program: %s%s%s "
+			"for user '%s'; the login is refused",
+			hlp_result_str(o->result), o->msg[0] ? " " : "",
+			o->msg, s->auth_user);
+		s->auth = ACL_AUTH_FAILED;
+		break;
+	}
+	free_secret(&s->auth_pass);
+}
+
+/* The Digest helper's answer for s: with an HA1, s's response is
+ * checked (and the HA1 cached); without, the login is refused. */
+static void
+digest_apply(struct stream *s, const struct outcome *o)
+{
+	struct auth_digest_cred *d = s->auth_digest;
+
+	if (o->ha1_ok) {
+		auth_cache_put_ha1(d->user, d->realm, o->ha1,
 				   evl_now() + DIGEST_HA1_TTL);
-		digest_verify(s, d, ha1);
+		digest_verify(s, d, o->ha1);
 	} else {
-		if (r->result != HLP_ERR) {
-			m = hlp_reply_get(r, "message", NULL);
+		if (o->result != HLP_ERR)
 			log_msg(LOG_INFO, "ERROR: auth_param digest program: "
 				"%s%s%s for user '%s'; the login is refused",
-				h != NULL ? "bad ha1" :
-				hlp_result_str(r->result), m ? " " : "",
-				m ? m : "", d->user);
-		}
+				hlp_result_str(o->result), o->msg[0] ? " " :
+				"", o->msg, d->user);
 		s->auth = ACL_AUTH_FAILED;
 	}
 	free_digest(s);
-	phase_run(s);
-	strm_wake(s);
+}
+
+/*
+ * Lookups under way, one per helper line: requests with the same
+ * credentials wait for the same answer (Squid queues them on the user's
+ * pending check), so a browser opening six connections with a fresh
+ * password asks the helper once.
+ */
+struct pending {
+	struct pending  *next;
+	struct hlp_pool *pool;
+	int              digest;
+	char            *line;		/* holds a password: wiped */
+	size_t           len;
+	struct hlp_req  *req;
+	struct stream   *waiters;	/* linked by auth_next */
+};
+
+static struct pending *pendings;
+
+static void
+pending_drop(struct pending *p)
+{
+	struct pending **pp;
+
+	for (pp = &pendings; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	memset(p->line, 0, p->len);
+	free(p->line);
+	free(p);
+}
+
+static void
+pending_done(void *arg, struct hlp_reply *r)
+{
+	struct pending *p = arg;
+	struct stream *s, *next;
+	struct outcome o;
+	int digest = p->digest;
+
+	outcome_read(r, digest, &o);
+	s = p->waiters;
+	pending_drop(p);
+	for (; s != NULL; s = next) {
+		next = s->auth_next;
+		s->auth_next = NULL;
+		s->auth_pend = NULL;
+		if (digest)
+			digest_apply(s, &o);
+		else
+			basic_apply(s, &o);
+		phase_run(s);
+		strm_wake(s);
+	}
+	memset(&o, 0, sizeof(o));
+}
+
+/* Wait for the answer to line: join the lookup of the same line, or
+ * start one. 1: waiting; 0: not sent. */
+static int
+wait_for(struct stream *s, struct hlp_pool *pool, int digest,
+	 const char *line, size_t len)
+{
+	struct pending *p;
+
+	for (p = pendings; p != NULL; p = p->next)
+		if (p->pool == pool && p->digest == digest && p->len == len &&
+		    memcmp(p->line, line, len) == 0)
+			break;
+	if (p == NULL) {
+		p = calloc(1, sizeof(*p));
+		if (p == NULL)
+			return 0;
+		p->line = malloc(len + 1);
+		if (p->line == NULL) {
+			free(p);
+			return 0;
+		}
+		memcpy(p->line, line, len);
+		p->len = len;
+		p->pool = pool;
+		p->digest = digest;
+		p->req = hlp_submit(pool, line, len, pending_done, p);
+		p->next = pendings;
+		pendings = p;
+		if (p->req == NULL) {
+			pending_drop(p);
+			return 0;
+		}
+	}
+	s->auth_next = p->waiters;
+	p->waiters = s;
+	s->auth_pend = p;
+	return 1;
+}
+
+void
+auth_cancel(struct stream *s)
+{
+	struct pending *p = s->auth_pend;
+	struct stream **sp;
+
+	if (p == NULL)
+		return;
+	for (sp = &p->waiters; *sp != NULL; sp = &(*sp)->auth_next)
+		if (*sp == s) {
+			*sp = s->auth_next;
+			break;
+		}
+	s->auth_next = NULL;
+	s->auth_pend = NULL;
+	if (p->waiters == NULL) {
+		/* Nobody waits for it any more. */
+		hlp_cancel(p->req);
+		pending_drop(p);
+	}
 }
 
 /* Send the Digest user to the helper ("USER":"REALM"). */
@@ -363,8 +497,7 @@ ask_digest(struct stream *s)
 		     d->realm);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return 0;
-	s->hlp = hlp_submit(a->pool, line, (size_t)n, digest_done, s);
-	return s->hlp != NULL;
+	return wait_for(s, a->pool, 1, line, (size_t)n);
 }
 
 /* Send the credentials to the helper. 1: waiting; 0: not sent (the
@@ -377,6 +510,7 @@ ask_helper(struct stream *s)
 	char *line;
 	size_t cap = 3 * 2 * AUTH_CRED_MAX + 8;
 	long n;
+	int rc = 0;
 
 	if (a->opts.argv == NULL)
 		return 0;
@@ -394,7 +528,7 @@ ask_helper(struct stream *s)
 		n = auth_basic_line(c, line, cap);
 	}
 	if (n >= 0)
-		s->hlp = hlp_submit(a->pool, line, (size_t)n, auth_done, s);
+		rc = wait_for(s, a->pool, 0, line, (size_t)n);
 	if (line != NULL) {
 		memset(line, 0, cap);
 		free(line);
@@ -403,13 +537,13 @@ ask_helper(struct stream *s)
 		memset(c, 0, sizeof(*c));
 		free(c);
 	}
-	return s->hlp != NULL;
+	return rc;
 }
 
 int
 auth_need(struct stream *s)
 {
-	if (s->hlp != NULL)
+	if (s->auth_pend != NULL)
 		return 1;
 	if (s->auth == ACL_AUTH_UNCHECKED) {
 		if (s->auth_digest != NULL ? ask_digest(s) : ask_helper(s))

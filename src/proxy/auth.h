@@ -39,6 +39,9 @@ void auth_keep_login(struct stream *s);
 /* The accepted user name (or the connection's, for what a bumped
  * CONNECT carries), or NULL (for logs). */
 const char *auth_user(const struct stream *s);
+/* Stop waiting for the helper (a request that goes away); the lookup is
+ * cancelled when nobody else waits for it. */
+void auth_cancel(struct stream *s);
 /* Forget the credentials (end of a request). */
 void auth_clear(struct stream *s);
 

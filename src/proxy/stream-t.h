@@ -235,6 +235,9 @@ struct stream {
 	char               *auth_user;
 	char               *auth_pass;
 	unsigned char       auth;
+	void               *auth_pend;	/* the helper lookup it waits
+					   for (auth.c), NULL: none */
+	struct stream      *auth_next;	/* ... the next one waiting */
 	void               *auth_digest;	/* Digest credentials waiting
 						   for the helper (struct
 						   auth_digest_cred, owned) */

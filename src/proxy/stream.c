@@ -105,6 +105,7 @@ strm_release(struct stream *s)
 		dns_cancel(s->dns);
 	s->dns = NULL;
 	rewrite_cancel(s);
+	auth_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;
@@ -274,6 +275,7 @@ strm_error(struct stream *s, int status, const char *errname,
 		s->dns = NULL;
 	}
 	rewrite_cancel(s);
+	auth_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;

@@ -366,6 +366,8 @@ def test_digest_with_digest_file_auth(tproxyd, origin, hdir):
 SLOW = r'''#!/usr/bin/python3 -u
 import sys, time
 for line in sys.stdin:
+    with open(sys.argv[1], "a") as f:
+        f.write(line)
     user = line.split(" ")[0]
     if user == "slow":
         time.sleep(2)
@@ -375,13 +377,15 @@ for line in sys.stdin:
 
 def test_waiting_for_the_helper_blocks_nobody(tproxyd, origin, hdir):
     """A login the helper takes 2 s to answer waits alone: requests that
-    need no login, and other logins, are answered meanwhile; a client
-    that leaves while its login is checked is forgotten (the late answer
-    is dropped) and the daemon goes on."""
+    need no login, and other logins, are answered meanwhile; requests
+    with the same credentials at the same time wait for one answer (the
+    helper is asked once, as Squid queues them); a client that leaves
+    while its login is checked is forgotten (the late answer is dropped)
+    and the daemon goes on."""
     h = hdir / "slow.py"
     h.write_text(SLOW)
     os.chmod(h, 0o755)
-    p = tproxyd(auth_conf(hdir, str(h)) + [
+    p = tproxyd(auth_conf(hdir, "%s %s" % (h, hdir / "log")) + [
         "auth_param basic children 3 startup=3",
         "acl open urlpath_regex ^/open",
         "acl auth proxy_auth REQUIRED",
@@ -390,21 +394,26 @@ def test_waiting_for_the_helper_blocks_nobody(tproxyd, origin, hdir):
         "http_access deny all"])
     env = {k: v for k, v in os.environ.items()
            if not k.lower().endswith("_proxy")}
-    slow = subprocess.Popen(
+    slow = [subprocess.Popen(
         ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
          "--max-time", "10", "-x", "http://127.0.0.1:%d" % p.port,
-         "-U", "slow:pw", origin.url("/bytes/1")],
-        stdout=subprocess.PIPE, text=True, env=env)
+         "-U", "slow:pw", origin.url("/bytes/%d" % (10 + i))],
+        stdout=subprocess.PIPE, text=True, env=env) for i in range(4)]
     time.sleep(0.3)
     t0 = time.monotonic()
     assert get(p, origin.url("/open/x")).status == 200
     assert get(p, origin.url("/bytes/2"), "fast:pw").status == 200
     assert time.monotonic() - t0 < 1.5
-    out, _ = slow.communicate(timeout=15)
-    assert out == "200", out
-    # A client that gives up while its login is being checked.
-    # (another password: not in the credentials cache)
+    outs = [c.communicate(timeout=15)[0] for c in slow]
+    assert outs == ["200"] * 4, outs
+    assert seen(hdir).count("slow pw") == 1, seen(hdir)
+    # A client that gives up while its login is being checked (another
+    # password: not in the credentials cache).
     r = get(p, origin.url("/bytes/3"), "slow:pw2", max_time=1)
     assert r.rc == 28, r        # curl: timeout
     time.sleep(2.5)
     assert get(p, origin.url("/bytes/4"), "fast:pw").status == 200
+    # Its lookup was dropped with it: the same login asks again.
+    r = get(p, origin.url("/bytes/5"), "slow:pw2")
+    assert r.status == 200, r
+    assert seen(hdir).count("slow pw2") == 2, seen(hdir)
