@@ -602,8 +602,11 @@ phase_run(struct stream *s)
 		if (v != ACL_ALLOW) {
 			/* A CONNECT on a forward port that bumps gets the
 			 * answer over TLS (peek.c); deny_info may choose
-			 * it. */
+			 * it. Not a 407: a client answers it only to its
+			 * CONNECT (Squid: "no SslBump during proxy
+			 * authentication"). */
 			if (s->meth == H1_M_CONNECT &&
+			    !rules_challenge(list, rule, &ctx) &&
 			    peek_connect_denied(s, list, rule))
 				return;
 			rules_deny(s, list, rule, &ctx, "TCP_DENIED");

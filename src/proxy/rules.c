@@ -163,6 +163,14 @@ expand_url(const struct stream *s, const struct acl_ctx *ctx,
 	return r;
 }
 
+int
+rules_challenge(const struct access_list *list,
+		const struct access_rule *rule, const struct acl_ctx *ctx)
+{
+	return ctx->auth_wait &&
+	       acl_is_proxy_auth(deciding_acl(list, rule, ctx));
+}
+
 void
 rules_deny(struct stream *s, const struct access_list *list,
 	   const struct access_rule *rule, const struct acl_ctx *ctx,

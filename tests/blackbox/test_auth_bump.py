@@ -7,7 +7,8 @@ are that user's (Squid uses the connection's login for them: they
 cannot log in themselves); a CONNECT without credentials gets 407; a
 decrypted request denied by a rule that ends with a proxy_auth acl gets
 403, not 407 (Squid: "SSL Bumped request, authentication is not
-possible").
+possible"), while a CONNECT denied that way gets a plain 407, not bumped
+(Squid: "no SslBump during proxy authentication").
 
 Run as root: /usr/bin/python3 -m pytest -q tests/blackbox/test_auth_bump.py
 """
@@ -54,6 +55,8 @@ def test_bumped_requests_are_the_connects_user(tls, fwdd, bump_ca,
         "acl auth proxy_auth REQUIRED",
         "acl alice proxy_auth alice",
         "acl secret urlpath_regex ^/secret",
+        "acl other dstdomain other.test",
+        "http_access deny CONNECT other !alice",
         "http_access deny secret !alice",
         "http_access allow auth",
         "http_access deny all"]))
@@ -72,10 +75,17 @@ def test_bumped_requests_are_the_connects_user(tls, fwdd, bump_ca,
                                  "https://allowed.test/secret"],
                   args=["--proxy-user", "bob:pw2"])
     assert [r[1] for r in res] == [200, 403], (res, p.stderr)
+    # A CONNECT denied by a rule that ends with a proxy_auth acl: a plain
+    # 407 to the CONNECT, not bumped (Squid: no SslBump during proxy
+    # authentication), so that the client can log in as someone else.
+    p, [(verify, status, body)] = curl(
+        tls, bump_ca, ["https://other.test/peer"],
+        args=["--proxy-user", "bob:pw2"])
+    assert p.returncode != 0 and "407" in p.stderr, (p.stderr, status)
     # No credentials, or a wrong password: the CONNECT gets 407.
     for args in ([], ["--proxy-user", "alice:wrong"]):
         p, [(verify, status, body)] = curl(
             tls, bump_ca, ["https://allowed.test/peer"], args=args)
         assert p.returncode != 0 and "407" in p.stderr, p.stderr
     harness.poll(lambda: len([e for e in entries(d, "CONNECT")
-                              if e["status"] == 407]) == 2, 5, 0.05)
+                              if e["status"] == 407]) == 3, 5, 0.05)
