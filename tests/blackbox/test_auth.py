@@ -417,3 +417,31 @@ def test_waiting_for_the_helper_blocks_nobody(tproxyd, origin, hdir):
     r = get(p, origin.url("/bytes/5"), "slow:pw2")
     assert r.status == 200, r
     assert seen(hdir).count("slow pw2") == 2, seen(hdir)
+
+
+LOGGER = r'''#!/usr/bin/python3 -u
+import sys
+for line in sys.stdin:
+    with open(sys.argv[1], "a") as f:
+        f.write(line)
+    print("ERR")
+'''
+
+
+def test_rewriter_sees_the_user(tproxyd, origin, hdir):
+    """url_rewrite_program's default extras carry %un: the user who
+    logged in (the rewriter runs after http_access)."""
+    h = hdir / "logger.py"
+    h.write_text(LOGGER)
+    os.chmod(h, 0o755)
+    rw = hdir / "rw.log"
+    rw.touch()
+    os.chmod(rw, 0o666)
+    p = tproxyd(auth_conf(hdir) + [
+        "url_rewrite_program %s %s" % (h, rw),
+        "acl auth proxy_auth REQUIRED",
+        "http_access allow auth",
+        "http_access deny all"])
+    assert get(p, origin.url("/bytes/1"), "alice:secret1").status == 200
+    words = rw.read_text().split()
+    assert words[:3] == [origin.url("/bytes/1"), words[1], "alice"], words
