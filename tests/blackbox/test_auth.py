@@ -445,3 +445,38 @@ def test_rewriter_sees_the_user(tproxyd, origin, hdir):
     assert get(p, origin.url("/bytes/1"), "alice:secret1").status == 200
     words = rw.read_text().split()
     assert words[:3] == [origin.url("/bytes/1"), words[1], "alice"], words
+
+
+def test_reconfigure(tproxyd, origin, hdir):
+    """-k reconfigure: the old basic_ncsa_auth children stop, the new
+    realm and program apply; a configuration without proxy_auth asks for
+    nothing."""
+    p = tproxyd(auth_conf(hdir) + ["acl auth proxy_auth REQUIRED",
+                                   "http_access allow auth",
+                                   "http_access deny all"])
+    assert get(p, origin.url("/bytes/1"), "alice:secret1").status == 200
+
+    def ncsa_pids():
+        out = subprocess.run(["pgrep", "-f", str(hdir / "passwd")],
+                             capture_output=True, text=True).stdout
+        return {int(x) for x in out.split()}
+    old = ncsa_pids()
+    assert old
+    lines = auth_conf(hdir, counting_wrapper(hdir)) + [
+        "auth_param basic realm new realm",
+        "acl auth proxy_auth REQUIRED", "http_access allow auth",
+        "http_access deny all"]
+    p.write_config(lines)
+    assert p.run_k("reconfigure").returncode == 0
+    assert harness.poll(lambda: not (old & ncsa_pids()), 10), old
+    r = get(p, origin.url("/bytes/2"))
+    assert r.status == 407 and \
+        r.header("Proxy-Authenticate") == 'Basic realm="new realm"', r
+    # The credentials cache outlives the reload (Squid's user cache too);
+    # a new password goes to the new program.
+    assert get(p, origin.url("/bytes/3"), "bob:pw two").status == 200
+    assert seen(hdir) == ["bob pw%20two"], seen(hdir)
+    p.write_config([])
+    assert p.run_k("reconfigure").returncode == 0
+    assert harness.poll(
+        lambda: get(p, origin.url("/bytes/4")).status == 200, 5)
