@@ -1,9 +1,10 @@
 #!/bin/sh
 # make demo: a three-namespace network (client / router / server), tproxyd
 # intercepting the client's HTTP and HTTPS with TPROXY in the router, and the
-# origin reporting which address it saw. HTTPS is not decrypted: tproxyd
-# reads the name the client asks for (SNI), splices allowed sites and
-# terminates a blocked one, and logs both by name. Everything lives in namespaces
+# origin reporting which address it saw. HTTPS by name: tproxyd reads the
+# name the client asks for (SNI), splices allowed sites, terminates a
+# blocked one and decrypts one (ssl_bump bump, with a CA made by tproxyctl
+# ca create), and logs them by name. Everything lives in namespaces
 # created here (198.18.0.0/15, 2001:db8::/32) and is removed at the end.
 #
 # The router's kernel side is set up by tproxyctl from tproxyd.conf.
@@ -61,15 +62,16 @@ echo "== origin server on 198.18.2.2:80 and [2001:db8:2::2]:80"
 nsx "$SRV" /usr/bin/python3 tests/blackbox/origin.py --listen 198.18.2.2:80 \
 	--listen '[2001:db8:2::2]:80' > "$d/origin.out" 2>&1 &
 
-echo "== HTTPS origin: a test CA and a certificate for shop.demo.test and"
-echo "   blocked.demo.test, on 198.18.2.2:443 and [2001:db8:2::2]:443"
+echo "== HTTPS origin: a test CA and a certificate for shop.demo.test,"
+echo "   blocked.demo.test and secure.demo.test, on 198.18.2.2:443 and"
+echo "   [2001:db8:2::2]:443"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-days 2 -subj "/CN=tproxyd demo CA" -keyout "$d/ca.key" \
 	-out "$d/ca.pem" 2>/dev/null
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-subj "/CN=shop.demo.test" -keyout "$d/leaf.key" -out "$d/leaf.csr" \
 	2>/dev/null
-printf 'subjectAltName=DNS:shop.demo.test,DNS:blocked.demo.test\n' > "$d/san"
+printf 'subjectAltName=DNS:shop.demo.test,DNS:blocked.demo.test,DNS:secure.demo.test\n' > "$d/san"
 openssl x509 -req -in "$d/leaf.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
 	-CAcreateserial -days 2 -extfile "$d/san" -out "$d/leaf.pem" 2>/dev/null
 nsx "$SRV" /usr/bin/python3 scripts/demo_tls_origin.py --cert "$d/leaf.pem" \
@@ -80,20 +82,29 @@ nsx "$SRV" /usr/bin/python3 scripts/demo_tls_origin.py --cert "$d/leaf.pem" \
 nsx "$RTR" /usr/bin/python3 tests/blackbox/stub_dns.py --listen 127.0.0.1:53 \
 	--name shop.demo.test=198.18.2.2,2001:db8:2::2 \
 	--name blocked.demo.test=198.18.2.2,2001:db8:2::2 \
+	--name secure.demo.test=198.18.2.2,2001:db8:2::2 \
 	> "$d/dns.out" 2>&1 &
+echo "== the bumping CA (the clients that trust it let tproxyd decrypt):"
+echo "   tproxyctl ca create --dir $d/bumpca"
+"$B/tproxyctl" ca create --dir "$d/bumpca" --name "tproxyd demo bumping CA" \
+	--days 2 >/dev/null
 
 cat > "$d/tproxyd.conf" <<CONF
 http_port 3129 tproxy
-https_port 3130 tproxy ssl-bump
+https_port 3130 tproxy ssl-bump cert=$d/bumpca/ca.pem key=$d/bumpca/ca.key generate-host-certificates=on
 acl clients src 198.18.1.0/24 2001:db8:1::/64
 http_access allow clients
 http_access deny all
 # HTTPS: read the client's hello (step 1), then decide by name.
 acl step1 at_step SslBump1
 acl blocked ssl::server_name .blocked.demo.test
+acl decrypted ssl::server_name .secure.demo.test
 ssl_bump peek step1
 ssl_bump terminate blocked
+ssl_bump bump decrypted
 ssl_bump splice all
+# The origins' CA, for checking their certificates when decrypting.
+tls_outgoing_options cafile=$d/ca.pem
 visible_hostname demo-router
 # The cache: responses the origin allows are kept in memory.
 cache_mem 64 MB
@@ -195,6 +206,23 @@ except ConnectionRefusedError:
 except socket.timeout:
     print("no answer (dropped)")')
 printf '%-44s %s\n' "QUIC: UDP to 198.18.2.2:443" "$q"
+
+echo
+echo "HTTPS, decrypted (ssl_bump bump): a client that trusts the bumping CA"
+echo "(curl --cacert bumpca/ca.pem) gets a certificate tproxyd made for the"
+echo "site; the request inside is logged with its full https:// URL."
+out=$(nsx "$CLI" curl -sS -m 10 --cacert "$d/bumpca/ca.pem" \
+	--resolve secure.demo.test:443:198.18.2.2 -o "$d/body" \
+	-w '%{time_total}s %{http_code} verify=%{ssl_verify_result}' \
+	https://secure.demo.test/peer 2>&1) || true
+saw=$(sed -n 's/.*"addr": *"\([^"]*\)".*/\1/p' "$d/body" 2>/dev/null || true)
+rm -f "$d/body"
+printf '%-44s %-22s %s\n' "curl https://secure.demo.test/peer" "$saw" "$out"
+echo "== the chain the client saw (openssl s_client -showcerts):"
+nsx "$CLI" openssl s_client -connect 198.18.2.2:443 \
+	-servername secure.demo.test -CAfile "$d/bumpca/ca.pem" -showcerts \
+	</dev/null 2>/dev/null |
+	grep -E '^ *[0-9] s:|^ *i:|^Verify return code' | sed 's/^/    /'
 
 sleep 1.2	# access.log is flushed every second
 echo

@@ -33,6 +33,12 @@ test="$test squidguard"
 # namespace for the tproxyctl.service tests (test_tproxyctl_systemd.py).
 test="$test systemd systemd-container"
 
+# c-icap: Debian's ICAP server, run by tests/blackbox/test_icap.py (its
+# echo service); libc-icap-mod-virus-scan and clamav: its virus_scan
+# service with a ClamAV database the test writes (EICAR only), mounted
+# for c-icap alone with unshare (util-linux).
+test="$test c-icap libc-icap-mod-virus-scan clamav"
+
 # make cache-tests (scripts/cache-tests.sh asks only when node or npm is
 # missing: a node from elsewhere brings its own npm).
 cachetests="nodejs npm"

@@ -52,6 +52,19 @@ ar_xmalloc(size_t size)
 	return p;
 }
 
+static void *
+ar_xcalloc(size_t size)
+{
+	void *p = calloc(1, size);
+
+	if (p == NULL) {
+		fputs("tproxyd: out of memory while loading the "
+		      "configuration\n", stderr);
+		abort();
+	}
+	return p;
+}
+
 struct arena *
 ar_new(void)
 {
@@ -95,6 +108,7 @@ ar_alloc(struct arena *ar, size_t size)
 {
 	struct ar_chunk *ch = ar->chunk;
 	size_t need, csize;
+	int zeroed = 0;
 	void *p;
 
 	if (size > SIZE_MAX / 2) {
@@ -105,9 +119,17 @@ ar_alloc(struct arena *ar, size_t size)
 	need = (size + AR_ALIGN - 1) & ~(AR_ALIGN - 1);
 	if (ch == NULL || ch->size - ch->used < need) {
 		/* Big blocks get a chunk of their own, placed behind the
-		 * current one so its free space is not lost. */
+		 * current one so its free space is not lost. They come
+		 * zeroed from calloc(), whose fresh pages cost memory only
+		 * once touched (a class 3 delay pool's 1 MiB of buckets:
+		 * only the networks in use). */
 		csize = need > AR_CHUNK / 4 ? need : AR_CHUNK;
-		ch = ar_xmalloc(sizeof(*ch) + csize);
+		if (need > AR_CHUNK / 4) {
+			ch = ar_xcalloc(sizeof(*ch) + csize);
+			zeroed = 1;
+		} else {
+			ch = ar_xmalloc(sizeof(*ch) + csize);
+		}
 		ch->used = 0;
 		ch->size = csize;
 		if (ar->chunk != NULL && need > AR_CHUNK / 4) {
@@ -120,7 +142,8 @@ ar_alloc(struct arena *ar, size_t size)
 	}
 	p = ch->data + ch->used;
 	ch->used += need;
-	memset(p, 0, size);
+	if (!zeroed)
+		memset(p, 0, size);
 	return p;
 }
 

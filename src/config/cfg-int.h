@@ -108,6 +108,12 @@ struct cfg_parse {
 		const char *file[4];
 		int         line[4];
 	} cache;			/* cfg_cache.c */
+	struct {
+		/* Where delay_pools [0] and client_delay_pools [1] were
+		 * set; NULL: not yet. */
+		const char *file[2];
+		int         line[2];
+	} delay;			/* cfg_delay.c */
 };
 
 /* The marks of struct cfg_parse's member cache. */
@@ -233,6 +239,8 @@ extern const struct cfg_dirtab cfg_dirs_learn;
 extern const struct cfg_dirtab cfg_dirs_cache;
 extern const struct cfg_dirtab cfg_dirs_sibling;
 extern const struct cfg_dirtab cfg_dirs_helper;
+extern const struct cfg_dirtab cfg_dirs_delay;
+extern const struct cfg_dirtab cfg_dirs_icap;
 extern const struct cfg_dirtab cfg_dirs_auth;
 extern const struct cfg_dirtab cfg_dirs_ignored;
 extern const struct cfg_dirtab cfg_dirs_obsolete;

@@ -77,9 +77,23 @@
 	"credentials for auth_param basic credentialsttl and has no " \
 	"max_user_ip"
 #define W_OUBI \
-	"only used by ICAP/eCAP services, which tproxyd refuses"
-#define W_OUBD \
-	"only used by delay pools, which tproxyd refuses"
+	"only used by eCAP services, which tproxyd refuses"
+#define W_ICAP206 \
+	"tproxyd never offers ICAP servers partial (206) answers"
+#define W_ICAPTTL \
+	"a service whose OPTIONS name no Options-TTL is asked again after " \
+	"a minute"
+#define W_ICAPUSER \
+	"tproxyd has no user names to send to ICAP services yet"
+#define W_ICAPRETRY \
+	"tproxyd does not retry a failed ICAP transaction; bypass= decides"
+#define W_ICAPITER \
+	"tproxyd applies at most one ICAP service per vectoring point"
+#define W_ICAPIND \
+	"X-Client-IP is the address of the connection's client"
+#define W_ICAPLOG \
+	"tproxyd writes no ICAP log; access.log and the metrics count " \
+	"ICAP transactions"
 #define W_OUBC \
 	"only used by check_hostnames, which tproxyd refuses"
 #define W_OUBT2 \
@@ -259,34 +273,18 @@ static const struct cfg_nodir ignored[] = {
 	{ "authenticate_cache_garbage_interval", NULL, W_OUBP },
 	{ "authenticate_ttl",			NULL, W_OUBP },
 	{ "authenticate_ip_ttl",		NULL, W_OUBP },
-	{ "icap_enable",			NULL, W_OUBI },
 	{ "ecap_enable",			NULL, W_OUBI },
-	{ "icap_connect_timeout",		NULL, W_OUBI },
-	{ "icap_io_timeout",			NULL, W_OUBI },
-	{ "icap_service_failure_limit",		NULL, W_OUBI },
-	{ "icap_service_revival_delay",		NULL, W_OUBI },
-	{ "icap_preview_enable",		NULL, W_OUBI },
-	{ "icap_preview_size",			NULL, W_OUBI },
-	{ "icap_206_enable",			NULL, W_OUBI },
-	{ "icap_default_options_ttl",		NULL, W_OUBI },
-	{ "icap_persistent_connections",	NULL, W_OUBI },
-	{ "adaptation_send_client_ip",		NULL, W_OUBI },
-	{ "icap_send_client_ip",		NULL, W_OUBI },
-	{ "adaptation_send_username",		NULL, W_OUBI },
-	{ "icap_send_client_username",		NULL, W_OUBI },
-	{ "icap_client_username_header",	NULL, W_OUBI },
-	{ "icap_client_username_encode",	NULL, W_OUBI },
-	{ "adaptation_service_iteration_limit",	NULL, W_OUBI },
-	{ "adaptation_masterx_shared_names",	NULL, W_OUBI },
-	{ "adaptation_meta",			NULL, W_OUBI },
-	{ "icap_retry",				NULL, W_OUBI },
-	{ "icap_retry_limit",			NULL, W_OUBI },
-	{ "adaptation_uses_indirect_client",	NULL, W_OUBI },
-	{ "icap_uses_indirect_client",		NULL, W_OUBI },
-	{ "icap_log",				NULL, W_OUBI },
-	{ "delay_initial_bucket_level",		NULL, W_OUBD },
-	{ "client_delay_initial_bucket_level",	NULL, W_OUBD },
-	{ "delay_pool_uses_indirect_client",	NULL, W_OUBD },
+	{ "icap_206_enable",			NULL, W_ICAP206 },
+	{ "icap_default_options_ttl",		NULL, W_ICAPTTL },
+	{ "icap_client_username_header",	NULL, W_ICAPUSER },
+	{ "icap_client_username_encode",	NULL, W_ICAPUSER },
+	{ "adaptation_service_iteration_limit",	NULL, W_ICAPITER },
+	{ "adaptation_masterx_shared_names",	NULL, W_ICAPITER },
+	{ "icap_retry",				NULL, W_ICAPRETRY },
+	{ "icap_retry_limit",			NULL, W_ICAPRETRY },
+	{ "adaptation_uses_indirect_client",	NULL, W_ICAPIND },
+	{ "icap_uses_indirect_client",		NULL, W_ICAPIND },
+	{ "icap_log",				NULL, W_ICAPLOG },
 	{ "allow_underscore",			NULL, W_OUBC },
 	{ "as_whois_server",			NULL, W_OUBT2 },
 	{ "eui_lookup",				NULL, W_OUBT3 },

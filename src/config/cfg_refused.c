@@ -17,8 +17,9 @@
 #define F_TLS	"TLS decryption and server certificate checks"
 #define F_AUTH	"proxy authentication"
 #define F_EXTACL	"external acl helpers"
-#define F_ADAPT	"ICAP and eCAP content adaptation"
-#define F_DELAY	"delay pools"
+#define F_ECAP	"eCAP content adaptation (loadable modules)"
+#define F_ADAPT_SET	"sets and chains of ICAP services"
+#define F_DELAY	"response delay pools (response_delay_pool)"
 #define F_ACCESS	"access control"
 #define F_XFF	"X-Forwarded-For"
 #define F_PRIVACY	"privacy"
@@ -55,46 +56,30 @@ static const struct cfg_nodir refused[] = {
 	/* external acl helpers */
 	{ "external_acl_type", F_EXTACL,
 	  "the helper's access decisions would be missing" },
-	/* ICAP and eCAP content adaptation */
-	{ "icap_service", F_ADAPT,
+	/* ICAP and eCAP content adaptation (ICAP services: cfg_icap.c) */
+	{ "ecap_service", F_ECAP,
 	  "requests and responses would pass without the configured content "
 	  "adaptation" },
-	{ "ecap_service", F_ADAPT,
+	{ "icap_class", F_ADAPT_SET,
+	  "requests and responses would pass without the configured content "
+	  "adaptation; name one icap_service in adaptation_access instead" },
+	{ "icap_access", F_ADAPT_SET,
+	  "requests and responses would pass without the configured content "
+	  "adaptation (it names an icap_class); use adaptation_access with "
+	  "an icap_service name" },
+	{ "adaptation_service_set", F_ADAPT_SET,
 	  "requests and responses would pass without the configured content "
 	  "adaptation" },
-	{ "icap_class", F_ADAPT,
+	{ "adaptation_service_chain", F_ADAPT_SET,
 	  "requests and responses would pass without the configured content "
 	  "adaptation" },
-	{ "icap_access", F_ADAPT,
+	{ "adaptation_meta", F_ADAPT_SET,
+	  "the ICAP service would not get the request details it was "
+	  "configured to decide on" },
+	{ "loadable_modules", F_ECAP,
 	  "requests and responses would pass without the configured content "
 	  "adaptation" },
-	{ "adaptation_access", F_ADAPT,
-	  "requests and responses would pass without the configured content "
-	  "adaptation" },
-	{ "adaptation_service_set", F_ADAPT,
-	  "requests and responses would pass without the configured content "
-	  "adaptation" },
-	{ "adaptation_service_chain", F_ADAPT,
-	  "requests and responses would pass without the configured content "
-	  "adaptation" },
-	{ "loadable_modules", F_ADAPT,
-	  "requests and responses would pass without the configured content "
-	  "adaptation" },
-	/* delay pools */
-	{ "delay_pools", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
-	{ "delay_class", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
-	{ "delay_access", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
-	{ "delay_parameters", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
-	{ "client_delay_pools", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
-	{ "client_delay_parameters", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
-	{ "client_delay_access", F_DELAY,
-	  "transfers would not be slowed to the configured rates" },
+	/* response delay pools (delay_pools are implemented: cfg_delay.c) */
 	{ "response_delay_pool", F_DELAY,
 	  "transfers would not be slowed to the configured rates" },
 	{ "response_delay_pool_access", F_DELAY,

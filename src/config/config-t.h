@@ -22,6 +22,8 @@
 #include "config/cfg_cache-t.h"
 #include "config/cfg_auth-t.h"
 #include "config/cfg_helper-t.h"
+#include "config/cfg_delay-t.h"
+#include "config/cfg_icap-t.h"
 #include "config/cfg_http-t.h"
 #include "config/cfg_log-t.h"
 #include "config/cfg_ports-t.h"
@@ -121,10 +123,17 @@ struct cfg {
 	/* cfg_cache.c: the HTTP cache (issue 15, cfg_cache-t.h); used by
 	 * src/cache/ and src/proxy/. */
 	struct cfg_cache cache;
+	/* cfg_delay.c: delay pools, client delay pools (cfg_delay-t.h);
+	 * applied by src/proxy/delay.c. */
+	struct cfg_delay delay;
 
 	/* cfg_helper.c: url_rewrite_* and store_id_* (cfg_helper-t.h);
 	 * applied by src/proxy/rewrite.c. */
 	struct cfg_helpers helpers;
+
+	/* cfg_icap.c: the ICAP client (issue 17, cfg_icap-t.h); used by
+	 * src/icap/ and src/proxy/adapt.c. */
+	struct cfg_icap icap;
 
 	/* cfg_auth.c: auth_param basic (cfg_auth-t.h); applied by
 	 * src/proxy/auth.c, proxy_auth acls by src/acl/acl_auth.c. */

@@ -97,6 +97,8 @@ const struct cfg_dirtab *const cfg_dirtabs[] = {
 	&cfg_dirs_cache,
 	&cfg_dirs_sibling,
 	&cfg_dirs_helper,
+	&cfg_dirs_delay,
+	&cfg_dirs_icap,
 	&cfg_dirs_auth,
 	&cfg_dirs_ignored,
 	&cfg_dirs_obsolete,

@@ -49,6 +49,9 @@ enum lf_code {
 	LF_SQUID_STATUS,	/* %Ss */
 	LF_HIER,		/* %Sh */
 	LF_ERR_CODE,		/* %err_code */
+	LF_ICAP_TT,		/* %icap::tt: milliseconds spent in ICAP
+				   transactions */
+	LF_ICAP_SVC,		/* %icap::<service_name */
 	/* Intercepted TLS: one string each of struct alog_rec's tls[]
 	 * (LF_TLS_FIRST + enum alog_tls). */
 	LF_TLS_FIRST,

@@ -88,6 +88,9 @@ static const struct {
 	{ "err_code", LF_ERR_CODE },	{ "err_detail", LF_DASH },
 	{ "note", LF_DASH },		{ "sn", LF_SEQ },
 	{ "master_xaction", LF_SEQ },	{ "byte", LF_BYTE },
+	/* ICAP (src/proxy/adapt.c); the other icap:: and adapt:: codes
+	 * are "-". */
+	{ "icap::tt", LF_ICAP_TT },	{ "icap::<service_name", LF_ICAP_SVC },
 	/* TLS: intercepted connections (https_port ssl-bump); what needs
 	 * decrypting (client certificates) is "-". A spliced connection
 	 * has one TLS session, client to server: ">" and "<" codes read

@@ -29,6 +29,7 @@
 #include "learn/learn.h"
 #include "proxy/bump.h"
 #include "proxy/rewrite.h"
+#include "proxy/adapt.h"
 #include "proxy/cache.h"
 #include "log/access_log.h"
 #include "log/log.h"
@@ -339,6 +340,7 @@ reconfigure(void)
 	cache_dirs_check(cur, c);
 	/* With workers, kid1 holds the ICP and HTCP ports. */
 	cache_siblings_start(c, my_kid <= 1);
+	adapt_configure(c);
 	set_hostname(c);
 	lim_set_conn_limit(c->client_connection_limit);
 	cfg_unref(cur);	/* connections keep the old one until they end */
@@ -569,6 +571,7 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 	cache_open_disks(cur, kid);
 	my_kid = kid;
 	cache_siblings_start(cur, kid == 1);
+	adapt_configure(cur);
 	if (kid == 1)		/* one WCCP cache per host, not per worker */
 		wccp2_start(cur);
 	log_msg(LOG_INFO, "kid%u started", kid);
@@ -813,6 +816,7 @@ run(int foreground, int debug_level)
 		/* As the user that owns them: files it writes are its. */
 		cache_open_disks(cur, 0);
 		cache_siblings_start(cur, 1);
+		adapt_configure(cur);
 		daemon_ready(0);
 		serve();
 		rc = 0;

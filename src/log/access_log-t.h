@@ -56,6 +56,10 @@ struct alog_rec {
 	struct str             type;		/* Content-Type, empty
 						   logs "-" */
 	const char            *errname;		/* ERR_..., or NULL */
+	unsigned long          icap_ms;		/* time in ICAP transactions
+						   (when icap_svc is set) */
+	const char            *icap_svc;	/* ICAP service, or NULL: no
+						   ICAP ("-" for both) */
 	const struct http_msg *req;		/* heads as received, or */
 	const struct http_msg *resp;		/* NULL */
 	unsigned long long     seq;		/* %sn */

@@ -495,6 +495,16 @@ lf_format(char *out, size_t n_out, const struct lf_tok *tok, size_t n,
 				len = put_enc(v, 64, s.p, s.len, LF_ENC_AUTO);
 			}
 			break;
+		case LF_ICAP_TT:
+			if (r->icap_svc != NULL)
+				len = put_num(v, r->icap_ms);
+			break;
+		case LF_ICAP_SVC:
+			if (r->icap_svc != NULL) {
+				s = str_make(r->icap_svc, strlen(r->icap_svc));
+				len = put_enc(v, 64, s.p, s.len, LF_ENC_AUTO);
+			}
+			break;
 		case LF_TLS_SNI:
 		case LF_TLS_BUMP_MODE:
 		case LF_TLS_VERSION:

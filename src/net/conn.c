@@ -23,7 +23,7 @@ conn_init(struct conn *c, int fd, const struct xprt_ops *x, evl_io_cb *cb,
 }
 
 int
-conn_recv(struct conn *c, struct buf *b, uint64_t *count)
+conn_recv_max(struct conn *c, struct buf *b, size_t max, uint64_t *count)
 {
 	size_t room;
 	ssize_t n;
@@ -34,6 +34,10 @@ conn_recv(struct conn *c, struct buf *b, uint64_t *count)
 		buf_compact(b);
 	}
 	room = buf_room(b);
+	if (room > max)
+		room = max;
+	if (room == 0)
+		return 0;	/* a read of 0 bytes would look like EOF */
 	n = c->xprt->recv(c, buf_tail(b), room);
 	if (n > 0) {
 		buf_commit(b, (size_t)n);

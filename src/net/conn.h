@@ -18,12 +18,20 @@ void conn_init(struct conn *c, int fd, const struct xprt_ops *x,
 	       evl_io_cb *cb, void *data);
 
 /*
- * One read into b. Returns 1 when something happened (bytes arrived, or
+ * One read into b, of at most max bytes (a delay pool's allowance).
+ * Returns 1 when something happened (bytes arrived, or
  * the end of the stream or an error: eof, and rst for an error, are then
  * set), 0 when nothing could be read. Clears rd_ready when the socket is
  * drained. Adds what was read to *count.
  */
-int conn_recv(struct conn *c, struct buf *b, uint64_t *count);
+int conn_recv_max(struct conn *c, struct buf *b, size_t max,
+		  uint64_t *count);
+/* The same with no bound but b's room. */
+static inline int
+conn_recv(struct conn *c, struct buf *b, uint64_t *count)
+{
+	return conn_recv_max(c, b, (size_t)-1, count);
+}
 
 /*
  * Write the bytes of h from offset off (h may be NULL), then n bytes at p,

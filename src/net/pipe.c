@@ -221,13 +221,13 @@ spipe_fill(struct spipe *p, struct conn *c, size_t max)
 }
 
 ssize_t
-spipe_flush(struct spipe *p, struct conn *c)
+spipe_flush(struct spipe *p, struct conn *c, size_t max)
 {
 	ssize_t n;
 
 	if (!conn_can_splice(c))
 		return -EOPNOTSUPP;
-	n = splice_io(p->fd[0], c->fd, p->len);
+	n = splice_io(p->fd[0], c->fd, p->len < max ? p->len : max);
 	if (n > 0) {
 		p->len -= (size_t)n;
 		p->full = 0;

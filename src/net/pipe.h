@@ -33,9 +33,10 @@ int spipe_room(const struct spipe *p);
  * to move now, -EOPNOTSUPP when c cannot be spliced, or another negative
  * errno: an error of the socket. */
 ssize_t spipe_fill(struct spipe *p, struct conn *c, size_t max);
-/* Write what p holds to c. Returns the count (> 0), -EAGAIN, -EOPNOTSUPP
- * when c cannot take spliced bytes, or another negative errno. */
-ssize_t spipe_flush(struct spipe *p, struct conn *c);
+/* Write what p holds to c, at most max bytes (> 0). Returns the count
+ * (> 0), -EAGAIN, -EOPNOTSUPP when c cannot take spliced bytes, or
+ * another negative errno. */
+ssize_t spipe_flush(struct spipe *p, struct conn *c, size_t max);
 /*
  * The destination cannot take spliced bytes: hand what p holds to the copy
  * path, a bufferful at a time. b is the direction's input buffer and *fwd

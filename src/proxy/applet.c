@@ -14,6 +14,7 @@
 #include "core/sa.h"
 #include "http/errpage.h"
 #include "http/h1.h"
+#include "http/hdr.h"
 #include "proxy/applet.h"
 #include "proxy/auth.h"
 #include "proxy/proxy.h"
@@ -186,6 +187,49 @@ applet_head_only(struct stream *s)
 	s->applet.ops = &errpage_ops;
 	strm_set_state(s, STRM_LOCAL);
 	strm_deadline(s, s->sess->cfg->read_timeout);
+}
+
+int
+applet_response(struct stream *s, const struct h1_resp *resp,
+		const char *body, size_t len)
+{
+	const struct cfg *cfg = s->sess->cfg;
+	struct hdr_resp_opts o;
+	struct buf *out = &s->applet.out;
+
+	applet_release(&s->applet);
+	if (s->meth == H1_M_HEAD || resp->status == 204 ||
+	    resp->status == 304)
+		len = 0;
+	s->resp_close = !s->cli_keepalive || proxy_draining() ||
+			s->req_body.kind != H1_BODY_NONE;
+	memset(&o, 0, sizeof(o));
+	o.via_name = cfg->via ? proxy_hostname : NULL;
+	o.keepalive = !s->resp_close;
+	o.client_minor = s->minor;
+	/* The body is whole here: its length replaces whatever framing
+	 * the service's head named. */
+	o.drop_te = 1;
+	o.has_cl = 1;
+	o.cl = len;
+	buf_reset(out);
+	buf_reset(&s->res.hd);
+	s->res.hd_sent = 0;
+	if (buf_reserve(out, len > 0 ? len : 1) < 0 ||
+	    buf_reserve(&s->res.hd, 65536) < 0 ||
+	    hdr_build_resp(&s->res.hd, resp, &o) < 0)
+		return -ENOMEM;
+	if (len > 0)
+		memcpy(buf_tail(out), body, len);
+	buf_commit(out, len);
+	s->res.in = out;
+	s->res.fwd = len;
+	s->status = resp->status;
+	s->resp_head_done = 1;
+	s->applet.ops = &errpage_ops;
+	strm_set_state(s, STRM_LOCAL);
+	strm_deadline(s, cfg->read_timeout);
+	return 0;
 }
 
 /* Whether stats_access (localhost when it is empty) lets s in. */

@@ -18,6 +18,13 @@ void applet_empty(struct stream *s, int status, const char *reason);
 /* A response that is its head alone, already in s->res.hd (a CONNECT's
  * 200 before its TLS is read). */
 void applet_head_only(struct stream *s);
+/*
+ * A whole response made elsewhere (an ICAP service's answer to a
+ * request): resp's head, rewritten for the client, and len body bytes
+ * copied from body (not sent for HEAD). Returns 0 or -ENOMEM.
+ */
+int applet_response(struct stream *s, const struct h1_resp *resp,
+		    const char *body, size_t len);
 /* A request on the stats_port: GET /metrics for clients stats_access
  * allows, else an error. The head (hlen bytes) is consumed by the
  * caller. */

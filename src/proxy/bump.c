@@ -155,6 +155,19 @@ keylog(struct stream *s, struct conn *c)
 	xprt_tls_keylog(c, keylog_line, (void *)(intptr_t)t->keylog_fd);
 }
 
+const char *
+bump_pool_host(const struct stream *s)
+{
+	const char *host;
+
+	if (s->tls != NULL ? !s->tls->bumping : s->sess->bumped == NULL)
+		return NULL;
+	host = server_name(s);
+	return host ? host : "";
+}
+
+static int reused(struct stream *s);
+
 int
 bump_server_ready(struct stream *s)
 {
@@ -163,8 +176,10 @@ bump_server_ready(struct stream *s)
 
 	if (s->tls != NULL ? !s->tls->bumping : s->sess->bumped == NULL)
 		return 0;
-	if (srv == NULL || srv->tls_host != NULL)
-		return 0;	/* TLS already (its handshake is done) */
+	if (srv == NULL)
+		return 0;
+	if (srv->tls_host != NULL)
+		return reused(s);	/* TLS already: handshake done */
 	host = server_name(s);
 	srv->tls_host = strdup(host ? host : "");
 	if (srv->tls_host == NULL ||
@@ -383,6 +398,35 @@ stare_bumps(struct stream *s)
 	s->errname = "ERR_SECURE_CONNECT_FAIL";
 	strm_set_state(s, STRM_CLOSE);
 	return 0;
+}
+
+/*
+ * The server connection came from the idle pool: its handshake was done
+ * for the same name, from the same source, and its certificate checked
+ * then. It is checked again for this client (sslproxy_cert_error may
+ * depend on who asks); a bumping connection goes on to the client's
+ * handshake with it, as after a handshake of its own.
+ */
+static int
+reused(struct stream *s)
+{
+	struct tls_peek *tp = s->tls;
+	char detail[256];
+
+	if (tp == NULL) {
+		if (!cert_refused(s, detail, sizeof(detail)))
+			return 0;
+		request_server_failed(s, detail);
+		return 1;
+	}
+	if (tp->bump == NULL || tp->bump->state != BUMP_SERVER ||
+	    tp->bump->leaf != NULL)
+		return 0;
+	strm_set_state(s, STRM_HANDSHAKE);
+	strm_deadline(s, s->sess->cfg->read_timeout);
+	if (tp->stared && tp->step < 3 && !stare_bumps(s))
+		return 1;
+	return to_client(s, 1);
 }
 
 int

@@ -21,6 +21,9 @@ const char *bump_state_str(enum bump_state st);
  * not yet, start the handshake (s goes to STRM_HANDSHAKE) and return 1;
  * 0 otherwise. */
 int bump_server_ready(struct stream *s);
+/* The name an idle TLS server connection must have been made for to carry
+ * s (srv.tls_host): NULL when s's server connection is not TLS. */
+const char *bump_pool_host(const struct stream *s);
 
 /* STRM_HANDSHAKE: drive the handshakes; 1 on progress. */
 int bump_step(struct stream *s);

@@ -48,6 +48,11 @@ int cache_lookup(struct stream *s);
  */
 int cache_response(struct stream *s, const struct h1_resp *resp,
 		   const struct h1_info *info, size_t rc);
+/* The same for a head of rc bytes at head (an ICAP service's adapted
+ * response, adapt.c); never called for a revalidation's answer. */
+int cache_response_head(struct stream *s, const struct h1_resp *resp,
+			const struct h1_info *info, const char *head,
+			size_t rc);
 
 /* Approved response body bytes (srv_scan_resp()): stored when the
  * response is being stored. */

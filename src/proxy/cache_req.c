@@ -410,6 +410,14 @@ int
 cache_response(struct stream *s, const struct h1_resp *resp,
 	       const struct h1_info *info, size_t rc)
 {
+	return cache_response_head(s, resp, info, buf_head(&s->srv->ibuf),
+				   rc);
+}
+
+int
+cache_response_head(struct stream *s, const struct h1_resp *resp,
+		    const struct h1_info *info, const char *head, size_t rc)
+{
 	const struct cfg_refresh *r;
 	struct cache_xchg x;
 	enum cache_store why;
@@ -457,7 +465,7 @@ cache_response(struct stream *s, const struct h1_resp *resp,
 	if (vn > 0)
 		vk = vkey;
 	s->cache.fill = store_new(key, (size_t)k, vk, (size_t)vn, resp,
-				  buf_head(&s->srv->ibuf), rc,
+				  head, rc,
 				  info->has_cl && !info->has_te ?
 				  (int64_t)info->cl : -1, s->cache.req_time,
 				  (int64_t)evl_time());

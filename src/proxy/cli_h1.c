@@ -26,6 +26,7 @@
 #include "core/buf.h"
 #include "core/limits.h"
 #include "core/sa.h"
+#include "delay/delay.h"
 #include "event/loop.h"
 #include "http/h1.h"
 #include "intercept/origdst.h"
@@ -309,24 +310,37 @@ cli_send_res(struct stream *s)
 {
 	struct cli *cli = s->cli;
 	struct chn *c = &s->res;
-	size_t hl, bl;
+	size_t hl, bl, fl, lim;
 	ssize_t w;
 
-	if (!cli->conn.wr_ready || cli->state != CS_STREAM)
+	if (!cli->conn.wr_ready || cli->state != CS_STREAM ||
+	    s->dly.cli_wait)
 		return 0;
 	hl = chn_hd_pending(c);
 	bl = c->in && c->in->area ? (size_t)c->fwd : 0;
-	if (hl == 0 && bl == 0 && c->file_left > 0) {
+	fl = c->file_left > SENDFILE_CHUNK ? SENDFILE_CHUNK :
+	     (size_t)c->file_left;
+	if (hl == 0 && bl == 0 && fl == 0)
+		return 0;
+	if (s->dly.cli.nb > 0) {
+		/* client_delay_pools: no more than the client's bucket
+		 * holds; a head goes whole (it is taken from the bucket
+		 * all the same). */
+		lim = strm_delay_cli_room(s, hl + bl + fl);
+		if (lim == 0)
+			return 0;
+		if (hl + bl > 0)
+			bl = lim > hl ? (bl < lim - hl ? bl : lim - hl) : 0;
+		else if (fl > lim)
+			fl = lim;
+	}
+	if (hl == 0 && bl == 0) {
 		/* A stored body from the page cache, without copying. */
-		w = conn_sendfile(&cli->conn, c->file_fd, &c->file_off,
-				  c->file_left > SENDFILE_CHUNK ?
-				  SENDFILE_CHUNK : (size_t)c->file_left);
+		w = conn_sendfile(&cli->conn, c->file_fd, &c->file_off, fl);
 		if (w > 0)
 			c->file_left -= (uint64_t)w;
 		goto sent;
 	}
-	if (hl == 0 && bl == 0)
-		return 0;
 	/* A head before a file: sent with the file's first bytes. */
 	cli->conn.more = bl == 0 && c->file_left > 0;
 	w = conn_send2(&cli->conn, &c->hd, c->hd_sent,
@@ -346,6 +360,8 @@ sent:
 	}
 	s->bytes_out += (uint64_t)w;
 	stats.client_bytes_out += (uint64_t)w;
+	if (s->dly.cli.nb > 0)
+		delay_take(&s->dly.cli, (size_t)w);
 	if (hl > 0 || bl > 0)
 		chn_advance(c, (size_t)w);
 	if (s->state != STRM_LOCAL)
@@ -447,7 +463,8 @@ cli_update_events(struct cli *cli)
 	}
 	if (cli_want_read(cli) || (busy && strm_req_fill_ok(s)))
 		ev |= EVL_READ;
-	if (busy && (chn_pending(&s->res) || s->res.pipe.len > 0))
+	if (busy && (chn_pending(&s->res) || s->res.pipe.len > 0) &&
+	    !s->dly.cli_wait)
 		ev |= EVL_WRITE;
 	conn_want(&cli->conn, ev);
 	if (busy)

@@ -15,6 +15,7 @@
 #include "learn/learn.h"
 #include "log/log.h"
 #include "net/sock_inet.h"
+#include "proxy/adapt.h"
 #include "proxy/auth.h"
 #include "proxy/bump.h"
 #include "proxy/cache.h"
@@ -235,7 +236,7 @@ phase_acl_wait(struct stream *s, enum acl_verdict v,
 	       const struct acl_ctx *ctx)
 {
 	if (v == ACL_NEED_DST && !s->origin_resolved &&
-	    !(s->sess->intercepted && !s->rewritten) &&
+	    !(s->sess->intercepted && !s->rewritten && !s->host_adapted) &&
 	    !set_literal(s, s->host, s->port)) {
 		lookup(s, s->host, DNS_FOR_ORIGIN);
 		return 1;
@@ -476,10 +477,12 @@ route_try(struct stream *s)
 		if (s->peer != NULL && s->meth != H1_M_CONNECT)
 			req_set_form(s, 0);
 		s->peer = NULL;
-		if (se->intercepted && !s->rewritten) {
+		if (se->intercepted && !s->rewritten && !s->host_adapted) {
 			/* Where the client was going: never a fresh DNS
 			 * answer for Host (CVE-2009-0801). A rewritten URL
-			 * is the rewriter's choice, resolved (Squid too). */
+			 * is the rewriter's choice, resolved (Squid too);
+			 * an ICAP service that changed the host sends it
+			 * elsewhere likewise. */
 			set_addrs(s, &se->odst, 1,
 				  sa_port((const struct sockaddr *)&se->odst));
 		} else if (!s->origin_resolved &&
@@ -514,6 +517,9 @@ phase_server_ready(struct stream *s)
 			     "FIRSTUP_PARENT") : s->sess->intercepted ?
 		  "ORIGINAL_DST" : "HIER_DIRECT";
 	strm_deadline(s, s->sess->cfg->read_timeout);
+	/* delay_access: once per request, now that the server is known
+	 * (dst acls match). */
+	strm_delay_choose(s);
 	if (bump_server_ready(s))
 		return;	/* its TLS handshake first (bump.c) */
 	if (s->meth == H1_M_CONNECT) {
@@ -558,10 +564,14 @@ phase_run(struct stream *s)
 	 * its first request gets the error page. */
 	if (bump_pending_error(s))
 		return;
-	/* 1. Access control: http_access, then adapted_http_access (on the
-	 * request as adapted and rewritten: tproxyd adapts none, so when no
-	 * url_rewrite_program is configured, the same request and both
-	 * lists at once). */
+	/* client_delay_access: once per connection; everything written to
+	 * the client from now on (error pages too) is limited. */
+	strm_delay_choose_cli(s);
+	/* 1. Access control: http_access, then REQMOD precache (adapt.c:
+	 * an ICAP service may change or answer the request), then
+	 * url_rewrite_program (below), then adapted_http_access on the
+	 * request as adapted and rewritten (Squid's order). Without a
+	 * rewriter, adapted_http_access follows at once. */
 	rw = cfg->helpers.rewrite.opts.argv != NULL;
 	if (!s->access_done || (s->rewrite_done && !s->adapted_done)) {
 		auth_prepare(s);
@@ -571,9 +581,17 @@ phase_run(struct stream *s)
 		ctx.name_wait = 1;
 		ctx.auth_wait = 1;
 		ctx.auth_na = &na;
+		rule = NULL;
 		if (!s->access_done) {
 			list = &cfg->http_access;
-			v = acl_check(list, &ctx, ACL_DENY, &rule);
+			v = s->http_allowed ? ACL_ALLOW :
+			    acl_check(list, &ctx, ACL_DENY, &rule);
+			if (v == ACL_ALLOW && !s->reqmod_done) {
+				s->http_allowed = 1;
+				/* ADAPT_NEED: v says what to look up */
+				if (adapt_reqmod(s, &ctx, &v) == ADAPT_WAIT)
+					return;
+			}
 		} else {
 			list = &cfg->adapted_http_access;
 			v = acl_check(list, &ctx, ACL_ALLOW, &rule);

@@ -384,6 +384,88 @@ build_head(struct stream *s, const struct h1_req *req, size_t hlen,
 	return rc < 0 ? -1 : 0;
 }
 
+int
+req_adapt(struct stream *s, const struct h1_req *req, const char *head,
+	  size_t hlen, const char **why)
+{
+	struct h1_info info;
+	struct h1_body body;
+	char host[URL_HOST_MAX];
+	unsigned port;
+	const char *p = req->target.p, *slash;
+	size_t n = req->target.len, ml, skip;
+	int tls = strncasecmp(s->url, "https://", 8) == 0;
+	struct str scheme = tls ? STR_LIT("https://") : STR_LIT("http://");
+
+	*why = "malformed adapted request";
+	if (h1_msg_info(req->hdr, req->nhdr, req->minor, &info) < 0 ||
+	    h1_req_framing(req, &info, &body) < 0)
+		return -1;
+	/* The body is the client's, already read: the new head must
+	 * frame it as it is (the same length), or have none with it. */
+	if (h1_method_of(req->method) == H1_M_CONNECT ||
+	    (body.kind == H1_BODY_NONE) != (s->req_body.kind ==
+					    H1_BODY_NONE) ||
+	    (body.kind != H1_BODY_NONE && (body.kind != H1_BODY_LENGTH ||
+					   body.left != s->req.fwd))) {
+		*why = "the adapted request is a CONNECT, or frames a body "
+		       "other than the client's";
+		return -1;
+	}
+	if (n > 7 && strncasecmp(p, "http://", 7) == 0)
+		skip = 7;
+	else if (n > 8 && strncasecmp(p, "https://", 8) == 0)
+		skip = 8;
+	else
+		skip = 0;
+	if (skip > 0) {
+		if (url_authority_end(p, n, &slash) < 0 ||
+		    url_parse_authority(p + skip, (size_t)(slash - p) - skip,
+					skip == 8 ? 443 : 80, host, &port) < 0)
+			return -1;
+		if (strm_set_url(s, req->target, STR_NULL, STR_NULL) < 0)
+			return -1;
+		s->path_off = (size_t)(slash - p);
+	} else if (n > 0 && p[0] == '/' && info.host >= 0 &&
+		   info.nhost == 1) {
+		struct str a = req->hdr[info.host].value;
+
+		if (url_parse_authority(a.p, a.len, tls ? 443 : 80, host,
+					&port) < 0 ||
+		    strm_set_url(s, scheme, a, req->target) < 0)
+			return -1;
+		s->path_off = scheme.len + a.len;
+	} else {
+		return -1;
+	}
+	if (strcmp(host, s->host) != 0 || port != s->port) {
+		/* Another server than the one the client asked for: it
+		 * is found by its name, not by the original destination,
+		 * and the Host check no longer applies. */
+		memcpy(s->host, host, strlen(host) + 1);
+		s->port = port;
+		s->host_adapted = 1;
+		s->verify_pending = 0;
+		s->origin_resolved = 0;
+		s->naddr = 0;
+	}
+	if (http_msg_keep_req(&s->reqm, req, head, hlen) < 0)
+		return -1;
+	s->meth = h1_method_of(req->method);
+	ml = req->method.len < sizeof(s->method) - 1 ? req->method.len :
+	     sizeof(s->method) - 1;
+	memcpy(s->method, req->method.p, ml);
+	s->method[ml] = '\0';
+	s->upgrade = info.conn_upgrade && info.upgrade >= 0;
+	buf_reset(&s->req.hd);
+	s->req.hd_sent = 0;
+	if (build_head(s, req, hlen, &info) < 0) {
+		*why = "the adapted request head is too large";
+		return -1;
+	}
+	return 0;
+}
+
 void
 req_start(struct stream *s, struct h1_req *req, size_t hlen, struct buf *in)
 {

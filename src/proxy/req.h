@@ -23,6 +23,15 @@ struct buf;
  */
 void req_start(struct stream *s, struct h1_req *req, size_t hlen,
 	       struct buf *in);
+/*
+ * The request as an ICAP service changed it: req (hlen bytes at head,
+ * which stay valid during the call) replaces the stream's request: its
+ * method, URL (absolute-form, or origin-form with Host), kept head and
+ * the head for the server. A request that would need a body the client
+ * did not send is refused. Returns 0, or -1 with *why set.
+ */
+int req_adapt(struct stream *s, const struct h1_req *req, const char *head,
+	      size_t hlen, const char **why);
 /* Rewrite the request line of the kept head to absolute-form (toward a
  * parent) or origin-form (toward the origin). 0 or -1. */
 int req_set_form(struct stream *s, int absolute);

@@ -15,10 +15,13 @@
  * (and the logged size) when written.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "config/config.h"
 #include "core/buf.h"
+#include "delay/delay.h"
+#include "event/loop.h"
 #include "log/log.h"
 #include "net/conn.h"
 #include "net/pipe.h"
@@ -87,7 +90,7 @@ strm_res_in_pipe(const struct stream *s)
 {
 	const struct srv *srv = s->srv;
 
-	if (srv == NULL ||
+	if (srv == NULL || s->rm != NULL ||
 	    (srv_state(srv) != SS_BODY && srv_state(srv) != SS_TUNNEL))
 		return 0;
 	if (s->res.pipe.len > 0)
@@ -111,7 +114,7 @@ strm_res_in_pipe(const struct stream *s)
 int
 strm_res_fill_ok(const struct stream *s)
 {
-	return strm_res_in_pipe(s) && !s->srv->conn.eof &&
+	return strm_res_in_pipe(s) && !s->srv->conn.eof && !s->dly.srv_wait &&
 	       spipe_room(&s->res.pipe) &&
 	       (srv_state(s->srv) == SS_TUNNEL || !s->resp_scanned);
 }
@@ -138,6 +141,9 @@ struct dir {
 	struct buf     *in;
 	uint64_t       *fwd;
 	size_t          in_size;	/* for a buffer to unload into */
+	size_t          fill_max;	/* a delay pool's allowance, else
+					   SIZE_MAX */
+	size_t          flush_max;
 	uint64_t       *bytes_in, *bytes_out, *spliced;
 	uint64_t       *logged;		/* the access.log size, or NULL */
 	const char     *from_name, *to_name;
@@ -157,6 +163,8 @@ dir_fill(struct stream *s, struct dir *d, int *scanned_now)
 	want = d->p->cap - d->p->len;
 	if (d->body != NULL && want > d->body->left)
 		want = (size_t)d->body->left;
+	if (want > d->fill_max)
+		want = d->fill_max;
 	n = spipe_fill(d->p, d->from, want);
 	if (n > 0) {
 		*d->bytes_in += (uint64_t)n;
@@ -193,14 +201,16 @@ dir_fill(struct stream *s, struct dir *d, int *scanned_now)
 static int
 dir_flush(struct stream *s, struct dir *d)
 {
-	ssize_t n = spipe_flush(d->p, d->to);
+	ssize_t n = spipe_flush(d->p, d->to, d->flush_max);
 
 	if (n > 0) {
 		*d->bytes_out += (uint64_t)n;
 		*d->spliced += (uint64_t)n;
 		if (d->logged != NULL)
 			*d->logged += (uint64_t)n;
-		if (d->p->len > 0)
+		/* Less than offered: the socket is full (not when a delay
+		 * pool allowed only that much). */
+		if (d->p->len > 0 && (size_t)n < d->flush_max)
 			d->to->wr_ready = 0;
 		strm_touch(s);
 		return 1;
@@ -260,7 +270,7 @@ dir_step(struct stream *s, struct dir *d, int fill_ok, size_t hd_pending,
 			*scanned = 1;
 	}
 	if (d->p->len > 0 && !d->p->unload && d->to->wr_ready &&
-	    hd_pending == 0 && *d->fwd == 0) {
+	    hd_pending == 0 && *d->fwd == 0 && d->flush_max > 0) {
 		r = dir_flush(s, d);
 		if (r < 0) {
 			*prog = 1;
@@ -301,6 +311,7 @@ strm_splice_req(struct stream *s)
 	d.fwd = &s->req.fwd;
 	sz = s->sess->cfg->request_header_max_size;
 	d.in_size = sz < STRM_MIN_BUF ? STRM_MIN_BUF : sz;
+	d.fill_max = d.flush_max = SIZE_MAX;
 	d.bytes_in = &stats.client_bytes_in;
 	d.bytes_out = &stats.server_bytes_out;
 	d.spliced = tunnel ? &stats.spliced_up : &stats.spliced_req;
@@ -347,6 +358,8 @@ strm_splice_res(struct stream *s)
 	struct dir d;
 	int tunnel = s->state == STRM_TUNNEL, prog = 0, fill_ok;
 	unsigned scanned = 0;
+	uint64_t in0, out0;
+	enum dir_end r;
 	size_t sz;
 
 	if (s->srv == NULL)
@@ -355,6 +368,21 @@ strm_splice_res(struct stream *s)
 	if (s->res.pipe.len == 0 && !fill_ok)
 		return 0;
 	memset(&d, 0, sizeof(d));
+	d.fill_max = d.flush_max = SIZE_MAX;
+	/* Delay pools: reads from the server (delay_pools), writes to the
+	 * client (client_delay_pools). */
+	if (fill_ok && s->dly.srv.nb > 0) {
+		/* Whatever the buckets hold: dir_fill() takes no more
+		 * than the pipe's room (the pipe may not be open yet). */
+		d.fill_max = strm_delay_srv_room(s, (size_t)1 << 30);
+		fill_ok = d.fill_max > 0;
+	}
+	/* What the client's bucket holds now, for a flush in this step
+	 * (the pipe may be empty yet and filled first). */
+	if (s->dly.cli.nb > 0)
+		d.flush_max = s->dly.cli_wait ? 0 :
+			      delay_allowed(&s->dly.cli, evl_now(),
+					    (size_t)1 << 30);
 	d.from = &s->srv->conn;
 	d.to = s->fe;
 	d.p = &s->res.pipe;
@@ -369,8 +397,19 @@ strm_splice_res(struct stream *s)
 	d.logged = &s->bytes_out;
 	d.from_name = "from the server";
 	d.to_name = "to the client";
-	switch (dir_step(s, &d, fill_ok, chn_hd_pending(&s->res),
-			 &scanned, &prog)) {
+	in0 = stats.server_bytes_in;
+	out0 = stats.client_bytes_out;
+	r = dir_step(s, &d, fill_ok, chn_hd_pending(&s->res), &scanned,
+		     &prog);
+	if (s->dly.srv.nb > 0 && stats.server_bytes_in > in0)
+		delay_take(&s->dly.srv, stats.server_bytes_in - in0);
+	if (s->dly.cli.nb > 0 && stats.client_bytes_out > out0)
+		delay_take(&s->dly.cli, stats.client_bytes_out - out0);
+	/* Bytes held back by an empty bucket: wait for it (the timer). */
+	if (s->dly.cli.nb > 0 && d.flush_max == 0 && s->res.pipe.len > 0 &&
+	    !s->dly.cli_wait)
+		(void)strm_delay_cli_room(s, s->res.pipe.len);
+	switch (r) {
 	case DIR_GOES_ON:
 	case DIR_COPY:
 		break;

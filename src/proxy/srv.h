@@ -41,6 +41,10 @@ srv_sending(const struct srv *srv)
 	       srv->state == SS_TUNNEL;
 }
 
+/* The response head at the head of the server's buffer is to be parsed
+ * again (an ICAP service let the original response go on). */
+void srv_reparse(struct stream *s);
+
 /* The steps of the server side of s; 1 on progress. */
 /* Write the request channel (head, approved bytes) to the server. */
 int srv_send_req(struct stream *s);

@@ -19,6 +19,7 @@
 #include "log/log.h"
 #include "net/conn.h"
 #include "net/sock_inet.h"
+#include "proxy/bump.h"
 #include "proxy/phase.h"
 #include "proxy/pool.h"
 #include "proxy/srv.h"
@@ -242,8 +243,14 @@ srv_acquire(struct stream *s)
 {
 	struct srv *srv;
 	const struct sockaddr *dst;
-	int err = ECONNREFUSED;
+	const char *tls_host;
+	int err = ECONNREFUSED, bumping;
 
+	/* The CONNECT of a connection being bumped sends nothing of its
+	 * own: an idle TLS connection to the same name will do (each of its
+	 * requests is then checked for retries on its own). */
+	tls_host = bump_pool_host(s);
+	bumping = tls_host != NULL && s->meth == H1_M_CONNECT;
 	for (; s->addr_idx < s->naddr; s->addr_idx++) {
 		dst = (const struct sockaddr *)&s->addr[s->addr_idx];
 		/* Per address: the family decides whether the client's
@@ -255,12 +262,11 @@ srv_acquire(struct stream *s)
 		 * that is not idempotent) never goes out on an idle one,
 		 * which the server may be closing at that very moment
 		 * (Squid's default for server_pconn_for_nonretriable). */
-		if (!s->retried && strm_retriable(s) &&
+		if (!s->retried && (strm_retriable(s) || bumping) &&
 		    (srv = pool_get(dst, s->addrlen[s->addr_idx],
 				    s->srclen ? (struct sockaddr *)&s->src :
 				    NULL, s->srclen, s->peer,
-				    s->sess->bumped == NULL ? NULL :
-				    s->sess->tls_host)) != NULL) {
+				    tls_host)) != NULL) {
 			err = -phase_mark_server(s, srv->conn.fd,
 						 dst->sa_family, 0);
 			if (err != 0) {

@@ -12,12 +12,14 @@
 
 #include "config/config.h"
 #include "core/buf.h"
+#include "delay/delay.h"
 #include "event/loop.h"
 #include "http/h1.h"
 #include "http/hdr.h"
 #include "http/msg.h"
 #include "log/log.h"
 #include "net/conn.h"
+#include "proxy/adapt.h"
 #include "proxy/cache.h"
 #include "proxy/phase.h"
 #include "proxy/proxy.h"
@@ -49,6 +51,12 @@ void
 srv_tunnel(struct srv *srv)
 {
 	srv_set_state(srv, SS_TUNNEL);
+}
+
+void
+srv_reparse(struct stream *s)
+{
+	srv_set_state(s->srv, SS_HEAD);
 }
 
 int
@@ -125,7 +133,8 @@ srv_want_read(const struct stream *s)
 	const struct srv *srv = s->srv;
 
 	if (srv == NULL || srv->conn.eof || strm_res_in_pipe(s) ||
-	    !srv_sending(srv) || cache_fill_throttled(s))
+	    !srv_sending(srv) || cache_fill_throttled(s) || s->dly.srv_wait ||
+	    adapt_srv_hold(s))
 		return 0;
 	return srv->ibuf.area == NULL || buf_room(&srv->ibuf) > 0 ||
 	       srv->ibuf.head > 0;
@@ -148,7 +157,22 @@ srv_recv(struct stream *s)
 			return 1;
 		}
 	}
-	r = conn_recv(&srv->conn, &srv->ibuf, &stats.server_bytes_in);
+	if (s->dly.srv.nb == 0) {
+		r = conn_recv(&srv->conn, &srv->ibuf,
+			      &stats.server_bytes_in);
+	} else {
+		/* A delay pool: no more than its buckets hold. */
+		size_t len = buf_len(&srv->ibuf), max;
+
+		max = strm_delay_srv_room(s, buf_room(&srv->ibuf) +
+					  srv->ibuf.head);
+		if (max == 0)
+			return 0;
+		r = conn_recv_max(&srv->conn, &srv->ibuf, max,
+				  &stats.server_bytes_in);
+		if (buf_len(&srv->ibuf) > len)
+			delay_take(&s->dly.srv, buf_len(&srv->ibuf) - len);
+	}
 	if (r)
 		strm_touch(s);
 	return r;
@@ -289,6 +313,13 @@ srv_parse_resp(struct stream *s)
 			  (resp.minor == 1 || info.conn_keepalive) &&
 			  s->resp_body.kind != H1_BODY_CLOSE &&
 			  s->resp_body.kind != H1_BODY_TUNNEL;
+	/* RESPMOD precache: an ICAP service sees the response first; its
+	 * answer is relayed by adapt.c (the body is read in SS_BODY). */
+	if (adapt_respmod_start(s, &resp, (size_t)rc)) {
+		if (s->rm != NULL)
+			srv_set_state(srv, SS_BODY);
+		return 1;
+	}
 	/* The cache: a 304 that refreshes a stored response is answered
 	 * from it (the head is consumed, the server side settled);
 	 * otherwise this response may start being stored. */
@@ -350,7 +381,8 @@ srv_scan_resp(struct stream *s)
 	ssize_t n;
 	int done = 0;
 
-	if (srv == NULL || srv->state != SS_BODY || s->resp_scanned)
+	if (srv == NULL || srv->state != SS_BODY || s->resp_scanned ||
+	    s->rm != NULL)
 		return 0;
 	b = &srv->ibuf;
 	avail = b->area ? buf_len(b) - s->res.fwd : 0;

@@ -30,6 +30,8 @@
 #include <sys/socket.h>
 
 #include "core/buf-t.h"
+#include "delay/delay-t.h"
+#include "event/loop-t.h"
 #include "http/h1-t.h"
 #include "http/msg-t.h"
 #include "http/url.h"
@@ -43,6 +45,8 @@ struct cfg_port;
 struct cfg_peer;
 struct dns_query;
 struct hlp_req;
+struct icap_xact;
+struct adapt_rm;
 struct cli;
 struct srv;
 struct tls_peek;
@@ -114,6 +118,25 @@ struct chn {
 	unsigned        keep_hd:1;
 };
 
+/*
+ * A stream's delay pools (strm_delay.c). srv: the buckets the response's
+ * reads from the server draw from (delay_pools, chosen once per request
+ * when the server is ready); cli: those the writes to the client draw
+ * from (client_delay_pools, chosen once per client connection, on its
+ * first request). nb 0: that direction is not limited, and costs one
+ * test. A direction whose buckets are empty waits (srv_wait, cli_wait:
+ * no read, or no write, interest) until the timer, armed for when they
+ * hold enough again, wakes the stream.
+ */
+struct strm_delay {
+	struct delay_id  srv;
+	struct delay_id  cli;
+	struct evl_timer timer;
+	unsigned         cli_chosen:1;	/* client_delay_access was checked */
+	unsigned         srv_wait:1;
+	unsigned         cli_wait:1;
+};
+
 /* What an outstanding DNS query of a stream is for. */
 enum dns_for {
 	DNS_FOR_NONE,
@@ -159,6 +182,8 @@ struct stream {
 	char               *store_id;	/* store_id_program's key for the
 					   cache instead of the URL, owned;
 					   freed by strm_reset() */
+	struct strm_delay   dly;	/* delay pools; dly.srv and the
+					   waits are cleared by strm_reset() */
 
 	/* The transaction: everything from here on is zeroed by
 	 * strm_reset(). */
@@ -254,6 +279,23 @@ struct stream {
 	socklen_t           srclen;
 	unsigned            srv_tos;	/* tcp_outgoing_tos, 0: default */
 	uint32_t            srv_mark;	/* tcp_outgoing_mark, 0: default */
+
+	/* ICAP (adapt.c): the transaction in flight, and how far the
+	 * request got. */
+	struct icap_xact   *icap;
+	struct adapt_rm    *rm;		/* RESPMOD in progress, or NULL */
+	const char         *icap_svc;	/* the service used, for the log */
+	double              icap_t;	/* seconds in ICAP transactions */
+	unsigned            http_allowed:1;	/* http_access said allow */
+	unsigned            reqmod_done:1;	/* REQMOD was decided */
+	unsigned            respmod_done:1;	/* RESPMOD was decided */
+	unsigned            reqmod_body_wait:1;	/* REQMOD waits for the
+						   request body to be read
+						   whole */
+	unsigned            host_adapted:1;	/* the service changed the
+						   request's host: go there,
+						   not to the original
+						   destination */
 
 	/* The HTTP cache: what was found, what is being stored. Settled
 	 * (references dropped) by cache_strm_end() before the reset. */

@@ -19,12 +19,14 @@
 #include "log/log.h"
 #include "net/conn.h"
 #include "net/pipe.h"
+#include "proxy/adapt.h"
 #include "proxy/applet.h"
 #include "proxy/auth.h"
 #include "proxy/bump.h"
 #include "proxy/cache.h"
 #include "proxy/cli.h"
 #include "proxy/dns.h"
+#include "proxy/phase.h"
 #include "proxy/neigh.h"
 #include "proxy/proxy.h"
 #include "proxy/srv.h"
@@ -66,6 +68,7 @@ strm_init(struct stream *s, struct cli *cli, const struct sess *sess,
 	s->req.keep_hd = 1;
 	spipe_init(&s->req.pipe);
 	spipe_init(&s->res.pipe);
+	strm_delay_init(s);
 }
 
 void
@@ -74,6 +77,7 @@ strm_reset(struct stream *s)
 	if (s->dns)
 		dns_cancel(s->dns);
 	rewrite_cancel(s);
+	adapt_cancel(s);
 	auth_clear(s);
 	free(s->location);
 	s->location = NULL;
@@ -81,6 +85,7 @@ strm_reset(struct stream *s)
 	s->orig_url = NULL;
 	free(s->store_id);
 	s->store_id = NULL;
+	strm_delay_reset(s);
 	memset(&s->state, 0,
 	       sizeof(*s) - offsetof(struct stream, state));
 	buf_reset(&s->req.hd);
@@ -105,6 +110,7 @@ strm_release(struct stream *s)
 		dns_cancel(s->dns);
 	s->dns = NULL;
 	rewrite_cancel(s);
+	adapt_cancel(s);
 	auth_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
@@ -113,6 +119,7 @@ strm_release(struct stream *s)
 	}
 	applet_release(&s->applet);
 	cache_strm_end(s);
+	strm_delay_stop(s);
 	spipe_close(&s->req.pipe);
 	spipe_close(&s->res.pipe);
 }
@@ -275,6 +282,7 @@ strm_error(struct stream *s, int status, const char *errname,
 		s->dns = NULL;
 	}
 	rewrite_cancel(s);
+	adapt_cancel(s);
 	auth_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
@@ -427,6 +435,8 @@ strm_forward(struct stream *s)
 	STEP(s, STRM_FORWARD, strm_splice_req(s));
 	p |= srv_recv(s);
 	STEP(s, STRM_FORWARD, srv_parse_resp(s));
+	/* RESPMOD (adapt.c) reads the body in its place. */
+	STEP(s, STRM_FORWARD, adapt_respmod_step(s));
 	p |= srv_scan_resp(s);
 	if (s->cache.fill != NULL && s->resp_scanned)
 		cache_fill_end(s);
@@ -491,7 +501,16 @@ strm_process(struct stream *s)
 		 * gets its answer (HAProxy's default, no abortonclose); a
 		 * closed one is noticed when the response cannot be
 		 * written. */
-		return cli_produce_req(s);
+		if (cli_produce_req(s)) {
+			/* REQMOD sends a small body whole: it is here. */
+			if (s->reqmod_body_wait && s->req_scanned &&
+			    s->state == STRM_PREPARE) {
+				s->reqmod_body_wait = 0;
+				phase_run(s);
+			}
+			return 1;
+		}
+		return 0;
 	case STRM_HANDSHAKE:
 		return bump_step(s);
 	case STRM_FORWARD:
@@ -511,6 +530,7 @@ strm_update_events(struct stream *s)
 	struct srv *srv = s->srv;
 	int ev = 0;
 
+	adapt_update_events(s);
 	if (srv == NULL || !srv_sending(srv))
 		return;
 	if (srv_want_read(s) || strm_res_fill_ok(s))

@@ -120,4 +120,29 @@ int strm_splice_res(struct stream *s);
  * delivered; 1 on progress. */
 int strm_tunnel(struct stream *s);
 
+/* ---- delay pools (strm_delay.c) ---------------------------------------- */
+
+/* Set up s's delay timer (strm_init()). */
+void strm_delay_init(struct stream *s);
+/* The transaction is over: stop waiting, forget its server-side pool
+ * (the client's stays with the connection). */
+void strm_delay_reset(struct stream *s);
+/* The stream is released: stop the timer. */
+void strm_delay_stop(struct stream *s);
+/* delay_access: the first pool that allows this request limits its reads
+ * from the server (s->dly.srv). Once per request. */
+void strm_delay_choose(struct stream *s);
+/* client_delay_access: the pool whose bucket (of this client's address)
+ * limits the writes to the client (s->dly.cli). Once per connection. */
+void strm_delay_choose_cli(struct stream *s);
+/*
+ * How many of want bytes may be read from the server (srv) or written to
+ * the client (cli) now. 0: none; the direction then waits (srv_wait,
+ * cli_wait) until the timer wakes the stream. Only when that direction is
+ * limited (s->dly.srv.nb, s->dly.cli.nb); the caller takes what it moved
+ * with delay_take().
+ */
+size_t strm_delay_srv_room(struct stream *s, size_t want);
+size_t strm_delay_cli_room(struct stream *s, size_t want);
+
 #endif

@@ -133,6 +133,8 @@ strm_log(struct stream *s)
 		r.peer_name = s->peer->host;
 	r.type = str_make(s->ctype, strlen(s->ctype));
 	r.errname = s->errname;
+	r.icap_svc = s->icap_svc;
+	r.icap_ms = (unsigned long)(s->icap_t * 1000 + 0.5);
 	r.user = auth_user(s);
 	r.host = str_make(s->host, strlen(s->host));
 	r.port = s->port;

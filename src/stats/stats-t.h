@@ -58,6 +58,18 @@ struct stats_err {
  * another process sees either the old or the new value of a field, never
  * a torn one (its loads are relaxed atomics, see stats.c).
  */
+/* One ICAP service's counters (src/icap/icap_conn.c), by name. */
+#define STATS_MAX_ICAP 16
+struct stats_icap {
+	char     name[STATS_ERRNAME_LEN];	/* icap_service NAME */
+	uint64_t requests;	/* REQMOD/RESPMOD transactions */
+	uint64_t no_content;	/* ... answered 204 */
+	uint64_t errors;	/* ... failed */
+	uint64_t bypassed;	/* ... went on unadapted (bypass=on) */
+	uint64_t connects;	/* connections opened */
+	uint64_t reused;	/* transactions on a pooled connection */
+};
+
 struct stats_slot {
 	/* -- counters, written by the owning process only -- */
 	uint64_t client_accepted;	/* client connections accepted */
@@ -115,6 +127,9 @@ struct stats_slot {
 	uint32_t nerr;			/* entries of err[] in use; stored
 					   with release order after the
 					   entry is written */
+	struct stats_icap icap[STATS_MAX_ICAP];
+	uint32_t nicap;			/* entries of icap[] in use (as
+					   nerr) */
 	/* -- gauges, written by the owning process; the master zeroes them
 	 *    when that process dies -- */
 	int32_t  clients;		/* open client connections (not

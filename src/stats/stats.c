@@ -146,6 +146,27 @@ stats_error(const char *name)
 	__atomic_store_n(&stats.nerr, n + 1, __ATOMIC_RELEASE);
 }
 
+struct stats_icap *
+stats_icap(const char *name)
+{
+	struct stats_icap *e;
+	uint32_t i, n = stats.nicap;
+	size_t len;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(stats.icap[i].name, name, STATS_ERRNAME_LEN - 1) ==
+		    0)
+			return &stats.icap[i];
+	if (n >= STATS_MAX_ICAP)
+		return NULL;
+	e = &stats.icap[n];
+	len = strnlen(name, STATS_ERRNAME_LEN - 1);
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	__atomic_store_n(&stats.nicap, n + 1, __ATOMIC_RELEASE);
+	return e;
+}
+
 void
 stats_status(int status)
 {
@@ -176,6 +197,35 @@ sum_errors(const struct stats_slot *s, struct stats_slot *out)
 			out->nerr++;
 		}
 		out->err[j].n += LOAD(s->err[k].n);
+	}
+}
+
+/* Add slot s's ICAP services to out's, by name. */
+static void
+sum_icap(const struct stats_slot *s, struct stats_slot *out)
+{
+	uint32_t k, j, n = __atomic_load_n(&s->nicap, __ATOMIC_ACQUIRE);
+	struct stats_icap *o;
+
+	if (n > STATS_MAX_ICAP)
+		n = STATS_MAX_ICAP;
+	for (k = 0; k < n; k++) {
+		for (j = 0; j < out->nicap; j++)
+			if (strcmp(out->icap[j].name, s->icap[k].name) == 0)
+				break;
+		if (j == out->nicap) {
+			memcpy(out->icap[j].name, s->icap[k].name,
+			       STATS_ERRNAME_LEN);
+			out->icap[j].name[STATS_ERRNAME_LEN - 1] = '\0';
+			out->nicap++;
+		}
+		o = &out->icap[j];
+		o->requests += LOAD(s->icap[k].requests);
+		o->no_content += LOAD(s->icap[k].no_content);
+		o->errors += LOAD(s->icap[k].errors);
+		o->bypassed += LOAD(s->icap[k].bypassed);
+		o->connects += LOAD(s->icap[k].connects);
+		o->reused += LOAD(s->icap[k].reused);
 	}
 }
 
@@ -268,6 +318,7 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 			out->hlp_children[k] += LOAD(s->hlp_children[k]);
 		}
 		sum_errors(s, out);
+		sum_icap(s, out);
 		out->clients += LOAD(s->clients);
 		srv = LOAD(s->servers);
 		idle = LOAD(s->servers_idle);
@@ -595,6 +646,47 @@ stats_render(struct buf *b)
 		rc |= buf_appendf(b, "tproxyd_errors_total{kind=\"%s\"} %llu\n",
 				  t.err[k].name,
 				  (unsigned long long)t.err[k].n);
+	{
+		static const struct {
+			const char *name, *help;
+			size_t      off;
+		} ic[] = {
+			{ "tproxyd_icap_requests_total", "ICAP REQMOD and "
+			  "RESPMOD transactions, by icap_service.",
+			  offsetof(struct stats_icap, requests) },
+			{ "tproxyd_icap_no_content_total", "... of them "
+			  "answered 204 (unchanged).",
+			  offsetof(struct stats_icap, no_content) },
+			{ "tproxyd_icap_errors_total", "... of them that "
+			  "failed (connect, timeout, protocol, error status).",
+			  offsetof(struct stats_icap, errors) },
+			{ "tproxyd_icap_bypassed_total", "Messages that went "
+			  "on unadapted because the service failed or was "
+			  "down (bypass=on).",
+			  offsetof(struct stats_icap, bypassed) },
+			{ "tproxyd_icap_connections_total", "Connections "
+			  "opened to the service.",
+			  offsetof(struct stats_icap, connects) },
+			{ "tproxyd_icap_reused_total", "Transactions sent on "
+			  "a persistent connection already open.",
+			  offsetof(struct stats_icap, reused) },
+		};
+		size_t q;
+
+		for (q = 0; q < sizeof(ic) / sizeof(ic[0]); q++) {
+			rc |= buf_appendf(b, "# HELP %s %s\n# TYPE %s "
+					  "counter\n", ic[q].name, ic[q].help,
+					  ic[q].name);
+			for (k = 0; k < t.nicap; k++)
+				rc |= buf_appendf(b, "%s{service=\"%s\"} "
+						  "%llu\n", ic[q].name,
+						  t.icap[k].name,
+						  (unsigned long long)
+						  *(const uint64_t *)(const
+						  void *)((const char *)
+						  &t.icap[k] + ic[q].off));
+		}
+	}
 	rc |= METRIC(b, "tproxyd_server_connect_seconds", "histogram",
 		     "Time to establish new server connections.");
 	for (i = 0; i < STATS_CONNECT_BUCKETS; i++)

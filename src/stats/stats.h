@@ -43,6 +43,9 @@ void stats_kid_exited(unsigned kid);
 void stats_connect_time(double seconds);
 /* Count an error answered to a client (name: an ERR_* string). */
 void stats_error(const char *name);
+/* This process's counters of the ICAP service name (made on first use;
+ * NULL past STATS_MAX_ICAP names). */
+struct stats_icap *stats_icap(const char *name);
 void stats_status(int status);
 
 /*

@@ -43,6 +43,7 @@ Paths (a query string is ignored; absolute-form targets are accepted):
     /never          reads the request, never answers (waits for close)
     /reset          reads the request, then RST without a byte of response
     /reset-mid      head + 10 of 1000 promised body bytes, then RST
+    /eicar          the EICAR anti-virus test file (text/plain)
     /peer           JSON of the client address the origin saw
     /headers        JSON of the request headers received, in order
     /upgrade        101 Switching Protocols (Upgrade: websocket), then echoes
@@ -82,6 +83,12 @@ import time
 
 _BLK = 65536
 _BASE = random.Random(0x7970786479).randbytes(_BLK)
+
+
+# The EICAR test string (https://www.eicar.org): detected by every
+# anti-virus scanner, harmless.
+EICAR = (b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!"
+         b"$H+H*")
 
 
 def body_chunks(n, size=_BLK):
@@ -609,6 +616,11 @@ class OriginServer:
                                "local_addr": c.local[0],
                                "local_port": c.local[1]}).encode()
             self._respond(c, 200, js, body, keep, method)
+        elif name == "eicar":
+            # The EICAR anti-virus test file (68 bytes, harmless), for
+            # the virus scanning tests (test_icap.py).
+            self._respond(c, 200, [("Content-Type", "text/plain")],
+                          EICAR, keep, method)
         elif name == "headers":
             body = json.dumps({"headers": [[n, v] for n, v in hdrs],
                                "raw": rec["headers"]}).encode()

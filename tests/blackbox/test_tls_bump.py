@@ -33,12 +33,20 @@ or a company's clients trust theirs. What each case asserts:
   * 4 MiB byte-exact through the decrypted connection, and a cacheable
     response decrypted once is a hit the second time (https:// key);
   * the same site gets the same certificate on every connection, and
-    after a restart too when sslcrtd_program -s DIR keeps them.
+    after a restart too when sslcrtd_program -s DIR keeps them;
+  * peek step1 / stare step2 / bump or terminate at step 3 (Squid's other
+    usual form), and Squid 3's server-first and client-first (client-first:
+    the client's handshake before any server connection);
+  * a client's new connection to a site reuses the idle TLS connection to
+    it (one origin connection for three client connections);
+  * tls_key_log: tshark decrypts both legs of a captured bumped request
+    with the file, and neither without it.
 """
 
 import hashlib
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -499,3 +507,69 @@ def test_client_first_untrusted_server_gets_the_error_page(tls, tlsd,
     r = curl(t, bump_ca, "allowed.test", f["srv"], "/peer")
     assert r.rc == 0 and r.verify == 0 and r.status == 503, r
     assert b"ERR_SECURE_CONNECT_FAIL" in r.body, r
+
+
+def test_bump_new_connections_reuse_the_idle_server_connection(tls, tlsd,
+                                                              bump_ca):
+    """A client's new bumped connection to a site takes the idle TLS
+    connection to that site (same name, same spoofed source) instead of
+    making another: one connection to the origin for three client
+    connections, each shown the mimicked certificate."""
+    t = tls
+    f = FAM[4]
+    d = tlsd(bump_conf(t, bump_ca))
+    syns = t.intercept.syn_counts()[f["srv"]]
+    for i in range(3):
+        r = curl(t, bump_ca, "allowed.test", f["srv"], "/peer")
+        assert r.rc == 0 and r.status == 200 and r.verify == 0, (i, r)
+        assert r.body.decode() == f["cli"], r
+    assert t.intercept.syn_counts()[f["srv"]] == syns + 1
+    harness.poll(lambda: len(entries(d, "GET")) >= 3, 5, 0.05)
+    assert len(entries(d, "CONNECT")) == 3
+
+
+def test_bump_key_log_decrypts_a_capture(tls, tlsd, bump_ca, tmp_path):
+    """tls_key_log: Wireshark's dissector, given the file, decrypts both
+    legs of a bumped request captured on the router (client side r0,
+    server side r1); without it, neither shows any HTTP."""
+    t = tls
+    f = FAM[4]
+    keylog = tmp_path / "keys.log"
+    tlsd(bump_conf(t, bump_ca, ["tls_key_log %s" % keylog]))
+    pcap = tmp_path / "bump.pcap"
+    p = t.topo.popen(t.topo.rtr, ["tshark", "-q", "-f", "tcp port 443",
+                                  "-i", "r0", "-f", "tcp port 443", "-i",
+                                  "r1", "-w", str(pcap)],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        seen, end = b"", time.monotonic() + 20
+        while seen.count(b"Capturing on") == 0 and time.monotonic() < end:
+            line = p.stderr.readline()
+            if not line and p.poll() is not None:
+                break
+            seen += line
+        assert b"Capturing on" in seen, seen
+        time.sleep(1)   # dumpcap says it before both captures run
+        r = curl(t, bump_ca, "allowed.test", f["srv"], "/peer")
+        assert r.rc == 0 and r.status == 200 and r.verify == 0, r
+
+        def requests(keys):
+            argv = ["tshark", "-r", str(pcap), "-Y", "http.request", "-T",
+                    "fields", "-e", "frame.interface_name", "-e",
+                    "http.request.uri"]
+            if keys:
+                argv[3:3] = ["-o", "tls.keylog_file:%s" % keylog]
+            q = subprocess.run(argv, capture_output=True, text=True,
+                               timeout=30)
+            return sorted(set(tuple(ln.split("\t"))
+                              for ln in q.stdout.splitlines()))
+        want = [("r0", "/peer"), ("r1", "/peer")]
+        harness.poll(lambda: requests(True) == want, 15, 0.5)
+        assert requests(True) == want
+        assert requests(False) == []
+        text = keylog.read_text()
+        assert "CLIENT_HANDSHAKE_TRAFFIC_SECRET" in text or \
+            "CLIENT_RANDOM" in text, text[:200]
+    finally:
+        p.terminate()
+        p.wait(10)

@@ -642,3 +642,43 @@ def test_connect_stare_then_bump_or_terminate_at_step3(tls, fwdd, bump_ca):
              for e in entries(d, "CONNECT")}
     assert conns == {"allowed.test:443": ("NONE_NONE", 200),
                      "other.test:443": ("NONE_NONE", 0)}, conns
+
+
+def test_reused_server_connection_checked_again_for_each_client(tls, fwdd,
+                                                                bump_ca):
+    """A forward port does not spoof, so one idle TLS connection to a site
+    can serve the next client's bumped CONNECT. Whether its certificate's
+    errors are acceptable may depend on who asks (sslproxy_cert_error with
+    acls): the port that allows them gets the page, the other, taking the
+    same idle connection, is shown an untrusted certificate and the 503
+    page."""
+    t = tls
+    srv = FAM[4]["srv"]
+    cert, key = bump_ca
+    lines = [
+        "http_port %d ssl-bump cert=%s key=%s generate-host-certificates=on"
+        " name=lenient" % (PROXY_PORT, cert, key),
+        "http_port %d ssl-bump cert=%s key=%s generate-host-certificates=on"
+        " name=strict" % (PROXY_PORT + 1, cert, key),
+        "stats_port 127.0.0.1:%d" % STATS_PORT,
+        # no tls_outgoing_options cafile=: the test origins' CA is not in
+        # the system's trust store
+        "acl lenient myportname lenient",
+        "sslproxy_cert_error allow lenient",
+        "ssl_bump bump all",
+        "http_access allow all"]
+    fwdd(lines)
+    syns = t.intercept.syn_counts()[srv]
+    p, [(verify, status, body)] = curl(t, bump_ca,
+                                       ["https://allowed.test/peer"])
+    assert p.returncode == 0 and verify == 0 and status == 200, p.stderr
+    strict = "http://%s:%d" % (RTR_CLI4, PROXY_PORT + 1)
+    q = t.topo.run(t.topo.cli, [
+        "curl", "-sS", "-k", "--max-time", "10", "-x", strict, "-w",
+        "\n%{ssl_verify_result} %{http_code}",
+        "https://allowed.test/peer"], timeout=20)
+    w = q.stdout.splitlines()[-1].split()
+    assert q.returncode == 0 and w[1] == "503" and w[0] != "0", q
+    assert "ERR_SECURE_CONNECT_FAIL" in q.stdout, q.stdout
+    # The strict client was served on the idle connection: one in all.
+    assert t.intercept.syn_counts()[srv] == syns + 1

@@ -200,6 +200,8 @@ static const struct fmt_case cases[] = {
 	{ "%ssl::>sni %ssl::bump_mode %ssl::>cert_subject", M_NONE, "- - -" },
 	{ "%6icap::tr %adapt::<last_h{X} %{svc}adapt::sum_trs", M_NONE,
 	  "- - -" },
+	/* ICAP codes of a request no service saw. */
+	{ "%icap::tt %icap::<service_name", M_NONE, "- -" },
 
 	/* Literals. */
 	{ "100%% %byte{65}%byte{9}x", M_NONE, "100% A\tx" },
