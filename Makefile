@@ -167,7 +167,7 @@ blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
 # regression fails CI. Crashes land in build/fuzz/ as crash-* files.
 FUZZ_TARGETS := h1_req h1_resp chunked url config wccp2 gre tls_hello \
                 tls_server dns_msg ctl_rules cache_cc icp htcp certgen \
-                helper_reply icap quic
+                helper_reply icap quic auth_basic
 FUZZ_TIME    ?= 60
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE
@@ -204,8 +204,10 @@ FUZZ_SRCS_icap      := src/icap/icap.c src/http/h1.c src/http/h1_chunk.c \
 FUZZ_SRCS_quic      := src/quic/quic_initial.c src/quic/quic_hello.c \
                        src/tls/hello.c src/tls/rec.c
 FUZZ_LIBS_quic      := -lcrypto
+FUZZ_SRCS_auth_basic   := src/auth/basic.c src/auth/digest.c
+FUZZ_LIBS_auth_basic   := -lcrypto
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c src/tls/*.c src/learn/*.c src/cache/*.c src/helper/*.c src/icap/*.c src/quic/*.c) \
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/http/*.c src/config/*.c src/acl/*.c src/wccp/*.c src/intercept/*.c src/tls/*.c src/learn/*.c src/cache/*.c src/helper/*.c src/icap/*.c src/quic/*.c src/auth/*.c) \
 		$(CTL_FUZZ_SRCS)
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*)

@@ -56,6 +56,27 @@ enum acl_type {
 	ACL_EXTERNAL,		/* an external_acl_type helper's answer
 				   (ctx->ext_match, src/proxy/extacl.c) */
 	ACL_TAG,		/* the tag an external acl's helper gave */
+	/* Proxy authentication (acl_auth.c). */
+	ACL_PROXY_AUTH,		/* the authenticated user: REQUIRED (any)
+				   or in a list of names */
+	ACL_PROXY_AUTH_REGEX,	/* regex on the authenticated user name */
+};
+
+/* proxy_auth options (struct acl.flags). */
+#define ACL_PA_REQUIRED	0x1	/* REQUIRED: any authenticated user */
+#define ACL_PA_ICASE	0x2	/* -i: names compared without case */
+
+/* Where a request stands with proxy authentication (acl_ctx.auth). */
+enum acl_auth {
+	ACL_AUTH_NONE = 0,	/* no usable credentials: a proxy_auth acl
+				   asks for them (407) */
+	ACL_AUTH_UNCHECKED,	/* credentials the helper has not judged
+				   yet */
+	ACL_AUTH_OK,		/* accepted: acl_ctx.user is the user */
+	ACL_AUTH_FAILED,	/* refused by the helper (407 again) */
+	ACL_AUTH_NA,		/* cannot authenticate (an intercepted
+				   request): proxy_auth acls do not
+				   match */
 };
 
 /* ACL_AT_STEP values (v.num): 1, 2, 3 are SslBump1..3, compared with
@@ -244,6 +265,17 @@ struct acl_ctx {
 	const void            *ext_arg;	/* for ext_match */
 	const char            *tag;	/* the helper's tag=, for "tag" acls;
 					   NULL: none */
+	/* Proxy authentication (acl_auth.c). A proxy_auth acl matches
+	 * against user when auth is ACL_AUTH_OK. In any other state but
+	 * ACL_AUTH_NA it does not match, unless auth_wait is set: then it
+	 * answers ACL_M_NEED_AUTH and the walk stops there (Squid's
+	 * "authentication required" ends an http_access check); the caller
+	 * checks the credentials or sends a challenge. auth_na (may be
+	 * NULL) counts the proxy_auth acls reached in state ACL_AUTH_NA. */
+	enum acl_auth          auth;
+	const char            *user;
+	int                    auth_wait;
+	unsigned              *auth_na;
 };
 
 enum acl_verdict {
@@ -255,6 +287,9 @@ enum acl_verdict {
 				   again */
 	ACL_NEED_EXT = 4,	/* an external acl's answer is not known: ask
 				   its helper, then ask again */
+	ACL_NEED_AUTH = 5,	/* a proxy_auth acl needs credentials
+				   checked (auth_wait): check them, or
+				   challenge the client */
 };
 
 #endif

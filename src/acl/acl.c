@@ -783,6 +783,9 @@ acl_match(const struct acl *acl, const struct acl_ctx *ctx)
 	case ACL_TAG:
 		return ctx->tag != NULL && ctx->tag[0] != '\0' &&
 		    match_names(acl, &ctx->tag, 1);
+	case ACL_PROXY_AUTH:
+	case ACL_PROXY_AUTH_REGEX:
+		return acl_match_auth(acl, ctx);
 	}
 	return 0;
 }
@@ -804,6 +807,10 @@ rule_match(const struct access_rule *r, const struct acl_ctx *ctx)
 		m = acl_match(r->ref[i].acl, ctx);
 		if (m == ACL_M_EXT_FAIL)
 			return m;	/* ends the check (Squid) */
+		/* Authentication ends the walk here (Squid), once what the
+		 * acls before it need is known. */
+		if (m == ACL_M_NEED_AUTH)
+			return unknown < 0 ? unknown : m;
 		if (m < 0) {
 			unknown = m;
 			continue;
@@ -827,6 +834,8 @@ verdict_of(int m)
 		return ACL_NEED_EXT;
 	case ACL_M_EXT_FAIL:
 		return ACL_DENY;
+	case ACL_M_NEED_AUTH:
+		return ACL_NEED_AUTH;
 	default:
 		return ACL_NEED_DST;
 	}

@@ -13,6 +13,7 @@
 				   (name_wait) */
 #define ACL_M_EXT_FAIL	(-4)	/* an external acl got no answer (BH):
 				   the whole check ends, not allowed */
+#define ACL_M_NEED_AUTH	(-5)	/* needs checked credentials (auth_wait) */
 
 /* Matching an ACL gives 1 (match), 0 (no match), ACL_M_NEED_DST when it
  * needs the destination address and ctx->dst is NULL, or ACL_M_NEED_NAME
@@ -48,6 +49,13 @@ enum acl_verdict acl_first(const struct access_list *list,
 			   const struct acl_ctx *ctx,
 			   int (*ok)(int action, void *arg), void *arg,
 			   const struct access_rule **rule);
+
+/* acl_auth.c: a proxy_auth or proxy_auth_regex acl against ctx (see
+ * acl_ctx.auth). */
+int acl_match_auth(const struct acl *acl, const struct acl_ctx *ctx);
+/* Is acl a proxy_auth or proxy_auth_regex acl? (Squid's aclIsProxyAuth():
+ * a request denied by a rule that ends with one gets a challenge.) */
+int acl_is_proxy_auth(const struct acl *acl);
 
 /* acl_names.c: the names ssl_error acls compare. The name of OpenSSL's
  * certificate verification error code ("X509_V_ERR_CERT_HAS_EXPIRED" for

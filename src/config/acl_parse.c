@@ -64,6 +64,8 @@ static const struct {
 	{ "squid_error",	ACL_SQUID_ERROR },
 	{ "external",		ACL_EXTERNAL },
 	{ "tag",		ACL_TAG },
+	{ "proxy_auth",		ACL_PROXY_AUTH },
+	{ "proxy_auth_regex",	ACL_PROXY_AUTH_REGEX },
 };
 
 /*
@@ -75,12 +77,8 @@ static const struct {
 	const char *name;
 	const char *why;
 } acl_refused[] = {
-	{ "proxy_auth",		"tproxyd has no proxy authentication "
-	  "(auth_param); users could not be told apart" },
-	{ "proxy_auth_regex",	"tproxyd has no proxy authentication "
-	  "(auth_param); users could not be told apart" },
-	{ "max_user_ip",	"tproxyd has no proxy authentication "
-	  "(auth_param)" },
+	{ "max_user_ip",	"tproxyd does not count the addresses a "
+	  "user logs in from; the limit would not be applied" },
 	{ "ext_user",		"tproxyd does not match the user names "
 	  "external_acl_type helpers return; use the helper's own OK/ERR "
 	  "answer (acl NAME external TYPE)" },
@@ -159,7 +157,7 @@ cfg_acl_is_regex(enum acl_type type)
 	    type == ACL_URLPATH_REGEX || type == ACL_BROWSER ||
 	    type == ACL_REFERER_REGEX ||
 	    type == ACL_REQ_MIME_TYPE || type == ACL_REP_MIME_TYPE ||
-	    type == ACL_SERVER_NAME_REGEX;
+	    type == ACL_SERVER_NAME_REGEX || type == ACL_PROXY_AUTH_REGEX;
 }
 
 int
@@ -385,6 +383,9 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 	case ACL_AT_STEP:
 		cfg_acl_add_step(p, t, acl);
 		break;
+	case ACL_PROXY_AUTH:
+		cfg_acl_add_proxy_auth(p, t, acl, aa->icase);
+		break;
 	case ACL_SSL_ERROR:
 		cfg_acl_add_ssl_error(p, t, acl);
 		break;
@@ -402,6 +403,7 @@ add_value(struct cfg_parse *p, const struct tok *t, void *arg)
 			 "'%s' ignored (as Squid does)", acl->name, t->s);
 		break;
 	case ACL_SERVER_NAME_REGEX:
+	case ACL_PROXY_AUTH_REGEX:
 	case ACL_DSTDOM_REGEX:
 	case ACL_SRCDOM_REGEX:
 	case ACL_URL_REGEX:
@@ -624,7 +626,7 @@ cfg_acl_line(struct cfg_parse *p, const struct tok *t, size_t n)
 			nval++;
 			continue;
 		}
-		if ((cfg_acl_is_regex(type) ||
+		if ((cfg_acl_is_regex(type) || type == ACL_PROXY_AUTH ||
 		     (cfg_acl_is_header(type) && aa.hname)) &&
 		    (strcmp(t[i].s, "-i") == 0 ||
 		     strcmp(t[i].s, "+i") == 0)) {

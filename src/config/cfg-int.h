@@ -244,6 +244,7 @@ extern const struct cfg_dirtab cfg_dirs_icap;
 extern const struct cfg_dirtab cfg_dirs_extacl;
 /* cfg_extacl.c: the external_acl_type named name, or NULL. */
 struct ext_def *cfg_ext_find(const struct cfg *c, const char *name);
+extern const struct cfg_dirtab cfg_dirs_auth;
 extern const struct cfg_dirtab cfg_dirs_ignored;
 extern const struct cfg_dirtab cfg_dirs_obsolete;
 extern const struct cfg_dirtab cfg_dirs_refused;
@@ -357,6 +358,17 @@ int cfg_acl_ref(struct cfg_parse *p, const char *dname, const struct tok *t,
 		struct acl_ref *ref);
 /* The name used for builtin acls' file: acl->file == cfg_builtin_file. */
 extern const char cfg_builtin_file[];
+
+/* cfg_helper.c: NAME N [startup=N] [idle=N] [concurrency=N]
+ * [queue-size=N] [on-persistent-overload=ERR|die] into o (Squid's
+ * HelperChildConfig), t[0] naming the directive in messages. */
+void cfg_helper_children(struct cfg_parse *p, const struct tok *t, size_t n,
+			 struct hlp_opts *o);
+
+/* acl_auth.c: a proxy_auth value ("REQUIRED" or a user name) into acl;
+ * icase: -i was given. */
+void cfg_acl_add_proxy_auth(struct cfg_parse *p, const struct tok *t,
+			    struct acl *acl, int icase);
 
 /* A numeric IPv4 or IPv6 address ("[v6]" allowed) of len bytes at s:
  * *family and the 16 address bytes (IPv4 in the first 4). 0 or -1. */

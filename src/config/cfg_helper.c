@@ -64,10 +64,10 @@ set_program(struct cfg_parse *p, const struct tok *t, size_t n)
 
 /* NAME N [startup=N] [idle=N] [concurrency=N] [queue-size=N]
  * [on-persistent-overload=ERR|die] (Squid's HelperChildConfig). */
-static void
-set_children(struct cfg_parse *p, const struct tok *t, size_t n)
+void
+cfg_helper_children(struct cfg_parse *p, const struct tok *t, size_t n,
+		    struct hlp_opts *o)
 {
-	struct hlp_opts *o = &which(p, t)->opts;
 	unsigned long v;
 	const char *eq;
 	size_t i;
@@ -132,6 +132,12 @@ set_children(struct cfg_parse *p, const struct tok *t, size_t n)
 			 "using %u", t[0].s, o->idle, o->max);
 		o->idle = o->max;
 	}
+}
+
+static void
+set_children(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	cfg_helper_children(p, t, n, &which(p, t)->opts);
 }
 
 static void

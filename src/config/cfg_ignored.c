@@ -73,8 +73,9 @@
 	"a setting of decrypted TLS (ssl_bump bump) that tproxyd does not " \
 	"apply"
 #define W_OUBP \
-	"only used by proxy authentication (auth_param), which tproxyd " \
-	"refuses"
+	"a tuning of Squid's user cache; tproxyd keeps accepted Basic " \
+	"credentials for auth_param basic credentialsttl and has no " \
+	"max_user_ip"
 #define W_OUBI \
 	"only used by eCAP services, which tproxyd refuses"
 #define W_ICAP206 \

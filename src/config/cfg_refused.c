@@ -49,11 +49,9 @@ static const struct cfg_nodir refused[] = {
 	  "certificate checks of TLS interception would not be made as "
 	  "configured" },
 	/* proxy authentication */
-	{ "auth_param", F_AUTH,
-	  "requests would be served without asking for credentials" },
 	{ "auth_schemes", F_AUTH,
 	  "the authentication schemes offered to clients would not be the "
-	  "configured ones" },
+	  "configured ones (tproxyd offers Basic only)" },
 	/* ICAP and eCAP content adaptation (ICAP services: cfg_icap.c) */
 	{ "ecap_service", F_ECAP,
 	  "requests and responses would pass without the configured content "

@@ -21,6 +21,7 @@
 #include "acl/acl-t.h"
 #include "config/cfg_cache-t.h"
 #include "config/cfg_extacl-t.h"
+#include "config/cfg_auth-t.h"
 #include "config/cfg_helper-t.h"
 #include "config/cfg_delay-t.h"
 #include "config/cfg_icap-t.h"
@@ -137,6 +138,10 @@ struct cfg {
 	/* cfg_extacl.c: external_acl_type (cfg_extacl-t.h); applied by
 	 * src/proxy/extacl.c. */
 	struct cfg_extacls extacl;
+
+	/* cfg_auth.c: auth_param basic (cfg_auth-t.h); applied by
+	 * src/proxy/auth.c, proxy_auth acls by src/acl/acl_auth.c. */
+	struct cfg_auth auth;
 
 	/* New modules: struct cfg_MODULE MODULE; here. */
 

@@ -27,7 +27,8 @@ enum lf_code {
 	LF_TIME_GMT,		/* %tg */
 	LF_TIME_RESP,		/* %tr */
 	LF_TIME_START,		/* %tS */
-	LF_USER,		/* %un %ul %ue %ui %us: no users yet */
+	LF_USER,		/* %ul: the authenticated user (%ui %us:
+				   none, "-") */
 	LF_METHOD,		/* %rm %>rm %<rm */
 	LF_URL,			/* %ru %<ru: honours strip_query_terms */
 	LF_URL_RAW,		/* %>ru: as received */
@@ -51,7 +52,8 @@ enum lf_code {
 	LF_ICAP_TT,		/* %icap::tt: milliseconds spent in ICAP
 				   transactions */
 	LF_ICAP_SVC,		/* %icap::<service_name */
-	LF_USER_NAME,		/* %un: the external acl's user= */
+	LF_USER_NAME,		/* %un: the authenticated user, else the
+				   external acl's user= */
 	LF_EXT_USER,		/* %ue: the external acl's user= */
 	LF_TAG,			/* %et: the external acl's tag= */
 	LF_EXT_LOG,		/* %ea: the external acl's log= */

@@ -108,11 +108,13 @@ errpage_build(struct buf *out, const struct errpage *e)
 			"X-Squid-Error: %s 0\r\n"
 			"Cache-Control: no-store\r\n"
 			"%s%s%s"
+			"%s"
 			"Connection: %s\r\n\r\n",
 			e->status, http_reason(e->status), n, e->name,
 			e->location ? "Location: " : "",
 			e->location ? e->location : "",
 			e->location ? "\r\n" : "",
+			e->auth_fields ? e->auth_fields : "",
 			e->keepalive ? "keep-alive" : "close") < 0)
 		return -ENOSPC;
 	if (e->head)

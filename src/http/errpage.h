@@ -17,6 +17,9 @@ struct errpage {
 	int         keepalive;	/* 1: Connection: keep-alive, else close */
 	int         head;	/* request was HEAD: no body */
 	const char *location;	/* a redirect's Location, or NULL */
+	const char *auth_fields;	/* a 407's Proxy-Authenticate
+					   lines (each ending with CRLF),
+					   or NULL */
 };
 
 /* Append the whole response (head and HTML body) to out. Returns 0 or

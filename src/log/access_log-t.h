@@ -70,6 +70,8 @@ struct alog_rec {
 						   login */
 	const char            *tag;		/* %et */
 	const char            *ext_log;		/* %ea */
+	const char            *user;		/* %un %ul: the authenticated
+						   user, NULL logs "-" */
 };
 
 #endif

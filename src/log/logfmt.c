@@ -305,8 +305,12 @@ lf_format(char *out, size_t n_out, const struct lf_tok *tok, size_t n,
 			o++;
 			continue;
 		case LF_DASH:
-		case LF_USER:
 			break;
+		case LF_USER:
+			if (r->user == NULL || r->user[0] == '\0')
+				break;
+			s = str_make(r->user, strlen(r->user));
+			goto text;
 		case LF_SEQ:
 			len = put_num(v, r->seq);
 			num = 1;
@@ -507,6 +511,11 @@ lf_format(char *out, size_t n_out, const struct lf_tok *tok, size_t n,
 		case LF_EXT_LOG: {
 			const char *x = t->code == LF_TAG ? r->tag :
 			    t->code == LF_EXT_LOG ? r->ext_log : r->ext_user;
+
+			/* %un: the login first, else the helper's user= */
+			if (t->code == LF_USER_NAME && r->user != NULL &&
+			    r->user[0] != '\0')
+				x = r->user;
 
 			if (x == NULL || x[0] == '\0')
 				break;

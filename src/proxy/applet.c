@@ -16,6 +16,7 @@
 #include "http/h1.h"
 #include "http/hdr.h"
 #include "proxy/applet.h"
+#include "proxy/auth.h"
 #include "proxy/proxy.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
@@ -135,11 +136,17 @@ applet_errpage(struct stream *s, int status, const char *errname,
 	e.detail = detail;
 	e.head = s->meth == H1_M_HEAD;
 	e.location = s->location;
+	if (s->auth_challenge)
+		e.auth_fields = auth_challenge_fields(s);
 	/* Keep the connection only when the request was read whole and the
 	 * client can tell where our answer ends. */
 	s->resp_close = !s->cli_keepalive ||
 			s->req_body.kind != H1_BODY_NONE || status == 400 ||
 			status == 408 || status == 431 || status == 501;
+	/* auth_param basic keep_alive off: a challenge ends the
+	 * connection. */
+	if (s->auth_challenge && !s->sess->cfg->auth.keep_alive)
+		s->resp_close = 1;
 	e.keepalive = !s->resp_close;
 	if (errpage_build(&s->res.hd, &e) < 0)
 		return -ENOSPC;

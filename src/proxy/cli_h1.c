@@ -534,6 +534,7 @@ cli_free(void *arg)
 		bump_free(cli->tls->bump);
 	}
 	free(cli->tls);
+	free(cli->sess.auth_user);
 	cfg_unref(cli->sess.cfg);
 	free(cli);
 }

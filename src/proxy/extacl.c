@@ -32,6 +32,7 @@
 #include "helper/helper.h"
 #include "helper/reply.h"
 #include "log/log.h"
+#include "proxy/auth.h"
 #include "proxy/extacl.h"
 #include "proxy/phase.h"
 #include "proxy/stream.h"
@@ -105,6 +106,7 @@ rec_of(const struct stream *s, struct alog_rec *r)
 	r->ext_user = s->ext_user;
 	r->tag = s->ext_tag;
 	r->ext_log = s->ext_log;
+	r->user = auth_user(s);	/* %LOGIN %ul %un */
 }
 
 /* The line for acl into line[]; its length, or -1 (too long). */

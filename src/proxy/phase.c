@@ -16,6 +16,7 @@
 #include "log/log.h"
 #include "net/sock_inet.h"
 #include "proxy/adapt.h"
+#include "proxy/auth.h"
 #include "proxy/bump.h"
 #include "proxy/cache.h"
 #include "proxy/cli-t.h"
@@ -561,6 +562,7 @@ phase_run(struct stream *s)
 	const struct access_rule *rule;
 	struct acl_ctx ctx;
 	enum acl_verdict v;
+	unsigned na = 0;
 	int rw;
 
 	/* Waiting for an external acl's helper: its answer calls again. */
@@ -580,9 +582,13 @@ phase_run(struct stream *s)
 	 * rewriter, adapted_http_access follows at once. */
 	rw = cfg->helpers.rewrite.opts.argv != NULL;
 	if (!s->access_done || (s->rewrite_done && !s->adapted_done)) {
+		auth_prepare(s);
 		strm_acl_ctx(s, &ctx);
-		/* Only here may srcdomain acls wait for the client's name. */
+		/* Only here may srcdomain acls wait for the client's name,
+		 * and proxy_auth acls for checked credentials. */
 		ctx.name_wait = 1;
+		ctx.auth_wait = 1;
+		ctx.auth_na = &na;
 		rule = NULL;
 		if (!s->access_done) {
 			list = &cfg->http_access;
@@ -606,6 +612,13 @@ phase_run(struct stream *s)
 		if ((v == ACL_NEED_DST || v == ACL_NEED_NAME ||
 		     v == ACL_NEED_EXT) && phase_acl_wait(s, v, &ctx))
 			return;
+		/* Credentials to check (the helper's answer comes back
+		 * here), or a 407 challenge. */
+		if (v == ACL_NEED_AUTH) {
+			auth_need(s);
+			return;
+		}
+		auth_na_warn(s, na);
 		ctx.name_wait = 0;
 		if (!s->access_done && mark_client(s, &ctx) < 0) {
 			strm_error(s, 500, "ERR_INTERNAL", "The proxy could "
@@ -615,8 +628,11 @@ phase_run(struct stream *s)
 		if (v != ACL_ALLOW) {
 			/* A CONNECT on a forward port that bumps gets the
 			 * answer over TLS (peek.c); deny_info may choose
-			 * it. */
+			 * it. Not a 407: a client answers it only to its
+			 * CONNECT (Squid: "no SslBump during proxy
+			 * authentication"). */
 			if (s->meth == H1_M_CONNECT &&
+			    !rules_challenge(list, rule, &ctx) &&
 			    peek_connect_denied(s, list, rule))
 				return;
 			rules_deny(s, list, rule, &ctx, "TCP_DENIED");
@@ -625,6 +641,9 @@ phase_run(struct stream *s)
 		if (s->access_done || !rw)
 			s->adapted_done = 1;
 		s->access_done = 1;
+		/* A CONNECT's login is its connection's (a bumped one's
+		 * requests are this user's). */
+		auth_keep_login(s);
 		/* A CONNECT on a forward http_port with ssl-bump: the
 		 * ssl_bump rules at step 1 (peek.c). */
 		if (s->meth == H1_M_CONNECT && peek_connect(s))

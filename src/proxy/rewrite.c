@@ -47,6 +47,7 @@
 #include "log/access_log-t.h"
 #include "log/log.h"
 #include "log/logfmt.h"
+#include "proxy/auth.h"
 #include "proxy/phase.h"
 #include "proxy/req.h"
 #include "proxy/rewrite.h"
@@ -136,6 +137,10 @@ make_line(const struct stream *s, const struct cfg_helper *h, size_t *len)
 		r.minor = s->minor;
 		r.hier = "HIER_NONE";
 		r.req = s->reqm.valid ? &s->reqm : NULL;
+		r.user = auth_user(s);
+		r.ext_user = s->ext_user;
+		r.tag = s->ext_tag;
+		r.ext_log = s->ext_log;
 		line[n++] = ' ';
 		n += lf_format(line + n, cap - n, h->xtok, h->nxtok, &r);
 		/* lf_format() ends its record with a line feed. */

@@ -18,6 +18,7 @@
 #include "log/log.h"
 #include "net/conn.h"
 #include "proxy/proxy.h"
+#include "proxy/auth.h"
 #include "proxy/rules.h"
 #include "proxy/stream.h"
 
@@ -169,6 +170,14 @@ expand_url(const struct stream *s, const struct acl_ctx *ctx,
 	return r;
 }
 
+int
+rules_challenge(const struct access_list *list,
+		const struct access_rule *rule, const struct acl_ctx *ctx)
+{
+	return ctx->auth_wait &&
+	       acl_is_proxy_auth(deciding_acl(list, rule, ctx));
+}
+
 void
 rules_deny(struct stream *s, const struct access_list *list,
 	   const struct access_rule *rule, const struct acl_ctx *ctx,
@@ -179,7 +188,7 @@ rules_deny(struct stream *s, const struct access_list *list,
 	const struct acl *acl;
 	const char *detail;
 	size_t i;
-	int status;
+	int status, challenge;
 
 	s->code = code;
 	/* An external acl helper's message= says why (Squid's %o). */
@@ -188,12 +197,20 @@ rules_deny(struct stream *s, const struct access_list *list,
 		 "this time.";
 	/* An external acl without an answer ended the check: its deny_info
 	 * (Squid's AclMatchedName). */
-	acl = cr->ndeny_info == 0 ? NULL : rule == NULL &&
-	      s->ext_fail != NULL ? s->ext_fail :
+	acl = cr->ndeny_info == 0 && !ctx->auth_wait ? NULL :
+	      rule == NULL && s->ext_fail != NULL ? s->ext_fail :
 	      deciding_acl(list, rule, ctx);
+	/* Squid: denied by a proxy_auth acl (the last one checked), the
+	 * client is asked to log in (again), maybe as another user. Only
+	 * where credentials are asked for (http_access). */
+	challenge = ctx->auth_wait && acl_is_proxy_auth(acl);
 	for (i = 0; acl != NULL && i < cr->ndeny_info && di == NULL; i++)
 		if (strcmp(cr->deny_info[i].acl, acl->name) == 0)
 			di = &cr->deny_info[i];
+	if (di == NULL && challenge) {
+		auth_challenge(s, NULL);
+		return;
+	}
 	if (di == NULL) {
 		strm_error(s, 403, "ERR_ACCESS_DENIED", detail);
 		return;
@@ -223,6 +240,10 @@ rules_deny(struct stream *s, const struct access_list *list,
 			   "request.");
 		return;
 	case DENY_PAGE:
+		if (challenge) {
+			auth_challenge(s, di->page);
+			return;
+		}
 		strm_error(s, di->status ? di->status : 403, di->page,
 			   detail);
 		return;

@@ -27,6 +27,11 @@ struct stream;
  * chooses an error page, a redirect or a reset; else 403
  * ERR_ACCESS_DENIED. code is the log tag (TCP_DENIED, TCP_DENIED_REPLY).
  */
+/* Would rules_deny() ask for credentials (407): the list is one where
+ * they are asked for (ctx->auth_wait) and the acl that decided is a
+ * proxy_auth one? */
+int rules_challenge(const struct access_list *list,
+		    const struct access_rule *rule, const struct acl_ctx *ctx);
 void rules_deny(struct stream *s, const struct access_list *list,
 		const struct access_rule *rule, const struct acl_ctx *ctx,
 		const char *code);

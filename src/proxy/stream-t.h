@@ -75,6 +75,10 @@ struct sess {
 	char                    tls_host[256];	/* bumped: the server name
 						   the client asked for
 						   (SNI), "" none */
+	char                   *auth_user;	/* the user a bumped CONNECT
+						   logged in as (owned; its
+						   decrypted requests are
+						   this user's), NULL: none */
 	unsigned                intercepted:1;	/* tproxy or intercept port */
 	unsigned                stats_port:1;	/* the stats_port */
 };
@@ -253,6 +257,23 @@ struct stream {
 	unsigned            storeid_done:1;	/* store_id_program */
 	unsigned            rewritten:1;	/* the URL was rewritten */
 	struct hlp_req     *hlp;	/* a helper request under way */
+	/* Proxy authentication (auth.c): the user name (logged as %un once
+	 * accepted) and, while the helper checks it, the password; both
+	 * owned. auth: enum acl_auth. */
+	char               *auth_user;
+	char               *auth_pass;
+	unsigned char       auth;
+	void               *auth_pend;	/* the helper lookup it waits
+					   for (auth.c), NULL: none */
+	struct stream      *auth_next;	/* ... the next one waiting */
+	void               *auth_digest;	/* Digest credentials waiting
+						   for the helper (struct
+						   auth_digest_cred, owned) */
+	unsigned            auth_read:1;	/* Proxy-Authorization read */
+	unsigned            auth_stale:1;	/* Digest nonce stale: the
+						   challenge says so */
+	unsigned            auth_challenge:1;	/* the error page asks for
+						   credentials */
 	unsigned            spoofed:1;		/* src is the client's */
 	int                 nroute;	/* valid entries of route[] */
 	int                 route_idx;

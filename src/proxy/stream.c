@@ -21,6 +21,7 @@
 #include "net/pipe.h"
 #include "proxy/adapt.h"
 #include "proxy/applet.h"
+#include "proxy/auth.h"
 #include "proxy/bump.h"
 #include "proxy/cache.h"
 #include "proxy/cli.h"
@@ -79,6 +80,7 @@ strm_reset(struct stream *s)
 	rewrite_cancel(s);
 	adapt_cancel(s);
 	extacl_cancel(s);
+	auth_clear(s);
 	free(s->location);
 	s->location = NULL;
 	free(s->orig_url);
@@ -112,6 +114,7 @@ strm_release(struct stream *s)
 	rewrite_cancel(s);
 	adapt_cancel(s);
 	extacl_cancel(s);
+	auth_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;
@@ -135,6 +138,7 @@ strm_free(struct stream *s)
 	http_msg_free(&s->resm);
 	free(s->url);
 	s->url = NULL;
+	auth_clear(s);
 	free(s->location);
 	s->location = NULL;
 	free(s->orig_url);
@@ -249,6 +253,7 @@ strm_acl_ctx(const struct stream *s, struct acl_ctx *ctx)
 	ctx->ext_match = extacl_match;
 	ctx->ext_arg = s;
 	ctx->tag = s->ext_tag[0] != '\0' ? s->ext_tag : NULL;
+	auth_acl_ctx(s, ctx);
 	if (s->tls != NULL)
 		peek_acl_ctx(s->tls, ctx);
 	else if (se->bumped != NULL)
@@ -287,6 +292,7 @@ strm_error(struct stream *s, int status, const char *errname,
 	rewrite_cancel(s);
 	adapt_cancel(s);
 	extacl_cancel(s);
+	auth_cancel(s);
 	if (s->srv) {
 		srv_close(s->srv);
 		s->srv = NULL;

@@ -11,6 +11,7 @@
 #include "event/loop.h"
 #include "log/access_log.h"
 #include "net/xprt_tls.h"
+#include "proxy/auth.h"
 #include "proxy/peek.h"
 #include "proxy/stream.h"
 #include "stats/stats.h"
@@ -137,6 +138,7 @@ strm_log(struct stream *s)
 	r.ext_user = s->ext_user;
 	r.tag = s->ext_tag;
 	r.ext_log = s->ext_log;
+	r.user = auth_user(s);
 	r.host = str_make(s->host, strlen(s->host));
 	r.port = s->port;
 	if (s->url != NULL && s->meth != H1_M_CONNECT)

@@ -29,6 +29,8 @@ enum stats_helper {
 	STATS_HLP_URL_REWRITE = 0,	/* url_rewrite_program */
 	STATS_HLP_STORE_ID,		/* store_id_program */
 	STATS_HLP_EXT_ACL,		/* external_acl_type (all types) */
+	STATS_HLP_AUTH_BASIC,		/* auth_param basic program */
+	STATS_HLP_AUTH_DIGEST,		/* auth_param digest program */
 	STATS_HLP_N
 };
 

@@ -344,7 +344,9 @@ render_helpers(struct buf *b, const struct stats_slot *t)
 {
 	static const char *const names[STATS_HLP_N] = { "url_rewrite",
 							"store_id",
-							"external_acl" };
+							"external_acl",
+							"auth_basic",
+							"auth_digest" };
 	static const struct {
 		const char *name, *help;
 		size_t      off;

@@ -15,6 +15,10 @@ checked is the file's own policy, as Squid applies it:
   manager URL only from localhost;
 - Squid 3.5's default squid.conf: localnet (RFC 1918 and friends) may use
   it, 198.18.0.0/15 is not in it, the same port rules.
+- a cluster's squid.conf with Basic authentication (its program and
+  password file replaced by Debian's basic_ncsa_auth and the test's
+  file): 407 without or with wrong credentials, 200 and the user logged
+  with the right ones.
 
 Without the corpus the test fails and says where it looked.
 """
@@ -154,3 +158,32 @@ def test_sams2_cache_conf_uses_its_cache(env, daemons, tmp_path):
     assert codes == ["TCP_MISS", "TCP_HIT"], entries
     assert len([r for r in env.origin.records()
                 if r["path"] == "/cacheable/2000000"]) == 1
+
+
+def test_cluster_auth_conf_asks_for_credentials(env, daemons, tmp_path):
+    """A real squid.conf with Basic authentication (g21: auth_param basic
+    with basic_ncsa_auth, "http_access allow ncsa_users" first): only the
+    program's path and its password file are replaced by Debian's
+    /usr/lib/squid/basic_ncsa_auth and a file the test writes. A client
+    outside localnet without credentials gets 407,
+    with a wrong password 407 again, with the right one 200 and its name
+    in access.log."""
+    conf = materialize("g21-squid-cluster-auth", tmp_path)
+    pw = conf.parent / "passwd"
+    h = subprocess.run(["openssl", "passwd", "-apr1", "s3cret"],
+                       capture_output=True, text=True, check=True)
+    pw.write_text("alice:%s\n" % h.stdout.strip())
+    os.chmod(pw, 0o644)
+    text = conf.read_text()
+    old = "/usr/lib64/squid/basic_ncsa_auth /etc/squid/passwd"
+    assert old in text
+    conf.write_text(text.replace(old, "/usr/lib/squid/basic_ncsa_auth %s"
+                                 % pw))
+    t = daemons(["include %s" % conf], ports=(PORT,),
+                name="g21-squid-cluster-auth")
+    assert from_client(env, ORIGIN) == "407"
+    assert from_client(env, ORIGIN, ["-U", "alice:wrong"]) == "407"
+    assert from_client(env, ORIGIN, ["-U", "ALICE:s3cret"]) == "200"
+    entries = access_entries(t, 3)
+    assert [(e["status"], e["user"]) for e in entries] == \
+        [(407, "-"), (407, "-"), (200, "alice")], entries

@@ -363,7 +363,8 @@ static const struct {
 	{ "tls_outgoing_options",	"tls",		"implemented" },
 	{ "sslproxy_cert_error",	"tls",		"implemented" },
 	{ "sslproxy_cert_sign",		"refused",	"refused" },
-	{ "auth_param",			"refused",	"refused" },
+	{ "auth_param",			"auth",		"implemented" },
+	{ "auth_schemes",		"refused",	"refused" },
 	{ "header_access",		"refused",	"refused" },
 };
 
@@ -590,9 +591,10 @@ test_refused_one_pass(void **state)
 		"implemented by tproxyd; ignored (tuning of Squid's own "
 		"store; tproxyd's cache is set by cache_mem, cache_dir and "
 		"the object size limits)",
-		"t.conf:2: 'auth_param' is not supported by tproxyd (proxy "
-		"authentication): if it were ignored, requests would be "
-		"served without asking for credentials",
+		"t.conf:2: 'auth_schemes' is not supported by tproxyd (proxy "
+		"authentication): if it were ignored, the authentication "
+		"schemes offered to clients would not be the configured ones "
+		"(tproxyd offers Basic only)",
 		"t.conf:3: via: expected 'on' or 'off', got 'maybe'",
 		"t.conf:4: 'sslproxy_cert_sign' is not supported by tproxyd "
 		"(TLS decryption and server certificate checks): if it were "
@@ -609,7 +611,7 @@ test_refused_one_pass(void **state)
 	(void)state;
 	memset(&m, 0, sizeof(m));
 	c = cfg_load_mem("store_avg_object_size 13 KB\n"
-			 "auth_param basic program /bin/false\n"
+			 "auth_schemes basic all\n"
 			 "via maybe\n"
 			 "sslproxy_cert_sign signTrusted all\n"
 			 "dns_v4_first on\n"

@@ -342,8 +342,43 @@ static const struct load_case load_cases[] = {
 	/* Squid types tproxyd lacks: refused with the reason. */
 	{ "acl s peername p1\n", 1, 0, "t.conf:1: 'acl peername' "
 	  "is not supported by tproxyd: it matches cache_peer selection", 0 },
-	{ "acl u proxy_auth REQUIRED\n", 1, 0, "t.conf:1: 'acl proxy_auth' "
+	{ "acl u max_user_ip 2\n", 1, 0, "t.conf:1: 'acl max_user_ip' "
 	  "is not supported by tproxyd", 0 },
+	/* proxy_auth needs auth_param basic; other schemes are refused. */
+	{ "acl u proxy_auth REQUIRED\n", 1, 0, "t.conf:1: acl u: proxy "
+	  "authentication needs 'auth_param basic program' or 'auth_param "
+	  "digest program'", 0 },
+	{ "auth_param basic program /bin/false\n"
+	  "acl u proxy_auth -i alice REQUIRED\n", 0, 1, "t.conf:2: WARNING: "
+	  "acl u: REQUIRED matches every authenticated user", 0 },
+	{ "auth_param basic program /bin/false\n"
+	  "acl u proxy_auth_regex -i ^a(\n", 1, 0, "t.conf:2: acl u: invalid "
+	  "regular expression", 0 },
+	{ "auth_param digest program /bin/false\n"
+	  "auth_param digest nonce_max_count 0\n", 1, 0, "t.conf:2: ", 0 },
+	{ "auth_param digest program /bin/false\n"
+	  "auth_param digest post_workaround on\n", 0, 1, "t.conf:2: "
+	  "WARNING: auth_param digest post_workaround is not implemented", 0 },
+	{ "auth_param digest program /bin/false\n"
+	  "auth_param digest nonce_max_duration 5 minutes\n"
+	  "auth_param digest nonce_max_count 10\n"
+	  "auth_param digest nonce_strictness on\n"
+	  "auth_param digest check_nonce_count off\n"
+	  "auth_param digest realm R\n"
+	  "acl u proxy_auth REQUIRED\n", 0, 0, NULL, 0 },
+	{ "auth_param digest frob 1\n", 1, 0, "t.conf:1: auth_param digest: "
+	  "unknown option 'frob'", 0 },
+	{ "auth_param ntlm children 5\n", 1, 0, "t.conf:1: auth_param ntlm "
+	  "is not supported by tproxyd", 0 },
+	{ "auth_param basic key_extras \"%>a\"\n", 1, 0, "t.conf:1: "
+	  "auth_param basic key_extras is not supported", 0 },
+	{ "auth_param basic realm a\\b\n", 1, 0, "t.conf:1: "
+	  "auth_param basic realm: quotes", 0 },
+	{ "auth_param basic children 0\n", 1, 0, "t.conf:1: children: the "
+	  "maximum number of processes must be a number from 1 to 10000", 0 },
+	{ "auth_param basic credentialsttl 5 minutes\n"
+	  "auth_param basic casesensitive on\nauth_param basic utf8 on\n"
+	  "auth_param basic realm My Proxy\n", 0, 0, NULL, 0 },
 	/* srcdomain, srcdom_regex: values as dstdomain's and regexes. */
 	{ "acl s srcdomain .example.com none\n", 0, 0, NULL, 0 },
 	{ "acl s srcdomain a..b\n", 1, 0, "t.conf:1: acl s: invalid domain "
