@@ -93,6 +93,13 @@ set_via(struct cfg_parse *p, const struct tok *t, size_t n)
 	cfg_set_bool(p, t, n, &p->c->via);
 }
 
+/* retry_on_error on|off (Squid's default off): srv_h1.c. */
+static void
+set_retry_on_error(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	cfg_set_bool(p, t, n, &p->c->retry_on_error);
+}
+
 /*
  * NAME N [bytes|KB|MB|GB], between 1 KB and 1 MB: every connection may
  * buffer a whole header block of this size, so the bound is what keeps
@@ -177,6 +184,7 @@ static const struct cfg_dir dirs[] = {
 	{ "visible_hostname",		set_visible_hostname },
 	{ "forwarded_for",		set_forwarded_for },
 	{ "via",			set_via },
+	{ "retry_on_error",		set_retry_on_error },
 	{ "half_closed_clients",	set_half_closed_clients },
 	{ "request_header_max_size",	set_request_header_max_size },
 	{ "reply_header_max_size",	set_reply_header_max_size },

@@ -112,9 +112,6 @@ static const struct cfg_nodir refused[] = {
 	{ "nonhierarchical_direct", F_ROUTE,
 	  "requests would go through a cache_peer or direct other than as "
 	  "configured" },
-	{ "retry_on_error", F_ROUTE,
-	  "clients would get the first server's error where Squid retries "
-	  "another server" },
 	{ "append_domain", F_ROUTE,
 	  "single-label host names would resolve to another host than "
 	  "configured" },

@@ -81,6 +81,7 @@ struct cfg {
 	char           *visible_hostname;/* for Via and error pages */
 	enum fwd_for    forwarded_for;
 	int             via;
+	int             retry_on_error;	/* also re-forward 403 500 501 503 */
 	int             half_closed_clients;	/* default off, Squid's */
 	/* Timeouts in seconds (Squid units are converted while parsing). */
 	double          connect_timeout;

@@ -8,6 +8,7 @@
  * client connection's facts (struct sess), never the client side itself.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config/config.h"
@@ -79,6 +80,57 @@ srv_retry(struct stream *s)
 	s->req_sent = 0;	/* all of it goes again */
 	strm_set_state(s, STRM_PREPARE);
 	srv_acquire(s);
+	return 1;
+}
+
+/* Squid's re-forwarding: a 502 or 504 (and with retry_on_error a 403,
+ * 500, 501 or 503) from one destination is not the answer while another
+ * destination is left (the next address of this route, else the next
+ * route) and the request can go again (no body, an idempotent method),
+ * at most REFORWARD_MAX times. 1: gone to the next one. */
+#define REFORWARD_MAX 10
+
+static int
+reforward(struct stream *s, int status)
+{
+	struct srv *srv = s->srv;
+	char why[64];
+
+	switch (status) {
+	case 502:
+	case 504:
+		break;
+	case 403:
+	case 500:
+	case 501:
+	case 503:
+		if (s->sess->cfg->retry_on_error)
+			break;
+		return 0;
+	default:
+		return 0;
+	}
+	if (!s->req_sent || s->req_body.kind != H1_BODY_NONE ||
+	    !h1_method_idempotent(s->meth) ||
+	    s->reforwarded >= REFORWARD_MAX ||
+	    (s->addr_idx + 1 >= s->naddr && s->route_idx + 1 >= s->nroute))
+		return 0;
+	s->reforwarded++;
+	srv_close(srv);
+	s->srv = NULL;
+	s->res.in = NULL;
+	s->req.hd_sent = 0;
+	s->req_sent = 0;
+	strm_set_state(s, STRM_PREPARE);
+	snprintf(why, sizeof(why), "answered %d", status);
+	if (s->addr_idx + 1 < s->naddr) {
+		log_msg(LOG_INFO, "%s: %s; trying its next address",
+			s->peer ? s->peer->host : s->host, why);
+		s->addr_idx++;
+		srv_acquire(s);
+	} else {
+		phase_next_route(s, why);
+	}
 	return 1;
 }
 
@@ -285,6 +337,8 @@ srv_parse_resp(struct stream *s)
 		phase_next_route(s, "the sibling no longer has it (504)");
 		return 1;
 	}
+	if (reforward(s, resp.status))
+		return 1;
 	if (resp.status == 101 && !s->upgrade) {
 		strm_error(s, 502, "ERR_INVALID_RESP",
 			   "The server switched protocols unasked.");

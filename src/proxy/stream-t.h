@@ -232,6 +232,9 @@ struct stream {
 	unsigned            resp_close:1;	/* close the client after */
 	unsigned            srv_reusable:1;	/* server may go to the pool */
 	unsigned            retried:1;
+	unsigned char       reforwarded;	/* responses given up for
+						   another destination
+						   (srv_h1.c) */
 	unsigned            dechunk:1;	/* decode chunked for HTTP/1.0 */
 	unsigned            logged:1;
 	unsigned            aborted:1;	/* cut short: logged _ABORTED */
