@@ -7,7 +7,9 @@
  *   tproxyd -v
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -22,6 +24,7 @@
 #include "config/config.h"
 #include "core/daemon.h"
 #include "core/limits.h"
+#include "core/notify.h"
 #include "core/priv.h"
 #include "core/sa.h"
 #include "event/loop.h"
@@ -46,7 +49,7 @@ static const char *conf_path = TPROXYD_CONF;
 static struct cfg *cur;
 static struct lsn *listeners;
 static struct evl_signal sig_hup, sig_term, sig_int, sig_usr1;
-static struct evl_timer tick;
+static struct evl_timer tick, watchdog;
 static int shutting_down;
 static double shutdown_deadline;
 static char hostname[256];
@@ -63,7 +66,8 @@ usage(FILE *f)
 		"  -k parse   check the configuration and exit\n"
 		"  -k reconfigure|rotate|shutdown|interrupt|kill|check\n"
 		"             signal the running instance (via pid_filename)\n"
-		"  -v         print the version and exit\n", TPROXYD_CONF);
+		"  -v         print the version and the default "
+		"configuration file, and exit\n", TPROXYD_CONF);
 }
 
 /* Print configuration diagnostics; returns the number of errors. */
@@ -216,6 +220,24 @@ set_hostname(const struct cfg *c)
 	proxy_set_hostname(hostname);
 }
 
+/* systemd's one-line status (notify.h): ports and connections. */
+static void
+tell_status(void)
+{
+	char text[128];
+	struct lsn *l;
+	unsigned n = 0;
+
+	if (!notify_enabled())
+		return;
+	for (l = listeners; l; l = l->next)
+		n++;
+	snprintf(text, sizeof(text), "serving %u port%s, %u connection%s", n,
+		 n == 1 ? "" : "s", proxy_nclients(),
+		 proxy_nclients() == 1 ? "" : "s");
+	notify_status(text);
+}
+
 /*
  * Make the listeners match c: keep the sockets of ports that stay (so no
  * client is refused during a reload), open the new ones, close the rest.
@@ -359,6 +381,7 @@ begin_shutdown(void)
 		return;
 	}
 	shutting_down = 1;
+	notify_send("STOPPING=1\n");
 	while ((l = listeners) != NULL) {
 		listeners = l->next;
 		lsn_close(l);
@@ -380,8 +403,14 @@ signal_cb(struct evl_signal *s)
 
 	switch (sig) {
 	case SIGHUP:
-		if (!shutting_down)
+		if (!shutting_down) {
+			notify_reloading();
 			reconfigure();
+			/* Running again, with the new configuration or, when
+			 * it had errors, the previous one (cache.log says). */
+			notify_send("READY=1\n");
+			tell_status();
+		}
 		break;
 	case SIGUSR1:	/* -k rotate: reopen the logs */
 		alog_reopen();
@@ -412,7 +441,17 @@ tick_cb(struct evl_timer *t)
 			return;
 		}
 	}
+	if (!shutting_down)
+		tell_status();
 	evl_timer_arm(t, shutting_down ? 0.1 : 1.0);
+}
+
+/* WatchdogSec=: the event loop is turning. */
+static void
+watchdog_cb(struct evl_timer *t)
+{
+	notify_send("WATCHDOG=1\n");
+	evl_timer_arm(t, notify_watchdog_interval());
 }
 
 /* -k ACTION: signal the instance whose pid file the configuration names. */
@@ -479,6 +518,10 @@ serve(void)
 	evl_signal_start(&sig_usr1, SIGUSR1, signal_cb, NULL);
 	evl_timer_init(&tick, tick_cb, NULL);
 	evl_timer_arm(&tick, 1.0);
+	if (notify_watchdog_interval() > 0) {
+		evl_timer_init(&watchdog, watchdog_cb, NULL);
+		evl_timer_arm(&watchdog, notify_watchdog_interval());
+	}
 	/* Helper programs: never before the privileges are dropped. */
 	rewrite_start(cur);
 	evl_run();
@@ -519,6 +562,9 @@ serve_init(void)
 #define MAX_KIDS 64
 
 static pid_t kid_pid[MAX_KIDS + 1];	/* 1-based, like Squid's kid numbers */
+/* Each first worker writes a byte here once its listeners are open (the
+ * master then tells systemd it is ready); -1 in later ones. */
+static int kid_ready_fd = -1;
 static double kid_started[MAX_KIDS + 1];
 static unsigned kid_quick_deaths;
 
@@ -554,6 +600,7 @@ static void
 kid_main(unsigned kid, const sigset_t *oldmask)
 {
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	notify_disable();	/* only the master talks to systemd */
 	/* A worker must not outlive its master (nobody would reap or
 	 * restart it, and it would hold the ports). */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -566,6 +613,11 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 	lsn_set_reuseport(1);
 	if (serve_init() < 0 || apply_listeners(cur) < 0)
 		_exit(1);
+	if (kid_ready_fd >= 0) {
+		(void)!write(kid_ready_fd, "", 1);
+		close(kid_ready_fd);
+		kid_ready_fd = -1;
+	}
 	cache_open_disks(cur, kid);
 	my_kid = kid;
 	cache_siblings_start(cur, kid == 1);
@@ -604,6 +656,29 @@ kids_signal(int sig)
 			kill(kid_pid[k], sig);
 }
 
+/* Wait (up to 30 s) until n workers have said their listeners are open,
+ * or all have gone, on the read end fd of their pipe; closes it. */
+static void
+wait_kids_ready(int fd, unsigned n)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	double deadline = now_s() + 30;
+	char buf[MAX_KIDS];
+	ssize_t r;
+
+	if (fd < 0)
+		return;
+	while (n > 0 && now_s() < deadline) {
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		r = read(fd, buf, sizeof(buf));
+		if (r <= 0)
+			break;	/* every worker is gone */
+		n = (size_t)r >= n ? 0 : n - (unsigned)r;
+	}
+	close(fd);
+}
+
 /*
  * The master of several workers: it holds the pid file, checks new
  * configurations before passing -k reconfigure on, restarts a worker that
@@ -616,8 +691,10 @@ master_run(void)
 {
 	sigset_t set, old;
 	siginfo_t si;
+	struct timespec wd_ts;
 	unsigned k, alive;
-	int st, stopping = 0;
+	int st, stopping = 0, p[2];
+	double wd;
 	pid_t pid;
 
 	sigemptyset(&set);
@@ -628,14 +705,30 @@ master_run(void)
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	log_set_kid(0);		/* the master's lines carry no kid number */
+	if (pipe2(p, O_CLOEXEC) < 0)
+		p[0] = p[1] = -1;
+	kid_ready_fd = p[1];
 	for (k = 1; k <= cur->workers; k++)
 		if (kid_spawn(k, &old) < 0)
 			return 1;
+	if (p[1] >= 0)
+		close(p[1]);
+	kid_ready_fd = -1;
 	log_msg(LOG_CRIT, "Started %u workers", cur->workers);
+	wait_kids_ready(p[0], cur->workers);
 	daemon_ready(0);
+	notify_send("READY=1\nSTATUS=serving with %u workers\n",
+		    cur->workers);
+	wd = notify_watchdog_interval();
+	wd_ts.tv_sec = (time_t)wd;
+	wd_ts.tv_nsec = (long)((wd - (double)wd_ts.tv_sec) * 1e9);
 	for (;;) {
-		if (sigwaitinfo(&set, &si) < 0)
+		if ((wd > 0 ? sigtimedwait(&set, &si, &wd_ts) :
+		     sigwaitinfo(&set, &si)) < 0) {
+			if (errno == EAGAIN)
+				notify_send("WATCHDOG=1\n");
 			continue;
+		}
 		switch (si.si_signo) {
 		case SIGCHLD:
 			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
@@ -670,7 +763,10 @@ master_run(void)
 			break;
 		case SIGHUP: {
 			struct cfg_msgs m = { 0 };
-			struct cfg *c = cfg_load(conf_path, &m);
+			struct cfg *c;
+
+			notify_reloading();
+			c = cfg_load(conf_path, &m);
 
 			print_msgs(&m, 1);
 			cfg_msgs_free(&m);
@@ -678,6 +774,7 @@ master_run(void)
 				log_msg(LOG_CRIT, "ERROR: the new "
 					"configuration has errors; still "
 					"running with the previous one");
+				notify_send("READY=1\n");
 				break;
 			}
 			if (c->workers != cur->workers)
@@ -686,6 +783,7 @@ master_run(void)
 					cur->workers);
 			cfg_unref(c);
 			kids_signal(SIGHUP);
+			notify_send("READY=1\n");
 			break;
 		}
 		case SIGUSR1:
@@ -694,9 +792,11 @@ master_run(void)
 			kids_signal(SIGUSR1);
 			break;
 		default:	/* SIGTERM, SIGINT: the kids drain and exit */
-			if (!stopping)
+			if (!stopping) {
 				log_msg(LOG_CRIT, "Preparing for shutdown: "
 					"stopping %u workers", cur->workers);
+				notify_send("STOPPING=1\n");
+			}
 			stopping = 1;
 			kids_signal(si.si_signo);
 			break;
@@ -719,6 +819,7 @@ run(int foreground, int debug_level)
 	size_t i;
 	int rc;
 
+	notify_init();
 	cur = cfg_load(conf_path, &m);
 	print_msgs(&m, 0);
 	if (cur == NULL) {
@@ -814,6 +915,8 @@ run(int foreground, int debug_level)
 		cache_open_disks(cur, 0);
 		cache_siblings_start(cur, 1);
 		daemon_ready(0);
+		notify_send("READY=1\n");
+		tell_status();
 		serve();
 		rc = 0;
 	}
@@ -851,7 +954,9 @@ main(int argc, char **argv)
 			debug_level = atoi(optarg);
 			break;
 		case 'v':
-			printf("tproxyd version %s\n", TPROXYD_VERSION);
+			printf("tproxyd version %s\n"
+			       "configuration file: %s\n", TPROXYD_VERSION,
+			       TPROXYD_CONF);
 			return 0;
 		case 'h':
 			usage(stdout);
