@@ -7,7 +7,9 @@
 #   make cache-tests  the HTTP cache test suite, direct and through tproxyd
 #   make style      check the C style (scripts/style-check.sh)
 #   make demo       start tproxyd on etc/tproxyd.conf and show it working
-#   make install    binaries, config, man pages and systemd unit under PREFIX
+#   make install    binaries, config, man pages and systemd units under PREFIX
+#                   (PREFIX=/usr: configuration in /etc); make uninstall
+#   make package-test  build the Debian package (debian/) and check it
 #   make SAN=1 ...  build with AddressSanitizer + UndefinedBehaviorSanitizer
 #
 # Objects go to build/ (build/san/ with SAN=1); `make build/src/http/h1.o`
@@ -168,6 +170,7 @@ blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
 	$(PYTEST) -n 2 --dist loadfile $(CTL_TESTS) $(PYTEST_ARGS) \
 		>$(B)/blackbox-tproxyctl.log 2>&1 & cpid=$$!; \
 	$(PYTEST) --ignore=$(WCCP_TESTS) $(addprefix --ignore=,$(CTL_TESTS)) \
+		--ignore=$(PACKAGE_TESTS) \
 		tests/blackbox $(PYTEST_ARGS); rc=$$?; \
 	wait $$wpid; wrc=$$?; wait $$cpid; crc=$$?; \
 	echo "== $(WCCP_TESTS) (ran beside the rest)"; \
@@ -175,6 +178,19 @@ blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
 	echo "== tproxyctl and doctor tests (ran beside the rest)"; \
 	cat $(B)/blackbox-tproxyctl.log; \
 	test $$rc -eq 0 && test $$wrc -eq 0 && test $$crc -eq 0
+
+# `make package-test`: builds the Debian package (dpkg-buildpackage -b in
+# a copy of the tree) and checks the .deb: contents, modes, conffiles,
+# hardening, maintainer scripts run under a fake systemd, lintian without
+# errors (tests/blackbox/test_package.py). 20 to 50 s on two shared cores,
+# most of it compiling everything again, and it needs debhelper and
+# lintian (scripts/deps.sh package): not part of `make test`; CI runs it
+# (.ci/run).
+PACKAGE_TESTS := tests/blackbox/test_package.py
+package-test:
+	@sh scripts/deps.sh package
+	$(PYTEST) $(PACKAGE_TESTS) $(PYTEST_ARGS)
+.PHONY: package-test
 
 # libFuzzer targets (clang, ASan + UBSan). `make fuzz` runs each for
 # FUZZ_TIME seconds (default 60) on a scratch corpus seeded from

@@ -3,7 +3,7 @@
 # Idempotent: asks dpkg what is already installed and calls apt-get only for
 # what is missing; prints nothing when everything is there.
 #
-#   scripts/deps.sh [build|test|demo|fuzz|bench|cachetests]   (default: test, a superset of build)
+#   scripts/deps.sh [build|test|demo|fuzz|bench|cachetests|package]   (default: test, a superset of build)
 set -eu
 
 build="gcc make pkg-config libev-dev libc-ares-dev libcap-dev libssl-dev"
@@ -33,18 +33,25 @@ test="$test squidguard"
 # namespace for the tproxyctl.service tests (test_tproxyctl_systemd.py).
 test="$test systemd systemd-container"
 
+# make package-test: dpkg-buildpackage with debhelper (debian/rules), and
+# lintian on the .deb (tests/blackbox/test_package.py); the build
+# dependencies of debian/control are those of "build"; logrotate checks the
+# shipped logrotate file.
+package="$build debhelper lintian fakeroot logrotate python3 python3-pytest"
+
 # make cache-tests (scripts/cache-tests.sh asks only when node or npm is
 # missing: a node from elsewhere brings its own npm).
 cachetests="nodejs npm"
 
 case "${1:-test}" in
 build) want=$build ;;
+package) want=$package ;;
 cachetests) want=$cachetests ;;
 test) want=$test ;;
 fuzz) want=$fuzz ;;
 demo) want=$demo ;;
 bench) want=$bench ;;
-*) echo "usage: $0 [build|test|demo|fuzz|bench|cachetests]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|test|demo|fuzz|bench|cachetests|package]" >&2; exit 2 ;;
 esac
 
 missing=
