@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tproxyd - top-level, non-recursive Makefile.
 #
 #   make            build/tproxyd and build/tproxyctl
@@ -258,9 +259,11 @@ deps-fuzz:
 .PHONY: fuzz fuzz-run fuzz-quick deps-fuzz
 
 # The C style the tree follows (scripts/style-check.sh: tabs, 80 columns,
-# no trailing blanks, return type on its own line, no strcpy/sprintf...).
+# no trailing blanks, return type on its own line, no strcpy/sprintf...),
+# and the licence line of every source file (scripts/spdx.py).
 style:
 	@sh scripts/style-check.sh
+	@$(PYTHON) scripts/spdx.py --check
 
 # `make squidconf`: does tproxyd load the squid.conf files Squid users
 # have? Runs the corpus's check.sh (../shared/corpora/squidconf, outside

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian packages tproxyd needs to build, test and demo.
 # Idempotent: asks dpkg what is already installed and calls apt-get only for
 # what is missing; prints nothing when everything is there.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_log-t.h - types of the log settings (cfg_log.c), part of struct cfg:
  * the access_log lines with their formats and ACLs.

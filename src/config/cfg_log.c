@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_log.c - the logs: logformat, access_log (several, each with its
  * module, format and ACLs), strip_query_terms, cache_log and

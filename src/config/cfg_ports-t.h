@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_ports-t.h - types of the listening ports (cfg_ports.c: http_port,
  * https_port, stats_port), part of struct cfg.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_ports.c - the listening ports: http_port (the proxy's ports, in
  * forward, NAT interception, TPROXY or accel mode), https_port (TLS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * config-t.h - the parsed configuration (squid.conf syntax and names).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * main.c - tproxyd's entry point: command line (Squid's flags), start-up,
  * reconfiguration and shutdown.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * notify.h - telling systemd how the service is doing (sd_notify(3)'s
  * protocol, written here: one datagram of KEY=VALUE lines to the UNIX

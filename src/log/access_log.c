@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * access_log.c - the access_log outputs (see access_log.h).
  *

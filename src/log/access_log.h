@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * access_log.h - the access_log outputs: one line per transaction to each
  * access_log line of the configuration whose ACLs match, in its format.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * log.c - cache.log: timestamped, levelled diagnostics in Squid's layout.
  *

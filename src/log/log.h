@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * log.h - cache.log (diagnostics) and access.log (one line per transaction).
  *

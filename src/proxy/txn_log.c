@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * txn_log.c - a stream's access.log record and its request counters,
  * written once when the stream ends (delivered, answered here, cut).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_tproxyctl_systemd.py - rules survive reboots and restarts
 (tproxyctl.service), and doctor says when the running rules and

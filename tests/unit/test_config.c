@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_config.c - squid.conf parsing: every directive valid and invalid,
  * the "FILE:LINE: message" format, continuation lines, includes, quoted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_notify.c - systemd's notify socket address and watchdog settings
  * (core/notify.c), and one message sent to a real socket.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 stats.py - the stats_port: GET /metrics answers the Prometheus text
 format; anything else is refused; both are logged as what they were.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tproxyd.c - the running tproxyd, the part of Squid's TPROXY v4 guide's
  * Troubleshooting that is about the proxy itself:
