@@ -6,7 +6,7 @@ holds what an administrator expects: the programs in /usr/sbin (0755,
 built with Debian's hardening flags: BIND_NOW, RELRO, PIE, stack
 protector, FORTIFY), the configuration files as conffiles (0644), the
 units, tmpfiles, logrotate and man pages; its maintainer scripts never
-touch netfilter and start no unit; lintian finds no error.
+touch netfilter and start no unit; lintian finds no error or warning.
 
 About 50 s on two cores (most of it compiling): not part of `make test`;
 `make package-test` runs it (CI runs it after `make test`).
@@ -249,6 +249,8 @@ def test_hardening(pkg, tmp_path):
 def test_lintian(pkg):
     lintian = shutil.which("lintian") or "/usr/bin/lintian"
     p = run([lintian, "--fail-on", "error", str(pkg[0])], timeout=300)
-    errors = [ln for ln in p.stdout.splitlines() if ln.startswith("E:")]
+    # No error and no warning (debian/tproxyd.lintian-overrides says why
+    # the few informational tags that do not apply are overridden).
+    errors = [ln for ln in p.stdout.splitlines() if ln[:2] in ("E:", "W:")]
     assert not errors, p.stdout
     assert p.returncode == 0, p.stdout + p.stderr
