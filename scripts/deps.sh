@@ -40,6 +40,10 @@ test="$test systemd systemd-container"
 # shipped logrotate file.
 package="$build debhelper lintian fakeroot logrotate python3 python3-pytest"
 
+# logrotate: the package's logrotate file is run on a live tproxyd
+# (tests/blackbox/test_logrotate.py).
+test="$test logrotate"
+
 # make cache-tests (scripts/cache-tests.sh asks only when node or npm is
 # missing: a node from elsewhere brings its own npm).
 cachetests="nodejs npm"
