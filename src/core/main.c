@@ -397,6 +397,25 @@ begin_shutdown(void)
 		evl_break();
 }
 
+/* -k rotate: reopen cache_log; when that fails, say so (in the file still
+ * open, and on stderr: the journal under systemd) and keep writing to the
+ * file open until now rather than to nowhere. */
+static void
+rotate_cache_log(void)
+{
+	int rc;
+
+	if (cur->cache_log == NULL ||
+	    (rc = log_open(cur->cache_log, -2)) == 0)
+		return;
+	log_msg(LOG_CRIT, "WARNING: -k rotate: cannot reopen cache_log %s: "
+		"%s; still writing to the file open before", cur->cache_log,
+		strerror(-rc));
+	fprintf(stderr, "tproxyd: WARNING: -k rotate: cannot reopen cache_log "
+		"%s: %s; still writing to the file open before\n",
+		cur->cache_log, strerror(-rc));
+}
+
 static void
 signal_cb(struct evl_signal *s)
 {
@@ -415,8 +434,7 @@ signal_cb(struct evl_signal *s)
 		break;
 	case SIGUSR1:	/* -k rotate: reopen the logs */
 		alog_reopen();
-		if (cur->cache_log)
-			log_open(cur->cache_log, -2);
+		rotate_cache_log();
 		break;
 	default:
 		begin_shutdown();
@@ -788,8 +806,7 @@ master_run(void)
 			break;
 		}
 		case SIGUSR1:
-			if (cur->cache_log)
-				log_open(cur->cache_log, -2);
+			rotate_cache_log();
 			kids_signal(SIGUSR1);
 			break;
 		default:	/* SIGTERM, SIGINT: the kids drain and exit */

@@ -312,7 +312,8 @@ alog_reopen(void)
 		flush_out(&outs[i]);
 		if ((rc = open_file(&outs[i])) < 0)
 			log_msg(LOG_CRIT, "WARNING: cannot reopen access_log "
-				"%s: %s", outs[i].a->place, strerror(-rc));
+				"%s: %s; still writing to the file open "
+				"before", outs[i].a->place, strerror(-rc));
 	}
 }
 

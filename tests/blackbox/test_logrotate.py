@@ -63,3 +63,44 @@ def test_logrotate_file(tproxyd, origin, tmp_path):
                         str(tmp_path / "state"), str(lr)],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_rotate_cannot_reopen(tproxyd, origin):
+    """-k rotate when the new files cannot be made (the directory is not
+    writable for tproxyd's user): cache.log (the file still open) and
+    stderr (the journal under systemd) say so, and the lines go on into
+    the files open before instead of nowhere."""
+    if os.geteuid() != 0:
+        raise AssertionError("needs root: tproxyd must run as proxy, "
+                             "not as the owner of the directory")
+    t = tproxyd()
+    r = curl(t.port, origin.url("/one"))
+    assert r.status == 200, r
+    t.wait_access_url(origin.url("/one"))
+    for name in ("access.log", "cache.log"):
+        os.rename(t.dir / name, t.dir / (name + ".1"))
+    os.chmod(t.dir, 0o500)
+    try:
+        p = t.run_k("rotate")
+        assert p.returncode == 0, p
+        want = ("WARNING: -k rotate: cannot reopen cache_log %s: "
+                "Permission denied; still writing to the file open before"
+                % t.cache_log)
+        assert poll(lambda: want in (t.dir / "cache.log.1").read_text(),
+                    5), (t.dir / "cache.log.1").read_text()[-2000:]
+        assert ("cannot reopen access_log %s: Permission denied; still "
+                "writing to the file open before" % t.access_log) in \
+            (t.dir / "cache.log.1").read_text()
+        assert want in t.stderr.read_text()
+        r = curl(t.port, origin.url("/two"))
+        assert r.status == 200, r
+        assert poll(lambda: "/two" in (t.dir / "access.log.1").read_text(),
+                    5)
+        assert not (t.dir / "access.log").exists()
+    finally:
+        os.chmod(t.dir, 0o700)
+    # Once it can, the next rotate makes the new files.
+    p = t.run_k("rotate")
+    assert p.returncode == 0, p
+    assert poll(lambda: (t.dir / "access.log").exists() and
+                (t.dir / "cache.log").exists(), 5)
