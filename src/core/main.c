@@ -399,7 +399,8 @@ begin_shutdown(void)
 
 /* -k rotate: reopen cache_log; when that fails, say so (in the file still
  * open, and on stderr: the journal under systemd) and keep writing to the
- * file open until now rather than to nowhere. */
+ * file open until now rather than to nowhere. (With -d or the journal,
+ * log_msg() writes to stderr already.) */
 static void
 rotate_cache_log(void)
 {
@@ -411,9 +412,10 @@ rotate_cache_log(void)
 	log_msg(LOG_CRIT, "WARNING: -k rotate: cannot reopen cache_log %s: "
 		"%s; still writing to the file open before", cur->cache_log,
 		strerror(-rc));
-	fprintf(stderr, "tproxyd: WARNING: -k rotate: cannot reopen cache_log "
-		"%s: %s; still writing to the file open before\n",
-		cur->cache_log, strerror(-rc));
+	if (!log_journal_detect() && log_stderr_level() < LOG_CRIT)
+		fprintf(stderr, "tproxyd: WARNING: -k rotate: cannot reopen "
+			"cache_log %s: %s; still writing to the file open "
+			"before\n", cur->cache_log, strerror(-rc));
 }
 
 static void
@@ -838,6 +840,8 @@ run(int foreground, int debug_level)
 	int rc;
 
 	notify_init();
+	/* Under systemd: cache.log lines go to the journal too. */
+	log_journal_detect();
 	cur = cfg_load(conf_path, &m);
 	print_msgs(&m, 0);
 	if (cur == NULL) {

@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@ static int log_fd = -1;
 static int log_level = 1;
 static int log_stderr = 0;	/* highest level copied to stderr, -1 none */
 static int log_kid = 1;
+static int log_journal;	/* stderr is the journal: "<N>" lines there */
 
 int
 log_open(const char *path, int stderr_level)
@@ -37,6 +40,12 @@ log_open(const char *path, int stderr_level)
 		close(log_fd);
 	log_fd = fd;
 	return 0;
+}
+
+int
+log_stderr_level(void)
+{
+	return log_stderr;
 }
 
 int
@@ -66,6 +75,55 @@ log_set_kid(int kid)
 }
 
 int
+log_journal_stream_is(const char *env, unsigned long long dev,
+		      unsigned long long ino)
+{
+	unsigned long long d, i;
+	char *end;
+
+	if (env == NULL || *env < '0' || *env > '9')
+		return 0;
+	errno = 0;
+	d = strtoull(env, &end, 10);
+	if (errno || *end != ':' || end[1] < '0' || end[1] > '9')
+		return 0;
+	i = strtoull(end + 1, &end, 10);
+	if (errno || *end != '\0')
+		return 0;
+	return d == dev && i == ino;
+}
+
+int
+log_journal_detect(void)
+{
+	struct stat st;
+
+	log_journal = fstat(STDERR_FILENO, &st) == 0 &&
+		log_journal_stream_is(getenv("JOURNAL_STREAM"),
+				      (unsigned long long)st.st_dev,
+				      (unsigned long long)st.st_ino);
+	return log_journal;
+}
+
+static int
+starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int
+log_priority(int level, const char *text)
+{
+	if (starts(text, "FATAL") || starts(text, "SECURITY ALERT"))
+		return 2;
+	if (starts(text, "ERROR"))
+		return 3;
+	if (starts(text, "WARNING"))
+		return 4;
+	return level <= 0 ? 5 : level == 1 ? 6 : 7;
+}
+
+int
 log_enabled(int level)
 {
 	return level <= log_level || level <= log_stderr;
@@ -74,10 +132,10 @@ log_enabled(int level)
 void
 log_vmsg(int level, const char *fmt, va_list ap)
 {
-	char line[2048];
+	char line[2048], jline[2048 + 8];
 	struct tm tm;
 	time_t now;
-	size_t n;
+	size_t n, stamp, text;
 	int r;
 
 	if (!log_enabled(level))
@@ -85,11 +143,13 @@ log_vmsg(int level, const char *fmt, va_list ap)
 	now = time(NULL);
 	localtime_r(&now, &tm);
 	n = strftime(line, sizeof(line), "%Y/%m/%d %H:%M:%S", &tm);
+	stamp = n;
 	r = log_kid > 0 ?
 	    snprintf(line + n, sizeof(line) - n, " kid%d| ", log_kid) :
 	    snprintf(line + n, sizeof(line) - n, "| ");
 	if (r > 0)
 		n += (size_t)r;
+	text = n < sizeof(line) ? n : sizeof(line) - 1;
 	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	if (r < 0)
 		r = 0;
@@ -99,8 +159,21 @@ log_vmsg(int level, const char *fmt, va_list ap)
 	line[n++] = '\n';
 	if (level <= log_level && log_fd >= 0)
 		(void)!write(log_fd, line, n);
-	if (level <= log_stderr || (log_fd < 0 && level <= log_level))
+	if (log_journal && (level <= log_stderr || level <= log_level)) {
+		/* "<N>kid1| text": the priority instead of the time. */
+		while (stamp < text && (line[stamp] == ' ' ||
+					(line[stamp] == '|' && log_kid <= 0)))
+			stamp++;
+		r = snprintf(jline, sizeof(jline), "<%d>%.*s",
+			     log_priority(level, line + text),
+			     (int)(n - stamp), line + stamp);
+		if (r > 0)
+			(void)!write(STDERR_FILENO, jline,
+				     (size_t)r < sizeof(jline) ? (size_t)r :
+				     sizeof(jline) - 1);
+	} else if (level <= log_stderr || (log_fd < 0 && level <= log_level)) {
 		(void)!write(STDERR_FILENO, line, n);
+	}
 }
 
 void

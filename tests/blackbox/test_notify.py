@@ -13,6 +13,7 @@ NotifyAccess=main drops messages from any other process).
 """
 
 import os
+import re
 import signal
 import socket
 import struct
@@ -260,3 +261,63 @@ def test_workers_master_says_ready(tproxyd_conf, fake_systemd):
     assert t.stop() == []
     assert sd.with_key("STOPPING", "1")
     assert {m[1] for m in sd.msgs} == {t.proc.pid}, sd.msgs
+
+
+def start_as_unit(t, journal=True):
+    """Start t as tproxyd.service does (-N, no -d), its stderr a file
+    standing for the journal stream: $JOURNAL_STREAM names that file's
+    device and inode (or another file's when journal is False)."""
+    import subprocess
+    from harness import require_tproxyd
+    err = open(t.stderr, "wb")
+    st = os.fstat(err.fileno())
+    env = dict(os.environ, JOURNAL_STREAM="%d:%d" % (
+        st.st_dev, st.st_ino + (0 if journal else 1)))
+    t.proc = subprocess.Popen(
+        [require_tproxyd(), "-N", "-f", str(t.conf)],
+        stdin=subprocess.DEVNULL, stdout=open(t.stdout, "wb"), stderr=err,
+        cwd=t.dir, start_new_session=True, env=env)
+    return t
+
+
+def test_journal(tproxyd_conf, fake_systemd):
+    """Under systemd, cache.log's lines also reach the journal, each with
+    its syslog priority ("<N>", sd-daemon(3)) and without the timestamp:
+    notices at start, an error for a refused reload, warnings."""
+    t = tproxyd_conf()
+    sd = fake_systemd(port=t.port)
+    start_as_unit(t)
+    wait_for(lambda: sd.with_key("READY", "1"), 10, "READY=1",
+             show=t.diagnostics)
+    t.conf.write_text(t.conf.read_text() + "no_such_directive 1\n")
+    t.signals_sent.add(signal.SIGHUP)
+    os.kill(t.proc.pid, signal.SIGHUP)
+    wait_for(lambda: len(sd.with_key("READY", "1")) >= 2, 10,
+             "READY=1 after a refused reload")
+    assert t.stop() == []
+    lines = t.stderr.read_text().splitlines()
+    cache = t.cache_log.read_text()
+    assert "<5>kid1| Starting tproxyd version " in lines[0], lines[:3]
+    assert "<3>kid1| ERROR: the new configuration has errors; still " \
+        "running with the previous one" in lines, lines
+    assert any(ln.startswith("<3>kid1| ERROR: ") and
+               "no_such_directive" in ln for ln in lines), lines
+    assert "<5>kid1| tproxyd is shutting down" in lines
+    # Every line is a cache.log line, in the same order, minus the time.
+    assert all(re.match(r"<[0-7]>kid1\| ", ln) for ln in lines), lines
+    texts = [ln[3:] for ln in lines]
+    in_file = [ln[20:] for ln in cache.splitlines()]
+    assert texts == in_file, (texts, in_file)
+
+
+def test_no_journal_elsewhere(tproxyd_conf, fake_systemd):
+    """$JOURNAL_STREAM naming another file (stderr redirected by the
+    administrator): nothing extra on stderr."""
+    t = tproxyd_conf()
+    sd = fake_systemd(port=t.port)
+    start_as_unit(t, journal=False)
+    wait_for(lambda: sd.with_key("READY", "1"), 10, "READY=1",
+             show=t.diagnostics)
+    assert t.stop() == []
+    assert t.stderr.read_text() == ""
+    assert "Starting tproxyd version" in t.cache_log.read_text()

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test_notify.c - systemd's notify socket address and watchdog settings
- * (core/notify.c), and one message sent to a real socket.
+ * test_notify.c - systemd: the notify socket address and watchdog
+ * settings (core/notify.c), messages sent to a real socket; the journal's
+ * stream and priorities of cache.log lines (log/log.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include "core/notify.h"
+#include "log/log.h"
 
 static void
 test_addr(void **state)
@@ -177,6 +179,54 @@ test_init_unset(void **state)
 	assert_null(getenv("NOTIFY_SOCKET"));
 }
 
+static void
+test_journal(void **state)
+{
+	static const struct {
+		const char *env;
+		unsigned long long dev, ino;
+		int want;
+	} t[] = {
+		{ "8:1234", 8, 1234, 1 },
+		{ "64769:18446744073709551615", 64769, 18446744073709551615ULL,
+		  1 },
+		{ "8:1234", 8, 1235, 0 },
+		{ "9:1234", 8, 1234, 0 },
+		{ "8:1234x", 8, 1234, 0 },
+		{ "8:", 8, 0, 0 },
+		{ ":1234", 0, 1234, 0 },
+		{ "8 1234", 8, 1234, 0 },
+		{ "", 0, 0, 0 },
+		{ NULL, 0, 0, 0 },
+		{ "99999999999999999999999:1", 0, 1, 0 },
+	};
+	static const struct {
+		int level;
+		const char *text;
+		int want;
+	} p[] = {
+		{ LOG_CRIT, "FATAL: cannot open the http_port listeners", 2 },
+		{ LOG_CRIT, "SECURITY ALERT: Host header forgery", 2 },
+		{ LOG_CRIT, "ERROR: the new configuration has errors", 3 },
+		{ LOG_CRIT, "WARNING: cannot reopen access_log", 4 },
+		{ LOG_CRIT, "Starting tproxyd version 0.1.0", 5 },
+		{ LOG_INFO, "Closing HTTP port 127.0.0.1:3128", 6 },
+		{ LOG_INFO, "WARNING: at level 1", 4 },
+		{ LOG_DEBUG, "a debugging line", 7 },
+		{ 9, "deeper still", 7 },
+		{ LOG_CRIT, "", 5 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_int_equal(log_journal_stream_is(t[i].env, t[i].dev,
+						       t[i].ino), t[i].want);
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		assert_int_equal(log_priority(p[i].level, p[i].text),
+				 p[i].want);
+}
+
 int
 main(void)
 {
@@ -186,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_watchdog_usec),
 		cmocka_unit_test(test_send),
 		cmocka_unit_test(test_init_unset),
+		cmocka_unit_test(test_journal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
