@@ -720,6 +720,13 @@ def test_units_together(topology, installed, tmp_path):
                         "tproxyd"]).stdout.strip()
     assert harness.poll(lambda: status_text().startswith("serving 1 port, "),
                         5), status_text()
+    # cache.log's lines reach the journal with their priorities.
+    def journal_of(prio):
+        return box.run(["journalctl", "-b", "-u", "tproxyd", "-o", "cat",
+                        "--no-pager", "-p", prio]).stdout
+    assert "kid1| Starting tproxyd version" in journal_of("notice"), \
+        journal()
+    assert "Starting tproxyd version" not in journal_of("warning")
     t.wait_listen(t.rtr, TPORT)
     for fam in ("ipv4", "ipv6"):
         assert intercepted_soon(t, fam), fam
