@@ -82,7 +82,7 @@ PATHS_NOW := CONF=$(CONF)
 ifneq ($(PATHS_NOW),$(shell cat $(B)/paths.txt 2>/dev/null))
 $(shell mkdir -p $(B) && echo '$(PATHS_NOW)' > $(B)/paths.txt)
 endif
-$(B)/src/core/main.o: $(B)/paths.txt
+$(B)/src/core/main.o $(B)/tools/tproxyctl/doctor/tproxyd.o: $(B)/paths.txt
 $(B)/paths.txt: ;
 
 deps-build:
