@@ -93,6 +93,11 @@ strm_log(struct stream *s)
 	if (s->logged || s->start == 0)
 		return;
 	s->logged = 1;
+	/* A scrape of the stats_port is not client traffic: not logged
+	 * unless the port says "log". */
+	if (s->sess->stats_port && !(s->sess->port != NULL &&
+				     s->sess->port->log_scrapes))
+		return;
 	evl_now_update();
 	memset(&r, 0, sizeof(r));
 	r.end = evl_now();

@@ -208,6 +208,11 @@ static const struct load_case load_cases[] = {
 	{ "max_filedescriptors 10\n", 1, 0,
 	  "max_filedescriptors: expected a number from 64", 0 },
 	{ "stats_port 9128\nstats_access allow localhost\n", 0, 0, NULL, 0 },
+	{ "stats_port 9128 log\n", 0, 0, NULL, 0 },
+	{ "stats_port 9128 verbose\n", 1, 0,
+	  "t.conf:1: stats_port: unknown option 'verbose' (the only one is "
+	  "'log'", 0 },
+	{ "stats_port 9128 log log\n", 1, 0, "t.conf:1: stats_port", 0 },
 	{ "http_port 127.0.0.1:3130\nstats_port 3130\n", 1, 0,
 	  "t.conf:2: stats_port: '3130' is already used", 0 },
 	{ "stats_access allow nosuch\n", 1, 0,
