@@ -212,9 +212,11 @@ bad:
  * access_log MODULE:PLACE [option=value...] [FORMAT] [acl...]
  * access_log none [acl...]
  * Modules: stdio and daemon (a file, written by tproxyd itself), syslog,
- * udp, tcp; a bare /path is a file. Options: logformat=NAME; buffer-size,
- * on-error and rotate are accepted (tproxyd buffers up to a second,
- * drops on errors and leaves renaming to logrotate).
+ * udp, tcp; a bare /path is a file. Options: logformat=NAME;
+ * on-error=die|drop (die, the default: a file that cannot be opened at
+ * start-up stops tproxyd; drop: it starts without it); buffer-size and
+ * rotate are accepted (tproxyd buffers up to a second and leaves renaming
+ * to logrotate).
  */
 static void
 set_access_log(struct cfg_parse *p, const struct tok *t, size_t n)
@@ -260,11 +262,19 @@ set_access_log(struct cfg_parse *p, const struct tok *t, size_t n)
 		return;
 	}
 	for (; i < n && strchr(t[i].s, '=') != NULL; i++) {
-		if (strncmp(t[i].s, "logformat=", 10) == 0)
+		if (strncmp(t[i].s, "logformat=", 10) == 0) {
 			fmt = t[i].s + 10;
-		else if (strncmp(t[i].s, "buffer-size=", 12) != 0 &&
-			 strncmp(t[i].s, "on-error=", 9) != 0 &&
-			 strncmp(t[i].s, "rotate=", 7) != 0) {
+		} else if (strncmp(t[i].s, "on-error=", 9) == 0) {
+			if (strcmp(t[i].s + 9, "drop") == 0) {
+				a.on_error_drop = 1;
+			} else if (strcmp(t[i].s + 9, "die") != 0) {
+				cfg_err(p, &t[i], "access_log: on-error= "
+					"takes die or drop, not '%s'",
+					t[i].s + 9);
+				bad = 1;
+			}
+		} else if (strncmp(t[i].s, "buffer-size=", 12) != 0 &&
+			   strncmp(t[i].s, "rotate=", 7) != 0) {
 			cfg_err(p, &t[i], "access_log: unknown option '%s'",
 				t[i].s);
 			bad = 1;

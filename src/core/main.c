@@ -558,6 +558,7 @@ static int
 serve_init(void)
 {
 	const char *err;
+	char aerr[512];
 
 	if (evl_init() < 0) {
 		fprintf(stderr, "tproxyd: cannot create the event loop\n");
@@ -567,6 +568,13 @@ serve_init(void)
 	lsn_register("http", &proxy_proto_http);
 	lsn_register("tls", &proxy_proto_tls);
 	alog_open(cur);	/* reports the outputs it cannot open */
+	/* Starting without a log that was asked for is an error (Squid's
+	 * on-error=die), unless its line says on-error=drop. */
+	if (alog_check_start(aerr, sizeof(aerr)) < 0) {
+		log_msg(LOG_CRIT, "FATAL: %s", aerr);
+		fprintf(stderr, "tproxyd: FATAL: %s\n", aerr);
+		return -1;
+	}
 	if (dns_init(cur->dns_nameservers, &err) < 0) {
 		log_msg(LOG_CRIT, "FATAL: DNS resolver: %s", err);
 		fprintf(stderr, "tproxyd: FATAL: DNS resolver: %s\n", err);
@@ -678,8 +686,9 @@ kids_signal(int sig)
 }
 
 /* Wait (up to 30 s) until n workers have said their listeners are open,
- * or all have gone, on the read end fd of their pipe; closes it. */
-static void
+ * or all have gone, on the read end fd of their pipe; closes it. Returns
+ * whether all of them did. */
+static int
 wait_kids_ready(int fd, unsigned n)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -688,7 +697,7 @@ wait_kids_ready(int fd, unsigned n)
 	ssize_t r;
 
 	if (fd < 0)
-		return;
+		return 1;
 	while (n > 0 && now_s() < deadline) {
 		if (poll(&pfd, 1, 1000) <= 0)
 			continue;
@@ -698,6 +707,7 @@ wait_kids_ready(int fd, unsigned n)
 		n = (size_t)r >= n ? 0 : n - (unsigned)r;
 	}
 	close(fd);
+	return n == 0;
 }
 
 /*
@@ -736,10 +746,13 @@ master_run(void)
 		close(p[1]);
 	kid_ready_fd = -1;
 	log_msg(LOG_CRIT, "Started %u workers", cur->workers);
-	wait_kids_ready(p[0], cur->workers);
+	if (wait_kids_ready(p[0], cur->workers))
+		notify_send("READY=1\nSTATUS=serving with %u workers\n",
+			    cur->workers);
+	else	/* systemd's start times out: the workers cannot serve */
+		log_msg(LOG_CRIT, "WARNING: not every worker could open its "
+			"ports; not telling systemd tproxyd is ready");
 	daemon_ready(0);
-	notify_send("READY=1\nSTATUS=serving with %u workers\n",
-		    cur->workers);
 	wd = notify_watchdog_interval();
 	wd_ts.tv_sec = (time_t)wd;
 	wd_ts.tv_nsec = (long)((wd - (double)wd_ts.tv_sec) * 1e9);

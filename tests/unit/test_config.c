@@ -496,6 +496,9 @@ static const struct load_case load_cases[] = {
 	  "logformat 'nope'", 0 },
 	{ "access_log /a buffer-size=64KB on-error=drop rotate=3\n", 0, 0,
 	  NULL, 0 },
+	{ "access_log /a on-error=die\n", 0, 0, NULL, 0 },
+	{ "access_log /a on-error=ignore\n", 1, 0, "t.conf:1: access_log: "
+	  "on-error= takes die or drop, not 'ignore'", 0 },
 	{ "access_log /a colour=blue\n", 1, 0, "access_log: unknown option "
 	  "'colour=blue'", 0 },
 	{ "logformat my %ts %>a \"%rm %ru\" %{Host}>h\n"
