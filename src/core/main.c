@@ -725,7 +725,7 @@ master_run(void)
 	struct timespec wd_ts;
 	unsigned k, alive;
 	int st, stopping = 0, p[2];
-	double wd;
+	double wd, wd_next, left;
 	pid_t pid;
 
 	sigemptyset(&set);
@@ -754,15 +754,25 @@ master_run(void)
 			"ports; not telling systemd tproxyd is ready");
 	daemon_ready(0);
 	wd = notify_watchdog_interval();
-	wd_ts.tv_sec = (time_t)wd;
-	wd_ts.tv_nsec = (long)((wd - (double)wd_ts.tv_sec) * 1e9);
+	wd_next = now_s() + wd;
 	for (;;) {
-		if ((wd > 0 ? sigtimedwait(&set, &si, &wd_ts) :
-		     sigwaitinfo(&set, &si)) < 0) {
-			if (errno == EAGAIN)
-				notify_send("WATCHDOG=1\n");
-			continue;
+		/* WatchdogSec=: a ping every wd seconds, however often
+		 * signals come. */
+		if (wd > 0 && now_s() >= wd_next) {
+			notify_send("WATCHDOG=1\n");
+			wd_next = now_s() + wd;
 		}
+		if (wd > 0) {
+			left = wd_next - now_s();
+			if (left < 0)
+				left = 0;
+			wd_ts.tv_sec = (time_t)left;
+			wd_ts.tv_nsec = (long)((left - (double)wd_ts.tv_sec) *
+					       1e9);
+		}
+		if ((wd > 0 ? sigtimedwait(&set, &si, &wd_ts) :
+		     sigwaitinfo(&set, &si)) < 0)
+			continue;
 		switch (si.si_signo) {
 		case SIGCHLD:
 			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {

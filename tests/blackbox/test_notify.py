@@ -321,3 +321,22 @@ def test_no_journal_elsewhere(tproxyd_conf, fake_systemd):
     assert t.stop() == []
     assert t.stderr.read_text() == ""
     assert "Starting tproxyd version" in t.cache_log.read_text()
+
+
+def test_workers_watchdog(tproxyd_conf, fake_systemd):
+    """workers 2: the master answers the watchdog, also while signals
+    keep coming (reloads every 0.1 s)."""
+    t = tproxyd_conf(["workers 2"])
+    sd = fake_systemd(port=t.port, watchdog_usec=400000)
+    start_bg(t)
+    wait_for(lambda: sd.with_key("READY", "1"), 15, "READY=1",
+             show=t.diagnostics)
+    t0 = time.monotonic()
+    t.signals_sent.add(signal.SIGHUP)
+    while time.monotonic() - t0 < 1.5:
+        os.kill(t.proc.pid, signal.SIGHUP)
+        time.sleep(0.1)
+    pings = [m for m in sd.with_key("WATCHDOG", "1") if m[0] >= t0]
+    assert 4 <= len(pings) <= 10, len(pings)
+    assert {m[1] for m in pings} == {t.proc.pid}
+    assert t.stop() == []
