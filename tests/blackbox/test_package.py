@@ -104,8 +104,8 @@ def test_contents(pkg):
     # Nothing outside the places a package may use, nothing setuid.
     for path, (mode, _, _, isdir) in c.items():
         assert re.match(r"/(etc|lib/systemd|usr/(sbin|lib/tmpfiles\.d|"
-                        r"share/(doc|man)))(/|$)|/(usr|lib|usr/lib|usr/"
-                        r"share)?/?$", path), path
+                        r"share/(doc|man|lintian)))(/|$)"
+                        r"|/(usr|lib|usr/lib|usr/share)?/?$", path), path
         assert not mode & 0o6000, path
     assert not any("installed.txt" in p for p in c)
     conffiles = run(["dpkg-deb", "-I", str(pkg[0]), "conffiles"]).stdout
