@@ -221,6 +221,24 @@ set_hostname(const struct cfg *c)
 	proxy_set_hostname(hostname);
 }
 
+/* Open cache_log as c says: a file, or the system log. Returns 0 or a
+ * negative errno. */
+static int
+open_cache_log(const struct cfg *c, int stderr_level)
+{
+	if (c->cache_log_syslog)
+		return log_open_syslog(c->cache_log_syslog, stderr_level);
+	return log_open(c->cache_log, stderr_level);
+}
+
+/* How cache_log is named in messages. */
+static const char *
+cache_log_name(const struct cfg *c)
+{
+	return c->cache_log_syslog ? "syslog" : c->cache_log ? c->cache_log :
+		"stderr";
+}
+
 /* systemd's one-line status (notify.h): ports and connections. */
 static void
 tell_status(void)
@@ -347,11 +365,13 @@ reconfigure(void)
 		return;
 	}
 	/* Reopen a log only when its path changed (-k rotate reopens). */
-	if (c->cache_log && (cur->cache_log == NULL ||
-			     strcmp(c->cache_log, cur->cache_log) != 0) &&
-	    log_open(c->cache_log, -2) < 0)
+	if ((c->cache_log_syslog != cur->cache_log_syslog ||
+	     (c->cache_log && (cur->cache_log == NULL ||
+			       strcmp(c->cache_log, cur->cache_log) != 0))) &&
+	    (c->cache_log || c->cache_log_syslog) &&
+	    open_cache_log(c, -2) < 0)
 		log_msg(LOG_CRIT, "WARNING: cannot open cache_log %s",
-			c->cache_log);
+			cache_log_name(c));
 	/* The access_log lines belong to c: reopen them all. */
 	alog_open(c);
 	log_set_level(c->debug_level);
@@ -406,16 +426,16 @@ rotate_cache_log(void)
 {
 	int rc;
 
-	if (cur->cache_log == NULL ||
-	    (rc = log_open(cur->cache_log, -2)) == 0)
+	if ((cur->cache_log == NULL && !cur->cache_log_syslog) ||
+	    (rc = open_cache_log(cur, -2)) == 0)
 		return;
 	log_msg(LOG_CRIT, "WARNING: -k rotate: cannot reopen cache_log %s: "
-		"%s; still writing to the file open before", cur->cache_log,
-		strerror(-rc));
+		"%s; still writing to the file open before",
+		cache_log_name(cur), strerror(-rc));
 	if (!log_journal_detect() && log_stderr_level() < LOG_CRIT)
 		fprintf(stderr, "tproxyd: WARNING: -k rotate: cannot reopen "
 			"cache_log %s: %s; still writing to the file open "
-			"before\n", cur->cache_log, strerror(-rc));
+			"before\n", cache_log_name(cur), strerror(-rc));
 }
 
 static void
@@ -893,11 +913,12 @@ run(int foreground, int debug_level)
 		perror("tproxyd: fork");
 		return 1;
 	}
-	if (cur->cache_log && (rc = log_open(cur->cache_log, debug_level)) < 0)
+	if ((cur->cache_log || cur->cache_log_syslog) &&
+	    (rc = open_cache_log(cur, debug_level)) < 0)
 		fprintf(stderr, "tproxyd: WARNING: cannot open cache_log %s: "
-			"%s; logging to stderr\n", cur->cache_log,
+			"%s; logging to stderr\n", cache_log_name(cur),
 			strerror(-rc));
-	if (cur->cache_log == NULL)
+	if (cur->cache_log == NULL && !cur->cache_log_syslog)
 		log_open(NULL, debug_level);
 	log_set_level(cur->debug_level);	/* debug_options ALL,N */
 	log_msg(LOG_CRIT, "Starting tproxyd version %s", TPROXYD_VERSION);
@@ -925,8 +946,8 @@ run(int foreground, int debug_level)
 			goto fail;
 		if (apply_listeners(cur) < 0) {
 			fprintf(stderr, "tproxyd: FATAL: cannot open the "
-				"http_port listeners (see %s)\n", cur->cache_log
-				? cur->cache_log : "stderr");
+				"http_port listeners (see %s)\n",
+				cache_log_name(cur));
 			goto fail;
 		}
 		wccp2_start(cur);

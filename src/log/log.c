@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +25,8 @@ static int log_level = 1;
 static int log_stderr = 0;	/* highest level copied to stderr, -1 none */
 static int log_kid = 1;
 static int log_journal;	/* stderr is the journal: "<N>" lines there */
+static int log_syslog;	/* cache_log syslog: the facility; log_fd is a
+			   datagram socket to the system log */
 
 int
 log_open(const char *path, int stderr_level)
@@ -39,6 +43,37 @@ log_open(const char *path, int stderr_level)
 	if (log_fd >= 0)
 		close(log_fd);
 	log_fd = fd;
+	log_syslog = 0;
+	return 0;
+}
+
+int
+log_open_syslog(int facility, int stderr_level)
+{
+	struct sockaddr_un sa;
+	const char *path = getenv("TPROXYD_SYSLOG_SOCKET");
+	int fd, e;
+
+	if (stderr_level >= -1)
+		log_stderr = stderr_level;
+	/* Tests point it at their own socket, as for access_log. */
+	if (path == NULL || strlen(path) >= sizeof(sa.sun_path))
+		path = "/dev/log";
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = fd;
+	log_syslog = facility > 0 ? facility : 20 << 3;	/* local4 */
 	return 0;
 }
 
@@ -51,7 +86,7 @@ log_stderr_level(void)
 int
 log_fd_get(void)
 {
-	return log_fd;
+	return log_syslog ? -1 : log_fd;
 }
 
 void
@@ -129,13 +164,24 @@ log_enabled(int level)
 	return level <= log_level || level <= log_stderr;
 }
 
+/* Where a line's text starts once its timestamp (stamp bytes) is dropped:
+ * "kid1| text", or "text" for the master's "| text". */
+static size_t
+skip_stamp(const char *line, size_t stamp, size_t text)
+{
+	while (stamp < text && (line[stamp] == ' ' ||
+				(line[stamp] == '|' && log_kid <= 0)))
+		stamp++;
+	return stamp;
+}
+
 void
 log_vmsg(int level, const char *fmt, va_list ap)
 {
-	char line[2048], jline[2048 + 8];
+	char line[2048], jline[2048 + 8], sline[2048 + 64];
 	struct tm tm;
 	time_t now;
-	size_t n, stamp, text;
+	size_t n, stamp, text, k;
 	int r;
 
 	if (!log_enabled(level))
@@ -157,13 +203,26 @@ log_vmsg(int level, const char *fmt, va_list ap)
 	if (n > sizeof(line) - 2)
 		n = sizeof(line) - 2;	/* truncated: keep the newline */
 	line[n++] = '\n';
-	if (level <= log_level && log_fd >= 0)
+	if (level <= log_level && log_fd >= 0 && log_syslog) {
+		/* "<PRI>Mmm dd hh:mm:ss tproxyd[PID]: kid1| text", each
+		 * line with its own priority. */
+		k = strftime(jline, sizeof(jline), "%b %e %H:%M:%S", &tm);
+		r = snprintf(sline, sizeof(sline), "<%d>%.*s tproxyd[%ld]: "
+			     "%.*s", log_syslog | log_priority(level, line +
+							       text),
+			     (int)k, jline, (long)getpid(),
+			     (int)(n - 1 - skip_stamp(line, stamp, text)),
+			     line + skip_stamp(line, stamp, text));
+		if (r > 0)
+			(void)!send(log_fd, sline, (size_t)r < sizeof(sline) ?
+				    (size_t)r : sizeof(sline) - 1,
+				    MSG_DONTWAIT | MSG_NOSIGNAL);
+	} else if (level <= log_level && log_fd >= 0) {
 		(void)!write(log_fd, line, n);
+	}
 	if (log_journal && (level <= log_stderr || level <= log_level)) {
 		/* "<N>kid1| text": the priority instead of the time. */
-		while (stamp < text && (line[stamp] == ' ' ||
-					(line[stamp] == '|' && log_kid <= 0)))
-			stamp++;
+		stamp = skip_stamp(line, stamp, text);
 		r = snprintf(jline, sizeof(jline), "<%d>%.*s",
 			     log_priority(level, line + text),
 			     (int)(n - stamp), line + stamp);

@@ -24,6 +24,10 @@ enum log_level {
  * keep the current setting. Returns 0
  * or a negative errno. */
 int log_open(const char *path, int stderr_level);
+/* cache_log syslog: send the lines to the system log (/dev/log) with
+ * facility (syslog.h's LOG_LOCAL4 ...; 0: local4), each with its own
+ * priority (log_priority). Returns 0 or a negative errno. */
+int log_open_syslog(int facility, int stderr_level);
 void log_close(void);
 /* The highest level copied to stderr (-d), -1 for none. */
 int log_stderr_level(void);

@@ -497,6 +497,13 @@ static const struct load_case load_cases[] = {
 	{ "access_log /a buffer-size=64KB on-error=drop rotate=3\n", 0, 0,
 	  NULL, 0 },
 	{ "access_log /a on-error=die\n", 0, 0, NULL, 0 },
+	{ "cache_log syslog\n", 0, 0, NULL, 0 },
+	{ "cache_log syslog:daemon.info\n", 0, 0, NULL, 0 },
+	{ "cache_log syslog:nosuch\n", 1, 0, "t.conf:1: cache_log: unknown "
+	  "syslog facility or priority 'nosuch'", 0 },
+	{ "cache_log cache.log\n", 1, 0, "t.conf:1: cache_log: expected an "
+	  "absolute path or syslog:FACILITY, not 'cache.log'", 0 },
+	{ "cache_log /var/log/tproxyd/cache.log\n", 0, 0, NULL, 0 },
 	{ "access_log /a on-error=ignore\n", 1, 0, "t.conf:1: access_log: "
 	  "on-error= takes die or drop, not 'ignore'", 0 },
 	{ "access_log /a colour=blue\n", 1, 0, "access_log: unknown option "
