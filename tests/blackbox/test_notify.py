@@ -204,6 +204,8 @@ def test_reload_and_stop(tproxyd_conf, fake_systemd):
         t.cache_log.read_text()
     assert not sd.with_key("STOPPING")
     assert t.stop() == []
+    # Sent before the exit; the test's reader may take it a moment later.
+    wait_for(lambda: sd.with_key("STOPPING", "1"), 2, "STOPPING=1")
     stopping = sd.with_key("STOPPING", "1")
     assert len(stopping) == 1 and stopping[0][1] == t.proc.pid, sd.msgs
 
@@ -259,7 +261,7 @@ def test_workers_master_says_ready(tproxyd_conf, fake_systemd):
     wait_for(lambda: len(sd.with_key("READY", "1")) >= 2, 10,
              "READY=1 after the reload")
     assert t.stop() == []
-    assert sd.with_key("STOPPING", "1")
+    wait_for(lambda: sd.with_key("STOPPING", "1"), 2, "STOPPING=1")
     assert {m[1] for m in sd.msgs} == {t.proc.pid}, sd.msgs
 
 
