@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tproxyd - top-level, non-recursive Makefile.
 #
 #   make            build/tproxyd and build/tproxyctl
@@ -7,15 +8,27 @@
 #   make cache-tests  the HTTP cache test suite, direct and through tproxyd
 #   make style      check the C style (scripts/style-check.sh)
 #   make demo       start tproxyd on etc/tproxyd.conf and show it working
-#   make install    binaries, config, man pages and systemd unit under PREFIX
+#   make install    binaries, config, man pages and systemd units under PREFIX
+#                   (PREFIX=/usr: configuration in /etc); make uninstall
+#   make package-test  build the Debian package (debian/) and check it
 #   make SAN=1 ...  build with AddressSanitizer + UndefinedBehaviorSanitizer
 #
 # Objects go to build/ (build/san/ with SAN=1); `make build/src/http/h1.o`
 # builds one object.
 
+# Where `make install` puts things, and the configuration file the binaries
+# read by default (compiled in). The GNU convention: PREFIX=/usr (a
+# distribution package) keeps its configuration in /etc, any other PREFIX
+# in PREFIX/etc. Changing PREFIX or SYSCONFDIR rebuilds what depends on them
+# ($(B)/paths.txt below), so `make` then `make install PREFIX=/usr` installs
+# binaries that read /etc/tproxyd/tproxyd.conf.
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+SBINDIR  := $(PREFIX)/sbin
+MANDIR   := $(PREFIX)/share/man
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+CONF     := $(SYSCONFDIR)/tproxyd/tproxyd.conf
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
 
@@ -34,11 +47,14 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
             -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
             -Wno-format-nonliteral
 VERSION  := 0.1.0
-CPPFLAGS += -Isrc -D_GNU_SOURCE -DTPROXYD_VERSION=\"$(VERSION)\" \
-            -DTPROXYD_CONF=\"$(SYSCONFDIR)/tproxyd/tproxyd.conf\" -MMD -MP
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line
+# (dpkg-buildflags: Debian's hardening flags) are kept, and what the tree
+# needs is added to them ("override"), so the warnings and -Werror stay.
 CFLAGS   ?= $(OPT) -g
-CFLAGS   += -std=gnu11 $(WARN) $(SANFLAGS) -fno-strict-aliasing
-LDFLAGS  += $(SANFLAGS)
+override CPPFLAGS += -Isrc -D_GNU_SOURCE -DTPROXYD_VERSION=\"$(VERSION)\" \
+            -DTPROXYD_CONF=\"$(CONF)\" -MMD -MP
+override CFLAGS   += -std=gnu11 $(WARN) $(SANFLAGS) -fno-strict-aliasing
+override LDFLAGS  += $(SANFLAGS)
 # libssl/libcrypto: src/tls/cert.c reads and checks server certificates.
 LIBS     := -lev -lcares -lcap -lssl -lcrypto -lm
 
@@ -59,6 +75,15 @@ FUZZ_SRCS:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/tests/replay_%)
 
 all: deps-build $(B)/tproxyd $(B)/tproxyctl
+
+# The compiled-in paths: $(B)/paths.txt is rewritten only when they change,
+# and what compiles them in depends on it.
+PATHS_NOW := CONF=$(CONF)
+ifneq ($(PATHS_NOW),$(shell cat $(B)/paths.txt 2>/dev/null))
+$(shell mkdir -p $(B) && echo '$(PATHS_NOW)' > $(B)/paths.txt)
+endif
+$(B)/src/core/main.o $(B)/tools/tproxyctl/doctor/tproxyd.o: $(B)/paths.txt
+$(B)/paths.txt: ;
 
 deps-build:
 	@sh scripts/deps.sh build
@@ -153,6 +178,7 @@ blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
 	$(PYTEST) -n 2 --dist loadfile $(CTL_TESTS) $(PYTEST_ARGS) \
 		>$(B)/blackbox-tproxyctl.log 2>&1 & cpid=$$!; \
 	$(PYTEST) --ignore=$(WCCP_TESTS) $(addprefix --ignore=,$(CTL_TESTS)) \
+		--ignore=$(PACKAGE_TESTS) \
 		tests/blackbox $(PYTEST_ARGS); rc=$$?; \
 	wait $$wpid; wrc=$$?; wait $$cpid; crc=$$?; \
 	echo "== $(WCCP_TESTS) (ran beside the rest)"; \
@@ -160,6 +186,19 @@ blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
 	echo "== tproxyctl and doctor tests (ran beside the rest)"; \
 	cat $(B)/blackbox-tproxyctl.log; \
 	test $$rc -eq 0 && test $$wrc -eq 0 && test $$crc -eq 0
+
+# `make package-test`: builds the Debian package (dpkg-buildpackage -b in
+# a copy of the tree) and checks the .deb: contents, modes, conffiles,
+# hardening, maintainer scripts run under a fake systemd, lintian without
+# errors (tests/blackbox/test_package.py). 20 to 50 s on two shared cores,
+# most of it compiling everything again, and it needs debhelper and
+# lintian (scripts/deps.sh package): not part of `make test`; CI runs it
+# (.ci/run).
+PACKAGE_TESTS := tests/blackbox/test_package.py
+package-test:
+	@sh scripts/deps.sh package
+	$(PYTEST) $(PACKAGE_TESTS) $(PYTEST_ARGS)
+.PHONY: package-test
 
 # libFuzzer targets (clang, ASan + UBSan). `make fuzz` runs each for
 # FUZZ_TIME seconds (default 60) on a scratch corpus seeded from
@@ -238,9 +277,11 @@ deps-fuzz:
 .PHONY: fuzz fuzz-run fuzz-quick deps-fuzz
 
 # The C style the tree follows (scripts/style-check.sh: tabs, 80 columns,
-# no trailing blanks, return type on its own line, no strcpy/sprintf...).
+# no trailing blanks, return type on its own line, no strcpy/sprintf...),
+# and the licence line of every source file (scripts/spdx.py).
 style:
 	@sh scripts/style-check.sh
+	@$(PYTHON) scripts/spdx.py --check
 
 # `make squidconf`: does tproxyd load the squid.conf files Squid users
 # have? Runs the corpus's check.sh (../shared/corpora/squidconf, outside
@@ -359,25 +400,73 @@ desync: all
 demo: all
 	@sh scripts/demo.sh $(B)
 
+# `make install`: binaries, configuration (never replacing a file that is
+# there: the administrator's), man pages, systemd units. It refuses
+# binaries that would read another configuration file than the one it
+# installs. $(B)/installed.txt lists what it installed; `make uninstall`
+# removes exactly that (with the same DESTDIR), except configuration files:
+# those that were there before install are not in the list, and those whose
+# content changed since (their SHA-256 is in the list: edited by the
+# administrator) stay, and it says so.
+INSTALLED := $(B)/installed.txt
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/tproxyd \
-		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system
-	install -m 755 $(B)/tproxyd $(B)/tproxyctl $(DESTDIR)$(PREFIX)/sbin/
-	test -e $(DESTDIR)$(SYSCONFDIR)/tproxyd/tproxyd.conf || \
-		install -m 644 etc/tproxyd.conf $(DESTDIR)$(SYSCONFDIR)/tproxyd/
-	test -e $(DESTDIR)$(SYSCONFDIR)/tproxyd/nobump.domains || \
-		install -m 644 etc/nobump.domains $(DESTDIR)$(SYSCONFDIR)/tproxyd/
-	install -m 644 doc/tproxyd.8 doc/tproxyctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 644 doc/tproxyd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-		packaging/tproxyd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/tproxyd.service
-	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-		packaging/tproxyctl.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/tproxyctl.service
+	@$(B)/tproxyd -v | grep -qxF 'configuration file: $(CONF)' || { \
+		echo "make install: $(B)/tproxyd reads another configuration" \
+			"file than $(CONF); run make clean" >&2; exit 1; }
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/tproxyd \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(UNITDIR)
+	install -m 755 $(B)/tproxyd $(B)/tproxyctl $(DESTDIR)$(SBINDIR)/
+	@rm -f $(INSTALLED).new; for f in tproxyd.conf nobump.domains; do \
+		p=$(SYSCONFDIR)/tproxyd/$$f; \
+		if [ -e "$(DESTDIR)$$p" ]; then \
+			echo "make install: keeping $(DESTDIR)$$p (there already)"; \
+			grep -F "conf $$p " $(INSTALLED) >> $(INSTALLED).new \
+				2>/dev/null; \
+		else \
+			echo "install -m 644 etc/$$f $(DESTDIR)$$p"; \
+			install -m 644 etc/$$f "$(DESTDIR)$$p" || exit 1; \
+			echo "conf $$p $$(sha256sum < etc/$$f | cut -d' ' -f1)" \
+				>> $(INSTALLED).new; \
+		fi; \
+	done
+	install -m 644 doc/tproxyd.8 doc/tproxyctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 doc/tproxyd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	for u in tproxyd tproxyctl; do \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' \
+			-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+			packaging/$$u.service \
+			> $(DESTDIR)$(UNITDIR)/$$u.service || exit 1; \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$u.service; \
+	done
+	printf '%s\n' $(SBINDIR)/tproxyd $(SBINDIR)/tproxyctl \
+		$(MANDIR)/man8/tproxyd.8 $(MANDIR)/man8/tproxyctl.8 \
+		$(MANDIR)/man5/tproxyd.conf.5 $(UNITDIR)/tproxyd.service \
+		$(UNITDIR)/tproxyctl.service >> $(INSTALLED).new
+	mv $(INSTALLED).new $(INSTALLED)
+
+uninstall:
+	@test -f $(INSTALLED) || { echo "make uninstall: no $(INSTALLED):" \
+		"nothing installed from this build directory" >&2; exit 1; }
+	@while read -r a b c; do \
+		if [ "$$a" = conf ]; then \
+			if [ "$$(sha256sum < "$(DESTDIR)$$b" 2>/dev/null | \
+				cut -d' ' -f1)" = "$$c" ]; then \
+				echo "rm -f $(DESTDIR)$$b"; rm -f "$(DESTDIR)$$b"; \
+			elif [ -e "$(DESTDIR)$$b" ]; then \
+				echo "make uninstall: keeping $(DESTDIR)$$b" \
+					"(changed since it was installed)"; \
+			fi; \
+		else \
+			echo "rm -f $(DESTDIR)$$a"; rm -f "$(DESTDIR)$$a"; \
+		fi; \
+	done < $(INSTALLED)
+	@rmdir $(DESTDIR)$(SYSCONFDIR)/tproxyd 2>/dev/null || true
+	rm -f $(INSTALLED)
 
 clean:
 	rm -rf build
-.PHONY: demo install clean
+.PHONY: demo install uninstall clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 bench.py - `make bench`: tproxyd against direct forwarding, Squid, HAProxy
 and nginx, each intercepting the same client traffic with TPROXY and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 bumpclient.py - the certificate-cache loads of `make bench` (bump-miss,
 bump-hit; bench/README.md, "Bumped HTTPS"): one HTTPS connection per server

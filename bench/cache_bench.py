@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 cache_bench.py - `make bench-cache` (and the cache part of `make bench`):
 tproxyd's HTTP cache against Squid, nginx proxy_cache and Varnish, in the

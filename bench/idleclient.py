@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 idleclient.py - the "10,000 mostly idle keep-alive connections" load of
 `make bench` (wrk cannot hold connections idle), and its HTTPS twin.

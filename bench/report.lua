@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-2.0-or-later
 -- wrk script: print one machine-readable line at the end of a run.
 done = function(summary, latency, requests)
 	local e = summary.errors

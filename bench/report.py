@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 report.py - turn bench.py's per-run results into bench/results/results.md
 (median of the runs per cell, min-max spread, before/after table) and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 spoofcheck.py - does the proxy under test ever send one client's request
 over an origin connection it opened (spoofed) for another client?

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 zipfclient.py - the client of the cache bench's Zipf and fill workloads
 (bench/cache_bench.py, bench/README.md "Cache").

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make cache-tests: the public HTTP cache test suite (http-cache-tests on
 # npm, github.com/http-tests/cache-tests) run twice on loopback, straight
 # to the suite's server and through a throw-away tproxyd used as a forward

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # scripts/certgen-corpus.sh - the seed corpus of tests/fuzz/fuzz_certgen.c:
 # server certificates (DER) as fuzz_certgen gets them, made here with the
 # openssl command line (nothing from the internet), plus the recorded

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make demo: a three-namespace network (client / router / server), tproxyd
 # intercepting the client's HTTP and HTTPS with TPROXY in the router, and the
 # origin reporting which address it saw. HTTPS by name: tproxyd reads the

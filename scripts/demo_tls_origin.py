@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """demo_tls_origin.py - the HTTPS origin of `make demo`: answers every GET
 with the address the connection came from (so the demo can show that the
 proxy connected from the client's own address) and the TLS server name the

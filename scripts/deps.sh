@@ -1,9 +1,10 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian packages tproxyd needs to build, test and demo.
 # Idempotent: asks dpkg what is already installed and calls apt-get only for
 # what is missing; prints nothing when everything is there.
 #
-#   scripts/deps.sh [build|test|demo|fuzz|bench|cachetests]   (default: test, a superset of build)
+#   scripts/deps.sh [build|test|demo|fuzz|bench|cachetests|package]   (default: test, a superset of build)
 set -eu
 
 build="gcc make pkg-config libev-dev libc-ares-dev libcap-dev libssl-dev"
@@ -43,6 +44,15 @@ test="$test systemd systemd-container"
 # service with a ClamAV database the test writes (EICAR only), mounted
 # for c-icap alone with unshare (util-linux).
 test="$test c-icap libc-icap-mod-virus-scan clamav"
+# make package-test: dpkg-buildpackage with debhelper (debian/rules), and
+# lintian on the .deb (tests/blackbox/test_package.py); the build
+# dependencies of debian/control are those of "build"; logrotate checks the
+# shipped logrotate file.
+package="$build debhelper lintian fakeroot logrotate python3 python3-pytest"
+
+# logrotate: the package's logrotate file is run on a live tproxyd
+# (tests/blackbox/test_logrotate.py).
+test="$test logrotate"
 
 # make cache-tests (scripts/cache-tests.sh asks only when node or npm is
 # missing: a node from elsewhere brings its own npm).
@@ -50,12 +60,13 @@ cachetests="nodejs npm"
 
 case "${1:-test}" in
 build) want=$build ;;
+package) want=$package ;;
 cachetests) want=$cachetests ;;
 test) want=$test ;;
 fuzz) want=$fuzz ;;
 demo) want=$demo ;;
 bench) want=$bench ;;
-*) echo "usage: $0 [build|test|demo|fuzz|bench|cachetests]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|test|demo|fuzz|bench|cachetests|package]" >&2; exit 2 ;;
 esac
 
 missing=

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Record real QUIC client first flights for tests/data/quic/ (issue #19).
 
     scripts/quic-capture.py [--out DIR] [--foxio-pcaps DIR] [--only NAME...]

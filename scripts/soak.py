@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 make soak: about three minutes of mixed load with injected faults through
 one tproxyd, on loopback. Afterwards: the daemon is alive, its descriptor

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # scripts/squid-directives.sh CF_DATA_PRE [TAG] - regenerate
 # tests/unit/squid_directives.h, the list of every directive name Squid
 # knows (each NAME: line of Squid's src/cf.data.pre, aliases included,
@@ -17,6 +18,7 @@ set -eu
 [ $# -ge 1 ] && [ -r "$1" ] || {
 	echo "usage: $0 CF_DATA_PRE [TAG]" >&2; exit 2; }
 tag=${2:-unknown}
+echo "/* SPDX-License-Identifier: GPL-2.0-or-later */"
 echo "/*"
 echo " * squid_directives.h - every directive name Squid knows: the NAME:"
 echo " * lines of Squid's src/cf.data.pre ($tag), aliases and obsolete"

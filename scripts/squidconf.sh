@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # squidconf.sh CORPUS TPROXYD: run the squid.conf corpus's check.sh
 # (CORPUS/check.sh) against the tproxyd binary TPROXYD under the conditions
 # the corpus recorded Squid 5.7's own verdicts in (its squid-ref.sh, see

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # scripts/style-check.sh [FILE...] - check the C style the tree follows.
 #
 # Checks the C files under src/, tools/, tests/unit, tests/fuzz,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Record real TLS first flights for tests/data/tls/ (issue #13).
 
     scripts/tls-capture.py [--out DIR] [--fuzz-corpus DIR] [--only NAME...]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * floor_sendfile.c - the "kernel floor" reference of the cache bench.
  *

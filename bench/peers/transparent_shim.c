@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * transparent_shim.c - LD_PRELOAD shim for the nginx peer of `make bench`.
  *

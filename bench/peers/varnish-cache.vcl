@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Varnish 7.1 under test (bench/cache_bench.py fills in @...@): the origin
 # as its one backend; everything else is Varnish's built-in VCL (which
 # caches by Cache-Control, as the others). Storage is chosen on varnishd's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * acl-t.h - access control lists (Squid's "acl" and "*_access" directives).
  */

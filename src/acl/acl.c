@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * acl.c - matching one ACL against a request, and walking access lists.
  *

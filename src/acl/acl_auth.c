@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * acl_auth.c - proxy_auth and proxy_auth_regex acls (Squid's
  * ACLProxyAuth): matching the user a request authenticated as.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * acl_names.c - the names ssl_error and squid_error acls take: OpenSSL's
  * certificate verification results (X509_V_ERR_*: tls/verify_names.c),

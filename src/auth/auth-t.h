@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * auth-t.h - proxy authentication (Squid's auth_param basic): decoded
  * Basic credentials and the reasons a Proxy-Authorization field is not

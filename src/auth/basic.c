@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * basic.c - decoding Basic credentials and escaping them for the helper
  * (see basic.h).

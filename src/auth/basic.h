@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * basic.h - the Basic scheme's pure parts (RFC 7617, Squid's
  * src/auth/basic/Config.cc and UserRequest.cc): decoding a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cred_cache.c - the Basic credentials cache (see cred_cache.h).
  */

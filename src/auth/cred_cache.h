@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cred_cache.h - the Basic credentials cache (Squid's user cache with
  * credentialsttl): credentials a helper accepted, remembered until

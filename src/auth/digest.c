@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * digest.c - the Digest scheme's pure parts (see digest.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * digest.h - the Digest scheme's pure parts (RFC 2617 with qop=auth and
  * MD5, as Squid's src/auth/digest/ implements it): reading a Digest

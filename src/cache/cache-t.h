@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cache-t.h - types of the HTTP cache's policy (RFC 9111): parsed
  * Cache-Control, why a response is not stored, the refresh rule used for

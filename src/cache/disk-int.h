@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * disk-int.h - what disk.c and disk_fmt.c share: the on-disk object
  * format and the paths of objects and temporary files. Internal to

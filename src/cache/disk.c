@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * disk.c - one cache_dir (see disk.h): writers, readers, unlink and the
  * rebuild scan, each a job for the I/O threads of disk_io.c; the file

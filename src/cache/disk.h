@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * disk.h - one cache_dir: a disk store of whole objects, one file per
  * object, whose every blocking system call (open, pread, write, rename,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * disk_fmt.c - the disk store's object format (see disk-int.h): header
  * encoding, checksum, and the check of an object file (on I/O threads).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * disk_io.c - the disk store's pool of I/O threads (see disk_io.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * disk_io.h - the disk store's pool of I/O threads (internal to
  * src/cache/disk*.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * disk_rw.c - the disk store's writers and readers (see disk.h and the
  * rules in disk.c's head comment): each has at most one job in flight on

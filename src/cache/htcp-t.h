@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * htcp-t.h - HTCP/0.x messages (RFC 2756), the types of htcp.c.
  *

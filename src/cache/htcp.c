@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * htcp.c - HTCP codec (RFC 2756). See htcp.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * htcp.h - HTCP codec (RFC 2756): pure functions over caller-owned bytes,
  * no I/O, no allocation. Only the operations siblings use are built and

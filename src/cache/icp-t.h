@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * icp-t.h - ICPv2 messages (RFC 2186), the types of icp.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * icp.c - ICPv2 codec (RFC 2186). See icp.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * icp.h - ICPv2 codec (RFC 2186): pure functions over caller-owned
  * bytes, no I/O, no allocation.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * marena-t.h - the memory arena of the store: the bodies of complete
  * objects kept in memory, in one memory-backed file (memfd) mapped into

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * marena.c - the store's memory arena: a memfd mapped once, carved into
  * extents of 2^k pages. Allocation takes a freed extent of the same size

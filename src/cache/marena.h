@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * marena.h - the store's memory arena (see marena-t.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * policy-int.h - private to src/cache/policy.c (the decisions) and
  * policy_read.c (the header readers): what both halves use.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * policy.c - RFC 9111's decisions about one exchange (see policy.h):
  * whether a response may be stored, its freshness and age, whether a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * policy.h - the decisions RFC 9111 makes about one request/response
  * pair: pure functions, no I/O, no event loop, no state.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * policy_read.c - the header readers under RFC 9111's decisions (see
  * policy.h): field lookup, Cache-Control (and Surrogate-Control) parsed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * store-int.h - private to src/cache/store.c and store_dir.c: the state
  * of the store and the functions each half calls in the other.

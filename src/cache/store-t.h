@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * store-t.h - the store of one process: stored responses (objects) found
  * by their primary key and, among the variants of a key, by their

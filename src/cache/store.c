@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * store.c - the index of stored responses and their bodies in memory
  * (store.h): a hash table of primary keys whose buckets chain every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * store.h - the store of one process (types in store-t.h): the index of
  * stored responses, their bodies in memory, the cache_mem bound and

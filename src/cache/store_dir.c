@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * store_dir.c - the store's cache_dirs (store.h): which dir takes an
  * object, its file written while the object fills (the metadata a restart

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * acl-int.h - private to the acl parser (acl_parse.c, acl_values.c,
  * acl_finish.c): the type predicates and the value parsers they share.

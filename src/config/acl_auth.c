@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * acl_auth.c - the values of proxy_auth acls (Squid's ACLUserData):
  * "REQUIRED" (any authenticated user) or user names; -i compares them

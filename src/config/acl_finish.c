@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * acl_finish.c - after the whole file is read: domain lists sorted and
  * deduplicated, regexes compiled, address lists merged (with Squid's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * acl_parse.c - the "acl NAME TYPE VALUE..." directive, the predefined
  * ACLs, and references to ACLs from the *_access directives.

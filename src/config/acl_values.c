@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * acl_values.c - the values of "acl" lines: addresses and ranges (and
  * host names resolved at load), ports and numbers, times, MAC addresses,

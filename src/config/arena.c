@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * arena.c - the allocator behind a struct cfg: many small allocations,
  * released all at once by ar_free() (see cfg-int.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg-int.h - private to src/config/: the arena, the lexer, the parser
  * state, the diagnostics, the directive tables and the helpers shared by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_access.c - acl definitions and the access lists that decide who
  * may use tproxyd: http_access and adapted_http_access (the proxy) and

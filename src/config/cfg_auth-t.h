@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_auth-t.h - types of the proxy authentication settings
  * (cfg_auth.c): auth_param basic. Applied by src/proxy/auth.c with a

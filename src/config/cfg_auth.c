@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_auth.c - auth_param (cfg_auth-t.h): the Basic scheme's program,
  * children, realm, credentialsttl, casesensitive and utf8, with Squid

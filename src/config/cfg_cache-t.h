@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_cache-t.h - the HTTP cache's settings (cfg_cache.c, cfg_sibling.c),
  * struct cfg's member cache: the stores and their limits, refresh_pattern,

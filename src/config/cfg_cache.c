@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_cache.c - Squid's directives of the HTTP cache: the stores and
  * their limits (cache_mem, cache_dir, maximum_object_size, ...),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_delay-t.h - delay pools (cfg_delay.c: delay_pools, delay_class,
  * delay_parameters, delay_access, delay_initial_bucket_level,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_delay.c - Squid's delay pools: how fast responses may come from
  * servers (delay_pools, delay_class, delay_parameters, delay_access,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_extacl-t.h - external acls (Squid's external_acl_type and "acl NAME
  * external TYPE [ARG...]"), part of struct cfg: a type's settings and

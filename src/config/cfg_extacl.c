@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_extacl.c - external_acl_type (cfg_extacl-t.h), with the options and
  * defaults of Squid 7's cf.data.pre and parse_externalAclHelper():

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_helper-t.h - types of the helper programs' settings (cfg_helper.c),
  * part of struct cfg: url_rewrite_* and store_id_* (Squid's redirect.cc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_helper.c - the helper programs' directives (cfg_helper-t.h):
  * url_rewrite_program, url_rewrite_children, url_rewrite_access,

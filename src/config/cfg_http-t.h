@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_http-t.h - types of the HTTP relaying settings (cfg_http.c), part
  * of struct cfg.

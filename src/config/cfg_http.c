@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_http.c - how requests are relayed: the headers tproxyd adds
  * (forwarded_for, via, visible_hostname), header size limits, timeouts,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_icap-t.h - the ICAP client's settings (cfg_icap.c): icap_enable,
  * icap_service, adaptation_access and the icap_* tunables. Used by

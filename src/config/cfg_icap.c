@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_icap.c - Squid's ICAP client directives (RFC 3507): icap_enable,
  * icap_service, adaptation_access (and Squid 3.0's icap_access), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_ignored.c - Squid directives tproxyd accepts and ignores, so that
  * an existing squid.conf loads unchanged, each with the reason why

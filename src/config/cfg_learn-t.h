@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_learn-t.h - learning the DNS answers clients receive, so that Host
  * and SNI verification accept the addresses clients were actually given

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_learn.c - learning the DNS answers clients receive (tproxyd's own
  * directives, not Squid's), so that Host and SNI verification accept the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_log-t.h - types of the log settings (cfg_log.c), part of struct cfg:
  * the access_log lines with their formats and ACLs.
@@ -25,6 +26,10 @@ struct cfg_alog {
 	enum alog_module        module;
 	char                   *place;	/* path, or the text after "MOD:" */
 	int                     prio;	/* syslog: facility | priority */
+	int                     on_error_drop;	/* on-error=drop: a file
+					   that cannot be opened at start-up
+					   is not fatal (Squid's default,
+					   on-error=die, is) */
 	struct sockaddr_storage addr;	/* udp, tcp */
 	socklen_t               addrlen;
 	const struct logformat *fmt;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_log.c - the logs: logformat, access_log (several, each with its
  * module, format and ACLs), strip_query_terms, cache_log and
@@ -123,7 +124,7 @@ syslog_name(const char *s, size_t len, int *v)
  * be left out): Squid's defaults are local4 and info. */
 static int
 parse_syslog(struct cfg_parse *p, const struct tok *t, const char *place,
-	     int *prio)
+	     int *prio, const char *dname)
 {
 	const char *dot;
 	int v, fac = LOG_LOCAL4, pri = LOG_INFO, i;
@@ -133,9 +134,9 @@ parse_syslog(struct cfg_parse *p, const struct tok *t, const char *place,
 		dot = place + strcspn(place, ".|");
 		len = (size_t)(dot - place);
 		if (!syslog_name(place, len, &v)) {
-			cfg_err(p, t, "access_log: unknown syslog facility or "
-				"priority '%.*s' in '%s'", (int)len, place,
-				t->s);
+			cfg_err(p, t, "%s: unknown syslog facility or "
+				"priority '%.*s' in '%s'", dname, (int)len,
+				place, t->s);
 			return -1;
 		}
 		if (v & LOG_FACMASK)
@@ -145,8 +146,8 @@ parse_syslog(struct cfg_parse *p, const struct tok *t, const char *place,
 		place = *dot ? dot + 1 : dot;
 	}
 	if (*place != '\0') {
-		cfg_err(p, t, "access_log: expected syslog:FACILITY.PRIORITY, "
-			"not '%s'", t->s);
+		cfg_err(p, t, "%s: expected syslog:FACILITY.PRIORITY, "
+			"not '%s'", dname, t->s);
 		return -1;
 	}
 	*prio = fac | pri;
@@ -211,9 +212,11 @@ bad:
  * access_log MODULE:PLACE [option=value...] [FORMAT] [acl...]
  * access_log none [acl...]
  * Modules: stdio and daemon (a file, written by tproxyd itself), syslog,
- * udp, tcp; a bare /path is a file. Options: logformat=NAME; buffer-size,
- * on-error and rotate are accepted (tproxyd buffers up to a second,
- * drops on errors and leaves renaming to logrotate).
+ * udp, tcp; a bare /path is a file. Options: logformat=NAME;
+ * on-error=die|drop (die, the default: a file that cannot be opened at
+ * start-up stops tproxyd; drop: it starts without it); buffer-size and
+ * rotate are accepted (tproxyd buffers up to a second and leaves renaming
+ * to logrotate).
  */
 static void
 set_access_log(struct cfg_parse *p, const struct tok *t, size_t n)
@@ -244,7 +247,8 @@ set_access_log(struct cfg_parse *p, const struct tok *t, size_t n)
 		   strncmp(v, "syslog:", 7) == 0) {
 		a.module = ALOG_SYSLOG;
 		a.place = ar_strdup(p->ar, colon ? colon + 1 : "");
-		bad = parse_syslog(p, &t[1], a.place, &a.prio) < 0;
+		bad = parse_syslog(p, &t[1], a.place, &a.prio,
+				   "access_log") < 0;
 	} else if (strncmp(v, "udp:", 4) == 0 || strncmp(v, "tcp:", 4) == 0) {
 		a.module = v[0] == 'u' ? ALOG_UDP : ALOG_TCP;
 		a.place = ar_strdup(p->ar, colon + 1);
@@ -259,11 +263,19 @@ set_access_log(struct cfg_parse *p, const struct tok *t, size_t n)
 		return;
 	}
 	for (; i < n && strchr(t[i].s, '=') != NULL; i++) {
-		if (strncmp(t[i].s, "logformat=", 10) == 0)
+		if (strncmp(t[i].s, "logformat=", 10) == 0) {
 			fmt = t[i].s + 10;
-		else if (strncmp(t[i].s, "buffer-size=", 12) != 0 &&
-			 strncmp(t[i].s, "on-error=", 9) != 0 &&
-			 strncmp(t[i].s, "rotate=", 7) != 0) {
+		} else if (strncmp(t[i].s, "on-error=", 9) == 0) {
+			if (strcmp(t[i].s + 9, "drop") == 0) {
+				a.on_error_drop = 1;
+			} else if (strcmp(t[i].s + 9, "die") != 0) {
+				cfg_err(p, &t[i], "access_log: on-error= "
+					"takes die or drop, not '%s'",
+					t[i].s + 9);
+				bad = 1;
+			}
+		} else if (strncmp(t[i].s, "buffer-size=", 12) != 0 &&
+			   strncmp(t[i].s, "rotate=", 7) != 0) {
 			cfg_err(p, &t[i], "access_log: unknown option '%s'",
 				t[i].s);
 			bad = 1;
@@ -352,10 +364,37 @@ set_client_netmask(struct cfg_parse *p, const struct tok *t, size_t n)
 	c->client_netmask_set = 1;
 }
 
+/*
+ * cache_log /path, or cache_log syslog[:FACILITY[.PRIORITY]]: the system
+ * log (default facility local4, as Squid's -s), each line with its own
+ * priority (a PRIORITY given is accepted and unused). Anything else is an
+ * error: a relative name would be a file in the directory tproxyd happens
+ * to start in.
+ */
 static void
 set_cache_log(struct cfg_parse *p, const struct tok *t, size_t n)
 {
+	const char *v;
+	int prio;
+
+	if (cfg_nargs(p, t, n, 1, 1) < 0)
+		return;
+	v = t[1].s;
+	if (strcmp(v, "syslog") == 0 || strncmp(v, "syslog:", 7) == 0) {
+		if (parse_syslog(p, &t[1], v[6] ? v + 7 : "", &prio,
+				 "cache_log") < 0)
+			return;
+		p->c->cache_log = NULL;
+		p->c->cache_log_syslog = prio & LOG_FACMASK;
+		return;
+	}
+	if (v[0] != '/') {
+		cfg_err(p, &t[1], "cache_log: expected an absolute path or "
+			"syslog:FACILITY, not '%s'", v);
+		return;
+	}
 	cfg_set_string(p, t, n, &p->c->cache_log, 0);
+	p->c->cache_log_syslog = 0;
 }
 
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_ports-t.h - types of the listening ports (cfg_ports.c: http_port,
  * https_port, stats_port), part of struct cfg.
@@ -27,6 +28,8 @@ struct cfg_port {
 	char           *name;		/* name=, default "PORT" or
 					   "ADDR:PORT" */
 	unsigned        https:1;	/* https_port: clients speak TLS */
+	unsigned        log_scrapes:1;	/* stats_port ... log: scrapes go
+					   to access_log (not by default) */
 	unsigned        ssl_bump:1;	/* ssl-bump: the ssl_bump rules
 					   decide (peek, splice, terminate);
 					   https_port only for now (an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_ports.c - the listening ports: http_port (the proxy's ports, in
  * forward, NAT interception, TPROXY or accel mode), https_port (TLS
@@ -413,8 +414,9 @@ set_https_port(struct cfg_parse *p, const struct tok *t, size_t n)
 }
 
 /*
- * stats_port [ADDR:]PORT: the Prometheus /metrics endpoint. Without an
- * address it listens on 127.0.0.1 only: metrics are not for the world.
+ * stats_port [ADDR:]PORT [log]: the Prometheus /metrics endpoint. Without
+ * an address it listens on 127.0.0.1 only: metrics are not for the world.
+ * Scrapes are not client traffic: access_log has them only with "log".
  */
 static void
 set_stats_port(struct cfg_parse *p, const struct tok *t, size_t n)
@@ -424,11 +426,20 @@ set_stats_port(struct cfg_parse *p, const struct tok *t, size_t n)
 	unsigned pn;
 	size_t i;
 
-	if (cfg_nargs(p, t, n, 1, 1) < 0)
+	if (cfg_nargs(p, t, n, 1, 2) < 0)
 		return;
 	memset(&port, 0, sizeof(port));
 	if (port_addr(p, &t[1], t[0].s, &port) < 0)
 		return;
+	if (n == 3) {
+		if (strcmp(t[2].s, "log") != 0) {
+			cfg_err(p, &t[2], "stats_port: unknown option '%s' "
+				"(the only one is 'log': write scrapes to "
+				"access_log)", t[2].s);
+			return;
+		}
+		port.log_scrapes = 1;
+	}
 	if (port.wildcard) {
 		pn = ntohs(((struct sockaddr_in6 *)&port.addr)->sin6_port);
 		memset(&port.addr, 0, sizeof(port.addr));

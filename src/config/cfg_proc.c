@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_proc.c - the process: workers and their CPUs, descriptor and
  * connection limits, the pid file, the user to run as and how long a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_qos-t.h - types of the packet marking settings (cfg_qos.c:
  * tcp_outgoing_tos, tcp_outgoing_mark, clientside_tos, clientside_mark),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_qos.c - marking the packets of server and client connections, so
  * that a router (TOS/DSCP) or the proxy box's own netfilter and policy

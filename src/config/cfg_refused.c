@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_refused.c - Squid directives tproxyd refuses: those that decide
  * access, authentication, content or privacy (or need a feature that does)

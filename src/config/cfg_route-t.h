@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_route-t.h - types of the routing settings (cfg_route.c:
  * tcp_outgoing_address, cache_peer), part of struct cfg.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_route.c - where and from which address a request leaves: client
  * address spoofing (TPROXY), Host verification, tcp_outgoing_address,

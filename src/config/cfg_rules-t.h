@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_rules-t.h - types of the request and reply rules (cfg_rules.c):
  * http_reply_access, body size limits, deny_info, the header rules,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_rules.c - the rules Squid applies to each request and reply on top
  * of http_access: http_reply_access, reply_body_max_size,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_sibling.c - Squid's directives of the sibling protocols, ICP (RFC
  * 2186) and HTCP (RFC 2756): the ports this cache answers on (icp_port,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_tls-t.h - types of the TLS interception rules (cfg_tls.c): ssl_bump
  * and on_unsupported_protocol; struct cfg's member tls. Read by

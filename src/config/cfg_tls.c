@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_tls.c - the rules of TLS interception (c->tls, cfg_tls-t.h):
  * ssl_bump (what to do with an intercepted TLS connection at each step:

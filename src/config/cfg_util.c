@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_util.c - helpers every directive module shares: argument counts,
  * on|off, numbers, numeric addresses, access lists, and Squid's time and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_wccp2-t.h - types of the WCCPv2 settings (cfg_wccp2.c: the wccp2_*
  * directives), struct cfg's member wccp2. Read by src/wccp/.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_wccp2.c - Squid's WCCPv2 directives (wccp2_*). Values are stored
  * in the wire's units in c->wccp2 (cfg_wccp2-t.h); src/wccp/ turns them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * config-t.h - the parsed configuration (squid.conf syntax and names).
  *
@@ -63,7 +64,11 @@ struct cfg {
 	unsigned char   client_netmask4[4];	/* for IPv4 clients */
 	unsigned char   client_netmask6[16];	/* for IPv6 clients */
 	int             debug_level;	/* debug_options ALL,N */
-	char           *cache_log;
+	char           *cache_log;	/* a file, or NULL with
+					   cache_log_syslog */
+	int             cache_log_syslog;	/* cache_log syslog[:FAC]: the
+						   facility (LOG_LOCAL4 ...),
+						   0 for a file */
 
 	/* cfg_proc.c: processes (issue 7), overload (issue 6). */
 	char           *pid_filename;

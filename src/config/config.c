@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * config.c - loading a configuration: the list of directive modules, the
  * read loop that hands each line to its module, the modules' defaults and

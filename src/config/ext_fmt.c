@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ext_fmt.c - the FORMAT of an external_acl_type (Squid's
  * parse_externalAclHelper() and makeExternalAclKey()): Squid's old

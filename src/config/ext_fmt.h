@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ext_fmt.h - the FORMAT of an external_acl_type (cfg_extacl-t.h) and
  * the line it makes for a request. Pure: no I/O, no allocation. The

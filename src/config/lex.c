@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lex.c - squid.conf lines: comments, blank lines, backslash continuation,
  * whitespace-separated tokens, "quoted" values, include PATH with glob,

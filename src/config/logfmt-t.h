@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * logfmt-t.h - a compiled access.log format (Squid's logformat): the
  * format string is parsed once, at load, into a list of tokens; each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * logfmt.h - compiling Squid's logformat strings (logfmt_parse.c), once,
  * when the configuration loads; the tokens are in logfmt-t.h, and

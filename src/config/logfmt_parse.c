@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * logfmt_parse.c - Squid's logformat: the format compiler, run when the
  * configuration loads. A format string becomes a list of tokens

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * buf.h - operations on struct buf (see buf-t.h for the invariants).
  */

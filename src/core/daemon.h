@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * daemon.h - process plumbing: pid file, detaching, signalling a running
  * instance (-k).

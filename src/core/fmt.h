@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fmt.h - number and address formatting for the per-request paths
  * (request heads, access.log lines), where snprintf's format parsing cost

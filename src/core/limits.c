@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * limits.c - the descriptor and connection budget (see limits.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * limits.h - the descriptor and connection budget of this process.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * main.c - tproxyd's entry point: command line (Squid's flags), start-up,
  * reconfiguration and shutdown.
@@ -7,7 +8,9 @@
  *   tproxyd -v
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -22,6 +25,7 @@
 #include "config/config.h"
 #include "core/daemon.h"
 #include "core/limits.h"
+#include "core/notify.h"
 #include "core/priv.h"
 #include "core/sa.h"
 #include "event/loop.h"
@@ -48,7 +52,7 @@ static const char *conf_path = TPROXYD_CONF;
 static struct cfg *cur;
 static struct lsn *listeners;
 static struct evl_signal sig_hup, sig_term, sig_int, sig_usr1;
-static struct evl_timer tick;
+static struct evl_timer tick, watchdog;
 static int shutting_down;
 static double shutdown_deadline;
 static char hostname[256];
@@ -65,7 +69,8 @@ usage(FILE *f)
 		"  -k parse   check the configuration and exit\n"
 		"  -k reconfigure|rotate|shutdown|interrupt|kill|check\n"
 		"             signal the running instance (via pid_filename)\n"
-		"  -v         print the version and exit\n", TPROXYD_CONF);
+		"  -v         print the version and the default "
+		"configuration file, and exit\n", TPROXYD_CONF);
 }
 
 /* Print configuration diagnostics; returns the number of errors. */
@@ -218,6 +223,42 @@ set_hostname(const struct cfg *c)
 	proxy_set_hostname(hostname);
 }
 
+/* Open cache_log as c says: a file, or the system log. Returns 0 or a
+ * negative errno. */
+static int
+open_cache_log(const struct cfg *c, int stderr_level)
+{
+	if (c->cache_log_syslog)
+		return log_open_syslog(c->cache_log_syslog, stderr_level);
+	return log_open(c->cache_log, stderr_level);
+}
+
+/* How cache_log is named in messages. */
+static const char *
+cache_log_name(const struct cfg *c)
+{
+	return c->cache_log_syslog ? "syslog" : c->cache_log ? c->cache_log :
+		"stderr";
+}
+
+/* systemd's one-line status (notify.h): ports and connections. */
+static void
+tell_status(void)
+{
+	char text[128];
+	struct lsn *l;
+	unsigned n = 0;
+
+	if (!notify_enabled())
+		return;
+	for (l = listeners; l; l = l->next)
+		n++;
+	snprintf(text, sizeof(text), "serving %u port%s, %u connection%s", n,
+		 n == 1 ? "" : "s", proxy_nclients(),
+		 proxy_nclients() == 1 ? "" : "s");
+	notify_status(text);
+}
+
 /*
  * Make the listeners match c: keep the sockets of ports that stay (so no
  * client is refused during a reload), open the new ones, close the rest.
@@ -326,11 +367,13 @@ reconfigure(void)
 		return;
 	}
 	/* Reopen a log only when its path changed (-k rotate reopens). */
-	if (c->cache_log && (cur->cache_log == NULL ||
-			     strcmp(c->cache_log, cur->cache_log) != 0) &&
-	    log_open(c->cache_log, -2) < 0)
+	if ((c->cache_log_syslog != cur->cache_log_syslog ||
+	     (c->cache_log && (cur->cache_log == NULL ||
+			       strcmp(c->cache_log, cur->cache_log) != 0))) &&
+	    (c->cache_log || c->cache_log_syslog) &&
+	    open_cache_log(c, -2) < 0)
 		log_msg(LOG_CRIT, "WARNING: cannot open cache_log %s",
-			c->cache_log);
+			cache_log_name(c));
 	/* The access_log lines belong to c: reopen them all. */
 	alog_open(c);
 	log_set_level(c->debug_level);
@@ -363,6 +406,7 @@ begin_shutdown(void)
 		return;
 	}
 	shutting_down = 1;
+	notify_send("STOPPING=1\n");
 	while ((l = listeners) != NULL) {
 		listeners = l->next;
 		lsn_close(l);
@@ -377,6 +421,27 @@ begin_shutdown(void)
 		evl_break();
 }
 
+/* -k rotate: reopen cache_log; when that fails, say so (in the file still
+ * open, and on stderr: the journal under systemd) and keep writing to the
+ * file open until now rather than to nowhere. (With -d or the journal,
+ * log_msg() writes to stderr already.) */
+static void
+rotate_cache_log(void)
+{
+	int rc;
+
+	if ((cur->cache_log == NULL && !cur->cache_log_syslog) ||
+	    (rc = open_cache_log(cur, -2)) == 0)
+		return;
+	log_msg(LOG_CRIT, "WARNING: -k rotate: cannot reopen cache_log %s: "
+		"%s; still writing to the file open before",
+		cache_log_name(cur), strerror(-rc));
+	if (!log_journal_detect() && log_stderr_level() < LOG_CRIT)
+		fprintf(stderr, "tproxyd: WARNING: -k rotate: cannot reopen "
+			"cache_log %s: %s; still writing to the file open "
+			"before\n", cache_log_name(cur), strerror(-rc));
+}
+
 static void
 signal_cb(struct evl_signal *s)
 {
@@ -384,13 +449,18 @@ signal_cb(struct evl_signal *s)
 
 	switch (sig) {
 	case SIGHUP:
-		if (!shutting_down)
+		if (!shutting_down) {
+			notify_reloading();
 			reconfigure();
+			/* Running again, with the new configuration or, when
+			 * it had errors, the previous one (cache.log says). */
+			notify_send("READY=1\n");
+			tell_status();
+		}
 		break;
 	case SIGUSR1:	/* -k rotate: reopen the logs */
 		alog_reopen();
-		if (cur->cache_log)
-			log_open(cur->cache_log, -2);
+		rotate_cache_log();
 		break;
 	default:
 		begin_shutdown();
@@ -416,7 +486,17 @@ tick_cb(struct evl_timer *t)
 			return;
 		}
 	}
+	if (!shutting_down)
+		tell_status();
 	evl_timer_arm(t, shutting_down ? 0.1 : 1.0);
+}
+
+/* WatchdogSec=: the event loop is turning. */
+static void
+watchdog_cb(struct evl_timer *t)
+{
+	notify_send("WATCHDOG=1\n");
+	evl_timer_arm(t, notify_watchdog_interval());
 }
 
 /* -k ACTION: signal the instance whose pid file the configuration names. */
@@ -483,6 +563,10 @@ serve(void)
 	evl_signal_start(&sig_usr1, SIGUSR1, signal_cb, NULL);
 	evl_timer_init(&tick, tick_cb, NULL);
 	evl_timer_arm(&tick, 1.0);
+	if (notify_watchdog_interval() > 0) {
+		evl_timer_init(&watchdog, watchdog_cb, NULL);
+		evl_timer_arm(&watchdog, notify_watchdog_interval());
+	}
 	/* Helper programs: never before the privileges are dropped. */
 	rewrite_start(cur);
 	extacl_start(cur);
@@ -499,6 +583,7 @@ static int
 serve_init(void)
 {
 	const char *err;
+	char aerr[512];
 
 	if (evl_init() < 0) {
 		fprintf(stderr, "tproxyd: cannot create the event loop\n");
@@ -508,6 +593,13 @@ serve_init(void)
 	lsn_register("http", &proxy_proto_http);
 	lsn_register("tls", &proxy_proto_tls);
 	alog_open(cur);	/* reports the outputs it cannot open */
+	/* Starting without a log that was asked for is an error (Squid's
+	 * on-error=die), unless its line says on-error=drop. */
+	if (alog_check_start(aerr, sizeof(aerr)) < 0) {
+		log_msg(LOG_CRIT, "FATAL: %s", aerr);
+		fprintf(stderr, "tproxyd: FATAL: %s\n", aerr);
+		return -1;
+	}
 	if (dns_init(cur->dns_nameservers, &err) < 0) {
 		log_msg(LOG_CRIT, "FATAL: DNS resolver: %s", err);
 		fprintf(stderr, "tproxyd: FATAL: DNS resolver: %s\n", err);
@@ -524,6 +616,9 @@ serve_init(void)
 #define MAX_KIDS 64
 
 static pid_t kid_pid[MAX_KIDS + 1];	/* 1-based, like Squid's kid numbers */
+/* Each first worker writes a byte here once its listeners are open (the
+ * master then tells systemd it is ready); -1 in later ones. */
+static int kid_ready_fd = -1;
 static double kid_started[MAX_KIDS + 1];
 static unsigned kid_quick_deaths;
 
@@ -559,6 +654,7 @@ static void
 kid_main(unsigned kid, const sigset_t *oldmask)
 {
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	notify_disable();	/* only the master talks to systemd */
 	/* A worker must not outlive its master (nobody would reap or
 	 * restart it, and it would hold the ports). */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -571,6 +667,11 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 	lsn_set_reuseport(1);
 	if (serve_init() < 0 || apply_listeners(cur) < 0)
 		_exit(1);
+	if (kid_ready_fd >= 0) {
+		(void)!write(kid_ready_fd, "", 1);
+		close(kid_ready_fd);
+		kid_ready_fd = -1;
+	}
 	cache_open_disks(cur, kid);
 	my_kid = kid;
 	cache_siblings_start(cur, kid == 1);
@@ -610,6 +711,31 @@ kids_signal(int sig)
 			kill(kid_pid[k], sig);
 }
 
+/* Wait (up to 30 s) until n workers have said their listeners are open,
+ * or all have gone, on the read end fd of their pipe; closes it. Returns
+ * whether all of them did. */
+static int
+wait_kids_ready(int fd, unsigned n)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	double deadline = now_s() + 30;
+	char buf[MAX_KIDS];
+	ssize_t r;
+
+	if (fd < 0)
+		return 1;
+	while (n > 0 && now_s() < deadline) {
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		r = read(fd, buf, sizeof(buf));
+		if (r <= 0)
+			break;	/* every worker is gone */
+		n = (size_t)r >= n ? 0 : n - (unsigned)r;
+	}
+	close(fd);
+	return n == 0;
+}
+
 /*
  * The master of several workers: it holds the pid file, checks new
  * configurations before passing -k reconfigure on, restarts a worker that
@@ -622,8 +748,10 @@ master_run(void)
 {
 	sigset_t set, old;
 	siginfo_t si;
+	struct timespec wd_ts;
 	unsigned k, alive;
-	int st, stopping = 0;
+	int st, stopping = 0, p[2];
+	double wd, wd_next, left;
 	pid_t pid;
 
 	sigemptyset(&set);
@@ -634,13 +762,42 @@ master_run(void)
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	log_set_kid(0);		/* the master's lines carry no kid number */
+	if (pipe2(p, O_CLOEXEC) < 0)
+		p[0] = p[1] = -1;
+	kid_ready_fd = p[1];
 	for (k = 1; k <= cur->workers; k++)
 		if (kid_spawn(k, &old) < 0)
 			return 1;
+	if (p[1] >= 0)
+		close(p[1]);
+	kid_ready_fd = -1;
 	log_msg(LOG_CRIT, "Started %u workers", cur->workers);
+	if (wait_kids_ready(p[0], cur->workers))
+		notify_send("READY=1\nSTATUS=serving with %u workers\n",
+			    cur->workers);
+	else	/* systemd's start times out: the workers cannot serve */
+		log_msg(LOG_CRIT, "WARNING: not every worker could open its "
+			"ports; not telling systemd tproxyd is ready");
 	daemon_ready(0);
+	wd = notify_watchdog_interval();
+	wd_next = now_s() + wd;
 	for (;;) {
-		if (sigwaitinfo(&set, &si) < 0)
+		/* WatchdogSec=: a ping every wd seconds, however often
+		 * signals come. */
+		if (wd > 0 && now_s() >= wd_next) {
+			notify_send("WATCHDOG=1\n");
+			wd_next = now_s() + wd;
+		}
+		if (wd > 0) {
+			left = wd_next - now_s();
+			if (left < 0)
+				left = 0;
+			wd_ts.tv_sec = (time_t)left;
+			wd_ts.tv_nsec = (long)((left - (double)wd_ts.tv_sec) *
+					       1e9);
+		}
+		if ((wd > 0 ? sigtimedwait(&set, &si, &wd_ts) :
+		     sigwaitinfo(&set, &si)) < 0)
 			continue;
 		switch (si.si_signo) {
 		case SIGCHLD:
@@ -676,7 +833,10 @@ master_run(void)
 			break;
 		case SIGHUP: {
 			struct cfg_msgs m = { 0 };
-			struct cfg *c = cfg_load(conf_path, &m);
+			struct cfg *c;
+
+			notify_reloading();
+			c = cfg_load(conf_path, &m);
 
 			print_msgs(&m, 1);
 			cfg_msgs_free(&m);
@@ -684,6 +844,7 @@ master_run(void)
 				log_msg(LOG_CRIT, "ERROR: the new "
 					"configuration has errors; still "
 					"running with the previous one");
+				notify_send("READY=1\n");
 				break;
 			}
 			if (c->workers != cur->workers)
@@ -692,17 +853,19 @@ master_run(void)
 					cur->workers);
 			cfg_unref(c);
 			kids_signal(SIGHUP);
+			notify_send("READY=1\n");
 			break;
 		}
 		case SIGUSR1:
-			if (cur->cache_log)
-				log_open(cur->cache_log, -2);
+			rotate_cache_log();
 			kids_signal(SIGUSR1);
 			break;
 		default:	/* SIGTERM, SIGINT: the kids drain and exit */
-			if (!stopping)
+			if (!stopping) {
 				log_msg(LOG_CRIT, "Preparing for shutdown: "
 					"stopping %u workers", cur->workers);
+				notify_send("STOPPING=1\n");
+			}
 			stopping = 1;
 			kids_signal(si.si_signo);
 			break;
@@ -725,6 +888,9 @@ run(int foreground, int debug_level)
 	size_t i;
 	int rc;
 
+	notify_init();
+	/* Under systemd: cache.log lines go to the journal too. */
+	log_journal_detect();
 	cur = cfg_load(conf_path, &m);
 	print_msgs(&m, 0);
 	if (cur == NULL) {
@@ -753,11 +919,12 @@ run(int foreground, int debug_level)
 		perror("tproxyd: fork");
 		return 1;
 	}
-	if (cur->cache_log && (rc = log_open(cur->cache_log, debug_level)) < 0)
+	if ((cur->cache_log || cur->cache_log_syslog) &&
+	    (rc = open_cache_log(cur, debug_level)) < 0)
 		fprintf(stderr, "tproxyd: WARNING: cannot open cache_log %s: "
-			"%s; logging to stderr\n", cur->cache_log,
+			"%s; logging to stderr\n", cache_log_name(cur),
 			strerror(-rc));
-	if (cur->cache_log == NULL)
+	if (cur->cache_log == NULL && !cur->cache_log_syslog)
 		log_open(NULL, debug_level);
 	log_set_level(cur->debug_level);	/* debug_options ALL,N */
 	log_msg(LOG_CRIT, "Starting tproxyd version %s", TPROXYD_VERSION);
@@ -785,8 +952,8 @@ run(int foreground, int debug_level)
 			goto fail;
 		if (apply_listeners(cur) < 0) {
 			fprintf(stderr, "tproxyd: FATAL: cannot open the "
-				"http_port listeners (see %s)\n", cur->cache_log
-				? cur->cache_log : "stderr");
+				"http_port listeners (see %s)\n",
+				cache_log_name(cur));
 			goto fail;
 		}
 		wccp2_start(cur);
@@ -821,6 +988,8 @@ run(int foreground, int debug_level)
 		cache_siblings_start(cur, 1);
 		adapt_configure(cur);
 		daemon_ready(0);
+		notify_send("READY=1\n");
+		tell_status();
 		serve();
 		rc = 0;
 	}
@@ -859,7 +1028,9 @@ main(int argc, char **argv)
 			debug_level = atoi(optarg);
 			break;
 		case 'v':
-			printf("tproxyd version %s\n", TPROXYD_VERSION);
+			printf("tproxyd version %s\n"
+			       "configuration file: %s\n", TPROXYD_VERSION,
+			       TPROXYD_CONF);
 			return 0;
 		case 'h':
 			usage(stdout);

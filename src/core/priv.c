@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * priv.c - probe for and keep the capability transparent proxying needs,
  * drop everything else. The only file in tproxyd that uses libcap.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * priv.h - privileges: the one place in tproxyd that knows about Linux
  * capabilities (and the only user of libcap).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sa.h - small helpers over socket addresses (IPv4 and IPv6 only).
  */

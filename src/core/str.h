@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * str.h - (pointer, length) string views. Views never own memory.
  */

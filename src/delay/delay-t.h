@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * delay-t.h - Squid's delay pools: token buckets that limit how fast
  * bytes move (delay_pools, delay_class, delay_parameters; the buckets of

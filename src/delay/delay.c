@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * delay.c - the buckets of delay pools (Squid's DelayBucket, DelayVector,
  * the class 1-3 pools of delay_pools.cc, and the per-address buckets of

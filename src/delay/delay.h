@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * delay.h - delay pools' buckets (types in delay-t.h). Pure: no I/O, no
  * clock (every function that refills takes the time now, in seconds,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * loop-t.h - event loop types: a thin seam over libev.
  *

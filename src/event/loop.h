@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * loop.h - the event loop (see loop-t.h for the lifecycle rule).
  */

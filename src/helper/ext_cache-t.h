@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ext_cache-t.h - the answers of a helper kept under the line they answer
  * (Squid's external_acl cache, for external_acl_type): an entry and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ext_cache.c - the answers of an external_acl_type's helper, kept under
  * the line they answer (Squid's external_acl cache): OK answers for ttl

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ext_cache.h - the answers of a helper kept under their line
  * (ext_cache-t.h). Pure: no I/O; the clock is the caller's (seconds).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * helper-t.h - Squid's helper programs (url_rewrite_program,
  * store_id_program; next: auth_param, external_acl_type): the options of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * helper.c - pools of helper programs (see helper.h), after Squid's
  * src/helper.cc: the same options (children-max, startup, idle,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * helper.h - a pool of helper programs (Squid's helper.cc): children
  * started with fork+exec as cache_effective_user without capabilities,

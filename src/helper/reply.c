@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * reply.c - reading helper reply lines, as Squid's Helper::Reply reads
  * them (src/helper/Reply.cc, strwordtok() in src/String.cc): result code,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * reply.h - reading helper reply lines (pure: no I/O, no allocation, no
  * globals). The pool (helper.c) cuts the lines and the channel IDs; the

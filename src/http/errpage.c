@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * errpage.c - short HTML error pages named like Squid's ERR_* templates,
  * with the X-Squid-Error header Squid sends, so monitoring that looks for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * errpage.h - responses tproxyd makes itself: Squid's ERR_* pages.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * h1-ctab.h - private to src/http/: the character classes shared by the
  * head parser (h1.c) and the chunked codec (h1_chunk.c), and their limits.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * h1-t.h - types of the HTTP/1.1 parser and message framing (RFC 9112).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * h1.c - HTTP/1.1 message parser and framing rules (RFC 9112).
  *

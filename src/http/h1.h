@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * h1.h - HTTP/1.1 parser, framing rules and field-list helpers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * h1_chunk.c - HTTP/1.1 message bodies (RFC 9112 6, 7.1): the resumable
  * body scanner, a byte-at-a-time state machine for chunk framing with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * hdr.h - rewriting header blocks on their way through the proxy:
  * hop-by-hop fields removed (RFC 9110 7.6.1), Via added, X-Forwarded-For

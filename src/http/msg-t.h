@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * msg-t.h - a kept message head: the start line's facts and an owned copy
  * of the header fields, as they were received.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * url.c - authorities and absolute URLs (see url.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * url.h - request-target pieces: the authority of an absolute http:// URL
  * and "host[:port]" authorities (RFC 9110 4.2, 7.2; RFC 9112 3.2).

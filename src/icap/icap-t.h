@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * icap-t.h - types of the ICAP client (RFC 3507): the pure message layer
  * (requests built into a caller's buffer, responses parsed into views of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * icap.c - the ICAP message layer (RFC 3507): requests, responses, the
  * Encapsulated header, the chunked body with "ieof", OPTIONS. Pure: reads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * icap.h - the ICAP client's message layer (types in icap-t.h). Pure: no
  * I/O, no globals; parsers return views into the caller's bytes.

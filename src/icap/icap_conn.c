@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * icap_conn.c - connections to ICAP services (RFC 3507) on the event
  * loop. Each service keeps a pool of idle persistent connections; a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * icap_conn.h - connections to ICAP services and the transactions over
  * them (types in icap-t.h): a pool of persistent connections per service,

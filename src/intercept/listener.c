@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * listener.c - listening sockets (http_port, stats_port): open, bind,
  * listen, keep across a reload, and accept, handing each connection to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * listener.h - the listening sockets (http_port, stats_port) and their
  * accept loop.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * loopguard.c - forwarding loops seen in Via (see loopguard.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * loopguard.h - telling a request that went round in a loop (loopguard.c):
  * its Via already names this proxy. The other half, a connection that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * origdst.h - where an intercepted client meant to go.
  */

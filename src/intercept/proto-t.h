@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * proto-t.h - a listening port's protocol: what an accepted connection is
  * handed to. HTTP today (proxy/); TLS peeking and UDP relaying plug in as

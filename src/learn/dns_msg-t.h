@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * dns_msg-t.h - types of the DNS response reader (dns_msg.c; functions in
  * dns_msg.h): the header facts of a message and the answer records the

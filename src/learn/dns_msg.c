@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * dns_msg.c - a hand-written reader of DNS responses (RFC 1035 section
  * 4, RFC 3596 for AAAA). Every read is checked against the message

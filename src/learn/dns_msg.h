@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * dns_msg.h - a pure, bounds-checked reader of DNS responses (one UDP
  * payload), for the learner (learn.c). Types in dns_msg-t.h.

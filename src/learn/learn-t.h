@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * learn-t.h - types of the DNS answer learner (learn.c: the packet socket
  * and the API in learn.h; learn_tab.c: the table; learn_pkt.c: IP and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * learn.c - the DNS answer learner: the packet socket and its kernel
  * filter, reading from the event loop, judging each answer, and the API

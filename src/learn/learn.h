@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * learn.h - learning the DNS answers clients actually receive, so that
  * Host (and TLS SNI) verification can accept an address a trusted

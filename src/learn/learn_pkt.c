@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * learn_pkt.c - the IPv4 / IPv6 and UDP headers of a packet read from the
  * learner's packet socket (SOCK_DGRAM: the packet starts at its IP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * learn_tab.c - the table of learnt DNS answers: name -> addresses with
  * their expiry, a hash table (SipHash-2-4 with a random key, chaining)

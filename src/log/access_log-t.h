@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * access_log-t.h - one access.log record: what the logformat codes read
  * (src/log/logfmt.c). Filled by src/proxy/txn_log.c; every pointer is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * access_log.c - the access_log outputs (see access_log.h).
  *
@@ -19,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -299,6 +301,23 @@ alog_open(const struct cfg *c)
 	return failed;
 }
 
+int
+alog_check_start(char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < nouts; i++) {
+		if (outs[i].a->module != ALOG_FILE || outs[i].fd >= 0 ||
+		    outs[i].a->on_error_drop)
+			continue;
+		snprintf(err, errlen, "%s:%d: cannot open access_log %s for "
+			 "writing (add on-error=drop to start without it)",
+			 outs[i].a->file, outs[i].a->line, outs[i].a->place);
+		return -1;
+	}
+	return 0;
+}
+
 void
 alog_reopen(void)
 {
@@ -311,7 +330,8 @@ alog_reopen(void)
 		flush_out(&outs[i]);
 		if ((rc = open_file(&outs[i])) < 0)
 			log_msg(LOG_CRIT, "WARNING: cannot reopen access_log "
-				"%s: %s", outs[i].a->place, strerror(-rc));
+				"%s: %s; still writing to the file open "
+				"before", outs[i].a->place, strerror(-rc));
 	}
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * access_log.h - the access_log outputs: one line per transaction to each
  * access_log line of the configuration whose ACLs match, in its format.
@@ -12,6 +13,8 @@
 #ifndef TPROXYD_LOG_ACCESS_LOG_H
 #define TPROXYD_LOG_ACCESS_LOG_H
 
+#include <stddef.h>
+
 #include "log/access_log-t.h"
 
 struct cfg;
@@ -22,6 +25,10 @@ struct acl_ctx;
  * opened is reported in cache.log and skipped. Returns the number of
  * outputs that failed. */
 int alog_open(const struct cfg *c);
+/* At start-up, after alog_open: -1 (with why, naming the line, in err)
+ * when a file output could not be opened and its line does not say
+ * on-error=drop (Squid's default is to die), else 0. */
+int alog_check_start(char *err, size_t errlen);
 /* -k rotate: reopen the files (logrotate renamed them). */
 void alog_reopen(void);
 void alog_close(void);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * logfmt.c - Squid's logformat: the formatter. A format was compiled
  * into tokens when the configuration loaded (src/config/logfmt_parse.c);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * logfmt.h - formatting access.log records with a compiled logformat
  * (tokens from src/config/logfmt_parse.c): no printf, no parsing per

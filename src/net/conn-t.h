@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * conn-t.h - one connection: a socket, its readiness and end-of-stream
  * state, and the transport that moves its bytes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * conn.c - a connection over its transport: reads into buffers, writes of
  * a head plus body bytes, half-close, abortive close.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * conn.h - connections (types and the transport rule in conn-t.h).
  */

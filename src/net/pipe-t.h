@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pipe-t.h - a splice(2) pipe: one direction of a stream, moving bytes
  * from one socket to the other without a copy to user space.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pipe.c - splice(2) pipes between two connections (see pipe-t.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pipe.h - splice pipes (type and ordering rule in pipe-t.h).
  */

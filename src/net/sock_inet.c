@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sock_inet.c - the only code that makes sockets transparent (IP_TRANSPARENT)
  * and binds them to a client's address: TPROXY's listening and

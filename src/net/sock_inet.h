@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sock_inet.h - transparent sockets: the one place (the listener calls
  * spoof_make_transparent() too) that sets IP_TRANSPARENT.

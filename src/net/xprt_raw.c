@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xprt_raw.c - the plain-socket transport: read(), send()/writev(),
  * shutdown(); its bytes may be spliced.

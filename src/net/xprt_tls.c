@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xprt_tls.c - the TLS transport (OpenSSL 3, non-blocking): contexts for
  * both roles, the handshake driven from the connection's I/O callback,

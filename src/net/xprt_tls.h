@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xprt_tls.h - the TLS transport (OpenSSL 3): a struct conn whose bytes
  * are decrypted and encrypted, for bumped connections (ssl_bump bump):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * adapt-int.h - what adapt.c (REQMOD, the services) and adapt_resp.c
  * (RESPMOD) share; not for other modules.

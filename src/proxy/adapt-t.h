@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * adapt-t.h - a stream's RESPMOD precache state (adapt.c): the origin's
  * response going to an ICAP service and the service's answer coming back.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * adapt.c - ICAP adaptation (RFC 3507) wired to the request path.
  *

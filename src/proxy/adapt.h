@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * adapt.h - ICAP adaptation of requests and responses (adapt.c): the
  * services of the configuration (adaptation_access), REQMOD precache

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * adapt_resp.c - RESPMOD precache (see adapt.c for REQMOD and the
  * services): the origin's response through an ICAP service on its way

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * applet-t.h - local responders: a stream's back end that is not a server
  * socket (error pages and /metrics today; cache hits next).

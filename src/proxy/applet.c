@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * applet.c - local responders (see applet-t.h): Squid's error pages and
  * the stats_port's /metrics. Both are small and produced in one go; the

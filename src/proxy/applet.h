@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * applet.h - local responders (types in applet-t.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * auth.c - proxy authentication of a request with auth_param basic
  * (Squid's src/auth/basic/ and src/auth/UserRequest.cc):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * auth.h - proxy authentication of a request (auth_param basic, Squid's
  * src/auth/): its Proxy-Authorization credentials, the Basic helper that

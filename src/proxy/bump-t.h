@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bump-t.h - a bumped (decrypted) intercepted TLS connection while it is
  * set up (bump.c): the TLS handshake with the server, then the

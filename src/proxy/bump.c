@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bump.c - decrypting an intercepted TLS connection (ssl_bump bump), as
  * Squid's SslBump does after peeking at the client's hello:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bump.h - decrypting intercepted TLS connections (ssl_bump bump; types
  * in bump-t.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cache-t.h - what a stream keeps for the HTTP cache (cache_req.c,
  * cache_hit.c, cache_fill.c): the stored response it found or is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cache.h - the HTTP cache in the request path (types in cache-t.h):
  *

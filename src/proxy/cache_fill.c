@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cache_fill.c - storing a response's body while it is relayed: the
  * bytes the framing scanner approves for the client are appended to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cache_hit.c - answering from a stored response: an applet (the
  * stream's back end) that sends the stored head, rebuilt for this client

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cache_req.c - the HTTP cache's decisions on a request and on the
  * server's response head (RFC 9111 with Squid's directives):

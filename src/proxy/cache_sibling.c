@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cache_sibling.c - the cache's sibling peers (Squid's TPROXY guide
  * cluster: "cache_peer HOST sibling HTTP_PORT ICP_PORT no-tproxy"): this

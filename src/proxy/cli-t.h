@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cli-t.h - the client side: one HTTP/1 session per accepted client
  * connection (cli_h1.c owns enum cs_state; doc/state-machines.md). On an

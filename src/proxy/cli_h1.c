@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cli_h1.c - the client side: one HTTP/1 session per accepted connection
  * (idle, reading a request head, carrying a stream, lingering, closed).

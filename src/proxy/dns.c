@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * dns.c - c-ares driven by the event loop, a positive answer cache, and
  * reverse (PTR) lookups with their own small cache.

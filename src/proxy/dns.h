@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * dns.h - asynchronous name resolution (c-ares behind this seam), with a
  * small positive cache.

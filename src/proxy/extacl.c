@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * extacl.c - external acls on a stream (Squid's external_acl.cc
  * ACLExternal::match() and startLookup()):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * extacl.h - external acls on a stream (Squid's ACLExternal): the
  * helper's cached answer, or a lookup the access check waits for, never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * neigh.c - the kernel's neighbour table, for the "arp" acl.
  *

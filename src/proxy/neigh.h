@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * neigh.h - a client's link-layer (MAC) address from the kernel's
  * neighbour table, for the "arp" acl.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * peek-t.h - what tproxyd learns of an intercepted TLS connection
  * (https_port ... ssl-bump) while it decides, step by step, with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * peek.c - intercepted TLS connections (https_port ... tproxy ssl-bump),
  * decided as Squid does with the ssl_bump rules at each step (peek-t.h):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * peek.h - intercepted TLS connections (https_port ... ssl-bump): the
  * ssl_bump steps, the CONNECT request such a connection is handled as,

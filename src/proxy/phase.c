@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * phase.c - the phases of a request between its parsed head and a
  * connected server (see phase.h for the order). Each asynchronous step

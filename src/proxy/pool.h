@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pool.h - idle server connections kept for reuse (pool.c), keyed by
  * destination, bound source and parent.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * proxy.h - what the rest of the daemon (core/main.c) sees of the proxy:
  * the HTTP protocol for the listeners, shutdown, and the name it uses in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * req.c - from a parsed request head to a stream ready for its phases:
  * the target (absolute-form on forward ports, CONNECT's authority, or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * req.h - from a parsed request head to a stream ready for its phases
  * (req.c): the target, the checks that answer at once (loop, bad URL,

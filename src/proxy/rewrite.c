@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rewrite.c - url_rewrite_program and store_id_program: which requests
  * are sent (url_rewrite_access, store_id_access), the line sent ("URL

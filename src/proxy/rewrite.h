@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rewrite.h - the url_rewrite_program and store_id_program phases
  * (Squid's redirect.cc and client_side_request.cc), on the helper pools

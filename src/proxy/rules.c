@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rules.c - Squid's rules around http_access, applied to one stream (see
  * rules.h): deny_info, http_reply_access, the body size limits, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rules.h - the request and reply rules of struct cfg_rules applied to a
  * stream (rules.c): deny_info for denials, http_reply_access and

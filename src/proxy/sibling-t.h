@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sibling-t.h - types of sibling.c: asking sibling caches whether they
  * hold a URL (ICP, HTCP) and answering their questions.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sibling.c - sibling caches over UDP: ICP (RFC 2186) and HTCP (RFC 2756).
  * See sibling.h.

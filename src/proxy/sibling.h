@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sibling.h - sibling caches (ICP, HTCP): the server side answers their
  * queries from the store (through sib_opts.lookup), the client side asks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sibling_cfg.c - struct sib_opts from the configuration: the settings of
  * cfg_cache-t.h (icp_port, htcp_port, icp_access, htcp_access,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * splice.c - the zero-copy path of a stream's two directions: socket ->
  * pipe -> socket with splice(2), for tunnels once a direction has carried

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * srv-t.h - the server side: one per connection to an origin or a parent
  * (srv_h1.c owns enum ss_state; doc/state-machines.md). Lent to a stream

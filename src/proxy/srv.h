@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * srv.h - the server side (types in srv-t.h): connections (srv_conn.c)
  * and the HTTP/1 exchange on them (srv_h1.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * srv_conn.c - server connections: finding one for a stream (idle pool
  * first, else a new non-blocking connect from the chosen source),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * srv_h1.c - the server side of an HTTP/1 exchange: sending the request
  * channel, reading, parsing and scanning the response into the response

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * stream-t.h - one transaction (a stream) between a front end and a back
  * end, and the two channels that carry its bytes.

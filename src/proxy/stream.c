@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * stream.c - a stream's life: start, the steps of each state in order,
  * the back end's event interest, timeouts, errors, and settling the back

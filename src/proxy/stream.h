@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * stream.h - streams (types in stream-t.h) and their channels.
  *

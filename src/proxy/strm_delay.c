@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * strm_delay.c - a stream's delay pools: which pool limits it, how many
  * bytes each direction may move now, and the wait when its buckets are

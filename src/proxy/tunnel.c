@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tunnel.c - CONNECT and Upgrade tunnels after their head: every byte read
  * is approved for the other side, and the end of each direction is passed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * txn_log.c - a stream's access.log record and its request counters,
  * written once when the stream ends (delivered, answered here, cut).
@@ -93,6 +94,11 @@ strm_log(struct stream *s)
 	if (s->logged || s->start == 0)
 		return;
 	s->logged = 1;
+	/* A scrape of the stats_port is not client traffic: not logged
+	 * unless the port says "log". */
+	if (s->sess->stats_port && !(s->sess->port != NULL &&
+				     s->sess->port->log_scrapes))
+		return;
 	evl_now_update();
 	memset(&r, 0, sizeof(r));
 	r.end = evl_now();

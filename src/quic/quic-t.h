@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * quic-t.h - what the QUIC Initial reader (src/quic/) finds in the first
  * datagrams a client sends on a UDP flow: the version, the connection IDs,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * quic.h - reading a QUIC v1/v2 client's first flight (types in quic-t.h):
  * long headers, Initial packet protection, and the ClientHello in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * quic_hello.c - a QUIC client's ClientHello, read from the first
  * datagrams of a UDP flow (RFC 9000 §7, §12.2, §19; RFC 9001 §4).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * quic_initial.c - QUIC long header packets and Initial packet protection
  * (RFC 9000 §17.2, RFC 9001 §5, RFC 9369 §3 for version 2).

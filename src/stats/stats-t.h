@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * stats-t.h - counters and gauges for the Prometheus /metrics endpoint.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * stats.h - counters and gauges, shared by the workers, and their
  * Prometheus text rendering.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cert.c - the names and the validity of a server certificate, with
  * OpenSSL's X.509 code (libcrypto only: no TLS session is involved).

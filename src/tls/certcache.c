@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * certcache.c - the cache of generated leaves (certgen.h): in memory,
  * least recently used first out, bounded in bytes; optionally a directory

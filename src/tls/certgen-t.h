@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * certgen-t.h - types of the bumping certificates (certgen.h): what leaf
  * is asked for, and the cache's counters. The CA, the cache and the leaf

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * certgen.c - the signing CA of a bumping port and the leaf certificates
  * it signs (certgen.h), with OpenSSL 3's X509 and EVP code.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * certgen.h - the certificates a bumping port presents (ssl_bump bump):
  * the signing CA of the port (https_port ... cert=CA.pem key=CA.key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * certgen_int.h - what certgen.c (the CA, making leaves) and certcache.c
  * (the cache, tls_leaf_get) share. Not for other modules: they use

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * hello.c - the client's ClientHello, read from the first bytes of a
  * connection without consuming them (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rec.c - the record layer under the handshake readers (rec.h): walking
  * TLS records from the start of a direction and reading the handshake

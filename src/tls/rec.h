@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rec.h - inside src/tls only: a cursor over the handshake bytes that
  * consecutive TLS records carry (RFC 8446 §5.1, RFC 5246 §6.2.1).

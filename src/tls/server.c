@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server.c - the server's first flight, read without decrypting anything:
  * the ServerHello (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3) and, for TLS 1.2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tls-t.h - what the TLS handshake readers (hello.c, server.c) find in the
  * first bytes of each direction of a TLS connection, without decrypting

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tls.h - reading TLS handshakes without decrypting them (types in
  * tls-t.h): the client's ClientHello and the server's first flight, and

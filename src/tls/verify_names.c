@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * verify_names.c - the names of OpenSSL's certificate verification
  * results (X509_V_ERR_*), which Squid's ssl_error acls,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * gre-t.h - types and wire constants of the WCCPv2 GRE data plane
  * (gre.c, gre_return.c, gre_tun.c; functions in gre.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * gre.c - pure parsing (and, for tests, building) of GRE-redirected
  * WCCPv2 packets. No I/O, no allocation, no globals: see gre.h for the

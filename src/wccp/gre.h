@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * gre.h - the WCCPv2 GRE data plane: the pure parser and builders
  * (gre.c), packet return (gre_return.c: the return encapsulation and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * gre_return.c - WCCPv2 packet return (draft-wilson-wrec-wccp-v2-01
  * 4.13): the GRE encapsulation of a returned packet and the flow table

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * gre_tun.c - the GRE forwarding method without the kernel's GRE module:
  * a raw IPPROTO_GRE socket receives what the routers redirect, gre.c

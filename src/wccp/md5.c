@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * md5.c - MD5 (RFC 1321), only for WCCPv2's security component.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * wccp2-t.h - WCCPv2 wire constants and the decoded form of a message.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * wccp2.c - the WCCPv2 control plane of a serving process.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * wccp2.h - WCCPv2: the pure codec (wccp2_codec.c), MD5 (md5.c) and the
  * control plane (wccp2.c). Types and wire constants are in wccp2-t.h.

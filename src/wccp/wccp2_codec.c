@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * wccp2_codec.c - pure encode/decode of WCCPv2 messages.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 cache_origin.py - a programmable origin for the cache tests: each path
 answers what the test set for it (status, header fields, body, chunked

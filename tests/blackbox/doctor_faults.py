@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 doctor_faults.py - the field-fault table runner of `tproxyctl doctor`
 (issue 14).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 failure_client.py - a bounded stream of HTTP requests for
 test_tproxyctl_failure.py, run inside the client namespace.

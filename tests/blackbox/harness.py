@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 harness.py - the client side and the proxy control of the black-box tests.
 

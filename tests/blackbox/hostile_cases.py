@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 hostile_cases.py - the tables of hostile and malformed requests and
 responses (issue 6), run by test_hostile.py.

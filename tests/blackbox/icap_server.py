@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 icap_server.py - a small ICAP server (RFC 3507) for the black-box tests of
 tproxyd's ICAP client, for the answers Debian's c-icap echo service does

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 intercept_env.py - the kernel side, the daemons and the client of the
 interception tests (test_intercept*.py), on the netns topology of

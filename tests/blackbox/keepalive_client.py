@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 keepalive_client.py - one long-lived HTTP/1.1 connection, driven line by
 line from stdin, for tests that change the network under a connection

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 origin.py - the origin HTTP/1.1 server (and TCP echo server) of the
 black-box tests.

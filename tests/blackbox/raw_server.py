@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 raw_server.py - a scripted origin that answers with exact bytes, for the
 hostile-response and fault tests (origin.py is well-behaved on purpose).

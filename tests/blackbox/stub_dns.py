@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 stub_dns.py - a tiny authoritative-looking DNS responder for the
 interception tests (tproxyd's Host verification resolves non-IP Host

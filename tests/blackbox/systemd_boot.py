@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 systemd_boot.py - a real systemd booted as PID 1 in a container
 (systemd-nspawn) whose network namespace is the test router's, for the

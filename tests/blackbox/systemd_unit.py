@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 systemd_unit.py - runs an installed systemd service unit the way systemd
 would, for the tproxyctl.service tests (test_tproxyctl_systemd.py) on a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_accesslog.py - access.log over several transactions and with
 `access_log none`. The fields of single lines are cases

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_acl_conn.py - the maxconn acl against real concurrent connections:
 the count of a client address's open connections rises as they are

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_auth.py - proxy authentication (issue 17): auth_param basic with
 Debian's real, unmodified /usr/lib/squid/basic_ncsa_auth on an htpasswd

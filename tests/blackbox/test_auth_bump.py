@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_auth_bump.py - proxy authentication with a decrypted CONNECT (a
 forward http_port with ssl-bump, on the world of tls_env.py, as in

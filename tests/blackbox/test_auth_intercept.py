@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_auth_intercept.py - proxy authentication on an intercepting (TPROXY)
 port, in network namespaces (intercept_env.py): intercepted requests

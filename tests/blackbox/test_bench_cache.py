@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_bench_cache.py - the cache bench's own logic (bench/cache_bench.py,
 bench/zipfclient.py), without namespaces or peers: the Zipf workload is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_cache.py - the HTTP cache (issue 15) seen from the client, the origin
 (cache_origin.py counts what reaches it) and the logs: hits, what is never

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_cache_intercept.py - the cache on an intercepting (TPROXY) port, in
 network namespaces (intercept_env.py): a response is stored under its URL

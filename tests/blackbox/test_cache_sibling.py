@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_cache_sibling.py - sibling caches end to end, with the daemons: the
 cluster of Squid's TPROXY guide ("cache_peer HOST sibling HTTP_PORT

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_cases.py - the one runner of the declarative black-box cases.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_cdisk.py - the disk store (src/cache/disk*.c) survives kill -9.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_config_names.py - host names in squid.conf values, resolved when the
 configuration is read (as Squid does): `http_port localhost:PORT` listens

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_control.py - the command line: -v, -k parse (FILE:LINE: messages, exit
 status), -k reconfigure (new rules apply, same process), -k shutdown (exit

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_delay_pools.py - delay pools (delay_pools, delay_class,
 delay_parameters, delay_access, client_delay_pools): downloads through

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_doctor_faults_firewall.py - field faults in the rest of the firewall
 that break interception, each from a public report (doctor_faults.run_fault:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_doctor_faults_routing.py - field faults in policy routing and
 sysctls that break interception, each from a public report: doctor must

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_doctor_wccp.py - `tproxyctl doctor` on a cache behind a WCCPv2 router
 (tools/tproxyctl/doctor/wccp.c), with the router simulator of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_external_acl.py - external acls (issue 17): external_acl_type and
 "acl NAME external TYPE [ARG...]" with a helper script written by the test

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_faults.py - faults on either side never crash tproxyd, never leave a
 connection held, never present a broken response as complete (issue 6).

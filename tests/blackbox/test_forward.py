@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_forward.py - the forward proxy moves messages intact: the exchanges
 that need choreography on one connection (a second request after a

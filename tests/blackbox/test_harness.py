@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_harness.py - proves the proxy-control side of the harness with a fake
 daemon (a Python script standing in for build/tproxyd): start waits for the

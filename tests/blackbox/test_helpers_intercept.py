@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_helpers_intercept.py - url_rewrite_program on an intercepting
 (TPROXY) port, in network namespaces (intercept_env.py): a rewritten

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_helpers_rewrite.py - helper programs (issue 17): url_rewrite_program
 and store_id_program with a small helper script written by the test

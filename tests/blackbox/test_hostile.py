@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_hostile.py - hostile input never crashes tproxyd, never desynchronises
 framing, never corrupts a byte (issue 6).

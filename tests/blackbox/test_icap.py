@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_icap.py - tproxyd's ICAP client (RFC 3507) against real ICAP servers:
 Debian's c-icap (its echo service, started here on loopback with a

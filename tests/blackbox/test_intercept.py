@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_intercept.py - TPROXY interception seen from all three sides (issue 4).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_intercept_modes.py - NAT interception and a parent peer behind a
 TPROXY router (issue 4), on the topology of test_intercept.py.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_intercept_priv.py - privileges of a TPROXY tproxyd (issue 4), on the
 topology of test_intercept.py.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_learn_dns.py - Host verification by the DNS answers clients really
 received (host_verify_learn_dns, issue 13), three-sided in namespaces:

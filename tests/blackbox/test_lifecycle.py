@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_lifecycle.py - reload and shutdown under load (issue 6):
 

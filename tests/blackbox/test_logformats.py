@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_logformats.py - access.log as Squid users configure it: logformat,
 several access_log lines with their own formats and ACLs, the modules

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_netns.py - proves the namespace harness (tests/netns/netns.py) itself,
 without tproxyd: the client reaches the server's origin through the router

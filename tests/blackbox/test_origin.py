@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_origin.py - proves the test origin server and the raw client of the
 harness against each other, without tproxyd, so a failure in the proxy

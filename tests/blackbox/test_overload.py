@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_overload.py - limits and observability (issue 6): at the descriptor
 limit (max_filedescriptors) or client_connection_limit tproxyd stops

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_priv.py - privilege dropping (src/core/priv.c) seen from outside.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_qos.py - marking the proxy's packets (tcp_outgoing_tos,
 tcp_outgoing_mark, clientside_tos, clientside_mark), the case Squid's

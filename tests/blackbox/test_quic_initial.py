@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The QUIC Initial reader (src/quic/) on a real client's first flight.
 
 Debian's ngtcp2 client (gtlsclient, package ngtcp2-client) connects to a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_retry_on_error.py - Squid's re-forwarding (issue 17's corpus: a
 hotspot configuration with `retry_on_error on`): a 502 or 504 from one

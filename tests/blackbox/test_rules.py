@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_rules.py - client_ip_max_connections (issue 12, part C): the
 connections from one client address over the limit are closed at once,

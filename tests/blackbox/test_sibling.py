@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_sibling.py - ICP and HTCP between tproxyd's sibling code
 (src/proxy/sibling.c, driven by build/tests/sib_tool) and a real Squid

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_splice.py - zero-copy paths: CONNECT and Upgrade tunnels, and
 Content-Length request and response bodies of at least 64 KiB, move

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_squidconf.py - real squid.conf files, unchanged, with traffic.
 

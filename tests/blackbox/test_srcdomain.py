@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_srcdomain.py - srcdomain and srcdom_regex acls: tproxyd looks the
 client's address up in reverse DNS (PTR) before http_access decides, on

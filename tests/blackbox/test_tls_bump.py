@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_tls_bump.py - decrypting intercepted HTTPS (ssl_bump bump, issue 16)
 on the world of tls_env.py (client, router with tproxyd, nginx origins

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_tls_bump_connect.py - decrypting the CONNECT requests of a forward
 port (http_port ... ssl-bump, issue 16) on the world of tls_env.py, with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_tls_config.py - `tproxyd -k parse` on configurations for HTTPS
 interception (issue 13), as an operator writes them: a Squid

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_tls_env.py - the world of the HTTPS interception tests (tls_env.py)
 checked without the proxy: no interception rule, the router only routes.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_tls_intercept.py - HTTPS interception by SNI (issue 13), seen from
 the client, the proxy's logs and the origin, on the world of tls_env.py:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_tproxyctl.py - tproxyctl setup / teardown / --dry-run / doctor on the
 namespace harness (issue 5); HTTP and HTTPS mappings and --quic (issue 13).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_tproxyctl_ca.py - `tproxyctl ca create|show|export` (issue 16): the
 CA of a bumping port, made in a temporary directory and checked with the

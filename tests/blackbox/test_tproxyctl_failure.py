@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_tproxyctl_failure.py - `tproxyctl setup --on-failure open|closed` and
 `tproxyctl watch` (issue 14, "Fail-open or fail-closed, on purpose").

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_tproxyctl_repair.py - `tproxyctl setup` run again repairs what it owns,
 refuses what is someone else's, changes nothing when it fails, and passes

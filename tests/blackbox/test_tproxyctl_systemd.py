@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_tproxyctl_systemd.py - rules survive reboots and restarts
 (tproxyctl.service), and doctor says when the running rules and
@@ -712,9 +713,34 @@ def test_units_together(topology, installed, tmp_path):
 
     assert active("tproxyd") == "active", journal()
     assert active("tproxyctl") == "active", journal()
+    # Type=notify: systemd had READY=1 (active, not activating) and shows
+    # tproxyd's status line.
+    def status_text():
+        return box.run(["systemctl", "show", "-P", "StatusText",
+                        "tproxyd"]).stdout.strip()
+    assert harness.poll(lambda: status_text().startswith("serving 1 port, "),
+                        5), status_text()
+    # cache.log's lines reach the journal with their priorities.
+    def journal_of(prio):
+        return box.run(["journalctl", "-b", "-u", "tproxyd", "-o", "cat",
+                        "--no-pager", "-p", prio]).stdout
+    assert "kid1| Starting tproxyd version" in journal_of("notice"), \
+        journal()
+    assert "Starting tproxyd version" not in journal_of("warning")
     t.wait_listen(t.rtr, TPORT)
     for fam in ("ipv4", "ipv6"):
         assert intercepted_soon(t, fam), fam
+    # systemctl reload checks the file first: an error fails the reload
+    # and tproxyd runs on; a good file reloads.
+    good = unit_conf.read_text()
+    unit_conf.write_text(good + "no_such_directive 1\n")
+    p = box.run(["systemctl", "reload", "tproxyd"])
+    assert p.returncode != 0, journal()
+    assert active("tproxyd") == "active"
+    unit_conf.write_text(good)
+    p = box.run(["systemctl", "reload", "tproxyd"])
+    assert p.returncode == 0, p.stderr + journal()
+    assert active("tproxyd") == "active"
 
     p = box.run(["systemctl", "stop", "tproxyd"])
     assert p.returncode == 0, p.stderr

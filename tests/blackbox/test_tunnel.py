@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_tunnel.py - CONNECT and Upgrade: after the 200 / 101 the proxy relays
 raw bytes both ways until one side closes, and logs the tunnel.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_wccp2.py - WCCPv2 control plane against a router simulator
 (wccp_router.py), with every message tproxyd sends decoded by Wireshark's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_workers.py - `workers N` (Squid's SMP directive): a master holding the
 pid file and N worker processes, each with its own SO_REUSEPORT listener;

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 tls_client.py - the hand-made TLS client of the HTTPS interception tests,
 run in the client namespace (`ip netns exec NS python3 tls_client.py

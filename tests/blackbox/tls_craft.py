@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 tls_craft.py - the TLS bytes the HTTPS interception tests send by hand
 (test_tls_intercept.py, through tls_client.py): a real client's

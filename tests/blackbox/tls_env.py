@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 tls_env.py - the world of the HTTPS interception tests
 (test_tls_intercept.py; its own checks without the proxy in

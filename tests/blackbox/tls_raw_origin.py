@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 tls_raw_origin.py - a byte-recording TCP origin for the HTTPS interception
 tests, run in the server namespace: it echoes every byte it receives and,

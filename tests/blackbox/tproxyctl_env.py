@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 tproxyctl_env.py - helpers of the tproxyctl black-box tests
 (test_tproxyctl*.py): running tproxyctl, tproxyd and the origin inside a

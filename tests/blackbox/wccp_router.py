@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 wccp_router.py - a minimal WCCPv2 router for tests, run inside its own
 network namespace (tests/blackbox/test_wccp2.py).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Sums up the two runs of run.mjs (straight to the suite's server, and
 // through tproxyd), writes RESULTS.json and checks the tests that passed
 // through tproxyd at the baseline.

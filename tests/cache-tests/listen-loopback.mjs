@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Preload (node --import) for the cache-tests server: its server.mjs calls
 // server.listen(port), which binds every interface. This makes a listen()
 // given only a port bind 127.0.0.1 instead, so the suite's origin is

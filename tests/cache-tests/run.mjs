@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs the http-cache-tests client (installed by scripts/cache-tests.sh)
 // against BASE, straight or through an HTTP forward proxy, and writes the
 // raw results plus the suite's own classification to OUT.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 dns_corpus.py - (re)make the seed corpus of fuzz_dns_msg from real DNS
 responses: dnsmasq (a real resolver's encoder and name compression:

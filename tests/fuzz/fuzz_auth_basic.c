@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_auth_basic.c - fuzz target: Basic and Digest
  * Proxy-Authorization values (src/auth/basic.c, src/auth/digest.c),

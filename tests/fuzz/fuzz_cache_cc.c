@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_cache_cc.c - fuzz target: the cache policy (src/cache/policy.c and
  * policy_read.c) on arbitrary header text.

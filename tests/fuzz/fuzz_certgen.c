@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_certgen.c - fuzz target: mimicking a server certificate
  * (src/tls/certgen.c, src/tls/certcache.c, OpenSSL).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_chunked.c - fuzz target: the chunked body scanner alone.
  *

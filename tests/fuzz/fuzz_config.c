@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_config.c - libFuzzer target for the squid.conf lexer and directive
  * parser: cfg_load_mem() over arbitrary bytes must never crash, leak or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_ctl_rules.c - libFuzzer target for what tproxyctl doctor reads
  * from other programs' output: `ip rule show` lines and `ip -j route get`

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_dns_msg.c - libFuzzer target for the DNS answer learner's pure
  * code: dnsmsg_parse() over arbitrary bytes must never crash or read out

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_gre.c - libFuzzer target for the WCCPv2 GRE data plane's pure
  * code: wccp2_gre_parse() over arbitrary bytes must never crash or read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_h1_req.c - fuzz target: request head parser, then message info,
  * request framing and the body scanner on the bytes after the head.

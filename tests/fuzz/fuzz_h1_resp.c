@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_h1_resp.c - fuzz target: response head parser, then message info,
  * response framing and the body scanner on the bytes after the head.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_helper_reply.c - fuzz target: helper reply lines (src/helper/
  * reply.c), which come from programs tproxyd runs but does not trust.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_htcp.c - fuzz target: the HTCP codec (src/cache/htcp.c).
  *

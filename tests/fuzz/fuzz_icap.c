@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_icap.c - fuzz target: the ICAP response reader (src/icap/icap.c).
  *

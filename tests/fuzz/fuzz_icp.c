@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_icp.c - fuzz target: the ICPv2 codec (src/cache/icp.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_quic.c - fuzz target: the QUIC Initial reader (src/quic/).
  *

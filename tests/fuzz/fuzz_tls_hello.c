@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_tls_hello.c - fuzz target: the ClientHello reader (src/tls/hello.c).
  *

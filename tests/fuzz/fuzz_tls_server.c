@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_tls_server.c - fuzz target: the server first-flight reader
  * (src/tls/server.c) and certificate names (src/tls/cert.c, OpenSSL).

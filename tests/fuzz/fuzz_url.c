@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_url.c - fuzz target: request-target pieces (src/http/url.c) and the
  * Via loop check (src/intercept/loopguard.c).

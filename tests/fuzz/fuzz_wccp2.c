@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_wccp2.c - libFuzzer target for the WCCPv2 decoder: wccp2_decode()
  * over arbitrary bytes must never crash or read out of bounds; whatever

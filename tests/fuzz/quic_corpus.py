@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write the seed corpus of tests/fuzz/fuzz_quic.c.
 
     tests/fuzz/quic_corpus.py [OUTDIR]   (default tests/fuzz/corpus/quic)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * replay.c - run a fuzz target over saved inputs without libFuzzer.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 netns.py - a client / router / server network-namespace topology for the
 interception tests (WireGuard src/tests/netns.sh style, in Python).

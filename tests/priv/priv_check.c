@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * priv_check.c - test driver for src/core/priv.c, used by
  * tests/blackbox/test_priv.py. Not installed; tproxyd itself has no test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sib_tool.c - drives src/proxy/sibling.c for tests/blackbox/test_sibling.py
  * (against a real Squid). Not installed.

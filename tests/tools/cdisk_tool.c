@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cdisk_tool.c - drive the disk store (src/cache/disk.h) from the command
  * line, for black-box tests (tests/blackbox/test_cdisk_crash.py) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * certgen_tool.c - the bumping certificates (src/tls/certgen.h) from the
  * command line, for black-box tests (tests/blackbox/test_tproxyctl_ca.py)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 helper_cost.py - what a URL rewriter costs tproxyd: one keep-alive client
 on loopback sends N requests through tproxyd without a helper, with a

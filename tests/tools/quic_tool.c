@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * quic_tool.c - the QUIC Initial reader (src/quic/) driven from the
  * command line, for tests/blackbox/test_quic_initial.py and by hand:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xtls_bench.c - how fast the TLS transport (src/net/xprt_tls.c) sends a
  * file over loopback TCP: with kernel TLS (sendfile(2) once the socket

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * quic_data.h - RFC 9001 Appendix A.2 and RFC 9369 Appendix A.2: the
  * sample client Initial packet of QUIC v1 and v2 (DCID 0x8394c8f03e515708,

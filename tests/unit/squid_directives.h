@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * squid_directives.h - every directive name Squid knows: the NAME:
  * lines of Squid's src/cf.data.pre (SQUID_7_6), aliases and obsolete

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_acl.c - ACL matching (acl_match) and access lists (acl_check).
  *

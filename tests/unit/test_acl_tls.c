@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_acl_tls.c - matching the TLS acl types (acl_match: at_step,
  * ssl::server_name, ssl::server_name_regex, ssl_error,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_applet.c - local responders stream with back-pressure
  * (src/proxy/applet.c): a 50 MiB response made by an applet goes through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_auth.c - proxy authentication's pure parts (src/auth/, tables):
  * base64 decoding, Basic Proxy-Authorization values, Squid's

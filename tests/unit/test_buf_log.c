@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_buf_log.c - the buffer invariants, the access.log line format and
  * error pages.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_cache_policy.c - unit tests of the cache policy (src/cache/policy.c
  * and policy_read.c, RFC 9111). Table-driven: each row is its own cmocka

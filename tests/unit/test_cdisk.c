@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_cdisk.c - the disk store (src/cache/disk*.c) on a real event loop
  * and a temporary directory: objects written, scanned after a reopen and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_certgen.c - unit tests of the bumping certificates
  * (src/tls/certgen.c, src/tls/certcache.c).

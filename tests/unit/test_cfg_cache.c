@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_cfg_cache.c - the cache module (cfg_cache.c), the sibling module
  * (cfg_sibling.c) and cache_peer's sibling options (cfg_route.c): every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_cfg_delay.c - the delay pool directives (src/config/cfg_delay.c):
  * a table of configurations with the errors and warnings they give

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_cfg_modules.c - the directive tables of src/config/cfg_*.c and how
  * config.c walks them: every directive is owned by exactly one module,

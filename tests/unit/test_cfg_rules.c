@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_cfg_rules.c - the rules module (cfg_rules.c): every directive's
  * valid and invalid forms as a table, the values stored, the header

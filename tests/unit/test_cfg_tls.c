@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_cfg_tls.c - the configuration of TLS interception (issue 13):
  * https_port (cfg_ports.c), ssl_bump, on_unsupported_protocol and

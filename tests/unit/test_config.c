@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_config.c - squid.conf parsing: every directive valid and invalid,
  * the "FILE:LINE: message" format, continuation lines, includes, quoted
@@ -207,6 +208,11 @@ static const struct load_case load_cases[] = {
 	{ "max_filedescriptors 10\n", 1, 0,
 	  "max_filedescriptors: expected a number from 64", 0 },
 	{ "stats_port 9128\nstats_access allow localhost\n", 0, 0, NULL, 0 },
+	{ "stats_port 9128 log\n", 0, 0, NULL, 0 },
+	{ "stats_port 9128 verbose\n", 1, 0,
+	  "t.conf:1: stats_port: unknown option 'verbose' (the only one is "
+	  "'log'", 0 },
+	{ "stats_port 9128 log log\n", 1, 0, "t.conf:1: stats_port", 0 },
 	{ "http_port 127.0.0.1:3130\nstats_port 3130\n", 1, 0,
 	  "t.conf:2: stats_port: '3130' is already used", 0 },
 	{ "stats_access allow nosuch\n", 1, 0,
@@ -525,6 +531,16 @@ static const struct load_case load_cases[] = {
 	  "logformat 'nope'", 0 },
 	{ "access_log /a buffer-size=64KB on-error=drop rotate=3\n", 0, 0,
 	  NULL, 0 },
+	{ "access_log /a on-error=die\n", 0, 0, NULL, 0 },
+	{ "cache_log syslog\n", 0, 0, NULL, 0 },
+	{ "cache_log syslog:daemon.info\n", 0, 0, NULL, 0 },
+	{ "cache_log syslog:nosuch\n", 1, 0, "t.conf:1: cache_log: unknown "
+	  "syslog facility or priority 'nosuch'", 0 },
+	{ "cache_log cache.log\n", 1, 0, "t.conf:1: cache_log: expected an "
+	  "absolute path or syslog:FACILITY, not 'cache.log'", 0 },
+	{ "cache_log /var/log/tproxyd/cache.log\n", 0, 0, NULL, 0 },
+	{ "access_log /a on-error=ignore\n", 1, 0, "t.conf:1: access_log: "
+	  "on-error= takes die or drop, not 'ignore'", 0 },
 	{ "access_log /a colour=blue\n", 1, 0, "access_log: unknown option "
 	  "'colour=blue'", 0 },
 	{ "logformat my %ts %>a \"%rm %ru\" %{Host}>h\n"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_delay.c - delay pools' buckets (src/delay/delay.c) with a fake
  * clock, table driven: refill (first use at the initial level, restore

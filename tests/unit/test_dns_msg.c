@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_dns_msg.c - the DNS response reader (src/learn/dns_msg.c), table
  * driven: answers of each kept type, compression (owner, CNAME target,

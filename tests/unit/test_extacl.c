@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_extacl.c - external acls without I/O (src/config/ext_fmt.c,
  * src/helper/ext_cache.c): each FORMAT row is the words of an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_fmt.c - number and address formatting (core/fmt.c, core/sa.c),
  * checked against printf and glibc's inet_ntop, and the buffer cache.

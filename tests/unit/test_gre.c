@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_gre.c - the WCCPv2 GRE parser (wccp2_gre_parse) and builder
  * (wccp2_gre_encap): a table of hand-made packets, valid and malformed,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_gre_return.c - WCCPv2 packet return (src/wccp/gre_return.c):
  *

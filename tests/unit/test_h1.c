@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_h1.c - unit tests of the HTTP/1.1 parser (src/http/h1.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_hdr.c - header rewriting: hop-by-hop removal, Via, X-Forwarded-For,
  * Host, response Connection handling. Table-driven.

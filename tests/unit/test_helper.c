@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_helper.c - helper programs (src/helper/): the reply parser and the
  * old url_rewrite answers (tables), channel IDs, and a pool on the event

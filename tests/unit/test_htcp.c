@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_htcp.c - the HTCP codec (src/cache/htcp.c), table driven: the
  * RFC 2756 layouts byte for byte (a TST request with its SPECIFIER, TST

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_icap.c - the ICAP message layer (src/icap/icap.c), table driven:
  * requests built byte for byte (REQMOD and RESPMOD, with and without a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_icp.c - the ICPv2 codec (src/cache/icp.c), table driven: the
  * RFC 2186 layout byte for byte (a query with its requester address, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_learn.c - the DNS answer learner (src/learn/) and its directives
  * (src/config/cfg_learn.c):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_logfmt.c - the logformat compiler and formatter (src/log/logfmt.c):
  * each row is a format string, the record it formats and the line it must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_marena.c - the store's memory arena (src/cache/marena.c): extents
  * by size class, reuse of freed extents, pages given back when freed,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_msg.c - kept message heads (src/http/msg.c): after the input the
  * parser read is overwritten, the kept copy still has the start line and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_priv.c - what of core/priv.c can be checked in-process without
  * changing the test's own identity: the describe line, the probe, argument

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_quic.c - unit tests of the QUIC Initial reader (src/quic/).
  *

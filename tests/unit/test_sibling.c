@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_sibling.c - src/proxy/sibling.c in one process on loopback: our
  * client asking our server (ICP and HTCP: HIT names the sibling, MISS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_stats.c - the counters behind /metrics: summing the workers' slots
  * (counters, histogram buckets, gauges, errors by name; table-driven),

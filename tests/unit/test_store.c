@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_store.c - the memory store (src/cache/store.c): variants by Vary,
  * replacement of a variant by a newer response, removal, references that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_tls.c - unit tests of the ClientHello reader (src/tls/hello.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_tls_server.c - unit tests of the server first-flight reader
  * (src/tls/server.c) and of the certificate names and checks

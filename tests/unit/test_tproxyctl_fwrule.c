@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_tproxyctl_fwrule.c - doctor/fwrule.c: how one nft or iptables rule
  * treats the packet of an intercepted connection (tcp to port 80, carrying

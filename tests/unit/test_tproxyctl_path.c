@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_tproxyctl_path.c - the pure part of `tproxyctl doctor`'s route
  * check (tools/tproxyctl/doctor/pathparse.c): `ip rule show` lines, which

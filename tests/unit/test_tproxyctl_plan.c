@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_tproxyctl_plan.c - the pure plan of tproxyctl (tools/tproxyctl/
  * plan.c and the builders in nft.c, ipt.c, route.c, sysctl.c): options in,

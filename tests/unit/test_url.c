@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_url.c - unit tests of request-target pieces (src/http/url.c) and of
  * the Via loop check (src/intercept/loopguard.c). Table-driven: each row is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_wccp2.c - WCCPv2: MD5 vectors, codec round trips, hand-made wire
  * bytes, malformed input (truncated, overlong, counts beyond the data),

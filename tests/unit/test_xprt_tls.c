@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_xprt_tls.c - the TLS transport (src/net/xprt_tls.c) against itself
  * and against real peers: `openssl s_client`, `curl --cacert` (server

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tls_data.h - helpers shared by test_tls.c and test_tls_server.c: the
  * recorded first flights of tests/data/tls/ (scripts/tls-capture.py) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * apply.h - carrying out a plan (setup) and reversing it (teardown).
  */

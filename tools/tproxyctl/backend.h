@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * backend.h - executing plan steps: one function per backend (ipt.c,
  * route.c, sysctl.c; nft.c has nft.h). Each returns 0 when it changed

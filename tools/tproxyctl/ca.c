@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ca.c - `tproxyctl ca`: create, show and export the signing CA of a
  * bumping port (ca.h). OpenSSL's libcrypto only.

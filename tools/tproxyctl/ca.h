@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ca.h - `tproxyctl ca create|show|export`: the CA that a bumping port
  * (https_port ... ssl-bump cert=... key=... generate-host-certificates=on)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * conf.c - tproxy ports and TOS from tproxyd.conf (see conf.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * conf.h - what tproxyctl takes from tproxyd.conf (-f): the tproxy ports
  * each kind of traffic goes to, and the TOS of the proxy's server

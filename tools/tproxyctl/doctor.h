@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * doctor.h - `tproxyctl doctor`: every item of the troubleshooting list
  * of Squid's TPROXY v4 guide, checked on the running system.

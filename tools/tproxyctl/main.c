@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tproxyctl - sets up, removes and diagnoses the kernel side of
  * interception (netfilter rules, policy routing, sysctls).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * nft.h - the nftables backend: running nft, and what it can tell.
  * (The pure ruleset builder, nft_ruleset(), is declared in plan.h.)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * plan.c - the pure plan: options -> ordered steps -> shell text.
  *

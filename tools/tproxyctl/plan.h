@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * plan.h - what `tproxyctl setup` does, as data.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * repair.c - setup run again repairs what tproxyctl owns; setup that fails
  * undoes what it did (repair.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * repair.h - what lets setup be run again (repairing what tproxyctl owns)
  * and fail without leaving anything behind:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * route.c - policy routing through the `ip` command (iproute2):
  *

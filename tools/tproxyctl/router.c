@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * router.c - a proxy box BEHIND the router (Squid's TPROXY v4 guide,
  * "Timeouts with Squid not running in the router directly").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * router.h - the rules for the router in front of a proxy box (`tproxyctl
  * setup --behind-router`): printed for the operator, never run.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * state.h - the state file (default /run/tproxyctl/state, --state FILE):
  * what setup changed, so that teardown removes exactly that.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * status.c - tproxyctl status: reads the pid file the configuration names
  * and the Prometheus text from its stats_port, and prints the numbers an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * status.h - tproxyctl status: is tproxyd running, and what do its
  * counters (the stats_port's /metrics) say.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sysctl.c - the sysctls setup needs (Squid's TPROXY v4 guide, "Routing
  * configuration"), read and written under /proc/sys.

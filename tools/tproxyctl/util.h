@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * util.h - small helpers shared by tproxyctl's modules: a growable string
  * buffer, NULL-terminated argument vectors, and running a command with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * watch.c - `tproxyctl watch`, the watchdog systemd runs next to tproxyd.
  *

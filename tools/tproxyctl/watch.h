@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * watch.h - `tproxyctl watch`: the long-running watchdog that carries out
  * --on-failure when tproxyd does not take connections (not listening,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * watch_health.c - the watchdog's decision for one tproxy port (pure:
  * the unit tests drive it with made-up readings; watch.c with the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 cases - the black-box cases that are rows of a table, as data.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 accesslog.py - Squid's native access.log format, field by field (was
 test_accesslog.py's table):

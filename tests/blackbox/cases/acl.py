@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 acl.py - acl types deciding http_access for real requests (Squid's
 time, browser, req_header, dstdomain with a leading dot, maxconn, the

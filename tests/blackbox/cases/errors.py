@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 errors.py - every failure answers the client with the Squid error status,
 an `X-Squid-Error: ERR_NAME 0` header and an HTML page naming the error,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 forward.py - the forward proxy moves messages intact (was test_forward.py's
 tables): what the client gets (status, body checksum), the request the

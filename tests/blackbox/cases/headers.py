@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 headers.py - what the origin sees of the request head (was
 test_headers.py): hop-by-hop headers removed (RFC 9110 7.6.1), Via added,

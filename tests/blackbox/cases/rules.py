@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 rules.py - the rules around http_access (issue 12, part C):
 http_reply_access, reply_body_max_size and request_body_max_size,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bridge.c - with --bridge: table bridge tproxyd exists (it hands bridged
  * frames to the routing path, what the ebtables broute DROP rules do in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * checks.h - private to tools/tproxyctl/doctor/: the result list every
  * group of checks adds to, the helpers several groups share, and one entry

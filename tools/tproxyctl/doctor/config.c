@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * config.c - tproxyd.conf (-f): it loads, it has a tproxy http_port (or
  * https_port), and no port is configured for two modes. Squid's TPROXY v4

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * doctor.c - `tproxyctl doctor`, the runner: it calls the groups of checks
  * in a fixed order, collects their results and prints them, PASS / WARN /

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * drift.c - the running rules and tproxyd.conf disagree: the rules were
  * set up from an earlier configuration (tproxyd.conf now says

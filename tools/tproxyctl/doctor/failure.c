@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * failure.c - what clients get when tproxyd does not take their
  * connections (--on-failure, `tproxyctl watch`).

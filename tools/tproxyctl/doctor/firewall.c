@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * firewall.c - the rest of the firewall, seen from an intercepted
  * connection: what other nft chains and iptables tables do to the packets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fwrule.c - reading one firewall rule for the packet of an intercepted
  * connection (fwrule.h): what it matches (yes, no, or maybe: interfaces,

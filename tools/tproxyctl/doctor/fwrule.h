@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fwrule.h - private to doctor/: how one firewall rule (nft as listed,
  * or an iptables-save "-A" line) treats the packet of an intercepted

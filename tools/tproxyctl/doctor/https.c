@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * https.c - the HTTPS side, per family:
  *   https.port.FAMILY.DPORT  each HTTPS port (443) is intercepted, and to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * kernel.c - kernel support: the TPROXY target and socket match (iptables),
  * the tproxy and socket expressions (nftables), policy routing per family,

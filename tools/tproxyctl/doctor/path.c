@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * path.c - the route a marked packet really takes. For each family and
  * each interface clients come in on (--iface, else every interface that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * path_marks.c - the last of doctor's route checks (path.c): other
  * writers of the mark whose bits overlap ours. nft `meta mark set`,

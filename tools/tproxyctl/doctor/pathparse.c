@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pathparse.c - see pathparse.h. The formats are iproute2's `ip rule show`
  * text (iprule.c prints "PREF:\t[not ]from SRC [to DST] [fwmark V[/M]]

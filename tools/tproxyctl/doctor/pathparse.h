@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pathparse.h - the pure part of doctor's route check (path.c): reading
  * one `ip rule show` line, deciding whether a rule selects a packet,

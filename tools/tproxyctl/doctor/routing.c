@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * routing.c - policy routing, per family: the `ip rule` for setup's fwmark
  * and the `local default` route in the table it looks up. Squid's TPROXY

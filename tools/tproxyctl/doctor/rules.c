@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rules.c - the netfilter rules, checked on the model ruleset.c reads
  * (every prerouting path, nft and iptables alike), per family:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ruleset.c - reading the netfilter rules into a model of the prerouting
  * path, for the checks of rules.c (and setup's conflict check).

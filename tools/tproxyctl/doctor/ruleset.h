@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ruleset.h - private to doctor/: the prerouting path as ruleset.c reads it
  * from nftables and iptables, for the checks in rules.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * selinux.c - SELinux enforcing with a policy that blocks TPROXY: Squid's
  * TPROXY v4 guide, "SELINUX Policy tuning" (the squid_use_tproxy boolean)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sysctls.c - the sysctls interception needs, read from /proc/sys:
  * ip_forward (and IPv6 forwarding) on; rp_filter 0 on all, default and

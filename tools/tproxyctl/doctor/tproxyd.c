@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tproxyd.c - the running tproxyd, the part of Squid's TPROXY v4 guide's
  * Troubleshooting that is about the proxy itself:
@@ -29,6 +30,11 @@
 #include "config/config-t.h"
 
 #include "checks.h"
+
+/* tproxyd's default configuration file (the Makefile's, from PREFIX). */
+#ifndef TPROXYD_CONF
+#define TPROXYD_CONF "/etc/tproxyd/tproxyd.conf"
+#endif
 
 static int
 same_netns(pid_t pid)
@@ -142,8 +148,7 @@ dr_check_tproxyd(const struct plan_opts *o, const struct cfg *c,
 	size_t nports = 0;
 
 	snprintf(fix, sizeof(fix), "start it: tproxyd -f %s (or systemctl "
-		 "start tproxyd)", conf_path ? conf_path :
-		 "/etc/tproxyd/tproxyd.conf");
+		 "start tproxyd)", conf_path ? conf_path : TPROXYD_CONF);
 	if (np)
 		dr_add(ST_PASS, "tproxyd.running", NULL, "tproxyd is running "
 		    "(pid %d) in this network namespace", (int)pids[0]);

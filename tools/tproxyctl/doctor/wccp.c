@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * wccp.c - a cache behind a WCCPv2 router: checked when the configuration
  * (-f) has wccp2_router lines. What Squid's WCCP guides ask the operator

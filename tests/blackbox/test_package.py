@@ -1,0 +1,256 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+test_package.py - the Debian package (debian/): `dpkg-buildpackage -b -us
+-uc` in a copy of the tree builds tproxyd_VERSION_ARCH.deb, and the .deb
+holds what an administrator expects: the programs in /usr/sbin (0755,
+built with Debian's hardening flags: BIND_NOW, RELRO, PIE, stack
+protector, FORTIFY), the configuration files as conffiles (0644), the
+units, tmpfiles, logrotate and man pages; its maintainer scripts never
+touch netfilter and start no unit; lintian finds no error or warning.
+
+About 50 s on two cores (most of it compiling): not part of `make test`;
+`make package-test` runs it (CI runs it after `make test`).
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(cmd, **kw):
+    kw.setdefault("capture_output", True)
+    kw.setdefault("text", True)
+    kw.setdefault("timeout", 120)
+    return subprocess.run(cmd, **kw)
+
+
+@pytest.fixture(scope="module")
+def pkg(tmp_path_factory):
+    """Build the package in a copy of the tree; returns (deb, dir, secs,
+    build log)."""
+    top = tmp_path_factory.mktemp("pkg")
+    src = top / "tproxyd"
+    files = run(["git", "-C", str(REPO), "ls-files", "-co",
+                 "--exclude-standard"], check=True).stdout.split("\n")
+    for f in files:
+        if f and (REPO / f).is_file():
+            (src / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / f, src / f)
+    env = dict(os.environ, DEB_BUILD_OPTIONS="parallel=2")
+    t0 = time.monotonic()
+    p = run(["dpkg-buildpackage", "-b", "-us", "-uc"], cwd=src, env=env,
+            timeout=900)
+    secs = time.monotonic() - t0
+    assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-4000:]
+    debs = [d for d in top.glob("tproxyd_*.deb")]
+    assert len(debs) == 1, list(top.iterdir())
+    print("dpkg-buildpackage: %.1f s" % secs)
+    return debs[0], top, secs, p.stdout + p.stderr
+
+
+def contents(deb):
+    """{path: (mode, owner, group, linkname)} from dpkg-deb --fsys-tarfile
+    (what dpkg-deb -c lists)."""
+    p = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)],
+                       capture_output=True, check=True)
+    out = {}
+    import io
+    with tarfile.open(fileobj=io.BytesIO(p.stdout)) as tf:
+        for m in tf.getmembers():
+            out["/" + m.name.lstrip("./")] = (m.mode, m.uname, m.gname,
+                                              m.isdir())
+    return out
+
+
+def test_name_and_control(pkg):
+    deb = pkg[0]
+    arch = run(["dpkg", "--print-architecture"]).stdout.strip()
+    assert re.fullmatch(r"tproxyd_\d+\.\d+\.\d+_%s\.deb" % arch, deb.name)
+    f = run(["dpkg-deb", "-f", str(deb)]).stdout
+    dep = re.search(r"^Depends: (.*)$", f, re.M).group(1)
+    for lib in ("libev4", "libc-ares2", "libcap2", "libssl3", "libc6"):
+        assert lib in dep, dep         # from ${shlibs:Depends}
+    assert re.search(r"^Recommends: .*nftables \| iptables", f, re.M), f
+
+
+def test_contents(pkg):
+    c = contents(pkg[0])
+    want = {
+        "/usr/sbin/tproxyd": 0o755, "/usr/sbin/tproxyctl": 0o755,
+        "/etc/tproxyd/tproxyd.conf": 0o644,
+        "/etc/tproxyd/nobump.domains": 0o644,
+        "/etc/logrotate.d/tproxyd": 0o644,
+        "/lib/systemd/system/tproxyd.service": 0o644,
+        "/lib/systemd/system/tproxyctl.service": 0o644,
+        "/usr/lib/tmpfiles.d/tproxyd.conf": 0o644,
+        "/usr/share/man/man8/tproxyd.8.gz": 0o644,
+        "/usr/share/man/man8/tproxyctl.8.gz": 0o644,
+        "/usr/share/man/man5/tproxyd.conf.5.gz": 0o644,
+        "/usr/share/doc/tproxyd/copyright": 0o644,
+        "/usr/share/doc/tproxyd/NEWS.md.gz": 0o644,
+    }
+    for path, mode in want.items():
+        assert path in c, (path, sorted(c))
+        assert c[path][0] == mode, (path, oct(c[path][0]))
+        assert c[path][1:3] == ("root", "root"), (path, c[path])
+    # Nothing outside the places a package may use, nothing setuid.
+    for path, (mode, _, _, isdir) in c.items():
+        assert re.match(r"/(etc|lib/systemd|usr/(sbin|lib/tmpfiles\.d|"
+                        r"share/(doc|man|lintian)))(/|$)"
+                        r"|/(usr|lib|usr/lib|usr/share)?/?$", path), path
+        assert not mode & 0o6000, path
+    assert not any("installed.txt" in p for p in c)
+    conffiles = run(["dpkg-deb", "-I", str(pkg[0]), "conffiles"]).stdout
+    assert sorted(conffiles.split()) == ["/etc/logrotate.d/tproxyd",
+                                         "/etc/tproxyd/nobump.domains",
+                                         "/etc/tproxyd/tproxyd.conf"]
+
+
+def extract(pkg, tmp_path):
+    root = tmp_path / "root"
+    run(["dpkg-deb", "-x", str(pkg[0]), str(root)], check=True)
+    ctl = tmp_path / "DEBIAN"
+    run(["dpkg-deb", "-e", str(pkg[0]), str(ctl)], check=True)
+    return root, ctl
+
+
+def test_files_say_the_right_things(pkg, tmp_path):
+    root, ctl = extract(pkg, tmp_path)
+    tproxyd = root / "usr/sbin/tproxyd"
+    v = run([str(tproxyd), "-v"]).stdout
+    assert "configuration file: /etc/tproxyd/tproxyd.conf\n" in v, v
+    # The shipped configuration loads with the packaged binary.
+    p = run([str(tproxyd), "-k", "parse", "-f",
+             str(root / "etc/tproxyd/tproxyd.conf")])
+    assert p.returncode == 0, p
+    unit = (root / "lib/systemd/system/tproxyd.service").read_text()
+    assert "\nType=notify\n" in unit
+    reload = re.findall(r"^ExecReload=(.*)$", unit, re.M)
+    assert reload == [
+        "/usr/sbin/tproxyd -k parse -f /etc/tproxyd/tproxyd.conf",
+        "/usr/sbin/tproxyd -k reconfigure -f /etc/tproxyd/tproxyd.conf"]
+    assert "\nUser=proxy\n" in unit and "\nWatchdogSec=" in unit
+    tmpf = (root / "usr/lib/tmpfiles.d/tproxyd.conf").read_text()
+    assert re.search(r"^d /var/log/tproxyd 0750 proxy proxy", tmpf, re.M)
+    assert re.search(r"^d /var/spool/tproxyd 0750 proxy proxy", tmpf,
+                     re.M)
+    lr = (root / "etc/logrotate.d/tproxyd").read_text()
+    assert "/var/log/tproxyd/*.log" in lr
+    assert "/usr/sbin/tproxyd -k rotate" in lr
+    # The logrotate file is valid for logrotate itself (debug: no action).
+    if shutil.which("logrotate") or Path("/usr/sbin/logrotate").exists():
+        lrbin = shutil.which("logrotate") or "/usr/sbin/logrotate"
+        p = run([lrbin, "-d", "-s", str(tmp_path / "lrstate"),
+                 str(root / "etc/logrotate.d/tproxyd")])
+        assert p.returncode == 0 and \
+            "error" not in (p.stdout + p.stderr).lower(), p
+
+
+def test_maintainer_scripts(pkg, tmp_path):
+    _, ctl = extract(pkg, tmp_path)
+    scripts = {f.name: f.read_text() for f in ctl.iterdir()
+               if f.name in ("preinst", "postinst", "prerm", "postrm")}
+    assert "postinst" in scripts
+    for name, text in scripts.items():
+        code = "\n".join(ln for ln in text.splitlines()
+                         if not ln.lstrip().startswith("#"))
+        for word in ("nft", "iptables", "ip6tables", "ip rule",
+                     "ip route", "sysctl", "tproxyctl setup",
+                     "tproxyctl teardown"):
+            assert not re.search(r"(^|[\s/])%s\b" % re.escape(word), code), \
+                (name, word)
+        # No unit is started or restarted (enabling is the administrator's
+        # choice: tproxyd.service pulls in the rules unit).
+        assert not re.search(r"deb-systemd-invoke\s+(start|restart|"
+                             r"try-restart)", code), name
+        assert "deb-systemd-helper enable" not in code or \
+            "was-enabled" in code, name
+    # Run as dpkg would, under a fake systemd (tools on PATH logging their
+    # arguments; /run/systemd/system replaced by a directory that exists):
+    # a new installation, an upgrade, a removal, a purge.
+    fake = tmp_path / "fakebin"
+    fake.mkdir()
+    log = tmp_path / "calls"
+    for tool in ("deb-systemd-helper", "deb-systemd-invoke", "systemctl",
+                 "systemd-tmpfiles"):
+        (fake / tool).write_text(
+            '#!/bin/sh\necho "%s $*" >> %s\n'
+            # was-enabled: true on a first installation, as the real one.
+            'case "$*" in *debian-installed*) exit 1;; esac\nexit 0\n'
+            % (tool, log))
+        (fake / tool).chmod(0o755)
+    sdrun = tmp_path / "run-systemd-system"
+    sdrun.mkdir()
+    env = dict(os.environ, PATH="%s:/usr/sbin:/usr/bin:/sbin:/bin" % fake)
+    runs = [("postinst", "configure", ""), ("postinst", "configure", "0.0.9"),
+            ("prerm", "upgrade", "0.1.1"), ("prerm", "remove", ""),
+            ("postrm", "remove", ""), ("postrm", "purge", "")]
+    calls = {}
+    for name, arg1, arg2 in runs:
+        script = tmp_path / ("run-" + name)
+        text = scripts[name].replace("/run/systemd/system", str(sdrun))
+        # A purge must not remove this machine's logs in the test.
+        text = text.replace("rm -rf /var/log/tproxyd", "true")
+        script.write_text(text)
+        script.chmod(0o755)
+        log.write_text("")
+        p = run([str(script), arg1] + ([arg2] if arg2 else []), env=env)
+        assert p.returncode == 0, (name, arg1, p)
+        calls[(name, arg1, arg2)] = log.read_text().splitlines()
+    for key, lines in calls.items():
+        for ln in lines:
+            # Nothing enabled or started, ever.
+            assert not re.match(r"deb-systemd-helper (--quiet )?enable ",
+                                ln), (key, ln)
+            assert not re.match(r"(deb-systemd-invoke|systemctl)( --\S+)* "
+                                r"(start|restart|try-restart|reload)", ln), \
+                (key, ln)
+    assert not any("stop" in ln for ln in
+                   calls[("prerm", "upgrade", "0.1.1")]), calls
+    assert "deb-systemd-invoke stop tproxyd.service tproxyctl.service" in \
+        calls[("prerm", "remove", "")], calls
+    # Removal (not upgrade) stops both units.
+    assert re.search(r'"\$1" = remove .*\n\s*deb-systemd-invoke stop '
+                     r'tproxyd.service tproxyctl.service',
+                     scripts["prerm"]), scripts["prerm"]
+
+
+def test_hardening(pkg, tmp_path):
+    root, _ = extract(pkg, tmp_path)
+    log = pkg[3]
+    assert "-D_FORTIFY_SOURCE=2" in log and "-fstack-protector-strong" \
+        in log and "-Wl,-z,now" in log
+    # -Werror and the tree's warnings were kept beside Debian's flags.
+    assert re.search(r"cc .*-fstack-protector-strong.*-Werror .*-Wshadow",
+                     log)
+    for b in ("tproxyd", "tproxyctl"):
+        path = str(root / "usr/sbin" / b)
+        d = run(["readelf", "-d", "-W", path]).stdout
+        assert re.search(r"\(FLAGS\).*BIND_NOW", d), (b, d)
+        assert re.search(r"\(FLAGS_1\).*NOW.*PIE|\(FLAGS_1\).*PIE", d), b
+        h = run(["readelf", "-h", path]).stdout
+        assert "DYN" in h, b           # position independent
+        lt = run(["readelf", "-lW", path]).stdout
+        assert "GNU_RELRO" in lt, b
+        syms = run(["readelf", "--dyn-syms", "-W", path]).stdout
+        assert "__stack_chk_fail" in syms, b
+        assert re.search(r"__\w+_chk\b", syms.replace("__stack_chk_fail",
+                                                      "")), b  # FORTIFY
+
+
+def test_lintian(pkg):
+    lintian = shutil.which("lintian") or "/usr/bin/lintian"
+    p = run([lintian, "--fail-on", "error", str(pkg[0])], timeout=300)
+    # No error and no warning (debian/tproxyd.lintian-overrides says why
+    # the few informational tags that do not apply are overridden).
+    errors = [ln for ln in p.stdout.splitlines() if ln[:2] in ("E:", "W:")]
+    assert not errors, p.stdout
+    assert p.returncode == 0, p.stdout + p.stderr
