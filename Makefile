@@ -173,14 +173,20 @@ blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
 	@echo "== $(WCCP_TESTS) and the tproxyctl tests: in the background," \
 		"reports below"
 	@rm -f $(B)/doctor-faults.jsonl
-	@$(PYTEST) -n 3 $(WCCP_TESTS) $(PYTEST_ARGS) \
+	@# Each session its own temporary directory: pytest's shared
+	@# /tmp/pytest-of-USER keeps only the 3 newest sessions' directories,
+	@# so a 4th session on the machine (another make test) would remove
+	@# files a running test still uses.
+	@t=$$(mktemp -d /tmp/tpx-bb.XXXXXX); \
+	$(PYTEST) -n 3 --basetemp=$$t/w $(WCCP_TESTS) $(PYTEST_ARGS) \
 		>$(B)/blackbox-wccp2.log 2>&1 & wpid=$$!; \
-	$(PYTEST) -n 2 --dist loadfile $(CTL_TESTS) $(PYTEST_ARGS) \
-		>$(B)/blackbox-tproxyctl.log 2>&1 & cpid=$$!; \
-	$(PYTEST) --ignore=$(WCCP_TESTS) $(addprefix --ignore=,$(CTL_TESTS)) \
+	$(PYTEST) -n 2 --dist loadfile --basetemp=$$t/c $(CTL_TESTS) \
+		$(PYTEST_ARGS) >$(B)/blackbox-tproxyctl.log 2>&1 & cpid=$$!; \
+	$(PYTEST) --basetemp=$$t/m \
+		--ignore=$(WCCP_TESTS) $(addprefix --ignore=,$(CTL_TESTS)) \
 		--ignore=$(PACKAGE_TESTS) \
 		tests/blackbox $(PYTEST_ARGS); rc=$$?; \
-	wait $$wpid; wrc=$$?; wait $$cpid; crc=$$?; \
+	wait $$wpid; wrc=$$?; wait $$cpid; crc=$$?; rm -rf $$t; \
 	echo "== $(WCCP_TESTS) (ran beside the rest)"; \
 	cat $(B)/blackbox-wccp2.log; \
 	echo "== tproxyctl and doctor tests (ran beside the rest)"; \
