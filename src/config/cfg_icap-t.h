@@ -53,6 +53,10 @@ struct cfg_icap {
 	long                preview_size;	/* icap_preview_size, -1 */
 	int                 send_client_ip;
 	int                 send_client_username;
+	char               *username_header;	/* icap_client_username_
+						   header, NULL: X-Client-
+						   Username */
+	int                 username_encode;	/* ..._encode: base64 */
 	int                 persistent;		/* icap_persistent_
 						   connections */
 	double              revival_delay;	/* icap_service_revival_

@@ -6,6 +6,7 @@
  * Fills struct cfg_icap (cfg_icap-t.h). What is not implemented
  * (adaptation chains and sets, eCAP, ICAPS) is refused in cfg_refused.c.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,33 @@ static void
 set_send_client_username(struct cfg_parse *p, const struct tok *t, size_t n)
 {
 	cfg_set_bool(p, t, n, &p->c->icap.send_client_username);
+}
+
+/* icap_client_username_header NAME: a field name (RFC 9110 token). */
+static void
+set_username_header(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	size_t i;
+
+	if (n != 2 || t[1].s[0] == '\0') {
+		cfg_err(p, &t[0], "icap_client_username_header: expected one "
+			"header field name");
+		return;
+	}
+	for (i = 0; t[1].s[i] != '\0'; i++)
+		if (!(isalnum((unsigned char)t[1].s[i]) ||
+		      strchr("!#$%&'*+-.^_`|~", t[1].s[i]) != NULL)) {
+			cfg_err(p, &t[1], "icap_client_username_header: '%s' "
+				"is not a header field name", t[1].s);
+			return;
+		}
+	cfg_set_string(p, t, n, &p->c->icap.username_header, 0);
+}
+
+static void
+set_username_encode(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	cfg_set_bool(p, t, n, &p->c->icap.username_encode);
 }
 
 static void
@@ -388,6 +416,8 @@ static const struct cfg_dir dirs[] = {
 	{ "adaptation_send_client_ip",	set_send_client_ip },
 	{ "icap_send_client_username",	set_send_client_username },
 	{ "adaptation_send_username",	set_send_client_username },
+	{ "icap_client_username_header", set_username_header },
+	{ "icap_client_username_encode", set_username_encode },
 	{ "icap_persistent_connections", set_persistent },
 	{ "icap_service_failure_limit",	set_failure_limit },
 	{ "icap_connect_timeout",	set_connect_timeout },

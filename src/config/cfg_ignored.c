@@ -84,8 +84,6 @@
 #define W_ICAPTTL \
 	"a service whose OPTIONS name no Options-TTL is asked again after " \
 	"a minute"
-#define W_ICAPUSER \
-	"tproxyd has no user names to send to ICAP services yet"
 #define W_ICAPRETRY \
 	"tproxyd does not retry a failed ICAP transaction; bypass= decides"
 #define W_ICAPITER \
@@ -277,8 +275,6 @@ static const struct cfg_nodir ignored[] = {
 	{ "ecap_enable",			NULL, W_OUBI },
 	{ "icap_206_enable",			NULL, W_ICAP206 },
 	{ "icap_default_options_ttl",		NULL, W_ICAPTTL },
-	{ "icap_client_username_header",	NULL, W_ICAPUSER },
-	{ "icap_client_username_encode",	NULL, W_ICAPUSER },
 	{ "adaptation_service_iteration_limit",	NULL, W_ICAPITER },
 	{ "adaptation_masterx_shared_names",	NULL, W_ICAPITER },
 	{ "icap_retry",				NULL, W_ICAPRETRY },

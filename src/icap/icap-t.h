@@ -84,6 +84,7 @@ struct icap_req_opts {
 	int        allow204;	/* Allow: 204 */
 	struct str client_ip;	/* X-Client-IP, or empty */
 	struct str username;	/* X-Client-Username, or empty */
+	struct str username_hdr;/* its field name; empty: X-Client-Username */
 };
 
 /* A parsed ICAP response head: views into the caller's bytes. */

@@ -81,7 +81,8 @@ icap_build_req(struct buf *out, const struct icap_req_opts *o)
 	int n = 0;
 
 	if (!value_ok(o->uri) || !value_ok(o->host) ||
-	    !value_ok(o->client_ip) || !value_ok(o->username))
+	    !value_ok(o->client_ip) || !value_ok(o->username) ||
+	    !value_ok(o->username_hdr))
 		return -EINVAL;
 	rc |= puts_(out, icap_method_str(o->method));
 	rc |= puts_(out, " ");
@@ -106,7 +107,11 @@ icap_build_req(struct buf *out, const struct icap_req_opts *o)
 		rc |= puts_(out, "\r\n");
 	}
 	if (o->username.len > 0) {
-		rc |= puts_(out, "X-Client-Username: ");
+		if (o->username_hdr.len > 0)
+			rc |= put_str(out, o->username_hdr);
+		else
+			rc |= puts_(out, "X-Client-Username");
+		rc |= puts_(out, ": ");
 		rc |= put_str(out, o->username);
 		rc |= puts_(out, "\r\n");
 	}

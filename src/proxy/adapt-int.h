@@ -25,6 +25,12 @@ int adapt_req_head(const struct stream *s, struct buf *b);
 /* The encapsulated head of part in x's answer: (p, len), 0 or -1. */
 int adapt_encap_head(const struct icap_xact *x, enum icap_part part,
 		     const char **p, size_t *len);
+/* icap_send_client_username: the user (the login, else an external
+ * acl's user=) into o->username (base64 in buf with
+ * icap_client_username_encode) and the field's name; nothing when off
+ * or there is no user. */
+void adapt_username(const struct stream *s, struct icap_req_opts *o,
+		    char *buf, size_t size);
 /* x's exchange ended: its time counts for %icap::tt (once). */
 void adapt_xact_time(struct stream *s, struct icap_xact *x);
 /* ... and x is freed. */

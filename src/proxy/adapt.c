@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "acl/acl.h"
 #include "config/config.h"
 #include "core/buf.h"
@@ -36,6 +38,7 @@
 #include "proxy/adapt.h"
 #include "proxy/adapt-t.h"
 #include "proxy/applet.h"
+#include "proxy/auth.h"
 #include "proxy/cache.h"
 #include "proxy/phase.h"
 #include "proxy/proxy.h"
@@ -276,6 +279,35 @@ reqmod_done(void *arg, struct icap_xact *x)
 
 /* The request head as the service sees it: the absolute URL, the fields
  * as received. 0 or -ENOMEM. */
+void
+adapt_username(const struct stream *s, struct icap_req_opts *o,
+	       char *buf, size_t size)
+{
+	const struct cfg *cfg = s->sess->cfg;
+	const char *u = auth_user(s);
+	size_t len;
+
+	if (!cfg->icap.send_client_username)
+		return;
+	if (u == NULL || u[0] == '\0')
+		u = s->ext_user;
+	if (u == NULL || u[0] == '\0')
+		return;
+	len = strlen(u);
+	if (cfg->icap.username_encode) {
+		if (4 * ((len + 2) / 3) + 1 > size)
+			return;
+		len = (size_t)EVP_EncodeBlock((unsigned char *)buf,
+					      (const unsigned char *)u,
+					      (int)len);
+		u = buf;
+	}
+	o->username = str_make(u, len);
+	if (cfg->icap.username_header != NULL)
+		o->username_hdr = str_make(cfg->icap.username_header,
+					   strlen(cfg->icap.username_header));
+}
+
 int
 adapt_req_head(const struct stream *s, struct buf *b)
 {
@@ -309,7 +341,7 @@ adapt_reqmod(struct stream *s, const struct acl_ctx *ctx,
 	struct icap_svc *sv;
 	struct icap_xact *x;
 	struct buf head;
-	char client[INET6_ADDRSTRLEN];
+	char client[INET6_ADDRSTRLEN], user[400];
 	enum acl_verdict av;
 	int i, rc;
 
@@ -370,6 +402,7 @@ adapt_reqmod(struct stream *s, const struct acl_ctx *ctx,
 		o.client_ip = str_make(client, strlen(sa_ip_text(
 			(const struct sockaddr *)&s->sess->addr, client,
 			sizeof(client))));
+	adapt_username(s, &o, user, sizeof(user));
 	rc = icap_build_req(&x->out, &o);
 	buf_free(&head);
 	if (rc == 0 && o.has_body) {

@@ -555,7 +555,7 @@ adapt_respmod_start(struct stream *s, const struct h1_resp *resp,
 	struct icap_xact *x;
 	struct adapt_rm *rm;
 	struct buf head;
-	char client[INET6_ADDRSTRLEN];
+	char client[INET6_ADDRSTRLEN], user[400];
 	long pv;
 	int i, rc, has_body;
 
@@ -623,6 +623,7 @@ adapt_respmod_start(struct stream *s, const struct h1_resp *resp,
 		o.client_ip = str_make(client, strlen(sa_ip_text(
 			(const struct sockaddr *)&s->sess->addr, client,
 			sizeof(client))));
+	adapt_username(s, &o, user, sizeof(user));
 	rc = icap_build_req(&x->out, &o);
 	buf_free(&head);
 	if (rc < 0)

@@ -22,7 +22,8 @@ import time
 import pytest
 
 from harness import (RawClient, closed_port, curl, free_port, get_req,
-                     listening_ports, poll, scrape_metrics, wait_for)
+                     listening_ports, poll, scrape_metrics,
+                     share_with_daemon_user, wait_for)
 from icap_server import IcapServer
 from origin import body_bytes, body_sha256
 
@@ -322,6 +323,44 @@ def test_send_client_ip(tproxyd, origin, icap_srv, on):
     assert curl(p.port, origin.url("/bytes/3")).status == 200
     f = icap_srv.records("REQMOD")[-1]["fields"]
     assert f.get("x-client-ip") == ("127.0.0.1" if on else None)
+
+
+@pytest.mark.parametrize("encode", [False, True], ids=["plain", "base64"])
+def test_send_client_username(tproxyd, origin, icap_srv, tmp_path, encode):
+    """icap_send_client_username: the user who logged in (Debian's
+    basic_ncsa_auth), in icap_client_username_header's field, base64 with
+    icap_client_username_encode on, as Squid sends it; nothing for a
+    request without a login."""
+    import base64
+    d = tmp_path / "auth"
+    d.mkdir()
+    h = subprocess.run(["openssl", "passwd", "-apr1", "pw1"],
+                       capture_output=True, text=True, check=True)
+    (d / "passwd").write_text("alice:%s\n" % h.stdout.strip())
+    share_with_daemon_user(d)   # the helper runs as the proxy user
+    os.chmod(d, 0o755)
+    os.chmod(d / "passwd", 0o644)
+    p = tproxyd(icap_conf("s reqmod_precache %s" % icap_srv.url("nc"),
+                          extra=[
+        "auth_param basic program /usr/lib/squid/basic_ncsa_auth %s" %
+        (d / "passwd"),
+        "acl users proxy_auth REQUIRED",
+        "acl free urlpath_regex ^/bytes/2$",
+        "http_access allow free",
+        "http_access allow users",
+        "icap_send_client_username on",
+        "icap_client_username_header X-Authenticated-User",
+        "icap_client_username_encode %s" % ("on" if encode else "off")]))
+    wait_up(p)
+    r = curl(p.port, origin.url("/bytes/3"), ["-U", "alice:pw1"])
+    assert r.status == 200, r
+    f = icap_srv.records("REQMOD")[-1]["fields"]
+    want = base64.b64encode(b"alice").decode() if encode else "alice"
+    assert f.get("x-authenticated-user") == want, f
+    assert "x-client-username" not in f, f
+    assert curl(p.port, origin.url("/bytes/2")).status == 200
+    f = icap_srv.records("REQMOD")[-1]["fields"]
+    assert "x-authenticated-user" not in f, f
 
 
 # --- failures: bypass=on goes on, bypass=off answers 500 -----------------

@@ -32,7 +32,7 @@ static const struct {
 	{ "reqmod bodiless",
 	  { ICAP_M_REQMOD, S("icap://127.0.0.1:1344/echo"),
 	    S("127.0.0.1:1344"), S("GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n"),
-	    STR_NULL, 0, -1, 1, STR_NULL, STR_NULL },
+	    STR_NULL, 0, -1, 1, STR_NULL, STR_NULL, STR_NULL },
 	  "REQMOD icap://127.0.0.1:1344/echo ICAP/1.0\r\n"
 	  "Host: 127.0.0.1:1344\r\nAllow: 204\r\n"
 	  "Encapsulated: req-hdr=0, null-body=35\r\n\r\n"
@@ -40,7 +40,7 @@ static const struct {
 	{ "reqmod with body, preview, client ip and user",
 	  { ICAP_M_REQMOD, S("icap://h/r"), S("h"),
 	    S("POST http://a/ HTTP/1.1\r\n\r\n"), STR_NULL, 1, 1024, 0,
-	    S("192.0.2.1"), S("bob") },
+	    S("192.0.2.1"), S("bob"), STR_NULL },
 	  "REQMOD icap://h/r ICAP/1.0\r\nHost: h\r\nPreview: 1024\r\n"
 	  "X-Client-IP: 192.0.2.1\r\nX-Client-Username: bob\r\n"
 	  "Encapsulated: req-hdr=0, req-body=27\r\n\r\n"
@@ -48,7 +48,7 @@ static const struct {
 	{ "respmod with body",
 	  { ICAP_M_RESPMOD, S("icap://h/m"), S("h"),
 	    S("GET / HTTP/1.1\r\n\r\n"), S("HTTP/1.1 200 OK\r\n\r\n"), 1, 0,
-	    1, STR_NULL, STR_NULL },
+	    1, STR_NULL, STR_NULL, STR_NULL },
 	  "RESPMOD icap://h/m ICAP/1.0\r\nHost: h\r\nAllow: 204\r\n"
 	  "Preview: 0\r\n"
 	  "Encapsulated: req-hdr=0, res-hdr=18, res-body=37\r\n\r\n"
@@ -56,15 +56,23 @@ static const struct {
 	{ "respmod without body, no request head",
 	  { ICAP_M_RESPMOD, S("icap://h/m"), S("h"), STR_NULL,
 	    S("HTTP/1.1 304 Not Modified\r\n\r\n"), 0, 10, 0, STR_NULL,
-	    STR_NULL },
+	    STR_NULL, STR_NULL },
 	  "RESPMOD icap://h/m ICAP/1.0\r\nHost: h\r\n"
 	  "Encapsulated: res-hdr=0, null-body=29\r\n\r\n"
 	  "HTTP/1.1 304 Not Modified\r\n\r\n" },
 	{ "options",
 	  { ICAP_M_OPTIONS, S("icap://h/m"), S("h"), STR_NULL, STR_NULL, 0,
-	    -1, 1, S("192.0.2.1"), STR_NULL },
+	    -1, 1, S("192.0.2.1"), STR_NULL, STR_NULL },
 	  "OPTIONS icap://h/m ICAP/1.0\r\nHost: h\r\n"
 	  "Encapsulated: null-body=0\r\n\r\n" },
+	{ "icap_client_username_header",
+	  { ICAP_M_REQMOD, S("icap://h/r"), S("h"),
+	    S("GET http://a/ HTTP/1.1\r\n\r\n"), STR_NULL, 0, -1, 0,
+	    STR_NULL, S("Ym9i"), S("X-Authenticated-User") },
+	  "REQMOD icap://h/r ICAP/1.0\r\nHost: h\r\n"
+	  "X-Authenticated-User: Ym9i\r\n"
+	  "Encapsulated: req-hdr=0, null-body=26\r\n\r\n"
+	  "GET http://a/ HTTP/1.1\r\n\r\n" },
 };
 
 static void
