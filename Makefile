@@ -27,6 +27,7 @@ DESTDIR  ?=
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 SBINDIR  := $(PREFIX)/sbin
 MANDIR   := $(PREFIX)/share/man
+COMPLDIR := $(PREFIX)/share/bash-completion/completions
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 CONF     := $(SYSCONFDIR)/tproxyd/tproxyd.conf
 CC       ?= cc
@@ -438,6 +439,9 @@ install: all
 	done
 	install -m 644 doc/tproxyd.8 doc/tproxyctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 doc/tproxyd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(COMPLDIR)
+	install -m 644 etc/bash-completion/tproxyd \
+		etc/bash-completion/tproxyctl $(DESTDIR)$(COMPLDIR)/
 	for u in tproxyd tproxyctl; do \
 		sed -e 's|@SBINDIR@|$(SBINDIR)|g' \
 			-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
@@ -448,7 +452,8 @@ install: all
 	printf '%s\n' $(SBINDIR)/tproxyd $(SBINDIR)/tproxyctl \
 		$(MANDIR)/man8/tproxyd.8 $(MANDIR)/man8/tproxyctl.8 \
 		$(MANDIR)/man5/tproxyd.conf.5 $(UNITDIR)/tproxyd.service \
-		$(UNITDIR)/tproxyctl.service >> $(INSTALLED).new
+		$(UNITDIR)/tproxyctl.service $(COMPLDIR)/tproxyd \
+		$(COMPLDIR)/tproxyctl >> $(INSTALLED).new
 	mv $(INSTALLED).new $(INSTALLED)
 
 uninstall:

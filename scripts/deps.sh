@@ -26,6 +26,11 @@ bench="$test wrk haproxy nginx-light libnginx-mod-stream squid-openssl python3-m
 # on the host either (policy-rc.d below).
 test="$test nginx-light openssl"
 
+# bash-completion: the completion files are tried under its
+# _init_completion as an installed system runs them
+# (tests/blackbox/test_cli.py).
+test="$test bash-completion"
+
 # squidguard: Debian's URL filter, run unmodified as url_rewrite_program
 # (tests/blackbox/test_helpers_rewrite.py).
 test="$test squidguard"

@@ -61,7 +61,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: tproxyd [-N] [-d level] [-f config] [-k signal] [-v]\n"
+		"usage: tproxyd [-N] [-d level] [-f config] [-k action]\n"
+		"       tproxyd --help | --version\n"
 		"  -f file    configuration file (default %s)\n"
 		"  -N         stay in the foreground\n"
 		"  -d level   also write cache.log messages up to level to "
@@ -69,8 +70,12 @@ usage(FILE *f)
 		"  -k parse   check the configuration and exit\n"
 		"  -k reconfigure|rotate|shutdown|interrupt|kill|check\n"
 		"             signal the running instance (via pid_filename)\n"
-		"  -v         print the version and the default "
-		"configuration file, and exit\n", TPROXYD_CONF);
+		"  -v, --version  print the version and the default "
+		"configuration file, and exit\n"
+		"  -h, --help     print this text and exit\n"
+		"Exit status: 0 success, 1 failure (configuration errors, "
+		"cannot start,\nno running instance), 2 bad command line.\n",
+		TPROXYD_CONF);
 }
 
 /* Print configuration diagnostics; returns the number of errors. */
@@ -1007,13 +1012,19 @@ int
 main(int argc, char **argv)
 {
 	const char *action = NULL;
+	static const struct option long_opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int foreground = 0, debug_level = -1, c;
 
 	/* Bumping ports' CAs and TLS contexts are made while loading. */
 	cfg_tls_ops = &bump_cfg_ops;
 	cfg_helper_ops = &rewrite_cfg_ops;
 	cfg_extacl_ops = &extacl_cfg_ops;
-	while ((c = getopt(argc, argv, "f:Nk:d:vhX")) != -1) {
+	while ((c = getopt_long(argc, argv, "f:Nk:d:vhX", long_opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			conf_path = optarg;

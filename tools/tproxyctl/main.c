@@ -22,6 +22,7 @@
 #include "ca.h"
 #include "conf.h"
 #include "doctor.h"
+#include "help.h"
 #include "status.h"
 #include "plan.h"
 #include "repair.h"
@@ -29,6 +30,7 @@
 #include "state.h"
 #include "watch.h"
 
+/* The overview, then the synopsis of every subcommand. */
 static void
 usage(FILE *f)
 {
@@ -51,7 +53,8 @@ usage(FILE *f)
 		"       tproxyctl teardown [--state FILE]\n"
 		"       tproxyctl watch [--state FILE] [--interval MS] "
 		"[--overload-after MS]\n"
-		"       tproxyctl status [-f tproxyd.conf] [--state FILE]\n"
+		"       tproxyctl status [-f tproxyd.conf] [--state FILE] "
+		"[--json]\n"
 		"       tproxyctl doctor [-f tproxyd.conf] [--json] "
 		"[setup options]\n"
 		"       tproxyctl ca create [--dir DIR] [--name TEXT] "
@@ -59,7 +62,8 @@ usage(FILE *f)
 		"                           [--permit DOMAIN ...] [--force]\n"
 		"       tproxyctl ca show [--dir DIR | FILE]\n"
 		"       tproxyctl ca export [--dir DIR] [--der]\n"
-		"       tproxyctl -v\n");
+		"       tproxyctl --help | COMMAND --help\n"
+		"       tproxyctl --version\n");
 }
 
 struct cli {
@@ -406,19 +410,26 @@ main(int argc, char **argv)
 	char cerr[512] = "";
 	int doctor, rc, from_state = 0;
 
-	if (argc == 2 && strcmp(argv[1], "-v") == 0) {
+	if (argc == 2 && (strcmp(argv[1], "-v") == 0 ||
+			  strcmp(argv[1], "--version") == 0)) {
 		printf("tproxyctl version %s\n", TPROXYD_VERSION);
-		return 0;
+		return EXIT_OK;
 	}
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
 			  strcmp(argv[1], "--help") == 0)) {
+		help_all(stdout);
+		putchar('\n');
 		usage(stdout);
-		return 0;
+		return EXIT_OK;
 	}
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
+	/* tproxyctl COMMAND ... --help: that command's usage, nothing
+	 * done. */
+	if (help_asked(argc, argv, 2) && help_cmd(stdout, argv[1]) == 0)
+		return EXIT_OK;
 	memset(&cli, 0, sizeof(cli));
 	cli.router.tos = -1;
 	plan_opts_default(&o);
@@ -434,7 +445,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "status") == 0) {
 		const char *conf = TPROXYD_CONF;
 		const char *state = STATE_DEFAULT;
-		int i;
+		int i, json = 0;
 
 		for (i = 2; i < argc; i++) {
 			if (i + 1 < argc && strcmp(argv[i], "-f") == 0) {
@@ -442,16 +453,25 @@ main(int argc, char **argv)
 			} else if (i + 1 < argc &&
 				   strcmp(argv[i], "--state") == 0) {
 				state = argv[++i];
+			} else if (strcmp(argv[i], "--json") == 0) {
+				json = 1;
 			} else {
-				usage(stderr);
-				return 2;
+				fprintf(stderr, "tproxyctl: status: unknown "
+					"option '%s'\n", argv[i]);
+				help_cmd(stderr, "status");
+				return EXIT_USAGE;
 			}
 		}
 		c = load_config(conf, cerr, sizeof(cerr));
 		if (c == NULL) {
 			fprintf(stderr, "tproxyctl: %s\n", cerr[0] ? cerr :
 				"cannot load the configuration");
-			return 1;
+			return EXIT_FAIL;
+		}
+		if (json) {
+			rc = status_json(c, conf, state);
+			cfg_unref(c);
+			return rc;
 		}
 		rc = status_run(c, conf);
 		status_setup(state);

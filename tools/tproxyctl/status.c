@@ -294,3 +294,255 @@ status_setup(const char *state_path)
 	sbuf_free(&e);
 	sbuf_free(&sum);
 }
+
+/* ---- tproxyctl status --json ------------------------------------------- */
+
+/* s as a JSON string (or null). */
+static void
+js_str(struct sbuf *b, const char *s)
+{
+	if (s == NULL) {
+		sbuf_add(b, "null");
+		return;
+	}
+	sbuf_add(b, "\"");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			sbuf_printf(b, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			sbuf_printf(b, "\\u%04x", (unsigned)(unsigned char)*s);
+		else
+			sbuf_printf(b, "%c", *s);
+	}
+	sbuf_add(b, "\"");
+}
+
+/* "key": value of the sample name (0 when absent), a whole number. */
+static void
+js_metric(struct sbuf *b, const char *key, const char *m, const char *name,
+	  int last)
+{
+	sbuf_printf(b, "\"%s\": %.0f%s", key, metric(m, name), last ? "" :
+		    ", ");
+}
+
+static void
+js_metrics(struct sbuf *b, const char *m)
+{
+	static const char *const codes[] = { "1xx", "2xx", "3xx", "4xx",
+					     "5xx" };
+	char name[128], kind[256];
+	double total = 0, workers, v;
+	const char *p;
+	unsigned kid;
+	size_t i;
+	int first;
+
+	if (!metric_find(m, "tproxyd_workers", &workers))
+		workers = 1;
+	sbuf_add(b, "\"clients\": {");
+	js_metric(b, "open", m, "tproxyd_client_connections", 0);
+	js_metric(b, "accepted", m, "tproxyd_client_connections_total", 0);
+	sbuf_printf(b, "\"accepting\": %s, ", metric(m, "tproxyd_accepting")
+		    >= workers ? "true" : "false");
+	js_metric(b, "accept_pauses", m, "tproxyd_accept_pauses_total", 1);
+	sbuf_add(b, "}, \"requests\": {");
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name),
+			 "tproxyd_requests_total{code=\"%s\"}", codes[i]);
+		js_metric(b, codes[i], m, name, 0);
+		total += metric(m, name);
+	}
+	sbuf_printf(b, "\"total\": %.0f, ", total);
+	js_metric(b, "aborted", m, "tproxyd_requests_aborted_total", 1);
+	sbuf_add(b, "}, \"servers\": {");
+	js_metric(b, "active", m,
+		  "tproxyd_server_connections{state=\"active\"}", 0);
+	js_metric(b, "idle", m, "tproxyd_server_connections{state=\"idle\"}",
+		  0);
+	sbuf_printf(b, "\"connects\": %.0f, ",
+		    metric(m, "tproxyd_server_connects_total{spoofed=\"yes\"}")
+		    + metric(m, "tproxyd_server_connects_total"
+			     "{spoofed=\"no\"}"));
+	js_metric(b, "spoofed_connects", m,
+		  "tproxyd_server_connects_total{spoofed=\"yes\"}", 0);
+	js_metric(b, "reuses", m, "tproxyd_server_reuses_total", 0);
+	js_metric(b, "connect_failures", m,
+		  "tproxyd_server_connect_failures_total", 0);
+	v = metric(m, "tproxyd_server_connect_seconds_count");
+	sbuf_printf(b, "\"connect_ms_average\": %.3f}, ", v > 0 ?
+		    metric(m, "tproxyd_server_connect_seconds_sum") * 1000 / v
+		    : 0);
+	sbuf_add(b, "\"bytes\": {");
+	js_metric(b, "client_in", m,
+		  "tproxyd_bytes_total{peer=\"client\",direction=\"in\"}", 0);
+	js_metric(b, "client_out", m,
+		  "tproxyd_bytes_total{peer=\"client\",direction=\"out\"}", 0);
+	js_metric(b, "server_in", m,
+		  "tproxyd_bytes_total{peer=\"server\",direction=\"in\"}", 0);
+	js_metric(b, "server_out", m,
+		  "tproxyd_bytes_total{peer=\"server\",direction=\"out\"}", 1);
+	sbuf_add(b, "}, \"cache\": {");
+	js_metric(b, "lookups", m, "tproxyd_cache_lookups_total", 0);
+	js_metric(b, "hits", m, "tproxyd_cache_hits_total", 0);
+	js_metric(b, "hit_bytes", m, "tproxyd_cache_hit_bytes_total", 0);
+	js_metric(b, "objects", m, "tproxyd_cache_objects", 0);
+	js_metric(b, "memory_used_bytes", m,
+		  "tproxyd_cache_memory_bytes{kind=\"used\"}", 0);
+	js_metric(b, "memory_max_bytes", m,
+		  "tproxyd_cache_memory_bytes{kind=\"max\"}", 0);
+	js_metric(b, "disk_used_bytes", m,
+		  "tproxyd_cache_disk_bytes{kind=\"used\"}", 0);
+	js_metric(b, "disk_max_bytes", m,
+		  "tproxyd_cache_disk_bytes{kind=\"max\"}", 1);
+	sbuf_add(b, "}, ");
+	js_metric(b, "host_forgeries", m, "tproxyd_host_forgeries_total", 0);
+	sbuf_add(b, "\"errors\": {");
+	first = 1;
+	for (p = m; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, "tproxyd_errors_total{kind=\"", 27) != 0)
+			continue;
+		if (sscanf(p + 27, "%255[^\"]\"} %lf", kind, &v) != 2)
+			continue;
+		if (!first)
+			sbuf_add(b, ", ");
+		first = 0;
+		js_str(b, kind);
+		sbuf_printf(b, ": %.0f", v);
+	}
+	sbuf_add(b, "}, \"workers\": [");
+	for (kid = 1;; kid++) {
+		snprintf(name, sizeof(name), "tproxyd_worker_up{kid=\"%u\"}",
+			 kid);
+		if (!metric_find(m, name, &v))
+			break;
+		sbuf_printf(b, "%s{\"kid\": %u, \"up\": %s, ", kid > 1 ? ", " :
+			    "", kid, v ? "true" : "false");
+		snprintf(name, sizeof(name), "tproxyd_worker_client_connections"
+			 "{kid=\"%u\"}", kid);
+		js_metric(b, "open", m, name, 0);
+		snprintf(name, sizeof(name), "tproxyd_worker_requests_total"
+			 "{kid=\"%u\"}", kid);
+		js_metric(b, "requests", m, name, 0);
+		snprintf(name, sizeof(name), "tproxyd_worker_accepting"
+			 "{kid=\"%u\"}", kid);
+		sbuf_printf(b, "\"accepting\": %s, ", metric(m, name) ? "true" :
+			    "false");
+		snprintf(name, sizeof(name), "tproxyd_worker_restarts_total"
+			 "{kid=\"%u\"}", kid);
+		js_metric(b, "restarts", m, name, 1);
+		sbuf_add(b, "}");
+	}
+	sbuf_add(b, "]");
+}
+
+/* "intercept": what the last tproxyctl setup recorded. */
+static void
+js_setup(struct sbuf *b, const char *state_path)
+{
+	struct state st = { 0 };
+	struct sbuf e = { 0 }, sum = { 0 };
+	int rc = state_load(state_path, &st, &e);
+
+	sbuf_add(b, "\"intercept\": {\"state_file\": ");
+	js_str(b, state_path);
+	if (rc == -ENOENT || (rc == 0 && !st.have_opts)) {
+		sbuf_add(b, ", \"recorded\": false, \"error\": null");
+	} else if (rc < 0) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", sbuf_str(&e));
+		rstrip(why);
+		sbuf_add(b, ", \"recorded\": false, \"error\": ");
+		js_str(b, why);
+	} else {
+		plan_summary(&st.opts, &sum);
+		sbuf_add(b, ", \"recorded\": true, \"error\": null, "
+			 "\"summary\": ");
+		js_str(b, sbuf_str(&sum));
+		sbuf_printf(b, ", \"backend\": \"%s\", \"families\": \"%s\", "
+			    "\"bridge\": %s, \"on_failure\": \"%s\"",
+			    st.opts.backend == PLAN_NFT ? "nftables" :
+			    "iptables", st.opts.families == PLAN_BOTH ? "both" :
+			    st.opts.families == PLAN_V4 ? "ipv4" : "ipv6",
+			    st.opts.bridge ? "true" : "false",
+			    st.opts.on_failure == PLAN_FAIL_CLOSED ? "closed" :
+			    "open");
+	}
+	sbuf_add(b, "}");
+	state_free(&st);
+	sbuf_free(&e);
+	sbuf_free(&sum);
+}
+
+int
+status_json(const struct cfg *c, const char *path, const char *state_path)
+{
+	const struct cfg_port *sp = NULL;
+	struct sbuf b = { 0 };
+	char err[256], where[INET6_ADDRSTRLEN + 8], host[INET6_ADDRSTRLEN];
+	const struct sockaddr_in *a4;
+	const struct sockaddr_in6 *a6;
+	char *m = NULL;
+	long pid = 0;
+	FILE *f;
+	size_t i;
+	int running, rc;
+
+	if (c->pid_filename && (f = fopen(c->pid_filename, "r")) != NULL) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	running = pid > 1 && !(kill((pid_t)pid, 0) < 0 && errno == ESRCH);
+	sbuf_printf(&b, "{\"format\": 1, \"version\": \"%s\", \"config\": ",
+		    TPROXYD_VERSION);
+	js_str(&b, path);
+	sbuf_add(&b, ", \"pid_file\": ");
+	js_str(&b, c->pid_filename);
+	sbuf_printf(&b, ", \"running\": %s, ", running ? "true" : "false");
+	if (running)
+		sbuf_printf(&b, "\"pid\": %ld, ", pid);
+	else
+		sbuf_add(&b, "\"pid\": null, ");
+	for (i = 0; i < c->nport; i++)
+		if (c->port[i].mode == PORT_STATS)
+			sp = &c->port[i];
+	sbuf_add(&b, "\"stats_port\": ");
+	if (sp == NULL) {
+		sbuf_add(&b, "null");
+	} else {
+		if (sp->addr.ss_family == AF_INET6) {
+			a6 = (const struct sockaddr_in6 *)&sp->addr;
+			inet_ntop(AF_INET6, &a6->sin6_addr, host,
+				  sizeof(host));
+			snprintf(where, sizeof(where), "[%s]:%u", host,
+				 ntohs(a6->sin6_port));
+		} else {
+			a4 = (const struct sockaddr_in *)&sp->addr;
+			inet_ntop(AF_INET, &a4->sin_addr, host, sizeof(host));
+			snprintf(where, sizeof(where), "%s:%u", host,
+				 ntohs(a4->sin_port));
+		}
+		js_str(&b, where);
+	}
+	err[0] = '\0';
+	if (running && sp != NULL)
+		m = fetch_metrics(&sp->addr, err, sizeof(err));
+	else if (running)
+		snprintf(err, sizeof(err), "no stats_port in %s", path);
+	sbuf_add(&b, ", \"metrics_error\": ");
+	js_str(&b, running && m == NULL ? err : NULL);
+	sbuf_add(&b, ", ");
+	if (m != NULL) {
+		js_metrics(&b, m);
+		sbuf_add(&b, ", ");
+	}
+	js_setup(&b, state_path);
+	sbuf_add(&b, "}\n");
+	fputs(sbuf_str(&b), stdout);
+	rc = running && (sp == NULL || m != NULL) ? 0 : 1;
+	free(m);
+	sbuf_free(&b);
+	return rc;
+}

@@ -17,4 +17,10 @@ int status_run(const struct cfg *c, const char *path);
  * not the kernel (doctor checks the kernel). */
 void status_setup(const char *state_path);
 
+/* tproxyctl status --json: the same facts as one JSON object on stdout,
+ * with the keys doc/tproxyctl.8 lists (stable; new keys may be added,
+ * none renamed). Returns as status_run. */
+int status_json(const struct cfg *c, const char *path,
+		const char *state_path);
+
 #endif
