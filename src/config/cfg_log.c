@@ -388,12 +388,24 @@ set_cache_log(struct cfg_parse *p, const struct tok *t, size_t n)
 		p->c->cache_log_syslog = prio & LOG_FACMASK;
 		return;
 	}
-	if (v[0] != '/') {
-		cfg_err(p, &t[1], "cache_log: expected an absolute path or "
-			"syslog:FACILITY, not '%s'", v);
+	if (strcmp(v, "none") == 0) {
+		/* Squid takes it as a file name; what is meant is no file. */
+		cfg_warn(p, &t[1], "cache_log none: no cache.log file; its "
+			 "lines go to standard error only (the journal under "
+			 "systemd)");
+		p->c->cache_log = NULL;
+		p->c->cache_log_syslog = 0;
 		return;
 	}
-	cfg_set_string(p, t, n, &p->c->cache_log, 0);
+	if (strncmp(v, "stdio:", 6) == 0)	/* Squid's module prefix */
+		v += 6;
+	if (v[0] != '/') {
+		cfg_err(p, &t[1], "cache_log: expected an absolute path, "
+			"stdio:PATH, syslog[:FACILITY] or none, not '%s'",
+			t[1].s);
+		return;
+	}
+	p->c->cache_log = ar_strdup(p->ar, v);
 	p->c->cache_log_syslog = 0;
 }
 

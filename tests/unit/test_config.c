@@ -537,8 +537,13 @@ static const struct load_case load_cases[] = {
 	{ "cache_log syslog:nosuch\n", 1, 0, "t.conf:1: cache_log: unknown "
 	  "syslog facility or priority 'nosuch'", 0 },
 	{ "cache_log cache.log\n", 1, 0, "t.conf:1: cache_log: expected an "
-	  "absolute path or syslog:FACILITY, not 'cache.log'", 0 },
+	  "absolute path, stdio:PATH, syslog[:FACILITY] or none, not "
+	  "'cache.log'", 0 },
 	{ "cache_log /var/log/tproxyd/cache.log\n", 0, 0, NULL, 0 },
+	{ "cache_log stdio:/var/log/tproxyd/cache.log\n", 0, 0, NULL, 0 },
+	{ "cache_log none\n", 0, 1, "t.conf:1: WARNING: cache_log none: no "
+	  "cache.log file; its lines go to standard error only (the journal "
+	  "under systemd)", 0 },
 	{ "access_log /a on-error=ignore\n", 1, 0, "t.conf:1: access_log: "
 	  "on-error= takes die or drop, not 'ignore'", 0 },
 	{ "access_log /a colour=blue\n", 1, 0, "access_log: unknown option "
