@@ -37,6 +37,7 @@
 #include "proxy/dns.h"
 #include "proxy/proxy.h"
 #include "stats/stats.h"
+#include "udp/udp.h"
 #include "wccp/gre.h"
 #include "wccp/wccp2.h"
 
@@ -283,7 +284,9 @@ apply_listeners(struct cfg *c)
 				l->fd);
 		lsn_start(l, c, l->port);
 	}
-	return 0;
+	/* UDP after TCP: a failure here leaves the TCP ports changed, but
+	 * the UDP sockets as they were. */
+	return udp_apply(c);
 }
 
 /* This worker's number (0: no workers). */
@@ -367,6 +370,7 @@ begin_shutdown(void)
 		listeners = l->next;
 		lsn_close(l);
 	}
+	udp_close_all();	/* each flow logged */
 	wccp2_drain();
 	proxy_drain();
 	shutdown_deadline = evl_now() + cur->shutdown_lifetime;
