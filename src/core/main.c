@@ -86,11 +86,17 @@ print_msgs(const struct cfg_msgs *m, int to_log)
 }
 
 /* Whether any http_port is below 1024 (re-opening it on reconfigure then
- * needs CAP_NET_BIND_SERVICE after the privilege drop). */
+ * needs CAP_NET_BIND_SERVICE after the privilege drop), or some udp_port
+ * is configured: replies to a client leave from a socket bound to the
+ * destination's port (53, 443), and a flow's socket is bound to the
+ * client's, which may be low too. */
 static int
 has_low_port(const struct cfg *c)
 {
 	size_t i;
+
+	if (c->udp.nport > 0)
+		return 1;
 
 	for (i = 0; i < c->nport; i++)
 		if (sa_port((const struct sockaddr *)&c->port[i].addr) < 1024)

@@ -70,9 +70,11 @@ def base_lines(extra=()):
 
 @pytest.fixture(scope="module")
 def echo(net):
-    """The UDP echo origin on port 5000 of the server (both families)."""
+    """The UDP echo origin on ports 5000 and 443 of the server (both
+    families)."""
     p = net.topo.popen(net.topo.srv, [PY, UDP_TOOL, "echo", "--port",
-                                      str(ECHO_PORT)],
+                                      str(ECHO_PORT), "--port",
+                                      str(QUIC_PORT)],
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert p.stdout.readline().strip() == b"ready"
     return p
@@ -90,7 +92,10 @@ def send(env, family, port=ECHO_PORT, wait=3.0, **kw):
     to = ("[%s]:%d" if family == 6 else "%s:%d") % (dst, port)
     argv = [PY, UDP_TOOL, "send", "--to", to, "--wait", str(wait)]
     for k, v in kw.items():
-        argv += ["--" + k.replace("_", "-"), str(v)]
+        if v is True:
+            argv.append("--" + k)
+        else:
+            argv += ["--" + k.replace("_", "-"), str(v)]
     p = must(env.topo, env.topo.cli, argv, timeout=wait + 15)
     return json.loads(p.stdout)
 
@@ -122,3 +127,201 @@ def test_echo_client_address_kept(daemons, env, echo, family):
     assert e["type"] == "udp", e["raw"]
     time.sleep(0.3)
     assert len(udp_lines(d)) == 1, [x["raw"] for x in udp_lines(d)]
+
+
+def test_idle_timeout_logs_bytes_both_ways(daemons, env, echo, tmp_path):
+    """A flow ends after udp_idle_timeout, not before; its line carries
+    the bytes each way (logformat %>st / %<st), the client and the
+    original destination (%>a, %<a), and the codes work on it."""
+    fmt = tmp_path / "udp.log"
+    d = start(daemons, env, [
+        "udp_idle_timeout 2 seconds",
+        "logformat udpfmt %>a %<a %>st %<st %Ss %rm %ru %<lp",
+        "access_log %s udpfmt" % fmt])
+    t0 = time.monotonic()
+    out = send(env, 4, data="x" * 100, count=3, replies=3)
+    assert len(out["replies"]) == 3, out
+    got = sum(r["len"] for r in out["replies"])
+    ok = harness.poll(lambda: fmt.exists() and fmt.read_text().strip(), 8)
+    took = time.monotonic() - t0
+    assert ok, "no line in %s" % fmt
+    assert took >= 1.5, "flow ended after %.2fs, before its timeout" % took
+    f = fmt.read_text().split()
+    assert f[0] == FAM[4]["cli"] and f[1] == FAM[4]["srv"], f
+    assert f[2] == "300" and f[3] == str(got), f
+    assert f[4:7] == ["UDP_RELAY", "UDP", "%s:%d" % (FAM[4]["srv"],
+                                                     ECHO_PORT)], f
+
+
+def test_dns_dig_to_dnsmasq(daemons, env, tmp_path):
+    """dig in the client asks Debian's dnsmasq in the server: the answer
+    comes back through tproxyd (from the resolver's address), dnsmasq
+    logs the client's own address, the flow is logged as dns."""
+    dlog = tmp_path / "dnsmasq.log"
+    dm = env.topo.popen(env.topo.srv, [
+        "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
+        "--conf-file=/dev/null", "--user=root", "--pid-file=",
+        "--bind-interfaces", "--listen-address=%s" % FAM[4]["srv"],
+        "--listen-address=%s" % FAM[6]["srv"], "--port=53",
+        "--log-queries", "--log-facility=%s" % dlog,
+        "--address=/www.example.test/198.18.2.77"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert harness.poll(lambda: env.topo.run(env.topo.srv, [
+            "ss", "-Hlun", "sport = :53"]).stdout.strip(), 10)
+        d = start(daemons, env, ["udp_dns_idle_timeout 1 second"])
+        for fam in (4, 6):
+            p = env.topo.run(env.topo.cli, [
+                "dig", "@" + FAM[fam]["srv"], "+time=3", "+tries=1",
+                "www.example.test", "A"], timeout=15)
+            assert "198.18.2.77" in p.stdout, (p.stdout, dlog.read_text()
+                                               if dlog.exists() else "-",
+                                               d.diagnostics(), dm.poll())
+            assert "SERVER: %s#53" % FAM[fam]["srv"] in p.stdout, p.stdout
+        e = d.wait_access(lambda e: e["method"] == "UDP" and
+                          e["type"] == "dns", timeout=5)
+        assert e["url"].endswith(":53") and e["bytes"] > 0, e["raw"]
+        text = dlog.read_text()
+        assert "query[A] www.example.test from %s" % FAM[4]["cli"] in \
+            text, text
+        assert "query[A] www.example.test from %s" % FAM[6]["cli"] in \
+            text, text
+    finally:
+        dm.terminate()
+        dm.wait(5)
+
+
+@pytest.mark.parametrize("name,sni", [
+    ("gtlsclient.dgrams", "www.example.com"),
+    ("gtlsclient-split.dgrams", "split.example.net"),
+    ("chrome-cloudflare-quic.dgrams", "cloudflare-quic.com"),
+])
+def test_quic_sni_logged(daemons, env, echo, name, sni):
+    """Recorded QUIC first flights, replayed: the flow is read as QUIC
+    (the ClientHello across datagrams too) and relayed after, with the
+    SNI as the URL and in %ssl::>sni."""
+    d = start(daemons, env, ["udp_quic_idle_timeout 1 second"])
+    n = len(harness_dgrams(name))
+    out = send(env, 4, port=QUIC_PORT, dgrams=QUIC_DATA / name,
+               replies=n)
+    assert len(out["replies"]) == n, out
+    e = d.wait_access(lambda e: e["method"] == "UDP", timeout=5)
+    assert e["code"] == "UDP_RELAY" and e["type"] == "quic", e["raw"]
+    assert e["url"] == "%s:443" % sni, e["raw"]
+
+
+def harness_dgrams(name):
+    b = (QUIC_DATA / name).read_bytes()
+    out, i = [], 0
+    while i + 2 <= len(b):
+        n = int.from_bytes(b[i:i + 2], "big")
+        out.append(b[i + 2:i + 2 + n])
+        i += 2 + n
+    return out
+
+
+def test_quic_denied_by_sni(daemons, env, echo):
+    """udp_quic_access deny by ssl::server_name drops the flow (the
+    browser then falls back to TCP): nothing reaches the origin, one
+    UDP_DENIED line; another name is relayed."""
+    d = start(daemons, env, [
+        "acl blocked ssl::server_name .example.com",
+        "udp_quic_access deny blocked",
+        "udp_quic_idle_timeout 1 second"])
+    out = send(env, 4, port=QUIC_PORT, dgrams=QUIC_DATA /
+               "gtlsclient.dgrams", count=2, wait=1.5, replies=1)
+    assert out["replies"] == [], out
+    e = d.wait_access(lambda e: e["code"] == "UDP_DENIED", timeout=5)
+    assert e["url"] == "www.example.com:443", e["raw"]
+    out = send(env, 4, port=QUIC_PORT, dgrams=QUIC_DATA /
+               "google-www.dgrams", replies=1)
+    assert len(out["replies"]) == 1, out
+    time.sleep(1.5)
+    denied = [x for x in udp_lines(d) if x["code"] == "UDP_DENIED"]
+    assert len(denied) == 1, [x["raw"] for x in udp_lines(d)]
+
+
+def test_udp_access_deny_by_src(daemons, env, echo):
+    """udp_access deny by src: no reply, one UDP_DENIED line for the
+    flow however many datagrams it sends; another client is relayed."""
+    d = start(daemons, env, [
+        "acl c4 src %s" % FAM[4]["cli"],
+        "udp_access deny c4",
+        "udp_access allow all",
+        "udp_idle_timeout 1 second"])
+    out = send(env, 4, count=3, wait=1.5)
+    assert out["replies"] == [], out
+    out6 = send(env, 6)
+    assert len(out6["replies"]) == 1, out6
+    e = d.wait_access(lambda e: e["code"] == "UDP_DENIED", timeout=5)
+    assert e["client"] == FAM[4]["cli"], e["raw"]
+    time.sleep(1.5)
+    denied = [x for x in udp_lines(d) if x["code"] == "UDP_DENIED"]
+    assert len(denied) == 1, [x["raw"] for x in udp_lines(d)]
+
+
+def test_flows_per_client_limit(daemons, env, echo):
+    """udp_flows_per_client 1: a second flow (another client port) of
+    the same client gets nothing while the first is open; counted in the
+    metrics."""
+    d = start(daemons, env, ["udp_flows_per_client 1",
+                             "udp_idle_timeout 3 seconds",
+                             "stats_port 127.0.0.1:3190"])
+    a = send(env, 4)
+    assert len(a["replies"]) == 1, a
+    b = send(env, 4, wait=1.0)
+    assert b["replies"] == [], b
+    p = must(env.topo, env.topo.rtr, ["curl", "-sS", "--max-time", "5",
+                                      "http://127.0.0.1:3190/metrics"])
+    assert 'tproxyd_udp_drops_total{reason="limit"} 1' in p.stdout, \
+        p.stdout
+    assert "tproxyd_udp_flows 1" in p.stdout, p.stdout
+    d.wait_access(lambda e: e["method"] == "UDP", timeout=6)
+    c = send(env, 4)            # the first flow ended: room again
+    assert len(c["replies"]) == 1, c
+
+
+def test_flows_max_limit(daemons, env, echo):
+    """udp_flows_max 1: the other family's client is dropped too."""
+    start(daemons, env, ["udp_flows_max 1", "udp_idle_timeout 3 seconds"])
+    assert len(send(env, 4)["replies"]) == 1
+    assert send(env, 6, wait=1.0)["replies"] == []
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_icmp_port_unreachable_ends_flow(daemons, env, echo, family):
+    """Nothing listens on the destination port: its ICMP error reaches
+    the flow's socket, which ends the flow at once (UDP_REFUSED), long
+    before its idle timeout."""
+    d = start(daemons, env, ["udp_idle_timeout 60 seconds",
+                             "stats_port 127.0.0.1:3190"])
+    send(env, family, port=CLOSED_PORT, wait=1.0)
+    e = d.wait_access(lambda e: e["method"] == "UDP", timeout=5)
+    assert e["code"] == "UDP_REFUSED", e["raw"]
+    p = must(env.topo, env.topo.rtr, ["curl", "-sS", "--max-time", "5",
+                                      "http://127.0.0.1:3190/metrics"])
+    assert "tproxyd_udp_icmp_errors_total 1" in p.stdout, p.stdout
+
+
+def test_hostile_datagrams(daemons, env, echo):
+    """Empty, 65507-byte and garbage-on-443 datagrams (and a truncated
+    QUIC Initial) neither crash tproxyd nor stop it relaying."""
+    d = start(daemons, env, ["udp_idle_timeout 1 second",
+                             "udp_quic_idle_timeout 1 second"])
+    send(env, 4, empty=True, wait=1.0)
+    big = send(env, 4, size=65507)
+    assert big["replies"] and big["replies"][0]["len"] == 65507, big
+    big6 = send(env, 6, size=65527 - 40)
+    assert big6["replies"] and big6["replies"][0]["len"] == 65487, big6
+    # A long header with the fixed bit, then garbage: read as QUIC,
+    # found malformed, relayed as it is.
+    garbage = Path(d.dir) / "garbage.dgrams"
+    g = bytes([0xc0, 0, 0, 0, 1, 8]) + os.urandom(1194)
+    garbage.write_bytes(len(g).to_bytes(2, "big") + g)
+    assert len(send(env, 4, port=QUIC_PORT, dgrams=garbage)["replies"]) == 1
+    one = harness_dgrams("gtlsclient.dgrams")[0][:300]
+    path = Path(d.dir) / "trunc.dgrams"
+    path.write_bytes(len(one).to_bytes(2, "big") + one)
+    send(env, 4, port=QUIC_PORT, dgrams=path, wait=1.0)
+    assert d.alive()
+    assert len(send(env, 4)["replies"]) == 1

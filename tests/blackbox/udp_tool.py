@@ -3,7 +3,7 @@
 udp_tool.py - the two ends of the UDP interception tests (test_udp.py),
 run inside the test's namespaces.
 
-  udp_tool.py echo --port P
+  udp_tool.py echo --port P [--port P2 ...]
       An origin on 0.0.0.0:P and [::]:P that answers each datagram with
       JSON {"saw": "ADDR:PORT", "to": "ADDR:PORT", "len": N}: the source
       it saw (the client's, when the proxy relays from the client's own
@@ -46,16 +46,19 @@ def text(addr):
 
 def echo(args):
     socks = []
-    for fam, host in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
-        s = socket.socket(fam, socket.SOCK_DGRAM)
-        if fam == socket.AF_INET6:
-            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            # IPV6_RECVPKTINFO: the address the datagram was sent to.
-            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
-        else:
-            s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
-        s.bind((host, args.port))
-        socks.append(s)
+    for port in args.port:
+        for fam, host in ((socket.AF_INET, "0.0.0.0"),
+                          (socket.AF_INET6, "::")):
+            s = socket.socket(fam, socket.SOCK_DGRAM)
+            if fam == socket.AF_INET6:
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                # IPV6_RECVPKTINFO: the address it was sent to.
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO,
+                             1)
+            else:
+                s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+            s.bind((host, port))
+            socks.append(s)
     print("ready", flush=True)
     while True:
         r, _, _ = select.select(socks, [], [])
@@ -65,11 +68,11 @@ def echo(args):
             for level, typ, val in anc:
                 if level == socket.IPPROTO_IP and typ == IP_PKTINFO:
                     to = "%s:%d" % (socket.inet_ntop(
-                        socket.AF_INET, val[8:12]), args.port)
+                        socket.AF_INET, val[8:12]), s.getsockname()[1])
                 elif level == socket.IPPROTO_IPV6 and \
                         typ == socket.IPV6_PKTINFO:
                     to = "[%s]:%d" % (socket.inet_ntop(
-                        socket.AF_INET6, val[:16]), args.port)
+                        socket.AF_INET6, val[:16]), s.getsockname()[1])
             if data.startswith(b"SILENT"):
                 continue
             reply = json.dumps({"saw": text(peer), "to": to,
@@ -98,6 +101,8 @@ def send(args):
         dgrams = read_dgrams(args.dgrams)
     elif args.size:
         dgrams = [b"BIG" + b"x" * (args.size - 3)]
+    elif args.empty:
+        dgrams = [b""]
     else:
         dgrams = [args.data.encode()]
     # connect(): the kernel then reports an ICMP error to us, and only
@@ -138,13 +143,14 @@ def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
     e = sub.add_parser("echo")
-    e.add_argument("--port", type=int, required=True)
+    e.add_argument("--port", type=int, action="append", required=True)
     s = sub.add_parser("send")
     s.add_argument("--to", required=True)
     s.add_argument("--bind")
     s.add_argument("--data", default="hello")
     s.add_argument("--dgrams")
     s.add_argument("--size", type=int, default=0)
+    s.add_argument("--empty", action="store_true")
     s.add_argument("--count", type=int, default=1)
     s.add_argument("--gap", type=float, default=0)
     s.add_argument("--wait", type=float, default=3.0)
