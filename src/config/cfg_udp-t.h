@@ -27,7 +27,7 @@ struct cfg_udp {
 	size_t          nport;
 	double          idle;		/* udp_idle_timeout, seconds */
 	double          dns_idle;	/* udp_dns_idle_timeout (port 53) */
-	double          quic_idle;	/* udp_quic_idle_timeout (QUIC on 443) */
+	double          quic_idle;	/* udp_quic_idle_timeout (QUIC) */
 	unsigned long   per_client;	/* udp_flows_per_client; 0: none */
 	unsigned long   max;		/* udp_flows_max; 0: none */
 	struct access_list access;	/* udp_access: empty allows all */
