@@ -373,6 +373,18 @@ def test_tproxyctl_udp_ports(topology, tmp_path, backend):
                       if e and e["method"] == "UDP")
         assert len(urls) == 2 and all(u.endswith(":%d" % ECHO_PORT)
                                       for u in urls), urls
+        # doctor: the UDP rules are there; a port asked for but not
+        # set up is reported.
+        p = t.run(t.rtr, [ctl, "doctor", "--json", "--state", state, "-f",
+                          d.conf, "--udp-ports", "%d,%d" % (
+                              ECHO_PORT, ECHO_PORT + 100)], timeout=60)
+        checks = {c["id"]: c["status"]
+                  for c in json.loads(p.stdout)["checks"]}
+        for fam in ("ipv4", "ipv6"):
+            assert checks.get("rules.udp.%s.%d" % (fam, ECHO_PORT)) == \
+                "PASS", checks
+            assert checks.get("rules.udp.%s.%d" % (
+                fam, ECHO_PORT + 100)) == "FAIL", checks
     finally:
         problems = d.stop()
         p = t.run(t.rtr, [ctl, "teardown", "--state", state], timeout=60)
