@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_udp-t.h - types of the UDP interception directives (cfg_udp.c):
  * udp_port, the flow idle timeouts and limits, udp_access and

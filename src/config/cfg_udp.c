@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cfg_udp.c - UDP interception (src/udp/): udp_port ... tproxy
  * (tproxyd's own form, written in the style of Squid's http_port; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * udp-t.h - types of the UDP relay (src/udp/): TPROXY'd datagrams
  * grouped in flows, one per (client address:port, original destination

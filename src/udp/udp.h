@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * udp.h - the UDP relay (types in udp-t.h): udp_flow.c (the flow table
  * and what a flow is; pure, no sockets) and udp_relay.c (the udp_port

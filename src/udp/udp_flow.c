@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * udp_flow.c - what a UDP flow is, without sockets: its key, the table of
  * flows (and of flows per client address), the protocol it is guessed to

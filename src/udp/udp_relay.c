@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * udp_relay.c - the UDP relay's sockets and event loop side.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 test_udp.py - UDP interception with TPROXY (issue 19): udp_port, flows
 relayed from the client's own address, replies from the original

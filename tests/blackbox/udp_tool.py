@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 udp_tool.py - the two ends of the UDP interception tests (test_udp.py),
 run inside the test's namespaces.

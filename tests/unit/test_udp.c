@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_udp.c - the UDP relay's pure parts: the flow table of
  * src/udp/udp_flow.c (keys, adding, finding, removing, per-client
