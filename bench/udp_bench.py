@@ -143,7 +143,6 @@ def main():
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
     with netns.Topology() as t:
-        t.setup()
         for fam, dflt in (("-4", "0.0.0.0/0"),):
             must(t, t.rtr, ["ip", fam, "rule", "add", "fwmark", "1",
                             "lookup", "100"])

@@ -77,6 +77,7 @@ struct udp_rsock {
 #define DGRAM_MAX   65536	/* a UDP payload is at most 65527 bytes */
 #define REPLY_BATCH 64		/* replies read per wake-up, for fairness */
 #define HELD_MAX    (64 * 1024)	/* bytes held while a QUIC flow is read */
+#define SOCK_RCVBUF (4 << 20)	/* a udp_port socket's receive buffer */
 
 static struct udp_sock *socks;
 static struct udp_tab tab;
@@ -581,6 +582,61 @@ flow_new(struct udp_sock *s, const struct udp_key *k,
 	flow_client_dgram(f, d, n);
 }
 
+/*
+ * The client datagrams of one relaying flow gathered from a batch, sent
+ * with one sendmmsg(): a bulk stream (QUIC) is mostly one flow's
+ * datagrams one after the other.
+ */
+struct run {
+	struct udp_flow *f;
+	struct mmsghdr   m[BATCH];
+	struct iovec     iov[BATCH];
+	unsigned         n;
+};
+
+/* Send r's datagrams (the flow may end: ICMP error). */
+static void
+run_flush(struct run *r)
+{
+	struct udp_flow *f = r->f;
+	int sent;
+
+	r->f = NULL;
+	if (r->n == 0)
+		return;
+	sent = sendmmsg(f->fd, r->m, r->n, 0);
+	if (sent < 0 && errno == ECONNREFUSED) {
+		stats.udp_icmp_errors++;
+		f->code = "UDP_REFUSED";
+		flow_end(f, "ICMP port unreachable from the destination");
+	} else if (sent < (int)r->n) {
+		stats.udp_drop_send += r->n - (unsigned)(sent < 0 ? 0 : sent);
+	}
+	r->n = 0;
+}
+
+/* Add d to r when it is one more datagram of r's flow (or r is empty and
+ * f relays): 1, else 0 (the caller flushes r and handles d itself). */
+static int
+run_add(struct run *r, struct udp_flow *f, uint8_t *d, size_t n)
+{
+	if (f->state != UF_RELAY || (r->f != NULL && r->f != f))
+		return 0;
+	r->f = f;
+	f->last = evl_now();
+	f->dgrams_in++;
+	f->bytes_in += n;
+	stats.udp_dgrams_in++;
+	stats.udp_bytes_in += n;
+	r->iov[r->n].iov_base = d;
+	r->iov[r->n].iov_len = n;
+	memset(&r->m[r->n], 0, sizeof(r->m[r->n]));
+	r->m[r->n].msg_hdr.msg_iov = &r->iov[r->n];
+	r->m[r->n].msg_hdr.msg_iovlen = 1;
+	r->n++;
+	return 1;
+}
+
 /* Datagrams on a udp_port socket, a batch at a time. */
 static void
 sock_cb(struct evl_io *io, int revents)
@@ -596,10 +652,13 @@ sock_cb(struct evl_io *io, int revents)
 	} ctl[BATCH];
 	struct udp_key k;
 	struct udp_flow *f;
+	struct run run;
 	socklen_t clen, dlen;
 	int i, n;
 
 	(void)revents;
+	run.f = NULL;
+	run.n = 0;
 	memset(msg, 0, sizeof(msg));
 	for (i = 0; i < BATCH; i++) {
 		iov[i].iov_base = rbuf[i];
@@ -624,11 +683,23 @@ sock_cb(struct evl_io *io, int revents)
 			continue;
 		}
 		f = udp_tab_find(&tab, &k);
+		if (f != NULL && run_add(&run, f, rbuf[i], msg[i].msg_len))
+			continue;
+		/* Another flow, or one not relaying: what was gathered
+		 * goes first, in order (it may end its flow: look again). */
+		if (run.f != NULL) {
+			run_flush(&run);
+			f = udp_tab_find(&tab, &k);
+			if (f != NULL && run_add(&run, f, rbuf[i],
+						 msg[i].msg_len))
+				continue;
+		}
 		if (f != NULL)
 			flow_client_dgram(f, rbuf[i], msg[i].msg_len);
 		else
 			flow_new(s, &k, &cli, &dst, rbuf[i], msg[i].msg_len);
 	}
+	run_flush(&run);
 }
 
 /* ---------------------------------------------------------- the udp_ports */
@@ -653,6 +724,16 @@ sock_open(const struct cfg_udp_port *port, const struct sockaddr *addr,
 
 	sa_text(addr, where, sizeof(where));
 	fd = spoof_udp_socket(addr, sa_len(addr), 1, 1);
+	if (fd >= 0) {
+		/* Every client's datagrams queue here: room for bursts
+		 * (SO_RCVBUFFORCE needs CAP_NET_ADMIN, which tproxyd has
+		 * while it starts; otherwise net.core.rmem_max caps it). */
+		int sz = SOCK_RCVBUF;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz,
+			       sizeof(sz)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open UDP port %s: %s%s", where,
 			 strerror(-fd), fd == -EPERM ? ": udp_port needs "
