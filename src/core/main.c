@@ -290,9 +290,12 @@ apply_listeners(struct cfg *c)
 				l->fd);
 		lsn_start(l, c, l->port);
 	}
-	/* UDP after TCP: a failure here leaves the TCP ports changed, but
-	 * the UDP sockets as they were. */
-	return udp_apply(c);
+	/* UDP after TCP, which is applied by now: a udp_port that cannot
+	 * be opened stays closed (logged); only at start-up does that stop
+	 * tproxyd, as a TCP port does. */
+	if (udp_apply(c, cur == c) < 0 && cur == c)
+		return -1;
+	return 0;
 }
 
 /* This worker's number (0: no workers). */

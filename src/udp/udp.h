@@ -47,11 +47,13 @@ double udp_idle_timeout(const struct cfg *c, enum udp_proto p);
 
 /*
  * Make the udp_port sockets match c (keep those that stay, open the new
- * ones, close the rest); new flows use c. Returns 0, or -1 after logging
- * why (then nothing changed). Needs the capability IP_TRANSPARENT needs
- * when c has a udp_port.
+ * ones, close the rest); new flows use c, which must stay alive until
+ * the next udp_apply() or udp_close_all(). Returns 0, or -1 when a
+ * socket could not be opened (logged, and with startup printed on
+ * stderr too): that port stays closed, the others are applied. Needs
+ * the capability IP_TRANSPARENT needs when c has a udp_port.
  */
-int udp_apply(struct cfg *c);
+int udp_apply(struct cfg *c, int startup);
 /* Close every socket and end every flow (logging them): shutdown. */
 void udp_close_all(void);
 /* Flows in the table now. */

@@ -775,14 +775,24 @@ port_addrs(const struct cfg_udp_port *p, struct sockaddr_storage a[2])
 	return 2;
 }
 
-int
-udp_apply(struct cfg *c)
+/* A udp_port line whose socket could not be opened: FILE:LINE: why. */
+static void
+port_fail(const struct cfg_udp_port *p, const char *err, int startup)
 {
-	struct udp_sock *keep = NULL, *s, **ps, *old;
+	log_msg(LOG_CRIT, "ERROR: %s:%d: %s", p->file, p->line, err);
+	if (startup)
+		fprintf(stderr, "tproxyd: %s:%d: %s\n", p->file, p->line,
+			err);
+}
+
+int
+udp_apply(struct cfg *c, int startup)
+{
+	struct udp_sock *keep = NULL, *s, **ps;
 	struct sockaddr_storage a[2];
 	char err[256], where[INET6_ADDRSTRLEN + 8];
 	size_t i;
-	int k, na;
+	int k, na, rc = 0;
 
 	if (!tab_ready) {
 		if (udp_tab_init(&tab, 0) < 0) {
@@ -805,21 +815,13 @@ udp_apply(struct cfg *c)
 					      (struct sockaddr *)&a[k], err,
 					      sizeof(err));
 				if (s == NULL) {
-					log_msg(LOG_CRIT, "ERROR: %s:%d: %s",
-						c->udp.port[i].file,
-						c->udp.port[i].line, err);
-					/* Undo: new ones closed, the kept
-					 * ones put back. */
-					while ((old = keep) != NULL) {
-						keep = old->next;
-						if (old->cfg == NULL) {
-							sock_close(old);
-						} else {
-							old->next = socks;
-							socks = old;
-						}
-					}
-					return -1;
+					/* This one stays closed; the others
+					 * follow c, so that no socket keeps
+					 * a configuration that goes away. */
+					port_fail(&c->udp.port[i], err,
+						  startup);
+					rc = -1;
+					continue;
 				}
 			}
 			s->port = &c->udp.port[i];
@@ -844,7 +846,7 @@ udp_apply(struct cfg *c)
 		s->cfg = c;
 		evl_io_want(&s->io, EVL_READ);
 	}
-	return 0;
+	return rc;
 }
 
 void

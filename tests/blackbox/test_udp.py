@@ -394,3 +394,28 @@ def test_tproxyctl_udp_ports(topology, tmp_path, backend):
     assert not problems, problems
     rules = t.run(t.rtr, ["nft", "list", "ruleset"]).stdout
     assert "udp" not in rules and "tproxy" not in rules.lower(), rules
+
+
+def test_reconfigure_keeps_and_closes_udp_port(daemons, env, echo):
+    """-k reconfigure: the udp_port socket stays (flows go on under the
+    new configuration: its udp_access applies), and a configuration
+    without the line closes it."""
+    import signal
+    d = start(daemons, env, ["udp_idle_timeout 1 second"])
+    harness.share_with_daemon_user(d.dir)   # it reads the file again
+    assert len(send(env, 4)["replies"]) == 1
+    text = d.conf.read_text()
+    d.conf.write_text(text + "acl c4 src %s\nudp_access deny c4\n" %
+                      FAM[4]["cli"])
+    d.kill(signal.SIGHUP)
+    d.wait_cache("Reconfiguring")
+    time.sleep(0.5)
+    assert send(env, 4, wait=1.0)["replies"] == []
+    assert len(send(env, 6)["replies"]) == 1
+    assert d.cache_text().count("UDP datagrams at") == 2   # v4 and v6
+    d.conf.write_text(text.replace("udp_port %d tproxy\n" % UDP_PORT, ""))
+    d.kill(signal.SIGHUP)
+    d.wait_cache("Closing UDP port")
+    time.sleep(0.3)
+    assert send(env, 6, wait=1.0)["replies"] == []
+    assert d.alive()
