@@ -488,7 +488,15 @@ flow_client_dgram(struct udp_flow *f, const uint8_t *d, size_t n)
 		return;
 	case UF_SNIFF:
 		if (flow_hold(f, d, n) < 0) {
-			flow_sniffed(f, QUIC_MALFORMED);
+			/* Too much without a ClientHello: decide without
+			 * the name, then this datagram follows the held
+			 * ones. */
+			if (flow_sniffed(f, QUIC_MALFORMED) < 0)
+				return;		/* ended, freed */
+			if (f->state == UF_RELAY)
+				flow_send(f, d, n);
+			else
+				stats.udp_drop_denied++;
 			return;
 		}
 		rc = quic_hello_feed(f->quic, d, n);
