@@ -95,6 +95,8 @@ struct udp_flow {
 	size_t                  held_bytes;
 	char                   *sni;		/* QUIC: the name asked for */
 	char                   *alpn;		/* QUIC: first ALPN offered */
+	char                   *qname;		/* DNS: the first datagram's
+						   question, a host name */
 	unsigned                counted:1;	/* in the per-client count */
 	unsigned                logged:1;	/* its line is written */
 };

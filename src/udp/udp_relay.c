@@ -46,6 +46,7 @@
 #include "core/sa.h"
 #include "event/loop.h"
 #include "intercept/origdst.h"
+#include "learn/dns_msg.h"
 #include "log/access_log.h"
 #include "log/log.h"
 #include "net/sock_inet.h"
@@ -173,6 +174,9 @@ flow_ctx(const struct udp_flow *f, struct acl_ctx *ctx, char *host,
 	ctx->proto = STR_LIT("UDP");
 	sa_ip_text(ctx->dst, host, hostlen);
 	ctx->host = str_make(host, strlen(host));
+	/* A DNS question's name is what dstdomain acls see. */
+	if (f->qname != NULL)
+		ctx->host = str_make(f->qname, strlen(f->qname));
 	ctx->port_name = f->port != NULL ? f->port->name : NULL;
 	ctx->sni = f->sni;
 }
@@ -207,9 +211,9 @@ flow_log(struct udp_flow *f)
 	r.bytes = f->bytes_out;
 	r.bytes_in = f->bytes_in;
 	r.method = STR_LIT("UDP");
-	if (f->sni != NULL)
-		snprintf(url, sizeof(url), "%s:%u", f->sni,
-			 sa_port(ctx.dst));
+	if (f->sni != NULL || f->qname != NULL)
+		snprintf(url, sizeof(url), "%s:%u", f->sni != NULL ? f->sni :
+			 f->qname, sa_port(ctx.dst));
 	else
 		sa_text(ctx.dst, url, sizeof(url));
 	r.url = str_make(url, strlen(url));
@@ -275,6 +279,7 @@ flow_end(struct udp_flow *f, const char *why)
 	held_free(f);
 	free(f->sni);
 	free(f->alpn);
+	free(f->qname);
 	cfg_unref(f->cfg);
 	free(f);
 }
@@ -508,6 +513,20 @@ flow_client_dgram(struct udp_flow *f, const uint8_t *d, size_t n)
 	}
 }
 
+/* A DNS flow's first datagram: the name a query asks for, when it is one
+ * query with one question whose name is a host name (else none). */
+static void
+dns_question(struct udp_flow *f, const uint8_t *d, size_t n)
+{
+	struct dnsmsg m;
+
+	if (dnsmsg_parse(d, n, &m, NULL, 0) < 0 ||
+	    (m.flags & DNSMSG_F_QR) || m.opcode != 0 || m.qdcount != 1 ||
+	    m.qname_odd || m.qname[0] == '\0')
+		return;
+	f->qname = strdup(m.qname);
+}
+
 /* Say once in a while that a limit drops new flows. */
 static void
 limit_warn(const char *what)
@@ -557,8 +576,11 @@ flow_new(struct udp_sock *s, const struct udp_key *k,
 	f->proto = udp_proto_guess(sa_port((const struct sockaddr *)dst), d,
 				   n);
 	f->code = "UDP_RELAY";
+	if (f->proto == UDP_P_DNS)
+		dns_question(f, d, n);
 	if (udp_tab_add(&tab, f) < 0) {
 		cfg_unref(f->cfg);
+		free(f->qname);
 		free(f);
 		stats.udp_drop_error++;
 		return;

@@ -159,7 +159,8 @@ def test_idle_timeout_logs_bytes_both_ways(daemons, env, echo, tmp_path):
 def test_dns_dig_to_dnsmasq(daemons, env, tmp_path):
     """dig in the client asks Debian's dnsmasq in the server: the answer
     comes back through tproxyd (from the resolver's address), dnsmasq
-    logs the client's own address, the flow is logged as dns."""
+    logs the client's own address, the flow is logged as dns with the
+    name asked for; udp_access denies a query by that name (dstdomain)."""
     dlog = tmp_path / "dnsmasq.log"
     dm = env.topo.popen(env.topo.srv, [
         "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
@@ -172,7 +173,9 @@ def test_dns_dig_to_dnsmasq(daemons, env, tmp_path):
     try:
         assert harness.poll(lambda: env.topo.run(env.topo.srv, [
             "ss", "-Hlun", "sport = :53"]).stdout.strip(), 10)
-        d = start(daemons, env, ["udp_dns_idle_timeout 1 second"])
+        d = start(daemons, env, ["udp_dns_idle_timeout 1 second",
+                                 "acl bad dstdomain .blocked.test",
+                                 "udp_access deny bad"])
         for fam in (4, 6):
             p = env.topo.run(env.topo.cli, [
                 "dig", "@" + FAM[fam]["srv"], "+time=3", "+tries=1",
@@ -183,12 +186,21 @@ def test_dns_dig_to_dnsmasq(daemons, env, tmp_path):
             assert "SERVER: %s#53" % FAM[fam]["srv"] in p.stdout, p.stdout
         e = d.wait_access(lambda e: e["method"] == "UDP" and
                           e["type"] == "dns", timeout=5)
-        assert e["url"].endswith(":53") and e["bytes"] > 0, e["raw"]
+        assert e["url"] == "www.example.test:53" and e["bytes"] > 0, \
+            e["raw"]
+        assert e["code"] == "UDP_RELAY", e["raw"]
+        p = env.topo.run(env.topo.cli, [
+            "dig", "@" + FAM[4]["srv"], "+time=1", "+tries=1",
+            "www.blocked.test", "A"], timeout=15)
+        assert p.returncode != 0 and "timed out" in p.stdout, p.stdout
+        e = d.wait_access(lambda e: e["code"] == "UDP_DENIED", timeout=5)
+        assert e["url"] == "www.blocked.test:53", e["raw"]
         text = dlog.read_text()
         assert "query[A] www.example.test from %s" % FAM[4]["cli"] in \
             text, text
         assert "query[A] www.example.test from %s" % FAM[6]["cli"] in \
             text, text
+        assert "blocked.test" not in text, text
     finally:
         dm.terminate()
         dm.wait(5)
