@@ -211,18 +211,24 @@ def test_dns_dig_to_dnsmasq(daemons, env, tmp_path):
     ("gtlsclient-split.dgrams", "split.example.net"),
     ("chrome-cloudflare-quic.dgrams", "cloudflare-quic.com"),
 ])
-def test_quic_sni_logged(daemons, env, echo, name, sni):
+def test_quic_sni_logged(daemons, env, echo, name, sni, tmp_path):
     """Recorded QUIC first flights, replayed: the flow is read as QUIC
     (the ClientHello across datagrams too) and relayed after, with the
     SNI as the URL and in %ssl::>sni."""
-    d = start(daemons, env, ["udp_quic_idle_timeout 1 second"])
+    fmt = tmp_path / "sni.log"
+    d = start(daemons, env, ["udp_quic_idle_timeout 1 second",
+                             "logformat snifmt %ssl::>sni %>st %Ss %ru %mt",
+                             "access_log %s snifmt" % fmt])
     n = len(harness_dgrams(name))
     out = send(env, 4, port=QUIC_PORT, dgrams=QUIC_DATA / name,
                replies=n)
     assert len(out["replies"]) == n, out
-    e = d.wait_access(lambda e: e["method"] == "UDP", timeout=5)
-    assert e["code"] == "UDP_RELAY" and e["type"] == "quic", e["raw"]
-    assert e["url"] == "%s:443" % sni, e["raw"]
+    sent = sum(len(x) for x in harness_dgrams(name))
+    assert harness.poll(lambda: fmt.exists() and fmt.read_text(), 5), \
+        d.cache_text()
+    assert fmt.read_text().split() == [sni, str(sent), "UDP_RELAY",
+                                       "%s:443" % sni, "quic"], \
+        fmt.read_text()
 
 
 def harness_dgrams(name):
@@ -431,3 +437,19 @@ def test_reconfigure_keeps_and_closes_udp_port(daemons, env, echo):
     time.sleep(0.3)
     assert send(env, 6, wait=1.0)["replies"] == []
     assert d.alive()
+
+
+def test_workers(daemons, env, echo):
+    """workers 2: each worker has the udp_port; flows are relayed and
+    logged, both families."""
+    install(env.topo)
+    d = daemons(base_lines(["workers 2", "udp_idle_timeout 1 second"]),
+                start=False)
+    harness.share_with_daemon_user(d.dir)   # workers open the logs
+    d.start()
+    d.wait_cache("UDP datagrams at")
+    for fam in (4, 6):
+        out = send(env, fam, count=2, gap=0.2, replies=2)
+        assert len(out["replies"]) == 2, out
+    assert harness.poll(lambda: len(udp_lines(d)) >= 2, 6), \
+        d.cache_text()
