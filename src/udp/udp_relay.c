@@ -87,6 +87,7 @@ static struct udp_rsock *rs_b[RS_BUCKETS];
 static uint8_t rbuf[BATCH][DGRAM_MAX];
 static uint8_t obuf[DGRAM_MAX];
 static double limit_logged;
+static double own_logged;
 
 /* ---------------------------------------------------------- reply sockets */
 
@@ -538,6 +539,41 @@ limit_warn(const char *what)
 		what);
 }
 
+/*
+ * Whether dst is one of our udp_port sockets: a datagram sent to the
+ * proxy itself, not intercepted. Relaying it would send it from the
+ * client's address to the same socket, as the same flow, for ever. For
+ * a socket on the any address, dst's address is ours when a socket can
+ * be bound to it without IP_TRANSPARENT.
+ */
+static int
+is_own(const struct sockaddr *dst)
+{
+	struct sockaddr_storage a;
+	struct udp_sock *s;
+	int fd, local;
+
+	for (s = socks; s; s = s->next) {
+		if (sa_port((struct sockaddr *)&s->addr) != sa_port(dst) ||
+		    s->addr.ss_family != dst->sa_family)
+			continue;
+		if (sa_same_ip((struct sockaddr *)&s->addr, dst))
+			return 1;
+		if (!sa_is_any((struct sockaddr *)&s->addr))
+			continue;
+		memcpy(&a, dst, sa_len(dst));
+		sa_set_port((struct sockaddr *)&a, 0);
+		fd = socket(dst->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return 1;	/* cannot tell: do not relay */
+		local = bind(fd, (struct sockaddr *)&a, sa_len(dst)) == 0;
+		close(fd);
+		if (local)
+			return 1;
+	}
+	return 0;
+}
+
 /* The first datagram of a flow from cli to dst on s: limits, udp_access,
  * then a new flow. */
 static void
@@ -550,6 +586,16 @@ flow_new(struct udp_sock *s, const struct udp_key *k,
 	struct acl_ctx ctx;
 	char host[INET6_ADDRSTRLEN];
 
+	if (is_own((const struct sockaddr *)dst)) {
+		stats.udp_drop_error++;
+		if (evl_now() - own_logged >= 10) {
+			own_logged = evl_now();
+			log_msg(LOG_WARN, "WARNING: udp_port: datagrams sent "
+				"to tproxyd's own UDP port are dropped (they "
+				"were not intercepted)");
+		}
+		return;
+	}
 	if (u->max && tab.n >= u->max) {
 		stats.udp_drop_limit++;
 		limit_warn("udp_flows_max");

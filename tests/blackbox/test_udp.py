@@ -453,3 +453,23 @@ def test_workers(daemons, env, echo):
         assert len(out["replies"]) == 2, out
     assert harness.poll(lambda: len(udp_lines(d)) >= 2, 6), \
         d.cache_text()
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_own_port_not_relayed(daemons, env, echo, family):
+    """A datagram sent to tproxyd's udp_port itself (not intercepted) is
+    dropped and counted, not relayed back to the same socket for ever."""
+    d = start(daemons, env, ["udp_idle_timeout 1 second",
+                             "stats_port 127.0.0.1:3190"])
+    rtr = FAM[family]["rtr_cli"]
+    to = ("[%s]:%d" if family == 6 else "%s:%d") % (rtr, UDP_PORT)
+    p = must(env.topo, env.topo.cli, [PY, UDP_TOOL, "send", "--to", to,
+                                      "--wait", "1"])
+    assert json.loads(p.stdout)["replies"] == []
+    d.wait_cache("sent to tproxyd's own UDP port")
+    p = must(env.topo, env.topo.rtr, ["curl", "-sS", "--max-time", "5",
+                                      "http://127.0.0.1:3190/metrics"])
+    assert 'tproxyd_udp_drops_total{reason="error"} 1' in p.stdout, \
+        p.stdout
+    assert "tproxyd_udp_flows_total 0" in p.stdout, p.stdout
+    assert len(send(env, family)["replies"]) == 1
