@@ -84,6 +84,10 @@ LOADS = {
                      "bumped HTTPS 1 KiB keep-alive through CONNECT on the "
                      "forward port, 50 conns"),
 }
+# UDP (issue 19): tproxyd's udp_port against direct forwarding only (no
+# peer relays TPROXY'd UDP), run by bench/udp_bench.py in namespaces of
+# its own; its table goes to OUT/udp.md.
+UDP_LOADS = ("udp-dns", "udp-bulk")
 # The HTTPS loads: the proxies intercept port 443 and splice by server name
 # (bench/README.md, "HTTPS"); per core only.
 TLS_LOADS = ("tls-new", "tls-1m", "tls-idle")
@@ -1100,7 +1104,7 @@ def main():
     ap.add_argument("--proxies", default=",".join(PROXIES))
     # the bumped-HTTPS loads only when asked for (--loads bump-...)
     ap.add_argument("--loads", default=",".join(
-        x for x in LOADS if x not in BUMP_LOADS))
+        [x for x in LOADS if x not in BUMP_LOADS] + list(UDP_LOADS)))
     ap.add_argument("--tcp-cc", default="cubic", metavar="NAME",
                     help="TCP congestion control in every namespace "
                     "(default cubic, Linux's default; '' keeps the "
@@ -1120,6 +1124,18 @@ def main():
     if os.geteuid() != 0:
         sys.exit("make bench needs root (network namespaces)")
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    udp = [x for x in a.loads if x in UDP_LOADS]
+    a.loads = [x for x in a.loads if x not in UDP_LOADS]
+    if udp:
+        os.makedirs(a.out, exist_ok=True)
+        subprocess.run([sys.executable, os.path.join(TOP, "bench",
+                                                     "udp_bench.py"),
+                        "--build", a.build, "--secs",
+                        "3" if a.quick else str(max(5, a.duration or 5)),
+                        "--out", os.path.join(a.out, "udp.md")],
+                       check=True, timeout=600)
+    if not a.loads:
+        return
     b = Bench(a)
 
     def on_signal(sig, frame):

@@ -40,6 +40,11 @@ test="$test squidguard"
 # scripts/quic-capture.py).
 test="$test ngtcp2-client"
 
+# bind9-dnsutils (dig) and dnsmasq-base (dnsmasq): DNS through the UDP
+# relay, dig in the client namespace asking dnsmasq in the server's
+# (tests/blackbox/test_udp.py).
+test="$test bind9-dnsutils dnsmasq-base"
+
 # systemd-container: systemd-nspawn boots this machine's systemd in the router
 # namespace for the tproxyctl.service tests (test_tproxyctl_systemd.py).
 test="$test systemd systemd-container"

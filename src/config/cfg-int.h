@@ -243,6 +243,9 @@ extern const struct cfg_dirtab cfg_dirs_helper;
 extern const struct cfg_dirtab cfg_dirs_delay;
 extern const struct cfg_dirtab cfg_dirs_icap;
 extern const struct cfg_dirtab cfg_dirs_extacl;
+extern const struct cfg_dirtab cfg_dirs_udp;
+/* cfg_udp.c: udp_port ... tproxy (called by cfg_sibling.c's udp_port). */
+void cfg_udp_port_line(struct cfg_parse *p, const struct tok *t, size_t n);
 /* cfg_extacl.c: the external_acl_type named name, or NULL. */
 struct ext_def *cfg_ext_find(const struct cfg *c, const char *name);
 extern const struct cfg_dirtab cfg_dirs_auth;
@@ -322,6 +325,12 @@ int cfg_host_sockaddr(struct cfg_parse *p, const struct tok *t,
 		      const char *dname, const char *s, size_t len,
 		      unsigned port, int family, struct sockaddr_storage *ss,
 		      socklen_t *sl, struct sockaddr_storage **all);
+/* cfg_ports.c: "[ADDR:]PORT" of a *_port line into *addr (any address
+ * of IPv6 with *wildcard set when the line names none); 0 or -1 after
+ * reporting. */
+int cfg_port_addr(struct cfg_parse *p, const struct tok *t, const char *dname,
+		  struct sockaddr_storage *addr, socklen_t *addrlen,
+		  int *wildcard);
 /* NAME ... allow|deny [!]acl...: append one rule to list; t[first] is
  * allow or deny, dname names the directive in messages. */
 void cfg_access_line(struct cfg_parse *p, const struct tok *t, size_t n,

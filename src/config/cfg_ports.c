@@ -36,12 +36,13 @@ same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
  * may be a host name, resolved now: like Squid, the port listens on the
  * name's first address only (the others are named in a warning).
  */
-static int
-port_addr(struct cfg_parse *p, const struct tok *t, const char *dname,
-	  struct cfg_port *port)
+int
+cfg_port_addr(struct cfg_parse *p, const struct tok *t, const char *dname,
+	      struct sockaddr_storage *addr, socklen_t *addrlen,
+	      int *wildcard)
 {
 	const char *s = t->s, *colon, *ps;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&port->addr;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)addr;
 	struct sockaddr_storage *all;
 	unsigned long pn;
 	size_t alen;
@@ -72,17 +73,17 @@ port_addr(struct cfg_parse *p, const struct tok *t, const char *dname,
 	if (colon == NULL) {
 		/* No address: the listener opens [::]:PORT with IPV6_V6ONLY
 		 * off (or two sockets), so both families are served. */
-		port->wildcard = 1;
-		memset(&port->addr, 0, sizeof(port->addr));
+		*wildcard = 1;
+		memset(addr, 0, sizeof(*addr));
 		s6->sin6_family = AF_INET6;
 		s6->sin6_addr = in6addr_any;
 		s6->sin6_port = htons((uint16_t)pn);
-		port->addrlen = sizeof(*s6);
+		*addrlen = sizeof(*s6);
 		return 0;
 	}
 	alen = (size_t)(colon - s);
 	k = cfg_host_sockaddr(p, t, dname, s, alen, (unsigned)pn, AF_UNSPEC,
-			      &port->addr, &port->addrlen, &all);
+			      addr, addrlen, &all);
 	if (k == 0)
 		return -1;
 	if (k < 0) {
@@ -266,7 +267,8 @@ set_port(struct cfg_parse *p, const struct tok *t, size_t n, int https)
 	memset(&port, 0, sizeof(port));
 	port.gen_certs = 1;
 	port.cert_mem = 4u << 20;
-	if (port_addr(p, &t[1], dname, &port) < 0)
+	if (cfg_port_addr(p, &t[1], dname, &port.addr, &port.addrlen,
+			  &port.wildcard) < 0)
 		return;
 	for (i = 2; i < n; i++) {
 		if (strcmp(t[i].s, "tproxy") == 0) {
@@ -429,7 +431,8 @@ set_stats_port(struct cfg_parse *p, const struct tok *t, size_t n)
 	if (cfg_nargs(p, t, n, 1, 2) < 0)
 		return;
 	memset(&port, 0, sizeof(port));
-	if (port_addr(p, &t[1], t[0].s, &port) < 0)
+	if (cfg_port_addr(p, &t[1], t[0].s, &port.addr, &port.addrlen,
+			  &port.wildcard) < 0)
 		return;
 	if (n == 3) {
 		if (strcmp(t[2].s, "log") != 0) {

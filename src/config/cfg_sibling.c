@@ -11,6 +11,8 @@
  */
 #include <stddef.h>
 
+#include <string.h>
+
 #include "config/cfg-int.h"
 #include "config/config.h"
 
@@ -106,6 +108,24 @@ set_htcp_clr_access(struct cfg_parse *p, const struct tok *t, size_t n)
 	cfg_access_line(p, t, n, 1, t[0].s, &p->c->cache.htcp_clr_access);
 }
 
+/*
+ * udp_port: Squid's other name for icp_port; with the word tproxy it is
+ * tproxyd's UDP interception port instead (cfg_udp.c), which Squid does
+ * not have: a squid.conf line keeps its meaning.
+ */
+static void
+set_udp_port(struct cfg_parse *p, const struct tok *t, size_t n)
+{
+	size_t i;
+
+	for (i = 2; i < n; i++)
+		if (strcmp(t[i].s, "tproxy") == 0) {
+			cfg_udp_port_line(p, t, n);
+			return;
+		}
+	set_icp_port(p, t, n);
+}
+
 /* ------------------------------------------------------------ hooks */
 
 /* Squid's defaults (cf.data.pre). */
@@ -125,7 +145,7 @@ sibling_defaults(struct cfg_parse *p)
 
 static const struct cfg_dir dirs[] = {
 	{ "icp_port",				set_icp_port },
-	{ "udp_port",				set_icp_port },
+	{ "udp_port",				set_udp_port },
 	{ "htcp_port",				set_htcp_port },
 	{ "icp_access",				set_icp_access },
 	{ "htcp_access",			set_htcp_access },

@@ -33,6 +33,7 @@
 #include "config/cfg_route-t.h"
 #include "config/cfg_rules-t.h"
 #include "config/cfg_tls-t.h"
+#include "config/cfg_udp-t.h"
 #include "config/cfg_learn-t.h"
 #include "config/cfg_wccp2-t.h"
 
@@ -120,6 +121,9 @@ struct cfg {
 	/* cfg_qos.c: TOS and netfilter marks of server and client
 	 * connections (cfg_qos-t.h). */
 	struct cfg_qos  qos;
+
+	/* cfg_udp.c: UDP interception (cfg_udp-t.h). */
+	struct cfg_udp  udp;
 
 	/* cfg_tls.c: https_port's ssl_bump rules, on_unsupported_protocol
 	 * (cfg_tls-t.h); applied by src/proxy/cli_tls.c. */

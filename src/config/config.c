@@ -102,6 +102,7 @@ const struct cfg_dirtab *const cfg_dirtabs[] = {
 	&cfg_dirs_icap,
 	&cfg_dirs_extacl,
 	&cfg_dirs_auth,
+	&cfg_dirs_udp,
 	&cfg_dirs_ignored,
 	&cfg_dirs_obsolete,
 	&cfg_dirs_refused,

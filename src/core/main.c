@@ -41,6 +41,7 @@
 #include "proxy/dns.h"
 #include "proxy/proxy.h"
 #include "stats/stats.h"
+#include "udp/udp.h"
 #include "wccp/gre.h"
 #include "wccp/wccp2.h"
 
@@ -95,11 +96,17 @@ print_msgs(const struct cfg_msgs *m, int to_log)
 }
 
 /* Whether any http_port is below 1024 (re-opening it on reconfigure then
- * needs CAP_NET_BIND_SERVICE after the privilege drop). */
+ * needs CAP_NET_BIND_SERVICE after the privilege drop), or some udp_port
+ * is configured: replies to a client leave from a socket bound to the
+ * destination's port (53, 443), and a flow's socket is bound to the
+ * client's, which may be low too. */
 static int
 has_low_port(const struct cfg *c)
 {
 	size_t i;
+
+	if (c->udp.nport > 0)
+		return 1;
 
 	for (i = 0; i < c->nport; i++)
 		if (sa_port((const struct sockaddr *)&c->port[i].addr) < 1024)
@@ -329,6 +336,11 @@ apply_listeners(struct cfg *c)
 				l->fd);
 		lsn_start(l, c, l->port);
 	}
+	/* UDP after TCP, which is applied by now: a udp_port that cannot
+	 * be opened stays closed (logged); only at start-up does that stop
+	 * tproxyd, as a TCP port does. */
+	if (udp_apply(c, cur == c) < 0 && cur == c)
+		return -1;
 	return 0;
 }
 
@@ -416,6 +428,7 @@ begin_shutdown(void)
 		listeners = l->next;
 		lsn_close(l);
 	}
+	udp_close_all();	/* each flow logged */
 	wccp2_drain();
 	proxy_drain();
 	shutdown_deadline = evl_now() + cur->shutdown_lifetime;

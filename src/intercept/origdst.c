@@ -10,6 +10,9 @@
  *
  * NAT (REDIRECT/DNAT): the local address is ours; conntrack remembers the
  * original: SO_ORIGINAL_DST for IPv4, IP6T_SO_ORIGINAL_DST for IPv6.
+ *
+ * UDP (TPROXY only): per datagram, in a control message
+ * (origdst_from_cmsg()).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -57,4 +60,33 @@ origdst_get(int fd, enum port_mode mode, struct sockaddr_storage *out,
 	}
 	sa_unmap(out, len);
 	return 0;
+}
+
+int
+origdst_from_cmsg(struct msghdr *m, struct sockaddr_storage *out,
+		  socklen_t *len)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(m); c != NULL;
+	     c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == SOL_IP &&
+		    c->cmsg_type == IP_ORIGDSTADDR &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct sockaddr_in))) {
+			memset(out, 0, sizeof(*out));
+			memcpy(out, CMSG_DATA(c), sizeof(struct sockaddr_in));
+			*len = sizeof(struct sockaddr_in);
+			return 0;
+		}
+		if (c->cmsg_level == SOL_IPV6 &&
+		    c->cmsg_type == IPV6_ORIGDSTADDR &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct sockaddr_in6))) {
+			memset(out, 0, sizeof(*out));
+			memcpy(out, CMSG_DATA(c), sizeof(struct sockaddr_in6));
+			*len = sizeof(struct sockaddr_in6);
+			sa_unmap(out, len);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

@@ -18,4 +18,14 @@
 int origdst_get(int fd, enum port_mode mode, struct sockaddr_storage *out,
 		socklen_t *len);
 
+struct msghdr;
+/*
+ * The original destination of a datagram read with recvmsg() from a
+ * TPROXY socket with IP_RECVORIGDSTADDR / IPV6_RECVORIGDSTADDR
+ * (spoof_udp_socket()), from its control messages, IPv4-mapped unmapped.
+ * 0, or -ENOENT when the datagram carries none.
+ */
+int origdst_from_cmsg(struct msghdr *m, struct sockaddr_storage *out,
+		      socklen_t *len);
+
 #endif

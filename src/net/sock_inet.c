@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/sa.h"
 #include "net/sock_inet.h"
@@ -48,6 +49,49 @@ spoof_bind(int fd, const struct sockaddr *src, socklen_t len,
 	if (bind(fd, src, len) < 0)
 		return -errno;
 	return 0;
+}
+
+int
+spoof_udp_socket(const struct sockaddr *addr, socklen_t len, int origdst,
+		 int v6only)
+{
+	int fd, one = 1, rc;
+
+	fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (addr->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+			   sizeof(v6only));
+	if ((rc = spoof_make_transparent(fd, addr->sa_family)) < 0)
+		goto fail;
+	/* The original destination of each datagram: TPROXY leaves the
+	 * packet untouched and only steers it to this socket, so its
+	 * destination address is the one the client sent it to. IPv4
+	 * datagrams on an AF_INET6 socket report it at the IPv4 level. */
+	if (origdst) {
+		if (setsockopt(fd, SOL_IP, IP_RECVORIGDSTADDR, &one,
+			       sizeof(one)) < 0 && addr->sa_family == AF_INET) {
+			rc = -errno;
+			goto fail;
+		}
+		if (addr->sa_family == AF_INET6 &&
+		    setsockopt(fd, SOL_IPV6, IPV6_RECVORIGDSTADDR, &one,
+			       sizeof(one)) < 0) {
+			rc = -errno;
+			goto fail;
+		}
+	}
+	if (bind(fd, addr, len) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return rc;
 }
 
 /*

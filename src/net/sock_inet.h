@@ -33,6 +33,21 @@ int spoof_bind(int fd, const struct sockaddr *src, socklen_t len,
  * policy routing here see it). Both return 0 or -errno. tos/mark 0 sets
  * the system's default back.
  */
+/*
+ * UDP TPROXY (src/udp/). spoof_udp_socket(): a non-blocking datagram
+ * socket of addr's family, transparent and bound to addr, which need not
+ * be ours: a udp_port (listen, with the original destination of each
+ * datagram in a control message: IP_RECVORIGDSTADDR /
+ * IPV6_RECVORIGDSTADDR), a client's address (a flow's socket towards the
+ * destination, then connect()ed) or a destination's (replies to the
+ * clients leave from it). SO_REUSEADDR: several flows of one client port
+ * to different destinations share the client's address:port, told apart
+ * by their connected peers; workers share a udp_port. v6only applies to
+ * an AF_INET6 addr. Returns the descriptor or -errno.
+ */
+int spoof_udp_socket(const struct sockaddr *addr, socklen_t len,
+		     int origdst, int v6only);
+
 int sock_set_tos(int fd, int family, unsigned tos);
 int sock_set_mark(int fd, uint32_t mark);
 

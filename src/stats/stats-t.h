@@ -132,10 +132,25 @@ struct stats_slot {
 	struct stats_icap icap[STATS_MAX_ICAP];
 	uint32_t nicap;			/* entries of icap[] in use (as
 					   nerr) */
+	/* UDP relay (src/udp/). */
+	uint64_t udp_flows_total;	/* flows started (denied ones too) */
+	uint64_t udp_dgrams_in;		/* datagrams from clients */
+	uint64_t udp_dgrams_out;	/* datagrams to clients */
+	uint64_t udp_bytes_in;
+	uint64_t udp_bytes_out;
+	uint64_t udp_drop_denied;	/* client datagrams dropped by
+					   udp_access / udp_quic_access */
+	uint64_t udp_drop_limit;	/* new flows dropped at a limit */
+	uint64_t udp_drop_send;		/* datagrams the kernel refused */
+	uint64_t udp_drop_error;	/* datagrams without an original
+					   destination, truncated, or no
+					   memory */
+	uint64_t udp_icmp_errors;	/* flows ended by an ICMP error */
 	/* -- gauges, written by the owning process; the master zeroes them
 	 *    when that process dies -- */
 	int32_t  clients;		/* open client connections (not
 					   those on the stats_port) */
+	int32_t  udp_flows;		/* UDP flows in the table */
 	int32_t  servers;		/* open server connections, pooled
 					   or serving */
 	int32_t  servers_idle;		/* ... of them in the idle pool */

@@ -76,6 +76,7 @@ stats_attach(unsigned kid)
 		return;		/* keep the private slot */
 	s = &table[kid - 1];
 	s->clients = 0;
+	s->udp_flows = 0;
 	s->servers = 0;
 	s->servers_idle = 0;
 	s->accepting = 1;
@@ -98,6 +99,7 @@ stats_kid_exited(unsigned kid)
 	s = &table[kid - 1];
 	s->up = 0;
 	s->clients = 0;
+	s->udp_flows = 0;
 	s->servers = 0;
 	s->servers_idle = 0;
 	s->accepting = 0;
@@ -244,6 +246,17 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		s = &slots[i];
 		out->client_accepted += LOAD(s->client_accepted);
 		out->client_refused += LOAD(s->client_refused);
+		out->udp_flows_total += LOAD(s->udp_flows_total);
+		out->udp_dgrams_in += LOAD(s->udp_dgrams_in);
+		out->udp_dgrams_out += LOAD(s->udp_dgrams_out);
+		out->udp_bytes_in += LOAD(s->udp_bytes_in);
+		out->udp_bytes_out += LOAD(s->udp_bytes_out);
+		out->udp_drop_denied += LOAD(s->udp_drop_denied);
+		out->udp_drop_limit += LOAD(s->udp_drop_limit);
+		out->udp_drop_send += LOAD(s->udp_drop_send);
+		out->udp_drop_error += LOAD(s->udp_drop_error);
+		out->udp_icmp_errors += LOAD(s->udp_icmp_errors);
+		out->udp_flows += LOAD(s->udp_flows);
 		out->requests += LOAD(s->requests);
 		for (k = 0; k < 6; k++)
 			out->status[k] += LOAD(s->status[k]);
@@ -477,6 +490,37 @@ stats_render(struct buf *b)
 		     "Serving processes accepting new connections: "
 		     "tproxyd_workers when none is paused at a limit.");
 	rc |= buf_appendf(b, "tproxyd_accepting %d\n", (int)t.accepting);
+	rc |= METRIC(b, "tproxyd_udp_flows", "gauge",
+		     "UDP flows (client, original destination) open now.");
+	rc |= buf_appendf(b, "tproxyd_udp_flows %d\n", (int)t.udp_flows);
+	rc |= COUNTER(b, "tproxyd_udp_flows_total",
+		      "UDP flows started (denied ones included).",
+		      t.udp_flows_total);
+	rc |= METRIC(b, "tproxyd_udp_datagrams_total", "counter",
+		     "UDP datagrams relayed, by direction.");
+	rc |= buf_appendf(b, "tproxyd_udp_datagrams_total{dir=\"in\"} %llu\n"
+			  "tproxyd_udp_datagrams_total{dir=\"out\"} %llu\n",
+			  (unsigned long long)t.udp_dgrams_in,
+			  (unsigned long long)t.udp_dgrams_out);
+	rc |= METRIC(b, "tproxyd_udp_bytes_total", "counter",
+		     "UDP payload bytes, by direction (in: from clients).");
+	rc |= buf_appendf(b, "tproxyd_udp_bytes_total{dir=\"in\"} %llu\n"
+			  "tproxyd_udp_bytes_total{dir=\"out\"} %llu\n",
+			  (unsigned long long)t.udp_bytes_in,
+			  (unsigned long long)t.udp_bytes_out);
+	rc |= METRIC(b, "tproxyd_udp_drops_total", "counter",
+		     "UDP datagrams dropped, by reason.");
+	rc |= buf_appendf(b, "tproxyd_udp_drops_total{reason=\"denied\"} "
+			  "%llu\ntproxyd_udp_drops_total{reason=\"limit\"} "
+			  "%llu\ntproxyd_udp_drops_total{reason=\"send\"} "
+			  "%llu\ntproxyd_udp_drops_total{reason=\"error\"} "
+			  "%llu\n", (unsigned long long)t.udp_drop_denied,
+			  (unsigned long long)t.udp_drop_limit,
+			  (unsigned long long)t.udp_drop_send,
+			  (unsigned long long)t.udp_drop_error);
+	rc |= COUNTER(b, "tproxyd_udp_icmp_errors_total",
+		      "UDP flows ended by an ICMP error from the destination.",
+		      t.udp_icmp_errors);
 	rc |= COUNTER(b, "tproxyd_accept_pauses_total",
 		      "Times accepting paused at max_filedescriptors or "
 		      "client_connection_limit.",

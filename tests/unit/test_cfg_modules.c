@@ -307,6 +307,15 @@ static const struct {
 	/* tproxyd's own (issue 13) */
 	{ "host_verify_learn_dns",	"learn",	"implemented" },
 	{ "host_verify_trusted_resolvers", "learn",	"implemented" },
+	/* tproxyd's own (issue 19); udp_port stays the sibling module's
+	 * (Squid's icp_port alias, or with tproxy UDP interception) */
+	{ "udp_idle_timeout",		"udp",		"implemented" },
+	{ "udp_dns_idle_timeout",	"udp",		"implemented" },
+	{ "udp_quic_idle_timeout",	"udp",		"implemented" },
+	{ "udp_flows_per_client",	"udp",		"implemented" },
+	{ "udp_flows_max",		"udp",		"implemented" },
+	{ "udp_access",			"udp",		"implemented" },
+	{ "udp_quic_access",		"udp",		"implemented" },
 	{ "tcp_outgoing_address",	"route",	"implemented" },
 	{ "cache_peer",			"route",	"implemented" },
 	{ "cache_peer_access",		"route",	"implemented" },
@@ -687,7 +696,8 @@ test_manpage(void **state)
 			    0 || strcmp(name, "client_connection_limit") ==
 			    0 || strcmp(name, "spoof_client_port") == 0 ||
 			    strcmp(name, "host_verify_learn_dns") == 0 ||
-			    strcmp(name, "host_verify_trusted_resolvers") == 0)
+			    strcmp(name, "host_verify_trusted_resolvers") ==
+			    0 || strcmp(t->module, "udp") == 0)
 				continue;
 			cls = class_of(name, &module);
 			want = cls[0] == 'i' ? (cls[1] == 'm' ? 0 : 1) :

@@ -198,7 +198,60 @@ t_closed_v6(struct plan_opts *o)
 	o->families = PLAN_V6;
 }
 
+/* UDP: --udp-ports 53,443 --udp-port 3131 (HTTPS intercepted too). */
+static void
+t_udp(struct plan_opts *o)
+{
+	o->udp.dport[0] = 53;
+	o->udp.dport[1] = 443;
+	o->udp.ndport = 2;
+	o->udp.to[0].port = o->udp.to[1].port = 3131;
+	o->map[PLAN_HTTPS].to[0].port = o->map[PLAN_HTTPS].to[1].port = 3130;
+}
+
+static void
+t_udp_ipt4(struct plan_opts *o)
+{
+	t_udp(o);
+	o->backend = PLAN_IPT;
+	o->families = PLAN_V4;
+}
+
+/* UDP 53 only: QUIC to 443 still refused (HTTPS intercepted). */
+static void
+t_udp_dns(struct plan_opts *o)
+{
+	t_udp(o);
+	o->udp.ndport = 1;
+}
+
 static const struct pcase cases[] = {
+	{ "nft UDP: TPROXY for both families, then the socket rule for "
+	  "replies and ICMP errors; QUIC to an intercepted 443 not refused",
+	  t_udp,
+	  { "meta l4proto tcp tcp flags & (syn|ack) != syn socket",
+	    "meta nfproto ipv4 tcp dport 443 tproxy ip to :3130",
+	    "meta nfproto ipv4 udp dport { 53, 443 } tproxy ip to :3131 "
+	    "meta mark set",
+	    "meta nfproto ipv6 udp dport { 53, 443 } tproxy ip6 to :3131",
+	    "meta l4proto { udp, icmp, ipv6-icmp } socket transparent 1 "
+	    "meta mark set" },
+	  { "reject", "chain forward", NULL } },
+	{ "iptables UDP, IPv4: TPROXY, then socket for udp and icmp",
+	  t_udp_ipt4,
+	  { "-A TPROXYD_PREROUTING -p tcp --dport 80 -j TPROXY",
+	    "-A TPROXYD_PREROUTING -p udp -m multiport --dports 53,443 -j "
+	    "TPROXY --on-port 3131 --tproxy-mark 0x1/0x1",
+	    "-A TPROXYD_PREROUTING -p udp -m socket --transparent -j "
+	    "TPROXYD_DIVERT",
+	    "-A TPROXYD_PREROUTING -p icmp -m socket --transparent -j "
+	    "TPROXYD_DIVERT",
+	    "iptables -w -t mangle -I PREROUTING 1 -j TPROXYD_PREROUTING" },
+	  { "ip6tables", "TPROXYD_QUIC", NULL } },
+	{ "UDP 53 only: QUIC to 443 still refused", t_udp_dns,
+	  { "udp dport 53 tproxy ip to :3131", "chain forward",
+	    "udp dport 443 reject" },
+	  { NULL } },
 	{ "default: nft, both families, sysctls then routing then rules",
 	  t_default,
 	  { "sysctl -w net.ipv4.ip_forward=1",
@@ -670,7 +723,26 @@ b_iface_at(struct plan_opts *o)
 	o->niface = 1;
 }
 
+static void
+b_udp_noport(struct plan_opts *o)
+{
+	o->udp.dport[0] = 53;
+	o->udp.ndport = 1;
+}
+
+static void
+b_udp_quic(struct plan_opts *o)
+{
+	t_udp(o);
+	o->quic = PLAN_QUIC_BLOCK;
+}
+
 static const struct bad_case bad_cases[] = {
+	{ "--udp-ports without a udp_port", b_udp_noport,
+	  "no UDP tproxy port for --udp-ports" },
+	{ "--quic block and UDP 443 intercepted", b_udp_quic,
+	  "--quic block refuses UDP to the HTTPS ports that --udp-ports "
+	  "intercepts" },
 	{ "rule preference 0", b_pref0, "rule preference 0 is not usable" },
 	{ "rule preference 1: none left for iif lo", b_pref1,
 	  "rule preference 1 is not usable" },

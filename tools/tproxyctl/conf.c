@@ -112,6 +112,29 @@ conf_targets(const struct cfg *c, int family_locked, int skip_http,
 	return found;
 }
 
+void
+conf_udp_target(const struct cfg *c, struct plan_opts *o)
+{
+	struct cfg_port p;
+	size_t i;
+	int f, seen = 0;
+
+	for (i = 0; i < c->udp.nport; i++) {
+		/* The same fields as an http_port line's. */
+		memset(&p, 0, sizeof(p));
+		p.addr = c->udp.port[i].addr;
+		p.wildcard = c->udp.port[i].wildcard;
+		for (f = 0; f < 2; f++) {
+			int fam = f ? PLAN_V6 : PLAN_V4;
+
+			if (!(families_of(&p) & fam) || (seen & fam))
+				continue;
+			set_target(&p, fam, &o->udp.to[f]);
+			seen |= fam;
+		}
+	}
+}
+
 int
 conf_tos(const struct cfg *c)
 {

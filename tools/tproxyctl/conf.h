@@ -26,6 +26,12 @@ int conf_targets(const struct cfg *c, int family_locked, int skip_http,
 		 int skip_https, struct plan_opts *o);
 
 /*
+ * The UDP target: the first `udp_port ... tproxy` line of each family
+ * (none: that family's target is left as it is).
+ */
+void conf_udp_target(const struct cfg *c, struct plan_opts *o);
+
+/*
  * The TOS tproxyd puts on every server connection: the first
  * tcp_outgoing_tos line that applies to all of them (no acl, or only
  * "all"), or -1.

@@ -191,6 +191,34 @@ fam_plan(const struct plan_opts *o, int fam, struct plan *p)
 			     rest);
 		}
 	}
+	/* UDP: TPROXY first, then the socket match (see nft.c). */
+	if (plan_udp_to(o, fam) != NULL) {
+		const struct plan_target *t = plan_udp_to(o, fam);
+
+		dports(o->udp.dport, o->udp.ndport, ports, sizeof(ports));
+		for (k = 0; k < n_ifaces(o); k++) {
+			char in[64], on[128] = "";
+
+			iface_arg(o, k, in, sizeof(in));
+			if (t->addr[0])
+				snprintf(on, sizeof(on), "\t--on-ip\t%s",
+					 t->addr);
+			snprintf(rest, sizeof(rest), "-p\tudp\t%s%s\t-j\t"
+				 "TPROXY\t--on-port\t%u%s\t--tproxy-mark\t%s",
+				 in, ports, t->port, on, mark);
+			rule(p, fam, "mangle", PLAN_IPT_CHAIN, "UDP to the "
+			     "intercepted ports goes to tproxyd's udp_port",
+			     rest);
+		}
+		rule(p, fam, "mangle", PLAN_IPT_CHAIN, "replies for tproxyd's "
+		     "UDP flows", "-p\tudp\t-m\tsocket\t--transparent\t-j\t"
+		     PLAN_IPT_DIVERT);
+		rule(p, fam, "mangle", PLAN_IPT_CHAIN, "ICMP errors for "
+		     "tproxyd's UDP flows", fam == PLAN_V4 ?
+		     "-p\ticmp\t-m\tsocket\t--transparent\t-j\t"
+		     PLAN_IPT_DIVERT : "-p\tipv6-icmp\t-m\tsocket\t"
+		     "--transparent\t-j\t" PLAN_IPT_DIVERT);
+	}
 	plan_add(p, STEP_IPT_JUMP, fam, "jump to tproxyctl's chain first in "
 		 "mangle PREROUTING",
 		 cmd(fam, "mangle", "-I", "PREROUTING", "1\t-j\t"

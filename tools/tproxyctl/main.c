@@ -39,6 +39,7 @@ usage(FILE *f)
 		"[--ports 80,8080]\n"
 		"           [--https-port PORT] [--https-ports 443,...] "
 		"[--quic block|pass]\n"
+		"           [--udp-port PORT] [--udp-ports 53,443,...]\n"
 		"           [--on-failure open|closed]\n"
 		"           [--mark 0x1/0x1] [--table 100] [--rule-pref 100] "
 		"[--iface IF...]\n"
@@ -74,6 +75,7 @@ struct cli {
 	int         family_given;
 	int         port_given;		/* --port: HTTP not from -f */
 	int         https_port_given;	/* --https-port: HTTPS not from -f */
+	int         udp_port_given;	/* --udp-port: UDP not from -f */
 	struct router_opts router;	/* --behind-router (setup only) */
 };
 
@@ -147,6 +149,8 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 			   !strcmp(a, "--port") || !strcmp(a, "--ports") ||
 			   !strcmp(a, "--https-port") ||
 			   !strcmp(a, "--https-ports") ||
+			   !strcmp(a, "--udp-port") ||
+			   !strcmp(a, "--udp-ports") ||
 			   !strcmp(a, "--quic") ||
 			   !strcmp(a, "--on-failure") ||
 			   !strcmp(a, "--mark") || !strcmp(a, "--table") ||
@@ -183,6 +187,22 @@ parse(int argc, char **argv, int doctor, struct cli *cli,
 				if (plan_parse_ports(v, m->dport,
 						     PLAN_MAX_PORTS,
 						     &m->ndport) < 0)
+					return bad("bad port list '%s'", v);
+			} else if (!strcmp(a, "--udp-port")) {
+				char *end;
+				unsigned long p = strtoul(v, &end, 10);
+
+				if (*end || p == 0 || p > 65535)
+					return bad("bad port '%s'", v);
+				o->udp.to[0].port = o->udp.to[1].port =
+					(unsigned)p;
+				o->udp.to[0].addr[0] = '\0';
+				o->udp.to[1].addr[0] = '\0';
+				cli->udp_port_given = 1;
+			} else if (!strcmp(a, "--udp-ports")) {
+				if (plan_parse_ports(v, o->udp.dport,
+						     PLAN_MAX_PORTS,
+						     &o->udp.ndport) < 0)
 					return bad("bad port list '%s'", v);
 			} else if (!strcmp(a, "--quic")) {
 				if (!strcmp(v, "block"))
@@ -513,6 +533,8 @@ main(int argc, char **argv)
 		if (c)
 			conf_targets(c, cli.family_given || from_state,
 				     cli.port_given, cli.https_port_given, &o);
+		if (c && !cli.udp_port_given)
+			conf_udp_target(c, &o);
 	}
 	if (cli.router.on && cli.router.tos < 0 && c != NULL)
 		cli.router.tos = conf_tos(c);

@@ -116,6 +116,44 @@ tproxy_rule(const struct plan_opts *o, int kind, int fam, struct sbuf *b)
 	sbuf_add(b, " accept\n");
 }
 
+static void
+udp_rules(const struct plan_opts *o, struct sbuf *b)
+{
+	static const int fams[] = { PLAN_V4, PLAN_V6 };
+	const struct plan_target *t;
+	int uf = plan_udp_families(o);
+	size_t i;
+
+	if (uf == 0)
+		return;
+	for (i = 0; i < 2; i++) {
+		if ((t = plan_udp_to(o, fams[i])) == NULL)
+			continue;
+		sbuf_printf(b, "\t\tmeta nfproto %s ", fams[i] == PLAN_V4 ?
+			    "ipv4" : "ipv6");
+		iface_set(o, 1, b);
+		sbuf_add(b, "udp dport ");
+		port_set(o->udp.dport, o->udp.ndport, b);
+		sbuf_printf(b, " tproxy %s to ", fams[i] == PLAN_V4 ? "ip" :
+			    "ip6");
+		if (t->addr[0] && fams[i] == PLAN_V6)
+			sbuf_printf(b, "[%s]", t->addr);
+		else if (t->addr[0])
+			sbuf_add(b, t->addr);
+		sbuf_printf(b, ":%u ", t->port);
+		mark_set(o, b);
+		sbuf_add(b, " accept\n");
+	}
+	sbuf_add(b, "\t\t");
+	if (uf != PLAN_BOTH)
+		sbuf_printf(b, "meta nfproto %s ", uf == PLAN_V4 ? "ipv4" :
+			    "ipv6");
+	sbuf_add(b, "meta l4proto { udp, icmp, ipv6-icmp } socket "
+		 "transparent 1 ");
+	mark_set(o, b);
+	sbuf_add(b, " accept\n");
+}
+
 /*
  * The forward chain. Two things are refused there, after the same
  * bypasses as the capture rules:
@@ -340,6 +378,13 @@ nft_ruleset(const struct plan_opts *o, struct sbuf *b)
 		tproxy_rule(o, PLAN_HTTP, PLAN_V6, b);
 		tproxy_rule(o, PLAN_HTTPS, PLAN_V4, b);
 		tproxy_rule(o, PLAN_HTTPS, PLAN_V6, b);
+		/* 5. UDP (udp_port ... tproxy), then the replies and ICMP
+		 * errors for tproxyd's UDP sockets. In this order: tproxyd
+		 * replies to clients from sockets bound to the destinations'
+		 * addresses and ports, which the socket match would find for
+		 * a client's next datagram too (it finds unconnected
+		 * sockets); TPROXY's own lookup takes connected ones only. */
+		udp_rules(o, b);
 		sbuf_add(b, "\t}\n");
 		if (plan_quic_families(o) ||
 		    o->on_failure == PLAN_FAIL_CLOSED)

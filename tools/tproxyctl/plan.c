@@ -53,6 +53,37 @@ plan_map_families(const struct plan_opts *o, int kind)
 		(plan_map_to(o, kind, PLAN_V6) ? PLAN_V6 : 0);
 }
 
+const struct plan_target *
+plan_udp_to(const struct plan_opts *o, int f)
+{
+	const struct plan_target *t = &o->udp.to[f == PLAN_V4 ? 0 : 1];
+
+	if (!(o->families & f) || o->udp.ndport == 0 || t->port == 0)
+		return NULL;
+	return t;
+}
+
+int
+plan_udp_families(const struct plan_opts *o)
+{
+	return (plan_udp_to(o, PLAN_V4) ? PLAN_V4 : 0) |
+		(plan_udp_to(o, PLAN_V6) ? PLAN_V6 : 0);
+}
+
+/* The families where some HTTPS port is also a UDP port tproxyd
+ * intercepts: QUIC there goes to tproxyd, it is not refused. */
+static int
+quic_intercepted(const struct plan_opts *o)
+{
+	size_t i, k;
+
+	for (i = 0; i < o->map[PLAN_HTTPS].ndport; i++)
+		for (k = 0; k < o->udp.ndport; k++)
+			if (o->map[PLAN_HTTPS].dport[i] == o->udp.dport[k])
+				return plan_udp_families(o);
+	return 0;
+}
+
 int
 plan_quic_families(const struct plan_opts *o)
 {
@@ -60,11 +91,11 @@ plan_quic_families(const struct plan_opts *o)
 		return 0;
 	switch (o->quic) {
 	case PLAN_QUIC_BLOCK:
-		return o->families & PLAN_BOTH;
+		return o->families & PLAN_BOTH & ~quic_intercepted(o);
 	case PLAN_QUIC_PASS:
 		return 0;
 	default:
-		return plan_map_families(o, PLAN_HTTPS);
+		return plan_map_families(o, PLAN_HTTPS) & ~quic_intercepted(o);
 	}
 }
 
@@ -132,6 +163,18 @@ plan_summary(const struct plan_opts *o, struct sbuf *out)
 				sbuf_printf(out, " (%s only)",
 					    plan_family_name(mf));
 		}
+	}
+	if (plan_udp_families(o)) {
+		char ports[PLAN_MAX_PORTS * 6];
+		int uf = plan_udp_families(o);
+
+		plan_format_ports(o->udp.dport, o->udp.ndport, ",", ports,
+				  sizeof(ports));
+		sbuf_printf(out, "%sudp %s -> %u", first ? "" : ", ", ports,
+			    o->udp.to[uf & PLAN_V4 ? 0 : 1].port);
+		if (uf != PLAN_BOTH && o->families == PLAN_BOTH)
+			sbuf_printf(out, " (%s only)", plan_family_name(uf));
+		first = 0;
 	}
 	if (first)
 		sbuf_add(out, "nothing intercepted");
@@ -345,6 +388,18 @@ check_opts(const struct plan_opts *o, char *err, size_t errlen)
 	if (o->map[PLAN_HTTP].ndport == 0 &&
 	    plan_map_families(o, PLAN_HTTPS) == 0) {
 		snprintf(err, errlen, "no port to intercept (--ports)");
+		return -1;
+	}
+	if (o->udp.ndport && !plan_udp_families(o)) {
+		snprintf(err, errlen, "no UDP tproxy port for --udp-ports "
+			 "(--udp-port, or a `udp_port ... tproxy` line in the "
+			 "configuration)");
+		return -1;
+	}
+	if (o->quic == PLAN_QUIC_BLOCK && quic_intercepted(o)) {
+		snprintf(err, errlen, "--quic block refuses UDP to the HTTPS "
+			 "ports that --udp-ports intercepts: use one or the "
+			 "other");
 		return -1;
 	}
 	for (k = 0; k < PLAN_NKIND; k++)

@@ -86,6 +86,11 @@ struct plan_opts {
 	int               families;	/* PLAN_V4 | PLAN_V6 */
 	int               family_given;	/* --family: the operator's choice */
 	struct plan_map   map[PLAN_NKIND];	/* [PLAN_HTTP], [PLAN_HTTPS] */
+	/* --udp-ports: UDP to these ports goes to tproxyd's udp_port
+	 * (--udp-port, or a `udp_port ... tproxy` line); no ports: no UDP
+	 * rule at all. Not one of the kinds above: their watchdog and
+	 * doctor checks are about TCP listeners. */
+	struct plan_map   udp;
 	enum plan_quic    quic;
 	enum plan_on_failure on_failure;
 	uint32_t          mark, mask;	/* fwmark value/mask */
@@ -146,6 +151,12 @@ const struct plan_target *plan_map_to(const struct plan_opts *o, int kind,
 				      int f);
 /* The families (bit set) where mapping kind applies. */
 int plan_map_families(const struct plan_opts *o, int kind);
+/* The UDP target of family f (PLAN_V4/PLAN_V6), or NULL when UDP is not
+ * intercepted there (no --udp-ports, no udp_port target, family off);
+ * and the families where it is. */
+const struct plan_target *plan_udp_to(const struct plan_opts *o, int f);
+int plan_udp_families(const struct plan_opts *o);
+
 /* The families where UDP to the HTTPS ports is refused: with --quic
  * block every selected family, with pass none, with auto those where
  * HTTPS is intercepted. */

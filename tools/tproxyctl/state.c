@@ -148,6 +148,14 @@ opts_out(FILE *f, const struct plan_opts *o)
 	fprintf(f, "\n");
 	target_out(f, "https4", &o->map[PLAN_HTTPS].to[0]);
 	target_out(f, "https6", &o->map[PLAN_HTTPS].to[1]);
+	if (o->udp.ndport) {
+		fprintf(f, "opt\tudp-ports");
+		for (i = 0; i < o->udp.ndport; i++)
+			fprintf(f, "%s%u", i ? "," : "\t", o->udp.dport[i]);
+		fprintf(f, "\n");
+		target_out(f, "udp4", &o->udp.to[0]);
+		target_out(f, "udp6", &o->udp.to[1]);
+	}
 	fprintf(f, "opt\tquic\t%s\n", o->quic == PLAN_QUIC_BLOCK ? "block" :
 		o->quic == PLAN_QUIC_PASS ? "pass" : "auto");
 	fprintf(f, "opt\ton-failure\t%s\n", o->on_failure ==
@@ -242,7 +250,15 @@ opt_in(struct plan_opts *o, char **f)
 		return plan_parse_ports(f[2], o->map[PLAN_HTTPS].dport,
 					PLAN_MAX_PORTS,
 					&o->map[PLAN_HTTPS].ndport);
-	else if (strcmp(f[1], "to4") == 0 || strcmp(f[1], "to6") == 0 ||
+	else if (strcmp(f[1], "udp-ports") == 0)
+		return plan_parse_ports(f[2], o->udp.dport, PLAN_MAX_PORTS,
+					&o->udp.ndport);
+	else if (strcmp(f[1], "udp4") == 0 || strcmp(f[1], "udp6") == 0) {
+		struct plan_target *t = &o->udp.to[f[1][3] == '6'];
+
+		t->port = (unsigned)strtoul(f[2], NULL, 10);
+		copy(t->addr, sizeof(t->addr), n > 3 ? f[3] : "");
+	} else if (strcmp(f[1], "to4") == 0 || strcmp(f[1], "to6") == 0 ||
 		 strcmp(f[1], "https4") == 0 || strcmp(f[1], "https6") == 0) {
 		int https = f[1][0] == 'h';
 		int v6 = f[1][strlen(f[1]) - 1] == '6';

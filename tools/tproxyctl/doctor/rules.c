@@ -9,6 +9,9 @@
  *                   TPROXY v4 guide, Troubleshooting, "Traffic going
  *                   through Squid but then timing out" (replies of
  *                   intercepted connections would go through TPROXY again);
+ *   rules.udp.*     with --udp-ports: a TPROXY rule sends each UDP port to
+ *                   tproxyd's udp_port (before any socket rule that
+ *                   covers UDP: see tproxyctl(8), UDP);
  *   rules.bypass.*  bypass rules come before the capture rules and the
  *                   requested ones exist: "Bypassing TPROXY intercept", and
  *                   Troubleshooting, "Timeouts with Squid not running in the
@@ -130,6 +133,48 @@ check_order(const struct walk *walks, size_t nwalks, int f,
 		    dr_fam_name(f));
 }
 
+/*
+ * --udp-ports, family f: each port has a TPROXY rule to the udp_port.
+ * The order against socket rules is not checked: the rule model has no
+ * protocols, and tproxyctl's TCP socket rule (first) matches TCP only.
+ */
+static void
+check_udp(const struct plan_opts *o, const struct walk *walks,
+	  size_t nwalks, int f, const char *setup)
+{
+	const struct plan_target *t = plan_udp_to(o, f);
+	char id[64];
+	size_t k, w, i;
+
+	if (t == NULL)
+		return;
+	for (k = 0; k < o->udp.ndport; k++) {
+		int found = 0;
+
+		for (w = 0; w < nwalks && !found; w++)
+			for (i = 0; i < walks[w].n; i++) {
+				const struct ent *e = &walks[w].e[i];
+
+				if (e->type == ENT_TPROXY &&
+				    (e->fams & f) && e->onport == t->port &&
+				    dr_ent_has_port(e, o->udp.dport[k])) {
+					found = 1;
+					break;
+				}
+			}
+		snprintf(id, sizeof(id), "rules.udp.%s.%u", dr_fam_name(f),
+			 o->udp.dport[k]);
+		if (found)
+			dr_add(ST_PASS, id, NULL, "%s: UDP port %u goes to "
+			    "udp_port %u", dr_fam_name(f), o->udp.dport[k],
+			    t->port);
+		else
+			dr_add(ST_FAIL, id, setup, "%s: no TPROXY rule sends "
+			    "UDP port %u to tproxyd's udp_port %u",
+			    dr_fam_name(f), o->udp.dport[k], t->port);
+	}
+}
+
 void
 dr_check_rules(const struct plan_opts *o, const struct cfg *c,
 	       const char *conf_path)
@@ -197,6 +242,7 @@ dr_check_rules(const struct plan_opts *o, const struct cfg *c,
 				    dport[k]);
 		}
 		check_order(walks, nwalks, f, setup, tp, ntp);
+		check_udp(o, walks, nwalks, f, setup);
 		/* Requested bypasses are present. */
 		for (k = 0; k < o->nbypass; k++) {
 			int bf, found = 0;
