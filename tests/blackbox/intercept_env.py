@@ -202,6 +202,8 @@ class NsTproxyd:
         self.ns = ns
         self.dir = Path(dir)
         self.dir.mkdir(parents=True, exist_ok=True)
+        # Workers open their logs as the proxy user (after the drop).
+        harness.share_with_daemon_user(self.dir)
         self.conf = self.dir / "tproxyd.conf"
         self.pid_file = self.dir / "tproxyd.pid"
         self.access_log = self.dir / "access.log"
