@@ -20,9 +20,18 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
+# The copy is built and installed as a user would: nothing of the make
+# that runs the tests (`make test SAN=1` puts SAN=1 in MAKEFLAGS, which a
+# sub-make would follow into build/san) reaches it.
+CLEAN_ENV = {k: v for k, v in os.environ.items()
+             if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL",
+                          "MAKEOVERRIDES")}
+
+
 def make(tree, *args, timeout=300):
     p = subprocess.run(["make", "-j2", "-C", str(tree)] + list(args),
-                       capture_output=True, text=True, timeout=timeout)
+                       capture_output=True, text=True, timeout=timeout,
+                       env=CLEAN_ENV)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     return p
 
@@ -116,6 +125,7 @@ def test_install_keeps_existing_config(tree, tmp_path):
     p = subprocess.run(["make", "-C", str(tree), "install", "PREFIX=/usr",
                         "DESTDIR=%s" % root, "-o", "build/src/core/main.o",
                         "-o", "build/tproxyd", "-o", "build/paths.txt"],
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=300,
+                       env=CLEAN_ENV)
     assert p.returncode != 0 and "reads another configuration file" in \
         p.stderr, p
