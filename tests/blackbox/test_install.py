@@ -21,11 +21,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 # The copy is built and installed as a user would: nothing of the make
-# that runs the tests (`make test SAN=1` puts SAN=1 in MAKEFLAGS, which a
-# sub-make would follow into build/san) reaches it.
+# that runs the tests reaches it (`make test SAN=1` exports SAN=1 to the
+# environment and MAKEFLAGS, which a sub-make would follow into
+# build/san).
 CLEAN_ENV = {k: v for k, v in os.environ.items()
              if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL",
-                          "MAKEOVERRIDES")}
+                          "MAKEOVERRIDES", "SAN")}
 
 
 def make(tree, *args, timeout=300):
