@@ -97,6 +97,28 @@ clean_tmp(const char *path, const char *keep)
 	return n;
 }
 
+const char *
+cdisk_squid_store(const char *path)
+{
+	static const struct {
+		const char *file, *kind;
+	} marks[] = {
+		{ "swap.state", "ufs" },	/* also aufs and diskd */
+		{ "swap.state.last-clean", "ufs" },
+		{ "rock", "rock" },
+	};
+	char p[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", path, marks[i].file);
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+			return marks[i].kind;
+	}
+	return NULL;
+}
+
 int
 cdisk_open(struct cdisk **out, const char *path, unsigned l1, unsigned l2,
 	   char *errbuf, size_t errlen)

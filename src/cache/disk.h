@@ -42,6 +42,11 @@ struct cdisk_rd;
  * The one call that blocks (mkdir of the subdirectories, removal of the
  * temporary files left by a crash): call it at start-up, after fork.
  */
+/* If directory path also holds a Squid cache (ufs, aufs and diskd keep a
+ * swap.state file there, rock a file named rock), its kind ("ufs", "rock");
+ * else NULL. Squid's objects are named differently and never touched. */
+const char *cdisk_squid_store(const char *path);
+
 int cdisk_open(struct cdisk **out, const char *path, unsigned l1,
 	       unsigned l2, char *errbuf, size_t errlen);
 /*

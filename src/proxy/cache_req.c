@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "acl/acl.h"
+#include "cache/disk.h"
 #include "cache/policy.h"
 #include "cache/store.h"
 #include "config/config.h"
@@ -84,6 +85,7 @@ cache_open_disks(const struct cfg *c, unsigned kid)
 	const struct cfg_cache *cc = &c->cache;
 	const struct cfg_cache_dir *cd;
 	char path[4096], err[256];
+	const char *squid;
 	unsigned w = c->workers ? c->workers : 1;
 	size_t i;
 	int rc;
@@ -101,6 +103,16 @@ cache_open_disks(const struct cfg *c, unsigned kid)
 		if (rc < 0 || (size_t)rc >= sizeof(path))
 			continue;
 		err[0] = '\0';
+		if ((squid = cdisk_squid_store(path)) != NULL)
+			log_msg(LOG_CRIT, "WARNING: cache_dir %s (%s:%d) also "
+				"holds a Squid %s cache: tproxyd cannot serve "
+				"its objects and leaves them alone, but they "
+				"take disk space beyond the %llu MB given "
+				"here; never let Squid and tproxyd use one "
+				"directory at the same time (give tproxyd its "
+				"own, e.g. /var/spool/tproxyd)", path,
+				cd->file, cd->line, squid,
+				(unsigned long long)(cd->max_bytes / w >> 20));
 		rc = store_dir_open(path, cd->l1, cd->l2, cd->max_bytes / w,
 				    cd->min_size, cd->max_size, cd->read_only,
 				    err, sizeof(err));

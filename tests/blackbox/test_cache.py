@@ -465,6 +465,45 @@ def test_large_object_on_disk_survives_a_restart(tproxyd, corigin,
     assert corigin.count("/d") == 1
 
 
+def test_squid_cache_in_the_same_directory_is_left_alone(tproxyd, corigin,
+                                                       tmp_path):
+    """A squid.conf's cache_dir that still holds Squid's own ufs store
+    (swap.state, 8-digit object files): tproxyd says so in cache.log,
+    caches beside it, and never changes or removes Squid's files."""
+    d = tmp_path / "squid"
+    (d / "00" / "00").mkdir(parents=True)
+    squid_obj = d / "00" / "00" / "0000002A"
+    squid_obj.write_bytes(b"\x03squid swap meta" * 100)
+    (d / "swap.state").write_bytes(b"\x00" * 72)
+    before = {f: f.read_bytes() for f in (squid_obj, d / "swap.state")}
+    for f in [d / "00", d / "00" / "00"] + list(before):
+        harness.share_with_daemon_user(f)   # Squid's user owns its store
+    body = b"s" * 1500000
+    corigin.set("/sq", body=body, headers=FRESH)
+    p = tproxyd(disk_conf(d))
+    log = harness.poll(lambda: (lambda t: t if "holds a Squid ufs cache"
+                                in t else None)(p.cache_log.read_text()),
+                       5.0)
+    assert log and "cache_dir %s" % d in log, p.diagnostics()
+    get(p, corigin.url("/sq"))
+    r = get(p, corigin.url("/sq"))
+    assert r.status == 200 and r.body == body
+    assert corigin.count("/sq") == 1
+    assert p.stop() == []
+    p.start()           # the scan at start-up leaves Squid's files too
+    r = harness.poll(lambda: (lambda x: x if x.header("Age") else None)(
+        get(p, corigin.url("/sq"))), 5.0)
+    assert r and r.body == body
+    assert {f: f.read_bytes() for f in before} == before
+
+
+def test_no_warning_for_a_directory_of_its_own(tproxyd, corigin, tmp_path):
+    p = tproxyd(disk_conf(tmp_path / "own"))
+    corigin.set("/o", body=b"o", headers=FRESH)
+    get(p, corigin.url("/o"))
+    assert "Squid" not in p.cache_log.read_text()
+
+
 def test_kill9_during_a_write_never_gives_a_cut_hit(tproxyd, corigin,
                                                     tmp_path):
     """tproxyd is killed while an object is being written to its file:
