@@ -140,6 +140,20 @@ def test_every_command_has_help(tmp_path):
     assert not state.exists()
 
 
+def test_setup_help_lists_every_setup_option():
+    """Every option of setup's synopsis (the usage a bad command line
+    prints) is explained in `tproxyctl setup --help`."""
+    usage = ctl().stderr
+    synopsis = usage[usage.index("usage: tproxyctl setup"):
+                     usage.index("tproxyctl teardown")]
+    opts = set(re.findall(r"--[a-z][a-z0-9-]+", synopsis))
+    assert len(opts) > 15, synopsis
+    text = ctl("setup", "--help").stdout
+    explained = set(re.findall(r"--[a-z][a-z0-9-]+", text))
+    missing = sorted(o for o in opts if o not in explained)
+    assert not missing, (missing, text)
+
+
 def test_tproxyctl_usage_errors():
     """Bad command lines are 2, with the usage on stderr."""
     for args in ([], ["no-such-command"], ["setup", "--no-such-option"],
