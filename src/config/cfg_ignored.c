@@ -41,8 +41,17 @@
 	"DNS tuning; the resolver's own settings apply"
 #define W_NALU \
 	"names are looked up in /etc/hosts and DNS"
-#define W_TDNS \
-	"tproxyd does not speak ICP, HTCP or SNMP and opens no port for them"
+#define W_SNMP \
+	"tproxyd has no SNMP agent; its statistics are on stats_port " \
+	"(Prometheus format), guarded by stats_access"
+#define W_UDPA \
+	"tproxyd's ICP and HTCP ports listen on every address; icp_access " \
+	"and htcp_access decide who gets an answer"
+#define W_PING \
+	"tproxyd does not measure peers with ICMP, multicast ICP or a " \
+	"network database: it picks peers by their cache_peer order and " \
+	"their ICP and HTCP answers, and counts a sibling as dead after " \
+	"10 seconds without answers"
 #define W_WINI \
 	"WCCPv1 is not implemented; only WCCPv2 (wccp2_*) redirects traffic"
 #define W_EPKT \
@@ -209,26 +218,26 @@ static const struct cfg_nodir ignored[] = {
 	{ "positive_dns_ttl",			NULL, W_DTTR },
 	{ "negative_dns_ttl",			NULL, W_DTTR },
 	{ "hosts_file",				NULL, W_NALU },
-	{ "snmp_port",				NULL, W_TDNS },
-	{ "snmp_access",			NULL, W_TDNS },
-	{ "snmp_incoming_address",		NULL, W_TDNS },
-	{ "snmp_outgoing_address",		NULL, W_TDNS },
-	{ "udp_incoming_address",		NULL, W_TDNS },
-	{ "udp_outgoing_address",		NULL, W_TDNS },
-	{ "background_ping_rate",		NULL, W_TDNS },
-	{ "mcast_groups",			NULL, W_TDNS },
-	{ "mcast_icp_query_timeout",		NULL, W_TDNS },
-	{ "dead_peer_timeout",			NULL, W_TDNS },
-	{ "query_icmp",				NULL, W_TDNS },
-	{ "test_reachability",			NULL, W_TDNS },
-	{ "minimum_direct_hops",		NULL, W_TDNS },
-	{ "minimum_direct_rtt",			NULL, W_TDNS },
-	{ "netdb_low",				NULL, W_TDNS },
-	{ "netdb_high",				NULL, W_TDNS },
-	{ "netdb_ping_period",			NULL, W_TDNS },
-	{ "netdb_filename",			NULL, W_TDNS },
-	{ "pinger_program",			NULL, W_TDNS },
-	{ "pinger_enable",			NULL, W_TDNS },
+	{ "snmp_port",				NULL, W_SNMP },
+	{ "snmp_access",			NULL, W_SNMP },
+	{ "snmp_incoming_address",		NULL, W_SNMP },
+	{ "snmp_outgoing_address",		NULL, W_SNMP },
+	{ "udp_incoming_address",		NULL, W_UDPA },
+	{ "udp_outgoing_address",		NULL, W_UDPA },
+	{ "background_ping_rate",		NULL, W_PING },
+	{ "mcast_groups",			NULL, W_PING },
+	{ "mcast_icp_query_timeout",		NULL, W_PING },
+	{ "dead_peer_timeout",			NULL, W_PING },
+	{ "query_icmp",				NULL, W_PING },
+	{ "test_reachability",			NULL, W_PING },
+	{ "minimum_direct_hops",		NULL, W_PING },
+	{ "minimum_direct_rtt",			NULL, W_PING },
+	{ "netdb_low",				NULL, W_PING },
+	{ "netdb_high",				NULL, W_PING },
+	{ "netdb_ping_period",			NULL, W_PING },
+	{ "netdb_filename",			NULL, W_PING },
+	{ "pinger_program",			NULL, W_PING },
+	{ "pinger_enable",			NULL, W_PING },
 	{ "wccp_router",			NULL, W_WINI },
 	{ "wccp_version",			NULL, W_WINI },
 	{ "wccp_address",			NULL, W_WINI },
