@@ -286,6 +286,44 @@ def test_untrusted_resolver_not_learnt(net, daemons):
     expect_served(d, request(net, "198.18.2.3"), "198.18.2.3")
 
 
+UDP_PORT = 3153
+UDP_RULES = ("table inet tpxudp53 {\n"
+             "  chain prerouting {\n"
+             "    type filter hook prerouting priority mangle; "
+             "policy accept;\n"
+             "    meta l4proto udp socket transparent 1 meta mark set 0x1 "
+             "accept\n"
+             "    meta nfproto ipv4 udp dport 53 tproxy ip to :%d "
+             "meta mark set 0x1 accept\n"
+             "  }\n"
+             "}\n" % UDP_PORT)
+
+
+def test_answers_relayed_by_udp_port_are_learnt(net, daemons):
+    """DNS intercepted by tproxyd itself (udp_port ... tproxy): the query
+    reaches the resolver from the client's own address (so the CDN gives
+    the client's answer), tproxyd sends the answer on from the
+    resolver's address, logs the flow by name, and the answer counts for
+    the client's next HTTP request, as a forwarded one does."""
+    d = daemons(["udp_port %d tproxy" % UDP_PORT,
+                 "udp_dns_idle_timeout 1 second"], start=False)
+    must(net, net.rtr, ["nft", "-f", "-"], input=UDP_RULES)
+    try:
+        d.start()
+        expect_refused(d, request(net, "198.18.2.3"), net)
+        assert resolve(net, RES4) == ["198.18.2.3"]     # the client's
+        e = d.wait_access(lambda e: "UDP_" in e["raw"], timeout=8,
+                          what="the DNS flow")
+        assert "UDP_RELAY" in e["raw"] and "cdn.test" in e["raw"] and \
+            RES4 in e["raw"], e["raw"]
+        expect_served(d, request(net, "198.18.2.3"), "198.18.2.3")
+        m = metrics(net)
+        assert m["tproxyd_dns_answers_learnt_total"] >= 1, m
+        assert m["tproxyd_udp_flows_total"] >= 1, m
+    finally:
+        must(net, net.rtr, ["nft", "delete", "table", "inet", "tpxudp53"])
+
+
 ANTISPOOF = ("table inet tpxlearn {\n"
              "  chain prerouting {\n"
              "    type filter hook prerouting priority -300; "
