@@ -28,6 +28,10 @@ struct bump {
 				   ERR_ACCESS_DENIED, ...) */
 	int              status;	/* ... with this status */
 	char             detail[256];	/* ... and why */
+	char            *location;	/* ... and its deny_info redirect
+					   target (owned; the CONNECT's
+					   stream is reset before the first
+					   request comes) */
 };
 
 #endif

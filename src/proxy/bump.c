@@ -85,6 +85,7 @@ bump_free(struct bump *b)
 		return;
 	if (b->leaf != NULL)
 		tls_leaf_unref(b->leaf);
+	free(b->location);
 	free(b);
 }
 
@@ -461,6 +462,9 @@ bump_error_page(struct stream *s, int status, const char *errname,
 	b->error = errname;
 	b->status = status;
 	snprintf(b->detail, sizeof(b->detail), "%s", detail ? detail : "");
+	free(b->location);
+	b->location = s->location;	/* a deny_info redirect's */
+	s->location = NULL;
 	s->errname = errname;
 	if (s->code != NULL && strcmp(s->code, "TCP_DENIED") == 0)
 		s->status = status;
@@ -538,6 +542,9 @@ bump_pending_error(struct stream *s)
 		return 0;
 	b = tp->bump;
 	s->hier = "HIER_NONE";
+	free(s->location);
+	s->location = b->location;
+	b->location = NULL;
 	strm_error(s, b->status ? b->status : 503, b->error, b->detail);
 	s->resp_close = 1;
 	b->error = NULL;

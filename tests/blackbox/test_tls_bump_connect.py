@@ -497,6 +497,26 @@ def test_connect_denied_gets_the_page_over_tls(tls, fwdd, bump_ca):
     assert p.returncode == 0 and status == 200, p.stderr
 
 
+def test_connect_denied_deny_info_redirect_over_tls(tls, fwdd, bump_ca):
+    """A deny_info redirect of the acl that denied the CONNECT: the
+    bumped client gets the 302 over TLS with its Location (%H: the
+    CONNECT's host), as Squid sends it."""
+    t = tls
+    d = fwdd(conf(t, bump_ca, [
+        "acl denied dstdomain www.allowed.test",
+        "deny_info 302:http://portal.example/blocked?h=%H denied",
+        "http_access deny CONNECT denied"]))
+    p, [(verify, status, body)] = curl(
+        t, bump_ca, ["https://www.allowed.test/peer"],
+        args=["-D", str(t.dir / "hdr")])
+    assert p.returncode == 0 and verify == 0 and status == 302, p.stderr
+    head = (t.dir / "hdr").read_text()
+    assert "\nLocation: http://portal.example/blocked?h=www.allowed.test" \
+        in head.replace("\r", ""), head
+    e = d.wait_access(lambda e: e["method"] == "CONNECT")
+    assert (e["code"], e["status"]) == ("TCP_DENIED", 302), e["raw"]
+
+
 def test_connect_denied_without_bumping_is_a_plain_403(tls, fwdd, bump_ca):
     """Where no rule bumps, a denied CONNECT is answered 403 as on any
     forward port."""
