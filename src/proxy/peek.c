@@ -374,6 +374,7 @@ peek_connect(struct stream *s)
 	    a < SSLB_BUMP) {
 		/* splice: the tunnel of any CONNECT. */
 		s->tls = NULL;
+		s->tls_mode = peek_mode_str(a);
 		free(tp);
 		stats.tls_spliced++;
 		return 0;

@@ -242,6 +242,10 @@ struct stream {
 	unsigned            abortive:1;	/* close with RST (tunnels) */
 	const char         *code;	/* log tag: TCP_MISS ... */
 	const char         *hier;	/* HIER_DIRECT, HIER_NONE ... */
+	const char         *tls_mode;	/* %ssl::bump_mode of a CONNECT the
+					   ssl_bump rules spliced at step 1
+					   (no TLS facts kept: s->tls is
+					   NULL) */
 	const char         *errname;	/* ERR_* when answered locally */
 
 	/* The phases: where to, from where. */

@@ -179,6 +179,8 @@ strm_log(struct stream *s)
 		tls_fields(s->tls, &r, errs, sizeof(errs));
 	else if (s->sess->bumped != NULL)
 		tls_fields(s->sess->bumped, &r, errs, sizeof(errs));
+	else if (s->tls_mode != NULL)
+		r.tls[ALOG_TLS_BUMP_MODE] = s->tls_mode;
 	if (s->fe->xprt == &xprt_tls) {
 		/* Bumped: the session with the client is tproxyd's. */
 		xprt_tls_info(s->fe, &ti);

@@ -234,6 +234,27 @@ def test_connect_splice_rule_shows_the_origin_certificate(tls, fwdd,
     assert m['tproxyd_tls_decisions_total{action="splice"}'] == 1, m
 
 
+def test_connect_spliced_at_step1_logs_its_bump_mode(tls, fwdd, bump_ca,
+                                                     tmp_path):
+    """ssl_bump splice at step 1 (the CONNECT itself): %ssl::bump_mode
+    says splice, as for a splice at a later step."""
+    t = tls
+    harness.share_with_daemon_user(tmp_path)
+    bm = tmp_path / "bm.log"
+    d = fwdd(conf(t, bump_ca, [
+        "logformat bm %rm %ru %ssl::bump_mode",
+        "access_log stdio:%s bm" % bm], rules=[
+        "ssl_bump splice step1",
+        "ssl_bump bump all"]))
+    s = s_client(t, t.pki.ca, "other.test")
+    assert s.verify == 0 and \
+        s.leaf_sha256 == t.pki.fingerprint("other.test"), s
+    assert harness.poll(lambda: bm.exists() and bm.read_text(), 5), \
+        d.diagnostics()
+    assert bm.read_text().split("\n")[0] == \
+        "CONNECT other.test:443 splice", bm.read_text()
+
+
 def test_connect_bumped_url_denied_page_over_tls(tls, fwdd, bump_ca):
     t = tls
     d = fwdd(conf(t, bump_ca, ["acl secret urlpath_regex ^/sni",
