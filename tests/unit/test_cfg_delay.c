@@ -18,23 +18,7 @@
 
 #include "config/config.h"
 
-static void
-dump_msgs(const struct cfg_msgs *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		print_error("    msg[%zu] %s\n", i, m->msg[i].text);
-}
-
-/* One configuration (with "http_port 65001" appended), the errors and
- * warnings it gives, and text the first message contains. */
-struct load_case {
-	const char *text;
-	int         nerr;
-	int         nwarn;
-	const char *msg;
-};
+#include "cfg_cases.h"
 
 #define P1	"delay_pools 1\n"
 #define C1	"delay_class 1 1\n"
@@ -136,55 +120,8 @@ static const struct load_case cases[] = {
 static void
 test_load_table(void **state)
 {
-	const struct load_case *lc;
-	struct cfg_msgs m;
-	struct cfg *c;
-	char text[2048];
-	size_t i, w;
-	int failed = 0;
-
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		lc = &cases[i];
-		snprintf(text, sizeof(text), "%shttp_port 65001\n", lc->text);
-		memset(&m, 0, sizeof(m));
-		c = cfg_load_mem(text, "t.conf", &m);
-		w = m.n - m.nerr;
-		if ((int)m.nerr != lc->nerr || (int)w != lc->nwarn ||
-		    (lc->msg == NULL && m.n != 0) ||
-		    (lc->msg != NULL && (m.n == 0 ||
-					 strstr(m.msg[0].text, lc->msg) ==
-					 NULL)) ||
-		    (c == NULL) != (lc->nerr > 0)) {
-			print_error("case %zu: ---\n%s---\n  got nerr %zu "
-				    "nwarn %zu; want nerr %d nwarn %d, first "
-				    "msg containing '%s'\n", i, lc->text,
-				    m.nerr, w, lc->nerr, lc->nwarn,
-				    lc->msg ? lc->msg : "(none)");
-			dump_msgs(&m);
-			failed = 1;
-		}
-		cfg_unref(c);
-		cfg_msgs_free(&m);
-	}
-	if (failed)
-		fail();
-}
-
-static struct cfg *
-load_ok(const char *text)
-{
-	struct cfg_msgs m;
-	struct cfg *c;
-
-	memset(&m, 0, sizeof(m));
-	c = cfg_load_mem(text, "v.conf", &m);
-	if (c == NULL || m.nerr != 0) {
-		dump_msgs(&m);
-		fail();
-	}
-	cfg_msgs_free(&m);
-	return c;
+	run_load_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void
