@@ -45,8 +45,15 @@ def available():
 
 
 class Booted:
-    def __init__(self, root, etc, netns, ro=(), log=None):
-        self.root = Path(root)
+    def __init__(self, root, etc, netns, ro=(), log=None, overlays=()):
+        """root: ROOT of `make install DESTDIR=ROOT` (its usr/local is
+        mounted on /usr/local), or None; overlays: (path, upper dir)
+        pairs: path is this machine's, made writable in the container by
+        an overlay whose changes go to the upper dir (a package installed
+        with dpkg in the container: /usr, /etc, /var), never to the
+        machine itself."""
+        self.root = Path(root) if root else None
+        self.overlays = [(str(a), str(b)) for a, b in overlays]
         self.etc = Path(etc)
         self.netns = netns
         self.ro = [str(x) for x in ro]
@@ -69,11 +76,16 @@ class Booted:
                 "--keep-unit", "-q", "--boot", "--console=pipe",
                 # tproxyctl's: rules, routes, sysctls of the namespace
                 "--capability=CAP_NET_ADMIN,CAP_NET_RAW",
-                "--network-namespace-path=/run/netns/" + self.netns,
-                "--bind=%s:/usr/local" % (self.root / "usr/local"),
-                "--bind=%s:/etc/default" % (self.etc / "default"),
-                "--bind-ro=%s:/etc/machine-id" % mid,
-                "--bind=%s:/etc/systemd" % (self.etc / "systemd")]
+                "--network-namespace-path=/run/netns/" + self.netns]
+        # Overlays first: the binds below go on top of them (/etc/systemd
+        # of the test, not this machine's enabled services).
+        argv += ["--overlay=%s:%s:%s" % (path, upper, path)
+                 for path, upper in self.overlays]
+        if self.root is not None:
+            argv.append("--bind=%s:/usr/local" % (self.root / "usr/local"))
+        argv += ["--bind=%s:/etc/default" % (self.etc / "default"),
+                 "--bind-ro=%s:/etc/machine-id" % mid,
+                 "--bind=%s:/etc/systemd" % (self.etc / "systemd")]
         argv += ["--bind-ro=%s" % d for d in self.ro]
         for f in ("passwd", "group"):
             # The users of this machine (tproxyd.service's User=proxy).

@@ -256,3 +256,152 @@ def test_lintian(pkg):
     errors = [ln for ln in p.stdout.splitlines() if ln[:2] in ("E:", "W:")]
     assert not errors, p.stdout
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+# --- the installed package under a real systemd ----------------------------
+
+def _boot_with_package(pkg, tmp_path):
+    """A container booted by a real systemd (systemd_boot.py) whose /etc,
+    /usr and /var are this machine's under writable overlays (whatever
+    the package installs there goes to tmp_path, never to this machine),
+    in a network namespace of its own (loopback only); the .deb's
+    directory is visible at its own path. Returns (box, netns name)."""
+    import uuid
+    import systemd_boot
+    if os.geteuid() != 0 or not systemd_boot.available():
+        pytest.fail("needs root and systemd-nspawn (package systemd-"
+                    "container, installed by scripts/deps.sh)")
+    ns = "tpxpkg%s" % uuid.uuid4().hex[:8]
+    run(["ip", "netns", "add", ns], check=True)
+    run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
+    ups = []
+    for d in ("etc", "usr", "var"):
+        u = tmp_path / "upper" / d
+        u.mkdir(parents=True)
+        ups.append(("/" + d, u))
+    box = systemd_boot.Booted(None, tmp_path / "etc", ns,
+                              ro=[pkg[0].parent], log=tmp_path / "boot.log",
+                              overlays=ups)
+    try:
+        box.boot()
+    except BaseException:
+        box.kill()
+        run(["ip", "netns", "del", ns])
+        raise
+    return box, ns
+
+
+def _sh(box, script, timeout=60):
+    p = box.run(["sh", "-c", script], timeout=timeout)
+    return p
+
+
+def _must(box, script, timeout=60):
+    p = _sh(box, script, timeout)
+    assert p.returncode == 0, "%s\n--- stdout\n%s\n--- stderr\n%s" % (
+        script, p.stdout[-3000:], p.stderr[-3000:])
+    return p.stdout
+
+
+def _wait_out(box, script, pred, timeout=10.0):
+    """script's output once pred(output) holds (polled), else the last."""
+    end = time.monotonic() + timeout
+    while True:
+        out = _sh(box, script).stdout
+        if pred(out) or time.monotonic() > end:
+            return out
+        time.sleep(0.2)
+
+
+def _show(box, props="MainPID,ActiveState,SubState,StatusText"):
+    out = _must(box, "systemctl show -p %s tproxyd.service" % props)
+    return dict(ln.split("=", 1) for ln in out.splitlines() if "=" in ln)
+
+
+def test_installed_service_starts_reloads_rotates(pkg, tmp_path):
+    """`apt install ./tproxyd_*.deb` on a machine booted by systemd, then
+    what an administrator does: the default configuration is found, the
+    service starts (systemctl returns when the port is open), serves and
+    logs, reloads (a broken file is refused and the service stays up),
+    rotates its logs with the package's logrotate file, shows its status,
+    and stops. systemd-analyze security rates the installed units."""
+    box, ns = _boot_with_package(pkg, tmp_path)
+    try:
+        _must(box, "apt-get install -y --no-install-recommends %s "
+              "</dev/null" % pkg[0], timeout=180)
+        # Installing started nothing.
+        assert _show(box)["ActiveState"] == "inactive"
+        out = _must(box, "tproxyd -k parse && tproxyd -v")
+        assert "/etc/tproxyd/tproxyd.conf" in out, out
+        # An origin on loopback, with a file to fetch.
+        _must(box, "mkdir -p /run/origin && echo hello from the origin "
+              "> /run/origin/hello.txt && cp /run/origin/hello.txt "
+              "/run/origin/second.txt && systemd-run --unit=tpxorigin "
+              "--property=Type=exec python3 -m http.server 8080 --bind "
+              "127.0.0.1 --directory /run/origin")
+        _must(box, "systemctl start tproxyd.service", timeout=90)
+        st = _show(box)
+        assert st["ActiveState"] == "active", st
+        assert st["StatusText"].startswith("serving"), st
+        pid = st["MainPID"]
+        # Type=notify: the port is open when `systemctl start` returns.
+        fetch = ("curl -sS --max-time 10 --retry 20 --retry-connrefused "
+                 "--retry-delay 0 -x http://127.0.0.1:3128 "
+                 "http://127.0.0.1:8080/%s.txt")
+        assert _must(box, fetch.replace(" --retry 20 --retry-connrefused "
+                                        "--retry-delay 0", "") % "hello") == \
+            "hello from the origin\n"
+        log = "/var/log/tproxyd/access.log"
+        out = _wait_out(box, "cat %s" % log, lambda o: "hello.txt" in o)
+        assert "http://127.0.0.1:8080/hello.txt" in out and \
+            "TCP_MISS/200" in out, out
+        # The journal has cache.log's lines, with priorities.
+        out = _must(box, "journalctl -u tproxyd --no-pager -o cat")
+        assert "Starting tproxyd version" in out, out
+
+        # Reload: a good file is taken, a broken one refused.
+        conf = "/etc/tproxyd/tproxyd.conf"
+        _must(box, "sed -i 's/^http_access allow localhost$/acl blocked "
+              "dstdomain blocked.test\\nhttp_access deny blocked\\n&/' %s && "
+              "grep -B1 -A1 'deny blocked' %s" % (conf, conf))
+        _must(box, "systemctl reload tproxyd.service", timeout=60)
+        assert _show(box)["MainPID"] == pid
+        out = _sh(box, "curl -sS -o /dev/null -w '%{http_code}' -x "
+                  "http://127.0.0.1:3128 http://blocked.test/").stdout
+        assert out == "403", out
+        _must(box, "echo 'no_such_directive on' >> %s" % conf)
+        p = _sh(box, "systemctl reload tproxyd.service", timeout=60)
+        assert p.returncode != 0, p
+        st = _show(box)
+        assert st["ActiveState"] == "active" and st["MainPID"] == pid, st
+        out = _must(box, "journalctl -u tproxyd --no-pager -o cat")
+        assert "no_such_directive" in out, out
+        _must(box, "sed -i '/^no_such_directive/d' %s" % conf)
+
+        # Rotate with the package's logrotate file.
+        _must(box, "logrotate -f /etc/logrotate.d/tproxyd")
+        _must(box, fetch % "second")
+        out = _wait_out(box, "cat %s" % log, lambda o: "second.txt" in o)
+        assert "second.txt" in out and "hello.txt" not in out, out
+        assert "access.log.1" in _must(box, "ls /var/log/tproxyd")
+        assert "hello.txt" in _must(box, "cat %s.1" % log)
+        assert _show(box)["MainPID"] == pid
+
+        # How exposed the installed units are.
+        for unit in ("tproxyd.service", "tproxyctl.service"):
+            out = _must(box, "systemd-analyze security --no-pager %s" %
+                        unit)
+            m = re.search(r"Overall exposure level for %s: ([0-9.]+)" %
+                          re.escape(unit), out)
+            assert m, out[-2000:]
+            print("systemd-analyze security %s: %s" % (unit, m.group(1)))
+            if unit == "tproxyd.service":
+                assert float(m.group(1)) <= 3.0, out
+
+        _must(box, "systemctl stop tproxyd.service", timeout=90)
+        assert _show(box)["ActiveState"] in ("inactive", "failed")
+        assert _show(box)["ActiveState"] == "inactive", \
+            _must(box, "journalctl -u tproxyd --no-pager -o cat")
+    finally:
+        box.kill()
+        run(["ip", "netns", "del", ns])
