@@ -395,8 +395,10 @@ def test_installed_service_starts_reloads_rotates(pkg, tmp_path):
                           re.escape(unit), out)
             assert m, out[-2000:]
             print("systemd-analyze security %s: %s" % (unit, m.group(1)))
-            if unit == "tproxyd.service":
-                assert float(m.group(1)) <= 3.0, out
+            # 1.8 and 2.7 when written; Debian's squid.service: 9.8.
+            assert float(m.group(1)) <= {"tproxyd.service": 2.5,
+                                         "tproxyctl.service": 3.5}[unit], \
+                out
 
         _must(box, "systemctl stop tproxyd.service", timeout=90)
         assert _show(box)["ActiveState"] in ("inactive", "failed")
