@@ -11,10 +11,19 @@
  * few events; where that could show (histogram buckets, idle vs all
  * servers) stats_sum() makes the numbers consistent.
  */
+#include <dirent.h>
+#include <stdio.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "core/buf.h"
 #include "stats/stats.h"
@@ -29,6 +38,17 @@ static unsigned nslots = 1;
 static const double connect_le[STATS_CONNECT_BUCKETS] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 	5,
+};
+
+/* Request durations: from a cache hit in memory (a millisecond) to
+ * downloads and tunnels that last minutes. */
+static const double duration_le[STATS_DURATION_BUCKETS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+	10, 30, 60, 300,
+};
+
+static const char *const result_names[STATS_RES_N] = {
+	"hit", "miss", "tunnel", "denied", "other",
 };
 
 /* Relaxed loads of a field another process may be storing to. */
@@ -85,6 +105,7 @@ stats_attach(unsigned kid)
 	s->starts++;
 	s->up = 1;
 	stats_self = s;
+	stats_sample_self();
 }
 
 void
@@ -110,6 +131,7 @@ stats_kid_exited(unsigned kid)
 	s->cache_disk_max = 0;
 	memset(s->hlp_queue, 0, sizeof(s->hlp_queue));
 	memset(s->hlp_children, 0, sizeof(s->hlp_children));
+	memset(&s->proc, 0, sizeof(s->proc));
 }
 
 void
@@ -122,6 +144,181 @@ stats_connect_time(double s)
 			stats.connect_bucket[i]++;
 	stats.connect_count++;
 	stats.connect_sum += s;
+}
+
+enum stats_result
+stats_result_class(const char *code)
+{
+	static const struct {
+		const char       *code;
+		enum stats_result res;
+	} exact[] = {
+		{ "TCP_REFRESH_UNMODIFIED", STATS_RES_HIT },
+		{ "TCP_REFRESH_MODIFIED", STATS_RES_MISS },
+		{ "TCP_TUNNEL", STATS_RES_TUNNEL },
+		{ "TCP_DENIED", STATS_RES_DENIED },
+		{ "TCP_DENIED_REPLY", STATS_RES_DENIED },
+	};
+	size_t i, n;
+
+	if (code == NULL)
+		return STATS_RES_OTHER;
+	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (strcmp(code, exact[i].code) == 0)
+			return exact[i].res;
+	n = strlen(code);
+	if (strncmp(code, "TCP_", 4) != 0)
+		return STATS_RES_OTHER;
+	if (n >= 4 && strcmp(code + n - 4, "_HIT") == 0)
+		return STATS_RES_HIT;
+	if (n >= 8 && strcmp(code + n - 5, "_MISS") == 0)
+		return STATS_RES_MISS;
+	return STATS_RES_OTHER;
+}
+
+void
+stats_request_time(const char *code, double s)
+{
+	struct stats_hist *h = &stats.duration[stats_result_class(code)];
+	int i;
+
+	if (s < 0)
+		s = 0;
+	for (i = 0; i < STATS_DURATION_BUCKETS; i++)
+		if (s <= duration_le[i])
+			h->bucket[i]++;
+	h->count++;
+	h->sum += s;
+}
+
+int
+stats_parse_pstat(const char *text, size_t len, struct stats_pstat *out)
+{
+	char tmp[1024], *p, *end;
+	unsigned long long v;
+	int field;
+
+	/* The name (field 2) is in parentheses and may hold anything, ')'
+	 * included: the fields after it start after the last ')'. */
+	if (len >= sizeof(tmp))
+		len = sizeof(tmp) - 1;
+	memcpy(tmp, text, len);
+	tmp[len] = '\0';
+	p = strrchr(tmp, ')');
+	if (p == NULL)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	p++;
+	/* Field 3 (state) is a letter; numbers from field 4 on. */
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return -EINVAL;
+	p++;
+	for (field = 4; field <= 24; field++) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0' || *p == '\n')
+			return -EINVAL;
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (end == p)
+			return -EINVAL;
+		p = end;
+		switch (field) {
+		case 14: out->utime = v; break;
+		case 15: out->stime = v; break;
+		case 22: out->starttime = v; break;
+		case 23: out->vsize = v; break;
+		case 24: out->rss = v; break;
+		default: break;
+		}
+	}
+	return 0;
+}
+
+/* Read a small file of /proc into buf (NUL-terminated). Returns its
+ * length or -1. */
+static ssize_t
+read_small(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* When the machine booted, in seconds since the epoch (/proc/stat's
+ * btime); 0 if unknown. */
+static double
+boot_time(void)
+{
+	static double bt = -1;
+	char buf[8192], *p;
+
+	if (bt >= 0)
+		return bt;
+	bt = 0;
+	if (read_small("/proc/stat", buf, sizeof(buf)) < 0)
+		return bt;
+	p = strstr(buf, "\nbtime ");
+	if (p != NULL)
+		bt = (double)strtoull(p + 7, NULL, 10);
+	return bt;
+}
+
+/* Descriptors open in this process: the entries of /proc/self/fd but
+ * the one that reads it. */
+static uint64_t
+count_fds(void)
+{
+	struct dirent *e;
+	uint64_t n = 0;
+	DIR *d = opendir("/proc/self/fd");
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n > 0 ? n - 1 : 0;
+}
+
+void
+stats_sample_self(void)
+{
+	struct stats_proc *pr = &stats.proc;
+	struct stats_pstat ps;
+	struct rlimit rl;
+	char buf[1024];
+	ssize_t n;
+	long tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+
+	if (tck <= 0)
+		tck = 100;
+	if (page <= 0)
+		page = 4096;
+	n = read_small("/proc/self/stat", buf, sizeof(buf));
+	if (n > 0 && stats_parse_pstat(buf, (size_t)n, &ps) == 0) {
+		pr->cpu_seconds = (double)(ps.utime + ps.stime) / (double)tck;
+		pr->start_time = boot_time() + (double)ps.starttime /
+				 (double)tck;
+		pr->vsize_bytes = ps.vsize;
+		pr->rss_bytes = ps.rss * (uint64_t)page;
+	}
+	pr->open_fds = count_fds();
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		pr->max_fds = rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX :
+			      (uint64_t)rl.rlim_cur;
+	pr->pid = (int32_t)getpid();
 }
 
 void
@@ -232,11 +429,34 @@ sum_icap(const struct stats_slot *s, struct stats_slot *out)
 	}
 }
 
+/* Add nb cumulative buckets and their count, read from another process,
+ * to out's. The owner bumps buckets upwards and then the count: read
+ * mid-way, a bucket may be ahead of the next one or of the count. Each
+ * read value is one the field really had, so raising the later ones to it
+ * keeps the result monotonic from scrape to scrape as well as cumulative.
+ */
+static void
+sum_buckets(const uint64_t *in, const uint64_t *in_count, int nb,
+	    uint64_t *out, uint64_t *out_count)
+{
+	uint64_t b, prev = 0;
+	int k;
+
+	for (k = 0; k < nb; k++) {
+		b = __atomic_load_n(&in[k], __ATOMIC_RELAXED);
+		if (b < prev)
+			b = prev;
+		out[k] += b;
+		prev = b;
+	}
+	b = __atomic_load_n(in_count, __ATOMIC_RELAXED);
+	*out_count += b > prev ? b : prev;
+}
+
 void
 stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 {
 	const struct stats_slot *s;
-	uint64_t b, prev;
 	int32_t srv, idle;
 	unsigned i;
 	int k;
@@ -273,22 +493,19 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		out->server_spoofed += LOAD(s->server_spoofed);
 		out->server_reused += LOAD(s->server_reused);
 		out->server_connect_failed += LOAD(s->server_connect_failed);
-		/* The owner bumps buckets upwards and then the count: read
-		 * mid-way, a bucket may be ahead of the next one or of the
-		 * count. Each read value is one the field really had, so
-		 * raising the later ones to it keeps the result monotonic
-		 * from scrape to scrape as well as cumulative. */
-		prev = 0;
-		for (k = 0; k < STATS_CONNECT_BUCKETS; k++) {
-			b = LOAD(s->connect_bucket[k]);
-			if (b < prev)
-				b = prev;
-			out->connect_bucket[k] += b;
-			prev = b;
-		}
-		b = LOAD(s->connect_count);
-		out->connect_count += b > prev ? b : prev;
+		sum_buckets(s->connect_bucket, &s->connect_count,
+			    STATS_CONNECT_BUCKETS, out->connect_bucket,
+			    &out->connect_count);
 		out->connect_sum += load_double(&s->connect_sum);
+		for (k = 0; k < STATS_RES_N; k++) {
+			sum_buckets(s->duration[k].bucket,
+				    &s->duration[k].count,
+				    STATS_DURATION_BUCKETS,
+				    out->duration[k].bucket,
+				    &out->duration[k].count);
+			out->duration[k].sum +=
+				load_double(&s->duration[k].sum);
+		}
 		out->host_forgery += LOAD(s->host_forgery);
 		out->tls_spliced += LOAD(s->tls_spliced);
 		out->tls_terminated += LOAD(s->tls_terminated);
@@ -415,6 +632,103 @@ render_helpers(struct buf *b, const struct stats_slot *t)
 	return rc;
 }
 
+/* Prometheus' process_* metrics (the names of its client libraries'
+ * process collector, which dashboards know): per serving process, since
+ * limits (descriptors) are per process and a sum would hide one worker at
+ * its limit; sum() in a query adds them up. Without workers the one
+ * process, without labels; with workers one series per running worker,
+ * labelled kid (the master only starts and restarts them and holds no
+ * connections: left out). */
+static int
+render_process(struct buf *b)
+{
+	enum { U64, DBL };
+	static const struct {
+		const char *name, *type, *help;
+		size_t      off;
+		int         kind;
+	} m[] = {
+		{ "process_start_time_seconds", "gauge",
+		  "Start time of the process since unix epoch in seconds.",
+		  offsetof(struct stats_proc, start_time), DBL },
+		{ "process_cpu_seconds_total", "counter",
+		  "Total user and system CPU time spent in seconds.",
+		  offsetof(struct stats_proc, cpu_seconds), DBL },
+		{ "process_resident_memory_bytes", "gauge",
+		  "Resident memory size in bytes.",
+		  offsetof(struct stats_proc, rss_bytes), U64 },
+		{ "process_virtual_memory_bytes", "gauge",
+		  "Virtual memory size in bytes.",
+		  offsetof(struct stats_proc, vsize_bytes), U64 },
+		{ "process_open_fds", "gauge",
+		  "Number of open file descriptors.",
+		  offsetof(struct stats_proc, open_fds), U64 },
+		{ "process_max_fds", "gauge",
+		  "Maximum number of open file descriptors.",
+		  offsetof(struct stats_proc, max_fds), U64 },
+	};
+	const struct stats_proc *pr;
+	const char *at;
+	char lab[32];
+	size_t i;
+	unsigned k;
+	double d;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		rc |= buf_appendf(b, "# HELP %s %s\n# TYPE %s %s\n",
+				  m[i].name, m[i].help, m[i].name, m[i].type);
+		for (k = 0; k < nslots; k++) {
+			pr = &table[k].proc;
+			if (LOAD(pr->pid) == 0 ||
+			    (nslots > 1 && LOAD(table[k].up) == 0))
+				continue;
+			lab[0] = '\0';
+			if (nslots > 1)
+				snprintf(lab, sizeof(lab), "{kid=\"%u\"}",
+					 k + 1);
+			at = (const char *)pr + m[i].off;
+			if (m[i].kind == DBL) {
+				d = load_double((const double *)(const void *)
+						at);
+				rc |= buf_appendf(b, "%s%s %.3f\n", m[i].name,
+						  lab, d);
+			} else {
+				rc |= buf_appendf(b, "%s%s %llu\n", m[i].name,
+						  lab, (unsigned long long)
+						  __atomic_load_n((const
+						  uint64_t *)(const void *)at,
+						  __ATOMIC_RELAXED));
+			}
+		}
+	}
+	return rc;
+}
+
+/* One histogram of nb buckets with bounds le, its series labelled
+ * label="value" (label NULL: none). */
+static int
+render_hist(struct buf *b, const char *name, const char *label,
+	    const char *value, const double *le, int nb,
+	    const uint64_t *bucket, uint64_t count, double sum)
+{
+	char lab[96] = "";
+	int i, rc = 0;
+
+	if (label != NULL)
+		snprintf(lab, sizeof(lab), "%s=\"%s\",", label, value);
+	for (i = 0; i < nb; i++)
+		rc |= buf_appendf(b, "%s_bucket{%sle=\"%g\"} %llu\n", name,
+				  lab, le[i], (unsigned long long)bucket[i]);
+	rc |= buf_appendf(b, "%s_bucket{%sle=\"+Inf\"} %llu\n", name, lab,
+			  (unsigned long long)count);
+	if (label != NULL)
+		snprintf(lab, sizeof(lab), "{%s=\"%s\"}", label, value);
+	rc |= buf_appendf(b, "%s_sum%s %.6f\n%s_count%s %llu\n", name, lab,
+			  sum, name, lab, (unsigned long long)count);
+	return rc;
+}
+
 /* Gauges and counters per worker, for a view of how the load spreads
  * and of which worker is paused or restarting. */
 static int
@@ -471,11 +785,19 @@ stats_render(struct buf *b)
 	int rc = 0, i;
 	unsigned k;
 
-	/* About 4 KiB for the instance (6 more with helpers), under 512
-	 * bytes per worker. */
-	if (buf_reserve(b, buf_len(b) + 12288 + nslots * 512) < 0)
+	/* About 12 KiB for the instance (6 more with helpers), under 1 KiB
+	 * per worker. */
+	if (buf_reserve(b, buf_len(b) + 24576 + nslots * 1536) < 0)
 		return -ENOMEM;
+	stats_sample_self();	/* the others' are at most a second old */
 	stats_sum(table, nslots, &t);
+	rc |= METRIC(b, "tproxyd_build_info", "gauge",
+		     "Always 1: the version of tproxyd and of the OpenSSL "
+		     "library it runs with, as labels.");
+	rc |= buf_appendf(b, "tproxyd_build_info{version=\"%s\","
+			  "openssl=\"%s\"} 1\n", TPROXYD_VERSION,
+			  OpenSSL_version(OPENSSL_VERSION_STRING));
+	rc |= render_process(b);
 	rc |= METRIC(b, "tproxyd_workers", "gauge",
 		     "Serving processes running: workers, or 1 without a "
 		     "master.");
@@ -735,17 +1057,18 @@ stats_render(struct buf *b)
 	}
 	rc |= METRIC(b, "tproxyd_server_connect_seconds", "histogram",
 		     "Time to establish new server connections.");
-	for (i = 0; i < STATS_CONNECT_BUCKETS; i++)
-		rc |= buf_appendf(b, "tproxyd_server_connect_seconds_bucket"
-				  "{le=\"%g\"} %llu\n", connect_le[i],
-				  (unsigned long long)t.connect_bucket[i]);
-	rc |= buf_appendf(b, "tproxyd_server_connect_seconds_bucket"
-			  "{le=\"+Inf\"} %llu\n"
-			  "tproxyd_server_connect_seconds_sum %.6f\n"
-			  "tproxyd_server_connect_seconds_count %llu\n",
-			  (unsigned long long)t.connect_count,
-			  t.connect_sum,
-			  (unsigned long long)t.connect_count);
+	rc |= render_hist(b, "tproxyd_server_connect_seconds", NULL, NULL,
+			  connect_le, STATS_CONNECT_BUCKETS, t.connect_bucket,
+			  t.connect_count, t.connect_sum);
+	rc |= METRIC(b, "tproxyd_request_duration_seconds", "histogram",
+		     "Time from the request's first byte to the end of the "
+		     "answer (access.log's elapsed time), by result: hit, "
+		     "miss, tunnel (CONNECT, spliced TLS), denied, other.");
+	for (i = 0; i < STATS_RES_N; i++)
+		rc |= render_hist(b, "tproxyd_request_duration_seconds",
+				  "result", result_names[i], duration_le,
+				  STATS_DURATION_BUCKETS, t.duration[i].bucket,
+				  t.duration[i].count, t.duration[i].sum);
 	rc |= render_helpers(b, &t);
 	if (nslots > 1)
 		rc |= render_workers(b);
