@@ -263,7 +263,8 @@ test_shared_across_fork(void **state)
 			       "{kid=\"2\"} 20\n"));
 	assert_non_null(strstr(buf_head(&b), "tproxyd_worker_client_connections"
 			       "{kid=\"1\"} 1\n"));
-	assert_non_null(strstr(buf_head(&b), "\nprocess_open_fds{kid=\"2\"} "));
+	assert_non_null(strstr(buf_head(&b),
+			       "\nprocess_open_fds{kid=\"2\"} "));
 	assert_null(strstr(buf_head(&b), "\nprocess_open_fds "));
 	buf_free(&b);
 	stats_kid_exited(1);
@@ -463,7 +464,8 @@ test_request_duration(void **state)
 		  "le=\"0.25\"}", 1 },
 		{ "tproxyd_request_duration_seconds_bucket{result=\"miss\","
 		  "le=\"0.5\"}", 3 },
-		{ "tproxyd_request_duration_seconds_sum{result=\"miss\"}", 0.8 },
+		{ "tproxyd_request_duration_seconds_sum{result=\"miss\"}",
+		  0.8 },
 		{ "tproxyd_request_duration_seconds_bucket{result=\"tunnel\","
 		  "le=\"60\"}", 0 },
 		{ "tproxyd_request_duration_seconds_bucket{result=\"tunnel\","
