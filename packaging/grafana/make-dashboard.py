@@ -3,7 +3,8 @@
 """
 make-dashboard.py - writes tproxyd.json, the Grafana dashboard of tproxyd's
 /metrics (stats_port), to standard output. Edit this file, not the JSON:
-    python3 packaging/grafana/make-dashboard.py > packaging/grafana/tproxyd.json
+    python3 packaging/grafana/make-dashboard.py \
+        > packaging/grafana/tproxyd.json
 (tests/blackbox/test_monitoring.py checks that they agree, that the JSON is
 a Grafana dashboard and that every query names metrics tproxyd serves).
 
