@@ -562,11 +562,6 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 
 #define METRIC(b, name, type, help) \
 	buf_appendf(b, "# HELP " name " " help "\n# TYPE " name " " type "\n")
-/* A counter without labels: its HELP and TYPE lines, then its value
- * (|| keeps that order; non-zero on a failure, as buf_appendf()). */
-#define COUNTER(b, name, help, v) \
-	(METRIC(b, name, "counter", help) || \
-	 buf_appendf(b, name " %llu\n", (unsigned long long)(v)))
 
 /* The helper programs' numbers, by kind (enum stats_helper), only for
  * the kinds some process ran. */
@@ -776,11 +771,230 @@ render_workers(struct buf *b)
 	return rc;
 }
 
+/* One sample of the page, read from a field of the summed slot. A family's
+ * first row has its type and help (the HELP and TYPE lines come before
+ * it); the rows after it with the same name and no help are more samples
+ * of it, with other labels. */
+enum { V_U64, V_I32 };
+struct mrow {
+	const char *name;
+	const char *labels;	/* "" or "{name=\"value\",...}" */
+	size_t      off;	/* offsetof(struct stats_slot, field) */
+	int         kind;	/* V_U64 or V_I32 */
+	const char *type;	/* first row of a family only */
+	const char *help;	/* ditto */
+};
+#define U64(f) offsetof(struct stats_slot, f), V_U64
+#define I32(f) offsetof(struct stats_slot, f), V_I32
+
+/* The families of the instance read straight from stats_sum()'s result, in
+ * the order of the page. In that result, servers holds the active server
+ * connections (stats_render() takes the idle ones out first). */
+static const struct mrow rows[] = {
+	{ "tproxyd_workers", "", I32(up), "gauge",
+	  "Serving processes running: workers, or 1 without a master." },
+	{ "tproxyd_client_connections_total", "", U64(client_accepted),
+	  "counter", "Client connections accepted." },
+	{ "tproxyd_client_connections", "", I32(clients), "gauge",
+	  "Client connections open now." },
+	{ "tproxyd_accepting", "", I32(accepting), "gauge",
+	  "Serving processes accepting new connections: tproxyd_workers when "
+	  "none is paused at a limit." },
+	{ "tproxyd_udp_flows", "", I32(udp_flows), "gauge",
+	  "UDP flows (client, original destination) open now." },
+	{ "tproxyd_udp_flows_total", "", U64(udp_flows_total), "counter",
+	  "UDP flows started (denied ones included)." },
+	{ "tproxyd_udp_datagrams_total", "{dir=\"in\"}", U64(udp_dgrams_in),
+	  "counter", "UDP datagrams relayed, by direction." },
+	{ "tproxyd_udp_datagrams_total", "{dir=\"out\"}",
+	  U64(udp_dgrams_out), NULL, NULL },
+	{ "tproxyd_udp_bytes_total", "{dir=\"in\"}", U64(udp_bytes_in),
+	  "counter", "UDP payload bytes, by direction (in: from clients)." },
+	{ "tproxyd_udp_bytes_total", "{dir=\"out\"}", U64(udp_bytes_out),
+	  NULL, NULL },
+	{ "tproxyd_udp_drops_total", "{reason=\"denied\"}",
+	  U64(udp_drop_denied), "counter",
+	  "UDP datagrams dropped, by reason." },
+	{ "tproxyd_udp_drops_total", "{reason=\"limit\"}",
+	  U64(udp_drop_limit), NULL, NULL },
+	{ "tproxyd_udp_drops_total", "{reason=\"send\"}",
+	  U64(udp_drop_send), NULL, NULL },
+	{ "tproxyd_udp_drops_total", "{reason=\"error\"}",
+	  U64(udp_drop_error), NULL, NULL },
+	{ "tproxyd_udp_icmp_errors_total", "", U64(udp_icmp_errors),
+	  "counter",
+	  "UDP flows ended by an ICMP error from the destination." },
+	{ "tproxyd_accept_pauses_total", "", U64(client_refused), "counter",
+	  "Times accepting paused at max_filedescriptors or "
+	  "client_connection_limit." },
+	{ "tproxyd_server_connections", "{state=\"active\"}", I32(servers),
+	  "gauge", "Server connections open now, by state." },
+	{ "tproxyd_server_connections", "{state=\"idle\"}",
+	  I32(servers_idle), NULL, NULL },
+	{ "tproxyd_requests_total", "{code=\"none\"}", U64(status[0]),
+	  "counter", "Requests answered, by status class." },
+	{ "tproxyd_requests_total", "{code=\"1xx\"}", U64(status[1]), NULL,
+	  NULL },
+	{ "tproxyd_requests_total", "{code=\"2xx\"}", U64(status[2]), NULL,
+	  NULL },
+	{ "tproxyd_requests_total", "{code=\"3xx\"}", U64(status[3]), NULL,
+	  NULL },
+	{ "tproxyd_requests_total", "{code=\"4xx\"}", U64(status[4]), NULL,
+	  NULL },
+	{ "tproxyd_requests_total", "{code=\"5xx\"}", U64(status[5]), NULL,
+	  NULL },
+	{ "tproxyd_requests_aborted_total", "", U64(aborted), "counter",
+	  "Transactions cut short (client or server went away)." },
+	{ "tproxyd_bytes_total", "{peer=\"client\",direction=\"in\"}",
+	  U64(client_bytes_in), "counter",
+	  "Bytes moved, by peer and direction." },
+	{ "tproxyd_bytes_total", "{peer=\"client\",direction=\"out\"}",
+	  U64(client_bytes_out), NULL, NULL },
+	{ "tproxyd_bytes_total", "{peer=\"server\",direction=\"in\"}",
+	  U64(server_bytes_in), NULL, NULL },
+	{ "tproxyd_bytes_total", "{peer=\"server\",direction=\"out\"}",
+	  U64(server_bytes_out), NULL, NULL },
+	{ "tproxyd_spliced_bytes_total", "{direction=\"response\"}",
+	  U64(spliced_resp), "counter",
+	  "Bytes moved with splice(2), without a copy to user space (also "
+	  "counted in tproxyd_bytes_total), by what they carried." },
+	{ "tproxyd_spliced_bytes_total", "{direction=\"request\"}",
+	  U64(spliced_req), NULL, NULL },
+	{ "tproxyd_spliced_bytes_total", "{direction=\"tunnel_up\"}",
+	  U64(spliced_up), NULL, NULL },
+	{ "tproxyd_spliced_bytes_total", "{direction=\"tunnel_down\"}",
+	  U64(spliced_down), NULL, NULL },
+	{ "tproxyd_server_connects_total", "{spoofed=\"yes\"}",
+	  U64(server_spoofed), "counter",
+	  "Server connections opened, by source address." },
+	{ "tproxyd_server_connects_total", "{spoofed=\"no\"}",
+	  U64(server_direct), NULL, NULL },
+	{ "tproxyd_cache_lookups_total", "", U64(cache_lookups), "counter",
+	  "GET and HEAD requests the cache looked up." },
+	{ "tproxyd_cache_hits_total", "", U64(cache_hits), "counter",
+	  "Requests answered from the cache (TCP_HIT, TCP_MEM_HIT, "
+	  "TCP_REFRESH_UNMODIFIED, TCP_INM_HIT, ...)." },
+	{ "tproxyd_cache_hit_bytes_total", "", U64(cache_hit_bytes),
+	  "counter",
+	  "Bytes written to clients from the cache (over "
+	  "tproxyd_bytes_total{peer=\"client\",direction=\"out\"}: the byte "
+	  "hit ratio)." },
+	{ "tproxyd_cache_stored_total", "", U64(cache_stored), "counter",
+	  "Responses stored in the cache." },
+	{ "tproxyd_cache_objects", "", U64(cache_objects), "gauge",
+	  "Responses in the cache now." },
+	{ "tproxyd_cache_memory_bytes", "{kind=\"used\"}",
+	  U64(cache_mem_bytes), "gauge",
+	  "Memory the cache's objects take, and its limit (cache_mem)." },
+	{ "tproxyd_cache_memory_bytes", "{kind=\"max\"}", U64(cache_mem_max),
+	  NULL, NULL },
+	{ "tproxyd_cache_disk_bytes", "{kind=\"used\"}",
+	  U64(cache_disk_bytes), "gauge",
+	  "Space the cache's files take in the cache_dirs, and the dirs' "
+	  "size." },
+	{ "tproxyd_cache_disk_bytes", "{kind=\"max\"}", U64(cache_disk_max),
+	  NULL, NULL },
+	{ "tproxyd_server_connect_failures_total", "",
+	  U64(server_connect_failed), "counter",
+	  "Server connections that could not be established." },
+	{ "tproxyd_server_reuses_total", "", U64(server_reused), "counter",
+	  "Requests sent on a pooled server connection." },
+	{ "tproxyd_host_forgeries_total", "", U64(host_forgery), "counter",
+	  "Intercepted requests whose Host did not match the original "
+	  "destination." },
+	{ "tproxyd_tls_decisions_total", "{action=\"splice\"}",
+	  U64(tls_spliced), "counter",
+	  "Intercepted TLS connections by ssl_bump decision." },
+	{ "tproxyd_tls_decisions_total", "{action=\"terminate\"}",
+	  U64(tls_terminated), NULL, NULL },
+	{ "tproxyd_tls_decisions_total", "{action=\"bump\"}",
+	  U64(tls_bumped), NULL, NULL },
+	{ "tproxyd_tls_bump_failures_total", "", U64(tls_bump_failed),
+	  "counter",
+	  "Bumped connections whose TLS handshake with the client or the "
+	  "server failed." },
+	{ "tproxyd_tls_certificates_total", "{source=\"generated\"}",
+	  U64(tls_cert_generated), "counter",
+	  "Certificates for bumped connections, by where they came from: "
+	  "made, or found in the memory or disk cache." },
+	{ "tproxyd_tls_certificates_total", "{source=\"memory\"}",
+	  U64(tls_cert_mem_hit), NULL, NULL },
+	{ "tproxyd_tls_certificates_total", "{source=\"disk\"}",
+	  U64(tls_cert_disk_hit), NULL, NULL },
+	{ "tproxyd_tls_server_peeks_total", "", U64(tls_peeked_server),
+	  "counter",
+	  "Intercepted TLS connections that peeked at the server's hello "
+	  "before deciding (ssl_bump peek at step 2)." },
+	{ "tproxyd_tls_unsupported_total", "{action=\"tunnel\"}",
+	  U64(tls_unsupported_tunneled), "counter",
+	  "Connections to an https_port that did not start with a TLS hello, "
+	  "by on_unsupported_protocol action." },
+	{ "tproxyd_tls_unsupported_total", "{action=\"respond\"}",
+	  U64(tls_unsupported_closed), NULL, NULL },
+	{ "tproxyd_tls_sni_forgeries_total", "", U64(tls_sni_forgery),
+	  "counter",
+	  "Intercepted TLS connections whose SNI did not match the original "
+	  "destination." },
+	{ "tproxyd_tls_hellos_total", "{kind=\"ech\"}", U64(tls_ech),
+	  "counter",
+	  "TLS hellos read on https_ports, by kind: Encrypted Client Hello "
+	  "(the name is hidden) and without SNI." },
+	{ "tproxyd_tls_hellos_total", "{kind=\"no_sni\"}", U64(tls_no_sni),
+	  NULL, NULL },
+	{ "tproxyd_http_unsupported_tunnels_total", "",
+	  U64(http_unsupported_tunneled), "counter",
+	  "Intercepted connections to an http_port that did not start with an "
+	  "HTTP request, relayed as they are to their destination "
+	  "(on_unsupported_protocol tunnel)." },
+	{ "tproxyd_dns_answers_learnt_total", "", U64(learn_answers),
+	  "counter",
+	  "DNS answers from trusted resolvers to clients that were learnt "
+	  "(host_verify_learn_dns)." },
+	{ "tproxyd_verified_by_learnt_answers_total", "", U64(learn_verified),
+	  "counter",
+	  "Names (Host, TLS SNI) verified against the original destination by "
+	  "a learnt DNS answer, without a lookup." },
+	{ "tproxyd_wccp_gre_packets_total", "{action=\"served\"}",
+	  U64(wccp_injected), "counter",
+	  "Packets a WCCPv2 router redirected to this cache in GRE: "
+	  "decapsulated and served, or given back to the router (GRE packet "
+	  "return) for flows this cache does not hold." },
+	{ "tproxyd_wccp_gre_packets_total", "{action=\"returned\"}",
+	  U64(wccp_returned), NULL, NULL },
+	{ "tproxyd_wccp_gre_packets_total", "{action=\"return_failed\"}",
+	  U64(wccp_return_failed), NULL, NULL },
+};
+
+/* The rows: HELP and TYPE before each family's first, then each sample. */
+static int
+render_rows(struct buf *b, const struct stats_slot *t)
+{
+	const char *at;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (rows[i].help != NULL)
+			rc |= buf_appendf(b, "# HELP %s %s\n# TYPE %s %s\n",
+					  rows[i].name, rows[i].help,
+					  rows[i].name, rows[i].type);
+		at = (const char *)t + rows[i].off;
+		if (rows[i].kind == V_I32)
+			rc |= buf_appendf(b, "%s%s %d\n", rows[i].name,
+					  rows[i].labels,
+					  (int)*(const int32_t *)(const void *)
+					  at);
+		else
+			rc |= buf_appendf(b, "%s%s %llu\n", rows[i].name,
+					  rows[i].labels, (unsigned long long)
+					  *(const uint64_t *)(const void *)at);
+	}
+	return rc;
+}
+
 int
 stats_render(struct buf *b)
 {
-	static const char *cls[6] = { "none", "1xx", "2xx", "3xx", "4xx",
-				      "5xx" };
 	struct stats_slot t;
 	int rc = 0, i;
 	unsigned k;
@@ -798,216 +1012,8 @@ stats_render(struct buf *b)
 			  "openssl=\"%s\"} 1\n", TPROXYD_VERSION,
 			  OpenSSL_version(OPENSSL_VERSION_STRING));
 	rc |= render_process(b);
-	rc |= METRIC(b, "tproxyd_workers", "gauge",
-		     "Serving processes running: workers, or 1 without a "
-		     "master.");
-	rc |= buf_appendf(b, "tproxyd_workers %d\n", (int)t.up);
-	rc |= COUNTER(b, "tproxyd_client_connections_total",
-		      "Client connections accepted.",
-		      t.client_accepted);
-	rc |= METRIC(b, "tproxyd_client_connections", "gauge",
-		     "Client connections open now.");
-	rc |= buf_appendf(b, "tproxyd_client_connections %d\n", (int)t.clients);
-	rc |= METRIC(b, "tproxyd_accepting", "gauge",
-		     "Serving processes accepting new connections: "
-		     "tproxyd_workers when none is paused at a limit.");
-	rc |= buf_appendf(b, "tproxyd_accepting %d\n", (int)t.accepting);
-	rc |= METRIC(b, "tproxyd_udp_flows", "gauge",
-		     "UDP flows (client, original destination) open now.");
-	rc |= buf_appendf(b, "tproxyd_udp_flows %d\n", (int)t.udp_flows);
-	rc |= COUNTER(b, "tproxyd_udp_flows_total",
-		      "UDP flows started (denied ones included).",
-		      t.udp_flows_total);
-	rc |= METRIC(b, "tproxyd_udp_datagrams_total", "counter",
-		     "UDP datagrams relayed, by direction.");
-	rc |= buf_appendf(b, "tproxyd_udp_datagrams_total{dir=\"in\"} %llu\n"
-			  "tproxyd_udp_datagrams_total{dir=\"out\"} %llu\n",
-			  (unsigned long long)t.udp_dgrams_in,
-			  (unsigned long long)t.udp_dgrams_out);
-	rc |= METRIC(b, "tproxyd_udp_bytes_total", "counter",
-		     "UDP payload bytes, by direction (in: from clients).");
-	rc |= buf_appendf(b, "tproxyd_udp_bytes_total{dir=\"in\"} %llu\n"
-			  "tproxyd_udp_bytes_total{dir=\"out\"} %llu\n",
-			  (unsigned long long)t.udp_bytes_in,
-			  (unsigned long long)t.udp_bytes_out);
-	rc |= METRIC(b, "tproxyd_udp_drops_total", "counter",
-		     "UDP datagrams dropped, by reason.");
-	rc |= buf_appendf(b, "tproxyd_udp_drops_total{reason=\"denied\"} "
-			  "%llu\ntproxyd_udp_drops_total{reason=\"limit\"} "
-			  "%llu\ntproxyd_udp_drops_total{reason=\"send\"} "
-			  "%llu\ntproxyd_udp_drops_total{reason=\"error\"} "
-			  "%llu\n", (unsigned long long)t.udp_drop_denied,
-			  (unsigned long long)t.udp_drop_limit,
-			  (unsigned long long)t.udp_drop_send,
-			  (unsigned long long)t.udp_drop_error);
-	rc |= COUNTER(b, "tproxyd_udp_icmp_errors_total",
-		      "UDP flows ended by an ICMP error from the destination.",
-		      t.udp_icmp_errors);
-	rc |= COUNTER(b, "tproxyd_accept_pauses_total",
-		      "Times accepting paused at max_filedescriptors or "
-		      "client_connection_limit.",
-		      t.client_refused);
-	rc |= METRIC(b, "tproxyd_server_connections", "gauge",
-		     "Server connections open now, by state.");
-	rc |= buf_appendf(b, "tproxyd_server_connections{state=\"active\"} "
-			  "%d\ntproxyd_server_connections{state=\"idle\"} "
-			  "%d\n", (int)(t.servers - t.servers_idle),
-			  (int)t.servers_idle);
-	rc |= METRIC(b, "tproxyd_requests_total", "counter",
-		     "Requests answered, by status class.");
-	for (i = 0; i < 6; i++)
-		rc |= buf_appendf(b, "tproxyd_requests_total{code=\"%s\"} "
-				  "%llu\n", cls[i],
-				  (unsigned long long)t.status[i]);
-	rc |= COUNTER(b, "tproxyd_requests_aborted_total",
-		      "Transactions cut short (client or server went away).",
-		      t.aborted);
-	rc |= METRIC(b, "tproxyd_bytes_total", "counter",
-		     "Bytes moved, by peer and direction.");
-	rc |= buf_appendf(b,
-		"tproxyd_bytes_total{peer=\"client\",direction=\"in\"} %llu\n"
-		"tproxyd_bytes_total{peer=\"client\",direction=\"out\"} %llu\n"
-		"tproxyd_bytes_total{peer=\"server\",direction=\"in\"} %llu\n"
-		"tproxyd_bytes_total{peer=\"server\",direction=\"out\"} %llu\n",
-		(unsigned long long)t.client_bytes_in,
-		(unsigned long long)t.client_bytes_out,
-		(unsigned long long)t.server_bytes_in,
-		(unsigned long long)t.server_bytes_out);
-	rc |= METRIC(b, "tproxyd_spliced_bytes_total", "counter",
-		     "Bytes moved with splice(2), without a copy to user space "
-		     "(also counted in tproxyd_bytes_total), by what they "
-		     "carried.");
-	rc |= buf_appendf(b,
-		"tproxyd_spliced_bytes_total{direction=\"response\"} %llu\n"
-		"tproxyd_spliced_bytes_total{direction=\"request\"} %llu\n"
-		"tproxyd_spliced_bytes_total{direction=\"tunnel_up\"} %llu\n"
-		"tproxyd_spliced_bytes_total{direction=\"tunnel_down\"} "
-		"%llu\n",
-		(unsigned long long)t.spliced_resp,
-		(unsigned long long)t.spliced_req,
-		(unsigned long long)t.spliced_up,
-		(unsigned long long)t.spliced_down);
-	rc |= METRIC(b, "tproxyd_server_connects_total", "counter",
-		     "Server connections opened, by source address.");
-	rc |= buf_appendf(b,
-		"tproxyd_server_connects_total{spoofed=\"yes\"} %llu\n"
-		"tproxyd_server_connects_total{spoofed=\"no\"} %llu\n",
-		(unsigned long long)t.server_spoofed,
-		(unsigned long long)t.server_direct);
-	rc |= COUNTER(b, "tproxyd_cache_lookups_total",
-		      "GET and HEAD requests the cache looked up.",
-		      t.cache_lookups);
-	rc |= COUNTER(b, "tproxyd_cache_hits_total",
-		      "Requests answered from the cache (TCP_HIT, TCP_MEM_HIT, "
-		      "TCP_REFRESH_UNMODIFIED, TCP_INM_HIT, ...).",
-		      t.cache_hits);
-	rc |= COUNTER(b, "tproxyd_cache_hit_bytes_total",
-		      "Bytes written to clients from the cache (over "
-		      "tproxyd_bytes_total{peer=\"client\",direction="
-		      "\"out\"}: the byte hit ratio).",
-		      t.cache_hit_bytes);
-	rc |= COUNTER(b, "tproxyd_cache_stored_total",
-		      "Responses stored in the cache.", t.cache_stored);
-	rc |= METRIC(b, "tproxyd_cache_objects", "gauge",
-		     "Responses in the cache now.");
-	rc |= buf_appendf(b, "tproxyd_cache_objects %llu\n",
-			  (unsigned long long)t.cache_objects);
-	rc |= METRIC(b, "tproxyd_cache_memory_bytes", "gauge",
-		     "Memory the cache's objects take, and its limit "
-		     "(cache_mem).");
-	rc |= buf_appendf(b, "tproxyd_cache_memory_bytes{kind=\"used\"} "
-			  "%llu\ntproxyd_cache_memory_bytes{kind=\"max\"} "
-			  "%llu\n", (unsigned long long)t.cache_mem_bytes,
-			  (unsigned long long)t.cache_mem_max);
-	rc |= METRIC(b, "tproxyd_cache_disk_bytes", "gauge",
-		     "Space the cache's files take in the cache_dirs, and "
-		     "the dirs' size.");
-	rc |= buf_appendf(b, "tproxyd_cache_disk_bytes{kind=\"used\"} "
-			  "%llu\ntproxyd_cache_disk_bytes{kind=\"max\"} "
-			  "%llu\n", (unsigned long long)t.cache_disk_bytes,
-			  (unsigned long long)t.cache_disk_max);
-	rc |= COUNTER(b, "tproxyd_server_connect_failures_total",
-		      "Server connections that could not be established.",
-		      t.server_connect_failed);
-	rc |= COUNTER(b, "tproxyd_server_reuses_total",
-		      "Requests sent on a pooled server connection.",
-		      t.server_reused);
-	rc |= COUNTER(b, "tproxyd_host_forgeries_total",
-		      "Intercepted requests whose Host did not match the "
-		      "original destination.",
-		      t.host_forgery);
-	rc |= METRIC(b, "tproxyd_tls_decisions_total", "counter",
-		     "Intercepted TLS connections by ssl_bump decision.");
-	rc |= buf_appendf(b,
-		"tproxyd_tls_decisions_total{action=\"splice\"} %llu\n"
-		"tproxyd_tls_decisions_total{action=\"terminate\"} %llu\n"
-		"tproxyd_tls_decisions_total{action=\"bump\"} %llu\n",
-		(unsigned long long)t.tls_spliced,
-		(unsigned long long)t.tls_terminated,
-		(unsigned long long)t.tls_bumped);
-	rc |= COUNTER(b, "tproxyd_tls_bump_failures_total",
-		      "Bumped connections whose TLS handshake with the client "
-		      "or the server failed.", t.tls_bump_failed);
-	rc |= METRIC(b, "tproxyd_tls_certificates_total", "counter",
-		     "Certificates for bumped connections, by where they "
-		     "came from: made, or found in the memory or disk "
-		     "cache.");
-	rc |= buf_appendf(b,
-		"tproxyd_tls_certificates_total{source=\"generated\"} %llu\n"
-		"tproxyd_tls_certificates_total{source=\"memory\"} %llu\n"
-		"tproxyd_tls_certificates_total{source=\"disk\"} %llu\n",
-		(unsigned long long)t.tls_cert_generated,
-		(unsigned long long)t.tls_cert_mem_hit,
-		(unsigned long long)t.tls_cert_disk_hit);
-	rc |= COUNTER(b, "tproxyd_tls_server_peeks_total",
-		      "Intercepted TLS connections that peeked at the server's "
-		      "hello before deciding (ssl_bump peek at step 2).",
-		      t.tls_peeked_server);
-	rc |= METRIC(b, "tproxyd_tls_unsupported_total", "counter",
-		     "Connections to an https_port that did not start with a "
-		     "TLS hello, by on_unsupported_protocol action.");
-	rc |= buf_appendf(b,
-		"tproxyd_tls_unsupported_total{action=\"tunnel\"} %llu\n"
-		"tproxyd_tls_unsupported_total{action=\"respond\"} %llu\n",
-		(unsigned long long)t.tls_unsupported_tunneled,
-		(unsigned long long)t.tls_unsupported_closed);
-	rc |= COUNTER(b, "tproxyd_tls_sni_forgeries_total",
-		      "Intercepted TLS connections whose SNI did not match the "
-		      "original destination.",
-		      t.tls_sni_forgery);
-	rc |= METRIC(b, "tproxyd_tls_hellos_total", "counter",
-		     "TLS hellos read on https_ports, by kind: Encrypted "
-		     "Client Hello (the name is hidden) and without SNI.");
-	rc |= buf_appendf(b,
-		"tproxyd_tls_hellos_total{kind=\"ech\"} %llu\n"
-		"tproxyd_tls_hellos_total{kind=\"no_sni\"} %llu\n",
-		(unsigned long long)t.tls_ech,
-		(unsigned long long)t.tls_no_sni);
-	rc |= COUNTER(b, "tproxyd_http_unsupported_tunnels_total",
-		      "Intercepted connections to an http_port that did not "
-		      "start with an HTTP request, relayed as they are to "
-		      "their destination (on_unsupported_protocol tunnel).",
-		      t.http_unsupported_tunneled);
-	rc |= COUNTER(b, "tproxyd_dns_answers_learnt_total",
-		      "DNS answers from trusted resolvers to clients that were "
-		      "learnt (host_verify_learn_dns).",
-		      t.learn_answers);
-	rc |= COUNTER(b, "tproxyd_verified_by_learnt_answers_total",
-		      "Names (Host, TLS SNI) verified against the original "
-		      "destination by a learnt DNS answer, without a lookup.",
-		      t.learn_verified);
-	rc |= METRIC(b, "tproxyd_wccp_gre_packets_total", "counter",
-		     "Packets a WCCPv2 router redirected to this cache in GRE: "
-		     "decapsulated and served, or given back to the router "
-		     "(GRE packet return) for flows this cache does not hold.");
-	rc |= buf_appendf(b,
-		"tproxyd_wccp_gre_packets_total{action=\"served\"} %llu\n"
-		"tproxyd_wccp_gre_packets_total{action=\"returned\"} %llu\n"
-		"tproxyd_wccp_gre_packets_total{action=\"return_failed\"} "
-		"%llu\n",
-		(unsigned long long)t.wccp_injected,
-		(unsigned long long)t.wccp_returned,
-		(unsigned long long)t.wccp_return_failed);
+	t.servers -= t.servers_idle;	/* the active ones (stats_sum()) */
+	rc |= render_rows(b, &t);
 	rc |= METRIC(b, "tproxyd_errors_total", "counter",
 		     "Error responses made by tproxyd, by Squid error name.");
 	for (k = 0; k < t.nerr; k++)

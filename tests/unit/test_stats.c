@@ -539,6 +539,50 @@ test_process_self(void **state)
 	buf_free(&b);
 }
 
+/* Every sample of the instance reads its own field: with every 32-bit word
+ * of the slot different, no two samples (histograms, errors and process
+ * figures aside) show the same number. A row of the table pointing at the
+ * wrong field shows as a repeat. */
+static void
+test_render_rows_distinct(void **state)
+{
+	struct buf b = { 0 };
+	uint32_t *w = (uint32_t *)(void *)stats_self;
+	char *text, *line, *save = NULL, *sp;
+	char seen[400][32];
+	size_t i, n = sizeof(struct stats_slot) / 4, nseen = 0, k;
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		w[i] = (uint32_t)(i * 7 + 3);
+	stats.nerr = 0;
+	stats.nicap = 0;
+	assert_int_equal(buf_init(&b, 64), 0);
+	assert_int_equal(stats_render(&b), 0);
+	assert_int_equal(buf_appendf(&b, "%c", '\0'), 0);
+	text = strdup(buf_head(&b));
+	assert_non_null(text);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#' || strncmp(line, "process_", 8) == 0 ||
+		    strncmp(line, "tproxyd_build_info", 18) == 0 ||
+		    strstr(line, "_bucket{") || strstr(line, "_sum") ||
+		    strstr(line, "_count"))
+			continue;
+		sp = strrchr(line, ' ');
+		assert_non_null(sp);
+		for (k = 0; k < nseen; k++)
+			if (strcmp(seen[k], sp + 1) == 0)
+				fail_msg("%s: value seen before", line);
+		assert_true(nseen < 400 && strlen(sp + 1) < 32);
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", sp + 1);
+	}
+	assert_true(nseen > 60);
+	free(text);
+	buf_free(&b);
+	memset(stats_self, 0, sizeof(*stats_self));
+}
+
 int
 main(void)
 {
@@ -551,6 +595,7 @@ main(void)
 		cmocka_unit_test(test_parse_pstat),
 		cmocka_unit_test(test_request_duration),
 		cmocka_unit_test(test_process_self),
+		cmocka_unit_test(test_render_rows_distinct),
 		cmocka_unit_test(test_shared_across_fork),
 	};
 
