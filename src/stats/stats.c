@@ -220,7 +220,6 @@ stats_parse_pstat(const char *text, size_t len, struct stats_pstat *out)
 			p++;
 		if (*p == '\0' || *p == '\n')
 			return -EINVAL;
-		errno = 0;
 		v = strtoull(p, &end, 10);
 		if (end == p)
 			return -EINVAL;

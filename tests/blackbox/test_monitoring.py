@@ -20,14 +20,16 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 import harness
-from harness import curl, free_port, parse_access_line, poll, scrape_metrics
+from harness import curl, free_port, poll, scrape_metrics
 
 REPO = harness.REPO
 DASHBOARD = REPO / "packaging" / "grafana" / "tproxyd.json"
@@ -112,31 +114,10 @@ def dashboard_exprs(d):
 
 
 def rule_exprs():
-    """(alert name, expression) of every rule, as promtool reads them."""
-    # No YAML module needed: the file is ours and regular; promtool (in
-    # test_rules_check_and_unit_tests) is the judge of its syntax.
-    out, name, lines = [], None, RULES.read_text().splitlines()
-    i = 0
-    while i < len(lines):
-        ln = lines[i]
-        m = re.match(r"\s+- alert: (\S+)", ln)
-        if m:
-            name = m.group(1)
-        m = re.match(r"(\s+)expr: (.*)$", ln)
-        if m:
-            if m.group(2) == ">-":
-                ind, body = len(m.group(1)), []
-                i += 1
-                while i < len(lines) and (not lines[i].strip() or
-                                          len(lines[i]) -
-                                          len(lines[i].lstrip()) > ind):
-                    body.append(lines[i].strip())
-                    i += 1
-                out.append((name, " ".join(body).strip()))
-                continue
-            out.append((name, m.group(2).strip()))
-        i += 1
-    return out
+    """(alert name, expression) of every rule."""
+    doc = yaml.safe_load(RULES.read_text())
+    return [(r["alert"], r["expr"].strip()) for g in doc["groups"]
+            for r in g["rules"]]
 
 
 def names_in(expr):
@@ -275,7 +256,7 @@ def test_process_metrics_are_the_kernels(tproxyd, origin):
         m = scrape_metrics(sport)
         nfd = len(os.listdir("/proc/%d/fd" % pid))
         # The scrape's own connection may be gone by now.
-        assert nfd <= m["process_open_fds"] <= nfd + 1, (m, nfd)
+        assert nfd - 1 <= m["process_open_fds"] <= nfd + 2, (m, nfd)
         assert m["process_open_fds"] >= 20
     finally:
         for c in held:
