@@ -28,6 +28,9 @@ SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 SBINDIR  := $(PREFIX)/sbin
 MANDIR   := $(PREFIX)/share/man
 COMPLDIR := $(PREFIX)/share/bash-completion/completions
+# The Grafana dashboard and Prometheus alert rules (packaging/), for the
+# operator to import or point rule_files at.
+DATADIR  := $(PREFIX)/share/tproxyd
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 CONF     := $(SYSCONFDIR)/tproxyd/tproxyd.conf
 CC       ?= cc
@@ -442,6 +445,12 @@ install: all
 	install -d $(DESTDIR)$(COMPLDIR)
 	install -m 644 etc/bash-completion/tproxyd \
 		etc/bash-completion/tproxyctl $(DESTDIR)$(COMPLDIR)/
+	install -d $(DESTDIR)$(DATADIR)/grafana $(DESTDIR)$(DATADIR)/prometheus
+	install -m 644 packaging/grafana/tproxyd.json \
+		$(DESTDIR)$(DATADIR)/grafana/
+	install -m 644 packaging/prometheus/tproxyd-alerts.yml \
+		packaging/prometheus/tproxyd-alerts.test.yml \
+		$(DESTDIR)$(DATADIR)/prometheus/
 	for u in tproxyd tproxyctl; do \
 		sed -e 's|@SBINDIR@|$(SBINDIR)|g' \
 			-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
@@ -453,7 +462,9 @@ install: all
 		$(MANDIR)/man8/tproxyd.8 $(MANDIR)/man8/tproxyctl.8 \
 		$(MANDIR)/man5/tproxyd.conf.5 $(UNITDIR)/tproxyd.service \
 		$(UNITDIR)/tproxyctl.service $(COMPLDIR)/tproxyd \
-		$(COMPLDIR)/tproxyctl >> $(INSTALLED).new
+		$(COMPLDIR)/tproxyctl $(DATADIR)/grafana/tproxyd.json \
+		$(DATADIR)/prometheus/tproxyd-alerts.yml \
+		$(DATADIR)/prometheus/tproxyd-alerts.test.yml >> $(INSTALLED).new
 	mv $(INSTALLED).new $(INSTALLED)
 
 uninstall:
@@ -473,6 +484,8 @@ uninstall:
 		fi; \
 	done < $(INSTALLED)
 	@rmdir $(DESTDIR)$(SYSCONFDIR)/tproxyd 2>/dev/null || true
+	@rmdir $(DESTDIR)$(DATADIR)/grafana $(DESTDIR)$(DATADIR)/prometheus \
+		$(DESTDIR)$(DATADIR) 2>/dev/null || true
 	rm -f $(INSTALLED)
 
 clean:

@@ -64,6 +64,13 @@ package="$build debhelper lintian fakeroot logrotate python3 python3-pytest"
 # (tests/blackbox/test_logrotate.py).
 test="$test logrotate"
 
+# prometheus: promtool checks a real /metrics scrape and the packaged alert
+# rules, and the Prometheus server scrapes a test tproxyd on loopback to
+# evaluate the dashboard's queries (tests/blackbox/test_monitoring.py); its
+# service must not start on the host (policy-rc.d below). python3-yaml: the
+# test reads the alert rules.
+test="$test prometheus python3-yaml"
+
 # make cache-tests (scripts/cache-tests.sh asks only when node or npm is
 # missing: a node from elsewhere brings its own npm).
 cachetests="nodejs npm"

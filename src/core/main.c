@@ -504,8 +504,10 @@ tick_cb(struct evl_timer *t)
 			return;
 		}
 	}
-	if (!shutting_down)
+	if (!shutting_down) {
 		tell_status();
+		stats_sample_self();	/* process_* of /metrics */
+	}
 	evl_timer_arm(t, shutting_down ? 0.1 : 1.0);
 }
 

@@ -119,6 +119,7 @@ strm_log(struct stream *s)
 		stats_status(s->aborted ? 0 : s->status);
 		if (s->aborted)
 			stats.aborted++;
+		stats_request_time(r.code, r.end - r.start);
 	}
 	r.bytes = s->bytes_out;
 	r.method = str_make(s->method, strlen(s->method));

@@ -23,6 +23,41 @@
 #define STATS_CACHE_LINE      64
 /* At most this many slots (main.c's MAX_KIDS workers). */
 #define STATS_MAX_SLOTS       64
+/* Request duration histogram bounds, in seconds (stats.c). */
+#define STATS_DURATION_BUCKETS 16
+
+/* What became of a request, for the duration histogram: a small, fixed
+ * set of classes of the access.log result code (stats_result_class()). */
+enum stats_result {
+	STATS_RES_HIT = 0,	/* answered from the cache (*_HIT,
+				   TCP_REFRESH_UNMODIFIED) */
+	STATS_RES_MISS,		/* fetched from the server (*_MISS,
+				   TCP_REFRESH_MODIFIED, ...) */
+	STATS_RES_TUNNEL,	/* CONNECT and spliced TLS (TCP_TUNNEL) */
+	STATS_RES_DENIED,	/* TCP_DENIED, TCP_DENIED_REPLY */
+	STATS_RES_OTHER,	/* anything else (redirects, resets, ...) */
+	STATS_RES_N
+};
+
+/* One histogram: cumulative buckets, count and sum of the observations. */
+struct stats_hist {
+	uint64_t bucket[STATS_DURATION_BUCKETS];
+	uint64_t count;
+	double   sum;
+};
+
+/* What the owning process says of itself (Prometheus' process_*
+ * metrics), sampled from /proc/self every second and before a scrape;
+ * written by the owner only, zeroed by the master when it dies. */
+struct stats_proc {
+	double   start_time;	/* seconds since the epoch */
+	double   cpu_seconds;	/* user + system */
+	uint64_t rss_bytes;	/* resident memory */
+	uint64_t vsize_bytes;	/* virtual memory */
+	uint64_t open_fds;
+	uint64_t max_fds;	/* RLIMIT_NOFILE, soft */
+	int32_t  pid;		/* 0: not sampled yet */
+};
 
 /* The kinds of helper programs (src/helper/), for their metrics; names in
  * stats.c. */
@@ -146,6 +181,8 @@ struct stats_slot {
 					   destination, truncated, or no
 					   memory */
 	uint64_t udp_icmp_errors;	/* flows ended by an ICMP error */
+	struct stats_hist duration[STATS_RES_N];	/* requests, by
+							   result class */
 	/* -- gauges, written by the owning process; the master zeroes them
 	 *    when that process dies -- */
 	int32_t  clients;		/* open client connections (not
@@ -166,6 +203,7 @@ struct stats_slot {
 						   for a free child */
 	int32_t  hlp_children[STATS_HLP_N];	/* helper children
 						   running */
+	struct stats_proc proc;			/* the owning process */
 } __attribute__((aligned(STATS_CACHE_LINE)));
 
 #endif

@@ -11,10 +11,19 @@
  * few events; where that could show (histogram buckets, idle vs all
  * servers) stats_sum() makes the numbers consistent.
  */
+#include <dirent.h>
+#include <stdio.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "core/buf.h"
 #include "stats/stats.h"
@@ -29,6 +38,17 @@ static unsigned nslots = 1;
 static const double connect_le[STATS_CONNECT_BUCKETS] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 	5,
+};
+
+/* Request durations: from a cache hit in memory (a millisecond) to
+ * downloads and tunnels that last minutes. */
+static const double duration_le[STATS_DURATION_BUCKETS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+	10, 30, 60, 300,
+};
+
+static const char *const result_names[STATS_RES_N] = {
+	"hit", "miss", "tunnel", "denied", "other",
 };
 
 /* Relaxed loads of a field another process may be storing to. */
@@ -85,6 +105,7 @@ stats_attach(unsigned kid)
 	s->starts++;
 	s->up = 1;
 	stats_self = s;
+	stats_sample_self();
 }
 
 void
@@ -110,6 +131,7 @@ stats_kid_exited(unsigned kid)
 	s->cache_disk_max = 0;
 	memset(s->hlp_queue, 0, sizeof(s->hlp_queue));
 	memset(s->hlp_children, 0, sizeof(s->hlp_children));
+	memset(&s->proc, 0, sizeof(s->proc));
 }
 
 void
@@ -122,6 +144,180 @@ stats_connect_time(double s)
 			stats.connect_bucket[i]++;
 	stats.connect_count++;
 	stats.connect_sum += s;
+}
+
+enum stats_result
+stats_result_class(const char *code)
+{
+	static const struct {
+		const char       *code;
+		enum stats_result res;
+	} exact[] = {
+		{ "TCP_REFRESH_UNMODIFIED", STATS_RES_HIT },
+		{ "TCP_REFRESH_MODIFIED", STATS_RES_MISS },
+		{ "TCP_TUNNEL", STATS_RES_TUNNEL },
+		{ "TCP_DENIED", STATS_RES_DENIED },
+		{ "TCP_DENIED_REPLY", STATS_RES_DENIED },
+	};
+	size_t i, n;
+
+	if (code == NULL)
+		return STATS_RES_OTHER;
+	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (strcmp(code, exact[i].code) == 0)
+			return exact[i].res;
+	n = strlen(code);
+	if (strncmp(code, "TCP_", 4) != 0)
+		return STATS_RES_OTHER;
+	if (n >= 4 && strcmp(code + n - 4, "_HIT") == 0)
+		return STATS_RES_HIT;
+	if (n >= 8 && strcmp(code + n - 5, "_MISS") == 0)
+		return STATS_RES_MISS;
+	return STATS_RES_OTHER;
+}
+
+void
+stats_request_time(const char *code, double s)
+{
+	struct stats_hist *h = &stats.duration[stats_result_class(code)];
+	int i;
+
+	if (s < 0)
+		s = 0;
+	for (i = 0; i < STATS_DURATION_BUCKETS; i++)
+		if (s <= duration_le[i])
+			h->bucket[i]++;
+	h->count++;
+	h->sum += s;
+}
+
+int
+stats_parse_pstat(const char *text, size_t len, struct stats_pstat *out)
+{
+	char tmp[1024], *p, *end;
+	unsigned long long v;
+	int field;
+
+	/* The name (field 2) is in parentheses and may hold anything, ')'
+	 * included: the fields after it start after the last ')'. */
+	if (len >= sizeof(tmp))
+		len = sizeof(tmp) - 1;
+	memcpy(tmp, text, len);
+	tmp[len] = '\0';
+	p = strrchr(tmp, ')');
+	if (p == NULL)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	p++;
+	/* Field 3 (state) is a letter; numbers from field 4 on. */
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return -EINVAL;
+	p++;
+	for (field = 4; field <= 24; field++) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0' || *p == '\n')
+			return -EINVAL;
+		v = strtoull(p, &end, 10);
+		if (end == p)
+			return -EINVAL;
+		p = end;
+		switch (field) {
+		case 14: out->utime = v; break;
+		case 15: out->stime = v; break;
+		case 22: out->starttime = v; break;
+		case 23: out->vsize = v; break;
+		case 24: out->rss = v; break;
+		default: break;
+		}
+	}
+	return 0;
+}
+
+/* Read a small file of /proc into buf (NUL-terminated). Returns its
+ * length or -1. */
+static ssize_t
+read_small(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* When the machine booted, in seconds since the epoch (/proc/stat's
+ * btime); 0 if unknown. */
+static double
+boot_time(void)
+{
+	static double bt = -1;
+	char buf[8192], *p;
+
+	if (bt >= 0)
+		return bt;
+	bt = 0;
+	if (read_small("/proc/stat", buf, sizeof(buf)) < 0)
+		return bt;
+	p = strstr(buf, "\nbtime ");
+	if (p != NULL)
+		bt = (double)strtoull(p + 7, NULL, 10);
+	return bt;
+}
+
+/* Descriptors open in this process: the entries of /proc/self/fd but
+ * the one that reads it. */
+static uint64_t
+count_fds(void)
+{
+	struct dirent *e;
+	uint64_t n = 0;
+	DIR *d = opendir("/proc/self/fd");
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n > 0 ? n - 1 : 0;
+}
+
+void
+stats_sample_self(void)
+{
+	struct stats_proc *pr = &stats.proc;
+	struct stats_pstat ps;
+	struct rlimit rl;
+	char buf[1024];
+	ssize_t n;
+	long tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+
+	if (tck <= 0)
+		tck = 100;
+	if (page <= 0)
+		page = 4096;
+	n = read_small("/proc/self/stat", buf, sizeof(buf));
+	if (n > 0 && stats_parse_pstat(buf, (size_t)n, &ps) == 0) {
+		pr->cpu_seconds = (double)(ps.utime + ps.stime) / (double)tck;
+		pr->start_time = boot_time() + (double)ps.starttime /
+				 (double)tck;
+		pr->vsize_bytes = ps.vsize;
+		pr->rss_bytes = ps.rss * (uint64_t)page;
+	}
+	pr->open_fds = count_fds();
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		pr->max_fds = rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX :
+			      (uint64_t)rl.rlim_cur;
+	pr->pid = (int32_t)getpid();
 }
 
 void
@@ -232,11 +428,34 @@ sum_icap(const struct stats_slot *s, struct stats_slot *out)
 	}
 }
 
+/* Add nb cumulative buckets and their count, read from another process,
+ * to out's. The owner bumps buckets upwards and then the count: read
+ * mid-way, a bucket may be ahead of the next one or of the count. Each
+ * read value is one the field really had, so raising the later ones to it
+ * keeps the result monotonic from scrape to scrape as well as cumulative.
+ */
+static void
+sum_buckets(const uint64_t *in, const uint64_t *in_count, int nb,
+	    uint64_t *out, uint64_t *out_count)
+{
+	uint64_t b, prev = 0;
+	int k;
+
+	for (k = 0; k < nb; k++) {
+		b = __atomic_load_n(&in[k], __ATOMIC_RELAXED);
+		if (b < prev)
+			b = prev;
+		out[k] += b;
+		prev = b;
+	}
+	b = __atomic_load_n(in_count, __ATOMIC_RELAXED);
+	*out_count += b > prev ? b : prev;
+}
+
 void
 stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 {
 	const struct stats_slot *s;
-	uint64_t b, prev;
 	int32_t srv, idle;
 	unsigned i;
 	int k;
@@ -273,22 +492,19 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 		out->server_spoofed += LOAD(s->server_spoofed);
 		out->server_reused += LOAD(s->server_reused);
 		out->server_connect_failed += LOAD(s->server_connect_failed);
-		/* The owner bumps buckets upwards and then the count: read
-		 * mid-way, a bucket may be ahead of the next one or of the
-		 * count. Each read value is one the field really had, so
-		 * raising the later ones to it keeps the result monotonic
-		 * from scrape to scrape as well as cumulative. */
-		prev = 0;
-		for (k = 0; k < STATS_CONNECT_BUCKETS; k++) {
-			b = LOAD(s->connect_bucket[k]);
-			if (b < prev)
-				b = prev;
-			out->connect_bucket[k] += b;
-			prev = b;
-		}
-		b = LOAD(s->connect_count);
-		out->connect_count += b > prev ? b : prev;
+		sum_buckets(s->connect_bucket, &s->connect_count,
+			    STATS_CONNECT_BUCKETS, out->connect_bucket,
+			    &out->connect_count);
 		out->connect_sum += load_double(&s->connect_sum);
+		for (k = 0; k < STATS_RES_N; k++) {
+			sum_buckets(s->duration[k].bucket,
+				    &s->duration[k].count,
+				    STATS_DURATION_BUCKETS,
+				    out->duration[k].bucket,
+				    &out->duration[k].count);
+			out->duration[k].sum +=
+				load_double(&s->duration[k].sum);
+		}
 		out->host_forgery += LOAD(s->host_forgery);
 		out->tls_spliced += LOAD(s->tls_spliced);
 		out->tls_terminated += LOAD(s->tls_terminated);
@@ -345,11 +561,6 @@ stats_sum(const struct stats_slot *slots, unsigned n, struct stats_slot *out)
 
 #define METRIC(b, name, type, help) \
 	buf_appendf(b, "# HELP " name " " help "\n# TYPE " name " " type "\n")
-/* A counter without labels: its HELP and TYPE lines, then its value
- * (|| keeps that order; non-zero on a failure, as buf_appendf()). */
-#define COUNTER(b, name, help, v) \
-	(METRIC(b, name, "counter", help) || \
-	 buf_appendf(b, name " %llu\n", (unsigned long long)(v)))
 
 /* The helper programs' numbers, by kind (enum stats_helper), only for
  * the kinds some process ran. */
@@ -415,6 +626,103 @@ render_helpers(struct buf *b, const struct stats_slot *t)
 	return rc;
 }
 
+/* Prometheus' process_* metrics (the names of its client libraries'
+ * process collector, which dashboards know): per serving process, since
+ * limits (descriptors) are per process and a sum would hide one worker at
+ * its limit; sum() in a query adds them up. Without workers the one
+ * process, without labels; with workers one series per running worker,
+ * labelled kid (the master only starts and restarts them and holds no
+ * connections: left out). */
+static int
+render_process(struct buf *b)
+{
+	enum { U64, DBL };
+	static const struct {
+		const char *name, *type, *help;
+		size_t      off;
+		int         kind;
+	} m[] = {
+		{ "process_start_time_seconds", "gauge",
+		  "Start time of the process since unix epoch in seconds.",
+		  offsetof(struct stats_proc, start_time), DBL },
+		{ "process_cpu_seconds_total", "counter",
+		  "Total user and system CPU time spent in seconds.",
+		  offsetof(struct stats_proc, cpu_seconds), DBL },
+		{ "process_resident_memory_bytes", "gauge",
+		  "Resident memory size in bytes.",
+		  offsetof(struct stats_proc, rss_bytes), U64 },
+		{ "process_virtual_memory_bytes", "gauge",
+		  "Virtual memory size in bytes.",
+		  offsetof(struct stats_proc, vsize_bytes), U64 },
+		{ "process_open_fds", "gauge",
+		  "Number of open file descriptors.",
+		  offsetof(struct stats_proc, open_fds), U64 },
+		{ "process_max_fds", "gauge",
+		  "Maximum number of open file descriptors.",
+		  offsetof(struct stats_proc, max_fds), U64 },
+	};
+	const struct stats_proc *pr;
+	const char *at;
+	char lab[32];
+	size_t i;
+	unsigned k;
+	double d;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		rc |= buf_appendf(b, "# HELP %s %s\n# TYPE %s %s\n",
+				  m[i].name, m[i].help, m[i].name, m[i].type);
+		for (k = 0; k < nslots; k++) {
+			pr = &table[k].proc;
+			if (LOAD(pr->pid) == 0 ||
+			    (nslots > 1 && LOAD(table[k].up) == 0))
+				continue;
+			lab[0] = '\0';
+			if (nslots > 1)
+				snprintf(lab, sizeof(lab), "{kid=\"%u\"}",
+					 k + 1);
+			at = (const char *)pr + m[i].off;
+			if (m[i].kind == DBL) {
+				d = load_double((const double *)(const void *)
+						at);
+				rc |= buf_appendf(b, "%s%s %.3f\n", m[i].name,
+						  lab, d);
+			} else {
+				rc |= buf_appendf(b, "%s%s %llu\n", m[i].name,
+						  lab, (unsigned long long)
+						  __atomic_load_n((const
+						  uint64_t *)(const void *)at,
+						  __ATOMIC_RELAXED));
+			}
+		}
+	}
+	return rc;
+}
+
+/* One histogram of nb buckets with bounds le, its series labelled
+ * label="value" (label NULL: none). */
+static int
+render_hist(struct buf *b, const char *name, const char *label,
+	    const char *value, const double *le, int nb,
+	    const uint64_t *bucket, uint64_t count, double sum)
+{
+	char lab[96] = "";
+	int i, rc = 0;
+
+	if (label != NULL)
+		snprintf(lab, sizeof(lab), "%s=\"%s\",", label, value);
+	for (i = 0; i < nb; i++)
+		rc |= buf_appendf(b, "%s_bucket{%sle=\"%g\"} %llu\n", name,
+				  lab, le[i], (unsigned long long)bucket[i]);
+	rc |= buf_appendf(b, "%s_bucket{%sle=\"+Inf\"} %llu\n", name, lab,
+			  (unsigned long long)count);
+	if (label != NULL)
+		snprintf(lab, sizeof(lab), "{%s=\"%s\"}", label, value);
+	rc |= buf_appendf(b, "%s_sum%s %.6f\n%s_count%s %llu\n", name, lab,
+			  sum, name, lab, (unsigned long long)count);
+	return rc;
+}
+
 /* Gauges and counters per worker, for a view of how the load spreads
  * and of which worker is paused or restarting. */
 static int
@@ -462,230 +770,249 @@ render_workers(struct buf *b)
 	return rc;
 }
 
+/* One sample of the page, read from a field of the summed slot. A family's
+ * first row has its type and help (the HELP and TYPE lines come before
+ * it); the rows after it with the same name and no help are more samples
+ * of it, with other labels. */
+enum { V_U64, V_I32 };
+struct mrow {
+	const char *name;
+	const char *labels;	/* "" or "{name=\"value\",...}" */
+	size_t      off;	/* offsetof(struct stats_slot, field) */
+	int         kind;	/* V_U64 or V_I32 */
+	const char *type;	/* first row of a family only */
+	const char *help;	/* ditto */
+};
+#define U64(f) offsetof(struct stats_slot, f), V_U64
+#define I32(f) offsetof(struct stats_slot, f), V_I32
+
+/* The families of the instance read straight from stats_sum()'s result, in
+ * the order of the page. In that result, servers holds the active server
+ * connections (stats_render() takes the idle ones out first). */
+static const struct mrow rows[] = {
+	{ "tproxyd_workers", "", I32(up), "gauge",
+	  "Serving processes running: workers, or 1 without a master." },
+	{ "tproxyd_client_connections_total", "", U64(client_accepted),
+	  "counter", "Client connections accepted." },
+	{ "tproxyd_client_connections", "", I32(clients), "gauge",
+	  "Client connections open now." },
+	{ "tproxyd_accepting", "", I32(accepting), "gauge",
+	  "Serving processes accepting new connections: tproxyd_workers when "
+	  "none is paused at a limit." },
+	{ "tproxyd_udp_flows", "", I32(udp_flows), "gauge",
+	  "UDP flows (client, original destination) open now." },
+	{ "tproxyd_udp_flows_total", "", U64(udp_flows_total), "counter",
+	  "UDP flows started (denied ones included)." },
+	{ "tproxyd_udp_datagrams_total", "{dir=\"in\"}", U64(udp_dgrams_in),
+	  "counter", "UDP datagrams relayed, by direction." },
+	{ "tproxyd_udp_datagrams_total", "{dir=\"out\"}",
+	  U64(udp_dgrams_out), NULL, NULL },
+	{ "tproxyd_udp_bytes_total", "{dir=\"in\"}", U64(udp_bytes_in),
+	  "counter", "UDP payload bytes, by direction (in: from clients)." },
+	{ "tproxyd_udp_bytes_total", "{dir=\"out\"}", U64(udp_bytes_out),
+	  NULL, NULL },
+	{ "tproxyd_udp_drops_total", "{reason=\"denied\"}",
+	  U64(udp_drop_denied), "counter",
+	  "UDP datagrams dropped, by reason." },
+	{ "tproxyd_udp_drops_total", "{reason=\"limit\"}",
+	  U64(udp_drop_limit), NULL, NULL },
+	{ "tproxyd_udp_drops_total", "{reason=\"send\"}",
+	  U64(udp_drop_send), NULL, NULL },
+	{ "tproxyd_udp_drops_total", "{reason=\"error\"}",
+	  U64(udp_drop_error), NULL, NULL },
+	{ "tproxyd_udp_icmp_errors_total", "", U64(udp_icmp_errors),
+	  "counter",
+	  "UDP flows ended by an ICMP error from the destination." },
+	{ "tproxyd_accept_pauses_total", "", U64(client_refused), "counter",
+	  "Times accepting paused at max_filedescriptors or "
+	  "client_connection_limit." },
+	{ "tproxyd_server_connections", "{state=\"active\"}", I32(servers),
+	  "gauge", "Server connections open now, by state." },
+	{ "tproxyd_server_connections", "{state=\"idle\"}",
+	  I32(servers_idle), NULL, NULL },
+	{ "tproxyd_requests_total", "{code=\"none\"}", U64(status[0]),
+	  "counter", "Requests answered, by status class." },
+	{ "tproxyd_requests_total", "{code=\"1xx\"}", U64(status[1]), NULL,
+	  NULL },
+	{ "tproxyd_requests_total", "{code=\"2xx\"}", U64(status[2]), NULL,
+	  NULL },
+	{ "tproxyd_requests_total", "{code=\"3xx\"}", U64(status[3]), NULL,
+	  NULL },
+	{ "tproxyd_requests_total", "{code=\"4xx\"}", U64(status[4]), NULL,
+	  NULL },
+	{ "tproxyd_requests_total", "{code=\"5xx\"}", U64(status[5]), NULL,
+	  NULL },
+	{ "tproxyd_requests_aborted_total", "", U64(aborted), "counter",
+	  "Transactions cut short (client or server went away)." },
+	{ "tproxyd_bytes_total", "{peer=\"client\",direction=\"in\"}",
+	  U64(client_bytes_in), "counter",
+	  "Bytes moved, by peer and direction." },
+	{ "tproxyd_bytes_total", "{peer=\"client\",direction=\"out\"}",
+	  U64(client_bytes_out), NULL, NULL },
+	{ "tproxyd_bytes_total", "{peer=\"server\",direction=\"in\"}",
+	  U64(server_bytes_in), NULL, NULL },
+	{ "tproxyd_bytes_total", "{peer=\"server\",direction=\"out\"}",
+	  U64(server_bytes_out), NULL, NULL },
+	{ "tproxyd_spliced_bytes_total", "{direction=\"response\"}",
+	  U64(spliced_resp), "counter",
+	  "Bytes moved with splice(2), without a copy to user space (also "
+	  "counted in tproxyd_bytes_total), by what they carried." },
+	{ "tproxyd_spliced_bytes_total", "{direction=\"request\"}",
+	  U64(spliced_req), NULL, NULL },
+	{ "tproxyd_spliced_bytes_total", "{direction=\"tunnel_up\"}",
+	  U64(spliced_up), NULL, NULL },
+	{ "tproxyd_spliced_bytes_total", "{direction=\"tunnel_down\"}",
+	  U64(spliced_down), NULL, NULL },
+	{ "tproxyd_server_connects_total", "{spoofed=\"yes\"}",
+	  U64(server_spoofed), "counter",
+	  "Server connections opened, by source address." },
+	{ "tproxyd_server_connects_total", "{spoofed=\"no\"}",
+	  U64(server_direct), NULL, NULL },
+	{ "tproxyd_cache_lookups_total", "", U64(cache_lookups), "counter",
+	  "GET and HEAD requests the cache looked up." },
+	{ "tproxyd_cache_hits_total", "", U64(cache_hits), "counter",
+	  "Requests answered from the cache (TCP_HIT, TCP_MEM_HIT, "
+	  "TCP_REFRESH_UNMODIFIED, TCP_INM_HIT, ...)." },
+	{ "tproxyd_cache_hit_bytes_total", "", U64(cache_hit_bytes),
+	  "counter",
+	  "Bytes written to clients from the cache (over "
+	  "tproxyd_bytes_total{peer=\"client\",direction=\"out\"}: the byte "
+	  "hit ratio)." },
+	{ "tproxyd_cache_stored_total", "", U64(cache_stored), "counter",
+	  "Responses stored in the cache." },
+	{ "tproxyd_cache_objects", "", U64(cache_objects), "gauge",
+	  "Responses in the cache now." },
+	{ "tproxyd_cache_memory_bytes", "{kind=\"used\"}",
+	  U64(cache_mem_bytes), "gauge",
+	  "Memory the cache's objects take, and its limit (cache_mem)." },
+	{ "tproxyd_cache_memory_bytes", "{kind=\"max\"}", U64(cache_mem_max),
+	  NULL, NULL },
+	{ "tproxyd_cache_disk_bytes", "{kind=\"used\"}",
+	  U64(cache_disk_bytes), "gauge",
+	  "Space the cache's files take in the cache_dirs, and the dirs' "
+	  "size." },
+	{ "tproxyd_cache_disk_bytes", "{kind=\"max\"}", U64(cache_disk_max),
+	  NULL, NULL },
+	{ "tproxyd_server_connect_failures_total", "",
+	  U64(server_connect_failed), "counter",
+	  "Server connections that could not be established." },
+	{ "tproxyd_server_reuses_total", "", U64(server_reused), "counter",
+	  "Requests sent on a pooled server connection." },
+	{ "tproxyd_host_forgeries_total", "", U64(host_forgery), "counter",
+	  "Intercepted requests whose Host did not match the original "
+	  "destination." },
+	{ "tproxyd_tls_decisions_total", "{action=\"splice\"}",
+	  U64(tls_spliced), "counter",
+	  "Intercepted TLS connections by ssl_bump decision." },
+	{ "tproxyd_tls_decisions_total", "{action=\"terminate\"}",
+	  U64(tls_terminated), NULL, NULL },
+	{ "tproxyd_tls_decisions_total", "{action=\"bump\"}",
+	  U64(tls_bumped), NULL, NULL },
+	{ "tproxyd_tls_bump_failures_total", "", U64(tls_bump_failed),
+	  "counter",
+	  "Bumped connections whose TLS handshake with the client or the "
+	  "server failed." },
+	{ "tproxyd_tls_certificates_total", "{source=\"generated\"}",
+	  U64(tls_cert_generated), "counter",
+	  "Certificates for bumped connections, by where they came from: "
+	  "made, or found in the memory or disk cache." },
+	{ "tproxyd_tls_certificates_total", "{source=\"memory\"}",
+	  U64(tls_cert_mem_hit), NULL, NULL },
+	{ "tproxyd_tls_certificates_total", "{source=\"disk\"}",
+	  U64(tls_cert_disk_hit), NULL, NULL },
+	{ "tproxyd_tls_server_peeks_total", "", U64(tls_peeked_server),
+	  "counter",
+	  "Intercepted TLS connections that peeked at the server's hello "
+	  "before deciding (ssl_bump peek at step 2)." },
+	{ "tproxyd_tls_unsupported_total", "{action=\"tunnel\"}",
+	  U64(tls_unsupported_tunneled), "counter",
+	  "Connections to an https_port that did not start with a TLS hello, "
+	  "by on_unsupported_protocol action." },
+	{ "tproxyd_tls_unsupported_total", "{action=\"respond\"}",
+	  U64(tls_unsupported_closed), NULL, NULL },
+	{ "tproxyd_tls_sni_forgeries_total", "", U64(tls_sni_forgery),
+	  "counter",
+	  "Intercepted TLS connections whose SNI did not match the original "
+	  "destination." },
+	{ "tproxyd_tls_hellos_total", "{kind=\"ech\"}", U64(tls_ech),
+	  "counter",
+	  "TLS hellos read on https_ports, by kind: Encrypted Client Hello "
+	  "(the name is hidden) and without SNI." },
+	{ "tproxyd_tls_hellos_total", "{kind=\"no_sni\"}", U64(tls_no_sni),
+	  NULL, NULL },
+	{ "tproxyd_http_unsupported_tunnels_total", "",
+	  U64(http_unsupported_tunneled), "counter",
+	  "Intercepted connections to an http_port that did not start with an "
+	  "HTTP request, relayed as they are to their destination "
+	  "(on_unsupported_protocol tunnel)." },
+	{ "tproxyd_dns_answers_learnt_total", "", U64(learn_answers),
+	  "counter",
+	  "DNS answers from trusted resolvers to clients that were learnt "
+	  "(host_verify_learn_dns)." },
+	{ "tproxyd_verified_by_learnt_answers_total", "", U64(learn_verified),
+	  "counter",
+	  "Names (Host, TLS SNI) verified against the original destination by "
+	  "a learnt DNS answer, without a lookup." },
+	{ "tproxyd_wccp_gre_packets_total", "{action=\"served\"}",
+	  U64(wccp_injected), "counter",
+	  "Packets a WCCPv2 router redirected to this cache in GRE: "
+	  "decapsulated and served, or given back to the router (GRE packet "
+	  "return) for flows this cache does not hold." },
+	{ "tproxyd_wccp_gre_packets_total", "{action=\"returned\"}",
+	  U64(wccp_returned), NULL, NULL },
+	{ "tproxyd_wccp_gre_packets_total", "{action=\"return_failed\"}",
+	  U64(wccp_return_failed), NULL, NULL },
+};
+
+/* The rows: HELP and TYPE before each family's first, then each sample. */
+static int
+render_rows(struct buf *b, const struct stats_slot *t)
+{
+	const char *at;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (rows[i].help != NULL)
+			rc |= buf_appendf(b, "# HELP %s %s\n# TYPE %s %s\n",
+					  rows[i].name, rows[i].help,
+					  rows[i].name, rows[i].type);
+		at = (const char *)t + rows[i].off;
+		if (rows[i].kind == V_I32)
+			rc |= buf_appendf(b, "%s%s %d\n", rows[i].name,
+					  rows[i].labels,
+					  (int)*(const int32_t *)(const void *)
+					  at);
+		else
+			rc |= buf_appendf(b, "%s%s %llu\n", rows[i].name,
+					  rows[i].labels, (unsigned long long)
+					  *(const uint64_t *)(const void *)at);
+	}
+	return rc;
+}
+
 int
 stats_render(struct buf *b)
 {
-	static const char *cls[6] = { "none", "1xx", "2xx", "3xx", "4xx",
-				      "5xx" };
 	struct stats_slot t;
 	int rc = 0, i;
 	unsigned k;
 
-	/* About 4 KiB for the instance (6 more with helpers), under 512
-	 * bytes per worker. */
-	if (buf_reserve(b, buf_len(b) + 12288 + nslots * 512) < 0)
+	/* About 12 KiB for the instance (6 more with helpers), under 1 KiB
+	 * per worker. */
+	if (buf_reserve(b, buf_len(b) + 24576 + nslots * 1536) < 0)
 		return -ENOMEM;
+	stats_sample_self();	/* the others' are at most a second old */
 	stats_sum(table, nslots, &t);
-	rc |= METRIC(b, "tproxyd_workers", "gauge",
-		     "Serving processes running: workers, or 1 without a "
-		     "master.");
-	rc |= buf_appendf(b, "tproxyd_workers %d\n", (int)t.up);
-	rc |= COUNTER(b, "tproxyd_client_connections_total",
-		      "Client connections accepted.",
-		      t.client_accepted);
-	rc |= METRIC(b, "tproxyd_client_connections", "gauge",
-		     "Client connections open now.");
-	rc |= buf_appendf(b, "tproxyd_client_connections %d\n", (int)t.clients);
-	rc |= METRIC(b, "tproxyd_accepting", "gauge",
-		     "Serving processes accepting new connections: "
-		     "tproxyd_workers when none is paused at a limit.");
-	rc |= buf_appendf(b, "tproxyd_accepting %d\n", (int)t.accepting);
-	rc |= METRIC(b, "tproxyd_udp_flows", "gauge",
-		     "UDP flows (client, original destination) open now.");
-	rc |= buf_appendf(b, "tproxyd_udp_flows %d\n", (int)t.udp_flows);
-	rc |= COUNTER(b, "tproxyd_udp_flows_total",
-		      "UDP flows started (denied ones included).",
-		      t.udp_flows_total);
-	rc |= METRIC(b, "tproxyd_udp_datagrams_total", "counter",
-		     "UDP datagrams relayed, by direction.");
-	rc |= buf_appendf(b, "tproxyd_udp_datagrams_total{dir=\"in\"} %llu\n"
-			  "tproxyd_udp_datagrams_total{dir=\"out\"} %llu\n",
-			  (unsigned long long)t.udp_dgrams_in,
-			  (unsigned long long)t.udp_dgrams_out);
-	rc |= METRIC(b, "tproxyd_udp_bytes_total", "counter",
-		     "UDP payload bytes, by direction (in: from clients).");
-	rc |= buf_appendf(b, "tproxyd_udp_bytes_total{dir=\"in\"} %llu\n"
-			  "tproxyd_udp_bytes_total{dir=\"out\"} %llu\n",
-			  (unsigned long long)t.udp_bytes_in,
-			  (unsigned long long)t.udp_bytes_out);
-	rc |= METRIC(b, "tproxyd_udp_drops_total", "counter",
-		     "UDP datagrams dropped, by reason.");
-	rc |= buf_appendf(b, "tproxyd_udp_drops_total{reason=\"denied\"} "
-			  "%llu\ntproxyd_udp_drops_total{reason=\"limit\"} "
-			  "%llu\ntproxyd_udp_drops_total{reason=\"send\"} "
-			  "%llu\ntproxyd_udp_drops_total{reason=\"error\"} "
-			  "%llu\n", (unsigned long long)t.udp_drop_denied,
-			  (unsigned long long)t.udp_drop_limit,
-			  (unsigned long long)t.udp_drop_send,
-			  (unsigned long long)t.udp_drop_error);
-	rc |= COUNTER(b, "tproxyd_udp_icmp_errors_total",
-		      "UDP flows ended by an ICMP error from the destination.",
-		      t.udp_icmp_errors);
-	rc |= COUNTER(b, "tproxyd_accept_pauses_total",
-		      "Times accepting paused at max_filedescriptors or "
-		      "client_connection_limit.",
-		      t.client_refused);
-	rc |= METRIC(b, "tproxyd_server_connections", "gauge",
-		     "Server connections open now, by state.");
-	rc |= buf_appendf(b, "tproxyd_server_connections{state=\"active\"} "
-			  "%d\ntproxyd_server_connections{state=\"idle\"} "
-			  "%d\n", (int)(t.servers - t.servers_idle),
-			  (int)t.servers_idle);
-	rc |= METRIC(b, "tproxyd_requests_total", "counter",
-		     "Requests answered, by status class.");
-	for (i = 0; i < 6; i++)
-		rc |= buf_appendf(b, "tproxyd_requests_total{code=\"%s\"} "
-				  "%llu\n", cls[i],
-				  (unsigned long long)t.status[i]);
-	rc |= COUNTER(b, "tproxyd_requests_aborted_total",
-		      "Transactions cut short (client or server went away).",
-		      t.aborted);
-	rc |= METRIC(b, "tproxyd_bytes_total", "counter",
-		     "Bytes moved, by peer and direction.");
-	rc |= buf_appendf(b,
-		"tproxyd_bytes_total{peer=\"client\",direction=\"in\"} %llu\n"
-		"tproxyd_bytes_total{peer=\"client\",direction=\"out\"} %llu\n"
-		"tproxyd_bytes_total{peer=\"server\",direction=\"in\"} %llu\n"
-		"tproxyd_bytes_total{peer=\"server\",direction=\"out\"} %llu\n",
-		(unsigned long long)t.client_bytes_in,
-		(unsigned long long)t.client_bytes_out,
-		(unsigned long long)t.server_bytes_in,
-		(unsigned long long)t.server_bytes_out);
-	rc |= METRIC(b, "tproxyd_spliced_bytes_total", "counter",
-		     "Bytes moved with splice(2), without a copy to user space "
-		     "(also counted in tproxyd_bytes_total), by what they "
-		     "carried.");
-	rc |= buf_appendf(b,
-		"tproxyd_spliced_bytes_total{direction=\"response\"} %llu\n"
-		"tproxyd_spliced_bytes_total{direction=\"request\"} %llu\n"
-		"tproxyd_spliced_bytes_total{direction=\"tunnel_up\"} %llu\n"
-		"tproxyd_spliced_bytes_total{direction=\"tunnel_down\"} "
-		"%llu\n",
-		(unsigned long long)t.spliced_resp,
-		(unsigned long long)t.spliced_req,
-		(unsigned long long)t.spliced_up,
-		(unsigned long long)t.spliced_down);
-	rc |= METRIC(b, "tproxyd_server_connects_total", "counter",
-		     "Server connections opened, by source address.");
-	rc |= buf_appendf(b,
-		"tproxyd_server_connects_total{spoofed=\"yes\"} %llu\n"
-		"tproxyd_server_connects_total{spoofed=\"no\"} %llu\n",
-		(unsigned long long)t.server_spoofed,
-		(unsigned long long)t.server_direct);
-	rc |= COUNTER(b, "tproxyd_cache_lookups_total",
-		      "GET and HEAD requests the cache looked up.",
-		      t.cache_lookups);
-	rc |= COUNTER(b, "tproxyd_cache_hits_total",
-		      "Requests answered from the cache (TCP_HIT, TCP_MEM_HIT, "
-		      "TCP_REFRESH_UNMODIFIED, TCP_INM_HIT, ...).",
-		      t.cache_hits);
-	rc |= COUNTER(b, "tproxyd_cache_hit_bytes_total",
-		      "Bytes written to clients from the cache (over "
-		      "tproxyd_bytes_total{peer=\"client\",direction="
-		      "\"out\"}: the byte hit ratio).",
-		      t.cache_hit_bytes);
-	rc |= COUNTER(b, "tproxyd_cache_stored_total",
-		      "Responses stored in the cache.", t.cache_stored);
-	rc |= METRIC(b, "tproxyd_cache_objects", "gauge",
-		     "Responses in the cache now.");
-	rc |= buf_appendf(b, "tproxyd_cache_objects %llu\n",
-			  (unsigned long long)t.cache_objects);
-	rc |= METRIC(b, "tproxyd_cache_memory_bytes", "gauge",
-		     "Memory the cache's objects take, and its limit "
-		     "(cache_mem).");
-	rc |= buf_appendf(b, "tproxyd_cache_memory_bytes{kind=\"used\"} "
-			  "%llu\ntproxyd_cache_memory_bytes{kind=\"max\"} "
-			  "%llu\n", (unsigned long long)t.cache_mem_bytes,
-			  (unsigned long long)t.cache_mem_max);
-	rc |= METRIC(b, "tproxyd_cache_disk_bytes", "gauge",
-		     "Space the cache's files take in the cache_dirs, and "
-		     "the dirs' size.");
-	rc |= buf_appendf(b, "tproxyd_cache_disk_bytes{kind=\"used\"} "
-			  "%llu\ntproxyd_cache_disk_bytes{kind=\"max\"} "
-			  "%llu\n", (unsigned long long)t.cache_disk_bytes,
-			  (unsigned long long)t.cache_disk_max);
-	rc |= COUNTER(b, "tproxyd_server_connect_failures_total",
-		      "Server connections that could not be established.",
-		      t.server_connect_failed);
-	rc |= COUNTER(b, "tproxyd_server_reuses_total",
-		      "Requests sent on a pooled server connection.",
-		      t.server_reused);
-	rc |= COUNTER(b, "tproxyd_host_forgeries_total",
-		      "Intercepted requests whose Host did not match the "
-		      "original destination.",
-		      t.host_forgery);
-	rc |= METRIC(b, "tproxyd_tls_decisions_total", "counter",
-		     "Intercepted TLS connections by ssl_bump decision.");
-	rc |= buf_appendf(b,
-		"tproxyd_tls_decisions_total{action=\"splice\"} %llu\n"
-		"tproxyd_tls_decisions_total{action=\"terminate\"} %llu\n"
-		"tproxyd_tls_decisions_total{action=\"bump\"} %llu\n",
-		(unsigned long long)t.tls_spliced,
-		(unsigned long long)t.tls_terminated,
-		(unsigned long long)t.tls_bumped);
-	rc |= COUNTER(b, "tproxyd_tls_bump_failures_total",
-		      "Bumped connections whose TLS handshake with the client "
-		      "or the server failed.", t.tls_bump_failed);
-	rc |= METRIC(b, "tproxyd_tls_certificates_total", "counter",
-		     "Certificates for bumped connections, by where they "
-		     "came from: made, or found in the memory or disk "
-		     "cache.");
-	rc |= buf_appendf(b,
-		"tproxyd_tls_certificates_total{source=\"generated\"} %llu\n"
-		"tproxyd_tls_certificates_total{source=\"memory\"} %llu\n"
-		"tproxyd_tls_certificates_total{source=\"disk\"} %llu\n",
-		(unsigned long long)t.tls_cert_generated,
-		(unsigned long long)t.tls_cert_mem_hit,
-		(unsigned long long)t.tls_cert_disk_hit);
-	rc |= COUNTER(b, "tproxyd_tls_server_peeks_total",
-		      "Intercepted TLS connections that peeked at the server's "
-		      "hello before deciding (ssl_bump peek at step 2).",
-		      t.tls_peeked_server);
-	rc |= METRIC(b, "tproxyd_tls_unsupported_total", "counter",
-		     "Connections to an https_port that did not start with a "
-		     "TLS hello, by on_unsupported_protocol action.");
-	rc |= buf_appendf(b,
-		"tproxyd_tls_unsupported_total{action=\"tunnel\"} %llu\n"
-		"tproxyd_tls_unsupported_total{action=\"respond\"} %llu\n",
-		(unsigned long long)t.tls_unsupported_tunneled,
-		(unsigned long long)t.tls_unsupported_closed);
-	rc |= COUNTER(b, "tproxyd_tls_sni_forgeries_total",
-		      "Intercepted TLS connections whose SNI did not match the "
-		      "original destination.",
-		      t.tls_sni_forgery);
-	rc |= METRIC(b, "tproxyd_tls_hellos_total", "counter",
-		     "TLS hellos read on https_ports, by kind: Encrypted "
-		     "Client Hello (the name is hidden) and without SNI.");
-	rc |= buf_appendf(b,
-		"tproxyd_tls_hellos_total{kind=\"ech\"} %llu\n"
-		"tproxyd_tls_hellos_total{kind=\"no_sni\"} %llu\n",
-		(unsigned long long)t.tls_ech,
-		(unsigned long long)t.tls_no_sni);
-	rc |= COUNTER(b, "tproxyd_http_unsupported_tunnels_total",
-		      "Intercepted connections to an http_port that did not "
-		      "start with an HTTP request, relayed as they are to "
-		      "their destination (on_unsupported_protocol tunnel).",
-		      t.http_unsupported_tunneled);
-	rc |= COUNTER(b, "tproxyd_dns_answers_learnt_total",
-		      "DNS answers from trusted resolvers to clients that were "
-		      "learnt (host_verify_learn_dns).",
-		      t.learn_answers);
-	rc |= COUNTER(b, "tproxyd_verified_by_learnt_answers_total",
-		      "Names (Host, TLS SNI) verified against the original "
-		      "destination by a learnt DNS answer, without a lookup.",
-		      t.learn_verified);
-	rc |= METRIC(b, "tproxyd_wccp_gre_packets_total", "counter",
-		     "Packets a WCCPv2 router redirected to this cache in GRE: "
-		     "decapsulated and served, or given back to the router "
-		     "(GRE packet return) for flows this cache does not hold.");
-	rc |= buf_appendf(b,
-		"tproxyd_wccp_gre_packets_total{action=\"served\"} %llu\n"
-		"tproxyd_wccp_gre_packets_total{action=\"returned\"} %llu\n"
-		"tproxyd_wccp_gre_packets_total{action=\"return_failed\"} "
-		"%llu\n",
-		(unsigned long long)t.wccp_injected,
-		(unsigned long long)t.wccp_returned,
-		(unsigned long long)t.wccp_return_failed);
+	rc |= METRIC(b, "tproxyd_build_info", "gauge",
+		     "Always 1: the version of tproxyd and of the OpenSSL "
+		     "library it runs with, as labels.");
+	rc |= buf_appendf(b, "tproxyd_build_info{version=\"%s\","
+			  "openssl=\"%s\"} 1\n", TPROXYD_VERSION,
+			  OpenSSL_version(OPENSSL_VERSION_STRING));
+	rc |= render_process(b);
+	t.servers -= t.servers_idle;	/* the active ones (stats_sum()) */
+	rc |= render_rows(b, &t);
 	rc |= METRIC(b, "tproxyd_errors_total", "counter",
 		     "Error responses made by tproxyd, by Squid error name.");
 	for (k = 0; k < t.nerr; k++)
@@ -735,17 +1062,18 @@ stats_render(struct buf *b)
 	}
 	rc |= METRIC(b, "tproxyd_server_connect_seconds", "histogram",
 		     "Time to establish new server connections.");
-	for (i = 0; i < STATS_CONNECT_BUCKETS; i++)
-		rc |= buf_appendf(b, "tproxyd_server_connect_seconds_bucket"
-				  "{le=\"%g\"} %llu\n", connect_le[i],
-				  (unsigned long long)t.connect_bucket[i]);
-	rc |= buf_appendf(b, "tproxyd_server_connect_seconds_bucket"
-			  "{le=\"+Inf\"} %llu\n"
-			  "tproxyd_server_connect_seconds_sum %.6f\n"
-			  "tproxyd_server_connect_seconds_count %llu\n",
-			  (unsigned long long)t.connect_count,
-			  t.connect_sum,
-			  (unsigned long long)t.connect_count);
+	rc |= render_hist(b, "tproxyd_server_connect_seconds", NULL, NULL,
+			  connect_le, STATS_CONNECT_BUCKETS, t.connect_bucket,
+			  t.connect_count, t.connect_sum);
+	rc |= METRIC(b, "tproxyd_request_duration_seconds", "histogram",
+		     "Time from the request's first byte to the end of the "
+		     "answer (access.log's elapsed time), by result: hit, "
+		     "miss, tunnel (CONNECT, spliced TLS), denied, other.");
+	for (i = 0; i < STATS_RES_N; i++)
+		rc |= render_hist(b, "tproxyd_request_duration_seconds",
+				  "result", result_names[i], duration_le,
+				  STATS_DURATION_BUCKETS, t.duration[i].bucket,
+				  t.duration[i].count, t.duration[i].sum);
 	rc |= render_helpers(b, &t);
 	if (nslots > 1)
 		rc |= render_workers(b);

@@ -42,6 +42,24 @@ void stats_attach(unsigned kid);
 void stats_kid_exited(unsigned kid);
 
 void stats_connect_time(double seconds);
+/* Count a request that took seconds, by its access.log result code. */
+void stats_request_time(const char *code, double seconds);
+/* The class of an access.log result code ("TCP_MEM_HIT": STATS_RES_HIT).
+ * Pure. */
+enum stats_result stats_result_class(const char *code);
+/* Refresh this process's own figures (stats.proc) from /proc/self: call
+ * it once a second (the tick of the event loop); stats_render() calls it
+ * too, for the process that answers. */
+void stats_sample_self(void);
+
+/* The fields of /proc/PID/stat that stats_sample_self() uses, in the
+ * kernel's units (clock ticks, bytes, pages). */
+struct stats_pstat {
+	unsigned long long utime, stime, starttime, vsize, rss;
+};
+/* Parse the text of /proc/PID/stat (len bytes, not NUL-terminated).
+ * Returns 0, or -EINVAL if it does not have the fields. Pure. */
+int stats_parse_pstat(const char *text, size_t len, struct stats_pstat *out);
 /* Count an error answered to a client (name: an ERR_* string). */
 void stats_error(const char *name);
 /* This process's counters of the ICAP service name (made on first use;

@@ -93,6 +93,16 @@ def test_install_prefix_usr(tree, tmp_path):
     files = man.split(".SH FILES")[1].split(".SH")[0]
     assert "\n.I /etc/tproxyd/tproxyd.conf\n" in files, files
 
+    # The monitoring files: the dashboard and the alert rules.
+    share = root / "usr/share/tproxyd"
+    assert (share / "grafana/tproxyd.json").read_bytes() == \
+        (REPO / "packaging/grafana/tproxyd.json").read_bytes()
+    for f in ("tproxyd-alerts.yml", "tproxyd-alerts.test.yml"):
+        assert (share / "prometheus" / f).read_bytes() == \
+            (REPO / "packaging/prometheus" / f).read_bytes()
+        assert oct((share / "prometheus" / f).stat().st_mode
+                   & 0o7777) == "0o644"
+
     # An edited configuration file stays at uninstall; the rest goes.
     conf = root / "etc/tproxyd/tproxyd.conf"
     conf.write_text(conf.read_text() + "# edited by the administrator\n")
@@ -101,6 +111,7 @@ def test_install_prefix_usr(tree, tmp_path):
     left = sorted(str(f.relative_to(root)) for f in root.rglob("*")
                   if f.is_file())
     assert left == ["etc/tproxyd/tproxyd.conf"], left
+    assert not share.exists()
 
 
 def test_install_keeps_existing_config(tree, tmp_path):

@@ -98,6 +98,9 @@ def test_contents(pkg):
         "/usr/share/doc/tproxyd/NEWS.md.gz": 0o644,
         "/usr/share/bash-completion/completions/tproxyd": 0o644,
         "/usr/share/bash-completion/completions/tproxyctl": 0o644,
+        "/usr/share/tproxyd/grafana/tproxyd.json": 0o644,
+        "/usr/share/tproxyd/prometheus/tproxyd-alerts.yml": 0o644,
+        "/usr/share/tproxyd/prometheus/tproxyd-alerts.test.yml": 0o644,
     }
     for path, mode in want.items():
         assert path in c, (path, sorted(c))
@@ -106,7 +109,8 @@ def test_contents(pkg):
     # Nothing outside the places a package may use, nothing setuid.
     for path, (mode, _, _, isdir) in c.items():
         assert re.match(r"/(etc|lib/systemd|usr/(sbin|lib/tmpfiles\.d|"
-                        r"share/(doc|man|lintian|bash-completion)))(/|$)"
+                        r"share/(doc|man|lintian|bash-completion|"
+                        r"tproxyd)))(/|$)"
                         r"|/(usr|lib|usr/lib|usr/share)?/?$", path), path
         assert not mode & 0o6000, path
     assert not any("installed.txt" in p for p in c)

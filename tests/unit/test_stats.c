@@ -2,7 +2,9 @@
 /*
  * test_stats.c - the counters behind /metrics: summing the workers' slots
  * (counters, histogram buckets, gauges, errors by name; table-driven),
- * the shared table across a fork, and the text rendering.
+ * the shared table across a fork, and the text rendering; the request
+ * duration histogram by result class, the process_* figures read from
+ * /proc.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -258,8 +263,17 @@ test_shared_across_fork(void **state)
 			       "{kid=\"2\"} 20\n"));
 	assert_non_null(strstr(buf_head(&b), "tproxyd_worker_client_connections"
 			       "{kid=\"1\"} 1\n"));
+	assert_non_null(strstr(buf_head(&b),
+			       "\nprocess_open_fds{kid=\"2\"} "));
+	assert_null(strstr(buf_head(&b), "\nprocess_open_fds "));
 	buf_free(&b);
 	stats_kid_exited(1);
+	/* A dead worker has no process figures. */
+	assert_int_equal(buf_init(&b, 64), 0);
+	assert_int_equal(stats_render(&b), 0);
+	assert_null(strstr(buf_head(&b), "process_open_fds{kid=\"1\"}"));
+	assert_non_null(strstr(buf_head(&b), "process_open_fds{kid=\"2\"}"));
+	buf_free(&b);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {		/* kid1, restarted */
@@ -314,6 +328,261 @@ test_render_format(void **state)
 	buf_free(&b);
 }
 
+/* The result class of every access.log code tproxyd writes, and of
+ * strangers. */
+static void
+test_result_class(void **state)
+{
+	static const struct {
+		const char       *code;
+		enum stats_result want;
+	} cases[] = {
+		{ "TCP_HIT", STATS_RES_HIT },
+		{ "TCP_MEM_HIT", STATS_RES_HIT },
+		{ "TCP_IMS_HIT", STATS_RES_HIT },
+		{ "TCP_INM_HIT", STATS_RES_HIT },
+		{ "TCP_CF_HIT", STATS_RES_HIT },
+		{ "TCP_NEGATIVE_HIT", STATS_RES_HIT },
+		{ "TCP_REFRESH_UNMODIFIED", STATS_RES_HIT },
+		{ "TCP_MISS", STATS_RES_MISS },
+		{ "TCP_CLIENT_REFRESH_MISS", STATS_RES_MISS },
+		{ "TCP_SWAPFAIL_MISS", STATS_RES_MISS },
+		{ "TCP_REFRESH_MODIFIED", STATS_RES_MISS },
+		{ "TCP_TUNNEL", STATS_RES_TUNNEL },
+		{ "TCP_DENIED", STATS_RES_DENIED },
+		{ "TCP_DENIED_REPLY", STATS_RES_DENIED },
+		{ "TCP_REDIRECT", STATS_RES_OTHER },
+		{ "TCP_RESET", STATS_RES_OTHER },
+		{ "TAG_NONE", STATS_RES_OTHER },
+		{ "NONE_NONE", STATS_RES_OTHER },
+		{ "UDP_HIT", STATS_RES_OTHER },
+		{ "_HIT", STATS_RES_OTHER },
+		{ "TCP_HIT_", STATS_RES_OTHER },
+		{ "TCP_MISS", STATS_RES_MISS },
+		{ "", STATS_RES_OTHER },
+		{ NULL, STATS_RES_OTHER },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (stats_result_class(cases[i].code) != cases[i].want)
+			fail_msg("%s: class %d, want %d", cases[i].code ?
+				 cases[i].code : "(null)",
+				 (int)stats_result_class(cases[i].code),
+				 (int)cases[i].want);
+	}
+}
+
+static void
+test_parse_pstat(void **state)
+{
+	static const struct {
+		const char *what, *text;
+		int         rc;
+		unsigned long long utime, stime, start, vsize, rss;
+	} cases[] = {
+		{ "a real line",
+		  "4242 (tproxyd) S 1 4242 4242 0 -1 4194560 1200 0 0 0 "
+		  "17 5 0 0 20 0 1 0 98765 23456768 1234 18446744073709551615 "
+		  "1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0\n", 0,
+		  17, 5, 98765, 23456768, 1234 },
+		{ "a name with ') (' and spaces",
+		  "7 (a) (b) c) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 "
+		  "55 4096 2 0\n", 0, 3, 4, 55, 4096, 2 },
+		{ "cut before rss", "7 (x) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 "
+		  "1 0 55 4096\n", -EINVAL, 0, 0, 0, 0, 0 },
+		{ "no name", "7 x R 1 2 3", -EINVAL, 0, 0, 0, 0, 0 },
+		{ "nothing after the name", "7 (x)", -EINVAL, 0, 0, 0, 0, 0 },
+		{ "a word for a number", "7 (x) R 1 7 7 0 -1 0 0 0 0 0 3 four "
+		  "0 0 20 0 1 0 55 4096 2\n", -EINVAL, 0, 0, 0, 0, 0 },
+	};
+	struct stats_pstat ps;
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = stats_parse_pstat(cases[i].text, strlen(cases[i].text),
+				       &ps);
+		if (rc != cases[i].rc)
+			fail_msg("%s: rc %d, want %d", cases[i].what, rc,
+				 cases[i].rc);
+		if (rc != 0)
+			continue;
+		assert_int_equal(ps.utime, cases[i].utime);
+		assert_int_equal(ps.stime, cases[i].stime);
+		assert_int_equal(ps.starttime, cases[i].start);
+		assert_int_equal(ps.vsize, cases[i].vsize);
+		assert_int_equal(ps.rss, cases[i].rss);
+	}
+}
+
+/* The value of the sample "name" (whole series name) in text, or -1. */
+static double
+sample(const char *text, const char *name)
+{
+	const char *p = text;
+	size_t n = strlen(name);
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == text || p[-1] == '\n') && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+		p += n;
+	}
+	return -1;
+}
+
+/* Durations land in the buckets of their result class, cumulative. */
+static void
+test_request_duration(void **state)
+{
+	static const struct {
+		const char *code;
+		double      s;
+	} obs[] = {
+		{ "TCP_MEM_HIT", 0.0004 }, { "TCP_HIT", 0.003 },
+		{ "TCP_MISS", 0.2 }, { "TCP_MISS", 0.3 },
+		{ "TCP_REFRESH_MODIFIED", 0.3 }, { "TCP_TUNNEL", 90 },
+		{ "TCP_TUNNEL", 4000 }, { "TCP_DENIED", 0 },
+		{ "TAG_NONE", -1 },
+	};
+	static const struct {
+		const char *series;
+		double      want;
+	} want[] = {
+		{ "tproxyd_request_duration_seconds_bucket{result=\"hit\","
+		  "le=\"0.001\"}", 1 },
+		{ "tproxyd_request_duration_seconds_bucket{result=\"hit\","
+		  "le=\"0.0025\"}", 1 },
+		{ "tproxyd_request_duration_seconds_bucket{result=\"hit\","
+		  "le=\"0.005\"}", 2 },
+		{ "tproxyd_request_duration_seconds_count{result=\"hit\"}", 2 },
+		{ "tproxyd_request_duration_seconds_bucket{result=\"miss\","
+		  "le=\"0.1\"}", 0 },
+		{ "tproxyd_request_duration_seconds_bucket{result=\"miss\","
+		  "le=\"0.25\"}", 1 },
+		{ "tproxyd_request_duration_seconds_bucket{result=\"miss\","
+		  "le=\"0.5\"}", 3 },
+		{ "tproxyd_request_duration_seconds_sum{result=\"miss\"}",
+		  0.8 },
+		{ "tproxyd_request_duration_seconds_bucket{result=\"tunnel\","
+		  "le=\"60\"}", 0 },
+		{ "tproxyd_request_duration_seconds_bucket{result=\"tunnel\","
+		  "le=\"300\"}", 1 },
+		{ "tproxyd_request_duration_seconds_bucket{result=\"tunnel\","
+		  "le=\"+Inf\"}", 2 },
+		{ "tproxyd_request_duration_seconds_bucket{result=\"denied\","
+		  "le=\"0.001\"}", 1 },
+		{ "tproxyd_request_duration_seconds_bucket{result=\"other\","
+		  "le=\"0.001\"}", 1 },
+		{ "tproxyd_request_duration_seconds_sum{result=\"other\"}", 0 },
+	};
+	struct buf b = { 0 };
+	size_t i;
+	double v;
+
+	(void)state;
+	memset(stats.duration, 0, sizeof(stats.duration));
+	for (i = 0; i < sizeof(obs) / sizeof(obs[0]); i++)
+		stats_request_time(obs[i].code, obs[i].s);
+	assert_int_equal(buf_init(&b, 64), 0);
+	assert_int_equal(stats_render(&b), 0);
+	assert_int_equal(buf_appendf(&b, "%c", '\0'), 0);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		v = sample(buf_head(&b), want[i].series);
+		if (v < want[i].want - 1e-9 || v > want[i].want + 1e-9)
+			fail_msg("%s: %g, want %g", want[i].series, v,
+				 want[i].want);
+	}
+	buf_free(&b);
+	memset(stats.duration, 0, sizeof(stats.duration));
+}
+
+/* Without workers: one process, no labels; its descriptors counted as
+ * they open, its limit and start time as the kernel has them. */
+static void
+test_process_self(void **state)
+{
+	struct buf b = { 0 };
+	struct rlimit rl;
+	double fds, start;
+	int extra[3], i;
+
+	(void)state;
+	assert_int_equal(buf_init(&b, 64), 0);
+	assert_int_equal(stats_render(&b), 0);
+	assert_int_equal(buf_appendf(&b, "%c", '\0'), 0);
+	fds = sample(buf_head(&b), "process_open_fds");
+	start = sample(buf_head(&b), "process_start_time_seconds");
+	assert_true(fds >= 3);
+	assert_true(start > (double)time(NULL) - 3600 &&
+		    start <= (double)time(NULL) + 1);
+	assert_true(sample(buf_head(&b), "process_resident_memory_bytes") >
+		    1e5);
+	assert_true(sample(buf_head(&b), "process_virtual_memory_bytes") >
+		    sample(buf_head(&b), "process_resident_memory_bytes"));
+	assert_true(sample(buf_head(&b), "process_cpu_seconds_total") >= 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_true(sample(buf_head(&b), "process_max_fds") ==
+		    (double)rl.rlim_cur);
+	assert_non_null(strstr(buf_head(&b), "\ntproxyd_build_info{version=\""
+			       TPROXYD_VERSION "\",openssl=\"3."));
+	for (i = 0; i < 3; i++)
+		assert_true((extra[i] = open("/dev/null", O_RDONLY)) >= 0);
+	buf_reset(&b);
+	assert_int_equal(stats_render(&b), 0);
+	assert_int_equal(buf_appendf(&b, "%c", '\0'), 0);
+	assert_true(sample(buf_head(&b), "process_open_fds") == fds + 3);
+	for (i = 0; i < 3; i++)
+		close(extra[i]);
+	buf_free(&b);
+}
+
+/* Every sample of the instance reads its own field: with every 32-bit word
+ * of the slot different, no two samples (histograms, errors and process
+ * figures aside) show the same number. A row of the table pointing at the
+ * wrong field shows as a repeat. */
+static void
+test_render_rows_distinct(void **state)
+{
+	struct buf b = { 0 };
+	uint32_t *w = (uint32_t *)(void *)stats_self;
+	char *text, *line, *save = NULL, *sp;
+	char seen[400][32];
+	size_t i, n = sizeof(struct stats_slot) / 4, nseen = 0, k;
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		w[i] = (uint32_t)(i * 7 + 3);
+	stats.nerr = 0;
+	stats.nicap = 0;
+	assert_int_equal(buf_init(&b, 64), 0);
+	assert_int_equal(stats_render(&b), 0);
+	assert_int_equal(buf_appendf(&b, "%c", '\0'), 0);
+	text = strdup(buf_head(&b));
+	assert_non_null(text);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#' || strncmp(line, "process_", 8) == 0 ||
+		    strncmp(line, "tproxyd_build_info", 18) == 0 ||
+		    strstr(line, "_bucket{") || strstr(line, "_sum") ||
+		    strstr(line, "_count"))
+			continue;
+		sp = strrchr(line, ' ');
+		assert_non_null(sp);
+		for (k = 0; k < nseen; k++)
+			if (strcmp(seen[k], sp + 1) == 0)
+				fail_msg("%s: value seen before", line);
+		assert_true(nseen < 400 && strlen(sp + 1) < 32);
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", sp + 1);
+	}
+	assert_true(nseen > 60);
+	free(text);
+	buf_free(&b);
+	memset(stats_self, 0, sizeof(*stats_self));
+}
+
 int
 main(void)
 {
@@ -322,6 +591,11 @@ main(void)
 		cmocka_unit_test(test_sum_errors_overflow),
 		cmocka_unit_test(test_count_into_own_slot),
 		cmocka_unit_test(test_render_format),
+		cmocka_unit_test(test_result_class),
+		cmocka_unit_test(test_parse_pstat),
+		cmocka_unit_test(test_request_duration),
+		cmocka_unit_test(test_process_self),
+		cmocka_unit_test(test_render_rows_distinct),
 		cmocka_unit_test(test_shared_across_fork),
 	};
 
