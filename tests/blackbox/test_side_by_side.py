@@ -439,3 +439,20 @@ def test_socket_rule_not_restricted(two_lans, tmp_path):
     squid_rules(t, "del", tproxy_only=["-i", IF1], socket_only=["-i", IF1])
     squid_rules(t, "add", tproxy_only=["-i", IF1])
     s.route({1: "squid", 2: None})
+
+
+@pytest.mark.parametrize("only", [[], ["-i", IF2], ["!", "-i", IF1]],
+                         ids=["every_if", "i_lan2", "not_i_lan1"])
+def test_setup_refuses_squid_rule_on_its_interface(two_lans, tmp_path,
+                                                   only):
+    """A TPROXY rule of Squid's that can take packets from tproxyd's
+    interface still conflicts: setup refuses and changes nothing."""
+    t, squid, tpd = two_lans
+    s = Scene(t, squid, tpd, tmp_path, "nft")
+    squid_rules(t, "add", tproxy_only=only)
+    before = snapshot(t)
+    p = s.ctl("setup", "-f", tpd.conf, *SIDE_OPTS)
+    assert p.returncode != 0, p.stdout
+    assert "already intercepts port 80" in p.stderr, p.stderr
+    assert "nothing was changed" in p.stderr, p.stderr
+    assert snapshot(t) == before
