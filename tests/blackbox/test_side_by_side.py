@@ -456,3 +456,31 @@ def test_setup_refuses_squid_rule_on_its_interface(two_lans, tmp_path,
     assert "already intercepts port 80" in p.stderr, p.stderr
     assert "nothing was changed" in p.stderr, p.stderr
     assert snapshot(t) == before
+
+
+@pytest.mark.parametrize("backend", ["nft", "iptables"])
+def test_doctor_wants_tproxyd_mark_kept(two_lans, tmp_path, backend):
+    """Without the ACCEPT line of doc/migrating.md, Squid's DIVERT
+    (--set-mark 1) overwrites the mark of tproxyd's connections. With
+    Squid's table 100 delivering locally too, they still arrive, but the
+    mark is no longer tproxyd's: doctor FAILs fw.mark where netfilter runs
+    Squid's chain after tproxyctl's (nft), and adding the line clears
+    it."""
+    t, squid, tpd = two_lans
+    s = Scene(t, squid, tpd, tmp_path, backend)
+    squid_rules(t, "add", tproxy_only=["-i", IF1])
+    s.must_ctl("setup", "-f", tpd.conf, "--backend", backend, *SIDE_OPTS)
+    rc, checks, p = doctor(t, "-f", tpd.conf, "--state", tmp_path / "state",
+                           "--backend", backend, *SIDE_OPTS)
+    if backend == "nft":
+        assert fails(checks) == ["fw.mark.ipv4", "fw.mark.ipv6"], p.stdout
+        assert rc == 1
+    else:
+        # tproxyctl's iptables chain comes first in the same PREROUTING
+        # and its socket rule accepts: Squid's DIVERT never sees them.
+        assert fails(checks) == [] and rc == 0, p.stdout
+    s.route({1: "squid", 2: "tproxyd"})
+    for f in FAMILIES:
+        must(t, t.rtr, [IPT[f], "-w", "-t", "mangle", "-I", "PREROUTING",
+                        "-m", "mark", "--mark", KEEP, "-j", "ACCEPT"])
+    s.doctor(*SIDE_OPTS)
