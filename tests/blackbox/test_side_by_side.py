@@ -20,6 +20,11 @@ saw (the client's own: both proxies spoof at once), and the access.logs
 read after a marker request sent through each proxy's forward port has
 been logged, so an absent line is really absent, not late.
 
+Also: only Squid's TPROXY rule may be kept to LAN 1 (its socket rule
+kept there too makes Squid's requests hang); setup still refuses a Squid
+rule that can take packets of its --iface; doctor FAILs fw.mark without
+the ACCEPT line that keeps tproxyd's mark out of Squid's DIVERT.
+
 Everything runs in per-run namespaces, every wait has a deadline, and
 the topology's cleanup stops Squid, tproxyd and the origin and removes
 the namespaces.
