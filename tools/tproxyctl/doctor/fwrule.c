@@ -432,7 +432,6 @@ dr_fw_ipt_rule(const char *r, const struct fw_pkt *p, struct fw_rule *d)
 	}
 }
 
-
 /* Input interfaces ------------------------------------------------------- */
 
 /* Does pattern pat (a name, iptables' "eth+" or nft's "eth*") cover
