@@ -35,6 +35,11 @@ test="$test bash-completion"
 # (tests/blackbox/test_helpers_rewrite.py).
 test="$test squidguard"
 
+# squid-openssl: Debian's Squid (/usr/sbin/squid, the bench's flavour) run
+# beside tproxyd as doc/migrating.md's "Side by side" has it
+# (tests/blackbox/test_side_by_side.py).
+test="$test squid-openssl"
+
 # ngtcp2-client: Debian's QUIC client (gtlsclient), whose Initial packets
 # the QUIC reader must read (tests/blackbox/test_quic_initial.py,
 # scripts/quic-capture.py).

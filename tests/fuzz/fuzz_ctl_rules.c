@@ -66,6 +66,8 @@ check_fw(const char *line, int fam, int any_state)
 	FUZZ_CHECK(memchr(d.target, '\0', sizeof(d.target)) != NULL);
 	memset(&d, 0, sizeof(d));
 	dr_fw_ipt_rule(line, &p, &d);
+	FUZZ_CHECK((unsigned)dr_fw_iif_may_match(line, 0, "lan2") <= 1);
+	FUZZ_CHECK((unsigned)dr_fw_iif_may_match(line, 1, "lan2") <= 1);
 	FUZZ_CHECK(d.m == FW_NO || d.m == FW_YES || d.m == FW_MAYBE);
 	FUZZ_CHECK(d.v >= FW_NONE && d.v <= FW_GOTO);
 	FUZZ_CHECK(memchr(d.target, '\0', sizeof(d.target)) != NULL);

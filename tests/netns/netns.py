@@ -47,6 +47,9 @@ CLI4, RTR_CLI4, RTR_SRV4, SRV4 = ("198.18.1.2", "198.18.1.1", "198.18.2.1",
                                   "198.18.2.2")
 CLI6, RTR_CLI6, RTR_SRV6, SRV6 = ("2001:db8:1::2", "2001:db8:1::1",
                                   "2001:db8:2::1", "2001:db8:2::2")
+# The second client network of TwoClientTopology.
+CLI2_4, RTR_CLI2_4 = "198.18.3.2", "198.18.3.1"
+CLI2_6, RTR_CLI2_6 = "2001:db8:3::2", "2001:db8:3::1"
 
 
 def new_prefix():
@@ -285,3 +288,35 @@ class Topology:
             self.cleanup()
             if self.problems:
                 print("\n".join(self.problems), file=sys.stderr)
+
+
+class TwoClientTopology(Topology):
+    """The topology above plus a second client network on its own router
+    interface (two LANs behind one router, e.g. one served by Squid and
+    one by tproxyd during a migration):
+
+        <prefix>-cl2  c0 198.18.3.2/24 ---- r2 198.18.3.1/24  <prefix>-rtr
+                         2001:db8:3::2/64      2001:db8:3::1/64
+
+    The first client, the router's r0/r1 and the server are as in
+    Topology; self.cli2 is the second client's namespace."""
+
+    def __init__(self, prefix=None):
+        super().__init__(prefix)
+        self.cli2 = self.prefix + "-cl2"
+        self.namespaces.append(self.cli2)
+
+    def _setup(self):
+        super()._setup()
+        self._ip("-n", self.cli2, "link", "add", "c0", "type", "veth",
+                 "peer", "name", "r2", "netns", self.rtr)
+        for ns, dev, a4, a6 in [(self.cli2, "c0", CLI2_4, CLI2_6),
+                                (self.rtr, "r2", RTR_CLI2_4, RTR_CLI2_6)]:
+            self._ip("-n", ns, "addr", "add", a4 + "/24", "dev", dev)
+            self._ip("-n", ns, "-6", "addr", "add", a6 + "/64", "dev", dev,
+                     "nodad")
+            self._ip("-n", ns, "link", "set", dev, "up")
+        self._ip("-n", self.cli2, "route", "add", "default", "via",
+                 RTR_CLI2_4)
+        self._ip("-n", self.cli2, "-6", "route", "add", "default", "via",
+                 RTR_CLI2_6)

@@ -203,12 +203,65 @@ test_full_mask(void **state)
 	assert_int_equal(d.rewrite, 0);
 }
 
+/* Input interface matches: can the rule see packets from interface
+ * "lan2"? (Squid's TPROXY rule kept to another LAN during a migration is
+ * no conflict for tproxyctl setup --iface lan2.) */
+static const struct iif_row {
+	int         ipt;
+	const char *rule;
+	int         may;
+} iif_rows[] = {
+	{ 1, "-A PREROUTING -i lan1 -p tcp -m tcp --dport 80 -j TPROXY "
+	  "--on-port 3129 --on-ip 0.0.0.0 --tproxy-mark 0x1/0x1", 0 },
+	{ 1, "-A PREROUTING -i lan2 -p tcp -m tcp --dport 80 -j TPROXY", 1 },
+	{ 1, "-A PREROUTING ! -i lan2 -p tcp -m tcp --dport 80 -j TPROXY", 0 },
+	{ 1, "-A PREROUTING ! -i lan1 -p tcp -m tcp --dport 80 -j TPROXY", 1 },
+	{ 1, "-A PREROUTING -i lan+ -p tcp -j TPROXY", 1 },
+	{ 1, "-A PREROUTING -i eth+ -p tcp -j TPROXY", 0 },
+	{ 1, "-A PREROUTING -p tcp --dport 80 -j TPROXY", 1 },
+	{ 1, "-A PREROUTING -i lan1 -o lan2 -j ACCEPT", 0 },
+	{ 1, "-A PREROUTING -o lan2 -j ACCEPT", 1 },
+	{ 1, "-A PREROUTING -i", 1 },
+	{ 0, "iifname \"lan1\" tcp dport 80 tproxy ip to :3129", 0 },
+	{ 0, "iifname \"lan2\" tcp dport 80 tproxy ip to :3129", 1 },
+	{ 0, "iifname != \"lan2\" tcp dport 80 tproxy ip to :3129", 0 },
+	{ 0, "iifname != \"lan1\" tcp dport 80 tproxy ip to :3129", 1 },
+	{ 0, "iifname { \"lan1\", \"lan3\" } tcp dport 80 tproxy to :3129",
+	  0 },
+	{ 0, "iifname { \"lan1\", \"lan2\" } tcp dport 80 tproxy to :3129",
+	  1 },
+	{ 0, "iifname != { \"lan1\", \"lan2\" } tproxy to :3129", 0 },
+	{ 0, "iifname \"lan*\" tcp dport 80 tproxy ip to :3129", 1 },
+	{ 0, "iif \"lan1\" tcp dport 80 tproxy ip to :3129", 0 },
+	{ 0, "meta iifname \"lan1\" tproxy ip to :3129", 0 },
+	{ 0, "tcp dport 80 tproxy ip to :3129 comment \"iifname lan1\"", 1 },
+	{ 0, "oifname \"lan1\" accept", 1 },
+	{ 0, "iifname", 1 },
+};
+
+static void
+test_iif(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(iif_rows) / sizeof(iif_rows[0]); i++) {
+		const struct iif_row *r = &iif_rows[i];
+		int got = dr_fw_iif_may_match(r->rule, r->ipt, "lan2");
+
+		if (got != r->may)
+			fail_msg("iif row %zu `%s`: %d, want %d", i, r->rule,
+				 got, r->may);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_full_mask),
+		cmocka_unit_test(test_iif),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

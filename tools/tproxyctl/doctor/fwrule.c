@@ -432,3 +432,63 @@ dr_fw_ipt_rule(const char *r, const struct fw_pkt *p, struct fw_rule *d)
 	}
 }
 
+/* Input interfaces ------------------------------------------------------- */
+
+/* Does pattern pat (a name, iptables' "eth+" or nft's "eth*") cover
+ * interface ifname? */
+static int
+ifname_covers(const char *pat, const char *ifname)
+{
+	size_t l = strlen(pat);
+
+	if (l && (pat[l - 1] == '+' || pat[l - 1] == '*'))
+		return strncmp(pat, ifname, l - 1) == 0;
+	return strcmp(pat, ifname) == 0;
+}
+
+/* Does one of the names in v (a name, or a set as nft_value joins it:
+ * `{ "a", "b" } `) cover ifname? */
+static int
+iflist_covers(const char *v, const char *ifname)
+{
+	char buf[512], *w, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (w = strtok_r(buf, " {},\"", &save); w;
+	     w = strtok_r(NULL, " {},\"", &save))
+		if (ifname_covers(w, ifname))
+			return 1;
+	return 0;
+}
+
+int
+dr_fw_iif_may_match(const char *r, int ipt, const char *ifname)
+{
+	char buf[1024], *tok[128], val[512];
+	size_t n = split(r, buf, sizeof(buf), tok, 128), i, j;
+	int neg, cov;
+
+	for (i = 0; i < n; i++) {
+		if (ipt) {
+			if ((strcmp(tok[i], "-i") &&
+			     strcmp(tok[i], "--in-interface")) || i + 1 >= n)
+				continue;
+			neg = i > 0 && !strcmp(tok[i - 1], "!");
+			cov = ifname_covers(tok[i + 1], ifname);
+		} else {
+			if (strcmp(tok[i], "iifname") && strcmp(tok[i], "iif"))
+				continue;
+			j = i + 1;
+			neg = j < n && !strcmp(tok[j], "!=");
+			if (j < n && (neg || !strcmp(tok[j], "==")))
+				j++;
+			nft_value(tok, n, &j, val, sizeof(val));
+			if (val[0] == '\0')
+				continue;
+			cov = iflist_covers(val, ifname);
+		}
+		if (cov == neg)
+			return 0;
+	}
+	return 1;
+}

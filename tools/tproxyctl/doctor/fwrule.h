@@ -35,4 +35,14 @@ struct fw_rule {
 void dr_fw_nft_rule(const char *r, const struct fw_pkt *p, struct fw_rule *d);
 void dr_fw_ipt_rule(const char *r, const struct fw_pkt *p, struct fw_rule *d);
 
+/*
+ * Whether rule r (an iptables-save "-A" line if ipt, else nft's text) can
+ * match a packet that arrives on interface ifname, as far as its input
+ * interface matches go: 0 when it names only other input interfaces
+ * (`-i eth0`, `iifname "eth0"`, `iifname { "a", "b" }`, wildcards `eth+`
+ * and `"eth*"`) or excludes ifname (`! -i eth1`, `iifname != "eth1"`),
+ * else 1 (no such match, or one that covers ifname).
+ */
+int dr_fw_iif_may_match(const char *r, int ipt, const char *ifname);
+
 #endif

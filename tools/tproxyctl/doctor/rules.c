@@ -33,6 +33,23 @@ is_ours(const char *where)
 		strstr(where, "TPROXYD_");
 }
 
+/* Can rule e see packets of the interfaces tproxyctl captures on? With
+ * --iface (not bridged), a rule restricted to other input interfaces
+ * cannot: another proxy on other LANs (side by side during a migration,
+ * doc/migrating.md) is no conflict. */
+static int
+may_arrive(const struct plan_opts *o, const struct ent *e)
+{
+	size_t i;
+
+	if (o->niface == 0 || o->bridge)
+		return 1;
+	for (i = 0; i < o->niface; i++)
+		if (dr_ent_may_arrive(e, o->iface[i]))
+			return 1;
+	return 0;
+}
+
 int
 doctor_foreign_capture(const struct plan_opts *o, struct sbuf *err)
 {
@@ -54,7 +71,7 @@ doctor_foreign_capture(const struct plan_opts *o, struct sbuf *err)
 			for (k = 0; k < nd; k++)
 				if (dr_ent_has_port(e, dport[k]))
 					break;
-			if (k == nd)
+			if (k == nd || !may_arrive(o, e))
 				continue;
 			sbuf_printf(err, "tproxyctl: conflicting existing "
 				    "rule in %s: `%s` already intercepts port "

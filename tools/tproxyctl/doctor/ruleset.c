@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "../backend.h"
+#include "fwrule.h"
 #include "ruleset.h"
 
 /* The three sets of paths (see ruleset.h), read once, kept until exit. */
@@ -63,9 +64,26 @@ dr_ent_has_port(const struct ent *e, unsigned port)
 	return 0;
 }
 
+int
+dr_ent_may_arrive(const struct ent *e, const char *ifname)
+{
+	return dr_fw_iif_may_match(e->text, e->ipt, ifname) &&
+		(e->via[0] == '\0' ||
+		 dr_fw_iif_may_match(e->via, e->ipt, ifname));
+}
+
+/* Whether rule r matches on input interfaces (then it is the via of the
+ * rules of the chain it jumps to). */
+static int
+has_iif(const char *r, int ipt)
+{
+	return ipt ? strstr(r, " -i ") != NULL :
+		strstr(r, "iifname ") != NULL || strstr(r, "iif ") != NULL;
+}
+
 static struct ent *
 ent_add(struct walk *w, enum ent_type t, int fams, const char *text,
-	const char *where)
+	const char *where, const char *via)
 {
 	struct ent *e = realloc(w->e, (w->n + 1) * sizeof(*e));
 
@@ -78,6 +96,8 @@ ent_add(struct walk *w, enum ent_type t, int fams, const char *text,
 	e->fams = fams;
 	snprintf(e->text, sizeof(e->text), "%s", text);
 	snprintf(e->where, sizeof(e->where), "%s", where);
+	snprintf(e->via, sizeof(e->via), "%s", via ? via : "");
+	e->ipt = strncmp(where, "nft ", 4) != 0;
 	return e;
 }
 
@@ -266,7 +286,8 @@ udp_action(const char *r)
 }
 
 static void
-nft_walk(struct walk *w, const struct dr_chain *c, enum path pt, int depth)
+nft_walk(struct walk *w, const struct dr_chain *c, enum path pt, int depth,
+	 const char *via)
 {
 	char where[256];
 	size_t i;
@@ -278,7 +299,8 @@ nft_walk(struct walk *w, const struct dr_chain *c, enum path pt, int depth)
 		int fams = nft_fams(c, r), ua;
 
 		if (pt == PATH_PRE && (q = strstr(r, "tproxy ")) != NULL) {
-			struct ent *e = ent_add(w, ENT_TPROXY, fams, r, where);
+			struct ent *e = ent_add(w, ENT_TPROXY, fams, r, where,
+						via);
 			const char *to = strstr(q, " to ");
 
 			if ((q = strstr(r, "dport ")) != NULL)
@@ -295,10 +317,10 @@ nft_walk(struct walk *w, const struct dr_chain *c, enum path pt, int depth)
 		} else if (pt == PATH_PRE &&
 			   (strstr(r, "socket transparent 1") ||
 			    strstr(r, "socket exists"))) {
-			ent_add(w, ENT_SOCKET, fams, r, where);
+			ent_add(w, ENT_SOCKET, fams, r, where, via);
 		} else if (pt != PATH_PRE &&
 			   (ua = udp_action(r)) >= 0) {
-			struct ent *e = ent_add(w, ua, fams, r, where);
+			struct ent *e = ent_add(w, ua, fams, r, where, via);
 
 			if ((q = strstr(r, "dport ")) != NULL)
 				parse_ports(q + 6, e);
@@ -309,11 +331,12 @@ nft_walk(struct walk *w, const struct dr_chain *c, enum path pt, int depth)
 
 			if (sscanf(q + 5, "%63s", target) == 1 && depth < 8 &&
 			    (t = nft_find(c->fam, c->table, target)) != NULL)
-				nft_walk(w, t, pt, depth + 1);
+				nft_walk(w, t, pt, depth + 1,
+					 has_iif(r, 0) ? r : via);
 		} else if ((strstr(r, "accept") || strstr(r, "return")) &&
 			   (strstr(r, "saddr ") || strstr(r, "daddr ")) &&
 			   !strstr(r, "mark set")) {
-			ent_add(w, ENT_BYPASS, fams, r, where);
+			ent_add(w, ENT_BYPASS, fams, r, where, via);
 		}
 	}
 }
@@ -322,7 +345,7 @@ nft_walk(struct walk *w, const struct dr_chain *c, enum path pt, int depth)
 
 static void
 ipt_walk(struct walk *w, struct dr_chain *ch, size_t nch_, const char *name,
-	 int fam, const char *table, int depth)
+	 int fam, const char *table, int depth, const char *via)
 {
 	struct dr_chain *c = NULL;
 	char where[256];
@@ -345,14 +368,15 @@ ipt_walk(struct walk *w, struct dr_chain *ch, size_t nch_, const char *name,
 		if (!strcmp(table, "filter") &&
 		    (!strcmp(target, "REJECT") || !strcmp(target, "DROP")) &&
 		    (ua = udp_action(r)) >= 0) {
-			struct ent *e = ent_add(w, ua, fam, r, where);
+			struct ent *e = ent_add(w, ua, fam, r, where, via);
 
 			if ((q = strstr(r, "--dport ")) != NULL)
 				parse_ports(q + 8, e);
 			else if ((q = strstr(r, "--dports ")) != NULL)
 				parse_ports(q + 9, e);
 		} else if (!strcmp(target, "TPROXY")) {
-			struct ent *e = ent_add(w, ENT_TPROXY, fam, r, where);
+			struct ent *e = ent_add(w, ENT_TPROXY, fam, r, where,
+						via);
 
 			if ((q = strstr(r, "--dport ")) != NULL)
 				parse_ports(q + 8, e);
@@ -361,16 +385,17 @@ ipt_walk(struct walk *w, struct dr_chain *ch, size_t nch_, const char *name,
 			if ((q = strstr(r, "--on-port ")) != NULL)
 				e->onport = (unsigned)strtoul(q + 10, NULL, 10);
 		} else if (strstr(r, "-m socket")) {
-			ent_add(w, ENT_SOCKET, fam, r, where);
+			ent_add(w, ENT_SOCKET, fam, r, where, via);
 		} else if ((!strcmp(target, "RETURN") ||
 			    !strcmp(target, "ACCEPT")) &&
 			   (strstr(r, " -s ") || strstr(r, " -d "))) {
-			ent_add(w, ENT_BYPASS, fam, r, where);
+			ent_add(w, ENT_BYPASS, fam, r, where, via);
 		} else if (target[0]) {
 			for (k = 0; k < nch_; k++)
 				if (!strcmp(ch[k].name, target))
 					ipt_walk(w, ch, nch_, target, fam,
-						 table, depth + 1);
+						 table, depth + 1,
+						 has_iif(r, 1) ? r : via);
 		}
 	}
 }
@@ -445,7 +470,7 @@ ipt_collect(int fam, const char *table, const char *start, enum path pt)
 	ch = dr_ipt_parse(sbuf_str(&out), &n);
 	snprintf(wname, sizeof(wname), "%s %s %s", fam == PLAN_V4 ?
 		 "iptables" : "ip6tables", table, start);
-	ipt_walk(walk_new(pt, wname), ch, n, start, fam, table, 0);
+	ipt_walk(walk_new(pt, wname), ch, n, start, fam, table, 0, NULL);
 	dr_chains_free(ch, n);
 	sbuf_free(&out);
 }
@@ -486,7 +511,7 @@ collect_rules(void)
 				 nch[i].fam, nch[i].table, nch[i].name);
 			w = walk_new(pt, name);
 			snprintf(w->dev, sizeof(w->dev), "%s", nch[i].dev);
-			nft_walk(w, &nch[i], pt, 0);
+			nft_walk(w, &nch[i], pt, 0, NULL);
 		}
 	}
 	sbuf_free(&out);

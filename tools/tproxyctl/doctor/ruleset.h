@@ -21,15 +21,19 @@ enum ent_type { ENT_BYPASS, ENT_SOCKET, ENT_TPROXY, ENT_UDP_REJECT,
 
 /* One such rule: the families it applies to, its destination ports (none:
  * every port), TPROXY's on-port, the rule's text and where it is
- * ("nft inet tproxyd prerouting", "iptables mangle TPROXYD_PREROUTING"). */
+ * ("nft inet tproxyd prerouting", "iptables mangle TPROXYD_PREROUTING");
+ * ipt: text is an iptables-save line; via: the nearest jump on the way to
+ * it that matches on input interfaces, if any (its text). */
 struct ent {
 	enum ent_type type;
 	int      fams;
 	unsigned dport[PLAN_MAX_PORTS];
 	size_t   ndport;
 	unsigned onport;
+	int      ipt;
 	char     text[256];
 	char     where[256];
+	char     via[256];
 };
 
 /* One path through a hook (a base chain, jumps inlined). */
@@ -89,6 +93,10 @@ size_t dr_nft_chains(const struct dr_chain **chains);
  * dr_chains_free(). */
 struct dr_chain *dr_ipt_parse(const char *text, size_t *n);
 void dr_chains_free(struct dr_chain *c, size_t n);
+
+/* Whether e (and the jump that led to it) can match packets arriving on
+ * interface ifname (see dr_fw_iif_may_match()). */
+int dr_ent_may_arrive(const struct ent *e, const char *ifname);
 
 /* Whether e applies to destination port port (no port match: every
  * port; a range a-b is stored as its two ends). */
