@@ -32,6 +32,8 @@ COMPLDIR := $(PREFIX)/share/bash-completion/completions
 # operator to import or point rule_files at.
 DATADIR  := $(PREFIX)/share/tproxyd
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
+# Examples (the systemd drop-in for WCCP GRE forwarding); named in messages.
+EXAMPLEDIR := $(PREFIX)/share/doc/tproxyd/examples
 CONF     := $(SYSCONFDIR)/tproxyd/tproxyd.conf
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
@@ -56,7 +58,8 @@ VERSION  := 0.1.0
 # needs is added to them ("override"), so the warnings and -Werror stay.
 CFLAGS   ?= $(OPT) -g
 override CPPFLAGS += -Isrc -D_GNU_SOURCE -DTPROXYD_VERSION=\"$(VERSION)\" \
-            -DTPROXYD_CONF=\"$(CONF)\" -MMD -MP
+            -DTPROXYD_CONF=\"$(CONF)\" \
+            -DTPROXYD_EXAMPLES=\"$(EXAMPLEDIR)\" -MMD -MP
 override CFLAGS   += -std=gnu11 $(WARN) $(SANFLAGS) -fno-strict-aliasing
 override LDFLAGS  += $(SANFLAGS)
 # libssl/libcrypto: src/tls/cert.c reads and checks server certificates.
@@ -82,11 +85,12 @@ all: deps-build $(B)/tproxyd $(B)/tproxyctl
 
 # The compiled-in paths: $(B)/paths.txt is rewritten only when they change,
 # and what compiles them in depends on it.
-PATHS_NOW := CONF=$(CONF)
+PATHS_NOW := CONF=$(CONF) EXAMPLES=$(EXAMPLEDIR)
 ifneq ($(PATHS_NOW),$(shell cat $(B)/paths.txt 2>/dev/null))
 $(shell mkdir -p $(B) && echo '$(PATHS_NOW)' > $(B)/paths.txt)
 endif
-$(B)/src/core/main.o $(B)/tools/tproxyctl/doctor/tproxyd.o: $(B)/paths.txt
+$(B)/src/core/main.o $(B)/tools/tproxyctl/doctor/tproxyd.o \
+$(B)/src/wccp/wccp2.o: $(B)/paths.txt
 $(B)/paths.txt: ;
 
 deps-build:
