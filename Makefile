@@ -415,8 +415,9 @@ demo: all
 	@sh scripts/demo.sh $(B)
 
 # `make install`: binaries, configuration (never replacing a file that is
-# there: the administrator's), man pages, systemd units. It refuses
-# binaries that would read another configuration file than the one it
+# there: the administrator's), man pages, systemd units, the drop-in for
+# WCCP GRE forwarding (an example: the operator copies it into /etc). It
+# refuses binaries that would read another configuration file than the one it
 # installs. $(B)/installed.txt lists what it installed; `make uninstall`
 # removes exactly that (with the same DESTDIR), except configuration files:
 # those that were there before install are not in the list, and those whose
@@ -462,7 +463,11 @@ install: all
 			> $(DESTDIR)$(UNITDIR)/$$u.service || exit 1; \
 		chmod 644 $(DESTDIR)$(UNITDIR)/$$u.service; \
 	done
+	install -d $(DESTDIR)$(EXAMPLEDIR)
+	install -m 644 packaging/tproxyd.service.d/wccp-gre.conf \
+		$(DESTDIR)$(EXAMPLEDIR)/
 	printf '%s\n' $(SBINDIR)/tproxyd $(SBINDIR)/tproxyctl \
+		$(EXAMPLEDIR)/wccp-gre.conf \
 		$(MANDIR)/man8/tproxyd.8 $(MANDIR)/man8/tproxyctl.8 \
 		$(MANDIR)/man5/tproxyd.conf.5 $(UNITDIR)/tproxyd.service \
 		$(UNITDIR)/tproxyctl.service $(COMPLDIR)/tproxyd \
@@ -490,6 +495,8 @@ uninstall:
 	@rmdir $(DESTDIR)$(SYSCONFDIR)/tproxyd 2>/dev/null || true
 	@rmdir $(DESTDIR)$(DATADIR)/grafana $(DESTDIR)$(DATADIR)/prometheus \
 		$(DESTDIR)$(DATADIR) 2>/dev/null || true
+	@rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(PREFIX)/share/doc/tproxyd \
+		2>/dev/null || true
 	rm -f $(INSTALLED)
 
 clean:
