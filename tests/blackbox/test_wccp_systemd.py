@@ -120,3 +120,39 @@ def test_unit_with_and_without_the_dropin(wtopo, installed, tmp_path,
         assert box.poweroff() == 0
     finally:
         box.kill()
+
+
+def exposure(root):
+    """systemd-analyze security of ROOT's tproxyd.service (with its
+    drop-ins), offline: (overall exposure, {check: line} of the failed
+    checks)."""
+    p = subprocess.run(["systemd-analyze", "security", "--offline=yes",
+                        "--root=%s" % root, "--no-pager",
+                        "tproxyd.service"], capture_output=True, text=True,
+                       timeout=60)
+    out = p.stdout
+    last = [ln for ln in out.splitlines() if "Overall exposure" in ln]
+    assert last, out + p.stderr
+    failed = {ln.split()[1]: ln for ln in out.splitlines()
+              if ln.startswith("\u2717")}
+    return float(last[0].split(":")[1].split()[0]), failed
+
+
+def test_dropin_exposure(installed, tmp_path):
+    """What the drop-in costs in systemd's own measure: from 2.0 to 2.2,
+    and only by what it adds (CAP_NET_ADMIN, netlink sockets, the TUN
+    device in the device list)."""
+    root = tmp_path / "root"
+    sysd = root / "etc/systemd/system"
+    sysd.mkdir(parents=True)
+    shutil.copy2(installed / "usr/local/lib/systemd/system/tproxyd.service",
+                 sysd)
+    before, failed0 = exposure(root)
+    (sysd / "tproxyd.service.d").mkdir()
+    shutil.copy2(installed / DROPIN, sysd / "tproxyd.service.d")
+    after, failed1 = exposure(root)
+    assert before <= 2.0 and after <= 2.2, (before, after)
+    new = sorted(set(failed1) - set(failed0))
+    assert new == ["CapabilityBoundingSet=~CAP_NET_ADMIN",
+                   "RestrictAddressFamilies=~AF_NETLINK"], new
+    assert "/dev/net/tun:rw" in failed1["DeviceAllow="]
