@@ -571,6 +571,39 @@ def test_gre_with_the_capabilities_of_the_dropin_joins(wtopo, tmp_path):
     stop_cache(c1)
 
 
+def test_reconfigure_to_gre_without_privileges_stops_announcing(wtopo,
+                                                                 tmp_path):
+    """L2 forwarding, then a reconfiguration to GRE: the privileges GRE
+    needs were dropped at start-up, so the cache says why and sends the
+    routers nothing more (they remove it), instead of announcing GRE."""
+    t = wtopo
+    state = start_router(t, tmp_path, "--cache-timeout", "12")
+    l2 = ["http_port 3128", "wccp2_router %s" % RTR,
+          "wccp2_forwarding_method l2", "wccp2_return_method l2",
+          "wccp2_service dynamic 80",
+          "wccp2_service_info 80 protocol=tcp flags=src_ip_hash "
+          "priority=240 ports=80"]
+    c1 = start_cache(t, t.c1, tmp_path / "c1", l2, [3128])
+
+    def in_view(s):
+        return C1 in s.get("view", {}).get("dynamic:80", [])
+    wait_state(state, in_view, 15, "the cache in the router's view")
+    c1.conf.write_text(c1.conf.read_text().replace(
+        "wccp2_forwarding_method l2", "wccp2_forwarding_method gre").replace(
+        "wccp2_return_method l2", "wccp2_return_method gre"))
+    c1.kill(signal.SIGHUP)
+    c1.wait_cache("ERROR: WCCPv2 GRE forwarding: cannot open the raw GRE "
+                  "socket: Operation not permitted (tproxyd needs the "
+                  "CAP_NET_RAW capability)", 5)
+    c1.wait_cache("ERROR: WCCPv2: not announcing this cache to the "
+                  "routers: GRE forwarding cannot work", 5)
+    n = read_state(state)["here_i_am"][C1]
+    wait_state(state, lambda s: not in_view(s), 20,
+               "the router removing the silent cache")
+    assert read_state(state)["here_i_am"][C1] == n
+    stop_cache(c1)
+
+
 def test_gre_device_lost_leaves_the_group(wtopo, tmp_path):
     """GRE forwarding stops working while running (the TUN device set
     down, then removed): the cache stops announcing itself, so the router
