@@ -43,7 +43,6 @@
 #include "stats/stats.h"
 #include "udp/udp.h"
 #include "wccp/gre.h"
-#include "wccp/gre.h"
 #include "wccp/wccp2.h"
 
 #ifndef TPROXYD_CONF
