@@ -32,6 +32,8 @@ COMPLDIR := $(PREFIX)/share/bash-completion/completions
 # operator to import or point rule_files at.
 DATADIR  := $(PREFIX)/share/tproxyd
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
+# Examples (the systemd drop-in for WCCP GRE forwarding); named in messages.
+EXAMPLEDIR := $(PREFIX)/share/doc/tproxyd/examples
 CONF     := $(SYSCONFDIR)/tproxyd/tproxyd.conf
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
@@ -56,7 +58,8 @@ VERSION  := 0.1.0
 # needs is added to them ("override"), so the warnings and -Werror stay.
 CFLAGS   ?= $(OPT) -g
 override CPPFLAGS += -Isrc -D_GNU_SOURCE -DTPROXYD_VERSION=\"$(VERSION)\" \
-            -DTPROXYD_CONF=\"$(CONF)\" -MMD -MP
+            -DTPROXYD_CONF=\"$(CONF)\" \
+            -DTPROXYD_EXAMPLES=\"$(EXAMPLEDIR)\" -MMD -MP
 override CFLAGS   += -std=gnu11 $(WARN) $(SANFLAGS) -fno-strict-aliasing
 override LDFLAGS  += $(SANFLAGS)
 # libssl/libcrypto: src/tls/cert.c reads and checks server certificates.
@@ -82,11 +85,12 @@ all: deps-build $(B)/tproxyd $(B)/tproxyctl
 
 # The compiled-in paths: $(B)/paths.txt is rewritten only when they change,
 # and what compiles them in depends on it.
-PATHS_NOW := CONF=$(CONF)
+PATHS_NOW := CONF=$(CONF) EXAMPLES=$(EXAMPLEDIR)
 ifneq ($(PATHS_NOW),$(shell cat $(B)/paths.txt 2>/dev/null))
 $(shell mkdir -p $(B) && echo '$(PATHS_NOW)' > $(B)/paths.txt)
 endif
-$(B)/src/core/main.o $(B)/tools/tproxyctl/doctor/tproxyd.o: $(B)/paths.txt
+$(B)/src/core/main.o $(B)/tools/tproxyctl/doctor/tproxyd.o \
+$(B)/src/wccp/wccp2.o: $(B)/paths.txt
 $(B)/paths.txt: ;
 
 deps-build:
@@ -411,8 +415,9 @@ demo: all
 	@sh scripts/demo.sh $(B)
 
 # `make install`: binaries, configuration (never replacing a file that is
-# there: the administrator's), man pages, systemd units. It refuses
-# binaries that would read another configuration file than the one it
+# there: the administrator's), man pages, systemd units, the drop-in for
+# WCCP GRE forwarding (an example: the operator copies it into /etc). It
+# refuses binaries that would read another configuration file than the one it
 # installs. $(B)/installed.txt lists what it installed; `make uninstall`
 # removes exactly that (with the same DESTDIR), except configuration files:
 # those that were there before install are not in the list, and those whose
@@ -458,7 +463,11 @@ install: all
 			> $(DESTDIR)$(UNITDIR)/$$u.service || exit 1; \
 		chmod 644 $(DESTDIR)$(UNITDIR)/$$u.service; \
 	done
+	install -d $(DESTDIR)$(EXAMPLEDIR)
+	install -m 644 packaging/tproxyd.service.d/wccp-gre.conf \
+		$(DESTDIR)$(EXAMPLEDIR)/
 	printf '%s\n' $(SBINDIR)/tproxyd $(SBINDIR)/tproxyctl \
+		$(EXAMPLEDIR)/wccp-gre.conf \
 		$(MANDIR)/man8/tproxyd.8 $(MANDIR)/man8/tproxyctl.8 \
 		$(MANDIR)/man5/tproxyd.conf.5 $(UNITDIR)/tproxyd.service \
 		$(UNITDIR)/tproxyctl.service $(COMPLDIR)/tproxyd \
@@ -486,6 +495,8 @@ uninstall:
 	@rmdir $(DESTDIR)$(SYSCONFDIR)/tproxyd 2>/dev/null || true
 	@rmdir $(DESTDIR)$(DATADIR)/grafana $(DESTDIR)$(DATADIR)/prometheus \
 		$(DESTDIR)$(DATADIR) 2>/dev/null || true
+	@rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(PREFIX)/share/doc/tproxyd \
+		2>/dev/null || true
 	rm -f $(INSTALLED)
 
 clean:

@@ -196,6 +196,29 @@ open_learner(const struct cfg *c)
 }
 
 /*
+ * WCCPv2 GRE forwarding needs a raw socket and a TUN device (CAP_NET_RAW,
+ * CAP_NET_ADMIN, /dev/net/tun): open them while privileged (the process
+ * that runs WCCP uses or inherits them). Without them the cache must not
+ * join the routers' service group, where it would take traffic it cannot
+ * receive. Returns 0, or -1 after printing why.
+ */
+static int
+wccp_gre_open(const struct cfg *c)
+{
+	char err[256];
+
+	if (wccp2_gre_open(c, err, sizeof(err)) == 0)
+		return 0;
+	log_msg(LOG_CRIT, "FATAL: WCCPv2 GRE forwarding cannot work: %s; not "
+		"joining the WCCP routers' service group (%s)", err,
+		WCCP2_GRE_DROPIN_HINT);
+	fprintf(stderr, "tproxyd: FATAL: WCCPv2 GRE forwarding cannot work: "
+		"%s; not joining the WCCP routers' service group (%s)\n", err,
+		WCCP2_GRE_DROPIN_HINT);
+	return -1;
+}
+
+/*
  * max_filedescriptors: raise (or lower) RLIMIT_NOFILE, then tell the
  * budget (core/limits.c) the limit it must stay under, so it stops
  * accepting before running out (instead of failing accept() or a server
@@ -966,6 +989,8 @@ run(int foreground, int debug_level)
 	}
 	if (cur->workers == 1)
 		stats_attach(1);
+	if (wccp_gre_open(cur) < 0)
+		goto fail;
 	if (cur->workers == 1) {
 		/* One process: listeners first, while privileged. */
 		if (serve_init() < 0)
@@ -988,11 +1013,6 @@ run(int foreground, int debug_level)
 			"another tproxyd is running" : strerror(-rc));
 		goto fail;
 	}
-	/* WCCPv2 GRE forwarding needs a raw socket and a TUN device
-	 * (CAP_NET_RAW, CAP_NET_ADMIN): with workers, open them now; kid1
-	 * inherits them and runs WCCP. */
-	if (cur->workers > 1)
-		wccp2_gre_open(cur);
 	/* Workers open their listeners after this: drop_privileges() keeps
 	 * what that needs (CAP_NET_RAW for tproxy ports,
 	 * CAP_NET_BIND_SERVICE for ports < 1024). */

@@ -142,12 +142,27 @@ wccp2_flow_returns(int v)
 /*
  * Open the raw IPPROTO_GRE socket and the TUN device (CAP_NET_RAW and
  * CAP_NET_ADMIN: call while privileged). Idempotent: a second call keeps
- * what is open. Does not touch the event loop, so the master of several
- * workers may call it before dropping privileges; kid1 inherits the
- * descriptors. Returns 0 (also when c does not use GRE forwarding), or
- * -1 after logging why.
+ * what is open. Does not touch the event loop, so it runs at start-up
+ * before the privileges are dropped (every process count); the worker
+ * that runs WCCP inherits the descriptors. Returns 0 (also when c does
+ * not use GRE forwarding), or -1 with the reason in err (for the
+ * operator: which capability or device is missing).
  */
-int wccp2_gre_open(const struct cfg *c);
+int wccp2_gre_open(const struct cfg *c, char *err, size_t size);
+
+/* Where the systemd drop-in that grants what GRE forwarding needs is
+ * installed (for messages). */
+#define WCCP2_GRE_DROPIN_HINT \
+	"under systemd, copy " TPROXYD_EXAMPLES "/wccp-gre.conf into " \
+	"/etc/systemd/system/tproxyd.service.d/ and run `systemctl " \
+	"daemon-reload` (tproxyd(8), WCCP)"
+
+/*
+ * Can the open data plane still deliver what the routers redirect? NULL
+ * when it can (or it cannot be told), else why not: the TUN device was
+ * removed or set down by someone. Needs no privilege.
+ */
+const char *wccp2_gre_down(void);
 
 /*
  * Start decapsulating for c: open if needed (wccp2_gre_open), accept GRE

@@ -76,6 +76,7 @@
 static struct {
 	int             raw;		/* raw IPPROTO_GRE socket, or -1 */
 	int             tun;		/* TUN device, or -1 */
+	unsigned        ifindex;	/* of the TUN device we created */
 	int             watching;
 	struct evl_io   io;
 	uint32_t       *router;		/* host order; accepted sources */
@@ -164,26 +165,35 @@ sysctl_read(const char *dev, const char *key)
 	return atoi(v);
 }
 
-/* Create the TUN device and bring it up. Returns the fd or -1 (logged). */
+/* Create the TUN device and bring it up. Returns the fd, or -1 with the
+ * reason in err. */
 static int
-tun_open(void)
+tun_open(char *err, size_t size)
 {
 	struct ifreq ifr;
-	int fd, s, rc;
+	int fd, s, rc, e;
 
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		log_msg(LOG_CRIT, "ERROR: WCCPv2 GRE: /dev/net/tun: %s",
-			strerror(errno));
+		e = errno;
+		snprintf(err, size, "cannot open /dev/net/tun: %s%s",
+			 strerror(e), e == ENOENT || e == ENODEV ||
+			 e == ENXIO ? " (no TUN device: the kernel's tun "
+			 "module is missing or a sandbox hides the device)" :
+			 e == EACCES ? " (its permissions do not let tproxyd's "
+			 "user open it)" : e == EPERM ? " (the device is not "
+			 "allowed: systemd's DeviceAllow= or a container's "
+			 "device rules)" : "");
 		return -1;
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", WCCP2_GRE_TUN_NAME);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		log_msg(LOG_CRIT, "ERROR: WCCPv2 GRE: cannot create TUN "
-			"device %s: %s%s", WCCP2_GRE_TUN_NAME, strerror(errno),
-			errno == EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		e = errno;
+		snprintf(err, size, "cannot create the TUN device %s: %s%s",
+			 WCCP2_GRE_TUN_NAME, strerror(e), e == EPERM ?
+			 " (tproxyd needs the CAP_NET_ADMIN capability)" : "");
 		close(fd);
 		return -1;
 	}
@@ -194,14 +204,17 @@ tun_open(void)
 		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
 	}
 	if (rc < 0) {
-		log_msg(LOG_CRIT, "ERROR: WCCPv2 GRE: cannot bring %s up: %s",
-			WCCP2_GRE_TUN_NAME, strerror(errno));
+		e = errno;
+		snprintf(err, size, "cannot bring %s up: %s%s",
+			 WCCP2_GRE_TUN_NAME, strerror(e), e == EPERM ?
+			 " (tproxyd needs the CAP_NET_ADMIN capability)" : "");
 		if (s >= 0)
 			close(s);
 		close(fd);
 		return -1;
 	}
 	close(s);
+	g.ifindex = if_nametoindex(WCCP2_GRE_TUN_NAME);
 	/* The inner source is routed through another interface: strict
 	 * reverse-path filtering on the TUN device would drop everything. */
 	if ((rc = sysctl_zero(WCCP2_GRE_TUN_NAME, "rp_filter")) < 0)
@@ -216,9 +229,9 @@ tun_open(void)
 }
 
 int
-wccp2_gre_open(const struct cfg *c)
+wccp2_gre_open(const struct cfg *c, char *err, size_t size)
 {
-	int pmtu;
+	int pmtu, e;
 
 	if (!uses_gre(c))
 		return 0;
@@ -226,9 +239,11 @@ wccp2_gre_open(const struct cfg *c)
 		g.raw = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			       IPPROTO_GRE);
 		if (g.raw < 0) {
-			log_msg(LOG_CRIT, "ERROR: WCCPv2 GRE: raw socket: %s%s",
-				strerror(errno), errno == EPERM ?
-				" (needs CAP_NET_RAW)" : "");
+			e = errno;
+			snprintf(err, size, "cannot open the raw GRE socket: "
+				 "%s%s", strerror(e), e == EPERM ?
+				 " (tproxyd needs the CAP_NET_RAW capability)"
+				 : "");
 			return -1;
 		}
 		/* A returned packet is as long as the redirected one was:
@@ -238,12 +253,36 @@ wccp2_gre_open(const struct cfg *c)
 		setsockopt(g.raw, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu,
 			   sizeof(pmtu));
 	}
-	if (g.tun < 0 && (g.tun = tun_open()) < 0) {
+	if (g.tun < 0 && (g.tun = tun_open(err, size)) < 0) {
 		close(g.raw);
 		g.raw = -1;
 		return -1;
 	}
 	return 0;
+}
+
+const char *
+wccp2_gre_down(void)
+{
+	struct ifreq ifr;
+	unsigned idx;
+	int s, rc;
+
+	if (g.tun < 0)
+		return "it is not open";
+	idx = if_nametoindex(WCCP2_GRE_TUN_NAME);
+	if (idx == 0 || idx != g.ifindex)
+		return "the TUN device " WCCP2_GRE_TUN_NAME " was removed";
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", WCCP2_GRE_TUN_NAME);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return NULL;	/* cannot tell: assume it works */
+	rc = ioctl(s, SIOCGIFFLAGS, &ifr);
+	close(s);
+	if (rc == 0 && !(ifr.ifr_flags & IFF_UP))
+		return "the TUN device " WCCP2_GRE_TUN_NAME " is down";
+	return NULL;
 }
 
 static int
@@ -667,6 +706,7 @@ return_close(void)
 int
 wccp2_gre_start(const struct cfg *c)
 {
+	char err[256];
 	size_t i;
 
 	wccp2_gre_pause();
@@ -674,10 +714,8 @@ wccp2_gre_start(const struct cfg *c)
 		wccp2_gre_close();
 		return 0;
 	}
-	if (wccp2_gre_open(c) < 0) {
-		log_msg(LOG_CRIT, "ERROR: WCCPv2 GRE: redirected packets will "
-			"not be decapsulated (a kernel GRE tunnel toward the "
-			"router can do it instead)");
+	if (wccp2_gre_open(c, err, sizeof(err)) < 0) {
+		log_msg(LOG_CRIT, "ERROR: WCCPv2 GRE forwarding: %s", err);
 		return -1;
 	}
 	free(g.router);
@@ -728,6 +766,7 @@ wccp2_gre_close(void)
 	if (g.tun >= 0)
 		close(g.tun);
 	g.raw = g.tun = -1;
+	g.ifindex = 0;
 	free(g.router);
 	g.router = NULL;
 	g.nrouter = 0;

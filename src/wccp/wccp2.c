@@ -95,6 +95,8 @@ struct w2_service {
 static struct {
 	int             owner;	/* wccp2_start() was called here: this
 				   process runs WCCP (kid1 only) */
+	int             left;	/* GRE forwarding stopped working: we
+				   send nothing, so the routers drop us */
 	struct cfg     *c;
 	int             fd;
 	struct evl_io   io;
@@ -164,6 +166,8 @@ send_msg(struct w2_service *s, struct w2_router *r, struct wccp2_msg *m)
 {
 	int n;
 
+	if (w2.left)	/* not a member while we cannot serve */
+		return;
 	n = wccp2_encode(m, s->cf->password, w2.buf, sizeof(w2.buf));
 	if (n < 0) {
 		log_msg(LOG_CRIT, "ERROR: WCCPv2: cannot build %s: %s",
@@ -712,6 +716,34 @@ io_cb(struct evl_io *io, int revents)
 	}
 }
 
+/*
+ * With GRE forwarding, is the data plane still there? When the TUN
+ * device is removed or set down, every packet the routers redirect to us
+ * would be lost: stop announcing (send nothing at all), so that each
+ * router removes this cache after 3 * HERE_I_AM_T and forwards its
+ * buckets' traffic again. A device set up again brings us back.
+ */
+static void
+gre_check(void)
+{
+	const char *why;
+
+	if (w2.c->wccp2.forwarding_method != WCCP2_METHOD_GRE)
+		return;
+	why = wccp2_gre_down();
+	if (why != NULL && !w2.left)
+		log_msg(LOG_CRIT, "ERROR: WCCPv2: GRE forwarding stopped "
+			"working (%s): leaving the service group(s): no more "
+			"HERE_I_AM, the routers remove this cache within %.0f "
+			"s and forward its traffic themselves%s", why,
+			WCCP2_ROUTER_DEAD_S, strstr(why, "removed") ?
+			"; restart tproxyd to create the device again" : "");
+	else if (why == NULL && w2.left)
+		log_msg(LOG_CRIT, "WCCPv2: GRE forwarding works again (%s is "
+			"up): announcing this cache again", WCCP2_GRE_TUN_NAME);
+	w2.left = why != NULL;
+}
+
 static void
 hello_cb(struct evl_timer *t)
 {
@@ -720,6 +752,7 @@ hello_cb(struct evl_timer *t)
 	size_t i, j;
 	double now = evl_now();
 
+	gre_check();
 	for (i = 0; i < w2.nsvc; i++) {
 		s = &w2.svc[i];
 		for (j = 0; j < w2.c->wccp2.nrouter; j++) {
@@ -774,10 +807,20 @@ wccp2_start(struct cfg *c)
 	int one = 1;
 
 	w2.owner = 1;
+	w2.left = 0;
 	/* The data plane first: with GRE forwarding it decapsulates what
 	 * the routers redirect (or closes itself when c does not use GRE).
-	 * Its failure is logged and does not stop the control plane. */
-	wccp2_gre_start(c);
+	 * Without it this cache would take buckets whose packets it cannot
+	 * receive: it does not announce itself at all. (At start-up main.c
+	 * refuses to start instead; this is the reconfigure that turns GRE
+	 * on after the privileges it needs were dropped.) */
+	if (wccp2_gre_start(c) < 0 && c->wccp2.nrouter > 0) {
+		log_msg(LOG_CRIT, "ERROR: WCCPv2: not announcing this cache to "
+			"the routers: GRE forwarding cannot work (restart "
+			"tproxyd with the privileges it needs; %s)",
+			WCCP2_GRE_DROPIN_HINT);
+		return -1;
+	}
 	if (c->wccp2.nrouter == 0)
 		return 0;
 	nsvc = c->wccp2.nservice ? c->wccp2.nservice : 1;

@@ -96,6 +96,7 @@ def test_contents(pkg):
         "/usr/share/man/man5/tproxyd.conf.5.gz": 0o644,
         "/usr/share/doc/tproxyd/copyright": 0o644,
         "/usr/share/doc/tproxyd/NEWS.md.gz": 0o644,
+        "/usr/share/doc/tproxyd/examples/wccp-gre.conf": 0o644,
         "/usr/share/bash-completion/completions/tproxyd": 0o644,
         "/usr/share/bash-completion/completions/tproxyctl": 0o644,
         "/usr/share/tproxyd/grafana/tproxyd.json": 0o644,

@@ -455,6 +455,194 @@ def test_md5_router_with_wrong_password_is_ignored(wtopo, tmp_path):
 
 
 # ---------------------------------------------------------------------------
+# GRE forwarding that cannot work: the cache does not join
+# ---------------------------------------------------------------------------
+
+CAP_NET_ADMIN = 12
+DROPIN = "/share/doc/tproxyd/examples/wccp-gre.conf"
+
+
+def private_dev_net(tun_mode):
+    """argv prefix: a private mount namespace whose /dev/net holds a TUN
+    node of mode tun_mode (None: no node at all, as with systemd's
+    PrivateDevices=yes). Debian's udev makes the node 0666; this machine's
+    may differ, and the test must not depend on it."""
+    sh = "mount -t tmpfs tmpfs /dev/net"
+    if tun_mode is not None:
+        sh += " && mknod -m %o /dev/net/tun c 10 200" % tun_mode
+    return ["unshare", "--mount", "--", "sh", "-c", sh + ' && exec "$@"',
+            "sh"]
+
+
+def as_proxy(*caps, tun_mode=0o666):
+    """argv prefix: run as the proxy user holding exactly caps, as the
+    systemd unit starts tproxyd (User=proxy, AmbientCapabilities=), with
+    Debian's /dev/net/tun (or one of mode tun_mode)."""
+    c = "".join(",+" + n for n in caps)
+    return private_dev_net(tun_mode) + [
+        "setpriv", "--reuid=proxy", "--regid=proxy", "--clear-groups",
+        "--inh-caps=-all" + c, "--ambient-caps=-all" + c,
+        "--bounding-set=-all" + c, "--"]
+
+
+NO_TUN_NODE = private_dev_net(None)
+
+
+@pytest.mark.parametrize("case,wrap,cause", [
+    ("no_cap_net_admin", as_proxy("net_raw"),
+     "cannot create the TUN device tpxwccp0: Operation not permitted "
+     "(tproxyd needs the CAP_NET_ADMIN capability)"),
+    ("no_cap_net_raw", as_proxy("net_admin"),
+     "cannot open the raw GRE socket: Operation not permitted (tproxyd "
+     "needs the CAP_NET_RAW capability)"),
+    ("no_tun_device", NO_TUN_NODE,
+     "cannot open /dev/net/tun: No such file or directory (no TUN "
+     "device: the kernel's tun module is missing or a sandbox hides the "
+     "device)"),
+    ("tun_node_not_for_proxy", as_proxy("net_raw", "net_admin",
+                                        tun_mode=0o600),
+     "cannot open /dev/net/tun: Permission denied (its permissions do not "
+     "let tproxyd's user open it)"),
+])
+def test_gre_that_cannot_work_refuses_to_start(wtopo, tmp_path, case, wrap,
+                                               cause):
+    """GRE forwarding configured but impossible here: tproxyd stops at
+    start-up with a FATAL naming the cause and the systemd drop-in, and
+    the router never hears of this cache (it would otherwise hand it
+    buckets whose packets nobody decapsulates)."""
+    t = wtopo
+    state = start_router(t, tmp_path, "--cache-timeout", "12")
+    d = tmp_path / "c1"
+    d.mkdir()
+    os.chmod(d, 0o777)
+    lines = ["http_port 3128"] + [ln % "" if "%s" in ln else ln
+                                  for ln in SVC80]
+    c1 = NsTproxyd(t, t.c1, d, lines, [3128], wrap=wrap)
+    t.daemons.append(c1)
+    rc = c1.run_to_exit(timeout=10, ok_status=(1,))
+    assert rc == 1, "exit status %r\n%s" % (rc, c1.diagnostics())
+    err = c1.stderr_text()
+    assert "tproxyd: FATAL: WCCPv2 GRE forwarding cannot work: " + cause \
+        in err, err
+    assert "not joining the WCCP routers' service group" in err, err
+    assert DROPIN in err and "/etc/systemd/system/tproxyd.service.d/" \
+        in err, err
+    assert "FATAL: WCCPv2 GRE forwarding cannot work: " + cause in \
+        c1.cache_text(), c1.cache_text()
+    # The router answers each HERE_I_AM and saves its state at once; give
+    # a late datagram time to arrive anyway.
+    time.sleep(2)
+    st = read_state(state)
+    assert st.get("here_i_am", {}).get(C1, 0) == 0, st
+    assert C1 not in str(st.get("view")), st
+
+
+def proc_caps(pid, field):
+    for ln in Path("/proc/%d/status" % pid).read_text().splitlines():
+        if ln.startswith(field + ":"):
+            return int(ln.split()[1], 16)
+    raise AssertionError("no %s in /proc/%d/status" % (field, pid))
+
+
+def test_gre_with_the_capabilities_of_the_dropin_joins(wtopo, tmp_path):
+    """The drop-in's grant (CAP_NET_RAW and CAP_NET_ADMIN, the proxy
+    user): the cache opens its TUN device, joins, and keeps CAP_NET_ADMIN
+    only for that (dropped once it is open)."""
+    t = wtopo
+    state = start_router(t, tmp_path, "--cache-timeout", "12")
+    d = tmp_path / "c1"
+    d.mkdir()
+    os.chmod(d, 0o777)
+    lines = ["http_port 3128"] + [ln % "" if "%s" in ln else ln
+                                  for ln in SVC80]
+    c1 = NsTproxyd(t, t.c1, d, lines, [3128],
+                   wrap=as_proxy("net_raw", "net_admin"))
+    t.daemons.append(c1)
+    c1.start()
+    c1.wait_cache("WCCPv2: GRE forwarding: decapsulating into tpxwccp0", 5)
+    wait_state(state, lambda s: C1 in s.get("view", {}).get("dynamic:80",
+                                                           []),
+               15, "the cache in the router's view")
+    c1.wait_cache("WCCPv2: service 80: router 198.18.3.1 answers", 10)
+    assert "FATAL" not in c1.cache_text() + c1.stderr_text()
+    pid = c1.pid()
+    assert not proc_caps(pid, "CapEff") & (1 << CAP_NET_ADMIN)
+    assert not proc_caps(pid, "CapPrm") & (1 << CAP_NET_ADMIN)
+    stop_cache(c1)
+
+
+def test_reconfigure_to_gre_without_privileges_stops_announcing(wtopo,
+                                                                 tmp_path):
+    """L2 forwarding, then a reconfiguration to GRE: the privileges GRE
+    needs were dropped at start-up, so the cache says why and sends the
+    routers nothing more (they remove it), instead of announcing GRE."""
+    t = wtopo
+    state = start_router(t, tmp_path, "--cache-timeout", "12")
+    l2 = ["http_port 3128", "wccp2_router %s" % RTR,
+          "wccp2_forwarding_method l2", "wccp2_return_method l2",
+          "wccp2_service dynamic 80",
+          "wccp2_service_info 80 protocol=tcp flags=src_ip_hash "
+          "priority=240 ports=80"]
+    c1 = start_cache(t, t.c1, tmp_path / "c1", l2, [3128])
+
+    def in_view(s):
+        return C1 in s.get("view", {}).get("dynamic:80", [])
+    wait_state(state, in_view, 15, "the cache in the router's view")
+    c1.conf.write_text(c1.conf.read_text().replace(
+        "wccp2_forwarding_method l2", "wccp2_forwarding_method gre").replace(
+        "wccp2_return_method l2", "wccp2_return_method gre"))
+    c1.kill(signal.SIGHUP)
+    c1.wait_cache("ERROR: WCCPv2 GRE forwarding: cannot open the raw GRE "
+                  "socket: Operation not permitted (tproxyd needs the "
+                  "CAP_NET_RAW capability)", 5)
+    c1.wait_cache("ERROR: WCCPv2: not announcing this cache to the "
+                  "routers: GRE forwarding cannot work", 5)
+    n = read_state(state)["here_i_am"][C1]
+    wait_state(state, lambda s: not in_view(s), 20,
+               "the router removing the silent cache")
+    assert read_state(state)["here_i_am"][C1] == n
+    stop_cache(c1)
+
+
+def test_gre_device_lost_leaves_the_group(wtopo, tmp_path):
+    """GRE forwarding stops working while running (the TUN device set
+    down, then removed): the cache stops announcing itself, so the router
+    removes it; set up again, it announces itself again."""
+    t = wtopo
+    state = start_router(t, tmp_path, "--cache-timeout", "12")
+    c1 = cache(t, t.c1, tmp_path / "c1", 10000)
+
+    def in_view(s):
+        return C1 in s.get("view", {}).get("dynamic:80", [])
+    wait_state(state, in_view, 15, "the cache in the router's view")
+    assert t.run(t.c1, ["ip", "link", "set", "tpxwccp0", "down"],
+                 timeout=10).returncode == 0
+    c1.wait_cache("ERROR: WCCPv2: GRE forwarding stopped working (the TUN "
+                  "device tpxwccp0 is down): leaving the service group(s)",
+                  12)
+    n = read_state(state)["here_i_am"][C1]
+    wait_state(state, lambda s: not in_view(s), 20,
+               "the router removing the silent cache")
+    assert read_state(state)["here_i_am"][C1] == n
+    assert t.run(t.c1, ["ip", "link", "set", "tpxwccp0", "up"],
+                 timeout=10).returncode == 0
+    c1.wait_cache("WCCPv2: GRE forwarding works again (tpxwccp0 is up): "
+                  "announcing this cache again", 12)
+    wait_state(state, in_view, 15, "the cache back in the router's view")
+    assert t.run(t.c1, ["ip", "link", "del", "tpxwccp0"],
+                 timeout=10).returncode == 0
+    c1.wait_cache("ERROR: WCCPv2: GRE forwarding stopped working (the TUN "
+                  "device tpxwccp0 was removed): leaving the service "
+                  "group(s): no more HERE_I_AM, the routers remove this "
+                  "cache within 30 s and forward its traffic themselves; "
+                  "restart tproxyd to create the device again", 12)
+    n = read_state(state)["here_i_am"][C1]
+    time.sleep(11)      # a HERE_I_AM period
+    assert read_state(state)["here_i_am"][C1] == n
+    stop_cache(c1)
+
+
+# ---------------------------------------------------------------------------
 # Data plane: GRE (decapsulated by tproxyd itself) and L2 forwarding
 # ---------------------------------------------------------------------------
 
