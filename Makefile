@@ -172,9 +172,10 @@ unit: deps-test $(UT_BINS) $(FUZZ_REPLAY)
 # (namespaces, systemd, faults) mostly wait for clients to time out: they
 # run beside it too, a file per worker, two at a time (a file's tests share
 # host state such as UFW's files). Their reports follow the main one.
-WCCP_TESTS := tests/blackbox/test_wccp2.py
+WCCP_TESTS := tests/blackbox/test_wccp2.py tests/blackbox/test_wccp_systemd.py
 CTL_TESTS  := $(sort $(wildcard tests/blackbox/test_tproxyctl*.py \
-		tests/blackbox/test_doctor_*.py))
+		tests/blackbox/test_doctor_*.py \
+		tests/blackbox/test_side_by_side.py))
 PYTEST     := TPROXYD_BUILD=$(B) $(PYTHON) -m pytest -q -ra -p no:cacheprovider
 blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
 		$(B)/tests/sib_tool $(B)/tests/certgen_tool $(B)/tests/quic_tool
@@ -191,7 +192,7 @@ blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
 	$(PYTEST) -n 2 --dist loadfile --basetemp=$$t/c $(CTL_TESTS) \
 		$(PYTEST_ARGS) >$(B)/blackbox-tproxyctl.log 2>&1 & cpid=$$!; \
 	$(PYTEST) --basetemp=$$t/m \
-		--ignore=$(WCCP_TESTS) $(addprefix --ignore=,$(CTL_TESTS)) \
+		$(addprefix --ignore=,$(WCCP_TESTS) $(CTL_TESTS)) \
 		--ignore=$(PACKAGE_TESTS) \
 		tests/blackbox $(PYTEST_ARGS); rc=$$?; \
 	wait $$wpid; wrc=$$?; wait $$cpid; crc=$$?; rm -rf $$t; \
