@@ -5,11 +5,14 @@
  *
  *   tproxyd [-N] [-d LEVEL] [-f FILE]       run (detached unless -N)
  *   tproxyd -k parse|reconfigure|rotate|shutdown|interrupt|kill|check
+ *   tproxyd -k upgrade                      start the installed program
+ *                                           in place of the running one
  *   tproxyd -v
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -24,6 +27,7 @@
 
 #include "config/config.h"
 #include "core/daemon.h"
+#include "core/inherit.h"
 #include "core/limits.h"
 #include "core/notify.h"
 #include "core/priv.h"
@@ -52,11 +56,23 @@
 static const char *conf_path = TPROXYD_CONF;
 static struct cfg *cur;
 static struct lsn *listeners;
-static struct evl_signal sig_hup, sig_term, sig_int, sig_usr1;
+static struct evl_signal sig_hup, sig_term, sig_int, sig_usr1, sig_usr2;
 static struct evl_timer tick, watchdog;
 static int shutting_down;
 static double shutdown_deadline;
 static char hostname[256];
+
+/* -k upgrade (see upgrade()). */
+#define UPGRADE_ENV "TPROXYD_UPGRADE_FROM"
+/* Seconds an idle keep-alive connection of the old program may still
+ * bring a request (see proxy_drain_soft()). */
+#define UPGRADE_IDLE_GRACE 2.0
+static char exe_path[PATH_MAX];	/* this program's file, found at start */
+static char **saved_argv;	/* the command line, for the new program */
+static char *notify_env;	/* $NOTIFY_SOCKET as systemd gave it */
+static int is_drainer;		/* the old program, finishing connections */
+static pid_t drainer_pid;	/* in the new one: the old one's pid */
+static struct evl_timer drainer_reap;
 
 static void
 usage(FILE *f)
@@ -71,12 +87,24 @@ usage(FILE *f)
 		"  -k parse   check the configuration and exit\n"
 		"  -k reconfigure|rotate|shutdown|interrupt|kill|check\n"
 		"             signal the running instance (via pid_filename)\n"
+		"  -k upgrade replace the running instance by the installed "
+		"program,\n"
+		"             without closing its ports or its connections\n"
 		"  -v, --version  print the version and the default "
 		"configuration file, and exit\n"
 		"  -h, --help     print this text and exit\n"
 		"Exit status: 0 success, 1 failure (configuration errors, "
 		"cannot start,\nno running instance), 2 bad command line.\n",
 		TPROXYD_CONF);
+}
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Print configuration diagnostics; returns the number of errors. */
@@ -430,7 +458,10 @@ begin_shutdown(void)
 	}
 	udp_close_all();	/* each flow logged */
 	wccp2_drain();
-	proxy_drain();
+	if (is_drainer)
+		proxy_drain_soft(UPGRADE_IDLE_GRACE);
+	else
+		proxy_drain();
 	shutdown_deadline = evl_now() + cur->shutdown_lifetime;
 	log_msg(LOG_CRIT, "Preparing for shutdown: waiting up to %.0f seconds "
 		"for %u active connections to finish", cur->shutdown_lifetime,
@@ -460,6 +491,256 @@ rotate_cache_log(void)
 			"before\n", cache_log_name(cur), strerror(-rc));
 }
 
+/* ---- -k upgrade ---------------------------------------------------------
+ *
+ * The running process keeps its pid (systemd's MainPID, the pid file): it
+ * forks a child that keeps every open connection and finishes them as on
+ * shutdown (no new ones, up to shutdown_lifetime), and executes the
+ * program file again in itself, the listening sockets (http_port,
+ * https_port, udp_port) left open across execve(). The new program takes
+ * them over by address (core/inherit.c): the same socket objects, so a
+ * connection waiting in an accept queue is never refused or reset. If the
+ * new program cannot start, nothing changes.
+ */
+
+/* The program to execute: the file this one was started from (when a
+ * package upgrade replaced it, that is the new one). Returns 0, or -1
+ * after logging why. */
+static int
+upgrade_program(void)
+{
+	if (exe_path[0] == '\0') {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: the program file of this "
+			"process is unknown; still running");
+		return -1;
+	}
+	if (access(exe_path, X_OK) < 0) {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: %s: %s; still running",
+			exe_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Run "PROGRAM -k parse -f CONF" (the new program on the configuration),
+ * its messages going to cache.log, waiting up to 30 seconds (the event
+ * loop waits too: connections pause for that long at most). Returns 0 when
+ * it accepts the file, or -1 after logging why not.
+ */
+static int
+check_new_program(void)
+{
+	char buf[1024], line[1024];
+	size_t used = 0;
+	double deadline = now_mono() + 30;
+	struct pollfd pfd;
+	int p[2], st, i;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: fork: %s",
+			strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		execl(exe_path, exe_path, "-k", "parse", "-f", conf_path,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		if (now_mono() >= deadline) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		r = read(p[0], buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (i = 0; i < r; i++) {	/* one cache.log line each */
+			if (buf[i] != '\n' && used < sizeof(line) - 1) {
+				line[used++] = buf[i];
+				continue;
+			}
+			if (buf[i] == '\n') {
+				line[used] = '\0';
+				log_msg(LOG_CRIT, "-k upgrade: %s", line);
+				used = 0;
+			}
+		}
+	}
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	log_msg(LOG_CRIT, "ERROR: -k upgrade: %s %s %d on %s; not upgrading, "
+		"still running version %s", exe_path, WIFEXITED(st) ?
+		"-k parse exited with status" : "-k parse died from signal",
+		WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), conf_path,
+		TPROXYD_VERSION);
+	return -1;
+}
+
+static void begin_shutdown(void);
+
+/* In the forked child, once the new program runs: finish this program's
+ * connections, accept no new ones, then exit. */
+static void
+become_drainer(void)
+{
+	is_drainer = 1;
+	evl_after_fork();
+	notify_disable();	/* systemd hears from the new program */
+	log_msg(LOG_CRIT, "Upgrade: version %s goes on in pid %ld with the "
+		"%u open connections until they finish", TPROXYD_VERSION,
+		(long)getpid(), proxy_nclients());
+	/* The new program sends WCCP's Here_I_Am now. */
+	wccp2_stop();
+	begin_shutdown();
+}
+
+/* In the new program: reap the old one when it is done. */
+static void
+drainer_reap_cb(struct evl_timer *t)
+{
+	int st;
+	pid_t r = waitpid(drainer_pid, &st, WNOHANG);
+
+	if (r == 0) {
+		evl_timer_arm(t, 0.2);
+		return;
+	}
+	if (r == drainer_pid)
+		log_msg(LOG_CRIT, "Upgrade: the previous version (pid %ld) "
+			"finished its connections and exited", (long)r);
+	drainer_pid = 0;
+}
+
+/*
+ * SIGUSR2 (-k upgrade), in a single serving process. On any failure before
+ * execve() the process goes on as before; after a failed execve() too (the
+ * forked child is told to exit without touching anything).
+ */
+static void
+upgrade(void)
+{
+	struct cfg_msgs m = { 0 };
+	struct lsn *l;
+	struct cfg *c;
+	char text[32], ch;
+	int fds[INHERIT_MAX], p[2], rc, saved;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+
+	notify_reloading();
+	log_msg(LOG_CRIT, "Upgrade: checking %s with %s", conf_path,
+		exe_path[0] ? exe_path : "(unknown program)");
+	c = cfg_load(conf_path, &m);
+	print_msgs(&m, 1);
+	cfg_msgs_free(&m);
+	if (c == NULL) {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: %s has errors; not "
+			"upgrading, still running version %s", conf_path,
+			TPROXYD_VERSION);
+		goto keep;
+	}
+	rc = c->workers != cur->workers;
+	cfg_unref(c);
+	if (rc) {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: changing workers needs "
+			"a restart; not upgrading");
+		goto keep;
+	}
+	if (upgrade_program() < 0 || check_new_program() < 0)
+		goto keep;
+	for (l = listeners; l != NULL && n < INHERIT_MAX; l = l->next)
+		fds[n++] = l->fd;
+	n += udp_fds(fds + n, INHERIT_MAX - n);
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: pipe: %s",
+			strerror(errno));
+		goto keep;
+	}
+	log_msg(LOG_CRIT, "Upgrade: starting %s with %zu listening sockets",
+		exe_path, n);
+	alog_flush();
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: fork: %s",
+			strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		goto keep;
+	}
+	if (pid == 0) {
+		/* Wait, touching nothing shared, until the parent has
+		 * executed the new program (its end of the pipe, close-on-
+		 * exec, closes: end of file) or failed to (a byte). */
+		close(p[1]);
+		while ((r = read(p[0], &ch, 1)) < 0 && errno == EINTR)
+			;
+		if (r != 0)
+			_exit(0);
+		close(p[0]);
+		become_drainer();
+		return;
+	}
+	close(p[0]);
+	snprintf(text, sizeof(text), "%ld", (long)pid);
+	setenv(UPGRADE_ENV, text, 1);
+	if (notify_env != NULL)	/* notify_init() took it out */
+		setenv("NOTIFY_SOCKET", notify_env, 1);
+	if (notify_watchdog_interval() > 0) {
+		snprintf(text, sizeof(text), "%.0f",
+			 notify_watchdog_interval() * 2e6);
+		setenv("WATCHDOG_USEC", text, 1);
+		snprintf(text, sizeof(text), "%ld", (long)getpid());
+		setenv("WATCHDOG_PID", text, 1);
+	}
+	if ((rc = priv_keep_across_exec()) < 0)
+		log_msg(LOG_CRIT, "WARNING: -k upgrade: cannot keep the "
+			"capabilities for the new program: %s", strerror(-rc));
+	rc = inherit_exec_prepare(fds, n);
+	if (rc == 0) {
+		execv(exe_path, saved_argv);
+		rc = -errno;
+	}
+	saved = rc;
+	(void)!write(p[1], "x", 1);	/* the child exits */
+	close(p[1]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	inherit_exec_undo(fds, n);
+	unsetenv(UPGRADE_ENV);
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+	log_msg(LOG_CRIT, "ERROR: -k upgrade: cannot execute %s: %s; still "
+		"running version %s", exe_path, strerror(-saved),
+		TPROXYD_VERSION);
+keep:
+	notify_send("READY=1\n");
+	tell_status();
+}
+
 static void
 signal_cb(struct evl_signal *s)
 {
@@ -479,6 +760,10 @@ signal_cb(struct evl_signal *s)
 	case SIGUSR1:	/* -k rotate: reopen the logs */
 		alog_reopen();
 		rotate_cache_log();
+		break;
+	case SIGUSR2:	/* -k upgrade */
+		if (!shutting_down)
+			upgrade();
 		break;
 	default:
 		begin_shutdown();
@@ -524,7 +809,7 @@ signal_running(const char *action)
 	static const struct { const char *name; int sig; } acts[] = {
 		{ "reconfigure", SIGHUP }, { "rotate", SIGUSR1 },
 		{ "shutdown", SIGTERM }, { "interrupt", SIGINT },
-		{ "kill", SIGKILL }, { "check", 0 },
+		{ "kill", SIGKILL }, { "check", 0 }, { "upgrade", SIGUSR2 },
 	};
 	struct cfg_msgs m = { 0 };
 	struct cfg *c;
@@ -579,6 +864,11 @@ serve(void)
 	evl_signal_start(&sig_term, SIGTERM, signal_cb, NULL);
 	evl_signal_start(&sig_int, SIGINT, signal_cb, NULL);
 	evl_signal_start(&sig_usr1, SIGUSR1, signal_cb, NULL);
+	evl_signal_start(&sig_usr2, SIGUSR2, signal_cb, NULL);
+	if (drainer_pid > 0) {
+		evl_timer_init(&drainer_reap, drainer_reap_cb, NULL);
+		evl_timer_arm(&drainer_reap, 0.2);
+	}
 	evl_timer_init(&tick, tick_cb, NULL);
 	evl_timer_arm(&tick, 1.0);
 	if (notify_watchdog_interval() > 0) {
@@ -590,7 +880,12 @@ serve(void)
 	extacl_start(cur);
 	evl_run();
 	wccp2_stop();
-	log_msg(LOG_CRIT, "tproxyd is shutting down");
+	if (is_drainer)
+		log_msg(LOG_CRIT, "Upgrade: version %s (pid %ld) finished its "
+			"connections and exits", TPROXYD_VERSION,
+			(long)getpid());
+	else
+		log_msg(LOG_CRIT, "tproxyd is shutting down");
 	alog_close();
 	dns_shutdown();
 	learn_close();
@@ -777,6 +1072,7 @@ master_run(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	log_set_kid(0);		/* the master's lines carry no kid number */
@@ -878,6 +1174,10 @@ master_run(void)
 			rotate_cache_log();
 			kids_signal(SIGUSR1);
 			break;
+		case SIGUSR2:
+			log_msg(LOG_CRIT, "ERROR: -k upgrade is not supported "
+				"with workers yet; restart tproxyd instead");
+			break;
 		default:	/* SIGTERM, SIGINT: the kids drain and exit */
 			if (!stopping) {
 				log_msg(LOG_CRIT, "Preparing for shutdown: "
@@ -906,6 +1206,17 @@ run(int foreground, int debug_level)
 	size_t i;
 	int rc;
 
+	if (getenv("NOTIFY_SOCKET") != NULL)	/* for -k upgrade */
+		notify_env = strdup(getenv("NOTIFY_SOCKET"));
+	if (getenv(UPGRADE_ENV) != NULL) {
+		/* Started by -k upgrade, in the process of the previous
+		 * version: take over its sockets; never detach (the pid
+		 * stays). */
+		drainer_pid = (pid_t)atol(getenv(UPGRADE_ENV));
+		unsetenv(UPGRADE_ENV);
+		inherit_load();
+		foreground = 1;
+	}
 	notify_init();
 	/* Under systemd: cache.log lines go to the journal too. */
 	log_journal_detect();
@@ -947,6 +1258,10 @@ run(int foreground, int debug_level)
 	log_set_level(cur->debug_level);	/* debug_options ALL,N */
 	log_msg(LOG_CRIT, "Starting tproxyd version %s", TPROXYD_VERSION);
 	log_msg(LOG_CRIT, "Process ID %ld", (long)getpid());
+	if (inherit_active())
+		log_msg(LOG_CRIT, "Upgrade: taking over the listening sockets "
+			"of the previous version (which goes on in pid %ld "
+			"until its connections finish)", (long)drainer_pid);
 	log_msg(LOG_CRIT, "Configuration: %s", conf_path);
 	print_msgs(&m, 1);
 	cfg_msgs_free(&m);
@@ -974,6 +1289,9 @@ run(int foreground, int debug_level)
 				cache_log_name(cur));
 			goto fail;
 		}
+		if ((i = inherit_close_rest()) > 0)
+			log_msg(LOG_CRIT, "Upgrade: closed %zu listening "
+				"sockets no longer configured", i);
 		wccp2_start(cur);
 	}
 	if (cur->pid_filename &&
@@ -989,8 +1307,10 @@ run(int foreground, int debug_level)
 	/* WCCPv2 GRE forwarding needs a raw socket and a TUN device
 	 * (CAP_NET_RAW, CAP_NET_ADMIN): with workers, open them now; kid1
 	 * inherits them and runs WCCP. */
-	if (cur->workers > 1)
+	if (cur->workers > 1) {
 		wccp2_gre_open(cur);
+		inherit_close_rest();	/* workers open their own */
+	}
 	/* Workers open their listeners after this: drop_privileges() keeps
 	 * what that needs (CAP_NET_RAW for tproxy ports,
 	 * CAP_NET_BIND_SERVICE for ports < 1024). */
@@ -1032,6 +1352,13 @@ main(int argc, char **argv)
 	};
 	int foreground = 0, debug_level = -1, c;
 
+	/* -k upgrade executes this file again: where it is. */
+	if ((c = (int)readlink("/proc/self/exe", exe_path,
+			       sizeof(exe_path) - 1)) > 0)
+		exe_path[c] = '\0';
+	else
+		exe_path[0] = '\0';
+	saved_argv = argv;
 	/* Bumping ports' CAs and TLS contexts are made while loading. */
 	cfg_tls_ops = &bump_cfg_ops;
 	cfg_helper_ops = &rewrite_cfg_ops;

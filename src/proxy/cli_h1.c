@@ -768,6 +768,25 @@ proxy_drain(void)
 }
 
 void
+proxy_drain_soft(double grace)
+{
+	struct cli *cli;
+
+	draining = 1;
+	pool_close_all();
+	/* Another process accepts the new connections (-k upgrade): a
+	 * keep-alive connection idle now may carry the client's next
+	 * request at any moment, and closing it then would fail that
+	 * request. It gets grace seconds to send one (answered with
+	 * "Connection: close"). A connection whose first request has not
+	 * arrived yet keeps its request timeout. */
+	for (cli = clients; cli; cli = cli->next)
+		if (cli->state == CS_IDLE && cli->nreq > 0 &&
+		    cli->deadline - evl_now() > grace)
+			cli_set_deadline(cli, grace);
+}
+
+void
 proxy_close_all(void)
 {
 	while (clients)
