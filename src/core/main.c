@@ -626,9 +626,15 @@ drainer_reap_cb(struct evl_timer *t)
 		evl_timer_arm(t, 0.2);
 		return;
 	}
-	if (r == drainer_pid)
+	/* libev's default loop reaps every child itself (ECHILD here). */
+	if (r == drainer_pid || (r < 0 && errno == ECHILD))
 		log_msg(LOG_CRIT, "Upgrade: the previous version (pid %ld) "
-			"finished its connections and exited", (long)r);
+			"finished its connections and exited",
+			(long)drainer_pid);
+	else if (r < 0 && errno == EINTR) {
+		evl_timer_arm(t, 0.2);
+		return;
+	}
 	drainer_pid = 0;
 }
 

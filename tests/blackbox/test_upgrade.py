@@ -1,0 +1,358 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+test_upgrade.py - `tproxyd -k upgrade` (issue 18): a new program takes over
+the listening sockets of the running one without a refused or failed
+connection, in the same process (same pid), while the previous version
+finishes its transfers in a child process and exits.
+
+The daemon runs from a copy of build/tproxyd in the test's directory; the
+"new version" is another copy whose version string is patched (same
+length), renamed over the first as a package upgrade does.
+
+Under load (keep-alive clients, clients opening a new connection per
+request, and a 20 MiB download read at 4 MB/s that is in flight across the
+upgrade) every request must succeed: the counts are printed as
+"UPGRADE FIGURES" (pytest -s shows them).
+"""
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import harness
+from harness import curl, poll, wait_for
+from origin import body_sha256
+
+LONG = 20 * 1024 * 1024
+
+
+def version_of(binary):
+    out = subprocess.run([str(binary), "-v"], capture_output=True,
+                         text=True, timeout=10).stdout
+    m = re.search(r"tproxyd version (\S+)", out)
+    assert m, out
+    return m.group(1)
+
+
+def patched_copy(src, dst, old, new):
+    """A copy of the program src at dst reporting version new instead of
+    old (same length: the string is replaced in place)."""
+    assert len(old) == len(new)
+    data = Path(src).read_bytes()
+    n = 0
+    for before in (b"\0", b"/"):
+        pat = before + old.encode() + b"\0"
+        n += data.count(pat)
+        data = data.replace(pat, before + new.encode() + b"\0")
+    assert n > 0, "version string %r not found in %s" % (old, src)
+    Path(dst).write_bytes(data)
+    os.chmod(dst, 0o755)
+    assert version_of(dst) == new
+
+
+class CopyTproxyd(harness.Tproxyd):
+    """A harness daemon running from its own copy of the program, in
+    DIR/bin/tproxyd (so that the test can replace the file)."""
+
+    def __init__(self, dir, lines=(), **kw):
+        super().__init__(dir, lines, **kw)
+        self.bindir = self.dir / "bin"
+        self.bindir.mkdir(exist_ok=True)
+        os.chmod(self.bindir, 0o755)
+        self.bin = self.bindir / "tproxyd"
+        shutil.copy2(harness.require_tproxyd(), self.bin)
+
+    def start(self, timeout=10.0):
+        real = harness.require_tproxyd
+        harness.require_tproxyd = lambda: str(self.bin)
+        try:
+            return super().start(timeout)
+        finally:
+            harness.require_tproxyd = real
+
+    def install(self, new_program):
+        """Put new_program in place as dpkg does: rename over the file."""
+        tmp = self.bindir / "tproxyd.dpkg-new"
+        shutil.copy2(new_program, tmp)
+        os.rename(tmp, self.bin)
+
+    def upgrade(self):
+        """`tproxyd -k upgrade` with the installed program."""
+        self.signals_sent.add(signal.SIGUSR2)
+        return subprocess.run([str(self.bin), "-k", "upgrade", "-f",
+                               str(self.conf)], capture_output=True,
+                              text=True, timeout=15)
+
+    def log(self):
+        try:
+            return self.cache_log.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+
+def make_daemon(tmp_path, lines, name="d"):
+    d = CopyTproxyd(tmp_path / name, list(lines) + [
+        "shutdown_lifetime 30 seconds"])
+    d.start()
+    return d
+
+
+class Load:
+    """Bounded load through the proxy until stop(): keep-alive clients
+    (http.client, one connection reused), and clients opening a new
+    connection per request. Every response is checked (status, length,
+    X-Sha256 against the body)."""
+
+    SIZE = 3000
+
+    def __init__(self, port, origin, keepalive=6, fresh=4):
+        self.port = port
+        self.url = origin.url("/bytes/%d" % self.SIZE)
+        self.sha = body_sha256(self.SIZE)
+        self.done = threading.Event()
+        self.lock = threading.Lock()
+        self.ok = 0
+        self.failed = []           # (kind, text)
+        self.refused = 0
+        self.reset = 0
+        self.conns = 0
+        self.threads = [threading.Thread(target=self._run, args=(ka,))
+                        for ka in [True] * keepalive + [False] * fresh]
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def _one(self, conn):
+        conn.request("GET", self.url,
+                     headers={} if conn.keep else {"Connection": "close"})
+        r = conn.getresponse()
+        body = r.read()
+        if (r.status != 200 or len(body) != self.SIZE or
+                r.getheader("X-Sha256") != self.sha):
+            raise AssertionError("status %d, %d bytes" % (r.status,
+                                                          len(body)))
+        return r.getheader("Connection", "").lower() == "close"
+
+    def _run(self, keep):
+        conn = None
+        while not self.done.is_set():
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                                      timeout=10)
+                    conn.keep = keep
+                    conn.nreq = 0
+                    conn.connect()
+                    with self.lock:
+                        self.conns += 1
+                closing = self._one(conn)
+                conn.nreq += 1
+                with self.lock:
+                    self.ok += 1
+                if closing or not keep:
+                    conn.close()
+                    conn = None
+            except ConnectionRefusedError as e:
+                with self.lock:
+                    self.refused += 1
+                    self.failed.append(("refused", repr(e)))
+                conn = None
+            except ConnectionResetError as e:
+                with self.lock:
+                    self.reset += 1
+                    self.failed.append(("reset", "%r (request %d on its "
+                                        "connection, %s, at %.3f)" % (
+                                            e, conn.nreq if conn else -1,
+                                            "keep-alive" if keep else
+                                            "new each time", time.time())))
+                conn = None
+            except Exception as e:         # noqa: BLE001 - counted
+                with self.lock:
+                    self.failed.append(("other", repr(e)))
+                if conn is not None:
+                    conn.close()
+                conn = None
+        if conn is not None:
+            conn.close()
+
+    def stop(self):
+        self.done.set()
+        for t in self.threads:
+            t.join(20)
+
+    def figures(self):
+        return ("requests=%d failed=%d refused=%d reset=%d connections=%d" %
+                (self.ok, len(self.failed), self.refused, self.reset,
+                 self.conns))
+
+
+def long_download(port, origin, out):
+    """The 20 MiB body read at 4 MB/s by curl (about 5 s), in a thread."""
+    t = threading.Thread(target=lambda: out.append(curl(
+        port, origin.url("/bytes/%d" % LONG), args=["--limit-rate", "4M"],
+        max_time=40)))
+    t.start()
+    return t
+
+
+def drainer_pid(d):
+    m = re.search(r"Upgrade: version \S+ goes on in pid (\d+)", d.log())
+    return int(m.group(1)) if m else None
+
+
+def test_upgrade_under_load_loses_nothing(tmp_path, origin):
+    d = make_daemon(tmp_path, [])
+    pid = d.proc.pid
+    old = version_of(d.bin)
+    new = "9.9.9" if old != "9.9.9" else "8.8.8"
+    patched_copy(d.bin, tmp_path / "tproxyd-new", old, new)
+    load = Load(d.port, origin).start()
+    big = []
+    big_t = long_download(d.port, origin, big)
+    try:
+        assert poll(lambda: load.ok >= 50, 10), load.figures()
+        time.sleep(1.0)                 # the download is under way
+        d.install(tmp_path / "tproxyd-new")
+        t_up = time.time()
+        r = d.upgrade()
+        print("\nupgrade at %.3f" % t_up)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        wait_for(lambda: "Starting tproxyd version %s" % new in d.log(), 10,
+                 "the new version's start line", show=d.diagnostics)
+        wait_for(lambda: drainer_pid(d) is not None, 5, "the drainer",
+                 show=d.diagnostics)
+        old_pid = drainer_pid(d)
+        # The long transfer is still in flight, in the old version.
+        assert big_t.is_alive(), "the download ended before the upgrade"
+        assert os.path.exists("/proc/%d" % old_pid)
+        before = load.ok
+        assert poll(lambda: load.ok >= before + 200, 15), load.figures()
+    finally:
+        load.stop()
+        big_t.join(60)
+    print("\nUPGRADE FIGURES (single process): %s; 20 MiB download %s%s" %
+          (load.figures(), "ok" if big and big[0].rc == 0 else "FAILED",
+           "".join("\n  %s: %s" % f for f in load.failed[:10])))
+    assert load.failed == [], (load.figures(), load.failed[:10])
+    assert load.refused == 0 and load.reset == 0
+    assert big and big[0].rc == 0 and big[0].status == 200, big
+    assert big[0].body_len == LONG
+    assert big[0].body_sha256 == body_sha256(LONG)
+    # The old version finished and was reaped by the new one.
+    wait_for(lambda: "the previous version (pid %d) finished" % old_pid
+             in d.log(), 40, "the drainer's exit", show=d.diagnostics)
+    assert not os.path.exists("/proc/%d" % old_pid)
+    # Same process, running the new file.
+    assert d.alive() and d.proc.pid == pid
+    assert int(d.pid_file.read_text()) == pid
+    assert os.readlink("/proc/%d/exe" % pid) == str(d.bin)
+    r = curl(d.port, origin.url("/bytes/100"))
+    assert r.status == 200
+    assert d.stop() == []
+
+
+def test_upgrade_keeps_old_on_broken_config(tmp_path, origin):
+    d = make_daemon(tmp_path, [])
+    pid = d.proc.pid
+    good = d.conf.read_text()
+    d.conf.write_text(good + "no_such_directive 1\n")
+    # The command checks first and says so.
+    r = d.upgrade()
+    assert r.returncode == 1 and "has errors" in r.stderr, r.stderr
+    # The signal alone (e.g. kill -USR2): the daemon checks too.
+    d.signals_sent.add(signal.SIGUSR2)
+    os.kill(pid, signal.SIGUSR2)
+    wait_for(lambda: "has errors; not upgrading" in d.log(), 10,
+             "the refusal in cache.log", show=d.diagnostics)
+    assert d.alive() and d.log().count("Starting tproxyd version") == 1
+    assert curl(d.port, origin.url("/bytes/10")).status == 200
+    # A new program that cannot read the file (here: one that fails):
+    # refused as well, the old one keeps serving.
+    d.conf.write_text(good)
+    bad = tmp_path / "broken"
+    bad.write_text("#!/bin/sh\necho 'cannot start' >&2\nexit 3\n")
+    os.chmod(bad, 0o755)
+    d.install(bad)
+    os.kill(pid, signal.SIGUSR2)
+    wait_for(lambda: "-k parse exited with status 3" in d.log(), 10,
+             "the refusal of the broken program", show=d.diagnostics)
+    assert "-k upgrade: cannot start" in d.log()
+    assert d.alive() and d.log().count("Starting tproxyd version") == 1
+    assert curl(d.port, origin.url("/bytes/10")).status == 200
+    assert d.stop() == []
+
+
+def udp_inodes(port):
+    """Inodes of the UDP sockets bound to port (/proc/net/udp)."""
+    out = set()
+    with open("/proc/net/udp") as f:
+        for ln in f.readlines()[1:]:
+            w = ln.split()
+            if int(w[1].split(":")[1], 16) == port:
+                out.add(int(w[9]))
+    return out
+
+
+def fd_inodes(pid):
+    out = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            m = re.match(r"socket:\[(\d+)\]",
+                         os.readlink("/proc/%d/fd/%s" % (pid, fd)))
+        except OSError:
+            continue
+        if m:
+            out.add(int(m.group(1)))
+    return out
+
+
+def test_upgrade_keeps_udp_socket_and_capabilities(tmp_path, origin):
+    harness.require_root("udp_port needs IP_TRANSPARENT")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    uport = s.getsockname()[1]
+    s.close()
+    d = make_daemon(tmp_path, ["udp_port 127.0.0.1:%d tproxy" % uport])
+    pid = d.proc.pid
+    tcp_before = d.port in harness.listening_ports()
+    assert tcp_before
+    inodes = udp_inodes(uport)
+    assert len(inodes) == 1, inodes
+    caps = re.findall(r"Running as (.*)", d.log())
+    assert caps and "cap_net_raw" in caps[0], caps
+    old = version_of(d.bin)
+    patched_copy(d.bin, tmp_path / "tproxyd-new", old,
+                 "9.9.9" if old != "9.9.9" else "8.8.8")
+    d.install(tmp_path / "tproxyd-new")
+    assert d.upgrade().returncode == 0
+    wait_for(lambda: d.log().count("Running as") == 2, 10,
+             "the new version's start", show=d.diagnostics)
+    # The very socket, now held by the new program.
+    assert udp_inodes(uport) == inodes
+    assert inodes <= fd_inodes(pid)
+    # It kept the capability it runs with (ambient across execve).
+    caps = re.findall(r"Running as (.*)", d.log())
+    assert "cap_net_raw" in caps[1], caps
+    assert curl(d.port, origin.url("/bytes/10")).status == 200
+    assert d.stop() == []
+
+
+def test_upgrade_with_workers_is_refused_and_keeps_serving(tmp_path,
+                                                           origin):
+    d = make_daemon(tmp_path, ["workers 2"])
+    r = d.upgrade()
+    assert r.returncode == 0
+    wait_for(lambda: "not supported with workers" in d.log(), 10,
+             "the refusal", show=d.diagnostics)
+    assert d.alive()
+    assert curl(d.port, origin.url("/bytes/10")).status == 200
+    assert d.stop() == []
