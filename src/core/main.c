@@ -839,6 +839,12 @@ signal_running(const char *action)
 		return 1;
 	}
 	cfg_msgs_free(&m);
+	if (acts[i].sig == SIGUSR2 && c->workers > 1) {
+		fprintf(stderr, "tproxyd: -k upgrade does not work with "
+			"workers yet; restart tproxyd instead\n");
+		cfg_unref(c);
+		return 1;
+	}
 	if (c->pid_filename == NULL) {
 		fprintf(stderr, "tproxyd: pid_filename is none; cannot find "
 			"the running instance\n");

@@ -350,7 +350,10 @@ def test_upgrade_with_workers_is_refused_and_keeps_serving(tmp_path,
                                                            origin):
     d = make_daemon(tmp_path, ["workers 2"])
     r = d.upgrade()
-    assert r.returncode == 0
+    assert r.returncode == 1 and "does not work with workers" in r.stderr
+    # The bare signal: the master says so and goes on.
+    d.signals_sent.add(signal.SIGUSR2)
+    os.kill(d.proc.pid, signal.SIGUSR2)
     wait_for(lambda: "not supported with workers" in d.log(), 10,
              "the refusal", show=d.diagnostics)
     assert d.alive()
