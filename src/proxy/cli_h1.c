@@ -420,7 +420,8 @@ cli_stream_done(struct cli *cli)
 	 * ClientHello comes next, in the time of a request. */
 	cli_set_deadline(cli, cli_awaits_hello(cli) ?
 			 cli->sess.cfg->request_timeout : draining ?
-			 drain_grace : cli->sess.cfg->client_idle_pconn_timeout);
+			 drain_grace :
+			 cli->sess.cfg->client_idle_pconn_timeout);
 	if (cli->ibuf.area && buf_empty(&cli->ibuf)) {
 		/* Idle keep-alive connections hold no buffers (nor splice
 		 * pipes, which cost two descriptors each); a refused splice
