@@ -359,3 +359,111 @@ def test_upgrade_with_workers_is_refused_and_keeps_serving(tmp_path,
     assert d.alive()
     assert curl(d.port, origin.url("/bytes/10")).status == 200
     assert d.stop() == []
+
+
+# --- under the real unit (systemd as PID 1 in a container) -----------------
+
+from test_tproxyctl_systemd import installed  # noqa: E402,F401 (fixture)
+import netns                                   # noqa: E402
+import systemd_boot                            # noqa: E402
+from tproxyctl_env import start_origin         # noqa: E402
+
+UNIT_CONF = "/usr/local/etc/tproxyd/tproxyd.conf"
+UNIT_PORT = 3128
+
+
+def test_upgrade_under_systemd_unit(topology, installed, tmp_path):  # noqa
+    """tproxyd.service as installed (User=proxy, CAP_NET_RAW ambient, its
+    sandbox) on a booted systemd: -k upgrade keeps MainPID, the unit never
+    leaves active/reloading, the journal shows the new version starting
+    and the old one exiting, requests go on being served."""
+    t = topology
+    etc = tmp_path / "etc"
+    sysd = etc / "systemd/system"
+    (sysd / "multi-user.target.wants").mkdir(parents=True)
+    (sysd / "multi-user.target.wants" / "tproxyd.service").symlink_to(
+        "/usr/local/lib/systemd/system/tproxyd.service")
+    # Only tproxyd: the rules unit it wants is masked (not needed for a
+    # forward-proxy port).
+    (sysd / "tproxyctl.service").symlink_to("/dev/null")
+    if harness.BUILD.name == "san":
+        # As in test_tproxyctl_systemd.py: ASan re-executes itself with
+        # ASLR off, which the unit's hardening refuses.
+        d = sysd / "tproxyd.service.d"
+        d.mkdir(parents=True)
+        (d / "sanitizer.conf").write_text(
+            "[Service]\nLockPersonality=no\nSystemCallFilter=\n")
+    unit_conf = installed / UNIT_CONF.lstrip("/")
+    if unit_conf.exists() or unit_conf.is_symlink():
+        unit_conf.unlink()
+    unit_conf.write_text("\n".join([
+        "http_port %d" % UNIT_PORT,
+        # A tproxy port: the unit's CAP_NET_RAW is kept at start-up and
+        # must still be there in the new program.
+        "http_port %d tproxy" % (UNIT_PORT + 1), "http_access allow all",
+        "access_log /var/log/tproxyd/access.log",
+        "cache_log /var/log/tproxyd/cache.log",
+        "pid_filename /run/tproxyd/tproxyd.pid",
+        "dns_nameservers 127.0.0.1", "shutdown_lifetime 10 seconds"]) + "\n")
+    sbin = installed / "usr/local/sbin"
+    old = version_of(sbin / "tproxyd")
+    new = "9.9.9" if old != "9.9.9" else "8.8.8"
+    patched_copy(harness.BUILD / "tproxyd", tmp_path / "tproxyd-new", old,
+                 new)
+    box = systemd_boot.Booted(installed, etc, t.rtr,
+                              log=tmp_path / "nspawn.log")
+    t.checks.append(lambda: box.kill() or [])
+    start_origin(t, [netns.SRV4])
+    box.boot()
+
+    def show(prop):
+        return box.run(["systemctl", "show", "-P", prop,
+                        "tproxyd"]).stdout.strip()
+
+    def journal():
+        return box.run(["journalctl", "-b", "-u", "tproxyd", "-o", "cat",
+                        "--no-pager"]).stdout
+
+    def get():
+        p = box.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                     "--max-time", "5", "-x",
+                     "http://127.0.0.1:%d" % UNIT_PORT,
+                     "http://%s/bytes/1000" % netns.SRV4], timeout=20)
+        return p.stdout.strip()
+
+    assert show("ActiveState") == "active", journal()
+    assert re.search(r"Running as user proxy .*cap_net_raw", journal())
+    t.wait_listen(t.rtr, UNIT_PORT)
+    assert get() == "200"
+    main = show("MainPID")
+    # The package's way: a new file renamed over the installed one, then
+    # -k upgrade with it.
+    tmp = sbin / "tproxyd.dpkg-new"
+    shutil.copy2(tmp_path / "tproxyd-new", tmp)
+    os.rename(tmp, sbin / "tproxyd")
+    p = box.run(["/usr/local/sbin/tproxyd", "-k", "upgrade", "-f",
+                 UNIT_CONF])
+    assert p.returncode == 0, p.stderr
+    states, codes = set(), []
+    end = time.monotonic() + 10
+    while time.monotonic() < end and \
+            "Starting tproxyd version %s" % new not in journal():
+        states.add(show("ActiveState"))
+        codes.append(get())
+    assert "Starting tproxyd version %s" % new in journal(), journal()
+    assert harness.poll(lambda: "the previous version (pid" in journal(),
+                        15), journal()
+    for _ in range(5):
+        states.add(show("ActiveState"))
+        codes.append(get())
+    assert states <= {"active", "reloading"}, (states, journal())
+    assert show("ActiveState") == "active"
+    assert show("MainPID") == main
+    assert set(codes) == {"200"}, codes
+    exe = box.run(["readlink", "/proc/%s/exe" % main]).stdout.strip()
+    assert exe == "/usr/local/sbin/tproxyd", exe
+    # Still the unit's user and capability, in the new program.
+    assert re.search(r"Running as user proxy .*cap_net_raw", journal()
+                     .split("Starting tproxyd version %s" % new)[1]), \
+        journal()
+    assert box.poweroff() == 0
