@@ -94,6 +94,15 @@ inherit_load(void)
 }
 
 int
+inherit_add(int fd)
+{
+	if (npool >= INHERIT_MAX)
+		return -ENOSPC;
+	pool[npool++] = fd;
+	return 0;
+}
+
+int
 inherit_active(void)
 {
 	return loaded;

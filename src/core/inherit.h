@@ -28,6 +28,9 @@ int inherit_format(const int *fds, size_t n, char *out, size_t len);
  * then cleared) into the pool, keeping those that are sockets, close-on-exec
  * again. Returns how many. */
 size_t inherit_load(void);
+/* Put fd in the pool (a worker given its sockets by the master). Returns
+ * 0, or -ENOSPC. */
+int inherit_add(int fd);
 /* Whether the pool was loaded from an upgrade (even if empty). */
 int inherit_active(void);
 /*

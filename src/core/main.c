@@ -599,6 +599,65 @@ check_new_program(void)
 
 static void begin_shutdown(void);
 
+/* Before -k upgrade: RELOADING for systemd, then the configuration checked
+ * by this program and by the new one. Returns 0, or -1 after logging why
+ * not (then nothing changes). */
+static int
+upgrade_check(void)
+{
+	struct cfg_msgs m = { 0 };
+	struct cfg *c;
+	int rc;
+
+	notify_reloading();
+	log_msg(LOG_CRIT, "Upgrade: checking %s with %s", conf_path,
+		exe_path[0] ? exe_path : "(unknown program)");
+	c = cfg_load(conf_path, &m);
+	print_msgs(&m, 1);
+	cfg_msgs_free(&m);
+	if (c == NULL) {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: %s has errors; not "
+			"upgrading, still running version %s", conf_path,
+			TPROXYD_VERSION);
+		return -1;
+	}
+	rc = c->workers != cur->workers;
+	cfg_unref(c);
+	if (rc) {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: changing workers needs "
+			"a restart; not upgrading");
+		return -1;
+	}
+	if (upgrade_program() < 0 || check_new_program() < 0)
+		return -1;
+	return 0;
+}
+
+/* What the new program needs from the environment besides the sockets:
+ * systemd's variables, which notify_init() took out (set: 1; clear: 0,
+ * after a failed execve()). */
+static void
+upgrade_env(int set)
+{
+	char text[32];
+
+	if (!set) {
+		unsetenv("NOTIFY_SOCKET");
+		unsetenv("WATCHDOG_USEC");
+		unsetenv("WATCHDOG_PID");
+		return;
+	}
+	if (notify_env != NULL)
+		setenv("NOTIFY_SOCKET", notify_env, 1);
+	if (notify_watchdog_interval() > 0) {
+		snprintf(text, sizeof(text), "%.0f",
+			 notify_watchdog_interval() * 2e6);
+		setenv("WATCHDOG_USEC", text, 1);
+		snprintf(text, sizeof(text), "%ld", (long)getpid());
+		setenv("WATCHDOG_PID", text, 1);
+	}
+}
+
 /* In the forked child, once the new program runs: finish this program's
  * connections, accept no new ones, then exit. */
 static void
@@ -612,6 +671,19 @@ become_drainer(void)
 		(long)getpid(), proxy_nclients());
 	/* The new program sends WCCP's Here_I_Am now. */
 	wccp2_stop();
+	begin_shutdown();
+}
+
+/* A worker of the previous version, told by the new master (whose workers
+ * serve the ports now): finish the connections, then exit. */
+static void
+kid_drain(void)
+{
+	is_drainer = 1;
+	log_msg(LOG_CRIT, "Upgrade: version %s's kid%u finishes its %u open "
+		"connections", TPROXYD_VERSION, my_kid, proxy_nclients());
+	if (my_kid == 1)
+		wccp2_stop();
 	begin_shutdown();
 }
 
@@ -646,35 +718,14 @@ drainer_reap_cb(struct evl_timer *t)
 static void
 upgrade(void)
 {
-	struct cfg_msgs m = { 0 };
 	struct lsn *l;
-	struct cfg *c;
 	char text[32], ch;
 	int fds[INHERIT_MAX], p[2], rc, saved;
 	size_t n = 0;
 	ssize_t r;
 	pid_t pid;
 
-	notify_reloading();
-	log_msg(LOG_CRIT, "Upgrade: checking %s with %s", conf_path,
-		exe_path[0] ? exe_path : "(unknown program)");
-	c = cfg_load(conf_path, &m);
-	print_msgs(&m, 1);
-	cfg_msgs_free(&m);
-	if (c == NULL) {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: %s has errors; not "
-			"upgrading, still running version %s", conf_path,
-			TPROXYD_VERSION);
-		goto keep;
-	}
-	rc = c->workers != cur->workers;
-	cfg_unref(c);
-	if (rc) {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: changing workers needs "
-			"a restart; not upgrading");
-		goto keep;
-	}
-	if (upgrade_program() < 0 || check_new_program() < 0)
+	if (upgrade_check() < 0)
 		goto keep;
 	for (l = listeners; l != NULL && n < INHERIT_MAX; l = l->next)
 		fds[n++] = l->fd;
@@ -712,15 +763,7 @@ upgrade(void)
 	close(p[0]);
 	snprintf(text, sizeof(text), "%ld", (long)pid);
 	setenv(UPGRADE_ENV, text, 1);
-	if (notify_env != NULL)	/* notify_init() took it out */
-		setenv("NOTIFY_SOCKET", notify_env, 1);
-	if (notify_watchdog_interval() > 0) {
-		snprintf(text, sizeof(text), "%.0f",
-			 notify_watchdog_interval() * 2e6);
-		setenv("WATCHDOG_USEC", text, 1);
-		snprintf(text, sizeof(text), "%ld", (long)getpid());
-		setenv("WATCHDOG_PID", text, 1);
-	}
+	upgrade_env(1);
 	if ((rc = priv_keep_across_exec()) < 0)
 		log_msg(LOG_CRIT, "WARNING: -k upgrade: cannot keep the "
 			"capabilities for the new program: %s", strerror(-rc));
@@ -736,9 +779,7 @@ upgrade(void)
 		;
 	inherit_exec_undo(fds, n);
 	unsetenv(UPGRADE_ENV);
-	unsetenv("NOTIFY_SOCKET");
-	unsetenv("WATCHDOG_USEC");
-	unsetenv("WATCHDOG_PID");
+	upgrade_env(0);
 	log_msg(LOG_CRIT, "ERROR: -k upgrade: cannot execute %s: %s; still "
 		"running version %s", exe_path, strerror(-saved),
 		TPROXYD_VERSION);
@@ -768,7 +809,11 @@ signal_cb(struct evl_signal *s)
 		rotate_cache_log();
 		break;
 	case SIGUSR2:	/* -k upgrade */
-		if (!shutting_down)
+		if (shutting_down)
+			break;
+		if (my_kid > 0)	/* from the new master: drain */
+			kid_drain();
+		else
 			upgrade();
 		break;
 	default:
@@ -839,12 +884,6 @@ signal_running(const char *action)
 		return 1;
 	}
 	cfg_msgs_free(&m);
-	if (acts[i].sig == SIGUSR2 && c->workers > 1) {
-		fprintf(stderr, "tproxyd: -k upgrade does not work with "
-			"workers yet; restart tproxyd instead\n");
-		cfg_unref(c);
-		return 1;
-	}
 	if (c->pid_filename == NULL) {
 		fprintf(stderr, "tproxyd: pid_filename is none; cannot find "
 			"the running instance\n");
@@ -944,6 +983,18 @@ static pid_t kid_pid[MAX_KIDS + 1];	/* 1-based, like Squid's kid numbers */
 /* Each first worker writes a byte here once its listeners are open (the
  * master then tells systemd it is ready); -1 in later ones. */
 static int kid_ready_fd = -1;
+/* The listening sockets, opened by the master: kid k's for port i at
+ * [(k - 1) * nport + i]. Each worker takes its own (SO_REUSEPORT: the
+ * kernel spreads connections over them); the master keeps them all, so a
+ * worker that is restarted, or the next program (-k upgrade), gets the
+ * same sockets with the connections waiting in their queues. */
+static int *kid_fds;
+static size_t kid_nfds;
+/* -k upgrade with workers: the previous version's workers (in the new
+ * master), told to drain once the new ones serve. */
+#define UPGRADE_KIDS_ENV "TPROXYD_UPGRADE_KIDS"
+static int old_kids[MAX_KIDS];
+static int nold_kids;
 static double kid_started[MAX_KIDS + 1];
 static unsigned kid_quick_deaths;
 
@@ -978,6 +1029,8 @@ kid_affinity(unsigned kid)
 static void
 kid_main(unsigned kid, const sigset_t *oldmask)
 {
+	size_t i;
+
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	notify_disable();	/* only the master talks to systemd */
 	/* A worker must not outlive its master (nobody would reap or
@@ -990,8 +1043,18 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 	kid_affinity(kid);
 	learn_attach(kid);	/* its own packet socket, if learning */
 	lsn_set_reuseport(1);
+	/* Its own sockets, from the master's; not the other workers'. */
+	for (i = 0; i < kid_nfds; i++) {
+		if (kid_fds[i] < 0)
+			continue;	/* a port gone (master_drop_ports()) */
+		if (i / cur->nport == kid - 1)
+			inherit_add(kid_fds[i]);
+		else
+			close(kid_fds[i]);
+	}
 	if (serve_init() < 0 || apply_listeners(cur) < 0)
 		_exit(1);
+	inherit_close_rest();
 	if (kid_ready_fd >= 0) {
 		(void)!write(kid_ready_fd, "", 1);
 		close(kid_ready_fd);
@@ -1061,6 +1124,119 @@ wait_kids_ready(int fd, unsigned n)
 	return n == 0;
 }
 
+/* The master's listening sockets, one per worker and port (kid_fds).
+ * Returns 0, or -1 after saying why. */
+static int
+master_open_sockets(void)
+{
+	char err[256];
+	size_t i, n = (size_t)cur->workers * cur->nport;
+
+	lsn_register("http", &proxy_proto_http);
+	lsn_register("tls", &proxy_proto_tls);
+	lsn_set_reuseport(1);
+	kid_fds = calloc(n ? n : 1, sizeof(*kid_fds));
+	if (kid_fds == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		kid_fds[i] = lsn_socket(&cur->port[i % cur->nport], err,
+					sizeof(err));
+		if (kid_fds[i] < 0) {
+			log_msg(LOG_CRIT, "ERROR: %s:%d: %s",
+				cur->port[i % cur->nport].file,
+				cur->port[i % cur->nport].line, err);
+			fprintf(stderr, "tproxyd: %s:%d: %s\n",
+				cur->port[i % cur->nport].file,
+				cur->port[i % cur->nport].line, err);
+			while (i-- > 0)
+				close(kid_fds[i]);
+			kid_nfds = 0;
+			return -1;
+		}
+	}
+	kid_nfds = n;
+	return 0;
+}
+
+/* -k reconfigure with workers: close the master's sockets of the ports c
+ * no longer has, which would otherwise stay open (queuing connections
+ * nobody accepts). A port c adds is opened by each worker itself. */
+static void
+master_drop_ports(const struct cfg *c)
+{
+	const struct cfg_port *p, *q;
+	size_t i, j, k;
+
+	for (i = 0; i < cur->nport; i++) {
+		p = &cur->port[i];
+		for (j = 0; j < c->nport; j++) {
+			q = &c->port[j];
+			if (p->mode == q->mode && p->wildcard == q->wildcard &&
+			    sa_equal((const struct sockaddr *)&p->addr,
+				     (const struct sockaddr *)&q->addr))
+				break;
+		}
+		if (j < c->nport)
+			continue;
+		for (k = 0; k < cur->workers; k++) {
+			if (kid_fds[k * cur->nport + i] >= 0)
+				close(kid_fds[k * cur->nport + i]);
+			kid_fds[k * cur->nport + i] = -1;
+		}
+	}
+}
+
+/*
+ * SIGUSR2 (-k upgrade) in the master of workers: execute the new program
+ * in this process with every worker's listening sockets; its master starts
+ * new workers on them and, once they serve, tells these workers (its
+ * children now) to finish their connections and exit. Until then they go
+ * on accepting: nobody waits. On any failure nothing changes.
+ */
+static void
+master_upgrade(void)
+{
+	char text[MAX_KIDS * 12];
+	int fds[INHERIT_MAX];
+	size_t used = 0, n = 0, i;
+	unsigned k;
+	int rc;
+
+	if (upgrade_check() < 0)
+		goto keep;
+	for (i = 0; i < kid_nfds && n < INHERIT_MAX; i++)
+		if (kid_fds[i] >= 0)
+			fds[n++] = kid_fds[i];
+	text[0] = '\0';
+	for (k = 1; k <= cur->workers; k++)
+		if (kid_pid[k] > 0 && used < sizeof(text) - 12)
+			used += (size_t)snprintf(text + used,
+						 sizeof(text) - used, "%s%ld",
+						 used ? "," : "",
+						 (long)kid_pid[k]);
+	setenv(UPGRADE_KIDS_ENV, text, 1);
+	upgrade_env(1);
+	if ((rc = priv_keep_across_exec()) < 0)
+		log_msg(LOG_CRIT, "WARNING: -k upgrade: cannot keep the "
+			"capabilities for the new program: %s", strerror(-rc));
+	log_msg(LOG_CRIT, "Upgrade: starting %s with %zu listening sockets",
+		exe_path, n);
+	fflush(NULL);
+	rc = inherit_exec_prepare(fds, n);
+	if (rc == 0) {
+		execv(exe_path, saved_argv);
+		rc = -errno;
+	}
+	inherit_exec_undo(fds, n);
+	unsetenv(UPGRADE_KIDS_ENV);
+	upgrade_env(0);
+	log_msg(LOG_CRIT, "ERROR: -k upgrade: cannot execute %s: %s; still "
+		"running version %s", exe_path, strerror(-rc),
+		TPROXYD_VERSION);
+keep:
+	notify_send("READY=1\n");
+}
+
 /*
  * The master of several workers: it holds the pid file, checks new
  * configurations before passing -k reconfigure on, restarts a worker that
@@ -1087,6 +1263,14 @@ master_run(void)
 	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	/* After -k upgrade these are blocked already (the previous master
+	 * waited for them too): workers must get them. */
+	sigdelset(&old, SIGHUP);
+	sigdelset(&old, SIGTERM);
+	sigdelset(&old, SIGINT);
+	sigdelset(&old, SIGUSR1);
+	sigdelset(&old, SIGUSR2);
+	sigdelset(&old, SIGCHLD);
 	log_set_kid(0);		/* the master's lines carry no kid number */
 	if (pipe2(p, O_CLOEXEC) < 0)
 		p[0] = p[1] = -1;
@@ -1098,9 +1282,18 @@ master_run(void)
 		close(p[1]);
 	kid_ready_fd = -1;
 	log_msg(LOG_CRIT, "Started %u workers", cur->workers);
-	if (wait_kids_ready(p[0], cur->workers))
+	if (wait_kids_ready(p[0], cur->workers)) {
 		notify_send("READY=1\nSTATUS=serving with %u workers\n",
 			    cur->workers);
+		/* -k upgrade: the new workers serve; the previous ones
+		 * finish their connections. */
+		for (k = 0; k < (unsigned)nold_kids; k++)
+			kill(old_kids[k], SIGUSR2);
+		if (nold_kids > 0)
+			log_msg(LOG_CRIT, "Upgrade: the new workers serve; "
+				"the %d of the previous version finish their "
+				"connections", nold_kids);
+	}
 	else	/* systemd's start times out: the workers cannot serve */
 		log_msg(LOG_CRIT, "WARNING: not every worker could open its "
 			"ports; not telling systemd tproxyd is ready");
@@ -1131,8 +1324,21 @@ master_run(void)
 				for (k = 1; k <= cur->workers; k++)
 					if (kid_pid[k] == pid)
 						break;
-				if (k > cur->workers)
+				if (k > cur->workers) {
+					for (k = 0; k < (unsigned)nold_kids;
+					     k++)
+						if (old_kids[k] == pid)
+							log_msg(LOG_CRIT,
+								"Upgrade: a "
+								"previous "
+								"worker (pid "
+								"%ld) finished "
+								"its "
+								"connections "
+								"and exited",
+								(long)pid);
 					continue;
+				}
 				kid_pid[k] = 0;
 				stats_kid_exited(k);
 				if (stopping)
@@ -1177,6 +1383,7 @@ master_run(void)
 				log_msg(LOG_CRIT, "WARNING: changing workers "
 					"needs a restart; keeping %u",
 					cur->workers);
+			master_drop_ports(c);
 			cfg_unref(c);
 			kids_signal(SIGHUP);
 			notify_send("READY=1\n");
@@ -1187,8 +1394,8 @@ master_run(void)
 			kids_signal(SIGUSR1);
 			break;
 		case SIGUSR2:
-			log_msg(LOG_CRIT, "ERROR: -k upgrade is not supported "
-				"with workers yet; restart tproxyd instead");
+			if (!stopping)
+				master_upgrade();
 			break;
 		default:	/* SIGTERM, SIGINT: the kids drain and exit */
 			if (!stopping) {
@@ -1220,6 +1427,16 @@ run(int foreground, int debug_level)
 
 	if (getenv("NOTIFY_SOCKET") != NULL)	/* for -k upgrade */
 		notify_env = strdup(getenv("NOTIFY_SOCKET"));
+	if (getenv(UPGRADE_KIDS_ENV) != NULL) {
+		/* The same, as the master of workers: the previous ones. */
+		nold_kids = inherit_parse(getenv(UPGRADE_KIDS_ENV), old_kids,
+					  MAX_KIDS);
+		if (nold_kids < 0)
+			nold_kids = 0;
+		unsetenv(UPGRADE_KIDS_ENV);
+		inherit_load();
+		foreground = 1;
+	}
 	if (getenv(UPGRADE_ENV) != NULL) {
 		/* Started by -k upgrade, in the process of the previous
 		 * version: take over its sockets; never detach (the pid
@@ -1270,10 +1487,14 @@ run(int foreground, int debug_level)
 	log_set_level(cur->debug_level);	/* debug_options ALL,N */
 	log_msg(LOG_CRIT, "Starting tproxyd version %s", TPROXYD_VERSION);
 	log_msg(LOG_CRIT, "Process ID %ld", (long)getpid());
-	if (inherit_active())
+	if (inherit_active() && drainer_pid > 0)
 		log_msg(LOG_CRIT, "Upgrade: taking over the listening sockets "
 			"of the previous version (which goes on in pid %ld "
 			"until its connections finish)", (long)drainer_pid);
+	else if (inherit_active())
+		log_msg(LOG_CRIT, "Upgrade: taking over the listening sockets "
+			"of the previous version (whose %d workers go on until "
+			"the new ones serve)", nold_kids);
 	log_msg(LOG_CRIT, "Configuration: %s", conf_path);
 	print_msgs(&m, 1);
 	cfg_msgs_free(&m);
@@ -1319,10 +1540,8 @@ run(int foreground, int debug_level)
 	/* WCCPv2 GRE forwarding needs a raw socket and a TUN device
 	 * (CAP_NET_RAW, CAP_NET_ADMIN): with workers, open them now; kid1
 	 * inherits them and runs WCCP. */
-	if (cur->workers > 1) {
+	if (cur->workers > 1)
 		wccp2_gre_open(cur);
-		inherit_close_rest();	/* workers open their own */
-	}
 	/* Workers open their listeners after this: drop_privileges() keeps
 	 * what that needs (CAP_NET_RAW for tproxy ports,
 	 * CAP_NET_BIND_SERVICE for ports < 1024). */
@@ -1331,6 +1550,15 @@ run(int foreground, int debug_level)
 		goto fail;
 	}
 	if (cur->workers > 1) {
+		/* After the drop: the same user as the sockets a worker
+		 * opens itself later (SO_REUSEPORT wants that). */
+		if (master_open_sockets() < 0) {
+			daemon_remove_pid(cur->pid_filename);
+			goto fail;
+		}
+		if ((i = inherit_close_rest()) > 0)
+			log_msg(LOG_CRIT, "Upgrade: closed %zu listening "
+				"sockets no longer configured", i);
 		rc = master_run();
 	} else {
 		/* As the user that owns them: files it writes are its. */

@@ -220,8 +220,8 @@ lsn_new(int fd, const struct cfg_port *p, char *err, size_t errlen)
 	return l;
 }
 
-struct lsn *
-lsn_open(const struct cfg_port *p, char *err, size_t errlen)
+int
+lsn_socket(const struct cfg_port *p, char *err, size_t errlen)
 {
 	char where[INET6_ADDRSTRLEN + 16];
 	int fd, one = 1, zero = 0, rc;
@@ -232,7 +232,7 @@ lsn_open(const struct cfg_port *p, char *err, size_t errlen)
 	lsn_port_text(p, where, sizeof(where));
 	if (port_proto(p) == NULL) {
 		snprintf(err, errlen, "no protocol serves %s", where);
-		return NULL;
+		return -1;
 	}
 	/* -k upgrade: the previous program's socket for this port, with
 	 * the connections already waiting in its queue. */
@@ -240,14 +240,14 @@ lsn_open(const struct cfg_port *p, char *err, size_t errlen)
 			  inherited_fits, p);
 	if (fd >= 0) {
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		return lsn_new(fd, p, err, errlen);
+		return fd;
 	}
 	fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "socket for %s: %s", where,
 			 strerror(errno));
-		return NULL;
+		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* Several workers listen on the same port with a socket each; the
@@ -268,21 +268,29 @@ lsn_open(const struct cfg_port *p, char *err, size_t errlen)
 			 "CAP_NET_RAW (run as root, or grant it with systemd "
 			 "AmbientCapabilities= or setcap)" : "");
 		close(fd);
-		return NULL;
+		return -1;
 	}
 	if (bind(fd, (const struct sockaddr *)&p->addr, alen) < 0) {
 		snprintf(err, errlen, "cannot bind %s: %s", where,
 			 strerror(errno));
 		close(fd);
-		return NULL;
+		return -1;
 	}
 	if (listen(fd, 4096) < 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", where,
 			 strerror(errno));
 		close(fd);
-		return NULL;
+		return -1;
 	}
-	return lsn_new(fd, p, err, errlen);
+	return fd;
+}
+
+struct lsn *
+lsn_open(const struct cfg_port *p, char *err, size_t errlen)
+{
+	int fd = lsn_socket(p, err, errlen);
+
+	return fd < 0 ? NULL : lsn_new(fd, p, err, errlen);
 }
 
 void

@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 import harness
 from harness import curl, poll, wait_for
 from origin import body_sha256
@@ -97,11 +99,25 @@ class CopyTproxyd(harness.Tproxyd):
             return ""
 
 
-def make_daemon(tmp_path, lines, name="d"):
-    d = CopyTproxyd(tmp_path / name, list(lines) + [
-        "shutdown_lifetime 30 seconds"])
-    d.start()
-    return d
+@pytest.fixture
+def make_daemon(tmp_path):
+    """make_daemon(lines) starts a CopyTproxyd; every one is stopped (and
+    checked, as the harness's tproxyd fixture does) at the end, also when
+    the test fails half-way."""
+    made = []
+
+    def make(lines, name="d"):
+        d = CopyTproxyd(tmp_path / name, list(lines) + [
+            "shutdown_lifetime 30 seconds"])
+        made.append(d)
+        d.start()
+        return d
+    yield make
+    problems = []
+    for d in made:
+        problems += d.stop()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
 
 
 class Load:
@@ -209,9 +225,22 @@ def drainer_pid(d):
     return int(m.group(1)) if m else None
 
 
-def test_upgrade_under_load_loses_nothing(tmp_path, origin):
-    d = make_daemon(tmp_path, [])
+def kids(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def upgrade_under_load(make_daemon, tmp_path, origin, lines, label):
+    """The load test: start, load, replace the file, -k upgrade, check."""
+    d = make_daemon(lines)
     pid = d.proc.pid
+    workers = any(ln.startswith("workers") for ln in lines)
+    if workers:
+        assert poll(lambda: len(kids(pid)) == 2, 5), kids(pid)
+    first_kids = kids(pid)
     old = version_of(d.bin)
     new = "9.9.9" if old != "9.9.9" else "8.8.8"
     patched_copy(d.bin, tmp_path / "tproxyd-new", old, new)
@@ -222,25 +251,33 @@ def test_upgrade_under_load_loses_nothing(tmp_path, origin):
         assert poll(lambda: load.ok >= 50, 10), load.figures()
         time.sleep(1.0)                 # the download is under way
         d.install(tmp_path / "tproxyd-new")
-        t_up = time.time()
         r = d.upgrade()
-        print("\nupgrade at %.3f" % t_up)
         assert r.returncode == 0, (r.stdout, r.stderr)
         wait_for(lambda: "Starting tproxyd version %s" % new in d.log(), 10,
                  "the new version's start line", show=d.diagnostics)
-        wait_for(lambda: drainer_pid(d) is not None, 5, "the drainer",
-                 show=d.diagnostics)
-        old_pid = drainer_pid(d)
+        if workers:
+            # The previous workers drain once the new ones serve.
+            wait_for(lambda: "Upgrade: the new workers serve" in d.log(),
+                     10, "the new workers", show=d.diagnostics)
+            old_pids = first_kids
+            done = "a previous worker (pid %d) finished"
+        else:
+            wait_for(lambda: drainer_pid(d) is not None, 5, "the drainer",
+                     show=d.diagnostics)
+            old_pids = [drainer_pid(d)]
+            done = "the previous version (pid %d) finished"
         # The long transfer is still in flight, in the old version.
         assert big_t.is_alive(), "the download ended before the upgrade"
-        assert os.path.exists("/proc/%d" % old_pid)
+        assert any(os.path.exists("/proc/%d" % o) for o in old_pids)
         before = load.ok
         assert poll(lambda: load.ok >= before + 200, 15), load.figures()
     finally:
         load.stop()
         big_t.join(60)
-    print("\nUPGRADE FIGURES (single process): %s; 20 MiB download %s%s" %
-          (load.figures(), "ok" if big and big[0].rc == 0 else "FAILED",
+    print("\nUPGRADE FIGURES (%s): %s; 20 MiB download %s%s" %
+          (label, load.figures(),
+           "byte-exact" if big and big[0].rc == 0 and
+           big[0].body_sha256 == body_sha256(LONG) else "FAILED",
            "".join("\n  %s: %s" % f for f in load.failed[:10])))
     assert load.failed == [], (load.figures(), load.failed[:10])
     assert load.refused == 0 and load.reset == 0
@@ -248,20 +285,36 @@ def test_upgrade_under_load_loses_nothing(tmp_path, origin):
     assert big[0].body_len == LONG
     assert big[0].body_sha256 == body_sha256(LONG)
     # The old version finished and was reaped by the new one.
-    wait_for(lambda: "the previous version (pid %d) finished" % old_pid
-             in d.log(), 40, "the drainer's exit", show=d.diagnostics)
-    assert not os.path.exists("/proc/%d" % old_pid)
+    for o in old_pids:
+        wait_for(lambda: done % o in d.log(), 40, "the old process's exit",
+                 show=d.diagnostics)
+        assert not os.path.exists("/proc/%d" % o)
     # Same process, running the new file.
     assert d.alive() and d.proc.pid == pid
     assert int(d.pid_file.read_text()) == pid
     assert os.readlink("/proc/%d/exe" % pid) == str(d.bin)
+    if workers:
+        now = kids(pid)
+        assert len(now) == 2 and not set(now) & set(first_kids), now
+        for k in now:
+            assert os.readlink("/proc/%d/exe" % k) == str(d.bin)
     r = curl(d.port, origin.url("/bytes/100"))
     assert r.status == 200
     assert d.stop() == []
 
 
-def test_upgrade_keeps_old_on_broken_config(tmp_path, origin):
-    d = make_daemon(tmp_path, [])
+def test_upgrade_under_load_loses_nothing(make_daemon, tmp_path, origin):
+    upgrade_under_load(make_daemon, tmp_path, origin, [], "single process")
+
+
+def test_upgrade_with_workers_under_load_loses_nothing(make_daemon,
+                                                       tmp_path, origin):
+    upgrade_under_load(make_daemon, tmp_path, origin, ["workers 2"],
+                       "workers 2")
+
+
+def test_upgrade_keeps_old_on_broken_config(make_daemon, tmp_path, origin):
+    d = make_daemon([])
     pid = d.proc.pid
     good = d.conf.read_text()
     d.conf.write_text(good + "no_such_directive 1\n")
@@ -291,6 +344,34 @@ def test_upgrade_keeps_old_on_broken_config(tmp_path, origin):
     assert d.stop() == []
 
 
+def test_workers_reconfigure_closes_a_removed_port(tproxyd, origin):
+    """With workers the master holds every worker's listening sockets (for
+    restarts and -k upgrade): a port removed by -k reconfigure must still
+    be closed everywhere, refusing connections, not queuing them."""
+    main, extra = harness.free_port(), harness.free_port()
+    # (an http_port line replaces the harness's: both are given)
+    p = tproxyd(["workers 2", "http_port 127.0.0.1:%d" % main,
+                 "http_port 127.0.0.1:%d" % extra], port=main)
+    assert poll(lambda: extra in harness.listening_ports(), 5)
+    assert curl(extra, origin.url("/bytes/10")).status == 200
+    p.write_config(["workers 2", "http_port 127.0.0.1:%d" % main])
+    assert p.run_k("reconfigure").returncode == 0
+    assert poll(lambda: extra not in harness.listening_ports(), 5), \
+        p.diagnostics()
+    s = socket.socket()
+    try:
+        s.settimeout(2)
+        try:
+            s.connect(("127.0.0.1", extra))
+            refused = False
+        except ConnectionRefusedError:
+            refused = True
+    finally:
+        s.close()
+    assert refused
+    assert curl(p.port, origin.url("/bytes/10")).status == 200
+
+
 def udp_inodes(port):
     """Inodes of the UDP sockets bound to port (/proc/net/udp)."""
     out = set()
@@ -315,13 +396,14 @@ def fd_inodes(pid):
     return out
 
 
-def test_upgrade_keeps_udp_socket_and_capabilities(tmp_path, origin):
+def test_upgrade_keeps_udp_socket_and_capabilities(make_daemon, tmp_path,
+                                                   origin):
     harness.require_root("udp_port needs IP_TRANSPARENT")
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
     uport = s.getsockname()[1]
     s.close()
-    d = make_daemon(tmp_path, ["udp_port 127.0.0.1:%d tproxy" % uport])
+    d = make_daemon(["udp_port 127.0.0.1:%d tproxy" % uport])
     pid = d.proc.pid
     tcp_before = d.port in harness.listening_ports()
     assert tcp_before
@@ -342,21 +424,6 @@ def test_upgrade_keeps_udp_socket_and_capabilities(tmp_path, origin):
     # It kept the capability it runs with (ambient across execve).
     caps = re.findall(r"Running as (.*)", d.log())
     assert "cap_net_raw" in caps[1], caps
-    assert curl(d.port, origin.url("/bytes/10")).status == 200
-    assert d.stop() == []
-
-
-def test_upgrade_with_workers_is_refused_and_keeps_serving(tmp_path,
-                                                           origin):
-    d = make_daemon(tmp_path, ["workers 2"])
-    r = d.upgrade()
-    assert r.returncode == 1 and "does not work with workers" in r.stderr
-    # The bare signal: the master says so and goes on.
-    d.signals_sent.add(signal.SIGUSR2)
-    os.kill(d.proc.pid, signal.SIGUSR2)
-    wait_for(lambda: "not supported with workers" in d.log(), 10,
-             "the refusal", show=d.diagnostics)
-    assert d.alive()
     assert curl(d.port, origin.url("/bytes/10")).status == 200
     assert d.stop() == []
 
