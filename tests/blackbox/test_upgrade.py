@@ -344,6 +344,46 @@ def test_upgrade_keeps_old_on_broken_config(make_daemon, tmp_path, origin):
     assert d.stop() == []
 
 
+def test_debian_postinst_hands_over(make_daemon, tmp_path, origin):
+    """debian/postinst on an upgrade (configure OLD-VERSION) with a tproxyd
+    running: the new program takes over in place (same pid); on a first
+    installation (no old version) nothing is signalled."""
+    d = make_daemon([])
+    pid = d.proc.pid
+    old = version_of(d.bin)
+    new = "9.9.9" if old != "9.9.9" else "8.8.8"
+    patched_copy(d.bin, tmp_path / "tproxyd-new", old, new)
+    d.install(tmp_path / "tproxyd-new")
+    text = (Path(harness.REPO) / "debian/postinst").read_text()
+    text = text.replace("/etc/tproxyd/tproxyd.conf", str(d.conf))
+    script = tmp_path / "postinst"
+    script.write_text(text)
+    script.chmod(0o755)
+    env = dict(os.environ, PATH="%s:/usr/sbin:/usr/bin:/sbin:/bin" %
+               d.bindir)
+    p = subprocess.run([str(script), "configure"], env=env,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p
+    time.sleep(0.5)
+    assert "Upgrade:" not in d.log()
+    p = subprocess.run([str(script), "configure", "0.0.9"], env=env,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p
+    wait_for(lambda: "Starting tproxyd version %s" % new in d.log(), 10,
+             "the new version", show=d.diagnostics)
+    assert d.alive() and d.proc.pid == pid
+    assert curl(d.port, origin.url("/bytes/10")).status == 200
+    # A configuration the new program refuses: postinst still succeeds
+    # (the package installs), says so, and the old one keeps running.
+    d.conf.write_text(d.conf.read_text() + "no_such_directive 1\n")
+    p = subprocess.run([str(script), "configure", "0.0.9"], env=env,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p
+    assert "has errors" in p.stderr and "keeps the previous version" in \
+        p.stderr, p.stderr
+    assert d.alive() and d.proc.pid == pid
+
+
 def test_workers_reconfigure_closes_a_removed_port(tproxyd, origin):
     """With workers the master holds every worker's listening sockets (for
     restarts and -k upgrade): a port removed by -k reconfigure must still
