@@ -1599,6 +1599,10 @@ main(int argc, char **argv)
 	else
 		exe_path[0] = '\0';
 	saved_argv = argv;
+	/* -k upgrade before the handler is in place (at start-up, or while
+	 * the new program starts) must not kill tproxyd (SIGUSR2's default
+	 * action): ignored until then. */
+	signal(SIGUSR2, SIG_IGN);
 	/* Bumping ports' CAs and TLS contexts are made while loading. */
 	cfg_tls_ops = &bump_cfg_ops;
 	cfg_helper_ops = &rewrite_cfg_ops;
