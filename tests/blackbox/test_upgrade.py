@@ -106,9 +106,9 @@ def make_daemon(tmp_path):
     the test fails half-way."""
     made = []
 
-    def make(lines, name="d"):
+    def make(lines, name="d", port=None):
         d = CopyTproxyd(tmp_path / name, list(lines) + [
-            "shutdown_lifetime 30 seconds"])
+            "shutdown_lifetime 30 seconds"], port=port)
         made.append(d)
         d.start()
         return d
@@ -342,6 +342,46 @@ def test_upgrade_keeps_old_on_broken_config(make_daemon, tmp_path, origin):
     assert d.alive() and d.log().count("Starting tproxyd version") == 1
     assert curl(d.port, origin.url("/bytes/10")).status == 200
     assert d.stop() == []
+
+
+def test_upgrade_reconciles_ports_and_survives_repeats(make_daemon,
+                                                      tmp_path, origin):
+    """The new configuration's ports: one kept (the same socket), one added
+    (opened), one removed (closed: refused); and -k upgrade signalled
+    three times in a row (the next arriving while the new program starts)
+    leaves tproxyd serving in the same process."""
+    main, gone, added = (harness.free_port(), harness.free_port(),
+                         harness.free_port())
+    d = make_daemon(["http_port 127.0.0.1:%d" % main,
+                     "http_port 127.0.0.1:%d" % gone], port=main)
+    pid = d.proc.pid
+    assert curl(gone, origin.url("/bytes/10")).status == 200
+    d.write_config(["http_port 127.0.0.1:%d" % main,
+                    "http_port 127.0.0.1:%d" % added,
+                    "shutdown_lifetime 30 seconds"])
+    assert d.upgrade().returncode == 0
+    wait_for(lambda: d.log().count("Running as") == 2, 10,
+             "the new program", show=d.diagnostics)
+    assert poll(lambda: gone not in harness.listening_ports(), 5)
+    assert added in harness.listening_ports()
+    assert curl(added, origin.url("/bytes/10")).status == 200
+    assert curl(main, origin.url("/bytes/10")).status == 200
+    s = socket.socket()
+    try:
+        s.settimeout(2)
+        refused = s.connect_ex(("127.0.0.1", gone)) != 0
+    finally:
+        s.close()
+    assert refused
+    d.signals_sent.add(signal.SIGUSR2)
+    for _ in range(3):
+        os.kill(pid, signal.SIGUSR2)
+        time.sleep(0.05)
+    wait_for(lambda: d.log().count("Running as") >= 3, 10,
+             "the repeated upgrades", show=d.diagnostics)
+    time.sleep(1)
+    assert d.alive() and d.proc.pid == pid, d.diagnostics()
+    assert curl(main, origin.url("/bytes/10")).status == 200
 
 
 def test_debian_postinst_hands_over(make_daemon, tmp_path, origin):
