@@ -599,6 +599,14 @@ check_new_program(void)
 
 static void begin_shutdown(void);
 
+/* Whether c has WCCPv2 GRE forwarding (its data plane). */
+static int
+uses_wccp_gre(const struct cfg *c)
+{
+	return c->wccp2.nrouter > 0 &&
+	       c->wccp2.forwarding_method == WCCP2_METHOD_GRE;
+}
+
 /* Before -k upgrade: RELOADING for systemd, then the configuration checked
  * by this program and by the new one. Returns 0, or -1 after logging why
  * not (then nothing changes). */
@@ -621,11 +629,20 @@ upgrade_check(void)
 			TPROXYD_VERSION);
 		return -1;
 	}
-	rc = c->workers != cur->workers;
+	rc = c->workers != cur->workers ? 1 : uses_wccp_gre(cur) ||
+	     uses_wccp_gre(c) ? 2 : 0;
 	cfg_unref(c);
-	if (rc) {
+	if (rc == 1) {
 		log_msg(LOG_CRIT, "ERROR: -k upgrade: changing workers needs "
 			"a restart; not upgrading");
+		return -1;
+	}
+	if (rc == 2) {
+		/* Its raw socket and TUN device are opened while privileged
+		 * (CAP_NET_ADMIN), which the new program would not be. */
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: WCCPv2 GRE forwarding "
+			"needs privileges this tproxyd gave up at start-up; "
+			"restart tproxyd instead; not upgrading");
 		return -1;
 	}
 	if (upgrade_program() < 0 || check_new_program() < 0)

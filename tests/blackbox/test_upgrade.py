@@ -384,6 +384,25 @@ def test_upgrade_reconciles_ports_and_survives_repeats(make_daemon,
     assert curl(main, origin.url("/bytes/10")).status == 200
 
 
+def test_upgrade_refused_with_wccp_gre(make_daemon, origin):
+    """WCCPv2 GRE forwarding's raw socket and TUN device are made while
+    privileged: the upgrade is refused (restart instead), the old program
+    serves on."""
+    d = make_daemon(["wccp2_router 127.0.0.1",
+                     "wccp2_forwarding_method gre",
+                     "wccp2_return_method gre",
+                     "wccp2_service dynamic 80",
+                     "wccp2_service_info 80 protocol=tcp flags=src_ip_hash "
+                     "priority=240 ports=80"])
+    pid = d.proc.pid
+    assert d.upgrade().returncode == 0
+    wait_for(lambda: "WCCPv2 GRE forwarding needs privileges" in d.log(),
+             10, "the refusal", show=d.diagnostics)
+    assert d.alive() and d.proc.pid == pid
+    assert d.log().count("Starting tproxyd version") == 1
+    assert curl(d.port, origin.url("/bytes/10")).status == 200
+
+
 def test_debian_postinst_hands_over(make_daemon, tmp_path, origin):
     """debian/postinst on an upgrade (configure OLD-VERSION) with a tproxyd
     running: the new program takes over in place (same pid); on a first
