@@ -599,6 +599,21 @@ check_new_program(void)
 
 static void begin_shutdown(void);
 
+/* The signals tproxyd handles. Blocked across execve() (-k upgrade): the
+ * new program's handlers are not in place at once, and the default action
+ * of most of them ends the process; they wait, pending, until serve() (or
+ * the master's sigwaitinfo()) takes them. */
+static void
+handled_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+}
+
 /* Whether c has WCCPv2 GRE forwarding (its data plane). */
 static int
 uses_wccp_gre(const struct cfg *c)
@@ -735,6 +750,7 @@ drainer_reap_cb(struct evl_timer *t)
 static void
 upgrade(void)
 {
+	sigset_t hold, prev;
 	struct lsn *l;
 	char text[32], ch;
 	int fds[INHERIT_MAX], p[2], rc, saved;
@@ -784,11 +800,14 @@ upgrade(void)
 	if ((rc = priv_keep_across_exec()) < 0)
 		log_msg(LOG_CRIT, "WARNING: -k upgrade: cannot keep the "
 			"capabilities for the new program: %s", strerror(-rc));
+	handled_signals(&hold);
+	sigprocmask(SIG_BLOCK, &hold, &prev);
 	rc = inherit_exec_prepare(fds, n);
 	if (rc == 0) {
 		execv(exe_path, saved_argv);
 		rc = -errno;
 	}
+	sigprocmask(SIG_SETMASK, &prev, NULL);
 	saved = rc;
 	(void)!write(p[1], "x", 1);	/* the child exits */
 	close(p[1]);
@@ -928,11 +947,16 @@ signal_running(const char *action)
 static void
 serve(void)
 {
+	sigset_t held;
+
 	evl_signal_start(&sig_hup, SIGHUP, signal_cb, NULL);
 	evl_signal_start(&sig_term, SIGTERM, signal_cb, NULL);
 	evl_signal_start(&sig_int, SIGINT, signal_cb, NULL);
 	evl_signal_start(&sig_usr1, SIGUSR1, signal_cb, NULL);
 	evl_signal_start(&sig_usr2, SIGUSR2, signal_cb, NULL);
+	/* Started by -k upgrade: the signals were held across execve(). */
+	handled_signals(&held);
+	sigprocmask(SIG_UNBLOCK, &held, NULL);
 	if (drainer_pid > 0) {
 		evl_timer_init(&drainer_reap, drainer_reap_cb, NULL);
 		evl_timer_arm(&drainer_reap, 0.2);
@@ -1048,6 +1072,8 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 {
 	size_t i;
 
+	/* SIGUSR2 (drain) means nothing until serve() takes it. */
+	signal(SIGUSR2, SIG_IGN);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	notify_disable();	/* only the master talks to systemd */
 	/* A worker must not outlive its master (nobody would reap or
@@ -1608,6 +1634,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	int foreground = 0, debug_level = -1, c;
+	sigset_t mask;
 
 	/* -k upgrade executes this file again: where it is. */
 	if ((c = (int)readlink("/proc/self/exe", exe_path,
@@ -1619,7 +1646,9 @@ main(int argc, char **argv)
 	/* -k upgrade before the handler is in place (at start-up, or while
 	 * the new program starts) must not kill tproxyd (SIGUSR2's default
 	 * action): ignored until then. */
-	signal(SIGUSR2, SIG_IGN);
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	if (!sigismember(&mask, SIGUSR2))	/* (see handled_signals()) */
+		signal(SIGUSR2, SIG_IGN);
 	/* Bumping ports' CAs and TLS contexts are made while loading. */
 	cfg_tls_ops = &bump_cfg_ops;
 	cfg_helper_ops = &rewrite_cfg_ops;

@@ -347,9 +347,9 @@ def test_upgrade_keeps_old_on_broken_config(make_daemon, tmp_path, origin):
 def test_upgrade_reconciles_ports_and_survives_repeats(make_daemon,
                                                       tmp_path, origin):
     """The new configuration's ports: one kept (the same socket), one added
-    (opened), one removed (closed: refused); and -k upgrade signalled
-    three times in a row (the next arriving while the new program starts)
-    leaves tproxyd serving in the same process."""
+    (opened), one removed (closed: refused); and -k upgrade signalled over
+    and over (some arriving while the new program starts) leaves tproxyd
+    serving in the same process."""
     main, gone, added = (harness.free_port(), harness.free_port(),
                          harness.free_port())
     d = make_daemon(["http_port 127.0.0.1:%d" % main,
@@ -373,13 +373,19 @@ def test_upgrade_reconciles_ports_and_survives_repeats(make_daemon,
     finally:
         s.close()
     assert refused
+    # A signal every 10 ms for 0.4 s: some land while the new program
+    # starts (before its handlers exist), where SIGUSR2's default action
+    # would end the process.
     d.signals_sent.add(signal.SIGUSR2)
-    for _ in range(3):
+    for _ in range(40):
         os.kill(pid, signal.SIGUSR2)
-        time.sleep(0.05)
+        time.sleep(0.01)
     wait_for(lambda: d.log().count("Running as") >= 3, 10,
              "the repeated upgrades", show=d.diagnostics)
-    time.sleep(1)
+    n = -1
+    while n != d.log().count("Running as"):    # until they are all done
+        n = d.log().count("Running as")
+        time.sleep(1)
     assert d.alive() and d.proc.pid == pid, d.diagnostics()
     assert curl(main, origin.url("/bytes/10")).status == 200
 
