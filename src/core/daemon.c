@@ -53,6 +53,10 @@ daemon_write_pid(const char *path)
 	old = daemon_read_pid(path);
 	if (old > 0 && old != getpid())
 		return -EEXIST;
+	/* Ours already (-k upgrade keeps the pid): nothing to write, which
+	 * the unprivileged new program may not be allowed to. */
+	if (old == getpid())
+		return 0;
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return -ENAMETOOLONG;

@@ -5,11 +5,14 @@
  *
  *   tproxyd [-N] [-d LEVEL] [-f FILE]       run (detached unless -N)
  *   tproxyd -k parse|reconfigure|rotate|shutdown|interrupt|kill|check
+ *   tproxyd -k upgrade                      start the installed program
+ *                                           in place of the running one
  *   tproxyd -v
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -24,6 +27,7 @@
 
 #include "config/config.h"
 #include "core/daemon.h"
+#include "core/inherit.h"
 #include "core/limits.h"
 #include "core/notify.h"
 #include "core/priv.h"
@@ -52,11 +56,23 @@
 static const char *conf_path = TPROXYD_CONF;
 static struct cfg *cur;
 static struct lsn *listeners;
-static struct evl_signal sig_hup, sig_term, sig_int, sig_usr1;
+static struct evl_signal sig_hup, sig_term, sig_int, sig_usr1, sig_usr2;
 static struct evl_timer tick, watchdog;
 static int shutting_down;
 static double shutdown_deadline;
 static char hostname[256];
+
+/* -k upgrade (see upgrade()). */
+#define UPGRADE_ENV "TPROXYD_UPGRADE_FROM"
+/* Seconds an idle keep-alive connection of the old program may still
+ * bring a request (see proxy_drain_soft()). */
+#define UPGRADE_IDLE_GRACE 2.0
+static char exe_path[PATH_MAX];	/* this program's file, found at start */
+static char **saved_argv;	/* the command line, for the new program */
+static char *notify_env;	/* $NOTIFY_SOCKET as systemd gave it */
+static int is_drainer;		/* the old program, finishing connections */
+static pid_t drainer_pid;	/* in the new one: the old one's pid */
+static struct evl_timer drainer_reap;
 
 static void
 usage(FILE *f)
@@ -71,12 +87,24 @@ usage(FILE *f)
 		"  -k parse   check the configuration and exit\n"
 		"  -k reconfigure|rotate|shutdown|interrupt|kill|check\n"
 		"             signal the running instance (via pid_filename)\n"
+		"  -k upgrade replace the running instance by the installed "
+		"program,\n"
+		"             without closing its ports or its connections\n"
 		"  -v, --version  print the version and the default "
 		"configuration file, and exit\n"
 		"  -h, --help     print this text and exit\n"
 		"Exit status: 0 success, 1 failure (configuration errors, "
 		"cannot start,\nno running instance), 2 bad command line.\n",
 		TPROXYD_CONF);
+}
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Print configuration diagnostics; returns the number of errors. */
@@ -453,7 +481,10 @@ begin_shutdown(void)
 	}
 	udp_close_all();	/* each flow logged */
 	wccp2_drain();
-	proxy_drain();
+	if (is_drainer)
+		proxy_drain_soft(UPGRADE_IDLE_GRACE);
+	else
+		proxy_drain();
 	shutdown_deadline = evl_now() + cur->shutdown_lifetime;
 	log_msg(LOG_CRIT, "Preparing for shutdown: waiting up to %.0f seconds "
 		"for %u active connections to finish", cur->shutdown_lifetime,
@@ -483,6 +514,339 @@ rotate_cache_log(void)
 			"before\n", cache_log_name(cur), strerror(-rc));
 }
 
+/* ---- -k upgrade ---------------------------------------------------------
+ *
+ * The running process keeps its pid (systemd's MainPID, the pid file): it
+ * forks a child that keeps every open connection and finishes them as on
+ * shutdown (no new ones, up to shutdown_lifetime), and executes the
+ * program file again in itself, the listening sockets (http_port,
+ * https_port, udp_port) left open across execve(). The new program takes
+ * them over by address (core/inherit.c): the same socket objects, so a
+ * connection waiting in an accept queue is never refused or reset. If the
+ * new program cannot start, nothing changes.
+ */
+
+/* The program to execute: the file this one was started from (when a
+ * package upgrade replaced it, that is the new one). Returns 0, or -1
+ * after logging why. */
+static int
+upgrade_program(void)
+{
+	if (exe_path[0] == '\0') {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: the program file of this "
+			"process is unknown; still running");
+		return -1;
+	}
+	if (access(exe_path, X_OK) < 0) {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: %s: %s; still running",
+			exe_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Run "PROGRAM -k parse -f CONF" (the new program on the configuration),
+ * its messages going to cache.log, waiting up to 30 seconds (the event
+ * loop waits too: connections pause for that long at most). Returns 0 when
+ * it accepts the file, or -1 after logging why not.
+ */
+static int
+check_new_program(void)
+{
+	char buf[1024], line[1024];
+	size_t used = 0;
+	double deadline = now_mono() + 30;
+	struct pollfd pfd;
+	int p[2], st, i;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: fork: %s",
+			strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		execl(exe_path, exe_path, "-k", "parse", "-f", conf_path,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		if (now_mono() >= deadline) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		r = read(p[0], buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (i = 0; i < r; i++) {	/* one cache.log line each */
+			if (buf[i] != '\n' && used < sizeof(line) - 1) {
+				line[used++] = buf[i];
+				continue;
+			}
+			if (buf[i] == '\n') {
+				line[used] = '\0';
+				log_msg(LOG_CRIT, "-k upgrade: %s", line);
+				used = 0;
+			}
+		}
+	}
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	log_msg(LOG_CRIT, "ERROR: -k upgrade: %s %s %d on %s; not upgrading, "
+		"still running version %s", exe_path, WIFEXITED(st) ?
+		"-k parse exited with status" : "-k parse died from signal",
+		WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), conf_path,
+		TPROXYD_VERSION);
+	return -1;
+}
+
+static void begin_shutdown(void);
+
+/* The signals tproxyd handles. Blocked across execve() (-k upgrade): the
+ * new program's handlers are not in place at once, and the default action
+ * of most of them ends the process; they wait, pending, until serve() (or
+ * the master's sigwaitinfo()) takes them. */
+static void
+handled_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+}
+
+/* Whether c has WCCPv2 GRE forwarding (its data plane). */
+static int
+uses_wccp_gre(const struct cfg *c)
+{
+	return c->wccp2.nrouter > 0 &&
+	       c->wccp2.forwarding_method == WCCP2_METHOD_GRE;
+}
+
+/* Before -k upgrade: RELOADING for systemd, then the configuration checked
+ * by this program and by the new one. Returns 0, or -1 after logging why
+ * not (then nothing changes). */
+static int
+upgrade_check(void)
+{
+	struct cfg_msgs m = { 0 };
+	struct cfg *c;
+	int rc;
+
+	notify_reloading();
+	log_msg(LOG_CRIT, "Upgrade: checking %s with %s", conf_path,
+		exe_path[0] ? exe_path : "(unknown program)");
+	c = cfg_load(conf_path, &m);
+	print_msgs(&m, 1);
+	cfg_msgs_free(&m);
+	if (c == NULL) {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: %s has errors; not "
+			"upgrading, still running version %s", conf_path,
+			TPROXYD_VERSION);
+		return -1;
+	}
+	rc = c->workers != cur->workers ? 1 : uses_wccp_gre(cur) ||
+	     uses_wccp_gre(c) ? 2 : 0;
+	cfg_unref(c);
+	if (rc == 1) {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: changing workers needs "
+			"a restart; not upgrading");
+		return -1;
+	}
+	if (rc == 2) {
+		/* Its raw socket and TUN device are opened while privileged
+		 * (CAP_NET_ADMIN), which the new program would not be. */
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: WCCPv2 GRE forwarding "
+			"needs privileges this tproxyd gave up at start-up; "
+			"restart tproxyd instead; not upgrading");
+		return -1;
+	}
+	if (upgrade_program() < 0 || check_new_program() < 0)
+		return -1;
+	return 0;
+}
+
+/* What the new program needs from the environment besides the sockets:
+ * systemd's variables, which notify_init() took out (set: 1; clear: 0,
+ * after a failed execve()). */
+static void
+upgrade_env(int set)
+{
+	char text[32];
+
+	if (!set) {
+		unsetenv("NOTIFY_SOCKET");
+		unsetenv("WATCHDOG_USEC");
+		unsetenv("WATCHDOG_PID");
+		return;
+	}
+	if (notify_env != NULL)
+		setenv("NOTIFY_SOCKET", notify_env, 1);
+	if (notify_watchdog_interval() > 0) {
+		snprintf(text, sizeof(text), "%.0f",
+			 notify_watchdog_interval() * 2e6);
+		setenv("WATCHDOG_USEC", text, 1);
+		snprintf(text, sizeof(text), "%ld", (long)getpid());
+		setenv("WATCHDOG_PID", text, 1);
+	}
+}
+
+/* In the forked child, once the new program runs: finish this program's
+ * connections, accept no new ones, then exit. */
+static void
+become_drainer(void)
+{
+	is_drainer = 1;
+	evl_after_fork();
+	notify_disable();	/* systemd hears from the new program */
+	log_msg(LOG_CRIT, "Upgrade: version %s goes on in pid %ld with the "
+		"%u open connections until they finish", TPROXYD_VERSION,
+		(long)getpid(), proxy_nclients());
+	/* The new program sends WCCP's Here_I_Am now. */
+	wccp2_stop();
+	begin_shutdown();
+}
+
+/* A worker of the previous version, told by the new master (whose workers
+ * serve the ports now): finish the connections, then exit. */
+static void
+kid_drain(void)
+{
+	is_drainer = 1;
+	log_msg(LOG_CRIT, "Upgrade: version %s's kid%u finishes its %u open "
+		"connections", TPROXYD_VERSION, my_kid, proxy_nclients());
+	if (my_kid == 1)
+		wccp2_stop();
+	begin_shutdown();
+}
+
+/* In the new program: reap the old one when it is done. */
+static void
+drainer_reap_cb(struct evl_timer *t)
+{
+	int st;
+	pid_t r = waitpid(drainer_pid, &st, WNOHANG);
+
+	if (r == 0) {
+		evl_timer_arm(t, 0.2);
+		return;
+	}
+	/* libev's default loop reaps every child itself (ECHILD here). */
+	if (r == drainer_pid || (r < 0 && errno == ECHILD))
+		log_msg(LOG_CRIT, "Upgrade: the previous version (pid %ld) "
+			"finished its connections and exited",
+			(long)drainer_pid);
+	else if (r < 0 && errno == EINTR) {
+		evl_timer_arm(t, 0.2);
+		return;
+	}
+	drainer_pid = 0;
+}
+
+/*
+ * SIGUSR2 (-k upgrade), in a single serving process. On any failure before
+ * execve() the process goes on as before; after a failed execve() too (the
+ * forked child is told to exit without touching anything).
+ */
+static void
+upgrade(void)
+{
+	sigset_t hold, prev;
+	struct lsn *l;
+	char text[32], ch;
+	int fds[INHERIT_MAX], p[2], rc, saved;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+
+	if (upgrade_check() < 0)
+		goto keep;
+	for (l = listeners; l != NULL && n < INHERIT_MAX; l = l->next)
+		fds[n++] = l->fd;
+	n += udp_fds(fds + n, INHERIT_MAX - n);
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: pipe: %s",
+			strerror(errno));
+		goto keep;
+	}
+	log_msg(LOG_CRIT, "Upgrade: starting %s with %zu listening sockets",
+		exe_path, n);
+	alog_flush();
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		log_msg(LOG_CRIT, "ERROR: -k upgrade: fork: %s",
+			strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		goto keep;
+	}
+	if (pid == 0) {
+		/* Wait, touching nothing shared, until the parent has
+		 * executed the new program (its end of the pipe, close-on-
+		 * exec, closes: end of file) or failed to (a byte). */
+		close(p[1]);
+		while ((r = read(p[0], &ch, 1)) < 0 && errno == EINTR)
+			;
+		if (r != 0)
+			_exit(0);
+		close(p[0]);
+		become_drainer();
+		return;
+	}
+	close(p[0]);
+	snprintf(text, sizeof(text), "%ld", (long)pid);
+	setenv(UPGRADE_ENV, text, 1);
+	upgrade_env(1);
+	if ((rc = priv_keep_across_exec()) < 0)
+		log_msg(LOG_CRIT, "WARNING: -k upgrade: cannot keep the "
+			"capabilities for the new program: %s", strerror(-rc));
+	handled_signals(&hold);
+	sigprocmask(SIG_BLOCK, &hold, &prev);
+	rc = inherit_exec_prepare(fds, n);
+	if (rc == 0) {
+		execv(exe_path, saved_argv);
+		rc = -errno;
+	}
+	sigprocmask(SIG_SETMASK, &prev, NULL);
+	saved = rc;
+	(void)!write(p[1], "x", 1);	/* the child exits */
+	close(p[1]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	inherit_exec_undo(fds, n);
+	unsetenv(UPGRADE_ENV);
+	upgrade_env(0);
+	log_msg(LOG_CRIT, "ERROR: -k upgrade: cannot execute %s: %s; still "
+		"running version %s", exe_path, strerror(-saved),
+		TPROXYD_VERSION);
+keep:
+	notify_send("READY=1\n");
+	tell_status();
+}
+
 static void
 signal_cb(struct evl_signal *s)
 {
@@ -502,6 +866,14 @@ signal_cb(struct evl_signal *s)
 	case SIGUSR1:	/* -k rotate: reopen the logs */
 		alog_reopen();
 		rotate_cache_log();
+		break;
+	case SIGUSR2:	/* -k upgrade */
+		if (shutting_down)
+			break;
+		if (my_kid > 0)	/* from the new master: drain */
+			kid_drain();
+		else
+			upgrade();
 		break;
 	default:
 		begin_shutdown();
@@ -549,7 +921,7 @@ signal_running(const char *action)
 	static const struct { const char *name; int sig; } acts[] = {
 		{ "reconfigure", SIGHUP }, { "rotate", SIGUSR1 },
 		{ "shutdown", SIGTERM }, { "interrupt", SIGINT },
-		{ "kill", SIGKILL }, { "check", 0 },
+		{ "kill", SIGKILL }, { "check", 0 }, { "upgrade", SIGUSR2 },
 	};
 	struct cfg_msgs m = { 0 };
 	struct cfg *c;
@@ -600,10 +972,20 @@ signal_running(const char *action)
 static void
 serve(void)
 {
+	sigset_t held;
+
 	evl_signal_start(&sig_hup, SIGHUP, signal_cb, NULL);
 	evl_signal_start(&sig_term, SIGTERM, signal_cb, NULL);
 	evl_signal_start(&sig_int, SIGINT, signal_cb, NULL);
 	evl_signal_start(&sig_usr1, SIGUSR1, signal_cb, NULL);
+	evl_signal_start(&sig_usr2, SIGUSR2, signal_cb, NULL);
+	/* Started by -k upgrade: the signals were held across execve(). */
+	handled_signals(&held);
+	sigprocmask(SIG_UNBLOCK, &held, NULL);
+	if (drainer_pid > 0) {
+		evl_timer_init(&drainer_reap, drainer_reap_cb, NULL);
+		evl_timer_arm(&drainer_reap, 0.2);
+	}
 	evl_timer_init(&tick, tick_cb, NULL);
 	evl_timer_arm(&tick, 1.0);
 	if (notify_watchdog_interval() > 0) {
@@ -615,7 +997,12 @@ serve(void)
 	extacl_start(cur);
 	evl_run();
 	wccp2_stop();
-	log_msg(LOG_CRIT, "tproxyd is shutting down");
+	if (is_drainer)
+		log_msg(LOG_CRIT, "Upgrade: version %s (pid %ld) finished its "
+			"connections and exits", TPROXYD_VERSION,
+			(long)getpid());
+	else
+		log_msg(LOG_CRIT, "tproxyd is shutting down");
 	alog_close();
 	dns_shutdown();
 	learn_close();
@@ -662,6 +1049,18 @@ static pid_t kid_pid[MAX_KIDS + 1];	/* 1-based, like Squid's kid numbers */
 /* Each first worker writes a byte here once its listeners are open (the
  * master then tells systemd it is ready); -1 in later ones. */
 static int kid_ready_fd = -1;
+/* The listening sockets, opened by the master: kid k's for port i at
+ * [(k - 1) * nport + i]. Each worker takes its own (SO_REUSEPORT: the
+ * kernel spreads connections over them); the master keeps them all, so a
+ * worker that is restarted, or the next program (-k upgrade), gets the
+ * same sockets with the connections waiting in their queues. */
+static int *kid_fds;
+static size_t kid_nfds;
+/* -k upgrade with workers: the previous version's workers (in the new
+ * master), told to drain once the new ones serve. */
+#define UPGRADE_KIDS_ENV "TPROXYD_UPGRADE_KIDS"
+static int old_kids[MAX_KIDS];
+static int nold_kids;
 static double kid_started[MAX_KIDS + 1];
 static unsigned kid_quick_deaths;
 
@@ -696,6 +1095,10 @@ kid_affinity(unsigned kid)
 static void
 kid_main(unsigned kid, const sigset_t *oldmask)
 {
+	size_t i;
+
+	/* SIGUSR2 (drain) means nothing until serve() takes it. */
+	signal(SIGUSR2, SIG_IGN);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	notify_disable();	/* only the master talks to systemd */
 	/* A worker must not outlive its master (nobody would reap or
@@ -708,8 +1111,18 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 	kid_affinity(kid);
 	learn_attach(kid);	/* its own packet socket, if learning */
 	lsn_set_reuseport(1);
+	/* Its own sockets, from the master's; not the other workers'. */
+	for (i = 0; i < kid_nfds; i++) {
+		if (kid_fds[i] < 0)
+			continue;	/* a port gone (master_drop_ports()) */
+		if (i / cur->nport == kid - 1)
+			inherit_add(kid_fds[i]);
+		else
+			close(kid_fds[i]);
+	}
 	if (serve_init() < 0 || apply_listeners(cur) < 0)
 		_exit(1);
+	inherit_close_rest();
 	if (kid_ready_fd >= 0) {
 		(void)!write(kid_ready_fd, "", 1);
 		close(kid_ready_fd);
@@ -779,6 +1192,119 @@ wait_kids_ready(int fd, unsigned n)
 	return n == 0;
 }
 
+/* The master's listening sockets, one per worker and port (kid_fds).
+ * Returns 0, or -1 after saying why. */
+static int
+master_open_sockets(void)
+{
+	char err[256];
+	size_t i, n = (size_t)cur->workers * cur->nport;
+
+	lsn_register("http", &proxy_proto_http);
+	lsn_register("tls", &proxy_proto_tls);
+	lsn_set_reuseport(1);
+	kid_fds = calloc(n ? n : 1, sizeof(*kid_fds));
+	if (kid_fds == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		kid_fds[i] = lsn_socket(&cur->port[i % cur->nport], err,
+					sizeof(err));
+		if (kid_fds[i] < 0) {
+			log_msg(LOG_CRIT, "ERROR: %s:%d: %s",
+				cur->port[i % cur->nport].file,
+				cur->port[i % cur->nport].line, err);
+			fprintf(stderr, "tproxyd: %s:%d: %s\n",
+				cur->port[i % cur->nport].file,
+				cur->port[i % cur->nport].line, err);
+			while (i-- > 0)
+				close(kid_fds[i]);
+			kid_nfds = 0;
+			return -1;
+		}
+	}
+	kid_nfds = n;
+	return 0;
+}
+
+/* -k reconfigure with workers: close the master's sockets of the ports c
+ * no longer has, which would otherwise stay open (queuing connections
+ * nobody accepts). A port c adds is opened by each worker itself. */
+static void
+master_drop_ports(const struct cfg *c)
+{
+	const struct cfg_port *p, *q;
+	size_t i, j, k;
+
+	for (i = 0; i < cur->nport; i++) {
+		p = &cur->port[i];
+		for (j = 0; j < c->nport; j++) {
+			q = &c->port[j];
+			if (p->mode == q->mode && p->wildcard == q->wildcard &&
+			    sa_equal((const struct sockaddr *)&p->addr,
+				     (const struct sockaddr *)&q->addr))
+				break;
+		}
+		if (j < c->nport)
+			continue;
+		for (k = 0; k < cur->workers; k++) {
+			if (kid_fds[k * cur->nport + i] >= 0)
+				close(kid_fds[k * cur->nport + i]);
+			kid_fds[k * cur->nport + i] = -1;
+		}
+	}
+}
+
+/*
+ * SIGUSR2 (-k upgrade) in the master of workers: execute the new program
+ * in this process with every worker's listening sockets; its master starts
+ * new workers on them and, once they serve, tells these workers (its
+ * children now) to finish their connections and exit. Until then they go
+ * on accepting: nobody waits. On any failure nothing changes.
+ */
+static void
+master_upgrade(void)
+{
+	char text[MAX_KIDS * 12];
+	int fds[INHERIT_MAX];
+	size_t used = 0, n = 0, i;
+	unsigned k;
+	int rc;
+
+	if (upgrade_check() < 0)
+		goto keep;
+	for (i = 0; i < kid_nfds && n < INHERIT_MAX; i++)
+		if (kid_fds[i] >= 0)
+			fds[n++] = kid_fds[i];
+	text[0] = '\0';
+	for (k = 1; k <= cur->workers; k++)
+		if (kid_pid[k] > 0 && used < sizeof(text) - 12)
+			used += (size_t)snprintf(text + used,
+						 sizeof(text) - used, "%s%ld",
+						 used ? "," : "",
+						 (long)kid_pid[k]);
+	setenv(UPGRADE_KIDS_ENV, text, 1);
+	upgrade_env(1);
+	if ((rc = priv_keep_across_exec()) < 0)
+		log_msg(LOG_CRIT, "WARNING: -k upgrade: cannot keep the "
+			"capabilities for the new program: %s", strerror(-rc));
+	log_msg(LOG_CRIT, "Upgrade: starting %s with %zu listening sockets",
+		exe_path, n);
+	fflush(NULL);
+	rc = inherit_exec_prepare(fds, n);
+	if (rc == 0) {
+		execv(exe_path, saved_argv);
+		rc = -errno;
+	}
+	inherit_exec_undo(fds, n);
+	unsetenv(UPGRADE_KIDS_ENV);
+	upgrade_env(0);
+	log_msg(LOG_CRIT, "ERROR: -k upgrade: cannot execute %s: %s; still "
+		"running version %s", exe_path, strerror(-rc),
+		TPROXYD_VERSION);
+keep:
+	notify_send("READY=1\n");
+}
+
 /*
  * The master of several workers: it holds the pid file, checks new
  * configurations before passing -k reconfigure on, restarts a worker that
@@ -802,8 +1328,17 @@ master_run(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	/* After -k upgrade these are blocked already (the previous master
+	 * waited for them too): workers must get them. */
+	sigdelset(&old, SIGHUP);
+	sigdelset(&old, SIGTERM);
+	sigdelset(&old, SIGINT);
+	sigdelset(&old, SIGUSR1);
+	sigdelset(&old, SIGUSR2);
+	sigdelset(&old, SIGCHLD);
 	log_set_kid(0);		/* the master's lines carry no kid number */
 	if (pipe2(p, O_CLOEXEC) < 0)
 		p[0] = p[1] = -1;
@@ -815,9 +1350,18 @@ master_run(void)
 		close(p[1]);
 	kid_ready_fd = -1;
 	log_msg(LOG_CRIT, "Started %u workers", cur->workers);
-	if (wait_kids_ready(p[0], cur->workers))
+	if (wait_kids_ready(p[0], cur->workers)) {
 		notify_send("READY=1\nSTATUS=serving with %u workers\n",
 			    cur->workers);
+		/* -k upgrade: the new workers serve; the previous ones
+		 * finish their connections. */
+		for (k = 0; k < (unsigned)nold_kids; k++)
+			kill(old_kids[k], SIGUSR2);
+		if (nold_kids > 0)
+			log_msg(LOG_CRIT, "Upgrade: the new workers serve; "
+				"the %d of the previous version finish their "
+				"connections", nold_kids);
+	}
 	else	/* systemd's start times out: the workers cannot serve */
 		log_msg(LOG_CRIT, "WARNING: not every worker could open its "
 			"ports; not telling systemd tproxyd is ready");
@@ -848,8 +1392,21 @@ master_run(void)
 				for (k = 1; k <= cur->workers; k++)
 					if (kid_pid[k] == pid)
 						break;
-				if (k > cur->workers)
+				if (k > cur->workers) {
+					for (k = 0; k < (unsigned)nold_kids;
+					     k++)
+						if (old_kids[k] == pid)
+							log_msg(LOG_CRIT,
+								"Upgrade: a "
+								"previous "
+								"worker (pid "
+								"%ld) finished "
+								"its "
+								"connections "
+								"and exited",
+								(long)pid);
 					continue;
+				}
 				kid_pid[k] = 0;
 				stats_kid_exited(k);
 				if (stopping)
@@ -894,6 +1451,7 @@ master_run(void)
 				log_msg(LOG_CRIT, "WARNING: changing workers "
 					"needs a restart; keeping %u",
 					cur->workers);
+			master_drop_ports(c);
 			cfg_unref(c);
 			kids_signal(SIGHUP);
 			notify_send("READY=1\n");
@@ -902,6 +1460,10 @@ master_run(void)
 		case SIGUSR1:
 			rotate_cache_log();
 			kids_signal(SIGUSR1);
+			break;
+		case SIGUSR2:
+			if (!stopping)
+				master_upgrade();
 			break;
 		default:	/* SIGTERM, SIGINT: the kids drain and exit */
 			if (!stopping) {
@@ -931,6 +1493,27 @@ run(int foreground, int debug_level)
 	size_t i;
 	int rc;
 
+	if (getenv("NOTIFY_SOCKET") != NULL)	/* for -k upgrade */
+		notify_env = strdup(getenv("NOTIFY_SOCKET"));
+	if (getenv(UPGRADE_KIDS_ENV) != NULL) {
+		/* The same, as the master of workers: the previous ones. */
+		nold_kids = inherit_parse(getenv(UPGRADE_KIDS_ENV), old_kids,
+					  MAX_KIDS);
+		if (nold_kids < 0)
+			nold_kids = 0;
+		unsetenv(UPGRADE_KIDS_ENV);
+		inherit_load();
+		foreground = 1;
+	}
+	if (getenv(UPGRADE_ENV) != NULL) {
+		/* Started by -k upgrade, in the process of the previous
+		 * version: take over its sockets; never detach (the pid
+		 * stays). */
+		drainer_pid = (pid_t)atol(getenv(UPGRADE_ENV));
+		unsetenv(UPGRADE_ENV);
+		inherit_load();
+		foreground = 1;
+	}
 	notify_init();
 	/* Under systemd: cache.log lines go to the journal too. */
 	log_journal_detect();
@@ -972,6 +1555,14 @@ run(int foreground, int debug_level)
 	log_set_level(cur->debug_level);	/* debug_options ALL,N */
 	log_msg(LOG_CRIT, "Starting tproxyd version %s", TPROXYD_VERSION);
 	log_msg(LOG_CRIT, "Process ID %ld", (long)getpid());
+	if (inherit_active() && drainer_pid > 0)
+		log_msg(LOG_CRIT, "Upgrade: taking over the listening sockets "
+			"of the previous version (which goes on in pid %ld "
+			"until its connections finish)", (long)drainer_pid);
+	else if (inherit_active())
+		log_msg(LOG_CRIT, "Upgrade: taking over the listening sockets "
+			"of the previous version (whose %d workers go on until "
+			"the new ones serve)", nold_kids);
 	log_msg(LOG_CRIT, "Configuration: %s", conf_path);
 	print_msgs(&m, 1);
 	cfg_msgs_free(&m);
@@ -1001,6 +1592,9 @@ run(int foreground, int debug_level)
 				cache_log_name(cur));
 			goto fail;
 		}
+		if ((i = inherit_close_rest()) > 0)
+			log_msg(LOG_CRIT, "Upgrade: closed %zu listening "
+				"sockets no longer configured", i);
 		wccp2_start(cur);
 	}
 	if (cur->pid_filename &&
@@ -1021,6 +1615,15 @@ run(int foreground, int debug_level)
 		goto fail;
 	}
 	if (cur->workers > 1) {
+		/* After the drop: the same user as the sockets a worker
+		 * opens itself later (SO_REUSEPORT wants that). */
+		if (master_open_sockets() < 0) {
+			daemon_remove_pid(cur->pid_filename);
+			goto fail;
+		}
+		if ((i = inherit_close_rest()) > 0)
+			log_msg(LOG_CRIT, "Upgrade: closed %zu listening "
+				"sockets no longer configured", i);
 		rc = master_run();
 	} else {
 		/* As the user that owns them: files it writes are its. */
@@ -1053,7 +1656,21 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	int foreground = 0, debug_level = -1, c;
+	sigset_t mask;
 
+	/* -k upgrade executes this file again: where it is. */
+	if ((c = (int)readlink("/proc/self/exe", exe_path,
+			       sizeof(exe_path) - 1)) > 0)
+		exe_path[c] = '\0';
+	else
+		exe_path[0] = '\0';
+	saved_argv = argv;
+	/* -k upgrade before the handler is in place (at start-up, or while
+	 * the new program starts) must not kill tproxyd (SIGUSR2's default
+	 * action): ignored until then. */
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	if (!sigismember(&mask, SIGUSR2))	/* (see handled_signals()) */
+		signal(SIGUSR2, SIG_IGN);
 	/* Bumping ports' CAs and TLS contexts are made while loading. */
 	cfg_tls_ops = &bump_cfg_ops;
 	cfg_helper_ops = &rewrite_cfg_ops;

@@ -677,3 +677,39 @@ priv_child_drop(void)
 		return -errno;
 	return 0;
 }
+
+/*
+ * Before tproxyd executes its new program (-k upgrade) in this process:
+ * an unprivileged process loses its permitted capabilities at execve()
+ * unless they are ambient, so the ones kept by priv_drop() (CAP_NET_RAW
+ * for transparent sockets, CAP_NET_BIND_SERVICE) are made inheritable and
+ * ambient; the new program's priv_drop() clears the ambient set again.
+ * A process still running as root keeps them anyway. Returns 0 or a
+ * negative errno.
+ */
+int
+priv_keep_across_exec(void)
+{
+	cap_flag_value_t f;
+	cap_value_t v;
+	cap_t c;
+	int rc = 0;
+
+	if (geteuid() == 0)
+		return 0;
+	c = cap_get_proc();
+	if (c == NULL)
+		return -errno;
+	if (cap_fill(c, CAP_INHERITABLE, CAP_PERMITTED) < 0 ||
+	    cap_set_proc(c) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	for (v = 0; v <= CAP_LAST_CAP; v++)
+		if (cap_get_flag(c, v, CAP_PERMITTED, &f) == 0 &&
+		    f == CAP_SET && cap_set_ambient(v, CAP_SET) < 0)
+			rc = -errno;
+out:
+	cap_free(c);
+	return rc;
+}

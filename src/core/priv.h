@@ -126,5 +126,8 @@ void priv_describe(char *out, size_t n);
  * allocation (safe after fork() in a threaded process). 0 or -errno.
  */
 int priv_child_drop(void);
+/* Before execve() of tproxyd's new program (-k upgrade): keep the
+ * capabilities held now across it (ambient). Returns 0 or -errno. */
+int priv_keep_across_exec(void);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "event/loop.h"
+#include "core/inherit.h"
 #include "core/sa.h"
 #include "core/limits.h"
 #include "intercept/listener.h"
@@ -168,10 +170,59 @@ resume_cb(struct evl_timer *t)
 	set_paused(0);
 }
 
-struct lsn *
-lsn_open(const struct cfg_port *p, char *err, size_t errlen)
+/*
+ * Whether the inherited listening socket fd (-k upgrade) was set up as
+ * port p asks: transparent for a tproxy port, and for an IPv6 address
+ * serving IPv4 too exactly when the line names no address. Its type and
+ * address were checked by inherit_take().
+ */
+static int
+inherited_fits(int fd, const void *arg)
 {
-	struct lsn *l;
+	const struct cfg_port *p = arg;
+	socklen_t len;
+	int v = 0, v6only = 0;
+
+	len = sizeof(v);
+	if (p->addr.ss_family == AF_INET6) {
+		if (getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+			       &len) < 0 || !v6only != !!p->wildcard)
+			return 0;
+		len = sizeof(v);
+		if (getsockopt(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &v,
+			       &len) < 0)
+			v = 0;
+	} else if (getsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &v, &len) < 0) {
+		v = 0;
+	}
+	return !v == (p->mode != PORT_TPROXY);
+}
+
+/* A listener on fd for port p; NULL (fd closed) when out of memory. */
+static struct lsn *
+lsn_new(int fd, const struct cfg_port *p, char *err, size_t errlen)
+{
+	struct lsn *l = calloc(1, sizeof(*l));
+
+	if (l == NULL) {
+		snprintf(err, errlen, "out of memory");
+		close(fd);
+		return NULL;
+	}
+	l->fd = fd;
+	l->port = p;
+	l->proto = port_proto(p);
+	memcpy(&l->addr, &p->addr, sizeof(l->addr));
+	l->all_next = all;
+	all = l;
+	evl_io_init(&l->io, accept_cb, fd, l);
+	evl_timer_init(&l->resume, resume_cb, l);
+	return l;
+}
+
+int
+lsn_socket(const struct cfg_port *p, char *err, size_t errlen)
+{
 	char where[INET6_ADDRSTRLEN + 16];
 	int fd, one = 1, zero = 0, rc;
 	socklen_t alen = p->addr.ss_family == AF_INET ?
@@ -181,14 +232,22 @@ lsn_open(const struct cfg_port *p, char *err, size_t errlen)
 	lsn_port_text(p, where, sizeof(where));
 	if (port_proto(p) == NULL) {
 		snprintf(err, errlen, "no protocol serves %s", where);
-		return NULL;
+		return -1;
+	}
+	/* -k upgrade: the previous program's socket for this port, with
+	 * the connections already waiting in its queue. */
+	fd = inherit_take(SOCK_STREAM, (const struct sockaddr *)&p->addr,
+			  inherited_fits, p);
+	if (fd >= 0) {
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		return fd;
 	}
 	fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "socket for %s: %s", where,
 			 strerror(errno));
-		return NULL;
+		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* Several workers listen on the same port with a socket each; the
@@ -209,35 +268,29 @@ lsn_open(const struct cfg_port *p, char *err, size_t errlen)
 			 "CAP_NET_RAW (run as root, or grant it with systemd "
 			 "AmbientCapabilities= or setcap)" : "");
 		close(fd);
-		return NULL;
+		return -1;
 	}
 	if (bind(fd, (const struct sockaddr *)&p->addr, alen) < 0) {
 		snprintf(err, errlen, "cannot bind %s: %s", where,
 			 strerror(errno));
 		close(fd);
-		return NULL;
+		return -1;
 	}
 	if (listen(fd, 4096) < 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", where,
 			 strerror(errno));
 		close(fd);
-		return NULL;
+		return -1;
 	}
-	l = calloc(1, sizeof(*l));
-	if (l == NULL) {
-		snprintf(err, errlen, "out of memory");
-		close(fd);
-		return NULL;
-	}
-	l->fd = fd;
-	l->port = p;
-	l->proto = port_proto(p);
-	memcpy(&l->addr, &p->addr, sizeof(l->addr));
-	l->all_next = all;
-	all = l;
-	evl_io_init(&l->io, accept_cb, fd, l);
-	evl_timer_init(&l->resume, resume_cb, l);
-	return l;
+	return fd;
+}
+
+struct lsn *
+lsn_open(const struct cfg_port *p, char *err, size_t errlen)
+{
+	int fd = lsn_socket(p, err, errlen);
+
+	return fd < 0 ? NULL : lsn_new(fd, p, err, errlen);
 }
 
 void

@@ -31,6 +31,10 @@ void lsn_register(const char *name, const struct proto *p);
 /* Open, bind and listen for port p. Returns the listener (not yet
  * accepting) or NULL with a message in err. */
 struct lsn *lsn_open(const struct cfg_port *p, char *err, size_t errlen);
+/* The listening socket lsn_open() uses: the one inherited for p
+ * (core/inherit.c), or a new one bound and listening. Returns its
+ * descriptor, or -1 with a message in err. */
+int lsn_socket(const struct cfg_port *p, char *err, size_t errlen);
 /* Start accepting with cfg / p as the configuration for new clients. */
 void lsn_start(struct lsn *l, struct cfg *cfg, const struct cfg_port *p);
 void lsn_close(struct lsn *l);

@@ -50,6 +50,7 @@
 
 static struct cli *clients;
 static int draining;
+static double drain_grace;	/* proxy_drain_soft() */
 const char *proxy_hostname = "localhost";
 
 static const char *cs_names[] = {
@@ -397,7 +398,11 @@ cli_stream_done(struct cli *cli)
 	int keep;
 
 	strm_settle(s, draining);
-	keep = !s->resp_close && !draining;
+	/* Draining for -k upgrade (drain_grace): a response that went out
+	 * promising keep-alive before the drain began keeps that promise,
+	 * for one more request answered with "Connection: close" (the
+	 * client may be sending it already). */
+	keep = !s->resp_close && (!draining || drain_grace > 0);
 	strm_reset(s);
 	if (cli->sess.bumped != NULL && s->tls != NULL) {
 		/* Bumped: HTTP requests follow, inside TLS; OpenSSL may hold
@@ -414,7 +419,8 @@ cli_stream_done(struct cli *cli)
 	/* A CONNECT answered before its TLS is read (peek_connect()): the
 	 * ClientHello comes next, in the time of a request. */
 	cli_set_deadline(cli, cli_awaits_hello(cli) ?
-			 cli->sess.cfg->request_timeout :
+			 cli->sess.cfg->request_timeout : draining ?
+			 drain_grace :
 			 cli->sess.cfg->client_idle_pconn_timeout);
 	if (cli->ibuf.area && buf_empty(&cli->ibuf)) {
 		/* Idle keep-alive connections hold no buffers (nor splice
@@ -765,6 +771,26 @@ proxy_drain(void)
 		if (cli->state == CS_IDLE)
 			cli_close(cli);
 	}
+}
+
+void
+proxy_drain_soft(double grace)
+{
+	struct cli *cli;
+
+	draining = 1;
+	drain_grace = grace;
+	pool_close_all();
+	/* Another process accepts the new connections (-k upgrade): a
+	 * keep-alive connection idle now may carry the client's next
+	 * request at any moment, and closing it then would fail that
+	 * request. It gets grace seconds to send one (answered with
+	 * "Connection: close"). A connection whose first request has not
+	 * arrived yet keeps its request timeout. */
+	for (cli = clients; cli; cli = cli->next)
+		if (cli->state == CS_IDLE && cli->nreq > 0 &&
+		    cli->deadline - evl_now() > grace)
+			cli_set_deadline(cli, grace);
 }
 
 void

@@ -19,6 +19,10 @@ extern const char *proxy_hostname;
 
 /* Graceful shutdown: no more keep-alive, idle connections close now. */
 void proxy_drain(void);
+/* Like proxy_drain(), but idle keep-alive connections are closed only if
+ * no request comes within grace seconds (-k upgrade: the next process
+ * serves the ports meanwhile). */
+void proxy_drain_soft(double grace);
 /* End of shutdown_lifetime: close everything. */
 void proxy_close_all(void);
 /* Whether draining (then no connection is kept alive). */

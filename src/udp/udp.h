@@ -58,5 +58,8 @@ int udp_apply(struct cfg *c, int startup);
 void udp_close_all(void);
 /* Flows in the table now. */
 size_t udp_nflows(void);
+/* The descriptors of the open udp_port sockets (at most max), for
+ * -k upgrade to hand them to the new program. Returns how many. */
+size_t udp_fds(int *fds, size_t max);
 
 #endif

@@ -33,6 +33,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@
 
 #include "acl/acl.h"
 #include "config/config.h"
+#include "core/inherit.h"
 #include "core/limits.h"
 #include "core/sa.h"
 #include "event/loop.h"
@@ -799,7 +801,13 @@ sock_open(const struct cfg_udp_port *port, const struct sockaddr *addr,
 	int fd;
 
 	sa_text(addr, where, sizeof(where));
-	fd = spoof_udp_socket(addr, sa_len(addr), 1, 1);
+	/* -k upgrade: the previous program's socket, with the datagrams
+	 * already queued on it. */
+	fd = inherit_take(SOCK_DGRAM, addr, NULL, NULL);
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	else
+		fd = spoof_udp_socket(addr, sa_len(addr), 1, 1);
 	if (fd >= 0) {
 		/* Every client's datagrams queue here: room for bursts
 		 * (SO_RCVBUFFORCE needs CAP_NET_ADMIN, which tproxyd has
@@ -943,6 +951,17 @@ udp_close_all(void)
 			flow_end(f, "shutdown");
 	udp_tab_free(&tab);
 	tab_ready = 0;
+}
+
+size_t
+udp_fds(int *fds, size_t max)
+{
+	struct udp_sock *s;
+	size_t n = 0;
+
+	for (s = socks; s != NULL && n < max; s = s->next)
+		fds[n++] = s->fd;
+	return n;
 }
 
 size_t

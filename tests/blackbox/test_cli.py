@@ -312,8 +312,8 @@ def test_completion_tproxyctl(system):
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_completion_tproxyd(system):
     assert complete("tproxyd", "tproxyd -k ", system) == sorted(
-        ["parse", "reconfigure", "rotate", "shutdown", "interrupt", "kill",
-         "check"])
+        ["parse", "reconfigure", "rotate", "upgrade", "shutdown", "interrupt",
+         "kill", "check"])
     assert complete("tproxyd", "tproxyd -k re", system) == \
         ["reconfigure"]
     assert complete("tproxyd", "tproxyd --", system) == \
