@@ -537,7 +537,7 @@ etag_parse(struct str v, struct str *opaque)
 
 int
 cache_304_selects(const struct h1_header *stored, size_t nstored,
-		  const struct h1_header *r304, size_t n304)
+		  const struct h1_header *r304, size_t n304, int own)
 {
 	const struct h1_header *ne, *se, *nl, *sl;
 	struct str no, so;
@@ -565,8 +565,9 @@ cache_304_selects(const struct h1_header *stored, size_t nstored,
 		return a >= 0 && sl != NULL &&
 		       cache_parse_date(sl->value) == a;
 	}
-	/* No validator in the 304: only a stored response without one. */
-	return se == NULL && sl == NULL;
+	/* No validator in the 304: only a stored response without one,
+	 * or the one the cache revalidated itself. */
+	return own || (se == NULL && sl == NULL);
 }
 
 static const char *const no_update[] = {

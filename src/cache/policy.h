@@ -91,9 +91,13 @@ size_t cache_cond_fields(struct h1_header out[2],
 /* Whether a 304 (r304) selects this stored response for update (4.3.4):
  * its ETag matches the stored one (strong comparison for a strong ETag,
  * weak for a weak one), or without ETag its Last-Modified is the stored
- * one; a 304 with neither selects only a response without validators. */
+ * one; a 304 with neither selects only a response without validators,
+ * unless own is set: the cache made the request conditional itself, from
+ * this stored response's validators, so a 304 that names no validator can
+ * only be about it (servers such as Python's http.server send no
+ * Last-Modified in their 304s). */
 int cache_304_selects(const struct h1_header *stored, size_t nstored,
-		      const struct h1_header *r304, size_t n304);
+		      const struct h1_header *r304, size_t n304, int own);
 
 /* The stored header list after a 304 (4.3.4, 3.2): each field of the 304
  * replaces the stored lines of that name; the others stay. Never taken

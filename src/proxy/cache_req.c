@@ -375,8 +375,10 @@ refreshed(struct stream *s, const struct h1_resp *resp, size_t rc)
 	struct srv *srv = s->srv;
 	int n, reusable;
 
+	/* s->cache.cond: the conditions are the cache's own (the client
+	 * sent none), made from o's validators. */
 	if (!cache_304_selects(o->head.hdr, o->head.nhdr, resp->hdr,
-			       resp->nhdr))
+			       resp->nhdr, 1))
 		return 0;
 	n = cache_update_304(merged, H1_MAX_HEADERS, o->head.hdr,
 			     o->head.nhdr, resp->hdr, resp->nhdr);

@@ -11,7 +11,9 @@ and keeps their header fields (to see the validators the cache added).
     o.stop()
 
 A path with etag= answers 304 (with the same fields, no body) to a
-matching If-None-Match. vary_body=NAME makes the body depend on the
+matching If-None-Match; one with bare_304=True answers any conditional
+request with a 304 that has no fields at all (no validators: as Python's
+http.server does). vary_body=NAME makes the body depend on the
 request's field NAME (for Vary tests).
 """
 
@@ -49,6 +51,9 @@ class _Handler(BaseHTTPRequestHandler):
             hdrs.append(("ETag", etag))
             if self.headers.get("If-None-Match") == etag:
                 status = 304
+        if r.get("bare_304") and (self.headers.get("If-None-Match") or
+                                  self.headers.get("If-Modified-Since")):
+            status, hdrs = 304, []
         if self.command != "GET" and self.command != "HEAD" and \
                 r.get("unsafe_status"):
             status = r["unsafe_status"]

@@ -413,6 +413,28 @@ def test_client_conditionals_answered_from_the_cache(tproxyd, corigin):
                   "TCP_IMS_HIT/304"], cs
 
 
+def test_revalidation_answered_by_a_304_without_validators(tproxyd,
+                                                           corigin):
+    """The cache revalidates a stale object with the Last-Modified it has;
+    the server's 304 names no validator (Python's http.server sends only
+    Date): it is about that object, so the client (who sent no condition)
+    gets the object, 200 with its body, never the bare 304."""
+    corigin.set("/bare", body=b"bare body", bare_304=True, headers=[
+        ("Last-Modified", "Mon, 07 Dec 2026 00:00:00 GMT"),
+        ("Cache-Control", "max-age=0")])
+    p = tproxyd(MEM)
+    assert get(p, corigin.url("/bare")).body == b"bare body"
+    for _ in range(2):
+        r = get(p, corigin.url("/bare"))
+        assert r.status == 200 and r.body == b"bare body", r
+    assert corigin.count("/bare") == 3
+    assert corigin.requests("/bare")[-1].get("If-Modified-Since") == \
+        "Mon, 07 Dec 2026 00:00:00 GMT"
+    assert wait_codes(p, corigin.url("/bare"), 3) == [
+        "TCP_MISS/200", "TCP_REFRESH_UNMODIFIED/200",
+        "TCP_REFRESH_UNMODIFIED/200"]
+
+
 def test_no_cache_memory_means_no_cache(tproxyd, corigin):
     corigin.set("/z", body=b"z", headers=FRESH)
     p = tproxyd(["cache_mem 0"])

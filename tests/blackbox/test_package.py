@@ -323,13 +323,13 @@ def _show(box, props="MainPID,ActiveState,SubState,StatusText"):
     return dict(ln.split("=", 1) for ln in out.splitlines() if "=" in ln)
 
 
-def test_installed_service_starts_reloads_rotates(pkg, tmp_path):
+def test_installed_service_starts_reloads_rotates_upgrades(pkg, tmp_path):
     """`apt install ./tproxyd_*.deb` on a machine booted by systemd, then
     what an administrator does: the default configuration is found, the
     service starts (systemctl returns when the port is open), serves and
     logs, reloads (a broken file is refused and the service stays up),
-    rotates its logs with the package's logrotate file, shows its status,
-    and stops. systemd-analyze security rates the installed units."""
+    rotates its logs with the package's logrotate file, is upgraded in
+    place under load (apt installs the package again), and stops. systemd-analyze security rates the installed units."""
     box, ns = _boot_with_package(pkg, tmp_path)
     try:
         _must(box, "apt-get install -y --no-install-recommends %s "
@@ -391,6 +391,32 @@ def test_installed_service_starts_reloads_rotates(pkg, tmp_path):
         assert "access.log.1" in _must(box, "ls /var/log/tproxyd")
         assert "hello.txt" in _must(box, "cat %s.1" % log)
         assert _show(box)["MainPID"] == pid
+
+        # An upgrade (apt installs the package again): the postinst hands
+        # the running service over to the new program in place, while a
+        # client keeps asking; no request fails, the service's main pid
+        # stays, and the process runs the new file (not the replaced,
+        # deleted one).
+        _must(box, "systemd-run --unit=tpxload --property=Type=exec sh -c "
+              "'for i in $(seq 600); do curl -sS -o /dev/null -w "
+              "\"%{http_code}\\n\" --max-time 10 -x http://127.0.0.1:3128 "
+              "http://127.0.0.1:8080/hello.txt >> /run/codes 2>&1; "
+              "sleep 0.01; done'")
+        _wait_out(box, "wc -l < /run/codes 2>/dev/null || echo 0",
+                  lambda o: o.strip().isdigit() and int(o) >= 50)
+        _must(box, "apt-get install -y --reinstall --no-install-recommends "
+              "%s </dev/null" % pkg[0], timeout=180)
+        _wait_out(box, "systemctl is-active tpxload",
+                  lambda o: o.strip() != "active", timeout=60)
+        codes = _must(box, "cat /run/codes").split()
+        assert len(codes) == 600 and set(codes) == {"200"}, \
+            (len(codes), sorted(set(codes)))
+        st = _show(box)
+        assert st["ActiveState"] == "active" and st["MainPID"] == pid, st
+        exe = _must(box, "readlink /proc/%s/exe" % pid).strip()
+        assert exe == "/usr/sbin/tproxyd", exe
+        out = _must(box, "journalctl -u tproxyd --no-pager -o cat")
+        assert out.count("Starting tproxyd version") >= 2, out[-3000:]
 
         # How exposed the installed units are.
         for unit in ("tproxyd.service", "tproxyctl.service"):
