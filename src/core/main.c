@@ -31,6 +31,7 @@
 #include "core/limits.h"
 #include "core/notify.h"
 #include "core/priv.h"
+#include "core/proc-int.h"
 #include "core/sa.h"
 #include "event/loop.h"
 #include "intercept/listener.h"
@@ -53,25 +54,12 @@
 #define TPROXYD_CONF "/usr/local/etc/tproxyd/tproxyd.conf"
 #endif
 
-static const char *conf_path = TPROXYD_CONF;
-static struct cfg *cur;
-static struct lsn *listeners;
+struct proc proc = { .conf_path = TPROXYD_CONF };
 static struct evl_signal sig_hup, sig_term, sig_int, sig_usr1, sig_usr2;
 static struct evl_timer tick, watchdog;
 static int shutting_down;
 static double shutdown_deadline;
 static char hostname[256];
-
-/* -k upgrade (see upgrade()). */
-#define UPGRADE_ENV "TPROXYD_UPGRADE_FROM"
-/* Seconds an idle keep-alive connection of the old program may still
- * bring a request (see proxy_drain_soft()). */
-#define UPGRADE_IDLE_GRACE 2.0
-static char exe_path[PATH_MAX];	/* this program's file, found at start */
-static char **saved_argv;	/* the command line, for the new program */
-static char *notify_env;	/* $NOTIFY_SOCKET as systemd gave it */
-static int is_drainer;		/* the old program, finishing connections */
-static pid_t drainer_pid;	/* in the new one: the old one's pid */
 static struct evl_timer drainer_reap;
 
 static void
@@ -98,7 +86,7 @@ usage(FILE *f)
 		TPROXYD_CONF);
 }
 
-static double
+double
 now_mono(void)
 {
 	struct timespec ts;
@@ -108,7 +96,7 @@ now_mono(void)
 }
 
 /* Print configuration diagnostics; returns the number of errors. */
-static size_t
+size_t
 print_msgs(const struct cfg_msgs *m, int to_log)
 {
 	size_t i;
@@ -149,7 +137,7 @@ has_low_port(const struct cfg *c)
  * client and not as a silent half-working mode. Returns 0, or -1 after
  * printing why.
  */
-static int
+int
 probe_transparent(const struct cfg *c)
 {
 	char err[512];
@@ -176,7 +164,7 @@ probe_transparent(const struct cfg *c)
 
 /* Drop to cache_effective_user keeping only what is needed. Returns 0,
  * or -1 after printing why. */
-static int
+int
 drop_privileges(const struct cfg *c)
 {
 	char err[512], desc[256];
@@ -203,7 +191,7 @@ drop_privileges(const struct cfg *c)
  * process (each worker reads its own and so sees every answer), and kept
  * across reconfigurations. Returns 0, or -1 after printing why.
  */
-static int
+int
 open_learner(const struct cfg *c)
 {
 	char err[256];
@@ -230,7 +218,7 @@ open_learner(const struct cfg *c)
  * join the routers' service group, where it would take traffic it cannot
  * receive. Returns 0, or -1 after printing why.
  */
-static int
+int
 wccp_gre_open(const struct cfg *c)
 {
 	char err[256];
@@ -252,7 +240,7 @@ wccp_gre_open(const struct cfg *c)
  * accepting before running out (instead of failing accept() or a server
  * connect()).
  */
-static void
+void
 apply_limits(const struct cfg *c)
 {
 	struct rlimit rl;
@@ -274,7 +262,7 @@ apply_limits(const struct cfg *c)
 	lim_set_conn_limit(c->client_connection_limit);
 }
 
-static void
+void
 set_hostname(const struct cfg *c)
 {
 	if (c->visible_hostname) {
@@ -288,7 +276,7 @@ set_hostname(const struct cfg *c)
 
 /* Open cache_log as c says: a file, or the system log. Returns 0 or a
  * negative errno. */
-static int
+int
 open_cache_log(const struct cfg *c, int stderr_level)
 {
 	if (c->cache_log_syslog)
@@ -297,7 +285,7 @@ open_cache_log(const struct cfg *c, int stderr_level)
 }
 
 /* How cache_log is named in messages. */
-static const char *
+const char *
 cache_log_name(const struct cfg *c)
 {
 	return c->cache_log_syslog ? "syslog" : c->cache_log ? c->cache_log :
@@ -305,7 +293,7 @@ cache_log_name(const struct cfg *c)
 }
 
 /* systemd's one-line status (notify.h): ports and connections. */
-static void
+void
 tell_status(void)
 {
 	char text[128];
@@ -314,7 +302,7 @@ tell_status(void)
 
 	if (!notify_enabled())
 		return;
-	for (l = listeners; l; l = l->next)
+	for (l = proc.listeners; l; l = l->next)
 		n++;
 	snprintf(text, sizeof(text), "serving %u port%s, %u connection%s", n,
 		 n == 1 ? "" : "s", proxy_nclients(),
@@ -327,7 +315,7 @@ tell_status(void)
  * client is refused during a reload), open the new ones, close the rest.
  * Returns 0, or -1 with the reason logged (then nothing was changed).
  */
-static int
+int
 apply_listeners(struct cfg *c)
 {
 	struct lsn *next_list = NULL, *l, **pl, *nl;
@@ -335,7 +323,7 @@ apply_listeners(struct cfg *c)
 	size_t i;
 
 	for (i = 0; i < c->nport; i++) {
-		for (pl = &listeners; (l = *pl) != NULL; pl = &l->next)
+		for (pl = &proc.listeners; (l = *pl) != NULL; pl = &l->next)
 			if (lsn_matches(l, &c->port[i]))
 				break;
 		if (l != NULL) {
@@ -345,7 +333,8 @@ apply_listeners(struct cfg *c)
 			if (l == NULL) {
 				log_msg(LOG_CRIT, "ERROR: %s:%d: %s",
 					c->port[i].file, c->port[i].line, err);
-				if (cur == c)	/* start-up: say it here too */
+				/* At start-up: say it here too. */
+				if (proc.cur == c)
 					fprintf(stderr, "tproxyd: %s:%d: %s\n",
 						c->port[i].file,
 						c->port[i].line, err);
@@ -355,8 +344,8 @@ apply_listeners(struct cfg *c)
 					if (nl->cfg == NULL) {
 						lsn_close(nl);
 					} else {
-						nl->next = listeners;
-						listeners = nl;
+						nl->next = proc.listeners;
+						proc.listeners = nl;
 					}
 				}
 				return -1;
@@ -366,14 +355,14 @@ apply_listeners(struct cfg *c)
 		next_list = l;
 		l->port = &c->port[i];
 	}
-	while ((l = listeners) != NULL) {	/* ports that went away */
-		listeners = l->next;
+	while ((l = proc.listeners) != NULL) {	/* ports that went away */
+		proc.listeners = l->next;
 		log_msg(LOG_INFO, "Closing HTTP port %s",
 			lsn_port_text(l->port, where, sizeof(where)));
 		lsn_close(l);
 	}
-	listeners = next_list;
-	for (l = listeners; l; l = l->next) {
+	proc.listeners = next_list;
+	for (l = proc.listeners; l; l = l->next) {
 		if (l->cfg == NULL)
 			log_msg(LOG_CRIT, "Accepting %s %s Socket "
 				"connections at %s, FD %d",
@@ -390,13 +379,10 @@ apply_listeners(struct cfg *c)
 	/* UDP after TCP, which is applied by now: a udp_port that cannot
 	 * be opened stays closed (logged); only at start-up does that stop
 	 * tproxyd, as a TCP port does. */
-	if (udp_apply(c, cur == c) < 0 && cur == c)
+	if (udp_apply(c, proc.cur == c) < 0 && proc.cur == c)
 		return -1;
 	return 0;
 }
-
-/* This worker's number (0: no workers). */
-static unsigned my_kid;
 
 static void
 reconfigure(void)
@@ -406,8 +392,8 @@ reconfigure(void)
 	const char *err;
 	char merr[512];
 
-	log_msg(LOG_CRIT, "Reconfiguring tproxyd from %s", conf_path);
-	c = cfg_load(conf_path, &m);
+	log_msg(LOG_CRIT, "Reconfiguring tproxyd from %s", proc.conf_path);
+	c = cfg_load(proc.conf_path, &m);
 	print_msgs(&m, 1);
 	cfg_msgs_free(&m);
 	if (c == NULL) {
@@ -435,9 +421,10 @@ reconfigure(void)
 		return;
 	}
 	/* Reopen a log only when its path changed (-k rotate reopens). */
-	if ((c->cache_log_syslog != cur->cache_log_syslog ||
-	     (c->cache_log && (cur->cache_log == NULL ||
-			       strcmp(c->cache_log, cur->cache_log) != 0))) &&
+	if ((c->cache_log_syslog != proc.cur->cache_log_syslog ||
+	     (c->cache_log && (proc.cur->cache_log == NULL ||
+			       strcmp(c->cache_log,
+				      proc.cur->cache_log) != 0))) &&
 	    (c->cache_log || c->cache_log_syslog) &&
 	    open_cache_log(c, -2) < 0)
 		log_msg(LOG_CRIT, "WARNING: cannot open cache_log %s",
@@ -449,20 +436,21 @@ reconfigure(void)
 		log_msg(LOG_CRIT, "WARNING: DNS resolver: %s", err);
 	learn_apply(c);
 	cache_configure(c);
-	cache_dirs_check(cur, c);
+	cache_dirs_check(proc.cur, c);
 	/* With workers, kid1 holds the ICP and HTCP ports. */
-	cache_siblings_start(c, my_kid <= 1);
+	cache_siblings_start(c, proc.kid <= 1);
 	adapt_configure(c);
 	set_hostname(c);
 	lim_set_conn_limit(c->client_connection_limit);
-	cfg_unref(cur);	/* connections keep the old one until they end */
-	cur = c;
+	/* Connections keep the old one until they end. */
+	cfg_unref(proc.cur);
+	proc.cur = c;
 	rewrite_start(c);
 	extacl_start(c);
 	wccp2_reconfigure(c);
 }
 
-static void
+void
 begin_shutdown(void)
 {
 	struct lsn *l;
@@ -475,20 +463,20 @@ begin_shutdown(void)
 	}
 	shutting_down = 1;
 	notify_send("STOPPING=1\n");
-	while ((l = listeners) != NULL) {
-		listeners = l->next;
+	while ((l = proc.listeners) != NULL) {
+		proc.listeners = l->next;
 		lsn_close(l);
 	}
 	udp_close_all();	/* each flow logged */
 	wccp2_drain();
-	if (is_drainer)
+	if (proc.is_drainer)
 		proxy_drain_soft(UPGRADE_IDLE_GRACE);
 	else
 		proxy_drain();
-	shutdown_deadline = evl_now() + cur->shutdown_lifetime;
+	shutdown_deadline = evl_now() + proc.cur->shutdown_lifetime;
 	log_msg(LOG_CRIT, "Preparing for shutdown: waiting up to %.0f seconds "
-		"for %u active connections to finish", cur->shutdown_lifetime,
-		proxy_nclients());
+		"for %u active connections to finish",
+		proc.cur->shutdown_lifetime, proxy_nclients());
 	if (proxy_nclients() == 0)
 		evl_break();
 }
@@ -497,21 +485,21 @@ begin_shutdown(void)
  * open, and on stderr: the journal under systemd) and keep writing to the
  * file open until now rather than to nowhere. (With -d or the journal,
  * log_msg() writes to stderr already.) */
-static void
+void
 rotate_cache_log(void)
 {
 	int rc;
 
-	if ((cur->cache_log == NULL && !cur->cache_log_syslog) ||
-	    (rc = open_cache_log(cur, -2)) == 0)
+	if ((proc.cur->cache_log == NULL && !proc.cur->cache_log_syslog) ||
+	    (rc = open_cache_log(proc.cur, -2)) == 0)
 		return;
 	log_msg(LOG_CRIT, "WARNING: -k rotate: cannot reopen cache_log %s: "
 		"%s; still writing to the file open before",
-		cache_log_name(cur), strerror(-rc));
+		cache_log_name(proc.cur), strerror(-rc));
 	if (!log_journal_detect() && log_stderr_level() < LOG_CRIT)
 		fprintf(stderr, "tproxyd: WARNING: -k rotate: cannot reopen "
 			"cache_log %s: %s; still writing to the file open "
-			"before\n", cache_log_name(cur), strerror(-rc));
+			"before\n", cache_log_name(proc.cur), strerror(-rc));
 }
 
 /* ---- -k upgrade ---------------------------------------------------------
@@ -532,14 +520,14 @@ rotate_cache_log(void)
 static int
 upgrade_program(void)
 {
-	if (exe_path[0] == '\0') {
+	if (proc.exe_path[0] == '\0') {
 		log_msg(LOG_CRIT, "ERROR: -k upgrade: the program file of this "
 			"process is unknown; still running");
 		return -1;
 	}
-	if (access(exe_path, X_OK) < 0) {
+	if (access(proc.exe_path, X_OK) < 0) {
 		log_msg(LOG_CRIT, "ERROR: -k upgrade: %s: %s; still running",
-			exe_path, strerror(errno));
+			proc.exe_path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -576,8 +564,8 @@ check_new_program(void)
 	if (pid == 0) {
 		dup2(p[1], STDOUT_FILENO);
 		dup2(p[1], STDERR_FILENO);
-		execl(exe_path, exe_path, "-k", "parse", "-f", conf_path,
-		      (char *)NULL);
+		execl(proc.exe_path, proc.exe_path, "-k", "parse", "-f",
+		      proc.conf_path, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
@@ -613,20 +601,18 @@ check_new_program(void)
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	log_msg(LOG_CRIT, "ERROR: -k upgrade: %s %s %d on %s; not upgrading, "
-		"still running version %s", exe_path, WIFEXITED(st) ?
+		"still running version %s", proc.exe_path, WIFEXITED(st) ?
 		"-k parse exited with status" : "-k parse died from signal",
-		WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), conf_path,
+		WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), proc.conf_path,
 		TPROXYD_VERSION);
 	return -1;
 }
-
-static void begin_shutdown(void);
 
 /* The signals tproxyd handles. Blocked across execve() (-k upgrade): the
  * new program's handlers are not in place at once, and the default action
  * of most of them ends the process; they wait, pending, until serve() (or
  * the master's sigwaitinfo()) takes them. */
-static void
+void
 handled_signals(sigset_t *set)
 {
 	sigemptyset(set);
@@ -648,7 +634,7 @@ uses_wccp_gre(const struct cfg *c)
 /* Before -k upgrade: RELOADING for systemd, then the configuration checked
  * by this program and by the new one. Returns 0, or -1 after logging why
  * not (then nothing changes). */
-static int
+int
 upgrade_check(void)
 {
 	struct cfg_msgs m = { 0 };
@@ -656,18 +642,18 @@ upgrade_check(void)
 	int rc;
 
 	notify_reloading();
-	log_msg(LOG_CRIT, "Upgrade: checking %s with %s", conf_path,
-		exe_path[0] ? exe_path : "(unknown program)");
-	c = cfg_load(conf_path, &m);
+	log_msg(LOG_CRIT, "Upgrade: checking %s with %s", proc.conf_path,
+		proc.exe_path[0] ? proc.exe_path : "(unknown program)");
+	c = cfg_load(proc.conf_path, &m);
 	print_msgs(&m, 1);
 	cfg_msgs_free(&m);
 	if (c == NULL) {
 		log_msg(LOG_CRIT, "ERROR: -k upgrade: %s has errors; not "
-			"upgrading, still running version %s", conf_path,
+			"upgrading, still running version %s", proc.conf_path,
 			TPROXYD_VERSION);
 		return -1;
 	}
-	rc = c->workers != cur->workers ? 1 : uses_wccp_gre(cur) ||
+	rc = c->workers != proc.cur->workers ? 1 : uses_wccp_gre(proc.cur) ||
 	     uses_wccp_gre(c) ? 2 : 0;
 	cfg_unref(c);
 	if (rc == 1) {
@@ -691,7 +677,7 @@ upgrade_check(void)
 /* What the new program needs from the environment besides the sockets:
  * systemd's variables, which notify_init() took out (set: 1; clear: 0,
  * after a failed execve()). */
-static void
+void
 upgrade_env(int set)
 {
 	char text[32];
@@ -702,8 +688,8 @@ upgrade_env(int set)
 		unsetenv("WATCHDOG_PID");
 		return;
 	}
-	if (notify_env != NULL)
-		setenv("NOTIFY_SOCKET", notify_env, 1);
+	if (proc.notify_env != NULL)
+		setenv("NOTIFY_SOCKET", proc.notify_env, 1);
 	if (notify_watchdog_interval() > 0) {
 		snprintf(text, sizeof(text), "%.0f",
 			 notify_watchdog_interval() * 2e6);
@@ -718,7 +704,7 @@ upgrade_env(int set)
 static void
 become_drainer(void)
 {
-	is_drainer = 1;
+	proc.is_drainer = 1;
 	evl_after_fork();
 	notify_disable();	/* systemd hears from the new program */
 	log_msg(LOG_CRIT, "Upgrade: version %s goes on in pid %ld with the "
@@ -731,13 +717,13 @@ become_drainer(void)
 
 /* A worker of the previous version, told by the new master (whose workers
  * serve the ports now): finish the connections, then exit. */
-static void
+void
 kid_drain(void)
 {
-	is_drainer = 1;
+	proc.is_drainer = 1;
 	log_msg(LOG_CRIT, "Upgrade: version %s's kid%u finishes its %u open "
-		"connections", TPROXYD_VERSION, my_kid, proxy_nclients());
-	if (my_kid == 1)
+		"connections", TPROXYD_VERSION, proc.kid, proxy_nclients());
+	if (proc.kid == 1)
 		wccp2_stop();
 	begin_shutdown();
 }
@@ -747,22 +733,29 @@ static void
 drainer_reap_cb(struct evl_timer *t)
 {
 	int st;
-	pid_t r = waitpid(drainer_pid, &st, WNOHANG);
+	pid_t r = waitpid(proc.drainer_pid, &st, WNOHANG);
 
 	if (r == 0) {
 		evl_timer_arm(t, 0.2);
 		return;
 	}
 	/* libev's default loop reaps every child itself (ECHILD here). */
-	if (r == drainer_pid || (r < 0 && errno == ECHILD))
+	if (r == proc.drainer_pid || (r < 0 && errno == ECHILD))
 		log_msg(LOG_CRIT, "Upgrade: the previous version (pid %ld) "
 			"finished its connections and exited",
-			(long)drainer_pid);
+			(long)proc.drainer_pid);
 	else if (r < 0 && errno == EINTR) {
 		evl_timer_arm(t, 0.2);
 		return;
 	}
-	drainer_pid = 0;
+	proc.drainer_pid = 0;
+}
+
+void
+upgrade_watch_drainer(void)
+{
+	evl_timer_init(&drainer_reap, drainer_reap_cb, NULL);
+	evl_timer_arm(&drainer_reap, 0.2);
 }
 
 /*
@@ -770,7 +763,7 @@ drainer_reap_cb(struct evl_timer *t)
  * execve() the process goes on as before; after a failed execve() too (the
  * forked child is told to exit without touching anything).
  */
-static void
+void
 upgrade(void)
 {
 	sigset_t hold, prev;
@@ -783,7 +776,7 @@ upgrade(void)
 
 	if (upgrade_check() < 0)
 		goto keep;
-	for (l = listeners; l != NULL && n < INHERIT_MAX; l = l->next)
+	for (l = proc.listeners; l != NULL && n < INHERIT_MAX; l = l->next)
 		fds[n++] = l->fd;
 	n += udp_fds(fds + n, INHERIT_MAX - n);
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -792,7 +785,7 @@ upgrade(void)
 		goto keep;
 	}
 	log_msg(LOG_CRIT, "Upgrade: starting %s with %zu listening sockets",
-		exe_path, n);
+		proc.exe_path, n);
 	alog_flush();
 	fflush(NULL);
 	pid = fork();
@@ -827,7 +820,7 @@ upgrade(void)
 	sigprocmask(SIG_BLOCK, &hold, &prev);
 	rc = inherit_exec_prepare(fds, n);
 	if (rc == 0) {
-		execv(exe_path, saved_argv);
+		execv(proc.exe_path, proc.argv);
 		rc = -errno;
 	}
 	sigprocmask(SIG_SETMASK, &prev, NULL);
@@ -840,7 +833,7 @@ upgrade(void)
 	unsetenv(UPGRADE_ENV);
 	upgrade_env(0);
 	log_msg(LOG_CRIT, "ERROR: -k upgrade: cannot execute %s: %s; still "
-		"running version %s", exe_path, strerror(-saved),
+		"running version %s", proc.exe_path, strerror(-saved),
 		TPROXYD_VERSION);
 keep:
 	notify_send("READY=1\n");
@@ -870,7 +863,7 @@ signal_cb(struct evl_signal *s)
 	case SIGUSR2:	/* -k upgrade */
 		if (shutting_down)
 			break;
-		if (my_kid > 0)	/* from the new master: drain */
+		if (proc.kid > 0)	/* from the new master: drain */
 			kid_drain();
 		else
 			upgrade();
@@ -936,12 +929,12 @@ signal_running(const char *action)
 		usage(stderr);
 		return 2;
 	}
-	c = cfg_load(conf_path, &m);
+	c = cfg_load(proc.conf_path, &m);
 	if (c == NULL) {
 		print_msgs(&m, 0);
 		cfg_msgs_free(&m);
 		fprintf(stderr, "tproxyd: %s has errors; not sending '%s'\n",
-			conf_path, action);
+			proc.conf_path, action);
 		return 1;
 	}
 	cfg_msgs_free(&m);
@@ -969,7 +962,7 @@ signal_running(const char *action)
 
 /* The event loop of one serving process (the only one, or a worker):
  * listeners are open; run until shutdown. */
-static void
+void
 serve(void)
 {
 	sigset_t held;
@@ -982,10 +975,8 @@ serve(void)
 	/* Started by -k upgrade: the signals were held across execve(). */
 	handled_signals(&held);
 	sigprocmask(SIG_UNBLOCK, &held, NULL);
-	if (drainer_pid > 0) {
-		evl_timer_init(&drainer_reap, drainer_reap_cb, NULL);
-		evl_timer_arm(&drainer_reap, 0.2);
-	}
+	if (proc.drainer_pid > 0)
+		upgrade_watch_drainer();
 	evl_timer_init(&tick, tick_cb, NULL);
 	evl_timer_arm(&tick, 1.0);
 	if (notify_watchdog_interval() > 0) {
@@ -993,11 +984,11 @@ serve(void)
 		evl_timer_arm(&watchdog, notify_watchdog_interval());
 	}
 	/* Helper programs: never before the privileges are dropped. */
-	rewrite_start(cur);
-	extacl_start(cur);
+	rewrite_start(proc.cur);
+	extacl_start(proc.cur);
 	evl_run();
 	wccp2_stop();
-	if (is_drainer)
+	if (proc.is_drainer)
 		log_msg(LOG_CRIT, "Upgrade: version %s (pid %ld) finished its "
 			"connections and exits", TPROXYD_VERSION,
 			(long)getpid());
@@ -1009,7 +1000,7 @@ serve(void)
 }
 
 /* Loop, resolver and logs of a serving process. Returns 0 or -1. */
-static int
+int
 serve_init(void)
 {
 	const char *err;
@@ -1022,7 +1013,7 @@ serve_init(void)
 	/* What each listening port speaks. */
 	lsn_register("http", &proxy_proto_http);
 	lsn_register("tls", &proxy_proto_tls);
-	alog_open(cur);	/* reports the outputs it cannot open */
+	alog_open(proc.cur);	/* reports the outputs it cannot open */
 	/* Starting without a log that was asked for is an error (Squid's
 	 * on-error=die), unless its line says on-error=drop. */
 	if (alog_check_start(aerr, sizeof(aerr)) < 0) {
@@ -1030,14 +1021,14 @@ serve_init(void)
 		fprintf(stderr, "tproxyd: FATAL: %s\n", aerr);
 		return -1;
 	}
-	if (dns_init(cur->dns_nameservers, &err) < 0) {
+	if (dns_init(proc.cur->dns_nameservers, &err) < 0) {
 		log_msg(LOG_CRIT, "FATAL: DNS resolver: %s", err);
 		fprintf(stderr, "tproxyd: FATAL: DNS resolver: %s\n", err);
 		return -1;
 	}
-	set_hostname(cur);
-	learn_apply(cur);
-	cache_configure(cur);
+	set_hostname(proc.cur);
+	learn_apply(proc.cur);
+	cache_configure(proc.cur);
 	return 0;
 }
 
@@ -1080,14 +1071,15 @@ kid_affinity(unsigned kid)
 	cpu_set_t set;
 	unsigned i;
 
-	for (i = 0; i < cur->ncpu_map; i++) {
-		if (cur->cpu_map_kid[i] != kid)
+	for (i = 0; i < proc.cur->ncpu_map; i++) {
+		if (proc.cur->cpu_map_kid[i] != kid)
 			continue;
 		CPU_ZERO(&set);
-		CPU_SET(cur->cpu_map_core[i] - 1, &set);
+		CPU_SET(proc.cur->cpu_map_core[i] - 1, &set);
 		if (sched_setaffinity(0, sizeof(set), &set) < 0)
 			log_msg(LOG_CRIT, "WARNING: cpu_affinity_map: core %u: "
-				"%s", cur->cpu_map_core[i], strerror(errno));
+				"%s", proc.cur->cpu_map_core[i],
+				strerror(errno));
 	}
 }
 
@@ -1115,12 +1107,12 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 	for (i = 0; i < kid_nfds; i++) {
 		if (kid_fds[i] < 0)
 			continue;	/* a port gone (master_drop_ports()) */
-		if (i / cur->nport == kid - 1)
+		if (i / proc.cur->nport == kid - 1)
 			inherit_add(kid_fds[i]);
 		else
 			close(kid_fds[i]);
 	}
-	if (serve_init() < 0 || apply_listeners(cur) < 0)
+	if (serve_init() < 0 || apply_listeners(proc.cur) < 0)
 		_exit(1);
 	inherit_close_rest();
 	if (kid_ready_fd >= 0) {
@@ -1128,12 +1120,12 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 		close(kid_ready_fd);
 		kid_ready_fd = -1;
 	}
-	cache_open_disks(cur, kid);
-	my_kid = kid;
-	cache_siblings_start(cur, kid == 1);
-	adapt_configure(cur);
+	cache_open_disks(proc.cur, kid);
+	proc.kid = kid;
+	cache_siblings_start(proc.cur, kid == 1);
+	adapt_configure(proc.cur);
 	if (kid == 1)		/* one WCCP cache per host, not per worker */
-		wccp2_start(cur);
+		wccp2_start(proc.cur);
 	log_msg(LOG_INFO, "kid%u started", kid);
 	serve();
 	log_close();
@@ -1162,7 +1154,7 @@ kids_signal(int sig)
 {
 	unsigned k;
 
-	for (k = 1; k <= cur->workers; k++)
+	for (k = 1; k <= proc.cur->workers; k++)
 		if (kid_pid[k] > 0)
 			kill(kid_pid[k], sig);
 }
@@ -1192,13 +1184,35 @@ wait_kids_ready(int fd, unsigned n)
 	return n == 0;
 }
 
+int
+master_take_upgrade(void)
+{
+	if (getenv(UPGRADE_KIDS_ENV) == NULL)
+		return 0;
+	/* As for UPGRADE_ENV (see upgrade()), as the master of workers: the
+	 * previous ones. */
+	nold_kids = inherit_parse(getenv(UPGRADE_KIDS_ENV), old_kids,
+				  MAX_KIDS);
+	if (nold_kids < 0)
+		nold_kids = 0;
+	unsetenv(UPGRADE_KIDS_ENV);
+	inherit_load();
+	return 1;
+}
+
+int
+master_old_workers(void)
+{
+	return nold_kids;
+}
+
 /* The master's listening sockets, one per worker and port (kid_fds).
  * Returns 0, or -1 after saying why. */
-static int
+int
 master_open_sockets(void)
 {
 	char err[256];
-	size_t i, n = (size_t)cur->workers * cur->nport;
+	size_t i, n = (size_t)proc.cur->workers * proc.cur->nport;
 
 	lsn_register("http", &proxy_proto_http);
 	lsn_register("tls", &proxy_proto_tls);
@@ -1207,15 +1221,15 @@ master_open_sockets(void)
 	if (kid_fds == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		kid_fds[i] = lsn_socket(&cur->port[i % cur->nport], err,
-					sizeof(err));
+		kid_fds[i] = lsn_socket(&proc.cur->port[i % proc.cur->nport],
+					err, sizeof(err));
 		if (kid_fds[i] < 0) {
 			log_msg(LOG_CRIT, "ERROR: %s:%d: %s",
-				cur->port[i % cur->nport].file,
-				cur->port[i % cur->nport].line, err);
+				proc.cur->port[i % proc.cur->nport].file,
+				proc.cur->port[i % proc.cur->nport].line, err);
 			fprintf(stderr, "tproxyd: %s:%d: %s\n",
-				cur->port[i % cur->nport].file,
-				cur->port[i % cur->nport].line, err);
+				proc.cur->port[i % proc.cur->nport].file,
+				proc.cur->port[i % proc.cur->nport].line, err);
 			while (i-- > 0)
 				close(kid_fds[i]);
 			kid_nfds = 0;
@@ -1235,8 +1249,8 @@ master_drop_ports(const struct cfg *c)
 	const struct cfg_port *p, *q;
 	size_t i, j, k;
 
-	for (i = 0; i < cur->nport; i++) {
-		p = &cur->port[i];
+	for (i = 0; i < proc.cur->nport; i++) {
+		p = &proc.cur->port[i];
 		for (j = 0; j < c->nport; j++) {
 			q = &c->port[j];
 			if (p->mode == q->mode && p->wildcard == q->wildcard &&
@@ -1246,10 +1260,10 @@ master_drop_ports(const struct cfg *c)
 		}
 		if (j < c->nport)
 			continue;
-		for (k = 0; k < cur->workers; k++) {
-			if (kid_fds[k * cur->nport + i] >= 0)
-				close(kid_fds[k * cur->nport + i]);
-			kid_fds[k * cur->nport + i] = -1;
+		for (k = 0; k < proc.cur->workers; k++) {
+			if (kid_fds[k * proc.cur->nport + i] >= 0)
+				close(kid_fds[k * proc.cur->nport + i]);
+			kid_fds[k * proc.cur->nport + i] = -1;
 		}
 	}
 }
@@ -1276,7 +1290,7 @@ master_upgrade(void)
 		if (kid_fds[i] >= 0)
 			fds[n++] = kid_fds[i];
 	text[0] = '\0';
-	for (k = 1; k <= cur->workers; k++)
+	for (k = 1; k <= proc.cur->workers; k++)
 		if (kid_pid[k] > 0 && used < sizeof(text) - 12)
 			used += (size_t)snprintf(text + used,
 						 sizeof(text) - used, "%s%ld",
@@ -1288,18 +1302,18 @@ master_upgrade(void)
 		log_msg(LOG_CRIT, "WARNING: -k upgrade: cannot keep the "
 			"capabilities for the new program: %s", strerror(-rc));
 	log_msg(LOG_CRIT, "Upgrade: starting %s with %zu listening sockets",
-		exe_path, n);
+		proc.exe_path, n);
 	fflush(NULL);
 	rc = inherit_exec_prepare(fds, n);
 	if (rc == 0) {
-		execv(exe_path, saved_argv);
+		execv(proc.exe_path, proc.argv);
 		rc = -errno;
 	}
 	inherit_exec_undo(fds, n);
 	unsetenv(UPGRADE_KIDS_ENV);
 	upgrade_env(0);
 	log_msg(LOG_CRIT, "ERROR: -k upgrade: cannot execute %s: %s; still "
-		"running version %s", exe_path, strerror(-rc),
+		"running version %s", proc.exe_path, strerror(-rc),
 		TPROXYD_VERSION);
 keep:
 	notify_send("READY=1\n");
@@ -1312,7 +1326,7 @@ keep:
  * all of them. Each worker has its own listening sockets (SO_REUSEPORT: the
  * kernel spreads connections over them), event loop and resolver.
  */
-static int
+int
 master_run(void)
 {
 	sigset_t set, old;
@@ -1343,16 +1357,16 @@ master_run(void)
 	if (pipe2(p, O_CLOEXEC) < 0)
 		p[0] = p[1] = -1;
 	kid_ready_fd = p[1];
-	for (k = 1; k <= cur->workers; k++)
+	for (k = 1; k <= proc.cur->workers; k++)
 		if (kid_spawn(k, &old) < 0)
 			return 1;
 	if (p[1] >= 0)
 		close(p[1]);
 	kid_ready_fd = -1;
-	log_msg(LOG_CRIT, "Started %u workers", cur->workers);
-	if (wait_kids_ready(p[0], cur->workers)) {
+	log_msg(LOG_CRIT, "Started %u workers", proc.cur->workers);
+	if (wait_kids_ready(p[0], proc.cur->workers)) {
 		notify_send("READY=1\nSTATUS=serving with %u workers\n",
-			    cur->workers);
+			    proc.cur->workers);
 		/* -k upgrade: the new workers serve; the previous ones
 		 * finish their connections. */
 		for (k = 0; k < (unsigned)nold_kids; k++)
@@ -1389,10 +1403,10 @@ master_run(void)
 		switch (si.si_signo) {
 		case SIGCHLD:
 			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-				for (k = 1; k <= cur->workers; k++)
+				for (k = 1; k <= proc.cur->workers; k++)
 					if (kid_pid[k] == pid)
 						break;
-				if (k > cur->workers) {
+				if (k > proc.cur->workers) {
 					for (k = 0; k < (unsigned)nold_kids;
 					     k++)
 						if (old_kids[k] == pid)
@@ -1436,7 +1450,7 @@ master_run(void)
 			struct cfg *c;
 
 			notify_reloading();
-			c = cfg_load(conf_path, &m);
+			c = cfg_load(proc.conf_path, &m);
 
 			print_msgs(&m, 1);
 			cfg_msgs_free(&m);
@@ -1447,10 +1461,10 @@ master_run(void)
 				notify_send("READY=1\n");
 				break;
 			}
-			if (c->workers != cur->workers)
+			if (c->workers != proc.cur->workers)
 				log_msg(LOG_CRIT, "WARNING: changing workers "
 					"needs a restart; keeping %u",
-					cur->workers);
+					proc.cur->workers);
 			master_drop_ports(c);
 			cfg_unref(c);
 			kids_signal(SIGHUP);
@@ -1468,7 +1482,8 @@ master_run(void)
 		default:	/* SIGTERM, SIGINT: the kids drain and exit */
 			if (!stopping) {
 				log_msg(LOG_CRIT, "Preparing for shutdown: "
-					"stopping %u workers", cur->workers);
+					"stopping %u workers",
+					proc.cur->workers);
 				notify_send("STOPPING=1\n");
 			}
 			stopping = 1;
@@ -1476,7 +1491,7 @@ master_run(void)
 			break;
 		}
 		if (stopping) {
-			for (alive = 0, k = 1; k <= cur->workers; k++)
+			for (alive = 0, k = 1; k <= proc.cur->workers; k++)
 				alive += kid_pid[k] > 0;
 			if (alive == 0)
 				break;
@@ -1494,22 +1509,14 @@ run(int foreground, int debug_level)
 	int rc;
 
 	if (getenv("NOTIFY_SOCKET") != NULL)	/* for -k upgrade */
-		notify_env = strdup(getenv("NOTIFY_SOCKET"));
-	if (getenv(UPGRADE_KIDS_ENV) != NULL) {
-		/* The same, as the master of workers: the previous ones. */
-		nold_kids = inherit_parse(getenv(UPGRADE_KIDS_ENV), old_kids,
-					  MAX_KIDS);
-		if (nold_kids < 0)
-			nold_kids = 0;
-		unsetenv(UPGRADE_KIDS_ENV);
-		inherit_load();
+		proc.notify_env = strdup(getenv("NOTIFY_SOCKET"));
+	if (master_take_upgrade())
 		foreground = 1;
-	}
 	if (getenv(UPGRADE_ENV) != NULL) {
 		/* Started by -k upgrade, in the process of the previous
 		 * version: take over its sockets; never detach (the pid
 		 * stays). */
-		drainer_pid = (pid_t)atol(getenv(UPGRADE_ENV));
+		proc.drainer_pid = (pid_t)atol(getenv(UPGRADE_ENV));
 		unsetenv(UPGRADE_ENV);
 		inherit_load();
 		foreground = 1;
@@ -1517,108 +1524,111 @@ run(int foreground, int debug_level)
 	notify_init();
 	/* Under systemd: cache.log lines go to the journal too. */
 	log_journal_detect();
-	cur = cfg_load(conf_path, &m);
+	proc.cur = cfg_load(proc.conf_path, &m);
 	print_msgs(&m, 0);
-	if (cur == NULL) {
+	if (proc.cur == NULL) {
 		fprintf(stderr, "tproxyd: %zu error(s) in %s\n", m.nerr,
-			conf_path);
+			proc.conf_path);
 		cfg_msgs_free(&m);
 		return 1;
 	}
-	if (cfg_http_ports(cur) == 0) {
+	if (cfg_http_ports(proc.cur) == 0) {
 		/* Squid: "No HTTP, HTTPS, or FTP ports configured". */
 		fprintf(stderr, "tproxyd: FATAL: no http_port configured in "
-			"%s: nothing to serve\n", conf_path);
+			"%s: nothing to serve\n", proc.conf_path);
 		cfg_msgs_free(&m);
-		cfg_unref(cur);
+		cfg_unref(proc.cur);
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	/* /run/tproxyd and /var/log/tproxyd on a fresh install. */
-	daemon_prepare_dir(cur->pid_filename, cur->cache_effective_user, 0);
-	daemon_prepare_dir(cur->cache_log, cur->cache_effective_user, 1);
-	for (i = 0; i < cur->nalog; i++)
-		if (cur->alog[i].module == ALOG_FILE)
-			daemon_prepare_dir(cur->alog[i].place,
-					   cur->cache_effective_user, 1);
+	daemon_prepare_dir(proc.cur->pid_filename,
+			   proc.cur->cache_effective_user, 0);
+	daemon_prepare_dir(proc.cur->cache_log,
+			   proc.cur->cache_effective_user, 1);
+	for (i = 0; i < proc.cur->nalog; i++)
+		if (proc.cur->alog[i].module == ALOG_FILE)
+			daemon_prepare_dir(proc.cur->alog[i].place,
+					   proc.cur->cache_effective_user, 1);
 	if (!foreground && daemon_detach() < 0) {
 		perror("tproxyd: fork");
 		return 1;
 	}
-	if ((cur->cache_log || cur->cache_log_syslog) &&
-	    (rc = open_cache_log(cur, debug_level)) < 0)
+	if ((proc.cur->cache_log || proc.cur->cache_log_syslog) &&
+	    (rc = open_cache_log(proc.cur, debug_level)) < 0)
 		fprintf(stderr, "tproxyd: WARNING: cannot open cache_log %s: "
-			"%s; logging to stderr\n", cache_log_name(cur),
+			"%s; logging to stderr\n", cache_log_name(proc.cur),
 			strerror(-rc));
-	if (cur->cache_log == NULL && !cur->cache_log_syslog)
+	if (proc.cur->cache_log == NULL && !proc.cur->cache_log_syslog)
 		log_open(NULL, debug_level);
-	log_set_level(cur->debug_level);	/* debug_options ALL,N */
+	log_set_level(proc.cur->debug_level);	/* debug_options ALL,N */
 	log_msg(LOG_CRIT, "Starting tproxyd version %s", TPROXYD_VERSION);
 	log_msg(LOG_CRIT, "Process ID %ld", (long)getpid());
-	if (inherit_active() && drainer_pid > 0)
+	if (inherit_active() && proc.drainer_pid > 0)
 		log_msg(LOG_CRIT, "Upgrade: taking over the listening sockets "
 			"of the previous version (which goes on in pid %ld "
-			"until its connections finish)", (long)drainer_pid);
+			"until its connections finish)",
+			(long)proc.drainer_pid);
 	else if (inherit_active())
 		log_msg(LOG_CRIT, "Upgrade: taking over the listening sockets "
 			"of the previous version (whose %d workers go on until "
-			"the new ones serve)", nold_kids);
-	log_msg(LOG_CRIT, "Configuration: %s", conf_path);
+			"the new ones serve)", master_old_workers());
+	log_msg(LOG_CRIT, "Configuration: %s", proc.conf_path);
 	print_msgs(&m, 1);
 	cfg_msgs_free(&m);
-	apply_limits(cur);
-	if (probe_transparent(cur) < 0 || open_learner(cur) < 0)
+	apply_limits(proc.cur);
+	if (probe_transparent(proc.cur) < 0 || open_learner(proc.cur) < 0)
 		goto fail;
 	/* Before any worker is forked: they all write into one table, so
 	 * that /metrics in any of them can show the whole instance. */
-	if ((rc = stats_init(cur->workers)) < 0) {
+	if ((rc = stats_init(proc.cur->workers)) < 0) {
 		log_msg(LOG_CRIT, "FATAL: cannot map the shared counters: %s",
 			strerror(-rc));
 		fprintf(stderr, "tproxyd: FATAL: cannot map the shared "
 			"counters: %s\n", strerror(-rc));
 		goto fail;
 	}
-	if (cur->workers == 1)
+	if (proc.cur->workers == 1)
 		stats_attach(1);
-	if (wccp_gre_open(cur) < 0)
+	if (wccp_gre_open(proc.cur) < 0)
 		goto fail;
-	if (cur->workers == 1) {
+	if (proc.cur->workers == 1) {
 		/* One process: listeners first, while privileged. */
 		if (serve_init() < 0)
 			goto fail;
-		if (apply_listeners(cur) < 0) {
+		if (apply_listeners(proc.cur) < 0) {
 			fprintf(stderr, "tproxyd: FATAL: cannot open the "
 				"http_port listeners (see %s)\n",
-				cache_log_name(cur));
+				cache_log_name(proc.cur));
 			goto fail;
 		}
 		if ((i = inherit_close_rest()) > 0)
 			log_msg(LOG_CRIT, "Upgrade: closed %zu listening "
 				"sockets no longer configured", i);
-		wccp2_start(cur);
+		wccp2_start(proc.cur);
 	}
-	if (cur->pid_filename &&
-	    (rc = daemon_write_pid(cur->pid_filename)) < 0) {
-		log_msg(LOG_CRIT, "FATAL: pid file %s: %s", cur->pid_filename,
-			rc == -EEXIST ? "another tproxyd is running" :
-			strerror(-rc));
+	if (proc.cur->pid_filename &&
+	    (rc = daemon_write_pid(proc.cur->pid_filename)) < 0) {
+		log_msg(LOG_CRIT, "FATAL: pid file %s: %s",
+			proc.cur->pid_filename, rc == -EEXIST ?
+			"another tproxyd is running" : strerror(-rc));
 		fprintf(stderr, "tproxyd: FATAL: pid file %s: %s\n",
-			cur->pid_filename, rc == -EEXIST ?
+			proc.cur->pid_filename, rc == -EEXIST ?
 			"another tproxyd is running" : strerror(-rc));
 		goto fail;
 	}
 	/* Workers open their listeners after this: drop_privileges() keeps
 	 * what that needs (CAP_NET_RAW for tproxy ports,
 	 * CAP_NET_BIND_SERVICE for ports < 1024). */
-	if (drop_privileges(cur) < 0) {
-		daemon_remove_pid(cur->pid_filename);
+	if (drop_privileges(proc.cur) < 0) {
+		daemon_remove_pid(proc.cur->pid_filename);
 		goto fail;
 	}
-	if (cur->workers > 1) {
+	if (proc.cur->workers > 1) {
 		/* After the drop: the same user as the sockets a worker
 		 * opens itself later (SO_REUSEPORT wants that). */
 		if (master_open_sockets() < 0) {
-			daemon_remove_pid(cur->pid_filename);
+			daemon_remove_pid(proc.cur->pid_filename);
 			goto fail;
 		}
 		if ((i = inherit_close_rest()) > 0)
@@ -1627,18 +1637,18 @@ run(int foreground, int debug_level)
 		rc = master_run();
 	} else {
 		/* As the user that owns them: files it writes are its. */
-		cache_open_disks(cur, 0);
-		cache_siblings_start(cur, 1);
-		adapt_configure(cur);
+		cache_open_disks(proc.cur, 0);
+		cache_siblings_start(proc.cur, 1);
+		adapt_configure(proc.cur);
 		daemon_ready(0);
 		notify_send("READY=1\n");
 		tell_status();
 		serve();
 		rc = 0;
 	}
-	if (cur->pid_filename)
-		daemon_remove_pid(cur->pid_filename);
-	cfg_unref(cur);
+	if (proc.cur->pid_filename)
+		daemon_remove_pid(proc.cur->pid_filename);
+	cfg_unref(proc.cur);
 	log_close();
 	return rc;
 fail:
@@ -1659,12 +1669,12 @@ main(int argc, char **argv)
 	sigset_t mask;
 
 	/* -k upgrade executes this file again: where it is. */
-	if ((c = (int)readlink("/proc/self/exe", exe_path,
-			       sizeof(exe_path) - 1)) > 0)
-		exe_path[c] = '\0';
+	if ((c = (int)readlink("/proc/self/exe", proc.exe_path,
+			       sizeof(proc.exe_path) - 1)) > 0)
+		proc.exe_path[c] = '\0';
 	else
-		exe_path[0] = '\0';
-	saved_argv = argv;
+		proc.exe_path[0] = '\0';
+	proc.argv = argv;
 	/* -k upgrade before the handler is in place (at start-up, or while
 	 * the new program starts) must not kill tproxyd (SIGUSR2's default
 	 * action): ignored until then. */
@@ -1679,7 +1689,7 @@ main(int argc, char **argv)
 				NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			conf_path = optarg;
+			proc.conf_path = optarg;
 			break;
 		case 'N':
 			foreground = 1;
@@ -1709,7 +1719,7 @@ main(int argc, char **argv)
 	}
 	if (action && strcmp(action, "parse") == 0) {
 		struct cfg_msgs m = { 0 };
-		struct cfg *cf = cfg_load(conf_path, &m);
+		struct cfg *cf = cfg_load(proc.conf_path, &m);
 		size_t nerr = print_msgs(&m, 0);
 
 		cfg_msgs_free(&m);
