@@ -40,7 +40,7 @@ struct proc {
 	struct cfg *cur;	/* the configuration in force */
 	struct lsn *listeners;	/* a serving process's listening ports */
 	unsigned kid;		/* this worker's number (0: no workers) */
-	char exe_path[PATH_MAX];	/* this program's file, found at start */
+	char exe_path[PATH_MAX];	/* the program file, found at start */
 	char **argv;		/* the command line, for the new program */
 	char *notify_env;	/* $NOTIFY_SOCKET as systemd gave it */
 	int is_drainer;		/* the old program, finishing connections */
