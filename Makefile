@@ -70,7 +70,7 @@ LIBS     := -lev -lcares -lcap -lssl -lcrypto -lm
 # linked into the unit tests too.
 SRCS     := $(sort $(wildcard src/*/*.c))
 MAIN_SRCS := src/core/main.c src/core/setup.c src/core/upgrade.c \
-             src/core/master.c
+             src/core/master.c src/core/serve.c
 LIB_SRCS := $(filter-out $(MAIN_SRCS),$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 CTL_SRCS := $(sort $(wildcard tools/tproxyctl/*.c tools/tproxyctl/doctor/*.c))
