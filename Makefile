@@ -91,8 +91,8 @@ PATHS_NOW := CONF=$(CONF) EXAMPLES=$(EXAMPLEDIR)
 ifneq ($(PATHS_NOW),$(shell cat $(B)/paths.txt 2>/dev/null))
 $(shell mkdir -p $(B) && echo '$(PATHS_NOW)' > $(B)/paths.txt)
 endif
-$(B)/src/core/main.o $(B)/tools/tproxyctl/doctor/tproxyd.o \
-$(B)/src/wccp/wccp2.o: $(B)/paths.txt
+$(B)/src/core/main.o $(B)/src/core/setup.o \
+$(B)/tools/tproxyctl/doctor/tproxyd.o $(B)/src/wccp/wccp2.o: $(B)/paths.txt
 $(B)/paths.txt: ;
 
 deps-build:
