@@ -178,6 +178,9 @@ wait_kids_ready(int fd, unsigned n)
 	return n == 0;
 }
 
+/* At start-up (run()): whether the previous master executed this program
+ * (-k upgrade); then its workers' pids are in old_kids and the listening
+ * sockets are loaded (inherit_load()). */
 int
 master_take_upgrade(void)
 {
@@ -194,6 +197,7 @@ master_take_upgrade(void)
 	return 1;
 }
 
+/* For run()'s start-up line: the previous version's workers. */
 int
 master_old_workers(void)
 {

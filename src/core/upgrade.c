@@ -276,6 +276,8 @@ drainer_reap_cb(struct evl_timer *t)
 	proc.drainer_pid = 0;
 }
 
+/* In the new program, from serve(): start polling for the end of the
+ * old one (drainer_reap_cb()). */
 void
 upgrade_watch_drainer(void)
 {
