@@ -65,11 +65,13 @@ override LDFLAGS  += $(SANFLAGS)
 # libssl/libcrypto: src/tls/cert.c reads and checks server certificates.
 LIBS     := -lev -lcares -lcap -lssl -lcrypto -lm
 
-# Everything under src/ except the entry point is linked into the unit
-# tests too.
+# Everything under src/ except the process itself (entry point, serving
+# process, -k upgrade, workers: they share main.c's state, proc-int.h) is
+# linked into the unit tests too.
 SRCS     := $(sort $(wildcard src/*/*.c))
-MAIN_SRC := src/core/main.c
-LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
+MAIN_SRCS := src/core/main.c src/core/setup.c src/core/upgrade.c \
+             src/core/master.c src/core/serve.c
+LIB_SRCS := $(filter-out $(MAIN_SRCS),$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 CTL_SRCS := $(sort $(wildcard tools/tproxyctl/*.c tools/tproxyctl/doctor/*.c))
 CTL_OBJS := $(CTL_SRCS:%.c=$(B)/%.o)
@@ -89,8 +91,8 @@ PATHS_NOW := CONF=$(CONF) EXAMPLES=$(EXAMPLEDIR)
 ifneq ($(PATHS_NOW),$(shell cat $(B)/paths.txt 2>/dev/null))
 $(shell mkdir -p $(B) && echo '$(PATHS_NOW)' > $(B)/paths.txt)
 endif
-$(B)/src/core/main.o $(B)/tools/tproxyctl/doctor/tproxyd.o \
-$(B)/src/wccp/wccp2.o: $(B)/paths.txt
+$(B)/src/core/main.o $(B)/src/core/setup.o \
+$(B)/tools/tproxyctl/doctor/tproxyd.o $(B)/src/wccp/wccp2.o: $(B)/paths.txt
 $(B)/paths.txt: ;
 
 deps-build:
@@ -99,7 +101,7 @@ deps-test:
 	@sh scripts/deps.sh test
 .PHONY: all deps-build deps-test
 
-$(B)/tproxyd: $(LIB_OBJS) $(B)/src/core/main.o
+$(B)/tproxyd: $(LIB_OBJS) $(MAIN_SRCS:%.c=$(B)/%.o)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # tproxyctl reads tproxyd.conf (-f) with the daemon's own config module.

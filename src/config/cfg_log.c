@@ -3,7 +3,8 @@
  * cfg_log.c - the logs: logformat, access_log (several, each with its
  * module, format and ACLs), strip_query_terms, cache_log and
  * debug_options. Read by src/log/ (access_log.c opens the outputs,
- * logfmt.c formats) and src/core/main.c.
+ * logfmt.c formats) and src/core/ (setup.c opens cache_log, serve.c
+ * reopens it).
  */
 #include <netdb.h>
 #include <netinet/in.h>

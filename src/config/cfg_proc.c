@@ -135,7 +135,7 @@ set_shutdown_lifetime(struct cfg_parse *p, const struct tok *t, size_t n)
 	cfg_set_time(p, t, n, &p->c->shutdown_lifetime);
 }
 
-/* Squid's defaults. cache_effective_user NULL means "proxy" (main.c). */
+/* Squid's defaults. cache_effective_user NULL means "proxy" (core/priv.c). */
 static void
 proc_defaults(struct cfg_parse *p)
 {

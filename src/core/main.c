@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * main.c - tproxyd's entry point: command line (Squid's flags), start-up,
- * reconfiguration and shutdown.
+ * main.c - tproxyd's entry point: command line (Squid's flags), the -k
+ * actions that signal the running instance, and start-up in its order
+ * (run()). The steps live in setup.c, the serving process in serve.c,
+ * -k upgrade in upgrade.c, the master of workers in master.c; what they
+ * share (struct proc, defined here) is in proc-int.h.
  *
  *   tproxyd [-N] [-d LEVEL] [-f FILE]       run (detached unless -N)
  *   tproxyd -k parse|reconfigure|rotate|shutdown|interrupt|kill|check
@@ -10,69 +13,33 @@
  *   tproxyd -v
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <poll.h>
-#include <sched.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "config/config.h"
 #include "core/daemon.h"
 #include "core/inherit.h"
-#include "core/limits.h"
 #include "core/notify.h"
-#include "core/priv.h"
-#include "core/sa.h"
-#include "event/loop.h"
-#include "intercept/listener.h"
-#include "learn/learn.h"
+#include "core/proc-int.h"
 #include "proxy/bump.h"
 #include "proxy/extacl.h"
 #include "proxy/rewrite.h"
 #include "proxy/adapt.h"
 #include "proxy/cache.h"
-#include "log/access_log.h"
 #include "log/log.h"
-#include "proxy/dns.h"
-#include "proxy/proxy.h"
 #include "stats/stats.h"
-#include "udp/udp.h"
-#include "wccp/gre.h"
 #include "wccp/wccp2.h"
 
 #ifndef TPROXYD_CONF
 #define TPROXYD_CONF "/usr/local/etc/tproxyd/tproxyd.conf"
 #endif
 
-static const char *conf_path = TPROXYD_CONF;
-static struct cfg *cur;
-static struct lsn *listeners;
-static struct evl_signal sig_hup, sig_term, sig_int, sig_usr1, sig_usr2;
-static struct evl_timer tick, watchdog;
-static int shutting_down;
-static double shutdown_deadline;
-static char hostname[256];
-
-/* -k upgrade (see upgrade()). */
-#define UPGRADE_ENV "TPROXYD_UPGRADE_FROM"
-/* Seconds an idle keep-alive connection of the old program may still
- * bring a request (see proxy_drain_soft()). */
-#define UPGRADE_IDLE_GRACE 2.0
-static char exe_path[PATH_MAX];	/* this program's file, found at start */
-static char **saved_argv;	/* the command line, for the new program */
-static char *notify_env;	/* $NOTIFY_SOCKET as systemd gave it */
-static int is_drainer;		/* the old program, finishing connections */
-static pid_t drainer_pid;	/* in the new one: the old one's pid */
-static struct evl_timer drainer_reap;
+/* The state of this process (proc-int.h). */
+struct proc proc = { .conf_path = TPROXYD_CONF };
 
 static void
 usage(FILE *f)
@@ -98,822 +65,6 @@ usage(FILE *f)
 		TPROXYD_CONF);
 }
 
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Print configuration diagnostics; returns the number of errors. */
-static size_t
-print_msgs(const struct cfg_msgs *m, int to_log)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++) {
-		if (to_log)
-			log_msg(LOG_CRIT, "%s%s", m->msg[i].level == CFG_ERR ?
-				"ERROR: " : "", m->msg[i].text);
-		else
-			fprintf(stderr, "%s\n", m->msg[i].text);
-	}
-	return m->nerr;
-}
-
-/* Whether any http_port is below 1024 (re-opening it on reconfigure then
- * needs CAP_NET_BIND_SERVICE after the privilege drop), or some udp_port
- * is configured: replies to a client leave from a socket bound to the
- * destination's port (53, 443), and a flow's socket is bound to the
- * client's, which may be low too. */
-static int
-has_low_port(const struct cfg *c)
-{
-	size_t i;
-
-	if (c->udp.nport > 0)
-		return 1;
-
-	for (i = 0; i < c->nport; i++)
-		if (sa_port((const struct sockaddr *)&c->port[i].addr) < 1024)
-			return 1;
-	return 0;
-}
-
-/*
- * When a tproxy port is configured, check that transparent sockets can
- * really be made (Squid's start-up probe) before anything else, so a
- * missing capability is reported with how to grant it, before the first
- * client and not as a silent half-working mode. Returns 0, or -1 after
- * printing why.
- */
-static int
-probe_transparent(const struct cfg *c)
-{
-	char err[512];
-	int rc, v6 = 0;
-	size_t i;
-
-	if (!c->tproxy)
-		return 0;
-	for (i = 0; i < c->nport; i++)
-		if (c->port[i].mode == PORT_TPROXY &&
-		    c->port[i].addr.ss_family == AF_INET6)
-			v6 = 1;
-	if ((rc = priv_probe_transparent(AF_INET, err, sizeof(err))) < 0 ||
-	    (v6 && (rc = priv_probe_transparent(AF_INET6, err,
-						sizeof(err))) < 0 &&
-	     rc != -EAFNOSUPPORT)) {
-		log_msg(LOG_CRIT, "FATAL: Stopping full transparency: %s", err);
-		fprintf(stderr, "tproxyd: FATAL: Stopping full transparency: "
-			"%s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-/* Drop to cache_effective_user keeping only what is needed. Returns 0,
- * or -1 after printing why. */
-static int
-drop_privileges(const struct cfg *c)
-{
-	char err[512], desc[256];
-
-	priv_set_needs_mark(c->qos.need_mark);
-	if (priv_drop(c->cache_effective_user, c->tproxy, has_low_port(c),
-		      err, sizeof(err)) < 0) {
-		log_msg(LOG_CRIT, "FATAL: cannot drop privileges: %s", err);
-		fprintf(stderr, "tproxyd: FATAL: cannot drop privileges: %s\n",
-			err);
-		return -1;
-	}
-	priv_describe(desc, sizeof(desc));
-	log_msg(LOG_CRIT, "Running as %s%s%s", desc, c->tproxy ?
-		" (kept for IP_TRANSPARENT: client address spoofing)" : "",
-		c->qos.need_mark ? " (kept for SO_MARK: tcp_outgoing_mark, "
-		"clientside_mark)" : "");
-	return 0;
-}
-
-/*
- * host_verify_learn_dns: the packet sockets DNS answers are read from
- * (src/learn) need CAP_NET_RAW, so they are opened now, one per serving
- * process (each worker reads its own and so sees every answer), and kept
- * across reconfigurations. Returns 0, or -1 after printing why.
- */
-static int
-open_learner(const struct cfg *c)
-{
-	char err[256];
-	unsigned i, n = c->workers > 1 ? c->workers : 1;
-
-	if (!c->learn.on)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (learn_open(err, sizeof(err)) < 0) {
-			log_msg(LOG_CRIT, "FATAL: host_verify_learn_dns: %s",
-				err);
-			fprintf(stderr, "tproxyd: FATAL: host_verify_learn_dns:"
-				" %s\n", err);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/*
- * WCCPv2 GRE forwarding needs a raw socket and a TUN device (CAP_NET_RAW,
- * CAP_NET_ADMIN, /dev/net/tun): open them while privileged (the process
- * that runs WCCP uses or inherits them). Without them the cache must not
- * join the routers' service group, where it would take traffic it cannot
- * receive. Returns 0, or -1 after printing why.
- */
-static int
-wccp_gre_open(const struct cfg *c)
-{
-	char err[256];
-
-	if (wccp2_gre_open(c, err, sizeof(err)) == 0)
-		return 0;
-	log_msg(LOG_CRIT, "FATAL: WCCPv2 GRE forwarding cannot work: %s; not "
-		"joining the WCCP routers' service group (%s)", err,
-		WCCP2_GRE_DROPIN_HINT);
-	fprintf(stderr, "tproxyd: FATAL: WCCPv2 GRE forwarding cannot work: "
-		"%s; not joining the WCCP routers' service group (%s)\n", err,
-		WCCP2_GRE_DROPIN_HINT);
-	return -1;
-}
-
-/*
- * max_filedescriptors: raise (or lower) RLIMIT_NOFILE, then tell the
- * budget (core/limits.c) the limit it must stay under, so it stops
- * accepting before running out (instead of failing accept() or a server
- * connect()).
- */
-static void
-apply_limits(const struct cfg *c)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && c->max_filedescriptors) {
-		rl.rlim_cur = c->max_filedescriptors;
-		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max &&
-		    geteuid() == 0)
-			rl.rlim_max = rl.rlim_cur;
-		if (rl.rlim_cur > rl.rlim_max)
-			rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			log_msg(LOG_CRIT, "WARNING: max_filedescriptors %u: %s",
-				c->max_filedescriptors, strerror(errno));
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		lim_set_fd_limit(rl.rlim_cur == RLIM_INFINITY ? 0 :
-				 (unsigned)rl.rlim_cur);
-	lim_set_conn_limit(c->client_connection_limit);
-}
-
-static void
-set_hostname(const struct cfg *c)
-{
-	if (c->visible_hostname) {
-		snprintf(hostname, sizeof(hostname), "%s", c->visible_hostname);
-	} else if (gethostname(hostname, sizeof(hostname) - 1) < 0 ||
-		   hostname[0] == '\0') {
-		snprintf(hostname, sizeof(hostname), "localhost");
-	}
-	proxy_set_hostname(hostname);
-}
-
-/* Open cache_log as c says: a file, or the system log. Returns 0 or a
- * negative errno. */
-static int
-open_cache_log(const struct cfg *c, int stderr_level)
-{
-	if (c->cache_log_syslog)
-		return log_open_syslog(c->cache_log_syslog, stderr_level);
-	return log_open(c->cache_log, stderr_level);
-}
-
-/* How cache_log is named in messages. */
-static const char *
-cache_log_name(const struct cfg *c)
-{
-	return c->cache_log_syslog ? "syslog" : c->cache_log ? c->cache_log :
-		"stderr";
-}
-
-/* systemd's one-line status (notify.h): ports and connections. */
-static void
-tell_status(void)
-{
-	char text[128];
-	struct lsn *l;
-	unsigned n = 0;
-
-	if (!notify_enabled())
-		return;
-	for (l = listeners; l; l = l->next)
-		n++;
-	snprintf(text, sizeof(text), "serving %u port%s, %u connection%s", n,
-		 n == 1 ? "" : "s", proxy_nclients(),
-		 proxy_nclients() == 1 ? "" : "s");
-	notify_status(text);
-}
-
-/*
- * Make the listeners match c: keep the sockets of ports that stay (so no
- * client is refused during a reload), open the new ones, close the rest.
- * Returns 0, or -1 with the reason logged (then nothing was changed).
- */
-static int
-apply_listeners(struct cfg *c)
-{
-	struct lsn *next_list = NULL, *l, **pl, *nl;
-	char err[256], where[80];
-	size_t i;
-
-	for (i = 0; i < c->nport; i++) {
-		for (pl = &listeners; (l = *pl) != NULL; pl = &l->next)
-			if (lsn_matches(l, &c->port[i]))
-				break;
-		if (l != NULL) {
-			*pl = l->next;	/* keep it */
-		} else {
-			l = lsn_open(&c->port[i], err, sizeof(err));
-			if (l == NULL) {
-				log_msg(LOG_CRIT, "ERROR: %s:%d: %s",
-					c->port[i].file, c->port[i].line, err);
-				if (cur == c)	/* start-up: say it here too */
-					fprintf(stderr, "tproxyd: %s:%d: %s\n",
-						c->port[i].file,
-						c->port[i].line, err);
-				/* Undo: put back what we took. */
-				while ((nl = next_list) != NULL) {
-					next_list = nl->next;
-					if (nl->cfg == NULL) {
-						lsn_close(nl);
-					} else {
-						nl->next = listeners;
-						listeners = nl;
-					}
-				}
-				return -1;
-			}
-		}
-		l->next = next_list;
-		next_list = l;
-		l->port = &c->port[i];
-	}
-	while ((l = listeners) != NULL) {	/* ports that went away */
-		listeners = l->next;
-		log_msg(LOG_INFO, "Closing HTTP port %s",
-			lsn_port_text(l->port, where, sizeof(where)));
-		lsn_close(l);
-	}
-	listeners = next_list;
-	for (l = listeners; l; l = l->next) {
-		if (l->cfg == NULL)
-			log_msg(LOG_CRIT, "Accepting %s %s Socket "
-				"connections at %s, FD %d",
-				l->port->mode == PORT_TPROXY ? "TPROXY "
-				"intercepted" : l->port->mode == PORT_INTERCEPT
-				? "NAT intercepted" : l->port->mode ==
-				PORT_STATS ? "metrics (/metrics)" :
-				"forward-proxy", l->port->https ? "HTTPS (TLS "
-				"peek and splice)" : "HTTP",
-				lsn_port_text(l->port, where, sizeof(where)),
-				l->fd);
-		lsn_start(l, c, l->port);
-	}
-	/* UDP after TCP, which is applied by now: a udp_port that cannot
-	 * be opened stays closed (logged); only at start-up does that stop
-	 * tproxyd, as a TCP port does. */
-	if (udp_apply(c, cur == c) < 0 && cur == c)
-		return -1;
-	return 0;
-}
-
-/* This worker's number (0: no workers). */
-static unsigned my_kid;
-
-static void
-reconfigure(void)
-{
-	struct cfg_msgs m = { 0 };
-	struct cfg *c;
-	const char *err;
-	char merr[512];
-
-	log_msg(LOG_CRIT, "Reconfiguring tproxyd from %s", conf_path);
-	c = cfg_load(conf_path, &m);
-	print_msgs(&m, 1);
-	cfg_msgs_free(&m);
-	if (c == NULL) {
-		log_msg(LOG_CRIT, "ERROR: the new configuration has errors; "
-			"still running with the previous one");
-		return;
-	}
-	if (cfg_http_ports(c) == 0) {
-		log_msg(LOG_CRIT, "ERROR: the new configuration has no "
-			"http_port; still running with the previous one");
-		cfg_unref(c);
-		return;
-	}
-	if (c->qos.need_mark && priv_probe_mark(merr, sizeof(merr)) < 0) {
-		log_msg(LOG_CRIT, "ERROR: %s; still running with the previous "
-			"configuration (restart tproxyd to keep the capability "
-			"from the start)", merr);
-		cfg_unref(c);
-		return;
-	}
-	if (apply_listeners(c) < 0) {
-		log_msg(LOG_CRIT, "ERROR: cannot apply the new configuration; "
-			"still running with the previous one");
-		cfg_unref(c);
-		return;
-	}
-	/* Reopen a log only when its path changed (-k rotate reopens). */
-	if ((c->cache_log_syslog != cur->cache_log_syslog ||
-	     (c->cache_log && (cur->cache_log == NULL ||
-			       strcmp(c->cache_log, cur->cache_log) != 0))) &&
-	    (c->cache_log || c->cache_log_syslog) &&
-	    open_cache_log(c, -2) < 0)
-		log_msg(LOG_CRIT, "WARNING: cannot open cache_log %s",
-			cache_log_name(c));
-	/* The access_log lines belong to c: reopen them all. */
-	alog_open(c);
-	log_set_level(c->debug_level);
-	if (dns_init(c->dns_nameservers, &err) < 0)
-		log_msg(LOG_CRIT, "WARNING: DNS resolver: %s", err);
-	learn_apply(c);
-	cache_configure(c);
-	cache_dirs_check(cur, c);
-	/* With workers, kid1 holds the ICP and HTCP ports. */
-	cache_siblings_start(c, my_kid <= 1);
-	adapt_configure(c);
-	set_hostname(c);
-	lim_set_conn_limit(c->client_connection_limit);
-	cfg_unref(cur);	/* connections keep the old one until they end */
-	cur = c;
-	rewrite_start(c);
-	extacl_start(c);
-	wccp2_reconfigure(c);
-}
-
-static void
-begin_shutdown(void)
-{
-	struct lsn *l;
-
-	if (shutting_down) {
-		log_msg(LOG_CRIT, "Shutdown: second signal, closing now");
-		proxy_close_all();
-		evl_break();
-		return;
-	}
-	shutting_down = 1;
-	notify_send("STOPPING=1\n");
-	while ((l = listeners) != NULL) {
-		listeners = l->next;
-		lsn_close(l);
-	}
-	udp_close_all();	/* each flow logged */
-	wccp2_drain();
-	if (is_drainer)
-		proxy_drain_soft(UPGRADE_IDLE_GRACE);
-	else
-		proxy_drain();
-	shutdown_deadline = evl_now() + cur->shutdown_lifetime;
-	log_msg(LOG_CRIT, "Preparing for shutdown: waiting up to %.0f seconds "
-		"for %u active connections to finish", cur->shutdown_lifetime,
-		proxy_nclients());
-	if (proxy_nclients() == 0)
-		evl_break();
-}
-
-/* -k rotate: reopen cache_log; when that fails, say so (in the file still
- * open, and on stderr: the journal under systemd) and keep writing to the
- * file open until now rather than to nowhere. (With -d or the journal,
- * log_msg() writes to stderr already.) */
-static void
-rotate_cache_log(void)
-{
-	int rc;
-
-	if ((cur->cache_log == NULL && !cur->cache_log_syslog) ||
-	    (rc = open_cache_log(cur, -2)) == 0)
-		return;
-	log_msg(LOG_CRIT, "WARNING: -k rotate: cannot reopen cache_log %s: "
-		"%s; still writing to the file open before",
-		cache_log_name(cur), strerror(-rc));
-	if (!log_journal_detect() && log_stderr_level() < LOG_CRIT)
-		fprintf(stderr, "tproxyd: WARNING: -k rotate: cannot reopen "
-			"cache_log %s: %s; still writing to the file open "
-			"before\n", cache_log_name(cur), strerror(-rc));
-}
-
-/* ---- -k upgrade ---------------------------------------------------------
- *
- * The running process keeps its pid (systemd's MainPID, the pid file): it
- * forks a child that keeps every open connection and finishes them as on
- * shutdown (no new ones, up to shutdown_lifetime), and executes the
- * program file again in itself, the listening sockets (http_port,
- * https_port, udp_port) left open across execve(). The new program takes
- * them over by address (core/inherit.c): the same socket objects, so a
- * connection waiting in an accept queue is never refused or reset. If the
- * new program cannot start, nothing changes.
- */
-
-/* The program to execute: the file this one was started from (when a
- * package upgrade replaced it, that is the new one). Returns 0, or -1
- * after logging why. */
-static int
-upgrade_program(void)
-{
-	if (exe_path[0] == '\0') {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: the program file of this "
-			"process is unknown; still running");
-		return -1;
-	}
-	if (access(exe_path, X_OK) < 0) {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: %s: %s; still running",
-			exe_path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Run "PROGRAM -k parse -f CONF" (the new program on the configuration),
- * its messages going to cache.log, waiting up to 30 seconds (the event
- * loop waits too: connections pause for that long at most). Returns 0 when
- * it accepts the file, or -1 after logging why not.
- */
-static int
-check_new_program(void)
-{
-	char buf[1024], line[1024];
-	size_t used = 0;
-	double deadline = now_mono() + 30;
-	struct pollfd pfd;
-	int p[2], st, i;
-	ssize_t r;
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: fork: %s",
-			strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		dup2(p[1], STDOUT_FILENO);
-		dup2(p[1], STDERR_FILENO);
-		execl(exe_path, exe_path, "-k", "parse", "-f", conf_path,
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	pfd.fd = p[0];
-	pfd.events = POLLIN;
-	for (;;) {
-		if (now_mono() >= deadline) {
-			kill(pid, SIGKILL);
-			break;
-		}
-		if (poll(&pfd, 1, 1000) <= 0)
-			continue;
-		r = read(p[0], buf, sizeof(buf));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		for (i = 0; i < r; i++) {	/* one cache.log line each */
-			if (buf[i] != '\n' && used < sizeof(line) - 1) {
-				line[used++] = buf[i];
-				continue;
-			}
-			if (buf[i] == '\n') {
-				line[used] = '\0';
-				log_msg(LOG_CRIT, "-k upgrade: %s", line);
-				used = 0;
-			}
-		}
-	}
-	close(p[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
-	log_msg(LOG_CRIT, "ERROR: -k upgrade: %s %s %d on %s; not upgrading, "
-		"still running version %s", exe_path, WIFEXITED(st) ?
-		"-k parse exited with status" : "-k parse died from signal",
-		WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), conf_path,
-		TPROXYD_VERSION);
-	return -1;
-}
-
-static void begin_shutdown(void);
-
-/* The signals tproxyd handles. Blocked across execve() (-k upgrade): the
- * new program's handlers are not in place at once, and the default action
- * of most of them ends the process; they wait, pending, until serve() (or
- * the master's sigwaitinfo()) takes them. */
-static void
-handled_signals(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGHUP);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGUSR1);
-	sigaddset(set, SIGUSR2);
-}
-
-/* Whether c has WCCPv2 GRE forwarding (its data plane). */
-static int
-uses_wccp_gre(const struct cfg *c)
-{
-	return c->wccp2.nrouter > 0 &&
-	       c->wccp2.forwarding_method == WCCP2_METHOD_GRE;
-}
-
-/* Before -k upgrade: RELOADING for systemd, then the configuration checked
- * by this program and by the new one. Returns 0, or -1 after logging why
- * not (then nothing changes). */
-static int
-upgrade_check(void)
-{
-	struct cfg_msgs m = { 0 };
-	struct cfg *c;
-	int rc;
-
-	notify_reloading();
-	log_msg(LOG_CRIT, "Upgrade: checking %s with %s", conf_path,
-		exe_path[0] ? exe_path : "(unknown program)");
-	c = cfg_load(conf_path, &m);
-	print_msgs(&m, 1);
-	cfg_msgs_free(&m);
-	if (c == NULL) {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: %s has errors; not "
-			"upgrading, still running version %s", conf_path,
-			TPROXYD_VERSION);
-		return -1;
-	}
-	rc = c->workers != cur->workers ? 1 : uses_wccp_gre(cur) ||
-	     uses_wccp_gre(c) ? 2 : 0;
-	cfg_unref(c);
-	if (rc == 1) {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: changing workers needs "
-			"a restart; not upgrading");
-		return -1;
-	}
-	if (rc == 2) {
-		/* Its raw socket and TUN device are opened while privileged
-		 * (CAP_NET_ADMIN), which the new program would not be. */
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: WCCPv2 GRE forwarding "
-			"needs privileges this tproxyd gave up at start-up; "
-			"restart tproxyd instead; not upgrading");
-		return -1;
-	}
-	if (upgrade_program() < 0 || check_new_program() < 0)
-		return -1;
-	return 0;
-}
-
-/* What the new program needs from the environment besides the sockets:
- * systemd's variables, which notify_init() took out (set: 1; clear: 0,
- * after a failed execve()). */
-static void
-upgrade_env(int set)
-{
-	char text[32];
-
-	if (!set) {
-		unsetenv("NOTIFY_SOCKET");
-		unsetenv("WATCHDOG_USEC");
-		unsetenv("WATCHDOG_PID");
-		return;
-	}
-	if (notify_env != NULL)
-		setenv("NOTIFY_SOCKET", notify_env, 1);
-	if (notify_watchdog_interval() > 0) {
-		snprintf(text, sizeof(text), "%.0f",
-			 notify_watchdog_interval() * 2e6);
-		setenv("WATCHDOG_USEC", text, 1);
-		snprintf(text, sizeof(text), "%ld", (long)getpid());
-		setenv("WATCHDOG_PID", text, 1);
-	}
-}
-
-/* In the forked child, once the new program runs: finish this program's
- * connections, accept no new ones, then exit. */
-static void
-become_drainer(void)
-{
-	is_drainer = 1;
-	evl_after_fork();
-	notify_disable();	/* systemd hears from the new program */
-	log_msg(LOG_CRIT, "Upgrade: version %s goes on in pid %ld with the "
-		"%u open connections until they finish", TPROXYD_VERSION,
-		(long)getpid(), proxy_nclients());
-	/* The new program sends WCCP's Here_I_Am now. */
-	wccp2_stop();
-	begin_shutdown();
-}
-
-/* A worker of the previous version, told by the new master (whose workers
- * serve the ports now): finish the connections, then exit. */
-static void
-kid_drain(void)
-{
-	is_drainer = 1;
-	log_msg(LOG_CRIT, "Upgrade: version %s's kid%u finishes its %u open "
-		"connections", TPROXYD_VERSION, my_kid, proxy_nclients());
-	if (my_kid == 1)
-		wccp2_stop();
-	begin_shutdown();
-}
-
-/* In the new program: reap the old one when it is done. */
-static void
-drainer_reap_cb(struct evl_timer *t)
-{
-	int st;
-	pid_t r = waitpid(drainer_pid, &st, WNOHANG);
-
-	if (r == 0) {
-		evl_timer_arm(t, 0.2);
-		return;
-	}
-	/* libev's default loop reaps every child itself (ECHILD here). */
-	if (r == drainer_pid || (r < 0 && errno == ECHILD))
-		log_msg(LOG_CRIT, "Upgrade: the previous version (pid %ld) "
-			"finished its connections and exited",
-			(long)drainer_pid);
-	else if (r < 0 && errno == EINTR) {
-		evl_timer_arm(t, 0.2);
-		return;
-	}
-	drainer_pid = 0;
-}
-
-/*
- * SIGUSR2 (-k upgrade), in a single serving process. On any failure before
- * execve() the process goes on as before; after a failed execve() too (the
- * forked child is told to exit without touching anything).
- */
-static void
-upgrade(void)
-{
-	sigset_t hold, prev;
-	struct lsn *l;
-	char text[32], ch;
-	int fds[INHERIT_MAX], p[2], rc, saved;
-	size_t n = 0;
-	ssize_t r;
-	pid_t pid;
-
-	if (upgrade_check() < 0)
-		goto keep;
-	for (l = listeners; l != NULL && n < INHERIT_MAX; l = l->next)
-		fds[n++] = l->fd;
-	n += udp_fds(fds + n, INHERIT_MAX - n);
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: pipe: %s",
-			strerror(errno));
-		goto keep;
-	}
-	log_msg(LOG_CRIT, "Upgrade: starting %s with %zu listening sockets",
-		exe_path, n);
-	alog_flush();
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: fork: %s",
-			strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		goto keep;
-	}
-	if (pid == 0) {
-		/* Wait, touching nothing shared, until the parent has
-		 * executed the new program (its end of the pipe, close-on-
-		 * exec, closes: end of file) or failed to (a byte). */
-		close(p[1]);
-		while ((r = read(p[0], &ch, 1)) < 0 && errno == EINTR)
-			;
-		if (r != 0)
-			_exit(0);
-		close(p[0]);
-		become_drainer();
-		return;
-	}
-	close(p[0]);
-	snprintf(text, sizeof(text), "%ld", (long)pid);
-	setenv(UPGRADE_ENV, text, 1);
-	upgrade_env(1);
-	if ((rc = priv_keep_across_exec()) < 0)
-		log_msg(LOG_CRIT, "WARNING: -k upgrade: cannot keep the "
-			"capabilities for the new program: %s", strerror(-rc));
-	handled_signals(&hold);
-	sigprocmask(SIG_BLOCK, &hold, &prev);
-	rc = inherit_exec_prepare(fds, n);
-	if (rc == 0) {
-		execv(exe_path, saved_argv);
-		rc = -errno;
-	}
-	sigprocmask(SIG_SETMASK, &prev, NULL);
-	saved = rc;
-	(void)!write(p[1], "x", 1);	/* the child exits */
-	close(p[1]);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	inherit_exec_undo(fds, n);
-	unsetenv(UPGRADE_ENV);
-	upgrade_env(0);
-	log_msg(LOG_CRIT, "ERROR: -k upgrade: cannot execute %s: %s; still "
-		"running version %s", exe_path, strerror(-saved),
-		TPROXYD_VERSION);
-keep:
-	notify_send("READY=1\n");
-	tell_status();
-}
-
-static void
-signal_cb(struct evl_signal *s)
-{
-	int sig = s->w.signum;
-
-	switch (sig) {
-	case SIGHUP:
-		if (!shutting_down) {
-			notify_reloading();
-			reconfigure();
-			/* Running again, with the new configuration or, when
-			 * it had errors, the previous one (cache.log says). */
-			notify_send("READY=1\n");
-			tell_status();
-		}
-		break;
-	case SIGUSR1:	/* -k rotate: reopen the logs */
-		alog_reopen();
-		rotate_cache_log();
-		break;
-	case SIGUSR2:	/* -k upgrade */
-		if (shutting_down)
-			break;
-		if (my_kid > 0)	/* from the new master: drain */
-			kid_drain();
-		else
-			upgrade();
-		break;
-	default:
-		begin_shutdown();
-		break;
-	}
-}
-
-static void
-tick_cb(struct evl_timer *t)
-{
-	alog_flush();
-	if (shutting_down) {
-		if (proxy_nclients() == 0) {
-			evl_break();
-			return;
-		}
-		if (evl_now() >= shutdown_deadline) {
-			log_msg(LOG_CRIT, "Shutdown: shutdown_lifetime "
-				"reached, closing %u connections",
-				proxy_nclients());
-			proxy_close_all();
-			evl_break();
-			return;
-		}
-	}
-	if (!shutting_down) {
-		tell_status();
-		stats_sample_self();	/* process_* of /metrics */
-	}
-	evl_timer_arm(t, shutting_down ? 0.1 : 1.0);
-}
-
-/* WatchdogSec=: the event loop is turning. */
-static void
-watchdog_cb(struct evl_timer *t)
-{
-	notify_send("WATCHDOG=1\n");
-	evl_timer_arm(t, notify_watchdog_interval());
-}
-
 /* -k ACTION: signal the instance whose pid file the configuration names. */
 static int
 signal_running(const char *action)
@@ -936,12 +87,12 @@ signal_running(const char *action)
 		usage(stderr);
 		return 2;
 	}
-	c = cfg_load(conf_path, &m);
+	c = cfg_load(proc.conf_path, &m);
 	if (c == NULL) {
 		print_msgs(&m, 0);
 		cfg_msgs_free(&m);
 		fprintf(stderr, "tproxyd: %s has errors; not sending '%s'\n",
-			conf_path, action);
+			proc.conf_path, action);
 		return 1;
 	}
 	cfg_msgs_free(&m);
@@ -967,525 +118,6 @@ signal_running(const char *action)
 	return 0;
 }
 
-/* The event loop of one serving process (the only one, or a worker):
- * listeners are open; run until shutdown. */
-static void
-serve(void)
-{
-	sigset_t held;
-
-	evl_signal_start(&sig_hup, SIGHUP, signal_cb, NULL);
-	evl_signal_start(&sig_term, SIGTERM, signal_cb, NULL);
-	evl_signal_start(&sig_int, SIGINT, signal_cb, NULL);
-	evl_signal_start(&sig_usr1, SIGUSR1, signal_cb, NULL);
-	evl_signal_start(&sig_usr2, SIGUSR2, signal_cb, NULL);
-	/* Started by -k upgrade: the signals were held across execve(). */
-	handled_signals(&held);
-	sigprocmask(SIG_UNBLOCK, &held, NULL);
-	if (drainer_pid > 0) {
-		evl_timer_init(&drainer_reap, drainer_reap_cb, NULL);
-		evl_timer_arm(&drainer_reap, 0.2);
-	}
-	evl_timer_init(&tick, tick_cb, NULL);
-	evl_timer_arm(&tick, 1.0);
-	if (notify_watchdog_interval() > 0) {
-		evl_timer_init(&watchdog, watchdog_cb, NULL);
-		evl_timer_arm(&watchdog, notify_watchdog_interval());
-	}
-	/* Helper programs: never before the privileges are dropped. */
-	rewrite_start(cur);
-	extacl_start(cur);
-	evl_run();
-	wccp2_stop();
-	if (is_drainer)
-		log_msg(LOG_CRIT, "Upgrade: version %s (pid %ld) finished its "
-			"connections and exits", TPROXYD_VERSION,
-			(long)getpid());
-	else
-		log_msg(LOG_CRIT, "tproxyd is shutting down");
-	alog_close();
-	dns_shutdown();
-	learn_close();
-}
-
-/* Loop, resolver and logs of a serving process. Returns 0 or -1. */
-static int
-serve_init(void)
-{
-	const char *err;
-	char aerr[512];
-
-	if (evl_init() < 0) {
-		fprintf(stderr, "tproxyd: cannot create the event loop\n");
-		return -1;
-	}
-	/* What each listening port speaks. */
-	lsn_register("http", &proxy_proto_http);
-	lsn_register("tls", &proxy_proto_tls);
-	alog_open(cur);	/* reports the outputs it cannot open */
-	/* Starting without a log that was asked for is an error (Squid's
-	 * on-error=die), unless its line says on-error=drop. */
-	if (alog_check_start(aerr, sizeof(aerr)) < 0) {
-		log_msg(LOG_CRIT, "FATAL: %s", aerr);
-		fprintf(stderr, "tproxyd: FATAL: %s\n", aerr);
-		return -1;
-	}
-	if (dns_init(cur->dns_nameservers, &err) < 0) {
-		log_msg(LOG_CRIT, "FATAL: DNS resolver: %s", err);
-		fprintf(stderr, "tproxyd: FATAL: DNS resolver: %s\n", err);
-		return -1;
-	}
-	set_hostname(cur);
-	learn_apply(cur);
-	cache_configure(cur);
-	return 0;
-}
-
-/* ---- workers (Squid's SMP "kids") -------------------------------------- */
-
-#define MAX_KIDS 64
-
-static pid_t kid_pid[MAX_KIDS + 1];	/* 1-based, like Squid's kid numbers */
-/* Each first worker writes a byte here once its listeners are open (the
- * master then tells systemd it is ready); -1 in later ones. */
-static int kid_ready_fd = -1;
-/* The listening sockets, opened by the master: kid k's for port i at
- * [(k - 1) * nport + i]. Each worker takes its own (SO_REUSEPORT: the
- * kernel spreads connections over them); the master keeps them all, so a
- * worker that is restarted, or the next program (-k upgrade), gets the
- * same sockets with the connections waiting in their queues. */
-static int *kid_fds;
-static size_t kid_nfds;
-/* -k upgrade with workers: the previous version's workers (in the new
- * master), told to drain once the new ones serve. */
-#define UPGRADE_KIDS_ENV "TPROXYD_UPGRADE_KIDS"
-static int old_kids[MAX_KIDS];
-static int nold_kids;
-static double kid_started[MAX_KIDS + 1];
-static unsigned kid_quick_deaths;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* In a worker: pin it per cpu_affinity_map. */
-static void
-kid_affinity(unsigned kid)
-{
-	cpu_set_t set;
-	unsigned i;
-
-	for (i = 0; i < cur->ncpu_map; i++) {
-		if (cur->cpu_map_kid[i] != kid)
-			continue;
-		CPU_ZERO(&set);
-		CPU_SET(cur->cpu_map_core[i] - 1, &set);
-		if (sched_setaffinity(0, sizeof(set), &set) < 0)
-			log_msg(LOG_CRIT, "WARNING: cpu_affinity_map: core %u: "
-				"%s", cur->cpu_map_core[i], strerror(errno));
-	}
-}
-
-/* The body of worker number kid, in the child. Never returns. */
-static void
-kid_main(unsigned kid, const sigset_t *oldmask)
-{
-	size_t i;
-
-	/* SIGUSR2 (drain) means nothing until serve() takes it. */
-	signal(SIGUSR2, SIG_IGN);
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	notify_disable();	/* only the master talks to systemd */
-	/* A worker must not outlive its master (nobody would reap or
-	 * restart it, and it would hold the ports). */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() == 1)
-		_exit(1);
-	log_set_kid((int)kid);
-	stats_attach(kid);	/* counters: slot kid of the shared table */
-	kid_affinity(kid);
-	learn_attach(kid);	/* its own packet socket, if learning */
-	lsn_set_reuseport(1);
-	/* Its own sockets, from the master's; not the other workers'. */
-	for (i = 0; i < kid_nfds; i++) {
-		if (kid_fds[i] < 0)
-			continue;	/* a port gone (master_drop_ports()) */
-		if (i / cur->nport == kid - 1)
-			inherit_add(kid_fds[i]);
-		else
-			close(kid_fds[i]);
-	}
-	if (serve_init() < 0 || apply_listeners(cur) < 0)
-		_exit(1);
-	inherit_close_rest();
-	if (kid_ready_fd >= 0) {
-		(void)!write(kid_ready_fd, "", 1);
-		close(kid_ready_fd);
-		kid_ready_fd = -1;
-	}
-	cache_open_disks(cur, kid);
-	my_kid = kid;
-	cache_siblings_start(cur, kid == 1);
-	adapt_configure(cur);
-	if (kid == 1)		/* one WCCP cache per host, not per worker */
-		wccp2_start(cur);
-	log_msg(LOG_INFO, "kid%u started", kid);
-	serve();
-	log_close();
-	_exit(0);
-}
-
-static int
-kid_spawn(unsigned kid, const sigset_t *oldmask)
-{
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		log_msg(LOG_CRIT, "ERROR: cannot start kid%u: %s", kid,
-			strerror(errno));
-		return -1;
-	}
-	if (pid == 0)
-		kid_main(kid, oldmask);
-	kid_pid[kid] = pid;
-	kid_started[kid] = now_s();
-	return 0;
-}
-
-static void
-kids_signal(int sig)
-{
-	unsigned k;
-
-	for (k = 1; k <= cur->workers; k++)
-		if (kid_pid[k] > 0)
-			kill(kid_pid[k], sig);
-}
-
-/* Wait (up to 30 s) until n workers have said their listeners are open,
- * or all have gone, on the read end fd of their pipe; closes it. Returns
- * whether all of them did. */
-static int
-wait_kids_ready(int fd, unsigned n)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	double deadline = now_s() + 30;
-	char buf[MAX_KIDS];
-	ssize_t r;
-
-	if (fd < 0)
-		return 1;
-	while (n > 0 && now_s() < deadline) {
-		if (poll(&pfd, 1, 1000) <= 0)
-			continue;
-		r = read(fd, buf, sizeof(buf));
-		if (r <= 0)
-			break;	/* every worker is gone */
-		n = (size_t)r >= n ? 0 : n - (unsigned)r;
-	}
-	close(fd);
-	return n == 0;
-}
-
-/* The master's listening sockets, one per worker and port (kid_fds).
- * Returns 0, or -1 after saying why. */
-static int
-master_open_sockets(void)
-{
-	char err[256];
-	size_t i, n = (size_t)cur->workers * cur->nport;
-
-	lsn_register("http", &proxy_proto_http);
-	lsn_register("tls", &proxy_proto_tls);
-	lsn_set_reuseport(1);
-	kid_fds = calloc(n ? n : 1, sizeof(*kid_fds));
-	if (kid_fds == NULL)
-		return -1;
-	for (i = 0; i < n; i++) {
-		kid_fds[i] = lsn_socket(&cur->port[i % cur->nport], err,
-					sizeof(err));
-		if (kid_fds[i] < 0) {
-			log_msg(LOG_CRIT, "ERROR: %s:%d: %s",
-				cur->port[i % cur->nport].file,
-				cur->port[i % cur->nport].line, err);
-			fprintf(stderr, "tproxyd: %s:%d: %s\n",
-				cur->port[i % cur->nport].file,
-				cur->port[i % cur->nport].line, err);
-			while (i-- > 0)
-				close(kid_fds[i]);
-			kid_nfds = 0;
-			return -1;
-		}
-	}
-	kid_nfds = n;
-	return 0;
-}
-
-/* -k reconfigure with workers: close the master's sockets of the ports c
- * no longer has, which would otherwise stay open (queuing connections
- * nobody accepts). A port c adds is opened by each worker itself. */
-static void
-master_drop_ports(const struct cfg *c)
-{
-	const struct cfg_port *p, *q;
-	size_t i, j, k;
-
-	for (i = 0; i < cur->nport; i++) {
-		p = &cur->port[i];
-		for (j = 0; j < c->nport; j++) {
-			q = &c->port[j];
-			if (p->mode == q->mode && p->wildcard == q->wildcard &&
-			    sa_equal((const struct sockaddr *)&p->addr,
-				     (const struct sockaddr *)&q->addr))
-				break;
-		}
-		if (j < c->nport)
-			continue;
-		for (k = 0; k < cur->workers; k++) {
-			if (kid_fds[k * cur->nport + i] >= 0)
-				close(kid_fds[k * cur->nport + i]);
-			kid_fds[k * cur->nport + i] = -1;
-		}
-	}
-}
-
-/*
- * SIGUSR2 (-k upgrade) in the master of workers: execute the new program
- * in this process with every worker's listening sockets; its master starts
- * new workers on them and, once they serve, tells these workers (its
- * children now) to finish their connections and exit. Until then they go
- * on accepting: nobody waits. On any failure nothing changes.
- */
-static void
-master_upgrade(void)
-{
-	char text[MAX_KIDS * 12];
-	int fds[INHERIT_MAX];
-	size_t used = 0, n = 0, i;
-	unsigned k;
-	int rc;
-
-	if (upgrade_check() < 0)
-		goto keep;
-	for (i = 0; i < kid_nfds && n < INHERIT_MAX; i++)
-		if (kid_fds[i] >= 0)
-			fds[n++] = kid_fds[i];
-	text[0] = '\0';
-	for (k = 1; k <= cur->workers; k++)
-		if (kid_pid[k] > 0 && used < sizeof(text) - 12)
-			used += (size_t)snprintf(text + used,
-						 sizeof(text) - used, "%s%ld",
-						 used ? "," : "",
-						 (long)kid_pid[k]);
-	setenv(UPGRADE_KIDS_ENV, text, 1);
-	upgrade_env(1);
-	if ((rc = priv_keep_across_exec()) < 0)
-		log_msg(LOG_CRIT, "WARNING: -k upgrade: cannot keep the "
-			"capabilities for the new program: %s", strerror(-rc));
-	log_msg(LOG_CRIT, "Upgrade: starting %s with %zu listening sockets",
-		exe_path, n);
-	fflush(NULL);
-	rc = inherit_exec_prepare(fds, n);
-	if (rc == 0) {
-		execv(exe_path, saved_argv);
-		rc = -errno;
-	}
-	inherit_exec_undo(fds, n);
-	unsetenv(UPGRADE_KIDS_ENV);
-	upgrade_env(0);
-	log_msg(LOG_CRIT, "ERROR: -k upgrade: cannot execute %s: %s; still "
-		"running version %s", exe_path, strerror(-rc),
-		TPROXYD_VERSION);
-keep:
-	notify_send("READY=1\n");
-}
-
-/*
- * The master of several workers: it holds the pid file, checks new
- * configurations before passing -k reconfigure on, restarts a worker that
- * dies (giving up when they keep dying at once), and on shutdown waits for
- * all of them. Each worker has its own listening sockets (SO_REUSEPORT: the
- * kernel spreads connections over them), event loop and resolver.
- */
-static int
-master_run(void)
-{
-	sigset_t set, old;
-	siginfo_t si;
-	struct timespec wd_ts;
-	unsigned k, alive;
-	int st, stopping = 0, p[2];
-	double wd, wd_next, left;
-	pid_t pid;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	/* After -k upgrade these are blocked already (the previous master
-	 * waited for them too): workers must get them. */
-	sigdelset(&old, SIGHUP);
-	sigdelset(&old, SIGTERM);
-	sigdelset(&old, SIGINT);
-	sigdelset(&old, SIGUSR1);
-	sigdelset(&old, SIGUSR2);
-	sigdelset(&old, SIGCHLD);
-	log_set_kid(0);		/* the master's lines carry no kid number */
-	if (pipe2(p, O_CLOEXEC) < 0)
-		p[0] = p[1] = -1;
-	kid_ready_fd = p[1];
-	for (k = 1; k <= cur->workers; k++)
-		if (kid_spawn(k, &old) < 0)
-			return 1;
-	if (p[1] >= 0)
-		close(p[1]);
-	kid_ready_fd = -1;
-	log_msg(LOG_CRIT, "Started %u workers", cur->workers);
-	if (wait_kids_ready(p[0], cur->workers)) {
-		notify_send("READY=1\nSTATUS=serving with %u workers\n",
-			    cur->workers);
-		/* -k upgrade: the new workers serve; the previous ones
-		 * finish their connections. */
-		for (k = 0; k < (unsigned)nold_kids; k++)
-			kill(old_kids[k], SIGUSR2);
-		if (nold_kids > 0)
-			log_msg(LOG_CRIT, "Upgrade: the new workers serve; "
-				"the %d of the previous version finish their "
-				"connections", nold_kids);
-	}
-	else	/* systemd's start times out: the workers cannot serve */
-		log_msg(LOG_CRIT, "WARNING: not every worker could open its "
-			"ports; not telling systemd tproxyd is ready");
-	daemon_ready(0);
-	wd = notify_watchdog_interval();
-	wd_next = now_s() + wd;
-	for (;;) {
-		/* WatchdogSec=: a ping every wd seconds, however often
-		 * signals come. */
-		if (wd > 0 && now_s() >= wd_next) {
-			notify_send("WATCHDOG=1\n");
-			wd_next = now_s() + wd;
-		}
-		if (wd > 0) {
-			left = wd_next - now_s();
-			if (left < 0)
-				left = 0;
-			wd_ts.tv_sec = (time_t)left;
-			wd_ts.tv_nsec = (long)((left - (double)wd_ts.tv_sec) *
-					       1e9);
-		}
-		if ((wd > 0 ? sigtimedwait(&set, &si, &wd_ts) :
-		     sigwaitinfo(&set, &si)) < 0)
-			continue;
-		switch (si.si_signo) {
-		case SIGCHLD:
-			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-				for (k = 1; k <= cur->workers; k++)
-					if (kid_pid[k] == pid)
-						break;
-				if (k > cur->workers) {
-					for (k = 0; k < (unsigned)nold_kids;
-					     k++)
-						if (old_kids[k] == pid)
-							log_msg(LOG_CRIT,
-								"Upgrade: a "
-								"previous "
-								"worker (pid "
-								"%ld) finished "
-								"its "
-								"connections "
-								"and exited",
-								(long)pid);
-					continue;
-				}
-				kid_pid[k] = 0;
-				stats_kid_exited(k);
-				if (stopping)
-					continue;
-				log_msg(LOG_CRIT, "WARNING: kid%u (pid %ld) "
-					"%s %d; restarting it", k, (long)pid,
-					WIFSIGNALED(st) ? "died from signal" :
-					"exited with status", WIFSIGNALED(st) ?
-					WTERMSIG(st) : WEXITSTATUS(st));
-				if (now_s() - kid_started[k] < 2) {
-					if (++kid_quick_deaths >= 5) {
-						log_msg(LOG_CRIT, "FATAL: "
-							"workers keep dying at "
-							"start; stopping");
-						stopping = 1;
-						kids_signal(SIGTERM);
-						continue;
-					}
-				} else {
-					kid_quick_deaths = 0;
-				}
-				kid_spawn(k, &old);
-			}
-			break;
-		case SIGHUP: {
-			struct cfg_msgs m = { 0 };
-			struct cfg *c;
-
-			notify_reloading();
-			c = cfg_load(conf_path, &m);
-
-			print_msgs(&m, 1);
-			cfg_msgs_free(&m);
-			if (c == NULL) {
-				log_msg(LOG_CRIT, "ERROR: the new "
-					"configuration has errors; still "
-					"running with the previous one");
-				notify_send("READY=1\n");
-				break;
-			}
-			if (c->workers != cur->workers)
-				log_msg(LOG_CRIT, "WARNING: changing workers "
-					"needs a restart; keeping %u",
-					cur->workers);
-			master_drop_ports(c);
-			cfg_unref(c);
-			kids_signal(SIGHUP);
-			notify_send("READY=1\n");
-			break;
-		}
-		case SIGUSR1:
-			rotate_cache_log();
-			kids_signal(SIGUSR1);
-			break;
-		case SIGUSR2:
-			if (!stopping)
-				master_upgrade();
-			break;
-		default:	/* SIGTERM, SIGINT: the kids drain and exit */
-			if (!stopping) {
-				log_msg(LOG_CRIT, "Preparing for shutdown: "
-					"stopping %u workers", cur->workers);
-				notify_send("STOPPING=1\n");
-			}
-			stopping = 1;
-			kids_signal(si.si_signo);
-			break;
-		}
-		if (stopping) {
-			for (alive = 0, k = 1; k <= cur->workers; k++)
-				alive += kid_pid[k] > 0;
-			if (alive == 0)
-				break;
-		}
-	}
-	log_msg(LOG_CRIT, "tproxyd is shutting down");
-	return 0;
-}
-
 static int
 run(int foreground, int debug_level)
 {
@@ -1494,22 +126,14 @@ run(int foreground, int debug_level)
 	int rc;
 
 	if (getenv("NOTIFY_SOCKET") != NULL)	/* for -k upgrade */
-		notify_env = strdup(getenv("NOTIFY_SOCKET"));
-	if (getenv(UPGRADE_KIDS_ENV) != NULL) {
-		/* The same, as the master of workers: the previous ones. */
-		nold_kids = inherit_parse(getenv(UPGRADE_KIDS_ENV), old_kids,
-					  MAX_KIDS);
-		if (nold_kids < 0)
-			nold_kids = 0;
-		unsetenv(UPGRADE_KIDS_ENV);
-		inherit_load();
+		proc.notify_env = strdup(getenv("NOTIFY_SOCKET"));
+	if (master_take_upgrade())
 		foreground = 1;
-	}
 	if (getenv(UPGRADE_ENV) != NULL) {
 		/* Started by -k upgrade, in the process of the previous
 		 * version: take over its sockets; never detach (the pid
 		 * stays). */
-		drainer_pid = (pid_t)atol(getenv(UPGRADE_ENV));
+		proc.drainer_pid = (pid_t)atol(getenv(UPGRADE_ENV));
 		unsetenv(UPGRADE_ENV);
 		inherit_load();
 		foreground = 1;
@@ -1517,108 +141,111 @@ run(int foreground, int debug_level)
 	notify_init();
 	/* Under systemd: cache.log lines go to the journal too. */
 	log_journal_detect();
-	cur = cfg_load(conf_path, &m);
+	proc.cur = cfg_load(proc.conf_path, &m);
 	print_msgs(&m, 0);
-	if (cur == NULL) {
+	if (proc.cur == NULL) {
 		fprintf(stderr, "tproxyd: %zu error(s) in %s\n", m.nerr,
-			conf_path);
+			proc.conf_path);
 		cfg_msgs_free(&m);
 		return 1;
 	}
-	if (cfg_http_ports(cur) == 0) {
+	if (cfg_http_ports(proc.cur) == 0) {
 		/* Squid: "No HTTP, HTTPS, or FTP ports configured". */
 		fprintf(stderr, "tproxyd: FATAL: no http_port configured in "
-			"%s: nothing to serve\n", conf_path);
+			"%s: nothing to serve\n", proc.conf_path);
 		cfg_msgs_free(&m);
-		cfg_unref(cur);
+		cfg_unref(proc.cur);
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	/* /run/tproxyd and /var/log/tproxyd on a fresh install. */
-	daemon_prepare_dir(cur->pid_filename, cur->cache_effective_user, 0);
-	daemon_prepare_dir(cur->cache_log, cur->cache_effective_user, 1);
-	for (i = 0; i < cur->nalog; i++)
-		if (cur->alog[i].module == ALOG_FILE)
-			daemon_prepare_dir(cur->alog[i].place,
-					   cur->cache_effective_user, 1);
+	daemon_prepare_dir(proc.cur->pid_filename,
+			   proc.cur->cache_effective_user, 0);
+	daemon_prepare_dir(proc.cur->cache_log,
+			   proc.cur->cache_effective_user, 1);
+	for (i = 0; i < proc.cur->nalog; i++)
+		if (proc.cur->alog[i].module == ALOG_FILE)
+			daemon_prepare_dir(proc.cur->alog[i].place,
+					   proc.cur->cache_effective_user, 1);
 	if (!foreground && daemon_detach() < 0) {
 		perror("tproxyd: fork");
 		return 1;
 	}
-	if ((cur->cache_log || cur->cache_log_syslog) &&
-	    (rc = open_cache_log(cur, debug_level)) < 0)
+	if ((proc.cur->cache_log || proc.cur->cache_log_syslog) &&
+	    (rc = open_cache_log(proc.cur, debug_level)) < 0)
 		fprintf(stderr, "tproxyd: WARNING: cannot open cache_log %s: "
-			"%s; logging to stderr\n", cache_log_name(cur),
+			"%s; logging to stderr\n", cache_log_name(proc.cur),
 			strerror(-rc));
-	if (cur->cache_log == NULL && !cur->cache_log_syslog)
+	if (proc.cur->cache_log == NULL && !proc.cur->cache_log_syslog)
 		log_open(NULL, debug_level);
-	log_set_level(cur->debug_level);	/* debug_options ALL,N */
+	log_set_level(proc.cur->debug_level);	/* debug_options ALL,N */
 	log_msg(LOG_CRIT, "Starting tproxyd version %s", TPROXYD_VERSION);
 	log_msg(LOG_CRIT, "Process ID %ld", (long)getpid());
-	if (inherit_active() && drainer_pid > 0)
+	if (inherit_active() && proc.drainer_pid > 0)
 		log_msg(LOG_CRIT, "Upgrade: taking over the listening sockets "
 			"of the previous version (which goes on in pid %ld "
-			"until its connections finish)", (long)drainer_pid);
+			"until its connections finish)",
+			(long)proc.drainer_pid);
 	else if (inherit_active())
 		log_msg(LOG_CRIT, "Upgrade: taking over the listening sockets "
 			"of the previous version (whose %d workers go on until "
-			"the new ones serve)", nold_kids);
-	log_msg(LOG_CRIT, "Configuration: %s", conf_path);
+			"the new ones serve)", master_old_workers());
+	log_msg(LOG_CRIT, "Configuration: %s", proc.conf_path);
 	print_msgs(&m, 1);
 	cfg_msgs_free(&m);
-	apply_limits(cur);
-	if (probe_transparent(cur) < 0 || open_learner(cur) < 0)
+	apply_limits(proc.cur);
+	if (probe_transparent(proc.cur) < 0 || open_learner(proc.cur) < 0)
 		goto fail;
 	/* Before any worker is forked: they all write into one table, so
 	 * that /metrics in any of them can show the whole instance. */
-	if ((rc = stats_init(cur->workers)) < 0) {
+	if ((rc = stats_init(proc.cur->workers)) < 0) {
 		log_msg(LOG_CRIT, "FATAL: cannot map the shared counters: %s",
 			strerror(-rc));
 		fprintf(stderr, "tproxyd: FATAL: cannot map the shared "
 			"counters: %s\n", strerror(-rc));
 		goto fail;
 	}
-	if (cur->workers == 1)
+	if (proc.cur->workers == 1)
 		stats_attach(1);
-	if (wccp_gre_open(cur) < 0)
+	if (wccp_gre_open(proc.cur) < 0)
 		goto fail;
-	if (cur->workers == 1) {
+	if (proc.cur->workers == 1) {
 		/* One process: listeners first, while privileged. */
 		if (serve_init() < 0)
 			goto fail;
-		if (apply_listeners(cur) < 0) {
+		if (apply_listeners(proc.cur) < 0) {
 			fprintf(stderr, "tproxyd: FATAL: cannot open the "
 				"http_port listeners (see %s)\n",
-				cache_log_name(cur));
+				cache_log_name(proc.cur));
 			goto fail;
 		}
 		if ((i = inherit_close_rest()) > 0)
 			log_msg(LOG_CRIT, "Upgrade: closed %zu listening "
 				"sockets no longer configured", i);
-		wccp2_start(cur);
+		wccp2_start(proc.cur);
 	}
-	if (cur->pid_filename &&
-	    (rc = daemon_write_pid(cur->pid_filename)) < 0) {
-		log_msg(LOG_CRIT, "FATAL: pid file %s: %s", cur->pid_filename,
-			rc == -EEXIST ? "another tproxyd is running" :
-			strerror(-rc));
+	if (proc.cur->pid_filename &&
+	    (rc = daemon_write_pid(proc.cur->pid_filename)) < 0) {
+		log_msg(LOG_CRIT, "FATAL: pid file %s: %s",
+			proc.cur->pid_filename, rc == -EEXIST ?
+			"another tproxyd is running" : strerror(-rc));
 		fprintf(stderr, "tproxyd: FATAL: pid file %s: %s\n",
-			cur->pid_filename, rc == -EEXIST ?
+			proc.cur->pid_filename, rc == -EEXIST ?
 			"another tproxyd is running" : strerror(-rc));
 		goto fail;
 	}
 	/* Workers open their listeners after this: drop_privileges() keeps
 	 * what that needs (CAP_NET_RAW for tproxy ports,
 	 * CAP_NET_BIND_SERVICE for ports < 1024). */
-	if (drop_privileges(cur) < 0) {
-		daemon_remove_pid(cur->pid_filename);
+	if (drop_privileges(proc.cur) < 0) {
+		daemon_remove_pid(proc.cur->pid_filename);
 		goto fail;
 	}
-	if (cur->workers > 1) {
+	if (proc.cur->workers > 1) {
 		/* After the drop: the same user as the sockets a worker
 		 * opens itself later (SO_REUSEPORT wants that). */
 		if (master_open_sockets() < 0) {
-			daemon_remove_pid(cur->pid_filename);
+			daemon_remove_pid(proc.cur->pid_filename);
 			goto fail;
 		}
 		if ((i = inherit_close_rest()) > 0)
@@ -1627,18 +254,18 @@ run(int foreground, int debug_level)
 		rc = master_run();
 	} else {
 		/* As the user that owns them: files it writes are its. */
-		cache_open_disks(cur, 0);
-		cache_siblings_start(cur, 1);
-		adapt_configure(cur);
+		cache_open_disks(proc.cur, 0);
+		cache_siblings_start(proc.cur, 1);
+		adapt_configure(proc.cur);
 		daemon_ready(0);
 		notify_send("READY=1\n");
 		tell_status();
 		serve();
 		rc = 0;
 	}
-	if (cur->pid_filename)
-		daemon_remove_pid(cur->pid_filename);
-	cfg_unref(cur);
+	if (proc.cur->pid_filename)
+		daemon_remove_pid(proc.cur->pid_filename);
+	cfg_unref(proc.cur);
 	log_close();
 	return rc;
 fail:
@@ -1659,12 +286,12 @@ main(int argc, char **argv)
 	sigset_t mask;
 
 	/* -k upgrade executes this file again: where it is. */
-	if ((c = (int)readlink("/proc/self/exe", exe_path,
-			       sizeof(exe_path) - 1)) > 0)
-		exe_path[c] = '\0';
+	if ((c = (int)readlink("/proc/self/exe", proc.exe_path,
+			       sizeof(proc.exe_path) - 1)) > 0)
+		proc.exe_path[c] = '\0';
 	else
-		exe_path[0] = '\0';
-	saved_argv = argv;
+		proc.exe_path[0] = '\0';
+	proc.argv = argv;
 	/* -k upgrade before the handler is in place (at start-up, or while
 	 * the new program starts) must not kill tproxyd (SIGUSR2's default
 	 * action): ignored until then. */
@@ -1679,7 +306,7 @@ main(int argc, char **argv)
 				NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			conf_path = optarg;
+			proc.conf_path = optarg;
 			break;
 		case 'N':
 			foreground = 1;
@@ -1709,7 +336,7 @@ main(int argc, char **argv)
 	}
 	if (action && strcmp(action, "parse") == 0) {
 		struct cfg_msgs m = { 0 };
-		struct cfg *cf = cfg_load(conf_path, &m);
+		struct cfg *cf = cfg_load(proc.conf_path, &m);
 		size_t nerr = print_msgs(&m, 0);
 
 		cfg_msgs_free(&m);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * proxy.h - what the rest of the daemon (core/main.c) sees of the proxy:
- * the HTTP protocol for the listeners, shutdown, and the name it uses in
- * Via, error pages and the loop guard.
+ * proxy.h - what the rest of the daemon (the process: core/serve.c and
+ * the files beside it) sees of the proxy: the HTTP protocol for the
+ * listeners, shutdown, and the name it uses in Via, error pages and the
+ * loop guard.
  */
 #ifndef TPROXYD_PROXY_PROXY_H
 #define TPROXYD_PROXY_PROXY_H
