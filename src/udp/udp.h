@@ -43,6 +43,20 @@ const char *udp_flow_state_str(enum udp_flow_state s);
 /* The idle timeout of a flow carrying p under c's udp_*idle_timeout. */
 double udp_idle_timeout(const struct cfg *c, enum udp_proto p);
 
+/*
+ * UDP GRO / GSO: a udp_port socket with UDP_GRO set may hand over, in one
+ * read, several datagrams of one sender that the kernel kept together
+ * (the sender used UDP_SEGMENT, or a device coalesced them): all of
+ * seg bytes but the last, which may be shorter. The size comes in a
+ * (SOL_UDP, UDP_GRO) control message.
+ */
+/* The segment size of m's datagrams, from its UDP_GRO control message, or
+ * 0 when there is none (one datagram). */
+size_t udp_gro_size(struct msghdr *m);
+/* How many datagrams n bytes cut every seg bytes are (seg 0: one; n 0:
+ * one, an empty datagram). */
+size_t udp_seg_count(size_t n, size_t seg);
+
 /* ---- udp_relay.c */
 
 /*
