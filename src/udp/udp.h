@@ -57,6 +57,18 @@ size_t udp_gro_size(struct msghdr *m);
  * one, an empty datagram). */
 size_t udp_seg_count(size_t n, size_t seg);
 
+/*
+ * Coalescing single datagrams of one flow into one GSO send: a group of
+ * count datagrams of seg bytes (total bytes in all; closed when the last
+ * one was shorter than seg) may take one more of n bytes when n is at
+ * most seg (not empty), the group is not closed, and it stays within
+ * what a GSO send takes (UDP_GSO_SEGS datagrams, UDP_GSO_BYTES bytes).
+ */
+#define UDP_GSO_SEGS  64	/* UDP_MAX_SEGMENTS before Linux 6.9 */
+#define UDP_GSO_BYTES 65000	/* a datagram's payload, headers left out */
+int udp_gso_join(size_t seg, size_t count, size_t total, int closed,
+		 size_t n);
+
 /* ---- udp_relay.c */
 
 /*

@@ -338,3 +338,10 @@ udp_seg_count(size_t n, size_t seg)
 		return 1;
 	return (n + seg - 1) / seg;
 }
+
+int
+udp_gso_join(size_t seg, size_t count, size_t total, int closed, size_t n)
+{
+	return seg > 0 && count > 0 && !closed && n > 0 && n <= seg &&
+	       count + 1 <= UDP_GSO_SEGS && total + n <= UDP_GSO_BYTES;
+}

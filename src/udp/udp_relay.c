@@ -770,30 +770,59 @@ flow_new(struct udp_sock *s, const struct udp_key *k,
 /*
  * The client datagrams of one relaying flow gathered from a batch, sent
  * with one sendmmsg(): a bulk stream (QUIC) is mostly one flow's
- * datagrams one after the other. An entry read with UDP_GRO (several
- * datagrams kept together) goes on as one GSO send.
+ * datagrams one after the other. Datagrams of the same size one after
+ * the other go as one GSO send (UDP_SEGMENT: one trip through the
+ * kernel's output path for all of them, cut into the same datagrams on
+ * the way; udp_gso_join() says which); so does an entry read with GRO
+ * (several datagrams kept together by the kernel).
  */
+struct run_ent {
+	unsigned first;		/* its buffers: iov[first .. first+niov) */
+	unsigned niov;
+	size_t   seg;		/* its datagrams' size (all but the last) */
+	size_t   count;		/* datagrams */
+	size_t   total;		/* bytes */
+	int      closed;	/* takes no more (short last one, GRO) */
+};
+
 struct run {
 	struct udp_flow *f;
 	struct mmsghdr   m[BATCH];
 	struct iovec     iov[BATCH];
 	union ctlbuf     ctl[BATCH];
-	size_t           seg[BATCH];
-	unsigned         n;
+	struct run_ent   e[BATCH];
+	unsigned         n;		/* entries */
+	unsigned         niov;
 };
 
-/* Send d cut every seg bytes one datagram at a time (a path that refused
- * the GSO send). 0, or -1 when the flow ended. */
+/* Send d cut every seg bytes (seg 0: one datagram) one datagram at a
+ * time (a path that refused the GSO send). 0, or -1 when the flow
+ * ended. */
 static int
 seg_send(struct udp_flow *f, const uint8_t *d, size_t n, size_t seg)
 {
-	size_t off, piece;
+	size_t off = 0, piece;
 
-	for (off = 0; off < n; off += piece) {
-		piece = n - off < seg ? n - off : seg;
+	do {
+		piece = seg == 0 || n - off < seg ? n - off : seg;
 		if (flow_send(f, d + off, piece) < 0)
 			return -1;
-	}
+		off += piece;
+	} while (off < n);
+	return 0;
+}
+
+/* Entry i of r one datagram at a time. 0, or -1 when the flow ended. */
+static int
+ent_split(struct run *r, unsigned i)
+{
+	const struct run_ent *e = &r->e[i];
+	unsigned k;
+
+	for (k = e->first; k < e->first + e->niov; k++)
+		if (seg_send(r->f, r->iov[k].iov_base, r->iov[k].iov_len,
+			     e->seg) < 0)
+			return -1;
 	return 0;
 }
 
@@ -805,7 +834,13 @@ run_flush(struct run *r)
 	unsigned i;
 	int sent, err;
 
-	r->f = NULL;
+	for (i = 0; i < r->n; i++) {
+		memset(&r->m[i], 0, sizeof(r->m[i]));
+		r->m[i].msg_hdr.msg_iov = &r->iov[r->e[i].first];
+		r->m[i].msg_hdr.msg_iovlen = r->e[i].niov;
+		gso_ctl(&r->m[i], &r->ctl[i],
+			r->e[i].count > 1 ? r->e[i].seg : 0);
+	}
 	for (i = 0; i < r->n; ) {
 		sent = sendmmsg(f->fd, r->m + i, r->n - i, 0);
 		if (sent > 0) {
@@ -820,18 +855,18 @@ run_flush(struct run *r)
 				 "destination");
 			break;
 		}
-		if (r->seg[i] && gso_refused(err)) {
-			if (seg_send(f, r->iov[i].iov_base, r->iov[i].iov_len,
-				     r->seg[i]) < 0)
+		if (r->e[i].count > 1 && gso_refused(err)) {
+			if (ent_split(r, i) < 0)
 				break;		/* ended, freed */
 		} else {
 			/* EAGAIN, ENOBUFS: UDP may drop */
-			stats.udp_drop_send += udp_seg_count(
-				r->iov[i].iov_len, r->seg[i]);
+			stats.udp_drop_send += r->e[i].count;
 		}
 		i++;
 	}
+	r->f = NULL;
 	r->n = 0;
+	r->niov = 0;
 }
 
 /* Add d (seg: its datagrams' size when it is several, read with GRO) to
@@ -841,6 +876,7 @@ static int
 run_add(struct run *r, struct udp_flow *f, uint8_t *d, size_t n, size_t seg)
 {
 	size_t c = udp_seg_count(n, seg);
+	struct run_ent *e;
 
 	if (f->state != UF_RELAY || (r->f != NULL && r->f != f))
 		return 0;
@@ -850,14 +886,25 @@ run_add(struct run *r, struct udp_flow *f, uint8_t *d, size_t n, size_t seg)
 	f->bytes_in += n;
 	stats.udp_dgrams_in += c;
 	stats.udp_bytes_in += n;
-	r->iov[r->n].iov_base = d;
-	r->iov[r->n].iov_len = n;
-	memset(&r->m[r->n], 0, sizeof(r->m[r->n]));
-	r->m[r->n].msg_hdr.msg_iov = &r->iov[r->n];
-	r->m[r->n].msg_hdr.msg_iovlen = 1;
-	gso_ctl(&r->m[r->n], &r->ctl[r->n], seg);
-	r->seg[r->n] = seg;
-	r->n++;
+	r->iov[r->niov].iov_base = d;
+	r->iov[r->niov].iov_len = n;
+	e = r->n > 0 ? &r->e[r->n - 1] : NULL;
+	if (seg == 0 && e != NULL &&
+	    udp_gso_join(e->seg, e->count, e->total, e->closed, n)) {
+		e->niov++;
+		e->count++;
+		e->total += n;
+		e->closed = n < e->seg;
+	} else {
+		e = &r->e[r->n++];
+		e->first = r->niov;
+		e->niov = 1;
+		e->seg = seg != 0 ? seg : n;
+		e->count = c;
+		e->total = n;
+		e->closed = seg != 0;
+	}
+	r->niov++;
 	return 1;
 }
 
@@ -901,6 +948,7 @@ sock_batch(struct udp_sock *s)
 
 	run.f = NULL;
 	run.n = 0;
+	run.niov = 0;
 	memset(msg, 0, sizeof(msg));
 	for (i = 0; i < BATCH; i++) {
 		iov[i].iov_base = rbuf[i];

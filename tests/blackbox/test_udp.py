@@ -22,6 +22,7 @@ socket bound to the client's address.
 
 import json
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -168,6 +169,37 @@ def test_gso_datagrams_relayed_one_by_one(daemons, env, echo, family):
         p.stdout
     assert 'tproxyd_udp_datagrams_total{dir="out"} 22\n' in p.stdout, \
         p.stdout
+
+
+def test_same_size_datagrams_coalesced_keep_boundaries(daemons, env, echo):
+    """Datagrams of one flow queued together (tproxyd stopped while they
+    arrive) are read in one batch and sent on as GSO groups of equal
+    sizes: the origin still gets every datagram with its own size (a
+    shorter one ends a group, a longer one starts another)."""
+    d = start(daemons, env, ["udp_idle_timeout 5 seconds",
+                             "stats_port 127.0.0.1:3190"])
+    sizes = [1000] * 6 + [500] + [1000] * 5 + [1200, 1000, 1000, 1000] + \
+        [300, 300]
+    to = "%s:%d" % (FAM[4]["srv"], ECHO_PORT)
+    p = env.topo.popen(env.topo.cli, [
+        PY, UDP_TOOL, "send", "--to", to, "--first-gap", "1.5",
+        "--sizes", ",".join(str(n) for n in sizes), "--wait", "5",
+        "--replies", str(len(sizes) + 1)], stdout=subprocess.PIPE)
+    time.sleep(0.7)             # the first datagram is relayed
+    d.proc.send_signal(signal.SIGSTOP)
+    try:
+        time.sleep(1.8)         # the others queue on the udp_port
+    finally:
+        d.proc.send_signal(signal.SIGCONT)
+    out = json.loads(p.communicate(timeout=20)[0])
+    got = sorted(r["body"].get("len", r["len"]) for r in out["replies"])
+    assert got == sorted(sizes + [5]), out
+    for r in out["replies"]:
+        assert r["body"]["saw"] == out["me"], out
+    p = must(env.topo, env.topo.rtr, ["curl", "-sS", "--max-time", "5",
+                                      "http://127.0.0.1:3190/metrics"])
+    assert 'tproxyd_udp_datagrams_total{dir="in"} %d\n' % (
+        len(sizes) + 1) in p.stdout, p.stdout
 
 
 def test_idle_timeout_logs_bytes_both_ways(daemons, env, echo, tmp_path):

@@ -21,6 +21,8 @@ run inside the test's namespaces.
       buffer with UDP_SEGMENT (as QUIC stacks send), cut by the kernel.
       --gso-reply K (with --size N): one datagram asking the echo to
       answer with K datagrams of N bytes in one GSO send.
+      --sizes N,N,...: datagrams of these sizes (padded "BIG"), after a
+      first one and --first-gap seconds (the flow exists by then).
 
   The echo answers "BIG..." with a reply padded to the datagram's length,
   and "GSOREPLY K N" with K replies of N bytes sent as one buffer with
@@ -120,6 +122,9 @@ def send(args):
         dgrams = read_dgrams(args.dgrams)
     elif args.gso_reply:
         dgrams = [b"GSOREPLY %d %d" % (args.gso_reply, args.size)]
+    elif args.sizes:
+        dgrams = [b"BIG" + b"x" * (int(n) - 3)
+                  for n in args.sizes.split(",")]
     elif args.gso:
         s.setsockopt(SOL_UDP, UDP_SEGMENT, args.size)
         dgrams = [(b"BIG" + b"x" * (args.size - 3)) * args.gso]
@@ -134,6 +139,9 @@ def send(args):
     s.connect((host, port))
     me = text(s.getsockname()[:2])
     replies, err = [], None
+    if args.first_gap:
+        s.send(b"first")
+        time.sleep(args.first_gap)
     for _ in range(args.count):
         for d in dgrams:
             try:
@@ -177,6 +185,8 @@ def main():
     s.add_argument("--empty", action="store_true")
     s.add_argument("--gso", type=int, default=0)
     s.add_argument("--gso-reply", type=int, default=0)
+    s.add_argument("--sizes")
+    s.add_argument("--first-gap", type=float, default=0)
     s.add_argument("--count", type=int, default=1)
     s.add_argument("--gap", type=float, default=0)
     s.add_argument("--wait", type=float, default=3.0)

@@ -511,6 +511,43 @@ test_gro_size(void **state)
 	assert_int_equal(udp_gro_size(&c.m), 0);
 }
 
+/* udp_gso_join(): which datagram may join a GSO group. */
+static void
+test_gso_join(void **state)
+{
+	static const struct {
+		size_t seg, count, total;
+		int    closed;
+		size_t n;
+		int    want;
+	} t[] = {
+		{ 1200, 1, 1200, 0, 1200, 1 },	/* the same size */
+		{ 1200, 1, 1200, 0, 700, 1 },	/* a shorter last one */
+		{ 1200, 2, 1900, 1, 1200, 0 },	/* ... ends the group */
+		{ 1200, 2, 1900, 1, 100, 0 },
+		{ 1200, 1, 1200, 0, 1201, 0 },	/* longer: a new group */
+		{ 1200, 1, 1200, 0, 0, 0 },	/* empty: never a segment */
+		{ 0, 1, 0, 0, 0, 0 },		/* after an empty one */
+		{ 0, 1, 0, 0, 10, 0 },
+		{ 1200, 0, 0, 0, 1200, 0 },	/* no group */
+		{ 1400, 46, 64400, 0, 1400, 0 },	/* 65,000 bytes */
+		{ 1400, 46, 64400, 0, 600, 1 },
+		{ 1000, 63, 63000, 0, 1000, 1 },
+		{ 1000, 64, 63001, 0, 1, 0 },	/* 64 segments */
+		{ 100, 63, 6300, 0, 100, 1 },
+		{ 100, 64, 6400, 0, 100, 0 },
+		{ 60, 1, 60, 0, 60, 1 },	/* small ones too */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (udp_gso_join(t[i].seg, t[i].count, t[i].total,
+				 t[i].closed, t[i].n) != t[i].want)
+			fail_msg("row %zu", i);
+	}
+}
+
 int
 main(void)
 {
@@ -523,6 +560,7 @@ main(void)
 		cmocka_unit_test(test_cfg_values),
 		cmocka_unit_test(test_seg_count),
 		cmocka_unit_test(test_gro_size),
+		cmocka_unit_test(test_gso_join),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
