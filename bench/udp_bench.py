@@ -161,17 +161,29 @@ def bulk_once(t, proc, exe, args, load, gso, rate, secs, perf=None):
 def search(t, proc, args, load, gso):
     """The highest paced rate whose datagrams arrive with at most
     args.loss lost (and that the sender reaches): doubling from 50,000/s,
-    then 4 halvings of the interval. Returns its run with the probes."""
+    then 4 halvings of the interval; a rate is tried twice before it
+    counts as not carried. Returns its run with the probes (rate,
+    received/s, loss, receive-buffer drops in the router, in the
+    server)."""
     def ok(r):
         return (r["loss"] <= args.loss and
                 r["sent_per_s"] >= 0.97 * r["offered"])
+
+    def probe(rate):
+        # a rate is carried when one of two tries is (other work on a
+        # shared host makes single tries fail now and then)
+        for _ in range(2):
+            r = bulk_once(t, proc, None, args, load, gso, rate,
+                          args.probe_secs)
+            probes.append((int(rate), round(r["received_per_s"]),
+                           round(r["loss"], 4), r["rcvbuf_drops_router"],
+                           r["rcvbuf_drops_server"]))
+            if ok(r):
+                break
+        return r
     probes, good, bad, rate = [], None, None, 50000
     while rate <= 16e6:
-        r = bulk_once(t, proc, None, args, load, gso, rate,
-                      args.probe_secs)
-        probes.append((rate, round(r["received_per_s"]),
-                       round(r["loss"], 4), r["rcvbuf_drops_router"],
-                       r["rcvbuf_drops_server"]))
+        r = probe(rate)
         if not ok(r):
             bad = rate
             break
@@ -179,10 +191,7 @@ def search(t, proc, args, load, gso):
     lo = good["offered"] if good else 0
     for _ in range(4 if bad else 0):
         mid = (lo + bad) / 2
-        r = bulk_once(t, proc, None, args, load, gso, mid, args.probe_secs)
-        probes.append((int(mid), round(r["received_per_s"]),
-                       round(r["loss"], 4), r["rcvbuf_drops_router"],
-                       r["rcvbuf_drops_server"]))
+        r = probe(mid)
         if ok(r):
             good, lo = r, mid
         else:
