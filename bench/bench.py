@@ -1129,7 +1129,7 @@ def main():
     if udp:
         os.makedirs(a.out, exist_ok=True)
         # ~7 min (3 runs of direct and tproxyd), ~10 with a baseline;
-        # QUICK: 1 run of 3 s, ~1.5 min
+        # QUICK: 1 run of 3 s, ~2 min
         subprocess.run([sys.executable, os.path.join(TOP, "bench",
                                                      "udp_bench.py"),
                         "--build", a.build, "--secs",
