@@ -1128,12 +1128,16 @@ def main():
     a.loads = [x for x in a.loads if x not in UDP_LOADS]
     if udp:
         os.makedirs(a.out, exist_ok=True)
+        # ~7 min (3 runs of direct and tproxyd), ~10 with a baseline;
+        # QUICK: 1 run of 3 s, ~2 min
         subprocess.run([sys.executable, os.path.join(TOP, "bench",
                                                      "udp_bench.py"),
                         "--build", a.build, "--secs",
                         "3" if a.quick else str(max(5, a.duration or 5)),
-                        "--out", os.path.join(a.out, "udp.md")],
-                       check=True, timeout=600)
+                        "--runs", "1" if a.quick else "3",
+                        "--out", os.path.join(a.out, "udp.md")] +
+                       (["--baseline", a.baseline] if a.baseline else []),
+                       check=True, timeout=2400)
     if not a.loads:
         return
     b = Bench(a)

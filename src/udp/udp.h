@@ -43,6 +43,32 @@ const char *udp_flow_state_str(enum udp_flow_state s);
 /* The idle timeout of a flow carrying p under c's udp_*idle_timeout. */
 double udp_idle_timeout(const struct cfg *c, enum udp_proto p);
 
+/*
+ * UDP GRO / GSO: a udp_port socket with UDP_GRO set may hand over, in one
+ * read, several datagrams of one sender that the kernel kept together
+ * (the sender used UDP_SEGMENT, or a device coalesced them): all of
+ * seg bytes but the last, which may be shorter. The size comes in a
+ * (SOL_UDP, UDP_GRO) control message.
+ */
+/* The segment size of m's datagrams, from its UDP_GRO control message, or
+ * 0 when there is none (one datagram). */
+size_t udp_gro_size(struct msghdr *m);
+/* How many datagrams n bytes cut every seg bytes are (seg 0: one; n 0:
+ * one, an empty datagram). */
+size_t udp_seg_count(size_t n, size_t seg);
+
+/*
+ * Coalescing single datagrams of one flow into one GSO send: a group of
+ * count datagrams of seg bytes (total bytes in all; closed when the last
+ * one was shorter than seg) may take one more of n bytes when n is at
+ * most seg (not empty), the group is not closed, and it stays within
+ * what a GSO send takes (UDP_GSO_SEGS datagrams, UDP_GSO_BYTES bytes).
+ */
+#define UDP_GSO_SEGS  64	/* UDP_MAX_SEGMENTS before Linux 6.9 */
+#define UDP_GSO_BYTES 65000	/* a datagram's payload, headers left out */
+int udp_gso_join(size_t seg, size_t count, size_t total, int closed,
+		 size_t n);
+
 /* ---- udp_relay.c */
 
 /*

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -305,4 +306,42 @@ udp_idle_timeout(const struct cfg *c, enum udp_proto p)
 	default:
 		return c->udp.idle;
 	}
+}
+
+size_t
+udp_gro_size(struct msghdr *m)
+{
+	struct cmsghdr *c;
+	int v;
+	uint16_t v16;
+
+	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO)
+			continue;
+		/* An int since Linux 5.0; a u16 is accepted too. */
+		if (c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			return v > 0 ? (size_t)v : 0;
+		}
+		if (c->cmsg_len >= CMSG_LEN(sizeof(v16))) {
+			memcpy(&v16, CMSG_DATA(c), sizeof(v16));
+			return v16;
+		}
+	}
+	return 0;
+}
+
+size_t
+udp_seg_count(size_t n, size_t seg)
+{
+	if (seg == 0 || n <= seg)
+		return 1;
+	return (n + seg - 1) / seg;
+}
+
+int
+udp_gso_join(size_t seg, size_t count, size_t total, int closed, size_t n)
+{
+	return seg > 0 && count > 0 && !closed && n > 0 && n <= seg &&
+	       count + 1 <= UDP_GSO_SEGS && total + n <= UDP_GSO_BYTES;
 }

@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,7 @@ struct udp_rsock {
 #define BATCH       16		/* datagrams per recvmmsg() */
 #define DGRAM_MAX   65536	/* a UDP payload is at most 65527 bytes */
 #define REPLY_BATCH 64		/* replies read per wake-up, for fairness */
+#define SOCK_ROUNDS 4		/* batches read per wake-up, for fairness */
 #define HELD_MAX    (64 * 1024)	/* bytes held while a QUIC flow is read */
 #define SOCK_RCVBUF (4 << 20)	/* a udp_port socket's receive buffer */
 
@@ -87,7 +89,16 @@ static struct udp_tab tab;
 static int tab_ready;
 static struct udp_rsock *rs_b[RS_BUCKETS];
 static uint8_t rbuf[BATCH][DGRAM_MAX];
-static uint8_t obuf[DGRAM_MAX];
+static uint8_t obuf[BATCH][DGRAM_MAX];
+
+/* A control message buffer for one datagram: its original destination
+ * (IPv4 or IPv6) and its GRO segment size in, a GSO segment size out. */
+union ctlbuf {
+	char           buf[CMSG_SPACE(sizeof(struct sockaddr_in6)) +
+			   CMSG_SPACE(sizeof(struct sockaddr_in)) +
+			   CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
 static double limit_logged;
 static double own_logged;
 
@@ -303,19 +314,90 @@ idle_cb(struct evl_timer *t)
 	flow_end(f, "idle timeout");
 }
 
+/* Make m[i] a GSO send of seg-byte datagrams (seg 0: one datagram). */
+static void
+gso_ctl(struct mmsghdr *m, union ctlbuf *ctl, size_t seg)
+{
+	struct cmsghdr *c;
+	uint16_t v = (uint16_t)seg;
+
+	if (seg == 0) {
+		m->msg_hdr.msg_control = NULL;
+		m->msg_hdr.msg_controllen = 0;
+		return;
+	}
+	memset(ctl, 0, sizeof(*ctl));
+	m->msg_hdr.msg_control = ctl->buf;
+	m->msg_hdr.msg_controllen = CMSG_SPACE(sizeof(v));
+	c = CMSG_FIRSTHDR(&m->msg_hdr);
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(v));
+	memcpy(CMSG_DATA(c), &v, sizeof(v));
+}
+
+/* Whether a GSO send failed because the path cannot take it (no checksum
+ * offload, a segment over the MTU, more segments than this kernel sends
+ * at once): then the datagrams go one by one. */
+static int
+gso_refused(int err)
+{
+	return err == EIO || err == EINVAL || err == EMSGSIZE ||
+	       err == EOPNOTSUPP;
+}
+
+/* The size of the datagrams of m as read with UDP_GRO: 0 for one
+ * datagram, else the segment size. */
+static size_t
+seg_of(struct mmsghdr *m)
+{
+	size_t seg = udp_gro_size(&m->msg_hdr);
+
+	return seg >= m->msg_len ? 0 : seg;
+}
+
+/* Send to the client one by one the datagrams of d cut every seg bytes. */
+static void
+reply_split(struct udp_flow *f, const uint8_t *d, size_t n, size_t seg)
+{
+	size_t off, piece;
+
+	for (off = 0; off < n; off += piece) {
+		piece = n - off < seg ? n - off : seg;
+		if (sendto(f->rs->fd, d + off, piece, 0,
+			   (struct sockaddr *)&f->cli,
+			   sa_len((struct sockaddr *)&f->cli)) < 0)
+			stats.udp_drop_send++;
+	}
+}
+
 /* The destination's datagrams: to the client, from the destination's
- * address. An ICMP error (the destination's port is closed, or it cannot
- * be reached) is reported on the connected socket and ends the flow. */
+ * address, read and sent a batch at a time (kept together, with GSO,
+ * when they came together). An ICMP error (the destination's port is
+ * closed, or it cannot be reached) is reported on the connected socket
+ * and ends the flow. */
 static void
 reply_cb(struct evl_io *io, int revents)
 {
 	struct udp_flow *f = io->data;
-	ssize_t n;
-	int i;
+	struct mmsghdr m[BATCH];
+	struct iovec iov[BATCH];
+	union ctlbuf ctl[BATCH];
+	size_t seg[BATCH];
+	int i, k, n, sent, rounds;
 
 	(void)revents;
-	for (i = 0; i < REPLY_BATCH; i++) {
-		n = recv(f->fd, obuf, sizeof(obuf), 0);
+	for (rounds = 0; rounds < REPLY_BATCH / BATCH; rounds++) {
+		memset(m, 0, sizeof(m));
+		for (i = 0; i < BATCH; i++) {
+			iov[i].iov_base = obuf[i];
+			iov[i].iov_len = DGRAM_MAX;
+			m[i].msg_hdr.msg_iov = &iov[i];
+			m[i].msg_hdr.msg_iovlen = 1;
+			m[i].msg_hdr.msg_control = ctl[i].buf;
+			m[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+		}
+		n = recvmmsg(f->fd, m, BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
@@ -327,14 +409,38 @@ reply_cb(struct evl_io *io, int revents)
 			return;
 		}
 		f->last = evl_now();
-		f->dgrams_out++;
-		f->bytes_out += (uint64_t)n;
-		stats.udp_dgrams_out++;
-		stats.udp_bytes_out += (uint64_t)n;
-		if (sendto(f->rs->fd, obuf, (size_t)n, 0,
-			   (struct sockaddr *)&f->cli,
-			   sa_len((struct sockaddr *)&f->cli)) < 0)
-			stats.udp_drop_send++;
+		for (i = 0; i < n; i++) {
+			size_t c;
+
+			seg[i] = seg_of(&m[i]);
+			c = udp_seg_count(m[i].msg_len, seg[i]);
+			f->dgrams_out += c;
+			f->bytes_out += m[i].msg_len;
+			stats.udp_dgrams_out += c;
+			stats.udp_bytes_out += m[i].msg_len;
+			iov[i].iov_len = m[i].msg_len;
+			m[i].msg_hdr.msg_name = &f->cli;
+			m[i].msg_hdr.msg_namelen =
+				sa_len((struct sockaddr *)&f->cli);
+			m[i].msg_hdr.msg_flags = 0;
+			gso_ctl(&m[i], &ctl[i], seg[i]);
+		}
+		for (i = 0; i < n; ) {
+			sent = sendmmsg(f->rs->fd, m + i, (unsigned)(n - i), 0);
+			if (sent > 0) {
+				i += sent;
+				continue;
+			}
+			k = errno;
+			if (seg[i] && gso_refused(k))
+				reply_split(f, obuf[i], m[i].msg_len, seg[i]);
+			else
+				stats.udp_drop_send +=
+					udp_seg_count(m[i].msg_len, seg[i]);
+			i++;
+		}
+		if (n < BATCH)
+			return;
 	}
 }
 
@@ -394,6 +500,9 @@ flow_relay(struct udp_flow *f)
 	}
 	f->fd = fd;
 	lim_fds_take(1);
+	/* The destination's datagrams sent together (GSO) come together,
+	 * and go on together. */
+	setsockopt(fd, SOL_UDP, UDP_GRO, &(int){ 1 }, sizeof(int));
 	f->state = UF_RELAY;
 	f->code = "UDP_RELAY";
 	evl_io_init(&f->io, reply_cb, fd, f);
@@ -663,80 +772,185 @@ flow_new(struct udp_sock *s, const struct udp_key *k,
 /*
  * The client datagrams of one relaying flow gathered from a batch, sent
  * with one sendmmsg(): a bulk stream (QUIC) is mostly one flow's
- * datagrams one after the other.
+ * datagrams one after the other. Datagrams of the same size one after
+ * the other go as one GSO send (UDP_SEGMENT: one trip through the
+ * kernel's output path for all of them, cut into the same datagrams on
+ * the way; udp_gso_join() says which); so does an entry read with GRO
+ * (several datagrams kept together by the kernel).
  */
+struct run_ent {
+	unsigned first;		/* its buffers: iov[first .. first+niov) */
+	unsigned niov;
+	size_t   seg;		/* its datagrams' size (all but the last) */
+	size_t   count;		/* datagrams */
+	size_t   total;		/* bytes */
+	int      closed;	/* takes no more (short last one, GRO) */
+};
+
 struct run {
 	struct udp_flow *f;
 	struct mmsghdr   m[BATCH];
 	struct iovec     iov[BATCH];
-	unsigned         n;
+	union ctlbuf     ctl[BATCH];
+	struct run_ent   e[BATCH];
+	unsigned         n;		/* entries */
+	unsigned         niov;
 };
+
+/* Send d cut every seg bytes (seg 0: one datagram) one datagram at a
+ * time (a path that refused the GSO send). 0, or -1 when the flow
+ * ended. */
+static int
+seg_send(struct udp_flow *f, const uint8_t *d, size_t n, size_t seg)
+{
+	size_t off = 0, piece;
+
+	do {
+		piece = seg == 0 || n - off < seg ? n - off : seg;
+		if (flow_send(f, d + off, piece) < 0)
+			return -1;
+		off += piece;
+	} while (off < n);
+	return 0;
+}
+
+/* Entry i of r one datagram at a time. 0, or -1 when the flow ended. */
+static int
+ent_split(struct run *r, unsigned i)
+{
+	const struct run_ent *e = &r->e[i];
+	unsigned k;
+
+	for (k = e->first; k < e->first + e->niov; k++)
+		if (seg_send(r->f, r->iov[k].iov_base, r->iov[k].iov_len,
+			     e->seg) < 0)
+			return -1;
+	return 0;
+}
 
 /* Send r's datagrams (the flow may end: ICMP error). */
 static void
 run_flush(struct run *r)
 {
 	struct udp_flow *f = r->f;
-	int sent;
+	unsigned i;
+	int sent, err;
 
-	r->f = NULL;
-	if (r->n == 0)
-		return;
-	sent = sendmmsg(f->fd, r->m, r->n, 0);
-	if (sent < 0 && errno == ECONNREFUSED) {
-		stats.udp_icmp_errors++;
-		f->code = "UDP_REFUSED";
-		flow_end(f, "ICMP port unreachable from the destination");
-	} else if (sent < (int)r->n) {
-		stats.udp_drop_send += r->n - (unsigned)(sent < 0 ? 0 : sent);
+	for (i = 0; i < r->n; i++) {
+		memset(&r->m[i], 0, sizeof(r->m[i]));
+		r->m[i].msg_hdr.msg_iov = &r->iov[r->e[i].first];
+		r->m[i].msg_hdr.msg_iovlen = r->e[i].niov;
+		gso_ctl(&r->m[i], &r->ctl[i],
+			r->e[i].count > 1 ? r->e[i].seg : 0);
 	}
+	for (i = 0; i < r->n; ) {
+		sent = sendmmsg(f->fd, r->m + i, r->n - i, 0);
+		if (sent > 0) {
+			i += (unsigned)sent;
+			continue;
+		}
+		err = errno;
+		if (err == ECONNREFUSED) {
+			stats.udp_icmp_errors++;
+			f->code = "UDP_REFUSED";
+			flow_end(f, "ICMP port unreachable from the "
+				 "destination");
+			break;
+		}
+		if (r->e[i].count > 1 && gso_refused(err)) {
+			if (ent_split(r, i) < 0)
+				break;		/* ended, freed */
+		} else {
+			/* EAGAIN, ENOBUFS: UDP may drop */
+			stats.udp_drop_send += r->e[i].count;
+		}
+		i++;
+	}
+	r->f = NULL;
 	r->n = 0;
+	r->niov = 0;
 }
 
-/* Add d to r when it is one more datagram of r's flow (or r is empty and
- * f relays): 1, else 0 (the caller flushes r and handles d itself). */
+/* Add d (seg: its datagrams' size when it is several, read with GRO) to
+ * r when it is one more datagram of r's flow (or r is empty and f
+ * relays): 1, else 0 (the caller flushes r and handles d itself). */
 static int
-run_add(struct run *r, struct udp_flow *f, uint8_t *d, size_t n)
+run_add(struct run *r, struct udp_flow *f, uint8_t *d, size_t n, size_t seg)
 {
+	size_t c = udp_seg_count(n, seg);
+	struct run_ent *e;
+
 	if (f->state != UF_RELAY || (r->f != NULL && r->f != f))
 		return 0;
 	r->f = f;
 	f->last = evl_now();
-	f->dgrams_in++;
+	f->dgrams_in += c;
 	f->bytes_in += n;
-	stats.udp_dgrams_in++;
+	stats.udp_dgrams_in += c;
 	stats.udp_bytes_in += n;
-	r->iov[r->n].iov_base = d;
-	r->iov[r->n].iov_len = n;
-	memset(&r->m[r->n], 0, sizeof(r->m[r->n]));
-	r->m[r->n].msg_hdr.msg_iov = &r->iov[r->n];
-	r->m[r->n].msg_hdr.msg_iovlen = 1;
-	r->n++;
+	r->iov[r->niov].iov_base = d;
+	r->iov[r->niov].iov_len = n;
+	e = r->n > 0 ? &r->e[r->n - 1] : NULL;
+	if (seg == 0 && e != NULL &&
+	    udp_gso_join(e->seg, e->count, e->total, e->closed, n)) {
+		e->niov++;
+		e->count++;
+		e->total += n;
+		e->closed = n < e->seg;
+	} else {
+		e = &r->e[r->n++];
+		e->first = r->niov;
+		e->niov = 1;
+		e->seg = seg != 0 ? seg : n;
+		e->count = c;
+		e->total = n;
+		e->closed = seg != 0;
+	}
+	r->niov++;
 	return 1;
 }
 
-/* Datagrams on a udp_port socket, a batch at a time. */
+/* The datagrams of d (cut every seg bytes; seg 0: one datagram) of a
+ * flow that does not relay yet, or has no run: one at a time, the first
+ * may make the flow. */
 static void
-sock_cb(struct evl_io *io, int revents)
+dgram_each(struct udp_sock *s, const struct udp_key *k,
+	   const struct sockaddr_storage *cli,
+	   const struct sockaddr_storage *dst, uint8_t *d, size_t n,
+	   size_t seg)
 {
-	struct udp_sock *s = io->data;
+	struct udp_flow *f;
+	size_t off = 0, piece;
+
+	do {
+		piece = seg == 0 || n - off < seg ? n - off : seg;
+		f = udp_tab_find(&tab, k);
+		if (f != NULL)
+			flow_client_dgram(f, d + off, piece);
+		else
+			flow_new(s, k, cli, dst, d + off, piece);
+		off += piece;
+	} while (off < n);
+}
+
+/* One batch of datagrams from a udp_port socket: how many were read. */
+static int
+sock_batch(struct udp_sock *s)
+{
 	struct mmsghdr msg[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_storage from[BATCH], cli, dst;
-	union {
-		char           buf[CMSG_SPACE(sizeof(struct sockaddr_in6)) +
-				   CMSG_SPACE(sizeof(struct sockaddr_in))];
-		struct cmsghdr align;
-	} ctl[BATCH];
+	union ctlbuf ctl[BATCH];
 	struct udp_key k;
 	struct udp_flow *f;
 	struct run run;
 	socklen_t clen, dlen;
+	size_t seg, len;
 	int i, n;
 
-	(void)revents;
 	run.f = NULL;
 	run.n = 0;
+	run.niov = 0;
 	memset(msg, 0, sizeof(msg));
 	for (i = 0; i < BATCH; i++) {
 		iov[i].iov_base = rbuf[i];
@@ -760,24 +974,37 @@ sock_cb(struct evl_io *io, int revents)
 			stats.udp_drop_error++;
 			continue;
 		}
+		len = msg[i].msg_len;
+		seg = seg_of(&msg[i]);
 		f = udp_tab_find(&tab, &k);
-		if (f != NULL && run_add(&run, f, rbuf[i], msg[i].msg_len))
+		if (f != NULL && run_add(&run, f, rbuf[i], len, seg))
 			continue;
 		/* Another flow, or one not relaying: what was gathered
 		 * goes first, in order (it may end its flow: look again). */
 		if (run.f != NULL) {
 			run_flush(&run);
 			f = udp_tab_find(&tab, &k);
-			if (f != NULL && run_add(&run, f, rbuf[i],
-						 msg[i].msg_len))
+			if (f != NULL && run_add(&run, f, rbuf[i], len, seg))
 				continue;
 		}
-		if (f != NULL)
-			flow_client_dgram(f, rbuf[i], msg[i].msg_len);
-		else
-			flow_new(s, &k, &cli, &dst, rbuf[i], msg[i].msg_len);
+		dgram_each(s, &k, &cli, &dst, rbuf[i], len, seg);
 	}
-	run_flush(&run);
+	if (run.f != NULL)
+		run_flush(&run);
+	return n;
+}
+
+/* Datagrams on a udp_port socket: batches while they come full, up to
+ * SOCK_ROUNDS of them before the other sockets get their turn. */
+static void
+sock_cb(struct evl_io *io, int revents)
+{
+	int r;
+
+	(void)revents;
+	for (r = 0; r < SOCK_ROUNDS; r++)
+		if (sock_batch(io->data) < BATCH)
+			return;
 }
 
 /* ---------------------------------------------------------- the udp_ports */
@@ -817,6 +1044,10 @@ sock_open(const struct cfg_udp_port *port, const struct sockaddr *addr,
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz,
 			       sizeof(sz)) < 0)
 			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+		/* A client's datagrams sent together (UDP_SEGMENT, as QUIC
+		 * stacks send) are read together, and relayed together
+		 * (run_add()); without it the kernel cuts them here. */
+		setsockopt(fd, SOL_UDP, UDP_GRO, &(int){ 1 }, sizeof(int));
 	}
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open UDP port %s: %s%s", where,

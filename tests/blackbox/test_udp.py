@@ -22,6 +22,7 @@ socket bound to the client's address.
 
 import json
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -130,6 +131,75 @@ def test_echo_client_address_kept(daemons, env, echo, family):
     assert e["type"] == "udp", e["raw"]
     time.sleep(0.3)
     assert len(udp_lines(d)) == 1, [x["raw"] for x in udp_lines(d)]
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_gso_datagrams_relayed_one_by_one(daemons, env, echo, family):
+    """Datagrams a client sends together (UDP_SEGMENT, as QUIC stacks
+    do), which tproxyd reads together (UDP_GRO) and sends on together,
+    reach the origin as separate datagrams from the client's address;
+    replies the origin sends together reach the client as separate
+    datagrams from the original destination; the flow's line counts the
+    bytes both ways, the metrics the datagrams."""
+    d = start(daemons, env, ["udp_idle_timeout 1 second",
+                             "stats_port 127.0.0.1:3190"])
+    dst = FAM[family]["srv"]
+    want_from = ("[%s]:%d" if family == 6 else "%s:%d") % (dst, ECHO_PORT)
+    # 2 sends of 8 datagrams of 1,000 bytes: 16 echoes.
+    out = send(env, family, gso=8, size=1000, count=2, replies=16)
+    assert len(out["replies"]) == 16, out
+    for r in out["replies"]:
+        assert r["from"] == want_from and r["len"] == 1000, out
+        assert r["body"]["saw"] == out["me"], out
+        assert r["body"]["len"] == 1000, out
+    e = d.wait_access(lambda e: e["method"] == "UDP", timeout=5)
+    assert e["code"] == "UDP_RELAY" and e["bytes"] == 16000, e["raw"]
+    # The origin answers one request with 6 datagrams in one GSO send.
+    out = send(env, family, gso_reply=6, size=700, replies=6)
+    assert [(r["from"], r["len"]) for r in out["replies"]] == \
+        [(want_from, 700)] * 6, out
+    for r in out["replies"]:
+        assert r["body"]["saw"] == out["me"], out
+    e = d.wait_access(lambda e: e["method"] == "UDP" and
+                      e["bytes"] == 4200, timeout=5)
+    assert e["code"] == "UDP_RELAY", e["raw"]
+    p = must(env.topo, env.topo.rtr, ["curl", "-sS", "--max-time", "5",
+                                      "http://127.0.0.1:3190/metrics"])
+    assert 'tproxyd_udp_datagrams_total{dir="in"} 17\n' in p.stdout, \
+        p.stdout
+    assert 'tproxyd_udp_datagrams_total{dir="out"} 22\n' in p.stdout, \
+        p.stdout
+
+
+def test_same_size_datagrams_coalesced_keep_boundaries(daemons, env, echo):
+    """Datagrams of one flow queued together (tproxyd stopped while they
+    arrive) are read in one batch and sent on as GSO groups of equal
+    sizes: the origin still gets every datagram with its own size (a
+    shorter one ends a group, a longer one starts another)."""
+    d = start(daemons, env, ["udp_idle_timeout 5 seconds",
+                             "stats_port 127.0.0.1:3190"])
+    sizes = [1000] * 6 + [500] + [1000] * 5 + [1200, 1000, 1000, 1000] + \
+        [300, 300]
+    to = "%s:%d" % (FAM[4]["srv"], ECHO_PORT)
+    p = env.topo.popen(env.topo.cli, [
+        PY, UDP_TOOL, "send", "--to", to, "--first-gap", "1.5",
+        "--sizes", ",".join(str(n) for n in sizes), "--wait", "5",
+        "--replies", str(len(sizes) + 1)], stdout=subprocess.PIPE)
+    time.sleep(0.7)             # the first datagram is relayed
+    d.proc.send_signal(signal.SIGSTOP)
+    try:
+        time.sleep(1.8)         # the others queue on the udp_port
+    finally:
+        d.proc.send_signal(signal.SIGCONT)
+    out = json.loads(p.communicate(timeout=20)[0])
+    got = sorted(r["body"].get("len", r["len"]) for r in out["replies"])
+    assert got == sorted(sizes + [5]), out
+    for r in out["replies"]:
+        assert r["body"]["saw"] == out["me"], out
+    p = must(env.topo, env.topo.rtr, ["curl", "-sS", "--max-time", "5",
+                                      "http://127.0.0.1:3190/metrics"])
+    assert 'tproxyd_udp_datagrams_total{dir="in"} %d\n' % (
+        len(sizes) + 1) in p.stdout, p.stdout
 
 
 def test_idle_timeout_logs_bytes_both_ways(daemons, env, echo, tmp_path):

@@ -17,6 +17,16 @@ run inside the test's namespaces.
       the socket got (an ICMP error: ECONNREFUSED on a connected socket).
       --dgrams: a file of 2-byte big-endian lengths and datagrams
       (tests/data/quic/*.dgrams).
+      --gso K (with --size N): each send is K datagrams of N bytes in one
+      buffer with UDP_SEGMENT (as QUIC stacks send), cut by the kernel.
+      --gso-reply K (with --size N): one datagram asking the echo to
+      answer with K datagrams of N bytes in one GSO send.
+      --sizes N,N,...: datagrams of these sizes (padded "BIG"), after a
+      first one and --first-gap seconds (the flow exists by then).
+
+  The echo answers "BIG..." with a reply padded to the datagram's length,
+  and "GSOREPLY K N" with K replies of N bytes sent as one buffer with
+  UDP_SEGMENT.
 """
 
 import argparse
@@ -29,6 +39,8 @@ import sys
 import time
 
 IP_PKTINFO = 8          # <linux/in.h>; not in Python's socket module
+SOL_UDP = 17
+UDP_SEGMENT = 103       # <linux/udp.h>
 
 
 def parse_addr(s):
@@ -76,6 +88,14 @@ def echo(args):
                         socket.AF_INET6, val[:16]), s.getsockname()[1])
             if data.startswith(b"SILENT"):
                 continue
+            if data.startswith(b"GSOREPLY "):
+                k, n = (int(x) for x in data.split()[1:3])
+                one = json.dumps({"saw": text(peer), "to": to,
+                                  "len": n}).encode()
+                one += b" " * (n - len(one))
+                s.sendmsg([one * k], [(SOL_UDP, UDP_SEGMENT,
+                                       struct.pack("=H", n))], 0, peer)
+                continue
             reply = json.dumps({"saw": text(peer), "to": to,
                                 "len": len(data)}).encode()
             if data.startswith(b"BIG"):
@@ -100,6 +120,14 @@ def send(args):
         s.bind((args.bind, 0))
     if args.dgrams:
         dgrams = read_dgrams(args.dgrams)
+    elif args.gso_reply:
+        dgrams = [b"GSOREPLY %d %d" % (args.gso_reply, args.size)]
+    elif args.sizes:
+        dgrams = [b"BIG" + b"x" * (int(n) - 3)
+                  for n in args.sizes.split(",")]
+    elif args.gso:
+        s.setsockopt(SOL_UDP, UDP_SEGMENT, args.size)
+        dgrams = [(b"BIG" + b"x" * (args.size - 3)) * args.gso]
     elif args.size:
         dgrams = [b"BIG" + b"x" * (args.size - 3)]
     elif args.empty:
@@ -111,6 +139,9 @@ def send(args):
     s.connect((host, port))
     me = text(s.getsockname()[:2])
     replies, err = [], None
+    if args.first_gap:
+        s.send(b"first")
+        time.sleep(args.first_gap)
     for _ in range(args.count):
         for d in dgrams:
             try:
@@ -152,6 +183,10 @@ def main():
     s.add_argument("--dgrams")
     s.add_argument("--size", type=int, default=0)
     s.add_argument("--empty", action="store_true")
+    s.add_argument("--gso", type=int, default=0)
+    s.add_argument("--gso-reply", type=int, default=0)
+    s.add_argument("--sizes")
+    s.add_argument("--first-gap", type=float, default=0)
     s.add_argument("--count", type=int, default=1)
     s.add_argument("--gap", type=float, default=0)
     s.add_argument("--wait", type=float, default=3.0)

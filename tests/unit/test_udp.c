@@ -5,7 +5,8 @@
  * counts, growth, colliding keys), the protocol guess and the timeouts;
  * and the directives of src/config/cfg_udp.c (a table of configurations
  * with the errors they give, FILE:LINE, and the values a good one loads;
- * udp_port without tproxy stays Squid's icp_port).
+ * udp_port without tproxy stays Squid's icp_port); the GRO segment size
+ * read from the control messages and the datagrams it makes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,6 +404,150 @@ test_cfg_values(void **state)
 	cfg_unref(c);
 }
 
+/* udp_seg_count(): n bytes cut every seg bytes. */
+static void
+test_seg_count(void **state)
+{
+	static const struct {
+		size_t n, seg, want;
+	} t[] = {
+		{ 1200, 0, 1 },		/* no GRO: one datagram */
+		{ 0, 0, 1 },		/* an empty datagram */
+		{ 0, 1200, 1 },
+		{ 1200, 1200, 1 },	/* one segment */
+		{ 800, 1200, 1 },	/* shorter than a segment */
+		{ 2400, 1200, 2 },
+		{ 2401, 1200, 3 },	/* a short last one */
+		{ 38400, 1200, 32 },
+		{ 64000, 1000, 64 },
+		{ 65507, 1, 65507 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_int_equal(udp_seg_count(t[i].n, t[i].seg), t[i].want);
+}
+
+/* Control messages as recvmsg() fills them: msg with the given ones. */
+struct cmsgs {
+	union {
+		char           buf[256];
+		struct cmsghdr align;
+	} u;
+	struct msghdr m;
+	struct cmsghdr *last;
+};
+
+static void
+cm_init(struct cmsgs *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->m.msg_control = c->u.buf;
+	c->m.msg_controllen = 0;
+}
+
+static void
+cm_add(struct cmsgs *c, int level, int type, const void *v, size_t len)
+{
+	struct cmsghdr *h;
+
+	c->m.msg_controllen += CMSG_SPACE(len);
+	assert_true(c->m.msg_controllen <= sizeof(c->u.buf));
+	h = c->last == NULL ? CMSG_FIRSTHDR(&c->m) :
+	    CMSG_NXTHDR(&c->m, c->last);
+	assert_non_null(h);
+	h->cmsg_level = level;
+	h->cmsg_type = type;
+	h->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(h), v, len);
+	c->last = h;
+}
+
+/* udp_gro_size(): the UDP_GRO message among others, or 0. */
+static void
+test_gro_size(void **state)
+{
+	struct sockaddr_in dst;
+	struct cmsgs c;
+	int v;
+	uint16_t v16 = 1350;
+
+	(void)state;
+	memset(&dst, 0, sizeof(dst));
+	dst.sin_family = AF_INET;
+
+	cm_init(&c);				/* no control message */
+	assert_int_equal(udp_gro_size(&c.m), 0);
+
+	cm_init(&c);				/* only the destination */
+	cm_add(&c, SOL_IP, IP_ORIGDSTADDR, &dst, sizeof(dst));
+	assert_int_equal(udp_gro_size(&c.m), 0);
+
+	cm_init(&c);				/* after the destination */
+	cm_add(&c, SOL_IP, IP_ORIGDSTADDR, &dst, sizeof(dst));
+	v = 1200;
+	cm_add(&c, SOL_UDP, UDP_GRO, &v, sizeof(v));
+	assert_int_equal(udp_gro_size(&c.m), 1200);
+
+	cm_init(&c);				/* before it */
+	v = 1472;
+	cm_add(&c, SOL_UDP, UDP_GRO, &v, sizeof(v));
+	cm_add(&c, SOL_IP, IP_ORIGDSTADDR, &dst, sizeof(dst));
+	assert_int_equal(udp_gro_size(&c.m), 1472);
+
+	cm_init(&c);				/* a u16 */
+	cm_add(&c, SOL_UDP, UDP_GRO, &v16, sizeof(v16));
+	assert_int_equal(udp_gro_size(&c.m), 1350);
+
+	cm_init(&c);				/* nonsense: none */
+	v = -5;
+	cm_add(&c, SOL_UDP, UDP_GRO, &v, sizeof(v));
+	assert_int_equal(udp_gro_size(&c.m), 0);
+
+	cm_init(&c);				/* same type, other level */
+	v = 1200;
+	cm_add(&c, SOL_IP, UDP_GRO, &v, sizeof(v));
+	assert_int_equal(udp_gro_size(&c.m), 0);
+}
+
+/* udp_gso_join(): which datagram may join a GSO group. */
+static void
+test_gso_join(void **state)
+{
+	static const struct {
+		size_t seg, count, total;
+		int    closed;
+		size_t n;
+		int    want;
+	} t[] = {
+		{ 1200, 1, 1200, 0, 1200, 1 },	/* the same size */
+		{ 1200, 1, 1200, 0, 700, 1 },	/* a shorter last one */
+		{ 1200, 2, 1900, 1, 1200, 0 },	/* ... ends the group */
+		{ 1200, 2, 1900, 1, 100, 0 },
+		{ 1200, 1, 1200, 0, 1201, 0 },	/* longer: a new group */
+		{ 1200, 1, 1200, 0, 0, 0 },	/* empty: never a segment */
+		{ 0, 1, 0, 0, 0, 0 },		/* after an empty one */
+		{ 0, 1, 0, 0, 10, 0 },
+		{ 1200, 0, 0, 0, 1200, 0 },	/* no group */
+		{ 1400, 46, 64400, 0, 1400, 0 },	/* 65,000 bytes */
+		{ 1400, 46, 64400, 0, 600, 1 },
+		{ 1000, 63, 63000, 0, 1000, 1 },
+		{ 1000, 64, 63001, 0, 1, 0 },	/* 64 segments */
+		{ 100, 63, 6300, 0, 100, 1 },
+		{ 100, 64, 6400, 0, 100, 0 },
+		{ 60, 1, 60, 0, 60, 1 },	/* small ones too */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (udp_gso_join(t[i].seg, t[i].count, t[i].total,
+				 t[i].closed, t[i].n) != t[i].want)
+			fail_msg("row %zu", i);
+	}
+}
+
 int
 main(void)
 {
@@ -411,6 +558,9 @@ main(void)
 		cmocka_unit_test(test_proto_guess),
 		cmocka_unit_test(test_cfg_table),
 		cmocka_unit_test(test_cfg_values),
+		cmocka_unit_test(test_seg_count),
+		cmocka_unit_test(test_gro_size),
+		cmocka_unit_test(test_gso_join),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
