@@ -29,7 +29,7 @@
  * destination answers with an ICMP error, or at shutdown; then one
  * access.log line says what it carried. Descriptors are asked from
  * core/limits.c as TCP asks them. Lifecycle: a flow is freed only by
- * flow_end(), and every caller returns at once after it.
+ * udp_flow_end(), and every caller returns at once after it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -56,119 +56,18 @@
 #include "quic/quic.h"
 #include "stats/stats.h"
 #include "udp/udp.h"
-
-/* One udp_port socket (two for a line without an address). */
-struct udp_sock {
-	int                        fd;
-	struct evl_io              io;
-	struct sockaddr_storage    addr;
-	socklen_t                  len;
-	struct cfg                *cfg;		/* not a ref: main keeps
-						   it alive */
-	const struct cfg_udp_port *port;
-	struct udp_sock           *next;
-};
-
-struct udp_rsock {
-	struct udp_rsock          *next;
-	struct sockaddr_storage    addr;
-	int                        fd;
-	unsigned                   refs;
-};
-
-#define RS_BUCKETS  256
-#define BATCH       16		/* datagrams per recvmmsg() */
-#define DGRAM_MAX   65536	/* a UDP payload is at most 65527 bytes */
-#define REPLY_BATCH 64		/* replies read per wake-up, for fairness */
-#define SOCK_ROUNDS 4		/* batches read per wake-up, for fairness */
-#define HELD_MAX    (64 * 1024)	/* bytes held while a QUIC flow is read */
-#define SOCK_RCVBUF (4 << 20)	/* a udp_port socket's receive buffer */
+#include "udp/udp-int.h"
 
 static struct udp_sock *socks;
 static struct udp_tab tab;
 static int tab_ready;
-static struct udp_rsock *rs_b[RS_BUCKETS];
 static uint8_t rbuf[BATCH][DGRAM_MAX];
 static uint8_t obuf[BATCH][DGRAM_MAX];
 
-/* A control message buffer for one datagram: its original destination
- * (IPv4 or IPv6) and its GRO segment size in, a GSO segment size out. */
-union ctlbuf {
-	char           buf[CMSG_SPACE(sizeof(struct sockaddr_in6)) +
-			   CMSG_SPACE(sizeof(struct sockaddr_in)) +
-			   CMSG_SPACE(sizeof(int))];
-	struct cmsghdr align;
-};
 static double limit_logged;
 static double own_logged;
 
 /* ---------------------------------------------------------- reply sockets */
-
-static unsigned
-rs_hash(const struct sockaddr *sa)
-{
-	struct udp_key k;
-
-	if (udp_key_make(&k, sa, sa) < 0)
-		return 0;
-	return udp_key_hash(&k, tab.seed) & (RS_BUCKETS - 1);
-}
-
-/* The socket replies from dst leave from (a reference), or NULL with
- * *err set (-errno). Opens it when no flow to dst has one. */
-static struct udp_rsock *
-rs_get(const struct sockaddr *dst, int *err)
-{
-	struct udp_rsock *r;
-	unsigned h = rs_hash(dst);
-	int fd;
-
-	for (r = rs_b[h]; r; r = r->next)
-		if (sa_equal((const struct sockaddr *)&r->addr, dst)) {
-			r->refs++;
-			return r;
-		}
-	if (!lim_fd_room(1)) {
-		*err = -EMFILE;
-		return NULL;
-	}
-	fd = spoof_udp_socket(dst, sa_len(dst), 0, 1);
-	if (fd < 0) {
-		*err = fd;
-		return NULL;
-	}
-	r = calloc(1, sizeof(*r));
-	if (r == NULL) {
-		close(fd);
-		*err = -ENOMEM;
-		return NULL;
-	}
-	memcpy(&r->addr, dst, sa_len(dst));
-	r->fd = fd;
-	r->refs = 1;
-	r->next = rs_b[h];
-	rs_b[h] = r;
-	lim_fds_take(1);
-	return r;
-}
-
-static void
-rs_put(struct udp_rsock *r)
-{
-	struct udp_rsock **pr;
-
-	if (r == NULL || --r->refs > 0)
-		return;
-	for (pr = &rs_b[rs_hash((struct sockaddr *)&r->addr)]; *pr;
-	     pr = &(*pr)->next)
-		if (*pr == r) {
-			*pr = r->next;
-			break;
-		}
-	close(r->fd);
-	lim_fds_give(1);
-	free(r);
-}
 
 /* ------------------------------------------------------------------ flows */
 
@@ -270,8 +169,8 @@ quic_free(struct udp_flow *f)
 }
 
 /* End f: log it, give back what it holds, free it. */
-static void
-flow_end(struct udp_flow *f, const char *why)
+void
+udp_flow_end(struct udp_flow *f, const char *why)
 {
 	if (f->why == NULL)
 		f->why = why;
@@ -288,7 +187,7 @@ flow_end(struct udp_flow *f, const char *why)
 		close(f->fd);
 		lim_fds_give(1);
 	}
-	rs_put(f->rs);
+	udp_rsock_put(f->rs, tab.seed);
 	quic_free(f);
 	held_free(f);
 	free(f->sni);
@@ -311,49 +210,7 @@ idle_cb(struct evl_timer *t)
 		evl_timer_arm(&f->idle, left);
 		return;
 	}
-	flow_end(f, "idle timeout");
-}
-
-/* Make m[i] a GSO send of seg-byte datagrams (seg 0: one datagram). */
-static void
-gso_ctl(struct mmsghdr *m, union ctlbuf *ctl, size_t seg)
-{
-	struct cmsghdr *c;
-	uint16_t v = (uint16_t)seg;
-
-	if (seg == 0) {
-		m->msg_hdr.msg_control = NULL;
-		m->msg_hdr.msg_controllen = 0;
-		return;
-	}
-	memset(ctl, 0, sizeof(*ctl));
-	m->msg_hdr.msg_control = ctl->buf;
-	m->msg_hdr.msg_controllen = CMSG_SPACE(sizeof(v));
-	c = CMSG_FIRSTHDR(&m->msg_hdr);
-	c->cmsg_level = SOL_UDP;
-	c->cmsg_type = UDP_SEGMENT;
-	c->cmsg_len = CMSG_LEN(sizeof(v));
-	memcpy(CMSG_DATA(c), &v, sizeof(v));
-}
-
-/* Whether a GSO send failed because the path cannot take it (no checksum
- * offload, a segment over the MTU, more segments than this kernel sends
- * at once): then the datagrams go one by one. */
-static int
-gso_refused(int err)
-{
-	return err == EIO || err == EINVAL || err == EMSGSIZE ||
-	       err == EOPNOTSUPP;
-}
-
-/* The size of the datagrams of m as read with UDP_GRO: 0 for one
- * datagram, else the segment size. */
-static size_t
-seg_of(struct mmsghdr *m)
-{
-	size_t seg = udp_gro_size(&m->msg_hdr);
-
-	return seg >= m->msg_len ? 0 : seg;
+	udp_flow_end(f, "idle timeout");
 }
 
 /* Send to the client one by one the datagrams of d cut every seg bytes. */
@@ -403,7 +260,7 @@ reply_cb(struct evl_io *io, int revents)
 				return;
 			stats.udp_icmp_errors++;
 			f->code = "UDP_REFUSED";
-			flow_end(f, errno == ECONNREFUSED ? "ICMP port "
+			udp_flow_end(f, errno == ECONNREFUSED ? "ICMP port "
 				 "unreachable from the destination" :
 				 strerror(errno));
 			return;
@@ -412,7 +269,7 @@ reply_cb(struct evl_io *io, int revents)
 		for (i = 0; i < n; i++) {
 			size_t c;
 
-			seg[i] = seg_of(&m[i]);
+			seg[i] = udp_seg_of(&m[i]);
 			c = udp_seg_count(m[i].msg_len, seg[i]);
 			f->dgrams_out += c;
 			f->bytes_out += m[i].msg_len;
@@ -423,7 +280,7 @@ reply_cb(struct evl_io *io, int revents)
 			m[i].msg_hdr.msg_namelen =
 				sa_len((struct sockaddr *)&f->cli);
 			m[i].msg_hdr.msg_flags = 0;
-			gso_ctl(&m[i], &ctl[i], seg[i]);
+			udp_gso_ctl(&m[i], &ctl[i], seg[i]);
 		}
 		for (i = 0; i < n; ) {
 			sent = sendmmsg(f->rs->fd, m + i, (unsigned)(n - i), 0);
@@ -432,7 +289,7 @@ reply_cb(struct evl_io *io, int revents)
 				continue;
 			}
 			k = errno;
-			if (seg[i] && gso_refused(k))
+			if (seg[i] && udp_gso_refused(k))
 				reply_split(f, obuf[i], m[i].msg_len, seg[i]);
 			else
 				stats.udp_drop_send +=
@@ -446,15 +303,15 @@ reply_cb(struct evl_io *io, int revents)
 
 /* One datagram of the client to the destination (UF_RELAY). 0, or -1
  * when the flow ended. */
-static int
-flow_send(struct udp_flow *f, const uint8_t *d, size_t n)
+int
+udp_flow_send(struct udp_flow *f, const uint8_t *d, size_t n)
 {
 	if (send(f->fd, d, n, 0) >= 0)
 		return 0;
 	if (errno == ECONNREFUSED) {	/* an ICMP error came first */
 		stats.udp_icmp_errors++;
 		f->code = "UDP_REFUSED";
-		flow_end(f, "ICMP port unreachable from the destination");
+		udp_flow_end(f, "ICMP port unreachable from the destination");
 		return -1;
 	}
 	stats.udp_drop_send++;		/* EAGAIN, ENOBUFS: UDP may drop */
@@ -474,15 +331,15 @@ flow_relay(struct udp_flow *f)
 	if (!lim_fd_room(2)) {
 		stats.udp_drop_limit++;
 		f->code = "UDP_LIMIT";
-		flow_end(f, "out of descriptors (max_filedescriptors)");
+		udp_flow_end(f, "out of descriptors (max_filedescriptors)");
 		return -1;
 	}
-	f->rs = rs_get(dst, &err);
+	f->rs = udp_rsock_get(dst, tab.seed, &err);
 	if (f->rs == NULL) {
 		f->code = "UDP_ERROR";
 		log_msg(LOG_WARN, "WARNING: udp_port: cannot open a "
 			"transparent socket for replies: %s", strerror(-err));
-		flow_end(f, "no reply socket");
+		udp_flow_end(f, "no reply socket");
 		return -1;
 	}
 	fd = spoof_udp_socket(cli, sa_len(cli), 0, 1);
@@ -495,7 +352,7 @@ flow_relay(struct udp_flow *f)
 		f->code = "UDP_ERROR";
 		log_msg(LOG_WARN, "WARNING: udp_port: cannot open a socket "
 			"from the client's address: %s", strerror(-fd));
-		flow_end(f, "no socket to the destination");
+		udp_flow_end(f, "no socket to the destination");
 		return -1;
 	}
 	f->fd = fd;
@@ -508,7 +365,7 @@ flow_relay(struct udp_flow *f)
 	evl_io_init(&f->io, reply_cb, fd, f);
 	evl_io_want(&f->io, EVL_READ);
 	for (h = f->held; h; h = h->next)
-		if (flow_send(f, h->data, h->len) < 0)
+		if (udp_flow_send(f, h->data, h->len) < 0)
 			return -1;
 	held_free(f);
 	return 0;
@@ -598,7 +455,7 @@ flow_client_dgram(struct udp_flow *f, const uint8_t *d, size_t n)
 	stats.udp_bytes_in += n;
 	switch (f->state) {
 	case UF_RELAY:
-		flow_send(f, d, n);
+		udp_flow_send(f, d, n);
 		return;
 	case UF_DENIED:
 		stats.udp_drop_denied++;
@@ -611,7 +468,7 @@ flow_client_dgram(struct udp_flow *f, const uint8_t *d, size_t n)
 			if (flow_sniffed(f, QUIC_MALFORMED) < 0)
 				return;		/* ended, freed */
 			if (f->state == UF_RELAY)
-				flow_send(f, d, n);
+				udp_flow_send(f, d, n);
 			else
 				stats.udp_drop_denied++;
 			return;
@@ -769,147 +626,6 @@ flow_new(struct udp_sock *s, const struct udp_key *k,
 	flow_client_dgram(f, d, n);
 }
 
-/*
- * The client datagrams of one relaying flow gathered from a batch, sent
- * with one sendmmsg(): a bulk stream (QUIC) is mostly one flow's
- * datagrams one after the other. Datagrams of the same size one after
- * the other go as one GSO send (UDP_SEGMENT: one trip through the
- * kernel's output path for all of them, cut into the same datagrams on
- * the way; udp_gso_join() says which); so does an entry read with GRO
- * (several datagrams kept together by the kernel).
- */
-struct run_ent {
-	unsigned first;		/* its buffers: iov[first .. first+niov) */
-	unsigned niov;
-	size_t   seg;		/* its datagrams' size (all but the last) */
-	size_t   count;		/* datagrams */
-	size_t   total;		/* bytes */
-	int      closed;	/* takes no more (short last one, GRO) */
-};
-
-struct run {
-	struct udp_flow *f;
-	struct mmsghdr   m[BATCH];
-	struct iovec     iov[BATCH];
-	union ctlbuf     ctl[BATCH];
-	struct run_ent   e[BATCH];
-	unsigned         n;		/* entries */
-	unsigned         niov;
-};
-
-/* Send d cut every seg bytes (seg 0: one datagram) one datagram at a
- * time (a path that refused the GSO send). 0, or -1 when the flow
- * ended. */
-static int
-seg_send(struct udp_flow *f, const uint8_t *d, size_t n, size_t seg)
-{
-	size_t off = 0, piece;
-
-	do {
-		piece = seg == 0 || n - off < seg ? n - off : seg;
-		if (flow_send(f, d + off, piece) < 0)
-			return -1;
-		off += piece;
-	} while (off < n);
-	return 0;
-}
-
-/* Entry i of r one datagram at a time. 0, or -1 when the flow ended. */
-static int
-ent_split(struct run *r, unsigned i)
-{
-	const struct run_ent *e = &r->e[i];
-	unsigned k;
-
-	for (k = e->first; k < e->first + e->niov; k++)
-		if (seg_send(r->f, r->iov[k].iov_base, r->iov[k].iov_len,
-			     e->seg) < 0)
-			return -1;
-	return 0;
-}
-
-/* Send r's datagrams (the flow may end: ICMP error). */
-static void
-run_flush(struct run *r)
-{
-	struct udp_flow *f = r->f;
-	unsigned i;
-	int sent, err;
-
-	for (i = 0; i < r->n; i++) {
-		memset(&r->m[i], 0, sizeof(r->m[i]));
-		r->m[i].msg_hdr.msg_iov = &r->iov[r->e[i].first];
-		r->m[i].msg_hdr.msg_iovlen = r->e[i].niov;
-		gso_ctl(&r->m[i], &r->ctl[i],
-			r->e[i].count > 1 ? r->e[i].seg : 0);
-	}
-	for (i = 0; i < r->n; ) {
-		sent = sendmmsg(f->fd, r->m + i, r->n - i, 0);
-		if (sent > 0) {
-			i += (unsigned)sent;
-			continue;
-		}
-		err = errno;
-		if (err == ECONNREFUSED) {
-			stats.udp_icmp_errors++;
-			f->code = "UDP_REFUSED";
-			flow_end(f, "ICMP port unreachable from the "
-				 "destination");
-			break;
-		}
-		if (r->e[i].count > 1 && gso_refused(err)) {
-			if (ent_split(r, i) < 0)
-				break;		/* ended, freed */
-		} else {
-			/* EAGAIN, ENOBUFS: UDP may drop */
-			stats.udp_drop_send += r->e[i].count;
-		}
-		i++;
-	}
-	r->f = NULL;
-	r->n = 0;
-	r->niov = 0;
-}
-
-/* Add d (seg: its datagrams' size when it is several, read with GRO) to
- * r when it is one more datagram of r's flow (or r is empty and f
- * relays): 1, else 0 (the caller flushes r and handles d itself). */
-static int
-run_add(struct run *r, struct udp_flow *f, uint8_t *d, size_t n, size_t seg)
-{
-	size_t c = udp_seg_count(n, seg);
-	struct run_ent *e;
-
-	if (f->state != UF_RELAY || (r->f != NULL && r->f != f))
-		return 0;
-	r->f = f;
-	f->last = evl_now();
-	f->dgrams_in += c;
-	f->bytes_in += n;
-	stats.udp_dgrams_in += c;
-	stats.udp_bytes_in += n;
-	r->iov[r->niov].iov_base = d;
-	r->iov[r->niov].iov_len = n;
-	e = r->n > 0 ? &r->e[r->n - 1] : NULL;
-	if (seg == 0 && e != NULL &&
-	    udp_gso_join(e->seg, e->count, e->total, e->closed, n)) {
-		e->niov++;
-		e->count++;
-		e->total += n;
-		e->closed = n < e->seg;
-	} else {
-		e = &r->e[r->n++];
-		e->first = r->niov;
-		e->niov = 1;
-		e->seg = seg != 0 ? seg : n;
-		e->count = c;
-		e->total = n;
-		e->closed = seg != 0;
-	}
-	r->niov++;
-	return 1;
-}
-
 /* The datagrams of d (cut every seg bytes; seg 0: one datagram) of a
  * flow that does not relay yet, or has no run: one at a time, the first
  * may make the flow. */
@@ -975,22 +691,23 @@ sock_batch(struct udp_sock *s)
 			continue;
 		}
 		len = msg[i].msg_len;
-		seg = seg_of(&msg[i]);
+		seg = udp_seg_of(&msg[i]);
 		f = udp_tab_find(&tab, &k);
-		if (f != NULL && run_add(&run, f, rbuf[i], len, seg))
+		if (f != NULL && udp_run_add(&run, f, rbuf[i], len, seg))
 			continue;
 		/* Another flow, or one not relaying: what was gathered
 		 * goes first, in order (it may end its flow: look again). */
 		if (run.f != NULL) {
-			run_flush(&run);
+			udp_run_flush(&run);
 			f = udp_tab_find(&tab, &k);
-			if (f != NULL && run_add(&run, f, rbuf[i], len, seg))
+			if (f != NULL &&
+			    udp_run_add(&run, f, rbuf[i], len, seg))
 				continue;
 		}
 		dgram_each(s, &k, &cli, &dst, rbuf[i], len, seg);
 	}
 	if (run.f != NULL)
-		run_flush(&run);
+		udp_run_flush(&run);
 	return n;
 }
 
@@ -1046,7 +763,7 @@ sock_open(const struct cfg_udp_port *port, const struct sockaddr *addr,
 			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 		/* A client's datagrams sent together (UDP_SEGMENT, as QUIC
 		 * stacks send) are read together, and relayed together
-		 * (run_add()); without it the kernel cuts them here. */
+		 * (udp_run_add()); without it the kernel cuts them here. */
 		setsockopt(fd, SOL_UDP, UDP_GRO, &(int){ 1 }, sizeof(int));
 	}
 	if (fd < 0) {
@@ -1179,7 +896,7 @@ udp_close_all(void)
 		return;
 	for (i = 0; i < tab.nb; i++)
 		while ((f = tab.b[i]) != NULL)
-			flow_end(f, "shutdown");
+			udp_flow_end(f, "shutdown");
 	udp_tab_free(&tab);
 	tab_ready = 0;
 }
