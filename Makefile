@@ -69,8 +69,8 @@ LIBS     := -lev -lcares -lcap -lssl -lcrypto -lm
 # process, -k upgrade, workers: they share main.c's state, proc-int.h) is
 # linked into the unit tests too.
 SRCS     := $(sort $(wildcard src/*/*.c))
-MAIN_SRCS := src/core/main.c src/core/setup.c src/core/upgrade.c \
-             src/core/master.c src/core/serve.c
+MAIN_SRCS := src/proc/main.c src/proc/setup.c src/proc/upgrade.c \
+             src/proc/master.c src/proc/serve.c
 LIB_SRCS := $(filter-out $(MAIN_SRCS),$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 CTL_SRCS := $(sort $(wildcard tools/tproxyctl/*.c tools/tproxyctl/doctor/*.c))
@@ -91,7 +91,7 @@ PATHS_NOW := CONF=$(CONF) EXAMPLES=$(EXAMPLEDIR)
 ifneq ($(PATHS_NOW),$(shell cat $(B)/paths.txt 2>/dev/null))
 $(shell mkdir -p $(B) && echo '$(PATHS_NOW)' > $(B)/paths.txt)
 endif
-$(B)/src/core/main.o $(B)/src/core/setup.o \
+$(B)/src/proc/main.o $(B)/src/proc/setup.o \
 $(B)/tools/tproxyctl/doctor/tproxyd.o $(B)/src/wccp/wccp2.o: $(B)/paths.txt
 $(B)/paths.txt: ;
 

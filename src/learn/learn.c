@@ -24,7 +24,7 @@
 #include "log/log.h"
 #include "stats/stats.h"
 
-/* One socket per serving process (core/master.c's MAX_KIDS workers). */
+/* One socket per serving process (proc/master.c's MAX_KIDS workers). */
 #define LEARN_MAX_SOCKS	64
 /* Packets read per wake-up, so a flood of answers cannot hold the loop;
  * the rest waits in the socket's queue for the next turn. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * proxy.h - what the rest of the daemon (the process: core/serve.c and
+ * proxy.h - what the rest of the daemon (the process: proc/serve.c and
  * the files beside it) sees of the proxy: the HTTP protocol for the
  * listeners, shutdown, and the name it uses in Via, error pages and the
  * loop guard.

@@ -21,7 +21,7 @@
 /* Slots never share a cache line: a worker's stores do not slow another
  * worker's (false sharing). 64 bytes on x86-64 and most arm64 parts. */
 #define STATS_CACHE_LINE      64
-/* At most this many slots (core/master.c's MAX_KIDS workers). */
+/* At most this many slots (proc/master.c's MAX_KIDS workers). */
 #define STATS_MAX_SLOTS       64
 /* Request duration histogram bounds, in seconds (stats.c). */
 #define STATS_DURATION_BUCKETS 16

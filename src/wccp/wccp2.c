@@ -812,7 +812,7 @@ wccp2_start(struct cfg *c)
 	 * the routers redirect (or closes itself when c does not use GRE).
 	 * Without it this cache would take buckets whose packets it cannot
 	 * receive: it does not announce itself at all. (At start-up
-	 * core/setup.c refuses to start instead; this is the reconfigure
+	 * proc/setup.c refuses to start instead; this is the reconfigure
 	 * that turns GRE on after the privileges it needs were dropped.) */
 	if (wccp2_gre_start(c) < 0 && c->wccp2.nrouter > 0) {
 		log_msg(LOG_CRIT, "ERROR: WCCPv2: not announcing this cache to "

@@ -110,7 +110,7 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer",
                      "WARNING: ThreadSanitizer")
 
-# The master's line when a worker dies (src/core/master.c).
+# The master's line when a worker dies (src/proc/master.c).
 KID_DEATH_RE = re.compile(r"kid(\d+) \(pid (\d+)\) died from signal (\d+)")
 
 

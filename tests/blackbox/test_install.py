@@ -135,7 +135,7 @@ def test_install_keeps_existing_config(tree, tmp_path):
     (tree / "build/paths.txt").write_text("CONF=/usr/local/etc/tproxyd/"
                                           "tproxyd.conf\n")
     p = subprocess.run(["make", "-C", str(tree), "install", "PREFIX=/usr",
-                        "DESTDIR=%s" % root, "-o", "build/src/core/main.o",
+                        "DESTDIR=%s" % root, "-o", "build/src/proc/main.o",
                         "-o", "build/tproxyd", "-o", "build/paths.txt"],
                        capture_output=True, text=True, timeout=300,
                        env=CLEAN_ENV)

@@ -15,7 +15,7 @@
 #include "core/limits.h"
 #include "core/notify.h"
 #include "core/priv.h"
-#include "core/proc-int.h"
+#include "proc/proc-int.h"
 #include "event/loop.h"
 #include "intercept/listener.h"
 #include "learn/learn.h"

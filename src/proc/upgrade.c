@@ -27,7 +27,7 @@
 #include "core/inherit.h"
 #include "core/notify.h"
 #include "core/priv.h"
-#include "core/proc-int.h"
+#include "proc/proc-int.h"
 #include "event/loop.h"
 #include "intercept/listener.h"
 #include "log/access_log.h"

@@ -16,7 +16,7 @@
 #include "config/config.h"
 #include "core/limits.h"
 #include "core/priv.h"
-#include "core/proc-int.h"
+#include "proc/proc-int.h"
 #include "core/sa.h"
 #include "learn/learn.h"
 #include "log/log.h"

@@ -24,7 +24,7 @@
 #include "core/daemon.h"
 #include "core/inherit.h"
 #include "core/notify.h"
-#include "core/proc-int.h"
+#include "proc/proc-int.h"
 #include "proxy/bump.h"
 #include "proxy/extacl.h"
 #include "proxy/rewrite.h"

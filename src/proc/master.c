@@ -26,7 +26,7 @@
 #include "core/inherit.h"
 #include "core/notify.h"
 #include "core/priv.h"
-#include "core/proc-int.h"
+#include "proc/proc-int.h"
 #include "core/sa.h"
 #include "intercept/listener.h"
 #include "learn/learn.h"
