@@ -426,7 +426,9 @@ demo: all
 # those that were there before install are not in the list, and those whose
 # content changed since (their SHA-256 is in the list: edited by the
 # administrator) stay, and it says so.
-INSTALLED := $(B)/installed.txt
+# One list per destination: installs into several DESTDIRs at once (the
+# tests do) never share a file.
+INSTALLED := $(B)/installed$(if $(DESTDIR),$(subst /,_,$(DESTDIR))).txt
 install: all
 	@$(B)/tproxyd -v | grep -qxF 'configuration file: $(CONF)' || { \
 		echo "make install: $(B)/tproxyd reads another configuration" \

@@ -44,6 +44,23 @@ def available():
     return os.path.exists(NSPAWN)
 
 
+def allow_sanitizer(sysd):
+    """With the sanitizer build (make SAN=1, TPROXYD_BUILD=build/san), a
+    drop-in per unit in sysd (the container's /etc/systemd/system) that
+    lets it run: AddressSanitizer re-executes itself with ASLR off
+    (personality()), and LeakSanitizer stops the process with ptrace()
+    at exit; LockPersonality= and the units' system call filter refuse
+    both, and the program never gets going. Only that build needs it."""
+    import harness
+    if harness.BUILD.name != "san":
+        return
+    for unit in ("tproxyd.service", "tproxyctl.service"):
+        d = Path(sysd) / (unit + ".d")
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "sanitizer.conf").write_text(
+            "[Service]\nLockPersonality=no\nSystemCallFilter=\n")
+
+
 class Booted:
     def __init__(self, root, etc, netns, ro=(), log=None, overlays=()):
         """root: ROOT of `make install DESTDIR=ROOT` (its usr/local is
@@ -66,6 +83,8 @@ class Booted:
         over (running or degraded). Returns that state."""
         for d in ("default", "systemd/system"):
             (self.etc / d).mkdir(parents=True, exist_ok=True)
+        if self.root is not None:
+            allow_sanitizer(self.etc / "systemd/system")
         # With a machine id this is not a first boot: systemd does not
         # enable every installed service by preset (nginx, squid, ...
         # of this machine), only what /etc/systemd/system says.

@@ -682,14 +682,7 @@ def test_units_together(topology, installed, tmp_path):
             "/usr/local/lib/systemd/system/" + name)
     assert unit.start_available(), \
         "the unit's ExecStart= (tproxyctl watch) does not run on this build"
-    if harness.BUILD.name == "san":
-        # AddressSanitizer re-executes itself with ASLR off (personality()),
-        # which LockPersonality= and the system call filter refuse: it
-        # never gets going. Only the sanitizer build needs this.
-        d = sysd / "tproxyd.service.d"
-        d.mkdir(parents=True)
-        (d / "sanitizer.conf").write_text(
-            "[Service]\nLockPersonality=no\nSystemCallFilter=\n")
+    # (A sanitizer build gets its drop-ins from systemd_boot.)
     # The configuration as installed would have it: logs and pid file in
     # the directories tproxyd.service makes.
     unit_conf = installed / CONF_IN_UNIT.lstrip("/")

@@ -558,13 +558,6 @@ def test_upgrade_under_systemd_unit(topology, installed, tmp_path):  # noqa
     # Only tproxyd: the rules unit it wants is masked (not needed for a
     # forward-proxy port).
     (sysd / "tproxyctl.service").symlink_to("/dev/null")
-    if harness.BUILD.name == "san":
-        # As in test_tproxyctl_systemd.py: ASan re-executes itself with
-        # ASLR off, which the unit's hardening refuses.
-        d = sysd / "tproxyd.service.d"
-        d.mkdir(parents=True)
-        (d / "sanitizer.conf").write_text(
-            "[Service]\nLockPersonality=no\nSystemCallFilter=\n")
     unit_conf = installed / UNIT_CONF.lstrip("/")
     if unit_conf.exists() or unit_conf.is_symlink():
         unit_conf.unlink()

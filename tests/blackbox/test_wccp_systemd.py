@@ -70,10 +70,6 @@ def test_unit_with_and_without_the_dropin(wtopo, installed, tmp_path,
     d.mkdir()
     if dropin:
         shutil.copy2(installed / DROPIN, d / "wccp-gre.conf")
-    if harness.BUILD.name == "san":
-        # See test_tproxyctl_systemd.test_units_together.
-        (d / "sanitizer.conf").write_text(
-            "[Service]\nLockPersonality=no\nSystemCallFilter=\n")
     box = systemd_boot.Booted(installed, etc, t.c1,
                               log=tmp_path / "nspawn.log")
     try:
