@@ -178,6 +178,9 @@ WCCP_TESTS := tests/blackbox/test_wccp2.py tests/blackbox/test_wccp_systemd.py
 CTL_TESTS  := $(sort $(wildcard tests/blackbox/test_tproxyctl*.py \
 		tests/blackbox/test_doctor_*.py \
 		tests/blackbox/test_side_by_side.py))
+# The rest of the suite: two files at a time (most tests wait on timers
+# and peers, not on the CPU); MAIN_JOBS=0 runs it in one process.
+MAIN_JOBS  ?= 2
 PYTEST     := TPROXYD_BUILD=$(B) $(PYTHON) -m pytest -q -ra -p no:cacheprovider
 blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
 		$(B)/tests/sib_tool $(B)/tests/certgen_tool $(B)/tests/quic_tool
@@ -193,7 +196,7 @@ blackbox: deps-test all $(B)/tests/priv_check $(B)/tests/cdisk_tool \
 		>$(B)/blackbox-wccp2.log 2>&1 & wpid=$$!; \
 	$(PYTEST) -n 2 --dist loadfile --basetemp=$$t/c $(CTL_TESTS) \
 		$(PYTEST_ARGS) >$(B)/blackbox-tproxyctl.log 2>&1 & cpid=$$!; \
-	$(PYTEST) --basetemp=$$t/m \
+	$(PYTEST) -n $(MAIN_JOBS) --dist loadfile --basetemp=$$t/m \
 		$(addprefix --ignore=,$(WCCP_TESTS) $(CTL_TESTS)) \
 		--ignore=$(PACKAGE_TESTS) \
 		tests/blackbox $(PYTEST_ARGS); rc=$$?; \
