@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import harness
 from harness import curl, free_port, poll, require_tproxyd, tproxyd_bin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -335,13 +336,20 @@ def test_completion_covers_every_option():
 
 
 def test_make_install_puts_completions(tmp_path):
-    """`make install` puts both files where bash-completion looks."""
-    r = subprocess.run(["make", "-n", "install", "DESTDIR=%s" % tmp_path,
-                        "PREFIX=/usr"], capture_output=True, text=True,
-                       cwd=str(ROOT), timeout=60)
+    """`make install` puts both files where bash-completion looks. With
+    the paths the tree was built for: another PREFIX would rewrite the
+    build's compiled-in paths (make reads them when it starts, even with
+    -n), and tests running beside this one would see tproxyd rebuilt
+    under them."""
+    paths = harness.BUILD / "paths.txt"
+    before = paths.read_text() if paths.exists() else None
+    r = subprocess.run(["make", "-n", "install", "DESTDIR=%s" % tmp_path],
+                       capture_output=True, text=True, cwd=str(ROOT),
+                       timeout=60)
     assert r.returncode == 0, r.stderr
     assert re.search(r"install -m 644 etc/bash-completion/tproxyd\s*\\?\s*"
-                     r"etc/bash-completion/tproxyctl %s/usr/share/"
+                     r"etc/bash-completion/tproxyctl %s/usr/local/share/"
                      r"bash-completion/completions/" % re.escape(
                          str(tmp_path)), r.stdout), r.stdout
+    assert (paths.read_text() if paths.exists() else None) == before
     assert os.path.exists(COMPLETION / "tproxyd")
