@@ -44,6 +44,23 @@ def available():
     return os.path.exists(NSPAWN)
 
 
+def make_installed(root):
+    """`make install DESTDIR=root` of this tree (PREFIX /usr/local), with
+    the binaries under test (TPROXYD_BUILD) in place; returns root."""
+    import shutil
+    import harness
+    env = dict(os.environ)
+    env.pop("MAKEFLAGS", None)
+    san = ["SAN=1"] if harness.BUILD.name == "san" else []
+    p = subprocess.run(["make", "-s", "install", "DESTDIR=%s" % root] + san,
+                       cwd=harness.REPO, capture_output=True, text=True,
+                       timeout=600, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    for b in ("tproxyd", "tproxyctl"):
+        shutil.copy2(harness.BUILD / b, Path(root) / "usr/local/sbin" / b)
+    return Path(root)
+
+
 def allow_sanitizer(sysd):
     """With the sanitizer build (make SAN=1, TPROXYD_BUILD=build/san), a
     drop-in per unit in sysd (the container's /etc/systemd/system) that

@@ -19,9 +19,7 @@ and PRIORITY fields are its own reading of the datagram.
 
 import os
 import re
-import shutil
 import socket
-import subprocess
 
 import pytest
 
@@ -85,17 +83,7 @@ def test_syslog_forms(tproxyd_conf, origin, tmp_path, monkeypatch, place,
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """`make install DESTDIR=ROOT` of this tree (PREFIX /usr/local)."""
-    root = tmp_path_factory.mktemp("root")
-    env = dict(os.environ)
-    env.pop("MAKEFLAGS", None)
-    san = ["SAN=1"] if harness.BUILD.name == "san" else []
-    p = subprocess.run(["make", "-s", "install", "DESTDIR=%s" % root] + san,
-                       cwd=harness.REPO, capture_output=True, text=True,
-                       timeout=600, env=env)
-    assert p.returncode == 0, p.stdout + p.stderr
-    for b in ("tproxyd", "tproxyctl"):
-        shutil.copy2(harness.BUILD / b, root / "usr/local/sbin" / b)
-    return root
+    return systemd_boot.make_installed(tmp_path_factory.mktemp("root"))
 
 
 class OneNs(netns.Topology):
@@ -111,8 +99,6 @@ class OneNs(netns.Topology):
         self._ip("-n", self.ns, "link", "set", "lo", "up")
 
 
-@pytest.mark.skipif(not systemd_boot.available(),
-                    reason="systemd-nspawn is not installed")
 def test_syslog_under_the_unit_reaches_journald(installed, tmp_path,
                                                 run_prefix):
     """tproxyd.service as installed (its sandbox: private /dev, address

@@ -26,7 +26,6 @@ see what the client sees, doctor FAILs drift.*, its fix as printed works.
 """
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -53,17 +52,7 @@ CONF_IN_UNIT = "/usr/local/etc/tproxyd/tproxyd.conf"
 def installed(tmp_path_factory):
     """`make install DESTDIR=ROOT` of this tree (PREFIX /usr/local), with
     the binaries under test (TPROXYD_BUILD) in place."""
-    root = tmp_path_factory.mktemp("root")
-    env = dict(os.environ)
-    env.pop("MAKEFLAGS", None)
-    san = ["SAN=1"] if harness.BUILD.name == "san" else []
-    p = subprocess.run(["make", "-s", "install", "DESTDIR=%s" % root] + san,
-                       cwd=harness.REPO, capture_output=True, text=True,
-                       timeout=600, env=env)
-    assert p.returncode == 0, p.stdout + p.stderr
-    for b in ("tproxyd", "tproxyctl"):
-        shutil.copy2(harness.BUILD / b, root / "usr/local/sbin" / b)
-    return root
+    return systemd_boot.make_installed(tmp_path_factory.mktemp("root"))
 
 
 def _machine(t, installed, tmp_path, opts='"--iface r0"'):

@@ -14,7 +14,6 @@ a missing grant gives (rp_filter on the TUN device, sock_diag for packet
 return) appear: the drop-in adds exactly what is needed.
 """
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,17 +36,7 @@ pytestmark = pytest.mark.skipif(not systemd_boot.available(),
 def installed(tmp_path_factory):
     """`make install DESTDIR=ROOT` of this tree (PREFIX /usr/local), with
     the binaries under test in place."""
-    root = tmp_path_factory.mktemp("root")
-    env = dict(os.environ)
-    env.pop("MAKEFLAGS", None)
-    san = ["SAN=1"] if harness.BUILD.name == "san" else []
-    p = subprocess.run(["make", "-s", "install", "DESTDIR=%s" % root] + san,
-                       cwd=harness.REPO, capture_output=True, text=True,
-                       timeout=600, env=env)
-    assert p.returncode == 0, p.stdout + p.stderr
-    for b in ("tproxyd", "tproxyctl"):
-        shutil.copy2(harness.BUILD / b, root / "usr/local/sbin" / b)
-    return root
+    return systemd_boot.make_installed(tmp_path_factory.mktemp("root"))
 
 
 @pytest.mark.parametrize("dropin", [False, True])
