@@ -108,9 +108,14 @@ def answered(m):
 
 
 def counters(m):
-    """The samples that must never go down: counters and histograms."""
+    """The samples that must never go down: tproxyd's counters and
+    histograms. Not process_cpu_seconds_total: it is the CPU time of the
+    worker process now running, and starts again from 0 when a worker is
+    restarted, as Prometheus' process metrics do (rate() treats it as a
+    counter reset; process_start_time_seconds tells the restart)."""
     return {k: v for k, v in m.items()
-            if re.match(r"^[a-z_]+(_total|_bucket|_sum|_count)(\{|$)", k)}
+            if not k.startswith("process_") and
+            re.match(r"^[a-z_]+(_total|_bucket|_sum|_count)(\{|$)", k)}
 
 
 def get_close(port, origin):
@@ -174,7 +179,10 @@ def test_metrics_cover_every_worker(tproxyd, origin):
             assert sum(open_per_kid.values()) == M, m
         assert min(open_per_kid.values()) > 0, open_per_kid
         assert poll(lambda: answered(scrape(sport)) == K + M, 5)
-        before = counters(scrape(sport))
+        m = scrape(sport)
+        before = counters(m)
+        started = {k: m['process_start_time_seconds{kid="%d"}' % k]
+                   for k in (1, 2)}
 
         # A worker killed: the master restarts it; nothing it counted is
         # lost, its connections are gone from the gauges.
@@ -199,6 +207,11 @@ def test_metrics_cover_every_worker(tproxyd, origin):
             assert m['tproxyd_worker_restarts_total{kid="%d"}' % vk] == 1
             assert m['tproxyd_worker_restarts_total{kid="%d"}' % other] == 0
             assert m['tproxyd_worker_up{kid="%d"}' % vk] == 1, m
+            # The restarted worker's process metrics are its new process'.
+            assert m['process_start_time_seconds{kid="%d"}' % vk] > \
+                started[vk], m
+            assert m['process_start_time_seconds{kid="%d"}' % other] == \
+                started[other], m
             assert m['tproxyd_worker_client_connections{kid="%d"}'
                      % vk] == 0, m
             assert m["tproxyd_client_connections"] == open_per_kid[other], m
