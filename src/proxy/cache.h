@@ -49,6 +49,12 @@ int cache_lookup(struct stream *s);
  */
 int cache_response(struct stream *s, const struct h1_resp *resp,
 		   const struct h1_info *info, size_t rc);
+/* A 304 answering the cache's own revalidation that does not match the
+ * stored copy (srv_h1.c, before the reply rules): the request is sent
+ * again without the cache's conditions. 1 when so (the 304 was consumed
+ * and the server side settled), 0 otherwise. */
+int cache_304_retry(struct stream *s, const struct h1_resp *resp,
+		    const struct h1_info *info, size_t rc);
 /* The same for a head of rc bytes at head (an ICAP service's adapted
  * response, adapt.c); never called for a revalidation's answer. */
 int cache_response_head(struct stream *s, const struct h1_resp *resp,

@@ -365,6 +365,25 @@ invalidate(struct stream *s, const struct h1_resp *resp)
 	}
 }
 
+/* The 304 (rc bytes, no body) is consumed: the server connection goes
+ * back to the pool when it can serve another request, else is closed. */
+static void
+settle_304(struct stream *s, size_t rc)
+{
+	struct srv *srv = s->srv;
+	int reusable;
+
+	buf_consume(&srv->ibuf, rc);
+	reusable = s->srv_reusable && s->req_sent && !srv->conn.eof &&
+		   buf_empty(&srv->ibuf);
+	s->srv = NULL;
+	s->res.in = NULL;
+	if (reusable)
+		srv_release(srv, s->sess->cfg->server_idle_pconn_timeout);
+	else
+		srv_close(srv);
+}
+
 /* The server's 304 refreshes s->cache.found: update it and answer from
  * it. Returns 1 when done so. */
 static int
@@ -372,8 +391,7 @@ refreshed(struct stream *s, const struct h1_resp *resp, size_t rc)
 {
 	struct cobj *o = s->cache.found;
 	struct h1_header merged[H1_MAX_HEADERS];
-	struct srv *srv = s->srv;
-	int n, reusable;
+	int n;
 
 	/* s->cache.cond: the conditions are the cache's own (the client
 	 * sent none), made from o's validators. */
@@ -385,20 +403,44 @@ refreshed(struct stream *s, const struct h1_resp *resp, size_t rc)
 	if (n < 0 || store_set_head(o, merged, (size_t)n, s->cache.req_time,
 				    (int64_t)evl_time()) < 0)
 		return 0;
-	/* The 304 has no body: the server connection is free again. */
-	buf_consume(&srv->ibuf, rc);
-	reusable = s->srv_reusable && s->req_sent && !srv->conn.eof &&
-		   buf_empty(&srv->ibuf);
-	s->srv = NULL;
-	s->res.in = NULL;
-	if (reusable)
-		srv_release(srv, s->sess->cfg->server_idle_pconn_timeout);
-	else
-		srv_close(srv);
+	settle_304(s, rc);
 	s->cache.found = NULL;
 	s->cache.cond = 0;
 	store_touch(o, evl_now());
 	cache_hit_start(s, o, "TCP_REFRESH_UNMODIFIED");
+	return 1;
+}
+
+int
+cache_304_retry(struct stream *s, const struct h1_resp *resp,
+		const struct h1_info *info, size_t rc)
+{
+	struct cobj *o = s->cache.found;
+
+	if (!s->cache.cond || o == NULL || resp->status != 304 ||
+	    cache_304_selects(o->head.hdr, o->head.nhdr, resp->hdr,
+			      resp->nhdr, 1))
+		return 0;
+	/* A 304 that does not select the stored response (another
+	 * validator: the object changed, or the server has several) cannot
+	 * refresh it, and the client, which sent no conditions, cannot be
+	 * given a 304 (RFC 9111 4.3.4): the request goes again without the
+	 * cache's conditions, once (cache.cond is cleared). */
+	log_msg(LOG_INFO, "%s: the server's 304 does not match the stored "
+		"copy's validators; asking again without conditions",
+		s->url);
+	store_unref(o);
+	s->cache.found = NULL;
+	s->cache.cond = 0;
+	(void)req_del_field(s, "If-None-Match");
+	(void)req_del_field(s, "If-Modified-Since");
+	s->srv_reusable = !info->conn_close &&
+			  (resp->minor == 1 || info->conn_keepalive);
+	settle_304(s, rc);
+	s->req.hd_sent = 0;
+	s->req_sent = 0;
+	strm_set_state(s, STRM_PREPARE);
+	srv_acquire(s);
 	return 1;
 }
 

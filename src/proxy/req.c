@@ -95,6 +95,35 @@ req_add_field(struct stream *s, struct str name, struct str value)
 }
 
 int
+req_del_field(struct stream *s, const char *name)
+{
+	struct buf *b = &s->req.hd;
+	size_t nlen = strlen(name), gone;
+	char *line, *eol, *end;
+	int n = 0;
+
+	line = memchr(buf_head(b), '\n', buf_len(b));
+	while (line != NULL) {
+		line++;
+		end = buf_tail(b);
+		eol = memchr(line, '\n', (size_t)(end - line));
+		if (eol == NULL || eol - line <= 1)
+			break;		/* the empty line */
+		if ((size_t)(eol - line) > nlen && line[nlen] == ':' &&
+		    strncasecmp(line, name, nlen) == 0) {
+			gone = (size_t)(eol + 1 - line);
+			memmove(line, eol + 1, (size_t)(end - (eol + 1)));
+			b->tail -= gone;
+			n++;
+			line--;		/* the previous line's LF */
+			continue;
+		}
+		line = eol;
+	}
+	return n;
+}
+
+int
 req_set_host(struct stream *s, struct str value)
 {
 	struct buf *b = &s->req.hd;

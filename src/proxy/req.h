@@ -40,6 +40,9 @@ int req_set_form(struct stream *s, int absolute);
 /* Insert "name: value" at the end of the request head for the server.
  * 0, or -ENOSPC when it does not fit. */
 int req_add_field(struct stream *s, struct str name, struct str value);
+/* Remove every "name:" field from the request head for the server.
+ * Returns how many were removed. */
+int req_del_field(struct stream *s, const char *name);
 /* Replace the value of the Host field of the head for the server (add
  * one when there is none). 0, or -1 when it does not fit. */
 int req_set_host(struct stream *s, struct str value);

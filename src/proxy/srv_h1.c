@@ -340,6 +340,8 @@ srv_parse_resp(struct stream *s)
 	}
 	if (reforward(s, resp.status))
 		return 1;
+	if (cache_304_retry(s, &resp, &info, (size_t)rc))
+		return 1;
 	if (resp.status == 101 && !s->upgrade) {
 		strm_error(s, 502, "ERR_INVALID_RESP",
 			   "The server switched protocols unasked.");

@@ -13,7 +13,9 @@ and keeps their header fields (to see the validators the cache added).
 A path with etag= answers 304 (with the same fields, no body) to a
 matching If-None-Match; one with bare_304=True answers any conditional
 request with a 304 that has no fields at all (no validators: as Python's
-http.server does). vary_body=NAME makes the body depend on the
+http.server does); one with odd_304=ETAG answers any If-None-Match with
+a 304 carrying that ETag (a server that changed, or one of several
+servers that disagree, answering 304 all the same). vary_body=NAME makes the body depend on the
 request's field NAME (for Vary tests).
 """
 
@@ -54,6 +56,8 @@ class _Handler(BaseHTTPRequestHandler):
         if r.get("bare_304") and (self.headers.get("If-None-Match") or
                                   self.headers.get("If-Modified-Since")):
             status, hdrs = 304, []
+        if r.get("odd_304") and self.headers.get("If-None-Match"):
+            status, hdrs = 304, [("ETag", r["odd_304"])]
         if self.command != "GET" and self.command != "HEAD" and \
                 r.get("unsafe_status"):
             status = r["unsafe_status"]

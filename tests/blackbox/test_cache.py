@@ -435,6 +435,38 @@ def test_revalidation_answered_by_a_304_without_validators(tproxyd,
         "TCP_REFRESH_UNMODIFIED/200"]
 
 
+def test_revalidation_answered_by_a_304_for_another_validator(tproxyd,
+                                                             corigin):
+    """The cache revalidates with the stored ETag "1"; the server answers
+    304 with ETag "9": not the stored object, so it cannot be refreshed,
+    and the client (who sent no condition) must not get a 304. tproxyd
+    asks again without conditions and the client gets the server's
+    current object, which is stored in place of the old one."""
+    corigin.set("/odd", body=b"one", etag='"1"',
+                headers=[("Cache-Control", "max-age=0")])
+    p = tproxyd(MEM)
+    assert get(p, corigin.url("/odd")).body == b"one"
+    corigin.set("/odd", body=b"two", etag='"2"', odd_304='"9"',
+                headers=[("Cache-Control", "max-age=0")])
+    r = get(p, corigin.url("/odd"))
+    assert r.status == 200 and r.body == b"two", r
+    reqs = corigin.requests("/odd")
+    assert len(reqs) == 3, reqs
+    assert reqs[1].get("If-None-Match") == '"1"'
+    assert "If-None-Match" not in reqs[2] and \
+        "If-Modified-Since" not in reqs[2], reqs[2]
+    # Stored: the next revalidation uses the new ETag.
+    corigin.set("/odd", body=b"two", etag='"2"',
+                headers=[("Cache-Control", "max-age=0")])
+    r = get(p, corigin.url("/odd"))
+    assert r.status == 200 and r.body == b"two", r
+    assert corigin.requests("/odd")[-1].get("If-None-Match") == '"2"'
+    assert corigin.count("/odd") == 4
+    assert wait_codes(p, corigin.url("/odd"), 3) == [
+        "TCP_MISS/200", "TCP_REFRESH_MODIFIED/200",
+        "TCP_REFRESH_UNMODIFIED/200"]
+
+
 def test_no_cache_memory_means_no_cache(tproxyd, corigin):
     corigin.set("/z", body=b"z", headers=FRESH)
     p = tproxyd(["cache_mem 0"])
