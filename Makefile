@@ -70,6 +70,7 @@ LIBS     := -lev -lcares -lcap -lssl -lcrypto -lm
 # linked into the unit tests too.
 SRCS     := $(sort $(wildcard src/*/*.c))
 MAIN_SRCS := src/proc/main.c src/proc/setup.c src/proc/upgrade.c \
+             src/proc/upgrade_report.c \
              src/proc/master.c src/proc/serve.c
 LIB_SRCS := $(filter-out $(MAIN_SRCS),$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)

@@ -65,6 +65,11 @@ usage(FILE *f)
 		TPROXYD_CONF);
 }
 
+/* How long -k upgrade waits for the outcome: the running tproxyd checks
+ * the configuration with both programs (up to 30 s) before it starts the
+ * new one. */
+#define UPGRADE_WAIT 90.0
+
 /* -k ACTION: signal the instance whose pid file the configuration names. */
 static int
 signal_running(const char *action)
@@ -78,6 +83,7 @@ signal_running(const char *action)
 	struct cfg *c;
 	size_t i;
 	pid_t pid;
+	int fd = -1, rc;
 
 	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
 		if (strcmp(action, acts[i].name) == 0)
@@ -110,12 +116,30 @@ signal_running(const char *action)
 		return 1;
 	}
 	cfg_unref(c);
+	/* -k upgrade waits for the running tproxyd to say how it went. */
+	if (acts[i].sig == SIGUSR2) {
+		fd = upgrade_listen(pid);
+		if (fd == -EADDRINUSE) {
+			fprintf(stderr, "tproxyd: another 'tproxyd -k upgrade' "
+				"is waiting for pid %ld\n", (long)pid);
+			return 1;
+		}
+		if (fd < 0)
+			fprintf(stderr, "tproxyd: cannot wait for the outcome "
+				"(%s): see cache.log\n", strerror(-fd));
+	}
 	if (kill(pid, acts[i].sig) < 0) {
 		fprintf(stderr, "tproxyd: cannot signal pid %ld: %s\n",
 			(long)pid, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return 1;
 	}
-	return 0;
+	if (fd < 0)
+		return 0;
+	rc = upgrade_wait(fd, pid, UPGRADE_WAIT);
+	close(fd);
+	return rc;
 }
 
 static int

@@ -310,7 +310,7 @@ master_upgrade(void)
 	inherit_exec_undo(fds, n);
 	unsetenv(UPGRADE_KIDS_ENV);
 	upgrade_env(0);
-	log_msg(LOG_CRIT, "ERROR: -k upgrade: cannot execute %s: %s; still "
+	upgrade_refuse("cannot execute %s: %s; still "
 		"running version %s", proc.exe_path, strerror(-rc),
 		TPROXYD_VERSION);
 keep:
@@ -369,14 +369,23 @@ master_run(void)
 		 * finish their connections. */
 		for (k = 0; k < (unsigned)nold_kids; k++)
 			kill(old_kids[k], SIGUSR2);
-		if (nold_kids > 0)
+		if (nold_kids > 0) {
 			log_msg(LOG_CRIT, "Upgrade: the new workers serve; "
 				"the %d of the previous version finish their "
 				"connections", nold_kids);
-	}
-	else	/* systemd's start times out: the workers cannot serve */
+			upgrade_report(1, "%s", TPROXYD_VERSION);
+		}
+	} else {
+		/* systemd's start times out: the workers cannot serve */
 		log_msg(LOG_CRIT, "WARNING: not every worker could open its "
 			"ports; not telling systemd tproxyd is ready");
+		if (nold_kids > 0)
+			upgrade_report(0, "version %s started, but not every "
+				       "one of its workers could open its "
+				       "ports; the previous version's "
+				       "workers go on serving",
+				       TPROXYD_VERSION);
+	}
 	daemon_ready(0);
 	wd = notify_watchdog_interval();
 	wd_next = now_mono() + wd;
@@ -476,6 +485,8 @@ master_run(void)
 		case SIGUSR2:
 			if (!stopping)
 				master_upgrade();
+			else
+				upgrade_refuse("tproxyd is shutting down");
 			break;
 		default:	/* SIGTERM, SIGINT: the kids drain and exit */
 			if (!stopping) {

@@ -120,6 +120,22 @@ void kid_drain(void);
  * proc.drainer_pid) once it is done. */
 void upgrade_watch_drainer(void);
 
+/* ---- upgrade_report.c: what -k upgrade hears back ---- */
+
+/* In the running tproxyd: tell a waiting "tproxyd -k upgrade" that the
+ * new program serves (ok: 1; the text is its version) or why not. */
+void upgrade_report(int ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Log "ERROR: -k upgrade: TEXT" and report TEXT as the refusal. */
+void upgrade_refuse(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* In "tproxyd -k upgrade", before signalling pid: where its report will
+ * come. Returns the descriptor, or -errno. */
+int upgrade_listen(pid_t pid);
+/* Wait up to timeout seconds for pid's report; print it. Returns the
+ * command's exit status: 0 upgraded, 1 not (refused, stopped, silent). */
+int upgrade_wait(int fd, pid_t pid, double timeout);
+
 /* ---- master.c: the master of workers ---- */
 
 /* At start-up: whether this program was executed by -k upgrade of a

@@ -267,8 +267,11 @@ signal_cb(struct evl_signal *s)
 		rotate_cache_log();
 		break;
 	case SIGUSR2:	/* -k upgrade */
-		if (shutting_down)
+		if (shutting_down) {
+			if (proc.kid == 0)
+				upgrade_refuse("tproxyd is shutting down");
 			break;
+		}
 		if (proc.kid > 0)	/* from the new master: drain */
 			kid_drain();
 		else
@@ -328,8 +331,10 @@ serve(void)
 	/* Started by -k upgrade: the signals were held across execve(). */
 	handled_signals(&held);
 	sigprocmask(SIG_UNBLOCK, &held, NULL);
-	if (proc.drainer_pid > 0)
+	if (proc.drainer_pid > 0) {
 		upgrade_watch_drainer();
+		upgrade_report(1, "%s", TPROXYD_VERSION);
+	}
 	evl_timer_init(&tick, tick_cb, NULL);
 	evl_timer_arm(&tick, 1.0);
 	if (notify_watchdog_interval() > 0) {

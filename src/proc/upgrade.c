@@ -46,12 +46,12 @@ static int
 upgrade_program(void)
 {
 	if (proc.exe_path[0] == '\0') {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: the program file of this "
+		upgrade_refuse("the program file of this "
 			"process is unknown; still running");
 		return -1;
 	}
 	if (access(proc.exe_path, X_OK) < 0) {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: %s: %s; still running",
+		upgrade_refuse("%s: %s; still running",
 			proc.exe_path, strerror(errno));
 		return -1;
 	}
@@ -75,14 +75,16 @@ check_new_program(void)
 	ssize_t r;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		upgrade_refuse("pipe: %s", strerror(errno));
 		return -1;
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: fork: %s",
+		upgrade_refuse("fork: %s",
 			strerror(errno));
 		return -1;
 	}
@@ -125,7 +127,7 @@ check_new_program(void)
 		;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
-	log_msg(LOG_CRIT, "ERROR: -k upgrade: %s %s %d on %s; not upgrading, "
+	upgrade_refuse("%s %s %d on %s; not upgrading, "
 		"still running version %s", proc.exe_path, WIFEXITED(st) ?
 		"-k parse exited with status" : "-k parse died from signal",
 		WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), proc.conf_path,
@@ -173,7 +175,7 @@ upgrade_check(void)
 	print_msgs(&m, 1);
 	cfg_msgs_free(&m);
 	if (c == NULL) {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: %s has errors; not "
+		upgrade_refuse("%s has errors; not "
 			"upgrading, still running version %s", proc.conf_path,
 			TPROXYD_VERSION);
 		return -1;
@@ -182,14 +184,14 @@ upgrade_check(void)
 	     uses_wccp_gre(c) ? 2 : 0;
 	cfg_unref(c);
 	if (rc == 1) {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: changing workers needs "
+		upgrade_refuse("changing workers needs "
 			"a restart; not upgrading");
 		return -1;
 	}
 	if (rc == 2) {
 		/* Its raw socket and TUN device are opened while privileged
 		 * (CAP_NET_ADMIN), which the new program would not be. */
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: WCCPv2 GRE forwarding "
+		upgrade_refuse("WCCPv2 GRE forwarding "
 			"needs privileges this tproxyd gave up at start-up; "
 			"restart tproxyd instead; not upgrading");
 		return -1;
@@ -307,7 +309,7 @@ upgrade(void)
 		fds[n++] = l->fd;
 	n += udp_fds(fds + n, INHERIT_MAX - n);
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: pipe: %s",
+		upgrade_refuse("pipe: %s",
 			strerror(errno));
 		goto keep;
 	}
@@ -317,7 +319,7 @@ upgrade(void)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		log_msg(LOG_CRIT, "ERROR: -k upgrade: fork: %s",
+		upgrade_refuse("fork: %s",
 			strerror(errno));
 		close(p[0]);
 		close(p[1]);
@@ -359,7 +361,7 @@ upgrade(void)
 	inherit_exec_undo(fds, n);
 	unsetenv(UPGRADE_ENV);
 	upgrade_env(0);
-	log_msg(LOG_CRIT, "ERROR: -k upgrade: cannot execute %s: %s; still "
+	upgrade_refuse("cannot execute %s: %s; still "
 		"running version %s", proc.exe_path, strerror(-saved),
 		TPROXYD_VERSION);
 keep:

@@ -252,9 +252,11 @@ def upgrade_under_load(make_daemon, tmp_path, origin, lines, label):
         time.sleep(1.0)                 # the download is under way
         d.install(tmp_path / "tproxyd-new")
         r = d.upgrade()
+        # The command returns once the new program serves, and says so.
         assert r.returncode == 0, (r.stdout, r.stderr)
-        wait_for(lambda: "Starting tproxyd version %s" % new in d.log(), 10,
-                 "the new version's start line", show=d.diagnostics)
+        assert "pid %d runs version %s now" % (pid, new) in r.stdout, \
+            (r.stdout, r.stderr)
+        assert "Starting tproxyd version %s" % new in d.log()
         if workers:
             # The previous workers drain once the new ones serve.
             wait_for(lambda: "Upgrade: the new workers serve" in d.log(),
@@ -401,12 +403,64 @@ def test_upgrade_refused_with_wccp_gre(make_daemon, origin):
                      "wccp2_service_info 80 protocol=tcp flags=src_ip_hash "
                      "priority=240 ports=80"])
     pid = d.proc.pid
-    assert d.upgrade().returncode == 0
-    wait_for(lambda: "WCCPv2 GRE forwarding needs privileges" in d.log(),
-             10, "the refusal", show=d.diagnostics)
+    r = d.upgrade()
+    assert r.returncode == 1 and "not upgraded: WCCPv2 GRE forwarding " \
+        "needs privileges" in r.stderr, (r.stdout, r.stderr)
+    assert "WCCPv2 GRE forwarding needs privileges" in d.log()
     assert d.alive() and d.proc.pid == pid
     assert d.log().count("Starting tproxyd version") == 1
     assert curl(d.port, origin.url("/bytes/10")).status == 200
+
+
+def test_upgrade_command_says_why_not(make_daemon, tmp_path, origin):
+    """`tproxyd -k upgrade` waits for the running tproxyd's answer: the
+    reason of a refusal on stderr and exit status 1, whatever other
+    processes send it; a second command while one waits is refused."""
+    d = make_daemon([])
+    pid = d.proc.pid
+    where = "\0tproxyd-upgrade-%d" % pid
+    # Another local process pretending to be tproxyd is not listened to.
+    stop = threading.Event()
+
+    def forge():
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        while not stop.wait(0.02):
+            try:
+                s.sendto(b"ok 6.6.6", where)
+            except OSError:
+                pass
+        s.close()
+    t = threading.Thread(target=forge, daemon=True)
+    t.start()
+    try:
+        # A changed number of workers needs a restart.
+        good = d.conf.read_text()
+        d.conf.write_text(good + "workers 2\n")
+        r = d.upgrade()
+    finally:
+        stop.set()
+        t.join()
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "tproxyd: not upgraded: changing workers needs a restart" in \
+        r.stderr and "6.6.6" not in r.stdout + r.stderr, (r.stdout, r.stderr)
+    d.conf.write_text(good)
+    # One command at a time.
+    held = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    held.bind(where)
+    try:
+        r = d.upgrade()
+    finally:
+        held.close()
+    assert r.returncode == 1 and "another 'tproxyd -k upgrade' is " \
+        "waiting for pid %d" % pid in r.stderr, (r.stdout, r.stderr)
+    assert d.alive() and d.log().count("Starting tproxyd version") == 1
+    assert d.log().count("Upgrade: checking") == 1
+    assert curl(d.port, origin.url("/bytes/10")).status == 200
+    # And once nothing is in the way, it upgrades (same version here).
+    r = d.upgrade()
+    assert r.returncode == 0 and "pid %d runs version" % pid in r.stdout, \
+        (r.stdout, r.stderr)
+    assert d.alive() and d.proc.pid == pid
 
 
 def test_debian_postinst_hands_over(make_daemon, tmp_path, origin):
@@ -446,6 +500,16 @@ def test_debian_postinst_hands_over(make_daemon, tmp_path, origin):
     assert p.returncode == 0, p
     assert "has errors" in p.stderr and "keeps the previous version" in \
         p.stderr, p.stderr
+    assert d.alive() and d.proc.pid == pid
+    # One the running tproxyd refuses (a changed number of workers): the
+    # reason is printed, the package still installs.
+    d.conf.write_text(d.conf.read_text().replace("no_such_directive 1\n",
+                                                 "workers 2\n"))
+    p = subprocess.run([str(script), "configure", "0.0.9"], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p
+    assert "not upgraded: changing workers needs a restart" in p.stderr \
+        and "still running the previous version" in p.stderr, p.stderr
     assert d.alive() and d.proc.pid == pid
 
 
