@@ -50,6 +50,12 @@ static int kid_ready_fd = -1;
  * same sockets with the connections waiting in their queues. */
 static int *kid_fds;
 static size_t kid_nfds;
+/* The configuration kid_fds was opened for (its ports, layout_nport of
+ * them), and the number of workers, fixed until a restart. proc.cur is
+ * the configuration in force: a worker started or restarted gets it. */
+static struct cfg *layout;
+static size_t layout_nport;
+static unsigned nkids;
 /* -k upgrade with workers: the previous version's workers (in the new
  * master), told to drain once the new ones serve. */
 #define UPGRADE_KIDS_ENV "TPROXYD_UPGRADE_KIDS"
@@ -101,7 +107,7 @@ kid_main(unsigned kid, const sigset_t *oldmask)
 	for (i = 0; i < kid_nfds; i++) {
 		if (kid_fds[i] < 0)
 			continue;	/* a port gone (master_drop_ports()) */
-		if (i / proc.cur->nport == kid - 1)
+		if (i / layout_nport == kid - 1)
 			inherit_add(kid_fds[i]);
 		else
 			close(kid_fds[i]);
@@ -148,7 +154,7 @@ kids_signal(int sig)
 {
 	unsigned k;
 
-	for (k = 1; k <= proc.cur->workers; k++)
+	for (k = 1; k <= nkids; k++)
 		if (kid_pid[k] > 0)
 			kill(kid_pid[k], sig);
 }
@@ -235,6 +241,26 @@ master_open_sockets(void)
 		}
 	}
 	kid_nfds = n;
+	layout = cfg_ref(proc.cur);
+	layout_nport = proc.cur->nport;
+	nkids = proc.cur->workers;
+	return 0;
+}
+
+/* Whether c has a port like p (same address, mode and wildcard). */
+static int
+has_port(const struct cfg *c, const struct cfg_port *p)
+{
+	const struct cfg_port *q;
+	size_t j;
+
+	for (j = 0; j < c->nport; j++) {
+		q = &c->port[j];
+		if (p->mode == q->mode && p->wildcard == q->wildcard &&
+		    sa_equal((const struct sockaddr *)&p->addr,
+			     (const struct sockaddr *)&q->addr))
+			return 1;
+	}
 	return 0;
 }
 
@@ -244,26 +270,60 @@ master_open_sockets(void)
 static void
 master_drop_ports(const struct cfg *c)
 {
-	const struct cfg_port *p, *q;
-	size_t i, j, k;
+	size_t i, k;
 
-	for (i = 0; i < proc.cur->nport; i++) {
-		p = &proc.cur->port[i];
-		for (j = 0; j < c->nport; j++) {
-			q = &c->port[j];
-			if (p->mode == q->mode && p->wildcard == q->wildcard &&
-			    sa_equal((const struct sockaddr *)&p->addr,
-				     (const struct sockaddr *)&q->addr))
-				break;
-		}
-		if (j < c->nport)
+	for (i = 0; i < layout_nport; i++) {
+		if (has_port(c, &layout->port[i]))
 			continue;
-		for (k = 0; k < proc.cur->workers; k++) {
-			if (kid_fds[k * proc.cur->nport + i] >= 0)
-				close(kid_fds[k * proc.cur->nport + i]);
-			kid_fds[k * proc.cur->nport + i] = -1;
+		for (k = 0; k < nkids; k++) {
+			if (kid_fds[k * layout_nport + i] >= 0)
+				close(kid_fds[k * layout_nport + i]);
+			kid_fds[k * layout_nport + i] = -1;
 		}
 	}
+}
+
+/*
+ * -k reconfigure with workers: make c (checked, the workers told) the
+ * configuration of every worker started from now on, as the running ones
+ * each read the file themselves. Not when a worker could not apply it:
+ * without an http_port, or with a new port that cannot be opened (then
+ * the running workers keep their configuration, and so do those
+ * restarted). Takes c over (unreferenced when not kept).
+ */
+static void
+master_adopt(struct cfg *c)
+{
+	const char *why = NULL;
+	char err[256];
+	size_t j;
+	int fd;
+
+	if (cfg_http_ports(c) == 0)
+		why = "it has no http_port";
+	for (j = 0; why == NULL && j < c->nport; j++) {
+		if (has_port(layout, &c->port[j]))
+			continue;
+		/* A port the workers will open themselves: can they? */
+		fd = lsn_socket(&c->port[j], err, sizeof(err));
+		if (fd < 0)
+			why = err;
+		else
+			close(fd);
+	}
+	if (why != NULL) {
+		log_msg(LOG_CRIT, "WARNING: the new configuration cannot be "
+			"applied (%s); a restarted worker runs the previous "
+			"one", why);
+		cfg_unref(c);
+		return;
+	}
+	/* The number of workers changes only with a restart. */
+	c->workers = nkids;
+	reconfigure_cache_log(proc.cur, c);
+	log_set_level(c->debug_level);
+	cfg_unref(proc.cur);
+	proc.cur = c;
 }
 
 /*
@@ -288,7 +348,7 @@ master_upgrade(void)
 		if (kid_fds[i] >= 0)
 			fds[n++] = kid_fds[i];
 	text[0] = '\0';
-	for (k = 1; k <= proc.cur->workers; k++)
+	for (k = 1; k <= nkids; k++)
 		if (kid_pid[k] > 0 && used < sizeof(text) - 12)
 			used += (size_t)snprintf(text + used,
 						 sizeof(text) - used, "%s%ld",
@@ -355,16 +415,16 @@ master_run(void)
 	if (pipe2(p, O_CLOEXEC) < 0)
 		p[0] = p[1] = -1;
 	kid_ready_fd = p[1];
-	for (k = 1; k <= proc.cur->workers; k++)
+	for (k = 1; k <= nkids; k++)
 		if (kid_spawn(k, &old) < 0)
 			return 1;
 	if (p[1] >= 0)
 		close(p[1]);
 	kid_ready_fd = -1;
-	log_msg(LOG_CRIT, "Started %u workers", proc.cur->workers);
-	if (wait_kids_ready(p[0], proc.cur->workers)) {
+	log_msg(LOG_CRIT, "Started %u workers", nkids);
+	if (wait_kids_ready(p[0], nkids)) {
 		notify_send("READY=1\nSTATUS=serving with %u workers\n",
-			    proc.cur->workers);
+			    nkids);
 		/* -k upgrade: the new workers serve; the previous ones
 		 * finish their connections. */
 		for (k = 0; k < (unsigned)nold_kids; k++)
@@ -410,10 +470,10 @@ master_run(void)
 		switch (si.si_signo) {
 		case SIGCHLD:
 			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-				for (k = 1; k <= proc.cur->workers; k++)
+				for (k = 1; k <= nkids; k++)
 					if (kid_pid[k] == pid)
 						break;
-				if (k > proc.cur->workers) {
+				if (k > nkids) {
 					for (k = 0; k < (unsigned)nold_kids;
 					     k++)
 						if (old_kids[k] == pid)
@@ -468,12 +528,13 @@ master_run(void)
 				notify_send("READY=1\n");
 				break;
 			}
-			if (c->workers != proc.cur->workers)
+			if (c->workers != nkids)
 				log_msg(LOG_CRIT, "WARNING: changing workers "
 					"needs a restart; keeping %u",
-					proc.cur->workers);
+					nkids);
 			master_drop_ports(c);
-			cfg_unref(c);
+			/* Before the workers open a new port (its check). */
+			master_adopt(c);
 			kids_signal(SIGHUP);
 			notify_send("READY=1\n");
 			break;
@@ -492,7 +553,7 @@ master_run(void)
 			if (!stopping) {
 				log_msg(LOG_CRIT, "Preparing for shutdown: "
 					"stopping %u workers",
-					proc.cur->workers);
+					nkids);
 				notify_send("STOPPING=1\n");
 			}
 			stopping = 1;
@@ -500,7 +561,7 @@ master_run(void)
 			break;
 		}
 		if (stopping) {
-			for (alive = 0, k = 1; k <= proc.cur->workers; k++)
+			for (alive = 0, k = 1; k <= nkids; k++)
 				alive += kid_pid[k] > 0;
 			if (alive == 0)
 				break;

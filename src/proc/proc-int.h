@@ -78,6 +78,8 @@ void set_hostname(const struct cfg *c);
 int open_cache_log(const struct cfg *c, int stderr_level);
 /* How cache_log is named in messages. */
 const char *cache_log_name(const struct cfg *c);
+/* -k reconfigure: reopen cache_log when c names another one than old. */
+void reconfigure_cache_log(const struct cfg *old, const struct cfg *c);
 
 /* ---- serve.c: a serving process ---- */
 

@@ -164,15 +164,7 @@ reconfigure(void)
 		cfg_unref(c);
 		return;
 	}
-	/* Reopen a log only when its path changed (-k rotate reopens). */
-	if ((c->cache_log_syslog != proc.cur->cache_log_syslog ||
-	     (c->cache_log && (proc.cur->cache_log == NULL ||
-			       strcmp(c->cache_log,
-				      proc.cur->cache_log) != 0))) &&
-	    (c->cache_log || c->cache_log_syslog) &&
-	    open_cache_log(c, -2) < 0)
-		log_msg(LOG_CRIT, "WARNING: cannot open cache_log %s",
-			cache_log_name(c));
+	reconfigure_cache_log(proc.cur, c);
 	/* The access_log lines belong to c: reopen them all. */
 	alog_open(c);
 	log_set_level(c->debug_level);

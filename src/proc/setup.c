@@ -230,3 +230,17 @@ cache_log_name(const struct cfg *c)
 	return c->cache_log_syslog ? "syslog" : c->cache_log ? c->cache_log :
 		"stderr";
 }
+
+void
+reconfigure_cache_log(const struct cfg *old, const struct cfg *c)
+{
+	/* Only when it changed (-k rotate reopens). */
+	if (c->cache_log_syslog == old->cache_log_syslog &&
+	    (c->cache_log == NULL || (old->cache_log != NULL &&
+				      strcmp(c->cache_log,
+					     old->cache_log) == 0)))
+		return;
+	if ((c->cache_log || c->cache_log_syslog) && open_cache_log(c, -2) < 0)
+		log_msg(LOG_CRIT, "WARNING: cannot open cache_log %s",
+			cache_log_name(c));
+}

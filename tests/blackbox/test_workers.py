@@ -80,6 +80,39 @@ def test_workers_share_restart_reload_and_stop(tproxyd, origin):
         assert not _alive(k), "worker %d still running" % k
 
 
+def test_restarted_worker_runs_the_reconfigured_configuration(tproxyd,
+                                                             origin):
+    """A worker the master restarts after -k reconfigure serves the
+    configuration now in force, not the one tproxyd started with: its
+    ports (one added, one removed) and its rules (here via off)."""
+    main, gone, added = free_port(), free_port(), free_port()
+    p = tproxyd(["workers 2", "http_port 127.0.0.1:%d" % main,
+                 "http_port 127.0.0.1:%d" % gone], port=main)
+    master = p.proc.pid
+    assert poll(lambda: len(kids(master)) == 2, 5), kids(master)
+    r = curl(main, origin.url("/headers"))
+    assert r.status == 200 and b"tproxyd" in r.body.lower(), r.body
+    p.write_config(["workers 2", "http_port 127.0.0.1:%d" % main,
+                    "http_port 127.0.0.1:%d" % added, "via off"])
+    assert p.run_k("reconfigure").returncode == 0
+    assert poll(lambda: p.cache_log.read_text().count(
+        "Reconfiguring tproxyd") == 2, 5), p.cache_log.read_text()
+    # Both workers restarted, one after the other.
+    p.kid_signals_sent.add(signal.SIGKILL)     # not a crash
+    for n, victim in enumerate(kids(master)):
+        subprocess.run(["kill", "-9", str(victim)], check=True)
+        assert poll(lambda: p.cache_log.read_text().count(
+            "restarting it") == n + 1 and len(kids(master)) == 2 and
+            victim not in kids(master), 5), p.cache_log.read_text()
+    assert poll(lambda: listener_pids(added) == set(kids(master)), 5), \
+        (listener_pids(added), kids(master))
+    assert listener_pids(gone) == set(), listener_pids(gone)
+    for port in (main, added) * 6:
+        r = curl(port, origin.url("/headers"))
+        assert r.status == 200 and b"tproxyd" not in r.body.lower(), \
+            (port, r.body)
+
+
 def _alive(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
