@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/inherit.h"
@@ -73,6 +74,7 @@ inherit_load(void)
 {
 	const char *text = getenv(INHERIT_ENV);
 	int fds[INHERIT_MAX], n, i, type;
+	struct stat st;
 	socklen_t len;
 
 	if (text == NULL)
@@ -82,9 +84,10 @@ inherit_load(void)
 	unsetenv(INHERIT_ENV);
 	for (i = 0; i < n; i++) {
 		len = sizeof(type);
-		/* Only sockets: a wrong number must not make us close or
-		 * use some other file. */
-		if (getsockopt(fds[i], SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		/* Only sockets and devices (WCCPv2 GRE's TUN device): a wrong
+		 * number must not make us close or use some other file. */
+		if (getsockopt(fds[i], SOL_SOCKET, SO_TYPE, &type, &len) < 0 &&
+		    (fstat(fds[i], &st) < 0 || !S_ISCHR(st.st_mode)))
 			continue;
 		/* Our own helpers must not inherit them in turn. */
 		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
@@ -133,6 +136,22 @@ inherit_take(int type, const struct sockaddr *addr,
 		    !sa_equal((struct sockaddr *)&ss, addr))
 			continue;
 		if (ok != NULL && !ok(fd, arg))
+			continue;
+		pool[i] = pool[--npool];
+		return fd;
+	}
+	return -1;
+}
+
+int
+inherit_take_if(int (*ok)(int fd, const void *arg), const void *arg)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < npool; i++) {
+		fd = pool[i];
+		if (!ok(fd, arg))
 			continue;
 		pool[i] = pool[--npool];
 		return fd;

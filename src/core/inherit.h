@@ -2,7 +2,8 @@
 /*
  * inherit.h - listening sockets handed from a running tproxyd to the new
  * program it starts on -k upgrade (the same socket objects, so that no
- * connection waiting in an accept queue is lost).
+ * connection waiting in an accept queue is lost), and WCCPv2 GRE's raw
+ * socket and TUN device (made with privileges the new program lacks).
  *
  * The old program clears close-on-exec on its listening sockets and names
  * them in the environment (INHERIT_ENV, "3,4,7"); the new one takes each
@@ -41,6 +42,9 @@ int inherit_active(void);
  */
 int inherit_take(int type, const struct sockaddr *addr,
 		 int (*ok)(int fd, const void *arg), const void *arg);
+/* Take out of the pool the first descriptor (a socket or a device) for
+ * which ok(fd, arg) says yes. Returns it, now the caller's, or -1. */
+int inherit_take_if(int (*ok)(int fd, const void *arg), const void *arg);
 /* Close what is left in the pool (ports no longer configured). Returns
  * how many were closed. */
 size_t inherit_close_rest(void);

@@ -293,6 +293,13 @@ run(int foreground, int debug_level)
 	log_close();
 	return rc;
 fail:
+	/* Started by -k upgrade: the command waiting hears it too. */
+	if (inherit_active())
+		upgrade_report(0, "version %s could not start, and tproxyd "
+			       "stops (the previous version finishes its "
+			       "connections): %s says why", TPROXYD_VERSION,
+			       proc.cur ? cache_log_name(proc.cur) :
+			       "the output above");
 	daemon_ready(1);
 	return 1;
 }

@@ -35,6 +35,7 @@
 #include "log/log.h"
 #include "proxy/proxy.h"
 #include "stats/stats.h"
+#include "wccp/gre.h"
 #include "wccp/wccp2.h"
 
 #define MAX_KIDS 64
@@ -347,6 +348,7 @@ master_upgrade(void)
 	for (i = 0; i < kid_nfds && n < INHERIT_MAX; i++)
 		if (kid_fds[i] >= 0)
 			fds[n++] = kid_fds[i];
+	n += wccp2_gre_fds(fds + n, INHERIT_MAX - n);
 	text[0] = '\0';
 	for (k = 1; k <= nkids; k++)
 		if (kid_pid[k] > 0 && used < sizeof(text) - 12)

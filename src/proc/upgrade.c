@@ -34,6 +34,7 @@
 #include "log/log.h"
 #include "proxy/proxy.h"
 #include "udp/udp.h"
+#include "wccp/gre.h"
 #include "wccp/wccp2.h"
 
 /* In the new program: polls for the end of the old one. */
@@ -180,7 +181,7 @@ upgrade_check(void)
 			TPROXYD_VERSION);
 		return -1;
 	}
-	rc = c->workers != proc.cur->workers ? 1 : uses_wccp_gre(proc.cur) ||
+	rc = c->workers != proc.cur->workers ? 1 : !uses_wccp_gre(proc.cur) &&
 	     uses_wccp_gre(c) ? 2 : 0;
 	cfg_unref(c);
 	if (rc == 1) {
@@ -190,8 +191,9 @@ upgrade_check(void)
 	}
 	if (rc == 2) {
 		/* Its raw socket and TUN device are opened while privileged
-		 * (CAP_NET_ADMIN), which the new program would not be. */
-		upgrade_refuse("WCCPv2 GRE forwarding "
+		 * (CAP_NET_ADMIN), which the new program would not be; once
+		 * open, they are handed over (wccp2_gre_fds()). */
+		upgrade_refuse("turning WCCPv2 GRE forwarding on "
 			"needs privileges this tproxyd gave up at start-up; "
 			"restart tproxyd instead; not upgrading");
 		return -1;
@@ -308,6 +310,7 @@ upgrade(void)
 	for (l = proc.listeners; l != NULL && n < INHERIT_MAX; l = l->next)
 		fds[n++] = l->fd;
 	n += udp_fds(fds + n, INHERIT_MAX - n);
+	n += wccp2_gre_fds(fds + n, INHERIT_MAX - n);
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		upgrade_refuse("pipe: %s",
 			strerror(errno));

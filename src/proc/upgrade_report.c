@@ -129,6 +129,30 @@ recv_from(int fd, pid_t pid, char *buf, size_t size)
 	return 0;
 }
 
+/* Whether pid has exited (gone, or a zombie its parent has not reaped:
+ * kill() still finds those). */
+static int
+exited(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t n;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return 0;	/* cannot tell */
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "PID (COMM) STATE ...": COMM may hold anything but ends at the
+	 * last ')'. */
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
 int
 upgrade_wait(int fd, pid_t pid, double timeout)
 {
@@ -138,7 +162,7 @@ upgrade_wait(int fd, pid_t pid, double timeout)
 	ssize_t r;
 
 	while (now_mono() < deadline) {
-		if (kill(pid, 0) < 0 && errno == ESRCH) {
+		if (exited(pid)) {
 			fprintf(stderr, "tproxyd: the running tproxyd (pid "
 				"%ld) stopped during the upgrade; its "
 				"cache.log or the journal says why\n",

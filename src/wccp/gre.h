@@ -150,6 +150,11 @@ wccp2_flow_returns(int v)
  */
 int wccp2_gre_open(const struct cfg *c, char *err, size_t size);
 
+/* -k upgrade: the open raw socket and TUN device, for the new program
+ * (which takes them over in wccp2_gre_open()). Returns how many were put
+ * in fds (0 or 2). */
+size_t wccp2_gre_fds(int *fds, size_t max);
+
 /* Where the systemd drop-in that grants what GRE forwarding needs is
  * installed (for messages). */
 #define WCCP2_GRE_DROPIN_HINT \

@@ -30,7 +30,9 @@
  * Privileges: socket(SOCK_RAW) needs CAP_NET_RAW and creating the TUN
  * device CAP_NET_ADMIN, so wccp2_gre_open() runs before the privilege
  * drop (the single process in wccp2_start(); the master of several
- * workers explicitly, kid1 inheriting the descriptors). A reconfigure
+ * workers explicitly, kid1 inheriting the descriptors). -k upgrade hands
+ * both to the new program (wccp2_gre_fds(), take_over()), which needs
+ * neither capability then. A reconfigure
  * keeps them open (wccp2_gre_pause() + wccp2_gre_start()), and the flow
  * table with them. Sending returned packets uses the same raw socket;
  * the sock_diag socket needs no privilege and is opened by whichever
@@ -53,10 +55,12 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config/config.h"
+#include "core/inherit.h"
 #include "event/loop.h"
 #include "log/log.h"
 #include "stats/stats.h"
@@ -228,6 +232,77 @@ tun_open(char *err, size_t size)
 	return fd;
 }
 
+/* -k upgrade: whether fd is the previous program's raw GRE socket. */
+static int
+is_raw_gre(int fd, const void *arg)
+{
+	int t, proto;
+	socklen_t len = sizeof(t);
+
+	(void)arg;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &len) < 0 ||
+	    t != SOCK_RAW)
+		return 0;
+	len = sizeof(proto);
+	return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
+	       proto == IPPROTO_GRE;
+}
+
+/* -k upgrade: whether fd is the previous program's TUN device. */
+static int
+is_our_tun(int fd, const void *arg)
+{
+	struct ifreq ifr;
+	struct stat st;
+
+	(void)arg;
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode))
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	return ioctl(fd, TUNGETIFF, &ifr) == 0 &&
+	       strcmp(ifr.ifr_name, WCCP2_GRE_TUN_NAME) == 0;
+}
+
+/* -k upgrade: take the raw socket and the TUN device over from the
+ * previous program (which made them with privileges this one may not
+ * have). The device is up and configured already. */
+static void
+take_over(void)
+{
+	int raw, tun;
+
+	if (g.raw >= 0 || g.tun >= 0)
+		return;
+	raw = inherit_take_if(is_raw_gre, NULL);
+	tun = inherit_take_if(is_our_tun, NULL);
+	if (raw < 0 || tun < 0) {
+		if (raw >= 0)
+			close(raw);
+		if (tun >= 0)
+			close(tun);
+		return;
+	}
+	fcntl(raw, F_SETFL, fcntl(raw, F_GETFL) | O_NONBLOCK);
+	fcntl(tun, F_SETFL, fcntl(tun, F_GETFL) | O_NONBLOCK);
+	g.raw = raw;
+	g.tun = tun;
+	g.ifindex = if_nametoindex(WCCP2_GRE_TUN_NAME);
+	log_msg(LOG_CRIT, "Upgrade: WCCPv2 GRE forwarding goes on with the "
+		"previous version's raw socket and %s", WCCP2_GRE_TUN_NAME);
+}
+
+size_t
+wccp2_gre_fds(int *fds, size_t max)
+{
+	size_t n = 0;
+
+	if (g.raw >= 0 && g.tun >= 0 && max >= 2) {
+		fds[n++] = g.raw;
+		fds[n++] = g.tun;
+	}
+	return n;
+}
+
 int
 wccp2_gre_open(const struct cfg *c, char *err, size_t size)
 {
@@ -235,6 +310,8 @@ wccp2_gre_open(const struct cfg *c, char *err, size_t size)
 
 	if (!uses_gre(c))
 		return 0;
+	if (inherit_active())
+		take_over();
 	if (g.raw < 0) {
 		g.raw = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			       IPPROTO_GRE);

@@ -392,21 +392,38 @@ def test_upgrade_reconciles_ports_and_survives_repeats(make_daemon,
     assert curl(main, origin.url("/bytes/10")).status == 200
 
 
-def test_upgrade_refused_with_wccp_gre(make_daemon, origin):
+GRE = ["wccp2_router 127.0.0.1", "wccp2_forwarding_method gre",
+       "wccp2_return_method gre", "wccp2_service dynamic 80",
+       "wccp2_service_info 80 protocol=tcp flags=src_ip_hash "
+       "priority=240 ports=80"]
+
+
+def test_upgrade_with_wccp_gre(make_daemon, origin):
     """WCCPv2 GRE forwarding's raw socket and TUN device are made while
-    privileged: the upgrade is refused (restart instead), the old program
-    serves on."""
-    d = make_daemon(["wccp2_router 127.0.0.1",
-                     "wccp2_forwarding_method gre",
-                     "wccp2_return_method gre",
-                     "wccp2_service dynamic 80",
-                     "wccp2_service_info 80 protocol=tcp flags=src_ip_hash "
-                     "priority=240 ports=80"])
+    privileged: the new program takes them over (the device stays the
+    same). Turning GRE forwarding on by an upgrade is refused (it needs
+    the privileges given up at start-up), the old program serves on.
+    (The data plane across an upgrade: test_wccp2.py's upgrade_case.)"""
+    d = make_daemon(GRE)
     pid = d.proc.pid
+    wait_for(lambda: "GRE forwarding: decapsulating" in d.log(), 10,
+             "GRE forwarding", show=d.diagnostics)
+    idx = socket.if_nametoindex("tpxwccp0")
     r = d.upgrade()
-    assert r.returncode == 1 and "not upgraded: WCCPv2 GRE forwarding " \
-        "needs privileges" in r.stderr, (r.stdout, r.stderr)
-    assert "WCCPv2 GRE forwarding needs privileges" in d.log()
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert "Upgrade: WCCPv2 GRE forwarding goes on with the previous " \
+        "version's raw socket and tpxwccp0" in d.log()
+    assert d.alive() and d.proc.pid == pid
+    assert socket.if_nametoindex("tpxwccp0") == idx
+    assert curl(d.port, origin.url("/bytes/10")).status == 200
+    assert d.stop() == []
+
+    d = make_daemon([], name="d2")
+    pid = d.proc.pid
+    d.conf.write_text(d.conf.read_text() + "\n".join(GRE) + "\n")
+    r = d.upgrade()
+    assert r.returncode == 1 and "not upgraded: turning WCCPv2 GRE " \
+        "forwarding on needs privileges" in r.stderr, (r.stdout, r.stderr)
     assert d.alive() and d.proc.pid == pid
     assert d.log().count("Starting tproxyd version") == 1
     assert curl(d.port, origin.url("/bytes/10")).status == 200

@@ -871,6 +871,46 @@ def drain_case(t, c1):
         cl2.p.stdin.close()
 
 
+def upgrade_case(t, c1, cl, port):
+    """-k upgrade with GRE forwarding: the new program takes the raw
+    socket and the TUN device over (it could not make them: privileges
+    are given up at start-up). A transfer in progress in the previous
+    version ends well, the connection older than the cache is still
+    returned to the router, a new one is served."""
+    def ifindex():
+        p = t.run(t.c1, ["ip", "-j", "link", "show", "tpxwccp0"])
+        assert p.returncode == 0, p.stderr
+        return json.loads(p.stdout)[0]["ifindex"]
+    before = ifindex()
+    cl2 = LineDriver(t.popen(t.cl, [PY, str(HERE / "keepalive_client.py"),
+                                    "--connect", "%s:80" % SRV],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+    try:
+        assert cl2.read()["connected"]
+        cl2.send("GET /slow/3000")
+        harness.wait_for(lambda: any(
+            r["path"] == "/slow/3000" for r in origin_records(t)), 10,
+            "the slow request at the origin")
+        p = t.run(t.c1, [harness.require_tproxyd(), "-k", "upgrade", "-f",
+                         str(c1.conf)], timeout=100)
+        assert p.returncode == 0 and "runs version" in p.stdout, (
+            p.stdout, p.stderr, c1.diagnostics())
+        c1.wait_cache("Upgrade: WCCPv2 GRE forwarding goes on with the "
+                      "previous version's raw socket and tpxwccp0", 5)
+        assert ifindex() == before
+        r = cl2.read(15)
+        assert r["ok"] and r.get("body") == "slow\n", r
+    finally:
+        cl2.p.stdin.close()
+    r = cl.cmd("GET /peer")
+    assert peer_of(r) == (CLI, port), r
+    p = t.run(t.cl, ["curl", "-sS", "--noproxy", "*", "--max-time",
+                     "10", "http://%s/peer" % SRV], timeout=20)
+    assert p.returncode == 0, "curl after the upgrade: %s\n%s" % (
+        p.stderr, c1.diagnostics())
+    assert json.loads(p.stdout)["addr"] == CLI, p.stdout
+
+
 def peer_of(r):
     """(address, port) the origin saw, from a /peer answer."""
     assert r["ok"], r
@@ -886,7 +926,8 @@ def test_gre_return_keeps_older_connections(dtopo, tmp_path, ret):
     connection is served by the cache. With `wccp2_return_method l2`
     (which tproxyd cannot do with GRE forwarding) nothing is returned,
     the cache's kernel resets the old connection: the check that this
-    test depends on packet return."""
+    test depends on packet return. With GRE return, the cache is then
+    upgraded (upgrade_case) and shut down (drain_case)."""
     t = dtopo
     start_origin(t)
     cache_kernel_side(t, t.c1, "tpxwccp0")
@@ -979,6 +1020,7 @@ def test_gre_return_keeps_older_connections(dtopo, tmp_path, ret):
             c1.wait_cache("WCCPv2 GRE: returning to router %s a packet of "
                           "%s:%d -> %s:80 (service 80)" % (RTR, CLI, port,
                                                            SRV), 5)
+            upgrade_case(t, c1, cl, port)
             drain_case(t, c1)
         c1.wait_cache("WCCPv2 GRE: first redirected packet", 5)
     finally:

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/inherit.h"
@@ -181,6 +182,40 @@ test_load_skips_non_sockets(void **state)
 	close(p[1]);
 }
 
+static int
+is_chr(int fd, const void *arg)
+{
+	struct stat st;
+
+	(void)arg;
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+/* WCCPv2 GRE's TUN device crosses an upgrade too: a device is kept (a
+ * character device: /dev/null here), taken by what it is, never by an
+ * address. */
+static void
+test_load_keeps_devices(void **state)
+{
+	char text[64];
+	int dev, s;
+
+	(void)state;
+	dev = open("/dev/null", O_RDWR | O_CLOEXEC);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(dev >= 0 && s >= 0);
+	snprintf(text, sizeof(text), "%d,%d", dev, s);
+	setenv(INHERIT_ENV, text, 1);
+	assert_int_equal(inherit_load(), 2);
+	assert_int_equal(fcntl(dev, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	assert_int_equal(inherit_take_if(is_chr, NULL), dev);
+	assert_int_equal(inherit_take_if(is_chr, NULL), -1);
+	/* The socket was not taken: closed with the rest. */
+	assert_int_equal(inherit_close_rest(), 1);
+	assert_true(fcntl(s, F_GETFD) < 0);
+	close(dev);
+}
+
 int
 main(void)
 {
@@ -189,6 +224,7 @@ main(void)
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_pool_take_by_address_and_type),
 		cmocka_unit_test(test_load_skips_non_sockets),
+		cmocka_unit_test(test_load_keeps_devices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
