@@ -175,7 +175,8 @@ unit: deps-test $(UT_BINS) $(FUZZ_REPLAY)
 # (namespaces, systemd, faults) mostly wait for clients to time out: they
 # run beside it too, a file per worker, two at a time (a file's tests share
 # host state such as UFW's files). Their reports follow the main one.
-WCCP_TESTS := tests/blackbox/test_wccp2.py tests/blackbox/test_wccp_systemd.py
+WCCP_TESTS := tests/blackbox/test_wccp2.py tests/blackbox/test_wccp2_data.py \
+	      tests/blackbox/test_wccp_systemd.py
 CTL_TESTS  := $(sort $(wildcard tests/blackbox/test_tproxyctl*.py \
 		tests/blackbox/test_doctor_*.py \
 		tests/blackbox/test_side_by_side.py))

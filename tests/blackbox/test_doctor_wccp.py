@@ -2,7 +2,7 @@
 """
 test_doctor_wccp.py - `tproxyctl doctor` on a cache behind a WCCPv2 router
 (tools/tproxyctl/doctor/wccp.c), with the router simulator of
-test_wccp2.py (wccp_router.py) in namespaces:
+wccp_env.py (wccp_router.py) in namespaces:
 
     <prefix>-cl (curl)          <prefix>-wr                 <prefix>-sv
     c0 198.18.1.2/24 ---- rc 198.18.1.1    rs 198.18.2.1 ---- s0 198.18.2.2
@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE.parent / "netns"))
 
 import harness  # noqa: E402
 from intercept_env import NsTproxyd  # noqa: E402
-from test_wccp2 import (CLI, PY, RTR, SRV, SVC80, WccpDataTopology,  # noqa
+from wccp_env import (CLI, PY, RTR, SRV, SVC80, WccpDataTopology,  # noqa
                         _checked, read_state, start_origin, wait_state)
 
 CTL = str(harness.BUILD / "tproxyctl")

@@ -403,7 +403,7 @@ def test_upgrade_with_wccp_gre(make_daemon, origin):
     privileged: the new program takes them over (the device stays the
     same). Turning GRE forwarding on by an upgrade is refused (it needs
     the privileges given up at start-up), the old program serves on.
-    (The data plane across an upgrade: test_wccp2.py's upgrade_case.)"""
+    (The data plane across an upgrade: test_wccp2_data.py's upgrade_case.)"""
     d = make_daemon(GRE)
     pid = d.proc.pid
     wait_for(lambda: "GRE forwarding: decapsulating" in d.log(), 10,

@@ -2,7 +2,7 @@
 """
 test_wccp_systemd.py - WCCPv2 GRE forwarding under the installed
 tproxyd.service, run by a real systemd (systemd_boot.py: systemd-nspawn
-boots this machine's /usr in the cache's namespace of test_wccp2.py's
+boots this machine's /usr in the cache's namespace of wccp_env.py's
 topology, the router simulator in the router's).
 
 As installed (User=proxy, CAP_NET_RAW only, PrivateDevices=yes) GRE
@@ -22,7 +22,7 @@ import pytest
 
 import harness
 import systemd_boot
-from test_wccp2 import (C1, SVC80, read_state, start_router,  # noqa: F401
+from wccp_env import (C1, SVC80, read_state, start_router,  # noqa: F401
                         wait_state, wtopo, _tshark)
 
 CONF_IN_UNIT = "/usr/local/etc/tproxyd/tproxyd.conf"
