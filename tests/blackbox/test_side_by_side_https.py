@@ -16,6 +16,9 @@ the port numbers), a bumping CA made here with openssl (key mode 0600)
 and Squid's peek-then-splice idiom:
 
     https_port 3130 tproxy ssl-bump cert=CA.crt key=CA.key
+    sslcrtd_program /usr/lib/squid/security_file_certgen -s DB -M 4MB
+    sslcrtd_children 2 startup=1 idle=1
+    tls_outgoing_options cafile=ORIGIN-CA.crt
     acl step1 at_step SslBump1
     ssl_bump peek step1
     ssl_bump splice all
@@ -24,14 +27,15 @@ Squid's kernel side is its TPROXY guide's, with the 443 rule beside the
 80 one and both kept off LAN 2 as the page says; tproxyd's is
 `tproxyctl setup` with the page's options, which diverts 443 too because
 the configuration has an https_port. Every connection (IPv4 and IPv6,
-from each client) is checked four ways: curl verifies the origin's
-certificate with the test CA the clients trust and gets the origin's own
-leaf (spliced: neither proxy's CA signed it); the origin saw the
-client's own address (both proxies spoof); the access.log of the proxy
-it went through has one CONNECT line of that client, in the format both
-write for a splice; the other proxy's has none (logs read after a marker
-request through each proxy's forward port has been logged, so an absent
-line is really absent). doctor with the page's options has no FAIL.
+from each client) is checked four ways: curl gets the origin's own leaf
+certificate (spliced: the clients trust the proxies' CA too, as where
+proxies bump, so only the leaf tells a bumped connection); the origin saw
+the client's own address (both proxies spoof); the access.log of the
+proxy it went through has that client's connection, in the lines each
+writes for a splice (check_lines); the other proxy's has none (logs read
+after a marker request through each proxy's forward port has been
+logged, so an absent line is really absent). doctor with the page's
+options has no FAIL and checks the 443 mapping.
 
 Also: setup refuses a 443 rule of Squid's left on LAN 2 (only its 80
 rule restricted), naming port 443, and changes nothing.
@@ -59,13 +63,16 @@ SRV = {4: SRV4, 6: SRV6}
 URLHOST = {4: SRV4, 6: "[%s]" % SRV6}
 
 
-def tls_lines(port, ca):
+def tls_lines(port, ca, pki):
     """The same TLS lines for both proxies, on their own port. Squid
     starts its certificate helpers even when every rule splices (and
     stops at once if their database is not there): they are configured
-    as a Squid installation has them, on a database made here."""
+    as a Squid installation has them, on a database made here. The
+    proxies trust the origin's CA, as they trust public CAs: were they
+    to bump, the clients would get a certificate they accept."""
     return ["https_port %d tproxy ssl-bump cert=%s key=%s" % (
                 port, ca / "bump.crt", ca / "bump.key"),
+            "tls_outgoing_options cafile=%s" % pki.ca,
             "sslcrtd_program %s -s %s -M 4MB" % (CERTGEN, ca / "ssl_db"),
             "sslcrtd_children 2 startup=1 idle=1",
             "acl step1 at_step SslBump1",
@@ -124,9 +131,14 @@ def tls_lans(run_prefix, request, tmp_path):
     ca = bump_ca(tmp_path / "bump")
     t, squid, tpd = make_two_lans(
         run_prefix, request, tmp_path,
-        squid_extra=tls_lines(SQUID_TLS, ca), squid_ports=(SQUID_TLS,),
-        tpd_extra=tls_lines(TPROXYD_TLS, ca), tpd_ports=(TPROXYD_TLS,))
+        squid_extra=tls_lines(SQUID_TLS, ca, pki), squid_ports=(SQUID_TLS,),
+        tpd_extra=tls_lines(TPROXYD_TLS, ca, pki), tpd_ports=(TPROXYD_TLS,))
     start_nginx(t, tmp_path / "nginx", pki)
+    # The clients trust the proxies' CA too, as where proxies bump: a
+    # bumped connection would verify, only its certificate tells.
+    pki.clients_ca = tmp_path / "clients-ca.pem"
+    pki.clients_ca.write_text(pki.ca.read_text() +
+                              (ca / "bump.crt").read_text())
     return t, squid, tpd, pki
 
 
@@ -149,7 +161,7 @@ class TlsScene(Scene):
 
     def get_tls(self, client, fam):
         """curl https://good.example/peer from a client, no proxy, the
-        name resolved to the origin, verified with the clients' test CA;
+        name resolved to the origin, verified with the clients' CAs;
         returns (the address the origin saw, sha256 of the leaf curl
         got)."""
         ns = self.t.cli if client == 1 else self.t.cli2
@@ -157,7 +169,7 @@ class TlsScene(Scene):
         p = self.t.run(ns, [
             "curl", "-sS", "--noproxy", "*", "--max-time", "5",
             "--resolve", "%s:443:%s" % (NAME, URLHOST[fam]),
-            "--cacert", str(self.pki.ca), "-o", str(body),
+            "--cacert", str(self.pki.clients_ca), "-o", str(body),
             "-w", "%{certs}", "https://%s/peer" % NAME], timeout=20)
         assert p.returncode == 0, "client %d, IPv%d: %s" % (client, fam,
                                                              p.stderr)
