@@ -201,17 +201,19 @@ class TlsScene(Scene):
                     "client %d over IPv%d got another certificate than the "
                     "origin's: bumped, not spliced" % (client, fam))
         # A tunnel is logged when it closes, which the proxy may see a
-        # moment after curl exits: wait for the expected lines, then for
-        # the markers, after which a missing line is really missing.
+        # moment after curl exits: wait for the expected tunnel lines,
+        # then for the markers, after which a missing line is really
+        # missing.
         lines = {"squid": self.squid.access_lines,
                  "tproxyd": self.tpd.access_lines}
         start = dict(self.seen)
         for client in (1, 2):
             for fam in FAMILIES:
                 name = expect[client]
-                harness.poll(lambda: connect_lines(
-                    lines[name]()[start[name]:], ADDR[client, fam]), 10,
-                    interval=0.1)
+                harness.poll(lambda: any(
+                    e["code"] == "TCP_TUNNEL" for e in connect_lines(
+                        lines[name]()[start[name]:], ADDR[client, fam])),
+                    10, interval=0.1)
         logs = {k: self.new_lines(k, v) for k, v in self.logs().items()}
         problems = []
         for client in (1, 2):
