@@ -27,7 +27,8 @@ the ACCEPT line that keeps tproxyd's mark out of Squid's DIVERT.
 
 Everything runs in per-run namespaces, every wait has a deadline, and
 the topology's cleanup stops Squid, tproxyd and the origin and removes
-the namespaces.
+the namespaces. The same for HTTPS (port 443, spliced):
+test_side_by_side_https.py, on make_two_lans() and Scene.
 """
 
 import itertools
