@@ -27,9 +27,11 @@ the ACCEPT line that keeps tproxyd's mark out of Squid's DIVERT.
 
 Everything runs in per-run namespaces, every wait has a deadline, and
 the topology's cleanup stops Squid, tproxyd and the origin and removes
-the namespaces.
+the namespaces. The same for HTTPS (port 443, spliced):
+test_side_by_side_https.py, on make_two_lans() and Scene.
 """
 
+import itertools
 import json
 import os
 import signal
@@ -64,9 +66,10 @@ class NsSquid:
     """Debian's Squid in the router namespace, `squid -N -f CONF` (no
     daemon, no kids), with its pid file, logs and core dump directory in
     dir. Started as root as Debian's unit starts it; it drops to the
-    user proxy itself."""
+    user proxy itself. extra: more squid.conf lines; ports: more ports
+    to wait for."""
 
-    def __init__(self, t, d):
+    def __init__(self, t, d, extra=(), ports=()):
         self.t = t
         self.d = Path(d)
         self.d.mkdir(parents=True, exist_ok=True)
@@ -92,7 +95,8 @@ class NsSquid:
             "shutdown_lifetime 0 seconds",
             "visible_hostname %s" % harness.VISIBLE_HOSTNAME,
             "dns_nameservers 127.0.0.1",
-        ]) + "\n")
+        ] + list(extra)) + "\n")
+        self.ports = (SQUID_PORT, SQUID_FWD) + tuple(ports)
         self.proc = None
 
     def start(self):
@@ -102,7 +106,7 @@ class NsSquid:
                                  stdout=open(self.d / "stdout", "wb"),
                                  stderr=open(self.d / "stderr", "wb"))
         try:
-            for port in (SQUID_PORT, SQUID_FWD):
+            for port in self.ports:
                 self.t.wait_listen(self.t.rtr, port, timeout=20,
                                    proc=self.proc)
         except netns.TopologyError as e:
@@ -147,10 +151,13 @@ IPT = {4: "iptables", 6: "ip6tables"}
 LOCAL = {4: "0.0.0.0/0", 6: "::/0"}
 
 
-def squid_rules(t, op, tproxy_only=(), socket_only=(), keep_mark=None):
+def squid_rules(t, op, tproxy_only=(), socket_only=(), keep_mark=None,
+                https_port=None):
     """Squid's TPROXY guide ("iptables Configuration", "Routing
-    Configuration"), for both families; op "add" or "del". The TPROXY
-    rule (tproxy_only) and separately the -m socket (DIVERT) rule
+    Configuration"), for both families; op "add" or "del". https_port:
+    also its TPROXY rule of port 443 to that port (the guide's https_port
+    ... tproxy ssl-bump). The TPROXY rules (tproxy_only) and separately
+    the -m socket (DIVERT) rule
     (socket_only) can be restricted to some input interfaces (["-i",
     "r0"], ["!", "-i", "r2"]), as doc/migrating.md says for side by side;
     keep_mark: first in PREROUTING, accept packets carrying that mark
@@ -164,20 +171,24 @@ def squid_rules(t, op, tproxy_only=(), socket_only=(), keep_mark=None):
             must(t, r, ipt + (["-I"] if op == "add" else ["-D"]) + keep)
         sock = ["PREROUTING", "-p", "tcp"] + list(socket_only) + [
             "-m", "socket", "-j", "DIVERT"]
-        tpx = ["PREROUTING", "-p", "tcp"] + list(tproxy_only) + [
-            "--dport", "80", "-j", "TPROXY", "--tproxy-mark", "0x1/0x1",
-                "--on-port", str(SQUID_PORT)]
+        tpx = [["PREROUTING", "-p", "tcp"] + list(tproxy_only) + [
+            "--dport", str(dport), "-j", "TPROXY", "--tproxy-mark",
+            "0x1/0x1", "--on-port", str(port)]
+            for dport, port in ((80, SQUID_PORT), (443, https_port))
+            if port]
         if op == "add":
             must(t, r, ipt + ["-N", "DIVERT"])
             must(t, r, ipt + ["-A", "DIVERT", "-j", "MARK", "--set-mark",
                               "1"])
             must(t, r, ipt + ["-A", "DIVERT", "-j", "ACCEPT"])
             must(t, r, ipt + ["-A"] + sock)
-            must(t, r, ipt + ["-A"] + tpx)
+            for rule in tpx:
+                must(t, r, ipt + ["-A"] + rule)
             must(t, r, ["ip", "-%d" % f, "rule", "add", "fwmark", "1",
                         "lookup", "100"])
         else:
-            must(t, r, ipt + ["-D"] + tpx)
+            for rule in tpx:
+                must(t, r, ipt + ["-D"] + rule)
             must(t, r, ipt + ["-D"] + sock)
             must(t, r, ipt + ["-F", "DIVERT"])
             must(t, r, ipt + ["-X", "DIVERT"])
@@ -333,28 +344,36 @@ class Scene:
         return not_pass(checks)
 
 
-@pytest.fixture
-def two_lans(run_prefix, request, tmp_path):
+_lans = itertools.count()
+
+
+def make_two_lans(run_prefix, request, tmp_path, squid_extra=(),
+                  squid_ports=(), tpd_extra=(), tpd_ports=()):
     """Two client LANs behind one router, the origin, Squid (not yet
-    intercepting) and tproxyd on port 3139."""
+    intercepting) and tproxyd on port 3139; *_extra, *_ports: more
+    configuration lines and the ports they open."""
     harness.require_root("namespaces, netfilter, Squid")
     assert os.path.exists(SQUID), "Debian's squid package is not installed"
-    n = getattr(two_lans, "_count", 0)
-    two_lans._count = n + 1
-    t = netns.TwoClientTopology("%ss%d" % (run_prefix, n))
+    t = netns.TwoClientTopology("%ss%d" % (run_prefix, next(_lans)))
     request.addfinalizer(t.cleanup_checked)
     t.setup()
     start_origin(t, [SRV4, SRV6])
     start_stub_dns(t)
     squid_routing(t)
-    squid = NsSquid(t, tmp_path / "squid").start()
+    squid = NsSquid(t, tmp_path / "squid", squid_extra, squid_ports).start()
     tpd = NsTproxyd(t, t.rtr, tmp_path / "tproxyd", [
         "http_port %d tproxy" % TPROXYD_PORT,
         "http_port 127.0.0.1:%d" % TPROXYD_FWD,
         "http_access allow all",
-    ], ports=(TPROXYD_PORT, TPROXYD_FWD)).start()
+    ] + list(tpd_extra), ports=(TPROXYD_PORT, TPROXYD_FWD) + tuple(
+        tpd_ports)).start()
     t.checks.append(tpd.stop)
     return t, squid, tpd
+
+
+@pytest.fixture
+def two_lans(run_prefix, request, tmp_path):
+    return make_two_lans(run_prefix, request, tmp_path)
 
 
 SAME_FIELDS = ("code", "status", "method", "user", "hier", "peer", "type")

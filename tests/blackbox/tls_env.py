@@ -135,11 +135,12 @@ def fixed_bytes(n, seed=13):
 # ---------------------------------------------------------------------------
 
 class Pki:
-    """A test CA and one leaf per LEAVES entry, made with openssl in dir.
-    ca: the CA certificate file; cert(name), key(name): a leaf's files;
-    fingerprint(name): sha256 hex of the leaf's DER."""
+    """A test CA and one leaf per entry of leaves ({name: SANs}; default
+    LEAVES), made with openssl in dir. ca: the CA certificate file;
+    cert(name), key(name): a leaf's files; fingerprint(name): sha256 hex
+    of the leaf's DER."""
 
-    def __init__(self, d):
+    def __init__(self, d, leaves=None):
         self.dir = Path(d)
         self.dir.mkdir(parents=True, exist_ok=True)
         # tproxyd reads the CA (tls_outgoing_options cafile=) as its
@@ -156,7 +157,7 @@ class Pki:
                     "-subj", "/O=tproxyd tests/CN=tproxyd test CA",
                     "-addext", "basicConstraints=critical,CA:TRUE",
                     "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
-        for name, sans in LEAVES.items():
+        for name, sans in (LEAVES if leaves is None else leaves).items():
             csr = self.dir / (name + ".csr")
             ext = self.dir / (name + ".ext")
             ext.write_text(
