@@ -179,7 +179,7 @@ WCCP_TESTS := tests/blackbox/test_wccp2.py tests/blackbox/test_wccp2_data.py \
 	      tests/blackbox/test_wccp_systemd.py
 CTL_TESTS  := $(sort $(wildcard tests/blackbox/test_tproxyctl*.py \
 		tests/blackbox/test_doctor_*.py \
-		tests/blackbox/test_side_by_side.py))
+		tests/blackbox/test_side_by_side*.py))
 # The rest of the suite: two files at a time (most tests wait on timers
 # and peers, not on the CPU); MAIN_JOBS=0 runs it in one process.
 MAIN_JOBS  ?= 2
