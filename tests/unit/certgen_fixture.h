@@ -170,7 +170,6 @@ verify(const struct tls_leaf *l, X509 *anchor, const char *host)
 	return rc;
 }
 
-
 static inline int
 setup(void)
 {

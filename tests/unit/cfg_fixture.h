@@ -41,7 +41,6 @@
 	}								\
 } while (0)
 
-
 static inline void
 dump_msgs(const struct cfg_msgs *m)
 {

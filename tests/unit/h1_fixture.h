@@ -48,7 +48,6 @@ assert_view(struct str v, const char *want)
 	assert_int_equal(v.len, strlen(want));
 }
 
-
 /*
  * Run one cmocka group with a test per table row. Every row struct starts
  * with its name, which becomes the test's name.

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test_config_load.c - squid.conf parsing, the table of
- * configurations and what loading each must give: every directive valid
- * and invalid, the "FILE:LINE: message" format, continuation lines.
+ * test_config_load.c - squid.conf parsing, the table of configurations
+ * and what loading each must give: every directive valid and invalid, the
+ * "FILE:LINE: message" format, continuation lines.
  */
 #include <stdarg.h>
 #include <stddef.h>

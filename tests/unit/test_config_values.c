@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test_config_values.c - squid.conf parsing, what lands in the
- * cfg: defaults, values, host names, marking, macros, acl values, units.
+ * test_config_values.c - squid.conf parsing, what lands in the cfg:
+ * defaults, values, host names, marking, macros, acl values, units.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -396,7 +396,6 @@ test_req_scan_resumes(void **state)
 	assert_int_equal(req.nhdr, 50);
 }
 
-
 /* h1_req_start_bad(): every prefix of a real request line can still be
  * one; other protocols are seen from their first bytes. */
 static const struct {

@@ -175,7 +175,6 @@ test_resp(void **state)
 	assert_int_equal(body.left, c->left);
 }
 
-
 /* ------------------------------------------------------------------ */
 /* h1_msg_info() on its own                                           */
 
