@@ -504,6 +504,16 @@ read_obj(struct cdisk *d, uint64_t f, uint64_t size, size_t bufsz)
 	return 0;
 }
 
+/* The event loop the helpers run, with its polling timer. */
+static inline int
+loop_init(void)
+{
+	if (evl_init() != 0)
+		return -1;
+	evl_timer_init(&poll_t, poll_cb, NULL);
+	return 0;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_dir, teardown_dir)
 
 #endif

@@ -134,6 +134,14 @@ fake_freeai(struct addrinfo *ai)
 	}
 }
 
+/* From now on the loader resolves host names with fake_gai(). */
+static inline void
+fake_resolver_use(void)
+{
+	cfg_getaddrinfo = fake_gai;
+	cfg_freeaddrinfo = fake_freeai;
+}
+
 /* text must load with no message at all. */
 static inline struct cfg *
 load_ok(const char *text)

@@ -364,8 +364,7 @@ main(void)
 		T(test_open_errors),
 	};
 
-	if (evl_init() != 0)
+	if (loop_init() != 0)
 		return 1;
-	evl_timer_init(&poll_t, poll_cb, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -329,7 +329,6 @@ main(void)
 		cmocka_unit_test(test_msgs_accumulate),
 	};
 
-	cfg_getaddrinfo = fake_gai;
-	cfg_freeaddrinfo = fake_freeai;
+	fake_resolver_use();
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

@@ -609,7 +609,6 @@ main(void)
 		cmocka_unit_test(test_units),
 	};
 
-	cfg_getaddrinfo = fake_gai;
-	cfg_freeaddrinfo = fake_freeai;
+	fake_resolver_use();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -258,21 +258,11 @@ int
 main(void)
 {
 	struct CMUnitTest t[64];
-	size_t i, n = 0;
+	size_t n = 0;
 
-	for (i = 0; i < NELEM(opt_cases); i++) {
-		t[n] = (struct CMUnitTest)ROW(test_ctx_options, opt_cases, i);
-		t[n++].name = opt_cases[i].name;
-	}
-	for (i = 0; i < NELEM(pair_cases); i++) {
-		t[n] = (struct CMUnitTest)ROW(test_pair, pair_cases, i);
-		t[n++].name = pair_cases[i].name;
-	}
-	for (i = 0; i < NELEM(mismatch_cases); i++) {
-		t[n] = (struct CMUnitTest)ROW(test_mismatch, mismatch_cases,
-		    i);
-		t[n++].name = mismatch_cases[i].name;
-	}
+	ROWS(test_ctx_options, opt_cases, t, n);
+	ROWS(test_pair, pair_cases, t, n);
+	ROWS(test_mismatch, mismatch_cases, t, n);
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_preread);
 	return _cmocka_run_group_tests("xprt_tls_handshake", t, n, setup,
 	    teardown);

@@ -509,14 +509,11 @@ int
 main(void)
 {
 	struct CMUnitTest t[64];
-	size_t i, n = 0;
+	size_t n = 0;
 
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_s_client);
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_curl);
-	for (i = 0; i < NELEM(peer_cases); i++) {
-		t[n] = (struct CMUnitTest)ROW(test_s_server, peer_cases, i);
-		t[n++].name = peer_cases[i].name;
-	}
+	ROWS(test_s_server, peer_cases, t, n);
 	t[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_keylog,
 	    NULL);
 	t[n++].name = "keylog-tls13";

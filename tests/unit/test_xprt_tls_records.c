@@ -210,14 +210,11 @@ int
 main(void)
 {
 	struct CMUnitTest t[64];
-	size_t i, n = 0;
+	size_t n = 0;
 
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_mib);
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_close_notify);
-	for (i = 0; i < NELEM(garbage_cases); i++) {
-		t[n] = (struct CMUnitTest)ROW(test_garbage, garbage_cases, i);
-		t[n++].name = garbage_cases[i].name;
-	}
+	ROWS(test_garbage, garbage_cases, t, n);
 	return _cmocka_run_group_tests("xprt_tls_records", t, n, setup,
 	    teardown);
 }

@@ -418,4 +418,13 @@ accept_leaf(struct conn *c, void *ctx, const struct cred *cr,
 #define ROW(fn, arr, i) \
 	cmocka_unit_test_prestate(fn, (void *)(uintptr_t)&arr[i])
 
+/* A test per row of arr appended to t (n of them so far), named after
+ * the row. */
+#define ROWS(fn, arr, t, n) do {					\
+	for (size_t i_ = 0; i_ < NELEM(arr); i_++) {			\
+		t[n] = (struct CMUnitTest)ROW(fn, arr, i_);		\
+		t[n++].name = arr[i_].name;				\
+	}								\
+} while (0)
+
 #endif
