@@ -515,13 +515,14 @@ clean:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-# tproxyctl's plan (pure) with its unit test. An explicit rule, so it takes
+# tproxyctl's plan (pure) with its unit tests. An explicit rule, so it takes
 # precedence over the $(B)/tests/test_% pattern rule above (which would link
 # src/ objects instead of tools/tproxyctl/ ones).
 CTL_PLAN_OBJS := $(addprefix $(B)/tools/tproxyctl/,plan.o nft.o ipt.o conf.o \
 		route.o sysctl.o util.o repair.o state.o watch_health.o)
-$(B)/tests/test_tproxyctl_plan: $(B)/tests/unit/test_tproxyctl_plan.o \
-		$(CTL_PLAN_OBJS)
+CTL_PLAN_TESTS := $(B)/tests/test_tproxyctl_plan_render \
+		$(B)/tests/test_tproxyctl_plan_opts
+$(CTL_PLAN_TESTS): $(B)/tests/%: $(B)/tests/unit/%.o $(CTL_PLAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 # doctor's route check, its pure part (the same reason for a rule).

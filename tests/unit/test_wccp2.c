@@ -765,8 +765,8 @@ static const struct cfg_case {
 	  "password must have 1 to 8 characters" },
 	{ "wccp2_service dynamic 80 secret\n", 1, "unknown option 'secret'" },
 	{ "wccp2_service bogus 80\n", 1, "expected 'standard' or 'dynamic'" },
-	/* Host names are resolved at load: test_config.c tests them with a
-	 * fake resolver, so that no test depends on DNS. */
+	/* Host names are resolved at load: test_config_values.c tests them
+	 * with a fake resolver, so that no test depends on DNS. */
 	{ "wccp2_router 198.18.3.300\n", 1, "t.conf:2: wccp2_router: invalid "
 	  "address '198.18.3.300'" },
 	{ "wccp2_router 2001:db8::1\n", 1, "WCCPv2 is IPv4 only" },
