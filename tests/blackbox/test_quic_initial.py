@@ -8,7 +8,8 @@ build/tests/quic_tool (tests/tools/quic_tool.c) feeds them to the reader,
 which must find the name the client was told to reach: a fresh name each
 run, so that nothing recorded earlier can pass for it. Run as root (the
 client resolves that name in a mount namespace of its own). The recorded
-flights of tests/data/quic/ are checked by tests/unit/test_quic.c.
+flights of tests/data/quic/ are checked by tests/unit/test_quic_rfc.c
+and test_quic_packets.c.
 """
 import importlib.util
 import os
