@@ -185,6 +185,17 @@ FAULTS = [
               "nft add rule ip qos pre iifname r0 meta mark set meta mark "
               "and 0xffffff00 or 0x10"),
           "path.marks", "timeout"),
+    # An OpenWrt fw4 `option set_mark` rule: fw4 writes `meta mark set
+    # 0x00000010`, the whole mark (the report shows the rule it makes), so
+    # no other --mark avoids it; here in a prerouting chain after setup's.
+    # The fix makes that chain accept packets with setup's mark first.
+    Fault("fw4_set_mark_whole",
+          "https://github.com/openwrt/openwrt/issues/9955",
+          _sh("nft add table inet fw4x && nft add chain inet fw4x "
+              "mangle_prerouting '{ type filter hook prerouting priority "
+              "mangle + 10; }' && nft add rule inet fw4x mangle_prerouting "
+              "iifname r0 meta mark set 0x10"),
+          "path.marks", "timeout"),
     # rp_filter drops the client only when the route back to it leaves by
     # another interface; on a VLAN interface lan.100 (sysctl key
     # net.ipv4.conf.lan/100.rp_filter).

@@ -107,5 +107,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)pp_fwmark_overlaps(used, used | 0x1, 0x1, 0x1);
 	pp_shell_quote(text, q, sizeof(q));
 	FUZZ_CHECK(memchr(q, '\0', sizeof(q)) != NULL);
+	/* A guard's bits are a mark that is its own mask, or none. */
+	mark = pp_ipt_guard(text);
+	FUZZ_CHECK(mark == 0 || strstr(text, " -m mark --mark ") != NULL);
+	if (pp_ipt_jump(text, q, sizeof(q)))
+		FUZZ_CHECK(q[0] != '\0' && strchr(q, ' ') == NULL &&
+			   memchr(q, '\0', sizeof(q)) != NULL);
 	return 0;
 }

@@ -241,6 +241,46 @@ test_nft_iif_and_guard(void **state)
 	}
 }
 
+static const struct {
+	const char *line, *jump;
+	uint32_t    guard;
+} iptg[] = {
+	{ "-A PREROUTING -m mark --mark 0x2/0x2 -j ACCEPT", "ACCEPT", 0x2 },
+	{ "-A DIVERT -m mark --mark 0xff00/0xff00 -j RETURN", "RETURN",
+	  0xff00 },
+	{ "-A PREROUTING -m mark --mark 0x1 -j ACCEPT", "ACCEPT", 0 },
+	{ "-A PREROUTING -m mark --mark 0x1/0x3 -j ACCEPT", "ACCEPT", 0 },
+	{ "-A PREROUTING -i r0 -m mark --mark 0x1/0x1 -j ACCEPT", "ACCEPT",
+	  0 },
+	{ "-A PREROUTING -m mark --mark 0x1/0x1 -j DROP", "DROP", 0 },
+	{ "-A PREROUTING -m mark --mark 0x1/0x1 -j ACCEPT -m comment", "ACCEPT",
+	  0 },
+	{ "-A PREROUTING -p tcp -m socket -j DIVERT", "DIVERT", 0 },
+	{ "-A PREROUTING -p tcp -g mwan3_hook", "mwan3_hook", 0 },
+	{ "-A DIVERT -j MARK --set-xmark 0x1/0xffffffff", "MARK", 0 },
+	{ "-A PREROUTING -p tcp", "", 0 },
+	{ "-N DIVERT", "", 0 },
+};
+
+static void
+test_ipt_guard_and_jump(void **state)
+{
+	char j[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(iptg) / sizeof(iptg[0]); i++) {
+		j[0] = '\0';
+		(void)pp_ipt_jump(iptg[i].line, j, sizeof(j));
+		if (strcmp(j, iptg[i].jump))
+			fail_msg("%s: jump '%s', want '%s'", iptg[i].line, j,
+				 iptg[i].jump);
+		if (pp_ipt_guard(iptg[i].line) != iptg[i].guard)
+			fail_msg("%s: guard 0x%x, want 0x%x", iptg[i].line,
+				 pp_ipt_guard(iptg[i].line), iptg[i].guard);
+	}
+}
+
 static void
 test_overlap_and_free(void **state)
 {
@@ -327,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_mark_bits),
 		cmocka_unit_test(test_nft_iif_and_guard),
+		cmocka_unit_test(test_ipt_guard_and_jump),
 		cmocka_unit_test(test_overlap_and_free),
 		cmocka_unit_test(test_sysctl_key_and_quote),
 	};

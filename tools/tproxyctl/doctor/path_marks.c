@@ -50,6 +50,9 @@ struct writer {
 	uint32_t bits;
 	int      fail;
 	int      sock;	/* a program's packets (SO_MARK), not a rule */
+	/* A rule's: the command that makes its chain leave packets with
+	 * our mark alone (the fix when it writes the whole mark). */
+	char     guard[200];
 };
 
 /* "mangle + 10;", "-140;", "filter;" */
@@ -149,19 +152,23 @@ nft_writers(struct writer *w, size_t max, const struct plan_opts *o)
 		if (skip || (s = strstr(q, "meta mark set ")) == NULL)
 			continue;
 		w[n].bits = pp_nft_mark_bits(s + 14);
-		if (!(w[n].bits & o->mask))
+		/* a chain that lets marked packets go first rewrites none
+		 * of ours */
+		if (!(w[n].bits & o->mask) || (guard & o->mask) == o->mask)
 			continue;
 		pp_nft_iifname(q, ifn, sizeof(ifn));
 		/* fail: decided below, once setup's priority is known; a
-		 * chain that lets marked packets go first, or a rule for an
-		 * interface no client uses, rewrites none of ours */
-		w[n].fail = base && pre && (guard & o->mask) != o->mask &&
-			(!ifn[0] || client_iface(o, ifn));
+		 * rule for an interface no client uses rewrites none of
+		 * ours */
+		w[n].fail = base && pre && (!ifn[0] || client_iface(o, ifn));
 		w[n].sock = 0;
 		prio_of[n] = prio;
 		snprintf(w[n].what, sizeof(w[n].what), "nft table %.40s "
 			 "chain %.40s%s: `%.80s`", table, chain, !base ? "" :
 			 pre ? " (prerouting)" : "", q);
+		snprintf(w[n].guard, sizeof(w[n].guard), "nft insert rule "
+			 "%.40s %.40s meta mark and 0x%08x == 0x%08x accept",
+			 table, chain, o->mask, o->mask);
 		n++;
 	}
 	for (i = 0; i < n; i++) {
@@ -179,41 +186,102 @@ nft_writers(struct writer *w, size_t max, const struct plan_opts *o)
 	return n;
 }
 
+/* A chain of iptables' mangle table and where PREROUTING jumps to it. */
+struct ipt_chain {
+	char name[64];
+	int  jump;	/* first PREROUTING rule that jumps here, or -1 */
+	int  guard;	/* a guard of ours seen in it so far */
+};
+
+static struct ipt_chain *
+ipt_chain(struct ipt_chain *c, size_t *n, size_t max, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(c[i].name, name))
+			return &c[i];
+	if (*n == max)
+		return NULL;
+	snprintf(c[*n].name, sizeof(c[*n].name), "%s", name);
+	c[*n].jump = -1;
+	c[*n].guard = 0;
+	return &c[(*n)++];
+}
+
+/* iptables' mangle rules writing our bits. One is left out when a guard
+ * (`-m mark --mark M/M -j ACCEPT` covering our mask) comes before it in
+ * its chain, or in PREROUTING before the jump to its chain (Squid's
+ * side-by-side recipe: the ACCEPT first, then `-m socket -j DIVERT`). */
 static size_t
-ipt_writers(struct writer *w, size_t max, const char *save)
+ipt_writers(struct writer *w, size_t max, const char *save,
+	    const struct plan_opts *o)
 {
 	char prog[32], *argv[] = { prog, (char *)"-t", (char *)"mangle",
 				   NULL };
+	struct ipt_chain ch[64];
 	struct sbuf out = { 0 };
 	const char *p;
-	size_t n = 0;
+	size_t n = 0, nch = 0;
+	int pass, pos, pre_guard = -1;
 
 	snprintf(prog, sizeof(prog), "%s", save);
 	if (run_cmd(argv, NULL, &out, NULL) != 0) {
 		sbuf_free(&out);
 		return 0;
 	}
-	for (p = sbuf_str(&out); *p && n < max;
-	     p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0)) {
-		char l[400], chain[64];
+	/* Pass 0: PREROUTING's guard and jumps; pass 1: the writers. */
+	for (pass = 0; pass < 2; pass++) {
+		pos = 0;
+		for (p = sbuf_str(&out); *p && n < max;
+		     p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0)) {
+			char l[400], chain[64], to[64];
+			struct ipt_chain *c;
+			int pre;
 
-		snprintf(l, sizeof(l), "%.*s", (int)strcspn(p, "\n"), p);
-		if (sscanf(l, "-A %63s", chain) != 1 ||
-		    !strncmp(chain, "TPROXYD_", 8))
-			continue;
-		w[n].bits = pp_ipt_mark_bits(l);
-		if (w[n].bits == 0)
-			continue;
-		/* Never a FAIL: with --backend iptables our chain comes
-		 * first and its TPROXY and ACCEPT end the mangle table for
-		 * the packets we divert; with nft, iptables' mangle hook has
-		 * the same priority as our chain, in no defined order. */
-		w[n].fail = 0;
-		w[n].sock = 0;
-		snprintf(w[n].what, sizeof(w[n].what), "%s: `%.120s`",
-			 save[2] == '6' ? "ip6tables -t mangle" :
-			 "iptables -t mangle", l);
-		n++;
+			snprintf(l, sizeof(l), "%.*s", (int)strcspn(p, "\n"),
+				 p);
+			if (sscanf(l, "-A %63s", chain) != 1 ||
+			    !strncmp(chain, "TPROXYD_", 8))
+				continue;
+			pre = !strcmp(chain, "PREROUTING");
+			pos++;
+			if (pass == 0) {
+				if (pre && pre_guard < 0 &&
+				    (pp_ipt_guard(l) & o->mask) == o->mask)
+					pre_guard = pos;
+				if (pre && pp_ipt_jump(l, to, sizeof(to)) &&
+				    (c = ipt_chain(ch, &nch, 64, to)) != NULL &&
+				    c->jump < 0)
+					c->jump = pos;
+				continue;
+			}
+			c = ipt_chain(ch, &nch, 64, chain);
+			if (c != NULL && (pp_ipt_guard(l) & o->mask) ==
+			    o->mask)
+				c->guard = 1;
+			w[n].bits = pp_ipt_mark_bits(l);
+			if (w[n].bits == 0 || (c != NULL && c->guard) ||
+			    (pre_guard > 0 && (pre ? pre_guard < pos :
+					       c != NULL && c->jump >
+					       pre_guard)))
+				continue;
+			/* Never a FAIL: with --backend iptables our chain
+			 * comes first and its TPROXY and ACCEPT end the
+			 * mangle table for the packets we divert; with nft,
+			 * iptables' mangle hook has the same priority as our
+			 * chain, in no defined order. */
+			w[n].fail = 0;
+			w[n].sock = 0;
+			snprintf(w[n].what, sizeof(w[n].what), "%s: `%.120s`",
+				 save[2] == '6' ? "ip6tables -t mangle" :
+				 "iptables -t mangle", l);
+			snprintf(w[n].guard, sizeof(w[n].guard), "%s -w -t "
+				 "mangle -I %s -m mark --mark 0x%x/0x%x -j "
+				 "ACCEPT", save[2] == '6' ? "ip6tables" :
+				 "iptables", chain, o->mask, o->mask);
+			n++;
+		}
 	}
 	sbuf_free(&out);
 	return n;
@@ -302,14 +370,15 @@ dr_path_marks(const struct plan_opts *o, const struct cfg *cf,
 	size_t n = 0, i, bad = 0;
 	uint32_t used = rule_bits, m;
 	int fail = 0, sock = 0;
-	char msg[600] = "", fix[600], mark[32];
+	char msg[600] = "", fix[600], mark[32], whole[600] = "";
 	const char *why;
 
+	memset(w, 0, sizeof(w));
 	n += nft_writers(w + n, 16, o);
 	if (o->families & PLAN_V4)
-		n += ipt_writers(w + n, 8, "iptables-save");
+		n += ipt_writers(w + n, 8, "iptables-save", o);
 	if (o->families & PLAN_V6)
-		n += ipt_writers(w + n, 8, "ip6tables-save");
+		n += ipt_writers(w + n, 8, "ip6tables-save", o);
 	n += sock_writers(w + n, 16, protected);
 	n += conf_writers(w + n, 8, cf, conf_path, protected);
 	for (i = 0; i < n; i++) {
@@ -325,6 +394,13 @@ dr_path_marks(const struct plan_opts *o, const struct cfg *cf,
 		if (w[i].fail && !fail)
 			sock = w[i].sock;
 		fail |= w[i].fail;
+		/* A rule setting the whole mark overwrites any --mark: the
+		 * fix is that its chain leaves ours alone. */
+		if (!w[i].sock && w[i].bits == 0xffffffffu && w[i].guard[0] &&
+		    !strstr(whole, w[i].guard))
+			snprintf(whole + strlen(whole), sizeof(whole) -
+				 strlen(whole), "%s%s", whole[0] ? " && " : "",
+				 w[i].guard);
 		if (bad++ < 2)
 			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
 				 "%s%.200s", bad > 1 ? "; " : "", w[i].what);
@@ -333,6 +409,15 @@ dr_path_marks(const struct plan_opts *o, const struct cfg *cf,
 	if (bad == 0) {
 		dr_add(ST_PASS, "path.marks", NULL, "no nft, iptables rule or "
 		       "socket writes the bits of mark %s", mark);
+		return;
+	}
+	if (whole[0]) {
+		dr_add(fail ? ST_FAIL : ST_WARN, "path.marks", whole,
+		       "mark %s is also written by %s%s, which sets the whole "
+		       "mark: no other --mark avoids it%s; the fix makes it "
+		       "leave packets with mark %s alone", mark, msg,
+		       bad > 2 ? " (and more)" : "", fail ? " (the packets "
+		       "setup diverts are forwarded and dropped)" : "", mark);
 		return;
 	}
 	used |= o->mask;

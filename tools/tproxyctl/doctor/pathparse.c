@@ -366,6 +366,43 @@ pp_nft_iifname(const char *rule, char *out, size_t n)
 }
 
 uint32_t
+pp_ipt_guard(const char *line)
+{
+	uint32_t v, m;
+	char *end;
+	const char *p;
+
+	/* "-A CHAIN -m mark --mark V[/M] -j ACCEPT|RETURN", nothing else */
+	if (strncmp(line, "-A ", 3))
+		return 0;
+	p = line + 3 + strcspn(line + 3, " ");
+	if (strncmp(p, " -m mark --mark ", 16))
+		return 0;
+	v = (uint32_t)strtoul(p + 16, &end, 0);
+	m = 0xffffffffu;
+	if (*end == '/')
+		m = (uint32_t)strtoul(end + 1, &end, 0);
+	if (strcmp(end, " -j ACCEPT") && strcmp(end, " -j RETURN"))
+		return 0;
+	return m == v ? m : 0;
+}
+
+int
+pp_ipt_jump(const char *line, char *chain, size_t n)
+{
+	const char *j = strstr(line, " -j ");
+
+	if (j == NULL) {
+		j = strstr(line, " -g ");
+		if (j == NULL)
+			return 0;
+	}
+	j += 4;
+	snprintf(chain, n, "%.*s", (int)strcspn(j, " "), j);
+	return chain[0] != '\0';
+}
+
+uint32_t
 pp_nft_guard(const char *rule)
 {
 	uint32_t m, v;

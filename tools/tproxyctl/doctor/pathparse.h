@@ -72,6 +72,13 @@ int pp_free_mark(uint32_t used, uint32_t *mark);
 /* The interface of an nft rule's `iifname "X"` (as nft lists it), or ""
  * when it has none or names no one interface (!=, a set, a wildcard). */
 void pp_nft_iifname(const char *rule, char *out, size_t n);
+/* M when the iptables-save line is `-A CHAIN -m mark --mark M/M -j
+ * ACCEPT` (or RETURN): packets with all bits of M leave the chain there;
+ * else 0. */
+uint32_t pp_ipt_guard(const char *line);
+/* The target of an iptables-save line's -j or -g (a chain, or ACCEPT,
+ * MARK...) into chain; 0 when it has none. */
+int pp_ipt_jump(const char *line, char *chain, size_t n);
 /* M when the nft rule is `meta mark & M == M accept` (packets with all
  * bits of M leave the chain there), else 0. */
 uint32_t pp_nft_guard(const char *rule);
