@@ -2,7 +2,8 @@
 /*
  * cfg_fixture.h - what the test_config_*.c files share: assertions that
  * show both sides, the loader's messages, the fake resolver every run
- * installs, and load_ok(). Included after <cmocka.h> and
+ * installs (and cfg_cases.h: load_clean(), the messages). Included after
+ * <cmocka.h> and
  * "config/cfg-int.h".
  */
 #ifndef TPROXYD_TESTS_CFG_FIXTURE_H
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cfg_cases.h"
 
 /* Assertions that show both sides, then fail the test. */
 #define EXPECT_INT(got, want, what) do {				\
@@ -40,15 +43,6 @@
 		fail();							\
 	}								\
 } while (0)
-
-static inline void
-dump_msgs(const struct cfg_msgs *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		print_error("    msg[%zu] %s\n", i, m->msg[i].text);
-}
 
 /* ------------------------------------------------------- fake resolver */
 
@@ -140,26 +134,6 @@ fake_resolver_use(void)
 {
 	cfg_getaddrinfo = fake_gai;
 	cfg_freeaddrinfo = fake_freeai;
-}
-
-/* text must load with no message at all. */
-static inline struct cfg *
-load_ok(const char *text)
-{
-	struct cfg_msgs m;
-	struct cfg *c;
-
-	memset(&m, 0, sizeof(m));
-	c = cfg_load_mem(text, "v.conf", &m);
-	if (c == NULL || m.n != 0) {
-		print_error("unexpected messages loading:\n%s", text);
-		dump_msgs(&m);
-		cfg_msgs_free(&m);
-		cfg_unref(c);
-		fail();
-	}
-	cfg_msgs_free(&m);
-	return c;
 }
 
 #endif

@@ -24,14 +24,7 @@
 
 #include "squid_directives.h"
 
-static void
-dump_msgs(const struct cfg_msgs *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		print_error("    msg[%zu] %s\n", i, m->msg[i].text);
-}
+#include "cfg_cases.h"
 
 /* Number of tables in cfg_dirtabs[] (NULL-terminated). */
 static size_t

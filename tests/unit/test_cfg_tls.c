@@ -25,14 +25,7 @@
 #include "acl/acl.h"
 #include "config/config.h"
 
-static void
-dump_msgs(const struct cfg_msgs *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		print_error("    msg[%zu] %s\n", i, m->msg[i].text);
-}
+#include "cfg_cases.h"
 
 /* ------------------------------------------------------------ messages */
 
@@ -443,25 +436,6 @@ test_messages(void **state)
 }
 
 /* ------------------------------------------------------------ values */
-
-static struct cfg *
-load_ok(const char *text)
-{
-	struct cfg_msgs m;
-	struct cfg *c;
-
-	memset(&m, 0, sizeof(m));
-	c = cfg_load_mem(text, "v.conf", &m);
-	if (c == NULL || m.nerr != 0) {
-		print_error("unexpected errors loading:\n%s", text);
-		dump_msgs(&m);
-		cfg_msgs_free(&m);
-		cfg_unref(c);
-		fail();
-	}
-	cfg_msgs_free(&m);
-	return c;
-}
 
 static const struct cfg_port *
 find_port(const struct cfg *c, const char *name)

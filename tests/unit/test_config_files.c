@@ -281,7 +281,7 @@ test_shipped_config(void **state)
 static void
 test_refs(void **state)
 {
-	struct cfg *c = load_ok("http_port 3128\n");
+	struct cfg *c = load_clean("http_port 3128\n");
 
 	(void)state;
 	EXPECT_INT(cfg_ref(c) == c, 1, "cfg_ref returns c");

@@ -103,7 +103,7 @@ test_qos(void **state)
 static void
 test_defaults(void **state)
 {
-	struct cfg *c = load_ok("http_port 3128\n");
+	struct cfg *c = load_clean("http_port 3128\n");
 
 	(void)state;
 	EXPECT_INT(c->nalog, 1, "one default access_log");
@@ -158,7 +158,7 @@ test_macros(void **state)
 	struct cfg *c;
 
 	(void)state;
-	c = load_ok("access_log /tmp/${process_name}-${service_name}-"
+	c = load_clean("access_log /tmp/${process_name}-${service_name}-"
 		    "${process_number}.log\n"
 		    "if ${process_number} = 1\n"
 		    "http_port 3128\n"
@@ -185,7 +185,7 @@ test_values(void **state)
 	char buf[64];
 
 	(void)state;
-	c = load_ok(
+	c = load_clean(
 	    "acl lan src 10.0.0.0/8\n"
 	    "http_port 3128\n"
 	    "http_port 192.0.2.1:3129 tproxy name=tp\n"
@@ -287,7 +287,7 @@ test_values(void **state)
 	EXPECT_INT(c->always_direct.rule[0].allow, 0, "always_direct deny");
 	cfg_unref(c);
 
-	c = load_ok("http_port 3128\naccess_log none\n");
+	c = load_clean("http_port 3128\naccess_log none\n");
 	EXPECT_INT(c->nalog, 1, "access_log none");
 	EXPECT_INT(c->alog[0].module, ALOG_NONE, "access_log none");
 	cfg_unref(c);
@@ -481,7 +481,7 @@ test_acl_values(void **state)
 	char lo[64], hi[64];
 
 	(void)state;
-	c = load_ok("http_port 3128\n"
+	c = load_clean("http_port 3128\n"
 		    "acl a src 10.0.0.0/8\n"
 		    "acl a src 192.168.1.0/255.255.255.0 fe80::/10\n"
 		    "acl d dstdomain .b.example a.example .B.EXAMPLE. "

@@ -26,6 +26,8 @@
 #include "core/sa.h"
 #include "udp/udp.h"
 
+#include "cfg_cases.h"
+
 /* "a.b.c.d:port" or "[v6]:port" into ss. */
 static void
 addr(const char *s, struct sockaddr_storage *ss)
@@ -253,22 +255,16 @@ test_proto_guess(void **state)
 
 /* ---- configuration */
 
-static void
-dump_msgs(const struct cfg_msgs *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		print_error("    msg[%zu] %s\n", i, m->msg[i].text);
-}
-
-struct load_case {
+/* A configuration (with "http_port 65001" appended), its number of
+ * errors, and a substring of its first message (NULL: no message at all;
+ * warnings are not counted). */
+struct udp_case {
 	const char *text;
 	int         nerr;
 	const char *msg;
 };
 
-static const struct load_case cases[] = {
+static const struct udp_case cases[] = {
 	{ "udp_port 3131 tproxy\n", 0, NULL },
 	{ "udp_port 127.0.0.1:3131 tproxy name=dns\n", 0, NULL },
 	{ "udp_port [::1]:3131 tproxy\n", 0, NULL },
@@ -308,52 +304,19 @@ static const struct load_case cases[] = {
 static void
 test_cfg_table(void **state)
 {
-	const struct load_case *lc;
-	struct cfg_msgs m;
-	struct cfg *c;
 	char text[1024];
 	size_t i;
 	int failed = 0;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		lc = &cases[i];
-		snprintf(text, sizeof(text), "%shttp_port 65001\n", lc->text);
-		memset(&m, 0, sizeof(m));
-		c = cfg_load_mem(text, "t.conf", &m);
-		if ((int)m.nerr != lc->nerr ||
-		    (lc->msg != NULL && (m.n == 0 ||
-					 strstr(m.msg[0].text, lc->msg) ==
-					 NULL)) ||
-		    (c == NULL) != (lc->nerr > 0)) {
-			print_error("case %zu: ---\n%s---\n  got nerr %zu; "
-				    "want %d, first msg containing '%s'\n", i,
-				    lc->text, m.nerr, lc->nerr,
-				    lc->msg ? lc->msg : "(none)");
-			dump_msgs(&m);
-			failed = 1;
-		}
-		cfg_unref(c);
-		cfg_msgs_free(&m);
+		snprintf(text, sizeof(text), "%shttp_port 65001\n",
+			 cases[i].text);
+		failed |= load_differs(i, cases[i].text, text, cases[i].nerr,
+				       -1, cases[i].msg);
 	}
 	if (failed)
 		fail();
-}
-
-static struct cfg *
-load_ok(const char *text)
-{
-	struct cfg_msgs m;
-	struct cfg *c;
-
-	memset(&m, 0, sizeof(m));
-	c = cfg_load_mem(text, "v.conf", &m);
-	if (c == NULL || m.nerr != 0) {
-		dump_msgs(&m);
-		fail();
-	}
-	cfg_msgs_free(&m);
-	return c;
 }
 
 static void
