@@ -90,6 +90,9 @@ void udp_flow_end(struct udp_flow *f, const char *why);
 /* One datagram of the client to the destination (UF_RELAY). 0, or -1
  * when the flow ended (an ICMP error came first). */
 int udp_flow_send(struct udp_flow *f, const uint8_t *d, size_t n);
+/* A DNS flow's query on its way to the destination (d, n: one datagram):
+ * its ID is followed until the answer comes (udp_relay.c). */
+void udp_dns_query_out(struct udp_flow *f, const uint8_t *d, size_t n);
 
 /* ---- udp_rsock.c ------------------------------------------------------ */
 

@@ -55,6 +55,10 @@ enum udp_flow_state {
 	UF_CLOSED,
 };
 
+/* DNS queries of one flow waiting for their answer that are followed
+ * (beyond them, the flow waits for its idle timeout). */
+#define UDP_DNS_PENDING 4
+
 /* A datagram held while a QUIC flow is read (UF_SNIFF). */
 struct udp_held {
 	struct udp_held *next;
@@ -97,8 +101,15 @@ struct udp_flow {
 	char                   *alpn;		/* QUIC: first ALPN offered */
 	char                   *qname;		/* DNS: the first datagram's
 						   question, a host name */
+	/* DNS: the IDs of the queries relayed and not answered yet; once
+	 * there is none left the flow ends after a short idle time
+	 * (dns_off: not followed, the idle timeout ends it). */
+	uint16_t                dns_ids[UDP_DNS_PENDING];
+	unsigned                dns_n;
 	unsigned                counted:1;	/* in the per-client count */
 	unsigned                logged:1;	/* its line is written */
+	unsigned                dns_off:1;
+	unsigned                dns_done:1;	/* every one answered */
 };
 
 /* Flows by key, and the number of flows per client address. Chained

@@ -149,6 +149,12 @@ udp_run_add(struct run *r, struct udp_flow *f, uint8_t *d, size_t n, size_t seg)
 
 	if (f->state != UF_RELAY || (r->f != NULL && r->f != f))
 		return 0;
+	if (f->proto == UDP_P_DNS) {
+		if (seg != 0)
+			f->dns_off = 1;	/* several in one: not followed */
+		else
+			udp_dns_query_out(f, d, n);
+	}
 	r->f = f;
 	f->last = evl_now();
 	f->dgrams_in += c;

@@ -197,12 +197,23 @@ udp_flow_end(struct udp_flow *f, const char *why)
 	free(f);
 }
 
+/* How long f may be idle: once a DNS flow has every answer, the time a
+ * client reusing its port would take to ask again (DNS_LINGER). */
+#define DNS_LINGER 1.0
+
+static double
+flow_timeout(const struct udp_flow *f)
+{
+	double t = udp_idle_timeout(f->cfg, f->proto);
+
+	return f->dns_done && t > DNS_LINGER ? DNS_LINGER : t;
+}
+
 static void
 idle_cb(struct evl_timer *t)
 {
 	struct udp_flow *f = t->data;
-	double left = f->last + udp_idle_timeout(f->cfg, f->proto) -
-		      evl_now();
+	double left = f->last + flow_timeout(f) - evl_now();
 
 	/* Armed once per period, not per datagram: look at the time of
 	 * the last one. */
@@ -211,6 +222,71 @@ idle_cb(struct evl_timer *t)
 		return;
 	}
 	udp_flow_end(f, "idle timeout");
+}
+
+/*
+ * DNS flows end soon after they are answered. A client's resolver mostly
+ * sends a question from a port, takes the answer (two, A and AAAA, from
+ * glibc), then uses another port: keeping each flow for
+ * udp_dns_idle_timeout would hold a socket per question for that long.
+ * The flow follows the IDs of the queries it relayed; once each has its
+ * answer it may stay idle DNS_LINGER only (a client that keeps its port
+ * asks again well before). Anything else on port 53 (not a query, more
+ * than UDP_DNS_PENDING at once, answers sent together) leaves it to the
+ * idle timeout.
+ */
+void
+udp_dns_query_out(struct udp_flow *f, const uint8_t *d, size_t n)
+{
+	uint16_t id;
+	unsigned i;
+
+	if (f->proto != UDP_P_DNS || f->dns_off)
+		return;
+	/* a standard query (QR 0, opcode 0) with one question */
+	if (n < 12 || (d[2] & 0xf8) != 0 || d[4] != 0 || d[5] != 1) {
+		f->dns_off = 1;
+		return;
+	}
+	id = (uint16_t)(d[0] << 8 | d[1]);
+	f->dns_done = 0;
+	for (i = 0; i < f->dns_n; i++)
+		if (f->dns_ids[i] == id)
+			return;		/* sent again */
+	if (f->dns_n == UDP_DNS_PENDING) {
+		f->dns_off = 1;
+		return;
+	}
+	f->dns_ids[f->dns_n++] = id;
+}
+
+/* An answer from f's destination: its query is answered. */
+static void
+dns_answer_in(struct udp_flow *f, const uint8_t *d, size_t n, size_t seg)
+{
+	uint16_t id;
+	unsigned i;
+
+	if (f->proto != UDP_P_DNS || f->dns_off)
+		return;
+	if (seg != 0 || n < 12 || !(d[2] & 0x80)) {
+		f->dns_off = 1;
+		return;
+	}
+	id = (uint16_t)(d[0] << 8 | d[1]);
+	for (i = 0; i < f->dns_n; i++)
+		if (f->dns_ids[i] == id) {
+			f->dns_ids[i] = f->dns_ids[--f->dns_n];
+			return;
+		}
+}
+
+/* Whether every DNS query f relayed has its answer now. */
+static int
+dns_answered(const struct udp_flow *f)
+{
+	return f->proto == UDP_P_DNS && !f->dns_off && f->dns_n == 0 &&
+	       f->dgrams_out > 0;
 }
 
 /* Send to the client one by one the datagrams of d cut every seg bytes. */
@@ -270,6 +346,7 @@ reply_cb(struct evl_io *io, int revents)
 			size_t c;
 
 			seg[i] = udp_seg_of(&m[i]);
+			dns_answer_in(f, obuf[i], m[i].msg_len, seg[i]);
 			c = udp_seg_count(m[i].msg_len, seg[i]);
 			f->dgrams_out += c;
 			f->bytes_out += m[i].msg_len;
@@ -295,6 +372,10 @@ reply_cb(struct evl_io *io, int revents)
 				stats.udp_drop_send +=
 					udp_seg_count(m[i].msg_len, seg[i]);
 			i++;
+		}
+		if (!f->dns_done && dns_answered(f)) {
+			f->dns_done = 1;
+			evl_timer_arm(&f->idle, DNS_LINGER);
 		}
 		if (n < BATCH)
 			return;
@@ -455,6 +536,7 @@ flow_client_dgram(struct udp_flow *f, const uint8_t *d, size_t n)
 	stats.udp_bytes_in += n;
 	switch (f->state) {
 	case UF_RELAY:
+		udp_dns_query_out(f, d, n);
 		udp_flow_send(f, d, n);
 		return;
 	case UF_DENIED:

@@ -23,6 +23,7 @@ socket bound to the client's address.
 import json
 import os
 import signal
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -226,12 +227,9 @@ def test_idle_timeout_logs_bytes_both_ways(daemons, env, echo, tmp_path):
                                                      ECHO_PORT)], f
 
 
-def test_dns_dig_to_dnsmasq(daemons, env, tmp_path):
-    """dig in the client asks Debian's dnsmasq in the server: the answer
-    comes back through tproxyd (from the resolver's address), dnsmasq
-    logs the client's own address, the flow is logged as dns with the
-    name asked for; udp_access denies a query by that name (dstdomain)."""
-    dlog = tmp_path / "dnsmasq.log"
+def start_dnsmasq(env, dlog):
+    """Debian's dnsmasq on port 53 of the server (both families), logging
+    the queries to dlog; www.example.test is 198.18.2.77 (A only)."""
     dm = env.topo.popen(env.topo.srv, [
         "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
         "--conf-file=/dev/null", "--user=root", "--pid-file=",
@@ -240,9 +238,27 @@ def test_dns_dig_to_dnsmasq(daemons, env, tmp_path):
         "--log-queries", "--log-facility=%s" % dlog,
         "--address=/www.example.test/198.18.2.77"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert harness.poll(lambda: env.topo.run(env.topo.srv, [
+        "ss", "-Hlun", "sport = :53"]).stdout.strip(), 10)
+    return dm
+
+
+def dns_query(qid, name, qtype):
+    """A DNS query (RFC 1035 4.1): ID qid, recursion desired, one
+    question for name of type qtype (1 A, 28 AAAA)."""
+    q = b"".join(bytes([len(p)]) + p.encode() for p in name.split("."))
+    return struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + q + \
+        b"\0" + struct.pack(">HH", qtype, 1)
+
+
+def test_dns_dig_to_dnsmasq(daemons, env, tmp_path):
+    """dig in the client asks Debian's dnsmasq in the server: the answer
+    comes back through tproxyd (from the resolver's address), dnsmasq
+    logs the client's own address, the flow is logged as dns with the
+    name asked for; udp_access denies a query by that name (dstdomain)."""
+    dlog = tmp_path / "dnsmasq.log"
+    dm = start_dnsmasq(env, dlog)
     try:
-        assert harness.poll(lambda: env.topo.run(env.topo.srv, [
-            "ss", "-Hlun", "sport = :53"]).stdout.strip(), 10)
         d = start(daemons, env, ["udp_dns_idle_timeout 1 second",
                                  "acl bad dstdomain .blocked.test",
                                  "udp_access deny bad"])
@@ -523,6 +539,57 @@ def test_workers(daemons, env, echo):
         assert len(out["replies"]) == 2, out
     assert harness.poll(lambda: len(udp_lines(d)) >= 2, 6), \
         d.cache_text()
+
+
+def test_dns_flow_ends_when_answered(daemons, env, tmp_path):
+    """A resolver asks from a port, takes its answers and moves on: the
+    flow ends 1 s after each query it relayed has its answer (here A and
+    AAAA from one socket, as glibc asks), not udp_dns_idle_timeout (10 s)
+    later; a client that asks again from the same port within that second
+    keeps its flow. Something else than a query first: the flow waits for
+    the timeout as before."""
+    dm = start_dnsmasq(env, tmp_path / "dnsmasq.log")
+    qfile = tmp_path / "queries"
+    qfile.write_bytes(b"".join(
+        struct.pack(">H", len(q)) + q for q in (
+            dns_query(0x1111, "www.example.test", 1),
+            dns_query(0x2222, "www.example.test", 28))))
+    os.chmod(tmp_path, 0o755)
+
+    def flows():
+        p = must(env.topo, env.topo.rtr, ["curl", "-sS", "--max-time", "5",
+                                          "http://127.0.0.1:3191/metrics"])
+        return [int(ln.split()[1]) for ln in p.stdout.splitlines()
+                if ln.startswith("tproxyd_udp_flows ")][0]
+    try:
+        d = start(daemons, env, ["stats_port 127.0.0.1:3191"])
+        n0 = len(udp_lines(d))      # (the module's daemons share a log)
+        for fam in (4, 6):
+            out = send(env, fam, port=DNS_PORT, dgrams=qfile, replies=2)
+            assert len(out["replies"]) == 2, out
+            assert harness.poll(lambda: flows() == 0, 3), flows()
+        # The same port again 0.3 s after the first answers: one flow.
+        out = send(env, 4, port=DNS_PORT, dgrams=qfile, replies=4, count=2,
+                   gap=0.3)
+        assert len(out["replies"]) == 4, out
+        assert harness.poll(lambda: flows() == 0, 3), flows()
+        assert harness.poll(lambda: len(udp_lines(d)) == n0 + 3, 3), \
+            [e["raw"] for e in udp_lines(d)]
+        lines = udp_lines(d)[n0:]
+        # The reused flow carried both rounds' answers.
+        assert lines[2]["bytes"] == 2 * lines[0]["bytes"], \
+            [e["raw"] for e in lines]
+        assert all(
+            e["url"] == "www.example.test:53" and e["code"] == "UDP_RELAY"
+            and e["type"] == "dns" for e in lines), [e["raw"] for e in lines]
+        # Not a query first ("first", 5 bytes): not followed.
+        out = send(env, 4, port=DNS_PORT, dgrams=qfile, replies=2,
+                   first_gap=0.1)
+        assert len(out["replies"]) == 2, out
+        time.sleep(1.5)
+        assert flows() == 1
+    finally:
+        dm.terminate()
 
 
 @pytest.mark.parametrize("family", [4, 6])
