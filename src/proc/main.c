@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -70,6 +71,27 @@ usage(FILE *f)
  * new one. */
 #define UPGRADE_WAIT 90.0
 
+/* How long -k upgrade waits: UPGRADE_WAIT, or TPROXYD_UPGRADE_WAIT
+ * seconds (a slow machine, a test). */
+static double
+upgrade_wait_time(void)
+{
+	const char *v = getenv("TPROXYD_UPGRADE_WAIT");
+	char *end;
+	double t;
+
+	if (v == NULL)
+		return UPGRADE_WAIT;
+	t = strtod(v, &end);
+	if (end == v || *end != '\0' || !(t > 0 && t <= 3600)) {
+		fprintf(stderr, "tproxyd: TPROXYD_UPGRADE_WAIT=%s is not a "
+			"number of seconds (up to 3600); waiting %.0f\n", v,
+			UPGRADE_WAIT);
+		return UPGRADE_WAIT;
+	}
+	return t;
+}
+
 /* -k ACTION: signal the instance whose pid file the configuration names. */
 static int
 signal_running(const char *action)
@@ -82,8 +104,9 @@ signal_running(const char *action)
 	struct cfg_msgs m = { 0 };
 	struct cfg *c;
 	size_t i;
+	struct stat exe;
 	pid_t pid;
-	int fd = -1, rc;
+	int fd = -1, rc, exe_known;
 
 	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
 		if (strcmp(action, acts[i].name) == 0)
@@ -128,6 +151,7 @@ signal_running(const char *action)
 			fprintf(stderr, "tproxyd: cannot wait for the outcome "
 				"(%s): see cache.log\n", strerror(-fd));
 	}
+	exe_known = acts[i].sig == SIGUSR2 && upgrade_exe(pid, &exe) == 0;
 	if (kill(pid, acts[i].sig) < 0) {
 		fprintf(stderr, "tproxyd: cannot signal pid %ld: %s\n",
 			(long)pid, strerror(errno));
@@ -137,7 +161,8 @@ signal_running(const char *action)
 	}
 	if (fd < 0)
 		return 0;
-	rc = upgrade_wait(fd, pid, UPGRADE_WAIT);
+	rc = upgrade_wait(fd, pid, upgrade_wait_time(),
+			  exe_known ? &exe : NULL);
 	close(fd);
 	return rc;
 }

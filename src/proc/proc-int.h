@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 struct cfg;
@@ -134,9 +135,13 @@ void upgrade_refuse(const char *fmt, ...)
 /* In "tproxyd -k upgrade", before signalling pid: where its report will
  * come. Returns the descriptor, or -errno. */
 int upgrade_listen(pid_t pid);
-/* Wait up to timeout seconds for pid's report; print it. Returns the
- * command's exit status: 0 upgraded, 1 not (refused, stopped, silent). */
-int upgrade_wait(int fd, pid_t pid, double timeout);
+/* The program file pid runs (stat of /proc/PID/exe). 0 or -1. */
+int upgrade_exe(pid_t pid, struct stat *st);
+/* Wait up to timeout seconds for pid's report; print it. Without one,
+ * pid upgraded when its program file is no longer exe (from
+ * upgrade_exe() before the signal; NULL: unknown). Returns the command's
+ * exit status: 0 upgraded, 1 not (refused, stopped, silent). */
+int upgrade_wait(int fd, pid_t pid, double timeout, const struct stat *exe);
 
 /* ---- master.c: the master of workers ---- */
 

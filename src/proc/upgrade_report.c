@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -154,8 +155,18 @@ exited(pid_t pid)
 }
 
 int
-upgrade_wait(int fd, pid_t pid, double timeout)
+upgrade_exe(pid_t pid, struct stat *st)
 {
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
+	return stat(path, st) == 0 ? 0 : -1;
+}
+
+int
+upgrade_wait(int fd, pid_t pid, double timeout, const struct stat *exe)
+{
+	struct stat now;
 	char msg[REPORT_MAX];
 	double deadline = now_mono() + timeout;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -187,6 +198,15 @@ upgrade_wait(int fd, pid_t pid, double timeout)
 		fprintf(stderr, "tproxyd: not upgraded: %s\n",
 			strncmp(msg, "refused ", 8) == 0 ? msg + 8 : msg);
 		return 1;
+	}
+	/* No word (it may run in another network namespace, where this
+	 * socket is not seen): its program file tells whether it changed. */
+	if (exe != NULL && upgrade_exe(pid, &now) == 0 &&
+	    (now.st_dev != exe->st_dev || now.st_ino != exe->st_ino)) {
+		printf("tproxyd: pid %ld runs the new program file now (it did "
+		       "not report back: its cache.log or the journal says "
+		       "more)\n", (long)pid);
+		return 0;
 	}
 	fprintf(stderr, "tproxyd: the running tproxyd (pid %ld) did not say "
 		"within %.0f seconds whether it upgraded; its cache.log or "

@@ -480,6 +480,40 @@ def test_upgrade_command_says_why_not(make_daemon, tmp_path, origin):
     assert d.alive() and d.proc.pid == pid
 
 
+def test_upgrade_command_without_an_answer(make_daemon, tmp_path):
+    """The command in another network namespace than tproxyd cannot hear
+    its answer (the socket is per namespace): after the wait
+    (TPROXYD_UPGRADE_WAIT) it tells by tproxyd's program file whether the
+    new one runs: exit 0 when it does; 1 when it did not change."""
+    d = make_daemon([])
+    pid = d.proc.pid
+    old = version_of(d.bin)
+    new = "9.9.9" if old != "9.9.9" else "8.8.8"
+    env = dict(os.environ, TPROXYD_UPGRADE_WAIT="3")
+
+    def upgrade_elsewhere():
+        d.signals_sent.add(signal.SIGUSR2)
+        return subprocess.run(["unshare", "-n", str(d.bin), "-k", "upgrade",
+                               "-f", str(d.conf)], capture_output=True,
+                              text=True, timeout=30, env=env)
+    # Refused (a changed number of workers): the same file runs.
+    good = d.conf.read_text()
+    d.conf.write_text(good + "workers 2\n")
+    r = upgrade_elsewhere()
+    assert r.returncode == 1 and "did not say within 3 seconds" in \
+        r.stderr, (r.stdout, r.stderr)
+    wait_for(lambda: "changing workers needs a restart" in d.log(), 5,
+             "the refusal", show=d.diagnostics)
+    d.conf.write_text(good)
+    # A new file, taken: it runs now.
+    patched_copy(d.bin, tmp_path / "tproxyd-new", old, new)
+    d.install(tmp_path / "tproxyd-new")
+    r = upgrade_elsewhere()
+    assert r.returncode == 0 and "pid %d runs the new program file now" % \
+        pid in r.stdout, (r.stdout, r.stderr)
+    assert "Starting tproxyd version %s" % new in d.log()
+
+
 def test_debian_postinst_hands_over(make_daemon, tmp_path, origin):
     """debian/postinst on an upgrade (configure OLD-VERSION) with a tproxyd
     running: the new program takes over in place (same pid); on a first
