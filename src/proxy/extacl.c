@@ -27,6 +27,7 @@
 
 #include "acl/acl.h"
 #include "config/ext_fmt.h"
+#include "log/ext_line.h"
 #include "config/config.h"
 #include "event/loop.h"
 #include "helper/ext_cache.h"

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "config/ext_fmt.h"
+#include "log/ext_line.h"
 #include "helper/ext_cache.h"
 #include "helper/reply.h"
 #include "http/h1.h"
