@@ -90,9 +90,28 @@ void udp_flow_end(struct udp_flow *f, const char *why);
 /* One datagram of the client to the destination (UF_RELAY). 0, or -1
  * when the flow ended (an ICMP error came first). */
 int udp_flow_send(struct udp_flow *f, const uint8_t *d, size_t n);
+
+/* ---- udp_dns.c -------------------------------------------------------- */
+
+/* How long a DNS flow whose every query has its answer may stay idle:
+ * the time a client reusing its port would take to ask again. */
+#define UDP_DNS_LINGER 1.0
+
+/* A DNS flow's first datagram: f->qname, the name it asks for, when it
+ * is one query with one question whose name is a host name. */
+void udp_dns_question(struct udp_flow *f, const uint8_t *d, size_t n);
 /* A DNS flow's query on its way to the destination (d, n: one datagram):
- * its ID is followed until the answer comes (udp_relay.c). */
+ * its ID is followed until the answer comes. */
 void udp_dns_query_out(struct udp_flow *f, const uint8_t *d, size_t n);
+/* One datagram (seg: several read together) from a DNS flow's
+ * destination: the query it answers is answered. */
+void udp_dns_answer_in(struct udp_flow *f, const uint8_t *d, size_t n,
+		       size_t seg);
+/* Whether every DNS query f relayed has its answer now. */
+int udp_dns_answered(const struct udp_flow *f);
+/* How long f may stay idle: its protocol's timeout, UDP_DNS_LINGER once
+ * a DNS flow is answered. */
+double udp_flow_timeout(const struct udp_flow *f);
 
 /* ---- udp_rsock.c ------------------------------------------------------ */
 

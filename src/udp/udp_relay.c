@@ -49,7 +49,6 @@
 #include "core/sa.h"
 #include "event/loop.h"
 #include "intercept/origdst.h"
-#include "learn/dns_msg.h"
 #include "log/access_log.h"
 #include "log/log.h"
 #include "net/sock_inet.h"
@@ -197,23 +196,11 @@ udp_flow_end(struct udp_flow *f, const char *why)
 	free(f);
 }
 
-/* How long f may be idle: once a DNS flow has every answer, the time a
- * client reusing its port would take to ask again (DNS_LINGER). */
-#define DNS_LINGER 1.0
-
-static double
-flow_timeout(const struct udp_flow *f)
-{
-	double t = udp_idle_timeout(f->cfg, f->proto);
-
-	return f->dns_done && t > DNS_LINGER ? DNS_LINGER : t;
-}
-
 static void
 idle_cb(struct evl_timer *t)
 {
 	struct udp_flow *f = t->data;
-	double left = f->last + flow_timeout(f) - evl_now();
+	double left = f->last + udp_flow_timeout(f) - evl_now();
 
 	/* Armed once per period, not per datagram: look at the time of
 	 * the last one. */
@@ -222,71 +209,6 @@ idle_cb(struct evl_timer *t)
 		return;
 	}
 	udp_flow_end(f, "idle timeout");
-}
-
-/*
- * DNS flows end soon after they are answered. A client's resolver mostly
- * sends a question from a port, takes the answer (two, A and AAAA, from
- * glibc), then uses another port: keeping each flow for
- * udp_dns_idle_timeout would hold a socket per question for that long.
- * The flow follows the IDs of the queries it relayed; once each has its
- * answer it may stay idle DNS_LINGER only (a client that keeps its port
- * asks again well before). Anything else on port 53 (not a query, more
- * than UDP_DNS_PENDING at once, answers sent together) leaves it to the
- * idle timeout.
- */
-void
-udp_dns_query_out(struct udp_flow *f, const uint8_t *d, size_t n)
-{
-	uint16_t id;
-	unsigned i;
-
-	if (f->proto != UDP_P_DNS || f->dns_off)
-		return;
-	/* a standard query (QR 0, opcode 0) with one question */
-	if (n < 12 || (d[2] & 0xf8) != 0 || d[4] != 0 || d[5] != 1) {
-		f->dns_off = 1;
-		return;
-	}
-	id = (uint16_t)(d[0] << 8 | d[1]);
-	f->dns_done = 0;
-	for (i = 0; i < f->dns_n; i++)
-		if (f->dns_ids[i] == id)
-			return;		/* sent again */
-	if (f->dns_n == UDP_DNS_PENDING) {
-		f->dns_off = 1;
-		return;
-	}
-	f->dns_ids[f->dns_n++] = id;
-}
-
-/* An answer from f's destination: its query is answered. */
-static void
-dns_answer_in(struct udp_flow *f, const uint8_t *d, size_t n, size_t seg)
-{
-	uint16_t id;
-	unsigned i;
-
-	if (f->proto != UDP_P_DNS || f->dns_off)
-		return;
-	if (seg != 0 || n < 12 || !(d[2] & 0x80)) {
-		f->dns_off = 1;
-		return;
-	}
-	id = (uint16_t)(d[0] << 8 | d[1]);
-	for (i = 0; i < f->dns_n; i++)
-		if (f->dns_ids[i] == id) {
-			f->dns_ids[i] = f->dns_ids[--f->dns_n];
-			return;
-		}
-}
-
-/* Whether every DNS query f relayed has its answer now. */
-static int
-dns_answered(const struct udp_flow *f)
-{
-	return f->proto == UDP_P_DNS && !f->dns_off && f->dns_n == 0 &&
-	       f->dgrams_out > 0;
 }
 
 /* Send to the client one by one the datagrams of d cut every seg bytes. */
@@ -346,7 +268,7 @@ reply_cb(struct evl_io *io, int revents)
 			size_t c;
 
 			seg[i] = udp_seg_of(&m[i]);
-			dns_answer_in(f, obuf[i], m[i].msg_len, seg[i]);
+			udp_dns_answer_in(f, obuf[i], m[i].msg_len, seg[i]);
 			c = udp_seg_count(m[i].msg_len, seg[i]);
 			f->dgrams_out += c;
 			f->bytes_out += m[i].msg_len;
@@ -373,9 +295,9 @@ reply_cb(struct evl_io *io, int revents)
 					udp_seg_count(m[i].msg_len, seg[i]);
 			i++;
 		}
-		if (!f->dns_done && dns_answered(f)) {
+		if (!f->dns_done && udp_dns_answered(f)) {
 			f->dns_done = 1;
-			evl_timer_arm(&f->idle, DNS_LINGER);
+			evl_timer_arm(&f->idle, UDP_DNS_LINGER);
 		}
 		if (n < BATCH)
 			return;
@@ -564,20 +486,6 @@ flow_client_dgram(struct udp_flow *f, const uint8_t *d, size_t n)
 	}
 }
 
-/* A DNS flow's first datagram: the name a query asks for, when it is one
- * query with one question whose name is a host name (else none). */
-static void
-dns_question(struct udp_flow *f, const uint8_t *d, size_t n)
-{
-	struct dnsmsg m;
-
-	if (dnsmsg_parse(d, n, &m, NULL, 0) < 0 ||
-	    (m.flags & DNSMSG_F_QR) || m.opcode != 0 || m.qdcount != 1 ||
-	    m.qname_odd || m.qname[0] == '\0')
-		return;
-	f->qname = strdup(m.qname);
-}
-
 /* Say once in a while that a limit drops new flows. */
 static void
 limit_warn(const char *what)
@@ -673,7 +581,7 @@ flow_new(struct udp_sock *s, const struct udp_key *k,
 				   n);
 	f->code = "UDP_RELAY";
 	if (f->proto == UDP_P_DNS)
-		dns_question(f, d, n);
+		udp_dns_question(f, d, n);
 	if (udp_tab_add(&tab, f) < 0) {
 		cfg_unref(f->cfg);
 		free(f->qname);

@@ -24,6 +24,7 @@
 
 #include "config/config.h"
 #include "core/sa.h"
+#include "udp/udp-int.h"
 #include "udp/udp.h"
 
 #include "cfg_cases.h"
@@ -511,6 +512,95 @@ test_gso_join(void **state)
 	}
 }
 
+/* ---- DNS flows: when every query has its answer (udp_dns.c) */
+
+/*
+ * A sequence of datagrams on one DNS flow: 'q' a query out, 'a' an answer
+ * in (id: the DNS ID), 'x' something else out, 'g' answers read together
+ * in; then whether the flow is answered, and whether it is followed.
+ */
+struct dns_step {
+	char     kind;
+	uint16_t id;
+};
+
+static const struct {
+	const char     *what;
+	struct dns_step s[6];
+	int             answered, off;
+} dns_cases[] = {
+	{ "one query, its answer", { { 'q', 1 }, { 'a', 1 } }, 1, 0 },
+	{ "A and AAAA, both answered", { { 'q', 1 }, { 'q', 2 }, { 'a', 2 },
+	  { 'a', 1 } }, 1, 0 },
+	{ "A and AAAA, one answered", { { 'q', 1 }, { 'q', 2 }, { 'a', 1 } },
+	  0, 0 },
+	{ "an answer to another ID", { { 'q', 1 }, { 'a', 9 } }, 0, 0 },
+	{ "a query sent again", { { 'q', 1 }, { 'q', 1 }, { 'a', 1 } }, 1,
+	  0 },
+	{ "asked again after the answer", { { 'q', 1 }, { 'a', 1 },
+	  { 'q', 2 } }, 0, 0 },
+	{ "not a query first", { { 'x', 0 }, { 'q', 1 }, { 'a', 1 } }, 0, 1 },
+	{ "answers read together", { { 'q', 1 }, { 'g', 1 } }, 0, 1 },
+	{ "five at once", { { 'q', 1 }, { 'q', 2 }, { 'q', 3 }, { 'q', 4 },
+	  { 'q', 5 } }, 0, 1 },
+};
+
+static size_t
+dns_msg(uint8_t *b, uint16_t id, int answer)
+{
+	memset(b, 0, 12);
+	b[0] = (uint8_t)(id >> 8);
+	b[1] = (uint8_t)id;
+	b[2] = answer ? 0x81 : 0x01;	/* QR, RD */
+	b[5] = 1;			/* one question */
+	return 12;
+}
+
+static void
+test_dns_answered(void **state)
+{
+	struct udp_flow f;
+	uint8_t b[12];
+	size_t i, k, n;
+	int failed = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(dns_cases) / sizeof(dns_cases[0]); i++) {
+		memset(&f, 0, sizeof(f));
+		f.proto = UDP_P_DNS;
+		for (k = 0; k < 6 && dns_cases[i].s[k].kind; k++) {
+			const struct dns_step *st = &dns_cases[i].s[k];
+
+			switch (st->kind) {
+			case 'q':
+				n = dns_msg(b, st->id, 0);
+				udp_dns_query_out(&f, b, n);
+				break;
+			case 'x':
+				udp_dns_query_out(&f, (const uint8_t *)"first",
+						  5);
+				break;
+			default:
+				n = dns_msg(b, st->id, 1);
+				udp_dns_answer_in(&f, b, n,
+						  st->kind == 'g' ? n : 0);
+				f.dgrams_out++;
+				break;
+			}
+		}
+		if (udp_dns_answered(&f) != dns_cases[i].answered ||
+		    (int)f.dns_off != dns_cases[i].off) {
+			print_error("%s: answered %d off %u, want %d %d\n",
+				    dns_cases[i].what, udp_dns_answered(&f),
+				    f.dns_off, dns_cases[i].answered,
+				    dns_cases[i].off);
+			failed = 1;
+		}
+	}
+	if (failed)
+		fail();
+}
+
 int
 main(void)
 {
@@ -524,6 +614,7 @@ main(void)
 		cmocka_unit_test(test_seg_count),
 		cmocka_unit_test(test_gro_size),
 		cmocka_unit_test(test_gso_join),
+		cmocka_unit_test(test_dns_answered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
