@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "http/h1.h"
+#include "table_runner.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 /* Raw bytes of a row, NULs included. */
@@ -48,30 +49,4 @@ assert_view(struct str v, const char *want)
 	assert_int_equal(v.len, strlen(want));
 }
 
-/*
- * Run one cmocka group with a test per table row. Every row struct starts
- * with its name, which becomes the test's name.
- */
-static inline int
-run_table(const char *group, CMUnitTestFunction fn, void *rows,
-	  size_t stride, size_t n)
-{
-	struct CMUnitTest *t;
-	size_t i;
-	int failed;
-
-	t = calloc(n, sizeof(*t));
-	assert_non_null(t);
-	for (i = 0; i < n; i++) {
-		t[i].initial_state = (char *)rows + i * stride;
-		t[i].name = *(const char **)t[i].initial_state;
-		t[i].test_func = fn;
-	}
-	failed = _cmocka_run_group_tests(group, t, n, NULL, NULL);
-	free(t);
-	return failed;
-}
-
-#define RUN_TABLE(group, fn, rows) \
-	run_table(group, fn, rows, sizeof((rows)[0]), NELEM(rows))
 #endif

@@ -15,6 +15,7 @@
 
 #include "http/url.h"
 #include "intercept/loopguard.h"
+#include "table_runner.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -163,29 +164,6 @@ test_via_long_name(void **state)
 	h.value = str_make(name, strlen(name));
 	assert_int_equal(loop_via_names(&h, 1, name), 0);
 }
-
-static int
-run_table(const char *group, CMUnitTestFunction fn, const void *rows,
-	  size_t stride, size_t n)
-{
-	struct CMUnitTest *t;
-	size_t i;
-	int failed;
-
-	t = calloc(n, sizeof(*t));
-	assert_non_null(t);
-	for (i = 0; i < n; i++) {
-		t[i].initial_state = (char *)(uintptr_t)rows + i * stride;
-		t[i].name = *(const char *const *)t[i].initial_state;
-		t[i].test_func = fn;
-	}
-	failed = _cmocka_run_group_tests(group, t, n, NULL, NULL);
-	free(t);
-	return failed;
-}
-
-#define RUN_TABLE(group, fn, rows) \
-	run_table(group, fn, rows, sizeof((rows)[0]), NELEM(rows))
 
 int
 main(void)

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "table_runner.h"
+
 #define TLS_DATA_MAX	65536
 
 /* Read tests/data/tls/NAME (or $TLS_DATA/NAME) into buf; the test fails
@@ -85,30 +87,5 @@ tls_data_reframe(const uint8_t *in, size_t n, size_t k, uint8_t *out,
 	memcpy(out + o, in + pos, n - pos);
 	return o + (n - pos);
 }
-
-/* Run one cmocka group with a test per row of a table whose rows start
- * with their name (const char *). */
-static inline int
-run_table(const char *group, CMUnitTestFunction fn, const void *rows,
-	  size_t stride, size_t n)
-{
-	struct CMUnitTest *t;
-	size_t i;
-	int failed;
-
-	t = calloc(n, sizeof(*t));
-	assert_non_null(t);
-	for (i = 0; i < n; i++) {
-		t[i].initial_state = (char *)(uintptr_t)rows + i * stride;
-		t[i].name = *(const char *const *)t[i].initial_state;
-		t[i].test_func = fn;
-	}
-	failed = _cmocka_run_group_tests(group, t, n, NULL, NULL);
-	free(t);
-	return failed;
-}
-
-#define RUN_TABLE(group, fn, rows) \
-	run_table(group, fn, rows, sizeof((rows)[0]), NELEM(rows))
 
 #endif
