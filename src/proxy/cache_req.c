@@ -437,9 +437,7 @@ cache_304_retry(struct stream *s, const struct h1_resp *resp,
 	s->srv_reusable = !info->conn_close &&
 			  (resp->minor == 1 || info->conn_keepalive);
 	settle_304(s, rc);
-	s->req.hd_sent = 0;
-	s->req_sent = 0;
-	strm_set_state(s, STRM_PREPARE);
+	srv_send_again(s);
 	srv_acquire(s);
 	return 1;
 }

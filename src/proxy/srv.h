@@ -58,6 +58,10 @@ int srv_scan_resp(struct stream *s);
 /* A reused connection turned out closed: give the request to a new one.
  * 1 when it did. */
 int srv_retry(struct stream *s);
+/* The stream's server side is gone (closed, or back in the pool): the
+ * request goes again from its first byte to the server the preparation
+ * picks next (the caller then runs srv_acquire() or the routing). */
+void srv_send_again(struct stream *s);
 /* Response bytes are to be read into the server's buffer. */
 int srv_want_read(const struct stream *s);
 /* The stream becomes a tunnel (200 to CONNECT). */

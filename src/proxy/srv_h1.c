@@ -61,6 +61,16 @@ srv_reparse(struct stream *s)
 	srv_set_state(s->srv, SS_HEAD);
 }
 
+void
+srv_send_again(struct stream *s)
+{
+	s->srv = NULL;
+	s->res.in = NULL;
+	s->req.hd_sent = 0;
+	s->req_sent = 0;	/* all of it goes again */
+	strm_set_state(s, STRM_PREPARE);
+}
+
 int
 srv_retry(struct stream *s)
 {
@@ -73,13 +83,9 @@ srv_retry(struct stream *s)
 		return 0;
 	log_msg(LOG_DEBUG, "retrying %s on a new connection: reused one "
 		"was closed", s->url);
-	s->res.in = NULL;
-	s->srv = NULL;
 	srv_close(srv);
 	s->retried = 1;
-	s->req.hd_sent = 0;
-	s->req_sent = 0;	/* all of it goes again */
-	strm_set_state(s, STRM_PREPARE);
+	srv_send_again(s);
 	srv_acquire(s);
 	return 1;
 }
@@ -118,11 +124,7 @@ reforward(struct stream *s, int status)
 		return 0;
 	s->reforwarded++;
 	srv_close(srv);
-	s->srv = NULL;
-	s->res.in = NULL;
-	s->req.hd_sent = 0;
-	s->req_sent = 0;
-	strm_set_state(s, STRM_PREPARE);
+	srv_send_again(s);
 	snprintf(why, sizeof(why), "answered %d", status);
 	if (s->addr_idx + 1 < s->naddr) {
 		log_msg(LOG_INFO, "%s: %s; trying its next address",
@@ -330,11 +332,7 @@ srv_parse_resp(struct stream *s)
 	if (s->peer != NULL && s->peer->sibling && resp.status == 504 &&
 	    s->route_idx + 1 < s->nroute && s->req_sent) {
 		srv_close(srv);
-		s->srv = NULL;
-		s->res.in = NULL;
-		s->req.hd_sent = 0;
-		s->req_sent = 0;
-		strm_set_state(s, STRM_PREPARE);
+		srv_send_again(s);
 		phase_next_route(s, "the sibling no longer has it (504)");
 		return 1;
 	}
